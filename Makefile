@@ -1,0 +1,65 @@
+# The two commands: `make run` and `make test` (each installs what it needs first).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+export UV_SYSTEM_CERTS := 1
+UV := $(shell command -v uv 2>/dev/null || echo $(PYTHON) -m uv)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-dev run test lint typecheck test-sqlite test-postgresql test-e2e lock bench clean
+
+$(VENV)/.runtime: pyproject.toml requirements.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null || $(PYTHON) -m pip install -q uv
+	$(UV) venv -q --allow-existing $(VENV)
+	$(UV) pip sync -q --python $(BIN)/python --require-hashes requirements.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	@rm -f $(VENV)/.dev && touch $@
+
+$(VENV)/.dev: pyproject.toml requirements-dev.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null || $(PYTHON) -m pip install -q uv
+	$(UV) venv -q --allow-existing $(VENV)
+	$(UV) pip sync -q --python $(BIN)/python --require-hashes requirements-dev.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	@rm -f $(VENV)/.runtime && touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: $(if $(wildcard $(VENV)/.dev),install-dev,install)
+	$(BIN)/portion migrate
+	$(BIN)/portion seed-demo --if-empty
+	$(BIN)/portion serve --host $(HOST) --port $(PORT)
+
+# Byte-code caching makes each pytest start seconds faster.
+test: export PYTHONDONTWRITEBYTECODE :=
+test: install-dev lint typecheck test-sqlite test-postgresql
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+
+typecheck: install-dev
+	$(BIN)/mypy app
+
+test-sqlite: install-dev
+	$(BIN)/pytest -q -m "not e2e" --db=sqlite
+
+# PostgreSQL: a throwaway server from the installed binaries; required in CI.
+test-postgresql: install-dev
+	@if [ "$$CI" = "true" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(BIN)/pytest -q -m "not e2e" --db=postgresql; \
+	else echo "PostgreSQL binaries not installed: skipping the PostgreSQL run (apt-get install postgresql)"; fi
+
+lock:
+	$(UV) pip compile pyproject.toml --generate-hashes -q -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes -q -o requirements-dev.lock
+
+bench: install-dev
+	$(BIN)/python bench/matching_engine.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,73 @@
+"""Councils, their neighbourhoods and staff accounts (admin work, mostly from the CLI)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.accounts.service import register_user
+from app.errors import Conflict, NotFound, RuleBroken
+from app.models import Council, Neighbourhood, User
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LAD_CODE = re.compile(r"^[EWSN]\d{8}$")
+
+
+def create_council(
+    session: Session, *, slug: str, name: str, lad_codes: list[str], **settings: Any
+) -> Council:
+    """A council covering the postcodes of these local authority districts."""
+    if not SLUG.match(slug):
+        raise RuleBroken("invalid_slug", ["slug"], "Use lower-case letters, digits and hyphens")
+    bad = [code for code in lad_codes if not LAD_CODE.match(code)]
+    if not lad_codes or bad:
+        raise RuleBroken("invalid_lad_code", ["lad_codes"], f"Not ONS LAD codes: {bad or 'none'}")
+    if get_council_by_slug(session, slug=slug) is not None:
+        raise Conflict(f"A council with slug {slug!r} exists")
+    council = Council(slug=slug, name=name, lad_codes=lad_codes, **settings)
+    session.add(council)
+    session.flush()
+    return council
+
+
+def get_council_by_slug(session: Session, *, slug: str) -> Council | None:
+    return session.exec(select(Council).where(Council.slug == slug)).first()
+
+
+def create_staff(
+    session: Session, *, council_slug: str, email: str, password: str, full_name: str
+) -> User:
+    """A staff account of one council."""
+    council = get_council_by_slug(session, slug=council_slug)
+    if council is None:
+        raise NotFound(f"No council {council_slug!r}")
+    return register_user(
+        session,
+        email=email,
+        password=password,
+        full_name=full_name,
+        role="staff",
+        council_id=council.id,
+    )
+
+
+def add_neighbourhood(
+    session: Session,
+    *,
+    council: Council,
+    name: str,
+    sectors: list[str],
+    coordinator: User | None = None,
+) -> Neighbourhood:
+    """A neighbourhood: a set of postcode sectors with a coordinator."""
+    hood = Neighbourhood(
+        council_id=council.id,  # type: ignore[arg-type]
+        name=name,
+        sectors=sectors,
+        coordinator_id=coordinator.id if coordinator else None,
+    )
+    session.add(hood)
+    session.flush()
+    return hood

@@ -1,0 +1,75 @@
+"""Dependencies every router uses: the session, who is asking, and role checks."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from app.accounts.tokens import read_token
+from app.config import Settings, get_settings
+from app.db import get_session
+from app.errors import Forbidden, Unauthorized
+from app.models import User
+
+SESSION_COOKIE = "portion_session"
+CSRF_COOKIE = "portion_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(_bearer)],
+) -> User:
+    """The signed-in user, by bearer token or by session cookie (then CSRF-checked)."""
+    if bearer is not None:
+        claims = read_token(bearer, kind="access", secret=settings.secret_key)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        claims = read_token(cookie, kind="session", secret=settings.secret_key)
+        if claims and request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not claims.csrf or not secrets.compare_digest(sent, claims.csrf):
+                raise Forbidden("Missing or wrong CSRF token")
+    else:
+        raise Unauthorized("Not signed in")
+    if claims is None:
+        raise Unauthorized("Invalid or expired credentials")
+    user = session.get(User, claims.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("Invalid or expired credentials")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _role(*roles: str) -> Callable[[User], User]:
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"This needs the role: {' or '.join(roles)}")
+        return user
+
+    return check
+
+
+CookUser = Annotated[User, Depends(_role("cook"))]
+CarerUser = Annotated[User, Depends(_role("carer"))]
+StaffUser = Annotated[User, Depends(_role("staff"))]
+AdminUser = Annotated[User, Depends(_role("admin"))]
+CarerOrStaffUser = Annotated[User, Depends(_role("carer", "staff"))]
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the ASGI server reports it (proxy headers are the server's job)."""
+    return request.client.host if request.client else "unknown"

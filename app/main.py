@@ -1,0 +1,60 @@
+"""The ASGI app: routers, error handlers, request logging and the frontend."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from app.accounts.router import router as accounts_router
+from app.config import get_settings
+from app.deps import SessionDep
+from app.errors import install_error_handlers
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+log = logging.getLogger("portion.request")
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()  # fails fast on a bad configuration (e.g. default secret in prod)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    app = FastAPI(
+        title="Extra Portion",
+        summary="Neighbours cook an extra portion for an older neighbour, the same one each time.",
+        version="0.1.0",
+    )
+    install_error_handlers(app)
+    app.middleware("http")(_log_request)
+    app.include_router(accounts_router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(session: SessionDep) -> dict[str, str]:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        return {"status": "ok"}
+
+    if FRONTEND_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
+    return app
+
+
+async def _log_request(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    # Method, route template, status and time only: no query strings, bodies or client data.
+    started = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    path = getattr(route, "path", "static")
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    log.info("%s %s %s %.1fms", request.method, path, response.status_code, elapsed_ms)
+    return response
+
+
+app = create_app()

@@ -1,0 +1,24 @@
+"""The append-only audit log (the database refuses UPDATE and DELETE on it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    council_id: int | None = Field(default=None, foreign_key="council.id", index=True)
+    action: str = Field(max_length=64)
+    subject_type: str = Field(max_length=32)
+    subject_id: int | None = None
+    # Ids and codes only, never personal data.
+    data: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,118 @@
+"""Fixtures: a database built by the real migrations, one rolled-back transaction per test.
+
+`pytest` runs on SQLite; `pytest --db=postgresql` runs the same tests on a throwaway
+PostgreSQL server (required when CI=true, skipped otherwise if the binaries are missing).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.config import Settings, get_settings
+from app.db import get_session, make_engine
+from app.main import app
+from tests.support.postgres import find_pg_bin, throwaway_postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SETTINGS = Settings(secret_key="test-secret-key-that-is-long-enough-1234567890")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite")
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["configure_logger"] = False
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    cfg = alembic_config(str(engine.url))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+@pytest.fixture(scope="session")
+def database_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of an empty database for this run."""
+    if request.config.getoption("--db") == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="portion-test-") as tmp:
+            yield f"sqlite:///{tmp}/test.db"
+        return
+    pg_bin = find_pg_bin()
+    if pg_bin is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but the PostgreSQL binaries are missing")
+        pytest.skip("PostgreSQL binaries not installed")
+    with throwaway_postgres(pg_bin) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_server: str) -> Iterator[Engine]:
+    eng = make_engine(database_server)
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def empty_database(database_server: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a brand-new, unmigrated database of the run's kind (for migration and
+    concurrency tests, which need committed data and several connections)."""
+    if database_server.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/fresh.db"
+        return
+    name = f"fresh_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(database_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield database_server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits become savepoints of one outer transaction, rolled back after."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return TEST_SETTINGS
+
+
+@pytest.fixture
+def client(session: Session, settings: Settings) -> Iterator[TestClient]:
+    app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as test_client:
+        yield test_client
+    app.dependency_overrides.clear()

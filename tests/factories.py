@@ -1,0 +1,71 @@
+"""Plain helpers that create records with sensible defaults (each test sets what it asserts)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from functools import cache
+
+from sqlmodel import Session
+
+from app.accounts.passwords import hash_password
+from app.accounts.tokens import issue_token
+from app.config import Settings
+from app.models import Council, User
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+@cache
+def _default_hash() -> str:
+    return hash_password(DEFAULT_PASSWORD)  # Argon2 is slow by design: hash once per run
+
+
+def create_council(
+    session: Session,
+    *,
+    slug: str | None = None,
+    lad_codes: list[str] | None = None,
+    **fields: object,
+) -> Council:
+    n = next(_seq)
+    council = Council(
+        slug=slug or f"council-{n}",
+        name=f"Council {n}",
+        lad_codes=lad_codes if lad_codes is not None else ["E09000003"],
+        **fields,
+    )
+    session.add(council)
+    session.flush()
+    return council
+
+
+def create_user(
+    session: Session,
+    *,
+    role: str = "cook",
+    email: str | None = None,
+    council: Council | None = None,
+    full_name: str = "Sam Example",
+) -> User:
+    address = email or f"person{next(_seq)}@example.org"
+    user = User(
+        email=address,
+        email_key=address.lower(),
+        full_name=full_name,
+        password_hash=_default_hash(),
+        role=role,
+        council_id=council.id if council else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def auth_headers(user: User, settings: Settings) -> dict[str, str]:
+    assert user.id is not None
+    token, _ = issue_token(
+        user_id=user.id, kind="access", secret=settings.secret_key, lifetime=timedelta(minutes=5)
+    )
+    return {"Authorization": f"Bearer {token}"}
