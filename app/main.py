@@ -13,7 +13,10 @@ from sqlalchemy import text
 
 from app.accounts.router import router as accounts_router
 from app.config import get_settings
+from app.cooks.router import router as cooks_router
 from app.deps import SessionDep
+from app.diners.router import router as diners_router
+from app.diners.router import staff_router as staff_diners_router
 from app.errors import install_error_handlers
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
@@ -32,7 +35,8 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.middleware("http")(_log_request)
-    app.include_router(accounts_router)
+    for router in (accounts_router, cooks_router, diners_router, staff_diners_router):
+        app.include_router(router)
 
     @app.get("/healthz", tags=["health"])
     def healthz(session: SessionDep) -> dict[str, str]:

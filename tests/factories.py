@@ -69,3 +69,39 @@ def auth_headers(user: User, settings: Settings) -> dict[str, str]:
         user_id=user.id, kind="access", secret=settings.secret_key, lifetime=timedelta(minutes=5)
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def cook_payload(**overrides: object) -> dict[str, object]:
+    """A valid PUT /api/cooks/me body in Barnet (N3 1HT)."""
+    body: dict[str, object] = {
+        "display_name": "Priya",
+        "phone": "020 7946 0018",
+        "address_line": "12 Example Road",
+        "postcode": "n31ht",
+        "walk_radius_m": 1500,
+        "max_diners": 2,
+        "frequencies": ["weekly", "fortnightly"],
+        "diets": ["vegetarian", "halal"],
+        "allergen_free": ["peanuts", "tree_nuts"],
+        "textures": ["regular", "soft_bite_sized"],
+        "availability": [{"weekday": 1, "start": "17:00", "end": "19:00"}],
+    }
+    return body | overrides
+
+
+def diner_payload(**overrides: object) -> dict[str, object]:
+    """A valid POST /api/diners body in Barnet (N3 1QX, about 300 m from the default cook)."""
+    body: dict[str, object] = {
+        "full_name": "Edna Smith",
+        "address_line": "3 Quiet Close",
+        "postcode": "N3 1QX",
+        "phone": "07911 123456",
+        "diets": ["vegetarian"],
+        "allergies": ["peanuts"],
+        "texture": "soft_bite_sized",
+        "availability": [{"weekday": 1, "start": "17:30", "end": "19:00"}],
+        "frequency": "weekly",
+        "access_notes": "Key safe by the door, code from the coordinator",
+        "consent": True,
+    }
+    return body | overrides

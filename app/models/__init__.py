@@ -2,7 +2,18 @@
 
 from app.models.audit import AuditEntry
 from app.models.council import Council, Neighbourhood
+from app.models.people import AreaDemand, Cook, Diner
 from app.models.postcode import PostcodeUnit
 from app.models.user import LoginFailure, User
 
-__all__ = ["AuditEntry", "Council", "LoginFailure", "Neighbourhood", "PostcodeUnit", "User"]
+__all__ = [
+    "AreaDemand",
+    "AuditEntry",
+    "Cook",
+    "Council",
+    "Diner",
+    "LoginFailure",
+    "Neighbourhood",
+    "PostcodeUnit",
+    "User",
+]

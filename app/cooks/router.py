@@ -1,0 +1,25 @@
+"""HTTP routes for cooks (API.md "Cooks")."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.cooks import service
+from app.cooks.schemas import CookProfileIn, CookProfileOut
+from app.deps import CookUser, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/cooks", tags=["cooks"])
+
+
+@router.put("/me", response_model=CookProfileOut)
+def put_my_profile(
+    body: CookProfileIn, user: CookUser, session: SessionDep, settings: SettingsDep
+) -> CookProfileOut:
+    cook = service.put_own_profile(session, user=user, body=body, settings=settings)
+    session.commit()
+    return service.profile_out(session, cook)
+
+
+@router.get("/me", response_model=CookProfileOut)
+def get_my_profile(user: CookUser, session: SessionDep) -> CookProfileOut:
+    return service.profile_out(session, service.get_own_profile(session, user=user))

@@ -1,0 +1,61 @@
+"""Cook profile shapes (API.md "Cooks")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StrictInt
+
+from app.schemas import AddressLine, Availability, ShortText, StrictModel, UKPhone, Window, unique
+from app.vocab import Allergen, Diet, Frequency, Texture
+
+MIN_RADIUS_M, MAX_RADIUS_M = 100, 5000
+
+
+class CookProfileIn(StrictModel):
+    display_name: ShortText = Field(description="The name diners and carers will know you by")
+    phone: UKPhone
+    address_line: AddressLine
+    postcode: str = Field(max_length=16)
+    walk_radius_m: StrictInt = Field(default=1500, ge=MIN_RADIUS_M, le=MAX_RADIUS_M)
+    max_diners: StrictInt = Field(default=1, ge=1, le=5)
+    frequencies: Annotated[list[Frequency], Field(min_length=1), AfterValidator(unique)]
+    diets: Annotated[list[Diet], AfterValidator(unique)] = []
+    allergen_free: Annotated[list[Allergen], AfterValidator(unique)] = []
+    textures: Annotated[list[Texture], Field(min_length=1), AfterValidator(unique)] = [
+        Texture.regular
+    ]
+    availability: Availability
+
+
+class PositionOut(BaseModel):
+    latitude: float
+    longitude: float
+    precision: str
+
+
+class CookProfileOut(BaseModel):
+    """The cook's own view (and staff's): includes their address, phone and position."""
+
+    id: int
+    status: str
+    status_reason: str | None
+    council: str
+    neighbourhood: str | None
+    display_name: str
+    phone: str
+    address_line: str
+    postcode: str
+    position: PositionOut
+    walk_radius_m: int
+    effective_radius_m: int = Field(description="walk_radius_m capped by the council's maximum")
+    max_diners: int
+    frequencies: list[str]
+    diets: list[str]
+    allergen_free: list[str]
+    textures: list[str]
+    availability: list[Window]
+    dbs_checked_on: date | None
+    dbs_level: str | None
+    checks_expire_on: date | None

@@ -1,0 +1,89 @@
+"""Cook profiles: sign-up, replacement and the cook's own view."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.cooks.schemas import CookProfileIn, CookProfileOut, PositionOut
+from app.db import utcnow
+from app.errors import NotFound
+from app.models import Cook, Council, Neighbourhood, User
+from app.places import locate_place
+from app.schemas import Window
+from app.vocab import CookStatus
+
+
+def put_own_profile(
+    session: Session, *, user: User, body: CookProfileIn, settings: Settings
+) -> Cook:
+    """Create or replace the cook's profile; a new (or returning) cook waits for checks."""
+    place = locate_place(session, raw_postcode=body.postcode, role="cook", settings=settings)
+    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    fields = body.model_dump(mode="json", exclude={"postcode"})
+    fields |= {
+        "postcode": place.postcode.full,
+        "latitude": place.location.latitude,
+        "longitude": place.location.longitude,
+        "geo_precision": place.location.precision,
+        "council_id": place.council.id,
+        "neighbourhood_id": place.neighbourhood.id if place.neighbourhood else None,
+        "updated_at": utcnow(),
+    }
+    if cook is None:
+        cook = Cook(user_id=user.id, status=CookStatus.pending, **fields)  # type: ignore[arg-type]
+    else:
+        for name, value in fields.items():
+            setattr(cook, name, value)
+        if cook.status == CookStatus.left:  # coming back: the council checks again
+            cook.status, cook.status_reason = CookStatus.pending, None
+    user.council_id = place.council.id
+    session.add_all([cook, user])
+    session.flush()
+    return cook
+
+
+def get_own_profile(session: Session, *, user: User) -> Cook:
+    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    if cook is None:
+        raise NotFound("You have no cook profile yet")
+    return cook
+
+
+def profile_out(session: Session, cook: Cook) -> CookProfileOut:
+    """The full profile, for the cook themself and their council's staff."""
+    council = session.get(Council, cook.council_id)
+    assert council is not None and cook.id is not None
+    hood = session.get(Neighbourhood, cook.neighbourhood_id) if cook.neighbourhood_id else None
+    expires = (
+        cook.dbs_checked_on + timedelta(days=council.dbs_recheck_days)
+        if cook.dbs_checked_on
+        else None
+    )
+    return CookProfileOut(
+        id=cook.id,
+        status=cook.status,
+        status_reason=cook.status_reason,
+        council=council.slug,
+        neighbourhood=hood.name if hood else None,
+        display_name=cook.display_name,
+        phone=cook.phone,
+        address_line=cook.address_line,
+        postcode=cook.postcode,
+        position=PositionOut(
+            latitude=cook.latitude, longitude=cook.longitude, precision=cook.geo_precision
+        ),
+        walk_radius_m=cook.walk_radius_m,
+        effective_radius_m=min(cook.walk_radius_m, council.max_walk_radius_m),
+        max_diners=cook.max_diners,
+        frequencies=cook.frequencies,
+        diets=cook.diets,
+        allergen_free=cook.allergen_free,
+        textures=cook.textures,
+        availability=[Window.model_validate(w) for w in cook.availability],
+        dbs_checked_on=cook.dbs_checked_on,
+        dbs_level=cook.dbs_level,
+        checks_expire_on=expires,
+    )

@@ -1,0 +1,92 @@
+"""HTTP routes for diners: the carer's (API.md "Diners") and council staff's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.deps import CarerOrStaffUser, CarerUser, SessionDep, SettingsDep, StaffUser
+from app.diners import service
+from app.diners.schemas import DinerIn, DinerListItem, DinerOut, PauseIn, ReasonIn
+from app.schemas import Limit, Offset, Page
+from app.vocab import DinerStatus
+
+router = APIRouter(prefix="/api/diners", tags=["diners"])
+staff_router = APIRouter(prefix="/api/staff/diners", tags=["staff"])
+
+
+@router.post("", status_code=201, response_model=DinerOut)
+def register_diner(
+    body: DinerIn, user: CarerUser, session: SessionDep, settings: SettingsDep
+) -> DinerOut:
+    diner = service.register_diner(
+        session, actor=user, body=body, settings=settings, by_staff=False
+    )
+    session.commit()
+    return service.diner_out(session, diner)
+
+
+@router.get("", response_model=Page[DinerListItem])
+def list_my_diners(
+    user: CarerUser, session: SessionDep, limit: Limit = 50, offset: Offset = 0
+) -> Page[DinerListItem]:
+    diners, total = service.list_carers_diners(session, carer=user, limit=limit, offset=offset)
+    return Page(items=service.diner_list_items(session, diners), total=total)
+
+
+@router.get("/{diner_id}", response_model=DinerOut)
+def get_my_diner(diner_id: int, user: CarerUser, session: SessionDep) -> DinerOut:
+    return service.diner_out(
+        session, service.get_carers_diner(session, carer=user, diner_id=diner_id)
+    )
+
+
+@router.post("/{diner_id}/pause", response_model=DinerOut)
+def pause_diner(
+    diner_id: int, body: PauseIn, user: CarerOrStaffUser, session: SessionDep
+) -> DinerOut:
+    diner = service.get_diner_for(session, user=user, diner_id=diner_id)
+    service.pause_diner(session, actor=user, diner=diner, body=body)
+    session.commit()
+    return service.diner_out(session, diner)
+
+
+@router.post("/{diner_id}/leave", response_model=DinerOut)
+def diner_leaves(
+    diner_id: int, body: ReasonIn, user: CarerOrStaffUser, session: SessionDep
+) -> DinerOut:
+    diner = service.get_diner_for(session, user=user, diner_id=diner_id)
+    service.leave_diner(session, actor=user, diner=diner, reason=body.reason)
+    session.commit()
+    return service.diner_out(session, diner)
+
+
+@staff_router.get("", response_model=Page[DinerListItem])
+def list_council_diners(
+    user: StaffUser,
+    session: SessionDep,
+    status: Annotated[DinerStatus | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DinerListItem]:
+    diners, total = service.list_council_diners(
+        session, staff=user, status=status, limit=limit, offset=offset
+    )
+    return Page(items=service.diner_list_items(session, diners), total=total)
+
+
+@staff_router.get("/{diner_id}", response_model=DinerOut)
+def view_diner(diner_id: int, user: StaffUser, session: SessionDep) -> DinerOut:
+    diner = service.view_diner_as_staff(session, staff=user, diner_id=diner_id)
+    session.commit()
+    return service.diner_out(session, diner)
+
+
+@staff_router.post("", status_code=201, response_model=DinerOut)
+def refer_diner(
+    body: DinerIn, user: StaffUser, session: SessionDep, settings: SettingsDep
+) -> DinerOut:
+    diner = service.register_diner(session, actor=user, body=body, settings=settings, by_staff=True)
+    session.commit()
+    return service.diner_out(session, diner)

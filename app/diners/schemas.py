@@ -1,0 +1,121 @@
+"""Diner shapes (API.md "Diners" and the staff routes)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, model_validator
+
+from app.cooks.schemas import PositionOut
+from app.schemas import (
+    AddressLine,
+    Availability,
+    Name,
+    Notes,
+    Reason,
+    StrictModel,
+    UKPhone,
+    Window,
+    unique,
+)
+from app.vocab import Allergen, Diet, Frequency, Texture
+
+
+def _must_consent(value: bool) -> bool:
+    if value is not True:
+        raise ValueError("consent must be given (true) to register a diner")
+    return value
+
+
+class DinerIn(StrictModel):
+    full_name: Name
+    address_line: AddressLine
+    postcode: str = Field(max_length=16)
+    phone: UKPhone | None = None
+    diets: Annotated[list[Diet], AfterValidator(unique)] = []
+    allergies: Annotated[list[Allergen], AfterValidator(unique)] = []
+    texture: Texture = Texture.regular
+    availability: Availability
+    frequency: Frequency = Frequency.weekly
+    access_notes: Notes | None = None
+    consent: Annotated[StrictBool, AfterValidator(_must_consent)]
+
+
+class PauseIn(StrictModel):
+    from_: date = Field(alias="from")
+    to: date
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PauseIn:
+        if self.to < self.from_:
+            raise ValueError("to must be on or after from")
+        if (self.to - self.from_).days > 366:
+            raise ValueError("a pause lasts at most a year")
+        return self
+
+
+class ReasonIn(StrictModel):
+    reason: Reason
+
+
+class PairingSummary(BaseModel):
+    id: int
+    status: str
+    weekday: int
+    start: str
+    frequency: str
+    cook: dict[str, str]
+
+
+class MealSummary(BaseModel):
+    id: int
+    date: date
+    start: str
+    status: str
+
+
+class DinerOut(BaseModel):
+    """The full record: for the diner's carer and their council's staff only."""
+
+    id: int
+    status: str
+    full_name: str
+    address_line: str
+    postcode: str
+    phone: str | None
+    position: PositionOut
+    council: str
+    neighbourhood: str | None
+    diets: list[str]
+    allergies: list[str]
+    texture: str
+    availability: list[Window]
+    frequency: str
+    access_notes: str | None
+    paused_from: date | None
+    paused_to: date | None
+    status_reason: str | None
+    consent_at: datetime
+    referred_by_staff: bool
+    created_at: datetime
+    pairing: PairingSummary | None = None
+    upcoming_meals: list[MealSummary] = []
+
+
+class DinerListItem(BaseModel):
+    """Lists never carry coordinates or access notes."""
+
+    id: int
+    status: str
+    full_name: str
+    postcode: str
+    neighbourhood: str | None
+    diets: list[str]
+    allergies: list[str]
+    texture: str
+    frequency: str
+    paused_from: date | None
+    paused_to: date | None
+    created_at: datetime

@@ -1,0 +1,253 @@
+"""Diners: registration by carers, referral by staff, pauses, leaving, and who may see them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, not_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.audit import record_audit
+from app.config import Settings
+from app.cooks.schemas import PositionOut
+from app.db import utcnow
+from app.diners.schemas import DinerIn, DinerListItem, DinerOut, PauseIn
+from app.errors import Conflict, NotFound, RuleBroken
+from app.models import Council, Diner, Neighbourhood, User
+from app.places import locate_place
+from app.schemas import Window
+from app.vocab import DinerStatus
+
+
+def council_today(council: Council, now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(ZoneInfo(council.timezone)).date()
+
+
+def public_status(diner: Diner, today: date) -> str:
+    """ "paused" while today falls in the pause; otherwise the stored status."""
+    if (
+        diner.status != DinerStatus.left
+        and diner.paused_from is not None
+        and diner.paused_to is not None
+        and diner.paused_from <= today <= diner.paused_to
+    ):
+        return DinerStatus.paused
+    return diner.status
+
+
+def register_diner(
+    session: Session, *, actor: User, body: DinerIn, settings: Settings, by_staff: bool
+) -> Diner:
+    """A new diner, waiting for a cook; consent is recorded with its time and who gave it."""
+    place = locate_place(session, raw_postcode=body.postcode, role="diner", settings=settings)
+    if by_staff and place.council.id != actor.council_id:
+        raise RuleBroken(
+            "outside_council_area", ["postcode"], "This postcode is outside your council's area"
+        )
+    diner = Diner(
+        **body.model_dump(mode="json", exclude={"postcode", "consent"}),
+        postcode=place.postcode.full,
+        latitude=place.location.latitude,
+        longitude=place.location.longitude,
+        geo_precision=place.location.precision,
+        council_id=place.council.id,  # type: ignore[arg-type]
+        neighbourhood_id=place.neighbourhood.id if place.neighbourhood else None,
+        carer_id=None if by_staff else actor.id,
+        referred_by_id=actor.id if by_staff else None,
+        consent_at=utcnow(),
+        consent_by_id=actor.id,  # type: ignore[arg-type]
+        status=DinerStatus.waiting,
+    )
+    session.add(diner)
+    session.flush()
+    if by_staff:
+        record_audit(
+            session,
+            actor_id=actor.id,
+            council_id=diner.council_id,
+            action="diner.referred",
+            subject_type="diner",
+            subject_id=diner.id,
+        )
+    return diner
+
+
+def get_carers_diner(session: Session, *, carer: User, diner_id: int) -> Diner:
+    """The carer's own diner; anyone else's is 'not found'."""
+    diner = session.get(Diner, diner_id)
+    if diner is None or diner.carer_id != carer.id:
+        raise NotFound("Diner not found")
+    return diner
+
+
+def get_councils_diner(session: Session, *, staff: User, diner_id: int) -> Diner:
+    """A diner of the staff member's own council; another council's is 'not found'."""
+    diner = session.get(Diner, diner_id)
+    if diner is None or diner.council_id != staff.council_id:
+        raise NotFound("Diner not found")
+    return diner
+
+
+def get_diner_for(session: Session, *, user: User, diner_id: int) -> Diner:
+    if user.role == "staff":
+        return get_councils_diner(session, staff=user, diner_id=diner_id)
+    return get_carers_diner(session, carer=user, diner_id=diner_id)
+
+
+def list_carers_diners(
+    session: Session, *, carer: User, limit: int, offset: int
+) -> tuple[list[Diner], int]:
+    query = select(Diner).where(Diner.carer_id == carer.id)
+    return _page(session, query, limit=limit, offset=offset)
+
+
+def list_council_diners(
+    session: Session, *, staff: User, status: DinerStatus | None, limit: int, offset: int
+) -> tuple[list[Diner], int]:
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    query = select(Diner).where(Diner.council_id == council.id)
+    if status is not None:
+        today = council_today(council)
+        paused_now = and_(
+            col(Diner.status) != DinerStatus.left,
+            col(Diner.paused_from).is_not(None),  # NULL would make NOT(...) unknown
+            col(Diner.paused_to).is_not(None),
+            col(Diner.paused_from) <= today,
+            col(Diner.paused_to) >= today,
+        )
+        query = query.where(
+            paused_now
+            if status == DinerStatus.paused
+            else and_(col(Diner.status) == status, not_(paused_now))
+        )
+    return _page(session, query, limit=limit, offset=offset)
+
+
+def _page(
+    session: Session, query: SelectOfScalar[Diner], *, limit: int, offset: int
+) -> tuple[list[Diner], int]:
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Diner.id)).offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -> Diner:
+    """Pause from..to (a hospital stay, a holiday); the schedule resumes by itself after."""
+    if diner.status == DinerStatus.left:
+        raise Conflict("This diner has left")
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    if body.to < council_today(council):
+        raise RuleBroken("pause_in_past", ["to"], "The pause must not end in the past")
+    diner.paused_from, diner.paused_to = body.from_, body.to
+    diner.status_reason = body.reason
+    session.add(diner)
+    _audit_if_staff(
+        session, actor, diner, "diner.paused", {"from": str(body.from_), "to": str(body.to)}
+    )
+    session.flush()
+    return diner
+
+
+def leave_diner(session: Session, *, actor: User, diner: Diner, reason: str) -> Diner:
+    """The diner leaves the service; history is kept."""
+    if diner.status == DinerStatus.left:
+        raise Conflict("This diner has already left")
+    diner.status, diner.status_reason = DinerStatus.left, reason
+    session.add(diner)
+    _audit_if_staff(session, actor, diner, "diner.left", {})
+    session.flush()
+    return diner
+
+
+def view_diner_as_staff(session: Session, *, staff: User, diner_id: int) -> Diner:
+    """The full record for staff; the view of the address is audited."""
+    diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
+    record_audit(
+        session,
+        actor_id=staff.id,
+        council_id=diner.council_id,
+        action="diner.address_viewed",
+        subject_type="diner",
+        subject_id=diner.id,
+    )
+    return diner
+
+
+def _audit_if_staff(
+    session: Session, actor: User, diner: Diner, action: str, data: dict[str, object]
+) -> None:
+    if actor.role == "staff":
+        record_audit(
+            session,
+            actor_id=actor.id,
+            council_id=diner.council_id,
+            action=action,
+            subject_type="diner",
+            subject_id=diner.id,
+            data=data,
+        )
+
+
+def diner_out(session: Session, diner: Diner) -> DinerOut:
+    council = session.get(Council, diner.council_id)
+    assert council is not None and diner.id is not None
+    hood = session.get(Neighbourhood, diner.neighbourhood_id) if diner.neighbourhood_id else None
+    return DinerOut(
+        id=diner.id,
+        status=public_status(diner, council_today(council)),
+        full_name=diner.full_name,
+        address_line=diner.address_line,
+        postcode=diner.postcode,
+        phone=diner.phone,
+        position=PositionOut(
+            latitude=diner.latitude, longitude=diner.longitude, precision=diner.geo_precision
+        ),
+        council=council.slug,
+        neighbourhood=hood.name if hood else None,
+        diets=diner.diets,
+        allergies=diner.allergies,
+        texture=diner.texture,
+        availability=[Window.model_validate(w) for w in diner.availability],
+        frequency=diner.frequency,
+        access_notes=diner.access_notes,
+        paused_from=diner.paused_from,
+        paused_to=diner.paused_to,
+        status_reason=diner.status_reason,
+        consent_at=diner.consent_at,
+        referred_by_staff=diner.referred_by_id is not None,
+        created_at=diner.created_at,
+    )
+
+
+def diner_list_items(session: Session, diners: list[Diner]) -> list[DinerListItem]:
+    councils = {c.id: c for c in session.exec(select(Council)).all()}
+    hood_ids = {d.neighbourhood_id for d in diners if d.neighbourhood_id}
+    hoods = (
+        {
+            h.id: h.name
+            for h in session.exec(select(Neighbourhood).where(col(Neighbourhood.id).in_(hood_ids)))
+        }
+        if hood_ids
+        else {}
+    )
+    return [
+        DinerListItem(
+            id=d.id,
+            status=public_status(d, council_today(councils[d.council_id])),
+            full_name=d.full_name,
+            postcode=d.postcode,
+            neighbourhood=hoods.get(d.neighbourhood_id) if d.neighbourhood_id else None,
+            diets=d.diets,
+            allergies=d.allergies,
+            texture=d.texture,
+            frequency=d.frequency,
+            paused_from=d.paused_from,
+            paused_to=d.paused_to,
+            created_at=d.created_at,
+        )
+        for d in diners
+    ]

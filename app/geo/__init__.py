@@ -1,0 +1,1 @@
+"""Places: UK postcodes, geocoding (offline first, online as an upgrade) and distances."""

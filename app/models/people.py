@@ -1,0 +1,83 @@
+"""Cooks and diners: the people the service pairs up."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+
+class Cook(SQLModel, table=True):
+    """A cook's profile (API.md's cook_id is this id, not the user account's)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", unique=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    neighbourhood_id: int | None = Field(default=None, foreign_key="neighbourhood.id")
+    display_name: str = Field(max_length=60)
+    phone: str = Field(max_length=20)  # E.164
+    address_line: str = Field(max_length=200)
+    postcode: str = Field(max_length=8)
+    latitude: float
+    longitude: float
+    geo_precision: str = Field(max_length=8)  # unit | sector | district
+    walk_radius_m: int
+    max_diners: int
+    frequencies: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    diets: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    allergen_free: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    textures: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # [{weekday, start, end}] with "HH:MM" local times.
+    availability: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)
+    status_reason: str | None = Field(default=None, max_length=500)
+    dbs_checked_on: date | None = None
+    dbs_level: str | None = Field(default=None, max_length=20)
+    id_checked: bool = False
+    hygiene_ack: bool = False
+    approved_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Diner(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    neighbourhood_id: int | None = Field(default=None, foreign_key="neighbourhood.id")
+    carer_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    referred_by_id: int | None = Field(default=None, foreign_key="user.id")
+    full_name: str = Field(max_length=200)
+    address_line: str = Field(max_length=200)
+    postcode: str = Field(max_length=8)
+    latitude: float
+    longitude: float
+    geo_precision: str = Field(max_length=8)
+    phone: str | None = Field(default=None, max_length=20)
+    diets: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    allergies: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    texture: str = Field(max_length=20)
+    availability: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
+    frequency: str = Field(max_length=12)
+    access_notes: str | None = Field(default=None, max_length=500)
+    consent_at: datetime
+    consent_by_id: int = Field(foreign_key="user.id")
+    # waiting | matched | left; "paused" is shown while today falls in [paused_from, paused_to].
+    status: str = Field(default="waiting", max_length=16, index=True)
+    status_reason: str | None = Field(default=None, max_length=500)
+    paused_from: date | None = None
+    paused_to: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AreaDemand(SQLModel, table=True):
+    """A sign-up from outside every council's area: the district and time only, no person."""
+
+    __tablename__ = "area_demand"
+
+    id: int | None = Field(default=None, primary_key=True)
+    district: str = Field(max_length=4, index=True)
+    role: str = Field(max_length=8)  # cook | diner
+    at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models import AuditEntry, Council, Diner
+from tests.factories import auth_headers, create_user, diner_payload
+
+
+def test_carer_registers_diner_waiting_with_consent_recorded_when_valid(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    carer = create_user(session, role="carer")
+    response = client.post(
+        "/api/diners", json=diner_payload(), headers=auth_headers(carer, settings)
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "waiting" and body["council"] == "barnet"
+    assert body["postcode"] == "N3 1QX" and body["pairing"] is None and body["upcoming_meals"] == []
+    stored = session.get(Diner, body["id"])
+    assert stored is not None and stored.consent_by_id == carer.id and stored.consent_at is not None
+
+
+def test_carer_registers_several_relatives_and_lists_only_own_when_asked(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    carer, other = create_user(session, role="carer"), create_user(session, role="carer")
+    headers = auth_headers(carer, settings)
+    client.post("/api/diners", json=diner_payload(full_name="Edna Smith"), headers=headers)
+    client.post("/api/diners", json=diner_payload(full_name="Albert Smith"), headers=headers)
+    client.post(
+        "/api/diners",
+        json=diner_payload(full_name="Not Mine"),
+        headers=auth_headers(other, settings),
+    )
+    listing = client.get("/api/diners", headers=headers).json()
+    assert listing["total"] == 2
+    assert sorted(d["full_name"] for d in listing["items"]) == ["Albert Smith", "Edna Smith"]
+    assert all("position" not in d and "access_notes" not in d for d in listing["items"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("consent", False),
+        ("consent", "true"),
+        ("allergies", ["shellfish"]),
+        ("texture", "liquidised"),
+        ("frequency", "daily"),
+        ("full_name", ""),
+        ("full_name", "x" * 201),
+        ("full_name", ["Edna"]),
+        ("postcode", "12345"),
+        ("availability", [{"weekday": 2, "start": "18:00", "end": "17:00"}]),
+        ("phone", "not a phone"),
+        ("access_notes", "x" * 501),
+    ],
+)
+def test_bad_diner_gets_422_naming_field_and_saves_nothing(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    barnet: Council,
+    field: str,
+    value: object,
+):
+    carer = create_user(session, role="carer")
+    response = client.post(
+        "/api/diners", json=diner_payload(**{field: value}), headers=auth_headers(carer, settings)
+    )
+    assert response.status_code == 422, response.text
+    assert any(field in e["loc"] for e in response.json()["detail"])
+    assert session.exec(select(Diner)).all() == []
+
+
+def test_diner_outside_every_area_gets_422_when_registered(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    carer = create_user(session, role="carer")
+    response = client.post(
+        "/api/diners", json=diner_payload(postcode="EH1 1YZ"), headers=auth_headers(carer, settings)
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "outside_service_area"
+
+
+def test_pause_shows_paused_then_resumes_when_range_passes(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    carer = create_user(session, role="carer")
+    headers = auth_headers(carer, settings)
+    diner_id = client.post("/api/diners", json=diner_payload(), headers=headers).json()["id"]
+    today = date.today()
+    body = {"from": str(today), "to": str(today + timedelta(days=10)), "reason": "hospital stay"}
+    paused = client.post(f"/api/diners/{diner_id}/pause", json=body, headers=headers)
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["status"] == "paused" and paused.json()["paused_to"] == body["to"]
+    later = {"from": str(today + timedelta(days=30)), "to": str(today + timedelta(days=31))}
+    assert (
+        client.post(f"/api/diners/{diner_id}/pause", json=later, headers=headers).json()["status"]
+        == "waiting"
+    )
+
+
+def test_pause_gets_422_when_dates_reversed_or_past(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    headers = auth_headers(create_user(session, role="carer"), settings)
+    diner_id = client.post("/api/diners", json=diner_payload(), headers=headers).json()["id"]
+    reversed_ = client.post(
+        f"/api/diners/{diner_id}/pause",
+        json={"from": "2031-05-10", "to": "2031-05-01"},
+        headers=headers,
+    )
+    past = client.post(
+        f"/api/diners/{diner_id}/pause",
+        json={"from": "2020-05-01", "to": "2020-05-10"},
+        headers=headers,
+    )
+    assert reversed_.status_code == 422 and past.status_code == 422
+    assert past.json()["detail"][0]["loc"] == ["body", "to"]
+
+
+def test_leave_marks_diner_left_and_second_leave_conflicts(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    headers = auth_headers(create_user(session, role="carer"), settings)
+    diner_id = client.post("/api/diners", json=diner_payload(), headers=headers).json()["id"]
+    left = client.post(
+        f"/api/diners/{diner_id}/leave", json={"reason": "moved to care home"}, headers=headers
+    )
+    assert left.status_code == 200 and left.json()["status"] == "left"
+    again = client.post(f"/api/diners/{diner_id}/leave", json={"reason": "again"}, headers=headers)
+    assert again.status_code == 409
+
+
+def test_staff_refers_diner_without_carer_when_in_own_council(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    staff = create_user(session, role="staff", council=barnet)
+    response = client.post(
+        "/api/staff/diners", json=diner_payload(), headers=auth_headers(staff, settings)
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["referred_by_staff"] is True
+    actions = session.exec(select(AuditEntry.action)).all()
+    assert "diner.referred" in actions
+
+
+def test_staff_referral_gets_422_when_postcode_in_another_council(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    barnet: Council,
+    tower_hamlets: Council,
+):
+    staff = create_user(session, role="staff", council=tower_hamlets)
+    response = client.post(
+        "/api/staff/diners", json=diner_payload(), headers=auth_headers(staff, settings)
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "outside_council_area"
+
+
+def test_staff_lists_waiting_diners_of_own_council_only_when_filtered(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    barnet: Council,
+    tower_hamlets: Council,
+):
+    carer = create_user(session, role="carer")
+    headers = auth_headers(carer, settings)
+    client.post("/api/diners", json=diner_payload(), headers=headers)
+    client.post("/api/diners", json=diner_payload(postcode="E1 6AA"), headers=headers)
+    barnet_staff = create_user(session, role="staff", council=barnet)
+    waiting = client.get(
+        "/api/staff/diners?status=waiting", headers=auth_headers(barnet_staff, settings)
+    ).json()
+    assert waiting["total"] == 1 and waiting["items"][0]["postcode"] == "N3 1QX"
+    assert (
+        client.get(
+            "/api/staff/diners?status=left", headers=auth_headers(barnet_staff, settings)
+        ).json()["total"]
+        == 0
+    )
+    assert (
+        client.get(
+            "/api/staff/diners?limit=501", headers=auth_headers(barnet_staff, settings)
+        ).status_code
+        == 422
+    )
+
+
+def test_staff_view_of_diner_is_audited_when_read(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    diner_id = client.post(
+        "/api/diners",
+        json=diner_payload(),
+        headers=auth_headers(create_user(session, role="carer"), settings),
+    ).json()["id"]
+    staff = create_user(session, role="staff", council=barnet)
+    response = client.get(f"/api/staff/diners/{diner_id}", headers=auth_headers(staff, settings))
+    assert response.status_code == 200 and response.json()["address_line"] == "3 Quiet Close"
+    entries = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "diner.address_viewed")
+    ).all()
+    assert [(e.actor_id, e.subject_id) for e in entries] == [(staff.id, diner_id)]
