@@ -18,6 +18,9 @@ from app.deps import SessionDep
 from app.diners.router import router as diners_router
 from app.diners.router import staff_router as staff_diners_router
 from app.errors import install_error_handlers
+from app.matching.router import router as matching_router
+from app.moderation.router import router as moderation_router
+from app.pairings.router import router as pairings_router
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 log = logging.getLogger("portion.request")
@@ -35,7 +38,15 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.middleware("http")(_log_request)
-    for router in (accounts_router, cooks_router, diners_router, staff_diners_router):
+    for router in (
+        accounts_router,
+        cooks_router,
+        diners_router,
+        staff_diners_router,
+        moderation_router,
+        matching_router,
+        pairings_router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

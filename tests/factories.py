@@ -105,3 +105,51 @@ def diner_payload(**overrides: object) -> dict[str, object]:
         "consent": True,
     }
     return body | overrides
+
+
+def approve_payload(**overrides: object) -> dict[str, object]:
+    from datetime import date, timedelta
+
+    body: dict[str, object] = {
+        "dbs_checked_on": str(date.today() - timedelta(days=30)),
+        "dbs_level": "enhanced",
+        "id_checked": True,
+        "hygiene_ack": True,
+    }
+    return body | overrides
+
+
+def signed_up_cook(
+    client, session: Session, settings: Settings, **payload: object
+) -> tuple[User, int]:  # type: ignore[no-untyped-def]
+    """A cook who has put a profile (pending); returns the user and the profile id."""
+    user = create_user(session, role="cook")
+    response = client.put(
+        "/api/cooks/me", json=cook_payload(**payload), headers=auth_headers(user, settings)
+    )
+    assert response.status_code == 200, response.text
+    return user, response.json()["id"]
+
+
+def approved_cook(
+    client, session: Session, settings: Settings, staff: User, **payload: object
+) -> tuple[User, int]:  # type: ignore[no-untyped-def]
+    user, cook_id = signed_up_cook(client, session, settings, **payload)
+    response = client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(),
+        headers=auth_headers(staff, settings),
+    )
+    assert response.status_code == 200, response.text
+    return user, cook_id
+
+
+def registered_diner(
+    client, session: Session, settings: Settings, **payload: object
+) -> tuple[User, int]:  # type: ignore[no-untyped-def]
+    carer = create_user(session, role="carer")
+    response = client.post(
+        "/api/diners", json=diner_payload(**payload), headers=auth_headers(carer, settings)
+    )
+    assert response.status_code == 201, response.text
+    return carer, response.json()["id"]

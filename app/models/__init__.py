@@ -2,11 +2,13 @@
 
 from app.models.audit import AuditEntry
 from app.models.council import Council, Neighbourhood
+from app.models.pairing import OPEN_STATUSES, PairExclusion, Pairing
 from app.models.people import AreaDemand, Cook, Diner
 from app.models.postcode import PostcodeUnit
 from app.models.user import LoginFailure, User
 
 __all__ = [
+    "OPEN_STATUSES",
     "AreaDemand",
     "AuditEntry",
     "Cook",
@@ -14,6 +16,8 @@ __all__ = [
     "Diner",
     "LoginFailure",
     "Neighbourhood",
+    "PairExclusion",
+    "Pairing",
     "PostcodeUnit",
     "User",
 ]

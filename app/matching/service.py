@@ -1,0 +1,199 @@
+"""Suggestions, proposals and batch matching: the engine fed from, and written to, the database."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.audit import record_audit
+from app.diners.service import council_today, get_councils_diner, public_status
+from app.errors import Conflict, NotFound, RuleBroken
+from app.geo.distance import haversine_m, round_distance
+from app.matching import engine
+from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
+from app.matching.schemas import SlotOut, SuggestionOut, SuggestionsOut
+from app.models import OPEN_STATUSES, Cook, Council, Diner, Pairing, User
+from app.pairings.schemas import PairingCreate
+from app.schemas import minutes
+from app.vocab import DinerStatus
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _council(session: Session, staff: User) -> Council:
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    return council
+
+
+def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -> SuggestionsOut:
+    """Ranked cooks for one diner, with reasons; or why there is none."""
+    council = _council(session, staff)
+    diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
+    today = council_today(council)
+    cooks, rows = cook_inputs(
+        session, council=council, today=today, near=(diner.latitude, diner.longitude)
+    )
+    excluded, met = history(session, [diner_id])
+    target = diner_input(diner, excluded=excluded[diner_id], met=met[diner_id])
+    result = engine.suggest(
+        target, engine.CookIndex(cooks), max_radius_m=council.max_walk_radius_m, limit=limit
+    )
+    return SuggestionsOut(
+        items=[
+            SuggestionOut(
+                cook_id=s.cook_id,
+                display_name=rows[s.cook_id].display_name,
+                distance_m=round_distance(s.distance_m, 10),
+                score=s.score,
+                reasons=s.reasons,
+                slots=[
+                    SlotOut(weekday=w.weekday, start=_hhmm(w.start), end=_hhmm(w.end))
+                    for w in s.slots
+                ],
+            )
+            for s in result.items
+        ],
+        unmatched_reason=result.unmatched_reason,
+    )
+
+
+def _lock_cook(session: Session, *, council: Council, cook_id: int) -> Cook:
+    """The cook's row, locked until commit so two proposals cannot both take the last place.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite: every transaction already holds the write lock
+    (BEGIN IMMEDIATE, see app.db), so proposals are serialised anyway.
+    """
+    cook = session.exec(select(Cook).where(Cook.id == cook_id).with_for_update()).first()
+    if cook is None or cook.council_id != council.id:
+        raise NotFound("Cook not found")
+    return cook
+
+
+def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pairing:
+    """Invite a cook to a diner after checking every hard rule; never overbooks the cook."""
+    council = _council(session, staff)
+    cook = _lock_cook(session, council=council, cook_id=body.cook_id)
+    diner = session.exec(select(Diner).where(Diner.id == body.diner_id).with_for_update()).first()
+    if diner is None or diner.council_id != council.id:
+        raise NotFound("Diner not found")
+    today = council_today(council)
+    if public_status(diner, today) in (DinerStatus.left, DinerStatus.paused):
+        raise Conflict(f"The diner is {public_status(diner, today)}")
+    if _open_pairing(session, diner_id=body.diner_id) is not None:
+        raise Conflict("The diner already has a proposed or active pairing")
+    load = open_loads(session, [body.cook_id])[body.cook_id]
+    excluded, met = history(session, [body.diner_id])
+    candidate = cook_input(cook, council=council, today=today, load=load)
+    target = diner_input(
+        diner, excluded=excluded[diner.id or 0], met=met[diner.id or 0], frequency=body.frequency
+    )
+    violations = engine.check_pair(candidate, target, max_radius_m=council.max_walk_radius_m)
+    slot = engine.check_slot(candidate, target, body.weekday, minutes(body.start))
+    rules = [v for v in violations if v.rule != "no_capacity"] + ([slot] if slot else [])
+    if rules:
+        first = rules[0]
+        raise RuleBroken(first.rule, [first.field], first.message)
+    if violations:
+        raise Conflict("The cook has no place left (proposed and active pairings count)")
+    return _create_proposal(
+        session,
+        staff=staff,
+        cook=cook,
+        diner=diner,
+        weekday=body.weekday,
+        start=body.start,
+        frequency=body.frequency,
+    )
+
+
+def _open_pairing(session: Session, *, diner_id: int) -> Pairing | None:
+    return session.exec(
+        select(Pairing).where(Pairing.diner_id == diner_id, col(Pairing.status).in_(OPEN_STATUSES))
+    ).first()
+
+
+def _create_proposal(
+    session: Session,
+    *,
+    staff: User | None,
+    cook: Cook,
+    diner: Diner,
+    weekday: int,
+    start: str,
+    frequency: str,
+) -> Pairing:
+    pairing = Pairing(
+        council_id=diner.council_id,
+        cook_id=cook.id,  # type: ignore[arg-type]
+        diner_id=diner.id,  # type: ignore[arg-type]
+        status="proposed",
+        weekday=weekday,
+        start=start,
+        frequency=frequency,
+        distance_m=haversine_m(cook.latitude, cook.longitude, diner.latitude, diner.longitude),
+        proposed_by_id=staff.id if staff else None,
+    )
+    session.add(pairing)
+    session.flush()
+    record_audit(
+        session,
+        actor_id=staff.id if staff else None,
+        council_id=diner.council_id,
+        action="pairing.proposed",
+        subject_type="pairing",
+        subject_id=pairing.id,
+        data={"cook_id": cook.id, "diner_id": diner.id},
+    )
+    return pairing
+
+
+def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tuple[int, str]]]:
+    """Propose the optimal set of pairings for every waiting diner with no open pairing."""
+    council = _council(session, staff)
+    today = council_today(council)
+    # Lock the council's cooks first (same order as single proposals: cooks, then diners).
+    session.exec(select(Cook.id).where(Cook.council_id == council.id).with_for_update()).all()
+    cooks, rows = cook_inputs(session, council=council, today=today)
+    open_diners = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
+    diners = [
+        d
+        for d in session.exec(
+            select(Diner)
+            .where(
+                Diner.council_id == council.id,
+                Diner.status == DinerStatus.waiting,
+                col(Diner.id).not_in(open_diners),
+            )
+            .order_by(col(Diner.id))
+        ).all()
+        if public_status(d, today) == DinerStatus.waiting
+    ]
+    ids = [d.id for d in diners if d.id is not None]
+    excluded, met = history(session, ids)
+    inputs = [diner_input(d, excluded=excluded[d.id or 0], met=met[d.id or 0]) for d in diners]
+    result = engine.batch_match(inputs, cooks, max_radius_m=council.max_walk_radius_m)
+    by_id = {d.id: d for d in diners}
+    proposed = [
+        _create_proposal(
+            session,
+            staff=staff,
+            cook=rows[a.cook_id],
+            diner=by_id[a.diner_id],
+            weekday=a.weekday,
+            start=_hhmm(a.start),
+            frequency=by_id[a.diner_id].frequency,
+        )
+        for a in result.assignments
+    ]
+    record_audit(
+        session,
+        actor_id=staff.id,
+        council_id=council.id,
+        action="matching.run",
+        subject_type="council",
+        subject_id=council.id,
+        data={"proposed": len(proposed), "unmatched": len(result.unmatched)},
+    )
+    return proposed, list(result.unmatched)

@@ -1,0 +1,53 @@
+"""Pairings of one cook with one diner, kept for ever as the history continuity is made of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+OPEN_STATUSES = ("proposed", "active", "paused")
+
+
+class Pairing(SQLModel, table=True):
+    __table_args__ = (
+        # At most one open pairing per diner, whatever races the application loses.
+        Index(
+            "uq_pairing_open_diner",
+            "diner_id",
+            unique=True,
+            sqlite_where=text("status IN ('proposed', 'active', 'paused')"),
+            postgresql_where=text("status IN ('proposed', 'active', 'paused')"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    cook_id: int = Field(foreign_key="cook.id", index=True)
+    diner_id: int = Field(foreign_key="diner.id", index=True)
+    status: str = Field(default="proposed", max_length=16, index=True)
+    weekday: int
+    start: str = Field(max_length=5)  # "HH:MM" local time
+    frequency: str = Field(max_length=12)
+    distance_m: float
+    proposed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    proposed_at: datetime = Field(default_factory=utcnow)
+    accepted_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = Field(default=None, max_length=32)
+
+
+class PairExclusion(SQLModel, table=True):
+    """A cook never to be proposed to this diner again (change request, upheld concern)."""
+
+    __tablename__ = "pair_exclusion"
+    __table_args__ = (UniqueConstraint("diner_id", "cook_id", name="uq_pair_exclusion_diner_cook"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    diner_id: int = Field(foreign_key="diner.id")
+    cook_id: int = Field(foreign_key="cook.id")
+    reason: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)

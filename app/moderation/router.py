@@ -1,0 +1,75 @@
+"""HTTP routes for vetting cooks (API.md "Staff")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.cooks.schemas import CookProfileOut
+from app.cooks.service import profile_out
+from app.deps import SessionDep, StaffUser
+from app.diners.schemas import ReasonIn
+from app.moderation import service
+from app.moderation.schemas import ApproveIn, CookListItem
+from app.schemas import Limit, Offset, Page
+from app.vocab import CookStatus
+
+router = APIRouter(prefix="/api/staff/cooks", tags=["staff"])
+
+
+@router.get("", response_model=Page[CookListItem])
+def list_cooks(
+    user: StaffUser,
+    session: SessionDep,
+    status: Annotated[CookStatus | None, Query()] = None,
+    due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[CookListItem]:
+    items, total = service.list_council_cooks(
+        session,
+        staff=user,
+        status=status,
+        due_within_days=due_within_days,
+        limit=limit,
+        offset=offset,
+    )
+    return Page(items=items, total=total)
+
+
+@router.get("/{cook_id}", response_model=CookProfileOut)
+def view_cook(cook_id: int, user: StaffUser, session: SessionDep) -> CookProfileOut:
+    return profile_out(session, service.get_councils_cook(session, staff=user, cook_id=cook_id))
+
+
+@router.post("/{cook_id}/approve", response_model=CookProfileOut)
+def approve(cook_id: int, body: ApproveIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
+    cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
+    service.approve_cook(session, staff=user, cook=cook, body=body)
+    session.commit()
+    return profile_out(session, cook)
+
+
+@router.post("/{cook_id}/reject", response_model=CookProfileOut)
+def reject(cook_id: int, body: ReasonIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
+    cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
+    service.reject_cook(session, staff=user, cook=cook, reason=body.reason)
+    session.commit()
+    return profile_out(session, cook)
+
+
+@router.post("/{cook_id}/suspend", response_model=CookProfileOut)
+def suspend(cook_id: int, body: ReasonIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
+    cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
+    service.suspend_cook(session, staff=user, cook=cook, reason=body.reason)
+    session.commit()
+    return profile_out(session, cook)
+
+
+@router.post("/{cook_id}/reinstate", response_model=CookProfileOut)
+def reinstate(cook_id: int, body: ReasonIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
+    cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
+    service.reinstate_cook(session, staff=user, cook=cook, reason=body.reason)
+    session.commit()
+    return profile_out(session, cook)

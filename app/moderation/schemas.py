@@ -1,0 +1,32 @@
+"""Shapes for vetting cooks (API.md "Staff")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, StrictBool
+
+from app.schemas import Notes, StrictModel
+from app.vocab import DbsLevel
+
+
+class ApproveIn(StrictModel):
+    dbs_checked_on: date
+    dbs_level: DbsLevel
+    id_checked: StrictBool
+    hygiene_ack: StrictBool
+    note: Notes | None = None
+
+
+class CookListItem(BaseModel):
+    """The moderation queue: no address, phone or position."""
+
+    id: int
+    display_name: str
+    status: str
+    postcode_district: str
+    neighbourhood: str | None
+    dbs_checked_on: date | None
+    dbs_level: str | None
+    checks_expire_on: date | None
+    created_at: datetime

@@ -1,0 +1,45 @@
+"""Pairing shapes (API.md "Conventions": a pairing)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, StrictInt
+
+from app.schemas import HHMM, StrictModel
+from app.vocab import Frequency
+
+
+class PairingCreate(StrictModel):
+    diner_id: StrictInt
+    cook_id: StrictInt
+    weekday: StrictInt = Field(ge=0, le=6)
+    start: HHMM
+    frequency: Frequency
+
+
+class PairingDiner(BaseModel):
+    id: int
+    first_name: str
+    distance_m: int
+    diets: list[str]
+    allergies: list[str]
+    texture: str
+    address_line: str | None
+    access_notes: str | None
+
+
+class PairingCook(BaseModel):
+    id: int
+    display_name: str
+
+
+class PairingOut(BaseModel):
+    id: int
+    cook_id: int
+    diner_id: int
+    status: str
+    weekday: int
+    start: str
+    frequency: str
+    end_reason: str | None
+    diner: PairingDiner
+    cook: PairingCook

@@ -1,0 +1,143 @@
+"""A pairing's life after the proposal: the cook accepts or declines, staff withdraw."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.audit import record_audit
+from app.db import utcnow
+from app.diners.service import council_today
+from app.errors import Conflict, NotFound
+from app.matching import engine
+from app.matching.inputs import cook_inputs, diner_input, history
+from app.models import Cook, Council, Diner, Pairing, User
+from app.vocab import DinerStatus
+
+
+def own_cook(session: Session, user: User) -> Cook:
+    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    if cook is None:
+        raise NotFound("You have no cook profile yet")
+    return cook
+
+
+def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pairing:
+    """The cook's own pairing, locked; another cook's is 'not found'."""
+    cook = own_cook(session, user)
+    pairing = session.exec(
+        select(Pairing).where(Pairing.id == pairing_id).with_for_update()
+    ).first()
+    if pairing is None or pairing.cook_id != cook.id:
+        raise NotFound("Pairing not found")
+    return pairing
+
+
+def list_cook_pairings(
+    session: Session, *, user: User, statuses: tuple[str, ...]
+) -> list[tuple[Pairing, Diner, Cook]]:
+    cook = own_cook(session, user)
+    rows = session.exec(
+        select(Pairing, Diner)
+        .join(Diner, col(Diner.id) == Pairing.diner_id)
+        .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(statuses))
+        .order_by(col(Pairing.id))
+    ).all()
+    return [(p, d, cook) for p, d in rows]
+
+
+def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
+    """proposed → active: the diner is matched and the cook may now see the address."""
+    if pairing.status != "proposed":
+        raise Conflict(f"This pairing is no longer proposed (it is {pairing.status})")
+    pairing.status, pairing.accepted_at = "active", utcnow()
+    diner = session.get(Diner, pairing.diner_id)
+    assert diner is not None
+    diner.status = DinerStatus.matched
+    session.add_all([pairing, diner])
+    _audit(session, pairing, "pairing.accepted")
+    return pairing
+
+
+def decline_pairing(session: Session, *, pairing: Pairing) -> tuple[Pairing, Pairing | None]:
+    """proposed → declined, and the next best cook (if any) is proposed automatically."""
+    if pairing.status != "proposed":
+        raise Conflict(f"This pairing is no longer proposed (it is {pairing.status})")
+    pairing.status, pairing.ended_at, pairing.end_reason = "declined", utcnow(), "declined"
+    session.add(pairing)
+    _audit(session, pairing, "pairing.declined")
+    return pairing, propose_next_best(session, diner_id=pairing.diner_id)
+
+
+def withdraw_pairing(session: Session, *, staff: User, pairing_id: int) -> Pairing:
+    pairing = session.exec(
+        select(Pairing).where(Pairing.id == pairing_id).with_for_update()
+    ).first()
+    if pairing is None or pairing.council_id != staff.council_id:
+        raise NotFound("Pairing not found")
+    if pairing.status != "proposed":
+        raise Conflict(f"Only a proposed pairing can be withdrawn (this one is {pairing.status})")
+    pairing.status, pairing.ended_at, pairing.end_reason = "withdrawn", utcnow(), "withdrawn"
+    session.add(pairing)
+    record_audit(
+        session,
+        actor_id=staff.id,
+        council_id=pairing.council_id,
+        action="pairing.withdrawn",
+        subject_type="pairing",
+        subject_id=pairing.id,
+    )
+    session.flush()
+    return pairing
+
+
+def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
+    """Propose the best remaining cook, skipping cooks who already declined this diner."""
+    from app.matching.service import _create_proposal  # one place creates proposals
+
+    diner = session.get(Diner, diner_id)
+    assert diner is not None
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    cooks, rows = cook_inputs(
+        session,
+        council=council,
+        today=council_today(council),
+        near=(diner.latitude, diner.longitude),
+    )
+    excluded, met = history(session, [diner_id])
+    declined = set(
+        session.exec(
+            select(Pairing.cook_id).where(
+                Pairing.diner_id == diner_id, Pairing.status == "declined"
+            )
+        ).all()
+    )
+    target = diner_input(diner, excluded=excluded[diner_id] | declined, met=met[diner_id])
+    best = engine.suggest(
+        target, engine.CookIndex(cooks), max_radius_m=council.max_walk_radius_m, limit=1
+    ).items
+    if not best:
+        return None
+    slot = engine.best_slot(best[0].slots)
+    assert slot is not None
+    return _create_proposal(
+        session,
+        staff=None,
+        cook=rows[best[0].cook_id],
+        diner=diner,
+        weekday=slot.weekday,
+        start=f"{slot.start // 60:02d}:{slot.start % 60:02d}",
+        frequency=diner.frequency,
+    )
+
+
+def _audit(session: Session, pairing: Pairing, action: str) -> None:
+    record_audit(
+        session,
+        actor_id=None,
+        council_id=pairing.council_id,
+        action=action,
+        subject_type="pairing",
+        subject_id=pairing.id,
+    )
+    session.flush()

@@ -1,0 +1,39 @@
+"""Rendering a pairing for one viewer: what each side may see at each stage (PRODUCT.md)."""
+
+from __future__ import annotations
+
+from app.geo.distance import round_distance
+from app.models import Cook, Diner, Pairing
+from app.pairings.schemas import PairingCook, PairingDiner, PairingOut
+
+
+def first_name(full_name: str) -> str:
+    return full_name.split()[0] if full_name.split() else full_name
+
+
+def pairing_out(pairing: Pairing, *, diner: Diner, cook: Cook, viewer_role: str) -> PairingOut:
+    """The address and access notes go only to the cook of an active pairing."""
+    show_address = viewer_role == "cook" and pairing.status == "active"
+    step = 10 if viewer_role == "staff" else 100
+    assert pairing.id is not None and diner.id is not None and cook.id is not None
+    return PairingOut(
+        id=pairing.id,
+        cook_id=pairing.cook_id,
+        diner_id=pairing.diner_id,
+        status=pairing.status,
+        weekday=pairing.weekday,
+        start=pairing.start,
+        frequency=pairing.frequency,
+        end_reason=pairing.end_reason,
+        diner=PairingDiner(
+            id=diner.id,
+            first_name=first_name(diner.full_name),
+            distance_m=round_distance(pairing.distance_m, step),
+            diets=diner.diets,
+            allergies=diner.allergies,
+            texture=diner.texture,
+            address_line=diner.address_line if show_address else None,
+            access_notes=diner.access_notes if show_address else None,
+        ),
+        cook=PairingCook(id=cook.id, display_name=cook.display_name),
+    )

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models import AuditEntry, Council, User
+from tests.factories import approve_payload, auth_headers, create_user, signed_up_cook
+
+
+def test_pending_queue_lists_new_cook_without_address_when_staff_asks(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = signed_up_cook(client, session, settings)
+    queue = client.get(
+        "/api/staff/cooks?status=pending", headers=auth_headers(staff, settings)
+    ).json()
+    assert [c["id"] for c in queue["items"]] == [cook_id]
+    assert "address_line" not in queue["items"][0] and "phone" not in queue["items"][0]
+
+
+def test_approval_records_checks_and_audits_when_complete(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = signed_up_cook(client, session, settings)
+    response = client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(),
+        headers=auth_headers(staff, settings),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "approved" and body["dbs_level"] == "enhanced"
+    assert body["checks_expire_on"] == str(
+        date.today() - timedelta(days=30) + timedelta(days=3 * 365)
+    )
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "cook.approved")).all()
+    assert [(a.actor_id, a.subject_id) for a in audit] == [(staff.id, cook_id)]
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "rule"),
+    [
+        ({"id_checked": False}, "id_checked", "check_missing"),
+        ({"hygiene_ack": False}, "hygiene_ack", "check_missing"),
+        ({"dbs_level": "standard"}, "dbs_level", "dbs_level_too_low"),
+        ({"dbs_level": "basic"}, "dbs_level", "dbs_level_too_low"),
+        (
+            {"dbs_checked_on": str(date.today() - timedelta(days=3 * 365 + 5))},
+            "dbs_checked_on",
+            "dbs_check_expired",
+        ),
+        (
+            {"dbs_checked_on": str(date.today() + timedelta(days=3))},
+            "dbs_checked_on",
+            "date_in_future",
+        ),
+        ({"dbs_level": "gold"}, "dbs_level", "enum"),
+        ({"id_checked": "yes"}, "id_checked", "bool_type"),
+    ],
+)
+def test_approval_gets_422_naming_check_when_missing(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    override: dict,
+    field: str,
+    rule: str,
+):
+    _, cook_id = signed_up_cook(client, session, settings)
+    response = client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(**override),
+        headers=auth_headers(staff, settings),
+    )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"][-1] == field and error["type"] == rule
+    assert (
+        client.get(f"/api/staff/cooks/{cook_id}", headers=auth_headers(staff, settings)).json()[
+            "status"
+        ]
+        == "pending"
+    )
+
+
+def test_enhanced_barred_satisfies_enhanced_minimum_when_approving(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = signed_up_cook(client, session, settings)
+    response = client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(dbs_level="enhanced_barred"),
+        headers=auth_headers(staff, settings),
+    )
+    assert response.status_code == 200
+
+
+def test_reject_needs_reason_and_only_pending_when_rejecting(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = signed_up_cook(client, session, settings)
+    headers = auth_headers(staff, settings)
+    assert (
+        client.post(f"/api/staff/cooks/{cook_id}/reject", json={}, headers=headers).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/api/staff/cooks/{cook_id}/reject", json={"reason": " "}, headers=headers
+        ).status_code
+        == 422
+    )
+    rejected = client.post(
+        f"/api/staff/cooks/{cook_id}/reject", json={"reason": "no references"}, headers=headers
+    )
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    again = client.post(
+        f"/api/staff/cooks/{cook_id}/reject", json={"reason": "again"}, headers=headers
+    )
+    assert again.status_code == 409
+
+
+def test_suspend_then_reinstate_returns_to_approved_when_checks_in_date(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = signed_up_cook(client, session, settings)
+    headers = auth_headers(staff, settings)
+    client.post(f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=headers)
+    suspended = client.post(
+        f"/api/staff/cooks/{cook_id}/suspend", json={"reason": "concern raised"}, headers=headers
+    )
+    assert suspended.json()["status"] == "suspended"
+    assert (
+        client.post(
+            f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=headers
+        ).status_code
+        == 409
+    )
+    reinstated = client.post(
+        f"/api/staff/cooks/{cook_id}/reinstate", json={"reason": "resolved"}, headers=headers
+    )
+    assert reinstated.json()["status"] == "approved"
+    actions = session.exec(select(AuditEntry.action).where(AuditEntry.subject_id == cook_id)).all()
+    assert {"cook.suspended", "cook.reinstated"} <= set(actions)
+
+
+def test_due_for_recheck_lists_cook_when_check_expires_within_days(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = signed_up_cook(client, session, settings)
+    headers = auth_headers(staff, settings)
+    old = str(date.today() - timedelta(days=3 * 365 - 10))
+    client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(dbs_checked_on=old),
+        headers=headers,
+    )
+    _, fresh_id = signed_up_cook(client, session, settings)
+    client.post(f"/api/staff/cooks/{fresh_id}/approve", json=approve_payload(), headers=headers)
+    due = client.get("/api/staff/cooks?due_within_days=30", headers=headers).json()
+    assert [c["id"] for c in due["items"]] == [cook_id]
+
+
+def test_other_councils_staff_get_404_when_acting_on_cook(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    from tests.factories import create_council
+
+    _, cook_id = signed_up_cook(client, session, settings)
+    other = create_user(
+        session, role="staff", council=create_council(session, lad_codes=["E09000030"])
+    )
+    headers = auth_headers(other, settings)
+    assert client.get(f"/api/staff/cooks/{cook_id}", headers=headers).status_code == 404
+    for action, body in (
+        ("approve", approve_payload()),
+        ("reject", {"reason": "x"}),
+        ("suspend", {"reason": "x"}),
+        ("reinstate", {"reason": "x"}),
+    ):
+        assert (
+            client.post(
+                f"/api/staff/cooks/{cook_id}/{action}", json=body, headers=headers
+            ).status_code
+            == 404
+        )
+    assert client.get("/api/staff/cooks", headers=headers).json()["total"] == 0
+
+
+def test_council_minimum_dbs_level_is_respected_when_configured(
+    client: TestClient, session: Session, settings: Settings, barnet: Council, staff: User
+):
+    barnet.min_dbs_level = "enhanced_barred"
+    session.add(barnet)
+    session.flush()
+    _, cook_id = signed_up_cook(client, session, settings)
+    response = client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(),
+        headers=auth_headers(staff, settings),
+    )
+    assert (
+        response.status_code == 422 and response.json()["detail"][0]["type"] == "dbs_level_too_low"
+    )

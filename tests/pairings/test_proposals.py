@@ -1,0 +1,212 @@
+"""Suggestions, proposals, batch matching and the cook's answer, through the API."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models import AuditEntry, User
+from tests.factories import approved_cook, auth_headers, registered_diner, signed_up_cook
+
+
+def propose(client: TestClient, staff_headers: dict, diner_id: int, cook_id: int, **over: object):
+    body = {
+        "diner_id": diner_id,
+        "cook_id": cook_id,
+        "weekday": 1,
+        "start": "17:30",
+        "frequency": "weekly",
+    }
+    return client.post("/api/staff/pairings", json=body | over, headers=staff_headers)
+
+
+def test_suggestions_rank_safe_cooks_with_reasons_when_diner_waiting(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, near = approved_cook(
+        client, session, settings, staff, display_name="Near", postcode="N3 1QX"
+    )
+    _, far = approved_cook(client, session, settings, staff, display_name="Far", postcode="N3 1HT")
+    approved_cook(client, session, settings, staff, display_name="Unsafe", allergen_free=[])
+    signed_up_cook(client, session, settings, display_name="Pending")
+    _, diner_id = registered_diner(client, session, settings)
+    response = client.get(
+        f"/api/staff/diners/{diner_id}/suggestions", headers=auth_headers(staff, settings)
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [i["cook_id"] for i in body["items"]] == [near, far]
+    assert body["unmatched_reason"] is None
+    first = body["items"][0]
+    assert any("m away" in r for r in first["reasons"]) and any(
+        "Tuesday" in r for r in first["reasons"]
+    )
+    assert first["slots"] == [{"weekday": 1, "start": "17:30", "end": "19:00"}]
+    assert first["distance_m"] % 10 == 0
+
+
+def test_suggestions_say_why_when_no_cook_in_reach(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, diner_id = registered_diner(client, session, settings)
+    body = client.get(
+        f"/api/staff/diners/{diner_id}/suggestions", headers=auth_headers(staff, settings)
+    ).json()
+    assert body == {"items": [], "unmatched_reason": "no_cook_in_reach"}
+
+
+def test_proposal_breaking_allergen_rule_gets_422_when_cook_not_free_from_it(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = approved_cook(client, session, settings, staff, allergen_free=["milk"])
+    _, diner_id = registered_diner(client, session, settings, allergies=["peanuts"])
+    response = propose(client, auth_headers(staff, settings), diner_id, cook_id)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "allergen_unsafe"
+
+
+def test_proposal_gets_422_when_time_or_reach_rule_broken(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    headers = auth_headers(staff, settings)
+    _, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    assert (
+        propose(client, headers, diner_id, cook_id, weekday=3).json()["detail"][0]["type"]
+        == "no_shared_time"
+    )
+    _, far_cook = approved_cook(
+        client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=500
+    )
+    assert (
+        propose(client, headers, diner_id, far_cook).json()["detail"][0]["type"] == "out_of_reach"
+    )
+
+
+def test_proposal_conflicts_when_diner_already_has_open_pairing_or_cook_full(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    headers = auth_headers(staff, settings)
+    _, cook_id = approved_cook(client, session, settings, staff, max_diners=1)
+    _, other_cook = approved_cook(client, session, settings, staff)
+    _, diner_a = registered_diner(client, session, settings)
+    _, diner_b = registered_diner(client, session, settings)
+    created = propose(client, headers, diner_a, cook_id)
+    assert created.status_code == 201, created.text
+    pairing = created.json()
+    assert pairing["status"] == "proposed" and pairing["diner"]["address_line"] is None
+    assert pairing["cook"]["display_name"] == "Priya" and pairing["diner"]["first_name"] == "Edna"
+    assert propose(client, headers, diner_b, cook_id).status_code == 409  # cook full
+    assert propose(client, headers, diner_a, other_cook).status_code == 409  # diner taken
+
+
+def test_cook_sees_address_only_after_accepting_when_invited(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    carer, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, auth_headers(staff, settings), diner_id, cook_id).json()["id"]
+    cook_headers = auth_headers(cook_user, settings)
+    [invite] = client.get("/api/cooks/me/pairings", headers=cook_headers).json()["items"]
+    assert invite["diner"]["address_line"] is None and invite["diner"]["access_notes"] is None
+    assert invite["diner"]["distance_m"] % 100 == 0
+    accepted = client.post(f"/api/pairings/{pairing_id}/accept", headers=cook_headers)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "active"
+    assert accepted.json()["diner"]["address_line"] == "3 Quiet Close"
+    diner = client.get(f"/api/diners/{diner_id}", headers=auth_headers(carer, settings)).json()
+    assert diner["status"] == "matched"
+    assert (
+        client.post(f"/api/pairings/{pairing_id}/accept", headers=cook_headers).status_code == 409
+    )
+    viewed = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "diner.address_viewed")
+    ).all()
+    assert viewed and all(v.actor_id == cook_user.id for v in viewed)
+
+
+def test_another_cook_gets_404_when_accepting_someone_elses_invitation(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = approved_cook(client, session, settings, staff)
+    intruder, _ = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, auth_headers(staff, settings), diner_id, cook_id).json()["id"]
+    assert (
+        client.post(
+            f"/api/pairings/{pairing_id}/accept", headers=auth_headers(intruder, settings)
+        ).status_code
+        == 404
+    )
+
+
+def test_decline_proposes_next_best_cook_when_one_exists(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    first_user, first = approved_cook(client, session, settings, staff, postcode="N3 1QX")
+    _, second = approved_cook(client, session, settings, staff, postcode="N3 1HT")
+    _, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, auth_headers(staff, settings), diner_id, first).json()["id"]
+    declined = client.post(
+        f"/api/pairings/{pairing_id}/decline", headers=auth_headers(first_user, settings)
+    )
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    from app.models import Pairing
+
+    open_ = session.exec(
+        select(Pairing).where(Pairing.diner_id == diner_id, Pairing.status == "proposed")
+    ).all()
+    assert [p.cook_id for p in open_] == [second]
+
+
+def test_batch_matching_proposes_optimal_pairs_and_explains_unmatched(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    headers = auth_headers(staff, settings)
+    _, cook_id = approved_cook(client, session, settings, staff, max_diners=1)
+    _, diner_a = registered_diner(client, session, settings)
+    _, diner_c = registered_diner(
+        client, session, settings, availability=[{"weekday": 5, "start": "12:00", "end": "13:00"}]
+    )
+    response = client.post("/api/staff/matching/run", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [(p["diner_id"], p["cook_id"]) for p in body["proposed"]] == [(diner_a, cook_id)]
+    assert body["unmatched"] == [{"diner_id": diner_c, "reason": "no_shared_time"}]
+    again = client.post("/api/staff/matching/run", headers=headers).json()
+    assert again["proposed"] == []  # diner_a's proposal is kept, not duplicated
+
+
+def test_suspending_cook_withdraws_proposals_and_frees_diner_when_suspended(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    headers = auth_headers(staff, settings)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, headers, diner_id, cook_id).json()["id"]
+    client.post(f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings))
+    client.post(f"/api/staff/cooks/{cook_id}/suspend", json={"reason": "concern"}, headers=headers)
+    from app.models import Diner, Pairing
+
+    pairing = session.get(Pairing, pairing_id)
+    assert (
+        pairing is not None and pairing.status == "ended" and pairing.end_reason == "cook_suspended"
+    )
+    diner = session.get(Diner, diner_id)
+    assert diner is not None and diner.status == "waiting"
+
+
+def test_staff_withdraws_proposal_when_still_proposed(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    headers = auth_headers(staff, settings)
+    _, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, headers, diner_id, cook_id).json()["id"]
+    withdrawn = client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers)
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert (
+        client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers).status_code
+        == 409
+    )
