@@ -10,7 +10,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The placeholder a development machine runs with; production refuses it.
-DEFAULT_SECRET_KEY = "change-me-this-is-not-a-secret"
+DEFAULT_SECRET_KEY = "change-me-this-is-a-development-placeholder-not-a-secret"
 VAR_DIR = Path("var")
 
 

@@ -1,7 +1,10 @@
 """All tables, in one package so domains can share them without import cycles."""
 
 from app.models.audit import AuditEntry
+from app.models.concern import Concern
 from app.models.council import Council, Neighbourhood
+from app.models.meal import CookAway, Meal, MealFeedback, OutcomeAnswer
+from app.models.notification import Notification
 from app.models.pairing import OPEN_STATUSES, PairExclusion, Pairing
 from app.models.people import AreaDemand, Cook, Diner
 from app.models.postcode import PostcodeUnit
@@ -11,6 +14,12 @@ __all__ = [
     "OPEN_STATUSES",
     "AreaDemand",
     "AuditEntry",
+    "Concern",
+    "CookAway",
+    "Meal",
+    "MealFeedback",
+    "Notification",
+    "OutcomeAnswer",
     "Cook",
     "Council",
     "Diner",

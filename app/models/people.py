@@ -39,6 +39,8 @@ class Cook(SQLModel, table=True):
     id_checked: bool = False
     hygiene_ack: bool = False
     approved_at: datetime | None = None
+    # Secret, revocable token of the cook's private calendar feed (None: no feed).
+    calendar_token: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -69,6 +71,7 @@ class Diner(SQLModel, table=True):
     status_reason: str | None = Field(default=None, max_length=500)
     paused_from: date | None = None
     paused_to: date | None = None
+    anonymised_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -19,6 +19,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)  # cook | carer | staff | admin
     council_id: int | None = Field(default=None, foreign_key="council.id", index=True)
     is_active: bool = Field(default=True)
+    phone: str | None = Field(default=None, max_length=20)  # staff: shown as coordinator contact
+    anonymised_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

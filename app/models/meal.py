@@ -1,0 +1,67 @@
+"""Meals: each occurrence of a pairing's schedule, who brought it, and how it went."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+
+class Meal(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("pairing_id", "date", name="uq_meal_pairing_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    diner_id: int = Field(foreign_key="diner.id", index=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    # Who brings it: the pairing's cook, or a cover cook while the regular one is away.
+    cook_id: int | None = Field(default=None, foreign_key="cook.id", index=True)
+    date: dt.date = Field(index=True)
+    start: str = Field(max_length=5)  # "HH:MM" local time
+    at: datetime  # the same moment in UTC (for reminders and ordering)
+    status: str = Field(default="scheduled", max_length=16, index=True)
+    is_cover: bool = False
+    cancel_reason: str | None = Field(default=None, max_length=32)
+    recorded_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CookAway(SQLModel, table=True):
+    """Dates a cook is away; meals falling in them need a cover cook."""
+
+    __tablename__ = "cook_away"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cook_id: int = Field(foreign_key="cook.id", index=True)
+    from_date: dt.date
+    to_date: dt.date
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MealFeedback(SQLModel, table=True):
+    __tablename__ = "meal_feedback"
+    __table_args__ = (UniqueConstraint("meal_id", name="uq_meal_feedback_meal_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meal_id: int = Field(foreign_key="meal.id")
+    carer_id: int = Field(foreign_key="user.id")
+    rating: int  # 1 to 5
+    comment: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutcomeAnswer(SQLModel, table=True):
+    """The quarterly question to carers: does your relative consider their cook a friend?"""
+
+    __tablename__ = "outcome_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    diner_id: int = Field(foreign_key="diner.id", index=True)
+    pairing_id: int | None = Field(default=None, foreign_key="pairing.id")
+    carer_id: int = Field(foreign_key="user.id")
+    considers_friend: bool
+    answered_at: datetime = Field(default_factory=utcnow)

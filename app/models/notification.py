@@ -1,0 +1,28 @@
+"""The notification outbox: written in the same transaction as the change it announces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+
+class Notification(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # One message per event and recipient, however often the event is processed.
+    dedupe_key: str = Field(max_length=200, unique=True)
+    event: str = Field(max_length=40, index=True)
+    to_user_id: int = Field(foreign_key="user.id", index=True)
+    subject: str = Field(max_length=200)
+    body: str
+    message_id: str = Field(max_length=200)  # stable Message-ID, so a resend is recognisable
+    status: str = Field(default="pending", max_length=12, index=True)  # pending|sent|failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
