@@ -20,6 +20,7 @@ from app.diners.router import staff_router as staff_diners_router
 from app.errors import install_error_handlers
 from app.matching.router import router as matching_router
 from app.moderation.router import router as moderation_router
+from app.pairings.meal_router import router as meals_router
 from app.pairings.router import router as pairings_router
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
         moderation_router,
         matching_router,
         pairings_router,
+        meals_router,
     ):
         app.include_router(router)
 

@@ -66,7 +66,7 @@ class PairingSummary(BaseModel):
     weekday: int
     start: str
     frequency: str
-    cook: dict[str, str]
+    cook: dict[str, str] | None  # the cook's display name, once the pairing is active
 
 
 class MealSummary(BaseModel):

@@ -13,12 +13,21 @@ from app.audit import record_audit
 from app.config import Settings
 from app.cooks.schemas import PositionOut
 from app.db import utcnow
-from app.diners.schemas import DinerIn, DinerListItem, DinerOut, PauseIn
+from app.diners.schemas import (
+    DinerIn,
+    DinerListItem,
+    DinerOut,
+    MealSummary,
+    PairingSummary,
+    PauseIn,
+)
 from app.errors import Conflict, NotFound, RuleBroken
-from app.models import Council, Diner, Neighbourhood, User
+from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Neighbourhood, Pairing, User
 from app.places import locate_place
 from app.schemas import Window
 from app.vocab import DinerStatus
+
+UPCOMING_MEALS = 8
 
 
 def council_today(council: Council, now: datetime | None = None) -> date:
@@ -145,6 +154,9 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
     diner.paused_from, diner.paused_to = body.from_, body.to
     diner.status_reason = body.reason
     session.add(diner)
+    from app.pairings.meals import cancel_for_pause  # meals depend on diners, not the reverse
+
+    cancel_for_pause(session, diner=diner, from_=body.from_, to=body.to)
     _audit_if_staff(
         session, actor, diner, "diner.paused", {"from": str(body.from_), "to": str(body.to)}
     )
@@ -156,6 +168,9 @@ def leave_diner(session: Session, *, actor: User, diner: Diner, reason: str) -> 
     """The diner leaves the service; history is kept."""
     if diner.status == DinerStatus.left:
         raise Conflict("This diner has already left")
+    from app.pairings.lifecycle import diner_leaves
+
+    diner_leaves(session, diner=diner)
     diner.status, diner.status_reason = DinerStatus.left, reason
     session.add(diner)
     _audit_if_staff(session, actor, diner, "diner.left", {})
@@ -220,7 +235,38 @@ def diner_out(session: Session, diner: Diner) -> DinerOut:
         consent_at=diner.consent_at,
         referred_by_staff=diner.referred_by_id is not None,
         created_at=diner.created_at,
+        pairing=_pairing_summary(session, diner),
+        upcoming_meals=_upcoming_meals(session, diner, council_today(council)),
     )
+
+
+def _pairing_summary(session: Session, diner: Diner) -> PairingSummary | None:
+    pairing = session.exec(
+        select(Pairing).where(Pairing.diner_id == diner.id, col(Pairing.status).in_(OPEN_STATUSES))
+    ).first()
+    if pairing is None or pairing.id is None:
+        return None
+    cook = session.get(Cook, pairing.cook_id) if pairing.status != "proposed" else None
+    return PairingSummary(
+        id=pairing.id,
+        status=pairing.status,
+        weekday=pairing.weekday,
+        start=pairing.start,
+        frequency=pairing.frequency,
+        cook={"display_name": cook.display_name} if cook else None,
+    )
+
+
+def _upcoming_meals(session: Session, diner: Diner, today: date) -> list[MealSummary]:
+    meals = session.exec(
+        select(Meal)
+        .where(Meal.diner_id == diner.id, col(Meal.date) >= today)
+        .order_by(col(Meal.date))
+        .limit(UPCOMING_MEALS)
+    ).all()
+    return [
+        MealSummary(id=m.id, date=m.date, start=m.start, status=m.status) for m in meals if m.id
+    ]
 
 
 def diner_list_items(session: Session, diners: list[Diner]) -> list[DinerListItem]:

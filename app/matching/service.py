@@ -12,7 +12,9 @@ from app.matching import engine
 from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
 from app.matching.schemas import SlotOut, SuggestionOut, SuggestionsOut
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Pairing, User
+from app.notifications.outbox import enqueue
 from app.pairings.schemas import PairingCreate
+from app.pairings.views import first_name
 from app.schemas import minutes
 from app.vocab import DinerStatus
 
@@ -145,6 +147,18 @@ def _create_proposal(
         subject_type="pairing",
         subject_id=pairing.id,
         data={"cook_id": cook.id, "diner_id": diner.id},
+    )
+    enqueue(
+        session,
+        event="proposal",
+        to=cook.user_id,
+        subject=f"Would you cook for {first_name(diner.full_name)}?",
+        body=(
+            f"The council suggests you cook for {first_name(diner.full_name)}, about "
+            f"{round_distance(pairing.distance_m, 100)} m from you. Please accept or decline "
+            "from your invitations page."
+        ),
+        dedupe_key=f"pairing:{pairing.id}:proposed",
     )
     return pairing
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
-from app.models import Cook, Diner, Pairing
-from app.vocab import DinerStatus
+from app.diners.service import council_today
+from app.errors import Conflict
+from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
+from app.notifications.outbox import enqueue
+from app.pairings.views import first_name
+from app.vocab import CookStatus, DinerStatus
+
+END_REASONS = ("cook_stopped", "diner_left", "cook_suspended", "change_requested", "concern_upheld")
 
 
 def release_cook(session: Session, *, cook: Cook, reason: str) -> list[Pairing]:
@@ -18,16 +24,108 @@ def release_cook(session: Session, *, cook: Cook, reason: str) -> list[Pairing]:
     ).all()
     for pairing in pairings:
         end_pairing(session, pairing=pairing, reason=reason)
+    _hand_back_covers(session, cook=cook)
     return list(pairings)
 
 
+def _hand_back_covers(session: Session, *, cook: Cook) -> None:
+    """Covers this cook had taken need another cover."""
+    council = session.get(Council, cook.council_id)
+    assert council is not None
+    meals = session.exec(
+        select(Meal).where(
+            Meal.cook_id == cook.id,
+            col(Meal.is_cover).is_(True),
+            Meal.status == "scheduled",
+            col(Meal.date) >= council_today(council),
+        )
+    ).all()
+    for meal in meals:
+        meal.status, meal.cook_id, meal.is_cover = "needs_cover", None, False
+        session.add(meal)
+
+
 def end_pairing(session: Session, *, pairing: Pairing, reason: str) -> None:
-    """A proposal is withdrawn, an active pairing ended; either way the history is kept."""
-    pairing.status = "withdrawn" if pairing.status == "proposed" else "ended"
+    """A proposal is withdrawn, an active pairing ended; history is kept, future meals go."""
+    from app.pairings.meals import cancel_future_meals
+
+    was_active = pairing.status in ("active", "paused")
+    pairing.status = "ended" if was_active else "withdrawn"
     pairing.ended_at, pairing.end_reason = utcnow(), reason
     session.add(pairing)
     diner = session.get(Diner, pairing.diner_id)
-    if diner is not None and diner.status == DinerStatus.matched:
+    council = session.get(Council, pairing.council_id)
+    cook = session.get(Cook, pairing.cook_id)
+    assert diner is not None and council is not None and cook is not None
+    cancel_future_meals(session, pairing=pairing, reason=reason, today=council_today(council))
+    if diner.status == DinerStatus.matched:
         diner.status = DinerStatus.waiting
         session.add(diner)
+    if was_active:
+        for recipient, who in (
+            (diner.carer_id, cook.display_name),
+            (cook.user_id, first_name(diner.full_name)),
+        ):
+            enqueue(
+                session,
+                event="pairing_ended",
+                to=recipient,
+                subject="A pairing has ended",
+                body=(
+                    f"The meals with {who} have stopped ({reason.replace('_', ' ')}). "
+                    "Thank you for every meal shared. The coordinator will be in touch."
+                ),
+                dedupe_key=f"pairing:{pairing.id}:ended",
+            )
     session.flush()
+
+
+def stop_cooking(session: Session, *, cook: Cook, reason: str) -> Cook:
+    """The cook stops: pairings end, diners wait again (re-matching prefers familiar faces)."""
+    if cook.status == CookStatus.left:
+        raise Conflict("You have already stopped")
+    release_cook(session, cook=cook, reason="cook_stopped")
+    cook.status, cook.status_reason, cook.updated_at = CookStatus.left, reason, utcnow()
+    session.add(cook)
+    session.flush()
+    return cook
+
+
+def diner_leaves(session: Session, *, diner: Diner) -> None:
+    for pairing in _open_pairings(session, diner):
+        end_pairing(session, pairing=pairing, reason="diner_left")
+
+
+def request_change(session: Session, *, diner: Diner) -> Pairing:
+    """The carer's exit: end the active pairing without blame and never propose that cook again."""
+    active = [p for p in _open_pairings(session, diner) if p.status in ("active", "paused")]
+    if not active:
+        raise Conflict("There is no active pairing to change")
+    pairing = active[0]
+    end_pairing(session, pairing=pairing, reason="change_requested")
+    exclude_pair(
+        session, diner_id=pairing.diner_id, cook_id=pairing.cook_id, reason="change_requested"
+    )
+    return pairing
+
+
+def exclude_pair(session: Session, *, diner_id: int, cook_id: int, reason: str) -> None:
+    exists = session.exec(
+        select(PairExclusion).where(
+            PairExclusion.diner_id == diner_id, PairExclusion.cook_id == cook_id
+        )
+    ).first()
+    if exists is None:
+        session.add(PairExclusion(diner_id=diner_id, cook_id=cook_id, reason=reason))
+        session.flush()
+
+
+def _open_pairings(session: Session, diner: Diner) -> list[Pairing]:
+    return list(
+        session.exec(
+            select(Pairing).where(
+                Pairing.diner_id == diner.id,
+                col(Pairing.status).in_(("proposed", "active", "paused")),
+            )
+        ).all()
+    )

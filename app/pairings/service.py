@@ -11,7 +11,12 @@ from app.errors import Conflict, NotFound
 from app.matching import engine
 from app.matching.inputs import cook_inputs, diner_input, history
 from app.models import Cook, Council, Diner, Pairing, User
+from app.notifications.outbox import enqueue
+from app.pairings.meals import schedule_meals
+from app.pairings.views import first_name
 from app.vocab import DinerStatus
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def own_cook(session: Session, user: User) -> Cook:
@@ -55,6 +60,21 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
     diner.status = DinerStatus.matched
     session.add_all([pairing, diner])
     _audit(session, pairing, "pairing.accepted")
+    council = session.get(Council, pairing.council_id)
+    cook = session.get(Cook, pairing.cook_id)
+    assert council is not None and cook is not None
+    schedule_meals(session, pairing=pairing, today=council_today(council))
+    enqueue(
+        session,
+        event="pairing_accepted",
+        to=diner.carer_id,
+        subject=f"{cook.display_name} will cook for {first_name(diner.full_name)}",
+        body=(
+            f"Good news: {cook.display_name} will bring {first_name(diner.full_name)} a meal "
+            f"on {DAYS[pairing.weekday]}s at {pairing.start} ({pairing.frequency})."
+        ),
+        dedupe_key=f"pairing:{pairing.id}:accepted",
+    )
     return pairing
 
 

@@ -1,0 +1,39 @@
+"""Queueing notifications in the outbox, inside the caller's transaction (sent by a worker)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlmodel import Session, select
+
+from app.models import Notification, User
+
+
+def enqueue(
+    session: Session,
+    *,
+    event: str,
+    to: User | int | None,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+) -> Notification | None:
+    """Queue one message; the same dedupe_key (event + subject + recipient) is queued once."""
+    user_id = to.id if isinstance(to, User) else to
+    if user_id is None:
+        return None
+    key = f"{dedupe_key}:to:{user_id}"
+    existing = session.exec(select(Notification).where(Notification.dedupe_key == key)).first()
+    if existing is not None:
+        return existing
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    message = Notification(
+        dedupe_key=key,
+        event=event,
+        to_user_id=user_id,
+        subject=subject,
+        body=body,
+        message_id=f"<{digest}@extra-portion.invalid>",
+    )
+    session.add(message)
+    return message

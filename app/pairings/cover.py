@@ -1,0 +1,154 @@
+"""Cover while a cook is away: who can take a meal, asking them (familiar faces first)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from app.diners.service import council_today
+from app.errors import Conflict, NotFound
+from app.geo.distance import haversine_m
+from app.matching import engine
+from app.matching.inputs import cook_inputs, diner_input, history
+from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
+from app.notifications.outbox import enqueue
+from app.pairings.contacts import coordinator_id
+from app.pairings.views import first_name
+from app.schemas import minutes
+
+ALL_FREQUENCIES = frozenset({"weekly", "fortnightly", "monthly"})
+
+
+def _one_off(diner: Diner, meal: Meal, *, excluded: set[int], met: set[int]) -> engine.DinerInput:
+    """The diner's needs, but only for this meal's hour (a cover is a one-off)."""
+    start = minutes(meal.start)
+    base = diner_input(diner, excluded=excluded, met=met, frequency="weekly")
+    window = engine.Window(meal.date.weekday(), start, min(start + 60, 1440))
+    return replace(base, windows=(window,))
+
+
+def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[Cook, float, bool]]:
+    """Cooks who may safely take this meal, familiar faces first, then nearest."""
+    diner = session.get(Diner, meal.diner_id)
+    pairing = session.get(Pairing, meal.pairing_id)
+    council = session.get(Council, meal.council_id)
+    assert diner is not None and pairing is not None and council is not None
+    inputs, rows = cook_inputs(
+        session,
+        council=council,
+        today=council_today(council),
+        near=(diner.latitude, diner.longitude),
+    )
+    excluded, met = history(session, [meal.diner_id])
+    met_ids = met[meal.diner_id] | _covered_before(session, meal.diner_id)
+    target = _one_off(diner, meal, excluded=excluded[meal.diner_id], met=met_ids)
+    away = _away_on(session, meal.date)
+    found = []
+    for cook in inputs:
+        if cook.id == pairing.cook_id or cook.id in away:
+            continue
+        # Covers don't take a place, and any frequency will do for a single meal.
+        candidate = replace(cook, spare=max(cook.spare, 1), frequencies=ALL_FREQUENCIES)
+        if engine.check_pair(candidate, target, max_radius_m=council.max_walk_radius_m):
+            continue
+        if engine.check_slot(candidate, target, meal.date.weekday(), minutes(meal.start)):
+            continue
+        distance = haversine_m(cook.lat, cook.lon, diner.latitude, diner.longitude)
+        found.append((rows[cook.id], distance, cook.id in met_ids))
+    return sorted(found, key=lambda f: (not f[2], f[1], f[0].id))
+
+
+def _covered_before(session: Session, diner_id: int) -> set[int]:
+    rows = session.exec(
+        select(Meal.cook_id).where(
+            Meal.diner_id == diner_id, col(Meal.is_cover).is_(True), Meal.status == "delivered"
+        )
+    ).all()
+    return {r for r in rows if r is not None}
+
+
+def _away_on(session: Session, day: date) -> set[int]:
+    rows = session.exec(
+        select(CookAway.cook_id).where(col(CookAway.from_date) <= day, col(CookAway.to_date) >= day)
+    ).all()
+    return set(rows)
+
+
+def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
+    """Ask the best few candidates (a cook the diner has met first)."""
+    diner = session.get(Diner, meal.diner_id)
+    assert diner is not None
+    asked = 0
+    for cook, _distance, _met in cover_candidates(session, meal=meal)[:limit]:
+        enqueue(
+            session,
+            event="cover_request",
+            to=cook.user_id,
+            subject=f"Could you cover a meal on {meal.date:%A %d %B}?",
+            body=(
+                f"{first_name(diner.full_name)}'s usual cook is away. If you can bring a meal at "
+                f"{meal.start}, please take it from your cover requests page."
+            ),
+            dedupe_key=f"meal:{meal.id}:cover_request:{cook.id}",
+        )
+        asked += 1
+    return asked
+
+
+def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
+    """Meals needing cover that this cook could take."""
+    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    if cook is None:
+        raise NotFound("You have no cook profile yet")
+    council = session.get(Council, cook.council_id)
+    assert council is not None
+    meals = session.exec(
+        select(Meal)
+        .where(
+            Meal.council_id == cook.council_id,
+            Meal.status == "needs_cover",
+            col(Meal.date) >= council_today(council),
+        )
+        .order_by(col(Meal.at))
+    ).all()
+    return [
+        m for m in meals if any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=m))
+    ]
+
+
+def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
+    """The cook takes the meal; the pairing itself is unchanged."""
+    cook = session.exec(select(Cook).where(Cook.user_id == user.id).with_for_update()).first()
+    meal = session.exec(select(Meal).where(Meal.id == meal_id).with_for_update()).first()
+    if cook is None or meal is None or meal.council_id != cook.council_id:
+        raise NotFound("Meal not found")
+    if meal.status != "needs_cover":
+        raise Conflict("This meal no longer needs cover")
+    if not any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=meal)):
+        raise NotFound("Meal not found")  # not one this cook may take
+    meal.status, meal.cook_id, meal.is_cover = "scheduled", cook.id, True
+    session.add(meal)
+    diner = session.get(Diner, meal.diner_id)
+    pairing = session.get(Pairing, meal.pairing_id)
+    assert diner is not None and pairing is not None
+    regular = session.get(Cook, pairing.cook_id)
+    for recipient in (
+        diner.carer_id,
+        coordinator_id(session, diner),
+        regular.user_id if regular else None,
+    ):
+        enqueue(
+            session,
+            event="cover_arranged",
+            to=recipient,
+            subject=f"Cover arranged for {meal.date:%A %d %B}",
+            body=(
+                f"{cook.display_name} will bring {first_name(diner.full_name)}'s meal "
+                f"at {meal.start}."
+            ),
+            dedupe_key=f"meal:{meal.id}:covered:{cook.id}",
+        )
+    session.flush()
+    return meal

@@ -1,0 +1,44 @@
+"""What carers tell us: a rating per meal, and the quarterly friendship question."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, NotFound
+from app.models import Diner, Meal, MealFeedback, OutcomeAnswer, Pairing, User
+
+
+def rate_meal(
+    session: Session, *, carer: User, meal_id: int, rating: int, comment: str | None
+) -> MealFeedback:
+    meal = session.get(Meal, meal_id)
+    diner = session.get(Diner, meal.diner_id) if meal else None
+    if meal is None or diner is None or diner.carer_id != carer.id:
+        raise NotFound("Meal not found")
+    if meal.status != "delivered":
+        raise Conflict("Only a delivered meal can be rated")
+    if session.exec(select(MealFeedback).where(MealFeedback.meal_id == meal_id)).first():
+        raise Conflict("This meal has already been rated")
+    feedback = MealFeedback(meal_id=meal_id, carer_id=carer.id, rating=rating, comment=comment)  # type: ignore[arg-type]
+    session.add(feedback)
+    session.flush()
+    return feedback
+
+
+def answer_outcome(
+    session: Session, *, carer: User, diner: Diner, considers_friend: bool
+) -> OutcomeAnswer:
+    pairing = session.exec(
+        select(Pairing)
+        .where(Pairing.diner_id == diner.id, col(Pairing.accepted_at).is_not(None))
+        .order_by(col(Pairing.accepted_at).desc())
+    ).first()
+    answer = OutcomeAnswer(
+        diner_id=diner.id,  # type: ignore[arg-type]
+        pairing_id=pairing.id if pairing else None,
+        carer_id=carer.id,  # type: ignore[arg-type]
+        considers_friend=considers_friend,
+    )
+    session.add(answer)
+    session.flush()
+    return answer

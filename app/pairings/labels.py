@@ -1,0 +1,49 @@
+"""The printable label that goes on a meal (pure: data in, HTML out)."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+ALLERGEN_NAMES = {
+    "celery": "celery",
+    "cereals_containing_gluten": "cereals containing gluten",
+    "crustaceans": "crustaceans",
+    "eggs": "eggs",
+    "fish": "fish",
+    "lupin": "lupin",
+    "milk": "milk",
+    "molluscs": "molluscs",
+    "mustard": "mustard",
+    "tree_nuts": "tree nuts",
+    "peanuts": "peanuts",
+    "sesame": "sesame",
+    "soya": "soya",
+    "sulphites": "sulphites",
+}
+TEXTURE_ADVICE = {
+    "regular": "",
+    "easy_to_chew": "Prepared soft and easy to chew.",
+    "soft_bite_sized": "Prepared soft and bite-sized (IDDSI level 6).",
+    "minced_moist": "Prepared minced and moist (IDDSI level 5).",
+    "pureed": "Prepared puréed (IDDSI level 4): smooth, no lumps.",
+}
+
+
+def meal_label(*, first_name: str, allergies: list[str], texture: str, cooked_on: date) -> str:
+    """A small HTML page to print and stick on the container."""
+    avoid = ", ".join(ALLERGEN_NAMES.get(a, a) for a in sorted(allergies)) or "none declared"
+    texture_line = TEXTURE_ADVICE.get(texture, "")
+    use_by = cooked_on.fromordinal(cooked_on.toordinal() + 2)
+    return f"""<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8"><title>Meal label for {escape(first_name)}</title>
+<style>body{{font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:1em}}
+h1{{font-size:28px}} .avoid{{font-weight:bold;border:3px solid #000;padding:.5em}}</style></head>
+<body><main>
+<h1>For {escape(first_name)}</h1>
+<p class="avoid">Made free from: {escape(avoid)}</p>
+<p>Cooked on {cooked_on:%A %d %B %Y}. Keep in the fridge and eat by {use_by:%A %d %B}.</p>
+<p>{escape(texture_line)}</p>
+<p>To reheat: until steaming hot all the way through (75°C in the centre), stirring halfway.
+Reheat only once. Let it cool a little before eating.</p>
+</main></body></html>"""

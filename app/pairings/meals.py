@@ -1,0 +1,212 @@
+"""Meals: materialising schedules, recording outcomes, cover while a cook is away."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import UTC, date, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.db import utcnow
+from app.diners.service import council_today
+from app.errors import Conflict, NotFound, RuleBroken
+from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
+from app.notifications.outbox import enqueue
+from app.pairings.contacts import coordinator_id
+from app.pairings.schedule import occurrences
+from app.pairings.views import first_name
+
+HORIZON_DAYS = 56  # 8 weeks of meals ahead
+OPEN_MEAL = ("scheduled", "needs_cover")
+
+
+def _anchor(pairing: Pairing, council: Council) -> date:
+    """Meals start the day after acceptance: a fixed anchor keeps fortnightly phases stable."""
+    accepted = pairing.accepted_at or utcnow()
+    return council_today(council, accepted) + timedelta(days=1)
+
+
+def _away_days(session: Session, cook_id: int) -> list[tuple[date, date]]:
+    rows = session.exec(select(CookAway).where(CookAway.cook_id == cook_id)).all()
+    return [(r.from_date, r.to_date) for r in rows]
+
+
+def schedule_meals(session: Session, *, pairing: Pairing, today: date) -> list[Meal]:
+    """Create the pairing's missing meals up to the horizon; running it again adds nothing."""
+    if pairing.status != "active":
+        return []
+    council = session.get(Council, pairing.council_id)
+    diner = session.get(Diner, pairing.diner_id)
+    assert council is not None and diner is not None
+    hh, mm = (int(x) for x in pairing.start.split(":"))
+    times = occurrences(
+        weekday=pairing.weekday,
+        start=dt.time(hh, mm),
+        frequency=pairing.frequency,  # type: ignore[arg-type]
+        anchor=_anchor(pairing, council),
+        window_from=today,
+        window_to=today + timedelta(days=HORIZON_DAYS),
+        tz=council.timezone,
+    )
+    existing = set(session.exec(select(col(Meal.date)).where(Meal.pairing_id == pairing.id)).all())
+    away = _away_days(session, pairing.cook_id)
+    created = []
+    for when in times:
+        day = when.date()
+        if day in existing:
+            continue
+        meal = Meal(
+            pairing_id=pairing.id,  # type: ignore[arg-type]
+            diner_id=pairing.diner_id,
+            council_id=pairing.council_id,
+            cook_id=pairing.cook_id,
+            date=day,
+            start=pairing.start,
+            at=when.astimezone(UTC),
+        )
+        if _paused_on(diner, day):
+            meal.status, meal.cancel_reason = "cancelled", "diner_paused"
+        elif any(a <= day <= b for a, b in away):
+            meal.status, meal.cook_id = "needs_cover", None
+        session.add(meal)
+        created.append(meal)
+    session.flush()
+    return created
+
+
+def _paused_on(diner: Diner, day: date) -> bool:
+    return bool(
+        diner.paused_from and diner.paused_to and diner.paused_from <= day <= diner.paused_to
+    )
+
+
+def schedule_all(session: Session, *, now: dt.datetime | None = None) -> int:
+    """The rolling-horizon job: top up every active pairing's meals (idempotent)."""
+    count = 0
+    for pairing in session.exec(select(Pairing).where(Pairing.status == "active")).all():
+        council = session.get(Council, pairing.council_id)
+        assert council is not None
+        count += len(schedule_meals(session, pairing=pairing, today=council_today(council, now)))
+    return count
+
+
+def cancel_future_meals(session: Session, *, pairing: Pairing, reason: str, today: date) -> int:
+    meals = session.exec(
+        select(Meal).where(
+            Meal.pairing_id == pairing.id, col(Meal.date) >= today, col(Meal.status).in_(OPEN_MEAL)
+        )
+    ).all()
+    for meal in meals:
+        meal.status, meal.cancel_reason = "cancelled", reason
+        session.add(meal)
+    return len(meals)
+
+
+def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -> list[Meal]:
+    """Meals in a diner's pause are cancelled; the cook is told."""
+    meals = session.exec(
+        select(Meal).where(
+            Meal.diner_id == diner.id,
+            col(Meal.date) >= from_,
+            col(Meal.date) <= to,
+            col(Meal.status).in_(OPEN_MEAL),
+        )
+    ).all()
+    for meal in meals:
+        meal.status, meal.cancel_reason = "cancelled", "diner_paused"
+        session.add(meal)
+        cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
+        if cook is not None:
+            enqueue(
+                session,
+                event="diner_paused",
+                to=cook.user_id,
+                subject=f"No meal needed for {first_name(diner.full_name)} on {meal.date:%A %d %B}",
+                body=(
+                    f"{first_name(diner.full_name)} is away from {from_:%d %B} to {to:%d %B}, "
+                    "so that meal is cancelled. The usual schedule carries on afterwards."
+                ),
+                dedupe_key=f"meal:{meal.id}:paused",
+            )
+    session.flush()
+    return list(meals)
+
+
+# --- the cook's meals --------------------------------------------------------------------------
+
+
+def own_meal(session: Session, *, user: User, meal_id: int) -> tuple[Meal, Cook]:
+    """A meal the signed-in cook brings; anyone else's is 'not found'."""
+    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    meal = session.exec(select(Meal).where(Meal.id == meal_id).with_for_update()).first()
+    if cook is None or meal is None or meal.cook_id != cook.id:
+        raise NotFound("Meal not found")
+    return meal, cook
+
+
+def list_cook_meals(session: Session, *, cook: Cook, from_: date, to: date) -> list[Meal]:
+    return list(
+        session.exec(
+            select(Meal)
+            .where(Meal.cook_id == cook.id, col(Meal.date) >= from_, col(Meal.date) <= to)
+            .order_by(col(Meal.at), col(Meal.id))
+        ).all()
+    )
+
+
+def record_outcome(session: Session, *, meal: Meal, outcome: str) -> Meal:
+    """delivered or missed, on or after the meal's date; once only."""
+    if meal.status != "scheduled":
+        raise Conflict(f"This meal's outcome cannot be recorded: it is {meal.status}")
+    council = session.get(Council, meal.council_id)
+    assert council is not None
+    if meal.date > council_today(council):
+        raise RuleBroken("meal_in_future", ["path", "meal_id"], "The meal's date has not come yet")
+    meal.status, meal.recorded_at = outcome, utcnow()
+    session.add(meal)
+    if outcome == "missed":
+        diner = session.get(Diner, meal.diner_id)
+        assert diner is not None
+        for recipient in (diner.carer_id, coordinator_id(session, diner)):
+            enqueue(
+                session,
+                event="meal_missed",
+                to=recipient,
+                subject=f"A meal for {first_name(diner.full_name)} was missed",
+                body=(
+                    f"The meal planned for {meal.date:%A %d %B} at {meal.start} did not happen. "
+                    "Please check that all is well; the coordinator can help."
+                ),
+                dedupe_key=f"meal:{meal.id}:missed",
+            )
+    session.flush()
+    return meal
+
+
+# --- away and cover ----------------------------------------------------------------------------
+
+
+def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Meal]:
+    """The cook's own meals in the range need cover; the pairing itself carries on."""
+    session.add(CookAway(cook_id=cook.id, from_date=from_, to_date=to))  # type: ignore[arg-type]
+    meals = session.exec(
+        select(Meal)
+        .join(Pairing, col(Pairing.id) == Meal.pairing_id)
+        .where(
+            Pairing.cook_id == cook.id,
+            Meal.cook_id == cook.id,
+            Meal.status == "scheduled",
+            col(Meal.date) >= from_,
+            col(Meal.date) <= to,
+        )
+        .order_by(col(Meal.at))
+    ).all()
+    from app.pairings.cover import ask_for_cover  # cover reads matching; keep this module light
+
+    for meal in meals:
+        meal.status, meal.cook_id = "needs_cover", None
+        session.add(meal)
+        session.flush()
+        ask_for_cover(session, meal=meal)
+    session.flush()
+    return list(meals)
