@@ -1,0 +1,116 @@
+"""Periodic jobs: top up schedules, remind cooks, and alert coordinators to what needs a hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+
+from sqlmodel import Session, col, func, select
+
+from app.db import utcnow
+from app.diners.service import council_today
+from app.models import Cook, Council, Diner, Meal, Pairing
+from app.notifications.outbox import enqueue
+from app.pairings.contacts import coordinator_id
+from app.pairings.meals import schedule_all
+from app.pairings.views import first_name
+
+COVER_ALERT_DAYS = 2
+LAPSE_DAYS = {"weekly": 14, "fortnightly": 35, "monthly": 35}
+
+
+def run_jobs(session: Session, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Everything the scheduler runs (idempotent: the outbox keeps one message per event)."""
+    now = now or utcnow()
+    return {
+        "meals_scheduled": schedule_all(session, now=now),
+        "reminders": remind_cooks(session, now=now),
+        "cover_alerts": alert_uncovered(session, now=now),
+        "lapse_alerts": alert_lapsed(session, now=now),
+    }
+
+
+def remind_cooks(session: Session, *, now: dt.datetime) -> int:
+    """The day before each meal, a reminder to the cook who brings it."""
+    count = 0
+    for council in session.exec(select(Council)).all():
+        tomorrow = council_today(council, now) + timedelta(days=1)
+        meals = session.exec(
+            select(Meal).where(
+                Meal.council_id == council.id, Meal.date == tomorrow, Meal.status == "scheduled"
+            )
+        ).all()
+        for meal in meals:
+            cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
+            diner = session.get(Diner, meal.diner_id)
+            if cook is None or diner is None:
+                continue
+            enqueue(
+                session,
+                event="meal_reminder",
+                to=cook.user_id,
+                subject=f"Tomorrow: a meal for {first_name(diner.full_name)} at {meal.start}",
+                body="A reminder for tomorrow. Print the label from your meals page.",
+                dedupe_key=f"meal:{meal.id}:reminder:{meal.cook_id}",
+            )
+            count += 1
+    return count
+
+
+def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
+    """A meal still without cover two days before: the coordinator is told."""
+    count = 0
+    for council in session.exec(select(Council)).all():
+        today = council_today(council, now)
+        meals = session.exec(
+            select(Meal).where(
+                Meal.council_id == council.id,
+                Meal.status == "needs_cover",
+                col(Meal.date) >= today,
+                col(Meal.date) <= today + timedelta(days=COVER_ALERT_DAYS),
+            )
+        ).all()
+        for meal in meals:
+            diner = session.get(Diner, meal.diner_id)
+            assert diner is not None
+            if enqueue(
+                session,
+                event="cover_missing",
+                to=coordinator_id(session, diner),
+                subject=f"No cover yet for {first_name(diner.full_name)} on {meal.date:%A %d %B}",
+                body="The usual cook is away and nobody has taken this meal yet.",
+                dedupe_key=f"meal:{meal.id}:cover_missing",
+            ):
+                count += 1
+    return count
+
+
+def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
+    """An active pairing with nothing delivered for 14 days (weekly) or 35 (less often)."""
+    count = 0
+    for pairing in session.exec(select(Pairing).where(Pairing.status == "active")).all():
+        council = session.get(Council, pairing.council_id)
+        diner = session.get(Diner, pairing.diner_id)
+        assert council is not None and diner is not None
+        today = council_today(council, now)
+        last = session.exec(
+            select(func.max(Meal.date)).where(
+                Meal.pairing_id == pairing.id, Meal.status == "delivered"
+            )
+        ).one()
+        started = council_today(council, pairing.accepted_at) if pairing.accepted_at else today
+        since = last or started
+        lapse = LAPSE_DAYS.get(pairing.frequency, 35)
+        if (today - since).days < lapse:
+            continue
+        # One alert per lapse: keyed by the last delivery (or the start) it is counted from.
+        if enqueue(
+            session,
+            event="contact_lapsed",
+            to=coordinator_id(session, diner),
+            subject=f"No meal delivered to {first_name(diner.full_name)} for {lapse}+ days",
+            body="Nothing has been recorded as delivered lately. A friendly call may help.",
+            dedupe_key=f"pairing:{pairing.id}:lapsed_since:{since}",
+        ):
+            count += 1
+    return count
