@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app.accounts.router import router as accounts_router
+from app.concerns.router import router as concerns_router
 from app.config import get_settings
 from app.cooks.router import router as cooks_router
 from app.deps import SessionDep
@@ -19,9 +20,11 @@ from app.diners.router import router as diners_router
 from app.diners.router import staff_router as staff_diners_router
 from app.errors import install_error_handlers
 from app.matching.router import router as matching_router
+from app.moderation.router import audit_router
 from app.moderation.router import router as moderation_router
 from app.pairings.meal_router import router as meals_router
 from app.pairings.router import router as pairings_router
+from app.privacy.router import router as privacy_router
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 log = logging.getLogger("portion.request")
@@ -48,6 +51,9 @@ def create_app() -> FastAPI:
         matching_router,
         pairings_router,
         meals_router,
+        concerns_router,
+        audit_router,
+        privacy_router,
     ):
         app.include_router(router)
 

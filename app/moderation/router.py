@@ -11,11 +11,33 @@ from app.cooks.service import profile_out
 from app.deps import SessionDep, StaffUser
 from app.diners.schemas import ReasonIn
 from app.moderation import service
-from app.moderation.schemas import ApproveIn, CookListItem
+from app.moderation.schemas import ApproveIn, AuditOut, CookListItem
 from app.schemas import Limit, Offset, Page
 from app.vocab import CookStatus
 
 router = APIRouter(prefix="/api/staff/cooks", tags=["staff"])
+audit_router = APIRouter(prefix="/api/staff/audit", tags=["staff"])
+
+
+@audit_router.get("", response_model=Page[AuditOut])
+def audit_log(
+    user: StaffUser,
+    session: SessionDep,
+    subject_type: Annotated[str | None, Query(max_length=32)] = None,
+    subject_id: Annotated[int | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AuditOut]:
+    """The council's audit log, newest first (read-only: the database refuses changes)."""
+    rows, total = service.list_audit(
+        session,
+        staff=user,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        limit=limit,
+        offset=offset,
+    )
+    return Page(items=[AuditOut.model_validate(r, from_attributes=True) for r in rows], total=total)
 
 
 @router.get("", response_model=Page[CookListItem])

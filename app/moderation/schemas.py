@@ -30,3 +30,13 @@ class CookListItem(BaseModel):
     dbs_level: str | None
     checks_expire_on: date | None
     created_at: datetime
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    subject_type: str
+    subject_id: int | None
+    data: dict[str, object]

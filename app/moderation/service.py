@@ -10,7 +10,7 @@ from app.audit import record_audit
 from app.db import utcnow
 from app.diners.service import council_today
 from app.errors import Conflict, NotFound, RuleBroken
-from app.models import Cook, Council, Neighbourhood, User
+from app.models import AuditEntry, Cook, Council, Neighbourhood, User
 from app.moderation.schemas import ApproveIn, CookListItem
 from app.notifications.outbox import enqueue
 from app.vocab import DBS_RANK, CookStatus, DbsLevel
@@ -187,3 +187,27 @@ def _audit(session: Session, staff: User, cook: Cook, action: str, data: dict[st
         data=data,
     )
     session.flush()
+
+
+def list_audit(
+    session: Session,
+    *,
+    staff: User,
+    subject_type: str | None,
+    subject_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditEntry], int]:
+    """The council's audit entries, newest first."""
+    query = select(AuditEntry).where(AuditEntry.council_id == staff.council_id)
+    if subject_type is not None:
+        query = query.where(AuditEntry.subject_type == subject_type)
+    if subject_id is not None:
+        query = query.where(AuditEntry.subject_id == subject_id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(rows), total

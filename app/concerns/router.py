@@ -1,0 +1,99 @@
+"""HTTP routes for concerns: raising (cooks, carers) and triage (staff)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from sqlmodel import Session
+
+from app.concerns import service
+from app.concerns.schemas import ConcernIn, ConcernOut, ConcernStaffOut, TriageIn
+from app.deps import CurrentUser, SessionDep, StaffUser
+from app.errors import Forbidden
+from app.models import Concern, Pairing, User
+from app.schemas import Limit, Offset, Page
+
+router = APIRouter(tags=["concerns"])
+
+
+def _public(concern: Concern) -> ConcernOut:
+    assert concern.id is not None
+    return ConcernOut(
+        id=concern.id,
+        diner_id=concern.diner_id,
+        pairing_id=concern.pairing_id,
+        kind=concern.kind,
+        serious=concern.serious,
+        status=concern.status,
+        created_at=concern.created_at,
+    )
+
+
+def _staff_view(session: Session, concern: Concern) -> ConcernStaffOut:
+    raiser = session.get(User, concern.raised_by_id)
+    pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
+    return ConcernStaffOut(
+        **_public(concern).model_dump(),
+        description=concern.description,
+        raised_by_role=raiser.role if raiser else "unknown",
+        cook_id=pairing.cook_id if pairing else None,
+        notes=concern.notes,
+    )
+
+
+@router.post("/api/concerns", status_code=201, response_model=ConcernOut)
+def raise_concern(body: ConcernIn, user: CurrentUser, session: SessionDep) -> ConcernOut:
+    if user.role not in ("cook", "carer"):
+        raise Forbidden("Cooks and carers raise concerns; staff record them on the diner")
+    concern = service.raise_concern(
+        session,
+        user=user,
+        diner_id=body.diner_id,
+        kind=body.kind,
+        serious=body.serious,
+        description=body.description,
+    )
+    session.commit()
+    return _public(concern)
+
+
+@router.get("/api/staff/concerns", response_model=Page[ConcernStaffOut])
+def list_concerns(
+    user: StaffUser,
+    session: SessionDep,
+    status: Annotated[
+        Literal["open", "investigating", "resolved", "upheld"] | None, Query()
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ConcernStaffOut]:
+    rows, total = service.list_concerns(
+        session, staff=user, status=status, limit=limit, offset=offset
+    )
+    return Page(items=[_staff_view(session, c) for c in rows], total=total)
+
+
+@router.get("/api/staff/concerns/{concern_id}", response_model=ConcernStaffOut)
+def get_concern(concern_id: int, user: StaffUser, session: SessionDep) -> ConcernStaffOut:
+    return _staff_view(
+        session, service.get_councils_concern(session, staff=user, concern_id=concern_id)
+    )
+
+
+@router.post("/api/staff/concerns/{concern_id}/triage", response_model=ConcernStaffOut)
+def triage(
+    concern_id: int, body: TriageIn, user: StaffUser, session: SessionDep
+) -> ConcernStaffOut:
+    concern = service.get_councils_concern(session, staff=user, concern_id=concern_id)
+    service.triage(
+        session,
+        staff=user,
+        concern=concern,
+        status=body.status,
+        note=body.note,
+        exclude=body.exclude_pair,
+        suspend=body.suspend_cook,
+    )
+    session.commit()
+    return _staff_view(session, concern)

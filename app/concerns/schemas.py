@@ -1,0 +1,47 @@
+"""Shapes for welfare and safeguarding concerns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, StrictBool, StrictInt, StringConstraints
+
+from app.schemas import StrictModel
+
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)
+]
+NoteText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ConcernIn(StrictModel):
+    diner_id: StrictInt
+    kind: Literal["welfare", "safeguarding"]
+    serious: StrictBool = False
+    description: Description
+
+
+class TriageIn(StrictModel):
+    status: Literal["investigating", "resolved", "upheld"]
+    note: NoteText
+    # Only with status "upheld": never propose this pair again, and/or suspend the cook.
+    exclude_pair: StrictBool = False
+    suspend_cook: StrictBool = False
+
+
+class ConcernOut(BaseModel):
+    id: int
+    diner_id: int
+    pairing_id: int | None
+    kind: str
+    serious: bool
+    status: str
+    created_at: datetime
+
+
+class ConcernStaffOut(ConcernOut):
+    description: str
+    raised_by_role: str
+    cook_id: int | None
+    notes: list[dict[str, object]]

@@ -1,0 +1,179 @@
+"""Concerns: raised by a diner's cook or carer, triaged by staff; serious ones pause at once."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, func, select
+
+from app.audit import record_audit
+from app.db import utcnow
+from app.diners.service import council_today
+from app.errors import NotFound, RuleBroken
+from app.models import Concern, Cook, Council, Diner, Meal, Pairing, User
+from app.notifications.outbox import enqueue
+from app.pairings.contacts import coordinator_id
+from app.pairings.lifecycle import end_pairing, exclude_pair
+from app.pairings.meals import cancel_future_meals, schedule_meals
+
+
+def _current_pairing(session: Session, diner_id: int) -> Pairing | None:
+    return session.exec(
+        select(Pairing).where(
+            Pairing.diner_id == diner_id, col(Pairing.status).in_(("active", "paused"))
+        )
+    ).first()
+
+
+def _may_raise(session: Session, user: User, diner: Diner) -> bool:
+    if user.role == "carer":
+        return diner.carer_id == user.id
+    if user.role != "cook":
+        return False
+    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    if cook is None:
+        return False
+    pairing = _current_pairing(session, diner.id or 0)
+    if pairing is not None and pairing.cook_id == cook.id:
+        return True
+    covered = session.exec(
+        select(Meal.id).where(Meal.diner_id == diner.id, Meal.cook_id == cook.id)
+    ).first()
+    return covered is not None
+
+
+def raise_concern(
+    session: Session, *, user: User, diner_id: int, kind: str, serious: bool, description: str
+) -> Concern:
+    """A concern about a diner (and their current pairing); serious → the pairing pauses."""
+    diner = session.get(Diner, diner_id)
+    if diner is None or not _may_raise(session, user, diner):
+        raise NotFound("Diner not found")
+    pairing = _current_pairing(session, diner_id)
+    concern = Concern(
+        council_id=diner.council_id,
+        diner_id=diner_id,
+        pairing_id=pairing.id if pairing else None,
+        raised_by_id=user.id,  # type: ignore[arg-type]
+        kind=kind,
+        serious=serious,
+        description=description,
+    )
+    session.add(concern)
+    session.flush()
+    if serious and pairing is not None and pairing.status == "active":
+        _pause(session, pairing)
+    enqueue(
+        session,
+        event="concern_raised",
+        to=coordinator_id(session, diner),
+        subject=f"A {'serious ' if serious else ''}{kind} concern was raised",
+        body="Please look at it in the concerns queue as soon as you can.",
+        dedupe_key=f"concern:{concern.id}:raised",
+    )
+    record_audit(
+        session,
+        actor_id=user.id,
+        council_id=diner.council_id,
+        action="concern.raised",
+        subject_type="concern",
+        subject_id=concern.id,
+        data={"kind": kind, "serious": serious},
+    )
+    return concern
+
+
+def _pause(session: Session, pairing: Pairing) -> None:
+    council = session.get(Council, pairing.council_id)
+    assert council is not None
+    pairing.status = "paused"
+    session.add(pairing)
+    cancel_future_meals(
+        session, pairing=pairing, reason="concern_pause", today=council_today(council)
+    )
+
+
+def get_councils_concern(session: Session, *, staff: User, concern_id: int) -> Concern:
+    concern = session.get(Concern, concern_id)
+    if concern is None or concern.council_id != staff.council_id:
+        raise NotFound("Concern not found")
+    return concern
+
+
+def list_concerns(
+    session: Session, *, staff: User, status: str | None, limit: int, offset: int
+) -> tuple[list[Concern], int]:
+    query = select(Concern).where(Concern.council_id == staff.council_id)
+    if status:
+        query = query.where(Concern.status == status)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(Concern.created_at).desc(), col(Concern.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all()), total
+
+
+def triage(
+    session: Session,
+    *,
+    staff: User,
+    concern: Concern,
+    status: str,
+    note: str,
+    exclude: bool,
+    suspend: bool,
+) -> Concern:
+    """Move a concern on, with a note; an upheld one can exclude the pair or suspend the cook."""
+    if (exclude or suspend) and status != "upheld":
+        field = "exclude_pair" if exclude else "suspend_cook"
+        raise RuleBroken(
+            "concern_not_upheld", [field], "Only an upheld concern can exclude or suspend"
+        )
+    pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
+    concern.status, concern.updated_at = status, utcnow()
+    concern.notes = [
+        *concern.notes,
+        {"at": utcnow().isoformat(), "staff_id": staff.id, "text": note},
+    ]
+    session.add(concern)
+    if status == "resolved" and pairing is not None and pairing.status == "paused":
+        pairing.status = "active"  # nothing found: the meals resume
+        session.add(pairing)
+        council = session.get(Council, pairing.council_id)
+        assert council is not None
+        today = council_today(council)
+        paused_meals = session.exec(
+            select(Meal).where(
+                Meal.pairing_id == pairing.id,
+                Meal.cancel_reason == "concern_pause",
+                col(Meal.date) >= today,
+            )
+        ).all()
+        for meal in paused_meals:
+            meal.status, meal.cancel_reason = "scheduled", None
+            session.add(meal)
+        schedule_meals(session, pairing=pairing, today=today)
+    if status == "upheld" and pairing is not None:
+        cook = session.get(Cook, pairing.cook_id)
+        assert cook is not None
+        if exclude:
+            if pairing.status in ("active", "paused"):
+                end_pairing(session, pairing=pairing, reason="concern_upheld")
+            exclude_pair(
+                session, diner_id=pairing.diner_id, cook_id=pairing.cook_id, reason="concern_upheld"
+            )
+        if suspend and cook.status in ("approved", "pending"):
+            from app.moderation.service import suspend_cook
+
+            suspend_cook(session, staff=staff, cook=cook, reason=f"Concern {concern.id} upheld")
+    record_audit(
+        session,
+        actor_id=staff.id,
+        council_id=concern.council_id,
+        action=f"concern.{status}",
+        subject_type="concern",
+        subject_id=concern.id,
+        data={"exclude_pair": exclude, "suspend_cook": suspend},
+    )
+    session.flush()
+    return concern

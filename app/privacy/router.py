@@ -1,0 +1,73 @@
+"""HTTP routes for data protection and a person's coordinator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from app.deps import CurrentUser, SessionDep, StaffUser
+from app.diners.service import get_councils_diner
+from app.models import Cook, Diner, Neighbourhood, User
+from app.moderation.service import get_councils_cook
+from app.privacy import service
+
+router = APIRouter(tags=["privacy"])
+
+
+class Coordinator(BaseModel):
+    neighbourhood: str
+    name: str
+    email: str
+    phone: str | None
+
+
+@router.get("/api/me/export")
+def export_my_data(user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    """All the data held about you, as JSON."""
+    return service.export_own_data(session, user=user)
+
+
+@router.get("/api/me/coordinators", response_model=list[Coordinator])
+def my_coordinators(user: CurrentUser, session: SessionDep) -> list[Coordinator]:
+    """The single point of contact for the cook's neighbourhood or each relative's."""
+    hood_ids: set[int] = set()
+    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    if cook and cook.neighbourhood_id:
+        hood_ids.add(cook.neighbourhood_id)
+    for diner in session.exec(select(Diner).where(Diner.carer_id == user.id)):
+        if diner.neighbourhood_id:
+            hood_ids.add(diner.neighbourhood_id)
+    found = []
+    for hood in session.exec(select(Neighbourhood).where(col(Neighbourhood.id).in_(hood_ids))):
+        person = session.get(User, hood.coordinator_id) if hood.coordinator_id else None
+        if person is not None and person.is_active:
+            found.append(
+                Coordinator(
+                    neighbourhood=hood.name,
+                    name=person.full_name,
+                    email=person.email,
+                    phone=person.phone,
+                )
+            )
+    return found
+
+
+@router.post("/api/staff/diners/{diner_id}/erase")
+def erase_diner(diner_id: int, user: StaffUser, session: SessionDep) -> dict[str, object]:
+    diner = service.erase_diner(
+        session, staff=user, diner=get_councils_diner(session, staff=user, diner_id=diner_id)
+    )
+    session.commit()
+    return {"id": diner.id, "erased": True}
+
+
+@router.post("/api/staff/cooks/{cook_id}/erase")
+def erase_cook(cook_id: int, user: StaffUser, session: SessionDep) -> dict[str, object]:
+    cook = service.erase_cook(
+        session, staff=user, cook=get_councils_cook(session, staff=user, cook_id=cook_id)
+    )
+    session.commit()
+    return {"id": cook.id, "erased": True}

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models import AuditEntry, Meal, PairExclusion, Pairing, User
+from tests.factories import approved_cook, auth_headers, create_user, registered_diner
+
+
+def active_pairing(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    carer, diner_id = registered_diner(client, session, settings)
+    body = {
+        "diner_id": diner_id,
+        "cook_id": cook_id,
+        "weekday": 1,
+        "start": "17:30",
+        "frequency": "weekly",
+    }
+    pairing_id = client.post(
+        "/api/staff/pairings", json=body, headers=auth_headers(staff, settings)
+    ).json()["id"]
+    client.post(f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings))
+    return {
+        "cook": cook_user,
+        "cook_id": cook_id,
+        "carer": carer,
+        "diner_id": diner_id,
+        "pairing_id": pairing_id,
+    }
+
+
+def raise_(client: TestClient, user: User, settings: Settings, diner_id: int, **over: object):
+    body = {
+        "diner_id": diner_id,
+        "kind": "welfare",
+        "description": "She seemed unwell today",
+    } | over
+    return client.post("/api/concerns", json=body, headers=auth_headers(user, settings))
+
+
+def test_cook_raises_concern_and_staff_sees_it_when_triaging(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    raised = raise_(client, world["cook"], settings, world["diner_id"])
+    assert raised.status_code == 201, raised.text
+    queue = client.get(
+        "/api/staff/concerns?status=open", headers=auth_headers(staff, settings)
+    ).json()
+    assert [c["id"] for c in queue["items"]] == [raised.json()["id"]]
+    assert (
+        queue["items"][0]["raised_by_role"] == "cook"
+        and queue["items"][0]["cook_id"] == world["cook_id"]
+    )
+
+
+def test_stranger_gets_404_when_raising_concern_about_someone_elses_diner(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    stranger = create_user(session, role="carer")
+    assert raise_(client, stranger, settings, world["diner_id"]).status_code == 404
+    other_cook, _ = approved_cook(client, session, settings, staff)
+    assert raise_(client, other_cook, settings, world["diner_id"]).status_code == 404
+
+
+def test_serious_concern_pauses_pairing_at_once_and_resolution_resumes_it(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    concern = raise_(
+        client,
+        world["carer"],
+        settings,
+        world["diner_id"],
+        kind="safeguarding",
+        serious=True,
+        description="He made me uncomfortable",
+    ).json()
+    pairing = session.get(Pairing, world["pairing_id"])
+    assert pairing is not None and pairing.status == "paused"
+    assert {m.status for m in session.exec(select(Meal).where(Meal.pairing_id == pairing.id))} == {
+        "cancelled"
+    }
+    headers = auth_headers(staff, settings)
+    client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "investigating", "note": "Called the carer"},
+        headers=headers,
+    )
+    done = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "resolved", "note": "Misunderstanding"},
+        headers=headers,
+    )
+    assert done.status_code == 200 and len(done.json()["notes"]) == 2
+    session.refresh(pairing)
+    assert pairing.status == "active"
+    assert "scheduled" in {
+        m.status for m in session.exec(select(Meal).where(Meal.pairing_id == pairing.id))
+    }
+
+
+def test_upheld_concern_excludes_pair_and_suspends_cook_when_asked(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    concern = raise_(
+        client, world["carer"], settings, world["diner_id"], kind="safeguarding"
+    ).json()
+    headers = auth_headers(staff, settings)
+    refused = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "investigating", "note": "x", "exclude_pair": True},
+        headers=headers,
+    )
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "exclude_pair"
+    upheld = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "upheld", "note": "Confirmed", "exclude_pair": True, "suspend_cook": True},
+        headers=headers,
+    )
+    assert upheld.status_code == 200, upheld.text
+    pairing = session.get(Pairing, world["pairing_id"])
+    assert (
+        pairing is not None and pairing.status == "ended" and pairing.end_reason == "concern_upheld"
+    )
+    assert session.exec(
+        select(PairExclusion).where(PairExclusion.diner_id == world["diner_id"])
+    ).first()
+    cook = client.get(f"/api/staff/cooks/{world['cook_id']}", headers=headers).json()
+    assert cook["status"] == "suspended"
+    actions = set(session.exec(select(AuditEntry.action)).all())
+    assert {"concern.raised", "concern.upheld", "cook.suspended"} <= actions
+
+
+def test_audit_log_lists_council_actions_newest_first_when_staff_reads(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    active_pairing(client, session, settings, staff)
+    log = client.get("/api/staff/audit", headers=auth_headers(staff, settings)).json()
+    actions = [e["action"] for e in log["items"]]
+    assert (
+        actions[:2] == ["diner.address_viewed", "pairing.accepted"] or "pairing.accepted" in actions
+    )
+    assert "cook.approved" in actions and "pairing.proposed" in actions
+    stamps = [e["at"] for e in log["items"]]
+    assert stamps == sorted(stamps, reverse=True)
+    assert set(log["items"][0]) == {
+        "id",
+        "at",
+        "actor_id",
+        "action",
+        "subject_type",
+        "subject_id",
+        "data",
+    }
