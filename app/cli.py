@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from sqlmodel import Session
@@ -12,6 +15,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.db import get_engine
 from app.errors import AppError
+from app.geo.importer import DEFAULT_BATCH_SIZE
 
 cli = typer.Typer(help="Extra Portion: run and administer the service.", no_args_is_help=True)
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,12 +95,78 @@ def create_staff(
     typer.echo(f"Staff account {email} created for {council}.")
 
 
+@cli.command("import-postcodes")
+def import_postcodes(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The council's ONS Postcode Directory extract (.csv, or .csv.gz)",
+            show_default=False,
+        ),
+    ],
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per database write")] = (
+        DEFAULT_BATCH_SIZE
+    ),
+) -> None:
+    """Import exact unit-postcode positions from ONSPD; running it again updates them."""
+    from sqlalchemy import inspect
+    from tqdm import tqdm
+
+    from app.geo.importer import import_onspd
+    from app.geo.onspd import OnspdFormatError, OnspdStats
+    from app.models import PostcodeUnit
+
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    if not inspect(get_engine()).has_table(PostcodeUnit.__tablename__):
+        _fail("the database has no postcode_unit table yet: run `portion migrate` first")
+    size = file.stat().st_size
+    with (
+        file.open("rb") as raw,
+        io.TextIOWrapper(
+            gzip.GzipFile(fileobj=raw) if file.suffix == ".gz" else raw,
+            encoding="utf-8",
+            newline="",
+        ) as text,
+        tqdm(
+            total=size,
+            unit="B",
+            unit_scale=True,
+            desc=file.name,
+            file=sys.stderr,
+            disable=None,  # no bar when stderr is not a terminal (logs, CI)
+        ) as bar,
+        Session(get_engine()) as session,
+    ):
+
+        def progress(stats: OnspdStats) -> None:
+            bar.set_postfix(postcodes=f"{stats.imported:,}", refresh=False)
+            bar.update(raw.tell() - bar.n)  # bytes read so far (compressed, for .gz)
+
+        try:
+            stats = import_onspd(session, text, batch_size=batch_size, on_batch=progress)
+        except OnspdFormatError as exc:
+            _fail(f"{file}: {exc}; nothing was imported")
+        except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
+            _fail(f"{file}: not a UTF-8 CSV file ({exc}); nothing was imported")
+        session.commit()
+        bar.update(size - bar.n)
+    typer.echo(
+        f"Imported {stats.imported:,} postcodes "
+        f"(skipped {stats.terminated:,} terminated, {stats.no_grid:,} without a grid reference)."
+    )
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
 def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except AppError as exc:
-        typer.echo(f"Error: {_message(exc)}", err=True)
-        raise typer.Exit(code=2) from exc
+        _fail(_message(exc))
 
 
 def _message(exc: AppError) -> str:

@@ -16,18 +16,32 @@ from tests.factories import approved_cook, auth_headers, registered_diner
 
 def start_pairing(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
     cook_user, cook_id = approved_cook(client, session, settings, staff)
-    carer, diner_id = registered_diner(client, session, settings)
+    _carer, diner_id = registered_diner(client, session, settings)
     diner = session.get(Diner, diner_id)
     assert diner is not None
     council = session.get(Council, diner.council_id)
     assert council is not None
-    hood = add_neighbourhood(session, council=council, name="Finchley", sectors=["N3 1"], coordinator=staff)
+    hood = add_neighbourhood(
+        session, council=council, name="Finchley", sectors=["N3 1"], coordinator=staff
+    )
     diner.neighbourhood_id = hood.id
     session.add(diner)
-    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30", "frequency": "weekly"}
-    pairing_id = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings)).json()["id"]
+    body = {
+        "diner_id": diner_id,
+        "cook_id": cook_id,
+        "weekday": 1,
+        "start": "17:30",
+        "frequency": "weekly",
+    }
+    pairing_id = client.post(
+        "/api/staff/pairings", json=body, headers=auth_headers(staff, settings)
+    ).json()["id"]
     client.post(f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings))
-    return {"cook": cook_user, "headers": auth_headers(cook_user, settings), "pairing_id": pairing_id}
+    return {
+        "cook": cook_user,
+        "headers": auth_headers(cook_user, settings),
+        "pairing_id": pairing_id,
+    }
 
 
 def at_noon(day: date) -> datetime:
@@ -42,14 +56,18 @@ def test_cook_is_reminded_once_the_day_before_when_jobs_run(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     pairing = start_pairing(client, session, settings, staff)
-    first = session.exec(select(Meal).where(Meal.pairing_id == pairing["pairing_id"]).order_by(Meal.date)).first()
+    first = session.exec(
+        select(Meal).where(Meal.pairing_id == pairing["pairing_id"]).order_by(Meal.date)
+    ).first()
     assert first is not None
     run_jobs(session, now=at_noon(first.date - timedelta(days=2)))
     assert events(session, "meal_reminder") == []
     run_jobs(session, now=at_noon(first.date - timedelta(days=1)))
     run_jobs(session, now=at_noon(first.date - timedelta(days=1)))
     reminders = events(session, "meal_reminder")
-    assert [(n.to_user_id, n.subject.startswith("Tomorrow")) for n in reminders] == [(pairing["cook"].id, True)]
+    assert [(n.to_user_id, n.subject.startswith("Tomorrow")) for n in reminders] == [
+        (pairing["cook"].id, True)
+    ]
 
 
 def test_coordinator_is_alerted_when_meal_still_needs_cover_two_days_before(
@@ -58,7 +76,9 @@ def test_coordinator_is_alerted_when_meal_still_needs_cover_two_days_before(
     pairing = start_pairing(client, session, settings, staff)
     meals = client.get("/api/cooks/me/meals", headers=pairing["headers"]).json()["items"]
     day = date.fromisoformat(meals[2]["date"])
-    client.post("/api/cooks/me/away", json={"from": str(day), "to": str(day)}, headers=pairing["headers"])
+    client.post(
+        "/api/cooks/me/away", json={"from": str(day), "to": str(day)}, headers=pairing["headers"]
+    )
     run_jobs(session, now=at_noon(day - timedelta(days=3)))
     assert events(session, "cover_missing") == []
     run_jobs(session, now=at_noon(day - timedelta(days=2)))

@@ -19,12 +19,29 @@ def active(client: TestClient, session: Session, settings: Settings, staff: User
     """An accepted weekly Tuesday 17:30 pairing between Priya (N3 1HT) and Edna (N3 1QX)."""
     cook_user, cook_id = approved_cook(client, session, settings, staff)
     carer, diner_id = registered_diner(client, session, settings)
-    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30", "frequency": "weekly"}
-    pairing_id = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings)).json()["id"]
-    assert client.post(f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings)).status_code == 200
+    body = {
+        "diner_id": diner_id,
+        "cook_id": cook_id,
+        "weekday": 1,
+        "start": "17:30",
+        "frequency": "weekly",
+    }
+    pairing_id = client.post(
+        "/api/staff/pairings", json=body, headers=auth_headers(staff, settings)
+    ).json()["id"]
+    assert (
+        client.post(
+            f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings)
+        ).status_code
+        == 200
+    )
     return {
-        "cook": cook_user, "cook_id": cook_id, "carer": carer, "diner_id": diner_id,
-        "pairing_id": pairing_id, "cook_headers": auth_headers(cook_user, settings),
+        "cook": cook_user,
+        "cook_id": cook_id,
+        "carer": carer,
+        "diner_id": diner_id,
+        "pairing_id": pairing_id,
+        "cook_headers": auth_headers(cook_user, settings),
         "carer_headers": auth_headers(carer, settings),
     }
 
@@ -37,7 +54,11 @@ def backdate(session: Session, pairing_id: int, weeks: int) -> list[Meal]:
     session.add(pairing)
     schedule_meals(session, pairing=pairing, today=date.today() - timedelta(weeks=weeks))
     session.commit()
-    return list(session.exec(select(Meal).where(Meal.pairing_id == pairing_id, col(Meal.date) <= date.today())))
+    return list(
+        session.exec(
+            select(Meal).where(Meal.pairing_id == pairing_id, col(Meal.date) <= date.today())
+        )
+    )
 
 
 def test_accepting_schedules_weekly_meals_over_eight_weeks_when_pairing_starts(
@@ -45,7 +66,9 @@ def test_accepting_schedules_weekly_meals_over_eight_weeks_when_pairing_starts(
 ):
     meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
     assert 8 <= len(meals) <= 9
-    assert all(date.fromisoformat(m["date"]).weekday() == 1 and m["start"] == "17:30" for m in meals)
+    assert all(
+        date.fromisoformat(m["date"]).weekday() == 1 and m["start"] == "17:30" for m in meals
+    )
     assert all(date.fromisoformat(m["date"]) > date.today() for m in meals)
     assert meals[0]["diner_first_name"] == "Edna" and meals[0]["status"] == "scheduled"
 
@@ -57,7 +80,9 @@ def test_schedule_job_adds_nothing_when_run_twice(session: Session, active: dict
     assert len(session.exec(select(Meal)).all()) == before
 
 
-def test_carer_sees_cook_name_and_upcoming_meals_when_pairing_active(client: TestClient, active: dict):
+def test_carer_sees_cook_name_and_upcoming_meals_when_pairing_active(
+    client: TestClient, active: dict
+):
     diner = client.get(f"/api/diners/{active['diner_id']}", headers=active["carer_headers"]).json()
     assert diner["pairing"]["cook"] == {"display_name": "Priya"}
     assert len(diner["upcoming_meals"]) >= 8
@@ -71,10 +96,15 @@ def test_recording_outcome_works_once_and_not_before_the_day_when_cook_records(
     meal_id = past[0].id
     done = client.post(f"/api/meals/{meal_id}/delivered", headers=active["cook_headers"])
     assert done.status_code == 200 and done.json()["status"] == "delivered"
-    assert client.post(f"/api/meals/{meal_id}/missed", headers=active["cook_headers"]).status_code == 409
+    assert (
+        client.post(f"/api/meals/{meal_id}/missed", headers=active["cook_headers"]).status_code
+        == 409
+    )
     future = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][-1]
     too_early = client.post(f"/api/meals/{future['id']}/delivered", headers=active["cook_headers"])
-    assert too_early.status_code == 422 and too_early.json()["detail"][0]["type"] == "meal_in_future"
+    assert (
+        too_early.status_code == 422 and too_early.json()["detail"][0]["type"] == "meal_in_future"
+    )
 
 
 def test_missed_meal_alerts_carer_and_coordinator_when_recorded(
@@ -87,12 +117,18 @@ def test_missed_meal_alerts_carer_and_coordinator_when_recorded(
     assert diner is not None
     council = session.get(Council, diner.council_id)
     assert council is not None
-    hood = add_neighbourhood(session, council=council, name="Finchley", sectors=["N3 1"], coordinator=staff)
+    hood = add_neighbourhood(
+        session, council=council, name="Finchley", sectors=["N3 1"], coordinator=staff
+    )
     diner.neighbourhood_id = hood.id
     session.add(diner)
     past = backdate(session, active["pairing_id"], weeks=2)
     client.post(f"/api/meals/{past[0].id}/missed", headers=active["cook_headers"])
-    sent_to = set(session.exec(select(Notification.to_user_id).where(Notification.event == "meal_missed")).all())
+    sent_to = set(
+        session.exec(
+            select(Notification.to_user_id).where(Notification.event == "meal_missed")
+        ).all()
+    )
     assert sent_to == {active["carer"].id, staff.id}
 
 
@@ -100,7 +136,11 @@ def test_label_names_diner_and_allergens_when_printed(client: TestClient, active
     meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
     response = client.get(f"/api/meals/{meal['id']}/label", headers=active["cook_headers"])
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
-    assert "For Edna" in response.text and "peanuts" in response.text and "reheat" in response.text.lower()
+    assert (
+        "For Edna" in response.text
+        and "peanuts" in response.text
+        and "reheat" in response.text.lower()
+    )
     assert "Quiet Close" not in response.text
 
 
@@ -111,14 +151,23 @@ def test_another_cook_gets_404_when_touching_someone_elses_meal(
     meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
     for path in (f"/api/meals/{meal['id']}/delivered", f"/api/meals/{meal['id']}/missed"):
         assert client.post(path, headers=auth_headers(other, settings)).status_code == 404
-    assert client.get(f"/api/meals/{meal['id']}/label", headers=auth_headers(other, settings)).status_code == 404
+    assert (
+        client.get(
+            f"/api/meals/{meal['id']}/label", headers=auth_headers(other, settings)
+        ).status_code
+        == 404
+    )
 
 
 def test_away_needs_cover_and_familiar_cook_covers_when_asked(
     client: TestClient, session: Session, settings: Settings, staff: User, active: dict
 ):
-    stranger, _ = approved_cook(client, session, settings, staff, postcode="N3 1QX", display_name="Stranger")
-    friend, friend_id = approved_cook(client, session, settings, staff, postcode="N3 1BU", display_name="Friend")
+    stranger, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1QX", display_name="Stranger"
+    )
+    friend, friend_id = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Friend"
+    )
     # The friend covered one of Edna's meals before.
     past = backdate(session, active["pairing_id"], weeks=2)
     past[0].cook_id, past[0].is_cover, past[0].status = friend_id, True, "delivered"
@@ -127,19 +176,33 @@ def test_away_needs_cover_and_familiar_cook_covers_when_asked(
     meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
     upcoming = [m for m in meals if date.fromisoformat(m["date"]) > date.today()]
     first, last = upcoming[0]["date"], upcoming[1]["date"]
-    response = client.post("/api/cooks/me/away", json={"from": first, "to": last}, headers=active["cook_headers"])
+    response = client.post(
+        "/api/cooks/me/away", json={"from": first, "to": last}, headers=active["cook_headers"]
+    )
     assert response.status_code == 200, response.text
     assert [m["status"] for m in response.json()["items"]] == ["needs_cover", "needs_cover"]
     asked = session.exec(select(Notification).where(Notification.event == "cover_request")).all()
     assert {n.to_user_id for n in asked} == {friend.id, stranger.id}
-    requests = client.get("/api/cooks/me/cover-requests", headers=auth_headers(friend, settings)).json()
+    requests = client.get(
+        "/api/cooks/me/cover-requests", headers=auth_headers(friend, settings)
+    ).json()
     assert [m["date"] for m in requests["items"]] == [first, last]
-    taken = client.post(f"/api/meals/{requests['items'][0]['id']}/cover", headers=auth_headers(friend, settings))
-    assert taken.status_code == 200 and taken.json()["status"] == "scheduled" and taken.json()["is_cover"]
-    again = client.post(f"/api/meals/{requests['items'][0]['id']}/cover", headers=auth_headers(stranger, settings))
+    taken = client.post(
+        f"/api/meals/{requests['items'][0]['id']}/cover", headers=auth_headers(friend, settings)
+    )
+    assert (
+        taken.status_code == 200
+        and taken.json()["status"] == "scheduled"
+        and taken.json()["is_cover"]
+    )
+    again = client.post(
+        f"/api/meals/{requests['items'][0]['id']}/cover", headers=auth_headers(stranger, settings)
+    )
     assert again.status_code == 409
     pairing = session.get(Pairing, active["pairing_id"])
-    assert pairing is not None and pairing.status == "active" and pairing.cook_id == active["cook_id"]
+    assert (
+        pairing is not None and pairing.status == "active" and pairing.cook_id == active["cook_id"]
+    )
 
 
 def test_cover_is_refused_when_cook_cannot_meet_the_allergy(
@@ -147,19 +210,39 @@ def test_cover_is_refused_when_cook_cannot_meet_the_allergy(
 ):
     unsafe, _ = approved_cook(client, session, settings, staff, allergen_free=["milk"])
     meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
-    client.post("/api/cooks/me/away", json={"from": meals[0]["date"], "to": meals[0]["date"]}, headers=active["cook_headers"])
-    assert client.get("/api/cooks/me/cover-requests", headers=auth_headers(unsafe, settings)).json()["items"] == []
-    assert client.post(f"/api/meals/{meals[0]['id']}/cover", headers=auth_headers(unsafe, settings)).status_code == 404
+    client.post(
+        "/api/cooks/me/away",
+        json={"from": meals[0]["date"], "to": meals[0]["date"]},
+        headers=active["cook_headers"],
+    )
+    assert (
+        client.get("/api/cooks/me/cover-requests", headers=auth_headers(unsafe, settings)).json()[
+            "items"
+        ]
+        == []
+    )
+    assert (
+        client.post(
+            f"/api/meals/{meals[0]['id']}/cover", headers=auth_headers(unsafe, settings)
+        ).status_code
+        == 404
+    )
 
 
 def test_stop_ends_pairing_cancels_meals_and_diner_waits_when_cook_stops(
     client: TestClient, session: Session, active: dict
 ):
-    response = client.post("/api/cooks/me/stop", json={"reason": "moving away"}, headers=active["cook_headers"])
+    response = client.post(
+        "/api/cooks/me/stop", json={"reason": "moving away"}, headers=active["cook_headers"]
+    )
     assert response.status_code == 200 and response.json()["status"] == "left"
     pairing = session.get(Pairing, active["pairing_id"])
-    assert pairing is not None and pairing.status == "ended" and pairing.end_reason == "cook_stopped"
-    statuses = set(session.exec(select(Meal.status).where(Meal.pairing_id == active["pairing_id"])).all())
+    assert (
+        pairing is not None and pairing.status == "ended" and pairing.end_reason == "cook_stopped"
+    )
+    statuses = set(
+        session.exec(select(Meal.status).where(Meal.pairing_id == active["pairing_id"])).all()
+    )
     assert statuses == {"cancelled"}
     diner = client.get(f"/api/diners/{active['diner_id']}", headers=active["carer_headers"]).json()
     assert diner["status"] == "waiting"
@@ -169,7 +252,9 @@ def test_change_request_ends_pairing_and_excludes_cook_when_carer_asks(
     client: TestClient, session: Session, settings: Settings, staff: User, active: dict
 ):
     response = client.post(
-        f"/api/diners/{active['diner_id']}/change-request", json={"reason": "not a good fit"}, headers=active["carer_headers"]
+        f"/api/diners/{active['diner_id']}/change-request",
+        json={"reason": "not a good fit"},
+        headers=active["carer_headers"],
     )
     assert response.status_code == 200 and response.json()["status"] == "ended"
     assert response.json()["end_reason"] == "change_requested"
@@ -177,11 +262,19 @@ def test_change_request_ends_pairing_and_excludes_cook_when_carer_asks(
         f"/api/staff/diners/{active['diner_id']}/suggestions", headers=auth_headers(staff, settings)
     ).json()
     assert active["cook_id"] not in [s["cook_id"] for s in suggestions["items"]]
-    body = {"diner_id": active["diner_id"], "cook_id": active["cook_id"], "weekday": 1, "start": "17:30", "frequency": "weekly"}
+    body = {
+        "diner_id": active["diner_id"],
+        "cook_id": active["cook_id"],
+        "weekday": 1,
+        "start": "17:30",
+        "frequency": "weekly",
+    }
     refused = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "excluded_pair"
     second = client.post(
-        f"/api/diners/{active['diner_id']}/change-request", json={"reason": "again"}, headers=active["carer_headers"]
+        f"/api/diners/{active['diner_id']}/change-request",
+        json={"reason": "again"},
+        headers=active["carer_headers"],
     )
     assert second.status_code == 409
 
@@ -191,25 +284,46 @@ def test_pause_cancels_meals_in_range_and_tells_cook_when_diner_in_hospital(
 ):
     meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
     body = {"from": meals[1]["date"], "to": meals[2]["date"], "reason": "hospital"}
-    assert client.post(f"/api/diners/{active['diner_id']}/pause", json=body, headers=active["carer_headers"]).status_code == 200
+    assert (
+        client.post(
+            f"/api/diners/{active['diner_id']}/pause", json=body, headers=active["carer_headers"]
+        ).status_code
+        == 200
+    )
     after = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
     assert [m["status"] for m in after[:4]] == ["scheduled", "cancelled", "cancelled", "scheduled"]
     told = session.exec(select(Notification).where(Notification.event == "diner_paused")).all()
     assert len(told) == 2 and {n.to_user_id for n in told} == {active["cook"].id}
 
 
-def test_leaving_ends_the_pairing_when_diner_leaves(client: TestClient, session: Session, active: dict):
-    client.post(f"/api/diners/{active['diner_id']}/leave", json={"reason": "moved"}, headers=active["carer_headers"])
+def test_leaving_ends_the_pairing_when_diner_leaves(
+    client: TestClient, session: Session, active: dict
+):
+    client.post(
+        f"/api/diners/{active['diner_id']}/leave",
+        json={"reason": "moved"},
+        headers=active["carer_headers"],
+    )
     pairing = session.get(Pairing, active["pairing_id"])
     assert pairing is not None and pairing.status == "ended" and pairing.end_reason == "diner_left"
 
 
-def test_carer_rates_a_delivered_meal_once_when_asked(client: TestClient, session: Session, active: dict):
+def test_carer_rates_a_delivered_meal_once_when_asked(
+    client: TestClient, session: Session, active: dict
+):
     past = backdate(session, active["pairing_id"], weeks=2)
     client.post(f"/api/meals/{past[0].id}/delivered", headers=active["cook_headers"])
-    rated = client.post(f"/api/meals/{past[0].id}/feedback", json={"rating": 5, "comment": "Lovely stew"}, headers=active["carer_headers"])
+    rated = client.post(
+        f"/api/meals/{past[0].id}/feedback",
+        json={"rating": 5, "comment": "Lovely stew"},
+        headers=active["carer_headers"],
+    )
     assert rated.status_code == 201
-    again = client.post(f"/api/meals/{past[0].id}/feedback", json={"rating": 4}, headers=active["carer_headers"])
+    again = client.post(
+        f"/api/meals/{past[0].id}/feedback", json={"rating": 4}, headers=active["carer_headers"]
+    )
     assert again.status_code == 409
-    bad = client.post(f"/api/meals/{past[0].id}/feedback", json={"rating": 6}, headers=active["carer_headers"])
+    bad = client.post(
+        f"/api/meals/{past[0].id}/feedback", json={"rating": 6}, headers=active["carer_headers"]
+    )
     assert bad.status_code == 422

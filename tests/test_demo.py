@@ -1,0 +1,247 @@
+"""The demo data, seeded once into a fresh migrated database for this module."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, func, select
+
+from app.config import get_settings
+from app.db import get_session, make_engine
+from app.demo import (
+    DEMO_COUNCILS,
+    DEMO_PASSWORD,
+    DemoCouncil,
+    carer_email,
+    cook_email,
+    plan_population,
+    seed_demo,
+    staff_email,
+)
+from app.geo import datafiles
+from app.geo.offline import load_offline_index
+from app.main import app
+from app.models import AuditEntry, Cook, Council, Diner, Neighbourhood, User
+from tests.conftest import TEST_SETTINGS, migrate
+
+
+@pytest.fixture(scope="module")
+def demo_url(database_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A brand-new database of the run's kind, kept for the module (seeding takes seconds)."""
+    if database_server.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
+        return
+    name = f"demo_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(database_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield database_server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded(demo_url: str) -> Iterator[tuple[Engine, str]]:
+    engine = make_engine(demo_url)
+    migrate(engine)
+    with Session(engine) as session:
+        summary = seed_demo(session, settings=TEST_SETTINGS)
+        session.commit()
+    yield engine, summary
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_session(seeded: tuple[Engine, str]) -> Iterator[Session]:
+    with Session(seeded[0]) as session:
+        yield session
+
+
+@pytest.fixture
+def demo_client(seeded: tuple[Engine, str]) -> Iterator[TestClient]:
+    def session() -> Iterator[Session]:
+        with Session(seeded[0], expire_on_commit=False) as db:
+            yield db
+
+    app.dependency_overrides[get_session] = session
+    app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
+    with TestClient(app) as client:
+        yield client
+    app.dependency_overrides.clear()
+
+
+def councils(session: Session) -> dict[str, Council]:
+    return {council.slug: council for council in session.exec(select(Council)).all()}
+
+
+def counts(session: Session) -> dict[str, int]:
+    return {
+        model.__name__: session.exec(select(func.count()).select_from(model)).one()
+        for model in (Council, Neighbourhood, User, Cook, Diner)
+    }
+
+
+def sign_in(client: TestClient, email: str) -> dict[str, str]:
+    response = client.post("/api/auth/token", data={"username": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_summary_counts_what_was_created_when_seeded(seeded: tuple[Engine, str]):
+    assert re.fullmatch(
+        r"Demo data ready: created 3 councils, \d+ neighbourhoods, "
+        r"360 cooks \(\d+ approved\), \d+ carers and 240 diners\.",
+        seeded[1],
+    ), seeded[1]
+
+
+@pytest.mark.parametrize("demo", DEMO_COUNCILS, ids=lambda demo: demo.slug)
+def test_each_council_gets_neighbourhoods_and_people_when_seeded(
+    demo_session: Session, demo: DemoCouncil
+):
+    council = councils(demo_session)[demo.slug]
+    staff = demo_session.exec(select(User).where(User.email == staff_email(demo.slug))).one()
+    hoods = demo_session.exec(
+        select(Neighbourhood).where(Neighbourhood.council_id == council.id)
+    ).all()
+    cooks = demo_session.exec(select(Cook).where(Cook.council_id == council.id)).all()
+    diners = demo_session.exec(select(Diner).where(Diner.council_id == council.id)).all()
+    districts = {
+        sector.split(" ")[0] for sector in load_offline_index().sectors_in_lad(demo.lad_code)
+    }
+    assert sorted(re.sub(r".*\((.+)\)", r"\1", hood.name) for hood in hoods) == sorted(districts)
+    assert all(hood.coordinator_id == staff.id for hood in hoods)
+    assert (len(cooks), len(diners)) == (120, 80)
+    approved = sum(cook.status == "approved" for cook in cooks)
+    assert 0.55 < approved / len(cooks) < 0.8
+
+
+def test_everyone_lives_inside_their_council_when_seeded(demo_session: Session):
+    index = load_offline_index()
+    by_id = {council.id: council for council in councils(demo_session).values()}
+    hoods = {hood.id: hood for hood in demo_session.exec(select(Neighbourhood)).all()}
+    boxes = lad_boxes()
+    people: list[Cook | Diner] = [
+        *demo_session.exec(select(Cook)).all(),
+        *demo_session.exec(select(Diner)).all(),
+    ]
+    for person in people:
+        lad_code = by_id[person.council_id].lad_codes[0]
+        unit = index.units[person.postcode]
+        hood = hoods[person.neighbourhood_id]
+        assert unit.lad_code == lad_code, person.postcode
+        assert (person.latitude, person.longitude, person.geo_precision) == (
+            unit.latitude,
+            unit.longitude,
+            "unit",
+        )
+        assert hood.council_id == person.council_id
+        assert person.postcode[:-2] in hood.sectors
+        south, west, north, east = boxes[lad_code]
+        assert south <= person.latitude <= north and west <= person.longitude <= east
+
+
+def lad_boxes() -> dict[str, tuple[float, float, float, float]]:
+    """Each demo LAD's box (south, west, north, east) from the shipped boundaries, widened by
+    0.01° because those are generalised to about 500 m."""
+    boxes = {}
+    for feature in datafiles.load_lad_boundaries()["features"]:
+        points = [
+            point
+            for polygon in feature["geometry"]["coordinates"]
+            for ring in polygon
+            for point in ring
+        ]
+        boxes[feature["properties"]["lad_code"]] = (
+            min(lat for _, lat in points) - 0.01,
+            min(lon for lon, _ in points) - 0.01,
+            max(lat for _, lat in points) + 0.01,
+            max(lon for lon, _ in points) + 0.01,
+        )
+    return boxes
+
+
+def test_population_is_varied_and_valid_when_seeded(demo_session: Session):
+    cooks = demo_session.exec(select(Cook)).all()
+    diners = demo_session.exec(select(Diner)).all()
+    today = date.today()
+    assert all(800 <= cook.walk_radius_m <= 2500 for cook in cooks)
+    assert {cook.max_diners for cook in cooks} == {1, 2, 3}
+    assert all(1 <= len(person.availability) <= 3 for person in [*cooks, *diners])
+    for window in (w for person in [*cooks, *diners] for w in person.availability):
+        weekday, start = window["weekday"], str(window["start"])
+        assert start >= "16:30" if weekday in range(5) else start <= "12:30"
+    for cook in cooks:
+        if cook.status == "approved":
+            assert cook.dbs_checked_on is not None and cook.approved_at is not None
+            assert today - timedelta(days=730) <= cook.dbs_checked_on < today
+            assert (cook.dbs_level, cook.id_checked, cook.hygiene_ack) == ("enhanced", True, True)
+    diets = Counter(diet for diner in diners for diet in diner.diets)
+    assert sum(not diner.diets for diner in diners) > len(diners) / 2
+    assert {"vegetarian", "halal", "kosher", "diabetic_friendly"} <= set(diets)
+    assert sum(not diner.allergies for diner in diners) > len(diners) / 2
+    assert {"milk", "peanuts"} <= {a for diner in diners for a in diner.allergies}
+    assert Counter(diner.texture for diner in diners).most_common(1)[0][0] == "regular"
+    assert {"soft_bite_sized", "minced_moist", "pureed"} <= {d.texture for d in diners}
+    approvals = demo_session.exec(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "cook.approved")
+    ).one()
+    assert approvals == sum(cook.status == "approved" for cook in cooks)
+    per_carer = Counter(diner.carer_id for diner in diners)
+    assert set(per_carer.values()) == {1, 2}
+
+
+def test_second_run_creates_nothing_when_demo_exists(seeded: tuple[Engine, str]):
+    engine, _ = seeded
+    with Session(engine) as session:
+        before = counts(session)
+        summary = seed_demo(session, settings=TEST_SETTINGS)
+        session.commit()
+        after = counts(session)
+    assert summary == (
+        "Demo data ready: created 0 councils, 0 neighbourhoods, 0 cooks (0 approved), "
+        "0 carers and 0 diners."
+    )
+    assert after == before
+
+
+def test_plan_is_the_same_when_planned_twice():
+    demo, index = DEMO_COUNCILS[0], load_offline_index()
+    assert plan_population(demo, index) == plan_population(demo, index)
+
+
+def test_demo_carer_lists_their_diners_when_signed_in(
+    seeded: tuple[Engine, str], demo_client: TestClient
+):
+    with Session(seeded[0]) as session:  # closed before the API opens its own (SQLite locks)
+        carer = session.exec(select(User).where(User.email == carer_email("barnet", 1))).one()
+        theirs = session.exec(select(Diner.full_name).where(Diner.carer_id == carer.id)).all()
+    response = demo_client.get("/api/diners", headers=sign_in(demo_client, carer.email))
+    assert response.status_code == 200, response.text
+    assert response.json()["total"] == len(theirs) == 2  # the README's carer has two relatives
+    assert sorted(item["full_name"] for item in response.json()["items"]) == sorted(theirs)
+
+
+@pytest.mark.parametrize(("number", "status"), [(1, "approved"), (2, "pending")])
+def test_readme_demo_cook_sees_own_profile_when_signed_in(
+    demo_client: TestClient, number: int, status: str
+):
+    headers = sign_in(demo_client, cook_email("barnet", number))
+    response = demo_client.get("/api/cooks/me", headers=headers)
+    assert response.status_code == 200, response.text
+    assert (response.json()["council"], response.json()["status"]) == ("barnet", status)
+
+
+def test_demo_staff_gets_token_when_seeded(demo_client: TestClient):
+    me = demo_client.get("/api/me", headers=sign_in(demo_client, staff_email("barnet")))
+    assert me.json()["council"] == "barnet" and me.json()["role"] == "staff"
