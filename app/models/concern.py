@@ -19,8 +19,12 @@ class Concern(SQLModel, table=True):
     kind: str = Field(max_length=16)  # welfare | safeguarding
     serious: bool = False
     description: str = Field(max_length=2000)
-    status: str = Field(default="open", max_length=16, index=True)  # open|investigating|resolved|upheld
+    status: str = Field(
+        default="open", max_length=16, index=True
+    )  # open|investigating|resolved|upheld
     # Staff notes: [{at, staff_id, text}]
-    notes: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    notes: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
