@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
-from app.models import OPEN_STATUSES, Cook, Council, Diner, PairExclusion, Pairing
+from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.moderation.service import is_matchable
 from app.schemas import minutes
 from app.vocab import CookStatus
@@ -72,7 +72,7 @@ def cook_input(cook: Cook, *, council: Council, today: date, load: int) -> CookI
 def history(
     session: Session, diner_ids: list[int]
 ) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """Per diner: the cooks excluded, and the cooks met (a pairing that was once accepted)."""
+    """Per diner: the cooks excluded, and the cooks met (an accepted pairing, or a cover meal)."""
     excluded: dict[int, set[int]] = {d: set() for d in diner_ids}
     met: dict[int, set[int]] = {d: set() for d in diner_ids}
     if not diner_ids:
@@ -89,6 +89,15 @@ def history(
         )
     ):
         met[diner_id].add(cook_id)
+    for meal_diner, cover_cook in session.exec(
+        select(Meal.diner_id, Meal.cook_id).where(
+            col(Meal.diner_id).in_(diner_ids),
+            col(Meal.is_cover).is_(True),
+            Meal.status == "delivered",
+        )
+    ):
+        if cover_cook is not None:
+            met[meal_diner].add(cover_cook)
     return excluded, met
 
 

@@ -327,3 +327,25 @@ def test_carer_rates_a_delivered_meal_once_when_asked(
         f"/api/meals/{past[0].id}/feedback", json={"rating": 6}, headers=active["carer_headers"]
     )
     assert bad.status_code == 422
+
+
+def test_rematching_prefers_cook_who_covered_before_when_regular_cook_stops(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    _, near_id = approved_cook(
+        client, session, settings, staff, postcode="N3 1QX", display_name="Near"
+    )
+    _, friend_id = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Friend"
+    )
+    past = backdate(session, active["pairing_id"], weeks=2)
+    past[0].cook_id, past[0].is_cover, past[0].status = friend_id, True, "delivered"
+    session.add(past[0])
+    session.commit()
+    client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active["cook_headers"])
+    suggestions = client.get(
+        f"/api/staff/diners/{active['diner_id']}/suggestions", headers=auth_headers(staff, settings)
+    ).json()["items"]
+    ranked = [s["cook_id"] for s in suggestions]
+    assert ranked.index(friend_id) < ranked.index(near_id)
+    assert suggestions[0]["distance_m"] > suggestions[1]["distance_m"]  # familiarity beat distance
