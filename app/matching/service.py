@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
@@ -9,7 +11,14 @@ from app.diners.service import council_today, get_councils_diner, public_status
 from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import haversine_m, round_distance
 from app.matching import engine
-from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
+from app.matching.inputs import (
+    CookFields,
+    cook_input,
+    cook_inputs,
+    diner_input,
+    history,
+    open_loads,
+)
 from app.matching.schemas import SlotOut, SuggestionOut, SuggestionsOut
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Pairing, User
 from app.notifications.outbox import enqueue
@@ -116,51 +125,79 @@ def _open_pairing(session: Session, *, diner_id: int) -> Pairing | None:
     ).first()
 
 
+@dataclass(frozen=True)
+class Proposal:
+    cook: CookFields
+    diner: Diner
+    weekday: int
+    start: str
+    frequency: str
+
+
 def _create_proposal(
     session: Session,
     *,
     staff: User | None,
-    cook: Cook,
+    cook: CookFields,
     diner: Diner,
     weekday: int,
     start: str,
     frequency: str,
 ) -> Pairing:
-    pairing = Pairing(
-        council_id=diner.council_id,
-        cook_id=cook.id,  # type: ignore[arg-type]
-        diner_id=diner.id,  # type: ignore[arg-type]
-        status="proposed",
-        weekday=weekday,
-        start=start,
-        frequency=frequency,
-        distance_m=haversine_m(cook.latitude, cook.longitude, diner.latitude, diner.longitude),
-        proposed_by_id=staff.id if staff else None,
-    )
-    session.add(pairing)
-    session.flush()
-    record_audit(
-        session,
-        actor_id=staff.id if staff else None,
-        council_id=diner.council_id,
-        action="pairing.proposed",
-        subject_type="pairing",
-        subject_id=pairing.id,
-        data={"cook_id": cook.id, "diner_id": diner.id},
-    )
-    enqueue(
-        session,
-        event="proposal",
-        to=cook.user_id,
-        subject=f"Would you cook for {first_name(diner.full_name)}?",
-        body=(
-            f"The council suggests you cook for {first_name(diner.full_name)}, about "
-            f"{round_distance(pairing.distance_m, 100)} m from you. Please accept or decline "
-            "from your invitations page."
-        ),
-        dedupe_key=f"pairing:{pairing.id}:proposed",
+    [pairing] = _create_proposals(
+        session, staff=staff, proposals=[Proposal(cook, diner, weekday, start, frequency)]
     )
     return pairing
+
+
+def _create_proposals(
+    session: Session, *, staff: User | None, proposals: list[Proposal]
+) -> list[Pairing]:
+    """Write proposals with their audit entries and invitations in two flushes, not 2 per row."""
+    pairings = [
+        Pairing(
+            council_id=p.diner.council_id,
+            cook_id=p.cook.id,  # type: ignore[arg-type]
+            diner_id=p.diner.id,  # type: ignore[arg-type]
+            status="proposed",
+            weekday=p.weekday,
+            start=p.start,
+            frequency=p.frequency,
+            distance_m=haversine_m(
+                p.cook.latitude, p.cook.longitude, p.diner.latitude, p.diner.longitude
+            ),
+            proposed_by_id=staff.id if staff else None,
+        )
+        for p in proposals
+    ]
+    session.add_all(pairings)
+    session.flush()  # one multi-row INSERT; gives the ids
+    for pairing, p in zip(pairings, proposals, strict=True):
+        name = first_name(p.diner.full_name)
+        record_audit(
+            session,
+            actor_id=staff.id if staff else None,
+            council_id=p.diner.council_id,
+            action="pairing.proposed",
+            subject_type="pairing",
+            subject_id=pairing.id,
+            data={"cook_id": p.cook.id, "diner_id": p.diner.id},
+        )
+        enqueue(
+            session,
+            event="proposal",
+            to=p.cook.user_id,
+            subject=f"Would you cook for {name}?",
+            body=(
+                f"The council suggests you cook for {name}, about "
+                f"{round_distance(pairing.distance_m, 100)} m from you. Please accept or decline "
+                "from your invitations page."
+            ),
+            dedupe_key=f"pairing:{pairing.id}:proposed",
+            fresh=True,
+        )
+    session.flush()
+    return pairings
 
 
 def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tuple[int, str]]]:
@@ -189,18 +226,20 @@ def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tup
     inputs = [diner_input(d, excluded=excluded[d.id or 0], met=met[d.id or 0]) for d in diners]
     result = engine.batch_match(inputs, cooks, max_radius_m=council.max_walk_radius_m)
     by_id = {d.id: d for d in diners}
-    proposed = [
-        _create_proposal(
-            session,
-            staff=staff,
-            cook=rows[a.cook_id],
-            diner=by_id[a.diner_id],
-            weekday=a.weekday,
-            start=_hhmm(a.start),
-            frequency=by_id[a.diner_id].frequency,
-        )
-        for a in result.assignments
-    ]
+    proposed = _create_proposals(
+        session,
+        staff=staff,
+        proposals=[
+            Proposal(
+                cook=rows[a.cook_id],
+                diner=by_id[a.diner_id],
+                weekday=a.weekday,
+                start=_hhmm(a.start),
+                frequency=by_id[a.diner_id].frequency,
+            )
+            for a in result.assignments
+        ],
+    )
     record_audit(
         session,
         actor_id=staff.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -12,6 +12,9 @@ from app.db import utcnow
 
 class Cook(SQLModel, table=True):
     """A cook's profile (API.md's cook_id is this id, not the user account's)."""
+
+    # Matching asks for a council's approved cooks within a latitude band (a bounding box).
+    __table_args__ = (Index("ix_cook_council_status_latitude", "council_id", "status", "latitude"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", unique=True)

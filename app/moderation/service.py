@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, col, func, select
 
@@ -16,13 +17,18 @@ from app.notifications.outbox import enqueue
 from app.vocab import DBS_RANK, CookStatus, DbsLevel
 
 
-def checks_expire_on(cook: Cook, council: Council) -> date | None:
+class _Checked(Protocol):
+    status: str
+    dbs_checked_on: date | None
+
+
+def checks_expire_on(cook: _Checked, council: Council) -> date | None:
     if cook.dbs_checked_on is None:
         return None
     return cook.dbs_checked_on + timedelta(days=council.dbs_recheck_days)
 
 
-def is_matchable(cook: Cook, council: Council, today: date) -> bool:
+def is_matchable(cook: _Checked, council: Council, today: date) -> bool:
     """Approved, not suspended, and the DBS check still in date."""
     expires = checks_expire_on(cook, council)
     return cook.status == CookStatus.approved and expires is not None and expires >= today

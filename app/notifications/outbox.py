@@ -17,15 +17,21 @@ def enqueue(
     subject: str,
     body: str,
     dedupe_key: str,
+    fresh: bool = False,
 ) -> Notification | None:
-    """Queue one message; the same dedupe_key (event + subject + recipient) is queued once."""
+    """Queue one message; the same dedupe_key (event + subject + recipient) is queued once.
+
+    fresh=True skips the lookup for a key that cannot exist yet (e.g. a new pairing's id);
+    the unique constraint still guards it.
+    """
     user_id = to.id if isinstance(to, User) else to
     if user_id is None:
         return None
     key = f"{dedupe_key}:to:{user_id}"
-    existing = session.exec(select(Notification).where(Notification.dedupe_key == key)).first()
-    if existing is not None:
-        return existing
+    if not fresh:
+        existing = session.exec(select(Notification).where(Notification.dedupe_key == key)).first()
+        if existing is not None:
+            return existing
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     message = Notification(
         dedupe_key=key,

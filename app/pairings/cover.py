@@ -11,7 +11,7 @@ from app.diners.service import council_today
 from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m
 from app.matching import engine
-from app.matching.inputs import cook_inputs, diner_input, history
+from app.matching.inputs import CookFields, cook_inputs, diner_input, history
 from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
 from app.notifications.outbox import enqueue
 from app.pairings.contacts import coordinator_id
@@ -29,7 +29,7 @@ def _one_off(diner: Diner, meal: Meal, *, excluded: set[int], met: set[int]) -> 
     return replace(base, windows=(window,))
 
 
-def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[Cook, float, bool]]:
+def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, float, bool]]:
     """Cooks who may safely take this meal, familiar faces first, then nearest."""
     diner = session.get(Diner, meal.diner_id)
     pairing = session.get(Pairing, meal.pairing_id)
