@@ -16,6 +16,7 @@ from app.matching.engine import (
     Window,
     batch_candidates,
     batch_match,
+    best_slot,
     check_pair,
     check_slot,
     shared_windows,
@@ -26,7 +27,7 @@ from app.matching.spatial import distance_m
 from .factories import make_cook, make_diner
 
 MAX_RADIUS = 1_600
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 windows = st.builds(
     lambda day, start, length: Window(day, start, start + length),
@@ -149,6 +150,9 @@ def test_batch_matches_the_exhaustive_optimum_when_instances_are_small(instance)
         cook = by_id[a.cook_id]
         assert check_pair(cook, diner, max_radius_m=MAX_RADIUS) == []
         assert check_slot(cook, diner, a.weekday, a.start) is None
+        slot = best_slot(shared_windows(cook, diner))
+        assert slot is not None
+        assert (a.weekday, a.start) == (slot.weekday, slot.start)
         taken[a.cook_id] = taken.get(a.cook_id, 0) + 1
     assert all(taken[cid] <= by_id[cid].spare for cid in taken)
     assert {a.diner_id for a in result.assignments}.isdisjoint(d for d, _ in result.unmatched)
@@ -183,6 +187,25 @@ def test_batch_edges_cost_what_the_reference_says_when_computed_in_bulk(instance
     ordered = sorted(diners, key=lambda d: d.id)
     for d, c, cost in zip(graph.diner, graph.cook, graph.cost, strict=True):
         assert int(cost) == reference_cost(index.cooks[int(c)], ordered[int(d)])
+
+
+@SETTINGS
+@given(instances())
+def test_batch_sees_the_same_candidates_and_reasons_as_suggest_when_given_the_same_diners(
+    instance,
+):
+    diners, cooks = instance
+    index = CookIndex(cooks)
+    graph = batch_candidates(diners, index, max_radius_m=MAX_RADIUS)
+    result = batch_match(diners, cooks, max_radius_m=MAX_RADIUS, index=index)
+    reasons = dict(result.unmatched)
+    for row, diner_id in enumerate(graph.diner_ids.tolist()):
+        diner = next(d for d in diners if d.id == diner_id)
+        single = suggest(diner, index, max_radius_m=MAX_RADIUS, limit=500)
+        edges = {int(index.ids[c]) for c in graph.cook[graph.diner == row]}
+        assert edges == {s.cook_id for s in single.items}
+        if single.unmatched_reason is not None:
+            assert reasons[diner_id] == single.unmatched_reason
 
 
 @SETTINGS
