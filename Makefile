@@ -35,7 +35,7 @@ run: $(if $(wildcard $(VENV)/.dev),install-dev,install)
 
 # Byte-code caching makes each pytest start seconds faster.
 test: export PYTHONDONTWRITEBYTECODE :=
-test: install-dev lint typecheck test-sqlite test-postgresql
+test: install-dev lint typecheck test-sqlite test-postgresql test-e2e
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -53,6 +53,12 @@ test-postgresql: install-dev
 	@if [ "$$CI" = "true" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		$(BIN)/pytest -q -m "not e2e" --db=postgresql; \
 	else echo "PostgreSQL binaries not installed: skipping the PostgreSQL run (apt-get install postgresql)"; fi
+
+# Browser tests run in their own pytest process (sync Playwright and asyncio tests don't mix).
+test-e2e: install-dev
+	@if [ "$$CI" = "true" ] || [ -x /usr/bin/chromium ]; then \
+		$(BIN)/pytest -q -m e2e tests/e2e; \
+	else echo "Chromium not installed: skipping the browser tests (apt-get install chromium)"; fi
 
 lock:
 	$(UV) pip compile pyproject.toml --generate-hashes -q -o requirements.lock

@@ -49,7 +49,7 @@ def pause_diner(
     diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     service.pause_diner(session, actor=user, diner=diner, body=body)
     session.commit()
-    return service.diner_out(session, diner)
+    return service.diner_out(session, diner, for_staff=user.role == "staff")
 
 
 @router.post("/{diner_id}/leave", response_model=DinerOut)
@@ -59,7 +59,7 @@ def diner_leaves(
     diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     service.leave_diner(session, actor=user, diner=diner, reason=body.reason)
     session.commit()
-    return service.diner_out(session, diner)
+    return service.diner_out(session, diner, for_staff=user.role == "staff")
 
 
 @staff_router.get("", response_model=Page[DinerListItem])
@@ -80,7 +80,7 @@ def list_council_diners(
 def view_diner(diner_id: int, user: StaffUser, session: SessionDep) -> DinerOut:
     diner = service.view_diner_as_staff(session, staff=user, diner_id=diner_id)
     session.commit()
-    return service.diner_out(session, diner)
+    return service.diner_out(session, diner, for_staff=True)
 
 
 @staff_router.post("", status_code=201, response_model=DinerOut)
@@ -89,4 +89,4 @@ def refer_diner(
 ) -> DinerOut:
     diner = service.register_diner(session, actor=user, body=body, settings=settings, by_staff=True)
     session.commit()
-    return service.diner_out(session, diner)
+    return service.diner_out(session, diner, for_staff=True)

@@ -60,13 +60,19 @@ class ReasonIn(StrictModel):
     reason: Reason
 
 
+class CookRef(BaseModel):
+    display_name: str
+    id: int | None = None  # staff only
+
+
 class PairingSummary(BaseModel):
     id: int
     status: str
     weekday: int
     start: str
     frequency: str
-    cook: dict[str, str] | None  # the cook's display name, once the pairing is active
+    # The carer sees the cook's display name once the pairing is active; staff always, with id.
+    cook: CookRef | None
 
 
 class MealSummary(BaseModel):

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.cooks.schemas import PositionOut
 from app.db import utcnow
 from app.diners.schemas import (
+    CookRef,
     DinerIn,
     DinerListItem,
     DinerOut,
@@ -207,7 +208,7 @@ def _audit_if_staff(
         )
 
 
-def diner_out(session: Session, diner: Diner) -> DinerOut:
+def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> DinerOut:
     council = session.get(Council, diner.council_id)
     assert council is not None and diner.id is not None
     hood = session.get(Neighbourhood, diner.neighbourhood_id) if diner.neighbourhood_id else None
@@ -235,25 +236,27 @@ def diner_out(session: Session, diner: Diner) -> DinerOut:
         consent_at=diner.consent_at,
         referred_by_staff=diner.referred_by_id is not None,
         created_at=diner.created_at,
-        pairing=_pairing_summary(session, diner),
+        pairing=_pairing_summary(session, diner, for_staff=for_staff),
         upcoming_meals=_upcoming_meals(session, diner, council_today(council)),
     )
 
 
-def _pairing_summary(session: Session, diner: Diner) -> PairingSummary | None:
+def _pairing_summary(session: Session, diner: Diner, *, for_staff: bool) -> PairingSummary | None:
     pairing = session.exec(
         select(Pairing).where(Pairing.diner_id == diner.id, col(Pairing.status).in_(OPEN_STATUSES))
     ).first()
     if pairing is None or pairing.id is None:
         return None
-    cook = session.get(Cook, pairing.cook_id) if pairing.status != "proposed" else None
+    cook = session.get(Cook, pairing.cook_id) if for_staff or pairing.status != "proposed" else None
     return PairingSummary(
         id=pairing.id,
         status=pairing.status,
         weekday=pairing.weekday,
         start=pairing.start,
         frequency=pairing.frequency,
-        cook={"display_name": cook.display_name} if cook else None,
+        cook=CookRef(display_name=cook.display_name, id=cook.id if for_staff else None)
+        if cook
+        else None,
     )
 
 

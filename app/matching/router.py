@@ -10,7 +10,7 @@ from app.deps import SessionDep, StaffUser
 from app.matching import service
 from app.matching.schemas import BatchOut, SuggestionsOut, UnmatchedOut
 from app.models import Cook, Diner
-from app.pairings.views import pairing_out
+from app.pairings.views import first_name, pairing_out
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 
@@ -36,5 +36,13 @@ def run_matching(user: StaffUser, session: SessionDep) -> BatchOut:
             pairing_out(p, diner=diners[p.diner_id], cook=cooks[p.cook_id], viewer_role="staff")
             for p in proposed
         ],
-        unmatched=[UnmatchedOut(diner_id=d, reason=r) for d, r in unmatched],
+        unmatched=[
+            UnmatchedOut(diner_id=d, first_name=_first_name(session, d), reason=r)
+            for d, r in unmatched
+        ],
     )
+
+
+def _first_name(session: SessionDep, diner_id: int) -> str:
+    diner = session.get(Diner, diner_id)
+    return first_name(diner.full_name) if diner else ""

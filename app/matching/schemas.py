@@ -29,6 +29,7 @@ class SuggestionsOut(BaseModel):
 
 class UnmatchedOut(BaseModel):
     diner_id: int
+    first_name: str
     reason: str
 
 

@@ -84,7 +84,7 @@ def test_carer_sees_cook_name_and_upcoming_meals_when_pairing_active(
     client: TestClient, active: dict
 ):
     diner = client.get(f"/api/diners/{active['diner_id']}", headers=active["carer_headers"]).json()
-    assert diner["pairing"]["cook"] == {"display_name": "Priya"}
+    assert diner["pairing"]["cook"] == {"display_name": "Priya", "id": None}
     assert len(diner["upcoming_meals"]) >= 8
 
 

@@ -173,7 +173,9 @@ def test_batch_matching_proposes_optimal_pairs_and_explains_unmatched(
     assert response.status_code == 200, response.text
     body = response.json()
     assert [(p["diner_id"], p["cook_id"]) for p in body["proposed"]] == [(diner_a, cook_id)]
-    assert body["unmatched"] == [{"diner_id": diner_c, "reason": "no_shared_time"}]
+    assert body["unmatched"] == [
+        {"diner_id": diner_c, "first_name": "Edna", "reason": "no_shared_time"}
+    ]
     again = client.post("/api/staff/matching/run", headers=headers).json()
     assert again["proposed"] == []  # diner_a's proposal is kept, not duplicated
 
@@ -210,3 +212,16 @@ def test_staff_withdraws_proposal_when_still_proposed(
         client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers).status_code
         == 409
     )
+
+
+def test_staff_see_invited_cook_but_carer_does_not_when_pairing_proposed(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = approved_cook(client, session, settings, staff)
+    carer, diner_id = registered_diner(client, session, settings)
+    propose(client, auth_headers(staff, settings), diner_id, cook_id)
+    as_staff = client.get(f"/api/staff/diners/{diner_id}", headers=auth_headers(staff, settings))
+    assert as_staff.json()["pairing"]["cook"] == {"display_name": "Priya", "id": cook_id}
+    as_carer = client.get(f"/api/diners/{diner_id}", headers=auth_headers(carer, settings))
+    assert as_carer.json()["pairing"]["status"] == "proposed"
+    assert as_carer.json()["pairing"]["cook"] is None

@@ -1,0 +1,3 @@
+import { setUpPage } from '../ui.js';
+
+setUpPage();

@@ -1,0 +1,219 @@
+"""The four journeys end to end in a real browser (PRODUCT.md "The journey"), axe on every page.
+
+The tests run in file order and build on each other: the cook and the relative signed up in the
+first two are vetted and matched by staff in the third, and the cook accepts in the fourth.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Server
+from tests.e2e.helpers import a_month_ago, check_page, nav, new_page, sign_in
+
+pytestmark = pytest.mark.e2e
+
+COOK = {"name": "Sam Baker", "email": "sam@example.org", "password": "sourdough-harbour-71"}
+CARER = {"name": "Ruth Jones", "email": "ruth@example.org", "password": "lavender-canal-39x"}
+
+
+def test_public_pages(server: Server, browser: Any, screenshots: Path) -> None:
+    page = new_page(browser, server.base_url)
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("extra portion")
+    check_page(page, "home", screenshots)
+    page.goto("/about.html")
+    attribution = "Contains OS data © Crown copyright and database right 2025."
+    expect(page.get_by_text(attribution)).to_be_visible()
+    check_page(page, "about", screenshots)
+    page.goto("/sign-in.html")
+    check_page(page, "sign-in", screenshots)
+    # A wrong password is reported next to the field, and the email typed is kept.
+    page.get_by_label("Email address").fill("nobody@example.org")
+    page.get_by_label("Password").fill("not-the-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("email address or password")
+    expect(page.get_by_label("Email address")).to_have_value("nobody@example.org")
+    check_page(page, "sign-in-error", screenshots)
+    page.context.close()
+
+
+def test_cook_signs_up_and_waits_for_checks(
+    server: Server, browser: Any, screenshots: Path
+) -> None:
+    page = new_page(browser, server.base_url)
+    page.goto("/")
+    page.get_by_role("button", name="Sign up to cook").click()
+    expect(page).to_have_url(re.compile(r"/sign-up-cook\.html$"))
+    check_page(page, "sign-up-cook", screenshots)
+    page.get_by_label("Your full name").fill(COOK["name"])
+    page.get_by_label("Email address").fill(COOK["email"])
+    page.get_by_label("Create a password").fill(COOK["password"])
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(re.compile(r"/cook/onboarding\.html$"))
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
+    check_page(page, "cook-onboarding-1", screenshots)
+    page.get_by_label("The name your neighbour will know you by").fill("Sam")
+    page.get_by_label("Phone number").fill("12345")  # not a UK number: the API says so
+    page.get_by_label("Address").fill("1 Hendon Lane")
+    page.get_by_label("Postcode").fill("N3 1HT")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+    check_page(page, "cook-onboarding-2", screenshots)
+    page.get_by_label("Up to 1 km").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
+    page.get_by_label("Tuesday", exact=True).check()
+    page.get_by_label("From (Tuesday)").select_option("17:00")
+    page.get_by_label("Until (Tuesday)").select_option("19:00")
+    check_page(page, "cook-onboarding-3", screenshots)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Step 4 of 4")).to_be_visible()
+    page.get_by_label("Vegetarian").check()
+    page.get_by_label("Peanuts").check()
+    check_page(page, "cook-onboarding-4", screenshots)
+    page.get_by_role("button", name="Send for checks").click()
+
+    # The API's 422 for the phone is shown in the summary and next to the field, on step 1,
+    # and everything typed on every step is still there.
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Phone number")
+    expect(summary).to_be_focused()
+    expect(page.locator("#phone-error-0")).to_be_visible()
+    expect(page.get_by_label("Postcode")).to_have_value("N3 1HT")
+    check_page(page, "cook-onboarding-error", screenshots)
+    summary.get_by_role("link").first.click()
+    expect(page.get_by_label("Phone number")).to_be_focused()
+    page.get_by_label("Phone number").fill("020 7946 0018")
+    for _ in range(3):
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Peanuts")).to_be_checked()
+    page.get_by_role("button", name="Send for checks").click()
+
+    expect(page).to_have_url(re.compile(r"/cook/\?sent=1$"))
+    expect(page.locator("#status")).to_contain_text("Waiting for checks")
+    check_page(page, "cook-waiting-for-checks", screenshots)
+    page.context.close()
+
+
+def test_carer_registers_a_relative(server: Server, browser: Any, screenshots: Path) -> None:
+    page = new_page(browser, server.base_url)
+    page.goto("/")
+    page.get_by_role("button", name="Register a relative").click()
+    check_page(page, "sign-up-carer", screenshots)
+    page.get_by_label("Your full name").fill(CARER["name"])
+    page.get_by_label("Email address").fill(CARER["email"])
+    page.get_by_label("Create a password").fill(CARER["password"])
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(re.compile(r"/carer/register\.html$"))
+    check_page(page, "carer-register-1", screenshots)
+    page.get_by_label("Their full name").fill("Margaret Jones")
+    page.get_by_label("Their address").fill("22 Gravel Hill")
+    page.get_by_label("Their postcode").fill("N3 1QX")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Vegetarian").check()
+    page.get_by_label("Peanuts").check()
+    page.get_by_label("Soft and bite-sized").check()
+    page.get_by_label("Regular food").check()
+    check_page(page, "carer-register-2", screenshots)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Tuesday", exact=True).check()
+    page.get_by_label("From (Tuesday)").select_option("17:30")
+    page.get_by_label("Until (Tuesday)").select_option("19:00")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("How should the cook get in?").fill("Key safe by the front door")
+    # No consent yet: the form says so, and nothing is sent.
+    page.get_by_role("button", name="Register my relative").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("agrees")
+    check_page(page, "carer-register-consent-error", screenshots)
+    page.get_by_label("My relative agrees").check()
+    page.get_by_role("button", name="Register my relative").click()
+
+    expect(page).to_have_url(re.compile(r"/carer/\?registered=\d+$"))
+    card = page.locator(".ep-card", has_text="Margaret Jones")
+    expect(card).to_contain_text("Waiting for a cook")
+    check_page(page, "carer-relatives", screenshots)
+    card.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Margaret Jones")
+    check_page(page, "carer-relative-waiting", screenshots)
+    page.context.close()
+
+
+def test_staff_approves_the_cook_and_proposes_a_match(
+    server: Server, browser: Any, screenshots: Path
+) -> None:
+    page = new_page(browser, server.base_url)
+    sign_in(page, server.staff_email, server.staff_password)
+    expect(page).to_have_url(re.compile(r"/staff/$"))
+    check_page(page, "staff-home", screenshots)
+
+    nav(page, "New cooks").click()
+    check_page(page, "staff-cooks-pending", screenshots)
+    page.get_by_role("link", name="Open Sam").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sam")
+    check_page(page, "staff-cook", screenshots)
+    # Without the checks ticked, the API's 422 is shown next to the fields.
+    page.get_by_label("Date on the DBS certificate").fill(a_month_ago())
+    page.get_by_role("button", name="Approve this cook").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check_page(page, "staff-cook-error", screenshots)
+    page.get_by_label("I have seen proof of their identity").check()
+    page.get_by_label("They have read the food hygiene guidance").check()
+    expect(page.get_by_label("Date on the DBS certificate")).to_have_value(a_month_ago())
+    page.get_by_role("button", name="Approve this cook").click()
+    expect(page.get_by_text("The cook is approved")).to_be_visible()
+    expect(page.locator(".govuk-tag").first).to_have_text("Approved")
+
+    nav(page, "Waiting diners").click()
+    check_page(page, "staff-diners-waiting", screenshots)
+    page.get_by_role("link", name="Open Margaret Jones").click()
+    suggestion = page.locator(".ep-card", has_text="Sam")
+    expect(suggestion).to_be_visible()
+    expect(suggestion.get_by_role("listitem").first).to_be_visible()  # the reasons
+    check_page(page, "staff-diner-suggestions", screenshots)
+    suggestion.get_by_role("button", name=re.compile(r"^Propose Sam")).click()
+    expect(page.get_by_text("Sam is invited to cook for Margaret")).to_be_visible()
+    check_page(page, "staff-diner-proposed", screenshots)
+
+    for path, name in (
+        ("/staff/matching.html", "staff-matching"),
+        ("/staff/reports.html", "staff-reports"),
+        ("/staff/audit.html", "staff-audit"),
+    ):
+        page.goto(path)
+        check_page(page, name, screenshots)
+    nav(page, "Matching").click()
+    page.get_by_role("button", name="Match all waiting diners").click()
+    expect(page.locator("#result")).to_contain_text("invitation")
+    check_page(page, "staff-matching-result", screenshots)
+    page.context.close()
+
+
+def test_cook_accepts_and_sees_the_address(server: Server, browser: Any, screenshots: Path) -> None:
+    page = new_page(browser, server.base_url)
+    sign_in(page, COOK["email"], COOK["password"])
+    expect(page).to_have_url(re.compile(r"/cook/$"))
+    invitation = page.locator(".ep-card", has_text="Would you like to cook for Margaret?")
+    expect(invitation).to_contain_text("Peanuts")
+    expect(page.get_by_text("22 Gravel Hill")).to_have_count(0)
+    check_page(page, "cook-invitation", screenshots)
+    invitation.get_by_role("button", name="Accept Margaret").click()
+    diner = page.locator("[data-diner]", has_text="Margaret")
+    expect(diner).to_contain_text("22 Gravel Hill")
+    expect(diner).to_contain_text("Key safe by the front door")
+    check_page(page, "cook-diner-active", screenshots)
+    page.context.close()
+
+    carer = new_page(browser, server.base_url)
+    sign_in(carer, CARER["email"], CARER["password"])
+    carer.get_by_role("link", name=re.compile("See their cook")).click()
+    expect(carer.get_by_text("cook is Sam")).to_be_visible()
+    check_page(carer, "carer-relative-matched", screenshots)
+    carer.context.close()
