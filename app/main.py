@@ -25,6 +25,7 @@ from app.moderation.router import router as moderation_router
 from app.pairings.meal_router import router as meals_router
 from app.pairings.router import router as pairings_router
 from app.privacy.router import router as privacy_router
+from app.reports.router import router as reports_router
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 log = logging.getLogger("portion.request")
@@ -54,6 +55,7 @@ def create_app() -> FastAPI:
         concerns_router,
         audit_router,
         privacy_router,
+        reports_router,
     ):
         app.include_router(router)
 

@@ -27,6 +27,7 @@ def run_jobs(session: Session, *, now: dt.datetime | None = None) -> dict[str, i
         "reminders": remind_cooks(session, now=now),
         "cover_alerts": alert_uncovered(session, now=now),
         "lapse_alerts": alert_lapsed(session, now=now),
+        "outcome_questions": ask_outcome_question(session, now=now),
     }
 
 
@@ -113,4 +114,31 @@ def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
             dedupe_key=f"pairing:{pairing.id}:lapsed_since:{since}",
         ):
             count += 1
+    return count
+
+
+def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
+    """Once a quarter, ask each carer of an active pairing (at least 4 weeks old) whether
+    their relative considers the cook a friend (the Casserole Club's 70% measure)."""
+    quarter = f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    count = 0
+    for pairing in session.exec(select(Pairing).where(Pairing.status == "active")).all():
+        diner = session.get(Diner, pairing.diner_id)
+        cook = session.get(Cook, pairing.cook_id)
+        if diner is None or cook is None or diner.carer_id is None or pairing.accepted_at is None:
+            continue
+        if now - pairing.accepted_at < timedelta(weeks=4):
+            continue
+        enqueue(
+            session,
+            event="outcome_question",
+            to=diner.carer_id,
+            subject=f"A quick question about {first_name(diner.full_name)} and {cook.display_name}",
+            body=(
+                f"Does {first_name(diner.full_name)} consider {cook.display_name} a friend? "
+                "Please answer yes or no on your relative's page; it helps the council."
+            ),
+            dedupe_key=f"pairing:{pairing.id}:outcome:{quarter}",
+        )
+        count += 1
     return count

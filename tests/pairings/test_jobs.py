@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import time_machine
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -94,3 +95,18 @@ def test_coordinator_is_alerted_once_when_nothing_delivered_for_two_weeks(
     run_jobs(session, now=datetime.now(UTC) + timedelta(days=15))
     run_jobs(session, now=datetime.now(UTC) + timedelta(days=16))
     assert [n.to_user_id for n in events(session, "contact_lapsed")] == [staff.id]
+
+
+def test_carer_is_asked_the_friendship_question_once_a_quarter_when_pairing_established(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    with time_machine.travel(datetime(2027, 1, 4, 10, tzinfo=UTC), tick=False):
+        start_pairing(client, session, settings, staff)
+    run_jobs(session, now=datetime(2027, 1, 20, 12, tzinfo=UTC))
+    assert events(session, "outcome_question") == []  # under four weeks: too early
+    run_jobs(session, now=datetime(2027, 2, 15, 12, tzinfo=UTC))
+    run_jobs(session, now=datetime(2027, 3, 30, 12, tzinfo=UTC))
+    assert len(events(session, "outcome_question")) == 1  # once in the first quarter
+    run_jobs(session, now=datetime(2027, 4, 2, 12, tzinfo=UTC))
+    asked = events(session, "outcome_question")
+    assert len(asked) == 2 and "consider Priya a friend" in asked[0].body

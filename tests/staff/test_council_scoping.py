@@ -81,6 +81,9 @@ def test_other_councils_staff_reach_nothing_when_walking_every_staff_route(
         walked += 1
         if params:
             assert response.status_code == 404, (method, path, response.status_code, response.text)
+        elif method == "GET" and path.endswith(".csv"):
+            assert response.status_code == 200, (method, path, response.text)
+            assert not any(i in response.text.split() for i in a_ids if len(i) > 2), path
         elif method == "GET":
             assert response.status_code == 200, (method, path, response.text)
             payload = response.json()

@@ -1,0 +1,47 @@
+"""Shapes of the council's reports (API.md "Staff"; definitions in app.reports.service)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class SummaryOut(BaseModel):
+    approved_cooks: int
+    pending_cooks: int
+    waiting_diners: int
+    active_pairings: int
+    meals_delivered: int
+    meals_missed: int
+    continuity_rate: float | None = Field(description="0 to 1; null with no delivered meal")
+    median_pairing_days: float | None = Field(description="null with no accepted pairing")
+    regular_cooks_per_diner: float | None = Field(
+        description="distinct regular cooks per diner ever matched; 1.0 = no one changed cook"
+    )
+
+
+class WeekOut(BaseModel):
+    week: str = Field(description="ISO week, e.g. 2025-W04")
+    week_start: date = Field(description="its Monday")
+    week_end: date = Field(description="its Sunday")
+    meals_delivered: int
+    meals_missed: int
+    new_cooks: int
+    waiting_diners: int = Field(description="at the end of the week (now for this week)")
+    continuity_rate: float | None
+
+
+class WeeklyOut(BaseModel):
+    """The last ``weeks`` ISO weeks, oldest first, ending with the current week."""
+
+    items: list[WeekOut]
+    total: int
+
+
+class UnmatchedOut(BaseModel):
+    district: str = Field(description="postcode district, e.g. N3")
+    reason: str | None = Field(
+        description="the unmatched_reason; null: a cook could be proposed now (run matching)"
+    )
+    diners: int
