@@ -157,6 +157,57 @@ def import_postcodes(
     )
 
 
+@cli.command("send-notifications")
+def send_notifications(
+    loop: Annotated[bool, typer.Option("--loop", help="Keep sending until stopped")] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.5, help="Seconds between passes with --loop")
+    ] = 10.0,
+) -> None:
+    """Send the queued notifications that are due: one pass, or --loop until stopped."""
+    import signal
+    import threading
+
+    from app.notifications.sender import SmtpMailer
+    from app.notifications.worker import run_worker
+
+    settings = get_settings()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    sent = run_worker(
+        stop,
+        interval_s=interval,
+        engine=get_engine(),
+        mailer=SmtpMailer.from_settings(settings),
+        mail_from=settings.mail_from,
+        once=not loop,
+    )
+    typer.echo(f"Sent {sent} notification(s).")
+
+
+@cli.command("schedule-meals")
+def schedule_meals_command() -> None:
+    """Top up every active pairing's meals over the rolling 8-week horizon (idempotent)."""
+    from app.pairings.meals import schedule_all
+
+    with Session(get_engine()) as session:
+        created = schedule_all(session)
+        session.commit()
+    typer.echo(f"{created} meal(s) scheduled.")
+
+
+@cli.command("run-jobs")
+def run_jobs_command() -> None:
+    """Run the periodic jobs once: schedules, reminders, cover and lapse alerts, outcomes."""
+    from app.pairings.jobs import run_jobs
+
+    with Session(get_engine()) as session:
+        counts = run_jobs(session)
+        session.commit()
+    typer.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
 def _fail(message: str) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code=2)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The placeholder a development machine runs with; production refuses it.
@@ -31,6 +31,18 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 50
     log_level: str = "INFO"
+    # Outgoing mail. Development talks to a local catcher on 127.0.0.1:1025; when nothing
+    # listens there, messages wait in the outbox and are retried with backoff.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_timeout_s: float = 10.0
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "Extra Portion <noreply@extra-portion.invalid>"
+    # Send queued notifications from a thread of the web process (unset: in development only).
+    notifications_in_process: bool | None = None
+    notifications_interval_s: float = 10.0
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
@@ -44,6 +56,12 @@ class Settings(BaseSettings):
                 "in production"
             )
         return self
+
+    @property
+    def sends_notifications_in_process(self) -> bool:
+        if self.notifications_in_process is None:
+            return self.env == "development"
+        return self.notifications_in_process
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -15,6 +17,7 @@ from app.accounts.router import router as accounts_router
 from app.concerns.router import router as concerns_router
 from app.config import get_settings
 from app.cooks.router import router as cooks_router
+from app.db import get_engine
 from app.deps import SessionDep
 from app.diners.router import router as diners_router
 from app.diners.router import staff_router as staff_diners_router
@@ -22,6 +25,9 @@ from app.errors import install_error_handlers
 from app.matching.router import router as matching_router
 from app.moderation.router import audit_router
 from app.moderation.router import router as moderation_router
+from app.notifications.router import router as calendar_router
+from app.notifications.sender import SmtpMailer
+from app.notifications.worker import BackgroundSender
 from app.pairings.meal_router import router as meals_router
 from app.pairings.router import router as pairings_router
 from app.privacy.router import router as privacy_router
@@ -40,6 +46,7 @@ def create_app() -> FastAPI:
         title="Extra Portion",
         summary="Neighbours cook an extra portion for an older neighbour, the same one each time.",
         version="0.1.0",
+        lifespan=_lifespan,
     )
     install_error_handlers(app)
     app.middleware("http")(_log_request)
@@ -56,6 +63,7 @@ def create_app() -> FastAPI:
         audit_router,
         privacy_router,
         reports_router,
+        calendar_router,
     ):
         app.include_router(router)
 
@@ -67,6 +75,25 @@ def create_app() -> FastAPI:
     if FRONTEND_DIR.is_dir():
         app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
     return app
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    """Development: send queued notifications from a thread of this process."""
+    settings = get_settings()
+    sender = None
+    if settings.sends_notifications_in_process:
+        sender = BackgroundSender(
+            interval_s=settings.notifications_interval_s,
+            engine=get_engine(),
+            mailer=SmtpMailer.from_settings(settings),
+            mail_from=settings.mail_from,
+        ).start()
+    try:
+        yield
+    finally:
+        if sender is not None:
+            await asyncio.to_thread(sender.stop)  # joins the thread: off the event loop
 
 
 async def _log_request(

@@ -28,6 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_SETTINGS = Settings(secret_key="test-secret-key-that-is-long-enough-1234567890")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # No notification sender thread in the apps the tests start (it would poll var/portion.db).
+    os.environ["PORTION_NOTIFICATIONS_IN_PROCESS"] = "false"
+    get_settings.cache_clear()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite")
 

@@ -215,3 +215,11 @@ def test_imported_position_is_used_when_cook_signs_up(cli_database: str, tmp_pat
         "longitude": -0.187654,
         "precision": "unit",
     }
+
+
+def test_schedule_and_jobs_commands_run_when_database_migrated(cli_database: str):
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    scheduled = runner.invoke(cli, ["schedule-meals"])
+    assert scheduled.exit_code == 0 and "0 meal(s) scheduled" in scheduled.output
+    jobs = runner.invoke(cli, ["run-jobs"])
+    assert jobs.exit_code == 0 and "reminders: 0" in jobs.output

@@ -44,10 +44,10 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
     excluded, met = history(session, [meal.diner_id])
     met_ids = met[meal.diner_id] | _covered_before(session, meal.diner_id)
     target = _one_off(diner, meal, excluded=excluded[meal.diner_id], met=met_ids)
-    away = _away_on(session, meal.date)
+    busy = _away_on(session, meal.date) | _busy_near(session, meal)
     found = []
     for cook in inputs:
-        if cook.id == pairing.cook_id or cook.id in away:
+        if cook.id == pairing.cook_id or cook.id in busy:
             continue
         # Covers don't take a place, and any frequency will do for a single meal.
         candidate = replace(cook, spare=max(cook.spare, 1), frequencies=ALL_FREQUENCIES)
@@ -67,6 +67,26 @@ def _covered_before(session: Session, diner_id: int) -> set[int]:
         )
     ).all()
     return {r for r in rows if r is not None}
+
+
+CLASH_MINUTES = 90  # a cook can't be at two doors within an hour and a half
+
+
+def _busy_near(session: Session, meal: Meal) -> set[int]:
+    """Cooks already bringing another meal that day close to this meal's time."""
+    start = minutes(meal.start)
+    rows = session.exec(
+        select(Meal.cook_id, Meal.start).where(
+            Meal.date == meal.date,
+            Meal.id != meal.id,
+            col(Meal.status).in_(("scheduled", "delivered")),
+        )
+    ).all()
+    return {
+        cook_id
+        for cook_id, other in rows
+        if cook_id is not None and abs(minutes(other) - start) < CLASH_MINUTES
+    }
 
 
 def _away_on(session: Session, day: date) -> set[int]:

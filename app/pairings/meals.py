@@ -71,6 +71,7 @@ def schedule_meals(session: Session, *, pairing: Pairing, today: date) -> list[M
         session.add(meal)
         created.append(meal)
     session.flush()
+    ask_for_cover_all(session, meals=[m for m in created if m.status == "needs_cover"])
     return created
 
 
@@ -187,13 +188,12 @@ def record_outcome(session: Session, *, meal: Meal, outcome: str) -> Meal:
 
 
 def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Meal]:
-    """The cook's own meals in the range need cover; the pairing itself carries on."""
+    """The cook's meals in the range need cover (their own diners' and covers they had taken);
+    the pairings themselves carry on."""
     session.add(CookAway(cook_id=cook.id, from_date=from_, to_date=to))  # type: ignore[arg-type]
     meals = session.exec(
         select(Meal)
-        .join(Pairing, col(Pairing.id) == Meal.pairing_id)
         .where(
-            Pairing.cook_id == cook.id,
             Meal.cook_id == cook.id,
             Meal.status == "scheduled",
             col(Meal.date) >= from_,
@@ -201,12 +201,16 @@ def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Me
         )
         .order_by(col(Meal.at))
     ).all()
+    for meal in meals:
+        meal.status, meal.cook_id, meal.is_cover = "needs_cover", None, False
+        session.add(meal)
+    session.flush()
+    ask_for_cover_all(session, meals=list(meals))
+    return list(meals)
+
+
+def ask_for_cover_all(session: Session, *, meals: list[Meal]) -> None:
     from app.pairings.cover import ask_for_cover  # cover reads matching; keep this module light
 
     for meal in meals:
-        meal.status, meal.cook_id = "needs_cover", None
-        session.add(meal)
-        session.flush()
         ask_for_cover(session, meal=meal)
-    session.flush()
-    return list(meals)

@@ -12,7 +12,7 @@ from app.db import utcnow
 from app.deps import SessionDep, StaffUser
 from app.reports import service
 from app.reports.figures import CsvFile
-from app.reports.schemas import SummaryOut, UnmatchedOut, WeeklyOut
+from app.reports.schemas import MapOut, SummaryOut, UnmatchedOut, WeeklyOut
 from app.schemas import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/staff/reports", tags=["staff"])
@@ -75,3 +75,9 @@ def unmatched(
 @router.get("/unmatched.csv", response_class=Response, responses=CSV_RESPONSE)
 def unmatched_csv(user: StaffUser, session: SessionDep, now: Now) -> Response:
     return _csv(service.unmatched_csv(session, staff=user, now=now))
+
+
+@router.get("/map", response_model=MapOut)
+def council_map(user: StaffUser, session: SessionDep, now: Now) -> MapOut:
+    """Approved cooks and waiting diners for the map, rounded to about 100 m."""
+    return service.council_map(session, staff=user, now=now)

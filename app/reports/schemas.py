@@ -45,3 +45,15 @@ class UnmatchedOut(BaseModel):
         description="the unmatched_reason; null: a cook could be proposed now (run matching)"
     )
     diners: int
+
+
+class MapPoint(BaseModel):
+    latitude: float
+    longitude: float
+
+
+class MapOut(BaseModel):
+    """Positions rounded to about 100 m: enough for a borough map, not to find a door."""
+
+    cooks: list[MapPoint]
+    waiting_diners: list[MapPoint]

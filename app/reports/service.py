@@ -62,7 +62,7 @@ from app.matching.inputs import cook_inputs, diner_input, history
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Pairing, User
 from app.reports import figures
 from app.reports.figures import CsvFile, DinerHistory, MealTally
-from app.reports.schemas import SummaryOut, UnmatchedOut, WeeklyOut, WeekOut
+from app.reports.schemas import MapOut, MapPoint, SummaryOut, UnmatchedOut, WeeklyOut, WeekOut
 from app.schemas import Page
 from app.vocab import CookStatus, DinerStatus
 
@@ -292,4 +292,33 @@ def unmatched_csv(session: Session, *, staff: User, now: datetime) -> CsvFile:
     rows = [[getattr(g, f) for f in header] for g in groups]
     return CsvFile(
         _filename(_council(session, staff), "unmatched", now), figures.csv_text(header, rows)
+    )
+
+
+MAP_DECIMALS = 3  # 0.001° of latitude is about 111 m
+
+
+def council_map(session: Session, *, staff: User, now: datetime) -> MapOut:
+    """Where the council's approved cooks and waiting diners are, rounded to about 100 m."""
+    council = _council(session, staff)
+    today = council_today(council, now)
+
+    def point(lat: float, lon: float) -> MapPoint:
+        return MapPoint(latitude=round(lat, MAP_DECIMALS), longitude=round(lon, MAP_DECIMALS))
+
+    cooks = session.exec(
+        select(Cook.latitude, Cook.longitude).where(
+            Cook.council_id == council.id, Cook.status == CookStatus.approved
+        )
+    ).all()
+    diners = session.exec(
+        select(Diner).where(Diner.council_id == council.id, Diner.status == DinerStatus.waiting)
+    ).all()
+    return MapOut(
+        cooks=[point(lat, lon) for lat, lon in cooks],
+        waiting_diners=[
+            point(d.latitude, d.longitude)
+            for d in diners
+            if public_status(d, today) == DinerStatus.waiting
+        ],
     )

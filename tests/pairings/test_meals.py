@@ -349,3 +349,77 @@ def test_rematching_prefers_cook_who_covered_before_when_regular_cook_stops(
     ranked = [s["cook_id"] for s in suggestions]
     assert ranked.index(friend_id) < ranked.index(near_id)
     assert suggestions[0]["distance_m"] > suggestions[1]["distance_m"]  # familiarity beat distance
+
+
+def accept_pairing_for(
+    client: TestClient, settings: Settings, staff: User, cook: User, cook_id: int, diner_id: int
+) -> int:
+    body = {
+        "diner_id": diner_id,
+        "cook_id": cook_id,
+        "weekday": 1,
+        "start": "17:30",
+        "frequency": "weekly",
+    }
+    pairing_id = client.post(
+        "/api/staff/pairings", json=body, headers=auth_headers(staff, settings)
+    ).json()["id"]
+    assert (
+        client.post(
+            f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook, settings)
+        ).status_code
+        == 200
+    )
+    return pairing_id
+
+
+def test_cook_busy_with_own_meal_is_not_asked_to_cover_when_times_clash(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    busy, busy_id = approved_cook(client, session, settings, staff, postcode="N3 1BU")
+    _, other_diner = registered_diner(client, session, settings, full_name="Albert Jones")
+    accept_pairing_for(client, settings, staff, busy, busy_id, other_diner)  # Tuesdays 17:30 too
+    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    day = meals[0]["date"]
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    assert (
+        client.get("/api/cooks/me/cover-requests", headers=auth_headers(busy, settings)).json()[
+            "items"
+        ]
+        == []
+    )
+    assert (
+        client.post(
+            f"/api/meals/{meals[0]['id']}/cover", headers=auth_headers(busy, settings)
+        ).status_code
+        == 404
+    )
+
+
+def test_covers_taken_are_handed_on_when_the_cover_cook_goes_away_too(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    helper, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
+    )
+    spare, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1QX", display_name="Spare"
+    )
+    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    day = meals[0]["date"]
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    assert (
+        client.post(
+            f"/api/meals/{meals[0]['id']}/cover", headers=auth_headers(helper, settings)
+        ).status_code
+        == 200
+    )
+    handed = client.post(
+        "/api/cooks/me/away", json={"from": day, "to": day}, headers=auth_headers(helper, settings)
+    )
+    assert [m["id"] for m in handed.json()["items"]] == [meals[0]["id"]]
+    assert handed.json()["items"][0]["status"] == "needs_cover"
+    requests = client.get(
+        "/api/cooks/me/cover-requests", headers=auth_headers(spare, settings)
+    ).json()["items"]
+    assert [m["id"] for m in requests] == [meals[0]["id"]]

@@ -1,0 +1,71 @@
+"""A cook's private calendar feed: its secret token, and the meals it shows."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.calendar_feed import FeedMeal, cook_calendar
+from app.cooks.service import get_own_profile
+from app.db import utcnow
+from app.errors import NotFound
+from app.models import Cook, Council, Diner, Meal, User
+from app.vocab import CookStatus
+
+PAST_DAYS = 28  # recent meals stay visible for a few weeks
+FUTURE_DAYS = 366
+_FEED_STATUSES = (CookStatus.pending, CookStatus.approved)
+
+
+def rotate_calendar_token(session: Session, *, user: User) -> str:
+    """Give the cook a new feed token; the old feed URL stops working."""
+    cook = get_own_profile(session, user=user)
+    cook.calendar_token = secrets.token_urlsafe(32)  # 43 characters, 256 bits
+    session.add(cook)
+    session.flush()
+    return cook.calendar_token
+
+
+def revoke_calendar_token(session: Session, *, user: User) -> None:
+    """Turn the cook's feed off."""
+    cook = get_own_profile(session, user=user)
+    cook.calendar_token = None
+    session.add(cook)
+    session.flush()
+
+
+def calendar_for_token(session: Session, *, token: str, now: datetime | None = None) -> bytes:
+    """The feed for a secret token; NotFound for an unknown token or a cook no longer active."""
+    cook = session.exec(select(Cook).where(Cook.calendar_token == token)).first()
+    if cook is None or not token or cook.status not in _FEED_STATUSES:
+        raise NotFound("No such calendar")
+    council = session.get(Council, cook.council_id)
+    assert council is not None
+    now = now or utcnow()
+    today = now.date()
+    rows = session.exec(
+        select(Meal, Diner)
+        .join(Diner, col(Diner.id) == col(Meal.diner_id))
+        .where(
+            Meal.cook_id == cook.id,
+            Meal.status != "cancelled",
+            Meal.date >= today - timedelta(days=PAST_DAYS),
+            Meal.date <= today + timedelta(days=FUTURE_DAYS),
+        )
+        .order_by(col(Meal.date), col(Meal.id))
+    ).all()
+    meals = [
+        FeedMeal(
+            id=meal.id,
+            date=meal.date,
+            start=meal.start,
+            status=meal.status,
+            diner_name=None if diner.anonymised_at else diner.full_name,
+            is_cover=meal.is_cover,
+        )
+        for meal, diner in rows
+        if meal.id is not None
+    ]
+    return cook_calendar(meals, cook_display_name=cook.display_name, tz=council.timezone, stamp=now)

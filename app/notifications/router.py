@@ -1,0 +1,53 @@
+"""HTTP routes for a cook's private calendar feed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from app.deps import CookUser, SessionDep
+from app.notifications import feeds
+
+router = APIRouter(tags=["calendar"])
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+class CalendarLinkOut(BaseModel):
+    url: str = Field(description="Secret subscription URL; anyone holding it sees the meals")
+
+
+@router.get(
+    "/api/calendar/{token}.ics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The cook's meals as an iCalendar feed (RFC 5545)",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        },
+        404: {"description": "Unknown or revoked token"},
+    },
+)
+def get_calendar_feed(token: str, session: SessionDep) -> Response:
+    """A cook's meals, for calendar apps to subscribe to (public, by secret token)."""
+    body = feeds.calendar_for_token(session, token=token)
+    return Response(
+        body,
+        media_type=CALENDAR_TYPE,
+        headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.post("/api/cooks/me/calendar", response_model=CalendarLinkOut)
+def rotate_my_calendar(request: Request, user: CookUser, session: SessionDep) -> CalendarLinkOut:
+    """Create the cook's feed URL, or replace it (the old URL stops working)."""
+    token = feeds.rotate_calendar_token(session, user=user)
+    session.commit()
+    return CalendarLinkOut(url=str(request.url_for("get_calendar_feed", token=token)))
+
+
+@router.delete("/api/cooks/me/calendar", status_code=204)
+def revoke_my_calendar(user: CookUser, session: SessionDep) -> None:
+    """Turn the cook's feed off."""
+    feeds.revoke_calendar_token(session, user=user)
+    session.commit()

@@ -1,0 +1,289 @@
+"""Sending the outbox: claim due messages, send them outside the claim, record the outcome.
+
+Delivery is at least once: a message is claimed by one worker at a time (a lease), sent, then
+marked sent. A crash between sending and marking resends it after the lease, with the same
+Message-ID, so mail clients can recognise the duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Protocol
+
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlmodel import Session, col, or_, select
+
+from app.db import utcnow
+from app.models import Notification, User
+
+log = logging.getLogger("portion.notifications")
+
+MAX_ATTEMPTS = 8
+FIRST_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=6)
+# Longer than a batch can take to send (batch x SMTP timeout), so a live claim never expires.
+DEFAULT_LEASE = timedelta(minutes=10)
+DEFAULT_BATCH = 20
+
+SessionFactory = Callable[[], Session]
+
+
+class MailerUnavailable(Exception):
+    """The mail server cannot be reached or refuses us: no message of this pass can go."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # class names and SMTP codes only: never an address
+
+
+class MessageRejected(Exception):
+    """The server refused this one message; `permanent` when retrying cannot help (5xx)."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the mail system; raise MailerUnavailable or MessageRejected."""
+        ...
+
+
+class SmtpSettings(Protocol):
+    """The settings SmtpMailer.from_settings reads (app.config.Settings has them)."""
+
+    @property
+    def smtp_host(self) -> str: ...
+    @property
+    def smtp_port(self) -> int: ...
+    @property
+    def smtp_timeout_s(self) -> float: ...
+    @property
+    def smtp_starttls(self) -> bool: ...
+    @property
+    def smtp_username(self) -> str | None: ...
+    @property
+    def smtp_password(self) -> SecretStr | None: ...
+
+
+@dataclass(frozen=True)
+class SmtpMailer:
+    """Sends through an SMTP server with the standard library, one connection per message."""
+
+    host: str
+    port: int
+    timeout_s: float = 10.0
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: SmtpSettings) -> SmtpMailer:
+        password = settings.smtp_password
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            timeout_s=settings.smtp_timeout_s,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=password.get_secret_value() if password is not None else None,
+        )
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            raise MessageRejected(
+                f"SMTPRecipientsRefused {codes}", permanent=all(c >= 500 for c in codes)
+            ) from exc
+        except smtplib.SMTPDataError as exc:
+            raise MessageRejected(
+                f"SMTPDataError {exc.smtp_code}", permanent=exc.smtp_code >= 500
+            ) from exc
+        except smtplib.SMTPResponseException as exc:  # sender refused, auth, HELO, connect
+            raise MailerUnavailable(f"{type(exc).__name__} {exc.smtp_code}") from exc
+        except OSError as exc:  # refused, timed out, TLS failure, disconnected, ...
+            raise MailerUnavailable(type(exc).__name__) from exc
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    id: int
+    to: str
+    subject: str
+    body: str
+    message_id: str
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: 1, 2, 4, ... minutes, at most 6 hours."""
+    return min(FIRST_BACKOFF * 2 ** min(max(attempts - 1, 0), 20), MAX_BACKOFF)
+
+
+def send_due(
+    engine: Engine | SessionFactory,
+    *,
+    mailer: Mailer,
+    worker_id: str,
+    mail_from: str,
+    now: datetime | None = None,
+    batch: int = DEFAULT_BATCH,
+    lease: timedelta = DEFAULT_LEASE,
+) -> int:
+    """Send up to `batch` due messages claimed for this worker; return how many were sent."""
+    sessions = _session_factory(engine)
+    now = now or utcnow()
+    outgoing = _claim(sessions, worker_id=worker_id, now=now, batch=batch, lease=lease)
+    sent = 0
+    refused: list[int] = []
+    for position, item in enumerate(outgoing):
+        try:
+            message = _build(item, mail_from=mail_from, now=now)
+        except (ValueError, TypeError):  # e.g. a line break in the subject
+            _record_failure(sessions, item.id, worker_id, now, "invalid message", permanent=True)
+            refused.append(item.id)
+            continue
+        try:
+            mailer.send(message)
+        except MailerUnavailable as exc:
+            rest = outgoing[position:]
+            for waiting in rest:
+                _record_failure(sessions, waiting.id, worker_id, now, exc.reason, permanent=False)
+            log.warning("mail server unavailable (%s): %d notification(s) deferred", exc, len(rest))
+            break
+        except MessageRejected as exc:
+            _record_failure(sessions, item.id, worker_id, now, exc.reason, permanent=exc.permanent)
+            refused.append(item.id)
+        except Exception as exc:  # a bug in a mailer: keep the batch going, retry later
+            log.error("notification %s: unexpected %s while sending", item.id, type(exc).__name__)
+            reason = f"unexpected {type(exc).__name__}"
+            _record_failure(sessions, item.id, worker_id, now, reason, permanent=False)
+        else:
+            _record_sent(sessions, item.id, worker_id, now)
+            sent += 1
+    if refused:
+        log.warning("notifications refused this pass: ids %s", refused)
+    if sent:
+        log.info("sent %d notification(s)", sent)
+    return sent
+
+
+def _session_factory(engine: Engine | SessionFactory) -> SessionFactory:
+    if isinstance(engine, Engine):
+        return lambda: Session(engine, expire_on_commit=False)
+    return engine
+
+
+def _claim(
+    sessions: SessionFactory, *, worker_id: str, now: datetime, batch: int, lease: timedelta
+) -> Sequence[_Outgoing]:
+    """Claim due, unclaimed messages in one short transaction.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows without
+    waiting. SQLite: the transaction began with BEGIN IMMEDIATE (app.db), so it already holds
+    the database's write lock and the dialect leaves the FOR UPDATE out.
+    """
+    due = (
+        select(Notification)
+        .where(
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
+            or_(col(Notification.claimed_until).is_(None), col(Notification.claimed_until) <= now),
+        )
+        .order_by(col(Notification.next_attempt_at), col(Notification.id))
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    with sessions() as session:
+        rows = session.exec(due).all()
+        if not rows:
+            session.rollback()
+            return []
+        user_ids = {n.to_user_id for n in rows}
+        users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+        outgoing: list[_Outgoing] = []
+        for n in rows:
+            assert n.id is not None
+            user = users.get(n.to_user_id)
+            if user is None or not user.is_active or user.anonymised_at is not None:
+                n.status, n.last_error = "failed", "recipient inactive or anonymised"
+                log.info("notification %s not sent: recipient inactive", n.id)
+            else:
+                n.claimed_by, n.claimed_until = worker_id, now + lease
+                outgoing.append(_Outgoing(n.id, user.email, n.subject, n.body, n.message_id))
+            session.add(n)
+        session.commit()
+    return outgoing
+
+
+def _build(item: _Outgoing, *, mail_from: str, now: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = mail_from
+    message["To"] = item.to
+    message["Subject"] = item.subject
+    message["Message-ID"] = item.message_id
+    message["Date"] = format_datetime(now)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(item.body)
+    return message
+
+
+def _record_sent(
+    sessions: SessionFactory, notification_id: int, worker_id: str, now: datetime
+) -> None:
+    with sessions() as session:
+        n = _still_ours(session, notification_id, worker_id)
+        if n is not None:
+            n.status, n.sent_at, n.last_error = "sent", now, None
+            n.attempts += 1
+            n.claimed_by = n.claimed_until = None
+            session.add(n)
+        session.commit()
+
+
+def _record_failure(
+    sessions: SessionFactory,
+    notification_id: int,
+    worker_id: str,
+    now: datetime,
+    reason: str,
+    *,
+    permanent: bool,
+) -> None:
+    with sessions() as session:
+        n = _still_ours(session, notification_id, worker_id)
+        if n is not None:
+            n.attempts += 1
+            n.last_error = reason[:500]
+            if permanent or n.attempts >= MAX_ATTEMPTS:
+                n.status = "failed"
+            else:
+                n.next_attempt_at = now + backoff(n.attempts)
+            n.claimed_by = n.claimed_until = None
+            session.add(n)
+        session.commit()
+
+
+def _still_ours(session: Session, notification_id: int, worker_id: str) -> Notification | None:
+    n = session.get(Notification, notification_id, with_for_update=True)
+    if n is None or n.claimed_by != worker_id:
+        # The lease ran out and another worker took it: it decides the outcome now.
+        log.warning("notification %s: claim lost before its outcome was recorded", notification_id)
+        return None
+    return n

@@ -1,0 +1,94 @@
+"""Running the sender: one pass, a loop (`portion send-notifications --loop`), or a thread."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+
+from sqlalchemy import Engine
+
+from app.notifications.sender import DEFAULT_BATCH, Mailer, SessionFactory, send_due
+
+log = logging.getLogger("portion.notifications")
+
+
+def new_worker_id() -> str:
+    """Unique per worker (host, process, random), at most 64 characters."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def run_worker(
+    stop_event: threading.Event,
+    *,
+    interval_s: float,
+    engine: Engine | SessionFactory,
+    mailer: Mailer,
+    mail_from: str,
+    worker_id: str | None = None,
+    batch: int = DEFAULT_BATCH,
+    once: bool = False,
+) -> int:
+    """Send due messages until `stop_event` is set (or after one pass); return how many."""
+    worker_id = worker_id or new_worker_id()
+    total = 0
+    while not stop_event.is_set():
+        sent = 0
+        try:
+            sent = send_due(
+                engine, mailer=mailer, worker_id=worker_id, mail_from=mail_from, batch=batch
+            )
+        except Exception:  # e.g. the database restarting: try again next pass
+            if once:
+                raise
+            log.exception("notification pass failed")
+        total += sent
+        if once:
+            break
+        if sent < batch:  # a full batch means more may be waiting: go again at once
+            stop_event.wait(interval_s)
+    return total
+
+
+class BackgroundSender:
+    """run_worker in a daemon thread, for the web process in development."""
+
+    def __init__(
+        self,
+        *,
+        interval_s: float,
+        engine: Engine | SessionFactory,
+        mailer: Mailer,
+        mail_from: str,
+        batch: int = DEFAULT_BATCH,
+    ) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=run_worker,
+            args=(self._stop,),
+            kwargs={
+                "interval_s": interval_s,
+                "engine": engine,
+                "mailer": mailer,
+                "mail_from": mail_from,
+                "batch": batch,
+            },
+            name="notification-sender",
+            daemon=True,
+        )
+
+    def start(self) -> BackgroundSender:
+        self._thread.start()
+        log.info("notification sender started in process")
+        return self
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """Ask the loop to stop and wait for the pass in flight (bounded by the SMTP timeout)."""
+        self._stop.set()
+        self._thread.join(timeout_s)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()

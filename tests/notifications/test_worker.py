@@ -1,0 +1,115 @@
+"""The sender's loop: one pass for the command, a thread for the web process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from app.db import make_engine
+from app.notifications.sender import SmtpMailer
+from app.notifications.worker import BackgroundSender, new_worker_id, run_worker
+from tests.notifications.conftest import FROM, SmtpCatcher, load, mailer_for, queue
+
+
+def wait_for(condition, timeout_s: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_one_pass_sends_what_is_due_when_run_once(fresh_engine: Engine, smtp: SmtpCatcher):
+    queue(fresh_engine, 3)
+
+    sent = run_worker(
+        threading.Event(),
+        interval_s=60,
+        engine=fresh_engine,
+        mailer=mailer_for(smtp),
+        mail_from=FROM,
+        once=True,
+    )
+
+    assert sent == 3 and len(smtp.messages) == 3
+
+
+def test_loop_drains_full_batches_without_waiting_when_many_are_due(
+    fresh_engine: Engine, smtp: SmtpCatcher
+):
+    queue(fresh_engine, 7)
+    sender = BackgroundSender(
+        interval_s=60, engine=fresh_engine, mailer=mailer_for(smtp), mail_from=FROM, batch=3
+    ).start()
+    try:
+        assert wait_for(lambda: len(smtp.messages) == 7)  # 3 + 3 + 1, long before 60 s
+    finally:
+        sender.stop()
+    assert not sender.running
+
+
+def test_background_sender_delivers_and_stops_when_asked(fresh_engine: Engine, smtp: SmtpCatcher):
+    sender = BackgroundSender(
+        interval_s=0.05, engine=fresh_engine, mailer=mailer_for(smtp), mail_from=FROM
+    ).start()
+    try:
+        [queued] = queue(fresh_engine)  # queued while the thread is already polling
+        assert wait_for(lambda: load(fresh_engine, queued.id).status == "sent")
+        assert smtp.message_ids() == [queued.message_id]
+    finally:
+        sender.stop()
+    assert not sender.running
+
+
+def test_failures_back_off_quietly_when_no_smtp_server_listens(
+    fresh_engine: Engine, smtp_down: SmtpCatcher, caplog: pytest.LogCaptureFixture
+):
+    queue(fresh_engine, 4)
+    caplog.set_level(logging.INFO, logger="portion.notifications")
+    sender = BackgroundSender(
+        interval_s=0.02, engine=fresh_engine, mailer=mailer_for(smtp_down), mail_from=FROM
+    ).start()
+    time.sleep(0.5)  # some 25 passes
+    sender.stop()
+
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1  # the first pass; the rest find nothing due (backed off)
+    assert not sender.running
+
+
+def test_loop_survives_database_errors_when_running_in_background(
+    empty_database: str, caplog: pytest.LogCaptureFixture
+):
+    unmigrated = make_engine(empty_database)
+    mailer = SmtpMailer(host="127.0.0.1", port=1, timeout_s=1)
+    try:
+        sender = BackgroundSender(
+            interval_s=0.05, engine=unmigrated, mailer=mailer, mail_from=FROM
+        ).start()
+        assert wait_for(lambda: "notification pass failed" in caplog.text)
+        assert sender.running
+        sender.stop()
+        assert not sender.running
+
+        with pytest.raises(DBAPIError):  # one pass (the command) reports the error instead
+            run_worker(
+                threading.Event(),
+                interval_s=1,
+                engine=unmigrated,
+                mailer=mailer,
+                mail_from=FROM,
+                once=True,
+            )
+    finally:
+        unmigrated.dispose()
+
+
+def test_worker_ids_differ_when_made_in_one_process():
+    ids = {new_worker_id() for _ in range(50)}
+    assert len(ids) == 50 and all(len(i) <= 64 for i in ids)
