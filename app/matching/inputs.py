@@ -61,7 +61,12 @@ _COOK_COLUMNS = [
 
 
 def cook_inputs(
-    session: Session, *, council: Council, today: date, near: tuple[float, float] | None = None
+    session: Session,
+    *,
+    council: Council,
+    today: date,
+    near: tuple[float, float] | None = None,
+    with_loads: bool = True,
 ) -> tuple[list[CookInput], dict[int, CookFields]]:
     """The council's approved cooks (near a point, by a bounding box the database filters).
 
@@ -77,7 +82,8 @@ def cook_inputs(
             col(Cook.longitude).between(lon_min, lon_max),
         )
     cooks: list[CookFields] = list(session.exec(query.order_by(col(Cook.id))).all())
-    loads = open_loads(session, [c.id for c in cooks if c.id is not None])
+    ids = [c.id for c in cooks if c.id is not None]
+    loads = open_loads(session, ids) if with_loads else Counter[int]()
     inputs = [cook_input(c, council=council, today=today, load=loads[c.id or 0]) for c in cooks]
     return inputs, {c.id: c for c in cooks if c.id is not None}
 

@@ -11,6 +11,7 @@ from app.diners.service import council_today, get_councils_diner, public_status
 from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import haversine_m, round_distance
 from app.matching import engine
+from app.matching.cache import council_cooks, with_capacity
 from app.matching.inputs import (
     CookFields,
     cook_input,
@@ -26,6 +27,8 @@ from app.pairings.schemas import PairingCreate
 from app.pairings.views import first_name
 from app.schemas import minutes
 from app.vocab import DinerStatus
+
+MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not a real case
 
 
 def _hhmm(minute: int) -> str:
@@ -43,14 +46,19 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
     council = _council(session, staff)
     diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
     today = council_today(council)
-    cooks, rows = cook_inputs(
-        session, council=council, today=today, near=(diner.latitude, diner.longitude)
-    )
+    cached = council_cooks(session, council=council, today=today)
+    rows = cached.rows
     excluded, met = history(session, [diner_id])
     target = diner_input(diner, excluded=excluded[diner_id], met=met[diner_id])
-    result = engine.suggest(
-        target, engine.CookIndex(cooks), max_radius_m=council.max_walk_radius_m, limit=limit
-    )
+    radius = council.max_walk_radius_m
+    # Every safe cook in reach, from the cached index (capacity not yet considered) ...
+    reachable = engine.suggest(target, cached.index, max_radius_m=radius, limit=MAX_CANDIDATES)
+    result = reachable
+    if reachable.items:
+        # ... then ranked again with their current loads, read fresh from the database.
+        ids = [s.cook_id for s in reachable.items]
+        fresh = with_capacity([cached.inputs[i] for i in ids], open_loads(session, ids))
+        result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)
     return SuggestionsOut(
         items=[
             SuggestionOut(

@@ -14,7 +14,10 @@ class Cook(SQLModel, table=True):
     """A cook's profile (API.md's cook_id is this id, not the user account's)."""
 
     # Matching asks for a council's approved cooks within a latitude band (a bounding box).
-    __table_args__ = (Index("ix_cook_council_status_latitude", "council_id", "status", "latitude"),)
+    __table_args__ = (
+        Index("ix_cook_council_status_latitude", "council_id", "status", "latitude"),
+        Index("ix_cook_council_updated_at", "council_id", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", unique=True)
@@ -45,7 +48,8 @@ class Cook(SQLModel, table=True):
     # Secret, revocable token of the cook's private calendar feed (None: no feed).
     calendar_token: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    # Moves on every change of the row: the matching cache's version (app/matching/cache.py).
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 class Diner(SQLModel, table=True):

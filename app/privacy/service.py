@@ -96,6 +96,7 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
     cook.postcode = cook.postcode.split(" ")[0]
     cook.latitude, cook.longitude = round(cook.latitude, 2), round(cook.longitude, 2)
     cook.status, cook.status_reason, cook.calendar_token = CookStatus.left, None, None
+    cook.updated_at = utcnow()
     session.add(cook)
     _anonymise_user(session, user)
     _audit(session, staff, "cook.erased", "cook", cook.id)
