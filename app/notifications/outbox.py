@@ -27,19 +27,27 @@ def enqueue(
     user_id = to.id if isinstance(to, User) else to
     if user_id is None:
         return None
-    key = f"{dedupe_key}:to:{user_id}"
+    key = recipient_key(dedupe_key, user_id)
     if not fresh:
         existing = session.exec(select(Notification).where(Notification.dedupe_key == key)).first()
         if existing is not None:
             return existing
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     message = Notification(
         dedupe_key=key,
         event=event,
         to_user_id=user_id,
         subject=subject,
         body=body,
-        message_id=f"<{digest}@extra-portion.invalid>",
+        message_id=message_id_for(key),
     )
     session.add(message)
     return message
+
+
+def message_id_for(key: str) -> str:
+    """A stable Message-ID: the same event for the same person always has the same one."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@extra-portion.invalid>"
+
+
+def recipient_key(dedupe_key: str, user_id: int) -> str:
+    return f"{dedupe_key}:to:{user_id}"
