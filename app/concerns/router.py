@@ -11,7 +11,8 @@ from app.concerns import service
 from app.concerns.schemas import ConcernIn, ConcernOut, ConcernStaffOut, TriageIn
 from app.deps import CurrentUser, SessionDep, StaffUser
 from app.errors import Forbidden
-from app.models import Concern, Pairing, User
+from app.models import Concern, Diner, Pairing, User
+from app.pairings.views import first_name
 from app.schemas import Limit, Offset, Page
 
 router = APIRouter(tags=["concerns"])
@@ -33,8 +34,10 @@ def _public(concern: Concern) -> ConcernOut:
 def _staff_view(session: Session, concern: Concern) -> ConcernStaffOut:
     raiser = session.get(User, concern.raised_by_id)
     pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
+    diner = session.get(Diner, concern.diner_id)
     return ConcernStaffOut(
         **_public(concern).model_dump(),
+        diner_first_name=first_name(diner.full_name) if diner else "",
         description=concern.description,
         raised_by_role=raiser.role if raiser else "unknown",
         cook_id=pairing.cook_id if pairing else None,

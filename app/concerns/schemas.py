@@ -41,6 +41,7 @@ class ConcernOut(BaseModel):
 
 
 class ConcernStaffOut(ConcernOut):
+    diner_first_name: str
     description: str
     raised_by_role: str
     cook_id: int | None

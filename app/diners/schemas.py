@@ -82,6 +82,19 @@ class MealSummary(BaseModel):
     status: str
 
 
+class RecentMeal(BaseModel):
+    id: int
+    date: date
+    start: str
+    status: str
+    rating: int | None
+
+
+class OutcomeSummary(BaseModel):
+    considers_friend: bool
+    answered_at: datetime
+
+
 class DinerOut(BaseModel):
     """The full record: for the diner's carer and their council's staff only."""
 
@@ -108,6 +121,8 @@ class DinerOut(BaseModel):
     created_at: datetime
     pairing: PairingSummary | None = None
     upcoming_meals: list[MealSummary] = []
+    recent_meals: list[RecentMeal] = []  # the last 8 weeks' delivered meals, to rate
+    outcome: OutcomeSummary | None = None  # the latest answer to the friendship question
 
 
 class DinerListItem(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, not_
@@ -19,11 +19,24 @@ from app.diners.schemas import (
     DinerListItem,
     DinerOut,
     MealSummary,
+    OutcomeSummary,
     PairingSummary,
     PauseIn,
+    RecentMeal,
 )
 from app.errors import Conflict, NotFound, RuleBroken
-from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Neighbourhood, Pairing, User
+from app.models import (
+    OPEN_STATUSES,
+    Cook,
+    Council,
+    Diner,
+    Meal,
+    MealFeedback,
+    Neighbourhood,
+    OutcomeAnswer,
+    Pairing,
+    User,
+)
 from app.places import locate_place
 from app.schemas import Window
 from app.vocab import DinerStatus
@@ -238,6 +251,8 @@ def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> Din
         created_at=diner.created_at,
         pairing=_pairing_summary(session, diner, for_staff=for_staff),
         upcoming_meals=_upcoming_meals(session, diner, council_today(council)),
+        recent_meals=_recent_meals(session, diner, council_today(council)),
+        outcome=_latest_outcome(session, diner),
     )
 
 
@@ -258,6 +273,35 @@ def _pairing_summary(session: Session, diner: Diner, *, for_staff: bool) -> Pair
         if cook
         else None,
     )
+
+
+def _recent_meals(session: Session, diner: Diner, today: date) -> list[RecentMeal]:
+    rows = session.exec(
+        select(Meal, MealFeedback.rating)
+        .join(MealFeedback, col(MealFeedback.meal_id) == Meal.id, isouter=True)
+        .where(
+            Meal.diner_id == diner.id,
+            Meal.status == "delivered",
+            col(Meal.date) >= today - timedelta(weeks=8),
+        )
+        .order_by(col(Meal.date).desc())
+    ).all()
+    return [
+        RecentMeal(id=m.id, date=m.date, start=m.start, status=m.status, rating=rating)
+        for m, rating in rows
+        if m.id is not None
+    ]
+
+
+def _latest_outcome(session: Session, diner: Diner) -> OutcomeSummary | None:
+    answer = session.exec(
+        select(OutcomeAnswer)
+        .where(OutcomeAnswer.diner_id == diner.id)
+        .order_by(col(OutcomeAnswer.answered_at).desc())
+    ).first()
+    if answer is None:
+        return None
+    return OutcomeSummary(considers_friend=answer.considers_friend, answered_at=answer.answered_at)
 
 
 def _upcoming_meals(session: Session, diner: Diner, today: date) -> list[MealSummary]:

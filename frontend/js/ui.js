@@ -40,6 +40,7 @@ const NAV = {
     ['/staff/cooks.html', 'New cooks'],
     ['/staff/diners.html', 'Waiting diners'],
     ['/staff/matching.html', 'Matching'],
+    ['/staff/concerns.html', 'Concerns'],
     ['/staff/reports.html', 'Reports'],
     ['/staff/audit.html', 'Audit log'],
   ],

@@ -98,3 +98,15 @@ const ALL = Object.fromEntries([...DIETS, ...ALLERGENS, ...TEXTURES, ...FREQUENC
 export function label(code) {
   return ALL[code] || String(code).replaceAll('_', ' ');
 }
+
+export const CONCERN_STATUS = {
+  open: ['New', 'govuk-tag--red'],
+  investigating: ['Being looked into', 'govuk-tag--yellow'],
+  resolved: ['Resolved, nothing found', 'govuk-tag--green'],
+  upheld: ['Upheld', 'govuk-tag--purple'],
+};
+
+export const CONCERN_KIND = {
+  welfare: 'Welfare (health or wellbeing)',
+  safeguarding: 'Safeguarding (safety or treatment)',
+};

@@ -327,6 +327,20 @@ def test_carer_rates_a_delivered_meal_once_when_asked(
         f"/api/meals/{past[0].id}/feedback", json={"rating": 6}, headers=active["carer_headers"]
     )
     assert bad.status_code == 422
+    diner = client.get(f"/api/diners/{active['diner_id']}", headers=active["carer_headers"]).json()
+    assert [(m["id"], m["rating"]) for m in diner["recent_meals"]] == [(past[0].id, 5)]
+
+
+def test_carer_sees_their_latest_friendship_answer_when_answered(client: TestClient, active: dict):
+    url = f"/api/diners/{active['diner_id']}"
+    assert client.get(url, headers=active["carer_headers"]).json()["outcome"] is None
+    answer = {"considers_friend": True}
+    assert (
+        client.post(f"{url}/outcome", json=answer, headers=active["carer_headers"]).status_code
+        == 201
+    )
+    outcome = client.get(url, headers=active["carer_headers"]).json()["outcome"]
+    assert outcome["considers_friend"] is True
 
 
 def test_rematching_prefers_cook_who_covered_before_when_regular_cook_stops(

@@ -54,6 +54,7 @@ def test_cook_raises_concern_and_staff_sees_it_when_triaging(
         queue["items"][0]["raised_by_role"] == "cook"
         and queue["items"][0]["cook_id"] == world["cook_id"]
     )
+    assert queue["items"][0]["diner_first_name"] == "Edna"
 
 
 def test_stranger_gets_404_when_raising_concern_about_someone_elses_diner(

@@ -1,6 +1,7 @@
 import { get } from '../api.js';
 import { banner, h, listOf, params, requireRole, tag } from '../ui.js';
 import { DINER_STATUS, label } from '../vocab.js';
+import { coordinatorSection, myDataSection } from '../account.js';
 
 await requireRole('carer');
 const content = document.getElementById('content');
@@ -26,6 +27,7 @@ if (!items.length) {
   }
   content.append(add);
 }
+content.append(await coordinatorSection(), myDataSection());
 const registered = items.find((d) => String(d.id) === params.get('registered'));
 if (registered) {
   banner(content, `${registered.full_name} is registered.`,

@@ -1,9 +1,10 @@
 import { ApiError, get, post } from '../api.js';
 import {
-  banner, fmtDate, fmtWhen, h, listOf, notYetMessage, params, requireRole, showApiError, tag,
-  textArea, textField, whileBusy,
+  banner, checkRequired, fmtDate, fmtWhen, h, listOf, notYetMessage, params, radios, radioValue,
+  requireRole, showApiError, tag, textArea, textField, whileBusy,
 } from '../ui.js';
 import { DINER_STATUS, MEAL_STATUS, WEEKDAYS, label } from '../vocab.js';
+import { confirmStep, coordinatorSection } from '../account.js';
 
 await requireRole('carer');
 const content = document.getElementById('content');
@@ -13,6 +14,7 @@ const row = (key, value) => h('div', { class: 'govuk-summary-list__row' },
   h('dt', { class: 'govuk-summary-list__key' }, key), h('dd', { class: 'govuk-summary-list__value' }, value));
 
 async function load(message) {
+  document.getElementById('error-summary')?.remove(); // a stale summary from an earlier try
   let d;
   try {
     d = await get(`/api/diners/${id}`);
@@ -36,7 +38,9 @@ async function load(message) {
     cook = h('p', { class: 'govuk-body' }, 'We are still looking for a cook who lives nearby and is free at the right times.');
   }
   const meals = d.upcoming_meals || [];
-  content.replaceChildren(
+  const first = d.full_name.split(' ')[0];
+  const delivered = meals.filter((m) => m.status === 'delivered');
+  content.replaceChildren(...[
     h('h1', { class: 'govuk-heading-l' }, d.full_name),
     h('p', { class: 'govuk-body' }, tag(DINER_STATUS, d.status)),
     h('h2', { class: 'govuk-heading-m' }, 'Their cook'), cook,
@@ -44,6 +48,8 @@ async function load(message) {
     meals.length
       ? h('ul', { class: 'govuk-list' }, meals.map((m) => h('li', {}, `${fmtDate(m.date)} at ${m.start} `, tag(MEAL_STATUS, m.status))))
       : h('p', { class: 'govuk-body' }, 'No meals planned yet.'),
+    delivered.length ? feedbackSection(delivered, first) : null,
+    p && p.status === 'active' && p.cook ? friendSection(d, first, p.cook.display_name) : null,
     h('h2', { class: 'govuk-heading-m' }, 'Their details'),
     h('dl', { class: 'govuk-summary-list' },
       row('Address', `${d.address_line}, ${d.postcode}`),
@@ -53,27 +59,111 @@ async function load(message) {
       row('Good times', d.availability.map((w) => `${WEEKDAYS[w.weekday]} ${w.start} to ${w.end}`).join('; ')),
       row('How often', label(d.frequency)),
       row('Getting in', d.access_notes || 'No notes')),
+    d.status !== 'left' ? concernSection(d, first) : null,
     d.status !== 'left' ? actions(d) : null,
-  );
-  if (message) banner(content, message, null, { success: true });
+    await coordinatorSection(),
+  ].filter(Boolean));
+  if (message) {
+    banner(content, message, null, { success: true });
+    content.querySelector('.govuk-notification-banner').focus();
+  }
 }
 
-function actionForm(idPrefix, fields, buttonText, buttonClass, send) {
-  const form = h('form', { novalidate: true }, ...fields,
+const INCOMPLETE = new Error('incomplete');
+
+function actionForm(idPrefix, fields, buttonText, buttonClass, send, confirm) {
+  const form = h('form', { novalidate: true, id: `${idPrefix}-form` }, ...fields,
     h('button', { type: 'submit', class: `govuk-button ${buttonClass}` }, buttonText));
   const result = h('div', { 'aria-live': 'polite' });
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    await whileBusy(form.querySelector('button'), async () => {
-      try {
-        await load(await send(form));
-      } catch (err) {
-        if (err instanceof ApiError && err.notBuiltYet) result.replaceChildren(notYetMessage('this part'));
-        else showApiError(form, err);
-      }
+  const run = async () => {
+    try {
+      await load(await send(form));
+    } catch (err) {
+      if (err === INCOMPLETE) return; // the form already says what is missing
+      if (err instanceof ApiError && err.notBuiltYet) result.replaceChildren(notYetMessage('this part'));
+      else showApiError(form, err);
+    }
+  };
+  if (confirm) {
+    confirmStep(form, { ...confirm, onConfirm: run });
+  } else {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      await whileBusy(form.querySelector('button'), run);
     });
-  });
+  }
   return [form, result];
+}
+
+function feedbackSection(delivered, first) {
+  const section = h('section', { 'aria-labelledby': 'feedback-title' },
+    h('h2', { class: 'govuk-heading-m', id: 'feedback-title' }, 'How was the meal?'));
+  for (const m of delivered) {
+    const [form, result] = actionForm(`feedback-${m.id}`, [
+      radios({ name: 'rating', legend: `How did ${first} like the meal on ${fmtDate(m.date)}?`, legendSize: 's',
+        options: [['5', '5 – loved it'], ['4', '4 – liked it'], ['3', '3 – it was fine'], ['2', '2 – did not like it much'], ['1', '1 – did not like it']] }),
+      textArea({ name: 'comment', id: `feedback-${m.id}-comment`, text: 'Anything you would like to tell the cook? (optional)', rows: 2 }),
+    ], 'Send rating', 'govuk-button--secondary', async (f) => {
+      if (!checkRequired(f, [['rating', 'Choose how much they liked the meal']])) throw INCOMPLETE;
+      const body = { rating: Number(radioValue(f, 'rating')) };
+      const comment = f.elements.comment.value.trim();
+      if (comment) body.comment = comment;
+      await post(`/api/meals/${m.id}/feedback`, body);
+      return 'Thank you for rating the meal.';
+    });
+    // Radio ids must differ per meal.
+    form.querySelectorAll('input[name=rating]').forEach((input) => {
+      const label = form.querySelector(`label[for="${input.id}"]`);
+      input.id = `${input.id}-${m.id}`;
+      label.setAttribute('for', input.id);
+    });
+    section.append(form, result);
+  }
+  return section;
+}
+
+function friendSection(d, first, cookName) {
+  const [form, result] = actionForm('friend', [
+    radios({ name: 'considers_friend', legend: `Does ${first} consider ${cookName} a friend?`, legendSize: 's', inline: true,
+      hint: 'This helps the council see whether Extra Portion brings neighbours together. Ask them if you can.',
+      options: [['yes', 'Yes'], ['no', 'No, not yet']] }),
+  ], 'Send answer', 'govuk-button--secondary', async (f) => {
+    if (!checkRequired(f, [['considers_friend', 'Choose yes or no']])) throw INCOMPLETE;
+    await post(`/api/diners/${d.id}/outcome`, { considers_friend: radioValue(f, 'considers_friend') === 'yes' });
+    return 'Thank you for your answer.';
+  });
+  return h('section', { 'aria-labelledby': 'friend-title' },
+    h('h2', { class: 'govuk-heading-m', id: 'friend-title' }, 'Their cook and them'), form, result);
+}
+
+function concernSection(d, first) {
+  const [form, result] = actionForm('concern', [
+    radios({ name: 'kind', legend: 'What is it about?', legendSize: 's', options: [
+      ['welfare', `${first}’s health or wellbeing`],
+      ['safeguarding', `${first}’s safety, or the way someone treats them`]] }),
+    h('div', { class: 'govuk-form-group', 'data-field': 'serious', 'data-label': 'Urgency' },
+      h('div', { class: 'govuk-checkboxes', 'data-module': 'govuk-checkboxes' },
+        h('div', { class: 'govuk-checkboxes__item' },
+          h('input', { class: 'govuk-checkboxes__input', id: 'f-serious', name: 'serious', type: 'checkbox', value: 'yes', 'aria-describedby': 'f-serious-hint' }),
+          h('label', { class: 'govuk-label govuk-checkboxes__label', for: 'f-serious' }, 'This is serious'),
+          h('div', { class: 'govuk-hint govuk-checkboxes__hint', id: 'f-serious-hint' }, 'Meals with their cook stop until the council has looked into it.')))),
+    textArea({ name: 'description', id: 'concern-description', text: 'What happened?', rows: 4,
+      hint: 'Say what you saw or heard, and when. The council’s staff read this, not the cook.' }),
+  ], 'Tell the council', 'govuk-button--secondary', async (f) => {
+    if (!checkRequired(f, [['kind', 'Choose what the concern is about'], ['description', 'Say what happened']])) throw INCOMPLETE;
+    await post('/api/concerns', {
+      diner_id: d.id, kind: radioValue(f, 'kind'), serious: f.elements.serious.checked,
+      description: f.elements.description.value.trim(),
+    });
+    return 'Thank you. The council has your concern and will contact you.';
+  });
+  return h('section', { 'aria-labelledby': 'concern-title' },
+    h('h2', { class: 'govuk-heading-m', id: 'concern-title' }, 'Worried about something?'),
+    h('div', { class: 'govuk-warning-text' },
+      h('span', { class: 'govuk-warning-text__icon', 'aria-hidden': 'true' }, '!'),
+      h('strong', { class: 'govuk-warning-text__text' }, h('span', { class: 'govuk-visually-hidden' }, 'Warning: '),
+        'If someone is in danger now, call 999.')),
+    details('Raise a concern with the council', form, result));
 }
 
 function details(summary, ...children) {
@@ -99,6 +189,11 @@ function actions(d) {
   ], 'Ask for a different cook', 'govuk-button--secondary', async (form) => {
     await post(`/api/diners/${d.id}/change-request`, { reason: form.elements.reason.value.trim() });
     return 'We will look for a different cook.';
+  }, {
+    question: `Are you sure you want a different cook for ${d.full_name.split(' ')[0]}?`,
+    confirmText: `Their meals with ${d.pairing?.cook?.display_name || 'this cook'} will stop, and they will not be matched with this cook again. The council will look for someone new.`,
+    confirmLabel: 'Yes, ask for a different cook',
+    check: () => checkRequired(change[0], [['reason', 'Tell us why you would like a different cook']]),
   });
   const leave = actionForm('leave', [
     textArea({ name: 'reason', id: 'leave-reason', text: 'Why are they leaving?' }),

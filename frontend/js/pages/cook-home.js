@@ -1,36 +1,45 @@
 import { ApiError, get, post } from '../api.js';
 import {
   banner, fmtDate, fmtDistance, fmtWhen, h, listOf, notYetMessage, params, requireRole,
-  showApiError, showProblem, tag, textArea, textField, todayIso, whileBusy,
+  clearErrors, showApiError, showErrors, showProblem, tag, textArea, textField, todayIso, whileBusy,
 } from '../ui.js';
 import { COOK_STATUS, MEAL_STATUS, label } from '../vocab.js';
+import { confirmStep, coordinatorSection, myDataSection } from '../account.js';
 
 await requireRole('cook');
 const content = document.getElementById('content');
 
 async function load() {
+  document.getElementById('error-summary')?.remove(); // a stale summary from an earlier try
   let profile;
   try {
     profile = await get('/api/cooks/me');
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
-      content.replaceChildren(
+      content.replaceChildren(...[
         h('p', { class: 'govuk-body' }, 'You have not told us about your cooking yet. It takes about 5 minutes.'),
         h('a', { href: '/cook/onboarding.html', role: 'button', class: 'govuk-button govuk-button--start', 'data-module': 'govuk-button' }, 'Tell us about your cooking'),
-      );
+      ].filter(Boolean));
       return;
     }
     throw err;
   }
   const pairings = (await get('/api/cooks/me/pairings')).items;
-  content.replaceChildren(
+  const [meals, covers, coordinator] = await Promise.all([
+    mealsSection(pairings), coverSection(profile), coordinatorSection(),
+  ]);
+  content.replaceChildren(...[
     statusSection(profile),
     invitationsSection(pairings.filter((p) => p.status === 'proposed')),
     dinersSection(pairings.filter((p) => p.status === 'active')),
-    await mealsSection(pairings),
-    awaySection(),
+    meals,
+    covers,
+    profile.status === 'approved' ? awaySection() : null,
+    calendarSection(),
+    coordinator,
     detailsSection(profile),
-  );
+    myDataSection(),
+  ].filter(Boolean));
   if (params.get('sent')) banner(content, 'Thank you. We have your details.', 'The council will check them and let you know.', { success: true });
 }
 
@@ -154,7 +163,8 @@ async function mealsSection(pairings) {
           h('span', { class: 'govuk-visually-hidden' }, ` for ${fmtDate(m.date)} (opens in a new tab)`))));
       return h('tr', { class: 'govuk-table__row' },
         h('td', { class: 'govuk-table__cell', 'data-label': 'Date' }, `${fmtDate(m.date)} at ${m.start}`),
-        h('td', { class: 'govuk-table__cell', 'data-label': 'For' }, names[m.pairing_id] || 'A neighbour (cover)'),
+        h('td', { class: 'govuk-table__cell', 'data-label': 'For' }, m.diner_first_name || names[m.pairing_id] || 'A neighbour',
+          m.is_cover ? ' (you are covering)' : ''),
         h('td', { class: 'govuk-table__cell', 'data-label': 'Status' }, tag(MEAL_STATUS, m.status)),
         cell);
     })));
@@ -167,15 +177,28 @@ function awaySection() {
     textField({ name: 'from', id: 'away-from', text: 'First day away', type: 'date', width: 10 }),
     textField({ name: 'to', id: 'away-to', text: 'Last day away', type: 'date', width: 10 }),
     h('button', { type: 'submit', class: 'govuk-button govuk-button--secondary' }, 'Tell us you are away'));
-  const result = h('div', { 'aria-live': 'polite' });
+  const result = h('div', { id: 'away-result' });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const body = { from: form.elements.from.value, to: form.elements.to.value };
+    const missing = [];
+    if (!body.from) missing.push({ field: 'from', message: 'Enter the first day you are away' });
+    if (!body.to) missing.push({ field: 'to', message: 'Enter the last day you are away' });
+    if (missing.length) { showErrors(form, missing); return; }
     await whileBusy(form.querySelector('button'), async () => {
       try {
         const out = await post('/api/cooks/me/away', body);
-        result.replaceChildren(h('div', { class: 'govuk-inset-text' },
-          `Thank you. We will look for a cover cook for ${out.items.length} meal${out.items.length === 1 ? '' : 's'}.`));
+        const n = out.items.length;
+        await load();
+        const where = document.getElementById('away-result');
+        banner(where, n ? `Thank you. We are looking for a cover cook for ${n} meal${n === 1 ? '' : 's'}.`
+          : 'Thank you. You have no meals on those dates, so nothing needs covering.',
+        n ? 'Your neighbour stays yours: you carry on when you are back.' : null, { success: true });
+        if (n) {
+          where.querySelector('.govuk-notification-banner__content').append(h('ul', { class: 'govuk-list govuk-list--bullet' },
+            out.items.map((m) => h('li', {}, `${fmtDate(m.date)} at ${m.start} for ${m.diner_first_name || 'your neighbour'}`))));
+        }
+        where.querySelector('.govuk-notification-banner').focus();
       } catch (err) {
         if (err instanceof ApiError && err.notBuiltYet) result.replaceChildren(notYetMessage('the way to tell us you are away'));
         else showApiError(form, err);
@@ -185,23 +208,102 @@ function awaySection() {
   return h('section', { 'aria-labelledby': 'away-title' },
     h('h2', { class: 'govuk-heading-m', id: 'away-title' }, 'Going away?'),
     h('p', { class: 'govuk-body' }, 'Tell us the dates and we will find someone to cover your meals. Your neighbour stays yours.'),
-    form, result);
+    result, form);
+}
+
+async function coverSection(profile) {
+  const section = h('section', { 'aria-labelledby': 'cover-title', id: 'cover' },
+    h('h2', { class: 'govuk-heading-m', id: 'cover-title' }, 'Can you cover a meal?'));
+  if (profile.status !== 'approved') return null;
+  let meals;
+  try {
+    meals = (await get('/api/cooks/me/cover-requests')).items;
+  } catch (err) {
+    if (err instanceof ApiError && (err.notBuiltYet || err.status === 404)) {
+      section.append(notYetMessage('cover requests'));
+      return section;
+    }
+    throw err;
+  }
+  if (!meals.length) {
+    section.append(h('p', { class: 'govuk-body' }, 'Nobody near you needs a cover cook at the moment.'));
+    return section;
+  }
+  section.append(h('p', { class: 'govuk-body' },
+    'These neighbours’ usual cooks are away. You could take a single meal: it does not change who they are matched with.'));
+  for (const m of meals) {
+    const card = h('div', { class: 'ep-card', 'data-cover': m.id },
+      h('h3', { class: 'govuk-heading-s' }, `${m.diner_first_name || 'A neighbour'}, ${fmtDate(m.date)} at ${m.start}`),
+      h('p', { class: 'govuk-body' }, 'You will see the address and their needs on your meals list once you say yes.'));
+    card.append(h('button', {
+      type: 'button', class: 'govuk-button govuk-!-margin-bottom-0',
+      onclick: (e) => whileBusy(e.currentTarget, async () => {
+        try {
+          await post(`/api/meals/${m.id}/cover`);
+          await load();
+          const where = document.getElementById('cover');
+          banner(where, `Thank you. You are bringing ${m.diner_first_name || 'your neighbour'} a meal on ${fmtDate(m.date)} at ${m.start}.`, null, { success: true });
+          where.querySelector('.govuk-notification-banner').focus();
+        } catch (err) {
+          showProblem(card, err);
+        }
+      }),
+    }, 'I can cover', h('span', { class: 'govuk-visually-hidden' }, ` ${m.diner_first_name || ''} on ${fmtDate(m.date)}`)));
+    section.append(card);
+  }
+  return section;
+}
+
+function calendarSection() {
+  const result = h('div', { 'aria-live': 'polite' });
+  const button = h('button', { type: 'button', class: 'govuk-button govuk-button--secondary' }, 'Get my calendar link');
+  button.addEventListener('click', () => whileBusy(button, async () => {
+    try {
+      const { url } = await post('/api/cooks/me/calendar');
+      result.replaceChildren(
+        h('div', { class: 'govuk-form-group' },
+          h('label', { class: 'govuk-label', for: 'calendar-url' }, 'Your calendar link'),
+          h('div', { class: 'govuk-hint', id: 'calendar-url-hint' }, 'Copy it into your calendar app (for example "Add calendar from URL"). Keep it private: anyone with it can see your meals. Getting a new link stops the old one.'),
+          h('input', { class: 'govuk-input', id: 'calendar-url', type: 'text', readonly: true, value: url, 'aria-describedby': 'calendar-url-hint', spellcheck: 'false' })),
+        h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: url.replace(/^https?:/, 'webcal:') }, 'Open it in my calendar app')));
+      result.querySelector('input').select();
+    } catch (err) {
+      if (err instanceof ApiError && (err.notBuiltYet || err.status === 404)) {
+        result.replaceChildren(h('div', { class: 'govuk-inset-text' }, 'Coming soon: a link to see your meals in your phone’s calendar.'));
+      } else {
+        showProblem(result, err);
+      }
+    }
+  }));
+  return h('section', { 'aria-labelledby': 'calendar-title' },
+    h('h2', { class: 'govuk-heading-m', id: 'calendar-title' }, 'See your meals in your calendar'),
+    h('p', { class: 'govuk-body' }, 'Your phone or computer calendar can show your meals and keep them up to date.'),
+    button, result);
 }
 
 function detailsSection(profile) {
   const stop = h('form', { novalidate: true, id: 'stop-form' },
     textArea({ name: 'reason', id: 'stop-reason', text: 'Why are you stopping?', hint: 'This helps the council. Your neighbour will be matched with someone else.' }),
     h('button', { type: 'submit', class: 'govuk-button govuk-button--warning' }, 'Stop cooking'));
-  stop.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    await whileBusy(stop.querySelector('button'), async () => {
+  confirmStep(stop, {
+    question: 'Are you sure you want to stop cooking?',
+    confirmText: 'Your meals will stop and the council will look for a new cook for each neighbour you cook for.',
+    confirmLabel: 'Yes, stop cooking',
+    check: () => {
+      if (stop.elements.reason.value.trim()) { clearErrors(stop); return true; }
+      showErrors(stop, [{ field: 'reason', message: 'Tell us briefly why you are stopping' }]);
+      return false;
+    },
+    onConfirm: async () => {
       try {
         await post('/api/cooks/me/stop', { reason: stop.elements.reason.value.trim() });
         await load();
+        banner(content, 'You have stopped cooking.', 'Thank you for everything you did for your neighbours.', { success: true });
+        document.getElementById('main').focus();
       } catch (err) {
         showApiError(stop, err);
       }
-    });
+    },
   });
   return h('section', { 'aria-labelledby': 'details-title' },
     h('h2', { class: 'govuk-heading-m', id: 'details-title' }, 'Your details'),

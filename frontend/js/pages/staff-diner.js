@@ -4,12 +4,14 @@ import {
 } from '../ui.js';
 import { DINER_STATUS, PAIRING_STATUS, UNMATCHED_REASONS, WEEKDAYS, label } from '../vocab.js';
 import { row } from './staff-common.js';
+import { confirmStep } from '../account.js';
 
 await requireRole('staff');
 const content = document.getElementById('content');
 const id = Number(params.get('id'));
 
 async function load(message) {
+  document.getElementById('error-summary')?.remove(); // a stale summary from an earlier try
   let d;
   try {
     d = await get(`/api/staff/diners/${id}`);
@@ -20,7 +22,7 @@ async function load(message) {
   }
   document.title = `${d.full_name} – Extra Portion`;
   const p = d.pairing;
-  content.replaceChildren(
+  content.replaceChildren(...[
     h('h1', { class: 'govuk-heading-l' }, d.full_name),
     h('p', { class: 'govuk-body' }, tag(DINER_STATUS, d.status), d.referred_by_staff ? ' Referred by staff.' : ''),
     h('dl', { class: 'govuk-summary-list' },
@@ -35,7 +37,8 @@ async function load(message) {
       row('Getting in', d.access_notes || 'No notes'),
       row('Cook', p ? h('span', {}, `${p.cook?.display_name || 'A cook'}, ${fmtWhen(p.weekday, p.start, p.frequency)} `, tag(PAIRING_STATUS, p.status)) : 'None yet')),
     await suggestions(d),
-  );
+    eraseSection(d),
+  ].filter(Boolean));
   if (message) banner(content, message, null, { success: true });
 }
 
@@ -90,4 +93,27 @@ async function propose(button, card, d, s, slot) {
   });
 }
 
-await load();
+function eraseSection(d) {
+  const form = h('form', { novalidate: true, id: 'erase-form' },
+    h('p', { class: 'govuk-body' }, 'Only when the diner, or someone acting for them, asks for their data to be erased. Their name, address, phone, needs and notes are removed for good. The history of meals and pairings is kept without their details.'),
+    h('button', { type: 'submit', class: 'govuk-button govuk-button--warning' }, 'Erase this diner’s details'));
+  confirmStep(form, {
+    question: `Are you sure you want to erase ${d.full_name}’s details?`,
+    confirmText: 'This cannot be undone. Any pairing ends and they leave Extra Portion.',
+    confirmLabel: 'Yes, erase their details',
+    onConfirm: async () => {
+      try {
+        await post(`/api/staff/diners/${d.id}/erase`);
+        await load('The diner’s personal details are erased.');
+        document.getElementById('main').focus();
+      } catch (err) {
+        showProblem(form, err);
+      }
+    },
+  });
+  return h('details', { class: 'govuk-details govuk-!-margin-top-6' },
+    h('summary', { class: 'govuk-details__summary' }, h('span', { class: 'govuk-details__summary-text' }, 'Erase this diner’s data (data protection request)')),
+    h('div', { class: 'govuk-details__text' }, form));
+}
+
+await load(params.get('referred') ? 'The diner is referred. They are waiting for a cook.' : undefined);

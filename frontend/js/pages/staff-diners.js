@@ -9,6 +9,7 @@ const status = DINER_STATUS[params.get('status')] ? params.get('status') : 'wait
 const { items, total } = await get(`/api/staff/diners?status=${status}&limit=200`);
 
 content.replaceChildren(
+  h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-button govuk-button--secondary govuk-!-margin-bottom-0', role: 'button', href: '/staff/refer.html', 'data-module': 'govuk-button' }, 'Refer a diner')),
   statusFilter(Object.entries(DINER_STATUS).map(([code, [text]]) => [code, text]), status, '/staff/diners.html'),
   items.length
     ? table(`${total} ${DINER_STATUS[status][0].toLowerCase()}`, ['Name', 'Area', 'Needs', 'Registered', 'Status', ''],

@@ -22,7 +22,7 @@ button.addEventListener('click', () => whileBusy(button, async () => {
       h('h2', { class: 'govuk-heading-m' }, `${out.unmatched.length} diner${out.unmatched.length === 1 ? '' : 's'} could not be matched`),
       out.unmatched.length
         ? table('Why they could not be matched', ['Diner', 'Why'], out.unmatched.map((u) => [
-          link(u.diner_id, `Diner ${u.diner_id}`), UNMATCHED_REASONS[u.reason] || u.reason]))
+          link(u.diner_id, u.first_name || `Diner ${u.diner_id}`), UNMATCHED_REASONS[u.reason] || u.reason]))
         : h('p', { class: 'govuk-body' }, 'Everyone waiting has been matched.'),
     );
     result.focus();
