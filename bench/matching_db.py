@@ -417,7 +417,8 @@ def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
     out["  engine: index build"] = fmt_s(t["engine: index build"])
     out["  engine: candidates"] = fmt_s(t["engine: candidates"])
     out["  engine: solve (min-cost flow)"] = fmt_s(t["engine: solve (min-cost flow)"])
-    out["  write proposals (Core, three INSERTs)"] = fmt_s(t["write proposals (Core, three INSERTs)"])
+    write = "write proposals (Core, three INSERTs)"
+    out[f"  {write}"] = fmt_s(t[write])
     out["  commit"] = fmt_s(t["commit"])
     out["engine share of the batch"] = f"{engine_s / total_s:.0%}"
     reasons = Counter(r for _, r in unmatched)
