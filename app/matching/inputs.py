@@ -13,7 +13,7 @@ from app.matching.engine import CookInput, DinerInput, Window
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.moderation.service import is_matchable
 from app.schemas import minutes
-from app.vocab import CookStatus
+from app.vocab import CookStatus, DinerStatus
 
 
 def windows(availability: list[dict[str, object]]) -> tuple[Window, ...]:
@@ -154,3 +154,20 @@ def diner_input(
         excluded=frozenset(excluded),
         met=frozenset(met),
     )
+
+
+def unpaired_waiting_diners(session: Session, *, council: Council, today: date) -> list[Diner]:
+    """The council's diners waiting today (not paused) with no open pairing."""
+    from app.diners.service import public_status  # diners' rules; imported late to avoid a cycle
+
+    open_diners = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
+    rows = session.exec(
+        select(Diner)
+        .where(
+            Diner.council_id == council.id,
+            Diner.status == DinerStatus.waiting,
+            col(Diner.id).not_in(open_diners),
+        )
+        .order_by(col(Diner.id))
+    ).all()
+    return [d for d in rows if public_status(d, today) == DinerStatus.waiting]

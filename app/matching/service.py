@@ -21,6 +21,7 @@ from app.matching.inputs import (
     diner_input,
     history,
     open_loads,
+    unpaired_waiting_diners,
 )
 from app.matching.schemas import SlotOut, SuggestionOut, SuggestionsOut
 from app.models import OPEN_STATUSES, AuditEntry, Cook, Council, Diner, Notification, Pairing, User
@@ -253,20 +254,7 @@ def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tup
     # Lock the council's cooks first (same order as single proposals: cooks, then diners).
     session.exec(select(Cook.id).where(Cook.council_id == council.id).with_for_update()).all()
     cooks, rows = cook_inputs(session, council=council, today=today)
-    open_diners = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
-    diners = [
-        d
-        for d in session.exec(
-            select(Diner)
-            .where(
-                Diner.council_id == council.id,
-                Diner.status == DinerStatus.waiting,
-                col(Diner.id).not_in(open_diners),
-            )
-            .order_by(col(Diner.id))
-        ).all()
-        if public_status(d, today) == DinerStatus.waiting
-    ]
+    diners = unpaired_waiting_diners(session, council=council, today=today)
     ids = [d.id for d in diners if d.id is not None]
     excluded, met = history(session, ids)
     inputs = [diner_input(d, excluded=excluded[d.id or 0], met=met[d.id or 0]) for d in diners]

@@ -58,8 +58,8 @@ from sqlmodel import Session, col, func, select
 from app.diners.service import council_today, public_status
 from app.errors import NotFound
 from app.matching import engine
-from app.matching.inputs import cook_inputs, diner_input, history
-from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Pairing, User
+from app.matching.inputs import cook_inputs, diner_input, history, unpaired_waiting_diners
+from app.models import Cook, Council, Diner, Meal, Pairing, User
 from app.reports import figures
 from app.reports.figures import CsvFile, DinerHistory, MealTally
 from app.reports.schemas import MapOut, MapPoint, SummaryOut, UnmatchedOut, WeeklyOut, WeekOut
@@ -229,20 +229,7 @@ def unmatched_by_district(session: Session, *, staff: User, now: datetime) -> li
     """Waiting diners with no open pairing, by postcode district and why no cook fits."""
     council = _council(session, staff)
     today = council_today(council, now)
-    open_diners = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
-    diners = [
-        d
-        for d in session.exec(
-            select(Diner)
-            .where(
-                Diner.council_id == council.id,
-                Diner.status == DinerStatus.waiting,
-                col(Diner.id).not_in(open_diners),
-            )
-            .order_by(col(Diner.id))
-        ).all()
-        if public_status(d, today) == DinerStatus.waiting
-    ]
+    diners = unpaired_waiting_diners(session, council=council, today=today)
     cooks, _ = cook_inputs(session, council=council, today=today)
     index = engine.CookIndex(cooks)
     excluded, met = history(session, [d.id for d in diners if d.id is not None])
