@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class AppError(Exception):
@@ -83,6 +85,27 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code, content={"detail": exc.detail()}, headers=exc.headers()
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            # Starlette names only the first matching route's methods; RFC 9110 wants the
+            # path's: read them from the OpenAPI paths, which list every included route.
+            allowed = _methods_for(app, request.url.path)
+            headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+            return JSONResponse(
+                status_code=405, content={"detail": "Method Not Allowed"}, headers=headers
+            )
+        if exc.status_code == 400:
+            # FastAPI answers 400 for a body it cannot even decode (not UTF-8, not JSON);
+            # API.md promises a 422 in the validation shape for every bad payload.
+            detail = [{"loc": ["body"], "msg": str(exc.detail), "type": "body_unparsable"}]
+            return JSONResponse(status_code=422, content={"detail": detail})
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"detail": exc.detail},
+            headers=getattr(exc, "headers", None),
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         # Keep only loc/msg/type (and ctx): echoing `input` back could repeat a password.
@@ -99,3 +122,12 @@ def _public_error(err: dict[str, Any]) -> dict[str, Any]:
             k: v if isinstance(v, int | float | str | bool) else str(v) for k, v in ctx.items()
         }
     return jsonable_encoder(out)
+
+
+def _methods_for(app: FastAPI, path: str) -> set[str]:
+    found: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        pattern = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            found |= {method.upper() for method in operations}
+    return found

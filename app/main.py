@@ -73,7 +73,9 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     if FRONTEND_DIR.is_dir():
-        app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
+        # The frontend answers only what no route claims: a mount at "/" would also catch a
+        # wrong method on an API path and hide its 405.
+        app.router.default = StaticFiles(directory=FRONTEND_DIR, html=True)
     return app
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import re
+from datetime import date
 from typing import Annotated, Generic, TypeVar
 
 import phonenumbers
+from fastapi import Path
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -30,7 +34,9 @@ AddressLine = Name
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=_PRINTABLE)
 ]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+# Free text may have line breaks, never NUL or other control characters (PostgreSQL refuses NUL).
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=TEXT)]
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 MAX_WINDOWS = 21  # three a day is plenty; more is a client bug
 
@@ -97,5 +103,20 @@ class Page(BaseModel, Generic[T]):
     total: int
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one can only be "not found"
 Limit = Annotated[int, Field(ge=1, le=500)]
-Offset = Annotated[int, Field(ge=0)]
+Offset = Annotated[int, Field(ge=0, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+
+def _iso_date_only(value: object) -> object:
+    """Dates as YYYY-MM-DD only: pydantic would otherwise read 0 as 1 January 1970."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("use a date like 2027-03-14 (YYYY-MM-DD)")
+    if not isinstance(value, str | date):
+        raise ValueError("use a date like 2027-03-14 (YYYY-MM-DD)")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]

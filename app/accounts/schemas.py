@@ -41,7 +41,7 @@ class Token(BaseModel):
 
 
 class SessionCreate(BaseModel):
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=320, pattern=r"^[^\x00-\x1f\x7f]*$")
     password: str = Field(max_length=1024)
 
 

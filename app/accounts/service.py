@@ -57,6 +57,8 @@ def authenticate(
     session: Session, *, email: str, password: str, client: str, settings: Settings
 ) -> User:
     """The user with these credentials; failures are counted and limited (API.md)."""
+    if "\x00" in email or "\x00" in password:  # never a real account; the database refuses NUL
+        raise Unauthorized(BAD_CREDENTIALS)
     key = email_key(email)
     _refuse_when_limited(session, key=key, client=client, settings=settings)
     user = session.exec(select(User).where(User.email_key == key)).first()

@@ -13,7 +13,7 @@ from app.deps import CurrentUser, SessionDep, StaffUser
 from app.errors import Forbidden
 from app.models import Concern, Diner, Pairing, User
 from app.pairings.views import first_name
-from app.schemas import Limit, Offset, Page
+from app.schemas import Limit, Offset, Page, PathId
 
 router = APIRouter(tags=["concerns"])
 
@@ -78,7 +78,7 @@ def list_concerns(
 
 
 @router.get("/api/staff/concerns/{concern_id}", response_model=ConcernStaffOut)
-def get_concern(concern_id: int, user: StaffUser, session: SessionDep) -> ConcernStaffOut:
+def get_concern(concern_id: PathId, user: StaffUser, session: SessionDep) -> ConcernStaffOut:
     return _staff_view(
         session, service.get_councils_concern(session, staff=user, concern_id=concern_id)
     )
@@ -86,7 +86,7 @@ def get_concern(concern_id: int, user: StaffUser, session: SessionDep) -> Concer
 
 @router.post("/api/staff/concerns/{concern_id}/triage", response_model=ConcernStaffOut)
 def triage(
-    concern_id: int, body: TriageIn, user: StaffUser, session: SessionDep
+    concern_id: PathId, body: TriageIn, user: StaffUser, session: SessionDep
 ) -> ConcernStaffOut:
     concern = service.get_councils_concern(session, staff=user, concern_id=concern_id)
     service.triage(

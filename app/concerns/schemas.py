@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, StrictBool, StringConstraints
 
-from app.schemas import StrictModel
+from app.schemas import TEXT, BodyId, StrictModel
 
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000, pattern=TEXT)
 ]
-NoteText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+NoteText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=TEXT)
+]
 
 
 class ConcernIn(StrictModel):
-    diner_id: StrictInt
+    diner_id: BodyId
     kind: Literal["welfare", "safeguarding"]
     serious: StrictBool = False
     description: Description

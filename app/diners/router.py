@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from app.deps import CarerOrStaffUser, CarerUser, SessionDep, SettingsDep, StaffUser
 from app.diners import service
 from app.diners.schemas import DinerIn, DinerListItem, DinerOut, PauseIn, ReasonIn
-from app.schemas import Limit, Offset, Page
+from app.schemas import Limit, Offset, Page, PathId
 from app.vocab import DinerStatus
 
 router = APIRouter(prefix="/api/diners", tags=["diners"])
@@ -36,7 +36,7 @@ def list_my_diners(
 
 
 @router.get("/{diner_id}", response_model=DinerOut)
-def get_my_diner(diner_id: int, user: CarerUser, session: SessionDep) -> DinerOut:
+def get_my_diner(diner_id: PathId, user: CarerUser, session: SessionDep) -> DinerOut:
     return service.diner_out(
         session, service.get_carers_diner(session, carer=user, diner_id=diner_id)
     )
@@ -44,7 +44,7 @@ def get_my_diner(diner_id: int, user: CarerUser, session: SessionDep) -> DinerOu
 
 @router.post("/{diner_id}/pause", response_model=DinerOut)
 def pause_diner(
-    diner_id: int, body: PauseIn, user: CarerOrStaffUser, session: SessionDep
+    diner_id: PathId, body: PauseIn, user: CarerOrStaffUser, session: SessionDep
 ) -> DinerOut:
     diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     service.pause_diner(session, actor=user, diner=diner, body=body)
@@ -54,7 +54,7 @@ def pause_diner(
 
 @router.post("/{diner_id}/leave", response_model=DinerOut)
 def diner_leaves(
-    diner_id: int, body: ReasonIn, user: CarerOrStaffUser, session: SessionDep
+    diner_id: PathId, body: ReasonIn, user: CarerOrStaffUser, session: SessionDep
 ) -> DinerOut:
     diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     service.leave_diner(session, actor=user, diner=diner, reason=body.reason)
@@ -77,7 +77,7 @@ def list_council_diners(
 
 
 @staff_router.get("/{diner_id}", response_model=DinerOut)
-def view_diner(diner_id: int, user: StaffUser, session: SessionDep) -> DinerOut:
+def view_diner(diner_id: PathId, user: StaffUser, session: SessionDep) -> DinerOut:
     diner = service.view_diner_as_staff(session, staff=user, diner_id=diner_id)
     session.commit()
     return service.diner_out(session, diner, for_staff=True)

@@ -11,6 +11,7 @@ from app.cooks.schemas import PositionOut
 from app.schemas import (
     AddressLine,
     Availability,
+    IsoDate,
     Name,
     Notes,
     Reason,
@@ -43,8 +44,8 @@ class DinerIn(StrictModel):
 
 
 class PauseIn(StrictModel):
-    from_: date = Field(alias="from")
-    to: date
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
     reason: Reason | None = None
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ from app.matching import service
 from app.matching.schemas import BatchOut, SuggestionsOut, UnmatchedOut
 from app.models import Cook, Diner
 from app.pairings.views import first_name, pairing_out
+from app.schemas import PathId
 
 T = TypeVar("T", Cook, Diner)
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/staff", tags=["staff"])
 
 @router.get("/diners/{diner_id}/suggestions", response_model=SuggestionsOut)
 def suggestions(
-    diner_id: int,
+    diner_id: PathId,
     user: StaffUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 10,

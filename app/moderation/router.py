@@ -12,7 +12,7 @@ from app.deps import SessionDep, StaffUser
 from app.diners.schemas import ReasonIn
 from app.moderation import service
 from app.moderation.schemas import ApproveIn, AuditOut, CookListItem
-from app.schemas import Limit, Offset, Page
+from app.schemas import MAX_ID, Limit, Offset, Page, PathId
 from app.vocab import CookStatus
 
 router = APIRouter(prefix="/api/staff/cooks", tags=["staff"])
@@ -23,8 +23,8 @@ audit_router = APIRouter(prefix="/api/staff/audit", tags=["staff"])
 def audit_log(
     user: StaffUser,
     session: SessionDep,
-    subject_type: Annotated[str | None, Query(max_length=32)] = None,
-    subject_id: Annotated[int | None, Query()] = None,
+    subject_type: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
+    subject_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AuditOut]:
@@ -61,12 +61,14 @@ def list_cooks(
 
 
 @router.get("/{cook_id}", response_model=CookProfileOut)
-def view_cook(cook_id: int, user: StaffUser, session: SessionDep) -> CookProfileOut:
+def view_cook(cook_id: PathId, user: StaffUser, session: SessionDep) -> CookProfileOut:
     return profile_out(session, service.get_councils_cook(session, staff=user, cook_id=cook_id))
 
 
 @router.post("/{cook_id}/approve", response_model=CookProfileOut)
-def approve(cook_id: int, body: ApproveIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
+def approve(
+    cook_id: PathId, body: ApproveIn, user: StaffUser, session: SessionDep
+) -> CookProfileOut:
     cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
     service.approve_cook(session, staff=user, cook=cook, body=body)
     session.commit()
@@ -74,7 +76,7 @@ def approve(cook_id: int, body: ApproveIn, user: StaffUser, session: SessionDep)
 
 
 @router.post("/{cook_id}/reject", response_model=CookProfileOut)
-def reject(cook_id: int, body: ReasonIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
+def reject(cook_id: PathId, body: ReasonIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
     cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
     service.reject_cook(session, staff=user, cook=cook, reason=body.reason)
     session.commit()
@@ -82,7 +84,9 @@ def reject(cook_id: int, body: ReasonIn, user: StaffUser, session: SessionDep) -
 
 
 @router.post("/{cook_id}/suspend", response_model=CookProfileOut)
-def suspend(cook_id: int, body: ReasonIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
+def suspend(
+    cook_id: PathId, body: ReasonIn, user: StaffUser, session: SessionDep
+) -> CookProfileOut:
     cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
     service.suspend_cook(session, staff=user, cook=cook, reason=body.reason)
     session.commit()
@@ -90,7 +94,9 @@ def suspend(cook_id: int, body: ReasonIn, user: StaffUser, session: SessionDep) 
 
 
 @router.post("/{cook_id}/reinstate", response_model=CookProfileOut)
-def reinstate(cook_id: int, body: ReasonIn, user: StaffUser, session: SessionDep) -> CookProfileOut:
+def reinstate(
+    cook_id: PathId, body: ReasonIn, user: StaffUser, session: SessionDep
+) -> CookProfileOut:
     cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
     service.reinstate_cook(session, staff=user, cook=cook, reason=body.reason)
     session.commit()

@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, StrictBool
 
-from app.schemas import Notes, StrictModel
+from app.schemas import IsoDate, Notes, StrictModel
 from app.vocab import DbsLevel
 
 
 class ApproveIn(StrictModel):
-    dbs_checked_on: date
+    dbs_checked_on: IsoDate
     dbs_level: DbsLevel
     id_checked: StrictBool
     hygiene_ack: StrictBool

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -19,6 +19,7 @@ from app.pairings.labels import meal_label
 from app.pairings.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn, PairingOut
 from app.pairings.service import own_cook
 from app.pairings.views import first_name, pairing_out
+from app.schemas import IsoDate, PathId
 
 router = APIRouter(tags=["meals"])
 
@@ -42,8 +43,8 @@ def meal_out(session: Session, meal: Meal) -> MealOut:
 def my_meals(
     user: CookUser,
     session: SessionDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: Annotated[IsoDate | None, Query()] = None,
 ) -> MealList:
     cook = own_cook(session, user)
     council = session.get(Council, cook.council_id)
@@ -59,7 +60,7 @@ def my_meals(
 
 
 @router.post("/api/meals/{meal_id}/delivered", response_model=MealOut)
-def delivered(meal_id: int, user: CookUser, session: SessionDep) -> MealOut:
+def delivered(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
     meal, _ = meals.own_meal(session, user=user, meal_id=meal_id)
     meals.record_outcome(session, meal=meal, outcome="delivered")
     session.commit()
@@ -67,7 +68,7 @@ def delivered(meal_id: int, user: CookUser, session: SessionDep) -> MealOut:
 
 
 @router.post("/api/meals/{meal_id}/missed", response_model=MealOut)
-def missed(meal_id: int, user: CookUser, session: SessionDep) -> MealOut:
+def missed(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
     meal, _ = meals.own_meal(session, user=user, meal_id=meal_id)
     meals.record_outcome(session, meal=meal, outcome="missed")
     session.commit()
@@ -75,7 +76,7 @@ def missed(meal_id: int, user: CookUser, session: SessionDep) -> MealOut:
 
 
 @router.get("/api/meals/{meal_id}/label", response_class=HTMLResponse)
-def label(meal_id: int, user: CookUser, session: SessionDep) -> HTMLResponse:
+def label(meal_id: PathId, user: CookUser, session: SessionDep) -> HTMLResponse:
     meal, _ = meals.own_meal(session, user=user, meal_id=meal_id)
     diner = session.get(Diner, meal.diner_id)
     assert diner is not None
@@ -104,7 +105,7 @@ def cover_requests(user: CookUser, session: SessionDep) -> MealList:
 
 
 @router.post("/api/meals/{meal_id}/cover", response_model=MealOut)
-def take_cover(meal_id: int, user: CookUser, session: SessionDep) -> MealOut:
+def take_cover(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
     meal = cover.take_cover(session, user=user, meal_id=meal_id)
     session.commit()
     return meal_out(session, meal)
@@ -119,7 +120,7 @@ def stop(body: ReasonIn, user: CookUser, session: SessionDep) -> dict[str, str]:
 
 @router.post("/api/diners/{diner_id}/change-request", response_model=PairingOut)
 def change_request(
-    diner_id: int, body: ReasonIn, user: CarerUser, session: SessionDep
+    diner_id: PathId, body: ReasonIn, user: CarerUser, session: SessionDep
 ) -> PairingOut:
     diner = diners.get_carers_diner(session, carer=user, diner_id=diner_id)
     pairing = lifecycle.request_change(session, diner=diner)
@@ -134,7 +135,7 @@ def change_request(
 
 
 @router.post("/api/meals/{meal_id}/feedback", status_code=201)
-def rate(meal_id: int, body: FeedbackIn, user: CarerUser, session: SessionDep) -> dict[str, int]:
+def rate(meal_id: PathId, body: FeedbackIn, user: CarerUser, session: SessionDep) -> dict[str, int]:
     saved = feedback.rate_meal(
         session, carer=user, meal_id=meal_id, rating=body.rating, comment=body.comment
     )
@@ -144,7 +145,7 @@ def rate(meal_id: int, body: FeedbackIn, user: CarerUser, session: SessionDep) -
 
 @router.post("/api/diners/{diner_id}/outcome", status_code=201)
 def outcome(
-    diner_id: int, body: OutcomeIn, user: CarerUser, session: SessionDep
+    diner_id: PathId, body: OutcomeIn, user: CarerUser, session: SessionDep
 ) -> dict[str, object]:
     diner = diners.get_carers_diner(session, carer=user, diner_id=diner_id)
     answer = feedback.answer_outcome(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -13,9 +13,10 @@ from app.models import Cook, Diner, Pairing
 from app.pairings import service
 from app.pairings.schemas import PairingCreate, PairingOut
 from app.pairings.views import pairing_out
-from app.schemas import Page
+from app.schemas import Page, PathId
 
 router = APIRouter(tags=["pairings"])
+PairingStatus = Literal["proposed", "active", "declined", "withdrawn", "paused", "ended"]
 
 
 def _render(session: SessionDep, pairing: Pairing, role: str) -> PairingOut:
@@ -28,7 +29,7 @@ def _render(session: SessionDep, pairing: Pairing, role: str) -> PairingOut:
 def my_pairings(
     user: CookUser,
     session: SessionDep,
-    status: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[list[PairingStatus] | None, Query()] = None,
 ) -> Page[PairingOut]:
     statuses = tuple(status or ("proposed", "active"))
     rows = service.list_cook_pairings(session, user=user, statuses=statuses)
@@ -48,7 +49,7 @@ def my_pairings(
 
 
 @router.post("/api/pairings/{pairing_id}/accept", response_model=PairingOut)
-def accept(pairing_id: int, user: CookUser, session: SessionDep) -> PairingOut:
+def accept(pairing_id: PathId, user: CookUser, session: SessionDep) -> PairingOut:
     pairing = service.get_invited_pairing(session, user=user, pairing_id=pairing_id)
     service.accept_pairing(session, pairing=pairing)
     record_audit(
@@ -64,7 +65,7 @@ def accept(pairing_id: int, user: CookUser, session: SessionDep) -> PairingOut:
 
 
 @router.post("/api/pairings/{pairing_id}/decline", response_model=PairingOut)
-def decline(pairing_id: int, user: CookUser, session: SessionDep) -> PairingOut:
+def decline(pairing_id: PathId, user: CookUser, session: SessionDep) -> PairingOut:
     pairing = service.get_invited_pairing(session, user=user, pairing_id=pairing_id)
     service.decline_pairing(session, pairing=pairing)
     session.commit()
@@ -79,7 +80,7 @@ def propose(body: PairingCreate, user: StaffUser, session: SessionDep) -> Pairin
 
 
 @router.post("/api/staff/pairings/{pairing_id}/withdraw", response_model=PairingOut)
-def withdraw(pairing_id: int, user: StaffUser, session: SessionDep) -> PairingOut:
+def withdraw(pairing_id: PathId, user: StaffUser, session: SessionDep) -> PairingOut:
     pairing = service.withdraw_pairing(session, staff=user, pairing_id=pairing_id)
     session.commit()
     return _render(session, pairing, "staff")

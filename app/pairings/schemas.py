@@ -7,13 +7,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, model_validator
 
-from app.schemas import HHMM, StrictModel
+from app.schemas import HHMM, TEXT, BodyId, IsoDate, StrictModel
 from app.vocab import Frequency
 
 
 class PairingCreate(StrictModel):
-    diner_id: StrictInt
-    cook_id: StrictInt
+    diner_id: BodyId
+    cook_id: BodyId
     weekday: StrictInt = Field(ge=0, le=6)
     start: HHMM
     frequency: Frequency
@@ -65,8 +65,8 @@ class MealList(BaseModel):
 
 
 class AwayIn(StrictModel):
-    from_: dt.date = Field(alias="from")
-    to: dt.date
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
 
     @model_validator(mode="after")
     def _ordered(self) -> AwayIn:
@@ -79,7 +79,10 @@ class AwayIn(StrictModel):
 
 class FeedbackIn(StrictModel):
     rating: StrictInt = Field(ge=1, le=5)
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    comment: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000, pattern=TEXT)]
+        | None
+    ) = None
 
 
 class OutcomeIn(StrictModel):

@@ -13,6 +13,7 @@ from app.diners.service import get_councils_diner
 from app.models import Cook, Diner, Neighbourhood, User
 from app.moderation.service import get_councils_cook
 from app.privacy import service
+from app.schemas import PathId
 
 router = APIRouter(tags=["privacy"])
 
@@ -56,7 +57,7 @@ def my_coordinators(user: CurrentUser, session: SessionDep) -> list[Coordinator]
 
 
 @router.post("/api/staff/diners/{diner_id}/erase")
-def erase_diner(diner_id: int, user: StaffUser, session: SessionDep) -> dict[str, object]:
+def erase_diner(diner_id: PathId, user: StaffUser, session: SessionDep) -> dict[str, object]:
     diner = service.erase_diner(
         session, staff=user, diner=get_councils_diner(session, staff=user, diner_id=diner_id)
     )
@@ -65,7 +66,7 @@ def erase_diner(diner_id: int, user: StaffUser, session: SessionDep) -> dict[str
 
 
 @router.post("/api/staff/cooks/{cook_id}/erase")
-def erase_cook(cook_id: int, user: StaffUser, session: SessionDep) -> dict[str, object]:
+def erase_cook(cook_id: PathId, user: StaffUser, session: SessionDep) -> dict[str, object]:
     cook = service.erase_cook(
         session, staff=user, cook=get_councils_cook(session, staff=user, cook_id=cook_id)
     )
