@@ -116,6 +116,9 @@ def _iso_date_only(value: object) -> object:
         raise ValueError("use a date like 2027-03-14 (YYYY-MM-DD)")
     if not isinstance(value, str | date):
         raise ValueError("use a date like 2027-03-14 (YYYY-MM-DD)")
+    year = int(value[:4]) if isinstance(value, str) else value.year
+    if not 1900 <= year <= 2999:  # also keeps date arithmetic far from date.max
+        raise ValueError("the year must be between 1900 and 2999")
     return value
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session, col, func, select
 
 from app.audit import record_audit
 from app.db import utcnow
 from app.diners.service import council_today
 from app.errors import NotFound, RuleBroken
-from app.models import Concern, Cook, Council, Diner, Meal, Pairing, User
+from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
 from app.notifications.outbox import enqueue
 from app.pairings.contacts import coordinator_id
 from app.pairings.lifecycle import end_pairing, exclude_pair
-from app.pairings.meals import cancel_future_meals, schedule_meals
+from app.pairings.meals import cancel_future_meals, paused_on, schedule_meals
 
 
 def _current_pairing(session: Session, diner_id: int) -> Pairing | None:
@@ -23,7 +25,12 @@ def _current_pairing(session: Session, diner_id: int) -> Pairing | None:
     ).first()
 
 
+COVER_CONCERN_DAYS = 14  # a cover cook may raise a concern about a recent or coming visit
+
+
 def _may_raise(session: Session, user: User, diner: Diner) -> bool:
+    """The diner's carer, the cook of their current pairing, or a recent or coming cover cook
+    (never a cook excluded from this diner)."""
     if user.role == "carer":
         return diner.carer_id == user.id
     if user.role != "cook":
@@ -31,11 +38,27 @@ def _may_raise(session: Session, user: User, diner: Diner) -> bool:
     cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
     if cook is None:
         return False
+    excluded = session.exec(
+        select(PairExclusion.id).where(
+            PairExclusion.diner_id == diner.id, PairExclusion.cook_id == cook.id
+        )
+    ).first()
+    if excluded is not None:
+        return False
     pairing = _current_pairing(session, diner.id or 0)
     if pairing is not None and pairing.cook_id == cook.id:
         return True
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    since = council_today(council) - timedelta(days=COVER_CONCERN_DAYS)
     covered = session.exec(
-        select(Meal.id).where(Meal.diner_id == diner.id, Meal.cook_id == cook.id)
+        select(Meal.id).where(
+            Meal.diner_id == diner.id,
+            Meal.cook_id == cook.id,
+            col(Meal.is_cover).is_(True),
+            col(Meal.status).in_(("scheduled", "delivered")),
+            col(Meal.date) >= since,
+        )
     ).first()
     return covered is not None
 
@@ -91,6 +114,20 @@ def _pause(session: Session, pairing: Pairing) -> None:
     )
 
 
+def _other_serious_open(session: Session, concern: Concern) -> bool:
+    return (
+        session.exec(
+            select(Concern.id).where(
+                Concern.pairing_id == concern.pairing_id,
+                Concern.id != concern.id,
+                col(Concern.serious).is_(True),
+                col(Concern.status).in_(("open", "investigating")),
+            )
+        ).first()
+        is not None
+    )
+
+
 def get_councils_concern(session: Session, *, staff: User, concern_id: int) -> Concern:
     concern = session.get(Concern, concern_id)
     if concern is None or concern.council_id != staff.council_id:
@@ -136,7 +173,12 @@ def triage(
         {"at": utcnow().isoformat(), "staff_id": staff.id, "text": note},
     ]
     session.add(concern)
-    if status == "resolved" and pairing is not None and pairing.status == "paused":
+    if (
+        status == "resolved"
+        and pairing is not None
+        and pairing.status == "paused"
+        and not _other_serious_open(session, concern)
+    ):
         pairing.status = "active"  # nothing found: the meals resume
         session.add(pairing)
         council = session.get(Council, pairing.council_id)
@@ -149,8 +191,13 @@ def triage(
                 col(Meal.date) >= today,
             )
         ).all()
+        diner = session.get(Diner, pairing.diner_id)
+        assert diner is not None
         for meal in paused_meals:
-            meal.status, meal.cancel_reason = "scheduled", None
+            if paused_on(diner, meal.date):
+                meal.cancel_reason = "diner_paused"  # still away: stays cancelled
+            else:
+                meal.status, meal.cancel_reason = "scheduled", None
             session.add(meal)
         schedule_meals(session, pairing=pairing, today=today)
     if status == "upheld" and pairing is not None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.cooks.schemas import CookProfileIn, CookProfileOut, PositionOut
 from app.db import utcnow
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.models import Cook, Council, Neighbourhood, User
+from app.pairings.lifecycle import release_cook
 from app.places import locate_place
 from app.schemas import Window
 from app.vocab import CookStatus
@@ -35,13 +37,22 @@ def put_own_profile(
     if cook is None:
         cook = Cook(user_id=user.id, status=CookStatus.pending, **fields)  # type: ignore[arg-type]
     else:
+        if cook.council_id != place.council.id and cook.status != CookStatus.left:
+            # Moving to another council: the old one can no longer look after the pairings,
+            # and the new one has not vetted this cook. Pairings end; the new council checks.
+            release_cook(session, cook=cook, reason="cook_moved")
+            cook.status, cook.status_reason = CookStatus.pending, None
         for name, value in fields.items():
             setattr(cook, name, value)
         if cook.status == CookStatus.left:  # coming back: the council checks again
             cook.status, cook.status_reason = CookStatus.pending, None
     user.council_id = place.council.id
     session.add_all([cook, user])
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same first profile sent twice at the same moment
+        session.rollback()
+        raise Conflict("Your profile was being saved twice at once: please try again") from exc
     return cook
 
 

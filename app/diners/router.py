@@ -48,6 +48,7 @@ def pause_diner(
 ) -> DinerOut:
     diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     service.pause_diner(session, actor=user, diner=diner, body=body)
+    service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
     return service.diner_out(session, diner, for_staff=user.role == "staff")
 
@@ -58,6 +59,7 @@ def diner_leaves(
 ) -> DinerOut:
     diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     service.leave_diner(session, actor=user, diner=diner, reason=body.reason)
+    service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
     return service.diner_out(session, diner, for_staff=user.role == "staff")
 
@@ -88,5 +90,6 @@ def refer_diner(
     body: DinerIn, user: StaffUser, session: SessionDep, settings: SettingsDep
 ) -> DinerOut:
     diner = service.register_diner(session, actor=user, body=body, settings=settings, by_staff=True)
+    service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
     return service.diner_out(session, diner, for_staff=True)

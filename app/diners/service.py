@@ -168,8 +168,9 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
     diner.paused_from, diner.paused_to = body.from_, body.to
     diner.status_reason = body.reason
     session.add(diner)
-    from app.pairings.meals import cancel_for_pause  # meals depend on diners, not the reverse
+    from app.pairings.meals import cancel_for_pause, restore_outside_pause  # meals need diners
 
+    restore_outside_pause(session, diner=diner, from_=body.from_, to=body.to)
     cancel_for_pause(session, diner=diner, from_=body.from_, to=body.to)
     _audit_if_staff(
         session, actor, diner, "diner.paused", {"from": str(body.from_), "to": str(body.to)}
@@ -195,15 +196,22 @@ def leave_diner(session: Session, *, actor: User, diner: Diner, reason: str) -> 
 def view_diner_as_staff(session: Session, *, staff: User, diner_id: int) -> Diner:
     """The full record for staff; the view of the address is audited."""
     diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
+    audit_address_view(session, viewer=staff, diner=diner)
+    return diner
+
+
+def audit_address_view(session: Session, *, viewer: User, diner: Diner) -> None:
+    """A response giving the diner's address to anyone but their carer is audited."""
+    if viewer.id is not None and viewer.id == diner.carer_id:
+        return
     record_audit(
         session,
-        actor_id=staff.id,
+        actor_id=viewer.id,
         council_id=diner.council_id,
         action="diner.address_viewed",
         subject_type="diner",
         subject_id=diner.id,
     )
-    return diner
 
 
 def _audit_if_staff(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, NotFound
@@ -21,7 +22,11 @@ def rate_meal(
         raise Conflict("This meal has already been rated")
     feedback = MealFeedback(meal_id=meal_id, carer_id=carer.id, rating=rating, comment=comment)  # type: ignore[arg-type]
     session.add(feedback)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # two ratings of the same meal at the same moment
+        session.rollback()
+        raise Conflict("This meal has already been rated") from exc
     return feedback
 
 

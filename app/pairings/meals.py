@@ -64,7 +64,7 @@ def schedule_meals(session: Session, *, pairing: Pairing, today: date) -> list[M
             start=pairing.start,
             at=when.astimezone(UTC),
         )
-        if _paused_on(diner, day):
+        if paused_on(diner, day):
             meal.status, meal.cancel_reason = "cancelled", "diner_paused"
         elif any(a <= day <= b for a, b in away):
             meal.status, meal.cook_id = "needs_cover", None
@@ -75,7 +75,7 @@ def schedule_meals(session: Session, *, pairing: Pairing, today: date) -> list[M
     return created
 
 
-def _paused_on(diner: Diner, day: date) -> bool:
+def paused_on(diner: Diner, day: date) -> bool:
     return bool(
         diner.paused_from and diner.paused_to and diner.paused_from <= day <= diner.paused_to
     )
@@ -131,6 +131,25 @@ def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -
             )
     session.flush()
     return list(meals)
+
+
+def restore_outside_pause(session: Session, *, diner: Diner, from_: date, to: date) -> None:
+    """A pause moved or shortened: meals it had cancelled outside the new range come back."""
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    meals = session.exec(
+        select(Meal).where(
+            Meal.diner_id == diner.id,
+            Meal.cancel_reason == "diner_paused",
+            col(Meal.date) >= council_today(council),
+        )
+    ).all()
+    for meal in meals:
+        pairing = session.get(Pairing, meal.pairing_id)
+        if from_ <= meal.date <= to or pairing is None or pairing.status != "active":
+            continue
+        meal.status, meal.cancel_reason = "scheduled", None
+        session.add(meal)
 
 
 # --- the cook's meals --------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.db import utcnow
-from app.diners.service import council_today
+from app.diners.service import council_today, public_status
 from app.errors import Conflict, NotFound
 from app.matching import engine
-from app.matching.inputs import cook_inputs, diner_input, history
+from app.matching.inputs import cook_inputs, diner_input, history, open_loads
 from app.models import Cook, Council, Diner, Pairing, User
 from app.notifications.outbox import enqueue
 from app.pairings.meals import schedule_meals
@@ -111,18 +111,22 @@ def withdraw_pairing(session: Session, *, staff: User, pairing_id: int) -> Pairi
 
 
 def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
-    """Propose the best remaining cook, skipping cooks who already declined this diner."""
+    """Propose the best remaining cook, skipping cooks who already declined this diner.
+
+    Only for a diner still waiting (not paused); the chosen cook's row is locked and their
+    places counted again, as a staff proposal does, so a decline never overbooks a cook.
+    """
     from app.matching.service import _create_proposal  # one place creates proposals
 
     diner = session.get(Diner, diner_id)
     assert diner is not None
     council = session.get(Council, diner.council_id)
     assert council is not None
+    today = council_today(council)
+    if public_status(diner, today) != DinerStatus.waiting:
+        return None
     cooks, rows = cook_inputs(
-        session,
-        council=council,
-        today=council_today(council),
-        near=(diner.latitude, diner.longitude),
+        session, council=council, today=today, near=(diner.latitude, diner.longitude)
     )
     excluded, met = history(session, [diner_id])
     declined = set(
@@ -133,22 +137,25 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
         ).all()
     )
     target = diner_input(diner, excluded=excluded[diner_id] | declined, met=met[diner_id])
-    best = engine.suggest(
-        target, engine.CookIndex(cooks), max_radius_m=council.max_walk_radius_m, limit=1
+    ranked = engine.suggest(
+        target, engine.CookIndex(cooks), max_radius_m=council.max_walk_radius_m, limit=5
     ).items
-    if not best:
-        return None
-    slot = engine.best_slot(best[0].slots)
-    assert slot is not None
-    return _create_proposal(
-        session,
-        staff=None,
-        cook=rows[best[0].cook_id],
-        diner=diner,
-        weekday=slot.weekday,
-        start=f"{slot.start // 60:02d}:{slot.start % 60:02d}",
-        frequency=diner.frequency,
-    )
+    for choice in ranked:
+        cook = session.exec(select(Cook).where(Cook.id == choice.cook_id).with_for_update()).one()
+        if open_loads(session, [choice.cook_id])[choice.cook_id] >= cook.max_diners:
+            continue  # filled up meanwhile
+        slot = engine.best_slot(choice.slots)
+        assert slot is not None
+        return _create_proposal(
+            session,
+            staff=None,
+            cook=rows[choice.cook_id],
+            diner=diner,
+            weekday=slot.weekday,
+            start=f"{slot.start // 60:02d}:{slot.start % 60:02d}",
+            frequency=diner.frequency,
+        )
+    return None
 
 
 def _audit(session: Session, pairing: Pairing, action: str) -> None:
