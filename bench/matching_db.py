@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("PORTION_SECRET_KEY", "bench-secret-key-that-is-long-enough-0123456789")
+# No outbox sender thread: the bench measures matching, and that thread would poll ./var.
+os.environ.setdefault("PORTION_NOTIFICATIONS_IN_PROCESS", "false")
 
 import matching_engine as gen  # noqa: E402
 from geopy.distance import geodesic  # noqa: E402
