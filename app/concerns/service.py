@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, func, select
 
 from app.audit import record_audit
+from app.cooks.service import find_own_profile
 from app.db import utcnow
 from app.diners.service import council_today
 from app.errors import NotFound, RuleBroken
@@ -35,7 +36,7 @@ def _may_raise(session: Session, user: User, diner: Diner) -> bool:
         return diner.carer_id == user.id
     if user.role != "cook":
         return False
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    cook = find_own_profile(session, user=user)
     if cook is None:
         return False
     excluded = session.exec(

@@ -23,7 +23,7 @@ def put_own_profile(
 ) -> Cook:
     """Create or replace the cook's profile; a new (or returning) cook waits for checks."""
     place = locate_place(session, raw_postcode=body.postcode, role="cook", settings=settings)
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    cook = find_own_profile(session, user=user)
     fields = body.model_dump(mode="json", exclude={"postcode"})
     fields |= {
         "postcode": place.postcode.full,
@@ -56,8 +56,14 @@ def put_own_profile(
     return cook
 
 
+def find_own_profile(session: Session, *, user: User, lock: bool = False) -> Cook | None:
+    """The user's cook profile, if any (locked until commit when asked)."""
+    query = select(Cook).where(Cook.user_id == user.id)
+    return session.exec(query.with_for_update() if lock else query).first()
+
+
 def get_own_profile(session: Session, *, user: User) -> Cook:
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    cook = find_own_profile(session, user=user)
     if cook is None:
         raise NotFound("You have no cook profile yet")
     return cook

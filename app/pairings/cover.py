@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from app.cooks.service import find_own_profile
 from app.diners.service import council_today
 from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m
@@ -119,7 +120,7 @@ def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
 
 def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
     """Meals needing cover that this cook could take."""
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    cook = find_own_profile(session, user=user)
     if cook is None:
         raise NotFound("You have no cook profile yet")
     council = session.get(Council, cook.council_id)
@@ -140,7 +141,7 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
 
 def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     """The cook takes the meal; the pairing itself is unchanged."""
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id).with_for_update()).first()
+    cook = find_own_profile(session, user=user, lock=True)
     meal = session.exec(select(Meal).where(Meal.id == meal_id).with_for_update()).first()
     if cook is None or meal is None or meal.council_id != cook.council_id:
         raise NotFound("Meal not found")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from app.cooks.service import get_own_profile
 from app.deps import CarerUser, CookUser, SessionDep
 from app.diners import service as diners
 from app.diners.schemas import ReasonIn
@@ -17,7 +18,6 @@ from app.models import Council, Diner, Meal
 from app.pairings import cover, feedback, lifecycle, meals
 from app.pairings.labels import meal_label
 from app.pairings.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn, PairingOut
-from app.pairings.service import own_cook
 from app.pairings.views import first_name, pairing_out
 from app.schemas import IsoDate, PathId
 
@@ -46,7 +46,7 @@ def my_meals(
     from_: Annotated[IsoDate | None, Query(alias="from")] = None,
     to: Annotated[IsoDate | None, Query()] = None,
 ) -> MealList:
-    cook = own_cook(session, user)
+    cook = get_own_profile(session, user=user)
     council = session.get(Council, cook.council_id)
     assert council is not None
     start = from_ or diners.council_today(council)
@@ -91,7 +91,7 @@ def label(meal_id: PathId, user: CookUser, session: SessionDep) -> HTMLResponse:
 
 @router.post("/api/cooks/me/away", response_model=MealList)
 def away(body: AwayIn, user: CookUser, session: SessionDep) -> MealList:
-    cook = own_cook(session, user)
+    cook = get_own_profile(session, user=user)
     affected = meals.mark_away(session, cook=cook, from_=body.from_, to=body.to)
     session.commit()
     items = [meal_out(session, m) for m in affected]
@@ -113,7 +113,9 @@ def take_cover(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
 
 @router.post("/api/cooks/me/stop")
 def stop(body: ReasonIn, user: CookUser, session: SessionDep) -> dict[str, str]:
-    cook = lifecycle.stop_cooking(session, cook=own_cook(session, user), reason=body.reason)
+    cook = lifecycle.stop_cooking(
+        session, cook=get_own_profile(session, user=user), reason=body.reason
+    )
     session.commit()
     return {"status": cook.status}
 

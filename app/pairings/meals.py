@@ -7,6 +7,7 @@ from datetime import UTC, date, timedelta
 
 from sqlmodel import Session, col, select
 
+from app.cooks.service import find_own_profile
 from app.db import utcnow
 from app.diners.service import council_today
 from app.errors import Conflict, NotFound, RuleBroken
@@ -157,7 +158,7 @@ def restore_outside_pause(session: Session, *, diner: Diner, from_: date, to: da
 
 def own_meal(session: Session, *, user: User, meal_id: int) -> tuple[Meal, Cook]:
     """A meal the signed-in cook brings; anyone else's is 'not found'."""
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    cook = find_own_profile(session, user=user)
     meal = session.exec(select(Meal).where(Meal.id == meal_id).with_for_update()).first()
     if cook is None or meal is None or meal.cook_id != cook.id:
         raise NotFound("Meal not found")

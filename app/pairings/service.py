@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
+from app.cooks.service import get_own_profile
 from app.db import utcnow
 from app.diners.service import council_today, public_status
 from app.errors import Conflict, NotFound
@@ -19,16 +20,9 @@ from app.vocab import DinerStatus
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def own_cook(session: Session, user: User) -> Cook:
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
-    if cook is None:
-        raise NotFound("You have no cook profile yet")
-    return cook
-
-
 def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pairing:
     """The cook's own pairing, locked; another cook's is 'not found'."""
-    cook = own_cook(session, user)
+    cook = get_own_profile(session, user=user)
     pairing = session.exec(
         select(Pairing).where(Pairing.id == pairing_id).with_for_update()
     ).first()
@@ -40,7 +34,7 @@ def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pai
 def list_cook_pairings(
     session: Session, *, user: User, statuses: tuple[str, ...]
 ) -> list[tuple[Pairing, Diner, Cook]]:
-    cook = own_cook(session, user)
+    cook = get_own_profile(session, user=user)
     rows = session.exec(
         select(Pairing, Diner)
         .join(Diner, col(Diner.id) == Pairing.diner_id)

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlmodel import col, select
 
+from app.cooks.service import find_own_profile
 from app.deps import CurrentUser, SessionDep, StaffUser
 from app.diners.service import get_councils_diner
-from app.models import Cook, Diner, Neighbourhood, User
+from app.models import Diner, Neighbourhood, User
 from app.moderation.service import get_councils_cook
 from app.privacy import service
 from app.schemas import PathId
@@ -35,7 +36,7 @@ def export_my_data(user: CurrentUser, session: SessionDep) -> dict[str, Any]:
 def my_coordinators(user: CurrentUser, session: SessionDep) -> list[Coordinator]:
     """The single point of contact for the cook's neighbourhood or each relative's."""
     hood_ids: set[int] = set()
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    cook = find_own_profile(session, user=user)
     if cook and cook.neighbourhood_id:
         hood_ids.add(cook.neighbourhood_id)
     for diner in session.exec(select(Diner).where(Diner.carer_id == user.id)):

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.passwords import hash_password
 from app.audit import record_audit
+from app.cooks.service import find_own_profile
 from app.db import utcnow
 from app.errors import Conflict
 from app.models import (
@@ -35,7 +36,7 @@ def _row(model: Any, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
 def export_own_data(session: Session, *, user: User) -> dict[str, Any]:
     """Everything held about the signed-in person (and, for a carer, their relatives)."""
     data: dict[str, Any] = {"account": _row(user, drop=("password_hash", "email_key"))}
-    cook = session.exec(select(Cook).where(Cook.user_id == user.id)).first()
+    cook = find_own_profile(session, user=user)
     if cook is not None:
         data["cook_profile"] = _row(cook, drop=("calendar_token",))
         pairings = session.exec(select(Pairing).where(Pairing.cook_id == cook.id)).all()
