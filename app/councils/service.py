@@ -71,3 +71,11 @@ def add_neighbourhood(
     session.add(hood)
     session.flush()
     return hood
+
+
+def staff_council(session: Session, staff: User) -> Council:
+    """The council a staff member works for (a staff account always has one)."""
+    council = session.get(Council, staff.council_id) if staff.council_id is not None else None
+    if council is None:
+        raise NotFound("Council not found")
+    return council

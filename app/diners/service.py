@@ -12,6 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.audit import record_audit
 from app.config import Settings
 from app.cooks.schemas import PositionOut
+from app.councils.service import staff_council
 from app.db import utcnow
 from app.diners.schemas import (
     CookRef,
@@ -129,8 +130,7 @@ def list_carers_diners(
 def list_council_diners(
     session: Session, *, staff: User, status: DinerStatus | None, limit: int, offset: int
 ) -> tuple[list[Diner], int]:
-    council = session.get(Council, staff.council_id)
-    assert council is not None
+    council = staff_council(session, staff)
     query = select(Diner).where(Diner.council_id == council.id)
     if status is not None:
         today = council_today(council)

@@ -8,6 +8,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
+from app.councils.service import staff_council
 from app.db import utcnow
 from app.diners.service import council_today, get_councils_diner, public_status
 from app.errors import Conflict, NotFound, RuleBroken
@@ -38,15 +39,9 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _council(session: Session, staff: User) -> Council:
-    council = session.get(Council, staff.council_id)
-    assert council is not None
-    return council
-
-
 def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -> SuggestionsOut:
     """Ranked cooks for one diner, with reasons; or why there is none."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
     today = council_today(council)
     cached = council_cooks(session, council=council, today=today)
@@ -95,7 +90,7 @@ def _lock_cook(session: Session, *, council: Council, cook_id: int) -> Cook:
 
 def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pairing:
     """Invite a cook to a diner after checking every hard rule; never overbooks the cook."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     cook = _lock_cook(session, council=council, cook_id=body.cook_id)
     diner = session.exec(select(Diner).where(Diner.id == body.diner_id).with_for_update()).first()
     if diner is None or diner.council_id != council.id:
@@ -249,7 +244,7 @@ def _load_pairings(session: Session, ids: list[int], chunk: int = 10_000) -> lis
 
 def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tuple[int, str]]]:
     """Propose the optimal set of pairings for every waiting diner with no open pairing."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     today = council_today(council)
     # Lock the council's cooks first (same order as single proposals: cooks, then diners).
     session.exec(select(Cook.id).where(Cook.council_id == council.id).with_for_update()).all()

@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlmodel import Session, col, func, select
 
 from app.audit import record_audit
+from app.councils.service import staff_council
 from app.db import utcnow
 from app.diners.service import council_today
 from app.errors import Conflict, NotFound, RuleBroken
@@ -52,7 +53,7 @@ def list_council_cooks(
     offset: int,
 ) -> tuple[list[CookListItem], int]:
     """The council's cooks by status; or those whose checks expire within N days."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     query = select(Cook).where(Cook.council_id == council.id)
     if status is not None:
         query = query.where(Cook.status == status)
@@ -89,7 +90,7 @@ def list_council_cooks(
 
 def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) -> Cook:
     """Record the checks and approve; each missing check is a 422 naming its field."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     if cook.status in (CookStatus.left, CookStatus.suspended):
         raise Conflict(f"A {cook.status} cook cannot be approved (reinstate a suspended one)")
     _require_checks(body, council)
@@ -161,7 +162,7 @@ def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> C
 
 
 def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     if cook.status != CookStatus.suspended:
         raise Conflict("Only a suspended cook can be reinstated")
     expires = checks_expire_on(cook, council)
@@ -172,12 +173,6 @@ def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) ->
     cook.status_reason = reason
     _audit(session, staff, cook, "cook.reinstated", {"status": cook.status})
     return cook
-
-
-def _council(session: Session, staff: User) -> Council:
-    council = session.get(Council, staff.council_id)
-    assert council is not None
-    return council
 
 
 def _audit(session: Session, staff: User, cook: Cook, action: str, data: dict[str, object]) -> None:

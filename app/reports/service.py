@@ -55,8 +55,8 @@ from sqlalchemy import ColumnElement, and_, case, not_
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
+from app.councils.service import staff_council
 from app.diners.service import council_today, public_status
-from app.errors import NotFound
 from app.matching import engine
 from app.matching.inputs import cook_inputs, diner_input, history, unpaired_waiting_diners
 from app.models import Cook, Council, Diner, Meal, Pairing, User
@@ -72,13 +72,6 @@ WEEKS_MAX = 104
 _regular = case((col(Meal.cook_id) == col(Pairing.cook_id), 1), else_=0)
 
 
-def _council(session: Session, staff: User) -> Council:
-    council = session.get(Council, staff.council_id) if staff.council_id is not None else None
-    if council is None:
-        raise NotFound("Council not found")
-    return council
-
-
 def _count_by_status(
     session: Session, status: Mapped[str], where: ColumnElement[bool]
 ) -> dict[str, int]:
@@ -88,7 +81,7 @@ def _count_by_status(
 
 def summarise_council(session: Session, *, staff: User, now: datetime) -> SummaryOut:
     """The all-time summary of the staff member's council."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     assert council.id is not None
     today = council_today(council, now)
     cooks = _count_by_status(session, col(Cook.status), col(Cook.council_id) == council.id)
@@ -143,7 +136,7 @@ def _accepted_pairings(
 
 def weekly_council(session: Session, *, staff: User, weeks: int, now: datetime) -> WeeklyOut:
     """The council's figures for each of the last ``weeks`` ISO weeks, oldest first."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     assert council.id is not None
     tz = ZoneInfo(council.timezone)
     today = council_today(council, now)
@@ -227,7 +220,7 @@ def list_unmatched(
 
 def unmatched_by_district(session: Session, *, staff: User, now: datetime) -> list[UnmatchedOut]:
     """Waiting diners with no open pairing, by postcode district and why no cook fits."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     today = council_today(council, now)
     diners = unpaired_waiting_diners(session, council=council, today=today)
     cooks, _ = cook_inputs(session, council=council, today=today)
@@ -257,7 +250,7 @@ def summary_csv(session: Session, *, staff: User, now: datetime) -> CsvFile:
     summary = summarise_council(session, staff=staff, now=now)
     values = summary.model_dump()
     return CsvFile(
-        _filename(_council(session, staff), "summary", now),
+        _filename(staff_council(session, staff), "summary", now),
         figures.csv_text(list(values), [list(values.values())]),
     )
 
@@ -268,7 +261,7 @@ def weekly_csv(session: Session, *, staff: User, weeks: int, now: datetime) -> C
     header = list(WeekOut.model_fields)
     rows = [[getattr(w, f) for f in header] for w in series.items]
     return CsvFile(
-        _filename(_council(session, staff), "weekly", now), figures.csv_text(header, rows)
+        _filename(staff_council(session, staff), "weekly", now), figures.csv_text(header, rows)
     )
 
 
@@ -278,7 +271,7 @@ def unmatched_csv(session: Session, *, staff: User, now: datetime) -> CsvFile:
     header = list(UnmatchedOut.model_fields)
     rows = [[getattr(g, f) for f in header] for g in groups]
     return CsvFile(
-        _filename(_council(session, staff), "unmatched", now), figures.csv_text(header, rows)
+        _filename(staff_council(session, staff), "unmatched", now), figures.csv_text(header, rows)
     )
 
 
@@ -287,7 +280,7 @@ MAP_DECIMALS = 3  # 0.001° of latitude is about 111 m
 
 def council_map(session: Session, *, staff: User, now: datetime) -> MapOut:
     """Where the council's approved cooks and waiting diners are, rounded to about 100 m."""
-    council = _council(session, staff)
+    council = staff_council(session, staff)
     today = council_today(council, now)
 
     def point(lat: float, lon: float) -> MapPoint:
