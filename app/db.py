@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, SQLModel, create_engine, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
 
@@ -24,6 +25,7 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -70,3 +72,17 @@ def get_session() -> Iterator[Session]:
     """One session per request; services commit once per command."""
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+def paginate(
+    session: Session,
+    query: SelectOfScalar[T],
+    *,
+    order_by: Sequence[Any],
+    limit: int,
+    offset: int,
+) -> tuple[list[T], int]:
+    """One page of a query's rows, in a stable order, and how many rows there are in all."""
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(*order_by).offset(offset).limit(limit)).all()
+    return list(rows), total

@@ -46,6 +46,11 @@ def minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(mins)
 
 
+def hhmm(minute: int) -> str:
+    """Minutes from midnight as "HH:MM" (the inverse of minutes())."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def _uk_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, "GB")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.cooks.service import find_own_profile
-from app.db import utcnow
+from app.db import paginate, utcnow
 from app.diners.service import council_today
 from app.errors import NotFound, RuleBroken
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
@@ -142,13 +142,13 @@ def list_concerns(
     query = select(Concern).where(Concern.council_id == staff.council_id)
     if status:
         query = query.where(Concern.status == status)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(Concern.created_at).desc(), col(Concern.id).desc())
-        .offset(offset)
-        .limit(limit)
+    return paginate(
+        session,
+        query,
+        order_by=(col(Concern.created_at).desc(), col(Concern.id).desc()),
+        limit=limit,
+        offset=offset,
     )
-    return list(rows.all()), total
 
 
 def triage(

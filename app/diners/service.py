@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, not_
+from sqlalchemy import and_, not_
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from app.audit import record_audit
 from app.config import Settings
 from app.cooks.schemas import PositionOut
 from app.councils.service import staff_council
-from app.db import utcnow
+from app.db import paginate, utcnow
 from app.diners.schemas import (
     CookRef,
     DinerIn,
@@ -124,7 +123,7 @@ def list_carers_diners(
     session: Session, *, carer: User, limit: int, offset: int
 ) -> tuple[list[Diner], int]:
     query = select(Diner).where(Diner.carer_id == carer.id)
-    return _page(session, query, limit=limit, offset=offset)
+    return paginate(session, query, order_by=(col(Diner.id),), limit=limit, offset=offset)
 
 
 def list_council_diners(
@@ -146,15 +145,7 @@ def list_council_diners(
             if status == DinerStatus.paused
             else and_(col(Diner.status) == status, not_(paused_now))
         )
-    return _page(session, query, limit=limit, offset=offset)
-
-
-def _page(
-    session: Session, query: SelectOfScalar[Diner], *, limit: int, offset: int
-) -> tuple[list[Diner], int]:
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Diner.id)).offset(offset).limit(limit)).all()
-    return list(rows), total
+    return paginate(session, query, order_by=(col(Diner.id),), limit=limit, offset=offset)
 
 
 def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -> Diner:

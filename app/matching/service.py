@@ -29,14 +29,10 @@ from app.models import OPEN_STATUSES, AuditEntry, Cook, Council, Diner, Notifica
 from app.notifications.outbox import message_id_for, recipient_key
 from app.pairings.schemas import PairingCreate
 from app.pairings.views import first_name
-from app.schemas import minutes
+from app.schemas import hhmm, minutes
 from app.vocab import DinerStatus
 
 MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not a real case
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -> SuggestionsOut:
@@ -66,7 +62,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
                 score=s.score,
                 reasons=s.reasons,
                 slots=[
-                    SlotOut(weekday=w.weekday, start=_hhmm(w.start), end=_hhmm(w.end))
+                    SlotOut(weekday=w.weekday, start=hhmm(w.start), end=hhmm(w.end))
                     for w in s.slots
                 ],
             )
@@ -263,7 +259,7 @@ def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tup
                 cook=rows[a.cook_id],
                 diner=by_id[a.diner_id],
                 weekday=a.weekday,
-                start=_hhmm(a.start),
+                start=hhmm(a.start),
                 frequency=by_id[a.diner_id].frequency,
             )
             for a in result.assignments

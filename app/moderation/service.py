@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Protocol
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.councils.service import staff_council
-from app.db import utcnow
+from app.db import paginate, utcnow
 from app.diners.service import council_today
 from app.errors import Conflict, NotFound, RuleBroken
 from app.models import AuditEntry, Cook, Council, Neighbourhood, User
@@ -63,10 +63,9 @@ def list_council_cooks(
         query = query.where(
             col(Cook.dbs_checked_on).is_not(None), col(Cook.dbs_checked_on) <= latest
         )
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    cooks = session.exec(
-        query.order_by(col(Cook.created_at), col(Cook.id)).offset(offset).limit(limit)
-    ).all()
+    cooks, total = paginate(
+        session, query, order_by=(col(Cook.created_at), col(Cook.id)), limit=limit, offset=offset
+    )
     hoods = {
         h.id: h.name
         for h in session.exec(select(Neighbourhood).where(Neighbourhood.council_id == council.id))
@@ -205,10 +204,10 @@ def list_audit(
         query = query.where(AuditEntry.subject_type == subject_type)
     if subject_id is not None:
         query = query.where(AuditEntry.subject_id == subject_id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return list(rows), total
+    return paginate(
+        session,
+        query,
+        order_by=(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()),
+        limit=limit,
+        offset=offset,
+    )

@@ -15,6 +15,7 @@ from app.models import Cook, Council, Diner, Pairing, User
 from app.notifications.outbox import enqueue
 from app.pairings.meals import schedule_meals
 from app.pairings.views import first_name
+from app.schemas import hhmm
 from app.vocab import DinerStatus
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -146,7 +147,7 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
             cook=rows[choice.cook_id],
             diner=diner,
             weekday=slot.weekday,
-            start=f"{slot.start // 60:02d}:{slot.start % 60:02d}",
+            start=hhmm(slot.start),
             frequency=diner.frequency,
         )
     return None
