@@ -125,8 +125,9 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
         raise NotFound("You have no cook profile yet")
     council = session.get(Council, cook.council_id)
     assert council is not None
-    meals = session.exec(
-        select(Meal)
+    rows = session.exec(
+        select(Meal, Diner.latitude, Diner.longitude)
+        .join(Diner, col(Diner.id) == Meal.diner_id)
         .where(
             Meal.council_id == cook.council_id,
             Meal.status == "needs_cover",
@@ -134,8 +135,15 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
         )
         .order_by(col(Meal.at))
     ).all()
+    # Only meals within this cook's walk go through the full candidate check (one per meal).
+    reach = min(cook.walk_radius_m, council.max_walk_radius_m)
+    in_reach = [
+        meal
+        for meal, lat, lon in rows
+        if haversine_m(cook.latitude, cook.longitude, lat, lon) <= reach
+    ]
     return [
-        m for m in meals if any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=m))
+        m for m in in_reach if any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=m))
     ]
 
 

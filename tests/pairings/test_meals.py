@@ -437,3 +437,18 @@ def test_covers_taken_are_handed_on_when_the_cover_cook_goes_away_too(
         "/api/cooks/me/cover-requests", headers=auth_headers(spare, settings)
     ).json()["items"]
     assert [m["id"] for m in requests] == [meals[0]["id"]]
+
+
+def test_cook_out_of_walking_reach_sees_no_cover_request_when_meal_needs_cover(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    far, _ = approved_cook(client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=800)
+    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    day = meals[0]["date"]
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    assert (
+        client.get("/api/cooks/me/cover-requests", headers=auth_headers(far, settings)).json()[
+            "items"
+        ]
+        == []
+    )
