@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -74,7 +75,7 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
         for meal in meals:
             diner = session.get(Diner, meal.diner_id)
             assert diner is not None
-            if enqueue(
+            if _queued_now(
                 session,
                 event="cover_missing",
                 to=coordinator_id(session, diner),
@@ -89,23 +90,28 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
 def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
     """An active pairing with nothing delivered for 14 days (weekly) or 35 (less often)."""
     count = 0
+    # The last delivery of every active pairing in one query, not one query per pairing.
+    last_delivered = dict(
+        session.exec(
+            select(Meal.pairing_id, func.max(Meal.date))
+            .join(Pairing, col(Pairing.id) == Meal.pairing_id)
+            .where(Pairing.status == "active", Meal.status == "delivered")
+            .group_by(col(Meal.pairing_id))
+        ).all()
+    )
     for pairing in session.exec(select(Pairing).where(Pairing.status == "active")).all():
         council = session.get(Council, pairing.council_id)
         diner = session.get(Diner, pairing.diner_id)
         assert council is not None and diner is not None
         today = council_today(council, now)
-        last = session.exec(
-            select(func.max(Meal.date)).where(
-                Meal.pairing_id == pairing.id, Meal.status == "delivered"
-            )
-        ).one()
+        last = last_delivered.get(pairing.id or 0)
         started = council_today(council, pairing.accepted_at) if pairing.accepted_at else today
         since = last or started
         lapse = LAPSE_DAYS.get(pairing.frequency, 35)
         if (today - since).days < lapse:
             continue
         # One alert per lapse: keyed by the last delivery (or the start) it is counted from.
-        if enqueue(
+        if _queued_now(
             session,
             event="contact_lapsed",
             to=coordinator_id(session, diner),
@@ -142,3 +148,9 @@ def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
         )
         count += 1
     return count
+
+
+def _queued_now(session: Session, **message: Any) -> bool:
+    """Queue a message; True only if it is new (a job run again finds it already queued)."""
+    queued = enqueue(session, **message)
+    return queued is not None and queued in session.new

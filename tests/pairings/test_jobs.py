@@ -110,3 +110,12 @@ def test_carer_is_asked_the_friendship_question_once_a_quarter_when_pairing_esta
     run_jobs(session, now=datetime(2027, 4, 2, 12, tzinfo=UTC))
     asked = events(session, "outcome_question")
     assert len(asked) == 2 and "consider Priya a friend" in asked[0].body
+
+
+def test_jobs_count_only_new_alerts_when_run_again(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    start_pairing(client, session, settings, staff)
+    later = datetime.now(UTC) + timedelta(days=15)
+    assert run_jobs(session, now=later)["lapse_alerts"] == 1
+    assert run_jobs(session, now=later)["lapse_alerts"] == 0
