@@ -452,3 +452,32 @@ def test_cook_out_of_walking_reach_sees_no_cover_request_when_meal_needs_cover(
         ]
         == []
     )
+
+
+def test_each_lifecycle_event_queues_a_message_to_the_right_people(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    def to(event: str) -> set[int]:
+        rows = session.exec(select(Notification.to_user_id).where(Notification.event == event))
+        return set(rows.all())
+
+    assert to("cook_approved") == {active["cook"].id}
+    assert to("proposal") == {active["cook"].id}
+    assert to("pairing_accepted") == {active["carer"].id}
+    accepted = session.exec(
+        select(Notification).where(Notification.event == "pairing_accepted")
+    ).one()
+    assert "Priya" in accepted.subject and "Edna" in accepted.subject
+    helper, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
+    )
+    meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
+    client.post(
+        "/api/cooks/me/away",
+        json={"from": meal["date"], "to": meal["date"]},
+        headers=active["cook_headers"],
+    )
+    client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(helper, settings))
+    assert to("cover_arranged") == {active["carer"].id, active["cook"].id}  # no coordinator set
+    client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active["cook_headers"])
+    assert to("pairing_ended") == {active["carer"].id, active["cook"].id}
