@@ -61,6 +61,14 @@ def backdate(session: Session, pairing_id: int, weeks: int) -> list[Meal]:
     )
 
 
+def covered_before(session: Session, pairing_id: int, cook_id: int) -> None:
+    """The cook brought one of the pairing's past meals as a cover."""
+    past = backdate(session, pairing_id, weeks=2)
+    past[0].cook_id, past[0].is_cover, past[0].status = cook_id, True, "delivered"
+    session.add(past[0])
+    session.commit()
+
+
 def test_accepting_schedules_weekly_meals_over_eight_weeks_when_pairing_starts(
     client: TestClient, active: dict
 ):
@@ -169,10 +177,7 @@ def test_away_needs_cover_and_familiar_cook_covers_when_asked(
         client, session, settings, staff, postcode="N3 1BU", display_name="Friend"
     )
     # The friend covered one of Edna's meals before.
-    past = backdate(session, active["pairing_id"], weeks=2)
-    past[0].cook_id, past[0].is_cover, past[0].status = friend_id, True, "delivered"
-    session.add(past[0])
-    session.commit()
+    covered_before(session, active["pairing_id"], friend_id)
     meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
     upcoming = [m for m in meals if date.fromisoformat(m["date"]) > date.today()]
     first, last = upcoming[0]["date"], upcoming[1]["date"]
@@ -352,10 +357,7 @@ def test_rematching_prefers_cook_who_covered_before_when_regular_cook_stops(
     _, friend_id = approved_cook(
         client, session, settings, staff, postcode="N3 1BU", display_name="Friend"
     )
-    past = backdate(session, active["pairing_id"], weeks=2)
-    past[0].cook_id, past[0].is_cover, past[0].status = friend_id, True, "delivered"
-    session.add(past[0])
-    session.commit()
+    covered_before(session, active["pairing_id"], friend_id)
     client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active["cook_headers"])
     suggestions = client.get(
         f"/api/staff/diners/{active['diner_id']}/suggestions", headers=auth_headers(staff, settings)
