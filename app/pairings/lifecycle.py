@@ -40,13 +40,9 @@ def _hand_back_covers(session: Session, *, cook: Cook) -> None:
             col(Meal.date) >= council_today(council),
         )
     ).all()
-    for meal in meals:
-        meal.status, meal.cook_id, meal.is_cover = "needs_cover", None, False
-        session.add(meal)
-    session.flush()
-    from app.pairings.meals import ask_for_cover_all
+    from app.pairings.meals import seek_cover
 
-    ask_for_cover_all(session, meals=list(meals))
+    seek_cover(session, meals=list(meals))
 
 
 def end_pairing(session: Session, *, pairing: Pairing, reason: str) -> None:

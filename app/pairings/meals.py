@@ -72,7 +72,7 @@ def schedule_meals(session: Session, *, pairing: Pairing, today: date) -> list[M
         session.add(meal)
         created.append(meal)
     session.flush()
-    ask_for_cover_all(session, meals=[m for m in created if m.status == "needs_cover"])
+    seek_cover(session, meals=[m for m in created if m.status == "needs_cover"])
     return created
 
 
@@ -221,16 +221,17 @@ def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Me
         )
         .order_by(col(Meal.at))
     ).all()
+    seek_cover(session, meals=list(meals))
+    return list(meals)
+
+
+def seek_cover(session: Session, *, meals: list[Meal]) -> None:
+    """These meals have no cook now: they need cover, and the best candidates are asked."""
+    from app.pairings.cover import ask_for_cover  # cover reads matching; keep this module light
+
     for meal in meals:
         meal.status, meal.cook_id, meal.is_cover = "needs_cover", None, False
         session.add(meal)
     session.flush()
-    ask_for_cover_all(session, meals=list(meals))
-    return list(meals)
-
-
-def ask_for_cover_all(session: Session, *, meals: list[Meal]) -> None:
-    from app.pairings.cover import ask_for_cover  # cover reads matching; keep this module light
-
     for meal in meals:
         ask_for_cover(session, meal=meal)
