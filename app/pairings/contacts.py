@@ -7,10 +7,6 @@ from sqlmodel import Session
 from app.models import Diner, Neighbourhood
 
 
-def carer_id(diner: Diner) -> int | None:
-    return diner.carer_id
-
-
 def coordinator_id(session: Session, diner: Diner) -> int | None:
     if diner.neighbourhood_id is None:
         return None

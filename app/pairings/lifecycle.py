@@ -12,8 +12,6 @@ from app.notifications.outbox import enqueue
 from app.pairings.views import first_name
 from app.vocab import CookStatus, DinerStatus
 
-END_REASONS = ("cook_stopped", "diner_left", "cook_suspended", "change_requested", "concern_upheld")
-
 
 def release_cook(session: Session, *, cook: Cook, reason: str) -> list[Pairing]:
     """Withdraw the cook's proposals and end their active pairings; diners wait again."""
