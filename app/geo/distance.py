@@ -37,6 +37,20 @@ def round_distance(metres: float, step: int) -> int:
     return math.floor(metres / step + 0.5) * step
 
 
+PUBLIC_STEP_M = 100  # API.md: distances shown to anyone but staff
+STAFF_STEP_M = 10
+
+
+def public_distance_m(metres: float) -> int:
+    """A distance as cooks and carers may see it: to the nearest 100 m, halves up (API.md)."""
+    return round_distance(metres, PUBLIC_STEP_M)
+
+
+def staff_distance_m(metres: float) -> int:
+    """A distance as council staff see it: to the nearest 10 m, halves up."""
+    return round_distance(metres, STAFF_STEP_M)
+
+
 def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) enclosing every point within radius_m of (lat, lon).
 

@@ -8,12 +8,13 @@ from app.models.notification import Notification
 from app.models.pairing import OPEN_STATUSES, PairExclusion, Pairing
 from app.models.people import AreaDemand, Cook, Diner
 from app.models.postcode import PostcodeUnit
-from app.models.user import LoginFailure, User
+from app.models.user import AuthSession, LoginFailure, PasswordReset, RegistrationAttempt, User
 
 __all__ = [
     "OPEN_STATUSES",
     "AreaDemand",
     "AuditEntry",
+    "AuthSession",
     "Concern",
     "Cook",
     "CookAway",
@@ -27,6 +28,8 @@ __all__ = [
     "OutcomeAnswer",
     "PairExclusion",
     "Pairing",
+    "PasswordReset",
     "PostcodeUnit",
+    "RegistrationAttempt",
     "User",
 ]

@@ -15,6 +15,8 @@ class Notification(SQLModel, table=True):
     dedupe_key: str = Field(max_length=200, unique=True)
     event: str = Field(max_length=40, index=True)
     to_user_id: int = Field(foreign_key="user.id", index=True)
+    # The diner the message is about (if any), so that erasing the diner can scrub it.
+    about_diner_id: int | None = Field(default=None, foreign_key="diner.id", index=True)
     subject: str = Field(max_length=200)
     body: str
     message_id: str = Field(max_length=200)  # stable Message-ID, so a resend is recognisable

@@ -40,6 +40,10 @@ class Cook(SQLModel, table=True):
     availability: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=16, index=True)
     status_reason: str | None = Field(default=None, max_length=500)
+    # The council whose staff suspended or rejected the cook: only they (or an admin) lift it.
+    status_council_id: int | None = Field(default=None, foreign_key="council.id")
+    # An approved cook who moved: not proposed or offered cover until staff confirm the place.
+    location_review: bool = Field(default=False)
     dbs_checked_on: date | None = None
     dbs_level: str | None = Field(default=None, max_length=20)
     id_checked: bool = False

@@ -31,3 +31,39 @@ class LoginFailure(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
     email_key: str = Field(max_length=320, index=True)
     client: str = Field(max_length=64, index=True)
+
+
+class AuthSession(SQLModel, table=True):
+    """One sign-in (a browser session or a bearer token): revocable, read on each request."""
+
+    __tablename__ = "auth_session"
+
+    id: str = Field(primary_key=True, max_length=43)  # the token's random `sid` claim
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=8)  # access | session
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class PasswordReset(SQLModel, table=True):
+    """A single-use password reset link; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class RegistrationAttempt(SQLModel, table=True):
+    """One registration from a client address, counted for the per-hour limit (API.md)."""
+
+    __tablename__ = "registration_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    client: str = Field(max_length=64, index=True)
