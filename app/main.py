@@ -1,15 +1,15 @@
-"""The ASGI app: routers, error handlers, request logging and the frontend."""
+"""The ASGI app: routers, error handlers, the request middleware and the frontend."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -23,18 +23,23 @@ from app.diners.router import router as diners_router
 from app.diners.router import staff_router as staff_diners_router
 from app.errors import install_error_handlers
 from app.matching.router import router as matching_router
+from app.middleware import RequestMiddleware, inline_style_hashes
 from app.moderation.router import audit_router
 from app.moderation.router import router as moderation_router
 from app.notifications.router import router as calendar_router
 from app.notifications.sender import SmtpMailer
 from app.notifications.worker import BackgroundSender
+from app.pairings.labels import meal_label
 from app.pairings.meal_router import router as meals_router
 from app.pairings.router import router as pairings_router
 from app.privacy.router import router as privacy_router
 from app.reports.router import router as reports_router
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
-log = logging.getLogger("portion.request")
+# The printed meal label is one fixed page with its own <style>: the CSP allows exactly that.
+LABEL_STYLES = inline_style_hashes(
+    meal_label(first_name="-", allergies=[], texture="regular", cooked_on=date(2000, 1, 1))
+)
 
 
 def create_app() -> FastAPI:
@@ -49,7 +54,8 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
     )
     install_error_handlers(app)
-    app.middleware("http")(_log_request)
+    # Request id, 1 MiB body cap, security headers and the request log (app/middleware.py).
+    app.add_middleware(RequestMiddleware, style_sources=LABEL_STYLES)
     for router in (
         accounts_router,
         cooks_router,
@@ -96,19 +102,6 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     finally:
         if sender is not None:
             await asyncio.to_thread(sender.stop)  # joins the thread: off the event loop
-
-
-async def _log_request(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    # Method, route template, status and time only: no query strings, bodies or client data.
-    started = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    path = getattr(route, "path", "static")
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    log.info("%s %s %s %.1fms", request.method, path, response.status_code, elapsed_ms)
-    return response
 
 
 app = create_app()

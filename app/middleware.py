@@ -1,0 +1,205 @@
+"""The one request middleware (pure ASGI): request id, body cap, security headers, request log.
+
+Every HTTP request passes through `RequestMiddleware` once. It
+
+- gives the request an id (`request.state.request_id`, and the `X-Request-ID` response header);
+- refuses a body over `max_body_bytes` with `413`: up front from `Content-Length`, and by
+  counting the bytes of a streamed (chunked) body as the application receives them;
+- adds `X-Content-Type-Options`, `Referrer-Policy` to every response and a
+  `Content-Security-Policy` to HTML ones (the API docs get their own, relaxed one);
+- when the response is done, hands one `RequestRecord` (method, route template, status,
+  duration: never a query string, body or client data) to each observer: the request log today,
+  metrics and JSON logs tomorrow.
+
+Not `BaseHTTPMiddleware`: that one runs the app in a separate task and costs a lot per request.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_BODY_BYTES = 1024 * 1024
+TOO_LARGE = "The request body is larger than 1 MiB"
+DOCS_PATHS = ("/docs", "/redoc")
+
+log = logging.getLogger("portion.request")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """What an observer learns about one request: nothing a person typed."""
+
+    request_id: str
+    method: str
+    route: str  # the route template ("/api/diners/{diner_id}"), "static" for the frontend
+    status: int
+    duration_s: float
+
+
+Observer = Callable[[RequestRecord], None]
+
+
+def log_request(record: RequestRecord) -> None:
+    log.info(
+        "%s %s %s %.1fms rid=%s",
+        record.method,
+        record.route,
+        record.status,
+        record.duration_s * 1000,
+        record.request_id,
+    )
+
+
+def inline_style_hashes(html: str) -> list[str]:
+    """CSP sources ('sha256-...') allowing exactly the <style> blocks of a fixed HTML page."""
+    blocks = re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
+        for b in blocks
+    ]
+
+
+def page_policy(style_sources: Iterable[str] = ()) -> str:
+    """The CSP of our own pages: nothing inline runs, nothing frames us."""
+    style = " ".join(["'self'", *style_sources])
+    return (
+        "default-src 'self'; script-src 'self'; "
+        f"style-src {style}; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+# Swagger UI and ReDoc (FastAPI's /docs and /redoc) load from a CDN and start with an inline
+# script: they get this policy, still unframeable and without plugins.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https:; "
+    "style-src 'self' 'unsafe-inline' https:; img-src 'self' data: https:; "
+    "font-src 'self' https:; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from receive() when a streamed body passes the cap.
+
+    An HTTPException, so that FastAPI passes it on while reading the body (rather than calling
+    it unparsable) and the app's handler renders the 413 like every other error.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail=TOO_LARGE)
+
+
+class RequestMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        style_sources: Sequence[str] = (),
+        observers: Sequence[Observer] = (log_request,),
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.observers = tuple(observers)
+        self.page_csp = page_policy(style_sources).encode()
+        self.docs_csp = DOCS_POLICY.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        response_started = False
+        is_docs = scope["path"].startswith(DOCS_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message["headers"] = self._with_security_headers(
+                    list(message.get("headers", [])), request_id, is_docs
+                )
+            await send(message)
+
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            declared = _content_length(scope)
+            if declared is not None and declared > self.max_body_bytes:
+                await self._too_large(send_with_headers)
+            else:
+                await self.app(scope, counting_receive, send_with_headers)
+        except BodyTooLarge:
+            if response_started:  # nothing left to tell the client
+                raise
+            await self._too_large(send_with_headers)
+        finally:
+            route = getattr(scope.get("route"), "path", "static")
+            record = RequestRecord(
+                request_id, scope["method"], route, status, time.perf_counter() - started
+            )
+            for observe in self.observers:
+                observe(record)
+
+    def _with_security_headers(
+        self, headers: list[tuple[bytes, bytes]], request_id: str, is_docs: bool
+    ) -> list[tuple[bytes, bytes]]:
+        names = {name.lower() for name, _ in headers}
+        headers += [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"x-request-id", request_id.encode()),
+        ]
+        content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+        if content_type.startswith(b"text/html") and b"content-security-policy" not in names:
+            headers.append(
+                (b"content-security-policy", self.docs_csp if is_docs else self.page_csp)
+            )
+        return headers
+
+    async def _too_large(self, send: Send) -> None:
+        body = json.dumps({"detail": TOO_LARGE}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None

@@ -1,0 +1,132 @@
+"""What every response does, whatever the endpoint: body cap, security headers, request log."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.middleware import inline_style_hashes
+from app.pairings.labels import meal_label
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+MIB = 1024 * 1024
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parts = (d.split() for d in policy.split(";") if d.strip())
+    return {words[0]: words[1:] for words in parts}
+
+
+def test_body_over_1_mib_is_413_when_content_length_declares_it(client: TestClient):
+    response = client.post(
+        "/api/auth/register",
+        content=b"{" + b" " * (2 * MIB) + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is larger than 1 MiB"}
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_body_over_1_mib_is_413_when_streamed_without_content_length(client: TestClient):
+    def chunks() -> Iterator[bytes]:
+        yield b'{"email": "'
+        for _ in range(32):
+            yield b"a" * (64 * 1024)
+        yield b'"}'
+
+    response = client.post(
+        "/api/auth/register", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.request.headers.get("transfer-encoding") == "chunked"
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is larger than 1 MiB"}
+
+
+def test_body_just_under_the_cap_is_validated_as_usual_when_posted(client: TestClient):
+    padded = b'{"email": "' + b"a" * (MIB - 100) + b'"}'
+    response = client.post(
+        "/api/auth/register", content=padded, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/nothing-here", "/api/me"])
+def test_api_response_carries_security_headers_when_answered(client: TestClient, path: str):
+    response = client.get(path)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] in ("strict-origin-when-cross-origin", "same-origin")
+    assert len(response.headers["x-request-id"]) == 32
+
+
+def test_each_request_gets_its_own_id_when_repeated(client: TestClient):
+    ids = {client.get("/healthz").headers["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+@pytest.mark.parametrize("path", ["/", "/sign-in.html", "/staff/index.html", "/cook/index.html"])
+def test_html_page_has_strict_csp_when_served(client: TestClient, path: str):
+    response = client.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "referrer-policy" in response.headers
+    policy = _directives(response.headers["content-security-policy"])
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'self'"] and policy["form-action"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["style-src"]
+
+
+def test_json_response_has_no_page_policy_when_answered(client: TestClient):
+    assert "content-security-policy" not in client.get("/healthz").headers
+
+
+def test_api_docs_keep_working_with_their_own_unframeable_policy_when_served(client: TestClient):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    policy = _directives(response.headers["content-security-policy"])
+    assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
+
+
+def test_meal_label_style_is_allowed_by_the_page_policy_when_printed(
+    client: TestClient,
+):
+    label = meal_label(
+        first_name="Ada", allergies=["milk"], texture="pureed", cooked_on=date(2031, 3, 4)
+    )
+    hashes = inline_style_hashes(label)
+    assert hashes, "the label has its own <style>"
+    style_src = _directives(client.get("/").headers["content-security-policy"])["style-src"]
+    assert set(hashes) <= set(style_src)
+
+
+@pytest.mark.parametrize(
+    "page", sorted(FRONTEND.rglob("*.html")), ids=lambda p: str(p.relative_to(FRONTEND))
+)
+def test_page_has_nothing_inline_that_the_policy_would_block_when_shipped(page: Path):
+    html = page.read_text()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline <script>"
+    assert "<style" not in html and not re.search(r"\sstyle=", html), "inline style"
+    assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+    assert "javascript:" not in html
+
+
+def test_request_log_names_the_route_template_not_the_path_when_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+):
+    with caplog.at_level(logging.INFO, logger="portion.request"):
+        client.get("/api/staff/diners/987654?secret=abc")
+        client.get("/sign-in.html?next=/private")
+    lines = [r.getMessage() for r in caplog.records if r.name == "portion.request"]
+    assert lines[0].startswith("GET /api/staff/diners/{diner_id} 401 ")
+    assert lines[1].startswith("GET static 200 ")
+    assert not any("987654" in line or "secret" in line or "private" in line for line in lines)
