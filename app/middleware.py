@@ -2,7 +2,9 @@
 
 Every HTTP request passes through `RequestMiddleware` once. It
 
-- gives the request an id (`request.state.request_id`, and the `X-Request-ID` response header);
+- gives the request an id (`request.state.request_id`, and the `X-Request-ID` response header)
+  and a CSP nonce (`request.state.csp_nonce`) for a server-rendered page's one inline script
+  (GOV.UK Frontend's `js-enabled` line: its page template takes it as `cspNonce`);
 - refuses a body over `max_body_bytes` with `413`: up front from `Content-Length`, and by
   counting the bytes of a streamed (chunked) body as the application receives them;
 - adds `X-Content-Type-Options`, `Referrer-Policy` to every response and a
@@ -21,6 +23,7 @@ import hashlib
 import json
 import logging
 import re
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -70,11 +73,11 @@ def inline_style_hashes(html: str) -> list[str]:
     ]
 
 
-def page_policy(style_sources: Iterable[str] = ()) -> str:
-    """The CSP of our own pages: nothing inline runs, nothing frames us."""
+def page_policy(nonce: str, style_sources: Iterable[str] = ()) -> str:
+    """The CSP of our own pages: nothing inline runs unless it carries the nonce; no framing."""
     style = " ".join(["'self'", *style_sources])
     return (
-        "default-src 'self'; script-src 'self'; "
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
         f"style-src {style}; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
@@ -113,7 +116,7 @@ class RequestMiddleware:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.observers = tuple(observers)
-        self.page_csp = page_policy(style_sources).encode()
+        self.style_sources = tuple(style_sources)
         self.docs_csp = DOCS_POLICY.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -122,7 +125,8 @@ class RequestMiddleware:
             return
         started = time.perf_counter()
         request_id = uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        nonce = secrets.token_urlsafe(16)
+        scope.setdefault("state", {}).update(request_id=request_id, csp_nonce=nonce)
         status = 500
         response_started = False
         is_docs = scope["path"].startswith(DOCS_PATHS)
@@ -133,7 +137,7 @@ class RequestMiddleware:
                 response_started = True
                 status = message["status"]
                 message["headers"] = self._with_security_headers(
-                    list(message.get("headers", [])), request_id, is_docs
+                    list(message.get("headers", [])), request_id, nonce, is_docs
                 )
             await send(message)
 
@@ -167,7 +171,7 @@ class RequestMiddleware:
                 observe(record)
 
     def _with_security_headers(
-        self, headers: list[tuple[bytes, bytes]], request_id: str, is_docs: bool
+        self, headers: list[tuple[bytes, bytes]], request_id: str, nonce: str, is_docs: bool
     ) -> list[tuple[bytes, bytes]]:
         names = {name.lower() for name, _ in headers}
         headers += [
@@ -177,9 +181,8 @@ class RequestMiddleware:
         ]
         content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
         if content_type.startswith(b"text/html") and b"content-security-policy" not in names:
-            headers.append(
-                (b"content-security-policy", self.docs_csp if is_docs else self.page_csp)
-            )
+            policy = self.docs_csp if is_docs else page_policy(nonce, self.style_sources).encode()
+            headers.append((b"content-security-policy", policy))
         return headers
 
     async def _too_large(self, send: Send) -> None:

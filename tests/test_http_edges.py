@@ -80,10 +80,19 @@ def test_html_page_has_strict_csp_when_served(client: TestClient, path: str):
     policy = _directives(response.headers["content-security-policy"])
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["default-src"] == ["'self'"]
-    assert policy["script-src"] == ["'self'"]
+    assert policy["script-src"][0] == "'self'" and len(policy["script-src"]) == 2
+    assert policy["script-src"][1].startswith("'nonce-")  # only for a rendered page's js-enabled
     assert policy["object-src"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"] and policy["form-action"] == ["'self'"]
     assert "'unsafe-inline'" not in policy["style-src"]
+
+
+def test_script_nonce_changes_with_every_page_when_served(client: TestClient):
+    nonces = {
+        _directives(client.get("/").headers["content-security-policy"])["script-src"][1]
+        for _ in range(3)
+    }
+    assert len(nonces) == 3
 
 
 def test_json_response_has_no_page_policy_when_answered(client: TestClient):
