@@ -10,14 +10,19 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.config import get_settings
+from app.config import ConfigurationError, get_settings
 from app.db import get_engine
 from app.errors import AppError
 from app.geo.importer import DEFAULT_BATCH_SIZE
 
-cli = typer.Typer(help="Extra Portion: run and administer the service.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Extra Portion: run and administer the service.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # a crash must not print passwords or keys
+)
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
@@ -32,7 +37,16 @@ def serve(
     import uvicorn
 
     get_settings()  # refuse a bad configuration before binding the port
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+    # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
+    # logs each request by route template instead (app/main.py).
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        access_log=False,
+    )
 
 
 @cli.command()
@@ -41,6 +55,7 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     from alembic import command
     from alembic.config import Config
 
+    get_settings()  # refuse a bad configuration before touching the database
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     command.upgrade(cfg, revision)
@@ -54,6 +69,11 @@ def seed_demo(
     """Create the demo councils, staff and a believable population (idempotent)."""
     from app.demo import seed_demo as run_seed
 
+    if get_settings().env == "production":
+        _fail(
+            "seed-demo refuses to run with PORTION_ENV=production: the demo accounts' "
+            "password is published"
+        )
     with Session(get_engine()) as session:
         summary = run_seed(session, only_if_empty=if_empty)
         session.commit()
@@ -228,4 +248,21 @@ def _message(exc: AppError) -> str:
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except ConfigurationError as exc:
+        _exit_on_configuration(str(exc))
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        _exit_on_configuration(
+            "; ".join(
+                f"PORTION_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+            )
+        )
+
+
+def _exit_on_configuration(message: str) -> NoReturn:
+    """One line on stderr and exit code 2, whichever command read the settings first."""
+    typer.echo(f"Error: {message}", err=True)
+    raise SystemExit(2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,9 +11,19 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The placeholder a development machine runs with; production refuses it.
-DEFAULT_SECRET_KEY = "change-me-this-is-a-development-placeholder-not-a-secret"
 VAR_DIR = Path("var")
+# Development's secret, generated once per installation (var/ is not in git).
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+# The placeholder earlier versions published in this file: anyone could sign tokens with it, so
+# it is refused everywhere, development included.
+PUBLISHED_PLACEHOLDER_KEY = "change-me-this-is-a-development-placeholder-not-a-secret"
+GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+class ConfigurationError(RuntimeError):
+    """A configuration the service must not start with. The message is one line for the
+    operator (not a ValueError, so pydantic passes it through instead of wrapping it)."""
 
 
 class Settings(BaseSettings):
@@ -19,7 +31,8 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     database_url: str = f"sqlite:///{VAR_DIR / 'portion.db'}"
-    secret_key: str = DEFAULT_SECRET_KEY
+    # Required in production; development generates one under var/ when unset.
+    secret_key: str = ""
     access_token_minutes: int = 60
     session_hours: int = 8
     geocoder: Literal["offline", "postcodes_io", "nominatim"] = "offline"
@@ -30,6 +43,13 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 50
+    # After login_max_failures_per_account failures of one (account, client) pair, each further
+    # attempt waits this long, doubled with every further failure, from the latest failure.
+    login_lockout_base_s: int = 60
+    registrations_per_client_hour: int = 20
+    # The service's address as people reach it: links in messages are built from it, never
+    # from a request's Host header.
+    public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     # Outgoing mail. Development talks to a local catcher on 127.0.0.1:1025; when nothing
     # listens there, messages wait in the outbox and are retried with backoff.
@@ -45,16 +65,22 @@ class Settings(BaseSettings):
     notifications_interval_s: float = 10.0
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.env == "production" and (
-            not self.secret_key
-            or self.secret_key == DEFAULT_SECRET_KEY
-            or len(self.secret_key) < 32
-        ):
-            raise ValueError(
-                "PORTION_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production"
+    def _require_a_real_secret(self) -> Settings:
+        key = self.secret_key.strip()
+        if key == PUBLISHED_PLACEHOLDER_KEY:
+            raise ConfigurationError(
+                "PORTION_SECRET_KEY is the placeholder published in the source code: unset it "
+                f"(development) or set a random value, e.g. from {GENERATE_KEY_HINT}"
             )
+        if self.env == "production":
+            if len(key) < MIN_SECRET_KEY_LENGTH:
+                problem = f"is only {len(key)} characters long" if key else "is not set"
+                raise ConfigurationError(
+                    f"PORTION_SECRET_KEY {problem}: PORTION_ENV=production needs a random value "
+                    f"of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. from {GENERATE_KEY_HINT}"
+                )
+        elif not key:
+            self.secret_key = installation_secret(SECRET_KEY_FILE)
         return self
 
     @property
@@ -71,3 +97,39 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def installation_secret(path: Path) -> str:
+    """The random secret kept in `path` (mode 0600), created the first time it is needed."""
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        key = _create_secret(path)
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"{path} holds no usable secret (under {MIN_SECRET_KEY_LENGTH} characters): "
+            "delete it and a new one is generated"
+        )
+    return key
+
+
+def _create_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key + "\n")
+        try:
+            # Appears complete, and only if no other process (another worker) got there first.
+            os.link(draft, path)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError:  # a file system without hard links
+            if path.exists():
+                return path.read_text(encoding="utf-8").strip()
+            os.replace(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
+    return key
