@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field, StrictInt
 from app.schemas import AddressLine, Availability, ShortText, StrictModel, UKPhone, Window, unique
 from app.vocab import Allergen, Diet, Frequency, Texture
 
-MIN_RADIUS_M, MAX_RADIUS_M = 100, 5000
+MIN_RADIUS_M, MAX_RADIUS_M, RADIUS_STEP_M = 100, 5000, 100
 
 
 class CookProfileIn(StrictModel):
@@ -18,7 +18,10 @@ class CookProfileIn(StrictModel):
     phone: UKPhone
     address_line: AddressLine
     postcode: str = Field(max_length=16)
-    walk_radius_m: StrictInt = Field(default=1500, ge=MIN_RADIUS_M, le=MAX_RADIUS_M)
+    # Multiples of 100 m: a finer radius would let a cook narrow a diner's distance (API.md).
+    walk_radius_m: StrictInt = Field(
+        default=1500, ge=MIN_RADIUS_M, le=MAX_RADIUS_M, multiple_of=RADIUS_STEP_M
+    )
     max_diners: StrictInt = Field(default=1, ge=1, le=5)
     frequencies: Annotated[list[Frequency], Field(min_length=1), AfterValidator(unique)]
     diets: Annotated[list[Diet], AfterValidator(unique)] = []

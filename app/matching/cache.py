@@ -5,7 +5,8 @@ each request costs far more than the engine. The cache holds each council's appr
 engine inputs and is keyed by a version read from the database on every use (the latest
 `cook.updated_at` and the number of cooks, over every status), so a change made by any process
 (an approval, a suspension, a new profile) is seen by all the others on their next request.
-Capacity is NOT cached: it changes with pairings, so callers re-check it for the candidates.
+Capacity and absences are NOT cached: they change without touching the cook's row, so callers
+re-check them for the candidates.
 """
 
 from __future__ import annotations
@@ -51,8 +52,10 @@ def council_cooks(session: Session, *, council: Council, today: date) -> Council
     cached = _cache.get(council.id)
     if cached is not None and cached.key == key:
         return cached
-    inputs, rows = cook_inputs(session, council=council, today=today, with_loads=False)
-    # Capacity left open here (spare = max places); it is checked per request.
+    inputs, rows = cook_inputs(
+        session, council=council, today=today, with_loads=False, with_away=False
+    )
+    # Capacity (spare = max places) and absences left open here; both are checked per request.
     built = CouncilCooks(key, CookIndex(inputs), {c.id: c for c in inputs}, rows)
     with _lock:
         _cache[council.id] = built

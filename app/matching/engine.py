@@ -56,6 +56,7 @@ from ortools.graph.python import min_cost_flow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from app.geo.distance import staff_distance_m
 from app.matching.spatial import PointIndex, distance_m, haversine_m, spatial_order
 
 __all__ = [
@@ -354,7 +355,7 @@ def check_pair(cook: CookInput, diner: DinerInput, *, max_radius_m: float) -> li
             Violation(
                 "out_of_reach",
                 "cook_id",
-                f"cook {cook.id} lives {round(dist, -1):,.0f} m away, beyond {reach:,.0f} m",
+                f"cook {cook.id} lives {staff_distance_m(dist):,} m away, beyond {reach:,.0f} m",
             )
         )
     time_problem = _missing_time(cook, diner)
@@ -803,8 +804,9 @@ def _reasons(
     out = []
     if met:
         out.append("has met this diner before")
-    rounded = round(dist / 100.0) * 100
-    out.append(f"{rounded:,} m away" if rounded else "less than 100 m away")
+    # Reasons are for staff: the same rounding as the card's distance_m, so the two agree.
+    shown = staff_distance_m(dist)
+    out.append(f"{shown:,} m away" if shown else "less than 10 m away")
     if slots:
         texts = [_window_text(w) for w in slots[:3]]
         more = len(slots) - len(texts)

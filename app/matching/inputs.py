@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Protocol
 
 from sqlmodel import Session, col, func, select
 
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
-from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, PairExclusion, Pairing
+from app.models import (
+    OPEN_STATUSES,
+    Cook,
+    CookAway,
+    Council,
+    Diner,
+    Meal,
+    PairExclusion,
+    Pairing,
+)
 from app.moderation.service import is_matchable
+from app.pairings.schedule import first_occurrence
 from app.schemas import minutes
 from app.vocab import CookStatus, DinerStatus
 
@@ -60,6 +71,61 @@ _COOK_COLUMNS = [
 ]
 
 
+def first_meal_day(weekday: int, today: date) -> date:
+    """The first meal of a pairing on ``weekday`` proposed today, if the cook accepts today.
+
+    As app.pairings.meals schedules it: the first occurrence on or after the day after
+    acceptance (the same date for every frequency).
+    """
+    return first_occurrence(weekday=weekday, frequency="weekly", anchor=today + timedelta(days=1))
+
+
+def cook_away_on(session: Session, *, cook_id: int, day: date) -> bool:
+    """Whether one of the cook's absences covers ``day``."""
+    return (
+        session.exec(
+            select(CookAway.id).where(
+                CookAway.cook_id == cook_id,
+                col(CookAway.from_date) <= day,
+                col(CookAway.to_date) >= day,
+            )
+        ).first()
+        is not None
+    )
+
+
+def away_weekdays(session: Session, *, council: Council, today: date) -> dict[int, set[int]]:
+    """Per cook of the council who has any: the weekdays whose first meal they would miss.
+
+    A pairing is never proposed on such a weekday (its first meal would need cover at once).
+    One query: only absences overlapping the coming week of first meals are read.
+    """
+    first_days = {w: first_meal_day(w, today) for w in range(7)}
+    rows = session.exec(
+        select(CookAway.cook_id, CookAway.from_date, CookAway.to_date)
+        .join(Cook, col(Cook.id) == CookAway.cook_id)
+        .where(
+            Cook.council_id == council.id,
+            col(CookAway.from_date) <= max(first_days.values()),
+            col(CookAway.to_date) >= min(first_days.values()),
+        )
+    ).all()
+    away: dict[int, set[int]] = defaultdict(set)
+    for cook_id, start, end in rows:
+        away[cook_id].update(w for w, day in first_days.items() if start <= day <= end)
+    return {cook_id: days for cook_id, days in away.items() if days}
+
+
+def without_away(cooks: list[CookInput], away: dict[int, set[int]]) -> list[CookInput]:
+    """The same cooks without their windows on weekdays whose first meal they would miss."""
+    return [
+        replace(c, windows=tuple(w for w in c.windows if w.weekday not in away[c.id]))
+        if c.id in away
+        else c
+        for c in cooks
+    ]
+
+
 def cook_inputs(
     session: Session,
     *,
@@ -67,13 +133,20 @@ def cook_inputs(
     today: date,
     near: tuple[float, float] | None = None,
     with_loads: bool = True,
+    with_away: bool = True,
 ) -> tuple[list[CookInput], dict[int, CookFields]]:
     """The council's approved cooks (near a point, by a bounding box the database filters).
+
+    A cook whose place awaits staff review (``location_review``, after a move) is left out.
+    ``with_away`` drops each cook's windows on weekdays whose first meal falls in one of
+    their absences (``away_weekdays``).
 
     Plain column rows, not ORM objects: loading a city's cooks is the slow part of a batch.
     """
     query = select(*_COOK_COLUMNS).where(
-        Cook.council_id == council.id, Cook.status == CookStatus.approved
+        Cook.council_id == council.id,
+        Cook.status == CookStatus.approved,
+        col(Cook.location_review).is_(False),
     )
     if near is not None:
         lat_min, lat_max, lon_min, lon_max = bounding_box(*near, council.max_walk_radius_m)
@@ -85,6 +158,8 @@ def cook_inputs(
     ids = [c.id for c in cooks if c.id is not None]
     loads = open_loads(session, ids) if with_loads else Counter[int]()
     inputs = [cook_input(c, council=council, today=today, load=loads[c.id or 0]) for c in cooks]
+    if with_away:
+        inputs = without_away(inputs, away_weekdays(session, council=council, today=today))
     return inputs, {c.id: c for c in cooks if c.id is not None}
 
 

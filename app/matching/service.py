@@ -12,17 +12,21 @@ from app.councils.service import staff_council
 from app.db import utcnow
 from app.diners.service import council_today, get_councils_diner, public_status
 from app.errors import Conflict, NotFound, RuleBroken
-from app.geo.distance import haversine_m, round_distance
+from app.geo.distance import haversine_m, public_distance_m, staff_distance_m
 from app.matching import engine
 from app.matching.cache import council_cooks, with_capacity
 from app.matching.inputs import (
     CookFields,
+    away_weekdays,
+    cook_away_on,
     cook_input,
     cook_inputs,
     diner_input,
+    first_meal_day,
     history,
     open_loads,
     unpaired_waiting_diners,
+    without_away,
 )
 from app.matching.schemas import SlotOut, SuggestionOut, SuggestionsOut
 from app.models import OPEN_STATUSES, AuditEntry, Cook, Council, Diner, Notification, Pairing, User
@@ -45,20 +49,23 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
     excluded, met = history(session, [diner_id])
     target = diner_input(diner, excluded=excluded[diner_id], met=met[diner_id])
     radius = council.max_walk_radius_m
-    # Every safe cook in reach, from the cached index (capacity not yet considered) ...
+    # Every safe cook in reach, from the cached index (capacity and absences not yet
+    # considered) ...
     reachable = engine.suggest(target, cached.index, max_radius_m=radius, limit=MAX_CANDIDATES)
     result = reachable
     if reachable.items:
-        # ... then ranked again with their current loads, read fresh from the database.
+        # ... then ranked again with their current loads and absences, read fresh.
         ids = [s.cook_id for s in reachable.items]
         fresh = with_capacity([cached.inputs[i] for i in ids], open_loads(session, ids))
+        fresh = without_away(fresh, away_weekdays(session, council=council, today=today))
         result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)
     return SuggestionsOut(
         items=[
             SuggestionOut(
                 cook_id=s.cook_id,
                 display_name=rows[s.cook_id].display_name,
-                distance_m=round_distance(s.distance_m, 10),
+                # The reasons say "N m away" with this same rounding (engine._reasons).
+                distance_m=staff_distance_m(s.distance_m),
                 score=s.score,
                 reasons=s.reasons,
                 slots=[
@@ -105,6 +112,24 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
     violations = engine.check_pair(candidate, target, max_radius_m=council.max_walk_radius_m)
     slot = engine.check_slot(candidate, target, body.weekday, minutes(body.start))
     rules = [v for v in violations if v.rule != "no_capacity"] + ([slot] if slot else [])
+    if cook.location_review:
+        rules.insert(
+            0,
+            engine.Violation(
+                "location_review",
+                "cook_id",
+                f"cook {cook.id} has moved and staff have not yet confirmed their new place",
+            ),
+        )
+    first_meal = first_meal_day(body.weekday, today)
+    if cook_away_on(session, cook_id=body.cook_id, day=first_meal):
+        rules.append(
+            engine.Violation(
+                "cook_away",
+                "cook_id",
+                f"cook {cook.id} is away on {first_meal:%A %d %B %Y}, the first meal's date",
+            )
+        )
     if rules:
         first = rules[0]
         raise RuleBroken(first.rule, [first.field], first.message)
@@ -215,9 +240,8 @@ def _create_proposals(
                 "to_user_id": p.cook.user_id,
                 "subject": f"Would you cook for {name}?",
                 "body": (
-                    f"The council suggests you cook for {name}, about "
-                    f"{round_distance(distance, 100)} m from you. Please accept or decline "
-                    "from your invitations page."
+                    f"The council suggests you cook for {name}, {_near(distance)} from you. "
+                    "Please accept or decline from your invitations page."
                 ),
                 "message_id": message_id_for(key),
                 "status": "pending",
@@ -228,6 +252,12 @@ def _create_proposals(
         )
     session.execute(insert(Notification), invitations)
     return _load_pairings(session, list(ids))
+
+
+def _near(metres: float) -> str:
+    """A distance as a cook may read it (rounded to 100 m, like every public distance)."""
+    shown = public_distance_m(metres)
+    return f"about {shown:,} m" if shown else "less than 100 m"
 
 
 def _load_pairings(session: Session, ids: list[int], chunk: int = 10_000) -> list[Pairing]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.geo.distance import round_distance
+from app.geo.distance import public_distance_m, staff_distance_m
 from app.models import Cook, Diner, Pairing
 from app.pairings.schemas import PairingCook, PairingDiner, PairingOut
 
@@ -14,7 +14,8 @@ def first_name(full_name: str) -> str:
 def pairing_out(pairing: Pairing, *, diner: Diner, cook: Cook, viewer_role: str) -> PairingOut:
     """The address and access notes go only to the cook of an active pairing."""
     show_address = viewer_role == "cook" and pairing.status == "active"
-    step = 10 if viewer_role == "staff" else 100
+    # API.md: 10 m for staff, 100 m for everyone else (the one public rounding).
+    distance = staff_distance_m if viewer_role == "staff" else public_distance_m
     assert pairing.id is not None and diner.id is not None and cook.id is not None
     return PairingOut(
         id=pairing.id,
@@ -28,7 +29,7 @@ def pairing_out(pairing: Pairing, *, diner: Diner, cook: Cook, viewer_role: str)
         diner=PairingDiner(
             id=diner.id,
             first_name=first_name(diner.full_name),
-            distance_m=round_distance(pairing.distance_m, step),
+            distance_m=distance(pairing.distance_m),
             diets=diner.diets,
             allergies=diner.allergies,
             texture=diner.texture,

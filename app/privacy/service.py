@@ -12,6 +12,7 @@ from app.audit import record_audit
 from app.cooks.service import find_own_profile
 from app.db import utcnow
 from app.errors import Conflict
+from app.geo.distance import public_distance_m
 from app.models import (
     Concern,
     Cook,
@@ -40,7 +41,10 @@ def export_own_data(session: Session, *, user: User) -> dict[str, Any]:
     if cook is not None:
         data["cook_profile"] = _row(cook, drop=("calendar_token",))
         pairings = session.exec(select(Pairing).where(Pairing.cook_id == cook.id)).all()
-        data["pairings"] = [_row(p) for p in pairings]
+        # The cook sees the distance as everyone but staff does: to 100 m (API.md).
+        data["pairings"] = [
+            _row(p) | {"distance_m": public_distance_m(p.distance_m)} for p in pairings
+        ]
         data["meals"] = [_row(m) for m in session.exec(select(Meal).where(Meal.cook_id == cook.id))]
     diners = session.exec(select(Diner).where(Diner.carer_id == user.id)).all()
     if diners:

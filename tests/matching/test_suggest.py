@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from app.geo.distance import staff_distance_m
 from app.matching.engine import CookIndex, Window, suggest
 
 from .factories import MAX_RADIUS_M, make_cook, make_diner
@@ -101,7 +102,7 @@ def test_suggest_gives_plain_reasons_for_only_what_the_diner_needs_when_matched(
     [item] = suggest(diner, CookIndex([cook]), max_radius_m=MAX_RADIUS_M).items
     assert item.reasons == [
         "has met this diner before",
-        "600 m away",
+        "620 m away",
         "both free Tuesday 17:00\u201319:00",
         "cooks halal, vegetarian",
         "free from milk, peanuts",
@@ -114,10 +115,18 @@ def test_suggest_gives_plain_reasons_for_only_what_the_diner_needs_when_matched(
 def test_suggest_says_little_when_the_diner_needs_nothing_special():
     [item] = suggest(make_diner(), CookIndex([make_cook(east=40)]), max_radius_m=2_000).items
     assert item.reasons == [
-        "less than 100 m away",
+        "40 m away",
         "both free Tuesday 17:00\u201319:00",
         "not cooking for anyone yet",
     ]
+
+
+@pytest.mark.parametrize("east", [3, 455, 460, 1_250, 1_449.9])
+def test_reason_distance_equals_staff_card_distance_when_not_a_round_hundred(east: float):
+    [item] = suggest(make_diner(), CookIndex([make_cook(east=east)]), max_radius_m=2_000).items
+    shown = staff_distance_m(item.distance_m)  # the card's distance_m (suggest_cooks)
+    expected = f"{shown:,} m away" if shown else "less than 10 m away"
+    assert item.reasons[0] == expected
 
 
 def test_suggest_scores_higher_when_ranked_higher():

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date, timedelta
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import AuditEntry, User
-from tests.factories import approved_cook, auth_headers, registered_diner, signed_up_cook
+from app.diners.service import council_today
+from app.geo.distance import EARTH_MEAN_RADIUS_M
+from app.matching.inputs import first_meal_day
+from app.models import AuditEntry, Cook, Council, Diner, Notification, Pairing, User
+from tests.factories import (
+    approved_cook,
+    auth_headers,
+    cook_payload,
+    create_user,
+    registered_diner,
+    signed_up_cook,
+)
 
 
 def propose(client: TestClient, staff_headers: dict, diner_id: int, cook_id: int, **over: object):
@@ -225,3 +239,173 @@ def test_staff_see_invited_cook_but_carer_does_not_when_pairing_proposed(
     as_carer = client.get(f"/api/diners/{diner_id}", headers=auth_headers(carer, settings))
     assert as_carer.json()["pairing"]["status"] == "proposed"
     assert as_carer.json()["pairing"]["cook"] is None
+
+
+# --- distances shown, walking radii, cooks not to propose (issue 10, issue 11) -----------------
+
+
+def place_diner(session: Session, diner_id: int, cook_id: int, *, metres_north: float) -> None:
+    """Put the diner this many metres due north of the cook (a distance no rounding hides)."""
+    cook, diner = session.get(Cook, cook_id), session.get(Diner, diner_id)
+    assert cook is not None and diner is not None
+    diner.latitude = cook.latitude + math.degrees(metres_north / EARTH_MEAN_RADIUS_M)
+    diner.longitude = cook.longitude
+    session.add(diner)
+    session.flush()
+
+
+def test_every_distance_outside_staff_is_rounded_to_100_m_when_pairing_proposed(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    place_diner(session, diner_id, cook_id, metres_north=437.0)
+    created = propose(client, auth_headers(staff, settings), diner_id, cook_id)
+    assert created.status_code == 201, created.text
+    assert created.json()["diner"]["distance_m"] == 440  # staff: 10 m
+    stored = session.get(Pairing, created.json()["id"])
+    assert stored is not None and stored.distance_m == pytest.approx(437.0, abs=0.01)
+    cook_headers = auth_headers(cook_user, settings)
+    export = client.get("/api/me/export", headers=cook_headers)
+    assert export.status_code == 200, export.text
+    assert [p["distance_m"] for p in export.json()["pairings"]] == [400]
+    [invite] = client.get("/api/cooks/me/pairings", headers=cook_headers).json()["items"]
+    assert invite["diner"]["distance_m"] == 400
+    invitation = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == cook_user.id, Notification.event == "proposal"
+        )
+    ).one()
+    assert "about 400 m from you" in invitation.body
+
+
+def test_export_distance_rounds_half_up_when_exactly_between_hundreds(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    place_diner(session, diner_id, cook_id, metres_north=650.2)
+    assert propose(client, auth_headers(staff, settings), diner_id, cook_id).status_code == 201
+    export = client.get("/api/me/export", headers=auth_headers(cook_user, settings)).json()
+    assert [p["distance_m"] for p in export["pairings"]] == [700]
+
+
+def test_suggestion_reason_names_the_card_distance_when_not_a_round_hundred(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    place_diner(session, diner_id, cook_id, metres_north=461.0)
+    body = client.get(
+        f"/api/staff/diners/{diner_id}/suggestions", headers=auth_headers(staff, settings)
+    ).json()
+    [card] = body["items"]
+    assert card["distance_m"] == 460
+    assert "460 m away" in card["reasons"]
+    assert not any("500 m" in r for r in card["reasons"])
+
+
+@pytest.mark.parametrize("radius", [250, 1_050, 101])
+def test_walk_radius_gets_422_naming_it_when_not_a_multiple_of_100(
+    client: TestClient, session: Session, settings: Settings, radius: int
+):
+    user = create_user(session, role="cook")
+    response = client.put(
+        "/api/cooks/me",
+        json=cook_payload(walk_radius_m=radius),
+        headers=auth_headers(user, settings),
+    )
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["loc"][-1] == "walk_radius_m"
+
+
+def test_cook_awaiting_location_review_is_never_proposed_when_otherwise_a_match(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    headers = auth_headers(staff, settings)
+    _, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    url = f"/api/staff/diners/{diner_id}/suggestions"
+    assert [i["cook_id"] for i in client.get(url, headers=headers).json()["items"]] == [cook_id]
+    cook = session.get(Cook, cook_id)
+    assert cook is not None
+    cook.location_review = True  # an approved cook who moved (cooks.service sets it)
+    session.add(cook)
+    session.flush()
+    assert client.get(url, headers=headers).json() == {
+        "items": [],
+        "unmatched_reason": "no_cook_in_reach",
+    }
+    refused = propose(client, headers, diner_id, cook_id)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["detail"]
+    assert error["type"] == "location_review" and error["loc"] == ["body", "cook_id"]
+    batch = client.post("/api/staff/matching/run", headers=headers).json()
+    assert batch["proposed"] == [] and [u["diner_id"] for u in batch["unmatched"]] == [diner_id]
+
+
+def away_on(client: TestClient, cook_user: User, settings: Settings, day: date) -> None:
+    response = client.post(
+        "/api/cooks/me/away",
+        json={"from": str(day), "to": str(day)},
+        headers=auth_headers(cook_user, settings),
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_cook_away_on_first_meal_is_not_suggested_or_batched_when_otherwise_a_match(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    headers = auth_headers(staff, settings)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)  # both free Tuesdays only
+    url = f"/api/staff/diners/{diner_id}/suggestions"
+    assert [i["cook_id"] for i in client.get(url, headers=headers).json()["items"]] == [cook_id]
+    away_on(client, cook_user, settings, first_meal_day(1, council_today(barnet)))
+    assert client.get(url, headers=headers).json()["items"] == []
+    batch = client.post("/api/staff/matching/run", headers=headers).json()
+    assert batch["proposed"] == [] and [u["diner_id"] for u in batch["unmatched"]] == [diner_id]
+
+
+def test_cook_away_only_later_is_still_proposed_when_first_meal_is_free(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    headers = auth_headers(staff, settings)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    first = first_meal_day(1, council_today(barnet))
+    away_on(client, cook_user, settings, first + timedelta(days=7))  # the second Tuesday
+    batch = client.post("/api/staff/matching/run", headers=headers).json()
+    assert [(p["diner_id"], p["cook_id"]) for p in batch["proposed"]] == [(diner_id, cook_id)]
+
+
+def test_cook_away_keeps_other_weekdays_when_away_on_only_one_first_meal(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    both = [
+        {"weekday": 1, "start": "17:00", "end": "19:00"},
+        {"weekday": 3, "start": "17:00", "end": "19:00"},
+    ]
+    cook_user, cook_id = approved_cook(client, session, settings, staff, availability=both)
+    _, diner_id = registered_diner(client, session, settings, availability=both)
+    away_on(client, cook_user, settings, first_meal_day(1, council_today(barnet)))
+    [card] = client.get(
+        f"/api/staff/diners/{diner_id}/suggestions", headers=auth_headers(staff, settings)
+    ).json()["items"]
+    assert card["cook_id"] == cook_id
+    assert [s["weekday"] for s in card["slots"]] == [3]
+
+
+def test_proposal_gets_422_cook_away_when_cook_away_on_first_meal(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    headers = auth_headers(staff, settings)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    away_on(client, cook_user, settings, first_meal_day(1, council_today(barnet)))
+    refused = propose(client, headers, diner_id, cook_id)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["detail"]
+    assert error["type"] == "cook_away" and error["loc"] == ["body", "cook_id"]
+    assert session.exec(select(Pairing).where(Pairing.diner_id == diner_id)).all() == []
