@@ -16,6 +16,7 @@ from app.notifications.outbox import enqueue
 from app.pairings.contacts import coordinator_id
 from app.pairings.lifecycle import end_pairing, exclude_pair
 from app.pairings.meals import cancel_future_meals, paused_on, schedule_meals
+from app.vocab import CookStatus
 
 
 def _current_pairing(session: Session, diner_id: int) -> Pairing | None:
@@ -167,7 +168,20 @@ def triage(
         raise RuleBroken(
             "concern_not_upheld", [field], "Only an upheld concern can exclude or suspend"
         )
+    if concern.council_id != staff.council_id:
+        raise NotFound("Concern not found")
     pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
+    if pairing is not None and pairing.council_id != concern.council_id:
+        pairing = None  # never act on another council's pairing
+    cook = session.get(Cook, pairing.cook_id) if pairing else None
+    if suspend and cook is not None and cook.council_id != staff.council_id:
+        # The cook moved council after the concern was raised: excluding the pair still
+        # protects this council's diner, but only the cook's own council can suspend them.
+        raise RuleBroken(
+            "cook_outside_council",
+            ["suspend_cook"],
+            "This cook is no longer in your council's area: their council decides on them",
+        )
     concern.status, concern.updated_at = status, utcnow()
     concern.notes = [
         *concern.notes,
@@ -177,7 +191,10 @@ def triage(
     if (
         status == "resolved"
         and pairing is not None
+        and cook is not None
         and pairing.status == "paused"
+        and cook.council_id == pairing.council_id
+        and cook.status == CookStatus.approved
         and not _other_serious_open(session, concern)
     ):
         pairing.status = "active"  # nothing found: the meals resume
@@ -201,16 +218,14 @@ def triage(
                 meal.status, meal.cancel_reason = "scheduled", None
             session.add(meal)
         schedule_meals(session, pairing=pairing, today=today)
-    if status == "upheld" and pairing is not None:
-        cook = session.get(Cook, pairing.cook_id)
-        assert cook is not None
+    if status == "upheld" and pairing is not None and cook is not None:
         if exclude:
             if pairing.status in ("active", "paused"):
                 end_pairing(session, pairing=pairing, reason="concern_upheld")
             exclude_pair(
                 session, diner_id=pairing.diner_id, cook_id=pairing.cook_id, reason="concern_upheld"
             )
-        if suspend and cook.status in ("approved", "pending"):
+        if suspend and cook.status in (CookStatus.approved, CookStatus.pending):
             from app.moderation.service import suspend_cook
 
             suspend_cook(session, staff=staff, cook=cook, reason=f"Concern {concern.id} upheld")

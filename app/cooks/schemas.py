@@ -44,6 +44,12 @@ class CookProfileOut(BaseModel):
     id: int
     status: str
     status_reason: str | None
+    status_council: str | None = Field(
+        description="The council that suspended or rejected the cook: only it lifts that"
+    )
+    location_review: bool = Field(
+        description="Moved since approval: not proposed or offered cover until staff confirm"
+    )
     council: str
     neighbourhood: str | None
     display_name: str

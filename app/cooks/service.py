@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.audit import record_audit
 from app.config import Settings
 from app.cooks.schemas import CookProfileIn, CookProfileOut, PositionOut
 from app.db import utcnow
@@ -16,6 +17,8 @@ from app.pairings.lifecycle import release_cook
 from app.places import locate_place
 from app.schemas import Window
 from app.vocab import CookStatus
+
+STICKY = (CookStatus.suspended, CookStatus.rejected)  # only staff lift these
 
 
 def put_own_profile(
@@ -37,15 +40,24 @@ def put_own_profile(
     if cook is None:
         cook = Cook(user_id=user.id, status=CookStatus.pending, **fields)  # type: ignore[arg-type]
     else:
+        old_council_id, moved = cook.council_id, place.postcode.full != cook.postcode
         if cook.council_id != place.council.id and cook.status != CookStatus.left:
             # Moving to another council: the old one can no longer look after the pairings,
             # and the new one has not vetted this cook. Pairings end; the new council checks.
+            # A suspension or rejection stays until the council that set it lifts it.
             release_cook(session, cook=cook, reason="cook_moved")
-            cook.status, cook.status_reason = CookStatus.pending, None
+            if cook.status not in STICKY:
+                cook.status, cook.status_reason = CookStatus.pending, None
         for name, value in fields.items():
             setattr(cook, name, value)
         if cook.status == CookStatus.left:  # coming back: the council checks again
             cook.status, cook.status_reason = CookStatus.pending, None
+        if cook.status == CookStatus.pending:
+            cook.location_review = False  # checked where they live now, before approval
+        elif moved and cook.status in (CookStatus.approved, CookStatus.suspended):
+            # Vetted at another address: not proposed or offered cover until staff confirm.
+            cook.location_review = True
+        _audit_move(session, user=user, cook=cook, old_council_id=old_council_id, moved=moved)
     user.council_id = place.council.id
     session.add_all([cook, user])
     try:
@@ -54,6 +66,28 @@ def put_own_profile(
         session.rollback()
         raise Conflict("Your profile was being saved twice at once: please try again") from exc
     return cook
+
+
+def _audit_move(
+    session: Session, *, user: User, cook: Cook, old_council_id: int, moved: bool
+) -> None:
+    """A move is part of the cook's history in each council it touches (ids and codes only)."""
+    if old_council_id != cook.council_id:
+        moves = [(old_council_id, "cook.moved_away"), (cook.council_id, "cook.moved_in")]
+    elif moved:
+        moves = [(cook.council_id, "cook.location_changed")]
+    else:
+        return
+    for council_id, action in moves:
+        record_audit(
+            session,
+            actor_id=user.id,
+            council_id=council_id,
+            action=action,
+            subject_type="cook",
+            subject_id=cook.id,
+            data={"status": cook.status, "location_review": cook.location_review},
+        )
 
 
 def find_own_profile(session: Session, *, user: User, lock: bool = False) -> Cook | None:
@@ -73,6 +107,7 @@ def profile_out(session: Session, cook: Cook) -> CookProfileOut:
     """The full profile, for the cook themself and their council's staff."""
     council = session.get(Council, cook.council_id)
     assert council is not None and cook.id is not None
+    imposer = session.get(Council, cook.status_council_id) if cook.status_council_id else None
     hood = session.get(Neighbourhood, cook.neighbourhood_id) if cook.neighbourhood_id else None
     expires = (
         cook.dbs_checked_on + timedelta(days=council.dbs_recheck_days)
@@ -83,6 +118,8 @@ def profile_out(session: Session, cook: Cook) -> CookProfileOut:
         id=cook.id,
         status=cook.status,
         status_reason=cook.status_reason,
+        status_council=imposer.slug if imposer else None,
+        location_review=cook.location_review,
         council=council.slug,
         neighbourhood=hood.name if hood else None,
         display_name=cook.display_name,

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from app.cooks.schemas import CookProfileOut
 from app.cooks.service import profile_out
-from app.deps import SessionDep, StaffUser
+from app.deps import CurrentUser, SessionDep, StaffUser
 from app.diners.schemas import ReasonIn
+from app.errors import Forbidden
+from app.models import User
 from app.moderation import service
-from app.moderation.schemas import ApproveIn, AuditOut, CookListItem
+from app.moderation.schemas import ApproveIn, AuditOut, CookHistoryItem, CookListItem
 from app.schemas import MAX_ID, Limit, Offset, Page, PathId
-from app.vocab import CookStatus
+from app.vocab import CookStatus, Role
 
 router = APIRouter(prefix="/api/staff/cooks", tags=["staff"])
+
+
+def _staff_or_admin(user: CurrentUser) -> User:
+    """Staff (of the cook's council, checked by the service) or an admin (any council)."""
+    if user.role not in (Role.staff, Role.admin):
+        raise Forbidden("This needs the role: staff or admin")
+    return user
+
+
+StaffOrAdminUser = Annotated[User, Depends(_staff_or_admin)]
 audit_router = APIRouter(prefix="/api/staff/audit", tags=["staff"])
 
 
@@ -46,6 +58,7 @@ def list_cooks(
     session: SessionDep,
     status: Annotated[CookStatus | None, Query()] = None,
     due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
+    location_review: Annotated[bool | None, Query()] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[CookListItem]:
@@ -54,6 +67,7 @@ def list_cooks(
         staff=user,
         status=status,
         due_within_days=due_within_days,
+        location_review=location_review,
         limit=limit,
         offset=offset,
     )
@@ -61,8 +75,36 @@ def list_cooks(
 
 
 @router.get("/{cook_id}", response_model=CookProfileOut)
-def view_cook(cook_id: PathId, user: StaffUser, session: SessionDep) -> CookProfileOut:
-    return profile_out(session, service.get_councils_cook(session, staff=user, cook_id=cook_id))
+def view_cook(cook_id: PathId, user: StaffOrAdminUser, session: SessionDep) -> CookProfileOut:
+    return profile_out(session, service.get_visible_cook(session, user=user, cook_id=cook_id))
+
+
+@router.get("/{cook_id}/history", response_model=Page[CookHistoryItem])
+def cook_history(
+    cook_id: PathId, user: StaffUser, session: SessionDep, limit: Limit = 50, offset: Offset = 0
+) -> Page[CookHistoryItem]:
+    """What happened to the cook in this council, newest first."""
+    rows, total = service.cook_history(
+        session, staff=user, cook_id=cook_id, limit=limit, offset=offset
+    )
+    items = [
+        CookHistoryItem(
+            at=entry.at,
+            action=entry.action,
+            status=str(entry.data["status"]) if "status" in entry.data else None,
+            actor_name=name,
+        )
+        for entry, name in rows
+    ]
+    return Page(items=items, total=total)
+
+
+@router.post("/{cook_id}/confirm-location", response_model=CookProfileOut)
+def confirm_location(cook_id: PathId, user: StaffUser, session: SessionDep) -> CookProfileOut:
+    cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
+    service.confirm_location(session, staff=user, cook=cook)
+    session.commit()
+    return profile_out(session, cook)
 
 
 @router.post("/{cook_id}/approve", response_model=CookProfileOut)
@@ -93,11 +135,17 @@ def suspend(
     return profile_out(session, cook)
 
 
-@router.post("/{cook_id}/reinstate", response_model=CookProfileOut)
+@router.post("/{cook_id}/reinstate", response_model=CookProfileOut | CookListItem)
 def reinstate(
-    cook_id: PathId, body: ReasonIn, user: StaffUser, session: SessionDep
-) -> CookProfileOut:
-    cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
+    cook_id: PathId, body: ReasonIn, user: StaffOrAdminUser, session: SessionDep
+) -> CookProfileOut | CookListItem:
+    """Staff of the council that suspended or rejected the cook, or an admin, lift it.
+
+    Staff of a council the cook has since moved away from get the summary without address.
+    """
+    cook = service.get_liftable_cook(session, user=user, cook_id=cook_id)
     service.reinstate_cook(session, staff=user, cook=cook, reason=body.reason)
     session.commit()
+    if user.role == Role.staff and cook.council_id != user.council_id:
+        return service.cook_summary(session, cook)
     return profile_out(session, cook)

@@ -29,7 +29,17 @@ class CookListItem(BaseModel):
     dbs_checked_on: date | None
     dbs_level: str | None
     checks_expire_on: date | None
+    location_review: bool
     created_at: datetime
+
+
+class CookHistoryItem(BaseModel):
+    """One thing that happened to a cook in this council (from the audit log)."""
+
+    at: datetime
+    action: str
+    status: str | None  # the cook's status after it, where it changed
+    actor_name: str | None
 
 
 class AuditOut(BaseModel):

@@ -15,7 +15,7 @@ from app.errors import Conflict, NotFound, RuleBroken
 from app.models import AuditEntry, Cook, Council, Neighbourhood, User
 from app.moderation.schemas import ApproveIn, CookListItem
 from app.notifications.outbox import enqueue
-from app.vocab import DBS_RANK, CookStatus, DbsLevel
+from app.vocab import DBS_RANK, CookStatus, DbsLevel, Role
 
 
 class _Checked(Protocol):
@@ -35,12 +35,41 @@ def is_matchable(cook: _Checked, council: Council, today: date) -> bool:
     return cook.status == CookStatus.approved and expires is not None and expires >= today
 
 
+STICKY = (CookStatus.suspended, CookStatus.rejected)  # stay until staff lift them
+
+
 def get_councils_cook(session: Session, *, staff: User, cook_id: int) -> Cook:
     """A cook of the staff member's own council; another council's is 'not found'."""
     cook = session.get(Cook, cook_id)
     if cook is None or cook.council_id != staff.council_id:
         raise NotFound("Cook not found")
     return cook
+
+
+def get_visible_cook(session: Session, *, user: User, cook_id: int) -> Cook:
+    """A cook of the staff member's council, or any cook for an admin."""
+    if user.role == Role.admin:
+        cook = session.get(Cook, cook_id)
+        if cook is None:
+            raise NotFound("Cook not found")
+        return cook
+    return get_councils_cook(session, staff=user, cook_id=cook_id)
+
+
+def get_liftable_cook(session: Session, *, user: User, cook_id: int) -> Cook:
+    """A cook this staff member may reinstate: of their council, or suspended or rejected by
+    their council before moving away; any cook for an admin."""
+    cook = session.get(Cook, cook_id)
+    if cook is not None and user.role == Role.staff and cook.council_id != user.council_id:
+        if cook.status in STICKY and cook.status_council_id == user.council_id:
+            return cook
+        raise NotFound("Cook not found")
+    return get_visible_cook(session, user=user, cook_id=cook_id)
+
+
+def imposed_by(cook: Cook) -> int:
+    """The council whose suspension or rejection holds (older rows: the cook's council)."""
+    return cook.status_council_id if cook.status_council_id is not None else cook.council_id
 
 
 def list_council_cooks(
@@ -51,12 +80,16 @@ def list_council_cooks(
     due_within_days: int | None,
     limit: int,
     offset: int,
+    location_review: bool | None = None,
 ) -> tuple[list[CookListItem], int]:
-    """The council's cooks by status; or those whose checks expire within N days."""
+    """The council's cooks by status; or those whose checks expire within N days; or those
+    whose new location waits for review."""
     council = staff_council(session, staff)
     query = select(Cook).where(Cook.council_id == council.id)
     if status is not None:
         query = query.where(Cook.status == status)
+    if location_review is not None:
+        query = query.where(Cook.location_review == location_review)
     if due_within_days is not None:
         # checked_on + interval <= today + N  ⇔  checked_on <= today + N - interval
         latest = council_today(council) + timedelta(days=due_within_days - council.dbs_recheck_days)
@@ -71,28 +104,45 @@ def list_council_cooks(
         for h in session.exec(select(Neighbourhood).where(Neighbourhood.council_id == council.id))
     }
     items = [
-        CookListItem(
-            id=c.id,
-            display_name=c.display_name,
-            status=c.status,
-            postcode_district=c.postcode.split(" ")[0],
-            neighbourhood=hoods.get(c.neighbourhood_id) if c.neighbourhood_id else None,
-            dbs_checked_on=c.dbs_checked_on,
-            dbs_level=c.dbs_level,
-            checks_expire_on=checks_expire_on(c, council),
-            created_at=c.created_at,
-        )
+        _list_item(c, council, hoods.get(c.neighbourhood_id) if c.neighbourhood_id else None)
         for c in cooks
     ]
     return items, total
 
 
+def _list_item(cook: Cook, council: Council, neighbourhood: str | None) -> CookListItem:
+    assert cook.id is not None
+    return CookListItem(
+        id=cook.id,
+        display_name=cook.display_name,
+        status=cook.status,
+        postcode_district=cook.postcode.split(" ")[0],
+        neighbourhood=neighbourhood,
+        dbs_checked_on=cook.dbs_checked_on,
+        dbs_level=cook.dbs_level,
+        checks_expire_on=checks_expire_on(cook, council),
+        location_review=cook.location_review,
+        created_at=cook.created_at,
+    )
+
+
+def cook_summary(session: Session, cook: Cook) -> CookListItem:
+    """The queue's view of a cook (no address, phone or position), for another council."""
+    council = session.get(Council, cook.council_id)
+    assert council is not None
+    return _list_item(cook, council, None)
+
+
 def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) -> Cook:
     """Record the checks and approve; each missing check is a 422 naming its field."""
     council = staff_council(session, staff)
-    if cook.status in (CookStatus.left, CookStatus.suspended):
-        raise Conflict(f"A {cook.status} cook cannot be approved (reinstate a suspended one)")
+    if cook.council_id != council.id:
+        raise NotFound("Cook not found")
+    if cook.status in (CookStatus.left, *STICKY):
+        raise Conflict(f"A {cook.status} cook cannot be approved (reinstate them first)")
     _require_checks(body, council)
+    if cook.status == CookStatus.pending:
+        cook.location_review = False  # vetted where they live now
     cook.dbs_checked_on, cook.dbs_level = body.dbs_checked_on, body.dbs_level
     cook.id_checked, cook.hygiene_ack = body.id_checked, body.hygiene_ack
     cook.status, cook.status_reason, cook.approved_at = CookStatus.approved, None, utcnow()
@@ -109,7 +159,11 @@ def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) 
         staff,
         cook,
         "cook.approved",
-        {"dbs_level": body.dbs_level, "dbs_checked_on": str(body.dbs_checked_on)},
+        {
+            "status": cook.status,
+            "dbs_level": body.dbs_level,
+            "dbs_checked_on": str(body.dbs_checked_on),
+        },
     )
     return cook
 
@@ -141,52 +195,123 @@ def _require_checks(body: ApproveIn, council: Council) -> None:
 
 
 def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
+    """Reject a pending cook; it holds until this council (or an admin) reinstates them."""
+    if cook.council_id != staff.council_id:
+        raise NotFound("Cook not found")
     if cook.status != CookStatus.pending:
         raise Conflict(f"Only a pending cook can be rejected (this one is {cook.status})")
     cook.status, cook.status_reason = CookStatus.rejected, reason
-    _audit(session, staff, cook, "cook.rejected", {})
+    cook.status_council_id = staff.council_id
+    _audit(session, staff, cook, "cook.rejected", {"status": cook.status})
     return cook
 
 
 def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
     """Suspend at once; the cook's pairings are unwound in the same transaction."""
+    if cook.council_id != staff.council_id:
+        raise NotFound("Cook not found")  # only ever a cook of one's own council
     if cook.status not in (CookStatus.approved, CookStatus.pending):
         raise Conflict(f"A {cook.status} cook cannot be suspended")
     cook.status, cook.status_reason = CookStatus.suspended, reason
+    cook.status_council_id = staff.council_id
     from app.pairings.lifecycle import release_cook  # pairings import moderation's rules
 
     release_cook(session, cook=cook, reason="cook_suspended")
-    _audit(session, staff, cook, "cook.suspended", {})
+    _audit(session, staff, cook, "cook.suspended", {"status": cook.status})
     return cook
 
 
 def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
-    council = staff_council(session, staff)
-    if cook.status != CookStatus.suspended:
-        raise Conflict("Only a suspended cook can be reinstated")
+    """Lift a suspension (approved again while the checks are in date and the cook has not
+    moved council since, else pending) or a rejection (pending): only the council that
+    imposed it, or an admin."""
+    if cook.status not in STICKY:
+        raise Conflict("Only a suspended or rejected cook can be reinstated")
+    imposer = imposed_by(cook)
+    if staff.role != Role.admin and staff.council_id != imposer:
+        raise Conflict(
+            f"This cook was {cook.status} by another council: "
+            "only that council's staff or an admin can lift it"
+        )
+    council = session.get(Council, cook.council_id)
+    assert council is not None
     expires = checks_expire_on(cook, council)
-    if expires is None or expires < council_today(council):
+    if (
+        cook.status == CookStatus.rejected
+        or imposer != cook.council_id  # moved since: the new council has not vetted them
+        or expires is None
+        or expires < council_today(council)
+    ):
         cook.status = CookStatus.pending  # back in the queue for fresh checks
     else:
         cook.status = CookStatus.approved
-    cook.status_reason = reason
-    _audit(session, staff, cook, "cook.reinstated", {"status": cook.status})
+    cook.status_reason, cook.status_council_id = reason, None
+    _audit(session, staff, cook, "cook.reinstated", {"status": cook.status}, also=imposer)
     return cook
 
 
-def _audit(session: Session, staff: User, cook: Cook, action: str, data: dict[str, object]) -> None:
+def confirm_location(session: Session, *, staff: User, cook: Cook) -> Cook:
+    """Staff have checked where a moved cook now lives: matching and cover may use them again."""
+    if cook.council_id != staff.council_id:
+        raise NotFound("Cook not found")
+    if not cook.location_review:
+        raise Conflict("This cook's location is not waiting for review")
+    cook.location_review = False
+    _audit(session, staff, cook, "cook.location_confirmed", {"status": cook.status})
+    return cook
+
+
+def _audit(
+    session: Session,
+    staff: User,
+    cook: Cook,
+    action: str,
+    data: dict[str, object],
+    also: int | None = None,
+) -> None:
+    """One entry for the cook's council, and one for the other council concerned (if any)."""
     cook.updated_at = utcnow()
     session.add(cook)
-    record_audit(
-        session,
-        actor_id=staff.id,
-        council_id=cook.council_id,
-        action=action,
-        subject_type="cook",
-        subject_id=cook.id,
-        data=data,
-    )
+    for council_id in sorted({cook.council_id, also or cook.council_id}):
+        record_audit(
+            session,
+            actor_id=staff.id,
+            council_id=council_id,
+            action=action,
+            subject_type="cook",
+            subject_id=cook.id,
+            data=data,
+        )
     session.flush()
+
+
+def cook_history(
+    session: Session, *, staff: User, cook_id: int, limit: int, offset: int
+) -> tuple[list[tuple[AuditEntry, str | None]], int]:
+    """What happened to a cook in the staff member's council (audit entries, newest first,
+    with the actor's name); 404 if the cook is not theirs and has no history with them."""
+    cook = session.get(Cook, cook_id)
+    query = select(AuditEntry).where(
+        AuditEntry.council_id == staff.council_id,
+        AuditEntry.subject_type == "cook",
+        AuditEntry.subject_id == cook_id,
+    )
+    entries, total = paginate(
+        session,
+        query,
+        order_by=(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()),
+        limit=limit,
+        offset=offset,
+    )
+    if cook is None or (cook.council_id != staff.council_id and total == 0):
+        raise NotFound("Cook not found")
+    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    names = (
+        dict(session.exec(select(User.id, User.full_name).where(col(User.id).in_(actor_ids))).all())
+        if actor_ids
+        else {}
+    )
+    return [(e, names.get(e.actor_id) if e.actor_id else None) for e in entries], total
 
 
 def list_audit(

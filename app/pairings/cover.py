@@ -13,8 +13,8 @@ from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m
 from app.matching import engine
 from app.matching.inputs import CookFields, cook_inputs, diner_input, history
-from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
-from app.notifications.outbox import enqueue
+from app.models import Cook, CookAway, Council, Diner, Meal, Notification, Pairing, User
+from app.notifications.outbox import enqueue, recipient_key
 from app.pairings.contacts import coordinator_id
 from app.pairings.views import first_name
 from app.schemas import minutes
@@ -45,7 +45,7 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
     excluded, met = history(session, [meal.diner_id])
     met_ids = met[meal.diner_id] | _covered_before(session, meal.diner_id)
     target = _one_off(diner, meal, excluded=excluded[meal.diner_id], met=met_ids)
-    busy = _away_on(session, meal.date) | _busy_near(session, meal)
+    busy = _away_on(session, meal.date) | _busy_near(session, meal) | _in_review(session, council)
     found = []
     for cook in inputs:
         if cook.id == pairing.cook_id or cook.id in busy:
@@ -66,6 +66,14 @@ def _covered_before(session: Session, diner_id: int) -> set[int]:
         select(Meal.cook_id).where(
             Meal.diner_id == diner_id, col(Meal.is_cover).is_(True), Meal.status == "delivered"
         )
+    ).all()
+    return {r for r in rows if r is not None}
+
+
+def _in_review(session: Session, council: Council) -> set[int]:
+    """Cooks who moved since approval: no cover until staff confirm where they live."""
+    rows = session.exec(
+        select(Cook.id).where(Cook.council_id == council.id, col(Cook.location_review).is_(True))
     ).all()
     return {r for r in rows if r is not None}
 
@@ -147,15 +155,28 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
     ]
 
 
+def was_asked(session: Session, *, meal: Meal, cook: Cook) -> bool:
+    """Whether this cook was sent a cover request for this meal (ask_for_cover's message)."""
+    key = recipient_key(f"meal:{meal.id}:cover_request:{cook.id}", cook.user_id)
+    return (
+        session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first()
+        is not None
+    )
+
+
 def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     """The cook takes the meal; the pairing itself is unchanged."""
     cook = find_own_profile(session, user=user, lock=True)
     meal = session.exec(select(Meal).where(Meal.id == meal_id).with_for_update()).first()
     if cook is None or meal is None or meal.council_id != cook.council_id:
         raise NotFound("Meal not found")
+    candidate = any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=meal))
     if meal.status != "needs_cover":
-        raise Conflict("This meal no longer needs cover")
-    if not any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=meal)):
+        # Only a cook who was asked (or could have taken it) learns that it is gone.
+        if candidate or was_asked(session, meal=meal, cook=cook):
+            raise Conflict("This meal no longer needs cover")
+        raise NotFound("Meal not found")
+    if not candidate:
         raise NotFound("Meal not found")  # not one this cook may take
     meal.status, meal.cook_id, meal.is_cover = "scheduled", cook.id, True
     session.add(meal)

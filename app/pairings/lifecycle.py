@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from app.audit import record_audit
 from app.db import utcnow
 from app.diners.service import council_today
 from app.errors import Conflict
@@ -79,12 +80,27 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: str) -> None:
 
 
 def stop_cooking(session: Session, *, cook: Cook, reason: str) -> Cook:
-    """The cook stops: pairings end, diners wait again (re-matching prefers familiar faces)."""
+    """The cook stops: pairings end, diners wait again (re-matching prefers familiar faces).
+
+    A suspended or rejected cook keeps that status and the staff's reason: stopping must not
+    wipe it (only the council that set it, or an admin, lifts it).
+    """
     if cook.status == CookStatus.left:
         raise Conflict("You have already stopped")
     release_cook(session, cook=cook, reason="cook_stopped")
-    cook.status, cook.status_reason, cook.updated_at = CookStatus.left, reason, utcnow()
+    if cook.status not in (CookStatus.suspended, CookStatus.rejected):
+        cook.status, cook.status_reason = CookStatus.left, reason
+    cook.updated_at = utcnow()
     session.add(cook)
+    record_audit(
+        session,
+        actor_id=cook.user_id,
+        council_id=cook.council_id,
+        action="cook.stopped",
+        subject_type="cook",
+        subject_id=cook.id,
+        data={"status": cook.status},
+    )
     session.flush()
     return cook
 

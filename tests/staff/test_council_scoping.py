@@ -65,6 +65,7 @@ def test_other_councils_staff_reach_nothing_when_walking_every_staff_route(
         "diner_id": diner_id,
         "pairing_id": pairing_id,
         "concern_id": concern_id,
+        "user_id": cook_user.id,
     }
 
     intruder = create_user(
