@@ -6,7 +6,14 @@ from geopy.distance import geodesic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.geo.distance import EARTH_MEAN_RADIUS_M, bounding_box, haversine_m, round_distance
+from app.geo.distance import (
+    EARTH_MEAN_RADIUS_M,
+    bounding_box,
+    haversine_m,
+    public_distance_m,
+    round_distance,
+    staff_distance_m,
+)
 
 hypothesis_settings = settings(database=None, max_examples=200)
 
@@ -72,6 +79,16 @@ def test_distance_rounds_to_nearest_step_when_displayed(
     metres: float, step: int, shown: int
 ) -> None:
     assert round_distance(metres, step) == shown
+
+
+@pytest.mark.parametrize(
+    ("metres", "public", "staff"),
+    [(449.9, 400, 450), (450, 500, 450), (455, 500, 460), (461, 500, 460), (2_550, 2_600, 2_550)],
+)
+def test_public_and_staff_distances_round_halves_up_when_shown(
+    metres: float, public: int, staff: int
+) -> None:
+    assert (public_distance_m(metres), staff_distance_m(metres)) == (public, staff)
 
 
 @pytest.mark.parametrize(("metres", "step"), [(100, 0), (100, -10), (-1, 100), (math.nan, 100)])

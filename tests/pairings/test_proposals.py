@@ -409,3 +409,28 @@ def test_proposal_gets_422_cook_away_when_cook_away_on_first_meal(
     [error] = refused.json()["detail"]
     assert error["type"] == "cook_away" and error["loc"] == ["body", "cook_id"]
     assert session.exec(select(Pairing).where(Pairing.diner_id == diner_id)).all() == []
+
+
+def test_decline_skips_cooks_away_or_under_review_when_proposing_next_best(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    first_user, first = approved_cook(client, session, settings, staff, postcode="N3 1QX")
+    away_user, _ = approved_cook(client, session, settings, staff, postcode="N3 1QX")
+    _, moved = approved_cook(client, session, settings, staff, postcode="N3 1QX")
+    _, fallback = approved_cook(client, session, settings, staff, postcode="N3 1HT")
+    away_on(client, away_user, settings, first_meal_day(1, council_today(barnet)))
+    cook = session.get(Cook, moved)
+    assert cook is not None
+    cook.location_review = True
+    session.add(cook)
+    session.flush()
+    _, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, auth_headers(staff, settings), diner_id, first).json()["id"]
+    declined = client.post(
+        f"/api/pairings/{pairing_id}/decline", headers=auth_headers(first_user, settings)
+    )
+    assert declined.status_code == 200, declined.text
+    open_ = session.exec(
+        select(Pairing).where(Pairing.diner_id == diner_id, Pairing.status == "proposed")
+    ).all()
+    assert [p.cook_id for p in open_] == [fallback]
