@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.accounts.tokens import read_token
 from app.config import Settings, get_settings
-from app.db import get_session
+from app.db import get_session, utcnow
 from app.errors import Forbidden, Unauthorized
-from app.models import User
+from app.models import AuthSession, User
 
 SESSION_COOKIE = "portion_session"
 CSRF_COOKIE = "portion_csrf"
@@ -26,13 +27,22 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_current_user(
+@dataclass(frozen=True)
+class Auth:
+    """Who is asking, and the sign-in (AuthSession id) their token or cookie belongs to."""
+
+    user: User
+    session_id: str
+
+
+def get_current_auth(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     bearer: Annotated[str | None, Depends(_bearer)],
-) -> User:
-    """The signed-in user, by bearer token or by session cookie (then CSRF-checked)."""
+) -> Auth:
+    """The signed-in user, by bearer token or by session cookie (then CSRF-checked), whose
+    sign-in is neither revoked nor expired: one read by primary key, no write."""
     if bearer is not None:
         claims = read_token(bearer, kind="access", secret=settings.secret_key)
     elif cookie := request.cookies.get(SESSION_COOKIE):
@@ -43,12 +53,33 @@ def get_current_user(
                 raise Forbidden("Missing or wrong CSRF token")
     else:
         raise Unauthorized("Not signed in")
-    if claims is None:
+    if claims is None or claims.sid is None:
         raise Unauthorized("Invalid or expired credentials")
-    user = session.get(User, claims.user_id)
-    if user is None or not user.is_active:
+    row = session.exec(
+        select(AuthSession, User)
+        .join(User, col(User.id) == AuthSession.user_id)
+        .where(AuthSession.id == claims.sid)
+    ).first()
+    if row is None:
         raise Unauthorized("Invalid or expired credentials")
-    return user
+    auth_session, user = row
+    if (
+        auth_session.user_id != claims.user_id
+        or auth_session.kind != claims.kind
+        or auth_session.revoked_at is not None
+        or auth_session.expires_at <= utcnow()
+        or not user.is_active
+    ):
+        raise Unauthorized("Invalid or expired credentials")
+    return Auth(user=user, session_id=auth_session.id)
+
+
+CurrentAuth = Annotated[Auth, Depends(get_current_auth)]
+
+
+def get_current_user(auth: CurrentAuth) -> User:
+    """The signed-in user (see get_current_auth)."""
+    return auth.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -67,6 +98,7 @@ CookUser = Annotated[User, Depends(_role("cook"))]
 CarerUser = Annotated[User, Depends(_role("carer"))]
 StaffUser = Annotated[User, Depends(_role("staff"))]
 AdminUser = Annotated[User, Depends(_role("admin"))]
+StaffOrAdminUser = Annotated[User, Depends(_role("staff", "admin"))]
 CarerOrStaffUser = Annotated[User, Depends(_role("carer", "staff"))]
 
 

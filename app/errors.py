@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +11,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+# Renders an error as an HTML page in the layout: (request, status, message fit to show or None).
+ErrorPage = Callable[[Request, int, str | None], Response]
 
 
 class AppError(Exception):
@@ -64,6 +68,19 @@ class TooManyRequests(AppError):
         return {"Retry-After": str(self.retry_after_s)}
 
 
+class ServiceBusy(AppError):
+    """Too much work at once (e.g. every password-hashing slot taken): try again shortly."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 class RuleBroken(AppError):
     """A payload that breaks a product rule: 422 in FastAPI's validation shape."""
 
@@ -78,23 +95,48 @@ class RuleBroken(AppError):
         return [{"loc": self.loc, "msg": self.message, "type": self.rule}]
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def wants_page(request: Request) -> bool:
+    """An error on a page path (not /api/...) is an HTML page, unless the client asks for JSON."""
+    if request.url.path == "/api" or request.url.path.startswith("/api/"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/json" not in accept
+
+
+def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
+    """JSON errors (API.md "Errors"); with `error_page`, HTML pages for page paths."""
+
+    def page(request: Request, status: int, message: str | None, headers: Any) -> Response | None:
+        if error_page is None or not wants_page(request):
+            return None
+        response = error_page(request, status, message)
+        response.headers.update(headers or {})
+        return response
+
     @app.exception_handler(AppError)
-    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        if shown := page(request, exc.status_code, exc.message, exc.headers()):
+            return shown
         return JSONResponse(
             status_code=exc.status_code, content={"detail": exc.detail()}, headers=exc.headers()
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:
             # Starlette names only the first matching route's methods; RFC 9110 wants the
             # path's: read them from the OpenAPI paths, which list every included route.
             allowed = _methods_for(app, request.url.path)
             headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+            if shown := page(request, 405, None, headers):
+                return shown
             return JSONResponse(
                 status_code=405, content={"detail": "Method Not Allowed"}, headers=headers
             )
+        if exc.status_code != 400 and (
+            shown := page(request, exc.status_code, None, getattr(exc, "headers", None))
+        ):
+            return shown
         if exc.status_code == 400:
             # FastAPI answers 400 for a body it cannot even decode (not UTF-8, not JSON);
             # API.md promises a 422 in the validation shape for every bad payload.
@@ -112,6 +154,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=422, content={"detail": [_public_error(e) for e in exc.errors()]}
         )
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        # A bug (logged by the server): a page in the layout, or the API's JSON shape.
+        if shown := page(request, 500, None, None):
+            return shown
+        return JSONResponse(status_code=500, content={"detail": "Internal Server Error"})
 
 
 def _public_error(err: dict[str, Any]) -> dict[str, Any]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from functools import cache
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from app.accounts.passwords import hash_password
-from app.accounts.tokens import issue_token
+from app.accounts.service import start_session
 from app.config import Settings
 from app.models import Council, User
 
@@ -64,10 +64,10 @@ def create_user(
 
 
 def auth_headers(user: User, settings: Settings) -> dict[str, str]:
-    assert user.id is not None
-    token, _ = issue_token(
-        user_id=user.id, kind="access", secret=settings.secret_key, lifetime=timedelta(minutes=5)
-    )
+    """A bearer token for the user, with its sign-in recorded in the user's session."""
+    session = object_session(user)
+    assert isinstance(session, Session), "the user must belong to the test's session"
+    token, _ = start_session(session, user=user, kind="access", settings=settings)
     return {"Authorization": f"Bearer {token}"}
 
 

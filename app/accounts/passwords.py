@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -11,8 +15,27 @@ MIN_LENGTH = 10
 MAX_LENGTH = 128
 
 _hasher = PasswordHasher()
-# Verified when the email is unknown, so that both answers take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+# Argon2 is slow and memory-hungry by design: at most about one hash per core at once, so
+# anonymous sign-ins and registrations cannot take every worker thread (API.md "Accounts").
+HASH_SLOTS = max(1, os.cpu_count() or 1)
+hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
+SLOT_WAIT_S = 0.5
+
+
+class HashingBusy(Exception):
+    """Every hashing slot stayed taken for the whole wait."""
+
+
+@contextmanager
+def hashing_slot(wait_s: float = SLOT_WAIT_S) -> Iterator[None]:
+    """Hold one of the HASH_SLOTS while hashing or verifying; HashingBusy when none frees up."""
+    if not hash_slots.acquire(timeout=wait_s):
+        raise HashingBusy
+    try:
+        yield
+    finally:
+        hash_slots.release()
 
 
 @cache
@@ -21,6 +44,12 @@ def _common_passwords() -> frozenset[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the email is unknown, so that both answers take the same time."""
+    return _hasher.hash("not-a-real-password-just-for-timing")
 
 
 def password_problem(password: str, *, email: str = "", full_name: str = "") -> str | None:
@@ -47,6 +76,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant-shape check: an unknown account still costs one Argon2 verification."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False

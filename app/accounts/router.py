@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import service
-from app.accounts.schemas import Me, SessionCreate, SessionPublic, Token, UserCreate, UserPublic
-from app.accounts.tokens import issue_token
+from app.accounts.schemas import (
+    Me,
+    PasswordChange,
+    PasswordResetAccepted,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    SessionCreate,
+    SessionPublic,
+    Token,
+    UserCreate,
+    UserPublic,
+)
 from app.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
+    CurrentAuth,
     CurrentUser,
     SessionDep,
     SettingsDep,
+    StaffOrAdminUser,
     client_address,
 )
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
+RESET_ACCEPTED = PasswordResetAccepted(
+    message="If an account uses this email address, we have sent it a link to choose a new "
+    "password. The link works once, within an hour."
+)
+
 
 @router.post("/auth/register", status_code=201, response_model=UserPublic)
-def register(body: UserCreate, session: SessionDep) -> UserPublic:
-    user = service.register_user(
-        session, email=body.email, password=body.password, full_name=body.full_name, role=body.role
+def register(
+    body: UserCreate, request: Request, session: SessionDep, settings: SettingsDep
+) -> UserPublic:
+    user = service.register_from_client(
+        session,
+        email=body.email,
+        password=body.password,
+        full_name=body.full_name,
+        role=body.role,
+        client=client_address(request),
+        settings=settings,
     )
     session.commit()
     assert user.id is not None
@@ -47,13 +71,8 @@ def token(
         client=client_address(request),
         settings=settings,
     )
-    assert user.id is not None
-    access, _ = issue_token(
-        user_id=user.id,
-        kind="access",
-        secret=settings.secret_key,
-        lifetime=timedelta(minutes=settings.access_token_minutes),
-    )
+    access, _ = service.start_session(session, user=user, kind="access", settings=settings)
+    session.commit()
     return Token(access_token=access)
 
 
@@ -73,25 +92,68 @@ def sign_in(
         client=client_address(request),
         settings=settings,
     )
-    assert user.id is not None
-    lifetime = timedelta(hours=settings.session_hours)
-    cookie, claims = issue_token(
-        user_id=user.id, kind="session", secret=settings.secret_key, lifetime=lifetime
-    )
+    cookie, claims = service.start_session(session, user=user, kind="session", settings=settings)
+    me = _me(session, user)
+    session.commit()
     assert claims.csrf is not None
     secure = request.url.scheme == "https"
-    max_age = int(lifetime.total_seconds())
+    max_age = settings.session_hours * 3600
     response.set_cookie(
         SESSION_COOKIE, cookie, max_age=max_age, httponly=True, samesite="lax", secure=secure
     )
     response.set_cookie(CSRF_COOKIE, claims.csrf, max_age=max_age, samesite="strict", secure=secure)
-    return SessionPublic(csrf_token=claims.csrf, user=_me(session, user))
+    return SessionPublic(csrf_token=claims.csrf, user=me)
 
 
 @router.post("/auth/logout", status_code=204)
-def sign_out(_: CurrentUser, response: Response) -> None:
+def sign_out(auth: CurrentAuth, session: SessionDep, response: Response) -> None:
+    """End the session (or bearer token) used, at once."""
+    service.end_session(session, session_id=auth.session_id)
+    session.commit()
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
+
+
+@router.post("/me/password", status_code=204)
+def change_password(
+    body: PasswordChange,
+    auth: CurrentAuth,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> None:
+    service.change_password(
+        session,
+        user=auth.user,
+        current_session_id=auth.session_id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        client=client_address(request),
+        settings=settings,
+    )
+    session.commit()
+
+
+@router.post("/auth/password-reset", status_code=202, response_model=PasswordResetAccepted)
+def request_password_reset(
+    body: PasswordResetRequest, session: SessionDep, settings: SettingsDep
+) -> PasswordResetAccepted:
+    service.request_password_reset(session, email=body.email, settings=settings)
+    session.commit()
+    return RESET_ACCEPTED
+
+
+@router.post("/auth/password-reset/confirm", status_code=204)
+def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep) -> None:
+    service.reset_password(session, token=body.token, new_password=body.new_password)
+    session.commit()
+
+
+@router.post("/staff/users/{user_id}/sessions/revoke", status_code=204)
+def revoke_user_sessions(user_id: int, actor: StaffOrAdminUser, session: SessionDep) -> None:
+    """Sign a person of the staff member's council out everywhere (admins: anyone); audited."""
+    service.revoke_sessions_by_staff(session, actor=actor, user_id=user_id)
+    session.commit()
 
 
 @router.get("/me", response_model=Me)

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
+from app.schemas import SINGLE_LINE
+
 Name = Annotated[
     str,
     StringConstraints(
@@ -17,7 +19,7 @@ Name = Annotated[
 class UserCreate(BaseModel):
     email: EmailStr = Field(max_length=320)
     password: str = Field(max_length=1024)  # the rules (10-128) are checked with a clear message
-    full_name: Name
+    full_name: Annotated[Name, SINGLE_LINE]
     role: Literal["cook", "carer"]
 
 
@@ -41,10 +43,28 @@ class Token(BaseModel):
 
 
 class SessionCreate(BaseModel):
-    email: str = Field(max_length=320, pattern=r"^[^\x00-\x1f\x7f]*$")
+    email: Annotated[str, SINGLE_LINE] = Field(max_length=320, pattern=r"^[^\x00-\x1f\x7f]*$")
     password: str = Field(max_length=1024)
 
 
 class SessionPublic(BaseModel):
     csrf_token: str
     user: Me
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)  # the rules (10-128) are checked with a message
+
+
+class PasswordResetRequest(BaseModel):
+    email: EmailStr = Field(max_length=320)
+
+
+class PasswordResetAccepted(BaseModel):
+    message: str
+
+
+class PasswordResetConfirm(BaseModel):
+    token: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(max_length=1024)

@@ -1,24 +1,86 @@
-"""Accounts: registration, sign-in with failure limits, and who someone is."""
+"""Accounts: registration, sign-in with failure limits, sessions, passwords, who someone is.
+
+Argon2 runs outside any database transaction (on SQLite a transaction holds the database-wide
+write lock from its first query), and at most HASH_SLOTS hashes run at once.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import math
+import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.accounts.passwords import hash_password, password_problem, verify_password
+from app.accounts.passwords import (
+    HashingBusy,
+    hash_password,
+    hashing_slot,
+    password_problem,
+    verify_password,
+)
+from app.accounts.tokens import TokenClaims, TokenKind, issue_token
+from app.audit import record_audit
 from app.config import Settings
 from app.db import utcnow
-from app.errors import Conflict, RuleBroken, TooManyRequests, Unauthorized
-from app.models import Council, LoginFailure, User
+from app.errors import (
+    Conflict,
+    NotFound,
+    RuleBroken,
+    ServiceBusy,
+    TooManyRequests,
+    Unauthorized,
+)
+from app.models import (
+    AuthSession,
+    Cook,
+    Council,
+    Diner,
+    LoginFailure,
+    PasswordReset,
+    RegistrationAttempt,
+    User,
+)
+from app.notifications.outbox import enqueue
 
 BAD_CREDENTIALS = "Incorrect email or password"
+RESET_LIFETIME = timedelta(hours=1)
+RESETS_PER_ACCOUNT_HOUR = 3  # more requests get the same answer but no further message
+REGISTRATION_WINDOW = timedelta(hours=1)
 
 
 def email_key(email: str) -> str:
     return email.strip().lower()
+
+
+# --- hashing, outside transactions and limited ---------------------------------------------
+
+
+def _hash(password: str) -> str:
+    try:
+        with hashing_slot():
+            return hash_password(password)
+    except HashingBusy:
+        raise ServiceBusy("The service is busy: try again in a moment") from None
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        with hashing_slot():
+            return verify_password(password_hash, password)
+    except HashingBusy:
+        raise ServiceBusy("The service is busy: try again in a moment") from None
+
+
+def _end_transaction(session: Session) -> None:
+    """Commit what was read so far (nothing pending): the next step runs outside a transaction."""
+    session.commit()
+
+
+# --- registration ---------------------------------------------------------------------------
 
 
 def register_user(
@@ -29,8 +91,10 @@ def register_user(
     full_name: str,
     role: str,
     council_id: int | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create an account; the email must be free in any letter case."""
+    """Create an account; the email must be free in any letter case (hashes the password
+    here unless password_hash is given)."""
     if problem := password_problem(password, email=email, full_name=full_name):
         raise RuleBroken("weak_password", ["password"], f"Password {problem}")
     key = email_key(email)
@@ -40,7 +104,7 @@ def register_user(
         email=email.strip(),
         email_key=key,
         full_name=full_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         council_id=council_id,
     )
@@ -53,6 +117,57 @@ def register_user(
     return user
 
 
+def register_from_client(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    role: str,
+    client: str,
+    settings: Settings,
+) -> User:
+    """A self-service registration: counted per client address (its own short transaction),
+    hashed outside any transaction, then created (the caller commits)."""
+    if problem := password_problem(password, email=email, full_name=full_name):
+        raise RuleBroken("weak_password", ["password"], f"Password {problem}")
+    _count_registration(session, client=client, settings=settings)
+    taken = session.exec(select(User.id).where(User.email_key == email_key(email))).first()
+    _end_transaction(session)
+    if taken is not None:
+        raise Conflict("An account with this email already exists")
+    password_hash = _hash(password)
+    return register_user(
+        session,
+        email=email,
+        password=password,
+        full_name=full_name,
+        role=role,
+        password_hash=password_hash,
+    )
+
+
+def _count_registration(session: Session, *, client: str, settings: Settings) -> None:
+    """Refuse a client over its hourly registrations (429), else count this one (committed)."""
+    now = utcnow()
+    count, oldest = session.exec(
+        select(func.count(), func.min(RegistrationAttempt.at)).where(
+            RegistrationAttempt.client == client, RegistrationAttempt.at > now - REGISTRATION_WINDOW
+        )
+    ).one()
+    if count >= settings.registrations_per_client_hour and oldest is not None:
+        _end_transaction(session)
+        raise TooManyRequests(
+            "Too many registrations from this address: try again later",
+            _seconds_until(oldest + REGISTRATION_WINDOW, now),
+        )
+    session.add(RegistrationAttempt(client=client, at=now))
+    session.commit()
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+
 def authenticate(
     session: Session, *, email: str, password: str, client: str, settings: Settings
 ) -> User:
@@ -62,29 +177,275 @@ def authenticate(
     key = email_key(email)
     _refuse_when_limited(session, key=key, client=client, settings=settings)
     user = session.exec(select(User).where(User.email_key == key)).first()
-    valid = verify_password(user.password_hash if user else None, password)
+    _end_transaction(session)
+    valid = _verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        session.add(LoginFailure(email_key=key, client=client))
-        session.commit()
+        _record_failure(session, key=key, client=client)
         raise Unauthorized(BAD_CREDENTIALS)
     return user
 
 
+def _record_failure(session: Session, *, key: str, client: str) -> None:
+    """Count a failed sign-in in its own transaction: it stays even though the request fails."""
+    session.add(LoginFailure(email_key=key, client=client))
+    session.commit()
+
+
 def _refuse_when_limited(session: Session, *, key: str, client: str, settings: Settings) -> None:
+    """429 when this account has failed too often from this client (a delay doubling with each
+    further failure, from the latest), or this client has failed too often overall."""
     window = timedelta(minutes=settings.login_window_minutes)
-    since = utcnow() - window
-    for column, value, limit in (
-        (LoginFailure.email_key, key, settings.login_max_failures_per_account),
-        (LoginFailure.client, client, settings.login_max_failures_per_client),
+    now = utcnow()
+    since = now - window
+    count, latest = session.exec(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.email_key == key, LoginFailure.client == client, LoginFailure.at > since
+        )
+    ).one()
+    limit = settings.login_max_failures_per_account
+    if count >= limit and latest is not None:
+        doublings = min(count - limit, 20)
+        delay = min(settings.login_lockout_base_s * 2**doublings, window.total_seconds())
+        retry_at = latest + timedelta(seconds=delay)
+        if retry_at > now:
+            _end_transaction(session)
+            raise TooManyRequests(
+                "Too many failed sign-ins: try again later", _seconds_until(retry_at, now)
+            )
+    count, oldest = session.exec(
+        select(func.count(), func.min(LoginFailure.at)).where(
+            LoginFailure.client == client, LoginFailure.at > since
+        )
+    ).one()
+    if count >= settings.login_max_failures_per_client and oldest is not None:
+        _end_transaction(session)
+        raise TooManyRequests(
+            "Too many failed sign-ins: try again later", _seconds_until(oldest + window, now)
+        )
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def start_session(
+    session: Session, *, user: User, kind: TokenKind, settings: Settings
+) -> tuple[str, TokenClaims]:
+    """Issue a token (or session cookie) and record its revocable sign-in (the caller commits)."""
+    assert user.id is not None
+    lifetime = (
+        timedelta(minutes=settings.access_token_minutes)
+        if kind == "access"
+        else timedelta(hours=settings.session_hours)
+    )
+    token, claims = issue_token(
+        user_id=user.id, kind=kind, secret=settings.secret_key, lifetime=lifetime
+    )
+    assert claims.sid is not None
+    session.add(
+        AuthSession(id=claims.sid, user_id=user.id, kind=kind, expires_at=claims.expires_at)
+    )
+    session.flush()
+    return token, claims
+
+
+def end_session(session: Session, *, session_id: str) -> None:
+    """Revoke one sign-in (sign-out)."""
+    auth_session = session.get(AuthSession, session_id)
+    if auth_session is not None and auth_session.revoked_at is None:
+        auth_session.revoked_at = utcnow()
+        session.add(auth_session)
+
+
+def revoke_sessions(session: Session, *, user_id: int, keep: str | None = None) -> int:
+    """Revoke every live sign-in of the account except `keep`; how many were revoked."""
+    now = utcnow()
+    query = select(AuthSession).where(
+        AuthSession.user_id == user_id,
+        col(AuthSession.revoked_at).is_(None),
+        AuthSession.expires_at > now,
+    )
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    live = session.exec(query).all()
+    for auth_session in live:
+        auth_session.revoked_at = now
+        session.add(auth_session)
+    return len(live)
+
+
+def councils_of(session: Session, user: User) -> set[int]:
+    """The councils a person belongs to: their own, their cook profile's, their diners'."""
+    found = {user.council_id} if user.council_id is not None else set()
+    found.update(session.exec(select(Cook.council_id).where(Cook.user_id == user.id)).all())
+    found.update(session.exec(select(Diner.council_id).where(Diner.carer_id == user.id)).all())
+    return found
+
+
+def revoke_sessions_by_staff(session: Session, *, actor: User, user_id: int) -> None:
+    """End every sign-in of a person of the actor's council (or anyone, for an admin); audited."""
+    person = session.get(User, user_id)
+    if person is None or (
+        actor.role != "admin" and actor.council_id not in councils_of(session, person)
     ):
-        count, oldest = session.exec(
-            select(func.count(), func.min(LoginFailure.at)).where(
-                column == value, LoginFailure.at > since
+        raise NotFound("User not found")
+    count = revoke_sessions(session, user_id=user_id)
+    record_audit(
+        session,
+        actor_id=actor.id,
+        council_id=actor.council_id,
+        action="sessions_revoked",
+        subject_type="user",
+        subject_id=user_id,
+        data={"sessions": count},
+    )
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+def change_password(
+    session: Session,
+    *,
+    user: User,
+    current_session_id: str,
+    current_password: str,
+    new_password: str,
+    client: str,
+    settings: Settings,
+) -> None:
+    """Replace the password after checking the current one; every other sign-in ends; audited.
+    A wrong current password counts as a failed sign-in."""
+    assert user.id is not None
+    if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
+        raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
+    _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
+    _end_transaction(session)
+    if "\x00" in current_password or not _verify(user.password_hash, current_password):
+        _record_failure(session, key=user.email_key, client=client)
+        raise RuleBroken(
+            "wrong_password", ["current_password"], "Your current password is not right"
+        )
+    new_hash = _hash(new_password)
+    user.password_hash = new_hash
+    session.add(user)
+    revoked = revoke_sessions(session, user_id=user.id, keep=current_session_id)
+    record_audit(
+        session,
+        actor_id=user.id,
+        council_id=user.council_id,
+        action="password_changed",
+        subject_type="user",
+        subject_id=user.id,
+        data={"sessions_revoked": revoked},
+    )
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(session: Session, *, email: str, settings: Settings) -> None:
+    """Queue a single-use reset link for the account with this email, if there is one; the
+    same steps (a token, a lookup, an audit entry) either way."""
+    token = secrets.token_urlsafe(32)
+    digest = _token_digest(token)
+    now = utcnow()
+    user = session.exec(select(User).where(User.email_key == email_key(email))).first()
+    recent = 0
+    if user is not None:
+        recent = session.exec(
+            select(func.count()).where(
+                PasswordReset.user_id == user.id, PasswordReset.created_at > now - RESET_LIFETIME
             )
         ).one()
-        if count >= limit and oldest is not None:
-            retry_after = int((oldest + window - utcnow()).total_seconds()) + 1
-            raise TooManyRequests("Too many failed sign-ins: try again later", retry_after)
+    can_reset = (
+        user is not None
+        and user.is_active
+        and user.anonymised_at is None
+        and recent < RESETS_PER_ACCOUNT_HOUR
+    )
+    if user is not None and user.id is not None and can_reset:
+        reset = PasswordReset(
+            user_id=user.id, token_hash=digest, created_at=now, expires_at=now + RESET_LIFETIME
+        )
+        session.add(reset)
+        session.flush()
+        link = f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
+        enqueue(
+            session,
+            event="password_reset",
+            to=user,
+            subject="Reset your Extra Portion password",
+            body=(
+                f"Hello {user.full_name},\n\n"
+                "Someone asked to reset the password of your Extra Portion account. "
+                "To choose a new password, open this link within an hour:\n\n"
+                f"{link}\n\n"
+                "The link works once. If you did not ask, ignore this message: your password "
+                "stays as it is.\n"
+            ),
+            dedupe_key=f"password_reset:{reset.id}",
+            fresh=True,
+        )
+    record_audit(
+        session,
+        actor_id=None,
+        council_id=user.council_id if user is not None else None,
+        action="password_reset_requested",
+        subject_type="user",
+        subject_id=user.id if user is not None else None,
+        data={"link_queued": can_reset},
+    )
+
+
+def reset_password(session: Session, *, token: str, new_password: str) -> None:
+    """Set a new password with a reset link's token (once, within its hour); every sign-in of
+    the account ends; audited."""
+    invalid = RuleBroken(
+        "invalid_token", ["token"], "This link has expired or was already used: ask for a new one"
+    )
+    digest = _token_digest(token)
+    reset = session.exec(select(PasswordReset).where(PasswordReset.token_hash == digest)).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        raise invalid
+    user = session.get(User, reset.user_id)
+    if user is None or not user.is_active or user.anonymised_at is not None:
+        raise invalid
+    if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
+        raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
+    _end_transaction(session)
+    new_hash = _hash(new_password)
+    # Claim the link under a lock: of two requests with the same token, one wins.
+    reset = session.exec(
+        select(PasswordReset).where(PasswordReset.id == reset.id).with_for_update()
+    ).one()
+    now = utcnow()
+    if reset.used_at is not None or reset.expires_at <= now:
+        raise invalid
+    for pending in session.exec(
+        select(PasswordReset).where(
+            PasswordReset.user_id == user.id, col(PasswordReset.used_at).is_(None)
+        )
+    ).all():
+        pending.used_at = now  # this link and every other one still out
+        session.add(pending)
+    user.password_hash = new_hash
+    session.add(user)
+    assert user.id is not None
+    revoked = revoke_sessions(session, user_id=user.id)
+    record_audit(
+        session,
+        actor_id=user.id,
+        council_id=user.council_id,
+        action="password_reset",
+        subject_type="user",
+        subject_id=user.id,
+        data={"sessions_revoked": revoked},
+    )
 
 
 def council_slug(session: Session, user: User) -> str | None:

@@ -1,4 +1,8 @@
-"""Signed, expiring tokens: bearer access tokens and browser session cookies."""
+"""Signed, expiring tokens: bearer access tokens and browser session cookies.
+
+Every token names its sign-in by a random `sid`, the id of an AuthSession row that the
+server can revoke (the signature alone would keep a token valid until it expires).
+"""
 
 from __future__ import annotations
 
@@ -17,24 +21,42 @@ TokenKind = Literal["access", "session"]
 class TokenClaims:
     user_id: int
     kind: TokenKind
+    sid: str | None  # the AuthSession this token belongs to (None: a token without one)
     csrf: str | None  # sessions only: the double-submit value the browser echoes back
+    expires_at: datetime
+
+
+def new_sid() -> str:
+    """A random session id (43 characters)."""
+    return secrets.token_urlsafe(32)
 
 
 def issue_token(
-    *, user_id: int, kind: TokenKind, secret: str, lifetime: timedelta, now: datetime | None = None
+    *,
+    user_id: int,
+    kind: TokenKind,
+    secret: str,
+    lifetime: timedelta,
+    sid: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[str, TokenClaims]:
-    """A signed token for the user; sessions also carry a fresh CSRF value."""
+    """A signed token for the user with a fresh `sid` (unless given); sessions also carry a
+    fresh CSRF value."""
     issued = now or datetime.now(UTC)
+    expires = issued + lifetime
+    sid = sid or new_sid()
     csrf = secrets.token_urlsafe(24) if kind == "session" else None
     payload: dict[str, object] = {
         "sub": str(user_id),
         "typ": kind,
+        "sid": sid,
         "iat": int(issued.timestamp()),
-        "exp": int((issued + lifetime).timestamp()),
+        "exp": int(expires.timestamp()),
     }
     if csrf:
         payload["csrf"] = csrf
-    return jwt.encode(payload, secret, algorithm=ALGORITHM), TokenClaims(user_id, kind, csrf)
+    token = jwt.encode(payload, secret, algorithm=ALGORITHM)
+    return token, TokenClaims(user_id, kind, sid, csrf, expires)
 
 
 def read_token(token: str, *, kind: TokenKind, secret: str) -> TokenClaims | None:
@@ -49,6 +71,15 @@ def read_token(token: str, *, kind: TokenKind, secret: str) -> TokenClaims | Non
         return None
     try:
         user_id = int(payload["sub"])
-    except (TypeError, ValueError):
+        expires = datetime.fromtimestamp(int(payload["exp"]), UTC)
+    except (TypeError, ValueError, OverflowError):
         return None
-    return TokenClaims(user_id, kind, payload.get("csrf"))
+    sid = payload.get("sid")
+    csrf = payload.get("csrf")
+    return TokenClaims(
+        user_id,
+        kind,
+        sid if isinstance(sid, str) else None,
+        csrf if isinstance(csrf, str) else None,
+        expires,
+    )

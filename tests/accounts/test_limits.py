@@ -1,0 +1,189 @@
+"""Limits on anonymous work: registrations per client, sign-in lockout per account and client,
+and the cap on concurrent Argon2 hashing (API.md "Accounts")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.accounts.passwords import HASH_SLOTS, hash_slots
+from app.config import Settings
+from app.db import utcnow
+from app.main import app
+from app.models import LoginFailure, RegistrationAttempt, User
+from tests.factories import DEFAULT_PASSWORD, create_user
+
+OTHER_ADDRESS = ("203.0.113.7", 50000)
+
+
+def registration(n: int) -> dict[str, str]:
+    return {
+        "email": f"new{n}@example.org",
+        "password": "a kettle of soup on thursdays",
+        "full_name": "Ada Cook",
+        "role": "cook",
+    }
+
+
+def sign_in(client: TestClient, email: str, password: str):
+    return client.post("/api/auth/token", data={"username": email, "password": password})
+
+
+def fail_from(
+    session: Session, email: str, *, count: int, ago: timedelta, client: str = "testclient"
+) -> None:
+    at = utcnow() - ago
+    for _ in range(count):
+        session.add(LoginFailure(email_key=email, client=client, at=at))
+    session.commit()
+
+
+@contextmanager
+def from_address(client: TestClient) -> Iterator[TestClient]:
+    """A second client, from another address, on the same app (and the same test database)."""
+    assert client.app is app
+    with TestClient(app, client=OTHER_ADDRESS) as other:
+        yield other
+
+
+# --- registrations --------------------------------------------------------------------------
+
+
+def test_registration_is_429_with_retry_after_when_client_registered_20_this_hour(
+    client: TestClient, session: Session, settings: Settings
+):
+    assert settings.registrations_per_client_hour == 20
+    for _ in range(19):
+        session.add(RegistrationAttempt(client="testclient", at=utcnow() - timedelta(minutes=5)))
+    session.commit()
+    assert client.post("/api/auth/register", json=registration(20)).status_code == 201
+    limited = client.post("/api/auth/register", json=registration(21))
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["Retry-After"]) <= 3600 - 5 * 60 + 1
+    assert session.exec(select(User).where(User.email_key == "new21@example.org")).first() is None
+
+
+def test_registration_counts_when_the_request_fails(client: TestClient, session: Session):
+    create_user(session, email="new1@example.org")
+    assert client.post("/api/auth/register", json=registration(1)).status_code == 409
+    weak = client.post("/api/auth/register", json={**registration(2), "password": "password1234"})
+    assert weak.status_code == 422
+    attempts = session.exec(select(RegistrationAttempt.client)).all()
+    assert attempts == ["testclient"]  # the taken email counted; the weak password did not
+
+
+def test_registration_is_allowed_when_the_limit_was_reached_by_another_address(
+    client: TestClient, session: Session
+):
+    for _ in range(20):
+        session.add(RegistrationAttempt(client="testclient"))
+    session.commit()
+    assert client.post("/api/auth/register", json=registration(1)).status_code == 429
+    with from_address(client) as other:
+        assert other.post("/api/auth/register", json=registration(2)).status_code == 201
+
+
+def test_registration_window_forgets_attempts_when_older_than_an_hour(
+    client: TestClient, session: Session
+):
+    for _ in range(20):
+        session.add(RegistrationAttempt(client="testclient", at=utcnow() - timedelta(minutes=61)))
+    session.commit()
+    assert client.post("/api/auth/register", json=registration(1)).status_code == 201
+
+
+# --- sign-in lockout ------------------------------------------------------------------------
+
+
+def test_sign_in_is_429_for_about_a_minute_when_pair_failed_five_times(
+    client: TestClient, session: Session
+):
+    create_user(session, email="target@example.org")
+    for _ in range(5):
+        assert sign_in(client, "target@example.org", "wrong password!!").status_code == 401
+    limited = sign_in(client, "target@example.org", DEFAULT_PASSWORD)
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+
+
+def test_sign_in_delay_doubles_when_pair_fails_again_after_the_delay(
+    client: TestClient, session: Session
+):
+    create_user(session, email="target@example.org")
+    # Five failures 100 s ago: the 60 s delay has passed, so one more try is allowed...
+    fail_from(session, "target@example.org", count=5, ago=timedelta(seconds=100))
+    assert sign_in(client, "target@example.org", "wrong again!!").status_code == 401
+    # ...and the sixth failure doubles the delay to 120 s from now.
+    limited = sign_in(client, "target@example.org", DEFAULT_PASSWORD)
+    assert limited.status_code == 429
+    assert 60 < int(limited.headers["Retry-After"]) <= 120
+
+
+def test_sign_in_delay_counts_from_the_latest_failure_when_six_failed(
+    client: TestClient, session: Session
+):
+    create_user(session, email="target@example.org")
+    fail_from(session, "target@example.org", count=6, ago=timedelta(seconds=100))
+    limited = sign_in(client, "target@example.org", DEFAULT_PASSWORD)
+    assert limited.status_code == 429  # 120 s after the latest failure, 100 s ago
+    assert 0 < int(limited.headers["Retry-After"]) <= 20
+
+
+def test_sign_in_succeeds_when_the_delay_after_five_failures_has_passed(
+    client: TestClient, session: Session
+):
+    create_user(session, email="target@example.org")
+    fail_from(session, "target@example.org", count=5, ago=timedelta(seconds=61))
+    assert sign_in(client, "target@example.org", DEFAULT_PASSWORD).status_code == 200
+
+
+def test_account_is_not_locked_for_another_address_when_one_address_failed(
+    client: TestClient, session: Session
+):
+    create_user(session, email="victim@example.org")
+    for _ in range(5):
+        assert sign_in(client, "victim@example.org", "attacker guess!!").status_code == 401
+    assert sign_in(client, "victim@example.org", DEFAULT_PASSWORD).status_code == 429
+    with from_address(client) as owner:
+        assert sign_in(owner, "victim@example.org", DEFAULT_PASSWORD).status_code == 200
+
+
+# --- hashing cap ----------------------------------------------------------------------------
+
+
+@contextmanager
+def every_hashing_slot_taken() -> Iterator[None]:
+    taken = 0
+    try:
+        for _ in range(HASH_SLOTS):
+            assert hash_slots.acquire(blocking=False)
+            taken += 1
+        yield
+    finally:
+        for _ in range(taken):
+            hash_slots.release()
+
+
+def test_sign_in_is_503_with_retry_after_when_every_hashing_slot_is_taken(
+    client: TestClient, session: Session
+):
+    create_user(session, email="busy@example.org")
+    with every_hashing_slot_taken():
+        response = sign_in(client, "busy@example.org", DEFAULT_PASSWORD)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 1
+    assert sign_in(client, "busy@example.org", DEFAULT_PASSWORD).status_code == 200
+
+
+def test_registration_is_503_and_creates_nothing_when_every_hashing_slot_is_taken(
+    client: TestClient, session: Session
+):
+    with every_hashing_slot_taken():
+        response = client.post("/api/auth/register", json=registration(1))
+    assert response.status_code == 503
+    assert "Retry-After" in response.headers
+    assert session.exec(select(User).where(User.email_key == "new1@example.org")).first() is None

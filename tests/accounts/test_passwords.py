@@ -1,0 +1,231 @@
+"""Changing a password and the forgotten-password link (API.md "Accounts")."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.db import utcnow
+from app.models import AuditEntry, Notification, PasswordReset, User
+from tests.factories import DEFAULT_PASSWORD, create_user
+
+NEW_PASSWORD = "a brand new kettle of soup"
+
+
+def bearer(client: TestClient, email: str, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
+    response = client.post("/api/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def signs_in(client: TestClient, email: str, password: str) -> bool:
+    response = client.post("/api/auth/token", data={"username": email, "password": password})
+    return response.status_code == 200
+
+
+def reset_token(session: Session, user: User) -> str:
+    """The token of the link in the latest reset message queued for the user."""
+    messages = session.exec(
+        select(Notification)
+        .where(Notification.to_user_id == user.id, Notification.event == "password_reset")
+        .order_by(Notification.id)  # type: ignore[arg-type]
+    ).all()
+    assert messages, "no reset message queued"
+    found = re.search(r"/reset-password\?token=([A-Za-z0-9_-]+)", messages[-1].body)
+    assert found, messages[-1].body
+    return found.group(1)
+
+
+# --- change ---------------------------------------------------------------------------------
+
+
+def test_password_change_ends_other_sessions_but_not_the_current_when_successful(
+    client: TestClient, session: Session
+):
+    create_user(session, email="mover@example.org")
+    current, other = bearer(client, "mover@example.org"), bearer(client, "mover@example.org")
+    response = client.post(
+        "/api/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+        headers=current,
+    )
+    assert response.status_code == 204, response.text
+    assert client.get("/api/me", headers=current).status_code == 200
+    assert client.get("/api/me", headers=other).status_code == 401
+    assert signs_in(client, "mover@example.org", NEW_PASSWORD)
+    assert not signs_in(client, "mover@example.org", DEFAULT_PASSWORD)
+
+
+def test_password_change_is_audited_when_successful(client: TestClient, session: Session):
+    user = create_user(session, email="audited@example.org")
+    client.post(
+        "/api/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+        headers=bearer(client, "audited@example.org"),
+    )
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "password_changed")).one()
+    assert (entry.actor_id, entry.subject_type, entry.subject_id) == (user.id, "user", user.id)
+
+
+def test_password_change_is_422_naming_current_password_when_it_is_wrong(
+    client: TestClient, session: Session
+):
+    create_user(session, email="wrong@example.org")
+    headers = bearer(client, "wrong@example.org")
+    response = client.post(
+        "/api/me/password",
+        json={"current_password": "not my password at all", "new_password": NEW_PASSWORD},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "current_password"]]
+    assert signs_in(client, "wrong@example.org", DEFAULT_PASSWORD)
+
+
+def test_password_change_is_422_naming_new_password_when_it_is_weak(
+    client: TestClient, session: Session
+):
+    create_user(session, email="weak@example.org")
+    response = client.post(
+        "/api/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": "password1234"},
+        headers=bearer(client, "weak@example.org"),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "new_password"]
+    assert response.json()["detail"][0]["type"] == "weak_password"
+
+
+def test_password_change_is_401_when_signed_out(client: TestClient):
+    response = client.post(
+        "/api/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    assert response.status_code == 401
+
+
+# --- forgotten ------------------------------------------------------------------------------
+
+
+def test_password_reset_link_sets_a_new_password_and_ends_every_session_when_followed(
+    client: TestClient, session: Session
+):
+    user = create_user(session, email="forgot@example.org")
+    signed_in = bearer(client, "forgot@example.org")
+    asked = client.post("/api/auth/password-reset", json={"email": "Forgot@Example.org"})
+    assert asked.status_code == 202
+    token = reset_token(session, user)
+    stored = session.exec(select(PasswordReset).where(PasswordReset.user_id == user.id)).one()
+    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert stored.expires_at - stored.created_at <= timedelta(hours=1)
+    confirmed = client.post(
+        "/api/auth/password-reset/confirm", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert confirmed.status_code == 204, confirmed.text
+    assert client.get("/api/me", headers=signed_in).status_code == 401
+    assert signs_in(client, "forgot@example.org", NEW_PASSWORD)
+    assert not signs_in(client, "forgot@example.org", DEFAULT_PASSWORD)
+
+
+def test_password_reset_is_422_naming_token_when_link_used_twice(
+    client: TestClient, session: Session
+):
+    user = create_user(session, email="twice@example.org")
+    client.post("/api/auth/password-reset", json={"email": "twice@example.org"})
+    token = reset_token(session, user)
+    body = {"token": token, "new_password": NEW_PASSWORD}
+    assert client.post("/api/auth/password-reset/confirm", json=body).status_code == 204
+    again = client.post(
+        "/api/auth/password-reset/confirm",
+        json={"token": token, "new_password": "yet another new password"},
+    )
+    assert again.status_code == 422
+    assert [e["loc"] for e in again.json()["detail"]] == [["body", "token"]]
+    assert signs_in(client, "twice@example.org", NEW_PASSWORD)
+
+
+def test_password_reset_is_422_naming_token_when_link_expired(client: TestClient, session: Session):
+    user = create_user(session, email="late@example.org")
+    client.post("/api/auth/password-reset", json={"email": "late@example.org"})
+    token = reset_token(session, user)
+    stored = session.exec(select(PasswordReset).where(PasswordReset.user_id == user.id)).one()
+    stored.expires_at = utcnow() - timedelta(seconds=1)
+    session.add(stored)
+    session.commit()
+    response = client.post(
+        "/api/auth/password-reset/confirm", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "token"]
+    assert signs_in(client, "late@example.org", DEFAULT_PASSWORD)
+
+
+def test_password_reset_is_422_naming_token_when_token_unknown(client: TestClient):
+    response = client.post(
+        "/api/auth/password-reset/confirm",
+        json={"token": "made-up-token-that-was-never-issued", "new_password": NEW_PASSWORD},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "token"]
+
+
+def test_password_reset_answers_the_same_when_email_has_no_account(
+    client: TestClient, session: Session
+):
+    create_user(session, email="exists@example.org")
+    known = client.post("/api/auth/password-reset", json={"email": "exists@example.org"})
+    unknown = client.post("/api/auth/password-reset", json={"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+    assert known.headers.get("content-length") == unknown.headers.get("content-length")
+    events = session.exec(select(Notification.event)).all()
+    assert events.count("password_reset") == 1
+
+
+def test_password_reset_link_uses_the_public_url_when_host_header_is_forged(
+    client: TestClient, session: Session
+):
+    user = create_user(session, email="host@example.org")
+    client.post(
+        "/api/auth/password-reset",
+        json={"email": "host@example.org"},
+        headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    )
+    body = session.exec(select(Notification).where(Notification.to_user_id == user.id)).one().body
+    assert "evil.example" not in body
+    assert "http://127.0.0.1:8000/reset-password?token=" in body
+
+
+def test_password_reset_is_audited_by_id_without_email_when_asked_and_used(
+    client: TestClient, session: Session
+):
+    user = create_user(session, email="trail@example.org")
+    client.post("/api/auth/password-reset", json={"email": "trail@example.org"})
+    client.post(
+        "/api/auth/password-reset/confirm",
+        json={"token": reset_token(session, user), "new_password": NEW_PASSWORD},
+    )
+    about_user = (AuditEntry.subject_type == "user", AuditEntry.subject_id == user.id)
+    entries = session.exec(select(AuditEntry).where(*about_user)).all()
+    assert {e.action for e in entries} == {"password_reset_requested", "password_reset"}
+    assert all("@" not in str(e.data) for e in entries)
+
+
+def test_earlier_reset_links_stop_working_when_one_is_used(client: TestClient, session: Session):
+    user = create_user(session, email="many@example.org")
+    client.post("/api/auth/password-reset", json={"email": "many@example.org"})
+    first = reset_token(session, user)
+    client.post("/api/auth/password-reset", json={"email": "many@example.org"})
+    second = reset_token(session, user)
+    assert first != second
+    body = {"token": second, "new_password": NEW_PASSWORD}
+    assert client.post("/api/auth/password-reset/confirm", json=body).status_code == 204
+    stale = client.post(
+        "/api/auth/password-reset/confirm",
+        json={"token": first, "new_password": "yet another new password"},
+    )
+    assert stale.status_code == 422
