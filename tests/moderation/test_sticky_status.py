@@ -1,0 +1,255 @@
+"""Suspensions and rejections stick until the council that set them (or an admin) lifts them;
+each council sees what happened to a cook with them; a moved cook waits for a location review."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models import AuditEntry, Council, User
+from tests.factories import (
+    approve_payload,
+    approved_cook,
+    auth_headers,
+    cook_payload,
+    create_user,
+    signed_up_cook,
+)
+
+TOWER_HAMLETS_POSTCODE = "E14 5AB"
+
+
+def act(client: TestClient, settings: Settings, who: User, cook_id: int, action: str, **body):
+    return client.post(
+        f"/api/staff/cooks/{cook_id}/{action}",
+        json=body or None,
+        headers=auth_headers(who, settings),
+    )
+
+
+def suspended_cook(
+    client: TestClient, session: Session, settings: Settings, staff: User
+) -> tuple[User, int]:
+    cook, cook_id = approved_cook(client, session, settings, staff)
+    assert (
+        act(client, settings, staff, cook_id, "suspend", reason="concern raised").status_code == 200
+    )
+    return cook, cook_id
+
+
+def test_suspended_cook_stays_suspended_when_stopping_then_saving_profile(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook, _ = suspended_cook(client, session, settings, staff)
+    headers = auth_headers(cook, settings)
+    stopped = client.post("/api/cooks/me/stop", json={"reason": "fresh start"}, headers=headers)
+    assert stopped.status_code == 200 and stopped.json()["status"] == "suspended"
+    saved = client.put("/api/cooks/me", json=cook_payload(display_name="New me"), headers=headers)
+    assert saved.status_code == 200
+    assert saved.json()["status"] == "suspended"
+    assert saved.json()["status_reason"] == "concern raised"
+    assert saved.json()["status_council"] == "barnet"
+
+
+def test_rejected_cook_stays_rejected_when_stopping_then_saving_profile(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook, cook_id = signed_up_cook(client, session, settings)
+    assert (
+        act(client, settings, staff, cook_id, "reject", reason="no references").status_code == 200
+    )
+    headers = auth_headers(cook, settings)
+    client.post("/api/cooks/me/stop", json={"reason": "try again"}, headers=headers)
+    saved = client.put("/api/cooks/me", json=cook_payload(), headers=headers)
+    assert saved.json()["status"] == "rejected"
+    assert saved.json()["status_reason"] == "no references"
+
+
+def test_suspension_sticks_when_cook_moves_to_another_council(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+):
+    cook, _ = suspended_cook(client, session, settings, staff)
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
+        headers=auth_headers(cook, settings),
+    )
+    assert moved.status_code == 200
+    body = moved.json()
+    assert body["council"] == "tower-hamlets" and body["status"] == "suspended"
+    assert body["status_reason"] == "concern raised" and body["status_council"] == "barnet"
+
+
+def test_new_council_cannot_lift_suspension_when_another_council_set_it(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+):
+    cook, cook_id = suspended_cook(client, session, settings, staff)
+    client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
+        headers=auth_headers(cook, settings),
+    )
+    their_staff = create_user(session, role="staff", council=tower_hamlets)
+    refused = act(client, settings, their_staff, cook_id, "reinstate", reason="looks fine")
+    assert refused.status_code == 409
+    approve = act(client, settings, their_staff, cook_id, "approve", **approve_payload())
+    assert approve.status_code == 409
+    view = client.get(f"/api/staff/cooks/{cook_id}", headers=auth_headers(their_staff, settings))
+    assert view.json()["status"] == "suspended"
+
+
+def test_imposing_council_lifts_suspension_to_pending_when_cook_has_moved_away(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+):
+    cook, cook_id = suspended_cook(client, session, settings, staff)
+    client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
+        headers=auth_headers(cook, settings),
+    )
+    lifted = act(client, settings, staff, cook_id, "reinstate", reason="resolved")
+    assert lifted.status_code == 200, lifted.text
+    # The new council has not vetted the cook; the old one does not see the new address.
+    assert lifted.json()["status"] == "pending"
+    assert "address_line" not in lifted.json() and "phone" not in lifted.json()
+    assert (
+        client.get(f"/api/staff/cooks/{cook_id}", headers=auth_headers(staff, settings)).status_code
+        == 404
+    )
+
+
+def test_admin_lifts_suspension_when_any_council_set_it(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = suspended_cook(client, session, settings, staff)
+    admin = create_user(session, role="admin")
+    lifted = act(client, settings, admin, cook_id, "reinstate", reason="appeal upheld")
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["status"] == "approved" and lifted.json()["status_council"] is None
+
+
+def test_reinstating_rejected_cook_returns_them_to_pending_when_council_lifts_it(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = signed_up_cook(client, session, settings)
+    act(client, settings, staff, cook_id, "reject", reason="no references")
+    assert act(client, settings, staff, cook_id, "approve", **approve_payload()).status_code == 409
+    lifted = act(client, settings, staff, cook_id, "reinstate", reason="references arrived")
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["status"] == "pending"
+    assert act(client, settings, staff, cook_id, "approve", **approve_payload()).status_code == 200
+
+
+def test_other_roles_get_403_when_reinstating(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook, cook_id = suspended_cook(client, session, settings, staff)
+    carer = create_user(session, role="carer")
+    for who in (cook, carer):
+        assert act(client, settings, who, cook_id, "reinstate", reason="x").status_code == 403
+
+
+def test_history_lists_what_happened_in_this_council_when_staff_reads(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = suspended_cook(client, session, settings, staff)
+    act(client, settings, staff, cook_id, "reinstate", reason="resolved")
+    history = client.get(
+        f"/api/staff/cooks/{cook_id}/history", headers=auth_headers(staff, settings)
+    )
+    assert history.status_code == 200, history.text
+    items = history.json()["items"]
+    assert [(i["action"], i["status"]) for i in items] == [
+        ("cook.reinstated", "approved"),
+        ("cook.suspended", "suspended"),
+        ("cook.approved", "approved"),
+    ]
+    assert {i["actor_name"] for i in items} == {staff.full_name}
+    assert history.json()["total"] == 3
+
+
+def test_history_follows_each_council_when_suspended_cook_moves(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+):
+    cook, cook_id = suspended_cook(client, session, settings, staff)
+    their_staff = create_user(session, role="staff", council=tower_hamlets)
+    theirs = auth_headers(their_staff, settings)
+    assert client.get(f"/api/staff/cooks/{cook_id}/history", headers=theirs).status_code == 404
+    client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
+        headers=auth_headers(cook, settings),
+    )
+    ours = client.get(
+        f"/api/staff/cooks/{cook_id}/history", headers=auth_headers(staff, settings)
+    ).json()
+    assert [i["action"] for i in ours["items"]] == [
+        "cook.moved_away",
+        "cook.suspended",
+        "cook.approved",
+    ]
+    assert [
+        i["action"]
+        for i in client.get(f"/api/staff/cooks/{cook_id}/history", headers=theirs).json()["items"]
+    ] == ["cook.moved_in"]
+    data = session.exec(select(AuditEntry.data).where(AuditEntry.subject_type == "cook")).all()
+    assert all(set(d) <= {"status", "location_review", "dbs_level", "dbs_checked_on"} for d in data)
+
+
+def test_approved_cook_keeps_status_but_awaits_location_review_when_postcode_changes(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook, cook_id = approved_cook(client, session, settings, staff)
+    moved = client.put(
+        "/api/cooks/me", json=cook_payload(postcode="N3 1BU"), headers=auth_headers(cook, settings)
+    )
+    assert moved.status_code == 200
+    assert moved.json()["status"] == "approved" and moved.json()["location_review"] is True
+    headers = auth_headers(staff, settings)
+    assert client.get(f"/api/staff/cooks/{cook_id}", headers=headers).json()["location_review"]
+    queue = client.get("/api/staff/cooks?location_review=true", headers=headers).json()
+    assert [c["id"] for c in queue["items"]] == [cook_id]
+
+
+def test_staff_confirm_location_clears_review_and_audits_when_cook_moved(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook, cook_id = approved_cook(client, session, settings, staff)
+    client.put(
+        "/api/cooks/me", json=cook_payload(postcode="N3 1BU"), headers=auth_headers(cook, settings)
+    )
+    confirmed = act(client, settings, staff, cook_id, "confirm-location")
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["location_review"] is False and confirmed.json()["status"] == "approved"
+    assert act(client, settings, staff, cook_id, "confirm-location").status_code == 409
+    actions = session.exec(select(AuditEntry.action).where(AuditEntry.subject_id == cook_id)).all()
+    assert {"cook.location_changed", "cook.location_confirmed"} <= set(actions)
+    own = client.get("/api/cooks/me", headers=auth_headers(cook, settings)).json()
+    assert own["location_review"] is False
+
+
+def test_resaving_same_postcode_leaves_no_location_review_when_cook_approved(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook, _ = approved_cook(client, session, settings, staff)
+    saved = client.put(
+        "/api/cooks/me", json=cook_payload(max_diners=3), headers=auth_headers(cook, settings)
+    )
+    assert saved.json()["status"] == "approved" and saved.json()["location_review"] is False
