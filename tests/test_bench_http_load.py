@@ -1,0 +1,62 @@
+"""bench/http_load.py keeps working: a --quick run (tiny load) prints its whole table."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.postgres import find_pg_bin
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = (
+    "bare GET /hello",
+    "plain SQLModel, 20 rows",
+    "/healthz",
+    "staff /api/staff/diners?status=waiting",
+    "staff /api/staff/cooks?status=pending",
+    "staff /api/staff/reports/summary",
+    "cook /api/cooks/me",
+    "cook /api/cooks/me/pairings",
+    "cook /api/cooks/me/meals",
+    "carer /api/diners",
+    "mix: reads",
+    "mix: all requests",
+)
+
+
+def table_rows(output: str) -> dict[str, list[str]]:
+    """The report's table, by its first column."""
+    lines = output.split("\n\n")[1].splitlines()
+    assert lines[0].split()[:2] == ["endpoint", "req/s"] and set(lines[1]) == {"-"}
+    return {cells[0]: cells[1:] for cells in (re.split(r"\s{2,}", line) for line in lines[2:])}
+
+
+def test_http_load_prints_every_row_without_errors_when_run_quick(
+    request: pytest.FixtureRequest,
+):
+    db = request.config.getoption("--db")
+    if db == "postgresql" and find_pg_bin() is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    run = subprocess.run(
+        [sys.executable, "bench/http_load.py", "--quick", "--suggest-latency", "--db", db],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    rows = table_rows(run.stdout)
+    for label in ROWS:
+        assert label in rows, f"{label} missing from:\n{run.stdout}"
+    assert any(re.fullmatch(r"staff /api/staff/diners/\d+/suggestions", r) for r in rows)
+    assert any(re.fullmatch(r"carer /api/diners/\d+", r) for r in rows)
+    for label, (rate, _ratio, _p50, _p99, _spread, errors, timeouts, locked, _cpu) in rows.items():
+        assert float(rate.replace(",", "")) > 0, label
+        assert (errors, timeouts, locked) == ("0", "0", "0"), f"{label}:\n{run.stdout}"
+    assert "one connection, 30 sequential requests" in run.stdout
+    assert str(ROOT) not in run.stdout and "/tmp" not in run.stdout
