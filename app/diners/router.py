@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import CarerOrStaffUser, CarerUser, SessionDep, SettingsDep, StaffUser
-from app.diners import service
-from app.diners.schemas import DinerIn, DinerListItem, DinerOut, PauseIn, ReasonIn
+from app.diners import changes, service
+from app.diners.schemas import DinerIn, DinerListItem, DinerOut, DinerUpdate, PauseIn, ReasonIn
 from app.schemas import Limit, Offset, Page, PathId
 from app.vocab import DinerStatus
 
@@ -40,6 +40,21 @@ def get_my_diner(diner_id: PathId, user: CarerUser, session: SessionDep) -> Dine
     return service.diner_out(
         session, service.get_carers_diner(session, carer=user, diner_id=diner_id)
     )
+
+
+@router.patch("/{diner_id}", response_model=DinerOut)
+def change_diner(
+    diner_id: PathId,
+    body: DinerUpdate,
+    user: CarerOrStaffUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> DinerOut:
+    diner = service.get_diner_for(session, user=user, diner_id=diner_id)
+    changes.change_diner(session, actor=user, diner=diner, body=body, settings=settings)
+    service.audit_address_view(session, viewer=user, diner=diner)
+    session.commit()
+    return service.diner_out(session, diner, for_staff=user.role == "staff")
 
 
 @router.post("/{diner_id}/pause", response_model=DinerOut)

@@ -43,6 +43,23 @@ class DinerIn(StrictModel):
     consent: Annotated[StrictBool, AfterValidator(_must_consent)]
 
 
+class DinerUpdate(StrictModel):
+    """PATCH /api/diners/{id}: any of these, each validated as at registration.
+
+    The defaults only type the fields: what was not sent is left out (exclude_unset), and
+    sending null is refused except for access_notes (null clears them).
+    """
+
+    diets: Annotated[list[Diet], AfterValidator(unique)] = []
+    allergies: Annotated[list[Allergen], AfterValidator(unique)] = []
+    texture: Texture = Texture.regular
+    availability: Availability = []
+    frequency: Frequency = Frequency.weekly
+    access_notes: Notes | None = None
+    address_line: AddressLine = ""
+    postcode: str = Field(default="", max_length=16)
+
+
 class PauseIn(StrictModel):
     from_: IsoDate = Field(alias="from")
     to: IsoDate

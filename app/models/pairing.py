@@ -38,6 +38,9 @@ class Pairing(SQLModel, table=True):
     accepted_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = Field(default=None, max_length=32)
+    # Why a paused pairing is paused: "concern" (a serious concern; resolving it may resume)
+    # or "needs_changed" (the diner's needs changed beyond the cook: only staff may resume).
+    pause_reason: str | None = Field(default=None, max_length=32)
 
 
 class PairExclusion(SQLModel, table=True):
