@@ -30,6 +30,7 @@ from app.deps import (
     StaffOrAdminUser,
     client_address,
 )
+from app.schemas import PathId
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -150,7 +151,7 @@ def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep) -> N
 
 
 @router.post("/staff/users/{user_id}/sessions/revoke", status_code=204)
-def revoke_user_sessions(user_id: int, actor: StaffOrAdminUser, session: SessionDep) -> None:
+def revoke_user_sessions(user_id: PathId, actor: StaffOrAdminUser, session: SessionDep) -> None:
     """Sign a person of the staff member's council out everywhere (admins: anyone); audited."""
     service.revoke_sessions_by_staff(session, actor=actor, user_id=user_id)
     session.commit()

@@ -1,4 +1,5 @@
 import { ApiError, post } from '../api.js';
+import { safeNextPath } from '../next-path.js';
 import { HOME, checkRequired, h, params, setUpPage, showApiError, showErrors, textField, whileBusy } from '../ui.js';
 
 const user = await setUpPage();
@@ -16,8 +17,7 @@ form.append(
 
 /** Only go on to a page of this site. */
 function safeNext(fallback) {
-  const next = params.get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : fallback;
+  return safeNextPath(params.get('next'), location.origin, fallback);
 }
 
 form.addEventListener('submit', async (event) => {
