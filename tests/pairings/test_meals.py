@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.models import Meal, Notification, Pairing, User
 from app.pairings.meals import schedule_all, schedule_meals
-from tests.factories import approved_cook, auth_headers, registered_diner
+from tests.factories import approved_cook, auth_headers, cook_payload, registered_diner
 
 
 @pytest.fixture
@@ -454,6 +454,43 @@ def test_cook_out_of_walking_reach_sees_no_cover_request_when_meal_needs_cover(
         ]
         == []
     )
+
+
+def test_cook_never_asked_gets_404_when_meal_was_already_covered(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    helper, _ = approved_cook(client, session, settings, staff, postcode="N3 1BU")
+    far, _ = approved_cook(client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=800)
+    meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
+    day = meal["date"]
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    taken = client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(helper, settings))
+    assert taken.status_code == 200
+    # Same council, but never asked: the meal's existence and fate are not theirs to learn.
+    stranger = client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(far, settings))
+    assert stranger.status_code == 404
+
+
+def test_cook_awaiting_location_review_is_not_offered_cover_until_staff_confirm(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    helper, helper_id = approved_cook(client, session, settings, staff, postcode="N3 1BU")
+    helper_headers = auth_headers(helper, settings)
+    client.put("/api/cooks/me", json=cook_payload(postcode="N3 1QX"), headers=helper_headers)
+    meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
+    day = meal["date"]
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    asked = session.exec(select(Notification).where(Notification.event == "cover_request")).all()
+    assert helper.id not in {n.to_user_id for n in asked}
+    requests = client.get("/api/cooks/me/cover-requests", headers=helper_headers).json()
+    assert requests["items"] == []
+    refused = client.post(f"/api/meals/{meal['id']}/cover", headers=helper_headers)
+    assert refused.status_code == 404
+    client.post(
+        f"/api/staff/cooks/{helper_id}/confirm-location", headers=auth_headers(staff, settings)
+    )
+    requests = client.get("/api/cooks/me/cover-requests", headers=helper_headers).json()
+    assert [m["id"] for m in requests["items"]] == [meal["id"]]
 
 
 def test_each_lifecycle_event_queues_a_message_to_the_right_people(
