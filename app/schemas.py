@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Generic, TypeVar
 
@@ -22,21 +23,66 @@ from pydantic import (
 
 T = TypeVar("T")
 
-# Plain printable text: no control characters, surrounding spaces dropped.
-_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+# Text fields (API.md "Limits"). Unicode categories Cc (control), Cf (format), Cs (surrogates,
+# which no database can store), Zl and Zp (U+2028, U+2029) break a line or hide text; only the
+# joiners that real names need (ZWJ, ZWNJ) are let through.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_JOINERS = frozenset({"\u200c", "\u200d"})
+
+
+def _first_refused(value: str, *, allowed: frozenset[str] = frozenset()) -> str | None:
+    for char in value:
+        if (
+            char not in allowed
+            and char not in _JOINERS
+            and unicodedata.category(char) in _REFUSED_CATEGORIES
+        ):
+            return char
+    return None
+
+
+def _single_line(value: object) -> object:
+    # Checked before surrounding spaces are dropped: a separator at the end is refused too.
+    if isinstance(value, str) and (char := _first_refused(value)) is not None:
+        raise ValueError(
+            "must be one line of text without control or format characters "
+            f"(found U+{ord(char):04X})"
+        )
+    return value
+
+
+def _multi_line(value: object) -> object:
+    if not isinstance(value, str):
+        return value  # the str validator names the wrong type
+    value = value.replace("\r\n", "\n")
+    if (char := _first_refused(value, allowed=frozenset("\n"))) is not None:
+        raise ValueError(
+            "may contain line breaks but no other control or format characters "
+            f"(found U+{ord(char):04X})"
+        )
+    return value
+
+
+# Use these two for every text field of a request body, with the field's own length limits:
+# `Annotated[str, StringConstraints(...), SINGLE_LINE]`, or the ready-made types below.
+SINGLE_LINE = BeforeValidator(_single_line)
+MULTI_LINE = BeforeValidator(_multi_line)  # \r\n becomes \n
+SingleLine = Annotated[str, StringConstraints(strip_whitespace=True), SINGLE_LINE]
+MultiLine = Annotated[str, StringConstraints(strip_whitespace=True), MULTI_LINE]
+
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=_PRINTABLE)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), SINGLE_LINE
 ]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_PRINTABLE)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE
 ]
 AddressLine = Name
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16), SINGLE_LINE]
+# Reasons, notes and other free text keep their line breaks.
 Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=_PRINTABLE)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), MULTI_LINE
 ]
-# Free text may have line breaks, never NUL or other control characters (PostgreSQL refuses NUL).
-TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=TEXT)]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), MULTI_LINE]
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 MAX_WINDOWS = 21  # three a day is plenty; more is a client bug
 

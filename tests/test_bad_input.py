@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from tests.factories import auth_headers, create_council, create_user
+from app.models import Diner
+from tests.factories import auth_headers, cook_payload, create_council, create_user, diner_payload
 
 
 def test_id_beyond_32_bits_is_422_when_used_in_path_or_body(
@@ -47,3 +49,103 @@ def test_date_must_be_written_as_a_date_when_a_number_is_sent(
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "from"]
     listed = client.get("/api/cooks/me/meals?from=0", headers=auth_headers(cook, settings))
     assert listed.status_code == 422
+
+
+# Text fields (API.md "Limits"): single-line ones refuse control and format characters and the
+# Unicode line/paragraph separators (ZWJ and ZWNJ excepted); multi-line ones keep only "\n".
+@pytest.fixture
+def carer_headers(session: Session, settings: Settings) -> dict[str, str]:
+    create_council(session, slug="barnet", lad_codes=["E09000003"])
+    return auth_headers(create_user(session, role="carer"), settings)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("full_name", "Edna\u2028Smith"),  # line separator: broke the email carrying the name
+        ("full_name", "Edna\u2029Smith"),  # paragraph separator
+        ("full_name", "Edna\u202eSmith"),  # right-to-left override (format)
+        ("full_name", "Edna\u200bSmith"),  # zero-width space (format)
+        ("full_name", "Edna\x85Smith"),  # next line (control)
+        ("address_line", "3 Quiet\tClose"),
+        ("postcode", "N3\u20281QX"),
+        ("access_notes", "Key safe\u2028code 1234"),
+        ("access_notes", "Key safe\x0bcode 1234"),
+        ("access_notes", "Key safe\rcode 1234"),  # a lone CR is not a line break
+    ],
+)
+def test_text_field_is_refused_naming_it_when_it_has_a_hidden_character(
+    client: TestClient, carer_headers: dict[str, str], field: str, value: str
+):
+    response = client.post(
+        "/api/diners", json=diner_payload(**{field: value}), headers=carer_headers
+    )
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", field]]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        (
+            "post",
+            "/api/auth/register",
+            {
+                "email": "a@example.org",
+                "password": "x" * 12,
+                "full_name": "Ann\u2028Lee",
+                "role": "cook",
+            },
+            "full_name",
+        ),
+        (
+            "post",
+            "/api/auth/session",
+            {"email": "a\u2028@example.org", "password": "x" * 12},
+            "email",
+        ),
+        ("put", "/api/cooks/me", cook_payload(display_name="Priya\u2029"), "display_name"),
+        ("put", "/api/cooks/me", cook_payload(display_name="Pri\u2028ya"), "display_name"),
+        ("post", "/api/cooks/me/stop", {"reason": "moving\u2028away"}, "reason"),
+    ],
+)
+def test_text_field_is_refused_naming_it_when_another_endpoint_gets_a_separator(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    method: str,
+    path: str,
+    body: dict[str, object],
+    field: str,
+):
+    headers = auth_headers(create_user(session, role="cook"), settings)
+    response = client.request(method.upper(), path, json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", field]]
+
+
+def test_access_notes_keep_line_breaks_as_newlines_when_sent_with_crlf(
+    client: TestClient, session: Session, carer_headers: dict[str, str]
+):
+    notes = "Key safe by the door\r\nRing twice\nThen wait"
+    response = client.post(
+        "/api/diners", json=diner_payload(access_notes=notes), headers=carer_headers
+    )
+    assert response.status_code == 201, response.text
+    diner = session.get(Diner, response.json()["id"])
+    assert diner is not None
+    assert diner.access_notes == "Key safe by the door\nRing twice\nThen wait"
+
+
+def test_name_with_joiners_is_accepted_when_the_script_needs_them(
+    client: TestClient, session: Session, carer_headers: dict[str, str]
+):
+    name = "\u0dc1\u0dca\u200d\u0dbb\u0dd3 Perera"  # Sinhala "Sri": virama + ZWJ
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ inside a word
+    for full_name in (name, persian):
+        response = client.post(
+            "/api/diners", json=diner_payload(full_name=full_name), headers=carer_headers
+        )
+        assert response.status_code == 201, response.text
+        diner = session.get(Diner, response.json()["id"])
+        assert diner is not None and diner.full_name == full_name

@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StrictBool, StringConstraints
 
-from app.schemas import TEXT, BodyId, StrictModel
+from app.schemas import MULTI_LINE, BodyId, StrictModel
 
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000, pattern=TEXT)
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000), MULTI_LINE
 ]
 NoteText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=TEXT)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MULTI_LINE
 ]
 
 

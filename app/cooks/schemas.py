@@ -7,7 +7,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StrictInt
 
-from app.schemas import AddressLine, Availability, ShortText, StrictModel, UKPhone, Window, unique
+from app.schemas import (
+    AddressLine,
+    Availability,
+    Postcode,
+    ShortText,
+    StrictModel,
+    UKPhone,
+    Window,
+    unique,
+)
 from app.vocab import Allergen, Diet, Frequency, Texture
 
 MIN_RADIUS_M, MAX_RADIUS_M, RADIUS_STEP_M = 100, 5000, 100
@@ -17,7 +26,7 @@ class CookProfileIn(StrictModel):
     display_name: ShortText = Field(description="The name diners and carers will know you by")
     phone: UKPhone
     address_line: AddressLine
-    postcode: str = Field(max_length=16)
+    postcode: Postcode
     # Multiples of 100 m: a finer radius would let a cook narrow a diner's distance (API.md).
     walk_radius_m: StrictInt = Field(
         default=1500, ge=MIN_RADIUS_M, le=MAX_RADIUS_M, multiple_of=RADIUS_STEP_M

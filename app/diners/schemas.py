@@ -14,6 +14,7 @@ from app.schemas import (
     IsoDate,
     Name,
     Notes,
+    Postcode,
     Reason,
     StrictModel,
     UKPhone,
@@ -32,7 +33,7 @@ def _must_consent(value: bool) -> bool:
 class DinerIn(StrictModel):
     full_name: Name
     address_line: AddressLine
-    postcode: str = Field(max_length=16)
+    postcode: Postcode
     phone: UKPhone | None = None
     diets: Annotated[list[Diet], AfterValidator(unique)] = []
     allergies: Annotated[list[Allergen], AfterValidator(unique)] = []
@@ -57,7 +58,7 @@ class DinerUpdate(StrictModel):
     frequency: Frequency = Frequency.weekly
     access_notes: Notes | None = None
     address_line: AddressLine = ""
-    postcode: str = Field(default="", max_length=16)
+    postcode: Postcode = ""
 
 
 class PauseIn(StrictModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, model_validator
 
-from app.schemas import HHMM, TEXT, BodyId, IsoDate, StrictModel
+from app.schemas import HHMM, MULTI_LINE, BodyId, IsoDate, StrictModel
 from app.vocab import Frequency
 
 
@@ -80,8 +80,7 @@ class AwayIn(StrictModel):
 class FeedbackIn(StrictModel):
     rating: StrictInt = Field(ge=1, le=5)
     comment: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000, pattern=TEXT)]
-        | None
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), MULTI_LINE] | None
     ) = None
 
 
