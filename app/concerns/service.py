@@ -93,6 +93,7 @@ def raise_concern(
         subject=f"A {'serious ' if serious else ''}{kind} concern was raised",
         body="Please look at it in the concerns queue as soon as you can.",
         dedupe_key=f"concern:{concern.id}:raised",
+        about_diner_id=diner.id,
     )
     record_audit(
         session,

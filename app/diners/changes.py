@@ -200,6 +200,7 @@ def _safety_first(
             subject=f"{name}'s {what} changed",
             body=f"{name}'s carer or the council changed their {what}.{note}",
             dedupe_key=f"{change_key}:coordinator",
+            about_diner_id=diner.id,
         )
     if (slot or not set(changed) <= TIMES) and pairing.status != "proposed":
         enqueue(
@@ -217,6 +218,7 @@ def _safety_first(
                 )
             ),
             dedupe_key=f"{change_key}:cook",
+            about_diner_id=diner.id,
         )
     _recover_unsafe_covers(
         session, diner=diner, pairing=pairing, council=council, today=today, before=before
@@ -289,6 +291,7 @@ def _stop_pairing(
             subject=cook_subject,
             body=cook_body,
             dedupe_key=f"{change_key}:stopped",
+            about_diner_id=diner.id,
         )
     for to in sorted(coordinators - told):
         enqueue(
@@ -298,6 +301,7 @@ def _stop_pairing(
             subject=staff_subject,
             body=staff_body,
             dedupe_key=f"{change_key}:stopped",
+            about_diner_id=diner.id,
         )
     if diner.carer_id is not None and diner.carer_id != actor.id:
         enqueue(
@@ -310,6 +314,7 @@ def _stop_pairing(
                 "safely, so the meals are paused. The coordinator will be in touch."
             ),
             dedupe_key=f"{change_key}:stopped",
+            about_diner_id=diner.id,
         )
 
 
@@ -381,6 +386,7 @@ def _recover_unsafe_covers(
                 "cover that meal. Thank you for offering."
             ),
             dedupe_key=f"meal:{meal.id}:cover_cancelled:{cover.id}",
+            about_diner_id=diner.id,
         )
         seek_cover(session, meals=[meal])
 

@@ -238,6 +238,7 @@ def _create_proposals(
                 "dedupe_key": key,
                 "event": "proposal",
                 "to_user_id": p.cook.user_id,
+                "about_diner_id": p.diner.id,
                 "subject": f"Would you cook for {name}?",
                 "body": (
                     f"The council suggests you cook for {name}, {_near(distance)} from you. "

@@ -17,12 +17,14 @@ def enqueue(
     subject: str,
     body: str,
     dedupe_key: str,
+    about_diner_id: int | None = None,
     fresh: bool = False,
 ) -> Notification | None:
     """Queue one message; the same dedupe_key (event + subject + recipient) is queued once.
 
-    fresh=True skips the lookup for a key that cannot exist yet (e.g. a new pairing's id);
-    the unique constraint still guards it.
+    about_diner_id names the diner the message is about (whose name it carries), so that
+    erasing the diner can scrub it. fresh=True skips the lookup for a key that cannot exist
+    yet (e.g. a new pairing's id); the unique constraint still guards it.
     """
     user_id = to.id if isinstance(to, User) else to
     if user_id is None:
@@ -36,6 +38,7 @@ def enqueue(
         dedupe_key=key,
         event=event,
         to_user_id=user_id,
+        about_diner_id=about_diner_id,
         subject=subject,
         body=body,
         message_id=message_id_for(key),

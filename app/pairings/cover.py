@@ -121,6 +121,7 @@ def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
                 f"{meal.start}, please take it from your cover requests page."
             ),
             dedupe_key=f"meal:{meal.id}:cover_request:{cook.id}",
+            about_diner_id=diner.id,
         )
         asked += 1
     return asked
@@ -199,6 +200,7 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
                 f"at {meal.start}."
             ),
             dedupe_key=f"meal:{meal.id}:covered:{cook.id}",
+            about_diner_id=diner.id,
         )
     session.flush()
     return meal

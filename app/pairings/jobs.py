@@ -54,6 +54,7 @@ def remind_cooks(session: Session, *, now: dt.datetime) -> int:
                 subject=f"Tomorrow: a meal for {first_name(diner.full_name)} at {meal.start}",
                 body="A reminder for tomorrow. Print the label from your meals page.",
                 dedupe_key=f"meal:{meal.id}:reminder:{meal.cook_id}",
+                about_diner_id=diner.id,
             )
             count += 1
     return count
@@ -82,6 +83,7 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
                 subject=f"No cover yet for {first_name(diner.full_name)} on {meal.date:%A %d %B}",
                 body="The usual cook is away and nobody has taken this meal yet.",
                 dedupe_key=f"meal:{meal.id}:cover_missing",
+                about_diner_id=diner.id,
             ):
                 count += 1
     return count
@@ -118,6 +120,7 @@ def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
             subject=f"No meal delivered to {first_name(diner.full_name)} for {lapse}+ days",
             body="Nothing has been recorded as delivered lately. A friendly call may help.",
             dedupe_key=f"pairing:{pairing.id}:lapsed_since:{since}",
+            about_diner_id=diner.id,
         ):
             count += 1
     return count
@@ -145,6 +148,7 @@ def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
                 "Please answer yes or no on your relative's page; it helps the council."
             ),
             dedupe_key=f"pairing:{pairing.id}:outcome:{quarter}",
+            about_diner_id=diner.id,
         )
         count += 1
     return count

@@ -75,6 +75,7 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: str) -> None:
                     "Thank you for every meal shared. The coordinator will be in touch."
                 ),
                 dedupe_key=f"pairing:{pairing.id}:ended",
+                about_diner_id=diner.id,
             )
     session.flush()
 

@@ -129,6 +129,7 @@ def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -
                     "so that meal is cancelled. The usual schedule carries on afterwards."
                 ),
                 dedupe_key=f"meal:{meal.id}:paused",
+                about_diner_id=diner.id,
             )
     session.flush()
     return list(meals)
@@ -199,6 +200,7 @@ def record_outcome(session: Session, *, meal: Meal, outcome: str) -> Meal:
                     "Please check that all is well; the coordinator can help."
                 ),
                 dedupe_key=f"meal:{meal.id}:missed",
+                about_diner_id=diner.id,
             )
     session.flush()
     return meal

@@ -69,6 +69,7 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
             f"on {DAYS[pairing.weekday]}s at {pairing.start} ({pairing.frequency})."
         ),
         dedupe_key=f"pairing:{pairing.id}:accepted",
+        about_diner_id=diner.id,
     )
     return pairing
 
