@@ -29,6 +29,8 @@ from app.moderation.router import router as moderation_router
 from app.notifications.router import router as calendar_router
 from app.notifications.sender import SmtpMailer
 from app.notifications.worker import BackgroundSender
+from app.pages.errors import render_error_page
+from app.pages.router import router as pages_router
 from app.pairings.labels import meal_label
 from app.pairings.meal_router import router as meals_router
 from app.pairings.router import router as pairings_router
@@ -53,7 +55,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         lifespan=_lifespan,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, error_page=render_error_page)  # HTML pages off /api
     # Request id, 1 MiB body cap, security headers and the request log (app/middleware.py).
     app.add_middleware(RequestMiddleware, style_sources=LABEL_STYLES)
     for router in (
@@ -70,6 +72,7 @@ def create_app() -> FastAPI:
         privacy_router,
         reports_router,
         calendar_router,
+        pages_router,
     ):
         app.include_router(router)
 

@@ -1,0 +1,26 @@
+"""Error pages in the layout for page paths (app/errors.py keeps JSON for the API)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from starlette.responses import Response
+
+from app.pages.templating import render
+
+TITLES = {
+    403: "You cannot do this",
+    404: "Page not found",
+    405: "Page not found",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is busy",
+}
+
+
+def render_error_page(request: Request, status: int, message: str | None) -> Response:
+    """The page for an error status; `message` (a client error's own words) is shown if given."""
+    if status >= 500:
+        message = None  # a bug's or an outage's details are for the log, not the page
+    title = TITLES.get(status, "Sorry, something went wrong")
+    context = {"title": title, "status": status, "message": message}
+    return render(request, "errors/error.html", context, status_code=status)

@@ -1,0 +1,124 @@
+"""Form handling for pages: CSRF tokens, who is signed in, safe `next` paths, field checks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from typing import TypeVar
+from urllib.parse import unquote, urlsplit
+
+from fastapi import Request, Response
+from sqlmodel import Session
+from starlette.requests import Request as StarletteRequest
+
+from app.accounts.tokens import read_token
+from app.config import Settings
+from app.deps import SESSION_COOKIE, Auth, get_current_auth
+from app.errors import AppError
+
+# An anonymous form (sign-in, forgotten password, postcode check) is tied to this random
+# browser cookie: its hidden token is an HMAC of the cookie's value, so neither can be guessed
+# or planted alone. A signed-in form carries the session's own CSRF value instead.
+FORM_COOKIE = "portion_form"
+CSRF_FIELD = "csrf_token"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+MAX_NEXT_LENGTH = 2000
+R = TypeVar("R", bound=Response)
+
+
+class CsrfFailed(AppError):
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__("This form has expired: go back, reload the page and try again")
+
+
+def signed_in(request: Request, session: Session, settings: Settings) -> Auth | None:
+    """Who the session cookie belongs to (a live sign-in), else None. The page's form token is
+    checked by check_csrf, not the API's X-CSRF-Token header: the check runs as for a GET."""
+    if SESSION_COOKIE not in request.cookies:
+        return None
+    as_read = StarletteRequest({**request.scope, "method": "GET"})
+    try:
+        return get_current_auth(as_read, session, settings, None)
+    except AppError:
+        return None
+
+
+def _form_token(cookie: str, settings: Settings) -> str:
+    digest = hmac.new(settings.secret_key.encode(), f"form:{cookie}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def _session_csrf(request: Request, settings: Settings) -> str | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    claims = read_token(cookie, kind="session", secret=settings.secret_key) if cookie else None
+    return claims.csrf if claims else None
+
+
+def csrf_token(request: Request, settings: Settings) -> str:
+    """The hidden token for a form on this page: the session's CSRF value when signed in,
+    else the HMAC of the form cookie (which issue_form_cookie then sets if it is new)."""
+    if session_value := _session_csrf(request, settings):
+        return session_value
+    cookie = request.cookies.get(FORM_COOKIE) or getattr(request.state, "form_cookie", None)
+    if not cookie:
+        cookie = secrets.token_urlsafe(24)
+        request.state.form_cookie = cookie
+    return _form_token(cookie, settings)
+
+
+def issue_form_cookie(request: Request, response: R) -> R:
+    """Set the form cookie when csrf_token made a new one for this response."""
+    if cookie := getattr(request.state, "form_cookie", None):
+        response.set_cookie(
+            FORM_COOKIE,
+            cookie,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+def check_csrf(request: Request, settings: Settings, sent: str | None) -> None:
+    """The posted token matches the session's CSRF value or the form cookie's HMAC, else 403."""
+    sent = sent or ""
+    expected = [_session_csrf(request, settings)]
+    if cookie := request.cookies.get(FORM_COOKIE):
+        expected.append(_form_token(cookie, settings))
+    if not sent or not any(
+        value and secrets.compare_digest(sent.encode(), value.encode()) for value in expected
+    ):
+        raise CsrfFailed
+
+
+def safe_next(raw: str | None) -> str | None:
+    """`raw` if it is a path on this site ("/cook/?x=1"), else None: no scheme or host, no
+    "//" or backslash (also percent-encoded), no control characters or spaces."""
+    if not raw or len(raw) > MAX_NEXT_LENGTH or not raw.startswith("/"):
+        return None
+    decoded = raw
+    for _ in range(3):  # "%255C" is "%5C" once decoded, then "\"
+        decoded = unquote(decoded)
+    for candidate in (raw, decoded):
+        if candidate.startswith("//") or "\\" in candidate:
+            return None
+        if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in candidate):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+    return raw
+
+
+def email_problem(email: str) -> str | None:
+    """GOV.UK's messages for an email address field."""
+    if not email:
+        return "Enter your email address"
+    if len(email) > 320 or not EMAIL.match(email):
+        return "Enter an email address in the correct format, like name@example.com"
+    return None

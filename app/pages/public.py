@@ -1,0 +1,113 @@
+"""Public pages: home with the "do we run in your area?" check, privacy, accessibility,
+cookies, contact. Every one works without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import HTMLResponse
+
+from app.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep
+from app.errors import RuleBroken
+from app.pages.forms import FORM_COOKIE, check_csrf, csrf_token, issue_form_cookie, signed_in
+from app.pages.templating import render
+from app.pages.views import check_area, running_councils
+
+router = APIRouter(include_in_schema=False)
+
+MAX_POSTCODE = 20
+POSTCODE_MESSAGES = {
+    "invalid_postcode": "Enter a real postcode, like N3 1HT",
+    "unknown_postcode": "We cannot find this postcode: check it and enter it again",
+}
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a public page for whoever asks (the header knows if they are signed in)."""
+    auth = signed_in(request, session, settings)
+    values = {"csrf_token": csrf_token(request, settings), **(context or {})}
+    response = render(
+        request, name, values, status_code=status_code, role=auth.user.role if auth else ""
+    )
+    return issue_form_cookie(request, response)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    return _page(request, session, settings, "pages/home.html", _home(session))
+
+
+def _home(session: SessionDep) -> dict[str, object]:
+    return {
+        "title": "Cook an extra portion for an older neighbour",
+        "councils": running_councils(session),
+    }
+
+
+@router.post("/check-your-area", response_class=HTMLResponse)
+def check_your_area(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    postcode: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    check_csrf(request, settings, csrf_token)
+    postcode = postcode.strip()
+    problem = None if postcode else "Enter a postcode"
+    if len(postcode) > MAX_POSTCODE:
+        problem = POSTCODE_MESSAGES["invalid_postcode"]
+    if problem is None:
+        try:
+            answer = check_area(session, postcode=postcode, settings=settings)
+        except RuleBroken as exc:
+            problem = POSTCODE_MESSAGES.get(exc.rule, exc.message)
+    if problem is not None:
+        context = {
+            **_home(session),
+            "errors": {"postcode": problem},
+            "values": {"postcode": postcode},
+        }
+        return _page(request, session, settings, "pages/home.html", context, status_code=422)
+    title = "We run in your area" if answer.council else "We do not run in your area yet"
+    return _page(request, session, settings, "pages/area.html", {"title": title, "answer": answer})
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+def privacy(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    context = {"title": "Privacy notice", "session_hours": settings.session_hours}
+    return _page(request, session, settings, "pages/privacy.html", context)
+
+
+@router.get("/accessibility", response_class=HTMLResponse)
+def accessibility(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    context = {"title": "Accessibility statement"}
+    return _page(request, session, settings, "pages/accessibility.html", context)
+
+
+@router.get("/cookies", response_class=HTMLResponse)
+def cookies(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    context = {
+        "title": "Cookies",
+        "session_cookie": SESSION_COOKIE,
+        "csrf_cookie": CSRF_COOKIE,
+        "form_cookie": FORM_COOKIE,
+        "session_hours": settings.session_hours,
+    }
+    return _page(request, session, settings, "pages/cookies.html", context)
+
+
+@router.get("/contact", response_class=HTMLResponse)
+def contact(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    context = {"title": "Contact us", "councils": running_councils(session)}
+    return _page(request, session, settings, "pages/contact.html", context)

@@ -1,0 +1,10 @@
+"""Every page route (included in the app before the static frontend)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.pages.public import router as public_router
+
+router = APIRouter(include_in_schema=False)
+router.include_router(public_router)

@@ -1,0 +1,91 @@
+"""The page templates: one Jinja2 environment with the GOV.UK Frontend macros, and render().
+
+Templates live in frontend/templates; the macros of the `govuk-frontend-jinja` package are
+imported as "govuk_frontend_jinja/components/<name>/macro.html". They target GOV.UK Frontend
+6.3.0; the stylesheet served is the vendored 6.6.0 (a test checks that every class the pages
+use is defined in it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from starlette.responses import HTMLResponse
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "frontend" / "templates"
+SERVICE_NAME = "Extra Portion"
+HOME_OF_ROLE = {"cook": "/cook/", "carer": "/carer/", "staff": "/staff/"}
+NAV_OF_ROLE: dict[str, list[tuple[str, str]]] = {
+    "": [
+        ("/", "Home"),
+        ("/sign-up-cook.html", "Cook for a neighbour"),
+        ("/sign-up-carer.html", "Register a relative"),
+        ("/sign-in", "Sign in"),
+    ],
+    "cook": [("/cook/", "My cooking"), ("/account/password", "Change password")],
+    "carer": [("/carer/", "My relatives"), ("/account/password", "Change password")],
+    "staff": [("/staff/", "Staff home"), ("/account/password", "Change password")],
+    "admin": [("/account/password", "Change password")],
+}
+FOOTER_LINKS = [
+    ("/privacy", "Privacy"),
+    ("/accessibility", "Accessibility"),
+    ("/cookies", "Cookies"),
+    ("/contact", "Contact"),
+    ("/about.html", "About, and the data we use"),
+]
+
+_env = Environment(
+    loader=ChoiceLoader(
+        [
+            FileSystemLoader(TEMPLATES_DIR),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    ),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_env)
+
+
+def home_of(role: str) -> str:
+    """Where a signed-in person's own pages start."""
+    return HOME_OF_ROLE.get(role, "/")
+
+
+def csp_nonce(request: Request) -> str | None:
+    """The nonce RequestMiddleware gave this response's Content-Security-Policy, if any."""
+    return getattr(request.state, "csp_nonce", None)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    role: str = "",
+) -> HTMLResponse:
+    """A page in the layout: `errors` (field → message, in form order) make the title start
+    with "Error: " and fill the error summary; `role` picks the header's navigation."""
+    values: dict[str, Any] = {"errors": {}, "values": {}, **(context or {})}
+    values["error_list"] = [
+        {"text": message, "href": f"#{field}"} for field, message in values["errors"].items()
+    ]
+    values.update(
+        csp_nonce=csp_nonce(request),
+        service_name=SERVICE_NAME,
+        nav=[
+            {"href": href, "text": text, "current": href == request.url.path}
+            for href, text in NAV_OF_ROLE.get(role, NAV_OF_ROLE[""])
+        ],
+        signed_in=bool(role),
+        footer_links=FOOTER_LINKS,
+    )
+    return templates.TemplateResponse(request, name, values, status_code=status_code)

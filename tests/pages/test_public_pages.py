@@ -1,0 +1,175 @@
+"""Public pages: the layout, the "do we run in your area?" check, error pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.errors import install_error_handlers
+from app.models import AreaDemand, Council
+from app.pages.errors import render_error_page
+from tests.factories import create_council
+from tests.pages.helpers import PUBLIC_PAGES, form_token, inline_scripts_without_the_nonce, title
+
+VENDORED_CSS = (
+    Path(__file__).resolve().parents[2] / "frontend/vendor/govuk-frontend/govuk-frontend.min.css"
+)
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+
+
+def named_council(session: Session, name: str, **fields: object) -> Council:
+    council = create_council(session, **fields)  # type: ignore[arg-type]
+    council.name = name
+    session.add(council)
+    session.flush()
+    return council
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_page_renders_in_the_layout_when_requested(client: TestClient, path: str):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    text = response.text
+    assert 'class="govuk-skip-link"' in text and 'href="#main-content"' in text
+    assert '<main class="govuk-main-wrapper" id="main-content"' in text
+    assert title(response).endswith("– Extra Portion")
+    assert not title(response).startswith("Error:")
+    for link in ("/privacy", "/accessibility", "/cookies", "/contact"):
+        assert f'class="govuk-footer__link" href="{link}"' in text
+    assert inline_scripts_without_the_nonce(response) == []
+    # The one inline script (GOV.UK's js-enabled line) runs under the page's CSP nonce.
+    assert "js-enabled" in text and "'nonce-" in response.headers["content-security-policy"]
+
+
+def test_home_names_the_councils_when_they_run_the_service(client: TestClient, session: Session):
+    named_council(session, "Reigate and Banstead", lad_codes=["E07000211"])
+    named_council(session, "Barnet Council")
+    text = client.get("/").text
+    assert "Extra Portion is run by" in text
+    assert "<strong>Barnet Council</strong> and <strong>Reigate and Banstead</strong>" in text
+
+
+def test_area_check_names_the_council_when_postcode_is_in_its_area(
+    client: TestClient, session: Session
+):
+    named_council(session, "Barnet Council", lad_codes=["E09000003"])
+    token = form_token(client, "/")
+    response = client.post("/check-your-area", data={"postcode": "n31ht", "csrf_token": token})
+    assert response.status_code == 200
+    assert title(response).startswith("We run in your area")
+    assert "Barnet Council runs Extra Portion for <strong>N3 1HT</strong>" in response.text
+
+
+def test_area_check_says_not_yet_and_notes_the_district_when_outside_every_area(
+    client: TestClient, session: Session
+):
+    create_council(session, slug="barnet", lad_codes=["E09000003"])
+    token = form_token(client, "/")
+    response = client.post("/check-your-area", data={"postcode": "M1 1AE", "csrf_token": token})
+    assert response.status_code == 200
+    assert title(response).startswith("We do not run in your area yet")
+    assert "<strong>M1 1AE</strong>" in response.text
+    demand = session.exec(select(AreaDemand)).all()
+    assert [(d.district, d.role) for d in demand] == [("M1", "visitor")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter a postcode"),
+        ("12345", "Enter a real postcode, like N3 1HT"),
+        ("N3" * 30, "Enter a real postcode, like N3 1HT"),
+    ],
+)
+def test_area_check_shows_the_error_and_keeps_the_text_when_postcode_is_wrong(
+    client: TestClient, typed: str, message: str
+):
+    token = form_token(client, "/")
+    response = client.post("/check-your-area", data={"postcode": typed, "csrf_token": token})
+    assert response.status_code == 422
+    assert title(response).startswith("Error: ")
+    summary = re.search(r'<div class="govuk-error-summary.*?</ul>', response.text, re.DOTALL)
+    assert summary and f'<a href="#postcode">{message}</a>' in summary.group()
+    assert f'<span class="govuk-visually-hidden">Error:</span> {message}' in response.text
+    assert f'value="{typed}"' in response.text or not typed
+
+
+def test_area_check_is_refused_when_the_csrf_token_is_missing_or_wrong(client: TestClient):
+    form_token(client, "/")  # the form cookie is set: only the token is missing
+    assert client.post("/check-your-area", data={"postcode": "N3 1HT"}).status_code == 403
+    response = client.post("/check-your-area", data={"postcode": "N3 1HT", "csrf_token": "x"})
+    assert response.status_code == 403
+
+
+def test_area_check_is_refused_when_the_form_cookie_is_missing(client: TestClient):
+    token = form_token(client, "/")
+    client.cookies.clear()
+    response = client.post("/check-your-area", data={"postcode": "N3 1HT", "csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_missing_page_is_an_html_page_in_the_layout_when_path_is_not_api(client: TestClient):
+    response = client.get("/no-such-page", headers=HTML)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert title(response) == "Page not found – Extra Portion"
+    assert "If you typed the web address, check it is correct." in response.text
+
+
+def test_missing_api_path_stays_json_when_a_browser_asks(client: TestClient):
+    response = client.get("/api/no-such-thing", headers=HTML)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+
+
+def test_missing_page_is_json_when_the_client_asks_for_json(client: TestClient):
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+def _app_with_a_bug() -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app, error_page=render_error_page)
+
+    @app.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    @app.get("/api/broken")
+    def api_broken() -> None:
+        raise RuntimeError("a bug")
+
+    return app
+
+
+def test_bug_is_an_html_500_page_without_details_when_path_is_a_page():
+    client = TestClient(_app_with_a_bug(), raise_server_exceptions=False)
+    response = client.get("/broken", headers=HTML)
+    assert response.status_code == 500
+    assert title(response) == "Sorry, there is a problem with the service – Extra Portion"
+    assert "a bug" not in response.text
+    api = client.get("/api/broken", headers=HTML)
+    assert api.status_code == 500 and api.json() == {"detail": "Internal Server Error"}
+
+
+def test_every_govuk_class_the_pages_use_is_in_the_vendored_stylesheet(client: TestClient):
+    """The macros target GOV.UK Frontend 6.3.0; the stylesheet is 6.6.0: nothing goes missing."""
+    css = VENDORED_CSS.read_text()
+    pages = [client.get(path).text for path in PUBLIC_PAGES]
+    token = form_token(client, "/")
+    pages.append(client.post("/check-your-area", data={"postcode": "", "csrf_token": token}).text)
+    pages.append(client.get("/no-such-page", headers=HTML).text)
+    used = set()
+    for text in pages:
+        for classes in re.findall(r'class="([^"]*)"', text):
+            used |= {c for c in classes.split() if c.startswith("govuk-")}
+    # Hooks and page-level classes GOV.UK Frontend sets without styling them itself.
+    unstyled = {"govuk-template__body", "govuk-table__body", "govuk-table__row"}
+    missing = sorted(c for c in used - unstyled if f".{c}" not in css)
+    assert missing == []
