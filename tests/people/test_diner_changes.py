@@ -370,3 +370,62 @@ def test_change_gets_409_when_diner_has_left(
     client.post(f"/api/diners/{diner_id}/leave", json={"reason": "moved away"}, headers=headers)
     response = client.patch(f"/api/diners/{diner_id}", json={"diets": []}, headers=headers)
     assert response.status_code == 409
+
+
+def test_concern_pause_becomes_needs_changed_when_needs_change_beyond_the_cook(
+    client: TestClient, session: Session, settings: Settings, active: dict
+):
+    raised = client.post(
+        "/api/concerns",
+        json={
+            "diner_id": active["diner_id"],
+            "kind": "welfare",
+            "serious": True,
+            "description": "She seemed unwell today",
+        },
+        headers=active["carer_headers"],
+    )
+    assert raised.status_code == 201, raised.text
+    client.patch(
+        f"/api/diners/{active['diner_id']}",
+        json={"allergies": ["peanuts", "milk"]},
+        headers=active["carer_headers"],
+    )
+    stored = session.get(Pairing, active["pairing_id"])
+    assert stored is not None and (stored.status, stored.pause_reason) == (
+        "paused",
+        "needs_changed",
+    )
+    # Resolving the concern must not bring these meals back: they are the needs' to keep.
+    assert {m.cancel_reason for m in future_meals(session, active["pairing_id"])} == {
+        "needs_changed"
+    }
+
+
+def test_cover_cook_gives_meal_back_when_they_cannot_meet_the_new_needs(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    helper, helper_id = approved_cook(
+        client,
+        session,
+        settings,
+        staff,
+        postcode="N3 1BU",
+        display_name="Helper",
+        allergen_free=["peanuts"],
+    )
+    meal = future_meals(session, active["pairing_id"])[0]
+    meal.cook_id, meal.is_cover = helper_id, True
+    session.add(meal)
+    session.commit()
+    response = client.patch(
+        f"/api/diners/{active['diner_id']}",
+        json={"allergies": ["peanuts", "tree_nuts"]},  # Priya can; the helper cannot
+        headers=active["carer_headers"],
+    )
+    assert response.status_code == 200, response.text
+    session.refresh(meal)
+    assert (meal.status, meal.cook_id) == ("needs_cover", None)
+    stored = session.get(Pairing, active["pairing_id"])
+    assert stored is not None and stored.status == "active"
+    assert told(session, "cover_cancelled") == {helper.id}
