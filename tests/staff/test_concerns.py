@@ -4,8 +4,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import AuditEntry, Meal, PairExclusion, Pairing, User
-from tests.factories import approved_cook, auth_headers, create_user, registered_diner
+from app.models import AuditEntry, Cook, Council, Meal, PairExclusion, Pairing, User
+from tests.factories import (
+    approved_cook,
+    auth_headers,
+    cook_payload,
+    create_user,
+    registered_diner,
+)
 
 
 def active_pairing(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
@@ -135,6 +141,52 @@ def test_upheld_concern_excludes_pair_and_suspends_cook_when_asked(
     assert cook["status"] == "suspended"
     actions = set(session.exec(select(AuditEntry.action)).all())
     assert {"concern.raised", "concern.upheld", "cook.suspended"} <= actions
+
+
+def test_triage_cannot_suspend_cook_when_cook_moved_to_another_council(
+    client: TestClient, session: Session, settings: Settings, staff: User, tower_hamlets: Council
+):
+    world = active_pairing(client, session, settings, staff)
+    concern = raise_(client, world["carer"], settings, world["diner_id"]).json()
+    client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB"),
+        headers=auth_headers(world["cook"], settings),
+    )
+    upheld = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "upheld", "note": "Confirmed", "suspend_cook": True},
+        headers=auth_headers(staff, settings),
+    )
+    assert upheld.status_code == 422
+    assert upheld.json()["detail"][0]["loc"][-1] == "suspend_cook"
+    cook = session.get(Cook, world["cook_id"])
+    assert cook is not None and cook.status == "pending" and cook.status_council_id is None
+
+
+def test_triage_still_excludes_pair_when_cook_moved_to_another_council(
+    client: TestClient, session: Session, settings: Settings, staff: User, tower_hamlets: Council
+):
+    world = active_pairing(client, session, settings, staff)
+    concern = raise_(client, world["carer"], settings, world["diner_id"]).json()
+    client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB"),
+        headers=auth_headers(world["cook"], settings),
+    )
+    upheld = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "upheld", "note": "Confirmed", "exclude_pair": True},
+        headers=auth_headers(staff, settings),
+    )
+    assert upheld.status_code == 200, upheld.text
+    assert session.exec(
+        select(PairExclusion).where(
+            PairExclusion.diner_id == world["diner_id"], PairExclusion.cook_id == world["cook_id"]
+        )
+    ).first()
+    cook = session.get(Cook, world["cook_id"])
+    assert cook is not None and cook.status == "pending"
 
 
 def test_audit_log_lists_council_actions_newest_first_when_staff_reads(
