@@ -118,7 +118,9 @@ def change_diner(
             before=before,
             changed=changed,
             change_key=f"diner:{diner.id}:change:{entry.id}",
-            coordinators=_coordinators(session, diner, {old_hood, diner.neighbourhood_id}),
+            # Whoever made the change (staff, perhaps the coordinator) knows of it already.
+            coordinators=_coordinators(session, diner, {old_hood, diner.neighbourhood_id})
+            - {actor.id},
         )
     session.flush()
     return changed

@@ -92,6 +92,7 @@ class PairingSummary(BaseModel):
     frequency: str
     # The carer sees the cook's display name once the pairing is active; staff always, with id.
     cook: CookRef | None
+    pause_reason: str | None = None  # while paused: "concern" or "needs_changed"
 
 
 class MealSummary(BaseModel):

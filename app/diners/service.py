@@ -268,6 +268,7 @@ def _pairing_summary(session: Session, diner: Diner, *, for_staff: bool) -> Pair
         weekday=pairing.weekday,
         start=pairing.start,
         frequency=pairing.frequency,
+        pause_reason=pairing.pause_reason if pairing.status == "paused" else None,
         cook=CookRef(display_name=cook.display_name, id=cook.id if for_staff else None)
         if cook
         else None,

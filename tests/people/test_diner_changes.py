@@ -103,6 +103,7 @@ def test_pairing_pauses_meals_cancel_and_cook_and_coordinator_told_when_allergen
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["allergies"] == ["peanuts", "milk"] and body["pairing"]["status"] == "paused"
+    assert body["pairing"]["pause_reason"] == "needs_changed"
     stored = session.get(Pairing, active["pairing_id"])
     assert stored is not None
     assert (stored.status, stored.pause_reason) == ("paused", "needs_changed")
