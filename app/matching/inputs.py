@@ -102,7 +102,7 @@ def away_weekdays(session: Session, *, council: Council, today: date) -> dict[in
     """
     first_days = {w: first_meal_day(w, today) for w in range(7)}
     rows = session.exec(
-        select(CookAway.cook_id, CookAway.from_date, CookAway.to_date)
+        select(col(CookAway.cook_id), col(CookAway.from_date), col(CookAway.to_date))
         .join(Cook, col(Cook.id) == CookAway.cook_id)
         .where(
             Cook.council_id == council.id,
