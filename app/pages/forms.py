@@ -7,10 +7,12 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from fastapi import Request, Response
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.requests import Request as StarletteRequest
 
@@ -18,6 +20,7 @@ from app.accounts.tokens import read_token
 from app.config import Settings
 from app.deps import SESSION_COOKIE, Auth, get_current_auth
 from app.errors import AppError
+from app.pages.templating import render
 
 # An anonymous form (sign-in, forgotten password, postcode check) is tied to this random
 # browser cookie: its hidden token is an HMAC of the cookie's value, so neither can be guessed
@@ -26,6 +29,8 @@ FORM_COOKIE = "portion_form"
 CSRF_FIELD = "csrf_token"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MAX_NEXT_LENGTH = 2000
+# Browsers read a backslash as "/" and drop tabs and newlines: never in a path we link to.
+UNSAFE_IN_PATH = re.compile(r"[\\\s\x00-\x1f\x7f-\x9f]")
 R = TypeVar("R", bound=Response)
 
 
@@ -105,9 +110,7 @@ def safe_next(raw: str | None) -> str | None:
     for _ in range(3):  # "%255C" is "%5C" once decoded, then "\"
         decoded = unquote(decoded)
     for candidate in (raw, decoded):
-        if candidate.startswith("//") or "\\" in candidate:
-            return None
-        if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in candidate):
+        if candidate.startswith("//") or UNSAFE_IN_PATH.search(candidate):
             return None
         parts = urlsplit(candidate)
         if parts.scheme or parts.netloc:
@@ -122,3 +125,21 @@ def email_problem(email: str) -> str | None:
     if len(email) > 320 or not EMAIL.match(email):
         return "Enter an email address in the correct format, like name@example.com"
     return None
+
+
+def render_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    auth: Auth | None = None,
+) -> HTMLResponse:
+    """A page for whoever asks: the header knows who is signed in, a form gets its token."""
+    auth = auth or signed_in(request, session, settings)
+    values = {"csrf_token": csrf_token(request, settings), **(context or {})}
+    role = auth.user.role if auth else ""
+    response = render(request, name, values, status_code=status_code, role=role)
+    return issue_form_cookie(request, response)

@@ -3,16 +3,14 @@ cookies, contact. Every one works without JavaScript."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse
 
 from app.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep
 from app.errors import RuleBroken
-from app.pages.forms import FORM_COOKIE, check_csrf, csrf_token, issue_form_cookie, signed_in
-from app.pages.templating import render
+from app.pages.forms import FORM_COOKIE, check_csrf, render_page
 from app.pages.views import check_area, running_councils
 
 router = APIRouter(include_in_schema=False)
@@ -24,27 +22,9 @@ POSTCODE_MESSAGES = {
 }
 
 
-def _page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    name: str,
-    context: Mapping[str, Any] | None = None,
-    *,
-    status_code: int = 200,
-) -> HTMLResponse:
-    """Render a public page for whoever asks (the header knows if they are signed in)."""
-    auth = signed_in(request, session, settings)
-    values = {"csrf_token": csrf_token(request, settings), **(context or {})}
-    response = render(
-        request, name, values, status_code=status_code, role=auth.user.role if auth else ""
-    )
-    return issue_form_cookie(request, response)
-
-
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    return _page(request, session, settings, "pages/home.html", _home(session))
+    return render_page(request, session, settings, "pages/home.html", _home(session))
 
 
 def _home(session: SessionDep) -> dict[str, object]:
@@ -78,21 +58,23 @@ def check_your_area(
             "errors": {"postcode": problem},
             "values": {"postcode": postcode},
         }
-        return _page(request, session, settings, "pages/home.html", context, status_code=422)
+        return render_page(request, session, settings, "pages/home.html", context, status_code=422)
     title = "We run in your area" if answer.council else "We do not run in your area yet"
-    return _page(request, session, settings, "pages/area.html", {"title": title, "answer": answer})
+    return render_page(
+        request, session, settings, "pages/area.html", {"title": title, "answer": answer}
+    )
 
 
 @router.get("/privacy", response_class=HTMLResponse)
 def privacy(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     context = {"title": "Privacy notice", "session_hours": settings.session_hours}
-    return _page(request, session, settings, "pages/privacy.html", context)
+    return render_page(request, session, settings, "pages/privacy.html", context)
 
 
 @router.get("/accessibility", response_class=HTMLResponse)
 def accessibility(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     context = {"title": "Accessibility statement"}
-    return _page(request, session, settings, "pages/accessibility.html", context)
+    return render_page(request, session, settings, "pages/accessibility.html", context)
 
 
 @router.get("/cookies", response_class=HTMLResponse)
@@ -104,10 +86,10 @@ def cookies(request: Request, session: SessionDep, settings: SettingsDep) -> HTM
         "form_cookie": FORM_COOKIE,
         "session_hours": settings.session_hours,
     }
-    return _page(request, session, settings, "pages/cookies.html", context)
+    return render_page(request, session, settings, "pages/cookies.html", context)
 
 
 @router.get("/contact", response_class=HTMLResponse)
 def contact(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     context = {"title": "Contact us", "councils": running_councils(session)}
-    return _page(request, session, settings, "pages/contact.html", context)
+    return render_page(request, session, settings, "pages/contact.html", context)

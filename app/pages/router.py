@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.pages.account import router as account_router
 from app.pages.public import router as public_router
 
 router = APIRouter(include_in_schema=False)
 router.include_router(public_router)
+router.include_router(account_router)

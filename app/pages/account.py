@@ -1,0 +1,318 @@
+"""Account pages: sign in and out, forgotten and reset password, change password.
+
+Each form posts back with its CSRF token, calls the accounts service (the one the API uses),
+re-renders with every error at once (keeping what was typed, never a password) or redirects.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts import service
+from app.config import Settings
+from app.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep, client_address
+from app.errors import RuleBroken, TooManyRequests, Unauthorized
+from app.models import User
+from app.pages.forms import check_csrf, email_problem, render_page, safe_next, signed_in
+from app.pages.templating import home_of
+
+router = APIRouter(include_in_schema=False)
+
+MAX_PASSWORD = 1024  # longer is never a password we hold (the rules stop at 128)
+WRONG_CREDENTIALS = "Enter the email address and password of your account: these do not match"
+TextField = Annotated[str, Form()]
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _too_many(exc: TooManyRequests) -> str:
+    minutes = math.ceil(exc.retry_after_s / 60)
+    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return f"You have tried too many times. Wait {wait}, then try again"
+
+
+def _field(exc: RuleBroken) -> str:
+    return str(exc.loc[-1])
+
+
+# --- sign in and out ------------------------------------------------------------------------
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(
+    request: Request, session: SessionDep, settings: SettingsDep, next: str = ""
+) -> Response:
+    if auth := signed_in(request, session, settings):
+        return _see_other(safe_next(next) or home_of(auth.user.role))
+    notice = {
+        "reset": "Your password has been changed. Sign in with your new password.",
+        "signed-out": "You have signed out.",
+    }.get(request.query_params.get("done", ""))
+    context = {"title": "Sign in", "values": {"next": next}, "notice": notice}
+    return render_page(request, session, settings, "account/sign-in.html", context)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: TextField = "",
+    password: TextField = "",
+    next: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    email = email.strip()
+    errors: dict[str, str] = {}
+    if problem := email_problem(email):
+        errors["email"] = problem
+    if not password:
+        errors["password"] = "Enter your password"
+    status = 422
+    headers: dict[str, str] = {}
+    if not errors:
+        try:
+            if len(password) > MAX_PASSWORD:
+                raise Unauthorized(WRONG_CREDENTIALS)
+            user = service.authenticate(
+                session,
+                email=email,
+                password=password,
+                client=client_address(request),
+                settings=settings,
+            )
+        except Unauthorized:
+            errors["email"] = WRONG_CREDENTIALS
+        except TooManyRequests as exc:
+            errors["email"] = _too_many(exc)
+            status, headers = 429, exc.headers() or {}
+        else:
+            redirect = _see_other(safe_next(next) or home_of(user.role))
+            _start_browser_session(request, redirect, session, settings, user)
+            return redirect
+    context = {"title": "Sign in", "errors": errors, "values": {"email": email, "next": next}}
+    response = render_page(
+        request, session, settings, "account/sign-in.html", context, status_code=status
+    )
+    response.headers.update(headers)
+    return response
+
+
+def _start_browser_session(
+    request: Request, response: Response, session: SessionDep, settings: Settings, user: User
+) -> None:
+    """The same cookies as POST /api/auth/session: the session (HttpOnly) and its CSRF value
+    (readable by the scripts that enhance the signed-in pages)."""
+    cookie, claims = service.start_session(session, user=user, kind="session", settings=settings)
+    session.commit()
+    assert claims.csrf is not None
+    secure = request.url.scheme == "https"
+    max_age = settings.session_hours * 3600
+    response.set_cookie(
+        SESSION_COOKIE, cookie, max_age=max_age, httponly=True, samesite="lax", secure=secure
+    )
+    response.set_cookie(CSRF_COOKIE, claims.csrf, max_age=max_age, samesite="strict", secure=secure)
+
+
+@router.post("/sign-out")
+def sign_out(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: TextField = ""
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    if auth := signed_in(request, session, settings):
+        service.end_session(session, session_id=auth.session_id)
+        session.commit()
+    response = _see_other("/sign-in?done=signed-out")
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+# --- forgotten and reset password -----------------------------------------------------------
+
+
+@router.get("/forgotten-password", response_class=HTMLResponse)
+def forgotten_password_form(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    context = {"title": "Reset your password"}
+    return render_page(request, session, settings, "account/forgotten-password.html", context)
+
+
+@router.post("/forgotten-password", response_class=HTMLResponse)
+def forgotten_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    email = email.strip()
+    if problem := email_problem(email):
+        context = {
+            "title": "Reset your password",
+            "errors": {"email": problem},
+            "values": {"email": email},
+        }
+        return render_page(
+            request,
+            session,
+            settings,
+            "account/forgotten-password.html",
+            context,
+            status_code=422,
+        )
+    service.request_password_reset(session, email=email, settings=settings)
+    session.commit()
+    return _see_other("/forgotten-password/sent")
+
+
+@router.get("/forgotten-password/sent", response_class=HTMLResponse)
+def forgotten_password_sent(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    context = {"title": "Check your email"}
+    return render_page(request, session, settings, "account/reset-sent.html", context)
+
+
+@router.get("/reset-password", response_class=HTMLResponse)
+def reset_password_form(
+    request: Request, session: SessionDep, settings: SettingsDep, token: str = ""
+) -> HTMLResponse:
+    context = {"title": "Choose a new password", "values": {"token": token}}
+    return render_page(request, session, settings, "account/reset-password.html", context)
+
+
+@router.post("/reset-password", response_class=HTMLResponse)
+def reset_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: TextField = "",
+    new_password: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    errors: dict[str, str] = {}
+    if not new_password:
+        errors["new_password"] = "Enter a new password"
+    elif len(new_password) > MAX_PASSWORD:
+        errors["new_password"] = "Password must be at most 128 characters"
+    else:
+        try:
+            service.reset_password(session, token=token[:MAX_PASSWORD], new_password=new_password)
+        except RuleBroken as exc:
+            session.rollback()
+            if exc.rule != "invalid_token":
+                errors[_field(exc)] = exc.message
+            else:
+                expired = {"title": "This link has expired or was already used"}
+                return render_page(
+                    request,
+                    session,
+                    settings,
+                    "account/reset-link-expired.html",
+                    expired,
+                    status_code=422,
+                )
+        else:
+            session.commit()
+            return _see_other("/sign-in?done=reset")
+    context: dict[str, object] = {
+        "title": "Choose a new password",
+        "errors": errors,
+        "values": {"token": token},
+    }
+    return render_page(
+        request, session, settings, "account/reset-password.html", context, status_code=422
+    )
+
+
+# --- change password (signed in) ------------------------------------------------------------
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def change_password_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    auth = signed_in(request, session, settings)
+    if auth is None:
+        return _see_other("/sign-in?next=" + quote("/account/password"))
+    context = {"title": "Change your password", "home": home_of(auth.user.role)}
+    return render_page(
+        request, session, settings, "account/change-password.html", context, auth=auth
+    )
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    current_password: TextField = "",
+    new_password: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    auth = signed_in(request, session, settings)
+    if auth is None:
+        return _see_other("/sign-in?next=" + quote("/account/password"))
+    errors: dict[str, str] = {}
+    if not current_password:
+        errors["current_password"] = "Enter your current password"
+    if not new_password:
+        errors["new_password"] = "Enter a new password"
+    elif len(new_password) > MAX_PASSWORD:
+        errors["new_password"] = "Password must be at most 128 characters"
+    status = 422
+    headers: dict[str, str] = {}
+    if not errors:
+        try:
+            service.change_password(
+                session,
+                user=auth.user,
+                current_session_id=auth.session_id,
+                current_password=current_password[:MAX_PASSWORD],
+                new_password=new_password,
+                client=client_address(request),
+                settings=settings,
+            )
+        except RuleBroken as exc:
+            session.rollback()
+            errors[_field(exc)] = exc.message
+        except TooManyRequests as exc:
+            errors["current_password"] = _too_many(exc)
+            status, headers = 429, exc.headers() or {}
+        else:
+            session.commit()
+            return _see_other("/account/password/changed")
+    context = {"title": "Change your password", "errors": errors, "home": home_of(auth.user.role)}
+    response = render_page(
+        request,
+        session,
+        settings,
+        "account/change-password.html",
+        context,
+        status_code=status,
+        auth=auth,
+    )
+    response.headers.update(headers)
+    return response
+
+
+@router.get("/account/password/changed", response_class=HTMLResponse)
+def password_changed(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    auth = signed_in(request, session, settings)
+    if auth is None:
+        return _see_other("/sign-in")
+    context = {"title": "Your password has been changed", "home": home_of(auth.user.role)}
+    return render_page(
+        request, session, settings, "account/password-changed.html", context, auth=auth
+    )

@@ -1,0 +1,309 @@
+"""Account pages with JavaScript off: sign in and out, forgotten, reset and change password."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from app.deps import CSRF_COOKIE, SESSION_COOKIE
+from app.models import Notification, PasswordReset, User
+from tests.factories import DEFAULT_PASSWORD, create_council, create_user
+from tests.pages.helpers import form_token, title
+
+NEW_PASSWORD = "walnut lantern meadow 88"
+
+
+def post_form(client: TestClient, path: str, data: dict[str, str], page: str | None = None):
+    """Post a form the way a browser does: with the token from the page that shows it."""
+    token = form_token(client, page or path)
+    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def sign_in(client: TestClient, email: str, password: str = DEFAULT_PASSWORD, next: str = ""):
+    return post_form(client, "/sign-in", {"email": email, "password": password, "next": next})
+
+
+def summary_links(html: str) -> list[tuple[str, str]]:
+    summary = re.search(r'class="govuk-error-summary.*?</ul>', html, re.DOTALL)
+    assert summary, "no error summary"
+    return re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', summary.group())
+
+
+# --- sign in --------------------------------------------------------------------------------
+
+
+def test_sign_in_shows_the_error_and_keeps_the_email_when_credentials_are_wrong(
+    client: TestClient, session: Session
+):
+    user = create_user(session, email="ada@example.org")
+    response = sign_in(client, user.email, "not the password at all")
+    assert response.status_code == 422
+    assert title(response) == "Error: Sign in – Extra Portion"
+    assert summary_links(response.text) == [
+        ("#email", "Enter the email address and password of your account: these do not match")
+    ]
+    assert 'value="ada@example.org"' in response.text
+    assert "not the password at all" not in response.text
+    assert SESSION_COOKIE not in response.cookies
+
+
+def test_sign_in_lists_every_error_at_once_when_both_fields_are_empty(client: TestClient):
+    response = sign_in(client, "", "")
+    assert response.status_code == 422
+    assert summary_links(response.text) == [
+        ("#email", "Enter your email address"),
+        ("#password", "Enter your password"),
+    ]
+    assert 'id="email-error"' in response.text and 'id="password-error"' in response.text
+
+
+def test_sign_in_asks_for_the_right_format_when_the_email_is_malformed(client: TestClient):
+    response = sign_in(client, "ada.example.org", "whatever it is")
+    assert summary_links(response.text) == [
+        ("#email", "Enter an email address in the correct format, like name@example.com")
+    ]
+    assert 'value="ada.example.org"' in response.text
+
+
+@pytest.mark.parametrize(("role", "home"), [("cook", "/cook/"), ("carer", "/carer/")])
+def test_sign_in_sets_the_api_session_cookies_and_goes_home_when_credentials_are_right(
+    client: TestClient, session: Session, role: str, home: str
+):
+    user = create_user(session, role=role)
+    response = sign_in(client, user.email)
+    assert response.status_code == 303 and response.headers["location"] == home
+    assert SESSION_COOKIE in response.cookies and CSRF_COOKIE in response.cookies
+    me = client.get("/api/me")  # the cookie works for the API as a browser sign-in does
+    assert me.status_code == 200 and me.json()["email"] == user.email
+
+
+def test_sign_in_sends_staff_to_the_staff_pages_when_credentials_are_right(
+    client: TestClient, session: Session
+):
+    user = create_user(session, role="staff", council=create_council(session))
+    assert sign_in(client, user.email).headers["location"] == "/staff/"
+
+
+def test_sign_in_follows_next_when_it_is_a_path_of_this_site(client: TestClient, session: Session):
+    user = create_user(session, role="carer")
+    response = sign_in(client, user.email, next="/carer/relative.html?id=3")
+    assert response.headers["location"] == "/carer/relative.html?id=3"
+
+
+@pytest.mark.parametrize(
+    "next_",
+    [
+        "//evil.example/",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "/%5c%5cevil.example",
+        "/%255C%255Cevil.example",
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/%2F%2Fevil.example",
+        "evil.example",
+    ],
+)
+def test_sign_in_goes_to_the_role_home_when_next_would_leave_the_site(
+    client: TestClient, session: Session, next_: str
+):
+    user = create_user(session, role="cook")
+    response = sign_in(client, user.email, next=next_)
+    assert response.status_code == 303 and response.headers["location"] == "/cook/"
+
+
+def test_sign_in_is_refused_when_the_csrf_token_is_missing(client: TestClient, session: Session):
+    user = create_user(session)
+    form_token(client, "/sign-in")
+    data = {"email": user.email, "password": DEFAULT_PASSWORD}
+    response = client.post("/sign-in", data=data, follow_redirects=False)
+    assert response.status_code == 403
+    assert SESSION_COOKIE not in response.cookies
+
+
+def test_sign_in_is_refused_when_the_token_comes_without_its_cookie(
+    client: TestClient, session: Session
+):
+    user = create_user(session)
+    token = form_token(client, "/sign-in")
+    client.cookies.clear()  # another site's form: the browser sends no cookie of ours with it
+    data = {"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+    assert client.post("/sign-in", data=data, follow_redirects=False).status_code == 403
+
+
+# --- sign out -------------------------------------------------------------------------------
+
+
+def test_sign_out_ends_the_session_when_posted_with_its_token(client: TestClient, session: Session):
+    user = create_user(session)
+    sign_in(client, user.email)
+    old_cookie = client.cookies[SESSION_COOKIE]
+    response = post_form(client, "/sign-out", {}, page="/")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?done=signed-out"
+    client.cookies.clear()
+    client.cookies[SESSION_COOKIE] = old_cookie
+    assert client.get("/api/me").status_code == 401
+
+
+def test_sign_out_is_refused_when_the_token_is_missing(client: TestClient, session: Session):
+    user = create_user(session)
+    sign_in(client, user.email)
+    assert client.post("/sign-out", follow_redirects=False).status_code == 403
+    assert client.get("/api/me").status_code == 200
+
+
+# --- forgotten and reset password -----------------------------------------------------------
+
+
+def reset_link_token(session: Session, user: User) -> str:
+    message = session.exec(
+        select(Notification)
+        .where(Notification.to_user_id == user.id, Notification.event == "password_reset")
+        .order_by(col(Notification.id).desc())
+    ).first()
+    assert message is not None, "no reset message queued"
+    match = re.search(r"/reset-password\?token=([\w-]+)", message.body)
+    assert match
+    return match.group(1)
+
+
+def test_forgotten_password_asks_for_the_email_when_it_is_empty(client: TestClient):
+    response = post_form(client, "/forgotten-password", {"email": ""})
+    assert response.status_code == 422
+    assert title(response).startswith("Error: ")
+    assert summary_links(response.text) == [("#email", "Enter your email address")]
+
+
+def test_forgotten_password_sends_a_link_and_says_so_when_the_account_exists(
+    client: TestClient, session: Session
+):
+    user = create_user(session)
+    response = post_form(client, "/forgotten-password", {"email": user.email.upper()})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/forgotten-password/sent"
+    assert session.exec(select(PasswordReset).where(PasswordReset.user_id == user.id)).first()
+    assert reset_link_token(session, user)
+    assert client.get("/forgotten-password/sent").status_code == 200
+
+
+def test_forgotten_password_answers_the_same_when_no_account_has_the_email(
+    client: TestClient,
+):
+    response = post_form(client, "/forgotten-password", {"email": "nobody@example.org"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/forgotten-password/sent"
+
+
+def test_reset_password_sets_the_new_password_when_the_link_is_fresh(
+    client: TestClient, session: Session
+):
+    user = create_user(session)
+    post_form(client, "/forgotten-password", {"email": user.email})
+    token = reset_link_token(session, user)
+    page = f"/reset-password?token={token}"
+    response = post_form(
+        client, "/reset-password", {"token": token, "new_password": NEW_PASSWORD}, page=page
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/sign-in?done=reset"
+    assert "Your password has been changed" in client.get("/sign-in?done=reset").text
+    assert sign_in(client, user.email, NEW_PASSWORD).status_code == 303
+
+
+def test_reset_password_keeps_the_link_and_says_why_when_the_password_is_weak(
+    client: TestClient, session: Session
+):
+    user = create_user(session)
+    post_form(client, "/forgotten-password", {"email": user.email})
+    token = reset_link_token(session, user)
+    page = f"/reset-password?token={token}"
+    response = post_form(
+        client, "/reset-password", {"token": token, "new_password": "short"}, page=page
+    )
+    assert response.status_code == 422
+    assert summary_links(response.text) == [
+        ("#new_password", "Password must be at least 10 characters")
+    ]
+    assert f'name="token" value="{token}"' in response.text
+
+
+def test_reset_password_says_the_link_expired_when_it_was_already_used(
+    client: TestClient, session: Session
+):
+    user = create_user(session)
+    post_form(client, "/forgotten-password", {"email": user.email})
+    token = reset_link_token(session, user)
+    page = f"/reset-password?token={token}"
+    data = {"token": token, "new_password": NEW_PASSWORD}
+    assert post_form(client, "/reset-password", data, page=page).status_code == 303
+    again = post_form(client, "/reset-password", data, page=page)
+    assert again.status_code == 422
+    assert "This link has expired or was already used" in again.text
+
+
+# --- change password ------------------------------------------------------------------------
+
+
+def test_change_password_sends_to_sign_in_when_not_signed_in(client: TestClient):
+    response = client.get("/account/password", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=/account/password"
+
+
+def test_change_password_names_the_field_when_the_current_password_is_wrong(
+    client: TestClient, session: Session
+):
+    user = create_user(session)
+    sign_in(client, user.email)
+    response = post_form(
+        client,
+        "/account/password",
+        {"current_password": "not my password", "new_password": NEW_PASSWORD},
+    )
+    assert response.status_code == 422
+    assert summary_links(response.text) == [
+        ("#current_password", "Your current password is not right")
+    ]
+    assert NEW_PASSWORD not in response.text
+
+
+def test_change_password_lists_both_errors_when_both_fields_are_empty(
+    client: TestClient, session: Session
+):
+    user = create_user(session)
+    sign_in(client, user.email)
+    response = post_form(client, "/account/password", {"current_password": "", "new_password": ""})
+    assert summary_links(response.text) == [
+        ("#current_password", "Enter your current password"),
+        ("#new_password", "Enter a new password"),
+    ]
+
+
+def test_change_password_changes_it_and_keeps_this_sign_in_when_the_current_one_is_right(
+    client: TestClient, session: Session
+):
+    user = create_user(session)
+    sign_in(client, user.email)
+    response = post_form(
+        client,
+        "/account/password",
+        {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account/password/changed"
+    assert client.get("/account/password/changed").status_code == 200
+    assert client.get("/api/me").status_code == 200
+    client.cookies.clear()
+    assert sign_in(client, user.email, NEW_PASSWORD).status_code == 303
+
+
+def test_change_password_is_refused_when_the_token_is_missing(client: TestClient, session: Session):
+    user = create_user(session)
+    sign_in(client, user.email)
+    data = {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
+    assert client.post("/account/password", data=data).status_code == 403
