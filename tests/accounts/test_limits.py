@@ -3,9 +3,12 @@ and the cap on concurrent Argon2 hashing (API.md "Accounts")."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -18,6 +21,7 @@ from app.models import LoginFailure, RegistrationAttempt, User
 from tests.factories import DEFAULT_PASSWORD, create_user
 
 OTHER_ADDRESS = ("203.0.113.7", 50000)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def registration(n: int) -> dict[str, str]:
@@ -176,6 +180,7 @@ def test_sign_in_is_503_with_retry_after_when_every_hashing_slot_is_taken(
         response = sign_in(client, "busy@example.org", DEFAULT_PASSWORD)
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) >= 1
+    assert not session.in_transaction()  # it waited for a slot holding no database lock
     assert sign_in(client, "busy@example.org", DEFAULT_PASSWORD).status_code == 200
 
 
@@ -186,4 +191,14 @@ def test_registration_is_503_and_creates_nothing_when_every_hashing_slot_is_take
         response = client.post("/api/auth/register", json=registration(1))
     assert response.status_code == 503
     assert "Retry-After" in response.headers
+    assert not session.in_transaction()
     assert session.exec(select(User).where(User.email_key == "new1@example.org")).first() is None
+
+
+def test_timing_hash_is_not_computed_when_the_module_is_imported():
+    code = "import app.accounts.passwords as p; print(p._dummy_hash.cache_info().currsize)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0"
