@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from app.accounts.passwords import hash_password
@@ -20,14 +21,22 @@ from app.models import (
     Meal,
     MealFeedback,
     Neighbourhood,
+    Notification,
     OutcomeAnswer,
     Pairing,
     User,
 )
 from app.pairings.lifecycle import diner_leaves, release_cook
+from app.pairings.views import first_name
 from app.vocab import CookStatus, DinerStatus
 
 ERASED = "Erased"
+ERASED_SUBJECT = "A message from Extra Portion"
+ERASED_BODY = (
+    "This message was about a neighbour whose details have since been erased from Extra "
+    "Portion, so what it said has been removed. Sign in to see your meals as they are now, "
+    "or ask your coordinator."
+)
 
 
 def _row(model: Any, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -62,16 +71,30 @@ def export_own_data(session: Session, *, user: User) -> dict[str, Any]:
             for o in session.exec(select(OutcomeAnswer).where(OutcomeAnswer.carer_id == user.id))
         ]
     data["concerns_raised"] = [
-        _row(c) for c in session.exec(select(Concern).where(Concern.raised_by_id == user.id))
+        _raised_concern(c)
+        for c in session.exec(select(Concern).where(Concern.raised_by_id == user.id))
     ]
     return data
 
 
+# What the raiser of a concern wrote and where it stands; never the staff's notes or names.
+RAISER_SEES = {"id", "diner_id", "pairing_id", "kind", "serious", "description", "status"}
+
+
+def _raised_concern(concern: Concern) -> dict[str, Any]:
+    return concern.model_dump(mode="json", include=RAISER_SEES | {"created_at"})
+
+
 def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
-    """Anonymise a diner: pairings end, personal fields go; ids, dates and outcomes stay."""
+    """Anonymise a diner: pairings end, personal fields go; ids, dates and outcomes stay.
+
+    Messages about the diner (queued or sent) and feedback on their meals lose their words.
+    """
     if diner.anonymised_at is not None:
         raise Conflict("This diner has already been erased")
-    diner_leaves(session, diner=diner)
+    diner_leaves(session, diner=diner)  # queues "the meals have stopped": scrubbed below
+    _scrub_notifications(session, diner=diner)
+    _scrub_feedback(session, diner=diner)
     diner.full_name, diner.address_line, diner.phone, diner.access_notes = (
         ERASED,
         ERASED,
@@ -88,6 +111,51 @@ def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
     _audit(session, staff, "diner.erased", "diner", diner.id)
     session.flush()
     return diner
+
+
+def _scrub_notifications(session: Session, *, diner: Diner) -> None:
+    """Every message about the diner keeps its recipient and state but loses its words.
+
+    A queued one is still sent (the cook learns that something changed), in neutral words.
+    Messages queued before notifications named their diner (about_diner_id is null) are found
+    by the diner's first name among those sent to the people around the diner.
+    """
+    found = col(Notification.about_diner_id) == diner.id
+    if name := first_name(diner.full_name):
+        found = or_(
+            found,
+            and_(
+                col(Notification.about_diner_id).is_(None),
+                col(Notification.to_user_id).in_(_people_around(session, diner)),
+                or_(
+                    col(Notification.subject).contains(name, autoescape=True),
+                    col(Notification.body).contains(name, autoescape=True),
+                ),
+            ),
+        )
+    for message in session.exec(select(Notification).where(found)).all():
+        message.subject, message.body = ERASED_SUBJECT, ERASED_BODY
+        session.add(message)
+
+
+def _people_around(session: Session, diner: Diner) -> list[int]:
+    """Who gets messages about a diner: their carer, their cooks, their council's staff."""
+    cooks = select(Cook.user_id).join(Pairing, col(Pairing.cook_id) == Cook.id)
+    staff = select(User.id).where(User.council_id == diner.council_id)
+    ids: set[int | None] = {diner.carer_id}
+    ids.update(session.exec(cooks.where(Pairing.diner_id == diner.id)).all())
+    ids.update(session.exec(staff).all())
+    return sorted(i for i in ids if i is not None)
+
+
+def _scrub_feedback(session: Session, *, diner: Diner) -> None:
+    """Ratings stay for the figures; the comments, which may name the diner, go."""
+    meals = select(Meal.id).where(Meal.diner_id == diner.id)
+    for feedback in session.exec(
+        select(MealFeedback).where(col(MealFeedback.meal_id).in_(meals))
+    ).all():
+        feedback.comment = None
+        session.add(feedback)
 
 
 def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:

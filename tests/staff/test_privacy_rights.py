@@ -5,7 +5,8 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.councils.service import add_neighbourhood
-from app.models import Council, Diner, Meal, Pairing, User
+from app.models import Council, Diner, Meal, MealFeedback, Notification, Pairing, User
+from app.notifications.outbox import enqueue
 from tests.factories import DEFAULT_PASSWORD, approved_cook, auth_headers, registered_diner
 
 
@@ -87,3 +88,89 @@ def test_coordinator_is_the_contact_when_cook_or_carer_asks(
                 "phone": None,
             }
         ]
+
+
+def test_export_has_no_staff_notes_or_staff_ids_when_raiser_exports_a_concern(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    carer, diner_id = registered_diner(client, session, settings)
+    raised = client.post(
+        "/api/concerns",
+        json={"diner_id": diner_id, "kind": "welfare", "description": "She seemed unwell"},
+        headers=auth_headers(carer, settings),
+    )
+    assert raised.status_code == 201, raised.text
+    triage = client.post(
+        f"/api/staff/concerns/{raised.json()['id']}/triage",
+        json={"status": "investigating", "note": "Internal: spoke to the GP surgery"},
+        headers=auth_headers(staff, settings),
+    )
+    assert triage.status_code == 200, triage.text
+    export = client.get("/api/me/export", headers=auth_headers(carer, settings))
+    [concern] = export.json()["concerns_raised"]
+    assert concern["description"] == "She seemed unwell"
+    assert concern["status"] == "investigating"
+    assert "notes" not in concern and "raised_by_id" not in concern
+    assert "spoke to the GP" not in export.text and "staff_id" not in export.text
+
+
+def test_erasing_diner_leaves_no_name_in_messages_or_feedback_when_staff_erases(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    carer, diner_id = registered_diner(client, session, settings, full_name="Edna Smith")
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30"}
+    proposed = client.post(
+        "/api/staff/pairings",
+        json=body | {"frequency": "weekly"},
+        headers=auth_headers(staff, settings),
+    )
+    assert proposed.status_code == 201, proposed.text
+    pairing_id = proposed.json()["id"]
+    accepted = client.post(
+        f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings)
+    )
+    assert accepted.status_code == 200, accepted.text
+    meal = session.exec(select(Meal).where(Meal.pairing_id == pairing_id)).first()
+    assert meal is not None and meal.id is not None and carer.id is not None
+    session.add(MealFeedback(meal_id=meal.id, carer_id=carer.id, rating=5, comment="Edna loved it"))
+    messages = session.exec(select(Notification)).all()
+    assert any("Edna" in m.subject + m.body for m in messages)  # the name was there
+    assert {m.about_diner_id for m in messages if "Edna" in m.subject + m.body} == {diner_id}
+    messages[0].status, messages[0].sent_at = "sent", messages[0].created_at  # one went out
+    session.add(messages[0])
+    session.commit()
+
+    erased = client.post(
+        f"/api/staff/diners/{diner_id}/erase", headers=auth_headers(staff, settings)
+    )
+    assert erased.status_code == 200, erased.text
+    session.expire_all()
+    messages = session.exec(select(Notification)).all()
+    assert messages and not [m for m in messages if "Edna" in m.subject + m.body]
+    assert {m.status for m in messages} == {"sent", "pending"}  # queued ones still go out
+    feedback = session.exec(select(MealFeedback)).all()
+    assert [(f.rating, f.comment) for f in feedback] == [(5, None)]
+
+
+def test_erasing_diner_scrubs_older_messages_that_name_no_diner_when_sent_to_their_carer(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    carer, diner_id = registered_diner(client, session, settings, full_name="Edna Smith")
+    assert carer.id is not None
+    enqueue(
+        session,
+        event="legacy",
+        to=carer,
+        subject="A meal for Edna",
+        body="Queued before notifications named their diner.",
+        dedupe_key="legacy:1",
+    )
+    session.commit()
+    erased = client.post(
+        f"/api/staff/diners/{diner_id}/erase", headers=auth_headers(staff, settings)
+    )
+    assert erased.status_code == 200, erased.text
+    session.expire_all()
+    [message] = session.exec(select(Notification).where(Notification.event == "legacy")).all()
+    assert "Edna" not in message.subject + message.body and message.status == "pending"
