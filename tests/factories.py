@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.accounts.passwords import hash_password
 from app.accounts.service import start_session
 from app.config import Settings
+from app.db import get_session
 from app.models import Council, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -64,10 +65,21 @@ def create_user(
 
 
 def auth_headers(user: User, settings: Settings) -> dict[str, str]:
-    """A bearer token for the user, with its sign-in recorded in the user's session."""
+    """A bearer token for the user, with its sign-in recorded in the user's session (or, for a
+    user of a closed session, committed through the session the app is set to use)."""
     session = object_session(user)
-    assert isinstance(session, Session), "the user must belong to the test's session"
-    token, _ = start_session(session, user=user, kind="access", settings=settings)
+    if isinstance(session, Session):
+        token, _ = start_session(session, user=user, kind="access", settings=settings)
+        return {"Authorization": f"Bearer {token}"}
+    from app.main import app
+
+    sessions = app.dependency_overrides.get(get_session, get_session)()
+    try:
+        db = next(sessions)
+        token, _ = start_session(db, user=user, kind="access", settings=settings)
+        db.commit()
+    finally:
+        sessions.close()
     return {"Authorization": f"Bearer {token}"}
 
 
