@@ -80,15 +80,19 @@ PROPOSAL_SHARE = 0.07
 SIGN_IN_SHARE = 0.05
 
 
-def log(message: str, *, started: float = time.perf_counter()) -> None:
+STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
     """Progress goes to stderr, with the seconds since start; the report alone to stdout."""
-    print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
+    print(f"[{time.perf_counter() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def relative(text: str, *folders: Path) -> str:
-    """`text` with the project's and the temporary folders' absolute paths taken out."""
-    for folder, name in ((ROOT, ""), *((f, "<tmp>/") for f in folders)):
-        text = text.replace(f"{folder}/", name).replace(str(folder), name.rstrip("/") or ".")
+    """`text` with the project's path taken out and temporary folders shown as <tmp>."""
+    text = text.replace(f"{ROOT}/", "").replace(str(ROOT), ".")
+    for folder in folders:
+        text = text.replace(str(folder), "<tmp>")
     return text
 
 
@@ -352,6 +356,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def locked_in_log(server: Server) -> int:
+    """Requests the server logged as failing with "database is locked" (once per traceback:
+    its last line, SQLAlchemy's exception; the app's 500 body does not say why)."""
+    pattern = re.compile(r"^sqlalchemy\.exc\.\w+: .*database is locked")
+    return sum(
+        1 for line in server.log.read_text(errors="replace").splitlines() if pattern.match(line)
+    )
+
+
 def server_errors(server: Server) -> Counter[str]:
     """The exceptions the server logged, by their last line."""
     found: Counter[str] = Counter()
@@ -436,50 +449,82 @@ def prepare_fixture(
     api: httpx.Client, database_url: str, *, meal_pairings: int, meals: int, proposals: int
 ) -> Fixture:
     """Sign in; pick the diners to read; make pairings with due meals and proposable pairs."""
-    notes: list[str] = []
     staff = sign_in(api, staff_email(COUNCIL))
     carer = sign_in(api, carer_email(COUNCIL, 1))
-    bearer = {"Authorization": f"Bearer {staff}"}
+    suggest_diner_id, candidates = pick_candidates(api, staff, meal_pairings + proposals)
+    notes: list[str] = []
+    engine = make_engine(database_url)
+    pairings, cook_tokens = make_pairings(api, engine, staff, candidates[:meal_pairings], notes)
+    per_pairing = math.ceil(meals / max(1, len(pairings)))
+    due_meals = [
+        (meal_id, cook_tokens[cook_id])
+        for meal_id, cook_id in insert_due_meals(engine, pairings, per_pairing=per_pairing)
+    ]
+    engine.dispose()
+    proposable = check_proposable(api, staff, candidates[meal_pairings:], notes)
+    # The cook rows read as a cook with an active pairing and meals, when there is one.
+    cook_id = next(iter(cook_tokens), None)
+    carer_diners = api.get("/api/diners", headers=bearer(carer)).json()["items"]
+    return Fixture(
+        staff=staff,
+        cook=sign_in(api, cook_email(COUNCIL, 1)) if cook_id is None else cook_tokens[cook_id],
+        cook_account=cook_email(COUNCIL, 1) if cook_id is None else "a cook with a pairing",
+        carer=carer,
+        suggest_diner_id=suggest_diner_id,
+        carer_diner_id=carer_diners[0]["id"],
+        due_meals=due_meals,
+        proposals=proposable,
+        notes=notes,
+    )
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def pick_candidates(api: httpx.Client, staff: str, count: int) -> tuple[int, list[Proposal]]:
+    """The waiting diner whose suggestions are read (kept waiting, so they stay the same), and
+    up to `count` other waiting diners with a suggested cook each, never the same cook twice
+    (so the pairs never compete for a cook's places)."""
     waiting = api.get(
-        "/api/staff/diners", params={"status": "waiting", "limit": 500}, headers=bearer
+        "/api/staff/diners", params={"status": "waiting", "limit": 500}, headers=bearer(staff)
     ).json()["items"]
-    # One candidate per diner, never the same cook twice, so the pairs never compete.
+    suggest_diner_id: int | None = None
     candidates: list[Proposal] = []
     used_cooks: set[int] = set()
-    suggest_diner_id: int | None = None
     for diner in waiting:
-        if len(candidates) >= meal_pairings + proposals:
+        if len(candidates) >= count:
             break
-        items = api.get(f"/api/staff/diners/{diner['id']}/suggestions", headers=bearer).json()[
-            "items"
-        ]
+        path = f"/api/staff/diners/{diner['id']}/suggestions"
+        items = api.get(path, headers=bearer(staff)).json()["items"]
         if items and suggest_diner_id is None:
-            suggest_diner_id = diner["id"]  # kept waiting: its suggestions stay the same
+            suggest_diner_id = diner["id"]
             continue
-        for item in items:
-            if item["cook_id"] not in used_cooks and item["slots"]:
-                slot = item["slots"][0]
-                used_cooks.add(item["cook_id"])
-                candidates.append(
-                    Proposal(
-                        diner["id"],
-                        item["cook_id"],
-                        slot["weekday"],
-                        slot["start"],
-                        diner["frequency"],
-                    )
+        item = next((i for i in items if i["cook_id"] not in used_cooks and i["slots"]), None)
+        if item is not None:
+            used_cooks.add(item["cook_id"])
+            slot = item["slots"][0]
+            candidates.append(
+                Proposal(
+                    diner["id"], item["cook_id"], slot["weekday"], slot["start"], diner["frequency"]
                 )
-                break
+            )
     if suggest_diner_id is None:
         raise SystemExit(f"no waiting diner of {COUNCIL} has a suggestion")
+    return suggest_diner_id, candidates
 
-    engine = make_engine(database_url)
-    cook_tokens: dict[int, str] = {}
+
+def make_pairings(
+    api: httpx.Client, engine: Engine, staff: str, pairs: list[Proposal], notes: list[str]
+) -> tuple[list[tuple[int, Proposal]], dict[int, str]]:
+    """Propose each pair and have its cook accept; return the active pairings (id, pair) and
+    each cook's token."""
     pairings: list[tuple[int, Proposal]] = []
-    for pair in candidates[:meal_pairings]:
-        made = api.post("/api/staff/pairings", json=pair.body(), headers=bearer)
+    cook_tokens: dict[int, str] = {}
+    for pair in pairs:
+        made = api.post("/api/staff/pairings", json=pair.body(), headers=bearer(staff))
         if made.status_code != 201:
-            notes.append(f"a meal pairing was refused: {made.status_code} {made.text[:120]}")
+            notes.append(f"a pairing was refused: {made.status_code} {made.text[:120]}")
             continue
         with Session(engine) as session:
             email = session.exec(
@@ -488,47 +533,31 @@ def prepare_fixture(
                 .where(Cook.id == pair.cook_id)
             ).one()
         cook_tokens[pair.cook_id] = sign_in(api, email)
+        pairing_id = made.json()["id"]
         accepted = api.post(
-            f"/api/pairings/{made.json()['id']}/accept",
-            headers={"Authorization": f"Bearer {cook_tokens[pair.cook_id]}"},
+            f"/api/pairings/{pairing_id}/accept", headers=bearer(cook_tokens[pair.cook_id])
         )
         if accepted.status_code == 200:
-            pairings.append((made.json()["id"], pair))
+            pairings.append((pairing_id, pair))
         else:
             notes.append(f"a pairing was not accepted: {accepted.status_code}")
-    due_meals = insert_due_meals(
-        engine, pairings, per_pairing=math.ceil(meals / max(1, len(pairings)))
-    )
-    engine.dispose()
-    due = [(meal_id, cook_tokens[cook_id]) for meal_id, cook_id in due_meals]
+    return pairings, cook_tokens
 
-    # A pair is proposable when proposing and withdrawing it both succeed once now.
+
+def check_proposable(
+    api: httpx.Client, staff: str, pairs: list[Proposal], notes: list[str]
+) -> list[Proposal]:
+    """The pairs that can be proposed and withdrawn: each is tried once now."""
     proposable = []
-    for pair in candidates[meal_pairings:]:
-        made = api.post("/api/staff/pairings", json=pair.body(), headers=bearer)
+    for pair in pairs:
+        made = api.post("/api/staff/pairings", json=pair.body(), headers=bearer(staff))
         if made.status_code == 201:
-            gone = api.post(f"/api/staff/pairings/{made.json()['id']}/withdraw", headers=bearer)
-            if gone.status_code == 200:
+            path = f"/api/staff/pairings/{made.json()['id']}/withdraw"
+            if api.post(path, headers=bearer(staff)).status_code == 200:
                 proposable.append(pair)
                 continue
         notes.append(f"a pair was not proposable: {made.status_code} {made.text[:120]}")
-
-    # The cook's home reads as a cook with an active pairing and meals, when there is one.
-    cook_id = next(iter(cook_tokens), None)
-    cook_account = cook_email(COUNCIL, 1) if cook_id is None else "a cook with a pairing"
-    cook = sign_in(api, cook_email(COUNCIL, 1)) if cook_id is None else cook_tokens[cook_id]
-    carer_diners = api.get("/api/diners", headers={"Authorization": f"Bearer {carer}"}).json()
-    return Fixture(
-        staff=staff,
-        cook=cook,
-        cook_account=cook_account,
-        carer=carer,
-        suggest_diner_id=suggest_diner_id,
-        carer_diner_id=carer_diners["items"][0]["id"],
-        due_meals=due,
-        proposals=proposable,
-        notes=notes,
-    )
+    return proposable
 
 
 def insert_due_meals(
@@ -759,14 +788,129 @@ def database(kind: str) -> Iterator[tuple[str, str, Path]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@dataclass
+class Report:
+    """Everything the run prints."""
+
+    command: str
+    args: argparse.Namespace
+    database: str
+    seed_s: float
+    load_start: float
+    load_end: float = 0.0
+    fixture: Fixture | None = None
+    rows: list[Row] = field(default_factory=list)
+    one_connection: list[tuple[str, Stats]] = field(default_factory=list)
+    locked_logged: int = 0
+    server_errors: dict[str, Counter[str]] = field(default_factory=dict)
+
+
+def measure_rows(
+    args: argparse.Namespace, bare: Server, plain: Server, ours: Server, fixture: Fixture
+) -> list[Row]:
+    """The baselines, /healthz, every read endpoint, then the mix (by kind and in total)."""
+
+    def measure(label: str, port: int, step: Step) -> Run:
+        log(f"{label}: {args.duration:g} s at {args.connections} connections")
+        return asyncio.run(
+            drive(
+                port,
+                step,
+                connections=args.connections,
+                duration_s=args.duration,
+                max_requests=args.max_requests,
+            )
+        )
+
+    def single(label: str, server: Server, request: bytes) -> Stats:
+        return measure(label, server.port, one_request(label, request)).stats[label]
+
+    base_bare = single("bare GET /hello", bare, http_request("GET", "/hello"))
+    base_plain = single("plain SQLModel, 20 rows", plain, http_request("GET", "/cooks"))
+    rows = [
+        Row("bare GET /hello", base_bare, is_baseline=True),
+        Row("plain SQLModel, 20 rows", base_plain, is_baseline=True),
+        Row(
+            "/healthz",
+            single("/healthz", ours, http_request("GET", "/healthz")),
+            ("bare", base_bare),
+        ),
+    ]
+    for label, request in read_endpoints(fixture):
+        rows.append(Row(label, single(label, ours, request), ("plain", base_plain)))
+    mixed = measure("mixed load", ours.port, Mix(fixture).step)
+    total = Stats()
+    for label, stats in sorted(mixed.stats.items()):
+        total.merge(stats)
+        total.wall_s, total.generator_cpu_s = stats.wall_s, stats.generator_cpu_s
+        rows.append(Row(label, stats, ("plain", base_plain) if label == "mix: reads" else None))
+    rows.append(Row("mix: all requests", total, ("plain", base_plain)))
+    return rows
+
+
+def measure_one_connection(
+    bare: Server, ours: Server, fixture: Fixture, count: int
+) -> list[tuple[str, Stats]]:
+    """/hello and suggestions, `count` sequential requests each on one connection."""
+    log(f"one connection: {count} sequential requests each ...")
+    path = f"/api/staff/diners/{fixture.suggest_diner_id}/suggestions"
+    hello = http_request("GET", "/hello")
+    suggestions = http_request("GET", path, token=fixture.staff)
+    return [
+        ("bare GET /hello", asyncio.run(sequential(bare.port, hello, count))),
+        (f"staff {path}", asyncio.run(sequential(ours.port, suggestions, count))),
+    ]
+
+
+def print_report(r: Report) -> None:
+    assert r.fixture is not None
+    print(f"HTTP load benchmark ({relative(r.command)})")
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"load average {r.load_start:.1f} at start, {r.load_end:.1f} at end"
+    )
+    print(f"database: {r.database}, demo data seeded in {r.seed_s:.1f} s")
+    print(
+        f"servers: uvicorn --workers {r.args.workers} on {HOST} each (bench/baseline_app.py:bare, "
+        f"bench/baseline_app.py:plain, app.main:app)"
+    )
+    print(
+        f"load: {r.args.connections} connections, {r.args.duration:g} s per row (at most "
+        f"{r.args.max_requests:,} requests), client time-out {CLIENT_TIMEOUT_S:g} s; "
+        "the generator runs in this process on the same CPUs (its share: 'gen CPU')"
+    )
+    print(
+        f"accounts: {staff_email(COUNCIL)}, {r.fixture.cook_account}, "
+        f"{carer_email(COUNCIL, 1)}; mix: {len(r.fixture.due_meals)} due meals, "
+        f"{len(r.fixture.proposals)} proposable pairs, shares {MEAL_OUTCOME_SHARE:.0%} meal "
+        f"outcomes, {PROPOSAL_SHARE:.0%} proposals (then withdrawn), {SIGN_IN_SHARE:.0%} "
+        "sign-ins, the rest reads"
+    )
+    print()
+    print(table(r.rows))
+    print()
+    print(f"'database is locked' in the app's log: {r.locked_logged}")
+    if r.one_connection:
+        print()
+        print(f"one connection, {len(r.one_connection[0][1].latencies_s)} sequential requests")
+        for label, stats in r.one_connection:
+            print(f"  {label}: p50 {ms(stats.percentile(50))}, p99 {ms(stats.percentile(99))}")
+    for note in r.fixture.notes:
+        print(f"note: {note}")
+    for name, found in r.server_errors.items():
+        for line, count in found.most_common(5):
+            print(f"{name} server logged {count}× {line}")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    command = " ".join(["bench/http_load.py", *(sys.argv[1:] if argv is None else argv)])
     load_start = os.getloadavg()[0]
     with ExitStack() as stack:
         url, description, folder = stack.enter_context(database(args.db))
         env = server_env(url)
         log("migrating and seeding the demo data ...")
-        seed_s = prepare_database(env)
+        report = Report(command, args, description, prepare_database(env), load_start)
 
         log("starting the three servers ...")
         bare, plain, ours = (
@@ -781,8 +925,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         for server in (bare, plain, ours):
             wait_until_up(server)
+
+        log("signing in and preparing meals and pairs ...")
         with httpx.Client(base_url=ours.url, timeout=30) as api:
-            log("signing in and preparing meals and pairs ...")
             fixture = prepare_fixture(
                 api,
                 url,
@@ -790,94 +935,15 @@ def main(argv: list[str] | None = None) -> None:
                 meals=40 if args.quick else 600,
                 proposals=4 if args.quick else 16,
             )
-
-        def measure(label: str, port: int, step: Step) -> Run:
-            log(f"{label}: {args.duration:g} s at {args.connections} connections")
-            return asyncio.run(
-                drive(
-                    port,
-                    step,
-                    connections=args.connections,
-                    duration_s=args.duration,
-                    max_requests=args.max_requests,
-                )
-            )
-
-        def single(label: str, server: Server, request: bytes) -> Stats:
-            return measure(label, server.port, one_request(label, request)).stats[label]
-
-        rows: list[Row] = []
-        base_bare = single("bare GET /hello", bare, http_request("GET", "/hello"))
-        base_plain = single("plain GET /cooks (20 rows)", plain, http_request("GET", "/cooks"))
-        rows.append(Row("bare GET /hello", base_bare, is_baseline=True))
-        rows.append(Row("plain SQLModel, 20 rows", base_plain, is_baseline=True))
-        healthz = single("/healthz", ours, http_request("GET", "/healthz"))
-        rows.append(Row("/healthz", healthz, ("bare", base_bare)))
-        for label, request in read_endpoints(fixture):
-            rows.append(Row(label, single(label, ours, request), ("plain", base_plain)))
-        mix = Mix(fixture)
-        mixed = measure("mixed load", ours.port, mix.step)
-        total = Stats(wall_s=next(iter(mixed.stats.values())).wall_s)
-        for label, stats in sorted(mixed.stats.items()):
-            total.merge(stats)
-            total.generator_cpu_s = stats.generator_cpu_s
-            rows.append(Row(label, stats, ("plain", base_plain) if label == "mix: reads" else None))
-        rows.append(Row("mix: all requests", total, ("plain", base_plain)))
-
-        latency: list[tuple[str, Stats]] = []
+        report.fixture = fixture
+        report.rows = measure_rows(args, bare, plain, ours, fixture)
         if args.suggest_latency:
             count = 30 if args.quick else 200
-            path = f"/api/staff/diners/{fixture.suggest_diner_id}/suggestions"
-            log(f"one connection: {count} sequential requests each ...")
-            latency = [
-                (
-                    "bare GET /hello",
-                    asyncio.run(sequential(bare.port, http_request("GET", "/hello"), count)),
-                ),
-                (
-                    f"staff {path}",
-                    asyncio.run(
-                        sequential(ours.port, http_request("GET", path, token=fixture.staff), count)
-                    ),
-                ),
-            ]
-        errors = {s.name: server_errors(s) for s in (bare, plain, ours)}
-        load_end = os.getloadavg()[0]
-
-    command = " ".join(["bench/http_load.py", *(sys.argv[1:] if argv is None else argv)])
-    print(f"HTTP load benchmark ({relative(command)})")
-    print(
-        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"load average {load_start:.1f} at start, {load_end:.1f} at end"
-    )
-    print(f"database: {description}, demo data seeded in {seed_s:.1f} s")
-    print(
-        f"servers: uvicorn --workers {args.workers} on {HOST} each (bench/baseline_app.py:bare, "
-        f"bench/baseline_app.py:plain, app.main:app)"
-    )
-    print(
-        f"load: {args.connections} connections, {args.duration:g} s per row (at most "
-        f"{args.max_requests:,} requests), client time-out {CLIENT_TIMEOUT_S:g} s; "
-        "the generator runs in this process on the same CPUs (its share: 'gen CPU')"
-    )
-    print(
-        f"accounts: {staff_email(COUNCIL)}, {fixture.cook_account}, {carer_email(COUNCIL, 1)}; "
-        f"mix: {len(fixture.due_meals)} due meals, {len(fixture.proposals)} proposable pairs, "
-        f"shares {MEAL_OUTCOME_SHARE:.0%} meal outcomes, {PROPOSAL_SHARE:.0%} proposals "
-        f"(then withdrawn), {SIGN_IN_SHARE:.0%} sign-ins, the rest reads"
-    )
-    print()
-    print(table(rows))
-    if latency:
-        print()
-        print(f"one connection, {len(latency[0][1].latencies_s)} sequential requests")
-        for label, stats in latency:
-            print(f"  {label}: p50 {ms(stats.percentile(50))}, p99 {ms(stats.percentile(99))}")
-    for note in fixture.notes:
-        print(f"note: {note}")
-    for name, found in errors.items():
-        for line, count in found.most_common(5):
-            print(f"{name} server logged {count}× {line}")
+            report.one_connection = measure_one_connection(bare, ours, fixture, count)
+        report.locked_logged = locked_in_log(ours)
+        report.server_errors = {s.name: server_errors(s) for s in (bare, plain, ours)}
+        report.load_end = os.getloadavg()[0]
+    print_report(report)
 
 
 if __name__ == "__main__":
