@@ -229,3 +229,17 @@ def test_earlier_reset_links_stop_working_when_one_is_used(client: TestClient, s
         json={"token": first, "new_password": "yet another new password"},
     )
     assert stale.status_code == 422
+
+
+def test_password_change_is_429_when_current_password_was_wrong_five_times(
+    client: TestClient, session: Session
+):
+    create_user(session, email="guessed@example.org")
+    headers = bearer(client, "guessed@example.org")
+
+    def change(current: str) -> int:
+        body = {"current_password": current, "new_password": NEW_PASSWORD}
+        return client.post("/api/me/password", json=body, headers=headers).status_code
+
+    assert [change(f"guess number {n}") for n in range(5)] == [422] * 5
+    assert change(DEFAULT_PASSWORD) == 429
