@@ -136,6 +136,8 @@ def test_admin_lifts_suspension_when_any_council_set_it(
 ):
     _, cook_id = suspended_cook(client, session, settings, staff)
     admin = create_user(session, role="admin")
+    view = client.get(f"/api/staff/cooks/{cook_id}", headers=auth_headers(admin, settings))
+    assert view.status_code == 200 and view.json()["status"] == "suspended"
     lifted = act(client, settings, admin, cook_id, "reinstate", reason="appeal upheld")
     assert lifted.status_code == 200, lifted.text
     assert lifted.json()["status"] == "approved" and lifted.json()["status_council"] is None
