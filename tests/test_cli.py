@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -11,13 +21,15 @@ from typer.testing import CliRunner
 
 from app import db
 from app.cli import cli
-from app.config import get_settings
+from app.config import PUBLISHED_PLACEHOLDER_KEY, get_settings
 from app.db import make_engine
 from app.models import Council, PostcodeUnit, User
 from tests.conftest import TEST_SETTINGS
 from tests.factories import cook_payload
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
+PORTION = Path(sys.executable).with_name("portion")
 
 
 @pytest.fixture
@@ -96,17 +108,205 @@ def test_create_council_fails_clearly_when_lad_code_malformed(cli_database: str)
     assert result.exit_code == 2 and "lad_codes" in result.output
 
 
-def test_production_refuses_to_start_when_secret_is_default(monkeypatch: pytest.MonkeyPatch):
-    from pydantic import ValidationError
+def run_portion(args: list[str], cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """The installed `portion` command in a process of its own, with only these settings."""
+    return subprocess.run(
+        [str(PORTION), *args],
+        cwd=cwd,
+        env=portion_environment(**settings),
+        capture_output=True,
+        text=True,
+        timeout=120,  # a guard against a hang, not a measure
+    )
 
-    from app.config import Settings
 
+def portion_environment(**settings: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PORTION_")}
+    env["PORTION_NOTIFICATIONS_IN_PROCESS"] = "false"
+    env.update({f"PORTION_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("command", "secret"),
+    [
+        ("serve", None),
+        ("migrate", "too-short-for-production"),
+        ("serve", PUBLISHED_PLACEHOLDER_KEY),
+    ],
+    ids=["serve-missing", "migrate-short", "serve-placeholder"],
+)
+def test_cli_refuses_in_one_line_when_production_secret_key_is_not_real(
+    tmp_path: Path, command: str, secret: str | None
+):
+    settings = {"env": "production", "database_url": f"sqlite:///{tmp_path}/prod.db"}
+    if secret is not None:
+        settings["secret_key"] = secret
+    args = [command, "--port", str(free_port())] if command == "serve" else [command]
+
+    result = run_portion(args, tmp_path, **settings)
+
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: PORTION_SECRET_KEY ")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no database, no var/
+
+
+def test_seed_demo_refuses_and_writes_nothing_when_production(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv("PORTION_ENV", "production")
-    monkeypatch.delenv("PORTION_SECRET_KEY", raising=False)
-    with pytest.raises(ValidationError, match="PORTION_SECRET_KEY"):
-        Settings()
-    monkeypatch.setenv("PORTION_SECRET_KEY", "x" * 40)
-    assert Settings().env == "production"
+    get_settings.cache_clear()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+
+    for args in (["seed-demo"], ["seed-demo", "--if-empty"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "PORTION_ENV=production" in lines[0], result.stderr
+
+    engine = make_engine(cli_database)
+    with Session(engine) as session:
+        councils = session.exec(select(func.count()).select_from(Council)).one()
+        users = session.exec(select(func.count()).select_from(User)).one()
+    engine.dispose()
+    assert (councils, users) == (0, 0)
+
+
+def test_calendar_feed_token_reaches_no_log_when_served(tmp_path: Path):
+    # Development from a fresh checkout: no secret set, so one is generated under var/.
+    settings = {"database_url": f"sqlite:///{tmp_path}/var/portion.db", "log_level": "INFO"}
+    assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=portion_environment(**settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    token = f"made-up-feed-token-{secrets.token_hex(12)}"
+    try:
+        wait_until_serving(server, port)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/calendar/{token}.ics?x={token}")
+        assert refused.value.code == 404
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=60)
+
+    assert "GET /api/calendar/{token}.ics 404" in output  # the request was logged, by template
+    assert token not in output
+    generated = (tmp_path / "var" / "secret_key").read_text().strip()
+    assert len(generated) >= 32 and generated != PUBLISHED_PLACEHOLDER_KEY
+    assert generated not in output
+
+
+def wait_until_serving(server: subprocess.Popen[str], port: int) -> None:
+    for _ in range(600):
+        assert server.poll() is None, "portion serve exited"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz"):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    pytest.fail("portion serve never answered /healthz")
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions as (keyword, arguments), continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text()
+    text = re.sub(r"^\s*#.*\n", "", text, flags=re.MULTILINE).replace("\\\n", " ")
+    return [
+        (line.split(maxsplit=1)[0].upper(), line.split(maxsplit=1)[1])
+        for line in text.splitlines()
+        if line.strip()
+    ]
+
+
+def container_start_script() -> Path:
+    """The script the image's CMD runs, found through the COPY that installs it."""
+    instructions = dockerfile_instructions()
+    start = [args for keyword, args in instructions if keyword == "CMD"][-1]
+    command = re.findall(r'"([^"]+)"', start)[0]
+    for keyword, args in instructions:
+        if keyword == "COPY" and args.split()[-1].endswith("/" + command):
+            return ROOT / args.split()[0]
+    pytest.fail(f"CMD runs {command}, which no COPY installs")
+
+
+def test_image_defaults_to_production_without_demo_when_built():
+    instructions = dockerfile_instructions()
+    env = " ".join(args for keyword, args in instructions if keyword == "ENV")
+    assert re.search(r"\bPORTION_ENV=production\b", env)
+    start = [args for keyword, args in instructions if keyword in {"CMD", "ENTRYPOINT"}]
+    assert not any("seed-demo" in args for args in start)
+    script = container_start_script().read_text()
+    assert re.search(r"^exec portion serve ", script, flags=re.MULTILINE)
+    # seed-demo only inside the PORTION_DEMO opt-in
+    assert re.search(
+        r'if \[ "\$\{PORTION_DEMO:-0\}" = "1" \]; then\n\s+portion seed-demo --if-empty\n\s*fi',
+        script,
+    )
+    assert script.count("seed-demo") == 1
+
+
+def run_container_start(tmp_path: Path, **env: str) -> tuple[subprocess.Popen[bytes], list[str]]:
+    """docker/start.sh with a stand-in `portion` that records each call and its process id."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "portion").write_text('#!/bin/sh\necho "$$ $*" >> "$CALLS"\n')
+    (bin_dir / "portion").chmod(0o755)
+    calls = tmp_path / "calls"
+    calls.touch()
+    start = subprocess.Popen(
+        ["sh", str(container_start_script())],
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(calls), **env},
+        stderr=subprocess.PIPE,
+    )
+    start.wait(timeout=60)
+    return start, calls.read_text().splitlines()
+
+
+def test_container_start_execs_the_server_without_demo_when_production(tmp_path: Path):
+    start, calls = run_container_start(tmp_path, PORTION_ENV="production")
+
+    assert start.returncode == 0
+    assert [call.split(" ", 1)[1] for call in calls] == [
+        "migrate",
+        "serve --host 0.0.0.0 --port 8000",
+    ]
+    assert calls[-1].split()[0] == str(start.pid)  # exec: the server is the start's own process
+
+
+def test_container_start_loads_the_demo_when_opted_in_for_development(tmp_path: Path):
+    start, calls = run_container_start(tmp_path, PORTION_ENV="development", PORTION_DEMO="1")
+
+    assert start.returncode == 0
+    assert [call.split(" ", 1)[1] for call in calls] == [
+        "migrate",
+        "seed-demo --if-empty",
+        "serve --host 0.0.0.0 --port 8000",
+    ]
+    assert calls[-1].split()[0] == str(start.pid)
+
+
+def test_container_start_refuses_the_demo_in_one_line_when_production(tmp_path: Path):
+    start, calls = run_container_start(tmp_path, PORTION_ENV="production", PORTION_DEMO="1")
+
+    assert start.returncode == 2
+    assert start.stderr is not None
+    assert len(start.stderr.read().decode().strip().splitlines()) == 1
+    assert calls == []
 
 
 # A council's extract of the ONS Postcode Directory: the columns the importer reads (pcds, lat,

@@ -1,0 +1,140 @@
+"""Settings: development's secret is generated per installation; production needs a real one."""
+
+from __future__ import annotations
+
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.config import (
+    PUBLISHED_PLACEHOLDER_KEY,
+    SECRET_KEY_FILE,
+    ConfigurationError,
+    Settings,
+    get_settings,
+    installation_secret,
+)
+
+
+@pytest.fixture
+def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh installation directory (the working directory) with no PORTION_ settings."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PORTION_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PORTION_ENV", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_secret_key_is_random_and_kept_in_var_when_development_has_none(installation: Path):
+    key = get_settings().secret_key
+
+    kept = installation / SECRET_KEY_FILE
+    assert kept.parent.name == "var"
+    assert kept.read_text().strip() == key
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert key != PUBLISHED_PLACEHOLDER_KEY
+    assert len(key) >= 32
+
+
+def test_secret_key_is_reused_when_development_starts_again(installation: Path):
+    first = get_settings().secret_key
+    get_settings.cache_clear()
+
+    assert get_settings().secret_key == first
+
+
+def test_secret_keys_differ_when_installations_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("PORTION_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PORTION_ENV", raising=False)
+    keys = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        keys.append(Settings().secret_key)
+
+    assert keys[0] != keys[1]
+
+
+def test_every_process_gets_the_same_secret_when_they_start_together(tmp_path: Path):
+    path = tmp_path / "var" / "secret_key"
+    start = threading.Barrier(8)
+    keys: list[str] = []
+
+    def first_start() -> None:
+        start.wait()
+        keys.append(installation_secret(path))
+
+    threads = [threading.Thread(target=first_start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(keys) == 8 and len(set(keys)) == 1
+    assert path.read_text().strip() == keys[0]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["secret_key"]
+
+
+def test_explicit_secret_key_is_used_and_nothing_written_when_development_sets_one(
+    installation: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PORTION_SECRET_KEY", "a-secret-chosen-by-the-developer-0123456789")
+
+    assert get_settings().secret_key == "a-secret-chosen-by-the-developer-0123456789"
+    assert not (installation / "var").exists()
+
+
+def test_placeholder_secret_key_is_refused_when_development_sets_it(
+    installation: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PORTION_SECRET_KEY", PUBLISHED_PLACEHOLDER_KEY)
+
+    with pytest.raises(ConfigurationError, match="placeholder"):
+        get_settings()
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        (None, "is not set"),
+        ("", "is not set"),
+        ("too-short-for-production", "is only 24 characters long"),
+        (PUBLISHED_PLACEHOLDER_KEY, "placeholder"),
+    ],
+)
+def test_production_refuses_to_start_when_secret_key_is_not_a_real_secret(
+    installation: Path, monkeypatch: pytest.MonkeyPatch, key: str | None, problem: str
+):
+    monkeypatch.setenv("PORTION_ENV", "production")
+    if key is not None:
+        monkeypatch.setenv("PORTION_SECRET_KEY", key)
+
+    with pytest.raises(ConfigurationError, match=problem) as refused:
+        get_settings()
+
+    assert "\n" not in str(refused.value)
+    assert not (installation / "var").exists()  # production never generates a secret
+
+
+def test_production_uses_its_secret_key_when_long_enough(
+    installation: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PORTION_ENV", "production")
+    monkeypatch.setenv("PORTION_SECRET_KEY", "k" * 32)
+
+    assert get_settings().secret_key == "k" * 32
+
+
+def test_unusable_secret_file_is_refused_when_development_reads_it(installation: Path):
+    (installation / "var").mkdir()
+    (installation / SECRET_KEY_FILE).write_text("\n")
+
+    with pytest.raises(ConfigurationError, match="delete it"):
+        get_settings()
