@@ -13,12 +13,11 @@ from app.cooks.schemas import CookProfileIn, CookProfileOut, PositionOut
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.models import Cook, Council, Neighbourhood, User
+from app.moderation.service import STICKY
 from app.pairings.lifecycle import release_cook
 from app.places import locate_place
 from app.schemas import Window
 from app.vocab import CookStatus
-
-STICKY = (CookStatus.suspended, CookStatus.rejected)  # only staff lift these
 
 
 def put_own_profile(

@@ -18,6 +18,7 @@ from app.schemas import MAX_ID, Limit, Offset, Page, PathId
 from app.vocab import CookStatus, Role
 
 router = APIRouter(prefix="/api/staff/cooks", tags=["staff"])
+audit_router = APIRouter(prefix="/api/staff/audit", tags=["staff"])
 
 
 def _staff_or_admin(user: CurrentUser) -> User:
@@ -28,7 +29,6 @@ def _staff_or_admin(user: CurrentUser) -> User:
 
 
 StaffOrAdminUser = Annotated[User, Depends(_staff_or_admin)]
-audit_router = APIRouter(prefix="/api/staff/audit", tags=["staff"])
 
 
 @audit_router.get("", response_model=Page[AuditOut])
