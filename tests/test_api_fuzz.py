@@ -40,6 +40,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import Phase, note
 from hypothesis import settings as hypothesis_settings
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance, status_code_conformance
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
@@ -199,7 +200,11 @@ def use_existing_ids(case: schemathesis.Case, world: World) -> None:
     ones."""
     h = _case_hash(case) >> 6
     body = case.body if isinstance(case.body, dict) else {}
+    # A path made invalid on purpose stays invalid (a real id there would be "accepted").
+    bad_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
     for container in (case.path_parameters, body):
+        if bad_path and container is case.path_parameters:
+            continue
         for name, value in list(container.items()):
             known = world.ids.get(name)
             if known and type(value) is int and h % 2:

@@ -110,7 +110,8 @@ def raise_concern(
 def _pause(session: Session, pairing: Pairing) -> None:
     council = session.get(Council, pairing.council_id)
     assert council is not None
-    pairing.status = "paused"
+    if pairing.status != "paused":  # a pause for changed needs keeps its own reason
+        pairing.status, pairing.pause_reason = "paused", "concern"
     session.add(pairing)
     cancel_future_meals(
         session, pairing=pairing, reason="concern_pause", today=council_today(council)
@@ -194,11 +195,12 @@ def triage(
         and pairing is not None
         and cook is not None
         and pairing.status == "paused"
+        and pairing.pause_reason == "concern"  # never resume a pause for changed needs
         and cook.council_id == pairing.council_id
         and cook.status == CookStatus.approved
         and not _other_serious_open(session, concern)
     ):
-        pairing.status = "active"  # nothing found: the meals resume
+        pairing.status, pairing.pause_reason = "active", None  # nothing found: meals resume
         session.add(pairing)
         council = session.get(Council, pairing.council_id)
         assert council is not None

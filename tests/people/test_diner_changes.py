@@ -430,3 +430,39 @@ def test_cover_cook_gives_meal_back_when_they_cannot_meet_the_new_needs(
     stored = session.get(Pairing, active["pairing_id"])
     assert stored is not None and stored.status == "active"
     assert told(session, "cover_cancelled") == {helper.id}
+
+
+def test_resolving_an_unrelated_concern_keeps_the_pause_when_needs_changed(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+):
+    paused = client.patch(
+        f"/api/diners/{active['diner_id']}",
+        json={"allergies": ["peanuts", "milk"]},
+        headers=active["carer_headers"],
+    )
+    assert paused.status_code == 200, paused.text
+    raised = client.post(
+        "/api/concerns",
+        json={
+            "diner_id": active["diner_id"],
+            "kind": "welfare",
+            "serious": False,
+            "description": "The door was hard to open",
+        },
+        headers=active["carer_headers"],
+    )
+    assert raised.status_code == 201, raised.text
+    headers = auth_headers(staff, settings)
+    for status in ("investigating", "resolved"):
+        resolved = client.post(
+            f"/api/staff/concerns/{raised.json()['id']}/triage",
+            json={"status": status, "note": "Door fixed"},
+            headers=headers,
+        )
+    assert resolved.status_code == 200, resolved.text
+    stored = session.get(Pairing, active["pairing_id"])
+    assert stored is not None and (stored.status, stored.pause_reason) == (
+        "paused",
+        "needs_changed",
+    )
+    assert {m.status for m in future_meals(session, active["pairing_id"])} == {"cancelled"}
