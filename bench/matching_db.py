@@ -1,34 +1,40 @@
-"""End-to-end matching benchmark through the database, the services and the HTTP API.
+"""End-to-end matching benchmark through the database, the services and a real HTTP server.
 
-Run: ``.venv/bin/python bench/matching_db.py [--cooks N --diners M] [--national]
-[--postgresql [URL]]`` (default: a SQLite file in a temporary folder; ``--postgresql`` alone
-starts a throwaway server with tests/support/postgres.py).
+Run: ``.venv/bin/python bench/matching_db.py [--quick] [--national | --national-only]
+[--cooks N --diners M] [--postgresql [URL]]`` (default: a SQLite file in a temporary folder;
+``--postgresql`` alone starts a throwaway server with tests/support/postgres.py).
 
 One council covers every GB local authority district (max walking radius 3,000 m) so a national
 population fits. Cooks and diners come from bench/matching_engine.py's generator (postcode-sector
 centroids with jitter, plausible needs and skills) and are bulk-inserted with SQLAlchemy Core.
-Measured in one run: the insert; suggestions through the API (TestClient, bearer token) and the
-service alone; a naive baseline on a few diners (every cook of the council loaded from the
-database, geopy geodesic distance, engine.check_pair per cook); the batch, by phase, through the
-real ``run_batch`` (timing wrappers around the steps it calls) and a bulk-insert write for
-comparison; the process peak RSS (ru_maxrss) before and after the batch.
+Measured in one run: the insert; suggestions at one connection through a real uvicorn server on
+127.0.0.1 (a subprocess serving app.main:app on the same database, a bearer token of a recorded
+sign-in), beside ``/healthz`` on the same server and the service called in this process; a naive
+baseline on a few diners (every cook of the council loaded from the database, the haversine
+distance and engine.check_pair per cook) and whether its candidate sets equal the service's;
+the batch (the service path of ``POST /api/staff/matching/run``: ``run_batch``, commit and the
+response built) by phase, as ``run_batch`` reports them, its resident memory above the level
+before it, and a plain Core insert of the same proposals for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import http.client
 import logging
 import math
 import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -44,26 +50,29 @@ os.environ.setdefault("PORTION_SECRET_KEY", "bench-secret-key-that-is-long-enoug
 os.environ.setdefault("PORTION_NOTIFICATIONS_IN_PROCESS", "false")
 
 import matching_engine as gen  # noqa: E402
-from geopy.distance import geodesic  # noqa: E402
 from sqlalchemy import Engine, delete, insert, select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from app.accounts.tokens import issue_token  # noqa: E402
+from app.accounts.service import start_session  # noqa: E402
 from app.config import get_settings  # noqa: E402
-from app.db import get_session, make_engine  # noqa: E402
+from app.db import make_engine  # noqa: E402
 from app.diners.service import council_today  # noqa: E402
-from app.main import app  # noqa: E402
 from app.matching import engine, inputs, service  # noqa: E402
+from app.matching.spatial import distance_m  # noqa: E402
 from app.models import AuditEntry, Cook, Council, Diner, Pairing, User  # noqa: E402
 from tests.conftest import migrate  # noqa: E402
 from tests.support.postgres import find_pg_bin, throwaway_postgres  # noqa: E402
 
 LAD_FILE = ROOT / "app/geo/data/lad_postcode_mean_centroids.csv"
+HOST = "127.0.0.1"
 MAX_WALK_M = 3_000
 CHUNK = 5_000
 N_SUGGEST = 300
+N_WARM_UP = 5
 N_NAIVE = 3
-SIZES = {"city": (20_000, 10_000), "national": (200_000, 100_000)}
+SIZES = {"quick": (2_000, 1_000), "city": (20_000, 10_000), "national": (200_000, 100_000)}
+QUICK_SUGGEST = 50
+START_TIMEOUT_S = 60.0
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -77,6 +86,31 @@ def maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@contextmanager
+def rss_peak(result: dict[str, float]) -> Iterator[None]:
+    """Samples this process's resident memory every 5 ms; result['peak'] is the highest seen."""
+    result["peak"] = rss_mib()
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.005):
+            result["peak"] = max(result["peak"], rss_mib())
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        result["peak"] = max(result["peak"], rss_mib())
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
@@ -86,36 +120,16 @@ def fmt_s(seconds: float) -> str:
     return f"{seconds * 1_000:,.0f} ms" if seconds < 1 else f"{seconds:,.2f} s"
 
 
-class Timer:
-    """Accumulates wall time per phase name."""
-
-    def __init__(self) -> None:
-        self.total: Counter[str] = Counter()
-
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.total[name] += time.perf_counter() - t0
-
-    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            with self.phase(name):
-                return fn(*args, **kwargs)
-
-        return timed
+def load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
 
 
-@contextmanager
-def patched(obj: object, name: str, value: object) -> Iterator[None]:
-    old = getattr(obj, name)
-    setattr(obj, name, value)
-    try:
-        yield
-    finally:
-        setattr(obj, name, old)
+def relative(text: str, *folders: Path) -> str:
+    """`text` with the project's path taken out and temporary folders shown as <tmp>."""
+    text = text.replace(f"{ROOT}/", "").replace(str(ROOT), ".")
+    for folder in folders:
+        text = text.replace(str(folder), "<tmp>")
+    return text
 
 
 # --- the database -------------------------------------------------------------------------------
@@ -135,7 +149,7 @@ def populate(db: Engine, size: str, n_cooks: int, n_diners: int, seed: int) -> d
     """Council, staff user, N cooks and M diners (with carers); returns ids and timings."""
     _, lat, lon, weight = gen.load_sectors()
     rng = np.random.default_rng(seed)
-    if size == "city":
+    if size in ("city", "quick"):
         near = gen.haversine_km(lat, lon, *gen.CHARING_CROSS) <= gen.CITY_RADIUS_KM
         lat, lon, weight = lat[near], lon[near], weight[near]
     pop = gen.Population(rng, lat, lon, weight)
@@ -272,99 +286,196 @@ def populate(db: Engine, size: str, n_cooks: int, n_diners: int, seed: int) -> d
     }
 
 
+# --- the HTTP server ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def uvicorn_server(database_url: str, folder: Path) -> Iterator[int]:
+    """`uvicorn app.main:app` (one worker, no access log, as `portion serve`) on 127.0.0.1."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTION_")}
+    env |= {
+        "PORTION_ENV": "development",
+        "PORTION_DATABASE_URL": database_url,
+        "PORTION_SECRET_KEY": get_settings().secret_key,
+        "PORTION_NOTIFICATIONS_IN_PROCESS": "false",
+        "PORTION_GEOCODER": "offline",
+        "PORTION_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", HOST]
+    command += ["--port", str(port), "--workers", "1", "--no-access-log"]
+    log_path = folder / "uvicorn.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                tail = relative(log_path.read_text(errors="replace")[-2000:], folder)
+                raise SystemExit(f"uvicorn exited at start-up:\n{tail}")
+            try:
+                status, _ = get(http.client.HTTPConnection(HOST, port, timeout=2), "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"uvicorn did not answer /healthz in {START_TIMEOUT_S:.0f} s")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def get(
+    conn: http.client.HTTPConnection, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def sequential(
+    port: int, paths: list[str], headers: dict[str, str]
+) -> tuple[list[float], list[bytes]]:
+    """Each path once, one after another on one keep-alive connection; times in ms."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    times, bodies = [], []
+    for path in paths:
+        t0 = time.perf_counter()
+        status, body = get(conn, path, headers)
+        times.append((time.perf_counter() - t0) * 1_000)
+        if status != 200:
+            raise SystemExit(f"GET {path}: {status} {body[:300]!r}")
+        bodies.append(body)
+    conn.close()
+    return times, bodies
+
+
 # --- suggestions --------------------------------------------------------------------------------
 
 
+def staff_token(db: Engine, staff_id: int) -> str:
+    """A bearer token of a recorded sign-in (an AuthSession row), as POST /api/auth/token gives."""
+    with Session(db) as session:
+        staff = session.get(User, staff_id)
+        assert staff is not None
+        token, _ = start_session(session, user=staff, kind="access", settings=get_settings())
+        session.commit()
+    return token
+
+
 def bench_suggestions(
-    db: Engine, staff_id: int, sample: list[int], out: dict[str, str]
-) -> tuple[float, list[float]]:
-    from fastapi.testclient import TestClient
+    db: Engine, url: str, staff_id: int, sample: list[int], out: dict[str, str]
+) -> None:
+    import json
 
-    def session_override() -> Iterator[Session]:
-        with Session(db, expire_on_commit=False) as session:
-            yield session
-
-    settings = get_settings()
-    app.dependency_overrides[get_session] = session_override
-    token, _ = issue_token(
-        user_id=staff_id, kind="access", secret=settings.secret_key, lifetime=timedelta(hours=2)
+    headers = {"Authorization": f"Bearer {staff_token(db, staff_id)}"}
+    paths = [f"/api/staff/diners/{d}/suggestions" for d in sample]
+    with (
+        tempfile.TemporaryDirectory(prefix="portion-bench-uvicorn-") as folder,
+        uvicorn_server(url, Path(folder)) as port,
+    ):
+        # Warm-up: the first request builds the council's cook index in the server.
+        t0 = time.perf_counter()
+        sequential(port, paths[:1], headers)
+        first_ms = (time.perf_counter() - t0) * 1_000
+        sequential(port, paths[1 : 1 + N_WARM_UP], headers)
+        health_ms, _ = sequential(port, ["/healthz"] * len(sample), {})
+        api_ms, bodies = sequential(port, paths, headers)
+    found = sum(bool(json.loads(body)["items"]) for body in bodies)
+    n = len(sample)
+    out["first suggestion (builds the cook index)"] = f"{first_ms:,.0f} ms"
+    out[f"HTTP /healthz p50 / p99 (n={n}, 1 connection)"] = (
+        f"{statistics.median(health_ms):.1f} / {pct(health_ms, 0.99):.1f} ms"
     )
-    headers = {"Authorization": f"Bearer {token}"}
-    api_ms: list[float] = []
-    found = 0
-    with TestClient(app) as client:
-        for diner_id in [sample[0], *sample]:  # the first is a warm-up
-            t0 = time.perf_counter()
-            r = client.get(f"/api/staff/diners/{diner_id}/suggestions", headers=headers)
-            api_ms.append((time.perf_counter() - t0) * 1_000)
-            if r.status_code != 200:
-                raise SystemExit(f"suggestions: {r.status_code} {r.text[:300]}")
-            found += bool(r.json()["items"])
-    api_ms = api_ms[1:]
-    app.dependency_overrides.pop(get_session, None)
+    out[f"HTTP suggestions p50 / p99 (n={n}, 1 connection)"] = (
+        f"{statistics.median(api_ms):.1f} / {pct(api_ms, 0.99):.1f} ms"
+    )
 
     svc_ms: list[float] = []
     with Session(db, expire_on_commit=False) as session:
         staff = session.get(User, staff_id)
         assert staff is not None
+        service.suggest_cooks(session, staff=staff, diner_id=sample[0], limit=10)  # warm-up
+        session.rollback()
         for diner_id in sample:
             t0 = time.perf_counter()
             service.suggest_cooks(session, staff=staff, diner_id=diner_id, limit=10)
             svc_ms.append((time.perf_counter() - t0) * 1_000)
+            session.rollback()  # one transaction per "request", as the server has
             session.expunge_all()  # no identity-map reuse between "requests"
-    n = len(sample)
-    out[f"suggest via API median / p99 (n={n})"] = (
-        f"{statistics.median(api_ms):.1f} / {pct(api_ms, 0.99):.1f} ms"
-    )
-    out["suggest service only median / p99"] = (
+            staff = session.get(User, staff_id)
+            assert staff is not None
+    out["service alone (this process) p50 / p99"] = (
         f"{statistics.median(svc_ms):.1f} / {pct(svc_ms, 0.99):.1f} ms"
     )
     out["diners with a suggestion"] = f"{found / n:.0%}"
-    return statistics.median(api_ms), svc_ms
 
 
 def naive_suggest(session: Session, council: Council, diner: Diner) -> list[int]:
-    """Every cook of the council from the database, geodesic distance, check_pair each."""
+    """Every cook of the council from the database, check_pair on each (haversine distance).
+
+    The matching rules are defined on the haversine distance (app/matching/spatial.py), so the
+    baseline measures with the same function: a geodesic pre-filter would drop the cooks whose
+    geodesic distance passes the radius while their haversine distance does not, or the reverse.
+    """
     today = council_today(council)
     cooks = session.scalars(select(Cook).where(Cook.council_id == council.id)).all()
     target = inputs.diner_input(diner, excluded=set(), met=set())
     ok = []
     for cook in cooks:
-        if cook.status != "approved":
+        if cook.status != "approved" or cook.location_review:
+            continue
+        if distance_m(cook.latitude, cook.longitude, diner.latitude, diner.longitude) > min(
+            cook.walk_radius_m, council.max_walk_radius_m
+        ):
             continue
         cand = inputs.cook_input(cook, council=council, today=today, load=0)
-        reach = min(cand.radius_m, council.max_walk_radius_m)
-        if geodesic((cook.latitude, cook.longitude), (diner.latitude, diner.longitude)).m > reach:
-            continue
         if not engine.check_pair(cand, target, max_radius_m=council.max_walk_radius_m):
-            ok.append(cand.id)
+            ok.append(cook.id)
     return ok
 
 
-def bench_naive(
-    db: Engine, staff_id: int, sample: list[int], api_median_ms: float, out: dict[str, str]
-) -> None:
-    times, agree = [], 0
+def bench_naive(db: Engine, staff_id: int, sample: list[int], out: dict[str, str]) -> None:
+    times, agree, sizes = [], 0, []
     with Session(db, expire_on_commit=False) as session:
-        staff = session.get(User, staff_id)
-        council = session.get(Council, 1)
-        assert staff is not None and council is not None
         for diner_id in sample:
+            council = session.get(Council, 1)
             diner = session.get(Diner, diner_id)
-            assert diner is not None
+            assert council is not None and diner is not None
             t0 = time.perf_counter()
             ids = naive_suggest(session, council, diner)
             times.append(time.perf_counter() - t0)
             session.expunge_all()
-            council = session.get(Council, 1)
             staff = session.get(User, staff_id)
-            assert council is not None and staff is not None
-            res = service.suggest_cooks(session, staff=staff, diner_id=diner_id, limit=500)
+            assert staff is not None
+            res = service.suggest_cooks(
+                session, staff=staff, diner_id=diner_id, limit=service.MAX_CANDIDATES
+            )
+            session.rollback()
             agree += {s.cook_id for s in res.items} == set(ids)
+            sizes.append(len(ids))
     naive_ms = statistics.mean(times) * 1_000
-    out[f"naive per diner (n={len(sample)}, all cooks + geodesic)"] = f"{naive_ms:,.0f} ms"
-    out["speed-up of API median over naive"] = f"{naive_ms / api_median_ms:,.0f}x"
-    out["naive and service agree on candidates"] = f"{agree} of {len(sample)}"
+    out[f"naive per diner (n={len(sample)}, all cooks, haversine)"] = f"{naive_ms:,.0f} ms"
+    out["naive and service: same candidate sets"] = (
+        f"{agree} of {len(sample)} ({', '.join(map(str, sizes))} cooks)"
+    )
 
 
 # --- the batch ----------------------------------------------------------------------------------
@@ -372,63 +483,37 @@ def bench_naive(
 
 def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
     gc.collect()
-    rss_before = maxrss_mib()
-    timer = Timer()
-    # Wrap the steps run_batch calls, in this process only, to time the real service by phase.
-    with (
-        patched(
-            service, "cook_inputs", timer.wrap("load cooks (cook_inputs)", service.cook_inputs)
-        ),
-        patched(service, "history", timer.wrap("load history", service.history)),
-        patched(engine, "CookIndex", timer.wrap("engine: index build", engine.CookIndex)),
-        patched(
-            engine,
-            "batch_candidates",
-            timer.wrap("engine: candidates", engine.batch_candidates),
-        ),
-        patched(
-            engine, "solve_batch", timer.wrap("engine: solve (min-cost flow)", engine.solve_batch)
-        ),
-        patched(
-            service,
-            "_create_proposals",
-            timer.wrap("write proposals (Core, three INSERTs)", service._create_proposals),
-        ),
-        Session(db, expire_on_commit=False) as session,
-    ):
+    memory: dict[str, float] = {}
+    phases: dict[str, float] = {}
+    with Session(db, expire_on_commit=False) as session:
         staff = session.get(User, staff_id)
         assert staff is not None
-        t0 = time.perf_counter()
-        proposed, unmatched = service.run_batch(session, staff=staff)
-        run_s = time.perf_counter() - t0
-        with timer.phase("commit"):
-            session.commit()
-        total_s = time.perf_counter() - t0
+        before = rss_mib()
+        with rss_peak(memory):
+            t0 = time.perf_counter()
+            result = service.run_matching(session, staff=staff, phases=phases)
+            total_s = time.perf_counter() - t0
         assignments = [
-            (p.cook_id, p.diner_id, p.weekday, p.start, p.frequency, p.distance_m) for p in proposed
+            (p.cook_id, p.diner_id, p.weekday, p.start, p.frequency, p.diner.distance_m)
+            for p in result.proposed
         ]
-    rss_after = maxrss_mib()
-    t = timer.total
-    engine_s = (
-        t["engine: index build"] + t["engine: candidates"] + t["engine: solve (min-cost flow)"]
-    )
-    named = sum(t.values()) - t["commit"]
-    out["batch run_batch + commit (end to end)"] = fmt_s(total_s)
-    out["  load cooks (cook_inputs)"] = fmt_s(t["load cooks (cook_inputs)"])
-    out["  lock + load diners + history"] = fmt_s(run_s - named + t["load history"])
-    out["  engine: index build"] = fmt_s(t["engine: index build"])
-    out["  engine: candidates"] = fmt_s(t["engine: candidates"])
-    out["  engine: solve (min-cost flow)"] = fmt_s(t["engine: solve (min-cost flow)"])
-    write = "write proposals (Core, three INSERTs)"
-    out[f"  {write}"] = fmt_s(t[write])
-    out["  commit"] = fmt_s(t["commit"])
+        unmatched = [u.reason for u in result.unmatched]
+        del result
+    engine_s = sum(v for k, v in phases.items() if k.startswith("engine"))
+    out["batch end to end (run_matching: run_batch, commit, response)"] = fmt_s(total_s)
+    for name, seconds in phases.items():
+        out[f"  {name}"] = fmt_s(seconds)
+    out["  (not in a phase)"] = fmt_s(total_s - sum(phases.values()))
     out["engine share of the batch"] = f"{engine_s / total_s:.0%}"
-    reasons = Counter(r for _, r in unmatched)
-    out["proposed / unmatched"] = f"{len(proposed):,} / {len(unmatched):,}"
+    reasons = Counter(unmatched)
+    out["proposed / unmatched"] = f"{len(assignments):,} / {len(unmatched):,}"
     out["unmatched: top reason"] = (
         f"{reasons.most_common(1)[0][0]} ({reasons.most_common(1)[0][1]:,})" if reasons else "-"
     )
-    out["process peak RSS before / after batch"] = f"{rss_before:,.0f} / {rss_after:,.0f} MiB"
+    out["batch RSS: before / peak / growth (sampled 5 ms)"] = (
+        f"{before:,.0f} / {memory['peak']:,.0f} / {memory['peak'] - before:,.0f} MiB"
+    )
+    out["process peak RSS (ru_maxrss) after the batch"] = f"{maxrss_mib():,.0f} MiB"
 
     # The same proposals written with one Core executemany: what the write phase could cost.
     with db.begin() as conn:
@@ -465,7 +550,7 @@ def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
     with db.begin() as conn:
         chunked_insert(conn, Pairing, rows)
         chunked_insert(conn, AuditEntry, audits)
-    out["  (same proposals + audit, Core bulk insert + commit)"] = fmt_s(time.perf_counter() - t0)
+    out["  (same proposals + audit, plain Core insert + commit)"] = fmt_s(time.perf_counter() - t0)
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -491,7 +576,7 @@ def show(size: str, out: dict[str, str], shown: set[str]) -> None:
     """Print the figures measured since the last call (a cut-short run still reports)."""
     for key, value in out.items():
         if key not in shown:
-            print(f"[{size}]   {key.strip()}: {value}", flush=True)
+            print(f"[{size}]   {key.strip()}: {value}", file=sys.stderr, flush=True)
             shown.add(key)
 
 
@@ -504,11 +589,14 @@ def run(
         db = make_engine(url)
         out["database"] = db.dialect.name
         out["cooks / diners"] = f"{n_cooks:,} / {n_diners:,}"
+        out["load average at start"] = load()
         t0 = time.perf_counter()
         migrate(db)
         out["migrate"] = fmt_s(time.perf_counter() - t0)
         print(
-            f"[{size}] generating and inserting {n_cooks:,} cooks, {n_diners:,} diners", flush=True
+            f"[{size}] generating and inserting {n_cooks:,} cooks, {n_diners:,} diners",
+            file=sys.stderr,
+            flush=True,
         )
         made = populate(db, size, n_cooks, n_diners, seed)
         out["(data generation, not timed below)"] = fmt_s(made["gen_s"])
@@ -518,44 +606,47 @@ def run(
         show(size, out, shown)
         pick = random.Random(seed)
         sample = pick.sample(made["diner_ids"], min(n_suggest, len(made["diner_ids"])))
-        print(f"[{size}] suggestions ({len(sample)} diners, API then service)", flush=True)
-        api_median, _ = bench_suggestions(db, made["staff_id"], sample, out)
+        print(f"[{size}] suggestions ({len(sample)} diners, HTTP then service)", file=sys.stderr)
+        bench_suggestions(db, url, made["staff_id"], sample, out)
         show(size, out, shown)
-        print(f"[{size}] naive baseline ({N_NAIVE} diners)", flush=True)
-        bench_naive(db, made["staff_id"], sample[:N_NAIVE], api_median, out)
+        print(f"[{size}] naive baseline ({N_NAIVE} diners)", file=sys.stderr, flush=True)
+        bench_naive(db, made["staff_id"], sample[:N_NAIVE], out)
         show(size, out, shown)
-        print(f"[{size}] batch", flush=True)
+        print(f"[{size}] batch", file=sys.stderr, flush=True)
         bench_batch(db, made["staff_id"], out)
+        out["load average at end"] = load()
         show(size, out, shown)
         db.dispose()
     return out
 
 
-def print_table(columns: dict[str, dict[str, str]]) -> None:
+def print_table(columns: dict[str, dict[str, str]], command: str) -> None:
     keys: list[str] = []
     for col in columns.values():
         keys += [k for k in col if k not in keys]
     width = max(len(k) for k in keys) + 2
     colw = max(26, *(len(v) + 2 for c in columns.values() for v in c.values()))
-    print()
+    print(f"Matching through the database ({relative(command)})")
     print(
-        f"Matching through the database; one council, max walk {MAX_WALK_M} m; "
-        f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; {date.today()}"
+        f"one council, max walk {MAX_WALK_M} m; {os.cpu_count()} CPUs; "
+        f"Python {sys.version.split()[0]}; {date.today()}"
     )
+    print()
     print("metric".ljust(width) + "".join(name.rjust(colw) for name in columns))
     print("-" * (width + colw * len(columns)))
     for key in keys:
         print(key.ljust(width) + "".join(c.get(key, "").rjust(colw) for c in columns.values()))
     print(
-        "\nTimes are wall clock. 'process peak RSS' is ru_maxrss of the whole process (a high-water"
-        "\nmark: it includes the data generation and earlier phases, so 'after' bounds the batch)."
-        "\nThe batch phases wrap the functions run_batch calls; 'lock + load diners + history' is"
-        "\nthe rest of run_batch (the FOR UPDATE query, the diner query, history, diner_input)."
+        "\nTimes are wall clock. HTTP rows: uvicorn app.main:app (1 worker, no access log) on"
+        "\n127.0.0.1 in a subprocess, one keep-alive connection, requests one after another after"
+        "\na warm-up. The batch phases are those run_batch reports; 'batch RSS' is this process's"
+        "\nresident memory sampled every 5 ms during the batch, above its level just before it."
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 x 1,000, London")
     parser.add_argument("--cooks", type=int, help="number of cooks (default: per size)")
     parser.add_argument("--diners", type=int, help="number of diners (default: per size)")
     parser.add_argument(
@@ -572,20 +663,25 @@ def main() -> None:
         metavar="URL",
         help="a PostgreSQL URL; alone, start a throwaway server (tests/support/postgres.py)",
     )
-    parser.add_argument("--suggest", type=int, default=N_SUGGEST, help="diners to time")
+    parser.add_argument("--suggest", type=int, help="diners to time (default 300; quick 50)")
     parser.add_argument("--seed", type=int, default=20_241_126)
     args = parser.parse_args()
+    command = " ".join(["bench/matching_db.py", *sys.argv[1:]])
     logging.disable(logging.INFO)  # request and migration logs would drown the table
-    sizes = [] if args.national_only else ["city"]
-    if args.national or args.national_only:
-        sizes.append("national")
+    if args.quick:
+        sizes = ["quick"]
+    else:
+        sizes = [] if args.national_only else ["city"]
+        if args.national or args.national_only:
+            sizes.append("national")
+    n_suggest = args.suggest or (QUICK_SUGGEST if args.quick else N_SUGGEST)
     columns: dict[str, dict[str, str]] = {}
     for size in sizes:
         n_cooks = args.cooks or SIZES[size][0]
         n_diners = args.diners or SIZES[size][1]
-        columns[size] = run(size, n_cooks, n_diners, args.postgresql, args.seed, args.suggest)
+        columns[size] = run(size, n_cooks, n_diners, args.postgresql, args.seed, n_suggest)
         gc.collect()
-    print_table(columns)
+    print_table(columns, command)
 
 
 if __name__ == "__main__":

@@ -494,7 +494,8 @@ def print_table(out: dict[str, dict[str, str]], source: Path, quick: bool) -> No
         keys += [key for key in out[k] if key not in keys]
     width = max(len(k) for k in keys) + 2
     print()
-    print(f"Matching engine benchmark{' (--quick)' if quick else ''}; sectors from {source}")
+    shown = os.path.relpath(source, ROOT)  # relative to the project, on any machine
+    print(f"Matching engine benchmark{' (--quick)' if quick else ''}; sectors from {shown}")
     print(
         f"max radius {MAX_RADIUS_M} m; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}; "
         f"load average {LOAD_AT_START} at start, {os.getloadavg()[0]:.1f} at end"

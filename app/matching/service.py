@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -28,11 +32,11 @@ from app.matching.inputs import (
     unpaired_waiting_diners,
     without_away,
 )
-from app.matching.schemas import SlotOut, SuggestionOut, SuggestionsOut
+from app.matching.schemas import BatchOut, SlotOut, SuggestionOut, SuggestionsOut, UnmatchedOut
 from app.models import OPEN_STATUSES, AuditEntry, Cook, Council, Diner, Notification, Pairing, User
 from app.notifications.outbox import message_id_for, recipient_key
 from app.pairings.schemas import PairingCreate
-from app.pairings.views import first_name
+from app.pairings.views import first_name, pairing_out
 from app.schemas import hhmm, minutes
 from app.vocab import DinerStatus
 
@@ -269,40 +273,105 @@ def _load_pairings(session: Session, ids: list[int], chunk: int = 10_000) -> lis
     return [by_id[i] for i in ids]
 
 
-def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tuple[int, str]]]:
-    """Propose the optimal set of pairings for every waiting diner with no open pairing."""
+@contextmanager
+def _phase(phases: dict[str, float] | None, name: str) -> Iterator[None]:
+    """Adds the wall time of the block to ``phases[name]`` (when the caller asked for them)."""
+    if phases is None:
+        yield
+        return
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
+
+
+def run_batch(
+    session: Session, *, staff: User, phases: dict[str, float] | None = None
+) -> tuple[list[Pairing], list[tuple[int, str]]]:
+    """Propose the optimal set of pairings for every waiting diner with no open pairing.
+
+    ``phases``, when given, receives the wall time of each step by name (bench/matching_db.py).
+    """
     council = staff_council(session, staff)
     today = council_today(council)
-    # Lock the council's cooks first (same order as single proposals: cooks, then diners).
-    session.exec(select(Cook.id).where(Cook.council_id == council.id).with_for_update()).all()
-    cooks, rows = cook_inputs(session, council=council, today=today)
-    diners = unpaired_waiting_diners(session, council=council, today=today)
-    ids = [d.id for d in diners if d.id is not None]
-    excluded, met = history(session, ids)
-    inputs = [diner_input(d, excluded=excluded[d.id or 0], met=met[d.id or 0]) for d in diners]
-    result = engine.batch_match(inputs, cooks, max_radius_m=council.max_walk_radius_m)
+    with _phase(phases, "lock cooks"):
+        # Lock the council's cooks first (same order as single proposals: cooks, then diners).
+        session.exec(select(Cook.id).where(Cook.council_id == council.id).with_for_update()).all()
+    with _phase(phases, "load cooks"):
+        cooks, rows = cook_inputs(session, council=council, today=today)
+    with _phase(phases, "load diners + history"):
+        diners = unpaired_waiting_diners(session, council=council, today=today)
+        ids = [d.id for d in diners if d.id is not None]
+        excluded, met = history(session, ids)
+        inputs = [diner_input(d, excluded=excluded[d.id or 0], met=met[d.id or 0]) for d in diners]
+    radius = council.max_walk_radius_m
+    with _phase(phases, "engine: index build"):
+        index = engine.CookIndex(cooks)
+    with _phase(phases, "engine: candidates"):
+        graph = engine.batch_candidates(inputs, index, max_radius_m=radius)
+    with _phase(phases, "engine: solve (min-cost flow)"):
+        result = engine.solve_batch(graph)
     by_id = {d.id: d for d in diners}
-    proposed = _create_proposals(
-        session,
-        staff=staff,
-        proposals=[
-            Proposal(
-                cook=rows[a.cook_id],
-                diner=by_id[a.diner_id],
-                weekday=a.weekday,
-                start=hhmm(a.start),
-                frequency=by_id[a.diner_id].frequency,
-            )
-            for a in result.assignments
-        ],
-    )
-    record_audit(
-        session,
-        actor_id=staff.id,
-        council_id=council.id,
-        action="matching.run",
-        subject_type="council",
-        subject_id=council.id,
-        data={"proposed": len(proposed), "unmatched": len(result.unmatched)},
-    )
+    with _phase(phases, "write proposals"):
+        proposed = _create_proposals(
+            session,
+            staff=staff,
+            proposals=[
+                Proposal(
+                    cook=rows[a.cook_id],
+                    diner=by_id[a.diner_id],
+                    weekday=a.weekday,
+                    start=hhmm(a.start),
+                    frequency=by_id[a.diner_id].frequency,
+                )
+                for a in result.assignments
+            ],
+        )
+        record_audit(
+            session,
+            actor_id=staff.id,
+            council_id=council.id,
+            action="matching.run",
+            subject_type="council",
+            subject_id=council.id,
+            data={"proposed": len(proposed), "unmatched": len(result.unmatched)},
+        )
     return proposed, list(result.unmatched)
+
+
+def run_matching(
+    session: Session, *, staff: User, phases: dict[str, float] | None = None
+) -> BatchOut:
+    """POST /api/staff/matching/run: the batch, committed, and the answer API.md gives."""
+    proposed, unmatched = run_batch(session, staff=staff, phases=phases)
+    with _phase(phases, "commit"):
+        session.commit()
+    with _phase(phases, "response"):
+        # One query each for the people named in the result (a city batch proposes thousands).
+        diners = _by_id(session, Diner, {p.diner_id for p in proposed} | {d for d, _ in unmatched})
+        cooks = _by_id(session, Cook, {p.cook_id for p in proposed})
+        return BatchOut(
+            proposed=[
+                pairing_out(p, diner=diners[p.diner_id], cook=cooks[p.cook_id], viewer_role="staff")
+                for p in proposed
+            ],
+            unmatched=[
+                UnmatchedOut(diner_id=d, first_name=first_name(diners[d].full_name), reason=r)
+                for d, r in unmatched
+            ],
+        )
+
+
+T = TypeVar("T", Cook, Diner)
+
+
+def _by_id(
+    session: Session, model: type[T], ids: set[int], chunk: int = 10_000
+) -> dict[int | None, T]:
+    found: dict[int | None, T] = {}
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), chunk):
+        rows = session.exec(select(model).where(col(model.id).in_(ordered[i : i + chunk])))
+        found |= {row.id: row for row in rows}
+    return found
