@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -10,8 +11,17 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+log = logging.getLogger("portion.errors")
+
+DATABASE_UNAVAILABLE = "The database is unavailable: try again shortly"
+DATABASE_RETRY_AFTER_S = 5
+# PostgreSQL SQLSTATEs that mean "no server to talk to right now": connection exceptions (class
+# 08) and the server shutting down, crashed or still starting (57P01-57P03).
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
 
 # Renders an error as an HTML page in the layout: (request, status, message fit to show or None).
 ErrorPage = Callable[[Request, int, str | None], Response]
@@ -96,8 +106,9 @@ class RuleBroken(AppError):
 
 
 def wants_page(request: Request) -> bool:
-    """An error on a page path (not /api/...) is an HTML page, unless the client asks for JSON."""
-    if request.url.path == "/api" or request.url.path.startswith("/api/"):
+    """An error on a page path (not /api/... or /healthz) is an HTML page, unless the client
+    asks for JSON. Health checkers send no Accept header: /healthz always answers JSON."""
+    if request.url.path in ("/api", "/healthz") or request.url.path.startswith("/api/"):
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept or "application/json" not in accept
@@ -155,12 +166,44 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
             status_code=422, content={"detail": [_public_error(e) for e in exc.errors()]}
         )
 
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        if not database_unavailable(exc):
+            raise exc  # a bug: on to the server's error handler, which logs it (500)
+        # The pool drops its dead connections: the next request reconnects by itself.
+        log.warning("database unavailable (%s): answered 503", type(exc.orig).__name__)
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+        if shown := page(request, 503, DATABASE_UNAVAILABLE, headers):
+            return shown
+        return JSONResponse(
+            status_code=503, content={"detail": DATABASE_UNAVAILABLE}, headers=headers
+        )
+
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:
         # A bug (logged by the server): a page in the layout, or the API's JSON shape.
         if shown := page(request, 500, None, None):
             return shown
         return JSONResponse(status_code=500, content={"detail": "Internal Server Error"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached (stopped, restarting, network), not
+    that a statement was wrong: only then is the answer a 503 rather than a bug's 500."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    orig = exc.orig
+    if not isinstance(orig, psycopg.OperationalError):
+        return False
+    state = orig.sqlstate
+    # No SQLSTATE: the client library failed before any server answered (refused, reset).
+    return state is None or state.startswith(_UNAVAILABLE_STATES)
 
 
 def _public_error(err: dict[str, Any]) -> dict[str, Any]:
