@@ -6,8 +6,9 @@ import gzip
 import io
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -231,6 +232,89 @@ def run_jobs_command() -> None:
         counts = run_jobs(session)
         session.commit()
     typer.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
+PG_DUMP_HINT = (
+    "back up PostgreSQL with pg_dump, e.g. pg_dump --format=custom --file=portion.dump "
+    '"$DATABASE_URL" (README, "Backups")'
+)
+
+
+@cli.command()
+def backup(
+    path: Annotated[
+        Path,
+        typer.Argument(help="The backup file to write (must not exist yet)", show_default=False),
+    ],
+) -> None:
+    """Copy the SQLite database to PATH, consistently, while the service keeps running."""
+    import sqlite3
+
+    source = _sqlite_file("backup")
+    if path.exists():
+        _fail(f"{path} exists already: choose a new file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    # SQLite's online backup API copies every page in one step, inside one read transaction:
+    # a snapshot of the last commit, taken without blocking the service's writers (WAL).
+    with (
+        closing(sqlite3.connect(source, timeout=30)) as src,
+        closing(sqlite3.connect(partial)) as dst,
+    ):
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        _check_integrity(dst, partial)
+    partial.replace(path)
+    typer.echo(f"Backed up the database to {path} ({path.stat().st_size:,} bytes).")
+
+
+@cli.command()
+def restore(
+    backup_file: Annotated[
+        Path, typer.Argument(help="A file written by `portion backup`", show_default=False)
+    ],
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Replace every row of the database (stop the service first)"),
+    ] = False,
+) -> None:
+    """Replace the SQLite database's contents with a backup's (the service must be stopped)."""
+    import sqlite3
+
+    target = _sqlite_file("restore", must_exist=False)
+    if not backup_file.is_file():
+        _fail(f"{backup_file}: no such file")
+    if not yes:
+        _fail(f"this replaces every row of {target}: stop the service, then add --yes")
+    with closing(sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)) as src:
+        _check_integrity(src, backup_file)
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        # Through SQLite, not a file copy: a -wal file beside the database stays consistent.
+        with closing(sqlite3.connect(target, timeout=30)) as dst:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=WAL")
+            _check_integrity(dst, Path(target))
+    typer.echo(f"Restored the database from {backup_file}.")
+
+
+def _sqlite_file(command: str, *, must_exist: bool = True) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(get_settings().database_url)
+    if url.get_backend_name() != "sqlite":
+        _fail(f"portion {command} handles SQLite only: {PG_DUMP_HINT}")
+    if not url.database or url.database == ":memory:":
+        _fail("the database is in memory: there is no file to copy")
+    if must_exist and not Path(url.database).is_file():
+        _fail(f"{url.database}: no such database file")
+    return url.database
+
+
+def _check_integrity(conn: Any, path: Path) -> None:
+    found = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    if found != ["ok"]:
+        _fail(f"{path} fails SQLite's integrity check: {'; '.join(found[:3])}")
 
 
 def _fail(message: str) -> NoReturn:
