@@ -29,6 +29,7 @@ from app.cooks.schemas import CookProfileIn
 from app.cooks.service import put_own_profile
 from app.councils.service import add_neighbourhood, create_council, get_council_by_slug
 from app.db import utcnow
+from app.demo_history import seed_history
 from app.diners.schemas import DinerIn
 from app.diners.service import register_diner
 from app.geo.offline import OfflineIndex, load_offline_index
@@ -139,11 +140,15 @@ def seed_demo(
         cooks, carers = plan_population(demo, index)
         made += _ensure_cooks(session, cooks, staff=staff, settings=settings)
         made += _ensure_carers(session, carers, settings=settings)
+        session.flush()
+        made += seed_history(session, council=council, staff=staff, now=utcnow())
     session.flush()
     return (
         f"Demo data ready: created {made['councils']} councils, "
         f"{made['neighbourhoods']} neighbourhoods, {made['cooks']} cooks "
-        f"({made['approved']} approved), {made['carers']} carers and {made['diners']} diners."
+        f"({made['approved']} approved), {made['carers']} carers and {made['diners']} diners; "
+        f"a year of history: {made['pairings']} pairings, {made['meals']} meals and "
+        f"{made['concerns']} concerns."
     )
 
 

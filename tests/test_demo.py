@@ -6,12 +6,13 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.config import get_settings
 from app.db import get_session, make_engine
@@ -26,9 +27,25 @@ from app.demo import (
     staff_email,
 )
 from app.geo import datafiles
+from app.geo.distance import haversine_m
 from app.geo.offline import load_offline_index
 from app.main import app
-from app.models import AuditEntry, Cook, Council, Diner, Neighbourhood, User
+from app.models import (
+    OPEN_STATUSES,
+    AuditEntry,
+    Concern,
+    Cook,
+    CookAway,
+    Council,
+    Diner,
+    Meal,
+    MealFeedback,
+    Neighbourhood,
+    OutcomeAnswer,
+    PairExclusion,
+    Pairing,
+    User,
+)
 from tests.conftest import TEST_SETTINGS, migrate
 
 
@@ -87,7 +104,20 @@ def councils(session: Session) -> dict[str, Council]:
 def counts(session: Session) -> dict[str, int]:
     return {
         model.__name__: session.exec(select(func.count()).select_from(model)).one()
-        for model in (Council, Neighbourhood, User, Cook, Diner)
+        for model in (
+            Council,
+            Neighbourhood,
+            User,
+            Cook,
+            Diner,
+            Pairing,
+            Meal,
+            CookAway,
+            PairExclusion,
+            Concern,
+            MealFeedback,
+            OutcomeAnswer,
+        )
     }
 
 
@@ -100,7 +130,8 @@ def sign_in(client: TestClient, email: str) -> dict[str, str]:
 def test_summary_counts_what_was_created_when_seeded(seeded: tuple[Engine, str]):
     assert re.fullmatch(
         r"Demo data ready: created 3 councils, \d+ neighbourhoods, "
-        r"360 cooks \(\d+ approved\), \d+ carers and 240 diners\.",
+        r"360 cooks \(\d+ approved\), \d+ carers and 240 diners; "
+        r"a year of history: \d+ pairings, \d+ meals and \d+ concerns\.",
         seeded[1],
     ), seeded[1]
 
@@ -196,7 +227,8 @@ def test_population_is_varied_and_valid_when_seeded(demo_session: Session):
     approvals = demo_session.exec(
         select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "cook.approved")
     ).one()
-    assert approvals == sum(cook.status == "approved" for cook in cooks)
+    # Every approved cook was approved through moderation; a few have moved away since.
+    assert approvals == sum(cook.status in ("approved", "left") for cook in cooks)
     per_carer = Counter(diner.carer_id for diner in diners)
     assert set(per_carer.values()) == {1, 2}
 
@@ -210,7 +242,7 @@ def test_second_run_creates_nothing_when_demo_exists(seeded: tuple[Engine, str])
         after = counts(session)
     assert summary == (
         "Demo data ready: created 0 councils, 0 neighbourhoods, 0 cooks (0 approved), "
-        "0 carers and 0 diners."
+        "0 carers and 0 diners; a year of history: 0 pairings, 0 meals and 0 concerns."
     )
     assert after == before
 
@@ -245,3 +277,90 @@ def test_readme_demo_cook_sees_own_profile_when_signed_in(
 def test_demo_staff_gets_token_when_seeded(demo_client: TestClient):
     me = demo_client.get("/api/me", headers=sign_in(demo_client, staff_email("barnet")))
     assert me.json()["council"] == "barnet" and me.json()["role"] == "staff"
+
+
+# --- a year of history -----------------------------------------------------------------------
+
+
+def test_reports_show_a_year_of_history_when_seeded(demo_client: TestClient):
+    headers = sign_in(demo_client, staff_email("barnet"))
+    summary = demo_client.get("/api/staff/reports/summary", headers=headers).json()
+    assert summary["meals_delivered"] > 300 and summary["meals_missed"] > 0
+    # Covers bring some meals: the rate is a real figure, not its ceiling.
+    assert summary["continuity_rate"] is not None and 0.8 < summary["continuity_rate"] < 1
+    assert summary["median_pairing_days"] > 60 and summary["regular_cooks_per_diner"] > 1
+    assert summary["active_pairings"] > 10
+    # The queues still have work.
+    assert summary["pending_cooks"] > 30 and summary["waiting_diners"] > 20
+    weekly = demo_client.get("/api/staff/reports/weekly?weeks=52", headers=headers).json()
+    weeks = weekly["items"]
+    assert len(weeks) == 52
+    assert sum(w["meals_delivered"] > 0 for w in weeks) >= 40
+    assert sum(w["new_cooks"] > 0 for w in weeks) >= 10
+    assert len({w["waiting_diners"] for w in weeks}) > 5  # the queue moved over the year
+    unmatched = demo_client.get("/api/staff/reports/unmatched", headers=headers).json()
+    assert sum(g["diners"] for g in unmatched["items"]) > 10
+
+
+def test_history_has_every_kind_of_event_when_seeded(demo_session: Session):
+    reasons = Counter(demo_session.exec(select(Pairing.end_reason)).all())
+    assert {"diner_left", "change_requested", "cook_stopped"} <= set(reasons)
+    statuses = Counter(demo_session.exec(select(Pairing.status)).all())
+    assert {"active", "ended", "proposed"} <= set(statuses)
+    meals = Counter(demo_session.exec(select(Meal.status)).all())
+    assert {"delivered", "missed", "scheduled", "cancelled", "needs_cover"} <= set(meals)
+    assert demo_session.exec(select(func.count()).where(col(Meal.is_cover).is_(True))).one() > 10
+    concerns = demo_session.exec(select(Concern)).all()
+    assert {c.status for c in concerns} >= {"open", "investigating", "resolved"}
+    assert {c.kind for c in concerns} == {"welfare", "safeguarding"}
+    assert all(c.notes for c in concerns if c.status == "resolved")
+    assert demo_session.exec(select(func.count()).select_from(MealFeedback)).one() > 50
+    friends = Counter(demo_session.exec(select(OutcomeAnswer.considers_friend)).all())
+    assert 0.5 < friends[True] / (friends[True] + friends[False]) < 0.9
+    left = demo_session.exec(select(Diner).where(Diner.status == "left")).all()
+    assert left and all(d.status_reason for d in left)
+    moved = demo_session.exec(select(Cook).where(Cook.status == "left")).all()
+    assert moved and all(c.status_reason for c in moved)
+
+
+def test_history_keeps_the_product_rules_when_seeded(demo_session: Session):
+    now = datetime.now(UTC)
+    cooks = {c.id: c for c in demo_session.exec(select(Cook)).all()}
+    diners = {d.id: d for d in demo_session.exec(select(Diner)).all()}
+    by_id = {c.id: c for c in demo_session.exec(select(Council)).all()}
+    pairings = demo_session.exec(select(Pairing)).all()
+    open_per_diner = Counter(p.diner_id for p in pairings if p.status in OPEN_STATUSES)
+    assert open_per_diner and max(open_per_diner.values()) == 1
+    for p in pairings:
+        cook, diner = cooks[p.cook_id], diners[p.diner_id]
+        assert cook.council_id == diner.council_id == p.council_id
+        reach = min(cook.walk_radius_m, by_id[p.council_id].max_walk_radius_m)
+        assert haversine_m(cook.latitude, cook.longitude, diner.latitude, diner.longitude) <= reach
+        assert set(diner.diets) <= set(cook.diets) and diner.texture in cook.textures
+        assert set(diner.allergies) <= set(cook.allergen_free)
+        assert p.frequency == diner.frequency and p.frequency in cook.frequencies
+        assert cook.approved_at is not None and cook.approved_at < p.proposed_at
+        assert diner.created_at < p.proposed_at
+        if p.accepted_at is not None:
+            assert p.proposed_at < p.accepted_at < (p.ended_at or now) <= now
+    open_places = Counter(p.cook_id for p in pairings if p.status in OPEN_STATUSES)
+    assert all(n <= cooks[c].max_diners for c, n in open_places.items())
+    pairing_of = {p.id: p for p in pairings}
+    meals = demo_session.exec(select(Meal)).all()
+    for meal in meals:
+        p = pairing_of[meal.pairing_id]
+        assert meal.date.weekday() == p.weekday and meal.start == p.start
+        assert (meal.diner_id, meal.council_id) == (p.diner_id, p.council_id)
+        if meal.status in ("delivered", "missed"):
+            assert meal.at < now and meal.recorded_at is not None
+            assert meal.recorded_at <= now
+        if meal.is_cover:
+            assert meal.cook_id not in (None, p.cook_id)
+    steps = {"weekly": {7}, "fortnightly": {14}, "monthly": {28, 35}}
+    dates: dict[int, list[date]] = {}
+    for meal in meals:
+        dates.setdefault(meal.pairing_id, []).append(meal.date)
+    for pairing_id, days in dates.items():
+        days.sort()
+        gaps = {(b - a).days for a, b in pairwise(days)}
+        assert gaps <= steps[pairing_of[pairing_id].frequency], (pairing_id, gaps)
