@@ -88,6 +88,10 @@ class BackgroundSender:
         """Ask the loop to stop and wait for the pass in flight (bounded by the SMTP timeout)."""
         self._stop.set()
         self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            log.warning("notification sender still sending after %.0f s: left behind", timeout_s)
+        else:
+            log.info("notification sender stopped")
 
     @property
     def running(self) -> bool:
