@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 MEAL_LENGTH = dt.timedelta(hours=1)
 REFRESH = dt.timedelta(hours=1)
 PRODID = "-//Extra Portion//Cook calendar//EN"
@@ -44,6 +42,8 @@ def cook_calendar(
     meals: Sequence[FeedMeal], *, cook_display_name: str, tz: str, stamp: dt.datetime
 ) -> bytes:
     """One VEVENT per meal that is not cancelled; `stamp` (aware) is the feed's DTSTAMP."""
+    from icalendar import Calendar, Event  # imported when a feed is asked for, not at start-up
+
     zone = ZoneInfo(tz)
     calendar = Calendar()
     calendar.add("prodid", PRODID)

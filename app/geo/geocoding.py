@@ -5,19 +5,15 @@ costs precision (sector or district centre instead of the unit), never a failed 
 """
 
 from app.geo.location import ExtraUnits, Geocoder, Location, Precision
-from app.geo.nominatim import NominatimGeocoder
 from app.geo.offline import OfflineGeocoder, OfflineIndex, load_offline_index
-from app.geo.postcodes_io import PostcodesIoGeocoder
 
 __all__ = [
     "GEOCODER_KINDS",
     "ExtraUnits",
     "Geocoder",
     "Location",
-    "NominatimGeocoder",
     "OfflineGeocoder",
     "OfflineIndex",
-    "PostcodesIoGeocoder",
     "Precision",
     "build_geocoder",
     "load_offline_index",
@@ -38,8 +34,27 @@ def build_geocoder(
     offline = OfflineGeocoder(load_offline_index(), extra_units)
     if kind == "offline":
         return offline
+    # The online geocoders' clients (httpx, geopy) are imported only when configured: they
+    # cost start-up time that the default offline geocoder does not need.
     if kind == "postcodes_io":
+        from app.geo.postcodes_io import PostcodesIoGeocoder
+
         return PostcodesIoGeocoder(postcodes_io_url, timeout, fallback=offline)
     if kind == "nominatim":
+        from app.geo.nominatim import NominatimGeocoder
+
         return NominatimGeocoder(fallback=offline, timeout=timeout, domain=nominatim_domain)
     raise ValueError(f"unknown geocoder {kind!r}; expected one of {', '.join(GEOCODER_KINDS)}")
+
+
+def __getattr__(name: str) -> object:
+    """The online geocoders, imported on first use (see build_geocoder)."""
+    if name == "NominatimGeocoder":
+        from app.geo.nominatim import NominatimGeocoder
+
+        return NominatimGeocoder
+    if name == "PostcodesIoGeocoder":
+        from app.geo.postcodes_io import PostcodesIoGeocoder
+
+        return PostcodesIoGeocoder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -52,9 +52,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from ortools.graph.python import min_cost_flow
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from app.geo.distance import staff_distance_m
 from app.matching.spatial import PointIndex, distance_m, haversine_m, spatial_order
@@ -973,6 +970,10 @@ def _bundles(graph: CandidateGraph) -> list[IntArray]:
     on its own is exactly as optimal as solving the whole graph, and much faster: the flow
     solver's work grows faster than linearly with the size of the network.
     """
+    # Imported here, by the batch only: scipy.sparse and OR-Tools take a second at start-up.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     d_of_edge = np.unique(graph.diner, return_inverse=True)[1]
     c_nodes, c_of_edge = np.unique(graph.cook, return_inverse=True)
     n_d = int(d_of_edge.max()) + 1
@@ -997,6 +998,8 @@ def _solve_bundle(graph: CandidateGraph, edges: IntArray) -> tuple[BoolArray, in
     optimum is unchanged: every maximum flow matches the same number of diners); the smaller
     cost range makes OR-Tools' cost scaling markedly faster.
     """
+    from ortools.graph.python import min_cost_flow  # the batch only (see _bundles)
+
     index = graph.index
     d_nodes, d_of_edge = np.unique(graph.diner[edges], return_inverse=True)
     c_nodes, c_of_edge = np.unique(index.rank[graph.cook[edges]], return_inverse=True)

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), metres."""
@@ -71,6 +70,8 @@ def chord_for(distance_m: float) -> float:
 
 def spatial_order(lat: FloatArray, lon: FloatArray) -> IntArray:
     """A permutation that walks the points region by region (the leaf order of a k-d tree)."""
+    from scipy.spatial import cKDTree  # imported when first needed: scipy is slow to import
+
     if len(lat) == 0:
         return np.zeros(0, dtype=np.intp)
     return np.asarray(cKDTree(unit_vectors(lat, lon)).indices, dtype=np.intp)
@@ -80,6 +81,8 @@ class PointIndex:
     """A k-d tree over points on the sphere; built once, queried many times."""
 
     def __init__(self, lat: Sequence[float] | FloatArray, lon: Sequence[float] | FloatArray):
+        from scipy.spatial import cKDTree  # imported when first needed: scipy is slow to import
+
         self.lat = np.asarray(lat, dtype=np.float64)
         self.lon = np.asarray(lon, dtype=np.float64)
         if self.lat.shape != self.lon.shape or self.lat.ndim != 1:
@@ -114,6 +117,8 @@ class PointIndex:
         empty = np.zeros(0, dtype=np.intp)
         if len(self.lat) == 0 or len(lat) == 0:
             return empty, empty.copy(), np.zeros(0)
+        from scipy.spatial import cKDTree
+
         query_tree = cKDTree(unit_vectors(lat, lon))
         found = query_tree.sparse_distance_matrix(
             self._tree, chord_for(radius_m), output_type="ndarray"

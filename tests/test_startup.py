@@ -1,0 +1,43 @@
+"""Start-up: the app imports without the libraries only some requests need (they cost seconds)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# Imported where they are used: the batch's solver (scipy.sparse, OR-Tools), the k-d tree
+# (scipy.spatial), the calendar feed (icalendar), the online geocoders (httpx, geopy).
+LAZY = ("scipy", "ortools", "icalendar", "geopy", "httpx")
+
+
+def modules_after(statement: str) -> set[str]:
+    script = f"import sys\n{statement}\nprint(__import__('json').dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    return {name.split(".")[0] for name in json.loads(out.stdout.splitlines()[-1])}
+
+
+def test_heavy_libraries_are_not_imported_when_the_app_starts():
+    assert modules_after("import app.main").isdisjoint(LAZY)
+
+
+@pytest.mark.parametrize(
+    ("statement", "library"),
+    [
+        ("from app.geo.geocoding import NominatimGeocoder", "geopy"),
+        ("from app.geo.geocoding import PostcodesIoGeocoder", "httpx"),
+        (
+            "from app.calendar_feed import cook_calendar; import datetime as dt; "
+            "cook_calendar([], cook_display_name='A', tz='Europe/London', "
+            "stamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))",
+            "icalendar",
+        ),
+        ("from app.matching.spatial import PointIndex; PointIndex([51.5], [-0.1])", "scipy"),
+    ],
+)
+def test_lazy_library_is_imported_when_first_used(statement: str, library: str):
+    assert library in modules_after(statement)
