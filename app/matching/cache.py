@@ -2,9 +2,13 @@
 
 Suggestions are asked for one diner at a time; loading and decoding every cook near them on
 each request costs far more than the engine. The cache holds each council's approved cooks as
-engine inputs and is keyed by a version read from the database on every use (the latest
-`cook.updated_at` and the number of cooks, over every status), so a change made by any process
-(an approval, a suspension, a new profile) is seen by all the others on their next request.
+engine inputs and is keyed by a version read from the database on every use: the latest
+`cook.updated_at` of the council (one step down the (council_id, updated_at) index), the day,
+the council's rules and the database. Any change to a cook's row (an approval, a suspension, a
+new profile, a move into the council) sets `updated_at` and so is seen by every process on its
+next request. A cook who leaves the council (a move) or whose row is deleted does not raise
+that maximum: callers therefore re-read the row versions of the candidates they are about to
+show (`inputs.cook_state`) and rebuild when one differs (`council_cooks(..., rebuild=True)`).
 Capacity and absences are NOT cached: they change without touching the cook's row, so callers
 re-check them for the candidates.
 """
@@ -15,13 +19,15 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlmodel import Session, func, select
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, func
 
 from app.matching.engine import CookIndex, CookInput
-from app.matching.inputs import CookFields, cook_inputs
+from app.matching.inputs import CookRow, cook_inputs
 from app.models import Cook, Council
 
-CacheKey = tuple[datetime | None, int, date, int, int, str]
+CacheKey = tuple[datetime | None, date, int, int, str]
 
 
 @dataclass(frozen=True)
@@ -29,28 +35,31 @@ class CouncilCooks:
     key: CacheKey
     index: CookIndex
     inputs: dict[int, CookInput]
-    rows: dict[int, CookFields]
+    rows: dict[int, CookRow]
 
 
 _cache: dict[int, CouncilCooks] = {}
 _lock = threading.Lock()
+_LATEST = core_select(func.max(col(Cook.updated_at))).where(
+    col(Cook.council_id) == bindparam("council_id")
+)
 
 
 def _version(session: Session, council: Council, today: date) -> CacheKey:
-    latest, count = session.exec(
-        select(func.max(Cook.updated_at), func.count()).where(Cook.council_id == council.id)
-    ).one()
-    bind = session.get_bind()
-    url = str(bind.engine.url)  # one cache per database (tests use several)
-    return (latest, count, today, council.max_walk_radius_m, council.dbs_recheck_days, url)
+    latest = session.execute(_LATEST, {"council_id": council.id}).scalar()
+    url = str(session.get_bind().engine.url)  # one cache per database (tests use several)
+    return (latest, today, council.max_walk_radius_m, council.dbs_recheck_days, url)
 
 
-def council_cooks(session: Session, *, council: Council, today: date) -> CouncilCooks:
-    """The council's approved cooks as an index, rebuilt only when the database says so."""
+def council_cooks(
+    session: Session, *, council: Council, today: date, rebuild: bool = False
+) -> CouncilCooks:
+    """The council's approved cooks as an index, rebuilt only when the database says so (or
+    when ``rebuild``: a caller found a cached row out of date)."""
     assert council.id is not None
     key = _version(session, council, today)
     cached = _cache.get(council.id)
-    if cached is not None and cached.key == key:
+    if not rebuild and cached is not None and cached.key == key:
         return cached
     inputs, rows = cook_inputs(
         session, council=council, today=today, with_loads=False, with_away=False

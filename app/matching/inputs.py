@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Protocol
 
+from sqlalchemy import CompoundSelect, Text, bindparam, cast, literal, union_all
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from app.geo.distance import bounding_box
@@ -34,22 +37,44 @@ def windows(availability: list[dict[str, object]]) -> tuple[Window, ...]:
     )
 
 
+_OPEN_LOADS = (
+    select(col(Pairing.cook_id), func.count())
+    .where(
+        col(Pairing.cook_id).in_(bindparam("cook_ids", expanding=True)),
+        col(Pairing.status).in_(OPEN_STATUSES),
+    )
+    .group_by(col(Pairing.cook_id))
+)
+_COUNCIL_LOADS = (
+    select(col(Pairing.cook_id), func.count())
+    .join(Cook, col(Cook.id) == Pairing.cook_id)
+    .where(Cook.council_id == bindparam("council_id"), col(Pairing.status).in_(OPEN_STATUSES))
+    .group_by(col(Pairing.cook_id))
+)
+_ID_CHUNK = 5_000  # ids per IN list (SQLite allows 32,766 parameters a statement)
+
+
 def open_loads(session: Session, cook_ids: list[int]) -> Counter[int]:
     """Proposed, active and paused pairings per cook: each holds one of the cook's places."""
-    if not cook_ids:
-        return Counter()
-    rows = session.exec(
-        select(Pairing.cook_id, func.count())
-        .where(col(Pairing.cook_id).in_(cook_ids), col(Pairing.status).in_(OPEN_STATUSES))
-        .group_by(col(Pairing.cook_id))
-    ).all()
+    loads: Counter[int] = Counter()
+    for i in range(0, len(cook_ids), _ID_CHUNK):
+        part = cook_ids[i : i + _ID_CHUNK]
+        loads.update(dict(session.execute(_OPEN_LOADS, {"cook_ids": part}).all()))
+    return loads
+
+
+def council_loads(session: Session, council_id: int) -> Counter[int]:
+    """``open_loads`` for every cook of a council, in one grouped query (no list of ids)."""
+    rows = session.execute(_COUNCIL_LOADS, {"council_id": council_id}).all()
     return Counter(dict(rows))
 
 
 class CookFields(Protocol):
-    """What matching reads of a cook: an ORM row or a plain Core row (faster to load)."""
+    """What matching reads of a cook: an ORM row or a ``CookRow`` (faster to load)."""
 
-    id: int | None
+    @property
+    def id(self) -> int | None: ...
+
     user_id: int
     display_name: str
     latitude: float
@@ -65,10 +90,69 @@ class CookFields(Protocol):
     availability: list[dict[str, object]]
 
 
-_COOK_COLUMNS = [
-    col(getattr(Cook, name))
-    for name in ("id", *(n for n in CookFields.__annotations__ if n != "id"))
-]
+_COOK_SCALARS = (
+    "id",
+    "user_id",
+    "display_name",
+    "latitude",
+    "longitude",
+    "walk_radius_m",
+    "max_diners",
+    "status",
+    "dbs_checked_on",
+)
+_COOK_JSON = ("frequencies", "diets", "allergen_free", "textures", "availability")
+# JSON columns and the row's version are read as text: decoding each distinct value once
+# (most cooks share a handful of diet and texture lists) is what makes a national load fast.
+_COOK_SELECT = core_select(
+    *(col(getattr(Cook, name)) for name in _COOK_SCALARS),
+    *(cast(col(getattr(Cook, name)), Text).label(name) for name in _COOK_JSON),
+    cast(col(Cook.updated_at), Text).label("version"),
+)
+
+
+@dataclass(slots=True)
+class CookRow:
+    """A cook as matching loads it (satisfies ``CookFields``); ``version`` is the text of
+    ``updated_at``. List fields may be shared between rows: never change them in place."""
+
+    id: int
+    user_id: int
+    display_name: str
+    latitude: float
+    longitude: float
+    walk_radius_m: int
+    max_diners: int
+    status: str
+    dbs_checked_on: date | None
+    frequencies: list[str]
+    diets: list[str]
+    allergen_free: list[str]
+    textures: list[str]
+    availability: list[dict[str, object]]
+    version: str
+
+
+class _Decoded:
+    """Each distinct JSON text decoded once: (list as stored, frozenset or windows)."""
+
+    def __init__(self) -> None:
+        self.sets: dict[str, tuple[list[str], frozenset[str]]] = {}
+        self.windows: dict[str, tuple[list[dict[str, object]], tuple[Window, ...]]] = {}
+
+    def set(self, text: str) -> tuple[list[str], frozenset[str]]:
+        found = self.sets.get(text)
+        if found is None:
+            values = json.loads(text)
+            found = self.sets[text] = (values, frozenset(values))
+        return found
+
+    def window(self, text: str) -> tuple[list[dict[str, object]], tuple[Window, ...]]:
+        found = self.windows.get(text)
+        if found is None:
+            values = json.loads(text)
+            found = self.windows[text] = (values, windows(values))
+        return found
 
 
 def first_meal_day(weekday: int, today: date) -> date:
@@ -116,6 +200,56 @@ def away_weekdays(session: Session, *, council: Council, today: date) -> dict[in
     return {cook_id: days for cook_id, days in away.items() if days}
 
 
+_AWAY_OF = core_select(col(CookAway.cook_id), col(CookAway.from_date), col(CookAway.to_date)).where(
+    col(CookAway.cook_id).in_(bindparam("cook_ids", expanding=True)),
+    col(CookAway.from_date) <= bindparam("last"),
+    col(CookAway.to_date) >= bindparam("first"),
+)
+
+
+def away_weekdays_of(session: Session, *, cook_ids: list[int], today: date) -> dict[int, set[int]]:
+    """``away_weekdays`` for these cooks only (one query on their absences)."""
+    first_days = {w: first_meal_day(w, today) for w in range(7)}
+    params = {"first": min(first_days.values()), "last": max(first_days.values())}
+    away: dict[int, set[int]] = defaultdict(set)
+    for i in range(0, len(cook_ids), _ID_CHUNK):
+        part = {"cook_ids": cook_ids[i : i + _ID_CHUNK]} | params
+        for cook_id, start, end in session.execute(_AWAY_OF, part):
+            away[cook_id].update(w for w, day in first_days.items() if start <= day <= end)
+    return {cook_id: days for cook_id, days in away.items() if days}
+
+
+_STATE_OF = (
+    core_select(col(Cook.id), cast(col(Cook.updated_at), Text), func.count(col(Pairing.id)))
+    .select_from(Cook)
+    .outerjoin(
+        Pairing,
+        (col(Pairing.cook_id) == col(Cook.id)) & col(Pairing.status).in_(OPEN_STATUSES),
+    )
+    .where(
+        col(Cook.id).in_(bindparam("cook_ids", expanding=True)),
+        col(Cook.council_id) == bindparam("council_id"),
+    )
+    .group_by(col(Cook.id), col(Cook.updated_at))
+)
+
+
+def cook_state(
+    session: Session, *, council: Council, cook_ids: list[int]
+) -> tuple[dict[int, str], Counter[int]]:
+    """For these cooks, if still in the council: the version of their row (``CookRow.version``)
+    and their open pairings (``open_loads``), in one query."""
+    versions: dict[int, str] = {}
+    loads: Counter[int] = Counter()
+    for i in range(0, len(cook_ids), _ID_CHUNK):
+        part = {"cook_ids": cook_ids[i : i + _ID_CHUNK], "council_id": council.id}
+        for cook_id, version, load in session.execute(_STATE_OF, part):
+            versions[cook_id] = version
+            if load:
+                loads[cook_id] = load
+    return versions, loads
+
+
 def without_away(cooks: list[CookInput], away: dict[int, set[int]]) -> list[CookInput]:
     """The same cooks without their windows on weekdays whose first meal they would miss."""
     return [
@@ -134,18 +268,20 @@ def cook_inputs(
     near: tuple[float, float] | None = None,
     with_loads: bool = True,
     with_away: bool = True,
-) -> tuple[list[CookInput], dict[int, CookFields]]:
+    for_update: bool = False,
+) -> tuple[list[CookInput], dict[int, CookRow]]:
     """The council's approved cooks (near a point, by a bounding box the database filters).
 
     A cook whose place awaits staff review (``location_review``, after a move) is left out.
     ``with_away`` drops each cook's windows on weekdays whose first meal falls in one of
-    their absences (``away_weekdays``).
+    their absences (``away_weekdays``). ``for_update`` locks the rows read until commit.
 
-    Plain column rows, not ORM objects: loading a city's cooks is the slow part of a batch.
+    Plain column rows, not ORM objects, with each distinct JSON value decoded once: loading a
+    nation's cooks is the slow part of a batch.
     """
-    query = select(*_COOK_COLUMNS).where(
-        Cook.council_id == council.id,
-        Cook.status == CookStatus.approved,
+    query = _COOK_SELECT.where(
+        col(Cook.council_id) == council.id,
+        col(Cook.status) == CookStatus.approved,
         col(Cook.location_review).is_(False),
     )
     if near is not None:
@@ -154,13 +290,47 @@ def cook_inputs(
             col(Cook.latitude).between(lat_min, lat_max),
             col(Cook.longitude).between(lon_min, lon_max),
         )
-    cooks: list[CookFields] = list(session.exec(query.order_by(col(Cook.id))).all())
-    ids = [c.id for c in cooks if c.id is not None]
-    loads = open_loads(session, ids) if with_loads else Counter[int]()
-    inputs = [cook_input(c, council=council, today=today, load=loads[c.id or 0]) for c in cooks]
+    query = query.order_by(col(Cook.id))
+    if for_update:
+        query = query.with_for_update()
+    raw = session.execute(query).all()
+    if not with_loads:
+        loads: Counter[int] = Counter()
+    elif near is None:
+        loads = council_loads(session, council.id or 0)
+    else:
+        loads = open_loads(session, [r[0] for r in raw])
+    decoded = _Decoded()
+    recheck = timedelta(days=council.dbs_recheck_days)
+    inputs, rows = [], {}
+    for cook_id, user_id, name, lat, lon, radius, places, status, dbs, *texts, version in raw:
+        (freq_l, freq), (diet_l, diet), (free_l, free), (tex_l, tex) = map(decoded.set, texts[:4])
+        avail_l, avail = decoded.window(texts[4])
+        rows[cook_id] = CookRow(
+            cook_id, user_id, name, lat, lon, radius, places, status, dbs,
+            freq_l, diet_l, free_l, tex_l, avail_l, version,
+        )  # fmt: skip
+        load = loads[cook_id]
+        inputs.append(
+            CookInput(
+                id=cook_id,
+                lat=lat,
+                lon=lon,
+                radius_m=radius,
+                # is_matchable, inlined for speed: approved (the query) and DBS in date.
+                matchable=dbs is not None and dbs + recheck >= today,
+                spare=max(0, places - load),
+                load=load,
+                frequencies=freq,
+                diets=diet,
+                allergen_free=free,
+                textures=tex,
+                windows=avail,
+            )
+        )
     if with_away:
         inputs = without_away(inputs, away_weekdays(session, council=council, today=today))
-    return inputs, {c.id: c for c in cooks if c.id is not None}
+    return inputs, rows
 
 
 def cook_input(cook: CookFields, *, council: Council, today: date, load: int) -> CookInput:
@@ -181,40 +351,59 @@ def cook_input(cook: CookFields, *, council: Council, today: date, load: int) ->
     )
 
 
+_HISTORY: CompoundSelect = union_all(
+    select(literal(0), col(PairExclusion.diner_id), col(PairExclusion.cook_id)).where(
+        col(PairExclusion.diner_id).in_(bindparam("diner_ids", expanding=True))
+    ),
+    select(literal(1), col(Pairing.diner_id), col(Pairing.cook_id)).where(
+        col(Pairing.diner_id).in_(bindparam("diner_ids", expanding=True)),
+        col(Pairing.accepted_at).is_not(None),
+    ),
+    select(literal(1), col(Meal.diner_id), col(Meal.cook_id)).where(
+        col(Meal.diner_id).in_(bindparam("diner_ids", expanding=True)),
+        col(Meal.is_cover).is_(True),
+        Meal.status == "delivered",
+        col(Meal.cook_id).is_not(None),
+    ),
+)
+
+
 def history(
     session: Session, diner_ids: list[int]
 ) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """Per diner: the cooks excluded, and the cooks met (an accepted pairing, or a cover meal)."""
+    """Per diner: the cooks excluded, and the cooks met (an accepted pairing, or a cover meal).
+
+    One query (three parts) per few thousand diners.
+    """
     excluded: dict[int, set[int]] = {d: set() for d in diner_ids}
     met: dict[int, set[int]] = {d: set() for d in diner_ids}
-    if not diner_ids:
-        return excluded, met
-    for diner_id, cook_id in session.exec(
-        select(PairExclusion.diner_id, PairExclusion.cook_id).where(
-            col(PairExclusion.diner_id).in_(diner_ids)
-        )
-    ):
-        excluded[diner_id].add(cook_id)
-    for diner_id, cook_id in session.exec(
-        select(Pairing.diner_id, Pairing.cook_id).where(
-            col(Pairing.diner_id).in_(diner_ids), col(Pairing.accepted_at).is_not(None)
-        )
-    ):
-        met[diner_id].add(cook_id)
-    for meal_diner, cover_cook in session.exec(
-        select(Meal.diner_id, Meal.cook_id).where(
-            col(Meal.diner_id).in_(diner_ids),
-            col(Meal.is_cover).is_(True),
-            Meal.status == "delivered",
-        )
-    ):
-        if cover_cook is not None:
-            met[meal_diner].add(cover_cook)
+    chunk = _ID_CHUNK // 3  # the ids appear three times
+    for i in range(0, len(diner_ids), chunk):
+        found = session.execute(_HISTORY, {"diner_ids": diner_ids[i : i + chunk]})
+        for kind, diner_id, cook_id in found:
+            (met if kind else excluded)[diner_id].add(cook_id)
     return excluded, met
 
 
+class DinerFields(Protocol):
+    """What matching reads of a diner: an ORM row or a ``DinerRow``."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    council_id: int
+    full_name: str
+    latitude: float
+    longitude: float
+    diets: list[str]
+    allergies: list[str]
+    texture: str
+    availability: list[dict[str, object]]
+    frequency: str
+
+
 def diner_input(
-    diner: Diner, *, excluded: set[int], met: set[int], frequency: str | None = None
+    diner: DinerFields, *, excluded: set[int], met: set[int], frequency: str | None = None
 ) -> DinerInput:
     assert diner.id is not None
     return DinerInput(
@@ -246,3 +435,106 @@ def unpaired_waiting_diners(session: Session, *, council: Council, today: date) 
         .order_by(col(Diner.id))
     ).all()
     return [d for d in rows if public_status(d, today) == DinerStatus.waiting]
+
+
+@dataclass(slots=True)
+class DinerRow:
+    """A waiting diner as a batch loads it (satisfies ``DinerFields``), with its needs decoded.
+    List fields may be shared between rows: never change them in place."""
+
+    id: int
+    council_id: int
+    full_name: str
+    latitude: float
+    longitude: float
+    diets: list[str]
+    allergies: list[str]
+    texture: str
+    availability: list[dict[str, object]]
+    frequency: str
+    diet_set: frozenset[str]
+    allergy_set: frozenset[str]
+    windows: tuple[Window, ...]
+
+    def matching_input(self, *, excluded: set[int], met: set[int]) -> DinerInput:
+        """The same as ``diner_input(self, ...)``, from the decoded needs."""
+        return DinerInput(
+            id=self.id,
+            lat=self.latitude,
+            lon=self.longitude,
+            diets=self.diet_set,
+            allergies=self.allergy_set,
+            texture=self.texture,
+            frequency=self.frequency,
+            windows=self.windows,
+            excluded=frozenset(excluded),
+            met=frozenset(met),
+        )
+
+
+_WAITING_DINERS = (
+    core_select(
+        col(Diner.id),
+        col(Diner.council_id),
+        col(Diner.full_name),
+        col(Diner.latitude),
+        col(Diner.longitude),
+        cast(col(Diner.diets), Text),
+        cast(col(Diner.allergies), Text),
+        col(Diner.texture),
+        cast(col(Diner.availability), Text),
+        col(Diner.frequency),
+        col(Diner.status),
+        col(Diner.paused_from),
+        col(Diner.paused_to),
+    )
+    .where(
+        col(Diner.council_id) == bindparam("council_id"),
+        col(Diner.status) == DinerStatus.waiting,
+        col(Diner.id).not_in(
+            select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
+        ),
+    )
+    .order_by(col(Diner.id))
+)
+
+
+def waiting_diner_rows(session: Session, *, council: Council, today: date) -> list[DinerRow]:
+    """``unpaired_waiting_diners`` as plain rows, each distinct JSON value decoded once."""
+    from app.diners.service import public_status  # diners' rules; imported late to avoid a cycle
+
+    decoded = _Decoded()
+    found = []
+    raw = session.execute(_WAITING_DINERS, {"council_id": council.id})
+    for diner_id, council_id, name, lat, lon, diets, allergies, texture, avail, freq, *rest in raw:
+        status, paused_from, paused_to = rest
+        pause = _Pause(status, paused_from, paused_to)
+        if public_status(pause, today) != DinerStatus.waiting:  # type: ignore[arg-type]
+            continue
+        (diet_l, diet), (allergy_l, allergy) = decoded.set(diets), decoded.set(allergies)
+        avail_l, avail_w = decoded.window(avail)
+        found.append(
+            DinerRow(
+                diner_id,
+                council_id,
+                name,
+                lat,
+                lon,
+                diet_l,
+                allergy_l,
+                texture,
+                avail_l,
+                freq,
+                diet,
+                allergy,
+                avail_w,
+            )
+        )
+    return found
+
+
+@dataclass(slots=True)
+class _Pause:
+    status: str
+    paused_from: date | None
+    paused_to: date | None

@@ -6,10 +6,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
 
-from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, func, insert, text
+from sqlmodel import Session, SQLModel, col, select
 
 from app.audit import record_audit
 from app.councils.service import staff_council
@@ -21,22 +20,25 @@ from app.matching import engine
 from app.matching.cache import council_cooks, with_capacity
 from app.matching.inputs import (
     CookFields,
-    away_weekdays,
+    DinerFields,
+    DinerRow,
+    away_weekdays_of,
     cook_away_on,
     cook_input,
     cook_inputs,
+    cook_state,
     diner_input,
     first_meal_day,
     history,
     open_loads,
-    unpaired_waiting_diners,
+    waiting_diner_rows,
     without_away,
 )
 from app.matching.schemas import BatchOut, SlotOut, SuggestionOut, SuggestionsOut, UnmatchedOut
 from app.models import OPEN_STATUSES, AuditEntry, Cook, Council, Diner, Notification, Pairing, User
 from app.notifications.outbox import message_id_for, recipient_key
-from app.pairings.schemas import PairingCreate
-from app.pairings.views import first_name, pairing_out
+from app.pairings.schemas import PairingCook, PairingCreate, PairingDiner, PairingOut
+from app.pairings.views import first_name
 from app.schemas import hhmm, minutes
 from app.vocab import DinerStatus
 
@@ -48,20 +50,32 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
     council = staff_council(session, staff)
     diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
     today = council_today(council)
-    cached = council_cooks(session, council=council, today=today)
-    rows = cached.rows
     excluded, met = history(session, [diner_id])
     target = diner_input(diner, excluded=excluded[diner_id], met=met[diner_id])
     radius = council.max_walk_radius_m
-    # Every safe cook in reach, from the cached index (capacity and absences not yet
-    # considered) ...
-    reachable = engine.suggest(target, cached.index, max_radius_m=radius, limit=MAX_CANDIDATES)
-    result = reachable
-    if reachable.items:
-        # ... then ranked again with their current loads and absences, read fresh.
+    for rebuild in (False, True):
+        cached = council_cooks(session, council=council, today=today, rebuild=rebuild)
+        # Every safe cook in reach, from the cached index (capacity and absences not yet
+        # considered) ...
+        reachable = engine.suggest(target, cached.index, max_radius_m=radius, limit=MAX_CANDIDATES)
         ids = [s.cook_id for s in reachable.items]
-        fresh = with_capacity([cached.inputs[i] for i in ids], open_loads(session, ids))
-        fresh = without_away(fresh, away_weekdays(session, council=council, today=today))
+        versions, loads = cook_state(session, council=council, cook_ids=ids)
+        if all(versions.get(i) == cached.rows[i].version for i in ids):
+            break
+        # A candidate's row changed, or left the council, since the index was built.
+    ids = [i for i in ids if versions.get(i) == cached.rows[i].version]
+    away = away_weekdays_of(session, cook_ids=ids, today=today)
+    rows = cached.rows
+    if len(ids) == len(reachable.items) and not loads and not away:
+        # ... which are the fresh inputs too (no candidate has a pairing or an absence):
+        # ranking them again would give the same list.
+        result = engine.Suggestions(items=reachable.items[:limit], unmatched_reason=None)
+        if not ids:
+            result = reachable
+    else:
+        # ... then ranked again with their current loads and absences, read fresh.
+        fresh = with_capacity([cached.inputs[i] for i in ids], loads)
+        fresh = without_away(fresh, away)
         result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)
     return SuggestionsOut(
         items=[
@@ -156,10 +170,10 @@ def _open_pairing(session: Session, *, diner_id: int) -> Pairing | None:
     ).first()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Proposal:
     cook: CookFields
-    diner: Diner
+    diner: DinerFields
     weekday: int
     start: str
     frequency: str
@@ -170,23 +184,48 @@ def _create_proposal(
     *,
     staff: User | None,
     cook: CookFields,
-    diner: Diner,
+    diner: DinerFields,
     weekday: int,
     start: str,
     frequency: str,
 ) -> Pairing:
-    [pairing] = _create_proposals(
-        session, staff=staff, proposals=[Proposal(cook, diner, weekday, start, frequency)]
-    )
+    proposal = Proposal(cook, diner, weekday, start, frequency)
+    [(pairing_id, _)] = _insert_proposals(session, staff=staff, proposals=[proposal])
+    [pairing] = _load_pairings(session, [pairing_id])
     return pairing
 
 
-def _create_proposals(
-    session: Session, *, staff: User | None, proposals: list[Proposal]
-) -> list[Pairing]:
-    """Write proposals, their audit entries and invitations as three multi-row INSERTs.
+def _new_pairing_ids(session: Session, count: int) -> list[int]:
+    """Ids for ``count`` new pairings, taken before inserting them (so that the rows go in as
+    plain multi-row INSERTs, with no RETURNING of one row at a time).
 
-    Core inserts, not ORM objects: a city's batch writes tens of thousands of rows, and
+    PostgreSQL: from the table's sequence. SQLite: after the largest id; the transaction
+    already holds the database's write lock (BEGIN IMMEDIATE, see app.db), so no other
+    writer can take them (and the primary key would refuse a duplicate anyway).
+    """
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('pairing', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            ).scalars()
+        )
+    last = session.execute(select(func.coalesce(func.max(Pairing.id), 0))).scalar_one()
+    return list(range(last + 1, last + 1 + count))
+
+
+def _insert_proposals(
+    session: Session, *, staff: User | None, proposals: list[Proposal]
+) -> list[tuple[int, float]]:
+    """Write proposals, their audit entries and invitations as three multi-row INSERTs;
+    return each proposal's pairing id and distance (metres), in order.
+
+    Core inserts, not ORM objects: a national batch writes hundreds of thousands of rows, and
     building model objects one by one took most of the batch's time.
     """
     if not proposals:
@@ -196,30 +235,28 @@ def _create_proposals(
         haversine_m(p.cook.latitude, p.cook.longitude, p.diner.latitude, p.diner.longitude)
         for p in proposals
     ]
-    ids = (
-        session.execute(
-            insert(Pairing).returning(col(Pairing.id), sort_by_parameter_order=True),
-            [
-                {
-                    "council_id": p.diner.council_id,
-                    "cook_id": p.cook.id,
-                    "diner_id": p.diner.id,
-                    "status": "proposed",
-                    "weekday": p.weekday,
-                    "start": p.start,
-                    "frequency": p.frequency,
-                    "distance_m": distance,
-                    "proposed_by_id": actor,
-                    "proposed_at": now,
-                }
-                for p, distance in zip(proposals, distances, strict=True)
-            ],
-        )
-        .scalars()
-        .all()
+    ids = _new_pairing_ids(session, len(proposals))
+    session.execute(
+        insert(_table(Pairing)),
+        [
+            {
+                "id": pairing_id,
+                "council_id": p.diner.council_id,
+                "cook_id": p.cook.id,
+                "diner_id": p.diner.id,
+                "status": "proposed",
+                "weekday": p.weekday,
+                "start": p.start,
+                "frequency": p.frequency,
+                "distance_m": distance,
+                "proposed_by_id": actor,
+                "proposed_at": now,
+            }
+            for p, distance, pairing_id in zip(proposals, distances, ids, strict=True)
+        ],
     )
     session.execute(
-        insert(AuditEntry),
+        insert(_table(AuditEntry)),
         [
             {
                 "at": now,
@@ -255,8 +292,8 @@ def _create_proposals(
                 "created_at": now,
             }
         )
-    session.execute(insert(Notification), invitations)
-    return _load_pairings(session, list(ids))
+    session.execute(insert(_table(Notification)), invitations)
+    return list(zip(ids, distances, strict=True))
 
 
 def _near(metres: float) -> str:
@@ -286,48 +323,63 @@ def _phase(phases: dict[str, float] | None, name: str) -> Iterator[None]:
         phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
 
 
-def run_batch(
+def _table(model: type[SQLModel]) -> Table:
+    """The model's table: inserting into it is a plain Core executemany (multi-row INSERTs),
+    not the ORM's bulk path."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRun:
+    """What a batch wrote: (pairing id, proposal, distance in metres) each, and the unmatched."""
+
+    proposed: list[tuple[int, Proposal, float]]
+    unmatched: list[tuple[int, str]]
+    diners: dict[int, DinerRow]
+
+
+def batch_proposals(
     session: Session, *, staff: User, phases: dict[str, float] | None = None
-) -> tuple[list[Pairing], list[tuple[int, str]]]:
+) -> BatchRun:
     """Propose the optimal set of pairings for every waiting diner with no open pairing.
 
     ``phases``, when given, receives the wall time of each step by name (bench/matching_db.py).
     """
     council = staff_council(session, staff)
     today = council_today(council)
-    with _phase(phases, "lock cooks"):
-        # Lock the council's cooks first (same order as single proposals: cooks, then diners).
-        session.exec(select(Cook.id).where(Cook.council_id == council.id).with_for_update()).all()
-    with _phase(phases, "load cooks"):
-        cooks, rows = cook_inputs(session, council=council, today=today)
+    with _phase(phases, "lock and load cooks"):
+        # The council's approved cooks, locked as they are read (same order as single
+        # proposals: cooks, then diners), so no proposal can take their places meanwhile.
+        cooks, rows = cook_inputs(session, council=council, today=today, for_update=True)
     with _phase(phases, "load diners + history"):
-        diners = unpaired_waiting_diners(session, council=council, today=today)
-        ids = [d.id for d in diners if d.id is not None]
-        excluded, met = history(session, ids)
-        inputs = [diner_input(d, excluded=excluded[d.id or 0], met=met[d.id or 0]) for d in diners]
+        diners = waiting_diner_rows(session, council=council, today=today)
+        excluded, met = history(session, [d.id for d in diners])
+        inputs = [d.matching_input(excluded=excluded[d.id], met=met[d.id]) for d in diners]
     radius = council.max_walk_radius_m
     with _phase(phases, "engine: index build"):
         index = engine.CookIndex(cooks)
+        del cooks
     with _phase(phases, "engine: candidates"):
         graph = engine.batch_candidates(inputs, index, max_radius_m=radius)
+        del inputs, index
     with _phase(phases, "engine: solve (min-cost flow)"):
         result = engine.solve_batch(graph)
+        del graph
     by_id = {d.id: d for d in diners}
     with _phase(phases, "write proposals"):
-        proposed = _create_proposals(
-            session,
-            staff=staff,
-            proposals=[
-                Proposal(
-                    cook=rows[a.cook_id],
-                    diner=by_id[a.diner_id],
-                    weekday=a.weekday,
-                    start=hhmm(a.start),
-                    frequency=by_id[a.diner_id].frequency,
-                )
-                for a in result.assignments
-            ],
-        )
+        proposals = [
+            Proposal(
+                cook=rows[a.cook_id],
+                diner=by_id[a.diner_id],
+                weekday=a.weekday,
+                start=hhmm(a.start),
+                frequency=by_id[a.diner_id].frequency,
+            )
+            for a in result.assignments
+        ]
+        written = _insert_proposals(session, staff=staff, proposals=proposals)
         record_audit(
             session,
             actor_id=staff.id,
@@ -335,43 +387,61 @@ def run_batch(
             action="matching.run",
             subject_type="council",
             subject_id=council.id,
-            data={"proposed": len(proposed), "unmatched": len(result.unmatched)},
+            data={"proposed": len(written), "unmatched": len(result.unmatched)},
         )
-    return proposed, list(result.unmatched)
+    return BatchRun(
+        proposed=[
+            (pairing_id, p, distance)
+            for p, (pairing_id, distance) in zip(proposals, written, strict=True)
+        ],
+        unmatched=list(result.unmatched),
+        diners=by_id,
+    )
+
+
+def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tuple[int, str]]]:
+    """``batch_proposals``, with the proposed pairings loaded as model objects."""
+    run = batch_proposals(session, staff=staff)
+    return _load_pairings(session, [pairing_id for pairing_id, _, _ in run.proposed]), run.unmatched
 
 
 def run_matching(
     session: Session, *, staff: User, phases: dict[str, float] | None = None
 ) -> BatchOut:
-    """POST /api/staff/matching/run: the batch, committed, and the answer API.md gives."""
-    proposed, unmatched = run_batch(session, staff=staff, phases=phases)
+    """POST /api/staff/matching/run: the batch, committed, and the answer API.md gives, built
+    from the rows written (no reload)."""
+    run = batch_proposals(session, staff=staff, phases=phases)
     with _phase(phases, "commit"):
         session.commit()
     with _phase(phases, "response"):
-        # One query each for the people named in the result (a city batch proposes thousands).
-        diners = _by_id(session, Diner, {p.diner_id for p in proposed} | {d for d, _ in unmatched})
-        cooks = _by_id(session, Cook, {p.cook_id for p in proposed})
         return BatchOut(
             proposed=[
-                pairing_out(p, diner=diners[p.diner_id], cook=cooks[p.cook_id], viewer_role="staff")
-                for p in proposed
+                # pairing_out's staff view of a proposed pairing: no address, 10 m rounding.
+                PairingOut(
+                    id=pairing_id,
+                    cook_id=p.cook.id or 0,
+                    diner_id=p.diner.id or 0,
+                    status="proposed",
+                    weekday=p.weekday,
+                    start=p.start,
+                    frequency=p.frequency,
+                    end_reason=None,
+                    diner=PairingDiner(
+                        id=p.diner.id or 0,
+                        first_name=first_name(p.diner.full_name),
+                        distance_m=staff_distance_m(distance),
+                        diets=p.diner.diets,
+                        allergies=p.diner.allergies,
+                        texture=p.diner.texture,
+                        address_line=None,
+                        access_notes=None,
+                    ),
+                    cook=PairingCook(id=p.cook.id or 0, display_name=p.cook.display_name),
+                )
+                for pairing_id, p, distance in run.proposed
             ],
             unmatched=[
-                UnmatchedOut(diner_id=d, first_name=first_name(diners[d].full_name), reason=r)
-                for d, r in unmatched
+                UnmatchedOut(diner_id=d, first_name=first_name(run.diners[d].full_name), reason=r)
+                for d, r in run.unmatched
             ],
         )
-
-
-T = TypeVar("T", Cook, Diner)
-
-
-def _by_id(
-    session: Session, model: type[T], ids: set[int], chunk: int = 10_000
-) -> dict[int | None, T]:
-    found: dict[int | None, T] = {}
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), chunk):
-        rows = session.exec(select(model).where(col(model.id).in_(ordered[i : i + chunk])))
-        found |= {row.id: row for row in rows}
-    return found
