@@ -139,6 +139,7 @@ class _Decoded:
     def __init__(self) -> None:
         self.sets: dict[str, tuple[list[str], frozenset[str]]] = {}
         self.windows: dict[str, tuple[list[dict[str, object]], tuple[Window, ...]]] = {}
+        self.one_window: dict[tuple[object, object, object], Window] = {}
 
     def set(self, text: str) -> tuple[list[str], frozenset[str]]:
         found = self.sets.get(text)
@@ -151,7 +152,16 @@ class _Decoded:
         found = self.windows.get(text)
         if found is None:
             values = json.loads(text)
-            found = self.windows[text] = (values, windows(values))
+            found = self.windows[text] = (values, tuple(map(self._one, values)))
+        return found
+
+    def _one(self, w: dict[str, object]) -> Window:
+        """One window of ``windows``, the same object for every equal one."""
+        key = (w["weekday"], w["start"], w["end"])
+        found = self.one_window.get(key)
+        if found is None:
+            [found] = windows([w])
+            self.one_window[key] = found
         return found
 
 

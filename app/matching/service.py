@@ -20,6 +20,7 @@ from app.matching import engine
 from app.matching.cache import council_cooks, with_capacity
 from app.matching.inputs import (
     CookFields,
+    CookRow,
     DinerFields,
     DinerRow,
     away_weekdays_of,
@@ -332,10 +333,23 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 @dataclass(frozen=True, slots=True)
-class BatchRun:
-    """What a batch wrote: (pairing id, proposal, distance in metres) each, and the unmatched."""
+class Proposed:
+    """A proposal a batch wrote."""
 
-    proposed: list[tuple[int, Proposal, float]]
+    pairing_id: int
+    cook: CookRow
+    diner: DinerRow
+    weekday: int
+    start: str
+    frequency: str
+    distance_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRun:
+    """What a batch wrote, and the diners left unmatched with why."""
+
+    proposed: list[Proposed]
     unmatched: list[tuple[int, str]]
     diners: dict[int, DinerRow]
 
@@ -391,8 +405,18 @@ def batch_proposals(
         )
     return BatchRun(
         proposed=[
-            (pairing_id, p, distance)
-            for p, (pairing_id, distance) in zip(proposals, written, strict=True)
+            Proposed(
+                pairing_id,
+                rows[a.cook_id],
+                by_id[a.diner_id],
+                p.weekday,
+                p.start,
+                p.frequency,
+                distance,
+            )
+            for a, p, (pairing_id, distance) in zip(
+                result.assignments, proposals, written, strict=True
+            )
         ],
         unmatched=list(result.unmatched),
         diners=by_id,
@@ -402,7 +426,7 @@ def batch_proposals(
 def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tuple[int, str]]]:
     """``batch_proposals``, with the proposed pairings loaded as model objects."""
     run = batch_proposals(session, staff=staff)
-    return _load_pairings(session, [pairing_id for pairing_id, _, _ in run.proposed]), run.unmatched
+    return _load_pairings(session, [p.pairing_id for p in run.proposed]), run.unmatched
 
 
 def run_matching(
@@ -414,34 +438,39 @@ def run_matching(
     with _phase(phases, "commit"):
         session.commit()
     with _phase(phases, "response"):
-        return BatchOut(
+        # pairing_out's staff view of a proposed pairing (no address, 10 m rounding), built
+        # without validation: every value comes from rows just written, in the schema's types.
+        return BatchOut.model_construct(
             proposed=[
-                # pairing_out's staff view of a proposed pairing: no address, 10 m rounding.
-                PairingOut(
-                    id=pairing_id,
-                    cook_id=p.cook.id or 0,
-                    diner_id=p.diner.id or 0,
+                PairingOut.model_construct(
+                    id=p.pairing_id,
+                    cook_id=p.cook.id,
+                    diner_id=p.diner.id,
                     status="proposed",
                     weekday=p.weekday,
                     start=p.start,
                     frequency=p.frequency,
                     end_reason=None,
-                    diner=PairingDiner(
-                        id=p.diner.id or 0,
+                    diner=PairingDiner.model_construct(
+                        id=p.diner.id,
                         first_name=first_name(p.diner.full_name),
-                        distance_m=staff_distance_m(distance),
+                        distance_m=staff_distance_m(p.distance_m),
                         diets=p.diner.diets,
                         allergies=p.diner.allergies,
                         texture=p.diner.texture,
                         address_line=None,
                         access_notes=None,
                     ),
-                    cook=PairingCook(id=p.cook.id or 0, display_name=p.cook.display_name),
+                    cook=PairingCook.model_construct(
+                        id=p.cook.id, display_name=p.cook.display_name
+                    ),
                 )
-                for pairing_id, p, distance in run.proposed
+                for p in run.proposed
             ],
             unmatched=[
-                UnmatchedOut(diner_id=d, first_name=first_name(run.diners[d].full_name), reason=r)
+                UnmatchedOut.model_construct(
+                    diner_id=d, first_name=first_name(run.diners[d].full_name), reason=r
+                )
                 for d, r in run.unmatched
             ],
         )
