@@ -119,7 +119,7 @@ def test_acknowledged_writes_survive_and_none_is_half_written_when_server_is_kil
     server = AppServer(env, tmp_path).start()
     try:
         with httpx.Client(base_url=server.url, timeout=30) as api:
-            people = populate(fresh_engine, api, env, cooks=3, meals_per_pairing=40)
+            people = populate(fresh_engine, api, env, cooks=3, meals_per_pairing=60)
         with Session(fresh_engine) as s:
             pairings_before = s.exec(select(func.count()).select_from(Pairing)).one()
         meals = [(meal_id, people.cooks[cook_id]) for meal_id, cook_id in people.due_meals]
