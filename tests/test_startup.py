@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-# Imported where they are used: the batch's solver (scipy.sparse, OR-Tools), the k-d tree
-# (scipy.spatial), the calendar feed (icalendar), the online geocoders (httpx, geopy).
-LAZY = ("scipy", "ortools", "icalendar", "geopy", "httpx")
+# Imported where they are used: matching's arrays (numpy), the batch's solver (scipy.sparse,
+# OR-Tools), the k-d tree (scipy.spatial), the calendar feed (icalendar), the online geocoders
+# (httpx, geopy).
+LAZY = ("numpy", "scipy", "ortools", "icalendar", "geopy", "httpx")
 
 
 def modules_after(statement: str) -> set[str]:
@@ -37,6 +38,7 @@ def test_heavy_libraries_are_not_imported_when_the_app_starts():
             "icalendar",
         ),
         ("from app.matching.spatial import PointIndex; PointIndex([51.5], [-0.1])", "scipy"),
+        ("from app.matching.spatial import haversine_m; haversine_m(51.5, 0, 51.6, 0)", "numpy"),
     ],
 )
 def test_lazy_library_is_imported_when_first_used(statement: str, library: str):

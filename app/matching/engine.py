@@ -48,12 +48,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, repeat
 from operator import attrgetter
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from app.geo.distance import staff_distance_m
+from app.lazy_import import LazyModule
 from app.matching.spatial import PointIndex, distance_m, haversine_m, spatial_order
 
 __all__ = [
@@ -163,9 +161,15 @@ _PAIR_CHUNK_CELLS = 4_000_000  # bounds the (pairs x cook windows x diner window
 _DINER_CHUNK = 4_096  # diners per spatial query in a batch (bounds memory at national scale)
 _RADIUS_BAND_M = 500  # cooks are queried in groups of similar walking radius
 
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    IntArray = npt.NDArray[np.int64]
+    BoolArray = npt.NDArray[np.bool_]
+    FloatArray = npt.NDArray[np.float64]
+else:
+    np = LazyModule("numpy", globals(), "np")  # imported on first use: not at start-up
 
 
 # --- plain data -------------------------------------------------------------------------------
