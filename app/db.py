@@ -1,19 +1,43 @@
-"""The database engine, the metadata naming convention and the request session."""
+"""The database engine, the metadata naming convention and the request session.
+
+Reads never take the write lock. A safe request (GET, HEAD, OPTIONS) gets a read-only session:
+on SQLite it begins DEFERRED (a snapshot of the WAL, no lock, so readers wait neither on writers
+nor on each other), on PostgreSQL it begins READ ONLY (still READ COMMITTED); it refuses to
+flush or to run an INSERT, UPDATE or DELETE, and the database refuses any other write (SQLite's
+query_only, PostgreSQL's read-only transaction), so a forgotten write is a loud error rather
+than a lock taken by surprise. Every other request's session begins IMMEDIATE on SQLite, so that
+two requests that read-then-write the same row serialise instead of failing with "busy".
+The few reads that must record something (the audit of a view of an address) do it in
+`writing(session)`: a short writing transaction of its own, after the reads.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState, UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
+
+log = logging.getLogger("portion.db")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Session.info key and connection execution option: this session or transaction only reads.
+READ_ONLY = "portion_read_only"
+WRITER = "portion_writer"  # Session.info key: the engine a read-only session writes with
 
 # Stable constraint names, so that migrations on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -33,8 +57,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class ReadOnlySessionError(RuntimeError):
+    """A write through a read-only session: a bug in a read (GET) route, never the client's."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This session is read-only (a GET, HEAD or OPTIONS request): "
+            "write inside `with writing(session):`"
+        )
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and write-locking transactions."""
+    """An engine for `url`; SQLite gets WAL, foreign keys, and transactions that take the write
+    lock up front unless they only read (see `reader`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -48,9 +83,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not pysqlite, issue BEGIN (so SAVEPOINTs work), and make it
-        # BEGIN IMMEDIATE: a transaction takes the write lock up front, so two requests
-        # that read-then-write the same cook serialise instead of failing with "busy".
+        # Let SQLAlchemy, not pysqlite, issue BEGIN (so SAVEPOINTs work; see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -60,7 +93,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writing transaction takes the write lock up front (IMMEDIATE), so two requests that
+        # read-then-write the same cook serialise instead of failing with "busy"; a reading one
+        # takes no lock (DEFERRED) and cannot write (query_only, set only when it changes).
+        read_only = bool(conn.get_execution_options().get(READ_ONLY))
+        record = conn.connection  # the pooled DBAPI connection: its pragma outlives the BEGIN
+        if record.info.get(READ_ONLY, False) != read_only:
+            conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+            record.info[READ_ONLY] = read_only
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 @lru_cache
@@ -68,10 +109,117 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-def get_session() -> Iterator[Session]:
-    """One session per request; services commit once per command."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+@lru_cache
+def reader(engine: Engine) -> Engine:
+    """`engine` for transactions that only read: DEFERRED and query_only on SQLite, READ ONLY on
+    PostgreSQL (same pool, same connections)."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
+
+
+async def request_reads_only(request: Request) -> bool:
+    """Whether the request's method is safe (GET, HEAD, OPTIONS): its session only reads."""
+    return request.method in SAFE_METHODS
+
+
+def get_session(
+    read_only: Annotated[bool, Depends(request_reads_only)] = False,
+) -> Iterator[Session]:
+    """One session per request; services commit once per command. A safe request's session
+    only reads (see the module's docstring and `writing`)."""
+    engine = get_engine()
+    if not read_only:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+        return
+    info = {READ_ONLY: True, WRITER: engine}
+    with Session(reader(engine), expire_on_commit=False, info=info) as session:
         yield session
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[Session]:
+    """A short writing transaction inside a read-only request, committed at the end; with any
+    other session, the writes join its transaction and are committed at the end too.
+
+    The read transaction ends first (objects already loaded stay usable): on SQLite the writing
+    one begins IMMEDIATE, so it waits its turn for the lock instead of failing to upgrade a read
+    snapshot with "database is locked". The session is read-only again afterwards.
+    """
+    if not session.info.get(READ_ONLY):
+        yield session
+        session.commit()
+        return
+    read_bind = session.bind
+    session.commit()  # ends the read snapshot; nothing to flush
+    session.info[READ_ONLY] = False
+    session.bind = session.info[WRITER]
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info[READ_ONLY] = True
+        session.bind = read_bind
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    if session.info.get(READ_ONLY):
+        raise ReadOnlySessionError
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_writes(state: ORMExecuteState) -> None:
+    if state.session.info.get(READ_ONLY) and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        raise ReadOnlySessionError
+
+
+class DatabaseProbe:
+    """Whether the database answers `SELECT 1`, asked at most once per `max_age_s` however many
+    threads ask: one asks, the others wait for its answer and share it (a failure too)."""
+
+    def __init__(self, engine: Engine, *, max_age_s: float = 1.0) -> None:
+        self.engine = engine
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._last: tuple[float, bool] = (-float("inf"), False)  # (monotonic time, answer)
+
+    def cached(self) -> bool | None:
+        """The last answer while it is fresh, else None."""
+        at, ok = self._last
+        return ok if time.monotonic() - at < self.max_age_s else None
+
+    def check(self) -> bool:
+        """The fresh answer, asking the database when there is none (blocking: off the loop)."""
+        with self._lock:
+            if (ok := self.cached()) is not None:
+                return ok
+            try:
+                with reader(self.engine).connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+                ok = True
+            except SQLAlchemyError as exc:
+                log.warning("database probe failed: %s", type(exc).__name__)
+                ok = False
+            self._last = (time.monotonic(), ok)
+            return ok
+
+
+@lru_cache
+def _probe_of(engine: Engine) -> DatabaseProbe:
+    return DatabaseProbe(engine)
+
+
+async def get_database_probe() -> DatabaseProbe:
+    """The process's probe of its database (async: no thread for a cached answer)."""
+    return _probe_of(get_engine())
 
 
 def paginate(

@@ -13,14 +13,13 @@ from sqlmodel import Session, col, select
 
 from app.accounts.tokens import read_token
 from app.config import Settings, get_settings
-from app.db import get_session, utcnow
+from app.db import SAFE_METHODS, get_session, utcnow
 from app.errors import Forbidden, Unauthorized
 from app.models import AuthSession, User
 
 SESSION_COOKIE = "portion_session"
 CSRF_COOKIE = "portion_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

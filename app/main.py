@@ -8,20 +8,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
 from app.accounts.router import router as accounts_router
 from app.concerns.router import router as concerns_router
 from app.config import get_settings
 from app.cooks.router import router as cooks_router
-from app.db import get_engine
-from app.deps import SessionDep
+from app.db import DatabaseProbe, get_database_probe, get_engine
 from app.diners.router import router as diners_router
 from app.diners.router import staff_router as staff_diners_router
-from app.errors import install_error_handlers
+from app.errors import (
+    DATABASE_RETRY_AFTER_S,
+    DATABASE_UNAVAILABLE,
+    ServiceBusy,
+    install_error_handlers,
+)
 from app.matching.router import router as matching_router
 from app.middleware import RequestMiddleware, inline_style_hashes
 from app.moderation.router import audit_router
@@ -76,10 +82,20 @@ def create_app() -> FastAPI:
     ):
         app.include_router(router)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz(session: SessionDep) -> dict[str, str]:
-        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        return {"status": "ok"}
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        responses={503: {"description": "The database cannot be reached"}},
+    )
+    async def healthz(probe: Annotated[DatabaseProbe, Depends(get_database_probe)]) -> JSONResponse:
+        """200 while the database answers. Its probe is shared and cached for up to a second,
+        so any number of checks cost one query a second; it is asked off the event loop."""
+        ok = probe.cached()
+        if ok is None:
+            ok = await run_in_threadpool(probe.check)
+        if not ok:
+            raise ServiceBusy(DATABASE_UNAVAILABLE, retry_after_s=DATABASE_RETRY_AFTER_S)
+        return JSONResponse({"status": "ok"})
 
     if FRONTEND_DIR.is_dir():
         # The frontend answers only what no route claims: a mount at "/" would also catch a

@@ -1,4 +1,14 @@
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, event
+
+from app.db import DatabaseProbe, get_database_probe
+from app.errors import DATABASE_UNAVAILABLE
+from app.main import app
 
 
 def test_healthz_is_ok_when_database_reachable(client: TestClient):
@@ -43,3 +53,52 @@ def test_wrong_method_on_api_path_is_405_with_allow_when_called(client: TestClie
     assert response.status_code == 405
     assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
     assert client.get("/api/auth/register").status_code == 405
+
+
+@contextmanager
+def counting(engine: Engine, event_name: str, match: Callable[..., bool]) -> Iterator[list[int]]:
+    """Counts the `event_name` events of `engine` that `match` accepts (a one-element list)."""
+    seen = [0]
+
+    def listener(*args: Any) -> None:
+        seen[0] += match(*args)
+
+    event.listen(engine, event_name, listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, event_name, listener)
+
+
+def is_probe(_conn: Any, _cursor: Any, statement: str, *_: Any) -> bool:
+    return statement == "SELECT 1"
+
+
+def test_healthz_queries_database_once_when_asked_again_within_its_cache(
+    client: TestClient, engine: Engine
+):
+    probe = DatabaseProbe(engine, max_age_s=3600)
+    app.dependency_overrides[get_database_probe] = lambda: probe
+    with counting(engine, "before_cursor_execute", is_probe) as probes:
+        answers = [client.get("/healthz") for _ in range(3)]
+        assert [a.json() for a in answers] == [{"status": "ok"}] * 3
+        assert probes == [1]
+
+        probe = DatabaseProbe(engine, max_age_s=0)  # no cache: every check asks
+        assert [client.get("/healthz").status_code for _ in range(2)] == [200, 200]
+        assert probes == [3]
+
+
+def test_healthz_reports_unavailable_when_database_cannot_be_reached(
+    client: TestClient, tmp_path: Path
+):
+    unreachable = create_engine(f"sqlite:///{tmp_path}/no-such-folder/portion.db")
+    app.dependency_overrides[get_database_probe] = lambda: probe
+    probe = DatabaseProbe(unreachable, max_age_s=3600)
+    with counting(unreachable, "do_connect", lambda *_: True) as attempts:
+        answers = [client.get("/healthz") for _ in range(2)]
+    for answer in answers:
+        assert answer.status_code == 503
+        assert answer.json() == {"detail": DATABASE_UNAVAILABLE}
+        assert int(answer.headers["Retry-After"]) > 0
+    assert attempts == [1]  # the failure is cached like a success

@@ -96,7 +96,6 @@ def list_council_diners(
 @staff_router.get("/{diner_id}", response_model=DinerOut)
 def view_diner(diner_id: PathId, user: StaffUser, session: SessionDep) -> DinerOut:
     diner = service.view_diner_as_staff(session, staff=user, diner_id=diner_id)
-    session.commit()
     return service.diner_out(session, diner, for_staff=True)
 
 

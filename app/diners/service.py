@@ -12,7 +12,7 @@ from app.audit import record_audit
 from app.config import Settings
 from app.cooks.schemas import PositionOut
 from app.councils.service import staff_council
-from app.db import paginate, utcnow
+from app.db import paginate, utcnow, writing
 from app.diners.schemas import (
     CookRef,
     DinerIn,
@@ -185,9 +185,11 @@ def leave_diner(session: Session, *, actor: User, diner: Diner, reason: str) -> 
 
 
 def view_diner_as_staff(session: Session, *, staff: User, diner_id: int) -> Diner:
-    """The full record for staff; the view of the address is audited."""
+    """The full record for staff; the view of the address is audited (committed here, in a
+    short writing transaction of its own when the request's session only reads)."""
     diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
-    audit_address_view(session, viewer=staff, diner=diner)
+    with writing(session):
+        audit_address_view(session, viewer=staff, diner=diner)
     return diner
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from app.audit import record_audit
+from app.db import writing
 from app.deps import CookUser, SessionDep, StaffUser
 from app.matching import service as matching
 from app.models import Cook, Diner, Pairing
@@ -34,17 +35,18 @@ def my_pairings(
     statuses = tuple(status or ("proposed", "active"))
     rows = service.list_cook_pairings(session, user=user, statuses=statuses)
     items = [pairing_out(p, diner=d, cook=c, viewer_role="cook") for p, d, c in rows]
-    for pairing, diner, _ in rows:
-        if pairing.status == "active":  # the response gives the cook this diner's address
-            record_audit(
-                session,
-                actor_id=user.id,
-                council_id=diner.council_id,
-                action="diner.address_viewed",
-                subject_type="diner",
-                subject_id=diner.id,
-            )
-    session.commit()
+    shown = [diner for pairing, diner, _ in rows if pairing.status == "active"]
+    if shown:  # the response gives the cook these diners' addresses
+        with writing(session):
+            for diner in shown:
+                record_audit(
+                    session,
+                    actor_id=user.id,
+                    council_id=diner.council_id,
+                    action="diner.address_viewed",
+                    subject_type="diner",
+                    subject_id=diner.id,
+                )
     return Page(items=items, total=len(items))
 
 

@@ -1,0 +1,176 @@
+"""A safe request's session only reads, through the app's real get_session (the `client` fixture
+replaces it with one shared session): a GET cannot write by accident, and the GET routes that
+record a view of an address do it in a writing transaction of their own, also under
+concurrency."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, col, func, select
+
+from app import db
+from app.config import get_settings
+from app.db import ReadOnlySessionError
+from app.deps import SessionDep
+from app.main import app
+from app.models import AuditEntry
+from tests.conftest import TEST_SETTINGS, migrate
+from tests.factories import (
+    approve_payload,
+    auth_headers,
+    cook_payload,
+    create_council,
+    create_user,
+    diner_payload,
+)
+
+READERS = 8
+
+
+@pytest.fixture
+def real_engine(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The app's own engine and get_session, on a fresh migrated database of the run's kind."""
+    monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
+    monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    engine = db.get_engine()
+    migrate(engine)
+    app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
+    try:
+        yield engine
+    finally:
+        app.dependency_overrides.clear()
+        engine.dispose()
+        get_settings.cache_clear()
+        db.get_engine.cache_clear()
+
+
+# A tiny app on the real request session: what a careless route would do.
+careless = FastAPI()
+
+
+@careless.api_route("/note", methods=["GET", "POST"])
+def add_note(session: SessionDep) -> dict[str, str]:
+    session.add(AuditEntry(action="test.note", subject_type="test", data={}))
+    session.commit()
+    return {"status": "noted"}
+
+
+@careless.get("/bulk-update")
+def bulk_update(session: SessionDep) -> dict[str, str]:
+    session.exec(update(AuditEntry).values(action="test.changed"))
+    return {"status": "changed"}
+
+
+@careless.get("/raw-delete")
+def raw_delete(session: SessionDep) -> dict[str, str]:
+    session.connection().exec_driver_sql(f"DELETE FROM {AuditEntry.__tablename__}")
+    return {"status": "deleted"}
+
+
+def notes(engine: Engine) -> int:
+    with Session(engine) as check:
+        return check.exec(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "test.note")
+        ).one()
+
+
+def test_get_cannot_write_when_it_uses_the_request_session(real_engine: Engine):
+    with TestClient(careless) as client:
+        assert client.post("/note").status_code == 200
+        with pytest.raises(ReadOnlySessionError):
+            client.get("/note")
+        with pytest.raises(ReadOnlySessionError):
+            client.get("/bulk-update")
+        with pytest.raises(DBAPIError, match=r"(?i)read-?only"):  # the database refuses too
+            client.get("/raw-delete")
+    assert notes(real_engine) == 1
+
+
+def test_staff_view_of_a_diner_is_audited_when_served_by_the_real_session(real_engine: Engine):
+    with Session(real_engine, expire_on_commit=False) as setup:
+        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
+        carer = create_user(setup, role="carer")
+        staff_headers, carer_headers = (auth_headers(u, TEST_SETTINGS) for u in (staff, carer))
+        setup.commit()
+    with TestClient(app) as client:
+        diner_id = client.post("/api/diners", json=diner_payload(), headers=carer_headers).json()[
+            "id"
+        ]
+        response = client.get(f"/api/staff/diners/{diner_id}", headers=staff_headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["address_line"] == diner_payload()["address_line"]
+    assert views_of(real_engine, diner_id) == 1
+
+
+def views_of(engine: Engine, diner_id: int) -> int:
+    with Session(engine) as check:
+        return check.exec(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(
+                AuditEntry.action == "diner.address_viewed",
+                AuditEntry.subject_id == diner_id,
+                col(AuditEntry.actor_id).is_not(None),
+            )
+        ).one()
+
+
+def test_cook_pairings_are_audited_when_many_read_them_at_once(real_engine: Engine):
+    with Session(real_engine, expire_on_commit=False) as setup:
+        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
+        cook, carer = create_user(setup, role="cook"), create_user(setup, role="carer")
+        staff_h, cook_h, carer_h = (auth_headers(u, TEST_SETTINGS) for u in (staff, cook, carer))
+        setup.commit()
+    with TestClient(app) as client:
+        cook_id = client.put("/api/cooks/me", json=cook_payload(), headers=cook_h).json()["id"]
+        approved = client.post(
+            f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=staff_h
+        )
+        assert approved.status_code == 200, approved.text
+        diner_id = client.post("/api/diners", json=diner_payload(), headers=carer_h).json()["id"]
+        body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30"}
+        proposal = client.post(
+            "/api/staff/pairings", json=body | {"frequency": "weekly"}, headers=staff_h
+        )
+        assert proposal.status_code == 201, proposal.text
+        accepted = client.post(f"/api/pairings/{proposal.json()['id']}/accept", headers=cook_h)
+        assert accepted.status_code == 200, accepted.text
+    before = views_of(real_engine, diner_id)
+
+    barrier = threading.Barrier(READERS)
+    answers: list[tuple[int, str]] = []
+
+    def read() -> None:
+        with TestClient(app, raise_server_exceptions=False) as reader:
+            barrier.wait()
+            response = reader.get("/api/cooks/me/pairings", headers=cook_h)
+            answers.append((response.status_code, response.text))
+
+    threads = [threading.Thread(target=read) for _ in range(READERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [status for status, _ in answers] == [200] * READERS, answers
+    assert all(str(diner_payload()["address_line"]) in body for _, body in answers)
+    assert views_of(real_engine, diner_id) == before + READERS
+
+
+def test_read_only_session_stays_read_only_when_its_writing_block_ends(real_engine: Engine):
+    with contextmanager(db.get_session)(read_only=True) as session:
+        with db.writing(session):
+            session.add(AuditEntry(action="test.note", subject_type="test", data={}))
+        session.add(AuditEntry(action="test.note", subject_type="test", data={}))
+        with pytest.raises(ReadOnlySessionError):
+            session.flush()
+    assert notes(real_engine) == 1
