@@ -551,6 +551,27 @@ def _plan_diner(rng: random.Random, flavour: _Flavour, *, full_name: str, postco
     )
 
 
+def _users(
+    session: Session, plans: list[CookPlan] | list[CarerPlan], *, role: str
+) -> tuple[dict[str, User], int]:
+    """The plans' accounts by email key, creating the missing ones in one flush (a batched
+    INSERT), and how many were created."""
+    users = _existing_users(session, [plan.email for plan in plans])
+    missing = [plan for plan in plans if email_key(plan.email) not in users]
+    for plan in missing:
+        user = User(
+            email=plan.email,
+            email_key=email_key(plan.email),
+            full_name=plan.full_name,
+            password_hash=_demo_password_hash(),
+            role=role,
+        )
+        session.add(user)
+        users[user.email_key] = user
+    session.flush()
+    return users, len(missing)
+
+
 def _existing_users(session: Session, emails: list[str]) -> dict[str, User]:
     keys = [email_key(email) for email in emails]
     users = session.exec(select(User).where(col(User.email_key).in_(keys))).all()
@@ -561,16 +582,14 @@ def _ensure_cooks(
     session: Session, plans: list[CookPlan], *, staff: User, settings: Settings
 ) -> Counter[str]:
     made: Counter[str] = Counter()
-    users = _existing_users(session, [plan.email for plan in plans])
+    users, _ = _users(session, plans, role=Role.cook)
     user_ids = [user.id for user in users.values()]
     with_profile = set(
         session.exec(select(Cook.user_id).where(col(Cook.user_id).in_(user_ids))).all()
     )
     now = utcnow()
     for plan in plans:
-        user = users.get(email_key(plan.email))
-        if user is None:
-            user = _new_user(session, email=plan.email, full_name=plan.full_name, role=Role.cook)
+        user = users[email_key(plan.email)]
         if user.id in with_profile:
             continue
         cook = put_own_profile(session, user=user, body=plan.profile, settings=settings)
@@ -597,7 +616,7 @@ def _ensure_cooks(
 
 def _ensure_carers(session: Session, plans: list[CarerPlan], *, settings: Settings) -> Counter[str]:
     made: Counter[str] = Counter()
-    users = _existing_users(session, [plan.email for plan in plans])
+    users, made["carers"] = _users(session, plans, role=Role.carer)
     registered = set(
         session.exec(
             select(Diner.carer_id, Diner.full_name).where(
@@ -606,10 +625,7 @@ def _ensure_carers(session: Session, plans: list[CarerPlan], *, settings: Settin
         ).all()
     )
     for plan in plans:
-        carer = users.get(email_key(plan.email))
-        if carer is None:
-            carer = _new_user(session, email=plan.email, full_name=plan.full_name, role=Role.carer)
-            made["carers"] += 1
+        carer = users[email_key(plan.email)]
         for body in plan.diners:
             if (carer.id, body.full_name) in registered:
                 continue
