@@ -173,3 +173,10 @@ def test_every_govuk_class_the_pages_use_is_in_the_vendored_stylesheet(client: T
     unstyled = {"govuk-template__body", "govuk-table__body", "govuk-table__row"}
     missing = sorted(c for c in used - unstyled if f".{c}" not in css)
     assert missing == []
+
+
+def test_cookies_page_names_the_session_csrf_and_form_cookies_when_shown(client: TestClient):
+    text = client.get("/cookies").text
+    for name in ("portion_session", "portion_csrf", "portion_form"):
+        assert f'<th scope="row" class="govuk-table__header">{name}</th>' in text
+    assert text.count('data-label="Purpose"') == 3 and text.count('data-label="Expires"') == 3
