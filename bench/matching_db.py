@@ -297,8 +297,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used (from /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def uvicorn_server(database_url: str, folder: Path) -> Iterator[int]:
+def uvicorn_server(database_url: str, folder: Path) -> Iterator[tuple[int, int]]:
     """`uvicorn app.main:app` (one worker, no access log, as `portion serve`) on 127.0.0.1."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTION_")}
@@ -332,7 +339,7 @@ def uvicorn_server(database_url: str, folder: Path) -> Iterator[int]:
             if time.monotonic() > deadline:
                 raise SystemExit(f"uvicorn did not answer /healthz in {START_TIMEOUT_S:.0f} s")
             time.sleep(0.2)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         try:
@@ -389,15 +396,18 @@ def bench_suggestions(
     paths = [f"/api/staff/diners/{d}/suggestions" for d in sample]
     with (
         tempfile.TemporaryDirectory(prefix="portion-bench-uvicorn-") as folder,
-        uvicorn_server(url, Path(folder)) as port,
+        uvicorn_server(url, Path(folder)) as (port, pid),
     ):
         # Warm-up: the first request builds the council's cook index in the server.
         t0 = time.perf_counter()
         sequential(port, paths[:1], headers)
         first_ms = (time.perf_counter() - t0) * 1_000
         sequential(port, paths[1 : 1 + N_WARM_UP], headers)
+        cpu0 = cpu_s(pid)
         health_ms, _ = sequential(port, ["/healthz"] * len(sample), {})
+        cpu1 = cpu_s(pid)
         api_ms, bodies = sequential(port, paths, headers)
+        cpu2 = cpu_s(pid)
     found = sum(bool(json.loads(body)["items"]) for body in bodies)
     n = len(sample)
     out["first suggestion (builds the cook index)"] = f"{first_ms:,.0f} ms"
@@ -407,17 +417,22 @@ def bench_suggestions(
     out[f"HTTP suggestions p50 / p99 (n={n}, 1 connection)"] = (
         f"{statistics.median(api_ms):.1f} / {pct(api_ms, 0.99):.1f} ms"
     )
+    out["server CPU per request: /healthz / suggestions"] = (
+        f"{(cpu1 - cpu0) / n * 1_000:.1f} / {(cpu2 - cpu1) / n * 1_000:.1f} ms"
+    )
 
     svc_ms: list[float] = []
+    svc_cpu: list[float] = []
     with Session(db, expire_on_commit=False) as session:
         staff = session.get(User, staff_id)
         assert staff is not None
         service.suggest_cooks(session, staff=staff, diner_id=sample[0], limit=10)  # warm-up
         session.rollback()
         for diner_id in sample:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             service.suggest_cooks(session, staff=staff, diner_id=diner_id, limit=10)
             svc_ms.append((time.perf_counter() - t0) * 1_000)
+            svc_cpu.append((time.process_time() - c0) * 1_000)
             session.rollback()  # one transaction per "request", as the server has
             session.expunge_all()  # no identity-map reuse between "requests"
             staff = session.get(User, staff_id)
@@ -425,6 +440,7 @@ def bench_suggestions(
     out["service alone (this process) p50 / p99"] = (
         f"{statistics.median(svc_ms):.1f} / {pct(svc_ms, 0.99):.1f} ms"
     )
+    out["service alone, CPU time p50"] = f"{statistics.median(svc_cpu):.1f} ms"
     out["diners with a suggestion"] = f"{found / n:.0%}"
 
 
@@ -490,9 +506,9 @@ def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
         assert staff is not None
         before = rss_mib()
         with rss_peak(memory):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = service.run_matching(session, staff=staff, phases=phases)
-            total_s = time.perf_counter() - t0
+            total_s, total_cpu = time.perf_counter() - t0, time.process_time() - c0
         assignments = [
             (p.cook_id, p.diner_id, p.weekday, p.start, p.frequency, p.diner.distance_m)
             for p in result.proposed
@@ -501,6 +517,7 @@ def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
         del result
     engine_s = sum(v for k, v in phases.items() if k.startswith("engine"))
     out["batch end to end (run_matching: run_batch, commit, response)"] = fmt_s(total_s)
+    out["  CPU time of this process"] = fmt_s(total_cpu)
     for name, seconds in phases.items():
         out[f"  {name}"] = fmt_s(seconds)
     out["  (not in a phase)"] = fmt_s(total_s - sum(phases.values()))
@@ -637,10 +654,12 @@ def print_table(columns: dict[str, dict[str, str]], command: str) -> None:
     for key in keys:
         print(key.ljust(width) + "".join(c.get(key, "").rjust(colw) for c in columns.values()))
     print(
-        "\nTimes are wall clock. HTTP rows: uvicorn app.main:app (1 worker, no access log) on"
-        "\n127.0.0.1 in a subprocess, one keep-alive connection, requests one after another after"
-        "\na warm-up. The batch phases are those run_batch reports; 'batch RSS' is this process's"
-        "\nresident memory sampled every 5 ms during the batch, above its level just before it."
+        "\nTimes are wall clock unless named CPU. HTTP rows: uvicorn app.main:app (1 worker, no"
+        "\naccess log) on 127.0.0.1 in a subprocess, one keep-alive connection, requests one after"
+        "\nanother after a warm-up; 'server CPU' is the server process's CPU time over those"
+        "\nrequests, per request (a figure a busy machine inflates less than wall time). The batch"
+        "\nphases are those run_batch reports; 'batch RSS' is this process's resident memory"
+        "\nsampled every 5 ms during the batch, above its level just before it."
     )
 
 

@@ -46,7 +46,7 @@ _LATEST = core_select(func.max(col(Cook.updated_at))).where(
 
 
 def _version(session: Session, council: Council, today: date) -> CacheKey:
-    latest = session.execute(_LATEST, {"council_id": council.id}).scalar()
+    latest = session.connection().execute(_LATEST, {"council_id": council.id}).scalar()
     url = str(session.get_bind().engine.url)  # one cache per database (tests use several)
     return (latest, today, council.max_walk_radius_m, council.dbs_recheck_days, url)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import CompoundSelect, Text, bindparam, cast, literal, union_all
 from sqlalchemy import select as core_select
@@ -59,13 +60,13 @@ def open_loads(session: Session, cook_ids: list[int]) -> Counter[int]:
     loads: Counter[int] = Counter()
     for i in range(0, len(cook_ids), _ID_CHUNK):
         part = cook_ids[i : i + _ID_CHUNK]
-        loads.update(dict(session.execute(_OPEN_LOADS, {"cook_ids": part}).all()))
+        loads.update(dict(session.connection().execute(_OPEN_LOADS, {"cook_ids": part}).all()))
     return loads
 
 
 def council_loads(session: Session, council_id: int) -> Counter[int]:
     """``open_loads`` for every cook of a council, in one grouped query (no list of ids)."""
-    rows = session.execute(_COUNCIL_LOADS, {"council_id": council_id}).all()
+    rows = session.connection().execute(_COUNCIL_LOADS, {"council_id": council_id}).all()
     return Counter(dict(rows))
 
 
@@ -224,24 +225,21 @@ def away_weekdays_of(session: Session, *, cook_ids: list[int], today: date) -> d
     away: dict[int, set[int]] = defaultdict(set)
     for i in range(0, len(cook_ids), _ID_CHUNK):
         part = {"cook_ids": cook_ids[i : i + _ID_CHUNK]} | params
-        for cook_id, start, end in session.execute(_AWAY_OF, part):
+        for cook_id, start, end in session.connection().execute(_AWAY_OF, part):
             away[cook_id].update(w for w, day in first_days.items() if start <= day <= end)
     return {cook_id: days for cook_id, days in away.items() if days}
 
 
-_STATE_OF = (
-    core_select(col(Cook.id), cast(col(Cook.updated_at), Text), func.count(col(Pairing.id)))
-    .select_from(Cook)
-    .outerjoin(
-        Pairing,
-        (col(Pairing.cook_id) == col(Cook.id)) & col(Pairing.status).in_(OPEN_STATUSES),
-    )
-    .where(
-        col(Cook.id).in_(bindparam("cook_ids", expanding=True)),
-        col(Cook.council_id) == bindparam("council_id"),
-    )
-    .group_by(col(Cook.id), col(Cook.updated_at))
-)
+_STATE_OF = core_select(
+    col(Cook.id),
+    col(Cook.council_id),
+    cast(col(Cook.updated_at), Text),
+    core_select(func.count())
+    .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(OPEN_STATUSES))
+    .scalar_subquery(),
+).where(col(Cook.id).in_(bindparam("cook_ids", expanding=True)))
+# By primary key only: with the council in the WHERE clause too, SQLite walks the council's
+# index (every cook) instead of looking the ids up.
 
 
 def cook_state(
@@ -252,8 +250,10 @@ def cook_state(
     versions: dict[int, str] = {}
     loads: Counter[int] = Counter()
     for i in range(0, len(cook_ids), _ID_CHUNK):
-        part = {"cook_ids": cook_ids[i : i + _ID_CHUNK], "council_id": council.id}
-        for cook_id, version, load in session.execute(_STATE_OF, part):
+        part = {"cook_ids": cook_ids[i : i + _ID_CHUNK]}
+        for cook_id, council_id, version, load in session.connection().execute(_STATE_OF, part):
+            if council_id != council.id:
+                continue
             versions[cook_id] = version
             if load:
                 loads[cook_id] = load
@@ -303,7 +303,7 @@ def cook_inputs(
     query = query.order_by(col(Cook.id))
     if for_update:
         query = query.with_for_update()
-    raw = session.execute(query).all()
+    raw = session.connection().execute(query).all()
     if not with_loads:
         loads: Counter[int] = Counter()
     elif near is None:
@@ -389,7 +389,7 @@ def history(
     met: dict[int, set[int]] = {d: set() for d in diner_ids}
     chunk = _ID_CHUNK // 3  # the ids appear three times
     for i in range(0, len(diner_ids), chunk):
-        found = session.execute(_HISTORY, {"diner_ids": diner_ids[i : i + chunk]})
+        found = session.connection().execute(_HISTORY, {"diner_ids": diner_ids[i : i + chunk]})
         for kind, diner_id, cook_id in found:
             (met if kind else excluded)[diner_id].add(cook_id)
     return excluded, met
@@ -482,18 +482,40 @@ class DinerRow:
         )
 
 
+_DINER_COLUMNS = (
+    col(Diner.id),
+    col(Diner.council_id),
+    col(Diner.full_name),
+    col(Diner.latitude),
+    col(Diner.longitude),
+    cast(col(Diner.diets), Text),
+    cast(col(Diner.allergies), Text),
+    col(Diner.texture),
+    cast(col(Diner.availability), Text),
+    col(Diner.frequency),
+)
+_DINER_BY_ID = core_select(*_DINER_COLUMNS).where(col(Diner.id) == bindparam("diner_id"))
+
+
+def _diner_row(decoded: _Decoded, raw: Sequence[Any]) -> DinerRow:
+    diner_id, council_id, name, lat, lon, diets, allergies, texture, avail, freq = raw[:10]
+    (diet_l, diet), (allergy_l, allergy) = decoded.set(diets), decoded.set(allergies)
+    avail_l, avail_w = decoded.window(avail)
+    return DinerRow(
+        diner_id, council_id, name, lat, lon, diet_l, allergy_l, texture, avail_l, freq,
+        diet, allergy, avail_w,
+    )  # fmt: skip
+
+
+def diner_row(session: Session, *, diner_id: int) -> DinerRow | None:
+    """One diner as a ``DinerRow`` (plain columns: cheaper than the model object)."""
+    raw = session.connection().execute(_DINER_BY_ID, {"diner_id": diner_id}).first()
+    return None if raw is None else _diner_row(_Decoded(), raw)
+
+
 _WAITING_DINERS = (
     core_select(
-        col(Diner.id),
-        col(Diner.council_id),
-        col(Diner.full_name),
-        col(Diner.latitude),
-        col(Diner.longitude),
-        cast(col(Diner.diets), Text),
-        cast(col(Diner.allergies), Text),
-        col(Diner.texture),
-        cast(col(Diner.availability), Text),
-        col(Diner.frequency),
+        *_DINER_COLUMNS,
         col(Diner.status),
         col(Diner.paused_from),
         col(Diner.paused_to),
@@ -515,31 +537,13 @@ def waiting_diner_rows(session: Session, *, council: Council, today: date) -> li
 
     decoded = _Decoded()
     found = []
-    raw = session.execute(_WAITING_DINERS, {"council_id": council.id})
-    for diner_id, council_id, name, lat, lon, diets, allergies, texture, avail, freq, *rest in raw:
-        status, paused_from, paused_to = rest
+    raw = session.connection().execute(_WAITING_DINERS, {"council_id": council.id})
+    for row in raw:
+        status, paused_from, paused_to = row[10:]
         pause = _Pause(status, paused_from, paused_to)
         if public_status(pause, today) != DinerStatus.waiting:  # type: ignore[arg-type]
             continue
-        (diet_l, diet), (allergy_l, allergy) = decoded.set(diets), decoded.set(allergies)
-        avail_l, avail_w = decoded.window(avail)
-        found.append(
-            DinerRow(
-                diner_id,
-                council_id,
-                name,
-                lat,
-                lon,
-                diet_l,
-                allergy_l,
-                texture,
-                avail_l,
-                freq,
-                diet,
-                allergy,
-                avail_w,
-            )
-        )
+        found.append(_diner_row(decoded, row))
     return found
 
 

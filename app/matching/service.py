@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.audit import record_audit
 from app.councils.service import staff_council
 from app.db import utcnow
-from app.diners.service import council_today, get_councils_diner, public_status
+from app.diners.service import council_today, public_status
 from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import haversine_m, public_distance_m, staff_distance_m
 from app.matching import engine
@@ -29,6 +29,7 @@ from app.matching.inputs import (
     cook_inputs,
     cook_state,
     diner_input,
+    diner_row,
     first_meal_day,
     history,
     open_loads,
@@ -49,10 +50,12 @@ MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not
 def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -> SuggestionsOut:
     """Ranked cooks for one diner, with reasons; or why there is none."""
     council = staff_council(session, staff)
-    diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
+    diner = diner_row(session, diner_id=diner_id)
+    if diner is None or diner.council_id != staff.council_id:
+        raise NotFound("Diner not found")  # as get_councils_diner: another council's too
     today = council_today(council)
     excluded, met = history(session, [diner_id])
-    target = diner_input(diner, excluded=excluded[diner_id], met=met[diner_id])
+    target = diner.matching_input(excluded=excluded[diner_id], met=met[diner_id])
     radius = council.max_walk_radius_m
     for rebuild in (False, True):
         cached = council_cooks(session, council=council, today=today, rebuild=rebuild)
