@@ -66,7 +66,7 @@ _PAUSED_DINERS = 0.08
 _FEEDBACK = 0.12
 _SURVEY_ANSWERED = 0.85
 # Share of carers saying their relative considers the cook a friend, by quarters paired.
-_FRIEND_BY_QUARTER = (0.5, 0.7, 0.8, 0.85)
+_FRIEND_BY_QUARTER = (0.6, 0.75, 0.82, 0.86)  # about 70% overall, as Casserole Club reports
 _RATINGS = ((5, 55), (4, 30), (3, 10), (2, 4), (1, 1))
 _COMMENTS = (
     "Lovely stew, Mum ate every bit.",
