@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.accounts.router import router as accounts_router
 from app.concerns.router import router as concerns_router
-from app.config import get_settings
+from app.config import ConfigurationError, get_settings
 from app.cooks.router import router as cooks_router
 from app.db import DatabaseProbe, get_database_probe, get_engine
 from app.diners.router import router as diners_router
@@ -51,10 +51,16 @@ LABEL_STYLES = inline_style_hashes(
 
 
 def create_app() -> FastAPI:
-    settings = get_settings()  # fails fast on a bad configuration (e.g. default secret in prod)
+    try:
+        settings = get_settings()
+    except ConfigurationError as exc:  # one line for the operator, also under plain uvicorn
+        raise SystemExit(f"Error: {exc}") from None
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    # Uvicorn's access log writes raw paths, and the calendar feed's secret is in its path:
+    # our request log (app/middleware.py) names route templates instead.
+    logging.getLogger("uvicorn.access").disabled = True
     app = FastAPI(
         title="Extra Portion",
         summary="Neighbours cook an extra portion for an older neighbour, the same one each time.",

@@ -30,6 +30,7 @@ from tests.factories import cook_payload
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
 PORTION = Path(sys.executable).with_name("portion")
+UVICORN = Path(sys.executable).with_name("uvicorn")
 
 
 @pytest.fixture
@@ -181,13 +182,36 @@ def test_seed_demo_refuses_and_writes_nothing_when_production(
     assert (councils, users) == (0, 0)
 
 
-def test_calendar_feed_token_reaches_no_log_when_served(tmp_path: Path):
+def test_plain_uvicorn_refuses_in_one_line_when_production_secret_key_is_missing(
+    tmp_path: Path,
+):
+    result = subprocess.run(
+        [str(UVICORN), "--app-dir", str(ROOT), "app.main:app", "--port", str(free_port())],
+        cwd=tmp_path,
+        env=portion_environment(env="production", database_url=f"sqlite:///{tmp_path}/p.db"),
+        capture_output=True,
+        text=True,
+        timeout=120,  # a guard against a hang, not a measure
+    )
+
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: PORTION_SECRET_KEY "), result.stderr
+
+
+@pytest.mark.parametrize("server_command", ["portion serve", "plain uvicorn"])
+def test_calendar_feed_token_reaches_no_log_when_served(tmp_path: Path, server_command: str):
     # Development from a fresh checkout: no secret set, so one is generated under var/.
     settings = {"database_url": f"sqlite:///{tmp_path}/var/portion.db", "log_level": "INFO"}
     assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
     port = free_port()
+    command = (
+        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        if server_command == "portion serve"
+        else [str(UVICORN), "--app-dir", str(ROOT), "app.main:app", "--port", str(port)]
+    )
     server = subprocess.Popen(
-        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        command,
         cwd=tmp_path,
         env=portion_environment(**settings),
         stdout=subprocess.PIPE,
