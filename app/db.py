@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -124,19 +125,29 @@ async def request_reads_only(request: Request) -> bool:
     return request.method in SAFE_METHODS
 
 
-def get_session(
+async def get_session(
     read_only: Annotated[bool, Depends(request_reads_only)] = False,
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     """One session per request; services commit once per command. A safe request's session
-    only reads (see the module's docstring and `writing`)."""
+    only reads (see the module's docstring and `writing`).
+
+    Async, so that opening it costs no thread hop (a Session connects only when first used, in
+    the route's thread). Closing it is quick on SQLite (in-process) and done here; on PostgreSQL
+    it is a round trip, done in a worker thread, off the event loop.
+    """
     engine = get_engine()
-    if not read_only:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-        return
-    info = {READ_ONLY: True, WRITER: engine}
-    with Session(reader(engine), expire_on_commit=False, info=info) as session:
+    if read_only:
+        info = {READ_ONLY: True, WRITER: engine}
+        session = Session(reader(engine), expire_on_commit=False, info=info)
+    else:
+        session = Session(engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if engine.dialect.name == "sqlite":
+            session.close()
+        else:
+            await run_in_threadpool(session.close)
 
 
 @contextmanager

@@ -5,9 +5,10 @@ concurrency."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager
 
 import pytest
 from fastapi import FastAPI
@@ -167,10 +168,13 @@ def test_cook_pairings_are_audited_when_many_read_them_at_once(real_engine: Engi
 
 
 def test_read_only_session_stays_read_only_when_its_writing_block_ends(real_engine: Engine):
-    with contextmanager(db.get_session)(read_only=True) as session:
-        with db.writing(session):
+    async def use_a_read_only_session() -> None:
+        async with asynccontextmanager(db.get_session)(read_only=True) as session:
+            with db.writing(session):
+                session.add(AuditEntry(action="test.note", subject_type="test", data={}))
             session.add(AuditEntry(action="test.note", subject_type="test", data={}))
-        session.add(AuditEntry(action="test.note", subject_type="test", data={}))
-        with pytest.raises(ReadOnlySessionError):
-            session.flush()
+            with pytest.raises(ReadOnlySessionError):
+                session.flush()
+
+    asyncio.run(use_a_read_only_session())
     assert notes(real_engine) == 1

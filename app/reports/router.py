@@ -18,8 +18,9 @@ from app.schemas import Limit, Offset, Page
 router = APIRouter(prefix="/api/staff/reports", tags=["staff"])
 
 
-def report_time() -> datetime:
-    """The moment the figures are computed for (a dependency, so tests can fix it)."""
+async def report_time() -> datetime:
+    """The moment the figures are computed for (a dependency, so tests can fix it; async: no
+    thread hop for it)."""
     return utcnow()
 
 
