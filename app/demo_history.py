@@ -215,14 +215,14 @@ class _History:
         return diner_input(diner, excluded=self.excluded[diner.id], met=set())
 
     def _near(self, diner: Diner) -> list[tuple[float, Cook]]:
-        """(distance, cook) of the approved cooks within the council's longest walk, nearest
-        first: a cheap first cut before the engine's rules."""
+        """(distance, cook) of the approved cooks whose walk reaches the diner, nearest first:
+        a cheap first cut (pure Python) before the engine's rules check every pair again."""
         assert diner.id is not None
         if diner.id not in self.near:
             found = []
             for cook in self.approved:
                 d = haversine_m(cook.latitude, cook.longitude, diner.latitude, diner.longitude)
-                if d <= self.council.max_walk_radius_m:
+                if d <= min(cook.walk_radius_m, self.council.max_walk_radius_m):
                     found.append((d, cook.id or 0, cook))
             self.near[diner.id] = [(d, cook) for d, _, cook in sorted(found)]
         return self.near[diner.id]
