@@ -260,6 +260,25 @@ def cook_state(
     return versions, loads
 
 
+_LOCK_COOKS = (
+    core_select(col(Cook.id), cast(col(Cook.updated_at), Text))
+    .where(
+        col(Cook.council_id) == bindparam("council_id"),
+        col(Cook.status) == CookStatus.approved,
+        col(Cook.location_review).is_(False),
+    )
+    .order_by(col(Cook.id))
+    .with_for_update()
+)
+
+
+def lock_cooks(session: Session, *, council: Council) -> dict[int, str]:
+    """Lock the council's approved cooks (those ``cook_inputs`` reads) until commit; return
+    each one's row version (``CookRow.version``)."""
+    found = session.connection().execute(_LOCK_COOKS, {"council_id": council.id})
+    return {cook_id: version for cook_id, version in found if cook_id is not None}
+
+
 def without_away(cooks: list[CookInput], away: dict[int, set[int]]) -> list[CookInput]:
     """The same cooks without their windows on weekdays whose first meal they would miss."""
     return [

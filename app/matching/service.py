@@ -23,15 +23,17 @@ from app.matching.inputs import (
     CookRow,
     DinerFields,
     DinerRow,
+    away_weekdays,
     away_weekdays_of,
     cook_away_on,
     cook_input,
-    cook_inputs,
     cook_state,
+    council_loads,
     diner_input,
     diner_row,
     first_meal_day,
     history,
+    lock_cooks,
     open_loads,
     waiting_diner_rows,
     without_away,
@@ -367,17 +369,30 @@ def batch_proposals(
     council = staff_council(session, staff)
     today = council_today(council)
     with _phase(phases, "lock and load cooks"):
-        # The council's approved cooks, locked as they are read (same order as single
-        # proposals: cooks, then diners), so no proposal can take their places meanwhile.
-        cooks, rows = cook_inputs(session, council=council, today=today, for_update=True)
+        # The council's approved cooks, locked (same order as single proposals: cooks, then
+        # diners), so no proposal can take their places meanwhile ...
+        locked = lock_cooks(session, council=council)
+        # ... as engine inputs from this process's index of them when it holds exactly these
+        # rows (suggestions keep it), else read again.
+        cached = council_cooks(session, council=council, today=today)
+        if any(i not in cached.rows or cached.rows[i].version != v for i, v in locked.items()):
+            cached = council_cooks(session, council=council, today=today, rebuild=True)
+        ids = [i for i, v in locked.items() if i in cached.rows and cached.rows[i].version == v]
+        rows = cached.rows
+        loads = council_loads(session, council.id or 0)
+        away = away_weekdays(session, council=council, today=today)
+    with _phase(phases, "engine: index build"):
+        if len(ids) == len(cached.inputs) and not loads and not away:
+            index = cached.index  # no cook has a place taken or an absence: the same inputs
+        else:
+            cooks = without_away(with_capacity([cached.inputs[i] for i in ids], loads), away)
+            index = engine.CookIndex(cooks)
+            del cooks
     with _phase(phases, "load diners + history"):
         diners = waiting_diner_rows(session, council=council, today=today)
         excluded, met = history(session, [d.id for d in diners])
         inputs = [d.matching_input(excluded=excluded[d.id], met=met[d.id]) for d in diners]
     radius = council.max_walk_radius_m
-    with _phase(phases, "engine: index build"):
-        index = engine.CookIndex(cooks)
-        del cooks
     with _phase(phases, "engine: candidates"):
         graph = engine.batch_candidates(inputs, index, max_radius_m=radius)
         del inputs, index
