@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, not_
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
@@ -119,10 +120,29 @@ def get_diner_for(session: Session, *, user: User, diner_id: int) -> Diner:
     return get_carers_diner(session, carer=user, diner_id=diner_id)
 
 
+# What a list shows of a diner (DinerListItem); the rest of the row is not read for a list.
+_LISTED_COLUMNS = (
+    "id",
+    "council_id",
+    "neighbourhood_id",
+    "status",
+    "full_name",
+    "postcode",
+    "diets",
+    "allergies",
+    "texture",
+    "frequency",
+    "paused_from",
+    "paused_to",
+    "created_at",
+)
+_LISTED = load_only(*(getattr(Diner, name) for name in _LISTED_COLUMNS))
+
+
 def list_carers_diners(
     session: Session, *, carer: User, limit: int, offset: int
 ) -> tuple[list[Diner], int]:
-    query = select(Diner).where(Diner.carer_id == carer.id)
+    query = select(Diner).options(_LISTED).where(Diner.carer_id == carer.id)
     return paginate(session, query, order_by=(col(Diner.id),), limit=limit, offset=offset)
 
 
@@ -130,7 +150,7 @@ def list_council_diners(
     session: Session, *, staff: User, status: DinerStatus | None, limit: int, offset: int
 ) -> tuple[list[Diner], int]:
     council = staff_council(session, staff)
-    query = select(Diner).where(Diner.council_id == council.id)
+    query = select(Diner).options(_LISTED).where(Diner.council_id == council.id)
     if status is not None:
         today = council_today(council)
         paused_now = and_(
@@ -319,7 +339,13 @@ def _upcoming_meals(session: Session, diner: Diner, today: date) -> list[MealSum
 
 
 def diner_list_items(session: Session, diners: list[Diner]) -> list[DinerListItem]:
-    councils = {c.id: c for c in session.exec(select(Council)).all()}
+    council_ids = {d.council_id for d in diners}
+    councils = (
+        {c.id: c for c in session.exec(select(Council).where(col(Council.id).in_(council_ids)))}
+        if council_ids
+        else {}
+    )
+    today = {council_id: council_today(council) for council_id, council in councils.items()}
     hood_ids = {d.neighbourhood_id for d in diners if d.neighbourhood_id}
     hoods = (
         {
@@ -332,7 +358,7 @@ def diner_list_items(session: Session, diners: list[Diner]) -> list[DinerListIte
     return [
         DinerListItem(
             id=d.id,
-            status=public_status(d, council_today(councils[d.council_id])),
+            status=public_status(d, today[d.council_id]),
             full_name=d.full_name,
             postcode=d.postcode,
             neighbourhood=hoods.get(d.neighbourhood_id) if d.neighbourhood_id else None,
