@@ -14,6 +14,9 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 
 from app.accounts.router import router as accounts_router
 from app.concerns.router import router as concerns_router
@@ -106,8 +109,17 @@ def create_app() -> FastAPI:
     if FRONTEND_DIR.is_dir():
         # The frontend answers only what no route claims: a mount at "/" would also catch a
         # wrong method on an API path and hide its 405.
-        app.router.default = StaticFiles(directory=FRONTEND_DIR, html=True)
+        app.router.default = FrontendFiles(directory=FRONTEND_DIR, html=True)
     return app
+
+
+class FrontendFiles(StaticFiles):
+    """The static frontend, less the page templates (source for the server, not for browsers)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if Path(path).parts[:1] == ("templates",):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
 
 
 @asynccontextmanager

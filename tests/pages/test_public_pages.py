@@ -181,3 +181,10 @@ def test_cookies_page_names_the_session_csrf_and_form_cookies_when_shown(client:
     for name in ("portion_session", "portion_csrf", "portion_form"):
         assert f'<th scope="row" class="govuk-table__header">{name}</th>' in text
     assert text.count('data-label="Purpose"') == 3 and text.count('data-label="Expires"') == 3
+
+
+def test_page_templates_are_not_served_when_asked_for_by_path(client: TestClient):
+    for path in ("/templates/base.html", "/templates/pages/home.html", "/templates/../index.html"):
+        response = client.get(path)
+        assert "{%" not in response.text and "{{" not in response.text, path
+    assert client.get("/templates/base.html").status_code == 404
