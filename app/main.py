@@ -73,6 +73,23 @@ def create_app() -> FastAPI:
     install_error_handlers(app, error_page=render_error_page)  # HTML pages off /api
     # Request id, 1 MiB body cap, security headers and the request log (app/middleware.py).
     app.add_middleware(RequestMiddleware, style_sources=LABEL_STYLES)
+
+    # First: a request is matched against the routes in order, and health checks are many.
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        responses={503: {"description": "The database cannot be reached"}},
+    )
+    async def healthz(probe: Annotated[DatabaseProbe, Depends(get_database_probe)]) -> JSONResponse:
+        """200 while the database answers. Its probe is shared and cached for up to a second,
+        so any number of checks cost one query a second; it is asked off the event loop."""
+        ok = probe.cached()
+        if ok is None:
+            ok = await run_in_threadpool(probe.check)
+        if not ok:
+            raise ServiceBusy(DATABASE_UNAVAILABLE, retry_after_s=DATABASE_RETRY_AFTER_S)
+        return JSONResponse({"status": "ok"})
+
     for router in (
         accounts_router,
         cooks_router,
@@ -90,21 +107,6 @@ def create_app() -> FastAPI:
         pages_router,
     ):
         app.include_router(router)
-
-    @app.get(
-        "/healthz",
-        tags=["health"],
-        responses={503: {"description": "The database cannot be reached"}},
-    )
-    async def healthz(probe: Annotated[DatabaseProbe, Depends(get_database_probe)]) -> JSONResponse:
-        """200 while the database answers. Its probe is shared and cached for up to a second,
-        so any number of checks cost one query a second; it is asked off the event loop."""
-        ok = probe.cached()
-        if ok is None:
-            ok = await run_in_threadpool(probe.check)
-        if not ok:
-            raise ServiceBusy(DATABASE_UNAVAILABLE, retry_after_s=DATABASE_RETRY_AFTER_S)
-        return JSONResponse({"status": "ok"})
 
     if FRONTEND_DIR.is_dir():
         # The frontend answers only what no route claims: a mount at "/" would also catch a
