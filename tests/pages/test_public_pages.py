@@ -188,3 +188,9 @@ def test_page_templates_are_not_served_when_asked_for_by_path(client: TestClient
         response = client.get(path)
         assert "{%" not in response.text and "{{" not in response.text, path
     assert client.get("/templates/base.html").status_code == 404
+
+
+def test_vendored_stylesheet_names_no_brand_font_file_when_shipped():
+    # The GDS Transport files are not shipped: a face pointing at them would be fetched (and
+    # 404) whenever a page renders before app.css has replaced it.
+    assert "/assets/fonts/" not in VENDORED_CSS.read_text()
