@@ -244,6 +244,12 @@ def _build(item: _Outgoing, *, mail_from: str, now: datetime) -> EmailMessage:
     return message
 
 
+# Messages whose body is a credential (a single-use link): once delivered, the outbox keeps
+# no working copy of it for whoever can read the database.
+SECRET_BEARING_EVENTS = frozenset({"password_reset"})
+SENT_SECRET_BODY = "A password reset link was sent here; it is not kept."
+
+
 def _record_sent(
     sessions: SessionFactory, notification_id: int, worker_id: str, now: datetime
 ) -> None:
@@ -251,6 +257,8 @@ def _record_sent(
         n = _still_ours(session, notification_id, worker_id)
         if n is not None:
             n.status, n.sent_at, n.last_error = "sent", now, None
+            if n.event in SECRET_BEARING_EVENTS:  # the link works until used: keep no copy
+                n.body = SENT_SECRET_BODY
             n.attempts += 1
             n.claimed_by = n.claimed_until = None
             session.add(n)

@@ -299,3 +299,28 @@ def test_mailer_is_unavailable_when_login_is_wrong(smtp_down: SmtpCatcher):
 
     assert raised.value.reason  # 535 for PLAIN, then LOGIN times out: no message either way
     assert smtp_down.messages == []
+
+
+def test_reset_link_is_not_kept_in_the_outbox_when_sent(
+    fresh_engine: Engine, smtp: SmtpCatcher, now: datetime
+):
+    link = "http://127.0.0.1:8000/reset-password?token=secret-token-123"
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        user = create_user(s, full_name="Reset Asker")
+        queued = enqueue(
+            s,
+            event="password_reset",
+            to=user,
+            subject="Reset your password",
+            body=f"Follow this link: {link}",
+            dedupe_key="reset:1",
+        )
+        s.commit()
+    assert queued is not None
+
+    send_due(fresh_engine, mailer=mailer_for(smtp), worker_id="w1", mail_from=FROM, now=now)
+
+    [message] = smtp.messages
+    assert link in message.get_content()  # the person gets the link ...
+    stored = load(fresh_engine, queued.id)
+    assert stored.status == "sent" and "secret-token-123" not in stored.body  # ... we keep none
