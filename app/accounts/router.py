@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import service
+from app.accounts.cookies import clear_session_cookies, set_session_cookies
 from app.accounts.schemas import (
     Me,
     PasswordChange,
@@ -21,8 +22,6 @@ from app.accounts.schemas import (
     UserPublic,
 )
 from app.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     CurrentAuth,
     CurrentUser,
     SessionDep,
@@ -97,12 +96,7 @@ def sign_in(
     me = _me(session, user)
     session.commit()
     assert claims.csrf is not None
-    secure = request.url.scheme == "https"
-    max_age = settings.session_hours * 3600
-    response.set_cookie(
-        SESSION_COOKIE, cookie, max_age=max_age, httponly=True, samesite="lax", secure=secure
-    )
-    response.set_cookie(CSRF_COOKIE, claims.csrf, max_age=max_age, samesite="strict", secure=secure)
+    set_session_cookies(response, request, token=cookie, csrf=claims.csrf, settings=settings)
     return SessionPublic(csrf_token=claims.csrf, user=me)
 
 
@@ -111,8 +105,7 @@ def sign_out(auth: CurrentAuth, session: SessionDep, response: Response) -> None
     """End the session (or bearer token) used, at once."""
     service.end_session(session, session_id=auth.session_id)
     session.commit()
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(CSRF_COOKIE)
+    clear_session_cookies(response)
 
 
 @router.post("/me/password", status_code=204)

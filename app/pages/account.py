@@ -14,8 +14,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts import service
+from app.accounts.cookies import clear_session_cookies, set_session_cookies
 from app.config import Settings
-from app.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep, client_address
+from app.deps import SessionDep, SettingsDep, client_address
 from app.errors import RuleBroken, TooManyRequests, Unauthorized
 from app.models import User
 from app.pages.forms import check_csrf, email_problem, render_page, safe_next, signed_in
@@ -114,12 +115,7 @@ def _start_browser_session(
     cookie, claims = service.start_session(session, user=user, kind="session", settings=settings)
     session.commit()
     assert claims.csrf is not None
-    secure = request.url.scheme == "https"
-    max_age = settings.session_hours * 3600
-    response.set_cookie(
-        SESSION_COOKIE, cookie, max_age=max_age, httponly=True, samesite="lax", secure=secure
-    )
-    response.set_cookie(CSRF_COOKIE, claims.csrf, max_age=max_age, samesite="strict", secure=secure)
+    set_session_cookies(response, request, token=cookie, csrf=claims.csrf, settings=settings)
 
 
 @router.post("/sign-out")
@@ -131,8 +127,7 @@ def sign_out(
         service.end_session(session, session_id=auth.session_id)
         session.commit()
     response = _see_other("/sign-in?done=signed-out")
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(CSRF_COOKIE)
+    clear_session_cookies(response)
     return response
 
 
