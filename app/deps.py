@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session, col, select
 
-from app.accounts.tokens import read_token
+from app.accounts.tokens import TokenClaims, read_token
 from app.config import Settings, get_settings
 from app.db import SAFE_METHODS, get_session, utcnow
 from app.errors import Forbidden, Unauthorized
@@ -52,7 +52,14 @@ def get_current_auth(
                 raise Forbidden("Missing or wrong CSRF token")
     else:
         raise Unauthorized("Not signed in")
-    if claims is None or claims.sid is None:
+    if claims is None:
+        raise Unauthorized("Invalid or expired credentials")
+    return auth_for_claims(session, claims)
+
+
+def auth_for_claims(session: Session, claims: TokenClaims) -> Auth:
+    """The live sign-in a token's claims name: one read by primary key, no write."""
+    if claims.sid is None:
         raise Unauthorized("Invalid or expired credentials")
     row = session.exec(
         select(AuthSession, User)

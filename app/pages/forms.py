@@ -14,12 +14,11 @@ from urllib.parse import unquote, urlsplit
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
-from starlette.requests import Request as StarletteRequest
 
 from app.accounts.tokens import read_token
 from app.config import Settings
-from app.deps import SESSION_COOKIE, Auth, get_current_auth
-from app.errors import AppError
+from app.deps import SESSION_COOKIE, Auth, auth_for_claims
+from app.errors import AppError, Unauthorized
 from app.pages.templating import render
 
 # An anonymous form (sign-in, forgotten password, postcode check) is tied to this random
@@ -43,13 +42,14 @@ class CsrfFailed(AppError):
 
 def signed_in(request: Request, session: Session, settings: Settings) -> Auth | None:
     """Who the session cookie belongs to (a live sign-in), else None. The page's form token is
-    checked by check_csrf, not the API's X-CSRF-Token header: the check runs as for a GET."""
-    if SESSION_COOKIE not in request.cookies:
+    checked by check_csrf, not the API's X-CSRF-Token header."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    claims = read_token(cookie, kind="session", secret=settings.secret_key) if cookie else None
+    if claims is None:
         return None
-    as_read = StarletteRequest({**request.scope, "method": "GET"})
     try:
-        return get_current_auth(as_read, session, settings, None)
-    except AppError:
+        return auth_for_claims(session, claims)
+    except Unauthorized:
         return None
 
 
