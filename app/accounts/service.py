@@ -329,15 +329,28 @@ def change_password(
         raise RuleBroken(
             "wrong_password", ["current_password"], "Your current password is not right"
         )
-    new_hash = _hash(new_password)
+    _set_password(
+        session,
+        user=user,
+        new_hash=_hash(new_password),
+        action="password_changed",
+        keep=current_session_id,
+    )
+
+
+def _set_password(
+    session: Session, *, user: User, new_hash: str, action: str, keep: str | None = None
+) -> None:
+    """Store the new hash, end every sign-in but `keep`, and audit it (ids and counts only)."""
+    assert user.id is not None
     user.password_hash = new_hash
     session.add(user)
-    revoked = revoke_sessions(session, user_id=user.id, keep=current_session_id)
+    revoked = revoke_sessions(session, user_id=user.id, keep=keep)
     record_audit(
         session,
         actor_id=user.id,
         council_id=user.council_id,
-        action="password_changed",
+        action=action,
         subject_type="user",
         subject_id=user.id,
         data={"sessions_revoked": revoked},
@@ -433,19 +446,7 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
     ).all():
         pending.used_at = now  # this link and every other one still out
         session.add(pending)
-    user.password_hash = new_hash
-    session.add(user)
-    assert user.id is not None
-    revoked = revoke_sessions(session, user_id=user.id)
-    record_audit(
-        session,
-        actor_id=user.id,
-        council_id=user.council_id,
-        action="password_reset",
-        subject_type="user",
-        subject_id=user.id,
-        data={"sessions_revoked": revoked},
-    )
+    _set_password(session, user=user, new_hash=new_hash, action="password_reset")
 
 
 def council_slug(session: Session, user: User) -> str | None:
