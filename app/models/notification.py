@@ -14,7 +14,13 @@ class Notification(SQLModel, table=True):
     # One message per event and recipient, however often the event is processed.
     dedupe_key: str = Field(max_length=200, unique=True)
     event: str = Field(max_length=40, index=True)
-    to_user_id: int = Field(foreign_key="user.id", index=True)
+    channel: str = Field(default="email", max_length=8)  # email | sms | letter
+    # The account it goes to, if any; else `recipient` says where (a diner without one).
+    to_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # For a recipient without an account: an email address, an E.164 phone number, or a
+    # letter's address lines joined by newlines (the last a postcode). None for an account:
+    # its current email or phone is read when the message is sent.
+    recipient: str | None = Field(default=None, max_length=500)
     # The diner the message is about (if any), so that erasing the diner can scrub it.
     about_diner_id: int | None = Field(default=None, foreign_key="diner.id", index=True)
     subject: str = Field(max_length=200)
@@ -27,4 +33,7 @@ class Notification(SQLModel, table=True):
     claimed_until: datetime | None = None
     sent_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
+    # Who took it (smtp | notify | mailbox) and their reference for it (Notify's id).
+    provider: str | None = Field(default=None, max_length=16)
+    provider_ref: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

@@ -19,7 +19,9 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)  # cook | carer | staff | admin
     council_id: int | None = Field(default=None, foreign_key="council.id", index=True)
     is_active: bool = Field(default=True)
-    phone: str | None = Field(default=None, max_length=20)  # staff: shown as coordinator contact
+    # E.164. Staff: shown as coordinator contact; anyone: where texts go (contact_preference).
+    phone: str | None = Field(default=None, max_length=20)
+    contact_preference: str = Field(default="email", max_length=8)  # email | sms
     anonymised_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -1,0 +1,80 @@
+"""How a person wants to be reached: their phone (E.164) and email-or-text preference."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+import phonenumbers
+from sqlmodel import Session
+
+from app.errors import RuleBroken
+from app.models import User
+
+ContactPreference = Literal["email", "sms"]
+CONTACT_PREFERENCES: tuple[str, ...] = get_args(ContactPreference)
+
+_TEXTABLE = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def e164_phone(raw: str) -> str:
+    """A UK phone number as E.164 (+447700900123); ValueError naming what is wrong."""
+    text = raw.strip()
+    if len(text) > 30:
+        raise ValueError("Enter a phone number, like 07700 900 982")
+    try:
+        number = phonenumbers.parse(text, "GB")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("Enter a phone number, like 07700 900 982") from exc
+    if number.country_code != 44 or not phonenumbers.is_valid_number(number):
+        raise ValueError("Enter a UK phone number, like 07700 900 982")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def can_take_texts(e164: str) -> bool:
+    """Whether an E.164 number is a mobile (a text sent to a landline is lost)."""
+    return phonenumbers.number_type(phonenumbers.parse(e164, None)) in _TEXTABLE
+
+
+def set_contact(
+    session: Session,
+    *,
+    user: User,
+    phone: str | None,
+    contact_preference: str,
+    loc_prefix: tuple[str, ...] = (),
+) -> User:
+    """Set a person's phone and contact preference; 422 naming the field when either is wrong.
+
+    An empty phone clears it. Texts need a mobile number. loc_prefix places the field names
+    inside a larger body (e.g. ("carer",)) in the error's loc.
+    """
+    if contact_preference not in CONTACT_PREFERENCES:
+        raise RuleBroken(
+            "contact_preference",
+            [*loc_prefix, "contact_preference"],
+            "Choose how we should contact you: email or text message",
+        )
+    number: str | None = None
+    if phone is not None and phone.strip():
+        try:
+            number = e164_phone(phone)
+        except ValueError as exc:
+            raise RuleBroken("phone", [*loc_prefix, "phone"], str(exc)) from exc
+    if contact_preference == "sms":
+        if number is None:
+            raise RuleBroken(
+                "phone", [*loc_prefix, "phone"], "Enter a mobile number to get text messages"
+            )
+        if not can_take_texts(number):
+            raise RuleBroken(
+                "phone",
+                [*loc_prefix, "phone"],
+                "Enter a mobile number to get text messages, like 07700 900 982",
+            )
+    user.phone = number
+    user.contact_preference = contact_preference
+    session.add(user)
+    session.flush()
+    return user
