@@ -3,6 +3,7 @@
 from app.models.audit import AuditEntry
 from app.models.concern import Concern
 from app.models.council import Council, Neighbourhood
+from app.models.draft import FormDraft
 from app.models.meal import CookAway, Meal, MealFeedback, OutcomeAnswer
 from app.models.notification import Notification
 from app.models.pairing import OPEN_STATUSES, PairExclusion, Pairing
@@ -20,6 +21,7 @@ __all__ = [
     "CookAway",
     "Council",
     "Diner",
+    "FormDraft",
     "LoginFailure",
     "Meal",
     "MealFeedback",

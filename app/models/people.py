@@ -87,7 +87,8 @@ class Diner(SQLModel, table=True):
 
 
 class AreaDemand(SQLModel, table=True):
-    """A sign-up from outside every council's area: the district and time only, no person."""
+    """A sign-up from outside every council's area: the district and time, and an email only
+    when the person asked to be told when we start there."""
 
     __tablename__ = "area_demand"
 
@@ -95,3 +96,7 @@ class AreaDemand(SQLModel, table=True):
     district: str = Field(max_length=4, index=True)
     role: str = Field(max_length=8)  # cook | diner
     at: datetime = Field(default_factory=utcnow)
+    # The waiting list: an email to tell when we start here, only with consent (both or neither);
+    # erasure scrubs it (app/privacy/waiting_list.py).
+    email: str | None = Field(default=None, max_length=320, index=True)
+    consented_at: datetime | None = None

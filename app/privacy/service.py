@@ -27,7 +27,8 @@ from app.models import (
     User,
 )
 from app.pairings.lifecycle import diner_leaves, release_cook
-from app.pairings.views import first_name
+from app.names import first_name
+from app.privacy.waiting_list import forget_email
 from app.vocab import CookStatus, DinerStatus
 
 ERASED = "Erased"
@@ -181,6 +182,7 @@ def _anonymise_user(session: Session, user: User) -> None:
     for hood in session.exec(select(Neighbourhood).where(Neighbourhood.coordinator_id == user.id)):
         hood.coordinator_id = None
         session.add(hood)
+    forget_email(session, user.email)
     user.email = user.email_key = f"erased-{user.id}@erased.invalid"
     user.full_name, user.phone, user.is_active = ERASED, None, False
     user.password_hash = hash_password(secrets.token_urlsafe(32))

@@ -1,0 +1,24 @@
+"""Answers so far of a multi-step page journey, kept server-side so Back loses nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import utcnow
+
+
+class FormDraft(SQLModel, table=True):
+    """One journey's answers for one owner: "user:<id>" or "anon:<browser key>"; pruned by age."""
+
+    __tablename__ = "form_draft"
+    __table_args__ = (UniqueConstraint("owner", "journey", name="uq_form_draft_owner_journey"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(max_length=64)
+    journey: str = Field(max_length=32)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
