@@ -7,8 +7,16 @@ flush or to run an INSERT, UPDATE or DELETE, and the database refuses any other 
 query_only, PostgreSQL's read-only transaction), so a forgotten write is a loud error rather
 than a lock taken by surprise. Every other request's session begins IMMEDIATE on SQLite, so that
 two requests that read-then-write the same row serialise instead of failing with "busy".
-The few reads that must record something (the audit of a view of an address) do it in
-`writing(session)`: a short writing transaction of its own, after the reads.
+
+One unit of work per request (`unit_of_work`, the session routes get through `SessionDep`): it
+commits once when the route returns and rolls back when it raises (an HTTP or app error too),
+before the response is sent. Services and helpers only flush; nested work that may fail and be
+recovered runs in a savepoint (`session.begin_nested()`).
+
+The few writes that must stay even though the request fails (a failed sign-in before its 401,
+an out-of-area postcode before its 422, a registration counted, the audit of a GET that showed
+an address) go through `own_transaction(session, name, *rows)`: a short transaction of their
+own, which never commits the caller's pending work.
 """
 
 from __future__ import annotations
@@ -25,10 +33,10 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Connection, Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import ORMExecuteState, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -128,8 +136,8 @@ async def request_reads_only(request: Request) -> bool:
 async def get_session(
     read_only: Annotated[bool, Depends(request_reads_only)] = False,
 ) -> AsyncIterator[Session]:
-    """One session per request; services commit once per command. A safe request's session
-    only reads (see the module's docstring and `writing`).
+    """The request's session, opened and closed (routes take `unit_of_work`, which ends its
+    transaction). A safe request's session only reads (see the module's docstring).
 
     Async, so that opening it costs no thread hop (a Session connects only when first used, in
     the route's thread). Closing it is quick on SQLite (in-process) and done here; on PostgreSQL
@@ -148,6 +156,100 @@ async def get_session(
             session.close()
         else:
             await run_in_threadpool(session.close)
+
+
+async def unit_of_work(
+    session: Annotated[Session, Depends(get_session)],
+) -> AsyncIterator[Session]:
+    """The request's one transaction: committed when the route returns, rolled back when it
+    raises (an `HTTPException` or an `AppError` after writes too), in both cases before the
+    response is sent (`SessionDep` asks for it with scope "function").
+
+    A route that answers an error without raising (a page re-rendering its form) must not leave
+    half its work pending: the step that may fail runs in a savepoint (`session.begin_nested()`).
+    """
+    try:
+        yield session
+    except BaseException:
+        await _end(session, commit=False)
+        raise
+    await _end(session, commit=True)
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    """Commit or roll back the session's transaction, if it has one, off the event loop unless
+    it only read SQLite (in-process, no lock to release)."""
+    if not (session.in_transaction() or session.new or session.dirty or session.deleted):
+        return
+    end = session.commit if commit else session.rollback
+    if session.info.get(READ_ONLY) and session.get_bind().dialect.name == "sqlite":
+        end()
+    else:
+        await run_in_threadpool(end)
+
+
+# --- writes that stay when the request fails -----------------------------------------------
+
+APART = "portion_apart"  # Session.info key: rows waiting for a transaction of their own
+WROTE = "portion_wrote"  # Session.info key: the session's transaction has written something
+
+
+def own_transaction(session: Session, name: str, *rows: SQLModel) -> None:
+    """Insert `rows` in a short transaction of their own, so that they stay even when the
+    caller's transaction rolls back, and never commit what the caller has pending.
+
+    At once when the session has no transaction open, or only reads (a GET's); otherwise right
+    after the caller's transaction ends, committed or rolled back (on SQLite it holds the write
+    lock until then). `name` says what is kept, in the log when it fails.
+    """
+    if session.info.get(READ_ONLY) or not session.in_transaction():
+        _write_apart(_writer_of(session), name, rows)
+    else:
+        session.info.setdefault(APART, []).append((name, rows))
+
+
+def _writer_of(session: Session) -> Engine | Connection:
+    bind = session.info.get(WRITER) or session.get_bind()
+    assert isinstance(bind, Engine | Connection)
+    return bind
+
+
+def _write_apart(bind: Engine | Connection, name: str, rows: Sequence[SQLModel]) -> None:
+    # On a connection already in a transaction (a test's), the rows go in a savepoint of it.
+    with Session(bind, expire_on_commit=False, join_transaction_mode="create_savepoint") as own:
+        own.add_all(rows)
+        try:
+            own.commit()
+        except SQLAlchemyError:
+            log.exception("could not keep %s in its own transaction", name)
+            raise
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:  # a savepoint: the caller's transaction goes on
+        return
+    session.info.pop(WROTE, None)
+    waiting: list[tuple[str, Sequence[SQLModel]]] = session.info.pop(APART, [])
+    for name, rows in waiting:
+        _write_apart(_writer_of(session), name, rows)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush: UOWTransaction) -> None:
+    session.info[WROTE] = True
+
+
+def end_reads(session: Session) -> None:
+    """End the session's transaction if it has only read, so that a slow step outside the
+    database (hashing a password) holds no snapshot and, on SQLite, no write lock; a
+    transaction that has written, or is inside a savepoint, is left for its owner to end."""
+    if session.info.get(WROTE) or session.new or session.dirty or session.deleted:
+        return
+    if session.in_nested_transaction():
+        return
+    if session.in_transaction():
+        session.commit()  # nothing to write: this only ends the transaction
 
 
 @contextmanager
@@ -186,10 +288,10 @@ def _refuse_flush(session: Session, _flush: UOWTransaction, _instances: object) 
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_writes(state: ORMExecuteState) -> None:
-    if state.session.info.get(READ_ONLY) and (
-        state.is_insert or state.is_update or state.is_delete
-    ):
-        raise ReadOnlySessionError
+    if state.is_insert or state.is_update or state.is_delete:
+        if state.session.info.get(READ_ONLY):
+            raise ReadOnlySessionError
+        state.session.info[WROTE] = True
 
 
 class DatabaseProbe:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.tokens import TokenClaims, read_token
 from app.config import Settings, get_settings
-from app.db import SAFE_METHODS, get_session, utcnow
+from app.db import SAFE_METHODS, unit_of_work, utcnow
 from app.errors import Forbidden, Unauthorized
 from app.models import AuthSession, User
 
@@ -21,7 +21,8 @@ SESSION_COOKIE = "portion_session"
 CSRF_COOKIE = "portion_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# The request's unit of work, ended before the response is sent (scope "function").
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.db import own_transaction
 from app.errors import RuleBroken
 from app.geo.geocoding import Location, build_geocoder
 from app.geo.postcodes import InvalidPostcode, Postcode, parse_postcode
@@ -56,9 +57,9 @@ def locate_place(
 
 
 def note_demand(session: Session, *, district: str, role: str) -> None:
-    """Keep the district of an out-of-area sign-up, committed even though the request fails."""
-    session.add(AreaDemand(district=district, role=role))
-    session.commit()
+    """Keep the district of an out-of-area sign-up, in a transaction of its own: it stays
+    though the request fails, and commits nothing else the request did."""
+    own_transaction(session, "out_of_area_demand", AreaDemand(district=district, role=role))
 
 
 def neighbourhood_for(session: Session, council: Council, sector: str) -> Neighbourhood | None:

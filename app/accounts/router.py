@@ -52,7 +52,6 @@ def register(
         client=client_address(request),
         settings=settings,
     )
-    session.commit()
     assert user.id is not None
     return UserPublic(id=user.id, email=user.email, role=user.role)
 
@@ -72,7 +71,6 @@ def token(
         settings=settings,
     )
     access, _ = service.start_session(session, user=user, kind="access", settings=settings)
-    session.commit()
     return Token(access_token=access)
 
 
@@ -94,7 +92,6 @@ def sign_in(
     )
     cookie, claims = service.start_session(session, user=user, kind="session", settings=settings)
     me = _me(session, user)
-    session.commit()
     assert claims.csrf is not None
     set_session_cookies(response, request, token=cookie, csrf=claims.csrf, settings=settings)
     return SessionPublic(csrf_token=claims.csrf, user=me)
@@ -104,7 +101,6 @@ def sign_in(
 def sign_out(auth: CurrentAuth, session: SessionDep, response: Response) -> None:
     """End the session (or bearer token) used, at once."""
     service.end_session(session, session_id=auth.session_id)
-    session.commit()
     clear_session_cookies(response)
 
 
@@ -125,7 +121,6 @@ def change_password(
         client=client_address(request),
         settings=settings,
     )
-    session.commit()
 
 
 @router.post("/auth/password-reset", status_code=202, response_model=PasswordResetAccepted)
@@ -133,21 +128,18 @@ def request_password_reset(
     body: PasswordResetRequest, session: SessionDep, settings: SettingsDep
 ) -> PasswordResetAccepted:
     service.request_password_reset(session, email=body.email, settings=settings)
-    session.commit()
     return RESET_ACCEPTED
 
 
 @router.post("/auth/password-reset/confirm", status_code=204)
 def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep) -> None:
     service.reset_password(session, token=body.token, new_password=body.new_password)
-    session.commit()
 
 
 @router.post("/staff/users/{user_id}/sessions/revoke", status_code=204)
 def revoke_user_sessions(user_id: PathId, actor: StaffOrAdminUser, session: SessionDep) -> None:
     """Sign a person of the staff member's council out everywhere (admins: anyone); audited."""
     service.revoke_sessions_by_staff(session, actor=actor, user_id=user_id)
-    session.commit()
 
 
 @router.get("/me", response_model=Me)

@@ -25,7 +25,7 @@ from app.accounts.passwords import (
 from app.accounts.tokens import TokenClaims, TokenKind, issue_token
 from app.audit import record_audit
 from app.config import Settings
-from app.db import utcnow
+from app.db import end_reads, own_transaction, utcnow
 from app.errors import (
     Conflict,
     NotFound,
@@ -75,11 +75,6 @@ def _verify(password_hash: str | None, password: str) -> bool:
         raise ServiceBusy("The service is busy: try again in a moment") from None
 
 
-def _end_transaction(session: Session) -> None:
-    """Commit what was read so far (nothing pending): the next step runs outside a transaction."""
-    session.commit()
-
-
 # --- registration ---------------------------------------------------------------------------
 
 
@@ -108,11 +103,10 @@ def register_user(
         role=role,
         council_id=council_id,
     )
-    session.add(user)
     try:
-        session.flush()
+        with session.begin_nested():  # the caller's work stays if this insert fails
+            session.add(user)
     except IntegrityError as exc:  # the same email registered at the same moment
-        session.rollback()
         raise Conflict("An account with this email already exists") from exc
     return user
 
@@ -127,13 +121,13 @@ def register_from_client(
     client: str,
     settings: Settings,
 ) -> User:
-    """A self-service registration: counted per client address (its own short transaction),
-    hashed outside any transaction, then created (the caller commits)."""
+    """A self-service registration: counted per client address (in a transaction of its own),
+    hashed outside any transaction, then created in the caller's."""
     if problem := password_problem(password, email=email, full_name=full_name):
         raise RuleBroken("weak_password", ["password"], f"Password {problem}")
     _count_registration(session, client=client, settings=settings)
     taken = session.exec(select(User.id).where(User.email_key == email_key(email))).first()
-    _end_transaction(session)
+    end_reads(session)
     if taken is not None:
         raise Conflict("An account with this email already exists")
     password_hash = _hash(password)
@@ -148,7 +142,8 @@ def register_from_client(
 
 
 def _count_registration(session: Session, *, client: str, settings: Settings) -> None:
-    """Refuse a client over its hourly registrations (429), else count this one (committed)."""
+    """Refuse a client over its hourly registrations (429), else count this one (kept even
+    when the registration fails)."""
     now = utcnow()
     count, oldest = session.exec(
         select(func.count(), func.min(RegistrationAttempt.at)).where(
@@ -156,13 +151,11 @@ def _count_registration(session: Session, *, client: str, settings: Settings) ->
         )
     ).one()
     if count >= settings.registrations_per_client_hour and oldest is not None:
-        _end_transaction(session)
         raise TooManyRequests(
             "Too many registrations from this address: try again later",
             _seconds_until(oldest + REGISTRATION_WINDOW, now),
         )
-    session.add(RegistrationAttempt(client=client, at=now))
-    session.commit()
+    own_transaction(session, "registration_attempt", RegistrationAttempt(client=client, at=now))
 
 
 # --- sign-in --------------------------------------------------------------------------------
@@ -177,7 +170,7 @@ def authenticate(
     key = email_key(email)
     _refuse_when_limited(session, key=key, client=client, settings=settings)
     user = session.exec(select(User).where(User.email_key == key)).first()
-    _end_transaction(session)
+    end_reads(session)
     valid = _verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         _record_failure(session, key=key, client=client)
@@ -186,9 +179,8 @@ def authenticate(
 
 
 def _record_failure(session: Session, *, key: str, client: str) -> None:
-    """Count a failed sign-in in its own transaction: it stays even though the request fails."""
-    session.add(LoginFailure(email_key=key, client=client))
-    session.commit()
+    """Count a failed sign-in in a transaction of its own: it stays though the request fails."""
+    own_transaction(session, "failed_sign_in", LoginFailure(email_key=key, client=client))
 
 
 def _refuse_when_limited(session: Session, *, key: str, client: str, settings: Settings) -> None:
@@ -208,7 +200,6 @@ def _refuse_when_limited(session: Session, *, key: str, client: str, settings: S
         delay = min(settings.login_lockout_base_s * 2**doublings, window.total_seconds())
         retry_at = latest + timedelta(seconds=delay)
         if retry_at > now:
-            _end_transaction(session)
             raise TooManyRequests(
                 "Too many failed sign-ins: try again later", _seconds_until(retry_at, now)
             )
@@ -218,7 +209,6 @@ def _refuse_when_limited(session: Session, *, key: str, client: str, settings: S
         )
     ).one()
     if count >= settings.login_max_failures_per_client and oldest is not None:
-        _end_transaction(session)
         raise TooManyRequests(
             "Too many failed sign-ins: try again later", _seconds_until(oldest + window, now)
         )
@@ -234,7 +224,8 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 def start_session(
     session: Session, *, user: User, kind: TokenKind, settings: Settings
 ) -> tuple[str, TokenClaims]:
-    """Issue a token (or session cookie) and record its revocable sign-in (the caller commits)."""
+    """Issue a token (or session cookie) and record its revocable sign-in (the caller's
+    transaction keeps it)."""
     assert user.id is not None
     lifetime = (
         timedelta(minutes=settings.access_token_minutes)
@@ -323,7 +314,7 @@ def change_password(
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
     _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
-    _end_transaction(session)
+    end_reads(session)
     if "\x00" in current_password or not _verify(user.password_hash, current_password):
         _record_failure(session, key=user.email_key, client=client)
         raise RuleBroken(
@@ -430,7 +421,7 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
         raise invalid
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
-    _end_transaction(session)
+    end_reads(session)
     new_hash = _hash(new_password)
     # Claim the link under a lock: of two requests with the same token, one wins.
     reset = session.exec(

@@ -113,7 +113,6 @@ def _start_browser_session(
     """The same cookies as POST /api/auth/session: the session (HttpOnly) and its CSRF value
     (readable by the scripts that enhance the signed-in pages)."""
     cookie, claims = service.start_session(session, user=user, kind="session", settings=settings)
-    session.commit()
     assert claims.csrf is not None
     set_session_cookies(response, request, token=cookie, csrf=claims.csrf, settings=settings)
 
@@ -125,7 +124,6 @@ def sign_out(
     check_csrf(request, settings, csrf_token)
     if auth := signed_in(request, session, settings):
         service.end_session(session, session_id=auth.session_id)
-        session.commit()
     response = _see_other("/sign-in?done=signed-out")
     clear_session_cookies(response)
     return response
@@ -167,7 +165,6 @@ def forgotten_password(
             status_code=422,
         )
     service.request_password_reset(session, email=email, settings=settings)
-    session.commit()
     return _see_other("/forgotten-password/sent")
 
 
@@ -205,8 +202,7 @@ def reset_password(
     else:
         try:
             service.reset_password(session, token=token[:MAX_PASSWORD], new_password=new_password)
-        except RuleBroken as exc:
-            session.rollback()
+        except RuleBroken as exc:  # raised before the service writes: nothing to undo
             if exc.rule != "invalid_token":
                 errors[_field(exc)] = exc.message
             else:
@@ -220,7 +216,6 @@ def reset_password(
                     status_code=422,
                 )
         else:
-            session.commit()
             return _see_other("/sign-in?done=reset")
     context: dict[str, object] = {
         "title": "Choose a new password",
@@ -279,14 +274,12 @@ def change_password(
                 client=client_address(request),
                 settings=settings,
             )
-        except RuleBroken as exc:
-            session.rollback()
+        except RuleBroken as exc:  # raised before the service writes: nothing to undo
             errors[_field(exc)] = exc.message
         except TooManyRequests as exc:
             errors["current_password"] = _too_many(exc)
             status, headers = 429, exc.headers() or {}
         else:
-            session.commit()
             return _see_other("/account/password/changed")
     context = {"title": "Change your password", "errors": errors, "home": home_of(auth.user.role)}
     response = render_page(
