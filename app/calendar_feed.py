@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from app.names import first_name
+
 MEAL_LENGTH = dt.timedelta(hours=1)
 REFRESH = dt.timedelta(hours=1)
 PRODID = "-//Extra Portion//Cook calendar//EN"
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", "lady"})
 FALLBACK_NAME = "your neighbour"
 
 
@@ -30,12 +31,6 @@ class FeedMeal:
 
 def meal_uid(meal_id: int) -> str:
     return f"meal-{meal_id}@extra-portion"
-
-
-def first_name(full_name: str | None) -> str:
-    """The first given name ("Mrs Edna Smith" -> "Edna"), or a neutral fallback."""
-    words = [w for w in (full_name or "").split() if w.strip(".").lower() not in _TITLES]
-    return words[0] if words else FALLBACK_NAME
 
 
 def cook_calendar(
@@ -62,7 +57,7 @@ def cook_calendar(
         event.add("dtstamp", stamp.astimezone(dt.UTC))
         event.start = dt.datetime.combine(meal.date, dt.time(hours, minutes), tzinfo=zone)
         event.duration = MEAL_LENGTH
-        name = first_name(meal.diner_name)
+        name = first_name(meal.diner_name) or FALLBACK_NAME
         event.add("summary", f"Meal for {name}")
         if meal.is_cover:
             event.add("description", f"You are covering this meal for {name}'s regular cook.")

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from app.diners.service import council_today
+from app.councils.rules import council_today
 from app.geo.distance import haversine_m
 from app.matching import engine
 from app.matching.inputs import cook_input, diner_input

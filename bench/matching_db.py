@@ -55,8 +55,8 @@ from sqlmodel import Session  # noqa: E402
 
 from app.accounts.service import start_session  # noqa: E402
 from app.config import get_settings  # noqa: E402
+from app.councils.rules import council_today  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.diners.service import council_today  # noqa: E402
 from app.matching import engine, inputs, service  # noqa: E402
 from app.matching.spatial import distance_m  # noqa: E402
 from app.models import AuditEntry, Cook, Council, Diner, Pairing, User  # noqa: E402

@@ -12,7 +12,7 @@ from app.concerns.schemas import ConcernIn, ConcernOut, ConcernStaffOut, TriageI
 from app.deps import CurrentUser, SessionDep, StaffUser
 from app.errors import Forbidden
 from app.models import Concern, Diner, Pairing, User
-from app.pairings.views import first_name
+from app.names import first_name
 from app.schemas import Limit, Offset, Page, PathId
 
 router = APIRouter(tags=["concerns"])

@@ -8,14 +8,15 @@ from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.cooks.service import find_own_profile
+from app.councils.rules import council_today
 from app.db import paginate, utcnow
-from app.diners.service import council_today
+from app.diners.rules import paused_on
 from app.errors import NotFound, RuleBroken
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
 from app.notifications.outbox import enqueue
 from app.pairings.contacts import coordinator_id
 from app.pairings.lifecycle import end_pairing, exclude_pair
-from app.pairings.meals import cancel_future_meals, paused_on, schedule_meals
+from app.pairings.meals import cancel_future_meals, schedule_meals
 from app.vocab import CookStatus
 
 

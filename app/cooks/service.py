@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -13,7 +11,7 @@ from app.cooks.schemas import CookProfileIn, CookProfileOut, PositionOut
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.models import Cook, Council, Neighbourhood, User
-from app.moderation.service import STICKY
+from app.moderation.rules import STICKY, checks_expire_on
 from app.pairings.lifecycle import release_cook
 from app.places import locate_place
 from app.schemas import Window
@@ -108,11 +106,6 @@ def profile_out(session: Session, cook: Cook) -> CookProfileOut:
     assert council is not None and cook.id is not None
     imposer = session.get(Council, cook.status_council_id) if cook.status_council_id else None
     hood = session.get(Neighbourhood, cook.neighbourhood_id) if cook.neighbourhood_id else None
-    expires = (
-        cook.dbs_checked_on + timedelta(days=council.dbs_recheck_days)
-        if cook.dbs_checked_on
-        else None
-    )
     return CookProfileOut(
         id=cook.id,
         status=cook.status,
@@ -138,5 +131,5 @@ def profile_out(session: Session, cook: Cook) -> CookProfileOut:
         availability=[Window.model_validate(w) for w in cook.availability],
         dbs_checked_on=cook.dbs_checked_on,
         dbs_level=cook.dbs_level,
-        checks_expire_on=expires,
+        checks_expire_on=checks_expire_on(cook, council),
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import and_, not_
 from sqlalchemy.orm import load_only
@@ -12,8 +11,10 @@ from sqlmodel import Session, col, select
 from app.audit import record_audit
 from app.config import Settings
 from app.cooks.schemas import PositionOut
+from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import paginate, utcnow, writing
+from app.diners.rules import public_status
 from app.diners.schemas import (
     CookRef,
     DinerIn,
@@ -43,22 +44,6 @@ from app.schemas import Window
 from app.vocab import DinerStatus
 
 UPCOMING_MEALS = 8
-
-
-def council_today(council: Council, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(council.timezone)).date()
-
-
-def public_status(diner: Diner, today: date) -> str:
-    """ "paused" while today falls in the pause; otherwise the stored status."""
-    if (
-        diner.status != DinerStatus.left
-        and diner.paused_from is not None
-        and diner.paused_to is not None
-        and diner.paused_from <= today <= diner.paused_to
-    ):
-        return DinerStatus.paused
-    return diner.status
 
 
 def register_diner(

@@ -13,6 +13,7 @@ from sqlalchemy import CompoundSelect, Text, bindparam, cast, literal, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
+from app.diners.rules import public_status
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
 from app.models import (
@@ -25,7 +26,7 @@ from app.models import (
     PairExclusion,
     Pairing,
 )
-from app.moderation.service import is_matchable
+from app.moderation.rules import is_matchable
 from app.pairings.schedule import first_occurrence
 from app.schemas import minutes
 from app.vocab import CookStatus, DinerStatus
@@ -451,8 +452,6 @@ def diner_input(
 
 def unpaired_waiting_diners(session: Session, *, council: Council, today: date) -> list[Diner]:
     """The council's diners waiting today (not paused) with no open pairing."""
-    from app.diners.service import public_status  # diners' rules; imported late to avoid a cycle
-
     open_diners = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
     rows = session.exec(
         select(Diner)
@@ -552,15 +551,13 @@ _WAITING_DINERS = (
 
 def waiting_diner_rows(session: Session, *, council: Council, today: date) -> list[DinerRow]:
     """``unpaired_waiting_diners`` as plain rows, each distinct JSON value decoded once."""
-    from app.diners.service import public_status  # diners' rules; imported late to avoid a cycle
-
     decoded = _Decoded()
     found = []
     raw = session.connection().execute(_WAITING_DINERS, {"council_id": council.id})
     for row in raw:
         status, paused_from, paused_to = row[10:]
         pause = _Pause(status, paused_from, paused_to)
-        if public_status(pause, today) != DinerStatus.waiting:  # type: ignore[arg-type]
+        if public_status(pause, today) != DinerStatus.waiting:
             continue
         found.append(_diner_row(decoded, row))
     return found

@@ -11,9 +11,10 @@ from sqlalchemy import Table, func, insert, text
 from sqlmodel import Session, SQLModel, col, select
 
 from app.audit import record_audit
+from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import utcnow
-from app.diners.service import council_today, public_status
+from app.diners.rules import public_status
 from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import haversine_m, public_distance_m, staff_distance_m
 from app.matching import engine
@@ -40,9 +41,9 @@ from app.matching.inputs import (
 )
 from app.matching.schemas import BatchOut, SlotOut, SuggestionOut, SuggestionsOut, UnmatchedOut
 from app.models import OPEN_STATUSES, AuditEntry, Cook, Council, Diner, Notification, Pairing, User
+from app.names import first_name
 from app.notifications.outbox import message_id_for, recipient_key
 from app.pairings.schemas import PairingCook, PairingCreate, PairingDiner, PairingOut
-from app.pairings.views import first_name
 from app.schemas import hhmm, minutes
 from app.vocab import DinerStatus
 

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Protocol
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
+from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import paginate, utcnow
-from app.diners.service import council_today
 from app.errors import Conflict, NotFound, RuleBroken
 from app.models import AuditEntry, Cook, Council, Neighbourhood, User
+from app.moderation.rules import STICKY, checks_expire_on, dbs_expires_on
 from app.moderation.schemas import ApproveIn, CookListItem
 from app.notifications.outbox import enqueue
 from app.vocab import DBS_RANK, CookStatus, DbsLevel, Role
-
-
-class _Checked(Protocol):
-    status: str
-    dbs_checked_on: date | None
-
-
-def checks_expire_on(cook: _Checked, council: Council) -> date | None:
-    if cook.dbs_checked_on is None:
-        return None
-    return cook.dbs_checked_on + timedelta(days=council.dbs_recheck_days)
-
-
-def is_matchable(cook: _Checked, council: Council, today: date) -> bool:
-    """Approved, not suspended, and the DBS check still in date."""
-    expires = checks_expire_on(cook, council)
-    return cook.status == CookStatus.approved and expires is not None and expires >= today
-
-
-STICKY = (CookStatus.suspended, CookStatus.rejected)  # stay until staff lift them
 
 
 def get_councils_cook(session: Session, *, staff: User, cook_id: int) -> Cook:
@@ -186,7 +166,8 @@ def _require_checks(body: ApproveIn, council: Council) -> None:
         )
     if body.dbs_checked_on > today:
         raise RuleBroken("date_in_future", ["dbs_checked_on"], "The check date is in the future")
-    if body.dbs_checked_on + timedelta(days=council.dbs_recheck_days) < today:
+    expires = dbs_expires_on(body.dbs_checked_on, council.dbs_recheck_days)
+    if expires is not None and expires < today:
         raise RuleBroken(
             "dbs_check_expired",
             ["dbs_checked_on"],

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from app.councils.rules import council_today
 from app.db import utcnow
-from app.diners.service import council_today
 from app.models import Cook, Council, Diner, Meal, Pairing
+from app.names import first_name
 from app.notifications.outbox import enqueue
 from app.pairings.contacts import coordinator_id
 from app.pairings.meals import schedule_all
-from app.pairings.views import first_name
 
 COVER_ALERT_DAYS = 2
 LAPSE_DAYS = {"weekly": 14, "fortnightly": 35, "monthly": 35}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
+from app.councils.rules import council_today
 from app.db import utcnow
-from app.diners.service import council_today
 from app.errors import Conflict
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
+from app.names import first_name
 from app.notifications.outbox import enqueue
-from app.pairings.views import first_name
 from app.vocab import CookStatus, DinerStatus
 
 

@@ -10,15 +10,17 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
 from app.cooks.service import get_own_profile
+from app.councils.rules import council_today
 from app.deps import CarerUser, CookUser, SessionDep
 from app.diners import service as diners
 from app.diners.schemas import ReasonIn
 from app.errors import RuleBroken
 from app.models import Council, Diner, Meal
+from app.names import first_name
 from app.pairings import cover, feedback, lifecycle, meals
 from app.pairings.labels import meal_label
 from app.pairings.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn, PairingOut
-from app.pairings.views import first_name, pairing_out
+from app.pairings.views import pairing_out
 from app.schemas import IsoDate, PathId
 
 router = APIRouter(tags=["meals"])
@@ -64,7 +66,7 @@ def my_meals(
     cook = get_own_profile(session, user=user)
     council = session.get(Council, cook.council_id)
     assert council is not None
-    start = from_ or diners.council_today(council)
+    start = from_ or council_today(council)
     end = to or start + timedelta(days=meals.HORIZON_DAYS)
     if end < start:
         raise RuleBroken("invalid_range", ["query", "to"], "to must be on or after from")

@@ -8,14 +8,15 @@ from datetime import UTC, date, timedelta
 from sqlmodel import Session, col, select
 
 from app.cooks.service import find_own_profile
+from app.councils.rules import council_today
 from app.db import utcnow
-from app.diners.service import council_today
+from app.diners.rules import paused_on
 from app.errors import Conflict, NotFound, RuleBroken
 from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
+from app.names import first_name
 from app.notifications.outbox import enqueue
 from app.pairings.contacts import coordinator_id
 from app.pairings.schedule import occurrences
-from app.pairings.views import first_name
 
 HORIZON_DAYS = 56  # 8 weeks of meals ahead
 OPEN_MEAL = ("scheduled", "needs_cover")
@@ -74,12 +75,6 @@ def schedule_meals(session: Session, *, pairing: Pairing, today: date) -> list[M
     session.flush()
     seek_cover(session, meals=[m for m in created if m.status == "needs_cover"])
     return created
-
-
-def paused_on(diner: Diner, day: date) -> bool:
-    return bool(
-        diner.paused_from and diner.paused_to and diner.paused_from <= day <= diner.paused_to
-    )
 
 
 def schedule_all(session: Session, *, now: dt.datetime | None = None) -> int:

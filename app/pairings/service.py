@@ -6,15 +6,16 @@ from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.cooks.service import get_own_profile
+from app.councils.rules import council_today
 from app.db import utcnow
-from app.diners.service import council_today, public_status
+from app.diners.rules import public_status
 from app.errors import Conflict, NotFound
 from app.matching import engine
 from app.matching.inputs import cook_inputs, diner_input, history, open_loads
 from app.models import Cook, Council, Diner, Pairing, User
+from app.names import first_name
 from app.notifications.outbox import enqueue
 from app.pairings.meals import schedule_meals
-from app.pairings.views import first_name
 from app.schemas import hhmm
 from app.vocab import DinerStatus
 

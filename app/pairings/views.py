@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from app.geo.distance import public_distance_m, staff_distance_m
 from app.models import Cook, Diner, Pairing
+from app.names import first_name
 from app.pairings.schemas import PairingCook, PairingDiner, PairingOut
-
-
-def first_name(full_name: str) -> str:
-    return full_name.split()[0] if full_name.split() else full_name
 
 
 def pairing_out(pairing: Pairing, *, diner: Diner, cook: Cook, viewer_role: str) -> PairingOut:

@@ -55,8 +55,9 @@ from sqlalchemy import ColumnElement, and_, case, not_
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
+from app.councils.rules import council_today
 from app.councils.service import staff_council
-from app.diners.service import council_today, public_status
+from app.diners.rules import public_status
 from app.matching import engine
 from app.matching.inputs import cook_inputs, diner_input, history, unpaired_waiting_diners
 from app.models import Cook, Council, Diner, Meal, Pairing, User

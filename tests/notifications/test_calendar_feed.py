@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
 
-from app.calendar_feed import FeedMeal, cook_calendar, first_name
+from app.calendar_feed import FeedMeal, cook_calendar
 
 LONDON = ZoneInfo("Europe/London")
 STAMP = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -138,10 +138,11 @@ def test_feed_is_a_valid_empty_calendar_when_there_are_no_meals():
         (None, "your neighbour"),
     ],
 )
-def test_first_name_is_the_first_given_name_when_titles_come_first(
+def test_summary_names_the_first_given_name_when_titles_come_first(
     full_name: str | None, expected: str
 ):
-    assert first_name(full_name) == expected
+    [event] = events(build([meal(1, date(2026, 3, 3), name=full_name)]))
+    assert str(event["SUMMARY"]) == f"Meal for {expected}"
 
 
 @given(

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.diners.service import council_today
+from app.councils.rules import council_today
 from app.geo.distance import EARTH_MEAN_RADIUS_M
 from app.matching.inputs import first_meal_day
 from app.models import AuditEntry, Cook, Council, Diner, Notification, Pairing, User
@@ -434,3 +434,19 @@ def test_decline_skips_cooks_away_or_under_review_when_proposing_next_best(
         select(Pairing).where(Pairing.diner_id == diner_id, Pairing.status == "proposed")
     ).all()
     assert [p.cook_id for p in open_] == [fallback]
+
+
+def test_invitation_and_pairing_name_the_diner_by_first_name_when_name_has_a_title(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings, full_name="Mrs Edna Smith")
+    proposed = propose(client, auth_headers(staff, settings), diner_id, cook_id)
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["diner"]["first_name"] == "Edna"
+    [invitation] = session.exec(
+        select(Notification).where(
+            Notification.event == "proposal", Notification.to_user_id == cook_user.id
+        )
+    ).all()
+    assert invitation.subject == "Would you cook for Edna?"

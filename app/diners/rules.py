@@ -1,0 +1,31 @@
+"""A diner's public status and pause (pure: no database, no web framework)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from app.vocab import DinerStatus
+
+
+class Pausable(Protocol):
+    status: str
+    paused_from: date | None
+    paused_to: date | None
+
+
+def public_status(diner: Pausable, today: date) -> str:
+    """ "paused" while today falls in the pause; otherwise the stored status."""
+    if (
+        diner.status != DinerStatus.left
+        and diner.paused_from is not None
+        and diner.paused_to is not None
+        and diner.paused_from <= today <= diner.paused_to
+    ):
+        return DinerStatus.paused
+    return diner.status
+
+
+def paused_on(diner: Pausable, day: date) -> bool:
+    """Whether the diner is paused on ``day`` (a meal that day is not wanted)."""
+    return public_status(diner, day) == DinerStatus.paused
