@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import sys
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -25,6 +25,7 @@ cli = typer.Typer(
     pretty_exceptions_show_locals=False,  # a crash must not print passwords or keys
 )
 ROOT = Path(__file__).resolve().parent.parent
+WORKER_START_TIMEOUT_S = 30
 T = TypeVar("T")
 
 
@@ -40,19 +41,54 @@ def serve(
 ) -> None:
     """Serve the API and the frontend with uvicorn."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
-    get_settings()  # refuse a bad configuration before binding the port
+    from app.observability.logs import uvicorn_log_config
+
+    settings = get_settings()  # refuse a bad configuration before binding the port
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
     # logs each request by route template instead (app/main.py).
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-        access_log=False,
-    )
+    with _metrics_folder(settings.metrics_dir, workers):
+        uvicorn.run(
+            "app.main:app",
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+            access_log=False,
+            log_config=uvicorn_log_config(settings) or LOGGING_CONFIG,
+            # A new worker imports the app before it answers the parent's health check, and
+            # uvicorn kills one silent for 5 s: on a busy or cold machine, every one, forever.
+            timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+        )
+
+
+@contextmanager
+def _metrics_folder(configured: Path | None, workers: int) -> Iterator[None]:
+    """Several workers share their metrics through files (prometheus_client's multiprocess
+    mode): in PORTION_METRICS_DIR emptied of the last run's, else in a temporary folder removed
+    at the end. The workers find it in the environment they inherit."""
+    import os
+    import shutil
+    import tempfile
+
+    if configured is not None:
+        configured.mkdir(parents=True, exist_ok=True)
+        for stale in configured.glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    if workers < 2:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="portion-metrics-")
+    os.environ["PORTION_METRICS_DIR"] = folder
+    try:
+        yield
+    finally:
+        del os.environ["PORTION_METRICS_DIR"]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @cli.command()

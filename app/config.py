@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     # from a request's Host header.
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
+    # "json": one JSON object per line (request id, route template, method, status, duration).
+    log_format: Literal["text", "json"] = "text"
+    # /metrics (Prometheus): a bearer token; production without one answers 404 there.
+    metrics_token: SecretStr | None = None
+    # Where worker processes share their metrics (prometheus_client's multiprocess mode).
+    # `portion serve --workers N` sets one up; under another server set this (or
+    # PROMETHEUS_MULTIPROC_DIR) to an empty folder for each start.
+    metrics_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PORTION_METRICS_DIR", "PROMETHEUS_MULTIPROC_DIR"),
+    )
     # Outgoing mail. Development talks to a local catcher on 127.0.0.1:1025; when nothing
     # listens there, messages wait in the outbox and are retried with backoff.
     smtp_host: str = "127.0.0.1"
@@ -81,6 +92,12 @@ class Settings(BaseSettings):
                 )
         elif not key:
             self.secret_key = installation_secret(SECRET_KEY_FILE)
+        token = self.metrics_token.get_secret_value() if self.metrics_token else None
+        if token is not None and len(token) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"PORTION_METRICS_TOKEN is only {len(token)} characters long: use a random value "
+                f"of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. from {GENERATE_KEY_HINT}"
+            )
         return self
 
     @property

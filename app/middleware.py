@@ -10,8 +10,8 @@ Every HTTP request passes through `RequestMiddleware` once. It
 - adds `X-Content-Type-Options`, `Referrer-Policy` to every response and a
   `Content-Security-Policy` to HTML ones (the API docs get their own, relaxed one);
 - when the response is done, hands one `RequestRecord` (method, route template, status,
-  duration: never a query string, body or client data) to each observer: the request log today,
-  metrics and JSON logs tomorrow.
+  duration: never a query string, body or client data) to each observer: the request log (plain
+  text or JSON lines) and the Prometheus metrics (app/observability/, wired in app/main.py).
 
 Not `BaseHTTPMiddleware`: that one runs the app in a separate task and costs a lot per request.
 """
@@ -54,13 +54,25 @@ Observer = Callable[[RequestRecord], None]
 
 
 def log_request(record: RequestRecord) -> None:
-    log.info(
+    """One line per request; its fields also go to a JSON line (app/observability/logs.py).
+    Prometheus's answered scrapes of /metrics only at DEBUG: they come every few seconds."""
+    duration_ms = round(record.duration_s * 1000, 1)
+    scrape = record.route == "/metrics" and record.status < 400
+    log.log(
+        logging.DEBUG if scrape else logging.INFO,
         "%s %s %s %.1fms rid=%s",
         record.method,
         record.route,
         record.status,
-        record.duration_s * 1000,
+        duration_ms,
         record.request_id,
+        extra={
+            "request_id": record.request_id,
+            "route": record.route,
+            "method": record.method,
+            "status": record.status,
+            "duration_ms": duration_ms,
+        },
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from app.deps import SessionDep, StaffUser
 from app.matching import service
 from app.matching.schemas import BatchOut, SuggestionsOut
+from app.observability.metrics import timed_batch
 from app.schemas import PathId
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
@@ -27,7 +28,7 @@ def suggestions(
 
 @router.post("/matching/run", response_model=BatchOut)
 def run_matching(user: StaffUser, session: SessionDep) -> Response:
-    return _json(service.run_matching(session, staff=user))
+    return _json(timed_batch(service.run_matching)(session, staff=user))
 
 
 def _json(model: BaseModel) -> Response:
