@@ -42,7 +42,6 @@ def get_calendar_feed(token: str, session: SessionDep) -> Response:
 def rotate_my_calendar(request: Request, user: CookUser, session: SessionDep) -> CalendarLinkOut:
     """Create the cook's feed URL, or replace it (the old URL stops working)."""
     token = feeds.rotate_calendar_token(session, user=user)
-    session.commit()
     return CalendarLinkOut(url=str(request.url_for("get_calendar_feed", token=token)))
 
 
@@ -50,4 +49,3 @@ def rotate_my_calendar(request: Request, user: CookUser, session: SessionDep) ->
 def revoke_my_calendar(user: CookUser, session: SessionDep) -> None:
     """Turn the cook's feed off."""
     feeds.revoke_calendar_token(session, user=user)
-    session.commit()

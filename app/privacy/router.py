@@ -10,11 +10,10 @@ from sqlmodel import col, select
 
 from app.cooks.service import find_own_profile
 from app.deps import CurrentUser, SessionDep, StaffUser
-from app.diners.service import get_councils_diner
+from app.diners.deps import CouncilsDiner
 from app.models import Diner, Neighbourhood, User
-from app.moderation.service import get_councils_cook
+from app.moderation.deps import CouncilsCook
 from app.privacy import service
-from app.schemas import PathId
 
 router = APIRouter(tags=["privacy"])
 
@@ -58,18 +57,12 @@ def my_coordinators(user: CurrentUser, session: SessionDep) -> list[Coordinator]
 
 
 @router.post("/api/staff/diners/{diner_id}/erase")
-def erase_diner(diner_id: PathId, user: StaffUser, session: SessionDep) -> dict[str, object]:
-    diner = service.erase_diner(
-        session, staff=user, diner=get_councils_diner(session, staff=user, diner_id=diner_id)
-    )
-    session.commit()
-    return {"id": diner.id, "erased": True}
+def erase_diner(diner: CouncilsDiner, user: StaffUser, session: SessionDep) -> dict[str, object]:
+    erased = service.erase_diner(session, staff=user, diner=diner)
+    return {"id": erased.id, "erased": True}
 
 
 @router.post("/api/staff/cooks/{cook_id}/erase")
-def erase_cook(cook_id: PathId, user: StaffUser, session: SessionDep) -> dict[str, object]:
-    cook = service.erase_cook(
-        session, staff=user, cook=get_councils_cook(session, staff=user, cook_id=cook_id)
-    )
-    session.commit()
-    return {"id": cook.id, "erased": True}
+def erase_cook(cook: CouncilsCook, user: StaffUser, session: SessionDep) -> dict[str, object]:
+    erased = service.erase_cook(session, staff=user, cook=cook)
+    return {"id": erased.id, "erased": True}

@@ -16,6 +16,7 @@ from app.db import get_session
 from app.errors import install_error_handlers
 from app.models import User
 from app.notifications.router import router
+from tests.conftest import handed_to_request
 from tests.factories import approved_cook, auth_headers, create_user, registered_diner
 
 
@@ -25,7 +26,7 @@ def feed_client(session: Session, settings: Settings) -> Iterator[TestClient]:
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
-    app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_session] = lambda: handed_to_request(session)
     app.dependency_overrides[get_settings] = lambda: settings
     with TestClient(app) as test_client:
         yield test_client

@@ -1,0 +1,156 @@
+"""One transaction per request (db.unit_of_work): committed when the route returns, rolled back
+when it raises; the few writes that must stay when a request fails go through
+db.own_transaction and never commit the caller's pending work; a savepoint that fails keeps the
+work around it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
+
+from app.accounts.service import authenticate, register_user
+from app.config import Settings
+from app.db import get_session, own_transaction
+from app.deps import SessionDep
+from app.errors import Conflict, Unauthorized, install_error_handlers
+from app.models import AreaDemand, Council, LoginFailure, User
+from app.places import note_demand
+from tests.conftest import handed_to_request
+from tests.factories import create_council, create_user
+
+# A route that writes, flushes and then refuses, through the real request session dependency
+# and the real error handlers (the failure after a flush that a route of the service can meet).
+refusing = FastAPI()
+install_error_handlers(refusing)
+
+
+@refusing.post("/councils/{slug}")
+def add_council_then_refuse(slug: str, session: SessionDep) -> None:
+    session.add(Council(slug=slug, name="Refused", lad_codes=[]))
+    session.flush()
+    raise Conflict("Refused after the council was flushed")
+
+
+@refusing.post("/councils/{slug}/kept")
+def add_council(slug: str, session: SessionDep) -> dict[str, str]:
+    session.add(Council(slug=slug, name="Kept", lad_codes=[]))
+    session.flush()
+    return {"slug": slug}
+
+
+@pytest.fixture
+def refusing_client(session: Session) -> Iterator[TestClient]:
+    refusing.dependency_overrides[get_session] = lambda: handed_to_request(session)
+    with TestClient(refusing) as test_client:
+        yield test_client
+    refusing.dependency_overrides.clear()
+
+
+def councils(session: Session, slug: str) -> int:
+    return session.exec(select(func.count()).where(Council.slug == slug)).one()
+
+
+def test_nothing_is_written_when_a_route_raises_after_a_flush(
+    refusing_client: TestClient, session: Session
+):
+    response = refusing_client.post("/councils/refused")
+    assert response.status_code == 409, response.text
+    assert councils(session, "refused") == 0
+
+
+def test_work_is_committed_when_the_route_returns(refusing_client: TestClient, session: Session):
+    assert refusing_client.post("/councils/kept/kept").status_code == 200
+    assert not session.in_transaction()  # the request's transaction ended with the request
+    assert councils(session, "kept") == 1
+
+
+def failures(session: Session, key: str) -> int:
+    return session.exec(select(func.count()).where(LoginFailure.email_key == key)).one()
+
+
+def test_failed_sign_in_is_counted_when_the_response_is_401(client: TestClient, session: Session):
+    user = create_user(session, email="edna@example.org")
+    response = client.post(
+        "/api/auth/token", data={"username": user.email, "password": "not the password"}
+    )
+    assert response.status_code == 401
+    assert failures(session, "edna@example.org") == 1
+
+
+def test_failed_sign_in_commits_nothing_else_when_the_caller_has_pending_work(
+    session: Session, settings: Settings
+):
+    user = create_user(session, email="sam@example.org")
+    session.commit()
+    create_council(session, slug="pending")
+    with pytest.raises(Unauthorized):
+        authenticate(
+            session, email=user.email, password="wrong", client="127.0.0.1", settings=settings
+        )
+    session.rollback()  # what the request's unit of work does with the 401
+    assert failures(session, "sam@example.org") == 1
+    assert councils(session, "pending") == 0
+
+
+def test_note_demand_commits_nothing_else_when_the_caller_has_pending_work(session: Session):
+    create_council(session, slug="pending")
+    note_demand(session, district="ZE2", role="cook")
+    session.rollback()  # the request fails with its 422
+    districts = session.exec(select(AreaDemand.district)).all()
+    assert list(districts) == ["ZE2"]
+    assert councils(session, "pending") == 0
+
+
+def test_out_of_area_demand_is_kept_when_the_profile_is_refused(
+    client: TestClient, session: Session, settings: Settings
+):
+    from tests.factories import auth_headers, cook_payload
+
+    create_council(session, slug="barnet")
+    cook = create_user(session, role="cook")
+    headers = auth_headers(cook, settings)
+    # Lerwick, Shetland: a real postcode no council on the service covers.
+    response = client.put("/api/cooks/me", json=cook_payload(postcode="ZE1 0AA"), headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] == "outside_service_area"
+    assert session.exec(select(AreaDemand.district, AreaDemand.role)).all() == [("ZE1", "cook")]
+
+
+def test_own_transaction_waits_for_the_callers_transaction_when_it_is_writing(session: Session):
+    create_council(session, slug="pending")
+    own_transaction(session, "test", AreaDemand(district="ZE3", role="cook"))
+    with Session(session.connection()) as other:  # the same connection: sees what is written
+        assert other.exec(select(func.count()).select_from(AreaDemand)).one() == 0
+    session.commit()
+    assert session.exec(select(AreaDemand.district)).all() == ["ZE3"]
+
+
+def test_outer_work_is_kept_when_a_savepointed_insert_fails(session: Session):
+    create_council(session, slug="outer")
+    with session.no_autoflush:  # the same email arrives unseen, as from a concurrent request
+        session.add(
+            User(
+                email="a@example.org",
+                email_key="a@example.org",
+                full_name="A",
+                password_hash="x",
+                role="carer",
+            )
+        )
+        with pytest.raises(Conflict):
+            register_user(
+                session,
+                email="a@example.org",
+                password="a long enough passphrase here",
+                full_name="Another",
+                role="carer",
+                password_hash="x",
+            )
+    session.commit()
+    assert councils(session, "outer") == 1
+    names = session.exec(select(User.full_name).where(col(User.email_key) == "a@example.org"))
+    assert names.all() == ["A"]
