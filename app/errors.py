@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -27,10 +28,35 @@ _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
 ErrorPage = Callable[[Request, int, str | None], Response]
 
 
+class ErrorBody(BaseModel):
+    """API.md "Errors": the body of every error but a 422."""
+
+    detail: str = Field(description="What went wrong, in words fit to show")
+
+
+class ValidationIssue(BaseModel):
+    """One problem with a request: where (`loc`), what (`msg`) and its kind (`type`, FastAPI's
+    or a product rule's, e.g. `allergen_unsafe`)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+    ctx: dict[str, int | float | str | bool] | None = None
+
+
+class ValidationErrorBody(BaseModel):
+    """API.md "Errors": a 422, for a bad payload or one that breaks a product rule."""
+
+    detail: list[ValidationIssue] = Field(min_length=1)
+
+
 class AppError(Exception):
-    """A failure the client can act on; never raised for a bug."""
+    """A failure the client can act on; never raised for a bug. Each class names its status
+    and says what it means (the OpenAPI schema declares them: app/openapi.py)."""
 
     status_code = 400
+    description = "Bad request"
+    body: type[BaseModel] = ErrorBody
 
     def __init__(self, message: str, status_code: int | None = None) -> None:
         super().__init__(message)
@@ -47,6 +73,7 @@ class AppError(Exception):
 
 class Unauthorized(AppError):
     status_code = 401
+    description = "Not signed in, or the sign-in or credentials are not valid (any more)"
 
     def headers(self) -> dict[str, str] | None:
         return {"WWW-Authenticate": "Bearer"}
@@ -54,10 +81,12 @@ class Unauthorized(AppError):
 
 class Forbidden(AppError):
     status_code = 403
+    description = "Signed in with the wrong role, or a browser session without its CSRF token"
 
 
 class NotFound(AppError):
     status_code = 404
+    description = "Not found, or not yours to see"
 
     def __init__(self, what: str = "Not found") -> None:
         super().__init__(what)
@@ -65,10 +94,12 @@ class NotFound(AppError):
 
 class Conflict(AppError):
     status_code = 409
+    description = "A conflict with the current state"
 
 
 class TooManyRequests(AppError):
     status_code = 429
+    description = "Too many attempts: try again after Retry-After seconds"
 
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
@@ -82,6 +113,7 @@ class ServiceBusy(AppError):
     """Too much work at once (e.g. every password-hashing slot taken): try again shortly."""
 
     status_code = 503
+    description = "Busy, or the database is unavailable: try again after Retry-After seconds"
 
     def __init__(self, message: str, retry_after_s: int = 1) -> None:
         super().__init__(message)
@@ -95,6 +127,8 @@ class RuleBroken(AppError):
     """A payload that breaks a product rule: 422 in FastAPI's validation shape."""
 
     status_code = 422
+    description = "A bad payload, or one that breaks a product rule"
+    body = ValidationErrorBody
 
     def __init__(self, rule: str, loc: Sequence[str | int], message: str) -> None:
         super().__init__(message)

@@ -41,6 +41,7 @@ from app.notifications.worker import BackgroundSender
 from app.observability.logs import configure_logging
 from app.observability.metrics import observe_request
 from app.observability.router import router as metrics_router
+from app.openapi import install_openapi
 from app.pages.errors import render_error_page
 from app.pages.router import router as pages_router
 from app.pairings.labels import meal_label
@@ -117,6 +118,7 @@ def create_app() -> FastAPI:
         # The frontend answers only what no route claims: a mount at "/" would also catch a
         # wrong method on an API path and hide its 405.
         app.router.default = FrontendFiles(directory=FRONTEND_DIR, html=True)
+    install_openapi(app)  # each operation's error statuses, read from what its route uses
     return app
 
 

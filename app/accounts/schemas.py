@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
+from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from app.schemas import SINGLE_LINE
 
 Name = Annotated[
@@ -14,11 +15,21 @@ Name = Annotated[
         strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
     ),
 ]
+# A new password: the schema states the rules' length (10-128); the service checks it, with
+# the rest of the rules, and answers a clear `weak_password` 422 (accepting up to 1024 here).
+NewPassword = Annotated[
+    str,
+    Field(
+        max_length=1024,
+        json_schema_extra={"minLength": MIN_LENGTH, "maxLength": MAX_LENGTH},
+        description=f"{MIN_LENGTH} to {MAX_LENGTH} characters, not a common password",
+    ),
+]
 
 
 class UserCreate(BaseModel):
     email: EmailStr = Field(max_length=320)
-    password: str = Field(max_length=1024)  # the rules (10-128) are checked with a clear message
+    password: NewPassword
     full_name: Annotated[Name, SINGLE_LINE]
     role: Literal["cook", "carer"]
 
@@ -54,7 +65,7 @@ class SessionPublic(BaseModel):
 
 class PasswordChange(BaseModel):
     current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)  # the rules (10-128) are checked with a message
+    new_password: NewPassword
 
 
 class PasswordResetRequest(BaseModel):
@@ -67,4 +78,4 @@ class PasswordResetAccepted(BaseModel):
 
 class PasswordResetConfirm(BaseModel):
     token: str = Field(min_length=1, max_length=128)
-    new_password: str = Field(max_length=1024)
+    new_password: NewPassword
