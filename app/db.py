@@ -177,15 +177,13 @@ async def unit_of_work(
 
 
 async def _end(session: Session, *, commit: bool) -> None:
-    """Commit or roll back the session's transaction, if it has one, off the event loop unless
-    it only read SQLite (in-process, no lock to release)."""
+    """Commit or roll back the session's transaction, if it has one, off the event loop. A
+    read-only session has nothing to commit: closing it (`get_session`) ends its snapshot."""
+    if session.info.get(READ_ONLY):
+        return
     if not (session.in_transaction() or session.new or session.dirty or session.deleted):
         return
-    end = session.commit if commit else session.rollback
-    if session.info.get(READ_ONLY) and session.get_bind().dialect.name == "sqlite":
-        end()
-    else:
-        await run_in_threadpool(end)
+    await run_in_threadpool(session.commit if commit else session.rollback)
 
 
 # --- writes that stay when the request fails -----------------------------------------------
