@@ -251,7 +251,7 @@ def send_notifications(
 @cli.command("schedule-meals")
 def schedule_meals_command() -> None:
     """Top up every active pairing's meals over the rolling 8-week horizon (idempotent)."""
-    from app.pairings.meals import schedule_all
+    from app.meals.service import schedule_all
 
     with Session(get_engine()) as session:
         created = schedule_all(session)
@@ -262,7 +262,7 @@ def schedule_meals_command() -> None:
 @cli.command("run-jobs")
 def run_jobs_command() -> None:
     """Run the periodic jobs once: schedules, reminders, cover and lapse alerts, outcomes."""
-    from app.pairings.jobs import run_jobs
+    from app.flows.jobs import run_jobs
 
     with Session(get_engine()) as session:
         counts = run_jobs(session)

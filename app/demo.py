@@ -26,12 +26,12 @@ from app.accounts.passwords import hash_password
 from app.accounts.service import email_key
 from app.config import Settings, get_settings
 from app.cooks.schemas import CookProfileIn
-from app.cooks.service import put_own_profile
 from app.councils.service import add_neighbourhood, create_council, get_council_by_slug
 from app.db import utcnow
 from app.demo_history import seed_history
 from app.diners.schemas import DinerIn
 from app.diners.service import register_diner
+from app.flows.cooks import put_own_profile
 from app.geo.offline import OfflineIndex, load_offline_index
 from app.models import Cook, Council, Diner, Neighbourhood, User
 from app.moderation.schemas import ApproveIn

@@ -5,7 +5,7 @@ app.demo already made: pairings that started 2 to 12 months ago, chosen with the
 engine's own rules (``check_pair``: same council, within the cook's reach, a shared time, a safe
 diet, a place left), at most one open pairing per diner; some ended (the diner moved into care,
 the cook moved away, the carer asked for a change); their meals on the pairing's schedule
-(app/pairings/schedule.py), mostly delivered, some missed, some covered by another cook who then
+(app/meals/schedule.py), mostly delivered, some missed, some covered by another cook who then
 counts as met before; a few concerns, meal feedback and the quarterly outcome survey. Some diners
 are left waiting, a few with an unanswered invitation, and the pending cooks stay pending, so the
 queues still have work.
@@ -31,6 +31,8 @@ from app.councils.rules import council_today
 from app.geo.distance import haversine_m
 from app.matching import engine
 from app.matching.inputs import cook_input, diner_input
+from app.meals.schedule import occurrences
+from app.meals.service import HORIZON_DAYS
 from app.models import (
     Concern,
     Cook,
@@ -44,8 +46,6 @@ from app.models import (
     Pairing,
     User,
 )
-from app.pairings.meals import HORIZON_DAYS
-from app.pairings.schedule import occurrences
 from app.schemas import hhmm, minutes
 from app.vocab import CookStatus, DinerStatus
 
@@ -424,7 +424,7 @@ class _History:
         }
 
     def _cover_cooks(self, plan: _Plan) -> list[Cook]:
-        """Cooks who could bring this pairing's meal once (app/pairings/cover.py's rule)."""
+        """Cooks who could bring this pairing's meal once (app/meals/cover.py's rule)."""
         start = minutes(plan.start)
         diner_in = replace(
             self._target(plan.diner),

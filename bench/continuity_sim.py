@@ -73,23 +73,23 @@ import app.pairings.service as pairing_service  # noqa: E402
 from app.accounts.passwords import hash_password  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.cooks.schemas import CookProfileIn  # noqa: E402
-from app.cooks.service import put_own_profile  # noqa: E402
 from app.councils.service import create_council  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.diners.schemas import DinerIn, PauseIn  # noqa: E402
-from app.diners.service import pause_diner, register_diner  # noqa: E402
+from app.diners.service import register_diner  # noqa: E402
+from app.flows.cooks import put_own_profile, stop_cooking  # noqa: E402
+from app.flows.diners import pause_diner  # noqa: E402
+from app.flows.jobs import run_jobs  # noqa: E402
 from app.geo.distance import haversine_m  # noqa: E402
 from app.geo.offline import load_offline_index  # noqa: E402
 from app.matching import engine  # noqa: E402
 from app.matching.inputs import history as real_history  # noqa: E402
 from app.matching.service import run_batch  # noqa: E402
+from app.meals.cover import cover_candidates, take_cover  # noqa: E402
+from app.meals.service import mark_away, record_outcome  # noqa: E402
 from app.models import Cook, Diner, Meal, Pairing, User  # noqa: E402
 from app.moderation.schemas import ApproveIn  # noqa: E402
 from app.moderation.service import approve_cook  # noqa: E402
-from app.pairings.cover import cover_candidates, take_cover  # noqa: E402
-from app.pairings.jobs import run_jobs  # noqa: E402
-from app.pairings.lifecycle import stop_cooking  # noqa: E402
-from app.pairings.meals import mark_away, record_outcome  # noqa: E402
 from app.pairings.service import accept_pairing, decline_pairing  # noqa: E402
 from app.schemas import minutes  # noqa: E402
 from tests.conftest import migrate  # noqa: E402

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app.meals.labels import meal_label
 from app.middleware import inline_style_hashes
-from app.pairings.labels import meal_label
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 MIB = 1024 * 1024

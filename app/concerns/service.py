@@ -11,12 +11,13 @@ from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import paginate, utcnow
 from app.diners.rules import paused_on
+from app.diners.service import coordinator_id
 from app.errors import NotFound, RuleBroken
+from app.meals.service import cancel_future_meals, schedule_meals
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
 from app.notifications.outbox import enqueue
-from app.pairings.contacts import coordinator_id
-from app.pairings.lifecycle import end_pairing, exclude_pair
-from app.pairings.meals import cancel_future_meals, schedule_meals
+from app.moderation.service import suspend_cook
+from app.pairings.lifecycle import end_pairing, exclude_pair, release_cook
 from app.vocab import CookStatus
 
 
@@ -230,9 +231,8 @@ def triage(
                 session, diner_id=pairing.diner_id, cook_id=pairing.cook_id, reason="concern_upheld"
             )
         if suspend and cook.status in (CookStatus.approved, CookStatus.pending):
-            from app.moderation.service import suspend_cook
-
             suspend_cook(session, staff=staff, cook=cook, reason=f"Concern {concern.id} upheld")
+            release_cook(session, cook=cook, reason="cook_suspended")
     record_audit(
         session,
         actor_id=staff.id,

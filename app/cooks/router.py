@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from app.cooks import service
 from app.cooks.schemas import CookProfileIn, CookProfileOut
 from app.deps import CookUser, SessionDep, SettingsDep
+from app.diners.schemas import ReasonIn
+from app.flows import cooks as flows
 
 router = APIRouter(prefix="/api/cooks", tags=["cooks"])
 
@@ -15,7 +17,7 @@ router = APIRouter(prefix="/api/cooks", tags=["cooks"])
 def put_my_profile(
     body: CookProfileIn, user: CookUser, session: SessionDep, settings: SettingsDep
 ) -> CookProfileOut:
-    cook = service.put_own_profile(session, user=user, body=body, settings=settings)
+    cook = flows.put_own_profile(session, user=user, body=body, settings=settings)
     session.commit()
     return service.profile_out(session, cook)
 
@@ -23,3 +25,11 @@ def put_my_profile(
 @router.get("/me", response_model=CookProfileOut)
 def get_my_profile(user: CookUser, session: SessionDep) -> CookProfileOut:
     return service.profile_out(session, service.get_own_profile(session, user=user))
+
+
+@router.post("/me/stop")
+def stop(body: ReasonIn, user: CookUser, session: SessionDep) -> dict[str, str]:
+    cook = flows.stop_cooking(
+        session, cook=service.get_own_profile(session, user=user), reason=body.reason
+    )
+    return {"status": cook.status}

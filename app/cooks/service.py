@@ -6,23 +6,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.audit import record_audit
-from app.config import Settings
 from app.cooks.schemas import CookProfileIn, CookProfileOut, PositionOut
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.models import Cook, Council, Neighbourhood, User
 from app.moderation.rules import STICKY, checks_expire_on
-from app.pairings.lifecycle import release_cook
-from app.places import locate_place
+from app.places import Place
 from app.schemas import Window
 from app.vocab import CookStatus
 
 
-def put_own_profile(
-    session: Session, *, user: User, body: CookProfileIn, settings: Settings
-) -> Cook:
-    """Create or replace the cook's profile; a new (or returning) cook waits for checks."""
-    place = locate_place(session, raw_postcode=body.postcode, role="cook", settings=settings)
+def leaves_council(cook: Cook | None, place: Place) -> bool:
+    """Whether saving the profile at ``place`` moves the cook to another council."""
+    return (
+        cook is not None and cook.council_id != place.council.id and cook.status != CookStatus.left
+    )
+
+
+def save_own_profile(session: Session, *, user: User, body: CookProfileIn, place: Place) -> Cook:
+    """Create or replace the cook's profile at a located place; a new (or returning) cook waits
+    for checks. A move to another council also ends the cook's pairings: callers use
+    app.flows.cooks.put_own_profile, which does that first."""
     cook = find_own_profile(session, user=user)
     fields = body.model_dump(mode="json", exclude={"postcode"})
     fields |= {
@@ -38,13 +42,11 @@ def put_own_profile(
         cook = Cook(user_id=user.id, status=CookStatus.pending, **fields)  # type: ignore[arg-type]
     else:
         old_council_id, moved = cook.council_id, place.postcode.full != cook.postcode
-        if cook.council_id != place.council.id and cook.status != CookStatus.left:
-            # Moving to another council: the old one can no longer look after the pairings,
-            # and the new one has not vetted this cook. Pairings end; the new council checks.
-            # A suspension or rejection stays until the council that set it lifts it.
-            release_cook(session, cook=cook, reason="cook_moved")
-            if cook.status not in STICKY:
-                cook.status, cook.status_reason = CookStatus.pending, None
+        # Moving to another council: the old one can no longer look after the pairings,
+        # and the new one has not vetted this cook. Pairings end; the new council checks.
+        # A suspension or rejection stays until the council that set it lifts it.
+        if leaves_council(cook, place) and cook.status not in STICKY:
+            cook.status, cook.status_reason = CookStatus.pending, None
         for name, value in fields.items():
             setattr(cook, name, value)
         if cook.status == CookStatus.left:  # coming back: the council checks again

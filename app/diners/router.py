@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import CarerOrStaffUser, CarerUser, SessionDep, SettingsDep, StaffUser
-from app.diners import changes, service
+from app.diners import service
 from app.diners.schemas import DinerIn, DinerListItem, DinerOut, DinerUpdate, PauseIn, ReasonIn
+from app.flows import diner_changes as changes
+from app.flows import diners as flows
 from app.schemas import Limit, Offset, Page, PathId
 from app.vocab import DinerStatus
 
@@ -62,7 +64,7 @@ def pause_diner(
     diner_id: PathId, body: PauseIn, user: CarerOrStaffUser, session: SessionDep
 ) -> DinerOut:
     diner = service.get_diner_for(session, user=user, diner_id=diner_id)
-    service.pause_diner(session, actor=user, diner=diner, body=body)
+    flows.pause_diner(session, actor=user, diner=diner, body=body)
     service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
     return service.diner_out(session, diner, for_staff=user.role == "staff")
@@ -73,7 +75,7 @@ def diner_leaves(
     diner_id: PathId, body: ReasonIn, user: CarerOrStaffUser, session: SessionDep
 ) -> DinerOut:
     diner = service.get_diner_for(session, user=user, diner_id=diner_id)
-    service.leave_diner(session, actor=user, diner=diner, reason=body.reason)
+    flows.leave_diner(session, actor=user, diner=diner, reason=body.reason)
     service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
     return service.diner_out(session, diner, for_staff=user.role == "staff")

@@ -154,7 +154,9 @@ def list_council_diners(
 
 
 def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -> Diner:
-    """Pause from..to (a hospital stay, a holiday); the schedule resumes by itself after."""
+    """Pause from..to (a hospital stay, a holiday); the schedule resumes by itself after.
+
+    Only the diner's record: app.flows.diners.pause_diner also cancels and restores meals."""
     if diner.status == DinerStatus.left:
         raise Conflict("This diner has left")
     council = session.get(Council, diner.council_id)
@@ -164,10 +166,6 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
     diner.paused_from, diner.paused_to = body.from_, body.to
     diner.status_reason = body.reason
     session.add(diner)
-    from app.pairings.meals import cancel_for_pause, restore_outside_pause  # meals need diners
-
-    restore_outside_pause(session, diner=diner, from_=body.from_, to=body.to)
-    cancel_for_pause(session, diner=diner, from_=body.from_, to=body.to)
     _audit_if_staff(
         session, actor, diner, "diner.paused", {"from": str(body.from_), "to": str(body.to)}
     )
@@ -176,17 +174,23 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
 
 
 def leave_diner(session: Session, *, actor: User, diner: Diner, reason: str) -> Diner:
-    """The diner leaves the service; history is kept."""
+    """The diner leaves the service; history is kept (app.flows.diners.leave_diner also ends
+    their pairings)."""
     if diner.status == DinerStatus.left:
         raise Conflict("This diner has already left")
-    from app.pairings.lifecycle import diner_leaves
-
-    diner_leaves(session, diner=diner)
     diner.status, diner.status_reason = DinerStatus.left, reason
     session.add(diner)
     _audit_if_staff(session, actor, diner, "diner.left", {})
     session.flush()
     return diner
+
+
+def coordinator_id(session: Session, diner: Diner) -> int | None:
+    """The user who coordinates the diner's neighbourhood (told about meals needing a hand)."""
+    if diner.neighbourhood_id is None:
+        return None
+    hood = session.get(Neighbourhood, diner.neighbourhood_id)
+    return hood.coordinator_id if hood else None
 
 
 def view_diner_as_staff(session: Session, *, staff: User, diner_id: int) -> Diner:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 from app.diners.rules import public_status
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
+from app.meals.schedule import first_occurrence
 from app.models import (
     OPEN_STATUSES,
     Cook,
@@ -27,7 +28,6 @@ from app.models import (
     Pairing,
 )
 from app.moderation.rules import is_matchable
-from app.pairings.schedule import first_occurrence
 from app.schemas import minutes
 from app.vocab import CookStatus, DinerStatus
 
@@ -170,7 +170,7 @@ class _Decoded:
 def first_meal_day(weekday: int, today: date) -> date:
     """The first meal of a pairing on ``weekday`` proposed today, if the cook accepts today.
 
-    As app.pairings.meals schedules it: the first occurrence on or after the day after
+    As app.meals.service schedules it: the first occurrence on or after the day after
     acceptance (the same date for every frequency).
     """
     return first_occurrence(weekday=weekday, frequency="weekly", anchor=today + timedelta(days=1))

@@ -160,7 +160,7 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
         raise RuleBroken(first.rule, [first.field], first.message)
     if violations:
         raise Conflict("The cook has no place left (proposed and active pairings count)")
-    return _create_proposal(
+    return create_proposal(
         session,
         staff=staff,
         cook=cook,
@@ -186,7 +186,7 @@ class Proposal:
     frequency: str
 
 
-def _create_proposal(
+def create_proposal(
     session: Session,
     *,
     staff: User | None,
@@ -196,6 +196,7 @@ def _create_proposal(
     start: str,
     frequency: str,
 ) -> Pairing:
+    """One proposal (pairing, audit entry and invitation), as the batch writes them."""
     proposal = Proposal(cook, diner, weekday, start, frequency)
     [(pairing_id, _)] = _insert_proposals(session, staff=staff, proposals=[proposal])
     [pairing] = _load_pairings(session, [pairing_id])

@@ -10,6 +10,7 @@ from app.cooks.schemas import CookProfileOut
 from app.cooks.service import profile_out
 from app.deps import CurrentUser, SessionDep, StaffUser
 from app.diners.schemas import ReasonIn
+from app.flows import cooks as flows
 from app.errors import Forbidden
 from app.models import User
 from app.moderation import service
@@ -130,7 +131,7 @@ def suspend(
     cook_id: PathId, body: ReasonIn, user: StaffUser, session: SessionDep
 ) -> CookProfileOut:
     cook = service.get_councils_cook(session, staff=user, cook_id=cook_id)
-    service.suspend_cook(session, staff=user, cook=cook, reason=body.reason)
+    flows.suspend_cook(session, staff=user, cook=cook, reason=body.reason)
     session.commit()
     return profile_out(session, cook)
 

@@ -188,16 +188,13 @@ def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Co
 
 
 def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
-    """Suspend at once; the cook's pairings are unwound in the same transaction."""
+    """Suspend at once (app.flows.cooks.suspend_cook also unwinds the cook's pairings)."""
     if cook.council_id != staff.council_id:
         raise NotFound("Cook not found")  # only ever a cook of one's own council
     if cook.status not in (CookStatus.approved, CookStatus.pending):
         raise Conflict(f"A {cook.status} cook cannot be suspended")
     cook.status, cook.status_reason = CookStatus.suspended, reason
     cook.status_council_id = staff.council_id
-    from app.pairings.lifecycle import release_cook  # pairings import moderation's rules
-
-    release_cook(session, cook=cook, reason="cook_suspended")
     _audit(session, staff, cook, "cook.suspended", {"status": cook.status})
     return cook
 

@@ -1,17 +1,17 @@
-"""What happens to pairings when people come and go (used by moderation, cooks, diners)."""
+"""What happens to pairings when people come and go (the flows in app/flows/ call these)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from app.audit import record_audit
 from app.councils.rules import council_today
 from app.db import utcnow
 from app.errors import Conflict
+from app.meals.service import cancel_future_meals, seek_cover
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
 from app.notifications.outbox import enqueue
-from app.vocab import CookStatus, DinerStatus
+from app.vocab import DinerStatus
 
 
 def release_cook(session: Session, *, cook: Cook, reason: str) -> list[Pairing]:
@@ -39,15 +39,11 @@ def _hand_back_covers(session: Session, *, cook: Cook) -> None:
             col(Meal.date) >= council_today(council),
         )
     ).all()
-    from app.pairings.meals import seek_cover
-
     seek_cover(session, meals=list(meals))
 
 
 def end_pairing(session: Session, *, pairing: Pairing, reason: str) -> None:
     """A proposal is withdrawn, an active pairing ended; history is kept, future meals go."""
-    from app.pairings.meals import cancel_future_meals
-
     was_active = pairing.status in ("active", "paused")
     pairing.status = "ended" if was_active else "withdrawn"
     pairing.ended_at, pairing.end_reason = utcnow(), reason
@@ -78,32 +74,6 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: str) -> None:
                 about_diner_id=diner.id,
             )
     session.flush()
-
-
-def stop_cooking(session: Session, *, cook: Cook, reason: str) -> Cook:
-    """The cook stops: pairings end, diners wait again (re-matching prefers familiar faces).
-
-    A suspended or rejected cook keeps that status and the staff's reason: stopping must not
-    wipe it (only the council that set it, or an admin, lifts it).
-    """
-    if cook.status == CookStatus.left:
-        raise Conflict("You have already stopped")
-    release_cook(session, cook=cook, reason="cook_stopped")
-    if cook.status not in (CookStatus.suspended, CookStatus.rejected):
-        cook.status, cook.status_reason = CookStatus.left, reason
-    cook.updated_at = utcnow()
-    session.add(cook)
-    record_audit(
-        session,
-        actor_id=cook.user_id,
-        council_id=cook.council_id,
-        action="cook.stopped",
-        subject_type="cook",
-        subject_id=cook.id,
-        data={"status": cook.status},
-    )
-    session.flush()
-    return cook
 
 
 def diner_leaves(session: Session, *, diner: Diner) -> None:

@@ -1,4 +1,4 @@
-"""HTTP routes for pairings: the cook's side and the staff's (API.md)."""
+"""HTTP routes for pairings: the cook's side, the staff's, the carer's change request (API.md)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query
 
 from app.audit import record_audit
 from app.db import writing
-from app.deps import CookUser, SessionDep, StaffUser
+from app.deps import CarerUser, CookUser, SessionDep, StaffUser
+from app.diners.schemas import ReasonIn
+from app.diners.service import get_carers_diner
 from app.matching import service as matching
 from app.models import Cook, Diner, Pairing
-from app.pairings import service
+from app.pairings import lifecycle, service
+from app.pairings.presenters import pairing_out
 from app.pairings.schemas import PairingCreate, PairingOut
-from app.pairings.views import pairing_out
 from app.schemas import Page, PathId
 
 router = APIRouter(tags=["pairings"])
@@ -86,3 +88,15 @@ def withdraw(pairing_id: PathId, user: StaffUser, session: SessionDep) -> Pairin
     pairing = service.withdraw_pairing(session, staff=user, pairing_id=pairing_id)
     session.commit()
     return _render(session, pairing, "staff")
+
+
+@router.post("/api/diners/{diner_id}/change-request", response_model=PairingOut)
+def change_request(
+    diner_id: PathId, body: ReasonIn, user: CarerUser, session: SessionDep
+) -> PairingOut:
+    diner = get_carers_diner(session, carer=user, diner_id=diner_id)
+    pairing = lifecycle.request_change(session, diner=diner)
+    diner.status_reason = body.reason
+    session.add(diner)
+    session.commit()
+    return _render(session, pairing, "carer")

@@ -12,10 +12,11 @@ from app.diners.rules import public_status
 from app.errors import Conflict, NotFound
 from app.matching import engine
 from app.matching.inputs import cook_inputs, diner_input, history, open_loads
+from app.matching.service import create_proposal
+from app.meals.service import schedule_meals
 from app.models import Cook, Council, Diner, Pairing, User
 from app.names import first_name
 from app.notifications.outbox import enqueue
-from app.pairings.meals import schedule_meals
 from app.schemas import hhmm
 from app.vocab import DinerStatus
 
@@ -113,8 +114,6 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
     Only for a diner still waiting (not paused); the chosen cook's row is locked and their
     places counted again, as a staff proposal does, so a decline never overbooks a cook.
     """
-    from app.matching.service import _create_proposal  # one place creates proposals
-
     diner = session.get(Diner, diner_id)
     assert diner is not None
     council = session.get(Council, diner.council_id)
@@ -143,7 +142,7 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
             continue  # filled up meanwhile
         slot = engine.best_slot(choice.slots)
         assert slot is not None
-        return _create_proposal(
+        return create_proposal(
             session,
             staff=None,
             cook=rows[choice.cook_id],

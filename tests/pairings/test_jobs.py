@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.councils.service import add_neighbourhood
+from app.flows.jobs import run_jobs
 from app.models import Council, Diner, Meal, Notification, User
-from app.pairings.jobs import run_jobs
 from tests.factories import approved_cook, auth_headers, registered_diner
 
 

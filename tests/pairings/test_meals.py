@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.meals.service import schedule_all, schedule_meals
 from app.models import Meal, Notification, Pairing, User
-from app.pairings.meals import schedule_all, schedule_meals
 from tests.factories import approved_cook, auth_headers, cook_payload, registered_diner
 
 

@@ -1,4 +1,4 @@
-"""Tests for the pure recurrence rules in ``app.pairings.schedule``."""
+"""Tests for the pure recurrence rules in ``app.meals.schedule``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.pairings.schedule import (
+from app.meals.schedule import (
     FREQUENCIES,
     Frequency,
     first_occurrence,

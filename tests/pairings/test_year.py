@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
+from app.flows.jobs import run_jobs
 from app.models import Meal, User
-from app.pairings.jobs import run_jobs
 from tests.factories import approved_cook, auth_headers, registered_diner
 
 LONDON = ZoneInfo("Europe/London")

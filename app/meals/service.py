@@ -11,12 +11,13 @@ from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import utcnow
 from app.diners.rules import paused_on
+from app.diners.service import coordinator_id
 from app.errors import Conflict, NotFound, RuleBroken
+from app.meals.cover import ask_for_cover
+from app.meals.schedule import occurrences
 from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.notifications.outbox import enqueue
-from app.pairings.contacts import coordinator_id
-from app.pairings.schedule import occurrences
 
 HORIZON_DAYS = 56  # 8 weeks of meals ahead
 OPEN_MEAL = ("scheduled", "needs_cover")
@@ -224,8 +225,6 @@ def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Me
 
 def seek_cover(session: Session, *, meals: list[Meal]) -> None:
     """These meals have no cook now: they need cover, and the best candidates are asked."""
-    from app.pairings.cover import ask_for_cover  # cover reads matching; keep this module light
-
     for meal in meals:
         meal.status, meal.cook_id, meal.is_cover = "needs_cover", None, False
         session.add(meal)

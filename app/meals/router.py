@@ -1,4 +1,4 @@
-"""HTTP routes for meals, absences, cover and the end of pairings (API.md "Cooks", "Diners")."""
+"""HTTP routes for meals, absences, cover and feedback (API.md "Cooks", "Diners")."""
 
 from __future__ import annotations
 
@@ -7,53 +7,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session, col, select
 
 from app.cooks.service import get_own_profile
 from app.councils.rules import council_today
 from app.deps import CarerUser, CookUser, SessionDep
 from app.diners import service as diners
-from app.diners.schemas import ReasonIn
 from app.errors import RuleBroken
-from app.models import Council, Diner, Meal
+from app.meals import cover, feedback
+from app.meals import service as meals
+from app.meals.labels import meal_label
+from app.meals.presenters import meal_out, meals_out
+from app.meals.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn
+from app.models import Council, Diner
 from app.names import first_name
-from app.pairings import cover, feedback, lifecycle, meals
-from app.pairings.labels import meal_label
-from app.pairings.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn, PairingOut
-from app.pairings.views import pairing_out
 from app.schemas import IsoDate, PathId
 
 router = APIRouter(tags=["meals"])
-
-
-def meal_out(session: Session, meal: Meal) -> MealOut:
-    return meals_out(session, [meal])[0]
-
-
-def meals_out(session: Session, listed: list[Meal]) -> list[MealOut]:
-    """The meals as the cook sees them, with their diners' names read in one query."""
-    diner_ids = {m.diner_id for m in listed}
-    names = dict(
-        session.exec(select(Diner.id, Diner.full_name).where(col(Diner.id).in_(diner_ids))).all()
-        if diner_ids
-        else []
-    )
-    out = []
-    for meal in listed:
-        assert meal.id is not None and meal.diner_id in names
-        out.append(
-            MealOut(
-                id=meal.id,
-                pairing_id=meal.pairing_id,
-                cook_id=meal.cook_id,
-                date=meal.date,
-                start=meal.start,
-                status=meal.status,
-                is_cover=meal.is_cover,
-                diner_first_name=first_name(names[meal.diner_id]),
-            )
-        )
-    return out
 
 
 @router.get("/api/cooks/me/meals", response_model=MealList)
@@ -124,31 +93,6 @@ def take_cover(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
     meal = cover.take_cover(session, user=user, meal_id=meal_id)
     session.commit()
     return meal_out(session, meal)
-
-
-@router.post("/api/cooks/me/stop")
-def stop(body: ReasonIn, user: CookUser, session: SessionDep) -> dict[str, str]:
-    cook = lifecycle.stop_cooking(
-        session, cook=get_own_profile(session, user=user), reason=body.reason
-    )
-    session.commit()
-    return {"status": cook.status}
-
-
-@router.post("/api/diners/{diner_id}/change-request", response_model=PairingOut)
-def change_request(
-    diner_id: PathId, body: ReasonIn, user: CarerUser, session: SessionDep
-) -> PairingOut:
-    diner = diners.get_carers_diner(session, carer=user, diner_id=diner_id)
-    pairing = lifecycle.request_change(session, diner=diner)
-    diner.status_reason = body.reason
-    session.add(diner)
-    session.commit()
-    from app.models import Cook
-
-    cook = session.get(Cook, pairing.cook_id)
-    assert cook is not None
-    return pairing_out(pairing, diner=diner, cook=cook, viewer_role="carer")
 
 
 @router.post("/api/meals/{meal_id}/feedback", status_code=201)

@@ -10,11 +10,11 @@ from sqlmodel import Session, col, func, select
 
 from app.councils.rules import council_today
 from app.db import utcnow
+from app.diners.service import coordinator_id
+from app.meals.service import schedule_all
 from app.models import Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications.outbox import enqueue
-from app.pairings.contacts import coordinator_id
-from app.pairings.meals import schedule_all
 
 COVER_ALERT_DAYS = 2
 LAPSE_DAYS = {"weekly": 14, "fortnightly": 35, "monthly": 35}

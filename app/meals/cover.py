@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
+from app.diners.service import coordinator_id
 from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m
 from app.matching import engine
@@ -16,7 +17,6 @@ from app.matching.inputs import CookFields, cook_inputs, diner_input, history
 from app.models import Cook, CookAway, Council, Diner, Meal, Notification, Pairing, User
 from app.names import first_name
 from app.notifications.outbox import enqueue, recipient_key
-from app.pairings.contacts import coordinator_id
 from app.schemas import minutes
 
 ALL_FREQUENCIES = frozenset({"weekly", "fortnightly", "monthly"})

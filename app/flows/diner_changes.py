@@ -20,11 +20,11 @@ from app.diners.schemas import DinerUpdate
 from app.errors import Conflict, RuleBroken
 from app.matching import engine
 from app.matching.inputs import cook_input, diner_input
+from app.meals.service import OPEN_MEAL, cancel_future_meals, seek_cover
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Neighbourhood, Pairing, User
 from app.names import first_name
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing
-from app.pairings.meals import OPEN_MEAL, cancel_future_meals, seek_cover
 from app.places import locate_place
 from app.schemas import minutes
 from app.vocab import DinerStatus

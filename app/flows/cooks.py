@@ -1,0 +1,63 @@
+"""A cook's standing changes, and their pairings and covers follow."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.audit import record_audit
+from app.config import Settings
+from app.cooks.schemas import CookProfileIn
+from app.cooks.service import find_own_profile, leaves_council, save_own_profile
+from app.db import utcnow
+from app.errors import Conflict
+from app.models import Cook, User
+from app.moderation import service as moderation
+from app.moderation.rules import STICKY
+from app.pairings.lifecycle import release_cook
+from app.places import locate_place
+from app.vocab import CookStatus
+
+
+def put_own_profile(
+    session: Session, *, user: User, body: CookProfileIn, settings: Settings
+) -> Cook:
+    """Create or replace the cook's profile; a move to another council first ends their
+    pairings and hands back their covers (the old council can no longer look after them)."""
+    place = locate_place(session, raw_postcode=body.postcode, role="cook", settings=settings)
+    cook = find_own_profile(session, user=user)
+    if cook is not None and leaves_council(cook, place):
+        release_cook(session, cook=cook, reason="cook_moved")
+    return save_own_profile(session, user=user, body=body, place=place)
+
+
+def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
+    """Suspend at once; the cook's pairings are unwound in the same transaction."""
+    moderation.suspend_cook(session, staff=staff, cook=cook, reason=reason)
+    release_cook(session, cook=cook, reason="cook_suspended")
+    return cook
+
+
+def stop_cooking(session: Session, *, cook: Cook, reason: str) -> Cook:
+    """The cook stops: pairings end, diners wait again (re-matching prefers familiar faces).
+
+    A suspended or rejected cook keeps that status and the staff's reason: stopping must not
+    wipe it (only the council that set it, or an admin, lifts it).
+    """
+    if cook.status == CookStatus.left:
+        raise Conflict("You have already stopped")
+    release_cook(session, cook=cook, reason="cook_stopped")
+    if cook.status not in STICKY:
+        cook.status, cook.status_reason = CookStatus.left, reason
+    cook.updated_at = utcnow()
+    session.add(cook)
+    record_audit(
+        session,
+        actor_id=cook.user_id,
+        council_id=cook.council_id,
+        action="cook.stopped",
+        subject_type="cook",
+        subject_id=cook.id,
+        data={"status": cook.status},
+    )
+    session.flush()
+    return cook

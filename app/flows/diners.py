@@ -1,0 +1,27 @@
+"""A diner's pause or departure, and their meals and pairings follow."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.diners import service as diners
+from app.diners.schemas import PauseIn
+from app.meals.service import cancel_for_pause, restore_outside_pause
+from app.models import Diner, User
+from app.pairings.lifecycle import diner_leaves
+
+
+def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -> Diner:
+    """Pause from..to; meals in the pause are cancelled (their cooks told), and meals an
+    earlier pause had cancelled outside it come back. The schedule resumes by itself after."""
+    diners.pause_diner(session, actor=actor, diner=diner, body=body)
+    restore_outside_pause(session, diner=diner, from_=body.from_, to=body.to)
+    cancel_for_pause(session, diner=diner, from_=body.from_, to=body.to)
+    return diner
+
+
+def leave_diner(session: Session, *, actor: User, diner: Diner, reason: str) -> Diner:
+    """The diner leaves the service: their pairings end (cooks told); history is kept."""
+    diners.leave_diner(session, actor=actor, diner=diner, reason=reason)
+    diner_leaves(session, diner=diner)
+    return diner

@@ -1,0 +1,39 @@
+"""Meals as their viewers see them."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.meals.schemas import MealOut
+from app.models import Diner, Meal
+from app.names import first_name
+
+
+def meal_out(session: Session, meal: Meal) -> MealOut:
+    return meals_out(session, [meal])[0]
+
+
+def meals_out(session: Session, listed: list[Meal]) -> list[MealOut]:
+    """The meals as the cook sees them, with their diners' names read in one query."""
+    diner_ids = {m.diner_id for m in listed}
+    names = dict(
+        session.exec(select(Diner.id, Diner.full_name).where(col(Diner.id).in_(diner_ids))).all()
+        if diner_ids
+        else []
+    )
+    out = []
+    for meal in listed:
+        assert meal.id is not None and meal.diner_id in names
+        out.append(
+            MealOut(
+                id=meal.id,
+                pairing_id=meal.pairing_id,
+                cook_id=meal.cook_id,
+                date=meal.date,
+                start=meal.start,
+                status=meal.status,
+                is_cover=meal.is_cover,
+                diner_first_name=first_name(names[meal.diner_id]),
+            )
+        )
+    return out

@@ -1,0 +1,50 @@
+"""Meal shapes (API.md "Cooks" and "Diners": meals, absences, feedback)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, model_validator
+
+from app.schemas import MULTI_LINE, IsoDate, StrictModel
+
+
+class MealOut(BaseModel):
+    id: int
+    pairing_id: int
+    cook_id: int | None
+    date: dt.date
+    start: str
+    status: str
+    is_cover: bool
+    diner_first_name: str
+
+
+class MealList(BaseModel):
+    items: list[MealOut]
+    total: int
+
+
+class AwayIn(StrictModel):
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AwayIn:
+        if self.to < self.from_:
+            raise ValueError("to must be on or after from")
+        if (self.to - self.from_).days > 366:
+            raise ValueError("an absence lasts at most a year")
+        return self
+
+
+class FeedbackIn(StrictModel):
+    rating: StrictInt = Field(ge=1, le=5)
+    comment: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), MULTI_LINE] | None
+    ) = None
+
+
+class OutcomeIn(StrictModel):
+    considers_friend: StrictBool
