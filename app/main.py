@@ -34,12 +34,16 @@ from app.errors import (
 from app.matching.router import router as matching_router
 from app.meals.labels import meal_label
 from app.meals.router import router as meals_router
-from app.middleware import RequestMiddleware, inline_style_hashes
+from app.middleware import RequestMiddleware, inline_style_hashes, log_request
 from app.moderation.router import audit_router
 from app.moderation.router import router as moderation_router
 from app.notifications.router import router as calendar_router
 from app.notifications.sender import SmtpMailer
 from app.notifications.worker import BackgroundSender
+from app.observability.logs import configure_logging
+from app.observability.metrics import observe_request
+from app.observability.router import router as metrics_router
+from app.openapi import install_openapi
 from app.pages.errors import render_error_page
 from app.pages.router import router as pages_router
 from app.pairings.router import router as pairings_router
@@ -58,9 +62,7 @@ def create_app() -> FastAPI:
         settings = get_settings()
     except ConfigurationError as exc:  # one line for the operator, also under plain uvicorn
         raise SystemExit(f"Error: {exc}") from None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)  # plain text, or JSON lines (PORTION_LOG_FORMAT=json)
     # Uvicorn's access log writes raw paths, and the calendar feed's secret is in its path:
     # our request log (app/middleware.py) names route templates instead.
     logging.getLogger("uvicorn.access").disabled = True
@@ -71,8 +73,11 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
     )
     install_error_handlers(app, error_page=render_error_page)  # HTML pages off /api
-    # Request id, 1 MiB body cap, security headers and the request log (app/middleware.py).
-    app.add_middleware(RequestMiddleware, style_sources=LABEL_STYLES)
+    # Request id, 1 MiB body cap, security headers, the request log and the request metrics
+    # (app/middleware.py, app/observability/).
+    app.add_middleware(
+        RequestMiddleware, style_sources=LABEL_STYLES, observers=(log_request, observe_request)
+    )
 
     # First: a request is matched against the routes in order, and health checks are many.
     @app.get(
@@ -90,6 +95,7 @@ def create_app() -> FastAPI:
             raise ServiceBusy(DATABASE_UNAVAILABLE, retry_after_s=DATABASE_RETRY_AFTER_S)
         return JSONResponse({"status": "ok"})
 
+    app.include_router(metrics_router)  # GET /metrics for Prometheus (app/observability/)
     for router in (
         accounts_router,
         cooks_router,
@@ -112,6 +118,7 @@ def create_app() -> FastAPI:
         # The frontend answers only what no route claims: a mount at "/" would also catch a
         # wrong method on an API path and hide its 405.
         app.router.default = FrontendFiles(directory=FRONTEND_DIR, html=True)
+    install_openapi(app)  # each operation's error statuses, read from what its route uses
     return app
 
 
