@@ -89,7 +89,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
             SuggestionOut(
                 cook_id=s.cook_id,
                 display_name=rows[s.cook_id].display_name,
-                # The reasons say "N m away" with this same rounding (engine.reasons.suggestion_reasons).
+                # The reasons say "N m away" with this same rounding (suggestion_reasons).
                 distance_m=staff_distance_m(s.distance_m),
                 score=s.score,
                 reasons=s.reasons,
