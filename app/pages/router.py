@@ -5,8 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.pages.account import router as account_router
+from app.pages.cook_home import router as cook_home_router
+from app.pages.cook_profile import router as cook_profile_router
+from app.pages.cook_signup import router as cook_signup_router
 from app.pages.public import router as public_router
 
 router = APIRouter(include_in_schema=False)
 router.include_router(public_router)
 router.include_router(account_router)
+router.include_router(cook_signup_router)
+router.include_router(cook_profile_router)
+router.include_router(cook_home_router)

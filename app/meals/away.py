@@ -1,0 +1,118 @@
+"""A cook's away periods: listed, changed and cancelled (adding one is meals.mark_away).
+
+Only periods that have not started can be changed or cancelled, and only to dates from today:
+meals already passed, or already covered by someone else, stay as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from app.errors import NotFound, RuleBroken
+from app.meals.service import mark_away
+from app.models import Cook, CookAway, Meal, Pairing
+
+MAX_DAYS = 366  # as POST /api/cooks/me/away
+
+
+def list_away(session: Session, *, cook: Cook, today: date) -> list[CookAway]:
+    """The cook's away periods that have not ended, soonest first."""
+    return list(
+        session.exec(
+            select(CookAway)
+            .where(CookAway.cook_id == cook.id, col(CookAway.to_date) >= today)
+            .order_by(col(CookAway.from_date), col(CookAway.id))
+        ).all()
+    )
+
+
+def check_dates(from_: date, to: date, *, today: date) -> dict[str, str]:
+    """GOV.UK messages for an away period's dates (field → message); {} when fine."""
+    errors: dict[str, str] = {}
+    if from_ < today:
+        errors["from"] = "The first day you are away must be today or in the future"
+    if to < today:
+        errors["to"] = "The last day you are away must be today or in the future"
+    elif to < from_:
+        errors["to"] = "The last day you are away must be the same as or after the first day"
+    elif (to - from_).days > MAX_DAYS:
+        errors["to"] = "An away period can last at most a year: enter an earlier last day"
+    return errors
+
+
+def own_away(session: Session, *, cook: Cook, away_id: int) -> CookAway:
+    away = session.get(CookAway, away_id)
+    if away is None or away.cook_id != cook.id:
+        raise NotFound("Away period not found")
+    return away
+
+
+def add_away(session: Session, *, cook: Cook, from_: date, to: date, today: date) -> list[Meal]:
+    """A new away period from today on; its meals need cover (as the API's)."""
+    _refuse(check_dates(from_, to, today=today))
+    return mark_away(session, cook=cook, from_=from_, to=to)
+
+
+def cancel_away(session: Session, *, cook: Cook, away_id: int, today: date) -> None:
+    """Drop a period that has not started: the cook's own meals in it that nobody has covered
+    come back to them."""
+    away = own_away(session, cook=cook, away_id=away_id)
+    _refuse_started(away, today)
+    session.delete(away)
+    session.flush()
+    _take_back(session, cook=cook, from_=away.from_date, to=away.to_date)
+
+
+def change_away(
+    session: Session, *, cook: Cook, away_id: int, from_: date, to: date, today: date
+) -> list[Meal]:
+    """New dates for a period that has not started: meals outside them come back, meals inside
+    them need cover."""
+    away = own_away(session, cook=cook, away_id=away_id)
+    _refuse_started(away, today)
+    _refuse(check_dates(from_, to, today=today))
+    old_from, old_to = away.from_date, away.to_date
+    session.delete(away)
+    session.flush()
+    _take_back(session, cook=cook, from_=old_from, to=old_to)
+    return mark_away(session, cook=cook, from_=from_, to=to)
+
+
+def _take_back(session: Session, *, cook: Cook, from_: date, to: date) -> None:
+    """The cook's own pairings' meals in the range that still wait for cover, on days not in
+    another of their away periods, are theirs again."""
+    others = session.exec(select(CookAway).where(CookAway.cook_id == cook.id)).all()
+    meals = session.exec(
+        select(Meal)
+        .join(Pairing, col(Pairing.id) == Meal.pairing_id)
+        .where(
+            Pairing.cook_id == cook.id,
+            Pairing.status == "active",
+            Meal.status == "needs_cover",
+            col(Meal.date) >= from_,
+            col(Meal.date) <= to,
+        )
+    ).all()
+    for meal in meals:
+        if any(a.from_date <= meal.date <= a.to_date for a in others):
+            continue
+        meal.status, meal.cook_id, meal.is_cover = "scheduled", cook.id, False
+        session.add(meal)
+    session.flush()
+
+
+def _refuse_started(away: CookAway, today: date) -> None:
+    if away.from_date <= today:
+        raise RuleBroken(
+            "away_started",
+            ["path", "away_id"],
+            "This away period has started, so it can no longer be changed here: "
+            "contact your coordinator",
+        )
+
+
+def _refuse(errors: dict[str, str]) -> None:
+    for field, message in errors.items():
+        raise RuleBroken("invalid_away", ["body", field], message)

@@ -1,0 +1,197 @@
+"""What the cook's pages share: who the signed-in cook is, labels, and field checks that speak
+GOV.UK (say what went wrong and how to fix it, name the day)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import phonenumbers
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from app.config import Settings
+from app.cooks.service import find_own_profile
+from app.deps import Auth
+from app.errors import Forbidden
+from app.models import Cook, User
+from app.pages.forms import signed_in
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+DIETS = [
+    ("vegetarian", "Vegetarian"),
+    ("vegan", "Vegan"),
+    ("pescatarian", "Pescatarian (fish but no meat)"),
+    ("halal", "Halal"),
+    ("kosher", "Kosher"),
+    ("no_pork", "No pork"),
+    ("no_beef", "No beef"),
+    ("diabetic_friendly", "Suitable for diabetes"),
+    ("low_salt", "Low salt"),
+]
+ALLERGENS = [
+    ("celery", "Celery"),
+    ("cereals_containing_gluten", "Cereals containing gluten (wheat, rye, barley, oats)"),
+    ("crustaceans", "Crustaceans (prawns, crab, lobster)"),
+    ("eggs", "Eggs"),
+    ("fish", "Fish"),
+    ("lupin", "Lupin"),
+    ("milk", "Milk"),
+    ("molluscs", "Molluscs (mussels, oysters, squid)"),
+    ("mustard", "Mustard"),
+    ("tree_nuts", "Tree nuts (almonds, hazelnuts, walnuts and others)"),
+    ("peanuts", "Peanuts"),
+    ("sesame", "Sesame"),
+    ("soya", "Soya"),
+    ("sulphites", "Sulphites (sulphur dioxide)"),
+]
+TEXTURES = [
+    ("regular", "Regular food"),
+    ("easy_to_chew", "Easy to chew (IDDSI level 7)"),
+    ("soft_bite_sized", "Soft and bite-sized (IDDSI level 6)"),
+    ("minced_moist", "Minced and moist (IDDSI level 5)"),
+    ("pureed", "Puréed (IDDSI level 4)"),
+]
+FREQUENCIES = [
+    ("weekly", "Every week"),
+    ("fortnightly", "Every other week"),
+    ("monthly", "Once a month"),
+]
+WALKS = [
+    ("500", "Up to 500 metres (about a 6 minute walk)"),
+    ("1000", "Up to 1 kilometre (about 12 minutes)"),
+    ("1500", "Up to 1.5 kilometres (about 20 minutes)"),
+    ("2000", "Up to 2 kilometres (about 25 minutes)"),
+    ("3000", "Up to 3 kilometres (about 35 minutes)"),
+]
+HOW_MANY = [("1", "1 neighbour")] + [(str(n), f"{n} neighbours") for n in range(2, 6)]
+MEAL_STATUS = {
+    "scheduled": ("Planned", "govuk-tag--blue"),
+    "needs_cover": ("Looking for cover", "govuk-tag--yellow"),
+    "delivered": ("Delivered", "govuk-tag--green"),
+    "missed": ("Missed", "govuk-tag--red"),
+    "cancelled": ("Cancelled", "govuk-tag--grey"),
+}
+PHONE_EXAMPLE = "Enter a UK phone number, like 07700 900 982 or 020 7946 0018"
+TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+def label_of(options: list[tuple[str, str]], code: str) -> str:
+    return dict(options).get(code, code.replace("_", " "))
+
+
+def labels_of(options: list[tuple[str, str]], codes: list[str]) -> list[str]:
+    return [label_of(options, code) for code in codes]
+
+
+def weekday_name(day: int) -> str:
+    return WEEKDAYS[day]
+
+
+def long_date(day: date) -> str:
+    """GOV.UK's date style with the day's name: "Thursday 3 December 2026"."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%B %Y}"
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def to_sign_in(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect("/sign-in?next=" + quote(target, safe=""))
+
+
+@dataclass
+class CookAuth:
+    auth: Auth
+    cook: Cook | None
+
+    @property
+    def user(self) -> User:
+        return self.auth.user
+
+
+def cook_auth(request: Request, session: Session, settings: Settings) -> CookAuth | None:
+    """The signed-in cook and their profile (None if nobody is signed in; 403 for another
+    role)."""
+    auth = signed_in(request, session, settings)
+    if auth is None:
+        return None
+    if auth.user.role != "cook":
+        raise Forbidden("These pages are for cooks: you are signed in with another kind of account")
+    return CookAuth(auth, find_own_profile(session, user=auth.user))
+
+
+# --- field checks ----------------------------------------------------------------------------
+
+
+def uk_phone(raw: str) -> str | None:
+    """The number in E.164 if it is a valid UK number, else None."""
+    try:
+        number = phonenumbers.parse(raw, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 44 or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_phone(e164: str) -> str:
+    """A stored number as people write it: "020 7946 0018"."""
+    try:
+        number = phonenumbers.parse(e164, "GB")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def clock_time(raw: str) -> str | None:
+    """ "17:30", "17.30" or "9:05" as "HH:MM", else None."""
+    match = TIME.match(raw.strip())
+    if not match:
+        return None
+    hours, mins = int(match.group(1)), int(match.group(2))
+    if hours > 23 or mins > 59:
+        return None
+    return f"{hours:02d}:{mins:02d}"
+
+
+def text_problem(value: str, *, empty: str, what: str, limit: int) -> str | None:
+    if not value:
+        return empty
+    if len(value) > limit:
+        return f"{what} must be {limit} characters or fewer"
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return f"{what} must be one line of ordinary text"
+    return None
+
+
+def date_fields(form: Any, prefix: str) -> dict[str, str]:
+    """A GOV.UK date input's three fields as typed: {"day", "month", "year"}."""
+    return {
+        part: str(form.get(f"{prefix}-{part}", "")).strip()[:10]
+        for part in ("day", "month", "year")
+    }
+
+
+def parse_date(parts: dict[str, str], *, what: str) -> tuple[date | None, str | None]:
+    """The date of a three-field input, or GOV.UK's message naming what is missing or wrong."""
+    missing = [name for name in ("day", "month", "year") if not parts[name]]
+    if len(missing) == 3:
+        return None, f"Enter {what}"
+    if missing:
+        return None, f"{what[0].upper()}{what[1:]} must include a {' and '.join(missing)}"
+    if not all(parts[name].isdigit() for name in ("day", "month", "year")):
+        return None, f"{what[0].upper()}{what[1:]} must be a real date"
+    day, month, year = (int(parts[name]) for name in ("day", "month", "year"))
+    if len(parts["year"]) != 4:
+        return None, "Year must include 4 numbers"
+    try:
+        return date(year, month, day), None
+    except ValueError:
+        return None, f"{what[0].upper()}{what[1:]} must be a real date"

@@ -1,0 +1,516 @@
+"""The cook's own pages after sign-up: waiting for checks, or (approved) the next meal at the
+top, invitations to accept or decline (with a confirmation and an optional reason), meals to
+record, cover to take, and away periods (listed, changed, cancelled; only in the future).
+
+Every action is a form posting to the server (CSRF checked), calling the API's services, then
+redirecting (post/redirect/get)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session, col, select
+from starlette.datastructures import FormData
+
+from app.audit import record_audit
+from app.config import Settings
+from app.cooks.checks import council_contact, council_of, typical_check_days
+from app.councils.rules import council_today
+from app.db import writing
+from app.deps import SessionDep, SettingsDep
+from app.errors import NotFound, RuleBroken
+from app.geo.distance import public_distance_m
+from app.meals import away as aways
+from app.meals import cover
+from app.meals import service as meals
+from app.meals.next_meal import next_meal
+from app.models import Cook, Diner, Meal, Pairing
+from app.names import first_name
+from app.pages.cook_forms import (
+    ALLERGENS,
+    DIETS,
+    FREQUENCIES,
+    MEAL_STATUS,
+    TEXTURES,
+    WEEKDAYS,
+    CookAuth,
+    cook_auth,
+    date_fields,
+    label_of,
+    labels_of,
+    long_date,
+    national_phone,
+    parse_date,
+    redirect,
+    to_sign_in,
+)
+from app.pages.cook_profile import FormDep
+from app.pages.forms import check_csrf, render_page
+from app.pairings import service as pairings
+from app.pairings.decline import decline_with_reason
+from app.schemas import PathId
+from app.vocab import CookStatus
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form()]
+MAX_REASON = 500
+NOTICES = {
+    "sent": "Your profile has been sent for checks.",
+    "saved": "Your changes have been saved.",
+    "accepted": "You have accepted the invitation. Their address is below.",
+    "declined": "You have declined the invitation. We have told the coordinator.",
+    "delivered": "The meal is recorded as delivered. Thank you.",
+    "missed": "The meal is recorded as missed. We have told the carer and the coordinator.",
+    "covered": "You are bringing this meal. It is in your meals below.",
+    "away-added": "Your away dates are saved. We are looking for cover for the meals in them.",
+    "away-changed": "Your away dates have been changed.",
+    "away-cancelled": (
+        "Your away dates have been cancelled. Your meals on those days are yours again."
+    ),
+}
+
+
+def _needs_cook(request: Request, session: Session, settings: Settings) -> CookAuth | Response:
+    ca = cook_auth(request, session, settings)
+    if ca is None:
+        return to_sign_in(request)
+    return ca
+
+
+def _needs_profile(request: Request, session: Session, settings: Settings) -> Any:
+    """The signed-in cook with a profile, or where they should go instead."""
+    ca = _needs_cook(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    if ca.cook is None:
+        return redirect("/cook/")
+    return ca
+
+
+@router.get("/cook/index.html")
+def old_home() -> Response:
+    return redirect("/cook/")
+
+
+@router.get("/cook/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    return _home(request, session, settings)
+
+
+def _home(request: Request, session: Session, settings: Settings) -> Response:
+    ca = _needs_cook(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    notice = NOTICES.get(request.query_params.get("done", "")) or next(
+        (NOTICES[k] for k in ("sent", "saved") if request.query_params.get(k)), None
+    )
+    context: dict[str, Any] = {"notice": notice, "first_name": first_name(ca.user.full_name)}
+    cook = ca.cook
+    if cook is None:
+        context["title"] = "Finish your profile"
+        return render_page(
+            request, session, settings, "cook/no-profile.html", context, auth=ca.auth
+        )
+    council = council_of(session, cook)
+    contact = council_contact(session, cook=cook)
+    if cook.status != CookStatus.approved:
+        context |= {
+            "title": "Waiting for checks" if cook.status == CookStatus.pending else "My cooking",
+            "cook": cook,
+            "council": council,
+            "council_name": council.name,
+            "contact": contact,
+            "contact_phone": _phone(contact),
+            "typical_days": typical_check_days(session, council_id=council.id or 0),
+        }
+        return render_page(request, session, settings, "cook/pending.html", context, auth=ca.auth)
+    today = council_today(council)
+    rows = pairings.list_cook_pairings(session, user=ca.user, statuses=("proposed", "active"))
+    invitations = [_pairing(p, d) for p, d, _ in rows if p.status == "proposed"]
+    neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == "active"]
+    upcoming = meals.list_cook_meals(
+        session, cook=cook, from_=today - timedelta(days=14), to=today + timedelta(days=56)
+    )
+    names = _diner_names(session, upcoming)
+    soon = next_meal(session, cook=cook, today=today)
+    context |= {
+        "title": "My cooking",
+        "cook": cook,
+        "next": soon,
+        "next_phone": _phone(soon.contact) if soon else None,
+        "long_date": long_date,
+        "invitations": invitations,
+        "neighbours": neighbours,
+        "meals": [_meal(m, names, today) for m in upcoming if _shown(m, today)],
+        "cover": [
+            _meal(m, _diner_names(session, [m]), today)
+            for m in cover.cover_requests_for(session, user=ca.user)
+        ],
+        "away": aways.list_away(session, cook=cook, today=today),
+        "today": today,
+        "council_name": council.name,
+        "contact": contact,
+        "contact_phone": _phone(contact),
+    }
+    seen = {p["diner_id"] for p in neighbours} | ({soon.diner_id} if soon else set())
+    if seen:  # the page shows these diners' addresses: recorded, as the API does
+        with writing(session):
+            for diner_id in sorted(seen):
+                record_audit(
+                    session,
+                    actor_id=ca.user.id,
+                    council_id=cook.council_id,
+                    action="diner.address_viewed",
+                    subject_type="diner",
+                    subject_id=diner_id,
+                )
+    return render_page(request, session, settings, "cook/home.html", context, auth=ca.auth)
+
+
+def _phone(contact: Any) -> str | None:
+    return national_phone(contact.phone) if contact is not None and contact.phone else None
+
+
+def _diner_names(session: Session, listed: list[Meal]) -> dict[int, str]:
+    ids = {m.diner_id for m in listed}
+    if not ids:
+        return {}
+    rows = session.exec(select(Diner.id, Diner.full_name).where(col(Diner.id).in_(ids))).all()
+    return {i: first_name(n) for i, n in rows if i is not None}
+
+
+def _shown(meal: Meal, today: date) -> bool:
+    """Meals from today on, and earlier ones still waiting to be recorded."""
+    return meal.date >= today or meal.status == "scheduled"
+
+
+def _meal(meal: Meal, names: dict[int, str], today: date) -> dict[str, Any]:
+    text, tag = MEAL_STATUS.get(meal.status, (meal.status, "govuk-tag--grey"))
+    return {
+        "id": meal.id,
+        "date": long_date(meal.date),
+        "start": meal.start,
+        "diner": names.get(meal.diner_id, "your neighbour"),
+        "status": text,
+        "tag": tag,
+        "is_cover": meal.is_cover,
+        "to_record": meal.status == "scheduled" and meal.date <= today,
+    }
+
+
+def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "diner_id": d.id,
+        "first_name": first_name(d.full_name),
+        "when": f"{WEEKDAYS[p.weekday]}s at {p.start}",
+        "how_often": label_of(FREQUENCIES, p.frequency),
+        "distance_m": public_distance_m(p.distance_m),
+        "diets": labels_of(DIETS, d.diets),
+        "allergies": labels_of(ALLERGENS, d.allergies),
+        "texture": label_of(TEXTURES, d.texture),
+        "address_line": d.address_line if p.status == "active" else None,
+        "postcode": d.postcode if p.status == "active" else None,
+        "access_notes": d.access_notes if p.status == "active" else None,
+    }
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+@router.post("/cook/invitations/{pairing_id}/accept")
+def accept(
+    pairing_id: PathId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf_token: Text = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    pairing = pairings.get_invited_pairing(session, user=ca.user, pairing_id=pairing_id)
+    pairings.accept_pairing(session, pairing=pairing)
+    record_audit(
+        session,
+        actor_id=ca.user.id,
+        council_id=pairing.council_id,
+        action="diner.address_viewed",
+        subject_type="diner",
+        subject_id=pairing.diner_id,
+    )
+    return redirect("/cook/?done=accepted")
+
+
+def _invitation(session: Session, ca: CookAuth, pairing_id: int) -> tuple[Pairing, Diner]:
+    pairing = pairings.get_invited_pairing(session, user=ca.user, pairing_id=pairing_id)
+    if pairing.status != "proposed":
+        raise NotFound("This invitation is no longer open")
+    diner = session.get(Diner, pairing.diner_id)
+    assert diner is not None
+    return pairing, diner
+
+
+@router.get("/cook/invitations/{pairing_id}/decline", response_class=HTMLResponse)
+def decline_form(
+    pairing_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    pairing, diner = _invitation(session, ca, pairing_id)
+    context = {
+        "title": f"Are you sure you want to decline cooking for {first_name(diner.full_name)}?",
+        "invitation": _pairing(pairing, diner),
+    }
+    return render_page(request, session, settings, "cook/decline.html", context, auth=ca.auth)
+
+
+@router.post("/cook/invitations/{pairing_id}/decline", response_class=HTMLResponse)
+def decline(
+    pairing_id: PathId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    reason: Text = "",
+    csrf_token: Text = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    pairing, diner = _invitation(session, ca, pairing_id)
+    reason = reason.replace("\r\n", "\n").strip()
+    if len(reason) > MAX_REASON:
+        context = {
+            "title": f"Are you sure you want to decline cooking for {first_name(diner.full_name)}?",
+            "invitation": _pairing(pairing, diner),
+            "errors": {"reason": f"Your reason must be {MAX_REASON} characters or fewer"},
+            "values": {"reason": reason},
+        }
+        return render_page(
+            request, session, settings, "cook/decline.html", context, status_code=422, auth=ca.auth
+        )
+    decline_with_reason(session, pairing=pairing, reason=reason or None)
+    return redirect("/cook/?done=declined")
+
+
+# --- meals and cover -------------------------------------------------------------------------
+
+
+@router.post("/cook/meals/{meal_id}/{outcome}")
+def record(
+    meal_id: PathId,
+    outcome: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf_token: Text = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    if outcome not in ("delivered", "missed"):
+        raise NotFound("Page not found")
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    meal, _cook = meals.own_meal(session, user=ca.user, meal_id=meal_id)
+    meals.record_outcome(session, meal=meal, outcome=outcome)
+    return redirect(f"/cook/?done={outcome}#meals")
+
+
+@router.post("/cook/cover/{meal_id}")
+def take_cover(
+    meal_id: PathId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf_token: Text = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    cover.take_cover(session, user=ca.user, meal_id=meal_id)
+    return redirect("/cook/?done=covered#meals")
+
+
+# --- away ------------------------------------------------------------------------------------
+
+
+def _away_context(cook: Cook, session: Session, today: date) -> dict[str, Any]:
+    listed = aways.list_away(session, cook=cook, today=today)
+    return {
+        "away": [
+            {
+                "id": a.id,
+                "from": long_date(a.from_date),
+                "to": long_date(a.to_date),
+                "changeable": a.from_date > today,
+            }
+            for a in listed
+        ],
+        "example": today + timedelta(days=14),
+    }
+
+
+def _read_dates(
+    form: FormData,
+) -> tuple[dict[str, dict[str, str]], dict[str, str], dict[str, date]]:
+    """The two three-field dates as typed, their errors, and the dates that parsed."""
+    typed = {name: date_fields(form, name) for name in ("from", "to")}
+    errors: dict[str, str] = {}
+    parsed: dict[str, date] = {}
+    for name, what in (("from", "the first day you are away"), ("to", "the last day you are away")):
+        value, problem = parse_date(typed[name], what=what)
+        if problem:
+            errors[name] = problem
+        elif value is not None:
+            parsed[name] = value
+    return typed, errors, parsed
+
+
+def _date_errors(errors: dict[str, str], typed: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Error summary links go to the first part of each date input (GOV.UK)."""
+    return {f"{name}-day": message for name, message in errors.items()}
+
+
+@router.get("/cook/away", response_class=HTMLResponse)
+def away_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    today = council_today(council_of(session, ca.cook))
+    context = {
+        "title": "When you are away",
+        "notice": NOTICES.get(request.query_params.get("done", "")),
+        **_away_context(ca.cook, session, today),
+    }
+    return render_page(request, session, settings, "cook/away.html", context, auth=ca.auth)
+
+
+@router.post("/cook/away", response_class=HTMLResponse)
+def add_away(
+    request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    today = council_today(council_of(session, ca.cook))
+    typed, errors, parsed = _read_dates(form)
+    if not errors:
+        errors = aways.check_dates(parsed["from"], parsed["to"], today=today)
+    if errors:
+        context = {
+            "title": "When you are away",
+            **_away_context(ca.cook, session, today),
+            "errors": _date_errors(errors, typed),
+            "field_errors": errors,
+            "values": typed,
+        }
+        return render_page(
+            request, session, settings, "cook/away.html", context, status_code=422, auth=ca.auth
+        )
+    aways.add_away(session, cook=ca.cook, from_=parsed["from"], to=parsed["to"], today=today)
+    return redirect("/cook/away?done=away-added")
+
+
+@router.get("/cook/away/{away_id}/change", response_class=HTMLResponse)
+def change_away_form(
+    away_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    away = aways.own_away(session, cook=ca.cook, away_id=away_id)
+    typed = {
+        name: {"day": str(d.day), "month": str(d.month), "year": str(d.year)}
+        for name, d in (("from", away.from_date), ("to", away.to_date))
+    }
+    today = council_today(council_of(session, ca.cook))
+    context = {
+        "title": "Change your away dates",
+        "away_id": away.id,
+        "values": typed,
+        "example": today + timedelta(days=14),
+    }
+    return render_page(request, session, settings, "cook/away-change.html", context, auth=ca.auth)
+
+
+@router.post("/cook/away/{away_id}/change", response_class=HTMLResponse)
+def change_away(
+    away_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    today = council_today(council_of(session, ca.cook))
+    away = aways.own_away(session, cook=ca.cook, away_id=away_id)
+    typed, errors, parsed = _read_dates(form)
+    if not errors:
+        errors = aways.check_dates(parsed["from"], parsed["to"], today=today)
+    if not errors:
+        try:
+            aways.change_away(
+                session,
+                cook=ca.cook,
+                away_id=away_id,
+                from_=parsed["from"],
+                to=parsed["to"],
+                today=today,
+            )
+        except RuleBroken as exc:
+            errors = {"from": exc.message}
+        else:
+            return redirect("/cook/away?done=away-changed")
+    context = {
+        "title": "Change your away dates",
+        "away_id": away.id,
+        "example": today + timedelta(days=14),
+        "errors": _date_errors(errors, typed),
+        "field_errors": errors,
+        "values": typed,
+    }
+    return render_page(
+        request, session, settings, "cook/away-change.html", context, status_code=422, auth=ca.auth
+    )
+
+
+@router.get("/cook/away/{away_id}/cancel", response_class=HTMLResponse)
+def cancel_away_form(
+    away_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    away = aways.own_away(session, cook=ca.cook, away_id=away_id)
+    context = {
+        "title": "Are you sure you want to cancel these away dates?",
+        "away_id": away.id,
+        "from": long_date(away.from_date),
+        "to": long_date(away.to_date),
+    }
+    return render_page(request, session, settings, "cook/away-cancel.html", context, auth=ca.auth)
+
+
+@router.post("/cook/away/{away_id}/cancel")
+def cancel_away(
+    away_id: PathId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf_token: Text = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    today = council_today(council_of(session, ca.cook))
+    aways.cancel_away(session, cook=ca.cook, away_id=away_id, today=today)
+    return redirect("/cook/away?done=away-cancelled")

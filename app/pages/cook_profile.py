@@ -1,0 +1,511 @@
+"""The cook's profile, one question group per page: name and phone, address, how far and how
+often, food, times; then check your answers and send for checks (the service of
+PUT /api/cooks/me).
+
+Every answer typed is kept server-side (drafts, journey "cook-profile") as typed, so Back, a
+reload or an error loses nothing; each step is checked when the person continues, with all of
+its errors at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+from starlette.datastructures import FormData
+
+from app.config import Settings
+from app.cooks.schemas import CookProfileIn
+from app.deps import SessionDep, SettingsDep
+from app.errors import RuleBroken
+from app.flows.cooks import put_own_profile
+from app.models import Cook
+from app.pages import drafts
+from app.pages.cook_forms import (
+    ALLERGENS,
+    DIETS,
+    FREQUENCIES,
+    HOW_MANY,
+    PHONE_EXAMPLE,
+    TEXTURES,
+    WALKS,
+    WEEKDAYS,
+    clock_time,
+    cook_auth,
+    label_of,
+    labels_of,
+    national_phone,
+    redirect,
+    text_problem,
+    to_sign_in,
+    uk_phone,
+)
+from app.pages.forms import check_csrf, render_page
+from app.pages.views import check_area
+from app.schemas import minutes
+
+router = APIRouter(include_in_schema=False)
+
+JOURNEY = "cook-profile"
+STEPS = ["name", "address", "reach", "food", "times"]
+TITLES = {
+    "name": "Your name and phone number",
+    "address": "Your address",
+    "reach": "How far and how often",
+    "food": "What you can cook",
+    "times": "When you could bring a meal",
+}
+LISTS = ("frequencies", "diets", "allergen_free", "textures", "days")
+FIELDS = {
+    "name": ("display_name", "phone"),
+    "address": ("address_line", "postcode"),
+    "reach": ("walk_radius_m", "max_diners", "frequencies"),
+    "food": ("diets", "allergen_free", "textures"),
+    "times": ("days", *(f"{e}-{d}" for d in range(7) for e in ("start", "end"))),
+}
+# The times offered, as the availability grid always has: 07:00 to 21:00 by half hours.
+TIMES = [f"{m // 60:02d}:{m % 60:02d}" for m in range(7 * 60, 21 * 60 + 1, 30)]
+POSTCODE_MESSAGES = {
+    "invalid_postcode": "Enter a real postcode, like N3 1HT",
+    "unknown_postcode": "We cannot find this postcode: check it and enter it again",
+}
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
+    """The answers kept, or (first visit of a cook who has a profile) the profile's."""
+    kept = drafts.load(session, owner, JOURNEY)
+    if kept.get("started") or cook is None:
+        return kept
+    days = sorted({int(str(w["weekday"])) for w in cook.availability})
+    first: dict[int, dict[str, object]] = {}
+    for window in cook.availability:
+        first.setdefault(int(str(window["weekday"])), window)
+    return {
+        "started": True,
+        "display_name": cook.display_name,
+        "phone": national_phone(cook.phone),
+        "address_line": cook.address_line,
+        "postcode": cook.postcode,
+        "walk_radius_m": str(cook.walk_radius_m),
+        "max_diners": str(cook.max_diners),
+        "frequencies": list(cook.frequencies),
+        "diets": list(cook.diets),
+        "allergen_free": list(cook.allergen_free),
+        "textures": list(cook.textures),
+        "days": [str(d) for d in days],
+        **{f"start-{d}": str(first[d]["start"]) for d in days},
+        **{f"end-{d}": str(first[d]["end"]) for d in days},
+    }
+
+
+# --- the checks of each step (field → GOV.UK message, in the page's order) ---------------------
+
+
+def check_name(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    name = a.get("display_name", "")
+    if problem := text_problem(
+        name, empty="Enter the name diners will know you by", what="Your name", limit=60
+    ):
+        errors["display_name"] = problem
+    phone = a.get("phone", "")
+    if not phone:
+        errors["phone"] = "Enter your phone number, like 07700 900 982"
+    elif len(phone) > 30 or uk_phone(phone) is None:
+        errors["phone"] = PHONE_EXAMPLE
+    return errors
+
+
+def check_address(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if problem := text_problem(
+        a.get("address_line", ""),
+        empty="Enter your house number and street",
+        what="House number and street",
+        limit=200,
+    ):
+        errors["address_line"] = problem
+    postcode = a.get("postcode", "")
+    if not postcode:
+        errors["postcode"] = "Enter your postcode"
+    elif len(postcode) > 20:
+        errors["postcode"] = POSTCODE_MESSAGES["invalid_postcode"]
+    else:
+        try:
+            answer = check_area(session, postcode=postcode, settings=settings)
+        except RuleBroken as exc:
+            errors["postcode"] = POSTCODE_MESSAGES.get(exc.rule, exc.message)
+        else:
+            if answer.council is None:
+                errors["postcode"] = (
+                    f"We do not run at {answer.postcode} yet: enter the postcode of an address "
+                    "in an area we run in"
+                )
+            else:
+                a["postcode"] = answer.postcode
+    return errors
+
+
+def check_reach(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    walk = a.get("walk_radius_m", "")
+    if not walk.isdigit() or not 100 <= int(walk) <= 5000 or int(walk) % 100:
+        errors["walk_radius_m"] = "Select how far you could walk with a meal"
+    if a.get("max_diners", "") not in dict(HOW_MANY):
+        errors["max_diners"] = "Select how many neighbours you could cook for"
+    chosen = a.get("frequencies", [])
+    if not chosen or not set(chosen) <= dict(FREQUENCIES).keys():
+        errors["frequencies"] = "Select how often you could cook for a neighbour"
+    return errors
+
+
+def check_food(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not set(a.get("diets", [])) <= dict(DIETS).keys():
+        errors["diets"] = "Select only the diets listed"
+    if not set(a.get("allergen_free", [])) <= dict(ALLERGENS).keys():
+        errors["allergen_free"] = "Select only the allergens listed"
+    textures = a.get("textures", [])
+    if not textures:
+        errors["textures"] = "Select the textures of food you can prepare, like regular food"
+    elif not set(textures) <= dict(TEXTURES).keys():
+        errors["textures"] = "Select only the textures listed"
+    return errors
+
+
+def check_times(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    days = [d for d in a.get("days", []) if d in {str(n) for n in range(7)}]
+    if not days:
+        return {"days": "Select at least one day you could bring a meal"}
+    for day in sorted(days):
+        name = WEEKDAYS[int(day)]
+        start_raw, end_raw = a.get(f"start-{day}", ""), a.get(f"end-{day}", "")
+        start, end = clock_time(start_raw), clock_time(end_raw)
+        if not start_raw:
+            errors[f"start-{day}"] = f"Enter the earliest time you could bring a meal on {name}"
+        elif start is None:
+            errors[f"start-{day}"] = (
+                f"Enter {name}'s earliest time as hours and minutes, like 17:30"
+            )
+        if not end_raw:
+            errors[f"end-{day}"] = f"Enter the latest time you could bring a meal on {name}"
+        elif end is None:
+            errors[f"end-{day}"] = f"Enter {name}'s latest time as hours and minutes, like 19:00"
+        if start and end:
+            if minutes(end) <= minutes(start):
+                errors[f"end-{day}"] = f"{name}'s latest time must be after its earliest time"
+            elif minutes(end) - minutes(start) < 30:
+                errors[f"end-{day}"] = (
+                    f"{name}'s latest time must be at least 30 minutes after its earliest time"
+                )
+    return errors
+
+
+CHECKS: dict[str, Callable[[dict[str, Any], Session, Settings], dict[str, str]]] = {
+    "name": check_name,
+    "address": check_address,
+    "reach": check_reach,
+    "food": check_food,
+    "times": check_times,
+}
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _context(step: str, a: dict[str, Any], cook: Cook | None, change: bool) -> dict[str, Any]:
+    index = STEPS.index(step)
+    back = (
+        "/cook/profile/check"
+        if change
+        else (f"/cook/profile/{STEPS[index - 1]}" if index else "/cook/")
+    )
+    walks = list(WALKS)
+    if a.get("walk_radius_m") and a["walk_radius_m"] not in dict(WALKS):
+        walks.append((a["walk_radius_m"], f"Up to {a['walk_radius_m']} metres"))
+    return {
+        "title": TITLES[step],
+        "step": step,
+        "number": index + 1,
+        "of": len(STEPS),
+        "back": back,
+        "change": change,
+        "values": a,
+        "has_profile": cook is not None,
+        "walk_items": _items(walks, [a.get("walk_radius_m", "")]),
+        "many_items": _items(HOW_MANY, [a.get("max_diners", "")]),
+        "often_items": _items(FREQUENCIES, a.get("frequencies", [])),
+        "diet_items": _items(DIETS, a.get("diets", [])),
+        "allergen_items": _items(ALLERGENS, a.get("allergen_free", [])),
+        "texture_items": _items(TEXTURES, a.get("textures", [])),
+        "days": _days(a),
+    }
+
+
+def _items(pairs: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
+    """Radios' or checkboxes' items, the chosen ones checked."""
+    return [{"value": v, "text": t, "checked": v in chosen} for v, t in pairs]
+
+
+def _days(a: dict[str, Any]) -> list[dict[str, Any]]:
+    """The availability grid's rows: each day ticked or not, with its two times."""
+    rows = []
+    for number, name in enumerate(WEEKDAYS):
+        day = str(number)
+        start, end = a.get(f"start-{day}") or "17:00", a.get(f"end-{day}") or "19:00"
+        rows.append(
+            {
+                "day": day,
+                "name": name,
+                "ticked": day in a.get("days", []),
+                "start": start,
+                "end": end,
+                "start_times": TIMES if start in TIMES else [start, *TIMES],
+                "end_times": TIMES if end in TIMES else [*TIMES, end],
+            }
+        )
+    return rows
+
+
+@router.get("/cook/onboarding.html")
+def old_onboarding() -> Response:
+    return redirect("/cook/profile/name")
+
+
+@router.get("/cook/profile", response_class=HTMLResponse)
+def profile_start() -> Response:
+    return redirect("/cook/profile/name")
+
+
+@router.get("/cook/profile/{step}", response_class=HTMLResponse)
+def step_form(
+    step: str, request: Request, session: SessionDep, settings: SettingsDep, change: str = ""
+) -> Response:
+    if step == "check":
+        return check_form(request, session, settings)
+    if step not in STEPS:
+        return redirect("/cook/profile/name")
+    ca = cook_auth(request, session, settings)
+    if ca is None:
+        return to_sign_in(request)
+    a = answers(session, drafts.owner_of(request, ca.user.id) or "", ca.cook)
+    context = _context(step, a, ca.cook, bool(change))
+    return render_page(
+        request, session, settings, f"cook/profile-{step}.html", context, auth=ca.auth
+    )
+
+
+@router.post("/cook/profile/{step}", response_class=HTMLResponse)
+def step_answer(
+    step: str, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    if step == "check":
+        return send(request, session, settings)
+    if step not in STEPS:
+        return redirect("/cook/profile/name")
+    ca = cook_auth(request, session, settings)
+    if ca is None:
+        return to_sign_in(request)
+    owner = drafts.owner_of(request, ca.user.id) or ""
+    a = answers(session, owner, ca.cook)
+    a["started"] = True
+    for field in FIELDS[step]:
+        if field in LISTS:
+            a[field] = [str(v)[:40] for v in form.getlist(field)][:20]
+        else:
+            a[field] = str(form.get(field, "")).strip()[:1000]
+    errors = CHECKS[step](a, session, settings)
+    drafts.save(session, owner, JOURNEY, a)
+    change = form.get("change") == "1"
+    if errors:
+        context = {**_context(step, a, ca.cook, change), "errors": errors}
+        return render_page(
+            request,
+            session,
+            settings,
+            f"cook/profile-{step}.html",
+            context,
+            status_code=422,
+            auth=ca.auth,
+        )
+    index = STEPS.index(step)
+    last = index == len(STEPS) - 1
+    return redirect(
+        "/cook/profile/check" if change or last else f"/cook/profile/{STEPS[index + 1]}"
+    )
+
+
+def _all_errors(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
+    """Every step's errors, each pointing at the page where it is fixed."""
+    found: dict[str, str] = {}
+    for step in STEPS:
+        for field, message in CHECKS[step](a, session, settings).items():
+            found[f"{step}:{field}"] = message
+    return found
+
+
+def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of the check-your-answers list."""
+    days = sorted(a.get("days", []))
+    times = [
+        f"{WEEKDAYS[int(d)]}, {clock_time(a.get(f'start-{d}', '')) or a.get(f'start-{d}', '')} "
+        f"to {clock_time(a.get(f'end-{d}', '')) or a.get(f'end-{d}', '')}"
+        for d in days
+    ]
+    walk = a.get("walk_radius_m", "")
+    return [
+        {
+            "key": "Name",
+            "value": [a.get("display_name", "")],
+            "step": "name",
+            "field": "display_name",
+        },
+        {"key": "Phone number", "value": [a.get("phone", "")], "step": "name", "field": "phone"},
+        {
+            "key": "Address",
+            "value": [a.get("address_line", ""), a.get("postcode", "")],
+            "step": "address",
+            "field": "address_line",
+        },
+        {
+            "key": "How far you could walk",
+            "value": [label_of(WALKS, walk) if walk in dict(WALKS) else f"Up to {walk} metres"],
+            "step": "reach",
+            "field": "walk_radius_m",
+        },
+        {
+            "key": "How many neighbours",
+            "value": [label_of(HOW_MANY, a.get("max_diners", ""))],
+            "step": "reach",
+            "field": "max_diners",
+        },
+        {
+            "key": "How often",
+            "value": labels_of(FREQUENCIES, a.get("frequencies", [])),
+            "step": "reach",
+            "field": "frequencies",
+        },
+        {
+            "key": "Diets you can cook for",
+            "value": labels_of(DIETS, a.get("diets", [])) or ["None selected"],
+            "step": "food",
+            "field": "diets",
+        },
+        {
+            "key": "Allergens you can keep out",
+            "value": labels_of(ALLERGENS, a.get("allergen_free", [])) or ["None selected"],
+            "step": "food",
+            "field": "allergen_free",
+        },
+        {
+            "key": "Textures you can prepare",
+            "value": labels_of(TEXTURES, a.get("textures", [])),
+            "step": "food",
+            "field": "textures",
+        },
+        {"key": "When", "value": times, "step": "times", "field": "days"},
+    ]
+
+
+def _check_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    a: dict[str, Any],
+    ca: Any,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    rows = _summary(a)
+    anchors = {(row["step"], row["field"]): f"row-{row['field']}" for row in rows}
+    shown: dict[str, str] = {}
+    for key, message in errors.items():
+        step, field = key.split(":", 1)
+        first_of_step = next(f"row-{r['field']}" for r in rows if r["step"] == step)
+        anchor = anchors.get((step, field), first_of_step)
+        shown[anchor] = f"{shown[anchor]} {message}" if anchor in shown else message
+    context = {
+        "title": "Check your answers",
+        "rows": rows,
+        "has_profile": ca.cook is not None,
+        "errors": shown,
+    }
+    return render_page(
+        request,
+        session,
+        settings,
+        "cook/profile-check.html",
+        context,
+        status_code=status_code,
+        auth=ca.auth,
+    )
+
+
+def check_form(request: Request, session: Session, settings: Settings) -> Response:
+    ca = cook_auth(request, session, settings)
+    if ca is None:
+        return to_sign_in(request)
+    a = answers(session, drafts.owner_of(request, ca.user.id) or "", ca.cook)
+    if not a.get("started") and ca.cook is None:
+        return redirect("/cook/profile/name")
+    return _check_page(request, session, settings, a, ca, {})
+
+
+def send(request: Request, session: Session, settings: Settings) -> Response:
+    """Send the answers: the same service as PUT /api/cooks/me."""
+    ca = cook_auth(request, session, settings)
+    if ca is None:
+        return to_sign_in(request)
+    owner = drafts.owner_of(request, ca.user.id) or ""
+    a = answers(session, owner, ca.cook)
+    errors = _all_errors(a, session, settings)
+    body = None
+    if not errors:
+        try:
+            body = _body(a)
+        except ValidationError as exc:  # a rule the steps don't know yet: shown, never a 500
+            errors = {"times:days": str(exc.errors()[0].get("msg", "Check your answers"))}
+    if body is None or errors:
+        return _check_page(request, session, settings, a, ca, errors, status_code=422)
+    first_time = ca.cook is None
+    try:
+        put_own_profile(session, user=ca.user, body=body, settings=settings)
+    except RuleBroken as exc:
+        where = "address:postcode" if "postcode" in exc.loc else "name:display_name"
+        message = POSTCODE_MESSAGES.get(exc.rule, exc.message)
+        return _check_page(request, session, settings, a, ca, {where: message}, status_code=422)
+    drafts.clear(session, owner, JOURNEY)
+    return redirect("/cook/?sent=1" if first_time else "/cook/?saved=1")
+
+
+def _body(a: dict[str, Any]) -> CookProfileIn:
+    days = sorted(int(d) for d in a.get("days", []))
+    return CookProfileIn(
+        display_name=a["display_name"],
+        phone=a["phone"],
+        address_line=a["address_line"],
+        postcode=a["postcode"],
+        walk_radius_m=int(a["walk_radius_m"]),
+        max_diners=int(a["max_diners"]),
+        frequencies=a["frequencies"],
+        diets=a.get("diets", []),
+        allergen_free=a.get("allergen_free", []),
+        textures=a["textures"],
+        availability=[
+            {"weekday": d, "start": clock_time(a[f"start-{d}"]), "end": clock_time(a[f"end-{d}"])}
+            for d in days
+        ],
+    )

@@ -1,0 +1,34 @@
+"""A cook declines an invitation, optionally saying why: the coordinator hears the reason."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.diners.service import coordinator_id
+from app.models import Cook, Diner, Pairing
+from app.names import first_name
+from app.notifications.outbox import enqueue
+from app.pairings.service import decline_pairing
+
+
+def decline_with_reason(session: Session, *, pairing: Pairing, reason: str | None) -> Pairing:
+    """decline_pairing (the API's: the next best cook is proposed), then the diner's coordinator
+    is told, with the cook's reason when they gave one."""
+    decline_pairing(session, pairing=pairing)
+    diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
+    assert diner is not None and cook is not None
+    said = f'They said: "{reason}"' if reason else "They did not give a reason."
+    enqueue(
+        session,
+        event="pairing_declined",
+        to=coordinator_id(session, diner),
+        subject=f"{cook.display_name} declined to cook for {first_name(diner.full_name)}",
+        body=(
+            f"{cook.display_name} declined the invitation to cook for "
+            f"{first_name(diner.full_name)}. {said}"
+        ),
+        dedupe_key=f"pairing:{pairing.id}:declined",
+        about_diner_id=diner.id,
+    )
+    session.flush()
+    return pairing

@@ -1,0 +1,520 @@
+"""The cook's pages with JavaScript off (TestClient posts the forms as a browser does): the
+postcode check before any account, the waiting list, sign-up, the profile step by step with
+each step's errors caught on that step and every other answer kept, Back, check your answers,
+then the pending and approved pages: invitations, decline, meals, away periods."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.councils.rules import council_today
+from app.models import (
+    AreaDemand,
+    Cook,
+    CookAway,
+    Council,
+    Meal,
+    Neighbourhood,
+    Notification,
+    Pairing,
+    User,
+)
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    approve_payload,
+    auth_headers,
+    cook_payload,
+    create_council,
+    create_user,
+    registered_diner,
+)
+from tests.pages.helpers import form_token, title
+
+PASSWORD = "walnut lantern meadow 88"
+
+
+@pytest.fixture
+def barnet(session: Session) -> Council:
+    council = create_council(session, slug="barnet", lad_codes=["E09000003"])
+    council.name = "Barnet"
+    session.add(council)
+    session.flush()
+    return council
+
+
+def post(client: TestClient, path: str, data: dict[str, object], page: str | None = None):
+    """Post a form with the token of the page that shows it (as a browser does)."""
+    token = form_token(client, page or path)
+    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def summary(html: str) -> list[tuple[str, str]]:
+    found = re.search(r'class="govuk-error-summary.*?</ul>', html, re.DOTALL)
+    assert found, "no error summary"
+    links = re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', found.group())
+    return [(href, html_lib.unescape(text)) for href, text in links]
+
+
+def field_value(html: str, name: str) -> str | None:
+    found = re.search(rf'name="{re.escape(name)}"[^>]*value="([^"]*)"', html) or re.search(
+        rf'value="([^"]*)"[^>]*name="{re.escape(name)}"', html
+    )
+    return found.group(1) if found else None
+
+
+def start_and_sign_up(client: TestClient, postcode: str = "N3 1HT") -> None:
+    """Postcode check, then an account: the browser is signed in as a new cook."""
+    assert (
+        post(client, "/cook/start", {"postcode": postcode}).headers["location"] == "/cook/sign-up"
+    )
+    response = post(
+        client,
+        "/cook/sign-up",
+        {"full_name": "Priya Shah", "email": "priya@example.org", "password": PASSWORD},
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/cook/profile/name"
+
+
+GOOD = {
+    "name": {"display_name": "Priya", "phone": "020 7946 0018"},
+    "address": {"address_line": "12 Example Road", "postcode": "n3 1ht"},
+    "reach": {"walk_radius_m": "1500", "max_diners": "2", "frequencies": ["weekly", "fortnightly"]},
+    "food": {"diets": ["vegetarian"], "allergen_free": ["peanuts"], "textures": ["regular"]},
+    "times": {
+        "days": ["1", "3"],
+        "start-1": "17:00",
+        "end-1": "19:00",
+        "start-3": "18:00",
+        "end-3": "19:30",
+    },
+}
+
+
+def step(client: TestClient, name: str, answers: dict[str, object] | None = None):
+    path = f"/cook/profile/{name}"
+    return post(client, path, answers if answers is not None else GOOD[name])
+
+
+def fill_profile(client: TestClient) -> None:
+    for name, following in [
+        ("name", "address"),
+        ("address", "reach"),
+        ("reach", "food"),
+        ("food", "times"),
+        ("times", "check"),
+    ]:
+        response = step(client, name)
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == f"/cook/profile/{following}"
+
+
+# --- before any account --------------------------------------------------------------------
+
+
+def test_postcode_check_leads_to_sign_up_when_we_run_in_the_area(client: TestClient, barnet):
+    response = post(client, "/cook/start", {"postcode": "n3 1ht"})
+    assert response.headers["location"] == "/cook/sign-up"
+    page = client.get("/cook/sign-up")
+    assert "Barnet runs Extra Portion for" in page.text and "N3 1HT" in page.text
+
+
+def test_postcode_check_offers_the_waiting_list_when_we_do_not_run_there(
+    client: TestClient, session: Session, barnet
+):
+    assert (
+        post(client, "/cook/start", {"postcode": "M1 1AE"}).headers["location"] == "/cook/not-yet"
+    )
+    page = client.get("/cook/not-yet")
+    assert "We do not run in your area yet" in title(page)
+    assert client.get("/cook/sign-up", follow_redirects=False).headers["location"] == "/cook/start"
+    refused = post(client, "/cook/not-yet", {"email": "sam@example.org"})
+    assert refused.status_code == 422 and title(refused).startswith("Error: ")
+    assert [href for href, _ in summary(refused.text)] == ["#consent"]
+    assert field_value(refused.text, "email") == "sam@example.org"
+    done = post(
+        client, "/cook/not-yet", {"email": "Sam@Example.org", "consent": "yes"}, "/cook/not-yet"
+    )
+    assert done.headers["location"] == "/cook/not-yet/done"
+    kept = session.exec(select(AreaDemand).where(AreaDemand.email.is_not(None))).one()  # type: ignore[union-attr]
+    assert (kept.district, kept.email, kept.role) == ("M1", "sam@example.org", "cook")
+    assert kept.consented_at is not None
+    assert "We will email you when we start in M1" in client.get("/cook/not-yet/done").text
+
+
+def test_postcode_check_shows_the_error_on_its_page_when_the_postcode_is_not_real(
+    client: TestClient, barnet
+):
+    response = post(client, "/cook/start", {"postcode": "ZZ9 9ZZ"})
+    assert response.status_code == 422 and title(response).startswith("Error: ")
+    assert summary(response.text)[0][0] == "#postcode"
+    assert field_value(response.text, "postcode") == "ZZ9 9ZZ"
+
+
+def test_sign_up_lists_every_error_at_once_and_keeps_the_answers_when_they_are_wrong(
+    client: TestClient, session: Session, barnet
+):
+    post(client, "/cook/start", {"postcode": "N3 1HT"})
+    create_user(session, email="taken@example.org")
+    response = post(
+        client, "/cook/sign-up", {"full_name": "", "email": "nope", "password": "password"}
+    )
+    assert response.status_code == 422
+    assert [href for href, _ in summary(response.text)] == ["#full_name", "#email", "#password"]
+    assert field_value(response.text, "email") == "nope"
+    taken = post(
+        client,
+        "/cook/sign-up",
+        {"full_name": "Sam", "email": "TAKEN@example.org", "password": PASSWORD},
+    )
+    assert summary(taken.text) == [
+        (
+            "#email",
+            "An account with this email address already exists: sign in, or use another "
+            "email address",
+        )
+    ]
+
+
+# --- the profile, step by step --------------------------------------------------------------
+
+
+def test_bad_phone_is_caught_on_its_step_with_the_other_answer_kept(client: TestClient, barnet):
+    start_and_sign_up(client)
+    response = step(client, "name", {"display_name": "Priya", "phone": "12345"})
+    assert response.status_code == 422 and title(response).startswith("Error: ")
+    assert summary(response.text) == [
+        ("#phone", "Enter a UK phone number, like 07700 900 982 or 020 7946 0018")
+    ]
+    assert 'id="phone-error"' in response.text
+    assert field_value(response.text, "display_name") == "Priya"
+    assert field_value(response.text, "phone") == "12345"
+
+
+@pytest.mark.parametrize(
+    ("postcode", "message"),
+    [
+        ("ZZ9 9ZZ", "We cannot find this postcode: check it and enter it again"),
+        (
+            "M1 1AE",
+            "We do not run at M1 1AE yet: enter the postcode of an address in an area we run in",
+        ),
+    ],
+)
+def test_bad_or_out_of_area_postcode_is_caught_on_the_address_step_with_answers_kept(
+    client: TestClient, barnet, postcode: str, message: str
+):
+    start_and_sign_up(client)
+    step(client, "name")
+    response = step(client, "address", {"address_line": "12 Example Road", "postcode": postcode})
+    assert response.status_code == 422
+    assert summary(response.text) == [("#postcode", message)]
+    assert field_value(response.text, "address_line") == "12 Example Road"
+    # the earlier step's answers are still there
+    assert field_value(client.get("/cook/profile/name").text, "phone") == "020 7946 0018"
+
+
+def test_reversed_time_is_caught_on_the_times_step_naming_the_day_with_answers_kept(
+    client: TestClient, barnet
+):
+    start_and_sign_up(client)
+    for name in ("name", "address", "reach", "food"):
+        step(client, name)
+    answers = {
+        "days": ["1", "3"],
+        "start-1": "17:00",
+        "end-1": "19:00",
+        "start-3": "19:00",
+        "end-3": "18:00",
+    }
+    response = step(client, "times", answers)
+    assert response.status_code == 422
+    assert summary(response.text) == [
+        ("#end-3", "Thursday's latest time must be after its earliest time")
+    ]
+    page = response.text
+    assert re.search(r'id="days-1"[^>]*checked', page) and re.search(
+        r'id="days-3"[^>]*checked', page
+    )
+    assert re.search(r'<option value="19:00" selected>', page)
+
+
+def test_every_error_of_a_step_shows_at_once_when_nothing_is_chosen(client: TestClient, barnet):
+    start_and_sign_up(client)
+    response = step(client, "reach", {})
+    assert [href for href, _ in summary(response.text)] == [
+        "#walk_radius_m",
+        "#max_diners",
+        "#frequencies",
+    ]
+
+
+def test_back_shows_the_answers_already_given_when_the_cook_goes_back(client: TestClient, barnet):
+    start_and_sign_up(client)
+    step(client, "name")
+    step(client, "address")
+    back = client.get("/cook/profile/address")
+    assert 'href="/cook/profile/name"' in back.text  # the Back link
+    assert field_value(back.text, "address_line") == "12 Example Road"
+    assert field_value(back.text, "postcode") == "N3 1HT"
+    assert field_value(client.get("/cook/profile/name").text, "display_name") == "Priya"
+
+
+def test_check_your_answers_sends_the_profile_for_checks_when_every_step_is_done(
+    client: TestClient, session: Session, barnet
+):
+    start_and_sign_up(client)
+    fill_profile(client)
+    check = client.get("/cook/profile/check")
+    assert title(check) == "Check your answers – Extra Portion"
+    for shown in (
+        "Priya",
+        "020 7946 0018",
+        "12 Example Road",
+        "Tuesday, 17:00 to 19:00",
+        "Thursday, 18:00 to 19:30",
+    ):
+        assert shown in check.text
+    response = post(client, "/cook/profile/check", {})
+    assert response.headers["location"] == "/cook/?sent=1"
+    cook = session.exec(select(Cook)).one()
+    assert (cook.status, cook.phone, cook.postcode) == ("pending", "+442079460018", "N3 1HT")
+    assert cook.availability == [
+        {"weekday": 1, "start": "17:00", "end": "19:00"},
+        {"weekday": 3, "start": "18:00", "end": "19:30"},
+    ]
+    pending = client.get(response.headers["location"])
+    assert title(pending) == "Waiting for checks – Extra Portion"
+    for shown in (
+        "Your profile has been sent for checks",
+        "What to bring",
+        "DBS check",
+        "Who to contact",
+    ):
+        assert shown in pending.text
+
+
+def test_change_link_returns_to_check_your_answers_when_the_step_is_done(
+    client: TestClient, barnet
+):
+    start_and_sign_up(client)
+    fill_profile(client)
+    response = post(
+        client,
+        "/cook/profile/name",
+        {**GOOD["name"], "phone": "07911 123456", "change": "1"},
+        "/cook/profile/name?change=1",
+    )
+    assert response.headers["location"] == "/cook/profile/check"
+    assert "07911 123456" in client.get("/cook/profile/check").text
+
+
+def test_profile_pages_ask_to_sign_in_when_nobody_is_signed_in(client: TestClient):
+    response = client.get("/cook/profile/name", follow_redirects=False)
+    assert response.headers["location"] == "/sign-in?next=%2Fcook%2Fprofile%2Fname"
+
+
+def test_old_cook_urls_redirect_to_the_pages_that_replace_them(client: TestClient):
+    for old, new in [
+        ("/sign-up-cook.html", "/cook/start"),
+        ("/cook/onboarding.html", "/cook/profile/name"),
+        ("/cook/index.html", "/cook/"),
+    ]:
+        assert client.get(old, follow_redirects=False).headers["location"] == new
+
+
+# --- approved: invitations, meals, away -----------------------------------------------------
+
+
+def sign_in(client: TestClient, email: str) -> None:
+    response = post(client, "/sign-in", {"email": email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def invited(client: TestClient, session: Session, settings: Settings, barnet) -> dict[str, object]:
+    """An approved cook with an invitation to cook for Edna (registered by her carer)."""
+    staff = create_user(session, role="staff", council=barnet, full_name="Pat Coordinator")
+    hood = Neighbourhood(
+        council_id=barnet.id, name="Finchley", sectors=["N3 1"], coordinator_id=staff.id
+    )
+    session.add(hood)
+    session.flush()
+    cook_user = create_user(session, role="cook", full_name="Priya Shah")
+    assert (
+        client.put(
+            "/api/cooks/me", json=cook_payload(), headers=auth_headers(cook_user, settings)
+        ).status_code
+        == 200
+    )
+    cook = session.exec(select(Cook).where(Cook.user_id == cook_user.id)).one()
+    staff_headers = auth_headers(staff, settings)
+    assert (
+        client.post(
+            f"/api/staff/cooks/{cook.id}/approve", json=approve_payload(), headers=staff_headers
+        ).status_code
+        == 200
+    )
+    carer, diner_id = registered_diner(client, session, settings)
+    carer.phone = "+447911123456"
+    session.add(carer)
+    session.commit()
+    proposal = client.post(
+        "/api/staff/pairings",
+        json={
+            "diner_id": diner_id,
+            "cook_id": cook.id,
+            "weekday": 1,
+            "start": "17:30",
+            "frequency": "weekly",
+        },
+        headers=staff_headers,
+    )
+    assert proposal.status_code == 201, proposal.text
+    client.cookies.clear()
+    sign_in(client, cook_user.email)
+    return {
+        "cook": cook,
+        "pairing_id": proposal.json()["id"],
+        "diner_id": diner_id,
+        "carer": carer,
+        "staff": staff,
+    }
+
+
+def test_accepting_shows_the_next_meal_with_full_address_and_the_carers_phone(
+    client: TestClient, session: Session, invited
+):
+    home = client.get("/cook/")
+    assert "Would you like to cook for Edna?" in home.text
+    assert "3 Quiet Close" not in home.text  # the address only once accepted
+    response = post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    assert response.headers["location"] == "/cook/?done=accepted"
+    home = client.get("/cook/")
+    panel = home.text.split('id="next-heading"')[1].split("</section>")[0]
+    for shown in (
+        "Tuesday",
+        "17:30",
+        "Edna",
+        "3 Quiet Close",
+        "N3 1QX",
+        "Key safe by the door",
+        "07911 123456",
+        "their carer",
+    ):
+        assert shown in panel, shown
+    assert home.text.index('id="next-heading"') < home.text.index('id="meals"')
+
+
+def test_decline_asks_for_confirmation_and_tells_the_coordinator_the_reason(
+    client: TestClient, session: Session, invited, barnet
+):
+    page = client.get(f"/cook/invitations/{invited['pairing_id']}/decline")
+    assert title(page) == "Are you sure you want to decline cooking for Edna? – Extra Portion"
+    pairing = session.get(Pairing, invited["pairing_id"])
+    assert pairing is not None and pairing.status == "proposed"  # nothing declined by looking
+    response = post(
+        client,
+        f"/cook/invitations/{invited['pairing_id']}/decline",
+        {"reason": "I work late on Tuesdays"},
+    )
+    assert response.headers["location"] == "/cook/?done=declined"
+    session.refresh(pairing)
+    assert pairing.status == "declined"
+    assert "You have declined the invitation" in client.get(response.headers["location"]).text
+    told = session.exec(select(Notification).where(Notification.event == "pairing_declined")).one()
+    assert told.to_user_id == invited["staff"].id
+    assert "I work late on Tuesdays" in told.body
+
+
+def test_meal_is_recorded_as_delivered_when_the_cook_says_so(
+    client: TestClient, session: Session, invited, barnet
+):
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    meal = session.exec(select(Meal).order_by(Meal.date)).first()
+    assert meal is not None
+    meal.date = council_today(barnet) - timedelta(days=1)
+    session.add(meal)
+    session.commit()
+    home = client.get("/cook/")
+    assert f'action="/cook/meals/{meal.id}/delivered"' in home.text
+    response = post(client, f"/cook/meals/{meal.id}/delivered", {}, "/cook/")
+    assert response.headers["location"] == "/cook/?done=delivered#meals"
+    session.refresh(meal)
+    assert meal.status == "delivered"
+
+
+def away_dates(start: date, end: date) -> dict[str, object]:
+    return {
+        "from-day": start.day, "from-month": start.month, "from-year": start.year,
+        "to-day": end.day, "to-month": end.month, "to-year": end.year,
+    }  # fmt: skip
+
+
+def test_away_dates_in_the_past_are_refused_with_a_clear_message(
+    client: TestClient, session: Session, invited, barnet
+):
+    today = council_today(barnet)
+    response = post(
+        client, "/cook/away", away_dates(today - timedelta(days=3), today + timedelta(days=2))
+    )
+    assert response.status_code == 422 and title(response).startswith("Error: ")
+    assert summary(response.text) == [
+        ("#from-day", "The first day you are away must be today or in the future")
+    ]
+    assert field_value(response.text, "to-day") == str((today + timedelta(days=2)).day)
+    assert session.exec(select(CookAway)).all() == []
+
+
+def test_away_dates_can_be_changed_and_cancelled_and_meals_come_back(
+    client: TestClient, session: Session, invited, barnet
+):
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    today = council_today(barnet)
+    first = session.exec(select(Meal).where(Meal.date > today).order_by(Meal.date)).first()
+    assert first is not None
+    response = post(client, "/cook/away", away_dates(first.date, first.date + timedelta(days=1)))
+    assert response.headers["location"] == "/cook/away?done=away-added"
+    session.refresh(first)
+    assert first.status == "needs_cover"
+    away = session.exec(select(CookAway)).one()
+    listed = client.get("/cook/away").text
+    assert (
+        f'href="/cook/away/{away.id}/change"' in listed
+        and f'href="/cook/away/{away.id}/cancel"' in listed
+    )
+    later = first.date + timedelta(days=30)
+    changed = post(
+        client,
+        f"/cook/away/{away.id}/change",
+        away_dates(later, later),
+        f"/cook/away/{away.id}/change",
+    )
+    assert changed.headers["location"] == "/cook/away?done=away-changed"
+    session.refresh(first)
+    assert first.status == "scheduled"  # outside the new dates: the cook's again
+    new = session.exec(select(CookAway)).one()
+    assert (new.from_date, new.to_date) == (later, later)
+    confirm = client.get(f"/cook/away/{new.id}/cancel")
+    assert title(confirm).startswith("Are you sure you want to cancel these away dates?")
+    cancelled = post(client, f"/cook/away/{new.id}/cancel", {}, f"/cook/away/{new.id}/cancel")
+    assert cancelled.headers["location"] == "/cook/away?done=away-cancelled"
+    assert session.exec(select(CookAway)).all() == []
+
+
+def test_demo_style_cook_lands_on_their_own_page_when_signing_in(
+    client: TestClient, session: Session, invited
+):
+    client.cookies.clear()
+    user = session.exec(select(User).where(User.role == "cook")).first()
+    assert user is not None
+    response = post(client, "/sign-in", {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response.headers["location"] == "/cook/"
+    assert title(client.get("/cook/")) == "My cooking – Extra Portion"
