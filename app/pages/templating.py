@@ -23,7 +23,7 @@ HOME_OF_ROLE = {"cook": "/cook/", "carer": "/carer/", "staff": "/staff/"}
 NAV_OF_ROLE: dict[str, list[tuple[str, str]]] = {
     "": [
         ("/", "Home"),
-        ("/sign-up-cook.html", "Cook for a neighbour"),
+        ("/cook/start", "Cook for a neighbour"),
         ("/sign-up-carer.html", "Register a relative"),
         ("/sign-in", "Sign in"),
     ],
