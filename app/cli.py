@@ -25,7 +25,7 @@ cli = typer.Typer(
     pretty_exceptions_show_locals=False,  # a crash must not print passwords or keys
 )
 ROOT = Path(__file__).resolve().parent.parent
-WORKER_START_TIMEOUT_S = 30
+WORKER_START_TIMEOUT_S = 60
 T = TypeVar("T")
 
 

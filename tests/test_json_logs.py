@@ -1,0 +1,103 @@
+"""PORTION_LOG_FORMAT=json: a real server's stderr is one JSON object per line, its request lines
+carry the request id, route template, method, status and duration, and nothing a person sent."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from app.observability.logs import JsonFormatter
+from tests.faults.support import app_env, portion_command
+from tests.notifications.conftest import free_port
+from tests.test_metrics import wait_for_health
+
+CLIENT_IP = "203.0.113.9"  # documentation range: appears only if a client address is logged
+EMAIL = "edna.private@example.org"
+PASSWORD = "hunter2-not-for-logs"
+QUERY_SECRET = "query-secret-4d1f"
+
+
+def test_request_lines_are_json_without_what_people_sent_when_log_format_is_json(
+    tmp_path: Path,
+):
+    env = app_env(f"sqlite:///{tmp_path}/logs.db", log_format="json", log_level="INFO")
+    subprocess.run([*portion_command(), "migrate"], env=env, cwd=tmp_path, check=True, timeout=300)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.err"
+    with log.open("wb") as err, (tmp_path / "server.out").open("wb") as out:
+        # Two workers: the parent process (which never imports the app) writes JSON too.
+        server = subprocess.Popen(
+            [*portion_command(), "serve", "--port", str(port), "--workers", "2"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,  # what `portion serve` tells a person at the terminal
+            stderr=err,  # the logs
+        )
+    try:
+        wait_for_health(server, url, log)
+        forwarded = {"X-Forwarded-For": CLIENT_IP}  # uvicorn trusts it from 127.0.0.1
+        looked_up = httpx.get(
+            f"{url}/api/staff/diners/241",
+            params={"email": EMAIL, "token": QUERY_SECRET},
+            headers=forwarded,
+        )
+        signed_in = httpx.post(
+            f"{url}/api/auth/token",
+            data={"username": EMAIL, "password": PASSWORD},
+            headers=forwarded,
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=120)
+    assert looked_up.status_code == 401 and signed_in.status_code == 401
+
+    text = log.read_text()
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert all(isinstance(line, dict) for line in lines)
+    requests = {line["request_id"]: line for line in lines if "request_id" in line}
+    lookup = requests[looked_up.headers["x-request-id"]]
+    assert {k: lookup[k] for k in ("route", "method", "status")} == {
+        "route": "/api/staff/diners/{diner_id}",
+        "method": "GET",
+        "status": 401,
+    }
+    assert isinstance(lookup["duration_ms"], float) and {"time", "level"} <= lookup.keys()
+    sign_in = requests[signed_in.headers["x-request-id"]]
+    assert (sign_in["route"], sign_in["method"], sign_in["status"]) == (
+        "/api/auth/token",
+        "POST",
+        401,
+    )
+    messages = {line["message"] for line in lines}
+    assert any(m.startswith("Started parent process") for m in messages), messages
+    assert "Application startup complete." in messages
+    for private in (CLIENT_IP, EMAIL, "edna.private", PASSWORD, QUERY_SECRET, "?email", "/241"):
+        assert private not in text, private
+    assert env["PORTION_SECRET_KEY"] not in text
+
+
+def test_traceback_stays_on_one_json_line_when_an_error_is_logged():
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "portion.test", logging.ERROR, __file__, 1, "failed %s", ("once",), sys.exc_info()
+        )
+
+    line = JsonFormatter().format(record)
+
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "ERROR",
+        "portion.test",
+        "failed once",
+    )
+    assert "RuntimeError: boom" in entry["exception"]
