@@ -15,8 +15,8 @@ from app.diners.service import coordinator_id
 from app.errors import NotFound, RuleBroken
 from app.meals.service import cancel_future_meals, schedule_meals
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
-from app.notifications.outbox import enqueue
 from app.moderation.service import suspend_cook
+from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing, exclude_pair, release_cook
 from app.vocab import CookStatus
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.cooks import service
+from app.cooks.presenters import profile_out
 from app.cooks.schemas import CookProfileIn, CookProfileOut
 from app.deps import CookUser, SessionDep, SettingsDep
 from app.diners.schemas import ReasonIn
@@ -19,12 +20,12 @@ def put_my_profile(
 ) -> CookProfileOut:
     cook = flows.put_own_profile(session, user=user, body=body, settings=settings)
     session.commit()
-    return service.profile_out(session, cook)
+    return profile_out(session, cook)
 
 
 @router.get("/me", response_model=CookProfileOut)
 def get_my_profile(user: CookUser, session: SessionDep) -> CookProfileOut:
-    return service.profile_out(session, service.get_own_profile(session, user=user))
+    return profile_out(session, service.get_own_profile(session, user=user))
 
 
 @router.post("/me/stop")

@@ -6,13 +6,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.audit import record_audit
-from app.cooks.schemas import CookProfileIn, CookProfileOut, PositionOut
+from app.cooks.schemas import CookProfileIn
 from app.db import utcnow
 from app.errors import Conflict, NotFound
-from app.models import Cook, Council, Neighbourhood, User
-from app.moderation.rules import STICKY, checks_expire_on
+from app.models import Cook, User
+from app.moderation.rules import STICKY
 from app.places import Place
-from app.schemas import Window
 from app.vocab import CookStatus
 
 
@@ -100,38 +99,3 @@ def get_own_profile(session: Session, *, user: User) -> Cook:
     if cook is None:
         raise NotFound("You have no cook profile yet")
     return cook
-
-
-def profile_out(session: Session, cook: Cook) -> CookProfileOut:
-    """The full profile, for the cook themself and their council's staff."""
-    council = session.get(Council, cook.council_id)
-    assert council is not None and cook.id is not None
-    imposer = session.get(Council, cook.status_council_id) if cook.status_council_id else None
-    hood = session.get(Neighbourhood, cook.neighbourhood_id) if cook.neighbourhood_id else None
-    return CookProfileOut(
-        id=cook.id,
-        status=cook.status,
-        status_reason=cook.status_reason,
-        status_council=imposer.slug if imposer else None,
-        location_review=cook.location_review,
-        council=council.slug,
-        neighbourhood=hood.name if hood else None,
-        display_name=cook.display_name,
-        phone=cook.phone,
-        address_line=cook.address_line,
-        postcode=cook.postcode,
-        position=PositionOut(
-            latitude=cook.latitude, longitude=cook.longitude, precision=cook.geo_precision
-        ),
-        walk_radius_m=cook.walk_radius_m,
-        effective_radius_m=min(cook.walk_radius_m, council.max_walk_radius_m),
-        max_diners=cook.max_diners,
-        frequencies=cook.frequencies,
-        diets=cook.diets,
-        allergen_free=cook.allergen_free,
-        textures=cook.textures,
-        availability=[Window.model_validate(w) for w in cook.availability],
-        dbs_checked_on=cook.dbs_checked_on,
-        dbs_level=cook.dbs_level,
-        checks_expire_on=checks_expire_on(cook, council),
-    )

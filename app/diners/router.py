@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import CarerOrStaffUser, CarerUser, SessionDep, SettingsDep, StaffUser
-from app.diners import service
+from app.diners import presenters, service
 from app.diners.schemas import DinerIn, DinerListItem, DinerOut, DinerUpdate, PauseIn, ReasonIn
 from app.flows import diner_changes as changes
 from app.flows import diners as flows
@@ -26,7 +26,7 @@ def register_diner(
         session, actor=user, body=body, settings=settings, by_staff=False
     )
     session.commit()
-    return service.diner_out(session, diner)
+    return presenters.diner_out(session, diner)
 
 
 @router.get("", response_model=Page[DinerListItem])
@@ -34,12 +34,12 @@ def list_my_diners(
     user: CarerUser, session: SessionDep, limit: Limit = 50, offset: Offset = 0
 ) -> Page[DinerListItem]:
     diners, total = service.list_carers_diners(session, carer=user, limit=limit, offset=offset)
-    return Page(items=service.diner_list_items(session, diners), total=total)
+    return Page(items=presenters.diner_list_items(session, diners), total=total)
 
 
 @router.get("/{diner_id}", response_model=DinerOut)
 def get_my_diner(diner_id: PathId, user: CarerUser, session: SessionDep) -> DinerOut:
-    return service.diner_out(
+    return presenters.diner_out(
         session, service.get_carers_diner(session, carer=user, diner_id=diner_id)
     )
 
@@ -56,7 +56,7 @@ def change_diner(
     changes.change_diner(session, actor=user, diner=diner, body=body, settings=settings)
     service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
-    return service.diner_out(session, diner, for_staff=user.role == "staff")
+    return presenters.diner_out(session, diner, for_staff=user.role == "staff")
 
 
 @router.post("/{diner_id}/pause", response_model=DinerOut)
@@ -67,7 +67,7 @@ def pause_diner(
     flows.pause_diner(session, actor=user, diner=diner, body=body)
     service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
-    return service.diner_out(session, diner, for_staff=user.role == "staff")
+    return presenters.diner_out(session, diner, for_staff=user.role == "staff")
 
 
 @router.post("/{diner_id}/leave", response_model=DinerOut)
@@ -78,7 +78,7 @@ def diner_leaves(
     flows.leave_diner(session, actor=user, diner=diner, reason=body.reason)
     service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
-    return service.diner_out(session, diner, for_staff=user.role == "staff")
+    return presenters.diner_out(session, diner, for_staff=user.role == "staff")
 
 
 @staff_router.get("", response_model=Page[DinerListItem])
@@ -92,13 +92,13 @@ def list_council_diners(
     diners, total = service.list_council_diners(
         session, staff=user, status=status, limit=limit, offset=offset
     )
-    return Page(items=service.diner_list_items(session, diners), total=total)
+    return Page(items=presenters.diner_list_items(session, diners), total=total)
 
 
 @staff_router.get("/{diner_id}", response_model=DinerOut)
 def view_diner(diner_id: PathId, user: StaffUser, session: SessionDep) -> DinerOut:
     diner = service.view_diner_as_staff(session, staff=user, diner_id=diner_id)
-    return service.diner_out(session, diner, for_staff=True)
+    return presenters.diner_out(session, diner, for_staff=True)
 
 
 @staff_router.post("", status_code=201, response_model=DinerOut)
@@ -108,4 +108,4 @@ def refer_diner(
     diner = service.register_diner(session, actor=user, body=body, settings=settings, by_staff=True)
     service.audit_address_view(session, viewer=user, diner=diner)
     session.commit()
-    return service.diner_out(session, diner, for_staff=True)
+    return presenters.diner_out(session, diner, for_staff=True)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from app.cooks.presenters import profile_out
 from app.cooks.schemas import CookProfileOut
-from app.cooks.service import profile_out
 from app.deps import CurrentUser, SessionDep, StaffUser
 from app.diners.schemas import ReasonIn
-from app.flows import cooks as flows
 from app.errors import Forbidden
+from app.flows import cooks as flows
 from app.models import User
 from app.moderation import service
 from app.moderation.schemas import ApproveIn, AuditOut, CookHistoryItem, CookListItem
