@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlmodel import Session
 
 from app.concerns import service
-from app.concerns.schemas import ConcernIn, ConcernOut, ConcernStaffOut, TriageIn
+from app.concerns.categories import RAISER_STATUS
+from app.concerns.schemas import (
+    ConcernIn,
+    ConcernOut,
+    ConcernStaffOut,
+    RaisedConcernOut,
+    TriageIn,
+)
 from app.deps import CurrentUser, SessionDep, StaffUser
 from app.errors import Forbidden
 from app.models import Concern, Diner, Pairing, User
@@ -22,12 +29,25 @@ def _public(concern: Concern) -> ConcernOut:
     assert concern.id is not None
     return ConcernOut(
         id=concern.id,
+        reference=concern.reference,
         diner_id=concern.diner_id,
         pairing_id=concern.pairing_id,
         kind=concern.kind,
         serious=concern.serious,
         status=concern.status,
         created_at=concern.created_at,
+        updated_at=concern.updated_at,
+    )
+
+
+def raised_view(session: Session, concern: Concern) -> RaisedConcernOut:
+    """What the raiser sees: their words, the status in plain words; no staff notes."""
+    diner = session.get(Diner, concern.diner_id)
+    return RaisedConcernOut(
+        **_public(concern).model_dump(),
+        diner_first_name=first_name(diner.full_name) if diner else "",
+        status_text=RAISER_STATUS[concern.status][0],
+        description=concern.description,
     )
 
 
@@ -59,6 +79,23 @@ def raise_concern(body: ConcernIn, user: CurrentUser, session: SessionDep) -> Co
     )
     session.commit()
     return _public(concern)
+
+
+@router.get("/api/concerns", response_model=Page[RaisedConcernOut])
+def my_concerns(
+    user: CurrentUser, session: SessionDep, limit: Limit = 50, offset: Offset = 0
+) -> Page[RaisedConcernOut]:
+    """The concerns the signed-in person raised, newest first, each with its status."""
+    rows, total = service.raised_by(session, user=user, limit=limit, offset=offset)
+    return Page(items=[raised_view(session, c) for c in rows], total=total)
+
+
+@router.get("/api/concerns/{reference}", response_model=RaisedConcernOut)
+def my_concern(
+    reference: Annotated[str, Path(max_length=12)], user: CurrentUser, session: SessionDep
+) -> RaisedConcernOut:
+    """One concern the signed-in person raised, by its reference (EP-...)."""
+    return raised_view(session, service.get_raised_concern(session, user=user, reference=reference))
 
 
 @router.get("/api/staff/concerns", response_model=Page[ConcernStaffOut])

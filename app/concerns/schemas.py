@@ -1,4 +1,4 @@
-"""Shapes for welfare and safeguarding concerns."""
+"""Shapes for concerns: raising one, the raiser's view of it, and the staff's."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StrictBool, StringConstraints
 
+from app.concerns.categories import Category
 from app.schemas import MULTI_LINE, BodyId, StrictModel
 
 Description = Annotated[
@@ -19,7 +20,8 @@ NoteText = Annotated[
 
 class ConcernIn(StrictModel):
     diner_id: BodyId
-    kind: Literal["welfare", "safeguarding"]
+    # One of the six categories; "welfare" and "safeguarding" are the two of before.
+    kind: Category
     serious: StrictBool = False
     description: Description
 
@@ -34,12 +36,22 @@ class TriageIn(StrictModel):
 
 class ConcernOut(BaseModel):
     id: int
+    reference: str  # "EP-" and six characters: what the raiser quotes
     diner_id: int
     pairing_id: int | None
     kind: str
     serious: bool
     status: str
     created_at: datetime
+    updated_at: datetime
+
+
+class RaisedConcernOut(ConcernOut):
+    """The raiser's view: where their concern stands, in words; never the staff's notes."""
+
+    diner_first_name: str
+    status_text: str  # "Received", "Being looked into", "Closed"
+    description: str
 
 
 class ConcernStaffOut(ConcernOut):

@@ -1,4 +1,8 @@
-"""Concerns: raised by a diner's cook or carer, triaged by staff; serious ones pause at once."""
+"""Concerns: raised by a diner's cook or carer, triaged by staff; serious ones pause at once.
+
+Each has a reference the raiser quotes and a status they can follow (their own list, and one
+concern by its reference); they are told when it moves on.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
+from app.concerns.categories import CATEGORY_NAMES, RAISER_STATUS, new_reference
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import paginate, utcnow
@@ -81,6 +86,7 @@ def raise_concern(
         pairing_id=pairing.id if pairing else None,
         raised_by_id=user.id,  # type: ignore[arg-type]
         kind=kind,
+        reference=_free_reference(session),
         serious=serious,
         description=description,
     )
@@ -92,7 +98,10 @@ def raise_concern(
         session,
         event="concern_raised",
         to=coordinator_id(session, diner),
-        subject=f"A {'serious ' if serious else ''}{kind} concern was raised",
+        subject=(
+            f"A {'serious ' if serious else ''}concern was raised ({concern.reference}): "
+            f"{CATEGORY_NAMES.get(kind, kind).lower()}"
+        ),
         body="Please look at it in the concerns queue as soon as you can.",
         dedupe_key=f"concern:{concern.id}:raised",
         about_diner_id=diner.id,
@@ -107,6 +116,49 @@ def raise_concern(
         data={"kind": kind, "serious": serious},
     )
     return concern
+
+
+def _free_reference(session: Session) -> str:
+    """A reference no concern has (31^6 of them: a repeat is rare, and then drawn again)."""
+    while True:
+        reference = new_reference()
+        if session.exec(select(Concern.id).where(Concern.reference == reference)).first() is None:
+            return reference
+
+
+def raised_by(
+    session: Session, *, user: User, limit: int = 50, offset: int = 0
+) -> tuple[list[Concern], int]:
+    """The concerns this person raised, newest first."""
+    return paginate(
+        session,
+        select(Concern).where(Concern.raised_by_id == user.id),
+        order_by=(col(Concern.created_at).desc(), col(Concern.id).desc()),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def get_raised_concern(session: Session, *, user: User, reference: str) -> Concern:
+    """One concern by its reference, for the person who raised it; anyone else's: not found."""
+    concern = session.exec(select(Concern).where(Concern.reference == reference.upper())).first()
+    if concern is None or concern.raised_by_id != user.id:
+        raise NotFound("Concern not found")
+    return concern
+
+
+def _tell_the_raiser(session: Session, concern: Concern) -> None:
+    """The raiser hears that their concern moved on (the words they see, not the outcome)."""
+    words, _, next_step = RAISER_STATUS[concern.status]
+    enqueue(
+        session,
+        event="concern_status",
+        to=concern.raised_by_id,
+        subject=f"Your concern {concern.reference}: {words.lower()}",
+        body=next_step,
+        dedupe_key=f"concern:{concern.id}:{concern.status}:{len(concern.notes)}",
+        about_diner_id=concern.diner_id,
+    )
 
 
 def _pause(session: Session, pairing: Pairing) -> None:
@@ -186,12 +238,15 @@ def triage(
             ["suspend_cook"],
             "This cook is no longer in your council's area: their council decides on them",
         )
+    moved_on = RAISER_STATUS[status][0] != RAISER_STATUS[concern.status][0]
     concern.status, concern.updated_at = status, utcnow()
     concern.notes = [
         *concern.notes,
         {"at": utcnow().isoformat(), "staff_id": staff.id, "text": note},
     ]
     session.add(concern)
+    if moved_on:
+        _tell_the_raiser(session, concern)
     if (
         status == "resolved"
         and pairing is not None

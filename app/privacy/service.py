@@ -26,8 +26,8 @@ from app.models import (
     Pairing,
     User,
 )
-from app.pairings.lifecycle import diner_leaves, release_cook
 from app.names import first_name
+from app.pairings.lifecycle import diner_leaves, release_cook
 from app.privacy.waiting_list import forget_email
 from app.vocab import CookStatus, DinerStatus
 
@@ -79,7 +79,16 @@ def export_own_data(session: Session, *, user: User) -> dict[str, Any]:
 
 
 # What the raiser of a concern wrote and where it stands; never the staff's notes or names.
-RAISER_SEES = {"id", "diner_id", "pairing_id", "kind", "serious", "description", "status"}
+RAISER_SEES = {
+    "id",
+    "reference",
+    "diner_id",
+    "pairing_id",
+    "kind",
+    "serious",
+    "description",
+    "status",
+}
 
 
 def _raised_concern(concern: Concern) -> dict[str, Any]:
