@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlmodel import Session
 
+from app.config import Settings
 from app.errors import ErrorBody, ValidationErrorBody
 from app.main import app
+from tests.factories import auth_headers, cook_payload, create_user
 
 SCHEMA = "#/components/schemas/"
 
@@ -193,6 +196,28 @@ def test_a_short_password_still_answers_the_rules_message_when_registering(
     body = ValidationErrorBody.model_validate(r.json())
     assert [(i.loc, i.type) for i in body.detail] == [(["body", "password"], "weak_password")]
     assert "at least 10 characters" in body.detail[0].msg
+
+
+def test_a_list_of_choices_says_each_value_once_when_repeats_are_refused(
+    spec: dict[str, Any], client: TestClient, session: Session, settings: Settings
+) -> None:
+    schemas = spec["components"]["schemas"]
+    for model, field in (
+        ("CookProfileIn", "frequencies"),
+        ("CookProfileIn", "diets"),
+        ("CookProfileIn", "allergen_free"),
+        ("CookProfileIn", "textures"),
+        ("DinerIn", "diets"),
+        ("DinerIn", "allergies"),
+        ("DinerUpdate", "allergies"),
+    ):
+        assert schemas[model]["properties"][field]["uniqueItems"] is True, (model, field)
+    headers = auth_headers(create_user(session, role="cook"), settings)
+    r = client.put("/api/cooks/me", json=cook_payload(diets=["halal", "halal"]), headers=headers)
+    assert r.status_code == 422
+    assert [i.loc for i in ValidationErrorBody.model_validate(r.json()).detail] == [
+        ["body", "diets"]
+    ]
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,8 @@ from app.schemas import (
 from app.vocab import Allergen, Diet, Frequency, Texture
 
 MIN_RADIUS_M, MAX_RADIUS_M, RADIUS_STEP_M = 100, 5000, 100
+# The schema's word for what `unique` checks (each value once).
+UNIQUE_ITEMS = Field(json_schema_extra={"uniqueItems": True})
 
 
 class CookProfileIn(StrictModel):
@@ -32,12 +34,14 @@ class CookProfileIn(StrictModel):
         default=1500, ge=MIN_RADIUS_M, le=MAX_RADIUS_M, multiple_of=RADIUS_STEP_M
     )
     max_diners: StrictInt = Field(default=1, ge=1, le=5)
-    frequencies: Annotated[list[Frequency], Field(min_length=1), AfterValidator(unique)]
-    diets: Annotated[list[Diet], AfterValidator(unique)] = []
-    allergen_free: Annotated[list[Allergen], AfterValidator(unique)] = []
-    textures: Annotated[list[Texture], Field(min_length=1), AfterValidator(unique)] = [
-        Texture.regular
+    frequencies: Annotated[
+        list[Frequency], Field(min_length=1), UNIQUE_ITEMS, AfterValidator(unique)
     ]
+    diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)] = []
+    allergen_free: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)] = []
+    textures: Annotated[
+        list[Texture], Field(min_length=1), UNIQUE_ITEMS, AfterValidator(unique)
+    ] = [Texture.regular]
     availability: Availability
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StrictBool, model_validator
 
-from app.cooks.schemas import PositionOut
+from app.cooks.schemas import UNIQUE_ITEMS, PositionOut
 from app.schemas import (
     AddressLine,
     Availability,
@@ -35,8 +35,8 @@ class DinerIn(StrictModel):
     address_line: AddressLine
     postcode: Postcode
     phone: UKPhone | None = None
-    diets: Annotated[list[Diet], AfterValidator(unique)] = []
-    allergies: Annotated[list[Allergen], AfterValidator(unique)] = []
+    diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)] = []
+    allergies: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)] = []
     texture: Texture = Texture.regular
     availability: Availability
     frequency: Frequency = Frequency.weekly
@@ -51,8 +51,8 @@ class DinerUpdate(StrictModel):
     sending null is refused except for access_notes (null clears them).
     """
 
-    diets: Annotated[list[Diet], AfterValidator(unique)] = []
-    allergies: Annotated[list[Allergen], AfterValidator(unique)] = []
+    diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)] = []
+    allergies: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)] = []
     texture: Texture = Texture.regular
     availability: Availability = []
     frequency: Frequency = Frequency.weekly
