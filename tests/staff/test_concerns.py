@@ -210,3 +210,34 @@ def test_audit_log_lists_council_actions_newest_first_when_staff_reads(
         "subject_id",
         "data",
     }
+
+
+def test_upheld_concern_suspension_ends_every_pairing_of_the_cook_when_pair_not_excluded(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    _, other_diner_id = registered_diner(client, session, settings, full_name="Arthur Dent")
+    other = client.post(
+        "/api/staff/pairings",
+        json={
+            "diner_id": other_diner_id,
+            "cook_id": world["cook_id"],
+            "weekday": 1,
+            "start": "17:30",
+            "frequency": "weekly",
+        },
+        headers=auth_headers(staff, settings),
+    )
+    assert other.status_code == 201, other.text
+    concern = raise_(client, world["carer"], settings, world["diner_id"]).json()
+    upheld = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "upheld", "note": "Confirmed", "suspend_cook": True},
+        headers=auth_headers(staff, settings),
+    )
+    assert upheld.status_code == 200, upheld.text
+    active = session.get(Pairing, world["pairing_id"])
+    proposed = session.get(Pairing, other.json()["id"])
+    assert active is not None and proposed is not None
+    assert (active.status, active.end_reason) == ("ended", "cook_suspended")
+    assert (proposed.status, proposed.end_reason) == ("withdrawn", "cook_suspended")
