@@ -19,7 +19,6 @@ def put_my_profile(
     body: CookProfileIn, user: CookUser, session: SessionDep, settings: SettingsDep
 ) -> CookProfileOut:
     cook = flows.put_own_profile(session, user=user, body=body, settings=settings)
-    session.commit()
     return profile_out(session, cook)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.deps import CarerOrStaffUser, CarerUser, SessionDep, SettingsDep, StaffUser
 from app.diners import presenters, service
+from app.diners.deps import CarersDiner, DinerForUser
 from app.diners.schemas import DinerIn, DinerListItem, DinerOut, DinerUpdate, PauseIn, ReasonIn
 from app.flows import diner_changes as changes
 from app.flows import diners as flows
@@ -25,7 +26,6 @@ def register_diner(
     diner = service.register_diner(
         session, actor=user, body=body, settings=settings, by_staff=False
     )
-    session.commit()
     return presenters.diner_out(session, diner)
 
 
@@ -38,46 +38,38 @@ def list_my_diners(
 
 
 @router.get("/{diner_id}", response_model=DinerOut)
-def get_my_diner(diner_id: PathId, user: CarerUser, session: SessionDep) -> DinerOut:
-    return presenters.diner_out(
-        session, service.get_carers_diner(session, carer=user, diner_id=diner_id)
-    )
+def get_my_diner(diner: CarersDiner, session: SessionDep) -> DinerOut:
+    return presenters.diner_out(session, diner)
 
 
 @router.patch("/{diner_id}", response_model=DinerOut)
 def change_diner(
-    diner_id: PathId,
+    diner: DinerForUser,
     body: DinerUpdate,
     user: CarerOrStaffUser,
     session: SessionDep,
     settings: SettingsDep,
 ) -> DinerOut:
-    diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     changes.change_diner(session, actor=user, diner=diner, body=body, settings=settings)
     service.audit_address_view(session, viewer=user, diner=diner)
-    session.commit()
     return presenters.diner_out(session, diner, for_staff=user.role == "staff")
 
 
 @router.post("/{diner_id}/pause", response_model=DinerOut)
 def pause_diner(
-    diner_id: PathId, body: PauseIn, user: CarerOrStaffUser, session: SessionDep
+    diner: DinerForUser, body: PauseIn, user: CarerOrStaffUser, session: SessionDep
 ) -> DinerOut:
-    diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     flows.pause_diner(session, actor=user, diner=diner, body=body)
     service.audit_address_view(session, viewer=user, diner=diner)
-    session.commit()
     return presenters.diner_out(session, diner, for_staff=user.role == "staff")
 
 
 @router.post("/{diner_id}/leave", response_model=DinerOut)
 def diner_leaves(
-    diner_id: PathId, body: ReasonIn, user: CarerOrStaffUser, session: SessionDep
+    diner: DinerForUser, body: ReasonIn, user: CarerOrStaffUser, session: SessionDep
 ) -> DinerOut:
-    diner = service.get_diner_for(session, user=user, diner_id=diner_id)
     flows.leave_diner(session, actor=user, diner=diner, reason=body.reason)
     service.audit_address_view(session, viewer=user, diner=diner)
-    session.commit()
     return presenters.diner_out(session, diner, for_staff=user.role == "staff")
 
 
@@ -107,5 +99,4 @@ def refer_diner(
 ) -> DinerOut:
     diner = service.register_diner(session, actor=user, body=body, settings=settings, by_staff=True)
     service.audit_address_view(session, viewer=user, diner=diner)
-    session.commit()
     return presenters.diner_out(session, diner, for_staff=True)
