@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 import phonenumbers
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from app.errors import RuleBroken
+from app.accounts.passwords import verify_password
+from app.accounts.service import email_key
+from app.audit import record_audit
+from app.errors import Conflict, RuleBroken
 from app.models import User
 
 ContactPreference = Literal["email", "sms"]
@@ -76,5 +79,33 @@ def set_contact(
     user.phone = number
     user.contact_preference = contact_preference
     session.add(user)
+    session.flush()
+    return user
+
+
+def change_email(session: Session, *, user: User, new_email: str, password: str) -> User:
+    """Change the address a person signs in with; their password confirms it is them.
+
+    422 naming `password` when it is wrong, 409 when another account has the address. The
+    audit entry names the account, never an address.
+    """
+    if not verify_password(user.password_hash, password):
+        raise RuleBroken(
+            "wrong_password", ["password"], "Enter your current password: this one is not right"
+        )
+    key = email_key(new_email)
+    taken = session.exec(select(User.id).where(User.email_key == key, User.id != user.id)).first()
+    if taken is not None:
+        raise Conflict("An account with this email address already exists")
+    user.email, user.email_key = new_email.strip(), key
+    session.add(user)
+    record_audit(
+        session,
+        actor_id=user.id,
+        council_id=user.council_id,
+        action="account.email_changed",
+        subject_type="user",
+        subject_id=user.id,
+    )
     session.flush()
     return user

@@ -1,0 +1,227 @@
+"""What the carer's pages share: who the signed-in carer is, their relative, the labels and
+the checks of a relative's answers (one place for registering and for changing them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.deps import Auth
+from app.diners.service import get_carers_diner
+from app.errors import Forbidden, NotFound, RuleBroken
+from app.models import Diner
+from app.pages.cook_forms import (
+    ALLERGENS,
+    DIETS,
+    FREQUENCIES,
+    TEXTURES,
+    WEEKDAYS,
+    clock_time,
+    label_of,
+    labels_of,
+    text_problem,
+    uk_phone,
+)
+from app.pages.forms import signed_in
+from app.places import locate_place
+from app.schemas import minutes
+
+# The times offered, as the availability grid always has: 07:00 to 21:00 by half hours.
+TIMES = [f"{m // 60:02d}:{m % 60:02d}" for m in range(7 * 60, 21 * 60 + 1, 30)]
+POSTCODE_MESSAGES = {
+    "invalid_postcode": "Enter a real postcode, like N3 1HT",
+    "unknown_postcode": "We cannot find this postcode: check it and enter it again",
+    "outside_service_area": "We do not run in this area yet: check the postcode, or contact "
+    "your council about other meal services",
+    "outside_council_area": "This postcode is in another council's area: contact your "
+    "coordinator to move your relative to that council",
+}
+CONTACT_CHOICES = [("email", "Email"), ("sms", "Text message")]
+DAY_TIME_FIELDS = tuple(f"{e}-{d}" for d in range(7) for e in ("start", "end"))
+
+
+def carer_auth(request: Request, session: Session, settings: Settings) -> Auth | None:
+    """The signed-in carer (None if nobody is signed in; 403 for another role)."""
+    auth = signed_in(request, session, settings)
+    if auth is None:
+        return None
+    if auth.user.role != "carer":
+        raise Forbidden(
+            "These pages are for carers: you are signed in with another kind of account"
+        )
+    return auth
+
+
+def relative_of(session: Session, auth: Auth, diner_id: int) -> Diner:
+    """The carer's own relative; anyone else's (or a left one's) page is not found."""
+    diner = get_carers_diner(session, carer=auth.user, diner_id=diner_id)
+    if diner.anonymised_at is not None:
+        raise NotFound("Diner not found")
+    return diner
+
+
+def items(pairs: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
+    """Radios' or checkboxes' items, the chosen ones checked."""
+    return [{"value": v, "text": t, "checked": v in chosen} for v, t in pairs]
+
+
+def day_rows(a: dict[str, Any]) -> list[dict[str, Any]]:
+    """The availability grid's rows: each day ticked or not, with its two times."""
+    rows = []
+    for number, name in enumerate(WEEKDAYS):
+        day = str(number)
+        start, end = a.get(f"start-{day}") or "17:00", a.get(f"end-{day}") or "19:00"
+        rows.append(
+            {
+                "day": day,
+                "name": name,
+                "ticked": day in a.get("days", []),
+                "start": start,
+                "end": end,
+                "start_times": TIMES if start in TIMES else [start, *TIMES],
+                "end_times": TIMES if end in TIMES else [*TIMES, end],
+            }
+        )
+    return rows
+
+
+def read_form(form: Any, fields: tuple[str, ...], lists: tuple[str, ...]) -> dict[str, Any]:
+    """The posted answers to `fields` (a list for those in `lists`), trimmed and bounded."""
+    answers: dict[str, Any] = {}
+    for field in fields:
+        if field in lists:
+            answers[field] = [str(v)[:40] for v in form.getlist(field)][:20]
+        else:
+            answers[field] = str(form.get(field, "")).strip()[:2000]
+    return answers
+
+
+# --- the checks (field → GOV.UK message, in the page's order) ---------------------------------
+
+
+def check_about(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if problem := text_problem(
+        a.get("full_name", ""), empty="Enter your relative's full name", what="Full name", limit=200
+    ):
+        errors["full_name"] = problem
+    errors.update(check_address(a, session=session, settings=settings))
+    phone = a.get("phone", "")
+    if phone and uk_phone(phone) is None:
+        errors["phone"] = "Enter a UK phone number, like 020 7946 0018 or 07700 900 982"
+    return errors
+
+
+def check_address(
+    a: dict[str, Any], *, session: Session | None, settings: Settings | None
+) -> dict[str, str]:
+    """The address line and postcode; with a session, the postcode must be one we run in."""
+    errors: dict[str, str] = {}
+    if problem := text_problem(
+        a.get("address_line", ""),
+        empty="Enter the first line of your relative's address, like 14 Gravel Hill",
+        what="Address",
+        limit=200,
+    ):
+        errors["address_line"] = problem
+    postcode = a.get("postcode", "")
+    if not postcode:
+        errors["postcode"] = "Enter your relative's postcode"
+    elif len(postcode) > 16:
+        errors["postcode"] = POSTCODE_MESSAGES["invalid_postcode"]
+    elif session is not None and settings is not None:
+        try:
+            place = locate_place(session, raw_postcode=postcode, role="diner", settings=settings)
+        except RuleBroken as exc:
+            errors["postcode"] = POSTCODE_MESSAGES.get(exc.rule, exc.message)
+        else:
+            a["postcode"] = place.postcode.full
+    return errors
+
+
+def check_food(a: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not set(a.get("diets", [])) <= dict(DIETS).keys():
+        errors["diets"] = "Select only the diets listed"
+    if not set(a.get("allergies", [])) <= dict(ALLERGENS).keys():
+        errors["allergies"] = "Select only the allergens listed"
+    if not a.get("texture"):
+        errors["texture"] = "Select the texture of food your relative needs"
+    elif a["texture"] not in dict(TEXTURES):
+        errors["texture"] = "Select one of the textures listed"
+    return errors
+
+
+def check_times(a: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    days = [d for d in a.get("days", []) if d in {str(n) for n in range(7)}]
+    if not days:
+        errors["days"] = "Select at least one day your relative could have a meal"
+    for day in sorted(days):
+        name = WEEKDAYS[int(day)]
+        start_raw, end_raw = a.get(f"start-{day}", ""), a.get(f"end-{day}", "")
+        start, end = clock_time(start_raw), clock_time(end_raw)
+        if start is None:
+            errors[f"start-{day}"] = (
+                f"Enter {name}'s earliest time as hours and minutes, like 17:30"
+            )
+        if end is None:
+            errors[f"end-{day}"] = f"Enter {name}'s latest time as hours and minutes, like 19:00"
+        if start and end:
+            if minutes(end) <= minutes(start):
+                errors[f"end-{day}"] = f"{name}'s latest time must be after its earliest time"
+            elif minutes(end) - minutes(start) < 30:
+                errors[f"end-{day}"] = (
+                    f"{name}'s latest time must be at least 30 minutes after its earliest time"
+                )
+    if not a.get("frequency"):
+        errors["frequency"] = "Select how often your relative would like a meal"
+    elif a["frequency"] not in dict(FREQUENCIES):
+        errors["frequency"] = "Select one of the choices listed"
+    return errors
+
+
+def check_access(a: dict[str, Any]) -> dict[str, str]:
+    notes = a.get("access_notes", "")
+    if len(notes) > 500:
+        return {"access_notes": "Notes must be 500 characters or fewer"}
+    if any((ord(c) < 32 and c not in "\r\n") or 0x7F <= ord(c) < 0xA0 for c in notes):
+        return {"access_notes": "Notes must be ordinary text"}
+    return {}
+
+
+def availability(a: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ticked days' windows, as the API takes them."""
+    return [
+        {"weekday": int(d), "start": clock_time(a[f"start-{d}"]), "end": clock_time(a[f"end-{d}"])}
+        for d in sorted(a.get("days", []))
+    ]
+
+
+def times_answers(windows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A diner's windows as the grid's answers (the first window of each day)."""
+    first: dict[int, dict[str, Any]] = {}
+    for window in windows:
+        first.setdefault(int(window["weekday"]), window)
+    return {
+        "days": [str(d) for d in sorted(first)],
+        **{f"start-{d}": str(w["start"]) for d, w in first.items()},
+        **{f"end-{d}": str(w["end"]) for d, w in first.items()},
+    }
+
+
+def when_words(windows: list[dict[str, Any]]) -> list[str]:
+    return [f"{WEEKDAYS[int(w['weekday'])]}, {w['start']} to {w['end']}" for w in windows]
+
+
+def needs_summary(a: dict[str, Any]) -> dict[str, Any]:
+    """The words of a relative's needs, for summary lists."""
+    return {
+        "diets": labels_of(DIETS, a.get("diets", [])) or ["No special diet"],
+        "allergies": labels_of(ALLERGENS, a.get("allergies", [])) or ["None"],
+        "texture": label_of(TEXTURES, a.get("texture", "regular")),
+        "frequency": label_of(FREQUENCIES, a.get("frequency", "weekly")),
+    }

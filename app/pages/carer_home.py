@@ -1,0 +1,869 @@
+"""The carer's own pages: "My relatives" (each one's cook and next meal), a relative's page,
+changing their needs, times, address or access notes (the same service as
+PATCH /api/diners/{id}, and what happened said in plain words), rating a meal, the friendship
+question (only after a few delivered meals), pausing, a different cook, stopping, and the
+carer's own details: phone, how we contact them, email, and asking for their data to go."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+from starlette.datastructures import FormData
+
+from app.accounts.contact import change_email, set_contact
+from app.concerns.categories import RAISER_STATUS
+from app.concerns.service import raised_by
+from app.config import Settings
+from app.councils.rules import council_today
+from app.db import utcnow
+from app.deps import Auth, SessionDep, SettingsDep
+from app.diners.presenters import diner_out
+from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
+from app.diners.service import list_carers_diners
+from app.errors import Conflict, RuleBroken
+from app.flows.diner_changes import change_diner
+from app.flows.diners import leave_diner, pause_diner
+from app.meals.feedback import answer_outcome, rate_meal
+from app.models import Concern, Council, Diner, Meal, MealFeedback, Neighbourhood, Pairing, User
+from app.names import first_name
+from app.pages.carer_common import (
+    CONTACT_CHOICES,
+    DAY_TIME_FIELDS,
+    POSTCODE_MESSAGES,
+    availability,
+    carer_auth,
+    check_access,
+    check_address,
+    check_food,
+    check_times,
+    items,
+    needs_summary,
+    read_form,
+    relative_of,
+    times_answers,
+    when_words,
+)
+from app.pages.carer_register import step_context
+from app.pages.carer_signup import contact_problems
+from app.pages.cook_forms import (
+    WEEKDAYS,
+    date_fields,
+    long_date,
+    national_phone,
+    parse_date,
+    redirect,
+    to_sign_in,
+)
+from app.pages.forms import check_csrf, email_problem, render_page
+from app.pairings.lifecycle import request_change
+from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, request_erasure
+
+router = APIRouter(include_in_schema=False)
+
+# The friendship question comes after this many meals delivered by the current cook: about a
+# month of weekly visits. Asked earlier, it measures politeness towards a stranger rather than
+# a friendship, and a carer asked before the first meal cannot answer at all.
+FRIENDSHIP_AFTER_MEALS = 3
+FRIENDSHIP_EVERY = timedelta(days=90)  # then asked again each quarter
+DINER_STATUS = {
+    "waiting": ("Waiting for a cook", "govuk-tag--blue"),
+    "matched": ("Has a cook", "govuk-tag--green"),
+    "paused": ("Meals paused", "govuk-tag--yellow"),
+    "left": ("Left Extra Portion", "govuk-tag--grey"),
+}
+MEAL_STATUS = {
+    "scheduled": ("Planned", "govuk-tag--blue"),
+    "needs_cover": ("Finding another cook", "govuk-tag--yellow"),
+    "delivered": ("Delivered", "govuk-tag--green"),
+    "missed": ("Missed", "govuk-tag--red"),
+    "cancelled": ("Cancelled", "govuk-tag--grey"),
+}
+RATINGS = [
+    ("5", "Loved it"),
+    ("4", "Liked it"),
+    ("3", "It was fine"),
+    ("2", "Did not like it much"),
+    ("1", "Did not like it"),
+]
+CHANGES = {
+    "food": ("diets", "allergies", "texture"),
+    "times": ("availability", "frequency"),
+    "address": ("address_line", "postcode"),
+    "access": ("access_notes",),
+}
+CHANGE_TITLES = {
+    "food": "Change what {first} can eat",
+    "times": "Change when {first} could have a meal",
+    "address": "Change {first}'s address",
+    "access": "Change how the cook gets in",
+}
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def _page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    auth: Auth,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+) -> Response:
+    return render_page(
+        request, session, settings, name, context, status_code=status_code, auth=auth
+    )
+
+
+def _when(weekday: int, start: str, frequency: str) -> str:
+    day = WEEKDAYS[weekday]
+    return {
+        "weekly": f"every {day} at {start}",
+        "fortnightly": f"every other {day} at {start}",
+        "monthly": f"on the same {day} of each month, at {start}",
+    }.get(frequency, f"on {day}s at {start}")
+
+
+def _cook_line(out: DinerOut) -> str:
+    """Where the relative stands with a cook, in words."""
+    first = first_name(out.full_name)
+    pairing = out.pairing
+    cook = pairing.cook.display_name if pairing and pairing.cook else "their cook"
+    if out.status == "left":
+        return f"{first} has left Extra Portion."
+    if pairing is None:
+        return "We are looking for a cook who lives nearby and is free at the right times."
+    if pairing.status == "proposed":
+        return "We have found a cook and asked them. We will show their name when they say yes."
+    if pairing.status == "paused" and pairing.pause_reason == "needs_changed":
+        return (
+            f"Meals with {cook} are paused because {first}'s needs changed and {cook} may not "
+            "be able to cook safely for them. The coordinator will contact you."
+        )
+    if pairing.status == "paused":
+        return f"Meals with {cook} are paused while the council looks into a concern."
+    when = _when(pairing.weekday, pairing.start, pairing.frequency)
+    return f"{first}'s cook is {cook}, who brings a meal {when}."
+
+
+def _next_meal(out: DinerOut) -> dict[str, str] | None:
+    meal = next((m for m in out.upcoming_meals if m.status in ("scheduled", "needs_cover")), None)
+    if meal is None:
+        return None
+    return {"date": long_date(meal.date), "start": meal.start, "status": meal.status}
+
+
+def _coordinators(session: Session, user: User) -> list[dict[str, str]]:
+    """The coordinators of the neighbourhoods the carer's relatives live in."""
+    hood_ids = {
+        d
+        for d in session.exec(select(Diner.neighbourhood_id).where(Diner.carer_id == user.id))
+        if d is not None
+    }
+    found = []
+    if hood_ids:
+        for hood in session.exec(select(Neighbourhood).where(col(Neighbourhood.id).in_(hood_ids))):
+            person = session.get(User, hood.coordinator_id) if hood.coordinator_id else None
+            if person is not None and person.is_active:
+                found.append(
+                    {
+                        "neighbourhood": hood.name,
+                        "name": person.full_name,
+                        "email": person.email,
+                        "phone": national_phone(person.phone) if person.phone else "",
+                        "tel": person.phone or "",
+                    }
+                )
+    return found
+
+
+# --- My relatives -------------------------------------------------------------------------------
+
+
+@router.get("/carer/index.html")
+def old_home() -> Response:
+    return redirect("/carer/")
+
+
+@router.get("/carer/relative.html")
+def old_relative(id: str = "") -> Response:
+    return redirect(f"/carer/relatives/{int(id)}" if id.isdigit() else "/carer/")
+
+
+@router.get("/carer/", response_class=HTMLResponse)
+def home(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    registered: str = "",
+    done: str = "",
+) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diners, _ = list_carers_diners(session, carer=auth.user, limit=50, offset=0)
+    relatives = []
+    notice: tuple[str, str | None] | None = None
+    for listed in diners:
+        diner = session.get(Diner, listed.id)
+        if diner is None or diner.anonymised_at is not None:
+            continue
+        out = diner_out(session, diner)
+        relatives.append(
+            {
+                "id": out.id,
+                "name": out.full_name,
+                "first": first_name(out.full_name),
+                "status": DINER_STATUS.get(out.status, (out.status, "govuk-tag--grey")),
+                "cook_line": _cook_line(out),
+                "next_meal": _next_meal(out),
+            }
+        )
+        if registered == str(out.id):
+            notice = (
+                f"{out.full_name} is registered",
+                "The council will look for a checked cook who lives nearby and is free at the "
+                "right times. We will tell you when a cook says yes.",
+            )
+    user = auth.user
+    notice = notice or {
+        "contact": ("Your contact details are saved", None),
+        "email": ("Your email address is changed", "Sign in with the new one from now on."),
+    }.get(done)
+    context = {
+        "title": "My relatives",
+        "relatives": relatives,
+        "notice": notice,
+        "me": {
+            "name": user.full_name,
+            "email": user.email,
+            "phone": national_phone(user.phone) if user.phone else "Not given",
+            "preference": dict(CONTACT_CHOICES).get(user.contact_preference, "Email"),
+        },
+        "coordinators": _coordinators(session, user),
+    }
+    return _page(request, session, settings, auth, "carer/home.html", context)
+
+
+# --- a relative's page --------------------------------------------------------------------------
+
+
+def _delivered_by_current_cook(session: Session, out: DinerOut) -> int:
+    if out.pairing is None or out.pairing.status != "active":
+        return 0
+    return session.exec(
+        select(func.count()).where(Meal.pairing_id == out.pairing.id, Meal.status == "delivered")
+    ).one()
+
+
+def _ask_friendship(session: Session, out: DinerOut) -> bool:
+    if _delivered_by_current_cook(session, out) < FRIENDSHIP_AFTER_MEALS:
+        return False
+    return out.outcome is None or out.outcome.answered_at < utcnow() - FRIENDSHIP_EVERY
+
+
+def _done_message(done: str, out: DinerOut) -> tuple[str, str | None] | None:
+    first = first_name(out.full_name)
+    cook = out.pairing.cook.display_name if out.pairing and out.pairing.cook else "Their cook"
+    return {
+        "paused": (
+            f"{first}'s meals are paused",
+            f"{cook} cannot cook safely for {first}'s new needs, so the meals stop from today "
+            f"and the coming ones are cancelled. We have told {cook} and the coordinator, who "
+            "will contact you about what happens next.",
+        ),
+        "withdrawn": (
+            f"{first}'s new needs are saved",
+            "The cook we had asked cannot meet them safely, so we have withdrawn the "
+            "invitation and are looking for another cook.",
+        ),
+        "told-coordinator": (
+            f"{first}'s new times are saved",
+            "We have told the coordinator. The meals stay as they are until the coordinator "
+            f"agrees any change with you and {cook}.",
+        ),
+        "told-cook": (
+            "Your changes are saved",
+            f"{cook} can still cook safely for {first}. We have told {cook} and the "
+            "coordinator about the change.",
+        ),
+        "saved": ("Your changes are saved", "We will use them when we look for a cook."),
+        "unchanged": ("Nothing has changed", "The answers you sent are the ones we had."),
+        "rated": ("Thank you for rating the meal", None),
+        "answered": ("Thank you for your answer", None),
+        "paused-dates": (
+            f"{first}'s meals are paused for those dates",
+            "Meals on those days are cancelled and the cook is told. They start again after.",
+        ),
+        "change-cook": (
+            f"We will look for a different cook for {first}",
+            "The meals with their cook have stopped. We will tell you when a new cook says yes.",
+        ),
+        "left": (f"{first}'s meals have stopped for good", "Thank you for using Extra Portion."),
+    }.get(done)
+
+
+@router.get("/carer/relatives/{diner_id}", response_class=HTMLResponse)
+def relative(
+    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep, done: str = ""
+) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    out = diner_out(session, diner)
+    words = needs_summary(out.model_dump(mode="json"))
+    concerns = [
+        c
+        for c in raised_by(session, user=auth.user, limit=500, offset=0)[0]
+        if c.diner_id == diner.id
+    ]
+    context = {
+        "title": out.full_name,
+        "d": out,
+        "first": first_name(out.full_name),
+        "status": DINER_STATUS.get(out.status, (out.status, "govuk-tag--grey")),
+        "cook_line": _cook_line(out),
+        "cook_name": out.pairing.cook.display_name if out.pairing and out.pairing.cook else None,
+        "next_meal": _next_meal(out),
+        "meals": [
+            {"date": long_date(m.date), "start": m.start, "status": MEAL_STATUS.get(m.status)}
+            for m in out.upcoming_meals
+        ],
+        "to_rate": [
+            {"id": m.id, "date": long_date(m.date)} for m in out.recent_meals if m.rating is None
+        ],
+        "ask_friendship": _ask_friendship(session, out),
+        "words": words,
+        "when": when_words([w.model_dump() for w in out.availability]),
+        "concerns": [_concern_row(c) for c in concerns],
+        "notice": _done_message(done, out),
+        "active": out.status != "left",
+        "can_change_cook": bool(out.pairing and out.pairing.status in ("active", "paused")),
+    }
+    return _page(request, session, settings, auth, "carer/relative.html", context)
+
+
+def _concern_row(concern: Concern) -> dict[str, str]:
+    words, tag, _ = RAISER_STATUS[concern.status]
+    return {
+        "reference": concern.reference,
+        "date": long_date(concern.created_at.date()),
+        "status": words,
+        "tag": tag,
+    }
+
+
+# --- changing a relative's answers: the same service as PATCH /api/diners/{id} ------------------
+
+
+def _answers_of(diner: Diner) -> dict[str, Any]:
+    return {
+        "full_name": diner.full_name,
+        "address_line": diner.address_line,
+        "postcode": diner.postcode,
+        "diets": list(diner.diets),
+        "allergies": list(diner.allergies),
+        "texture": diner.texture,
+        "frequency": diner.frequency,
+        "access_notes": diner.access_notes or "",
+        **times_answers(diner.availability),
+    }
+
+
+def _change_context(what: str, diner: Diner, a: dict[str, Any]) -> dict[str, Any]:
+    step = "about" if what == "address" else what
+    first = first_name(diner.full_name)
+    return {
+        **step_context(step, a, back=f"/carer/relatives/{diner.id}", change=False),
+        "title": CHANGE_TITLES[what].format(first=first),
+        "action": f"/carer/relatives/{diner.id}/change/{what}",
+        "caption": diner.full_name,
+        "button": "Save changes",
+        "changing": True,
+        "address_only": what == "address",
+    }
+
+
+@router.get("/carer/relatives/{diner_id}/change/{what}", response_class=HTMLResponse)
+def change_form(
+    diner_id: int, what: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    if what not in CHANGES or diner.status == "left":
+        return redirect(f"/carer/relatives/{diner_id}")
+    step = "about" if what == "address" else what
+    context = _change_context(what, diner, _answers_of(diner))
+    return _page(request, session, settings, auth, f"carer/relative-{step}.html", context)
+
+
+@router.post("/carer/relatives/{diner_id}/change/{what}", response_class=HTMLResponse)
+def change(
+    diner_id: int,
+    what: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    if what not in CHANGES or diner.status == "left":
+        return redirect(f"/carer/relatives/{diner_id}")
+    fields = {
+        "food": ("diets", "allergies", "texture"),
+        "times": ("days", *DAY_TIME_FIELDS, "frequency"),
+        "address": ("address_line", "postcode"),
+        "access": ("access_notes",),
+    }[what]
+    a = {**_answers_of(diner), **read_form(form, fields, ("diets", "allergies", "days"))}
+    errors = {
+        "food": lambda: check_food(a),
+        "times": lambda: check_times(a),
+        "address": lambda: check_address(a, session=session, settings=settings),
+        "access": lambda: check_access(a),
+    }[what]()
+    body = None
+    if not errors:
+        sent = {name: a[name] for name in CHANGES[what] if name in a}
+        if what == "times":
+            sent["availability"] = availability(a)
+        if what == "access":
+            sent["access_notes"] = a["access_notes"].replace("\r\n", "\n") or None
+        try:
+            body = DinerUpdate.model_validate(sent)
+        except ValidationError as exc:  # a rule the checks above don't know: shown, never a 500
+            first = exc.errors()[0]
+            field = str(first["loc"][0]) if first["loc"] else CHANGES[what][0]
+            errors = {"days" if field == "availability" else field: str(first["msg"])}
+    if body is not None:
+        before = _pairing_state(session, diner)
+        try:
+            changed = change_diner(
+                session, actor=auth.user, diner=diner, body=body, settings=settings
+            )
+        except RuleBroken as exc:
+            errors = {str(exc.loc[-1]): POSTCODE_MESSAGES.get(exc.rule, exc.message)}
+        else:
+            return redirect(
+                f"/carer/relatives/{diner_id}?done={_outcome(session, diner, before, changed)}"
+            )
+    step = "about" if what == "address" else what
+    context = {**_change_context(what, diner, a), "errors": errors}
+    return _page(
+        request, session, settings, auth, f"carer/relative-{step}.html", context, status_code=422
+    )
+
+
+def _pairing_state(session: Session, diner: Diner) -> tuple[int | None, str | None]:
+    pairing = session.exec(
+        select(Pairing).where(
+            Pairing.diner_id == diner.id, col(Pairing.status).in_(("proposed", "active", "paused"))
+        )
+    ).first()
+    return (pairing.id, pairing.status) if pairing else (None, None)
+
+
+def _outcome(
+    session: Session, diner: Diner, before: tuple[int | None, str | None], changed: list[str]
+) -> str:
+    """What the change did, as the key of the message the relative's page shows."""
+    if not changed:
+        return "unchanged"
+    pairing_id, status = before
+    if pairing_id is None:
+        return "saved"
+    pairing = session.get(Pairing, pairing_id)
+    assert pairing is not None
+    if status == "proposed":
+        return "withdrawn" if pairing.status != "proposed" else "saved"
+    if status == "active" and pairing.status == "paused":
+        return "paused"
+    if set(changed) <= {"availability", "frequency"}:
+        return "told-coordinator"
+    return "told-cook"
+
+
+# --- rating a meal, the friendship question ------------------------------------------------------
+
+
+def _meal_to_rate(session: Session, diner: Diner, meal_id: int) -> Meal | None:
+    meal = session.get(Meal, meal_id)
+    if meal is None or meal.diner_id != diner.id or meal.status != "delivered":
+        return None
+    rated = session.exec(select(MealFeedback.id).where(MealFeedback.meal_id == meal_id)).first()
+    return None if rated is not None else meal
+
+
+@router.get("/carer/relatives/{diner_id}/meals/{meal_id}/rating", response_class=HTMLResponse)
+def rating_form(
+    diner_id: int, meal_id: int, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    meal = _meal_to_rate(session, diner, meal_id)
+    if meal is None:
+        return redirect(f"/carer/relatives/{diner_id}")
+    return _page(
+        request, session, settings, auth, "carer/rating.html", _rating_context(diner, meal, {})
+    )
+
+
+def _rating_context(diner: Diner, meal: Meal, values: dict[str, str]) -> dict[str, Any]:
+    first = first_name(diner.full_name)
+    return {
+        "title": f"How did {first} like the meal on {long_date(meal.date)}?",
+        "diner_id": diner.id,
+        "meal_id": meal.id,
+        "values": values,
+        "rating_items": items(RATINGS, [values.get("rating", "")]),
+    }
+
+
+@router.post("/carer/relatives/{diner_id}/meals/{meal_id}/rating", response_class=HTMLResponse)
+def rate(
+    diner_id: int,
+    meal_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    meal = _meal_to_rate(session, diner, meal_id)
+    if meal is None:
+        return redirect(f"/carer/relatives/{diner_id}")
+    values = {
+        "rating": str(form.get("rating", ""))[:2],
+        "comment": str(form.get("comment", "")).strip()[:2000],
+    }
+    errors: dict[str, str] = {}
+    if values["rating"] not in dict(RATINGS):
+        errors["rating"] = "Select how much they liked the meal"
+    if len(values["comment"]) > 1000:
+        errors["comment"] = "Your message to the cook must be 1000 characters or fewer"
+    if not errors:
+        # Rated meanwhile (another tab): the page says thank you all the same.
+        with suppress(Conflict):
+            rate_meal(
+                session,
+                carer=auth.user,
+                meal_id=meal_id,
+                rating=int(values["rating"]),
+                comment=values["comment"].replace("\r\n", "\n") or None,
+            )
+        return redirect(f"/carer/relatives/{diner_id}?done=rated")
+    context = {**_rating_context(diner, meal, values), "errors": errors}
+    return _page(request, session, settings, auth, "carer/rating.html", context, status_code=422)
+
+
+@router.get("/carer/relatives/{diner_id}/friendship", response_class=HTMLResponse)
+def friendship_form(
+    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    out = diner_out(session, diner)
+    if not _ask_friendship(session, out):
+        return redirect(f"/carer/relatives/{diner_id}")
+    return _page(request, session, settings, auth, "carer/friendship.html", _friend_context(out))
+
+
+def _friend_context(out: DinerOut) -> dict[str, Any]:
+    first = first_name(out.full_name)
+    cook = out.pairing.cook.display_name if out.pairing and out.pairing.cook else "their cook"
+    return {
+        "title": f"Does {first} consider {cook} a friend?",
+        "diner_id": out.id,
+        "first": first,
+        "answer_items": items([("yes", "Yes"), ("no", "No, not yet")], []),
+    }
+
+
+@router.post("/carer/relatives/{diner_id}/friendship", response_class=HTMLResponse)
+def friendship(
+    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    out = diner_out(session, diner)
+    if not _ask_friendship(session, out):
+        return redirect(f"/carer/relatives/{diner_id}")
+    answer = form.get("considers_friend")
+    if answer not in ("yes", "no"):
+        context = {**_friend_context(out), "errors": {"considers_friend": "Select yes or no"}}
+        return _page(
+            request, session, settings, auth, "carer/friendship.html", context, status_code=422
+        )
+    answer_outcome(session, carer=auth.user, diner=diner, considers_friend=answer == "yes")
+    return redirect(f"/carer/relatives/{diner_id}?done=answered")
+
+
+# --- pause, a different cook, stop -------------------------------------------------------------
+
+
+def _action_context(
+    kind: str, diner: Diner, cook: str | None, values: dict[str, Any]
+) -> dict[str, Any]:
+    first = first_name(diner.full_name)
+    titles = {
+        "pause": f"Pause {first}'s meals for a while",
+        "change-cook": f"Ask for a different cook for {first}",
+        "leave": f"Stop {first}'s meals for good",
+    }
+    return {
+        "title": titles[kind],
+        "kind": kind,
+        "diner_id": diner.id,
+        "first": first,
+        "cook": cook or "their cook",
+        "values": values,
+    }
+
+
+def _cook_name(session: Session, diner: Diner) -> str | None:
+    out = diner_out(session, diner)
+    return out.pairing.cook.display_name if out.pairing and out.pairing.cook else None
+
+
+@router.get("/carer/relatives/{diner_id}/{kind}", response_class=HTMLResponse)
+def action_form(
+    diner_id: int, kind: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    if kind not in ("pause", "change-cook", "leave") or diner.status == "left":
+        return redirect(f"/carer/relatives/{diner_id}")
+    context = _action_context(kind, diner, _cook_name(session, diner), {})
+    return _page(request, session, settings, auth, f"carer/{kind}.html", context)
+
+
+@router.post("/carer/relatives/{diner_id}/{kind}", response_class=HTMLResponse)
+def action(
+    diner_id: int,
+    kind: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    if kind not in ("pause", "change-cook", "leave") or diner.status == "left":
+        return redirect(f"/carer/relatives/{diner_id}")
+    reason = str(form.get("reason", "")).strip().replace("\r\n", "\n")[:2000]
+    values: dict[str, Any] = {"reason": reason}
+    errors: dict[str, str] = {}
+    if len(reason) > 500:
+        errors["reason"] = "The reason must be 500 characters or fewer"
+    if kind == "pause":
+        done = _pause(session, auth, diner, form, values, errors)
+    elif not reason and "reason" not in errors:
+        errors["reason"] = (
+            "Tell us why you would like a different cook"
+            if kind == "change-cook"
+            else "Tell us why the meals should stop"
+        )
+        done = None
+    else:
+        done = None
+    if not errors and kind == "change-cook":
+        try:
+            request_change(session, diner=diner)
+        except Conflict:
+            errors["reason"] = "There is no cook to change: we are still looking for one"
+        else:
+            diner.status_reason = reason
+            session.add(diner)
+            done = "change-cook"
+    if not errors and kind == "leave":
+        leave_diner(session, actor=auth.user, diner=diner, reason=reason)
+        done = "left"
+    if done and not errors:
+        return redirect(f"/carer/relatives/{diner_id}?done={done}")
+    context = {**_action_context(kind, diner, _cook_name(session, diner), values), "errors": errors}
+    return _page(request, session, settings, auth, f"carer/{kind}.html", context, status_code=422)
+
+
+def _pause(
+    session: Session,
+    auth: Auth,
+    diner: Diner,
+    form: FormData,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> str | None:
+    """Check the two dates (three fields each) and pause: the service of POST .../pause."""
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    today = council_today(council)
+    values["from"], values["to"] = date_fields(form, "from"), date_fields(form, "to")
+    start, problem = parse_date(values["from"], what="the first day without meals")
+    if problem:
+        errors["from-day"] = problem
+    elif start is not None and start < today:
+        errors["from-day"] = "The first day without meals must be today or in the future"
+    end, problem = parse_date(values["to"], what="the last day without meals")
+    if problem:
+        errors["to-day"] = problem
+    elif start is not None and end is not None and end < start:
+        errors["to-day"] = "The last day without meals must be the same as or after the first day"
+    elif start is not None and end is not None and (end - start).days > 366:
+        errors["to-day"] = "A pause can last at most a year"
+    if errors or start is None or end is None:
+        return None
+    body = PauseIn.model_validate({"from": start, "to": end, "reason": values["reason"] or None})
+    pause_diner(session, actor=auth.user, diner=diner, body=body)
+    return "paused-dates"
+
+
+# --- the carer's own details ----------------------------------------------------------------------
+
+
+@router.get("/carer/account/contact", response_class=HTMLResponse)
+def contact_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    user = auth.user
+    values = {
+        "phone": national_phone(user.phone) if user.phone else "",
+        "contact_preference": user.contact_preference,
+    }
+    return _page(request, session, settings, auth, "carer/contact.html", _contact_context(values))
+
+
+def _contact_context(values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "title": "Your phone number and how we contact you",
+        "values": values,
+        "contact_items": items(CONTACT_CHOICES, [values.get("contact_preference", "")]),
+    }
+
+
+@router.post("/carer/account/contact", response_class=HTMLResponse)
+def contact(
+    request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    values = {
+        "phone": str(form.get("phone", "")).strip()[:40],
+        "contact_preference": str(form.get("contact_preference", ""))[:10],
+    }
+    errors = contact_problems(values["phone"], values["contact_preference"])
+    if not errors:
+        set_contact(
+            session,
+            user=auth.user,
+            phone=values["phone"],
+            contact_preference=values["contact_preference"],
+        )
+        return redirect("/carer/?done=contact")
+    context = {**_contact_context(values), "errors": errors}
+    return _page(request, session, settings, auth, "carer/contact.html", context, status_code=422)
+
+
+@router.get("/carer/account/email", response_class=HTMLResponse)
+def email_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    context = {"title": "Change your email address", "current": auth.user.email}
+    return _page(request, session, settings, auth, "carer/email.html", context)
+
+
+@router.post("/carer/account/email", response_class=HTMLResponse)
+def email(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    new_email = str(form.get("email", "")).strip()[:400]
+    password = str(form.get("password", ""))[:1024]
+    errors: dict[str, str] = {}
+    if problem := email_problem(new_email):
+        errors["email"] = problem.replace("your email address", "your new email address")
+    elif new_email.lower() == auth.user.email.lower():
+        errors["email"] = "Enter a different email address from the one you use now"
+    if not password:
+        errors["password"] = "Enter your password"
+    if not errors:
+        try:
+            change_email(session, user=auth.user, new_email=new_email, password=password)
+        except RuleBroken as exc:
+            errors["password"] = exc.message
+        except Conflict:
+            errors["email"] = "Another account uses this email address: enter a different one"
+        else:
+            return redirect("/carer/?done=email")
+    context = {
+        "title": "Change your email address",
+        "current": auth.user.email,
+        "values": {"email": new_email},
+        "errors": errors,
+    }
+    return _page(request, session, settings, auth, "carer/email.html", context, status_code=422)
+
+
+@router.get("/carer/account/erase", response_class=HTMLResponse)
+def erase_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    context = {"title": "Ask us to erase your data", "days": ANSWER_WITHIN_DAYS}
+    return _page(request, session, settings, auth, "carer/erase.html", context)
+
+
+@router.post("/carer/account/erase", response_class=HTMLResponse)
+def erase(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    request_erasure(session, user=auth.user)
+    return redirect("/carer/account/erase/sent")
+
+
+@router.get("/carer/account/erase/sent", response_class=HTMLResponse)
+def erase_sent(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    context = {"title": "We have your request", "days": ANSWER_WITHIN_DAYS}
+    return _page(request, session, settings, auth, "carer/erase-sent.html", context)

@@ -1,0 +1,70 @@
+"""A person asks for their data to be erased: the council that holds it is told, and acts.
+
+Erasure itself stays with staff (erase_diner, erase_cook in privacy/service.py): it ends
+pairings and cannot be undone, so a person's request reaches the coordinator of each relative's
+neighbourhood (or the council's staff), who erase within the month the law allows. The request
+is audited with ids only; asking twice tells nobody twice the same day.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.audit import record_audit
+from app.db import utcnow
+from app.diners.service import coordinator_id
+from app.models import Diner, User
+from app.notifications.outbox import enqueue
+
+ANSWER_WITHIN_DAYS = 30  # UK GDPR: one month to act on an erasure request
+
+
+def request_erasure(session: Session, *, user: User) -> int:
+    """Tell whoever holds the person's data (and their relatives') to erase it; returns how
+    many people were told."""
+    diners = session.exec(
+        select(Diner).where(Diner.carer_id == user.id, col(Diner.anonymised_at).is_(None))
+    ).all()
+    told: set[int] = set()
+    for diner in diners:
+        coordinator = coordinator_id(session, diner)
+        told |= {coordinator} if coordinator else _staff_of(session, diner.council_id)
+    if not told:  # nobody holds a relative of theirs: the service's administrators act
+        admins = session.exec(
+            select(User.id).where(User.role == "admin", col(User.is_active).is_(True))
+        ).all()
+        told = {a for a in admins if a is not None}
+    today = utcnow().date().isoformat()
+    for to in sorted(told):
+        enqueue(
+            session,
+            event="erasure_requested",
+            to=to,
+            subject=f"A request to erase someone's data (account {user.id})",
+            body=(
+                f"The carer with account {user.id} asked for their data, and their relatives', "
+                f"to be erased. Please act within {ANSWER_WITHIN_DAYS} days: erase each relative "
+                "from their page, then tell the carer."
+            ),
+            dedupe_key=f"erasure:{user.id}:{today}",
+        )
+    record_audit(
+        session,
+        actor_id=user.id,
+        council_id=diners[0].council_id if diners else None,
+        action="erasure.requested",
+        subject_type="user",
+        subject_id=user.id,
+        data={"diner_ids": [d.id for d in diners]},
+    )
+    session.flush()
+    return len(told)
+
+
+def _staff_of(session: Session, council_id: int) -> set[int]:
+    rows = session.exec(
+        select(User.id).where(
+            User.role == "staff", User.council_id == council_id, col(User.is_active).is_(True)
+        )
+    ).all()
+    return {r for r in rows if r is not None}

@@ -1,0 +1,564 @@
+"""The carer's pages with JavaScript off (TestClient): sign-up, registering a relative step by
+step, "My relatives", changing a relative's needs, the friendship question, own details."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.councils.rules import council_today
+from app.councils.service import add_neighbourhood
+from app.models import Council, Diner, Meal, Notification, Pairing, User
+from tests.conftest import TEST_SETTINGS
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    approved_cook,
+    auth_headers,
+    create_council,
+    create_user,
+    diner_payload,
+)
+from tests.pages.helpers import form_token, title
+
+ABOUT = {"full_name": "Edith Brown", "address_line": "14 Gravel Hill", "postcode": "N3 1QX"}
+TIMES = {"days": ["1"], "start-1": "17:30", "end-1": "19:00", "frequency": "weekly"}
+
+
+@pytest.fixture
+def barnet(session: Session) -> Council:
+    council = create_council(session, slug="barnet", lad_codes=["E09000003"])
+    council.name = "Barnet"
+    session.add(council)
+    session.flush()
+    return council
+
+
+@pytest.fixture
+def staff(session: Session, barnet: Council) -> User:
+    return create_user(session, role="staff", council=barnet)
+
+
+def post(client: TestClient, path: str, data: dict, page: str | None = None):
+    """Post a form the way a browser does: with the token of the page that shows it."""
+    token = form_token(client, page or path)
+    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def summary(html: str) -> list[tuple[str, str]]:
+    box = re.search(r'class="govuk-error-summary.*?</ul>', html, re.DOTALL)
+    assert box, "no error summary"
+    links = re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', box.group())
+    return [(href, unescape(text)) for href, text in links]
+
+
+def value_of(html: str, name: str) -> str | None:
+    found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
+        rf'value="([^"]*)"[^>]*name="{name}"', html
+    )
+    return unescape(found.group(1)) if found else None
+
+
+def signed_in_carer(client: TestClient, session: Session, **fields: object) -> User:
+    carer = create_user(session, role="carer", **fields)  # type: ignore[arg-type]
+    done = post(client, "/sign-in", {"email": carer.email, "password": DEFAULT_PASSWORD})
+    assert done.status_code == 303, done.text
+    return carer
+
+
+# --- before the account: do we run where the relative lives? ------------------------------------
+
+
+def test_start_goes_to_the_account_when_a_council_runs_where_the_relative_lives(
+    client: TestClient, barnet: Council
+):
+    assert client.get("/sign-up-carer.html", follow_redirects=False).headers["location"] == (
+        "/carer/start"
+    )
+    done = post(client, "/carer/start", {"postcode": "n31qx"})
+    assert done.status_code == 303 and done.headers["location"] == "/carer/sign-up"
+    page = client.get("/carer/sign-up")
+    assert "Barnet runs Extra Portion for" in page.text and "N3 1QX" in page.text
+
+
+def test_start_offers_the_waiting_list_when_no_council_runs_there(
+    client: TestClient, barnet: Council
+):
+    done = post(client, "/carer/start", {"postcode": "M1 1AE"})
+    assert done.headers["location"] == "/carer/not-yet"
+    page = client.get("/carer/not-yet")
+    assert "We do not run in your relative" in page.text and "M1" in page.text
+    assert client.get("/carer/sign-up", follow_redirects=False).headers["location"] == (
+        "/carer/start"
+    )
+
+
+# --- the carer's account ----------------------------------------------------------------------
+
+
+def test_sign_up_lists_every_error_at_once_and_keeps_the_answers_when_they_are_wrong(
+    client: TestClient, barnet: Council
+):
+    post(client, "/carer/start", {"postcode": "N3 1QX"})
+    answers = {
+        "full_name": "Alan Brown",
+        "email": "alan.example.org",
+        "password": "short",
+        "phone": "12345",
+    }
+    page = post(client, "/carer/sign-up", answers)
+    assert page.status_code == 422
+    assert title(page) == "Error: Create your account – Extra Portion"
+    assert [href for href, _ in summary(page.text)] == [
+        "#email",
+        "#password",
+        "#phone",
+        "#contact_preference",
+    ]
+    assert "Select how you would like us to contact you" in page.text
+    assert value_of(page.text, "full_name") == "Alan Brown"
+    assert value_of(page.text, "phone") == "12345"
+    assert "short" not in page.text  # never a password
+
+
+def test_sign_up_makes_the_carer_with_phone_and_preference_and_signs_them_in(
+    client: TestClient, session: Session, barnet: Council
+):
+    post(client, "/carer/start", {"postcode": "N3 1QX"})
+    done = post(
+        client,
+        "/carer/sign-up",
+        {
+            "full_name": "Alan Brown",
+            "email": "alan@example.org",
+            "password": "copper harbour 27 zebra",
+            "phone": "07911 123456",
+            "contact_preference": "sms",
+        },
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/carer/register/about"
+    carer = session.exec(select(User).where(User.email == "alan@example.org")).one()
+    assert (carer.role, carer.phone, carer.contact_preference) == ("carer", "+447911123456", "sms")
+    about = client.get("/carer/register/about")
+    assert about.status_code == 200
+    assert value_of(about.text, "postcode") == "N3 1QX"  # the postcode checked first
+
+
+def test_sign_up_asks_for_a_mobile_when_texts_are_chosen_with_a_landline(
+    client: TestClient, barnet: Council
+):
+    post(client, "/carer/start", {"postcode": "N3 1QX"})
+    page = post(
+        client,
+        "/carer/sign-up",
+        {
+            "full_name": "Alan Brown",
+            "email": "alan@example.org",
+            "password": "copper harbour 27 zebra",
+            "phone": "020 7946 0018",
+            "contact_preference": "sms",
+        },
+    )
+    assert summary(page.text) == [
+        ("#phone", "Enter a mobile phone number to get text messages, like 07700 900 982")
+    ]
+
+
+# --- registering a relative, step by step -------------------------------------------------------
+
+
+def test_about_step_catches_a_bad_postcode_on_its_own_step_and_keeps_the_other_answers(
+    client: TestClient, session: Session, barnet: Council
+):
+    signed_in_carer(client, session)
+    page = post(client, "/carer/register/about", {**ABOUT, "postcode": "ZZ9 9ZZ", "phone": "12345"})
+    assert page.status_code == 422 and title(page).startswith("Error: About your relative")
+    assert [href for href, _ in summary(page.text)] == ["#postcode", "#phone"]
+    assert value_of(page.text, "full_name") == "Edith Brown"
+    assert value_of(page.text, "address_line") == "14 Gravel Hill"
+    assert value_of(page.text, "postcode") == "ZZ9 9ZZ"
+
+
+def test_about_step_refuses_an_out_of_area_postcode_before_anything_is_registered(
+    client: TestClient, session: Session, barnet: Council
+):
+    carer = signed_in_carer(client, session)
+    page = post(client, "/carer/register/about", {**ABOUT, "postcode": "M1 1AE"})
+    assert summary(page.text) == [
+        (
+            "#postcode",
+            "We do not run in this area yet: check the postcode, or contact your council "
+            "about other meal services",
+        )
+    ]
+    assert session.exec(select(Diner).where(Diner.carer_id == carer.id)).first() is None
+
+
+def test_times_step_names_the_day_when_a_time_is_reversed_and_keeps_the_other_days(
+    client: TestClient, session: Session, barnet: Council
+):
+    signed_in_carer(client, session)
+    answers = {"days": ["1", "3"], "start-1": "17:30", "end-1": "19:00", "start-3": "19:00",
+               "end-3": "18:00", "frequency": "weekly"}  # fmt: skip
+    page = post(client, "/carer/register/times", answers)
+    assert page.status_code == 422
+    assert summary(page.text) == [
+        ("#end-3", "Thursday's latest time must be after its earliest time")
+    ]
+    assert re.search(r'id="days-3"[^>]*value="3" checked', page.text)
+    assert re.search(r'id="days-1"[^>]*value="1" checked', page.text)
+
+
+def test_back_shows_the_answers_kept_when_the_carer_returns_to_an_earlier_step(
+    client: TestClient, session: Session, barnet: Council
+):
+    signed_in_carer(client, session)
+    done = post(client, "/carer/register/about", ABOUT)
+    assert done.headers["location"] == "/carer/register/food"
+    food = client.get("/carer/register/food")
+    assert 'href="/carer/register/about"' in food.text  # the Back link
+    post(client, "/carer/register/food", {"allergies": ["peanuts"], "texture": "pureed"})
+    again = client.get("/carer/register/about")
+    assert value_of(again.text, "full_name") == "Edith Brown"
+    food = client.get("/carer/register/food")
+    assert re.search(r'value="peanuts" checked', food.text)
+    assert re.search(r'value="pureed" checked', food.text)
+    assert "Puréed (IDDSI level 4)" in food.text and "iddsi" not in food.text
+
+
+def _all_steps(client: TestClient) -> None:
+    for step, answers in (
+        ("about", ABOUT),
+        ("food", {"allergies": ["peanuts"], "texture": "soft_bite_sized"}),
+        ("times", TIMES),
+        ("access", {"access_notes": "Key safe by the door"}),
+    ):
+        done = post(client, f"/carer/register/{step}", answers)
+        assert done.status_code == 303, done.text
+
+
+def test_check_answers_asks_for_consent_then_registers_the_relative_when_it_is_given(
+    client: TestClient, session: Session, barnet: Council
+):
+    carer = signed_in_carer(client, session)
+    _all_steps(client)
+    check = client.get("/carer/register/check")
+    assert "Soft and bite-sized (IDDSI level 6)" in check.text
+    assert "Tuesday, 17:30 to 19:00" in check.text and "Peanuts" in check.text
+    assert 'href="/carer/register/food?change=1"' in check.text
+    refused = post(client, "/carer/register/check", {}, page="/carer/register/check")
+    assert refused.status_code == 422
+    assert [href for href, _ in summary(refused.text)] == ["#consent"]
+    done = post(client, "/carer/register/check", {"consent": "yes"})
+    assert done.status_code == 303
+    diner = session.exec(select(Diner).where(Diner.carer_id == carer.id)).one()
+    assert done.headers["location"] == f"/carer/?registered={diner.id}"
+    assert (diner.full_name, diner.postcode, diner.allergies, diner.texture) == (
+        "Edith Brown",
+        "N3 1QX",
+        ["peanuts"],
+        "soft_bite_sized",
+    )
+    assert diner.availability == [{"weekday": 1, "start": "17:30", "end": "19:00"}]
+    assert diner.status == "waiting" and diner.consent_by_id == carer.id
+    # The answers are gone: registering another relative starts afresh.
+    assert value_of(client.get("/carer/register/about").text, "full_name") in (None, "")
+
+
+def test_change_link_returns_to_check_answers_when_the_step_is_saved(
+    client: TestClient, session: Session, barnet: Council
+):
+    signed_in_carer(client, session)
+    _all_steps(client)
+    page = client.get("/carer/register/food?change=1")
+    assert 'href="/carer/register/check"' in page.text and 'name="change" value="1"' in page.text
+    done = post(
+        client,
+        "/carer/register/food",
+        {"texture": "pureed", "change": "1"},
+        page="/carer/register/food?change=1",
+    )
+    assert done.headers["location"] == "/carer/register/check"
+    assert "Puréed (IDDSI level 4)" in client.get("/carer/register/check").text
+
+
+# --- My relatives, a relative's page, changing their needs ---------------------------------------
+
+
+@pytest.fixture
+def paired(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
+    """Priya (peanut and tree-nut free, vegetarian and halal, regular and soft bite-sized) cooks
+    for Edna (vegetarian, peanuts, soft bite-sized) on Tuesdays at 17:30; Finchley (N3 1) has a
+    coordinator; Edna's carer is signed in on the client."""
+    coordinator = create_user(session, role="staff", council=session.get(Council, staff.council_id))
+    add_neighbourhood(
+        session,
+        council=session.get(Council, staff.council_id),
+        name="Finchley",
+        sectors=["N3 1"],
+        coordinator=coordinator,
+    )
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    carer = create_user(session, role="carer", full_name="Alan Brown")
+    made = client.post("/api/diners", json=diner_payload(), headers=auth_headers(carer, settings))
+    assert made.status_code == 201, made.text
+    diner_id = made.json()["id"]
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    pairing = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert pairing.status_code == 201, pairing.text
+    accepted = client.post(
+        f"/api/pairings/{pairing.json()['id']}/accept", headers=auth_headers(cook_user, settings)
+    )
+    assert accepted.status_code == 200, accepted.text
+    done = post(client, "/sign-in", {"email": carer.email, "password": DEFAULT_PASSWORD})
+    assert done.status_code == 303 and done.headers["location"] == "/carer/"
+    return {
+        "carer": carer,
+        "cook": cook_user,
+        "coordinator": coordinator,
+        "diner_id": diner_id,
+        "pairing_id": pairing.json()["id"],
+    }
+
+
+def told(session: Session, event: str) -> set[int]:
+    rows = session.exec(select(Notification.to_user_id).where(Notification.event == event))
+    return set(rows.all())
+
+
+def test_my_relatives_names_each_relative_with_their_cook_and_next_meal_when_paired(
+    client: TestClient, session: Session, paired: dict
+):
+    page = client.get("/carer/")
+    assert page.status_code == 200 and title(page) == "My relatives – Extra Portion"
+    assert "Edna Smith" in page.text
+    assert "Edna&#39;s cook is Priya, who brings a meal every Tuesday at 17:30." in page.text
+    meal = session.exec(
+        select(Meal).where(Meal.pairing_id == paired["pairing_id"]).order_by(col(Meal.date))
+    ).first()
+    assert meal is not None
+    assert f"{meal.date.day} {meal.date:%B %Y} at 17:30" in page.text
+    assert "They have a cook" not in page.text
+    assert (
+        'href="/carer/account/contact"' in page.text and 'href="/carer/account/erase"' in page.text
+    )
+
+
+def test_needs_change_pauses_the_pairing_and_says_so_when_the_cook_cannot_avoid_a_new_allergen(
+    client: TestClient, session: Session, paired: dict
+):
+    path = f"/carer/relatives/{paired['diner_id']}/change/food"
+    form = client.get(path)
+    assert re.search(r'value="peanuts" checked', form.text)  # today's answers to start from
+    done = post(
+        client,
+        path,
+        {"diets": ["vegetarian"], "allergies": ["peanuts", "sesame"], "texture": "soft_bite_sized"},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/carer/relatives/{paired['diner_id']}?done=paused"
+    pairing = session.get(Pairing, paired["pairing_id"])
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "needs_changed")
+    assert told(session, "pairing_needs_changed") == {paired["cook"].id, paired["coordinator"].id}
+    page = client.get(done.headers["location"])
+    assert "Edna&#39;s meals are paused" in page.text
+    assert "Priya cannot cook safely for Edna&#39;s new needs" in page.text
+
+
+def test_times_change_only_tells_the_coordinator_when_the_cook_can_still_come(
+    client: TestClient, session: Session, paired: dict
+):
+    path = f"/carer/relatives/{paired['diner_id']}/change/times"
+    answers = {"days": ["1", "4"], "start-1": "17:30", "end-1": "19:00", "start-4": "12:00",
+               "end-4": "13:00", "frequency": "weekly"}  # fmt: skip
+    done = post(client, path, answers)
+    assert done.headers["location"].endswith("?done=told-coordinator")
+    pairing = session.get(Pairing, paired["pairing_id"])
+    session.refresh(pairing)
+    assert pairing.status == "active"
+    assert told(session, "diner_changed") == {paired["coordinator"].id}
+    assert told(session, "pairing_needs_changed") == set()
+    diner = session.get(Diner, paired["diner_id"])
+    session.refresh(diner)
+    assert [w["weekday"] for w in diner.availability] == [1, 4]
+    page = client.get(done.headers["location"])
+    assert "We have told the coordinator" in page.text
+
+
+def test_change_page_shows_the_error_beside_the_day_and_keeps_the_answers_when_times_reverse(
+    client: TestClient, session: Session, paired: dict
+):
+    path = f"/carer/relatives/{paired['diner_id']}/change/times"
+    answers = {"days": ["1", "4"], "start-1": "17:30", "end-1": "19:00", "start-4": "14:00",
+               "end-4": "13:00", "frequency": "fortnightly"}  # fmt: skip
+    page = post(client, path, answers)
+    assert page.status_code == 422 and title(page).startswith("Error: Change when Edna")
+    assert summary(page.text) == [
+        ("#end-4", "Friday's latest time must be after its earliest time")
+    ]
+    assert 'id="end-4-error"' in page.text
+    assert re.search(r'value="fortnightly" checked', page.text)
+    diner = session.get(Diner, paired["diner_id"])
+    session.refresh(diner)
+    assert [w["weekday"] for w in diner.availability] == [1]  # nothing saved
+
+
+def test_address_change_refuses_an_out_of_area_postcode_naming_the_field(
+    client: TestClient, session: Session, paired: dict
+):
+    path = f"/carer/relatives/{paired['diner_id']}/change/address"
+    page = post(client, path, {"address_line": "1 Piccadilly", "postcode": "M1 1AE"})
+    assert page.status_code == 422
+    assert [href for href, _ in summary(page.text)] == ["#postcode"]
+    assert value_of(page.text, "address_line") == "1 Piccadilly"
+
+
+def _deliver(session: Session, pairing_id: int, count: int) -> None:
+    meals = session.exec(
+        select(Meal).where(Meal.pairing_id == pairing_id).order_by(col(Meal.date))
+    ).all()
+    for meal in meals[:count]:
+        meal.status = "delivered"
+        session.add(meal)
+    session.commit()
+
+
+def test_friendship_question_appears_only_after_three_delivered_meals(
+    client: TestClient, session: Session, paired: dict
+):
+    path = f"/carer/relatives/{paired['diner_id']}"
+    _deliver(session, paired["pairing_id"], 2)
+    assert "consider Priya a friend" not in client.get(path).text
+    assert client.get(f"{path}/friendship", follow_redirects=False).status_code == 303
+    _deliver(session, paired["pairing_id"], 3)
+    assert "Does Edna consider Priya a friend?" in client.get(path).text
+    refused = post(client, f"{path}/friendship", {})
+    assert summary(refused.text) == [("#considers_friend", "Select yes or no")]
+    done = post(client, f"{path}/friendship", {"considers_friend": "yes"})
+    assert done.headers["location"] == f"{path}?done=answered"
+    page = client.get(done.headers["location"])
+    assert "Thank you for your answer" in page.text and "Answer the question" not in page.text
+
+
+def test_relative_page_shows_iddsi_in_capitals_and_rates_a_delivered_meal(
+    client: TestClient, session: Session, paired: dict
+):
+    path = f"/carer/relatives/{paired['diner_id']}"
+    _deliver(session, paired["pairing_id"], 1)
+    page = client.get(path)
+    assert "Soft and bite-sized (IDDSI level 6)" in page.text and "iddsi" not in page.text
+    meal = session.exec(
+        select(Meal).where(Meal.pairing_id == paired["pairing_id"], Meal.status == "delivered")
+    ).one()
+    rating = f"{path}/meals/{meal.id}/rating"
+    assert f'href="{rating}"' in page.text
+    refused = post(client, rating, {"comment": "Lovely soup"})
+    assert summary(refused.text) == [("#rating", "Select how much they liked the meal")]
+    assert "Lovely soup" in refused.text
+    assert post(client, rating, {"rating": "5"}).headers["location"] == f"{path}?done=rated"
+
+
+def test_pause_names_each_date_problem_and_keeps_the_fields_typed(
+    client: TestClient, session: Session, paired: dict
+):
+    path = f"/carer/relatives/{paired['diner_id']}/pause"
+    page = post(
+        client, path, {"from-day": "3", "from-month": "", "from-year": "2030", "to-day": "x"}
+    )
+    assert page.status_code == 422
+    assert summary(page.text) == [
+        ("#from-day", "The first day without meals must include a month"),
+        ("#to-day", "The last day without meals must include a month and year"),
+    ]
+    assert value_of(page.text, "from-year") == "2030"
+    council = session.get(Council, session.get(Diner, paired["diner_id"]).council_id)
+    start = council_today(council) + timedelta(days=7)
+    end = start + timedelta(days=14)
+    done = post(
+        client,
+        path,
+        {
+            "from-day": str(start.day),
+            "from-month": str(start.month),
+            "from-year": str(start.year),
+            "to-day": str(end.day),
+            "to-month": str(end.month),
+            "to-year": str(end.year),
+        },
+    )
+    assert done.headers["location"].endswith("?done=paused-dates")
+    diner = session.get(Diner, paired["diner_id"])
+    session.refresh(diner)
+    assert (diner.paused_from, diner.paused_to) == (start, end)
+
+
+# --- the carer's own details --------------------------------------------------------------------
+
+
+def test_contact_details_are_saved_when_the_carer_changes_them(
+    client: TestClient, session: Session, paired: dict
+):
+    refused = post(
+        client, "/carer/account/contact", {"phone": "12345", "contact_preference": "sms"}
+    )
+    assert [href for href, _ in summary(refused.text)] == ["#phone"]
+    done = post(
+        client, "/carer/account/contact", {"phone": "07911 123456", "contact_preference": "sms"}
+    )
+    assert done.headers["location"] == "/carer/?done=contact"
+    session.refresh(paired["carer"])
+    assert (paired["carer"].phone, paired["carer"].contact_preference) == ("+447911123456", "sms")
+
+
+def test_email_change_needs_the_password_and_then_signs_in_with_the_new_address(
+    client: TestClient, session: Session, paired: dict
+):
+    wrong = post(
+        client, "/carer/account/email", {"email": "alan.new@example.org", "password": "nope"}
+    )
+    assert [href for href, _ in summary(wrong.text)] == ["#password"]
+    assert value_of(wrong.text, "email") == "alan.new@example.org"
+    done = post(
+        client,
+        "/carer/account/email",
+        {"email": "alan.new@example.org", "password": DEFAULT_PASSWORD},
+    )
+    assert done.headers["location"] == "/carer/?done=email"
+    session.refresh(paired["carer"])
+    assert paired["carer"].email == "alan.new@example.org"
+
+
+def test_erasure_request_tells_the_coordinator_when_the_carer_asks(
+    client: TestClient, session: Session, paired: dict
+):
+    assert "cannot be undone" in client.get("/carer/account/erase").text
+    done = post(client, "/carer/account/erase", {})
+    assert done.headers["location"] == "/carer/account/erase/sent"
+    assert told(session, "erasure_requested") == {paired["coordinator"].id}
+    assert "We have your request" in client.get("/carer/account/erase/sent").text
+
+
+def test_old_carer_urls_lead_to_the_server_pages_when_followed(client: TestClient, paired: dict):
+    for old, new in (
+        ("/carer/index.html", "/carer/"),
+        ("/carer/register.html", "/carer/register/about"),
+        (f"/carer/relative.html?id={paired['diner_id']}", f"/carer/relatives/{paired['diner_id']}"),
+    ):
+        assert client.get(old, follow_redirects=False).headers["location"] == new
+
+
+def test_another_carers_relative_is_not_found_when_asked_for(
+    client: TestClient, session: Session, paired: dict
+):
+    other = create_user(session, role="carer")
+    made = client.post(
+        "/api/diners", json=diner_payload(), headers=auth_headers(other, TEST_SETTINGS)
+    )
+    assert client.get(f"/carer/relatives/{made.json()['id']}").status_code == 404
