@@ -43,9 +43,11 @@ def serve(
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
+    from app.notifications.channels import describe_delivery
     from app.observability.logs import uvicorn_log_config
 
     settings = get_settings()  # refuse a bad configuration before binding the port
+    typer.echo(describe_delivery(settings, base_url=f"http://{host}:{port}"))
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
     # logs each request by route template instead (app/main.py).
     with _metrics_folder(settings.metrics_dir, workers):
@@ -230,10 +232,11 @@ def send_notifications(
     import signal
     import threading
 
-    from app.notifications.sender import SmtpMailer
+    from app.notifications.channels import delivery_from_settings
     from app.notifications.worker import run_worker
 
     settings = get_settings()
+    channels = delivery_from_settings(settings).channels
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -241,11 +244,53 @@ def send_notifications(
         stop,
         interval_s=interval,
         engine=get_engine(),
-        mailer=SmtpMailer.from_settings(settings),
-        mail_from=settings.mail_from,
+        channels=channels,
         once=not loop,
     )
     typer.echo(f"Sent {sent} notification(s).")
+
+
+@cli.command("mail")
+def mail(
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many")] = 5,
+) -> None:
+    """Show the newest messages in the development mailbox (PORTION_ENV=development)."""
+    from app.notifications.channels import describe_delivery
+    from app.notifications.mailbox import read_mailbox
+
+    settings = get_settings()
+    if settings.env != "development":
+        _fail("the mailbox exists only with PORTION_ENV=development")
+    typer.echo(describe_delivery(settings))
+    messages = read_mailbox(settings.mailbox_dir, limit=count)
+    if not messages:
+        typer.echo("No messages yet.")
+    for m in reversed(messages):  # newest last, nearest the prompt
+        typer.echo(f"\n--- {m.at[:16].replace('T', ' ')} UTC  {m.channel} to {m.to}")
+        typer.echo(f"Subject: {m.subject}\n\n{m.body}")
+
+
+@cli.command("send-meal-plan")
+def send_meal_plan(
+    diner_id: Annotated[int, typer.Argument(help="The diner's id", show_default=False)],
+) -> None:
+    """Queue a letter with a diner's meals for the next four weeks (posted by GOV.UK Notify),
+    for a diner without a carer, an email address or a phone."""
+    from app.councils.rules import council_today
+    from app.models import Council, Diner
+    from app.notifications.letters import queue_meal_plan_letter
+
+    with Session(get_engine()) as session:
+        diner = session.get(Diner, diner_id)
+        if diner is None:
+            _fail(f"no diner {diner_id}")
+        council = session.get(Council, diner.council_id)
+        assert council is not None
+        letter = _run(
+            lambda: queue_meal_plan_letter(session, diner=diner, today=council_today(council))
+        )
+        session.commit()
+        typer.echo(f"Meal plan letter {letter.id} queued for diner {diner_id}.")
 
 
 @cli.command("schedule-meals")

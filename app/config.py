@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("PORTION_METRICS_DIR", "PROMETHEUS_MULTIPROC_DIR"),
     )
-    # Outgoing mail. Development talks to a local catcher on 127.0.0.1:1025; when nothing
+    # Outgoing mail by SMTP (when PORTION_SMTP_HOST is set, or in production). When nothing
     # listens there, messages wait in the outbox and are retried with backoff.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
@@ -74,6 +74,19 @@ class Settings(BaseSettings):
     # Send queued notifications from a thread of the web process (unset: in development only).
     notifications_in_process: bool | None = None
     notifications_interval_s: float = 10.0
+    # Who delivers (app/notifications/channels.py). Unset: GOV.UK Notify when its API key is
+    # set, else SMTP when PORTION_SMTP_HOST is set or in production, else (development) the
+    # local mailbox under mailbox_dir, read at /dev/mail or with `portion mail`.
+    notifications_via: Literal["smtp", "notify", "mailbox"] | None = None
+    mailbox_dir: Path = VAR_DIR / "mail"
+    # GOV.UK Notify: texts and letters (and email with notifications_via=notify), one generic
+    # template per channel (app/notifications/notify.py says what each holds).
+    notify_api_key: SecretStr | None = None
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+    notify_timeout_s: float = 10.0
+    notify_email_template_id: str | None = None
+    notify_sms_template_id: str | None = None
+    notify_letter_template_id: str | None = None
 
     @model_validator(mode="after")
     def _require_a_real_secret(self) -> Settings:

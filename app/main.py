@@ -37,13 +37,14 @@ from app.meals.router import router as meals_router
 from app.middleware import RequestMiddleware, inline_style_hashes, log_request
 from app.moderation.router import audit_router
 from app.moderation.router import router as moderation_router
+from app.notifications.channels import delivery_from_settings
 from app.notifications.router import router as calendar_router
-from app.notifications.sender import SmtpMailer
 from app.notifications.worker import BackgroundSender
 from app.observability.logs import configure_logging
 from app.observability.metrics import observe_request
 from app.observability.router import router as metrics_router
 from app.openapi import install_openapi
+from app.pages.devmail import router as dev_mail_router
 from app.pages.errors import render_error_page
 from app.pages.router import router as pages_router
 from app.pairings.router import router as pairings_router
@@ -111,6 +112,7 @@ def create_app() -> FastAPI:
         reports_router,
         calendar_router,
         pages_router,
+        dev_mail_router,  # /dev/mail: 404 unless PORTION_ENV=development
     ):
         app.include_router(router)
 
@@ -140,8 +142,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
         sender = BackgroundSender(
             interval_s=settings.notifications_interval_s,
             engine=get_engine(),
-            mailer=SmtpMailer.from_settings(settings),
-            mail_from=settings.mail_from,
+            channels=delivery_from_settings(settings).channels,
         ).start()
     try:
         yield

@@ -7,29 +7,45 @@ import hashlib
 from sqlmodel import Session, select
 
 from app.models import Notification, User
+from app.notifications.texts import TEXT_EVENTS
+
+CHANNELS = frozenset({"email", "sms", "letter"})
 
 
 def enqueue(
     session: Session,
     *,
     event: str,
-    to: User | int | None,
+    to: User | int | None = None,
     subject: str,
     body: str,
     dedupe_key: str,
     about_diner_id: int | None = None,
     fresh: bool = False,
+    channel: str | None = None,
+    recipient: str | None = None,
 ) -> Notification | None:
     """Queue one message; the same dedupe_key (event + subject + recipient) is queued once.
+
+    `to` is an account: the message goes by text when they prefer texts, have a phone and the
+    event is one sent by text (app/notifications/texts.py), else by email. Without an account,
+    `recipient` and `channel` say where: an email address, an E.164 number, or a letter's
+    address lines joined by newlines. Neither: nothing is queued.
 
     about_diner_id names the diner the message is about (whose name it carries), so that
     erasing the diner can scrub it. fresh=True skips the lookup for a key that cannot exist
     yet (e.g. a new pairing's id); the unique constraint still guards it.
     """
     user_id = to.id if isinstance(to, User) else to
-    if user_id is None:
+    if user_id is not None:
+        user = to if isinstance(to, User) else session.get(User, user_id)
+        chosen = channel_for(event, user)
+        key = recipient_key(dedupe_key, user_id)
+    elif recipient and channel is not None and channel in CHANNELS:
+        chosen = channel
+        key = f"{dedupe_key}:to:{channel}:{hashlib.sha256(recipient.encode()).hexdigest()[:24]}"
+    else:
         return None
-    key = recipient_key(dedupe_key, user_id)
     if not fresh:
         existing = session.exec(select(Notification).where(Notification.dedupe_key == key)).first()
         if existing is not None:
@@ -37,7 +53,9 @@ def enqueue(
     message = Notification(
         dedupe_key=key,
         event=event,
+        channel=chosen,
         to_user_id=user_id,
+        recipient=None if user_id is not None else recipient,
         about_diner_id=about_diner_id,
         subject=subject,
         body=body,
@@ -45,6 +63,18 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+def channel_for(event: str, user: User | None) -> str:
+    """An account's channel for this event: text where they chose texts and it goes by text."""
+    if (
+        user is not None
+        and event in TEXT_EVENTS
+        and user.contact_preference == "sms"
+        and user.phone
+    ):
+        return "sms"
+    return "email"
 
 
 def message_id_for(key: str) -> str:

@@ -2,7 +2,13 @@
 
 Delivery is at least once: a message is claimed by one worker at a time (a lease), sent, then
 marked sent. A crash between sending and marking resends it after the lease, with the same
-Message-ID, so mail clients can recognise the duplicate.
+Message-ID, so mail clients can recognise the duplicate. A channel that can look a message up
+by our reference (GOV.UK Notify, the development mailbox) is asked first whenever an earlier
+attempt may have reached it, so such a message is not sent twice.
+
+Each message goes by its channel (email, sms, letter) to the Channel configured for it
+(app/notifications/channels.py): SMTP or Notify for email, Notify for texts and letters, the
+local mailbox in development.
 """
 
 from __future__ import annotations
@@ -10,8 +16,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -23,6 +30,7 @@ from sqlmodel import Session, col, or_, select
 
 from app.db import utcnow
 from app.models import Notification, User
+from app.notifications.texts import sms_text
 
 log = logging.getLogger("portion.notifications")
 
@@ -57,6 +65,52 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None:
         """Hand one message to the mail system; raise MailerUnavailable or MessageRejected."""
         ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One claimed message, as a channel needs it."""
+
+    id: int
+    event: str
+    channel: str  # email | sms | letter
+    to: str  # an email address, an E.164 number, or a letter's address lines (one per line)
+    subject: str
+    body: str
+    message_id: str
+    # An earlier attempt may have reached the provider (it failed in an unknown way, or its
+    # worker's claim ran out): look it up by reference before sending again.
+    maybe_sent: bool = False
+
+    @property
+    def reference(self) -> str:
+        """Our stable id for the message, as providers carry it (Notify's `reference`)."""
+        return self.message_id.strip("<>").split("@", 1)[0]
+
+    @property
+    def text(self) -> str:
+        """The message as one text message (a reminder fits one fragment)."""
+        return sms_text(self.event, self.subject, self.body)
+
+
+class Channel(Protocol):
+    """One way of delivering messages (SMTP, GOV.UK Notify, the development mailbox)."""
+
+    @property
+    def provider(self) -> str: ...
+
+    def deliver(self, item: Outgoing, now: datetime) -> str | None:
+        """Send it; return the provider's id for it, if any. Raise MailerUnavailable (nothing
+        more can go this pass) or MessageRejected (this message; permanent or not)."""
+        ...
+
+    def find(self, item: Outgoing) -> str | None:
+        """The provider's id for this message if it already has it (by reference), else None.
+        Raise MailerUnavailable when it cannot tell."""
+        ...
+
+
+Channels = Mapping[str, Channel]  # channel name (email | sms | letter) -> how it goes
 
 
 class SmtpSettings(Protocol):
@@ -123,12 +177,24 @@ class SmtpMailer:
 
 
 @dataclass(frozen=True)
-class _Outgoing:
-    id: int
-    to: str
-    subject: str
-    body: str
-    message_id: str
+class MailChannel:
+    """Email through a Mailer (SMTP): the Message-ID lets mail clients spot a resend; SMTP
+    cannot be asked what it already has."""
+
+    mailer: Mailer
+    mail_from: str
+    provider: str = field(default="smtp")
+
+    def deliver(self, item: Outgoing, now: datetime) -> str | None:
+        try:
+            message = _build(item, mail_from=self.mail_from, now=now)
+        except (ValueError, TypeError) as exc:  # e.g. a line break in the subject
+            raise MessageRejected("invalid message", permanent=True) from exc
+        self.mailer.send(message)
+        return None
+
+    def find(self, item: Outgoing) -> str | None:
+        return None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -139,49 +205,70 @@ def backoff(attempts: int) -> timedelta:
 def send_due(
     engine: Engine | SessionFactory,
     *,
-    mailer: Mailer,
     worker_id: str,
-    mail_from: str,
+    mailer: Mailer | None = None,
+    mail_from: str = "",
+    channels: Channels | None = None,
     now: datetime | None = None,
     batch: int = DEFAULT_BATCH,
     lease: timedelta = DEFAULT_LEASE,
 ) -> int:
-    """Send up to `batch` due messages claimed for this worker; return how many were sent."""
+    """Send up to `batch` due messages claimed for this worker; return how many were sent.
+
+    `channels` says how each channel goes; without it, email goes through `mailer`.
+    """
+    if channels is None:
+        if mailer is None:
+            raise TypeError("send_due needs channels or a mailer")
+        channels = {"email": MailChannel(mailer, mail_from)}
     sessions = _session_factory(engine)
     now = now or utcnow()
-    outgoing = _claim(sessions, worker_id=worker_id, now=now, batch=batch, lease=lease)
+    outgoing = _claim(
+        sessions, worker_id=worker_id, now=now, batch=batch, lease=lease, channels=channels
+    )
     sent = 0
     refused: list[int] = []
-    for position, item in enumerate(outgoing):
-        try:
-            message = _build(item, mail_from=mail_from, now=now)
-        except (ValueError, TypeError):  # e.g. a line break in the subject
-            _record_failure(sessions, item.id, worker_id, now, "invalid message", permanent=True)
-            refused.append(item.id)
+    down: dict[str, str] = {}  # provider -> why it is unavailable this pass
+    deferred: Counter[str] = Counter()
+    for item in outgoing:
+        channel = channels[item.channel]
+        provider = channel.provider
+        if provider in down:
+            _record_failure(sessions, item.id, worker_id, now, down[provider], permanent=False)
+            deferred[provider] += 1
             continue
         try:
-            mailer.send(message)
+            reference = channel.find(item) if item.maybe_sent else None
+            if reference is not None:
+                log.info("notification %s: %s already has it, not sent again", item.id, provider)
+            else:
+                reference = channel.deliver(item, now)
         except MailerUnavailable as exc:
-            rest = outgoing[position:]
-            for waiting in rest:
-                _record_failure(sessions, waiting.id, worker_id, now, exc.reason, permanent=False)
-            log.warning("mail server unavailable (%s): %d notification(s) deferred", exc, len(rest))
-            break
+            down[provider] = exc.reason
+            _record_failure(sessions, item.id, worker_id, now, exc.reason, permanent=False)
+            deferred[provider] += 1
         except MessageRejected as exc:
             _record_failure(sessions, item.id, worker_id, now, exc.reason, permanent=exc.permanent)
-            refused.append(item.id)
-        except Exception as exc:  # a bug in a mailer: keep the batch going, retry later
+            if exc.permanent:
+                refused.append(item.id)
+        except Exception as exc:  # a bug in a channel: keep the batch going, retry later
             log.error("notification %s: unexpected %s while sending", item.id, type(exc).__name__)
             reason = f"unexpected {type(exc).__name__}"
             _record_failure(sessions, item.id, worker_id, now, reason, permanent=False)
         else:
-            _record_sent(sessions, item.id, worker_id, now)
+            _record_sent(sessions, item.id, worker_id, now, provider, reference)
             sent += 1
+    for provider, count in deferred.items():
+        what = PROVIDER_NAMES.get(provider, provider)
+        log.warning("%s unavailable (%s): %d notification(s) deferred", what, down[provider], count)
     if refused:
         log.warning("notifications refused this pass: ids %s", refused)
     if sent:
         log.info("sent %d notification(s)", sent)
     return sent
+
+
+PROVIDER_NAMES = {"smtp": "mail server", "notify": "GOV.UK Notify", "mailbox": "local mailbox"}
 
 
 def _session_factory(engine: Engine | SessionFactory) -> SessionFactory:
@@ -191,8 +278,14 @@ def _session_factory(engine: Engine | SessionFactory) -> SessionFactory:
 
 
 def _claim(
-    sessions: SessionFactory, *, worker_id: str, now: datetime, batch: int, lease: timedelta
-) -> Sequence[_Outgoing]:
+    sessions: SessionFactory,
+    *,
+    worker_id: str,
+    now: datetime,
+    batch: int,
+    lease: timedelta,
+    channels: Channels,
+) -> Sequence[Outgoing]:
     """Claim due, unclaimed messages in one short transaction.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows without
@@ -215,24 +308,51 @@ def _claim(
         if not rows:
             session.rollback()
             return []
-        user_ids = {n.to_user_id for n in rows}
+        user_ids = {n.to_user_id for n in rows if n.to_user_id is not None}
         users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
-        outgoing: list[_Outgoing] = []
+        outgoing: list[Outgoing] = []
         for n in rows:
             assert n.id is not None
-            user = users.get(n.to_user_id)
-            if user is None or not user.is_active or user.anonymised_at is not None:
-                n.status, n.last_error = "failed", "recipient inactive or anonymised"
-                log.info("notification %s not sent: recipient inactive", n.id)
+            route = _route(n, users.get(n.to_user_id) if n.to_user_id else None, channels)
+            if isinstance(route, str):
+                n.status, n.last_error = "failed", route
+                log.info("notification %s not sent: %s", n.id, route)
             else:
+                channel, to = route
+                maybe_sent = n.attempts > 0 or n.claimed_by is not None
                 n.claimed_by, n.claimed_until = worker_id, now + lease
-                outgoing.append(_Outgoing(n.id, user.email, n.subject, n.body, n.message_id))
+                outgoing.append(
+                    Outgoing(
+                        n.id, n.event, channel, to, n.subject, n.body, n.message_id, maybe_sent
+                    )
+                )
             session.add(n)
         session.commit()
     return outgoing
 
 
-def _build(item: _Outgoing, *, mail_from: str, now: datetime) -> EmailMessage:
+def _route(n: Notification, user: User | None, channels: Channels) -> tuple[str, str] | str:
+    """(channel, address) for a message, or why it cannot be sent.
+
+    An account's current email or phone is used; a text to someone without a phone any more,
+    or when no text channel is configured, goes by email instead.
+    """
+    if n.to_user_id is not None:
+        if user is None or not user.is_active or user.anonymised_at is not None:
+            return "recipient inactive or anonymised"
+        if n.channel == "sms" and user.phone and "sms" in channels:
+            return "sms", user.phone
+        if "email" not in channels:
+            return "no email channel configured"
+        return "email", user.email
+    if not n.recipient:
+        return "no recipient (erased)"
+    if n.channel not in channels:
+        return f"no {n.channel} channel configured"
+    return n.channel, n.recipient
+
+
+def _build(item: Outgoing, *, mail_from: str, now: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = item.to
@@ -251,12 +371,18 @@ SENT_SECRET_BODY = "A password reset link was sent here; it is not kept."
 
 
 def _record_sent(
-    sessions: SessionFactory, notification_id: int, worker_id: str, now: datetime
+    sessions: SessionFactory,
+    notification_id: int,
+    worker_id: str,
+    now: datetime,
+    provider: str,
+    reference: str | None,
 ) -> None:
     with sessions() as session:
         n = _still_ours(session, notification_id, worker_id)
         if n is not None:
             n.status, n.sent_at, n.last_error = "sent", now, None
+            n.provider, n.provider_ref = provider, reference
             if n.event in SECRET_BEARING_EVENTS:  # the link works until used: keep no copy
                 n.body = SENT_SECRET_BODY
             n.attempts += 1

@@ -10,7 +10,7 @@ import threading
 
 from sqlalchemy import Engine
 
-from app.notifications.sender import DEFAULT_BATCH, Mailer, SessionFactory, send_due
+from app.notifications.sender import DEFAULT_BATCH, Channels, Mailer, SessionFactory, send_due
 
 log = logging.getLogger("portion.notifications")
 
@@ -25,8 +25,9 @@ def run_worker(
     *,
     interval_s: float,
     engine: Engine | SessionFactory,
-    mailer: Mailer,
-    mail_from: str,
+    mailer: Mailer | None = None,
+    mail_from: str = "",
+    channels: Channels | None = None,
     worker_id: str | None = None,
     batch: int = DEFAULT_BATCH,
     once: bool = False,
@@ -38,7 +39,12 @@ def run_worker(
         sent = 0
         try:
             sent = send_due(
-                engine, mailer=mailer, worker_id=worker_id, mail_from=mail_from, batch=batch
+                engine,
+                mailer=mailer,
+                mail_from=mail_from,
+                channels=channels,
+                worker_id=worker_id,
+                batch=batch,
             )
         except Exception:  # e.g. the database restarting: try again next pass
             if once:
@@ -60,8 +66,9 @@ class BackgroundSender:
         *,
         interval_s: float,
         engine: Engine | SessionFactory,
-        mailer: Mailer,
-        mail_from: str,
+        mailer: Mailer | None = None,
+        mail_from: str = "",
+        channels: Channels | None = None,
         batch: int = DEFAULT_BATCH,
     ) -> None:
         self._stop = threading.Event()
@@ -73,6 +80,7 @@ class BackgroundSender:
                 "engine": engine,
                 "mailer": mailer,
                 "mail_from": mail_from,
+                "channels": channels,
                 "batch": batch,
             },
             name="notification-sender",

@@ -1,21 +1,31 @@
-"""A real SMTP server on 127.0.0.1 (aiosmtpd), and fresh committed databases for the worker."""
+"""A real SMTP server on 127.0.0.1 (aiosmtpd), a stand-in for GOV.UK Notify's API, and fresh
+committed databases for the worker."""
 
 from __future__ import annotations
 
+import json
+import re
 import socket
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.config import Settings
 from app.db import make_engine, utcnow
 from app.models import Council, Notification, User
 from app.notifications.outbox import enqueue
@@ -159,3 +169,189 @@ def barnet(session: Session) -> Council:
 @pytest.fixture
 def staff(session: Session, barnet: Council) -> User:
     return create_user(session, role="staff", council=barnet)
+
+
+# --- A local stand-in for GOV.UK Notify's API -------------------------------------------------
+
+NOTIFY_SERVICE_ID = "26785a09-ab16-4eb0-8407-a37497a57506"
+NOTIFY_SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"
+NOTIFY_API_KEY = f"portion_test-{NOTIFY_SERVICE_ID}-{NOTIFY_SECRET}"
+NOTIFY_TEMPLATES = {
+    "email": "f33517ff-2a88-4f6e-b855-c550268ce08a",
+    "sms": "a1b2c3d4-0000-4000-8000-000000000002",
+    "letter": "a1b2c3d4-0000-4000-8000-000000000003",
+}
+# What each generic template fills in (Notify answers 400 when one is missing).
+NOTIFY_FIELDS = {"email": {"subject", "body"}, "sms": {"body"}, "letter": {"subject", "body"}}
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}$", re.IGNORECASE)
+TOKEN_LEEWAY_S = 30  # Notify's own bound on `iat`
+
+
+class NotifyStandIn:
+    """Notify's v2 API on 127.0.0.1, as far as we use it: it verifies each request's JWT
+    (HS256 with the key's secret, `iss` the service id, a recent `iat`), checks the template
+    id, the personalisation, the reference and the phone number or address, keeps what it
+    accepted, and answers the lookup by reference. `drop_responses` > 0: it keeps the next
+    message(s) but closes the connection without answering (the result is lost)."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []  # accepted messages: type, id, request body
+        self.lookups: list[dict[str, str]] = []
+        self.refused: list[tuple[int, str]] = []  # (status, error) of each request refused
+        self.drop_responses = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> NotifyStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.received if m["type"] == kind]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+            def do_POST(self) -> None:
+                if not self._authorised():
+                    return
+                kind = self.path.removeprefix("/v2/notifications/")
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                problem = stand_in.check(kind, body)
+                if problem:
+                    self._error(400, "BadRequestError", problem)
+                    return
+                message = {"type": kind, "id": str(uuid.uuid4()), "body": body}
+                with stand_in._lock:
+                    stand_in.received.append(message)
+                    drop = stand_in.drop_responses > 0
+                    stand_in.drop_responses -= 1 if drop else 0
+                if drop:  # kept, but the answer never arrives
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self._json(
+                    201,
+                    {
+                        "id": message["id"],
+                        "reference": body.get("reference"),
+                        "content": body.get("personalisation", {}),
+                        "template": {"id": body["template_id"], "version": 1, "uri": ""},
+                        "uri": f"{stand_in.url}/v2/notifications/{message['id']}",
+                    },
+                )
+
+            def do_GET(self) -> None:
+                if not self._authorised():
+                    return
+                url = urlsplit(self.path)
+                if url.path != "/v2/notifications":
+                    self._error(404, "NoResultFound", "No result found")
+                    return
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                stand_in.lookups.append(query)
+                found = [
+                    {
+                        "id": m["id"],
+                        "reference": m["body"].get("reference"),
+                        "type": m["type"],
+                        "status": "created",
+                    }
+                    for m in stand_in.received
+                    if m["body"].get("reference") == query.get("reference")
+                    and m["type"] == query.get("template_type", m["type"])
+                ]
+                self._json(200, {"notifications": found, "links": {"current": self.path}})
+
+            def _authorised(self) -> bool:
+                header = self.headers.get("Authorization", "")
+                try:
+                    claims = jwt.decode(
+                        header.removeprefix("Bearer "), NOTIFY_SECRET, algorithms=["HS256"]
+                    )
+                except jwt.InvalidTokenError:
+                    self._error(403, "AuthError", "Invalid token: signature")
+                    return False
+                if claims.get("iss") != NOTIFY_SERVICE_ID:
+                    self._error(403, "AuthError", "Invalid token: service not found")
+                    return False
+                if abs(time.time() - int(claims.get("iat", 0))) > TOKEN_LEEWAY_S:
+                    self._error(403, "AuthError", "Error: Your system clock must be accurate")
+                    return False
+                return True
+
+            def _error(self, status: int, error: str, message: str) -> None:
+                stand_in.refused.append((status, error))
+                body = {"errors": [{"error": error, "message": message}], "status_code": status}
+                self._json(status, body)
+
+            def _json(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+    @staticmethod
+    def check(kind: str, body: dict[str, Any]) -> str | None:
+        """What Notify would refuse in this request, or None."""
+        if kind not in NOTIFY_TEMPLATES:
+            return f"unknown notification type {kind}"
+        if body.get("template_id") != NOTIFY_TEMPLATES[kind]:
+            return "Template not found"
+        if not body.get("reference"):
+            return "reference missing"  # Notify accepts none; we always send one
+        personalisation = body.get("personalisation") or {}
+        missing = NOTIFY_FIELDS[kind] - set(personalisation)
+        if missing:
+            return f"Missing personalisation: {', '.join(sorted(missing))}"
+        if kind == "email" and "@" not in str(body.get("email_address", "")):
+            return "email_address Not a valid email address"
+        if kind == "sms" and not E164.match(str(body.get("phone_number", ""))):
+            return "phone_number Not a valid phone number"
+        if kind == "letter":
+            lines = [str(personalisation.get(f"address_line_{i}", "")).strip() for i in range(1, 8)]
+            lines = [line for line in lines if line]
+            if len(lines) < 3:
+                return "Address must be at least 3 lines"
+            if not UK_POSTCODE.match(lines[-1]):
+                return "Last line of address must be a real UK postcode"
+        return None
+
+
+@pytest.fixture
+def notify() -> Iterator[NotifyStandIn]:
+    stand_in = NotifyStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+def notify_settings(stand_in: NotifyStandIn, **overrides: Any) -> Settings:
+    """Settings that send everything through Notify, at the stand-in."""
+    values: dict[str, Any] = {
+        "secret_key": "test-secret-key-that-is-long-enough-1234567890",
+        "notifications_via": "notify",
+        "notify_api_key": NOTIFY_API_KEY,
+        "notify_base_url": stand_in.url,
+        "notify_email_template_id": NOTIFY_TEMPLATES["email"],
+        "notify_sms_template_id": NOTIFY_TEMPLATES["sms"],
+        "notify_letter_template_id": NOTIFY_TEMPLATES["letter"],
+        "notify_timeout_s": 5.0,
+    }
+    return Settings(**(values | overrides))

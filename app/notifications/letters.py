@@ -1,0 +1,82 @@
+"""A diner's meal plan as a letter (GOV.UK Notify posts it), for a diner without a carer,
+an email address or a phone."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict
+from app.models import Cook, Council, Diner, Meal, Notification
+from app.names import first_name
+from app.notifications.outbox import enqueue
+
+PLAN_WEEKS = 4
+MAX_ADDRESS_LINES = 7
+
+
+def letter_address(full_name: str, address_line: str, postcode: str) -> list[str]:
+    """A letter's address lines: the name, the address split at its commas, the postcode last
+    (Notify wants 3 to 7 lines, the last a postcode)."""
+    parts = [p.strip() for p in address_line.split(",") if p.strip()]
+    middle = parts[: MAX_ADDRESS_LINES - 2]
+    if len(parts) > len(middle):  # more parts than lines: the rest share the last line
+        middle[-1] = ", ".join([middle[-1], *parts[len(middle) :]])
+    return [full_name.strip(), *middle, postcode.strip().upper()]
+
+
+def meal_plan_text(name: str, meals: list[tuple[date, str, str]], council_name: str) -> str:
+    """The letter's words: each meal's day, time and cook."""
+    lines = [
+        f"Dear {name}," if name else "Hello,",
+        "",
+        f"These are your meals for the next {PLAN_WEEKS} weeks. Each is brought to your door "
+        "by a neighbour who cooks an extra portion.",
+        "",
+    ]
+    lines += [f"{day:%A} {day.day} {day:%B}, {start}: {cook}" for day, start, cook in meals]
+    lines += [
+        "",
+        f"To change or stop your meals, call {council_name} and ask for the Extra Portion team.",
+    ]
+    return "\n".join(lines)
+
+
+def queue_meal_plan_letter(session: Session, *, diner: Diner, today: date) -> Notification:
+    """Queue a letter with the diner's meals for the next four weeks (the same plan is queued
+    once a day; a changed plan makes a new letter)."""
+    if diner.anonymised_at is not None or diner.status == "left":
+        raise Conflict("This diner no longer gets meals")
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    rows = session.exec(
+        select(col(Meal.date), col(Meal.start), col(Cook.display_name))
+        .join(Cook, col(Cook.id) == Meal.cook_id)
+        .where(
+            Meal.diner_id == diner.id,
+            Meal.status == "scheduled",
+            col(Meal.date) >= today,
+            col(Meal.date) < today + timedelta(weeks=PLAN_WEEKS),
+        )
+        .order_by(col(Meal.date), col(Meal.start))
+    ).all()
+    if not rows:
+        raise Conflict(f"No meals are planned for this diner in the next {PLAN_WEEKS} weeks")
+    body = meal_plan_text(first_name(diner.full_name), list(rows), council.name)
+    address = "\n".join(letter_address(diner.full_name, diner.address_line, diner.postcode))
+    digest = hashlib.sha256(body.encode()).hexdigest()[:12]
+    message = enqueue(
+        session,
+        event="meal_plan_letter",
+        channel="letter",
+        recipient=address,
+        subject="Your meals from Extra Portion",
+        body=body,
+        dedupe_key=f"diner:{diner.id}:meal_plan:{today}:{digest}",
+        about_diner_id=diner.id,
+    )
+    assert message is not None
+    session.flush()
+    return message
