@@ -72,6 +72,15 @@ def _may_raise(session: Session, user: User, diner: Diner) -> bool:
     return covered is not None
 
 
+def may_raise(session: Session, *, user: User, diner_id: int) -> Diner:
+    """The diner, if this person may raise a concern about them (their carer, their cook, a
+    recent cover cook); anyone else: not found."""
+    diner = session.get(Diner, diner_id)
+    if diner is None or not _may_raise(session, user, diner):
+        raise NotFound("Diner not found")
+    return diner
+
+
 def raise_concern(
     session: Session, *, user: User, diner_id: int, kind: str, serious: bool, description: str
 ) -> Concern:

@@ -8,6 +8,7 @@ from app.pages.account import router as account_router
 from app.pages.carer_home import router as carer_home_router
 from app.pages.carer_register import router as carer_register_router
 from app.pages.carer_signup import router as carer_signup_router
+from app.pages.concern_pages import router as concern_router
 from app.pages.cook_home import router as cook_home_router
 from app.pages.cook_profile import router as cook_profile_router
 from app.pages.cook_signup import router as cook_signup_router
@@ -22,3 +23,4 @@ router.include_router(cook_home_router)
 router.include_router(carer_signup_router)
 router.include_router(carer_register_router)
 router.include_router(carer_home_router)
+router.include_router(concern_router)

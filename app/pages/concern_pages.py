@@ -1,0 +1,167 @@
+"""Concerns from the pages: a carer or a cook raises one about a diner, gets a reference to
+quote, and follows its status (the same service as POST /api/concerns and its raiser's view)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.concerns.categories import CATEGORIES, CATEGORY_NAMES, RAISER_STATUS
+from app.concerns.service import get_raised_concern, may_raise, raise_concern, raised_by
+from app.deps import Auth, SessionDep, SettingsDep
+from app.errors import Forbidden, NotFound
+from app.models import Diner
+from app.names import first_name
+from app.pages.cook_forms import long_date, redirect, to_sign_in
+from app.pages.forms import check_csrf, render_page, signed_in
+from app.pages.templating import home_of
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+MAX_DESCRIPTION = 2000
+
+
+def _raiser(request: Request, session: SessionDep, settings: SettingsDep) -> Auth | None:
+    auth = signed_in(request, session, settings)
+    if auth is not None and auth.user.role not in ("cook", "carer"):
+        raise Forbidden("Cooks and carers raise concerns; staff record them on the diner")
+    return auth
+
+
+def _category_items(first: str, chosen: str) -> list[dict[str, Any]]:
+    words = {
+        "welfare": f"{first}’s health or wellbeing",
+        "safeguarding": f"{first}’s safety, or the way someone treats them",
+    }
+    return [
+        {"value": code, "text": words.get(code, text), "checked": code == chosen}
+        for code, text in CATEGORIES.items()
+    ]
+
+
+def _new_context(diner: Diner, values: dict[str, str], auth: Auth) -> dict[str, Any]:
+    first = first_name(diner.full_name)
+    back = f"/carer/relatives/{diner.id}" if auth.user.role == "carer" else home_of("cook")
+    return {
+        "title": f"Raise a concern about {first}",
+        "first": first,
+        "diner_id": diner.id,
+        "back": back,
+        "values": values,
+        "category_items": _category_items(first, values.get("kind", "")),
+    }
+
+
+@router.get("/concerns/new", response_class=HTMLResponse)
+def new_form(
+    request: Request, session: SessionDep, settings: SettingsDep, diner: str = ""
+) -> Response:
+    auth = _raiser(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    if not diner.isdigit() or len(diner) > 9:
+        raise NotFound("Diner not found")
+    found = may_raise(session, user=auth.user, diner_id=int(diner))
+    context = _new_context(found, {}, auth)
+    return render_page(request, session, settings, "concerns/new.html", context, auth=auth)
+
+
+@router.post("/concerns/new", response_class=HTMLResponse)
+def new(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    diner: Text = "",
+    kind: Text = "",
+    serious: Text = "",
+    description: Text = "",
+    csrf_token: Text = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    auth = _raiser(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    if not diner.isdigit() or len(diner) > 9:
+        raise NotFound("Diner not found")
+    found = may_raise(session, user=auth.user, diner_id=int(diner))
+    description = description.strip().replace("\r\n", "\n")
+    values = {"kind": kind, "serious": serious, "description": description[: MAX_DESCRIPTION * 2]}
+    errors: dict[str, str] = {}
+    if kind not in CATEGORIES:
+        errors["kind"] = "Select what the concern is about"
+    if not description:
+        errors["description"] = "Tell us what happened"
+    elif len(description) < 3:
+        errors["description"] = "Tell us what happened in a few words"
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"What happened must be {MAX_DESCRIPTION} characters or fewer"
+    elif any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in description):
+        errors["description"] = "What happened must be ordinary text"
+    if errors:
+        context = {**_new_context(found, values, auth), "errors": errors}
+        return render_page(
+            request, session, settings, "concerns/new.html", context, status_code=422, auth=auth
+        )
+    concern = raise_concern(
+        session,
+        user=auth.user,
+        diner_id=int(diner),
+        kind=kind,
+        serious=serious == "yes",
+        description=description,
+    )
+    return redirect(f"/concerns/{concern.reference}?sent=1")
+
+
+@router.get("/concerns", response_class=HTMLResponse)
+def my_concerns(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    auth = _raiser(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    rows, _ = raised_by(session, user=auth.user, limit=200, offset=0)
+    diners = {d: session.get(Diner, d) for d in {c.diner_id for c in rows}}
+    concerns = [
+        {
+            "reference": c.reference,
+            "about": first_name(diners[c.diner_id].full_name) if diners.get(c.diner_id) else "",
+            "category": CATEGORY_NAMES.get(c.kind, c.kind),
+            "date": long_date(c.created_at.date()),
+            "status": RAISER_STATUS[c.status][0],
+            "tag": RAISER_STATUS[c.status][1],
+        }
+        for c in rows
+    ]
+    context = {
+        "title": "Concerns you raised",
+        "concerns": concerns,
+        "home": home_of(auth.user.role),
+    }
+    return render_page(request, session, settings, "concerns/list.html", context, auth=auth)
+
+
+@router.get("/concerns/{reference}", response_class=HTMLResponse)
+def view(
+    reference: str, request: Request, session: SessionDep, settings: SettingsDep, sent: str = ""
+) -> Response:
+    auth = _raiser(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    concern = get_raised_concern(session, user=auth.user, reference=reference[:12])
+    diner = session.get(Diner, concern.diner_id)
+    words, tag, next_step = RAISER_STATUS[concern.status]
+    context = {
+        "title": f"Concern {concern.reference}",
+        "c": concern,
+        "sent": bool(sent),
+        "about": first_name(diner.full_name) if diner else "",
+        "category": CATEGORY_NAMES.get(concern.kind, concern.kind),
+        "raised": long_date(concern.created_at.date()),
+        "updated": long_date(concern.updated_at.date()),
+        "status": words,
+        "tag": tag,
+        "next_step": next_step,
+        "home": home_of(auth.user.role),
+    }
+    return render_page(request, session, settings, "concerns/view.html", context, auth=auth)
