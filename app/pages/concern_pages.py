@@ -121,11 +121,14 @@ def my_concerns(request: Request, session: SessionDep, settings: SettingsDep) ->
     if auth is None:
         return to_sign_in(request)
     rows, _ = raised_by(session, user=auth.user, limit=200, offset=0)
-    diners = {d: session.get(Diner, d) for d in {c.diner_id for c in rows}}
+    names = {}
+    for diner_id in {c.diner_id for c in rows}:
+        diner = session.get(Diner, diner_id)
+        names[diner_id] = first_name(diner.full_name) if diner else ""
     concerns = [
         {
             "reference": c.reference,
-            "about": first_name(diners[c.diner_id].full_name) if diners.get(c.diner_id) else "",
+            "about": names[c.diner_id],
             "category": CATEGORY_NAMES.get(c.kind, c.kind),
             "date": long_date(c.created_at.date()),
             "status": RAISER_STATUS[c.status][0],
