@@ -24,7 +24,7 @@ NAV_OF_ROLE: dict[str, list[tuple[str, str]]] = {
     "": [
         ("/", "Home"),
         ("/cook/start", "Cook for a neighbour"),
-        ("/sign-up-carer.html", "Register a relative"),
+        ("/carer/start", "Register a relative"),
         ("/sign-in", "Sign in"),
     ],
     "cook": [("/cook/", "My cooking"), ("/account/password", "Change password")],

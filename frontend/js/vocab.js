@@ -107,6 +107,10 @@ export const CONCERN_STATUS = {
 };
 
 export const CONCERN_KIND = {
+  missed_meal: 'Missed meal',
+  food_hygiene: 'Food or hygiene',
   welfare: 'Welfare (health or wellbeing)',
   safeguarding: 'Safeguarding (safety or treatment)',
+  cook_behaviour: 'The cook’s behaviour',
+  other: 'Something else',
 };

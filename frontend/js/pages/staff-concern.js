@@ -27,6 +27,7 @@ async function load(message) {
     h('p', { class: 'govuk-body' }, tag(CONCERN_STATUS, c.status), ' ',
       c.serious ? h('strong', { class: 'govuk-tag govuk-tag--red' }, 'Serious: meals are paused') : null),
     h('dl', { class: 'govuk-summary-list' },
+      row('Reference', c.reference),
       row('Kind', CONCERN_KIND[c.kind] || c.kind),
       row('Raised', `${fmtDateTime(c.created_at)} by ${raisedBy.toLowerCase()}`),
       row('Diner', h('a', { class: 'govuk-link', href: `/staff/diner.html?id=${c.diner_id}` }, `Open diner #${c.diner_id}`)),
