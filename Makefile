@@ -9,7 +9,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(PYTHON) -m uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test lint typecheck test-sqlite test-postgresql test-e2e lock bench clean
+.PHONY: install install-dev run test lint typecheck test-sqlite test-postgresql test-e2e docker-check lock bench clean
 
 $(VENV)/.runtime: pyproject.toml requirements.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null || $(PYTHON) -m pip install -q uv
@@ -60,6 +60,11 @@ test-e2e: install-dev
 	@if [ "$$CI" = "true" ] || [ -x /usr/bin/chromium ]; then \
 		$(BIN)/pytest -q -m e2e tests/e2e; \
 	else echo "Chromium not installed: skipping the browser tests (apt-get install chromium)"; fi
+
+# The image: built with podman on a local Debian base, run and checked as a deployment needs
+# it (docker/check.py says what). Needs root and podman; skipped without podman outside CI.
+docker-check:
+	$(PYTHON) docker/check.py
 
 lock:
 	$(UV) pip compile pyproject.toml --generate-hashes -q -o requirements.lock

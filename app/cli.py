@@ -38,6 +38,10 @@ def serve(
         str | None,
         typer.Option(help="Proxies trusted for X-Forwarded-For (default: 127.0.0.1)"),
     ] = None,
+    migrate_first: Annotated[
+        bool,
+        typer.Option("--migrate", help="Upgrade the database schema first, in this process"),
+    ] = False,
 ) -> None:
     """Serve the API and the frontend with uvicorn."""
     import uvicorn
@@ -47,6 +51,8 @@ def serve(
     from app.observability.logs import uvicorn_log_config
 
     settings = get_settings()  # refuse a bad configuration before binding the port
+    if migrate_first:  # one process for a container's start: no second interpreter to load
+        _upgrade_schema("head", configure_logging=False)
     typer.echo(describe_delivery(settings, base_url=f"http://{host}:{port}"))
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
     # logs each request by route template instead (app/main.py).
@@ -96,12 +102,18 @@ def _metrics_folder(configured: Path | None, workers: int) -> Iterator[None]:
 @cli.command()
 def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Upgrade the database schema (to head by default)."""
+    get_settings()  # refuse a bad configuration before touching the database
+    _upgrade_schema(revision, configure_logging=True)
+
+
+def _upgrade_schema(revision: str, *, configure_logging: bool) -> None:
     from alembic import command
     from alembic.config import Config
 
-    get_settings()  # refuse a bad configuration before touching the database
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    # Before a server in the same process, alembic.ini's logging would replace the server's.
+    cfg.attributes["configure_logger"] = configure_logging
     command.upgrade(cfg, revision)
     typer.echo(f"Database migrated to {revision}.")
 

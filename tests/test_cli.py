@@ -235,6 +235,46 @@ def test_calendar_feed_token_reaches_no_log_when_served(tmp_path: Path, server_c
     assert generated not in output
 
 
+def test_serve_migrates_then_serves_in_one_process_when_asked(tmp_path: Path):
+    # The image's start: `portion serve --migrate` on a database that has no tables yet.
+    from alembic.script import ScriptDirectory
+
+    database = tmp_path / "portion.db"
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PORTION), "serve", "--migrate", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=portion_environment(database_url=f"sqlite:///{database}", log_level="INFO"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_serving(server, port)
+        # A sign-in reads the accounts table: only a migrated database answers 401.
+        sign_in = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/auth/token",
+            data=b"username=nobody%40example.org&password=not-the-password",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(sign_in)
+        assert refused.value.code == 401
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=60)
+
+    # SIGTERM ends the server after its shutdown (uvicorn then re-raises the signal)
+    assert server.returncode in (0, -signal.SIGTERM) and "Finished server process" in output
+    assert "Database migrated to head." in output
+    assert "Application startup complete" in output  # uvicorn's own logging is kept
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
+    engine.dispose()
+
+
 def wait_until_serving(server: subprocess.Popen[str], port: int) -> None:
     for _ in range(600):
         assert server.poll() is None, "portion serve exited"
@@ -278,7 +318,8 @@ def test_image_defaults_to_production_without_demo_when_built():
     assert re.search(r"^exec portion serve ", script, flags=re.MULTILINE)
     # seed-demo only inside the PORTION_DEMO opt-in
     assert re.search(
-        r'if \[ "\$\{PORTION_DEMO:-0\}" = "1" \]; then\n\s+portion seed-demo --if-empty\n\s*fi',
+        r'if \[ "\$\{PORTION_DEMO:-0\}" = "1" \]; then\n'
+        r"(?:.*\n)*?\s+portion seed-demo --if-empty\n\s*fi",
         script,
     )
     assert script.count("seed-demo") == 1
@@ -305,11 +346,11 @@ def test_container_start_execs_the_server_without_demo_when_production(tmp_path:
     start, calls = run_container_start(tmp_path, PORTION_ENV="production")
 
     assert start.returncode == 0
+    # One process, which migrates and then serves: exec'd, it is the start's own process.
     assert [call.split(" ", 1)[1] for call in calls] == [
-        "migrate",
-        "serve --host 0.0.0.0 --port 8000",
+        "serve --migrate --host 0.0.0.0 --port 8000"
     ]
-    assert calls[-1].split()[0] == str(start.pid)  # exec: the server is the start's own process
+    assert calls[-1].split()[0] == str(start.pid)
 
 
 def test_container_start_loads_the_demo_when_opted_in_for_development(tmp_path: Path):
@@ -319,7 +360,7 @@ def test_container_start_loads_the_demo_when_opted_in_for_development(tmp_path: 
     assert [call.split(" ", 1)[1] for call in calls] == [
         "migrate",
         "seed-demo --if-empty",
-        "serve --host 0.0.0.0 --port 8000",
+        "serve --migrate --host 0.0.0.0 --port 8000",
     ]
     assert calls[-1].split()[0] == str(start.pid)
 
