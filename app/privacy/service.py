@@ -127,6 +127,7 @@ def _scrub_notifications(session: Session, *, diner: Diner) -> None:
     """Every message about the diner keeps its recipient and state but loses its words.
 
     A queued one is still sent (the cook learns that something changed), in neutral words.
+    One to the diner without an account (a letter) loses its address too, and is not sent.
     Messages queued before notifications named their diner (about_diner_id is null) are found
     by the diner's first name among those sent to the people around the diner.
     """
@@ -145,6 +146,10 @@ def _scrub_notifications(session: Session, *, diner: Diner) -> None:
         )
     for message in session.exec(select(Notification).where(found)).all():
         message.subject, message.body = ERASED_SUBJECT, ERASED_BODY
+        if message.to_user_id is None:  # sent to the diner themselves (a letter): no address
+            message.recipient = None
+            if message.status == "pending":
+                message.status, message.last_error = "failed", "recipient erased"
         session.add(message)
 
 

@@ -235,3 +235,28 @@ def test_message_waits_without_being_sent_when_notify_refuses_the_key(
     assert notify.received == [] and notify.refused == [(403, "AuthError")]
     stored = load(fresh_engine, queued.id)
     assert (stored.status, stored.last_error) == ("pending", "Notify 403 AuthError")
+
+
+def test_text_goes_by_email_when_the_phone_was_removed_before_sending(
+    fresh_engine: Engine, notify: NotifyStandIn, now: datetime
+):
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        cook = texter(s)
+        queued = enqueue(
+            s,
+            event="meal_reminder",
+            to=cook,
+            subject="Tomorrow: a meal for Edna at 17:30",
+            body="A reminder for tomorrow.",
+            dedupe_key="meal:1:reminder:1",
+        )
+        s.commit()
+        cook.phone = None
+        s.add(cook)
+        s.commit()
+    assert queued is not None and queued.channel == "sms"
+
+    assert send(fresh_engine, notify, now) == 1
+
+    assert [m["type"] for m in notify.received] == ["email"]
+    assert notify.received[0]["body"]["email_address"] == cook.email
