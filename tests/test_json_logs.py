@@ -21,6 +21,7 @@ CLIENT_IP = "203.0.113.9"  # documentation range: appears only if a client addre
 EMAIL = "edna.private@example.org"
 PASSWORD = "hunter2-not-for-logs"
 QUERY_SECRET = "query-secret-4d1f"
+REQUEST_TIMEOUT_S = 120  # only so that a stuck server fails (Argon2 is slow on a busy machine)
 
 
 def test_request_lines_are_json_without_what_people_sent_when_log_format_is_json(
@@ -47,11 +48,13 @@ def test_request_lines_are_json_without_what_people_sent_when_log_format_is_json
             f"{url}/api/staff/diners/241",
             params={"email": EMAIL, "token": QUERY_SECRET},
             headers=forwarded,
+            timeout=REQUEST_TIMEOUT_S,
         )
         signed_in = httpx.post(
             f"{url}/api/auth/token",
             data={"username": EMAIL, "password": PASSWORD},
             headers=forwarded,
+            timeout=REQUEST_TIMEOUT_S,
         )
     finally:
         server.send_signal(signal.SIGTERM)

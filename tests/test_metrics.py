@@ -204,6 +204,7 @@ def test_prometheus_client_is_not_imported_when_the_app_starts():
 WORKERS = 2
 START_TIMEOUT_S = 180.0  # two workers importing the app on a busy machine; only a guard
 MAX_REQUESTS = 400  # until both workers have answered some; only a guard
+REQUEST_TIMEOUT_S = 120  # only so that a stuck server fails
 
 
 def test_counts_add_up_across_workers_when_served_by_two(tmp_path: Path):
@@ -230,10 +231,11 @@ def test_counts_add_up_across_workers_when_served_by_two(tmp_path: Path):
         # A new connection each time: the workers take turns accepting them.
         while len(counter_files(folders[0])) < WORKERS:
             assert sent < MAX_REQUESTS, "one worker answered every request"
-            assert httpx.get(f"{url}/api/staff/diners/{sent + 1}").status_code == 401
+            response = httpx.get(f"{url}/api/staff/diners/{sent + 1}", timeout=REQUEST_TIMEOUT_S)
+            assert response.status_code == 401
             sent += 1
         for _ in range(2 * WORKERS):
-            text = httpx.get(f"{url}/metrics").text
+            text = httpx.get(f"{url}/metrics", timeout=REQUEST_TIMEOUT_S).text
             labels = {"method": "GET", "route": DINER, "status": "4xx"}
             assert sample(text, "portion_http_requests_total", **labels) == sent
             assert sample(text, "portion_http_request_duration_seconds_count", **labels) == sent
@@ -252,7 +254,7 @@ def wait_for_health(server: subprocess.Popen[bytes], url: str, log: Path) -> Non
     while time.monotonic() < deadline:
         assert server.poll() is None, log.read_text(errors="replace")[-3000:]
         try:
-            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
+            if httpx.get(f"{url}/healthz", timeout=REQUEST_TIMEOUT_S).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
