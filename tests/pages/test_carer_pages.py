@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import add_neighbourhood
+from app.demo import DEMO_PASSWORD, carer_email
 from app.models import Council, Diner, Meal, Notification, Pairing, User
 from tests.conftest import TEST_SETTINGS
 from tests.factories import (
@@ -25,6 +26,7 @@ from tests.factories import (
     diner_payload,
 )
 from tests.pages.helpers import form_token, title
+from tests.test_demo import demo_client, demo_url, seeded  # noqa: F401 (the seeded demo)
 
 ABOUT = {"full_name": "Edith Brown", "address_line": "14 Gravel Hill", "postcode": "N3 1QX"}
 TIMES = {"days": ["1"], "start-1": "17:30", "end-1": "19:00", "frequency": "weekly"}
@@ -562,3 +564,20 @@ def test_another_carers_relative_is_not_found_when_asked_for(
         "/api/diners", json=diner_payload(), headers=auth_headers(other, TEST_SETTINGS)
     )
     assert client.get(f"/carer/relatives/{made.json()['id']}").status_code == 404
+
+
+# --- the README's demo carer, with scripts off ----------------------------------------------------
+
+
+def test_readme_demo_carer_lands_on_a_page_naming_their_relatives_when_signed_in_without_scripts(
+    seeded,  # noqa: F811
+    demo_client: TestClient,  # noqa: F811 (fixtures of tests/test_demo.py)
+):
+    with Session(seeded[0]) as db:  # closed before the app opens its own (SQLite locks)
+        carer = db.exec(select(User).where(User.email == carer_email("barnet", 1))).one()
+        theirs = db.exec(select(Diner.full_name).where(Diner.carer_id == carer.id)).all()
+    done = post(demo_client, "/sign-in", {"email": carer.email, "password": DEMO_PASSWORD})
+    assert done.status_code == 303 and done.headers["location"] == "/carer/"
+    page = demo_client.get("/carer/")
+    assert page.status_code == 200 and title(page) == "My relatives – Extra Portion"
+    assert len(theirs) == 2 and all(unescape(name) in unescape(page.text) for name in theirs)
