@@ -1,9 +1,10 @@
 """Keyboard only, and 200% zoom (WCAG 2.2 AA: 2.1.1, 2.4.3, 2.4.7, 1.4.4, 1.4.10).
 
-The keyboard tests never click: they press Tab, type and press Enter, Space or the arrow keys,
-and check that every element that takes focus shows a visible focus indicator. The zoom test
-shows the pages at 640 x 800 CSS pixels with a device scale factor of 2 (a 1280 px wide screen
-at 200%), with no sideways scrolling, nothing cut off in the header, and axe clean.
+The keyboard tests (the cook's sign-up is in tests/e2e/test_pages_cook.py) never click: they
+press Tab, type and press Enter, Space or the arrow keys, and check that every element that takes
+focus shows a visible focus indicator. The zoom test shows the pages at 640 x 800 CSS pixels with
+a device scale factor of 2 (a 1280 px wide screen at 200%), with no sideways scrolling, nothing
+cut off in the header, and axe clean.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from tests.e2e.test_journeys_care import _account, _cook, _token
 
 pytestmark = pytest.mark.e2e
 
-KEY_COOK = {"name": "Kim Walker", "email": "kim.keys@example.org", "password": "tabstop-willow-83"}
 PENDING = {"name": "Nadia Kerr", "email": "nadia.kb@example.org", "password": "spacebar-fennel-19"}
 ZOOM_COOK = {"name": "Zoe Large", "email": "zoe.zoom@example.org", "password": "magnify-quince-47"}
 ZOOM_CARER = {"name": "Omar Wide", "email": "omar.zoom@example.org", "password": "enlarge-hazel-52"}
@@ -155,72 +155,6 @@ def data(server: Server) -> dict[str, int]:
     return {"cook": cook, "diner": diner.json()["id"]}
 
 
-def test_cook_signs_up_by_keyboard(server: Server, browser: Any) -> None:
-    page = new_page(browser, server.base_url)
-    page.goto("/")
-    expect(page.locator("#nav a").first).to_be_attached()
-    # The skip link comes first, shows when focused and moves focus to the main content.
-    tab_to(page, "Skip to main content", within=1)
-    page.keyboard.press("Enter")
-    assert focused(page)["tag"] == "main"
-    # The header is in the focus order before the content, each part with a focus indicator.
-    page.keyboard.press("Shift+Tab")
-    assert expect_focus_ring(page)["name"] == "Sign in"  # the last link in the header
-    tab_to(page, "Sign up to cook", within=10)
-    page.keyboard.press("Space")  # a link that looks like a button works like one
-    expect(page).to_have_url(re.compile(r"/sign-up-cook\.html$"))
-    expect(page.get_by_label("Your full name")).to_be_attached()
-
-    type_into(page, "Your full name", KEY_COOK["name"], within=15)
-    type_into(page, "Email address", KEY_COOK["email"])
-    type_into(page, "Create a password", KEY_COOK["password"])
-    info = tab_to(page, "Create account", within=1)
-    assert info["tag"] == "button"
-    page.keyboard.press("Enter")
-
-    expect(page).to_have_url(re.compile(r"/cook/onboarding\.html$"))
-    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
-    type_into(page, "The name your neighbour will know you by", "Kim", within=15)
-    type_into(page, "Phone number", "020 7946 0020")
-    type_into(page, "Address", "7 Hendon Lane")
-    type_into(page, "Postcode", "N3 1HT")
-    tab_to(page, "Continue", within=1)
-    page.keyboard.press("Enter")
-
-    # Focus moves to the new step's heading, so the next Tab goes into that step.
-    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
-    info = focused(page)
-    assert (info["tag"], info["name"]) == ("h2", "How far you can walk"), info
-    info = tab_to(page, "Up to 1.5 km", within=1)  # the radio that is already chosen
-    assert info["type"] == "radio" and info["checked"], info
-    page.keyboard.press("ArrowUp")
-    info = expect_focus_ring(page)
-    assert info["name"].startswith("Up to 1 km") and info["checked"], info
-    info = tab_to(page, "1", within=1)  # how many neighbours: one radio group, one Tab stop
-    page.keyboard.press("ArrowRight")
-    info = expect_focus_ring(page)
-    assert info["name"] == "2" and info["checked"], info
-    tab_to(page, "Continue", within=1)
-    page.keyboard.press("Enter")
-
-    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
-    assert focused(page)["name"] == "When you are free"
-    info = tab_to(page, "Monday", within=1)
-    assert info["type"] == "checkbox"
-    page.keyboard.press("Space")
-    assert focused(page)["checked"]
-    # Ticking a day shows its times, next in the focus order.
-    info = tab_to(page, "From", within=1)
-    assert info["tag"] == "select", info
-    # Back to step 2 by keyboard: what was chosen there is kept.
-    tab_to(page, "Back", within=20)
-    page.keyboard.press("Enter")
-    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
-    expect(page.get_by_label("Up to 1 km")).to_be_checked()
-    assert page.js_errors == [], page.js_errors
-    page.context.close()
-
-
 def test_staff_signs_in_by_keyboard(server: Server, browser: Any, data: dict[str, int]) -> None:
     page = new_page(browser, server.base_url)
     page.goto("/sign-in.html")
@@ -309,7 +243,7 @@ def test_pages_at_200_percent_zoom(
         ("/", "home"),
         ("/about.html", "about"),
         ("/sign-in.html", "sign-in"),
-        ("/sign-up-cook.html", "sign-up-cook"),
+        ("/cook/start", "cook-start"),
         ("/sign-up-carer.html", "sign-up-carer"),
     ):
         page.goto(path)
@@ -320,9 +254,9 @@ def test_pages_at_200_percent_zoom(
     sign_in(cook, ZOOM_COOK["email"], ZOOM_COOK["password"])
     expect(cook).to_have_url(re.compile(r"/cook/$"))
     check_zoomed(cook, "cook-home", screenshots)
-    cook.goto("/cook/onboarding.html")
-    expect(cook.get_by_text("Step 1 of 4")).to_be_visible()
-    check_zoomed(cook, "cook-onboarding", screenshots)
+    cook.goto("/cook/profile/name")
+    expect(cook.get_by_text("step 1 of 5")).to_be_visible()
+    check_zoomed(cook, "cook-profile-name", screenshots)
     cook.context.close()
 
     carer = zoom_page(browser, server.base_url)
