@@ -274,6 +274,18 @@ def test_readme_demo_cook_sees_own_profile_when_signed_in(
     assert (response.json()["council"], response.json()["status"]) == ("barnet", status)
 
 
+@pytest.mark.parametrize(("number", "heading"), [(1, "My cooking"), (2, "Waiting for checks")])
+def test_readme_demo_cook_lands_on_their_page_when_signing_in_without_scripts(
+    demo_client: TestClient, number: int, heading: str
+):
+    token = re.search(r'name="csrf_token" value="([^"]+)"', demo_client.get("/sign-in").text)
+    assert token is not None
+    form = {"email": cook_email("barnet", number), "password": DEMO_PASSWORD}
+    response = demo_client.post("/sign-in", data={**form, "csrf_token": token.group(1)})
+    assert response.status_code == 200 and response.url.path == "/cook/", response.text
+    assert f"<title>{heading} – Extra Portion</title>" in response.text
+
+
 def test_demo_staff_gets_token_when_seeded(demo_client: TestClient):
     me = demo_client.get("/api/me", headers=sign_in(demo_client, staff_email("barnet")))
     assert me.json()["council"] == "barnet" and me.json()["role"] == "staff"
