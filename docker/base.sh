@@ -21,7 +21,10 @@ if [ "${1:-}" != "--rebuild" ] && podman image exists "$NAME" \
 fi
 
 # The mirrors apt uses here: the first Debian URI for bookworm, and the security one.
-sources() { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null || true; }
+sources() {
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
+        2>/dev/null | grep -v '^[[:space:]]*#' || true
+}
 MIRROR="$(sources | grep -oE '(https?://[^ ]+/debian)/?( |$)' | head -n1 | tr -d ' ' || true)"
 SECURITY="$(sources | grep -oE 'https?://[^ ]+/debian-security/?' | head -n1 || true)"
 if [ -z "$MIRROR" ]; then
