@@ -9,7 +9,9 @@ from app.vocab import DinerStatus
 
 
 class Pausable(Protocol):
-    status: str
+    @property
+    def status(self) -> str: ...
+
     paused_from: date | None
     paused_to: date | None
 

@@ -29,7 +29,7 @@ from app.models import (
 )
 from app.moderation.rules import is_matchable
 from app.schemas import minutes
-from app.vocab import CookStatus, DinerStatus
+from app.vocab import CookStatus, DinerStatus, Frequency, MealStatus, Texture
 
 
 def windows(availability: list[dict[str, object]]) -> tuple[Window, ...]:
@@ -83,13 +83,15 @@ class CookFields(Protocol):
     longitude: float
     walk_radius_m: int
     max_diners: int
-    status: str
     dbs_checked_on: date | None
     frequencies: list[str]
     diets: list[str]
     allergen_free: list[str]
     textures: list[str]
     availability: list[dict[str, object]]
+
+    @property
+    def status(self) -> str: ...
 
 
 _COOK_SCALARS = (
@@ -125,7 +127,7 @@ class CookRow:
     longitude: float
     walk_radius_m: int
     max_diners: int
-    status: str
+    status: CookStatus
     dbs_checked_on: date | None
     frequencies: list[str]
     diets: list[str]
@@ -392,7 +394,7 @@ _HISTORY: CompoundSelect = union_all(
     select(literal(1), col(Meal.diner_id), col(Meal.cook_id)).where(
         col(Meal.diner_id).in_(bindparam("diner_ids", expanding=True)),
         col(Meal.is_cover).is_(True),
-        Meal.status == "delivered",
+        Meal.status == MealStatus.delivered,
         col(Meal.cook_id).is_not(None),
     ),
 )
@@ -427,9 +429,13 @@ class DinerFields(Protocol):
     longitude: float
     diets: list[str]
     allergies: list[str]
-    texture: str
     availability: list[dict[str, object]]
-    frequency: str
+
+    @property
+    def texture(self) -> str: ...
+
+    @property
+    def frequency(self) -> str: ...
 
 
 def diner_input(
@@ -477,9 +483,9 @@ class DinerRow:
     longitude: float
     diets: list[str]
     allergies: list[str]
-    texture: str
+    texture: Texture
     availability: list[dict[str, object]]
-    frequency: str
+    frequency: Frequency
     diet_set: frozenset[str]
     allergy_set: frozenset[str]
     windows: tuple[Window, ...]

@@ -10,6 +10,8 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+from app.models.columns import VocabString
+from app.vocab import ConcernCategory, ConcernStatus
 
 REFERENCE_PREFIX = "EP-"
 # No 0/O, 1/I/L: a reference is read aloud on the phone.
@@ -31,14 +33,14 @@ class Concern(SQLModel, table=True):
     raised_by_id: int = Field(foreign_key="user.id")
     # A category of app/concerns/categories.py: missed_meal | food_hygiene | welfare |
     # safeguarding | cook_behaviour | other.
-    kind: str = Field(max_length=16)
+    kind: ConcernCategory = Field(sa_type=VocabString(ConcernCategory, 16))
     # What the raiser quotes: "EP-" and six letters and digits (never a guessable count).
     reference: str = Field(default_factory=new_reference, max_length=12, unique=True)
     serious: bool = False
     description: str = Field(max_length=2000)
-    status: str = Field(
-        default="open", max_length=16, index=True
-    )  # open|investigating|resolved|upheld
+    status: ConcernStatus = Field(
+        default=ConcernStatus.open, sa_type=VocabString(ConcernStatus, 16), index=True
+    )
     # Staff notes: [{at, staff_id, text}]
     notes: list[dict[str, object]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)

@@ -9,6 +9,8 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+from app.models.columns import VocabString
+from app.vocab import CancelReason, MealStatus
 
 
 class Meal(SQLModel, table=True):
@@ -23,9 +25,11 @@ class Meal(SQLModel, table=True):
     date: dt.date = Field(index=True)
     start: str = Field(max_length=5)  # "HH:MM" local time
     at: datetime  # the same moment in UTC (for reminders and ordering)
-    status: str = Field(default="scheduled", max_length=16, index=True)
+    status: MealStatus = Field(
+        default=MealStatus.scheduled, sa_type=VocabString(MealStatus, 16), index=True
+    )
     is_cover: bool = False
-    cancel_reason: str | None = Field(default=None, max_length=32)
+    cancel_reason: CancelReason | None = Field(default=None, sa_type=VocabString(CancelReason, 32))
     recorded_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 

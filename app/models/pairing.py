@@ -8,8 +8,17 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+from app.models.columns import VocabString
+from app.vocab import (
+    OPEN_PAIRING_STATUSES,
+    EndReason,
+    ExclusionReason,
+    Frequency,
+    PairingStatus,
+    PauseReason,
+)
 
-OPEN_STATUSES = ("proposed", "active", "paused")
+OPEN_STATUSES = OPEN_PAIRING_STATUSES
 
 
 class Pairing(SQLModel, table=True):
@@ -28,19 +37,21 @@ class Pairing(SQLModel, table=True):
     council_id: int = Field(foreign_key="council.id", index=True)
     cook_id: int = Field(foreign_key="cook.id", index=True)
     diner_id: int = Field(foreign_key="diner.id", index=True)
-    status: str = Field(default="proposed", max_length=16, index=True)
+    status: PairingStatus = Field(
+        default=PairingStatus.proposed, sa_type=VocabString(PairingStatus, 16), index=True
+    )
     weekday: int
     start: str = Field(max_length=5)  # "HH:MM" local time
-    frequency: str = Field(max_length=12)
+    frequency: Frequency = Field(sa_type=VocabString(Frequency, 12))
     distance_m: float
     proposed_by_id: int | None = Field(default=None, foreign_key="user.id")
     proposed_at: datetime = Field(default_factory=utcnow)
     accepted_at: datetime | None = None
     ended_at: datetime | None = None
-    end_reason: str | None = Field(default=None, max_length=32)
+    end_reason: EndReason | None = Field(default=None, sa_type=VocabString(EndReason, 32))
     # Why a paused pairing is paused: "concern" (a serious concern; resolving it may resume)
     # or "needs_changed" (the diner's needs changed beyond the cook: only staff may resume).
-    pause_reason: str | None = Field(default=None, max_length=32)
+    pause_reason: PauseReason | None = Field(default=None, sa_type=VocabString(PauseReason, 32))
 
 
 class PairExclusion(SQLModel, table=True):
@@ -52,5 +63,5 @@ class PairExclusion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     diner_id: int = Field(foreign_key="diner.id")
     cook_id: int = Field(foreign_key="cook.id")
-    reason: str = Field(max_length=32)
+    reason: ExclusionReason = Field(sa_type=VocabString(ExclusionReason, 32))
     created_at: datetime = Field(default_factory=utcnow)

@@ -8,6 +8,8 @@ from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+from app.models.columns import VocabString
+from app.vocab import CookStatus, DbsLevel, DinerStatus, Frequency, Texture
 
 
 class Cook(SQLModel, table=True):
@@ -38,14 +40,16 @@ class Cook(SQLModel, table=True):
     textures: list[str] = Field(sa_column=Column(JSON, nullable=False))
     # [{weekday, start, end}] with "HH:MM" local times.
     availability: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", max_length=16, index=True)
+    status: CookStatus = Field(
+        default=CookStatus.pending, sa_type=VocabString(CookStatus, 16), index=True
+    )
     status_reason: str | None = Field(default=None, max_length=500)
     # The council whose staff suspended or rejected the cook: only they (or an admin) lift it.
     status_council_id: int | None = Field(default=None, foreign_key="council.id")
     # An approved cook who moved: not proposed or offered cover until staff confirm the place.
     location_review: bool = Field(default=False)
     dbs_checked_on: date | None = None
-    dbs_level: str | None = Field(default=None, max_length=20)
+    dbs_level: DbsLevel | None = Field(default=None, sa_type=VocabString(DbsLevel, 20))
     id_checked: bool = False
     hygiene_ack: bool = False
     approved_at: datetime | None = None
@@ -71,14 +75,16 @@ class Diner(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     diets: list[str] = Field(sa_column=Column(JSON, nullable=False))
     allergies: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    texture: str = Field(max_length=20)
+    texture: Texture = Field(sa_type=VocabString(Texture, 20))
     availability: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
-    frequency: str = Field(max_length=12)
+    frequency: Frequency = Field(sa_type=VocabString(Frequency, 12))
     access_notes: str | None = Field(default=None, max_length=500)
     consent_at: datetime
     consent_by_id: int = Field(foreign_key="user.id")
     # waiting | matched | left; "paused" is shown while today falls in [paused_from, paused_to].
-    status: str = Field(default="waiting", max_length=16, index=True)
+    status: DinerStatus = Field(
+        default=DinerStatus.waiting, sa_type=VocabString(DinerStatus, 16), index=True
+    )
     status_reason: str | None = Field(default=None, max_length=500)
     paused_from: date | None = None
     paused_to: date | None = None

@@ -9,7 +9,9 @@ from app.vocab import CookStatus
 
 
 class Checked(Protocol):
-    status: str
+    @property
+    def status(self) -> str: ...
+
     dbs_checked_on: date | None
 
 
