@@ -25,9 +25,9 @@ REQUEST_TIMEOUT_S = 120  # only so that a stuck server fails (Argon2 is slow on 
 
 
 def test_request_lines_are_json_without_what_people_sent_when_log_format_is_json(
-    tmp_path: Path,
+    tmp_path: Path, empty_database: str
 ):
-    env = app_env(f"sqlite:///{tmp_path}/logs.db", log_format="json", log_level="INFO")
+    env = app_env(empty_database, log_format="json", log_level="INFO")
     subprocess.run([*portion_command(), "migrate"], env=env, cwd=tmp_path, check=True, timeout=300)
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -207,11 +207,10 @@ MAX_REQUESTS = 400  # until both workers have answered some; only a guard
 REQUEST_TIMEOUT_S = 120  # only so that a stuck server fails
 
 
-def test_counts_add_up_across_workers_when_served_by_two(tmp_path: Path):
+def test_counts_add_up_across_workers_when_served_by_two(tmp_path: Path, empty_database: str):
     """`portion serve --workers 2`: whichever worker answers a scrape, it counts every worker's
     requests; the shared folder is a temporary one, removed when the server stops."""
-    db = f"sqlite:///{tmp_path}/metrics.db"
-    env = app_env(db) | {"TMPDIR": str(tmp_path)}
+    env = app_env(empty_database) | {"TMPDIR": str(tmp_path)}
     subprocess.run([*portion_command(), "migrate"], env=env, cwd=tmp_path, check=True, timeout=300)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
