@@ -11,14 +11,22 @@ from app.meals.service import cancel_future_meals, seek_cover
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
 from app.notifications.outbox import enqueue
-from app.vocab import DinerStatus
+from app.vocab import (
+    OPEN_PAIRING_STATUSES,
+    RUNNING_PAIRING_STATUSES,
+    DinerStatus,
+    EndReason,
+    ExclusionReason,
+    MealStatus,
+    PairingStatus,
+)
 
 
-def release_cook(session: Session, *, cook: Cook, reason: str) -> list[Pairing]:
+def release_cook(session: Session, *, cook: Cook, reason: EndReason) -> list[Pairing]:
     """Withdraw the cook's proposals and end their active pairings; diners wait again."""
     pairings = session.exec(
         select(Pairing).where(
-            Pairing.cook_id == cook.id, col(Pairing.status).in_(("proposed", "active", "paused"))
+            Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_PAIRING_STATUSES)
         )
     ).all()
     for pairing in pairings:
@@ -35,17 +43,17 @@ def _hand_back_covers(session: Session, *, cook: Cook) -> None:
         select(Meal).where(
             Meal.cook_id == cook.id,
             col(Meal.is_cover).is_(True),
-            Meal.status == "scheduled",
+            Meal.status == MealStatus.scheduled,
             col(Meal.date) >= council_today(council),
         )
     ).all()
     seek_cover(session, meals=list(meals))
 
 
-def end_pairing(session: Session, *, pairing: Pairing, reason: str) -> None:
+def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> None:
     """A proposal is withdrawn, an active pairing ended; history is kept, future meals go."""
-    was_active = pairing.status in ("active", "paused")
-    pairing.status = "ended" if was_active else "withdrawn"
+    was_active = pairing.status in RUNNING_PAIRING_STATUSES
+    pairing.status = PairingStatus.ended if was_active else PairingStatus.withdrawn
     pairing.ended_at, pairing.end_reason = utcnow(), reason
     session.add(pairing)
     diner = session.get(Diner, pairing.diner_id)
@@ -78,23 +86,26 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: str) -> None:
 
 def diner_leaves(session: Session, *, diner: Diner) -> None:
     for pairing in _open_pairings(session, diner):
-        end_pairing(session, pairing=pairing, reason="diner_left")
+        end_pairing(session, pairing=pairing, reason=EndReason.diner_left)
 
 
 def request_change(session: Session, *, diner: Diner) -> Pairing:
     """The carer's exit: end the active pairing without blame and never propose that cook again."""
-    active = [p for p in _open_pairings(session, diner) if p.status in ("active", "paused")]
+    active = [p for p in _open_pairings(session, diner) if p.status in RUNNING_PAIRING_STATUSES]
     if not active:
         raise Conflict("There is no active pairing to change")
     pairing = active[0]
-    end_pairing(session, pairing=pairing, reason="change_requested")
+    end_pairing(session, pairing=pairing, reason=EndReason.change_requested)
     exclude_pair(
-        session, diner_id=pairing.diner_id, cook_id=pairing.cook_id, reason="change_requested"
+        session,
+        diner_id=pairing.diner_id,
+        cook_id=pairing.cook_id,
+        reason=ExclusionReason.change_requested,
     )
     return pairing
 
 
-def exclude_pair(session: Session, *, diner_id: int, cook_id: int, reason: str) -> None:
+def exclude_pair(session: Session, *, diner_id: int, cook_id: int, reason: ExclusionReason) -> None:
     exists = session.exec(
         select(PairExclusion).where(
             PairExclusion.diner_id == diner_id, PairExclusion.cook_id == cook_id
@@ -110,7 +121,7 @@ def _open_pairings(session: Session, diner: Diner) -> list[Pairing]:
         session.exec(
             select(Pairing).where(
                 Pairing.diner_id == diner.id,
-                col(Pairing.status).in_(("proposed", "active", "paused")),
+                col(Pairing.status).in_(OPEN_PAIRING_STATUSES),
             )
         ).all()
     )

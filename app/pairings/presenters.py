@@ -6,11 +6,12 @@ from app.geo.distance import public_distance_m, staff_distance_m
 from app.models import Cook, Diner, Pairing
 from app.names import first_name
 from app.pairings.schemas import PairingCook, PairingDiner, PairingOut
+from app.vocab import PairingStatus
 
 
 def pairing_out(pairing: Pairing, *, diner: Diner, cook: Cook, viewer_role: str) -> PairingOut:
     """The address and access notes go only to the cook of an active pairing."""
-    show_address = viewer_role == "cook" and pairing.status == "active"
+    show_address = viewer_role == "cook" and pairing.status == PairingStatus.active
     # API.md: 10 m for staff, 100 m for everyone else (the one public rounding).
     distance = staff_distance_m if viewer_role == "staff" else public_distance_m
     assert pairing.id is not None and diner.id is not None and cook.id is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -17,9 +17,9 @@ from app.pairings import lifecycle, service
 from app.pairings.presenters import pairing_out
 from app.pairings.schemas import PairingCreate, PairingOut
 from app.schemas import Page, PathId
+from app.vocab import PairingStatus
 
 router = APIRouter(tags=["pairings"])
-PairingStatus = Literal["proposed", "active", "declined", "withdrawn", "paused", "ended"]
 
 
 def _render(session: SessionDep, pairing: Pairing, role: str) -> PairingOut:
@@ -34,10 +34,10 @@ def my_pairings(
     session: SessionDep,
     status: Annotated[list[PairingStatus] | None, Query()] = None,
 ) -> Page[PairingOut]:
-    statuses = tuple(status or ("proposed", "active"))
+    statuses = tuple(status or (PairingStatus.proposed, PairingStatus.active))
     rows = service.list_cook_pairings(session, user=user, statuses=statuses)
     items = [pairing_out(p, diner=d, cook=c, viewer_role="cook") for p, d, c in rows]
-    shown = [diner for pairing, diner, _ in rows if pairing.status == "active"]
+    shown = [diner for pairing, diner, _ in rows if pairing.status == PairingStatus.active]
     if shown:  # the response gives the cook these diners' addresses
         with writing(session):
             for diner in shown:

@@ -18,9 +18,7 @@ from app.models import Cook, Council, Diner, Pairing, User
 from app.names import first_name
 from app.notifications.outbox import enqueue
 from app.schemas import hhmm
-from app.vocab import DinerStatus
-
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from app.vocab import WEEKDAYS, DinerStatus, EndReason, PairingStatus
 
 
 def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pairing:
@@ -49,9 +47,9 @@ def list_cook_pairings(
 
 def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
     """proposed → active: the diner is matched and the cook may now see the address."""
-    if pairing.status != "proposed":
+    if pairing.status != PairingStatus.proposed:
         raise Conflict(f"This pairing is no longer proposed (it is {pairing.status})")
-    pairing.status, pairing.accepted_at = "active", utcnow()
+    pairing.status, pairing.accepted_at = PairingStatus.active, utcnow()
     diner = session.get(Diner, pairing.diner_id)
     assert diner is not None
     diner.status = DinerStatus.matched
@@ -68,7 +66,7 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
         subject=f"{cook.display_name} will cook for {first_name(diner.full_name)}",
         body=(
             f"Good news: {cook.display_name} will bring {first_name(diner.full_name)} a meal "
-            f"on {DAYS[pairing.weekday]}s at {pairing.start} ({pairing.frequency})."
+            f"on {WEEKDAYS[pairing.weekday]}s at {pairing.start} ({pairing.frequency})."
         ),
         dedupe_key=f"pairing:{pairing.id}:accepted",
         about_diner_id=diner.id,
@@ -78,9 +76,10 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
 
 def decline_pairing(session: Session, *, pairing: Pairing) -> tuple[Pairing, Pairing | None]:
     """proposed → declined, and the next best cook (if any) is proposed automatically."""
-    if pairing.status != "proposed":
+    if pairing.status != PairingStatus.proposed:
         raise Conflict(f"This pairing is no longer proposed (it is {pairing.status})")
-    pairing.status, pairing.ended_at, pairing.end_reason = "declined", utcnow(), "declined"
+    pairing.status, pairing.ended_at = PairingStatus.declined, utcnow()
+    pairing.end_reason = EndReason.declined
     session.add(pairing)
     _audit(session, pairing, "pairing.declined")
     return pairing, propose_next_best(session, diner_id=pairing.diner_id)
@@ -92,9 +91,10 @@ def withdraw_pairing(session: Session, *, staff: User, pairing_id: int) -> Pairi
     ).first()
     if pairing is None or pairing.council_id != staff.council_id:
         raise NotFound("Pairing not found")
-    if pairing.status != "proposed":
+    if pairing.status != PairingStatus.proposed:
         raise Conflict(f"Only a proposed pairing can be withdrawn (this one is {pairing.status})")
-    pairing.status, pairing.ended_at, pairing.end_reason = "withdrawn", utcnow(), "withdrawn"
+    pairing.status, pairing.ended_at = PairingStatus.withdrawn, utcnow()
+    pairing.end_reason = EndReason.withdrawn
     session.add(pairing)
     record_audit(
         session,
@@ -128,7 +128,7 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
     declined = set(
         session.exec(
             select(Pairing.cook_id).where(
-                Pairing.diner_id == diner_id, Pairing.status == "declined"
+                Pairing.diner_id == diner_id, Pairing.status == PairingStatus.declined
             )
         ).all()
     )
