@@ -135,6 +135,13 @@ def _when(weekday: int, start: str, frequency: str) -> str:
     }.get(frequency, f"on {day}s at {start}")
 
 
+def _status(out: DinerOut) -> tuple[str, str]:
+    """The tag: "Meals paused" too while the pairing is paused (the diner stays matched)."""
+    if out.status != "left" and out.pairing is not None and out.pairing.status == "paused":
+        return DINER_STATUS["paused"]
+    return DINER_STATUS.get(out.status, (out.status, "govuk-tag--grey"))
+
+
 def _cook_line(out: DinerOut) -> str:
     """Where the relative stands with a cook, in words."""
     first = first_name(out.full_name)
@@ -225,7 +232,7 @@ def home(
                 "id": out.id,
                 "name": out.full_name,
                 "first": first_name(out.full_name),
-                "status": DINER_STATUS.get(out.status, (out.status, "govuk-tag--grey")),
+                "status": _status(out),
                 "cook_line": _cook_line(out),
                 "next_meal": _next_meal(out),
             }
@@ -333,13 +340,14 @@ def relative(
         "title": out.full_name,
         "d": out,
         "first": first_name(out.full_name),
-        "status": DINER_STATUS.get(out.status, (out.status, "govuk-tag--grey")),
+        "status": _status(out),
         "cook_line": _cook_line(out),
         "cook_name": out.pairing.cook.display_name if out.pairing and out.pairing.cook else None,
         "next_meal": _next_meal(out),
         "meals": [
             {"date": long_date(m.date), "start": m.start, "status": MEAL_STATUS.get(m.status)}
             for m in out.upcoming_meals
+            if m.status != "cancelled"
         ],
         "to_rate": [
             {"id": m.id, "date": long_date(m.date)} for m in out.recent_meals if m.rating is None
@@ -349,6 +357,7 @@ def relative(
         "when": when_words([w.model_dump() for w in out.availability]),
         "concerns": [_concern_row(c) for c in concerns],
         "notice": _done_message(done, out),
+        "notice_is_news": done in ("paused", "withdrawn"),
         "active": out.status != "left",
         "can_change_cook": bool(out.pairing and out.pairing.status in ("active", "paused")),
     }

@@ -372,6 +372,8 @@ def test_needs_change_pauses_the_pairing_and_says_so_when_the_cook_cannot_avoid_
     page = client.get(done.headers["location"])
     assert "Edna&#39;s meals are paused" in page.text
     assert "Priya cannot cook safely for Edna&#39;s new needs" in page.text
+    assert "Meals paused" in page.text and "Has a cook" not in page.text
+    assert "Cancelled" not in page.text and "No meals are planned while" in page.text
 
 
 def test_times_change_only_tells_the_coordinator_when_the_cook_can_still_come(
