@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.errors import NotFound, RuleBroken
 from app.meals.service import mark_away
 from app.models import Cook, CookAway, Meal, Pairing
+from app.vocab import MealStatus, PairingStatus
 
 MAX_DAYS = 366  # as POST /api/cooks/me/away
 
@@ -89,8 +90,8 @@ def _take_back(session: Session, *, cook: Cook, from_: date, to: date) -> None:
         .join(Pairing, col(Pairing.id) == Meal.pairing_id)
         .where(
             Pairing.cook_id == cook.id,
-            Pairing.status == "active",
-            Meal.status == "needs_cover",
+            Pairing.status == PairingStatus.active,
+            Meal.status == MealStatus.needs_cover,
             col(Meal.date) >= from_,
             col(Meal.date) <= to,
         )
@@ -98,7 +99,7 @@ def _take_back(session: Session, *, cook: Cook, from_: date, to: date) -> None:
     for meal in meals:
         if any(a.from_date <= meal.date <= a.to_date for a in others):
             continue
-        meal.status, meal.cook_id, meal.is_cover = "scheduled", cook.id, False
+        meal.status, meal.cook_id, meal.is_cover = MealStatus.scheduled, cook.id, False
         session.add(meal)
     session.flush()
 

@@ -18,6 +18,7 @@ from app.models import Cook, CookAway, Council, Diner, Meal, Notification, Pairi
 from app.names import first_name
 from app.notifications.outbox import enqueue, recipient_key
 from app.schemas import minutes
+from app.vocab import MealStatus
 
 ALL_FREQUENCIES = frozenset({"weekly", "fortnightly", "monthly"})
 
@@ -64,7 +65,9 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
 def _covered_before(session: Session, diner_id: int) -> set[int]:
     rows = session.exec(
         select(Meal.cook_id).where(
-            Meal.diner_id == diner_id, col(Meal.is_cover).is_(True), Meal.status == "delivered"
+            Meal.diner_id == diner_id,
+            col(Meal.is_cover).is_(True),
+            Meal.status == MealStatus.delivered,
         )
     ).all()
     return {r for r in rows if r is not None}
@@ -88,7 +91,7 @@ def _busy_near(session: Session, meal: Meal) -> set[int]:
         select(Meal.cook_id, Meal.start).where(
             Meal.date == meal.date,
             Meal.id != meal.id,
-            col(Meal.status).in_(("scheduled", "delivered")),
+            col(Meal.status).in_((MealStatus.scheduled, MealStatus.delivered)),
         )
     ).all()
     return {
@@ -139,7 +142,7 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
         .join(Diner, col(Diner.id) == Meal.diner_id)
         .where(
             Meal.council_id == cook.council_id,
-            Meal.status == "needs_cover",
+            Meal.status == MealStatus.needs_cover,
             col(Meal.date) >= council_today(council),
         )
         .order_by(col(Meal.at))
@@ -172,14 +175,14 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     if cook is None or meal is None or meal.council_id != cook.council_id:
         raise NotFound("Meal not found")
     candidate = any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=meal))
-    if meal.status != "needs_cover":
+    if meal.status != MealStatus.needs_cover:
         # Only a cook who was asked (or could have taken it) learns that it is gone.
         if candidate or was_asked(session, meal=meal, cook=cook):
             raise Conflict("This meal no longer needs cover")
         raise NotFound("Meal not found")
     if not candidate:
         raise NotFound("Meal not found")  # not one this cook may take
-    meal.status, meal.cook_id, meal.is_cover = "scheduled", cook.id, True
+    meal.status, meal.cook_id, meal.is_cover = MealStatus.scheduled, cook.id, True
     session.add(meal)
     diner = session.get(Diner, meal.diner_id)
     pairing = session.get(Pairing, meal.pairing_id)

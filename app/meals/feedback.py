@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, NotFound
 from app.models import Diner, Meal, MealFeedback, OutcomeAnswer, Pairing, User
+from app.vocab import MealStatus
 
 
 def rate_meal(
@@ -16,7 +17,7 @@ def rate_meal(
     diner = session.get(Diner, meal.diner_id) if meal else None
     if meal is None or diner is None or diner.carer_id != carer.id:
         raise NotFound("Meal not found")
-    if meal.status != "delivered":
+    if meal.status != MealStatus.delivered:
         raise Conflict("Only a delivered meal can be rated")
     if session.exec(select(MealFeedback).where(MealFeedback.meal_id == meal_id)).first():
         raise Conflict("This meal has already been rated")

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.diners.service import coordinator_id
 from app.models import Cook, Diner, Meal, User
 from app.names import first_name
+from app.vocab import MealStatus
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ def next_meal(session: Session, *, cook: Cook, today: date) -> NextMeal | None:
     to call: the carer's, or the neighbourhood coordinator's for a diner with no carer."""
     meal = session.exec(
         select(Meal)
-        .where(Meal.cook_id == cook.id, Meal.status == "scheduled", col(Meal.date) >= today)
+        .where(
+            Meal.cook_id == cook.id, Meal.status == MealStatus.scheduled, col(Meal.date) >= today
+        )
         .order_by(col(Meal.at), col(Meal.id))
     ).first()
     if meal is None:

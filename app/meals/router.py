@@ -21,6 +21,7 @@ from app.meals.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn
 from app.models import Council, Diner
 from app.names import first_name
 from app.schemas import IsoDate, PathId
+from app.vocab import MealStatus
 
 router = APIRouter(tags=["meals"])
 
@@ -46,7 +47,7 @@ def my_meals(
 @router.post("/api/meals/{meal_id}/delivered", response_model=MealOut)
 def delivered(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
     meal, _ = meals.own_meal(session, user=user, meal_id=meal_id)
-    meals.record_outcome(session, meal=meal, outcome="delivered")
+    meals.record_outcome(session, meal=meal, outcome=MealStatus.delivered)
     session.commit()
     return meal_out(session, meal)
 
@@ -54,7 +55,7 @@ def delivered(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
 @router.post("/api/meals/{meal_id}/missed", response_model=MealOut)
 def missed(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
     meal, _ = meals.own_meal(session, user=user, meal_id=meal_id)
-    meals.record_outcome(session, meal=meal, outcome="missed")
+    meals.record_outcome(session, meal=meal, outcome=MealStatus.missed)
     session.commit()
     return meal_out(session, meal)
 

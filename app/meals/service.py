@@ -18,9 +18,10 @@ from app.meals.schedule import occurrences
 from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.notifications.outbox import enqueue
+from app.vocab import CancelReason, EndReason, MealStatus, PairingStatus
 
 HORIZON_DAYS = 56  # 8 weeks of meals ahead
-OPEN_MEAL = ("scheduled", "needs_cover")
+OPEN_MEAL = (MealStatus.scheduled, MealStatus.needs_cover)
 
 
 def _anchor(pairing: Pairing, council: Council) -> date:
@@ -36,7 +37,7 @@ def _away_days(session: Session, cook_id: int) -> list[tuple[date, date]]:
 
 def schedule_meals(session: Session, *, pairing: Pairing, today: date) -> list[Meal]:
     """Create the pairing's missing meals up to the horizon; running it again adds nothing."""
-    if pairing.status != "active":
+    if pairing.status != PairingStatus.active:
         return []
     council = session.get(Council, pairing.council_id)
     diner = session.get(Diner, pairing.diner_id)
@@ -68,34 +69,38 @@ def schedule_meals(session: Session, *, pairing: Pairing, today: date) -> list[M
             at=when.astimezone(UTC),
         )
         if paused_on(diner, day):
-            meal.status, meal.cancel_reason = "cancelled", "diner_paused"
+            meal.status, meal.cancel_reason = MealStatus.cancelled, CancelReason.diner_paused
         elif any(a <= day <= b for a, b in away):
-            meal.status, meal.cook_id = "needs_cover", None
+            meal.status, meal.cook_id = MealStatus.needs_cover, None
         session.add(meal)
         created.append(meal)
     session.flush()
-    seek_cover(session, meals=[m for m in created if m.status == "needs_cover"])
+    seek_cover(session, meals=[m for m in created if m.status == MealStatus.needs_cover])
     return created
 
 
 def schedule_all(session: Session, *, now: dt.datetime | None = None) -> int:
     """The rolling-horizon job: top up every active pairing's meals (idempotent)."""
     count = 0
-    for pairing in session.exec(select(Pairing).where(Pairing.status == "active")).all():
+    for pairing in session.exec(
+        select(Pairing).where(Pairing.status == PairingStatus.active)
+    ).all():
         council = session.get(Council, pairing.council_id)
         assert council is not None
         count += len(schedule_meals(session, pairing=pairing, today=council_today(council, now)))
     return count
 
 
-def cancel_future_meals(session: Session, *, pairing: Pairing, reason: str, today: date) -> int:
+def cancel_future_meals(
+    session: Session, *, pairing: Pairing, reason: EndReason | CancelReason, today: date
+) -> int:
     meals = session.exec(
         select(Meal).where(
             Meal.pairing_id == pairing.id, col(Meal.date) >= today, col(Meal.status).in_(OPEN_MEAL)
         )
     ).all()
     for meal in meals:
-        meal.status, meal.cancel_reason = "cancelled", reason
+        meal.status, meal.cancel_reason = MealStatus.cancelled, CancelReason(reason)
         session.add(meal)
     return len(meals)
 
@@ -111,7 +116,7 @@ def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -
         )
     ).all()
     for meal in meals:
-        meal.status, meal.cancel_reason = "cancelled", "diner_paused"
+        meal.status, meal.cancel_reason = MealStatus.cancelled, CancelReason.diner_paused
         session.add(meal)
         cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
         if cook is not None:
@@ -138,15 +143,15 @@ def restore_outside_pause(session: Session, *, diner: Diner, from_: date, to: da
     meals = session.exec(
         select(Meal).where(
             Meal.diner_id == diner.id,
-            Meal.cancel_reason == "diner_paused",
+            Meal.cancel_reason == CancelReason.diner_paused,
             col(Meal.date) >= council_today(council),
         )
     ).all()
     for meal in meals:
         pairing = session.get(Pairing, meal.pairing_id)
-        if from_ <= meal.date <= to or pairing is None or pairing.status != "active":
+        if from_ <= meal.date <= to or pairing is None or pairing.status != PairingStatus.active:
             continue
-        meal.status, meal.cancel_reason = "scheduled", None
+        meal.status, meal.cancel_reason = MealStatus.scheduled, None
         session.add(meal)
 
 
@@ -172,9 +177,9 @@ def list_cook_meals(session: Session, *, cook: Cook, from_: date, to: date) -> l
     )
 
 
-def record_outcome(session: Session, *, meal: Meal, outcome: str) -> Meal:
+def record_outcome(session: Session, *, meal: Meal, outcome: MealStatus) -> Meal:
     """delivered or missed, on or after the meal's date; once only."""
-    if meal.status != "scheduled":
+    if meal.status != MealStatus.scheduled:
         raise Conflict(f"This meal's outcome cannot be recorded: it is {meal.status}")
     council = session.get(Council, meal.council_id)
     assert council is not None
@@ -182,7 +187,7 @@ def record_outcome(session: Session, *, meal: Meal, outcome: str) -> Meal:
         raise RuleBroken("meal_in_future", ["path", "meal_id"], "The meal's date has not come yet")
     meal.status, meal.recorded_at = outcome, utcnow()
     session.add(meal)
-    if outcome == "missed":
+    if outcome == MealStatus.missed:
         diner = session.get(Diner, meal.diner_id)
         assert diner is not None
         for recipient in (diner.carer_id, coordinator_id(session, diner)):
@@ -213,7 +218,7 @@ def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Me
         select(Meal)
         .where(
             Meal.cook_id == cook.id,
-            Meal.status == "scheduled",
+            Meal.status == MealStatus.scheduled,
             col(Meal.date) >= from_,
             col(Meal.date) <= to,
         )
@@ -226,7 +231,7 @@ def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Me
 def seek_cover(session: Session, *, meals: list[Meal]) -> None:
     """These meals have no cook now: they need cover, and the best candidates are asked."""
     for meal in meals:
-        meal.status, meal.cook_id, meal.is_cover = "needs_cover", None, False
+        meal.status, meal.cook_id, meal.is_cover = MealStatus.needs_cover, None, False
         session.add(meal)
     session.flush()
     for meal in meals:
