@@ -58,6 +58,9 @@ router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form()]
 MAX_REASON = 500
+# The home page lists the meals of the next 4 weeks (and earlier ones still to record): a
+# long list pushed everything else far down a phone.
+MEAL_DAYS = 28
 NOTICES = {
     "sent": "Your profile has been sent for checks.",
     "saved": "Your changes have been saved.",
@@ -133,7 +136,7 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     invitations = [_pairing(p, d) for p, d, _ in rows if p.status == "proposed"]
     neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == "active"]
     upcoming = meals.list_cook_meals(
-        session, cook=cook, from_=today - timedelta(days=14), to=today + timedelta(days=56)
+        session, cook=cook, from_=today - timedelta(days=14), to=today + timedelta(days=MEAL_DAYS)
     )
     names = _diner_names(session, upcoming)
     soon = next_meal(session, cook=cook, today=today)
