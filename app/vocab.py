@@ -114,6 +114,7 @@ class EndReason(StrEnum):
     cook_moved = "cook_moved"
     cook_suspended = "cook_suspended"
     concern_upheld = "concern_upheld"
+    needs_changed = "needs_changed"  # a proposal withdrawn: the diner's needs changed
 
 
 class PauseReason(StrEnum):

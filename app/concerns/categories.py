@@ -7,15 +7,12 @@ so an old client's request means what it always meant.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from app.models.concern import REFERENCE_PREFIX, new_reference
+from app.vocab import ConcernCategory
 
 __all__ = ["CATEGORIES", "CATEGORY_NAMES", "RAISER_STATUS", "REFERENCE_PREFIX", "new_reference"]
 
-Category = Literal[
-    "missed_meal", "food_hygiene", "welfare", "safeguarding", "cook_behaviour", "other"
-]
+Category = ConcernCategory  # the codes: app/vocab.py
 # In the order a form offers them: the code, and what the raiser reads.
 CATEGORIES: dict[str, str] = {
     "missed_meal": "A meal did not arrive",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from sqlmodel import Session
@@ -21,6 +21,7 @@ from app.errors import Forbidden
 from app.models import Concern, Diner, Pairing, User
 from app.names import first_name
 from app.schemas import Limit, Offset, Page, PathId
+from app.vocab import ConcernStatus
 
 router = APIRouter(tags=["concerns"])
 
@@ -102,9 +103,7 @@ def my_concern(
 def list_concerns(
     user: StaffUser,
     session: SessionDep,
-    status: Annotated[
-        Literal["open", "investigating", "resolved", "upheld"] | None, Query()
-    ] = None,
+    status: Annotated[ConcernStatus | None, Query()] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ConcernStaffOut]:
@@ -130,7 +129,7 @@ def triage(
         session,
         staff=user,
         concern=concern,
-        status=body.status,
+        status=ConcernStatus(body.status),
         note=body.note,
         exclude=body.exclude_pair,
         suspend=body.suspend_cook,

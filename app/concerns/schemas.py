@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StrictBool, StringConstraints
 
-from app.concerns.categories import Category
 from app.schemas import MULTI_LINE, BodyId, StrictModel
+from app.vocab import ConcernCategory, ConcernStatus
 
 Description = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000), MULTI_LINE
@@ -21,7 +21,7 @@ NoteText = Annotated[
 class ConcernIn(StrictModel):
     diner_id: BodyId
     # One of the six categories; "welfare" and "safeguarding" are the two of before.
-    kind: Category
+    kind: ConcernCategory
     serious: StrictBool = False
     description: Description
 
@@ -39,9 +39,9 @@ class ConcernOut(BaseModel):
     reference: str  # "EP-" and six characters: what the raiser quotes
     diner_id: int
     pairing_id: int | None
-    kind: str
+    kind: ConcernCategory
     serious: bool
-    status: str
+    status: ConcernStatus
     created_at: datetime
     updated_at: datetime
 

@@ -23,13 +23,24 @@ from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairi
 from app.moderation.service import suspend_cook
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing, exclude_pair, release_cook
-from app.vocab import CookStatus
+from app.vocab import (
+    RUNNING_PAIRING_STATUSES,
+    CancelReason,
+    ConcernCategory,
+    ConcernStatus,
+    CookStatus,
+    EndReason,
+    ExclusionReason,
+    MealStatus,
+    PairingStatus,
+    PauseReason,
+)
 
 
 def _current_pairing(session: Session, diner_id: int) -> Pairing | None:
     return session.exec(
         select(Pairing).where(
-            Pairing.diner_id == diner_id, col(Pairing.status).in_(("active", "paused"))
+            Pairing.diner_id == diner_id, col(Pairing.status).in_(RUNNING_PAIRING_STATUSES)
         )
     ).first()
 
@@ -65,7 +76,7 @@ def _may_raise(session: Session, user: User, diner: Diner) -> bool:
             Meal.diner_id == diner.id,
             Meal.cook_id == cook.id,
             col(Meal.is_cover).is_(True),
-            col(Meal.status).in_(("scheduled", "delivered")),
+            col(Meal.status).in_((MealStatus.scheduled, MealStatus.delivered)),
             col(Meal.date) >= since,
         )
     ).first()
@@ -82,7 +93,13 @@ def may_raise(session: Session, *, user: User, diner_id: int) -> Diner:
 
 
 def raise_concern(
-    session: Session, *, user: User, diner_id: int, kind: str, serious: bool, description: str
+    session: Session,
+    *,
+    user: User,
+    diner_id: int,
+    kind: ConcernCategory,
+    serious: bool,
+    description: str,
 ) -> Concern:
     """A concern about a diner (and their current pairing); serious → the pairing pauses."""
     diner = session.get(Diner, diner_id)
@@ -101,7 +118,7 @@ def raise_concern(
     )
     session.add(concern)
     session.flush()
-    if serious and pairing is not None and pairing.status == "active":
+    if serious and pairing is not None and pairing.status == PairingStatus.active:
         _pause(session, pairing)
     enqueue(
         session,
@@ -173,11 +190,11 @@ def _tell_the_raiser(session: Session, concern: Concern) -> None:
 def _pause(session: Session, pairing: Pairing) -> None:
     council = session.get(Council, pairing.council_id)
     assert council is not None
-    if pairing.status != "paused":  # a pause for changed needs keeps its own reason
-        pairing.status, pairing.pause_reason = "paused", "concern"
+    if pairing.status != PairingStatus.paused:  # a pause for changed needs keeps its own reason
+        pairing.status, pairing.pause_reason = PairingStatus.paused, PauseReason.concern
     session.add(pairing)
     cancel_future_meals(
-        session, pairing=pairing, reason="concern_pause", today=council_today(council)
+        session, pairing=pairing, reason=CancelReason.concern_pause, today=council_today(council)
     )
 
 
@@ -188,7 +205,7 @@ def _other_serious_open(session: Session, concern: Concern) -> bool:
                 Concern.pairing_id == concern.pairing_id,
                 Concern.id != concern.id,
                 col(Concern.serious).is_(True),
-                col(Concern.status).in_(("open", "investigating")),
+                col(Concern.status).in_((ConcernStatus.open, ConcernStatus.investigating)),
             )
         ).first()
         is not None
@@ -222,13 +239,13 @@ def triage(
     *,
     staff: User,
     concern: Concern,
-    status: str,
+    status: ConcernStatus,
     note: str,
     exclude: bool,
     suspend: bool,
 ) -> Concern:
     """Move a concern on, with a note; an upheld one can exclude the pair or suspend the cook."""
-    if (exclude or suspend) and status != "upheld":
+    if (exclude or suspend) and status != ConcernStatus.upheld:
         field = "exclude_pair" if exclude else "suspend_cook"
         raise RuleBroken(
             "concern_not_upheld", [field], "Only an upheld concern can exclude or suspend"
@@ -257,16 +274,19 @@ def triage(
     if moved_on:
         _tell_the_raiser(session, concern)
     if (
-        status == "resolved"
+        status == ConcernStatus.resolved
         and pairing is not None
         and cook is not None
-        and pairing.status == "paused"
-        and pairing.pause_reason == "concern"  # never resume a pause for changed needs
+        and pairing.status == PairingStatus.paused
+        and pairing.pause_reason == PauseReason.concern  # never resume a pause for changed needs
         and cook.council_id == pairing.council_id
         and cook.status == CookStatus.approved
         and not _other_serious_open(session, concern)
     ):
-        pairing.status, pairing.pause_reason = "active", None  # nothing found: meals resume
+        pairing.status, pairing.pause_reason = (
+            PairingStatus.active,
+            None,
+        )  # nothing found: meals resume
         session.add(pairing)
         council = session.get(Council, pairing.council_id)
         assert council is not None
@@ -274,7 +294,7 @@ def triage(
         paused_meals = session.exec(
             select(Meal).where(
                 Meal.pairing_id == pairing.id,
-                Meal.cancel_reason == "concern_pause",
+                Meal.cancel_reason == CancelReason.concern_pause,
                 col(Meal.date) >= today,
             )
         ).all()
@@ -282,21 +302,24 @@ def triage(
         assert diner is not None
         for meal in paused_meals:
             if paused_on(diner, meal.date):
-                meal.cancel_reason = "diner_paused"  # still away: stays cancelled
+                meal.cancel_reason = CancelReason.diner_paused  # still away: stays cancelled
             else:
-                meal.status, meal.cancel_reason = "scheduled", None
+                meal.status, meal.cancel_reason = MealStatus.scheduled, None
             session.add(meal)
         schedule_meals(session, pairing=pairing, today=today)
-    if status == "upheld" and pairing is not None and cook is not None:
+    if status == ConcernStatus.upheld and pairing is not None and cook is not None:
         if exclude:
-            if pairing.status in ("active", "paused"):
-                end_pairing(session, pairing=pairing, reason="concern_upheld")
+            if pairing.status in RUNNING_PAIRING_STATUSES:
+                end_pairing(session, pairing=pairing, reason=EndReason.concern_upheld)
             exclude_pair(
-                session, diner_id=pairing.diner_id, cook_id=pairing.cook_id, reason="concern_upheld"
+                session,
+                diner_id=pairing.diner_id,
+                cook_id=pairing.cook_id,
+                reason=ExclusionReason.concern_upheld,
             )
         if suspend and cook.status in (CookStatus.approved, CookStatus.pending):
             suspend_cook(session, staff=staff, cook=cook, reason=f"Concern {concern.id} upheld")
-            release_cook(session, cook=cook, reason="cook_suspended")
+            release_cook(session, cook=cook, reason=EndReason.cook_suspended)
     record_audit(
         session,
         actor_id=staff.id,

@@ -15,7 +15,7 @@ from app.moderation import service as moderation
 from app.moderation.rules import STICKY
 from app.pairings.lifecycle import release_cook
 from app.places import locate_place
-from app.vocab import CookStatus
+from app.vocab import CookStatus, EndReason
 
 
 def put_own_profile(
@@ -26,14 +26,14 @@ def put_own_profile(
     place = locate_place(session, raw_postcode=body.postcode, role="cook", settings=settings)
     cook = find_own_profile(session, user=user)
     if cook is not None and leaves_council(cook, place):
-        release_cook(session, cook=cook, reason="cook_moved")
+        release_cook(session, cook=cook, reason=EndReason.cook_moved)
     return save_own_profile(session, user=user, body=body, place=place)
 
 
 def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
     """Suspend at once; the cook's pairings are unwound in the same transaction."""
     moderation.suspend_cook(session, staff=staff, cook=cook, reason=reason)
-    release_cook(session, cook=cook, reason="cook_suspended")
+    release_cook(session, cook=cook, reason=EndReason.cook_suspended)
     return cook
 
 
@@ -45,7 +45,7 @@ def stop_cooking(session: Session, *, cook: Cook, reason: str) -> Cook:
     """
     if cook.status == CookStatus.left:
         raise Conflict("You have already stopped")
-    release_cook(session, cook=cook, reason="cook_stopped")
+    release_cook(session, cook=cook, reason=EndReason.cook_stopped)
     if cook.status not in STICKY:
         cook.status, cook.status_reason = CookStatus.left, reason
     cook.updated_at = utcnow()

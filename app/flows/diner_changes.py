@@ -27,9 +27,8 @@ from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing
 from app.places import locate_place
 from app.schemas import minutes
-from app.vocab import DinerStatus
+from app.vocab import CancelReason, DinerStatus, EndReason, MealStatus, PairingStatus, PauseReason
 
-NEEDS_CHANGED = "needs_changed"
 TIMES = frozenset({"availability", "frequency"})
 # The engine's hard rules that are about the diner's safety (not capacity, vetting or time).
 SAFETY_RULES = {
@@ -204,7 +203,7 @@ def _safety_first(
             dedupe_key=f"{change_key}:coordinator",
             about_diner_id=diner.id,
         )
-    if (slot or not set(changed) <= TIMES) and pairing.status != "proposed":
+    if (slot or not set(changed) <= TIMES) and pairing.status != PairingStatus.proposed:
         enqueue(
             session,
             event="diner_changed",
@@ -243,8 +242,8 @@ def _stop_pairing(
     """Withdraw a proposal, or pause the pairing and cancel its meals; tell everyone concerned."""
     name = first_name(diner.full_name)
     why = _words(unsafe, SAFETY_RULES)
-    if pairing.status == "proposed":
-        end_pairing(session, pairing=pairing, reason=NEEDS_CHANGED)
+    if pairing.status == PairingStatus.proposed:
+        end_pairing(session, pairing=pairing, reason=EndReason.needs_changed)
         action = "pairing.withdrawn"
         cook_subject = f"The invitation to cook for {name} is withdrawn"
         cook_body = (
@@ -259,9 +258,11 @@ def _stop_pairing(
         told = {cook.user_id}
     else:
         told = {cook.user_id} | _cover_cooks(session, pairing=pairing, today=today)
-        pairing.status, pairing.pause_reason = "paused", NEEDS_CHANGED
+        pairing.status, pairing.pause_reason = PairingStatus.paused, PauseReason.needs_changed
         session.add(pairing)
-        cancel_future_meals(session, pairing=pairing, reason=NEEDS_CHANGED, today=today)
+        cancel_future_meals(
+            session, pairing=pairing, reason=CancelReason.needs_changed, today=today
+        )
         _retag_concern_cancellations(session, pairing=pairing, today=today)
         action = "pairing.paused"
         cook_subject = f"Meals for {name} are paused: please don't bring the next one"
@@ -283,7 +284,11 @@ def _stop_pairing(
         action=action,
         subject_type="pairing",
         subject_id=pairing.id,
-        data={"reason": NEEDS_CHANGED, "diner_id": diner.id, "cook_id": pairing.cook_id},
+        data={
+            "reason": PauseReason.needs_changed,
+            "diner_id": diner.id,
+            "cook_id": pairing.cook_id,
+        },
     )
     for to in sorted(told):
         enqueue(
@@ -350,10 +355,10 @@ def _retag_concern_cancellations(session: Session, *, pairing: Pairing, today: d
         select(Meal).where(
             Meal.pairing_id == pairing.id,
             col(Meal.date) >= today,
-            Meal.cancel_reason == "concern_pause",
+            Meal.cancel_reason == CancelReason.concern_pause,
         )
     ).all():
-        meal.cancel_reason = NEEDS_CHANGED
+        meal.cancel_reason = CancelReason.needs_changed
         session.add(meal)
 
 
@@ -370,7 +375,7 @@ def _recover_unsafe_covers(
     again among cooks who can) and is told."""
     after = _needs(diner, pairing)
     for meal in _future_open_meals(session, pairing=pairing, today=today):
-        if not meal.is_cover or meal.cook_id is None or meal.status != "scheduled":
+        if not meal.is_cover or meal.cook_id is None or meal.status != MealStatus.scheduled:
             continue
         cover = session.get(Cook, meal.cook_id)
         assert cover is not None

@@ -15,6 +15,7 @@ from app.meals.service import schedule_all
 from app.models import Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications.outbox import enqueue
+from app.vocab import MealStatus, PairingStatus
 
 COVER_ALERT_DAYS = 2
 LAPSE_DAYS = {"weekly": 14, "fortnightly": 35, "monthly": 35}
@@ -39,7 +40,9 @@ def remind_cooks(session: Session, *, now: dt.datetime) -> int:
         tomorrow = council_today(council, now) + timedelta(days=1)
         meals = session.exec(
             select(Meal).where(
-                Meal.council_id == council.id, Meal.date == tomorrow, Meal.status == "scheduled"
+                Meal.council_id == council.id,
+                Meal.date == tomorrow,
+                Meal.status == MealStatus.scheduled,
             )
         ).all()
         for meal in meals:
@@ -68,7 +71,7 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
         meals = session.exec(
             select(Meal).where(
                 Meal.council_id == council.id,
-                Meal.status == "needs_cover",
+                Meal.status == MealStatus.needs_cover,
                 col(Meal.date) >= today,
                 col(Meal.date) <= today + timedelta(days=COVER_ALERT_DAYS),
             )
@@ -97,11 +100,13 @@ def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
         session.exec(
             select(Meal.pairing_id, func.max(Meal.date))
             .join(Pairing, col(Pairing.id) == Meal.pairing_id)
-            .where(Pairing.status == "active", Meal.status == "delivered")
+            .where(Pairing.status == PairingStatus.active, Meal.status == MealStatus.delivered)
             .group_by(col(Meal.pairing_id))
         ).all()
     )
-    for pairing in session.exec(select(Pairing).where(Pairing.status == "active")).all():
+    for pairing in session.exec(
+        select(Pairing).where(Pairing.status == PairingStatus.active)
+    ).all():
         council = session.get(Council, pairing.council_id)
         diner = session.get(Diner, pairing.diner_id)
         assert council is not None and diner is not None
@@ -131,7 +136,9 @@ def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
     their relative considers the cook a friend (the Casserole Club's 70% measure)."""
     quarter = f"{now.year}Q{(now.month - 1) // 3 + 1}"
     count = 0
-    for pairing in session.exec(select(Pairing).where(Pairing.status == "active")).all():
+    for pairing in session.exec(
+        select(Pairing).where(Pairing.status == PairingStatus.active)
+    ).all():
         diner = session.get(Diner, pairing.diner_id)
         cook = session.get(Cook, pairing.cook_id)
         if diner is None or cook is None or diner.carer_id is None or pairing.accepted_at is None:

@@ -17,6 +17,7 @@ from app.names import first_name
 from app.pages.cook_forms import long_date, redirect, to_sign_in
 from app.pages.forms import check_csrf, render_page, signed_in
 from app.pages.templating import home_of
+from app.vocab import ConcernCategory
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -108,7 +109,7 @@ def new(
         session,
         user=auth.user,
         diner_id=int(diner),
-        kind=kind,
+        kind=ConcernCategory(kind),
         serious=serious == "yes",
         description=description,
     )

@@ -29,7 +29,7 @@ from app.models import (
 from app.names import first_name
 from app.pairings.lifecycle import diner_leaves, release_cook
 from app.privacy.waiting_list import forget_email
-from app.vocab import CookStatus, DinerStatus
+from app.vocab import CookStatus, DinerStatus, EndReason
 
 ERASED = "Erased"
 ERASED_SUBJECT = "A message from Extra Portion"
@@ -179,7 +179,7 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
     assert user is not None
     if user.anonymised_at is not None:
         raise Conflict("This cook has already been erased")
-    release_cook(session, cook=cook, reason="cook_stopped")
+    release_cook(session, cook=cook, reason=EndReason.cook_stopped)
     cook.display_name, cook.address_line, cook.phone = ERASED, ERASED, ""
     cook.postcode = cook.postcode.split(" ")[0]
     cook.latitude, cook.longitude = round(cook.latitude, 2), round(cook.longitude, 2)
