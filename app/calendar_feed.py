@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from app.names import first_name
+from app.vocab import MealStatus
 
 MEAL_LENGTH = dt.timedelta(hours=1)
 REFRESH = dt.timedelta(hours=1)
@@ -49,7 +50,9 @@ def cook_calendar(
     calendar.add("x-wr-timezone", tz)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", REFRESH)
-    shown = sorted((m for m in meals if m.status != "cancelled"), key=lambda m: (m.date, m.id))
+    shown = sorted(
+        (m for m in meals if m.status != MealStatus.cancelled), key=lambda m: (m.date, m.id)
+    )
     for meal in shown:
         hours, minutes = (int(part) for part in meal.start.split(":"))
         event = Event()
@@ -61,7 +64,7 @@ def cook_calendar(
         event.add("summary", f"Meal for {name}")
         if meal.is_cover:
             event.add("description", f"You are covering this meal for {name}'s regular cook.")
-        event.add("status", "TENTATIVE" if meal.status == "needs_cover" else "CONFIRMED")
+        event.add("status", "TENTATIVE" if meal.status == MealStatus.needs_cover else "CONFIRMED")
         event.add("transp", "OPAQUE")
         calendar.add_component(event)
     if shown:

@@ -30,6 +30,7 @@ from app.models import (
     Pairing,
 )
 from app.schemas import Window
+from app.vocab import MealStatus, PairingStatus
 
 UPCOMING_MEALS = 8
 
@@ -75,14 +76,18 @@ def _pairing_summary(session: Session, diner: Diner, *, for_staff: bool) -> Pair
     ).first()
     if pairing is None or pairing.id is None:
         return None
-    cook = session.get(Cook, pairing.cook_id) if for_staff or pairing.status != "proposed" else None
+    cook = (
+        session.get(Cook, pairing.cook_id)
+        if for_staff or pairing.status != PairingStatus.proposed
+        else None
+    )
     return PairingSummary(
         id=pairing.id,
         status=pairing.status,
         weekday=pairing.weekday,
         start=pairing.start,
         frequency=pairing.frequency,
-        pause_reason=pairing.pause_reason if pairing.status == "paused" else None,
+        pause_reason=pairing.pause_reason if pairing.status == PairingStatus.paused else None,
         cook=CookRef(display_name=cook.display_name, id=cook.id if for_staff else None)
         if cook
         else None,
@@ -95,7 +100,7 @@ def _recent_meals(session: Session, diner: Diner, today: date) -> list[RecentMea
         .join(MealFeedback, col(MealFeedback.meal_id) == Meal.id, isouter=True)
         .where(
             Meal.diner_id == diner.id,
-            Meal.status == "delivered",
+            Meal.status == MealStatus.delivered,
             col(Meal.date) >= today - timedelta(weeks=8),
         )
         .order_by(col(Meal.date).desc())

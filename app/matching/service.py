@@ -45,7 +45,7 @@ from app.names import first_name
 from app.notifications.outbox import message_id_for, recipient_key
 from app.pairings.schemas import PairingCook, PairingCreate, PairingDiner, PairingOut
 from app.schemas import hhmm, minutes
-from app.vocab import DinerStatus
+from app.vocab import DinerStatus, PairingStatus
 
 MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not a real case
 
@@ -252,7 +252,7 @@ def _insert_proposals(
                 "council_id": p.diner.council_id,
                 "cook_id": p.cook.id,
                 "diner_id": p.diner.id,
-                "status": "proposed",
+                "status": PairingStatus.proposed,
                 "weekday": p.weekday,
                 "start": p.start,
                 "frequency": p.frequency,
@@ -466,7 +466,7 @@ def run_matching(
                     id=p.pairing_id,
                     cook_id=p.cook.id,
                     diner_id=p.diner.id,
-                    status="proposed",
+                    status=PairingStatus.proposed,
                     weekday=p.weekday,
                     start=p.start,
                     frequency=p.frequency,

@@ -12,7 +12,7 @@ from app.cooks.service import get_own_profile
 from app.db import utcnow
 from app.errors import NotFound
 from app.models import Cook, Council, Diner, Meal, User
-from app.vocab import CookStatus
+from app.vocab import CookStatus, MealStatus
 
 PAST_DAYS = 28  # recent meals stay visible for a few weeks
 FUTURE_DAYS = 366
@@ -50,7 +50,7 @@ def calendar_for_token(session: Session, *, token: str, now: datetime | None = N
         .join(Diner, col(Diner.id) == col(Meal.diner_id))
         .where(
             Meal.cook_id == cook.id,
-            Meal.status != "cancelled",
+            Meal.status != MealStatus.cancelled,
             Meal.date >= today - timedelta(days=PAST_DAYS),
             Meal.date <= today + timedelta(days=FUTURE_DAYS),
         )

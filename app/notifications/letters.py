@@ -12,6 +12,7 @@ from app.errors import Conflict
 from app.models import Cook, Council, Diner, Meal, Notification
 from app.names import first_name
 from app.notifications.outbox import enqueue
+from app.vocab import DinerStatus, MealStatus
 
 PLAN_WEEKS = 4
 MAX_ADDRESS_LINES = 7
@@ -47,7 +48,7 @@ def meal_plan_text(name: str, meals: list[tuple[date, str, str]], council_name: 
 def queue_meal_plan_letter(session: Session, *, diner: Diner, today: date) -> Notification:
     """Queue a letter with the diner's meals for the next four weeks (the same plan is queued
     once a day; a changed plan makes a new letter)."""
-    if diner.anonymised_at is not None or diner.status == "left":
+    if diner.anonymised_at is not None or diner.status == DinerStatus.left:
         raise Conflict("This diner no longer gets meals")
     council = session.get(Council, diner.council_id)
     assert council is not None
@@ -56,7 +57,7 @@ def queue_meal_plan_letter(session: Session, *, diner: Diner, today: date) -> No
         .join(Cook, col(Cook.id) == Meal.cook_id)
         .where(
             Meal.diner_id == diner.id,
-            Meal.status == "scheduled",
+            Meal.status == MealStatus.scheduled,
             col(Meal.date) >= today,
             col(Meal.date) < today + timedelta(weeks=PLAN_WEEKS),
         )

@@ -35,6 +35,7 @@ from app.config import Settings, get_settings
 from app.db import utcnow
 from app.middleware import RequestRecord
 from app.models import Council, Meal, Notification
+from app.vocab import MealStatus
 
 if TYPE_CHECKING:
     from prometheus_client import Counter, Histogram
@@ -186,7 +187,7 @@ def meals_needing_cover(session: Session) -> dict[str, int]:
             Meal,
             and_(
                 col(Meal.council_id) == Council.id,
-                col(Meal.status) == "needs_cover",
+                col(Meal.status) == MealStatus.needs_cover,
                 col(Meal.date) >= today,
                 col(Meal.date) < today + timedelta(days=COVER_DAYS),
             ),

@@ -16,6 +16,7 @@ from statistics import median as _median
 from zoneinfo import ZoneInfo
 
 from app.geo.postcodes import InvalidPostcode, parse_postcode
+from app.vocab import MealStatus
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
@@ -195,10 +196,10 @@ def weekly_figures(
     missed: Counter[date] = Counter()
     for tally in meals:
         monday = week_start(tally.day)
-        if tally.status == "delivered":
+        if tally.status == MealStatus.delivered:
             delivered[monday] += tally.count
             regular[monday] += tally.regular
-        elif tally.status == "missed":
+        elif tally.status == MealStatus.missed:
             missed[monday] += tally.count
     new_cooks = Counter(week_start(local_date(at, tz)) for at in cooks_created)
     cutoffs = {m: week_cutoff(m, tz=tz, now=now, today=today) for m in weeks}

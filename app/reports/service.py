@@ -65,7 +65,7 @@ from app.reports import figures
 from app.reports.figures import CsvFile, DinerHistory, MealTally
 from app.reports.schemas import MapOut, MapPoint, SummaryOut, UnmatchedOut, WeeklyOut, WeekOut
 from app.schemas import Page
-from app.vocab import CookStatus, DinerStatus
+from app.vocab import CookStatus, DinerStatus, MealStatus, PairingStatus
 
 WEEKS_DEFAULT = 12
 WEEKS_MAX = 104
@@ -105,16 +105,16 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
         select(func.count(), func.coalesce(func.sum(_regular), 0))
         .select_from(Meal)
         .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
-        .where(Meal.council_id == council.id, Meal.status == "delivered")
+        .where(Meal.council_id == council.id, Meal.status == MealStatus.delivered)
     ).one()
     accepted = _accepted_pairings(session, council_id=council.id)
     return SummaryOut(
         approved_cooks=cooks.get(CookStatus.approved, 0),
         pending_cooks=cooks.get(CookStatus.pending, 0),
         waiting_diners=waiting,
-        active_pairings=pairings.get("active", 0),
-        meals_delivered=meals.get("delivered", 0),
-        meals_missed=meals.get("missed", 0),
+        active_pairings=pairings.get(PairingStatus.active, 0),
+        meals_delivered=meals.get(MealStatus.delivered, 0),
+        meals_missed=meals.get(MealStatus.missed, 0),
         continuity_rate=figures.ratio(int(regular), int(delivered)),
         median_pairing_days=figures.median_pairing_days(
             ((a, e) for _, _, a, e in accepted), now=now
@@ -149,7 +149,7 @@ def weekly_council(session: Session, *, staff: User, weeks: int, now: datetime) 
         .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
         .where(
             Meal.council_id == council.id,
-            col(Meal.status).in_(("delivered", "missed")),
+            col(Meal.status).in_((MealStatus.delivered, MealStatus.missed)),
             col(Meal.date) >= first,
             col(Meal.date) <= last_day,
         )

@@ -20,6 +20,7 @@ from app.matching.engine.rules import (
     DinerInput,
 )
 from app.matching.spatial import spatial_order
+from app.vocab import UnmatchedReason
 
 _BUNDLE_ARCS = 4_000  # connected components are solved in bundles of about this many edges
 _DINER_CHUNK = 4_096  # diners per spatial query in a batch (bounds memory at national scale)
@@ -255,7 +256,7 @@ def solve_batch(graph: CandidateGraph) -> BatchResult:
     assigned = np.zeros(len(graph.diner_ids), dtype=np.bool_)
     assigned[p_diner] = True
     rows = np.flatnonzero(~assigned)
-    names = [*UNMATCHED_REASONS, "no_capacity"]
+    names = [*UNMATCHED_REASONS, UnmatchedReason.no_capacity]
     unmatched = list(
         zip(
             graph.diner_ids[rows].tolist(),

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from app.geo.distance import staff_distance_m
+from app.vocab import WEEKDAYS, Diet, Texture
 
 
 class Weekly(Protocol):
@@ -40,18 +41,19 @@ class Loaded(Protocol):
     def load(self) -> int: ...
 
 
-LABELS = {
-    "no_pork": "pork-free",
-    "no_beef": "beef-free",
-    "diabetic_friendly": "diabetic-friendly",
-    "low_salt": "low-salt",
-    "easy_to_chew": "easy to chew",
-    "soft_bite_sized": "soft & bite-sized",
-    "minced_moist": "minced & moist",
-    "pureed": "puréed",
+# Short words for staff's reasons; any other code reads as itself with spaces.
+LABELS: dict[str, str] = {
+    Diet.no_pork: "pork-free",
+    Diet.no_beef: "beef-free",
+    Diet.diabetic_friendly: "diabetic-friendly",
+    Diet.low_salt: "low-salt",
+    Texture.easy_to_chew: "easy to chew",
+    Texture.soft_bite_sized: "soft & bite-sized",
+    Texture.minced_moist: "minced & moist",
+    Texture.pureed: "puréed",
 }
 EN_DASH = "\u2013"
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAYS = WEEKDAYS
 
 
 def label(code: str) -> str:

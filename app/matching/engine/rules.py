@@ -12,6 +12,7 @@ from functools import lru_cache
 from app.geo.distance import staff_distance_m
 from app.matching.engine.reasons import DAYS, hhmm, label, labels, window_text
 from app.matching.spatial import distance_m
+from app.vocab import Allergen, Diet, Frequency, Texture, UnmatchedReason
 
 # --- constants --------------------------------------------------------------------------------
 
@@ -28,45 +29,14 @@ LOAD_STEP_COST = 300
 SCORE_SCALE = 1_000
 """``Suggestion.score`` = (1 if met before else 0) + SCORE_SCALE / (SCORE_SCALE + other costs)."""
 
-UNMATCHED_REASONS = (
-    "no_cook_in_reach",
-    "no_shared_time",
-    "no_cook_for_diet",
-    "no_cook_for_allergy",
-    "no_cook_for_texture",
-    "no_capacity",
-)
+UNMATCHED_REASONS: tuple[UnmatchedReason, ...] = tuple(UnmatchedReason)
 """The checks, in the order they are applied; the first that leaves no candidate is the reason."""
 
-DIETS = (
-    "vegetarian",
-    "vegan",
-    "pescatarian",
-    "halal",
-    "kosher",
-    "no_pork",
-    "no_beef",
-    "diabetic_friendly",
-    "low_salt",
-)
-ALLERGENS = (
-    "celery",
-    "cereals_containing_gluten",
-    "crustaceans",
-    "eggs",
-    "fish",
-    "lupin",
-    "milk",
-    "molluscs",
-    "mustard",
-    "tree_nuts",
-    "peanuts",
-    "sesame",
-    "soya",
-    "sulphites",
-)
-TEXTURES = ("regular", "easy_to_chew", "soft_bite_sized", "minced_moist", "pureed")
-FREQUENCIES = ("weekly", "fortnightly", "monthly")
+# The vocabularies, in their order (app/vocab.py defines them once).
+DIETS: tuple[Diet, ...] = tuple(Diet)
+ALLERGENS: tuple[Allergen, ...] = tuple(Allergen)
+TEXTURES: tuple[Texture, ...] = tuple(Texture)
+FREQUENCIES: tuple[Frequency, ...] = tuple(Frequency)
 
 
 _MINUTES_PER_DAY = 1440
