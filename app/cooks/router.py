@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.cooks import service
+from app.cooks.deps import OwnCook
 from app.cooks.presenters import profile_out
 from app.cooks.schemas import CookProfileIn, CookProfileOut
 from app.deps import CookUser, SessionDep, SettingsDep
@@ -23,13 +23,11 @@ def put_my_profile(
 
 
 @router.get("/me", response_model=CookProfileOut)
-def get_my_profile(user: CookUser, session: SessionDep) -> CookProfileOut:
-    return profile_out(session, service.get_own_profile(session, user=user))
+def get_my_profile(cook: OwnCook, session: SessionDep) -> CookProfileOut:
+    return profile_out(session, cook)
 
 
 @router.post("/me/stop")
-def stop(body: ReasonIn, user: CookUser, session: SessionDep) -> dict[str, str]:
-    cook = flows.stop_cooking(
-        session, cook=service.get_own_profile(session, user=user), reason=body.reason
-    )
-    return {"status": cook.status}
+def stop(body: ReasonIn, cook: OwnCook, session: SessionDep) -> dict[str, str]:
+    stopped = flows.stop_cooking(session, cook=cook, reason=body.reason)
+    return {"status": stopped.status}
