@@ -8,11 +8,15 @@ import logging
 import signal
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import pytest
 
-from app.observability.logs import JsonFormatter
+from app.config import Settings
+from app.observability.logs import JsonFormatter, configure_logging
 from tests.faults.support import app_env, portion_command
 from tests.notifications.conftest import free_port
 from tests.test_metrics import wait_for_health
@@ -104,3 +108,34 @@ def test_traceback_stays_on_one_json_line_when_an_error_is_logged():
         "failed once",
     )
     assert "RuntimeError: boom" in entry["exception"]
+
+
+class _Postcodes(BaseHTTPRequestHandler):
+    """A local stand-in for an online geocoder: any GET answers 200 with an empty object."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_outgoing_request_urls_stay_out_of_the_logs_when_logging_is_configured(
+    caplog: pytest.LogCaptureFixture,
+):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Postcodes)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    configure_logging(Settings(log_format="json"))
+    try:
+        with caplog.at_level(logging.DEBUG), httpx.Client() as client:
+            response = client.get(f"http://127.0.0.1:{server.server_port}/postcodes/N31AB")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert response.status_code == 200
+    assert "N31AB" not in caplog.text
