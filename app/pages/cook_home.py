@@ -52,7 +52,7 @@ from app.pages.forms import check_csrf, render_page
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.schemas import PathId
-from app.vocab import CookStatus
+from app.vocab import CookStatus, MealStatus
 
 router = APIRouter(include_in_schema=False)
 
@@ -322,7 +322,7 @@ def record(
     if isinstance(ca, Response):
         return ca
     meal, _cook = meals.own_meal(session, user=ca.user, meal_id=meal_id)
-    meals.record_outcome(session, meal=meal, outcome=outcome)
+    meals.record_outcome(session, meal=meal, outcome=MealStatus(outcome))
     return redirect(f"/cook/?done={outcome}#meals")
 
 
