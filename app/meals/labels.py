@@ -5,28 +5,31 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-ALLERGEN_NAMES = {
-    "celery": "celery",
-    "cereals_containing_gluten": "cereals containing gluten",
-    "crustaceans": "crustaceans",
-    "eggs": "eggs",
-    "fish": "fish",
-    "lupin": "lupin",
-    "milk": "milk",
-    "molluscs": "molluscs",
-    "mustard": "mustard",
-    "tree_nuts": "tree nuts",
-    "peanuts": "peanuts",
-    "sesame": "sesame",
-    "soya": "soya",
-    "sulphites": "sulphites",
+from app.vocab import Allergen, Texture
+
+# What the label says of each allergen (lower case, inside a sentence).
+ALLERGEN_NAMES: dict[str, str] = {
+    Allergen.celery: "celery",
+    Allergen.cereals_containing_gluten: "cereals containing gluten",
+    Allergen.crustaceans: "crustaceans",
+    Allergen.eggs: "eggs",
+    Allergen.fish: "fish",
+    Allergen.lupin: "lupin",
+    Allergen.milk: "milk",
+    Allergen.molluscs: "molluscs",
+    Allergen.mustard: "mustard",
+    Allergen.tree_nuts: "tree nuts",
+    Allergen.peanuts: "peanuts",
+    Allergen.sesame: "sesame",
+    Allergen.soya: "soya",
+    Allergen.sulphites: "sulphites",
 }
-TEXTURE_ADVICE = {
-    "regular": "",
-    "easy_to_chew": "Prepared soft and easy to chew.",
-    "soft_bite_sized": "Prepared soft and bite-sized (IDDSI level 6).",
-    "minced_moist": "Prepared minced and moist (IDDSI level 5).",
-    "pureed": "Prepared puréed (IDDSI level 4): smooth, no lumps.",
+TEXTURE_ADVICE: dict[str, str] = {
+    Texture.regular: "",
+    Texture.easy_to_chew: "Prepared soft and easy to chew.",
+    Texture.soft_bite_sized: "Prepared soft and bite-sized (IDDSI level 6).",
+    Texture.minced_moist: "Prepared minced and moist (IDDSI level 5).",
+    Texture.pureed: "Prepared puréed (IDDSI level 4): smooth, no lumps.",
 }
 
 

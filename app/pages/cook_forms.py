@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
+from app import vocab
 from app.config import Settings
 from app.cooks.service import find_own_profile
 from app.deps import Auth
@@ -21,46 +22,12 @@ from app.errors import Forbidden
 from app.models import Cook, User
 from app.pages.forms import signed_in
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-DIETS = [
-    ("vegetarian", "Vegetarian"),
-    ("vegan", "Vegan"),
-    ("pescatarian", "Pescatarian (fish but no meat)"),
-    ("halal", "Halal"),
-    ("kosher", "Kosher"),
-    ("no_pork", "No pork"),
-    ("no_beef", "No beef"),
-    ("diabetic_friendly", "Suitable for diabetes"),
-    ("low_salt", "Low salt"),
-]
-ALLERGENS = [
-    ("celery", "Celery"),
-    ("cereals_containing_gluten", "Cereals containing gluten (wheat, rye, barley, oats)"),
-    ("crustaceans", "Crustaceans (prawns, crab, lobster)"),
-    ("eggs", "Eggs"),
-    ("fish", "Fish"),
-    ("lupin", "Lupin"),
-    ("milk", "Milk"),
-    ("molluscs", "Molluscs (mussels, oysters, squid)"),
-    ("mustard", "Mustard"),
-    ("tree_nuts", "Tree nuts (almonds, hazelnuts, walnuts and others)"),
-    ("peanuts", "Peanuts"),
-    ("sesame", "Sesame"),
-    ("soya", "Soya"),
-    ("sulphites", "Sulphites (sulphur dioxide)"),
-]
-TEXTURES = [
-    ("regular", "Regular food"),
-    ("easy_to_chew", "Easy to chew (IDDSI level 7)"),
-    ("soft_bite_sized", "Soft and bite-sized (IDDSI level 6)"),
-    ("minced_moist", "Minced and moist (IDDSI level 5)"),
-    ("pureed", "Puréed (IDDSI level 4)"),
-]
-FREQUENCIES = [
-    ("weekly", "Every week"),
-    ("fortnightly", "Every other week"),
-    ("monthly", "Once a month"),
-]
+WEEKDAYS = list(vocab.WEEKDAYS)
+# The form options (code, label), in the vocabulary's order: app/vocab.py holds the words.
+DIETS: list[tuple[str, str]] = list(vocab.DIET_LABELS.items())
+ALLERGENS: list[tuple[str, str]] = list(vocab.ALLERGEN_LABELS.items())
+TEXTURES: list[tuple[str, str]] = list(vocab.TEXTURE_LABELS.items())
+FREQUENCIES: list[tuple[str, str]] = list(vocab.FREQUENCY_LABELS.items())
 WALKS = [
     ("500", "Up to 500 metres (about a 6 minute walk)"),
     ("1000", "Up to 1 kilometre (about 12 minutes)"),
