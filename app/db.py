@@ -251,31 +251,16 @@ def end_reads(session: Session) -> None:
 
 
 @contextmanager
-def writing(session: Session) -> Iterator[Session]:
-    """A short writing transaction inside a read-only request, committed at the end; with any
-    other session, the writes join its transaction and are committed at the end too.
-
-    The read transaction ends first (objects already loaded stay usable): on SQLite the writing
-    one begins IMMEDIATE, so it waits its turn for the lock instead of failing to upgrade a read
-    snapshot with "database is locked". The session is read-only again afterwards.
-    """
-    if not session.info.get(READ_ONLY):
-        yield session
-        session.commit()
-        return
-    read_bind = session.bind
-    session.commit()  # ends the read snapshot; nothing to flush
-    session.info[READ_ONLY] = False
-    session.bind = session.info[WRITER]
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.info[READ_ONLY] = True
-        session.bind = read_bind
+def writing(session: Session, name: str = "audit_of_a_view") -> Iterator[Session]:
+    """The block form of `own_transaction`: what the block adds to the session (the audit
+    entries of what a GET showed) is taken out of it and kept in a transaction of its own.
+    The block only adds rows; it neither queries nor flushes."""
+    before = {id(row) for row in session.new}
+    yield session
+    rows = [row for row in session.new if id(row) not in before]
+    for row in rows:
+        session.expunge(row)
+    own_transaction(session, name, *rows)
 
 
 @event.listens_for(Session, "before_flush")

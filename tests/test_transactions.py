@@ -13,11 +13,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
 from app.accounts.service import authenticate, register_user
+from app.audit import record_audit
 from app.config import Settings
-from app.db import get_session, own_transaction
+from app.db import get_session, own_transaction, writing
 from app.deps import SessionDep
 from app.errors import Conflict, Unauthorized, install_error_handlers
-from app.models import AreaDemand, Council, LoginFailure, User
+from app.models import AreaDemand, AuditEntry, Council, LoginFailure, User
 from app.places import note_demand
 from tests.conftest import handed_to_request
 from tests.factories import create_council, create_user
@@ -154,3 +155,19 @@ def test_outer_work_is_kept_when_a_savepointed_insert_fails(session: Session):
     assert councils(session, "outer") == 1
     names = session.exec(select(User.full_name).where(col(User.email_key) == "a@example.org"))
     assert names.all() == ["A"]
+
+
+def test_audit_of_a_view_commits_nothing_else_when_the_session_writes(session: Session):
+    create_council(session, slug="pending")
+    with writing(session):
+        record_audit(
+            session,
+            actor_id=None,
+            council_id=None,
+            action="test.viewed",
+            subject_type="test",
+            subject_id=None,
+        )
+    session.rollback()  # the request fails after showing what it audited
+    assert session.exec(select(AuditEntry.action)).all() == ["test.viewed"]
+    assert councils(session, "pending") == 0
