@@ -17,7 +17,7 @@ from app.schemas import (
     Window,
     unique,
 )
-from app.vocab import Allergen, Diet, Frequency, Texture
+from app.vocab import Allergen, CookStatus, DbsLevel, Diet, Frequency, Texture
 
 MIN_RADIUS_M, MAX_RADIUS_M, RADIUS_STEP_M = 100, 5000, 100
 # The schema's word for what `unique` checks (each value once).
@@ -55,7 +55,7 @@ class CookProfileOut(BaseModel):
     """The cook's own view (and staff's): includes their address, phone and position."""
 
     id: int
-    status: str
+    status: CookStatus
     status_reason: str | None
     status_council: str | None = Field(
         description="The council that suspended or rejected the cook: only it lifts that"
@@ -73,11 +73,11 @@ class CookProfileOut(BaseModel):
     walk_radius_m: int
     effective_radius_m: int = Field(description="walk_radius_m capped by the council's maximum")
     max_diners: int
-    frequencies: list[str]
-    diets: list[str]
-    allergen_free: list[str]
-    textures: list[str]
+    frequencies: list[Frequency]
+    diets: list[Diet]
+    allergen_free: list[Allergen]
+    textures: list[Texture]
     availability: list[Window]
     dbs_checked_on: date | None
-    dbs_level: str | None
+    dbs_level: DbsLevel | None
     checks_expire_on: date | None

@@ -21,7 +21,16 @@ from app.schemas import (
     Window,
     unique,
 )
-from app.vocab import Allergen, Diet, Frequency, Texture
+from app.vocab import (
+    Allergen,
+    Diet,
+    DinerStatus,
+    Frequency,
+    MealStatus,
+    PairingStatus,
+    PauseReason,
+    Texture,
+)
 
 
 def _must_consent(value: bool) -> bool:
@@ -86,27 +95,27 @@ class CookRef(BaseModel):
 
 class PairingSummary(BaseModel):
     id: int
-    status: str
+    status: PairingStatus
     weekday: int
     start: str
-    frequency: str
+    frequency: Frequency
     # The carer sees the cook's display name once the pairing is active; staff always, with id.
     cook: CookRef | None
-    pause_reason: str | None = None  # while paused: "concern" or "needs_changed"
+    pause_reason: PauseReason | None = None  # while paused
 
 
 class MealSummary(BaseModel):
     id: int
     date: date
     start: str
-    status: str
+    status: MealStatus
 
 
 class RecentMeal(BaseModel):
     id: int
     date: date
     start: str
-    status: str
+    status: MealStatus
     rating: int | None
 
 
@@ -119,7 +128,7 @@ class DinerOut(BaseModel):
     """The full record: for the diner's carer and their council's staff only."""
 
     id: int
-    status: str
+    status: DinerStatus
     full_name: str
     address_line: str
     postcode: str
@@ -127,11 +136,11 @@ class DinerOut(BaseModel):
     position: PositionOut
     council: str
     neighbourhood: str | None
-    diets: list[str]
-    allergies: list[str]
-    texture: str
+    diets: list[Diet]
+    allergies: list[Allergen]
+    texture: Texture
     availability: list[Window]
-    frequency: str
+    frequency: Frequency
     access_notes: str | None
     paused_from: date | None
     paused_to: date | None
@@ -149,14 +158,14 @@ class DinerListItem(BaseModel):
     """Lists never carry coordinates or access notes."""
 
     id: int
-    status: str
+    status: DinerStatus
     full_name: str
     postcode: str
     neighbourhood: str | None
-    diets: list[str]
-    allergies: list[str]
-    texture: str
-    frequency: str
+    diets: list[Diet]
+    allergies: list[Allergen]
+    texture: Texture
+    frequency: Frequency
     paused_from: date | None
     paused_to: date | None
     created_at: datetime

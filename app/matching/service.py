@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Table, func, insert, text
 from sqlmodel import Session, SQLModel, col, select
@@ -42,10 +43,11 @@ from app.matching.inputs import (
 from app.matching.schemas import BatchOut, SlotOut, SuggestionOut, SuggestionsOut, UnmatchedOut
 from app.models import OPEN_STATUSES, AuditEntry, Cook, Council, Diner, Notification, Pairing, User
 from app.names import first_name
-from app.notifications.outbox import message_id_for, recipient_key
+from app.notifications import messages
+from app.notifications.outbox import channel_for, message_id_for, recipient_key
 from app.pairings.schemas import PairingCook, PairingCreate, PairingDiner, PairingOut
 from app.schemas import hhmm, minutes
-from app.vocab import DinerStatus, PairingStatus
+from app.vocab import DinerStatus, Frequency, PairingStatus, UnmatchedReason
 
 MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not a real case
 
@@ -183,7 +185,7 @@ class Proposal:
     diner: DinerFields
     weekday: int
     start: str
-    frequency: str
+    frequency: Frequency
 
 
 def create_proposal(
@@ -194,7 +196,7 @@ def create_proposal(
     diner: DinerFields,
     weekday: int,
     start: str,
-    frequency: str,
+    frequency: Frequency,
 ) -> Pairing:
     """One proposal (pairing, audit entry and invitation), as the batch writes them."""
     proposal = Proposal(cook, diner, weekday, start, frequency)
@@ -278,21 +280,23 @@ def _insert_proposals(
             for p, pairing_id in zip(proposals, ids, strict=True)
         ],
     )
+    # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel),
+    # as one INSERT: an invitation is never a text, so no account needs loading for it.
     invitations = []
     for p, pairing_id, distance in zip(proposals, ids, distances, strict=True):
-        name = first_name(p.diner.full_name)
+        invitation = messages.proposal(
+            diner_name=first_name(p.diner.full_name), distance=_near(distance)
+        )
         key = recipient_key(f"pairing:{pairing_id}:proposed", p.cook.user_id)
         invitations.append(
             {
                 "dedupe_key": key,
-                "event": "proposal",
+                "event": invitation.event,
+                "channel": channel_for(invitation.event, None),
                 "to_user_id": p.cook.user_id,
                 "about_diner_id": p.diner.id,
-                "subject": f"Would you cook for {name}?",
-                "body": (
-                    f"The council suggests you cook for {name}, {_near(distance)} from you. "
-                    "Please accept or decline from your invitations page."
-                ),
+                "subject": invitation.subject,
+                "body": invitation.body,
                 "message_id": message_id_for(key),
                 "status": "pending",
                 "attempts": 0,
@@ -348,7 +352,7 @@ class Proposed:
     diner: DinerRow
     weekday: int
     start: str
-    frequency: str
+    frequency: Frequency
     distance_m: float
 
 
@@ -357,14 +361,29 @@ class BatchRun:
     """What a batch wrote, and the diners left unmatched with why."""
 
     proposed: list[Proposed]
-    unmatched: list[tuple[int, str]]
+    unmatched: list[tuple[int, UnmatchedReason]]
     diners: dict[int, DinerRow]
 
 
-def batch_proposals(
-    session: Session, *, staff: User, phases: dict[str, float] | None = None
-) -> BatchRun:
-    """Propose the optimal set of pairings for every waiting diner with no open pairing.
+@dataclass(frozen=True, slots=True)
+class BatchPlan:
+    """What a batch would propose (nothing written yet), and what it was made from."""
+
+    council: Council
+    today: date
+    result: engine.BatchResult
+    cooks: dict[int, CookRow]  # the council's approved cooks, by id
+    cook_inputs: dict[int, engine.CookInput]  # as the engine saw them (load, absences)
+    cook_versions: dict[int, str]  # each approved cook's row version, as read
+    diners: dict[int, DinerRow]  # the waiting diners with no open pairing, by id
+    diner_inputs: dict[int, engine.DinerInput]
+
+
+def plan_batch(
+    session: Session, *, staff: User, phases: dict[str, float] | None = None, lock: bool = True
+) -> BatchPlan:
+    """The optimal set of pairings for every waiting diner with no open pairing, computed but
+    not written. ``lock=False`` (a preview) reads the cooks without locking them.
 
     ``phases``, when given, receives the wall time of each step by name (bench/matching_db.py).
     """
@@ -373,7 +392,7 @@ def batch_proposals(
     with _phase(phases, "lock and load cooks"):
         # The council's approved cooks, locked (same order as single proposals: cooks, then
         # diners), so no proposal can take their places meanwhile ...
-        locked = lock_cooks(session, council=council)
+        locked = lock_cooks(session, council=council, lock=lock)
         # ... as engine inputs from this process's index of them when it holds exactly these
         # rows (suggestions keep it), else read again.
         cached = council_cooks(session, council=council, today=today)
@@ -386,9 +405,11 @@ def batch_proposals(
     with _phase(phases, "engine: index build"):
         if len(ids) == len(cached.inputs) and not loads and not away:
             index = cached.index  # no cook has a place taken or an absence: the same inputs
+            cook_inputs = cached.inputs
         else:
             cooks = without_away(with_capacity([cached.inputs[i] for i in ids], loads), away)
             index = engine.CookIndex(cooks)
+            cook_inputs = {c.id: c for c in cooks}
             del cooks
     with _phase(phases, "load diners + history"):
         diners = waiting_diner_rows(session, council=council, today=today)
@@ -397,11 +418,31 @@ def batch_proposals(
     radius = council.max_walk_radius_m
     with _phase(phases, "engine: candidates"):
         graph = engine.batch_candidates(inputs, index, max_radius_m=radius)
-        del inputs, index
+        del index
     with _phase(phases, "engine: solve (min-cost flow)"):
         result = engine.solve_batch(graph)
         del graph
-    by_id = {d.id: d for d in diners}
+    return BatchPlan(
+        council=council,
+        today=today,
+        result=result,
+        cooks=rows,
+        cook_inputs=cook_inputs,
+        cook_versions=locked,
+        diners={d.id: d for d in diners},
+        diner_inputs={d.id: d for d in inputs},
+    )
+
+
+def batch_proposals(
+    session: Session, *, staff: User, phases: dict[str, float] | None = None
+) -> BatchRun:
+    """Propose the optimal set of pairings for every waiting diner with no open pairing.
+
+    ``phases``, when given, receives the wall time of each step by name (bench/matching_db.py).
+    """
+    plan = plan_batch(session, staff=staff, phases=phases)
+    council, result, rows, by_id = plan.council, plan.result, plan.cooks, plan.diners
     with _phase(phases, "write proposals"):
         proposals = [
             Proposal(
@@ -443,7 +484,9 @@ def batch_proposals(
     )
 
 
-def run_batch(session: Session, *, staff: User) -> tuple[list[Pairing], list[tuple[int, str]]]:
+def run_batch(
+    session: Session, *, staff: User
+) -> tuple[list[Pairing], list[tuple[int, UnmatchedReason]]]:
     """``batch_proposals``, with the proposed pairings loaded as model objects."""
     run = batch_proposals(session, staff=staff)
     return _load_pairings(session, [p.pairing_id for p in run.proposed]), run.unmatched

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, model_validator
 
 from app.schemas import MULTI_LINE, IsoDate, StrictModel
+from app.vocab import MealStatus
 
 
 class MealOut(BaseModel):
@@ -16,7 +17,7 @@ class MealOut(BaseModel):
     cook_id: int | None
     date: dt.date
     start: str
-    status: str
+    status: MealStatus
     is_cover: bool
     diner_first_name: str
 

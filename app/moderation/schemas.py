@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, StrictBool
 
 from app.schemas import IsoDate, Notes, StrictModel
-from app.vocab import DbsLevel
+from app.vocab import CookStatus, DbsLevel
 
 
 class ApproveIn(StrictModel):
@@ -23,11 +23,11 @@ class CookListItem(BaseModel):
 
     id: int
     display_name: str
-    status: str
+    status: CookStatus
     postcode_district: str
     neighbourhood: str | None
     dbs_checked_on: date | None
-    dbs_level: str | None
+    dbs_level: DbsLevel | None
     checks_expire_on: date | None
     location_review: bool
     created_at: datetime
@@ -38,7 +38,7 @@ class CookHistoryItem(BaseModel):
 
     at: datetime
     action: str
-    status: str | None  # the cook's status after it, where it changed
+    status: CookStatus | None  # the cook's status after it, where it changed
     actor_name: str | None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, StrictInt
 
 from app.schemas import HHMM, BodyId, StrictModel
-from app.vocab import Frequency
+from app.vocab import EndReason, Frequency, PairingStatus, Texture
 
 
 class PairingCreate(StrictModel):
@@ -22,7 +22,7 @@ class PairingDiner(BaseModel):
     distance_m: int
     diets: list[str]
     allergies: list[str]
-    texture: str
+    texture: Texture
     address_line: str | None
     access_notes: str | None
 
@@ -36,10 +36,10 @@ class PairingOut(BaseModel):
     id: int
     cook_id: int
     diner_id: int
-    status: str
+    status: PairingStatus
     weekday: int
     start: str
-    frequency: str
-    end_reason: str | None
+    frequency: Frequency
+    end_reason: EndReason | None
     diner: PairingDiner
     cook: PairingCook

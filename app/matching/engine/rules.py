@@ -113,7 +113,7 @@ class Suggestion:
 @dataclass(frozen=True, slots=True)
 class Suggestions:
     items: list[Suggestion]
-    unmatched_reason: str | None
+    unmatched_reason: UnmatchedReason | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,7 @@ class Assignment:
 @dataclass(frozen=True, slots=True)
 class BatchResult:
     assignments: list[Assignment]  # by diner id
-    unmatched: list[tuple[int, str]]  # (diner_id, reason), by diner id
+    unmatched: list[tuple[int, UnmatchedReason]]  # (diner_id, reason), by diner id
     objective: int  # total cost of the assignments (the solver's optimum)
 
 
@@ -275,6 +275,6 @@ def pair_cost(cook: CookInput, diner: DinerInput) -> int:
     return int(cost)
 
 
-def unmatched_reason(level: int) -> str | None:
+def unmatched_reason(level: int) -> UnmatchedReason | None:
     """The first check that left a diner without candidates (None: it has some)."""
     return UNMATCHED_REASONS[level] if level < len(UNMATCHED_REASONS) else None
