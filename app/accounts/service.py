@@ -44,6 +44,7 @@ from app.models import (
     RegistrationAttempt,
     User,
 )
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 
 BAD_CREDENTIALS = "Incorrect email or password"
@@ -379,19 +380,13 @@ def request_password_reset(session: Session, *, email: str, settings: Settings) 
         session.add(reset)
         session.flush()
         link = f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
+        reset_message = messages.password_reset(full_name=user.full_name, link=link)
         enqueue(
             session,
-            event="password_reset",
+            event=reset_message.event,
             to=user,
-            subject="Reset your Extra Portion password",
-            body=(
-                f"Hello {user.full_name},\n\n"
-                "Someone asked to reset the password of your Extra Portion account. "
-                "To choose a new password, open this link within an hour:\n\n"
-                f"{link}\n\n"
-                "The link works once. If you did not ask, ignore this message: your password "
-                "stays as it is.\n"
-            ),
+            subject=reset_message.subject,
+            body=reset_message.body,
             dedupe_key=f"password_reset:{reset.id}",
             fresh=True,
         )

@@ -21,6 +21,7 @@ from app.errors import NotFound, RuleBroken
 from app.meals.service import cancel_future_meals, schedule_meals
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
 from app.moderation.service import suspend_cook
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing, exclude_pair, release_cook
 from app.vocab import (
@@ -120,15 +121,17 @@ def raise_concern(
     session.flush()
     if serious and pairing is not None and pairing.status == PairingStatus.active:
         _pause(session, pairing)
+    raised = messages.concern_raised(
+        reference=concern.reference,
+        category_name=CATEGORY_NAMES.get(kind, kind),
+        serious=serious,
+    )
     enqueue(
         session,
-        event="concern_raised",
+        event=raised.event,
         to=coordinator_id(session, diner),
-        subject=(
-            f"A {'serious ' if serious else ''}concern was raised ({concern.reference}): "
-            f"{CATEGORY_NAMES.get(kind, kind).lower()}"
-        ),
-        body="Please look at it in the concerns queue as soon as you can.",
+        subject=raised.subject,
+        body=raised.body,
         dedupe_key=f"concern:{concern.id}:raised",
         about_diner_id=diner.id,
     )
@@ -176,12 +179,15 @@ def get_raised_concern(session: Session, *, user: User, reference: str) -> Conce
 def _tell_the_raiser(session: Session, concern: Concern) -> None:
     """The raiser hears that their concern moved on (the words they see, not the outcome)."""
     words, _, next_step = RAISER_STATUS[concern.status]
+    told = messages.concern_status(
+        reference=concern.reference, status_words=words, next_step=next_step
+    )
     enqueue(
         session,
-        event="concern_status",
+        event=told.event,
         to=concern.raised_by_id,
-        subject=f"Your concern {concern.reference}: {words.lower()}",
-        body=next_step,
+        subject=told.subject,
+        body=told.body,
         dedupe_key=f"concern:{concern.id}:{concern.status}:{len(concern.notes)}",
         about_diner_id=concern.diner_id,
     )

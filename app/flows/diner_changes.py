@@ -23,11 +23,20 @@ from app.matching.inputs import cook_input, diner_input
 from app.meals.service import OPEN_MEAL, cancel_future_meals, seek_cover
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Neighbourhood, Pairing, User
 from app.names import first_name
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing
 from app.places import locate_place
 from app.schemas import minutes
-from app.vocab import CancelReason, DinerStatus, EndReason, MealStatus, PairingStatus, PauseReason
+from app.vocab import (
+    WEEKDAYS,
+    CancelReason,
+    DinerStatus,
+    EndReason,
+    MealStatus,
+    PairingStatus,
+    PauseReason,
+)
 
 TIMES = frozenset({"availability", "frequency"})
 # The engine's hard rules that are about the diner's safety (not capacity, vetting or time).
@@ -47,7 +56,6 @@ FIELD_WORDS = {
     "address_line": "address",
     "postcode": "postcode",
 }
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def change_diner(
@@ -186,38 +194,26 @@ def _safety_first(
     slot = None
     if "availability" in changed:
         slot = engine.check_slot(cook_in, after, pairing.weekday, minutes(pairing.start))
-    when = f"{DAYS[pairing.weekday]}s at {pairing.start}"
-    note = (
-        f" The pairing's time ({when}) is no longer among the times {name} is free: "
-        "please agree a new time with the cook."
-        if slot
-        else ""
-    )
+    when = f"{WEEKDAYS[pairing.weekday]}s at {pairing.start}" if slot else None
+    to_staff = messages.diner_changed_to_coordinator(diner_name=name, what=what, when=when)
     for to in sorted(coordinators):
         enqueue(
             session,
-            event="diner_changed",
+            event=to_staff.event,
             to=to,
-            subject=f"{name}'s {what} changed",
-            body=f"{name}'s carer or the council changed their {what}.{note}",
+            subject=to_staff.subject,
+            body=to_staff.body,
             dedupe_key=f"{change_key}:coordinator",
             about_diner_id=diner.id,
         )
     if (slot or not set(changed) <= TIMES) and pairing.status != PairingStatus.proposed:
+        to_cook = messages.diner_changed_to_cook(diner_name=name, what=what, when=when)
         enqueue(
             session,
-            event="diner_changed",
+            event=to_cook.event,
             to=cook.user_id,
-            subject=f"{name}'s {what} changed",
-            body=(
-                f"Please look at {name}'s {what} in your pairings before the next meal."
-                + (
-                    f" {name} is no longer free {when}: the coordinator will agree a new time "
-                    "with you."
-                    if slot
-                    else ""
-                )
-            ),
+            subject=to_cook.subject,
+            body=to_cook.body,
             dedupe_key=f"{change_key}:cook",
             about_diner_id=diner.id,
         )
@@ -245,15 +241,9 @@ def _stop_pairing(
     if pairing.status == PairingStatus.proposed:
         end_pairing(session, pairing=pairing, reason=EndReason.needs_changed)
         action = "pairing.withdrawn"
-        cook_subject = f"The invitation to cook for {name} is withdrawn"
-        cook_body = (
-            f"{name}'s needs have changed since you were invited, so the invitation is "
-            "withdrawn. Thank you for offering."
-        )
-        staff_subject = f"A proposal for {name} was withdrawn: their needs changed"
-        staff_body = (
-            f"{name}'s {what} changed, and {cook.display_name} cannot meet them safely ({why}). "
-            f"The proposal is withdrawn and {name} is waiting for a cook again."
+        to_cook = messages.invitation_withdrawn_to_cook(diner_name=name)
+        to_staff = messages.invitation_withdrawn_to_staff(
+            diner_name=name, cook_name=cook.display_name, what=what, why=why
         )
         told = {cook.user_id}
     else:
@@ -265,17 +255,9 @@ def _stop_pairing(
         )
         _retag_concern_cancellations(session, pairing=pairing, today=today)
         action = "pairing.paused"
-        cook_subject = f"Meals for {name} are paused: please don't bring the next one"
-        cook_body = (
-            f"{name}'s needs have changed, and the meals may no longer be safe for them, so "
-            "the meals are paused from today and the coming ones are cancelled. The "
-            "coordinator will be in touch."
-        )
-        staff_subject = f"Pairing paused: {name}'s needs changed"
-        staff_body = (
-            f"{name}'s {what} changed, and {cook.display_name} cannot meet them safely ({why}). "
-            "The pairing is paused and its meals are cancelled: please find a way forward "
-            "with the carer and the cook."
+        to_cook = messages.needs_pause_to_cook(diner_name=name)
+        to_staff = messages.needs_pause_to_staff(
+            diner_name=name, cook_name=cook.display_name, what=what, why=why
         )
     record_audit(
         session,
@@ -293,33 +275,31 @@ def _stop_pairing(
     for to in sorted(told):
         enqueue(
             session,
-            event="pairing_needs_changed",
+            event=to_cook.event,
             to=to,
-            subject=cook_subject,
-            body=cook_body,
+            subject=to_cook.subject,
+            body=to_cook.body,
             dedupe_key=f"{change_key}:stopped",
             about_diner_id=diner.id,
         )
     for to in sorted(coordinators - told):
         enqueue(
             session,
-            event="pairing_needs_changed",
+            event=to_staff.event,
             to=to,
-            subject=staff_subject,
-            body=staff_body,
+            subject=to_staff.subject,
+            body=to_staff.body,
             dedupe_key=f"{change_key}:stopped",
             about_diner_id=diner.id,
         )
     if diner.carer_id is not None and diner.carer_id != actor.id:
+        to_carer = messages.needs_pause_to_carer(diner_name=name, what=what)
         enqueue(
             session,
-            event="pairing_needs_changed",
+            event=to_carer.event,
             to=diner.carer_id,
-            subject=f"{name}'s meals are paused while the coordinator finds a way forward",
-            body=(
-                f"The council updated {name}'s {what}. Their cook cannot meet the new needs "
-                "safely, so the meals are paused. The coordinator will be in touch."
-            ),
+            subject=to_carer.subject,
+            body=to_carer.body,
             dedupe_key=f"{change_key}:stopped",
             about_diner_id=diner.id,
         )
@@ -383,15 +363,13 @@ def _recover_unsafe_covers(
         if not _unsafe(cover_in, before, after, council.max_walk_radius_m):
             continue
         name = first_name(diner.full_name)
+        cancelled = messages.cover_cancelled(diner_name=name, day=meal.date)
         enqueue(
             session,
-            event="cover_cancelled",
+            event=cancelled.event,
             to=cover.user_id,
-            subject=f"No need to bring {name}'s meal on {meal.date:%A %d %B}",
-            body=(
-                f"{name}'s needs have changed, so another cook will "
-                "cover that meal. Thank you for offering."
-            ),
+            subject=cancelled.subject,
+            body=cancelled.body,
             dedupe_key=f"meal:{meal.id}:cover_cancelled:{cover.id}",
             about_diner_id=diner.id,
         )

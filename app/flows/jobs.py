@@ -14,6 +14,7 @@ from app.diners.service import coordinator_id
 from app.meals.service import schedule_all
 from app.models import Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.vocab import MealStatus, PairingStatus
 
@@ -50,12 +51,15 @@ def remind_cooks(session: Session, *, now: dt.datetime) -> int:
             diner = session.get(Diner, meal.diner_id)
             if cook is None or diner is None:
                 continue
+            reminder = messages.meal_reminder(
+                diner_name=first_name(diner.full_name), start=meal.start
+            )
             enqueue(
                 session,
-                event="meal_reminder",
+                event=reminder.event,
                 to=cook.user_id,
-                subject=f"Tomorrow: a meal for {first_name(diner.full_name)} at {meal.start}",
-                body="A reminder for tomorrow. Print the label from your meals page.",
+                subject=reminder.subject,
+                body=reminder.body,
                 dedupe_key=f"meal:{meal.id}:reminder:{meal.cook_id}",
                 about_diner_id=diner.id,
             )
@@ -79,12 +83,13 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
         for meal in meals:
             diner = session.get(Diner, meal.diner_id)
             assert diner is not None
+            missing = messages.cover_missing(diner_name=first_name(diner.full_name), day=meal.date)
             if _queued_now(
                 session,
-                event="cover_missing",
+                event=missing.event,
                 to=coordinator_id(session, diner),
-                subject=f"No cover yet for {first_name(diner.full_name)} on {meal.date:%A %d %B}",
-                body="The usual cook is away and nobody has taken this meal yet.",
+                subject=missing.subject,
+                body=missing.body,
                 dedupe_key=f"meal:{meal.id}:cover_missing",
                 about_diner_id=diner.id,
             ):
@@ -118,12 +123,13 @@ def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
         if (today - since).days < lapse:
             continue
         # One alert per lapse: keyed by the last delivery (or the start) it is counted from.
+        lapsed = messages.contact_lapsed(diner_name=first_name(diner.full_name), days=lapse)
         if _queued_now(
             session,
-            event="contact_lapsed",
+            event=lapsed.event,
             to=coordinator_id(session, diner),
-            subject=f"No meal delivered to {first_name(diner.full_name)} for {lapse}+ days",
-            body="Nothing has been recorded as delivered lately. A friendly call may help.",
+            subject=lapsed.subject,
+            body=lapsed.body,
             dedupe_key=f"pairing:{pairing.id}:lapsed_since:{since}",
             about_diner_id=diner.id,
         ):
@@ -145,15 +151,15 @@ def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
             continue
         if now - pairing.accepted_at < timedelta(weeks=4):
             continue
+        question = messages.outcome_question(
+            diner_name=first_name(diner.full_name), cook_name=cook.display_name
+        )
         enqueue(
             session,
-            event="outcome_question",
+            event=question.event,
             to=diner.carer_id,
-            subject=f"A quick question about {first_name(diner.full_name)} and {cook.display_name}",
-            body=(
-                f"Does {first_name(diner.full_name)} consider {cook.display_name} a friend? "
-                "Please answer yes or no on your relative's page; it helps the council."
-            ),
+            subject=question.subject,
+            body=question.body,
             dedupe_key=f"pairing:{pairing.id}:outcome:{quarter}",
             about_diner_id=diner.id,
         )

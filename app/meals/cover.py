@@ -16,6 +16,7 @@ from app.matching import engine
 from app.matching.inputs import CookFields, cook_inputs, diner_input, history
 from app.models import Cook, CookAway, Council, Diner, Meal, Notification, Pairing, User
 from app.names import first_name
+from app.notifications import messages
 from app.notifications.outbox import enqueue, recipient_key
 from app.schemas import minutes
 from app.vocab import MealStatus
@@ -114,15 +115,15 @@ def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
     assert diner is not None
     asked = 0
     for cook, _distance, _met in cover_candidates(session, meal=meal)[:limit]:
+        request = messages.cover_request(
+            diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+        )
         enqueue(
             session,
-            event="cover_request",
+            event=request.event,
             to=cook.user_id,
-            subject=f"Could you cover a meal on {meal.date:%A %d %B}?",
-            body=(
-                f"{first_name(diner.full_name)}'s usual cook is away. If you can bring a meal at "
-                f"{meal.start}, please take it from your cover requests page."
-            ),
+            subject=request.subject,
+            body=request.body,
             dedupe_key=f"meal:{meal.id}:cover_request:{cook.id}",
             about_diner_id=diner.id,
         )
@@ -188,6 +189,12 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     pairing = session.get(Pairing, meal.pairing_id)
     assert diner is not None and pairing is not None
     regular = session.get(Cook, pairing.cook_id)
+    arranged = messages.cover_arranged(
+        cook_name=cook.display_name,
+        diner_name=first_name(diner.full_name),
+        day=meal.date,
+        start=meal.start,
+    )
     for recipient in (
         diner.carer_id,
         coordinator_id(session, diner),
@@ -195,13 +202,10 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     ):
         enqueue(
             session,
-            event="cover_arranged",
+            event=arranged.event,
             to=recipient,
-            subject=f"Cover arranged for {meal.date:%A %d %B}",
-            body=(
-                f"{cook.display_name} will bring {first_name(diner.full_name)}'s meal "
-                f"at {meal.start}."
-            ),
+            subject=arranged.subject,
+            body=arranged.body,
             dedupe_key=f"meal:{meal.id}:covered:{cook.id}",
             about_diner_id=diner.id,
         )

@@ -17,6 +17,7 @@ from app.meals.cover import ask_for_cover
 from app.meals.schedule import occurrences
 from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
 from app.names import first_name
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.vocab import CancelReason, EndReason, MealStatus, PairingStatus
 
@@ -120,15 +121,15 @@ def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -
         session.add(meal)
         cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
         if cook is not None:
+            note = messages.diner_paused(
+                diner_name=first_name(diner.full_name), day=meal.date, away_from=from_, away_to=to
+            )
             enqueue(
                 session,
-                event="diner_paused",
+                event=note.event,
                 to=cook.user_id,
-                subject=f"No meal needed for {first_name(diner.full_name)} on {meal.date:%A %d %B}",
-                body=(
-                    f"{first_name(diner.full_name)} is away from {from_:%d %B} to {to:%d %B}, "
-                    "so that meal is cancelled. The usual schedule carries on afterwards."
-                ),
+                subject=note.subject,
+                body=note.body,
                 dedupe_key=f"meal:{meal.id}:paused",
                 about_diner_id=diner.id,
             )
@@ -191,15 +192,15 @@ def record_outcome(session: Session, *, meal: Meal, outcome: MealStatus) -> Meal
         diner = session.get(Diner, meal.diner_id)
         assert diner is not None
         for recipient in (diner.carer_id, coordinator_id(session, diner)):
+            missed = messages.meal_missed(
+                diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+            )
             enqueue(
                 session,
-                event="meal_missed",
+                event=missed.event,
                 to=recipient,
-                subject=f"A meal for {first_name(diner.full_name)} was missed",
-                body=(
-                    f"The meal planned for {meal.date:%A %d %B} at {meal.start} did not happen. "
-                    "Please check that all is well; the coordinator can help."
-                ),
+                subject=missed.subject,
+                body=missed.body,
                 dedupe_key=f"meal:{meal.id}:missed",
                 about_diner_id=diner.id,
             )

@@ -14,6 +14,7 @@ from app.errors import Conflict, NotFound, RuleBroken
 from app.models import AuditEntry, Cook, Council, Neighbourhood, User
 from app.moderation.rules import STICKY, checks_expire_on, dbs_expires_on
 from app.moderation.schemas import ApproveIn, CookListItem
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.vocab import DBS_RANK, CookStatus, DbsLevel, Role
 
@@ -126,12 +127,13 @@ def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) 
     cook.dbs_checked_on, cook.dbs_level = body.dbs_checked_on, body.dbs_level
     cook.id_checked, cook.hygiene_ack = body.id_checked, body.hygiene_ack
     cook.status, cook.status_reason, cook.approved_at = CookStatus.approved, None, utcnow()
+    approved = messages.cook_approved()
     enqueue(
         session,
-        event="cook_approved",
+        event=approved.event,
         to=cook.user_id,
-        subject="You're approved to cook with Extra Portion",
-        body="Thank you: your checks are done. We'll let you know when a neighbour is suggested.",
+        subject=approved.subject,
+        body=approved.body,
         dedupe_key=f"cook:{cook.id}:approved:{body.dbs_checked_on}",
     )
     _audit(

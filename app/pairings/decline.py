@@ -7,6 +7,7 @@ from sqlmodel import Session
 from app.diners.service import coordinator_id
 from app.models import Cook, Diner, Pairing
 from app.names import first_name
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.pairings.service import decline_pairing
 
@@ -17,16 +18,15 @@ def decline_with_reason(session: Session, *, pairing: Pairing, reason: str | Non
     decline_pairing(session, pairing=pairing)
     diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
     assert diner is not None and cook is not None
-    said = f'They said: "{reason}"' if reason else "They did not give a reason."
+    declined = messages.pairing_declined(
+        cook_name=cook.display_name, diner_name=first_name(diner.full_name), reason=reason
+    )
     enqueue(
         session,
-        event="pairing_declined",
+        event=declined.event,
         to=coordinator_id(session, diner),
-        subject=f"{cook.display_name} declined to cook for {first_name(diner.full_name)}",
-        body=(
-            f"{cook.display_name} declined the invitation to cook for "
-            f"{first_name(diner.full_name)}. {said}"
-        ),
+        subject=declined.subject,
+        body=declined.body,
         dedupe_key=f"pairing:{pairing.id}:declined",
         about_diner_id=diner.id,
     )

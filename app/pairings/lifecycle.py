@@ -10,6 +10,7 @@ from app.errors import Conflict
 from app.meals.service import cancel_future_meals, seek_cover
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.vocab import (
     OPEN_PAIRING_STATUSES,
@@ -69,15 +70,13 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> Non
             (diner.carer_id, cook.display_name),
             (cook.user_id, first_name(diner.full_name)),
         ):
+            ended = messages.pairing_ended(other_name=who, reason=reason)
             enqueue(
                 session,
-                event="pairing_ended",
+                event=ended.event,
                 to=recipient,
-                subject="A pairing has ended",
-                body=(
-                    f"The meals with {who} have stopped ({reason.replace('_', ' ')}). "
-                    "Thank you for every meal shared. The coordinator will be in touch."
-                ),
+                subject=ended.subject,
+                body=ended.body,
                 dedupe_key=f"pairing:{pairing.id}:ended",
                 about_diner_id=diner.id,
             )

@@ -16,9 +16,10 @@ from app.matching.service import create_proposal
 from app.meals.service import schedule_meals
 from app.models import Cook, Council, Diner, Pairing, User
 from app.names import first_name
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.schemas import hhmm
-from app.vocab import WEEKDAYS, DinerStatus, EndReason, PairingStatus
+from app.vocab import DinerStatus, EndReason, PairingStatus
 
 
 def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pairing:
@@ -59,15 +60,19 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
     cook = session.get(Cook, pairing.cook_id)
     assert council is not None and cook is not None
     schedule_meals(session, pairing=pairing, today=council_today(council))
+    accepted = messages.pairing_accepted(
+        cook_name=cook.display_name,
+        diner_name=first_name(diner.full_name),
+        weekday=pairing.weekday,
+        start=pairing.start,
+        frequency=pairing.frequency,
+    )
     enqueue(
         session,
-        event="pairing_accepted",
+        event=accepted.event,
         to=diner.carer_id,
-        subject=f"{cook.display_name} will cook for {first_name(diner.full_name)}",
-        body=(
-            f"Good news: {cook.display_name} will bring {first_name(diner.full_name)} a meal "
-            f"on {WEEKDAYS[pairing.weekday]}s at {pairing.start} ({pairing.frequency})."
-        ),
+        subject=accepted.subject,
+        body=accepted.body,
         dedupe_key=f"pairing:{pairing.id}:accepted",
         about_diner_id=diner.id,
     )

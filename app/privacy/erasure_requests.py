@@ -14,6 +14,7 @@ from app.audit import record_audit
 from app.db import utcnow
 from app.diners.service import coordinator_id
 from app.models import Diner, User
+from app.notifications import messages
 from app.notifications.outbox import enqueue
 
 ANSWER_WITHIN_DAYS = 30  # UK GDPR: one month to act on an erasure request
@@ -35,17 +36,15 @@ def request_erasure(session: Session, *, user: User) -> int:
         ).all()
         told = {a for a in admins if a is not None}
     today = utcnow().date().isoformat()
+    assert user.id is not None
+    request = messages.erasure_requested(account_id=user.id, within_days=ANSWER_WITHIN_DAYS)
     for to in sorted(told):
         enqueue(
             session,
-            event="erasure_requested",
+            event=request.event,
             to=to,
-            subject=f"A request to erase someone's data (account {user.id})",
-            body=(
-                f"The carer with account {user.id} asked for their data, and their relatives', "
-                f"to be erased. Please act within {ANSWER_WITHIN_DAYS} days: erase each relative "
-                "from their page, then tell the carer."
-            ),
+            subject=request.subject,
+            body=request.body,
             dedupe_key=f"erasure:{user.id}:{today}",
         )
     record_audit(

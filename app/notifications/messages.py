@@ -1,0 +1,310 @@
+"""Every notification the service sends, in one catalogue: a function per message (pure).
+
+Each function takes the plain facts (first names, dates, times) and returns a ``Message``:
+the outbox event, the subject and the body. Callers queue it with
+``app.notifications.outbox.enqueue(session, event=m.event, subject=m.subject, body=m.body, ...)``
+and choose the recipient and the dedupe key; the words live only here.
+
+Texts: a message that goes by text (the events in ``app.notifications.texts.TEXT_EVENTS``) is
+sent as ``Message.text()``: its own ``sms`` when it sets one, else the subject and body joined
+and, for a reminder, shortened to one fragment (``texts.sms_text``). A channel that wants a
+message's own short text reads ``Message.text()``; set ``sms=`` here to give one.
+
+Names are first names only (``app.names.first_name``), except a cook's display name, which is
+the name the cook chose to be known by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.notifications.texts import sms_text
+from app.vocab import WEEKDAYS, EndReason
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    event: str
+    subject: str
+    body: str
+    sms: str | None = None  # a short text of its own; None: ``text()`` derives one
+
+    def text(self) -> str:
+        """The message as one text message."""
+        return self.sms if self.sms is not None else sms_text(self.event, self.subject, self.body)
+
+
+def day_month(day: date) -> str:
+    """ "Thursday 03 December": how messages name a meal's day."""
+    return f"{day:%A %d %B}"
+
+
+# --- cooks: approval, invitations, pairings ---------------------------------------------------
+
+
+def cook_approved() -> Message:
+    return Message(
+        "cook_approved",
+        "You're approved to cook with Extra Portion",
+        "Thank you: your checks are done. We'll let you know when a neighbour is suggested.",
+    )
+
+
+def proposal(*, diner_name: str, distance: str) -> Message:
+    """To the cook: a neighbour is suggested. ``distance`` as a cook may read it ("about
+    400 m"): rounded to 100 m, never the staff's figure."""
+    return Message(
+        "proposal",
+        f"Would you cook for {diner_name}?",
+        f"The council suggests you cook for {diner_name}, {distance} from you. "
+        "Please accept or decline from your invitations page.",
+    )
+
+
+def pairing_accepted(
+    *, cook_name: str, diner_name: str, weekday: int, start: str, frequency: str
+) -> Message:
+    """To the carer: the cook accepted."""
+    return Message(
+        "pairing_accepted",
+        f"{cook_name} will cook for {diner_name}",
+        f"Good news: {cook_name} will bring {diner_name} a meal "
+        f"on {WEEKDAYS[weekday]}s at {start} ({frequency}).",
+    )
+
+
+def pairing_declined(*, cook_name: str, diner_name: str, reason: str | None) -> Message:
+    """To the coordinator: the cook declined, with their reason when they gave one."""
+    said = f'They said: "{reason}"' if reason else "They did not give a reason."
+    return Message(
+        "pairing_declined",
+        f"{cook_name} declined to cook for {diner_name}",
+        f"{cook_name} declined the invitation to cook for {diner_name}. {said}",
+    )
+
+
+def pairing_ended(*, other_name: str, reason: EndReason | str) -> Message:
+    """To the carer and the cook: the meals stopped. ``other_name``: the cook's display name
+    for the carer, the diner's first name for the cook."""
+    return Message(
+        "pairing_ended",
+        "A pairing has ended",
+        f"The meals with {other_name} have stopped ({str(reason).replace('_', ' ')}). "
+        "Thank you for every meal shared. The coordinator will be in touch.",
+    )
+
+
+# --- meals --------------------------------------------------------------------------------------
+
+
+def meal_reminder(*, diner_name: str, start: str) -> Message:
+    """To the cook, the day before."""
+    return Message(
+        "meal_reminder",
+        f"Tomorrow: a meal for {diner_name} at {start}",
+        "A reminder for tomorrow. Print the label from your meals page.",
+    )
+
+
+def meal_missed(*, diner_name: str, day: date, start: str) -> Message:
+    """To the carer and the coordinator."""
+    return Message(
+        "meal_missed",
+        f"A meal for {diner_name} was missed",
+        f"The meal planned for {day_month(day)} at {start} did not happen. "
+        "Please check that all is well; the coordinator can help.",
+    )
+
+
+def diner_paused(*, diner_name: str, day: date, away_from: date, away_to: date) -> Message:
+    """To the cook of a meal the diner's pause cancels."""
+    return Message(
+        "diner_paused",
+        f"No meal needed for {diner_name} on {day_month(day)}",
+        f"{diner_name} is away from {away_from:%d %B} to {away_to:%d %B}, "
+        "so that meal is cancelled. The usual schedule carries on afterwards.",
+    )
+
+
+def cover_request(*, diner_name: str, day: date, start: str) -> Message:
+    """To a cook who could cover a meal."""
+    return Message(
+        "cover_request",
+        f"Could you cover a meal on {day_month(day)}?",
+        f"{diner_name}'s usual cook is away. If you can bring a meal at "
+        f"{start}, please take it from your cover requests page.",
+    )
+
+
+def cover_arranged(*, cook_name: str, diner_name: str, day: date, start: str) -> Message:
+    """To the carer, the coordinator and the regular cook."""
+    return Message(
+        "cover_arranged",
+        f"Cover arranged for {day_month(day)}",
+        f"{cook_name} will bring {diner_name}'s meal at {start}.",
+    )
+
+
+def cover_cancelled(*, diner_name: str, day: date) -> Message:
+    """To a cover cook whose meal is no longer safe for the diner's changed needs."""
+    return Message(
+        "cover_cancelled",
+        f"No need to bring {diner_name}'s meal on {day_month(day)}",
+        f"{diner_name}'s needs have changed, so another cook will "
+        "cover that meal. Thank you for offering.",
+    )
+
+
+def cover_missing(*, diner_name: str, day: date) -> Message:
+    """To the coordinator: nobody has taken a meal that needs cover."""
+    return Message(
+        "cover_missing",
+        f"No cover yet for {diner_name} on {day_month(day)}",
+        "The usual cook is away and nobody has taken this meal yet.",
+    )
+
+
+def contact_lapsed(*, diner_name: str, days: int) -> Message:
+    """To the coordinator: nothing delivered for a while."""
+    return Message(
+        "contact_lapsed",
+        f"No meal delivered to {diner_name} for {days}+ days",
+        "Nothing has been recorded as delivered lately. A friendly call may help.",
+    )
+
+
+def outcome_question(*, diner_name: str, cook_name: str) -> Message:
+    """To the carer, once a quarter: the friendship question."""
+    return Message(
+        "outcome_question",
+        f"A quick question about {diner_name} and {cook_name}",
+        f"Does {diner_name} consider {cook_name} a friend? "
+        "Please answer yes or no on your relative's page; it helps the council.",
+    )
+
+
+# --- a diner's needs changed --------------------------------------------------------------------
+
+
+def diner_changed_to_coordinator(*, diner_name: str, what: str, when: str | None) -> Message:
+    """``what``: the words for what changed ("food needs"); ``when``: the pairing's time
+    ("Tuesdays at 12:00") when the diner is no longer free then, else None."""
+    note = (
+        f" The pairing's time ({when}) is no longer among the times {diner_name} is free: "
+        "please agree a new time with the cook."
+        if when
+        else ""
+    )
+    return Message(
+        "diner_changed",
+        f"{diner_name}'s {what} changed",
+        f"{diner_name}'s carer or the council changed their {what}.{note}",
+    )
+
+
+def diner_changed_to_cook(*, diner_name: str, what: str, when: str | None) -> Message:
+    note = (
+        f" {diner_name} is no longer free {when}: the coordinator will agree a new time with you."
+        if when
+        else ""
+    )
+    return Message(
+        "diner_changed",
+        f"{diner_name}'s {what} changed",
+        f"Please look at {diner_name}'s {what} in your pairings before the next meal.{note}",
+    )
+
+
+def invitation_withdrawn_to_cook(*, diner_name: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"The invitation to cook for {diner_name} is withdrawn",
+        f"{diner_name}'s needs have changed since you were invited, so the invitation is "
+        "withdrawn. Thank you for offering.",
+    )
+
+
+def invitation_withdrawn_to_staff(
+    *, diner_name: str, cook_name: str, what: str, why: str
+) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"A proposal for {diner_name} was withdrawn: their needs changed",
+        f"{diner_name}'s {what} changed, and {cook_name} cannot meet them safely ({why}). "
+        f"The proposal is withdrawn and {diner_name} is waiting for a cook again.",
+    )
+
+
+def needs_pause_to_cook(*, diner_name: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"Meals for {diner_name} are paused: please don't bring the next one",
+        f"{diner_name}'s needs have changed, and the meals may no longer be safe for them, so "
+        "the meals are paused from today and the coming ones are cancelled. The "
+        "coordinator will be in touch.",
+    )
+
+
+def needs_pause_to_staff(*, diner_name: str, cook_name: str, what: str, why: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"Pairing paused: {diner_name}'s needs changed",
+        f"{diner_name}'s {what} changed, and {cook_name} cannot meet them safely ({why}). "
+        "The pairing is paused and its meals are cancelled: please find a way forward "
+        "with the carer and the cook.",
+    )
+
+
+def needs_pause_to_carer(*, diner_name: str, what: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"{diner_name}'s meals are paused while the coordinator finds a way forward",
+        f"The council updated {diner_name}'s {what}. Their cook cannot meet the new needs "
+        "safely, so the meals are paused. The coordinator will be in touch.",
+    )
+
+
+# --- concerns -----------------------------------------------------------------------------------
+
+
+def concern_raised(*, reference: str, category_name: str, serious: bool) -> Message:
+    """To the coordinator. ``category_name``: the category's short name ("Missed meal")."""
+    return Message(
+        "concern_raised",
+        f"A {'serious ' if serious else ''}concern was raised ({reference}): "
+        f"{category_name.lower()}",
+        "Please look at it in the concerns queue as soon as you can.",
+    )
+
+
+def concern_status(*, reference: str, status_words: str, next_step: str) -> Message:
+    """To the raiser: the words they see for the status and what happens next."""
+    return Message("concern_status", f"Your concern {reference}: {status_words.lower()}", next_step)
+
+
+# --- accounts and data --------------------------------------------------------------------------
+
+
+def password_reset(*, full_name: str, link: str) -> Message:
+    return Message(
+        "password_reset",
+        "Reset your Extra Portion password",
+        f"Hello {full_name},\n\n"
+        "Someone asked to reset the password of your Extra Portion account. "
+        "To choose a new password, open this link within an hour:\n\n"
+        f"{link}\n\n"
+        "The link works once. If you did not ask, ignore this message: your password "
+        "stays as it is.\n",
+    )
+
+
+def erasure_requested(*, account_id: int, within_days: int) -> Message:
+    """To the coordinators (or staff, or administrators) of a carer who asked for erasure."""
+    return Message(
+        "erasure_requested",
+        f"A request to erase someone's data (account {account_id})",
+        f"The carer with account {account_id} asked for their data, and their relatives', "
+        f"to be erased. Please act within {within_days} days: erase each relative "
+        "from their page, then tell the carer.",
+    )
