@@ -263,7 +263,7 @@ def cook_state(
     return versions, loads
 
 
-_LOCK_COOKS = (
+_COOK_VERSIONS = (
     core_select(col(Cook.id), cast(col(Cook.updated_at), Text))
     .where(
         col(Cook.council_id) == bindparam("council_id"),
@@ -271,14 +271,16 @@ _LOCK_COOKS = (
         col(Cook.location_review).is_(False),
     )
     .order_by(col(Cook.id))
-    .with_for_update()
 )
+_LOCK_COOKS = _COOK_VERSIONS.with_for_update()
 
 
-def lock_cooks(session: Session, *, council: Council) -> dict[int, str]:
+def lock_cooks(session: Session, *, council: Council, lock: bool = True) -> dict[int, str]:
     """Lock the council's approved cooks (those ``cook_inputs`` reads) until commit; return
-    each one's row version (``CookRow.version``)."""
-    found = session.connection().execute(_LOCK_COOKS, {"council_id": council.id})
+    each one's row version (``CookRow.version``). ``lock=False`` only reads the versions (a
+    batch's preview, which writes nothing)."""
+    query = _LOCK_COOKS if lock else _COOK_VERSIONS
+    found = session.connection().execute(query, {"council_id": council.id})
     return {cook_id: version for cook_id, version in found if cook_id is not None}
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from app.deps import SessionDep, StaffUser
-from app.matching import service
-from app.matching.schemas import BatchOut, SuggestionsOut
+from app.deps import SessionDep, SettingsDep, StaffUser
+from app.matching import preview, service
+from app.matching.schemas import BatchOut, ConfirmIn, ConfirmOut, PreviewOut, SuggestionsOut
 from app.observability.metrics import timed_batch
 from app.schemas import PathId
 
@@ -29,6 +29,24 @@ def suggestions(
 @router.post("/matching/run", response_model=BatchOut)
 def run_matching(user: StaffUser, session: SessionDep) -> Response:
     return _json(timed_batch(service.run_matching)(session, staff=user))
+
+
+@router.post("/matching/preview", response_model=PreviewOut)
+def preview_matching(user: StaffUser, session: SessionDep, settings: SettingsDep) -> Response:
+    """The batch ``matching/run`` would propose now, nothing written."""
+    secret = settings.secret_key
+    return _json(preview.preview_matching(session, staff=user, secret=secret))
+
+
+@router.post("/matching/confirm", response_model=ConfirmOut)
+def confirm_matching(
+    body: ConfirmIn, user: StaffUser, session: SessionDep, settings: SettingsDep
+) -> ConfirmOut:
+    """Propose the pairs kept from a preview (each checked again); 409 if it is stale."""
+    secret = settings.secret_key
+    out = preview.confirm_matching(session, staff=user, secret=secret, body=body)
+    session.commit()
+    return out
 
 
 def _json(model: BaseModel) -> Response:

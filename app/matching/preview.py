@@ -1,0 +1,236 @@
+"""Batch matching in two steps: a preview that writes nothing, then the staff's confirmation.
+
+``POST /api/staff/matching/preview`` runs the batch's own planning (``service.plan_batch``)
+without writing or locking, and answers every proposed pairing with its reasons and every
+unmatched diner with theirs. Its ``preview_id`` is a token signed with the secret key (HS256,
+as sign-in tokens are; nothing is stored) that carries the council, the staff member, the
+proposed pairs with their slots, and a fingerprint of the data the preview was made from:
+
+- the council's date (the first meals' dates and the cooks' absences depend on it);
+- each approved cook's row version (a cook who changed, was approved or left changes it);
+- the waiting diners with no open pairing (a diner who registered, left or was proposed);
+- the council's open (proposed, active, paused) pairings and their statuses.
+
+``POST /api/staff/matching/confirm`` recomputes that fingerprint (the cooks locked, as a batch
+locks them): if anything in it changed the preview is stale (409, preview again). Otherwise
+each pair kept is proposed exactly as ``POST /api/staff/pairings`` would propose it
+(``service.propose_pairing``: every hard rule, capacity and the cook's absences checked again
+against the rows as they are now); a pair that fails is refused with the rule's name. A diner's
+own change (new needs, a pause) or a cook's new absence or exclusion is not in the fingerprint:
+it refuses only the pair it touches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import jwt
+from sqlmodel import Session, col, select
+
+from app.councils.rules import council_today
+from app.councils.service import staff_council
+from app.errors import AppError, NotFound, RuleBroken
+from app.geo.distance import staff_distance_m
+from app.matching import engine, service
+from app.matching.engine.reasons import suggestion_reasons
+from app.matching.inputs import lock_cooks, waiting_diner_rows
+from app.matching.schemas import (
+    ConfirmIn,
+    ConfirmOut,
+    PreviewOut,
+    PreviewPairOut,
+    RefusedOut,
+    UnmatchedOut,
+)
+from app.models import OPEN_STATUSES, Cook, Council, Diner, Pairing, User
+from app.names import first_name
+from app.pairings.presenters import pairing_out
+from app.pairings.schemas import PairingCreate
+from app.schemas import hhmm
+from app.vocab import Frequency
+
+ALGORITHM = "HS256"
+TOKEN_TYPE = "matching_preview"
+NOT_FOUND = "Preview not found"
+STALE = (
+    "The preview is out of date: cooks, waiting diners or pairings have changed since it was "
+    "made. Preview again."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewClaims:
+    """What a preview id says: whose preview, which pairs (with their slots), made from what."""
+
+    council_id: int
+    staff_id: int
+    pairs: dict[tuple[int, int], tuple[int, str, Frequency]]  # (diner, cook) -> slot
+    fingerprint: str
+
+
+def fingerprint(
+    *,
+    today: date,
+    cook_versions: Mapping[int, str],
+    diner_ids: list[int],
+    open_pairings: list[tuple[int, str]],
+) -> str:
+    """A digest of the data a batch is made from (pure: the same data, the same text)."""
+    data = {
+        "today": today.isoformat(),
+        "cooks": sorted(cook_versions.items()),
+        "diners": sorted(diner_ids),
+        "pairings": sorted(open_pairings),
+    }
+    return hashlib.sha256(json.dumps(data, separators=(",", ":")).encode()).hexdigest()
+
+
+def _open_pairings(session: Session, *, council: Council) -> list[tuple[int, str]]:
+    rows = session.exec(
+        select(Pairing.id, Pairing.status).where(
+            Pairing.council_id == council.id, col(Pairing.status).in_(OPEN_STATUSES)
+        )
+    ).all()
+    return [(pairing_id or 0, str(status)) for pairing_id, status in rows]
+
+
+def _current_fingerprint(session: Session, *, council: Council) -> str:
+    """The fingerprint of the data now; the cooks locked until commit (as a batch locks them)."""
+    today = council_today(council)
+    versions = lock_cooks(session, council=council)
+    diners = waiting_diner_rows(session, council=council, today=today)
+    return fingerprint(
+        today=today,
+        cook_versions=versions,
+        diner_ids=[d.id for d in diners],
+        open_pairings=_open_pairings(session, council=council),
+    )
+
+
+def issue_preview_id(claims: PreviewClaims, *, secret: str) -> str:
+    payload = {
+        "typ": TOKEN_TYPE,
+        "c": claims.council_id,
+        "s": claims.staff_id,
+        "p": [[d, c, w, start, f] for (d, c), (w, start, f) in claims.pairs.items()],
+        "f": claims.fingerprint,
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def read_preview_id(token: str, *, secret: str) -> PreviewClaims | None:
+    """The claims of a preview id signed with ``secret``, else None."""
+    try:
+        payload = jwt.decode(token, secret, algorithms=[ALGORITHM])
+        if payload.get("typ") != TOKEN_TYPE:
+            return None
+        return PreviewClaims(
+            council_id=int(payload["c"]),
+            staff_id=int(payload["s"]),
+            pairs={
+                (int(d), int(c)): (int(w), str(start), Frequency(f))
+                for d, c, w, start, f in payload["p"]
+            },
+            fingerprint=str(payload["f"]),
+        )
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None
+
+
+def preview_matching(session: Session, *, staff: User, secret: str) -> PreviewOut:
+    """The batch ``matching/run`` would propose now, with reasons; nothing written."""
+    plan = service.plan_batch(session, staff=staff, lock=False)
+    assert plan.council.id is not None and staff.id is not None
+    proposed = []
+    pairs: dict[tuple[int, int], tuple[int, str, Frequency]] = {}
+    for a in plan.result.assignments:
+        cook, diner = plan.cook_inputs[a.cook_id], plan.diner_inputs[a.diner_id]
+        row = plan.diners[a.diner_id]
+        slots = engine.shared_windows(cook, diner)
+        start = hhmm(a.start)
+        pairs[(a.diner_id, a.cook_id)] = (a.weekday, start, row.frequency)
+        proposed.append(
+            PreviewPairOut(
+                diner_id=a.diner_id,
+                cook_id=a.cook_id,
+                weekday=a.weekday,
+                start=start,
+                frequency=row.frequency,
+                reasons=suggestion_reasons(
+                    cook, diner, a.distance_m, a.cook_id in diner.met, slots
+                ),
+                diner_first_name=first_name(row.full_name),
+                cook_display_name=plan.cooks[a.cook_id].display_name,
+                distance_m=staff_distance_m(a.distance_m),
+            )
+        )
+    claims = PreviewClaims(
+        council_id=plan.council.id,
+        staff_id=staff.id,
+        pairs=pairs,
+        fingerprint=fingerprint(
+            today=plan.today,
+            cook_versions=plan.cook_versions,
+            diner_ids=list(plan.diners),
+            open_pairings=_open_pairings(session, council=plan.council),
+        ),
+    )
+    return PreviewOut(
+        preview_id=issue_preview_id(claims, secret=secret),
+        proposed=proposed,
+        unmatched=[
+            UnmatchedOut(diner_id=d, first_name=first_name(plan.diners[d].full_name), reason=r)
+            for d, r in plan.result.unmatched
+        ],
+    )
+
+
+def confirm_matching(session: Session, *, staff: User, secret: str, body: ConfirmIn) -> ConfirmOut:
+    """Propose the pairs kept from a preview, each checked again as a single proposal is."""
+    council = staff_council(session, staff)
+    claims = read_preview_id(body.preview_id, secret=secret)
+    if claims is None or claims.council_id != council.id or claims.staff_id != staff.id:
+        raise NotFound(NOT_FOUND)
+    for k, pair in enumerate(body.pairs):
+        if (pair.diner_id, pair.cook_id) not in claims.pairs:
+            raise RuleBroken(
+                "not_in_preview",
+                ["pairs", k],
+                f"Diner {pair.diner_id} and cook {pair.cook_id} are not a pair of this preview",
+            )
+    if _current_fingerprint(session, council=council) != claims.fingerprint:
+        raise AppError(STALE, 409)
+    proposed, refused = [], []
+    for pair in body.pairs:
+        weekday, start, frequency = claims.pairs[(pair.diner_id, pair.cook_id)]
+        create = PairingCreate(
+            diner_id=pair.diner_id,
+            cook_id=pair.cook_id,
+            weekday=weekday,
+            start=start,
+            frequency=frequency,
+        )
+        try:
+            pairing = service.propose_pairing(session, staff=staff, body=create)
+        except RuleBroken as broken:
+            refused.append(_refused(pair.diner_id, pair.cook_id, broken.rule, broken.message))
+            continue
+        except AppError as error:  # a conflict (capacity, an open pairing) or gone (404)
+            code = "not_found" if isinstance(error, NotFound) else "conflict"
+            refused.append(_refused(pair.diner_id, pair.cook_id, code, error.message))
+            continue
+        proposed.append(pairing)
+    out = []
+    for pairing in proposed:
+        diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
+        assert diner is not None and cook is not None
+        out.append(pairing_out(pairing, diner=diner, cook=cook, viewer_role="staff"))
+    return ConfirmOut(proposed=out, refused=refused)
+
+
+def _refused(diner_id: int, cook_id: int, reason: str, message: str) -> RefusedOut:
+    return RefusedOut(diner_id=diner_id, cook_id=cook_id, reason=reason, message=message)
