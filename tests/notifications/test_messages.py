@@ -1,0 +1,208 @@
+"""The catalogue of notification messages: each renders with a first name and a date, names
+the right people, and the services queue its words (bulk proposals too)."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import date
+
+import pytest
+from sqlmodel import Session, select
+
+from app.models import Notification, User
+from app.names import first_name
+from app.notifications import messages
+from app.notifications.outbox import enqueue
+from app.notifications.texts import TEXT_EVENTS, sms_text
+from app.vocab import EndReason
+from tests.factories import active_pairing, diner_payload, proposed_pairing
+
+THURSDAY = date(2026, 12, 3)
+FRIDAY = date(2026, 12, 4)
+DINER, COOK = "Edna", "Priya"
+
+# Each message with facts that name the diner (Edna), the cook (Priya) and a date.
+RENDERED = {
+    "cook_approved": messages.cook_approved(),
+    "proposal": messages.proposal(diner_name=DINER, distance="about 300 m"),
+    "pairing_accepted": messages.pairing_accepted(
+        cook_name=COOK, diner_name=DINER, weekday=1, start="17:30", frequency="weekly"
+    ),
+    "pairing_declined": messages.pairing_declined(
+        cook_name=COOK, diner_name=DINER, reason="I am away in May"
+    ),
+    "pairing_ended": messages.pairing_ended(other_name=COOK, reason=EndReason.cook_stopped),
+    "meal_reminder": messages.meal_reminder(diner_name=DINER, start="17:30"),
+    "meal_missed": messages.meal_missed(diner_name=DINER, day=THURSDAY, start="17:30"),
+    "diner_paused": messages.diner_paused(
+        diner_name=DINER, day=THURSDAY, away_from=THURSDAY, away_to=FRIDAY
+    ),
+    "cover_request": messages.cover_request(diner_name=DINER, day=THURSDAY, start="17:30"),
+    "cover_arranged": messages.cover_arranged(
+        cook_name=COOK, diner_name=DINER, day=THURSDAY, start="17:30"
+    ),
+    "cover_cancelled": messages.cover_cancelled(diner_name=DINER, day=THURSDAY),
+    "cover_missing": messages.cover_missing(diner_name=DINER, day=THURSDAY),
+    "contact_lapsed": messages.contact_lapsed(diner_name=DINER, days=14),
+    "outcome_question": messages.outcome_question(diner_name=DINER, cook_name=COOK),
+    "diner_changed_to_coordinator": messages.diner_changed_to_coordinator(
+        diner_name=DINER, what="food needs", when="Tuesdays at 17:30"
+    ),
+    "diner_changed_to_cook": messages.diner_changed_to_cook(
+        diner_name=DINER, what="food needs", when="Tuesdays at 17:30"
+    ),
+    "invitation_withdrawn_to_cook": messages.invitation_withdrawn_to_cook(diner_name=DINER),
+    "invitation_withdrawn_to_staff": messages.invitation_withdrawn_to_staff(
+        diner_name=DINER, cook_name=COOK, what="food needs", why="peanuts"
+    ),
+    "needs_pause_to_cook": messages.needs_pause_to_cook(diner_name=DINER),
+    "needs_pause_to_staff": messages.needs_pause_to_staff(
+        diner_name=DINER, cook_name=COOK, what="food needs", why="peanuts"
+    ),
+    "needs_pause_to_carer": messages.needs_pause_to_carer(diner_name=DINER, what="food needs"),
+    "concern_raised": messages.concern_raised(
+        reference="EP-7KQ3MD", category_name="Missed meal", serious=True
+    ),
+    "concern_status": messages.concern_status(
+        reference="EP-7KQ3MD", status_words="Being looked into", next_step="We will call."
+    ),
+    "password_reset": messages.password_reset(
+        full_name="Edna Smith", link="https://portion.invalid/reset-password?token=x"
+    ),
+    "erasure_requested": messages.erasure_requested(account_id=42, within_days=30),
+}
+# Who each message names: the diner, the cook, and whether it carries the day.
+NAMES_DINER = set(RENDERED) - {"cook_approved", "pairing_ended", "concern_raised",
+                                "concern_status", "erasure_requested"}  # fmt: skip
+NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended", "cover_arranged",
+              "outcome_question", "invitation_withdrawn_to_staff",
+              "needs_pause_to_staff"}  # fmt: skip
+DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
+         "cover_missing"}  # fmt: skip
+
+
+def test_catalogue_has_one_rendering_here_when_a_message_is_added():
+    functions = {
+        name
+        for name, fn in inspect.getmembers(messages, inspect.isfunction)
+        if fn.__module__ == messages.__name__ and name != "day_month"
+    }
+    assert functions == set(RENDERED)
+
+
+@pytest.mark.parametrize("name", sorted(RENDERED))
+def test_message_renders_subject_and_body_when_given_names_and_dates(name):
+    message = RENDERED[name]
+    assert message.event and message.subject and message.body
+    assert "{" not in message.subject + message.body  # nothing left unformatted
+    assert len(message.subject) <= 200  # Notification.subject's column
+    text = message.subject + " " + message.body
+    assert (DINER in text) == (name in NAMES_DINER)
+    assert (COOK in text) == (name in NAMES_COOK)
+    if name in DATED:
+        assert "Thursday 03 December" in text
+
+
+def test_message_names_each_person_in_place_when_the_cook_accepts():
+    message = RENDERED["pairing_accepted"]
+    assert message.subject == "Priya will cook for Edna"
+    assert message.body == (
+        "Good news: Priya will bring Edna a meal on Tuesdays at 17:30 (weekly)."
+    )
+
+
+def test_message_gives_the_away_dates_when_the_diner_pauses():
+    message = RENDERED["diner_paused"]
+    assert message.subject == "No meal needed for Edna on Thursday 03 December"
+    assert "away from 03 December to 04 December" in message.body
+
+
+def test_message_says_the_reason_in_words_when_a_pairing_ends():
+    assert "(cook stopped)" in RENDERED["pairing_ended"].body
+
+
+def test_message_text_joins_subject_and_body_when_it_has_no_text_of_its_own():
+    message = RENDERED["meal_missed"]
+    assert message.event in TEXT_EVENTS
+    assert message.text() == sms_text(message.event, message.subject, message.body)
+    own = messages.Message("meal_reminder", "Tomorrow", "A reminder.", sms="Meal for Edna 17:30")
+    assert own.text() == "Meal for Edna 17:30"
+
+
+def test_message_uses_the_first_name_when_the_diner_has_a_title(
+    client, session: Session, settings, staff
+):
+    """The cook's invitation and the carer's news say "Edna" for "Mrs Edna Smith"."""
+    from tests.factories import approved_cook, auth_headers, registered_diner
+
+    cook, cook_id = approved_cook(client, session, settings, staff)
+    carer, diner_id = registered_diner(
+        client, session, settings, **diner_payload(full_name="Mrs Edna Smith")
+    )
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    proposed = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert proposed.status_code == 201, proposed.text
+    accepted = client.post(
+        f"/api/pairings/{proposed.json()['id']}/accept", headers=auth_headers(cook, settings)
+    )
+    assert accepted.status_code == 200, accepted.text
+    invitation = session.exec(select(Notification).where(Notification.event == "proposal")).one()
+    assert invitation.to_user_id == cook.id
+    assert invitation.subject == "Would you cook for Edna?"
+    news = session.exec(select(Notification).where(Notification.event == "pairing_accepted")).one()
+    assert news.to_user_id == carer.id
+    assert news.subject == "Priya will cook for Edna"
+
+
+def test_proposal_row_equals_what_enqueue_writes_when_written_in_bulk(
+    client, session: Session, settings, staff
+):
+    """A proposal's invitation (the batch's multi-row INSERT) is the row enqueue() would
+    queue: the same key, Message-ID, channel (the cook prefers texts and has a phone) and
+    the catalogue's words."""
+    world = proposed_pairing(client, session, settings, staff)
+    cook = session.get(User, world.cook.id)
+    assert cook is not None
+    cook.contact_preference, cook.phone = "sms", "+447700900982"
+    session.add(cook)
+    session.flush()
+    row = session.exec(select(Notification).where(Notification.event == "proposal")).one()
+    words = messages.proposal(diner_name=first_name("Edna Smith"), distance="about 300 m")
+    assert row.subject == words.subject
+    assert row.body.startswith("The council suggests you cook for Edna, about ")
+    assert row.body.endswith(" from you. Please accept or decline from your invitations page.")
+    twin = enqueue(
+        session,
+        event=words.event,
+        to=cook,
+        subject=row.subject,
+        body=row.body,
+        dedupe_key=f"pairing:{world.pairing_id}:proposed",
+        about_diner_id=world.diner_id,
+        fresh=True,
+    )
+    assert twin is not None
+    session.expunge(twin)  # compared, never written
+    for field in ("dedupe_key", "event", "channel", "to_user_id", "about_diner_id",
+                  "subject", "body", "message_id", "status"):  # fmt: skip
+        assert getattr(row, field) == getattr(twin, field), field
+
+
+def test_services_queue_the_catalogue_words_when_a_pairing_is_accepted(
+    client, session: Session, settings, staff
+):
+    world = active_pairing(client, session, settings, staff)
+    news = session.exec(
+        select(Notification).where(
+            Notification.event == "pairing_accepted", Notification.to_user_id == world.carer.id
+        )
+    ).one()
+    expected = messages.pairing_accepted(
+        cook_name="Priya", diner_name="Edna", weekday=1, start="17:30", frequency="weekly"
+    )
+    assert (news.event, news.subject, news.body) == (
+        expected.event,
+        expected.subject,
+        expected.body,
+    )
