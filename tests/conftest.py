@@ -22,6 +22,8 @@ from sqlmodel import Session
 from app.config import Settings, get_settings
 from app.db import get_session, make_engine
 from app.main import app
+from app.models import Council, User
+from tests.factories import create_council, create_user
 from tests.support.postgres import find_pg_bin, throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +115,24 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def settings() -> Settings:
     return TEST_SETTINGS
+
+
+@pytest.fixture
+def barnet(session: Session) -> Council:
+    """Barnet (E09000003): the council of the factories' default cook and diner postcodes."""
+    return create_council(session, slug="barnet", lad_codes=["E09000003"])
+
+
+@pytest.fixture
+def tower_hamlets(session: Session) -> Council:
+    """Tower Hamlets (E09000030): another council, for scoping and moving checks."""
+    return create_council(session, slug="tower-hamlets", lad_codes=["E09000030"])
+
+
+@pytest.fixture
+def staff(session: Session, barnet: Council) -> User:
+    """A staff member of Barnet."""
+    return create_user(session, role="staff", council=barnet)
 
 
 def handed_to_request(session: Session) -> Session:

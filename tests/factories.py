@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy.orm import object_session
@@ -11,6 +12,7 @@ from sqlmodel import Session
 from app.accounts.passwords import hash_password
 from app.accounts.service import start_session
 from app.config import Settings
+from app.councils.service import add_neighbourhood
 from app.db import get_session
 from app.models import Council, User
 
@@ -165,3 +167,64 @@ def registered_diner(
     )
     assert response.status_code == 201, response.text
     return carer, response.json()["id"]
+
+
+@dataclass(frozen=True)
+class PairingWorld:
+    """A weekly Tuesday 17:30 pairing proposed by `staff`: Priya (N3 1HT: vegetarian and halal,
+    peanut and tree-nut free, regular and soft bite-sized, walks 1,500 m) cooks for Edna
+    (N3 1QX: vegetarian, peanuts, soft bite-sized), registered by `carer`. The headers are
+    bearer tokens of the cook and the carer; `coordinator` coordinates the Finchley
+    neighbourhood (sectors N3 1) when there is one."""
+
+    staff: User
+    cook: User
+    cook_id: int
+    carer: User
+    diner_id: int
+    pairing_id: int
+    cook_headers: dict[str, str]
+    carer_headers: dict[str, str]
+    coordinator: User | None = None
+
+
+def proposed_pairing(
+    client, session: Session, settings: Settings, staff: User, *, coordinator: User | None = None
+) -> PairingWorld:  # type: ignore[no-untyped-def]
+    """An approved cook, a registered diner and the staff's proposal, not answered yet; with a
+    `coordinator`, the Finchley neighbourhood is added first (so the diner is in it)."""
+    if coordinator is not None:
+        council = session.get(Council, staff.council_id)
+        assert council is not None
+        add_neighbourhood(
+            session, council=council, name="Finchley", sectors=["N3 1"], coordinator=coordinator
+        )
+    cook, cook_id = approved_cook(client, session, settings, staff)
+    carer, diner_id = registered_diner(client, session, settings)
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    proposed = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["status"] == "proposed", proposed.text
+    return PairingWorld(
+        staff=staff,
+        cook=cook,
+        cook_id=cook_id,
+        carer=carer,
+        diner_id=diner_id,
+        pairing_id=proposed.json()["id"],
+        cook_headers=auth_headers(cook, settings),
+        carer_headers=auth_headers(carer, settings),
+        coordinator=coordinator,
+    )
+
+
+def active_pairing(
+    client, session: Session, settings: Settings, staff: User, *, coordinator: User | None = None
+) -> PairingWorld:  # type: ignore[no-untyped-def]
+    """`proposed_pairing`, accepted by the cook (the answer checked: 200, now active)."""
+    world = proposed_pairing(client, session, settings, staff, coordinator=coordinator)
+    accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "active", accepted.text
+    return world

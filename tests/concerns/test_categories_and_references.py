@@ -17,7 +17,13 @@ from app.diners.schemas import DinerIn
 from app.diners.service import register_diner
 from app.models import Concern, Notification, User
 from tests.conftest import TEST_SETTINGS, alembic_config, migrate
-from tests.factories import auth_headers, create_council, create_user, diner_payload
+from tests.factories import (
+    PairingWorld,
+    auth_headers,
+    create_council,
+    create_user,
+    diner_payload,
+)
 
 REFERENCE = re.compile(r"^EP-[A-HJKMNP-Z2-9]{6}$")
 CATEGORIES = ["missed_meal", "food_hygiene", "welfare", "safeguarding", "cook_behaviour", "other"]
@@ -30,30 +36,30 @@ def raise_(client: TestClient, user: User, settings: Settings, diner_id: int, **
 
 @pytest.mark.parametrize("kind", CATEGORIES)
 def test_concern_is_kept_in_its_category_when_raised_with_any_of_the_six(
-    client: TestClient, settings: Settings, paired: dict, kind: str
+    client: TestClient, settings: Settings, paired: PairingWorld, kind: str
 ):
-    raised = raise_(client, paired["carer"], settings, paired["diner_id"], kind=kind)
+    raised = raise_(client, paired.carer, settings, paired.diner_id, kind=kind)
     assert raised.status_code == 201, raised.text
     assert raised.json()["kind"] == kind
-    queue = client.get("/api/staff/concerns", headers=auth_headers(paired["staff"], settings))
+    queue = client.get("/api/staff/concerns", headers=auth_headers(paired.staff, settings))
     assert [c["kind"] for c in queue.json()["items"]] == [kind]
 
 
 def test_concern_is_refused_naming_kind_when_the_category_is_unknown(
-    client: TestClient, settings: Settings, paired: dict
+    client: TestClient, settings: Settings, paired: PairingWorld
 ):
-    raised = raise_(client, paired["cook"], settings, paired["diner_id"], kind="neglect")
+    raised = raise_(client, paired.cook, settings, paired.diner_id, kind="neglect")
     assert raised.status_code == 422
     assert [e["loc"] for e in raised.json()["detail"]] == [["body", "kind"]]
 
 
 def test_raiser_sees_the_reference_and_follows_the_status_when_staff_move_it_on(
-    client: TestClient, session: Session, settings: Settings, paired: dict
+    client: TestClient, session: Session, settings: Settings, paired: PairingWorld
 ):
-    raised = raise_(client, paired["cook"], settings, paired["diner_id"], kind="food_hygiene")
+    raised = raise_(client, paired.cook, settings, paired.diner_id, kind="food_hygiene")
     reference = raised.json()["reference"]
     assert REFERENCE.match(reference), reference
-    mine = client.get(f"/api/concerns/{reference}", headers=auth_headers(paired["cook"], settings))
+    mine = client.get(f"/api/concerns/{reference}", headers=auth_headers(paired.cook, settings))
     assert mine.status_code == 200
     assert (mine.json()["status"], mine.json()["status_text"]) == ("open", "Received")
     assert mine.json()["diner_first_name"] == "Edna" and "notes" not in mine.json()
@@ -62,35 +68,35 @@ def test_raiser_sees_the_reference_and_follows_the_status_when_staff_move_it_on(
     triaged = client.post(
         f"/api/staff/concerns/{concern_id}/triage",
         json={"status": "investigating", "note": "Calling the cook today"},
-        headers=auth_headers(paired["staff"], settings),
+        headers=auth_headers(paired.staff, settings),
     )
     assert triaged.status_code == 200 and triaged.json()["reference"] == reference
-    listed = client.get("/api/concerns", headers=auth_headers(paired["cook"], settings)).json()
+    listed = client.get("/api/concerns", headers=auth_headers(paired.cook, settings)).json()
     assert [(c["reference"], c["status_text"]) for c in listed["items"]] == [
         (reference, "Being looked into")
     ]
     told = session.exec(
         select(Notification).where(
-            Notification.to_user_id == paired["cook"].id, Notification.event == "concern_status"
+            Notification.to_user_id == paired.cook.id, Notification.event == "concern_status"
         )
     ).all()
     assert [n.subject for n in told] == [f"Your concern {reference}: being looked into"]
 
 
 def test_another_person_gets_404_when_reading_a_concern_by_its_reference(
-    client: TestClient, session: Session, settings: Settings, paired: dict
+    client: TestClient, session: Session, settings: Settings, paired: PairingWorld
 ):
-    reference = raise_(client, paired["carer"], settings, paired["diner_id"]).json()["reference"]
-    for other in (paired["cook"], create_user(session, role="carer")):
+    reference = raise_(client, paired.carer, settings, paired.diner_id).json()["reference"]
+    for other in (paired.cook, create_user(session, role="carer")):
         seen = client.get(f"/api/concerns/{reference}", headers=auth_headers(other, settings))
         assert seen.status_code == 404
 
 
 def test_each_concern_gets_its_own_reference_when_several_are_raised(
-    client: TestClient, settings: Settings, paired: dict
+    client: TestClient, settings: Settings, paired: PairingWorld
 ):
     references = {
-        raise_(client, paired["carer"], settings, paired["diner_id"]).json()["reference"]
+        raise_(client, paired.carer, settings, paired.diner_id).json()["reference"]
         for _ in range(5)
     }
     assert len(references) == 5

@@ -9,40 +9,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.councils.service import add_neighbourhood
 from app.flows.jobs import run_jobs
-from app.models import Council, Diner, Meal, Notification, User
-from tests.factories import approved_cook, auth_headers, registered_diner
-
-
-def start_pairing(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
-    cook_user, cook_id = approved_cook(client, session, settings, staff)
-    _carer, diner_id = registered_diner(client, session, settings)
-    diner = session.get(Diner, diner_id)
-    assert diner is not None
-    council = session.get(Council, diner.council_id)
-    assert council is not None
-    hood = add_neighbourhood(
-        session, council=council, name="Finchley", sectors=["N3 1"], coordinator=staff
-    )
-    diner.neighbourhood_id = hood.id
-    session.add(diner)
-    body = {
-        "diner_id": diner_id,
-        "cook_id": cook_id,
-        "weekday": 1,
-        "start": "17:30",
-        "frequency": "weekly",
-    }
-    pairing_id = client.post(
-        "/api/staff/pairings", json=body, headers=auth_headers(staff, settings)
-    ).json()["id"]
-    client.post(f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings))
-    return {
-        "cook": cook_user,
-        "headers": auth_headers(cook_user, settings),
-        "pairing_id": pairing_id,
-    }
+from app.models import Meal, Notification, User
+from tests.factories import active_pairing
 
 
 def at_noon(day: date) -> datetime:
@@ -56,9 +25,9 @@ def events(session: Session, event: str) -> list[Notification]:
 def test_cook_is_reminded_once_the_day_before_when_jobs_run(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    pairing = start_pairing(client, session, settings, staff)
+    pairing = active_pairing(client, session, settings, staff, coordinator=staff)
     first = session.exec(
-        select(Meal).where(Meal.pairing_id == pairing["pairing_id"]).order_by(Meal.date)
+        select(Meal).where(Meal.pairing_id == pairing.pairing_id).order_by(Meal.date)
     ).first()
     assert first is not None
     run_jobs(session, now=at_noon(first.date - timedelta(days=2)))
@@ -67,18 +36,18 @@ def test_cook_is_reminded_once_the_day_before_when_jobs_run(
     run_jobs(session, now=at_noon(first.date - timedelta(days=1)))
     reminders = events(session, "meal_reminder")
     assert [(n.to_user_id, n.subject.startswith("Tomorrow")) for n in reminders] == [
-        (pairing["cook"].id, True)
+        (pairing.cook.id, True)
     ]
 
 
 def test_coordinator_is_alerted_when_meal_still_needs_cover_two_days_before(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    pairing = start_pairing(client, session, settings, staff)
-    meals = client.get("/api/cooks/me/meals", headers=pairing["headers"]).json()["items"]
+    pairing = active_pairing(client, session, settings, staff, coordinator=staff)
+    meals = client.get("/api/cooks/me/meals", headers=pairing.cook_headers).json()["items"]
     day = date.fromisoformat(meals[2]["date"])
     client.post(
-        "/api/cooks/me/away", json={"from": str(day), "to": str(day)}, headers=pairing["headers"]
+        "/api/cooks/me/away", json={"from": str(day), "to": str(day)}, headers=pairing.cook_headers
     )
     run_jobs(session, now=at_noon(day - timedelta(days=3)))
     assert events(session, "cover_missing") == []
@@ -89,7 +58,7 @@ def test_coordinator_is_alerted_when_meal_still_needs_cover_two_days_before(
 def test_coordinator_is_alerted_once_when_nothing_delivered_for_two_weeks(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    start_pairing(client, session, settings, staff)
+    active_pairing(client, session, settings, staff, coordinator=staff)
     run_jobs(session, now=datetime.now(UTC) + timedelta(days=13))
     assert events(session, "contact_lapsed") == []
     run_jobs(session, now=datetime.now(UTC) + timedelta(days=15))
@@ -101,7 +70,7 @@ def test_carer_is_asked_the_friendship_question_once_a_quarter_when_pairing_esta
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     with time_machine.travel(datetime(2027, 1, 4, 10, tzinfo=UTC), tick=False):
-        start_pairing(client, session, settings, staff)
+        active_pairing(client, session, settings, staff, coordinator=staff)
     run_jobs(session, now=datetime(2027, 1, 20, 12, tzinfo=UTC))
     assert events(session, "outcome_question") == []  # under four weeks: too early
     run_jobs(session, now=datetime(2027, 2, 15, 12, tzinfo=UTC))
@@ -115,7 +84,7 @@ def test_carer_is_asked_the_friendship_question_once_a_quarter_when_pairing_esta
 def test_jobs_count_only_new_alerts_when_run_again(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    start_pairing(client, session, settings, staff)
+    active_pairing(client, session, settings, staff, coordinator=staff)
     later = datetime.now(UTC) + timedelta(days=15)
     assert run_jobs(session, now=later)["lapse_alerts"] == 1
     assert run_jobs(session, now=later)["lapse_alerts"] == 0

@@ -11,39 +11,20 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.meals.service import schedule_all, schedule_meals
 from app.models import Meal, Notification, Pairing, User
-from tests.factories import approved_cook, auth_headers, cook_payload, registered_diner
+from tests.factories import (
+    PairingWorld,
+    active_pairing,
+    approved_cook,
+    auth_headers,
+    cook_payload,
+    registered_diner,
+)
 
 
 @pytest.fixture
-def active(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
+def active(client: TestClient, session: Session, settings: Settings, staff: User) -> PairingWorld:
     """An accepted weekly Tuesday 17:30 pairing between Priya (N3 1HT) and Edna (N3 1QX)."""
-    cook_user, cook_id = approved_cook(client, session, settings, staff)
-    carer, diner_id = registered_diner(client, session, settings)
-    body = {
-        "diner_id": diner_id,
-        "cook_id": cook_id,
-        "weekday": 1,
-        "start": "17:30",
-        "frequency": "weekly",
-    }
-    pairing_id = client.post(
-        "/api/staff/pairings", json=body, headers=auth_headers(staff, settings)
-    ).json()["id"]
-    assert (
-        client.post(
-            f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings)
-        ).status_code
-        == 200
-    )
-    return {
-        "cook": cook_user,
-        "cook_id": cook_id,
-        "carer": carer,
-        "diner_id": diner_id,
-        "pairing_id": pairing_id,
-        "cook_headers": auth_headers(cook_user, settings),
-        "carer_headers": auth_headers(carer, settings),
-    }
+    return active_pairing(client, session, settings, staff)
 
 
 def backdate(session: Session, pairing_id: int, weeks: int) -> list[Meal]:
@@ -70,9 +51,9 @@ def covered_before(session: Session, pairing_id: int, cook_id: int) -> None:
 
 
 def test_accepting_schedules_weekly_meals_over_eight_weeks_when_pairing_starts(
-    client: TestClient, active: dict
+    client: TestClient, active: PairingWorld
 ):
-    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
     assert 8 <= len(meals) <= 9
     assert all(
         date.fromisoformat(m["date"]).weekday() == 1 and m["start"] == "17:30" for m in meals
@@ -81,7 +62,7 @@ def test_accepting_schedules_weekly_meals_over_eight_weeks_when_pairing_starts(
     assert meals[0]["diner_first_name"] == "Edna" and meals[0]["status"] == "scheduled"
 
 
-def test_schedule_job_adds_nothing_when_run_twice(session: Session, active: dict):
+def test_schedule_job_adds_nothing_when_run_twice(session: Session, active: PairingWorld):
     assert schedule_all(session) == 0
     before = len(session.exec(select(Meal)).all())
     schedule_all(session)
@@ -89,39 +70,38 @@ def test_schedule_job_adds_nothing_when_run_twice(session: Session, active: dict
 
 
 def test_carer_sees_cook_name_and_upcoming_meals_when_pairing_active(
-    client: TestClient, active: dict
+    client: TestClient, active: PairingWorld
 ):
-    diner = client.get(f"/api/diners/{active['diner_id']}", headers=active["carer_headers"]).json()
+    diner = client.get(f"/api/diners/{active.diner_id}", headers=active.carer_headers).json()
     assert diner["pairing"]["cook"] == {"display_name": "Priya", "id": None}
     assert len(diner["upcoming_meals"]) >= 8
 
 
 def test_recording_outcome_works_once_and_not_before_the_day_when_cook_records(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
-    past = backdate(session, active["pairing_id"], weeks=3)
+    past = backdate(session, active.pairing_id, weeks=3)
     assert past
     meal_id = past[0].id
-    done = client.post(f"/api/meals/{meal_id}/delivered", headers=active["cook_headers"])
+    done = client.post(f"/api/meals/{meal_id}/delivered", headers=active.cook_headers)
     assert done.status_code == 200 and done.json()["status"] == "delivered"
     assert (
-        client.post(f"/api/meals/{meal_id}/missed", headers=active["cook_headers"]).status_code
-        == 409
+        client.post(f"/api/meals/{meal_id}/missed", headers=active.cook_headers).status_code == 409
     )
-    future = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][-1]
-    too_early = client.post(f"/api/meals/{future['id']}/delivered", headers=active["cook_headers"])
+    future = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][-1]
+    too_early = client.post(f"/api/meals/{future['id']}/delivered", headers=active.cook_headers)
     assert (
         too_early.status_code == 422 and too_early.json()["detail"][0]["type"] == "meal_in_future"
     )
 
 
 def test_missed_meal_alerts_carer_and_coordinator_when_recorded(
-    client: TestClient, session: Session, active: dict, staff: User
+    client: TestClient, session: Session, active: PairingWorld, staff: User
 ):
     from app.councils.service import add_neighbourhood
     from app.models import Council, Diner
 
-    diner = session.get(Diner, active["diner_id"])
+    diner = session.get(Diner, active.diner_id)
     assert diner is not None
     council = session.get(Council, diner.council_id)
     assert council is not None
@@ -130,19 +110,19 @@ def test_missed_meal_alerts_carer_and_coordinator_when_recorded(
     )
     diner.neighbourhood_id = hood.id
     session.add(diner)
-    past = backdate(session, active["pairing_id"], weeks=2)
-    client.post(f"/api/meals/{past[0].id}/missed", headers=active["cook_headers"])
+    past = backdate(session, active.pairing_id, weeks=2)
+    client.post(f"/api/meals/{past[0].id}/missed", headers=active.cook_headers)
     sent_to = set(
         session.exec(
             select(Notification.to_user_id).where(Notification.event == "meal_missed")
         ).all()
     )
-    assert sent_to == {active["carer"].id, staff.id}
+    assert sent_to == {active.carer.id, staff.id}
 
 
-def test_label_names_diner_and_allergens_when_printed(client: TestClient, active: dict):
-    meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
-    response = client.get(f"/api/meals/{meal['id']}/label", headers=active["cook_headers"])
+def test_label_names_diner_and_allergens_when_printed(client: TestClient, active: PairingWorld):
+    meal = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][0]
+    response = client.get(f"/api/meals/{meal['id']}/label", headers=active.cook_headers)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert (
         "For Edna" in response.text
@@ -153,10 +133,10 @@ def test_label_names_diner_and_allergens_when_printed(client: TestClient, active
 
 
 def test_another_cook_gets_404_when_touching_someone_elses_meal(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     other, _ = approved_cook(client, session, settings, staff)
-    meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
+    meal = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][0]
     for path in (f"/api/meals/{meal['id']}/delivered", f"/api/meals/{meal['id']}/missed"):
         assert client.post(path, headers=auth_headers(other, settings)).status_code == 404
     assert (
@@ -168,7 +148,7 @@ def test_another_cook_gets_404_when_touching_someone_elses_meal(
 
 
 def test_away_needs_cover_and_familiar_cook_covers_when_asked(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     stranger, _ = approved_cook(
         client, session, settings, staff, postcode="N3 1QX", display_name="Stranger"
@@ -177,12 +157,12 @@ def test_away_needs_cover_and_familiar_cook_covers_when_asked(
         client, session, settings, staff, postcode="N3 1BU", display_name="Friend"
     )
     # The friend covered one of Edna's meals before.
-    covered_before(session, active["pairing_id"], friend_id)
-    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    covered_before(session, active.pairing_id, friend_id)
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
     upcoming = [m for m in meals if date.fromisoformat(m["date"]) > date.today()]
     first, last = upcoming[0]["date"], upcoming[1]["date"]
     response = client.post(
-        "/api/cooks/me/away", json={"from": first, "to": last}, headers=active["cook_headers"]
+        "/api/cooks/me/away", json={"from": first, "to": last}, headers=active.cook_headers
     )
     assert response.status_code == 200, response.text
     assert [m["status"] for m in response.json()["items"]] == ["needs_cover", "needs_cover"]
@@ -204,21 +184,19 @@ def test_away_needs_cover_and_familiar_cook_covers_when_asked(
         f"/api/meals/{requests['items'][0]['id']}/cover", headers=auth_headers(stranger, settings)
     )
     assert again.status_code == 409
-    pairing = session.get(Pairing, active["pairing_id"])
-    assert (
-        pairing is not None and pairing.status == "active" and pairing.cook_id == active["cook_id"]
-    )
+    pairing = session.get(Pairing, active.pairing_id)
+    assert pairing is not None and pairing.status == "active" and pairing.cook_id == active.cook_id
 
 
 def test_cover_is_refused_when_cook_cannot_meet_the_allergy(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     unsafe, _ = approved_cook(client, session, settings, staff, allergen_free=["milk"])
-    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
     client.post(
         "/api/cooks/me/away",
         json={"from": meals[0]["date"], "to": meals[0]["date"]},
-        headers=active["cook_headers"],
+        headers=active.cook_headers,
     )
     assert (
         client.get("/api/cooks/me/cover-requests", headers=auth_headers(unsafe, settings)).json()[
@@ -235,41 +213,41 @@ def test_cover_is_refused_when_cook_cannot_meet_the_allergy(
 
 
 def test_stop_ends_pairing_cancels_meals_and_diner_waits_when_cook_stops(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
     response = client.post(
-        "/api/cooks/me/stop", json={"reason": "moving away"}, headers=active["cook_headers"]
+        "/api/cooks/me/stop", json={"reason": "moving away"}, headers=active.cook_headers
     )
     assert response.status_code == 200 and response.json()["status"] == "left"
-    pairing = session.get(Pairing, active["pairing_id"])
+    pairing = session.get(Pairing, active.pairing_id)
     assert (
         pairing is not None and pairing.status == "ended" and pairing.end_reason == "cook_stopped"
     )
     statuses = set(
-        session.exec(select(Meal.status).where(Meal.pairing_id == active["pairing_id"])).all()
+        session.exec(select(Meal.status).where(Meal.pairing_id == active.pairing_id)).all()
     )
     assert statuses == {"cancelled"}
-    diner = client.get(f"/api/diners/{active['diner_id']}", headers=active["carer_headers"]).json()
+    diner = client.get(f"/api/diners/{active.diner_id}", headers=active.carer_headers).json()
     assert diner["status"] == "waiting"
 
 
 def test_change_request_ends_pairing_and_excludes_cook_when_carer_asks(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     response = client.post(
-        f"/api/diners/{active['diner_id']}/change-request",
+        f"/api/diners/{active.diner_id}/change-request",
         json={"reason": "not a good fit"},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 200 and response.json()["status"] == "ended"
     assert response.json()["end_reason"] == "change_requested"
     suggestions = client.get(
-        f"/api/staff/diners/{active['diner_id']}/suggestions", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{active.diner_id}/suggestions", headers=auth_headers(staff, settings)
     ).json()
-    assert active["cook_id"] not in [s["cook_id"] for s in suggestions["items"]]
+    assert active.cook_id not in [s["cook_id"] for s in suggestions["items"]]
     body = {
-        "diner_id": active["diner_id"],
-        "cook_id": active["cook_id"],
+        "diner_id": active.diner_id,
+        "cook_id": active.cook_id,
         "weekday": 1,
         "start": "17:30",
         "frequency": "weekly",
@@ -277,79 +255,80 @@ def test_change_request_ends_pairing_and_excludes_cook_when_carer_asks(
     refused = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "excluded_pair"
     second = client.post(
-        f"/api/diners/{active['diner_id']}/change-request",
+        f"/api/diners/{active.diner_id}/change-request",
         json={"reason": "again"},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert second.status_code == 409
 
 
 def test_pause_cancels_meals_in_range_and_tells_cook_when_diner_in_hospital(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
-    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
     body = {"from": meals[1]["date"], "to": meals[2]["date"], "reason": "hospital"}
     assert (
         client.post(
-            f"/api/diners/{active['diner_id']}/pause", json=body, headers=active["carer_headers"]
+            f"/api/diners/{active.diner_id}/pause", json=body, headers=active.carer_headers
         ).status_code
         == 200
     )
-    after = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    after = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
     assert [m["status"] for m in after[:4]] == ["scheduled", "cancelled", "cancelled", "scheduled"]
     told = session.exec(select(Notification).where(Notification.event == "diner_paused")).all()
-    assert len(told) == 2 and {n.to_user_id for n in told} == {active["cook"].id}
+    assert len(told) == 2 and {n.to_user_id for n in told} == {active.cook.id}
 
 
 def test_leaving_ends_the_pairing_when_diner_leaves(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
     client.post(
-        f"/api/diners/{active['diner_id']}/leave",
+        f"/api/diners/{active.diner_id}/leave",
         json={"reason": "moved"},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
-    pairing = session.get(Pairing, active["pairing_id"])
+    pairing = session.get(Pairing, active.pairing_id)
     assert pairing is not None and pairing.status == "ended" and pairing.end_reason == "diner_left"
 
 
 def test_carer_rates_a_delivered_meal_once_when_asked(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
-    past = backdate(session, active["pairing_id"], weeks=2)
-    client.post(f"/api/meals/{past[0].id}/delivered", headers=active["cook_headers"])
+    past = backdate(session, active.pairing_id, weeks=2)
+    client.post(f"/api/meals/{past[0].id}/delivered", headers=active.cook_headers)
     rated = client.post(
         f"/api/meals/{past[0].id}/feedback",
         json={"rating": 5, "comment": "Lovely stew"},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert rated.status_code == 201
     again = client.post(
-        f"/api/meals/{past[0].id}/feedback", json={"rating": 4}, headers=active["carer_headers"]
+        f"/api/meals/{past[0].id}/feedback", json={"rating": 4}, headers=active.carer_headers
     )
     assert again.status_code == 409
     bad = client.post(
-        f"/api/meals/{past[0].id}/feedback", json={"rating": 6}, headers=active["carer_headers"]
+        f"/api/meals/{past[0].id}/feedback", json={"rating": 6}, headers=active.carer_headers
     )
     assert bad.status_code == 422
-    diner = client.get(f"/api/diners/{active['diner_id']}", headers=active["carer_headers"]).json()
+    diner = client.get(f"/api/diners/{active.diner_id}", headers=active.carer_headers).json()
     assert [(m["id"], m["rating"]) for m in diner["recent_meals"]] == [(past[0].id, 5)]
 
 
-def test_carer_sees_their_latest_friendship_answer_when_answered(client: TestClient, active: dict):
-    url = f"/api/diners/{active['diner_id']}"
-    assert client.get(url, headers=active["carer_headers"]).json()["outcome"] is None
+def test_carer_sees_their_latest_friendship_answer_when_answered(
+    client: TestClient, active: PairingWorld
+):
+    url = f"/api/diners/{active.diner_id}"
+    assert client.get(url, headers=active.carer_headers).json()["outcome"] is None
     answer = {"considers_friend": True}
     assert (
-        client.post(f"{url}/outcome", json=answer, headers=active["carer_headers"]).status_code
-        == 201
+        client.post(f"{url}/outcome", json=answer, headers=active.carer_headers).status_code == 201
     )
-    outcome = client.get(url, headers=active["carer_headers"]).json()["outcome"]
+    outcome = client.get(url, headers=active.carer_headers).json()["outcome"]
     assert outcome["considers_friend"] is True
 
 
 def test_rematching_prefers_cook_who_covered_before_when_regular_cook_stops(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     _, near_id = approved_cook(
         client, session, settings, staff, postcode="N3 1QX", display_name="Near"
@@ -357,10 +336,10 @@ def test_rematching_prefers_cook_who_covered_before_when_regular_cook_stops(
     _, friend_id = approved_cook(
         client, session, settings, staff, postcode="N3 1BU", display_name="Friend"
     )
-    covered_before(session, active["pairing_id"], friend_id)
-    client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active["cook_headers"])
+    covered_before(session, active.pairing_id, friend_id)
+    client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active.cook_headers)
     suggestions = client.get(
-        f"/api/staff/diners/{active['diner_id']}/suggestions", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{active.diner_id}/suggestions", headers=auth_headers(staff, settings)
     ).json()["items"]
     ranked = [s["cook_id"] for s in suggestions]
     assert ranked.index(friend_id) < ranked.index(near_id)
@@ -390,14 +369,14 @@ def accept_pairing_for(
 
 
 def test_cook_busy_with_own_meal_is_not_asked_to_cover_when_times_clash(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     busy, busy_id = approved_cook(client, session, settings, staff, postcode="N3 1BU")
     _, other_diner = registered_diner(client, session, settings, full_name="Albert Jones")
     accept_pairing_for(client, settings, staff, busy, busy_id, other_diner)  # Tuesdays 17:30 too
-    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
     day = meals[0]["date"]
-    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
     assert (
         client.get("/api/cooks/me/cover-requests", headers=auth_headers(busy, settings)).json()[
             "items"
@@ -413,7 +392,7 @@ def test_cook_busy_with_own_meal_is_not_asked_to_cover_when_times_clash(
 
 
 def test_covers_taken_are_handed_on_when_the_cover_cook_goes_away_too(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     helper, _ = approved_cook(
         client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
@@ -421,9 +400,9 @@ def test_covers_taken_are_handed_on_when_the_cover_cook_goes_away_too(
     spare, _ = approved_cook(
         client, session, settings, staff, postcode="N3 1QX", display_name="Spare"
     )
-    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
     day = meals[0]["date"]
-    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
     assert (
         client.post(
             f"/api/meals/{meals[0]['id']}/cover", headers=auth_headers(helper, settings)
@@ -442,12 +421,12 @@ def test_covers_taken_are_handed_on_when_the_cover_cook_goes_away_too(
 
 
 def test_cook_out_of_walking_reach_sees_no_cover_request_when_meal_needs_cover(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     far, _ = approved_cook(client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=800)
-    meals = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"]
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
     day = meals[0]["date"]
-    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
     assert (
         client.get("/api/cooks/me/cover-requests", headers=auth_headers(far, settings)).json()[
             "items"
@@ -457,13 +436,13 @@ def test_cook_out_of_walking_reach_sees_no_cover_request_when_meal_needs_cover(
 
 
 def test_cook_never_asked_gets_404_when_meal_was_already_covered(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     helper, _ = approved_cook(client, session, settings, staff, postcode="N3 1BU")
     far, _ = approved_cook(client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=800)
-    meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
+    meal = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][0]
     day = meal["date"]
-    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
     taken = client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(helper, settings))
     assert taken.status_code == 200
     # Same council, but never asked: the meal's existence and fate are not theirs to learn.
@@ -472,14 +451,14 @@ def test_cook_never_asked_gets_404_when_meal_was_already_covered(
 
 
 def test_cook_awaiting_location_review_is_not_offered_cover_until_staff_confirm(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     helper, helper_id = approved_cook(client, session, settings, staff, postcode="N3 1BU")
     helper_headers = auth_headers(helper, settings)
     client.put("/api/cooks/me", json=cook_payload(postcode="N3 1QX"), headers=helper_headers)
-    meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
+    meal = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][0]
     day = meal["date"]
-    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active["cook_headers"])
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
     asked = session.exec(select(Notification).where(Notification.event == "cover_request")).all()
     assert helper.id not in {n.to_user_id for n in asked}
     requests = client.get("/api/cooks/me/cover-requests", headers=helper_headers).json()
@@ -494,15 +473,15 @@ def test_cook_awaiting_location_review_is_not_offered_cover_until_staff_confirm(
 
 
 def test_each_lifecycle_event_queues_a_message_to_the_right_people(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     def to(event: str) -> set[int]:
         rows = session.exec(select(Notification.to_user_id).where(Notification.event == event))
         return set(rows.all())
 
-    assert to("cook_approved") == {active["cook"].id}
-    assert to("proposal") == {active["cook"].id}
-    assert to("pairing_accepted") == {active["carer"].id}
+    assert to("cook_approved") == {active.cook.id}
+    assert to("proposal") == {active.cook.id}
+    assert to("pairing_accepted") == {active.carer.id}
     accepted = session.exec(
         select(Notification).where(Notification.event == "pairing_accepted")
     ).one()
@@ -510,13 +489,13 @@ def test_each_lifecycle_event_queues_a_message_to_the_right_people(
     helper, _ = approved_cook(
         client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
     )
-    meal = client.get("/api/cooks/me/meals", headers=active["cook_headers"]).json()["items"][0]
+    meal = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][0]
     client.post(
         "/api/cooks/me/away",
         json={"from": meal["date"], "to": meal["date"]},
-        headers=active["cook_headers"],
+        headers=active.cook_headers,
     )
     client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(helper, settings))
-    assert to("cover_arranged") == {active["carer"].id, active["cook"].id}  # no coordinator set
-    client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active["cook_headers"])
-    assert to("pairing_ended") == {active["carer"].id, active["cook"].id}
+    assert to("cover_arranged") == {active.carer.id, active.cook.id}  # no coordinator set
+    client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active.cook_headers)
+    assert to("pairing_ended") == {active.carer.id, active.cook.id}

@@ -9,72 +9,25 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.councils.service import add_neighbourhood
 from app.models import AuditEntry, Council, Diner, Meal, Notification, Pairing, User
-from tests.factories import approved_cook, auth_headers, create_user, registered_diner
+from tests.factories import (
+    PairingWorld,
+    active_pairing,
+    approved_cook,
+    auth_headers,
+    create_user,
+    proposed_pairing,
+    registered_diner,
+)
 
 
 @pytest.fixture
-def staff(session: Session, barnet: Council) -> User:
-    return create_user(session, role="staff", council=barnet)
-
-
-def pairing(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    staff: User,
-    *,
-    accept: bool = True,
-    coordinator: User | None = None,
-) -> dict:
-    """Priya (N3 1HT: peanut and tree-nut free, vegetarian and halal, regular and soft bite-sized,
-    walks 1,500 m) cooks for Edna (N3 1QX: vegetarian, peanuts, soft bite-sized) on Tuesdays at
-    17:30; the Finchley neighbourhood (N3 1) has a coordinator unless told otherwise."""
+def active(client: TestClient, session: Session, settings: Settings, staff: User) -> PairingWorld:
+    """`active_pairing` in a Finchley neighbourhood (N3 1) with a coordinator of its own."""
     council = session.get(Council, staff.council_id)
     assert council is not None
-    if coordinator is not None:
-        add_neighbourhood(
-            session, council=council, name="Finchley", sectors=["N3 1"], coordinator=coordinator
-        )
-    cook_user, cook_id = approved_cook(client, session, settings, staff)
-    carer, diner_id = registered_diner(client, session, settings)
-    body = {
-        "diner_id": diner_id,
-        "cook_id": cook_id,
-        "weekday": 1,
-        "start": "17:30",
-        "frequency": "weekly",
-    }
-    proposed = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
-    assert proposed.status_code == 201, proposed.text
-    pairing_id = proposed.json()["id"]
-    if accept:
-        accepted = client.post(
-            f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings)
-        )
-        assert accepted.status_code == 200, accepted.text
-    return {
-        "cook": cook_user,
-        "carer": carer,
-        "diner_id": diner_id,
-        "pairing_id": pairing_id,
-        "carer_headers": auth_headers(carer, settings),
-    }
-
-
-@pytest.fixture
-def active(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
-    coordinator = create_user(session, role="staff", council=staff_council(session, staff))
-    return pairing(client, session, settings, staff, coordinator=coordinator) | {
-        "coordinator": coordinator
-    }
-
-
-def staff_council(session: Session, staff: User) -> Council:
-    council = session.get(Council, staff.council_id)
-    assert council is not None
-    return council
+    coordinator = create_user(session, role="staff", council=council)
+    return active_pairing(client, session, settings, staff, coordinator=coordinator)
 
 
 def future_meals(session: Session, pairing_id: int) -> list[Meal]:
@@ -92,73 +45,73 @@ def told(session: Session, event: str) -> set[int]:
 
 
 def test_pairing_pauses_meals_cancel_and_cook_and_coordinator_told_when_allergen_cook_cannot_avoid(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
-    assert future_meals(session, active["pairing_id"])  # meals were scheduled on acceptance
+    assert future_meals(session, active.pairing_id)  # meals were scheduled on acceptance
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"allergies": ["peanuts", "milk"]},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["allergies"] == ["peanuts", "milk"] and body["pairing"]["status"] == "paused"
     assert body["pairing"]["pause_reason"] == "needs_changed"
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None
     assert (stored.status, stored.pause_reason) == ("paused", "needs_changed")
-    meals = future_meals(session, active["pairing_id"])
+    meals = future_meals(session, active.pairing_id)
     assert {(m.status, m.cancel_reason) for m in meals} == {("cancelled", "needs_changed")}
-    assert told(session, "pairing_needs_changed") == {active["cook"].id, active["coordinator"].id}
+    assert told(session, "pairing_needs_changed") == {active.cook.id, active.coordinator.id}
 
 
 def test_pairing_pauses_when_new_address_is_beyond_cooks_walk(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"address_line": "1 Far Lane", "postcode": "en51aa"},  # Barnet, 4.6 km from Priya
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 200, response.text
     assert response.json()["postcode"] == "EN5 1AA" and response.json()["address_line"] == (
         "1 Far Lane"
     )
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and (stored.status, stored.pause_reason) == (
         "paused",
         "needs_changed",
     )
-    assert {m.status for m in future_meals(session, active["pairing_id"])} == {"cancelled"}
+    assert {m.status for m in future_meals(session, active.pairing_id)} == {"cancelled"}
 
 
 def test_pairing_stays_active_and_cook_is_told_when_cook_can_meet_the_change(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={
             "allergies": ["peanuts", "tree_nuts"],
             "texture": "regular",
             "postcode": "N3 2AA",  # 1.1 km from Priya: still within her walk
             "access_notes": None,
         },
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 200, response.text
     assert response.json()["texture"] == "regular" and response.json()["access_notes"] is None
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and stored.status == "active" and stored.pause_reason is None
-    assert "scheduled" in {m.status for m in future_meals(session, active["pairing_id"])}
+    assert "scheduled" in {m.status for m in future_meals(session, active.pairing_id)}
     assert told(session, "pairing_needs_changed") == set()
-    assert told(session, "diner_changed") == {active["cook"].id, active["coordinator"].id}
+    assert told(session, "diner_changed") == {active.cook.id, active.coordinator.id}
 
 
 def test_coordinator_is_told_and_pairing_stays_active_when_only_times_change(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={
             "availability": [
                 {"weekday": 1, "start": "17:00", "end": "19:30"},
@@ -166,30 +119,30 @@ def test_coordinator_is_told_and_pairing_stays_active_when_only_times_change(
             ],
             "frequency": "fortnightly",
         },
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 200, response.text
     assert response.json()["frequency"] == "fortnightly"
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and stored.status == "active"
-    assert "scheduled" in {m.status for m in future_meals(session, active["pairing_id"])}
-    assert told(session, "diner_changed") == {active["coordinator"].id}
+    assert "scheduled" in {m.status for m in future_meals(session, active.pairing_id)}
+    assert told(session, "diner_changed") == {active.coordinator.id}
 
 
 def test_cook_is_told_too_but_pairing_stays_active_when_new_times_miss_the_pairing_slot(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"availability": [{"weekday": 3, "start": "12:00", "end": "14:00"}]},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 200, response.text
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and stored.status == "active"
-    assert told(session, "diner_changed") == {active["cook"].id, active["coordinator"].id}
+    assert told(session, "diner_changed") == {active.cook.id, active.coordinator.id}
     message = session.exec(
-        select(Notification).where(Notification.to_user_id == active["coordinator"].id)
+        select(Notification).where(Notification.to_user_id == active.coordinator.id)
     ).one()
     assert "no longer among the times" in message.body
 
@@ -197,39 +150,39 @@ def test_cook_is_told_too_but_pairing_stays_active_when_new_times_miss_the_pairi
 def test_council_staff_are_told_when_neighbourhood_has_no_coordinator(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    world = pairing(client, session, settings, staff)
+    world = active_pairing(client, session, settings, staff)
     client.patch(
-        f"/api/diners/{world['diner_id']}",
+        f"/api/diners/{world.diner_id}",
         json={"diets": ["vegan"]},
-        headers=world["carer_headers"],
+        headers=world.carer_headers,
     )
-    assert told(session, "pairing_needs_changed") == {world["cook"].id, staff.id}
+    assert told(session, "pairing_needs_changed") == {world.cook.id, staff.id}
 
 
 def test_proposal_is_withdrawn_and_invited_cook_told_when_needs_change_beyond_the_cook(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    world = pairing(client, session, settings, staff, accept=False)
+    world = proposed_pairing(client, session, settings, staff)
     response = client.patch(
-        f"/api/diners/{world['diner_id']}",
+        f"/api/diners/{world.diner_id}",
         json={"texture": "pureed"},
-        headers=world["carer_headers"],
+        headers=world.carer_headers,
     )
     assert response.status_code == 200, response.text
     assert response.json()["pairing"] is None and response.json()["status"] == "waiting"
-    stored = session.get(Pairing, world["pairing_id"])
+    stored = session.get(Pairing, world.pairing_id)
     assert stored is not None
     assert (stored.status, stored.end_reason) == ("withdrawn", "needs_changed")
-    assert world["cook"].id in told(session, "pairing_needs_changed")
+    assert world.cook.id in told(session, "pairing_needs_changed")
 
 
 def test_change_is_audited_with_field_names_only_when_saved(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
     client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"allergies": ["peanuts", "milk"], "texture": "soft_bite_sized"},  # texture as is
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     entries = {
         e.action: e
@@ -240,18 +193,18 @@ def test_change_is_audited_with_field_names_only_when_saved(
         )
     }
     assert entries["diner.changed"].data == {"fields": ["allergies"]}
-    assert entries["diner.changed"].actor_id == active["carer"].id
-    assert entries["pairing.paused"].subject_id == active["pairing_id"]
+    assert entries["diner.changed"].actor_id == active.carer.id
+    assert entries["pairing.paused"].subject_id == active.pairing_id
     assert "milk" not in str([e.data for e in entries.values()])
 
 
 def test_nothing_changes_when_body_is_empty_or_repeats_current_values(
-    client: TestClient, session: Session, active: dict
+    client: TestClient, session: Session, active: PairingWorld
 ):
-    url = f"/api/diners/{active['diner_id']}"
-    assert client.patch(url, json={}, headers=active["carer_headers"]).status_code == 200
+    url = f"/api/diners/{active.diner_id}"
+    assert client.patch(url, json={}, headers=active.carer_headers).status_code == 200
     same = client.patch(
-        url, json={"allergies": ["peanuts"], "postcode": "n3 1qx"}, headers=active["carer_headers"]
+        url, json={"allergies": ["peanuts"], "postcode": "n3 1qx"}, headers=active.carer_headers
     )
     assert same.status_code == 200, same.text
     actions = session.exec(select(AuditEntry.action)).all()
@@ -260,16 +213,16 @@ def test_nothing_changes_when_body_is_empty_or_repeats_current_values(
 
 
 def test_other_carer_gets_404_when_changing_someone_elses_diner(
-    client: TestClient, session: Session, settings: Settings, active: dict
+    client: TestClient, session: Session, settings: Settings, active: PairingWorld
 ):
     stranger = create_user(session, role="carer")
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"allergies": []},
         headers=auth_headers(stranger, settings),
     )
     assert response.status_code == 404
-    diner = session.get(Diner, active["diner_id"])
+    diner = session.get(Diner, active.diner_id)
     assert diner is not None and diner.allergies == ["peanuts"]
 
 
@@ -277,17 +230,17 @@ def test_staff_of_another_council_gets_404_and_own_council_staff_get_staff_view(
     client: TestClient,
     session: Session,
     settings: Settings,
-    active: dict,
+    active: PairingWorld,
     tower_hamlets: Council,
     staff: User,
 ):
-    url = f"/api/diners/{active['diner_id']}"
+    url = f"/api/diners/{active.diner_id}"
     elsewhere = create_user(session, role="staff", council=tower_hamlets)
     refused = client.patch(
         url, json={"texture": "pureed"}, headers=auth_headers(elsewhere, settings)
     )
     assert refused.status_code == 404
-    diner = session.get(Diner, active["diner_id"])
+    diner = session.get(Diner, active.diner_id)
     assert diner is not None and diner.texture == "soft_bite_sized"
     own = client.patch(
         url, json={"access_notes": "Ring twice"}, headers=auth_headers(staff, settings)
@@ -299,7 +252,7 @@ def test_staff_of_another_council_gets_404_and_own_council_staff_get_staff_view(
             AuditEntry.action == "diner.address_viewed", AuditEntry.actor_id == staff.id
         )
     ).all()
-    assert viewed == [active["diner_id"]]
+    assert viewed == [active.diner_id]
 
 
 @pytest.mark.parametrize(
@@ -313,22 +266,22 @@ def test_staff_of_another_council_gets_404_and_own_council_staff_get_staff_view(
 def test_bad_postcode_gets_422_naming_postcode_and_saves_nothing(
     client: TestClient,
     session: Session,
-    active: dict,
+    active: PairingWorld,
     tower_hamlets: Council,
     postcode: str,
     rule: str,
 ):
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"allergies": ["peanuts", "milk"], "postcode": postcode},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 422, response.text
     [error] = response.json()["detail"]
     assert error["loc"] == ["body", "postcode"] and error["type"] == rule
-    diner = session.get(Diner, active["diner_id"])
+    diner = session.get(Diner, active.diner_id)
     assert diner is not None and (diner.allergies, diner.postcode) == (["peanuts"], "N3 1QX")
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and stored.status == "active"
     assert "diner.changed" not in session.exec(select(AuditEntry.action)).all()
     assert told(session, "pairing_needs_changed") == set()
@@ -350,16 +303,16 @@ def test_bad_postcode_gets_422_naming_postcode_and_saves_nothing(
     ],
 )
 def test_bad_field_gets_422_naming_it_and_saves_nothing(
-    client: TestClient, session: Session, active: dict, field: str, value: object
+    client: TestClient, session: Session, active: PairingWorld, field: str, value: object
 ):
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"texture": "regular", field: value},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 422, response.text
     assert any(field in e["loc"] for e in response.json()["detail"])
-    diner = session.get(Diner, active["diner_id"])
+    diner = session.get(Diner, active.diner_id)
     assert diner is not None and diner.texture == "soft_bite_sized"
 
 
@@ -374,37 +327,35 @@ def test_change_gets_409_when_diner_has_left(
 
 
 def test_concern_pause_becomes_needs_changed_when_needs_change_beyond_the_cook(
-    client: TestClient, session: Session, settings: Settings, active: dict
+    client: TestClient, session: Session, settings: Settings, active: PairingWorld
 ):
     raised = client.post(
         "/api/concerns",
         json={
-            "diner_id": active["diner_id"],
+            "diner_id": active.diner_id,
             "kind": "welfare",
             "serious": True,
             "description": "She seemed unwell today",
         },
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert raised.status_code == 201, raised.text
     client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"allergies": ["peanuts", "milk"]},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and (stored.status, stored.pause_reason) == (
         "paused",
         "needs_changed",
     )
     # Resolving the concern must not bring these meals back: they are the needs' to keep.
-    assert {m.cancel_reason for m in future_meals(session, active["pairing_id"])} == {
-        "needs_changed"
-    }
+    assert {m.cancel_reason for m in future_meals(session, active.pairing_id)} == {"needs_changed"}
 
 
 def test_cover_cook_gives_meal_back_when_they_cannot_meet_the_new_needs(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     helper, helper_id = approved_cook(
         client,
@@ -415,41 +366,41 @@ def test_cover_cook_gives_meal_back_when_they_cannot_meet_the_new_needs(
         display_name="Helper",
         allergen_free=["peanuts"],
     )
-    meal = future_meals(session, active["pairing_id"])[0]
+    meal = future_meals(session, active.pairing_id)[0]
     meal.cook_id, meal.is_cover = helper_id, True
     session.add(meal)
     session.commit()
     response = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"allergies": ["peanuts", "tree_nuts"]},  # Priya can; the helper cannot
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert response.status_code == 200, response.text
     session.refresh(meal)
     assert (meal.status, meal.cook_id) == ("needs_cover", None)
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and stored.status == "active"
     assert told(session, "cover_cancelled") == {helper.id}
 
 
 def test_resolving_an_unrelated_concern_keeps_the_pause_when_needs_changed(
-    client: TestClient, session: Session, settings: Settings, staff: User, active: dict
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     paused = client.patch(
-        f"/api/diners/{active['diner_id']}",
+        f"/api/diners/{active.diner_id}",
         json={"allergies": ["peanuts", "milk"]},
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert paused.status_code == 200, paused.text
     raised = client.post(
         "/api/concerns",
         json={
-            "diner_id": active["diner_id"],
+            "diner_id": active.diner_id,
             "kind": "welfare",
             "serious": False,
             "description": "The door was hard to open",
         },
-        headers=active["carer_headers"],
+        headers=active.carer_headers,
     )
     assert raised.status_code == 201, raised.text
     headers = auth_headers(staff, settings)
@@ -460,9 +411,9 @@ def test_resolving_an_unrelated_concern_keeps_the_pause_when_needs_changed(
             headers=headers,
         )
     assert resolved.status_code == 200, resolved.text
-    stored = session.get(Pairing, active["pairing_id"])
+    stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and (stored.status, stored.pause_reason) == (
         "paused",
         "needs_changed",
     )
-    assert {m.status for m in future_meals(session, active["pairing_id"])} == {"cancelled"}
+    assert {m.status for m in future_meals(session, active.pairing_id)} == {"cancelled"}

@@ -6,35 +6,13 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.models import AuditEntry, Cook, Council, Meal, PairExclusion, Pairing, User
 from tests.factories import (
+    active_pairing,
     approved_cook,
     auth_headers,
     cook_payload,
     create_user,
     registered_diner,
 )
-
-
-def active_pairing(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
-    cook_user, cook_id = approved_cook(client, session, settings, staff)
-    carer, diner_id = registered_diner(client, session, settings)
-    body = {
-        "diner_id": diner_id,
-        "cook_id": cook_id,
-        "weekday": 1,
-        "start": "17:30",
-        "frequency": "weekly",
-    }
-    pairing_id = client.post(
-        "/api/staff/pairings", json=body, headers=auth_headers(staff, settings)
-    ).json()["id"]
-    client.post(f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings))
-    return {
-        "cook": cook_user,
-        "cook_id": cook_id,
-        "carer": carer,
-        "diner_id": diner_id,
-        "pairing_id": pairing_id,
-    }
 
 
 def raise_(client: TestClient, user: User, settings: Settings, diner_id: int, **over: object):
@@ -50,7 +28,7 @@ def test_cook_raises_concern_and_staff_sees_it_when_triaging(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     world = active_pairing(client, session, settings, staff)
-    raised = raise_(client, world["cook"], settings, world["diner_id"])
+    raised = raise_(client, world.cook, settings, world.diner_id)
     assert raised.status_code == 201, raised.text
     queue = client.get(
         "/api/staff/concerns?status=open", headers=auth_headers(staff, settings)
@@ -58,7 +36,7 @@ def test_cook_raises_concern_and_staff_sees_it_when_triaging(
     assert [c["id"] for c in queue["items"]] == [raised.json()["id"]]
     assert (
         queue["items"][0]["raised_by_role"] == "cook"
-        and queue["items"][0]["cook_id"] == world["cook_id"]
+        and queue["items"][0]["cook_id"] == world.cook_id
     )
     assert queue["items"][0]["diner_first_name"] == "Edna"
 
@@ -68,9 +46,9 @@ def test_stranger_gets_404_when_raising_concern_about_someone_elses_diner(
 ):
     world = active_pairing(client, session, settings, staff)
     stranger = create_user(session, role="carer")
-    assert raise_(client, stranger, settings, world["diner_id"]).status_code == 404
+    assert raise_(client, stranger, settings, world.diner_id).status_code == 404
     other_cook, _ = approved_cook(client, session, settings, staff)
-    assert raise_(client, other_cook, settings, world["diner_id"]).status_code == 404
+    assert raise_(client, other_cook, settings, world.diner_id).status_code == 404
 
 
 def test_serious_concern_pauses_pairing_at_once_and_resolution_resumes_it(
@@ -79,14 +57,14 @@ def test_serious_concern_pauses_pairing_at_once_and_resolution_resumes_it(
     world = active_pairing(client, session, settings, staff)
     concern = raise_(
         client,
-        world["carer"],
+        world.carer,
         settings,
-        world["diner_id"],
+        world.diner_id,
         kind="safeguarding",
         serious=True,
         description="He made me uncomfortable",
     ).json()
-    pairing = session.get(Pairing, world["pairing_id"])
+    pairing = session.get(Pairing, world.pairing_id)
     assert pairing is not None and pairing.status == "paused"
     assert {m.status for m in session.exec(select(Meal).where(Meal.pairing_id == pairing.id))} == {
         "cancelled"
@@ -114,9 +92,7 @@ def test_upheld_concern_excludes_pair_and_suspends_cook_when_asked(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     world = active_pairing(client, session, settings, staff)
-    concern = raise_(
-        client, world["carer"], settings, world["diner_id"], kind="safeguarding"
-    ).json()
+    concern = raise_(client, world.carer, settings, world.diner_id, kind="safeguarding").json()
     headers = auth_headers(staff, settings)
     refused = client.post(
         f"/api/staff/concerns/{concern['id']}/triage",
@@ -130,14 +106,14 @@ def test_upheld_concern_excludes_pair_and_suspends_cook_when_asked(
         headers=headers,
     )
     assert upheld.status_code == 200, upheld.text
-    pairing = session.get(Pairing, world["pairing_id"])
+    pairing = session.get(Pairing, world.pairing_id)
     assert (
         pairing is not None and pairing.status == "ended" and pairing.end_reason == "concern_upheld"
     )
     assert session.exec(
-        select(PairExclusion).where(PairExclusion.diner_id == world["diner_id"])
+        select(PairExclusion).where(PairExclusion.diner_id == world.diner_id)
     ).first()
-    cook = client.get(f"/api/staff/cooks/{world['cook_id']}", headers=headers).json()
+    cook = client.get(f"/api/staff/cooks/{world.cook_id}", headers=headers).json()
     assert cook["status"] == "suspended"
     actions = set(session.exec(select(AuditEntry.action)).all())
     assert {"concern.raised", "concern.upheld", "cook.suspended"} <= actions
@@ -147,11 +123,11 @@ def test_triage_cannot_suspend_cook_when_cook_moved_to_another_council(
     client: TestClient, session: Session, settings: Settings, staff: User, tower_hamlets: Council
 ):
     world = active_pairing(client, session, settings, staff)
-    concern = raise_(client, world["carer"], settings, world["diner_id"]).json()
+    concern = raise_(client, world.carer, settings, world.diner_id).json()
     client.put(
         "/api/cooks/me",
         json=cook_payload(postcode="E14 5AB"),
-        headers=auth_headers(world["cook"], settings),
+        headers=auth_headers(world.cook, settings),
     )
     upheld = client.post(
         f"/api/staff/concerns/{concern['id']}/triage",
@@ -160,7 +136,7 @@ def test_triage_cannot_suspend_cook_when_cook_moved_to_another_council(
     )
     assert upheld.status_code == 422
     assert upheld.json()["detail"][0]["loc"][-1] == "suspend_cook"
-    cook = session.get(Cook, world["cook_id"])
+    cook = session.get(Cook, world.cook_id)
     assert cook is not None and cook.status == "pending" and cook.status_council_id is None
 
 
@@ -168,11 +144,11 @@ def test_triage_still_excludes_pair_when_cook_moved_to_another_council(
     client: TestClient, session: Session, settings: Settings, staff: User, tower_hamlets: Council
 ):
     world = active_pairing(client, session, settings, staff)
-    concern = raise_(client, world["carer"], settings, world["diner_id"]).json()
+    concern = raise_(client, world.carer, settings, world.diner_id).json()
     client.put(
         "/api/cooks/me",
         json=cook_payload(postcode="E14 5AB"),
-        headers=auth_headers(world["cook"], settings),
+        headers=auth_headers(world.cook, settings),
     )
     upheld = client.post(
         f"/api/staff/concerns/{concern['id']}/triage",
@@ -182,10 +158,10 @@ def test_triage_still_excludes_pair_when_cook_moved_to_another_council(
     assert upheld.status_code == 200, upheld.text
     assert session.exec(
         select(PairExclusion).where(
-            PairExclusion.diner_id == world["diner_id"], PairExclusion.cook_id == world["cook_id"]
+            PairExclusion.diner_id == world.diner_id, PairExclusion.cook_id == world.cook_id
         )
     ).first()
-    cook = session.get(Cook, world["cook_id"])
+    cook = session.get(Cook, world.cook_id)
     assert cook is not None and cook.status == "pending"
 
 
@@ -221,7 +197,7 @@ def test_upheld_concern_suspension_ends_every_pairing_of_the_cook_when_pair_not_
         "/api/staff/pairings",
         json={
             "diner_id": other_diner_id,
-            "cook_id": world["cook_id"],
+            "cook_id": world.cook_id,
             "weekday": 1,
             "start": "17:30",
             "frequency": "weekly",
@@ -229,14 +205,14 @@ def test_upheld_concern_suspension_ends_every_pairing_of_the_cook_when_pair_not_
         headers=auth_headers(staff, settings),
     )
     assert other.status_code == 201, other.text
-    concern = raise_(client, world["carer"], settings, world["diner_id"]).json()
+    concern = raise_(client, world.carer, settings, world.diner_id).json()
     upheld = client.post(
         f"/api/staff/concerns/{concern['id']}/triage",
         json={"status": "upheld", "note": "Confirmed", "suspend_cook": True},
         headers=auth_headers(staff, settings),
     )
     assert upheld.status_code == 200, upheld.text
-    active = session.get(Pairing, world["pairing_id"])
+    active = session.get(Pairing, world.pairing_id)
     proposed = session.get(Pairing, other.json()["id"])
     assert active is not None and proposed is not None
     assert (active.status, active.end_reason) == ("ended", "cook_suspended")

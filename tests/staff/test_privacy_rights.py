@@ -7,7 +7,13 @@ from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.models import Council, Diner, Meal, MealFeedback, Notification, Pairing, User
 from app.notifications.outbox import enqueue
-from tests.factories import DEFAULT_PASSWORD, approved_cook, auth_headers, registered_diner
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    active_pairing,
+    approved_cook,
+    auth_headers,
+    registered_diner,
+)
 
 
 def test_carer_downloads_own_and_relatives_data_when_exporting(
@@ -22,19 +28,8 @@ def test_carer_downloads_own_and_relatives_data_when_exporting(
 def test_erasing_diner_anonymises_but_keeps_history_when_staff_erases(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    cook_user, cook_id = approved_cook(client, session, settings, staff)
-    _carer, diner_id = registered_diner(client, session, settings)
-    body = {
-        "diner_id": diner_id,
-        "cook_id": cook_id,
-        "weekday": 1,
-        "start": "17:30",
-        "frequency": "weekly",
-    }
-    pairing_id = client.post(
-        "/api/staff/pairings", json=body, headers=auth_headers(staff, settings)
-    ).json()["id"]
-    client.post(f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings))
+    world = active_pairing(client, session, settings, staff)
+    diner_id, pairing_id = world.diner_id, world.pairing_id
     response = client.post(
         f"/api/staff/diners/{diner_id}/erase", headers=auth_headers(staff, settings)
     )
@@ -117,20 +112,8 @@ def test_export_has_no_staff_notes_or_staff_ids_when_raiser_exports_a_concern(
 def test_erasing_diner_leaves_no_name_in_messages_or_feedback_when_staff_erases(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    cook_user, cook_id = approved_cook(client, session, settings, staff)
-    carer, diner_id = registered_diner(client, session, settings, full_name="Edna Smith")
-    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30"}
-    proposed = client.post(
-        "/api/staff/pairings",
-        json=body | {"frequency": "weekly"},
-        headers=auth_headers(staff, settings),
-    )
-    assert proposed.status_code == 201, proposed.text
-    pairing_id = proposed.json()["id"]
-    accepted = client.post(
-        f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings)
-    )
-    assert accepted.status_code == 200, accepted.text
+    world = active_pairing(client, session, settings, staff)  # Edna Smith
+    carer, diner_id, pairing_id = world.carer, world.diner_id, world.pairing_id
     meal = session.exec(select(Meal).where(Meal.pairing_id == pairing_id)).first()
     assert meal is not None and meal.id is not None and carer.id is not None
     session.add(MealFeedback(meal_id=meal.id, carer_id=carer.id, rating=5, comment="Edna loved it"))
