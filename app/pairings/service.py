@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, select
 
-from app.audit import record_audit
+from app.audit import audit_entry, record_audit
 from app.cooks.service import get_own_profile
 from app.councils.rules import council_today
-from app.db import utcnow
+from app.db import own_transaction, utcnow
 from app.diners.rules import public_status
 from app.errors import Conflict, NotFound
 from app.matching import engine
@@ -44,6 +46,38 @@ def list_cook_pairings(
         .order_by(col(Pairing.id))
     ).all()
     return [(p, d, cook) for p, d in rows]
+
+
+def keep_address_views(session: Session, *, cook_user: User, diners: Sequence[Diner]) -> None:
+    """The cook's list of pairings shows these diners' addresses: audited in a transaction of
+    its own, kept whatever becomes of the request (a GET's session only reads)."""
+    entries = [
+        audit_entry(
+            actor_id=cook_user.id,
+            council_id=diner.council_id,
+            action="diner.address_viewed",
+            subject_type="diner",
+            subject_id=diner.id,
+        )
+        for diner in diners
+    ]
+    if entries:
+        own_transaction(session, "address_viewed", *entries)
+
+
+def accept_invitation(session: Session, *, cook_user: User, pairing: Pairing) -> Pairing:
+    """The cook accepts (`accept_pairing`); the answer shows the cook the diner's address,
+    audited in the same transaction."""
+    accept_pairing(session, pairing=pairing)
+    record_audit(
+        session,
+        actor_id=cook_user.id,
+        council_id=pairing.council_id,
+        action="diner.address_viewed",
+        subject_type="diner",
+        subject_id=pairing.diner_id,
+    )
+    return pairing
 
 
 def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
