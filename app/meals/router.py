@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from app.cooks.service import get_own_profile
+from app.cooks.deps import OwnCook
 from app.councils.rules import council_today
 from app.deps import CarerUser, CookUser, SessionDep
-from app.diners import service as diners
+from app.diners.deps import CarersDiner
 from app.errors import RuleBroken
 from app.meals import cover, feedback
 from app.meals import service as meals
+from app.meals.deps import OwnMeal
 from app.meals.labels import meal_label
 from app.meals.presenters import meal_out, meals_out
 from app.meals.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn
@@ -28,12 +29,11 @@ router = APIRouter(tags=["meals"])
 
 @router.get("/api/cooks/me/meals", response_model=MealList)
 def my_meals(
-    user: CookUser,
+    cook: OwnCook,
     session: SessionDep,
     from_: Annotated[IsoDate | None, Query(alias="from")] = None,
     to: Annotated[IsoDate | None, Query()] = None,
 ) -> MealList:
-    cook = get_own_profile(session, user=user)
     council = session.get(Council, cook.council_id)
     assert council is not None
     start = from_ or council_today(council)
@@ -45,24 +45,19 @@ def my_meals(
 
 
 @router.post("/api/meals/{meal_id}/delivered", response_model=MealOut)
-def delivered(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
-    meal, _ = meals.own_meal(session, user=user, meal_id=meal_id)
+def delivered(meal: OwnMeal, session: SessionDep) -> MealOut:
     meals.record_outcome(session, meal=meal, outcome=MealStatus.delivered)
-    session.commit()
     return meal_out(session, meal)
 
 
 @router.post("/api/meals/{meal_id}/missed", response_model=MealOut)
-def missed(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
-    meal, _ = meals.own_meal(session, user=user, meal_id=meal_id)
+def missed(meal: OwnMeal, session: SessionDep) -> MealOut:
     meals.record_outcome(session, meal=meal, outcome=MealStatus.missed)
-    session.commit()
     return meal_out(session, meal)
 
 
 @router.get("/api/meals/{meal_id}/label", response_class=HTMLResponse)
-def label(meal_id: PathId, user: CookUser, session: SessionDep) -> HTMLResponse:
-    meal, _ = meals.own_meal(session, user=user, meal_id=meal_id)
+def label(meal: OwnMeal, session: SessionDep) -> HTMLResponse:
     diner = session.get(Diner, meal.diner_id)
     assert diner is not None
     html = meal_label(
@@ -75,10 +70,8 @@ def label(meal_id: PathId, user: CookUser, session: SessionDep) -> HTMLResponse:
 
 
 @router.post("/api/cooks/me/away", response_model=MealList)
-def away(body: AwayIn, user: CookUser, session: SessionDep) -> MealList:
-    cook = get_own_profile(session, user=user)
+def away(body: AwayIn, cook: OwnCook, session: SessionDep) -> MealList:
     affected = meals.mark_away(session, cook=cook, from_=body.from_, to=body.to)
-    session.commit()
     items = [meal_out(session, m) for m in affected]
     return MealList(items=items, total=len(items))
 
@@ -92,7 +85,6 @@ def cover_requests(user: CookUser, session: SessionDep) -> MealList:
 @router.post("/api/meals/{meal_id}/cover", response_model=MealOut)
 def take_cover(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
     meal = cover.take_cover(session, user=user, meal_id=meal_id)
-    session.commit()
     return meal_out(session, meal)
 
 
@@ -101,17 +93,14 @@ def rate(meal_id: PathId, body: FeedbackIn, user: CarerUser, session: SessionDep
     saved = feedback.rate_meal(
         session, carer=user, meal_id=meal_id, rating=body.rating, comment=body.comment
     )
-    session.commit()
     return {"id": saved.id or 0, "rating": saved.rating}
 
 
 @router.post("/api/diners/{diner_id}/outcome", status_code=201)
 def outcome(
-    diner_id: PathId, body: OutcomeIn, user: CarerUser, session: SessionDep
+    diner: CarersDiner, body: OutcomeIn, user: CarerUser, session: SessionDep
 ) -> dict[str, object]:
-    diner = diners.get_carers_diner(session, carer=user, diner_id=diner_id)
     answer = feedback.answer_outcome(
         session, carer=user, diner=diner, considers_friend=body.considers_friend
     )
-    session.commit()
     return {"id": answer.id, "considers_friend": answer.considers_friend}
