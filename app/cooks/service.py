@@ -57,11 +57,10 @@ def save_own_profile(session: Session, *, user: User, body: CookProfileIn, place
             cook.location_review = True
         _audit_move(session, user=user, cook=cook, old_council_id=old_council_id, moved=moved)
     user.council_id = place.council.id
-    session.add_all([cook, user])
     try:
-        session.flush()
+        with session.begin_nested():  # the caller's work stays if this insert fails
+            session.add_all([cook, user])
     except IntegrityError as exc:  # the same first profile sent twice at the same moment
-        session.rollback()
         raise Conflict("Your profile was being saved twice at once: please try again") from exc
     return cook
 

@@ -22,11 +22,10 @@ def rate_meal(
     if session.exec(select(MealFeedback).where(MealFeedback.meal_id == meal_id)).first():
         raise Conflict("This meal has already been rated")
     feedback = MealFeedback(meal_id=meal_id, carer_id=carer.id, rating=rating, comment=comment)  # type: ignore[arg-type]
-    session.add(feedback)
     try:
-        session.flush()
+        with session.begin_nested():  # the caller's work stays if this insert fails
+            session.add(feedback)
     except IntegrityError as exc:  # two ratings of the same meal at the same moment
-        session.rollback()
         raise Conflict("This meal has already been rated") from exc
     return feedback
 
