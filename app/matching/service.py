@@ -498,8 +498,8 @@ def run_matching(
     """POST /api/staff/matching/run: the batch, committed, and the answer API.md gives, built
     from the rows written (no reload)."""
     run = batch_proposals(session, staff=staff, phases=phases)
-    with _phase(phases, "commit"):
-        session.commit()
+    with _phase(phases, "flush"):
+        session.flush()  # the request's unit of work commits
     with _phase(phases, "response"):
         # pairing_out's staff view of a proposed pairing (no address, 10 m rounding), built
         # without validation: every value comes from rows just written, in the schema's types.
