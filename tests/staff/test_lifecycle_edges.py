@@ -14,7 +14,6 @@ from tests.factories import (
     auth_headers,
     cook_payload,
     create_council,
-    create_user,
     diner_payload,
     registered_diner,
 )
@@ -107,9 +106,9 @@ def test_staff_pause_leave_and_referral_responses_are_audited_as_address_views(
 
 
 def test_far_future_date_is_refused_when_listing_meals(
-    client: TestClient, session: Session, settings: Settings
+    client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    cook = create_user(session, role="cook")
+    cook, _ = approved_cook(client, session, settings, staff)  # else 404: no profile comes first
     assert (
         client.get(
             "/api/cooks/me/meals?from=9999-12-31", headers=auth_headers(cook, settings)
