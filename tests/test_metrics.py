@@ -21,10 +21,9 @@ from app.db import utcnow
 from app.main import app
 from app.models import Meal
 from app.notifications.outbox import enqueue
-from tests.factories import auth_headers, create_council, create_user
+from tests.factories import active_pairing, auth_headers, create_council, create_user
 from tests.faults.support import app_env, portion_command
 from tests.notifications.conftest import free_port
-from tests.pairings.test_jobs import start_pairing
 from tests.test_startup import modules_after
 
 TOKEN = "metrics-token-" + "x" * 40
@@ -112,9 +111,9 @@ def test_meals_needing_cover_count_only_the_next_seven_days_when_scraped(
     client: TestClient, session: Session, settings: Settings
 ):
     staff = create_user(session, role="staff", council=create_council(session, slug="metricton"))
-    pairing = start_pairing(client, session, settings, staff)
+    pairing = active_pairing(client, session, settings, staff, coordinator=staff)
     meals = session.exec(
-        select(Meal).where(Meal.pairing_id == pairing["pairing_id"]).order_by(col(Meal.date))
+        select(Meal).where(Meal.pairing_id == pairing.pairing_id).order_by(col(Meal.date))
     ).all()
     assert len(meals) >= 5
     today = utcnow().date()
