@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
 
@@ -145,6 +145,7 @@ def test_summary_names_the_first_given_name_when_titles_come_first(
     assert str(event["SUMMARY"]) == f"Meal for {expected}"
 
 
+@settings(deadline=None)  # a property, not a timing: a busy machine must not fail it
 @given(
     day=st.dates(min_value=date(2024, 1, 1), max_value=date(2035, 12, 31)),
     hour=st.integers(min_value=6, max_value=22),
