@@ -44,9 +44,7 @@ def confirm_matching(
 ) -> ConfirmOut:
     """Propose the pairs kept from a preview (each checked again); 409 if it is stale."""
     secret = settings.secret_key
-    out = preview.confirm_matching(session, staff=user, secret=secret, body=body)
-    session.commit()
-    return out
+    return preview.confirm_matching(session, staff=user, secret=secret, body=body)
 
 
 def _json(model: BaseModel) -> Response:
