@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median as _median
@@ -64,6 +64,76 @@ def mean_distinct_cooks(pairs: Iterable[tuple[int, int]]) -> float | None:
     if not cooks:
         return None
     return sum(len(c) for c in cooks.values()) / len(cooks)
+
+
+# --- continuity that shows whether relationships last -----------------------------------------
+
+CONTINUITY_WEEKS = 12  # the window of the main-cook share and the same-cook runs
+
+
+def continuity_window(today: date) -> tuple[date, date]:
+    """The first and last dates of the last ``CONTINUITY_WEEKS`` weeks: the 84 days ending
+    today."""
+    return today - (WEEK * CONTINUITY_WEEKS - DAY), today
+
+
+def main_cook_share(cooks: Sequence[int]) -> float | None:
+    """Of one diner's delivered meals (the cook of each), the share brought by their most
+    frequent cook; None with no meal."""
+    if not cooks:
+        return None
+    return Counter(cooks).most_common(1)[0][1] / len(cooks)
+
+
+def same_cook_runs(cooks: Sequence[int]) -> list[int]:
+    """The lengths of the runs of consecutive meals brought by one cook, in order
+    (X X Y X -> [2, 1, 1])."""
+    runs: list[int] = []
+    previous: int | None = None
+    for cook in cooks:
+        if runs and cook == previous:
+            runs[-1] += 1
+        else:
+            runs.append(1)
+        previous = cook
+    return runs
+
+
+@dataclass(frozen=True, slots=True)
+class Continuity:
+    diners: int  # diners with at least one delivered meal in the window
+    main_cook_share: float | None  # the mean over them of ``main_cook_share``
+    median_run: float | None  # the median over every diner's ``same_cook_runs``
+
+
+def continuity(meals_by_diner: Mapping[int, Sequence[int]]) -> Continuity:
+    """Per diner, the cooks of their delivered meals in date order: the mean share of each
+    diner's meals brought by their most frequent cook, and the median length of same-cook
+    runs (all diners' runs together); None for both with no meal."""
+    shares = [s for s in map(main_cook_share, meals_by_diner.values()) if s is not None]
+    runs = [r for cooks in meals_by_diner.values() for r in same_cook_runs(cooks)]
+    return Continuity(
+        diners=len(shares),
+        main_cook_share=sum(shares) / len(shares) if shares else None,
+        median_run=median(runs),
+    )
+
+
+# --- the outcome survey -----------------------------------------------------------------------
+
+FRIEND_WINDOW = timedelta(days=365)
+
+
+def friend_share(answers: Iterable[tuple[int, datetime, bool]]) -> tuple[float | None, int]:
+    """Over ``(diner_id, answered_at, considers_friend)``: each diner's latest answer counts
+    once; the share of those diners whose cook is a friend, and how many diners answered.
+    None while nobody has answered."""
+    latest: dict[int, tuple[datetime, bool]] = {}
+    for diner_id, at, friend in answers:
+        if diner_id not in latest or at >= latest[diner_id][0]:
+            latest[diner_id] = (at, friend)
+    yes = sum(friend for _, friend in latest.values())
+    return ratio(yes, len(latest)), len(latest)
 
 
 # --- weeks ------------------------------------------------------------------------------------

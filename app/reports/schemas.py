@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 class SummaryOut(BaseModel):
     approved_cooks: int
     pending_cooks: int
-    waiting_diners: int
+    waiting_diners: int = Field(
+        description="not matched, not left, not paused today (the one meaning of waiting)"
+    )
     active_pairings: int
     meals_delivered: int
     meals_missed: int
@@ -19,6 +21,26 @@ class SummaryOut(BaseModel):
     regular_cooks_per_diner: float | None = Field(
         description="distinct regular cooks per diner ever matched; 1.0 = no one changed cook"
     )
+    waiting_diners_invited: int = Field(
+        description="of waiting_diners, those with a proposal the cook has not answered yet"
+    )
+    waiting_diners_unproposed: int = Field(
+        description="of waiting_diners, those with no cook proposed (the unmatched report's)"
+    )
+    main_cook_share: float | None = Field(
+        description="last 12 weeks: per diner, the share of their delivered meals brought by "
+        "their most frequent cook, averaged over diners; null with no delivered meal"
+    )
+    median_same_cook_run: float | None = Field(
+        description="last 12 weeks: the median length of runs of consecutive delivered meals "
+        "brought by the same cook; null with no delivered meal"
+    )
+    continuity_diners: int = Field(description="diners with a delivered meal in those weeks")
+    friend_share: float | None = Field(
+        description="last 12 months: of the diners whose carer answered the quarterly "
+        "question, the share whose latest answer says the cook is a friend; null: no answer"
+    )
+    friend_answers: int = Field(description="diners counted in friend_share")
 
 
 class WeekOut(BaseModel):

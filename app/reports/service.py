@@ -6,7 +6,11 @@ Summary (``GET /api/staff/reports/summary``):
 
 - ``approved_cooks`` / ``pending_cooks``: cooks whose status is now ``approved`` / ``pending``.
 - ``waiting_diners``: diners whose public status is now ``waiting`` (not matched, not left, and
-  today not within their pause).
+  today not within their pause): the one meaning of "waiting" (``waiting_diners()``), which the
+  map, the unmatched report, the staff's diner list (``?status=waiting``) and the current week
+  of the weekly series count too. ``waiting_diners_invited`` of them have a proposal the cook
+  has not answered yet; ``waiting_diners_unproposed`` have no cook proposed (the unmatched
+  report groups exactly these); the two add up to ``waiting_diners``.
 - ``active_pairings``: pairings whose status is ``active`` (a paused pairing is not counted).
 - ``meals_delivered`` / ``meals_missed``: meals with that outcome.
 - ``continuity_rate``: of the delivered meals, the share brought by the diner's regular cook
@@ -21,6 +25,18 @@ Summary (``GET /api/staff/reports/summary``):
   the mean number of distinct cooks of those pairings. ``1.0`` means nobody changed cook; each
   change adds to it (``cook changes per diner = regular_cooks_per_diner - 1``). ``null`` when
   no pairing was ever accepted.
+- Whether relationships last (``continuity_rate`` counts a cover as a break, so it stays high
+  even when diners change cook often): over the delivered meals of the last 12 weeks (the 84
+  days ending today, ``figures.continuity_window``), per diner in date order,
+  ``main_cook_share`` is the mean over diners of the share of their meals brought by their most
+  frequent cook (1.0: each diner had one cook), and ``median_same_cook_run`` the median length
+  of the runs of consecutive meals brought by the same cook, all diners' runs together (a cover
+  meal or a new cook ends a run). ``continuity_diners`` counts the diners with a meal in those
+  weeks; both figures are ``null`` without one.
+- ``friend_share``: the quarterly outcome question ("does your relative consider their cook a
+  friend?") over the last 12 months: each diner's latest answer counts once; the share of yes
+  (comparable with Casserole Club's published 70%), ``null`` with no answer;
+  ``friend_answers`` counts the diners.
 
 Weekly (``GET /api/staff/reports/weekly?weeks=N``, 1 to 104, default 12): the last N ISO weeks
 (Monday to Sunday in the council's time zone), oldest first, ending with the current week.
@@ -48,10 +64,11 @@ be proposed to now (run matching). Most diners first, then district, then the re
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, not_
+from sqlalchemy import ColumnElement, case
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
@@ -59,8 +76,8 @@ from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.diners.rules import public_status
 from app.matching import engine
-from app.matching.inputs import cook_inputs, diner_input, history, unpaired_waiting_diners
-from app.models import Cook, Council, Diner, Meal, Pairing, User
+from app.matching.inputs import cook_inputs, diner_input, history
+from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, OutcomeAnswer, Pairing, User
 from app.reports import figures
 from app.reports.figures import CsvFile, DinerHistory, MealTally
 from app.reports.schemas import MapOut, MapPoint, SummaryOut, UnmatchedOut, WeeklyOut, WeekOut
@@ -88,19 +105,8 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
     cooks = _count_by_status(session, col(Cook.status), col(Cook.council_id) == council.id)
     meals = _count_by_status(session, col(Meal.status), col(Meal.council_id) == council.id)
     pairings = _count_by_status(session, col(Pairing.status), col(Pairing.council_id) == council.id)
-    paused_today = and_(
-        col(Diner.paused_from).is_not(None),
-        col(Diner.paused_to).is_not(None),
-        col(Diner.paused_from) <= today,
-        col(Diner.paused_to) >= today,
-    )
-    waiting = session.exec(
-        select(func.count()).where(
-            Diner.council_id == council.id,
-            Diner.status == DinerStatus.waiting,
-            not_(paused_today),
-        )
-    ).one()
+    waiting = waiting_diners(session, council=council, today=today)
+    invited = sum(w.invited for w in waiting)
     delivered, regular = session.exec(
         select(func.count(), func.coalesce(func.sum(_regular), 0))
         .select_from(Meal)
@@ -108,10 +114,14 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
         .where(Meal.council_id == council.id, Meal.status == MealStatus.delivered)
     ).one()
     accepted = _accepted_pairings(session, council_id=council.id)
+    lasting = figures.continuity(_recent_meal_cooks(session, council_id=council.id, today=today))
+    friends, answered = figures.friend_share(
+        _outcome_answers(session, council_id=council.id, since=now - figures.FRIEND_WINDOW)
+    )
     return SummaryOut(
         approved_cooks=cooks.get(CookStatus.approved, 0),
         pending_cooks=cooks.get(CookStatus.pending, 0),
-        waiting_diners=waiting,
+        waiting_diners=len(waiting),
         active_pairings=pairings.get(PairingStatus.active, 0),
         meals_delivered=meals.get(MealStatus.delivered, 0),
         meals_missed=meals.get(MealStatus.missed, 0),
@@ -120,7 +130,71 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
             ((a, e) for _, _, a, e in accepted), now=now
         ),
         regular_cooks_per_diner=figures.mean_distinct_cooks((d, c) for d, c, _, _ in accepted),
+        waiting_diners_invited=invited,
+        waiting_diners_unproposed=len(waiting) - invited,
+        main_cook_share=lasting.main_cook_share,
+        median_same_cook_run=lasting.median_run,
+        continuity_diners=lasting.diners,
+        friend_share=friends,
+        friend_answers=answered,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    diner: Diner
+    invited: bool  # an open (proposed) pairing: the cook has not answered yet
+
+
+def waiting_diners(session: Session, *, council: Council, today: date) -> list[Waiting]:
+    """The council's waiting diners, by the one definition every figure uses: public status
+    ``waiting`` today (``diner.status`` is ``waiting``: not matched, not left; and today is
+    not in their pause), each with whether a proposal awaits the cook's answer. By id."""
+    open_diners = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
+    rows = session.exec(
+        select(Diner, col(Diner.id).in_(open_diners))
+        .where(Diner.council_id == council.id, Diner.status == DinerStatus.waiting)
+        .order_by(col(Diner.id))
+    ).all()
+    return [
+        Waiting(diner, bool(invited))
+        for diner, invited in rows
+        if public_status(diner, today) == DinerStatus.waiting
+    ]
+
+
+def _recent_meal_cooks(session: Session, *, council_id: int, today: date) -> dict[int, list[int]]:
+    """Per diner, the cooks of their delivered meals in ``figures.continuity_window``, in
+    date order."""
+    first, last = figures.continuity_window(today)
+    rows = session.exec(
+        select(Meal.diner_id, Meal.cook_id)
+        .where(
+            Meal.council_id == council_id,
+            Meal.status == MealStatus.delivered,
+            col(Meal.cook_id).is_not(None),
+            col(Meal.date) >= first,
+            col(Meal.date) <= last,
+        )
+        .order_by(col(Meal.diner_id), col(Meal.date), col(Meal.id))
+    ).all()
+    cooks: dict[int, list[int]] = {}
+    for diner_id, cook_id in rows:
+        if cook_id is not None:
+            cooks.setdefault(diner_id, []).append(cook_id)
+    return cooks
+
+
+def _outcome_answers(
+    session: Session, *, council_id: int, since: datetime
+) -> list[tuple[int, datetime, bool]]:
+    """(diner_id, answered_at, considers_friend) of the council's answers since ``since``."""
+    rows = session.exec(
+        select(OutcomeAnswer.diner_id, OutcomeAnswer.answered_at, OutcomeAnswer.considers_friend)
+        .join(Diner, col(Diner.id) == col(OutcomeAnswer.diner_id))
+        .where(Diner.council_id == council_id, col(OutcomeAnswer.answered_at) >= since)
+    ).all()
+    return [(d, at, friend) for d, at, friend in rows]
 
 
 def _accepted_pairings(
@@ -223,7 +297,9 @@ def unmatched_by_district(session: Session, *, staff: User, now: datetime) -> li
     """Waiting diners with no open pairing, by postcode district and why no cook fits."""
     council = staff_council(session, staff)
     today = council_today(council, now)
-    diners = unpaired_waiting_diners(session, council=council, today=today)
+    diners = [
+        w.diner for w in waiting_diners(session, council=council, today=today) if not w.invited
+    ]
     cooks, _ = cook_inputs(session, council=council, today=today)
     index = engine.CookIndex(cooks)
     excluded, met = history(session, [d.id for d in diners if d.id is not None])
@@ -292,14 +368,8 @@ def council_map(session: Session, *, staff: User, now: datetime) -> MapOut:
             Cook.council_id == council.id, Cook.status == CookStatus.approved
         )
     ).all()
-    diners = session.exec(
-        select(Diner).where(Diner.council_id == council.id, Diner.status == DinerStatus.waiting)
-    ).all()
+    diners = waiting_diners(session, council=council, today=today)
     return MapOut(
         cooks=[point(lat, lon) for lat, lon in cooks],
-        waiting_diners=[
-            point(d.latitude, d.longitude)
-            for d in diners
-            if public_status(d, today) == DinerStatus.waiting
-        ],
+        waiting_diners=[point(w.diner.latitude, w.diner.longitude) for w in diners],
     )

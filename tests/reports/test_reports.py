@@ -33,6 +33,13 @@ Summary:
     pairing lengths in whole days to now or to their end: P1 19 (19 days 18 hours),
         P2 31, P3 7, P4 5 -> sorted 5, 7, 19, 31 -> median (7 + 19) / 2 = 13.0
     regular cooks per diner ever matched: D1 {C1}, D2 {C1, C2}, D8 {C2} -> 4/3
+    waiting_diners_invited: D3 (P5 proposed) = 1; waiting_diners_unproposed: the other 5 (the
+        unmatched rows below add up to 5)
+    the last 12 weeks (30 Oct 2024 - 22 Jan 2025) of delivered meals per diner, in date order:
+        D1 C1 C2 -> main-cook share 1/2, runs [1, 1]; D2 C1 C1 C1 C2 -> 3/4, runs [3, 1];
+        D8 C1 -> 1, runs [1]. main_cook_share (1/2 + 3/4 + 1) / 3 = 0.75 over 3 diners;
+        runs 1 1 3 1 1 -> median_same_cook_run 1.0
+    no outcome answers: friend_share null, friend_answers 0
 
 Meals (pairing, date, outcome, who brought it):
     P2 17 Dec delivered C1 | 24 Dec delivered C1 | 31 Dec missed C1 | 7 Jan delivered C1
@@ -272,6 +279,13 @@ EXPECTED_SUMMARY = {
     "continuity_rate": 5 / 7,
     "median_pairing_days": 13.0,
     "regular_cooks_per_diner": 4 / 3,
+    "waiting_diners_invited": 1,
+    "waiting_diners_unproposed": 5,
+    "main_cook_share": 0.75,
+    "median_same_cook_run": 1.0,
+    "continuity_diners": 3,
+    "friend_share": None,
+    "friend_answers": 0,
 }
 EXPECTED_WEEKS = [
     {
@@ -452,6 +466,13 @@ def test_other_council_staff_sees_only_their_own_diner_when_barnet_is_busy(
         "continuity_rate": None,
         "median_pairing_days": None,
         "regular_cooks_per_diner": None,
+        "waiting_diners_invited": 0,
+        "waiting_diners_unproposed": 1,
+        "main_cook_share": None,
+        "median_same_cook_run": None,
+        "continuity_diners": 0,
+        "friend_share": None,
+        "friend_answers": 0,
     }
     weeks = client.get("/api/staff/reports/weekly?weeks=3", headers=headers).json()["items"]
     assert [
@@ -484,6 +505,13 @@ def test_reports_are_zeros_and_nulls_when_council_has_nothing(
         "continuity_rate": None,
         "median_pairing_days": None,
         "regular_cooks_per_diner": None,
+        "waiting_diners_invited": 0,
+        "waiting_diners_unproposed": 0,
+        "main_cook_share": None,
+        "median_same_cook_run": None,
+        "continuity_diners": 0,
+        "friend_share": None,
+        "friend_answers": 0,
     }
     weeks = client.get("/api/staff/reports/weekly?weeks=1", headers=headers).json()
     assert weeks == {
@@ -506,7 +534,7 @@ def test_reports_are_zeros_and_nulls_when_council_has_nothing(
         "total": 0,
     }
     summary_csv = client.get("/api/staff/reports/summary.csv", headers=headers)
-    assert summary_csv.text.splitlines()[1] == "0,0,0,0,0,0,,,"
+    assert summary_csv.text.splitlines()[1] == "0,0,0,0,0,0,,,,0,0,,,0,,0"
     assert _csv_rows(client.get("/api/staff/reports/unmatched.csv", headers=headers)) == []
 
 
