@@ -57,7 +57,13 @@ function summarySection(s) {
       stat(days === null ? '–' : String(Math.round(days)), 'Median pairing length',
         days === null ? 'Not enough pairings yet' : `days (${(days / 7).toFixed(1)} weeks)`),
       stat(s.regular_cooks_per_diner === null || s.regular_cooks_per_diner === undefined ? '–' : s.regular_cooks_per_diner.toFixed(2),
-        'Regular cooks per diner', '1.00 means nobody has had to change cook')));
+        'Regular cooks per diner', '1.00 means nobody has had to change cook'),
+      stat(s.main_cook_share === null || s.main_cook_share === undefined ? '–' : pct(s.main_cook_share), 'Meals by the diner’s main cook',
+        s.main_cook_share === null || s.main_cook_share === undefined ? 'No meals in the last 12 weeks'
+          : `on average, over the last 12 weeks (${plural(s.continuity_diners, 'diner')}); a typical run with the same cook is ${plural(s.median_same_cook_run, 'meal')}`),
+      stat(s.friend_share === null || s.friend_share === undefined ? '–' : pct(s.friend_share), 'The cook is a friend',
+        s.friend_share === null || s.friend_share === undefined ? 'No answers in the last 12 months'
+          : `of ${plural(s.friend_answers, 'diner')} whose carer answered in the last 12 months (Casserole Club publishes 70%)`)));
 }
 
 // ---------------------------------------------------------------- weekly charts
@@ -120,16 +126,26 @@ const WHY = {
   no_capacity: ['the nearby cooks have no room for another diner', (d) => `Ask cooks in ${d} to take one more, or recruit more`],
 };
 
-function unmatchedSection(items) {
+/** The waiting diners (the summary's one count) and, of them, those no cook is proposed to. */
+function unmatchedSection(items, s) {
   const section = h('section', { 'aria-labelledby': 'unmatched-title' },
     h('h2', { class: 'govuk-heading-m', id: 'unmatched-title' }, 'Who is waiting, and why'));
-  if (!items.length) {
+  const waiting = s ? s.waiting_diners : items.reduce((a, i) => a + i.diners, 0);
+  const invited = s ? s.waiting_diners_invited : 0;
+  if (!waiting) {
     section.append(h('p', { class: 'govuk-body' }, 'Nobody is waiting for a cook.'));
     return section;
   }
-  const total = items.reduce((a, i) => a + i.diners, 0);
+  const asked = invited
+    ? ` ${plural(invited, 'has', 'have')} been offered a cook who has not answered yet.`
+    : '';
   section.append(h('p', { class: 'govuk-body' },
-    `${plural(total, 'diner is', 'diners are')} waiting. This shows where to recruit cooks, and what kind.`));
+    `${plural(waiting, 'diner is', 'diners are')} waiting for a cook.${asked}`));
+  if (!items.length) return section;
+  const unproposed = items.reduce((a, i) => a + i.diners, 0);
+  section.append(h('p', { class: 'govuk-body' },
+    `${unproposed === waiting ? 'They have' : `${plural(unproposed, 'diner has', 'diners have')}`} no cook proposed yet. `
+    + 'This shows where they live and why no cook fits: where to recruit cooks, and what kind.'));
   section.append(table('Waiting diners by postcode district', ['Where', 'Why they are waiting', 'What would help'],
     items.map((i) => {
       const [why, help] = WHY[i.reason] || [null, null];
@@ -214,10 +230,13 @@ function downloadsSection() {
 
 // ---------------------------------------------------------------- page
 
+const figures = get('/api/staff/reports/summary');
+figures.catch(() => {}); // its error is shown by the summary's attempt
 const [summary, weekly, unmatched, map] = await Promise.all([
-  attempt(async () => summarySection(await get('/api/staff/reports/summary')), 'the summary figures'),
+  attempt(async () => summarySection(await figures), 'the summary figures'),
   attempt(async () => weeklySections((await get('/api/staff/reports/weekly?weeks=12')).items), 'the weekly figures'),
-  attempt(async () => unmatchedSection((await get('/api/staff/reports/unmatched')).items), 'the list of waiting diners'),
+  attempt(async () => unmatchedSection((await get('/api/staff/reports/unmatched?limit=500')).items,
+    await figures.catch(() => null)), 'the list of waiting diners'),
   mapSection(),
 ]);
 content.replaceChildren(summary, ...[weekly].flat(), unmatched, map, downloadsSection());
