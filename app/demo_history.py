@@ -47,9 +47,18 @@ from app.models import (
     User,
 )
 from app.schemas import hhmm, minutes
-from app.vocab import CookStatus, DinerStatus
+from app.vocab import (
+    CancelReason,
+    CookStatus,
+    DinerStatus,
+    EndReason,
+    ExclusionReason,
+    Frequency,
+    MealStatus,
+    PairingStatus,
+)
 
-ALL_FREQUENCIES = frozenset({"weekly", "fortnightly", "monthly"})
+ALL_FREQUENCIES: frozenset[str] = frozenset(Frequency)
 QUARTER = timedelta(days=91)
 
 # What becomes of each diner: the share of the council's diners, in this order.
@@ -140,15 +149,15 @@ class _Plan:
     proposed_at: datetime
     accepted_at: datetime | None
     ended_at: datetime | None = None
-    end_reason: str | None = None
+    end_reason: EndReason | None = None
     id: int = 0
     covers: list[Cook] = field(default_factory=list)
 
     @property
-    def status(self) -> str:
+    def status(self) -> PairingStatus:
         if self.accepted_at is None:
-            return "proposed"
-        return "ended" if self.ended_at else "active"
+            return PairingStatus.proposed
+        return PairingStatus.ended if self.ended_at else PairingStatus.active
 
 
 def seed_history(session: Session, *, council: Council, staff: User, now: datetime) -> Counter[str]:
@@ -297,15 +306,15 @@ class _History:
         lasted = rng.randint(35, max(36, (self.now - accepted).days - 25))
         first.ended_at = accepted + timedelta(days=lasted, hours=rng.randint(0, 6))
         if fate == "moved_into_care":
-            first.end_reason = "diner_left"
+            first.end_reason = EndReason.diner_left
             self.left[diner.id] = rng.choice(_LEFT_REASONS)
             return
         if fate == "change_requested":
-            first.end_reason = "change_requested"
+            first.end_reason = EndReason.change_requested
             assert first.cook.id is not None
             self.excluded[diner.id].add(first.cook.id)
         else:
-            first.end_reason = "cook_stopped"
+            first.end_reason = EndReason.cook_stopped
             assert first.cook.id is not None
             self.moved_away.add(first.cook.id)
         if fate == "cook_moved_away" and rng.random() < 0.5:
@@ -353,10 +362,10 @@ class _History:
             plan.id = pairing_id
         made["pairings"] = len(ids)
         exclusions = [
-            {"diner_id": p.diner.id, "cook_id": p.cook.id, "reason": "change_requested",
-             "created_at": p.ended_at}
+            {"diner_id": p.diner.id, "cook_id": p.cook.id,
+             "reason": ExclusionReason.change_requested, "created_at": p.ended_at}
             for p in self.plans
-            if p.end_reason == "change_requested"
+            if p.end_reason == EndReason.change_requested
         ]  # fmt: skip
         if exclusions:
             session.execute(insert(PairExclusion), exclusions)
@@ -385,7 +394,7 @@ class _History:
 
     def _settle_people(self, session: Session) -> None:
         """Statuses as the history left them: matched, left, moved away (ORM: a few rows)."""
-        open_diners = {p.diner.id for p in self.plans if p.status == "active"}
+        open_diners = {p.diner.id for p in self.plans if p.status == PairingStatus.active}
         seen: set[int] = set()
         for plan in self.plans:
             diner = plan.diner
@@ -483,7 +492,7 @@ class _History:
                     "date": day,
                     "start": plan.start,
                     "at": at,
-                    "status": "scheduled",
+                    "status": MealStatus.scheduled,
                     "is_cover": False,
                     # Materialised 8 weeks ahead by the scheduling job, from acceptance on.
                     "created_at": min(
@@ -493,19 +502,19 @@ class _History:
                 meals.append(row)
                 self.meal_carers.append(plan.diner.carer_id)
                 if pause and pause[0] <= day <= pause[1]:
-                    row.update(status="cancelled", cancel_reason="diner_paused")
+                    row.update(status=MealStatus.cancelled, cancel_reason=CancelReason.diner_paused)
                     continue
                 if day >= self.today:
                     if needs_cover_left and day <= self.today + timedelta(days=7):
                         needs_cover_left -= 1
-                        row.update(status="needs_cover", cook_id=None)
+                        row.update(status=MealStatus.needs_cover, cook_id=None)
                         away.append(self._away(plan.cook, day))
                     continue
                 recorded = min(self.now, at + timedelta(hours=rng.randint(1, 30)))
-                row.update(status="delivered", recorded_at=recorded)
+                row.update(status=MealStatus.delivered, recorded_at=recorded)
                 draw = rng.random()
                 if draw < _MISSED:
-                    row["status"] = "missed"
+                    row["status"] = MealStatus.missed
                 elif draw < _MISSED + _COVERED and covers:
                     # The regular cook was away that day; a neighbour (often the same one)
                     # brought the meal, and is someone the diner has met from then on.
@@ -538,7 +547,7 @@ class _History:
     ) -> list[dict[str, object]]:
         rng, rows = self.rng, list[dict[str, object]]()
         for meal, meal_id, carer in zip(meals, ids, self.meal_carers, strict=True):
-            if meal["status"] != "delivered" or carer is None or rng.random() >= _FEEDBACK:
+            if meal["status"] != MealStatus.delivered or carer is None or rng.random() >= _FEEDBACK:
                 continue
             recorded = meal["recorded_at"]
             assert isinstance(recorded, datetime)
@@ -584,7 +593,7 @@ class _History:
     def _concerns(self, staff: User) -> list[dict[str, object]]:
         """One of each kind of concern, on pairings running long enough to have one."""
         rng, rows = self.rng, list[dict[str, object]]()
-        running = [p for p in self.plans if p.status == "active"]
+        running = [p for p in self.plans if p.status == PairingStatus.active]
         long_ago = [p for p in running if p.accepted_at and p.accepted_at < self.now - QUARTER]
         for template in _CONCERNS:
             pool = long_ago if template.status != "open" else running

@@ -63,6 +63,14 @@ from app.pages.cook_forms import (
 from app.pages.forms import check_csrf, email_problem, render_page
 from app.pairings.lifecycle import request_change
 from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, request_erasure
+from app.vocab import (
+    OPEN_PAIRING_STATUSES,
+    RUNNING_PAIRING_STATUSES,
+    DinerStatus,
+    MealStatus,
+    PairingStatus,
+    PauseReason,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -137,7 +145,11 @@ def _when(weekday: int, start: str, frequency: str) -> str:
 
 def _status(out: DinerOut) -> tuple[str, str]:
     """The tag: "Meals paused" too while the pairing is paused (the diner stays matched)."""
-    if out.status != "left" and out.pairing is not None and out.pairing.status == "paused":
+    if (
+        out.status != DinerStatus.left
+        and out.pairing is not None
+        and out.pairing.status == PairingStatus.paused
+    ):
         return DINER_STATUS["paused"]
     return DINER_STATUS.get(out.status, (out.status, "govuk-tag--grey"))
 
@@ -147,25 +159,32 @@ def _cook_line(out: DinerOut) -> str:
     first = first_name(out.full_name)
     pairing = out.pairing
     cook = pairing.cook.display_name if pairing and pairing.cook else "their cook"
-    if out.status == "left":
+    if out.status == DinerStatus.left:
         return f"{first} has left Extra Portion."
     if pairing is None:
         return "We are looking for a cook who lives nearby and is free at the right times."
-    if pairing.status == "proposed":
+    if pairing.status == PairingStatus.proposed:
         return "We have found a cook and asked them. We will show their name when they say yes."
-    if pairing.status == "paused" and pairing.pause_reason == "needs_changed":
+    if pairing.status == PairingStatus.paused and pairing.pause_reason == PauseReason.needs_changed:
         return (
             f"Meals with {cook} are paused because {first}'s needs changed and {cook} may not "
             "be able to cook safely for them. The coordinator will contact you."
         )
-    if pairing.status == "paused":
+    if pairing.status == PairingStatus.paused:
         return f"Meals with {cook} are paused while the council looks into a concern."
     when = _when(pairing.weekday, pairing.start, pairing.frequency)
     return f"{first}'s cook is {cook}, who brings a meal {when}."
 
 
 def _next_meal(out: DinerOut) -> dict[str, str] | None:
-    meal = next((m for m in out.upcoming_meals if m.status in ("scheduled", "needs_cover")), None)
+    meal = next(
+        (
+            m
+            for m in out.upcoming_meals
+            if m.status in (MealStatus.scheduled, MealStatus.needs_cover)
+        ),
+        None,
+    )
     if meal is None:
         return None
     return {"date": long_date(meal.date), "start": meal.start, "status": meal.status}
@@ -267,10 +286,12 @@ def home(
 
 
 def _delivered_by_current_cook(session: Session, out: DinerOut) -> int:
-    if out.pairing is None or out.pairing.status != "active":
+    if out.pairing is None or out.pairing.status != PairingStatus.active:
         return 0
     return session.exec(
-        select(func.count()).where(Meal.pairing_id == out.pairing.id, Meal.status == "delivered")
+        select(func.count()).where(
+            Meal.pairing_id == out.pairing.id, Meal.status == MealStatus.delivered
+        )
     ).one()
 
 
@@ -347,7 +368,7 @@ def relative(
         "meals": [
             {"date": long_date(m.date), "start": m.start, "status": MEAL_STATUS.get(m.status)}
             for m in out.upcoming_meals
-            if m.status != "cancelled"
+            if m.status != MealStatus.cancelled
         ],
         "to_rate": [
             {"id": m.id, "date": long_date(m.date)} for m in out.recent_meals if m.rating is None
@@ -358,8 +379,8 @@ def relative(
         "concerns": [_concern_row(c) for c in concerns],
         "notice": _done_message(done, out),
         "notice_is_news": done in ("paused", "withdrawn"),
-        "active": out.status != "left",
-        "can_change_cook": bool(out.pairing and out.pairing.status in ("active", "paused")),
+        "active": out.status != DinerStatus.left,
+        "can_change_cook": bool(out.pairing and out.pairing.status in RUNNING_PAIRING_STATUSES),
     }
     return _page(request, session, settings, auth, "carer/relative.html", context)
 
@@ -484,7 +505,7 @@ def change(
 def _pairing_state(session: Session, diner: Diner) -> tuple[int | None, str | None]:
     pairing = session.exec(
         select(Pairing).where(
-            Pairing.diner_id == diner.id, col(Pairing.status).in_(("proposed", "active", "paused"))
+            Pairing.diner_id == diner.id, col(Pairing.status).in_(OPEN_PAIRING_STATUSES)
         )
     ).first()
     return (pairing.id, pairing.status) if pairing else (None, None)
@@ -501,9 +522,9 @@ def _outcome(
         return "saved"
     pairing = session.get(Pairing, pairing_id)
     assert pairing is not None
-    if status == "proposed":
-        return "withdrawn" if pairing.status != "proposed" else "saved"
-    if status == "active" and pairing.status == "paused":
+    if status == PairingStatus.proposed:
+        return "withdrawn" if pairing.status != PairingStatus.proposed else "saved"
+    if status == PairingStatus.active and pairing.status == PairingStatus.paused:
         return "paused"
     if set(changed) <= {"availability", "frequency"}:
         return "told-coordinator"
@@ -515,7 +536,7 @@ def _outcome(
 
 def _meal_to_rate(session: Session, diner: Diner, meal_id: int) -> Meal | None:
     meal = session.get(Meal, meal_id)
-    if meal is None or meal.diner_id != diner.id or meal.status != "delivered":
+    if meal is None or meal.diner_id != diner.id or meal.status != MealStatus.delivered:
         return None
     rated = session.exec(select(MealFeedback.id).where(MealFeedback.meal_id == meal_id)).first()
     return None if rated is not None else meal
