@@ -8,7 +8,7 @@ from geopy.distance import geodesic
 from app.matching.engine import CookIndex
 from app.matching.spatial import PointIndex, distance_m, haversine_m
 
-from .factories import make_cook, offset
+from .engine.factories import make_cook, offset
 
 
 def test_haversine_stays_within_half_a_percent_of_geodesic_when_anywhere_in_great_britain():
