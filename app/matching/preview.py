@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 
 from app.councils.rules import council_today
 from app.councils.service import staff_council
-from app.errors import AppError, NotFound, RuleBroken
+from app.errors import AppError, Conflict, NotFound, RuleBroken
 from app.geo.distance import staff_distance_m
 from app.matching import engine, service
 from app.matching.engine.reasons import suggestion_reasons
@@ -203,7 +203,7 @@ def confirm_matching(session: Session, *, staff: User, secret: str, body: Confir
                 f"Diner {pair.diner_id} and cook {pair.cook_id} are not a pair of this preview",
             )
     if _current_fingerprint(session, council=council) != claims.fingerprint:
-        raise AppError(STALE, 409)
+        raise Conflict(STALE)
     proposed, refused = [], []
     for pair in body.pairs:
         weekday, start, frequency = claims.pairs[(pair.diner_id, pair.cook_id)]
