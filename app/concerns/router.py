@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.concerns import service
 from app.concerns.categories import RAISER_STATUS
+from app.concerns.deps import CouncilsConcern
 from app.concerns.schemas import (
     ConcernIn,
     ConcernOut,
@@ -20,7 +21,7 @@ from app.deps import CurrentUser, SessionDep, StaffUser
 from app.errors import Forbidden
 from app.models import Concern, Diner, Pairing, User
 from app.names import first_name
-from app.schemas import Limit, Offset, Page, PathId
+from app.schemas import Limit, Offset, Page
 from app.vocab import ConcernStatus
 
 router = APIRouter(tags=["concerns"])
@@ -78,7 +79,6 @@ def raise_concern(body: ConcernIn, user: CurrentUser, session: SessionDep) -> Co
         serious=body.serious,
         description=body.description,
     )
-    session.commit()
     return _public(concern)
 
 
@@ -114,17 +114,14 @@ def list_concerns(
 
 
 @router.get("/api/staff/concerns/{concern_id}", response_model=ConcernStaffOut)
-def get_concern(concern_id: PathId, user: StaffUser, session: SessionDep) -> ConcernStaffOut:
-    return _staff_view(
-        session, service.get_councils_concern(session, staff=user, concern_id=concern_id)
-    )
+def get_concern(concern: CouncilsConcern, session: SessionDep) -> ConcernStaffOut:
+    return _staff_view(session, concern)
 
 
 @router.post("/api/staff/concerns/{concern_id}/triage", response_model=ConcernStaffOut)
 def triage(
-    concern_id: PathId, body: TriageIn, user: StaffUser, session: SessionDep
+    concern: CouncilsConcern, body: TriageIn, user: StaffUser, session: SessionDep
 ) -> ConcernStaffOut:
-    concern = service.get_councils_concern(session, staff=user, concern_id=concern_id)
     service.triage(
         session,
         staff=user,
@@ -134,5 +131,4 @@ def triage(
         exclude=body.exclude_pair,
         suspend=body.suspend_cook,
     )
-    session.commit()
     return _staff_view(session, concern)
