@@ -244,10 +244,15 @@ def test_pages_at_200_percent_zoom(
         ("/about.html", "about"),
         ("/sign-in.html", "sign-in"),
         ("/cook/start", "cook-start"),
-        ("/sign-up-carer.html", "sign-up-carer"),
+        ("/carer/start", "carer-start"),
     ):
         page.goto(path)
         check_zoomed(page, name, screenshots)
+    # The carer's account form comes after their relative's postcode is checked.
+    page.get_by_label("Where does your relative live?").fill("N3 1QX")
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/carer/sign-up$"))
+    check_zoomed(page, "sign-up-carer", screenshots)
     page.context.close()
 
     cook = zoom_page(browser, server.base_url)
@@ -263,7 +268,7 @@ def test_pages_at_200_percent_zoom(
     sign_in(carer, ZOOM_CARER["email"], ZOOM_CARER["password"])
     expect(carer).to_have_url(re.compile(r"/carer/$"))
     check_zoomed(carer, "carer-home", screenshots)
-    carer.goto(f"/carer/relative.html?id={data['diner']}")
+    carer.goto(f"/carer/relatives/{data['diner']}")
     expect(carer.get_by_role("heading", level=1)).to_have_text("Hilda Wide")
     check_zoomed(carer, "carer-relative", screenshots)
     carer.context.close()
