@@ -253,16 +253,32 @@ def history_pairings_only(session: Session, diner_ids: list[int]) -> Any:
 
 @contextmanager
 def patched_history(fn: Callable[..., Any] | None) -> Iterator[None]:
+    """``history`` replaced where batch matching and next-best proposals call it. The services
+    take no history of their own (no public seam), so this swaps the module attribute; it then
+    fails the run if the replacement was never called, so that a refactor which moves the call
+    elsewhere cannot turn the variant silently into the plain app."""
     if fn is None:
         yield
         return
+    calls = 0
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return fn(*args, **kwargs)
+
     old = matching_service.history, pairing_service.history
-    matching_service.history = fn  # type: ignore[assignment]
-    pairing_service.history = fn  # type: ignore[assignment]
+    matching_service.history = counted  # type: ignore[assignment]
+    pairing_service.history = counted  # type: ignore[assignment]
     try:
         yield
     finally:
         matching_service.history, pairing_service.history = old
+    if calls == 0:
+        raise SystemExit(
+            "the replaced history() was never called: app.matching.service and "
+            "app.pairings.service no longer call `history` by that name; fix patched_history"
+        )
 
 
 class ServiceSim:
