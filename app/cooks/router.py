@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.cooks import service
 from app.cooks.deps import OwnCook
 from app.cooks.presenters import profile_out
 from app.cooks.schemas import CookProfileIn, CookProfileOut
@@ -28,6 +29,7 @@ def get_my_profile(cook: OwnCook, session: SessionDep) -> CookProfileOut:
 
 
 @router.post("/me/stop")
-def stop(body: ReasonIn, cook: OwnCook, session: SessionDep) -> dict[str, str]:
+def stop(body: ReasonIn, user: CookUser, session: SessionDep) -> dict[str, str]:
+    cook = service.get_own_profile(session, user=user)  # after the body's 422, as before
     stopped = flows.stop_cooking(session, cook=cook, reason=body.reason)
     return {"status": stopped.status}

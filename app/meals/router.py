@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from app.cooks.deps import OwnCook
+from app.cooks.service import get_own_profile
 from app.councils.rules import council_today
 from app.deps import CarerUser, CookUser, SessionDep
 from app.diners.deps import CarersDiner
@@ -70,7 +71,8 @@ def label(meal: OwnMeal, session: SessionDep) -> HTMLResponse:
 
 
 @router.post("/api/cooks/me/away", response_model=MealList)
-def away(body: AwayIn, cook: OwnCook, session: SessionDep) -> MealList:
+def away(body: AwayIn, user: CookUser, session: SessionDep) -> MealList:
+    cook = get_own_profile(session, user=user)  # after the body's 422, as before
     affected = meals.mark_away(session, cook=cook, from_=body.from_, to=body.to)
     items = [meal_out(session, m) for m in affected]
     return MealList(items=items, total=len(items))
