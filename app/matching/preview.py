@@ -215,7 +215,10 @@ def confirm_matching(session: Session, *, staff: User, secret: str, body: Confir
             frequency=frequency,
         )
         try:
-            pairing = service.propose_pairing(session, staff=staff, body=create)
+            # A savepoint each: a pair refused halfway leaves nothing behind in the request's
+            # unit of work, which commits the pairs that were proposed.
+            with session.begin_nested():
+                pairing = service.propose_pairing(session, staff=staff, body=create)
         except RuleBroken as broken:
             refused.append(_refused(pair.diner_id, pair.cook_id, broken.rule, broken.message))
             continue
