@@ -13,11 +13,6 @@ export class ApiError extends Error {
   get fieldErrors() {
     return this.status === 422 && Array.isArray(this.detail) ? this.detail : null;
   }
-
-  /** The endpoint does not exist yet (no JSON 404, or 405 from the static files). */
-  get notBuiltYet() {
-    return this.status === 405 || (this.status === 404 && !this.isJson);
-  }
 }
 
 function csrfToken() {

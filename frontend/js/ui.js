@@ -162,12 +162,6 @@ export function banner(where, title, text, { success = false } = {}) {
   return node;
 }
 
-/** A friendly message for a feature whose API is still being built. */
-export function notYetMessage(what) {
-  return h('div', { class: 'govuk-inset-text' },
-    `We are still building ${what}. Please try again in a few days.`);
-}
-
 /** Show a non-field error (a string detail) in a plain-English box. */
 export function showProblem(where, err) {
   const text = err instanceof ApiError ? problemText(err) : 'Something went wrong. Please try again.';

@@ -1,5 +1,5 @@
-import { ApiError, get } from '../api.js';
-import { fmtDateTime, h, notYetMessage, params, requireRole } from '../ui.js';
+import { get } from '../api.js';
+import { fmtDateTime, h, params, requireRole, showProblem } from '../ui.js';
 import { table } from './staff-common.js';
 
 await requireRole('staff');
@@ -65,6 +65,5 @@ try {
   ].filter(Boolean));
   if (page > 1) document.title = `Audit log, page ${page} – Extra Portion`;
 } catch (err) {
-  if (err instanceof ApiError && (err.notBuiltYet || err.status === 404)) content.replaceChildren(notYetMessage('the audit log'));
-  else throw err;
+  showProblem(content, err);
 }

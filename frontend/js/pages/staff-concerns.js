@@ -1,5 +1,5 @@
-import { ApiError, get } from '../api.js';
-import { fmtDateTime, h, notYetMessage, params, requireRole, tag } from '../ui.js';
+import { get } from '../api.js';
+import { fmtDateTime, h, params, requireRole, showProblem, tag } from '../ui.js';
 import { CONCERN_KIND, CONCERN_STATUS } from '../vocab.js';
 import { statusFilter, table } from './staff-common.js';
 
@@ -28,6 +28,5 @@ try {
       : h('p', { class: 'govuk-body' }, 'There are no concerns with this status.'),
   );
 } catch (err) {
-  if (err instanceof ApiError && (err.notBuiltYet || err.status === 404)) content.replaceChildren(notYetMessage('the concerns queue'));
-  else throw err;
+  showProblem(content, err);
 }

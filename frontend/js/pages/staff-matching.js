@@ -1,5 +1,5 @@
-import { ApiError, post } from '../api.js';
-import { fmtWhen, h, notYetMessage, requireRole, showProblem, whileBusy } from '../ui.js';
+import { post } from '../api.js';
+import { fmtWhen, h, requireRole, showProblem, whileBusy } from '../ui.js';
 import { UNMATCHED_REASONS } from '../vocab.js';
 import { table } from './staff-common.js';
 
@@ -27,7 +27,6 @@ button.addEventListener('click', () => whileBusy(button, async () => {
     );
     result.focus();
   } catch (err) {
-    if (err instanceof ApiError && err.notBuiltYet) result.replaceChildren(notYetMessage('batch matching'));
-    else showProblem(content, err);
+    showProblem(content, err);
   }
 }));

@@ -1,5 +1,5 @@
 import { ApiError, get } from '../api.js';
-import { fmtDate, h, notYetMessage, requireRole } from '../ui.js';
+import { fmtDate, h, requireRole } from '../ui.js';
 import { barChart, boroughMap, lineChart, swatch } from '../charts.js';
 import { table } from './staff-common.js';
 
@@ -10,7 +10,6 @@ const DELIVERED = '#0b5e57';
 const MISSED = '#b3261e';
 const CONTINUITY = '#1d4f91';
 
-const missing = (err) => err instanceof ApiError && (err.notBuiltYet || err.status === 404);
 const pct = (v) => (v === null || v === undefined ? 'not known yet' : `${Math.round(v * 100)}%`);
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -18,7 +17,10 @@ async function attempt(work, what) {
   try {
     return await work();
   } catch (err) {
-    if (missing(err)) return notYetMessage(what);
+    // One part failing (a real error, never "not built yet") leaves the rest of the report.
+    if (err instanceof ApiError) {
+      return h('p', { class: 'govuk-body' }, `The ${what} could not be shown. Reload the page to try again.`);
+    }
     throw err;
   }
 }
