@@ -89,8 +89,14 @@ def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
         return kept
     days = sorted({int(str(w["weekday"])) for w in cook.availability})
     first: dict[int, dict[str, object]] = {}
+    # These pages ask one time per day; a profile saved through the API may have more. They are
+    # kept as they are (and shown on "check your answers"), so editing here never loses them.
+    more: dict[str, list[list[str]]] = {}
     for window in cook.availability:
-        first.setdefault(int(str(window["weekday"])), window)
+        day = int(str(window["weekday"]))
+        if day in first:
+            more.setdefault(str(day), []).append([str(window["start"]), str(window["end"])])
+        first.setdefault(day, window)
     return {
         "started": True,
         "display_name": cook.display_name,
@@ -104,6 +110,7 @@ def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
         "allergen_free": list(cook.allergen_free),
         "textures": list(cook.textures),
         "days": [str(d) for d in days],
+        "more": more,
         **{f"start-{d}": str(first[d]["start"]) for d in days},
         **{f"end-{d}": str(first[d]["end"]) for d in days},
     }
@@ -210,7 +217,24 @@ def check_times(a: dict[str, Any], session: Session, settings: Settings) -> dict
                 errors[f"end-{day}"] = (
                     f"{name}'s latest time must be at least 30 minutes after its earliest time"
                 )
+            elif clash := _overlapping_kept_time(a, day, start, end):
+                errors[f"end-{day}"] = (
+                    f"You also offer {clash} on {name}: choose times that end before it "
+                    "starts or start after it ends"
+                )
     return errors
+
+
+def _kept_times(a: dict[str, Any], day: str) -> list[tuple[str, str]]:
+    """A day's other times from a profile saved elsewhere (the pages ask one per day)."""
+    return [(str(s), str(e)) for s, e in a.get("more", {}).get(day, [])]
+
+
+def _overlapping_kept_time(a: dict[str, Any], day: str, start: str, end: str) -> str | None:
+    for kept_start, kept_end in _kept_times(a, day):
+        if minutes(start) < minutes(kept_end[:5]) and minutes(kept_start[:5]) < minutes(end):
+            return f"{kept_start[:5]} to {kept_end[:5]}"
+    return None
 
 
 CHECKS: dict[str, Callable[[dict[str, Any], Session, Settings], dict[str, str]]] = {
@@ -363,6 +387,7 @@ def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
     times = [
         f"{WEEKDAYS[int(d)]}, {clock_time(a.get(f'start-{d}', '')) or a.get(f'start-{d}', '')} "
         f"to {clock_time(a.get(f'end-{d}', '')) or a.get(f'end-{d}', '')}"
+        + "".join(f", and {s[:5]} to {e[:5]}" for s, e in _kept_times(a, str(d)))
         for d in days
     ]
     walk = a.get("walk_radius_m", "")
@@ -507,5 +532,10 @@ def _body(a: dict[str, Any]) -> CookProfileIn:
         availability=[
             {"weekday": d, "start": clock_time(a[f"start-{d}"]), "end": clock_time(a[f"end-{d}"])}
             for d in days
+        ]
+        + [
+            {"weekday": d, "start": start[:5], "end": end[:5]}
+            for d in days
+            for start, end in _kept_times(a, str(d))
         ],
     )

@@ -301,6 +301,53 @@ def test_check_your_answers_sends_the_profile_for_checks_when_every_step_is_done
         assert shown in pending.text
 
 
+def test_a_days_second_time_is_kept_when_the_profile_is_edited_through_the_pages(
+    client: TestClient, session: Session, barnet
+):
+    """The pages ask one time per day; a second one saved through the API must survive."""
+    start_and_sign_up(client)
+    fill_profile(client)
+    post(client, "/cook/profile/check", {})
+    cook = session.exec(select(Cook)).one()
+    two_on_tuesday = [
+        {"weekday": 1, "start": "12:00", "end": "13:00"},
+        {"weekday": 1, "start": "17:00", "end": "19:00"},
+        {"weekday": 3, "start": "18:00", "end": "19:30"},
+    ]
+    cook.availability = two_on_tuesday
+    session.add(cook)
+    session.commit()
+
+    check = client.get("/cook/profile/check")
+    assert "Tuesday, 12:00 to 13:00, and 17:00 to 19:00" in check.text
+    clash = step(
+        client,
+        "times",
+        {
+            "days": ["1", "3"],
+            "start-1": "11:00",
+            "end-1": "17:30",
+            **{"start-3": "18:00", "end-3": "19:30"},
+        },
+    )
+    assert (
+        "#end-1",
+        "You also offer 17:00 to 19:00 on Tuesday: choose times that end "
+        "before it starts or start after it ends",
+    ) in summary(clash.text)
+    times = {"days": ["1", "3"], "start-1": "12:00", "end-1": "13:30"}
+    again = step(client, "times", {**times, "start-3": "18:00", "end-3": "19:30"})
+    assert again.headers["location"] == "/cook/profile/check"
+    assert post(client, "/cook/profile/check", {}).headers["location"] == "/cook/?saved=1"
+    session.expire_all()
+    kept = session.exec(select(Cook)).one().availability
+    assert sorted((w["weekday"], w["start"]) for w in kept) == [
+        (1, "12:00"),
+        (1, "17:00"),
+        (3, "18:00"),
+    ]
+
+
 def test_change_link_returns_to_check_your_answers_when_the_step_is_done(
     client: TestClient, barnet
 ):
