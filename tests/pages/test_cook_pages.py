@@ -458,6 +458,11 @@ def test_accepting_shows_the_next_meal_with_full_address_and_the_carers_phone(
     ):
         assert shown in panel, shown
     assert home.text.index('id="next-heading"') < home.text.index('id="meals"')
+    # From the next meal, a concern about Edna goes to her own form, which the cook may use.
+    concern_link = re.search(r'href="(/concerns/new\?diner=\d+)"', panel)
+    assert concern_link, "no way to raise a concern from the next meal"
+    form = client.get(html_lib.unescape(concern_link.group(1)))
+    assert form.status_code == 200 and "Edna" in form.text
 
 
 def test_decline_asks_for_confirmation_and_tells_the_coordinator_the_reason(
