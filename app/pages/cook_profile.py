@@ -18,12 +18,13 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from app.accounts.contact import can_take_texts, set_contact
 from app.config import Settings
 from app.cooks.schemas import CookProfileIn
 from app.deps import SessionDep, SettingsDep
 from app.errors import RuleBroken
 from app.flows.cooks import put_own_profile
-from app.models import Cook
+from app.models import Cook, User
 from app.pages import drafts
 from app.pages.cook_forms import (
     ALLERGENS,
@@ -61,7 +62,7 @@ TITLES = {
 }
 LISTS = ("frequencies", "diets", "allergen_free", "textures", "days")
 FIELDS = {
-    "name": ("display_name", "phone"),
+    "name": ("display_name", "phone", "contact_preference"),
     "address": ("address_line", "postcode"),
     "reach": ("walk_radius_m", "max_diners", "frequencies"),
     "food": ("diets", "allergen_free", "textures"),
@@ -101,6 +102,7 @@ def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
         "started": True,
         "display_name": cook.display_name,
         "phone": national_phone(cook.phone),
+        "contact_preference": _preference(session, cook),
         "address_line": cook.address_line,
         "postcode": cook.postcode,
         "walk_radius_m": str(cook.walk_radius_m),
@@ -129,9 +131,23 @@ def check_name(a: dict[str, Any], session: Session, settings: Settings) -> dict[
     phone = a.get("phone", "")
     if not phone:
         errors["phone"] = "Enter your phone number, like 07700 900 982"
-    elif len(phone) > 30 or uk_phone(phone) is None:
+    elif len(phone) > 30 or (number := uk_phone(phone)) is None:
         errors["phone"] = PHONE_EXAMPLE
+    elif a.get("contact_preference") == "sms" and not can_take_texts(number):
+        errors["phone"] = "Enter a mobile phone number to get text messages, like 07700 900 982"
+    # Email is chosen until the cook picks texts (the form shows it ticked).
+    if (a.get("contact_preference") or "email") not in dict(CONTACT_CHOICES):
+        errors["contact_preference"] = "Select how you would like us to send you messages"
     return errors
+
+
+# How the cook hears from us (reminders, cover requests): the outbox sends by it.
+CONTACT_CHOICES = [("email", "Email"), ("sms", "Text message")]
+
+
+def _preference(session: Session, cook: Cook) -> str:
+    user = session.get(User, cook.user_id)
+    return user.contact_preference if user is not None else "email"
 
 
 def check_address(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
@@ -268,6 +284,7 @@ def _context(step: str, a: dict[str, Any], cook: Cook | None, change: bool) -> d
         "change": change,
         "values": a,
         "has_profile": cook is not None,
+        "contact_items": _items(CONTACT_CHOICES, [a.get("contact_preference") or "email"]),
         "walk_items": _items(walks, [a.get("walk_radius_m", "")]),
         "many_items": _items(HOW_MANY, [a.get("max_diners", "")]),
         "often_items": _items(FREQUENCIES, a.get("frequencies", [])),
@@ -400,6 +417,12 @@ def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
         },
         {"key": "Phone number", "value": [a.get("phone", "")], "step": "name", "field": "phone"},
         {
+            "key": "Messages by",
+            "value": [label_of(CONTACT_CHOICES, a.get("contact_preference") or "email")],
+            "step": "name",
+            "field": "contact_preference",
+        },
+        {
             "key": "Address",
             "value": [a.get("address_line", ""), a.get("postcode", "")],
             "step": "address",
@@ -508,6 +531,12 @@ def send(request: Request, session: Session, settings: Settings) -> Response:
     first_time = ca.cook is None
     try:
         put_own_profile(session, user=ca.user, body=body, settings=settings)
+        set_contact(
+            session,
+            user=ca.user,
+            phone=uk_phone(a["phone"]),
+            contact_preference=a.get("contact_preference") or "email",
+        )
     except RuleBroken as exc:
         where = "address:postcode" if "postcode" in exc.loc else "name:display_name"
         message = POSTCODE_MESSAGES.get(exc.rule, exc.message)

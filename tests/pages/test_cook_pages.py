@@ -301,6 +301,26 @@ def test_check_your_answers_sends_the_profile_for_checks_when_every_step_is_done
         assert shown in pending.text
 
 
+def test_cook_chooses_texts_on_the_name_step_and_the_account_keeps_it_when_sent(
+    client: TestClient, session: Session, barnet
+):
+    start_and_sign_up(client)
+    landline = step(client, "name", {**GOOD["name"], "contact_preference": "sms"})
+    assert landline.status_code == 422
+    assert summary(landline.text) == [
+        ("#phone", "Enter a mobile phone number to get text messages, like 07700 900 982")
+    ]
+    mobile = {"display_name": "Priya", "phone": "07911 123456", "contact_preference": "sms"}
+    assert step(client, "name", mobile).headers["location"] == "/cook/profile/address"
+    for name in ("address", "reach", "food", "times"):
+        assert step(client, name).status_code == 303
+    assert "Text message" in client.get("/cook/profile/check").text
+    assert post(client, "/cook/profile/check", {}).headers["location"] == "/cook/?sent=1"
+    user = session.exec(select(User).where(User.email == "priya@example.org")).one()
+    session.refresh(user)
+    assert (user.contact_preference, user.phone) == ("sms", "+447911123456")
+
+
 def test_a_days_second_time_is_kept_when_the_profile_is_edited_through_the_pages(
     client: TestClient, session: Session, barnet
 ):
