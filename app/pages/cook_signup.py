@@ -14,25 +14,21 @@ from app.accounts.cookies import set_session_cookies
 from app.accounts.passwords import password_problem
 from app.deps import SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, TooManyRequests
-from app.geo.postcodes import parse_postcode
-from app.pages import drafts
+from app.pages import area_start, drafts
+from app.pages.area_start import checked_area, kept_area
 from app.pages.cook_forms import redirect, text_problem
 from app.pages.forms import check_csrf, email_problem, render_page, signed_in
 from app.pages.templating import home_of
-from app.pages.views import check_area
-from app.privacy.waiting_list import join_waiting_list
 
 router = APIRouter(include_in_schema=False)
 
 START = "cook-start"  # the anonymous draft: the postcode checked
 PROFILE = "cook-profile"  # the signed-in cook's answers (app/pages/cook_profile.py)
-MAX_POSTCODE = 20
 MAX_PASSWORD = 1024
-POSTCODE_MESSAGES = {
-    "invalid_postcode": "Enter a real postcode, like N3 1HT",
-    "unknown_postcode": "We cannot find this postcode: check it and enter it again",
-}
 Text = Annotated[str, Form()]
+JOURNEY = area_start.Journey(
+    role="cook", start_draft=START, not_yet_title="We do not run in your area yet"
+)
 
 
 @router.get("/sign-up-cook.html")
@@ -59,15 +55,8 @@ def start(
 ) -> Response:
     check_csrf(request, settings, csrf_token)
     postcode = postcode.strip()
-    problem = None if postcode else "Enter your postcode"
-    if len(postcode) > MAX_POSTCODE:
-        problem = POSTCODE_MESSAGES["invalid_postcode"]
-    if problem is None:
-        try:
-            answer = check_area(session, postcode=postcode, settings=settings)
-        except RuleBroken as exc:
-            problem = POSTCODE_MESSAGES.get(exc.rule, exc.message)
-    if problem is not None:
+    answer, problem = checked_area(session, settings, postcode, missing="Enter your postcode")
+    if answer is None:
         context = {
             "title": "Do we run in your area?",
             "errors": {"postcode": problem},
@@ -75,22 +64,14 @@ def start(
         }
         return render_page(request, session, settings, "cook/start.html", context, status_code=422)
     owner = drafts.owner_of(request)
-    kept = {
-        "postcode": answer.postcode,
-        "council": answer.council,
-        "district": parse_postcode(answer.postcode).district,
-    }
+    kept = kept_area(answer)
     drafts.save(session, owner, START, kept)
     return redirect("/cook/sign-up" if answer.council else "/cook/not-yet")
 
 
 @router.get("/cook/not-yet", response_class=HTMLResponse)
 def not_yet_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    kept = drafts.load(session, drafts.owner_of(request), START)
-    if not kept.get("postcode") or kept.get("council"):
-        return redirect("/cook/start")
-    context = {"title": "We do not run in your area yet", "kept": kept}
-    return render_page(request, session, settings, "cook/not-yet.html", context)
+    return area_start.not_yet_form(request, session, settings, JOURNEY)
 
 
 @router.post("/cook/not-yet", response_class=HTMLResponse)
@@ -103,42 +84,14 @@ def not_yet(
     csrf_token: Text = "",
 ) -> Response:
     check_csrf(request, settings, csrf_token)
-    owner = drafts.owner_of(request)
-    kept = drafts.load(session, owner, START)
-    if not kept.get("postcode") or kept.get("council"):
-        return redirect("/cook/start")
-    email = email.strip()
-    errors: dict[str, str] = {}
-    if problem := email_problem(email):
-        errors["email"] = problem
-    if consent != "yes":
-        errors["consent"] = (
-            "Select that you agree to us keeping your email address, so we can tell you "
-            "when we start"
-        )
-    if errors:
-        context = {
-            "title": "We do not run in your area yet",
-            "kept": kept,
-            "errors": errors,
-            "values": {"email": email},
-        }
-        return render_page(
-            request, session, settings, "cook/not-yet.html", context, status_code=422
-        )
-    join_waiting_list(session, district=kept["district"], role="cook", email=email)
-    drafts.clear(session, owner, START)
-    drafts.save(session, owner, "cook-waiting", {"district": kept["district"]})
-    return redirect("/cook/not-yet/done")
+    return area_start.join_not_yet(
+        request, session, settings, JOURNEY, email=email, consent=consent
+    )
 
 
 @router.get("/cook/not-yet/done", response_class=HTMLResponse)
 def not_yet_done(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    kept = drafts.load(session, drafts.owner_of(request), "cook-waiting")
-    if not kept.get("district"):
-        return redirect("/cook/start")
-    context = {"title": "You are on the waiting list", "district": kept["district"]}
-    return render_page(request, session, settings, "cook/not-yet-done.html", context)
+    return area_start.not_yet_done(request, session, settings, JOURNEY)
 
 
 @router.get("/cook/sign-up", response_class=HTMLResponse)

@@ -9,17 +9,11 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse
 
 from app.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep
-from app.errors import RuleBroken
+from app.pages.area_start import checked_area
 from app.pages.forms import FORM_COOKIE, check_csrf, render_page
-from app.pages.views import check_area, running_councils
+from app.pages.views import running_councils
 
 router = APIRouter(include_in_schema=False)
-
-MAX_POSTCODE = 20
-POSTCODE_MESSAGES = {
-    "invalid_postcode": "Enter a real postcode, like N3 1HT",
-    "unknown_postcode": "We cannot find this postcode: check it and enter it again",
-}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -44,15 +38,8 @@ def check_your_area(
 ) -> HTMLResponse:
     check_csrf(request, settings, csrf_token)
     postcode = postcode.strip()
-    problem = None if postcode else "Enter a postcode"
-    if len(postcode) > MAX_POSTCODE:
-        problem = POSTCODE_MESSAGES["invalid_postcode"]
-    if problem is None:
-        try:
-            answer = check_area(session, postcode=postcode, settings=settings)
-        except RuleBroken as exc:
-            problem = POSTCODE_MESSAGES.get(exc.rule, exc.message)
-    if problem is not None:
+    answer, problem = checked_area(session, settings, postcode, missing="Enter a postcode")
+    if answer is None:
         context = {
             **_home(session),
             "errors": {"postcode": problem},
