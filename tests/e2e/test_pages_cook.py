@@ -313,6 +313,7 @@ def test_cook_signs_up_by_keyboard(server: Server, browser: Any) -> None:
     expect(page).to_have_url(re.compile(r"/cook/profile/name$"))
     tab_to(page, "The name diners will know you by", within=15)
     type_into(page, "Phone number", "020 7946 0021")
+    tab_to(page, "Email", within=1)  # how we send messages: Email is ticked, Tab leaves the group
     tab_to(page, "Continue", within=1)
     page.keyboard.press("Enter")
 
