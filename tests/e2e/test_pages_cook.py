@@ -50,7 +50,8 @@ def _approve_and_invite(server: Server, person: dict[str, str], tag: str) -> Non
             },
         ).raise_for_status()
         carer = {
-            "email": f"carer.{tag}@example.org",
+            # Unique in the run: the browser tests share one server (test_pages_carer has carer.js).
+            "email": f"invites.asha.{tag}@example.org",
             "password": "pepper-orchard-launch-7",
             "full_name": f"Carer {tag}",
         }
