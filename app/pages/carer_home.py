@@ -80,17 +80,17 @@ router = APIRouter(include_in_schema=False)
 FRIENDSHIP_AFTER_MEALS = 3
 FRIENDSHIP_EVERY = timedelta(days=90)  # then asked again each quarter
 DINER_STATUS = {
-    "waiting": ("Waiting for a cook", "govuk-tag--blue"),
-    "matched": ("Has a cook", "govuk-tag--green"),
-    "paused": ("Meals paused", "govuk-tag--yellow"),
-    "left": ("Left Extra Portion", "govuk-tag--grey"),
+    DinerStatus.waiting: ("Waiting for a cook", "govuk-tag--blue"),
+    DinerStatus.matched: ("Has a cook", "govuk-tag--green"),
+    DinerStatus.paused: ("Meals paused", "govuk-tag--yellow"),
+    DinerStatus.left: ("Left Extra Portion", "govuk-tag--grey"),
 }
 MEAL_STATUS = {
-    "scheduled": ("Planned", "govuk-tag--blue"),
-    "needs_cover": ("Finding another cook", "govuk-tag--yellow"),
-    "delivered": ("Delivered", "govuk-tag--green"),
-    "missed": ("Missed", "govuk-tag--red"),
-    "cancelled": ("Cancelled", "govuk-tag--grey"),
+    MealStatus.scheduled: ("Planned", "govuk-tag--blue"),
+    MealStatus.needs_cover: ("Finding another cook", "govuk-tag--yellow"),
+    MealStatus.delivered: ("Delivered", "govuk-tag--green"),
+    MealStatus.missed: ("Missed", "govuk-tag--red"),
+    MealStatus.cancelled: ("Cancelled", "govuk-tag--grey"),
 }
 RATINGS = [
     ("5", "Loved it"),
@@ -150,7 +150,7 @@ def _status(out: DinerOut) -> tuple[str, str]:
         and out.pairing is not None
         and out.pairing.status == PairingStatus.paused
     ):
-        return DINER_STATUS["paused"]
+        return DINER_STATUS[DinerStatus.paused]
     return DINER_STATUS.get(out.status, (out.status, "govuk-tag--grey"))
 
 

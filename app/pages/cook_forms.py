@@ -21,6 +21,7 @@ from app.deps import Auth
 from app.errors import Forbidden
 from app.models import Cook, User
 from app.pages.forms import signed_in
+from app.vocab import MealStatus
 
 WEEKDAYS = list(vocab.WEEKDAYS)
 # The form options (code, label), in the vocabulary's order: app/vocab.py holds the words.
@@ -37,11 +38,11 @@ WALKS = [
 ]
 HOW_MANY = [("1", "1 neighbour")] + [(str(n), f"{n} neighbours") for n in range(2, 6)]
 MEAL_STATUS = {
-    "scheduled": ("Planned", "govuk-tag--blue"),
-    "needs_cover": ("Looking for cover", "govuk-tag--yellow"),
-    "delivered": ("Delivered", "govuk-tag--green"),
-    "missed": ("Missed", "govuk-tag--red"),
-    "cancelled": ("Cancelled", "govuk-tag--grey"),
+    MealStatus.scheduled: ("Planned", "govuk-tag--blue"),
+    MealStatus.needs_cover: ("Looking for cover", "govuk-tag--yellow"),
+    MealStatus.delivered: ("Delivered", "govuk-tag--green"),
+    MealStatus.missed: ("Missed", "govuk-tag--red"),
+    MealStatus.cancelled: ("Cancelled", "govuk-tag--grey"),
 }
 PHONE_EXAMPLE = "Enter a UK phone number, like 07700 900 982 or 020 7946 0018"
 TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")

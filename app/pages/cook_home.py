@@ -52,7 +52,7 @@ from app.pages.forms import check_csrf, render_page
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.schemas import PathId
-from app.vocab import CookStatus, MealStatus
+from app.vocab import CookStatus, MealStatus, PairingStatus
 
 router = APIRouter(include_in_schema=False)
 
@@ -132,9 +132,11 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         }
         return render_page(request, session, settings, "cook/pending.html", context, auth=ca.auth)
     today = council_today(council)
-    rows = pairings.list_cook_pairings(session, user=ca.user, statuses=("proposed", "active"))
-    invitations = [_pairing(p, d) for p, d, _ in rows if p.status == "proposed"]
-    neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == "active"]
+    rows = pairings.list_cook_pairings(
+        session, user=ca.user, statuses=(PairingStatus.proposed, PairingStatus.active)
+    )
+    invitations = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.proposed]
+    neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.active]
     upcoming = meals.list_cook_meals(
         session, cook=cook, from_=today - timedelta(days=14), to=today + timedelta(days=MEAL_DAYS)
     )
@@ -188,7 +190,7 @@ def _diner_names(session: Session, listed: list[Meal]) -> dict[int, str]:
 
 def _shown(meal: Meal, today: date) -> bool:
     """Meals from today on, and earlier ones still waiting to be recorded."""
-    return meal.date >= today or meal.status == "scheduled"
+    return meal.date >= today or meal.status == MealStatus.scheduled
 
 
 def _meal(meal: Meal, names: dict[int, str], today: date) -> dict[str, Any]:
@@ -201,7 +203,7 @@ def _meal(meal: Meal, names: dict[int, str], today: date) -> dict[str, Any]:
         "status": text,
         "tag": tag,
         "is_cover": meal.is_cover,
-        "to_record": meal.status == "scheduled" and meal.date <= today,
+        "to_record": meal.status == MealStatus.scheduled and meal.date <= today,
     }
 
 
@@ -216,9 +218,9 @@ def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
         "diets": labels_of(DIETS, d.diets),
         "allergies": labels_of(ALLERGENS, d.allergies),
         "texture": label_of(TEXTURES, d.texture),
-        "address_line": d.address_line if p.status == "active" else None,
-        "postcode": d.postcode if p.status == "active" else None,
-        "access_notes": d.access_notes if p.status == "active" else None,
+        "address_line": d.address_line if p.status == PairingStatus.active else None,
+        "postcode": d.postcode if p.status == PairingStatus.active else None,
+        "access_notes": d.access_notes if p.status == PairingStatus.active else None,
     }
 
 
@@ -252,7 +254,7 @@ def accept(
 
 def _invitation(session: Session, ca: CookAuth, pairing_id: int) -> tuple[Pairing, Diner]:
     pairing = pairings.get_invited_pairing(session, user=ca.user, pairing_id=pairing_id)
-    if pairing.status != "proposed":
+    if pairing.status != PairingStatus.proposed:
         raise NotFound("This invitation is no longer open")
     diner = session.get(Diner, pairing.diner_id)
     assert diner is not None
@@ -316,7 +318,7 @@ def record(
     csrf_token: Text = "",
 ) -> Response:
     check_csrf(request, settings, csrf_token)
-    if outcome not in ("delivered", "missed"):
+    if outcome not in (MealStatus.delivered, MealStatus.missed):
         raise NotFound("Page not found")
     ca = _needs_profile(request, session, settings)
     if isinstance(ca, Response):

@@ -27,11 +27,11 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db import make_engine, utcnow
-from app.models import Council, Notification, User
+from app.models import Notification, User
 from app.notifications.outbox import enqueue
 from app.notifications.sender import SmtpMailer
 from tests.conftest import migrate
-from tests.factories import create_council, create_user
+from tests.factories import create_user
 
 FROM = "Extra Portion <noreply@extra-portion.invalid>"
 
@@ -159,16 +159,6 @@ def fresh_engine(empty_database: str) -> Iterator[Engine]:
 def now() -> datetime:
     """A clock just after any message the test queues (the first user made hashes a password)."""
     return utcnow() + timedelta(minutes=5)
-
-
-@pytest.fixture
-def barnet(session: Session) -> Council:
-    return create_council(session, slug="barnet", lad_codes=["E09000003"])
-
-
-@pytest.fixture
-def staff(session: Session, barnet: Council) -> User:
-    return create_user(session, role="staff", council=barnet)
 
 
 # --- A local stand-in for GOV.UK Notify's API -------------------------------------------------

@@ -21,7 +21,6 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     approved_cook,
     auth_headers,
-    create_council,
     create_user,
     diner_payload,
 )
@@ -33,17 +32,13 @@ TIMES = {"days": ["1"], "start-1": "17:30", "end-1": "19:00", "frequency": "week
 
 
 @pytest.fixture
-def barnet(session: Session) -> Council:
-    council = create_council(session, slug="barnet", lad_codes=["E09000003"])
-    council.name = "Barnet"
-    session.add(council)
+def barnet_named(session: Session, barnet: Council) -> Council:
+    """The root's Barnet with its real name (the factory names councils "Council N"), for the
+    pages that print the council's name."""
+    barnet.name = "Barnet"
+    session.add(barnet)
     session.flush()
-    return council
-
-
-@pytest.fixture
-def staff(session: Session, barnet: Council) -> User:
-    return create_user(session, role="staff", council=barnet)
+    return barnet
 
 
 def post(client: TestClient, path: str, data: dict, page: str | None = None):
@@ -77,7 +72,7 @@ def signed_in_carer(client: TestClient, session: Session, **fields: object) -> U
 
 
 def test_start_goes_to_the_account_when_a_council_runs_where_the_relative_lives(
-    client: TestClient, barnet: Council
+    client: TestClient, barnet_named: Council
 ):
     assert client.get("/sign-up-carer.html", follow_redirects=False).headers["location"] == (
         "/carer/start"
