@@ -29,8 +29,6 @@ from app.pages.forms import signed_in
 from app.places import locate_place
 from app.schemas import minutes
 
-# The times offered, as the availability grid always has: 07:00 to 21:00 by half hours.
-TIMES = [f"{m // 60:02d}:{m % 60:02d}" for m in range(7 * 60, 21 * 60 + 1, 30)]
 POSTCODE_MESSAGES = {
     "invalid_postcode": "Enter a real postcode, like N3 1HT",
     "unknown_postcode": "We cannot find this postcode: check it and enter it again",
@@ -61,31 +59,6 @@ def relative_of(session: Session, auth: Auth, diner_id: int) -> Diner:
     if diner.anonymised_at is not None:
         raise NotFound("Diner not found")
     return diner
-
-
-def items(pairs: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
-    """Radios' or checkboxes' items, the chosen ones checked."""
-    return [{"value": v, "text": t, "checked": v in chosen} for v, t in pairs]
-
-
-def day_rows(a: dict[str, Any]) -> list[dict[str, Any]]:
-    """The availability grid's rows: each day ticked or not, with its two times."""
-    rows = []
-    for number, name in enumerate(WEEKDAYS):
-        day = str(number)
-        start, end = a.get(f"start-{day}") or "17:00", a.get(f"end-{day}") or "19:00"
-        rows.append(
-            {
-                "day": day,
-                "name": name,
-                "ticked": day in a.get("days", []),
-                "start": start,
-                "end": end,
-                "start_times": TIMES if start in TIMES else [start, *TIMES],
-                "end_times": TIMES if end in TIMES else [*TIMES, end],
-            }
-        )
-    return rows
 
 
 def read_form(form: Any, fields: tuple[str, ...], lists: tuple[str, ...]) -> dict[str, Any]:

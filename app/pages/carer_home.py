@@ -42,7 +42,6 @@ from app.pages.carer_common import (
     check_address,
     check_food,
     check_times,
-    items,
     needs_summary,
     read_form,
     relative_of,
@@ -54,6 +53,7 @@ from app.pages.carer_signup import contact_problems
 from app.pages.cook_forms import (
     WEEKDAYS,
     date_fields,
+    items,
     long_date,
     national_phone,
     parse_date,

@@ -29,14 +29,21 @@ from app.pages.carer_common import (
     check_access,
     check_food,
     check_times,
-    day_rows,
-    items,
     needs_summary,
     read_form,
     when_words,
 )
 from app.pages.carer_signup import RELATIVE
-from app.pages.cook_forms import ALLERGENS, DIETS, FREQUENCIES, TEXTURES, redirect, to_sign_in
+from app.pages.cook_forms import (
+    ALLERGENS,
+    DIETS,
+    FREQUENCIES,
+    TEXTURES,
+    day_rows,
+    items,
+    redirect,
+    to_sign_in,
+)
 from app.pages.forms import check_csrf, render_page
 
 router = APIRouter(include_in_schema=False)

@@ -17,8 +17,8 @@ from app.deps import SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, TooManyRequests
 from app.pages import area_start, drafts
 from app.pages.area_start import checked_area, kept_area
-from app.pages.carer_common import CONTACT_CHOICES, POSTCODE_MESSAGES, items
-from app.pages.cook_forms import redirect, text_problem
+from app.pages.carer_common import CONTACT_CHOICES, POSTCODE_MESSAGES
+from app.pages.cook_forms import items, redirect, text_problem
 from app.pages.forms import check_csrf, email_problem, render_page, signed_in
 from app.pages.templating import home_of
 

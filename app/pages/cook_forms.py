@@ -24,6 +24,35 @@ from app.pages.forms import signed_in
 from app.vocab import MealStatus
 
 WEEKDAYS = list(vocab.WEEKDAYS)
+# The times offered, as the availability grid always has: 07:00 to 21:00 by half hours.
+TIMES = [f"{m // 60:02d}:{m % 60:02d}" for m in range(7 * 60, 21 * 60 + 1, 30)]
+
+
+def items(pairs: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
+    """Radios' or checkboxes' items, the chosen ones checked."""
+    return [{"value": v, "text": t, "checked": v in chosen} for v, t in pairs]
+
+
+def day_rows(a: dict[str, Any]) -> list[dict[str, Any]]:
+    """The availability grid's rows: each day ticked or not, with its two times."""
+    rows = []
+    for number, name in enumerate(WEEKDAYS):
+        day = str(number)
+        start, end = a.get(f"start-{day}") or "17:00", a.get(f"end-{day}") or "19:00"
+        rows.append(
+            {
+                "day": day,
+                "name": name,
+                "ticked": day in a.get("days", []),
+                "start": start,
+                "end": end,
+                "start_times": TIMES if start in TIMES else [start, *TIMES],
+                "end_times": TIMES if end in TIMES else [*TIMES, end],
+            }
+        )
+    return rows
+
+
 # The form options (code, label), in the vocabulary's order: app/vocab.py holds the words.
 DIETS: list[tuple[str, str]] = list(vocab.DIET_LABELS.items())
 ALLERGENS: list[tuple[str, str]] = list(vocab.ALLERGEN_LABELS.items())

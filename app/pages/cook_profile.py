@@ -37,6 +37,8 @@ from app.pages.cook_forms import (
     WEEKDAYS,
     clock_time,
     cook_auth,
+    day_rows,
+    items,
     label_of,
     labels_of,
     national_phone,
@@ -68,8 +70,6 @@ FIELDS = {
     "food": ("diets", "allergen_free", "textures"),
     "times": ("days", *(f"{e}-{d}" for d in range(7) for e in ("start", "end"))),
 }
-# The times offered, as the availability grid always has: 07:00 to 21:00 by half hours.
-TIMES = [f"{m // 60:02d}:{m % 60:02d}" for m in range(7 * 60, 21 * 60 + 1, 30)]
 POSTCODE_MESSAGES = {
     "invalid_postcode": "Enter a real postcode, like N3 1HT",
     "unknown_postcode": "We cannot find this postcode: check it and enter it again",
@@ -284,40 +284,15 @@ def _context(step: str, a: dict[str, Any], cook: Cook | None, change: bool) -> d
         "change": change,
         "values": a,
         "has_profile": cook is not None,
-        "contact_items": _items(CONTACT_CHOICES, [a.get("contact_preference") or "email"]),
-        "walk_items": _items(walks, [a.get("walk_radius_m", "")]),
-        "many_items": _items(HOW_MANY, [a.get("max_diners", "")]),
-        "often_items": _items(FREQUENCIES, a.get("frequencies", [])),
-        "diet_items": _items(DIETS, a.get("diets", [])),
-        "allergen_items": _items(ALLERGENS, a.get("allergen_free", [])),
-        "texture_items": _items(TEXTURES, a.get("textures", [])),
-        "days": _days(a),
+        "contact_items": items(CONTACT_CHOICES, [a.get("contact_preference") or "email"]),
+        "walk_items": items(walks, [a.get("walk_radius_m", "")]),
+        "many_items": items(HOW_MANY, [a.get("max_diners", "")]),
+        "often_items": items(FREQUENCIES, a.get("frequencies", [])),
+        "diet_items": items(DIETS, a.get("diets", [])),
+        "allergen_items": items(ALLERGENS, a.get("allergen_free", [])),
+        "texture_items": items(TEXTURES, a.get("textures", [])),
+        "days": day_rows(a),
     }
-
-
-def _items(pairs: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any]]:
-    """Radios' or checkboxes' items, the chosen ones checked."""
-    return [{"value": v, "text": t, "checked": v in chosen} for v, t in pairs]
-
-
-def _days(a: dict[str, Any]) -> list[dict[str, Any]]:
-    """The availability grid's rows: each day ticked or not, with its two times."""
-    rows = []
-    for number, name in enumerate(WEEKDAYS):
-        day = str(number)
-        start, end = a.get(f"start-{day}") or "17:00", a.get(f"end-{day}") or "19:00"
-        rows.append(
-            {
-                "day": day,
-                "name": name,
-                "ticked": day in a.get("days", []),
-                "start": start,
-                "end": end,
-                "start_times": TIMES if start in TIMES else [start, *TIMES],
-                "end_times": TIMES if end in TIMES else [*TIMES, end],
-            }
-        )
-    return rows
 
 
 @router.get("/cook/onboarding.html")
