@@ -240,15 +240,8 @@ def accept(
     if isinstance(ca, Response):
         return ca
     pairing = pairings.get_invited_pairing(session, user=ca.user, pairing_id=pairing_id)
-    pairings.accept_pairing(session, pairing=pairing)
-    record_audit(
-        session,
-        actor_id=ca.user.id,
-        council_id=pairing.council_id,
-        action="diner.address_viewed",
-        subject_type="diner",
-        subject_id=pairing.diner_id,
-    )
+    # The API's accept: the address the next page shows is audited in the same transaction.
+    pairings.accept_invitation(session, cook_user=ca.user, pairing=pairing)
     return redirect("/cook/?done=accepted")
 
 

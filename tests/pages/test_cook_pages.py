@@ -17,6 +17,7 @@ from app.config import Settings
 from app.councils.rules import council_today
 from app.models import (
     AreaDemand,
+    AuditEntry,
     Cook,
     CookAway,
     Council,
@@ -466,6 +467,9 @@ def test_accepting_shows_the_next_meal_with_full_address_and_the_carers_phone(
     assert "3 Quiet Close" not in home.text  # the address only once accepted
     response = post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
     assert response.headers["location"] == "/cook/?done=accepted"
+    # Accepting shows the address: audited, as the API's accept does.
+    viewed = session.exec(select(AuditEntry).where(AuditEntry.action == "diner.address_viewed"))
+    assert [e.subject_id for e in viewed] == [invited["diner_id"]]
     home = client.get("/cook/")
     panel = home.text.split('id="next-heading"')[1].split("</section>")[0]
     for shown in (
