@@ -140,7 +140,8 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     upcoming = meals.list_cook_meals(
         session, cook=cook, from_=today - timedelta(days=14), to=today + timedelta(days=MEAL_DAYS)
     )
-    names = _diner_names(session, upcoming)
+    requests = cover.cover_requests_for(session, user=ca.user)
+    names = _diner_names(session, [*upcoming, *requests])  # one query for every name shown
     soon = next_meal(session, cook=cook, today=today)
     context |= {
         "title": "My cooking",
@@ -151,10 +152,7 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         "invitations": invitations,
         "neighbours": neighbours,
         "meals": [_meal(m, names, today) for m in upcoming if _shown(m, today)],
-        "cover": [
-            _meal(m, _diner_names(session, [m]), today)
-            for m in cover.cover_requests_for(session, user=ca.user)
-        ],
+        "cover": [_meal(m, names, today) for m in requests],
         "away": aways.list_away(session, cook=cook, today=today),
         "today": today,
         "council_name": council.name,
