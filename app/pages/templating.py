@@ -29,7 +29,15 @@ NAV_OF_ROLE: dict[str, list[tuple[str, str]]] = {
     ],
     "cook": [("/cook/", "My cooking"), ("/account/password", "Change password")],
     "carer": [("/carer/", "My relatives"), ("/account/password", "Change password")],
-    "staff": [("/staff/", "Staff home"), ("/account/password", "Change password")],
+    # Staff work across these all day: one line on a desk, one scrolling row on a phone.
+    "staff": [
+        ("/staff/", "Home"),
+        ("/staff/cooks", "Cooks"),
+        ("/staff/diners", "Diners"),
+        ("/staff/matching", "Matching"),
+        ("/staff/concerns", "Concerns"),
+        ("/staff/reports", "Reports"),
+    ],
     "admin": [("/account/password", "Change password")],
 }
 FOOTER_LINKS = [
@@ -52,6 +60,13 @@ _env = Environment(
     lstrip_blocks=True,
 )
 templates = Jinja2Templates(env=_env)
+
+
+def _is_current(href: str, path: str) -> bool:
+    """A section's link is current on its pages too ("/staff/cooks" on "/staff/cooks/7")."""
+    if href == path:
+        return True
+    return not href.endswith("/") and path.startswith(href + "/")
 
 
 def home_of(role: str) -> str:
@@ -82,10 +97,11 @@ def render(
         csp_nonce=csp_nonce(request),
         service_name=SERVICE_NAME,
         nav=[
-            {"href": href, "text": text, "current": href == request.url.path}
+            {"href": href, "text": text, "current": _is_current(href, request.url.path)}
             for href, text in NAV_OF_ROLE.get(role, NAV_OF_ROLE[""])
         ],
         signed_in=bool(role),
+        nav_role=role or "public",
         footer_links=FOOTER_LINKS,
     )
     return templates.TemplateResponse(request, name, values, status_code=status_code)

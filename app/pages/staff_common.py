@@ -1,0 +1,108 @@
+"""What every staff page shares: the signed-in staff member (with their council), the page
+render in the staff layout, and paging for lists.
+
+A staff page is for council staff only: nobody signed in goes to the sign-in page (and back
+here after), another role gets 403. Every record a page reads is scoped to the staff member's
+council by the services it calls; a record of another council is a 404, as in the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from app.config import Settings
+from app.deps import Auth
+from app.errors import Forbidden
+from app.models import User
+from app.pages.cook_forms import to_sign_in
+from app.pages.forms import render_page, signed_in
+
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class StaffAuth:
+    auth: Auth
+
+    @property
+    def user(self) -> User:
+        return self.auth.user
+
+    @property
+    def council_id(self) -> int:
+        return self.auth.user.council_id or 0
+
+
+def staff_auth(request: Request, session: Session, settings: Settings) -> StaffAuth | Response:
+    """The signed-in staff member, or the sign-in page's redirect (403 for another role)."""
+    auth = signed_in(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    if auth.user.role != "staff":
+        raise Forbidden("These pages are for council staff")
+    return StaffAuth(auth)
+
+
+def render_staff(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    staff: StaffAuth,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page in the staff layout (frontend/templates/staff/base.html): full width, the staff
+    navigation in the header."""
+    return render_page(
+        request, session, settings, name, context, status_code=status_code, auth=staff.auth
+    )
+
+
+@dataclass(frozen=True)
+class Paging:
+    """One page of a list: `page` counts from 1; `links` feeds GOV.UK's pagination macro."""
+
+    page: int
+    per_page: int = PER_PAGE
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @classmethod
+    def from_request(cls, request: Request, per_page: int = PER_PAGE) -> Paging:
+        raw = request.query_params.get("page", "1")
+        page = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+        return cls(page=page, per_page=per_page)
+
+    def links(self, request: Request, total: int) -> dict[str, Any] | None:
+        """The pagination macro's parameters (None when everything fits on one page): the
+        other query parameters (search, filters, sort) are kept in every link."""
+        pages = max(1, -(-total // self.per_page))
+        if pages == 1:
+            return None
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+
+        def href(n: int) -> str:
+            return f"{request.url.path}?{urlencode([*kept, ('page', str(n))])}"
+
+        shown = sorted({1, pages, *range(max(1, self.page - 1), min(pages, self.page + 1) + 1)})
+        items: list[dict[str, Any]] = []
+        for i, n in enumerate(shown):
+            if i and n - shown[i - 1] > 1:
+                items.append({"ellipsis": True})
+            items.append({"number": n, "href": href(n), "current": n == self.page})
+        result: dict[str, Any] = {"items": items, "landmarkLabel": "Pages of this list"}
+        if self.page > 1:
+            result["previous"] = {"href": href(self.page - 1)}
+        if self.page < pages:
+            result["next"] = {"href": href(self.page + 1)}
+        return result
