@@ -1,0 +1,164 @@
+"""Staff's lists of concerns: one query that names everyone involved (the diner, their cook,
+who raised it), scoped to one council, filtered by status, cook or diner.
+
+Read-only: the staff concern pages, and the cook's and the diner's full records, list concerns
+through this module (triage stays in app/concerns/service.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from app.concerns.categories import CATEGORY_NAMES
+from app.db import utcnow
+from app.models import Concern, Cook, Diner, Pairing, User
+from app.vocab import ConcernStatus
+
+# Still needing someone's attention: the list shows these first.
+OPEN_STATUSES: tuple[ConcernStatus, ...] = (ConcernStatus.open, ConcernStatus.investigating)
+STATUS_ORDER: tuple[ConcernStatus, ...] = (
+    ConcernStatus.open,
+    ConcernStatus.investigating,
+    ConcernStatus.resolved,
+    ConcernStatus.upheld,
+)
+# Staff's words for each status (the raiser reads RAISER_STATUS's instead).
+STATUS_WORDS: dict[str, str] = {
+    "open": "Open",
+    "investigating": "Investigating",
+    "resolved": "Resolved",
+    "upheld": "Upheld",
+}
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    """One concern as staff lists show it: who it is about and who raised it, by name."""
+
+    id: int
+    reference: str  # "EP-…": the reference the raiser sees and quotes
+    kind: str
+    category: str  # the category in words ("Missed meal")
+    serious: bool
+    status: str  # open | investigating | resolved | upheld
+    raised_at: datetime
+    updated_at: datetime
+    days_open: int  # until today while open; until it was closed once closed
+    diner_id: int
+    diner_name: str
+    cook_id: int | None  # the cook of the pairing the concern is about (None: no pairing)
+    cook_name: str | None
+    raised_by_id: int
+    raised_by_name: str
+    raised_by_role: str  # cook | carer | staff | admin
+    raised_by_cook_id: int | None  # the raiser's cook profile, when a cook raised it
+
+    @property
+    def status_words(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def raised_by_words(self) -> str:
+        """Who the raiser is to the diner: "carer", "cook" (their cook) or "cover cook"."""
+        if self.raised_by_role == "cook":
+            if self.cook_id is not None and self.raised_by_cook_id == self.cook_id:
+                return "cook"
+            return "cover cook"
+        return self.raised_by_role
+
+
+def _query(
+    council_id: int,
+    *,
+    status: str | None,
+    cook_id: int | None,
+    diner_id: int | None,
+) -> Select[Concern, str, int, str, User, int | None]:  # cook: None when no pairing
+    cook_user = aliased(User)
+    raiser = aliased(User)
+    raiser_cook = aliased(Cook)
+    query = (
+        select(
+            Concern,
+            col(Diner.full_name),
+            col(Pairing.cook_id),
+            col(cook_user.full_name),
+            raiser,
+            col(raiser_cook.id),
+        )
+        .join(Diner, col(Diner.id) == Concern.diner_id)
+        .join(raiser, col(raiser.id) == Concern.raised_by_id)
+        .outerjoin(Pairing, col(Pairing.id) == Concern.pairing_id)
+        .outerjoin(Cook, col(Cook.id) == Pairing.cook_id)
+        .outerjoin(cook_user, col(cook_user.id) == Cook.user_id)
+        .outerjoin(raiser_cook, col(raiser_cook.user_id) == raiser.id)
+        .where(col(Concern.council_id) == council_id)
+    )
+    if status:
+        query = query.where(col(Concern.status) == status)
+    if diner_id is not None:
+        query = query.where(col(Concern.diner_id) == diner_id)
+    if cook_id is not None:
+        # About this cook (their pairing's concerns) or raised by them (as a cover cook, say).
+        query = query.where(or_(col(Pairing.cook_id) == cook_id, col(raiser_cook.id) == cook_id))
+    return query
+
+
+def _order() -> tuple[object, ...]:
+    """Open before investigating before closed; serious first; then oldest first."""
+    whens = [(col(Concern.status) == s, i) for i, s in enumerate(STATUS_ORDER)]
+    rank = case(*whens, else_=len(STATUS_ORDER))
+    return (rank, col(Concern.serious).desc(), col(Concern.created_at), col(Concern.id))
+
+
+def find_concerns(
+    session: Session,
+    *,
+    council_id: int,
+    status: str | None = None,
+    cook_id: int | None = None,
+    diner_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[ConcernRow], int]:
+    """One council's concerns, named, most urgent first, and how many there are in all."""
+    query = _query(council_id, status=status, cook_id=cook_id, diner_id=diner_id)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    paged = query.order_by(*_order()).offset(offset)  # type: ignore[arg-type]
+    if limit is not None:
+        paged = paged.limit(limit)
+    now = utcnow()
+    rows = []
+    for concern, diner_name, cook_id_, cook_name, raiser, raiser_cook_id in session.execute(paged):
+        end = now if concern.status in OPEN_STATUSES else concern.updated_at
+        assert concern.id is not None and raiser.id is not None
+        rows.append(
+            ConcernRow(
+                id=concern.id,
+                reference=concern.reference,
+                kind=concern.kind,
+                category=CATEGORY_NAMES.get(concern.kind, concern.kind),
+                serious=concern.serious,
+                status=concern.status,
+                raised_at=concern.created_at,
+                updated_at=concern.updated_at,
+                days_open=max(0, (end.date() - concern.created_at.date()).days),
+                diner_id=concern.diner_id,
+                diner_name=diner_name,
+                cook_id=cook_id_,
+                cook_name=cook_name,
+                raised_by_id=raiser.id,
+                raised_by_name=raiser.full_name,
+                raised_by_role=raiser.role,
+                raised_by_cook_id=raiser_cook_id,
+            )
+        )
+    return rows, total
