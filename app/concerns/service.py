@@ -16,7 +16,7 @@ from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import paginate, utcnow
 from app.diners.rules import paused_on
-from app.diners.service import coordinator_id
+from app.diners.service import alert_recipients
 from app.errors import NotFound, RuleBroken
 from app.meals.service import cancel_future_meals, schedule_meals
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
@@ -126,15 +126,16 @@ def raise_concern(
         category_name=CATEGORY_NAMES.get(kind, kind),
         serious=serious,
     )
-    enqueue(
-        session,
-        event=raised.event,
-        to=coordinator_id(session, diner),
-        subject=raised.subject,
-        body=raised.body,
-        dedupe_key=f"concern:{concern.id}:raised",
-        about_diner_id=diner.id,
-    )
+    for to in alert_recipients(session, diner):  # the coordinator, else the council's staff
+        enqueue(
+            session,
+            event=raised.event,
+            to=to,
+            subject=raised.subject,
+            body=raised.body,
+            dedupe_key=f"concern:{concern.id}:raised",
+            about_diner_id=diner.id,
+        )
     record_audit(
         session,
         actor_id=user.id,

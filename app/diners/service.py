@@ -173,6 +173,28 @@ def coordinator_id(session: Session, diner: Diner) -> int | None:
     return hood.coordinator_id if hood else None
 
 
+def alert_recipients(session: Session, diner: Diner) -> list[int]:
+    """Who is told what the council side must act on about a diner (a missed meal, a meal
+    without cover, a declined invitation, a concern, a lapse): the coordinator of their
+    neighbourhood; where it has none (or theirs is no longer active), every active staff
+    member of the diner's council, so that no alert is dropped. Ids in order."""
+    coordinator = coordinator_id(session, diner)
+    if coordinator is not None:
+        user = session.get(User, coordinator)
+        if user is not None and user.is_active:
+            return [coordinator]
+    staff = session.exec(
+        select(User.id)
+        .where(
+            User.role == "staff",
+            User.council_id == diner.council_id,
+            col(User.is_active).is_(True),
+        )
+        .order_by(col(User.id))
+    ).all()
+    return [s for s in staff if s is not None]
+
+
 def view_diner_as_staff(session: Session, *, staff: User, diner_id: int) -> Diner:
     """The full record for staff; the view of the address is audited (committed here, in a
     short writing transaction of its own when the request's session only reads)."""

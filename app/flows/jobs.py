@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.councils.rules import council_today
 from app.db import utcnow
-from app.diners.service import coordinator_id
+from app.diners.service import alert_recipients
 from app.meals.service import schedule_all
 from app.models import Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
@@ -68,7 +68,7 @@ def remind_cooks(session: Session, *, now: dt.datetime) -> int:
 
 
 def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
-    """A meal still without cover two days before: the coordinator is told."""
+    """A meal still without cover two days before: the coordinator (else the staff) is told."""
     count = 0
     for council in session.exec(select(Council)).all():
         today = council_today(council, now)
@@ -84,15 +84,19 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
             diner = session.get(Diner, meal.diner_id)
             assert diner is not None
             missing = messages.cover_missing(diner_name=first_name(diner.full_name), day=meal.date)
-            if _queued_now(
-                session,
-                event=missing.event,
-                to=coordinator_id(session, diner),
-                subject=missing.subject,
-                body=missing.body,
-                dedupe_key=f"meal:{meal.id}:cover_missing",
-                about_diner_id=diner.id,
-            ):
+            queued = [
+                _queued_now(
+                    session,
+                    event=missing.event,
+                    to=to,
+                    subject=missing.subject,
+                    body=missing.body,
+                    dedupe_key=f"meal:{meal.id}:cover_missing",
+                    about_diner_id=diner.id,
+                )
+                for to in alert_recipients(session, diner)  # the coordinator, else the staff
+            ]
+            if any(queued):
                 count += 1
     return count
 
@@ -124,15 +128,19 @@ def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
             continue
         # One alert per lapse: keyed by the last delivery (or the start) it is counted from.
         lapsed = messages.contact_lapsed(diner_name=first_name(diner.full_name), days=lapse)
-        if _queued_now(
-            session,
-            event=lapsed.event,
-            to=coordinator_id(session, diner),
-            subject=lapsed.subject,
-            body=lapsed.body,
-            dedupe_key=f"pairing:{pairing.id}:lapsed_since:{since}",
-            about_diner_id=diner.id,
-        ):
+        queued = [
+            _queued_now(
+                session,
+                event=lapsed.event,
+                to=to,
+                subject=lapsed.subject,
+                body=lapsed.body,
+                dedupe_key=f"pairing:{pairing.id}:lapsed_since:{since}",
+                about_diner_id=diner.id,
+            )
+            for to in alert_recipients(session, diner)  # the coordinator, else the staff
+        ]
+        if any(queued):
             count += 1
     return count
 

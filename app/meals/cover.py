@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
-from app.diners.service import coordinator_id
+from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m
 from app.matching import engine
@@ -197,7 +197,7 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     )
     for recipient in (
         diner.carer_id,
-        coordinator_id(session, diner),
+        *alert_recipients(session, diner),
         regular.user_id if regular else None,
     ):
         enqueue(

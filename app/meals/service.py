@@ -11,7 +11,7 @@ from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import utcnow
 from app.diners.rules import paused_on
-from app.diners.service import coordinator_id
+from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
 from app.meals.cover import ask_for_cover
 from app.meals.schedule import occurrences
@@ -191,7 +191,7 @@ def record_outcome(session: Session, *, meal: Meal, outcome: MealStatus) -> Meal
     if outcome == MealStatus.missed:
         diner = session.get(Diner, meal.diner_id)
         assert diner is not None
-        for recipient in (diner.carer_id, coordinator_id(session, diner)):
+        for recipient in (diner.carer_id, *alert_recipients(session, diner)):
             missed = messages.meal_missed(
                 diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
             )

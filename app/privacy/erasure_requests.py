@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.db import utcnow
-from app.diners.service import coordinator_id
+from app.diners.service import alert_recipients
 from app.models import Diner, User
 from app.notifications import messages
 from app.notifications.outbox import enqueue
@@ -28,8 +28,7 @@ def request_erasure(session: Session, *, user: User) -> int:
     ).all()
     told: set[int] = set()
     for diner in diners:
-        coordinator = coordinator_id(session, diner)
-        told |= {coordinator} if coordinator else _staff_of(session, diner.council_id)
+        told |= set(alert_recipients(session, diner))  # the coordinator, else the staff
     if not told:  # nobody holds a relative of theirs: the service's administrators act
         admins = session.exec(
             select(User.id).where(User.role == "admin", col(User.is_active).is_(True))
@@ -58,12 +57,3 @@ def request_erasure(session: Session, *, user: User) -> int:
     )
     session.flush()
     return len(told)
-
-
-def _staff_of(session: Session, council_id: int) -> set[int]:
-    rows = session.exec(
-        select(User.id).where(
-            User.role == "staff", User.council_id == council_id, col(User.is_active).is_(True)
-        )
-    ).all()
-    return {r for r in rows if r is not None}

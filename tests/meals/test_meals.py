@@ -496,6 +496,7 @@ def test_each_lifecycle_event_queues_a_message_to_the_right_people(
         headers=active.cook_headers,
     )
     client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(helper, settings))
-    assert to("cover_arranged") == {active.carer.id, active.cook.id}  # no coordinator set
+    # no coordinator set: the council's staff are told in their place
+    assert to("cover_arranged") == {active.carer.id, active.cook.id, staff.id}
     client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active.cook_headers)
     assert to("pairing_ended") == {active.carer.id, active.cook.id}
