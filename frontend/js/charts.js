@@ -88,11 +88,16 @@ export function barChart({ title, desc, labels, series }) {
   return svg;
 }
 
-/** A line of percentages (0 to 1; null leaves a gap), with a dot on each week. */
-export function lineChart({ title, desc, labels, values, colour }) {
+/**
+ * A line (null leaves a gap), with a dot on each week: percentages from 0 to 1, or with
+ * percent: false whole counts on an axis from 0.
+ */
+export function lineChart({ title, desc, labels, values, colour, percent = true }) {
   const svg = frame(W, H, title, desc);
-  const yTicks = [0, 0.25, 0.5, 0.75, 1];
-  const { y, band } = axes(svg, labels, yTicks, 1, (v) => `${Math.round(v * 100)}%`);
+  const yTicks = percent ? [0, 0.25, 0.5, 0.75, 1] : ticks(Math.max(1, ...values.map((v) => v || 0)));
+  const yMax = yTicks[yTicks.length - 1];
+  const fmt = percent ? (v) => `${Math.round(v * 100)}%` : (v) => String(v);
+  const { y, band } = axes(svg, labels, yTicks, yMax, fmt);
   const x = (i) => PAD.left + band * (i + 0.5);
   let path = '';
   let pen = false;
