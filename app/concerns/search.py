@@ -162,3 +162,127 @@ def find_concerns(
             )
         )
     return rows, total
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a concern involves, with what staff need to reach them."""
+
+    name: str
+    phone: str | None  # E.164
+    email: str | None
+    cook_id: int | None = None  # their cook profile: /staff/cooks/{id}
+    diner_id: int | None = None  # /staff/diners/{id}
+
+
+@dataclass(frozen=True)
+class Note:
+    at: datetime
+    by: str  # the staff member's full name
+    text: str
+
+
+@dataclass(frozen=True)
+class ConcernPeople:
+    """Everyone one concern involves, by name and contact, and its notes signed by name."""
+
+    raiser: Person
+    raiser_role: str  # "carer", "cook" (the diner's cook), "cover cook", "staff"
+    diner: Person
+    diner_address: str
+    carer: Person | None
+    cook: Person | None  # the cook of the pairing it is about
+    pairing_status: str | None
+    notes: list[Note]
+
+
+def _user_person(user: User | None) -> Person | None:
+    if user is None:
+        return None
+    return Person(name=user.full_name, phone=user.phone, email=user.email)
+
+
+def concern_people(session: Session, concern: Concern) -> ConcernPeople:
+    """The raiser, the diner, their carer and the cook, with contacts; the notes' authors."""
+    diner = session.get(Diner, concern.diner_id)
+    assert diner is not None
+    pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
+    cook = session.get(Cook, pairing.cook_id) if pairing else None
+    cook_user = session.get(User, cook.user_id) if cook else None
+    cook_person = (
+        Person(
+            name=cook_user.full_name if cook_user else cook.display_name,
+            phone=cook.phone,  # the profile's number: the one they keep up to date
+            email=cook_user.email if cook_user else None,
+            cook_id=cook.id,
+        )
+        if cook is not None
+        else None
+    )
+    carer = _user_person(session.get(User, diner.carer_id) if diner.carer_id else None)
+    raiser_user = session.get(User, concern.raised_by_id)
+    assert raiser_user is not None
+    raiser = _user_person(raiser_user)
+    assert raiser is not None
+    role = raiser_user.role
+    if role == "cook":
+        raiser_cook = (
+            session.execute(select(Cook).where(col(Cook.user_id) == raiser_user.id))
+            .scalars()
+            .first()
+        )
+        raiser = Person(
+            name=raiser.name,
+            phone=raiser_cook.phone if raiser_cook else raiser.phone,
+            email=raiser.email,
+            cook_id=raiser_cook.id if raiser_cook else None,
+        )
+        role = "cook" if cook is not None and raiser.cook_id == cook.id else "cover cook"
+    staff_ids = {int(str(n.get("staff_id"))) for n in concern.notes if n.get("staff_id")}
+    names = {
+        u.id: u.full_name
+        for u in session.execute(select(User).where(col(User.id).in_(staff_ids))).scalars()
+    }
+    notes = [
+        Note(
+            at=datetime.fromisoformat(str(n.get("at"))),
+            by=names.get(int(str(n.get("staff_id") or 0)), "A member of staff"),
+            text=str(n.get("text", "")),
+        )
+        for n in concern.notes
+    ]
+    return ConcernPeople(
+        raiser=raiser,
+        raiser_role=role,
+        diner=Person(name=diner.full_name, phone=diner.phone, email=None, diner_id=diner.id),
+        diner_address=f"{diner.address_line}, {diner.postcode}",
+        carer=carer,
+        cook=cook_person,
+        pairing_status=pairing.status if pairing else None,
+        notes=notes,
+    )
+
+
+def cook_name(session: Session, *, council_id: int, cook_id: int) -> str | None:
+    """A cook's full name, if they are this council's cook."""
+    found = session.execute(
+        select(col(User.full_name))
+        .join(Cook, col(Cook.user_id) == User.id)
+        .where(col(Cook.id) == cook_id, col(Cook.council_id) == council_id)
+    ).first()
+    return found[0] if found else None
+
+
+def diner_name(session: Session, *, council_id: int, diner_id: int) -> str | None:
+    """A diner's full name, if they are this council's diner."""
+    diner = session.get(Diner, diner_id)
+    return diner.full_name if diner and diner.council_id == council_id else None
+
+
+def status_counts(
+    session: Session, *, council_id: int, cook_id: int | None = None, diner_id: int | None = None
+) -> dict[str, int]:
+    """How many concerns are in each status (with the same cook and diner filters)."""
+    base = _query(council_id, status=None, cook_id=cook_id, diner_id=diner_id).subquery()
+    counts = session.execute(select(base.c.status, func.count()).group_by(base.c.status)).all()
+    return {str(status): int(n) for status, n in counts}
