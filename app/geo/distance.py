@@ -51,6 +51,21 @@ def staff_distance_m(metres: float) -> int:
     return round_distance(metres, STAFF_STEP_M)
 
 
+def staff_distance_text(metres: float) -> str:
+    """A distance as every staff page words it: "450 m" to the nearest 10 m (the API's
+    distance_m), "1.2 km" from 1 km, to the nearest 100 m; "less than 10 m" for nothing.
+
+    Rounded to 10 m first, as the API gives it, so a page showing the API's distance_m and one
+    showing a stored distance word the same distance the same way.
+    """
+    shown = staff_distance_m(metres)
+    if shown == 0:
+        return "less than 10 m"
+    if shown < 1000:
+        return f"{shown} m"
+    return f"{round_distance(shown, 100) / 1000:.1f} km"
+
+
 def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) enclosing every point within radius_m of (lat, lon).
 

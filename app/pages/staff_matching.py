@@ -1,7 +1,532 @@
-"""Staff pages: matching (being built)."""
+"""Staff pages: matching. One diner's suggested cooks (`/staff/diners/{id}/match`), each a card
+with the cook's full name, one distance, the score in words, the reasons, and a form that
+chooses the day, time and frequency offered before inviting the cook; and batch matching
+(`/staff/matching`): a preview of every pairing the batch would propose (nothing sent), the
+pairs kept by their ticks, then the result.
+
+Reads and writes through the API's services: app.matching.service.suggest_cooks and
+propose_pairing (GET .../suggestions, POST /api/staff/pairings), app.matching.preview
+(POST /api/staff/matching/preview and .../confirm). The preview's signed id travels in a
+hidden field; nothing is stored between the steps."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.config import Settings
+from app.councils.rules import council_today
+from app.councils.service import staff_council
+from app.deps import SessionDep, SettingsDep
+from app.diners.rules import public_status
+from app.diners.service import get_councils_diner
+from app.errors import Conflict, NotFound, RuleBroken
+from app.geo.distance import staff_distance_text
+from app.matching import preview, service
+from app.matching.engine.reasons import label, labels
+from app.matching.inputs import first_meal_day
+from app.matching.schemas import ConfirmIn, PairIn, SuggestionOut
+from app.models import Diner
+from app.names import first_name
+from app.pages.cook_forms import long_date, redirect
+from app.pages.forms import check_csrf
+from app.pages.staff_common import StaffAuth, render_staff, staff_auth
+from app.pairings.people import cook_full_names, diner_full_names, open_pairing
+from app.pairings.schemas import PairingCreate
+from app.vocab import (
+    FREQUENCY_LABELS,
+    UNMATCHED_REASON_LABELS,
+    WEEKDAYS,
+    DinerStatus,
+    Frequency,
+    PairingStatus,
+)
 
 router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+SUGGESTIONS = 10  # cards on the page, best first (the API's default limit)
+SLOT = re.compile(r"^([0-6])-([0-2][0-9]:[0-5][0-9])$")
+PAIR = re.compile(r"^([1-9][0-9]{0,8})-([1-9][0-9]{0,8})$")
+
+# Score bands (app.matching.engine: score = 1 if met before + 1000 / (1000 + the pair's other
+# costs: metres of walking, 2 a minute the shared time falls short of two hours, 300 a diner
+# the cook already has)). 0.6 is a cost of about 670: a short walk, a long shared window and
+# no other diner; under 0.35 (a cost over about 1,860) something weighs: a long walk, a short
+# window or several diners already.
+STRONG, GOOD = 0.6, 0.35
+NEW_COOK_REASON = "not cooking for anyone yet"  # app.matching.engine.reasons' words
+CLOSE_M, SHORT_WALK_M = 400, 1000
+
+
+# --- words ----------------------------------------------------------------------------------
+
+
+def when_words(weekday: int, start: str, frequency: str) -> str:
+    """ "Tuesdays at 17:30, every week"."""
+    often = FREQUENCY_LABELS.get(Frequency(frequency), frequency).lower()
+    return f"{WEEKDAYS[weekday]}s at {start}, {often}"
+
+
+def diner_days(diner: Diner) -> list[int]:
+    return sorted({int(str(w["weekday"])) for w in diner.availability})
+
+
+def needs_words(diner: Diner) -> str | None:
+    """What the diner's food needs ask of a cook, in the engine's words, or None."""
+    food = [labels(diner.diets)] if diner.diets else []
+    if diner.texture != "regular":
+        food.append(label(diner.texture))
+    text = f"cooks {', '.join(food)} food" if food else ""
+    if diner.allergies:
+        free = f"free from {labels(diner.allergies)}"
+        text = f"{text} {free}" if text else f"cooks {free}"
+    return text or None
+
+
+def days_words(cook_days: set[int], wanted: list[int], name: str) -> str:
+    """How many of the diner's days the cook is free on too."""
+    shared, n = len(cook_days & set(wanted)), len(wanted)
+    if shared == n:
+        whole = {1: f"free on {name}’s day", 2: f"free on both of {name}’s days"}
+        return whole.get(n, f"free on all {n} of {name}’s days")
+    return f"free on {shared} of {name}’s {n} days"
+
+
+def band(score: float) -> str:
+    """The score's band: met before first, then by the other costs."""
+    if score >= 1:
+        return "Best match"
+    if score >= STRONG:
+        return "Strong match"
+    if score >= GOOD:
+        return "Good match"
+    return "Possible match"
+
+
+def score_words(s: SuggestionOut, diner: Diner) -> str:
+    """The score explained: "Strong match: lives close by, free on both of Edna’s days, ..."."""
+    name = first_name(diner.full_name)
+    points = []
+    if s.score >= 1:
+        points.append(f"has met {name} before")
+    if s.distance_m <= CLOSE_M:
+        points.append("lives close by")
+    elif s.distance_m <= SHORT_WALK_M:
+        points.append("a short walk away")
+    else:
+        points.append("a longer walk away")
+    points.append(days_words({w.weekday for w in s.slots}, diner_days(diner), name))
+    if needs := needs_words(diner):
+        points.append(needs)
+    points.append(NEW_COOK_REASON if NEW_COOK_REASON in s.reasons else "already cooks for others")
+    return f"{band(s.score)}: {', '.join(points)}."
+
+
+def listed_reasons(reasons: list[str]) -> list[str]:
+    """The engine's reasons but its distance ("460 m away"): a card shows one distance."""
+    return [r for r in reasons if not r.endswith(" m away")]
+
+
+def rule_words(rule: str, message: str, *, cook: str, diner: str) -> str:
+    """A refused proposal's rule in words, naming the people (API.md's rule names)."""
+    words = {
+        "cook_away": f"{cook} is away on the day of the first meal",
+        "location_review": f"{cook} has moved: confirm their new place on their record first",
+        "cook_not_matchable": f"{cook} is not approved with checks in date",
+        "out_of_reach": f"{cook} lives too far from {diner} to walk",
+        "no_shared_time": f"{cook} and {diner} are not both free then",
+        "diet_unmet": f"{cook} does not cook for {diner}’s diet",
+        "texture_unmet": f"{cook} cannot make the food texture {diner} needs",
+        "allergen_unsafe": f"{cook} cannot cook free from {diner}’s allergens",
+        "excluded_pair": f"{cook} must not be matched with {diner} again",
+        "not_found": f"{diner} or {cook} is no longer on the council’s lists",
+    }
+    return words.get(rule, message)
+
+
+# --- one diner's suggestions ------------------------------------------------------------------
+
+
+def _id(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 9:
+        raise NotFound("Diner not found")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What was posted for one card: the cook, the slot ("1-17:30") and the frequency."""
+
+    cook_id: int
+    slot: str
+    frequency: str
+
+
+def _cards(
+    session: Session, sa: StaffAuth, diner: Diner, choice: Choice | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The suggestion cards, best first, and the unmatched reason in words when there are none."""
+    found = service.suggest_cooks(session, staff=sa.user, diner_id=diner.id or 0, limit=SUGGESTIONS)
+    names = cook_full_names(
+        session, council_id=sa.council_id, cook_ids=[s.cook_id for s in found.items]
+    )
+    cards = []
+    for s in found.items:
+        full = names.get(s.cook_id, s.display_name)
+        mine = choice if choice and choice.cook_id == s.cook_id else None
+        cards.append(
+            {
+                "cook_id": s.cook_id,
+                "name": full,
+                "first": first_name(full),
+                "distance": staff_distance_text(s.distance_m),
+                "words": score_words(s, diner),
+                "reasons": listed_reasons(s.reasons),
+                "slots": [
+                    {
+                        "value": f"{w.weekday}-{w.start}",
+                        "text": f"{WEEKDAYS[w.weekday]} at {w.start}",
+                        "hint": {"text": f"Both free {w.start} to {w.end}"},
+                        "checked": mine is not None and mine.slot == f"{w.weekday}-{w.start}",
+                    }
+                    for w in s.slots
+                ],
+                "often": _often_items(diner, mine.frequency if mine else diner.frequency),
+            }
+        )
+    reason = found.unmatched_reason
+    return cards, UNMATCHED_REASON_LABELS[reason] if reason and not cards else None
+
+
+def _often_items(diner: Diner, chosen: str) -> list[dict[str, Any]]:
+    """The frequency radios, the diner's own choice said and (unless posted otherwise) ticked."""
+    name = first_name(diner.full_name)
+    return [
+        {
+            "value": f.value,
+            "text": FREQUENCY_LABELS[f]
+            + (f" ({name} asked for this)" if f == diner.frequency else ""),
+            "checked": f.value == chosen,
+        }
+        for f in Frequency
+    ]
+
+
+def _match_context(
+    session: Session, sa: StaffAuth, diner: Diner, choice: Choice | None = None
+) -> dict[str, Any]:
+    council = staff_council(session, sa.user)
+    status = public_status(diner, council_today(council))
+    current = open_pairing(session, diner_id=diner.id or 0)
+    context: dict[str, Any] = {
+        "title": f"Suggested cooks for {diner.full_name}",
+        "diner": diner,
+        "first": first_name(diner.full_name),
+        "status": status,
+        "needs": needs_words(diner),
+        "diets": labels(diner.diets) if diner.diets else "No special diet",
+        "allergies": labels(diner.allergies) if diner.allergies else "None",
+        "texture": label(diner.texture),
+        "times": [
+            f"{WEEKDAYS[int(str(w['weekday']))]} {w['start']} to {w['end']}"
+            for w in sorted(diner.availability, key=lambda w: (str(w["weekday"]), str(w["start"])))
+        ],
+        "how_often": FREQUENCY_LABELS.get(diner.frequency, diner.frequency),
+        "current": None,
+        "cards": [],
+        "unmatched": None,
+    }
+    if current is not None:
+        p = current.pairing
+        context["current"] = {
+            "cook_id": p.cook_id,
+            "cook_name": current.cook_name,
+            "status": p.status,
+            "when": when_words(p.weekday, p.start, p.frequency),
+            "words": {
+                PairingStatus.proposed: "is invited to cook for",
+                PairingStatus.active: "cooks for",
+                PairingStatus.paused: "cooks (paused just now) for",
+            }.get(p.status, "is paired with"),
+        }
+    elif status in (DinerStatus.waiting, DinerStatus.matched):
+        context["cards"], context["unmatched"] = _cards(session, sa, diner, choice)
+    return context
+
+
+def _diner(session: Session, sa: StaffAuth, diner_id: str) -> Diner:
+    return get_councils_diner(session, staff=sa.user, diner_id=_id(diner_id))
+
+
+@router.get("/staff/diners/{diner_id}/match", response_class=HTMLResponse)
+def match_page(
+    diner_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    sa = staff_auth(request, session, settings)
+    if not isinstance(sa, StaffAuth):
+        return sa
+    diner = _diner(session, sa, diner_id)
+    context = _match_context(session, sa, diner)
+    return render_staff(request, session, settings, "staff/match.html", context, staff=sa)
+
+
+def _proposal_errors(
+    session: Session, sa: StaffAuth, diner: Diner, choice: Choice
+) -> dict[str, str]:
+    """Propose the chosen slot (POST /api/staff/pairings' service); the problems by field id."""
+    slot_id, often_id = f"slot-{choice.cook_id}", f"frequency-{choice.cook_id}"
+    names = cook_full_names(session, council_id=sa.council_id, cook_ids=[choice.cook_id])
+    cook = first_name(names.get(choice.cook_id, "The cook"))
+    diner_first = first_name(diner.full_name)
+    errors: dict[str, str] = {}
+    chosen = SLOT.match(choice.slot)
+    if chosen is None:
+        errors[slot_id] = f"Choose the day and time to offer {cook}"
+    if choice.frequency not in set(Frequency):
+        errors[often_id] = f"Choose how often {cook} would cook for {diner_first}"
+    if errors or chosen is None:
+        return errors
+    weekday, start = int(chosen.group(1)), chosen.group(2)
+    try:
+        body = PairingCreate(
+            diner_id=diner.id or 0,
+            cook_id=choice.cook_id,
+            weekday=weekday,
+            start=start,
+            frequency=Frequency(choice.frequency),
+        )
+    except ValidationError:
+        return {slot_id: f"Choose the day and time to offer {cook}"}
+    try:
+        service.propose_pairing(session, staff=sa.user, body=body)
+    except RuleBroken as broken:
+        if broken.rule == "cook_away":
+            council = staff_council(session, sa.user)
+            day = long_date(first_meal_day(weekday, council_today(council)))
+            return {
+                slot_id: f"{cook} is away on {day}, the day of the first meal: choose another "
+                "day, or invite another cook"
+            }
+        if broken.rule == "no_shared_time" and "does not offer" in broken.message:
+            # The engine's words when the cook does not cook at the chosen frequency.
+            often = FREQUENCY_LABELS[Frequency(choice.frequency)].lower()
+            return {often_id: f"{cook} does not cook {often}: choose how often {cook} offers"}
+        return {slot_id: rule_words(broken.rule, broken.message, cook=cook, diner=diner_first)}
+    except Conflict as conflict:
+        return {slot_id: conflict.message}
+    return {}
+
+
+@router.post("/staff/diners/{diner_id}/match", response_class=HTMLResponse)
+def propose(
+    diner_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    cook_id: Text = "",
+    slot: Text = "",
+    frequency: Text = "",
+    csrf_token: Text = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    sa = staff_auth(request, session, settings)
+    if not isinstance(sa, StaffAuth):
+        return sa
+    diner = _diner(session, sa, diner_id)
+    if not cook_id.isdigit() or len(cook_id) > 9:
+        raise NotFound("Cook not found")
+    choice = Choice(int(cook_id), slot, frequency)
+    errors = _proposal_errors(session, sa, diner, choice)
+    if not errors:
+        return redirect(f"/staff/diners/{diner.id}?done=invited")
+    context = {**_match_context(session, sa, diner, choice), "errors": errors}
+    if not any(c["cook_id"] == choice.cook_id for c in context["cards"]):
+        # The cook is no longer suggested (a place taken, an absence): the message stays, by
+        # the list's heading.
+        context["errors"] = {"suggestions-title": next(iter(errors.values()))}
+    return render_staff(
+        request, session, settings, "staff/match.html", context, staff=sa, status_code=422
+    )
+
+
+# --- batch matching ---------------------------------------------------------------------------
+
+
+@router.get("/staff/matching.html")
+def old_matching() -> RedirectResponse:
+    return RedirectResponse("/staff/matching", status_code=301)
+
+
+@router.get("/staff/matching", response_class=HTMLResponse)
+def matching_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    sa = staff_auth(request, session, settings)
+    if not isinstance(sa, StaffAuth):
+        return sa
+    context = {"title": "Match all waiting diners"}
+    return render_staff(request, session, settings, "staff/matching.html", context, staff=sa)
+
+
+def _preview_context(
+    session: Session, sa: StaffAuth, settings: Settings, kept: set[str] | None
+) -> dict[str, Any]:
+    """A new preview (nothing written): every pair, ticked unless `kept` leaves it out."""
+    made = preview.preview_matching(session, staff=sa.user, secret=settings.secret_key)
+    diners = diner_full_names(
+        session,
+        council_id=sa.council_id,
+        diner_ids=[p.diner_id for p in made.proposed] + [u.diner_id for u in made.unmatched],
+    )
+    cooks = cook_full_names(
+        session, council_id=sa.council_id, cook_ids=[p.cook_id for p in made.proposed]
+    )
+    pairs = [
+        {
+            "key": f"{p.diner_id}-{p.cook_id}",
+            "diner_id": p.diner_id,
+            "diner": diners.get(p.diner_id, p.diner_first_name),
+            "cook_id": p.cook_id,
+            "cook": cooks.get(p.cook_id, p.cook_display_name),
+            "when": when_words(p.weekday, p.start, p.frequency),
+            "distance": staff_distance_text(p.distance_m),
+            "reasons": listed_reasons(p.reasons),
+            "ticked": kept is None or f"{p.diner_id}-{p.cook_id}" in kept,
+        }
+        for p in made.proposed
+    ]
+    unmatched = [
+        {
+            "diner_id": u.diner_id,
+            "diner": diners.get(u.diner_id, u.first_name),
+            "why": UNMATCHED_REASON_LABELS[u.reason],
+        }
+        for u in made.unmatched
+    ]
+    return {
+        "title": "Check the invitations before sending",
+        "preview_id": made.preview_id,
+        "pairs": pairs,
+        "unmatched": unmatched,
+    }
+
+
+@router.post("/staff/matching/preview", response_class=HTMLResponse)
+def preview_page(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Text = ""
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    sa = staff_auth(request, session, settings)
+    if not isinstance(sa, StaffAuth):
+        return sa
+    context = _preview_context(session, sa, settings, None)
+    return render_staff(
+        request, session, settings, "staff/matching-preview.html", context, staff=sa
+    )
+
+
+@router.post("/staff/matching/confirm", response_class=HTMLResponse)
+async def confirm_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    form = await request.form()
+    token = str(form.get("csrf_token") or "")
+    preview_id = str(form.get("preview_id") or "")
+    kept = [str(v) for v in form.getlist("pair")]
+    return _confirm(request, session, settings, token, preview_id, kept)
+
+
+def _confirm(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    token: str,
+    preview_id: str,
+    kept: list[str],
+) -> Response:
+    check_csrf(request, settings, token)
+    sa = staff_auth(request, session, settings)
+    if not isinstance(sa, StaffAuth):
+        return sa
+    pairs = [(int(m.group(1)), int(m.group(2))) for k in kept if (m := PAIR.match(k))]
+    if not pairs:
+        context = {
+            **_preview_context(session, sa, settings, set(kept)),
+            "errors": {"pairs": "Tick at least one pairing to send its invitation"},
+        }
+        return render_staff(
+            request,
+            session,
+            settings,
+            "staff/matching-preview.html",
+            context,
+            staff=sa,
+            status_code=422,
+        )
+    try:
+        body = ConfirmIn(
+            preview_id=preview_id, pairs=[PairIn(diner_id=d, cook_id=c) for d, c in pairs]
+        )
+        out = preview.confirm_matching(
+            session, staff=sa.user, secret=settings.secret_key, body=body
+        )
+    except (ValidationError, NotFound, RuleBroken):
+        return _preview_gone(request, session, settings, sa, stale=False)
+    except Conflict:
+        return _preview_gone(request, session, settings, sa, stale=True)
+    claims = preview.read_preview_id(preview_id, secret=settings.secret_key)
+    unticked = sorted(set(claims.pairs) - set(pairs)) if claims else []
+    refused_ids = [(r.diner_id, r.cook_id) for r in out.refused]
+    invited_ids = [(p.diner_id, p.cook_id) for p in out.proposed]
+    everyone = invited_ids + refused_ids + unticked
+    diners = diner_full_names(session, council_id=sa.council_id, diner_ids=[d for d, _ in everyone])
+    cooks = cook_full_names(session, council_id=sa.council_id, cook_ids=[c for _, c in everyone])
+
+    def person(diner_id: int, cook_id: int) -> dict[str, Any]:
+        return {
+            "diner_id": diner_id,
+            "diner": diners.get(diner_id, "A diner who has left"),
+            "cook_id": cook_id,
+            "cook": cooks.get(cook_id, "A cook who has left"),
+        }
+
+    invited = [
+        {**person(p.diner_id, p.cook_id), "when": when_words(p.weekday, p.start, p.frequency)}
+        for p in out.proposed
+    ]
+    refused = []
+    for r in out.refused:
+        row = person(r.diner_id, r.cook_id)
+        why = rule_words(
+            r.reason, r.message, cook=first_name(row["cook"]), diner=first_name(row["diner"])
+        )
+        refused.append({**row, "why": why})
+    context = {
+        "title": f"{len(invited)} invitation{'' if len(invited) == 1 else 's'} sent",
+        "invited": invited,
+        "refused": refused,
+        "unticked": [person(d, c) for d, c in unticked],
+    }
+    return render_staff(request, session, settings, "staff/matching-result.html", context, staff=sa)
+
+
+def _preview_gone(
+    request: Request, session: Session, settings: Settings, sa: StaffAuth, *, stale: bool
+) -> Response:
+    """A preview that cannot be confirmed: out of date (409), or not one of this staff
+    member's (404). Nothing was sent; a button makes a new preview."""
+    context = {
+        "title": "This preview is out of date" if stale else "This preview cannot be used",
+        "stale": stale,
+    }
+    return render_staff(
+        request,
+        session,
+        settings,
+        "staff/matching-stale.html",
+        context,
+        staff=sa,
+        status_code=409 if stale else 404,
+    )

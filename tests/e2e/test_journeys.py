@@ -192,9 +192,9 @@ def test_staff_approves_the_cook_and_proposes_a_match(
         page.goto(path)
         check_page(page, name, screenshots)
     nav(page, "Matching").click()
-    page.get_by_role("button", name="Match all waiting diners").click()
-    expect(page.locator("#result")).to_contain_text("invitation")
-    check_page(page, "staff-matching-result", screenshots)
+    page.get_by_role("button", name="Preview the pairings").click()
+    expect(page.get_by_text("No invitation has been sent yet.")).to_be_visible()
+    check_page(page, "staff-matching-preview", screenshots)
     page.context.close()
 
 

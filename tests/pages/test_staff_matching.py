@@ -1,0 +1,362 @@
+"""Staff's matching pages with JavaScript off: one diner's suggestions (the cook's full name,
+one distance, the score in words, the slots as radios), a proposal through the form (the slot
+chosen is the one proposed; a broken rule shown beside its field), another council's diner a
+404; batch matching's preview (every pair and every unmatched diner, nothing written), the
+confirmation of the ticked pairs only, and a stale preview said plainly."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
+
+from app.councils.rules import council_today
+from app.geo.distance import staff_distance_text
+from app.matching.inputs import first_meal_day
+from app.models import Council, Notification, Pairing, User
+from app.pages.cook_forms import long_date
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    approved_cook,
+    auth_headers,
+    create_council,
+    create_user,
+    registered_diner,
+)
+from tests.pages.helpers import form_token
+
+TUESDAY, FRIDAY, SUNDAY = 1, 4, 6
+COOK_TIMES = [
+    {"weekday": TUESDAY, "start": "17:00", "end": "19:00"},
+    {"weekday": SUNDAY, "start": "11:00", "end": "14:00"},
+]
+DINER_TIMES = [
+    {"weekday": TUESDAY, "start": "17:30", "end": "19:00"},
+    {"weekday": SUNDAY, "start": "12:00", "end": "14:00"},
+]
+
+
+def sign_in(client: TestClient, user: User) -> None:
+    token = form_token(client, "/sign-in")
+    done = client.post(
+        "/sign-in",
+        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+
+
+def text_of(html: str) -> str:
+    """The page's words, tags dropped and spaces collapsed (what a person reads)."""
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def named(session: Session, user: User, full_name: str) -> None:
+    user.full_name = full_name
+    session.add(user)
+    session.commit()
+
+
+def cook(client, session, settings, staff, full_name: str, **payload) -> int:  # type: ignore[no-untyped-def]
+    user, cook_id = approved_cook(
+        client, session, settings, staff, display_name=full_name.split()[0], **payload
+    )
+    named(session, user, full_name)
+    return cook_id
+
+
+def diner(client, session, settings, full_name: str, **payload) -> int:  # type: ignore[no-untyped-def]
+    _, diner_id = registered_diner(client, session, settings, full_name=full_name, **payload)
+    return diner_id
+
+
+def pairings(session: Session) -> list[tuple[int, int, int, str, str]]:
+    rows = session.exec(
+        select(Pairing.diner_id, Pairing.cook_id, Pairing.weekday, Pairing.start, Pairing.frequency)
+    ).all()
+    return [(d, c, w, s, str(f)) for d, c, w, s, f in rows]
+
+
+def card(page: str, cook_id: int) -> str:
+    """The HTML of one suggestion card."""
+    start = f'<section class="ep-card ep-suggestion" aria-labelledby="cook-{cook_id}-name">'
+    match = re.search(re.escape(start) + r"(.*?)</section>", page, re.DOTALL)
+    assert match, f"no card for cook {cook_id}"
+    return match.group(1)
+
+
+@pytest.fixture
+def edna(client: TestClient, session: Session, settings, staff: User) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Priya Sharma (N3 1HT) may cook for Edna Smith (N3 1QX, about 300 m away) on Tuesdays and
+    Sundays; returns (diner id, cook id)."""
+    cook_id = cook(client, session, settings, staff, "Priya Sharma", availability=COOK_TIMES)
+    diner_id = diner(client, session, settings, "Edna Smith", availability=DINER_TIMES)
+    return diner_id, cook_id
+
+
+def test_distance_words_are_one_rounding_for_every_staff_page():
+    assert staff_distance_text(0) == "less than 10 m"
+    assert staff_distance_text(456) == "460 m"
+    assert staff_distance_text(460) == "460 m"  # the API's distance_m, worded the same
+    assert staff_distance_text(994.9) == "990 m"
+    assert staff_distance_text(995) == "1.0 km"
+    assert staff_distance_text(1_244) == "1.2 km"
+    # 1,249 m is 1,250 m in the API: a page given either words it the same.
+    assert staff_distance_text(1_249) == staff_distance_text(1_250) == "1.3 km"
+
+
+def test_suggestions_page_names_the_cook_with_one_distance_the_score_in_words_and_the_slots(
+    client: TestClient, session: Session, settings, staff: User, edna: tuple[int, int]
+):  # type: ignore[no-untyped-def]
+    diner_id, cook_id = edna
+    api = client.get(
+        f"/api/staff/diners/{diner_id}/suggestions", headers=auth_headers(staff, settings)
+    ).json()["items"][0]
+    sign_in(client, staff)
+    page = client.get(f"/staff/diners/{diner_id}/match")
+    assert page.status_code == 200, page.text
+    assert f'href="/staff/diners/{diner_id}">Edna Smith</a>' in page.text
+    one = card(page.text, cook_id)
+    words = text_of(one)
+    assert f'<a class="govuk-link" href="/staff/cooks/{cook_id}">Priya Sharma</a>' in one
+    # One distance, worded by the one helper from the API's own distance_m.
+    assert re.findall(r"\d[\d,.]* k?m\b", words) == [staff_distance_text(api["distance_m"])]
+    assert "about" not in words and "metres" not in words
+    assert (
+        "Strong match: lives close by, free on both of Edna’s days, cooks vegetarian, "
+        "soft & bite-sized food free from peanuts, not cooking for anyone yet." in words
+    )
+    assert "Score" not in words and str(api["score"])[:4] not in words
+    assert "both free Tuesday 17:30–19:00 and Sunday 12:00–14:00" in words  # a reason
+    slots = re.findall(r'<input[^>]*name="slot"[^>]*value="([^"]+)"', one)
+    assert slots == [f"{TUESDAY}-17:30", f"{SUNDAY}-12:00"]
+    assert "checked" not in re.search(r'<input[^>]*name="slot"[^>]*>', one).group(0)  # type: ignore[union-attr]
+    assert "Tuesday at 17:30" in words and "Both free 17:30 to 19:00" in words
+    weekly = re.search(r'<input[^>]*name="frequency"[^>]*value="weekly"[^>]*>', one)
+    assert weekly and "checked" in weekly.group(0)  # Edna's own choice
+    assert "Every week (Edna asked for this)" in words
+    assert "Invite Priya" in words
+
+
+def test_inviting_proposes_the_slot_chosen_and_goes_to_the_diners_record(
+    client: TestClient, session: Session, settings, staff: User, edna: tuple[int, int]
+):  # type: ignore[no-untyped-def]
+    diner_id, cook_id = edna
+    sign_in(client, staff)
+    token = form_token(client, f"/staff/diners/{diner_id}/match")
+    done = client.post(
+        f"/staff/diners/{diner_id}/match",
+        data={"cook_id": cook_id, "slot": f"{SUNDAY}-12:00", "frequency": "fortnightly",
+              "csrf_token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == f"/staff/diners/{diner_id}?done=invited"
+    assert pairings(session) == [(diner_id, cook_id, SUNDAY, "12:00", "fortnightly")]
+    invited = session.exec(select(Notification).where(Notification.event == "proposal"))
+    assert len(invited.all()) == 1
+    # The match page now says who is invited, instead of suggesting again.
+    words = text_of(client.get(f"/staff/diners/{diner_id}/match").text)
+    assert "Priya Sharma is invited to cook for Edna: Sundays at 12:00, every other week." in words
+    assert "Invite Priya" not in words
+
+
+def test_a_broken_rule_shows_beside_its_field_and_nothing_is_proposed(
+    client: TestClient, session: Session, settings, staff: User, edna: tuple[int, int]
+):  # type: ignore[no-untyped-def]
+    diner_id, cook_id = edna
+    sign_in(client, staff)
+    path = f"/staff/diners/{diner_id}/match"
+    token = form_token(client, path)
+
+    def post(**data: object):  # type: ignore[no-untyped-def]
+        return client.post(path, data={"cook_id": cook_id, "csrf_token": token, **data})
+
+    # No day chosen, and a frequency that is not one: both said at once.
+    both = post(slot="", frequency="daily")
+    assert both.status_code == 422
+    assert both.text.count('class="govuk-error-message"') == 2
+    assert f'href="#slot-{cook_id}">Choose the day and time to offer Priya</a>' in both.text
+    assert f'href="#frequency-{cook_id}">Choose how often Priya' in both.text
+
+    # Priya cooks weekly and fortnightly, not monthly: the rule, beside "How often".
+    monthly = post(slot=f"{TUESDAY}-17:30", frequency="monthly")
+    assert monthly.status_code == 422, monthly.text
+    error = re.search(rf'id="frequency-{cook_id}-error"[^>]*>(.*?)</p>', monthly.text, re.DOTALL)
+    assert error and "Priya does not cook once a month" in text_of(error.group(1))
+    assert "Error: Suggested cooks for Edna Smith" in text_of(monthly.text)
+    # What was chosen is kept.
+    kept = re.search(rf'<input[^>]*id="slot-{cook_id}"[^>]*>', monthly.text)
+    assert kept and "checked" in kept.group(0)
+
+    # Priya goes away on the first Tuesday after the page was shown (cook_away).
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    first = first_meal_day(TUESDAY, council_today(council))
+    cook_user = session.exec(select(User).where(User.full_name == "Priya Sharma")).one()
+    away = client.post(
+        "/api/cooks/me/away",
+        json={"from": str(first), "to": str(first + timedelta(days=1))},
+        headers=auth_headers(cook_user, settings),
+    )
+    assert away.status_code == 200, away.text
+    refused = post(slot=f"{TUESDAY}-17:30", frequency="weekly")
+    assert refused.status_code == 422
+    error = re.search(rf'id="slot-{cook_id}-error"[^>]*>(.*?)</p>', refused.text, re.DOTALL)
+    assert error, refused.text
+    assert f"Priya is away on {long_date(first)}, the day of the first meal" in text_of(
+        error.group(1)
+    )
+    assert pairings(session) == []
+
+
+def test_another_councils_diner_is_not_found(
+    client: TestClient, session: Session, staff: User, edna: tuple[int, int]
+):
+    diner_id, _ = edna
+    camden = create_council(session, slug="camden-test", lad_codes=["E09000007"])
+    elsewhere = create_user(session, role="staff", council=camden)
+    session.commit()
+    sign_in(client, elsewhere)
+    assert client.get(f"/staff/diners/{diner_id}/match").status_code == 404
+    assert client.get("/staff/diners/99999999/match").status_code == 404
+
+
+@pytest.fixture
+def batch(client: TestClient, session: Session, settings, staff: User) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Two cooks and two diners who can be paired, and a diner free only on Fridays."""
+    ids = {
+        "priya": cook(client, session, settings, staff, "Priya Sharma", availability=COOK_TIMES),
+        "tom": cook(client, session, settings, staff, "Tom Okafor", availability=COOK_TIMES,
+                    max_diners=1),
+        "edna": diner(client, session, settings, "Edna Smith", availability=DINER_TIMES),
+        "alfred": diner(client, session, settings, "Alfred Jones", availability=DINER_TIMES),
+        "fred": diner(client, session, settings, "Fred Friday", availability=[
+            {"weekday": FRIDAY, "start": "12:00", "end": "14:00"}]),
+    }  # fmt: skip
+    sign_in(client, staff)
+    return ids
+
+
+def preview(client: TestClient) -> tuple[str, str]:
+    """The preview page and its preview id."""
+    token = form_token(client, "/staff/matching")
+    page = client.post("/staff/matching/preview", data={"csrf_token": token})
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="preview_id" value="([^"]+)"', page.text)
+    assert found
+    return page.text, found.group(1)
+
+
+def ticked(page: str) -> list[str]:
+    return re.findall(r'<input[^>]*name="pair"[^>]*value="([^"]+)"[^>]*checked', page)
+
+
+def test_batch_preview_shows_every_pair_and_unmatched_diner_and_sends_nothing(
+    client: TestClient, session: Session, batch: dict[str, int]
+):
+    messages = session.exec(select(func.count(col(Notification.id)))).one()
+    page, _ = preview(client)
+    words = text_of(page)
+    assert "No invitation has been sent yet." in words
+    assert "2 pairings proposed" in words
+    assert sorted(ticked(page)) == sorted(
+        [f"{batch['edna']}-{batch['priya']}", f"{batch['alfred']}-{batch['tom']}"]
+    ) or sorted(ticked(page)) == sorted(
+        [f"{batch['edna']}-{batch['tom']}", f"{batch['alfred']}-{batch['priya']}"]
+    )
+    for name, kind in (("Edna Smith", "diners"), ("Alfred Jones", "diners"),
+                       ("Priya Sharma", "cooks"), ("Tom Okafor", "cooks")):  # fmt: skip
+        assert re.search(rf'href="/staff/{kind}/\d+">{name}</a>', page), name
+    assert "Tuesdays at 17:30, every week" in words or "Sundays at 12:00, every week" in words
+    assert "1 diner could not be matched" in words
+    assert f'href="/staff/diners/{batch["fred"]}">Fred Friday</a>' in page
+    assert "No nearby cook is free at the times they asked for" in words
+    # Nobody shows as both matched and unmatched.
+    unmatched = page[page.index('id="unmatched-title"') :]
+    assert "Edna Smith" not in unmatched and "Alfred Jones" not in unmatched
+    assert "Fred Friday" not in page[: page.index('id="unmatched-title"')]
+    # Nothing written: no pairing, no invitation.
+    assert session.exec(select(func.count(col(Pairing.id)))).one() == 0
+    assert session.exec(select(func.count(col(Notification.id)))).one() == messages
+
+
+def test_confirm_invites_only_the_ticked_pairs(
+    client: TestClient, session: Session, batch: dict[str, int]
+):
+    page, preview_id = preview(client)
+    kept, dropped = sorted(ticked(page))
+    token = form_token(client, "/staff/matching")
+    done = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": token, "preview_id": preview_id, "pair": [kept]},
+    )
+    assert done.status_code == 200, done.text
+    words = text_of(done.text)
+    assert "1 invitation sent" in words
+    kept_diner, kept_cook = (int(x) for x in kept.split("-"))
+    assert [(d, c) for d, c, *_ in pairings(session)] == [(kept_diner, kept_cook)]
+    invited = words[words.index("Invited") : words.index("Not sent: you unticked them")]
+    unticked = words[words.index("Not sent: you unticked them") :]
+    names = {batch["edna"]: "Edna Smith", batch["alfred"]: "Alfred Jones"}
+    dropped_diner = int(dropped.split("-")[0])
+    assert names[kept_diner] in invited and names[dropped_diner] not in invited
+    assert names[dropped_diner] in unticked and names[kept_diner] not in unticked
+
+
+def test_nothing_ticked_is_an_error_on_the_preview(
+    client: TestClient, session: Session, batch: dict[str, int]
+):
+    _, preview_id = preview(client)
+    token = form_token(client, "/staff/matching")
+    page = client.post(
+        "/staff/matching/confirm", data={"csrf_token": token, "preview_id": preview_id}
+    )
+    assert page.status_code == 422
+    assert 'href="#pairs">Tick at least one pairing to send its invitation</a>' in page.text
+    assert ticked(page.text) == []  # as they were sent: none ticked
+    assert pairings(session) == []
+
+
+def test_a_stale_preview_says_so_sends_nothing_and_offers_a_new_one(
+    client: TestClient, session: Session, settings, staff: User, batch: dict[str, int]
+):  # type: ignore[no-untyped-def]
+    page, preview_id = preview(client)
+    # Meanwhile someone invites a cook for Edna by hand.
+    body = {"diner_id": batch["edna"], "cook_id": batch["priya"], "weekday": SUNDAY,
+            "start": "12:00", "frequency": "weekly"}  # fmt: skip
+    by_hand = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert by_hand.status_code == 201, by_hand.text
+    token = form_token(client, "/staff/matching")
+    stale = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": token, "preview_id": preview_id, "pair": ticked(page)},
+    )
+    assert stale.status_code == 409
+    words = text_of(stale.text)
+    assert "This preview is out of date" in words and "No invitation was sent." in words
+    assert 'action="/staff/matching/preview"' in stale.text and "Make a new preview" in words
+    assert pairings(session) == [(batch["edna"], batch["priya"], SUNDAY, "12:00", "weekly")]
+    # A tampered preview id is not one to confirm either.
+    other = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": token, "preview_id": preview_id + "x", "pair": ticked(page)},
+    )
+    assert other.status_code == 404 and "This preview cannot be used" in text_of(other.text)
+
+
+def test_old_matching_page_redirects_and_its_script_is_gone(client: TestClient):
+    moved = client.get("/staff/matching.html", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == "/staff/matching"
+    assert client.get("/js/pages/staff-matching.js").status_code == 404
+
+
+def test_matching_pages_need_a_staff_sign_in(client: TestClient, edna: tuple[int, int]):
+    diner_id, _ = edna
+    for path in ("/staff/matching", f"/staff/diners/{diner_id}/match"):
+        page = client.get(path, follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/sign-in?next=")
