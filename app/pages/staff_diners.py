@@ -1,7 +1,411 @@
-"""Staff pages: diners (being built)."""
+"""Staff pages: diners. The list (search, filters, sort, paging; full names, the carer and
+their contact, days waiting), a diner's full record (audited, as the API's), and referring a
+diner who has no carer (the same service as POST /api/staff/diners).
+
+Reads through app/diners/search.py (the list: one query and one count per page) and
+app/diners/record.py (the record); the old static pages' URLs redirect here."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+from starlette.datastructures import FormData
+
+from app.config import Settings
+from app.councils.rules import council_today
+from app.councils.service import staff_council
+from app.db import utcnow
+from app.deps import SessionDep, SettingsDep
+from app.diners.record import diner_record
+from app.diners.rules import public_status
+from app.diners.schemas import DinerIn
+from app.diners.search import (
+    NEED_CODES,
+    DinerQuery,
+    DinerSort,
+    council_neighbourhoods,
+    days_between,
+    search_diners,
+)
+from app.diners.service import audit_address_view, register_diner, view_diner_as_staff
+from app.errors import RuleBroken
+from app.models import Council
+from app.pages.carer_common import (
+    DAY_TIME_FIELDS,
+    POSTCODE_MESSAGES,
+    availability,
+    check_about,
+    check_access,
+    check_food,
+    check_times,
+    read_form,
+    when_words,
+)
+from app.pages.cook_forms import (
+    ALLERGENS,
+    DIETS,
+    FREQUENCIES,
+    TEXTURES,
+    WEEKDAYS,
+    day_rows,
+    items,
+    label_of,
+    labels_of,
+    national_phone,
+    redirect,
+)
+from app.pages.forms import check_csrf
+from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
+from app.pages.staff_concerns import concerns_about
+from app.vocab import DinerStatus
 
 router = APIRouter(include_in_schema=False)
+
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    DinerStatus.waiting: ("Waiting", "govuk-tag--yellow"),
+    DinerStatus.matched: ("Has a cook", "govuk-tag--green"),
+    DinerStatus.paused: ("Paused", "govuk-tag--grey"),
+    DinerStatus.left: ("Left", "govuk-tag--grey"),
+}
+SORT_WORDS: dict[DinerSort, str] = {
+    DinerSort.longest: "Waiting longest first",
+    DinerSort.name: "Name, A to Z",
+    DinerSort.newest: "Newest first",
+}
+PAIRING_WORDS: dict[str, tuple[str, str]] = {
+    "proposed": ("Invited", "govuk-tag--blue"),
+    "active": ("Cooking", "govuk-tag--green"),
+    "paused": ("Paused", "govuk-tag--yellow"),
+    "declined": ("Declined", "govuk-tag--grey"),
+    "withdrawn": ("Withdrawn", "govuk-tag--grey"),
+    "ended": ("Ended", "govuk-tag--grey"),
+}
+END_WORDS: dict[str, str] = {
+    "declined": "The cook declined the invitation",
+    "withdrawn": "Staff withdrew the invitation",
+    "diner_left": "The diner left the service",
+    "change_requested": "The carer asked for a different cook",
+    "cook_stopped": "The cook stopped cooking",
+    "cook_moved": "The cook moved away",
+    "cook_suspended": "The cook was suspended",
+    "concern_upheld": "A concern was upheld",
+    "needs_changed": "The diner's needs changed",
+}
+PAUSE_WORDS: dict[str, str] = {
+    "concern": "paused by a serious concern",
+    "needs_changed": "paused: the diner's needs changed beyond the cook",
+}
+MEAL_WORDS: dict[str, tuple[str, str]] = {
+    "scheduled": ("Planned", "govuk-tag--blue"),
+    "needs_cover": ("Needs cover", "govuk-tag--yellow"),
+    "delivered": ("Delivered", "govuk-tag--green"),
+    "missed": ("Missed", "govuk-tag--red"),
+    "cancelled": ("Cancelled", "govuk-tag--grey"),
+}
+REFERRED = "The diner is referred. They are waiting for a cook."
+CONSENT = (
+    "Select that the diner agrees to be referred and to their details being shared with "
+    "the council and their cook"
+)
+LISTS = ("diets", "allergies", "days")
+REFER_FIELDS = (
+    "full_name",
+    "address_line",
+    "postcode",
+    "phone",
+    "diets",
+    "allergies",
+    "texture",
+    "days",
+    *DAY_TIME_FIELDS,
+    "frequency",
+    "access_notes",
+)
+
+
+def _auth(request: Request, session: Session, settings: Settings) -> StaffAuth | Response:
+    return staff_auth(request, session, settings)
+
+
+# --- the old static pages' addresses ---------------------------------------------------------
+
+
+@router.get("/staff/diners.html")
+def old_list(request: Request) -> Response:
+    status = request.query_params.get("status", "")
+    return redirect("/staff/diners" + (f"?{urlencode({'status': status})}" if status else ""))
+
+
+@router.get("/staff/diner.html")
+def old_record(request: Request) -> Response:
+    raw = request.query_params.get("id", "")
+    valid = raw.isdigit() and len(raw) < 10
+    return redirect(f"/staff/diners/{int(raw)}" if valid else "/staff/diners")
+
+
+@router.get("/staff/refer.html")
+def old_refer() -> Response:
+    return redirect("/staff/refer")
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+def _query(request: Request, area_ids: set[int]) -> DinerQuery:
+    """What the filter form asked for; anything not understood is no filter."""
+    params = request.query_params
+    status = params.get("status", "")
+    area = params.get("area", "")
+    needs = params.get("needs", "")
+    sort = params.get("sort", "")
+    return DinerQuery(
+        q=params.get("q", "")[:100],
+        status=DinerStatus(status) if status in set(DinerStatus) else None,
+        area_id=int(area) if area.isdigit() and int(area) in area_ids else None,
+        needs=needs if needs in NEED_CODES else None,
+        sort=DinerSort(sort) if sort in set(DinerSort) else None,
+    )
+
+
+def needs_words(diets: list[str], allergies: list[str], texture: str) -> list[str]:
+    """A diner's needs in a few words each: diets, "No peanuts", a texture other than regular."""
+    words = labels_of(DIETS, diets)
+    words += [f"No {label_of(ALLERGENS, a).split(' (')[0].lower()}" for a in allergies]
+    if texture and texture != "regular":
+        words.append(label_of(TEXTURES, texture).split(" (")[0])
+    return words
+
+
+def _options(pairs: list[tuple[str, str]], chosen: str, blank: str) -> list[dict[str, Any]]:
+    return [{"value": "", "text": blank, "selected": not chosen}] + [
+        {"value": v, "text": t, "selected": v == chosen} for v, t in pairs
+    ]
+
+
+@router.get("/staff/diners", response_class=HTMLResponse)
+def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    council = staff_council(session, sa.user)
+    hoods = council_neighbourhoods(session, council_id=sa.council_id)
+    query = _query(request, {i for i, _ in hoods})
+    paging = Paging.from_request(request)
+    now = utcnow()
+    rows, total = search_diners(
+        session,
+        council_id=sa.council_id,
+        today=council_today(council, now),
+        now=now,
+        query=query,
+        limit=paging.per_page,
+        offset=paging.offset,
+    )
+    filtered = bool(query.q or query.status or query.area_id or query.needs)
+    status_text = STATUS_WORDS[query.status][0].lower() if query.status else ""
+    context = {
+        "title": "Waiting diners" if query.status == DinerStatus.waiting else "Diners",
+        "rows": rows,
+        "total": total,
+        "query": query,
+        "filtered": filtered,
+        "status_text": status_text,
+        "first": paging.offset + 1,
+        "last": paging.offset + len(rows),
+        "pagination": paging.links(request, total),
+        "status_options": _options(
+            [(str(s), w) for s, (w, _) in STATUS_WORDS.items()],
+            query.status or "",
+            "Any status",
+        ),
+        "area_options": _options(
+            [(str(i), n) for i, n in hoods], str(query.area_id or ""), "Any neighbourhood"
+        ),
+        "needs_groups": [
+            ("Diet", DIETS),
+            ("Allergy", [(c, label_of(ALLERGENS, c).split(" (")[0]) for c, _ in ALLERGENS]),
+            ("Texture", TEXTURES),
+        ],
+        "needs_chosen": query.needs or "",
+        "sort_options": [
+            {"value": s.value, "text": w, "selected": s == query.order}
+            for s, w in SORT_WORDS.items()
+        ],
+        "status_words": STATUS_WORDS,
+        "needs_words": needs_words,
+        "phone": national_phone,
+    }
+    return render_staff(request, session, settings, "staff/diners.html", context, staff=sa)
+
+
+# --- a diner's record ------------------------------------------------------------------------
+
+
+def _date_words(council: Council) -> Callable[..., str]:
+    """A date, or a moment in the council's time zone, as GOV.UK writes it: "3 March 2026"
+    (with its weekday: "Tuesday 3 March 2026")."""
+    zone = ZoneInfo(council.timezone)
+
+    def words(at: date | datetime, *, weekday: bool = False) -> str:
+        day = at.astimezone(zone).date() if isinstance(at, datetime) else at
+        return (f"{WEEKDAYS[day.weekday()]} " if weekday else "") + f"{day.day} {day:%B %Y}"
+
+    return words
+
+
+@router.get("/staff/diners/{diner_id}", response_class=HTMLResponse)
+def diner_page(
+    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    diner = view_diner_as_staff(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    council = staff_council(session, sa.user)
+    today = council_today(council)
+    record = diner_record(session, diner=diner, today=today)
+    status = public_status(diner, today)
+    banner = REFERRED if request.query_params.get("referred") else None
+    context = {
+        "title": diner.full_name,
+        "record": record,
+        "diner": diner,
+        "status": status,
+        "banner": banner,
+        "today": today,
+        "waiting_days": days_between(record.waiting_since, utcnow()),
+        "can_match": status == DinerStatus.waiting and record.open_pairing is None,
+        "concerns": concerns_about(session, council_id=sa.council_id, diner_id=diner.id),
+        "needs": {
+            "diets": labels_of(DIETS, diner.diets) or ["No special diet"],
+            "allergies": labels_of(ALLERGENS, diner.allergies) or ["None"],
+            "texture": label_of(TEXTURES, diner.texture),
+            "frequency": label_of(FREQUENCIES, diner.frequency),
+            "when": when_words(list(diner.availability)) or ["No times given"],
+        },
+        "status_words": STATUS_WORDS,
+        "pairing_words": PAIRING_WORDS,
+        "end_words": END_WORDS,
+        "pause_words": PAUSE_WORDS,
+        "meal_words": MEAL_WORDS,
+        "frequency_words": dict(FREQUENCIES),
+        "weekdays": WEEKDAYS,
+        "date_words": _date_words(council),
+        "phone": national_phone,
+    }
+    return render_staff(request, session, settings, "staff/diner.html", context, staff=sa)
+
+
+# --- referring a diner -----------------------------------------------------------------------
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def _for_staff(errors: dict[str, str]) -> dict[str, str]:
+    """The carer's checks speak to a carer about their relative; staff refer "the diner"."""
+    return {
+        field: message.replace("your relative's", "the diner's").replace(
+            "your relative", "the diner"
+        )
+        for field, message in errors.items()
+    }
+
+
+def _refer_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    sa: StaffAuth,
+    a: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "title": "Refer a diner",
+        "values": a,
+        "errors": errors,
+        "diet_items": items(DIETS, a.get("diets", [])),
+        "allergen_items": items(ALLERGENS, a.get("allergies", [])),
+        "texture_items": items(TEXTURES, [a.get("texture", "")]),
+        "often_items": items(FREQUENCIES, [a.get("frequency", "")]),
+        "days": day_rows(a),
+        "consent": a.get("consent") == "yes",
+    }
+    return render_staff(
+        request, session, settings, "staff/refer.html", context, staff=sa, status_code=status_code
+    )
+
+
+@router.get("/staff/refer", response_class=HTMLResponse)
+def refer_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    return _refer_page(request, session, settings, sa, {}, {})
+
+
+@router.post("/staff/refer", response_class=HTMLResponse)
+def refer_send(
+    request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    a = read_form(form, REFER_FIELDS, LISTS)
+    a["consent"] = str(form.get("consent", ""))
+    errors = {
+        **check_about(a, session, settings),
+        **check_food(a),
+        **check_times(a),
+        **check_access(a),
+    }
+    if a["consent"] != "yes":
+        errors["consent"] = CONSENT
+    body = None
+    if not errors:
+        try:
+            body = DinerIn(
+                full_name=a["full_name"],
+                address_line=a["address_line"],
+                postcode=a["postcode"],
+                phone=a.get("phone") or None,
+                diets=a.get("diets", []),
+                allergies=a.get("allergies", []),
+                texture=a["texture"],
+                availability=availability(a),
+                frequency=a["frequency"],
+                access_notes=a.get("access_notes") or None,
+                consent=True,
+            )
+        except ValidationError as exc:  # a rule the checks don't know: shown, never a 500
+            problem = exc.errors()[0]
+            field = str(problem["loc"][0]) if problem["loc"] else "full_name"
+            field = "days" if field == "availability" else field
+            errors[field if field in REFER_FIELDS else "full_name"] = "Check this answer: " + str(
+                problem.get("msg", "")
+            )
+    if body is None or errors:
+        return _refer_page(request, session, settings, sa, a, _for_staff(errors), 422)
+    try:
+        diner = register_diner(session, actor=sa.user, body=body, settings=settings, by_staff=True)
+    except RuleBroken as exc:
+        message = POSTCODE_MESSAGES.get(exc.rule, exc.message)
+        if exc.rule == "outside_council_area":
+            message = "This postcode is in another council's area: refer the diner to that council"
+        return _refer_page(request, session, settings, sa, a, {"postcode": message}, 422)
+    audit_address_view(session, viewer=sa.user, diner=diner)  # as POST /api/staff/diners
+    return redirect(f"/staff/diners/{diner.id}?referred=1")

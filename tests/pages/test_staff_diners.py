@@ -1,0 +1,544 @@
+"""Staff's diner pages with JavaScript off: the list (full names, the carer and their contact
+or who referred the diner, the neighbourhood named once, days waiting, needs), search by each
+key, the filters, the orders, paging, council scoping; the waiting count equal to the reports';
+a diner's record (carer and contact, pairing history with the cook's record linked, meals,
+feedback, audited; another council's a 404); referring a diner (every error at once, then the
+record with a banner); the old static pages' addresses redirecting."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.councils.rules import council_today
+from app.councils.service import add_neighbourhood
+from app.models import AuditEntry, Council, Diner, Meal, MealFeedback, User
+from app.reports.service import waiting_diners
+from app.vocab import DinerStatus, MealStatus
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    active_pairing,
+    auth_headers,
+    create_council,
+    create_user,
+    diner_payload,
+    proposed_pairing,
+    registered_diner,
+)
+from tests.pages.helpers import form_token, title
+
+
+def sign_in(client: TestClient, user: User) -> None:
+    token = form_token(client, "/sign-in")
+    done = client.post(
+        "/sign-in",
+        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+
+
+def text_of(html: str) -> str:
+    """The page's words, tags dropped and spaces collapsed (what a person reads)."""
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def listed(html: str) -> list[str]:
+    """The diners' names on a list page, in order (each links to the diner's record)."""
+    return [
+        html_lib.unescape(name)
+        for name in re.findall(r'href="/staff/diners/\d+">([^<]+)</a>', html)
+    ]
+
+
+def count_line(html: str) -> str:
+    found = re.search(r'<p [^>]*id="count"[^>]*>(.*?)</p>', html, re.DOTALL)
+    assert found, "no count line"
+    return text_of(found.group(1))
+
+
+def diner_row(
+    session: Session,
+    council: Council,
+    name: str,
+    *,
+    created_days_ago: int = 1,
+    postcode: str = "N3 1QX",
+    status: DinerStatus = DinerStatus.waiting,
+    **fields: object,
+) -> Diner:
+    """A diner stored directly (for lists that need many, or set dates)."""
+    values: dict[str, object] = {
+        "address_line": "1 Test Road",
+        "latitude": 51.6,
+        "longitude": -0.19,
+        "geo_precision": "unit",
+        "diets": [],
+        "allergies": [],
+        "texture": "regular",
+        "availability": [{"weekday": 1, "start": "17:00", "end": "19:00"}],
+        "frequency": "weekly",
+        "consent_at": datetime.now(UTC),
+        **fields,
+    }
+    consenter = values.pop("consent_by", None) or create_user(session, role="carer")
+    assert isinstance(consenter, User)
+    diner = Diner(
+        council_id=council.id,  # type: ignore[arg-type]
+        full_name=name,
+        postcode=postcode,
+        status=status,
+        consent_by_id=consenter.id,  # type: ignore[arg-type]
+        created_at=datetime.now(UTC) - timedelta(days=created_days_ago),
+        **values,  # type: ignore[arg-type]
+    )
+    session.add(diner)
+    session.flush()
+    return diner
+
+
+@pytest.fixture
+def people(client: TestClient, session: Session, settings: Settings, barnet: Council, staff: User):
+    """Barnet: Edna Smith (N3 1QX, carer Asha Patel), Harold Green (referred by Grace Okafor,
+    no carer, N3 1HT), Winifred Hale (EN5 1AA, outside every neighbourhood); the neighbourhood
+    "Finchley (N3)" holds the N3 1 sector."""
+    hood = add_neighbourhood(session, council=barnet, name="Finchley (N3)", sectors=["N3 1"])
+    staff.full_name = "Grace Okafor"
+    session.add(staff)
+    carer, edna = registered_diner(client, session, settings)  # Edna Smith, vegetarian, peanuts
+    carer.full_name, carer.email, carer.email_key = (
+        "Asha Patel",
+        "asha@example.org",
+        "asha@example.org",
+    )
+    carer.phone = "+447700900123"
+    session.add(carer)
+    referred = client.post(
+        "/api/staff/diners",
+        json=diner_payload(
+            full_name="Harold Green", postcode="N3 1HT", phone=None, diets=["halal"],
+            allergies=["milk"], texture="pureed",
+        ),
+        headers=auth_headers(staff, settings),
+    )  # fmt: skip
+    assert referred.status_code == 201, referred.text
+    _, winifred = registered_diner(
+        client, session, settings, full_name="Winifred Hale", postcode="EN5 1AA", phone=None,
+        diets=[], allergies=[], texture="regular",
+    )  # fmt: skip
+    session.commit()
+    return {
+        "hood": hood,
+        "carer": carer,
+        "edna": edna,
+        "harold": referred.json()["id"],
+        "winifred": winifred,
+    }
+
+
+def test_the_list_names_the_carer_and_their_contact_the_neighbourhood_once_and_the_needs(
+    client: TestClient, staff: User, people: dict
+):
+    sign_in(client, staff)
+    page = client.get("/staff/diners")
+    assert page.status_code == 200, page.text
+    assert title(page) == "Diners – Extra Portion"
+    assert listed(page.text) == ["Edna Smith", "Harold Green", "Winifred Hale"]  # by name
+    words = text_of(page.text)
+    assert (
+        "Edna Smith N3 1QX Waiting 0 days Asha Patel, 07700 900123 asha@example.org "
+        "Finchley (N3) Vegetarian, No peanuts, Soft and bite-sized"
+    ) in words
+    assert "Harold Green N3 1HT Waiting 0 days Referred by Grace Okafor Finchley (N3) " in words
+    assert "Halal, No milk, Puréed" in words
+    assert "Winifred Hale EN5 1AA" in words and "None None" in words
+    assert "(Finchley" not in words and "#" + str(people["edna"]) not in words
+    assert f'href="/staff/diners/{people["harold"]}">Harold Green</a>' in page.text
+    assert count_line(page.text) == "3 diners"
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("edna", ["Edna Smith"]),  # the diner's name, any case
+        ("HAROLD gr", ["Harold Green"]),
+        ("asha pat", ["Edna Smith"]),  # the carer's name
+        ("ASHA@example", ["Edna Smith"]),  # the carer's email
+        ("07700 900123", ["Edna Smith"]),  # the carer's phone as people write it
+        ("+44 7700 900123", ["Edna Smith"]),
+        ("07911123456", ["Edna Smith"]),  # the diner's own phone (07911 123456), no spaces
+        ("n31ht", ["Harold Green"]),  # a postcode without its space
+        ("N3 1HT", ["Harold Green"]),  # and with it
+        ("en5", ["Winifred Hale"]),
+        ("N3 1", ["Edna Smith", "Harold Green"]),
+        ("nobody", []),
+        ("%", []),  # a wildcard is a character, not "anything"
+    ],
+)
+def test_search_by_name_carer_email_phone_or_postcode(
+    client: TestClient, staff: User, people: dict, q: str, found: list[str]
+):
+    sign_in(client, staff)
+    page = client.get("/staff/diners", params={"q": q})
+    assert page.status_code == 200, page.text
+    assert listed(page.text) == found
+    assert f'value="{html_lib.escape(q)}"' in page.text  # the search is kept in its box
+    if not found:
+        assert count_line(page.text) == "No diners match"
+        assert "clear the search and filters" in text_of(page.text)
+
+
+def test_filters_by_status_neighbourhood_and_needs(
+    client: TestClient, session: Session, staff: User, barnet: Council, people: dict
+):
+    today = council_today(barnet)
+    diner_row(session, barnet, "Left Person", status=DinerStatus.left)
+    diner_row(
+        session, barnet, "Paused Person",
+        paused_from=today - timedelta(days=1), paused_to=today + timedelta(days=5),
+    )  # fmt: skip
+    diner_row(session, barnet, "Matched Person", status=DinerStatus.matched)
+    session.commit()
+    sign_in(client, staff)
+
+    def names(**params: object) -> list[str]:
+        page = client.get("/staff/diners", params={"sort": "name", **params})
+        assert page.status_code == 200, page.text
+        return listed(page.text)
+
+    assert names(status="waiting") == ["Edna Smith", "Harold Green", "Winifred Hale"]
+    assert names(status="paused") == ["Paused Person"]
+    assert names(status="left") == ["Left Person"]
+    assert names(status="matched") == ["Matched Person"]
+    assert names(status="nonsense") == [  # not understood: no filter
+        "Edna Smith", "Harold Green", "Left Person", "Matched Person", "Paused Person",
+        "Winifred Hale",
+    ]  # fmt: skip
+    assert names(area=people["hood"].id) == ["Edna Smith", "Harold Green"]
+    assert names(needs="peanuts") == ["Edna Smith"]  # an allergen
+    assert names(needs="milk") == ["Harold Green"]
+    assert names(needs="halal") == ["Harold Green"]  # a diet
+    assert names(needs="vegetarian") == ["Edna Smith"]
+    assert names(needs="pureed") == ["Harold Green"]  # a texture
+    assert names(needs="soft_bite_sized", area=people["hood"].id) == ["Edna Smith"]
+    assert names(needs="fish") == []
+    assert names(q="e", status="waiting", needs="halal") == ["Harold Green"]
+    page = client.get("/staff/diners", params={"status": "waiting", "needs": "milk"})
+    assert '<option value="waiting" selected>' in page.text  # the choices stay chosen
+    assert '<option value="milk" selected>' in page.text
+
+
+def test_orders_waiting_longest_first_by_default_name_and_newest(
+    client: TestClient, session: Session, staff: User, barnet: Council
+):
+    diner_row(session, barnet, "Beth New", created_days_ago=2)
+    diner_row(session, barnet, "Cyril Old", created_days_ago=40)
+    # Signed up long ago, but waiting again only since their cook stopped 5 days ago.
+    again = diner_row(session, barnet, "Ada Again", created_days_ago=300)
+    world_cook = create_user(session, role="cook")
+    from app.models import Cook, Pairing
+
+    cook = Cook(
+        user_id=world_cook.id, council_id=barnet.id, display_name="Priya", phone="+442079460018",
+        address_line="1 Road", postcode="N3 1HT", latitude=51.6, longitude=-0.19,
+        geo_precision="unit", walk_radius_m=1000, max_diners=1, frequencies=["weekly"], diets=[],
+        allergen_free=[], textures=["regular"], availability=[],
+    )  # fmt: skip
+    session.add(cook)
+    session.flush()
+    session.add(
+        Pairing(
+            council_id=barnet.id,
+            cook_id=cook.id,
+            diner_id=again.id,
+            status="ended",
+            weekday=1,
+            start="17:00",
+            frequency="weekly",
+            distance_m=300,
+            proposed_at=datetime.now(UTC) - timedelta(days=200),
+            accepted_at=datetime.now(UTC) - timedelta(days=199),
+            ended_at=datetime.now(UTC) - timedelta(days=5),
+            end_reason="cook_stopped",
+        )
+    )
+    session.commit()
+    sign_in(client, staff)
+    waiting = client.get("/staff/diners", params={"status": "waiting"})
+    assert listed(waiting.text) == ["Cyril Old", "Ada Again", "Beth New"]
+    words = text_of(waiting.text)
+    assert "Cyril Old N3 1QX Waiting 40 days" in words
+    assert "Ada Again N3 1QX Waiting 5 days" in words
+    assert title(waiting) == "Waiting diners – Extra Portion"
+    assert '<option value="longest" selected>' in waiting.text
+    assert listed(client.get("/staff/diners", params={"sort": "name"}).text) == [
+        "Ada Again", "Beth New", "Cyril Old",
+    ]  # fmt: skip
+    assert listed(client.get("/staff/diners", params={"sort": "newest"}).text) == [
+        "Beth New", "Cyril Old", "Ada Again",
+    ]  # fmt: skip
+    assert listed(client.get("/staff/diners").text) == ["Ada Again", "Beth New", "Cyril Old"]
+
+
+def test_paging_keeps_the_search_and_shows_every_diner_once(
+    client: TestClient, session: Session, staff: User, barnet: Council
+):
+    for n in range(30):
+        diner_row(session, barnet, f"Diner {n:02d}", created_days_ago=100 - n)
+    diner_row(session, barnet, "Someone Else", status=DinerStatus.left)
+    session.commit()
+    sign_in(client, staff)
+    first = client.get("/staff/diners", params={"q": "diner", "sort": "longest"})
+    assert listed(first.text) == [f"Diner {n:02d}" for n in range(25)]
+    assert count_line(first.text) == "30 diners, showing 1 to 25"
+    assert 'href="/staff/diners?q=diner&amp;sort=longest&amp;page=2"' in first.text
+    second = client.get("/staff/diners", params={"q": "diner", "sort": "longest", "page": 2})
+    assert listed(second.text) == [f"Diner {n:02d}" for n in range(25, 30)]
+    assert count_line(second.text) == "30 diners, showing 26 to 30"
+    beyond = client.get("/staff/diners", params={"q": "diner", "page": 9})
+    assert beyond.status_code == 200 and listed(beyond.text) == []
+
+
+def test_the_waiting_count_is_the_reports_one_meaning_of_waiting(
+    client: TestClient, session: Session, settings: Settings, barnet: Council, staff: User
+):
+    """Waiting, paused today, paused later, invited (still waiting), matched, left: the list's
+    ?status=waiting count and its diners are reports.service.waiting_diners's."""
+    today = council_today(barnet)
+    invited = proposed_pairing(client, session, settings, staff)  # Edna: waiting, invited
+    active_pairing(client, session, settings, staff)  # a second Edna: matched
+    diner_row(session, barnet, "Plain Waiting")
+    diner_row(
+        session, barnet, "Paused Today",
+        paused_from=today, paused_to=today + timedelta(days=3),
+    )  # fmt: skip
+    diner_row(
+        session, barnet, "Paused Later",
+        paused_from=today + timedelta(days=3), paused_to=today + timedelta(days=9),
+    )  # fmt: skip
+    diner_row(
+        session, barnet, "Pause Over",
+        paused_from=today - timedelta(days=9), paused_to=today - timedelta(days=1),
+    )  # fmt: skip
+    diner_row(session, barnet, "Gone Away", status=DinerStatus.left)
+    elsewhere = create_council(session, slug="camden-test", lad_codes=["E09000007"])
+    diner_row(session, elsewhere, "Other Council")
+    session.commit()
+    expected = waiting_diners(session, council=barnet, today=today)
+    sign_in(client, staff)
+    page = client.get("/staff/diners", params={"status": "waiting"})
+    assert count_line(page.text) == f"{len(expected)} waiting diners"
+    assert len(expected) == 4  # invited Edna, plain, paused later, pause over
+    assert sorted(listed(page.text)) == sorted(w.diner.full_name for w in expected)
+    assert session.get(Diner, invited.diner_id) in [w.diner for w in expected]
+    summary = client.get("/api/staff/reports/summary", headers=auth_headers(staff, settings))
+    assert summary.json()["waiting_diners"] == len(expected)
+
+
+def test_another_councils_diners_are_not_listed_and_their_record_is_not_found(
+    client: TestClient, session: Session, staff: User, people: dict
+):
+    elsewhere = create_council(session, slug="camden-test", lad_codes=["E09000007"])
+    theirs = diner_row(session, elsewhere, "Edna Elsewhere")
+    session.commit()
+    sign_in(client, staff)
+    assert "Edna Elsewhere" not in client.get("/staff/diners", params={"q": "edna"}).text
+    page = client.get(f"/staff/diners/{theirs.id}")
+    assert page.status_code == 404
+    assert "Page not found" in page.text and "Edna Elsewhere" not in page.text
+    assert client.get("/staff/diners/99999999").status_code == 404
+
+
+def test_the_record_names_the_carer_and_their_contact_the_cooks_meals_and_feedback(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    world = active_pairing(client, session, settings, staff)
+    world.carer.full_name, world.carer.phone = "Asha Patel", "+447700900123"
+    world.cook.full_name = "Priya Sharma"
+    session.add_all([world.carer, world.cook])
+    today = council_today(barnet)
+    meal = Meal(
+        pairing_id=world.pairing_id, diner_id=world.diner_id, council_id=barnet.id,
+        cook_id=world.cook_id, date=today - timedelta(days=7), start="17:30",
+        at=datetime.now(UTC) - timedelta(days=7), status=MealStatus.delivered,
+    )  # fmt: skip
+    missed = Meal(
+        pairing_id=world.pairing_id, diner_id=world.diner_id, council_id=barnet.id,
+        cook_id=world.cook_id, date=today - timedelta(days=14), start="17:30",
+        at=datetime.now(UTC) - timedelta(days=14), status=MealStatus.missed,
+    )  # fmt: skip
+    session.add_all([meal, missed])
+    session.flush()
+    session.add(MealFeedback(meal_id=meal.id, carer_id=world.carer.id, rating=5, comment="Lovely"))
+    session.commit()
+    sign_in(client, staff)
+    page = client.get(f"/staff/diners/{world.diner_id}")
+    assert page.status_code == 200, page.text
+    assert title(page) == "Edna Smith – Extra Portion"
+    words = text_of(page.text)
+    assert "Their carer Name Asha Patel" in words
+    assert f"Email {world.carer.email}" in words and "Phone 07700 900123" in words
+    assert "Address 3 Quiet Close N3 1QX" in words
+    assert "Getting in Key safe by the door" in words
+    assert "Diet Vegetarian Allergies Peanuts Texture Soft and bite-sized" in words
+    assert "Has a cook" in words
+    assert f'href="/staff/cooks/{world.cook_id}">Priya Sharma</a>' in page.text
+    assert "Cooking" in words and "Tuesdays at 17:30, every week" in words
+    assert "1 delivered (0 by a cover cook), 1 missed." in words
+    assert "5 out of 5" in words and "Lovely" in words
+    assert "Find a cook" not in words  # she has one
+    assert "#" + str(world.diner_id) not in words
+    viewed = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.action == "diner.address_viewed",
+            AuditEntry.subject_id == world.diner_id,
+            AuditEntry.actor_id == staff.id,
+        )
+    ).all()
+    assert len(viewed) == 1
+
+
+def test_a_waiting_diner_with_no_cook_proposed_links_to_finding_one(
+    client: TestClient, staff: User, people: dict
+):
+    sign_in(client, staff)
+    harold = client.get(f"/staff/diners/{people['harold']}")
+    words = text_of(harold.text)
+    assert f'href="/staff/diners/{people["harold"]}/match"' in harold.text
+    assert "Find a cook for Harold Green" in words
+    assert "No carer Referred by Grace Okafor" in words
+    assert "No cook has been proposed yet." in words and "No concerns." in words
+    assert f'href="/staff/concerns?diner={people["harold"]}"' in harold.text
+
+
+def test_refer_shows_every_problem_at_once_then_opens_the_new_record(
+    client: TestClient, session: Session, staff: User, barnet: Council
+):
+    sign_in(client, staff)
+    token = form_token(client, "/staff/refer")
+    empty = client.post("/staff/refer", data={"csrf_token": token, "phone": "12"})
+    assert empty.status_code == 422
+    assert title(empty).startswith("Error: Refer a diner")
+    summary = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', empty.text)
+    fields = [f for f, _ in summary]
+    assert fields == [
+        "full_name", "address_line", "postcode", "phone", "texture", "days", "frequency",
+        "consent",
+    ]  # fmt: skip
+    said = text_of(empty.text)
+    assert "Enter the diner's full name" in said and "your relative" not in said
+    for field in ("full_name", "postcode", "texture", "days", "consent"):
+        assert f'id="{field}-error"' in empty.text  # beside the field too
+
+    half = {
+        "csrf_token": token, "full_name": "Harold Green", "address_line": "5 Ballards Lane",
+        "postcode": "n31lb", "diets": ["halal"], "texture": "regular", "days": ["2"],
+        "start-2": "18:00", "end-2": "18:15", "frequency": "weekly",
+    }  # fmt: skip
+    short = client.post("/staff/refer", data=half)
+    assert short.status_code == 422
+    assert re.findall(r'<a href="#([^"]+)">', short.text) == ["end-2", "consent"]
+    assert 'value="Harold Green"' in short.text and 'value="halal" checked' in short.text
+
+    done = client.post(
+        "/staff/refer", data={**half, "end-2": "19:30", "consent": "yes"}, follow_redirects=False
+    )
+    assert done.status_code == 303, done.text
+    diner = session.exec(select(Diner).where(Diner.full_name == "Harold Green")).one()
+    assert done.headers["location"] == f"/staff/diners/{diner.id}?referred=1"
+    assert diner.referred_by_id == staff.id and diner.carer_id is None
+    assert diner.postcode == "N3 1LB" and diner.availability == [
+        {"weekday": 2, "start": "18:00", "end": "19:30"}
+    ]
+    page = client.get(done.headers["location"])
+    assert "The diner is referred" in text_of(page.text)
+    assert "Harold Green" in text_of(page.text)
+
+
+def test_refer_outside_the_councils_area_is_refused_beside_the_postcode(
+    client: TestClient, session: Session, staff: User, tower_hamlets: Council
+):
+    sign_in(client, staff)
+    token = form_token(client, "/staff/refer")
+    form = {
+        "csrf_token": token, "full_name": "Ivy Long", "address_line": "1 Road",
+        "postcode": "E14 5AB", "texture": "regular", "days": ["1"], "start-1": "17:00",
+        "end-1": "19:00", "frequency": "weekly", "consent": "yes",
+    }  # fmt: skip
+    refused = client.post("/staff/refer", data=form)
+    assert refused.status_code == 422
+    assert re.findall(r'<a href="#([^"]+)">', refused.text) == ["postcode"]
+    assert "another council" in text_of(refused.text)
+    assert session.exec(select(Diner).where(Diner.full_name == "Ivy Long")).first() is None
+
+
+def test_the_old_pages_redirect_and_the_pages_are_for_staff_only(
+    client: TestClient, session: Session, staff: User, barnet: Council
+):
+    assert (
+        client.get("/staff/diners", follow_redirects=False)
+        .headers["location"]
+        .startswith("/sign-in?next=")
+    )
+    for old, new in [
+        ("/staff/diners.html?status=waiting", "/staff/diners?status=waiting"),
+        ("/staff/diners.html", "/staff/diners"),
+        ("/staff/diner.html?id=42", "/staff/diners/42"),
+        ("/staff/diner.html?id=x", "/staff/diners"),
+        ("/staff/refer.html", "/staff/refer"),
+    ]:
+        moved = client.get(old, follow_redirects=False)
+        assert (moved.status_code, moved.headers["location"]) == (303, new)
+    carer = create_user(session, role="carer")
+    session.commit()
+    sign_in(client, carer)
+    assert client.get("/staff/diners").status_code == 403
+    assert client.get("/staff/refer").status_code == 403
+
+
+def test_the_list_is_one_query_and_a_count_whatever_the_page_size(
+    client: TestClient, session: Session, staff: User, barnet: Council, people: dict
+):
+    """No query per row: 3 diners or 25 cost the same statements."""
+    from sqlalchemy import event
+
+    sign_in(client, staff)
+
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+            if statement.lstrip().upper().startswith("SELECT"):
+                seen.append(statement)
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/staff/diners", params={"q": "e"}).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    few = statements()
+    for n in range(22):
+        diner_row(session, barnet, f"Extra {n}", consent_by=people["carer"])
+    session.commit()
+    assert statements() == few
+
+
+def test_neighbourhood_choices_are_the_councils(
+    client: TestClient, session: Session, staff: User, barnet: Council, people: dict
+):
+    elsewhere = create_council(session, slug="camden-test", lad_codes=["E09000007"])
+    add_neighbourhood(session, council=elsewhere, name="Camden Town", sectors=["NW1 0"])
+    session.commit()
+    sign_in(client, staff)
+    page = client.get("/staff/diners")
+    assert f'<option value="{people["hood"].id}">Finchley (N3)</option>' in page.text
+    assert "Camden Town" not in page.text
