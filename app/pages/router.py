@@ -13,6 +13,7 @@ from app.pages.cook_home import router as cook_home_router
 from app.pages.cook_profile import router as cook_profile_router
 from app.pages.cook_signup import router as cook_signup_router
 from app.pages.public import router as public_router
+from app.pages.staff_audit import router as staff_audit_router
 from app.pages.staff_concerns import router as staff_concerns_router
 from app.pages.staff_cooks import router as staff_cooks_router
 from app.pages.staff_diners import router as staff_diners_router
@@ -37,5 +38,6 @@ for staff_router in (
     staff_matching_router,
     staff_concerns_router,
     staff_reports_router,
+    staff_audit_router,
 ):
     router.include_router(staff_router)

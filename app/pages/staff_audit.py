@@ -1,0 +1,52 @@
+"""Staff pages: the audit log. The council's entries newest first, a page at a time, each with
+who did it (by name), what, and the record it is about linked to its page
+(app/moderation/audit_log.py reads them through the service behind GET /api/staff/audit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.councils.service import staff_council
+from app.deps import SessionDep, SettingsDep
+from app.moderation.audit_log import audit_page
+from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/staff/audit.html")
+def old_audit(page: str = "") -> RedirectResponse:
+    query = f"?page={page}" if page.isdigit() and 0 < len(page) < 6 else ""
+    return RedirectResponse(f"/staff/audit{query}", status_code=301)
+
+
+@router.get("/staff/audit", response_class=HTMLResponse)
+def audit(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    sa = staff_auth(request, session, settings)
+    if not isinstance(sa, StaffAuth):
+        return sa
+    tz = ZoneInfo(staff_council(session, sa.user).timezone)
+    paging = Paging.from_request(request)
+    lines, total = audit_page(session, staff=sa.user, limit=paging.per_page, offset=paging.offset)
+    pages = max(1, -(-total // paging.per_page))
+
+    def when(at: datetime) -> str:
+        local = at.astimezone(tz)
+        return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+
+    context = {
+        "title": "Audit log" if paging.page == 1 else f"Audit log, page {paging.page} of {pages}",
+        "lines": lines,
+        "total": total,
+        "first": paging.offset + 1,
+        "last": paging.offset + len(lines),
+        "page": paging.page,
+        "pages": pages,
+        "pagination": paging.links(request, total),
+        "when": when,
+    }
+    return render_staff(request, session, settings, "staff/audit.html", context, staff=sa)
