@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Protocol
 
-from app.vocab import CookStatus
+from app.vocab import DBS_RANK, CookStatus, DbsLevel
 
 
 class Checked(Protocol):
@@ -35,3 +35,45 @@ def is_matchable(cook: Checked, council: RecheckPolicy, today: date) -> bool:
     """Approved, not suspended, and the DBS check still in date."""
     expires = checks_expire_on(cook, council)
     return cook.status == CookStatus.approved and expires is not None and expires >= today
+
+
+def approval_problems(
+    *,
+    dbs_checked_on: date | None,
+    dbs_level: DbsLevel | None,
+    id_checked: bool,
+    hygiene_ack: bool,
+    min_level: str,
+    recheck_days: int,
+    today: date,
+) -> list[tuple[str, str, str]]:
+    """Every reason the checks do not allow approval, as (rule, field, message), in the form's
+    order; a check left out (None) is not judged here. The API refuses with the first."""
+    problems: list[tuple[str, str, str]] = []
+    if not id_checked:
+        problems.append(("check_missing", "id_checked", "Identity must be checked before approval"))
+    if not hygiene_ack:
+        problems.append(
+            ("check_missing", "hygiene_ack", "Food-hygiene guidance must be acknowledged")
+        )
+    if dbs_level is not None and DBS_RANK[dbs_level] < DBS_RANK[DbsLevel(min_level)]:
+        problems.append(
+            (
+                "dbs_level_too_low",
+                "dbs_level",
+                f"This council needs a DBS check at level {min_level} or above",
+            )
+        )
+    if dbs_checked_on is not None:
+        expires = dbs_expires_on(dbs_checked_on, recheck_days)
+        if dbs_checked_on > today:
+            problems.append(("date_in_future", "dbs_checked_on", "The check date is in the future"))
+        elif expires is not None and expires < today:
+            problems.append(
+                (
+                    "dbs_check_expired",
+                    "dbs_checked_on",
+                    f"The DBS check is older than {recheck_days} days: a new check is needed",
+                )
+            )
+    return problems

@@ -12,11 +12,15 @@ from app.councils.service import staff_council
 from app.db import paginate, utcnow
 from app.errors import Conflict, NotFound, RuleBroken
 from app.models import AuditEntry, Cook, Council, Neighbourhood, User
-from app.moderation.rules import STICKY, checks_expire_on, dbs_expires_on
+from app.moderation.rules import STICKY, approval_problems, checks_expire_on
 from app.moderation.schemas import ApproveIn, CookListItem
 from app.notifications import messages
 from app.notifications.outbox import enqueue
-from app.vocab import DBS_RANK, CookStatus, DbsLevel, Role
+from app.vocab import CookStatus, Role
+
+# Staff opened the cook's full record (app/moderation/record.py): in the audit log, not the
+# cook's history of what happened to them.
+COOK_VIEWED = "cook.viewed"
 
 
 def get_councils_cook(session: Session, *, staff: User, cook_id: int) -> Cook:
@@ -151,30 +155,18 @@ def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) 
 
 
 def _require_checks(body: ApproveIn, council: Council) -> None:
-    today = council_today(council)
-    if not body.id_checked:
-        raise RuleBroken(
-            "check_missing", ["id_checked"], "Identity must be checked before approval"
-        )
-    if not body.hygiene_ack:
-        raise RuleBroken(
-            "check_missing", ["hygiene_ack"], "Food-hygiene guidance must be acknowledged"
-        )
-    if DBS_RANK[body.dbs_level] < DBS_RANK[DbsLevel(council.min_dbs_level)]:
-        raise RuleBroken(
-            "dbs_level_too_low",
-            ["dbs_level"],
-            f"This council needs a DBS check at level {council.min_dbs_level} or above",
-        )
-    if body.dbs_checked_on > today:
-        raise RuleBroken("date_in_future", ["dbs_checked_on"], "The check date is in the future")
-    expires = dbs_expires_on(body.dbs_checked_on, council.dbs_recheck_days)
-    if expires is not None and expires < today:
-        raise RuleBroken(
-            "dbs_check_expired",
-            ["dbs_checked_on"],
-            f"The DBS check is older than {council.dbs_recheck_days} days: a new check is needed",
-        )
+    problems = approval_problems(
+        dbs_checked_on=body.dbs_checked_on,
+        dbs_level=body.dbs_level,
+        id_checked=body.id_checked,
+        hygiene_ack=body.hygiene_ack,
+        min_level=council.min_dbs_level,
+        recheck_days=council.dbs_recheck_days,
+        today=council_today(council),
+    )
+    if problems:
+        rule, field, message = problems[0]
+        raise RuleBroken(rule, [field], message)
 
 
 def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
@@ -275,6 +267,7 @@ def cook_history(
         AuditEntry.council_id == staff.council_id,
         AuditEntry.subject_type == "cook",
         AuditEntry.subject_id == cook_id,
+        AuditEntry.action != COOK_VIEWED,
     )
     entries, total = paginate(
         session,
