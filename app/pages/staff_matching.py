@@ -12,6 +12,7 @@ hidden field; nothing is stored between the steps."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -40,7 +41,10 @@ from app.pages.staff_common import StaffAuth, render_staff, staff_auth
 from app.pairings.people import cook_full_names, diner_full_names, open_pairing
 from app.pairings.schemas import PairingCreate
 from app.vocab import (
+    ALLERGEN_LABELS,
+    DIET_LABELS,
     FREQUENCY_LABELS,
+    TEXTURE_LABELS,
     UNMATCHED_REASON_LABELS,
     WEEKDAYS,
     DinerStatus,
@@ -204,6 +208,11 @@ def _cards(
     return cards, UNMATCHED_REASON_LABELS[reason] if reason and not cards else None
 
 
+def _listed(words: Mapping[Any, str], codes: list[str]) -> str:
+    """The codes' labels as the forms show them, in the forms' order."""
+    return ", ".join(words[c] for c in words if c in codes)
+
+
 def _often_items(diner: Diner, chosen: str) -> list[dict[str, Any]]:
     """The frequency radios, the diner's own choice said and (unless posted otherwise) ticked."""
     name = first_name(diner.full_name)
@@ -230,9 +239,9 @@ def _match_context(
         "first": first_name(diner.full_name),
         "status": status,
         "needs": needs_words(diner),
-        "diets": labels(diner.diets) if diner.diets else "No special diet",
-        "allergies": labels(diner.allergies) if diner.allergies else "None",
-        "texture": label(diner.texture),
+        "diets": _listed(DIET_LABELS, diner.diets) or "No special diet",
+        "allergies": _listed(ALLERGEN_LABELS, diner.allergies) or "None",
+        "texture": TEXTURE_LABELS.get(diner.texture, diner.texture),
         "times": [
             f"{WEEKDAYS[int(str(w['weekday']))]} {w['start']} to {w['end']}"
             for w in sorted(diner.availability, key=lambda w: (str(w["weekday"]), str(w["start"])))

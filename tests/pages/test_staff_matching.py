@@ -360,3 +360,44 @@ def test_matching_pages_need_a_staff_sign_in(client: TestClient, edna: tuple[int
     for path in ("/staff/matching", f"/staff/diners/{diner_id}/match"):
         page = client.get(path, follow_redirects=False)
         assert page.status_code == 303 and page.headers["location"].startswith("/sign-in?next=")
+
+
+def test_no_suggestion_says_why_in_words(
+    client: TestClient, session: Session, settings, staff: User
+):  # type: ignore[no-untyped-def]
+    cook(client, session, settings, staff, "Priya Sharma", availability=COOK_TIMES)
+    fred = diner(client, session, settings, "Fred Friday",
+                 availability=[{"weekday": FRIDAY, "start": "12:00", "end": "14:00"}])  # fmt: skip
+    sign_in(client, staff)
+    words = text_of(client.get(f"/staff/diners/{fred}/match").text)
+    assert (
+        "No cook can be suggested for Fred now. No nearby cook is free at the times they "
+        "asked for." in words
+    )
+    assert "Invite" not in words
+
+
+def test_a_conflict_meanwhile_is_shown_on_the_page_not_a_500(
+    client: TestClient, session: Session, settings, staff: User, edna: tuple[int, int]
+):  # type: ignore[no-untyped-def]
+    diner_id, cook_id = edna
+    sign_in(client, staff)
+    path = f"/staff/diners/{diner_id}/match"
+    token = form_token(client, path)
+    # Another member of staff invites Priya for Edna by hand meanwhile.
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": TUESDAY, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    by_hand = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert by_hand.status_code == 201, by_hand.text
+    again = client.post(
+        path,
+        data={"cook_id": cook_id, "slot": f"{SUNDAY}-12:00", "frequency": "weekly",
+              "csrf_token": token},
+    )  # fmt: skip
+    assert again.status_code == 422
+    assert (
+        'href="#suggestions-title">The diner already has a proposed or active pairing</a>'
+        in again.text
+    )
+    assert "Priya Sharma is invited to cook for Edna: Tuesdays at 17:30" in text_of(again.text)
+    assert pairings(session) == [(diner_id, cook_id, TUESDAY, "17:30", "weekly")]
