@@ -51,8 +51,10 @@ def sign_in(client: TestClient, user: User) -> None:
 
 
 def text_of(html: str) -> str:
-    """The page's words, tags dropped and spaces collapsed (what a person reads)."""
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    """The page's words, tags dropped and spaces collapsed (what a person reads): a link's
+    text runs on with what follows it."""
+    inline = re.sub(r"</?(a|span|strong)\b[^>]*>", "", html)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", inline)).split())
 
 
 def named(session: Session, user: User, full_name: str) -> None:
@@ -401,3 +403,40 @@ def test_a_conflict_meanwhile_is_shown_on_the_page_not_a_500(
     )
     assert "Priya Sharma is invited to cook for Edna: Tuesdays at 17:30" in text_of(again.text)
     assert pairings(session) == [(diner_id, cook_id, TUESDAY, "17:30", "weekly")]
+
+
+def test_confirm_lists_a_pair_refused_meanwhile_with_why_and_invites_the_others(
+    client: TestClient, session: Session, settings, staff: User, batch: dict[str, int]
+):  # type: ignore[no-untyped-def]
+    page, preview_id = preview(client)
+    pairs = ticked(page)
+    # Tom goes away for the next week after the preview: his pair is refused, not Priya's.
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    tomorrow = council_today(council) + timedelta(days=1)
+    tom = session.exec(select(User).where(User.full_name == "Tom Okafor")).one()
+    away = client.post(
+        "/api/cooks/me/away",
+        json={"from": str(tomorrow), "to": str(tomorrow + timedelta(days=7))},
+        headers=auth_headers(tom, settings),
+    )
+    assert away.status_code == 200, away.text
+    token = form_token(client, "/staff/matching")
+    done = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": token, "preview_id": preview_id, "pair": pairs},
+    )
+    assert done.status_code == 200, done.text
+    words = text_of(done.text)
+    assert "1 invitation sent" in words
+    toms = next(p for p in pairs if p.endswith(f"-{batch['tom']}"))
+    toms_diner = {batch["edna"]: "Edna Smith", batch["alfred"]: "Alfred Jones"}[
+        int(toms.split("-")[0])
+    ]
+    refused = words[words.index("Not sent: things changed since the preview") :]
+    assert f"Tom Okafor to cook for {toms_diner}: Tom is away on the day of the first meal" in (
+        refused
+    )
+    invited = words[words.index("Invited") : words.index("Not sent")]
+    assert "Priya Sharma to cook for" in invited and toms_diner not in invited
+    assert [c for _, c, *_ in pairings(session)] == [batch["priya"]]
