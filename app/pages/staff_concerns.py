@@ -46,6 +46,15 @@ TRIAGE_CHOICES: dict[str, str] = {
     "resolved": "Resolved: nothing was wrong (paused meals start again)",
     "upheld": "Upheld: something was wrong",
 }
+# The pairing the concern is about, in words, beside the cook.
+PAIRING_WORDS: dict[str, str] = {
+    "proposed": "Invited to cook for them, not answered yet",
+    "active": "Cooks for them now",
+    "paused": "Their meals together are paused",
+    "ended": "No longer cooks for them",
+    "declined": "Declined to cook for them",
+    "withdrawn": "The invitation was withdrawn",
+}
 # What the success banner says the concern is now.
 SAVED_WORDS: dict[str, str] = {
     "investigating": "being looked into",
@@ -190,9 +199,11 @@ def _concern_context(session: Session, sa: StaffAuth, concern: Concern) -> dict[
         "cook": people.cook,
         "cook_contact": _contact(people.cook.phone, people.cook.email) if people.cook else None,
         "pairing_status": people.pairing_status,
+        "pairing_words": PAIRING_WORDS.get(people.pairing_status or "", ""),
         "notes": [{"when": _when(n.at, council), "by": n.by, "text": n.text} for n in people.notes],
         "triage_choices": TRIAGE_CHOICES,
-        "values": {},
+        # The status it has now is chosen already (adding a note keeps it); "open" is not a choice.
+        "values": {"status": concern.status if concern.status in TRIAGE_CHOICES else ""},
     }
 
 

@@ -218,7 +218,13 @@ def test_triage_saves_through_the_service_signs_the_note_by_name_and_shows_a_ban
     assert answer.headers["location"] == f"/staff/concerns/{made['id']}?saved=investigating"
     page = client.get(answer.headers["location"])
     words = text_of(page.text)
-    assert "Saved. The concern is now being looked into." in words
+    assert (
+        '<p class="govuk-notification-banner__heading">Saved. The concern is now being looked '
+        "into.</p>" in page.text
+    )
+    assert "Investigating" in words and "Grace Okafor" in words
+    # Adding another note keeps the status it has: it is chosen already.
+    assert re.search(r'value="investigating" checked', page.text)
     assert "Grace Okafor, " in words and "Called Asha; visiting Friday." in words
     assert "staff account" not in words
     # The raiser sees it move on, through the API, by the same reference.
@@ -279,7 +285,7 @@ def test_the_list_names_diner_cook_and_raiser_and_filters_by_cook_diner_and_stat
     assert f'<a class="govuk-link" href="/staff/diners/{other_diner}">Alfred Jones</a>' in page.text
     words = text_of(page.text)
     assert "Asha Patel (carer)" in words and "Priya Sharma (cook)" in words
-    assert "0 days open" in words and "Diner’s welfare" in words and "Missed meal" in words
+    assert "Open raised today" in words and "Diner’s welfare" in words and "Missed meal" in words
     assert "#" + str(world.diner_id) not in words
 
     by_cook = client.get(f"/staff/concerns?cook={world.cook_id}")
