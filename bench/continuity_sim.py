@@ -253,8 +253,9 @@ def history_pairings_only(session: Session, diner_ids: list[int]) -> Any:
 
 @contextmanager
 def patched_history(fn: Callable[..., Any] | None) -> Iterator[None]:
-    """``history`` replaced where batch matching and next-best proposals call it. The services
-    take no history of their own (no public seam), so this swaps the module attribute; it then
+    """``history`` replaced where batch matching (``waiting_history``, its one-query form) and
+    next-best proposals call it. The services take no history of their own (no public seam),
+    so this swaps the module attributes; it then
     fails the run if the replacement was never called, so that a refactor which moves the call
     elsewhere cannot turn the variant silently into the plain app."""
     if fn is None:
@@ -267,13 +268,17 @@ def patched_history(fn: Callable[..., Any] | None) -> Iterator[None]:
         calls += 1
         return fn(*args, **kwargs)
 
-    old = matching_service.history, pairing_service.history
+    def batch(session: Session, *, council_id: int, diner_ids: list[int]) -> Any:
+        return counted(session, diner_ids)  # the batch's one-query form of history()
+
+    old = matching_service.history, pairing_service.history, matching_service.waiting_history
     matching_service.history = counted  # type: ignore[assignment]
     pairing_service.history = counted  # type: ignore[assignment]
+    matching_service.waiting_history = batch  # type: ignore[assignment]
     try:
         yield
     finally:
-        matching_service.history, pairing_service.history = old
+        matching_service.history, pairing_service.history, matching_service.waiting_history = old
     if calls == 0:
         raise SystemExit(
             "the replaced history() was never called: app.matching.service and "

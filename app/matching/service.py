@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Table, func, insert, text
+from sqlalchemy import Table, func, text
 from sqlmodel import Session, SQLModel, col, select
 
 from app.audit import record_audit
@@ -19,6 +20,8 @@ from app.diners.rules import public_status
 from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import haversine_m, public_distance_m, staff_distance_m
 from app.matching import engine
+from app.matching.batch_inputs import waiting_diners, waiting_history
+from app.matching.bulk import insert_rows
 from app.matching.cache import council_cooks, with_capacity
 from app.matching.inputs import (
     CookFields,
@@ -26,18 +29,16 @@ from app.matching.inputs import (
     DinerFields,
     DinerRow,
     away_weekdays,
-    away_weekdays_of,
+    candidate_state,
     cook_away_on,
     cook_input,
-    cook_state,
     council_loads,
+    diner_in_council,
     diner_input,
-    diner_row,
     first_meal_day,
     history,
     lock_cooks,
     open_loads,
-    waiting_diner_rows,
     without_away,
 )
 from app.matching.schemas import BatchOut, SlotOut, SuggestionOut, SuggestionsOut, UnmatchedOut
@@ -53,38 +54,46 @@ MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not
 
 
 def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -> SuggestionsOut:
-    """Ranked cooks for one diner, with reasons; or why there is none."""
-    council = staff_council(session, staff)
-    diner = diner_row(session, diner_id=diner_id)
-    if diner is None or diner.council_id != staff.council_id:
+    """Ranked cooks for one diner, with reasons; or why there is none.
+
+    Four queries: the diner with the council and its cook index version, the diner's history,
+    then the candidates' row versions, loads and absences (``candidate_state``); once more the
+    last when a candidate's row changed since the index was built.
+    """
+    if staff.council_id is None:
+        raise NotFound("Council not found")
+    found = diner_in_council(session, diner_id=diner_id)
+    if found is None or found.diner.council_id != staff.council_id:
         raise NotFound("Diner not found")  # as get_councils_diner: another council's too
+    diner, council = found.diner, found.council
     today = council_today(council)
     excluded, met = history(session, [diner_id])
     target = diner.matching_input(excluded=excluded[diner_id], met=met[diner_id])
     radius = council.max_walk_radius_m
+    latest = found.latest_cook_change
     for rebuild in (False, True):
-        cached = council_cooks(session, council=council, today=today, rebuild=rebuild)
+        cached = council_cooks(
+            session, council=council, today=today, rebuild=rebuild, latest=latest
+        )
         # Every safe cook in reach, from the cached index (capacity and absences not yet
         # considered) ...
-        reachable = engine.suggest(target, cached.index, max_radius_m=radius, limit=MAX_CANDIDATES)
-        ids = [s.cook_id for s in reachable.items]
-        versions, loads = cook_state(session, council=council, cook_ids=ids)
-        if all(versions.get(i) == cached.rows[i].version for i in ids):
+        ranking = engine.rank(target, cached.index, max_radius_m=radius)
+        ids = ranking.cook_ids[:MAX_CANDIDATES]
+        state = candidate_state(session, council_id=council.id or 0, cook_ids=ids, today=today)
+        if all(state.versions.get(i) == cached.rows[i].version for i in ids):
             break
         # A candidate's row changed, or left the council, since the index was built.
-    ids = [i for i in ids if versions.get(i) == cached.rows[i].version]
-    away = away_weekdays_of(session, cook_ids=ids, today=today)
+    reachable = len(ids)
+    ids = [i for i in ids if state.versions.get(i) == cached.rows[i].version]
     rows = cached.rows
-    if len(ids) == len(reachable.items) and not loads and not away:
+    if len(ids) == reachable and not state.loads and not state.away:
         # ... which are the fresh inputs too (no candidate has a pairing or an absence):
         # ranking them again would give the same list.
-        result = engine.Suggestions(items=reachable.items[:limit], unmatched_reason=None)
-        if not ids:
-            result = reachable
+        result = ranking.suggestions(limit)
     else:
         # ... then ranked again with their current loads and absences, read fresh.
-        fresh = with_capacity([cached.inputs[i] for i in ids], loads)
-        fresh = without_away(fresh, away)
+        fresh = with_capacity([cached.inputs[i] for i in ids], state.loads)
+        fresh = without_away(fresh, state.away)
         result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)
     return SuggestionsOut(
         items=[
@@ -232,11 +241,12 @@ def _new_pairing_ids(session: Session, count: int) -> list[int]:
 def _insert_proposals(
     session: Session, *, staff: User | None, proposals: list[Proposal]
 ) -> list[tuple[int, float]]:
-    """Write proposals, their audit entries and invitations as three multi-row INSERTs;
-    return each proposal's pairing id and distance (metres), in order.
+    """Write proposals, their audit entries and invitations, one bulk insert a table
+    (``app.matching.bulk``: executemany on SQLite, COPY on PostgreSQL); return each proposal's
+    pairing id and distance (metres), in order.
 
-    Core inserts, not ORM objects: a national batch writes hundreds of thousands of rows, and
-    building model objects one by one took most of the batch's time.
+    Not ORM objects, nor Core executemany: a national batch writes hundreds of thousands of
+    rows, and building (or processing) them one by one took most of the batch's time.
     """
     if not proposals:
         return []
@@ -246,42 +256,42 @@ def _insert_proposals(
         for p in proposals
     ]
     ids = _new_pairing_ids(session, len(proposals))
-    session.execute(
-        insert(_table(Pairing)),
+    insert_rows(
+        session,
+        _table(Pairing),
+        ("id", "council_id", "cook_id", "diner_id", "weekday", "start", "frequency", "distance_m"),
         [
-            {
-                "id": pairing_id,
-                "council_id": p.diner.council_id,
-                "cook_id": p.cook.id,
-                "diner_id": p.diner.id,
-                "status": PairingStatus.proposed,
-                "weekday": p.weekday,
-                "start": p.start,
-                "frequency": p.frequency,
-                "distance_m": distance,
-                "proposed_by_id": actor,
-                "proposed_at": now,
-            }
+            (
+                pairing_id,
+                p.diner.council_id,
+                p.cook.id,
+                p.diner.id,
+                p.weekday,
+                p.start,
+                p.frequency,
+                distance,
+            )
             for p, distance, pairing_id in zip(proposals, distances, ids, strict=True)
         ],
+        same={"status": PairingStatus.proposed, "proposed_by_id": actor, "proposed_at": now},
     )
-    session.execute(
-        insert(_table(AuditEntry)),
+    insert_rows(
+        session,
+        _table(AuditEntry),
+        ("council_id", "subject_id", "data"),
         [
-            {
-                "at": now,
-                "actor_id": actor,
-                "council_id": p.diner.council_id,
-                "action": "pairing.proposed",
-                "subject_type": "pairing",
-                "subject_id": pairing_id,
-                "data": {"cook_id": p.cook.id, "diner_id": p.diner.id},
-            }
+            (p.diner.council_id, pairing_id, {"cook_id": p.cook.id, "diner_id": p.diner.id})
             for p, pairing_id in zip(proposals, ids, strict=True)
         ],
+        same={
+            "at": now,
+            "actor_id": actor,
+            "action": "pairing.proposed",
+            "subject_type": "pairing",
+        },
     )
-    # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel),
-    # as one INSERT: an invitation is never a text, so no account needs loading for it.
+    # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel):
+    # an invitation is never a text, so no account needs loading for it.
     invitations = []
     for p, pairing_id, distance in zip(proposals, ids, distances, strict=True):
         invitation = messages.proposal(
@@ -289,22 +299,38 @@ def _insert_proposals(
         )
         key = recipient_key(f"pairing:{pairing_id}:proposed", p.cook.user_id)
         invitations.append(
-            {
-                "dedupe_key": key,
-                "event": invitation.event,
-                "channel": channel_for(invitation.event, None),
-                "to_user_id": p.cook.user_id,
-                "about_diner_id": p.diner.id,
-                "subject": invitation.subject,
-                "body": invitation.body,
-                "message_id": message_id_for(key),
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+            (
+                key,
+                invitation.event,
+                channel_for(invitation.event, None),
+                p.cook.user_id,
+                p.diner.id,
+                invitation.subject,
+                invitation.body,
+                message_id_for(key),
+            )
         )
-    session.execute(insert(_table(Notification)), invitations)
+    insert_rows(
+        session,
+        _table(Notification),
+        (
+            "dedupe_key",
+            "event",
+            "channel",
+            "to_user_id",
+            "about_diner_id",
+            "subject",
+            "body",
+            "message_id",
+        ),
+        invitations,
+        same={
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
     return list(zip(ids, distances, strict=True))
 
 
@@ -333,6 +359,25 @@ def _phase(phases: dict[str, float] | None, name: str) -> Iterator[None]:
         yield
     finally:
         phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (when it was on).
+
+    A batch makes hundreds of thousands of objects that live until it ends (rows, inputs,
+    proposals, the answer); each time enough have piled up the collector walks every object of
+    the process (a national council's cook index among them), and it found nothing to free:
+    the batch leaves no cycles behind. Memory is freed as before, by reference counting.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -387,6 +432,13 @@ def plan_batch(
 
     ``phases``, when given, receives the wall time of each step by name (bench/matching_db.py).
     """
+    with _gc_paused():
+        return _plan_batch(session, staff=staff, phases=phases, lock=lock)
+
+
+def _plan_batch(
+    session: Session, *, staff: User, phases: dict[str, float] | None, lock: bool
+) -> BatchPlan:
     council = staff_council(session, staff)
     today = council_today(council)
     with _phase(phases, "lock and load cooks"):
@@ -412,8 +464,10 @@ def plan_batch(
             cook_inputs = {c.id: c for c in cooks}
             del cooks
     with _phase(phases, "load diners + history"):
-        diners = waiting_diner_rows(session, council=council, today=today)
-        excluded, met = history(session, [d.id for d in diners])
+        diners = waiting_diners(session, council_id=council.id or 0, today=today)
+        excluded, met = waiting_history(
+            session, council_id=council.id or 0, diner_ids=[d.id for d in diners]
+        )
         inputs = [d.matching_input(excluded=excluded[d.id], met=met[d.id]) for d in diners]
     radius = council.max_walk_radius_m
     with _phase(phases, "engine: candidates"):
@@ -441,6 +495,11 @@ def batch_proposals(
 
     ``phases``, when given, receives the wall time of each step by name (bench/matching_db.py).
     """
+    with _gc_paused():
+        return _batch_proposals(session, staff=staff, phases=phases)
+
+
+def _batch_proposals(session: Session, *, staff: User, phases: dict[str, float] | None) -> BatchRun:
     plan = plan_batch(session, staff=staff, phases=phases)
     council, result, rows, by_id = plan.council, plan.result, plan.cooks, plan.diners
     with _phase(phases, "write proposals"):
@@ -497,6 +556,11 @@ def run_matching(
 ) -> BatchOut:
     """POST /api/staff/matching/run: the batch, committed, and the answer API.md gives, built
     from the rows written (no reload)."""
+    with _gc_paused():
+        return _run_matching(session, staff=staff, phases=phases)
+
+
+def _run_matching(session: Session, *, staff: User, phases: dict[str, float] | None) -> BatchOut:
     run = batch_proposals(session, staff=staff, phases=phases)
     with _phase(phases, "flush"):
         session.flush()  # the request's unit of work commits
