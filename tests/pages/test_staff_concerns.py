@@ -382,3 +382,35 @@ def test_the_old_static_addresses_redirect_to_the_new_pages(client: TestClient):
     assert old.status_code == 301 and old.headers["location"] == "/staff/concerns/12"
     old = client.get("/staff/concern.html?id=x", follow_redirects=False)
     assert old.headers["location"] == "/staff/concerns"
+
+
+def test_a_rule_the_service_keeps_shows_beside_its_field_and_nothing_is_saved(
+    client: TestClient, session: Session, world: PairingWorld
+):
+    """The cook moved to another council after the concern: only their council may suspend
+    them (the triage service's rule), said beside the box; the note is kept."""
+    made = raise_concern(client, world.carer_headers, world.diner_id, serious=True)
+    elsewhere = create_council(session, slug="camden-rule", lad_codes=["E09000007"])
+    cook = session.get(Cook, world.cook_id)
+    assert cook is not None
+    cook.council_id = elsewhere.id or 0
+    session.add(cook)
+    session.commit()
+    sign_in(client, world.staff)
+    answer = triage_form(
+        client, made["id"], {"status": "upheld", "note": "Confirmed.", "suspend_cook": "yes"}
+    )
+    assert answer.status_code == 422
+    assert error_summary(answer.text) == [
+        (
+            "#suspend_cook",
+            "This cook is no longer in your council's area: their council decides on them",
+        )
+    ]
+    assert answer.text.count('class="govuk-error-message"') == 1  # beside the boxes
+    assert ">Confirmed.</textarea>" in answer.text
+    session.expire_all()
+    concern = session.get(Concern, made["id"])
+    assert concern is not None and concern.status == "open" and concern.notes == []
+    refreshed = session.get(Cook, world.cook_id)
+    assert refreshed is not None and refreshed.status == "approved"
