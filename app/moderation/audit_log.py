@@ -25,13 +25,13 @@ ACTION_WORDS: dict[str, str] = {
     "cook.moved_in": "The cook moved here from another council",
     "cook.moved_away": "The cook moved to another council",
     "cook.stopped": "The cook stopped cooking",
-    "cook.erased": "Erased the cook's personal data",
+    "cook.erased": "Erased the cook’s personal data",
     "diner.referred": "Referred the diner",
-    "diner.address_viewed": "Viewed the diner's address",
-    "diner.changed": "Changed the diner's details",
-    "diner.paused": "Paused the diner's meals",
+    "diner.address_viewed": "Viewed the diner’s address",
+    "diner.changed": "Changed the diner’s details",
+    "diner.paused": "Paused the diner’s meals",
     "diner.left": "Recorded that the diner left",
-    "diner.erased": "Erased the diner's personal data",
+    "diner.erased": "Erased the diner’s personal data",
     "pairing.proposed": "Invited a cook",
     "pairing.accepted": "The cook accepted the invitation",
     "pairing.declined": "The cook declined the invitation",
@@ -57,7 +57,7 @@ class AuditLine:
     at: datetime
     actor: str  # the actor's full name, or "The system"
     what: str
-    about: str  # the subject in words
+    about: str | None  # the subject in words (None: the council itself)
     href: str | None  # the subject's staff page, when it is this council's
     details: list[tuple[str, str]]
 
@@ -139,13 +139,10 @@ def audit_page(
         name, council = cooks.get(cook_id, ("A cook no longer on record", None))
         return name, f"/staff/cooks/{cook_id}" if council == council_id else None
 
-    def about(entry: AuditEntry) -> tuple[str, str | None]:
+    def about(entry: AuditEntry) -> tuple[str | None, str | None]:
         kind, sid = entry.subject_type, entry.subject_id
         if sid is None:
-            return (
-                "The council" if kind == "council" else kind.replace("_", " ").capitalize(),
-                None,
-            )
+            return None if kind == "council" else kind.replace("_", " ").capitalize(), None
         if kind == "diner":
             return diner(sid)
         if kind == "cook":
@@ -163,7 +160,7 @@ def audit_page(
         if kind == "user":
             return users.get(sid, "A person no longer on record"), None
         if kind == "council":
-            return "The council", None
+            return None, None
         return f"{kind.replace('_', ' ').capitalize()} {sid}", None
 
     lines = []

@@ -39,6 +39,12 @@ def _days(n: int) -> str:
     return f"{n} {_plural(n, 'day', 'days')}"
 
 
+def _waited(days: int | None) -> str | None:
+    if days is None:
+        return None
+    return f"The longest has waited {_days(days) if days else 'less than a day'}"
+
+
 def _todo_groups(c: TodayCounts) -> list[tuple[str, list[Todo]]]:
     """The counts in the page's order: cooks, diners, meals, concerns."""
     concern_detail = []
@@ -58,9 +64,7 @@ def _todo_groups(c: TodayCounts) -> list[tuple[str, list[Todo]]]:
                     c.cooks_pending,
                     _plural(c.cooks_pending, "cook waiting for checks", "cooks waiting for checks"),
                     "/staff/cooks?status=pending&sort=oldest",
-                    f"The longest has waited {_days(c.pending_days)}"
-                    if c.pending_days is not None
-                    else None,
+                    _waited(c.pending_days),
                 ),
                 Todo(
                     c.checks_expiring,

@@ -465,9 +465,10 @@ def test_audit_log_names_who_did_what_and_links_the_record(
         for row in re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", page.text, re.DOTALL)
     ][1:]
     assert len(rows) == 2  # newest first; Tower Hamlets' entry is not Barnet's
-    assert "Alex Morgan Viewed the diner’s address Edna Smith" in rows[0].replace("'", "’")
-    assert "Alex Morgan Approved the cook Status: approved" in rows[1]
-    assert rows[1].endswith("Priya Shah")
+    assert "Alex Morgan Viewed the diner’s address: Edna Smith" in rows[0]
+    assert (
+        "Alex Morgan Approved the cook: Priya Shah Status: approved DBS level: enhanced" in rows[1]
+    )
     assert count_link(page.text, f"/staff/cooks/{cook_id}") == "Priya Shah"
     assert count_link(page.text, f"/staff/diners/{diner_id}") == "Edna Smith"
     assert "Other One" not in page.text and "#" not in text_of(page.text.split("<main", 1)[1])
