@@ -39,30 +39,35 @@ CSV_LINKS = [
 ]
 # Why no cook fits a waiting diner (the engine's unmatched_reason), and what would help.
 REASONS = {
-    "no_cook_in_reach": ("no cook lives close enough", "recruit cooks who live there"),
+    "no_cook_in_reach": ("no cook lives close enough", "Recruit cooks who live there."),
     "no_shared_time": (
         "no nearby cook is free at the times they asked for",
-        "recruit cooks free at other times",
+        "Recruit cooks there who are free at other times.",
     ),
     "no_cook_for_diet": (
         "no nearby cook can cook for their diet",
-        "recruit cooks who cook for special diets",
+        "Recruit cooks there who cook for special diets.",
     ),
     "no_cook_for_allergy": (
         "no nearby cook can cook free of their allergy",
-        "recruit cooks who can keep allergens out",
+        "Recruit cooks there who can keep allergens out.",
     ),
     "no_cook_for_texture": (
         "no nearby cook can cook the texture they need",
-        "recruit cooks who can cook soft or puréed food",
+        "Recruit cooks there who can cook soft or puréed food.",
     ),
     "no_capacity": (
         "the nearby cooks have no room for another diner",
-        "ask cooks there to take one more, or recruit more",
+        "Ask cooks there to take one more, or recruit more.",
     ),
 }
-NO_REASON = ("a cook could be proposed now", "run matching")
-INVITED = ("offered a cook who has not answered yet", "wait for the cook's answer")
+PROPOSABLE = "proposable"  # no unmatched_reason: a cook could be proposed now
+INVITED = "invited"  # a proposal the cook has not answered yet
+WORDS = {
+    **REASONS,
+    PROPOSABLE: ("a cook could be proposed now", "Run matching."),
+    INVITED: ("offered a cook who has not answered yet", "Wait for the cook's answer."),
+}
 
 
 def percent(value: float) -> str:
@@ -88,6 +93,7 @@ class Figure:
     explains: str
     known: bool = True
     extra: str = ""
+    unit: str = ""  # shown smaller after the value ("133" "days")
 
 
 def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
@@ -160,22 +166,24 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
                 "means diners keep the same cook, lower means they are passed between cooks.",
                 "No meals in the last 12 weeks",
             ),
-            Figure(
+            _number(
                 "median_same_cook_run",
                 "Meals in a row with the same cook, last 12 weeks",
-                plural_number(s.median_same_cook_run, "meal") or "No meals in the last 12 weeks",
+                s.median_same_cook_run,
+                "meal",
+                "No meals in the last 12 weeks",
                 "The typical (median) number of meals a diner has in a row from the same cook "
                 "before cover or a new cook breaks the run: longer runs mean steadier "
                 "relationships.",
-                known=s.median_same_cook_run is not None,
             ),
-            Figure(
+            _number(
                 "median_pairing_days",
                 "How long pairings last",
-                plural_number(days, "day") or "No pairings started yet",
+                days,
+                "day",
+                "No pairings started yet",
                 "Half the pairings ever started have lasted longer than this (those still "
                 "running count to today): how long cooks and diners stay together.",
-                known=days is not None,
                 extra=f"About {plural(round(days / 7), 'week')}." if days is not None else "",
             ),
             Figure(
@@ -203,12 +211,15 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
     }
 
 
-def plural_number(value: float | None, unit: str) -> str | None:
-    """13.0 -> "13 days", 4.5 -> "4.5 meals", 1.0 -> "1 meal"; None stays None."""
+def _number(
+    key: str, label: str, value: float | None, unit: str, empty: str, explains: str, extra: str = ""
+) -> Figure:
+    """13.0 -> "13" days, 4.5 -> "4.5" meals, 1.0 -> "1" meal; None -> the words for nothing."""
     if value is None:
-        return None
-    text = f"{value:g}"
-    return f"{text} {unit if value == 1 else unit + 's'}"
+        return Figure(key, label, empty, explains, known=False)
+    return Figure(
+        key, label, f"{value:g}", explains, extra=extra, unit=unit + ("" if value == 1 else "s")
+    )
 
 
 def _share(
@@ -223,7 +234,7 @@ def _share(
 class District:
     name: str
     waiting: int = 0
-    reasons: list[tuple[int, str, str]] = field(default_factory=list)  # (diners, why, help)
+    reasons: list[tuple[int, str, str]] = field(default_factory=list)  # (diners, key, words)
 
 
 def _districts(invited: Counter[str], unmatched: list[UnmatchedOut]) -> list[District]:
@@ -231,19 +242,26 @@ def _districts(invited: Counter[str], unmatched: list[UnmatchedOut]) -> list[Dis
     proposed) and those offered a cook, most diners first."""
     rows: defaultdict[str, District] = defaultdict(lambda: District(""))
     for g in unmatched:
-        row = rows[g.district]
-        row.waiting += g.diners
-        if g.reason is None:
-            why, helps = NO_REASON
-        else:
-            why, helps = REASONS.get(g.reason, (g.reason.replace("_", " "), "recruit cooks there"))
-        row.reasons.append((g.diners, why, helps))
+        key = g.reason or PROPOSABLE
+        why = WORDS[key][0] if key in WORDS else key.replace("_", " ")
+        rows[g.district].waiting += g.diners
+        rows[g.district].reasons.append((g.diners, key, why))
     for name, n in invited.items():
         rows[name].waiting += n
-        rows[name].reasons.append((n, *INVITED))
+        rows[name].reasons.append((n, INVITED, WORDS[INVITED][0]))
     for name, row in rows.items():
         row.name = name
     return sorted(rows.values(), key=lambda r: (-r.waiting, r.name))
+
+
+def _helps(districts: list[District]) -> list[tuple[str, str]]:
+    """What would help, once for each reason the table gives (in the engine's order)."""
+    seen = {key for d in districts for _, key, _ in d.reasons}
+    return [
+        (why[0].upper() + why[1:], helps[0].lower() + helps[1:])
+        for key, (why, helps) in WORDS.items()
+        if key in seen
+    ]
 
 
 def _week_rows(weeks: list[WeekOut], today: date) -> list[dict[str, Any]]:
@@ -288,6 +306,7 @@ def reports(request: Request, session: SessionDep, settings: SettingsDep, now: N
     invited = Counter(figures.district(w.diner.postcode) for w in waiting if w.invited)
     places = service.council_map(session, staff=sa.user, now=now)
     weeks = _week_rows(weekly, today)
+    districts = _districts(invited, unmatched)
     island = {
         "weeks": weeks,
         "map": {
@@ -307,8 +326,8 @@ def reports(request: Request, session: SessionDep, settings: SettingsDep, now: N
         "weeks_delivered": sum(w.meals_delivered for w in weekly),
         "weeks_missed": sum(w.meals_missed for w in weekly),
         "first_week": short_date(weekly[0].week_start),
-        "last_week": short_date(weekly[-1].week_end),
-        "districts": _districts(invited, unmatched),
+        "districts": districts,
+        "helps": _helps(districts),
         "unproposed": summary.waiting_diners_unproposed,
         "csv_links": CSV_LINKS,
         "island": island,

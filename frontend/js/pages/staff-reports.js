@@ -19,12 +19,17 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// A <figure>'s default side margins would narrow a chart on a phone.
+const FLUSH = 'govuk-!-margin-left-0 govuk-!-margin-right-0';
+// Two charts side by side on a desk, one under the other on a phone.
+const half = (node) => el('div', { class: 'govuk-grid-column-one-half' }, node);
+
 const pct = (v) => (v === null || v === undefined ? 'no meals' : `${Math.round(v * 100)}%`);
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** A chart with its heading and legend (the numbers are in the table under the charts). */
 function figure(id, heading, svg, legend) {
-  return el('figure', { class: 'ep-figure ep-report-chart', 'aria-labelledby': id },
+  return el('figure', { class: `ep-figure ${FLUSH}`, 'aria-labelledby': id },
     el('h3', { class: 'govuk-heading-s', id }, heading),
     el('div', { class: 'ep-chart-box' }, svg),
     el('ul', { class: 'govuk-list ep-legend' },
@@ -69,7 +74,7 @@ function weeklyCharts(weeks) {
         values: weeks.map((w) => w.continuity),
         colour: CONTINUITY,
       }),
-      [['line', CONTINUITY, 'Share of delivered meals brought by the regular cook (a gap: no meals that week)']]));
+      [['line', CONTINUITY, 'Brought by the regular cook (a gap: no meals that week)']]));
   }
   return charts;
 }
@@ -91,7 +96,7 @@ async function mapSection(map) {
   const names = features.map((f) => f.properties.lad_name).join(', ');
   const points = { cooks: map.cooks, diners: map.diners };
   const counts = `${plural(points.cooks.length, 'approved cook')} and ${plural(points.diners.length, 'waiting diner')}`;
-  return el('figure', { class: 'ep-figure ep-report-map', 'aria-labelledby': 'map-title' },
+  return el('figure', { class: `ep-figure ${FLUSH}`, 'aria-labelledby': 'map-title' },
     el('h3', { class: 'govuk-heading-s', id: 'map-title' }, 'Where cooks and waiting diners are'),
     el('p', { class: 'govuk-body' }, `${counts}. Each is placed to within about 100 metres, never at a door.`),
     el('div', { class: 'ep-chart-box ep-map-box' }, boroughMap({
@@ -109,10 +114,13 @@ async function mapSection(map) {
 const island = document.getElementById('report-data');
 if (island) {
   const data = JSON.parse(island.textContent);
-  document.getElementById('weekly-charts')?.replaceChildren(...weeklyCharts(data.weeks));
+  const charts = weeklyCharts(data.weeks);
+  if (charts.length) {
+    document.getElementById('weekly-charts')?.replaceChildren(el('div', { class: 'govuk-grid-row' }, charts.map(half)));
+  }
   const box = document.getElementById('map-box');
   if (box && (data.map.cooks.length || data.map.diners.length)) {
     const section = await mapSection(data.map);
-    if (section) box.replaceChildren(section);
+    if (section) box.replaceChildren(el('div', { class: 'govuk-grid-row' }, half(section)));
   }
 }
