@@ -76,9 +76,9 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     DinerStatus.left: ("Left", "govuk-tag--grey"),
 }
 SORT_WORDS: dict[DinerSort, str] = {
-    DinerSort.longest: "Waiting longest first",
-    DinerSort.name: "Name, A to Z",
-    DinerSort.newest: "Newest first",
+    DinerSort.longest: "Longest waiting",
+    DinerSort.name: "Name",
+    DinerSort.newest: "Newest",
 }
 PAIRING_WORDS: dict[str, tuple[str, str]] = {
     "proposed": ("Invited", "govuk-tag--blue"),
@@ -226,9 +226,7 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
             query.status or "",
             "Any status",
         ),
-        "area_options": _options(
-            [(str(i), n) for i, n in hoods], str(query.area_id or ""), "Any neighbourhood"
-        ),
+        "area_options": _options([(str(i), n) for i, n in hoods], str(query.area_id or ""), "Any"),
         "needs_groups": [
             ("Diet", DIETS),
             ("Allergy", [(c, label_of(ALLERGENS, c).split(" (")[0]) for c, _ in ALLERGENS]),

@@ -152,12 +152,14 @@ def test_the_list_names_the_carer_and_their_contact_the_neighbourhood_once_and_t
     assert listed(page.text) == ["Edna Smith", "Harold Green", "Winifred Hale"]  # by name
     words = text_of(page.text)
     assert (
-        "Edna Smith N3 1QX Waiting 0 days Asha Patel, 07700 900123 asha@example.org "
-        "Finchley (N3) Vegetarian, No peanuts, Soft and bite-sized"
+        "Edna Smith N3 1QX, Finchley (N3) Waiting 0 days waiting Asha Patel, 07700 900123 "
+        "asha@example.org Vegetarian, No peanuts, Soft and bite-sized"
     ) in words
-    assert "Harold Green N3 1HT Waiting 0 days Referred by Grace Okafor Finchley (N3) " in words
-    assert "Halal, No milk, Puréed" in words
-    assert "Winifred Hale EN5 1AA" in words and "None None" in words
+    assert (
+        "Harold Green N3 1HT, Finchley (N3) Waiting 0 days waiting Referred by Grace Okafor "
+        "Halal, No milk, Puréed"
+    ) in words
+    assert "Winifred Hale EN5 1AA Waiting 0 days waiting Sam Example" in words
     assert "(Finchley" not in words and "#" + str(people["edna"]) not in words
     assert f'href="/staff/diners/{people["harold"]}">Harold Green</a>' in page.text
     assert count_line(page.text) == "3 diners"
@@ -273,8 +275,8 @@ def test_orders_waiting_longest_first_by_default_name_and_newest(
     waiting = client.get("/staff/diners", params={"status": "waiting"})
     assert listed(waiting.text) == ["Cyril Old", "Ada Again", "Beth New"]
     words = text_of(waiting.text)
-    assert "Cyril Old N3 1QX Waiting 40 days" in words
-    assert "Ada Again N3 1QX Waiting 5 days" in words
+    assert "Cyril Old N3 1QX Waiting 40 days waiting" in words
+    assert "Ada Again N3 1QX Waiting 5 days waiting" in words
     assert title(waiting) == "Waiting diners – Extra Portion"
     assert '<option value="longest" selected>' in waiting.text
     assert listed(client.get("/staff/diners", params={"sort": "name"}).text) == [
@@ -412,6 +414,7 @@ def test_a_waiting_diner_with_no_cook_proposed_links_to_finding_one(
     words = text_of(harold.text)
     assert f'href="/staff/diners/{people["harold"]}/match"' in harold.text
     assert "Find a cook for Harold Green" in words
+    assert re.search(r"Waiting since \d{1,2} [A-Z][a-z]+ \d{4} \(0 days\)", words)
     assert "No carer Referred by Grace Okafor" in words
     assert "No cook has been proposed yet." in words and "No concerns." in words
     assert f'href="/staff/concerns?diner={people["harold"]}"' in harold.text
