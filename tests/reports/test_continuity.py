@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -10,12 +12,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.demo import seed_demo, staff_email
+from app.demo import DEMO_PASSWORD, seed_demo, staff_email
 from app.main import app
 from app.models import Council, Diner, Meal, OutcomeAnswer, Pairing, User
 from app.reports import figures
 from app.reports.router import report_time
 from tests.factories import approved_cook, auth_headers, registered_diner
+from tests.pages.helpers import form_token
 
 NOW = datetime(2025, 1, 22, 12, 0, tzinfo=UTC)  # a Wednesday; London is on GMT
 
@@ -204,6 +207,28 @@ def _waiting_figures(client: TestClient, headers: dict[str, str]) -> dict[str, i
     }
 
 
+def _page_number(client: TestClient, path: str, pattern: str) -> int:
+    """The number a staff page shows where ``pattern`` (one group) matches its text."""
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
+    found = re.search(pattern, words)
+    assert found, f"{pattern!r} not on {path}"
+    return int(found.group(1))
+
+
+def _waiting_on_pages(client: TestClient) -> dict[str, int]:
+    """The waiting count the staff pages show (signed in with the page's cookie)."""
+    return {
+        "reports page": _page_number(client, "/staff/reports", r"Diners waiting for a cook (\d+)"),
+        "reports page's districts": _page_number(client, "/staff/reports", r"All districts (\d+)"),
+        "staff home page": _page_number(client, "/staff/", r"(\d+) diners? waiting for a cook"),
+        "diners page": _page_number(
+            client, "/staff/diners?status=waiting", r"(\d+) waiting diners?\b"
+        ),
+    }
+
+
 def test_every_waiting_figure_agrees_when_the_demo_is_seeded_and_matching_has_run(
     client: TestClient, session: Session, settings: Settings
 ):
@@ -213,7 +238,17 @@ def test_every_waiting_figure_agrees_when_the_demo_is_seeded_and_matching_has_ru
     seed_demo(session, settings=settings)
     staff = session.exec(select(User).where(User.email == staff_email("barnet"))).one()
     headers = auth_headers(staff, settings)
-    before = _waiting_figures(client, headers)
+    signed_in = client.post(
+        "/sign-in",
+        data={
+            "email": staff.email,
+            "password": DEMO_PASSWORD,
+            "csrf_token": form_token(client, "/sign-in"),
+        },
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    before = _waiting_figures(client, headers) | _waiting_on_pages(client)
     assert len(set(before.values())) == 1, before
     summary = client.get("/api/staff/reports/summary", headers=headers).json()
     assert summary["waiting_diners_invited"] > 0 and summary["waiting_diners_unproposed"] > 0
@@ -221,7 +256,7 @@ def test_every_waiting_figure_agrees_when_the_demo_is_seeded_and_matching_has_ru
     run = client.post("/api/staff/matching/run", headers=headers)
     assert run.status_code == 200, run.text
     assert run.json()["proposed"]
-    after = _waiting_figures(client, headers)
+    after = _waiting_figures(client, headers) | _waiting_on_pages(client)
     assert len(set(after.values())) == 1, after
     assert after["summary"] == before["summary"]
     again = client.get("/api/staff/reports/summary", headers=headers).json()
