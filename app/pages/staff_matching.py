@@ -275,13 +275,16 @@ def _diner(session: Session, sa: StaffAuth, diner_id: str) -> Diner:
 
 @router.get("/staff/diners/{diner_id}/match", response_class=HTMLResponse)
 def match_page(
-    diner_id: str, request: Request, session: SessionDep, settings: SettingsDep
+    diner_id: str, request: Request, session: SessionDep, settings: SettingsDep, done: str = ""
 ) -> Response:
     sa = staff_auth(request, session, settings)
     if not isinstance(sa, StaffAuth):
         return sa
     diner = _diner(session, sa, diner_id)
     context = _match_context(session, sa, diner)
+    current = context["current"]
+    if done == "invited" and current and current["status"] == PairingStatus.proposed:
+        context["banner"] = f"Invitation sent to {current['cook_name']}."
     return render_staff(request, session, settings, "staff/match.html", context, staff=sa)
 
 
@@ -353,7 +356,7 @@ def propose(
     choice = Choice(int(cook_id), slot, frequency)
     errors = _proposal_errors(session, sa, diner, choice)
     if not errors:
-        return redirect(f"/staff/diners/{diner.id}?done=invited")
+        return redirect(f"/staff/diners/{diner.id}/match?done=invited")
     context = {**_match_context(session, sa, diner, choice), "errors": errors}
     if not any(c["cook_id"] == choice.cook_id for c in context["cards"]):
         # The cook is no longer suggested (a place taken, an absence): the message stays, by

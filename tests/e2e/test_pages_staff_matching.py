@@ -168,8 +168,10 @@ def test_staff_suggest_propose_and_batch_match(
     shot("suggestions-error")
     card.get_by_role("radio", name=f"{day} at 12:00").check()
     card.get_by_role("button", name=f"Invite {first_name}").click()
-    expect(page).to_have_url(re.compile(rf"/staff/diners/{ids[first_diner]}\?done=invited$"))
-    page.goto(f"/staff/diners/{ids[first_diner]}/match")
+    expect(page).to_have_url(re.compile(rf"/staff/diners/{ids[first_diner]}/match\?done=invited$"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"Invitation sent to {first_cook}."
+    )
     expect(page.locator(".govuk-inset-text")).to_contain_text(
         f"{first_cook} is invited to cook for {first_diner.split()[0]}: "
         f"{day}s at 12:00, every week."

@@ -144,7 +144,7 @@ def test_suggestions_page_names_the_cook_with_one_distance_the_score_in_words_an
     assert "Invite Priya" in words
 
 
-def test_inviting_proposes_the_slot_chosen_and_goes_to_the_diners_record(
+def test_inviting_proposes_the_slot_chosen_and_says_so(
     client: TestClient, session: Session, settings, staff: User, edna: tuple[int, int]
 ):  # type: ignore[no-untyped-def]
     diner_id, cook_id = edna
@@ -157,12 +157,13 @@ def test_inviting_proposes_the_slot_chosen_and_goes_to_the_diners_record(
         follow_redirects=False,
     )  # fmt: skip
     assert done.status_code == 303, done.text
-    assert done.headers["location"] == f"/staff/diners/{diner_id}?done=invited"
+    assert done.headers["location"] == f"/staff/diners/{diner_id}/match?done=invited"
     assert pairings(session) == [(diner_id, cook_id, SUNDAY, "12:00", "fortnightly")]
     invited = session.exec(select(Notification).where(Notification.event == "proposal"))
     assert len(invited.all()) == 1
     # The match page now says who is invited, instead of suggesting again.
-    words = text_of(client.get(f"/staff/diners/{diner_id}/match").text)
+    words = text_of(client.get(done.headers["location"]).text)
+    assert "Success Invitation sent to Priya Sharma. They are asked to accept" in words
     assert "Priya Sharma is invited to cook for Edna: Sundays at 12:00, every other week." in words
     assert "Invite Priya" not in words
 
