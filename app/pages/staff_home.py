@@ -4,16 +4,18 @@ pairings, cover and missed meals are listed on this page itself, below the count
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import utcnow
 from app.deps import SessionDep, SettingsDep
-from app.pages.cook_forms import long_date
+from app.pages.cook_forms import WEEKDAYS
 from app.pages.staff_common import StaffAuth, render_staff, staff_auth
 from app.reports import today
 from app.reports.today import TodayCounts
@@ -166,8 +168,17 @@ def _todo_groups(c: TodayCounts) -> list[tuple[str, list[Todo]]]:
     ]
 
 
-def _short_date(day: date | None) -> str:
-    return long_date(day) if day is not None else ""
+def _day_words(this_year: int) -> Callable[[date | None], str]:
+    """A table's dates, short enough for a phone: "Wed 2 Dec" (the year only when not this
+    year's)."""
+
+    def words(day: date | None) -> str:
+        if day is None:
+            return ""
+        year = f" {day.year}" if day.year != this_year else ""
+        return f"{WEEKDAYS[day.weekday()][:3]} {day.day} {day:%b}{year}"
+
+    return words
 
 
 @router.get("/staff/index.html")
@@ -199,6 +210,6 @@ def home(request: Request, session: SessionDep, settings: SettingsDep) -> Respon
         "limit": today.LIST_LIMIT,
         "invitation_days": today.INVITATION_DAYS,
         "cover_days": today.COVER_DAYS,
-        "long_date": _short_date,
+        "day_words": _day_words(council_today(council, now).year),
     }
     return render_staff(request, session, settings, "staff/home.html", context, staff=sa)

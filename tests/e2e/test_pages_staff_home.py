@@ -126,3 +126,27 @@ def test_staff_home_and_audit_log_with_and_without_scripts(
     )
     check(page, f"staff-audit-{tag}", screenshots)
     page.context.close()
+
+
+def test_staff_home_on_the_demo_lists_what_needs_doing_with_names(
+    demo_server: Server, browser: Any, screenshots: Path
+) -> None:
+    """The seeded demo (a year of history): the counts and the page's own lists are filled, and
+    still fit a phone."""
+    page = page_for(browser, demo_server.base_url, True)
+    page.set_default_timeout(WAIT_MS)
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(demo_server.staff_email)
+    page.get_by_label("Password", exact=True).fill(demo_server.staff_password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/staff/$"))
+    waiting = page.get_by_role("link", name=re.compile(r"^\d+ diners? waiting for a cook$"))
+    expect(waiting).to_be_visible()
+    lists = page.locator("table")
+    expect(lists.first).to_be_visible()
+    first_row = lists.first.locator("tbody tr").first
+    expect(first_row.locator("a[href^='/staff/diners/']")).to_be_visible()
+    check(page, "staff-home-demo", screenshots)
+    waiting.click()
+    expect(page).to_have_url(re.compile(r"/staff/diners\?status=waiting&sort=longest$"))
+    page.context.close()

@@ -399,6 +399,8 @@ def test_staff_home_lists_invitations_quiet_pairings_cover_and_missed_meals_with
     assert "(3 days ago)" in sections["invitations"]
     assert "Queenie Quiet Quentin Cook None since they started, 20 days ago" in sections["quiet"]
     assert "Connie Cover" in sections["cover"] and "Connie Cover" in sections["missed"]
+    soon = council_today(scenario.council, scenario.now) + timedelta(days=3)
+    assert f"{soon:%a} {soon.day} {soon:%b} at 17:30 Connie Cover" in sections["cover"]
     assert "Other Diner" not in page
     assert count_link(page, f"/staff/diners/{scenario.invited_diner}") == "Ivy Invited"
     assert count_link(page, f"/staff/cooks/{scenario.invited_cook}") == "Ian Inviting"
