@@ -6,11 +6,24 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import CompoundSelect, Text, bindparam, cast, literal, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    literal,
+    union_all,
+)
 from sqlalchemy import select as core_select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
 from app.diners.rules import public_status
@@ -214,53 +227,82 @@ def away_weekdays(session: Session, *, council: Council, today: date) -> dict[in
     return {cook_id: days for cook_id, days in away.items() if days}
 
 
-_AWAY_OF = core_select(col(CookAway.cook_id), col(CookAway.from_date), col(CookAway.to_date)).where(
-    col(CookAway.cook_id).in_(bindparam("cook_ids", expanding=True)),
-    col(CookAway.from_date) <= bindparam("last"),
-    col(CookAway.to_date) >= bindparam("first"),
-)
+@dataclass(frozen=True, slots=True)
+class CandidateState:
+    """What a suggestion re-reads of its candidates, per cook still in the council: the row
+    version (``CookRow.version``), the open pairings (``open_loads``) and the weekdays whose
+    first meal they would miss (``away_weekdays``)."""
+
+    versions: dict[int, str]
+    loads: Counter[int]
+    away: dict[int, set[int]]
 
 
-def away_weekdays_of(session: Session, *, cook_ids: list[int], today: date) -> dict[int, set[int]]:
-    """``away_weekdays`` for these cooks only (one query on their absences)."""
+def _candidate_state_query(dialect: str) -> Select[Any]:
+    """Candidates by primary key (with the council in the WHERE clause, SQLite would walk the
+    council's index instead), each with its open pairings counted and a row per absence that
+    overlaps the coming week of first meals. The ids go in one parameter (a JSON array on
+    SQLite, an array on PostgreSQL), so the statement's text is the same for any number of them:
+    prepared once by the database, not rendered again per request."""
+    if dialect == "postgresql":
+        ids = bindparam("cook_ids", type_=postgresql.ARRAY(Integer))
+        by_id = col(Cook.id) == any_(ids)
+    else:
+        json_ids = func.json_each(bindparam("cook_ids", type_=String)).table_valued("value")
+        by_id = col(Cook.id).in_(core_select(json_ids.c.value))
+    load = (
+        core_select(func.count())
+        .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(OPEN_STATUSES))
+        .scalar_subquery()
+    )
+    absence = and_(
+        col(CookAway.cook_id) == col(Cook.id),
+        col(CookAway.from_date) <= bindparam("last"),
+        col(CookAway.to_date) >= bindparam("first"),
+    )
+    return (
+        core_select(
+            col(Cook.id),
+            col(Cook.council_id),
+            cast(col(Cook.updated_at), Text),
+            load,
+            col(CookAway.from_date),
+            col(CookAway.to_date),
+        )
+        .select_from(Cook)
+        .outerjoin(CookAway, absence)
+        .where(by_id)
+    )
+
+
+_CANDIDATE_STATE = {name: _candidate_state_query(name) for name in ("sqlite", "postgresql")}
+
+
+def candidate_state(
+    session: Session, *, council_id: int, cook_ids: list[int], today: date
+) -> CandidateState:
+    """``CandidateState`` of these cooks, in one query."""
     first_days = {w: first_meal_day(w, today) for w in range(7)}
-    params = {"first": min(first_days.values()), "last": max(first_days.values())}
-    away: dict[int, set[int]] = defaultdict(set)
-    for i in range(0, len(cook_ids), _ID_CHUNK):
-        part = {"cook_ids": cook_ids[i : i + _ID_CHUNK]} | params
-        for cook_id, start, end in session.connection().execute(_AWAY_OF, part):
-            away[cook_id].update(w for w, day in first_days.items() if start <= day <= end)
-    return {cook_id: days for cook_id, days in away.items() if days}
-
-
-_STATE_OF = core_select(
-    col(Cook.id),
-    col(Cook.council_id),
-    cast(col(Cook.updated_at), Text),
-    core_select(func.count())
-    .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(OPEN_STATUSES))
-    .scalar_subquery(),
-).where(col(Cook.id).in_(bindparam("cook_ids", expanding=True)))
-# By primary key only: with the council in the WHERE clause too, SQLite walks the council's
-# index (every cook) instead of looking the ids up.
-
-
-def cook_state(
-    session: Session, *, council: Council, cook_ids: list[int]
-) -> tuple[dict[int, str], Counter[int]]:
-    """For these cooks, if still in the council: the version of their row (``CookRow.version``)
-    and their open pairings (``open_loads``), in one query."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    params: dict[str, Any] = {
+        "cook_ids": cook_ids if dialect == "postgresql" else json.dumps(cook_ids),
+        "first": min(first_days.values()),
+        "last": max(first_days.values()),
+    }
     versions: dict[int, str] = {}
     loads: Counter[int] = Counter()
-    for i in range(0, len(cook_ids), _ID_CHUNK):
-        part = {"cook_ids": cook_ids[i : i + _ID_CHUNK]}
-        for cook_id, council_id, version, load in session.connection().execute(_STATE_OF, part):
-            if council_id != council.id:
-                continue
-            versions[cook_id] = version
-            if load:
-                loads[cook_id] = load
-    return versions, loads
+    away: dict[int, set[int]] = defaultdict(set)
+    found = connection.execute(_CANDIDATE_STATE[dialect], params)
+    for cook_id, in_council, version, load, start, end in found:
+        if in_council != council_id:
+            continue
+        versions[cook_id] = version
+        if load:
+            loads[cook_id] = load
+        if start is not None:
+            away[cook_id].update(w for w, day in first_days.items() if start <= day <= end)
+    return CandidateState(versions, loads, {c: days for c, days in away.items() if days})
 
 
 _COOK_VERSIONS = (
@@ -531,6 +573,43 @@ def _diner_row(decoded: _Decoded, raw: Sequence[Any]) -> DinerRow:
         diner_id, council_id, name, lat, lon, diet_l, allergy_l, texture, avail_l, freq,
         diet, allergy, avail_w,
     )  # fmt: skip
+
+
+_COUNCIL_COLUMNS = tuple(Council.__table__.columns)  # type: ignore[attr-defined]
+# The council's cook index version (app/matching/cache.py): its latest change to a cook's row.
+_LATEST_COOK_CHANGE = (
+    core_select(func.max(col(Cook.updated_at)))
+    .where(col(Cook.council_id) == col(Council.id))
+    .scalar_subquery()
+)
+_DINER_AND_COUNCIL = (
+    core_select(*_DINER_COLUMNS, *_COUNCIL_COLUMNS, _LATEST_COOK_CHANGE)
+    .join_from(Diner, Council, col(Council.id) == col(Diner.council_id))
+    .where(col(Diner.id) == bindparam("diner_id"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DinerInCouncil:
+    diner: DinerRow
+    council: Council  # a copy of the row, not in the session: read it, never change it
+    latest_cook_change: datetime | None  # ``cache.council_cooks``'s version
+
+
+def diner_in_council(session: Session, *, diner_id: int) -> DinerInCouncil | None:
+    """One diner as a ``DinerRow``, their council and its cook index version, in one query."""
+    raw = session.connection().execute(_DINER_AND_COUNCIL, {"diner_id": diner_id}).first()
+    if raw is None:
+        return None
+    n = len(_DINER_COLUMNS)
+    fields: dict[str, Any] = {c.name: v for c, v in zip(_COUNCIL_COLUMNS, raw[n:-1], strict=True)}
+    latest: Any = raw[-1]  # the row's last column: max(cook.updated_at), or None
+    return DinerInCouncil(
+        diner=_diner_row(_Decoded(), raw),
+        # Built without validation (the row is the database's): ten times cheaper.
+        council=Council.model_construct(**fields),
+        latest_cook_change=latest,
+    )
 
 
 def diner_row(session: Session, *, diner_id: int) -> DinerRow | None:

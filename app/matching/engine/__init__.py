@@ -48,7 +48,7 @@ from app.matching.engine.batch import (
     prune,
     solve_batch,
 )
-from app.matching.engine.index import CookIndex, suggest
+from app.matching.engine.index import CookIndex, Ranking, rank, suggest
 from app.matching.engine.rules import (
     LOAD_STEP_COST,
     MIN_OVERLAP_MIN,
@@ -84,6 +84,7 @@ __all__ = [
     "CookIndex",
     "CookInput",
     "DinerInput",
+    "Ranking",
     "Suggestion",
     "Suggestions",
     "Violation",
@@ -95,6 +96,7 @@ __all__ = [
     "check_slot",
     "pair_cost",
     "prune",
+    "rank",
     "shared_windows",
     "solve_batch",
     "suggest",

@@ -426,34 +426,66 @@ def assess(
 # --- suggestions ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """One diner's safe cooks in reach, best first: ``suggest`` before its reasons are written
+    (building a suggestion's slots and reasons costs more than ranking a cook)."""
+
+    diner: DinerInput
+    index: CookIndex
+    assessed: Assessed
+    cost: IntArray  # with the cook's load
+    order: IntArray  # positions in ``assessed``, best first
+
+    @property
+    def cook_ids(self) -> list[int]:
+        """Every safe cook in reach, best first."""
+        return [int(i) for i in self.index.ids[self.assessed.cook[self.order]]]
+
+    def suggestions(self, limit: int = 10) -> Suggestions:
+        """The best ``limit`` of them with their reasons; or why there is none."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        assessed, diner = self.assessed, self.diner
+        if len(assessed.cook) == 0:
+            return Suggestions(items=[], unmatched_reason=unmatched_reason(int(assessed.level[0])))
+        items = []
+        for k in self.order[:limit]:
+            cook = self.index.cooks[int(assessed.cook[k])]
+            met = bool(assessed.met[k])
+            rest = int(self.cost[k]) - (0 if met else NOT_MET_COST)
+            slots = shared_windows(cook, diner)
+            items.append(
+                Suggestion(
+                    cook_id=cook.id,
+                    distance_m=float(assessed.distance[k]),
+                    score=(1.0 if met else 0.0) + SCORE_SCALE / (SCORE_SCALE + max(rest, 0)),
+                    slots=slots,
+                    reasons=suggestion_reasons(
+                        cook, diner, float(assessed.distance[k]), met, slots
+                    ),
+                )
+            )
+        return Suggestions(items=items, unmatched_reason=None)
+
+
+def rank(diner: DinerInput, index: CookIndex, *, max_radius_m: float) -> Ranking:
+    """Every cook who may cook for ``diner``, ranked by cost (with the cook's load; ties by
+    cook id)."""
+    crow, dist = index.points.ball(diner.lat, diner.lon, index.query_radius(max_radius_m))
+    crow = crow.astype(np.int64, copy=False)
+    table = DinerTable.one(diner, index)
+    rows, local = np.zeros(1, dtype=np.int64), np.zeros(len(crow), dtype=np.int64)
+    assessed = assess(index, table, rows, local, crow, dist, float(max_radius_m), exact=True)
+    cost = assessed.cost + LOAD_STEP_COST * index.load[assessed.cook]
+    order = np.lexsort((index.ids[assessed.cook], cost))
+    return Ranking(diner=diner, index=index, assessed=assessed, cost=cost, order=order)
+
+
 def suggest(
     diner: DinerInput, index: CookIndex, *, max_radius_m: float, limit: int = 10
 ) -> Suggestions:
     """The best ``limit`` cooks for one diner, best first, with reasons; or why there is none."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    crow, dist = index.points.ball(diner.lat, diner.lon, index.query_radius(max_radius_m))
-    crow = crow.astype(np.int64, copy=False)
-    table = DinerTable.one(diner, index)
-    rows, local = np.zeros(1, dtype=np.int64), np.zeros(len(crow), dtype=np.int64)
-    assessed = assess(index, table, rows, local, crow, dist, float(max_radius_m), exact=True)
-    if len(assessed.cook) == 0:
-        return Suggestions(items=[], unmatched_reason=unmatched_reason(int(assessed.level[0])))
-    cost = assessed.cost + LOAD_STEP_COST * index.load[assessed.cook]
-    order = np.lexsort((index.ids[assessed.cook], cost))[:limit]
-    items = []
-    for k in order:
-        cook = index.cooks[int(assessed.cook[k])]
-        met = bool(assessed.met[k])
-        rest = int(cost[k]) - (0 if met else NOT_MET_COST)
-        slots = shared_windows(cook, diner)
-        items.append(
-            Suggestion(
-                cook_id=cook.id,
-                distance_m=float(assessed.distance[k]),
-                score=(1.0 if met else 0.0) + SCORE_SCALE / (SCORE_SCALE + max(rest, 0)),
-                slots=slots,
-                reasons=suggestion_reasons(cook, diner, float(assessed.distance[k]), met, slots),
-            )
-        )
-    return Suggestions(items=items, unmatched_reason=None)
+    return rank(diner, index, max_radius_m=max_radius_m).suggestions(limit)

@@ -19,6 +19,7 @@ from app.matching.engine import (
     best_slot,
     check_pair,
     check_slot,
+    rank,
     shared_windows,
     suggest,
 )
@@ -176,6 +177,23 @@ def test_suggest_lists_exactly_the_cooks_check_pair_allows_when_limit_is_large(i
             if c.id == s.cook_id
         ]
         assert keys == sorted(keys)
+
+
+@SETTINGS
+@given(instances(), st.integers(1, 6))
+def test_ranking_orders_every_allowed_cook_and_its_top_equals_suggest_when_cut_at_limit(
+    instance, limit
+):
+    diners, cooks = instance
+    index = CookIndex(cooks)
+    for diner in diners:
+        ranking = rank(diner, index, max_radius_m=MAX_RADIUS)
+        everyone = suggest(diner, index, max_radius_m=MAX_RADIUS, limit=500)
+        assert ranking.cook_ids == [s.cook_id for s in everyone.items]
+        top = ranking.suggestions(limit)
+        assert top == suggest(diner, index, max_radius_m=MAX_RADIUS, limit=limit)
+        assert top.items == everyone.items[:limit]
+        assert top.unmatched_reason == everyone.unmatched_reason
 
 
 @SETTINGS
