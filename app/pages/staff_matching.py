@@ -66,6 +66,7 @@ PAIR = re.compile(r"^([1-9][0-9]{0,8})-([1-9][0-9]{0,8})$")
 STRONG, GOOD = 0.6, 0.35
 NEW_COOK_REASON = "not cooking for anyone yet"  # app.matching.engine.reasons' words
 CLOSE_M, SHORT_WALK_M = 400, 1000
+SHORT_WINDOW_MIN = 60  # a shared time shorter than this is said: the meal has little room
 
 
 # --- words ----------------------------------------------------------------------------------
@@ -102,6 +103,11 @@ def days_words(cook_days: set[int], wanted: list[int], name: str) -> str:
     return f"free on {shared} of {name}’s {n} days"
 
 
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 def band(score: float) -> str:
     """The score's band: met before first, then by the other costs."""
     if score >= 1:
@@ -125,7 +131,11 @@ def score_words(s: SuggestionOut, diner: Diner) -> str:
         points.append("a short walk away")
     else:
         points.append("a longer walk away")
-    points.append(days_words({w.weekday for w in s.slots}, diner_days(diner), name))
+    days = days_words({w.weekday for w in s.slots}, diner_days(diner), name)
+    longest = max((_minutes(w.end) - _minutes(w.start) for w in s.slots), default=0)
+    if longest < SHORT_WINDOW_MIN:
+        days += f" (only {longest} minutes together)"
+    points.append(days)
     if needs := needs_words(diner):
         points.append(needs)
     points.append(NEW_COOK_REASON if NEW_COOK_REASON in s.reasons else "already cooks for others")

@@ -441,3 +441,28 @@ def test_confirm_lists_a_pair_refused_meanwhile_with_why_and_invites_the_others(
     invited = words[words.index("Invited") : words.index("Not sent")]
     assert "Priya Sharma to cook for" in invited and toms_diner not in invited
     assert [c for _, c, *_ in pairings(session)] == [batch["priya"]]
+
+
+def test_score_words_say_what_weighs_against_a_cook(
+    client: TestClient, session: Session, settings, staff: User
+):  # type: ignore[no-untyped-def]
+    """Two cooks for Edna: Priya nearby with two free hours; Tom further and already cooking
+    for someone, free only half an hour with her. The words say why Tom ranks lower."""
+    priya = cook(client, session, settings, staff, "Priya Sharma", availability=COOK_TIMES)
+    late = [{"weekday": SUNDAY, "start": "13:30", "end": "15:00"}]
+    tom = cook(client, session, settings, staff, "Tom Okafor", postcode="N3 3LF", availability=late)
+    already = diner(client, session, settings, "Alfred Jones", availability=late)
+    body = {"diner_id": already, "cook_id": tom, "weekday": SUNDAY, "start": "13:30",
+            "frequency": "weekly"}  # fmt: skip
+    made = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert made.status_code == 201, made.text
+    edna = diner(client, session, settings, "Edna Smith", availability=DINER_TIMES)
+    sign_in(client, staff)
+    page = client.get(f"/staff/diners/{edna}/match").text
+    assert page.index(f'id="cook-{priya}-name"') < page.index(f'id="cook-{tom}-name"')
+    first, second = text_of(card(page, priya)), text_of(card(page, tom))
+    assert "Strong match: lives close by, free on both of Edna’s days," in first
+    assert "not cooking for anyone yet." in first
+    assert "free on 1 of Edna’s 2 days (only 30 minutes together)" in second
+    assert "already cooks for others." in second
+    assert "Strong match" not in second
