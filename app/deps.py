@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.accounts.tokens import TokenClaims, read_token
@@ -58,27 +59,30 @@ def get_current_auth(
     return auth_for_claims(session, claims)
 
 
+# Built once (with a parameter), so a request neither builds the statement nor its cache key.
+_LIVE_SIGN_IN = (
+    select(User, AuthSession.user_id, AuthSession.kind, AuthSession.expires_at)
+    .join(AuthSession, col(AuthSession.user_id) == User.id)
+    .where(col(AuthSession.id) == bindparam("sid"), col(AuthSession.revoked_at).is_(None))
+)
+
+
 def auth_for_claims(session: Session, claims: TokenClaims) -> Auth:
     """The live sign-in a token's claims name: one read by primary key, no write."""
     if claims.sid is None:
         raise Unauthorized("Invalid or expired credentials")
-    row = session.exec(
-        select(AuthSession, User)
-        .join(User, col(User.id) == AuthSession.user_id)
-        .where(AuthSession.id == claims.sid)
-    ).first()
-    if row is None:
+    row = session.execute(_LIVE_SIGN_IN, {"sid": claims.sid}).first()
+    if row is None:  # unknown or revoked
         raise Unauthorized("Invalid or expired credentials")
-    auth_session, user = row
+    user, user_id, kind, expires_at = row
     if (
-        auth_session.user_id != claims.user_id
-        or auth_session.kind != claims.kind
-        or auth_session.revoked_at is not None
-        or auth_session.expires_at <= utcnow()
+        user_id != claims.user_id
+        or kind != claims.kind
+        or expires_at <= utcnow()
         or not user.is_active
     ):
         raise Unauthorized("Invalid or expired credentials")
-    return Auth(user=user, session_id=auth_session.id)
+    return Auth(user=user, session_id=claims.sid)
 
 
 CurrentAuth = Annotated[Auth, Depends(get_current_auth)]
