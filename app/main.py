@@ -37,7 +37,6 @@ from app.meals.router import router as meals_router
 from app.middleware import RequestMiddleware, inline_style_hashes, log_request
 from app.moderation.router import audit_router
 from app.moderation.router import router as moderation_router
-from app.notifications.channels import delivery_from_settings
 from app.notifications.router import router as calendar_router
 from app.notifications.worker import BackgroundSender
 from app.observability.logs import configure_logging
@@ -139,6 +138,8 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     sender = None
     if settings.sends_notifications_in_process:
+        from app.notifications.channels import delivery_from_settings  # only when sending here
+
         sender = BackgroundSender(
             interval_s=settings.notifications_interval_s,
             engine=get_engine(),

@@ -10,8 +10,22 @@ import pytest
 
 # Imported where they are used: matching's arrays (numpy), the batch's solver (scipy.sparse,
 # OR-Tools), the k-d tree (scipy.spatial), the calendar feed (icalendar), the online geocoders
-# (httpx, geopy).
-LAZY = ("numpy", "scipy", "ortools", "icalendar", "geopy", "httpx")
+# (httpx, geopy), the page templates (jinja2, with GOV.UK Frontend's macros), the GOV.UK Notify
+# client and its HTTP stack (notifications_python_client, requests, urllib3). Each of the last
+# two cost start-up a tenth of a second or more.
+LAZY = (
+    "numpy",
+    "scipy",
+    "ortools",
+    "icalendar",
+    "geopy",
+    "httpx",
+    "jinja2",
+    "govuk_frontend_jinja",
+    "notifications_python_client",
+    "requests",
+    "urllib3",
+)
 
 
 def modules_after(statement: str) -> set[str]:
@@ -39,6 +53,13 @@ def test_heavy_libraries_are_not_imported_when_the_app_starts():
         ),
         ("from app.matching.spatial import PointIndex; PointIndex([51.5], [-0.1])", "scipy"),
         ("from app.matching.spatial import haversine_m; haversine_m(51.5, 0, 51.6, 0)", "numpy"),
+        ("from app.pages.templating import templates; templates()", "jinja2"),
+        (
+            "from app.pages.templating import templates; "
+            "templates().env.get_template('govuk_frontend_jinja/template.html')",
+            "govuk_frontend_jinja",
+        ),
+        ("from app.notifications.notify import NotifyChannel", "requests"),
     ],
 )
 def test_lazy_library_is_imported_when_first_used(statement: str, library: str):

@@ -7,7 +7,6 @@ from typing import Literal
 
 from app.config import ConfigurationError, Settings
 from app.notifications.mailbox import LOCAL_MAILBOX, MailboxChannel
-from app.notifications.notify import NotifyChannel
 from app.notifications.sender import Channel, MailChannel, SmtpMailer
 
 Provider = Literal["smtp", "notify", "mailbox"]
@@ -56,6 +55,9 @@ def delivery_from_settings(settings: Settings) -> Delivery:
         )
     notify = None
     if settings.notify_api_key is not None and settings.notifications_via != "mailbox":
+        # Imported here: its HTTP client (requests, urllib3) costs start-up a tenth of a second.
+        from app.notifications.notify import NotifyChannel
+
         notify = NotifyChannel(
             api_key=settings.notify_api_key.get_secret_value(),
             template_ids={c: t for c, t in templates.items() if t},

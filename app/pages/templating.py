@@ -9,13 +9,15 @@ use is defined in it).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from starlette.responses import HTMLResponse
+
+if TYPE_CHECKING:
+    from fastapi.templating import Jinja2Templates
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "frontend" / "templates"
 SERVICE_NAME = "Extra Portion"
@@ -48,18 +50,26 @@ FOOTER_LINKS = [
     ("/about.html", "About, and the data we use"),
 ]
 
-_env = Environment(
-    loader=ChoiceLoader(
-        [
-            FileSystemLoader(TEMPLATES_DIR),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-        ]
-    ),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates = Jinja2Templates(env=_env)
+
+@cache
+def templates() -> Jinja2Templates:
+    """The one environment, made (and Jinja imported) when the first page is rendered: the
+    health check, the API and the first request to them need none of it."""
+    from fastapi.templating import Jinja2Templates
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(TEMPLATES_DIR),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return Jinja2Templates(env=env)
 
 
 def _is_current(href: str, path: str) -> bool:
@@ -104,4 +114,4 @@ def render(
         nav_role=role or "public",
         footer_links=FOOTER_LINKS,
     )
-    return templates.TemplateResponse(request, name, values, status_code=status_code)
+    return templates().TemplateResponse(request, name, values, status_code=status_code)
