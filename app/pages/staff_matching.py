@@ -32,7 +32,7 @@ from app.geo.distance import staff_distance_text
 from app.matching import preview, service
 from app.matching.engine.reasons import label, labels
 from app.matching.inputs import first_meal_day
-from app.matching.schemas import ConfirmIn, PairIn, SuggestionOut
+from app.matching.schemas import MAX_PAIRS, ConfirmIn, PairIn, SuggestionOut
 from app.models import Diner
 from app.names import first_name
 from app.pages.cook_forms import long_date, redirect
@@ -453,7 +453,8 @@ def preview_page(
 
 @router.post("/staff/matching/confirm", response_class=HTMLResponse)
 async def confirm_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    form = await request.form()
+    # Every ticked pair is a field: a big council's batch has more than Starlette's 1,000.
+    form = await request.form(max_fields=MAX_PAIRS + 10)
     token = str(form.get("csrf_token") or "")
     preview_id = str(form.get("preview_id") or "")
     kept = [str(v) for v in form.getlist("pair")]

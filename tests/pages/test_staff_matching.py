@@ -466,3 +466,20 @@ def test_score_words_say_what_weighs_against_a_cook(
     assert "free on 1 of Edna’s 2 days (only 30 minutes together)" in second
     assert "already cooks for others." in second
     assert "Strong match" not in second
+
+
+def test_a_big_batch_of_ticks_is_read_whole(
+    client: TestClient, session: Session, batch: dict[str, int]
+):
+    """More than 1,000 ticked pairs (Starlette's default field limit) are still read: here
+    pairs that are not in the preview, so the preview is refused as a whole."""
+    page, preview_id = preview(client)
+    token = form_token(client, "/staff/matching")
+    many = ticked(page) + [f"{900_000 + i}-{900_000 + i}" for i in range(1_500)]
+    refused = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": token, "preview_id": preview_id, "pair": many},
+    )
+    assert refused.status_code == 404, refused.text[:300]
+    assert "This preview cannot be used" in text_of(refused.text)
+    assert pairings(session) == []
