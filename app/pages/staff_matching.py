@@ -385,6 +385,14 @@ def old_matching() -> RedirectResponse:
     return RedirectResponse("/staff/matching", status_code=301)
 
 
+@router.get("/staff/matching/preview")
+@router.get("/staff/matching/confirm")
+def matching_step_again() -> RedirectResponse:
+    """A preview or its result asked for again by address (a bookmark, a reload after a
+    redirect): the steps are posts, so back to the start."""
+    return redirect("/staff/matching")
+
+
 @router.get("/staff/matching", response_class=HTMLResponse)
 def matching_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     sa = staff_auth(request, session, settings)

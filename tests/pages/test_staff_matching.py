@@ -355,6 +355,9 @@ def test_a_stale_preview_says_so_sends_nothing_and_offers_a_new_one(
 def test_old_matching_page_redirects_and_its_script_is_gone(client: TestClient):
     moved = client.get("/staff/matching.html", follow_redirects=False)
     assert moved.status_code == 301 and moved.headers["location"] == "/staff/matching"
+    for step in ("/staff/matching/preview", "/staff/matching/confirm"):
+        again = client.get(step, follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"] == "/staff/matching"
     assert client.get("/js/pages/staff-matching.js").status_code == 404
 
 
