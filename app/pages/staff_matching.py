@@ -40,6 +40,7 @@ from app.pages.forms import check_csrf
 from app.pages.staff_common import StaffAuth, render_staff, staff_auth
 from app.pairings.people import cook_full_names, diner_full_names, open_pairing
 from app.pairings.schemas import PairingCreate
+from app.schemas import minutes
 from app.vocab import (
     ALLERGEN_LABELS,
     DIET_LABELS,
@@ -103,11 +104,6 @@ def days_words(cook_days: set[int], wanted: list[int], name: str) -> str:
     return f"free on {shared} of {name}’s {n} days"
 
 
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def band(score: float) -> str:
     """The score's band: met before first, then by the other costs."""
     if score >= 1:
@@ -132,7 +128,7 @@ def score_words(s: SuggestionOut, diner: Diner) -> str:
     else:
         points.append("a longer walk away")
     days = days_words({w.weekday for w in s.slots}, diner_days(diner), name)
-    longest = max((_minutes(w.end) - _minutes(w.start) for w in s.slots), default=0)
+    longest = max((minutes(w.end) - minutes(w.start) for w in s.slots), default=0)
     if longest < SHORT_WINDOW_MIN:
         days += f" (only {longest} minutes together)"
     points.append(days)
