@@ -68,7 +68,7 @@ def waiting_diners(session: Session, *, council_id: int, today: date) -> list[Di
     distinct JSON text decoded once. The same rows as ``inputs.waiting_diner_rows``."""
     decoded = _Decoded()
     found = []
-    rows = session.connection().execute(_WAITING, {"council_id": council_id})
+    rows = session.connection().execute(_WAITING, {"council_id": council_id}).all()
     for diner_id, council, name, lat, lon, diets, allergies, texture, avail, freq, *pause in rows:
         assert diner_id is not None
         paused_from, paused_to = pause

@@ -1,0 +1,55 @@
+"""POST /api/staff/matching/run answers, for each pairing it wrote, what the pairings' own
+presenter (pairing_out, staff view) says of the stored row; and names the unmatched diners."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import Settings
+from app.models import Cook, Diner, Notification, Pairing, User
+from app.pairings.presenters import pairing_out
+from tests.factories import approved_cook, auth_headers, registered_diner
+
+
+def test_run_answer_is_the_presenters_view_of_the_rows_written(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cooks = [
+        approved_cook(client, session, settings, staff)[1],
+        approved_cook(client, session, settings, staff, textures=["pureed"], display_name="Sam")[1],
+    ]
+    edna = registered_diner(client, session, settings, full_name="Mrs Edna Smith")[1]
+    ann = registered_diner(
+        client, session, settings, full_name="Ann-Marie Jones", texture="pureed", diets=[],
+        allergies=["peanuts", "tree_nuts"],
+    )[1]  # fmt: skip
+    nobody = registered_diner(
+        client, session, settings, full_name="Dr. Jo Bloggs",
+        availability=[{"weekday": 5, "start": "12:00", "end": "13:00"}],
+    )[1]  # fmt: skip
+
+    response = client.post("/api/staff/matching/run", headers=auth_headers(staff, settings))
+    assert response.status_code == 200, response.text
+    body = response.json()
+
+    assert sorted(p["diner_id"] for p in body["proposed"]) == [edna, ann]
+    session.expire_all()
+    for item in body["proposed"]:
+        pairing = session.get(Pairing, item["id"])
+        assert pairing is not None and pairing.cook_id in cooks
+        diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
+        assert diner is not None and cook is not None
+        expected = pairing_out(pairing, diner=diner, cook=cook, viewer_role="staff")
+        assert item == expected.model_dump(mode="json")
+        [invitation] = session.exec(
+            Notification.__table__.select().where(  # type: ignore[attr-defined]
+                Notification.dedupe_key.startswith(f"pairing:{pairing.id}:")  # type: ignore[attr-defined]
+            )
+        ).all()
+        assert invitation.to_user_id == cook.user_id and invitation.about_diner_id == diner.id
+    names = {p["diner_id"]: p["diner"]["first_name"] for p in body["proposed"]}
+    assert names == {edna: "Edna", ann: "Ann-Marie"}
+    assert body["unmatched"] == [
+        {"diner_id": nobody, "first_name": "Jo", "reason": "no_shared_time"}
+    ]
