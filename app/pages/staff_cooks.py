@@ -27,7 +27,7 @@ from app.deps import SessionDep, SettingsDep
 from app.diners.schemas import ReasonIn
 from app.errors import Conflict, RuleBroken
 from app.flows import cooks as cook_flows
-from app.models import Council
+from app.models import Cook, Council
 from app.moderation import service
 from app.moderation.record import CookRecord, cook_record, view_cook_record
 from app.moderation.rules import approval_problems
@@ -388,7 +388,7 @@ def cook_page(
 
 def _acting(
     request: Request, session: Session, settings: Settings, form: FormData, cook_id: int
-) -> tuple[StaffAuth, Any] | Response:
+) -> tuple[StaffAuth, Cook] | Response:
     """A vetting form's post: the token checked, the staff member and their council's cook."""
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     sa = staff_auth(request, session, settings)
@@ -402,7 +402,7 @@ def _again(
     session: Session,
     settings: Settings,
     sa: StaffAuth,
-    cook: Any,
+    cook: Cook,
     errors: dict[str, str],
     values: dict[str, Any],
 ) -> HTMLResponse:
@@ -516,8 +516,8 @@ def approve(
         except RuleBroken as refused:  # the service's own word on a field
             field = str(refused.loc[-1])
             errors = {field: _page_words(field, refused.message, council)}
-        except Conflict as refused:
-            errors = {"approve": refused.message}
+        except Conflict as refused:  # the status changed meanwhile (another tab, a colleague)
+            errors = {"status": refused.message}
     if errors:
         return _again(request, session, settings, sa, cook, _summary_ids(errors), values)
     done = "rechecked" if was == CookStatus.approved else "approved"
@@ -552,8 +552,8 @@ def _reason_action(
                 cook_flows.suspend_cook(session, staff=sa.user, cook=cook, reason=reason)
             else:
                 service.reinstate_cook(session, staff=sa.user, cook=cook, reason=reason)
-        except Conflict as refused:
-            problem = refused.message
+        except Conflict as refused:  # the status changed meanwhile (another tab, a colleague)
+            return _again(request, session, settings, sa, cook, {"status": refused.message}, {})
     if problem is not None:
         values = {field: reason[: MAX_REASON * 2]}
         return _again(request, session, settings, sa, cook, {field: problem}, values)

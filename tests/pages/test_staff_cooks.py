@@ -457,3 +457,50 @@ def test_vetting_form_is_refused_when_the_token_is_missing(
     response = signed_in.post(f"/staff/cooks/{pending}/reject", data={"reason": "x"})
     assert response.status_code == 403
     assert session.get(Cook, pending).status == CookStatus.pending  # type: ignore[union-attr]
+
+
+def test_suspend_requires_a_reason_and_opens_its_form_when_left_empty(
+    signed_in: TestClient, session: Session, barnet: Council
+):
+    cook = add_cook(session, barnet)
+    path = f"/staff/cooks/{cook.id}"
+    assert '<details class="govuk-details" id="suspend">' in signed_in.get(path).text  # folded
+    response = post(signed_in, f"{path}/suspend", {"reason": ""}, page=path)
+    assert response.status_code == 422
+    assert summary(response.text) == [("#suspend-reason", "Enter why the cook is suspended")]
+    assert '<details class="govuk-details" id="suspend" open>' in response.text
+    session.refresh(cook)
+    assert cook.status == CookStatus.approved
+
+
+def test_renewed_checks_are_recorded_when_an_approved_cooks_dbs_runs_out_soon(
+    signed_in: TestClient, session: Session, barnet: Council
+):
+    today = council_today(barnet)
+    cook = add_cook(session, barnet,
+                    dbs_checked_on=today - timedelta(days=barnet.dbs_recheck_days - 5))  # fmt: skip
+    path = f"/staff/cooks/{cook.id}"
+    data = {"dbs_checked_on-day": today.day, "dbs_checked_on-month": today.month,
+            "dbs_checked_on-year": today.year, "dbs_level": "enhanced_barred",
+            "id_checked": "yes", "hygiene_ack": "yes"}  # fmt: skip
+    response = post(signed_in, f"{path}/approve", data, page=path)
+    assert response.headers["location"] == f"{path}?done=rechecked"
+    page = signed_in.get(response.headers["location"])
+    assert "The new checks are recorded" in page.text and "Record renewed checks" not in page.text
+    session.refresh(cook)
+    assert cook.dbs_checked_on == today and cook.dbs_level == "enhanced_barred"
+
+
+def test_second_reject_says_the_status_changed_when_the_cook_was_rejected_meanwhile(
+    signed_in: TestClient, session: Session, pending: int
+):
+    path = f"/staff/cooks/{pending}"
+    token = form_token(signed_in, path)
+    data = {"reason": "No references", "csrf_token": token}
+    assert signed_in.post(f"{path}/reject", data=data, follow_redirects=False).status_code == 303
+    again = signed_in.post(f"{path}/reject", data=data, follow_redirects=False)
+    assert again.status_code == 422
+    assert summary(again.text) == [
+        ("#status", "Only a pending cook can be rejected (this one is rejected)")
+    ]
+    assert 'id="status"' in again.text
