@@ -161,7 +161,11 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
                 "Meals brought by each diner's main cook, last 12 weeks",
                 s.main_cook_share,
                 "On average over "
-                + plural(s.continuity_diners, "diner")
+                + (
+                    plural(s.continuity_diners, "diner")
+                    if s.continuity_diners
+                    else "the diners with meals"
+                )
                 + ", the share of a diner's meals brought by the cook they see most: near 100% "
                 "means diners keep the same cook, lower means they are passed between cooks.",
                 "No meals in the last 12 weeks",
@@ -184,7 +188,7 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
                 "No pairings started yet",
                 "Half the pairings ever started have lasted longer than this (those still "
                 "running count to today): how long cooks and diners stay together.",
-                extra=f"About {plural(round(days / 7), 'week')}." if days is not None else "",
+                extra=_weeks(days),
             ),
             Figure(
                 "regular_cooks_per_diner",
@@ -201,7 +205,7 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
                 "Diners who say the cook is a friend, last 12 months",
                 s.friend_share,
                 "Of "
-                + plural(s.friend_answers, "diner")
+                + (f"the {plural(s.friend_answers, 'diner')}" if s.friend_answers else "the diners")
                 + " whose carer answered the quarterly question, the share whose latest answer "
                 "says the cook has become a friend: whether meals turn into friendships.",
                 "No answers in the last 12 months",
@@ -209,6 +213,12 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
             ),
         ],
     }
+
+
+def _weeks(days: float | None) -> str:
+    if days is None:
+        return ""
+    return "Less than a week." if days < 7 else f"About {plural(round(days / 7), 'week')}."
 
 
 def _number(

@@ -287,7 +287,8 @@ def test_page_shows_the_hand_worked_continuity_when_one_diner_had_covers(
     session.flush()
     sign_in(client, staff.email)
 
-    shown = shown_figures(client.get(PAGE))
+    page = client.get(PAGE)
+    shown = shown_figures(page)
     assert shown["continuity_rate"] == "80%"
     assert shown["main_cook_share"] == "80%"
     assert shown["median_same_cook_run"] == "1 meal"
@@ -296,6 +297,10 @@ def test_page_shows_the_hand_worked_continuity_when_one_diner_had_covers(
     assert shown["friend_share"] == "100%"
     assert shown["meals_delivered"] == "10"
     assert shown["waiting_diners"] == "0"
+    words = text(main(page))
+    assert "About 16 weeks." in words  # 113 days
+    assert "On average over 1 diner, the share" in words
+    assert "Of the 1 diner whose carer answered" in words
 
 
 # --- nothing to compute from; another council -----------------------------------------------
@@ -316,7 +321,7 @@ def test_empty_council_shows_words_not_null_or_nan_when_nothing_has_happened(
     assert "Nobody is waiting for a cook." in words
     assert "0 meals delivered and 0 meals missed in the 12 weeks" in words
     assert all(row[3] == "No meals" for row in week_rows(page))
-    for bad in ("None", "null", "NaN", "undefined", "%%"):
+    for bad in ("None", "null", "NaN", "undefined", "%%", " 0 diners", "0 weeks"):
         assert bad not in words, bad
     data = island(page)
     assert data["map"]["cooks"] == [] and data["map"]["diners"] == []
