@@ -512,6 +512,9 @@ def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
             session.commit()  # as the request's unit of work does when run_matching returns
             phases["commit"] = time.perf_counter() - committing
             total_s, total_cpu = time.perf_counter() - t0, time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
+        json_mib = len(result.model_dump_json()) / 2**20  # as app/matching/router.py sends it
+        json_s, json_cpu = time.perf_counter() - t0, time.process_time() - c0
         assignments = [
             (p.cook_id, p.diner_id, p.weekday, p.start, p.frequency, p.diner.distance_m)
             for p in result.proposed
@@ -524,6 +527,9 @@ def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
     for name, seconds in phases.items():
         out[f"  {name}"] = fmt_s(seconds)
     out["  (not in a phase)"] = fmt_s(total_s - sum(phases.values()))
+    out["answer as JSON, as the route sends it (after; CPU)"] = (
+        f"{fmt_s(json_s)} ({fmt_s(json_cpu)}, {json_mib:,.1f} MiB)"
+    )
     out["engine share of the batch"] = f"{engine_s / total_s:.0%}"
     reasons = Counter(unmatched)
     out["proposed / unmatched"] = f"{len(assignments):,} / {len(unmatched):,}"

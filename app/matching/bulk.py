@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import JSON, Table, TypeDecorator, insert
 from sqlmodel import Session
 
 from app.db import READ_ONLY, WROTE, ReadOnlySessionError
@@ -79,13 +79,14 @@ def _identity(value: Any) -> Any:
 
 def _processor(table: Table, name: str, dialect: Any, *, memo: bool = True) -> Processor:
     """The column's bind processor for this dialect (``_identity`` when it has none); for a
-    column of hashable values (not JSON), each distinct value is processed once."""
+    column of our own types (vocabularies, timestamps; not JSON), each distinct value is
+    processed once."""
     kind = table.c[name].type
     process = kind.dialect_impl(dialect).bind_processor(dialect)
     if process is None:
         return _identity
-    if not memo or isinstance(kind, JSON):
-        return process
+    if not memo or isinstance(kind, JSON) or not isinstance(kind, TypeDecorator):
+        return process  # a JSON value is not hashable; a float's or an int's is cheap to process
     seen: dict[Any, Any] = {}
 
     def once(value: Any) -> Any:
