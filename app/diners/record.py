@@ -25,8 +25,9 @@ from app.models import (
 )
 from app.vocab import MealStatus
 
-RECENT_MEALS = 12
+RECENT_MEALS = 10
 FEEDBACK_SHOWN = 20
+NEXT_MEALS = 3
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def diner_record(session: Session, *, diner: Diner, today: date) -> DinerRecord:
         select(Meal)
         .where(col(Meal.diner_id) == diner.id, col(Meal.date) > today)
         .order_by(col(Meal.date), col(Meal.id))
-        .limit(4)
+        .limit(NEXT_MEALS)
     ).all()
     feedback = session.exec(
         select(MealFeedback, Meal)

@@ -101,7 +101,7 @@ END_WORDS: dict[str, str] = {
 }
 PAUSE_WORDS: dict[str, str] = {
     "concern": "paused by a serious concern",
-    "needs_changed": "paused: the diner's needs changed beyond the cook",
+    "needs_changed": "paused: the diner's needs changed beyond what the cook can make",
 }
 MEAL_WORDS: dict[str, tuple[str, str]] = {
     "scheduled": ("Planned", "govuk-tag--blue"),

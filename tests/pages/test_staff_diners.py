@@ -152,14 +152,14 @@ def test_the_list_names_the_carer_and_their_contact_the_neighbourhood_once_and_t
     assert listed(page.text) == ["Edna Smith", "Harold Green", "Winifred Hale"]  # by name
     words = text_of(page.text)
     assert (
-        "Edna Smith N3 1QX, Finchley (N3) Waiting 0 days waiting Asha Patel, 07700 900123 "
+        "Edna Smith Waiting 0 days waiting N3 1QX, Finchley (N3) Asha Patel, 07700 900123 "
         "asha@example.org Vegetarian, No peanuts, Soft and bite-sized"
     ) in words
     assert (
-        "Harold Green N3 1HT, Finchley (N3) Waiting 0 days waiting Referred by Grace Okafor "
+        "Harold Green Waiting 0 days waiting N3 1HT, Finchley (N3) Referred by Grace Okafor "
         "Halal, No milk, Puréed"
     ) in words
-    assert "Winifred Hale EN5 1AA Waiting 0 days waiting Sam Example" in words
+    assert "Winifred Hale Waiting 0 days waiting EN5 1AA Sam Example" in words
     assert "(Finchley" not in words and "#" + str(people["edna"]) not in words
     assert f'href="/staff/diners/{people["harold"]}">Harold Green</a>' in page.text
     assert count_line(page.text) == "3 diners"
@@ -275,8 +275,8 @@ def test_orders_waiting_longest_first_by_default_name_and_newest(
     waiting = client.get("/staff/diners", params={"status": "waiting"})
     assert listed(waiting.text) == ["Cyril Old", "Ada Again", "Beth New"]
     words = text_of(waiting.text)
-    assert "Cyril Old N3 1QX Waiting 40 days waiting" in words
-    assert "Ada Again N3 1QX Waiting 5 days waiting" in words
+    assert "Cyril Old Waiting 40 days waiting N3 1QX" in words
+    assert "Ada Again Waiting 5 days waiting N3 1QX" in words
     assert title(waiting) == "Waiting diners – Extra Portion"
     assert '<option value="longest" selected>' in waiting.text
     assert listed(client.get("/staff/diners", params={"sort": "name"}).text) == [
@@ -392,7 +392,10 @@ def test_the_record_names_the_carer_and_their_contact_the_cooks_meals_and_feedba
     assert "Has a cook" in words
     assert f'href="/staff/cooks/{world.cook_id}">Priya Sharma</a>' in page.text
     assert "Cooking" in words and "Tuesdays at 17:30, every week" in words
-    assert "1 delivered (0 by a cover cook), 1 missed." in words
+    assert "Priya Sharma cooks for them on Tuesdays at 17:30, every week" in words
+    assert "In all: 1 delivered, 1 missed." in words
+    assert "Recent meals Date What happened" in words and "Delivered by Priya Sharma" in words
+    assert "Missed cook: Priya Sharma" in words
     assert "5 out of 5" in words and "Lovely" in words
     assert "Find a cook" not in words  # she has one
     assert "#" + str(world.diner_id) not in words
