@@ -97,12 +97,12 @@ def test_staff_home_and_audit_log_with_and_without_scripts(
         expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
     check(page, f"staff-home-{tag}", screenshots)
 
-    # The staff navigation stays one row on a phone (it scrolls sideways inside itself).
+    # The staff navigation takes at most two lines on a phone (it took four).
     page.set_viewport_size(PHONE)
     tops = page.locator(".ep-nav--staff li").evaluate_all(
         "items => items.map(item => Math.round(item.getBoundingClientRect().top))"
     )
-    assert len(tops) == 7 and len(set(tops)) == 1, f"the staff navigation wraps: {tops}"
+    assert len(tops) == 7 and len(set(tops)) <= 2, f"the staff navigation is tall: {tops}"
     page.set_viewport_size(WIDE)
 
     waiting.click()
