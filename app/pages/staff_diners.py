@@ -35,7 +35,12 @@ from app.diners.search import (
     days_between,
     search_diners,
 )
-from app.diners.service import audit_address_view, register_diner, view_diner_as_staff
+from app.diners.service import (
+    audit_address_view,
+    get_councils_diner,
+    register_diner,
+    view_diner_as_staff,
+)
 from app.errors import RuleBroken
 from app.models import Council
 from app.pages.carer_common import (
@@ -65,6 +70,7 @@ from app.pages.cook_forms import (
 from app.pages.forms import check_csrf
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.pages.staff_concerns import concerns_about
+from app.privacy.service import erase_diner
 from app.vocab import DinerStatus
 
 router = APIRouter(include_in_schema=False)
@@ -111,6 +117,7 @@ MEAL_WORDS: dict[str, tuple[str, str]] = {
     "cancelled": ("Cancelled", "govuk-tag--grey"),
 }
 REFERRED = "The diner is referred. They are waiting for a cook."
+ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
 CONSENT = (
     "Select that the diner agrees to be referred and to their details being shared with "
     "the council and their cook"
@@ -129,6 +136,13 @@ REFER_FIELDS = (
     "frequency",
     "access_notes",
 )
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def _auth(request: Request, session: Session, settings: Settings) -> StaffAuth | Response:
@@ -266,14 +280,34 @@ def diner_page(
     sa = _auth(request, session, settings)
     if isinstance(sa, Response):
         return sa
+    banner = (
+        REFERRED
+        if request.query_params.get("referred")
+        else ERASED
+        if request.query_params.get("erased")
+        else None
+    )
+    return _record_page(request, session, settings, sa, diner_id, banner=banner)
+
+
+def _record_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    sa: StaffAuth,
+    diner_id: int,
+    *,
+    banner: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
     diner = view_diner_as_staff(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
     council = staff_council(session, sa.user)
     today = council_today(council)
     record = diner_record(session, diner=diner, today=today)
     status = public_status(diner, today)
-    banner = REFERRED if request.query_params.get("referred") else None
     context = {
         "title": diner.full_name,
+        "errors": errors or {},
         "record": record,
         "diner": diner,
         "status": status,
@@ -299,17 +333,38 @@ def diner_page(
         "date_words": _date_words(council),
         "phone": national_phone,
     }
-    return render_staff(request, session, settings, "staff/diner.html", context, staff=sa)
+    return render_staff(
+        request,
+        session,
+        settings,
+        "staff/diner.html",
+        context,
+        staff=sa,
+        status_code=422 if errors else 200,
+    )
+
+
+@router.post("/staff/diners/{diner_id}/erase", response_class=HTMLResponse)
+def erase(
+    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    """Erase the diner's personal details (a data protection request): the same service as
+    POST /api/staff/diners/{id}/erase, once the staff member has ticked that they mean it."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    diner = get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    if diner.anonymised_at is not None:
+        return redirect(f"/staff/diners/{diner_id}")
+    if form.get("confirm") != "yes":
+        errors = {"confirm": f"Select that {diner.full_name} or someone acting for them asked"}
+        return _record_page(request, session, settings, sa, diner_id, errors=errors)
+    erase_diner(session, staff=sa.user, diner=diner)
+    return redirect(f"/staff/diners/{diner_id}?erased=1")
 
 
 # --- referring a diner -----------------------------------------------------------------------
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def _for_staff(errors: dict[str, str]) -> dict[str, str]:

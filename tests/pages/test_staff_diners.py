@@ -548,3 +548,52 @@ def test_neighbourhood_choices_are_the_councils(
     page = client.get("/staff/diners")
     assert f'<option value="{people["hood"].id}">Finchley (N3)</option>' in page.text
     assert "Camden Town" not in page.text
+
+
+def test_erasing_a_diner_asks_to_confirm_then_erases_through_the_privacy_service(
+    client: TestClient, session: Session, staff: User, people: dict
+):
+    sign_in(client, staff)
+    harold = f"/staff/diners/{people['harold']}"
+    token = form_token(client, harold)
+    unticked = client.post(f"{harold}/erase", data={"csrf_token": token})
+    assert unticked.status_code == 422
+    assert re.findall(r'<a href="#([^"]+)">', unticked.text) == ["confirm"]
+    assert "Select that Harold Green or someone acting for them asked" in text_of(unticked.text)
+    assert '<details class="govuk-details govuk-!-margin-top-6" id="erase" open>' in unticked.text
+    assert session.get(Diner, people["harold"]).anonymised_at is None  # type: ignore[union-attr]
+
+    done = client.post(
+        f"{harold}/erase", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=False
+    )
+    assert (done.status_code, done.headers["location"]) == (303, f"{harold}?erased=1")
+    session.expire_all()
+    erased = session.get(Diner, people["harold"])
+    assert erased is not None and erased.anonymised_at is not None
+    assert erased.full_name == "Erased" and erased.status == DinerStatus.left
+    page = text_of(client.get(done.headers["location"]).text)
+    assert "The diner's personal details are erased" in page and "Harold Green" not in page
+    assert "Their personal details were erased on" in page
+    assert [
+        e.action
+        for e in session.exec(
+            select(AuditEntry).where(AuditEntry.subject_id == people["harold"])
+        ).all()
+        if e.action == "diner.erased"
+    ] == ["diner.erased"]
+
+
+def test_another_councils_diner_cannot_be_erased(
+    client: TestClient, session: Session, staff: User, people: dict
+):
+    elsewhere = create_council(session, slug="camden-test", lad_codes=["E09000007"])
+    theirs = diner_row(session, elsewhere, "Edna Elsewhere")
+    session.commit()
+    sign_in(client, staff)
+    token = form_token(client, "/staff/diners")
+    refused = client.post(
+        f"/staff/diners/{theirs.id}/erase", data={"csrf_token": token, "confirm": "yes"}
+    )
+    assert refused.status_code == 404
+    session.expire_all()
+    assert session.get(Diner, theirs.id).anonymised_at is None  # type: ignore[union-attr]
