@@ -46,10 +46,11 @@ from sqlmodel import Session, col, select
 
 from app.councils.rules import council_today
 from app.models import Concern, Cook, Council, Diner, Meal, Pairing, User
+from app.moderation.search import EXPIRING_WITHIN_DAYS
 from app.reports.service import waiting_diners
 from app.vocab import ConcernStatus, CookStatus, MealStatus, PairingStatus
 
-EXPIRING_DAYS = 30
+EXPIRING_DAYS = EXPIRING_WITHIN_DAYS  # the cooks list's `checks=expiring` window: one number
 INVITATION_DAYS = 3
 COVER_DAYS = 7
 CONCERN_OLD_DAYS = 7
