@@ -66,7 +66,7 @@ INVITED = "invited"  # a proposal the cook has not answered yet
 WORDS = {
     **REASONS,
     PROPOSABLE: ("a cook could be proposed now", "Run matching."),
-    INVITED: ("offered a cook who has not answered yet", "Wait for the cook's answer."),
+    INVITED: ("offered a cook who has not answered yet", "Wait for the cook’s answer."),
 }
 
 
@@ -118,7 +118,7 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
                 "approved_cooks",
                 "Approved cooks",
                 str(s.approved_cooks),
-                "Cooks who have passed their checks and can be paired: the service's capacity.",
+                "Cooks who have passed their checks and can be paired: the service’s capacity.",
             ),
             Figure(
                 "pending_cooks",
@@ -150,15 +150,15 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
         "lasting": [
             _share(
                 "continuity_rate",
-                "Meals brought by the diner's regular cook",
+                "Meals brought by the diner’s regular cook",
                 s.continuity_rate,
-                "Of all meals delivered, the share brought by the diner's own cook rather than "
+                "Of all meals delivered, the share brought by the diner’s own cook rather than "
                 "someone covering: how rarely cover is needed.",
                 "No meals yet",
             ),
             _share(
                 "main_cook_share",
-                "Meals brought by each diner's main cook, last 12 weeks",
+                "Meals brought by each diner’s main cook, last 12 weeks",
                 s.main_cook_share,
                 "On average over "
                 + (
@@ -166,7 +166,7 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
                     if s.continuity_diners
                     else "the diners with meals"
                 )
-                + ", the share of a diner's meals brought by the cook they see most: near 100% "
+                + ", the share of a diner’s meals brought by the cook they see most: near 100% "
                 "means diners keep the same cook, lower means they are passed between cooks.",
                 "No meals in the last 12 weeks",
             ),
