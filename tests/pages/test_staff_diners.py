@@ -286,6 +286,9 @@ def test_orders_waiting_longest_first_by_default_name_and_newest(
         "Beth New", "Cyril Old", "Ada Again",
     ]  # fmt: skip
     assert listed(client.get("/staff/diners").text) == ["Ada Again", "Beth New", "Cyril Old"]
+    record = text_of(client.get(f"/staff/diners/{again.id}").text)
+    assert re.search(r"Waiting since \d{1,2} [A-Z][a-z]+ \d{4} \(5 days\)", record)
+    assert "The cook stopped cooking" in record  # why the pairing ended
 
 
 def test_paging_keeps_the_search_and_shows_every_diner_once(
@@ -417,7 +420,7 @@ def test_a_waiting_diner_with_no_cook_proposed_links_to_finding_one(
     words = text_of(harold.text)
     assert f'href="/staff/diners/{people["harold"]}/match"' in harold.text
     assert "Find a cook for Harold Green" in words
-    assert re.search(r"Waiting since \d{1,2} [A-Z][a-z]+ \d{4} \(0 days\)", words)
+    assert re.search(r"Waiting since \d{1,2} [A-Z][a-z]+ \d{4} Find a cook", words)
     assert "No carer Referred by Grace Okafor" in words
     assert "No cook has been proposed yet." in words and "No concerns." in words
     assert f'href="/staff/concerns?diner={people["harold"]}"' in harold.text
