@@ -111,7 +111,7 @@ MEAL_WORDS: dict[str, tuple[str, str]] = {
 DONE = {
     "approved": "The cook is approved. They can now be matched with diners.",
     "rechecked": "The new checks are recorded.",
-    "rejected": "The cook is not approved. They have been told.",
+    "rejected": "The cook is not approved. They see your reason when they sign in.",
     "suspended": "The cook is suspended. Their pairings have ended and their meals are cancelled.",
     "reinstated": "The cook is reinstated.",
     "location": "The cook's new location is confirmed. They can be matched again.",
