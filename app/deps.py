@@ -24,7 +24,17 @@ CSRF_HEADER = "X-CSRF-Token"
 
 # The request's unit of work, ended before the response is sent (scope "function").
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def current_settings(request: Request) -> Settings:
+    """What ``Depends(get_settings)`` gives (an override of ``get_settings``, as tests set,
+    included), without a worker thread: FastAPI runs every sync dependency in one, and this
+    one only returns a cached object (the sign-in check asks for it on every request)."""
+    override = request.app.dependency_overrides.get(get_settings)
+    return override() if override is not None else get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(current_settings)]
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
