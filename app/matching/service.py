@@ -91,7 +91,17 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         # ranking them again would give the same list.
         result = ranking.suggestions(limit)
     else:
-        # ... then ranked again with their current loads and absences, read fresh.
+        # ... then ranked again with their current loads and absences, read fresh. A load
+        # only adds to a cook's cost and an absence only takes windows away, so no cook ranked
+        # after the limit-th unchanged one can move above it: those are left out of the index
+        # built for the new ranking (building it for hundreds of cooks took milliseconds).
+        changed = state.loads.keys() | state.away.keys()
+        unchanged = 0
+        for n, cook_id in enumerate(ids, start=1):
+            unchanged += cook_id not in changed
+            if unchanged == limit:
+                ids = ids[:n]
+                break
         fresh = with_capacity([cached.inputs[i] for i in ids], state.loads)
         fresh = without_away(fresh, state.away)
         result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)

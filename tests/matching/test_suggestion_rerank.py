@@ -1,0 +1,45 @@
+"""Suggestions re-ranked with fresh loads give the same first cards whatever the limit (the
+re-rank looks only at the cooks that could still reach the first `limit` places)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import Settings
+from app.models import User
+from tests.factories import approved_cook, auth_headers, registered_diner
+
+
+def suggested_ids(
+    client: TestClient, staff: User, settings: Settings, diner_id: int, limit: int
+) -> list[int]:
+    response = client.get(
+        f"/api/staff/diners/{diner_id}/suggestions?limit={limit}",
+        headers=auth_headers(staff, settings),
+    )
+    assert response.status_code == 200, response.text
+    return [s["cook_id"] for s in response.json()["items"]]
+
+
+def test_first_cards_equal_the_full_ranking_when_the_best_cook_already_has_a_diner(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    # Three cooks in one home, equal but for their ids: ranked by id until one has a diner.
+    cooks = [approved_cook(client, session, settings, staff)[1] for _ in range(3)]
+    _, first = registered_diner(client, session, settings)
+    _, second = registered_diner(client, session, settings)
+    assert suggested_ids(client, staff, settings, second, limit=500) == cooks
+    body = {
+        "diner_id": first,
+        "cook_id": cooks[0],
+        "weekday": 1,
+        "start": "17:30",
+        "frequency": "weekly",
+    }
+    proposed = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert proposed.status_code == 201, proposed.text
+    everyone = suggested_ids(client, staff, settings, second, limit=500)
+    assert everyone == [cooks[1], cooks[2], cooks[0]]  # the loaded cook goes last
+    for limit in (1, 2, 3):
+        assert suggested_ids(client, staff, settings, second, limit=limit) == everyone[:limit]
