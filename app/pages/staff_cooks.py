@@ -8,11 +8,9 @@ pages' URLs redirect here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -55,6 +53,7 @@ from app.pages.cook_forms import (
 from app.pages.forms import check_csrf
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.pages.staff_concerns import concerns_about
+from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.schemas import PathId
 from app.vocab import DBS_LEVEL_LABELS, DBS_RANK, CookStatus, DbsLevel
 
@@ -81,32 +80,6 @@ HISTORY_WORDS = {
     "cook.moved_away": "Moved away to another council",
     "cook.moved_in": "Moved here from another council",
     "cook.stopped": "Stopped cooking",
-}
-PAIRING_WORDS: dict[str, tuple[str, str]] = {
-    "proposed": ("Invited", "govuk-tag--blue"),
-    "active": ("Cooking", "govuk-tag--green"),
-    "paused": ("Paused", "govuk-tag--yellow"),
-    "declined": ("Declined", "govuk-tag--grey"),
-    "withdrawn": ("Withdrawn", "govuk-tag--grey"),
-    "ended": ("Ended", "govuk-tag--grey"),
-}
-END_WORDS: dict[str, str] = {
-    "declined": "The cook declined the invitation",
-    "withdrawn": "Staff withdrew the invitation",
-    "diner_left": "The diner left the service",
-    "change_requested": "The carer asked for a different cook",
-    "cook_stopped": "The cook stopped cooking",
-    "cook_moved": "The cook moved away",
-    "cook_suspended": "The cook was suspended",
-    "concern_upheld": "A concern was upheld",
-    "needs_changed": "The diner's needs changed",
-}
-MEAL_WORDS: dict[str, tuple[str, str]] = {
-    "scheduled": ("Planned", "govuk-tag--blue"),
-    "needs_cover": ("Needs cover", "govuk-tag--yellow"),
-    "delivered": ("Delivered", "govuk-tag--green"),
-    "missed": ("Missed", "govuk-tag--red"),
-    "cancelled": ("Cancelled", "govuk-tag--grey"),
 }
 DONE = {
     "approved": "The cook is approved. They can now be matched with diners.",
@@ -154,30 +127,8 @@ def old_record(request: Request) -> Response:
 # --- words -----------------------------------------------------------------------------------
 
 
-def _date_words(council: Council) -> Callable[..., str]:
-    """A date, or a moment in the council's time zone, as GOV.UK writes it: "3 March 2026"."""
-    zone = ZoneInfo(council.timezone)
-
-    def words(at: date | datetime | None) -> str:
-        if at is None:
-            return ""
-        if isinstance(at, datetime):
-            naive_utc = at.tzinfo is None
-            day = (at.replace(tzinfo=ZoneInfo("UTC")) if naive_utc else at).astimezone(zone)
-            return f"{day.day} {day:%B %Y}"
-        return f"{at.day} {at:%B %Y}"
-
-    return words
-
-
 def _days(n: int) -> str:
     return f"{n} day{'' if n == 1 else 's'}"
-
-
-def _options(pairs: list[tuple[str, str]], chosen: str, blank: str) -> list[dict[str, Any]]:
-    return [{"value": "", "text": blank, "selected": not chosen}] + [
-        {"value": v, "text": t, "selected": v == chosen} for v, t in pairs
-    ]
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -235,12 +186,12 @@ def cook_list(request: Request, session: SessionDep, settings: SettingsDep) -> R
         "first": paging.offset + 1,
         "last": paging.offset + len(rows),
         "pagination": paging.links(request, total),
-        "status_options": _options(
+        "status_options": options(
             [(str(s), w) for s, (w, _) in STATUS_WORDS.items()],
             search.status or "",
             "Any status",
         ),
-        "area_options": _options(
+        "area_options": options(
             [(str(i), n) for i, n in hoods], str(search.neighbourhood_id or ""), "Any neighbourhood"
         ),
         "sort_options": [
@@ -249,7 +200,7 @@ def cook_list(request: Request, session: SessionDep, settings: SettingsDep) -> R
         "expiring_days": EXPIRING_WITHIN_DAYS,
         "status_words": STATUS_WORDS,
         "phone": national_phone,
-        "date_words": _date_words(council),
+        "date_words": date_words(council),
         "days": _days,
     }
     return render_staff(request, session, settings, "staff/cooks.html", context, staff=sa)
@@ -264,7 +215,7 @@ def _history(session: Session, sa: StaffAuth, record: CookRecord) -> list[dict[s
     cook = record.cook
     assert cook.id is not None
     entries, _ = service.cook_history(session, staff=sa.user, cook_id=cook.id, limit=100, offset=0)
-    words = _date_words(record.council)
+    words = date_words(record.council)
     lines, reason_shown = [], False
     for entry, actor in entries:
         status = entry.data.get("status")
@@ -348,7 +299,7 @@ def _record_page(
         "meal_words": MEAL_WORDS,
         "frequency_words": dict(FREQUENCIES),
         "weekdays": WEEKDAYS,
-        "date_words": _date_words(council),
+        "date_words": date_words(council),
         "phone": national_phone,
         "days": _days,
         "example": today - timedelta(days=60),

@@ -7,11 +7,8 @@ app/diners/record.py (the record); the old static pages' URLs redirect here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -42,7 +39,6 @@ from app.diners.service import (
     view_diner_as_staff,
 )
 from app.errors import RuleBroken
-from app.models import Council
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
     POSTCODE_MESSAGES,
@@ -70,6 +66,7 @@ from app.pages.cook_forms import (
 from app.pages.forms import check_csrf
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.pages.staff_concerns import concerns_about
+from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.privacy.service import erase_diner
 from app.vocab import DinerStatus
 
@@ -86,35 +83,9 @@ SORT_WORDS: dict[DinerSort, str] = {
     DinerSort.name: "Name",
     DinerSort.newest: "Newest",
 }
-PAIRING_WORDS: dict[str, tuple[str, str]] = {
-    "proposed": ("Invited", "govuk-tag--blue"),
-    "active": ("Cooking", "govuk-tag--green"),
-    "paused": ("Paused", "govuk-tag--yellow"),
-    "declined": ("Declined", "govuk-tag--grey"),
-    "withdrawn": ("Withdrawn", "govuk-tag--grey"),
-    "ended": ("Ended", "govuk-tag--grey"),
-}
-END_WORDS: dict[str, str] = {
-    "declined": "The cook declined the invitation",
-    "withdrawn": "Staff withdrew the invitation",
-    "diner_left": "The diner left the service",
-    "change_requested": "The carer asked for a different cook",
-    "cook_stopped": "The cook stopped cooking",
-    "cook_moved": "The cook moved away",
-    "cook_suspended": "The cook was suspended",
-    "concern_upheld": "A concern was upheld",
-    "needs_changed": "The diner's needs changed",
-}
 PAUSE_WORDS: dict[str, str] = {
     "concern": "paused by a serious concern",
     "needs_changed": "paused: the diner's needs changed beyond what the cook can make",
-}
-MEAL_WORDS: dict[str, tuple[str, str]] = {
-    "scheduled": ("Planned", "govuk-tag--blue"),
-    "needs_cover": ("Needs cover", "govuk-tag--yellow"),
-    "delivered": ("Delivered", "govuk-tag--green"),
-    "missed": ("Missed", "govuk-tag--red"),
-    "cancelled": ("Cancelled", "govuk-tag--grey"),
 }
 REFERRED = "The diner is referred. They are waiting for a cook."
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
@@ -198,12 +169,6 @@ def needs_words(diets: list[str], allergies: list[str], texture: str) -> list[st
     return words
 
 
-def _options(pairs: list[tuple[str, str]], chosen: str, blank: str) -> list[dict[str, Any]]:
-    return [{"value": "", "text": blank, "selected": not chosen}] + [
-        {"value": v, "text": t, "selected": v == chosen} for v, t in pairs
-    ]
-
-
 @router.get("/staff/diners", response_class=HTMLResponse)
 def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     sa = _auth(request, session, settings)
@@ -235,12 +200,12 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
         "first": paging.offset + 1,
         "last": paging.offset + len(rows),
         "pagination": paging.links(request, total),
-        "status_options": _options(
+        "status_options": options(
             [(str(s), w) for s, (w, _) in STATUS_WORDS.items()],
             query.status or "",
             "Any status",
         ),
-        "area_options": _options([(str(i), n) for i, n in hoods], str(query.area_id or ""), "Any"),
+        "area_options": options([(str(i), n) for i, n in hoods], str(query.area_id or ""), "Any"),
         "needs_groups": [
             ("Diet", DIETS),
             ("Allergy", [(c, label_of(ALLERGENS, c).split(" (")[0]) for c, _ in ALLERGENS]),
@@ -259,18 +224,6 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
 
 
 # --- a diner's record ------------------------------------------------------------------------
-
-
-def _date_words(council: Council) -> Callable[..., str]:
-    """A date, or a moment in the council's time zone, as GOV.UK writes it: "3 March 2026"
-    (with its weekday: "Tuesday 3 March 2026")."""
-    zone = ZoneInfo(council.timezone)
-
-    def words(at: date | datetime, *, weekday: bool = False) -> str:
-        day = at.astimezone(zone).date() if isinstance(at, datetime) else at
-        return (f"{WEEKDAYS[day.weekday()]} " if weekday else "") + f"{day.day} {day:%B %Y}"
-
-    return words
 
 
 @router.get("/staff/diners/{diner_id}", response_class=HTMLResponse)
@@ -330,7 +283,7 @@ def _record_page(
         "meal_words": MEAL_WORDS,
         "frequency_words": dict(FREQUENCIES),
         "weekdays": WEEKDAYS,
-        "date_words": _date_words(council),
+        "date_words": date_words(council),
         "phone": national_phone,
     }
     return render_staff(
