@@ -200,7 +200,15 @@ def own_transaction(session: Session, name: str, *rows: SQLModel) -> None:
     after the caller's transaction ends, committed or rolled back (on SQLite it holds the write
     lock until then). `name` says what is kept, in the log when it fails.
     """
-    if session.info.get(READ_ONLY) or not session.in_transaction():
+    if session.info.get(READ_ONLY):
+        # Give the read's connection back to the pool before taking one to write: a request
+        # must never hold one connection while it waits for another, or 15 requests at once
+        # hold the whole pool and wait for each other until the pool's time-out (under load,
+        # bench/http_load.py found every request after the cook's pairings timing out).
+        if session.in_transaction():
+            session.commit()  # a read-only transaction: this only ends it
+        _write_apart(_writer_of(session), name, rows)
+    elif not session.in_transaction():
         _write_apart(_writer_of(session), name, rows)
     else:
         session.info.setdefault(APART, []).append((name, rows))
