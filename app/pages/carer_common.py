@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.deps import Auth
+from app.diners.schemas import DinerIn
 from app.diners.service import get_carers_diner
 from app.errors import Forbidden, NotFound, RuleBroken
 from app.models import Diner
@@ -172,6 +173,24 @@ def availability(a: dict[str, Any]) -> list[dict[str, Any]]:
         {"weekday": int(d), "start": clock_time(a[f"start-{d}"]), "end": clock_time(a[f"end-{d}"])}
         for d in sorted(a.get("days", []))
     ]
+
+
+def diner_body(a: dict[str, Any]) -> DinerIn:
+    """A relative's or a referred diner's checked answers, as the API's body (consent given);
+    a rule the page's checks don't know raises pydantic's ValidationError."""
+    return DinerIn(
+        full_name=a["full_name"],
+        address_line=a["address_line"],
+        postcode=a["postcode"],
+        phone=a.get("phone") or None,
+        diets=a.get("diets", []),
+        allergies=a.get("allergies", []),
+        texture=a["texture"],
+        availability=availability(a),
+        frequency=a["frequency"],
+        access_notes=a.get("access_notes") or None,
+        consent=True,
+    )
 
 
 def times_answers(windows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from starlette.datastructures import FormData
 
 from app.config import Settings
 from app.deps import Auth, SessionDep, SettingsDep
-from app.diners.schemas import DinerIn
 from app.diners.service import register_diner
 from app.errors import RuleBroken
 from app.pages import drafts
@@ -29,6 +28,7 @@ from app.pages.carer_common import (
     check_access,
     check_food,
     check_times,
+    diner_body,
     needs_summary,
     read_form,
     when_words,
@@ -275,19 +275,7 @@ def _send(
     body = None
     if not errors:
         try:
-            body = DinerIn(
-                full_name=a["full_name"],
-                address_line=a["address_line"],
-                postcode=a["postcode"],
-                phone=a.get("phone") or None,
-                diets=a.get("diets", []),
-                allergies=a.get("allergies", []),
-                texture=a["texture"],
-                availability=availability(a),
-                frequency=a["frequency"],
-                access_notes=a.get("access_notes") or None,
-                consent=True,
-            )
+            body = diner_body(a)
         except ValidationError as exc:  # a rule the steps don't know: shown, never a 500
             field = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "full_name"
             errors[f"row-{field if field != 'availability' else 'days'}"] = (

@@ -23,7 +23,6 @@ from app.db import utcnow
 from app.deps import SessionDep, SettingsDep
 from app.diners.record import diner_record
 from app.diners.rules import public_status
-from app.diners.schemas import DinerIn
 from app.diners.search import (
     NEED_CODES,
     DinerQuery,
@@ -42,11 +41,11 @@ from app.errors import RuleBroken
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
     POSTCODE_MESSAGES,
-    availability,
     check_about,
     check_access,
     check_food,
     check_times,
+    diner_body,
     read_form,
     when_words,
 )
@@ -384,19 +383,7 @@ def refer_send(
     body = None
     if not errors:
         try:
-            body = DinerIn(
-                full_name=a["full_name"],
-                address_line=a["address_line"],
-                postcode=a["postcode"],
-                phone=a.get("phone") or None,
-                diets=a.get("diets", []),
-                allergies=a.get("allergies", []),
-                texture=a["texture"],
-                availability=availability(a),
-                frequency=a["frequency"],
-                access_notes=a.get("access_notes") or None,
-                consent=True,
-            )
+            body = diner_body(a)
         except ValidationError as exc:  # a rule the checks don't know: shown, never a 500
             problem = exc.errors()[0]
             field = str(problem["loc"][0]) if problem["loc"] else "full_name"
