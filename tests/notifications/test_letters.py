@@ -69,7 +69,9 @@ def test_meal_plan_letter_lists_the_next_four_weeks_when_queued(
         select(Meal).where(Meal.diner_id == diner_with_meals.id).order_by(col(Meal.date))
     ).all()
     planned = [m for m in meals if (m.date - today).days < 28]
-    assert 4 <= len(planned) <= 5
+    # A weekly meal falls four times in the next 28 days, three when today is its weekday
+    # (meals begin after the day the pairing is accepted): CI failed on a Tuesday with 4 <= 3.
+    assert 3 <= len(planned) <= 4
     assert letter.body.startswith("Dear Edna,")
     for meal in planned:
         assert f"{meal.date:%A} {meal.date.day} {meal.date:%B}, 17:30: Priya" in letter.body
