@@ -18,6 +18,7 @@ from app.diners.schemas import (
     PairingSummary,
     RecentMeal,
 )
+from app.diners.service import ListedDiner
 from app.models import (
     OPEN_STATUSES,
     Cook,
@@ -135,30 +136,18 @@ def _upcoming_meals(session: Session, diner: Diner, today: date) -> list[MealSum
     ]
 
 
-def diner_list_items(session: Session, diners: list[Diner]) -> list[DinerListItem]:
-    council_ids = {d.council_id for d in diners}
-    councils = (
-        {c.id: c for c in session.exec(select(Council).where(col(Council.id).in_(council_ids)))}
-        if council_ids
-        else {}
-    )
-    today = {council_id: council_today(council) for council_id, council in councils.items()}
-    hood_ids = {d.neighbourhood_id for d in diners if d.neighbourhood_id}
-    hoods = (
-        {
-            h.id: h.name
-            for h in session.exec(select(Neighbourhood).where(col(Neighbourhood.id).in_(hood_ids)))
-        }
-        if hood_ids
-        else {}
-    )
+def diner_list_items(session: Session, diners: list[ListedDiner]) -> list[DinerListItem]:
+    """The rows as a list shows them (``session`` is not used: each row carries its
+    neighbourhood's name and its council's clock)."""
+    one_per_zone = {d.timezone: d for d in diners}
+    today = {zone: council_today(d) for zone, d in one_per_zone.items()}
     return [
         DinerListItem(
             id=d.id,
-            status=public_status(d, today[d.council_id]),
+            status=public_status(d, today[d.timezone]),
             full_name=d.full_name,
             postcode=d.postcode,
-            neighbourhood=hoods.get(d.neighbourhood_id) if d.neighbourhood_id else None,
+            neighbourhood=d.neighbourhood,
             diets=d.diets,
             allergies=d.allergies,
             texture=d.texture,

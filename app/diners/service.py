@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, not_
-from sqlalchemy.orm import load_only
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, not_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.config import Settings
 from app.councils.rules import council_today
-from app.councils.service import staff_council
-from app.db import paginate, utcnow, writing
+from app.db import utcnow, writing
 from app.diners.schemas import (
     DinerIn,
     PauseIn,
@@ -85,52 +88,119 @@ def get_diner_for(session: Session, *, user: User, diner_id: int) -> Diner:
     return get_carers_diner(session, carer=user, diner_id=diner_id)
 
 
-# What a list shows of a diner (DinerListItem); the rest of the row is not read for a list.
-_LISTED_COLUMNS = (
-    "id",
-    "council_id",
-    "neighbourhood_id",
-    "status",
-    "full_name",
-    "postcode",
-    "diets",
-    "allergies",
-    "texture",
-    "frequency",
-    "paused_from",
-    "paused_to",
-    "created_at",
+@dataclass(slots=True)
+class ListedDiner:
+    """A diner as a list shows them (DinerListItem), read as plain columns with their
+    neighbourhood's name and their council's clock: building each row as a model object
+    (identity map, instrumented attributes) cost more than the rest of the request."""
+
+    id: int
+    status: DinerStatus
+    full_name: str
+    postcode: str
+    neighbourhood: str | None
+    diets: list[str]
+    allergies: list[str]
+    texture: str
+    frequency: str
+    paused_from: date | None
+    paused_to: date | None
+    created_at: datetime
+    timezone: str  # the diner's council's, for their public status today
+
+
+# Built once, with parameters, so that a request neither builds the statement nor its cache
+# key. ``COUNT(*) OVER ()`` gives each row the number of rows before LIMIT and OFFSET: the
+# page and its total in one query (a separate COUNT over a subquery cost as much again).
+_LISTED = (
+    core_select(
+        col(Diner.id),
+        col(Diner.status),
+        col(Diner.full_name),
+        col(Diner.postcode),
+        col(Neighbourhood.name),
+        col(Diner.diets),
+        col(Diner.allergies),
+        col(Diner.texture),
+        col(Diner.frequency),
+        col(Diner.paused_from),
+        col(Diner.paused_to),
+        col(Diner.created_at),
+        col(Council.timezone),
+        func.count().over(),
+    )
+    .join_from(Diner, Council, col(Council.id) == col(Diner.council_id))
+    .outerjoin(Neighbourhood, col(Neighbourhood.id) == col(Diner.neighbourhood_id))
+    .order_by(col(Diner.id))
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
 )
-_LISTED = load_only(*(getattr(Diner, name) for name in _LISTED_COLUMNS))
+# A parameter without a type takes the type of the column it is compared with ("status" too).
+_TODAY: BindParameter[date] = bindparam("today")
+# Paused today, as ``rules.public_status`` says (NULL dates would make NOT(...) unknown).
+_PAUSED_NOW = and_(
+    col(Diner.status) != DinerStatus.left,
+    col(Diner.paused_from).is_not(None),
+    col(Diner.paused_to).is_not(None),
+    col(Diner.paused_from) <= _TODAY,
+    col(Diner.paused_to) >= _TODAY,
+)
+_CARERS = _LISTED.where(col(Diner.carer_id) == bindparam("carer_id"))
+_COUNCILS = _LISTED.where(col(Diner.council_id) == bindparam("council_id"))
+_COUNCILS_PAUSED = _COUNCILS.where(_PAUSED_NOW)
+_COUNCILS_BY_STATUS = _COUNCILS.where(
+    col(Diner.status) == bindparam("status"),
+    not_(_PAUSED_NOW),
+)
+_COUNCIL_CLOCK = core_select(col(Council.timezone)).where(
+    col(Council.id) == bindparam("council_id")
+)
+
+
+def _listed_page(
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    params: dict[str, Any],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[ListedDiner], int]:
+    """One page of ``query`` (one of the statements above) and how many rows it has in all."""
+    connection = session.connection()
+    rows = connection.execute(query, {**params, "limit": limit, "offset": offset}).all()
+    if rows:
+        return [ListedDiner(*row[:-1]) for row in rows], int(rows[0][-1])
+    if offset == 0:
+        return [], 0
+    # Past the end: no row carries the total, so count them (rare: a stale page link).
+    counted = core_select(func.count()).select_from(query.limit(None).offset(None).subquery())
+    return [], int(connection.execute(counted, params).scalar_one())
 
 
 def list_carers_diners(
     session: Session, *, carer: User, limit: int, offset: int
-) -> tuple[list[Diner], int]:
-    query = select(Diner).options(_LISTED).where(Diner.carer_id == carer.id)
-    return paginate(session, query, order_by=(col(Diner.id),), limit=limit, offset=offset)
+) -> tuple[list[ListedDiner], int]:
+    return _listed_page(session, _CARERS, {"carer_id": carer.id}, limit=limit, offset=offset)
 
 
 def list_council_diners(
     session: Session, *, staff: User, status: DinerStatus | None, limit: int, offset: int
-) -> tuple[list[Diner], int]:
-    council = staff_council(session, staff)
-    query = select(Diner).options(_LISTED).where(Diner.council_id == council.id)
+) -> tuple[list[ListedDiner], int]:
+    """The staff member's council's diners, by public status today when one is asked for."""
+    # Only the council's clock, not the whole council as a model object.
+    clock = session.connection().execute(_COUNCIL_CLOCK, {"council_id": staff.council_id}).first()
+    if clock is None:
+        raise NotFound("Council not found")
+    params: dict[str, Any] = {"council_id": staff.council_id}
+    query = _COUNCILS
     if status is not None:
-        today = council_today(council)
-        paused_now = and_(
-            col(Diner.status) != DinerStatus.left,
-            col(Diner.paused_from).is_not(None),  # NULL would make NOT(...) unknown
-            col(Diner.paused_to).is_not(None),
-            col(Diner.paused_from) <= today,
-            col(Diner.paused_to) >= today,
-        )
-        query = query.where(
-            paused_now
-            if status == DinerStatus.paused
-            else and_(col(Diner.status) == status, not_(paused_now))
-        )
-    return paginate(session, query, order_by=(col(Diner.id),), limit=limit, offset=offset)
+        params["today"] = council_today(clock)
+        if status == DinerStatus.paused:
+            query = _COUNCILS_PAUSED
+        else:
+            query = _COUNCILS_BY_STATUS
+            params["status"] = status
+    return _listed_page(session, query, params, limit=limit, offset=offset)
 
 
 def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -> Diner:

@@ -197,6 +197,34 @@ def test_staff_lists_waiting_diners_of_own_council_only_when_filtered(
     )
 
 
+def test_staff_list_pages_count_every_match_when_paged_filtered_or_past_the_end(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    carer = create_user(session, role="carer")
+    headers = auth_headers(carer, settings)
+    ids = [
+        client.post("/api/diners", json=diner_payload(full_name=name), headers=headers).json()["id"]
+        for name in ("Ada One", "Bea Two", "Cyd Three")
+    ]
+    today = date.today()
+    pause = {"from": str(today), "to": str(today + timedelta(days=3)), "reason": "hospital stay"}
+    client.post(f"/api/diners/{ids[1]}/pause", json=pause, headers=headers)
+    staff = auth_headers(create_user(session, role="staff", council=barnet), settings)
+
+    def page(query: str) -> tuple[list[tuple[int, str]], int]:
+        body = client.get(f"/api/staff/diners?{query}", headers=staff).json()
+        return [(d["id"], d["status"]) for d in body["items"]], body["total"]
+
+    assert page("limit=2") == ([(ids[0], "waiting"), (ids[1], "paused")], 3)
+    assert page("limit=2&offset=2") == ([(ids[2], "waiting")], 3)
+    assert page("limit=2&offset=5") == ([], 3)  # past the end: still the total
+    assert page("status=waiting&limit=1&offset=1") == ([(ids[2], "waiting")], 2)
+    assert page("status=paused") == ([(ids[1], "paused")], 1)
+    assert page("status=matched&offset=1") == ([], 0)
+    mine = client.get("/api/diners?limit=1&offset=2", headers=headers).json()
+    assert [d["id"] for d in mine["items"]] == [ids[2]] and mine["total"] == 3
+
+
 def test_staff_view_of_diner_is_audited_when_read(
     client: TestClient, session: Session, settings: Settings, barnet: Council
 ):
