@@ -66,15 +66,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case
-from sqlalchemy.orm import Mapped
+from sqlalchemy import BindParameter, Select, bindparam, case
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.diners.rules import public_status
+from app.diners.search import status_is
 from app.matching import engine
 from app.matching.inputs import cook_inputs, diner_input, history
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, OutcomeAnswer, Pairing, User
@@ -90,11 +92,55 @@ WEEKS_MAX = 104
 _regular = case((col(Meal.cook_id) == col(Pairing.cook_id), 1), else_=0)
 
 
-def _count_by_status(
-    session: Session, status: Mapped[str], where: ColumnElement[bool]
+# The summary's statements are built once, with parameters: a request neither builds them nor
+# their cache keys (on the demo data that cost as much as running them), and they are run on
+# the session's connection, as plain rows.
+_IN_COUNCIL: BindParameter[int] = bindparam("council_id")
+_COOKS_BY_STATUS = (
+    core_select(col(Cook.status), func.count())
+    .where(col(Cook.council_id) == _IN_COUNCIL)
+    .group_by(col(Cook.status))
+)
+_MEALS_BY_STATUS = (
+    core_select(col(Meal.status), func.count())
+    .where(col(Meal.council_id) == _IN_COUNCIL)
+    .group_by(col(Meal.status))
+)
+_PAIRINGS_BY_STATUS = (
+    core_select(col(Pairing.status), func.count())
+    .where(col(Pairing.council_id) == _IN_COUNCIL)
+    .group_by(col(Pairing.status))
+)
+_DELIVERED = (
+    core_select(func.count(), func.coalesce(func.sum(_regular), 0))
+    .select_from(Meal)
+    .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
+    .where(col(Meal.council_id) == _IN_COUNCIL, col(Meal.status) == MealStatus.delivered)
+)
+_OPEN_DINERS = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
+
+
+def _by_status(
+    session: Session, query: Select[*tuple[Any, ...]], council_id: int
 ) -> dict[str, int]:
-    rows = session.exec(select(status, func.count()).where(where).group_by(status)).all()
-    return {s: n for s, n in rows}
+    return dict(session.connection().execute(query, {"council_id": council_id}).tuples().all())
+
+
+def _waiting_counts(session: Session, *, council_id: int, today: date) -> tuple[int, int]:
+    """How many diners are waiting today (``waiting_diners``'s meaning, as SQL: ``status_is``)
+    and how many of them have a proposal the cook has not answered yet, counted by the
+    database (loading each waiting diner to count them was a third of the summary)."""
+    invited = case((col(Diner.id).in_(_OPEN_DINERS), 1), else_=0)
+    waiting, invited_count = (
+        session.connection()
+        .execute(
+            core_select(func.count(), func.coalesce(func.sum(invited), 0)).where(
+                col(Diner.council_id) == council_id, status_is(DinerStatus.waiting, today)
+            )
+        )
+        .one()
+    )
+    return int(waiting), int(invited_count)
 
 
 def summarise_council(session: Session, *, staff: User, now: datetime) -> SummaryOut:
@@ -102,17 +148,11 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
     council = staff_council(session, staff)
     assert council.id is not None
     today = council_today(council, now)
-    cooks = _count_by_status(session, col(Cook.status), col(Cook.council_id) == council.id)
-    meals = _count_by_status(session, col(Meal.status), col(Meal.council_id) == council.id)
-    pairings = _count_by_status(session, col(Pairing.status), col(Pairing.council_id) == council.id)
-    waiting = waiting_diners(session, council=council, today=today)
-    invited = sum(w.invited for w in waiting)
-    delivered, regular = session.exec(
-        select(func.count(), func.coalesce(func.sum(_regular), 0))
-        .select_from(Meal)
-        .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
-        .where(Meal.council_id == council.id, Meal.status == MealStatus.delivered)
-    ).one()
+    cooks = _by_status(session, _COOKS_BY_STATUS, council.id)
+    meals = _by_status(session, _MEALS_BY_STATUS, council.id)
+    pairings = _by_status(session, _PAIRINGS_BY_STATUS, council.id)
+    waiting, invited = _waiting_counts(session, council_id=council.id, today=today)
+    delivered, regular = session.connection().execute(_DELIVERED, {"council_id": council.id}).one()
     accepted = _accepted_pairings(session, council_id=council.id)
     lasting = figures.continuity(_recent_meal_cooks(session, council_id=council.id, today=today))
     friends, answered = figures.friend_share(
@@ -121,7 +161,7 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
     return SummaryOut(
         approved_cooks=cooks.get(CookStatus.approved, 0),
         pending_cooks=cooks.get(CookStatus.pending, 0),
-        waiting_diners=len(waiting),
+        waiting_diners=waiting,
         active_pairings=pairings.get(PairingStatus.active, 0),
         meals_delivered=meals.get(MealStatus.delivered, 0),
         meals_missed=meals.get(MealStatus.missed, 0),
@@ -131,7 +171,7 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
         ),
         regular_cooks_per_diner=figures.mean_distinct_cooks((d, c) for d, c, _, _ in accepted),
         waiting_diners_invited=invited,
-        waiting_diners_unproposed=len(waiting) - invited,
+        waiting_diners_unproposed=waiting - invited,
         main_cook_share=lasting.main_cook_share,
         median_same_cook_run=lasting.median_run,
         continuity_diners=lasting.diners,
@@ -163,21 +203,26 @@ def waiting_diners(session: Session, *, council: Council, today: date) -> list[W
     ]
 
 
+_RECENT_MEAL_COOKS = (
+    core_select(col(Meal.diner_id), col(Meal.cook_id))
+    .where(
+        col(Meal.council_id) == _IN_COUNCIL,
+        col(Meal.status) == MealStatus.delivered,
+        col(Meal.cook_id).is_not(None),
+        col(Meal.date) >= bindparam("first"),
+        col(Meal.date) <= bindparam("last"),
+    )
+    .order_by(col(Meal.diner_id), col(Meal.date), col(Meal.id))
+)
+
+
 def _recent_meal_cooks(session: Session, *, council_id: int, today: date) -> dict[int, list[int]]:
     """Per diner, the cooks of their delivered meals in ``figures.continuity_window``, in
     date order."""
     first, last = figures.continuity_window(today)
-    rows = session.exec(
-        select(Meal.diner_id, Meal.cook_id)
-        .where(
-            Meal.council_id == council_id,
-            Meal.status == MealStatus.delivered,
-            col(Meal.cook_id).is_not(None),
-            col(Meal.date) >= first,
-            col(Meal.date) <= last,
-        )
-        .order_by(col(Meal.diner_id), col(Meal.date), col(Meal.id))
-    ).all()
+    rows = session.connection().execute(
+        _RECENT_MEAL_COOKS, {"council_id": council_id, "first": first, "last": last}
+    )
     cooks: dict[int, list[int]] = {}
     for diner_id, cook_id in rows:
         if cook_id is not None:
@@ -185,27 +230,39 @@ def _recent_meal_cooks(session: Session, *, council_id: int, today: date) -> dic
     return cooks
 
 
+_OUTCOME_ANSWERS = (
+    core_select(
+        col(OutcomeAnswer.diner_id),
+        col(OutcomeAnswer.answered_at),
+        col(OutcomeAnswer.considers_friend),
+    )
+    .join(Diner, col(Diner.id) == col(OutcomeAnswer.diner_id))
+    .where(
+        col(Diner.council_id) == _IN_COUNCIL, col(OutcomeAnswer.answered_at) >= bindparam("since")
+    )
+)
+
+
 def _outcome_answers(
     session: Session, *, council_id: int, since: datetime
 ) -> list[tuple[int, datetime, bool]]:
     """(diner_id, answered_at, considers_friend) of the council's answers since ``since``."""
-    rows = session.exec(
-        select(OutcomeAnswer.diner_id, OutcomeAnswer.answered_at, OutcomeAnswer.considers_friend)
-        .join(Diner, col(Diner.id) == col(OutcomeAnswer.diner_id))
-        .where(Diner.council_id == council_id, col(OutcomeAnswer.answered_at) >= since)
-    ).all()
+    rows = session.connection().execute(
+        _OUTCOME_ANSWERS, {"council_id": council_id, "since": since}
+    )
     return [(d, at, friend) for d, at, friend in rows]
+
+
+_ACCEPTED_PAIRINGS = core_select(
+    col(Pairing.diner_id), col(Pairing.cook_id), col(Pairing.accepted_at), col(Pairing.ended_at)
+).where(col(Pairing.council_id) == _IN_COUNCIL, col(Pairing.accepted_at).is_not(None))
 
 
 def _accepted_pairings(
     session: Session, *, council_id: int
 ) -> list[tuple[int, int, datetime, datetime | None]]:
     """(diner_id, cook_id, accepted_at, ended_at) of every pairing that was ever accepted."""
-    rows = session.exec(
-        select(Pairing.diner_id, Pairing.cook_id, Pairing.accepted_at, Pairing.ended_at).where(
-            Pairing.council_id == council_id, col(Pairing.accepted_at).is_not(None)
-        )
-    ).all()
+    rows = session.connection().execute(_ACCEPTED_PAIRINGS, {"council_id": council_id})
     return [(d, c, a, e) for d, c, a, e in rows if a is not None]
 
 
