@@ -22,6 +22,27 @@ def test_pending_queue_lists_new_cook_without_address_when_staff_asks(
     assert "address_line" not in queue["items"][0] and "phone" not in queue["items"][0]
 
 
+def test_cook_list_pages_count_every_match_when_paged_filtered_or_past_the_end(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    ids = [signed_up_cook(client, session, settings)[1] for _ in range(3)]
+    headers = auth_headers(staff, settings)
+    client.post(f"/api/staff/cooks/{ids[1]}/approve", json=approve_payload(), headers=headers)
+
+    def page(query: str) -> tuple[list[tuple[int, str, str | None]], int]:
+        body = client.get(f"/api/staff/cooks?{query}", headers=headers).json()
+        items = [(c["id"], c["status"], c["checks_expire_on"]) for c in body["items"]]
+        return items, body["total"]
+
+    expires = str(date.today() - timedelta(days=30) + timedelta(days=3 * 365))
+    assert page("limit=2") == ([(ids[0], "pending", None), (ids[1], "approved", expires)], 3)
+    assert page("limit=2&offset=2") == ([(ids[2], "pending", None)], 3)
+    assert page("limit=2&offset=7") == ([], 3)  # past the end: still the total
+    assert page("status=pending&limit=1&offset=1") == ([(ids[2], "pending", None)], 2)
+    assert page("status=suspended&offset=1") == ([], 0)
+    assert page("status=approved&location_review=false") == ([(ids[1], "approved", expires)], 1)
+
+
 def test_approval_records_checks_and_audits_when_complete(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
