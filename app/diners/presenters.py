@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, bindparam
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
 
 from app.cooks.schemas import PositionOut
 from app.councils.rules import council_today
@@ -36,13 +38,66 @@ from app.vocab import MealStatus, PairingStatus
 UPCOMING_MEALS = 8
 
 
+# The record's statements are built once, with parameters, and read plain columns: a request
+# neither builds them nor their cache keys, nor a model object per meal.
+_PLACE = (
+    core_select(col(Council.slug), col(Council.timezone), col(Neighbourhood.name))
+    .outerjoin(Neighbourhood, col(Neighbourhood.id) == bindparam("neighbourhood_id"))
+    .where(col(Council.id) == bindparam("council_id"))
+)
+_OPEN_PAIRING = (
+    core_select(
+        col(Pairing.id),
+        col(Pairing.status),
+        col(Pairing.weekday),
+        col(Pairing.start),
+        col(Pairing.frequency),
+        col(Pairing.pause_reason),
+        col(Cook.id),
+        col(Cook.display_name),
+    )
+    .outerjoin(Cook, col(Cook.id) == col(Pairing.cook_id))
+    .where(col(Pairing.diner_id) == bindparam("diner_id"), col(Pairing.status).in_(OPEN_STATUSES))
+)
+_RECENT_MEALS = (
+    core_select(
+        col(Meal.id), col(Meal.date), col(Meal.start), col(Meal.status), col(MealFeedback.rating)
+    )
+    .outerjoin(MealFeedback, col(MealFeedback.meal_id) == col(Meal.id))
+    .where(
+        col(Meal.diner_id) == bindparam("diner_id"),
+        col(Meal.status) == MealStatus.delivered,
+        col(Meal.date) >= bindparam("since"),
+    )
+    .order_by(col(Meal.date).desc())
+)
+_LATEST_OUTCOME = (
+    core_select(col(OutcomeAnswer.considers_friend), col(OutcomeAnswer.answered_at))
+    .where(col(OutcomeAnswer.diner_id) == bindparam("diner_id"))
+    .order_by(col(OutcomeAnswer.answered_at).desc())
+    .limit(1)
+)
+_UPCOMING_MEALS = (
+    core_select(col(Meal.id), col(Meal.date), col(Meal.start), col(Meal.status))
+    .where(col(Meal.diner_id) == bindparam("diner_id"), col(Meal.date) >= bindparam("today"))
+    .order_by(col(Meal.date))
+    .limit(UPCOMING_MEALS)
+)
+
+
 def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> DinerOut:
-    council = session.get(Council, diner.council_id)
-    assert council is not None and diner.id is not None
-    hood = session.get(Neighbourhood, diner.neighbourhood_id) if diner.neighbourhood_id else None
+    assert diner.id is not None
+    # The reads below go to the connection, without the session's autoflush: what the caller
+    # changed (a pause that paused the pairing) is written first, as a query would have.
+    session.flush()
+    connection = session.connection()
+    place = connection.execute(
+        _PLACE, {"council_id": diner.council_id, "neighbourhood_id": diner.neighbourhood_id}
+    ).one()
+    today = council_today(place)  # once: the clock could pass midnight between two reads
     return DinerOut(
         id=diner.id,
-        status=public_status(diner, council_today(council)),
+        status=public_status(diner, today),
         full_name=diner.full_name,
         address_line=diner.address_line,
         postcode=diner.postcode,
@@ -50,8 +105,8 @@ def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> Din
         position=PositionOut(
             latitude=diner.latitude, longitude=diner.longitude, precision=diner.geo_precision
         ),
-        council=council.slug,
-        neighbourhood=hood.name if hood else None,
+        council=place.slug,
+        neighbourhood=place.name,
         diets=diner.diets,
         allergies=diner.allergies,
         texture=diner.texture,
@@ -64,75 +119,54 @@ def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> Din
         consent_at=diner.consent_at,
         referred_by_staff=diner.referred_by_id is not None,
         created_at=diner.created_at,
-        pairing=_pairing_summary(session, diner, for_staff=for_staff),
-        upcoming_meals=_upcoming_meals(session, diner, council_today(council)),
-        recent_meals=_recent_meals(session, diner, council_today(council)),
-        outcome=_latest_outcome(session, diner),
+        pairing=_pairing_summary(connection, diner.id, for_staff=for_staff),
+        upcoming_meals=_upcoming_meals(connection, diner.id, today),
+        recent_meals=_recent_meals(connection, diner.id, today),
+        outcome=_latest_outcome(connection, diner.id),
     )
 
 
-def _pairing_summary(session: Session, diner: Diner, *, for_staff: bool) -> PairingSummary | None:
-    pairing = session.exec(
-        select(Pairing).where(Pairing.diner_id == diner.id, col(Pairing.status).in_(OPEN_STATUSES))
-    ).first()
-    if pairing is None or pairing.id is None:
+def _pairing_summary(
+    connection: Connection, diner_id: int, *, for_staff: bool
+) -> PairingSummary | None:
+    row = connection.execute(_OPEN_PAIRING, {"diner_id": diner_id}).first()
+    if row is None:
         return None
-    cook = (
-        session.get(Cook, pairing.cook_id)
-        if for_staff or pairing.status != PairingStatus.proposed
-        else None
-    )
+    pairing_id, status, weekday, start, frequency, pause_reason, cook_id, cook_name = row
+    # The carer sees who cooks once the cook has said yes; staff always, with the cook's id.
+    shown = cook_id is not None and (for_staff or status != PairingStatus.proposed)
     return PairingSummary(
-        id=pairing.id,
-        status=pairing.status,
-        weekday=pairing.weekday,
-        start=pairing.start,
-        frequency=pairing.frequency,
-        pause_reason=pairing.pause_reason if pairing.status == PairingStatus.paused else None,
-        cook=CookRef(display_name=cook.display_name, id=cook.id if for_staff else None)
-        if cook
-        else None,
+        id=pairing_id,
+        status=status,
+        weekday=weekday,
+        start=start,
+        frequency=frequency,
+        pause_reason=pause_reason if status == PairingStatus.paused else None,
+        cook=CookRef(display_name=cook_name, id=cook_id if for_staff else None) if shown else None,
     )
 
 
-def _recent_meals(session: Session, diner: Diner, today: date) -> list[RecentMeal]:
-    rows = session.exec(
-        select(Meal, MealFeedback.rating)
-        .join(MealFeedback, col(MealFeedback.meal_id) == Meal.id, isouter=True)
-        .where(
-            Meal.diner_id == diner.id,
-            Meal.status == MealStatus.delivered,
-            col(Meal.date) >= today - timedelta(weeks=8),
-        )
-        .order_by(col(Meal.date).desc())
-    ).all()
+def _recent_meals(connection: Connection, diner_id: int, today: date) -> list[RecentMeal]:
+    since = today - timedelta(weeks=8)
+    rows = connection.execute(_RECENT_MEALS, {"diner_id": diner_id, "since": since})
     return [
-        RecentMeal(id=m.id, date=m.date, start=m.start, status=m.status, rating=rating)
-        for m, rating in rows
-        if m.id is not None
+        RecentMeal(id=meal_id, date=day, start=start, status=status, rating=rating)
+        for meal_id, day, start, status, rating in rows
     ]
 
 
-def _latest_outcome(session: Session, diner: Diner) -> OutcomeSummary | None:
-    answer = session.exec(
-        select(OutcomeAnswer)
-        .where(OutcomeAnswer.diner_id == diner.id)
-        .order_by(col(OutcomeAnswer.answered_at).desc())
-    ).first()
-    if answer is None:
+def _latest_outcome(connection: Connection, diner_id: int) -> OutcomeSummary | None:
+    row = connection.execute(_LATEST_OUTCOME, {"diner_id": diner_id}).first()
+    if row is None:
         return None
-    return OutcomeSummary(considers_friend=answer.considers_friend, answered_at=answer.answered_at)
+    return OutcomeSummary(considers_friend=row.considers_friend, answered_at=row.answered_at)
 
 
-def _upcoming_meals(session: Session, diner: Diner, today: date) -> list[MealSummary]:
-    meals = session.exec(
-        select(Meal)
-        .where(Meal.diner_id == diner.id, col(Meal.date) >= today)
-        .order_by(col(Meal.date))
-        .limit(UPCOMING_MEALS)
-    ).all()
+def _upcoming_meals(connection: Connection, diner_id: int, today: date) -> list[MealSummary]:
+    rows = connection.execute(_UPCOMING_MEALS, {"diner_id": diner_id, "today": today})
     return [
-        MealSummary(id=m.id, date=m.date, start=m.start, status=m.status) for m in meals if m.id
+        MealSummary(id=meal_id, date=day, start=start, status=status)
+        for meal_id, day, start, status in rows
     ]
 
 
