@@ -64,3 +64,30 @@ def test_heavy_libraries_are_not_imported_when_the_app_starts():
 )
 def test_lazy_library_is_imported_when_first_used(statement: str, library: str):
     assert library in modules_after(statement)
+
+
+def python_prints(statement: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", statement], capture_output=True, text=True, check=True, timeout=120
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_the_app_includes_each_router_itself_when_it_is_built():
+    """FastAPI analyses a route again for each inclusion it sits under: a router of routers
+    (the pages' did) made it analyse every page route once more while the app was built."""
+    from app.main import app
+
+    included = [route.original_router for route in app.routes if hasattr(route, "original_router")]
+    assert len(included) > 20  # the API's routers and each page router
+    for router in included:
+        assert not any(hasattr(route, "original_router") for route in router.routes)
+
+
+def test_the_cycle_collector_is_back_on_after_start_up_with_start_up_objects_set_aside():
+    # Paused while the app is built (app/main.py), then on again, with what start-up made frozen.
+    after_start_up = "import gc, app.main; print(gc.isenabled(), gc.get_freeze_count() > 100_000)"
+    assert python_prints(after_start_up) == "True True"
+    # A process that turned the collector off itself keeps it off.
+    turned_off = "import gc; gc.disable(); import app.main; print(gc.isenabled())"
+    assert python_prints(turned_off) == "False"

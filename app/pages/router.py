@@ -1,4 +1,9 @@
-"""Every page route (included in the app before the static frontend)."""
+"""Every page route, as the routers the app includes one by one before the static frontend.
+
+Each router is included in the app itself, not through a router of routers: FastAPI analyses a
+route's signature and dependencies again for each inclusion it sits under, and including a router
+of routers with no prefix made it do that for every page route while the app was being built.
+"""
 
 from __future__ import annotations
 
@@ -21,17 +26,17 @@ from app.pages.staff_home import router as staff_home_router
 from app.pages.staff_matching import router as staff_matching_router
 from app.pages.staff_reports import router as staff_reports_router
 
-router = APIRouter(include_in_schema=False)
-router.include_router(public_router)
-router.include_router(account_router)
-router.include_router(cook_signup_router)
-router.include_router(cook_profile_router)
-router.include_router(cook_home_router)
-router.include_router(carer_signup_router)
-router.include_router(carer_register_router)
-router.include_router(carer_home_router)
-router.include_router(concern_router)
-for staff_router in (
+# In this order: a request is matched against the routes in order. None is in the API schema.
+ROUTERS: tuple[APIRouter, ...] = (
+    public_router,
+    account_router,
+    cook_signup_router,
+    cook_profile_router,
+    cook_home_router,
+    carer_signup_router,
+    carer_register_router,
+    carer_home_router,
+    concern_router,
     staff_home_router,
     staff_cooks_router,
     staff_diners_router,
@@ -39,5 +44,4 @@ for staff_router in (
     staff_concerns_router,
     staff_reports_router,
     staff_audit_router,
-):
-    router.include_router(staff_router)
+)
