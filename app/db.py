@@ -334,7 +334,16 @@ def paginate(
     limit: int,
     offset: int,
 ) -> tuple[list[T], int]:
-    """One page of a query's rows, in a stable order, and how many rows there are in all."""
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(*order_by).offset(offset).limit(limit)).all()
-    return list(rows), total
+    """One page of a query's rows, in a stable order, and how many rows there are in all.
+
+    ``COUNT(*) OVER ()`` gives each row of the page the number of rows before LIMIT and
+    OFFSET, so one query answers both (a COUNT over a subquery cost a second query); only a
+    page past the end has no row to carry it, and is counted apart."""
+    page = query.add_columns(func.count().over()).order_by(*order_by).offset(offset).limit(limit)
+    # `execute`, not `exec`: the page's rows are (row, total), not scalars.
+    rows = session.execute(page).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    if offset == 0:
+        return [], 0
+    return [], session.exec(select(func.count()).select_from(query.subquery())).one()

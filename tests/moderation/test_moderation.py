@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.audit import record_audit
 from app.config import Settings
 from app.models import AuditEntry, Council, User
 from tests.factories import approve_payload, auth_headers, create_user, signed_up_cook
@@ -41,6 +42,33 @@ def test_cook_list_pages_count_every_match_when_paged_filtered_or_past_the_end(
     assert page("status=pending&limit=1&offset=1") == ([(ids[2], "pending", None)], 2)
     assert page("status=suspended&offset=1") == ([], 0)
     assert page("status=approved&location_review=false") == ([(ids[1], "approved", expires)], 1)
+
+
+def test_audit_log_pages_count_the_councils_entries_when_paged_or_past_the_end(
+    client: TestClient, session: Session, settings: Settings, staff: User, tower_hamlets: Council
+):
+    for council_id, subject_id in [(staff.council_id, n) for n in range(1, 4)] + [
+        (tower_hamlets.id, 9)
+    ]:
+        record_audit(
+            session,
+            actor_id=staff.id,
+            council_id=council_id,
+            action="diner.address_viewed",
+            subject_type="diner",
+            subject_id=subject_id,
+        )
+    session.commit()
+    headers = auth_headers(staff, settings)
+
+    def page(query: str) -> tuple[list[int], int]:
+        body = client.get(f"/api/staff/audit?{query}", headers=headers).json()
+        return [e["subject_id"] for e in body["items"]], body["total"]
+
+    assert page("limit=2") == ([3, 2], 3)  # newest first; the other council's not counted
+    assert page("limit=2&offset=2") == ([1], 3)
+    assert page("limit=2&offset=9") == ([], 3)  # past the end: still the total
+    assert page("subject_type=cook&offset=1") == ([], 0)
 
 
 def test_approval_records_checks_and_audits_when_complete(
