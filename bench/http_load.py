@@ -17,10 +17,15 @@ starts three uvicorn servers on free ports of 127.0.0.1, each with ``--workers N
 Then it drives each endpoint for a fixed time (and at most ``--max-requests``) with C
 keep-alive connections, and a mixed load of reads and writes (meal outcomes on due meals,
 proposals then their withdrawal on proposable pairs, sign-ins) prepared so that the writes
-succeed. It prints one table: throughput, its ratio to the baseline, p50 and p99 latency,
-errors by status, time-outs (no answer within 10 s), "database is locked" answers, and the CPU
-the load generator itself used. The generator runs in this process on the same CPUs as the
-servers (and the database): its share is taken from them.
+succeed: the pairs are waiting diners with no open pairing and a suggested cook, each cook in
+one pair only, reserved before the pairings that carry the due meals are made; Barnet's demo
+has too few, so they come from each demo council in turn, proposed by its own staff (the run
+stops when fewer than half the pairs it asked for can be proposed). A write drawn when none is
+free is a read instead (counted), never another write. It prints one table: throughput, its
+ratio to the baseline, p50 and p99 latency, errors by status, time-outs (no answer within
+10 s), "database is locked" answers, and the CPU the load generator itself used. The generator
+runs in this process on the same CPUs as the servers (and the database): its share is taken
+from them.
 
 The generator is a minimal HTTP/1.1 keep-alive client on asyncio streams: httpx's asyncio client
 spent a whole CPU to drive about 100 requests/s on this machine, so it would have measured itself.
@@ -63,8 +68,14 @@ from sqlalchemy import Engine, insert  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from app.db import make_engine  # noqa: E402
-from app.demo import DEMO_PASSWORD, carer_email, cook_email, staff_email  # noqa: E402
-from app.models import Cook, Meal, User  # noqa: E402
+from app.demo import (  # noqa: E402
+    DEMO_COUNCILS,
+    DEMO_PASSWORD,
+    carer_email,
+    cook_email,
+    staff_email,
+)
+from app.models import OPEN_STATUSES, Cook, Meal, Pairing, User  # noqa: E402
 from tests.support.postgres import find_pg_bin, throwaway_postgres  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -78,6 +89,10 @@ LONDON = ZoneInfo("Europe/London")
 MEAL_OUTCOME_SHARE = 0.08
 PROPOSAL_SHARE = 0.07
 SIGN_IN_SHARE = 0.05
+# The writes prepared for it, the same with --quick (so that a quick run shows whether the demo
+# data still has them): pairings accepted for the due meals, and pairs to propose and withdraw.
+MEAL_PAIRINGS = 10
+PROPOSALS = 16
 
 
 STARTED = time.perf_counter()
@@ -408,6 +423,8 @@ def prepare_database(env: dict[str, str]) -> float:
 
 @dataclass
 class Proposal:
+    council: str
+    staff: str = field(repr=False)  # the token of that council's staff, who may propose it
     diner_id: int
     cook_id: int
     weekday: int
@@ -448,20 +465,31 @@ def sign_in(api: httpx.Client, email: str) -> str:
 def prepare_fixture(
     api: httpx.Client, database_url: str, *, meal_pairings: int, meals: int, proposals: int
 ) -> Fixture:
-    """Sign in; pick the diners to read; make pairings with due meals and proposable pairs."""
+    """Sign in; pick the diners to read; reserve the proposable pairs, then make pairings with
+    due meals from the other candidates."""
     staff = sign_in(api, staff_email(COUNCIL))
     carer = sign_in(api, carer_email(COUNCIL, 1))
-    suggest_diner_id, candidates = pick_candidates(api, staff, meal_pairings + proposals)
     notes: list[str] = []
     engine = make_engine(database_url)
-    pairings, cook_tokens = make_pairings(api, engine, staff, candidates[:meal_pairings], notes)
+    suggest_diner_id, candidates = pick_candidates(
+        api, staff, proposals + meal_pairings, busy_diners(engine), notes
+    )
+    # The proposals first: the mix's writes are the point; the meals need only a few pairings.
+    proposable = check_proposable(api, candidates[:proposals], notes)
+    if len(proposable) < max(1, proposals // 2):
+        for note in notes:
+            log(f"note: {note}")
+        raise SystemExit(
+            f"only {len(proposable)} of {proposals} proposable pairs: the mix would test few "
+            "proposals (see the notes above)"
+        )
+    pairings, cook_tokens = make_pairings(api, engine, candidates[proposals:], notes)
     per_pairing = math.ceil(meals / max(1, len(pairings)))
     due_meals = [
         (meal_id, cook_tokens[cook_id])
         for meal_id, cook_id in insert_due_meals(engine, pairings, per_pairing=per_pairing)
     ]
     engine.dispose()
-    proposable = check_proposable(api, staff, candidates[meal_pairings:], notes)
     # The cook rows read as a cook with an active pairing and meals, when there is one.
     cook_id = next(iter(cook_tokens), None)
     carer_diners = api.get("/api/diners", headers=bearer(carer)).json()["items"]
@@ -482,47 +510,84 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def pick_candidates(api: httpx.Client, staff: str, count: int) -> tuple[int, list[Proposal]]:
-    """The waiting diner whose suggestions are read (kept waiting, so they stay the same), and
-    up to `count` other waiting diners with a suggested cook each, never the same cook twice
-    (so the pairs never compete for a cook's places)."""
-    waiting = api.get(
-        "/api/staff/diners", params={"status": "waiting", "limit": 500}, headers=bearer(staff)
-    ).json()["items"]
+def busy_diners(engine: Engine) -> set[int]:
+    """Diners with a proposed or active pairing: still `waiting` until a cook accepts, and
+    still given suggestions, but a proposal for them answers 409."""
+    with Session(engine) as session:
+        return {
+            diner_id
+            for diner_id in session.exec(
+                select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
+            )
+            if diner_id is not None
+        }
+
+
+def pick_candidates(
+    api: httpx.Client, staff: str, count: int, busy: set[int], notes: list[str]
+) -> tuple[int, list[Proposal]]:
+    """The waiting diner of Barnet whose suggestions are read (kept waiting, so they stay the
+    same), and up to `count` other waiting diners, none of them `busy`, with a suggested cook
+    each, never the same cook twice (so the pairs never compete for a cook's places), from
+    each demo council in turn: Barnet's demo has about ten waiting diners with a suggestion,
+    fewer than the pairings and proposals the mix needs. Each council's pairs are proposed by
+    its own staff."""
     suggest_diner_id: int | None = None
     candidates: list[Proposal] = []
     used_cooks: set[int] = set()
-    for diner in waiting:
+    for slug in [COUNCIL, *(c.slug for c in DEMO_COUNCILS if c.slug != COUNCIL)]:
         if len(candidates) >= count:
             break
-        path = f"/api/staff/diners/{diner['id']}/suggestions"
-        items = api.get(path, headers=bearer(staff)).json()["items"]
-        if items and suggest_diner_id is None:
-            suggest_diner_id = diner["id"]
-            continue
-        item = next((i for i in items if i["cook_id"] not in used_cooks and i["slots"]), None)
-        if item is not None:
-            used_cooks.add(item["cook_id"])
-            slot = item["slots"][0]
-            candidates.append(
-                Proposal(
-                    diner["id"], item["cook_id"], slot["weekday"], slot["start"], diner["frequency"]
+        token = staff if slug == COUNCIL else sign_in(api, staff_email(slug))
+        waiting = api.get(
+            "/api/staff/diners", params={"status": "waiting", "limit": 500}, headers=bearer(token)
+        ).json()["items"]
+        for diner in waiting:
+            if len(candidates) >= count:
+                break
+            if diner["id"] in busy and suggest_diner_id is not None:
+                continue
+            path = f"/api/staff/diners/{diner['id']}/suggestions"
+            items = api.get(path, headers=bearer(token)).json()["items"]
+            if items and suggest_diner_id is None and slug == COUNCIL:
+                suggest_diner_id = diner["id"]  # read only: a busy diner's suggestions will do
+                continue
+            if diner["id"] in busy:
+                continue
+            item = next((i for i in items if i["cook_id"] not in used_cooks and i["slots"]), None)
+            if item is not None:
+                used_cooks.add(item["cook_id"])
+                slot = item["slots"][0]
+                candidates.append(
+                    Proposal(
+                        slug,
+                        token,
+                        diner["id"],
+                        item["cook_id"],
+                        slot["weekday"],
+                        slot["start"],
+                        diner["frequency"],
+                    )
                 )
-            )
     if suggest_diner_id is None:
         raise SystemExit(f"no waiting diner of {COUNCIL} has a suggestion")
+    if len(candidates) < count:
+        notes.append(
+            f"only {len(candidates)} waiting diners with a free suggested cook in the demo "
+            f"councils, {count} wanted"
+        )
     return suggest_diner_id, candidates
 
 
 def make_pairings(
-    api: httpx.Client, engine: Engine, staff: str, pairs: list[Proposal], notes: list[str]
+    api: httpx.Client, engine: Engine, pairs: list[Proposal], notes: list[str]
 ) -> tuple[list[tuple[int, Proposal]], dict[int, str]]:
     """Propose each pair and have its cook accept; return the active pairings (id, pair) and
     each cook's token."""
     pairings: list[tuple[int, Proposal]] = []
     cook_tokens: dict[int, str] = {}
     for pair in pairs:
-        made = api.post("/api/staff/pairings", json=pair.body(), headers=bearer(staff))
+        made = api.post("/api/staff/pairings", json=pair.body(), headers=bearer(pair.staff))
         if made.status_code != 201:
             notes.append(f"a pairing was refused: {made.status_code} {made.text[:120]}")
             continue
@@ -544,16 +609,14 @@ def make_pairings(
     return pairings, cook_tokens
 
 
-def check_proposable(
-    api: httpx.Client, staff: str, pairs: list[Proposal], notes: list[str]
-) -> list[Proposal]:
+def check_proposable(api: httpx.Client, pairs: list[Proposal], notes: list[str]) -> list[Proposal]:
     """The pairs that can be proposed and withdrawn: each is tried once now."""
     proposable = []
     for pair in pairs:
-        made = api.post("/api/staff/pairings", json=pair.body(), headers=bearer(staff))
+        made = api.post("/api/staff/pairings", json=pair.body(), headers=bearer(pair.staff))
         if made.status_code == 201:
             path = f"/api/staff/pairings/{made.json()['id']}/withdraw"
-            if api.post(path, headers=bearer(staff)).status_code == 200:
+            if api.post(path, headers=bearer(pair.staff)).status_code == 200:
                 proposable.append(pair)
                 continue
         notes.append(f"a pair was not proposable: {made.status_code} {made.text[:120]}")
@@ -627,11 +690,15 @@ def read_endpoints(f: Fixture) -> list[tuple[str, bytes]]:
 
 
 class Mix:
-    """Mostly reads, plus meal outcomes, proposals (then withdrawn) and sign-ins."""
+    """Mostly reads, plus meal outcomes, proposals (then withdrawn) and sign-ins.
+
+    Each step draws its kind by the shares. A meal outcome or a proposal drawn when none is
+    free (every due meal used, or every pair in flight on other connections) is a read instead,
+    and counted: it never becomes another kind of write, so the shares of the writes hold.
+    """
 
     def __init__(self, f: Fixture) -> None:
         self.reads = read_endpoints(f)
-        self.staff = f.staff
         self.meals = deque(f.due_meals)
         self.proposals = deque(f.proposals)  # each is taken by one connection at a time
         self.sign_in = http_request(
@@ -639,34 +706,40 @@ class Mix:
             "/api/auth/token",
             form={"username": carer_email(COUNCIL, 1), "password": DEMO_PASSWORD},
         )
-        self.meals_left_over = 0
+        self.skipped: Counter[str] = Counter()  # writes drawn with none free: reads instead
 
     async def step(self, run: Run, conn: Connection, rng: random.Random) -> None:
         roll = rng.random()
-        if roll < MEAL_OUTCOME_SHARE and self.meals:
-            meal_id, token = self.meals.popleft()
-            path = f"/api/meals/{meal_id}/delivered"
-            await run.call(conn, "mix: meal outcome", http_request("POST", path, token=token))
-        elif roll < MEAL_OUTCOME_SHARE + PROPOSAL_SHARE and self.proposals:
-            pair = self.proposals.popleft()
-            try:
-                await self.propose_and_withdraw(run, conn, pair)
-            finally:
-                self.proposals.append(pair)
+        if roll < MEAL_OUTCOME_SHARE:
+            if self.meals:
+                meal_id, token = self.meals.popleft()
+                path = f"/api/meals/{meal_id}/delivered"
+                await run.call(conn, "mix: meal outcome", http_request("POST", path, token=token))
+                return
+            self.skipped["meal outcome"] += 1
+        elif roll < MEAL_OUTCOME_SHARE + PROPOSAL_SHARE:
+            if self.proposals:
+                pair = self.proposals.popleft()
+                try:
+                    await self.propose_and_withdraw(run, conn, pair)
+                finally:
+                    self.proposals.append(pair)
+                return
+            self.skipped["proposal"] += 1
         elif roll < MEAL_OUTCOME_SHARE + PROPOSAL_SHARE + SIGN_IN_SHARE:
             await run.call(conn, "mix: sign-in", self.sign_in)
-        else:
-            _label, request = rng.choice(self.reads)
-            await run.call(conn, "mix: reads", request)
+            return
+        _label, request = rng.choice(self.reads)
+        await run.call(conn, "mix: reads", request)
 
     async def propose_and_withdraw(self, run: Run, conn: Connection, pair: Proposal) -> None:
         propose = http_request(
-            "POST", "/api/staff/pairings", token=self.staff, json_body=pair.body()
+            "POST", "/api/staff/pairings", token=pair.staff, json_body=pair.body()
         )
         answer = await run.call(conn, "mix: proposal", propose)
         if answer is not None and answer[0] == 201:
             path = f"/api/staff/pairings/{json.loads(answer[1])['id']}/withdraw"
-            await run.call(conn, "mix: withdrawal", http_request("POST", path, token=self.staff))
+            await run.call(conn, "mix: withdrawal", http_request("POST", path, token=pair.staff))
 
 
 async def sequential(port: int, request: bytes, count: int) -> Stats:
@@ -801,14 +874,16 @@ class Report:
     fixture: Fixture | None = None
     rows: list[Row] = field(default_factory=list)
     one_connection: list[tuple[str, Stats]] = field(default_factory=list)
+    mix_skipped: Counter[str] = field(default_factory=Counter)
     locked_logged: int = 0
     server_errors: dict[str, Counter[str]] = field(default_factory=dict)
 
 
 def measure_rows(
     args: argparse.Namespace, bare: Server, plain: Server, ours: Server, fixture: Fixture
-) -> list[Row]:
-    """The baselines, /healthz, every read endpoint, then the mix (by kind and in total)."""
+) -> tuple[list[Row], Counter[str]]:
+    """The baselines, /healthz, every read endpoint, then the mix (by kind and in total); and
+    the mix's writes that found none free (done as reads)."""
 
     def measure(label: str, port: int, step: Step) -> Run:
         log(f"{label}: {args.duration:g} s at {args.connections} connections")
@@ -838,14 +913,15 @@ def measure_rows(
     ]
     for label, request in read_endpoints(fixture):
         rows.append(Row(label, single(label, ours, request), ("plain", base_plain)))
-    mixed = measure("mixed load", ours.port, Mix(fixture).step)
+    mix = Mix(fixture)
+    mixed = measure("mixed load", ours.port, mix.step)
     total = Stats()
     for label, stats in sorted(mixed.stats.items()):
         total.merge(stats)
         total.wall_s, total.generator_cpu_s = stats.wall_s, stats.generator_cpu_s
         rows.append(Row(label, stats, ("plain", base_plain) if label == "mix: reads" else None))
     rows.append(Row("mix: all requests", total, ("plain", base_plain)))
-    return rows
+    return rows, mix.skipped
 
 
 def measure_one_connection(
@@ -879,17 +955,22 @@ def print_report(r: Report) -> None:
         f"{r.args.max_requests:,} requests), client time-out {CLIENT_TIMEOUT_S:g} s; "
         "the generator runs in this process on the same CPUs (its share: 'gen CPU')"
     )
+    by_council = Counter(pair.council for pair in r.fixture.proposals)
     print(
         f"accounts: {staff_email(COUNCIL)}, {r.fixture.cook_account}, "
         f"{carer_email(COUNCIL, 1)}; mix: {len(r.fixture.due_meals)} due meals, "
-        f"{len(r.fixture.proposals)} proposable pairs, shares {MEAL_OUTCOME_SHARE:.0%} meal "
-        f"outcomes, {PROPOSAL_SHARE:.0%} proposals (then withdrawn), {SIGN_IN_SHARE:.0%} "
-        "sign-ins, the rest reads"
+        f"{len(r.fixture.proposals)} proposable pairs "
+        f"({', '.join(f'{slug} {n}' for slug, n in by_council.items())}; each proposed by its "
+        f"council's staff), shares {MEAL_OUTCOME_SHARE:.0%} meal outcomes, {PROPOSAL_SHARE:.0%} "
+        f"proposals (then withdrawn), {SIGN_IN_SHARE:.0%} sign-ins, the rest reads"
     )
     print()
     print(table(r.rows))
     print()
     print(f"'database is locked' in the app's log: {r.locked_logged}")
+    if r.mix_skipped:
+        skipped = ", ".join(f"{n} {kind}s" for kind, n in sorted(r.mix_skipped.items()))
+        print(f"mix: drawn with none free, so done as reads: {skipped}")
     if r.one_connection:
         print()
         print(f"one connection, {len(r.one_connection[0][1].latencies_s)} sequential requests")
@@ -931,12 +1012,12 @@ def main(argv: list[str] | None = None) -> None:
             fixture = prepare_fixture(
                 api,
                 url,
-                meal_pairings=4 if args.quick else 10,
+                meal_pairings=MEAL_PAIRINGS,
                 meals=40 if args.quick else 600,
-                proposals=4 if args.quick else 16,
+                proposals=PROPOSALS,
             )
         report.fixture = fixture
-        report.rows = measure_rows(args, bare, plain, ours, fixture)
+        report.rows, report.mix_skipped = measure_rows(args, bare, plain, ours, fixture)
         if args.suggest_latency:
             count = 30 if args.quick else 200
             report.one_connection = measure_one_connection(bare, ours, fixture, count)
