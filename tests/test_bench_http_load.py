@@ -59,5 +59,9 @@ def test_http_load_prints_every_row_without_errors_when_run_quick(
         assert float(rate.replace(",", "")) >= 0 and p50.endswith(" ms"), f"{label}: no answer"
         assert (errors, timeouts, locked) == ("0", "0", "0"), f"{label}:\n{run.stdout}"
     assert "'database is locked' in the app's log: 0" in run.stdout
+    # The mix's writes must be able to succeed: it had 0 proposable pairs (every proposal a 409)
+    # when the meal pairings took every candidate first.
+    pairs = re.search(r"(\d+) proposable pairs", run.stdout)
+    assert pairs is not None and int(pairs.group(1)) >= 10, run.stdout[:2000]
     assert "one connection, 30 sequential requests" in run.stdout
     assert str(ROOT) not in run.stdout and "/tmp" not in run.stdout
