@@ -33,7 +33,8 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Connection, Engine, MetaData, event
+from sqlalchemy import Connection, Engine, MetaData, Row, Select, event
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
@@ -347,3 +348,24 @@ def paginate(
     if offset == 0:
         return [], 0
     return [], session.exec(select(func.count()).select_from(query.subquery())).one()
+
+
+def page_of_rows(
+    connection: Connection,
+    query: Select[*tuple[Any, ...]],
+    params: dict[str, Any],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
+    """One page of a Core statement built once (plain columns, its LIMIT and OFFSET the
+    parameters "limit" and "offset", its last column ``COUNT(*) OVER ()``), and how many rows
+    it has in all: what `paginate` does for model objects, for lists that read columns."""
+    rows = connection.execute(query, {**params, "limit": limit, "offset": offset}).all()
+    if rows:
+        return rows, int(rows[0][-1])
+    if offset == 0:
+        return rows, 0
+    # Past the end: no row carries the total, so count them (rare: a stale page link).
+    counted = core_select(func.count()).select_from(query.limit(None).offset(None).subquery())
+    return rows, int(connection.execute(counted, params).scalar_one())

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.audit import record_audit
 from app.config import Settings
 from app.councils.rules import council_today
-from app.db import utcnow, writing
+from app.db import page_of_rows, utcnow, writing
 from app.diners.schemas import (
     DinerIn,
     PauseIn,
@@ -166,15 +166,8 @@ def _listed_page(
     offset: int,
 ) -> tuple[list[ListedDiner], int]:
     """One page of ``query`` (one of the statements above) and how many rows it has in all."""
-    connection = session.connection()
-    rows = connection.execute(query, {**params, "limit": limit, "offset": offset}).all()
-    if rows:
-        return [ListedDiner(*row[:-1]) for row in rows], int(rows[0][-1])
-    if offset == 0:
-        return [], 0
-    # Past the end: no row carries the total, so count them (rare: a stale page link).
-    counted = core_select(func.count()).select_from(query.limit(None).offset(None).subquery())
-    return [], int(connection.execute(counted, params).scalar_one())
+    rows, total = page_of_rows(session.connection(), query, params, limit=limit, offset=offset)
+    return [ListedDiner(*row[:-1]) for row in rows], total
 
 
 def list_carers_diners(

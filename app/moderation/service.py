@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.audit import record_audit
 from app.councils.rules import council_today
 from app.councils.service import staff_council
-from app.db import paginate, utcnow
+from app.db import page_of_rows, paginate, utcnow
 from app.errors import Conflict, NotFound, RuleBroken
 from app.models import AuditEntry, Cook, Council, Neighbourhood, User
 from app.moderation.rules import STICKY, approval_problems, checks_expire_on, dbs_expires_on
@@ -144,14 +144,7 @@ def list_council_cooks(
         location_review=location_review is not None,
         due=due_within_days is not None,
     )
-    rows = connection.execute(query, {**params, "limit": limit, "offset": offset}).all()
-    if rows:
-        total = int(rows[0][-1])
-    elif offset == 0:
-        total = 0
-    else:  # past the end: no row carries the total (rare: a stale page link)
-        counted = core_select(func.count()).select_from(query.limit(None).offset(None).subquery())
-        total = int(connection.execute(counted, params).scalar_one())
+    rows, total = page_of_rows(connection, query, params, limit=limit, offset=offset)
     return [_listed_cook(row, council.dbs_recheck_days) for row in rows], total
 
 
