@@ -123,7 +123,8 @@ _OPEN_DINERS = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATU
 def _by_status(
     session: Session, query: Select[*tuple[Any, ...]], council_id: int
 ) -> dict[str, int]:
-    return dict(session.connection().execute(query, {"council_id": council_id}).tuples().all())
+    rows = session.connection().execute(query, {"council_id": council_id}).all()
+    return {status: count for status, count in rows}
 
 
 def _waiting_counts(session: Session, *, council_id: int, today: date) -> tuple[int, int]:
