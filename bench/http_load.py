@@ -838,6 +838,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="also: suggestions at one connection, sequential requests (200; --quick 30)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="measure only the rows whose label contains TEXT (repeatable; 'mix' for the mix); "
+        "the two baselines always run",
+    )
     args = parser.parse_args(argv)
     args.connections = args.connections or (4 if args.quick else 32)
     args.duration = args.duration or (1.0 if args.quick else 10.0)
@@ -900,20 +907,24 @@ def measure_rows(
     def single(label: str, server: Server, request: bytes) -> Stats:
         return measure(label, server.port, one_request(label, request)).stats[label]
 
+    def wanted(label: str) -> bool:
+        return not args.only or any(text in label for text in args.only)
+
     base_bare = single("bare GET /hello", bare, http_request("GET", "/hello"))
     base_plain = single("plain SQLModel, 20 rows", plain, http_request("GET", "/cooks"))
     rows = [
         Row("bare GET /hello", base_bare, is_baseline=True),
         Row("plain SQLModel, 20 rows", base_plain, is_baseline=True),
-        Row(
-            "/healthz",
-            single("/healthz", ours, http_request("GET", "/healthz")),
-            ("bare", base_bare),
-        ),
     ]
+    if wanted("/healthz"):
+        health = single("/healthz", ours, http_request("GET", "/healthz"))
+        rows.append(Row("/healthz", health, ("bare", base_bare)))
     for label, request in read_endpoints(fixture):
-        rows.append(Row(label, single(label, ours, request), ("plain", base_plain)))
+        if wanted(label):
+            rows.append(Row(label, single(label, ours, request), ("plain", base_plain)))
     mix = Mix(fixture)
+    if not wanted("mix"):
+        return rows, mix.skipped
     mixed = measure("mixed load", ours.port, mix.step)
     total = Stats()
     for label, stats in sorted(mixed.stats.items()):
