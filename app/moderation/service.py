@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, func
+from sqlalchemy import Select, and_, bindparam, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -148,7 +149,9 @@ def list_council_cooks(
     return [_listed_cook(row, council.dbs_recheck_days) for row in rows], total
 
 
-def _listed_cook(row: Row[*tuple[Any, ...]], recheck_days: int) -> CookListItem:
+def _listed_cook(row: Sequence[Any], recheck_days: int) -> CookListItem:
+    """The list's view of a cook, from a row of `_council_cooks_query` (or `cook_summary`'s
+    tuple in the same order)."""
     cook_id, name, status, postcode, hood, checked_on, level, review, created_at, _ = row
     return CookListItem(
         id=cook_id,
@@ -164,27 +167,24 @@ def _listed_cook(row: Row[*tuple[Any, ...]], recheck_days: int) -> CookListItem:
     )
 
 
-def _list_item(cook: Cook, council: Council, neighbourhood: str | None) -> CookListItem:
-    assert cook.id is not None
-    return CookListItem(
-        id=cook.id,
-        display_name=cook.display_name,
-        status=cook.status,
-        postcode_district=cook.postcode.split(" ")[0],
-        neighbourhood=neighbourhood,
-        dbs_checked_on=cook.dbs_checked_on,
-        dbs_level=cook.dbs_level,
-        checks_expire_on=checks_expire_on(cook, council),
-        location_review=cook.location_review,
-        created_at=cook.created_at,
-    )
-
-
 def cook_summary(session: Session, cook: Cook) -> CookListItem:
-    """The queue's view of a cook (no address, phone or position), for another council."""
+    """The queue's view of a cook (no address, phone or position), for another council: the
+    list's row, read off the model, without the neighbourhood."""
     council = session.get(Council, cook.council_id)
     assert council is not None
-    return _list_item(cook, council, None)
+    row = (
+        cook.id,
+        cook.display_name,
+        cook.status,
+        cook.postcode,
+        None,
+        cook.dbs_checked_on,
+        cook.dbs_level,
+        cook.location_review,
+        cook.created_at,
+        None,
+    )
+    return _listed_cook(row, council.dbs_recheck_days)
 
 
 def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) -> Cook:

@@ -125,6 +125,9 @@ def test_imposing_council_lifts_suspension_to_pending_when_cook_has_moved_away(
     # The new council has not vetted the cook; the old one does not see the new address.
     assert lifted.json()["status"] == "pending"
     assert "address_line" not in lifted.json() and "phone" not in lifted.json()
+    summary = lifted.json()  # the list's view of the cook, read off the model
+    assert summary["id"] == cook_id and summary["neighbourhood"] is None
+    assert summary["postcode_district"] == TOWER_HAMLETS_POSTCODE.split(" ")[0]
     assert (
         client.get(f"/api/staff/cooks/{cook_id}", headers=auth_headers(staff, settings)).status_code
         == 404
