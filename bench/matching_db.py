@@ -1,8 +1,10 @@
 """End-to-end matching benchmark through the database, the services and a real HTTP server.
 
 Run: ``.venv/bin/python bench/matching_db.py [--quick] [--national | --national-only]
-[--cooks N --diners M] [--postgresql [URL]]`` (default: a SQLite file in a temporary folder;
-``--postgresql`` alone starts a throwaway server with tests/support/postgres.py).
+[--cooks N --diners M] [--postgresql [URL]] [--keep DIR --no-batch]`` (default: a SQLite file
+in a temporary folder; ``--postgresql`` alone starts a throwaway server with
+tests/support/postgres.py; ``--keep DIR`` builds each size's SQLite file in DIR once and reuses
+it on later runs, for suggestions only: the batch would write pairings into it).
 
 One council covers every GB local authority district (max walking radius 3,000 m) so a national
 population fits. Cooks and diners come from bench/matching_engine.py's generator (postcode-sector
@@ -583,8 +585,11 @@ def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
 
 
 @contextmanager
-def database(pg: str | None) -> Iterator[str]:
-    if pg is None:
+def database(pg: str | None, keep: Path | None = None) -> Iterator[str]:
+    if keep is not None:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{keep}"
+    elif pg is None:
         with tempfile.TemporaryDirectory(prefix="portion-bench-") as tmp:
             yield f"sqlite:///{tmp}/bench.db"
     elif pg == "throwaway":
@@ -606,40 +611,65 @@ def show(size: str, out: dict[str, str], shown: set[str]) -> None:
             shown.add(key)
 
 
+def kept_data(db: Engine) -> dict[str, Any] | None:
+    """The ids of a database an earlier ``--keep`` run built (None: not built yet)."""
+    with db.connect() as conn:
+        if not db.dialect.has_table(conn, "diner"):
+            return None
+        ids = list(conn.execute(select(Diner.id).order_by(Diner.id)).scalars())
+        if conn.execute(select(Pairing.id).limit(1)).first() is not None:
+            raise SystemExit("the kept database has pairings (a batch ran on it): delete it")
+    return {"staff_id": 1, "diner_ids": ids} if ids else None
+
+
 def run(
-    size: str, n_cooks: int, n_diners: int, pg: str | None, seed: int, n_suggest: int
+    size: str,
+    n_cooks: int,
+    n_diners: int,
+    pg: str | None,
+    seed: int,
+    n_suggest: int,
+    keep: Path | None = None,
+    batch: bool = True,
+    naive: bool = True,
 ) -> dict[str, str]:
     out: dict[str, str] = {}
     shown: set[str] = set()
-    with database(pg) as url:
+    with database(pg, keep) as url:
         db = make_engine(url)
         out["database"] = db.dialect.name
         out["cooks / diners"] = f"{n_cooks:,} / {n_diners:,}"
         out["load average at start"] = load()
-        t0 = time.perf_counter()
-        migrate(db)
-        out["migrate"] = fmt_s(time.perf_counter() - t0)
-        print(
-            f"[{size}] generating and inserting {n_cooks:,} cooks, {n_diners:,} diners",
-            file=sys.stderr,
-            flush=True,
-        )
-        made = populate(db, size, n_cooks, n_diners, seed)
-        out["(data generation, not timed below)"] = fmt_s(made["gen_s"])
-        out["bulk insert (users, cooks, diners)"] = (
-            f"{fmt_s(made['insert_s'])} ({made['rows'] / made['insert_s']:,.0f} rows/s)"
-        )
-        show(size, out, shown)
+        made = kept_data(db) if keep is not None else None
+        if made is not None:
+            print(f"[{size}] reusing {keep}", file=sys.stderr, flush=True)
+        else:
+            t0 = time.perf_counter()
+            migrate(db)
+            out["migrate"] = fmt_s(time.perf_counter() - t0)
+            print(
+                f"[{size}] generating and inserting {n_cooks:,} cooks, {n_diners:,} diners",
+                file=sys.stderr,
+                flush=True,
+            )
+            made = populate(db, size, n_cooks, n_diners, seed)
+            out["(data generation, not timed below)"] = fmt_s(made["gen_s"])
+            out["bulk insert (users, cooks, diners)"] = (
+                f"{fmt_s(made['insert_s'])} ({made['rows'] / made['insert_s']:,.0f} rows/s)"
+            )
+            show(size, out, shown)
         pick = random.Random(seed)
         sample = pick.sample(made["diner_ids"], min(n_suggest, len(made["diner_ids"])))
         print(f"[{size}] suggestions ({len(sample)} diners, HTTP then service)", file=sys.stderr)
         bench_suggestions(db, url, made["staff_id"], sample, out)
         show(size, out, shown)
-        print(f"[{size}] naive baseline ({N_NAIVE} diners)", file=sys.stderr, flush=True)
-        bench_naive(db, made["staff_id"], sample[:N_NAIVE], out)
-        show(size, out, shown)
-        print(f"[{size}] batch", file=sys.stderr, flush=True)
-        bench_batch(db, made["staff_id"], out)
+        if naive:
+            print(f"[{size}] naive baseline ({N_NAIVE} diners)", file=sys.stderr, flush=True)
+            bench_naive(db, made["staff_id"], sample[:N_NAIVE], out)
+            show(size, out, shown)
+        if batch:
+            print(f"[{size}] batch", file=sys.stderr, flush=True)
+            bench_batch(db, made["staff_id"], out)
         out["load average at end"] = load()
         show(size, out, shown)
         db.dispose()
@@ -693,7 +723,21 @@ def main() -> None:
     )
     parser.add_argument("--suggest", type=int, help="diners to time (default 300; quick 50)")
     parser.add_argument("--seed", type=int, default=20_241_126)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="SQLite files kept in DIR (<size>.db): built on the first run, reused after",
+    )
+    parser.add_argument(
+        "--no-batch", action="store_true", help="suggestions and the naive baseline only"
+    )
+    parser.add_argument("--no-naive", action="store_true", help="without the naive baseline")
     args = parser.parse_args()
+    if args.keep is not None and args.postgresql is not None:
+        parser.error("--keep is for SQLite files")
+    if args.keep is not None and not args.no_batch:
+        parser.error("--keep needs --no-batch (the batch writes pairings into the database)")
     command = " ".join(["bench/matching_db.py", *sys.argv[1:]])
     logging.disable(logging.INFO)  # request and migration logs would drown the table
     if args.quick:
@@ -707,7 +751,18 @@ def main() -> None:
     for size in sizes:
         n_cooks = args.cooks or SIZES[size][0]
         n_diners = args.diners or SIZES[size][1]
-        columns[size] = run(size, n_cooks, n_diners, args.postgresql, args.seed, n_suggest)
+        keep = args.keep / f"{size}-{n_cooks}x{n_diners}-{args.seed}.db" if args.keep else None
+        columns[size] = run(
+            size,
+            n_cooks,
+            n_diners,
+            args.postgresql,
+            args.seed,
+            n_suggest,
+            keep,
+            not args.no_batch,
+            not args.no_naive,
+        )
         gc.collect()
     print_table(columns, command)
 

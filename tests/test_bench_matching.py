@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_quick(script: str) -> str:
+def run_quick(script: str, *options: str) -> str:
     run = subprocess.run(
-        [sys.executable, script, "--quick"],
+        [sys.executable, script, "--quick", *options],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -48,6 +49,36 @@ def test_matching_db_prints_its_table_when_run_quick():
     assert table["naive and service: same candidate sets"][0].startswith("3 of 3")
     proposed, unmatched = table["proposed / unmatched"][0].split(" / ")
     assert int(proposed.replace(",", "")) + int(unmatched.replace(",", "")) == 1_000
+
+
+def test_matching_db_keeps_its_database_for_the_next_run(tmp_path: Path):
+    """--keep builds the SQLite file once; the next run reuses it (no insert) for the same
+    answers (the naive baseline agrees), and a database a batch wrote into is refused."""
+    options = ("--keep", str(tmp_path), "--no-batch", "--suggest", "5")
+    first = rows(run_quick("bench/matching_db.py", *options).split("\n\n")[1])
+    [kept] = tmp_path.glob("quick-*.db")
+    second = rows(run_quick("bench/matching_db.py", *options).split("\n\n")[1])
+    assert "bulk insert (users, cooks, diners)" in first
+    assert "bulk insert (users, cooks, diners)" not in second
+    assert "batch end to end (run_matching: run_batch, commit, response)" not in second
+    for table in (first, second):
+        assert table["naive and service: same candidate sets"][0].startswith("3 of 3")
+    assert second["diners with a suggestion"] == first["diners with a suggestion"]
+    with sqlite3.connect(kept) as conn:
+        conn.execute(
+            "INSERT INTO pairing (council_id, cook_id, diner_id, status, weekday, start,"
+            " frequency, distance_m, proposed_at)"
+            " VALUES (1, 1, 1, 'proposed', 0, '12:00', 'weekly', 1.0, '2026-12-01 00:00:00')"
+        )
+    refused = subprocess.run(
+        [sys.executable, "bench/matching_db.py", "--quick", *options],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert refused.returncode != 0
+    assert "the kept database has pairings" in refused.stderr
 
 
 def test_matching_engine_prints_its_table_when_run_quick():
