@@ -73,7 +73,7 @@ class DinerQuery:
 NEED_CODES: frozenset[str] = frozenset({*Diet, *Allergen, *Texture})
 
 
-def paused_on(today: date) -> ColumnElement[bool]:
+def paused_on(today: date | ColumnElement[date]) -> ColumnElement[bool]:
     """A diner paused today (as ``rules.public_status``), as SQL."""
     return and_(
         col(Diner.status) != DinerStatus.left,
@@ -84,7 +84,7 @@ def paused_on(today: date) -> ColumnElement[bool]:
     )
 
 
-def status_is(status: DinerStatus, today: date) -> ColumnElement[bool]:
+def status_is(status: DinerStatus, today: date | ColumnElement[date]) -> ColumnElement[bool]:
     """The diner's public status today is `status` (waiting: the reports' one meaning)."""
     if status == DinerStatus.paused:
         return paused_on(today)

@@ -66,10 +66,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, Select, bindparam, case
+from sqlalchemy import BindParameter, ColumnElement, Date, ScalarSelect, bindparam, case
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
@@ -77,6 +76,7 @@ from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.diners.rules import public_status
 from app.diners.search import status_is
+from app.errors import NotFound
 from app.matching import engine
 from app.matching.inputs import cook_inputs, diner_input, history
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, OutcomeAnswer, Pairing, User
@@ -94,85 +94,93 @@ _regular = case((col(Meal.cook_id) == col(Pairing.cook_id), 1), else_=0)
 
 # The summary's statements are built once, with parameters: a request neither builds them nor
 # their cache keys (on the demo data that cost as much as running them), and they are run on
-# the session's connection, as plain rows.
+# the session's connection, as plain rows. Its counts are one statement (a scalar subquery
+# each), so one round trip through SQLAlchemy's execution rather than seven.
 _IN_COUNCIL: BindParameter[int] = bindparam("council_id")
-_COOKS_BY_STATUS = (
-    core_select(col(Cook.status), func.count())
-    .where(col(Cook.council_id) == _IN_COUNCIL)
-    .group_by(col(Cook.status))
-)
-_MEALS_BY_STATUS = (
-    core_select(col(Meal.status), func.count())
-    .where(col(Meal.council_id) == _IN_COUNCIL)
-    .group_by(col(Meal.status))
-)
-_PAIRINGS_BY_STATUS = (
-    core_select(col(Pairing.status), func.count())
-    .where(col(Pairing.council_id) == _IN_COUNCIL)
-    .group_by(col(Pairing.status))
-)
-_DELIVERED = (
-    core_select(func.count(), func.coalesce(func.sum(_regular), 0))
+_TODAY: BindParameter[date] = bindparam("today", type_=Date)
+_COUNCIL_CLOCK = core_select(col(Council.timezone)).where(col(Council.id) == _IN_COUNCIL)
+_OPEN_DINERS = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
+_WAITING = (col(Diner.council_id) == _IN_COUNCIL, status_is(DinerStatus.waiting, _TODAY))
+
+
+def _count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
+    return core_select(func.count()).where(*where).scalar_subquery()
+
+
+_COUNTS = core_select(
+    _count(col(Cook.council_id) == _IN_COUNCIL, col(Cook.status) == CookStatus.approved),
+    _count(col(Cook.council_id) == _IN_COUNCIL, col(Cook.status) == CookStatus.pending),
+    _count(col(Pairing.council_id) == _IN_COUNCIL, col(Pairing.status) == PairingStatus.active),
+    _count(col(Meal.council_id) == _IN_COUNCIL, col(Meal.status) == MealStatus.delivered),
+    _count(col(Meal.council_id) == _IN_COUNCIL, col(Meal.status) == MealStatus.missed),
+    # waiting_diners' meaning, as SQL (diners.search.status_is), and those of them with a
+    # proposal the cook has not answered yet
+    _count(*_WAITING),
+    _count(*_WAITING, col(Diner.id).in_(_OPEN_DINERS)),
+    # the delivered meals with a pairing, and how many of them its regular cook brought
+    *core_select(func.count(), func.coalesce(func.sum(_regular), 0))
     .select_from(Meal)
     .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
     .where(col(Meal.council_id) == _IN_COUNCIL, col(Meal.status) == MealStatus.delivered)
+    .subquery()
+    .c,
 )
-_OPEN_DINERS = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
 
 
-def _by_status(
-    session: Session, query: Select[*tuple[Any, ...]], council_id: int
-) -> dict[str, int]:
-    rows = session.connection().execute(query, {"council_id": council_id}).all()
-    return {status: count for status, count in rows}
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    approved_cooks: int
+    pending_cooks: int
+    active_pairings: int
+    meals_delivered: int
+    meals_missed: int
+    waiting: int
+    invited: int
+    delivered_with_pairing: int
+    regular: int
 
 
-def _waiting_counts(session: Session, *, council_id: int, today: date) -> tuple[int, int]:
-    """How many diners are waiting today (``waiting_diners``'s meaning, as SQL: ``status_is``)
-    and how many of them have a proposal the cook has not answered yet, counted by the
-    database (loading each waiting diner to count them was a third of the summary)."""
-    invited = case((col(Diner.id).in_(_OPEN_DINERS), 1), else_=0)
-    waiting, invited_count = (
-        session.connection()
-        .execute(
-            core_select(func.count(), func.coalesce(func.sum(invited), 0)).where(
-                col(Diner.council_id) == council_id, status_is(DinerStatus.waiting, today)
-            )
-        )
-        .one()
+def _counts(session: Session, *, council_id: int, today: date) -> _Counts:
+    row = session.connection().execute(_COUNTS, {"council_id": council_id, "today": today}).one()
+    return _Counts(*(int(value) for value in row))
+
+
+def _council_today(session: Session, *, staff: User, now: datetime) -> tuple[int, date]:
+    """The staff member's council (none: 'not found', as staff_council) and its date at
+    ``now``, read as its time zone only."""
+    clock = (
+        session.connection().execute(_COUNCIL_CLOCK, {"council_id": staff.council_id}).first()
+        if staff.council_id is not None
+        else None
     )
-    return int(waiting), int(invited_count)
+    if clock is None or staff.council_id is None:
+        raise NotFound("Council not found")
+    return staff.council_id, council_today(clock, now)
 
 
 def summarise_council(session: Session, *, staff: User, now: datetime) -> SummaryOut:
     """The all-time summary of the staff member's council."""
-    council = staff_council(session, staff)
-    assert council.id is not None
-    today = council_today(council, now)
-    cooks = _by_status(session, _COOKS_BY_STATUS, council.id)
-    meals = _by_status(session, _MEALS_BY_STATUS, council.id)
-    pairings = _by_status(session, _PAIRINGS_BY_STATUS, council.id)
-    waiting, invited = _waiting_counts(session, council_id=council.id, today=today)
-    delivered, regular = session.connection().execute(_DELIVERED, {"council_id": council.id}).one()
-    accepted = _accepted_pairings(session, council_id=council.id)
-    lasting = figures.continuity(_recent_meal_cooks(session, council_id=council.id, today=today))
+    council_id, today = _council_today(session, staff=staff, now=now)
+    counts = _counts(session, council_id=council_id, today=today)
+    accepted = _accepted_pairings(session, council_id=council_id)
+    lasting = figures.continuity(_recent_meal_cooks(session, council_id=council_id, today=today))
     friends, answered = figures.friend_share(
-        _outcome_answers(session, council_id=council.id, since=now - figures.FRIEND_WINDOW)
+        _outcome_answers(session, council_id=council_id, since=now - figures.FRIEND_WINDOW)
     )
     return SummaryOut(
-        approved_cooks=cooks.get(CookStatus.approved, 0),
-        pending_cooks=cooks.get(CookStatus.pending, 0),
-        waiting_diners=waiting,
-        active_pairings=pairings.get(PairingStatus.active, 0),
-        meals_delivered=meals.get(MealStatus.delivered, 0),
-        meals_missed=meals.get(MealStatus.missed, 0),
-        continuity_rate=figures.ratio(int(regular), int(delivered)),
+        approved_cooks=counts.approved_cooks,
+        pending_cooks=counts.pending_cooks,
+        waiting_diners=counts.waiting,
+        active_pairings=counts.active_pairings,
+        meals_delivered=counts.meals_delivered,
+        meals_missed=counts.meals_missed,
+        continuity_rate=figures.ratio(counts.regular, counts.delivered_with_pairing),
         median_pairing_days=figures.median_pairing_days(
             ((a, e) for _, _, a, e in accepted), now=now
         ),
         regular_cooks_per_diner=figures.mean_distinct_cooks((d, c) for d, c, _, _ in accepted),
-        waiting_diners_invited=invited,
-        waiting_diners_unproposed=waiting - invited,
+        waiting_diners_invited=counts.invited,
+        waiting_diners_unproposed=counts.waiting - counts.invited,
         main_cook_share=lasting.main_cook_share,
         median_same_cook_run=lasting.median_run,
         continuity_diners=lasting.diners,
@@ -221,8 +229,10 @@ def _recent_meal_cooks(session: Session, *, council_id: int, today: date) -> dic
     """Per diner, the cooks of their delivered meals in ``figures.continuity_window``, in
     date order."""
     first, last = figures.continuity_window(today)
-    rows = session.connection().execute(
-        _RECENT_MEAL_COOKS, {"council_id": council_id, "first": first, "last": last}
+    rows = (
+        session.connection()
+        .execute(_RECENT_MEAL_COOKS, {"council_id": council_id, "first": first, "last": last})
+        .all()
     )
     cooks: dict[int, list[int]] = {}
     for diner_id, cook_id in rows:

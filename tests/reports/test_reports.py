@@ -75,6 +75,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.config import Settings
@@ -89,6 +90,7 @@ from tests.factories import (
     registered_diner,
     signed_up_cook,
 )
+from tests.support.statements import selects_run
 
 NOW = datetime(2025, 1, 22, 12, tzinfo=UTC)
 WEDNESDAY_LUNCH = [{"weekday": 2, "start": "12:00", "end": "14:00"}]
@@ -583,3 +585,18 @@ def test_unmatched_answers_422_when_limit_is_over_500(
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+def test_summary_runs_five_selects_beyond_the_sign_in_check_when_council_is_busy(
+    client: TestClient, engine: Engine, settings: Settings, staff: User, scenario: dict[str, int]
+):
+    headers = auth_headers(staff, settings)
+
+    def get(path: str) -> None:
+        assert client.get(path, headers=headers).status_code == 200
+
+    signed_in = selects_run(engine, lambda: get("/api/me"))
+    summary = selects_run(engine, lambda: get("/api/staff/reports/summary"))
+    # the council's clock, the counts (one statement), the accepted pairings, the recent
+    # meals' cooks and the outcome answers; no statement per row
+    assert len(summary) - len(signed_in) == 5
