@@ -7,6 +7,9 @@ flush or to run an INSERT, UPDATE or DELETE, and the database refuses any other 
 query_only, PostgreSQL's read-only transaction), so a forgotten write is a loud error rather
 than a lock taken by surprise. Every other request's session begins IMMEDIATE on SQLite, so that
 two requests that read-then-write the same row serialise instead of failing with "busy".
+The writers of one process queue for that lock in the order they came (`WriteQueue`), rather
+than each polling in SQLite's busy handler; SQLite's busy_timeout still serves the writers of
+other processes (the CLI, a second worker).
 
 One unit of work per request (`unit_of_work`, the session routes get through `SessionDep`): it
 commits once when the route returns and rolls back when it raises (an HTTP or app error too),
@@ -22,10 +25,14 @@ own, which never commits the caller's pending work.
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -77,28 +84,174 @@ class ReadOnlySessionError(RuntimeError):
         )
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+BUSY_TIMEOUT_S = 30.0  # how long SQLite waits for a lock another process holds
+WRITE_QUEUE_TIMEOUT_S = 30.0  # how long a writer waits for its turn in its process's queue
+
+
+def make_engine(url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_S, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys, and transactions that take the write
-    lock up front unless they only read (see `reader`)."""
+    lock up front unless they only read (see `reader`), the process's writers queueing for it
+    (`WriteQueue`) and waiting `busy_timeout_s` for another process's."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
+    queue = None
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-    _configure_sqlite(engine)
+        queue = _write_queue_of(parsed.database)
+    connect_args = {
+        "check_same_thread": False,
+        "timeout": busy_timeout_s,
+        "factory": _QueuedConnection,
+    }
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    _configure_sqlite(engine, queue, busy_timeout_s)
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+class WriteQueue:
+    """The turn to write to one SQLite database, for the writers of this process, in the order
+    they asked (first come, first served, each waiting on its own event: no polling).
+
+    SQLite lets one transaction write at a time and makes the others wait in its busy handler,
+    which sleeps and tries again (1, 2, 5 ... 100 ms, then 100 ms at a time): a waiter may sleep
+    past many releases and be overtaken by later ones, so under load a few writes waited seconds
+    (bench/http_load.py's mix: p99 of the time in BEGIN IMMEDIATE 6.9 s while the lock was held
+    about 20 ms a transaction). A writing transaction takes its turn before BEGIN IMMEDIATE and
+    gives it back when it ends (`_QueuedConnection`): commit, rollback or the connection closed.
+
+    A transaction begun where this process's turn is already held in the same context (a write
+    nested in another, on a second connection) does not queue behind itself: it goes straight
+    to SQLite, which refuses it after the busy timeout, as it would without the queue. A writer
+    that waits longer than WRITE_QUEUE_TIMEOUT_S goes on to SQLite too (never a hang).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._mutex = threading.Lock()
+        self._holder: _Turn | None = None
+        self._waiting: deque[_Turn] = deque()
+        self._held_here: ContextVar[_Turn | None] = ContextVar(f"write_turn:{name}", default=None)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a writer of this process holds the turn."""
+        return self._holder is not None
+
+    @property
+    def waiting(self) -> int:
+        """How many writers of this process wait for the turn."""
+        return len(self._waiting)
+
+    def take(self, timeout: float | None = None) -> _Turn | None:
+        """Wait for the turn (at most `timeout`, by default WRITE_QUEUE_TIMEOUT_S) and hold it;
+        None when not queued (this context holds it already, or it waited too long)."""
+        timeout = WRITE_QUEUE_TIMEOUT_S if timeout is None else timeout
+        mine = self._held_here.get()
+        with self._mutex:
+            if mine is not None and mine is self._holder:
+                return None  # this context already writes: do not wait for ourselves
+            turn = _Turn()
+            if self._holder is None:
+                self._holder = turn
+            else:
+                self._waiting.append(turn)
+        if self._holder is not turn and not turn.given.wait(timeout):
+            with self._mutex:
+                if self._holder is not turn:  # not given meanwhile: leave the queue
+                    self._waiting.remove(turn)
+                    log.warning("a writer waited %.0f s for its turn: going on", timeout)
+                    return None
+        self._held_here.set(turn)
+        return turn
+
+    def give_back(self, turn: _Turn) -> None:
+        """End `turn` and hand the next one to the first writer waiting (if `turn` holds it)."""
+        with self._mutex:
+            if self._holder is not turn:
+                return
+            self._holder = self._waiting.popleft() if self._waiting else None
+            if self._holder is not None:
+                self._holder.given.set()
+
+
+class _Turn:
+    __slots__ = ("given",)
+
+    def __init__(self) -> None:
+        self.given = threading.Event()
+
+
+_write_queues: dict[str, WriteQueue] = {}
+_write_queues_lock = threading.Lock()
+
+
+def _write_queue_of(database: str) -> WriteQueue:
+    """The one queue of a database file, whichever of the process's engines writes to it."""
+    key = os.path.realpath(database)
+    with _write_queues_lock:
+        return _write_queues.setdefault(key, WriteQueue(key))
+
+
+def write_queue(engine: Engine) -> WriteQueue | None:
+    """The queue of `engine`'s SQLite database file (None for PostgreSQL or in memory)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return _write_queue_of(database)
+
+
+class _QueuedConnection(sqlite3.Connection):
+    """A pysqlite connection that gives its writer's turn back (`WriteQueue`) as soon as its
+    transaction has ended, committed or rolled back (even when that fails), or it is closed
+    (the pool closes an invalidated connection)."""
+
+    queue: WriteQueue | None = None
+    turn: _Turn | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._give_back_if_ended()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._give_back_if_ended()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_back()
+
+    def _give_back_if_ended(self) -> None:
+        if self.turn is None:
+            return
+        try:
+            ended = not self.in_transaction
+        except sqlite3.ProgrammingError:  # closed
+            ended = True
+        if ended:
+            self.give_back()
+
+    def give_back(self) -> None:
+        turn, self.turn = self.turn, None
+        if turn is not None and self.queue is not None:
+            self.queue.give_back(turn)
+
+
+def _configure_sqlite(engine: Engine, queue: WriteQueue | None, busy_timeout_s: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, issue BEGIN (so SAVEPOINTs work; see _on_begin).
         dbapi_connection.isolation_level = None
+        dbapi_connection.queue = queue
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -111,7 +264,17 @@ def _configure_sqlite(engine: Engine) -> None:
         if record.info.get(READ_ONLY, False) != read_only:
             conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
             record.info[READ_ONLY] = read_only
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if read_only:
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = record.dbapi_connection
+        if queue is not None:  # this process's writers take turns (see WriteQueue)
+            dbapi_connection.turn = queue.take()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.give_back()
+            raise
 
 
 @lru_cache
