@@ -60,6 +60,7 @@ from app.pages.router import ROUTERS as PAGE_ROUTERS
 from app.pairings.router import router as pairings_router
 from app.privacy.router import router as privacy_router
 from app.reports.router import router as reports_router
+from app.routing import include_deferred
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 # The printed meal label is one fixed page with its own <style>: the CSP allows exactly that.
@@ -106,7 +107,7 @@ def create_app() -> FastAPI:
             raise ServiceBusy(DATABASE_UNAVAILABLE, retry_after_s=DATABASE_RETRY_AFTER_S)
         return JSONResponse({"status": "ok"})
 
-    app.include_router(metrics_router)  # GET /metrics for Prometheus (app/observability/)
+    include_deferred(app.router, metrics_router)  # GET /metrics for Prometheus (app/observability/)
     for router in (
         accounts_router,
         cooks_router,
@@ -121,10 +122,11 @@ def create_app() -> FastAPI:
         privacy_router,
         reports_router,
         calendar_router,
-        *PAGE_ROUTERS,  # each on its own: FastAPI analyses a route again per inclusion
+        *PAGE_ROUTERS,  # each on its own, in this order
         dev_mail_router,  # /dev/mail: 404 unless PORTION_ENV=development
     ):
-        app.include_router(router)
+        # Their routes on the app's own router, each analysed when first used (app/routing.py).
+        include_deferred(app.router, router)
 
     if FRONTEND_DIR.is_dir():
         # The frontend answers only what no route claims: a mount at "/" would also catch a

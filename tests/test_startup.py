@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
+from fastapi import APIRouter, FastAPI, routing
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from app.routing import DeferredRoute, include_deferred
 
 # Imported where they are used: matching's arrays (numpy), the batch's solver (scipy.sparse,
 # OR-Tools), the k-d tree (scipy.spatial), the calendar feed (icalendar), the online geocoders
@@ -73,15 +81,90 @@ def python_prints(statement: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def test_the_app_includes_each_router_itself_when_it_is_built():
-    """FastAPI analyses a route again for each inclusion it sits under: a router of routers
-    (the pages' did) made it analyse every page route once more while the app was built."""
-    from app.main import app
+def test_the_app_starts_with_its_routes_defined_but_not_analysed():
+    """FastAPI analysed every route when it was defined (a third of the import), and once more in
+    a copy the first time a request walked past its router's inclusion (app/routing.py)."""
+    counts = (
+        "import app.main; from app.routing import DeferredRoute; from fastapi import routing; "
+        "rs = app.main.app.routes; print(sum(isinstance(r, DeferredRoute) for r in rs), "
+        "sum(isinstance(r, DeferredRoute) and r.analysed for r in rs), "
+        "sum(isinstance(r, routing.APIRoute) and not isinstance(r, DeferredRoute) for r in rs), "
+        "sum(hasattr(r, 'original_router') for r in rs))"
+    )
+    deferred, analysed, analysed_at_start, included = map(int, python_prints(counts).split())
+    assert deferred > 150  # every API and page route
+    assert (analysed, analysed_at_start, included) == (0, 1, 0)  # only /healthz, no inclusions
 
-    included = [route.original_router for route in app.routes if hasattr(route, "original_router")]
-    assert len(included) > 20  # the API's routers and each page router
-    for router in included:
-        assert not any(hasattr(route, "original_router") for route in router.routes)
+
+def test_a_request_analyses_only_the_route_it_reaches():
+    from app.main import create_app
+
+    app = create_app()  # a fresh app: others in this process may have analysed the shared one
+    deferred = [r for r in app.routes if isinstance(r, DeferredRoute)]
+    assert deferred and not any(r.analysed for r in deferred)
+
+    assert TestClient(app).get("/api/cooks/me").status_code == 401
+    reached = [(r.path, r.methods) for r in deferred if r.analysed]
+    assert reached == [("/api/cooks/me", {"GET"})]
+
+
+def test_what_a_route_holds_before_its_analysis_is_what_the_analysis_sets():
+    from app.main import create_app
+
+    def matching(route: APIRoute) -> tuple[Any, ...]:
+        convertors = {k: type(v) for k, v in route.param_convertors.items()}
+        return (route.path, route.endpoint, route.name, route.path_regex.pattern,
+                route.path_format, convertors, route.methods)  # fmt: skip
+
+    routes = [r for r in create_app().routes if isinstance(r, DeferredRoute)]
+    before = [matching(route) for route in routes]
+    assert all(route.dependant is not None for route in routes)  # each analysed now
+    assert all(route.analysed for route in routes)
+    assert [matching(route) for route in routes] == before
+
+
+def routers() -> list[APIRouter]:
+    import app.main
+    from app.pages.router import ROUTERS
+
+    found = [v for v in vars(app.main).values() if isinstance(v, APIRouter)]
+    assert len(found) > 10
+    return [*found, *ROUTERS]
+
+
+def described(app: FastAPI) -> list[str]:
+    """Each route as FastAPI serves it: what it matches, its dependencies' tree, its fields."""
+
+    def tree(d: Dependant) -> tuple[Any, ...]:
+        fields = [[f.name for f in fs] for fs in (d.path_params, d.query_params, d.body_params)]
+        return (d.call, d.name, d.use_cache, fields, [tree(s) for s in d.dependencies])
+
+    out = []
+    for r in routing.iter_route_contexts(app.routes):
+        if not isinstance(r.original_route, APIRoute):
+            continue  # the app's own /docs and /openapi.json
+        route: APIRoute = r  # type: ignore[assignment]  # FastAPI's route-like view
+        body, response = route.body_field, route.response_field
+        out.append(repr((
+            route.path, route.path_format, sorted(route.methods), route.name, route.tags,
+            route.dependencies, route.include_in_schema, route.response_model, route.status_code,
+            route.response_class, route.description, route.summary, route.unique_id,
+            route.responses, route.deprecated, route.max_body_size, route.callbacks,
+            tree(route.dependant), body and (body.name, body.field_info.annotation),
+            response and response.field_info.annotation, route.stream_item_type,
+            route.dependency_overrides_provider is app, route.response_description,
+        )))  # fmt: skip
+    return [re.sub(r" at 0x[0-9a-f]+", "", line) for line in out]
+
+
+@pytest.mark.parametrize("router", routers(), ids=lambda r: r.routes[0].path)
+def test_each_router_adds_the_routes_fastapi_would_include(router: APIRouter):
+    included, deferred = FastAPI(), FastAPI()
+    included.include_router(router)
+    include_deferred(deferred.router, router)
+    assert not any(hasattr(r, "original_router") for r in deferred.routes)
+    assert described(deferred) == described(included)
+    assert json.dumps(deferred.openapi()) == json.dumps(included.openapi())
 
 
 def test_the_cycle_collector_is_back_on_after_start_up_with_start_up_objects_set_aside():

@@ -29,9 +29,10 @@ from app.deps import (
     StaffOrAdminUser,
     client_address,
 )
+from app.routing import DeferredRoute
 from app.schemas import PathId
 
-router = APIRouter(prefix="/api", tags=["accounts"])
+router = APIRouter(prefix="/api", tags=["accounts"], route_class=DeferredRoute)
 
 RESET_ACCEPTED = PasswordResetAccepted(
     message="If an account uses this email address, we have sent it a link to choose a new "

@@ -21,10 +21,11 @@ from app.deps import CurrentUser, SessionDep, StaffUser
 from app.errors import Forbidden
 from app.models import Concern, Diner, Pairing, User
 from app.names import first_name
+from app.routing import DeferredRoute
 from app.schemas import Limit, Offset, Page
 from app.vocab import ConcernStatus
 
-router = APIRouter(tags=["concerns"])
+router = APIRouter(tags=["concerns"], route_class=DeferredRoute)
 
 
 def _public(concern: Concern) -> ConcernOut:

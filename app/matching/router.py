@@ -11,9 +11,10 @@ from app.deps import SessionDep, SettingsDep, StaffUser
 from app.matching import preview, service
 from app.matching.schemas import BatchOut, ConfirmIn, ConfirmOut, PreviewOut, SuggestionsOut
 from app.observability.metrics import timed_batch
+from app.routing import DeferredRoute
 from app.schemas import PathId
 
-router = APIRouter(prefix="/api/staff", tags=["staff"])
+router = APIRouter(prefix="/api/staff", tags=["staff"], route_class=DeferredRoute)
 
 
 @router.get("/diners/{diner_id}/suggestions", response_model=SuggestionsOut)

@@ -7,8 +7,9 @@ from pydantic import BaseModel, Field
 
 from app.deps import CookUser, SessionDep
 from app.notifications import feeds
+from app.routing import DeferredRoute
 
-router = APIRouter(tags=["calendar"])
+router = APIRouter(tags=["calendar"], route_class=DeferredRoute)
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 

@@ -13,8 +13,9 @@ from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound, Unauthorized
 from app.observability.metrics import METRICS_PATH, exposition
+from app.routing import DeferredRoute
 
-router = APIRouter()
+router = APIRouter(route_class=DeferredRoute)
 
 
 @router.get(METRICS_PATH, include_in_schema=False)

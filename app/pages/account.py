@@ -21,8 +21,9 @@ from app.errors import RuleBroken, TooManyRequests, Unauthorized
 from app.models import User
 from app.pages.forms import check_csrf, email_problem, render_page, safe_next, signed_in
 from app.pages.templating import home_of
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 MAX_PASSWORD = 1024  # longer is never a password we hold (the rules stop at 128)
 WRONG_CREDENTIALS = "Enter the email address and password of your account: these do not match"

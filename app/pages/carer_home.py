@@ -63,6 +63,7 @@ from app.pages.cook_forms import (
 from app.pages.forms import check_csrf, email_problem, render_page
 from app.pairings.lifecycle import request_change
 from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, request_erasure
+from app.routing import DeferredRoute
 from app.vocab import (
     OPEN_PAIRING_STATUSES,
     RUNNING_PAIRING_STATUSES,
@@ -72,7 +73,7 @@ from app.vocab import (
     PauseReason,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 # The friendship question comes after this many meals delivered by the current cook: about a
 # month of weekly visits. Asked earlier, it measures politeness towards a stranger rather than

@@ -45,8 +45,9 @@ from app.pages.cook_forms import (
     to_sign_in,
 )
 from app.pages.forms import check_csrf, render_page
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 STEPS = ["about", "food", "times", "access"]
 TITLES = {

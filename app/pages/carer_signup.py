@@ -21,8 +21,9 @@ from app.pages.carer_common import CONTACT_CHOICES, POSTCODE_MESSAGES
 from app.pages.cook_forms import items, redirect, text_problem
 from app.pages.forms import check_csrf, email_problem, render_page, signed_in
 from app.pages.templating import home_of
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 START = "carer-start"  # the anonymous draft: the relative's postcode, checked
 RELATIVE = "carer-relative"  # the signed-in carer's answers (app/pages/carer_register.py)

@@ -17,9 +17,10 @@ from app.names import first_name
 from app.pages.cook_forms import long_date, redirect, to_sign_in
 from app.pages.forms import check_csrf, render_page, signed_in
 from app.pages.templating import home_of
+from app.routing import DeferredRoute
 from app.vocab import ConcernCategory
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 Text = Annotated[str, Form()]
 MAX_DESCRIPTION = 2000
 

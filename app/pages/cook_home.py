@@ -51,10 +51,11 @@ from app.pages.cook_profile import FormDep
 from app.pages.forms import check_csrf, render_page
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
+from app.routing import DeferredRoute
 from app.schemas import PathId
 from app.vocab import CookStatus, MealStatus, PairingStatus
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 Text = Annotated[str, Form()]
 MAX_REASON = 500

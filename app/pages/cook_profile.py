@@ -49,9 +49,10 @@ from app.pages.cook_forms import (
 )
 from app.pages.forms import check_csrf, render_page
 from app.pages.views import check_area
+from app.routing import DeferredRoute
 from app.schemas import minutes
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 JOURNEY = "cook-profile"
 STEPS = ["name", "address", "reach", "food", "times"]

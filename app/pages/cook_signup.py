@@ -19,8 +19,9 @@ from app.pages.area_start import checked_area, kept_area
 from app.pages.cook_forms import redirect, text_problem
 from app.pages.forms import check_csrf, email_problem, render_page, signed_in
 from app.pages.templating import home_of
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 START = "cook-start"  # the anonymous draft: the postcode checked
 PROFILE = "cook-profile"  # the signed-in cook's answers (app/pages/cook_profile.py)

@@ -10,8 +10,9 @@ from app.errors import NotFound
 from app.notifications.channels import chosen_provider, describe_delivery
 from app.notifications.mailbox import read_mailbox
 from app.pages.forms import render_page
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 SHOWN = 50
 CHANNEL_NAMES = {"email": "Email", "sms": "Text message", "letter": "Letter"}

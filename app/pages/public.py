@@ -12,8 +12,9 @@ from app.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep
 from app.pages.area_start import checked_area
 from app.pages.forms import FORM_COOKIE, check_csrf, render_page
 from app.pages.views import running_councils
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -1,7 +1,7 @@
 """Every page route, as the routers the app includes one by one before the static frontend.
 
-Each router is included in the app itself, not through a router of routers: FastAPI analyses a
-route's signature and dependencies again for each inclusion it sits under, and including a router
+Each router's routes are added to the app itself (app/routing.py), not through a router of
+routers: FastAPI analyses a route again for each inclusion it sits under, and including a router
 of routers with no prefix made it do that for every page route while the app was being built.
 """
 

@@ -14,8 +14,9 @@ from app.councils.service import staff_council
 from app.deps import SessionDep, SettingsDep
 from app.moderation.audit_log import audit_page
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 @router.get("/staff/audit.html")

@@ -35,9 +35,10 @@ from app.models import Concern, Council
 from app.pages.cook_forms import long_date, national_phone, redirect
 from app.pages.forms import check_csrf
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
+from app.routing import DeferredRoute
 from app.vocab import ConcernStatus
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 Text = Annotated[str, Form()]
 MAX_NOTE = 2000
 # The triage choices, in the form's order (the API's TriageIn takes the same three).

@@ -54,10 +54,11 @@ from app.pages.forms import check_csrf
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
+from app.routing import DeferredRoute
 from app.schemas import PathId
 from app.vocab import DBS_LEVEL_LABELS, DBS_RANK, CookStatus, DbsLevel
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
     CookStatus.pending: ("Waiting for checks", "govuk-tag--yellow"),

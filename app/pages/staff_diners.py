@@ -67,9 +67,10 @@ from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.privacy.service import erase_diner
+from app.routing import DeferredRoute
 from app.vocab import DinerStatus
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
     DinerStatus.waiting: ("Waiting", "govuk-tag--yellow"),

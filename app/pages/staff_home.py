@@ -19,8 +19,9 @@ from app.pages.cook_forms import WEEKDAYS
 from app.pages.staff_common import StaffAuth, render_staff, staff_auth
 from app.reports import today
 from app.reports.today import TodayCounts
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 @dataclass(frozen=True)

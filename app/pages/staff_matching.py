@@ -40,6 +40,7 @@ from app.pages.forms import check_csrf
 from app.pages.staff_common import StaffAuth, render_staff, staff_auth
 from app.pairings.people import cook_full_names, diner_full_names, open_pairing
 from app.pairings.schemas import PairingCreate
+from app.routing import DeferredRoute
 from app.schemas import minutes
 from app.vocab import (
     ALLERGEN_LABELS,
@@ -53,7 +54,7 @@ from app.vocab import (
     PairingStatus,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 Text = Annotated[str, Form()]
 SUGGESTIONS = 10  # cards on the page, best first (the API's default limit)
 SLOT = re.compile(r"^([0-6])-([0-2][0-9]:[0-5][0-9])$")

@@ -26,8 +26,9 @@ from app.pages.staff_common import render_staff, staff_auth
 from app.reports import figures, service
 from app.reports.router import report_time
 from app.reports.schemas import SummaryOut, UnmatchedOut, WeekOut
+from app.routing import DeferredRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 Now = Annotated[datetime, Depends(report_time)]
 WEEKS = service.WEEKS_DEFAULT

@@ -15,10 +15,11 @@ from app.pairings import lifecycle, service
 from app.pairings.deps import InvitedPairing
 from app.pairings.presenters import pairing_out
 from app.pairings.schemas import PairingCreate, PairingOut
+from app.routing import DeferredRoute
 from app.schemas import Page, PathId
 from app.vocab import PairingStatus
 
-router = APIRouter(tags=["pairings"])
+router = APIRouter(tags=["pairings"], route_class=DeferredRoute)
 
 
 def _render(session: SessionDep, pairing: Pairing, role: str) -> PairingOut:

@@ -14,8 +14,9 @@ from app.diners.deps import CouncilsDiner
 from app.models import Diner, Neighbourhood, User
 from app.moderation.deps import CouncilsCook
 from app.privacy import service
+from app.routing import DeferredRoute
 
-router = APIRouter(tags=["privacy"])
+router = APIRouter(tags=["privacy"], route_class=DeferredRoute)
 
 
 class Coordinator(BaseModel):

@@ -13,9 +13,10 @@ from app.deps import SessionDep, StaffUser
 from app.reports import service
 from app.reports.figures import CsvFile
 from app.reports.schemas import MapOut, SummaryOut, UnmatchedOut, WeeklyOut
+from app.routing import DeferredRoute
 from app.schemas import Limit, Offset, Page
 
-router = APIRouter(prefix="/api/staff/reports", tags=["staff"])
+router = APIRouter(prefix="/api/staff/reports", tags=["staff"], route_class=DeferredRoute)
 
 
 async def report_time() -> datetime:
