@@ -20,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     literal,
+    literal_column,
     union_all,
 )
 from sqlalchemy import select as core_select
@@ -250,9 +251,12 @@ def _candidate_state_query(dialect: str) -> Select[Any]:
     else:
         json_ids = func.json_each(bindparam("cook_ids", type_=String)).table_valued("value")
         by_id = col(Cook.id).in_(core_select(json_ids.c.value))
+    # The statuses written into the statement (an IN list of literals): an expanding parameter
+    # would have the statement's text rendered again on every execution.
+    statuses = [literal(status) for status in OPEN_STATUSES]
     load = (
         core_select(func.count())
-        .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(OPEN_STATUSES))
+        .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(statuses))
         .scalar_subquery()
     )
     absence = and_(
@@ -582,11 +586,55 @@ _LATEST_COOK_CHANGE = (
     .where(col(Cook.council_id) == col(Council.id))
     .scalar_subquery()
 )
-_DINER_AND_COUNCIL = (
-    core_select(*_DINER_COLUMNS, *_COUNCIL_COLUMNS, _LATEST_COOK_CHANGE)
-    .join_from(Diner, Council, col(Council.id) == col(Diner.council_id))
-    .where(col(Diner.id) == bindparam("diner_id"))
-)
+
+
+def _cook_ids_of(query: Select[Any], dialect: str) -> Any:
+    """The cook ids a correlated query finds, as one text (``1,5,9``; NULL for none). The
+    separator is written into the statement (``aggregate_strings`` would render it on every
+    execution)."""
+    [cook_id] = query.selected_columns
+    text = cast(cook_id, Text)
+    ids = (
+        func.string_agg(text, literal_column("','"))
+        if dialect == "postgresql"
+        else (func.group_concat(text, literal_column("','")))
+    )
+    return query.with_only_columns(ids).scalar_subquery()
+
+
+def _diner_and_council_query(dialect: str) -> Select[*tuple[Any, ...]]:
+    """The diner, their council, its cook index version, and ``history`` for the diner as
+    three texts of cook ids (the excluded, and those met in an accepted pairing or by a
+    delivered cover meal): one query less for a suggestion."""
+    history = (
+        core_select(col(PairExclusion.cook_id)).where(col(PairExclusion.diner_id) == col(Diner.id)),
+        core_select(col(Pairing.cook_id)).where(
+            col(Pairing.diner_id) == col(Diner.id), col(Pairing.accepted_at).is_not(None)
+        ),
+        core_select(col(Meal.cook_id)).where(
+            col(Meal.diner_id) == col(Diner.id),
+            col(Meal.is_cover).is_(True),
+            col(Meal.status) == MealStatus.delivered,
+            col(Meal.cook_id).is_not(None),
+        ),
+    )
+    return (
+        core_select(
+            *_DINER_COLUMNS,
+            *_COUNCIL_COLUMNS,
+            _LATEST_COOK_CHANGE,
+            *(_cook_ids_of(query, dialect) for query in history),
+        )
+        .join_from(Diner, Council, col(Council.id) == col(Diner.council_id))
+        .where(col(Diner.id) == bindparam("diner_id"))
+    )
+
+
+_DINER_AND_COUNCIL = {name: _diner_and_council_query(name) for name in ("sqlite", "postgresql")}
+
+
+def _ids(text: str | None) -> set[int]:
+    return set(map(int, text.split(","))) if text else set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,21 +642,31 @@ class DinerInCouncil:
     diner: DinerRow
     council: Council  # a copy of the row, not in the session: read it, never change it
     latest_cook_change: datetime | None  # ``cache.council_cooks``'s version
+    excluded: set[int]  # the diner's ``history``: cooks excluded ...
+    met: set[int]  # ... and cooks met
 
 
 def diner_in_council(session: Session, *, diner_id: int) -> DinerInCouncil | None:
-    """One diner as a ``DinerRow``, their council and its cook index version, in one query."""
-    raw = session.connection().execute(_DINER_AND_COUNCIL, {"diner_id": diner_id}).first()
+    """One diner as a ``DinerRow``, their council, its cook index version and the diner's
+    ``history``, in one query."""
+    connection = session.connection()
+    query = _DINER_AND_COUNCIL[connection.dialect.name]
+    raw = connection.execute(query, {"diner_id": diner_id}).first()
     if raw is None:
         return None
-    n = len(_DINER_COLUMNS)
-    fields: dict[str, Any] = {c.name: v for c, v in zip(_COUNCIL_COLUMNS, raw[n:-1], strict=True)}
-    latest: Any = raw[-1]  # the row's last column: max(cook.updated_at), or None
+    n, m = len(_DINER_COLUMNS), len(_COUNCIL_COLUMNS)
+    fields: dict[str, Any] = {
+        c.name: v for c, v in zip(_COUNCIL_COLUMNS, raw[n : n + m], strict=True)
+    }
+    latest: Any
+    latest, excluded, paired, covered = raw[n + m :]  # max(cook.updated_at) or None; history
     return DinerInCouncil(
         diner=_diner_row(_Decoded(), raw),
         # Built without validation (the row is the database's): ten times cheaper.
         council=Council.model_construct(**fields),
         latest_cook_change=latest,
+        excluded=_ids(excluded),
+        met=_ids(paired) | _ids(covered),
     )
 
 

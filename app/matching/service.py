@@ -56,7 +56,7 @@ MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not
 def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -> SuggestionsOut:
     """Ranked cooks for one diner, with reasons; or why there is none.
 
-    Four queries: the diner with the council and its cook index version, the diner's history,
+    Two queries: the diner with the council, its cook index version and the diner's history,
     then the candidates' row versions, loads and absences (``candidate_state``); once more the
     last when a candidate's row changed since the index was built.
     """
@@ -67,8 +67,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         raise NotFound("Diner not found")  # as get_councils_diner: another council's too
     diner, council = found.diner, found.council
     today = council_today(council)
-    excluded, met = history(session, [diner_id])
-    target = diner.matching_input(excluded=excluded[diner_id], met=met[diner_id])
+    target = diner.matching_input(excluded=found.excluded, met=found.met)
     radius = council.max_walk_radius_m
     latest = found.latest_cook_change
     for rebuild in (False, True):
@@ -85,7 +84,6 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         # A candidate's row changed, or left the council, since the index was built.
     reachable = len(ids)
     ids = [i for i in ids if state.versions.get(i) == cached.rows[i].version]
-    rows = cached.rows
     if len(ids) == reachable and not state.loads and not state.away:
         # ... which are the fresh inputs too (no candidate has a pairing or an absence):
         # ranking them again would give the same list.
@@ -105,6 +103,10 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         fresh = with_capacity([cached.inputs[i] for i in ids], state.loads)
         fresh = without_away(fresh, state.away)
         result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)
+    return _out(result, cached.rows)
+
+
+def _out(result: engine.Suggestions, rows: dict[int, CookRow]) -> SuggestionsOut:
     return SuggestionsOut(
         items=[
             SuggestionOut(
