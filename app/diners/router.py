@@ -12,11 +12,12 @@ from app.diners.deps import CarersDiner, DinerForUser
 from app.diners.schemas import DinerIn, DinerListItem, DinerOut, DinerUpdate, PauseIn, ReasonIn
 from app.flows import diner_changes as changes
 from app.flows import diners as flows
+from app.routing import DeferredRoute
 from app.schemas import Limit, Offset, Page, PathId
 from app.vocab import DinerStatus
 
-router = APIRouter(prefix="/api/diners", tags=["diners"])
-staff_router = APIRouter(prefix="/api/staff/diners", tags=["staff"])
+router = APIRouter(prefix="/api/diners", tags=["diners"], route_class=DeferredRoute)
+staff_router = APIRouter(prefix="/api/staff/diners", tags=["staff"], route_class=DeferredRoute)
 
 
 @router.post("", status_code=201, response_model=DinerOut)

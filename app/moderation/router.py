@@ -14,11 +14,12 @@ from app.flows import cooks as flows
 from app.moderation import service
 from app.moderation.deps import CouncilsCook, LiftableCook, VisibleCook
 from app.moderation.schemas import ApproveIn, AuditOut, CookHistoryItem, CookListItem
+from app.routing import DeferredRoute
 from app.schemas import MAX_ID, Limit, Offset, Page, PathId
 from app.vocab import CookStatus, Role
 
-router = APIRouter(prefix="/api/staff/cooks", tags=["staff"])
-audit_router = APIRouter(prefix="/api/staff/audit", tags=["staff"])
+router = APIRouter(prefix="/api/staff/cooks", tags=["staff"], route_class=DeferredRoute)
+audit_router = APIRouter(prefix="/api/staff/audit", tags=["staff"], route_class=DeferredRoute)
 
 
 @audit_router.get("", response_model=Page[AuditOut])
