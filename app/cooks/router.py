@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.cooks import service
-from app.cooks.deps import OwnCook
-from app.cooks.presenters import profile_out
+from app.cooks.presenters import own_profile_out, profile_out
 from app.cooks.schemas import CookProfileIn, CookProfileOut
 from app.deps import CookUser, SessionDep, SettingsDep
 from app.diners.schemas import ReasonIn
 from app.flows import cooks as flows
+from app.routing import DeferredRoute
 
-router = APIRouter(prefix="/api/cooks", tags=["cooks"])
+router = APIRouter(prefix="/api/cooks", tags=["cooks"], route_class=DeferredRoute)
 
 
 @router.put("/me", response_model=CookProfileOut)
@@ -24,8 +24,9 @@ def put_my_profile(
 
 
 @router.get("/me", response_model=CookProfileOut)
-def get_my_profile(cook: OwnCook, session: SessionDep) -> CookProfileOut:
-    return profile_out(session, cook)
+def get_my_profile(user: CookUser, session: SessionDep) -> CookProfileOut:
+    """The profile and what it shows of the council, read in one statement."""
+    return own_profile_out(session, user_id=user.id)
 
 
 @router.post("/me/stop")

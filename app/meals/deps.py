@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends
@@ -19,3 +20,12 @@ def own_meal(meal_id: PathId, user: CookUser, session: SessionDep) -> Meal:
 
 
 OwnMeal = Annotated[Meal, Depends(own_meal)]
+
+
+def own_cook_clock(user: CookUser, session: SessionDep) -> tuple[int, date]:
+    """The signed-in cook's profile id and their council's date today (none yet: 404, as
+    app.cooks.deps.own_cook), read in one statement."""
+    return service.own_cook_clock(session, user=user)
+
+
+OwnCookClock = Annotated[tuple[int, date], Depends(own_cook_clock)]

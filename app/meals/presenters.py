@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from app.meals.schemas import MealOut
@@ -37,3 +41,21 @@ def meals_out(session: Session, listed: list[Meal]) -> list[MealOut]:
             )
         )
     return out
+
+
+def meal_rows_out(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[MealOut]:
+    """``meals_out`` for plain rows that carry the diner's ``full_name``
+    (app.meals.service.cook_meal_rows)."""
+    return [
+        MealOut(
+            id=r.id,
+            pairing_id=r.pairing_id,
+            cook_id=r.cook_id,
+            date=r.date,
+            start=r.start,
+            status=r.status,
+            is_cover=r.is_cover,
+            diner_first_name=first_name(r.full_name),
+        )
+        for r in rows
+    ]

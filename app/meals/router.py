@@ -8,40 +8,38 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from app.cooks.deps import OwnCook
 from app.cooks.service import get_own_profile
-from app.councils.rules import council_today
 from app.deps import CarerUser, CookUser, SessionDep
 from app.diners.deps import CarersDiner
 from app.errors import RuleBroken
 from app.meals import cover, feedback
 from app.meals import service as meals
-from app.meals.deps import OwnMeal
+from app.meals.deps import OwnCookClock, OwnMeal
 from app.meals.labels import meal_label
-from app.meals.presenters import meal_out, meals_out
+from app.meals.presenters import meal_out, meal_rows_out, meals_out
 from app.meals.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn
-from app.models import Council, Diner
+from app.models import Diner
 from app.names import first_name
+from app.routing import DeferredRoute
 from app.schemas import IsoDate, PathId
 from app.vocab import MealStatus
 
-router = APIRouter(tags=["meals"])
+router = APIRouter(tags=["meals"], route_class=DeferredRoute)
 
 
 @router.get("/api/cooks/me/meals", response_model=MealList)
 def my_meals(
-    cook: OwnCook,
+    cook: OwnCookClock,
     session: SessionDep,
     from_: Annotated[IsoDate | None, Query(alias="from")] = None,
     to: Annotated[IsoDate | None, Query()] = None,
 ) -> MealList:
-    council = session.get(Council, cook.council_id)
-    assert council is not None
-    start = from_ or council_today(council)
+    cook_id, today = cook
+    start = from_ or today
     end = to or start + timedelta(days=meals.HORIZON_DAYS)
     if end < start:
         raise RuleBroken("invalid_range", ["query", "to"], "to must be on or after from")
-    items = meals_out(session, meals.list_cook_meals(session, cook=cook, from_=start, to=end))
+    items = meal_rows_out(meals.cook_meal_rows(session, cook_id=cook_id, from_=start, to=end))
     return MealList(items=items, total=len(items))
 
 

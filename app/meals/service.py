@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from datetime import UTC, date, timedelta
+from typing import Any
 
+from sqlalchemy import Row, bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.cooks.service import find_own_profile
@@ -166,6 +170,56 @@ def own_meal(session: Session, *, user: User, meal_id: int) -> tuple[Meal, Cook]
     if cook is None or meal is None or meal.cook_id != cook.id:
         raise NotFound("Meal not found")
     return meal, cook
+
+
+# The cook's meals as the list shows them: plain columns with the diner's name joined, in one
+# statement built once, with parameters (GET /api/cooks/me/meals).
+_COOK_MEAL_ROWS = (
+    core_select(
+        col(Meal.id),
+        col(Meal.pairing_id),
+        col(Meal.cook_id),
+        col(Meal.date),
+        col(Meal.start),
+        col(Meal.status),
+        col(Meal.is_cover),
+        col(Diner.full_name),
+    )
+    .join(Diner, col(Diner.id) == col(Meal.diner_id))
+    .where(
+        col(Meal.cook_id) == bindparam("cook_id"),
+        col(Meal.date) >= bindparam("from_"),
+        col(Meal.date) <= bindparam("to"),
+    )
+    .order_by(col(Meal.at), col(Meal.id))
+)
+# The signed-in cook's profile id and their council's time zone (none: no profile yet).
+_OWN_COOK_CLOCK = (
+    core_select(col(Cook.id), col(Council.timezone))
+    .join(Council, col(Council.id) == col(Cook.council_id))
+    .where(col(Cook.user_id) == bindparam("user_id"))
+)
+
+
+def own_cook_clock(session: Session, *, user: User) -> tuple[int, date]:
+    """The signed-in cook's profile id and their council's date today (no profile yet: 404,
+    as app.cooks.service.get_own_profile)."""
+    row = session.connection().execute(_OWN_COOK_CLOCK, {"user_id": user.id}).first()
+    if row is None:
+        raise NotFound("You have no cook profile yet")
+    return row.id, council_today(row)
+
+
+def cook_meal_rows(
+    session: Session, *, cook_id: int, from_: date, to: date
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The cook's meals from ``from_`` to ``to`` (by time): id, pairing_id, cook_id, date,
+    start, status, is_cover and the diner's full_name, as plain rows."""
+    return (
+        session.connection()
+        .execute(_COOK_MEAL_ROWS, {"cook_id": cook_id, "from_": from_, "to": to})
+        .all()
+    )
 
 
 def list_cook_meals(session: Session, *, cook: Cook, from_: date, to: date) -> list[Meal]:

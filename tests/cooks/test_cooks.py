@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import AreaDemand, Cook, Council
 from tests.factories import auth_headers, cook_payload, create_user
+from tests.support.statements import beyond_sign_in, selects_run
 
 
 def test_cook_profile_is_created_pending_when_valid(
@@ -157,3 +159,28 @@ def test_cook_routes_are_403_when_role_is_not_cook(
     headers = auth_headers(create_user(session, role=role, council=barnet), settings)
     assert client.put("/api/cooks/me", json=cook_payload(), headers=headers).status_code == 403
     assert client.get("/api/cooks/me", headers=headers).status_code == 403
+
+
+def test_own_profile_is_one_select_beyond_the_sign_in_check_when_read(
+    client: TestClient, engine: Engine, session: Session, settings: Settings, barnet: Council
+):
+    headers = auth_headers(create_user(session, role="cook"), settings)
+    put = client.put("/api/cooks/me", json=cook_payload(), headers=headers).json()
+
+    def get(path: str) -> None:
+        assert client.get(path, headers=headers).status_code == 200
+
+    session.expunge_all()  # as a request's own session: nothing loaded yet
+    read = beyond_sign_in(selects_run(engine, lambda: get("/api/cooks/me")))
+    assert len(read) == 1  # the profile with its council and neighbourhood
+    assert client.get("/api/cooks/me", headers=headers).json() == put
+
+
+def test_own_profile_answers_404_when_cook_has_none_yet(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    headers = auth_headers(create_user(session, role="cook"), settings)
+    for path in ("/api/cooks/me", "/api/cooks/me/meals"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404
+        assert response.json()["detail"] == "You have no cook profile yet"

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.config import Settings
@@ -19,6 +20,7 @@ from tests.factories import (
     cook_payload,
     registered_diner,
 )
+from tests.support.statements import beyond_sign_in, selects_run
 
 
 @pytest.fixture
@@ -500,3 +502,15 @@ def test_each_lifecycle_event_queues_a_message_to_the_right_people(
     assert to("cover_arranged") == {active.carer.id, active.cook.id, staff.id}
     client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active.cook_headers)
     assert to("pairing_ended") == {active.carer.id, active.cook.id}
+
+
+def test_cooks_meals_run_two_selects_beyond_the_sign_in_check_when_listed(
+    client: TestClient, engine: Engine, session: Session, active: PairingWorld
+):
+    def get(path: str) -> None:
+        assert client.get(path, headers=active.cook_headers).status_code == 200
+
+    session.expunge_all()  # as a request's own session: nothing loaded yet
+    listed = beyond_sign_in(selects_run(engine, lambda: get("/api/cooks/me/meals")))
+    # the cook's id with their council's clock, then the meals with their diners' names
+    assert len(listed) == 2

@@ -22,3 +22,8 @@ def selects_run(engine: Engine, action: Callable[[], Any]) -> list[str]:
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     return seen
+
+
+def beyond_sign_in(statements: list[str]) -> list[str]:
+    """The statements other than the sign-in check (the one that reads ``auth_session``)."""
+    return [s for s in statements if "auth_session" not in s]
