@@ -119,9 +119,20 @@ def observe_request(record: RequestRecord) -> None:
         return
     method = record.method if record.method in METHODS else "other"
     labels = (method, record.route, f"{record.status // 100}xx")
-    found = instruments()
-    found.requests.labels(*labels).inc()
-    found.latency.labels(*labels).observe(record.duration_s)
+    series = _series.get(labels)
+    if series is None:  # prometheus_client's labels() checks and locks on every call
+        found = instruments()
+        series = _series.setdefault(
+            labels, (found.requests.labels(*labels), found.latency.labels(*labels))
+        )
+    count, latency = series
+    count.inc()
+    latency.observe(record.duration_s)
+
+
+# A request's count and latency series by their labels (method, route template, status class):
+# a few hundred at most, since routes are templates and methods and statuses are grouped.
+_series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
 
 
 def timed_batch(run: Callable[P, T]) -> Callable[P, T]:
