@@ -105,7 +105,8 @@ class PointIndex:
         if len(self.lat) == 0:
             return np.zeros(0, dtype=np.intp), np.zeros(0)
         hits = self._tree.query_ball_point(unit_vectors(lat, lon)[0], chord_for(radius_m))
-        idx = np.asarray(sorted(hits), dtype=np.intp)
+        idx = np.array(hits, dtype=np.intp)
+        idx.sort()  # in numpy: sorting the list first took twice as long for a few hundred
         dist = haversine_m(lat, lon, self.lat[idx], self.lon[idx])
         keep = dist <= radius_m
         return idx[keep], dist[keep]

@@ -423,6 +423,74 @@ def assess(
     )
 
 
+def assess_one(
+    index: CookIndex, diner: DinerTable, crow: IntArray, dist: FloatArray, max_radius_m: float
+) -> Assessed:
+    """``assess`` for one diner (``diner`` holds a single row) and the cooks ``crow`` at the
+    exact haversine distances ``dist``: the same answer, reached with a few whole-array steps
+    instead of narrowing the pairs check by check (a suggestion looks at a few hundred cooks,
+    where numpy's cost per call, not per element, is what counts).
+
+    Every check is computed for every cook; a check's level counts when some cook passes it
+    and all the checks before it, as ``assess``'s narrowing does.
+    """
+    passed = (dist <= np.minimum(index.radius[crow], max_radius_m)) & index.matchable[crow]
+    if len(diner.excluded):
+        passed &= ~_member(crow, diner.excluded)  # pair keys of row 0: the cook rows
+    level = int(passed.any())
+    shared = ((index.days[crow] & diner.days[0]) != 0) & (
+        (index.frequencies[crow] & diner.frequency[0]) != 0
+    )
+    passed &= shared
+    overlap, start = _best_overlap_with(
+        index.win_starts[crow], index.win_ends[crow], diner.win_starts[0], diner.win_ends[0]
+    )
+    passed &= overlap >= MIN_OVERLAP_MIN
+    level += bool(passed.any())
+    for ok in (
+        (diner.diets[0] & ~index.diets[crow]) == 0,
+        (diner.allergies[0] & ~index.allergen_free[crow]) == 0,
+        (diner.texture[0] & index.textures[crow]) != 0,
+        index.spare[crow] > 0,
+    ):
+        passed &= ok
+        level += bool(passed.any())
+    keep = np.flatnonzero(passed)
+    crow, dist, overlap, start = crow[keep], dist[keep], overlap[keep], start[keep]
+    met = _member(crow, diner.met) if len(diner.met) else np.zeros(len(crow), dtype=np.bool_)
+    cost = np.rint(dist).astype(np.int64)
+    cost += OVERLAP_COST_PER_MIN * (OVERLAP_TARGET_MIN - np.minimum(overlap, OVERLAP_TARGET_MIN))
+    cost += np.where(met, 0, NOT_MET_COST)
+    return Assessed(
+        level=np.array([level], dtype=np.int64),
+        diner=np.zeros(len(crow), dtype=np.int64),
+        cook=crow,
+        distance=dist,
+        cost=cost,
+        start=start,
+        met=met,
+    )
+
+
+def _best_overlap_with(
+    cook_starts: npt.NDArray[np.int32],
+    cook_ends: npt.NDArray[np.int32],
+    diner_starts: npt.NDArray[np.int32],
+    diner_ends: npt.NDArray[np.int32],
+) -> tuple[IntArray, IntArray]:
+    """``_best_overlap`` of each cook's windows (rows) with one diner's windows (1-D)."""
+    n = len(cook_starts)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lo = np.maximum(cook_starts[:, :, None], diner_starts[None, None, :])
+    length = np.minimum(cook_ends[:, :, None], diner_ends[None, None, :]) - lo
+    key = np.where(length >= MIN_OVERLAP_MIN, length * _KEY_SHIFT - lo, -1)
+    best = key.reshape(n, -1).max(axis=1).astype(np.int64)
+    found = best >= 0
+    overlap = np.where(found, -(-best // _KEY_SHIFT), 0)
+    return overlap, np.where(found, overlap * _KEY_SHIFT - best, 0)
+
+
 # --- suggestions ------------------------------------------------------------------------------
 
 
@@ -474,9 +542,7 @@ def rank(diner: DinerInput, index: CookIndex, *, max_radius_m: float) -> Ranking
     cook id)."""
     crow, dist = index.points.ball(diner.lat, diner.lon, index.query_radius(max_radius_m))
     crow = crow.astype(np.int64, copy=False)
-    table = DinerTable.one(diner, index)
-    rows, local = np.zeros(1, dtype=np.int64), np.zeros(len(crow), dtype=np.int64)
-    assessed = assess(index, table, rows, local, crow, dist, float(max_radius_m), exact=True)
+    assessed = assess_one(index, DinerTable.one(diner, index), crow, dist, float(max_radius_m))
     cost = assessed.cost + LOAD_STEP_COST * index.load[assessed.cook]
     order = np.lexsort((index.ids[assessed.cook], cost))
     return Ranking(diner=diner, index=index, assessed=assessed, cost=cost, order=order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ from app.matching.engine import (
     shared_windows,
     suggest,
 )
+from app.matching.engine.index import DinerTable, assess, assess_one
 from app.matching.spatial import distance_m
 
 from .factories import make_cook, make_diner
@@ -236,3 +238,21 @@ def test_pruned_batch_equals_unpruned_when_k_covers_every_cook(instance, small_k
     assert len(pruned.assignments) <= len(full.assignments)
     if len(pruned.assignments) == len(full.assignments):
         assert pruned.objective >= full.objective
+
+
+@SETTINGS
+@given(instances())
+def test_one_diners_assessment_equals_the_general_one_when_given_the_same_cooks(instance):
+    diners, cooks = instance
+    index = CookIndex(cooks)
+    for diner in diners:
+        crow, dist = index.points.ball(diner.lat, diner.lon, index.query_radius(MAX_RADIUS))
+        crow = crow.astype(np.int64)
+        table = DinerTable.one(diner, index)
+        rows, local = np.zeros(1, dtype=np.int64), np.zeros(len(crow), dtype=np.int64)
+        general = assess(index, table, rows, local, crow, dist, MAX_RADIUS, exact=True)
+        one = assess_one(index, table, crow, dist, MAX_RADIUS)
+        for field in ("level", "diner", "cook", "distance", "cost", "start", "met"):
+            mine, theirs = getattr(one, field), getattr(general, field)
+            assert mine.dtype == theirs.dtype, field
+            assert mine.tolist() == theirs.tolist(), field
