@@ -150,8 +150,9 @@ def normalise(windows: tuple[Window, ...]) -> tuple[Window, ...]:
 
 def _intersections(a: tuple[Window, ...], b: tuple[Window, ...]) -> list[Window]:
     out = []
+    theirs = normalise(b)  # once, not once per window of ``a`` (each call hashes ``b``)
     for x in normalise(a):
-        for y in normalise(b):
+        for y in theirs:
             if x.weekday == y.weekday:
                 start, end = max(x.start, y.start), min(x.end, y.end)
                 if end - start >= MIN_OVERLAP_MIN:
