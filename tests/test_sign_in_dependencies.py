@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,8 @@ from fastapi.dependencies import utils
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.accounts import tokens as tokens_module
+from app.accounts.tokens import issue_token, read_token
 from app.config import Settings
 from app.db import utcnow
 from app.deps import current_settings, get_current_auth, get_current_user
@@ -125,3 +127,52 @@ def test_session_cookie_write_is_403_without_its_csrf_token_when_a_role_check_gu
     wrong = client.post("/api/staff/diners", json=refer, headers={"X-CSRF-Token": csrf + "x"})
     assert wrong.status_code == 403
     assert client.get(STAFF_LIST).status_code == 200  # a safe method needs no CSRF token
+
+
+# --- tokens: the signature checked once per process, the expiry on every request -----------
+
+SECRET = "a-test-secret-" + "s" * 40
+
+
+def test_token_is_refused_when_it_expires_after_being_accepted():
+    issued = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    token, _ = issue_token(
+        user_id=7, kind="access", secret=SECRET, lifetime=timedelta(minutes=5), now=issued
+    )
+
+    assert read_token(token, kind="access", secret=SECRET, now=issued) is not None
+    just_before = issued + timedelta(minutes=5) - timedelta(seconds=1)
+    assert read_token(token, kind="access", secret=SECRET, now=just_before) is not None
+    at_expiry = issued + timedelta(minutes=5)
+    assert read_token(token, kind="access", secret=SECRET, now=at_expiry) is None
+    assert read_token(token, kind="access", secret=SECRET, now=issued) is not None
+
+
+def test_accepted_token_is_refused_when_its_kind_or_secret_or_signature_differ():
+    token, issued = issue_token(
+        user_id=7, kind="session", secret=SECRET, lifetime=timedelta(hours=1)
+    )
+    claims = read_token(token, kind="session", secret=SECRET)
+    assert claims is not None and (claims.sid, claims.csrf) == (issued.sid, issued.csrf)
+
+    assert read_token(token, kind="access", secret=SECRET) is None
+    assert read_token(token, kind="session", secret=SECRET + "x") is None
+    header, payload, signature = token.split(".")
+    other = "AA" if signature[-2:] != "AA" else "BB"
+    assert (
+        read_token(f"{header}.{payload}.{signature[:-2]}{other}", kind="session", secret=SECRET)
+        is None
+    )
+    assert read_token(token, kind="session", secret=SECRET) == claims
+
+
+def test_token_checks_keep_their_answers_when_more_tokens_are_seen_than_are_kept():
+    tokens = [
+        issue_token(user_id=n, kind="access", secret=SECRET, lifetime=timedelta(hours=1))[0]
+        for n in range(tokens_module._VERIFIED_MAX + 3)
+    ]
+    for n, token in enumerate(tokens):
+        claims = read_token(token, kind="access", secret=SECRET)
+        assert claims is not None and claims.user_id == n
+    assert len(tokens_module._verified_tokens) <= tokens_module._VERIFIED_MAX
+    assert read_token(tokens[0], kind="access", secret=SECRET) is not None

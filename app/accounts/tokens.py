@@ -59,15 +59,55 @@ def issue_token(
     return token, TokenClaims(user_id, kind, sid, csrf, expires)
 
 
-def read_token(token: str, *, kind: TokenKind, secret: str) -> TokenClaims | None:
-    """The claims of a valid, unexpired token of this kind, else None."""
+def read_token(
+    token: str, *, kind: TokenKind, secret: str, now: datetime | None = None
+) -> TokenClaims | None:
+    """The claims of a valid, unexpired token of this kind, else None.
+
+    A token's signature is checked once per process (`_verified`): each signed-in request
+    sends the same token again, and decoding it anew cost about as much as a tenth of a small
+    request. Its expiry is checked on every call; whether its sign-in is still live is the
+    caller's question (app/deps.py reads the AuthSession on every request)."""
+    claims = _verified(token, secret)
+    if claims is None or claims.kind != kind:
+        return None
+    if claims.expires_at <= (now or datetime.now(UTC)):  # as PyJWT: expired at `exp`
+        return None
+    return claims
+
+
+# Tokens whose signature was valid, and their claims (immutable): a token is the key, so a
+# changed byte or another secret misses. Bounded: emptied when full (a few thousand sign-ins
+# are live at once at most). Invalid tokens are never kept.
+_VERIFIED_MAX = 4096
+_verified_tokens: dict[tuple[str, str], TokenClaims] = {}
+
+
+def _verified(token: str, secret: str) -> TokenClaims | None:
+    key = (token, secret)
+    claims = _verified_tokens.get(key)
+    if claims is None:
+        claims = _decode(token, secret)
+        if claims is not None:
+            if len(_verified_tokens) >= _VERIFIED_MAX:
+                _verified_tokens.clear()
+            _verified_tokens[key] = claims
+    return claims
+
+
+def _decode(token: str, secret: str) -> TokenClaims | None:
+    """The claims of a token signed with `secret`, whatever its expiry (see read_token)."""
     try:
         payload = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "typ"]}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "sub", "typ"], "verify_exp": False},
         )
     except jwt.PyJWTError:
         return None
-    if payload.get("typ") != kind:
+    kind = payload.get("typ")
+    if kind not in ("access", "session"):
         return None
     try:
         user_id = int(payload["sub"])
