@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Connection, Row, and_, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -21,6 +23,7 @@ from app.diners.schemas import (
     RecentMeal,
 )
 from app.diners.service import ListedDiner
+from app.errors import NotFound
 from app.models import (
     OPEN_STATUSES,
     Cook,
@@ -31,6 +34,7 @@ from app.models import (
     Neighbourhood,
     OutcomeAnswer,
     Pairing,
+    User,
 )
 from app.schemas import Window
 from app.vocab import MealStatus, PairingStatus
@@ -85,6 +89,81 @@ _UPCOMING_MEALS = (
 )
 
 
+# The carer's view of one of their diners (GET /api/diners/{id}) in three statements: the diner
+# with its council's slug and clock, its neighbourhood's name, its open pairing (at most one:
+# uq_pairing_open_diner) with the cook's name and its latest outcome answer; then its upcoming
+# and its recent meals.
+_LATEST_ANSWER = (
+    core_select(col(OutcomeAnswer.id))
+    .where(col(OutcomeAnswer.diner_id) == col(Diner.id))
+    .order_by(col(OutcomeAnswer.answered_at).desc())
+    .limit(1)
+    .correlate(Diner)
+    .scalar_subquery()
+)
+_DINER_RECORD = (
+    core_select(
+        *Diner.__table__.columns,  # type: ignore[attr-defined]
+        col(Council.slug).label("council_slug"),
+        col(Council.timezone).label("timezone"),
+        col(Neighbourhood.name).label("neighbourhood_name"),
+        col(Pairing.id).label("pairing_id"),
+        col(Pairing.status).label("pairing_status"),
+        col(Pairing.weekday).label("pairing_weekday"),
+        col(Pairing.start).label("pairing_start"),
+        col(Pairing.frequency).label("pairing_frequency"),
+        col(Pairing.pause_reason).label("pairing_pause_reason"),
+        col(Cook.id).label("cook_id"),
+        col(Cook.display_name).label("cook_name"),
+        col(OutcomeAnswer.considers_friend).label("considers_friend"),
+        col(OutcomeAnswer.answered_at).label("answered_at"),
+    )
+    .join(Council, col(Council.id) == col(Diner.council_id))
+    .outerjoin(Neighbourhood, col(Neighbourhood.id) == col(Diner.neighbourhood_id))
+    .outerjoin(
+        Pairing,
+        and_(col(Pairing.diner_id) == col(Diner.id), col(Pairing.status).in_(OPEN_STATUSES)),
+    )
+    .outerjoin(Cook, col(Cook.id) == col(Pairing.cook_id))
+    .outerjoin(OutcomeAnswer, col(OutcomeAnswer.id) == _LATEST_ANSWER)
+    .where(col(Diner.id) == bindparam("diner_id"))
+)
+
+
+def carers_diner_out(session: Session, *, carer: User, diner_id: int) -> DinerOut:
+    """The carer's own diner as ``diner_out`` shows it, read as plain columns in three
+    statements (anyone else's diner, or none: 'not found', as service.get_carers_diner)."""
+    session.flush()  # as diner_out: what the caller changed is read back
+    connection = session.connection()
+    row = connection.execute(_DINER_RECORD, {"diner_id": diner_id}).first()
+    if row is None or row.carer_id != carer.id:
+        raise NotFound("Diner not found")
+    pairing = (
+        None
+        if row.pairing_id is None
+        else (
+            row.pairing_id,
+            row.pairing_status,
+            row.pairing_weekday,
+            row.pairing_start,
+            row.pairing_frequency,
+            row.pairing_pause_reason,
+            row.cook_id,
+            row.cook_name,
+        )
+    )
+    outcome = None if row.answered_at is None else (row.considers_friend, row.answered_at)
+    return _diner_out(
+        connection,
+        row,
+        council=row.council_slug,
+        neighbourhood=row.neighbourhood_name,
+        today=council_today(row),
+        pairing=_pairing_summary(pairing, for_staff=False),
+        outcome=_outcome(outcome),
+    )
+
+
 def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> DinerOut:
     assert diner.id is not None
     # The reads below go to the connection, without the session's autoflush: what the caller
@@ -95,6 +174,30 @@ def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> Din
         _PLACE, {"council_id": diner.council_id, "neighbourhood_id": diner.neighbourhood_id}
     ).one()
     today = council_today(place)  # once: the clock could pass midnight between two reads
+    return _diner_out(
+        connection,
+        diner,
+        council=place.slug,
+        neighbourhood=place.name,
+        today=today,
+        pairing=_pairing_summary(
+            connection.execute(_OPEN_PAIRING, {"diner_id": diner.id}).first(), for_staff=for_staff
+        ),
+        outcome=_outcome(connection.execute(_LATEST_OUTCOME, {"diner_id": diner.id}).first()),
+    )
+
+
+def _diner_out(
+    connection: Connection,
+    diner: Diner | Row[*tuple[Any, ...]],
+    *,
+    council: str,
+    neighbourhood: str | None,
+    today: date,
+    pairing: PairingSummary | None,
+    outcome: OutcomeSummary | None,
+) -> DinerOut:
+    assert diner.id is not None
     return DinerOut(
         id=diner.id,
         status=public_status(diner, today),
@@ -105,8 +208,8 @@ def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> Din
         position=PositionOut(
             latitude=diner.latitude, longitude=diner.longitude, precision=diner.geo_precision
         ),
-        council=place.slug,
-        neighbourhood=place.name,
+        council=council,
+        neighbourhood=neighbourhood,
         diets=diner.diets,
         allergies=diner.allergies,
         texture=diner.texture,
@@ -119,17 +222,16 @@ def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> Din
         consent_at=diner.consent_at,
         referred_by_staff=diner.referred_by_id is not None,
         created_at=diner.created_at,
-        pairing=_pairing_summary(connection, diner.id, for_staff=for_staff),
+        pairing=pairing,
         upcoming_meals=_upcoming_meals(connection, diner.id, today),
         recent_meals=_recent_meals(connection, diner.id, today),
-        outcome=_latest_outcome(connection, diner.id),
+        outcome=outcome,
     )
 
 
-def _pairing_summary(
-    connection: Connection, diner_id: int, *, for_staff: bool
-) -> PairingSummary | None:
-    row = connection.execute(_OPEN_PAIRING, {"diner_id": diner_id}).first()
+def _pairing_summary(row: Sequence[Any] | None, *, for_staff: bool) -> PairingSummary | None:
+    """The open pairing from (id, status, weekday, start, frequency, pause_reason, cook id,
+    cook's display name), or None."""
     if row is None:
         return None
     pairing_id, status, weekday, start, frequency, pause_reason, cook_id, cook_name = row
@@ -146,6 +248,14 @@ def _pairing_summary(
     )
 
 
+def _outcome(row: Sequence[Any] | None) -> OutcomeSummary | None:
+    """The latest outcome answer from (considers_friend, answered_at), or None."""
+    if row is None:
+        return None
+    considers_friend, answered_at = row
+    return OutcomeSummary(considers_friend=considers_friend, answered_at=answered_at)
+
+
 def _recent_meals(connection: Connection, diner_id: int, today: date) -> list[RecentMeal]:
     since = today - timedelta(weeks=8)
     rows = connection.execute(_RECENT_MEALS, {"diner_id": diner_id, "since": since})
@@ -153,13 +263,6 @@ def _recent_meals(connection: Connection, diner_id: int, today: date) -> list[Re
         RecentMeal(id=meal_id, date=day, start=start, status=status, rating=rating)
         for meal_id, day, start, status, rating in rows
     ]
-
-
-def _latest_outcome(connection: Connection, diner_id: int) -> OutcomeSummary | None:
-    row = connection.execute(_LATEST_OUTCOME, {"diner_id": diner_id}).first()
-    if row is None:
-        return None
-    return OutcomeSummary(considers_friend=row.considers_friend, answered_at=row.answered_at)
 
 
 def _upcoming_meals(connection: Connection, diner_id: int, today: date) -> list[MealSummary]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.deps import CarerOrStaffUser, CarerUser, SessionDep, SettingsDep, StaffUser
 from app.diners import presenters, service
-from app.diners.deps import CarersDiner, DinerForUser
+from app.diners.deps import DinerForUser
 from app.diners.schemas import DinerIn, DinerListItem, DinerOut, DinerUpdate, PauseIn, ReasonIn
 from app.flows import diner_changes as changes
 from app.flows import diners as flows
@@ -39,8 +39,9 @@ def list_my_diners(
 
 
 @router.get("/{diner_id}", response_model=DinerOut)
-def get_my_diner(diner: CarersDiner, session: SessionDep) -> DinerOut:
-    return presenters.diner_out(session, diner)
+def get_my_diner(diner_id: PathId, carer: CarerUser, session: SessionDep) -> DinerOut:
+    """The carer's own diner (anyone else's: 404), read as plain columns."""
+    return presenters.carers_diner_out(session, carer=carer, diner_id=diner_id)
 
 
 @router.patch("/{diner_id}", response_model=DinerOut)

@@ -240,3 +240,19 @@ def test_staff_view_of_diner_is_audited_when_read(
         select(AuditEntry).where(AuditEntry.action == "diner.address_viewed")
     ).all()
     assert [(e.actor_id, e.subject_id) for e in entries] == [(staff.id, diner_id)]
+
+
+def test_carer_gets_404_for_another_carers_diner_or_none_when_read(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    carer, other = create_user(session, role="carer"), create_user(session, role="carer")
+    headers = auth_headers(carer, settings)
+    mine = client.post("/api/diners", json=diner_payload(), headers=headers).json()
+    theirs = client.post(
+        "/api/diners", json=diner_payload(), headers=auth_headers(other, settings)
+    ).json()
+    assert client.get(f"/api/diners/{mine['id']}", headers=headers).json() == mine
+    for diner_id in (theirs["id"], theirs["id"] + 1000):
+        response = client.get(f"/api/diners/{diner_id}", headers=headers)
+        assert response.status_code == 404
+        assert response.json()["detail"] == "Diner not found"

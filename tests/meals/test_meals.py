@@ -514,3 +514,22 @@ def test_cooks_meals_run_two_selects_beyond_the_sign_in_check_when_listed(
     listed = beyond_sign_in(selects_run(engine, lambda: get("/api/cooks/me/meals")))
     # the cook's id with their council's clock, then the meals with their diners' names
     assert len(listed) == 2
+
+
+def test_carers_diner_is_three_selects_beyond_the_sign_in_check_when_read(
+    client: TestClient, engine: Engine, session: Session, active: PairingWorld
+):
+    url = f"/api/diners/{active.diner_id}"
+    client.post(f"{url}/outcome", json={"considers_friend": True}, headers=active.carer_headers)
+    session.expunge_all()  # as a request's own session: nothing loaded yet
+    read = beyond_sign_in(
+        selects_run(
+            engine, lambda: client.get(url, headers=active.carer_headers).raise_for_status()
+        )
+    )
+    # the diner with its council, neighbourhood, open pairing and latest answer; its upcoming
+    # meals; its recent meals
+    assert len(read) == 3
+    diner = client.get(url, headers=active.carer_headers).json()
+    assert diner["pairing"]["status"] == "active" and diner["pairing"]["cook"]["id"] is None
+    assert diner["outcome"]["considers_friend"] is True and diner["upcoming_meals"]
