@@ -6,9 +6,8 @@ import itertools
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Generic, TypeVar
 
-import phonenumbers
 from fastapi import Path
 from pydantic import (
     AfterValidator,
@@ -20,6 +19,13 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+from app.lazy_import import LazyModule
+
+if TYPE_CHECKING:
+    import phonenumbers
+else:  # imported at the first phone number checked (start-up: app/lazy_import.py)
+    phonenumbers = LazyModule("phonenumbers", globals(), "phonenumbers")
 
 T = TypeVar("T")
 

@@ -19,8 +19,9 @@ from app.routing import DeferredRoute, include_deferred
 # Imported where they are used: matching's arrays (numpy), the batch's solver (scipy.sparse,
 # OR-Tools), the k-d tree (scipy.spatial), the calendar feed (icalendar), the online geocoders
 # (httpx, geopy), the page templates (jinja2, with GOV.UK Frontend's macros), the GOV.UK Notify
-# client and its HTTP stack (notifications_python_client, requests, urllib3). Each of the last
-# two cost start-up a tenth of a second or more.
+# client and its HTTP stack (notifications_python_client, requests, urllib3), the phone number
+# parser (phonenumbers: a few hundredths of a second, mostly its patterns). Each of the Jinja and
+# Notify groups cost start-up a tenth of a second or more.
 LAZY = (
     "numpy",
     "scipy",
@@ -33,6 +34,7 @@ LAZY = (
     "notifications_python_client",
     "requests",
     "urllib3",
+    "phonenumbers",
 )
 
 
@@ -68,6 +70,7 @@ def test_heavy_libraries_are_not_imported_when_the_app_starts():
             "govuk_frontend_jinja",
         ),
         ("from app.notifications.notify import NotifyChannel", "requests"),
+        ("from app.accounts.contact import e164_phone; e164_phone('07911 123456')", "phonenumbers"),
     ],
 )
 def test_lazy_library_is_imported_when_first_used(statement: str, library: str):

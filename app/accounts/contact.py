@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-import phonenumbers
 from sqlmodel import Session, select
 
 from app.accounts.passwords import verify_password
 from app.accounts.service import email_key
 from app.audit import record_audit
 from app.errors import Conflict, RuleBroken
+from app.lazy_import import LazyModule
 from app.models import User
+
+if TYPE_CHECKING:
+    import phonenumbers
+else:  # imported at the first phone number checked (start-up: app/lazy_import.py)
+    phonenumbers = LazyModule("phonenumbers", globals(), "phonenumbers")
 
 ContactPreference = Literal["email", "sms"]
 CONTACT_PREFERENCES: tuple[str, ...] = get_args(ContactPreference)
-
-_TEXTABLE = frozenset(
-    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-)
 
 
 def e164_phone(raw: str) -> str:
@@ -37,7 +38,11 @@ def e164_phone(raw: str) -> str:
 
 def can_take_texts(e164: str) -> bool:
     """Whether an E.164 number is a mobile (a text sent to a landline is lost)."""
-    return phonenumbers.number_type(phonenumbers.parse(e164, None)) in _TEXTABLE
+    kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
 
 
 def set_contact(

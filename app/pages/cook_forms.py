@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import phonenumbers
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
@@ -19,9 +18,15 @@ from app.config import Settings
 from app.cooks.service import find_own_profile
 from app.deps import Auth
 from app.errors import Forbidden
+from app.lazy_import import LazyModule
 from app.models import Cook, User
 from app.pages.forms import signed_in
 from app.vocab import MealStatus
+
+if TYPE_CHECKING:
+    import phonenumbers
+else:  # imported at the first phone number checked (start-up: app/lazy_import.py)
+    phonenumbers = LazyModule("phonenumbers", globals(), "phonenumbers")
 
 WEEKDAYS = list(vocab.WEEKDAYS)
 # The times offered, as the availability grid always has: 07:00 to 21:00 by half hours.
