@@ -285,7 +285,9 @@ _CANDIDATE_STATE = {name: _candidate_state_query(name) for name in ("sqlite", "p
 def candidate_state(
     session: Session, *, council_id: int, cook_ids: list[int], today: date
 ) -> CandidateState:
-    """``CandidateState`` of these cooks, in one query."""
+    """``CandidateState`` of these cooks, in one query (none when there are no cooks)."""
+    if not cook_ids:
+        return CandidateState({}, Counter(), {})
     first_days = {w: first_meal_day(w, today) for w in range(7)}
     connection = session.connection()
     dialect = connection.dialect.name

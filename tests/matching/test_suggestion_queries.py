@@ -81,3 +81,23 @@ def test_history_counts_and_takes_no_query_of_its_own_when_suggesting(
     assert met == [paired, covered]
     # The diner with the council, its cook index version and the history; the candidates.
     assert len(read) == 2, read
+
+
+def test_a_diner_with_no_cook_in_reach_takes_one_statement_when_suggesting(
+    client: TestClient, engine: Engine, session: Session, settings: Settings, staff: User
+):
+    approved_cook(client, session, settings, staff)  # N3 1HT: walks 1,500 m
+    _, diner_id = registered_diner(client, session, settings, postcode="EN5 5RY")  # Barnet
+    headers = auth_headers(staff, settings)
+    session.expunge_all()
+    answers = []
+
+    def suggest() -> None:
+        response = client.get(f"/api/staff/diners/{diner_id}/suggestions", headers=headers)
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+
+    suggest()  # builds this process's index of the council's cooks
+    read = beyond_sign_in(selects_run(engine, suggest))
+    assert answers[1] == answers[0] == {"items": [], "unmatched_reason": "no_cook_in_reach"}
+    assert len(read) == 1, read  # the diner: no candidates to read again
