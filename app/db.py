@@ -86,6 +86,8 @@ class ReadOnlySessionError(RuntimeError):
 
 BUSY_TIMEOUT_S = 30.0  # how long SQLite waits for a lock another process holds
 WRITE_QUEUE_TIMEOUT_S = 30.0  # how long a writer waits for its turn in its process's queue
+# (A writer that waits on may never get it: each waiting request holds one of the thread pool's
+# threads, and the holder's commit may need one. The busy timeout bounded that wait before.)
 
 
 def make_engine(url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_S, **kwargs: Any) -> Engine:
@@ -121,9 +123,10 @@ class WriteQueue:
     gives it back when it ends (`_QueuedConnection`): commit, rollback or the connection closed.
 
     A transaction begun where this process's turn is already held in the same context (a write
-    nested in another, on a second connection) does not queue behind itself: it goes straight
-    to SQLite, which refuses it after the busy timeout, as it would without the queue. A writer
-    that waits longer than WRITE_QUEUE_TIMEOUT_S goes on to SQLite too (never a hang).
+    nested in another, on a second connection) does not queue behind itself, and a writer that
+    waits longer than WRITE_QUEUE_TIMEOUT_S stops waiting: both ask SQLite without its busy
+    timeout, which refuses them at once ("database is locked") if the lock is held (never a
+    hang; without the queue, the same error came after the busy timeout).
     """
 
     def __init__(self, name: str) -> None:
@@ -159,7 +162,7 @@ class WriteQueue:
             with self._mutex:
                 if self._holder is not turn:  # not given meanwhile: leave the queue
                     self._waiting.remove(turn)
-                    log.warning("a writer waited %.0f s for its turn: going on", timeout)
+                    log.warning("a writer waited %.0f s for its turn: asks SQLite now", timeout)
                     return None
         self._held_here.set(turn)
         return turn
@@ -243,6 +246,8 @@ class _QueuedConnection(sqlite3.Connection):
 
 
 def _configure_sqlite(engine: Engine, queue: WriteQueue | None, busy_timeout_s: float) -> None:
+    busy_timeout_ms = int(busy_timeout_s * 1000)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, issue BEGIN (so SAVEPOINTs work; see _on_begin).
@@ -251,7 +256,7 @@ def _configure_sqlite(engine: Engine, queue: WriteQueue | None, busy_timeout_s: 
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -268,10 +273,22 @@ def _configure_sqlite(engine: Engine, queue: WriteQueue | None, busy_timeout_s: 
             conn.exec_driver_sql("BEGIN")
             return
         dbapi_connection = record.dbapi_connection
-        if queue is not None:  # this process's writers take turns (see WriteQueue)
-            dbapi_connection.turn = queue.take()
-        try:
+        if queue is None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        dbapi_connection.turn = queue.take()  # this process's writers take turns (WriteQueue)
+        try:
+            if dbapi_connection.turn is not None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            # Not queued: nested in a write this context holds (SQLite would wait for it in
+            # vain) or out of time in the queue. SQLite answers at once, "database is locked"
+            # while the lock is held, instead of after another busy timeout.
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout_ms}")
         except BaseException:
             dbapi_connection.give_back()
             raise

@@ -42,6 +42,18 @@ def no_busy_wait(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[E
     engine.dispose()
 
 
+@pytest.fixture
+def patient(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A migrated SQLite database whose engine would wait an hour for the lock, in SQLite's
+    busy handler or in the queue: a writer that waits for itself shows as a thread still
+    running."""
+    migrate(make_engine(sqlite_url))
+    monkeypatch.setattr(db, "WRITE_QUEUE_TIMEOUT_S", 3600.0)
+    engine = make_engine(sqlite_url, busy_timeout_s=3600)
+    yield engine
+    engine.dispose()
+
+
 def entries(engine: Engine, action: str) -> int:
     with Session(engine) as check:
         return check.exec(
@@ -170,22 +182,58 @@ def test_the_turn_comes_back_whatever_ends_the_transaction(no_busy_wait: Engine)
     assert entries(no_busy_wait, "test.after") == 1
 
 
-def test_a_write_nested_in_another_fails_rather_than_waits_for_itself(no_busy_wait: Engine):
-    queue = write_queue(no_busy_wait)
+def test_a_write_nested_in_another_fails_rather_than_waits_for_itself(patient: Engine):
+    queue = write_queue(patient)
     assert queue is not None
 
     def nested() -> None:
-        with Session(no_busy_wait) as outer:
+        with Session(patient) as outer:
             outer.add(AuditEntry(action="test.outer", subject_type="test"))
             outer.flush()  # holds the write lock
-            with Session(no_busy_wait) as inner:  # a second connection, in the same thread
+            with Session(patient) as inner:  # a second connection, in the same thread
                 own_transaction(inner, "nested", AuditEntry(action="test.inner", subject_type="t"))
 
     raised = run_bounded(nested)
-    # SQLite refuses the inner write (as it did before the queue), at once: no busy timeout.
+    # SQLite refuses the inner write at once (before the queue: after its busy timeout).
     assert len(raised) == 1 and isinstance(raised[0], OperationalError), raised
     assert "locked" in str(raised[0])
     assert not queue.busy and queue.waiting == 0
+    with patient.connect() as conn:  # the connection's busy timeout is back
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 3_600_000
+
+
+def test_a_writer_out_of_time_in_the_queue_is_refused_at_once(
+    patient: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """The queue's wait bounds the whole wait: the busy timeout is not waited on top of it."""
+    monkeypatch.setattr(db, "WRITE_QUEUE_TIMEOUT_S", 0.01)
+    queue = write_queue(patient)
+    assert queue is not None
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with patient.begin() as conn:
+            conn.execute(insert(AuditEntry).values(action="test.held", subject_type="t", data={}))
+            holding.set()
+            done.wait(timeout=HANG)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert holding.wait(timeout=HANG)
+
+    def write() -> None:
+        with Session(patient) as session:
+            session.add(AuditEntry(action="test.late", subject_type="test"))
+            session.commit()
+
+    try:
+        raised = run_bounded(write)
+    finally:
+        done.set()
+        holder.join(timeout=HANG)
+    assert len(raised) == 1 and "locked" in str(raised[0]), raised
+    assert entries(patient, "test.held") == 1
+    assert not queue.busy
 
 
 def test_the_audit_of_a_read_and_the_write_after_a_request_do_not_wait_for_themselves(
