@@ -163,7 +163,7 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
     council_id, today = _council_today(session, staff=staff, now=now)
     counts = _counts(session, council_id=council_id, today=today)
     accepted = _accepted_pairings(session, council_id=council_id)
-    lasting = figures.continuity(_recent_meal_cooks(session, council_id=council_id, today=today))
+    lasting = figures.continuity_of_runs(_recent_runs(session, council_id=council_id, today=today))
     friends, answered = figures.friend_share(
         _outcome_answers(session, council_id=council_id, since=now - figures.FRIEND_WINDOW)
     )
@@ -212,8 +212,26 @@ def waiting_diners(session: Session, *, council: Council, today: date) -> list[W
     ]
 
 
-_RECENT_MEAL_COOKS = (
-    core_select(col(Meal.diner_id), col(Meal.cook_id))
+# The runs of consecutive delivered meals one cook brought each diner in the continuity
+# window, counted by the database: a meal starts a run unless the diner's meal before it
+# (by date, then id) had the same cook; a run's number is how many started up to it.
+_RECENT = (
+    core_select(
+        col(Meal.diner_id),
+        col(Meal.cook_id),
+        col(Meal.date),
+        col(Meal.id),
+        case(
+            (
+                col(Meal.cook_id)
+                == func.lag(col(Meal.cook_id)).over(
+                    partition_by=col(Meal.diner_id), order_by=(col(Meal.date), col(Meal.id))
+                ),
+                0,
+            ),
+            else_=1,
+        ).label("starts"),
+    )
     .where(
         col(Meal.council_id) == _IN_COUNCIL,
         col(Meal.status) == MealStatus.delivered,
@@ -221,24 +239,36 @@ _RECENT_MEAL_COOKS = (
         col(Meal.date) >= bindparam("first"),
         col(Meal.date) <= bindparam("last"),
     )
-    .order_by(col(Meal.diner_id), col(Meal.date), col(Meal.id))
+    .subquery()
+)
+_NUMBERED = core_select(
+    _RECENT.c.diner_id,
+    _RECENT.c.cook_id,
+    func.sum(_RECENT.c.starts)
+    .over(
+        partition_by=_RECENT.c.diner_id,
+        order_by=(_RECENT.c.date, _RECENT.c.id),
+        rows=(None, 0),
+    )
+    .label("run"),
+).subquery()
+_RECENT_RUNS = (
+    core_select(_NUMBERED.c.diner_id, _NUMBERED.c.cook_id, func.count())
+    .group_by(_NUMBERED.c.diner_id, _NUMBERED.c.run, _NUMBERED.c.cook_id)
+    .order_by(_NUMBERED.c.diner_id, _NUMBERED.c.run)
 )
 
 
-def _recent_meal_cooks(session: Session, *, council_id: int, today: date) -> dict[int, list[int]]:
-    """Per diner, the cooks of their delivered meals in ``figures.continuity_window``, in
-    date order."""
+def _recent_runs(session: Session, *, council_id: int, today: date) -> list[tuple[int, int, int]]:
+    """(diner_id, cook_id, length) of each run of delivered meals by one cook in
+    ``figures.continuity_window``, by diner, in date order."""
     first, last = figures.continuity_window(today)
     rows = (
         session.connection()
-        .execute(_RECENT_MEAL_COOKS, {"council_id": council_id, "first": first, "last": last})
+        .execute(_RECENT_RUNS, {"council_id": council_id, "first": first, "last": last})
         .all()
     )
-    cooks: dict[int, list[int]] = {}
-    for diner_id, cook_id in rows:
-        if cook_id is not None:
-            cooks.setdefault(diner_id, []).append(cook_id)
-    return cooks
+    return [(diner_id, cook_id, int(length)) for diner_id, cook_id, length in rows]
 
 
 _OUTCOME_ANSWERS = (
