@@ -96,7 +96,9 @@ def test_the_app_starts_with_its_routes_defined_but_not_analysed():
     )
     deferred, analysed, analysed_at_start, included = map(int, python_prints(counts).split())
     assert deferred > 150  # every API and page route
-    assert (analysed, analysed_at_start, included) == (0, 1, 0)  # only /healthz, no inclusions
+    # Only /healthz is analysed at start. A router made without `route_class=DeferredRoute` is
+    # included as FastAPI includes it (an inclusion here): its routes analysed twice again.
+    assert (analysed, analysed_at_start, included) == (0, 1, 0)
 
 
 def test_a_request_analyses_only_the_route_it_reaches():
