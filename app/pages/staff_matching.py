@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -463,7 +464,9 @@ async def confirm_page(request: Request, session: SessionDep, settings: Settings
     token = str(form.get("csrf_token") or "")
     preview_id = str(form.get("preview_id") or "")
     kept = [str(v) for v in form.getlist("pair")]
-    return _confirm(request, session, settings, token, preview_id, kept)
+    # The confirmation writes: off the event loop, or a write waiting for SQLite's lock (or its
+    # turn in db.WriteQueue) would stop every other request, the holder's commit among them.
+    return await run_in_threadpool(_confirm, request, session, settings, token, preview_id, kept)
 
 
 def _confirm(

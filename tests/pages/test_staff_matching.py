@@ -6,12 +6,15 @@ confirmation of the ticked pairs only, and a stale preview said plainly."""
 
 from __future__ import annotations
 
+import asyncio
 import html as html_lib
 import re
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from app.councils.rules import council_today
@@ -486,3 +489,33 @@ def test_a_big_batch_of_ticks_is_read_whole(
     assert refused.status_code == 404, refused.text[:300]
     assert "This preview cannot be used" in text_of(refused.text)
     assert pairings(session) == []
+
+
+def test_confirming_a_batch_runs_no_query_on_the_event_loop(
+    client: TestClient, session: Session, batch: dict[str, int]
+):
+    """The confirmation writes; on the event loop, a write waiting for the lock would stop every
+    other request (the holder's commit too) until it timed out."""
+    page, preview_id = preview(client)
+    kept = sorted(ticked(page))[0]
+    token = form_token(client, "/staff/matching")
+    on_loop: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a worker thread: no loop runs here
+        on_loop.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        done = client.post(
+            "/staff/matching/confirm",
+            data={"csrf_token": token, "preview_id": preview_id, "pair": [kept]},
+        )
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert done.status_code == 200, done.text
+    assert "1 invitation sent" in text_of(done.text)
+    assert on_loop == []
