@@ -216,6 +216,9 @@ class _History:
         self.left: dict[int, str] = {}
         self.meal_carers: list[int | None] = []  # the carer of each meal's diner, in order
         self.near: dict[int, list[tuple[float, Cook]]] = {}
+        # The first diner who can have had a pause has one, whatever the date: the demo shows
+        # every kind of meal on any day it is loaded, not only when the draws fall that way.
+        self.pause_owed = True
 
     # --- choosing pairs -----------------------------------------------------------------
 
@@ -535,8 +538,11 @@ class _History:
     def _pause(self, plan: _Plan, days: list[date]) -> tuple[date, date] | None:
         """Some diners were away for a while (a stay in hospital): the latest pause is kept."""
         past = [d for d in days if d < self.today - timedelta(days=14)]
-        if plan.ended_at or len(past) < 8 or self.rng.random() >= _PAUSED_DINERS:
+        if plan.ended_at or len(past) < 8:
             return None
+        if not self.pause_owed and self.rng.random() >= _PAUSED_DINERS:
+            return None
+        self.pause_owed = False
         start = self.rng.choice(past[2:-4])
         end = start + timedelta(days=self.rng.randint(7, 21))
         plan.diner.paused_from, plan.diner.paused_to = start, end
