@@ -49,6 +49,7 @@ from sqlmodel import Session, SQLModel, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
+from app.db_slots import DatabaseSlots
 
 log = logging.getLogger("portion.db")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -86,8 +87,8 @@ class ReadOnlySessionError(RuntimeError):
 
 BUSY_TIMEOUT_S = 30.0  # how long SQLite waits for a lock another process holds
 WRITE_QUEUE_TIMEOUT_S = 30.0  # how long a writer waits for its turn in its process's queue
-# (A writer that waits on may never get it: each waiting request holds one of the thread pool's
-# threads, and the holder's commit may need one. The busy timeout bounded that wait before.)
+# (Requests queue here only a few at a time, as many as hold a write slot (`database_slots`):
+# with every worker thread waiting here, the holder's commit would find no thread.)
 
 
 def make_engine(url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_S, **kwargs: Any) -> Engine:
@@ -294,9 +295,22 @@ def _configure_sqlite(engine: Engine, queue: WriteQueue | None, busy_timeout_s: 
             raise
 
 
+SPARE_CONNECTIONS = 3  # beyond the requests' own: the health probe, the sender, a write apart
+
+
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    # Every request holding a slot (reading or writing) finds a connection without waiting.
+    pool_size = max(5, 2 * settings.requests_on_database + SPARE_CONNECTIONS)
+    return make_engine(settings.database_url, pool_size=pool_size)
+
+
+@lru_cache
+def database_slots(read_only: bool) -> DatabaseSlots:
+    """The slots of requests that only read, or of the others: a read never waits behind
+    writers queueing for the write lock (another process may hold it for a while)."""
+    return DatabaseSlots(get_settings().requests_on_database)
 
 
 @lru_cache
@@ -321,22 +335,25 @@ async def get_session(
     transaction). A safe request's session only reads (see the module's docstring).
 
     Async, so that opening it costs no thread hop (a Session connects only when first used, in
-    the route's thread). Closing it is quick on SQLite (in-process) and done here; on PostgreSQL
-    it is a round trip, done in a worker thread, off the event loop.
+    the route's thread), and so that a request waits for one of the process's database slots
+    (`database_slots`, reads and writes apart) on the event loop. Closing it is quick on SQLite
+    (in-process) and done here; on PostgreSQL it is a round trip, done in a worker thread, off
+    the event loop.
     """
     engine = get_engine()
-    if read_only:
-        info = {READ_ONLY: True, WRITER: engine}
-        session = Session(reader(engine), expire_on_commit=False, info=info)
-    else:
-        session = Session(engine, expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        if engine.dialect.name == "sqlite":
-            session.close()
+    async with database_slots(read_only).held():
+        if read_only:
+            info = {READ_ONLY: True, WRITER: engine}
+            session = Session(reader(engine), expire_on_commit=False, info=info)
         else:
-            await run_in_threadpool(session.close)
+            session = Session(engine, expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            if engine.dialect.name == "sqlite":
+                session.close()
+            else:
+                await run_in_threadpool(session.close)
 
 
 async def unit_of_work(

@@ -1,0 +1,61 @@
+"""How many requests of this process hold a database session at once; the rest wait their turn
+on the event loop, not in a worker thread.
+
+Why a limit: a sync route runs in anyio's worker threads (40 by default) and keeps its
+session's connection across several hops between the event loop and those threads (the
+sign-in check, the route, the commit). With more requests in flight than the connection pool
+holds, the rest waited for a connection *in a worker thread*; once such waiters held every
+thread, the requests that had a connection could not get a thread to finish, and the process
+stood still until the pool's time-out: at 64 connections in `bench/http_load.py` every request
+timed out, the plain SQLModel baseline's too. A request waiting here holds no thread and no
+connection. Fewer requests running at once also contend less for the GIL: on SQLite, where a
+query is this process's CPU, throughput rose and the tail shrank (bench/README.md).
+
+Why per event loop: an asyncio semaphore belongs to the loop that first waits on it, and each
+`TestClient` runs the app in a loop of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from app.errors import ServiceBusy
+
+BUSY = "Too many requests at once: try again shortly"
+WAIT_S = 10.0  # a request that cannot have the database by then is told to retry (503)
+RETRY_AFTER_S = 2
+
+
+class DatabaseSlots:
+    """`size` requests at a time, the others served in the order they came."""
+
+    def __init__(self, size: int, *, wait_s: float = WAIT_S) -> None:
+        if size < 1:
+            raise ValueError("at least one request must be able to use the database")
+        self.size, self.wait_s = size, wait_s
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._by_loop = weakref.WeakKeyDictionary()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._by_loop.get(loop)
+        if semaphore is None:
+            semaphore = self._by_loop[loop] = asyncio.Semaphore(self.size)
+        return semaphore
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """One slot for the block; `ServiceBusy` (503 with Retry-After) after `wait_s`."""
+        semaphore = self._semaphore()
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await semaphore.acquire()
+        except TimeoutError:
+            raise ServiceBusy(BUSY, retry_after_s=RETRY_AFTER_S) from None
+        try:
+            yield
+        finally:
+            semaphore.release()

@@ -1,0 +1,131 @@
+"""Requests wait for a database slot on the event loop (app/db_slots.py), reads and writes
+apart: more requests than connections no longer stop the process, and a read never waits
+behind writers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import anyio.to_thread
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app import db
+from app.config import get_settings
+from app.db_slots import DatabaseSlots
+from app.errors import ServiceBusy
+from app.main import app
+from tests.conftest import TEST_SETTINGS, migrate
+from tests.factories import auth_headers, create_council, create_user
+
+
+def test_a_slot_is_waited_for_in_order_and_refused_after_the_wait():
+    slots = DatabaseSlots(1, wait_s=0.3)
+    served: list[str] = []
+
+    async def use(name: str, hold_s: float) -> None:
+        async with slots.held():
+            served.append(name)
+            await asyncio.sleep(hold_s)
+
+    async def scenario() -> None:
+        first = asyncio.create_task(use("first", 0.05))
+        await asyncio.sleep(0)
+        waiters = [asyncio.create_task(use(f"waiter {i}", 0.01)) for i in range(3)]
+        await asyncio.gather(first, *waiters)
+        assert served == ["first", "waiter 0", "waiter 1", "waiter 2"]
+        held = asyncio.create_task(use("long", 1.0))
+        await asyncio.sleep(0)
+        with pytest.raises(ServiceBusy) as busy:
+            await use("too late", 0)
+        assert busy.value.headers() == {"Retry-After": "2"}
+        await held
+        await use("after", 0)  # the refused wait took no slot with it
+
+    asyncio.run(scenario())
+
+
+def test_the_same_slots_serve_one_event_loop_after_another():
+    """Each TestClient (and each test) runs the app in an event loop of its own."""
+    slots = DatabaseSlots(1, wait_s=1)
+
+    async def contended() -> int:
+        async def use() -> None:
+            async with slots.held():
+                await asyncio.sleep(0.01)
+
+        await asyncio.gather(use(), use(), use())
+        return 3
+
+    assert asyncio.run(contended()) == 3
+    assert asyncio.run(contended()) == 3  # an asyncio.Semaphore of the first loop would raise
+
+
+@pytest.fixture
+def small_pool(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The app on a fresh database whose pool holds two connections (one slot for reads, one
+    for writes) and gives up on a wait for one after 3 s."""
+    monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
+    monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
+    monkeypatch.setenv("PORTION_DATABASE_SLOTS", "1")
+    get_settings.cache_clear()
+    db.database_slots.cache_clear()
+    engine = db.make_engine(empty_database, pool_size=2, max_overflow=0, pool_timeout=3)
+    migrate(engine)
+    monkeypatch.setattr(db, "get_engine", lambda: engine)
+    app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
+    try:
+        yield engine
+    finally:
+        app.dependency_overrides.clear()
+        engine.dispose()
+        get_settings.cache_clear()
+        db.database_slots.cache_clear()
+
+
+def staff_headers(engine: Engine) -> dict[str, str]:
+    with Session(engine, expire_on_commit=False) as setup:
+        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
+        headers = auth_headers(staff, TEST_SETTINGS)
+        setup.commit()
+    return headers
+
+
+def test_more_requests_than_connections_and_threads_are_all_answered(small_pool: Engine):
+    """Before the slots, a request waited for a pooled connection in a worker thread: with
+    four threads, four such waiters left none for the requests holding the two connections,
+    and every request failed when the pool's wait ran out."""
+    headers = staff_headers(small_pool)
+
+    async def many() -> list[int]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 4
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers = await asyncio.gather(
+                *(client.get("/api/staff/diners", headers=headers) for _ in range(16))
+            )
+        return [answer.status_code for answer in answers]
+
+    assert asyncio.run(many()) == [200] * 16
+
+
+def test_a_read_is_answered_while_writers_wait_for_their_slot(small_pool: Engine):
+    headers = staff_headers(small_pool)
+    db.database_slots(False).wait_s = 0.5
+
+    async def scenario() -> tuple[int, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+            db.database_slots(False).held(),  # a long write holds the only write slot
+        ):
+            read = await client.get("/api/staff/diners", headers=headers)
+            write = await client.post("/api/staff/diners", json={}, headers=headers)
+        return read.status_code, write.status_code
+
+    read, write = asyncio.run(scenario())
+    assert read == 200
+    assert write == 503  # the write waited its turn, then was told to retry
