@@ -50,11 +50,12 @@ class Settings(BaseSettings):
     # The service's address as people reach it: links in messages are built from it, never
     # from a request's Host header.
     public_url: str = "http://127.0.0.1:8000"
-    # Requests of one process that use the database at once, reads and writes each; the rest
-    # wait their turn on the event loop (app/db_slots.py). Unset: 2 on SQLite, where a query is
-    # this process's own CPU, and 6 on PostgreSQL, whose queries wait on the server
-    # (bench/README.md measured both).
-    database_slots: int | None = Field(default=None, ge=1, le=64)
+    # Requests of one process that use the database at once, those that only read and the
+    # others apart; the rest wait their turn on the event loop (app/db_slots.py). Unset: on
+    # SQLite 2 readers, whose queries are this process's own CPU, and 8 writers, who take
+    # turns at the write lock anyway; on PostgreSQL 6 of each (bench/README.md measured them).
+    database_read_slots: int | None = Field(default=None, ge=1, le=64)
+    database_write_slots: int | None = Field(default=None, ge=1, le=64)
     log_level: str = "INFO"
     # "json": one JSON object per line (request id, route template, method, status, duration).
     log_format: Literal["text", "json"] = "text"
@@ -128,11 +129,13 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    @property
-    def requests_on_database(self) -> int:
-        if self.database_slots is not None:
-            return self.database_slots
-        return 2 if self.is_sqlite else 6
+    def database_slots(self, *, read_only: bool) -> int:
+        chosen = self.database_read_slots if read_only else self.database_write_slots
+        if chosen is not None:
+            return chosen
+        if not self.is_sqlite:
+            return 6
+        return 2 if read_only else 8
 
 
 @lru_cache

@@ -302,7 +302,8 @@ SPARE_CONNECTIONS = 3  # beyond the requests' own: the health probe, the sender,
 def get_engine() -> Engine:
     settings = get_settings()
     # Every request holding a slot (reading or writing) finds a connection without waiting.
-    pool_size = max(5, 2 * settings.requests_on_database + SPARE_CONNECTIONS)
+    slots = sum(settings.database_slots(read_only=kind) for kind in (True, False))
+    pool_size = max(5, slots + SPARE_CONNECTIONS)
     return make_engine(settings.database_url, pool_size=pool_size)
 
 
@@ -310,7 +311,7 @@ def get_engine() -> Engine:
 def database_slots(read_only: bool) -> DatabaseSlots:
     """The slots of requests that only read, or of the others: a read never waits behind
     writers queueing for the write lock (another process may hold it for a while)."""
-    return DatabaseSlots(get_settings().requests_on_database)
+    return DatabaseSlots(get_settings().database_slots(read_only=read_only))
 
 
 @lru_cache

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import db
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db_slots import DatabaseSlots
 from app.errors import ServiceBusy
 from app.main import app
@@ -70,7 +70,8 @@ def small_pool(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
     for writes) and gives up on a wait for one after 3 s."""
     monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
     monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
-    monkeypatch.setenv("PORTION_DATABASE_SLOTS", "1")
+    monkeypatch.setenv("PORTION_DATABASE_READ_SLOTS", "1")
+    monkeypatch.setenv("PORTION_DATABASE_WRITE_SLOTS", "1")
     get_settings.cache_clear()
     db.database_slots.cache_clear()
     engine = db.make_engine(empty_database, pool_size=2, max_overflow=0, pool_timeout=3)
@@ -129,3 +130,21 @@ def test_a_read_is_answered_while_writers_wait_for_their_slot(small_pool: Engine
     read, write = asyncio.run(scenario())
     assert read == 200
     assert write == 503  # the write waited its turn, then was told to retry
+
+
+def test_slots_by_database_and_a_pooled_connection_for_each(monkeypatch: pytest.MonkeyPatch):
+    sqlite = Settings(database_url="sqlite:///var/x.db")
+    postgres = Settings(database_url="postgresql+psycopg://u@127.0.0.1/x")
+    defaults = [s.database_slots(read_only=r) for s in (sqlite, postgres) for r in (True, False)]
+    assert defaults == [2, 8, 6, 6]
+    chosen = Settings(database_read_slots=3, database_write_slots=5)
+    assert (chosen.database_slots(read_only=True), chosen.database_slots(read_only=False)) == (3, 5)
+
+    monkeypatch.setenv("PORTION_DATABASE_WRITE_SLOTS", "20")
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    try:
+        assert db.get_engine().pool.size() == 2 + 20 + db.SPARE_CONNECTIONS  # type: ignore[attr-defined]
+    finally:
+        db.get_engine.cache_clear()
+        get_settings.cache_clear()
