@@ -21,6 +21,9 @@ PUBLISHED_PLACEHOLDER_KEY = "change-me-this-is-a-development-placeholder-not-a-s
 GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
+MAX_SLOTS = 16  # database slots of each kind (reads, writes) per process
+
+
 class ConfigurationError(RuntimeError):
     """A configuration the service must not start with. The message is one line for the
     operator (not a ValueError, so pydantic passes it through instead of wrapping it)."""
@@ -54,8 +57,10 @@ class Settings(BaseSettings):
     # others apart; the rest wait their turn on the event loop (app/db_slots.py). Unset: on
     # SQLite 2 readers, whose queries are this process's own CPU, and 8 writers, who take
     # turns at the write lock anyway; on PostgreSQL 6 of each (bench/README.md measured them).
-    database_read_slots: int | None = Field(default=None, ge=1, le=64)
-    database_write_slots: int | None = Field(default=None, ge=1, le=64)
+    # At most 16 each: together they must leave some of anyio's 40 worker threads free (a
+    # writer waits for the write lock in one, and the holder needs another to commit).
+    database_read_slots: int | None = Field(default=None, ge=1, le=MAX_SLOTS)
+    database_write_slots: int | None = Field(default=None, ge=1, le=MAX_SLOTS)
     log_level: str = "INFO"
     # "json": one JSON object per line (request id, route template, method, status, duration).
     log_format: Literal["text", "json"] = "text"

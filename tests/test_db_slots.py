@@ -10,11 +10,12 @@ from collections.abc import Iterator
 import anyio.to_thread
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import db
-from app.config import Settings, get_settings
+from app.config import MAX_SLOTS, Settings, get_settings
 from app.db_slots import DatabaseSlots
 from app.errors import ServiceBusy
 from app.main import app
@@ -137,14 +138,16 @@ def test_slots_by_database_and_a_pooled_connection_for_each(monkeypatch: pytest.
     postgres = Settings(database_url="postgresql+psycopg://u@127.0.0.1/x")
     defaults = [s.database_slots(read_only=r) for s in (sqlite, postgres) for r in (True, False)]
     assert defaults == [2, 8, 6, 6]
+    with pytest.raises(ValidationError, match="database_write_slots"):
+        Settings(database_write_slots=MAX_SLOTS + 1)  # would leave too few worker threads
     chosen = Settings(database_read_slots=3, database_write_slots=5)
     assert (chosen.database_slots(read_only=True), chosen.database_slots(read_only=False)) == (3, 5)
 
-    monkeypatch.setenv("PORTION_DATABASE_WRITE_SLOTS", "20")
+    monkeypatch.setenv("PORTION_DATABASE_WRITE_SLOTS", "12")
     get_settings.cache_clear()
     db.get_engine.cache_clear()
     try:
-        assert db.get_engine().pool.size() == 2 + 20 + db.SPARE_CONNECTIONS  # type: ignore[attr-defined]
+        assert db.get_engine().pool.size() == 2 + 12 + db.SPARE_CONNECTIONS  # type: ignore[attr-defined]
     finally:
         db.get_engine.cache_clear()
         get_settings.cache_clear()
