@@ -358,7 +358,9 @@ async def get_session(
 
 
 async def unit_of_work(
-    session: Annotated[Session, Depends(get_session)],
+    # Scope "function" too: the session closes, and its database slot is free, once the answer
+    # is made, not once a slow client has read it (no route streams from the database).
+    session: Annotated[Session, Depends(get_session, scope="function")],
 ) -> AsyncIterator[Session]:
     """The request's one transaction: committed when the route returns, rolled back when it
     raises (an `HTTPException` or an `AppError` after writes too), in both cases before the

@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.types import Message, Receive, Scope, Send
 
 from app import db
 from app.config import MAX_SLOTS, Settings, get_settings
@@ -151,3 +152,34 @@ def test_slots_by_database_and_a_pooled_connection_for_each(monkeypatch: pytest.
     finally:
         db.get_engine.cache_clear()
         get_settings.cache_clear()
+
+
+def test_a_slow_client_holds_no_slot_while_its_answer_is_sent(small_pool: Engine):
+    """The session closes, and its slot is free, once the answer is made, not once a client
+    has read it: two slow readers would otherwise hold both of SQLite's read slots."""
+    headers = staff_headers(small_pool)
+    db.database_slots(True).wait_s = 0.5
+    sending, read_on = asyncio.Event(), asyncio.Event()
+
+    async def slow_client(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_slowly(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                sending.set()
+                await read_on.wait()  # the client has not read the body yet
+            await send(message)
+
+        await app(scope, receive, send_slowly)
+
+    async def scenario() -> tuple[int, int]:
+        slow = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=slow_client), base_url="http://t"
+        )
+        other = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        async with slow, other:
+            first = asyncio.create_task(slow.get("/api/staff/diners", headers=headers))
+            await sending.wait()
+            second = await other.get("/api/staff/diners", headers=headers)
+            read_on.set()
+            return (await first).status_code, second.status_code
+
+    assert asyncio.run(scenario()) == (200, 200)
