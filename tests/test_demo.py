@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
@@ -46,6 +47,7 @@ from app.models import (
     Pairing,
     User,
 )
+from app.vocab import CancelReason
 from tests.conftest import TEST_SETTINGS, migrate
 
 
@@ -376,3 +378,22 @@ def test_history_keeps_the_product_rules_when_seeded(demo_session: Session):
         days.sort()
         gaps = {(b - a).days for a, b in pairwise(days)}
         assert gaps <= steps[pairing_of[pairing_id].frequency], (pairing_id, gaps)
+
+
+def test_a_diner_was_paused_even_on_a_day_the_draws_pause_nobody(empty_database: str):
+    """On 2026-12-01 the 8 % draw paused no diner, so the demo had no cancelled meal (CI failed
+    that day); the first diner who can have had a pause now has one, whatever the date."""
+    engine = make_engine(empty_database)
+    migrate(engine)
+    with (
+        time_machine.travel(datetime(2026, 12, 1, 12, tzinfo=UTC), tick=True),
+        Session(engine) as session,
+    ):
+        seed_demo(session, settings=TEST_SETTINGS)
+        session.commit()
+    with Session(engine) as session:
+        paused_meals = session.exec(
+            select(func.count()).where(col(Meal.cancel_reason) == CancelReason.diner_paused)
+        ).one()
+    engine.dispose()
+    assert paused_meals > 0
