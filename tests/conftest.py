@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app import db
 from app.config import Settings, get_settings
 from app.db import get_session, make_engine
 from app.main import app
@@ -96,6 +97,25 @@ def empty_database(database_server: str, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def real_engine(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The app's own engine and get_session, on a fresh migrated database of the run's kind."""
+    monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
+    monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    engine = db.get_engine()
+    migrate(engine)
+    app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
+    try:
+        yield engine
+    finally:
+        app.dependency_overrides.clear()
+        engine.dispose()
+        get_settings.cache_clear()
+        db.get_engine.cache_clear()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from app.config import MAX_SLOTS, Settings, get_settings
 from app.db_slots import DatabaseSlots
 from app.errors import ServiceBusy
 from app.main import app
-from tests.conftest import TEST_SETTINGS, migrate
+from tests.conftest import TEST_SETTINGS
 from tests.factories import auth_headers, create_council, create_user
 
 
@@ -67,25 +67,21 @@ def test_the_same_slots_serve_one_event_loop_after_another():
 
 
 @pytest.fixture
-def small_pool(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """The app on a fresh database whose pool holds two connections (one slot for reads, one
-    for writes) and gives up on a wait for one after 3 s."""
-    monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
-    monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
+def small_pool(real_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The app (`real_engine`) with one slot for reads and one for writes, on an engine whose
+    pool holds two connections and gives up on a wait for one after 3 s."""
     monkeypatch.setenv("PORTION_DATABASE_READ_SLOTS", "1")
     monkeypatch.setenv("PORTION_DATABASE_WRITE_SLOTS", "1")
     get_settings.cache_clear()
     db.database_slots.cache_clear()
-    engine = db.make_engine(empty_database, pool_size=2, max_overflow=0, pool_timeout=3)
-    migrate(engine)
-    monkeypatch.setattr(db, "get_engine", lambda: engine)
-    app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
+    url = real_engine.url.render_as_string(hide_password=False)
+    engine = db.make_engine(url, pool_size=2, max_overflow=0, pool_timeout=3)
     try:
-        yield engine
+        with pytest.MonkeyPatch.context() as patch:  # undone before real_engine's teardown
+            patch.setattr(db, "get_engine", lambda: engine)
+            yield engine
     finally:
-        app.dependency_overrides.clear()
         engine.dispose()
-        get_settings.cache_clear()
         db.database_slots.cache_clear()
 
 
@@ -148,7 +144,8 @@ def test_slots_by_database_and_a_pooled_connection_for_each(monkeypatch: pytest.
     get_settings.cache_clear()
     db.get_engine.cache_clear()
     try:
-        assert db.get_engine().pool.size() == 2 + 12 + db.SPARE_CONNECTIONS  # type: ignore[attr-defined]
+        reads = get_settings().database_slots(read_only=True)
+        assert db.get_engine().pool.size() == reads + 12 + db.SPARE_CONNECTIONS  # type: ignore[attr-defined]
     finally:
         db.get_engine.cache_clear()
         get_settings.cache_clear()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -18,12 +17,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, func, select
 
 from app import db
-from app.config import get_settings
 from app.db import ReadOnlySessionError
 from app.deps import SessionDep
 from app.main import app
 from app.models import AuditEntry
-from tests.conftest import TEST_SETTINGS, migrate
+from tests.conftest import TEST_SETTINGS
 from tests.factories import (
     approve_payload,
     auth_headers,
@@ -34,25 +32,6 @@ from tests.factories import (
 )
 
 READERS = 8
-
-
-@pytest.fixture
-def real_engine(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """The app's own engine and get_session, on a fresh migrated database of the run's kind."""
-    monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
-    monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    engine = db.get_engine()
-    migrate(engine)
-    app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
-    try:
-        yield engine
-    finally:
-        app.dependency_overrides.clear()
-        engine.dispose()
-        get_settings.cache_clear()
-        db.get_engine.cache_clear()
 
 
 # A tiny app on the real request session: what a careless route would do.
