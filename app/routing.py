@@ -14,12 +14,15 @@ matching a request and `url_for` read, set as `APIRoute.__init__` sets it.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path, get_name
 
 Definition = tuple[str, Callable[..., Any], dict[str, Any]]
@@ -52,7 +55,8 @@ class DeferredRoute(APIRoute):
                 path, endpoint, options = self.definition
                 self._analysing = True  # a read during the analysis finds nothing, as usual
                 try:
-                    APIRoute.__init__(self, path, endpoint, **options)
+                    APIRoute.__init__(self, path, in_worker_thread(endpoint), **options)
+                    self.endpoint = endpoint  # what matching puts in the scope, as before
                     self._pending = False
                 finally:
                     self._analysing = False
@@ -61,6 +65,24 @@ class DeferredRoute(APIRoute):
     @property
     def analysed(self) -> bool:
         return not self._pending
+
+
+def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync endpoint as a coroutine that runs it in a worker thread, as FastAPI would.
+
+    FastAPI checks a sync endpoint's answer against its response model in a second worker
+    thread (a coroutine's, on the event loop): one thread hop more per request, which cost
+    about a tenth of a small answer's CPU under load (bench/http_load.py). The check itself is
+    quick (our presenters build the models). FastAPI reads the signature and the type hints
+    through `__wrapped__`, so the route is analysed as before."""
+    if inspect.iscoroutinefunction(endpoint) or not inspect.isfunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    async def endpoint_in_worker_thread(*args: Any, **kwargs: Any) -> Any:
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return endpoint_in_worker_thread
 
 
 def include_deferred(app_router: APIRouter, router: APIRouter) -> None:

@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass
 from functools import cache
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
@@ -64,6 +65,16 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def staff_headers(engine: Engine, settings: Settings) -> dict[str, str]:
+    """A bearer token of a staff member of a new council, committed to `engine`'s database
+    (for tests of the app's own engine and sessions, `real_engine`)."""
+    with Session(engine, expire_on_commit=False) as setup:
+        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
+        headers = auth_headers(staff, settings)
+        setup.commit()
+    return headers
 
 
 def auth_headers(user: User, settings: Settings) -> dict[str, str]:

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from app import db
@@ -21,7 +20,7 @@ from app.db_slots import DatabaseSlots
 from app.errors import ServiceBusy
 from app.main import app
 from tests.conftest import TEST_SETTINGS
-from tests.factories import auth_headers, create_council, create_user
+from tests.factories import staff_headers
 
 
 def test_a_slot_is_waited_for_in_order_and_refused_after_the_wait():
@@ -85,19 +84,11 @@ def small_pool(real_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator
         db.database_slots.cache_clear()
 
 
-def staff_headers(engine: Engine) -> dict[str, str]:
-    with Session(engine, expire_on_commit=False) as setup:
-        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
-        headers = auth_headers(staff, TEST_SETTINGS)
-        setup.commit()
-    return headers
-
-
 def test_more_requests_than_connections_and_threads_are_all_answered(small_pool: Engine):
     """Before the slots, a request waited for a pooled connection in a worker thread: with
     four threads, four such waiters left none for the requests holding the two connections,
     and every request failed when the pool's wait ran out."""
-    headers = staff_headers(small_pool)
+    headers = staff_headers(small_pool, TEST_SETTINGS)
 
     async def many() -> list[int]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 4
@@ -112,7 +103,7 @@ def test_more_requests_than_connections_and_threads_are_all_answered(small_pool:
 
 
 def test_a_read_is_answered_while_writers_wait_for_their_slot(small_pool: Engine):
-    headers = staff_headers(small_pool)
+    headers = staff_headers(small_pool, TEST_SETTINGS)
     db.database_slots(False).wait_s = 0.5
 
     async def scenario() -> tuple[int, int]:
@@ -154,7 +145,7 @@ def test_slots_by_database_and_a_pooled_connection_for_each(monkeypatch: pytest.
 def test_a_slow_client_holds_no_slot_while_its_answer_is_sent(small_pool: Engine):
     """The session closes, and its slot is free, once the answer is made, not once a client
     has read it: two slow readers would otherwise hold both of SQLite's read slots."""
-    headers = staff_headers(small_pool)
+    headers = staff_headers(small_pool, TEST_SETTINGS)
     db.database_slots(True).wait_s = 0.5
     sending, read_on = asyncio.Event(), asyncio.Event()
 

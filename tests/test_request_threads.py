@@ -4,16 +4,21 @@ GIL more than returning a cached object does."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from fastapi.dependencies import utils
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.config import Settings
+from app.main import app
 from app.models import User
-from tests.factories import approved_cook, auth_headers, registered_diner
+from tests.conftest import TEST_SETTINGS
+from tests.factories import approved_cook, auth_headers, registered_diner, staff_headers
 
 
 def test_settings_are_never_fetched_in_a_worker_thread_when_a_signed_in_request_is_answered(
@@ -41,3 +46,30 @@ def test_settings_are_never_fetched_in_a_worker_thread_when_a_signed_in_request_
     assert response.json()["items"]
     assert answered_in_threads  # the sign-in check (it reads the database) is recorded
     assert not any(isinstance(result, Settings) for result in answered_in_threads)
+
+
+def test_a_sync_route_hands_the_thread_pool_its_database_work_and_nothing_else(
+    real_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """On the app's own sessions, a signed-in GET runs two things in worker threads: the
+    sign-in check and the route. Checking the route's answer against its response model is
+    not a third (FastAPI gives a sync route's answer a thread of its own for that;
+    app.routing.in_worker_thread keeps the check on the event loop)."""
+    headers = staff_headers(real_engine, TEST_SETTINGS)
+    handed: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def recording(func: Any, *args: Any, **kwargs: Any) -> Any:
+        inner = func.func if isinstance(func, functools.partial) else func
+        handed.append(getattr(inner, "__name__", repr(inner)))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", recording)
+    with TestClient(app) as client:
+        handed.clear()  # the app's start-up
+        response = client.get("/api/staff/diners", headers=headers)
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "total": 0}
+    # PostgreSQL's session is closed in a worker thread too: a round trip (db.get_session).
+    closed = ["close"] if real_engine.dialect.name == "postgresql" else []
+    assert handed == ["get_current_auth", "list_council_diners", *closed]
