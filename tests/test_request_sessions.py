@@ -10,7 +10,7 @@ import threading
 from contextlib import asynccontextmanager
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
@@ -148,7 +148,8 @@ def test_cook_pairings_are_audited_when_many_read_them_at_once(real_engine: Engi
 
 def test_read_only_session_stays_read_only_when_its_writing_block_ends(real_engine: Engine):
     async def use_a_read_only_session() -> None:
-        async with asynccontextmanager(db.get_session)(read_only=True) as session:
+        a_get = Request({"type": "http", "method": "GET", "headers": []})
+        async with asynccontextmanager(db.get_session)(a_get) as session:
             with db.writing(session):
                 session.add(AuditEntry(action="test.note", subject_type="test", data={}))
             session.add(AuditEntry(action="test.note", subject_type="test", data={}))
