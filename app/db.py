@@ -312,7 +312,8 @@ def get_engine() -> Engine:
 def database_slots(read_only: bool) -> DatabaseSlots:
     """The slots of requests that only read, or of the others: a read never waits behind
     writers queueing for the write lock (another process may hold it for a while)."""
-    return DatabaseSlots(get_settings().database_slots(read_only=read_only))
+    size = get_settings().database_slots(read_only=read_only)
+    return DatabaseSlots(size, kind="read" if read_only else "write")
 
 
 @lru_cache

@@ -13,13 +13,17 @@ query is this process's CPU, throughput rose and the tail shrank (bench/README.m
 
 Why per event loop: an asyncio semaphore belongs to the loop that first waits on it, and each
 `TestClient` runs the app in a loop of its own.
+
+Each wait is told to the observers given to `watch_slots` (the app's metrics: how long requests
+wait, how many are refused), so that an operator sees when the slots are too few.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from app.errors import ServiceBusy
@@ -28,14 +32,26 @@ BUSY = "Too many requests at once: try again shortly"
 WAIT_S = 10.0  # a request that cannot have the database by then is told to retry (503)
 RETRY_AFTER_S = 2
 
+# Told of every wait for a slot: the slots' kind ("read", "write"), the seconds waited (0 when
+# one was free), and whether the request was refused for waiting too long.
+SlotObserver = Callable[[str, float, bool], None]
+_observers: list[SlotObserver] = []
+
+
+def watch_slots(observer: SlotObserver) -> None:
+    """Tell `observer` of every wait for a slot, of any `DatabaseSlots` (once, however often
+    it is asked: each app the process makes asks again)."""
+    if observer not in _observers:
+        _observers.append(observer)
+
 
 class DatabaseSlots:
     """`size` requests at a time, the others served in the order they came."""
 
-    def __init__(self, size: int, *, wait_s: float = WAIT_S) -> None:
+    def __init__(self, size: int, *, wait_s: float = WAIT_S, kind: str = "") -> None:
         if size < 1:
             raise ValueError("at least one request must be able to use the database")
-        self.size, self.wait_s = size, wait_s
+        self.size, self.wait_s, self.kind = size, wait_s, kind
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._by_loop = weakref.WeakKeyDictionary()
 
@@ -50,12 +66,19 @@ class DatabaseSlots:
     async def held(self) -> AsyncIterator[None]:
         """One slot for the block; `ServiceBusy` (503 with Retry-After) after `wait_s`."""
         semaphore = self._semaphore()
+        start = time.perf_counter()
         try:
             async with asyncio.timeout(self.wait_s):
                 await semaphore.acquire()
         except TimeoutError:
+            self._tell(time.perf_counter() - start, refused=True)
             raise ServiceBusy(BUSY, retry_after_s=RETRY_AFTER_S) from None
         try:
+            self._tell(time.perf_counter() - start, refused=False)
             yield
         finally:
             semaphore.release()
+
+    def _tell(self, waited_s: float, *, refused: bool) -> None:
+        for observer in _observers:
+            observer(self.kind, waited_s, refused)

@@ -34,6 +34,7 @@ from app.concerns.router import router as concerns_router
 from app.config import ConfigurationError, get_settings
 from app.cooks.router import router as cooks_router
 from app.db import DatabaseProbe, get_database_probe, get_engine
+from app.db_slots import watch_slots
 from app.diners.router import router as diners_router
 from app.diners.router import staff_router as staff_diners_router
 from app.errors import (
@@ -51,7 +52,7 @@ from app.moderation.router import router as moderation_router
 from app.notifications.router import router as calendar_router
 from app.notifications.worker import BackgroundSender
 from app.observability.logs import configure_logging
-from app.observability.metrics import observe_request
+from app.observability.metrics import observe_request, observe_slot_wait
 from app.observability.router import router as metrics_router
 from app.openapi import install_openapi
 from app.pages.devmail import router as dev_mail_router
@@ -90,6 +91,7 @@ def create_app() -> FastAPI:
     app.add_middleware(
         RequestMiddleware, style_sources=LABEL_STYLES, observers=(log_request, observe_request)
     )
+    watch_slots(observe_slot_wait)  # waits for a database slot, in the metrics too
 
     # First: a request is matched against the routes in order, and health checks are many.
     @app.get(

@@ -21,6 +21,7 @@ from app.errors import ServiceBusy
 from app.main import app
 from tests.conftest import TEST_SETTINGS
 from tests.factories import staff_headers
+from tests.test_metrics import sample
 
 
 def test_a_slot_is_waited_for_in_order_and_refused_after_the_wait():
@@ -119,6 +120,35 @@ def test_a_read_is_answered_while_writers_wait_for_their_slot(small_pool: Engine
     read, write = asyncio.run(scenario())
     assert read == 200
     assert write == 503  # the write waited its turn, then was told to retry
+
+
+def test_waits_for_a_slot_and_refusals_are_in_the_metrics(small_pool: Engine):
+    """An operator sees when the slots are too few: every wait (reads and writes apart) and
+    every request refused after its wait."""
+    headers = staff_headers(small_pool, TEST_SETTINGS)
+    db.database_slots(False).wait_s = 0.3
+
+    async def scenario() -> tuple[str, int, int, str]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            before = (await client.get("/metrics")).text
+            async with db.database_slots(False).held():  # counted: a write slot, no wait
+                refused = await client.post("/api/staff/diners", json={}, headers=headers)
+            read = await client.get("/api/staff/diners", headers=headers)
+            after = (await client.get("/metrics")).text
+        return before, refused.status_code, read.status_code, after
+
+    before, refused, read, after = asyncio.run(scenario())
+    assert (refused, read) == (503, 200)
+
+    def change(name: str, kind: str) -> float:
+        return sample(after, name, kind=kind) - sample(before, name, kind=kind)
+
+    assert change("portion_database_slot_refusals_total", "write") == 1
+    assert change("portion_database_slot_refusals_total", "read") == 0
+    assert change("portion_database_slot_wait_seconds_count", "write") == 2
+    assert change("portion_database_slot_wait_seconds_sum", "write") >= 0.3  # the refused wait
+    assert change("portion_database_slot_wait_seconds_count", "read") == 2  # list, 2nd scrape
 
 
 def test_slots_by_database_and_a_pooled_connection_for_each(monkeypatch: pytest.MonkeyPatch):

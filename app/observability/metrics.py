@@ -5,6 +5,10 @@
   frontend and unmatched paths) and status class (``2xx``), fed by the request middleware's
   observer ``observe_request``. Scrapes of /metrics itself are left out.
 - The batch: ``portion_matching_batch_duration_seconds``, observed by ``timed_batch``.
+- The database slots (app/db_slots.py), told by ``observe_slot_wait``:
+  ``portion_database_slot_wait_seconds{kind}`` (read, write: how long requests waited for one,
+  0 when one was free) and ``portion_database_slot_refusals_total{kind}`` (answered 503 after
+  the whole wait).
 - Read from the database when scraped (``DatabaseCollector``, two grouped counts):
   ``portion_outbox_messages{status}`` (queued, sent, failed) and
   ``portion_meals_needing_cover{council}`` (today and the next 6 days).
@@ -45,6 +49,8 @@ METRICS_PATH = "/metrics"
 # Anything else a client sends as a method is counted as "other": labels stay few.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# A slot is mostly free at once; under load a request waits a few answers' time; 10 s is refused.
+SLOT_WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # A council's batch takes well under a second; a national one, a minute or more.
 BATCH_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 COVER_DAYS = 7
@@ -61,6 +67,8 @@ class Instruments:
     requests: Counter
     latency: Histogram
     batch: Histogram
+    slot_wait: Histogram
+    slot_refusals: Counter
 
 
 _lock = threading.Lock()
@@ -110,6 +118,19 @@ def _create(settings: Settings) -> Instruments:
             buckets=BATCH_BUCKETS,
             registry=None,
         ),
+        slot_wait=Histogram(
+            "portion_database_slot_wait_seconds",
+            "Time a request waited for a database slot, by kind (read, write)",
+            ("kind",),
+            buckets=SLOT_WAIT_BUCKETS,
+            registry=None,
+        ),
+        slot_refusals=Counter(
+            "portion_database_slot_refusals",
+            "Requests answered 503 because no database slot freed up in time, by kind",
+            ("kind",),
+            registry=None,
+        ),
     )
 
 
@@ -133,6 +154,24 @@ def observe_request(record: RequestRecord) -> None:
 # A request's count and latency series by their labels (method, route template, status class):
 # a few hundred at most, since routes are templates and methods and statuses are grouped.
 _series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+
+def observe_slot_wait(kind: str, waited_s: float, refused: bool) -> None:
+    """The database slots' observer (app/db_slots.py `watch_slots`): every wait, and each
+    request refused after it."""
+    series = _slot_series.get(kind)
+    if series is None:  # as for the requests: labels() checks and locks on every call
+        found = instruments()
+        series = _slot_series.setdefault(
+            kind, (found.slot_wait.labels(kind), found.slot_refusals.labels(kind))
+        )
+    wait, refusals = series
+    if refused:
+        refusals.inc()
+    wait.observe(waited_s)
+
+
+_slot_series: dict[str, tuple[Histogram, Counter]] = {}
 
 
 def timed_batch(run: Callable[P, T]) -> Callable[P, T]:
@@ -220,7 +259,13 @@ def exposition(session: Session, *, settings: Settings, accept: str | None) -> t
     if settings.metrics_dir is not None:
         MultiProcessCollector(registry, path=str(settings.metrics_dir))
     else:
-        for metric in (found.requests, found.latency, found.batch):
+        for metric in (
+            found.requests,
+            found.latency,
+            found.batch,
+            found.slot_wait,
+            found.slot_refusals,
+        ):
             registry.register(metric)
     registry.register(DatabaseCollector(session))
     encoder, content_type = choose_encoder(accept or "")
