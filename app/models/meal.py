@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -14,12 +14,18 @@ from app.vocab import CancelReason, MealStatus
 
 
 class Meal(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("pairing_id", "date", name="uq_meal_pairing_date"),)
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "date", name="uq_meal_pairing_date"),
+        # A council's meals of one status, by date: the reports' counts and their recent runs
+        # of delivered meals read a range of it instead of every meal the council ever had
+        # (bench/README.md: the summary's runs 7.6 ms to 0.7 ms at 50,000 meals).
+        Index("ix_meal_council_status_date", "council_id", "status", "date"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="pairing.id", index=True)
     diner_id: int = Field(foreign_key="diner.id", index=True)
-    council_id: int = Field(foreign_key="council.id", index=True)
+    council_id: int = Field(foreign_key="council.id")  # indexed first in the index above
     # Who brings it: the pairing's cook, or a cover cook while the regular one is away.
     cook_id: int | None = Field(default=None, foreign_key="cook.id", index=True)
     date: dt.date = Field(index=True)
