@@ -71,11 +71,16 @@ def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """A sync endpoint as a coroutine that runs it in a worker thread, as FastAPI would.
 
     FastAPI checks a sync endpoint's answer against its response model in a second worker
-    thread (a coroutine's, on the event loop): one thread hop more per request, which cost
-    about a tenth of a small answer's CPU under load (bench/http_load.py). The check itself is
-    quick (our presenters build the models). FastAPI reads the signature and the type hints
+    thread (a coroutine's, on the event loop): one thread hop more per request, worth 5 to 14 %
+    of a small answer's throughput under load (bench/README.md). The check itself is quick
+    (our presenters build the models). FastAPI reads the signature and the type hints
     through `__wrapped__`, so the route is analysed as before."""
-    if inspect.iscoroutinefunction(endpoint) or not inspect.isfunction(endpoint):
+    plain_function = inspect.isfunction(endpoint) and not (
+        inspect.iscoroutinefunction(endpoint)
+        or inspect.isgeneratorfunction(endpoint)  # FastAPI streams what it yields: left to it
+        or inspect.isasyncgenfunction(endpoint)
+    )
+    if not plain_function:
         return endpoint
 
     @functools.wraps(endpoint)

@@ -4,7 +4,10 @@ GIL more than returning a cached object does."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import inspect
+from collections.abc import Iterator
 from typing import Any
 
 import anyio.to_thread
@@ -17,6 +20,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.main import app
 from app.models import User
+from app.routing import in_worker_thread
 from tests.conftest import TEST_SETTINGS
 from tests.factories import approved_cook, auth_headers, registered_diner, staff_headers
 
@@ -73,3 +77,20 @@ def test_a_sync_route_hands_the_thread_pool_its_database_work_and_nothing_else(
     # PostgreSQL's session is closed in a worker thread too: a round trip (db.get_session).
     closed = ["close"] if real_engine.dialect.name == "postgresql" else []
     assert handed == ["get_current_auth", "list_council_diners", *closed]
+
+
+def test_only_a_plain_sync_route_is_wrapped_since_fastapi_streams_a_generator_itself():
+    def plain() -> int:
+        return 1
+
+    def streamed() -> Iterator[int]:
+        yield 1
+
+    async def awaited() -> int:
+        return 1
+
+    wrapped = in_worker_thread(plain)
+    assert inspect.iscoroutinefunction(wrapped) and inspect.unwrap(wrapped) is plain
+    assert asyncio.run(wrapped()) == 1
+    assert in_worker_thread(streamed) is streamed
+    assert in_worker_thread(awaited) is awaited
