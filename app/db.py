@@ -436,18 +436,25 @@ def _write_apart(bind: Engine | Connection, name: str, rows: Sequence[SQLModel])
 
 
 def _insert_rows(connection: Connection, rows: Sequence[SQLModel]) -> None:
-    """INSERT new model objects as they are: the columns they have a value for (the others take
-    the table's defaults), one statement for each table and set of columns."""
-    batches: dict[tuple[Table, frozenset[str]], list[dict[str, Any]]] = {}
+    """INSERT new model objects, in their order, as the ORM would: the columns they have a value
+    for, None kept where the column's type stores it (JSON's null), the others left to the
+    table's defaults; one statement for each run of rows of one table and set of columns.
+    Unlike a flush, the objects do not get their ids (nobody reads them) and relationships are
+    not followed (these models have none)."""
+    batches: list[tuple[Table, list[dict[str, Any]]]] = []
     for row in rows:
         mapper = sa_inspect(type(row))
-        values = {
-            attr.columns[0].key: value
-            for attr in mapper.column_attrs
-            if (value := getattr(row, attr.key)) is not None
-        }
-        batches.setdefault((mapper.local_table, frozenset(values)), []).append(values)
-    for (table, _columns), batch in batches.items():
+        values = {}
+        for attr in mapper.column_attrs:
+            column, value = attr.columns[0], getattr(row, attr.key)
+            if value is not None or column.type.should_evaluate_none:
+                values[column.key] = value
+        table = mapper.local_table
+        if batches and batches[-1][0] is table and batches[-1][1][0].keys() == values.keys():
+            batches[-1][1].append(values)
+        else:
+            batches.append((table, [values]))
+    for table, batch in batches:
         connection.execute(insert(table), batch)
 
 

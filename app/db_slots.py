@@ -21,6 +21,7 @@ wait, how many are refused), so that an operator sees when the slots are too few
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -36,6 +37,8 @@ RETRY_AFTER_S = 2
 # one was free), and whether the request was refused for waiting too long.
 SlotObserver = Callable[[str, float, bool], None]
 _observers: list[SlotObserver] = []
+_failed: set[SlotObserver] = set()
+log = logging.getLogger("portion.db")
 
 
 def watch_slots(observer: SlotObserver) -> None:
@@ -49,6 +52,7 @@ class DatabaseSlots:
     """`size` requests at a time, the others served in the order they came."""
 
     def __init__(self, size: int, *, wait_s: float = WAIT_S, kind: str = "") -> None:
+        """`kind` ("read", "write") names them to the observers; without one they have none."""
         if size < 1:
             raise ValueError("at least one request must be able to use the database")
         self.size, self.wait_s, self.kind = size, wait_s, kind
@@ -80,5 +84,12 @@ class DatabaseSlots:
             semaphore.release()
 
     def _tell(self, waited_s: float, *, refused: bool) -> None:
+        if not self.kind:  # slots made for a test, not the app's
+            return
         for observer in _observers:
-            observer(self.kind, waited_s, refused)
+            try:
+                observer(self.kind, waited_s, refused)
+            except Exception:  # metrics must never change an answer (nor a 503's Retry-After)
+                if observer not in _failed:
+                    _failed.add(observer)
+                    log.exception("a database slot observer failed (logged once)")

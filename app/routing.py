@@ -74,18 +74,27 @@ def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     thread (a coroutine's, on the event loop): one thread hop more per request, worth 5 to 14 %
     of a small answer's throughput under load (bench/README.md). The check itself is quick
     (our presenters build the models). FastAPI reads the signature and the type hints
-    through `__wrapped__`, so the route is analysed as before."""
-    plain_function = inspect.isfunction(endpoint) and not (
-        inspect.iscoroutinefunction(endpoint)
-        or inspect.isgeneratorfunction(endpoint)  # FastAPI streams what it yields: left to it
-        or inspect.isasyncgenfunction(endpoint)
-    )
-    if not plain_function:
+    through `__wrapped__`, so the route is analysed as before; its error context (in the log of a
+    response that fails its model) names the route's function and line, but this file.
+
+    Only a plain sync function is wrapped, judged as FastAPI judges it, the function and what it
+    wraps: FastAPI awaits a coroutine and streams what a generator yields, and a thread would
+    hand it the coroutine or the generator object as the answer."""
+    if not all(
+        inspect.isfunction(f)
+        and not (
+            inspect.iscoroutinefunction(f)
+            or inspect.isgeneratorfunction(f)
+            or inspect.isasyncgenfunction(f)
+        )
+        for f in (endpoint, inspect.unwrap(endpoint))
+    ):
         return endpoint
 
     @functools.wraps(endpoint)
     async def endpoint_in_worker_thread(*args: Any, **kwargs: Any) -> Any:
-        return await run_in_threadpool(endpoint, *args, **kwargs)
+        # A partial: a route parameter named "func" would clash with run_in_threadpool's own.
+        return await run_in_threadpool(functools.partial(endpoint, *args, **kwargs))
 
     return endpoint_in_worker_thread
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from starlette.types import Message, Receive, Scope, Send
 
-from app import db
+from app import db, db_slots
 from app.config import MAX_SLOTS, Settings, get_settings
 from app.db_slots import DatabaseSlots
 from app.errors import ServiceBusy
@@ -149,6 +149,31 @@ def test_waits_for_a_slot_and_refusals_are_in_the_metrics(small_pool: Engine):
     assert change("portion_database_slot_wait_seconds_count", "write") == 2
     assert change("portion_database_slot_wait_seconds_sum", "write") >= 0.3  # the refused wait
     assert change("portion_database_slot_wait_seconds_count", "read") == 2  # list, 2nd scrape
+
+
+def test_an_observer_that_fails_changes_no_answer(monkeypatch: pytest.MonkeyPatch):
+    """Metrics must never turn a request into a 500, nor a refusal into anything but its 503
+    with Retry-After; the slot is given back."""
+    told: list[tuple[str, bool]] = []
+
+    def failing(kind: str, _waited_s: float, refused: bool) -> None:
+        told.append((kind, refused))
+        raise RuntimeError("the metrics' folder is gone")
+
+    monkeypatch.setattr(db_slots, "_observers", [failing])
+    monkeypatch.setattr(db_slots, "_failed", set())
+    slots = DatabaseSlots(1, wait_s=0.1, kind="write")
+
+    async def scenario() -> None:
+        async with slots.held():
+            with pytest.raises(ServiceBusy):
+                async with slots.held():
+                    pass
+        async with slots.held():  # given back despite the observer
+            pass
+
+    asyncio.run(scenario())
+    assert told == [("write", False), ("write", True), ("write", False)]
 
 
 def test_slots_by_database_and_a_pooled_connection_for_each(monkeypatch: pytest.MonkeyPatch):

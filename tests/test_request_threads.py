@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio.to_thread
@@ -89,8 +89,20 @@ def test_only_a_plain_sync_route_is_wrapped_since_fastapi_streams_a_generator_it
     async def awaited() -> int:
         return 1
 
+    def decorated(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(endpoint)
+        def outer(*args: Any, **kwargs: Any) -> Any:  # sync, around a coroutine function
+            return endpoint(*args, **kwargs)
+
+        return outer
+
+    def named_func(func: int) -> int:  # run_in_threadpool has a parameter of that name
+        return func
+
     wrapped = in_worker_thread(plain)
     assert inspect.iscoroutinefunction(wrapped) and inspect.unwrap(wrapped) is plain
     assert asyncio.run(wrapped()) == 1
+    assert asyncio.run(in_worker_thread(named_func)(func=2)) == 2
     assert in_worker_thread(streamed) is streamed
     assert in_worker_thread(awaited) is awaited
+    assert in_worker_thread(decorated(awaited)).__wrapped__ is awaited  # as FastAPI sees it

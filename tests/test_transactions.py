@@ -171,3 +171,21 @@ def test_audit_of_a_view_commits_nothing_else_when_the_session_writes(session: S
     session.rollback()  # the request fails after showing what it audited
     assert session.exec(select(AuditEntry.action)).all() == ["test.viewed"]
     assert councils(session, "pending") == 0
+
+
+def test_rows_written_apart_are_kept_in_their_order_and_as_the_orm_writes_them(session: Session):
+    """Writes apart are plain INSERTs (db._insert_rows): rows of different columns keep the
+    order they were given, and a JSON column given None stores JSON's null, as a flush does
+    (leaving it out would break the column's NOT NULL)."""
+    rows = [
+        AuditEntry(action="test.first", subject_type="t", subject_id=1),
+        AuditEntry(action="test.second", subject_type="t"),  # no subject_id: other columns
+        AuditEntry(action="test.third", subject_type="t", subject_id=3, data=None),  # type: ignore[arg-type]
+    ]
+    own_transaction(session, "test", *rows)
+    kept = session.exec(
+        select(AuditEntry.action, AuditEntry.subject_id, AuditEntry.data)
+        .where(col(AuditEntry.action).startswith("test."))
+        .order_by(col(AuditEntry.id))
+    ).all()
+    assert kept == [("test.first", 1, {}), ("test.second", None, {}), ("test.third", 3, None)]

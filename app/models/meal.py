@@ -18,7 +18,7 @@ class Meal(SQLModel, table=True):
         UniqueConstraint("pairing_id", "date", name="uq_meal_pairing_date"),
         # A council's meals of one status, by date: the reports' counts and their recent runs
         # of delivered meals read a range of it instead of every meal the council ever had
-        # (bench/README.md: the summary's runs 7.6 ms to 0.7 ms at 50,000 meals).
+        # (bench/README.md: the summary's runs 9.6 ms to 0.58 ms at 50,000 meals).
         Index("ix_meal_council_status_date", "council_id", "status", "date"),
     )
 
