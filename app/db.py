@@ -87,8 +87,8 @@ class ReadOnlySessionError(RuntimeError):
 
 BUSY_TIMEOUT_S = 30.0  # how long SQLite waits for a lock another process holds
 WRITE_QUEUE_TIMEOUT_S = 30.0  # how long a writer waits for its turn in its process's queue
-# (Requests queue here only a few at a time, as many as hold a write slot (`database_slots`):
-# with every worker thread waiting here, the holder's commit would find no thread.)
+# (Requests queue here at most as many at a time as hold a write slot (`database_slots`, 16 at
+# most): with every worker thread waiting here, the holder's commit would find no thread.)
 
 
 def make_engine(url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_S, **kwargs: Any) -> Engine:

@@ -28,7 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -259,14 +259,8 @@ def exposition(session: Session, *, settings: Settings, accept: str | None) -> t
     if settings.metrics_dir is not None:
         MultiProcessCollector(registry, path=str(settings.metrics_dir))
     else:
-        for metric in (
-            found.requests,
-            found.latency,
-            found.batch,
-            found.slot_wait,
-            found.slot_refusals,
-        ):
-            registry.register(metric)
+        for instrument in fields(found):  # every one: a new one is not forgotten
+            registry.register(getattr(found, instrument.name))
     registry.register(DatabaseCollector(session))
     encoder, content_type = choose_encoder(accept or "")
     return encoder(registry), content_type
