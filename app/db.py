@@ -49,13 +49,14 @@ from sqlmodel import Session, SQLModel, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
-from app.db_slots import DatabaseSlots
+from app.db_slots import DatabaseSlots, HeldSlot
 
 log = logging.getLogger("portion.db")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Session.info key and connection execution option: this session or transaction only reads.
 READ_ONLY = "portion_read_only"
 WRITER = "portion_writer"  # Session.info key: the engine a read-only session writes with
+SLOT = "portion_slot"  # Session.info key: the database slot its request holds (`slot_lent`)
 
 # Stable constraint names, so that migrations on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -339,12 +340,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     engine = get_engine()
     read_only = request.method in SAFE_METHODS
-    async with database_slots(read_only).held():
+    async with database_slots(read_only).held() as slot:
         if read_only:
-            info = {READ_ONLY: True, WRITER: engine}
+            info = {READ_ONLY: True, WRITER: engine, SLOT: slot}
             session = Session(reader(engine), expire_on_commit=False, info=info)
         else:
-            session = Session(engine, expire_on_commit=False)
+            session = Session(engine, expire_on_commit=False, info={SLOT: slot})
         try:
             yield session
         finally:
@@ -457,6 +458,21 @@ def end_reads(session: Session) -> None:
         return
     if session.in_transaction():
         session.commit()  # nothing to write: this only ends the transaction
+
+
+@contextmanager
+def slot_lent(session: Session) -> Iterator[None]:
+    """For a slow step that needs no database (Argon2): the session's request lends its database
+    slot (`database_slots`) to the next request meanwhile, and waits for one again after it.
+    Only when the session has no transaction open (call `end_reads` first): one that has
+    written keeps its connection, and so its slot. A session not made for a request (a test's,
+    the command line's) has no slot to lend."""
+    slot: HeldSlot | None = session.info.get(SLOT)
+    if slot is None or session.in_transaction():
+        yield
+        return
+    with slot.lent():
+        yield
 
 
 @contextmanager

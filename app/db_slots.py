@@ -24,8 +24,10 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from anyio import from_thread
 
 from app.errors import ServiceBusy
 
@@ -67,21 +69,14 @@ class DatabaseSlots:
         return semaphore
 
     @asynccontextmanager
-    async def held(self) -> AsyncIterator[None]:
+    async def held(self) -> AsyncIterator[HeldSlot]:
         """One slot for the block; `ServiceBusy` (503 with Retry-After) after `wait_s`."""
-        semaphore = self._semaphore()
-        start = time.perf_counter()
+        slot = HeldSlot(self, self._semaphore())
+        await slot.take()
         try:
-            async with asyncio.timeout(self.wait_s):
-                await semaphore.acquire()
-        except TimeoutError:
-            self._tell(time.perf_counter() - start, refused=True)
-            raise ServiceBusy(BUSY, retry_after_s=RETRY_AFTER_S) from None
-        try:
-            self._tell(time.perf_counter() - start, refused=False)
-            yield
+            yield slot
         finally:
-            semaphore.release()
+            slot.give_back()
 
     def _tell(self, waited_s: float, *, refused: bool) -> None:
         if not self.kind:  # slots made for a test, not the app's
@@ -93,3 +88,39 @@ class DatabaseSlots:
                 if observer not in _failed:
                     _failed.add(observer)
                     log.exception("a database slot observer failed (logged once)")
+
+
+class HeldSlot:
+    """One request's slot, which the request's worker thread may lend to the next request while
+    it does something slow that needs no connection (hashing a password): a sign-in that kept
+    its slot through Argon2 left fewer for the meals and proposals queueing behind it."""
+
+    def __init__(self, slots: DatabaseSlots, semaphore: asyncio.Semaphore) -> None:
+        self._slots, self._semaphore, self._holding = slots, semaphore, False
+
+    async def take(self) -> None:
+        start = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._slots.wait_s):
+                await self._semaphore.acquire()
+        except TimeoutError:
+            self._slots._tell(time.perf_counter() - start, refused=True)
+            raise ServiceBusy(BUSY, retry_after_s=RETRY_AFTER_S) from None
+        self._holding = True
+        self._slots._tell(time.perf_counter() - start, refused=False)
+
+    def give_back(self) -> None:
+        if self._holding:
+            self._holding = False
+            self._semaphore.release()
+
+    @contextmanager
+    def lent(self) -> Iterator[None]:
+        """From the request's worker thread (anyio's): the slot is the next request's for the
+        block, and this request waits its turn again after it, as any other (`ServiceBusy`
+        after the wait, though the block went well)."""
+        from_thread.run_sync(self.give_back)
+        try:
+            yield
+        finally:
+            from_thread.run(self.take)

@@ -5,6 +5,7 @@ behind writers."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 
 import anyio.to_thread
@@ -12,15 +13,17 @@ import httpx
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from app import db, db_slots
+from app.accounts import service
 from app.config import MAX_SLOTS, Settings, get_settings
 from app.db_slots import DatabaseSlots
 from app.errors import ServiceBusy
 from app.main import app
 from tests.conftest import TEST_SETTINGS
-from tests.factories import staff_headers
+from tests.factories import DEFAULT_PASSWORD, create_user, staff_headers
 from tests.test_metrics import sample
 
 
@@ -226,3 +229,38 @@ def test_a_slow_client_holds_no_slot_while_its_answer_is_sent(small_pool: Engine
             return (await first).status_code, second.status_code
 
     assert asyncio.run(scenario()) == (200, 200)
+
+
+def test_a_sign_in_lends_its_write_slot_to_others_while_it_hashes(
+    small_pool: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """Argon2 takes about a tenth of a second of CPU and needs no database: a sign-in that
+    kept its slot through it left fewer for the meals and proposals queueing behind it
+    (bench/http_load.py's mix). Here the hash waits until another write has been answered."""
+    headers = staff_headers(small_pool, TEST_SETTINGS)
+    with Session(small_pool) as setup:
+        create_user(setup, email="lender@example.org")
+        setup.commit()
+    db.database_slots(False).wait_s = 1.0
+    hashing, answered = threading.Event(), threading.Event()
+    verify = service.verify_password
+
+    def verify_after_the_other_write(password_hash: str | None, password: str) -> bool:
+        hashing.set()
+        answered.wait(5)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", verify_after_the_other_write)
+
+    async def scenario() -> tuple[int, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            form = {"username": "lender@example.org", "password": DEFAULT_PASSWORD}
+            sign_in = asyncio.create_task(client.post("/api/auth/token", data=form))
+            assert await asyncio.to_thread(hashing.wait, 5)
+            other = await client.post("/api/staff/diners", json={}, headers=headers)
+            answered.set()
+            return other.status_code, (await sign_in).status_code
+
+    # The other write had the only write slot (422: its body), and the sign-in took one again.
+    assert asyncio.run(scenario()) == (422, 200)

@@ -1,7 +1,8 @@
 """Accounts: registration, sign-in with failure limits, sessions, passwords, who someone is.
 
 Argon2 runs outside any database transaction (on SQLite a transaction holds the database-wide
-write lock from its first query), and at most HASH_SLOTS hashes run at once.
+write lock from its first query) and lends its request's database slot to others meanwhile
+(`slot_lent`), and at most HASH_SLOTS hashes run at once.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from app.accounts.passwords import (
 from app.accounts.tokens import TokenClaims, TokenKind, issue_token
 from app.audit import record_audit
 from app.config import Settings
-from app.db import end_reads, own_transaction, utcnow
+from app.db import end_reads, own_transaction, slot_lent, utcnow
 from app.errors import (
     Conflict,
     NotFound,
@@ -60,20 +61,22 @@ def email_key(email: str) -> str:
 # --- hashing, outside transactions and limited ---------------------------------------------
 
 
-def _hash(password: str) -> str:
-    try:
-        with hashing_slot():
-            return hash_password(password)
-    except HashingBusy:
-        raise ServiceBusy("The service is busy: try again in a moment") from None
+def _hash(session: Session, password: str) -> str:
+    with slot_lent(session):
+        try:
+            with hashing_slot():
+                return hash_password(password)
+        except HashingBusy:
+            raise ServiceBusy("The service is busy: try again in a moment") from None
 
 
-def _verify(password_hash: str | None, password: str) -> bool:
-    try:
-        with hashing_slot():
-            return verify_password(password_hash, password)
-    except HashingBusy:
-        raise ServiceBusy("The service is busy: try again in a moment") from None
+def _verify(session: Session, password_hash: str | None, password: str) -> bool:
+    with slot_lent(session):
+        try:
+            with hashing_slot():
+                return verify_password(password_hash, password)
+        except HashingBusy:
+            raise ServiceBusy("The service is busy: try again in a moment") from None
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -131,7 +134,7 @@ def register_from_client(
     end_reads(session)
     if taken is not None:
         raise Conflict("An account with this email already exists")
-    password_hash = _hash(password)
+    password_hash = _hash(session, password)
     return register_user(
         session,
         email=email,
@@ -172,7 +175,7 @@ def authenticate(
     _refuse_when_limited(session, key=key, client=client, settings=settings)
     user = session.exec(select(User).where(User.email_key == key)).first()
     end_reads(session)
-    valid = _verify(user.password_hash if user else None, password)
+    valid = _verify(session, user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         _record_failure(session, key=key, client=client)
         raise Unauthorized(BAD_CREDENTIALS)
@@ -314,20 +317,43 @@ def change_password(
     assert user.id is not None
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
-    _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
-    end_reads(session)
-    if "\x00" in current_password or not _verify(user.password_hash, current_password):
-        _record_failure(session, key=user.email_key, client=client)
-        raise RuleBroken(
-            "wrong_password", ["current_password"], "Your current password is not right"
-        )
+    confirm_password(
+        session,
+        user=user,
+        password=current_password,
+        client=client,
+        settings=settings,
+        field="current_password",
+        wrong="Your current password is not right",
+    )
     _set_password(
         session,
         user=user,
-        new_hash=_hash(new_password),
+        new_hash=_hash(session, new_password),
         action="password_changed",
         keep=current_session_id,
     )
+
+
+def confirm_password(
+    session: Session,
+    *,
+    user: User,
+    password: str,
+    client: str,
+    settings: Settings,
+    field: str,
+    wrong: str,
+) -> None:
+    """A signed-in person's password, asked again before a change to their account. Limited and
+    counted as a sign-in is (429, then a failure): a session left open on a shared computer must
+    not let someone guess it. `RuleBroken` naming `field` with the message `wrong` when wrong.
+    Ends the session's reads first (call it before writing)."""
+    _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
+    end_reads(session)
+    if "\x00" in password or not _verify(session, user.password_hash, password):
+        _record_failure(session, key=user.email_key, client=client)
+        raise RuleBroken("wrong_password", [field], wrong)
 
 
 def _set_password(
@@ -417,7 +443,7 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
     end_reads(session)
-    new_hash = _hash(new_password)
+    new_hash = _hash(session, new_password)
     # Claim the link under a lock: of two requests with the same token, one wins.
     reset = session.exec(
         select(PasswordReset).where(PasswordReset.id == reset.id).with_for_update()
