@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from sqlmodel import Session, select
 
-from app.accounts.passwords import verify_password
-from app.accounts.service import email_key
+from app.accounts.service import confirm_password, email_key
 from app.audit import record_audit
+from app.config import Settings
 from app.errors import Conflict, RuleBroken
 from app.lazy_import import LazyModule
 from app.models import User
@@ -88,16 +88,30 @@ def set_contact(
     return user
 
 
-def change_email(session: Session, *, user: User, new_email: str, password: str) -> User:
+def change_email(
+    session: Session,
+    *,
+    user: User,
+    new_email: str,
+    password: str,
+    client: str,
+    settings: Settings,
+) -> User:
     """Change the address a person signs in with; their password confirms it is them.
 
-    422 naming `password` when it is wrong, 409 when another account has the address. The
-    audit entry names the account, never an address.
+    422 naming `password` when it is wrong (counted and limited as a sign-in: 429 after too
+    many), 409 when another account has the address. The audit entry names the account, never
+    an address.
     """
-    if not verify_password(user.password_hash, password):
-        raise RuleBroken(
-            "wrong_password", ["password"], "Enter your current password: this one is not right"
-        )
+    confirm_password(
+        session,
+        user=user,
+        password=password,
+        client=client,
+        settings=settings,
+        field="password",
+        wrong="Enter your current password: this one is not right",
+    )
     key = email_key(new_email)
     taken = session.exec(select(User.id).where(User.email_key == key, User.id != user.id)).first()
     if taken is not None:

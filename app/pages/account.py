@@ -6,7 +6,6 @@ re-renders with every error at once (keeping what was typed, never a password) o
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 from urllib.parse import quote
 
@@ -19,7 +18,14 @@ from app.config import Settings
 from app.deps import SessionDep, SettingsDep, client_address
 from app.errors import RuleBroken, TooManyRequests, Unauthorized
 from app.models import User
-from app.pages.forms import check_csrf, email_problem, render_page, safe_next, signed_in
+from app.pages.forms import (
+    check_csrf,
+    email_problem,
+    render_page,
+    safe_next,
+    signed_in,
+    too_many_tries,
+)
 from app.pages.templating import home_of
 from app.routing import DeferredRoute
 
@@ -32,12 +38,6 @@ TextField = Annotated[str, Form()]
 
 def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
-
-
-def _too_many(exc: TooManyRequests) -> str:
-    minutes = math.ceil(exc.retry_after_s / 60)
-    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return f"You have tried too many times. Wait {wait}, then try again"
 
 
 def _field(exc: RuleBroken) -> str:
@@ -94,7 +94,7 @@ def sign_in(
         except Unauthorized:
             errors["email"] = WRONG_CREDENTIALS
         except TooManyRequests as exc:
-            errors["email"] = _too_many(exc)
+            errors["email"] = too_many_tries(exc)
             status, headers = 429, exc.headers() or {}
         else:
             redirect = _see_other(safe_next(next) or home_of(user.role))
@@ -278,7 +278,7 @@ def change_password(
         except RuleBroken as exc:  # raised before the service writes: nothing to undo
             errors[_field(exc)] = exc.message
         except TooManyRequests as exc:
-            errors["current_password"] = _too_many(exc)
+            errors["current_password"] = too_many_tries(exc)
             status, headers = 429, exc.headers() or {}
         else:
             return _see_other("/account/password/changed")

@@ -22,11 +22,11 @@ from app.concerns.service import raised_by
 from app.config import Settings
 from app.councils.rules import council_today
 from app.db import utcnow
-from app.deps import Auth, SessionDep, SettingsDep
+from app.deps import Auth, SessionDep, SettingsDep, client_address
 from app.diners.presenters import diner_out
 from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
 from app.diners.service import list_carers_diners
-from app.errors import Conflict, RuleBroken
+from app.errors import Conflict, RuleBroken, TooManyRequests
 from app.flows.diner_changes import change_diner
 from app.flows.diners import leave_diner, pause_diner
 from app.meals.feedback import answer_outcome, rate_meal
@@ -60,7 +60,7 @@ from app.pages.cook_forms import (
     redirect,
     to_sign_in,
 )
-from app.pages.forms import check_csrf, email_problem, render_page
+from app.pages.forms import check_csrf, email_problem, render_page, too_many_tries
 from app.pairings.lifecycle import request_change
 from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, request_erasure
 from app.routing import DeferredRoute
@@ -854,11 +854,22 @@ def email(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
         errors["email"] = "Enter a different email address from the one you use now"
     if not password:
         errors["password"] = "Enter your password"
+    status, headers = 422, {}
     if not errors:
         try:
-            change_email(session, user=auth.user, new_email=new_email, password=password)
+            change_email(
+                session,
+                user=auth.user,
+                new_email=new_email,
+                password=password,
+                client=client_address(request),
+                settings=settings,
+            )
         except RuleBroken as exc:
             errors["password"] = exc.message
+        except TooManyRequests as exc:
+            errors["password"] = too_many_tries(exc)
+            status, headers = 429, exc.headers() or {}
         except Conflict:
             errors["email"] = "Another account uses this email address: enter a different one"
         else:
@@ -869,7 +880,11 @@ def email(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
         "values": {"email": new_email},
         "errors": errors,
     }
-    return _page(request, session, settings, auth, "carer/email.html", context, status_code=422)
+    response = _page(
+        request, session, settings, auth, "carer/email.html", context, status_code=status
+    )
+    response.headers.update(headers)
+    return response
 
 
 @router.get("/carer/account/erase", response_class=HTMLResponse)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from sqlmodel import Session
 from app.accounts.tokens import read_token
 from app.config import Settings
 from app.deps import SESSION_COOKIE, Auth, auth_for_claims
-from app.errors import AppError, Unauthorized
+from app.errors import AppError, TooManyRequests, Unauthorized
 from app.pages.templating import render
 
 # An anonymous form (sign-in, forgotten password, postcode check) is tied to this random
@@ -116,6 +117,13 @@ def safe_next(raw: str | None) -> str | None:
         if parts.scheme or parts.netloc:
             return None
     return raw
+
+
+def too_many_tries(exc: TooManyRequests) -> str:
+    """Beside the password field, when sign-ins from here are limited for a while."""
+    minutes = math.ceil(exc.retry_after_s / 60)
+    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return f"You have tried too many times. Wait {wait}, then try again"
 
 
 def email_problem(email: str) -> str | None:

@@ -9,13 +9,13 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import add_neighbourhood
 from app.demo import DEMO_PASSWORD, carer_email
-from app.models import Council, Diner, Meal, Notification, Pairing, User
+from app.models import Council, Diner, LoginFailure, Meal, Notification, Pairing, User
 from tests.conftest import TEST_SETTINGS
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -532,6 +532,28 @@ def test_email_change_needs_the_password_and_then_signs_in_with_the_new_address(
     assert done.headers["location"] == "/carer/?done=email"
     session.refresh(paired["carer"])
     assert paired["carer"].email == "alan.new@example.org"
+
+
+def test_email_change_counts_a_wrong_password_as_a_failed_sign_in_and_stops_guesses(
+    client: TestClient, session: Session, paired: dict
+):
+    """A carer's session left open on a shared computer must not let someone guess the
+    password and take the account over with a new address: five wrong tries, as at sign-in,
+    and even the right password waits (429, the message beside the field)."""
+    new_address = {"email": "alan.new@example.org"}
+    for _ in range(5):
+        wrong = post(client, "/carer/account/email", {**new_address, "password": "a guess 1234"})
+        assert wrong.status_code == 422
+    limited = post(client, "/carer/account/email", {**new_address, "password": DEFAULT_PASSWORD})
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) > 0
+    assert [href for href, _ in summary(limited.text)] == ["#password"]
+    assert "You have tried too many times" in limited.text
+    carer = paired["carer"]
+    session.refresh(carer)
+    assert carer.email != "alan.new@example.org"
+    failures = select(func.count()).where(LoginFailure.email_key == carer.email_key)
+    assert session.exec(failures).one() == 5
 
 
 def test_erasure_request_tells_the_coordinator_when_the_carer_asks(
