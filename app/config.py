@@ -55,9 +55,9 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Requests of one process that use the database at once, those that only read and the
     # others apart; the rest wait their turn on the event loop (app/db_slots.py). Unset: on
-    # SQLite 2 readers, whose queries are this process's own CPU, and 16 writers, who take
-    # turns at the write lock anyway (a sign-in holds its slot while Argon2 runs, and with 8
-    # the mix's writes waited behind sign-ins); on PostgreSQL 6 of each (bench/README.md).
+    # SQLite 2 readers, whose queries are this process's own CPU, and 8 writers, who take
+    # turns at the write lock anyway (a sign-in lends its slot while Argon2 runs: with 16 the
+    # mix's writes were no faster); on PostgreSQL 6 of each (bench/README.md).
     # At most 16 each: together they must leave some of anyio's 40 worker threads free (a
     # writer waits for the write lock in one, and the holder needs another to commit).
     database_read_slots: int | None = Field(default=None, ge=1, le=MAX_SLOTS)
@@ -141,7 +141,7 @@ class Settings(BaseSettings):
             return chosen
         if not self.is_sqlite:
             return 6
-        return 2 if read_only else MAX_SLOTS
+        return 2 if read_only else 8
 
 
 @lru_cache

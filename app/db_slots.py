@@ -78,7 +78,7 @@ class DatabaseSlots:
         finally:
             slot.give_back()
 
-    def _tell(self, waited_s: float, *, refused: bool) -> None:
+    def tell(self, waited_s: float, *, refused: bool) -> None:
         if not self.kind:  # slots made for a test, not the app's
             return
         for observer in _observers:
@@ -104,10 +104,10 @@ class HeldSlot:
             async with asyncio.timeout(self._slots.wait_s):
                 await self._semaphore.acquire()
         except TimeoutError:
-            self._slots._tell(time.perf_counter() - start, refused=True)
+            self._slots.tell(time.perf_counter() - start, refused=True)
             raise ServiceBusy(BUSY, retry_after_s=RETRY_AFTER_S) from None
         self._holding = True
-        self._slots._tell(time.perf_counter() - start, refused=False)
+        self._slots.tell(time.perf_counter() - start, refused=False)
 
     def give_back(self) -> None:
         if self._holding:

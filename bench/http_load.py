@@ -845,7 +845,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="measure only the rows whose label contains TEXT (repeatable; 'mix' for the mix); "
         "the two baselines always run",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="PORTION_NAME=VALUE",
+        help="a setting for the servers (repeatable), to compare configurations in one "
+        "machine's conditions; for example PORTION_DATABASE_WRITE_SLOTS=8",
+    )
     args = parser.parse_args(argv)
+    for setting in args.setting:
+        name, equals, _value = setting.partition("=")
+        if not name.startswith("PORTION_") or not equals:
+            parser.error(f"--setting {setting!r}: give PORTION_NAME=VALUE")
     args.connections = args.connections or (4 if args.quick else 32)
     args.duration = args.duration or (1.0 if args.quick else 10.0)
     return args
@@ -1000,7 +1012,7 @@ def main(argv: list[str] | None = None) -> None:
     load_start = os.getloadavg()[0]
     with ExitStack() as stack:
         url, description, folder = stack.enter_context(database(args.db))
-        env = server_env(url)
+        env = server_env(url) | dict(setting.split("=", 1) for setting in args.setting)
         log("migrating and seeding the demo data ...")
         report = Report(command, args, description, prepare_database(env), load_start)
 

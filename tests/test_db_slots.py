@@ -183,7 +183,7 @@ def test_slots_by_database_and_a_pooled_connection_for_each(monkeypatch: pytest.
     sqlite = Settings(database_url="sqlite:///var/x.db")
     postgres = Settings(database_url="postgresql+psycopg://u@127.0.0.1/x")
     defaults = [s.database_slots(read_only=r) for s in (sqlite, postgres) for r in (True, False)]
-    assert defaults == [2, MAX_SLOTS, 6, 6]  # SQLite's writers: sign-ins hold theirs a while
+    assert defaults == [2, 8, 6, 6]
     with pytest.raises(ValidationError, match="database_write_slots"):
         Settings(database_write_slots=MAX_SLOTS + 1)  # would leave too few worker threads
     chosen = Settings(database_read_slots=3, database_write_slots=5)
