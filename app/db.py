@@ -466,7 +466,7 @@ def slot_lent(session: Session) -> Iterator[None]:
     slot (`database_slots`) to the next request meanwhile, and waits for one again after it.
     Only when the session has no transaction open (call `end_reads` first): one that has
     written keeps its connection, and so its slot. A session not made for a request (a test's,
-    the command line's) has no slot to lend."""
+    the command line's) has no slot to lend. Bounded steps only (`HeldSlot.lent`)."""
     slot: HeldSlot | None = session.info.get(SLOT)
     if slot is None or session.in_transaction():
         yield

@@ -14,6 +14,9 @@ query is this process's CPU, throughput rose and the tail shrank (bench/README.m
 Why per event loop: an asyncio semaphore belongs to the loop that first waits on it, and each
 `TestClient` runs the app in a loop of its own.
 
+A request may lend its slot while it hashes a password (`HeldSlot.lent`): it takes it back
+without waiting, so a request out of its slot never waits in a worker thread either.
+
 Each wait is told to the observers given to `watch_slots` (the app's metrics: how long requests
 wait, how many are refused), so that an operator sees when the slots are too few.
 """
@@ -26,6 +29,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 
 from anyio import from_thread
 
@@ -58,20 +62,20 @@ class DatabaseSlots:
         if size < 1:
             raise ValueError("at least one request must be able to use the database")
         self.size, self.wait_s, self.kind = size, wait_s, kind
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopSlots]
         self._by_loop = weakref.WeakKeyDictionary()
 
-    def _semaphore(self) -> asyncio.Semaphore:
+    def _of_this_loop(self) -> _LoopSlots:
         loop = asyncio.get_running_loop()
-        semaphore = self._by_loop.get(loop)
-        if semaphore is None:
-            semaphore = self._by_loop[loop] = asyncio.Semaphore(self.size)
-        return semaphore
+        slots = self._by_loop.get(loop)
+        if slots is None:
+            slots = self._by_loop[loop] = _LoopSlots(asyncio.Semaphore(self.size))
+        return slots
 
     @asynccontextmanager
     async def held(self) -> AsyncIterator[HeldSlot]:
         """One slot for the block; `ServiceBusy` (503 with Retry-After) after `wait_s`."""
-        slot = HeldSlot(self, self._semaphore())
+        slot = HeldSlot(self, self._of_this_loop())
         await slot.take()
         try:
             yield slot
@@ -90,19 +94,27 @@ class DatabaseSlots:
                     log.exception("a database slot observer failed (logged once)")
 
 
+@dataclass
+class _LoopSlots:
+    semaphore: asyncio.Semaphore
+    # Slots taken back by lenders while none was free (`HeldSlot.lent`): the next ones given
+    # back repay them instead of going to a waiting request.
+    owed: int = 0
+
+
 class HeldSlot:
     """One request's slot, which the request's worker thread may lend to the next request while
     it does something slow that needs no connection (hashing a password): a sign-in that kept
     its slot through Argon2 left fewer for the meals and proposals queueing behind it."""
 
-    def __init__(self, slots: DatabaseSlots, semaphore: asyncio.Semaphore) -> None:
-        self._slots, self._semaphore, self._holding = slots, semaphore, False
+    def __init__(self, slots: DatabaseSlots, of_loop: _LoopSlots) -> None:
+        self._slots, self._of_loop, self._holding = slots, of_loop, False
 
     async def take(self) -> None:
         start = time.perf_counter()
         try:
             async with asyncio.timeout(self._slots.wait_s):
-                await self._semaphore.acquire()
+                await self._of_loop.semaphore.acquire()
         except TimeoutError:
             self._slots.tell(time.perf_counter() - start, refused=True)
             raise ServiceBusy(BUSY, retry_after_s=RETRY_AFTER_S) from None
@@ -110,17 +122,34 @@ class HeldSlot:
         self._slots.tell(time.perf_counter() - start, refused=False)
 
     def give_back(self) -> None:
-        if self._holding:
-            self._holding = False
-            self._semaphore.release()
+        if not self._holding:
+            return
+        self._holding = False
+        if self._of_loop.owed:
+            self._of_loop.owed -= 1
+        else:
+            self._of_loop.semaphore.release()
+
+    async def _take_back(self) -> None:
+        """At once: a free slot, or one owed (the requests holding slots go one over the size
+        until the next is given back)."""
+        semaphore = self._of_loop.semaphore
+        if semaphore.locked():
+            self._of_loop.owed += 1
+        else:
+            await semaphore.acquire()  # one is free and nobody waits: returns at once
+        self._holding = True
 
     @contextmanager
     def lent(self) -> Iterator[None]:
         """From the request's worker thread (anyio's): the slot is the next request's for the
-        block, and this request waits its turn again after it, as any other (`ServiceBusy`
-        after the wait, though the block went well)."""
+        block, and taken back at once after it (one owed when none is free: the lender waits
+        for nothing, so lenders can never hold every worker thread while the requests they
+        lent to wait for one). A block that raises ends the request: it takes nothing back.
+
+        Only for a step that few requests are in at once (Argon2, behind its HASH_SLOTS):
+        each lender holds a worker thread, and the requests holding slots may go over the
+        size by as many as there are lenders."""
         from_thread.run_sync(self.give_back)
-        try:
-            yield
-        finally:
-            from_thread.run(self.take)
+        yield
+        from_thread.run(self._take_back)

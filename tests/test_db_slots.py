@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import anyio.to_thread
 import httpx
 import pytest
+from anyio import from_thread
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -67,6 +68,65 @@ def test_the_same_slots_serve_one_event_loop_after_another():
 
     assert asyncio.run(contended()) == 3
     assert asyncio.run(contended()) == 3  # an asyncio.Semaphore of the first loop would raise
+
+
+def test_a_lent_slot_is_taken_back_at_once_and_the_next_given_back_repays_it():
+    """A lender (a sign-in, while Argon2 runs) keeps its worker thread: were it to wait for a
+    slot again, lenders could hold every thread while the requests they lent to waited for
+    one. So it takes its slot back at once, one over the size if none is free, and the next
+    slot given back repays it rather than going to a waiting request."""
+    slots = DatabaseSlots(1, wait_s=0.2)
+
+    async def scenario() -> None:
+        borrower_in, borrower_done = asyncio.Event(), asyncio.Event()
+
+        async def borrower() -> None:
+            async with slots.held():
+                borrower_in.set()
+                await borrower_done.wait()
+
+        async with slots.held() as lender:
+            borrowing = asyncio.create_task(borrower())
+            await asyncio.sleep(0.01)
+            assert not borrower_in.is_set()  # the only slot is the lender's
+
+            def lend() -> None:
+                with lender.lent():
+                    from_thread.run(borrower_in.wait)  # the borrower has it meanwhile
+
+            await asyncio.wait_for(anyio.to_thread.run_sync(lend), 1)  # back, though taken
+            newcomer = asyncio.create_task(borrower_after(slots))
+            borrower_done.set()
+            await borrowing
+            await asyncio.sleep(0.05)
+            assert not newcomer.done()  # the borrower's slot repaid the lender's
+        await newcomer  # the lender's own, given back
+
+    asyncio.run(scenario())
+
+
+async def borrower_after(slots: DatabaseSlots) -> None:
+    async with slots.held():
+        pass
+
+
+def test_a_lender_whose_step_fails_leaves_the_slots_whole():
+    slots = DatabaseSlots(1, wait_s=0.1)
+
+    async def scenario() -> None:
+        async with slots.held() as lender:
+
+            def fail() -> None:
+                with lender.lent():
+                    raise RuntimeError("the hash failed")
+
+            with pytest.raises(RuntimeError):
+                await anyio.to_thread.run_sync(fail)
+        async with slots.held():  # one slot, as before
+            with pytest.raises(ServiceBusy):
+                await borrower_after(slots)
+
+    asyncio.run(scenario())
 
 
 @pytest.fixture

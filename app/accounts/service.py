@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -61,22 +63,29 @@ def email_key(email: str) -> str:
 # --- hashing, outside transactions and limited ---------------------------------------------
 
 
-def _hash(session: Session, password: str) -> str:
-    with slot_lent(session):
+@contextmanager
+def _hashing(session: Session) -> Iterator[None]:
+    """One of the HASH_SLOTS, waited for while the request keeps its database slot, and then
+    the database slot lent to others while Argon2 runs: so at most HASH_SLOTS requests are
+    out of their slot at once, each holding a worker thread (`HeldSlot.lent`), and taking it
+    back never waits."""
+    with ExitStack() as held:
         try:
-            with hashing_slot():
-                return hash_password(password)
+            held.enter_context(hashing_slot())
         except HashingBusy:
             raise ServiceBusy("The service is busy: try again in a moment") from None
+        held.enter_context(slot_lent(session))
+        yield
+
+
+def _hash(session: Session, password: str) -> str:
+    with _hashing(session):
+        return hash_password(password)
 
 
 def _verify(session: Session, password_hash: str | None, password: str) -> bool:
-    with slot_lent(session):
-        try:
-            with hashing_slot():
-                return verify_password(password_hash, password)
-        except HashingBusy:
-            raise ServiceBusy("The service is busy: try again in a moment") from None
+    with _hashing(session):
+        return verify_password(password_hash, password)
 
 
 # --- registration ---------------------------------------------------------------------------
