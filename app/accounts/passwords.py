@@ -16,6 +16,10 @@ MAX_LENGTH = 128
 
 _hasher = PasswordHasher()
 
+# Stored for an account nobody may sign in to (an erased one): not an Argon2 hash, so no
+# password ever matches it (verify_password), and no hashing is needed to write it.
+UNUSABLE_PASSWORD = "!unusable"
+
 # Argon2 is slow and memory-hungry by design: at most about one hash per core at once, so
 # anonymous sign-ins and registrations cannot take every worker thread (API.md "Accounts").
 HASH_SLOTS = max(1, os.cpu_count() or 1)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.accounts.passwords import hash_password
 from app.accounts.service import register_user
 from app.errors import Conflict, NotFound, RuleBroken
 from app.models import Council, Neighbourhood, User
@@ -39,7 +40,9 @@ def get_council_by_slug(session: Session, *, slug: str) -> Council | None:
 def create_staff(
     session: Session, *, council_slug: str, email: str, password: str, full_name: str
 ) -> User:
-    """A staff account of one council."""
+    """A staff account of one council (the password hashed before the first query: on SQLite
+    the transaction holds the write lock from there)."""
+    password_hash = hash_password(password)
     council = get_council_by_slug(session, slug=council_slug)
     if council is None:
         raise NotFound(f"No council {council_slug!r}")
@@ -50,6 +53,7 @@ def create_staff(
         full_name=full_name,
         role="staff",
         council_id=council.id,
+        password_hash=password_hash,
     )
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from app.accounts.passwords import hash_password
+from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.audit import record_audit
 from app.cooks.service import find_own_profile
 from app.db import utcnow
@@ -199,7 +198,7 @@ def _anonymise_user(session: Session, user: User) -> None:
     forget_email(session, user.email)
     user.email = user.email_key = f"erased-{user.id}@erased.invalid"
     user.full_name, user.phone, user.is_active = ERASED, None, False
-    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    user.password_hash = UNUSABLE_PASSWORD  # no Argon2 inside this write transaction
     user.anonymised_at = utcnow()
     session.add(user)
 

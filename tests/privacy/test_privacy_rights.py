@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.accounts.passwords import UNUSABLE_PASSWORD, verify_password
 from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.models import Council, Diner, Meal, MealFeedback, Notification, Pairing, User
@@ -61,6 +62,9 @@ def test_erased_cook_can_no_longer_sign_in_when_erased(
     )
     token = client.post("/api/auth/token", data={"username": email, "password": DEFAULT_PASSWORD})
     assert token.status_code == 401
+    session.refresh(cook_user)
+    assert cook_user.password_hash == UNUSABLE_PASSWORD  # no Argon2 in the erasure's transaction
+    assert not verify_password(cook_user.password_hash, DEFAULT_PASSWORD)
     profile = client.get(
         f"/api/staff/cooks/{cook_id}", headers=auth_headers(staff, settings)
     ).json()
