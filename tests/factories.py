@@ -14,7 +14,6 @@ from app.accounts.passwords import hash_password
 from app.accounts.service import start_session
 from app.config import Settings
 from app.councils.service import add_neighbourhood
-from app.db import get_session
 from app.models import Council, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -78,21 +77,12 @@ def staff_headers(engine: Engine, settings: Settings) -> dict[str, str]:
 
 
 def auth_headers(user: User, settings: Settings) -> dict[str, str]:
-    """A bearer token for the user, with its sign-in recorded in the user's session (or, for a
-    user of a closed session, committed through the session the app is set to use)."""
+    """A bearer token for the user, with its sign-in recorded in the user's session (the
+    test's; `staff_headers` commits one for tests of the app's own sessions)."""
     session = object_session(user)
-    if isinstance(session, Session):
-        token, _ = start_session(session, user=user, kind="access", settings=settings)
-        return {"Authorization": f"Bearer {token}"}
-    from app.main import app
-
-    sessions = app.dependency_overrides.get(get_session, get_session)()
-    try:
-        db = next(sessions)
-        token, _ = start_session(db, user=user, kind="access", settings=settings)
-        db.commit()
-    finally:
-        sessions.close()
+    if not isinstance(session, Session):
+        raise ValueError("auth_headers needs a user of an open session, to record the sign-in")
+    token, _ = start_session(session, user=user, kind="access", settings=settings)
     return {"Authorization": f"Bearer {token}"}
 
 

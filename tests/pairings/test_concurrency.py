@@ -47,24 +47,22 @@ def test_exactly_one_proposal_wins_when_many_race_for_last_place(empty_database:
             staff = create_user(setup, role="staff", council=council)
             cook_user = create_user(setup, role="cook")
             carers = [create_user(setup, role="carer") for _ in range(RACERS)]
+            staff_headers = auth_headers(staff, TEST_SETTINGS)
+            cook_headers = auth_headers(cook_user, TEST_SETTINGS)
+            carer_headers = [auth_headers(carer, TEST_SETTINGS) for carer in carers]
             setup.commit()
         # The setup session is closed: on SQLite an open one would hold the write lock.
-        staff_headers = auth_headers(staff, TEST_SETTINGS)
         with TestClient(app) as client:
             cook_id = client.put(
-                "/api/cooks/me",
-                json=cook_payload(max_diners=1),
-                headers=auth_headers(cook_user, TEST_SETTINGS),
+                "/api/cooks/me", json=cook_payload(max_diners=1), headers=cook_headers
             ).json()["id"]
             approval = client.post(
                 f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=staff_headers
             )
             assert approval.status_code == 200
             diner_ids = [
-                client.post(
-                    "/api/diners", json=diner_payload(), headers=auth_headers(c, TEST_SETTINGS)
-                ).json()["id"]
-                for c in carers
+                client.post("/api/diners", json=diner_payload(), headers=headers).json()["id"]
+                for headers in carer_headers
             ]
 
         barrier = threading.Barrier(RACERS)
