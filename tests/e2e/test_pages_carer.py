@@ -261,6 +261,17 @@ def test_carer_changes_needs_and_raises_a_concern_with_and_without_scripts(
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         check(page, f"carer-{name}-{s}", screenshots)
+
+    # Guessing the password to move the account elsewhere stops after five tries, as at sign-in.
+    page.goto("/carer/account/email")
+    for _ in range(6):
+        page.get_by_label("New email address").fill(f"taken.over.{s}@example.org")
+        page.get_by_label("Your password", exact=True).fill("a guess 1234")
+        page.get_by_role("button", name="Change email address").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("You have tried too many times")
+    expect(page.locator("#password-error")).to_contain_text("You have tried too many times")
+    check(page, f"carer-email-limited-{s}", screenshots)
     page.context.close()
 
 
