@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     # others apart; the rest wait their turn on the event loop (app/db_slots.py). Unset: on
     # SQLite 2 readers, whose queries are this process's own CPU, and 8 writers, who take
     # turns at the write lock anyway (a sign-in lends its slot while Argon2 runs: with 16 the
-    # mix's writes were no faster); on PostgreSQL 6 of each (bench/README.md).
+    # mix's writes were not measurably faster); on PostgreSQL 6 of each (bench/README.md).
     # At most 16 each: together, with the few requests out of theirs while they hash a
     # password (HASH_SLOTS), they must leave some of anyio's 40 worker threads free (a writer
     # waits for the write lock in one, and the holder needs another to commit).

@@ -463,7 +463,7 @@ def end_reads(session: Session) -> None:
 @contextmanager
 def slot_lent(session: Session) -> Iterator[None]:
     """For a slow step that needs no database (Argon2): the session's request lends its database
-    slot (`database_slots`) to the next request meanwhile, and waits for one again after it.
+    slot (`database_slots`) to the next request meanwhile, and takes it back after it.
     Only when the session has no transaction open (call `end_reads` first): one that has
     written keeps its connection, and so its slot. A session not made for a request (a test's,
     the command line's) has no slot to lend. Bounded steps only (`HeldSlot.lent`)."""
