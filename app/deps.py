@@ -12,6 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from app.accounts.hash_turns import hash_turn
 from app.accounts.tokens import TokenClaims, read_token
 from app.config import Settings, get_settings
 from app.db import SAFE_METHODS, unit_of_work, utcnow
@@ -24,6 +25,9 @@ CSRF_HEADER = "X-CSRF-Token"
 
 # The request's unit of work, ended before the response is sent (scope "function").
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
+# A turn to hash a password (app/accounts/hash_turns.py), for a route's `dependencies`: FastAPI
+# solves those before its parameters', so the turn is waited for before the database slot.
+HASH_TURN = Depends(hash_turn, scope="function")
 
 
 def settings_for(request: Request) -> Settings:

@@ -12,15 +12,18 @@ import anyio.to_thread
 import httpx
 import pytest
 from anyio import from_thread
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from app import db, db_slots
-from app.accounts import service
+from app.accounts import hash_turns, service
+from app.accounts.passwords import HASH_SLOTS, hash_slots
 from app.config import MAX_SLOTS, Settings, get_settings
 from app.db_slots import DatabaseSlots
+from app.deps import HASH_TURN
 from app.errors import ServiceBusy
 from app.main import app
 from tests.conftest import TEST_SETTINGS
@@ -324,3 +327,66 @@ def test_a_sign_in_lends_its_write_slot_to_others_while_it_hashes(
 
     # The other write had the only write slot (422: its body), and the sign-in took one again.
     assert asyncio.run(scenario()) == (422, 200)
+
+
+def test_a_sign_in_waits_for_its_turn_to_hash_without_a_database_slot(
+    small_pool: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """A burst of sign-ins queueing for the two hashing turns must not hold the write slots
+    meanwhile (meal outcomes and proposals waited behind them): the turn is waited for on the
+    event loop, before the request takes a database slot."""
+    headers = staff_headers(small_pool, TEST_SETTINGS)
+    with Session(small_pool) as setup:
+        create_user(setup, email="queued@example.org")
+        setup.commit()
+    db.database_slots(False).wait_s = 0.2
+    monkeypatch.setattr(hash_turns._turns, "wait_s", 5.0)
+
+    # The hashing slots of code outside requests are all taken: the route hashes in its turn.
+    for _ in range(HASH_SLOTS):
+        assert hash_slots.acquire(timeout=1)
+
+    async def scenario() -> tuple[int, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            form = {"username": "queued@example.org", "password": DEFAULT_PASSWORD}
+            async with hash_turns._turns.held(), hash_turns._turns.held():  # every turn taken
+                sign_in = asyncio.create_task(client.post("/api/auth/token", data=form))
+                await asyncio.sleep(0.1)
+                assert not sign_in.done()  # waiting for a turn
+                other = await client.post("/api/staff/diners", json={}, headers=headers)
+            return other.status_code, (await sign_in).status_code
+
+    try:
+        # The other write had the only write slot (422: its body); the sign-in then its turn.
+        assert asyncio.run(scenario()) == (422, 200)
+    finally:
+        for _ in range(HASH_SLOTS):
+            hash_slots.release()
+
+
+HASHING_ROUTES = {
+    ("POST", "/api/auth/register"),
+    ("POST", "/api/auth/token"),
+    ("POST", "/api/auth/session"),
+    ("POST", "/api/me/password"),
+    ("POST", "/api/auth/password-reset/confirm"),
+    ("POST", "/sign-in"),
+    ("POST", "/reset-password"),
+    ("POST", "/account/password"),
+    ("POST", "/carer/sign-up"),
+    ("POST", "/cook/sign-up"),
+    ("POST", "/carer/account/email"),
+}
+
+
+def test_every_route_that_hashes_a_password_waits_for_its_turn_first():
+    """The turn first among the route's dependencies: before the database slot."""
+    first = {
+        (method, route.path): route.dependencies[:1]
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    missing = {key for key in HASHING_ROUTES if first.get(key) != [HASH_TURN]}
+    assert missing == set()

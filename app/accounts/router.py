@@ -22,6 +22,7 @@ from app.accounts.schemas import (
     UserPublic,
 )
 from app.deps import (
+    HASH_TURN,
     CurrentAuth,
     CurrentUser,
     SessionDep,
@@ -40,7 +41,7 @@ RESET_ACCEPTED = PasswordResetAccepted(
 )
 
 
-@router.post("/auth/register", status_code=201, response_model=UserPublic)
+@router.post("/auth/register", status_code=201, response_model=UserPublic, dependencies=[HASH_TURN])
 def register(
     body: UserCreate, request: Request, session: SessionDep, settings: SettingsDep
 ) -> UserPublic:
@@ -57,7 +58,7 @@ def register(
     return UserPublic(id=user.id, email=user.email, role=user.role)
 
 
-@router.post("/auth/token", response_model=Token)
+@router.post("/auth/token", response_model=Token, dependencies=[HASH_TURN])
 def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
@@ -75,7 +76,7 @@ def token(
     return Token(access_token=access)
 
 
-@router.post("/auth/session", response_model=SessionPublic)
+@router.post("/auth/session", response_model=SessionPublic, dependencies=[HASH_TURN])
 def sign_in(
     body: SessionCreate,
     request: Request,
@@ -105,7 +106,7 @@ def sign_out(auth: CurrentAuth, session: SessionDep, response: Response) -> None
     clear_session_cookies(response)
 
 
-@router.post("/me/password", status_code=204)
+@router.post("/me/password", status_code=204, dependencies=[HASH_TURN])
 def change_password(
     body: PasswordChange,
     auth: CurrentAuth,
@@ -132,7 +133,7 @@ def request_password_reset(
     return RESET_ACCEPTED
 
 
-@router.post("/auth/password-reset/confirm", status_code=204)
+@router.post("/auth/password-reset/confirm", status_code=204, dependencies=[HASH_TURN])
 def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep) -> None:
     service.reset_password(session, token=body.token, new_password=body.new_password)
 

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.accounts.hash_turns import turn_held
 from app.accounts.passwords import (
     HashingBusy,
     hash_password,
@@ -65,10 +66,14 @@ def email_key(email: str) -> str:
 
 @contextmanager
 def _hashing(session: Session) -> Iterator[None]:
-    """One of the HASH_SLOTS, waited for while the request keeps its database slot, and then
-    the database slot lent to others while Argon2 runs: so at most HASH_SLOTS requests are
-    out of their slot at once, each holding a worker thread (`HeldSlot.lent`), and taking it
-    back never waits."""
+    """A request's turn to hash, taken before its database slot (`hash_turns.HASH_TURN`), or
+    else one of the HASH_SLOTS, waited for here (keeping the database slot, if any); then the
+    database slot lent to others while Argon2 runs. Either way at most HASH_SLOTS requests are
+    out of their slot at once, each holding a worker thread (`HeldSlot.lent`)."""
+    if turn_held():
+        with slot_lent(session):
+            yield
+        return
     with ExitStack() as held:
         try:
             held.enter_context(hashing_slot())

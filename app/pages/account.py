@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.accounts import service
 from app.accounts.cookies import clear_session_cookies, set_session_cookies
 from app.config import Settings
-from app.deps import SessionDep, SettingsDep, client_address
+from app.deps import HASH_TURN, SessionDep, SettingsDep, client_address
 from app.errors import RuleBroken, TooManyRequests, Unauthorized
 from app.models import User
 from app.pages.forms import (
@@ -61,7 +61,7 @@ def sign_in_form(
     return render_page(request, session, settings, "account/sign-in.html", context)
 
 
-@router.post("/sign-in", response_class=HTMLResponse)
+@router.post("/sign-in", response_class=HTMLResponse, dependencies=[HASH_TURN])
 def sign_in(
     request: Request,
     session: SessionDep,
@@ -185,7 +185,7 @@ def reset_password_form(
     return render_page(request, session, settings, "account/reset-password.html", context)
 
 
-@router.post("/reset-password", response_class=HTMLResponse)
+@router.post("/reset-password", response_class=HTMLResponse, dependencies=[HASH_TURN])
 def reset_password(
     request: Request,
     session: SessionDep,
@@ -242,7 +242,7 @@ def change_password_form(request: Request, session: SessionDep, settings: Settin
     )
 
 
-@router.post("/account/password", response_class=HTMLResponse)
+@router.post("/account/password", response_class=HTMLResponse, dependencies=[HASH_TURN])
 def change_password(
     request: Request,
     session: SessionDep,

@@ -22,7 +22,7 @@ from app.concerns.service import raised_by
 from app.config import Settings
 from app.councils.rules import council_today
 from app.db import utcnow
-from app.deps import Auth, SessionDep, SettingsDep, client_address
+from app.deps import HASH_TURN, Auth, SessionDep, SettingsDep, client_address
 from app.diners.presenters import diner_out
 from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
 from app.diners.service import list_carers_diners
@@ -839,7 +839,7 @@ def email_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
     return _page(request, session, settings, auth, "carer/email.html", context)
 
 
-@router.post("/carer/account/email", response_class=HTMLResponse)
+@router.post("/carer/account/email", response_class=HTMLResponse, dependencies=[HASH_TURN])
 def email(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     auth = carer_auth(request, session, settings)

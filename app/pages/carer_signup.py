@@ -13,7 +13,7 @@ from app.accounts import service as accounts
 from app.accounts.contact import can_take_texts, e164_phone, set_contact
 from app.accounts.cookies import set_session_cookies
 from app.accounts.passwords import password_problem
-from app.deps import SessionDep, SettingsDep, client_address
+from app.deps import HASH_TURN, SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, TooManyRequests
 from app.pages import area_start, drafts
 from app.pages.area_start import checked_area, kept_area
@@ -127,7 +127,7 @@ def sign_up_form(request: Request, session: SessionDep, settings: SettingsDep) -
     return render_page(request, session, settings, "carer/sign-up.html", context)
 
 
-@router.post("/carer/sign-up", response_class=HTMLResponse)
+@router.post("/carer/sign-up", response_class=HTMLResponse, dependencies=[HASH_TURN])
 def sign_up(
     request: Request,
     session: SessionDep,

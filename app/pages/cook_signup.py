@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.accounts import service as accounts
 from app.accounts.cookies import set_session_cookies
 from app.accounts.passwords import password_problem
-from app.deps import SessionDep, SettingsDep, client_address
+from app.deps import HASH_TURN, SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, TooManyRequests
 from app.pages import area_start, drafts
 from app.pages.area_start import checked_area, kept_area
@@ -106,7 +106,7 @@ def sign_up_form(request: Request, session: SessionDep, settings: SettingsDep) -
     return render_page(request, session, settings, "cook/sign-up.html", context)
 
 
-@router.post("/cook/sign-up", response_class=HTMLResponse)
+@router.post("/cook/sign-up", response_class=HTMLResponse, dependencies=[HASH_TURN])
 def sign_up(
     request: Request,
     session: SessionDep,

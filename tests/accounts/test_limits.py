@@ -6,16 +6,20 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.accounts.hash_turns import _turns as turns
 from app.accounts.passwords import HASH_SLOTS, hash_slots
+from app.accounts.service import authenticate
 from app.config import Settings
 from app.db import utcnow
+from app.errors import ServiceBusy
 from app.main import app
 from app.models import LoginFailure, RegistrationAttempt, User
 from tests.factories import DEFAULT_PASSWORD, create_user
@@ -161,6 +165,7 @@ def test_account_is_not_locked_for_another_address_when_one_address_failed(
 
 @contextmanager
 def every_hashing_slot_taken() -> Iterator[None]:
+    """The hashing slots of code outside requests (passwords.hashing_slot) all taken."""
     taken = 0
     try:
         for _ in range(HASH_SLOTS):
@@ -172,27 +177,60 @@ def every_hashing_slot_taken() -> Iterator[None]:
             hash_slots.release()
 
 
-def test_sign_in_is_503_with_retry_after_when_every_hashing_slot_is_taken(
+@contextmanager
+def every_hashing_turn_taken(client: TestClient) -> Iterator[None]:
+    """Every request's turn to hash (hash_turns) taken, on the test client's event loop."""
+    assert client.portal is not None
+    with ExitStack() as taken:
+        for _ in range(HASH_SLOTS):
+            taken.enter_context(client.portal.wrap_async_context_manager(turns.held()))
+        yield
+
+
+def test_sign_in_is_503_with_retry_after_when_every_hashing_turn_is_taken(
     client: TestClient, session: Session
 ):
     create_user(session, email="busy@example.org")
-    with every_hashing_slot_taken():
+    with every_hashing_turn_taken(client):
         response = sign_in(client, "busy@example.org", DEFAULT_PASSWORD)
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) >= 1
-    assert not session.in_transaction()  # it waited for a slot holding no database lock
+    assert session.exec(select(LoginFailure)).first() is None  # refused before any query
     assert sign_in(client, "busy@example.org", DEFAULT_PASSWORD).status_code == 200
 
 
-def test_registration_is_503_and_creates_nothing_when_every_hashing_slot_is_taken(
+def test_registration_is_503_and_creates_nothing_when_every_hashing_turn_is_taken(
     client: TestClient, session: Session
 ):
-    with every_hashing_slot_taken():
+    with every_hashing_turn_taken(client):
         response = client.post("/api/auth/register", json=registration(1))
     assert response.status_code == 503
     assert "Retry-After" in response.headers
     assert not session.in_transaction()
     assert session.exec(select(User).where(User.email_key == "new1@example.org")).first() is None
+
+
+def test_sign_in_outside_a_request_is_refused_when_every_hashing_slot_is_taken(
+    session: Session, settings: Settings
+):
+    """Code that hashes outside a request (no turn) waits for a hashing slot where it runs."""
+    create_user(session, email="cli@example.org")
+    with every_hashing_slot_taken(), pytest.raises(ServiceBusy):
+        authenticate(
+            session,
+            email="cli@example.org",
+            password=DEFAULT_PASSWORD,
+            client="127.0.0.1",
+            settings=settings,
+        )
+    user = authenticate(
+        session,
+        email="cli@example.org",
+        password=DEFAULT_PASSWORD,
+        client="127.0.0.1",
+        settings=settings,
+    )
+    assert user.email == "cli@example.org"
 
 
 def test_timing_hash_is_not_computed_when_the_module_is_imported():

@@ -1,0 +1,39 @@
+"""A request's turn to hash a password, waited for on the event loop before the request takes a
+database slot (`deps.HASH_TURN`, a dependency of every route that may hash).
+
+Argon2 takes about a tenth of a second of CPU, and at most HASH_SLOTS hashes run at once. A
+sign-in that waited for its turn inside the route waited holding a database slot and a worker
+thread: a burst of sign-ins then held every write slot while they queued, and meal outcomes and
+proposals waited behind them. Waiting here holds neither; while it hashes, the request lends its
+database slot to others (`db.slot_lent`), so it holds one only for its few queries.
+
+Code that hashes outside a request (the command line, the demo) waits in the thread it runs in
+(`passwords.hashing_slot`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+
+from app.accounts.passwords import HASH_SLOTS, SLOT_WAIT_S
+from app.db_slots import DatabaseSlots
+
+_turns = DatabaseSlots(HASH_SLOTS, wait_s=SLOT_WAIT_S)
+# Set while this request holds a turn; a route's worker thread sees its request's context.
+_held: ContextVar[bool] = ContextVar("portion_hash_turn", default=False)
+
+
+async def hash_turn() -> AsyncIterator[None]:
+    """The request's turn, for as long as its route runs; 503 with Retry-After when no turn
+    frees up within SLOT_WAIT_S."""
+    async with _turns.held():
+        token = _held.set(True)
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+
+def turn_held() -> bool:
+    return _held.get()
