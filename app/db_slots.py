@@ -141,6 +141,18 @@ class HeldSlot:
         self._holding = True
 
     @contextmanager
+    def only_for(self) -> Iterator[None]:
+        """From the request's worker thread (anyio's): the slot for the block only, taken again
+        first if it was given back (waiting as any request does), and given back after it, so
+        that the next request has it as soon as this one is done with it."""
+        if not self._holding:
+            from_thread.run(self.take)
+        try:
+            yield
+        finally:
+            from_thread.run_sync(self.give_back)
+
+    @contextmanager
     def lent(self) -> Iterator[None]:
         """From the request's worker thread (anyio's): the slot is the next request's for the
         block, and taken back at once after it (one owed when none is free: the lender waits

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import anyio.to_thread
 import httpx
@@ -363,6 +364,40 @@ def test_a_sign_in_waits_for_its_turn_to_hash_without_a_database_slot(
     finally:
         for _ in range(HASH_SLOTS):
             hash_slots.release()
+
+
+def test_a_sign_in_gives_its_turn_back_as_soon_as_it_has_hashed(
+    small_pool: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """Not when its route ends: sign-ins go through the two turns as fast as they hash."""
+    with Session(small_pool) as setup:
+        create_user(setup, email="quick@example.org")
+        setup.commit()
+    monkeypatch.setattr(hash_turns._turns, "wait_s", 0.2)
+    hashed, finish = threading.Event(), threading.Event()
+    start_session = service.start_session
+
+    def start_session_after_the_hash(*args: Any, **kwargs: Any) -> Any:
+        hashed.set()
+        finish.wait(5)
+        return start_session(*args, **kwargs)
+
+    monkeypatch.setattr(service, "start_session", start_session_after_the_hash)
+
+    async def scenario() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            form = {"username": "quick@example.org", "password": DEFAULT_PASSWORD}
+            sign_in = asyncio.create_task(client.post("/api/auth/token", data=form))
+            assert await asyncio.to_thread(hashed.wait, 5)
+            try:
+                async with hash_turns._turns.held(), hash_turns._turns.held():
+                    pass  # both turns free while the sign-in goes on
+            finally:
+                finish.set()
+            return (await sign_in).status_code
+
+    assert asyncio.run(scenario()) == 200
 
 
 HASHING_ROUTES = {

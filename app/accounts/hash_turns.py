@@ -17,23 +17,25 @@ from collections.abc import AsyncIterator
 from contextvars import ContextVar
 
 from app.accounts.passwords import HASH_SLOTS, SLOT_WAIT_S
-from app.db_slots import DatabaseSlots
+from app.db_slots import DatabaseSlots, HeldSlot
 
 _turns = DatabaseSlots(HASH_SLOTS, wait_s=SLOT_WAIT_S)
-# Set while this request holds a turn; a route's worker thread sees its request's context.
-_held: ContextVar[bool] = ContextVar("portion_hash_turn", default=False)
+# The request's turn while its route runs; a route's worker thread sees its request's context.
+_turn: ContextVar[HeldSlot | None] = ContextVar("portion_hash_turn", default=None)
 
 
 async def hash_turn() -> AsyncIterator[None]:
-    """The request's turn, for as long as its route runs; 503 with Retry-After when no turn
-    frees up within SLOT_WAIT_S."""
-    async with _turns.held():
-        token = _held.set(True)
+    """The request's turn, taken before its route runs (503 with Retry-After when none frees up
+    within SLOT_WAIT_S); the route gives it back as soon as it has hashed (`request_turn`)."""
+    async with _turns.held() as turn:
+        token = _turn.set(turn)
         try:
             yield
         finally:
-            _held.reset(token)
+            _turn.reset(token)
 
 
-def turn_held() -> bool:
-    return _held.get()
+def request_turn() -> HeldSlot | None:
+    """This request's turn to hash (`HeldSlot.only_for` the hash), or None outside a route that
+    declares `deps.HASH_TURN`."""
+    return _turn.get()

@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.hash_turns import turn_held
+from app.accounts.hash_turns import request_turn
 from app.accounts.passwords import (
     HashingBusy,
     hash_password,
@@ -66,12 +66,14 @@ def email_key(email: str) -> str:
 
 @contextmanager
 def _hashing(session: Session) -> Iterator[None]:
-    """A request's turn to hash, taken before its database slot (`hash_turns.HASH_TURN`), or
-    else one of the HASH_SLOTS, waited for here (keeping the database slot, if any); then the
-    database slot lent to others while Argon2 runs. Either way at most HASH_SLOTS requests are
-    out of their slot at once, each holding a worker thread (`HeldSlot.lent`)."""
-    if turn_held():
-        with slot_lent(session):
+    """A request's turn to hash, taken before its database slot (`deps.HASH_TURN`), or else
+    one of the HASH_SLOTS, waited for here (keeping the database slot, if any); then the
+    database slot lent to others while Argon2 runs. Either way at most HASH_SLOTS requests of
+    each kind are out of their slot at once, each holding a worker thread (`HeldSlot.lent`)."""
+    if (turn := request_turn()) is not None:
+        # Given back after the hash, not when the route ends: sign-ins go through the turns
+        # as fast as they hash (a password change hashes twice, and takes a turn again).
+        with turn.only_for(), slot_lent(session):
             yield
         return
     with ExitStack() as held:
