@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -393,8 +393,9 @@ def server_errors(server: Server) -> Counter[str]:
 # --- the database and the data the load needs ---------------------------------------------------
 
 
-def server_env(database_url: str) -> dict[str, str]:
-    """This process's environment without PORTION_ settings, then the benchmark's own."""
+def server_env(database_url: str, settings: Sequence[str] = ()) -> dict[str, str]:
+    """This process's environment without PORTION_ settings, then the benchmark's own, then
+    `settings` ("PORTION_NAME=VALUE", from --setting), which override them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTION_")}
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     env |= {
@@ -404,7 +405,7 @@ def server_env(database_url: str) -> dict[str, str]:
         "PORTION_DATABASE_URL": database_url,
         "PORTION_GEOCODER": "offline",
     }
-    return env
+    return env | dict(setting.split("=", 1) for setting in settings)
 
 
 def prepare_database(env: dict[str, str]) -> float:
@@ -1012,7 +1013,7 @@ def main(argv: list[str] | None = None) -> None:
     load_start = os.getloadavg()[0]
     with ExitStack() as stack:
         url, description, folder = stack.enter_context(database(args.db))
-        env = server_env(url) | dict(setting.split("=", 1) for setting in args.setting)
+        env = server_env(url, args.setting)
         log("migrating and seeding the demo data ...")
         report = Report(command, args, description, prepare_database(env), load_start)
 

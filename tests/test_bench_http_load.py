@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -65,3 +66,19 @@ def test_http_load_prints_every_row_without_errors_when_run_quick(
     assert pairs is not None and int(pairs.group(1)) >= 10, run.stdout[:2000]
     assert "one connection, 30 sequential requests" in run.stdout
     assert str(ROOT) not in run.stdout and "/tmp" not in run.stdout
+
+
+def test_settings_given_with_setting_reach_the_servers_over_the_benchmarks_own(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    spec = importlib.util.spec_from_file_location("http_load", ROOT / "bench" / "http_load.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "http_load", bench)  # its dataclasses look themselves up
+    spec.loader.exec_module(bench)
+    chosen = ["PORTION_DATABASE_WRITE_SLOTS=8", "PORTION_GEOCODER=postcodes_io"]
+    env = bench.server_env("sqlite:///x.db", chosen)
+    assert (env["PORTION_DATABASE_WRITE_SLOTS"], env["PORTION_GEOCODER"]) == ("8", "postcodes_io")
+    assert bench.parse_args(["--setting", chosen[0]]).setting == chosen[:1]
+    with pytest.raises(SystemExit):  # not a PORTION_ setting
+        bench.parse_args(["--setting", "DATABASE_WRITE_SLOTS=8"])
