@@ -15,7 +15,8 @@ Why per event loop: an asyncio semaphore belongs to the loop that first waits on
 `TestClient` runs the app in a loop of its own.
 
 A request may lend its slot while it hashes a password (`HeldSlot.lent`): it takes it back
-without waiting, so a request out of its slot never waits in a worker thread either.
+without waiting, so a request out of its slot never waits in a worker thread either. The turns
+to hash (app/accounts/hash_turns.py) are slots of this kind too, without a database behind them.
 
 Each wait is told to the observers given to `watch_slots` (the app's metrics: how long requests
 wait, how many are refused), so that an operator sees when the slots are too few.
