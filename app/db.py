@@ -57,6 +57,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_ONLY = "portion_read_only"
 WRITER = "portion_writer"  # Session.info key: the engine a read-only session writes with
 SLOT = "portion_slot"  # Session.info key: the database slot its request holds (`slot_lent`)
+IN_ROUTE = "portion_in_route"  # Session.info key: a route is using it (`unit_of_work`)
 
 # Stable constraint names, so that migrations on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -367,11 +368,14 @@ async def unit_of_work(
     A route that answers an error without raising (a page re-rendering its form) must not leave
     half its work pending: the step that may fail runs in a savepoint (`session.begin_nested()`).
     """
+    session.info[IN_ROUTE] = True
     try:
         yield session
     except BaseException:
         await _end(session, commit=False)
         raise
+    finally:
+        session.info.pop(IN_ROUTE, None)
     await _end(session, commit=True)
 
 
@@ -458,6 +462,11 @@ def end_reads(session: Session) -> None:
         return
     if session.in_transaction():
         session.commit()  # nothing to write: this only ends the transaction
+
+
+def in_route(session: Session) -> bool:
+    """Whether a route is using `session` (its request's unit of work is open)."""
+    return bool(session.info.get(IN_ROUTE))
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import db
+from app.accounts.service import HASHED_WITHOUT_TURN
 from app.config import Settings, get_settings
 from app.db import get_session, make_engine
 from app.main import app
@@ -35,6 +36,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # No notification sender thread in the apps the tests start (it would poll var/portion.db).
     os.environ["PORTION_NOTIFICATIONS_IN_PROCESS"] = "false"
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def every_hashing_route_takes_its_turn(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A route that hashes a password must declare `deps.HASH_TURN` (app/accounts/hash_turns.py).
+    One that does not still works, and logs `HASHED_WITHOUT_TURN`: any test that exercises it
+    fails here, so a new route cannot forget it unnoticed."""
+    yield
+    said = [record.getMessage() for record in caplog.get_records("call")]
+    forgot = said.count(HASHED_WITHOUT_TURN)
+    assert forgot == 0, f"{forgot} hash(es) in a route without deps.HASH_TURN"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

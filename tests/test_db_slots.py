@@ -13,7 +13,9 @@ import anyio.to_thread
 import httpx
 import pytest
 from anyio import from_thread
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -24,7 +26,7 @@ from app.accounts import hash_turns, service
 from app.accounts.passwords import HASH_SLOTS, hash_slots
 from app.config import MAX_SLOTS, Settings, get_settings
 from app.db_slots import DatabaseSlots
-from app.deps import HASH_TURN
+from app.deps import HASH_TURN, SessionDep
 from app.errors import ServiceBusy
 from app.main import app
 from tests.conftest import TEST_SETTINGS
@@ -425,3 +427,43 @@ def test_every_route_that_hashes_a_password_waits_for_its_turn_first():
     }
     missing = {key for key in HASHING_ROUTES if first.get(key) != [HASH_TURN]}
     assert missing == set()
+
+
+def test_a_route_that_hashes_without_declaring_its_turn_is_reported(
+    real_engine: Engine, caplog: pytest.LogCaptureFixture
+):
+    """A route that forgets `deps.HASH_TURN` still signs in (it waits for a hashing slot in its
+    thread) but says so, and the autouse fixture `every_hashing_route_takes_its_turn` fails any
+    test that exercises it; a route that declares it and code outside a request say nothing."""
+    with Session(real_engine) as setup:
+        create_user(setup, email="forgetful@example.org")
+        setup.commit()
+    probe = FastAPI()
+
+    def sign_in(session: SessionDep) -> dict[str, int | None]:
+        user = service.authenticate(
+            session,
+            email="forgetful@example.org",
+            password=DEFAULT_PASSWORD,
+            client="test",
+            settings=TEST_SETTINGS,
+        )
+        return {"id": user.id}
+
+    probe.post("/without")(sign_in)
+    probe.post("/with", dependencies=[HASH_TURN])(sign_in)
+    with TestClient(probe) as client:
+        assert client.post("/with").status_code == 200
+        assert service.HASHED_WITHOUT_TURN not in caplog.messages
+        assert client.post("/without").status_code == 200
+    assert caplog.messages.count(service.HASHED_WITHOUT_TURN) == 1
+    caplog.clear()  # expected here: not a failure for the autouse fixture
+    with Session(real_engine) as outside:  # the command line's kind of session
+        service.authenticate(
+            outside,
+            email="forgetful@example.org",
+            password=DEFAULT_PASSWORD,
+            client="cli",
+            settings=TEST_SETTINGS,
+        )
+    assert service.HASHED_WITHOUT_TURN not in caplog.messages

@@ -8,7 +8,9 @@ proposals waited behind them. Waiting here holds neither; while it hashes, the r
 database slot to others (`db.slot_lent`), so it holds one only for its few queries.
 
 Code that hashes outside a request (the command line, the demo) waits in the thread it runs in
-(`passwords.hashing_slot`).
+(`passwords.hashing_slot`). So does a route that forgot to declare its turn, which also logs
+`service.HASHED_WITHOUT_TURN`: every test that exercises such a route fails on it
+(tests/conftest.py).
 """
 
 from __future__ import annotations
