@@ -427,6 +427,13 @@ def test_every_route_that_hashes_a_password_waits_for_its_turn_first():
     }
     missing = {key for key in HASHING_ROUTES if first.get(key) != [HASH_TURN]}
     assert missing == set()
+    # And any route that declares it, named here or not, declares it first.
+    late = {
+        route.path
+        for route in app.routes
+        if isinstance(route, APIRoute) and HASH_TURN in route.dependencies[1:]
+    }
+    assert late == set()
 
 
 def test_a_route_that_hashes_without_declaring_its_turn_is_reported(

@@ -115,11 +115,12 @@ def register_user(
     password: str,
     full_name: str,
     role: str,
+    password_hash: str,
     council_id: int | None = None,
-    password_hash: str | None = None,
 ) -> User:
-    """Create an account; the email must be free in any letter case (hashes the password
-    here unless password_hash is given)."""
+    """Create an account; the email must be free in any letter case. The caller hashes the
+    password first, outside any transaction and, in a route, in its turn (`_hash`): hashing
+    here would hold SQLite's write lock through Argon2 and bypass the turns."""
     if problem := password_problem(password, email=email, full_name=full_name):
         raise RuleBroken("weak_password", ["password"], f"Password {problem}")
     key = email_key(email)
@@ -129,7 +130,7 @@ def register_user(
         email=email.strip(),
         email_key=key,
         full_name=full_name,
-        password_hash=password_hash or hash_password(password),
+        password_hash=password_hash,
         role=role,
         council_id=council_id,
     )
