@@ -40,8 +40,8 @@ BUSY = "Too many requests at once: try again shortly"
 WAIT_S = 10.0  # a request that cannot have the database by then is told to retry (503)
 RETRY_AFTER_S = 2
 
-# Told of every wait for a slot: the slots' kind ("read", "write"), the seconds waited (0 when
-# one was free), and whether the request was refused for waiting too long.
+# Told of every wait for a slot: the slots' kind ("read", "write", "hash"), the seconds waited
+# (0 when one was free), and whether the request was refused for waiting too long.
 SlotObserver = Callable[[str, float, bool], None]
 _observers: list[SlotObserver] = []
 _failed: set[SlotObserver] = set()
@@ -59,7 +59,8 @@ class DatabaseSlots:
     """`size` requests at a time, the others served in the order they came."""
 
     def __init__(self, size: int, *, wait_s: float = WAIT_S, kind: str = "") -> None:
-        """`kind` ("read", "write") names them to the observers; without one they have none."""
+        """`kind` ("read", "write"; "hash" for the turns to hash) names them to the observers;
+        without one they have none."""
         if size < 1:
             raise ValueError("at least one request must be able to use the database")
         self.size, self.wait_s, self.kind = size, wait_s, kind

@@ -21,7 +21,8 @@ from contextvars import ContextVar
 from app.accounts.passwords import HASH_SLOTS, SLOT_WAIT_S
 from app.db_slots import DatabaseSlots, HeldSlot
 
-_turns = DatabaseSlots(HASH_SLOTS, wait_s=SLOT_WAIT_S)
+# Kind "hash" in the slots' metrics: sign-ins that outrun Argon2 show as waits and refusals.
+_turns = DatabaseSlots(HASH_SLOTS, wait_s=SLOT_WAIT_S, kind="hash")
 # The request's turn while its route runs; a route's worker thread sees its request's context.
 _turn: ContextVar[HeldSlot | None] = ContextVar("portion_hash_turn", default=None)
 

@@ -6,7 +6,8 @@
   observer ``observe_request``. Scrapes of /metrics itself are left out.
 - The batch: ``portion_matching_batch_duration_seconds``, observed by ``timed_batch``.
 - The database slots (app/db_slots.py), told by ``observe_slot_wait``:
-  ``portion_database_slot_wait_seconds{kind}`` (read, write: how long requests waited for one,
+  ``portion_database_slot_wait_seconds{kind}`` (read, write, and hash for the turns to hash a
+  password, app/accounts/hash_turns.py: how long requests waited for one,
   0 when one was free) and ``portion_database_slot_refusals_total{kind}`` (answered 503 after
   the whole wait).
 - Read from the database when scraped (``DatabaseCollector``, two grouped counts):
@@ -120,7 +121,8 @@ def _create(settings: Settings) -> Instruments:
         ),
         slot_wait=Histogram(
             "portion_database_slot_wait_seconds",
-            "Time a request waited for a database slot, by kind (read, write)",
+            "Time a request waited for a database slot, by kind (read, write; hash: a turn to "
+            "hash a password)",
             ("kind",),
             buckets=SLOT_WAIT_BUCKETS,
             registry=None,

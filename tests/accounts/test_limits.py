@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.accounts.hash_turns import _turns as turns
-from app.accounts.passwords import HASH_SLOTS, hash_slots
+from app.accounts.passwords import HASH_SLOTS, SLOT_WAIT_S, hash_slots
 from app.accounts.service import authenticate
 from app.config import Settings
 from app.db import utcnow
@@ -23,6 +23,7 @@ from app.errors import ServiceBusy
 from app.main import app
 from app.models import LoginFailure, RegistrationAttempt, User
 from tests.factories import DEFAULT_PASSWORD, create_user
+from tests.test_metrics import sample
 
 OTHER_ADDRESS = ("203.0.113.7", 50000)
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,6 +198,26 @@ def test_sign_in_is_503_with_retry_after_when_every_hashing_turn_is_taken(
     assert int(response.headers["Retry-After"]) >= 1
     assert session.exec(select(LoginFailure)).first() is None  # refused before any query
     assert sign_in(client, "busy@example.org", DEFAULT_PASSWORD).status_code == 200
+
+
+def test_waits_for_a_turn_to_hash_and_refusals_are_in_the_metrics(
+    client: TestClient, session: Session
+):
+    """An operator sees when sign-ins outrun Argon2: every wait for a turn, and every request
+    refused after it (kind "hash" beside the database slots' "read" and "write")."""
+    create_user(session, email="counted@example.org")
+    before = client.get("/metrics").text
+    with every_hashing_turn_taken(client):  # HASH_SLOTS waits, none refused
+        assert sign_in(client, "counted@example.org", DEFAULT_PASSWORD).status_code == 503
+    assert sign_in(client, "counted@example.org", DEFAULT_PASSWORD).status_code == 200
+    after = client.get("/metrics").text
+
+    def change(name: str) -> float:
+        return sample(after, name, kind="hash") - sample(before, name, kind="hash")
+
+    assert change("portion_database_slot_refusals_total") == 1
+    assert change("portion_database_slot_wait_seconds_count") == HASH_SLOTS + 2
+    assert change("portion_database_slot_wait_seconds_sum") >= SLOT_WAIT_S  # the refused wait
 
 
 def test_registration_is_503_and_creates_nothing_when_every_hashing_turn_is_taken(
