@@ -192,11 +192,11 @@ def test_sign_in_is_503_with_retry_after_when_every_hashing_turn_is_taken(
     client: TestClient, session: Session
 ):
     create_user(session, email="busy@example.org")
-    with every_hashing_turn_taken(client):
-        response = sign_in(client, "busy@example.org", DEFAULT_PASSWORD)
+    with every_hashing_turn_taken(client):  # a wrong password: refused before it is checked
+        response = sign_in(client, "busy@example.org", "not the password")
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) >= 1
-    assert session.exec(select(LoginFailure)).first() is None  # refused before any query
+    assert session.exec(select(LoginFailure)).first() is None  # the refusal is no failure
     assert sign_in(client, "busy@example.org", DEFAULT_PASSWORD).status_code == 200
 
 
