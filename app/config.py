@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +23,13 @@ GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(48)
 
 
 MAX_SLOTS = 16  # database slots of each kind (reads, writes) per process
+
+# Argon2id's parameters for passwords: RFC 9106's low-memory profile unless set (SECURITY.md).
+PASSWORD_PROFILE = RFC_9106_LOW_MEMORY
+# OWASP's Password Storage Cheat Sheet lists Argon2id settings it holds equal, from 46 MiB x 1
+# pass to 7 MiB x 5 passes: nothing cheaper than the cheapest of them (memory times passes).
+MIN_PASSWORD_MEMORY_KIB = 7 * 1024
+MIN_PASSWORD_MEMORY_PASSES = 7 * 1024 * 5
 
 
 class ConfigurationError(RuntimeError):
@@ -63,6 +71,14 @@ class Settings(BaseSettings):
     # waits for the write lock in one, and the holder needs another to commit).
     database_read_slots: int | None = Field(default=None, ge=1, le=MAX_SLOTS)
     database_write_slots: int | None = Field(default=None, ge=1, le=MAX_SLOTS)
+    # Argon2id for passwords (app/accounts/passwords.py). Lighter settings sign in faster and
+    # refuse fewer sign-ins under load (bench/README.md) and cost an attacker less per guess.
+    # A hash made with other settings is made again at the account's next sign-in.
+    password_memory_kib: int = Field(
+        default=PASSWORD_PROFILE.memory_cost, ge=MIN_PASSWORD_MEMORY_KIB, le=1024 * 1024
+    )
+    password_time_cost: int = Field(default=PASSWORD_PROFILE.time_cost, ge=1, le=10)
+    password_parallelism: int = Field(default=PASSWORD_PROFILE.parallelism, ge=1, le=16)
     log_level: str = "INFO"
     # "json": one JSON object per line (request id, route template, method, status, duration).
     log_format: Literal["text", "json"] = "text"
@@ -123,6 +139,17 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 f"PORTION_METRICS_TOKEN is only {len(token)} characters long: use a random value "
                 f"of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. from {GENERATE_KEY_HINT}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_cheap_password_hashes(self) -> Settings:
+        memory_passes = self.password_memory_kib * self.password_time_cost
+        if memory_passes < MIN_PASSWORD_MEMORY_PASSES:
+            raise ConfigurationError(
+                f"PORTION_PASSWORD_MEMORY_KIB x PORTION_PASSWORD_TIME_COST is {memory_passes}, "
+                f"below {MIN_PASSWORD_MEMORY_PASSES} (OWASP's cheapest Argon2id setting, 7 MiB x "
+                "5 passes): passwords would be too cheap to guess; e.g. 19456 x 2"
             )
         return self
 

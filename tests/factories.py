@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.accounts.passwords import hash_password
 from app.accounts.service import start_session
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.councils.service import add_neighbourhood
 from app.models import Council, User
 
@@ -20,8 +20,15 @@ DEFAULT_PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
 
 
-@cache
 def _default_hash() -> str:
+    settings = get_settings()  # its Argon2 parameters, which a test may change
+    return _default_hash_with(
+        settings.password_time_cost, settings.password_memory_kib, settings.password_parallelism
+    )
+
+
+@cache
+def _default_hash_with(*parameters: int) -> str:
     return hash_password(DEFAULT_PASSWORD)  # Argon2 is slow by design: hash once per run
 
 
@@ -51,13 +58,16 @@ def create_user(
     email: str | None = None,
     council: Council | None = None,
     full_name: str = "Sam Example",
+    password_hash: str | None = None,
 ) -> User:
+    """A user whose password is DEFAULT_PASSWORD (hashed with the settings' parameters unless
+    `password_hash` is given)."""
     address = email or f"person{next(_seq)}@example.org"
     user = User(
         email=address,
         email_key=address.lower(),
         full_name=full_name,
-        password_hash=_default_hash(),
+        password_hash=password_hash or _default_hash(),
         role=role,
         council_id=council.id if council else None,
     )

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2.profiles import RFC_9106_LOW_MEMORY
+from pydantic import ValidationError
 
 from app.config import (
     PUBLISHED_PLACEHOLDER_KEY,
@@ -137,4 +139,57 @@ def test_unusable_secret_file_is_refused_when_development_reads_it(installation:
     (installation / SECRET_KEY_FILE).write_text("\n")
 
     with pytest.raises(ConfigurationError, match="delete it"):
+        get_settings()
+
+
+# --- Argon2's parameters --------------------------------------------------------------------
+
+
+def test_password_hashes_follow_rfc_9106_low_memory_unless_set(installation: Path):
+    settings = get_settings()
+
+    chosen = (
+        settings.password_memory_kib,
+        settings.password_time_cost,
+        settings.password_parallelism,
+    )
+    profile = RFC_9106_LOW_MEMORY
+    assert chosen == (profile.memory_cost, profile.time_cost, profile.parallelism)
+
+
+@pytest.mark.parametrize(
+    ("memory_kib", "passes"), [("47104", "1"), ("19456", "2"), ("9216", "4"), ("7168", "5")]
+)
+def test_password_hashes_may_be_as_light_as_owasp_allows(
+    installation: Path, monkeypatch: pytest.MonkeyPatch, memory_kib: str, passes: str
+):
+    monkeypatch.setenv("PORTION_PASSWORD_MEMORY_KIB", memory_kib)
+    monkeypatch.setenv("PORTION_PASSWORD_TIME_COST", passes)
+
+    settings = get_settings()
+    assert (settings.password_memory_kib, settings.password_time_cost) == (
+        int(memory_kib),
+        int(passes),
+    )
+
+
+@pytest.mark.parametrize(("memory_kib", "passes"), [("19456", "1"), ("8192", "4")])
+def test_password_hashes_lighter_than_owasp_allows_are_refused(
+    installation: Path, monkeypatch: pytest.MonkeyPatch, memory_kib: str, passes: str
+):
+    monkeypatch.setenv("PORTION_PASSWORD_MEMORY_KIB", memory_kib)
+    monkeypatch.setenv("PORTION_PASSWORD_TIME_COST", passes)
+
+    with pytest.raises(ConfigurationError, match="PORTION_PASSWORD_MEMORY_KIB x") as refused:
+        get_settings()
+    assert "\n" not in str(refused.value)
+
+
+def test_password_hash_memory_below_owasp_is_refused_whatever_the_passes(
+    installation: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PORTION_PASSWORD_MEMORY_KIB", "4096")
+    monkeypatch.setenv("PORTION_PASSWORD_TIME_COST", "10")
+
+    with pytest.raises(ValidationError, match="password_memory_kib"):
         get_settings()

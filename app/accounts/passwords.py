@@ -11,10 +11,10 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.config import get_settings
+
 MIN_LENGTH = 10
 MAX_LENGTH = 128
-
-_hasher = PasswordHasher()
 
 # Stored for an account nobody may sign in to (an erased one): not an Argon2 hash, so no
 # password ever matches it (verify_password), and no hashing is needed to write it.
@@ -50,10 +50,23 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
+def _hasher() -> PasswordHasher:
+    """Argon2id with the parameters the settings name (PORTION_PASSWORD_*)."""
+    settings = get_settings()
+    return _hasher_for(
+        settings.password_time_cost, settings.password_memory_kib, settings.password_parallelism
+    )
+
+
 @cache
-def _dummy_hash() -> str:
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
     """Verified when the email is unknown, so that both answers take the same time."""
-    return _hasher.hash("not-a-real-password-just-for-timing")
+    return hasher.hash("not-a-real-password-just-for-timing")
 
 
 def password_problem(password: str, *, email: str = "", full_name: str = "") -> str | None:
@@ -74,14 +87,25 @@ def password_problem(password: str, *, email: str = "", full_name: str = "") -> 
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant-shape check: an unknown account still costs one Argon2 verification."""
+    hasher = _hasher()
     try:
         return (
-            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+            hasher.verify(password_hash or _dummy_hash(hasher), password)
+            and password_hash is not None
         )
     except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash was made with other parameters than the settings' (it verifies with its
+    own, which it carries): made again at the next sign-in, when the password is known."""
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:  # the unusable hash of an erased account: nothing to renew
         return False

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,7 @@ from app.accounts.passwords import (
     HashingBusy,
     hash_password,
     hashing_slot,
+    needs_rehash,
     password_problem,
     verify_password,
 )
@@ -206,7 +207,26 @@ def authenticate(
     if user is None or not valid or not user.is_active:
         _record_failure(session, key=key, client=client)
         raise Unauthorized(BAD_CREDENTIALS)
+    _renew_hash(session, user=user, password=password)
     return user
+
+
+def _renew_hash(session: Session, *, user: User, password: str) -> None:
+    """A hash made with other Argon2 parameters (PORTION_PASSWORD_* changed since) is made again
+    with the settings', at a sign-in: the only time the password is known. Written only if the
+    stored hash is still the one verified, so that a password changed meanwhile stays changed."""
+    verified = user.password_hash
+    if not needs_rehash(verified):
+        return
+    try:
+        renewed = _hash(session, password)
+    except ServiceBusy:
+        return  # not worth refusing the sign-in for: the next one renews it
+    session.execute(
+        update(User)
+        .where(col(User.id) == user.id, col(User.password_hash) == verified)
+        .values(password_hash=renewed)
+    )
 
 
 def _record_failure(session: Session, *, key: str, client: str) -> None:

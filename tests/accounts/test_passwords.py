@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
+from argon2 import PasswordHasher, extract_parameters
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.accounts.passwords import hash_password
+from app.accounts.service import _renew_hash
+from app.config import get_settings
 from app.db import utcnow
 from app.models import AuditEntry, Notification, PasswordReset, User
 from tests.factories import DEFAULT_PASSWORD, create_user
@@ -243,3 +250,75 @@ def test_password_change_is_429_when_current_password_was_wrong_five_times(
 
     assert [change(f"guess number {n}") for n in range(5)] == [422] * 5
     assert change(DEFAULT_PASSWORD) == 429
+
+
+# --- Argon2's parameters (PORTION_PASSWORD_*) -----------------------------------------------
+
+OWASP_MINIMUM = {"memory_cost": 19456, "time_cost": 2, "parallelism": 1}
+
+
+@pytest.fixture
+def owasp_minimum(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's settings name OWASP's minimum for Argon2id instead of the default."""
+    monkeypatch.setenv("PORTION_PASSWORD_MEMORY_KIB", str(OWASP_MINIMUM["memory_cost"]))
+    monkeypatch.setenv("PORTION_PASSWORD_TIME_COST", str(OWASP_MINIMUM["time_cost"]))
+    monkeypatch.setenv("PORTION_PASSWORD_PARALLELISM", str(OWASP_MINIMUM["parallelism"]))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def parameters_of(password_hash: str) -> dict[str, int]:
+    found = extract_parameters(password_hash)
+    return {name: getattr(found, name) for name in OWASP_MINIMUM}
+
+
+def test_new_hashes_have_the_parameters_the_settings_name(owasp_minimum: None):
+    assert parameters_of(hash_password(NEW_PASSWORD)) == OWASP_MINIMUM
+
+
+def test_a_sign_in_remakes_a_hash_made_with_other_parameters_once(
+    client: TestClient, session: Session, owasp_minimum: None
+):
+    made_before = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(DEFAULT_PASSWORD)
+    user = create_user(session, email="early@example.org", password_hash=made_before)
+
+    assert signs_in(client, "early@example.org", DEFAULT_PASSWORD)
+    session.refresh(user)
+    renewed = user.password_hash
+    assert parameters_of(renewed) == OWASP_MINIMUM
+    assert signs_in(client, "early@example.org", DEFAULT_PASSWORD)
+    session.refresh(user)
+    assert user.password_hash == renewed  # already the settings': not made again
+
+
+def test_a_failed_sign_in_leaves_a_hash_made_with_other_parameters(
+    client: TestClient, session: Session, owasp_minimum: None
+):
+    made_before = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(DEFAULT_PASSWORD)
+    user = create_user(session, email="early@example.org", password_hash=made_before)
+
+    assert not signs_in(client, "early@example.org", "not the password at all")
+    session.refresh(user)
+    assert user.password_hash == made_before
+
+
+def test_remaking_a_hash_leaves_a_password_changed_since_it_was_checked(
+    session: Session, owasp_minimum: None
+):
+    made_before = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(DEFAULT_PASSWORD)
+    user = create_user(session, password_hash=made_before)
+    as_checked = User(id=user.id, password_hash=made_before)  # what the sign-in verified
+    changed = hash_password(NEW_PASSWORD)
+    user.password_hash = changed
+    session.flush()
+
+    _renew_hash(session, user=as_checked, password=DEFAULT_PASSWORD)
+    session.refresh(user)
+    assert user.password_hash == changed
+
+    user.password_hash = made_before  # unchanged since the check: then it is remade
+    session.flush()
+    _renew_hash(session, user=as_checked, password=DEFAULT_PASSWORD)
+    session.refresh(user)
+    assert parameters_of(user.password_hash) == OWASP_MINIMUM
