@@ -203,25 +203,27 @@ def authenticate(
     _refuse_when_limited(session, key=key, client=client, settings=settings)
     user = session.exec(select(User).where(User.email_key == key)).first()
     end_reads(session)
-    valid = _verify(session, user.password_hash if user else None, password)
+    stored = user.password_hash if user else None
+    with _hashing(session):
+        valid = verify_password(stored, password)
+        # A hash made with other Argon2 parameters (PORTION_PASSWORD_* changed since) is made
+        # again with the settings', now that the password is known, in the same turn.
+        renewed = (
+            hash_password(password)
+            if valid and user is not None and user.is_active and needs_rehash(user.password_hash)
+            else None
+        )
     if user is None or not valid or not user.is_active:
         _record_failure(session, key=key, client=client)
         raise Unauthorized(BAD_CREDENTIALS)
-    _renew_hash(session, user=user, password=password)
+    if renewed is not None:
+        keep_renewed_hash(session, user=user, verified=user.password_hash, renewed=renewed)
     return user
 
 
-def _renew_hash(session: Session, *, user: User, password: str) -> None:
-    """A hash made with other Argon2 parameters (PORTION_PASSWORD_* changed since) is made again
-    with the settings', at a sign-in: the only time the password is known. Written only if the
-    stored hash is still the one verified, so that a password changed meanwhile stays changed."""
-    verified = user.password_hash
-    if not needs_rehash(verified):
-        return
-    try:
-        renewed = _hash(session, password)
-    except ServiceBusy:
-        return  # not worth refusing the sign-in for: the next one renews it
+def keep_renewed_hash(session: Session, *, user: User, verified: str, renewed: str) -> None:
+    """Store a sign-in's renewed hash, only if the stored one is still the one it verified: a
+    password changed meanwhile stays changed."""
     session.execute(
         update(User)
         .where(col(User.id) == user.id, col(User.password_hash) == verified)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.accounts.passwords import hash_password
-from app.accounts.service import _renew_hash
+from app.accounts.service import keep_renewed_hash
 from app.config import get_settings
 from app.db import utcnow
 from app.models import AuditEntry, Notification, PasswordReset, User
@@ -303,22 +303,22 @@ def test_a_failed_sign_in_leaves_a_hash_made_with_other_parameters(
     assert user.password_hash == made_before
 
 
-def test_remaking_a_hash_leaves_a_password_changed_since_it_was_checked(
+def test_a_renewed_hash_leaves_a_password_changed_since_it_was_checked(
     session: Session, owasp_minimum: None
 ):
     made_before = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(DEFAULT_PASSWORD)
     user = create_user(session, password_hash=made_before)
-    as_checked = User(id=user.id, password_hash=made_before)  # what the sign-in verified
+    renewed = hash_password(DEFAULT_PASSWORD)
     changed = hash_password(NEW_PASSWORD)
-    user.password_hash = changed
+    user.password_hash = changed  # between the sign-in's check and its write
     session.flush()
 
-    _renew_hash(session, user=as_checked, password=DEFAULT_PASSWORD)
+    keep_renewed_hash(session, user=user, verified=made_before, renewed=renewed)
     session.refresh(user)
     assert user.password_hash == changed
 
-    user.password_hash = made_before  # unchanged since the check: then it is remade
+    user.password_hash = made_before  # unchanged since the check: then it is kept
     session.flush()
-    _renew_hash(session, user=as_checked, password=DEFAULT_PASSWORD)
+    keep_renewed_hash(session, user=user, verified=made_before, renewed=renewed)
     session.refresh(user)
-    assert parameters_of(user.password_hash) == OWASP_MINIMUM
+    assert user.password_hash == renewed
