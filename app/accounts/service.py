@@ -78,7 +78,9 @@ def _hashing(session: Session) -> Iterator[None]:
     each kind are out of their slot at once, each holding a worker thread (`HeldSlot.lent`)."""
     if (turn := request_turn()) is not None:
         # Given back after the hash, not when the route ends: sign-ins go through the turns
-        # as fast as they hash (a password change hashes twice, and takes a turn again).
+        # as fast as they hash. A request that hashes twice (a password change; a sign-in that
+        # renews an old hash) does both in one block: a second turn would be waited for here,
+        # holding the database slot.
         with turn.only_for(), slot_lent(session):
             yield
         return
@@ -99,11 +101,6 @@ def _hashing(session: Session) -> Iterator[None]:
 def _hash(session: Session, password: str) -> str:
     with _hashing(session):
         return hash_password(password)
-
-
-def _verify(session: Session, password_hash: str | None, password: str) -> bool:
-    with _hashing(session):
-        return verify_password(password_hash, password)
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -366,7 +363,7 @@ def change_password(
     assert user.id is not None
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
-    confirm_password(
+    new_hash = _confirm_password(
         session,
         user=user,
         password=current_password,
@@ -374,13 +371,11 @@ def change_password(
         settings=settings,
         field="current_password",
         wrong="Your current password is not right",
+        new_password=new_password,
     )
+    assert new_hash is not None
     _set_password(
-        session,
-        user=user,
-        new_hash=_hash(session, new_password),
-        action="password_changed",
-        keep=current_session_id,
+        session, user=user, new_hash=new_hash, action="password_changed", keep=current_session_id
     )
 
 
@@ -398,11 +393,39 @@ def confirm_password(
     counted as a sign-in is (429, then a failure): a session left open on a shared computer must
     not let someone guess it. `RuleBroken` naming `field` with the message `wrong` when wrong.
     Ends the session's reads first (call it before writing)."""
+    _confirm_password(
+        session,
+        user=user,
+        password=password,
+        client=client,
+        settings=settings,
+        field=field,
+        wrong=wrong,
+    )
+
+
+def _confirm_password(
+    session: Session,
+    *,
+    user: User,
+    password: str,
+    client: str,
+    settings: Settings,
+    field: str,
+    wrong: str,
+    new_password: str | None = None,
+) -> str | None:
+    """`confirm_password`; with `new_password`, also its hash, made in the same turn to hash
+    when the password is right (a password change waits for one turn, not two)."""
     _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
     end_reads(session)
-    if "\x00" in password or not _verify(session, user.password_hash, password):
+    with _hashing(session):
+        right = "\x00" not in password and verify_password(user.password_hash, password)
+        new_hash = hash_password(new_password) if right and new_password is not None else None
+    if not right:
         _record_failure(session, key=user.email_key, client=client)
         raise RuleBroken("wrong_password", [field], wrong)
+    return new_hash
 
 
 def _set_password(

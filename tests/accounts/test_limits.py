@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from app.accounts.hash_turns import _turns as turns
 from app.accounts.passwords import HASH_SLOTS, SLOT_WAIT_S, hash_slots
 from app.accounts.service import authenticate
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.db import utcnow
 from app.errors import ServiceBusy
 from app.main import app
@@ -261,3 +261,35 @@ def test_timing_hash_is_not_computed_when_the_module_is_imported():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "0"
+
+
+def test_a_password_change_and_a_sign_in_that_renews_its_hash_take_one_turn_each(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+):
+    """Each hashes twice (the password checked, then a new hash) in the turn it waited for
+    before its database slot: a second wait for a turn would hold the slot (hash_turns.py)."""
+    user = create_user(session, email="twice@example.org")
+    headers = {
+        "Authorization": f"Bearer {sign_in(client, user.email, DEFAULT_PASSWORD).json()['access_token']}"
+    }
+
+    def turns_taken() -> float:
+        return sample(
+            client.get("/metrics").text, "portion_database_slot_wait_seconds_count", kind="hash"
+        )
+
+    before = turns_taken()
+    change = {"current_password": DEFAULT_PASSWORD, "new_password": "a brand new kettle of soup"}
+    assert client.post("/api/me/password", json=change, headers=headers).status_code == 204
+    assert turns_taken() - before == 1
+
+    monkeypatch.setenv("PORTION_PASSWORD_TIME_COST", "4")  # the stored hash is now an old one
+    get_settings.cache_clear()
+    try:
+        before = turns_taken()
+        assert sign_in(client, user.email, "a brand new kettle of soup").status_code == 200
+        assert turns_taken() - before == 1
+        session.refresh(user)
+        assert "t=4" in user.password_hash  # renewed in that one turn
+    finally:
+        get_settings.cache_clear()
