@@ -171,6 +171,25 @@ def create_staff(
     typer.echo(f"Staff account {email} created for {council}.")
 
 
+@cli.command("password-hashes")
+def password_hashes() -> None:
+    """How many accounts' password hashes have which Argon2 parameters. After a change of
+    PORTION_PASSWORD_*, an account's hash is made again at its next sign-in: until then a
+    wrong password for it costs its old parameters' time (SECURITY.md)."""
+    from app.accounts.passwords import current_parameters
+    from app.accounts.service import hashes_by_parameters
+
+    current = current_parameters()
+    with Session(get_engine()) as session:
+        counts = hashes_by_parameters(session)
+    for named, count in sorted(counts.items(), key=lambda item: item[0] or "~"):
+        what = named or "no usable password (erased)"
+        said = " (the settings')" if named == current else ""
+        typer.echo(f"{what}: {count} account(s){said}")
+    old = sum(count for named, count in counts.items() if named not in (current, None))
+    typer.echo(f"{old} account(s) to renew at their next sign-in.")
+
+
 @cli.command("import-postcodes")
 def import_postcodes(
     file: Annotated[

@@ -20,12 +20,13 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from app import db
+from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.cli import cli
 from app.config import PUBLISHED_PLACEHOLDER_KEY, get_settings
 from app.db import make_engine
 from app.models import Council, PostcodeUnit, User
 from tests.conftest import TEST_SETTINGS
-from tests.factories import cook_payload
+from tests.factories import cook_payload, create_council, create_user
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -488,3 +489,32 @@ def test_schedule_and_jobs_commands_run_when_database_migrated(cli_database: str
     assert scheduled.exit_code == 0 and "0 meal(s) scheduled" in scheduled.output
     jobs = runner.invoke(cli, ["run-jobs"])
     assert jobs.exit_code == 0 and "reminders: 0" in jobs.output
+
+
+def test_password_hashes_counts_the_accounts_still_on_other_parameters(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+):
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    engine = make_engine(cli_database)
+    with Session(engine) as session:
+        council = create_council(session)
+        for n in range(3):
+            create_user(session, email=f"early{n}@example.org", council=council)
+        create_user(session, email="erased@example.org", password_hash=UNUSABLE_PASSWORD)
+        session.commit()
+    monkeypatch.setenv("PORTION_PASSWORD_TIME_COST", "4")  # the three hashes are now old ones
+    get_settings.cache_clear()
+    with Session(engine) as session:
+        create_user(session, email="late@example.org")  # hashed with the new parameters
+        session.commit()
+    engine.dispose()
+
+    result = runner.invoke(cli, ["password-hashes"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "m=65536,t=3,p=4: 3 account(s)",
+        "m=65536,t=4,p=4: 1 account(s) (the settings')",
+        "no usable password (erased): 1 account(s)",
+        "3 account(s) to renew at their next sign-in.",
+    ]

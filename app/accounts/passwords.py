@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.config import get_settings
@@ -109,3 +109,19 @@ def needs_rehash(password_hash: str) -> bool:
         return _hasher().check_needs_rehash(password_hash)
     except InvalidHashError:  # the unusable hash of an erased account: nothing to renew
         return False
+
+
+def parameters_named(password_hash: str) -> str | None:
+    """A hash's Argon2 parameters as its own text names them ("m=65536,t=3,p=4"), or None for
+    the unusable hash of an erased account."""
+    try:
+        found = extract_parameters(password_hash)
+    except InvalidHashError:
+        return None
+    return f"m={found.memory_cost},t={found.time_cost},p={found.parallelism}"
+
+
+def current_parameters() -> str:
+    """The settings' parameters, named as `parameters_named` names a hash's."""
+    hasher = _hasher()
+    return f"m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import math
 import secrets
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from app.accounts.passwords import (
     hash_password,
     hashing_slot,
     needs_rehash,
+    parameters_named,
     password_problem,
     verify_password,
 )
@@ -216,6 +218,15 @@ def authenticate(
     if renewed is not None:
         keep_renewed_hash(session, user=user, verified=user.password_hash, renewed=renewed)
     return user
+
+
+def hashes_by_parameters(session: Session) -> Counter[str | None]:
+    """How many accounts' password hashes have which Argon2 parameters (None: an erased
+    account's, which no password matches)."""
+    return Counter(
+        parameters_named(password_hash)
+        for password_hash in session.exec(select(User.password_hash)).yield_per(1000)
+    )
 
 
 def keep_renewed_hash(session: Session, *, user: User, verified: str, renewed: str) -> None:

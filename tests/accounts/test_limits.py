@@ -269,9 +269,8 @@ def test_a_password_change_and_a_sign_in_that_renews_its_hash_take_one_turn_each
     """Each hashes twice (the password checked, then a new hash) in the turn it waited for
     before its database slot: a second wait for a turn would hold the slot (hash_turns.py)."""
     user = create_user(session, email="twice@example.org")
-    headers = {
-        "Authorization": f"Bearer {sign_in(client, user.email, DEFAULT_PASSWORD).json()['access_token']}"
-    }
+    token = sign_in(client, user.email, DEFAULT_PASSWORD).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
 
     def turns_taken() -> float:
         return sample(
