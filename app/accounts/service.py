@@ -374,7 +374,7 @@ def change_password(
     assert user.id is not None
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
-    new_hash = _confirm_password(
+    new_hash = confirm_password(
         session,
         user=user,
         password=current_password,
@@ -399,35 +399,15 @@ def confirm_password(
     settings: Settings,
     field: str,
     wrong: str,
-) -> None:
+    new_password: str | None = None,
+) -> str | None:
     """A signed-in person's password, asked again before a change to their account. Limited and
     counted as a sign-in is (429, then a failure): a session left open on a shared computer must
     not let someone guess it. `RuleBroken` naming `field` with the message `wrong` when wrong.
-    Ends the session's reads first (call it before writing)."""
-    _confirm_password(
-        session,
-        user=user,
-        password=password,
-        client=client,
-        settings=settings,
-        field=field,
-        wrong=wrong,
-    )
+    Ends the session's reads first (call it before writing).
 
-
-def _confirm_password(
-    session: Session,
-    *,
-    user: User,
-    password: str,
-    client: str,
-    settings: Settings,
-    field: str,
-    wrong: str,
-    new_password: str | None = None,
-) -> str | None:
-    """`confirm_password`; with `new_password`, also its hash, made in the same turn to hash
-    when the password is right (a password change waits for one turn, not two)."""
+    With `new_password`, returns its hash, made in the same turn to hash when the password is
+    right (a password change waits for one turn, not two)."""
     _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
     end_reads(session)
     with _hashing(session):
