@@ -5,10 +5,12 @@ makes it) is where that happened."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, func, select
 
 from app.db import READ_ONLY, WRITER, make_engine, own_transaction, reader
@@ -41,3 +43,52 @@ def test_an_audit_written_during_a_read_does_not_wait_for_a_second_connection(
     with Session(one_connection) as check:
         kept = check.exec(select(AuditEntry)).one()
         assert (kept.action, kept.subject_id) == ("diner.viewed", 7)
+
+
+# --- a server's connections, pinged when they have been idle ----------------------------------
+
+
+@pytest.fixture
+def server_database(empty_database: str) -> str:
+    if not empty_database.startswith("postgresql"):
+        pytest.skip("a connection's server end going away: PostgreSQL only")
+    return empty_database
+
+
+def pooled_backend_ended(url: str, *, idle_ping_s: float) -> Engine:
+    """An engine whose one pooled connection has had its server end terminated, then sat
+    idle for 0.2 s."""
+    engine = make_engine(url, pool_size=1, max_overflow=0, idle_ping_s=idle_ping_s)
+    with engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    admin = make_engine(url)
+    with admin.connect() as conn:
+        assert conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar_one()
+    admin.dispose()
+    time.sleep(0.2)
+    return engine
+
+
+def test_a_connection_idle_for_a_while_is_pinged_and_replaced_when_its_server_end_is_gone(
+    server_database: str,
+):
+    engine = pooled_backend_ended(server_database, idle_ping_s=0.1)
+    try:
+        with engine.connect() as conn:  # the ping finds it dead: a new connection, no error
+            assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(server_database: str):
+    """No round trip before each request under load; a dead connection then fails its request
+    once, and the pool starts afresh."""
+    engine = pooled_backend_ended(server_database, idle_ping_s=60)
+    try:
+        with pytest.raises(DBAPIError) as failed, engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        assert failed.value.connection_invalidated
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+    finally:
+        engine.dispose()
