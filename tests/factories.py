@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
-from app.accounts.passwords import hash_password
+from app.accounts.passwords import current_parameters, hash_password
 from app.accounts.service import start_session
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.models import Council, User
 
@@ -21,14 +21,11 @@ _seq = itertools.count(1)
 
 
 def _default_hash() -> str:
-    settings = get_settings()  # its Argon2 parameters, which a test may change
-    return _default_hash_with(
-        settings.password_time_cost, settings.password_memory_kib, settings.password_parallelism
-    )
+    return _default_hash_with(current_parameters())  # which a test may change
 
 
 @cache
-def _default_hash_with(*parameters: int) -> str:
+def _default_hash_with(parameters: str) -> str:
     return hash_password(DEFAULT_PASSWORD)  # Argon2 is slow by design: hash once per run
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from argon2 import PasswordHasher, extract_parameters
+from argon2 import Parameters, PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.config import get_settings
@@ -115,13 +115,15 @@ def parameters_named(password_hash: str) -> str | None:
     """A hash's Argon2 parameters as its own text names them ("m=65536,t=3,p=4"), or None for
     the unusable hash of an erased account."""
     try:
-        found = extract_parameters(password_hash)
+        return _named(extract_parameters(password_hash))
     except InvalidHashError:
         return None
-    return f"m={found.memory_cost},t={found.time_cost},p={found.parallelism}"
 
 
 def current_parameters() -> str:
     """The settings' parameters, named as `parameters_named` names a hash's."""
-    hasher = _hasher()
-    return f"m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+    return _named(_hasher())
+
+
+def _named(parameters: Parameters | PasswordHasher) -> str:
+    return f"m={parameters.memory_cost},t={parameters.time_cost},p={parameters.parallelism}"
