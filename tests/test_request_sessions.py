@@ -158,3 +158,29 @@ def test_read_only_session_stays_read_only_when_its_writing_block_ends(real_engi
 
     asyncio.run(use_a_read_only_session())
     assert notes(real_engine) == 1
+
+
+def test_a_server_keeps_its_prepared_queries_from_one_read_request_to_the_next(
+    real_engine: Engine,
+):
+    """psycopg prepares a query a connection has run five times, and forgets them all at a
+    ROLLBACK: a read-only request that answered ends with COMMIT, so a connection that serves
+    reads keeps them (db._close_on_server)."""
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements: PostgreSQL only")
+    with Session(real_engine, expire_on_commit=False) as setup:
+        create_council(setup, slug="barnet")
+        carer = create_user(setup, role="carer")
+        headers = auth_headers(carer, TEST_SETTINGS)
+        setup.commit()
+    with TestClient(app) as client:
+        diner_id = client.post("/api/diners", json=diner_payload(), headers=headers).json()["id"]
+        for _ in range(6):  # one at a time: each finds the pool's one connection free
+            response = client.get("/api/diners", headers=headers)
+            assert response.status_code == 200, response.text
+            assert [d["id"] for d in response.json()["items"]] == [diner_id]
+    with real_engine.connect() as conn:  # that connection
+        prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
+        statements = list(prepared.scalars())
+    # The sign-in check, which every one of the six requests ran.
+    assert any("auth_session" in statement for statement in statements), statements
