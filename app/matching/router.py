@@ -29,7 +29,8 @@ def suggestions(
 
 @router.post("/matching/run", response_model=BatchOut)
 def run_matching(user: StaffUser, session: SessionDep) -> Response:
-    return _json(timed_batch(service.run_matching)(session, staff=user))
+    answer = timed_batch(service.run_matching)(session, staff=user)  # already serialised
+    return Response(content=answer, media_type="application/json")
 
 
 @router.post("/matching/preview", response_model=PreviewOut)

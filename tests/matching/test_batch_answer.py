@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
+from app.matching.schemas import BatchOut
 from app.models import Cook, Diner, Notification, Pairing, User
 from app.pairings.presenters import pairing_out
 from tests.factories import approved_cook, auth_headers, registered_diner
@@ -32,6 +33,8 @@ def test_run_answer_is_the_presenters_view_of_the_rows_written(
     response = client.post("/api/staff/matching/run", headers=auth_headers(staff, settings))
     assert response.status_code == 200, response.text
     body = response.json()
+    # Byte for byte what BatchOut sends for it: the answer is built without the model.
+    assert response.content == BatchOut.model_validate(body).model_dump_json().encode()
 
     assert sorted(p["diner_id"] for p in body["proposed"]) == [edna, ann]
     session.expire_all()
