@@ -31,7 +31,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -113,6 +113,7 @@ def make_engine(
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, **kwargs)
         _ping_when_idle(engine, idle_ping_s)
+        _discard_stale_plans(engine)
         return engine
     queue = None
     if parsed.database and parsed.database != ":memory:":
@@ -229,6 +230,23 @@ def _ping_when_idle(engine: Engine, idle_s: float) -> None:
             dialect.do_ping(dbapi_connection)
         except dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError("a pooled connection's server end is gone") from exc
+
+
+def _discard_stale_plans(engine: Engine) -> None:
+    """Treat a prepared statement made stale by a schema change as a lost connection.
+
+    psycopg keeps the statements it prepared for a connection's life (`_close_on_server`), and
+    forgets them only when that connection itself runs DROP or ALTER. A migration run by
+    another process while the service serves can change a column's type under them; PostgreSQL
+    then refuses to run one ("cached plan must not change result type", SQLSTATE 0A000). As a
+    disconnect, the request fails once with a 503 (Retry-After) and the pool replaces every
+    connection it holds, rather than each of them failing one request with a 500."""
+
+    @event.listens_for(engine, "handle_error")
+    def _stale_plan(context: Any) -> None:
+        error = context.original_exception
+        if getattr(error, "sqlstate", None) == "0A000" and "cached plan" in str(error):
+            context.is_disconnect = True
 
 
 def _write_queue_of(database: str) -> WriteQueue:
@@ -401,19 +419,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 def _close_on_server(session: Session, *, answered: bool) -> None:
     """Close a PostgreSQL request session; a read-only one that answered ends with COMMIT.
 
-    For a READ ONLY transaction COMMIT and ROLLBACK are the same to the database, but not to
-    psycopg: it forgets every statement it had prepared on the connection at each ROLLBACK
-    (closing a session rolls back), so a server that mostly reads would parse and plan every
-    query of every request again (about 1 ms of a suggestion's 5). After a COMMIT the
-    connection goes back to the pool with nothing to roll back, and a query that connection
-    has run five times (psycopg's prepare_threshold) runs prepared.
+    A READ ONLY transaction has written nothing, so COMMIT ends it as ROLLBACK would (but for
+    session-level settings, `SET` or `set_config(..., false)`, which a COMMIT keeps: requests
+    make none). Not to psycopg: it forgets every statement it had prepared on the connection
+    at each ROLLBACK (closing a session rolls back), so a server that mostly reads would parse
+    and plan every query of every request again (about 1 ms of a suggestion's 5). After a
+    COMMIT the connection goes back to the pool with nothing to roll back, and a query that
+    connection has run five times (psycopg's prepare_threshold) runs prepared.
     """
-    if answered and session.info.get(READ_ONLY) and session.in_transaction():
-        session.expunge_all()  # what close() would discard: nothing pending is flushed
-        # It wrote nothing: if COMMIT fails (a lost connection), close() ends it as before.
-        with suppress(SQLAlchemyError):
-            session.commit()
-    session.close()
+    try:
+        if answered and session.info.get(READ_ONLY) and session.in_transaction():
+            session.expunge_all()  # what close() would discard: nothing pending is flushed
+            try:
+                session.commit()
+            except SQLAlchemyError as exc:  # a lost connection: close() ends it as before
+                log.debug("a read-only transaction did not commit: %s", type(exc).__name__)
+    finally:
+        session.close()
 
 
 async def unit_of_work(

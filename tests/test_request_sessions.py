@@ -17,8 +17,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, func, select
 
 from app import db
-from app.db import ReadOnlySessionError
-from app.deps import SessionDep
+from app.db import ReadOnlySessionError, make_engine
+from app.deps import _LIVE_SIGN_IN, SessionDep
 from app.main import app
 from app.models import AuditEntry
 from tests.conftest import TEST_SETTINGS
@@ -184,3 +184,31 @@ def test_a_server_keeps_its_prepared_queries_from_one_read_request_to_the_next(
         statements = list(prepared.scalars())
     # The sign-in check, which every one of the six requests ran.
     assert any("auth_session" in statement for statement in statements), statements
+
+
+def test_a_schema_change_under_prepared_queries_fails_one_request_then_the_pool_is_fresh(
+    real_engine: Engine,
+):
+    """A migration run by another process can change a column's type under the statements
+    the pool's connections have prepared: PostgreSQL refuses each of them once. The first
+    refusal is taken as a lost connection (503, Retry-After) and the pool replaces every
+    connection, so the next requests are answered, rather than one 500 per connection."""
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements: PostgreSQL only")
+    with Session(real_engine, expire_on_commit=False) as setup:
+        carer = create_user(setup, role="carer")
+        headers = auth_headers(carer, TEST_SETTINGS)
+        setup.commit()
+    with real_engine.connect() as first, real_engine.connect() as second:
+        for conn in (first, second):  # two pooled connections with the sign-in check prepared
+            for _ in range(6):
+                conn.execute(_LIVE_SIGN_IN, {"sid": "none"})
+            conn.commit()  # a ROLLBACK at close would forget them
+    migration = make_engine(real_engine.url.render_as_string(hide_password=False))
+    with migration.begin() as conn:
+        conn.exec_driver_sql('ALTER TABLE "user" ALTER COLUMN full_name TYPE varchar(300)')
+    migration.dispose()
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answers = [client.get("/api/diners", headers=headers) for _ in range(3)]
+    assert [a.status_code for a in answers] == [503, 200, 200], [a.text for a in answers]
+    assert answers[0].headers["Retry-After"]
