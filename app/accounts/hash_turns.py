@@ -7,6 +7,11 @@ thread: a burst of sign-ins then held every write slot while they queued, and me
 proposals waited behind them. Waiting here holds neither; while it hashes, the request lends its
 database slot to others (`db.slot_lent`), so it holds one only for its few queries.
 
+A request that no turn frees up for within SLOT_WAIT_S is not answered 503 there: it goes on,
+and is answered 503 (Retry-After) only when it comes to hash (`request_turn`). So a form with a
+mistake or a body that does not validate is answered with what is wrong, as when the service
+is quiet, rather than "busy".
+
 Code that hashes outside a request (the command line, the demo) waits in the thread it runs in
 (`passwords.hashing_slot`). So does a route that forgot to declare its turn, which also logs
 `service.HASHED_WITHOUT_TURN`: every test that exercises such a route fails on it
@@ -16,21 +21,34 @@ Code that hashes outside a request (the command line, the demo) waits in the thr
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from contextvars import ContextVar
 
 from app.accounts.passwords import HASH_SLOTS, SLOT_WAIT_S
-from app.db_slots import DatabaseSlots, HeldSlot
+from app.db_slots import BUSY, RETRY_AFTER_S, DatabaseSlots, HeldSlot
+from app.errors import ServiceBusy
+
+
+class _Refused:
+    """The turn of a request that none freed up for in time."""
+
 
 # Kind "hash" in the slots' metrics: sign-ins that outrun Argon2 show as waits and refusals.
 _turns = DatabaseSlots(HASH_SLOTS, wait_s=SLOT_WAIT_S, kind="hash")
 # The request's turn while its route runs; a route's worker thread sees its request's context.
-_turn: ContextVar[HeldSlot | None] = ContextVar("portion_hash_turn", default=None)
+_turn: ContextVar[HeldSlot | _Refused | None] = ContextVar("portion_hash_turn", default=None)
 
 
 async def hash_turn() -> AsyncIterator[None]:
-    """The request's turn, taken before its route runs (503 with Retry-After when none frees up
-    within SLOT_WAIT_S); the route gives it back as soon as it has hashed (`request_turn`)."""
-    async with _turns.held() as turn:
+    """The request's turn, taken before its route runs; the route gives it back as soon as it
+    has hashed (`request_turn`). When none frees up within SLOT_WAIT_S (a refusal, in the
+    metrics) the route runs all the same, without one."""
+    async with AsyncExitStack() as held:
+        turn: HeldSlot | _Refused
+        try:
+            turn = await held.enter_async_context(_turns.held())
+        except ServiceBusy:
+            turn = _Refused()
         token = _turn.set(turn)
         try:
             yield
@@ -40,5 +58,9 @@ async def hash_turn() -> AsyncIterator[None]:
 
 def request_turn() -> HeldSlot | None:
     """This request's turn to hash (`HeldSlot.only_for` the hash), or None outside a route that
-    declares `deps.HASH_TURN`."""
-    return _turn.get()
+    declares `deps.HASH_TURN`; `ServiceBusy` (503 with Retry-After) when it was refused one.
+    Asked before the first write that a refusal should not leave behind, too."""
+    turn = _turn.get()
+    if isinstance(turn, _Refused):
+        raise ServiceBusy(BUSY, retry_after_s=RETRY_AFTER_S)
+    return turn

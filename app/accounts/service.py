@@ -156,6 +156,7 @@ def register_from_client(
     hashed outside any transaction, then created in the caller's."""
     if problem := password_problem(password, email=email, full_name=full_name):
         raise RuleBroken("weak_password", ["password"], f"Password {problem}")
+    request_turn()  # refused a turn to hash (busy): 503 now, before the registration counts
     _count_registration(session, client=client, settings=settings)
     taken = session.exec(select(User.id).where(User.email_key == email_key(email))).first()
     end_reads(session)

@@ -229,6 +229,27 @@ def test_registration_is_503_and_creates_nothing_when_every_hashing_turn_is_take
     assert "Retry-After" in response.headers
     assert not session.in_transaction()
     assert session.exec(select(User).where(User.email_key == "new1@example.org")).first() is None
+    # Nor is it counted among the client's registrations this hour.
+    assert session.exec(select(RegistrationAttempt)).first() is None
+
+
+def test_a_request_that_needs_no_hash_is_answered_as_usual_when_every_turn_is_taken(
+    client: TestClient, session: Session
+):
+    """Refused a turn to hash, a request goes on and is answered 503 only if it comes to
+    hash: a body that does not validate, or a weak password, gets its 422 (hash_turns.py)."""
+    create_user(session, email="known@example.org")
+    with every_hashing_turn_taken(client):
+        no_password = client.post("/api/auth/token", data={"username": "known@example.org"})
+        no_email = client.post("/api/auth/register", json=registration(2) | {"email": ""})
+        weak = client.post("/api/auth/register", json=registration(3) | {"password": "soup"})
+        signing_in = sign_in(client, "known@example.org", DEFAULT_PASSWORD)
+    assert no_password.status_code == 422, no_password.text
+    assert no_password.json()["detail"][0]["loc"] == ["body", "password"]
+    assert no_email.status_code == 422, no_email.text
+    assert weak.status_code == 422 and weak.json()["detail"][0]["type"] == "weak_password"
+    assert signing_in.status_code == 503  # it needs a hash
+    assert session.exec(select(RegistrationAttempt)).first() is None
 
 
 def test_sign_in_outside_a_request_is_refused_when_every_hashing_slot_is_taken(

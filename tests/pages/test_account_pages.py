@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.deps import CSRF_COOKIE, SESSION_COOKIE
 from app.models import Notification, PasswordReset, User
+from tests.accounts.test_limits import every_hashing_turn_taken
 from tests.factories import DEFAULT_PASSWORD, create_council, create_user
 from tests.pages.helpers import form_token, title
 
@@ -307,3 +308,23 @@ def test_change_password_is_refused_when_the_token_is_missing(client: TestClient
     sign_in(client, user.email)
     data = {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
     assert client.post("/account/password", data=data).status_code == 403
+
+
+def test_sign_in_page_shows_its_mistakes_not_busy_when_every_turn_to_hash_is_taken(
+    client: TestClient, session: Session
+):
+    """Refused a turn to hash (a burst of sign-ins), a form with a mistake is shown again
+    with it, as when the service is quiet; only a form that needs a hash is told to retry."""
+    create_user(session, email="edna@example.org")
+    token = form_token(client, "/sign-in")
+    with every_hashing_turn_taken(client):
+        mistake = client.post("/sign-in", data={"email": "edna@example.org", "csrf_token": token})
+        complete = client.post(
+            "/sign-in",
+            data={"email": "edna@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        )
+    assert mistake.status_code == 422
+    assert summary_links(mistake.text) == [("#password", "Enter your password")]
+    assert complete.status_code == 503
+    assert complete.headers["Retry-After"]
