@@ -199,6 +199,7 @@ def authenticate(
     """The user with these credentials; failures are counted and limited (API.md)."""
     if "\x00" in email or "\x00" in password:  # never a real account; the database refuses NUL
         raise Unauthorized(BAD_CREDENTIALS)
+    request_turn()  # refused a turn to hash (busy): 503 now, before any query
     key = email_key(email)
     _refuse_when_limited(session, key=key, client=client, settings=settings)
     user = session.exec(select(User).where(User.email_key == key)).first()
