@@ -10,7 +10,9 @@ database slot to others (`db.slot_lent`), so it holds one only for its few queri
 A request that no turn frees up for within SLOT_WAIT_S is not answered 503 there: it goes on,
 and is answered 503 (Retry-After) only when it comes to hash (`request_turn`). So a form with a
 mistake or a body that does not validate is answered with what is wrong, as when the service
-is quiet, rather than "busy".
+is quiet, rather than "busy". The price: a refused request takes its database slot like any
+other before it is answered (a refused sign-in or password change runs no query first), so
+under a burst its 503 can come after a wait for a write slot too.
 
 Code that hashes outside a request (the command line, the demo) waits in the thread it runs in
 (`passwords.hashing_slot`). So does a route that forgot to declare its turn, which also logs

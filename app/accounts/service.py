@@ -410,6 +410,7 @@ def confirm_password(
 
     With `new_password`, returns its hash, made in the same turn to hash when the password is
     right (a password change waits for one turn, not two)."""
+    request_turn()  # refused a turn to hash (busy): 503 now, before any query
     _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
     end_reads(session)
     with _hashing(session):

@@ -8,8 +8,8 @@
 - The database slots (app/db_slots.py), told by ``observe_slot_wait``:
   ``portion_database_slot_wait_seconds{kind}`` (read, write, and hash for the turns to hash a
   password, app/accounts/hash_turns.py: how long requests waited for one,
-  0 when one was free) and ``portion_database_slot_refusals_total{kind}`` (answered 503 after
-  the whole wait).
+  0 when one was free) and ``portion_database_slot_refusals_total{kind}`` (none freed up
+  within the whole wait: answered 503, or for a turn to hash, 503 only if it came to hash).
 - Read from the database when scraped (``DatabaseCollector``, two grouped counts):
   ``portion_outbox_messages{status}`` (queued, sent, failed) and
   ``portion_meals_needing_cover{council}`` (today and the next 6 days).
