@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.accounts.hash_turns import _turns as turns
@@ -22,7 +23,8 @@ from app.db import utcnow
 from app.errors import ServiceBusy
 from app.main import app
 from app.models import LoginFailure, RegistrationAttempt, User
-from tests.factories import DEFAULT_PASSWORD, create_user
+from tests.factories import DEFAULT_PASSWORD, auth_headers, create_user
+from tests.support.statements import beyond_sign_in, selects_run
 from tests.test_metrics import sample
 
 OTHER_ADDRESS = ("203.0.113.7", 50000)
@@ -250,6 +252,33 @@ def test_a_request_that_needs_no_hash_is_answered_as_usual_when_every_turn_is_ta
     assert weak.status_code == 422 and weak.json()["detail"][0]["type"] == "weak_password"
     assert signing_in.status_code == 503  # it needs a hash
     assert session.exec(select(RegistrationAttempt)).first() is None
+
+
+def test_a_sign_in_or_password_change_refused_its_turn_runs_no_query_of_its_own(
+    client: TestClient, engine: Engine, session: Session, settings: Settings
+):
+    """Refused a turn, a request that will hash is answered 503 before its own queries (the
+    rate limit, the account): under a burst they would only load the database."""
+    user = create_user(session, email="quiet@example.org")
+    headers = auth_headers(user, settings)
+    answers: list[int] = []
+    change = {"current_password": DEFAULT_PASSWORD, "new_password": "walnut lantern meadow 88"}
+    with every_hashing_turn_taken(client):
+        signing_in = selects_run(
+            engine,
+            lambda: answers.append(
+                sign_in(client, "quiet@example.org", DEFAULT_PASSWORD).status_code
+            ),
+        )
+        changing = selects_run(
+            engine,
+            lambda: answers.append(
+                client.post("/api/me/password", json=change, headers=headers).status_code
+            ),
+        )
+    assert answers == [503, 503]
+    assert signing_in == []
+    assert beyond_sign_in(changing) == []
 
 
 def test_sign_in_outside_a_request_is_refused_when_every_hashing_slot_is_taken(
