@@ -60,9 +60,14 @@ async def hash_turn() -> AsyncIterator[None]:
 
 def request_turn() -> HeldSlot | None:
     """This request's turn to hash (`HeldSlot.only_for` the hash), or None outside a route that
-    declares `deps.HASH_TURN`; `ServiceBusy` (503 with Retry-After) when it was refused one.
-    Asked before the first write that a refusal should not leave behind, too."""
+    declares `deps.HASH_TURN`; `ServiceBusy` (503 with Retry-After) when it was refused one."""
     turn = _turn.get()
     if isinstance(turn, _Refused):
         raise ServiceBusy(BUSY, retry_after_s=RETRY_AFTER_S)
     return turn
+
+
+def busy_if_refused() -> None:
+    """`request_turn`'s refusal only, asked at the start of a step that will hash: before its
+    queries, and before the writes that a refusal should not leave behind."""
+    request_turn()

@@ -20,7 +20,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.hash_turns import request_turn
+from app.accounts.hash_turns import busy_if_refused, request_turn
 from app.accounts.passwords import (
     HashingBusy,
     hash_password,
@@ -156,7 +156,7 @@ def register_from_client(
     hashed outside any transaction, then created in the caller's."""
     if problem := password_problem(password, email=email, full_name=full_name):
         raise RuleBroken("weak_password", ["password"], f"Password {problem}")
-    request_turn()  # refused a turn to hash (busy): 503 now, before the registration counts
+    busy_if_refused()  # before the registration counts
     _count_registration(session, client=client, settings=settings)
     taken = session.exec(select(User.id).where(User.email_key == email_key(email))).first()
     end_reads(session)
@@ -199,7 +199,7 @@ def authenticate(
     """The user with these credentials; failures are counted and limited (API.md)."""
     if "\x00" in email or "\x00" in password:  # never a real account; the database refuses NUL
         raise Unauthorized(BAD_CREDENTIALS)
-    request_turn()  # refused a turn to hash (busy): 503 now, before any query
+    busy_if_refused()
     key = email_key(email)
     _refuse_when_limited(session, key=key, client=client, settings=settings)
     user = session.exec(select(User).where(User.email_key == key)).first()
@@ -410,7 +410,7 @@ def confirm_password(
 
     With `new_password`, returns its hash, made in the same turn to hash when the password is
     right (a password change waits for one turn, not two)."""
-    request_turn()  # refused a turn to hash (busy): 503 now, before any query
+    busy_if_refused()
     _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
     end_reads(session)
     with _hashing(session):
