@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app.accounts.hash_turns import _turns as turns
 from app.accounts.passwords import HASH_SLOTS, SLOT_WAIT_S, hash_slots
 from app.accounts.service import authenticate
 from app.config import Settings, get_settings
@@ -24,6 +23,7 @@ from app.errors import ServiceBusy
 from app.main import app
 from app.models import LoginFailure, RegistrationAttempt, User
 from tests.factories import DEFAULT_PASSWORD, auth_headers, create_user
+from tests.support.hash_turns import every_hashing_turn_taken
 from tests.support.statements import beyond_sign_in, selects_run
 from tests.test_metrics import sample
 
@@ -178,16 +178,6 @@ def every_hashing_slot_taken() -> Iterator[None]:
     finally:
         for _ in range(taken):
             hash_slots.release()
-
-
-@contextmanager
-def every_hashing_turn_taken(client: TestClient) -> Iterator[None]:
-    """Every request's turn to hash (hash_turns) taken, on the test client's event loop."""
-    assert client.portal is not None
-    with ExitStack() as taken:
-        for _ in range(HASH_SLOTS):
-            taken.enter_context(client.portal.wrap_async_context_manager(turns.held()))
-        yield
 
 
 def test_sign_in_is_503_with_retry_after_when_every_hashing_turn_is_taken(

@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 
 from app.deps import CSRF_COOKIE, SESSION_COOKIE
 from app.models import Notification, PasswordReset, User
-from tests.accounts.test_limits import every_hashing_turn_taken
 from tests.factories import DEFAULT_PASSWORD, create_council, create_user
 from tests.pages.helpers import form_token, title
+from tests.support.hash_turns import every_hashing_turn_taken
 
 NEW_PASSWORD = "walnut lantern meadow 88"
 
