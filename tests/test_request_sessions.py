@@ -6,13 +6,14 @@ concurrency."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from contextlib import asynccontextmanager
 
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, event, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, func, select
 
@@ -212,3 +213,49 @@ def test_a_schema_change_under_prepared_queries_fails_one_request_then_the_pool_
         answers = [client.get("/api/diners", headers=headers) for _ in range(3)]
     assert [a.status_code for a in answers] == [503, 200, 200], [a.text for a in answers]
     assert answers[0].headers["Retry-After"]
+
+
+def test_a_read_whose_connection_is_lost_at_its_commit_is_still_answered(
+    real_engine: Engine, caplog: pytest.LogCaptureFixture
+):
+    """A read-only request that answered ends with COMMIT (db._close_on_server). If the
+    connection is lost at that moment, the answer, already made, stands: the failed COMMIT is
+    logged, the connection is discarded, and the next request gets a new one."""
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("a read's COMMIT: PostgreSQL only (SQLite closes by rolling back)")
+    with Session(real_engine, expire_on_commit=False) as setup:
+        create_council(setup, slug="barnet")
+        carer = create_user(setup, role="carer")
+        headers = auth_headers(carer, TEST_SETTINGS)
+        setup.commit()
+    killer = make_engine(real_engine.url.render_as_string(hide_password=False))
+    killed: list[int] = []
+    armed = threading.Event()
+
+    @event.listens_for(real_engine, "commit")
+    def _lose_the_connection(conn: Connection) -> None:
+        # Only the read's own COMMIT, once: its server end is ended before the COMMIT is sent.
+        if armed.is_set() and conn.get_execution_options().get(db.READ_ONLY):
+            armed.clear()
+            pid = conn.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+            with killer.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+            killed.append(pid)
+
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            made = client.post("/api/diners", json=diner_payload(), headers=headers)
+            assert made.status_code == 201, made.text
+            caplog.set_level(logging.DEBUG, logger="portion.db")
+            armed.set()
+            lost = client.get("/api/diners", headers=headers)
+            after = client.get("/api/diners", headers=headers)
+    finally:
+        event.remove(real_engine, "commit", _lose_the_connection)
+        killer.dispose()
+    assert len(killed) == 1
+    assert lost.status_code == 200, lost.text
+    assert [d["id"] for d in lost.json()["items"]] == [made.json()["id"]]
+    assert "a read-only transaction did not commit" in caplog.text
+    assert after.status_code == 200, after.text
+    assert [d["id"] for d in after.json()["items"]] == [made.json()["id"]]
