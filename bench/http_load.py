@@ -15,7 +15,8 @@ starts three uvicorn servers on free ports of 127.0.0.1, each with ``--workers N
   accounts of Barnet.
 
 Then it drives each endpoint for a fixed time (and at most ``--max-requests``) with C
-keep-alive connections, and a mixed load of reads and writes (meal outcomes on due meals,
+keep-alive connections (the plain baseline once more after the read endpoints, to show how far
+the machine drifted meanwhile), and a mixed load of reads and writes (meal outcomes on due meals,
 proposals then their withdrawal on proposable pairs, sign-ins) prepared so that the writes
 succeed: the pairs are waiting diners with no open pairing and a suggested cook, each cook in
 one pair only, reserved before the pairings that carry the due meals are made; Barnet's demo
@@ -932,9 +933,17 @@ def measure_rows(
     if wanted("/healthz"):
         health = single("/healthz", ours, http_request("GET", "/healthz"))
         rows.append(Row("/healthz", health, ("bare", base_bare)))
+    read_rows = len(rows)
     for label, request in read_endpoints(fixture):
         if wanted(label):
             rows.append(Row(label, single(label, ours, request), ("plain", base_plain)))
+    if len(rows) > read_rows:
+        # The baseline once more, after the reads: its ratio to the first is how far the
+        # machine drifted while they ran (every read is compared with the first).
+        again = "plain SQLModel, again after the reads"
+        rows.append(
+            Row(again, single(again, plain, http_request("GET", "/cooks")), ("plain", base_plain))
+        )
     mix = Mix(fixture)
     if not wanted("mix"):
         return rows, mix.skipped

@@ -24,6 +24,7 @@ ROWS = (
     "cook /api/cooks/me/pairings",
     "cook /api/cooks/me/meals",
     "carer /api/diners",
+    "plain SQLModel, again after the reads",
     "mix: reads",
     "mix: all requests",
 )
