@@ -194,11 +194,16 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        # A page's address whose id cannot name anything (not a number, or past any id): to a
+        # browser that page does not exist, as for an id that names nothing. The API answers
+        # 422 (API.md).
+        in_path = bool(errors) and all(e["loc"][:1] == ("path",) for e in errors)
+        if in_path and (shown := page(request, 404, None, None)):
+            return shown
         # Keep only loc/msg/type (and ctx): echoing `input` back could repeat a password.
-        return JSONResponse(
-            status_code=422, content={"detail": [_public_error(e) for e in exc.errors()]}
-        )
+        return JSONResponse(status_code=422, content={"detail": [_public_error(e) for e in errors]})
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> Response:

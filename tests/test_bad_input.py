@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import annotated_types
 import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
+from app.main import app
 from app.models import Diner, User
+from app.schemas import MAX_ID
 from tests.factories import (
     approved_cook,
     auth_headers,
@@ -28,6 +33,31 @@ def test_id_beyond_32_bits_is_422_when_used_in_path_or_body(
     refused = client.post("/api/staff/pairings", json=body, headers=headers)
     assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "diner_id"]
     assert client.get(f"/api/staff/audit?offset={2**63}", headers=headers).status_code == 422
+
+
+def _path_params(dependant: Dependant) -> list:
+    return [*dependant.path_params, *(p for d in dependant.dependencies for p in _path_params(d))]
+
+
+def test_every_number_in_an_address_is_bounded_to_an_id_when_it_is_a_page_or_the_api():
+    """A number past 32 bits reached the database from a page's address: SQLite cannot bind
+    it and PostgreSQL refuses it, a 500 either way. Every route, API or page, takes its ids
+    between 1 and MAX_ID (`PathId`), so FastAPI refuses any other before a query runs."""
+    unbounded, checked = [], 0
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for param in _path_params(route.dependant):
+            if param.field_info.annotation is not int:
+                continue
+            checked += 1
+            meta = param.field_info.metadata
+            low = [m.ge for m in meta if isinstance(m, annotated_types.Ge)]
+            high = [m.le for m in meta if isinstance(m, annotated_types.Le)]
+            if not (low and low[0] >= 1 and high and high[0] <= MAX_ID):
+                unbounded.append(f"{sorted(route.methods)} {route.path}: {param.name}")
+    assert checked > 40  # the API's and the pages' ids
+    assert unbounded == []
 
 
 def test_nul_character_is_refused_cleanly_when_signing_in_or_filtering(

@@ -64,6 +64,7 @@ from app.pages.forms import check_csrf, email_problem, render_page, too_many_tri
 from app.pairings.lifecycle import request_change
 from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, request_erasure
 from app.routing import DeferredRoute
+from app.schemas import PathId
 from app.vocab import (
     OPEN_PAIRING_STATUSES,
     RUNNING_PAIRING_STATUSES,
@@ -345,7 +346,7 @@ def _done_message(done: str, out: DinerOut) -> tuple[str, str | None] | None:
 
 @router.get("/carer/relatives/{diner_id}", response_class=HTMLResponse)
 def relative(
-    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep, done: str = ""
+    diner_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, done: str = ""
 ) -> Response:
     auth = carer_auth(request, session, settings)
     if auth is None:
@@ -429,7 +430,7 @@ def _change_context(what: str, diner: Diner, a: dict[str, Any]) -> dict[str, Any
 
 @router.get("/carer/relatives/{diner_id}/change/{what}", response_class=HTMLResponse)
 def change_form(
-    diner_id: int, what: str, request: Request, session: SessionDep, settings: SettingsDep
+    diner_id: PathId, what: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     auth = carer_auth(request, session, settings)
     if auth is None:
@@ -444,7 +445,7 @@ def change_form(
 
 @router.post("/carer/relatives/{diner_id}/change/{what}", response_class=HTMLResponse)
 def change(
-    diner_id: int,
+    diner_id: PathId,
     what: str,
     request: Request,
     session: SessionDep,
@@ -545,7 +546,7 @@ def _meal_to_rate(session: Session, diner: Diner, meal_id: int) -> Meal | None:
 
 @router.get("/carer/relatives/{diner_id}/meals/{meal_id}/rating", response_class=HTMLResponse)
 def rating_form(
-    diner_id: int, meal_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    diner_id: PathId, meal_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     auth = carer_auth(request, session, settings)
     if auth is None:
@@ -572,8 +573,8 @@ def _rating_context(diner: Diner, meal: Meal, values: dict[str, str]) -> dict[st
 
 @router.post("/carer/relatives/{diner_id}/meals/{meal_id}/rating", response_class=HTMLResponse)
 def rate(
-    diner_id: int,
-    meal_id: int,
+    diner_id: PathId,
+    meal_id: PathId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -613,7 +614,7 @@ def rate(
 
 @router.get("/carer/relatives/{diner_id}/friendship", response_class=HTMLResponse)
 def friendship_form(
-    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    diner_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     auth = carer_auth(request, session, settings)
     if auth is None:
@@ -638,7 +639,7 @@ def _friend_context(out: DinerOut) -> dict[str, Any]:
 
 @router.post("/carer/relatives/{diner_id}/friendship", response_class=HTMLResponse)
 def friendship(
-    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+    diner_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> Response:
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     auth = carer_auth(request, session, settings)
@@ -687,7 +688,7 @@ def _cook_name(session: Session, diner: Diner) -> str | None:
 
 @router.get("/carer/relatives/{diner_id}/{kind}", response_class=HTMLResponse)
 def action_form(
-    diner_id: int, kind: str, request: Request, session: SessionDep, settings: SettingsDep
+    diner_id: PathId, kind: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     auth = carer_auth(request, session, settings)
     if auth is None:
@@ -701,7 +702,7 @@ def action_form(
 
 @router.post("/carer/relatives/{diner_id}/{kind}", response_class=HTMLResponse)
 def action(
-    diner_id: int,
+    diner_id: PathId,
     kind: str,
     request: Request,
     session: SessionDep,

@@ -68,6 +68,7 @@ from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.privacy.service import erase_diner
 from app.routing import DeferredRoute
+from app.schemas import PathId
 from app.vocab import DinerStatus
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -228,7 +229,7 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
 
 @router.get("/staff/diners/{diner_id}", response_class=HTMLResponse)
 def diner_page(
-    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    diner_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     sa = _auth(request, session, settings)
     if isinstance(sa, Response):
@@ -299,7 +300,7 @@ def _record_page(
 
 @router.post("/staff/diners/{diner_id}/erase", response_class=HTMLResponse)
 def erase(
-    diner_id: int, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+    diner_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> Response:
     """Erase the diner's personal details (a data protection request): the same service as
     POST /api/staff/diners/{id}/erase, once the staff member has ticked that they mean it."""

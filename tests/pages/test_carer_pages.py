@@ -68,6 +68,25 @@ def signed_in_carer(client: TestClient, session: Session, **fields: object) -> U
     return carer
 
 
+def test_a_relatives_page_with_an_id_past_any_id_is_not_found_rather_than_an_error(
+    client: TestClient, session: Session
+):
+    """The number went to the database, which cannot take it: a 500 before."""
+    signed_in_carer(client, session)
+    huge = 99999999999999999999
+    for address in (
+        f"/carer/relatives/{huge}",
+        f"/carer/relatives/{huge}/friendship",
+        f"/carer/relatives/{huge}/change/diets",
+        f"/carer/relatives/{huge}/pause",
+        f"/carer/relatives/1/meals/{huge}/rating",
+    ):
+        page = client.get(address)
+        assert page.status_code == 404 and "Page not found" in page.text, address
+    sent = client.post(f"/carer/relatives/{huge}/friendship", data={"csrf_token": "x"})
+    assert sent.status_code == 404 and "Page not found" in sent.text
+
+
 # --- before the account: do we run where the relative lives? ------------------------------------
 
 

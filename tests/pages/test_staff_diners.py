@@ -358,6 +358,10 @@ def test_another_councils_diners_are_not_listed_and_their_record_is_not_found(
     assert page.status_code == 404
     assert "Page not found" in page.text and "Edna Elsewhere" not in page.text
     assert client.get("/staff/diners/99999999").status_code == 404
+    # An id past any id (it was a 500: the database cannot take the number) or not a number.
+    for address in ("/staff/diners/99999999999999999999", "/staff/diners/edna"):
+        beyond = client.get(address)
+        assert beyond.status_code == 404 and "Page not found" in beyond.text, address
 
 
 def test_the_record_names_the_carer_and_their_contact_the_cooks_meals_and_feedback(
