@@ -108,7 +108,12 @@ def make_engine(
     """An engine for `url`; SQLite gets WAL, foreign keys, and transactions that take the write
     lock up front unless they only read (see `reader`), the process's writers queueing for it
     (`WriteQueue`) and waiting `busy_timeout_s` for another process's. A server's pooled
-    connections are pinged when they have been idle over `idle_ping_s`."""
+    connections are pinged when they have been idle over `idle_ping_s`.
+
+    A statement's parameters are never shown (`hide_parameters`): a database error's text, which
+    the server logs with its traceback, would otherwise carry them, and they can be a person's
+    email, address or health needs."""
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, **kwargs)

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from app.config import Settings
+from app.db import make_engine
 from app.observability.logs import JsonFormatter, configure_logging
 from tests.faults.support import app_env, portion_command
 from tests.notifications.conftest import free_port
@@ -139,3 +142,19 @@ def test_outgoing_request_urls_stay_out_of_the_logs_when_logging_is_configured(
 
     assert response.status_code == 200
     assert "N31AB" not in caplog.text
+
+
+def test_a_database_errors_text_never_carries_the_statements_values(tmp_path: Path):
+    """A failed statement's exception is logged with its traceback when it is a bug (500): its
+    text names the statement but not the values, which can be a person's email or address."""
+    engine = make_engine(f"sqlite:///{tmp_path}/db.sqlite")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE person (email TEXT UNIQUE)")
+            conn.execute(text("INSERT INTO person VALUES (:email)"), {"email": EMAIL})
+        with pytest.raises(IntegrityError) as refused, engine.begin() as conn:
+            conn.execute(text("INSERT INTO person VALUES (:email)"), {"email": EMAIL})
+    finally:
+        engine.dispose()
+    assert "INSERT INTO person" in str(refused.value)
+    assert EMAIL not in str(refused.value)
