@@ -123,6 +123,9 @@ class ServiceBusy(AppError):
         return {"Retry-After": str(self.retry_after_s)}
 
 
+_NOT_IN_BODY = ("path", "query", "header")
+
+
 class RuleBroken(AppError):
     """A payload that breaks a product rule: 422 in FastAPI's validation shape."""
 
@@ -131,9 +134,11 @@ class RuleBroken(AppError):
     body = ValidationErrorBody
 
     def __init__(self, rule: str, loc: Sequence[str | int], message: str) -> None:
+        """`loc` in the body unless it starts with where else it is, as FastAPI's own do:
+        "path", "query" or "header"."""
         super().__init__(message)
         self.rule = rule
-        self.loc = ["body", *loc]
+        self.loc = list(loc) if loc and loc[0] in _NOT_IN_BODY else ["body", *loc]
 
     def detail(self) -> Any:
         return [{"loc": self.loc, "msg": self.message, "type": self.rule}]

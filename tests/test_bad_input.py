@@ -86,6 +86,11 @@ def test_date_must_be_written_as_a_date_when_a_number_is_sent(
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "from"]
     listed = client.get("/api/cooks/me/meals?from=0", headers=auth_headers(cook, settings))
     assert listed.status_code == 422
+    reversed_range = client.get(
+        "/api/cooks/me/meals?from=2031-01-10&to=2031-01-01", headers=auth_headers(cook, settings)
+    )
+    assert reversed_range.status_code == 422  # named where it is: the query, not a body
+    assert reversed_range.json()["detail"][0]["loc"] == ["query", "to"]
 
 
 # Text fields (API.md "Limits"): single-line ones refuse control and format characters and the

@@ -92,9 +92,10 @@ def test_recording_outcome_works_once_and_not_before_the_day_when_cook_records(
     )
     future = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][-1]
     too_early = client.post(f"/api/meals/{future['id']}/delivered", headers=active.cook_headers)
-    assert (
-        too_early.status_code == 422 and too_early.json()["detail"][0]["type"] == "meal_in_future"
-    )
+    assert too_early.status_code == 422
+    # The meal named in the address, not a body the request does not have.
+    assert too_early.json()["detail"][0]["type"] == "meal_in_future"
+    assert too_early.json()["detail"][0]["loc"] == ["path", "meal_id"]
 
 
 def test_missed_meal_alerts_carer_and_coordinator_when_recorded(
