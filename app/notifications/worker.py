@@ -10,6 +10,7 @@ import threading
 
 from sqlalchemy import Engine
 
+from app.errors import database_unavailable
 from app.notifications.sender import DEFAULT_BATCH, Channels, Mailer, SessionFactory, send_due
 
 log = logging.getLogger("portion.notifications")
@@ -46,10 +47,15 @@ def run_worker(
                 worker_id=worker_id,
                 batch=batch,
             )
-        except Exception:  # e.g. the database restarting: try again next pass
+        except Exception as exc:  # e.g. the database restarting: try again next pass
             if once:
                 raise
-            log.exception("notification pass failed")
+            if database_unavailable(exc):
+                # Said in one line each pass while it is down, as requests say it: a
+                # traceback every few seconds would bury the log and tell no more.
+                log.warning("notification pass skipped: the database is unavailable")
+            else:
+                log.exception("notification pass failed")
         total += sent
         if once:
             break

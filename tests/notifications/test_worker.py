@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 
@@ -108,6 +109,31 @@ def test_loop_survives_database_errors_when_running_in_background(
             )
     finally:
         unmigrated.dispose()
+
+
+def test_loop_says_in_one_line_without_a_traceback_when_the_database_is_unreachable(
+    caplog: pytest.LogCaptureFixture,
+):
+    """While the database is down the sender says so once a pass, as a request's 503 does,
+    instead of a traceback every few seconds."""
+    with socket.socket() as probe:  # a port nothing listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = make_engine(f"postgresql+psycopg://portion@127.0.0.1:{port}/portion")
+    mailer = SmtpMailer(host="127.0.0.1", port=1, timeout_s=1)
+    caplog.set_level(logging.INFO, logger="portion.notifications")
+    try:
+        sender = BackgroundSender(
+            interval_s=0.05, engine=unreachable, mailer=mailer, mail_from=FROM
+        ).start()
+        assert wait_for(lambda: caplog.text.count("the database is unavailable") >= 2)
+        assert sender.running
+        sender.stop()
+    finally:
+        unreachable.dispose()
+    passes = [r for r in caplog.records if r.name == "portion.notifications"]
+    assert all(r.exc_info is None for r in passes)
+    assert "notification pass failed" not in caplog.text
 
 
 def test_worker_ids_differ_when_made_in_one_process():
