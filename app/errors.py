@@ -145,9 +145,11 @@ class RuleBroken(AppError):
 
 
 def wants_page(request: Request) -> bool:
-    """An error on a page path (not /api/... or /healthz) is an HTML page, unless the client
-    asks for JSON. Health checkers send no Accept header: /healthz always answers JSON."""
-    if request.url.path in ("/api", "/healthz") or request.url.path.startswith("/api/"):
+    """An error on a page path (not /api/..., /healthz or /metrics) is an HTML page, unless the
+    client asks for JSON. Health checkers send no Accept header and Prometheus asks for its text
+    formats: /healthz and /metrics always answer errors in JSON."""
+    path = request.url.path
+    if path in ("/api", "/healthz", "/metrics") or path.startswith("/api/"):
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept or "application/json" not in accept

@@ -258,3 +258,20 @@ def wait_for_health(server: subprocess.Popen[bytes], url: str, log: Path) -> Non
             pass
         time.sleep(0.2)
     pytest.fail(f"the server never answered /healthz:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def test_an_error_on_metrics_is_json_when_prometheus_asks_for_its_text_formats(
+    client: TestClient,
+):
+    """Prometheus asks for its text formats, not JSON: an error on /metrics (a wrong token
+    here, the database down in the outside check that found it) answered the HTML error page.
+    A scraper gets the API's JSON error, as /healthz's checkers do."""
+    app.dependency_overrides[get_settings] = lambda: production(metrics_token=TOKEN)
+    prometheus = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+
+    headers = {"Authorization": "Bearer wrong", "Accept": prometheus}
+    refused = client.get("/metrics", headers=headers)
+
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/json"
+    assert set(refused.json()) == {"detail"}
