@@ -59,6 +59,10 @@ def test_http_load_prints_every_row_without_errors_when_run_quick(
     assert any(re.fullmatch(r"carer /api/diners/\d+", r) for r in rows)
     for label, (rate, _ratio, p50, _p99, _spread, errors, timeouts, locked, _cpu) in rows.items():
         assert float(rate.replace(",", "")) >= 0 and p50.endswith(" ms"), f"{label}: no answer"
+        if label in ("mix: sign-in", "mix: all requests"):
+            # A sign-in that no turn to hash frees up for within half a second is answered 503
+            # (SECURITY.md): on a busy machine (a CI run beside a browser), one may be.
+            errors = re.sub(r"^(\d+) \(503×\1\)$", "0", errors)
         assert (errors, timeouts, locked) == ("0", "0", "0"), f"{label}:\n{run.stdout}"
     assert "'database is locked' in the app's log: 0" in run.stdout
     # The mix's writes must be able to succeed: it had 0 proposable pairs (every proposal a 409)
