@@ -33,6 +33,8 @@ def audit(request: Request, session: SessionDep, settings: SettingsDep) -> Respo
     tz = ZoneInfo(staff_council(session, sa.user).timezone)
     paging = Paging.from_request(request)
     lines, total = audit_page(session, staff=sa.user, limit=paging.per_page, offset=paging.offset)
+    if moved := paging.past_the_end(request, total):
+        return moved
     pages = max(1, -(-total // paging.per_page))
 
     def when(at: datetime) -> str:

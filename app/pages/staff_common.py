@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from app.config import Settings
@@ -82,6 +82,16 @@ class Paging:
         raw = request.query_params.get("page", "1")
         page = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
         return cls(page=page, per_page=per_page)
+
+    def past_the_end(self, request: Request, total: int) -> Response | None:
+        """To the last page (303), the search, filters and sort kept, when this page is past it
+        (a stale link, a list that shrank): rather than an empty list "showing 2451 to 2450"."""
+        pages = max(1, -(-total // self.per_page))
+        if self.page <= pages:
+            return None
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+        query = urlencode([*kept, *([("page", str(pages))] if pages > 1 else [])])
+        return RedirectResponse(f"{request.url.path}{'?' + query if query else ''}", 303)
 
     def links(self, request: Request, total: int) -> dict[str, Any] | None:
         """The pagination macro's parameters (None when everything fits on one page): the

@@ -130,6 +130,8 @@ def concerns_list(
         limit=paging.per_page,
         offset=paging.offset,
     )
+    if moved := paging.past_the_end(request, total):
+        return moved
     counts = status_counts(session, council_id=sa.council_id, cook_id=cook_id, diner_id=diner_id)
     status_items = [{"value": "", "text": f"Every status ({sum(counts.values())})"}] + [
         {

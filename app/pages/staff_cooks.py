@@ -168,6 +168,8 @@ def cook_list(request: Request, session: SessionDep, settings: SettingsDep) -> R
         limit=paging.per_page,
         offset=paging.offset,
     )
+    if moved := paging.past_the_end(request, total):
+        return moved
     filtered = bool(
         search.q
         or search.status

@@ -189,6 +189,8 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
         limit=paging.per_page,
         offset=paging.offset,
     )
+    if moved := paging.past_the_end(request, total):
+        return moved
     filtered = bool(query.q or query.status or query.area_id or query.needs)
     status_text = STATUS_WORDS[query.status][0].lower() if query.status else ""
     context = {

@@ -229,6 +229,9 @@ def test_list_pages_by_25_keeping_the_filters_when_there_are_more(
     assert 'href="/staff/cooks?status=pending&amp;page=2"' in first.text
     second = signed_in.get("/staff/cooks", params={"status": "pending", "page": "2"})
     assert names(second.text) == ["Cook 25", "Cook 26"]
+    beyond = signed_in.get("/staff/cooks", params={"status": "pending", "page": "99"})
+    assert "27 cooks (waiting for checks), showing 26 to 27" in beyond.text  # the last page
+    assert names(beyond.text) == ["Cook 25", "Cook 26"]
 
 
 def test_list_never_shows_another_councils_cook_when_searching(

@@ -306,8 +306,15 @@ def test_paging_keeps_the_search_and_shows_every_diner_once(
     second = client.get("/staff/diners", params={"q": "diner", "sort": "longest", "page": 2})
     assert listed(second.text) == [f"Diner {n:02d}" for n in range(25, 30)]
     assert count_line(second.text) == "30 diners, showing 26 to 30"
-    beyond = client.get("/staff/diners", params={"q": "diner", "page": 9})
-    assert beyond.status_code == 200 and listed(beyond.text) == []
+    # Past the last page (a stale link): the last page, the search kept, not an empty list
+    # "showing 226 to 225".
+    beyond = client.get("/staff/diners", params={"q": "diner", "page": 9}, follow_redirects=False)
+    assert beyond.status_code == 303
+    assert beyond.headers["location"] == "/staff/diners?q=diner&page=2"
+    last = client.get(beyond.headers["location"])
+    assert count_line(last.text) == "30 diners, showing 26 to 30" and len(listed(last.text)) == 5
+    alone = client.get("/staff/diners", params={"q": "Someone", "page": 3}, follow_redirects=False)
+    assert alone.headers["location"] == "/staff/diners?q=Someone"  # one page: no page number
 
 
 def test_the_waiting_count_is_the_reports_one_meaning_of_waiting(
