@@ -118,6 +118,16 @@ def _start_browser_session(
     set_session_cookies(response, request, token=cookie, csrf=claims.csrf, settings=settings)
 
 
+@router.get("/sign-out", response_class=HTMLResponse)
+def sign_out_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The address typed or bookmarked: a button that signs out (the header's is a form too: a
+    GET never changes anything). Nobody signed in: the sign-in page."""
+    if not (auth := signed_in(request, session, settings)):
+        return _see_other("/sign-in")
+    context = {"title": "Sign out", "email": auth.user.email}
+    return render_page(request, session, settings, "account/sign-out.html", context)
+
+
 @router.post("/sign-out")
 def sign_out(
     request: Request, session: SessionDep, settings: SettingsDep, csrf_token: TextField = ""

@@ -159,6 +159,24 @@ def test_sign_out_is_refused_when_the_token_is_missing(client: TestClient, sessi
     assert client.get("/api/me").status_code == 200
 
 
+def test_the_sign_out_address_opened_directly_offers_the_button_and_signs_out_with_it(
+    client: TestClient, session: Session
+):
+    """Typed or bookmarked, /sign-out was a 405 titled "Page not found": it is a page with the
+    button now (a GET changes nothing), and the button signs out."""
+    user = create_user(session)
+    sign_in(client, user.email)
+    page = client.get("/sign-out")
+    assert page.status_code == 200 and title(page) == "Sign out – Extra Portion"
+    assert user.email in page.text
+    assert client.get("/api/me").status_code == 200  # opening it signed nobody out
+    done = post_form(client, "/sign-out", {}, page="/sign-out")  # its own form's token
+    assert (done.status_code, done.headers["location"]) == (303, "/sign-in?done=signed-out")
+    assert client.get("/api/me").status_code == 401
+    signed_out = client.get("/sign-out", follow_redirects=False)
+    assert (signed_out.status_code, signed_out.headers["location"]) == (303, "/sign-in")
+
+
 # --- forgotten and reset password -----------------------------------------------------------
 
 
