@@ -22,6 +22,19 @@ ContactPreference = Literal["email", "sms"]
 CONTACT_PREFERENCES: tuple[str, ...] = get_args(ContactPreference)
 
 
+# Ofcom keeps 07700 900000 to 07700 900999 for drama and examples, and every hint of ours shows
+# 07700 900 982: nobody can be reached on them (phonenumbers calls them not in use). Someone who
+# types one is told so, not asked for a number "like 07700 900 982".
+_EXAMPLE_MOBILES = range(7_700_900_000, 7_700_901_000)
+
+
+class ExampleNumber(ValueError):
+    """One of Ofcom's numbers for drama and examples, given as a phone number."""
+
+    def __init__(self) -> None:
+        super().__init__("That is an example number, not one in use: enter your own phone number")
+
+
 def e164_phone(raw: str) -> str:
     """A UK phone number as E.164 (+447700900123); ValueError naming what is wrong."""
     text = raw.strip()
@@ -31,6 +44,8 @@ def e164_phone(raw: str) -> str:
         number = phonenumbers.parse(text, "GB")
     except phonenumbers.NumberParseException as exc:
         raise ValueError("Enter a phone number, like 07700 900 982") from exc
+    if number.country_code == 44 and number.national_number in _EXAMPLE_MOBILES:
+        raise ExampleNumber
     if number.country_code != 44 or not phonenumbers.is_valid_number(number):
         raise ValueError("Enter a UK phone number, like 07700 900 982")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

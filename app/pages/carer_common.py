@@ -23,8 +23,8 @@ from app.pages.cook_forms import (
     clock_time,
     label_of,
     labels_of,
+    phone_problem,
     text_problem,
-    uk_phone,
 )
 from app.pages.forms import signed_in
 from app.places import locate_place
@@ -84,8 +84,12 @@ def check_about(a: dict[str, Any], session: Session, settings: Settings) -> dict
         errors["full_name"] = problem
     errors.update(check_address(a, session=session, settings=settings))
     phone = a.get("phone", "")
-    if phone and uk_phone(phone) is None:
-        errors["phone"] = "Enter a UK phone number, like 020 7946 0018 or 07700 900 982"
+    if phone and (
+        problem := phone_problem(
+            phone, "Enter a UK phone number, like 020 7946 0018 or 07700 900 982"
+        )
+    ):
+        errors["phone"] = problem
     return errors
 
 

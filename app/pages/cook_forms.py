@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app import vocab
+from app.accounts.contact import ExampleNumber, e164_phone
 from app.config import Settings
 from app.cooks.service import find_own_profile
 from app.deps import Auth
@@ -135,12 +136,21 @@ def cook_auth(request: Request, session: Session, settings: Settings) -> CookAut
 def uk_phone(raw: str) -> str | None:
     """The number in E.164 if it is a valid UK number, else None."""
     try:
-        number = phonenumbers.parse(raw, "GB")
-    except phonenumbers.NumberParseException:
+        return e164_phone(raw)
+    except ValueError:
         return None
-    if number.country_code != 44 or not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_problem(raw: str, message: str) -> str | None:
+    """None for a UK number in use; else the page's `message`, or why one of Ofcom's example
+    numbers (the one our hints show among them) is refused."""
+    try:
+        e164_phone(raw)
+    except ExampleNumber as exc:
+        return str(exc)
+    except ValueError:
+        return message
+    return None
 
 
 def national_phone(e164: str) -> str:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.accounts.contact import can_take_texts, set_contact
+from app.accounts.contact import can_take_texts, e164_phone, set_contact
 from app.config import Settings
 from app.cooks.schemas import CookProfileIn
 from app.deps import SessionDep, SettingsDep
@@ -42,6 +42,7 @@ from app.pages.cook_forms import (
     label_of,
     labels_of,
     national_phone,
+    phone_problem,
     redirect,
     text_problem,
     to_sign_in,
@@ -132,9 +133,9 @@ def check_name(a: dict[str, Any], session: Session, settings: Settings) -> dict[
     phone = a.get("phone", "")
     if not phone:
         errors["phone"] = "Enter your phone number, like 07700 900 982"
-    elif len(phone) > 30 or (number := uk_phone(phone)) is None:
-        errors["phone"] = PHONE_EXAMPLE
-    elif a.get("contact_preference") == "sms" and not can_take_texts(number):
+    elif problem := phone_problem(phone, PHONE_EXAMPLE):
+        errors["phone"] = problem
+    elif a.get("contact_preference") == "sms" and not can_take_texts(e164_phone(phone)):
         errors["phone"] = "Enter a mobile phone number to get text messages, like 07700 900 982"
     # Email is chosen until the cook picks texts (the form shows it ticked).
     if (a.get("contact_preference") or "email") not in dict(CONTACT_CHOICES):

@@ -49,3 +49,22 @@ def test_contact_is_refused_with_the_field_named_when_invalid(
     [detail] = raised.value.detail()
     assert detail["loc"] == ["body", field]
     assert (user.phone, user.contact_preference) == (None, "email")  # nothing changed
+
+
+@pytest.mark.parametrize("example", ["07700 900 982", "+44 7700 900000", "07700900999"])
+def test_an_example_number_is_refused_saying_so_when_given_as_a_phone(
+    session: Session, example: str
+):
+    """Ofcom keeps 07700 900000 to 900999 for examples, and every hint shows 07700 900 982:
+    someone who types it is told it is an example, not asked for a number "like" it."""
+    user = create_user(session)
+
+    with pytest.raises(RuleBroken) as raised:
+        set_contact(session, user=user, phone=example, contact_preference="email")
+
+    [detail] = raised.value.detail()
+    assert detail["loc"] == ["body", "phone"]
+    assert detail["msg"] == "That is an example number, not one in use: enter your own phone number"
+    with pytest.raises(RuleBroken) as next_door:  # past the range: no example, not in use either
+        set_contact(session, user=user, phone="07700 901 000", contact_preference="email")
+    assert next_door.value.detail()[0]["msg"] == "Enter a UK phone number, like 07700 900 982"

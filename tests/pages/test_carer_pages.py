@@ -142,6 +142,19 @@ def test_sign_up_lists_every_error_at_once_and_keeps_the_answers_when_they_are_w
     assert "short" not in page.text  # never a password
 
 
+def test_sign_up_says_the_hints_example_phone_is_an_example_when_it_is_typed(
+    client: TestClient, barnet: Council
+):
+    post(client, "/carer/start", {"postcode": "N3 1QX"})
+    answers = {"full_name": "Alan Brown", "email": "alan@example.org", "password": "a long walk to the shops 42",
+               "phone": "07700 900 982", "contact_preference": "email"}  # fmt: skip
+    page = post(client, "/carer/sign-up", answers)
+    assert page.status_code == 422
+    assert summary(page.text) == [
+        ("#phone", "That is an example number, not one in use: enter your own phone number")
+    ]
+
+
 def test_sign_up_makes_the_carer_with_phone_and_preference_and_signs_them_in(
     client: TestClient, session: Session, barnet: Council
 ):

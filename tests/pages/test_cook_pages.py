@@ -201,6 +201,17 @@ def test_bad_phone_is_caught_on_its_step_with_the_other_answer_kept(client: Test
     assert field_value(response.text, "phone") == "12345"
 
 
+def test_the_hints_example_phone_is_refused_saying_it_is_an_example(client: TestClient, barnet):
+    """The hint shows 07700 900 982 (kept by Ofcom for examples): typed in, it was refused with
+    "Enter a UK phone number, like 07700 900 982"."""
+    start_and_sign_up(client)
+    response = step(client, "name", {"display_name": "Priya", "phone": "07700 900 982"})
+    assert response.status_code == 422
+    assert summary(response.text) == [
+        ("#phone", "That is an example number, not one in use: enter your own phone number")
+    ]
+
+
 @pytest.mark.parametrize(
     ("postcode", "message"),
     [
