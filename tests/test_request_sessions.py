@@ -161,6 +161,16 @@ def test_read_only_session_stays_read_only_when_its_writing_block_ends(real_engi
     assert notes(real_engine) == 1
 
 
+def barnet_carer(engine: Engine) -> dict[str, str]:
+    """The headers of a carer signed in, in a council of Barnet, both committed."""
+    with Session(engine, expire_on_commit=False) as setup:
+        create_council(setup, slug="barnet")
+        carer = create_user(setup, role="carer")
+        headers = auth_headers(carer, TEST_SETTINGS)
+        setup.commit()
+    return headers
+
+
 def test_a_server_keeps_its_prepared_queries_from_one_read_request_to_the_next(
     real_engine: Engine,
 ):
@@ -169,11 +179,7 @@ def test_a_server_keeps_its_prepared_queries_from_one_read_request_to_the_next(
     reads keeps them (db._close_on_server)."""
     if real_engine.dialect.name != "postgresql":
         pytest.skip("psycopg's prepared statements: PostgreSQL only")
-    with Session(real_engine, expire_on_commit=False) as setup:
-        create_council(setup, slug="barnet")
-        carer = create_user(setup, role="carer")
-        headers = auth_headers(carer, TEST_SETTINGS)
-        setup.commit()
+    headers = barnet_carer(real_engine)
     with TestClient(app) as client:
         diner_id = client.post("/api/diners", json=diner_payload(), headers=headers).json()["id"]
         for _ in range(6):  # one at a time: each finds the pool's one connection free
@@ -223,11 +229,7 @@ def test_a_read_whose_connection_is_lost_at_its_commit_is_still_answered(
     logged, the connection is discarded, and the next request gets a new one."""
     if real_engine.dialect.name != "postgresql":
         pytest.skip("a read's COMMIT: PostgreSQL only (SQLite closes by rolling back)")
-    with Session(real_engine, expire_on_commit=False) as setup:
-        create_council(setup, slug="barnet")
-        carer = create_user(setup, role="carer")
-        headers = auth_headers(carer, TEST_SETTINGS)
-        setup.commit()
+    headers = barnet_carer(real_engine)
     killer = make_engine(real_engine.url.render_as_string(hide_password=False))
     killed: list[int] = []
     armed = threading.Event()
