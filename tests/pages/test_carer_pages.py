@@ -146,8 +146,13 @@ def test_sign_up_says_the_hints_example_phone_is_an_example_when_it_is_typed(
     client: TestClient, barnet: Council
 ):
     post(client, "/carer/start", {"postcode": "N3 1QX"})
-    answers = {"full_name": "Alan Brown", "email": "alan@example.org", "password": "a long walk to the shops 42",
-               "phone": "07700 900 982", "contact_preference": "email"}  # fmt: skip
+    answers = {
+        "full_name": "Alan Brown",
+        "email": "alan@example.org",
+        "password": "a long walk to the shops 42",
+        "phone": "07700 900 982",
+        "contact_preference": "email",
+    }
     page = post(client, "/carer/sign-up", answers)
     assert page.status_code == 422
     assert summary(page.text) == [
