@@ -35,7 +35,7 @@ def audit(request: Request, session: SessionDep, settings: SettingsDep) -> Respo
     lines, total = audit_page(session, staff=sa.user, limit=paging.per_page, offset=paging.offset)
     if moved := paging.past_the_end(request, total):
         return moved
-    pages = max(1, -(-total // paging.per_page))
+    pages = paging.last_page(total)
 
     def when(at: datetime) -> str:
         local = at.astimezone(tz)

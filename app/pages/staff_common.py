@@ -83,10 +83,14 @@ class Paging:
         page = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
         return cls(page=page, per_page=per_page)
 
+    def last_page(self, total: int) -> int:
+        """How many pages `total` rows fill (an empty list has one page)."""
+        return max(1, -(-total // self.per_page))
+
     def past_the_end(self, request: Request, total: int) -> Response | None:
         """To the last page (303), the search, filters and sort kept, when this page is past it
         (a stale link, a list that shrank): rather than an empty list "showing 2451 to 2450"."""
-        pages = max(1, -(-total // self.per_page))
+        pages = self.last_page(total)
         if self.page <= pages:
             return None
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
@@ -96,7 +100,7 @@ class Paging:
     def links(self, request: Request, total: int) -> dict[str, Any] | None:
         """The pagination macro's parameters (None when everything fits on one page): the
         other query parameters (search, filters, sort) are kept in every link."""
-        pages = max(1, -(-total // self.per_page))
+        pages = self.last_page(total)
         if pages == 1:
             return None
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
