@@ -319,6 +319,14 @@ def test_the_list_pages_keeping_its_filters(client: TestClient, world: PairingWo
     assert f"/staff/concerns?status=open&amp;diner={world.diner_id}&amp;page=2" in first.text
     second = client.get(f"/staff/concerns?status=open&diner={world.diner_id}&page=2")
     assert len(re.findall(r'href="/staff/concerns/\d+"', second.text)) == 2
+    # Past the last page (a stale link): to the last one, the filters kept.
+    beyond = client.get(
+        f"/staff/concerns?status=open&diner={world.diner_id}&page=7", follow_redirects=False
+    )
+    assert beyond.status_code == 303
+    assert beyond.headers["location"] == (
+        f"/staff/concerns?status=open&diner={world.diner_id}&page=2"
+    )
 
 
 def test_another_councils_concern_or_person_is_not_found_and_other_roles_are_refused(
