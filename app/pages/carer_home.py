@@ -26,7 +26,7 @@ from app.deps import HASH_TURN, Auth, SessionDep, SettingsDep, client_address
 from app.diners.presenters import diner_out
 from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
 from app.diners.service import list_carers_diners
-from app.errors import Conflict, RuleBroken, TooManyRequests
+from app.errors import Conflict, NotFound, RuleBroken, TooManyRequests
 from app.flows.diner_changes import change_diner
 from app.flows.diners import leave_diner, pause_diner
 from app.meals.feedback import answer_outcome, rate_meal
@@ -537,8 +537,12 @@ def _outcome(
 
 
 def _meal_to_rate(session: Session, diner: Diner, meal_id: int) -> Meal | None:
+    """The relative's delivered meal still to rate; None when it is not (yet, or any more) one
+    to rate, and not found when it is not the relative's meal at all."""
     meal = session.get(Meal, meal_id)
-    if meal is None or meal.diner_id != diner.id or meal.status != MealStatus.delivered:
+    if meal is None or meal.diner_id != diner.id:
+        raise NotFound("Meal not found")
+    if meal.status != MealStatus.delivered:
         return None
     rated = session.exec(select(MealFeedback.id).where(MealFeedback.meal_id == meal_id)).first()
     return None if rated is not None else meal

@@ -15,7 +15,16 @@ from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import add_neighbourhood
 from app.demo import DEMO_PASSWORD, carer_email
-from app.models import Council, Diner, LoginFailure, Meal, Notification, Pairing, User
+from app.models import (
+    Council,
+    Diner,
+    LoginFailure,
+    Meal,
+    MealFeedback,
+    Notification,
+    Pairing,
+    User,
+)
 from tests.conftest import TEST_SETTINGS
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -499,6 +508,34 @@ def test_relative_page_shows_iddsi_in_capitals_and_rates_a_delivered_meal(
     assert summary(refused.text) == [("#rating", "Select how much they liked the meal")]
     assert "Lovely soup" in refused.text
     assert post(client, rating, {"rating": "5"}).headers["location"] == f"{path}?done=rated"
+
+
+def test_rating_a_meal_that_is_not_the_relatives_is_not_found_and_writes_nothing(
+    client: TestClient, session: Session, settings: Settings, paired: dict
+):
+    """Before, both answers were a 303 to the relative's page, as for a meal already rated."""
+    _deliver(session, paired["pairing_id"], 1)
+    meal = session.exec(
+        select(Meal).where(Meal.pairing_id == paired["pairing_id"], Meal.status == "delivered")
+    ).one()
+    other = client.post(
+        "/api/diners", json=diner_payload(), headers=auth_headers(paired["carer"], settings)
+    )
+    assert other.status_code == 201, other.text
+    for path in (
+        f"/carer/relatives/{other.json()['id']}/meals/{meal.id}/rating",
+        f"/carer/relatives/{paired['diner_id']}/meals/2000000000/rating",
+    ):
+        page = client.get(path, follow_redirects=False)
+        assert page.status_code == 404 and "Page not found" in page.text, path
+        sent = post(client, path, {"rating": "5"}, page=f"/carer/relatives/{paired['diner_id']}")
+        assert sent.status_code == 404, path
+    assert session.exec(select(func.count()).select_from(MealFeedback)).one() == 0
+    # The relative's own meal, once rated, still goes back to the relative's page.
+    rating = f"/carer/relatives/{paired['diner_id']}/meals/{meal.id}/rating"
+    assert post(client, rating, {"rating": "4"}).status_code == 303
+    again = client.get(rating, follow_redirects=False)
+    assert again.headers["location"] == f"/carer/relatives/{paired['diner_id']}"
 
 
 def test_pause_names_each_date_problem_and_keeps_the_fields_typed(
