@@ -18,8 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, func, select
 
 from app import db
+from app.accounts.tokens import read_token
 from app.db import ReadOnlySessionError, make_engine
-from app.deps import _LIVE_SIGN_IN, SessionDep
+from app.deps import SessionDep, auth_for_claims
 from app.main import app
 from app.models import AuditEntry
 from tests.conftest import TEST_SETTINGS
@@ -206,10 +207,13 @@ def test_a_schema_change_under_prepared_queries_fails_one_request_then_the_pool_
         carer = create_user(setup, role="carer")
         headers = auth_headers(carer, TEST_SETTINGS)
         setup.commit()
+    bearer = headers["Authorization"].removeprefix("Bearer ")
+    claims = read_token(bearer, kind="access", secret=TEST_SETTINGS.secret_key)
+    assert claims is not None
     with real_engine.connect() as first, real_engine.connect() as second:
         for conn in (first, second):  # two pooled connections with the sign-in check prepared
             for _ in range(6):
-                conn.execute(_LIVE_SIGN_IN, {"sid": "none"})
+                assert auth_for_claims(Session(bind=conn), claims).user.id == carer.id
             conn.commit()  # a ROLLBACK at close would forget them
     migration = make_engine(real_engine.url.render_as_string(hide_password=False))
     with migration.begin() as conn:
