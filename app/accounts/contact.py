@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from sqlmodel import Session, select
 
-from app.accounts.service import confirm_password, email_key
+from app.accounts.service import confirm_password, email_key, void_reset_links
 from app.audit import record_audit
 from app.config import Settings
 from app.errors import Conflict, RuleBroken
@@ -133,6 +133,8 @@ def change_email(
         raise Conflict("An account with this email address already exists")
     user.email, user.email_key = new_email.strip(), key
     session.add(user)
+    assert user.id is not None
+    void_reset_links(session, user_id=user.id)
     record_audit(
         session,
         actor_id=user.id,

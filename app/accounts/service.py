@@ -425,10 +425,12 @@ def confirm_password(
 def _set_password(
     session: Session, *, user: User, new_hash: str, action: str, keep: str | None = None
 ) -> None:
-    """Store the new hash, end every sign-in but `keep`, and audit it (ids and counts only)."""
+    """Store the new hash, end every sign-in but `keep` and every reset link still out, and
+    audit it (ids and counts only)."""
     assert user.id is not None
     user.password_hash = new_hash
     session.add(user)
+    void_reset_links(session, user_id=user.id)
     revoked = revoke_sessions(session, user_id=user.id, keep=keep)
     record_audit(
         session,
@@ -510,21 +512,30 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
     end_reads(session)
     new_hash = _hash(session, new_password)
-    # Claim the link under a lock: of two requests with the same token, one wins.
+    # Claim the link under a lock: of two requests with the same token, one wins. The row is
+    # read again, not taken from the session's map: that copy predates the hashing.
     reset = session.exec(
-        select(PasswordReset).where(PasswordReset.id == reset.id).with_for_update()
+        select(PasswordReset)
+        .where(PasswordReset.id == reset.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
-    now = utcnow()
-    if reset.used_at is not None or reset.expires_at <= now:
+    if reset.used_at is not None or reset.expires_at <= utcnow():
         raise invalid
+    _set_password(session, user=user, new_hash=new_hash, action="password_reset")
+
+
+def void_reset_links(session: Session, *, user_id: int) -> None:
+    """Every reset link of the account still out is used up: after a new password, or a new
+    sign-in address (a link sent to the old one must not outlive it)."""
+    now = utcnow()
     for pending in session.exec(
         select(PasswordReset).where(
-            PasswordReset.user_id == user.id, col(PasswordReset.used_at).is_(None)
+            PasswordReset.user_id == user_id, col(PasswordReset.used_at).is_(None)
         )
     ).all():
-        pending.used_at = now  # this link and every other one still out
+        pending.used_at = now
         session.add(pending)
-    _set_password(session, user=user, new_hash=new_hash, action="password_reset")
 
 
 def council_slug(session: Session, user: User) -> str | None:

@@ -11,13 +11,18 @@ import pytest
 from argon2 import PasswordHasher, extract_parameters
 from argon2.profiles import RFC_9106_LOW_MEMORY
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app.accounts.passwords import hash_password
-from app.accounts.service import keep_renewed_hash
-from app.config import get_settings
+from app.accounts import service
+from app.accounts.contact import change_email
+from app.accounts.passwords import hash_password, verify_password
+from app.accounts.service import keep_renewed_hash, request_password_reset, reset_password
+from app.config import Settings, get_settings
 from app.db import utcnow
+from app.errors import RuleBroken
 from app.models import AuditEntry, Notification, PasswordReset, User
+from tests.conftest import TEST_SETTINGS
 from tests.factories import DEFAULT_PASSWORD, create_user
 
 NEW_PASSWORD = "a brand new kettle of soup"
@@ -236,6 +241,82 @@ def test_earlier_reset_links_stop_working_when_one_is_used(client: TestClient, s
         json={"token": first, "new_password": "yet another new password"},
     )
     assert stale.status_code == 422
+
+
+def test_reset_links_already_sent_stop_working_when_the_password_is_changed(
+    client: TestClient, session: Session
+):
+    """Someone who read the link in a mailbox must not reset a password its owner has since
+    changed. Before, the old link still set a password of their choosing (204)."""
+    user = create_user(session, email="changed@example.org")
+    client.post("/api/auth/password-reset", json={"email": "changed@example.org"})
+    token = reset_token(session, user)
+    changed = client.post(
+        "/api/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+        headers=bearer(client, "changed@example.org"),
+    )
+    assert changed.status_code == 204, changed.text
+    stale = client.post(
+        "/api/auth/password-reset/confirm",
+        json={"token": token, "new_password": "yet another new password"},
+    )
+    assert stale.status_code == 422
+    assert [e["loc"] for e in stale.json()["detail"]] == [["body", "token"]]
+    assert signs_in(client, "changed@example.org", NEW_PASSWORD)
+
+
+def test_reset_links_sent_to_the_old_address_stop_working_when_the_address_changes(
+    client: TestClient, session: Session, settings: Settings
+):
+    user = create_user(session, email="moved@example.org")
+    client.post("/api/auth/password-reset", json={"email": "moved@example.org"})
+    token = reset_token(session, user)
+    change_email(
+        session,
+        user=user,
+        new_email="new-home@example.org",
+        password=DEFAULT_PASSWORD,
+        client="testclient",
+        settings=settings,
+    )
+    stale = client.post(
+        "/api/auth/password-reset/confirm", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert stale.status_code == 422
+    assert signs_in(client, "new-home@example.org", DEFAULT_PASSWORD)
+
+
+def test_one_reset_link_confirmed_twice_at_once_sets_one_password(
+    real_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """The second confirmation arrives while the first hashes (outside any transaction): the
+    first then finds the link used. Before, the check after the hash read the session's own
+    stale copy of the link, and both set a password."""
+    with Session(real_engine, expire_on_commit=False) as setup:
+        user = create_user(setup, email="race@example.org")
+        request_password_reset(setup, email="race@example.org", settings=TEST_SETTINGS)
+        setup.commit()
+        token = reset_token(setup, user)
+    hash_for_real = service._hash
+
+    def second_confirms_meanwhile(session: Session, password: str) -> str:
+        monkeypatch.setattr(service, "_hash", hash_for_real)
+        with Session(real_engine, expire_on_commit=False) as other:
+            reset_password(other, token=token, new_password="the second new password")
+            other.commit()
+        return hash_for_real(session, password)
+
+    monkeypatch.setattr(service, "_hash", second_confirms_meanwhile)
+    with Session(real_engine, expire_on_commit=False) as first, pytest.raises(RuleBroken):
+        reset_password(first, token=token, new_password="the first new password")
+    with Session(real_engine) as check:
+        used = check.exec(select(AuditEntry).where(AuditEntry.action == "password_reset")).all()
+        assert len(used) == 1
+        stored = check.get(User, user.id)
+        assert stored is not None and verify_password(
+            stored.password_hash, "the second new password"
+        )
 
 
 def test_password_change_is_429_when_current_password_was_wrong_five_times(
