@@ -596,6 +596,12 @@ def _refuse_writes(state: ORMExecuteState) -> None:
         if state.session.info.get(READ_ONLY):
             raise ReadOnlySessionError
         state.session.info[WROTE] = True
+    elif state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
+        # A locking read is where a check meets the row as it is now. Without this, a row the
+        # session already holds keeps the values an earlier transaction read (sessions keep
+        # their objects over commits, `end_reads` among them): a password reset link
+        # confirmed twice at once was found unused by both.
+        state.update_execution_options(populate_existing=True)
 
 
 class DatabaseProbe:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, func, select
 
 from app.accounts.service import authenticate, register_user
@@ -189,3 +190,30 @@ def test_rows_written_apart_are_kept_in_their_order_and_as_the_orm_writes_them(s
         .order_by(col(AuditEntry.id))
     ).all()
     assert kept == [("test.first", 1, {}), ("test.second", None, {}), ("test.third", 3, None)]
+
+
+def test_a_locking_read_gives_the_row_as_it_is_now_not_the_sessions_older_copy(
+    real_engine: Engine,
+):
+    """Sessions keep their objects over commits; a check made after `with_for_update` must see
+    what another transaction has committed since (app.db's do_orm_execute listener)."""
+    with Session(real_engine, expire_on_commit=False) as setup:
+        user = create_user(setup, full_name="Ada Before")
+        setup.commit()
+    with Session(real_engine, expire_on_commit=False) as first:
+        held = first.get(User, user.id)
+        assert held is not None and held.full_name == "Ada Before"
+        first.commit()  # as end_reads does: the transaction ends, the object stays
+        with Session(real_engine) as other:
+            other.exec(update(User).where(col(User.id) == user.id).values(full_name="Ada After"))
+            other.commit()
+        first.exec(select(User).where(User.id == user.id)).one()
+        assert held.full_name == "Ada Before"  # a plain read keeps the session's copy
+        locked = first.exec(select(User).where(User.id == user.id).with_for_update()).one()
+        assert locked is held and held.full_name == "Ada After"
+        first.commit()
+        with Session(real_engine) as other:
+            other.exec(update(User).where(col(User.id) == user.id).values(full_name="Ada Again"))
+            other.commit()
+        assert first.get(User, user.id, with_for_update=True) is held
+        assert held.full_name == "Ada Again"

@@ -512,13 +512,10 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
     end_reads(session)
     new_hash = _hash(session, new_password)
-    # Claim the link under a lock: of two requests with the same token, one wins. The row is
-    # read again, not taken from the session's map: that copy predates the hashing.
+    # Claim the link under a lock (read afresh, app.db): of two requests with the same token,
+    # one wins.
     reset = session.exec(
-        select(PasswordReset)
-        .where(PasswordReset.id == reset.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(PasswordReset).where(PasswordReset.id == reset.id).with_for_update()
     ).one()
     if reset.used_at is not None or reset.expires_at <= utcnow():
         raise invalid

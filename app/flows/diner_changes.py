@@ -65,9 +65,10 @@ def change_diner(
 
     Every check that can refuse comes before the first change, so a 422 saves nothing.
     """
+    # Locked, and read afresh (app.db), before the checks: it may have left meanwhile.
+    session.exec(select(Diner).where(Diner.id == diner.id).with_for_update()).first()
     if diner.status == DinerStatus.left:
         raise Conflict("This diner has left")
-    session.exec(select(Diner).where(Diner.id == diner.id).with_for_update()).first()
     values = body.model_dump(mode="json", exclude_unset=True, exclude={"postcode"})
     new_place = None
     if "postcode" in body.model_fields_set:
