@@ -115,14 +115,17 @@ class EndReason(StrEnum):
     cook_suspended = "cook_suspended"
     concern_upheld = "concern_upheld"
     needs_changed = "needs_changed"  # a proposal withdrawn: the diner's needs changed
+    cook_changed = "cook_changed"  # a proposal withdrawn: the cook's offer changed
 
 
 class PauseReason(StrEnum):
     """Why a pairing is paused (``Pairing.pause_reason``): a serious concern (resolving it may
-    resume the pairing) or the diner's needs changed beyond the cook (only staff may resume)."""
+    resume the pairing), or the diner's needs or the cook's offer changed so that the cook can
+    no longer cook safely for the diner (only staff may resume)."""
 
     concern = "concern"
     needs_changed = "needs_changed"
+    cook_changed = "cook_changed"
 
 
 class ExclusionReason(StrEnum):
@@ -147,6 +150,7 @@ class CancelReason(StrEnum):
     diner_paused = "diner_paused"
     concern_pause = "concern_pause"
     needs_changed = "needs_changed"
+    cook_changed = "cook_changed"
     declined = "declined"
     withdrawn = "withdrawn"
     diner_left = "diner_left"

@@ -9,6 +9,7 @@ only tells the coordinator. Audit entries carry ids and field names, never value
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.audit import record_audit
 from app.config import Settings
 from app.councils.rules import council_today
+from app.db import utcnow
 from app.diners.schemas import DinerUpdate
 from app.errors import Conflict, RuleBroken
 from app.matching import engine
@@ -39,13 +41,6 @@ from app.vocab import (
 )
 
 TIMES = frozenset({"availability", "frequency"})
-# The engine's hard rules that are about the diner's safety (not capacity, vetting or time).
-SAFETY_RULES = {
-    "allergen_unsafe": "an allergy the cook cannot cook free from",
-    "diet_unmet": "a diet the cook does not cook",
-    "texture_unmet": "a texture the cook cannot make",
-    "out_of_reach": "an address beyond the cook's walk",
-}
 FIELD_WORDS = {
     "diets": "diets",
     "allergies": "allergies",
@@ -127,7 +122,7 @@ def change_diner(
             changed=changed,
             change_key=f"diner:{diner.id}:change:{entry.id}",
             # Whoever made the change (staff, perhaps the coordinator) knows of it already.
-            coordinators=_coordinators(session, diner, {old_hood, diner.neighbourhood_id})
+            coordinators=coordinators_of(session, diner, {old_hood, diner.neighbourhood_id})
             - {actor.id},
         )
     session.flush()
@@ -148,13 +143,9 @@ def _unsafe(
     max_radius_m: float,
 ) -> list[str]:
     """The safety rules the change makes the cook break (rules already broken are not new)."""
-    broken_before = {v.rule for v in engine.check_pair(cook, before, max_radius_m=max_radius_m)}
     return sorted(
-        {
-            v.rule
-            for v in engine.check_pair(cook, after, max_radius_m=max_radius_m)
-            if v.rule in SAFETY_RULES and v.rule not in broken_before
-        }
+        engine.safety_breaks(cook, after, max_radius_m=max_radius_m)
+        - engine.safety_breaks(cook, before, max_radius_m=max_radius_m)
     )
 
 
@@ -179,15 +170,16 @@ def _safety_first(
     name = first_name(diner.full_name)
     what = _words(changed, FIELD_WORDS)
     if unsafe:
-        _stop_pairing(
+        why = _words(unsafe, engine.SAFETY_RULES)
+        assert actor.id is not None
+        stop_unsafe_pairing(
             session,
-            actor=actor,
+            actor_id=actor.id,
             diner=diner,
             pairing=pairing,
             cook=cook,
             today=today,
-            unsafe=unsafe,
-            what=what,
+            words=needs_words(diner_name=name, cook_name=cook.display_name, what=what, why=why),
             change_key=change_key,
             coordinators=coordinators,
         )
@@ -223,78 +215,187 @@ def _safety_first(
     )
 
 
-def _stop_pairing(
+@dataclass(frozen=True)
+class StopWords:
+    """What a stopped pairing is put down to, and what each person concerned is told."""
+
+    end_reason: EndReason  # a proposal withdrawn
+    pause_reason: PauseReason  # a running pairing paused (its meals cancelled for it)
+    withdrawn_to_cook: messages.Message
+    withdrawn_to_staff: messages.Message
+    paused_to_cook: messages.Message
+    paused_to_staff: messages.Message
+    paused_to_carer: messages.Message
+
+
+def needs_words(*, diner_name: str, cook_name: str, what: str, why: str) -> StopWords:
+    """The diner's needs changed (`what`) beyond what the cook can make safely (`why`)."""
+    return StopWords(
+        end_reason=EndReason.needs_changed,
+        pause_reason=PauseReason.needs_changed,
+        withdrawn_to_cook=messages.invitation_withdrawn_to_cook(diner_name=diner_name),
+        withdrawn_to_staff=messages.invitation_withdrawn_to_staff(
+            diner_name=diner_name, cook_name=cook_name, what=what, why=why
+        ),
+        paused_to_cook=messages.needs_pause_to_cook(diner_name=diner_name),
+        paused_to_staff=messages.needs_pause_to_staff(
+            diner_name=diner_name, cook_name=cook_name, what=what, why=why
+        ),
+        paused_to_carer=messages.needs_pause_to_carer(diner_name=diner_name, what=what),
+    )
+
+
+def offer_words(*, diner_name: str, cook_name: str, why: str) -> StopWords:
+    """The cook's own profile changed (`why`: the needs it no longer meets safely)."""
+    return StopWords(
+        end_reason=EndReason.cook_changed,
+        pause_reason=PauseReason.cook_changed,
+        withdrawn_to_cook=messages.offer_withdrawn_to_cook(diner_name=diner_name, why=why),
+        withdrawn_to_staff=messages.offer_withdrawn_to_staff(
+            diner_name=diner_name, cook_name=cook_name, why=why
+        ),
+        paused_to_cook=messages.offer_pause_to_cook(diner_name=diner_name, why=why),
+        paused_to_staff=messages.offer_pause_to_staff(
+            diner_name=diner_name, cook_name=cook_name, why=why
+        ),
+        paused_to_carer=messages.offer_pause_to_carer(diner_name=diner_name, cook_name=cook_name),
+    )
+
+
+def offer_of(session: Session, cook: Cook) -> engine.CookInput:
+    """The cook as the engine sees them now (before a change to their profile)."""
+    council = session.get(Council, cook.council_id)
+    assert council is not None
+    return cook_input(cook, council=council, today=council_today(council), load=0)
+
+
+def cook_changed(session: Session, *, cook: Cook, before: engine.CookInput) -> list[Pairing]:
+    """After the cook's own profile is saved in the same council: each open pairing whose
+    diner the new profile no longer meets safely (a safety rule `before` did not break) is
+    stopped as for a change of needs, and each meal the cook covers for such a diner goes back
+    to seeking cover. Returns the pairings stopped."""
+    council = session.get(Council, cook.council_id)
+    assert council is not None and cook.id is not None
+    today = council_today(council)
+    after = cook_input(cook, council=council, today=today, load=0)
+    reach = council.max_walk_radius_m
+    at = utcnow().isoformat()  # the messages of this change, once each
+    stopped: list[Pairing] = []
+    pairings = session.exec(
+        select(Pairing)
+        .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_STATUSES))
+        .with_for_update()
+    ).all()
+    for pairing in pairings:
+        diner = session.get(Diner, pairing.diner_id)
+        assert diner is not None
+        needs = _needs(diner, pairing)
+        unsafe = sorted(
+            engine.safety_breaks(after, needs, max_radius_m=reach)
+            - engine.safety_breaks(before, needs, max_radius_m=reach)
+        )
+        if not unsafe:
+            continue
+        name = first_name(diner.full_name)
+        stop_unsafe_pairing(
+            session,
+            actor_id=cook.user_id,
+            diner=diner,
+            pairing=pairing,
+            cook=cook,
+            today=today,
+            words=offer_words(
+                diner_name=name,
+                cook_name=cook.display_name,
+                why=_words(unsafe, engine.SAFETY_RULES),
+            ),
+            change_key=f"cook:{cook.id}:offer:{at}:pairing:{pairing.id}",
+            coordinators=coordinators_of(session, diner, {diner.neighbourhood_id}),
+        )
+        stopped.append(pairing)
+    for meal in session.exec(
+        select(Meal).where(
+            Meal.cook_id == cook.id,
+            col(Meal.is_cover).is_(True),
+            Meal.status == MealStatus.scheduled,
+            col(Meal.date) >= today,
+        )
+    ).all():
+        covered = session.get(Diner, meal.diner_id)
+        their_pairing = session.get(Pairing, meal.pairing_id)
+        assert covered is not None and their_pairing is not None
+        needs = _needs(covered, their_pairing)
+        if engine.safety_breaks(after, needs, max_radius_m=reach) - engine.safety_breaks(
+            before, needs, max_radius_m=reach
+        ):
+            seek_cover(session, meals=[meal])
+    session.flush()
+    return stopped
+
+
+def stop_unsafe_pairing(
     session: Session,
     *,
-    actor: User,
+    actor_id: int,
     diner: Diner,
     pairing: Pairing,
     cook: Cook,
     today: date,
-    unsafe: list[str],
-    what: str,
+    words: StopWords,
     change_key: str,
     coordinators: set[int],
 ) -> None:
-    """Withdraw a proposal, or pause the pairing and cancel its meals; tell everyone concerned."""
-    name = first_name(diner.full_name)
-    why = _words(unsafe, SAFETY_RULES)
+    """Withdraw a proposal, or pause the pairing and cancel its meals; tell everyone concerned
+    (the carer only of a pause, and not when the carer made the change)."""
     if pairing.status == PairingStatus.proposed:
-        end_pairing(session, pairing=pairing, reason=EndReason.needs_changed)
+        end_pairing(session, pairing=pairing, reason=words.end_reason)
         action = "pairing.withdrawn"
-        to_cook = messages.invitation_withdrawn_to_cook(diner_name=name)
-        to_staff = messages.invitation_withdrawn_to_staff(
-            diner_name=name, cook_name=cook.display_name, what=what, why=why
-        )
+        to_cook, to_staff = words.withdrawn_to_cook, words.withdrawn_to_staff
         told = {cook.user_id}
     else:
         told = {cook.user_id} | _cover_cooks(session, pairing=pairing, today=today)
-        pairing.status, pairing.pause_reason = PairingStatus.paused, PauseReason.needs_changed
+        pairing.status, pairing.pause_reason = PairingStatus.paused, words.pause_reason
         session.add(pairing)
         cancel_future_meals(
-            session, pairing=pairing, reason=CancelReason.needs_changed, today=today
+            session, pairing=pairing, reason=CancelReason(words.pause_reason), today=today
         )
-        _retag_concern_cancellations(session, pairing=pairing, today=today)
+        _retag_concern_cancellations(
+            session, pairing=pairing, today=today, reason=CancelReason(words.pause_reason)
+        )
         action = "pairing.paused"
-        to_cook = messages.needs_pause_to_cook(diner_name=name)
-        to_staff = messages.needs_pause_to_staff(
-            diner_name=name, cook_name=cook.display_name, what=what, why=why
-        )
+        to_cook, to_staff = words.paused_to_cook, words.paused_to_staff
     record_audit(
         session,
-        actor_id=actor.id,
+        actor_id=actor_id,
         council_id=diner.council_id,
         action=action,
         subject_type="pairing",
         subject_id=pairing.id,
         data={
-            "reason": PauseReason.needs_changed,
+            "reason": words.pause_reason,
             "diner_id": diner.id,
             "cook_id": pairing.cook_id,
         },
     )
-    for to in sorted(told):
+    for to, message in [
+        *((to, to_cook) for to in sorted(told)),
+        *((to, to_staff) for to in sorted(coordinators - told)),
+    ]:
         enqueue(
             session,
-            event=to_cook.event,
+            event=message.event,
             to=to,
-            subject=to_cook.subject,
-            body=to_cook.body,
+            subject=message.subject,
+            body=message.body,
             dedupe_key=f"{change_key}:stopped",
             about_diner_id=diner.id,
         )
-    for to in sorted(coordinators - told):
-        enqueue(
-            session,
-            event=to_staff.event,
-            to=to,
-            subject=to_staff.subject,
-            body=to_staff.body,
-            dedupe_key=f"{change_key}:stopped",
-            about_diner_id=diner.id,
-        )
-    if diner.carer_id is not None and diner.carer_id != actor.id:
-        to_carer = messages.needs_pause_to_carer(diner_name=name, what=what)
+    if (
+        pairing.status == PairingStatus.paused
+        and diner.carer_id is not None
+        and diner.carer_id != actor_id
+    ):
+        to_carer = words.paused_to_carer
         enqueue(
             session,
             event=to_carer.event,
@@ -330,8 +431,11 @@ def _cover_cooks(session: Session, *, pairing: Pairing, today: date) -> set[int]
     return set(session.exec(select(Cook.user_id).where(col(Cook.id).in_(cook_ids))).all())
 
 
-def _retag_concern_cancellations(session: Session, *, pairing: Pairing, today: date) -> None:
-    """Meals a concern had cancelled stay cancelled for the needs: resolving it brings none back."""
+def _retag_concern_cancellations(
+    session: Session, *, pairing: Pairing, today: date, reason: CancelReason
+) -> None:
+    """Meals a concern had cancelled stay cancelled for safety (`reason`): resolving the
+    concern brings none back."""
     for meal in session.exec(
         select(Meal).where(
             Meal.pairing_id == pairing.id,
@@ -339,7 +443,7 @@ def _retag_concern_cancellations(session: Session, *, pairing: Pairing, today: d
             Meal.cancel_reason == CancelReason.concern_pause,
         )
     ).all():
-        meal.cancel_reason = CancelReason.needs_changed
+        meal.cancel_reason = reason
         session.add(meal)
 
 
@@ -377,7 +481,7 @@ def _recover_unsafe_covers(
         seek_cover(session, meals=[meal])
 
 
-def _coordinators(session: Session, diner: Diner, hood_ids: set[int | None]) -> set[int]:
+def coordinators_of(session: Session, diner: Diner, hood_ids: set[int | None]) -> set[int]:
     """The coordinators of the diner's neighbourhoods (before and after a move), or else the
     council's staff."""
     ids = [h for h in hood_ids if h is not None]

@@ -265,6 +265,53 @@ def needs_pause_to_carer(*, diner_name: str, what: str) -> Message:
     )
 
 
+def offer_withdrawn_to_cook(*, diner_name: str, why: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"The invitation to cook for {diner_name} is withdrawn",
+        f"Your profile changed, and it no longer meets {diner_name}'s needs safely ({why}), so "
+        "the invitation is withdrawn. Thank you for offering.",
+    )
+
+
+def offer_withdrawn_to_staff(*, diner_name: str, cook_name: str, why: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"A proposal for {diner_name} was withdrawn: the cook's profile changed",
+        f"{cook_name} changed their profile and can no longer meet {diner_name}'s needs safely "
+        f"({why}). The proposal is withdrawn and {diner_name} is waiting for a cook again.",
+    )
+
+
+def offer_pause_to_cook(*, diner_name: str, why: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"Meals for {diner_name} are paused: please don't bring the next one",
+        f"Your profile changed, and it no longer meets {diner_name}'s needs safely ({why}), so "
+        "the meals are paused from today and the coming ones are cancelled. The coordinator "
+        "will be in touch.",
+    )
+
+
+def offer_pause_to_staff(*, diner_name: str, cook_name: str, why: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"Pairing paused: {cook_name}'s profile changed",
+        f"{cook_name} changed their profile and can no longer meet {diner_name}'s needs safely "
+        f"({why}). The pairing is paused and its meals are cancelled: please find a way "
+        "forward with the cook and the carer.",
+    )
+
+
+def offer_pause_to_carer(*, diner_name: str, cook_name: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"{diner_name}'s meals are paused while the coordinator finds a way forward",
+        f"{cook_name} can no longer cook safely for {diner_name}, so the meals are paused. The "
+        "coordinator will be in touch.",
+    )
+
+
 # --- concerns -----------------------------------------------------------------------------------
 
 

@@ -172,6 +172,11 @@ def _cook_line(out: DinerOut) -> str:
             f"Meals with {cook} are paused because {first}'s needs changed and {cook} may not "
             "be able to cook safely for them. The coordinator will contact you."
         )
+    if pairing.status == PairingStatus.paused and pairing.pause_reason == PauseReason.cook_changed:
+        return (
+            f"Meals with {cook} are paused because {cook} can no longer cook safely for "
+            f"{first}. The coordinator will contact you."
+        )
     if pairing.status == PairingStatus.paused:
         return f"Meals with {cook} are paused while the council looks into a concern."
     when = _when(pairing.weekday, pairing.start, pairing.frequency)

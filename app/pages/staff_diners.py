@@ -87,6 +87,7 @@ SORT_WORDS: dict[DinerSort, str] = {
 PAUSE_WORDS: dict[str, str] = {
     "concern": "paused by a serious concern",
     "needs_changed": "paused: the diner's needs changed beyond what the cook can make",
+    "cook_changed": "paused: the cook's offer changed and no longer meets the diner's needs",
 }
 REFERRED = "The diner is referred. They are waiting for a cook."
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."

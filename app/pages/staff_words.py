@@ -29,6 +29,7 @@ END_WORDS: dict[str, str] = {
     "cook_suspended": "The cook was suspended",
     "concern_upheld": "A concern was upheld",
     "needs_changed": "The diner's needs changed",
+    "cook_changed": "The cook's offer changed",
 }
 MEAL_WORDS: dict[str, tuple[str, str]] = {
     "scheduled": ("Planned", "govuk-tag--blue"),

@@ -13,7 +13,7 @@ from app.db import own_transaction, utcnow
 from app.diners.rules import public_status
 from app.errors import Conflict, NotFound
 from app.matching import engine
-from app.matching.inputs import cook_inputs, diner_input, history, open_loads
+from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
 from app.matching.service import create_proposal
 from app.meals.service import schedule_meals
 from app.models import Cook, Council, Diner, Pairing, User
@@ -88,9 +88,10 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
     """proposed → active: the diner is matched and the cook may now see the address."""
     if pairing.status != PairingStatus.proposed:
         raise Conflict(f"This pairing is no longer proposed (it is {pairing.status})")
-    pairing.status, pairing.accepted_at = PairingStatus.active, utcnow()
     diner = session.get(Diner, pairing.diner_id)
     assert diner is not None
+    _refuse_unsafe(session, pairing=pairing, diner=diner)
+    pairing.status, pairing.accepted_at = PairingStatus.active, utcnow()
     diner.status = DinerStatus.matched
     session.add_all([pairing, diner])
     _audit(session, pairing, "pairing.accepted")
@@ -115,6 +116,32 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
         about_diner_id=diner.id,
     )
     return pairing
+
+
+def _refuse_unsafe(session: Session, *, pairing: Pairing, diner: Diner) -> None:
+    """The hard rules about the diner's safety, and the cook's vetting, checked again at the
+    moment of saying yes: the proposal may predate a change to either (409, nothing saved)."""
+    council = session.get(Council, pairing.council_id)
+    cook = session.get(Cook, pairing.cook_id)
+    assert council is not None and cook is not None
+    cook_in = cook_input(cook, council=council, today=council_today(council), load=0)
+    needs = diner_input(diner, excluded=set(), met=set(), frequency=pairing.frequency)
+    broken = [
+        v
+        for v in engine.check_pair(cook_in, needs, max_radius_m=council.max_walk_radius_m)
+        if v.rule in engine.SAFETY_RULES or v.rule == "cook_not_matchable"
+    ]
+    if broken:
+        name = first_name(diner.full_name)
+        why = "; ".join(
+            f"{name} has {engine.SAFETY_RULES[v.rule]}"
+            if v.rule in engine.SAFETY_RULES
+            else "your approval or checks are not in date"
+            for v in broken
+        )
+        raise Conflict(
+            f"This invitation can no longer be accepted: {why}. Please talk to your coordinator"
+        )
 
 
 def decline_pairing(session: Session, *, pairing: Pairing) -> tuple[Pairing, Pairing | None]:

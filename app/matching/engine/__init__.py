@@ -55,6 +55,7 @@ from app.matching.engine.rules import (
     NOT_MET_COST,
     OVERLAP_COST_PER_MIN,
     OVERLAP_TARGET_MIN,
+    SAFETY_RULES,
     UNMATCHED_REASONS,
     Assignment,
     BatchResult,
@@ -68,6 +69,7 @@ from app.matching.engine.rules import (
     check_pair,
     check_slot,
     pair_cost,
+    safety_breaks,
     shared_windows,
 )
 
@@ -77,6 +79,7 @@ __all__ = [
     "NOT_MET_COST",
     "OVERLAP_COST_PER_MIN",
     "OVERLAP_TARGET_MIN",
+    "SAFETY_RULES",
     "UNMATCHED_REASONS",
     "Assignment",
     "BatchResult",
@@ -97,6 +100,7 @@ __all__ = [
     "pair_cost",
     "prune",
     "rank",
+    "safety_breaks",
     "shared_windows",
     "solve_batch",
     "suggest",

@@ -241,6 +241,21 @@ def check_pair(cook: CookInput, diner: DinerInput, *, max_radius_m: float) -> li
     return found
 
 
+# The hard rules about the diner's safety (not capacity, vetting or time), in words.
+SAFETY_RULES = {
+    "allergen_unsafe": "an allergy the cook cannot cook free from",
+    "diet_unmet": "a diet the cook does not cook",
+    "texture_unmet": "a texture the cook cannot make",
+    "out_of_reach": "an address beyond the cook's walk",
+}
+
+
+def safety_breaks(cook: CookInput, diner: DinerInput, *, max_radius_m: float) -> set[str]:
+    """The safety rules (``SAFETY_RULES``) the pair breaks."""
+    found = check_pair(cook, diner, max_radius_m=max_radius_m)
+    return {v.rule for v in found if v.rule in SAFETY_RULES}
+
+
 def check_slot(
     cook: CookInput, diner: DinerInput, weekday: int, start_minute: int
 ) -> Violation | None:

@@ -1,0 +1,157 @@
+"""A cook changes their own profile (PUT /api/cooks/me): a diner they cook for, or are invited
+to, must never get a meal the new profile no longer makes safely. Before, nothing looked at the
+cook's pairings: a cook who stopped cooking peanut-free kept Edna (allergic to peanuts), her
+meals and her label "Made free from: peanuts", and could accept an invitation to her."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.models import Cook, Council, Meal, Notification, Pairing, User
+from tests.factories import (
+    active_pairing,
+    approved_cook,
+    auth_headers,
+    cook_payload,
+    create_user,
+    proposed_pairing,
+)
+
+
+@pytest.fixture
+def coordinator(session: Session, staff: User) -> User:
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    return create_user(session, role="staff", council=council)
+
+
+def future_meals(session: Session, pairing_id: int) -> list[Meal]:
+    return list(
+        session.exec(
+            select(Meal).where(Meal.pairing_id == pairing_id, col(Meal.date) >= date.today())
+        )
+    )
+
+
+def told(session: Session) -> dict[int, str]:
+    """Who was told that a pairing stopped for safety, and the subject they were sent."""
+    rows = session.exec(
+        select(Notification).where(Notification.event == "pairing_needs_changed")
+    ).all()
+    return {n.to_user_id: n.subject for n in rows if n.to_user_id is not None}
+
+
+def test_an_active_pairing_pauses_when_the_cook_stops_cooking_free_from_the_diners_allergen(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+    assert {m.status for m in future_meals(session, world.pairing_id)} == {"scheduled"}
+    saved = client.put(
+        "/api/cooks/me", json=cook_payload(allergen_free=["tree_nuts"]), headers=world.cook_headers
+    )
+    assert saved.status_code == 200, saved.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "cook_changed")
+    meals = future_meals(session, world.pairing_id)
+    assert meals and {(m.status, m.cancel_reason) for m in meals} == {("cancelled", "cook_changed")}
+    sent = told(session)
+    assert set(sent) == {world.cook.id, coordinator.id, world.carer.id}
+    assert sent[world.cook.id] == "Meals for Edna are paused: please don't bring the next one"
+    assert "Priya's profile changed" in sent[coordinator.id]
+    # The carer's page says why, and the staff's record of the diner too.
+    carer_view = client.get(f"/api/diners/{world.diner_id}", headers=world.carer_headers)
+    assert carer_view.json()["pairing"]["pause_reason"] == "cook_changed"
+
+
+def test_a_proposal_is_withdrawn_when_the_cook_moves_beyond_their_walk_to_the_diner(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    world = proposed_pairing(client, session, settings, staff, coordinator=coordinator)
+    # EN5 1 (still Barnet) is 4.6 km from Edna; Priya walks 1,500 m.
+    saved = client.put(
+        "/api/cooks/me", json=cook_payload(postcode="EN5 1AA"), headers=world.cook_headers
+    )
+    assert saved.status_code == 200, saved.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.end_reason) == ("withdrawn", "cook_changed")
+    accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
+    assert accepted.status_code == 409
+    assert set(told(session)) == {world.cook.id, coordinator.id}
+
+
+def test_a_change_that_keeps_the_diner_safe_leaves_the_pairing_and_its_meals(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    saved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(allergen_free=["peanuts"], diets=["vegetarian"], max_diners=3),
+        headers=world.cook_headers,
+    )
+    assert saved.status_code == 200, saved.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "active"
+    assert {m.status for m in future_meals(session, world.pairing_id)} == {"scheduled"}
+    assert told(session) == {}
+
+
+def test_accepting_is_refused_when_the_cook_no_longer_meets_the_diners_needs(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """However the proposal came to be unsafe (here the profile is changed behind the flow's
+    back), saying yes checks the safety rules again: 409, and nothing is saved."""
+    world = proposed_pairing(client, session, settings, staff)
+    cook = session.get(Cook, world.cook_id)
+    assert cook is not None
+    cook.textures = ["regular"]  # Edna eats soft and bite-sized food
+    session.add(cook)
+    session.commit()
+    accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
+    assert accepted.status_code == 409, accepted.text
+    assert "a texture the cook cannot make" in accepted.json()["detail"]
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "proposed" and not future_meals(session, world.pairing_id)
+
+
+def test_a_cover_the_cook_can_no_longer_make_safely_goes_back_to_seeking_cover(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    helper, helper_id = approved_cook(
+        client,
+        session,
+        settings,
+        staff,
+        postcode="N3 1BU",
+        display_name="Helper",
+        allergen_free=["peanuts"],
+    )
+    meal = future_meals(session, world.pairing_id)[0]
+    meal.cook_id, meal.is_cover = helper_id, True
+    session.add(meal)
+    session.commit()
+    saved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="N3 1BU", display_name="Helper", allergen_free=[]),
+        headers=auth_headers(helper, settings),
+    )
+    assert saved.status_code == 200, saved.text
+    session.refresh(meal)
+    assert (meal.status, meal.cook_id) == ("needs_cover", None)
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "active"  # Priya's own pairing is untouched
