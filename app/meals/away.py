@@ -116,4 +116,4 @@ def _refuse_started(away: CookAway, today: date) -> None:
 
 def _refuse(errors: dict[str, str]) -> None:
     for field, message in errors.items():
-        raise RuleBroken("invalid_away", ["body", field], message)
+        raise RuleBroken("invalid_away", [field], message)

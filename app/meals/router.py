@@ -9,16 +9,18 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from app.cooks.service import get_own_profile
+from app.councils.rules import council_today
 from app.deps import CarerUser, CookUser, SessionDep
 from app.diners.deps import CarersDiner
 from app.errors import RuleBroken
+from app.meals import away as aways
 from app.meals import cover, feedback
 from app.meals import service as meals
 from app.meals.deps import OwnCookClock, OwnMeal
 from app.meals.labels import meal_label
 from app.meals.presenters import meal_out, meal_rows_out, meals_out
 from app.meals.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn
-from app.models import Diner
+from app.models import Council, Diner
 from app.names import first_name
 from app.routing import DeferredRoute
 from app.schemas import IsoDate, PathId
@@ -71,7 +73,12 @@ def label(meal: OwnMeal, session: SessionDep) -> HTMLResponse:
 @router.post("/api/cooks/me/away", response_model=MealList)
 def away(body: AwayIn, user: CookUser, session: SessionDep) -> MealList:
     cook = get_own_profile(session, user=user)  # after the body's 422, as before
-    affected = meals.mark_away(session, cook=cook, from_=body.from_, to=body.to)
+    council = session.get(Council, cook.council_id)
+    assert council is not None
+    # From today on, as on the pages: a past day's meal is the cook's to record, not to cover.
+    affected = aways.add_away(
+        session, cook=cook, from_=body.from_, to=body.to, today=council_today(council)
+    )
     items = [meal_out(session, m) for m in affected]
     return MealList(items=items, total=len(items))
 

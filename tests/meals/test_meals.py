@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.meals.service import schedule_all, schedule_meals
-from app.models import Meal, Notification, Pairing, User
+from app.models import CookAway, Meal, Notification, Pairing, User
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -148,6 +148,28 @@ def test_another_cook_gets_404_when_touching_someone_elses_meal(
         ).status_code
         == 404
     )
+
+
+def test_away_from_a_past_day_is_422_naming_from_and_takes_no_meal_off_the_cook(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    """Before, the API (unlike the page) took it: yesterday's unrecorded meal needed cover
+    from nobody, and the cook's "delivered" for it was then 404."""
+    past = session.exec(select(Meal).where(Meal.pairing_id == active.pairing_id)).first()
+    assert past is not None
+    past.date = date.today() - timedelta(days=1)
+    session.add(past)
+    session.commit()
+    response = client.post(
+        "/api/cooks/me/away",
+        json={"from": past.date.isoformat(), "to": date.today().isoformat()},
+        headers=active.cook_headers,
+    )
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "from"]]
+    session.refresh(past)
+    assert (past.status, past.cook_id) == ("scheduled", active.cook_id)
+    assert not session.exec(select(CookAway)).all()
 
 
 def test_away_needs_cover_and_familiar_cook_covers_when_asked(
