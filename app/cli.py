@@ -348,7 +348,7 @@ def run_jobs_command() -> None:
 
 PG_DUMP_HINT = (
     "back up PostgreSQL with pg_dump, e.g. pg_dump --format=custom --file=portion.dump "
-    '"$DATABASE_URL" (README, "Backups")'
+    '"$DATABASE_URL" (README.md, "Backups and faults")'
 )
 
 

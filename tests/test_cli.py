@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from app import db
 from app.accounts.passwords import UNUSABLE_PASSWORD
-from app.cli import cli
+from app.cli import PG_DUMP_HINT, cli
 from app.config import PUBLISHED_PLACEHOLDER_KEY, get_settings
 from app.db import make_engine
 from app.models import Council, PostcodeUnit, User
@@ -518,3 +518,9 @@ def test_password_hashes_counts_the_accounts_still_on_other_parameters(
         "no usable password (erased): 1 account(s)",
         "3 account(s) to renew at their next sign-in.",
     ]
+
+
+def test_backup_refusal_names_a_readme_heading_when_database_is_postgresql():
+    [section] = re.findall(r'README\.md, "([^"]+)"', PG_DUMP_HINT)
+    headings = re.findall(r"^#+ (.+)$", (ROOT / "README.md").read_text(), flags=re.MULTILINE)
+    assert section in headings
