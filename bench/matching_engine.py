@@ -58,7 +58,8 @@ from app.matching.engine import (  # noqa: E402
 SECTOR_FILES = [
     ROOT / "app/geo/data/uk_postcode_sector_centroids.csv",
     ROOT / "app/geo/data/uk_postcode_sector_centroids.csv.gz",
-    Path("/work/shared/data/geo/uk_postcode_sector_centroids.csv"),
+    # beside the project: the folder its repository sits in holds shared/data/geo/
+    ROOT.parent / "shared/data/geo/uk_postcode_sector_centroids.csv",
 ]
 CHARING_CROSS = (51.5074, -0.1278)
 CITY_RADIUS_KM = 25.0
