@@ -35,6 +35,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY_BYTES = 1024 * 1024
 TOO_LARGE = "The request body is larger than 1 MiB"
 DOCS_PATHS = ("/docs", "/redoc")
+# Route labels of requests that no route answered: the few, fixed values, never a raw path.
+FRONTEND_ROUTE = "static"  # the frontend (the router's default), unknown paths included
+REFUSED_ROUTE = "refused"  # answered here before any route: a body over the cap
 
 log = logging.getLogger("portion.request")
 
@@ -45,7 +48,7 @@ class RequestRecord:
 
     request_id: str
     method: str
-    route: str  # the route template ("/api/diners/{diner_id}"), "static" for the frontend
+    route: str  # the route template ("/api/diners/{diner_id}"), else "static" or "refused"
     status: int
     duration_s: float
 
@@ -154,6 +157,7 @@ class RequestMiddleware:
             await send(message)
 
         received = 0
+        unrouted = FRONTEND_ROUTE
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -167,15 +171,17 @@ class RequestMiddleware:
         try:
             declared = _content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
+                unrouted = REFUSED_ROUTE
                 await self._too_large(send_with_headers)
             else:
                 await self.app(scope, counting_receive, send_with_headers)
         except BodyTooLarge:
             if response_started:  # nothing left to tell the client
                 raise
+            unrouted = REFUSED_ROUTE
             await self._too_large(send_with_headers)
         finally:
-            route = getattr(scope.get("route"), "path", "static")
+            route = getattr(scope.get("route"), "path", unrouted)
             record = RequestRecord(
                 request_id, scope["method"], route, status, time.perf_counter() - started
             )

@@ -90,6 +90,24 @@ def test_unknown_method_is_counted_as_other_when_a_client_invents_one(client: Te
     assert sample(after, name, **labels) - sample(before, name, **labels) == 1
 
 
+def test_request_refused_before_routing_is_counted_as_refused_when_its_body_is_over_1_mib(
+    client: TestClient,
+):
+    before = scrape(client)
+    response = client.post(
+        "/api/auth/register",
+        content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    after = scrape(client)
+
+    name = "portion_http_requests_total"
+    for route, counted in (("refused", 1), ("static", 0), ("/api/auth/register", 0)):
+        labels = {"method": "POST", "route": route, "status": "4xx"}
+        assert sample(after, name, **labels) - sample(before, name, **labels) == counted, route
+
+
 def test_outbox_counts_are_read_when_scraped(client: TestClient, session: Session):
     user = create_user(session, role="carer")
     for i, status in enumerate(["pending", "pending", "sent", "failed"]):
