@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import threading
 from collections.abc import Iterator
@@ -199,3 +200,13 @@ def test_password_hash_memory_below_owasp_is_refused_whatever_the_passes(
 
     with pytest.raises(ValidationError, match="password_memory_kib"):
         get_settings()
+
+
+def test_readme_has_a_row_for_every_setting_and_no_other_when_read():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    first_cells = [
+        line.split(" | ")[0] for line in readme.splitlines() if line.startswith("| `PORTION_")
+    ]
+    documented = {name for cell in first_cells for name in re.findall(r"PORTION_\w+", cell)}
+
+    assert documented == {f"PORTION_{field.upper()}" for field in Settings.model_fields}
