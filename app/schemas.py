@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StrictInt,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
 
@@ -180,3 +181,17 @@ def _iso_date_only(value: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+
+
+def range_end(to: date, info: ValidationInfo, *, longest: str) -> date:
+    """A `to` date checked against the model's `from_` (when that was valid): on or after it,
+    and at most 366 days on (`longest` names the limit). As a validator of `to`, the error
+    names `to`, not the whole body."""
+    from_ = info.data.get("from_")
+    if from_ is None:
+        return to
+    if to < from_:
+        raise ValueError("to must be on or after from")
+    if (to - from_).days > 366:
+        raise ValueError(longest)
+    return to

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StrictBool, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.cooks.schemas import UNIQUE_ITEMS, PositionOut
 from app.schemas import (
@@ -19,6 +26,7 @@ from app.schemas import (
     StrictModel,
     UKPhone,
     Window,
+    range_end,
     unique,
 )
 from app.vocab import (
@@ -75,13 +83,10 @@ class PauseIn(StrictModel):
     to: IsoDate
     reason: Reason | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> PauseIn:
-        if self.to < self.from_:
-            raise ValueError("to must be on or after from")
-        if (self.to - self.from_).days > 366:
-            raise ValueError("a pause lasts at most a year")
-        return self
+    @field_validator("to")
+    @classmethod
+    def _ordered(cls, to: date, info: ValidationInfo) -> date:
+        return range_end(to, info, longest="a pause lasts at most a year")
 
 
 class ReasonIn(StrictModel):

@@ -5,9 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
-from app.schemas import MULTI_LINE, IsoDate, StrictModel
+from app.schemas import MULTI_LINE, IsoDate, StrictModel, range_end
 from app.vocab import MealStatus
 
 
@@ -31,13 +39,10 @@ class AwayIn(StrictModel):
     from_: IsoDate = Field(alias="from")
     to: IsoDate
 
-    @model_validator(mode="after")
-    def _ordered(self) -> AwayIn:
-        if self.to < self.from_:
-            raise ValueError("to must be on or after from")
-        if (self.to - self.from_).days > 366:
-            raise ValueError("an absence lasts at most a year")
-        return self
+    @field_validator("to")
+    @classmethod
+    def _ordered(cls, to: dt.date, info: ValidationInfo) -> dt.date:
+        return range_end(to, info, longest="an absence lasts at most a year")
 
 
 class FeedbackIn(StrictModel):

@@ -123,7 +123,16 @@ def test_pause_gets_422_when_dates_reversed_or_past(
         headers=headers,
     )
     assert reversed_.status_code == 422 and past.status_code == 422
+    assert [e["loc"] for e in reversed_.json()["detail"]] == [["body", "to"]]  # was ["body"]
     assert past.json()["detail"][0]["loc"] == ["body", "to"]
+    too_long = client.post(
+        f"/api/diners/{diner_id}/pause",
+        json={"from": "2031-05-01", "to": "2032-06-01"},
+        headers=headers,
+    )
+    assert [(e["loc"], e["msg"]) for e in too_long.json()["detail"]] == [
+        (["body", "to"], "Value error, a pause lasts at most a year")
+    ]
 
 
 def test_leave_marks_diner_left_and_second_leave_conflicts(

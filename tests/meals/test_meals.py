@@ -172,6 +172,20 @@ def test_away_from_a_past_day_is_422_naming_from_and_takes_no_meal_off_the_cook(
     assert not session.exec(select(CookAway)).all()
 
 
+def test_away_with_its_days_reversed_is_422_naming_to(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    response = client.post(
+        "/api/cooks/me/away",
+        json={"from": "2031-05-10", "to": "2031-05-01"},
+        headers=active.cook_headers,
+    )
+    assert response.status_code == 422
+    assert [(e["loc"], e["msg"]) for e in response.json()["detail"]] == [
+        (["body", "to"], "Value error, to must be on or after from")
+    ]
+
+
 def test_away_needs_cover_and_familiar_cook_covers_when_asked(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
