@@ -23,7 +23,7 @@ from app.meals.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn
 from app.models import Council, Diner
 from app.names import first_name
 from app.routing import DeferredRoute
-from app.schemas import IsoDate, PathId
+from app.schemas import IsoDate, Limit, Offset, PathId
 from app.vocab import MealStatus
 
 router = APIRouter(tags=["meals"], route_class=DeferredRoute)
@@ -35,14 +35,17 @@ def my_meals(
     session: SessionDep,
     from_: Annotated[IsoDate | None, Query(alias="from")] = None,
     to: Annotated[IsoDate | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> MealList:
     cook_id, today = cook
     start = from_ or today
     end = to or start + timedelta(days=meals.HORIZON_DAYS)
     if end < start:
         raise RuleBroken("invalid_range", ["query", "to"], "to must be on or after from")
-    items = meal_rows_out(meals.cook_meal_rows(session, cook_id=cook_id, from_=start, to=end))
-    return MealList(items=items, total=len(items))
+    rows = meals.cook_meal_rows(session, cook_id=cook_id, from_=start, to=end)
+    # A cook's own meals in a range are few (a few a week): paged after reading them all.
+    return MealList(items=meal_rows_out(rows[offset : offset + limit]), total=len(rows))
 
 
 @router.post("/api/meals/{meal_id}/delivered", response_model=MealOut)
@@ -84,9 +87,11 @@ def away(body: AwayIn, user: CookUser, session: SessionDep) -> MealList:
 
 
 @router.get("/api/cooks/me/cover-requests", response_model=MealList)
-def cover_requests(user: CookUser, session: SessionDep) -> MealList:
-    items = meals_out(session, cover.cover_requests_for(session, user=user))
-    return MealList(items=items, total=len(items))
+def cover_requests(
+    user: CookUser, session: SessionDep, limit: Limit = 50, offset: Offset = 0
+) -> MealList:
+    asked = cover.cover_requests_for(session, user=user)
+    return MealList(items=meals_out(session, asked[offset : offset + limit]), total=len(asked))
 
 
 @router.post("/api/meals/{meal_id}/cover", response_model=MealOut)

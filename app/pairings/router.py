@@ -16,7 +16,7 @@ from app.pairings.deps import InvitedPairing
 from app.pairings.presenters import pairing_out
 from app.pairings.schemas import PairingCreate, PairingOut
 from app.routing import DeferredRoute
-from app.schemas import Page, PathId
+from app.schemas import Limit, Offset, Page, PathId
 from app.vocab import PairingStatus
 
 router = APIRouter(tags=["pairings"], route_class=DeferredRoute)
@@ -33,13 +33,16 @@ def my_pairings(
     user: CookUser,
     session: SessionDep,
     status: Annotated[list[PairingStatus] | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[PairingOut]:
     statuses = tuple(status or (PairingStatus.proposed, PairingStatus.active))
     rows = service.list_cook_pairings(session, user=user, statuses=statuses)
-    items = [pairing_out(p, diner=d, cook=c, viewer_role="cook") for p, d, c in rows]
-    shown = [diner for pairing, diner, _ in rows if pairing.status == PairingStatus.active]
+    page = rows[offset : offset + limit]  # a cook's own pairings are few: paged after reading
+    items = [pairing_out(p, diner=d, cook=c, viewer_role="cook") for p, d, c in page]
+    shown = [diner for pairing, diner, _ in page if pairing.status == PairingStatus.active]
     service.keep_address_views(session, cook_user=user, diners=shown)
-    return Page(items=items, total=len(items))
+    return Page(items=items, total=len(rows))
 
 
 @router.post("/api/pairings/{pairing_id}/accept", response_model=PairingOut)

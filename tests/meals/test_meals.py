@@ -186,6 +186,35 @@ def test_away_with_its_days_reversed_is_422_naming_to(
     ]
 
 
+def test_the_cooks_own_lists_take_limit_and_offset_as_every_list_does(
+    client: TestClient, active: PairingWorld
+):
+    """Before, all three answered every item whatever `limit` and `offset` said."""
+    headers = active.cook_headers
+    far = {
+        "from": date.today().isoformat(),
+        "to": (date.today() + timedelta(days=3650)).isoformat(),
+    }
+    every = client.get("/api/cooks/me/meals", params=far, headers=headers).json()
+    assert every["total"] > 2
+    page = client.get(
+        "/api/cooks/me/meals", params={**far, "limit": 2, "offset": 1}, headers=headers
+    ).json()
+    assert page["total"] == every["total"]
+    assert [m["id"] for m in page["items"]] == [m["id"] for m in every["items"][1:3]]
+    for path in ("/api/cooks/me/meals", "/api/cooks/me/pairings", "/api/cooks/me/cover-requests"):
+        for bad, field in (
+            ({"limit": 501}, "limit"),
+            ({"limit": 0}, "limit"),
+            ({"offset": -1}, "offset"),
+        ):
+            refused = client.get(path, params=bad, headers=headers)
+            assert refused.status_code == 422, (path, bad)
+            assert [e["loc"] for e in refused.json()["detail"]] == [["query", field]]
+    pairings = client.get("/api/cooks/me/pairings", params={"offset": 1}, headers=headers).json()
+    assert (pairings["items"], pairings["total"]) == ([], 1)
+
+
 def test_away_needs_cover_and_familiar_cook_covers_when_asked(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
