@@ -331,6 +331,7 @@ class ServiceSim:
             frequencies=["weekly"],
             diets=p.diets,
             allergen_free=p.allergies,
+            textures=["regular"],
             availability=p.windows,
         )
         cook = put_own_profile(session, user=user, body=body, settings=self.settings)
@@ -368,7 +369,9 @@ class ServiceSim:
                         postcode=p.postcode,
                         diets=p.diets,
                         allergies=p.allergies,
+                        texture="regular",
                         availability=p.windows,
+                        frequency="weekly",
                         consent=True,
                     ),
                     settings=self.settings,

@@ -30,18 +30,16 @@ class CookProfileIn(StrictModel):
     address_line: AddressLine
     postcode: Postcode
     # Multiples of 100 m: a finer radius would let a cook narrow a diner's distance (API.md).
-    walk_radius_m: StrictInt = Field(
-        default=1500, ge=MIN_RADIUS_M, le=MAX_RADIUS_M, multiple_of=RADIUS_STEP_M
-    )
-    max_diners: StrictInt = Field(default=1, ge=1, le=5)
+    # Every field required, as API.md lists them: the profile is replaced whole, so a field
+    # left out would silently reset what the cook offers.
+    walk_radius_m: StrictInt = Field(ge=MIN_RADIUS_M, le=MAX_RADIUS_M, multiple_of=RADIUS_STEP_M)
+    max_diners: StrictInt = Field(ge=1, le=5)
     frequencies: Annotated[
         list[Frequency], Field(min_length=1), UNIQUE_ITEMS, AfterValidator(unique)
     ]
-    diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)] = []
-    allergen_free: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)] = []
-    textures: Annotated[
-        list[Texture], Field(min_length=1), UNIQUE_ITEMS, AfterValidator(unique)
-    ] = [Texture.regular]
+    diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)]
+    allergen_free: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)]
+    textures: Annotated[list[Texture], Field(min_length=1), UNIQUE_ITEMS, AfterValidator(unique)]
     availability: Availability
 
 

@@ -52,11 +52,13 @@ class DinerIn(StrictModel):
     address_line: AddressLine
     postcode: Postcode
     phone: UKPhone | None = None
-    diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)] = []
-    allergies: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)] = []
-    texture: Texture = Texture.regular
+    # Required, even empty: a client that forgot `allergies` must not register a diner as
+    # having none (the matching trusts them to keep the diner safe).
+    diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)]
+    allergies: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)]
+    texture: Texture
     availability: Availability
-    frequency: Frequency = Frequency.weekly
+    frequency: Frequency
     access_notes: Notes | None = None
     consent: Annotated[StrictBool, AfterValidator(_must_consent)]
 

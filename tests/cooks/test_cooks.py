@@ -38,6 +38,28 @@ def test_cook_profile_is_replaced_with_same_id_when_put_again(
     assert client.get("/api/cooks/me", headers=headers).json()["max_diners"] == 4
 
 
+@pytest.mark.parametrize(
+    "field", ["walk_radius_m", "max_diners", "diets", "allergen_free", "textures"]
+)
+def test_a_profile_sent_without_a_field_gets_422_naming_it_and_keeps_the_saved_one(
+    client: TestClient, session: Session, settings: Settings, barnet: Council, field: str
+):
+    """The profile is replaced whole: before, a field left out was reset to a default (one
+    diner, regular food only) without a word."""
+    headers = auth_headers(create_user(session, role="cook"), settings)
+    saved = client.put("/api/cooks/me", json=cook_payload(max_diners=4), headers=headers)
+    assert saved.status_code == 200, saved.text
+    body = cook_payload(max_diners=4, textures=["soft_bite_sized"])
+    del body[field]
+    refused = client.put("/api/cooks/me", json=body, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert [(e["loc"], e["type"]) for e in refused.json()["detail"]] == [
+        (["body", field], "missing")
+    ]
+    kept = client.get("/api/cooks/me", headers=headers).json()
+    assert kept["max_diners"] == 4 and kept["textures"] == ["regular", "soft_bite_sized"]
+
+
 def test_effective_radius_is_capped_when_council_maximum_smaller(
     client: TestClient, session: Session, settings: Settings
 ):

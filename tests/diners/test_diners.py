@@ -78,6 +78,22 @@ def test_bad_diner_gets_422_naming_field_and_saves_nothing(
     assert session.exec(select(Diner)).all() == []
 
 
+@pytest.mark.parametrize("field", ["diets", "allergies", "texture", "frequency"])
+def test_a_diner_sent_without_a_needs_field_gets_422_naming_it_rather_than_a_default(
+    client: TestClient, session: Session, settings: Settings, barnet: Council, field: str
+):
+    """Before, a diner sent without `allergies` was registered as allergic to nothing."""
+    body = diner_payload()
+    del body[field]
+    carer = create_user(session, role="carer")
+    response = client.post("/api/diners", json=body, headers=auth_headers(carer, settings))
+    assert response.status_code == 422, response.text
+    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [
+        (["body", field], "missing")
+    ]
+    assert session.exec(select(Diner)).all() == []
+
+
 def test_diner_outside_every_area_gets_422_when_registered(
     client: TestClient, session: Session, settings: Settings, barnet: Council
 ):

@@ -60,6 +60,15 @@ RENDERED = {
         diner_name=DINER, cook_name=COOK, what="food needs", why="peanuts"
     ),
     "needs_pause_to_carer": messages.needs_pause_to_carer(diner_name=DINER, what="food needs"),
+    "offer_withdrawn_to_cook": messages.offer_withdrawn_to_cook(diner_name=DINER, why="peanuts"),
+    "offer_withdrawn_to_staff": messages.offer_withdrawn_to_staff(
+        diner_name=DINER, cook_name=COOK, why="peanuts"
+    ),
+    "offer_pause_to_cook": messages.offer_pause_to_cook(diner_name=DINER, why="peanuts"),
+    "offer_pause_to_staff": messages.offer_pause_to_staff(
+        diner_name=DINER, cook_name=COOK, why="peanuts"
+    ),
+    "offer_pause_to_carer": messages.offer_pause_to_carer(diner_name=DINER, cook_name=COOK),
     "concern_raised": messages.concern_raised(
         reference="EP-7KQ3MD", category_name="Missed meal", serious=True
     ),
@@ -76,7 +85,8 @@ NAMES_DINER = set(RENDERED) - {"cook_approved", "pairing_ended", "concern_raised
                                 "concern_status", "erasure_requested"}  # fmt: skip
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
-              "needs_pause_to_staff"}  # fmt: skip
+              "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
+              "offer_pause_to_carer"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing"}  # fmt: skip
 
