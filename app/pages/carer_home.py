@@ -60,7 +60,13 @@ from app.pages.cook_forms import (
     redirect,
     to_sign_in,
 )
-from app.pages.forms import check_csrf, email_problem, render_page, too_many_tries
+from app.pages.forms import (
+    check_csrf,
+    email_problem,
+    render_page,
+    too_many_tries,
+    whole_number,
+)
 from app.pairings.lifecycle import request_change
 from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, request_erasure
 from app.routing import DeferredRoute
@@ -231,7 +237,8 @@ def old_home() -> Response:
 
 @router.get("/carer/relative.html")
 def old_relative(id: str = "") -> Response:
-    return redirect(f"/carer/relatives/{int(id)}" if id.isdigit() else "/carer/")
+    number = whole_number(id)
+    return redirect(f"/carer/relatives/{number}" if number is not None else "/carer/")
 
 
 @router.get("/carer/", response_class=HTMLResponse)

@@ -15,7 +15,7 @@ from app.errors import Forbidden, NotFound
 from app.models import Diner
 from app.names import first_name
 from app.pages.cook_forms import long_date, redirect, to_sign_in
-from app.pages.forms import check_csrf, render_page, signed_in
+from app.pages.forms import check_csrf, render_page, signed_in, whole_number
 from app.pages.templating import home_of
 from app.routing import DeferredRoute
 from app.vocab import ConcernCategory
@@ -63,9 +63,9 @@ def new_form(
     auth = _raiser(request, session, settings)
     if auth is None:
         return to_sign_in(request)
-    if not diner.isdigit() or len(diner) > 9:
+    if (diner_id := whole_number(diner)) is None:
         raise NotFound("Diner not found")
-    found = may_raise(session, user=auth.user, diner_id=int(diner))
+    found = may_raise(session, user=auth.user, diner_id=diner_id)
     context = _new_context(found, {}, auth)
     return render_page(request, session, settings, "concerns/new.html", context, auth=auth)
 
@@ -85,9 +85,9 @@ def new(
     auth = _raiser(request, session, settings)
     if auth is None:
         return to_sign_in(request)
-    if not diner.isdigit() or len(diner) > 9:
+    if (diner_id := whole_number(diner)) is None:
         raise NotFound("Diner not found")
-    found = may_raise(session, user=auth.user, diner_id=int(diner))
+    found = may_raise(session, user=auth.user, diner_id=diner_id)
     description = description.strip().replace("\r\n", "\n")
     values = {"kind": kind, "serious": serious, "description": description[: MAX_DESCRIPTION * 2]}
     errors: dict[str, str] = {}
@@ -109,7 +109,7 @@ def new(
     concern = raise_concern(
         session,
         user=auth.user,
-        diner_id=int(diner),
+        diner_id=diner_id,
         kind=ConcernCategory(kind),
         serious=serious == "yes",
         description=description,

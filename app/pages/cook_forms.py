@@ -21,7 +21,7 @@ from app.deps import Auth
 from app.errors import Forbidden
 from app.lazy_import import LazyModule
 from app.models import Cook, User
-from app.pages.forms import signed_in
+from app.pages.forms import signed_in, whole_number
 from app.vocab import MealStatus
 
 if TYPE_CHECKING:
@@ -198,9 +198,11 @@ def parse_date(parts: dict[str, str], *, what: str) -> tuple[date | None, str | 
         return None, f"Enter {what}"
     if missing:
         return None, f"{what[0].upper()}{what[1:]} must include a {' and '.join(missing)}"
-    if not all(parts[name].isdigit() for name in ("day", "month", "year")):
+    day, month, year = (
+        whole_number(parts[name], max_digits=10) for name in ("day", "month", "year")
+    )
+    if day is None or month is None or year is None:
         return None, f"{what[0].upper()}{what[1:]} must be a real date"
-    day, month, year = (int(parts[name]) for name in ("day", "month", "year"))
     if len(parts["year"]) != 4:
         return None, "Year must include 4 numbers"
     try:

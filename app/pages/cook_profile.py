@@ -48,7 +48,7 @@ from app.pages.cook_forms import (
     to_sign_in,
     uk_phone,
 )
-from app.pages.forms import check_csrf, render_page
+from app.pages.forms import check_csrf, render_page, whole_number
 from app.pages.views import check_area
 from app.routing import DeferredRoute
 from app.schemas import minutes
@@ -184,8 +184,8 @@ def check_address(a: dict[str, Any], session: Session, settings: Settings) -> di
 
 def check_reach(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
     errors: dict[str, str] = {}
-    walk = a.get("walk_radius_m", "")
-    if not walk.isdigit() or not 100 <= int(walk) <= 5000 or int(walk) % 100:
+    walk = whole_number(a.get("walk_radius_m", ""))
+    if walk is None or not 100 <= walk <= 5000 or walk % 100:
         errors["walk_radius_m"] = "Select how far you could walk with a meal"
     if a.get("max_diners", "") not in dict(HOW_MANY):
         errors["max_diners"] = "Select how many neighbours you could cook for"

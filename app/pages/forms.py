@@ -126,6 +126,14 @@ def too_many_tries(exc: TooManyRequests) -> str:
     return f"You have tried too many times. Wait {wait}, then try again"
 
 
+def whole_number(raw: str, *, max_digits: int = 9) -> int | None:
+    """`raw` as a number when it is 1 to `max_digits` ASCII digits, else None. Not
+    str.isdigit(), which takes "²" and "١" that int() then refuses (or reads)."""
+    if not raw or len(raw) > max_digits or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)
+
+
 def email_problem(email: str) -> str | None:
     """GOV.UK's messages for an email address field."""
     if not email:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.councils.service import staff_council
 from app.deps import SessionDep, SettingsDep
 from app.moderation.audit_log import audit_page
+from app.pages.forms import whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.routing import DeferredRoute
 
@@ -21,7 +22,7 @@ router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 @router.get("/staff/audit.html")
 def old_audit(page: str = "") -> RedirectResponse:
-    query = f"?page={page}" if page.isdigit() and 0 < len(page) < 6 else ""
+    query = f"?page={page}" if whole_number(page, max_digits=5) is not None else ""
     return RedirectResponse(f"/staff/audit{query}", status_code=301)
 
 

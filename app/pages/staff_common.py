@@ -21,7 +21,7 @@ from app.deps import Auth
 from app.errors import Forbidden
 from app.models import User
 from app.pages.cook_forms import to_sign_in
-from app.pages.forms import render_page, signed_in
+from app.pages.forms import render_page, signed_in, whole_number
 
 PER_PAGE = 25
 
@@ -79,8 +79,7 @@ class Paging:
 
     @classmethod
     def from_request(cls, request: Request, per_page: int = PER_PAGE) -> Paging:
-        raw = request.query_params.get("page", "1")
-        page = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+        page = whole_number(request.query_params.get("page", "1"), max_digits=5) or 1
         return cls(page=page, per_page=per_page)
 
     def last_page(self, total: int) -> int:

@@ -33,7 +33,7 @@ from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound, RuleBroken
 from app.models import Concern, Council
 from app.pages.cook_forms import long_date, national_phone, redirect
-from app.pages.forms import check_csrf
+from app.pages.forms import check_csrf, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.routing import DeferredRoute
 from app.vocab import ConcernStatus
@@ -74,7 +74,7 @@ def concerns_about(
 
 
 def _id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    return whole_number(raw)
 
 
 # --- the old static pages' addresses ---------------------------------------------------------

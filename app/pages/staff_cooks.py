@@ -50,7 +50,7 @@ from app.pages.cook_forms import (
     parse_date,
     redirect,
 )
-from app.pages.forms import check_csrf
+from app.pages.forms import check_csrf, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
@@ -120,9 +120,8 @@ def old_list(request: Request) -> Response:
 
 @router.get("/staff/cook.html")
 def old_record(request: Request) -> Response:
-    raw = request.query_params.get("id", "")
-    valid = raw.isdigit() and len(raw) < 10
-    return redirect(f"/staff/cooks/{int(raw)}" if valid else "/staff/cooks")
+    number = whole_number(request.query_params.get("id", ""))
+    return redirect(f"/staff/cooks/{number}" if number is not None else "/staff/cooks")
 
 
 # --- words -----------------------------------------------------------------------------------
@@ -138,12 +137,13 @@ def _days(n: int) -> str:
 def _search(request: Request, area_ids: set[int]) -> CookSearch:
     """What the filter form asked for; anything not understood is no filter."""
     params = request.query_params
-    status_raw, area, sort = params.get("status", ""), params.get("area", ""), params.get("sort")
+    status_raw, sort = params.get("status", ""), params.get("sort")
+    area = whole_number(params.get("area", ""))
     status = CookStatus(status_raw) if status_raw in set(CookStatus) else None
     return CookSearch(
         q=" ".join(params.get("q", "")[:100].split()),
         status=status,
-        neighbourhood_id=int(area) if area.isdigit() and int(area) in area_ids else None,
+        neighbourhood_id=area if area in area_ids else None,
         checks_expiring=params.get("checks") == "expiring",
         location_review=params.get("location") == "review",
         sort=sort if sort in SORTS else default_sort(status),

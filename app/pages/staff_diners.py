@@ -62,7 +62,7 @@ from app.pages.cook_forms import (
     national_phone,
     redirect,
 )
-from app.pages.forms import check_csrf
+from app.pages.forms import check_csrf, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
@@ -133,9 +133,8 @@ def old_list(request: Request) -> Response:
 
 @router.get("/staff/diner.html")
 def old_record(request: Request) -> Response:
-    raw = request.query_params.get("id", "")
-    valid = raw.isdigit() and len(raw) < 10
-    return redirect(f"/staff/diners/{int(raw)}" if valid else "/staff/diners")
+    number = whole_number(request.query_params.get("id", ""))
+    return redirect(f"/staff/diners/{number}" if number is not None else "/staff/diners")
 
 
 @router.get("/staff/refer.html")
@@ -150,13 +149,13 @@ def _query(request: Request, area_ids: set[int]) -> DinerQuery:
     """What the filter form asked for; anything not understood is no filter."""
     params = request.query_params
     status = params.get("status", "")
-    area = params.get("area", "")
+    area = whole_number(params.get("area", ""))
     needs = params.get("needs", "")
     sort = params.get("sort", "")
     return DinerQuery(
         q=params.get("q", "")[:100],
         status=DinerStatus(status) if status in set(DinerStatus) else None,
-        area_id=int(area) if area.isdigit() and int(area) in area_ids else None,
+        area_id=area if area in area_ids else None,
         needs=needs if needs in NEED_CODES else None,
         sort=DinerSort(sort) if sort in set(DinerSort) else None,
     )

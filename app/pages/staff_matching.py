@@ -37,7 +37,7 @@ from app.matching.schemas import MAX_PAIRS, ConfirmIn, PairIn, SuggestionOut
 from app.models import Diner
 from app.names import first_name
 from app.pages.cook_forms import long_date, redirect
-from app.pages.forms import check_csrf
+from app.pages.forms import check_csrf, whole_number
 from app.pages.staff_common import StaffAuth, render_staff, staff_auth
 from app.pairings.people import cook_full_names, diner_full_names, open_pairing
 from app.pairings.schemas import PairingCreate
@@ -166,9 +166,9 @@ def rule_words(rule: str, message: str, *, cook: str, diner: str) -> str:
 
 
 def _id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 9:
+    if (number := whole_number(raw)) is None:
         raise NotFound("Diner not found")
-    return int(raw)
+    return number
 
 
 @dataclass(frozen=True)
@@ -359,9 +359,9 @@ def propose(
     if not isinstance(sa, StaffAuth):
         return sa
     diner = _diner(session, sa, diner_id)
-    if not cook_id.isdigit() or len(cook_id) > 9:
+    if (cook := whole_number(cook_id)) is None:
         raise NotFound("Cook not found")
-    choice = Choice(int(cook_id), slot, frequency)
+    choice = Choice(cook, slot, frequency)
     errors = _proposal_errors(session, sa, diner, choice)
     if not errors:
         return redirect(f"/staff/diners/{diner.id}/match?done=invited")
