@@ -25,6 +25,7 @@ from app.pages.cook_forms import (
     labels_of,
     phone_problem,
     text_problem,
+    ticked_days,
 )
 from app.pages.forms import signed_in
 from app.places import locate_place
@@ -135,11 +136,11 @@ def check_food(a: dict[str, Any]) -> dict[str, str]:
 
 def check_times(a: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
-    days = [d for d in a.get("days", []) if d in {str(n) for n in range(7)}]
+    days = ticked_days(a)
     if not days:
         errors["days"] = "Select at least one day your relative could have a meal"
-    for day in sorted(days):
-        name = WEEKDAYS[int(day)]
+    for day in days:
+        name = WEEKDAYS[day]
         start_raw, end_raw = a.get(f"start-{day}", ""), a.get(f"end-{day}", "")
         start, end = clock_time(start_raw), clock_time(end_raw)
         if start is None:
@@ -174,8 +175,8 @@ def check_access(a: dict[str, Any]) -> dict[str, str]:
 def availability(a: dict[str, Any]) -> list[dict[str, Any]]:
     """The ticked days' windows, as the API takes them."""
     return [
-        {"weekday": int(d), "start": clock_time(a[f"start-{d}"]), "end": clock_time(a[f"end-{d}"])}
-        for d in sorted(a.get("days", []))
+        {"weekday": d, "start": clock_time(a[f"start-{d}"]), "end": clock_time(a[f"end-{d}"])}
+        for d in ticked_days(a)
     ]
 
 

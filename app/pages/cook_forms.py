@@ -39,6 +39,13 @@ def items(pairs: list[tuple[str, str]], chosen: list[str]) -> list[dict[str, Any
     return [{"value": v, "text": t, "checked": v in chosen} for v, t in pairs]
 
 
+def ticked_days(a: dict[str, Any]) -> list[int]:
+    """The weekdays ticked in the answers' "days" (0 = Monday), each once, in order. Anything
+    else posted, or kept in a draft, is not a day: every reader of the days asks here."""
+    ticked = a.get("days")
+    return [n for n in range(7) if isinstance(ticked, list) and str(n) in ticked]
+
+
 def day_rows(a: dict[str, Any]) -> list[dict[str, Any]]:
     """The availability grid's rows: each day ticked or not, with its two times."""
     rows = []

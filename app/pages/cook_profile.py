@@ -45,6 +45,7 @@ from app.pages.cook_forms import (
     phone_problem,
     redirect,
     text_problem,
+    ticked_days,
     to_sign_in,
     uk_phone,
 )
@@ -211,11 +212,11 @@ def check_food(a: dict[str, Any], session: Session, settings: Settings) -> dict[
 
 def check_times(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
     errors: dict[str, str] = {}
-    days = [d for d in a.get("days", []) if d in {str(n) for n in range(7)}]
+    days = ticked_days(a)
     if not days:
         return {"days": "Select at least one day you could bring a meal"}
-    for day in sorted(days):
-        name = WEEKDAYS[int(day)]
+    for day in days:
+        name = WEEKDAYS[day]
         start_raw, end_raw = a.get(f"start-{day}", ""), a.get(f"end-{day}", "")
         start, end = clock_time(start_raw), clock_time(end_raw)
         if not start_raw:
@@ -243,12 +244,12 @@ def check_times(a: dict[str, Any], session: Session, settings: Settings) -> dict
     return errors
 
 
-def _kept_times(a: dict[str, Any], day: str) -> list[tuple[str, str]]:
+def _kept_times(a: dict[str, Any], day: int) -> list[tuple[str, str]]:
     """A day's other times from a profile saved elsewhere (the pages ask one per day)."""
-    return [(str(s), str(e)) for s, e in a.get("more", {}).get(day, [])]
+    return [(str(s), str(e)) for s, e in a.get("more", {}).get(str(day), [])]
 
 
-def _overlapping_kept_time(a: dict[str, Any], day: str, start: str, end: str) -> str | None:
+def _overlapping_kept_time(a: dict[str, Any], day: int, start: str, end: str) -> str | None:
     for kept_start, kept_end in _kept_times(a, day):
         if minutes(start) < minutes(kept_end[:5]) and minutes(kept_start[:5]) < minutes(end):
             return f"{kept_start[:5]} to {kept_end[:5]}"
@@ -377,11 +378,11 @@ def _all_errors(a: dict[str, Any], session: Session, settings: Settings) -> dict
 
 def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows of the check-your-answers list."""
-    days = sorted(a.get("days", []))
+    days = ticked_days(a)
     times = [
-        f"{WEEKDAYS[int(d)]}, {clock_time(a.get(f'start-{d}', '')) or a.get(f'start-{d}', '')} "
+        f"{WEEKDAYS[d]}, {clock_time(a.get(f'start-{d}', '')) or a.get(f'start-{d}', '')} "
         f"to {clock_time(a.get(f'end-{d}', '')) or a.get(f'end-{d}', '')}"
-        + "".join(f", and {s[:5]} to {e[:5]}" for s, e in _kept_times(a, str(d)))
+        + "".join(f", and {s[:5]} to {e[:5]}" for s, e in _kept_times(a, d))
         for d in days
     ]
     walk = a.get("walk_radius_m", "")
@@ -523,7 +524,7 @@ def send(request: Request, session: Session, settings: Settings) -> Response:
 
 
 def _body(a: dict[str, Any]) -> CookProfileIn:
-    days = sorted(int(d) for d in a.get("days", []))
+    days = ticked_days(a)
     return CookProfileIn(
         display_name=a["display_name"],
         phone=a["phone"],
@@ -542,6 +543,6 @@ def _body(a: dict[str, Any]) -> CookProfileIn:
         + [
             {"weekday": d, "start": start[:5], "end": end[:5]}
             for d in days
-            for start, end in _kept_times(a, str(d))
+            for start, end in _kept_times(a, d)
         ],
     )

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.accounts.service import start_session
 from app.config import Settings
 from app.deps import SESSION_COOKIE
-from app.models import User
+from app.models import Cook, Council, Diner, User
 from tests.factories import approved_cook, create_user, registered_diner
 
 TWO = "\u00b2"  # "²": str.isdigit() says yes, int() refuses it
@@ -70,3 +70,50 @@ def test_a_unicode_digit_gets_the_answer_for_a_non_number_when_a_page_reads_a_nu
     assert answer.status_code == status, answer.text
     if status == 422:  # the field's own error, in the summary and beside the field
         assert "govuk-error-summary" in answer.text and "govuk-error-message" in answer.text
+
+
+# --- the availability grid's days --------------------------------------------------------------
+
+
+def test_a_day_that_is_not_a_weekday_is_left_out_when_a_carer_changes_the_times(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    """check_times passed over "x" but availability() read it with int(): a 500."""
+    carer, diner_id = registered_diner(client, session, settings)
+    csrf = sign_in(client, session, settings, carer)
+    form = {"days": ["3", "x"], "start-3": "17:30", "end-3": "19:00", "frequency": "weekly"}
+    sent = client.post(
+        f"/carer/relatives/{diner_id}/change/times",
+        data={**form, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    diner = session.get(Diner, diner_id)
+    assert diner is not None
+    session.refresh(diner)
+    assert [w["weekday"] for w in diner.availability] == [3]
+
+
+def test_a_day_that_is_not_a_weekday_is_left_out_when_a_cook_checks_and_sends_the_profile(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """The times step kept "x" in the cook's draft; check your answers then read it with int():
+    a 500 on every visit until the draft expired."""
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    csrf = sign_in(client, session, settings, cook_user)
+    form = {"days": ["1", "x", "3"], "start-1": "17:00", "end-1": "19:00"}
+    times = client.post(
+        "/cook/profile/times",
+        data={**form, "start-3": "18:00", "end-3": "19:30", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert times.headers["location"] == "/cook/profile/check", times.text
+    check = client.get("/cook/profile/check")
+    assert check.status_code == 200
+    assert "Tuesday, 17:00 to 19:00" in check.text and "Thursday, 18:00 to 19:30" in check.text
+    sent = client.post("/cook/profile/check", data={"csrf_token": csrf}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    cook = session.get(Cook, cook_id)
+    assert cook is not None
+    session.refresh(cook)
+    assert [w["weekday"] for w in cook.availability] == [1, 3]
