@@ -27,7 +27,7 @@ from app.pages.cook_forms import (
     text_problem,
     ticked_days,
 )
-from app.pages.forms import signed_in
+from app.pages.forms import signed_in, text_rule_problem
 from app.places import locate_place
 from app.schemas import minutes
 
@@ -167,8 +167,8 @@ def check_access(a: dict[str, Any]) -> dict[str, str]:
     notes = a.get("access_notes", "")
     if len(notes) > 500:
         return {"access_notes": "Notes must be 500 characters or fewer"}
-    if any((ord(c) < 32 and c not in "\r\n") or 0x7F <= ord(c) < 0xA0 for c in notes):
-        return {"access_notes": "Notes must be ordinary text"}
+    if problem := text_rule_problem(notes, what="Notes", lines=True):
+        return {"access_notes": problem}
     return {}
 
 

@@ -64,6 +64,7 @@ from app.pages.forms import (
     check_csrf,
     email_problem,
     render_page,
+    text_rule_problem,
     too_many_tries,
     whole_number,
 )
@@ -613,6 +614,10 @@ def rate(
         errors["rating"] = "Select how much they liked the meal"
     if len(values["comment"]) > 1000:
         errors["comment"] = "Your message to the cook must be 1000 characters or fewer"
+    elif problem := text_rule_problem(
+        values["comment"], what="Your message to the cook", lines=True
+    ):
+        errors["comment"] = problem
     if not errors:
         # Rated meanwhile (another tab): the page says thank you all the same.
         with suppress(Conflict):
@@ -737,6 +742,8 @@ def action(
     errors: dict[str, str] = {}
     if len(reason) > 500:
         errors["reason"] = "The reason must be 500 characters or fewer"
+    elif problem := text_rule_problem(reason, what="The reason", lines=True):
+        errors["reason"] = problem
     if kind == "pause":
         done = _pause(session, auth, diner, form, values, errors)
     elif not reason and "reason" not in errors:

@@ -15,7 +15,7 @@ from app.errors import Forbidden, NotFound
 from app.models import Diner
 from app.names import first_name
 from app.pages.cook_forms import long_date, redirect, to_sign_in
-from app.pages.forms import check_csrf, render_page, signed_in, whole_number
+from app.pages.forms import check_csrf, render_page, signed_in, text_rule_problem, whole_number
 from app.pages.templating import home_of
 from app.routing import DeferredRoute
 from app.vocab import ConcernCategory
@@ -99,8 +99,8 @@ def new(
         errors["description"] = "Tell us what happened in a few words"
     elif len(description) > MAX_DESCRIPTION:
         errors["description"] = f"What happened must be {MAX_DESCRIPTION} characters or fewer"
-    elif any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in description):
-        errors["description"] = "What happened must be ordinary text"
+    elif problem := text_rule_problem(description, what="What happened", lines=True):
+        errors["description"] = problem
     if errors:
         context = {**_new_context(found, values, auth), "errors": errors}
         return render_page(

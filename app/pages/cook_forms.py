@@ -21,7 +21,7 @@ from app.deps import Auth
 from app.errors import Forbidden
 from app.lazy_import import LazyModule
 from app.models import Cook, User
-from app.pages.forms import signed_in, whole_number
+from app.pages.forms import signed_in, text_rule_problem, whole_number
 from app.vocab import MealStatus
 
 if TYPE_CHECKING:
@@ -181,13 +181,12 @@ def clock_time(raw: str) -> str | None:
 
 
 def text_problem(value: str, *, empty: str, what: str, limit: int) -> str | None:
+    """A one-line text field's message: `empty`, too long, or the API's rule for text."""
     if not value:
         return empty
     if len(value) > limit:
         return f"{what} must be {limit} characters or fewer"
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
-        return f"{what} must be one line of ordinary text"
-    return None
+    return text_rule_problem(value, what=what)
 
 
 def date_fields(form: Any, prefix: str) -> dict[str, str]:

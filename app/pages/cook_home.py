@@ -48,7 +48,7 @@ from app.pages.cook_forms import (
     to_sign_in,
 )
 from app.pages.cook_profile import FormDep
-from app.pages.forms import check_csrf, render_page
+from app.pages.forms import check_csrf, render_page, text_rule_problem
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.routing import DeferredRoute
@@ -283,11 +283,16 @@ def decline(
         return ca
     pairing, diner = _invitation(session, ca, pairing_id)
     reason = reason.replace("\r\n", "\n").strip()
-    if len(reason) > MAX_REASON:
+    problem = (
+        f"Your reason must be {MAX_REASON} characters or fewer"
+        if len(reason) > MAX_REASON
+        else text_rule_problem(reason, what="Your reason", lines=True)
+    )
+    if problem:
         context = {
             "title": f"Are you sure you want to decline cooking for {first_name(diner.full_name)}?",
             "invitation": _pairing(pairing, diner),
-            "errors": {"reason": f"Your reason must be {MAX_REASON} characters or fewer"},
+            "errors": {"reason": problem},
             "values": {"reason": reason},
         }
         return render_page(

@@ -9,11 +9,12 @@ import math
 import re
 import secrets
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from app.accounts.tokens import read_token
@@ -21,6 +22,7 @@ from app.config import Settings
 from app.deps import SESSION_COOKIE, Auth, auth_for_claims
 from app.errors import AppError, TooManyRequests, Unauthorized
 from app.pages.templating import render
+from app.schemas import MULTI_LINE, SINGLE_LINE
 
 # An anonymous form (sign-in, forgotten password, postcode check) is tied to this random
 # browser cookie: its hidden token is an HMAC of the cookie's value, so neither can be guessed
@@ -32,6 +34,9 @@ MAX_NEXT_LENGTH = 2000
 # Browsers read a backslash as "/" and drop tabs and newlines: never in a path we link to.
 UNSAFE_IN_PATH = re.compile(r"[\\\s\x00-\x1f\x7f-\x9f]")
 R = TypeVar("R", bound=Response)
+# The API's rules for text (app/schemas.py), so that a page refuses what the API refuses.
+ONE_LINE_RULE = TypeAdapter(Annotated[str, SINGLE_LINE])
+LINES_RULE = TypeAdapter(Annotated[str, MULTI_LINE])
 
 
 class CsrfFailed(AppError):
@@ -134,11 +139,23 @@ def whole_number(raw: str, *, max_digits: int = 9) -> int | None:
     return int(raw)
 
 
+def text_rule_problem(value: str, *, what: str, lines: bool = False) -> str | None:
+    """The field's message when `value` breaks the API's rule for its text (SINGLE_LINE, or
+    MULTI_LINE with `lines`: no control or format characters, such as NUL or U+202E), else
+    None. `what` names the field: "Your name"."""
+    try:
+        (LINES_RULE if lines else ONE_LINE_RULE).validate_python(value)
+    except ValidationError:
+        kind = "ordinary text" if lines else "one line of ordinary text"
+        return f"{what} must be {kind}, without hidden characters"
+    return None
+
+
 def email_problem(email: str) -> str | None:
     """GOV.UK's messages for an email address field."""
     if not email:
         return "Enter your email address"
-    if len(email) > 320 or not EMAIL.match(email):
+    if len(email) > 320 or not EMAIL.match(email) or text_rule_problem(email, what="Email"):
         return "Enter an email address in the correct format, like name@example.com"
     return None
 

@@ -33,7 +33,7 @@ from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound, RuleBroken
 from app.models import Concern, Council
 from app.pages.cook_forms import long_date, national_phone, redirect
-from app.pages.forms import check_csrf, whole_number
+from app.pages.forms import check_csrf, text_rule_problem, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.routing import DeferredRoute
 from app.vocab import ConcernStatus
@@ -243,8 +243,8 @@ def _triage_errors(status: str, note: str, exclude: bool, suspend: bool) -> dict
         errors["note"] = "Write a note: what you did or found"
     elif len(note) > MAX_NOTE:
         errors["note"] = f"The note must be {MAX_NOTE} characters or fewer"
-    elif any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in note):
-        errors["note"] = "The note must be ordinary text"
+    elif problem := text_rule_problem(note, what="The note", lines=True):
+        errors["note"] = problem
     if (exclude or suspend) and status in TRIAGE_CHOICES and status != "upheld":
         field = "exclude_pair" if exclude else "suspend_cook"
         errors[field] = (

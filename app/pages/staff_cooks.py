@@ -50,7 +50,7 @@ from app.pages.cook_forms import (
     parse_date,
     redirect,
 )
-from app.pages.forms import check_csrf, whole_number
+from app.pages.forms import check_csrf, text_rule_problem, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
@@ -440,9 +440,7 @@ def _text_problem(text: str, *, what: str, required: str | None = None) -> str |
         return required
     if len(text) > MAX_REASON:
         return f"{what} must be {MAX_REASON} characters or fewer"
-    if any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in text):
-        return f"{what} must be ordinary text"
-    return None
+    return text_rule_problem(text, what=what, lines=True)
 
 
 def _summary_ids(errors: dict[str, str]) -> dict[str, str]:

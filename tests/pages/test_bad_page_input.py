@@ -3,15 +3,40 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from html import unescape
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.accounts.service import start_session
 from app.config import Settings
+from app.councils.rules import council_today
 from app.deps import SESSION_COOKIE
-from app.models import Cook, Council, Diner, User
-from tests.factories import approved_cook, create_user, registered_diner
+from app.models import (
+    AuditEntry,
+    Concern,
+    Cook,
+    Council,
+    Diner,
+    Meal,
+    MealFeedback,
+    Notification,
+    Pairing,
+    PasswordReset,
+    User,
+)
+from tests.factories import (
+    active_pairing,
+    approved_cook,
+    create_user,
+    proposed_pairing,
+    registered_diner,
+)
+from tests.pages.helpers import form_token
 
 TWO = "\u00b2"  # "²": str.isdigit() says yes, int() refuses it
 
@@ -117,3 +142,143 @@ def test_a_day_that_is_not_a_weekday_is_left_out_when_a_cook_checks_and_sends_th
     assert cook is not None
     session.refresh(cook)
     assert [w["weekday"] for w in cook.availability] == [1, 3]
+
+
+# --- text: the API's rules on every page's text field ------------------------------------------
+
+PASSWORD = "walnut lantern meadow 88"
+NUL, START_OF_HEADING, RIGHT_TO_LEFT, LINE_SEPARATOR = "\x00", "\x01", "\u202e", "\u2028"
+ONE_LINE = "must be one line of ordinary text, without hidden characters"
+LINES = "must be ordinary text, without hidden characters"
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+DATES = {
+    f"{end}-{part}": f"{{{part}}}" for end in ("from", "to") for part in ("day", "month", "year")
+}
+CARER = {"password": PASSWORD, "phone": "07911 123456", "contact_preference": "email"}
+RELATIVE = "/carer/relatives/{diner}"
+
+
+def case(who: str | None, address: str, form: dict[str, str], field: str, message: str) -> Any:
+    """Who posts (signed in, or the postcode step first, or nobody), where, what: the field
+    and its message in the error summary."""
+    return pytest.param(who, address, form, field, message, id=f"{address}:{field}")
+
+
+HIDDEN_CHARACTERS = [
+    case("carer", f"{RELATIVE}/pause", {"reason": f"Away{START_OF_HEADING}", **DATES}, "reason",
+         f"The reason {LINES}"),
+    case("carer", f"{RELATIVE}/change-cook", {"reason": f"Late {RIGHT_TO_LEFT}often"}, "reason",
+         f"The reason {LINES}"),
+    case("carer", f"{RELATIVE}/leave", {"reason": f"Moving{START_OF_HEADING}"}, "reason",
+         f"The reason {LINES}"),
+    case("carer", f"{RELATIVE}/meals/{{meal}}/rating", {"rating": "5", "comment": RIGHT_TO_LEFT},
+         "comment", f"Your message to the cook {LINES}"),
+    case("carer", f"{RELATIVE}/change/access", {"access_notes": f"Ring{LINE_SEPARATOR}twice"},
+         "access_notes", f"Notes {LINES}"),
+    case("carer", "/carer/account/email", {"email": f"a{NUL}b@example.org", "password": PASSWORD},
+         "email", EMAIL_FORMAT),
+    case("carer", "/concerns/new", {"diner": "{diner}", "kind": "other",
+         "description": f"Odd {RIGHT_TO_LEFT}"}, "description", f"What happened {LINES}"),
+    case("invited_cook", "/cook/invitations/{invitation}/decline", {"reason": f"Busy{NUL}"},
+         "reason", f"Your reason {LINES}"),
+    case("cook", "/cook/profile/name", {"display_name": f"Priya{RIGHT_TO_LEFT}",
+         "phone": "020 7946 0018"}, "display_name", f"Your name {ONE_LINE}"),
+    case("staff", "/staff/concerns/{concern}", {"status": "investigating",
+         "note": f"Called{RIGHT_TO_LEFT}"}, "note", f"The note {LINES}"),
+    case("staff", "/staff/cooks/{cook}/suspend", {"reason": f"Told{LINE_SEPARATOR}twice"},
+         "suspend-reason", f"The reason {LINES}"),
+    case(None, "/sign-in", {"email": f"a{NUL}b@example.org", "password": PASSWORD}, "email",
+         EMAIL_FORMAT),
+    case(None, "/forgotten-password", {"email": f"a{NUL}b@example.org"}, "email", EMAIL_FORMAT),
+    case("carer_start", "/carer/sign-up", {"full_name": f"Bob {RIGHT_TO_LEFT}evil",
+         "email": "bob@example.org", **CARER}, "full_name", f"Full name {ONE_LINE}"),
+    case("carer_start", "/carer/sign-up", {"full_name": "Bob Brown",
+         "email": f"x{START_OF_HEADING}y@example.org", **CARER}, "email", EMAIL_FORMAT),
+    case("cook_start", "/cook/sign-up", {"full_name": f"Priya{NUL} Shah",
+         "email": "priya@example.org", "password": PASSWORD}, "full_name", f"Full name {ONE_LINE}"),
+]  # fmt: skip
+
+
+def summary(html: str) -> list[tuple[str, str]]:
+    """The error summary's links: (the field's id, the message)."""
+    found = re.search(r'class="govuk-error-summary.*?</ul>', html, re.DOTALL)
+    assert found, "no error summary"
+    links = re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', found.group())
+    return [(href, unescape(text)) for href, text in links]
+
+
+def stored(session: Session) -> list[dict[str, object]]:
+    """Every row a refused form could have written."""
+    session.expire_all()
+    tables = (User, Cook, Diner, Pairing, Meal, MealFeedback, Concern, Notification, AuditEntry,
+              PasswordReset)  # fmt: skip
+    return [row.model_dump() for table in tables for row in session.exec(select(table)).all()]
+
+
+@pytest.fixture
+def world(client: TestClient, session: Session, settings: Settings, staff: User) -> dict[str, Any]:
+    """A cook and a diner paired, a meal delivered, a concern raised; another cook invited."""
+    paired = active_pairing(client, session, settings, staff)
+    meal = session.exec(select(Meal).where(Meal.pairing_id == paired.pairing_id)).first()
+    assert meal is not None
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    today = council_today(council)
+    meal.status, meal.date = "delivered", today - timedelta(days=1)
+    session.add(meal)
+    concern = client.post(
+        "/api/concerns",
+        json={"diner_id": paired.diner_id, "kind": "other", "description": "Seemed low"},
+        headers=paired.carer_headers,
+    )
+    assert concern.status_code == 201, concern.text
+    invited = proposed_pairing(client, session, settings, staff)
+    pause = today + timedelta(days=7)
+    return {
+        "users": {"carer": paired.carer, "cook": paired.cook, "invited_cook": invited.cook},
+        "names": {
+            "diner": paired.diner_id,
+            "meal": meal.id,
+            "cook": paired.cook_id,
+            "invitation": invited.pairing_id,
+            "concern": concern.json()["id"],
+            "day": pause.day,
+            "month": pause.month,
+            "year": pause.year,
+        },
+    }
+
+
+@pytest.mark.parametrize(("who", "address", "form", "field", "message"), HIDDEN_CHARACTERS)
+def test_a_control_or_format_character_is_refused_naming_the_field_when_a_page_form_is_sent(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    world: dict[str, Any],
+    who: str | None,
+    address: str,
+    form: dict[str, str],
+    field: str,
+    message: str,
+):
+    """Pages took text the API refuses (422): stored as typed, or a 500 (a NUL on PostgreSQL,
+    PauseIn's own ValidationError)."""
+    users = {**world["users"], "staff": staff}
+    names = world["names"]
+    if who in users:
+        csrf = sign_in(client, session, settings, users[who])
+    else:
+        if who in ("carer_start", "cook_start"):  # the postcode, before the account
+            start = f"/{who.removesuffix('_start')}/start"
+            postcode = {"postcode": "N3 1QX", "csrf_token": form_token(client, start)}
+            assert client.post(start, data=postcode, follow_redirects=False).status_code == 303
+        csrf = form_token(client, address)
+    before = stored(session)
+    data = {name: value.format(**names) for name, value in form.items()}
+    refused = client.post(
+        address.format(**names), data={**data, "csrf_token": csrf}, follow_redirects=False
+    )
+    assert refused.status_code == 422, refused.text
+    assert summary(refused.text) == [(f"#{field}", message)]
+    assert stored(session) == before
