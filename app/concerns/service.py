@@ -6,6 +6,7 @@ concern by its reference); they are told when it moves on.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -20,6 +21,7 @@ from app.diners.service import alert_recipients
 from app.errors import NotFound, RuleBroken
 from app.meals.service import cancel_future_meals, schedule_meals
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
+from app.models.concern import REFERENCE_ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX
 from app.moderation.service import suspend_cook
 from app.notifications import messages
 from app.notifications.outbox import enqueue
@@ -35,6 +37,11 @@ from app.vocab import (
     MealStatus,
     PairingStatus,
     PauseReason,
+)
+
+# "EP-7KQ3MD": a reference of any other shape is not looked up.
+_REFERENCE_SHAPE = re.compile(
+    rf"{re.escape(REFERENCE_PREFIX)}[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}"
 )
 
 
@@ -170,8 +177,14 @@ def raised_by(
 
 
 def get_raised_concern(session: Session, *, user: User, reference: str) -> Concern:
-    """One concern by its reference, for the person who raised it; anyone else's: not found."""
-    concern = session.exec(select(Concern).where(Concern.reference == reference.upper())).first()
+    """One concern by its reference, for the person who raised it; anyone else's: not found
+    (as is anything not shaped like a reference, such as a NUL, which PostgreSQL refuses)."""
+    reference = reference.upper()
+    concern = (
+        session.exec(select(Concern).where(Concern.reference == reference)).first()
+        if _REFERENCE_SHAPE.fullmatch(reference)
+        else None
+    )
     if concern is None or concern.raised_by_id != user.id:
         raise NotFound("Concern not found")
     return concern

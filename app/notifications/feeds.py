@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -17,6 +18,9 @@ from app.vocab import CookStatus, MealStatus
 PAST_DAYS = 28  # recent meals stay visible for a few weeks
 FUTURE_DAYS = 366
 _FEED_STATUSES = (CookStatus.pending, CookStatus.approved)
+# What secrets.token_urlsafe makes (the column holds 64): anything else is no token, and is
+# never sent to the database (PostgreSQL refuses a NUL in text: a 500, not a 404).
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def rotate_calendar_token(session: Session, *, user: User) -> str:
@@ -38,8 +42,10 @@ def revoke_calendar_token(session: Session, *, user: User) -> None:
 
 def calendar_for_token(session: Session, *, token: str, now: datetime | None = None) -> bytes:
     """The feed for a secret token; NotFound for an unknown token or a cook no longer active."""
+    if not _TOKEN_SHAPE.fullmatch(token):
+        raise NotFound("No such calendar")
     cook = session.exec(select(Cook).where(Cook.calendar_token == token)).first()
-    if cook is None or not token or cook.status not in _FEED_STATUSES:
+    if cook is None or cook.status not in _FEED_STATUSES:
         raise NotFound("No such calendar")
     council = session.get(Council, cook.council_id)
     assert council is not None

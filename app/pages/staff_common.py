@@ -24,6 +24,7 @@ from app.pages.cook_forms import to_sign_in
 from app.pages.forms import render_page, signed_in, whole_number
 
 PER_PAGE = 25
+MAX_SEARCH = 100
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ def render_staff(
     return render_page(
         request, session, settings, name, context, status_code=status_code, auth=staff.auth
     )
+
+
+def search_text(request: Request) -> str:
+    """What a list's search box asked for (?q=): its first 100 characters, the words
+    single-spaced, without control or format characters (they match nothing, and PostgreSQL
+    refuses a NUL)."""
+    typed = request.query_params.get("q", "")[:MAX_SEARCH]
+    return " ".join("".join(c for c in typed if c.isprintable() or c.isspace()).split())
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from app.pages.cook_forms import (
     redirect,
 )
 from app.pages.forms import check_csrf, text_rule_problem, whole_number
-from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
+from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.routing import DeferredRoute
@@ -141,7 +141,7 @@ def _search(request: Request, area_ids: set[int]) -> CookSearch:
     area = whole_number(params.get("area", ""))
     status = CookStatus(status_raw) if status_raw in set(CookStatus) else None
     return CookSearch(
-        q=" ".join(params.get("q", "")[:100].split()),
+        q=search_text(request),
         status=status,
         neighbourhood_id=area if area in area_ids else None,
         checks_expiring=params.get("checks") == "expiring",

@@ -63,7 +63,7 @@ from app.pages.cook_forms import (
     redirect,
 )
 from app.pages.forms import check_csrf, whole_number
-from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
+from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.privacy.service import erase_diner
@@ -153,7 +153,7 @@ def _query(request: Request, area_ids: set[int]) -> DinerQuery:
     needs = params.get("needs", "")
     sort = params.get("sort", "")
     return DinerQuery(
-        q=params.get("q", "")[:100],
+        q=search_text(request),
         status=DinerStatus(status) if status in set(DinerStatus) else None,
         area_id=area if area in area_ids else None,
         needs=needs if needs in NEED_CODES else None,

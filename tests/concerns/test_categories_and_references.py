@@ -92,6 +92,16 @@ def test_another_person_gets_404_when_reading_a_concern_by_its_reference(
         assert seen.status_code == 404
 
 
+@pytest.mark.parametrize("reference", ["EP-%00", "EP-ABC%00DE", "EP-%E2%80%AE"])
+def test_reference_that_cannot_be_one_is_not_found_when_it_has_a_nul_or_odd_characters(
+    client: TestClient, session: Session, settings: Settings, reference: str
+):
+    """A NUL went to the database, which PostgreSQL refuses in text: a 500 there."""
+    carer = create_user(session, role="carer")
+    seen = client.get(f"/api/concerns/{reference}", headers=auth_headers(carer, settings))
+    assert seen.status_code == 404
+
+
 def test_each_concern_gets_its_own_reference_when_several_are_raised(
     client: TestClient, settings: Settings, paired: PairingWorld
 ):

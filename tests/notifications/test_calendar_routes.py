@@ -124,6 +124,17 @@ def test_unknown_token_is_not_found_when_guessed(feed_client: TestClient):
     assert response.json() == {"detail": "No such calendar"}
 
 
+@pytest.mark.parametrize("token", ["abc%00def", "abc%E2%80%AEdef", "a" * 65])
+def test_token_that_cannot_be_one_is_not_found_when_it_has_a_nul_or_odd_characters(
+    feed_client: TestClient, token: str
+):
+    """A NUL went to the database, which PostgreSQL refuses in text: a 500 there."""
+    response = feed_client.get(f"/api/calendar/{token}.ics")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such calendar"}
+
+
 def test_only_cooks_get_a_feed_when_asking(
     feed_client: TestClient, session: Session, settings: Settings
 ):

@@ -282,3 +282,25 @@ def test_a_control_or_format_character_is_refused_naming_the_field_when_a_page_f
     assert refused.status_code == 422, refused.text
     assert summary(refused.text) == [(f"#{field}", message)]
     assert stored(session) == before
+
+
+# --- a NUL in an address: PostgreSQL refuses it in text -----------------------------------------
+
+
+def test_a_concern_reference_with_a_nul_is_not_found_when_its_page_is_asked_for(
+    client: TestClient, session: Session, settings: Settings
+):
+    sign_in(client, session, settings, create_user(session, role="carer"))
+    page = client.get("/concerns/EP-%00")
+    assert page.status_code == 404 and "Page not found" in page.text
+
+
+@pytest.mark.parametrize("listed", ["cooks", "diners"])
+def test_a_search_drops_control_and_format_characters_when_a_staff_list_is_searched(
+    client: TestClient, session: Session, settings: Settings, staff: User, listed: str
+):
+    """A NUL in ?q= went to the database: a 500 on PostgreSQL."""
+    sign_in(client, session, settings, staff)
+    page = client.get(f"/staff/{listed}?q=Ed%00na%E2%80%AE")
+    assert page.status_code == 200
+    assert re.search(r'name="q"[^>]*value="Edna"', page.text), "the search box keeps the rest"
