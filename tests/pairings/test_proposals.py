@@ -90,6 +90,9 @@ def test_proposal_gets_422_when_time_or_reach_rule_broken(
         propose(client, headers, diner_id, cook_id, weekday=3).json()["detail"][0]["type"]
         == "no_shared_time"
     )
+    # A frequency the cook does not offer is blamed on `frequency` (before: on `weekday`).
+    monthly = propose(client, headers, diner_id, cook_id, frequency="monthly").json()["detail"]
+    assert [(e["loc"], e["type"]) for e in monthly] == [(["body", "frequency"], "no_shared_time")]
     _, far_cook = approved_cook(
         client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=500
     )

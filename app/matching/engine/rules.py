@@ -180,11 +180,20 @@ def _effective_radius(cook: CookInput, max_radius_m: float) -> float:
     return min(float(cook.radius_m), float(max_radius_m))
 
 
-def _missing_time(cook: CookInput, diner: DinerInput) -> str | None:
+def _missing_time(cook: CookInput, diner: DinerInput) -> Violation | None:
+    """The time rule broken, located at the field at fault (how often, else which day)."""
     if diner.frequency not in cook.frequencies:
-        return f"cook {cook.id} does not offer {label(diner.frequency)} meals"
+        return Violation(
+            "no_shared_time",
+            "frequency",
+            f"cook {cook.id} does not offer {label(diner.frequency)} meals",
+        )
     if not shared_windows(cook, diner):
-        return f"cook {cook.id} and the diner share no free window of {MIN_OVERLAP_MIN} minutes"
+        return Violation(
+            "no_shared_time",
+            "weekday",
+            f"cook {cook.id} and the diner share no free window of {MIN_OVERLAP_MIN} minutes",
+        )
     return None
 
 
@@ -211,9 +220,8 @@ def check_pair(cook: CookInput, diner: DinerInput, *, max_radius_m: float) -> li
                 f"cook {cook.id} lives {staff_distance_m(dist):,} m away, beyond {reach:,.0f} m",
             )
         )
-    time_problem = _missing_time(cook, diner)
-    if time_problem:
-        found.append(Violation("no_shared_time", "weekday", time_problem))
+    if time_problem := _missing_time(cook, diner):
+        found.append(time_problem)
     if missing := diner.diets - cook.diets:
         found.append(
             Violation("diet_unmet", "diets", f"cook {cook.id} does not cook {labels(missing)}")
