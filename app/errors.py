@@ -12,13 +12,14 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 log = logging.getLogger("portion.errors")
 
 DATABASE_UNAVAILABLE = "The database is unavailable: try again shortly"
+SAME_MOMENT = "This was being saved by someone else at the same moment: please try again"
 DATABASE_RETRY_AFTER_S = 5
 # PostgreSQL SQLSTATEs that mean "no server to talk to right now": connection exceptions (class
 # 08) and the server shutting down, crashed or still starting (57P01-57P03).
@@ -214,6 +215,15 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        if lost_a_race(exc):
+            # Two requests wrote the same thing at once and the database kept one: the other
+            # is told to try again, as for a conflict found before writing (nothing is saved).
+            # The first line names the constraint; PostgreSQL's DETAIL line has the values.
+            said = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+            log.warning("concurrent write refused (%s): answered 409", said)
+            if shown := page(request, 409, SAME_MOMENT, None):
+                return shown
+            return JSONResponse(status_code=409, content={"detail": SAME_MOMENT})
         if not database_unavailable(exc):
             raise exc  # a bug: on to the server's error handler, which logs it (500)
         # The pool drops its dead connections: the next request reconnects by itself.
@@ -231,6 +241,18 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         if shown := page(request, 500, None, None):
             return shown
         return JSONResponse(status_code=500, content={"detail": "Internal Server Error"})
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """True when the database refused a write because a concurrent one got there first: a
+    unique key taken meanwhile (checked before, free then), or PostgreSQL's deadlock or
+    serialization failure between two transactions."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in ("23505", "40P01", "40001"):
+        return True
+    return isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(exc.orig)
 
 
 def database_unavailable(exc: BaseException) -> bool:

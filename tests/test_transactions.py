@@ -18,7 +18,7 @@ from app.audit import record_audit
 from app.config import Settings
 from app.db import get_session, own_transaction, writing
 from app.deps import SessionDep
-from app.errors import Conflict, Unauthorized, install_error_handlers
+from app.errors import SAME_MOMENT, Conflict, Unauthorized, install_error_handlers
 from app.models import AreaDemand, AuditEntry, Council, LoginFailure, User
 from app.places import note_demand
 from tests.conftest import handed_to_request
@@ -217,3 +217,17 @@ def test_a_locking_read_gives_the_row_as_it_is_now_not_the_sessions_older_copy(
             other.commit()
         assert first.get(User, user.id, with_for_update=True) is held
         assert held.full_name == "Ada Again"
+
+
+def test_a_unique_key_taken_at_the_same_moment_is_409_not_a_bug_and_keeps_the_first(
+    refusing_client: TestClient, session: Session, caplog: pytest.LogCaptureFixture
+):
+    """The route checked nothing; two requests that each found the key free would meet the
+    same refusal from the database at their flush. Before, that was a 500."""
+    assert refusing_client.post("/councils/twice/kept").status_code == 200
+    again = refusing_client.post("/councils/twice/kept")
+    assert again.status_code == 409
+    assert again.json() == {"detail": SAME_MOMENT}
+    assert councils(session, "twice") == 1
+    refused = [r.getMessage() for r in caplog.records if "answered 409" in r.getMessage()]
+    assert len(refused) == 1 and "twice" not in refused[0]  # the constraint, not the value
