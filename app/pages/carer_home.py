@@ -20,7 +20,7 @@ from app.accounts.contact import change_email, set_contact
 from app.concerns.categories import RAISER_STATUS
 from app.concerns.service import raised_by
 from app.config import Settings
-from app.councils.rules import council_today
+from app.councils.rules import council_today, local_date
 from app.db import utcnow
 from app.deps import HASH_TURN, Auth, SessionDep, SettingsDep, client_address
 from app.diners.presenters import diner_out
@@ -391,7 +391,7 @@ def relative(
         "ask_friendship": _ask_friendship(session, out),
         "words": words,
         "when": when_words([w.model_dump() for w in out.availability]),
-        "concerns": [_concern_row(c) for c in concerns],
+        "concerns": [_concern_row(c, session.get(Council, diner.council_id)) for c in concerns],
         "notice": _done_message(done, out),
         "notice_is_news": done in ("paused", "withdrawn"),
         "active": out.status != DinerStatus.left,
@@ -400,11 +400,12 @@ def relative(
     return _page(request, session, settings, auth, "carer/relative.html", context)
 
 
-def _concern_row(concern: Concern) -> dict[str, str]:
+def _concern_row(concern: Concern, council: Council | None) -> dict[str, str]:
+    assert council is not None
     words, tag, _ = RAISER_STATUS[concern.status]
     return {
         "reference": concern.reference,
-        "date": long_date(concern.created_at.date()),
+        "date": long_date(local_date(concern.created_at, council)),
         "status": words,
         "tag": tag,
     }

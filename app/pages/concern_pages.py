@@ -7,12 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.concerns.categories import CATEGORIES, CATEGORY_NAMES, RAISER_STATUS
 from app.concerns.service import get_raised_concern, may_raise, raise_concern, raised_by
+from app.councils.rules import local_date
 from app.deps import Auth, SessionDep, SettingsDep
 from app.errors import Forbidden, NotFound
-from app.models import Diner
+from app.models import Concern, Council, Diner
 from app.names import first_name
 from app.pages.cook_forms import long_date, redirect, to_sign_in
 from app.pages.forms import check_csrf, render_page, signed_in, text_rule_problem, whole_number
@@ -132,7 +134,7 @@ def my_concerns(request: Request, session: SessionDep, settings: SettingsDep) ->
             "reference": c.reference,
             "about": names[c.diner_id],
             "category": CATEGORY_NAMES.get(c.kind, c.kind),
-            "date": long_date(c.created_at.date()),
+            "date": long_date(local_date(c.created_at, _council(session, c))),
             "status": RAISER_STATUS[c.status][0],
             "tag": RAISER_STATUS[c.status][1],
         }
@@ -162,11 +164,18 @@ def view(
         "sent": bool(sent),
         "about": first_name(diner.full_name) if diner else "",
         "category": CATEGORY_NAMES.get(concern.kind, concern.kind),
-        "raised": long_date(concern.created_at.date()),
-        "updated": long_date(concern.updated_at.date()),
+        "raised": long_date(local_date(concern.created_at, _council(session, concern))),
+        "updated": long_date(local_date(concern.updated_at, _council(session, concern))),
         "status": words,
         "tag": tag,
         "next_step": next_step,
         "home": home_of(auth.user.role),
     }
     return render_page(request, session, settings, "concerns/view.html", context, auth=auth)
+
+
+def _council(session: Session, concern: Concern) -> Council:
+    """The concern's council, whose clock its dates are told in."""
+    council = session.get(Council, concern.council_id)
+    assert council is not None
+    return council

@@ -7,7 +7,7 @@ same service as POST /api/staff/concerns/{id}/triage."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -166,7 +166,10 @@ def _contact(phone: str | None, email: str | None) -> dict[str, str | None]:
 
 
 def _local(at: datetime, council: Council | None) -> datetime:
-    return at.astimezone(ZoneInfo(council.timezone if council else "Europe/London"))
+    """A stored moment (naive: UTC) in the council's clock; a naive one read as the server's
+    local time would be off by the server's zone."""
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(council.timezone if council else "Europe/London"))
 
 
 def _when(at: datetime, council: Council | None) -> str:

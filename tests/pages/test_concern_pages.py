@@ -4,6 +4,7 @@ and follows its status as staff move it on."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -172,3 +173,29 @@ def test_description_is_refused_and_the_answers_kept_when_it_is_too_long(
         ("#description", "What happened must be 2000 characters or fewer")
     ]
     assert value_of(page.text, "diner") == str(world["diner_id"])
+
+
+def test_a_concern_raised_just_after_midnight_in_a_london_summer_shows_that_day(
+    client: TestClient, session: Session, world: dict
+):
+    """Stored moments are UTC: 23:30 on 1 July is 00:30 on 2 July in London. Before, the
+    raiser's pages said 1 July."""
+    sign_in(client, world["carer"])
+    done = post(
+        client,
+        "/concerns/new",
+        {"diner": str(world["diner_id"]), "kind": "missed_meal", "description": "No meal."},
+        page=f"/concerns/new?diner={world['diner_id']}",
+    )
+    assert done.status_code == 303
+    concern = session.exec(select(Concern)).one()
+    concern.created_at = concern.updated_at = datetime(2027, 7, 1, 23, 30, tzinfo=UTC)
+    session.add(concern)
+    session.commit()
+    for page in (
+        f"/concerns/{concern.reference}",
+        "/concerns",
+        f"/carer/relatives/{world['diner_id']}",
+    ):
+        text = client.get(page).text
+        assert "2 July 2027" in text and "1 July 2027" not in text, page
