@@ -100,9 +100,12 @@ def cancel_future_meals(
     session: Session, *, pairing: Pairing, reason: EndReason | CancelReason, today: date
 ) -> int:
     meals = session.exec(
-        select(Meal).where(
+        select(Meal)
+        .where(
             Meal.pairing_id == pairing.id, col(Meal.date) >= today, col(Meal.status).in_(OPEN_MEAL)
         )
+        .order_by(col(Meal.id))
+        .with_for_update()  # see cancel_for_pause
     ).all()
     for meal in meals:
         meal.status, meal.cancel_reason = MealStatus.cancelled, CancelReason(reason)
@@ -112,13 +115,18 @@ def cancel_future_meals(
 
 def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -> list[Meal]:
     """Meals in a diner's pause are cancelled; the cook is told."""
+    # Locked, so that a meal whose outcome a cook is recording meanwhile is read once that is
+    # done (PostgreSQL then checks its status again): a delivered meal is never cancelled.
     meals = session.exec(
-        select(Meal).where(
+        select(Meal)
+        .where(
             Meal.diner_id == diner.id,
             col(Meal.date) >= from_,
             col(Meal.date) <= to,
             col(Meal.status).in_(OPEN_MEAL),
         )
+        .order_by(col(Meal.id))
+        .with_for_update()
     ).all()
     for meal in meals:
         meal.status, meal.cancel_reason = MealStatus.cancelled, CancelReason.diner_paused
@@ -278,6 +286,7 @@ def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Me
             col(Meal.date) <= to,
         )
         .order_by(col(Meal.at))
+        .with_for_update()  # see cancel_for_pause
     ).all()
     seek_cover(session, meals=list(meals))
     return list(meals)
