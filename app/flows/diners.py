@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.councils.rules import council_today
 from app.diners import service as diners
 from app.diners.schemas import PauseIn
 from app.meals.service import cancel_for_pause, restore_outside_pause
-from app.models import Diner, User
+from app.models import Council, Diner, User
 from app.pairings.lifecycle import diner_leaves
 
 
@@ -16,7 +17,12 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
     earlier pause had cancelled outside it come back. The schedule resumes by itself after."""
     diners.pause_diner(session, actor=actor, diner=diner, body=body)
     restore_outside_pause(session, diner=diner, from_=body.from_, to=body.to)
-    cancel_for_pause(session, diner=diner, from_=body.from_, to=body.to)
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    # A pause may have begun already (in hospital since Monday), but a past day's meal is the
+    # cook's to record (delivered or missed), not the pause's to cancel under them.
+    today = council_today(council)
+    cancel_for_pause(session, diner=diner, from_=max(body.from_, today), to=body.to)
     return diner
 
 

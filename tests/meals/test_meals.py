@@ -215,6 +215,29 @@ def test_the_cooks_own_lists_take_limit_and_offset_as_every_list_does(
     assert (pairings["items"], pairings["total"]) == ([], 1)
 
 
+def test_a_pause_that_began_yesterday_leaves_yesterdays_meal_for_the_cook_to_record(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    """Before, the pause cancelled it, and the cook's "delivered" for it was then 409."""
+    meals = session.exec(
+        select(Meal).where(Meal.pairing_id == active.pairing_id).order_by(col(Meal.date))
+    ).all()
+    past, coming = meals[0], meals[1]
+    past.date = date.today() - timedelta(days=1)
+    session.add(past)
+    session.commit()
+    body = {"from": past.date.isoformat(), "to": coming.date.isoformat()}
+    paused = client.post(
+        f"/api/diners/{active.diner_id}/pause", json=body, headers=active.carer_headers
+    )
+    assert paused.status_code == 200, paused.text
+    session.refresh(past)
+    session.refresh(coming)
+    assert (past.status, coming.status) == ("scheduled", "cancelled")
+    recorded = client.post(f"/api/meals/{past.id}/delivered", headers=active.cook_headers)
+    assert recorded.status_code == 200, recorded.text
+
+
 def test_away_needs_cover_and_familiar_cook_covers_when_asked(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
