@@ -53,7 +53,7 @@ from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.routing import DeferredRoute
 from app.schemas import PathId
-from app.vocab import CookStatus, MealStatus, PairingStatus
+from app.vocab import CookStatus, MealStatus, PairingStatus, PauseReason
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
@@ -134,10 +134,13 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         return render_page(request, session, settings, "cook/pending.html", context, auth=ca.auth)
     today = council_today(council)
     rows = pairings.list_cook_pairings(
-        session, user=ca.user, statuses=(PairingStatus.proposed, PairingStatus.active)
+        session,
+        user=ca.user,
+        statuses=(PairingStatus.proposed, PairingStatus.active, PairingStatus.paused),
     )
     invitations = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.proposed]
     neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.active]
+    paused = [_paused(p, d) for p, d, _ in rows if p.status == PairingStatus.paused]
     upcoming = meals.list_cook_meals(
         session, cook=cook, from_=today - timedelta(days=14), to=today + timedelta(days=MEAL_DAYS)
     )
@@ -152,6 +155,7 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         "long_date": long_date,
         "invitations": invitations,
         "neighbours": neighbours,
+        "paused": paused,
         "meals": [_meal(m, names, today) for m in upcoming if _shown(m, today)],
         "cover": [_meal(m, names, today) for m in requests],
         "away": aways.list_away(session, cook=cook, today=today),
@@ -221,6 +225,18 @@ def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
         "postcode": d.postcode if p.status == PairingStatus.active else None,
         "access_notes": d.access_notes if p.status == PairingStatus.active else None,
     }
+
+
+def _paused(p: Pairing, d: Diner) -> dict[str, str]:
+    """A paused pairing, and why, in the cook's words (no address: it is not running)."""
+    first = first_name(d.full_name)
+    if p.pause_reason == PauseReason.cook_changed:
+        why = f"your profile no longer meets {first}'s needs safely"
+    elif p.pause_reason == PauseReason.needs_changed:
+        why = f"{first}'s needs changed and you may not be able to cook safely for them"
+    else:
+        why = "the council is looking into a concern"
+    return {"first_name": first, "why": why}
 
 
 # --- invitations -----------------------------------------------------------------------------

@@ -502,6 +502,28 @@ def test_accepting_shows_the_next_meal_with_full_address_and_the_carers_phone(
     assert form.status_code == 200 and "Edna" in form.text
 
 
+def test_a_pairing_the_cooks_own_change_paused_shows_on_their_page_with_why(
+    client: TestClient, session: Session, settings: Settings, invited
+):
+    """Before, a paused pairing was simply gone from the cook's page."""
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    cook = invited["cook"]
+    user = session.get(User, cook.user_id)
+    assert user is not None
+    saved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(allergen_free=["tree_nuts"]),
+        headers=auth_headers(user, settings),
+    )
+    assert saved.status_code == 200, saved.text
+    home = client.get("/cook/")
+    assert (
+        "Meals with Edna are paused because your profile no longer meets Edna&#39;s needs "
+        "safely" in home.text
+    )
+    assert "3 Quiet Close" not in home.text  # not a running pairing: no address
+
+
 def test_decline_asks_for_confirmation_and_tells_the_coordinator_the_reason(
     client: TestClient, session: Session, invited, barnet
 ):
