@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import object_session
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.accounts.passwords import current_parameters, hash_password
 from app.accounts.service import start_session
 from app.config import Settings
 from app.councils.service import add_neighbourhood
-from app.models import Council, User
+from app.models import Council, Meal, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -236,3 +237,62 @@ def active_pairing(
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "active", accepted.text
     return world
+
+
+@dataclass(frozen=True)
+class CommittedPairing:
+    """An active pairing made through the API on a real engine, every step committed (for
+    tests whose requests run in sessions of their own: threads, races)."""
+
+    cook_headers: dict[str, str]
+    diner_id: int
+    pairing_id: int
+
+
+def committed_active_pairing(client, engine: Engine, settings: Settings) -> CommittedPairing:  # type: ignore[no-untyped-def]
+    """Barnet's staff propose a cook (approved) to a carer's diner, and the cook accepts."""
+    with Session(engine, expire_on_commit=False) as setup:
+        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
+        cook, carer = create_user(setup, role="cook"), create_user(setup, role="carer")
+        staff_h, cook_h, carer_h = (auth_headers(u, settings) for u in (staff, cook, carer))
+        setup.commit()
+    cook_id = client.put("/api/cooks/me", json=cook_payload(), headers=cook_h).json()["id"]
+    approved = client.post(
+        f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=staff_h
+    )
+    assert approved.status_code == 200, approved.text
+    diner_id = client.post("/api/diners", json=diner_payload(), headers=carer_h).json()["id"]
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    proposal = client.post("/api/staff/pairings", json=body, headers=staff_h)
+    assert proposal.status_code == 201, proposal.text
+    accepted = client.post(f"/api/pairings/{proposal.json()['id']}/accept", headers=cook_h)
+    assert accepted.status_code == 200, accepted.text
+    return CommittedPairing(
+        cook_headers=cook_h, diner_id=diner_id, pairing_id=proposal.json()["id"]
+    )
+
+
+def covering_helper(
+    client, session: Session, settings: Settings, staff: User, *, pairing_id: int
+) -> tuple[User, Meal]:  # type: ignore[no-untyped-def]
+    """ "Helper" (N3 1BU, approved, peanut-free only) covers the pairing's next meal."""
+    helper, helper_id = approved_cook(
+        client,
+        session,
+        settings,
+        staff,
+        postcode="N3 1BU",
+        display_name="Helper",
+        allergen_free=["peanuts"],
+    )
+    meal = session.exec(
+        select(Meal)
+        .where(Meal.pairing_id == pairing_id, col(Meal.date) >= date.today())
+        .order_by(col(Meal.date))
+    ).first()
+    assert meal is not None
+    meal.cook_id, meal.is_cover = helper_id, True
+    session.add(meal)
+    session.commit()
+    return helper, meal

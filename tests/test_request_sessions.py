@@ -25,9 +25,8 @@ from app.main import app
 from app.models import AuditEntry
 from tests.conftest import TEST_SETTINGS
 from tests.factories import (
-    approve_payload,
     auth_headers,
-    cook_payload,
+    committed_active_pairing,
     create_council,
     create_user,
     diner_payload,
@@ -108,25 +107,9 @@ def views_of(engine: Engine, diner_id: int) -> int:
 
 
 def test_cook_pairings_are_audited_when_many_read_them_at_once(real_engine: Engine):
-    with Session(real_engine, expire_on_commit=False) as setup:
-        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
-        cook, carer = create_user(setup, role="cook"), create_user(setup, role="carer")
-        staff_h, cook_h, carer_h = (auth_headers(u, TEST_SETTINGS) for u in (staff, cook, carer))
-        setup.commit()
     with TestClient(app) as client:
-        cook_id = client.put("/api/cooks/me", json=cook_payload(), headers=cook_h).json()["id"]
-        approved = client.post(
-            f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=staff_h
-        )
-        assert approved.status_code == 200, approved.text
-        diner_id = client.post("/api/diners", json=diner_payload(), headers=carer_h).json()["id"]
-        body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30"}
-        proposal = client.post(
-            "/api/staff/pairings", json=body | {"frequency": "weekly"}, headers=staff_h
-        )
-        assert proposal.status_code == 201, proposal.text
-        accepted = client.post(f"/api/pairings/{proposal.json()['id']}/accept", headers=cook_h)
-        assert accepted.status_code == 200, accepted.text
+        world = committed_active_pairing(client, real_engine, TEST_SETTINGS)
+    cook_h, diner_id = world.cook_headers, world.diner_id
     before = views_of(real_engine, diner_id)
 
     barrier = threading.Barrier(READERS)

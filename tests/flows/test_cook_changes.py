@@ -15,9 +15,9 @@ from app.config import Settings
 from app.models import Cook, Council, Meal, Notification, Pairing, User
 from tests.factories import (
     active_pairing,
-    approved_cook,
     auth_headers,
     cook_payload,
+    covering_helper,
     create_user,
     proposed_pairing,
 )
@@ -130,19 +130,7 @@ def test_a_cover_the_cook_can_no_longer_make_safely_goes_back_to_seeking_cover(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     world = active_pairing(client, session, settings, staff)
-    helper, helper_id = approved_cook(
-        client,
-        session,
-        settings,
-        staff,
-        postcode="N3 1BU",
-        display_name="Helper",
-        allergen_free=["peanuts"],
-    )
-    meal = future_meals(session, world.pairing_id)[0]
-    meal.cook_id, meal.is_cover = helper_id, True
-    session.add(meal)
-    session.commit()
+    helper, meal = covering_helper(client, session, settings, staff, pairing_id=world.pairing_id)
     saved = client.put(
         "/api/cooks/me",
         json=cook_payload(postcode="N3 1BU", display_name="Helper", allergen_free=[]),

@@ -13,8 +13,8 @@ from app.models import AuditEntry, Council, Diner, Meal, Notification, Pairing, 
 from tests.factories import (
     PairingWorld,
     active_pairing,
-    approved_cook,
     auth_headers,
+    covering_helper,
     create_user,
     proposed_pairing,
     registered_diner,
@@ -357,19 +357,7 @@ def test_concern_pause_becomes_needs_changed_when_needs_change_beyond_the_cook(
 def test_cover_cook_gives_meal_back_when_they_cannot_meet_the_new_needs(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
-    helper, helper_id = approved_cook(
-        client,
-        session,
-        settings,
-        staff,
-        postcode="N3 1BU",
-        display_name="Helper",
-        allergen_free=["peanuts"],
-    )
-    meal = future_meals(session, active.pairing_id)[0]
-    meal.cook_id, meal.is_cover = helper_id, True
-    session.add(meal)
-    session.commit()
+    helper, meal = covering_helper(client, session, settings, staff, pairing_id=active.pairing_id)
     response = client.patch(
         f"/api/diners/{active.diner_id}",
         json={"allergies": ["peanuts", "tree_nuts"]},  # Priya can; the helper cannot

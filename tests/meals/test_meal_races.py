@@ -15,14 +15,7 @@ from app.main import app
 from app.meals.service import cancel_for_pause
 from app.models import Diner, Meal
 from tests.conftest import TEST_SETTINGS
-from tests.factories import (
-    approve_payload,
-    auth_headers,
-    cook_payload,
-    create_council,
-    create_user,
-    diner_payload,
-)
+from tests.factories import committed_active_pairing
 
 
 def test_a_pause_does_not_cancel_a_meal_delivered_while_it_waited(real_engine: Engine):
@@ -30,25 +23,9 @@ def test_a_pause_does_not_cancel_a_meal_delivered_while_it_waited(real_engine: E
     and then cancelled a meal the cook had just recorded as delivered."""
     if real_engine.dialect.name != "postgresql":
         pytest.skip("row locks between concurrent writers: PostgreSQL only")
-    with Session(real_engine, expire_on_commit=False) as setup:
-        council = create_council(setup, slug="barnet", lad_codes=["E09000003"])
-        staff, cook, carer = (
-            auth_headers(create_user(setup, role=role, council=council), TEST_SETTINGS)
-            for role in ("staff", "cook", "carer")
-        )
-        setup.commit()
     with TestClient(app) as client:
-        cook_id = client.put("/api/cooks/me", json=cook_payload(), headers=cook).json()["id"]
-        approved = client.post(
-            f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=staff
-        )
-        assert approved.status_code == 200, approved.text
-        diner_id = client.post("/api/diners", json=diner_payload(), headers=carer).json()["id"]
-        body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30",
-                "frequency": "weekly"}  # fmt: skip
-        pairing_id = client.post("/api/staff/pairings", json=body, headers=staff).json()["id"]
-        accepted = client.post(f"/api/pairings/{pairing_id}/accept", headers=cook)
-        assert accepted.status_code == 200, accepted.text
+        world = committed_active_pairing(client, real_engine, TEST_SETTINGS)
+    pairing_id, diner_id = world.pairing_id, world.diner_id
     with Session(real_engine, expire_on_commit=False) as cook_side:
         meal = cook_side.exec(
             select(Meal)
