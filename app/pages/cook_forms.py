@@ -213,5 +213,5 @@ def parse_date(parts: dict[str, str], *, what: str) -> tuple[date | None, str | 
         return None, "Year must include 4 numbers"
     try:
         return date(year, month, day), None
-    except ValueError:
+    except (ValueError, OverflowError):  # 9999999999 for a day overflows before it is checked
         return None, f"{what[0].upper()}{what[1:]} must be a real date"

@@ -66,6 +66,14 @@ NOT_A_NUMBER = [
     ("carer", "POST", "/concerns/new", {"diner": TWO, "kind": "other"}, 404),
     ("cook", "POST", "/cook/away", {"from-day": TWO, "from-month": "1", "from-year": "2030"}, 422),
     ("cook", "POST", "/cook/profile/reach", {"walk_radius_m": TWO}, 422),
+    # Ten digits pass as a number, and overflowed the date itself: a 500 before.
+    (
+        "cook",
+        "POST",
+        "/cook/away",
+        {"from-day": "9" * 10, "from-month": "1", "from-year": "2031"},
+        422,
+    ),
 ]
 
 
