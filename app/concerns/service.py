@@ -16,16 +16,15 @@ from app.concerns.categories import CATEGORY_NAMES, RAISER_STATUS, new_reference
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import paginate, utcnow
-from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import NotFound, RuleBroken
-from app.meals.service import cancel_future_meals, schedule_meals
+from app.meals.service import cancel_future_meals
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
 from app.models.concern import REFERENCE_ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX
 from app.moderation.service import suspend_cook
 from app.notifications import messages
 from app.notifications.outbox import enqueue
-from app.pairings.lifecycle import end_pairing, exclude_pair, release_cook
+from app.pairings.lifecycle import end_pairing, exclude_pair, release_cook, resume_pairing
 from app.vocab import (
     RUNNING_PAIRING_STATUSES,
     CancelReason,
@@ -303,30 +302,8 @@ def triage(
         and cook.status == CookStatus.approved
         and not _other_serious_open(session, concern)
     ):
-        pairing.status, pairing.pause_reason = (
-            PairingStatus.active,
-            None,
-        )  # nothing found: meals resume
-        session.add(pairing)
-        council = session.get(Council, pairing.council_id)
-        assert council is not None
-        today = council_today(council)
-        paused_meals = session.exec(
-            select(Meal).where(
-                Meal.pairing_id == pairing.id,
-                Meal.cancel_reason == CancelReason.concern_pause,
-                col(Meal.date) >= today,
-            )
-        ).all()
-        diner = session.get(Diner, pairing.diner_id)
-        assert diner is not None
-        for meal in paused_meals:
-            if paused_on(diner, meal.date):
-                meal.cancel_reason = CancelReason.diner_paused  # still away: stays cancelled
-            else:
-                meal.status, meal.cancel_reason = MealStatus.scheduled, None
-            session.add(meal)
-        schedule_meals(session, pairing=pairing, today=today)
+        # Nothing found: meals resume.
+        resume_pairing(session, pairing=pairing, cancelled_for=CancelReason.concern_pause)
     if status == ConcernStatus.upheld and pairing is not None and cook is not None:
         if exclude:
             if pairing.status in RUNNING_PAIRING_STATUSES:

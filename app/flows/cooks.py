@@ -10,7 +10,7 @@ from app.cooks.schemas import CookProfileIn
 from app.cooks.service import find_own_profile, leaves_council, save_own_profile
 from app.db import utcnow
 from app.errors import Conflict
-from app.flows.diner_changes import cook_changed, offer_of
+from app.flows.cook_changes import cook_changed, offer_of
 from app.models import Cook, User
 from app.moderation import service as moderation
 from app.moderation.rules import STICKY
@@ -25,18 +25,19 @@ def put_own_profile(
     """Create or replace the cook's profile; a move to another council first ends their
     pairings and hands back their covers (the old council can no longer look after them).
     Within the council, a pairing the new profile no longer meets safely is stopped
-    (`diner_changes.cook_changed`)."""
+    (`cook_changes.cook_changed`)."""
     place = locate_place(session, raw_postcode=body.postcode, role="cook", settings=settings)
     cook = find_own_profile(session, user=user, lock=True)
     if cook is not None and leaves_council(cook, place):
         release_cook(session, cook=cook, reason=EndReason.cook_moved)
         return save_own_profile(session, user=user, body=body, place=place)
     before = offer_of(session, cook) if cook is not None else None
+    moved = cook is not None and cook.postcode != place.postcode.full
     saved = save_own_profile(session, user=user, body=body, place=place)
     if before is not None:
         # What the cook no longer offers must not reach a diner who needs it: an allergen
         # dropped, a diet, a texture, or a new home beyond the walk to them.
-        cook_changed(session, cook=saved, before=before)
+        cook_changed(session, cook=saved, before=before, moved=moved)
     return saved
 
 

@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 from app.audit import record_audit
 from app.config import Settings
 from app.councils.rules import council_today
-from app.db import utcnow
 from app.diners.schemas import DinerUpdate
 from app.errors import Conflict, RuleBroken
 from app.matching import engine
@@ -90,7 +89,7 @@ def change_diner(
         .where(Pairing.diner_id == diner.id, col(Pairing.status).in_(OPEN_STATUSES))
         .with_for_update()
     ).first()
-    before = _needs(diner, pairing)
+    before = needs_of(diner, pairing)
     old_hood = diner.neighbourhood_id
     for name in changed:
         if name != "postcode":
@@ -129,7 +128,7 @@ def change_diner(
     return changed
 
 
-def _needs(diner: Diner, pairing: Pairing | None) -> engine.DinerInput:
+def needs_of(diner: Diner, pairing: Pairing | None) -> engine.DinerInput:
     """The diner as the engine sees them (for the pairing's frequency, if there is one)."""
     return diner_input(
         diner, excluded=set(), met=set(), frequency=pairing.frequency if pairing else None
@@ -142,11 +141,17 @@ def _unsafe(
     after: engine.DinerInput,
     max_radius_m: float,
 ) -> list[str]:
-    """The safety rules the change makes the cook break (rules already broken are not new)."""
-    return sorted(
-        engine.safety_breaks(cook, after, max_radius_m=max_radius_m)
-        - engine.safety_breaks(cook, before, max_radius_m=max_radius_m)
+    """The safety rules the change makes the cook break anew: need by need, so a new
+    allergen is seen even when another was already beyond the cook."""
+    return new_dangers(
+        engine.safety_gaps(cook, before, max_radius_m=max_radius_m),
+        engine.safety_gaps(cook, after, max_radius_m=max_radius_m),
     )
+
+
+def new_dangers(before: set[tuple[str, str]], after: set[tuple[str, str]]) -> list[str]:
+    """The safety rules of the needs unmet `after` that were met `before`."""
+    return sorted({rule for rule, _ in after - before})
 
 
 def _safety_first(
@@ -164,13 +169,13 @@ def _safety_first(
     cook = session.get(Cook, pairing.cook_id)
     assert council is not None and cook is not None
     today = council_today(council)
-    after = _needs(diner, pairing)
+    after = needs_of(diner, pairing)
     cook_in = cook_input(cook, council=council, today=today, load=0)
     unsafe = _unsafe(cook_in, before, after, council.max_walk_radius_m)
     name = first_name(diner.full_name)
-    what = _words(changed, FIELD_WORDS)
+    what = in_words(changed, FIELD_WORDS)
     if unsafe:
-        why = _words(unsafe, engine.SAFETY_RULES)
+        why = in_words(unsafe, engine.SAFETY_RULES)
         assert actor.id is not None
         stop_unsafe_pairing(
             session,
@@ -179,7 +184,7 @@ def _safety_first(
             pairing=pairing,
             cook=cook,
             today=today,
-            words=needs_words(diner_name=name, cook_name=cook.display_name, what=what, why=why),
+            words=needsin_words(diner_name=name, cook_name=cook.display_name, what=what, why=why),
             change_key=change_key,
             coordinators=coordinators,
         )
@@ -224,11 +229,12 @@ class StopWords:
     withdrawn_to_cook: messages.Message
     withdrawn_to_staff: messages.Message
     paused_to_cook: messages.Message
+    paused_to_cover: messages.Message  # to the cooks covering its coming meals
     paused_to_staff: messages.Message
     paused_to_carer: messages.Message
 
 
-def needs_words(*, diner_name: str, cook_name: str, what: str, why: str) -> StopWords:
+def needsin_words(*, diner_name: str, cook_name: str, what: str, why: str) -> StopWords:
     """The diner's needs changed (`what`) beyond what the cook can make safely (`why`)."""
     return StopWords(
         end_reason=EndReason.needs_changed,
@@ -238,99 +244,12 @@ def needs_words(*, diner_name: str, cook_name: str, what: str, why: str) -> Stop
             diner_name=diner_name, cook_name=cook_name, what=what, why=why
         ),
         paused_to_cook=messages.needs_pause_to_cook(diner_name=diner_name),
+        paused_to_cover=messages.needs_pause_to_cook(diner_name=diner_name),
         paused_to_staff=messages.needs_pause_to_staff(
             diner_name=diner_name, cook_name=cook_name, what=what, why=why
         ),
         paused_to_carer=messages.needs_pause_to_carer(diner_name=diner_name, what=what),
     )
-
-
-def offer_words(*, diner_name: str, cook_name: str, why: str) -> StopWords:
-    """The cook's own profile changed (`why`: the needs it no longer meets safely)."""
-    return StopWords(
-        end_reason=EndReason.cook_changed,
-        pause_reason=PauseReason.cook_changed,
-        withdrawn_to_cook=messages.offer_withdrawn_to_cook(diner_name=diner_name, why=why),
-        withdrawn_to_staff=messages.offer_withdrawn_to_staff(
-            diner_name=diner_name, cook_name=cook_name, why=why
-        ),
-        paused_to_cook=messages.offer_pause_to_cook(diner_name=diner_name, why=why),
-        paused_to_staff=messages.offer_pause_to_staff(
-            diner_name=diner_name, cook_name=cook_name, why=why
-        ),
-        paused_to_carer=messages.offer_pause_to_carer(diner_name=diner_name, cook_name=cook_name),
-    )
-
-
-def offer_of(session: Session, cook: Cook) -> engine.CookInput:
-    """The cook as the engine sees them now (before a change to their profile)."""
-    council = session.get(Council, cook.council_id)
-    assert council is not None
-    return cook_input(cook, council=council, today=council_today(council), load=0)
-
-
-def cook_changed(session: Session, *, cook: Cook, before: engine.CookInput) -> list[Pairing]:
-    """After the cook's own profile is saved in the same council: each open pairing whose
-    diner the new profile no longer meets safely (a safety rule `before` did not break) is
-    stopped as for a change of needs, and each meal the cook covers for such a diner goes back
-    to seeking cover. Returns the pairings stopped."""
-    council = session.get(Council, cook.council_id)
-    assert council is not None and cook.id is not None
-    today = council_today(council)
-    after = cook_input(cook, council=council, today=today, load=0)
-    reach = council.max_walk_radius_m
-    at = utcnow().isoformat()  # the messages of this change, once each
-    stopped: list[Pairing] = []
-    pairings = session.exec(
-        select(Pairing)
-        .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_STATUSES))
-        .with_for_update()
-    ).all()
-    for pairing in pairings:
-        diner = session.get(Diner, pairing.diner_id)
-        assert diner is not None
-        needs = _needs(diner, pairing)
-        unsafe = sorted(
-            engine.safety_breaks(after, needs, max_radius_m=reach)
-            - engine.safety_breaks(before, needs, max_radius_m=reach)
-        )
-        if not unsafe:
-            continue
-        name = first_name(diner.full_name)
-        stop_unsafe_pairing(
-            session,
-            actor_id=cook.user_id,
-            diner=diner,
-            pairing=pairing,
-            cook=cook,
-            today=today,
-            words=offer_words(
-                diner_name=name,
-                cook_name=cook.display_name,
-                why=_words(unsafe, engine.SAFETY_RULES),
-            ),
-            change_key=f"cook:{cook.id}:offer:{at}:pairing:{pairing.id}",
-            coordinators=coordinators_of(session, diner, {diner.neighbourhood_id}),
-        )
-        stopped.append(pairing)
-    for meal in session.exec(
-        select(Meal).where(
-            Meal.cook_id == cook.id,
-            col(Meal.is_cover).is_(True),
-            Meal.status == MealStatus.scheduled,
-            col(Meal.date) >= today,
-        )
-    ).all():
-        covered = session.get(Diner, meal.diner_id)
-        their_pairing = session.get(Pairing, meal.pairing_id)
-        assert covered is not None and their_pairing is not None
-        needs = _needs(covered, their_pairing)
-        if engine.safety_breaks(after, needs, max_radius_m=reach) - engine.safety_breaks(
-            before, needs, max_radius_m=reach
-        ):
-            seek_cover(session, meals=[meal])
-    session.flush()
-    return stopped
 
 
 def stop_unsafe_pairing(
@@ -347,13 +266,13 @@ def stop_unsafe_pairing(
 ) -> None:
     """Withdraw a proposal, or pause the pairing and cancel its meals; tell everyone concerned
     (the carer only of a pause, and not when the carer made the change)."""
+    covers: set[int] = set()
     if pairing.status == PairingStatus.proposed:
         end_pairing(session, pairing=pairing, reason=words.end_reason)
         action = "pairing.withdrawn"
         to_cook, to_staff = words.withdrawn_to_cook, words.withdrawn_to_staff
-        told = {cook.user_id}
     else:
-        told = {cook.user_id} | _cover_cooks(session, pairing=pairing, today=today)
+        covers = _cover_cooks(session, pairing=pairing, today=today) - {cook.user_id}
         pairing.status, pairing.pause_reason = PairingStatus.paused, words.pause_reason
         session.add(pairing)
         cancel_future_meals(
@@ -377,8 +296,10 @@ def stop_unsafe_pairing(
             "cook_id": pairing.cook_id,
         },
     )
+    told = {cook.user_id} | covers
     for to, message in [
-        *((to, to_cook) for to in sorted(told)),
+        (cook.user_id, to_cook),
+        *((to, words.paused_to_cover) for to in sorted(covers)),
         *((to, to_staff) for to in sorted(coordinators - told)),
     ]:
         enqueue(
@@ -458,7 +379,7 @@ def _recover_unsafe_covers(
 ) -> None:
     """A cover cook who cannot meet the new needs safely gives the meal back (cover is sought
     again among cooks who can) and is told."""
-    after = _needs(diner, pairing)
+    after = needs_of(diner, pairing)
     for meal in _future_open_meals(session, pairing=pairing, today=today):
         if not meal.is_cover or meal.cook_id is None or meal.status != MealStatus.scheduled:
             continue
@@ -508,6 +429,7 @@ def coordinators_of(session: Session, diner: Diner, hood_ids: set[int | None]) -
     return {s for s in staff if s is not None}
 
 
-def _words(codes: list[str], words: dict[str, str]) -> str:
+def in_words(codes: list[str], words: dict[str, str]) -> str:
+    """The codes' words as a list in prose: "a, b and c"."""
     parts = [words[c] for c in codes]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

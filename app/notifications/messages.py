@@ -293,6 +293,25 @@ def offer_pause_to_cook(*, diner_name: str, why: str) -> Message:
     )
 
 
+def offer_pause_to_cover(*, diner_name: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"Meals for {diner_name} are paused: please don't bring the one you offered to cover",
+        f"{diner_name}'s meals are paused from today while the coordinator finds a way "
+        "forward, so the meal you offered to cover is cancelled. Thank you for offering.",
+    )
+
+
+def pairing_resumed(*, diner_name: str, cook_name: str) -> Message:
+    """To the carer and the coordinator, when a pause for the cook's profile ends."""
+    return Message(
+        "pairing_resumed",
+        f"Meals for {diner_name} are back on with {cook_name}",
+        f"{cook_name} can cook safely for {diner_name} again, so the meals are back on from the "
+        "next one.",
+    )
+
+
 def offer_pause_to_staff(*, diner_name: str, cook_name: str, why: str) -> Message:
     return Message(
         "pairing_needs_changed",

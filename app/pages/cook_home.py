@@ -230,12 +230,13 @@ def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
 def _paused(p: Pairing, d: Diner) -> dict[str, str]:
     """A paused pairing, and why, in the cook's words (no address: it is not running)."""
     first = first_name(d.full_name)
+    # A concern's pause gives no reason: the concern may be about the cook (safeguarding),
+    # and they are not told of it.
+    why = "for now"
     if p.pause_reason == PauseReason.cook_changed:
-        why = f"your profile no longer meets {first}'s needs safely"
+        why = f"because your profile no longer meets {first}'s needs safely"
     elif p.pause_reason == PauseReason.needs_changed:
-        why = f"{first}'s needs changed and you may not be able to cook safely for them"
-    else:
-        why = "the council is looking into a concern"
+        why = f"because {first}'s needs changed and you may not be able to cook safely for them"
     return {"first_name": first, "why": why}
 
 

@@ -6,8 +6,9 @@ from sqlmodel import Session, col, select
 
 from app.councils.rules import council_today
 from app.db import utcnow
+from app.diners.rules import paused_on
 from app.errors import Conflict
-from app.meals.service import cancel_future_meals, seek_cover
+from app.meals.service import cancel_future_meals, schedule_meals, seek_cover
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
 from app.notifications import messages
@@ -15,6 +16,7 @@ from app.notifications.outbox import enqueue
 from app.vocab import (
     OPEN_PAIRING_STATUSES,
     RUNNING_PAIRING_STATUSES,
+    CancelReason,
     DinerStatus,
     EndReason,
     ExclusionReason,
@@ -124,3 +126,27 @@ def _open_pairings(session: Session, diner: Diner) -> list[Pairing]:
             )
         ).all()
     )
+
+
+def resume_pairing(session: Session, *, pairing: Pairing, cancelled_for: CancelReason) -> None:
+    """A paused pairing runs again: its coming meals the pause had cancelled (`cancelled_for`)
+    are planned again, but for days the diner is away, and the schedule is filled up."""
+    pairing.status, pairing.pause_reason = PairingStatus.active, None
+    session.add(pairing)
+    council = session.get(Council, pairing.council_id)
+    diner = session.get(Diner, pairing.diner_id)
+    assert council is not None and diner is not None
+    today = council_today(council)
+    for meal in session.exec(
+        select(Meal).where(
+            Meal.pairing_id == pairing.id,
+            Meal.cancel_reason == cancelled_for,
+            col(Meal.date) >= today,
+        )
+    ).all():
+        if paused_on(diner, meal.date):
+            meal.cancel_reason = CancelReason.diner_paused  # still away: stays cancelled
+        else:
+            meal.status, meal.cancel_reason = MealStatus.scheduled, None
+        session.add(meal)
+    schedule_meals(session, pairing=pairing, today=today)

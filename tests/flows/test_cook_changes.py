@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import Cook, Council, Meal, Notification, Pairing, User
+from app.models import Concern, Cook, Council, Diner, Meal, Notification, Pairing, User
 from tests.factories import (
     active_pairing,
     auth_headers,
@@ -143,3 +143,109 @@ def test_a_cover_the_cook_can_no_longer_make_safely_goes_back_to_seeking_cover(
     assert pairing is not None
     session.refresh(pairing)
     assert pairing.status == "active"  # Priya's own pairing is untouched
+
+
+def test_a_cook_covering_a_paused_pairings_meal_is_told_it_is_cancelled_not_blamed(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """The review found the cover cook sent "Your profile changed" for Priya's change."""
+    world = active_pairing(client, session, settings, staff)
+    helper, _ = covering_helper(client, session, settings, staff, pairing_id=world.pairing_id)
+    saved = client.put(
+        "/api/cooks/me", json=cook_payload(allergen_free=["tree_nuts"]), headers=world.cook_headers
+    )
+    assert saved.status_code == 200, saved.text
+    sent = told(session)
+    assert "Your profile" not in sent[helper.id] and "offered to cover" in sent[helper.id]
+
+
+def test_a_new_allergen_dropped_pauses_even_when_another_was_already_beyond_the_cook(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Edna is allergic to peanuts and milk; Priya never cooked milk-free. Comparing the names
+    of the rules broken ("allergen_unsafe" before and after) saw nothing new."""
+    world = active_pairing(client, session, settings, staff)
+    diner = session.get(Diner, world.diner_id)
+    assert diner is not None
+    diner.allergies = ["peanuts", "milk"]
+    session.add(diner)
+    session.commit()
+    saved = client.put(
+        "/api/cooks/me", json=cook_payload(allergen_free=["tree_nuts"]), headers=world.cook_headers
+    )
+    assert saved.status_code == 200, saved.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "cook_changed")
+
+
+def test_a_cook_who_walks_less_far_keeps_the_neighbours_they_have(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Edna lives about 300 m away; Priya now walks 100 m. Continuity first: the narrower walk
+    is for new matches."""
+    world = active_pairing(client, session, settings, staff)
+    saved = client.put(
+        "/api/cooks/me", json=cook_payload(walk_radius_m=100), headers=world.cook_headers
+    )
+    assert saved.status_code == 200, saved.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "active" and told(session) == {}
+
+
+def test_the_cook_putting_their_profile_right_brings_the_meals_back(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+    planned = {m.date for m in future_meals(session, world.pairing_id)}
+    headers = world.cook_headers
+    dropped = client.put("/api/cooks/me", json=cook_payload(allergen_free=[]), headers=headers)
+    assert dropped.status_code == 200, dropped.text
+    paused = session.get(Pairing, world.pairing_id)
+    assert paused is not None
+    session.refresh(paused)
+    assert paused.status == "paused"
+    back = client.put("/api/cooks/me", json=cook_payload(), headers=headers)
+    assert back.status_code == 200, back.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("active", None)
+    meals = future_meals(session, world.pairing_id)
+    assert {m.date for m in meals if m.status == "scheduled"} == planned
+    resumed = session.exec(
+        select(Notification.to_user_id).where(Notification.event == "pairing_resumed")
+    ).all()
+    assert set(resumed) == {coordinator.id, world.carer.id}
+
+
+def test_a_pause_stays_while_a_serious_concern_about_the_pairing_is_open(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Putting the profile right lifts only the cook's own pause, never a concern's."""
+    world = active_pairing(client, session, settings, staff)
+    headers = world.cook_headers
+    dropped = client.put("/api/cooks/me", json=cook_payload(allergen_free=[]), headers=headers)
+    assert dropped.status_code == 200, dropped.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "paused"
+    session.add(
+        Concern(
+            council_id=pairing.council_id,
+            diner_id=world.diner_id,
+            pairing_id=pairing.id,
+            raised_by_id=world.carer.id,
+            kind="safeguarding",
+            serious=True,
+            description="Worried about the last visit",
+        )
+    )
+    session.commit()
+    assert client.put("/api/cooks/me", json=cook_payload(), headers=headers).status_code == 200
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "cook_changed")

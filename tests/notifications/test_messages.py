@@ -69,6 +69,8 @@ RENDERED = {
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
     "offer_pause_to_carer": messages.offer_pause_to_carer(diner_name=DINER, cook_name=COOK),
+    "offer_pause_to_cover": messages.offer_pause_to_cover(diner_name=DINER),
+    "pairing_resumed": messages.pairing_resumed(diner_name=DINER, cook_name=COOK),
     "concern_raised": messages.concern_raised(
         reference="EP-7KQ3MD", category_name="Missed meal", serious=True
     ),
@@ -86,7 +88,7 @@ NAMES_DINER = set(RENDERED) - {"cook_approved", "pairing_ended", "concern_raised
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
-              "offer_pause_to_carer"}  # fmt: skip
+              "offer_pause_to_carer", "pairing_resumed"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing"}  # fmt: skip
 

@@ -524,6 +524,24 @@ def test_a_pairing_the_cooks_own_change_paused_shows_on_their_page_with_why(
     assert "3 Quiet Close" not in home.text  # not a running pairing: no address
 
 
+def test_a_pairing_paused_for_a_concern_shows_on_the_cooks_page_without_saying_why(
+    client: TestClient, session: Session, invited
+):
+    """The concern may be about the cook (safeguarding): the page must not tell them of it."""
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    pairing = session.get(Pairing, invited["pairing_id"])
+    assert pairing is not None
+    pairing.status, pairing.pause_reason = "paused", "concern"
+    session.add(pairing)
+    session.commit()
+    home = client.get("/cook/")
+    said = re.findall(r'<div class="govuk-inset-text">([^<]*)</div>', home.text)
+    assert said == [
+        "Meals with Edna are paused for now. Please don't bring the next one: the "
+        "coordinator will be in touch."
+    ]
+
+
 def test_decline_asks_for_confirmation_and_tells_the_coordinator_the_reason(
     client: TestClient, session: Session, invited, barnet
 ):

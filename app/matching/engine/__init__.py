@@ -69,7 +69,7 @@ from app.matching.engine.rules import (
     check_pair,
     check_slot,
     pair_cost,
-    safety_breaks,
+    safety_gaps,
     shared_windows,
 )
 
@@ -100,7 +100,7 @@ __all__ = [
     "pair_cost",
     "prune",
     "rank",
-    "safety_breaks",
+    "safety_gaps",
     "shared_windows",
     "solve_batch",
     "suggest",

@@ -258,10 +258,20 @@ SAFETY_RULES = {
 }
 
 
-def safety_breaks(cook: CookInput, diner: DinerInput, *, max_radius_m: float) -> set[str]:
-    """The safety rules (``SAFETY_RULES``) the pair breaks."""
-    found = check_pair(cook, diner, max_radius_m=max_radius_m)
-    return {v.rule for v in found if v.rule in SAFETY_RULES}
+def safety_gaps(cook: CookInput, diner: DinerInput, *, max_radius_m: float) -> set[tuple[str, str]]:
+    """What of the diner's needs the cook does not meet, need by need: (rule, the need) for
+    each allergen and diet, the texture, and ("out_of_reach", "") for the walk. Comparing two
+    of these sees a danger added to one already there (peanuts dropped by a cook who never
+    cooked milk-free), which comparing the rules' names would not."""
+    gaps = {("allergen_unsafe", str(a)) for a in diner.allergies - cook.allergen_free}
+    gaps |= {("diet_unmet", str(d)) for d in diner.diets - cook.diets}
+    if diner.texture not in cook.textures:
+        gaps.add(("texture_unmet", str(diner.texture)))
+    if not distance_m(cook.lat, cook.lon, diner.lat, diner.lon) <= _effective_radius(
+        cook, max_radius_m
+    ):
+        gaps.add(("out_of_reach", ""))
+    return gaps
 
 
 def check_slot(

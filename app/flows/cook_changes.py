@@ -1,0 +1,175 @@
+"""A cook changes their own profile (PUT /api/cooks/me, the profile pages): safety first for the
+diners they cook for, are invited to, or cover.
+
+A flow, the cook's side of app.flows.diner_changes: a pairing whose diner the new profile no
+longer meets safely (an allergen no longer cooked free from, a diet, a texture, or a new home
+beyond the walk) is paused at once with reason ``cook_changed`` (a proposal is withdrawn
+instead), its meals are cancelled, and the cook, the coordinator and the carer are told. A meal
+the cook covers for such a diner goes back to seeking cover. When the cook's next change makes
+a pairing paused this way safe again, it runs again. Safety is judged need by need, so a new
+danger is seen even when another was already there.
+
+The walk counts only when the cook has moved: a cook who narrows how far they walk keeps the
+neighbours they already have (continuity first); the narrower walk applies to new matches.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.councils.rules import council_today
+from app.db import utcnow
+from app.flows.diner_changes import (
+    StopWords,
+    coordinators_of,
+    in_words,
+    needs_of,
+    new_dangers,
+    stop_unsafe_pairing,
+)
+from app.matching import engine
+from app.matching.inputs import cook_input
+from app.meals.service import seek_cover
+from app.models import OPEN_STATUSES, Concern, Cook, Council, Diner, Meal, Pairing
+from app.names import first_name
+from app.notifications import messages
+from app.notifications.outbox import enqueue
+from app.pairings.lifecycle import resume_pairing
+from app.vocab import (
+    CancelReason,
+    ConcernStatus,
+    EndReason,
+    MealStatus,
+    PauseReason,
+)
+
+
+def offer_of(session: Session, cook: Cook) -> engine.CookInput:
+    """The cook as the engine sees them now (before a change to their profile)."""
+    council = session.get(Council, cook.council_id)
+    assert council is not None
+    return cook_input(cook, council=council, today=council_today(council), load=0)
+
+
+def offer_words(*, diner_name: str, cook_name: str, why: str) -> StopWords:
+    """The cook's own profile changed (`why`: the needs it no longer meets safely)."""
+    return StopWords(
+        end_reason=EndReason.cook_changed,
+        pause_reason=PauseReason.cook_changed,
+        withdrawn_to_cook=messages.offer_withdrawn_to_cook(diner_name=diner_name, why=why),
+        withdrawn_to_staff=messages.offer_withdrawn_to_staff(
+            diner_name=diner_name, cook_name=cook_name, why=why
+        ),
+        paused_to_cook=messages.offer_pause_to_cook(diner_name=diner_name, why=why),
+        paused_to_cover=messages.offer_pause_to_cover(diner_name=diner_name),
+        paused_to_staff=messages.offer_pause_to_staff(
+            diner_name=diner_name, cook_name=cook_name, why=why
+        ),
+        paused_to_carer=messages.offer_pause_to_carer(diner_name=diner_name, cook_name=cook_name),
+    )
+
+
+def cook_changed(
+    session: Session, *, cook: Cook, before: engine.CookInput, moved: bool
+) -> list[Pairing]:
+    """After the cook's own profile is saved in the same council (`before`: the cook as they
+    were; `moved`: their postcode changed). Returns the pairings stopped."""
+    council = session.get(Council, cook.council_id)
+    assert council is not None and cook.id is not None
+    today = council_today(council)
+    after = cook_input(cook, council=council, today=today, load=0)
+    reach = council.max_walk_radius_m
+
+    def gaps(offer: engine.CookInput, needs: engine.DinerInput) -> set[tuple[str, str]]:
+        found = engine.safety_gaps(offer, needs, max_radius_m=reach)
+        return found if moved else {g for g in found if g[0] != "out_of_reach"}
+
+    at = utcnow().isoformat()  # the messages of this change, once each
+    stopped: list[Pairing] = []
+    pairings = session.exec(
+        select(Pairing)
+        .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_STATUSES))
+        .order_by(col(Pairing.id))
+        .with_for_update()
+    ).all()
+    for pairing in pairings:
+        diner = session.get(Diner, pairing.diner_id)
+        assert diner is not None
+        needs = needs_of(diner, pairing)
+        unmet = gaps(after, needs)
+        if pairing.pause_reason == PauseReason.cook_changed:
+            if not unmet and not _serious_concern_open(session, pairing):
+                _resume(session, pairing=pairing, diner=diner, cook=cook, at=at)
+            continue
+        unsafe = new_dangers(gaps(before, needs), unmet)
+        if not unsafe or pairing.pause_reason == PauseReason.needs_changed:
+            continue  # safe as before, or already stopped for safety (staff know)
+        stop_unsafe_pairing(
+            session,
+            actor_id=cook.user_id,
+            diner=diner,
+            pairing=pairing,
+            cook=cook,
+            today=today,
+            words=offer_words(
+                diner_name=first_name(diner.full_name),
+                cook_name=cook.display_name,
+                why=in_words(unsafe, engine.SAFETY_RULES),
+            ),
+            change_key=f"cook:{cook.id}:offer:{at}:pairing:{pairing.id}",
+            coordinators=coordinators_of(session, diner, {diner.neighbourhood_id}),
+        )
+        stopped.append(pairing)
+    for meal in session.exec(
+        select(Meal)
+        .where(
+            Meal.cook_id == cook.id,
+            col(Meal.is_cover).is_(True),
+            Meal.status == MealStatus.scheduled,
+            col(Meal.date) >= today,
+        )
+        .order_by(col(Meal.id))
+        .with_for_update()
+    ).all():
+        covered = session.get(Diner, meal.diner_id)
+        their_pairing = session.get(Pairing, meal.pairing_id)
+        assert covered is not None and their_pairing is not None
+        needs = needs_of(covered, their_pairing)
+        if new_dangers(gaps(before, needs), gaps(after, needs)):
+            seek_cover(session, meals=[meal])  # other cooks are asked; the cook knows why
+    session.flush()
+    return stopped
+
+
+def _serious_concern_open(session: Session, pairing: Pairing) -> bool:
+    """A serious concern about the pairing still open: its pause is the concern's to lift."""
+    found = session.exec(
+        select(Concern.id).where(
+            Concern.pairing_id == pairing.id,
+            col(Concern.serious).is_(True),
+            col(Concern.status).in_((ConcernStatus.open, ConcernStatus.investigating)),
+        )
+    ).first()
+    return found is not None
+
+
+def _resume(session: Session, *, pairing: Pairing, diner: Diner, cook: Cook, at: str) -> None:
+    """The cook's change made the pair safe again: the meals are back on; the carer and the
+    coordinator are told (the cook sees it on their page)."""
+    resume_pairing(session, pairing=pairing, cancelled_for=CancelReason.cook_changed)
+    resumed = messages.pairing_resumed(
+        diner_name=first_name(diner.full_name), cook_name=cook.display_name
+    )
+    told = coordinators_of(session, diner, {diner.neighbourhood_id})
+    if diner.carer_id is not None:
+        told.add(diner.carer_id)
+    for to in sorted(told):
+        enqueue(
+            session,
+            event=resumed.event,
+            to=to,
+            subject=resumed.subject,
+            body=resumed.body,
+            dedupe_key=f"pairing:{pairing.id}:resumed:{at}",
+            about_diner_id=diner.id,
+        )
