@@ -151,7 +151,7 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
     if public_status(diner, today) in (DinerStatus.left, DinerStatus.paused):
         raise Conflict(f"The diner is {public_status(diner, today)}")
     if _open_pairing(session, diner_id=body.diner_id) is not None:
-        raise Conflict("The diner already has a proposed or active pairing")
+        raise Conflict("The diner already has a pairing, proposed, active or paused")
     load = open_loads(session, [body.cook_id])[body.cook_id]
     excluded, met = history(session, [body.diner_id])
     candidate = cook_input(cook, council=council, today=today, load=load)

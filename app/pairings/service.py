@@ -131,11 +131,15 @@ def _refuse_unsafe(session: Session, *, pairing: Pairing, diner: Diner) -> None:
         for v in engine.check_pair(cook_in, needs, max_radius_m=council.max_walk_radius_m)
         if v.rule in engine.SAFETY_RULES or v.rule == "cook_not_matchable"
     ]
+    if cook.location_review:  # moved since the proposal: staff have not seen the new place
+        broken.append(engine.Violation("location_review", "cook_id", "location review"))
     if broken:
         name = first_name(diner.full_name)
         why = "; ".join(
             f"{name} has {engine.SAFETY_RULES[v.rule]}"
             if v.rule in engine.SAFETY_RULES
+            else "the council has still to confirm your new address"
+            if v.rule == "location_review"
             else "your approval or checks are not in date"
             for v in broken
         )

@@ -249,3 +249,17 @@ def test_a_pause_stays_while_a_serious_concern_about_the_pairing_is_open(
     assert client.put("/api/cooks/me", json=cook_payload(), headers=headers).status_code == 200
     session.refresh(pairing)
     assert (pairing.status, pairing.pause_reason) == ("paused", "cook_changed")
+
+
+def test_accepting_waits_for_staff_to_confirm_a_cook_who_has_moved(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = proposed_pairing(client, session, settings, staff)
+    cook = session.get(Cook, world.cook_id)
+    assert cook is not None
+    cook.location_review = True  # moved within the council since the proposal
+    session.add(cook)
+    session.commit()
+    accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
+    assert accepted.status_code == 409, accepted.text
+    assert "the council has still to confirm your new address" in accepted.json()["detail"]

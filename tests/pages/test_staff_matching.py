@@ -405,7 +405,7 @@ def test_a_conflict_meanwhile_is_shown_on_the_page_not_a_500(
     )  # fmt: skip
     assert again.status_code == 422
     assert (
-        'href="#suggestions-title">The diner already has a proposed or active pairing</a>'
+        'href="#suggestions-title">The diner already has a pairing, proposed, active or paused</a>'
         in again.text
     )
     assert "Priya Sharma is invited to cook for Edna: Tuesdays at 17:30" in text_of(again.text)
