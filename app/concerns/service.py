@@ -217,6 +217,19 @@ def _pause(session: Session, pairing: Pairing) -> None:
     )
 
 
+def serious_concern_open(session: Session, *, pairing_id: int) -> bool:
+    """A serious concern about the pairing still open: a pause for it is the concern's to lift,
+    whatever else changes."""
+    found = session.exec(
+        select(Concern.id).where(
+            Concern.pairing_id == pairing_id,
+            col(Concern.serious).is_(True),
+            col(Concern.status).in_((ConcernStatus.open, ConcernStatus.investigating)),
+        )
+    ).first()
+    return found is not None
+
+
 def _other_serious_open(session: Session, concern: Concern) -> bool:
     return (
         session.exec(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from app.concerns.service import serious_concern_open
 from app.councils.rules import council_today
 from app.db import utcnow
 from app.flows.diner_changes import (
@@ -30,14 +31,13 @@ from app.flows.diner_changes import (
 from app.matching import engine
 from app.matching.inputs import cook_input
 from app.meals.service import seek_cover
-from app.models import OPEN_STATUSES, Concern, Cook, Council, Diner, Meal, Pairing
+from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import resume_pairing
 from app.vocab import (
     CancelReason,
-    ConcernStatus,
     EndReason,
     MealStatus,
     PauseReason,
@@ -98,7 +98,7 @@ def cook_changed(
         needs = needs_of(diner, pairing)
         unmet = gaps(after, needs)
         if pairing.pause_reason == PauseReason.cook_changed:
-            if not unmet and not _serious_concern_open(session, pairing):
+            if not unmet and not serious_concern_open(session, pairing_id=pairing.id or 0):
                 _resume(session, pairing=pairing, diner=diner, cook=cook, at=at)
             continue
         unsafe = new_dangers(gaps(before, needs), unmet)
@@ -139,18 +139,6 @@ def cook_changed(
             seek_cover(session, meals=[meal])  # other cooks are asked; the cook knows why
     session.flush()
     return stopped
-
-
-def _serious_concern_open(session: Session, pairing: Pairing) -> bool:
-    """A serious concern about the pairing still open: its pause is the concern's to lift."""
-    found = session.exec(
-        select(Concern.id).where(
-            Concern.pairing_id == pairing.id,
-            col(Concern.serious).is_(True),
-            col(Concern.status).in_((ConcernStatus.open, ConcernStatus.investigating)),
-        )
-    ).first()
-    return found is not None
 
 
 def _resume(session: Session, *, pairing: Pairing, diner: Diner, cook: Cook, at: str) -> None:

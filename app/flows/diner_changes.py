@@ -15,6 +15,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
+from app.concerns.service import serious_concern_open
 from app.config import Settings
 from app.councils.rules import council_today
 from app.diners.schemas import DinerUpdate
@@ -26,7 +27,7 @@ from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Neighbourhood,
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
-from app.pairings.lifecycle import end_pairing
+from app.pairings.lifecycle import end_pairing, resume_pairing
 from app.places import locate_place
 from app.schemas import minutes
 from app.vocab import (
@@ -174,6 +175,14 @@ def _safety_first(
     unsafe = _unsafe(cook_in, before, after, council.max_walk_radius_m)
     name = first_name(diner.full_name)
     what = in_words(changed, FIELD_WORDS)
+    if (
+        pairing.pause_reason == PauseReason.needs_changed
+        and not engine.safety_gaps(cook_in, after, max_radius_m=council.max_walk_radius_m)
+        and not serious_concern_open(session, pairing_id=pairing.id or 0)
+    ):
+        _back_on(session, diner=diner, pairing=pairing, cook=cook, change_key=change_key,
+                 coordinators=coordinators, actor_id=actor.id)  # fmt: skip
+        return
     if unsafe:
         why = in_words(unsafe, engine.SAFETY_RULES)
         assert actor.id is not None
@@ -184,7 +193,7 @@ def _safety_first(
             pairing=pairing,
             cook=cook,
             today=today,
-            words=needsin_words(diner_name=name, cook_name=cook.display_name, what=what, why=why),
+            words=needs_words(diner_name=name, cook_name=cook.display_name, what=what, why=why),
             change_key=change_key,
             coordinators=coordinators,
         )
@@ -234,7 +243,7 @@ class StopWords:
     paused_to_carer: messages.Message
 
 
-def needsin_words(*, diner_name: str, cook_name: str, what: str, why: str) -> StopWords:
+def needs_words(*, diner_name: str, cook_name: str, what: str, why: str) -> StopWords:
     """The diner's needs changed (`what`) beyond what the cook can make safely (`why`)."""
     return StopWords(
         end_reason=EndReason.needs_changed,
@@ -324,6 +333,38 @@ def stop_unsafe_pairing(
             subject=to_carer.subject,
             body=to_carer.body,
             dedupe_key=f"{change_key}:stopped",
+            about_diner_id=diner.id,
+        )
+
+
+def _back_on(
+    session: Session,
+    *,
+    diner: Diner,
+    pairing: Pairing,
+    cook: Cook,
+    change_key: str,
+    coordinators: set[int],
+    actor_id: int | None,
+) -> None:
+    """The needs changed back within what the cook makes safely: the pause for them ends, the
+    meals are back on, and the cook, the coordinator and the carer are told (not the actor)."""
+    resume_pairing(session, pairing=pairing, cancelled_for=CancelReason.needs_changed)
+    name = first_name(diner.full_name)
+    to_cook = messages.needs_resumed_to_cook(diner_name=name)
+    to_others = messages.pairing_resumed(diner_name=name, cook_name=cook.display_name)
+    others = coordinators | ({diner.carer_id} if diner.carer_id is not None else set())
+    for to, message in [
+        (cook.user_id, to_cook),
+        *((to, to_others) for to in sorted(others - {actor_id, cook.user_id})),
+    ]:
+        enqueue(
+            session,
+            event=message.event,
+            to=to,
+            subject=message.subject,
+            body=message.body,
+            dedupe_key=f"{change_key}:resumed",
             about_diner_id=diner.id,
         )
 

@@ -312,6 +312,15 @@ def pairing_resumed(*, diner_name: str, cook_name: str) -> Message:
     )
 
 
+def needs_resumed_to_cook(*, diner_name: str) -> Message:
+    return Message(
+        "pairing_resumed",
+        f"Meals for {diner_name} are back on",
+        f"{diner_name}'s needs changed again, and you can cook safely for them, so the meals "
+        "are back on from the next one. Thank you.",
+    )
+
+
 def offer_pause_to_staff(*, diner_name: str, cook_name: str, why: str) -> Message:
     return Message(
         "pairing_needs_changed",

@@ -405,3 +405,25 @@ def test_resolving_an_unrelated_concern_keeps_the_pause_when_needs_changed(
         "needs_changed",
     )
     assert {m.status for m in future_meals(session, active.pairing_id)} == {"cancelled"}
+
+
+def test_needs_changed_back_within_the_cooks_offer_bring_the_meals_back(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    """Before, a pause for changed needs had no way back: a carer's mistaken allergy, put
+    right a minute later, left the pairing paused for good."""
+    planned = {m.date for m in future_meals(session, active.pairing_id)}
+    path, headers = f"/api/diners/{active.diner_id}", active.carer_headers
+    assert client.patch(path, json={"allergies": ["milk"]}, headers=headers).status_code == 200
+    stored = session.get(Pairing, active.pairing_id)
+    assert stored is not None
+    session.refresh(stored)
+    assert stored.status == "paused"
+    back = client.patch(path, json={"allergies": ["peanuts"]}, headers=headers)
+    assert back.status_code == 200, back.text
+    assert back.json()["pairing"]["status"] == "active"
+    session.refresh(stored)
+    assert (stored.status, stored.pause_reason) == ("active", None)
+    meals = future_meals(session, active.pairing_id)
+    assert {m.date for m in meals if m.status == "scheduled"} == planned
+    assert told(session, "pairing_resumed") == {active.cook.id, active.coordinator.id}

@@ -71,6 +71,7 @@ RENDERED = {
     "offer_pause_to_carer": messages.offer_pause_to_carer(diner_name=DINER, cook_name=COOK),
     "offer_pause_to_cover": messages.offer_pause_to_cover(diner_name=DINER),
     "pairing_resumed": messages.pairing_resumed(diner_name=DINER, cook_name=COOK),
+    "needs_resumed_to_cook": messages.needs_resumed_to_cook(diner_name=DINER),
     "concern_raised": messages.concern_raised(
         reference="EP-7KQ3MD", category_name="Missed meal", serious=True
     ),
