@@ -116,6 +116,7 @@ class EndReason(StrEnum):
     concern_upheld = "concern_upheld"
     needs_changed = "needs_changed"  # a proposal withdrawn: the diner's needs changed
     cook_changed = "cook_changed"  # a proposal withdrawn: the cook's offer changed
+    ended_by_staff = "ended_by_staff"  # a pairing staff ended (a pause with no other way on)
 
 
 class PauseReason(StrEnum):
@@ -151,6 +152,7 @@ class CancelReason(StrEnum):
     concern_pause = "concern_pause"
     needs_changed = "needs_changed"
     cook_changed = "cook_changed"
+    ended_by_staff = "ended_by_staff"
     declined = "declined"
     withdrawn = "withdrawn"
     diner_left = "diner_left"

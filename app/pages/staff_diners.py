@@ -37,7 +37,8 @@ from app.diners.service import (
     register_diner,
     view_diner_as_staff,
 )
-from app.errors import RuleBroken
+from app.errors import NotFound, RuleBroken
+from app.models import Pairing
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
     POSTCODE_MESSAGES,
@@ -66,6 +67,7 @@ from app.pages.forms import check_csrf, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
+from app.pairings.service import end_pairing_as_staff
 from app.privacy.service import erase_diner
 from app.routing import DeferredRoute
 from app.schemas import PathId
@@ -90,6 +92,7 @@ PAUSE_WORDS: dict[str, str] = {
     "cook_changed": "paused: the cook's offer changed and no longer meets the diner's needs",
 }
 REFERRED = "The diner is referred. They are waiting for a cook."
+ENDED = "The pairing has ended. The diner is waiting for a cook again."
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
 CONSENT = (
     "Select that the diner agrees to be referred and to their details being shared with "
@@ -241,6 +244,8 @@ def diner_page(
         if request.query_params.get("referred")
         else ERASED
         if request.query_params.get("erased")
+        else ENDED
+        if request.query_params.get("ended")
         else None
     )
     return _record_page(request, session, settings, sa, diner_id, banner=banner)
@@ -318,6 +323,32 @@ def erase(
         return _record_page(request, session, settings, sa, diner_id, errors=errors)
     erase_diner(session, staff=sa.user, diner=diner)
     return redirect(f"/staff/diners/{diner_id}?erased=1")
+
+
+@router.post("/staff/diners/{diner_id}/pairing/{pairing_id}/end", response_class=HTMLResponse)
+def end_pairing(
+    diner_id: PathId,
+    pairing_id: PathId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    """End the diner's active or paused pairing (POST /api/staff/pairings/{id}/end), once the
+    staff member has ticked that they mean it."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    pairing = session.get(Pairing, pairing_id)
+    if pairing is None or pairing.diner_id != diner_id:
+        raise NotFound("Pairing not found")
+    if form.get("end") != "yes":
+        errors = {"end": "Select that you have spoken to the cook or the carer"}
+        return _record_page(request, session, settings, sa, diner_id, errors=errors)
+    end_pairing_as_staff(session, staff=sa.user, pairing_id=pairing_id)
+    return redirect(f"/staff/diners/{diner_id}?ended=1")
 
 
 # --- referring a diner -----------------------------------------------------------------------

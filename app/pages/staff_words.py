@@ -30,6 +30,7 @@ END_WORDS: dict[str, str] = {
     "concern_upheld": "A concern was upheld",
     "needs_changed": "The diner's needs changed",
     "cook_changed": "The cook's offer changed",
+    "ended_by_staff": "Staff ended the pairing",
 }
 MEAL_WORDS: dict[str, tuple[str, str]] = {
     "scheduled": ("Planned", "govuk-tag--blue"),

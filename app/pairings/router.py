@@ -69,6 +69,13 @@ def withdraw(pairing_id: PathId, user: StaffUser, session: SessionDep) -> Pairin
     return _render(session, pairing, "staff")
 
 
+@router.post("/api/staff/pairings/{pairing_id}/end", response_model=PairingOut)
+def end(pairing_id: PathId, user: StaffUser, session: SessionDep) -> PairingOut:
+    """Active or paused → `ended` (the diner waits again); another council's: 404."""
+    pairing = service.end_pairing_as_staff(session, staff=user, pairing_id=pairing_id)
+    return _render(session, pairing, "staff")
+
+
 @router.post("/api/diners/{diner_id}/change-request", response_model=PairingOut)
 def change_request(diner: CarersDiner, body: ReasonIn, session: SessionDep) -> PairingOut:
     pairing = lifecycle.request_change(session, diner=diner)

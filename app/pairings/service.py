@@ -20,8 +20,9 @@ from app.models import Cook, Council, Diner, Pairing, User
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
+from app.pairings.lifecycle import end_pairing
 from app.schemas import hhmm
-from app.vocab import DinerStatus, EndReason, PairingStatus
+from app.vocab import RUNNING_PAIRING_STATUSES, DinerStatus, EndReason, PairingStatus
 
 
 def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pairing:
@@ -177,6 +178,34 @@ def withdraw_pairing(session: Session, *, staff: User, pairing_id: int) -> Pairi
         action="pairing.withdrawn",
         subject_type="pairing",
         subject_id=pairing.id,
+    )
+    session.flush()
+    return pairing
+
+
+def end_pairing_as_staff(session: Session, *, staff: User, pairing_id: int) -> Pairing:
+    """Staff end an active or paused pairing of their council: its coming meals are cancelled,
+    the diner waits for a cook again (this cook may be proposed again later), and the cook and
+    the carer are told. The way on from a pause for safety that nothing else resolves."""
+    pairing = session.exec(
+        select(Pairing).where(Pairing.id == pairing_id).with_for_update()
+    ).first()
+    if pairing is None or pairing.council_id != staff.council_id:
+        raise NotFound("Pairing not found")
+    if pairing.status not in RUNNING_PAIRING_STATUSES:
+        raise Conflict(
+            f"Only an active or paused pairing can be ended (this one is {pairing.status}); "
+            "a proposal is withdrawn"
+        )
+    end_pairing(session, pairing=pairing, reason=EndReason.ended_by_staff)
+    record_audit(
+        session,
+        actor_id=staff.id,
+        council_id=pairing.council_id,
+        action="pairing.ended",
+        subject_type="pairing",
+        subject_id=pairing.id,
+        data={"reason": EndReason.ended_by_staff},
     )
     session.flush()
     return pairing

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import add_neighbourhood
-from app.models import AuditEntry, Council, Diner, Meal, MealFeedback, User
+from app.models import AuditEntry, Council, Diner, Meal, MealFeedback, Pairing, User
 from app.reports.service import waiting_diners
 from app.vocab import DinerStatus, MealStatus
 from tests.factories import (
@@ -611,3 +611,32 @@ def test_another_councils_diner_cannot_be_erased(
     assert refused.status_code == 404
     session.expire_all()
     assert session.get(Diner, theirs.id).anonymised_at is None  # type: ignore[union-attr]
+
+
+def test_ending_a_paused_pairing_asks_to_confirm_then_the_diner_waits_again(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    pairing.status, pairing.pause_reason = "paused", "cook_changed"
+    session.add(pairing)
+    session.commit()
+    sign_in(client, staff)
+    record = f"/staff/diners/{world.diner_id}"
+    page = client.get(record)
+    assert '<details class="govuk-details" id="end-pairing">' in page.text
+    token = form_token(client, record)
+    end = f"{record}/pairing/{world.pairing_id}/end"
+    unticked = client.post(end, data={"csrf_token": token})
+    assert unticked.status_code == 422
+    assert re.findall(r'<a href="#([^"]+)">', unticked.text) == ["end"]
+    session.refresh(pairing)
+    assert pairing.status == "paused"
+    done = client.post(end, data={"csrf_token": token, "end": "yes"}, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, f"{record}?ended=1")
+    session.refresh(pairing)
+    assert (pairing.status, pairing.end_reason) == ("ended", "ended_by_staff")
+    shown = text_of(client.get(done.headers["location"]).text)
+    assert "The pairing has ended. The diner is waiting for a cook again." in shown
+    assert "End the pairing with" not in shown
