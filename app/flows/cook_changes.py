@@ -27,6 +27,7 @@ from app.flows.diner_changes import (
     needs_of,
     new_dangers,
     stop_unsafe_pairing,
+    tell,
 )
 from app.matching import engine
 from app.matching.inputs import cook_input
@@ -34,7 +35,6 @@ from app.meals.service import seek_cover
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import resume_pairing
 from app.vocab import (
     CancelReason,
@@ -151,13 +151,9 @@ def _resume(session: Session, *, pairing: Pairing, diner: Diner, cook: Cook, at:
     told = coordinators_of(session, diner, {diner.neighbourhood_id})
     if diner.carer_id is not None:
         told.add(diner.carer_id)
-    for to in sorted(told):
-        enqueue(
-            session,
-            event=resumed.event,
-            to=to,
-            subject=resumed.subject,
-            body=resumed.body,
-            dedupe_key=f"pairing:{pairing.id}:resumed:{at}",
-            about_diner_id=diner.id,
-        )
+    tell(
+        session,
+        [(to, resumed) for to in sorted(told)],
+        dedupe_key=f"pairing:{pairing.id}:resumed:{at}",
+        diner_id=diner.id,
+    )

@@ -9,6 +9,7 @@ only tells the coordinator. Audit entries carry ids and field names, never value
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -306,34 +307,41 @@ def stop_unsafe_pairing(
         },
     )
     told = {cook.user_id} | covers
-    for to, message in [
-        (cook.user_id, to_cook),
-        *((to, words.paused_to_cover) for to in sorted(covers)),
-        *((to, to_staff) for to in sorted(coordinators - told)),
-    ]:
+    to_carer = (
+        [(diner.carer_id, words.paused_to_carer)]
+        if pairing.status == PairingStatus.paused and diner.carer_id not in (None, actor_id)
+        else []
+    )
+    tell(
+        session,
+        [
+            (cook.user_id, to_cook),
+            *((to, words.paused_to_cover) for to in sorted(covers)),
+            *((to, to_staff) for to in sorted(coordinators - told)),
+            *to_carer,
+        ],
+        dedupe_key=f"{change_key}:stopped",
+        diner_id=diner.id,
+    )
+
+
+def tell(
+    session: Session,
+    messages_to: Iterable[tuple[int | None, messages.Message]],
+    *,
+    dedupe_key: str,
+    diner_id: int | None,
+) -> None:
+    """Queue each message for its person, once for `dedupe_key`."""
+    for to, message in messages_to:
         enqueue(
             session,
             event=message.event,
             to=to,
             subject=message.subject,
             body=message.body,
-            dedupe_key=f"{change_key}:stopped",
-            about_diner_id=diner.id,
-        )
-    if (
-        pairing.status == PairingStatus.paused
-        and diner.carer_id is not None
-        and diner.carer_id != actor_id
-    ):
-        to_carer = words.paused_to_carer
-        enqueue(
-            session,
-            event=to_carer.event,
-            to=diner.carer_id,
-            subject=to_carer.subject,
-            body=to_carer.body,
-            dedupe_key=f"{change_key}:stopped",
-            about_diner_id=diner.id,
+            dedupe_key=dedupe_key,
+            about_diner_id=diner_id,
         )
 
 
@@ -354,19 +362,15 @@ def _back_on(
     to_cook = messages.needs_resumed_to_cook(diner_name=name)
     to_others = messages.pairing_resumed(diner_name=name, cook_name=cook.display_name)
     others = coordinators | ({diner.carer_id} if diner.carer_id is not None else set())
-    for to, message in [
-        (cook.user_id, to_cook),
-        *((to, to_others) for to in sorted(others - {actor_id, cook.user_id})),
-    ]:
-        enqueue(
-            session,
-            event=message.event,
-            to=to,
-            subject=message.subject,
-            body=message.body,
-            dedupe_key=f"{change_key}:resumed",
-            about_diner_id=diner.id,
-        )
+    tell(
+        session,
+        [
+            (cook.user_id, to_cook),
+            *((to, to_others) for to in sorted(others - {actor_id, cook.user_id})),
+        ],
+        dedupe_key=f"{change_key}:resumed",
+        diner_id=diner.id,
+    )
 
 
 def _future_open_meals(session: Session, *, pairing: Pairing, today: date) -> list[Meal]:

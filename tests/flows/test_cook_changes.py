@@ -38,6 +38,14 @@ def future_meals(session: Session, pairing_id: int) -> list[Meal]:
     )
 
 
+def stored(session: Session, pairing_id: int) -> Pairing:
+    """The pairing as the database has it now."""
+    pairing = session.get(Pairing, pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    return pairing
+
+
 def told(session: Session) -> dict[int, str]:
     """Who was told that a pairing stopped for safety, and the subject they were sent."""
     rows = session.exec(
@@ -55,9 +63,7 @@ def test_an_active_pairing_pauses_when_the_cook_stops_cooking_free_from_the_dine
         "/api/cooks/me", json=cook_payload(allergen_free=["tree_nuts"]), headers=world.cook_headers
     )
     assert saved.status_code == 200, saved.text
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert (pairing.status, pairing.pause_reason) == ("paused", "cook_changed")
     meals = future_meals(session, world.pairing_id)
     assert meals and {(m.status, m.cancel_reason) for m in meals} == {("cancelled", "cook_changed")}
@@ -79,9 +85,7 @@ def test_a_proposal_is_withdrawn_when_the_cook_moves_beyond_their_walk_to_the_di
         "/api/cooks/me", json=cook_payload(postcode="EN5 1AA"), headers=world.cook_headers
     )
     assert saved.status_code == 200, saved.text
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert (pairing.status, pairing.end_reason) == ("withdrawn", "cook_changed")
     accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
     assert accepted.status_code == 409
@@ -98,9 +102,7 @@ def test_a_change_that_keeps_the_diner_safe_leaves_the_pairing_and_its_meals(
         headers=world.cook_headers,
     )
     assert saved.status_code == 200, saved.text
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert pairing.status == "active"
     assert {m.status for m in future_meals(session, world.pairing_id)} == {"scheduled"}
     assert told(session) == {}
@@ -120,9 +122,7 @@ def test_accepting_is_refused_when_the_cook_no_longer_meets_the_diners_needs(
     accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
     assert accepted.status_code == 409, accepted.text
     assert "a texture the cook cannot make" in accepted.json()["detail"]
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert pairing.status == "proposed" and not future_meals(session, world.pairing_id)
 
 
@@ -139,9 +139,7 @@ def test_a_cover_the_cook_can_no_longer_make_safely_goes_back_to_seeking_cover(
     assert saved.status_code == 200, saved.text
     session.refresh(meal)
     assert (meal.status, meal.cook_id) == ("needs_cover", None)
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert pairing.status == "active"  # Priya's own pairing is untouched
 
 
@@ -174,9 +172,7 @@ def test_a_new_allergen_dropped_pauses_even_when_another_was_already_beyond_the_
         "/api/cooks/me", json=cook_payload(allergen_free=["tree_nuts"]), headers=world.cook_headers
     )
     assert saved.status_code == 200, saved.text
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert (pairing.status, pairing.pause_reason) == ("paused", "cook_changed")
 
 
@@ -190,9 +186,7 @@ def test_a_cook_who_walks_less_far_keeps_the_neighbours_they_have(
         "/api/cooks/me", json=cook_payload(walk_radius_m=100), headers=world.cook_headers
     )
     assert saved.status_code == 200, saved.text
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert pairing.status == "active" and told(session) == {}
 
 
@@ -204,15 +198,11 @@ def test_the_cook_putting_their_profile_right_brings_the_meals_back(
     headers = world.cook_headers
     dropped = client.put("/api/cooks/me", json=cook_payload(allergen_free=[]), headers=headers)
     assert dropped.status_code == 200, dropped.text
-    paused = session.get(Pairing, world.pairing_id)
-    assert paused is not None
-    session.refresh(paused)
+    paused = stored(session, world.pairing_id)
     assert paused.status == "paused"
     back = client.put("/api/cooks/me", json=cook_payload(), headers=headers)
     assert back.status_code == 200, back.text
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert (pairing.status, pairing.pause_reason) == ("active", None)
     meals = future_meals(session, world.pairing_id)
     assert {m.date for m in meals if m.status == "scheduled"} == planned
@@ -230,9 +220,7 @@ def test_a_pause_stays_while_a_serious_concern_about_the_pairing_is_open(
     headers = world.cook_headers
     dropped = client.put("/api/cooks/me", json=cook_payload(allergen_free=[]), headers=headers)
     assert dropped.status_code == 200, dropped.text
-    pairing = session.get(Pairing, world.pairing_id)
-    assert pairing is not None
-    session.refresh(pairing)
+    pairing = stored(session, world.pairing_id)
     assert pairing.status == "paused"
     session.add(
         Concern(
