@@ -137,13 +137,13 @@ def diner_record(session: Session, *, diner: Diner, today: date) -> DinerRecord:
     past = session.exec(
         select(Meal)
         .where(col(Meal.diner_id) == diner.id, col(Meal.date) <= today)
-        .order_by(col(Meal.date).desc(), col(Meal.id).desc())
+        .order_by(col(Meal.date).desc(), col(Meal.start).desc(), col(Meal.id).desc())
         .limit(RECENT_MEALS)
     ).all()
     upcoming = session.exec(
         select(Meal)
         .where(col(Meal.diner_id) == diner.id, col(Meal.date) > today)
-        .order_by(col(Meal.date), col(Meal.id))
+        .order_by(col(Meal.date), col(Meal.start), col(Meal.id))
         .limit(NEXT_MEALS)
     ).all()
     feedback = session.exec(

@@ -147,11 +147,15 @@ def _meals(
         .where(col(Meal.cook_id) == cook_id, col(Meal.council_id) == council_id)
     )
     if upcoming:
-        query = query.where(col(Meal.date) > today).order_by(col(Meal.date), col(Meal.id))
+        query = query.where(col(Meal.date) > today).order_by(
+            col(Meal.date), col(Meal.start), col(Meal.id)
+        )
         query = query.limit(NEXT_MEALS)
     else:
         query = query.where(col(Meal.date) <= today)
-        query = query.order_by(col(Meal.date).desc(), col(Meal.id).desc()).limit(RECENT_MEALS)
+        query = query.order_by(
+            col(Meal.date).desc(), col(Meal.start).desc(), col(Meal.id).desc()
+        ).limit(RECENT_MEALS)
     lines = []
     for meal, diner_name in session.execute(query).all():
         assert meal.id is not None

@@ -335,8 +335,8 @@ def offer_pause_to_carer(*, diner_name: str, cook_name: str) -> Message:
     return Message(
         "pairing_needs_changed",
         f"{diner_name}'s meals are paused while the coordinator finds a way forward",
-        f"{cook_name} can no longer cook safely for {diner_name}, so the meals are paused. The "
-        "coordinator will be in touch.",
+        f"What {cook_name} can cook no longer meets {diner_name}'s needs, so the meals are "
+        "paused. The coordinator will be in touch.",
     )
 
 

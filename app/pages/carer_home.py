@@ -181,8 +181,8 @@ def _cook_line(out: DinerOut) -> str:
         )
     if pairing.status == PairingStatus.paused and pairing.pause_reason == PauseReason.cook_changed:
         return (
-            f"Meals with {cook} are paused because {cook} can no longer cook safely for "
-            f"{first}. The coordinator will contact you."
+            f"Meals with {cook} are paused because what {cook} can cook no longer meets "
+            f"{first}'s needs. The coordinator will contact you."
         )
     if pairing.status == PairingStatus.paused:
         return f"Meals with {cook} are paused while the council looks into a concern."
@@ -347,7 +347,9 @@ def _done_message(done: str, out: DinerOut) -> tuple[str, str | None] | None:
         "answered": ("Thank you for your answer", None),
         "paused-dates": (
             f"{first}'s meals are paused for those dates",
-            "Meals on those days are cancelled and the cook is told. They start again after.",
+            "Meals on those days are cancelled and the cook is told. They start again after."
+            if out.pairing and out.pairing.status in RUNNING_PAIRING_STATUSES
+            else "We will not plan meals on those days when we find a cook.",
         ),
         "change-cook": (
             f"We will look for a different cook for {first}",

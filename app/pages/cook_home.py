@@ -112,7 +112,11 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     notice = NOTICES.get(request.query_params.get("done", "")) or next(
         (NOTICES[k] for k in ("sent", "saved") if request.query_params.get(k)), None
     )
-    context: dict[str, Any] = {"notice": notice, "first_name": first_name(ca.user.full_name)}
+    context: dict[str, Any] = {
+        "notice": notice,
+        "notice_is_news": False,
+        "first_name": first_name(ca.user.full_name),
+    }
     cook = ca.cook
     if cook is None:
         context["title"] = "Finish your profile"
@@ -141,6 +145,15 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     invitations = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.proposed]
     neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.active]
     paused = [_paused(p, d) for p, d, _ in rows if p.status == PairingStatus.paused]
+    stopped_by_profile = [d for p, d, _ in rows if p.pause_reason == PauseReason.cook_changed]
+    if request.query_params.get("saved") and stopped_by_profile:
+        # Not a success to celebrate: the change has stopped a neighbour's meals.
+        who = " and ".join(first_name(d.full_name) for d in stopped_by_profile)
+        context["notice"] = (
+            f"Your changes have been saved. Meals with {who} are paused: your profile no "
+            "longer meets their needs safely. See below."
+        )
+        context["notice_is_news"] = True
     upcoming = meals.list_cook_meals(
         session, cook=cook, from_=today - timedelta(days=14), to=today + timedelta(days=MEAL_DAYS)
     )
@@ -227,8 +240,9 @@ def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
     }
 
 
-def _paused(p: Pairing, d: Diner) -> dict[str, str]:
-    """A paused pairing, and why, in the cook's words (no address: it is not running)."""
+def _paused(p: Pairing, d: Diner) -> dict[str, Any]:
+    """A paused pairing, why in the cook's words, and the diner's needs, so that the cook can
+    see what their profile must offer again (no address: it is not running)."""
     first = first_name(d.full_name)
     # A concern's pause gives no reason: the concern may be about the cook (safeguarding),
     # and they are not told of it.
@@ -237,7 +251,14 @@ def _paused(p: Pairing, d: Diner) -> dict[str, str]:
         why = f"because your profile no longer meets {first}'s needs safely"
     elif p.pause_reason == PauseReason.needs_changed:
         why = f"because {first}'s needs changed and you may not be able to cook safely for them"
-    return {"first_name": first, "why": why}
+    return {
+        "first_name": first,
+        "why": why,
+        "explained": p.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed),
+        "diets": labels_of(DIETS, d.diets),
+        "allergies": labels_of(ALLERGENS, d.allergies),
+        "texture": label_of(TEXTURES, d.texture),
+    }
 
 
 # --- invitations -----------------------------------------------------------------------------

@@ -86,10 +86,11 @@ SORT_WORDS: dict[DinerSort, str] = {
     DinerSort.name: "Name",
     DinerSort.newest: "Newest",
 }
+# Why a pairing is paused, after "paused" ("Meals with Priya are paused ...", and the tag).
 PAUSE_WORDS: dict[str, str] = {
-    "concern": "paused by a serious concern",
-    "needs_changed": "paused: the diner's needs changed beyond what the cook can make",
-    "cook_changed": "paused: the cook's offer changed and no longer meets the diner's needs",
+    "concern": "by a serious concern",
+    "needs_changed": "because the diner's needs changed beyond what the cook can make",
+    "cook_changed": "because the cook's offer changed and no longer meets the diner's needs",
 }
 REFERRED = "The diner is referred. They are waiting for a cook."
 ENDED = "The pairing has ended. The diner is waiting for a cook again."

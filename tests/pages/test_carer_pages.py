@@ -570,6 +570,29 @@ def test_pause_names_each_date_problem_and_keeps_the_fields_typed(
     diner = session.get(Diner, paired["diner_id"])
     session.refresh(diner)
     assert (diner.paused_from, diner.paused_to) == (start, end)
+    told = client.get(done.headers["location"]).text
+    assert "Meals on those days are cancelled and the cook is told" in told
+
+
+def test_pausing_a_relative_with_no_cook_yet_does_not_speak_of_their_cook(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    """Before, the page said the cook was told, of a relative who had none."""
+    carer = signed_in_carer(client, session)
+    made = client.post("/api/diners", json=diner_payload(), headers=auth_headers(carer, settings))
+    path = f"/carer/relatives/{made.json()['id']}/pause"
+    start = council_today(barnet) + timedelta(days=7)
+    end = start + timedelta(days=3)
+    dates = {
+        f"{edge}-{part}": str(getattr(day, part))
+        for edge, day in (("from", start), ("to", end))
+        for part in ("day", "month", "year")
+    }
+    done = post(client, path, dates)
+    assert done.headers["location"].endswith("?done=paused-dates")
+    page = client.get(done.headers["location"]).text
+    assert "We will not plan meals on those days when we find a cook" in page
+    assert "the cook is told" not in page
 
 
 # --- the carer's own details --------------------------------------------------------------------

@@ -516,12 +516,18 @@ def test_a_pairing_the_cooks_own_change_paused_shows_on_their_page_with_why(
         headers=auth_headers(user, settings),
     )
     assert saved.status_code == 200, saved.text
-    home = client.get("/cook/")
+    home = client.get("/cook/?saved=1")
     assert (
         "Meals with Edna are paused because your profile no longer meets Edna&#39;s needs "
         "safely" in home.text
     )
     assert "3 Quiet Close" not in home.text  # not a running pairing: no address
+    # What Edna needs, so the cook can see what to offer again; no green "Success".
+    paused = home.text.split(">Paused</h2>")[1].split('id="meals"')[0]
+    assert re.search(r"Must not contain</dt><dd[^>]*>Peanuts</dd>", paused), paused
+    assert "Success" not in home.text
+    assert "Meals with Edna are paused: your profile no longer meets their needs" in home.text
+    assert "You have no meals planned while your meals are paused" in home.text
 
 
 def test_a_pairing_paused_for_a_concern_shows_on_the_cooks_page_without_saying_why(

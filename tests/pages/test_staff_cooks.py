@@ -15,12 +15,14 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.councils.rules import council_today
-from app.models import AuditEntry, Cook, Council, Neighbourhood, User
+from app.models import AuditEntry, Cook, Council, Meal, Neighbourhood, User
 from app.vocab import CookStatus
 from tests.factories import (
     DEFAULT_PASSWORD,
     active_pairing,
+    auth_headers,
     create_user,
+    registered_diner,
     signed_up_cook,
 )
 from tests.pages.helpers import form_token, title
@@ -507,3 +509,29 @@ def test_second_reject_says_the_status_changed_when_the_cook_was_rejected_meanwh
         ("#status", "Only a pending cook can be rejected (this one is rejected)")
     ]
     assert 'id="status"' in again.text
+
+
+def test_a_cooks_meals_on_the_same_day_are_listed_by_time(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Before, two meals of one day came in the order they were made: 18:00 before 17:30."""
+    world = active_pairing(client, session, settings, staff)
+    first = session.exec(select(Meal).where(Meal.pairing_id == world.pairing_id)).all()
+    for meal in first:  # Edna's meals move to 18:00; a second diner's come at 17:30
+        meal.start = "18:00"
+        session.add(meal)
+    session.commit()
+    _, second_diner = registered_diner(client, session, settings, full_name="Olive Brown")
+    body = {"diner_id": second_diner, "cook_id": world.cook_id, "weekday": 1, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    proposed = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert proposed.status_code == 201, proposed.text
+    accepted = client.post(
+        f"/api/pairings/{proposed.json()['id']}/accept", headers=world.cook_headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    sign_in(client, staff)
+    page = client.get(f"/staff/cooks/{world.cook_id}").text
+    upcoming = page.split("Next meals</caption>")[1].split("</table>")[0]
+    times = re.findall(r", (\d\d:\d\d)</th>", upcoming)
+    assert times[:2] == ["17:30", "18:00"], times

@@ -626,6 +626,10 @@ def test_ending_a_paused_pairing_asks_to_confirm_then_the_diner_waits_again(
     record = f"/staff/diners/{world.diner_id}"
     page = client.get(record)
     assert '<details class="govuk-details" id="end-pairing">' in page.text
+    words = text_of(page.text)
+    assert "are paused because the cook's offer changed and no longer meets" in words
+    assert "Paused because the cook's offer changed" in words  # the cooks table
+    assert "paused: " not in words.lower() and "paused paused" not in words.lower()
     token = form_token(client, record)
     end = f"{record}/pairing/{world.pairing_id}/end"
     unticked = client.post(end, data={"csrf_token": token})
