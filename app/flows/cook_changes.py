@@ -23,13 +23,13 @@ from app.db import utcnow
 from app.flows.diner_changes import (
     StopWords,
     coordinators_of,
-    in_words,
     needs_of,
     new_dangers,
     stop_unsafe_pairing,
     tell,
 )
 from app.matching import engine
+from app.matching.engine.reasons import label
 from app.matching.inputs import cook_input
 from app.meals.service import seek_cover
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Pairing
@@ -114,7 +114,7 @@ def cook_changed(
             words=offer_words(
                 diner_name=first_name(diner.full_name),
                 cook_name=cook.display_name,
-                why=in_words(unsafe, engine.SAFETY_RULES),
+                why=what_is_missing(unmet - gaps(before, needs)),
             ),
             change_key=f"cook:{cook.id}:offer:{at}:pairing:{pairing.id}",
             coordinators=coordinators_of(session, diner, {diner.neighbourhood_id}),
@@ -139,6 +139,17 @@ def cook_changed(
             seek_cover(session, meals=[meal])  # other cooks are asked; the cook knows why
     session.flush()
     return stopped
+
+
+def what_is_missing(gaps: set[tuple[str, str]]) -> str:
+    """The needs a cook no longer meets, as the cook and staff read them: "food free from
+    peanuts; halal food" (the rules' own words speak of "the cook")."""
+    allergens = sorted(label(item) for rule, item in gaps if rule == "allergen_unsafe")
+    parts = [f"food free from {' and '.join(allergens)}"] if allergens else []
+    parts += sorted(f"{label(item)} food" for rule, item in gaps if rule == "diet_unmet")
+    parts += [f"{label(item)} food" for rule, item in gaps if rule == "texture_unmet"]
+    parts += ["a home within the walk" for rule, _ in gaps if rule == "out_of_reach"]
+    return "; ".join(parts)
 
 
 def _resume(session: Session, *, pairing: Pairing, diner: Diner, cook: Cook, at: str) -> None:

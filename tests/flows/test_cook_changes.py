@@ -71,6 +71,11 @@ def test_an_active_pairing_pauses_when_the_cook_stops_cooking_free_from_the_dine
     assert set(sent) == {world.cook.id, coordinator.id, world.carer.id}
     assert sent[world.cook.id] == "Meals for Edna are paused: please don't bring the next one"
     assert "Priya's profile changed" in sent[coordinator.id]
+    # What is missing, in words the cook and staff read (not the rule's "the cook cannot").
+    bodies = session.exec(
+        select(Notification.body).where(Notification.event == "pairing_needs_changed")
+    ).all()
+    assert sum("(food free from peanuts)" in body for body in bodies) == 2  # cook and staff
     # The carer's page says why, and the staff's record of the diner too.
     carer_view = client.get(f"/api/diners/{world.diner_id}", headers=world.carer_headers)
     assert carer_view.json()["pairing"]["pause_reason"] == "cook_changed"
