@@ -15,6 +15,8 @@ neighbours they already have (continuity first); the narrower walk applies to ne
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session, col, select
 
 from app.concerns.service import serious_concern_open
@@ -37,6 +39,7 @@ from app.names import first_name
 from app.notifications import messages
 from app.pairings.lifecycle import resume_pairing
 from app.vocab import (
+    RUNNING_PAIRING_STATUSES,
     CancelReason,
     EndReason,
     MealStatus,
@@ -150,6 +153,41 @@ def what_is_missing(gaps: set[tuple[str, str]]) -> str:
     parts += [f"{label(item)} food" for rule, item in gaps if rule == "texture_unmet"]
     parts += ["a home within the walk" for rule, _ in gaps if rule == "out_of_reach"]
     return "; ".join(parts)
+
+
+def pairings_it_would_stop(
+    session: Session, *, cook: Cook, diets: list[str], allergen_free: list[str], textures: list[str]
+) -> list[tuple[str, str]]:
+    """Before a cook saves: each running pairing whose diner these offers would no longer
+    meet safely, as (the diner's first name, what would be missing), for a warning. Food only:
+    where the cook lives is known once the postcode is looked up, when saving."""
+    council = session.get(Council, cook.council_id)
+    assert council is not None
+    now = cook_input(cook, council=council, today=council_today(council), load=0)
+    would = replace(
+        now,
+        diets=frozenset(diets),
+        allergen_free=frozenset(allergen_free),
+        textures=frozenset(textures),
+    )
+    reach = council.max_walk_radius_m
+    found = []
+    for pairing in session.exec(
+        select(Pairing)
+        .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(RUNNING_PAIRING_STATUSES))
+        .order_by(col(Pairing.id))
+    ).all():
+        if pairing.pause_reason == PauseReason.cook_changed:
+            continue  # stopped already
+        diner = session.get(Diner, pairing.diner_id)
+        assert diner is not None
+        needs = needs_of(diner, pairing)
+        food = {g for g in engine.safety_gaps(would, needs, max_radius_m=reach)
+                if g[0] != "out_of_reach"}  # fmt: skip
+        missing = food - engine.safety_gaps(now, needs, max_radius_m=reach)
+        if missing:
+            found.append((first_name(diner.full_name), what_is_missing(missing)))
+    return found
 
 
 def _resume(session: Session, *, pairing: Pairing, diner: Diner, cook: Cook, at: str) -> None:

@@ -23,6 +23,7 @@ from app.config import Settings
 from app.cooks.schemas import CookProfileIn
 from app.deps import SessionDep, SettingsDep
 from app.errors import RuleBroken
+from app.flows.cook_changes import pairings_it_would_stop
 from app.flows.cooks import put_own_profile
 from app.models import Cook, User
 from app.pages import drafts
@@ -468,6 +469,16 @@ def _check_page(
         "rows": rows,
         "has_profile": ca.cook is not None,
         "errors": shown,
+        # Said before saving, not only after: these meals would be paused.
+        "would_stop": pairings_it_would_stop(
+            session,
+            cook=ca.cook,
+            diets=list(a.get("diets", [])),
+            allergen_free=list(a.get("allergen_free", [])),
+            textures=list(a.get("textures", [])),
+        )
+        if ca.cook is not None
+        else [],
     }
     return render_page(
         request,

@@ -548,6 +548,21 @@ def test_a_pairing_paused_for_a_concern_shows_on_the_cooks_page_without_saying_w
     ]
 
 
+def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_meals(
+    client: TestClient, invited
+):
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    food = {"diets": ["vegetarian"], "textures": ["regular", "soft_bite_sized"]}
+    step(client, "food", {**food, "allergen_free": ["peanuts"]})
+    assert "meals with Edna are paused" not in client.get("/cook/profile/check").text
+    step(client, "food", {**food, "allergen_free": ["tree_nuts"]})
+    check = client.get("/cook/profile/check").text
+    assert (
+        "If you save this, meals with Edna are paused: Edna needs food free from peanuts."
+        in html_lib.unescape(check)
+    )
+
+
 def test_decline_asks_for_confirmation_and_tells_the_coordinator_the_reason(
     client: TestClient, session: Session, invited, barnet
 ):
