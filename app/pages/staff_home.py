@@ -113,6 +113,18 @@ def _todo_groups(c: TodayCounts) -> list[tuple[str, list[Todo]]]:
                     "#invitations",
                 ),
                 Todo(
+                    c.pairings_paused_for_safety,
+                    _plural(
+                        c.pairings_paused_for_safety,
+                        "pairing paused: the cook can no longer meet the diner's needs",
+                        "pairings paused: the cooks can no longer meet the diners' needs",
+                    ),
+                    "#paused",
+                    "Only a change back, or you ending them, lets them go on"
+                    if c.pairings_paused_for_safety
+                    else None,
+                ),
+                Todo(
                     c.pairings_quiet,
                     _plural(
                         c.pairings_quiet,

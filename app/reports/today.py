@@ -36,7 +36,7 @@ count, most urgent first, each naming the diner and the cook by full name.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -48,7 +48,7 @@ from app.councils.rules import council_today
 from app.models import Concern, Cook, Council, Diner, Meal, Pairing, User
 from app.moderation.search import EXPIRING_WITHIN_DAYS
 from app.reports.service import waiting_diners
-from app.vocab import ConcernStatus, CookStatus, MealStatus, PairingStatus
+from app.vocab import ConcernStatus, CookStatus, MealStatus, PairingStatus, PauseReason
 
 EXPIRING_DAYS = EXPIRING_WITHIN_DAYS  # the cooks list's `checks=expiring` window: one number
 INVITATION_DAYS = 3
@@ -75,6 +75,7 @@ class TodayCounts:
     concern_oldest_days: int | None
     concerns_investigating: int
     pairings_quiet: int
+    pairings_paused_for_safety: int
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class PairRow:
     day: date | None
     days: int | None = None
     start: str | None = None
+    why: str | None = None  # a paused pairing's pause reason
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class TodayLists:
     quiet: list[PairRow]  # day: last delivered meal (None: none yet); days: since; longest first
     cover: list[PairRow]  # day and start: the meal; cook: the regular cook; soonest first
     missed: list[PairRow]  # day and start: the meal; cook: who was to bring it; latest first
+    paused: list[PairRow]  # paused for safety (needs or offer changed); day: None; oldest first
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -169,6 +172,9 @@ def todays_counts(session: Session, *, council: Council, now: datetime) -> Today
             col(Pairing.proposed_at) < now - timedelta(days=INVITATION_DAYS),
         )
     ).one()
+    paused = session.exec(
+        select(func.count()).select_from(Pairing).where(*_paused_for_safety(council))
+    ).one()
     return TodayCounts(
         cooks_pending=int(cooks[0]),
         pending_days=_days_since(cooks[1], now),
@@ -185,6 +191,17 @@ def todays_counts(session: Session, *, council: Council, now: datetime) -> Today
         concern_oldest_days=_days_since(concerns[3], now),
         concerns_investigating=int(concerns[4]),
         pairings_quiet=len(_quiet_pairings(session, council=council, today=today)),
+        pairings_paused_for_safety=int(paused),
+    )
+
+
+def _paused_for_safety(council: Council) -> tuple[ColumnElement[bool], ...]:
+    """Pairings paused because the diner's needs or the cook's offer changed beyond what is
+    safe: nothing lifts them but a change back, or staff ending them."""
+    return (
+        col(Pairing.council_id) == council.id,
+        col(Pairing.status) == PairingStatus.paused,
+        col(Pairing.pause_reason).in_((PauseReason.needs_changed, PauseReason.cook_changed)),
     )
 
 
@@ -300,15 +317,20 @@ def todays_lists(
         .order_by(col(Meal.date).desc(), col(Meal.start).desc(), col(Meal.id))
         .limit(limit)
     ).all()
+    paused = session.exec(
+        select(Pairing).where(*_paused_for_safety(council)).order_by(col(Pairing.id)).limit(limit)
+    ).all()
     diners, cooks = _names(
         session,
         diner_ids=[
+            *(p.diner_id for p in paused),
             *(p.diner_id for p in invited),
             *(p.diner_id for p, _, _ in quiet),
             *(m.diner_id for m, _ in cover),
             *(m.diner_id for m, _ in missed),
         ],
         cook_ids=[
+            *(p.cook_id for p in paused),
             *(p.cook_id for p in invited),
             *(p.cook_id for p, _, _ in quiet),
             *(regular for _, regular in cover),
@@ -344,5 +366,9 @@ def todays_lists(
         cover=[row(m.diner_id, regular, m.date, None, m.start) for m, regular in cover],
         missed=[
             row(m.diner_id, m.cook_id or regular, m.date, None, m.start) for m, regular in missed
+        ],
+        paused=[
+            replace(row(p.diner_id, p.cook_id, None, None, None), why=p.pause_reason)
+            for p in paused
         ],
     )

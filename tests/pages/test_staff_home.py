@@ -24,6 +24,7 @@ from tests.factories import (
     active_pairing,
     approved_cook,
     auth_headers,
+    cook_payload,
     create_user,
     proposed_pairing,
     registered_diner,
@@ -118,6 +119,7 @@ EXPECTED = TodayCounts(
     concern_oldest_days=10,
     concerns_investigating=1,
     pairings_quiet=1,
+    pairings_paused_for_safety=0,
 )
 
 
@@ -503,3 +505,28 @@ def test_audit_log_is_paged_newest_first(client: TestClient, session: Session, s
     assert "Proposed: 29" not in words
     beyond = client.get("/staff/audit?page=9", follow_redirects=False)  # past the last page
     assert (beyond.status_code, beyond.headers["location"]) == (303, "/staff/audit?page=2")
+
+
+def test_a_pairing_paused_for_safety_is_counted_and_listed_with_why(
+    client: TestClient, session: Session, settings: Settings, barnet: Council, staff: User
+):
+    """Staff are asked to find a way forward for it: it is on their list for the day."""
+    world = active_pairing(client, session, settings, staff)
+    named_diner(session, world.diner_id, "Pearl Paused")
+    dropped = client.put(
+        "/api/cooks/me", json=cook_payload(allergen_free=[]), headers=world.cook_headers
+    )
+    assert dropped.status_code == 200, dropped.text
+    active_pairing(client, session, settings, staff)  # running: not listed
+    session.commit()
+    assert (
+        todays_counts(session, council=barnet, now=datetime.now(UTC)).pairings_paused_for_safety
+        == 1
+    )
+    sign_in(client, staff)
+    page = client.get("/staff/").text
+    assert count_link(page, "#paused") == (
+        "1 pairing paused: the cook can no longer meet the diner's needs"
+    )
+    table = page.split('id="paused"')[1].split("</table>")[0]
+    assert "Pearl Paused" in table and "The cook's offer changed" in text_of(table)
