@@ -552,6 +552,10 @@ def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_
     client: TestClient, invited
 ):
     post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    # From "My cooking", Back goes back there (before: to the times step).
+    assert re.search(
+        r'<a href="/cook/" class="govuk-back-link', client.get("/cook/profile/check").text
+    )
     food = {"diets": ["vegetarian"], "textures": ["regular", "soft_bite_sized"]}
     step(client, "food", {**food, "allergen_free": ["peanuts"]})
     assert "meals with Edna are paused" not in client.get("/cook/profile/check").text
