@@ -217,31 +217,19 @@ def _pause(session: Session, pairing: Pairing) -> None:
     )
 
 
-def serious_concern_open(session: Session, *, pairing_id: int) -> bool:
-    """A serious concern about the pairing still open: a pause for it is the concern's to lift,
-    whatever else changes."""
-    found = session.exec(
-        select(Concern.id).where(
-            Concern.pairing_id == pairing_id,
-            col(Concern.serious).is_(True),
-            col(Concern.status).in_((ConcernStatus.open, ConcernStatus.investigating)),
-        )
-    ).first()
-    return found is not None
-
-
-def _other_serious_open(session: Session, concern: Concern) -> bool:
-    return (
-        session.exec(
-            select(Concern.id).where(
-                Concern.pairing_id == concern.pairing_id,
-                Concern.id != concern.id,
-                col(Concern.serious).is_(True),
-                col(Concern.status).in_((ConcernStatus.open, ConcernStatus.investigating)),
-            )
-        ).first()
-        is not None
+def serious_concern_open(
+    session: Session, *, pairing_id: int | None, other_than: int | None = None
+) -> bool:
+    """A serious concern about the pairing still open (but `other_than`, the one being
+    decided): a pause for it is the concern's to lift, whatever else changes."""
+    query = select(Concern.id).where(
+        Concern.pairing_id == pairing_id,
+        col(Concern.serious).is_(True),
+        col(Concern.status).in_((ConcernStatus.open, ConcernStatus.investigating)),
     )
+    if other_than is not None:
+        query = query.where(Concern.id != other_than)
+    return session.exec(query).first() is not None
 
 
 def get_councils_concern(session: Session, *, staff: User, concern_id: int) -> Concern:
@@ -313,7 +301,7 @@ def triage(
         and pairing.pause_reason == PauseReason.concern  # never resume a pause for changed needs
         and cook.council_id == pairing.council_id
         and cook.status == CookStatus.approved
-        and not _other_serious_open(session, concern)
+        and not serious_concern_open(session, pairing_id=concern.pairing_id, other_than=concern.id)
     ):
         # Nothing found: meals resume.
         resume_pairing(session, pairing=pairing, cancelled_for=CancelReason.concern_pause)

@@ -101,7 +101,7 @@ def cook_changed(
         needs = needs_of(diner, pairing)
         unmet = gaps(after, needs)
         if pairing.pause_reason == PauseReason.cook_changed:
-            if not unmet and not serious_concern_open(session, pairing_id=pairing.id or 0):
+            if not unmet and not serious_concern_open(session, pairing_id=pairing.id):
                 _resume(session, pairing=pairing, diner=diner, cook=cook, at=at)
             continue
         unsafe = new_dangers(gaps(before, needs), unmet)

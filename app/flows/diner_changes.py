@@ -179,7 +179,7 @@ def _safety_first(
     if (
         pairing.pause_reason == PauseReason.needs_changed
         and not engine.safety_gaps(cook_in, after, max_radius_m=council.max_walk_radius_m)
-        and not serious_concern_open(session, pairing_id=pairing.id or 0)
+        and not serious_concern_open(session, pairing_id=pairing.id)
     ):
         _back_on(session, diner=diner, pairing=pairing, cook=cook, change_key=change_key,
                  coordinators=coordinators, actor_id=actor.id)  # fmt: skip
