@@ -24,11 +24,11 @@ from app.councils.rules import council_today
 from app.db import utcnow
 from app.flows.diner_changes import (
     StopWords,
+    back_on,
     coordinators_of,
     needs_of,
     new_dangers,
     stop_unsafe_pairing,
-    tell,
 )
 from app.matching import engine
 from app.matching.engine.reasons import label
@@ -37,7 +37,6 @@ from app.meals.service import seek_cover
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications import messages
-from app.pairings.lifecycle import resume_pairing
 from app.vocab import (
     RUNNING_PAIRING_STATUSES,
     CancelReason,
@@ -102,7 +101,16 @@ def cook_changed(
         unmet = gaps(after, needs)
         if pairing.pause_reason == PauseReason.cook_changed:
             if not unmet and not serious_concern_open(session, pairing_id=pairing.id):
-                _resume(session, pairing=pairing, diner=diner, cook=cook, at=at)
+                back_on(
+                    session,
+                    diner=diner,
+                    pairing=pairing,
+                    cook=cook,
+                    cancelled_for=CancelReason.cook_changed,
+                    coordinators=coordinators_of(session, diner, {diner.neighbourhood_id}),
+                    actor_id=cook.user_id,  # the cook sees it on their page
+                    dedupe_key=f"pairing:{pairing.id}:resumed:{at}",
+                )
             continue
         unsafe = new_dangers(gaps(before, needs), unmet)
         if not unsafe or pairing.pause_reason == PauseReason.needs_changed:
@@ -188,21 +196,3 @@ def pairings_it_would_stop(
         if missing:
             found.append((first_name(diner.full_name), what_is_missing(missing)))
     return found
-
-
-def _resume(session: Session, *, pairing: Pairing, diner: Diner, cook: Cook, at: str) -> None:
-    """The cook's change made the pair safe again: the meals are back on; the carer and the
-    coordinator are told (the cook sees it on their page)."""
-    resume_pairing(session, pairing=pairing, cancelled_for=CancelReason.cook_changed)
-    resumed = messages.pairing_resumed(
-        diner_name=first_name(diner.full_name), cook_name=cook.display_name
-    )
-    told = coordinators_of(session, diner, {diner.neighbourhood_id})
-    if diner.carer_id is not None:
-        told.add(diner.carer_id)
-    tell(
-        session,
-        [(to, resumed) for to in sorted(told)],
-        dedupe_key=f"pairing:{pairing.id}:resumed:{at}",
-        diner_id=diner.id,
-    )

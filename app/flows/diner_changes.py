@@ -181,8 +181,16 @@ def _safety_first(
         and not engine.safety_gaps(cook_in, after, max_radius_m=council.max_walk_radius_m)
         and not serious_concern_open(session, pairing_id=pairing.id)
     ):
-        _back_on(session, diner=diner, pairing=pairing, cook=cook, change_key=change_key,
-                 coordinators=coordinators, actor_id=actor.id)  # fmt: skip
+        back_on(
+            session,
+            diner=diner,
+            pairing=pairing,
+            cook=cook,
+            cancelled_for=CancelReason.needs_changed,
+            coordinators=coordinators,
+            actor_id=actor.id,
+            dedupe_key=f"{change_key}:resumed",
+        )
         return
     if unsafe:
         why = in_words(unsafe, engine.SAFETY_RULES)
@@ -345,19 +353,21 @@ def tell(
         )
 
 
-def _back_on(
+def back_on(
     session: Session,
     *,
     diner: Diner,
     pairing: Pairing,
     cook: Cook,
-    change_key: str,
+    cancelled_for: CancelReason,
     coordinators: set[int],
     actor_id: int | None,
+    dedupe_key: str,
 ) -> None:
-    """The needs changed back within what the cook makes safely: the pause for them ends, the
-    meals are back on, and the cook, the coordinator and the carer are told (not the actor)."""
-    resume_pairing(session, pairing=pairing, cancelled_for=CancelReason.needs_changed)
+    """A pause for safety ends (the needs or the offer changed back): the meals it cancelled
+    (`cancelled_for`) are back on, and the cook, the coordinators and the carer are told, but
+    not whoever made the change."""
+    resume_pairing(session, pairing=pairing, cancelled_for=cancelled_for)
     name = first_name(diner.full_name)
     to_cook = messages.needs_resumed_to_cook(diner_name=name)
     to_others = messages.pairing_resumed(diner_name=name, cook_name=cook.display_name)
@@ -365,10 +375,10 @@ def _back_on(
     tell(
         session,
         [
-            (cook.user_id, to_cook),
+            *([(cook.user_id, to_cook)] if cook.user_id != actor_id else []),
             *((to, to_others) for to in sorted(others - {actor_id, cook.user_id})),
         ],
-        dedupe_key=f"{change_key}:resumed",
+        dedupe_key=dedupe_key,
         diner_id=diner.id,
     )
 
