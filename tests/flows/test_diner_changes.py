@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import AuditEntry, Council, Diner, Meal, Notification, Pairing, User
+from app.models import AuditEntry, Concern, Council, Diner, Meal, Notification, Pairing, User
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -427,3 +427,30 @@ def test_needs_changed_back_within_the_cooks_offer_bring_the_meals_back(
     meals = future_meals(session, active.pairing_id)
     assert {m.date for m in meals if m.status == "scheduled"} == planned
     assert told(session, "pairing_resumed") == {active.cook.id, active.coordinator.id}
+
+
+def test_needs_changed_back_leave_the_pause_while_a_serious_concern_is_open(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    """A change back lifts only the pause for the needs, never a concern's."""
+    path, headers = f"/api/diners/{active.diner_id}", active.carer_headers
+    assert client.patch(path, json={"allergies": ["milk"]}, headers=headers).status_code == 200
+    stored = session.get(Pairing, active.pairing_id)
+    assert stored is not None
+    session.add(
+        Concern(
+            council_id=stored.council_id,
+            diner_id=active.diner_id,
+            pairing_id=stored.id,
+            raised_by_id=active.carer.id,
+            kind="safeguarding",
+            serious=True,
+            description="Worried about the last visit",
+        )
+    )
+    session.commit()
+    back = client.patch(path, json={"allergies": ["peanuts"]}, headers=headers)
+    assert back.status_code == 200, back.text
+    session.refresh(stored)
+    assert (stored.status, stored.pause_reason) == ("paused", "needs_changed")
+    assert told(session, "pairing_resumed") == set()
