@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.calendar_feed import FeedMeal, cook_calendar
 from app.cooks.service import get_own_profile
+from app.councils.rules import council_today
 from app.db import utcnow
 from app.errors import NotFound
 from app.models import Cook, Council, Diner, Meal, User
@@ -50,7 +51,7 @@ def calendar_for_token(session: Session, *, token: str, now: datetime | None = N
     council = session.get(Council, cook.council_id)
     assert council is not None
     now = now or utcnow()
-    today = now.date()
+    today = council_today(council, now)  # meals are dated in the council's days
     rows = session.exec(
         select(Meal, Diner)
         .join(Diner, col(Diner.id) == col(Meal.diner_id))

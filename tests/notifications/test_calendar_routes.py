@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,10 +12,12 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlmodel import Session
 
+from app.calendar_feed import meal_uid
 from app.config import Settings, get_settings
 from app.db import get_session
 from app.errors import install_error_handlers
-from app.models import User
+from app.models import Meal, User
+from app.notifications.feeds import calendar_for_token
 from app.notifications.router import router
 from tests.conftest import handed_to_request
 from tests.factories import approved_cook, auth_headers, create_user, registered_diner
@@ -148,3 +151,23 @@ def test_only_cooks_get_a_feed_when_asking(
     anonymous = feed_client.post("/api/cooks/me/calendar")
 
     assert (as_carer.status_code, no_profile.status_code, anonymous.status_code) == (403, 404, 401)
+
+
+def test_feed_window_is_counted_in_the_councils_days_when_utc_is_still_yesterday(
+    feed_client: TestClient, session: Session, paired_cook: dict
+):
+    """At 23:30 UTC on 1 June it is already 2 June in London: the feed keeps PAST_DAYS of the
+    cook's days, so a meal 29 London days back is gone and one 28 days back is still there."""
+    path = feed_path(feed_client, paired_cook["headers"])
+    token = path.removeprefix("/api/calendar/").removesuffix(".ics")
+    first, second = (session.get(Meal, meal_id) for meal_id in paired_cook["meal_ids"][:2])
+    assert first is not None and second is not None
+    first.date, second.date = date(2026, 5, 4), date(2026, 5, 5)
+    session.add_all([first, second])
+    session.flush()
+
+    feed = calendar_for_token(session, token=token, now=datetime(2026, 6, 1, 23, 30, tzinfo=UTC))
+
+    uids = {str(event["UID"]) for event in Calendar.from_ical(feed).events}
+    assert meal_uid(second.id) in uids
+    assert meal_uid(first.id) not in uids
