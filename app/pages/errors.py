@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.responses import Response
 
+from app.deps import settings_for
+from app.pages.forms import csrf_token
 from app.pages.templating import render
 
 TITLES = {
@@ -22,5 +24,10 @@ def render_error_page(request: Request, status: int, message: str | None) -> Res
     if status >= 500:
         message = None  # a bug's or an outage's details are for the log, not the page
     title = TITLES.get(status, "Sorry, something went wrong")
-    context = {"title": title, "status": status, "message": message}
-    return render(request, "errors/error.html", context, status_code=status)
+    context: dict[str, object] = {"title": title, "status": status, "message": message}
+    # Someone a page found signed in (a staff member following an old link to a record gone)
+    # keeps their own header and its sign-out, not the public one that looks signed out.
+    role = getattr(request.state, "signed_in_role", "")
+    if role:
+        context["csrf_token"] = csrf_token(request, settings_for(request))
+    return render(request, "errors/error.html", context, status_code=status, role=role)

@@ -54,9 +54,11 @@ def signed_in(request: Request, session: Session, settings: Settings) -> Auth | 
     if claims is None:
         return None
     try:
-        return auth_for_claims(session, claims)
+        auth = auth_for_claims(session, claims)
     except Unauthorized:
         return None
+    request.state.signed_in_role = auth.user.role  # for an error page this request may end in
+    return auth
 
 
 def _form_token(cookie: str, settings: Settings) -> str:
