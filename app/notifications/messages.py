@@ -84,14 +84,67 @@ def pairing_declined(*, cook_name: str, diner_name: str, reason: str | None) -> 
     )
 
 
-def pairing_ended(*, other_name: str, reason: EndReason | str) -> Message:
-    """To the carer and the cook: the meals stopped. ``other_name``: the cook's display name
-    for the carer, the diner's first name for the cook."""
+# Why an active pairing ended, in the words of the person told: the carer ({cook} is the
+# cook's display name) and the cook ({diner} is the diner's first name). The vocabulary's own
+# words ("(cook suspended)") read as a code, and a suspension's reason is not the carer's.
+_ENDED_TO_CARER = {
+    EndReason.change_requested: "As you asked, {cook} will not cook for {diner} any more.",
+    EndReason.cook_stopped: "{cook} has stopped cooking with Extra Portion.",
+    EndReason.cook_moved: "{cook} has moved out of the council's area.",
+    EndReason.cook_suspended: "{cook} is not cooking with Extra Portion for now.",
+    EndReason.concern_upheld: "After looking into a concern, the council has ended the meals.",
+    EndReason.ended_by_staff: "The council's coordinator has ended the meals.",
+    EndReason.diner_left: "{diner} has left Extra Portion.",
+}
+_ENDED_TO_COOK = {
+    EndReason.change_requested: "{diner}'s carer asked for a change of cook.",
+    EndReason.cook_stopped: "You have stopped cooking with Extra Portion.",
+    EndReason.cook_moved: "You have moved out of the council's area.",
+    EndReason.cook_suspended: "Your account is suspended.",
+    EndReason.concern_upheld: "After looking into a concern, the council has ended the meals.",
+    EndReason.ended_by_staff: "The council's coordinator has ended the meals.",
+    EndReason.diner_left: "{diner} has left Extra Portion.",
+}
+# Ended by the council: the cook hears more from the coordinator, not from a message.
+_COORDINATOR_CALLS = {EndReason.cook_suspended, EndReason.concern_upheld, EndReason.ended_by_staff}
+_ENDED_ELSE = "The meals have stopped."
+
+
+def why_ended_to_carer(*, cook_name: str, diner_name: str, reason: EndReason | None) -> str:
+    """Why the cook's meals stopped, in one sentence for the carer (their relative's page says
+    it too, while the relative waits for another cook)."""
+    said = _ENDED_TO_CARER.get(reason, _ENDED_ELSE) if reason else _ENDED_ELSE
+    return said.format(cook=cook_name, diner=diner_name)
+
+
+def pairing_ended_to_carer(*, cook_name: str, diner_name: str, reason: EndReason) -> Message:
+    """To the carer: the cook's meals stopped, why in a few words, and what happens next."""
+    why = why_ended_to_carer(cook_name=cook_name, diner_name=diner_name, reason=reason)
+    after = (
+        "Thank you for every meal shared."
+        if reason == EndReason.diner_left
+        else f"We are looking for another cook near {diner_name}, and will tell you when one "
+        "says yes. The coordinator can tell you more."
+    )
     return Message(
         "pairing_ended",
-        "A pairing has ended",
-        f"The meals with {other_name} have stopped ({str(reason).replace('_', ' ')}). "
-        "Thank you for every meal shared. The coordinator will be in touch.",
+        f"{cook_name}'s meals for {diner_name} have stopped",
+        f"{why} {after}",
+    )
+
+
+def pairing_ended_to_cook(*, diner_name: str, reason: EndReason) -> Message:
+    """To the cook: their meals for the diner stopped, and why in a few words."""
+    why = _ENDED_TO_COOK.get(reason, _ENDED_ELSE)
+    after = (
+        "The coordinator will be in touch."
+        if reason in _COORDINATOR_CALLS
+        else "Thank you for every meal you shared."
+    )
+    return Message(
+        "pairing_ended",
+        f"Your meals for {diner_name} have stopped",
+        f"{why.format(diner=diner_name)} {after}",
     )
 
 

@@ -32,6 +32,7 @@ from app.flows.diners import leave_diner, pause_diner
 from app.meals.feedback import answer_outcome, rate_meal
 from app.models import Concern, Council, Diner, Meal, MealFeedback, Neighbourhood, Pairing, User
 from app.names import first_name
+from app.notifications.messages import why_ended_to_carer
 from app.pages.carer_common import (
     CONTACT_CHOICES,
     DAY_TIME_FIELDS,
@@ -69,7 +70,9 @@ from app.pages.forms import (
     whole_number,
 )
 from app.pairings.lifecycle import request_change
+from app.pairings.service import last_ended
 from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, request_erasure
+from app.privacy.service import ERASED
 from app.routing import DeferredRoute
 from app.schemas import PathId
 from app.vocab import (
@@ -163,15 +166,19 @@ def _status(out: DinerOut) -> tuple[str, str]:
     return DINER_STATUS.get(out.status, (out.status, "govuk-tag--grey"))
 
 
-def _cook_line(out: DinerOut) -> str:
-    """Where the relative stands with a cook, in words."""
+LOOKING = "We are looking for a cook who lives nearby and is free at the right times."
+
+
+def _cook_line(out: DinerOut, ended: str = "") -> str:
+    """Where the relative stands with a cook, in words; `ended` says how the last cook's meals
+    stopped (`_ended_line`), for a relative waiting again."""
     first = first_name(out.full_name)
     pairing = out.pairing
     cook = pairing.cook.display_name if pairing and pairing.cook else "their cook"
     if out.status == DinerStatus.left:
         return f"{first} has left Extra Portion."
     if pairing is None:
-        return "We are looking for a cook who lives nearby and is free at the right times."
+        return f"{ended} {LOOKING}" if ended else LOOKING
     if pairing.status == PairingStatus.proposed:
         return "We have found a cook and asked them. We will show their name when they say yes."
     if pairing.status == PairingStatus.paused and pairing.pause_reason == PauseReason.needs_changed:
@@ -188,6 +195,27 @@ def _cook_line(out: DinerOut) -> str:
         return f"Meals with {cook} are paused while the council looks into a concern."
     when = _when(pairing.weekday, pairing.start, pairing.frequency)
     return f"{first}'s cook is {cook}, who brings a meal {when}."
+
+
+def _ended_line(session: Session, diner: Diner) -> str:
+    """ "Priya's meals stopped on Tuesday 1 December 2026. Priya has moved out of the council's
+    area.": a carer whose relative waits again sees why, not only that a cook is sought (the
+    email said it once)."""
+    assert diner.id is not None
+    ended = last_ended(session, diner_id=diner.id)
+    council = session.get(Council, diner.council_id)
+    if ended is None or council is None:
+        return ""
+    pairing, cook = ended
+    assert pairing.ended_at is not None  # set whenever a pairing ends
+    name = "Their cook" if cook.display_name == ERASED else cook.display_name
+    why = why_ended_to_carer(
+        cook_name=name,
+        diner_name=first_name(diner.full_name),
+        reason=pairing.end_reason,
+    )
+    on = long_date(local_date(pairing.ended_at, council))
+    return f"{name}'s meals stopped on {on}. {why}"
 
 
 def _next_meal(out: DinerOut) -> dict[str, str] | None:
@@ -267,7 +295,7 @@ def home(
                 "name": out.full_name,
                 "first": first_name(out.full_name),
                 "status": _status(out),
-                "cook_line": _cook_line(out),
+                "cook_line": _cook_line(out, "" if out.pairing else _ended_line(session, diner)),
                 "next_meal": _next_meal(out),
             }
         )
@@ -379,7 +407,7 @@ def relative(
         "d": out,
         "first": first_name(out.full_name),
         "status": _status(out),
-        "cook_line": _cook_line(out),
+        "cook_line": _cook_line(out, "" if out.pairing else _ended_line(session, diner)),
         "cook_name": out.pairing.cook.display_name if out.pairing and out.pairing.cook else None,
         "next_meal": _next_meal(out),
         "meals": [

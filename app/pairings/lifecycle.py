@@ -68,11 +68,16 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> Non
         diner.status = DinerStatus.waiting
         session.add(diner)
     if was_active:
-        for recipient, who in (
-            (diner.carer_id, cook.display_name),
-            (cook.user_id, first_name(diner.full_name)),
+        diner_name = first_name(diner.full_name)
+        for recipient, ended in (
+            (
+                diner.carer_id,
+                messages.pairing_ended_to_carer(
+                    cook_name=cook.display_name, diner_name=diner_name, reason=reason
+                ),
+            ),
+            (cook.user_id, messages.pairing_ended_to_cook(diner_name=diner_name, reason=reason)),
         ):
-            ended = messages.pairing_ended(other_name=who, reason=reason)
             enqueue(
                 session,
                 event=ended.event,

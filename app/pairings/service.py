@@ -49,6 +49,19 @@ def list_cook_pairings(
     return [(p, d, cook) for p, d in rows]
 
 
+def last_ended(session: Session, *, diner_id: int) -> tuple[Pairing, Cook] | None:
+    """The diner's pairing that ended most recently (a proposal withdrawn or declined never
+    began), with its cook: what the carer is told while their relative waits again."""
+    row = session.exec(
+        select(Pairing, Cook)
+        .join(Cook, col(Cook.id) == col(Pairing.cook_id))
+        .where(Pairing.diner_id == diner_id, Pairing.status == PairingStatus.ended)
+        .order_by(col(Pairing.ended_at).desc(), col(Pairing.id).desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 def keep_address_views(session: Session, *, cook_user: User, diners: Sequence[Diner]) -> None:
     """The cook's list of pairings shows these diners' addresses: audited in a transaction of
     its own, kept whatever becomes of the request (a GET's session only reads).

@@ -31,7 +31,12 @@ RENDERED = {
     "pairing_declined": messages.pairing_declined(
         cook_name=COOK, diner_name=DINER, reason="I am away in May"
     ),
-    "pairing_ended": messages.pairing_ended(other_name=COOK, reason=EndReason.cook_stopped),
+    "pairing_ended_to_carer": messages.pairing_ended_to_carer(
+        cook_name=COOK, diner_name=DINER, reason=EndReason.cook_stopped
+    ),
+    "pairing_ended_to_cook": messages.pairing_ended_to_cook(
+        diner_name=DINER, reason=EndReason.cook_stopped
+    ),
     "meal_reminder": messages.meal_reminder(diner_name=DINER, start="17:30"),
     "meal_missed": messages.meal_missed(diner_name=DINER, day=THURSDAY, start="17:30"),
     "diner_paused": messages.diner_paused(
@@ -84,9 +89,9 @@ RENDERED = {
     "erasure_requested": messages.erasure_requested(account_id=42, within_days=30),
 }
 # Who each message names: the diner, the cook, and whether it carries the day.
-NAMES_DINER = set(RENDERED) - {"cook_approved", "pairing_ended", "concern_raised",
+NAMES_DINER = set(RENDERED) - {"cook_approved", "concern_raised",
                                 "concern_status", "erasure_requested"}  # fmt: skip
-NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended", "cover_arranged",
+NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
               "offer_pause_to_carer", "pairing_resumed"}  # fmt: skip
@@ -98,7 +103,7 @@ def test_catalogue_has_one_rendering_here_when_a_message_is_added():
     functions = {
         name
         for name, fn in inspect.getmembers(messages, inspect.isfunction)
-        if fn.__module__ == messages.__name__ and name != "day_month"
+        if fn.__module__ == messages.__name__ and name not in ("day_month", "why_ended_to_carer")
     }
     assert functions == set(RENDERED)
 
@@ -130,8 +135,61 @@ def test_message_gives_the_away_dates_when_the_diner_pauses():
     assert "away from 03 December to 04 December" in message.body
 
 
-def test_message_says_the_reason_in_words_when_a_pairing_ends():
-    assert "(cook stopped)" in RENDERED["pairing_ended"].body
+# Every reason an active pairing can end with (`lifecycle.end_pairing` on a running one).
+ENDS_ACTIVE = [
+    EndReason.change_requested,
+    EndReason.cook_stopped,
+    EndReason.cook_moved,
+    EndReason.cook_suspended,
+    EndReason.concern_upheld,
+    EndReason.ended_by_staff,
+    EndReason.diner_left,
+]
+
+
+@pytest.mark.parametrize("reason", ENDS_ACTIVE)
+def test_message_gives_each_reason_in_words_of_its_own_when_a_pairing_ends(reason: EndReason):
+    """It said "(cook suspended)", "(ended by staff)": the vocabulary's words, to a carer."""
+    to_carer = messages.pairing_ended_to_carer(cook_name=COOK, diner_name=DINER, reason=reason)
+    to_cook = messages.pairing_ended_to_cook(diner_name=DINER, reason=reason)
+    for message in (to_carer, to_cook):
+        assert message.event == "pairing_ended"
+        assert str(reason).replace("_", " ") not in message.body
+        assert "The meals have stopped." not in message.body  # the fallback
+    others = [r for r in ENDS_ACTIVE if r != reason]
+    assert to_carer.body not in {
+        messages.pairing_ended_to_carer(cook_name=COOK, diner_name=DINER, reason=r).body
+        for r in others
+    }
+    assert to_cook.body not in {
+        messages.pairing_ended_to_cook(diner_name=DINER, reason=r).body for r in others
+    }
+
+
+def test_message_tells_the_carer_a_new_cook_is_sought_unless_the_relative_left():
+    sought = messages.pairing_ended_to_carer(
+        cook_name=COOK, diner_name=DINER, reason=EndReason.ended_by_staff
+    )
+    left = messages.pairing_ended_to_carer(
+        cook_name=COOK, diner_name=DINER, reason=EndReason.diner_left
+    )
+    assert sought.subject == "Priya's meals for Edna have stopped"
+    assert sought.body == (
+        "The council's coordinator has ended the meals. We are looking for another cook near "
+        "Edna, and will tell you when one says yes. The coordinator can tell you more."
+    )
+    assert "another cook" not in left.body and left.body.startswith("Edna has left")
+
+
+def test_message_keeps_a_suspensions_reason_from_the_carer():
+    to_carer = messages.pairing_ended_to_carer(
+        cook_name=COOK, diner_name=DINER, reason=EndReason.cook_suspended
+    )
+    assert "suspend" not in to_carer.body.lower()
+    assert (
+        messages.pairing_ended_to_cook(diner_name=DINER, reason=EndReason.cook_suspended).body
+        == "Your account is suspended. The coordinator will be in touch."
+    )
 
 
 def test_message_text_joins_subject_and_body_when_it_has_no_text_of_its_own():

@@ -417,6 +417,31 @@ def test_needs_change_pauses_the_pairing_and_says_so_when_the_cook_cannot_avoid_
     assert "Cancelled" not in page.text and "No meals are planned while" in page.text
 
 
+def test_relative_page_says_how_the_last_cooks_meals_stopped_while_a_new_cook_is_sought(
+    client: TestClient, session: Session, settings: Settings, staff: User, paired: dict
+):
+    """After staff ended the pairing the page said only "We are looking for a cook": the
+    carer could not tell a cook who stopped from one never found."""
+    ended = client.post(
+        f"/api/staff/pairings/{paired['pairing_id']}/end", headers=auth_headers(staff, settings)
+    )
+    assert ended.status_code == 200, ended.text
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    today = council_today(council)
+
+    page = client.get(f"/carer/relatives/{paired['diner_id']}")
+
+    line = re.search(r'<p class="govuk-body" id="cook-line">(.*?)</p>', page.text, re.DOTALL)
+    assert line
+    assert unescape(line.group(1)) == (
+        f"Priya's meals stopped on {today:%A} {today.day} {today:%B %Y}. "
+        "The council's coordinator has ended the meals. "
+        "We are looking for a cook who lives nearby and is free at the right times."
+    )
+    assert "Waiting for a cook" in page.text
+
+
 def test_times_change_only_tells_the_coordinator_when_the_cook_can_still_come(
     client: TestClient, session: Session, paired: dict
 ):
