@@ -133,9 +133,16 @@ def pairing_ended_to_carer(*, cook_name: str, diner_name: str, reason: EndReason
     )
 
 
+def why_ended_to_cook(*, diner_name: str, reason: EndReason | None) -> str:
+    """Why the cook's meals for the diner stopped, in one sentence for the cook (their page
+    says it too, for a few weeks)."""
+    said = _ENDED_TO_COOK.get(reason, _ENDED_ELSE) if reason else _ENDED_ELSE
+    return said.format(diner=diner_name)
+
+
 def pairing_ended_to_cook(*, diner_name: str, reason: EndReason) -> Message:
     """To the cook: their meals for the diner stopped, and why in a few words."""
-    why = _ENDED_TO_COOK.get(reason, _ENDED_ELSE)
+    why = why_ended_to_cook(diner_name=diner_name, reason=reason)
     after = (
         "The coordinator will be in touch."
         if reason in _COORDINATOR_CALLS
@@ -144,7 +151,7 @@ def pairing_ended_to_cook(*, diner_name: str, reason: EndReason) -> Message:
     return Message(
         "pairing_ended",
         f"Your meals for {diner_name} have stopped",
-        f"{why.format(diner=diner_name)} {after}",
+        f"{why} {after}",
     )
 
 

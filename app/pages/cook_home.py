@@ -18,8 +18,8 @@ from starlette.datastructures import FormData
 from app.audit import record_audit
 from app.config import Settings
 from app.cooks.checks import council_contact, council_of, typical_check_days
-from app.councils.rules import council_today
-from app.db import writing
+from app.councils.rules import council_today, local_date
+from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound, RuleBroken
 from app.geo.distance import public_distance_m
@@ -27,8 +27,9 @@ from app.meals import away as aways
 from app.meals import cover
 from app.meals import service as meals
 from app.meals.next_meal import next_meal
-from app.models import Cook, Diner, Meal, Pairing
+from app.models import Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
+from app.notifications.messages import why_ended_to_cook
 from app.pages.cook_forms import (
     ALLERGENS,
     DIETS,
@@ -62,6 +63,7 @@ MAX_REASON = 500
 # The home page lists the meals of the next 4 weeks (and earlier ones still to record): a
 # long list pushed everything else far down a phone.
 MEAL_DAYS = 28
+ENDED_SHOWN_DAYS = 28  # a pairing that ended is shown this long after, with why
 NOTICES = {
     "sent": "Your profile has been sent for checks.",
     "saved": "Your changes have been saved.",
@@ -145,6 +147,11 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     invitations = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.proposed]
     neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.active]
     paused = [_paused(p, d) for p, d, _ in rows if p.status == PairingStatus.paused]
+    since = utcnow() - timedelta(days=ENDED_SHOWN_DAYS)
+    ended = [
+        _ended(p, d, council)
+        for p, d in pairings.ended_since(session, cook_id=cook.id or 0, since=since)
+    ]
     stopped_by_profile = [d for p, d, _ in rows if p.pause_reason == PauseReason.cook_changed]
     if request.query_params.get("saved") and stopped_by_profile:
         # Not a success to celebrate: the change has stopped a neighbour's meals.
@@ -169,6 +176,7 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         "invitations": invitations,
         "neighbours": neighbours,
         "paused": paused,
+        "ended": ended,
         "meals": [_meal(m, names, today) for m in upcoming if _shown(m, today)],
         "cover": [_meal(m, names, today) for m in requests],
         "away": aways.list_away(session, cook=cook, today=today),
@@ -237,6 +245,19 @@ def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
         "address_line": d.address_line if p.status == PairingStatus.active else None,
         "postcode": d.postcode if p.status == PairingStatus.active else None,
         "access_notes": d.access_notes if p.status == PairingStatus.active else None,
+    }
+
+
+def _ended(p: Pairing, d: Diner, council: Council) -> dict[str, str]:
+    """A pairing that ended lately: when, and why in the cook's words (a diner who asked for
+    their data to go is "your neighbour")."""
+    first = "your neighbour" if d.anonymised_at is not None else first_name(d.full_name)
+    why = why_ended_to_cook(diner_name=first, reason=p.end_reason)
+    assert p.ended_at is not None  # set whenever a pairing ends
+    return {
+        "first_name": first,
+        "on": long_date(local_date(p.ended_at, council)),
+        "why": why[:1].upper() + why[1:],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -47,6 +48,22 @@ def list_cook_pairings(
         .order_by(col(Pairing.id))
     ).all()
     return [(p, d, cook) for p, d in rows]
+
+
+def ended_since(session: Session, *, cook_id: int, since: datetime) -> list[tuple[Pairing, Diner]]:
+    """The cook's pairings that ended since `since`, the latest first: a cook whose neighbour's
+    meals stopped sees it on their page, not only in a message."""
+    rows = session.exec(
+        select(Pairing, Diner)
+        .join(Diner, col(Diner.id) == col(Pairing.diner_id))
+        .where(
+            Pairing.cook_id == cook_id,
+            Pairing.status == PairingStatus.ended,
+            col(Pairing.ended_at) >= since,
+        )
+        .order_by(col(Pairing.ended_at).desc(), col(Pairing.id).desc())
+    ).all()
+    return [(pairing, diner) for pairing, diner in rows]
 
 
 def last_ended(session: Session, *, diner_id: int) -> tuple[Pairing, Cook] | None:

@@ -548,6 +548,31 @@ def test_a_pairing_paused_for_a_concern_shows_on_the_cooks_page_without_saying_w
     ]
 
 
+def test_a_pairing_staff_ended_shows_on_the_cooks_page_with_when_and_why(
+    client: TestClient, session: Session, settings: Settings, invited
+):
+    """Before, an ended pairing was simply gone from the cook's page: only a message said why."""
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    ended = client.post(
+        f"/api/staff/pairings/{invited['pairing_id']}/end",
+        headers=auth_headers(invited["staff"], settings),
+    )
+    assert ended.status_code == 200, ended.text
+    council = session.get(Council, invited["cook"].council_id)
+    assert council is not None
+    today = council_today(council)
+
+    home = client.get("/cook/")
+
+    stopped = home.text.split(">Stopped</h2>")[1].split('id="meals"')[0]
+    said = [html_lib.unescape(p) for p in re.findall(r'<p class="govuk-body">([^<]*)</p>', stopped)]
+    assert said == [
+        f"Your meals for Edna stopped on {today:%A} {today.day} {today:%B %Y}. "
+        "The council's coordinator has ended the meals."
+    ]
+    assert "3 Quiet Close" not in home.text  # no longer theirs to visit: no address
+
+
 def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_meals(
     client: TestClient, invited
 ):
