@@ -161,6 +161,7 @@ def carers_diner_out(session: Session, *, carer: User, diner_id: int) -> DinerOu
         today=council_today(row),
         pairing=_pairing_summary(pairing, for_staff=False),
         outcome=_outcome(outcome),
+        for_staff=False,
     )
 
 
@@ -184,6 +185,7 @@ def diner_out(session: Session, diner: Diner, *, for_staff: bool = False) -> Din
             connection.execute(_OPEN_PAIRING, {"diner_id": diner.id}).first(), for_staff=for_staff
         ),
         outcome=_outcome(connection.execute(_LATEST_OUTCOME, {"diner_id": diner.id}).first()),
+        for_staff=for_staff,
     )
 
 
@@ -196,8 +198,18 @@ def _diner_out(
     today: date,
     pairing: PairingSummary | None,
     outcome: OutcomeSummary | None,
+    for_staff: bool,
 ) -> DinerOut:
     assert diner.id is not None
+    # The carer knows the address; the coordinates are the matching's, and staff's alone
+    # (SECURITY.md, "Where people live").
+    position = (
+        PositionOut(
+            latitude=diner.latitude, longitude=diner.longitude, precision=diner.geo_precision
+        )
+        if for_staff
+        else None
+    )
     return DinerOut(
         id=diner.id,
         status=public_status(diner, today),
@@ -205,9 +217,7 @@ def _diner_out(
         address_line=diner.address_line,
         postcode=diner.postcode,
         phone=diner.phone,
-        position=PositionOut(
-            latitude=diner.latitude, longitude=diner.longitude, precision=diner.geo_precision
-        ),
+        position=position,
         council=council,
         neighbourhood=neighbourhood,
         diets=diner.diets,

@@ -140,7 +140,7 @@ class DinerOut(BaseModel):
     address_line: str
     postcode: str
     phone: str | None
-    position: PositionOut
+    position: PositionOut | None = None  # staff only: null for the carer
     council: str
     neighbourhood: str | None
     diets: list[Diet]

@@ -58,7 +58,9 @@ def export_own_data(session: Session, *, user: User) -> dict[str, Any]:
     diners = session.exec(select(Diner).where(Diner.carer_id == user.id)).all()
     if diners:
         ids = [d.id for d in diners]
-        data["diners"] = [_row(d) for d in diners]
+        # The relative's coordinates are the matching's, never given outside the staff
+        # (SECURITY.md): the address is there, as the carer gave it.
+        data["diners"] = [_row(d, drop=("latitude", "longitude", "geo_precision")) for d in diners]
         data["diner_meals"] = [
             _row(m) for m in session.exec(select(Meal).where(col(Meal.diner_id).in_(ids)))
         ]

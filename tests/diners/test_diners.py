@@ -22,6 +22,10 @@ def test_carer_registers_diner_waiting_with_consent_recorded_when_valid(
     body = response.json()
     assert body["status"] == "waiting" and body["council"] == "barnet"
     assert body["postcode"] == "N3 1QX" and body["pairing"] is None and body["upcoming_meals"] == []
+    # The coordinates are staff's alone (SECURITY.md); the carer gave the address.
+    assert body["position"] is None
+    read = client.get(f"/api/diners/{body['id']}", headers=auth_headers(carer, settings))
+    assert read.json()["position"] is None
     stored = session.get(Diner, body["id"])
     assert stored is not None and stored.consent_by_id == carer.id and stored.consent_at is not None
 
@@ -261,6 +265,7 @@ def test_staff_view_of_diner_is_audited_when_read(
     staff = create_user(session, role="staff", council=barnet)
     response = client.get(f"/api/staff/diners/{diner_id}", headers=auth_headers(staff, settings))
     assert response.status_code == 200 and response.json()["address_line"] == "3 Quiet Close"
+    assert response.json()["position"]["precision"] == "unit"
     entries = session.exec(
         select(AuditEntry).where(AuditEntry.action == "diner.address_viewed")
     ).all()

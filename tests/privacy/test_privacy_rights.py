@@ -24,6 +24,8 @@ def test_carer_downloads_own_and_relatives_data_when_exporting(
     data = client.get("/api/me/export", headers=auth_headers(carer, settings)).json()
     assert data["account"]["email"] == carer.email and "password_hash" not in data["account"]
     assert [d["id"] for d in data["diners"]] == [diner_id]
+    assert data["diners"][0]["postcode"] == "N3 1QX"
+    assert not {"latitude", "longitude", "geo_precision"} & set(data["diners"][0])
 
 
 def test_erasing_diner_anonymises_but_keeps_history_when_staff_erases(
