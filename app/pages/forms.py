@@ -98,10 +98,15 @@ def issue_form_cookie(request: Request, response: R) -> R:
 
 
 def check_csrf(request: Request, settings: Settings, sent: str | None) -> None:
-    """The posted token matches the session's CSRF value or the form cookie's HMAC, else 403."""
+    """The posted token matches the session's CSRF value when signed in, else the form
+    cookie's HMAC; 403 otherwise.
+
+    Signed in, only the session's value will do: anyone who can set a cookie for the site (a
+    sibling subdomain, a network on plain HTTP) can choose the form cookie, and with it the
+    token, and so could post a staff member's forms for them."""
     sent = sent or ""
-    expected = [_session_csrf(request, settings)]
-    if cookie := request.cookies.get(FORM_COOKIE):
+    expected: list[str | None] = [_session_csrf(request, settings)]
+    if expected[0] is None and (cookie := request.cookies.get(FORM_COOKIE)):
         expected.append(_form_token(cookie, settings))
     if not sent or not any(
         value and secrets.compare_digest(sent.encode(), value.encode()) for value in expected

@@ -443,6 +443,30 @@ def test_suspend_ends_the_cooking_and_offers_reinstating_when_reason_given(
     assert "Ended</strong>" in page.text and "The cook was suspended" in page.text
 
 
+def test_a_signed_in_form_takes_only_the_sessions_token_not_one_from_a_chosen_form_cookie(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Someone able to set a cookie for the site chose the form cookie, read its token from a
+    signed-out form, and with it suspended a cook in a staff member's browser (an outside
+    security check reproduced it)."""
+    world = active_pairing(client, session, settings, staff)
+    client.cookies.set("portion_form", "attacker-chosen-value-123456789012")
+    chosen = form_token(client, "/forgotten-password")  # signed out: the form cookie's token
+    sign_in(client, staff)
+    path = f"/staff/cooks/{world.cook_id}"
+
+    forged = client.post(
+        f"{path}/suspend", data={"reason": "x", "csrf_token": chosen}, follow_redirects=False
+    )
+
+    assert forged.status_code == 403
+    cook = session.get(Cook, world.cook_id)
+    assert cook is not None
+    session.refresh(cook)
+    assert cook.status == CookStatus.approved
+    assert post(client, f"{path}/suspend", {"reason": "x"}, page=path).status_code == 303
+
+
 def test_confirm_location_clears_the_flag_when_staff_confirm(
     signed_in: TestClient, session: Session, barnet: Council
 ):
