@@ -38,7 +38,8 @@ def cook_calendar(
     meals: Sequence[FeedMeal], *, cook_display_name: str, tz: str, stamp: dt.datetime
 ) -> bytes:
     """One VEVENT per meal that is not cancelled; `stamp` (aware) is the feed's DTSTAMP."""
-    from icalendar import Calendar, Event  # imported when a feed is asked for, not at start-up
+    # Imported when a feed is asked for, not at start-up.
+    from icalendar import Calendar, Event, vDuration
 
     zone = ZoneInfo(tz)
     calendar = Calendar()
@@ -49,7 +50,9 @@ def cook_calendar(
     calendar.add("x-wr-calname", f"Extra Portion: {cook_display_name}")
     calendar.add("x-wr-timezone", tz)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    # An X- property has no type to infer: given a timedelta it wrote "1:00:00" (Python's
+    # words), which Outlook cannot read; RFC 5545's duration is "PT1H".
+    calendar.add("x-published-ttl", vDuration(REFRESH))
     shown = sorted(
         (m for m in meals if m.status != MealStatus.cancelled), key=lambda m: (m.date, m.id)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from app.deps import CookUser, SessionDep
+from app.deps import CookUser, SessionDep, SettingsDep
 from app.notifications import feeds
 from app.routing import DeferredRoute
 
@@ -40,10 +40,15 @@ def get_calendar_feed(token: str, session: SessionDep) -> Response:
 
 
 @router.post("/api/cooks/me/calendar", response_model=CalendarLinkOut)
-def rotate_my_calendar(request: Request, user: CookUser, session: SessionDep) -> CalendarLinkOut:
+def rotate_my_calendar(
+    request: Request, user: CookUser, session: SessionDep, settings: SettingsDep
+) -> CalendarLinkOut:
     """Create the cook's feed URL, or replace it (the old URL stops working)."""
     token = feeds.rotate_calendar_token(session, user=user)
-    return CalendarLinkOut(url=str(request.url_for("get_calendar_feed", token=token)))
+    # On PORTION_PUBLIC_URL, as a reset link is, never on the request's Host: a secret URL
+    # must not be handed out under whatever host a client or a misconfigured proxy names.
+    path = request.app.url_path_for("get_calendar_feed", token=token)
+    return CalendarLinkOut(url=f"{settings.public_url.rstrip('/')}{path}")
 
 
 @router.delete("/api/cooks/me/calendar", status_code=204)

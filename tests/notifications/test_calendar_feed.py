@@ -126,6 +126,14 @@ def test_feed_is_a_valid_empty_calendar_when_there_are_no_meals():
     assert "Priya" in str(calendar["X-WR-CALNAME"])
 
 
+def test_feed_asks_to_be_fetched_hourly_in_rfc_5545_durations():
+    """X-PUBLISHED-TTL said "1:00:00" (Python's words for an hour), which Outlook cannot read."""
+    feed = build([])
+
+    assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in feed
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in feed
+
+
 @pytest.mark.parametrize(
     ("full_name", "expected"),
     [

@@ -171,3 +171,17 @@ def test_feed_window_is_counted_in_the_councils_days_when_utc_is_still_yesterday
     uids = {str(event["UID"]) for event in Calendar.from_ical(feed).events}
     assert meal_uid(second.id) in uids
     assert meal_uid(first.id) not in uids
+
+
+def test_feed_url_is_on_the_public_url_whatever_host_the_request_names(
+    feed_client: TestClient, paired_cook: dict, settings: Settings
+):
+    """It was built from the request's Host: `Host: evil.example` got the secret URL there."""
+    response = feed_client.post(
+        "/api/cooks/me/calendar", headers={**paired_cook["headers"], "Host": "evil.example"}
+    )
+
+    assert response.status_code == 200, response.text
+    url = response.json()["url"]
+    assert url.startswith(settings.public_url.rstrip("/") + "/api/calendar/")
+    assert "evil.example" not in url
