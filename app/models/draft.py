@@ -11,6 +11,11 @@ from sqlmodel import Field, SQLModel
 from app.db import utcnow
 
 
+def user_owner(user_id: int) -> str:
+    """The draft owner that is a signed-in user (the other kind is "anon:<hash>")."""
+    return f"user:{user_id}"
+
+
 class FormDraft(SQLModel, table=True):
     """One journey's answers for one owner: "user:<id>" or "anon:<browser key>"; pruned by age."""
 

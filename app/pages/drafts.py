@@ -18,6 +18,7 @@ from sqlmodel import Session, col, delete, select
 from app.db import utcnow
 from app.errors import AppError
 from app.models import FormDraft
+from app.models.draft import user_owner
 from app.pages.forms import FORM_COOKIE
 
 # A draft nobody touched for this long is dropped (on the next save, or by prune()).
@@ -37,7 +38,7 @@ def owner_of(request: Request, user_id: int | None = None) -> str | None:
     """The draft owner for this request: the user, else the browser's form cookie; None when
     the browser has neither (its first page: the form cookie is set with that page)."""
     if user_id is not None:
-        return f"user:{user_id}"
+        return user_owner(user_id)
     cookie = request.cookies.get(FORM_COOKIE) or getattr(request.state, "form_cookie", None)
     if not cookie:
         return None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.audit import record_audit
@@ -17,6 +18,7 @@ from app.models import (
     Concern,
     Cook,
     Diner,
+    FormDraft,
     Meal,
     MealFeedback,
     Neighbourhood,
@@ -25,6 +27,7 @@ from app.models import (
     Pairing,
     User,
 )
+from app.models.draft import user_owner
 from app.names import first_name
 from app.pairings.lifecycle import diner_leaves, release_cook
 from app.privacy.waiting_list import forget_email
@@ -154,6 +157,40 @@ def _scrub_notifications(session: Session, *, diner: Diner) -> None:
         session.add(message)
 
 
+def _scrub_cook_notifications(session: Session, *, cook: Cook) -> None:
+    """Messages that name the cook (to their diners' carers, to their council's staff) lose
+    their words, as a diner's do; messages to the cook still queued are not sent.
+
+    Messages name a cook by display name: found by it, as a word, among those sent to the
+    people around the cook ("Ann" is not "Anne")."""
+    cooked_for = select(Meal.diner_id).where(Meal.cook_id == cook.id)
+    paired = select(Pairing.diner_id).where(Pairing.cook_id == cook.id)
+    carers = select(Diner.carer_id).where(
+        or_(col(Diner.id).in_(cooked_for), col(Diner.id).in_(paired))
+    )
+    staff = select(User.id).where(User.council_id == cook.council_id)
+    around = {i for i in [*session.exec(carers).all(), *session.exec(staff).all()] if i}
+    if name := cook.display_name.strip():
+        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        named = select(Notification).where(
+            col(Notification.to_user_id).in_(sorted(around)),
+            or_(
+                col(Notification.subject).contains(name, autoescape=True),
+                col(Notification.body).contains(name, autoescape=True),
+            ),
+        )
+        for message in session.exec(named).all():
+            if word.search(message.subject) or word.search(message.body):
+                message.subject, message.body = ERASED_SUBJECT, ERASED_BODY
+                session.add(message)
+    queued = select(Notification).where(
+        Notification.to_user_id == cook.user_id, Notification.status == "pending"
+    )
+    for message in session.exec(queued).all():
+        message.status, message.last_error = "failed", "recipient erased"
+        session.add(message)
+
+
 def _people_around(session: Session, diner: Diner) -> list[int]:
     """Who gets messages about a diner: their carer, their cooks, their council's staff."""
     cooks = select(Cook.user_id).join(Pairing, col(Pairing.cook_id) == Cook.id)
@@ -180,7 +217,8 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
     assert user is not None
     if user.anonymised_at is not None:
         raise Conflict("This cook has already been erased")
-    release_cook(session, cook=cook, reason=EndReason.cook_stopped)
+    release_cook(session, cook=cook, reason=EndReason.cook_stopped)  # queues messages naming
+    _scrub_cook_notifications(session, cook=cook)  # the cook: scrubbed with the older ones
     cook.display_name, cook.address_line, cook.phone = ERASED, ERASED, ""
     cook.postcode = cook.postcode.split(" ")[0]
     cook.latitude, cook.longitude = round(cook.latitude, 2), round(cook.longitude, 2)
@@ -194,6 +232,9 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
 
 
 def _anonymise_user(session: Session, user: User) -> None:
+    assert user.id is not None
+    # A journey's answers kept between pages (name, phone, address) go with the person.
+    session.exec(delete(FormDraft).where(col(FormDraft.owner) == user_owner(user.id)))
     for hood in session.exec(select(Neighbourhood).where(Neighbourhood.coordinator_id == user.id)):
         hood.coordinator_id = None
         session.add(hood)

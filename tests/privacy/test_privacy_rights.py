@@ -6,8 +6,19 @@ from sqlmodel import Session, select
 from app.accounts.passwords import UNUSABLE_PASSWORD, verify_password
 from app.config import Settings
 from app.councils.service import add_neighbourhood
-from app.models import Council, Diner, Meal, MealFeedback, Notification, Pairing, User
+from app.models import (
+    Council,
+    Diner,
+    FormDraft,
+    Meal,
+    MealFeedback,
+    Notification,
+    Pairing,
+    User,
+)
+from app.models.draft import user_owner
 from app.notifications.outbox import enqueue
+from app.pages import drafts
 from tests.factories import (
     DEFAULT_PASSWORD,
     active_pairing,
@@ -163,3 +174,31 @@ def test_erasing_diner_scrubs_older_messages_that_name_no_diner_when_sent_to_the
     session.expire_all()
     [message] = session.exec(select(Notification).where(Notification.event == "legacy")).all()
     assert "Edna" not in message.subject + message.body and message.status == "pending"
+
+
+def test_erasing_a_cook_scrubs_the_messages_naming_them_and_their_kept_answers(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check found "Priya" still in the carer's and the staff's messages after the
+    cook's erasure (one queued by the erasure itself), and her draft with phone and address."""
+    world = active_pairing(client, session, settings, staff)
+    for to, subject in ((staff.id, "Priyanka asked a question"), (world.cook.id, "For Priya")):
+        enqueue(session, event="test", to=to, subject=subject, body="Hello", dedupe_key=subject)
+    drafts.save(session, user_owner(world.cook.id), "cook", {"phone": "020 7946 0018"})
+    session.commit()
+
+    erased = client.post(
+        f"/api/staff/cooks/{world.cook_id}/erase", headers=auth_headers(staff, settings)
+    )
+
+    assert erased.status_code == 200, erased.text
+    messages = session.exec(select(Notification)).all()
+    to_carer = [m for m in messages if m.to_user_id == world.carer.id]
+    assert {m.event for m in to_carer} >= {"pairing_accepted", "pairing_ended"}
+    for message in messages:
+        if message.to_user_id != world.cook.id:
+            assert "Priya" not in f"{message.subject} {message.body}".replace("Priyanka", "")
+    assert any(m.subject == "Priyanka asked a question" for m in messages)  # another person
+    to_cook = [m for m in messages if m.to_user_id == world.cook.id]
+    assert to_cook and all(m.status == "failed" for m in to_cook)
+    assert session.exec(select(FormDraft)).all() == []
