@@ -421,6 +421,23 @@ def concern_status(*, reference: str, status_words: str, next_step: str) -> Mess
 # --- accounts and data --------------------------------------------------------------------------
 
 
+def email_changed(*, full_name: str, new_email: str, day: date) -> Message:
+    """To the address a person signed in with until now: it was changed (someone holding their
+    password could have done it, and this is how the owner learns of it). ``new_email``
+    partly hidden: whoever reads the old mailbox need not learn all of the new address."""
+    local, _, domain = new_email.partition("@")
+    shown = f"{local[:1]}***@{domain}" if domain else "a new address"
+    return Message(
+        "email_changed",
+        "Your Extra Portion email address has changed",
+        f"Hello {full_name},\n\n"
+        f"On {day_month(day)} the email address you sign in to Extra Portion with was changed "
+        f"to {shown}. Messages now go there, and you were signed out everywhere else.\n\n"
+        "If you made this change, there is nothing to do. If you did not, contact your "
+        "council's Extra Portion coordinator straight away: someone may know your password.\n",
+    )
+
+
 def password_reset(*, full_name: str, link: str) -> Message:
     return Message(
         "password_reset",

@@ -308,7 +308,11 @@ def home(
     user = auth.user
     notice = notice or {
         "contact": ("Your contact details are saved", None),
-        "email": ("Your email address is changed", "Sign in with the new one from now on."),
+        "email": (
+            "Your email address is changed",
+            "Sign in with the new one from now on. We have told your old address, and signed "
+            "you out everywhere else.",
+        ),
     }.get(done)
     context = {
         "title": "My relatives",
@@ -919,6 +923,7 @@ def email(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
                 password=password,
                 client=client_address(request),
                 settings=settings,
+                keep_session=auth.session_id,
             )
         except RuleBroken as exc:
             errors["password"] = exc.message

@@ -83,6 +83,9 @@ RENDERED = {
     "concern_status": messages.concern_status(
         reference="EP-7KQ3MD", status_words="Being looked into", next_step="We will call."
     ),
+    "email_changed": messages.email_changed(
+        full_name="Alan Brown", new_email="alan.new@example.org", day=THURSDAY
+    ),
     "password_reset": messages.password_reset(
         full_name="Edna Smith", link="https://portion.invalid/reset-password?token=x"
     ),
@@ -90,13 +93,13 @@ RENDERED = {
 }
 # Who each message names: the diner, the cook, and whether it carries the day.
 NAMES_DINER = set(RENDERED) - {"cook_approved", "concern_raised",
-                                "concern_status", "erasure_requested"}  # fmt: skip
+                                "concern_status", "erasure_requested", "email_changed"}  # fmt: skip
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
               "offer_pause_to_carer", "pairing_resumed"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
-         "cover_missing"}  # fmt: skip
+         "cover_missing", "email_changed"}  # fmt: skip
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.
