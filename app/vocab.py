@@ -122,7 +122,8 @@ class EndReason(StrEnum):
 class PauseReason(StrEnum):
     """Why a pairing is paused (``Pairing.pause_reason``): a serious concern (resolving it may
     resume the pairing), or the diner's needs or the cook's offer changed so that the cook can
-    no longer cook safely for the diner (only staff may resume)."""
+    no longer cook safely for the diner (a later change on either side that makes it safe
+    resumes it; staff may end it)."""
 
     concern = "concern"
     needs_changed = "needs_changed"

@@ -1,13 +1,13 @@
 """A cook changes their own profile (PUT /api/cooks/me, the profile pages): safety first for the
 diners they cook for, are invited to, or cover.
 
-A flow, the cook's side of app.flows.diner_changes: a pairing whose diner the new profile no
-longer meets safely (an allergen no longer cooked free from, a diet, a texture, or a new home
-beyond the walk) is paused at once with reason ``cook_changed`` (a proposal is withdrawn
-instead), its meals are cancelled, and the cook, the coordinator and the carer are told. A meal
-the cook covers for such a diner goes back to seeking cover. When the cook's next change makes
-a pairing paused this way safe again, it runs again. Safety is judged need by need, so a new
-danger is seen even when another was already there.
+A flow, the cook's side of app.flows.diner_changes: a pairing whose diner the new profile no longer
+meets safely (an allergen no longer cooked free from, a diet, a texture, or a new home beyond the
+walk) is paused at once with reason ``cook_changed`` (a proposal is withdrawn instead), its meals
+are cancelled, and the cook, the coordinator and the carer are told. A meal the cook covers for
+such a diner goes back to seeking cover. When the cook's next change makes a pairing paused for
+safety (this way, or by the diner's changed needs) safe again, it runs again. Safety is judged need
+by need, so a new danger is seen even when another was already there.
 
 The walk counts only when the cook has moved: a cook who narrows how far they walk keeps the
 neighbours they already have (continuity first); the narrower walk applies to new matches.
@@ -99,22 +99,29 @@ def cook_changed(
         assert diner is not None
         needs = needs_of(diner, pairing)
         unmet = gaps(after, needs)
-        if pairing.pause_reason == PauseReason.cook_changed:
-            if not unmet and not serious_concern_open(session, pairing_id=pairing.id):
+        if pairing.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed):
+            # Paused for safety, by this cook's earlier change or by the diner's new needs: the
+            # cook who now offers what the diner needs has them back. The walk counts in full
+            # for the diner's pause (their move may be why), as the diner's side judges it.
+            still = (
+                unmet
+                if pairing.pause_reason == PauseReason.cook_changed
+                else engine.safety_gaps(after, needs, max_radius_m=reach)
+            )
+            if not still and not serious_concern_open(session, pairing_id=pairing.id):
                 back_on(
                     session,
                     diner=diner,
                     pairing=pairing,
                     cook=cook,
-                    cancelled_for=CancelReason.cook_changed,
+                    cancelled_for=CancelReason(pairing.pause_reason),
                     coordinators=coordinators_of(session, diner, {diner.neighbourhood_id}),
                     actor_id=cook.user_id,  # the cook sees it on their page
                     dedupe_key=f"pairing:{pairing.id}:resumed:{at}",
                 )
             continue
-        unsafe = new_dangers(gaps(before, needs), unmet)
-        if not unsafe or pairing.pause_reason == PauseReason.needs_changed:
-            continue  # safe as before, or already stopped for safety (staff know)
+        if not new_dangers(gaps(before, needs), unmet):
+            continue  # safe as before
         stop_unsafe_pairing(
             session,
             actor_id=cook.user_id,

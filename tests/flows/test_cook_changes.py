@@ -217,6 +217,59 @@ def test_the_cook_putting_their_profile_right_brings_the_meals_back(
     assert set(resumed) == {coordinator.id, world.carer.id}
 
 
+def test_a_cook_who_now_offers_the_diners_new_need_has_their_meals_back(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    """Edna's carer added sesame; Priya, paused for it, starts cooking sesame-free. The pause
+    stayed: only the carer taking sesame off again, or staff ending the pairing, moved it (an
+    outside check found it)."""
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+    planned = {m.date for m in future_meals(session, world.pairing_id)}
+    added = client.patch(
+        f"/api/diners/{world.diner_id}",
+        json={"allergies": ["peanuts", "sesame"]},
+        headers=world.carer_headers,
+    )
+    assert added.status_code == 200, added.text
+    assert stored(session, world.pairing_id).pause_reason == "needs_changed"
+
+    offered = client.put(
+        "/api/cooks/me",
+        json=cook_payload(allergen_free=["peanuts", "tree_nuts", "sesame"]),
+        headers=world.cook_headers,
+    )
+
+    assert offered.status_code == 200, offered.text
+    pairing = stored(session, world.pairing_id)
+    assert (pairing.status, pairing.pause_reason) == ("active", None)
+    meals = future_meals(session, world.pairing_id)
+    assert {m.date for m in meals if m.status == "scheduled"} == planned
+    resumed = session.exec(
+        select(Notification.to_user_id).where(Notification.event == "pairing_resumed")
+    ).all()
+    assert set(resumed) == {coordinator.id, world.carer.id}
+
+
+def test_a_cook_change_that_still_misses_the_diners_new_need_keeps_the_pause(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    added = client.patch(
+        f"/api/diners/{world.diner_id}",
+        json={"allergies": ["peanuts", "sesame"]},
+        headers=world.carer_headers,
+    )
+    assert added.status_code == 200, added.text
+
+    other = client.put(
+        "/api/cooks/me", json=cook_payload(display_name="Priya S"), headers=world.cook_headers
+    )
+
+    assert other.status_code == 200, other.text
+    pairing = stored(session, world.pairing_id)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "needs_changed")
+
+
 def test_a_pause_stays_while_a_serious_concern_about_the_pairing_is_open(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):

@@ -525,6 +525,7 @@ def test_a_pairing_the_cooks_own_change_paused_shows_on_their_page_with_why(
     # What Edna needs, so the cook can see what to offer again; no green "Success".
     paused = home.text.split(">Paused</h2>")[1].split('id="meals"')[0]
     assert re.search(r"Must not contain</dt><dd[^>]*>Peanuts</dd>", paused), paused
+    assert "change your profile</a> to say so and the meals start again" in paused
     assert "Success" not in home.text
     assert "Meals with Edna are paused: your profile no longer meets their needs" in home.text
     assert "You have no meals planned while your meals are paused" in home.text
