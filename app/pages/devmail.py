@@ -1,11 +1,14 @@
-"""/dev/mail: the development mailbox as a page (404 unless PORTION_ENV=development)."""
+"""/dev/mail: the development mailbox as a page (404 unless PORTION_ENV=development, and to
+any client but this machine)."""
 
 from __future__ import annotations
+
+import ipaddress
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, client_address
 from app.errors import NotFound
 from app.notifications.channels import chosen_provider, describe_delivery
 from app.notifications.mailbox import read_mailbox
@@ -18,9 +21,18 @@ SHOWN = 50
 CHANNEL_NAMES = {"email": "Email", "sms": "Text message", "letter": "Letter"}
 
 
+def _from_this_machine(request: Request) -> bool:
+    """The mailbox holds every password reset link sent: a development server started on
+    0.0.0.0 must not show them to the rest of the network."""
+    try:
+        return ipaddress.ip_address(client_address(request)).is_loopback
+    except ValueError:  # no address, or a name
+        return False
+
+
 @router.get("/dev/mail", response_class=HTMLResponse)
 def dev_mail(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    if settings.env != "development":
+    if settings.env != "development" or not _from_this_machine(request):
         raise NotFound("Page not found")
     messages = read_mailbox(settings.mailbox_dir, limit=SHOWN)
     context = {

@@ -85,10 +85,24 @@ def test_production_refuses_the_mailbox_when_asked_for_it(tmp_path: Path):
 
 @pytest.fixture
 def dev_client(client: TestClient, tmp_path: Path) -> Iterator[TestClient]:
+    """A browser on the machine itself (127.0.0.1), the app in development."""
     from app.main import app
 
     app.dependency_overrides[get_settings] = lambda: development(tmp_path)
-    yield client
+    yield TestClient(app, client=("127.0.0.1", 50000))
+
+
+def test_dev_mail_page_is_not_found_from_another_machine(client: TestClient, tmp_path: Path):
+    """Its reset links reset any account: a development server started on 0.0.0.0 showed them
+    to the whole network."""
+    from app.main import app
+
+    reset_message(tmp_path)
+    app.dependency_overrides[get_settings] = lambda: development(tmp_path)
+    for address in ("192.168.1.20", "2001:db8::7"):
+        page = TestClient(app, client=(address, 50000)).get("/dev/mail")
+        assert page.status_code == 404, address
+        assert "Reset your password" not in page.text
 
 
 def test_dev_mail_page_shows_the_message_when_in_development(
