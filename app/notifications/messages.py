@@ -458,5 +458,6 @@ def erasure_requested(*, account_id: int, within_days: int) -> Message:
         f"A request to erase someone's data (account {account_id})",
         f"The carer with account {account_id} asked for their data, and their relatives', "
         f"to be erased. Please act within {within_days} days: erase each relative "
-        "from their page, then tell the carer.",
+        "from their page, tell the carer it is done, then erase the carer's own account "
+        "from a relative's page.",
     )

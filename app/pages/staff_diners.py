@@ -37,8 +37,8 @@ from app.diners.service import (
     register_diner,
     view_diner_as_staff,
 )
-from app.errors import NotFound, RuleBroken
-from app.models import Pairing
+from app.errors import Conflict, NotFound, RuleBroken
+from app.models import Diner, Pairing, User
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
     POSTCODE_MESSAGES,
@@ -68,7 +68,12 @@ from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text,
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.pairings.service import end_pairing_as_staff
-from app.privacy.service import erase_diner
+from app.privacy.service import (
+    carer_of_council,
+    erase_carer,
+    erase_diner,
+    relatives_not_erased,
+)
 from app.routing import DeferredRoute
 from app.schemas import PathId
 from app.vocab import DinerStatus
@@ -95,6 +100,7 @@ PAUSE_WORDS: dict[str, str] = {
 REFERRED = "The diner is referred. They are waiting for a cook."
 ENDED = "The pairing has ended. The diner is waiting for a cook again."
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
+CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
 CONSENT = (
     "Select that the diner agrees to be referred and to their details being shared with "
     "the council and their cook"
@@ -245,6 +251,8 @@ def diner_page(
         if request.query_params.get("referred")
         else ERASED
         if request.query_params.get("erased")
+        else CARER_ERASED
+        if request.query_params.get("carer_erased")
         else ENDED
         if request.query_params.get("ended")
         else None
@@ -294,6 +302,7 @@ def _record_page(
         "weekdays": WEEKDAYS,
         "date_words": date_words(council),
         "phone": national_phone,
+        "carer_erasure": _carer_erasure(session, diner),
     }
     return render_staff(
         request,
@@ -324,6 +333,43 @@ def erase(
         return _record_page(request, session, settings, sa, diner_id, errors=errors)
     erase_diner(session, staff=sa.user, diner=diner)
     return redirect(f"/staff/diners/{diner_id}?erased=1")
+
+
+def _carer_erasure(session: Session, diner: Diner) -> dict[str, int] | None:
+    """Once the diner is erased, their carer's own account may be (the carer asked for their
+    data to go): how many of their relatives are still held, which come first. None when there
+    is nothing to offer."""
+    carer = session.get(User, diner.carer_id) if diner.carer_id is not None else None
+    if diner.anonymised_at is None or carer is None or carer.anonymised_at is not None:
+        return None
+    return {"relatives_left": len(relatives_not_erased(session, carer_id=carer.id or 0))}
+
+
+@router.post("/staff/diners/{diner_id}/carer/erase", response_class=HTMLResponse)
+def erase_carer_account(
+    diner_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    """Erase the carer's own account from their erased relative's record (the same service as
+    POST /api/staff/carers/{id}/erase), once the staff member has ticked that they mean it."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    diner = get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    if diner.carer_id is None:
+        raise NotFound("Carer not found")
+    carer = carer_of_council(session, staff=sa.user, carer_id=diner.carer_id)
+    if carer.anonymised_at is not None:
+        return redirect(f"/staff/diners/{diner_id}")
+    if form.get("confirm_carer") != "yes":
+        errors = {"confirm_carer": "Select that the carer asked for their own data to be erased"}
+        return _record_page(request, session, settings, sa, diner_id, errors=errors)
+    try:
+        erase_carer(session, staff=sa.user, carer=carer)
+    except Conflict as exc:
+        errors = {"confirm_carer": exc.message}
+        return _record_page(request, session, settings, sa, diner_id, errors=errors)
+    return redirect(f"/staff/diners/{diner_id}?carer_erased=1")
 
 
 @router.post("/staff/diners/{diner_id}/pairing/{pairing_id}/end", response_class=HTMLResponse)

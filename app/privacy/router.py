@@ -15,6 +15,7 @@ from app.models import Diner, Neighbourhood, User
 from app.moderation.deps import CouncilsCook
 from app.privacy import service
 from app.routing import DeferredRoute
+from app.schemas import PathId
 
 router = APIRouter(tags=["privacy"], route_class=DeferredRoute)
 
@@ -60,6 +61,14 @@ def my_coordinators(user: CurrentUser, session: SessionDep) -> list[Coordinator]
 @router.post("/api/staff/diners/{diner_id}/erase")
 def erase_diner(diner: CouncilsDiner, user: StaffUser, session: SessionDep) -> dict[str, object]:
     erased = service.erase_diner(session, staff=user, diner=diner)
+    return {"id": erased.id, "erased": True}
+
+
+@router.post("/api/staff/carers/{carer_id}/erase")
+def erase_carer(carer_id: PathId, user: StaffUser, session: SessionDep) -> dict[str, object]:
+    """A carer's own account, once each of their relatives is erased (409 before)."""
+    carer = service.carer_of_council(session, staff=user, carer_id=carer_id)
+    erased = service.erase_carer(session, staff=user, carer=carer)
     return {"id": erased.id, "erased": True}
 
 

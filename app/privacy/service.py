@@ -12,7 +12,7 @@ from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.audit import record_audit
 from app.cooks.service import find_own_profile
 from app.db import utcnow
-from app.errors import Conflict
+from app.errors import Conflict, NotFound
 from app.geo.distance import public_distance_m
 from app.models import (
     Concern,
@@ -229,6 +229,55 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
     _audit(session, staff, "cook.erased", "cook", cook.id)
     session.flush()
     return cook
+
+
+def relatives_not_erased(session: Session, *, carer_id: int) -> list[Diner]:
+    """The carer's relatives whose details are still held: each is erased before the carer."""
+    return list(
+        session.exec(
+            select(Diner)
+            .where(Diner.carer_id == carer_id, col(Diner.anonymised_at).is_(None))
+            .order_by(col(Diner.id))
+        ).all()
+    )
+
+
+def carer_of_council(session: Session, *, staff: User, carer_id: int) -> User:
+    """A carer account whose relative (erased or not) belongs to the staff member's council;
+    anyone else is "not found"."""
+    carer = session.get(User, carer_id)
+    ours = session.exec(
+        select(Diner.id).where(Diner.carer_id == carer_id, Diner.council_id == staff.council_id)
+    ).first()
+    if carer is None or carer.role != "carer" or ours is None:
+        raise NotFound("Carer not found")
+    return carer
+
+
+def erase_carer(session: Session, *, staff: User, carer: User) -> User:
+    """Anonymise a carer's own account (name, email, phone, kept page answers) once each of
+    their relatives is erased: what a carer who asks for their data to go is promised.
+
+    Their relatives first (409 naming how many are left): a relative still cared for must not
+    lose the one person the council would call. Messages still queued for them are not sent
+    (those about their relatives lost their words when the relatives were erased)."""
+    if carer.anonymised_at is not None:
+        raise Conflict("This carer has already been erased")
+    if left := relatives_not_erased(session, carer_id=carer.id or 0):
+        raise Conflict(
+            f"Erase their relatives first: {len(left)} still "
+            f"{'has' if len(left) == 1 else 'have'} their details held"
+        )
+    queued = select(Notification).where(
+        Notification.to_user_id == carer.id, Notification.status == "pending"
+    )
+    for message in session.exec(queued).all():
+        message.status, message.last_error = "failed", "recipient erased"
+        session.add(message)
+    _anonymise_user(session, carer)
+    _audit(session, staff, "carer.erased", "user", carer.id)
+    session.flush()
+    return carer
 
 
 def _anonymise_user(session: Session, user: User) -> None:

@@ -597,6 +597,43 @@ def test_erasing_a_diner_asks_to_confirm_then_erases_through_the_privacy_service
     ] == ["diner.erased"]
 
 
+def test_the_carers_own_account_is_erased_from_their_erased_relatives_record_when_asked(
+    client: TestClient, session: Session, settings: Settings, staff: User, people: dict
+):
+    """A carer asking for their data to go was promised their name, email and phone would be
+    removed, but staff could erase only the relatives: the carer's account stayed."""
+    sign_in(client, staff)
+    edna = f"/staff/diners/{people['edna']}"
+    before = client.get(edna).text
+    assert "Erase the carer’s own account" not in before  # relatives first
+    token = form_token(client, edna)
+    erased = client.post(f"{edna}/erase", data={"csrf_token": token, "confirm": "yes"})
+    assert erased.status_code == 200 and "Erase the carer’s own account" in erased.text
+
+    unticked = client.post(f"{edna}/carer/erase", data={"csrf_token": token})
+    assert unticked.status_code == 422
+    assert re.findall(r'<a href="#([^"]+)">', unticked.text) == ["confirm_carer"]
+    done = client.post(
+        f"{edna}/carer/erase",
+        data={"csrf_token": token, "confirm_carer": "yes"},
+        follow_redirects=False,
+    )
+
+    assert (done.status_code, done.headers["location"]) == (303, f"{edna}?carer_erased=1")
+    carer = session.get(User, people["carer"].id)
+    assert carer is not None
+    session.refresh(carer)
+    assert (carer.full_name, carer.phone, carer.is_active) == ("Erased", None, False)
+    assert "asha" not in carer.email
+    page = text_of(client.get(done.headers["location"]).text)
+    assert "The carer's account is erased" in page and "Asha Patel" not in page
+    assert "asha@example.org" not in page
+    token_for_carer = client.post(
+        "/api/auth/token", data={"username": "asha@example.org", "password": DEFAULT_PASSWORD}
+    )
+    assert token_for_carer.status_code == 401
+
+
 def test_another_councils_diner_cannot_be_erased(
     client: TestClient, session: Session, staff: User, people: dict
 ):

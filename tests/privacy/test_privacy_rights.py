@@ -24,6 +24,8 @@ from tests.factories import (
     active_pairing,
     approved_cook,
     auth_headers,
+    create_council,
+    create_user,
     registered_diner,
 )
 
@@ -202,3 +204,32 @@ def test_erasing_a_cook_scrubs_the_messages_naming_them_and_their_kept_answers(
     to_cook = [m for m in messages if m.to_user_id == world.cook.id]
     assert to_cook and all(m.status == "failed" for m in to_cook)
     assert session.exec(select(FormDraft)).all() == []
+
+
+def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_council(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    carer, diner_id = registered_diner(client, session, settings)
+    headers = auth_headers(staff, settings)
+    path = f"/api/staff/carers/{carer.id}/erase"
+    drafts.save(session, user_owner(carer.id), "carer", {"phone": "07700 900123"})
+    session.commit()
+
+    too_soon = client.post(path, headers=headers)
+    assert too_soon.status_code == 409
+    assert too_soon.json()["detail"] == (
+        "Erase their relatives first: 1 still has their details held"
+    )
+    elsewhere = create_user(session, role="staff", council=create_council(session, slug="other"))
+    assert client.post(path, headers=auth_headers(elsewhere, settings)).status_code == 404
+    assert client.post(f"/api/staff/carers/{staff.id}/erase", headers=headers).status_code == 404
+    assert client.post(f"/api/staff/diners/{diner_id}/erase", headers=headers).status_code == 200
+
+    done = client.post(path, headers=headers)
+
+    assert done.status_code == 200, done.text
+    session.refresh(carer)
+    assert carer.anonymised_at is not None and carer.full_name == "Erased"
+    assert session.exec(select(FormDraft)).all() == []
+    assert client.get("/api/me", headers=auth_headers(carer, settings)).status_code == 401
+    assert client.post(path, headers=headers).status_code == 409
