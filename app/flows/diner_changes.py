@@ -177,7 +177,9 @@ def _safety_first(
     name = first_name(diner.full_name)
     what = in_words(changed, FIELD_WORDS)
     if (
-        pairing.pause_reason == PauseReason.needs_changed
+        # Paused for safety by either side (these needs before, or the cook's offer): needs
+        # the cook now meets in full end the pause, whichever side's change it was.
+        pairing.pause_reason in (PauseReason.needs_changed, PauseReason.cook_changed)
         and not engine.safety_gaps(cook_in, after, max_radius_m=council.max_walk_radius_m)
         and not serious_concern_open(session, pairing_id=pairing.id)
     ):
@@ -186,7 +188,7 @@ def _safety_first(
             diner=diner,
             pairing=pairing,
             cook=cook,
-            cancelled_for=CancelReason.needs_changed,
+            cancelled_for=CancelReason(pairing.pause_reason),
             coordinators=coordinators,
             actor_id=actor.id,
             dedupe_key=f"{change_key}:resumed",

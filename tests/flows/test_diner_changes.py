@@ -14,6 +14,7 @@ from tests.factories import (
     PairingWorld,
     active_pairing,
     auth_headers,
+    cook_payload,
     covering_helper,
     create_user,
     proposed_pairing,
@@ -426,6 +427,36 @@ def test_needs_changed_back_within_the_cooks_offer_bring_the_meals_back(
     assert (stored.status, stored.pause_reason) == ("active", None)
     meals = future_meals(session, active.pairing_id)
     assert {m.date for m in meals if m.status == "scheduled"} == planned
+    assert told(session, "pairing_resumed") == {active.cook.id, active.coordinator.id}
+
+
+def test_needs_the_cooks_new_offer_meets_end_a_pause_the_cooks_change_made(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    """Priya stops cooking peanut-free (paused); Edna's carer finds the allergy was sesame and
+    puts that right, which Priya still avoids. The page said "Priya can still cook safely for
+    Edna" while the pairing stayed paused until Priya happened to save her profile again."""
+    dropped = client.put(
+        "/api/cooks/me",
+        json=cook_payload(allergen_free=["tree_nuts", "sesame"]),
+        headers=active.cook_headers,
+    )
+    assert dropped.status_code == 200, dropped.text
+    stored = session.get(Pairing, active.pairing_id)
+    assert stored is not None
+    session.refresh(stored)
+    assert stored.pause_reason == "cook_changed"
+
+    put_right = client.patch(
+        f"/api/diners/{active.diner_id}",
+        json={"allergies": ["sesame"]},
+        headers=active.carer_headers,
+    )
+
+    assert put_right.status_code == 200, put_right.text
+    session.refresh(stored)
+    assert (stored.status, stored.pause_reason) == ("active", None)
+    assert any(m.status == "scheduled" for m in future_meals(session, active.pairing_id))
     assert told(session, "pairing_resumed") == {active.cook.id, active.coordinator.id}
 
 
