@@ -66,7 +66,9 @@ from app.routing import include_deferred
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 # The printed meal label is one fixed page with its own <style>: the CSP allows exactly that.
 LABEL_STYLES = inline_style_hashes(
-    meal_label(first_name="-", allergies=[], texture="regular", cooked_on=date(2000, 1, 1))
+    meal_label(
+        first_name="-", diets=["halal"], allergies=[], texture="regular", cooked_on=date(2000, 1, 1)
+    )
 )
 
 

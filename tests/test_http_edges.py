@@ -110,7 +110,11 @@ def test_meal_label_style_is_allowed_by_the_page_policy_when_printed(
     client: TestClient,
 ):
     label = meal_label(
-        first_name="Ada", allergies=["milk"], texture="pureed", cooked_on=date(2031, 3, 4)
+        first_name="Ada",
+        diets=["halal"],
+        allergies=["milk"],
+        texture="pureed",
+        cooked_on=date(2031, 3, 4),
     )
     hashes = inline_style_hashes(label)
     assert hashes, "the label has its own <style>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from app.vocab import Allergen, Texture
+from app.vocab import DIET_LABELS, Allergen, Texture
 
 # What the label says of each allergen (lower case, inside a sentence).
 ALLERGEN_NAMES: dict[str, str] = {
@@ -24,6 +24,7 @@ ALLERGEN_NAMES: dict[str, str] = {
     Allergen.soya: "soya",
     Allergen.sulphites: "sulphites",
 }
+_DIET_WORDS = {str(code): words for code, words in DIET_LABELS.items()}  # as the forms say
 TEXTURE_ADVICE: dict[str, str] = {
     Texture.regular: "",
     Texture.easy_to_chew: "Prepared soft and easy to chew.",
@@ -33,9 +34,13 @@ TEXTURE_ADVICE: dict[str, str] = {
 }
 
 
-def meal_label(*, first_name: str, allergies: list[str], texture: str, cooked_on: date) -> str:
-    """A small HTML page to print and stick on the container."""
+def meal_label(
+    *, first_name: str, diets: list[str], allergies: list[str], texture: str, cooked_on: date
+) -> str:
+    """A small HTML page to print and stick on the container: who it is for, what it is made
+    to suit and free from (a cook covering for another checks the meal against it)."""
     avoid = ", ".join(ALLERGEN_NAMES.get(a, a) for a in sorted(allergies)) or "none declared"
+    suits = ", ".join(_DIET_WORDS.get(d, d) for d in diets)
     texture_line = TEXTURE_ADVICE.get(texture, "")
     use_by = cooked_on.fromordinal(cooked_on.toordinal() + 2)
     return f"""<!doctype html>
@@ -45,6 +50,7 @@ h1{{font-size:28px}} .avoid{{font-weight:bold;border:3px solid #000;padding:.5em
 <body><main>
 <h1>For {escape(first_name)}</h1>
 <p class="avoid">Made free from: {escape(avoid)}</p>
+{f'<p class="avoid">Made to suit: {escape(suits)}</p>' if suits else ""}
 <p>Cooked on {cooked_on:%A %d %B %Y}. Keep in the fridge and eat by {use_by:%A %d %B}.</p>
 <p>{escape(texture_line)}</p>
 <p>To reheat: until steaming hot all the way through (75°C in the centre), stirring halfway.

@@ -20,14 +20,18 @@ def meal_out(session: Session, meal: Meal) -> MealOut:
 def meals_out(session: Session, listed: list[Meal]) -> list[MealOut]:
     """The meals as the cook sees them, with their diners' names read in one query."""
     diner_ids = {m.diner_id for m in listed}
-    names = dict(
-        session.exec(select(Diner.id, Diner.full_name).where(col(Diner.id).in_(diner_ids))).all()
-        if diner_ids
-        else []
-    )
+    diners = {
+        d.id: d
+        for d in (
+            session.exec(select(Diner).where(col(Diner.id).in_(diner_ids))).all()
+            if diner_ids
+            else []
+        )
+    }
     out = []
     for meal in listed:
-        assert meal.id is not None and meal.diner_id in names
+        assert meal.id is not None and meal.diner_id in diners
+        diner = diners[meal.diner_id]
         out.append(
             MealOut(
                 id=meal.id,
@@ -37,15 +41,18 @@ def meals_out(session: Session, listed: list[Meal]) -> list[MealOut]:
                 start=meal.start,
                 status=meal.status,
                 is_cover=meal.is_cover,
-                diner_first_name=first_name(names[meal.diner_id]),
+                diner_first_name=first_name(diner.full_name),
+                diets=diner.diets,
+                allergies=diner.allergies,
+                texture=diner.texture,
             )
         )
     return out
 
 
 def meal_rows_out(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[MealOut]:
-    """``meals_out`` for plain rows that carry the diner's ``full_name``
-    (app.meals.service.cook_meal_rows)."""
+    """``meals_out`` for plain rows that carry the diner's ``full_name``, ``diets``,
+    ``allergies`` and ``texture`` (app.meals.service.cook_meal_rows)."""
     return [
         MealOut(
             id=r.id,
@@ -56,6 +63,9 @@ def meal_rows_out(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[MealOut]:
             status=r.status,
             is_cover=r.is_cover,
             diner_first_name=first_name(r.full_name),
+            diets=r.diets,
+            allergies=r.allergies,
+            texture=r.texture,
         )
         for r in rows
     ]

@@ -66,6 +66,7 @@ def label(meal: OwnMeal, session: SessionDep) -> HTMLResponse:
     assert diner is not None
     html = meal_label(
         first_name=first_name(diner.full_name),
+        diets=diner.diets,
         allergies=diner.allergies,
         texture=diner.texture,
         cooked_on=meal.date,

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from app.schemas import MULTI_LINE, IsoDate, StrictModel, range_end
-from app.vocab import MealStatus
+from app.vocab import Allergen, Diet, MealStatus, Texture
 
 
 class MealOut(BaseModel):
@@ -28,6 +28,10 @@ class MealOut(BaseModel):
     status: MealStatus
     is_cover: bool
     diner_first_name: str
+    # What the meal must be: a cook covering for another sees this diner's needs nowhere else.
+    diets: list[Diet]
+    allergies: list[Allergen]
+    texture: Texture
 
 
 class MealList(BaseModel):

@@ -192,6 +192,9 @@ _COOK_MEAL_ROWS = (
         col(Meal.status),
         col(Meal.is_cover),
         col(Diner.full_name),
+        col(Diner.diets),
+        col(Diner.allergies),
+        col(Diner.texture),
     )
     .join(Diner, col(Diner.id) == col(Meal.diner_id))
     .where(
@@ -222,7 +225,7 @@ def cook_meal_rows(
     session: Session, *, cook_id: int, from_: date, to: date
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """The cook's meals from ``from_`` to ``to`` (by time): id, pairing_id, cook_id, date,
-    start, status, is_cover and the diner's full_name, as plain rows."""
+    start, status, is_cover and the diner's full_name and needs, as plain rows."""
     return (
         session.connection()
         .execute(_COOK_MEAL_ROWS, {"cook_id": cook_id, "from_": from_, "to": to})

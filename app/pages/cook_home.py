@@ -26,7 +26,7 @@ from app.geo.distance import public_distance_m
 from app.meals import away as aways
 from app.meals import cover
 from app.meals import service as meals
-from app.meals.next_meal import next_meal
+from app.meals.next_meal import NextMeal, next_meal
 from app.models import Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications.messages import why_ended_to_cook
@@ -165,8 +165,9 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         session, cook=cook, from_=today - timedelta(days=14), to=today + timedelta(days=MEAL_DAYS)
     )
     requests = cover.cover_requests_for(session, user=ca.user)
-    names = _diner_names(session, [*upcoming, *requests])  # one query for every name shown
     soon = next_meal(session, cook=cook, today=today)
+    # One query for every diner shown: their names, and the needs of a meal to cover or next.
+    diners = _diners(session, {m.diner_id for m in [*upcoming, *requests]} | _ids(soon))
     context |= {
         "title": "My cooking",
         "cook": cook,
@@ -177,8 +178,9 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         "neighbours": neighbours,
         "paused": paused,
         "ended": ended,
-        "meals": [_meal(m, names, today) for m in upcoming if _shown(m, today)],
-        "cover": [_meal(m, names, today) for m in requests],
+        "next_needs": _needs(diners[soon.diner_id]) if soon else None,
+        "meals": [_meal(m, diners, today) for m in upcoming if _shown(m, today)],
+        "cover": [_meal(m, diners, today) for m in requests],
         "away": aways.list_away(session, cook=cook, today=today),
         "today": today,
         "council_name": council.name,
@@ -204,12 +206,26 @@ def _phone(contact: Any) -> str | None:
     return national_phone(contact.phone) if contact is not None and contact.phone else None
 
 
-def _diner_names(session: Session, listed: list[Meal]) -> dict[int, str]:
-    ids = {m.diner_id for m in listed}
+def _ids(soon: NextMeal | None) -> set[int]:
+    return {soon.diner_id} if soon else set()
+
+
+def _diners(session: Session, ids: set[int]) -> dict[int, Diner]:
     if not ids:
         return {}
-    rows = session.exec(select(Diner.id, Diner.full_name).where(col(Diner.id).in_(ids))).all()
-    return {i: first_name(n) for i, n in rows if i is not None}
+    return {
+        d.id: d for d in session.exec(select(Diner).where(col(Diner.id).in_(ids))).all() if d.id
+    }
+
+
+def _needs(d: Diner) -> dict[str, Any]:
+    """What a meal for the diner must be, in words (a cook covering for another learns it
+    nowhere else)."""
+    return {
+        "diets": labels_of(DIETS, d.diets),
+        "allergies": labels_of(ALLERGENS, d.allergies),
+        "texture": label_of(TEXTURES, d.texture),
+    }
 
 
 def _shown(meal: Meal, today: date) -> bool:
@@ -217,18 +233,27 @@ def _shown(meal: Meal, today: date) -> bool:
     return meal.date >= today or meal.status == MealStatus.scheduled
 
 
-def _meal(meal: Meal, names: dict[int, str], today: date) -> dict[str, Any]:
+def _meal(meal: Meal, diners: dict[int, Diner], today: date) -> dict[str, Any]:
     text, tag = MEAL_STATUS.get(meal.status, (meal.status, "govuk-tag--grey"))
+    diner = diners.get(meal.diner_id)
     return {
         "id": meal.id,
         "date": long_date(meal.date),
         "start": meal.start,
-        "diner": names.get(meal.diner_id, "your neighbour"),
+        "diner": _first_name_of(diner),
+        "needs": _needs(diner) if diner else None,
         "status": text,
         "tag": tag,
         "is_cover": meal.is_cover,
         "to_record": meal.status == MealStatus.scheduled and meal.date <= today,
     }
+
+
+def _first_name_of(diner: Diner | None) -> str:
+    """The diner's first name; "your neighbour" once their details are erased."""
+    if diner is None or diner.anonymised_at is not None:
+        return "your neighbour"
+    return first_name(diner.full_name)
 
 
 def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
@@ -239,9 +264,7 @@ def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
         "when": f"{WEEKDAYS[p.weekday]}s at {p.start}",
         "how_often": label_of(FREQUENCIES, p.frequency),
         "distance_m": public_distance_m(p.distance_m),
-        "diets": labels_of(DIETS, d.diets),
-        "allergies": labels_of(ALLERGENS, d.allergies),
-        "texture": label_of(TEXTURES, d.texture),
+        **_needs(d),
         "address_line": d.address_line if p.status == PairingStatus.active else None,
         "postcode": d.postcode if p.status == PairingStatus.active else None,
         "access_notes": d.access_notes if p.status == PairingStatus.active else None,
@@ -276,9 +299,7 @@ def _paused(p: Pairing, d: Diner) -> dict[str, Any]:
         "first_name": first,
         "why": why,
         "explained": p.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed),
-        "diets": labels_of(DIETS, d.diets),
-        "allergies": labels_of(ALLERGENS, d.allergies),
-        "texture": label_of(TEXTURES, d.texture),
+        **_needs(d),
     }
 
 

@@ -132,6 +132,8 @@ def test_label_names_diner_and_allergens_when_printed(client: TestClient, active
         and "peanuts" in response.text
         and "reheat" in response.text.lower()
     )
+    # Her diet too: a cook covering for another learns it from the label, not from a pairing.
+    assert '<p class="avoid">Made to suit: Vegetarian</p>' in response.text
     assert "Quiet Close" not in response.text
 
 
@@ -263,6 +265,10 @@ def test_away_needs_cover_and_familiar_cook_covers_when_asked(
         "/api/cooks/me/cover-requests", headers=auth_headers(friend, settings)
     ).json()
     assert [m["date"] for m in requests["items"]] == [first, last]
+    # What the meal must be: the cover cook learns Edna's needs nowhere else.
+    assert {
+        (tuple(m["diets"]), tuple(m["allergies"]), m["texture"]) for m in requests["items"]
+    } == {(("vegetarian",), ("peanuts",), "soft_bite_sized")}
     taken = client.post(
         f"/api/meals/{requests['items'][0]['id']}/cover", headers=auth_headers(friend, settings)
     )

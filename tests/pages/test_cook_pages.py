@@ -29,9 +29,12 @@ from app.models import (
 )
 from tests.factories import (
     DEFAULT_PASSWORD,
+    active_pairing,
     approve_payload,
+    approved_cook,
     auth_headers,
     cook_payload,
+    covering_helper,
     create_user,
     registered_diner,
 )
@@ -572,6 +575,46 @@ def test_a_pairing_staff_ended_shows_on_the_cooks_page_with_when_and_why(
         "The council's coordinator has ended the meals."
     ]
     assert "3 Quiet Close" not in home.text  # no longer theirs to visit: no address
+
+
+def test_a_cook_asked_to_cover_and_then_covering_sees_what_the_meal_must_be(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A cover cook saw only "Edna, Tuesday at 17:30": no diet, allergy or texture anywhere
+    but the printed label, which had no diet (an outside check)."""
+    world = active_pairing(client, session, settings, staff)
+    spare, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Spare"
+    )
+    meals = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"]
+    day = next(m["date"] for m in meals if date.fromisoformat(m["date"]) > date.today())
+    away = client.post(
+        "/api/cooks/me/away", json={"from": day, "to": day}, headers=world.cook_headers
+    )
+    assert away.status_code == 200, away.text
+    client.cookies.clear()
+    sign_in(client, spare.email)
+
+    asked = client.get("/cook/").text.split("Meals that need a cook</h2>")[1].split("</ul>")[0]
+
+    assert re.search(r"Diet</dt><dd[^>]*>Vegetarian</dd>", asked), asked
+    assert re.search(r"Must not contain</dt><dd[^>]*>Peanuts</dd>", asked), asked
+    assert re.search(r"Texture</dt><dd[^>]*>Soft and bite-sized", asked), asked
+
+
+def test_the_next_meal_says_what_it_must_be_when_the_cook_covers_it(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    helper, _ = covering_helper(client, session, settings, staff, pairing_id=world.pairing_id)
+    client.cookies.clear()
+    sign_in(client, helper.email)
+
+    panel = client.get("/cook/").text.split('id="next-heading"')[1].split("</section>")[0]
+
+    assert "covering for another cook" in panel
+    assert re.search(r"Must not contain</dt><dd[^>]*>Peanuts</dd>", panel), panel
+    assert re.search(r"Diet</dt><dd[^>]*>Vegetarian</dd>", panel), panel
 
 
 def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_meals(
