@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BindParameter, Select, and_, bindparam, func, not_
@@ -204,14 +204,46 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
         raise Conflict("This diner has left")
     council = session.get(Council, diner.council_id)
     assert council is not None
-    if body.to < council_today(council):
+    today = council_today(council)
+    if body.to < today:
         raise RuleBroken("pause_in_past", ["to"], "The pause must not end in the past")
+    if (held := pause_held(diner, today)) and (
+        body.to < held[0] - timedelta(days=1) or body.from_ > held[1] + timedelta(days=1)
+    ):
+        # A diner has one pause at a time: dates apart from it would replace it, and bring
+        # back the meals of a hospital stay still to come (an outside check found it).
+        raise Conflict(
+            f"Meals are already paused from {held[0]:%d %B %Y} to {held[1]:%d %B %Y}: change "
+            "that pause to take in these dates too, or cancel it first"
+        )
     diner.paused_from, diner.paused_to = body.from_, body.to
     diner.status_reason = body.reason
     session.add(diner)
     _audit_if_staff(
         session, actor, diner, "diner.paused", {"from": str(body.from_), "to": str(body.to)}
     )
+    session.flush()
+    return diner
+
+
+def pause_held(diner: Diner, today: date) -> tuple[date, date] | None:
+    """The diner's pause that has not ended yet (from, to), if any."""
+    if diner.paused_from is None or diner.paused_to is None or diner.paused_to < today:
+        return None
+    return diner.paused_from, diner.paused_to
+
+
+def cancel_pause(session: Session, *, actor: User, diner: Diner) -> Diner:
+    """The pause is off (home from hospital early): only the diner's record, as pause_diner;
+    app.flows.diners.cancel_pause brings the meals back."""
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    if diner.status == DinerStatus.left or pause_held(diner, council_today(council)) is None:
+        raise Conflict("There is no pause to cancel")
+    diner.paused_from = diner.paused_to = None
+    diner.status_reason = None
+    session.add(diner)
+    _audit_if_staff(session, actor, diner, "diner.pause_cancelled", {})
     session.flush()
     return diner
 

@@ -26,6 +26,13 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
     return diner
 
 
+def cancel_pause(session: Session, *, actor: User, diner: Diner) -> Diner:
+    """The pause is off: the meals it cancelled from today come back, their cooks told."""
+    diners.cancel_pause(session, actor=actor, diner=diner)
+    restore_outside_pause(session, diner=diner, from_=None, to=None)
+    return diner
+
+
 def leave_diner(session: Session, *, actor: User, diner: Diner, reason: str) -> Diner:
     """The diner leaves the service: their pairings end (cooks told); history is kept."""
     diners.leave_diner(session, actor=actor, diner=diner, reason=reason)

@@ -142,30 +142,56 @@ def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -
                 to=cook.user_id,
                 subject=note.subject,
                 body=note.body,
-                dedupe_key=f"meal:{meal.id}:paused",
+                # Per pause: a meal paused, back on, then paused again is told of each time.
+                dedupe_key=f"meal:{meal.id}:paused:{from_}:{to}",
                 about_diner_id=diner.id,
             )
     session.flush()
     return list(meals)
 
 
-def restore_outside_pause(session: Session, *, diner: Diner, from_: date, to: date) -> None:
-    """A pause moved or shortened: meals it had cancelled outside the new range come back."""
+def restore_outside_pause(
+    session: Session, *, diner: Diner, from_: date | None, to: date | None
+) -> list[Meal]:
+    """A pause moved, shortened or cancelled (`from_`, `to` None): meals it had cancelled
+    outside the new range come back, and their cooks are told (they were told the meal was
+    not needed)."""
     council = session.get(Council, diner.council_id)
     assert council is not None
     meals = session.exec(
-        select(Meal).where(
+        select(Meal)
+        .where(
             Meal.diner_id == diner.id,
             Meal.cancel_reason == CancelReason.diner_paused,
             col(Meal.date) >= council_today(council),
         )
+        .order_by(col(Meal.at), col(Meal.id))
     ).all()
+    restored = []
     for meal in meals:
         pairing = session.get(Pairing, meal.pairing_id)
-        if from_ <= meal.date <= to or pairing is None or pairing.status != PairingStatus.active:
+        inside = from_ is not None and to is not None and from_ <= meal.date <= to
+        if inside or pairing is None or pairing.status != PairingStatus.active:
             continue
         meal.status, meal.cancel_reason = MealStatus.scheduled, None
         session.add(meal)
+        restored.append(meal)
+        cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
+        if cook is not None:
+            note = messages.meal_back_on(
+                diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+            )
+            enqueue(
+                session,
+                event=note.event,
+                to=cook.user_id,
+                subject=note.subject,
+                body=note.body,
+                dedupe_key=f"meal:{meal.id}:back_on:{utcnow().isoformat()}",
+                about_diner_id=diner.id,
+            )
+    session.flush()
+    return restored
 
 
 # --- the cook's meals --------------------------------------------------------------------------

@@ -187,6 +187,16 @@ def diner_paused(*, diner_name: str, day: date, away_from: date, away_to: date) 
     )
 
 
+def meal_back_on(*, diner_name: str, day: date, start: str) -> Message:
+    """To the cook of a meal a diner's pause had cancelled, when the pause moves or ends."""
+    return Message(
+        "meal_back_on",
+        f"The meal for {diner_name} on {day_month(day)} is back on",
+        f"{diner_name}'s pause has changed, so the meal on {day_month(day)} at {start} is "
+        "needed after all. Please bring it as usual.",
+    )
+
+
 def cover_request(*, diner_name: str, day: date, start: str) -> Message:
     """To a cook who could cover a meal."""
     return Message(

@@ -25,10 +25,10 @@ from app.db import utcnow
 from app.deps import HASH_TURN, Auth, SessionDep, SettingsDep, client_address
 from app.diners.presenters import diner_out
 from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
-from app.diners.service import list_carers_diners
+from app.diners.service import list_carers_diners, pause_held
 from app.errors import Conflict, NotFound, RuleBroken, TooManyRequests
 from app.flows.diner_changes import change_diner
-from app.flows.diners import leave_diner, pause_diner
+from app.flows.diners import cancel_pause, leave_diner, pause_diner
 from app.meals.feedback import answer_outcome, rate_meal
 from app.models import Concern, Council, Diner, Meal, MealFeedback, Neighbourhood, Pairing, User
 from app.names import first_name
@@ -388,6 +388,10 @@ def _done_message(done: str, out: DinerOut) -> tuple[str, str | None] | None:
             "The meals with their cook have stopped. We will tell you when a new cook says yes.",
         ),
         "left": (f"{first}'s meals have stopped for good", "Thank you for using Extra Portion."),
+        "pause-cancelled": (
+            f"{first}'s pause is cancelled",
+            "Meals it had stopped are back on, and the cook is told.",
+        ),
     }.get(done)
 
 
@@ -430,8 +434,37 @@ def relative(
         "notice_is_news": done in ("paused", "withdrawn"),
         "active": out.status != DinerStatus.left,
         "can_change_cook": bool(out.pairing and out.pairing.status in RUNNING_PAIRING_STATUSES),
+        "pause": _pause_words(session, diner),
     }
     return _page(request, session, settings, auth, "carer/relative.html", context)
+
+
+def _pause_words(session: Session, diner: Diner) -> dict[str, str] | None:
+    """The relative's pause still to end, in words (it was shown nowhere, so a carer could
+    neither see nor cancel it)."""
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    held = pause_held(diner, council_today(council))
+    if held is None or diner.status == DinerStatus.left:
+        return None
+    return {"from": long_date(held[0]), "to": long_date(held[1])}
+
+
+@router.post("/carer/relatives/{diner_id}/pause/cancel", response_class=HTMLResponse)
+def cancel_the_pause(
+    diner_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    """Home early: the pause is off and its meals come back (their cooks told)."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    diner = relative_of(session, auth, diner_id)
+    try:
+        cancel_pause(session, actor=auth.user, diner=diner)
+    except Conflict:  # no pause left to cancel (another tab did it): the page shows none
+        return redirect(f"/carer/relatives/{diner_id}")
+    return redirect(f"/carer/relatives/{diner_id}?done=pause-cancelled")
 
 
 def _concern_row(concern: Concern, council: Council | None) -> dict[str, str]:
@@ -836,7 +869,11 @@ def _pause(
     if errors or start is None or end is None:
         return None
     body = PauseIn.model_validate({"from": start, "to": end, "reason": values["reason"] or None})
-    pause_diner(session, actor=auth.user, diner=diner, body=body)
+    try:
+        pause_diner(session, actor=auth.user, diner=diner, body=body)
+    except Conflict as exc:  # a pause already held, apart from these dates
+        errors["from-day"] = exc.message
+        return None
     return "paused-dates"
 
 

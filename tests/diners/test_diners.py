@@ -4,11 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import AuditEntry, Council, Diner
-from tests.factories import auth_headers, create_user, diner_payload
+from app.models import AuditEntry, Council, Diner, Meal, Notification, User
+from tests.factories import active_pairing, auth_headers, create_user, diner_payload
 
 
 def test_carer_registers_diner_waiting_with_consent_recorded_when_valid(
@@ -120,11 +120,48 @@ def test_pause_shows_paused_then_resumes_when_range_passes(
     paused = client.post(f"/api/diners/{diner_id}/pause", json=body, headers=headers)
     assert paused.status_code == 200, paused.text
     assert paused.json()["status"] == "paused" and paused.json()["paused_to"] == body["to"]
+    other_id = client.post("/api/diners", json=diner_payload(), headers=headers).json()["id"]
     later = {"from": str(today + timedelta(days=30)), "to": str(today + timedelta(days=31))}
     assert (
-        client.post(f"/api/diners/{diner_id}/pause", json=later, headers=headers).json()["status"]
+        client.post(f"/api/diners/{other_id}/pause", json=later, headers=headers).json()["status"]
         == "waiting"
     )
+
+
+def test_a_second_pause_apart_from_the_first_is_refused_rather_than_replacing_it(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Pausing for a December holiday replaced a January hospital stay: its meals came back,
+    with reminders, and the cook was never told (an outside check)."""
+    world = active_pairing(client, session, settings, staff)
+    meals = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"]
+    later = [date.fromisoformat(m["date"]) for m in meals][2:4]
+    hospital = {"from": str(later[0]), "to": str(later[1]), "reason": "hospital stay"}
+    path = f"/api/diners/{world.diner_id}/pause"
+    assert client.post(path, json=hospital, headers=world.carer_headers).status_code == 200
+    holiday = {"from": str(date.today()), "to": str(date.today())}
+
+    refused = client.post(path, json=holiday, headers=world.carer_headers)
+
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(
+        f"Meals are already paused from {later[0]:%d %B %Y} to {later[1]:%d %B %Y}"
+    )
+    stored = session.exec(
+        select(Meal).where(Meal.diner_id == world.diner_id, col(Meal.date).in_(later))
+    ).all()
+    assert [m.status for m in stored] == ["cancelled", "cancelled"]
+    # Dates that touch it change it: the pause is moved, a meal outside it is back on, and
+    # its cook is told so.
+    moved = {"from": str(later[1]), "to": str(later[1] + timedelta(days=7))}
+    assert client.post(path, json=moved, headers=world.carer_headers).status_code == 200
+    session.expire_all()
+    back = session.exec(select(Meal).where(Meal.diner_id == world.diner_id, Meal.date == later[0]))
+    assert back.one().status == "scheduled"
+    told = session.exec(select(Notification).where(Notification.event == "meal_back_on")).all()
+    assert [(n.to_user_id, n.subject) for n in told] == [
+        (world.cook.id, f"The meal for Edna on {later[0]:%A %d %B} is back on")
+    ]
 
 
 def test_pause_gets_422_when_dates_reversed_or_past(

@@ -42,6 +42,7 @@ RENDERED = {
     "diner_paused": messages.diner_paused(
         diner_name=DINER, day=THURSDAY, away_from=THURSDAY, away_to=FRIDAY
     ),
+    "meal_back_on": messages.meal_back_on(diner_name=DINER, day=THURSDAY, start="17:30"),
     "cover_request": messages.cover_request(diner_name=DINER, day=THURSDAY, start="17:30"),
     "cover_arranged": messages.cover_arranged(
         cook_name=COOK, diner_name=DINER, day=THURSDAY, start="17:30"
@@ -99,7 +100,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
               "offer_pause_to_carer", "pairing_resumed"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
-         "cover_missing", "email_changed"}  # fmt: skip
+         "cover_missing", "email_changed", "meal_back_on"}  # fmt: skip
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.

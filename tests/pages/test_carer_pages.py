@@ -4,7 +4,7 @@ step, "My relatives", changing a relative's needs, the friendship question, own 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
@@ -597,6 +597,48 @@ def test_pause_names_each_date_problem_and_keeps_the_fields_typed(
     assert (diner.paused_from, diner.paused_to) == (start, end)
     told = client.get(done.headers["location"]).text
     assert "Meals on those days are cancelled and the cook is told" in told
+
+
+def dates(prefix: str, day: date) -> dict[str, str]:
+    return {f"{prefix}-day": str(day.day), f"{prefix}-month": str(day.month),
+            f"{prefix}-year": str(day.year)}  # fmt: skip
+
+
+def test_the_pause_is_shown_can_be_cancelled_and_is_not_replaced_by_other_dates(
+    client: TestClient, session: Session, paired: dict
+):
+    """A pause was shown nowhere and could not be cancelled; pausing other dates replaced it,
+    bringing back the meals of a hospital stay still to come (an outside check)."""
+    relative = f"/carer/relatives/{paired['diner_id']}"
+    council = session.get(Council, session.get(Diner, paired["diner_id"]).council_id)
+    start = council_today(council) + timedelta(days=7)
+    end = start + timedelta(days=14)
+    paused = post(client, f"{relative}/pause", {**dates("from", start), **dates("to", end)})
+    assert paused.status_code == 303
+    kept = select(Meal).where(Meal.diner_id == paired["diner_id"], Meal.status == "cancelled")
+    cancelled = {m.id for m in session.exec(kept)}
+    assert cancelled
+
+    later = end + timedelta(days=30)
+    other = post(client, f"{relative}/pause", {**dates("from", later), **dates("to", later)})
+    assert other.status_code == 422
+    assert summary(other.text)[0][0] == "#from-day"
+    assert "Meals are already paused from" in summary(other.text)[0][1]
+    page = client.get(relative)
+    shown = re.search(r'<div class="govuk-inset-text" id="pause">(.*?)</div>', page.text, re.S)
+    assert shown and (
+        f"meals are paused from {start:%A} {start.day} {start:%B %Y} to "
+        f"{end:%A} {end.day} {end:%B %Y}."
+    ) in unescape(shown.group(1))
+
+    done = post(client, f"{relative}/pause/cancel", {}, page=relative)
+
+    assert done.headers["location"] == f"{relative}?done=pause-cancelled"
+    session.expire_all()
+    assert all(session.get(Meal, i).status == "scheduled" for i in cancelled)  # type: ignore[union-attr]
+    assert told(session, "meal_back_on") == {paired["cook"].id}
+    after = client.get(done.headers["location"]).text
+    assert "pause is cancelled" in after and 'id="pause"' not in after
 
 
 def test_pausing_a_relative_with_no_cook_yet_does_not_speak_of_their_cook(
