@@ -22,6 +22,7 @@ from app.meals.service import cancel_future_meals
 from app.models import Concern, Cook, Council, Diner, Meal, PairExclusion, Pairing, User
 from app.models.concern import REFERENCE_ALPHABET, REFERENCE_LENGTH, REFERENCE_PREFIX
 from app.moderation.service import suspend_cook
+from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing, exclude_pair, release_cook, resume_pairing
@@ -127,6 +128,7 @@ def raise_concern(
     session.flush()
     if serious and pairing is not None and pairing.status == PairingStatus.active:
         _pause(session, pairing)
+        _tell_pair(session, concern, pairing, paused=True)
     raised = messages.concern_raised(
         reference=concern.reference,
         category_name=CATEGORY_NAMES.get(kind, kind),
@@ -204,6 +206,29 @@ def _tell_the_raiser(session: Session, concern: Concern) -> None:
         dedupe_key=f"concern:{concern.id}:{concern.status}:{len(concern.notes)}",
         about_diner_id=concern.diner_id,
     )
+
+
+def _tell_pair(session: Session, concern: Concern, pairing: Pairing, *, paused: bool) -> None:
+    """The cook and the carer learn that the meals stop, or go on (a pause for a concern was
+    silent: the cook could still turn up with the next meal)."""
+    diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
+    assert diner is not None and cook is not None
+    name = first_name(diner.full_name)
+    if paused:
+        to_cook = messages.concern_pause_to_cook(diner_name=name)
+        to_carer = messages.concern_pause_to_carer(diner_name=name, cook_name=cook.display_name)
+    else:
+        to_cook = to_carer = messages.concern_resumed(diner_name=name)
+    for to, message in ((cook.user_id, to_cook), (diner.carer_id, to_carer)):
+        enqueue(
+            session,
+            event=message.event,
+            to=to,
+            subject=message.subject,
+            body=message.body,
+            dedupe_key=f"concern:{concern.id}:{message.event}",
+            about_diner_id=diner.id,
+        )
 
 
 def _pause(session: Session, pairing: Pairing) -> None:
@@ -293,8 +318,11 @@ def triage(
     session.add(concern)
     if moved_on:
         _tell_the_raiser(session, concern)
+    # Upheld without excluding the pair or suspending the cook: staff keep the pairing, so
+    # its pause for the concern ends as for a concern resolved (it had no way on but an end).
+    kept = status == ConcernStatus.upheld and not exclude and not suspend
     if (
-        status == ConcernStatus.resolved
+        (status == ConcernStatus.resolved or kept)
         and pairing is not None
         and cook is not None
         and pairing.status == PairingStatus.paused
@@ -303,8 +331,9 @@ def triage(
         and cook.status == CookStatus.approved
         and not serious_concern_open(session, pairing_id=concern.pairing_id, other_than=concern.id)
     ):
-        # Nothing found: meals resume.
+        # Nothing found, or put right: meals resume.
         resume_pairing(session, pairing=pairing, cancelled_for=CancelReason.concern_pause)
+        _tell_pair(session, concern, pairing, paused=False)
     if status == ConcernStatus.upheld and pairing is not None and cook is not None:
         if exclude:
             if pairing.status in RUNNING_PAIRING_STATUSES:

@@ -372,6 +372,37 @@ def offer_pause_to_cover(*, diner_name: str) -> Message:
     )
 
 
+def concern_pause_to_cook(*, diner_name: str) -> Message:
+    """To the cook when a serious concern pauses their meals: no reason (the concern may be
+    about them), but they must not bring the next meal."""
+    return Message(
+        "concern_pause",
+        f"Meals for {diner_name} are paused for now",
+        f"Please don't bring {diner_name}'s next meal: the meals are paused for now. "
+        "The coordinator will be in touch.",
+    )
+
+
+def concern_pause_to_carer(*, diner_name: str, cook_name: str) -> Message:
+    return Message(
+        "concern_pause",
+        f"Meals for {diner_name} are paused",
+        f"The meals from {cook_name} are paused while the council looks into a concern. "
+        "The coordinator will be in touch.",
+    )
+
+
+def concern_resumed(*, diner_name: str) -> Message:
+    """To the cook and the carer when the council has looked into a concern and the meals of
+    the pairing it paused go on."""
+    return Message(
+        "concern_resumed",
+        f"Meals for {diner_name} are back on",
+        "The council has finished looking into a concern, and the meals are back on from the "
+        "next one. Thank you for your patience.",
+    )
+
+
 def pairing_resumed(*, diner_name: str, cook_name: str) -> Message:
     """To the carer and the coordinator, when a pause for the cook's profile ends."""
     return Message(

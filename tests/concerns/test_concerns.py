@@ -4,7 +4,16 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import AuditEntry, Cook, Council, Meal, PairExclusion, Pairing, User
+from app.models import (
+    AuditEntry,
+    Cook,
+    Council,
+    Meal,
+    Notification,
+    PairExclusion,
+    Pairing,
+    User,
+)
 from tests.factories import (
     active_pairing,
     approved_cook,
@@ -22,6 +31,36 @@ def raise_(client: TestClient, user: User, settings: Settings, diner_id: int, **
         "description": "She seemed unwell today",
     } | over
     return client.post("/api/concerns", json=body, headers=auth_headers(user, settings))
+
+
+def test_a_concerns_pause_is_told_to_the_cook_and_upheld_without_exclusion_meals_go_on(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """The cook was told nothing when a serious concern paused the meals (they could bring the
+    next one), and an upheld concern that kept the pair left the pairing paused for good."""
+    world = active_pairing(client, session, settings, staff)
+    concern = raise_(
+        client, world.carer, settings, world.diner_id, kind="missed_meal", serious=True
+    ).json()
+    paused = session.exec(select(Notification).where(Notification.event == "concern_pause"))
+    said = {n.to_user_id: n.body for n in paused}
+    assert set(said) == {world.cook.id, world.carer.id}
+    assert said[world.cook.id].startswith("Please don't bring Edna's next meal")
+    assert "concern" not in said[world.cook.id]  # it may be about them
+
+    upheld = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "upheld", "note": "Missed once; spoke to the cook"},
+        headers=auth_headers(staff, settings),
+    )
+
+    assert upheld.status_code == 200, upheld.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("active", None)
+    resumed = session.exec(select(Notification).where(Notification.event == "concern_resumed"))
+    assert {n.to_user_id for n in resumed} == {world.cook.id, world.carer.id}
 
 
 def test_cook_raises_concern_and_staff_sees_it_when_triaging(

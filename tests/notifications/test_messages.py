@@ -76,6 +76,9 @@ RENDERED = {
     ),
     "offer_pause_to_carer": messages.offer_pause_to_carer(diner_name=DINER, cook_name=COOK),
     "offer_pause_to_cover": messages.offer_pause_to_cover(diner_name=DINER),
+    "concern_pause_to_cook": messages.concern_pause_to_cook(diner_name=DINER),
+    "concern_pause_to_carer": messages.concern_pause_to_carer(diner_name=DINER, cook_name=COOK),
+    "concern_resumed": messages.concern_resumed(diner_name=DINER),
     "pairing_resumed": messages.pairing_resumed(diner_name=DINER, cook_name=COOK),
     "needs_resumed_to_cook": messages.needs_resumed_to_cook(diner_name=DINER),
     "concern_raised": messages.concern_raised(
@@ -98,7 +101,7 @@ NAMES_DINER = set(RENDERED) - {"cook_approved", "concern_raised",
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
-              "offer_pause_to_carer", "pairing_resumed"}  # fmt: skip
+              "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on"}  # fmt: skip
 
