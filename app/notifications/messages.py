@@ -105,6 +105,13 @@ _ENDED_TO_COOK = {
     EndReason.ended_by_staff: "The council's coordinator has ended the meals.",
     EndReason.diner_left: "{diner} has left Extra Portion.",
 }
+_ENDED_TO_STAFF = {
+    EndReason.change_requested: "{diner}'s carer asked for a different cook: {cook} will not "
+    "be proposed to {diner} again.",
+    EndReason.cook_stopped: "{cook} has stopped cooking with Extra Portion.",
+    EndReason.cook_moved: "{cook} has moved out of the council's area.",
+    EndReason.diner_left: "{diner} has left Extra Portion.",
+}
 # Ended by the council: the cook hears more from the coordinator, not from a message.
 _COORDINATOR_CALLS = {EndReason.cook_suspended, EndReason.concern_upheld, EndReason.ended_by_staff}
 _ENDED_ELSE = "The meals have stopped."
@@ -130,6 +137,32 @@ def pairing_ended_to_carer(*, cook_name: str, diner_name: str, reason: EndReason
         "pairing_ended",
         f"{cook_name}'s meals for {diner_name} have stopped",
         f"{why} {after}",
+    )
+
+
+def pairing_ended_to_staff(*, cook_name: str, diner_name: str, reason: EndReason) -> Message:
+    """To the coordinator, when a pairing ends by someone else's doing (a decision of the
+    council's own is not told back to it)."""
+    why = _ENDED_TO_STAFF.get(reason, _ENDED_ELSE).format(cook=cook_name, diner=diner_name)
+    after = (
+        ""
+        if reason == EndReason.diner_left
+        else f" {diner_name} waits for a cook again, and is back in matching."
+    )
+    return Message(
+        "pairing_ended",
+        f"{cook_name}'s meals for {diner_name} have stopped",
+        f"{why}{after}",
+    )
+
+
+def cover_stopped(*, diner_name: str, day: date) -> Message:
+    """To a cook covering a meal of a pairing that has ended."""
+    return Message(
+        "cover_cancelled",
+        f"No need to bring {diner_name}'s meal on {day_month(day)}",
+        f"{diner_name}'s meals have stopped, so the meal you were covering on {day_month(day)} "
+        "is cancelled. Thank you for offering.",
     )
 
 
@@ -188,12 +221,13 @@ def diner_paused(*, diner_name: str, day: date, away_from: date, away_to: date) 
 
 
 def meal_back_on(*, diner_name: str, day: date, start: str) -> Message:
-    """To the cook of a meal a diner's pause had cancelled, when the pause moves or ends."""
+    """To the cook of a meal they were told was cancelled (a diner's pause moved or ended, a
+    pairing paused runs again), when it is needed after all."""
     return Message(
         "meal_back_on",
         f"The meal for {diner_name} on {day_month(day)} is back on",
-        f"{diner_name}'s pause has changed, so the meal on {day_month(day)} at {start} is "
-        "needed after all. Please bring it as usual.",
+        f"The meal for {diner_name} on {day_month(day)} at {start} is needed after all. "
+        "Please bring it as planned.",
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session, col, select
 
 from app.councils.rules import council_today
 from app.db import utcnow
 from app.diners.rules import paused_on
+from app.diners.service import alert_recipients
 from app.errors import Conflict
 from app.meals.service import cancel_future_meals, schedule_meals, seek_cover
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
@@ -63,10 +66,37 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> Non
     council = session.get(Council, pairing.council_id)
     cook = session.get(Cook, pairing.cook_id)
     assert diner is not None and council is not None and cook is not None
-    cancel_future_meals(session, pairing=pairing, reason=reason, today=council_today(council))
+    today = council_today(council)
+    covered = _covered_meals(session, pairing=pairing, today=today)
+    cancel_future_meals(session, pairing=pairing, reason=reason, today=today)
     if diner.status == DinerStatus.matched:
         diner.status = DinerStatus.waiting
         session.add(diner)
+    for meal, cover_user_id in covered:  # they would come with a meal nobody expects
+        stopped = messages.cover_stopped(diner_name=first_name(diner.full_name), day=meal.date)
+        enqueue(
+            session,
+            event=stopped.event,
+            to=cover_user_id,
+            subject=stopped.subject,
+            body=stopped.body,
+            dedupe_key=f"meal:{meal.id}:stopped",
+            about_diner_id=diner.id,
+        )
+    if was_active and reason in STAFF_TOLD_OF:
+        to_staff = messages.pairing_ended_to_staff(
+            cook_name=cook.display_name, diner_name=first_name(diner.full_name), reason=reason
+        )
+        for to in alert_recipients(session, diner):
+            enqueue(
+                session,
+                event=to_staff.event,
+                to=to,
+                subject=to_staff.subject,
+                body=to_staff.body,
+                dedupe_key=f"pairing:{pairing.id}:ended",
+                about_diner_id=diner.id,
+            )
     if was_active:
         diner_name = first_name(diner.full_name)
         for recipient, ended in (
@@ -88,6 +118,28 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> Non
                 about_diner_id=diner.id,
             )
     session.flush()
+
+
+# Ends the coordinator learns of from a message: the others are the council's own decisions.
+STAFF_TOLD_OF = frozenset(
+    {EndReason.change_requested, EndReason.cook_stopped, EndReason.cook_moved, EndReason.diner_left}
+)
+
+
+def _covered_meals(session: Session, *, pairing: Pairing, today: date) -> list[tuple[Meal, int]]:
+    """The pairing's coming meals another cook is covering, with that cook's user id."""
+    rows = session.exec(
+        select(Meal, Cook.user_id)
+        .join(Cook, col(Cook.id) == col(Meal.cook_id))
+        .where(
+            Meal.pairing_id == pairing.id,
+            col(Meal.is_cover).is_(True),
+            Meal.status == MealStatus.scheduled,
+            col(Meal.date) >= today,
+        )
+        .order_by(col(Meal.id))
+    ).all()
+    return [(meal, user_id) for meal, user_id in rows]
 
 
 def diner_leaves(session: Session, *, diner: Diner) -> None:
@@ -153,5 +205,25 @@ def resume_pairing(session: Session, *, pairing: Pairing, cancelled_for: CancelR
             meal.cancel_reason = CancelReason.diner_paused  # still away: stays cancelled
         else:
             meal.status, meal.cancel_reason = MealStatus.scheduled, None
+            if meal.is_cover and meal.cook_id is not None and meal.cook_id != pairing.cook_id:
+                _tell_cover_back_on(session, meal=meal, diner=diner)
         session.add(meal)
     schedule_meals(session, pairing=pairing, today=today)
+
+
+def _tell_cover_back_on(session: Session, *, meal: Meal, diner: Diner) -> None:
+    """A cover cook told their meal was cancelled learns it is needed after all."""
+    cover = session.get(Cook, meal.cook_id)
+    assert cover is not None
+    back = messages.meal_back_on(
+        diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+    )
+    enqueue(
+        session,
+        event=back.event,
+        to=cover.user_id,
+        subject=back.subject,
+        body=back.body,
+        dedupe_key=f"meal:{meal.id}:back_on:{utcnow().isoformat()}",
+        about_diner_id=diner.id,
+    )

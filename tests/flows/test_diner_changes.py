@@ -372,6 +372,27 @@ def test_cover_cook_gives_meal_back_when_they_cannot_meet_the_new_needs(
     assert told(session, "cover_cancelled") == {helper.id}
 
 
+def test_a_cover_cook_is_told_when_the_meal_they_cover_is_back_on(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """Told their meal was cancelled when the pairing paused for safety, the cover cook heard
+    nothing when it was put right and their meal was planned again."""
+    helper, meal = covering_helper(client, session, settings, staff, pairing_id=active.pairing_id)
+    covering = meal.cook_id
+    headers = active.cook_headers  # Priya drops peanuts: paused; the helper still cooks safely
+    dropped = client.put("/api/cooks/me", json=cook_payload(allergen_free=[]), headers=headers)
+    assert dropped.status_code == 200, dropped.text
+    session.refresh(meal)
+    assert meal.status == "cancelled"
+
+    back = client.put("/api/cooks/me", json=cook_payload(), headers=headers)
+
+    assert back.status_code == 200, back.text
+    session.refresh(meal)
+    assert (meal.status, meal.cook_id) == ("scheduled", covering)
+    assert told(session, "meal_back_on") == {helper.id}
+
+
 def test_resolving_an_unrelated_concern_keeps_the_pause_when_needs_changed(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):

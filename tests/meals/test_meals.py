@@ -596,7 +596,9 @@ def test_each_lifecycle_event_queues_a_message_to_the_right_people(
     # no coordinator set: the council's staff are told in their place
     assert to("cover_arranged") == {active.carer.id, active.cook.id, staff.id}
     client.post("/api/cooks/me/stop", json={"reason": "moving"}, headers=active.cook_headers)
-    assert to("pairing_ended") == {active.carer.id, active.cook.id}
+    # The coordinator (here the council's staff) too, and the cook covering a meal that goes.
+    assert to("pairing_ended") == {active.carer.id, active.cook.id, staff.id}
+    assert to("cover_cancelled") == {helper.id}
 
 
 def test_cooks_meals_run_two_selects_beyond_the_sign_in_check_when_listed(

@@ -42,6 +42,10 @@ RENDERED = {
     "diner_paused": messages.diner_paused(
         diner_name=DINER, day=THURSDAY, away_from=THURSDAY, away_to=FRIDAY
     ),
+    "pairing_ended_to_staff": messages.pairing_ended_to_staff(
+        cook_name=COOK, diner_name=DINER, reason=EndReason.cook_stopped
+    ),
+    "cover_stopped": messages.cover_stopped(diner_name=DINER, day=THURSDAY),
     "meal_back_on": messages.meal_back_on(diner_name=DINER, day=THURSDAY, start="17:30"),
     "cover_request": messages.cover_request(diner_name=DINER, day=THURSDAY, start="17:30"),
     "cover_arranged": messages.cover_arranged(
@@ -101,9 +105,10 @@ NAMES_DINER = set(RENDERED) - {"cook_approved", "concern_raised",
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
-              "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer"}  # fmt: skip
+              "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer",
+              "pairing_ended_to_staff"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
-         "cover_missing", "email_changed", "meal_back_on"}  # fmt: skip
+         "cover_missing", "email_changed", "meal_back_on", "cover_stopped"}  # fmt: skip
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.
