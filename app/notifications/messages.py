@@ -329,6 +329,17 @@ def invitation_withdrawn_to_cook(*, diner_name: str) -> Message:
     )
 
 
+def invitation_withdrawn_by_staff(*, diner_name: str) -> Message:
+    """To the cook, when the council withdraws its invitation (no reason: it may be the
+    diner's, and is the coordinator's to give)."""
+    return Message(
+        "invitation_withdrawn",
+        f"The invitation to cook for {diner_name} is withdrawn",
+        f"The council has withdrawn its invitation to cook for {diner_name}, so there is "
+        "nothing to answer. Thank you for offering.",
+    )
+
+
 def invitation_withdrawn_to_staff(
     *, diner_name: str, cook_name: str, what: str, why: str
 ) -> Message:

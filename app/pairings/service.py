@@ -201,6 +201,19 @@ def withdraw_pairing(session: Session, *, staff: User, pairing_id: int) -> Pairi
     pairing.status, pairing.ended_at = PairingStatus.withdrawn, utcnow()
     pairing.end_reason = EndReason.withdrawn
     session.add(pairing)
+    # The cook still held "Would you cook for Edna?" in their mailbox, with nothing to answer.
+    diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
+    assert diner is not None and cook is not None
+    told = messages.invitation_withdrawn_by_staff(diner_name=first_name(diner.full_name))
+    enqueue(
+        session,
+        event=told.event,
+        to=cook.user_id,
+        subject=told.subject,
+        body=told.body,
+        dedupe_key=f"pairing:{pairing.id}:withdrawn",
+        about_diner_id=diner.id,
+    )
     record_audit(
         session,
         actor_id=staff.id,

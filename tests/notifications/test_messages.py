@@ -62,6 +62,7 @@ RENDERED = {
         diner_name=DINER, what="food needs", when="Tuesdays at 17:30"
     ),
     "invitation_withdrawn_to_cook": messages.invitation_withdrawn_to_cook(diner_name=DINER),
+    "invitation_withdrawn_by_staff": messages.invitation_withdrawn_by_staff(diner_name=DINER),
     "invitation_withdrawn_to_staff": messages.invitation_withdrawn_to_staff(
         diner_name=DINER, cook_name=COOK, what="food needs", why="peanuts"
     ),

@@ -220,11 +220,16 @@ def test_staff_withdraws_proposal_when_still_proposed(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     headers = auth_headers(staff, settings)
-    _, cook_id = approved_cook(client, session, settings, staff)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
     _, diner_id = registered_diner(client, session, settings)
     pairing_id = propose(client, headers, diner_id, cook_id).json()["id"]
     withdrawn = client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers)
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    # The cook, who was asked "Would you cook for Edna?", is told there is nothing to answer.
+    told = session.exec(select(Notification).where(Notification.event == "invitation_withdrawn"))
+    assert [(n.to_user_id, n.subject) for n in told] == [
+        (cook_user.id, "The invitation to cook for Edna is withdrawn")
+    ]
     assert (
         client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers).status_code
         == 409
