@@ -495,6 +495,18 @@ def request_password_reset(session: Session, *, email: str, settings: Settings) 
     )
 
 
+def reset_link_live(session: Session, *, token: str) -> bool:
+    """Whether a reset link's token can still set a password (unused, in its hour, for an
+    account that can sign in): the page says so before anyone types a new password."""
+    reset = session.exec(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_digest(token))
+    ).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        return False
+    user = session.get(User, reset.user_id)
+    return user is not None and user.is_active and user.anonymised_at is None
+
+
 def reset_password(session: Session, *, token: str, new_password: str) -> None:
     """Set a new password with a reset link's token (once, within its hour); every sign-in of
     the account ends; audited."""

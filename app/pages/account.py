@@ -191,6 +191,10 @@ def forgotten_password_sent(
 def reset_password_form(
     request: Request, session: SessionDep, settings: SettingsDep, token: str = ""
 ) -> HTMLResponse:
+    if not service.reset_link_live(session, token=token[:MAX_PASSWORD]):
+        # Said at once: it asked for a new password first, and only then said the link was dead.
+        expired = {"title": "This link has expired or was already used"}
+        return render_page(request, session, settings, "account/reset-link-expired.html", expired)
     context = {"title": "Choose a new password", "values": {"token": token}}
     return render_page(request, session, settings, "account/reset-password.html", context)
 

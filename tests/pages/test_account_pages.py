@@ -260,9 +260,23 @@ def test_reset_password_says_the_link_expired_when_it_was_already_used(
     page = f"/reset-password?token={token}"
     data = {"token": token, "new_password": NEW_PASSWORD}
     assert post_form(client, "/reset-password", data, page=page).status_code == 303
-    again = post_form(client, "/reset-password", data, page=page)
+    again = post_form(client, "/reset-password", data, page="/forgotten-password")
     assert again.status_code == 422
     assert "This link has expired or was already used" in again.text
+    # Opened again, the link says so at once, not after a new password is typed.
+    opened = client.get(page)
+    assert "This link has expired or was already used" in opened.text
+    assert 'name="new_password"' not in opened.text
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "a" * 300])
+def test_a_reset_link_that_names_no_live_link_says_so_before_asking_for_a_password(
+    client: TestClient, token: str
+):
+    opened = client.get("/reset-password", params={"token": token})
+
+    assert "This link has expired or was already used" in opened.text
+    assert 'name="new_password"' not in opened.text
 
 
 # --- change password ------------------------------------------------------------------------
