@@ -269,14 +269,27 @@ def list_cook_meals(session: Session, *, cook: Cook, from_: date, to: date) -> l
     )
 
 
+def missed_too_soon(meal: Meal, now: dt.datetime) -> bool:
+    """Whether it is still before the meal's time (at 07:00, a 16:30 meal is not missed)."""
+    at = meal.at if meal.at.tzinfo else meal.at.replace(tzinfo=UTC)
+    return now < at
+
+
 def record_outcome(session: Session, *, meal: Meal, outcome: MealStatus) -> Meal:
-    """delivered or missed, on or after the meal's date; once only."""
+    """delivered from the meal's day (a cook may bring it early), missed only once its time
+    has come (it tells the carer and the coordinator that it did not happen); once only."""
     if meal.status != MealStatus.scheduled:
         raise Conflict(f"This meal's outcome cannot be recorded: it is {meal.status}")
     council = session.get(Council, meal.council_id)
     assert council is not None
     if meal.date > council_today(council):
         raise RuleBroken("meal_in_future", ["path", "meal_id"], "The meal's date has not come yet")
+    if outcome == MealStatus.missed and missed_too_soon(meal, utcnow()):
+        raise RuleBroken(
+            "meal_not_yet_due",
+            ["path", "meal_id"],
+            f"The meal is at {meal.start}: it can be recorded as missed once that time has come",
+        )
     meal.status, meal.recorded_at = outcome, utcnow()
     session.add(meal)
     if outcome == MealStatus.missed:

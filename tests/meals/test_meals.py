@@ -98,6 +98,31 @@ def test_recording_outcome_works_once_and_not_before_the_day_when_cook_records(
     assert too_early.json()["detail"][0]["loc"] == ["path", "meal_id"]
 
 
+def test_a_meal_is_missed_only_once_its_time_has_come_but_delivered_from_its_day(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    """At 07:00 a 16:30 meal was recorded missed, and the carer and the coordinator were told
+    it "did not happen" (an outside check)."""
+    meal = session.exec(select(Meal).where(Meal.pairing_id == active.pairing_id)).first()
+    assert meal is not None
+    later = datetime.now(UTC) + timedelta(hours=2)
+    meal.date, meal.at = date.today(), later
+    meal.start = f"{later:%H:%M}"
+    session.add(meal)
+    session.commit()
+    path = f"/api/meals/{meal.id}"
+
+    too_soon = client.post(f"{path}/missed", headers=active.cook_headers)
+
+    assert too_soon.status_code == 422
+    assert too_soon.json()["detail"][0]["type"] == "meal_not_yet_due"
+    assert too_soon.json()["detail"][0]["loc"] == ["path", "meal_id"]
+    told = select(Notification).where(Notification.event == "meal_missed")
+    assert session.exec(told).all() == []
+    brought = client.post(f"{path}/delivered", headers=active.cook_headers)
+    assert brought.status_code == 200 and brought.json()["status"] == "delivered"
+
+
 def test_missed_meal_alerts_carer_and_coordinator_when_recorded(
     client: TestClient, session: Session, active: PairingWorld, staff: User
 ):

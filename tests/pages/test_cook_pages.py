@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -615,6 +615,25 @@ def test_the_next_meal_says_what_it_must_be_when_the_cook_covers_it(
     assert "covering for another cook" in panel
     assert re.search(r"Must not contain</dt><dd[^>]*>Peanuts</dd>", panel), panel
     assert re.search(r"Diet</dt><dd[^>]*>Vegetarian</dd>", panel), panel
+
+
+def test_a_meal_later_today_offers_delivered_but_not_missed(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    meal = session.exec(select(Meal).where(Meal.pairing_id == world.pairing_id)).first()
+    assert meal is not None
+    later = datetime.now(UTC) + timedelta(hours=2)
+    meal.date, meal.at, meal.start = date.today(), later, f"{later:%H:%M}"
+    session.add(meal)
+    session.commit()
+    client.cookies.clear()
+    sign_in(client, world.cook.email)
+
+    page = client.get("/cook/").text
+
+    assert f'action="/cook/meals/{meal.id}/delivered"' in page
+    assert f'action="/cook/meals/{meal.id}/missed"' not in page
 
 
 def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_meals(
