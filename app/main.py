@@ -56,7 +56,7 @@ from app.observability.metrics import observe_request, observe_slot_wait
 from app.observability.router import router as metrics_router
 from app.openapi import install_openapi
 from app.pages.devmail import router as dev_mail_router
-from app.pages.errors import render_error_page
+from app.pages.errors import render_error_page, too_large_page
 from app.pages.router import ROUTERS as PAGE_ROUTERS
 from app.pairings.router import router as pairings_router
 from app.privacy.router import router as privacy_router
@@ -91,7 +91,10 @@ def create_app() -> FastAPI:
     # Request id, 1 MiB body cap, security headers, the request log and the request metrics
     # (app/middleware.py, app/observability/).
     app.add_middleware(
-        RequestMiddleware, style_sources=LABEL_STYLES, observers=(log_request, observe_request)
+        RequestMiddleware,
+        style_sources=LABEL_STYLES,
+        observers=(log_request, observe_request),
+        too_large_page=too_large_page,
     )
     watch_slots(observe_slot_wait)  # waits for a database slot, in the metrics too
 

@@ -127,8 +127,12 @@ class RequestMiddleware:
         max_body_bytes: int = MAX_BODY_BYTES,
         style_sources: Sequence[str] = (),
         observers: Sequence[Observer] = (log_request,),
+        too_large_page: Callable[[Scope], ASGIApp | None] | None = None,
     ) -> None:
+        """`too_large_page`: the answer to a body refused for its size when a browser sent it
+        (a page); None, or its None, answers JSON."""
         self.app = app
+        self.too_large_page = too_large_page
         self.max_body_bytes = max_body_bytes
         self.observers = tuple(observers)
         self.style_sources = tuple(style_sources)
@@ -172,14 +176,14 @@ class RequestMiddleware:
             declared = _content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
                 unrouted = REFUSED_ROUTE
-                await self._too_large(send_with_headers)
+                await self._too_large(scope, send_with_headers)
             else:
                 await self.app(scope, counting_receive, send_with_headers)
         except BodyTooLarge:
             if response_started:  # nothing left to tell the client
                 raise
             unrouted = REFUSED_ROUTE
-            await self._too_large(send_with_headers)
+            await self._too_large(scope, send_with_headers)
         finally:
             route = getattr(scope.get("route"), "path", unrouted)
             record = RequestRecord(
@@ -203,7 +207,15 @@ class RequestMiddleware:
             headers.append((b"content-security-policy", policy))
         return headers
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        page = self.too_large_page(scope) if self.too_large_page else None
+        if page is not None:  # a form posted from a browser: the error page, not raw JSON
+
+            async def _no_body() -> Message:
+                return {"type": "http.disconnect"}
+
+            await page(scope, _no_body, send)
+            return
         body = json.dumps({"detail": TOO_LARGE}).encode()
         await send(
             {

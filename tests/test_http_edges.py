@@ -50,6 +50,24 @@ def test_body_over_1_mib_is_413_when_streamed_without_content_length(client: Tes
     assert response.json() == {"detail": "The request body is larger than 1 MiB"}
 
 
+def test_a_form_over_1_mib_from_a_browser_gets_the_error_page_not_json(client: TestClient):
+    """A 1.2 MB note pasted into a staff form showed the browser raw JSON (an outside check)."""
+    response = client.post(
+        "/staff/concerns/5",
+        content=b"note=" + b"a" * (MIB + 200_000),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "text/html,application/xhtml+xml",
+        },
+    )
+
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<h1 class="govuk-heading-l">What you sent is too large</h1>' in response.text
+    assert "Shorten what you typed" in response.text
+    assert "content-security-policy" in response.headers
+
+
 def test_body_just_under_the_cap_is_validated_as_usual_when_posted(client: TestClient):
     padded = b'{"email": "' + b"a" * (MIB - 100) + b'"}'
     response = client.post(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from app.deps import settings_for
+from app.errors import wants_page
 from app.pages.forms import csrf_token
 from app.pages.templating import render
 
@@ -13,10 +15,24 @@ TITLES = {
     403: "You cannot do this",
     404: "Page not found",
     405: "Page not found",
+    413: "What you sent is too large",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
     503: "Sorry, the service is busy",
 }
+
+
+TOO_LARGE_WORDS = "Shorten what you typed (at most 1 MiB in all) and send it again."
+
+
+def too_large_page(scope: Scope) -> Response | None:
+    """The page for a body refused for its size (app.middleware), to a browser; else None."""
+    request = Request(scope)
+    if not wants_page(request):
+        return None
+    response = render_error_page(request, 413, TOO_LARGE_WORDS)
+    response.headers["connection"] = "close"  # the rest of the body is never read
+    return response
 
 
 def render_error_page(request: Request, status: int, message: str | None) -> Response:
