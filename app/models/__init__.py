@@ -1,6 +1,6 @@
 """All tables, in one package so domains can share them without import cycles."""
 
-from app.models.audit import AuditEntry
+from app.models.audit import AuditEntry, AuditReason
 from app.models.concern import Concern
 from app.models.council import Council, Neighbourhood
 from app.models.draft import FormDraft
@@ -15,6 +15,7 @@ __all__ = [
     "OPEN_STATUSES",
     "AreaDemand",
     "AuditEntry",
+    "AuditReason",
     "AuthSession",
     "Concern",
     "Cook",

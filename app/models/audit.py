@@ -1,4 +1,5 @@
-"""The append-only audit log (the database refuses UPDATE and DELETE on it)."""
+"""The append-only audit log (the database refuses UPDATE and DELETE on it), and the reasons
+staff gave for its decisions, kept apart."""
 
 from __future__ import annotations
 
@@ -22,3 +23,15 @@ class AuditEntry(SQLModel, table=True):
     subject_id: int | None = None
     # Ids and codes only, never personal data.
     data: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AuditReason(SQLModel, table=True):
+    """The words staff gave for a decision the audit log records (a suspension, a rejection,
+    a reinstatement): kept beside the log, not in it, so that the log holds no free text and
+    erasing the person can remove these."""
+
+    __tablename__ = "audit_reason"
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_entry_id: int = Field(foreign_key="audit_entry.id", unique=True)
+    text: str = Field(max_length=500)

@@ -84,8 +84,9 @@ def cook_history(
             action=entry.action,
             status=str(entry.data["status"]) if "status" in entry.data else None,
             actor_name=name,
+            reason=reason,
         )
-        for entry, name in rows
+        for entry, name, reason in rows
     ]
     return Page(items=items, total=total)
 

@@ -40,6 +40,7 @@ class CookHistoryItem(BaseModel):
     action: str
     status: CookStatus | None  # the cook's status after it, where it changed
     actor_name: str | None
+    reason: str | None = None  # the reason staff gave (a suspension, rejection, reinstatement)
 
 
 class AuditOut(BaseModel):

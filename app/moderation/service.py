@@ -16,7 +16,7 @@ from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import page_of_rows, paginate, utcnow
 from app.errors import Conflict, NotFound, RuleBroken
-from app.models import AuditEntry, Cook, Council, Neighbourhood, User
+from app.models import AuditEntry, AuditReason, Cook, Council, Neighbourhood, User
 from app.moderation.rules import STICKY, approval_problems, checks_expire_on, dbs_expires_on
 from app.moderation.schemas import ApproveIn, CookListItem
 from app.notifications import messages
@@ -246,7 +246,7 @@ def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Co
         raise Conflict(f"Only a pending cook can be rejected (this one is {cook.status})")
     cook.status, cook.status_reason = CookStatus.rejected, reason
     cook.status_council_id = staff.council_id
-    _audit(session, staff, cook, "cook.rejected", {"status": cook.status})
+    _audit(session, staff, cook, "cook.rejected", {"status": cook.status}, reason=reason)
     return cook
 
 
@@ -258,7 +258,7 @@ def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> C
         raise Conflict(f"A {cook.status} cook cannot be suspended")
     cook.status, cook.status_reason = CookStatus.suspended, reason
     cook.status_council_id = staff.council_id
-    _audit(session, staff, cook, "cook.suspended", {"status": cook.status})
+    _audit(session, staff, cook, "cook.suspended", {"status": cook.status}, reason=reason)
     return cook
 
 
@@ -287,7 +287,15 @@ def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) ->
     else:
         cook.status = CookStatus.approved
     cook.status_reason, cook.status_council_id = reason, None
-    _audit(session, staff, cook, "cook.reinstated", {"status": cook.status}, also=imposer)
+    _audit(
+        session,
+        staff,
+        cook,
+        "cook.reinstated",
+        {"status": cook.status},
+        also=imposer,
+        reason=reason,
+    )
     return cook
 
 
@@ -309,12 +317,15 @@ def _audit(
     action: str,
     data: dict[str, object],
     also: int | None = None,
+    reason: str | None = None,
 ) -> None:
-    """One entry for the cook's council, and one for the other council concerned (if any)."""
+    """One entry for the cook's council, and one for the other council concerned (if any);
+    the reason staff gave, beside each (`AuditReason`: the history keeps why, after the
+    cook's status has moved on)."""
     cook.updated_at = utcnow()
     session.add(cook)
     for council_id in sorted({cook.council_id, also or cook.council_id}):
-        record_audit(
+        entry = record_audit(
             session,
             actor_id=staff.id,
             council_id=council_id,
@@ -323,14 +334,19 @@ def _audit(
             subject_id=cook.id,
             data=data,
         )
+        if reason:
+            session.flush()  # the entry's id
+            assert entry.id is not None
+            session.add(AuditReason(audit_entry_id=entry.id, text=reason[:500]))
     session.flush()
 
 
 def cook_history(
     session: Session, *, staff: User, cook_id: int, limit: int, offset: int
-) -> tuple[list[tuple[AuditEntry, str | None]], int]:
+) -> tuple[list[tuple[AuditEntry, str | None, str | None]], int]:
     """What happened to a cook in the staff member's council (audit entries, newest first,
-    with the actor's name); 404 if the cook is not theirs and has no history with them."""
+    with the actor's name and the reason they gave); 404 if the cook is not theirs and has no
+    history with them."""
     cook = session.get(Cook, cook_id)
     query = select(AuditEntry).where(
         AuditEntry.council_id == staff.council_id,
@@ -353,7 +369,21 @@ def cook_history(
         if actor_ids
         else {}
     )
-    return [(e, names.get(e.actor_id) if e.actor_id else None) for e in entries], total
+    ids = [e.id for e in entries if e.id is not None]
+    reasons = (
+        dict(
+            session.exec(
+                select(AuditReason.audit_entry_id, AuditReason.text).where(
+                    col(AuditReason.audit_entry_id).in_(ids)
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return [
+        (e, names.get(e.actor_id) if e.actor_id else None, reasons.get(e.id or 0)) for e in entries
+    ], total
 
 
 def list_audit(

@@ -213,20 +213,21 @@ def cook_list(request: Request, session: SessionDep, settings: SettingsDep) -> R
 
 
 def _history(session: Session, sa: StaffAuth, record: CookRecord) -> list[dict[str, Any]]:
-    """What happened to the cook here, newest first, with who did it; the reason given is kept
-    on the cook for their current status only (the audit log holds no free text)."""
+    """What happened to the cook here, newest first, with who did it and the reason they gave
+    (kept beside the audit log, which holds no free text)."""
     cook = record.cook
     assert cook.id is not None
     entries, _ = service.cook_history(session, staff=sa.user, cook_id=cook.id, limit=100, offset=0)
     words = date_words(record.council)
     lines, reason_shown = [], False
-    for entry, actor in entries:
+    for entry, actor, given in entries:
         status = entry.data.get("status")
-        reason = None
+        reason = given
         if not reason_shown and status is not None:
-            # The latest change of status: the reason staff gave for it, if it still holds.
+            # The latest change of status: before reasons were kept beside the log, only the
+            # cook's own record had the reason, for the status it still holds.
             reason_shown = True
-            if status == cook.status and entry.action != "cook.approved":
+            if reason is None and status == cook.status and entry.action != "cook.approved":
                 reason = cook.status_reason
         lines.append(
             {

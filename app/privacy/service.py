@@ -15,6 +15,8 @@ from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.geo.distance import public_distance_m
 from app.models import (
+    AuditEntry,
+    AuditReason,
     Concern,
     Cook,
     Diner,
@@ -219,6 +221,11 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
         raise Conflict("This cook has already been erased")
     release_cook(session, cook=cook, reason=EndReason.cook_stopped)  # queues messages naming
     _scrub_cook_notifications(session, cook=cook)  # the cook: scrubbed with the older ones
+    about_cook = select(AuditEntry.id).where(
+        AuditEntry.subject_type == "cook", AuditEntry.subject_id == cook.id
+    )
+    # Staff's words on a suspension may name them, or what they did: the log keeps the codes.
+    session.exec(delete(AuditReason).where(col(AuditReason.audit_entry_id).in_(about_cook)))
     cook.display_name, cook.address_line, cook.phone = ERASED, ERASED, ""
     cook.postcode = cook.postcode.split(" ")[0]
     cook.latitude, cook.longitude = round(cook.latitude, 2), round(cook.longitude, 2)

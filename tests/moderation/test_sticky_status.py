@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import AuditEntry, Council, User
+from app.models import AuditEntry, AuditReason, Council, User
 from tests.factories import (
     approve_payload,
     approved_cook,
@@ -184,6 +184,21 @@ def test_history_lists_what_happened_in_this_council_when_staff_reads(
     ]
     assert {i["actor_name"] for i in items} == {staff.full_name}
     assert history.json()["total"] == 3
+    # Why, for each decision: the suspension's reason outlives the reinstatement (it was lost).
+    assert [i["reason"] for i in items] == ["resolved", "concern raised", None]
+
+
+def test_erasing_the_cook_removes_the_reasons_staff_gave_and_keeps_the_history(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = suspended_cook(client, session, settings, staff)
+    headers = auth_headers(staff, settings)
+    assert client.post(f"/api/staff/cooks/{cook_id}/erase", headers=headers).status_code == 200
+
+    items = client.get(f"/api/staff/cooks/{cook_id}/history", headers=headers).json()["items"]
+
+    assert ("cook.suspended", None) in [(i["action"], i["reason"]) for i in items]
+    assert session.exec(select(AuditReason)).all() == []
 
 
 def test_history_follows_each_council_when_suspended_cook_moves(

@@ -467,6 +467,23 @@ def test_a_signed_in_form_takes_only_the_sessions_token_not_one_from_a_chosen_fo
     assert post(client, f"{path}/suspend", {"reason": "x"}, page=path).status_code == 303
 
 
+def test_the_history_keeps_why_a_cook_was_suspended_after_they_are_reinstated(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """After reinstating, the history said only "Suspended": the reason was overwritten by
+    the reinstatement's (an outside check). Who was suspended, and why, must stay findable."""
+    world = active_pairing(client, session, settings, staff)
+    sign_in(client, staff)
+    path = f"/staff/cooks/{world.cook_id}"
+    post(client, f"{path}/suspend", {"reason": "Retraining needed"}, page=path)
+    post(client, f"{path}/reinstate", {"reason": "Retraining done"}, page=path)
+
+    history = html_lib.unescape(client.get(path).text.split('id="history"')[1])
+
+    assert "Reason: Retraining done" in history and "Reason: Retraining needed" in history
+    assert history.index("Retraining done") < history.index("Retraining needed")
+
+
 def test_confirm_location_clears_the_flag_when_staff_confirm(
     signed_in: TestClient, session: Session, barnet: Council
 ):
