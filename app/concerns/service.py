@@ -45,11 +45,31 @@ _REFERENCE_SHAPE = re.compile(
 )
 
 
+ENDED_CONCERN_DAYS = 28  # a concern soon after a pairing ended is about that pairing's cook
+
+
 def _current_pairing(session: Session, diner_id: int) -> Pairing | None:
     return session.exec(
         select(Pairing).where(
             Pairing.diner_id == diner_id, col(Pairing.status).in_(RUNNING_PAIRING_STATUSES)
         )
+    ).first()
+
+
+def _concern_pairing(session: Session, diner_id: int) -> Pairing | None:
+    """The pairing a concern about the diner is about: the running one, else one that ended in
+    the last ENDED_CONCERN_DAYS (a carer who asked for another cook, then reported the last
+    meal, raised a concern staff could not tie to that cook: "No cook at the time")."""
+    if (running := _current_pairing(session, diner_id)) is not None:
+        return running
+    return session.exec(
+        select(Pairing)
+        .where(
+            Pairing.diner_id == diner_id,
+            Pairing.status == PairingStatus.ended,
+            col(Pairing.ended_at) >= utcnow() - timedelta(days=ENDED_CONCERN_DAYS),
+        )
+        .order_by(col(Pairing.ended_at).desc(), col(Pairing.id).desc())
     ).first()
 
 
@@ -113,7 +133,7 @@ def raise_concern(
     diner = session.get(Diner, diner_id)
     if diner is None or not _may_raise(session, user, diner):
         raise NotFound("Diner not found")
-    pairing = _current_pairing(session, diner_id)
+    pairing = _concern_pairing(session, diner_id)
     concern = Concern(
         council_id=diner.council_id,
         diner_id=diner_id,

@@ -63,6 +63,31 @@ def test_a_concerns_pause_is_told_to_the_cook_and_upheld_without_exclusion_meals
     assert {n.to_user_id for n in resumed} == {world.cook.id, world.carer.id}
 
 
+def test_a_concern_soon_after_the_pairing_ended_is_tied_to_its_cook(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """The carer asked for another cook, then reported the last meal: staff saw "No cook at
+    the time", and could neither suspend that cook nor see the concern on their record."""
+    world = active_pairing(client, session, settings, staff)
+    changed = client.post(
+        f"/api/diners/{world.diner_id}/change-request",
+        json={"reason": "Not getting on"},
+        headers=world.carer_headers,
+    )
+    assert changed.status_code == 200, changed.text
+
+    raised = raise_(
+        client, world.carer, settings, world.diner_id, kind="food_hygiene",
+        description="The dal on Tuesday smelt off",
+    )  # fmt: skip
+
+    assert raised.status_code == 201, raised.text
+    listed = client.get("/api/staff/concerns", headers=auth_headers(staff, settings)).json()
+    assert [(c["id"], c["cook_id"]) for c in listed["items"]] == [
+        (raised.json()["id"], world.cook_id)
+    ]
+
+
 def test_cook_raises_concern_and_staff_sees_it_when_triaging(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
