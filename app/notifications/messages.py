@@ -74,6 +74,19 @@ def pairing_accepted(
     )
 
 
+def referred_diner_matched(*, diner_name: str, cook_name: str, letter: bool) -> Message:
+    """To the coordinator: a diner staff referred (no carer to tell) has a cook; `letter`:
+    their meal plan was posted to them."""
+    posted = "a letter with their meal plan is in the post, but " if letter else ""
+    return Message(
+        "referred_diner_matched",
+        f"{cook_name} will cook for {diner_name}, who has no carer",
+        f"{cook_name} has said yes to cooking for {diner_name}. {diner_name} has no carer to "
+        f"tell: {posted}please call them before the first meal, so that they know who will "
+        "knock.",
+    )
+
+
 def pairing_declined(*, cook_name: str, diner_name: str, reason: str | None) -> Message:
     """To the coordinator: the cook declined, with their reason when they gave one."""
     said = f'They said: "{reason}"' if reason else "They did not give a reason."

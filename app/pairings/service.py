@@ -12,6 +12,7 @@ from app.cooks.service import get_own_profile
 from app.councils.rules import council_today
 from app.db import own_transaction, utcnow
 from app.diners.rules import public_status
+from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound
 from app.matching import engine
 from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
@@ -20,6 +21,7 @@ from app.meals.service import schedule_meals
 from app.models import Cook, Council, Diner, Pairing, User
 from app.names import first_name
 from app.notifications import messages
+from app.notifications.letters import queue_meal_plan_letter
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing
 from app.schemas import hhmm
@@ -146,7 +148,35 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
         dedupe_key=f"pairing:{pairing.id}:accepted",
         about_diner_id=diner.id,
     )
+    if diner.carer_id is None:
+        _tell_a_diner_without_carer(session, diner=diner, cook=cook, council=council)
     return pairing
+
+
+def _tell_a_diner_without_carer(
+    session: Session, *, diner: Diner, cook: Cook, council: Council
+) -> None:
+    """A diner staff referred, with no carer to tell: a stranger must not simply turn up at
+    their door. They are posted their meal plan (who comes, and when), and the coordinator is
+    told, to call them first."""
+    try:
+        queue_meal_plan_letter(session, diner=diner, today=council_today(council))
+        posted = True
+    except Conflict:  # no meal in the next four weeks (a monthly start, a pause): none to post
+        posted = False
+    told = messages.referred_diner_matched(
+        diner_name=diner.full_name, cook_name=cook.display_name, letter=posted
+    )
+    for to in alert_recipients(session, diner):
+        enqueue(
+            session,
+            event=told.event,
+            to=to,
+            subject=told.subject,
+            body=told.body,
+            dedupe_key=f"diner:{diner.id}:matched:{cook.id}",
+            about_diner_id=diner.id,
+        )
 
 
 def _refuse_unsafe(session: Session, *, pairing: Pairing, diner: Diner) -> None:

@@ -28,6 +28,9 @@ RENDERED = {
     "pairing_accepted": messages.pairing_accepted(
         cook_name=COOK, diner_name=DINER, weekday=1, start="17:30", frequency="weekly"
     ),
+    "referred_diner_matched": messages.referred_diner_matched(
+        diner_name=DINER, cook_name=COOK, letter=True
+    ),
     "pairing_declined": messages.pairing_declined(
         cook_name=COOK, diner_name=DINER, reason="I am away in May"
     ),
@@ -107,7 +110,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
               "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer",
-              "pairing_ended_to_staff"}  # fmt: skip
+              "pairing_ended_to_staff", "referred_diner_matched"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped"}  # fmt: skip
 

@@ -19,6 +19,7 @@ from tests.factories import (
     auth_headers,
     cook_payload,
     create_user,
+    diner_payload,
     registered_diner,
     signed_up_cook,
 )
@@ -458,3 +459,36 @@ def test_invitation_and_pairing_name_the_diner_by_first_name_when_name_has_a_tit
         )
     ).all()
     assert invitation.subject == "Would you cook for Edna?"
+
+
+def test_a_referred_diner_without_a_carer_is_posted_the_plan_and_the_coordinator_told(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Nobody was told when a cook said yes to a diner staff referred: no carer, no letter, no
+    coordinator; a stranger would knock at a vulnerable person's door (an outside check)."""
+    headers = auth_headers(staff, settings)
+    referred = client.post(
+        "/api/staff/diners", json=diner_payload(full_name="Harold Green", phone=None),
+        headers=headers,
+    )  # fmt: skip
+    assert referred.status_code == 201, referred.text
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    pairing_id = propose(client, headers, referred.json()["id"], cook_id).json()["id"]
+
+    accepted = client.post(
+        f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings)
+    )
+
+    assert accepted.status_code == 200, accepted.text
+    letters = session.exec(
+        select(Notification).where(Notification.event == "meal_plan_letter")
+    ).all()
+    assert [(n.channel, n.recipient.splitlines()[0]) for n in letters] == [  # type: ignore[union-attr]
+        ("letter", "Harold Green")
+    ]
+    told = session.exec(
+        select(Notification).where(Notification.event == "referred_diner_matched")
+    ).all()
+    assert [(n.to_user_id, n.subject) for n in told] == [
+        (staff.id, "Priya will cook for Harold Green, who has no carer")
+    ]
