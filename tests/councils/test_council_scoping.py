@@ -69,6 +69,7 @@ def test_other_councils_staff_reach_nothing_when_walking_every_staff_route(
         "pairing_id": pairing_id,
         "concern_id": concern_id,
         "user_id": cook_user.id,
+        "carer_id": carer.id,
     }
     # What only council A's records say (names, emails, postcodes, addresses, the concern).
     markers = [cook_user.email, carer.email, "Priya", "Edna", "Albert Waiting", "N3 1HT",
