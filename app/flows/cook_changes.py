@@ -53,8 +53,11 @@ def offer_of(session: Session, cook: Cook) -> engine.CookInput:
     return cook_input(cook, council=council, today=council_today(council), load=0)
 
 
-def offer_words(*, diner_name: str, cook_name: str, why: str) -> StopWords:
-    """The cook's own profile changed (`why`: the needs it no longer meets safely)."""
+def offer_words(
+    *, diner_name: str, cook_name: str, why: str, moved_away: bool = False
+) -> StopWords:
+    """The cook's own profile changed (`why`: the needs it no longer meets safely;
+    `moved_away`: only their new home is too far)."""
     return StopWords(
         end_reason=EndReason.cook_changed,
         pause_reason=PauseReason.cook_changed,
@@ -67,7 +70,9 @@ def offer_words(*, diner_name: str, cook_name: str, why: str) -> StopWords:
         paused_to_staff=messages.offer_pause_to_staff(
             diner_name=diner_name, cook_name=cook_name, why=why
         ),
-        paused_to_carer=messages.offer_pause_to_carer(diner_name=diner_name, cook_name=cook_name),
+        paused_to_carer=messages.offer_pause_to_carer(
+            diner_name=diner_name, cook_name=cook_name, moved_away=moved_away
+        ),
     )
 
 
@@ -120,7 +125,8 @@ def cook_changed(
                     dedupe_key=f"pairing:{pairing.id}:resumed:{at}",
                 )
             continue
-        if not new_dangers(gaps(before, needs), unmet):
+        unsafe = new_dangers(gaps(before, needs), unmet)
+        if not unsafe:
             continue  # safe as before
         stop_unsafe_pairing(
             session,
@@ -133,6 +139,7 @@ def cook_changed(
                 diner_name=first_name(diner.full_name),
                 cook_name=cook.display_name,
                 why=what_is_missing(unmet - gaps(before, needs)),
+                moved_away=set(unsafe) == {"out_of_reach"},
             ),
             change_key=f"cook:{cook.id}:offer:{at}:pairing:{pairing.id}",
             coordinators=coordinators_of(session, diner, {diner.neighbourhood_id}),
@@ -166,7 +173,7 @@ def what_is_missing(gaps: set[tuple[str, str]]) -> str:
     parts = [f"food free from {' and '.join(allergens)}"] if allergens else []
     parts += sorted(f"{label(item)} food" for rule, item in gaps if rule == "diet_unmet")
     parts += [f"{label(item)} food" for rule, item in gaps if rule == "texture_unmet"]
-    parts += ["a home within the walk" for rule, _ in gaps if rule == "out_of_reach"]
+    parts += ["living within walking distance" for rule, _ in gaps if rule == "out_of_reach"]
     return "; ".join(parts)
 
 

@@ -204,7 +204,13 @@ def _safety_first(
             pairing=pairing,
             cook=cook,
             today=today,
-            words=needs_words(diner_name=name, cook_name=cook.display_name, what=what, why=why),
+            words=needs_words(
+                diner_name=name,
+                cook_name=cook.display_name,
+                what=what,
+                why=why,
+                moved_away=unsafe == ["out_of_reach"],
+            ),
             change_key=change_key,
             coordinators=coordinators,
         )
@@ -254,8 +260,11 @@ class StopWords:
     paused_to_carer: messages.Message
 
 
-def needs_words(*, diner_name: str, cook_name: str, what: str, why: str) -> StopWords:
-    """The diner's needs changed (`what`) beyond what the cook can make safely (`why`)."""
+def needs_words(
+    *, diner_name: str, cook_name: str, what: str, why: str, moved_away: bool = False
+) -> StopWords:
+    """The diner's needs changed (`what`) beyond what the cook can make safely (`why`);
+    `moved_away`: only their new home is beyond the cook's walk."""
     return StopWords(
         end_reason=EndReason.needs_changed,
         pause_reason=PauseReason.needs_changed,
@@ -263,7 +272,7 @@ def needs_words(*, diner_name: str, cook_name: str, what: str, why: str) -> Stop
         withdrawn_to_staff=messages.invitation_withdrawn_to_staff(
             diner_name=diner_name, cook_name=cook_name, what=what, why=why
         ),
-        paused_to_cook=messages.needs_pause_to_cook(diner_name=diner_name),
+        paused_to_cook=messages.needs_pause_to_cook(diner_name=diner_name, moved_away=moved_away),
         paused_to_cover=messages.needs_pause_to_cook(diner_name=diner_name),
         paused_to_staff=messages.needs_pause_to_staff(
             diner_name=diner_name, cook_name=cook_name, what=what, why=why

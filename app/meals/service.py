@@ -295,9 +295,13 @@ def record_outcome(session: Session, *, meal: Meal, outcome: MealStatus) -> Meal
     if outcome == MealStatus.missed:
         diner = session.get(Diner, meal.diner_id)
         assert diner is not None
-        for recipient in (diner.carer_id, *alert_recipients(session, diner)):
+        staff = alert_recipients(session, diner)
+        for recipient in (diner.carer_id, *staff):
             missed = messages.meal_missed(
-                diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+                diner_name=first_name(diner.full_name),
+                day=meal.date,
+                start=meal.start,
+                to_staff=recipient in staff,
             )
             enqueue(
                 session,

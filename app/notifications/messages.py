@@ -213,13 +213,17 @@ def meal_reminder(*, diner_name: str, start: str) -> Message:
     )
 
 
-def meal_missed(*, diner_name: str, day: date, start: str) -> Message:
-    """To the carer and the coordinator."""
+def meal_missed(*, diner_name: str, day: date, start: str, to_staff: bool = False) -> Message:
+    """To the carer, and (`to_staff`) the coordinator, who is the help the carer is offered."""
+    ask = (
+        "Please check with the cook and the carer that all is well."
+        if to_staff
+        else "Please check that all is well; the coordinator can help."
+    )
     return Message(
         "meal_missed",
         f"A meal for {diner_name} was missed",
-        f"The meal planned for {day_month(day)} at {start} did not happen. "
-        "Please check that all is well; the coordinator can help.",
+        f"The meal planned for {day_month(day)} at {start} did not happen. {ask}",
     )
 
 
@@ -364,12 +368,17 @@ def invitation_withdrawn_to_staff(
     )
 
 
-def needs_pause_to_cook(*, diner_name: str) -> Message:
+def needs_pause_to_cook(*, diner_name: str, moved_away: bool = False) -> Message:
+    """`moved_away`: the diner's new home is what the cook can no longer reach."""
+    why = (
+        f"{diner_name} has moved, and now lives further away than you walk"
+        if moved_away
+        else f"{diner_name}'s needs have changed, and the meals may no longer be safe for them"
+    )
     return Message(
         "pairing_needs_changed",
         f"Meals for {diner_name} are paused: please don't bring the next one",
-        f"{diner_name}'s needs have changed, and the meals may no longer be safe for them, so "
-        "the meals are paused from today and the coming ones are cancelled. The "
+        f"{why}, so the meals are paused from today and the coming ones are cancelled. The "
         "coordinator will be in touch.",
     )
 
@@ -490,12 +499,17 @@ def offer_pause_to_staff(*, diner_name: str, cook_name: str, why: str) -> Messag
     )
 
 
-def offer_pause_to_carer(*, diner_name: str, cook_name: str) -> Message:
+def offer_pause_to_carer(*, diner_name: str, cook_name: str, moved_away: bool = False) -> Message:
+    """`moved_away`: the cook's new home is too far from the diner's (not their cooking)."""
+    why = (
+        f"{cook_name} has moved, and now lives too far from {diner_name} to bring the meals"
+        if moved_away
+        else f"What {cook_name} can cook no longer meets {diner_name}'s needs"
+    )
     return Message(
         "pairing_needs_changed",
         f"{diner_name}'s meals are paused while the coordinator finds a way forward",
-        f"What {cook_name} can cook no longer meets {diner_name}'s needs, so the meals are "
-        "paused. The coordinator will be in touch.",
+        f"{why}, so the meals are paused. The coordinator will be in touch.",
     )
 
 

@@ -97,6 +97,26 @@ def test_a_proposal_is_withdrawn_when_the_cook_moves_beyond_their_walk_to_the_di
     assert set(told(session)) == {world.cook.id, coordinator.id}
 
 
+def test_the_carer_is_told_the_cook_moved_away_not_that_their_cooking_changed(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    """The carer read "What Priya can cook no longer meets Edna's needs" of a cook who had only
+    moved, and the coordinator "(a home within the walk)" (an outside check)."""
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+
+    moved = client.put(
+        "/api/cooks/me", json=cook_payload(postcode="EN5 1AA"), headers=world.cook_headers
+    )
+
+    assert moved.status_code == 200, moved.text
+    paused = select(Notification).where(Notification.event == "pairing_needs_changed")
+    said = {n.to_user_id: n.body for n in session.exec(paused)}
+    assert said[world.carer.id].startswith(
+        "Priya has moved, and now lives too far from Edna to bring the meals"
+    )
+    assert "(living within walking distance)" in said[coordinator.id]
+
+
 def test_a_change_that_keeps_the_diner_safe_leaves_the_pairing_and_its_meals(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):

@@ -84,6 +84,14 @@ def test_pairing_pauses_when_new_address_is_beyond_cooks_walk(
         "needs_changed",
     )
     assert {m.status for m in future_meals(session, active.pairing_id)} == {"cancelled"}
+    # The cook is told why in words that fit: it was "Edna's needs have changed".
+    to_cook = session.exec(
+        select(Notification).where(
+            Notification.event == "pairing_needs_changed",
+            Notification.to_user_id == active.cook.id,
+        )
+    ).one()
+    assert to_cook.body.startswith("Edna has moved, and now lives further away than you walk")
 
 
 def test_pairing_stays_active_and_cook_is_told_when_cook_can_meet_the_change(

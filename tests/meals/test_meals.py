@@ -140,12 +140,14 @@ def test_missed_meal_alerts_carer_and_coordinator_when_recorded(
     session.add(diner)
     past = backdate(session, active.pairing_id, weeks=2)
     client.post(f"/api/meals/{past[0].id}/missed", headers=active.cook_headers)
-    sent_to = set(
-        session.exec(
-            select(Notification.to_user_id).where(Notification.event == "meal_missed")
-        ).all()
+    sent = session.exec(select(Notification).where(Notification.event == "meal_missed")).all()
+    said = {n.to_user_id: n.body for n in sent}
+    assert set(said) == {active.carer.id, staff.id}
+    # Each in their own words: the coordinator was told "the coordinator can help".
+    assert said[active.carer.id].endswith(
+        "Please check that all is well; the coordinator can help."
     )
-    assert sent_to == {active.carer.id, staff.id}
+    assert said[staff.id].endswith("Please check with the cook and the carer that all is well.")
 
 
 def test_label_names_diner_and_allergens_when_printed(client: TestClient, active: PairingWorld):
