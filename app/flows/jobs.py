@@ -81,20 +81,34 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
             )
         ).all()
         for meal in meals:
-            diner = session.get(Diner, meal.diner_id)
-            assert diner is not None
-            missing = messages.cover_missing(diner_name=first_name(diner.full_name), day=meal.date)
+            diner, pairing = (
+                session.get(Diner, meal.diner_id),
+                session.get(Pairing, meal.pairing_id),
+            )
+            assert diner is not None and pairing is not None
+            usual = session.get(Cook, pairing.cook_id)
+            assert usual is not None
+            name = first_name(diner.full_name)
+            to_staff = messages.cover_missing(
+                diner_name=name, day=meal.date, start=meal.start, cook_name=usual.display_name
+            )
+            to_carer = messages.cover_missing_to_carer(
+                diner_name=name, day=meal.date, start=meal.start
+            )
+            told = [(to, to_staff) for to in alert_recipients(session, diner)]  # or the staff
+            if diner.carer_id is not None:
+                told.append((diner.carer_id, to_carer))
             queued = [
                 _queued_now(
                     session,
-                    event=missing.event,
+                    event=message.event,
                     to=to,
-                    subject=missing.subject,
-                    body=missing.body,
+                    subject=message.subject,
+                    body=message.body,
                     dedupe_key=f"meal:{meal.id}:cover_missing",
                     about_diner_id=diner.id,
                 )
-                for to in alert_recipients(session, diner)  # the coordinator, else the staff
+                for to, message in told
             ]
             if any(queued):
                 count += 1

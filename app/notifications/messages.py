@@ -277,12 +277,24 @@ def cover_cancelled(*, diner_name: str, day: date) -> Message:
     )
 
 
-def cover_missing(*, diner_name: str, day: date) -> Message:
+def cover_missing(*, diner_name: str, day: date, start: str, cook_name: str) -> Message:
     """To the coordinator: nobody has taken a meal that needs cover."""
     return Message(
         "cover_missing",
-        f"No cover yet for {diner_name} on {day_month(day)}",
-        "The usual cook is away and nobody has taken this meal yet.",
+        f"No cover yet for {diner_name} on {day_month(day)} at {start}",
+        f"{cook_name}, {diner_name}'s usual cook, is away, and nobody has taken this meal yet. "
+        "Please ask a cook you know, or let the carer know it may not come.",
+    )
+
+
+def cover_missing_to_carer(*, diner_name: str, day: date, start: str) -> Message:
+    """To the carer, at the same time: the meal may not come (they heard nothing before)."""
+    return Message(
+        "cover_missing",
+        f"{diner_name}'s meal on {day_month(day)} may not come",
+        f"{diner_name}'s usual cook is away on {day_month(day)}, and we have not yet found "
+        f"another cook for the meal at {start}. The coordinator is trying: please make sure "
+        f"{diner_name} has something to eat that day in case.",
     )
 
 

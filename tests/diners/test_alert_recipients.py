@@ -164,7 +164,7 @@ def test_cover_arranged_and_cover_missing_reach_the_councils_staff_without_a_coo
         )
     day = date.fromisoformat(third["date"])
     run_jobs(session, now=datetime.combine(day - timedelta(days=2), time(12), tzinfo=UTC))
-    assert to(session, "cover_missing") == {staff.id, colleague.id}
+    assert to(session, "cover_missing") == {staff.id, colleague.id, world.carer.id}
     helper, _ = approved_cook(
         client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
     )

@@ -52,7 +52,13 @@ def test_coordinator_is_alerted_when_meal_still_needs_cover_two_days_before(
     run_jobs(session, now=at_noon(day - timedelta(days=3)))
     assert events(session, "cover_missing") == []
     run_jobs(session, now=at_noon(day - timedelta(days=2)))
-    assert [n.to_user_id for n in events(session, "cover_missing")] == [staff.id]
+    said = {n.to_user_id: n for n in events(session, "cover_missing")}
+    # The carer too: they heard nothing, and the meal may not come.
+    assert set(said) == {staff.id, pairing.carer.id}
+    assert said[staff.id].subject.endswith(" at 17:30")
+    assert said[staff.id].body.startswith("Priya, Edna's usual cook, is away")
+    assert said[pairing.carer.id].subject.startswith("Edna's meal on ")
+    assert "may not come" in said[pairing.carer.id].subject
 
 
 def test_coordinator_is_alerted_once_when_nothing_delivered_for_two_weeks(

@@ -55,7 +55,12 @@ RENDERED = {
         cook_name=COOK, diner_name=DINER, day=THURSDAY, start="17:30"
     ),
     "cover_cancelled": messages.cover_cancelled(diner_name=DINER, day=THURSDAY),
-    "cover_missing": messages.cover_missing(diner_name=DINER, day=THURSDAY),
+    "cover_missing": messages.cover_missing(
+        diner_name=DINER, day=THURSDAY, start="17:30", cook_name=COOK
+    ),
+    "cover_missing_to_carer": messages.cover_missing_to_carer(
+        diner_name=DINER, day=THURSDAY, start="17:30"
+    ),
     "contact_lapsed": messages.contact_lapsed(diner_name=DINER, days=14),
     "outcome_question": messages.outcome_question(diner_name=DINER, cook_name=COOK),
     "diner_changed_to_coordinator": messages.diner_changed_to_coordinator(
@@ -110,9 +115,10 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
               "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer",
-              "pairing_ended_to_staff", "referred_diner_matched"}  # fmt: skip
+              "pairing_ended_to_staff", "referred_diner_matched", "cover_missing"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
-         "cover_missing", "email_changed", "meal_back_on", "cover_stopped"}  # fmt: skip
+         "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
+         "cover_missing_to_carer"}  # fmt: skip
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.
