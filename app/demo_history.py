@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -525,6 +526,18 @@ class _History:
                         familiar = rng.choice(covers)
                     row.update(cook_id=familiar.id, is_cover=True)
                     away.append(self._away(plan.cook, day))
+        # A cook away on a coming day is away for all their meals that day, as the app has it:
+        # their other diners' meals then need cover too (one stayed planned, and the cook was
+        # reminded of a meal on a day they were away).
+        coming_away = {
+            (a["cook_id"], a["from_date"]) for a in away if cast(date, a["from_date"]) >= self.today
+        }
+        for row in meals:
+            if (
+                row["status"] == MealStatus.scheduled
+                and (row["cook_id"], row["date"]) in coming_away
+            ):
+                row.update(status=MealStatus.needs_cover, cook_id=None)
         return meals, away
 
     def _away(self, cook: Cook, day: date) -> dict[str, object]:

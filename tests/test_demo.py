@@ -370,6 +370,16 @@ def test_history_keeps_the_product_rules_when_seeded(demo_session: Session):
             assert meal.recorded_at <= now
         if meal.is_cover:
             assert meal.cook_id not in (None, p.cook_id)
+    # A cook away on a day brings no meal that day: their meals need cover (one stayed
+    # planned, and its cook was reminded of it on the day they were away).
+    away = {(a.cook_id, a.from_date) for a in demo_session.exec(select(CookAway)).all()}
+    today = date.today()
+    assert away
+    planned_while_away = [
+        m.id for m in meals if m.status == "scheduled" and m.date >= today
+        and (m.cook_id, m.date) in away
+    ]  # fmt: skip
+    assert planned_while_away == []
     steps = {"weekly": {7}, "fortnightly": {14}, "monthly": {28, 35}}
     dates: dict[int, list[date]] = {}
     for meal in meals:
