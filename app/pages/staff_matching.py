@@ -12,7 +12,7 @@ hidden field; nothing is stored between the steps."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.councils.rules import council_today
@@ -34,7 +34,7 @@ from app.matching import preview, service
 from app.matching.engine.reasons import label, labels
 from app.matching.inputs import first_meal_day
 from app.matching.schemas import MAX_PAIRS, ConfirmIn, PairIn, SuggestionOut
-from app.models import Diner
+from app.models import Cook, Diner
 from app.names import first_name
 from app.pages.cook_forms import long_date, redirect
 from app.pages.forms import check_csrf, whole_number
@@ -185,13 +185,18 @@ def _cards(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The suggestion cards, best first, and the unmatched reason in words when there are none."""
     found = service.suggest_cooks(session, staff=sa.user, diner_id=diner.id or 0, limit=SUGGESTIONS)
-    names = cook_full_names(
-        session, council_id=sa.council_id, cook_ids=[s.cook_id for s in found.items]
+    ids = [s.cook_id for s in found.items]
+    names = cook_full_names(session, council_id=sa.council_id, cook_ids=ids)
+    offered = (
+        dict(session.exec(select(Cook.id, Cook.frequencies).where(col(Cook.id).in_(ids))).all())
+        if ids
+        else {}
     )
     cards = []
     for s in found.items:
         full = names.get(s.cook_id, s.display_name)
         mine = choice if choice and choice.cook_id == s.cook_id else None
+        only_slot = f"{s.slots[0].weekday}-{s.slots[0].start}" if len(s.slots) == 1 else None
         cards.append(
             {
                 "cook_id": s.cook_id,
@@ -205,11 +210,13 @@ def _cards(
                         "value": f"{w.weekday}-{w.start}",
                         "text": f"{WEEKDAYS[w.weekday]} at {w.start}",
                         "hint": {"text": f"Both free {w.start} to {w.end}"},
-                        "checked": mine is not None and mine.slot == f"{w.weekday}-{w.start}",
+                        "checked": (mine.slot if mine else only_slot) == f"{w.weekday}-{w.start}",
                     }
                     for w in s.slots
                 ],
-                "often": _often_items(diner, mine.frequency if mine else diner.frequency),
+                "often": _often_items(
+                    diner, mine.frequency if mine else diner.frequency, offered.get(s.cook_id)
+                ),
             }
         )
     reason = found.unmatched_reason
@@ -221,8 +228,11 @@ def _listed(words: Mapping[Any, str], codes: list[str]) -> str:
     return ", ".join(words[c] for c in words if c in codes)
 
 
-def _often_items(diner: Diner, chosen: str) -> list[dict[str, Any]]:
-    """The frequency radios, the diner's own choice said and (unless posted otherwise) ticked."""
+def _often_items(
+    diner: Diner, chosen: str, cook_offers: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """The frequency radios, of those the cook offers (a choice they do not was offered, and
+    refused on sending), the diner's own choice said and (unless posted otherwise) ticked."""
     name = first_name(diner.full_name)
     return [
         {
@@ -232,6 +242,7 @@ def _often_items(diner: Diner, chosen: str) -> list[dict[str, Any]]:
             "checked": f.value == chosen,
         }
         for f in Frequency
+        if cook_offers is None or f.value in cook_offers
     ]
 
 

@@ -144,7 +144,24 @@ def test_suggestions_page_names_the_cook_with_one_distance_the_score_in_words_an
     weekly = re.search(r'<input[^>]*name="frequency"[^>]*value="weekly"[^>]*>', one)
     assert weekly and "checked" in weekly.group(0)  # Edna's own choice
     assert "Every week (Edna asked for this)" in words
+    # Only what Priya offers: "Once a month" was there, and refused once sent.
+    offered = re.findall(r'<input[^>]*name="frequency"[^>]*value="([^"]+)"', one)
+    assert offered == ["weekly", "fortnightly"]
     assert "Invite Priya" in words
+
+
+def test_a_cooks_only_shared_slot_is_chosen_already(
+    client: TestClient, session: Session, settings, staff: User
+):  # type: ignore[no-untyped-def]
+    """With one day and time to offer, staff had still to tick it (an outside check)."""
+    cook_id = cook(client, session, settings, staff, "Priya Sharma", availability=COOK_TIMES[:1])
+    diner_id = diner(client, session, settings, "Edna Smith", availability=DINER_TIMES)
+    sign_in(client, staff)
+
+    one = card(client.get(f"/staff/diners/{diner_id}/match").text, cook_id)
+
+    slots = re.findall(r'<input[^>]*name="slot"[^>]*>', one)
+    assert len(slots) == 1 and "checked" in slots[0]
 
 
 def test_inviting_proposes_the_slot_chosen_and_says_so(
