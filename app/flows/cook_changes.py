@@ -37,11 +37,15 @@ from app.meals.service import seek_cover
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications import messages
+from app.notifications.outbox import enqueue
+from app.schemas import minutes
 from app.vocab import (
     RUNNING_PAIRING_STATUSES,
+    WEEKDAYS,
     CancelReason,
     EndReason,
     MealStatus,
+    PairingStatus,
     PauseReason,
 )
 
@@ -127,6 +131,8 @@ def cook_changed(
             continue
         unsafe = new_dangers(gaps(before, needs), unmet)
         if not unsafe:
+            if pairing.status == PairingStatus.active:
+                _tell_if_time_lost(session, pairing, diner, cook, before, after, needs, at)
             continue  # safe as before
         stop_unsafe_pairing(
             session,
@@ -164,6 +170,43 @@ def cook_changed(
             seek_cover(session, meals=[meal])  # other cooks are asked; the cook knows why
     session.flush()
     return stopped
+
+
+def _fits(offer: engine.CookInput, needs: engine.DinerInput, pairing: Pairing) -> bool:
+    return pairing.frequency in offer.frequencies and not engine.check_slot(
+        offer, needs, pairing.weekday, minutes(pairing.start)
+    )
+
+
+def _tell_if_time_lost(
+    session: Session,
+    pairing: Pairing,
+    diner: Diner,
+    cook: Cook,
+    before: engine.CookInput,
+    after: engine.CookInput,
+    needs: engine.DinerInput,
+    at: str,
+) -> None:
+    """The cook's new times or frequencies no longer take in the pairing's day: the meals go on
+    (continuity first), and the coordinator is asked to agree a new time (nobody was told)."""
+    if not _fits(before, needs, pairing) or _fits(after, needs, pairing):
+        return
+    told = messages.cook_times_changed(
+        diner_name=first_name(diner.full_name),
+        cook_name=cook.display_name,
+        when=f"{WEEKDAYS[pairing.weekday]}s at {pairing.start}, {pairing.frequency}",
+    )
+    for to in sorted(coordinators_of(session, diner, {diner.neighbourhood_id})):
+        enqueue(
+            session,
+            event=told.event,
+            to=to,
+            subject=told.subject,
+            body=told.body,
+            dedupe_key=f"cook:{cook.id}:times:{at}:pairing:{pairing.id}",
+            about_diner_id=diner.id,
+        )
 
 
 def what_is_missing(gaps: set[tuple[str, str]]) -> str:

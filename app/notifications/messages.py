@@ -501,6 +501,17 @@ def needs_resumed_to_cook(*, diner_name: str) -> Message:
     )
 
 
+def cook_times_changed(*, diner_name: str, cook_name: str, when: str) -> Message:
+    """To the coordinator: the cook's new times no longer take in the pairing's (`when`)."""
+    return Message(
+        "cook_times_changed",
+        f"{cook_name}'s new times no longer include {diner_name}'s meal",
+        f"{cook_name} changed when they can cook, and it no longer takes in {diner_name}'s "
+        f"meal ({when}). The meals go on for now: please agree a new time with {cook_name} and "
+        f"{diner_name}'s carer.",
+    )
+
+
 def offer_pause_to_staff(*, diner_name: str, cook_name: str, why: str) -> Message:
     return Message(
         "pairing_needs_changed",

@@ -117,6 +117,32 @@ def test_the_carer_is_told_the_cook_moved_away_not_that_their_cooking_changed(
     assert "(living within walking distance)" in said[coordinator.id]
 
 
+def test_a_cook_whose_new_times_miss_the_pairings_day_keeps_it_and_the_coordinator_is_asked(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    """Priya stopped offering Tuesdays, her meals with Edna went on on Tuesdays, and nobody was
+    told (an outside check)."""
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+    thursdays = [{"weekday": 3, "start": "17:00", "end": "19:00"}]
+
+    saved = client.put(
+        "/api/cooks/me", json=cook_payload(availability=thursdays), headers=world.cook_headers
+    )
+
+    assert saved.status_code == 200, saved.text
+    assert stored(session, world.pairing_id).status == "active"  # continuity first
+    asked = session.exec(select(Notification).where(Notification.event == "cook_times_changed"))
+    assert [(n.to_user_id, n.subject) for n in asked] == [
+        (coordinator.id, "Priya's new times no longer include Edna's meal")
+    ]
+    again = client.put(
+        "/api/cooks/me", json=cook_payload(availability=thursdays), headers=world.cook_headers
+    )
+    assert again.status_code == 200  # the same times again: nothing new to tell
+    assert len(session.exec(select(Notification).where(
+        Notification.event == "cook_times_changed")).all()) == 1  # fmt: skip
+
+
 def test_a_change_that_keeps_the_diner_safe_leaves_the_pairing_and_its_meals(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):

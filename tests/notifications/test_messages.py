@@ -84,6 +84,9 @@ RENDERED = {
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
     "offer_pause_to_cook": messages.offer_pause_to_cook(diner_name=DINER, why="peanuts"),
+    "cook_times_changed": messages.cook_times_changed(
+        diner_name=DINER, cook_name=COOK, when="Tuesdays at 17:30, weekly"
+    ),
     "offer_pause_to_staff": messages.offer_pause_to_staff(
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
@@ -115,7 +118,8 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
               "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer",
-              "pairing_ended_to_staff", "referred_diner_matched", "cover_missing"}  # fmt: skip
+              "pairing_ended_to_staff", "referred_diner_matched", "cover_missing",
+              "cook_times_changed"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
          "cover_missing_to_carer"}  # fmt: skip
