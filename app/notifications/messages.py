@@ -87,6 +87,26 @@ def referred_diner_matched(*, diner_name: str, cook_name: str, letter: bool) -> 
     )
 
 
+def pairing_moved(*, diner_name: str, when: str) -> Message:
+    """To the cook and the carer: the pairing's meals move to a new day or time (`when`)."""
+    return Message(
+        "pairing_moved",
+        f"Meals for {diner_name} move to {when}",
+        f"From the next one, the meals for {diner_name} are {when}, as agreed with the "
+        "coordinator. The meals already planned at the old time are cancelled.",
+    )
+
+
+def cover_moved(*, diner_name: str, day: date, when: str) -> Message:
+    """To a cook covering a meal that the pairing's new day or time removed."""
+    return Message(
+        "cover_cancelled",
+        f"No need to bring {diner_name}'s meal on {day_month(day)}",
+        f"{diner_name}'s meals have moved to {when}, so the meal you were covering on "
+        f"{day_month(day)} is cancelled. Thank you for offering.",
+    )
+
+
 def pairing_declined(*, cook_name: str, diner_name: str, reason: str | None) -> Message:
     """To the coordinator: the cook declined, with their reason when they gave one."""
     said = f'They said: "{reason}"' if reason else "They did not give a reason."

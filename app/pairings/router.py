@@ -14,7 +14,7 @@ from app.models import Cook, Diner, Pairing
 from app.pairings import lifecycle, service
 from app.pairings.deps import InvitedPairing
 from app.pairings.presenters import pairing_out
-from app.pairings.schemas import PairingCreate, PairingOut
+from app.pairings.schemas import PairingCreate, PairingOut, PairingScheduleIn
 from app.routing import DeferredRoute
 from app.schemas import Limit, Offset, Page, PathId
 from app.vocab import PairingStatus
@@ -73,6 +73,16 @@ def withdraw(pairing_id: PathId, user: StaffUser, session: SessionDep) -> Pairin
 def end(pairing_id: PathId, user: StaffUser, session: SessionDep) -> PairingOut:
     """Active or paused → `ended` (the diner waits again); another council's: 404."""
     pairing = service.end_pairing_as_staff(session, staff=user, pairing_id=pairing_id)
+    return _render(session, pairing, "staff")
+
+
+@router.post("/api/staff/pairings/{pairing_id}/schedule", response_model=PairingOut)
+def reschedule(
+    pairing_id: PathId, body: PairingScheduleIn, user: StaffUser, session: SessionDep
+) -> PairingOut:
+    """An active pairing's new day, time and frequency (422 with the rule as type when the
+    cook or the diner cannot do it); another council's: 404."""
+    pairing = service.reschedule_pairing(session, staff=user, pairing_id=pairing_id, body=body)
     return _render(session, pairing, "staff")
 
 

@@ -16,6 +16,14 @@ class PairingCreate(StrictModel):
     frequency: Frequency
 
 
+class PairingScheduleIn(StrictModel):
+    """A running pairing's new day, time and frequency (staff, after agreeing it with both)."""
+
+    weekday: StrictInt = Field(ge=0, le=6)
+    start: HHMM
+    frequency: Frequency
+
+
 class PairingDiner(BaseModel):
     id: int
     first_name: str

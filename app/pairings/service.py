@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -13,19 +13,27 @@ from app.councils.rules import council_today
 from app.db import own_transaction, utcnow
 from app.diners.rules import public_status
 from app.diners.service import alert_recipients
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, RuleBroken
 from app.matching import engine
 from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
 from app.matching.service import create_proposal
 from app.meals.service import schedule_meals
-from app.models import Cook, Council, Diner, Pairing, User
+from app.models import Cook, Council, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.letters import queue_meal_plan_letter
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing
-from app.schemas import hhmm
-from app.vocab import RUNNING_PAIRING_STATUSES, DinerStatus, EndReason, PairingStatus
+from app.pairings.schemas import PairingScheduleIn
+from app.schemas import hhmm, minutes
+from app.vocab import (
+    RUNNING_PAIRING_STATUSES,
+    WEEKDAYS,
+    DinerStatus,
+    EndReason,
+    MealStatus,
+    PairingStatus,
+)
 
 
 def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pairing:
@@ -279,6 +287,94 @@ def end_pairing_as_staff(session: Session, *, staff: User, pairing_id: int) -> P
         subject_type="pairing",
         subject_id=pairing.id,
         data={"reason": EndReason.ended_by_staff},
+    )
+    session.flush()
+    return pairing
+
+
+def reschedule_pairing(
+    session: Session, *, staff: User, pairing_id: int, body: PairingScheduleIn
+) -> Pairing:
+    """Move an active pairing to a new day, time or frequency that both can do (the way on when
+    one side's times change: before, only ending the pairing moved it). Its coming meals from
+    tomorrow are replaced by the new schedule's; the cook and the carer are told, and a cook
+    covering a meal that goes."""
+    pairing = session.exec(
+        select(Pairing).where(Pairing.id == pairing_id).with_for_update()
+    ).first()
+    if pairing is None or pairing.council_id != staff.council_id:
+        raise NotFound("Pairing not found")
+    if pairing.status != PairingStatus.active:
+        raise Conflict(f"Only an active pairing can move (this one is {pairing.status})")
+    diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
+    council = session.get(Council, pairing.council_id)
+    assert diner is not None and cook is not None and council is not None
+    today = council_today(council)
+    offer = cook_input(cook, council=council, today=today, load=0)
+    needs = diner_input(diner, excluded=set(), met=set(), frequency=body.frequency)
+    broken = [
+        v
+        for v in engine.check_pair(offer, needs, max_radius_m=council.max_walk_radius_m)
+        if v.rule != "no_capacity"  # the cook's own pairing: it holds its place
+    ]
+    if slot := engine.check_slot(offer, needs, body.weekday, minutes(body.start)):
+        broken.append(slot)
+    if broken:
+        raise RuleBroken(broken[0].rule, [broken[0].field], broken[0].message)
+    when = f"{WEEKDAYS[body.weekday]}s at {body.start} ({body.frequency})"
+    name = first_name(diner.full_name)
+    tomorrow = today + timedelta(days=1)
+    for meal in session.exec(
+        select(Meal)
+        .where(
+            Meal.pairing_id == pairing.id,
+            col(Meal.date) >= tomorrow,
+            col(Meal.status).not_in((MealStatus.delivered, MealStatus.missed)),
+        )
+        .order_by(col(Meal.id))
+        .with_for_update()
+    ).all():
+        if (
+            meal.is_cover
+            and meal.cook_id not in (None, cook.id)
+            and meal.status == MealStatus.scheduled
+        ):
+            cover = session.get(Cook, meal.cook_id)
+            assert cover is not None
+            moved = messages.cover_moved(diner_name=name, day=meal.date, when=when)
+            enqueue(
+                session,
+                event=moved.event,
+                to=cover.user_id,
+                subject=moved.subject,
+                body=moved.body,
+                dedupe_key=f"meal:{meal.id}:moved",
+                about_diner_id=diner.id,
+            )
+        session.delete(meal)  # never recorded: the new schedule plans its own from tomorrow
+    session.flush()
+    pairing.weekday, pairing.start, pairing.frequency = body.weekday, body.start, body.frequency
+    session.add(pairing)
+    schedule_meals(session, pairing=pairing, today=tomorrow)
+    told = messages.pairing_moved(diner_name=name, when=when)
+    for to in (cook.user_id, diner.carer_id):
+        enqueue(
+            session,
+            event=told.event,
+            to=to,
+            subject=told.subject,
+            body=told.body,
+            dedupe_key=f"pairing:{pairing.id}:moved:{utcnow().isoformat()}",
+            about_diner_id=diner.id,
+        )
+    record_audit(
+        session,
+        actor_id=staff.id,
+        council_id=pairing.council_id,
+        action="pairing.rescheduled",
+        subject_type="pairing",
+        subject_id=pairing.id,
+        data={"weekday": body.weekday, "start": body.start, "frequency": body.frequency},
     )
     session.flush()
     return pairing

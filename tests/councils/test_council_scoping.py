@@ -28,6 +28,7 @@ BODIES = {
     "suspend": {"reason": "x"},
     "reinstate": {"reason": "x"},
     "triage": {"status": "investigating", "note": "x"},
+    "schedule": {"weekday": 1, "start": "17:30", "frequency": "weekly"},
 }
 
 

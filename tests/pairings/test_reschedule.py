@@ -1,0 +1,113 @@
+"""POST /api/staff/pairings/{id}/schedule: staff move an active pairing to a new day, time or
+frequency both can do. Before, a pairing whose day one side could no longer do went on at that
+day, or ended (the only way to move it), breaking the continuity the service exists for."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.models import Meal, Notification, Pairing, User
+from tests.factories import (
+    active_pairing,
+    auth_headers,
+    cook_payload,
+    covering_helper,
+    create_council,
+    create_user,
+)
+
+THURSDAY = 3
+BOTH_FREE_THURSDAYS = [
+    {"weekday": 1, "start": "17:00", "end": "19:00"},
+    {"weekday": THURSDAY, "start": "12:00", "end": "14:00"},
+]
+
+
+def coming(session: Session, pairing_id: int) -> list[Meal]:
+    return list(
+        session.exec(
+            select(Meal)
+            .where(Meal.pairing_id == pairing_id, col(Meal.date) > date.today())
+            .order_by(col(Meal.date))
+        )
+    )
+
+
+def test_staff_move_a_pairing_to_a_time_both_can_do_and_both_are_told(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    patched = client.patch(
+        f"/api/diners/{world.diner_id}",
+        json={"availability": BOTH_FREE_THURSDAYS},
+        headers=world.carer_headers,
+    )
+    assert patched.status_code == 200, patched.text
+    client.put(
+        "/api/cooks/me", json=cook_payload(availability=BOTH_FREE_THURSDAYS),
+        headers=world.cook_headers,
+    )  # fmt: skip
+    helper, _ = covering_helper(client, session, settings, staff, pairing_id=world.pairing_id)
+    body = {"weekday": THURSDAY, "start": "12:30", "frequency": "weekly"}
+
+    moved = client.post(
+        f"/api/staff/pairings/{world.pairing_id}/schedule",
+        json=body,
+        headers=auth_headers(staff, settings),
+    )
+
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["weekday"], moved.json()["start"]) == (THURSDAY, "12:30")
+    meals = coming(session, world.pairing_id)
+    assert meals and {(m.date.weekday(), m.start, m.status) for m in meals} == {
+        (THURSDAY, "12:30", "scheduled")
+    }
+    said = session.exec(select(Notification).where(Notification.event == "pairing_moved"))
+    assert {n.to_user_id for n in said} == {world.cook.id, world.carer.id}
+    stopped = session.exec(select(Notification).where(Notification.event == "cover_cancelled"))
+    assert [n.to_user_id for n in stopped] == [helper.id]
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None and pairing.status == "active"
+
+
+def test_a_time_one_side_cannot_do_is_refused_naming_the_rule_and_nothing_moves(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    before = [(m.id, m.date, m.start) for m in coming(session, world.pairing_id)]
+    path = f"/api/staff/pairings/{world.pairing_id}/schedule"
+    headers = auth_headers(staff, settings)
+
+    thursday = client.post(
+        path, json={"weekday": THURSDAY, "start": "12:30", "frequency": "weekly"}, headers=headers
+    )
+    monthly = client.post(
+        path, json={"weekday": 1, "start": "17:30", "frequency": "monthly"}, headers=headers
+    )
+
+    assert thursday.status_code == 422
+    assert thursday.json()["detail"][0]["type"] == "no_shared_time"
+    assert monthly.status_code == 422  # Priya cooks weekly or fortnightly
+    assert [(m.id, m.date, m.start) for m in coming(session, world.pairing_id)] == before
+
+
+def test_moving_is_for_the_councils_staff_and_active_pairings_only(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    path = f"/api/staff/pairings/{world.pairing_id}/schedule"
+    body = {"weekday": 1, "start": "17:45", "frequency": "weekly"}
+    elsewhere = create_user(session, role="staff", council=create_council(session, slug="other"))
+    assert (
+        client.post(path, json=body, headers=auth_headers(elsewhere, settings)).status_code == 404
+    )
+    assert client.post(path, json=body, headers=world.cook_headers).status_code == 403
+    client.post(
+        f"/api/staff/pairings/{world.pairing_id}/end", headers=auth_headers(staff, settings)
+    )
+    ended = client.post(path, json=body, headers=auth_headers(staff, settings))
+    assert ended.status_code == 409
