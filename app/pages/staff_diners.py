@@ -7,6 +7,7 @@ app/diners/record.py (the record); the old static pages' URLs redirect here."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,7 +22,7 @@ from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import utcnow
 from app.deps import SessionDep, SettingsDep
-from app.diners.record import diner_record
+from app.diners.record import PairingLine, diner_record
 from app.diners.rules import public_status
 from app.diners.search import (
     NEED_CODES,
@@ -67,7 +68,8 @@ from app.pages.forms import check_csrf, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
-from app.pairings.service import end_pairing_as_staff
+from app.pairings.schemas import PairingScheduleIn
+from app.pairings.service import end_pairing_as_staff, reschedule_pairing
 from app.privacy.service import (
     carer_of_council,
     erase_carer,
@@ -76,7 +78,7 @@ from app.privacy.service import (
 )
 from app.routing import DeferredRoute
 from app.schemas import PathId
-from app.vocab import DinerStatus
+from app.vocab import DinerStatus, Frequency
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
@@ -100,6 +102,7 @@ PAUSE_WORDS: dict[str, str] = {
 REFERRED = "The diner is referred. They are waiting for a cook."
 ENDED = "The pairing has ended. The diner is waiting for a cook again."
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
+MOVED = "The meals move to the new day and time from tomorrow. The cook and the carer are told."
 CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
 CONSENT = (
     "Select that the diner agrees to be referred and to their details being shared with "
@@ -255,6 +258,8 @@ def diner_page(
         if request.query_params.get("carer_erased")
         else ENDED
         if request.query_params.get("ended")
+        else MOVED
+        if request.query_params.get("moved")
         else None
     )
     return _record_page(request, session, settings, sa, diner_id, banner=banner)
@@ -269,6 +274,7 @@ def _record_page(
     *,
     banner: str | None = None,
     errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:
     diner = view_diner_as_staff(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
     council = staff_council(session, sa.user)
@@ -303,6 +309,8 @@ def _record_page(
         "date_words": date_words(council),
         "phone": national_phone,
         "carer_erasure": _carer_erasure(session, diner),
+        "values": values or {},
+        "move": _move_form(record.open_pairing, values, errors or {}),
     }
     return render_staff(
         request,
@@ -396,6 +404,74 @@ def end_pairing(
         return _record_page(request, session, settings, sa, diner_id, errors=errors)
     end_pairing_as_staff(session, staff=sa.user, pairing_id=pairing_id)
     return redirect(f"/staff/diners/{diner_id}?ended=1")
+
+
+SCHEDULE_FIELDS = ("weekday", "start", "frequency")
+
+
+def _move_form(
+    pairing: PairingLine | None, values: dict[str, str] | None, errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """The "change the day or time" form of an active pairing: its own day, time and frequency,
+    or what was posted (with its errors)."""
+    if pairing is None or pairing.status != "active":
+        return None
+    posted = values is not None and any(f in errors for f in SCHEDULE_FIELDS)
+    day = values["weekday"] if posted and values else str(pairing.weekday)
+    often = values["frequency"] if posted and values else pairing.frequency
+    return {
+        "open": posted,
+        "start": values["start"] if posted and values else pairing.start,
+        "days": [
+            {"value": str(n), "text": name, "selected": str(n) == day}
+            for n, name in enumerate(WEEKDAYS)
+        ],
+        "often": [
+            {"value": code, "text": words, "checked": code == often} for code, words in FREQUENCIES
+        ],
+    }
+
+
+@router.post("/staff/diners/{diner_id}/pairing/{pairing_id}/schedule", response_class=HTMLResponse)
+def move_pairing(
+    diner_id: PathId,
+    pairing_id: PathId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    """A new day, time or frequency for the diner's active pairing (POST
+    /api/staff/pairings/{id}/schedule), each problem beside its field."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    pairing = session.get(Pairing, pairing_id)
+    if pairing is None or pairing.diner_id != diner_id:
+        raise NotFound("Pairing not found")
+    values = {f: str(form.get(f, "")).strip()[:20] for f in SCHEDULE_FIELDS}
+    errors: dict[str, str] = {}
+    weekday = whole_number(values["weekday"])
+    if weekday is None or not 0 <= weekday <= 6:
+        errors["weekday"] = "Choose the day of the meals"
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", values["start"]):
+        errors["start"] = "Enter the time of the meals as hours and minutes, like 17:30"
+    if values["frequency"] not in set(Frequency):
+        errors["frequency"] = "Choose how often"
+    if not errors:
+        body = PairingScheduleIn.model_validate({**values, "weekday": weekday})
+        try:
+            reschedule_pairing(session, staff=sa.user, pairing_id=pairing_id, body=body)
+        except RuleBroken as exc:
+            field = exc.loc[-1] if exc.loc[-1] in SCHEDULE_FIELDS else "weekday"
+            errors[str(field)] = exc.message
+        except Conflict as exc:
+            errors["weekday"] = exc.message
+        else:
+            return redirect(f"/staff/diners/{diner_id}?moved=1")
+    return _record_page(request, session, settings, sa, diner_id, errors=errors, values=values)
 
 
 # --- referring a diner -----------------------------------------------------------------------

@@ -650,6 +650,44 @@ def test_another_councils_diner_cannot_be_erased(
     assert session.get(Diner, theirs.id).anonymised_at is None  # type: ignore[union-attr]
 
 
+def test_staff_move_a_pairings_meals_to_a_new_time_with_each_problem_beside_its_field(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Before, a pairing whose time no longer suited could only be ended."""
+    world = active_pairing(client, session, settings, staff)
+    sign_in(client, staff)
+    record = f"/staff/diners/{world.diner_id}"
+    path = f"{record}/pairing/{world.pairing_id}/schedule"
+    token = form_token(client, record)
+    page = client.get(record).text
+    assert 'id="move-pairing"' in page and 'value="17:30"' in page
+
+    wrong = client.post(
+        path, data={"csrf_token": token, "weekday": "1", "start": "5pm", "frequency": "weekly"}
+    )
+    assert wrong.status_code == 422
+    assert re.findall(r'<a href="#([^"]+)">', wrong.text) == ["start"]
+    assert 'value="5pm"' in wrong.text and 'id="move-pairing" open' in wrong.text
+    beyond = client.post(
+        path, data={"csrf_token": token, "weekday": "4", "start": "17:30", "frequency": "weekly"}
+    )
+    assert beyond.status_code == 422  # nobody is free on Fridays
+    assert re.findall(r'<a href="#([^"]+)">', beyond.text) == ["weekday"]
+
+    moved = client.post(
+        path,
+        data={"csrf_token": token, "weekday": "1", "start": "18:00", "frequency": "weekly"},
+        follow_redirects=False,
+    )
+
+    assert (moved.status_code, moved.headers["location"]) == (303, f"{record}?moved=1")
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.weekday, pairing.start) == (1, "18:00")
+    assert "The meals move to the new day and time" in client.get(moved.headers["location"]).text
+
+
 def test_ending_a_paused_pairing_asks_to_confirm_then_the_diner_waits_again(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
