@@ -64,7 +64,7 @@ def test_a_form_over_1_mib_from_a_browser_gets_the_error_page_not_json(client: T
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("text/html")
     assert '<h1 class="govuk-heading-l">What you sent is too large</h1>' in response.text
-    assert "Shorten what you typed" in response.text
+    assert "shorten what you typed and send it again" in response.text
     assert "content-security-policy" in response.headers
 
 

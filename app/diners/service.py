@@ -213,8 +213,8 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
         # A diner has one pause at a time: dates apart from it would replace it, and bring
         # back the meals of a hospital stay still to come (an outside check found it).
         raise Conflict(
-            f"Meals are already paused from {held[0]:%d %B %Y} to {held[1]:%d %B %Y}: change "
-            "that pause to take in these dates too, or cancel it first"
+            f"Meals are already paused from {long_day(held[0])} to {long_day(held[1])}, and "
+            "there is one pause at a time: cancel that one first, or wait until it ends"
         )
     diner.paused_from, diner.paused_to = body.from_, body.to
     diner.status_reason = body.reason
@@ -224,6 +224,11 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
     )
     session.flush()
     return diner
+
+
+def long_day(day: date) -> str:
+    """ "3 December 2026", as a message names a day."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def pause_held(diner: Diner, today: date) -> tuple[date, date] | None:

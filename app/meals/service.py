@@ -142,8 +142,9 @@ def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -
                 to=cook.user_id,
                 subject=note.subject,
                 body=note.body,
-                # Per pause: a meal paused, back on, then paused again is told of each time.
-                dedupe_key=f"meal:{meal.id}:paused:{from_}:{to}",
+                # Each time: a meal paused, back on, then paused again (the same dates, even)
+                # is told of each, or the cook's last word would be "bring it as planned".
+                dedupe_key=f"meal:{meal.id}:paused:{utcnow().isoformat()}",
                 about_diner_id=diner.id,
             )
     session.flush()

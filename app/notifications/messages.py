@@ -37,7 +37,7 @@ class Message:
 
 def day_month(day: date) -> str:
     """ "Thursday 03 December": how messages name a meal's day."""
-    return f"{day:%A %d %B}"
+    return f"{day:%A} {day.day} {day:%B}"
 
 
 # --- cooks: approval, invitations, pairings ---------------------------------------------------
@@ -252,7 +252,7 @@ def diner_paused(*, diner_name: str, day: date, away_from: date, away_to: date) 
     return Message(
         "diner_paused",
         f"No meal needed for {diner_name} on {day_month(day)}",
-        f"{diner_name} is away from {away_from:%d %B} to {away_to:%d %B}, "
+        f"{diner_name} is away from {away_from.day} {away_from:%B} to {away_to.day} {away_to:%B}, "
         "so that meal is cancelled. The usual schedule carries on afterwards.",
     )
 
@@ -477,8 +477,8 @@ def concern_pause_to_cook(*, diner_name: str) -> Message:
     return Message(
         "concern_pause",
         f"Meals for {diner_name} are paused for now",
-        f"Please don't bring {diner_name}'s next meal: the meals are paused for now. "
-        "The coordinator will be in touch.",
+        f"Please don't bring any meals for {diner_name} until the coordinator has been in "
+        "touch: the meals are paused for now.",
     )
 
 

@@ -22,7 +22,7 @@ TITLES = {
 }
 
 
-TOO_LARGE_WORDS = "Shorten what you typed (at most 1 MiB in all) and send it again."
+TOO_LARGE_WORDS = "Go back, shorten what you typed and send it again."
 
 
 def too_large_page(scope: Scope) -> Response | None:

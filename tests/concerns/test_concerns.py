@@ -45,7 +45,7 @@ def test_a_concerns_pause_is_told_to_the_cook_and_upheld_without_exclusion_meals
     paused = session.exec(select(Notification).where(Notification.event == "concern_pause"))
     said = {n.to_user_id: n.body for n in paused}
     assert set(said) == {world.cook.id, world.carer.id}
-    assert said[world.cook.id].startswith("Please don't bring Edna's next meal")
+    assert said[world.cook.id].startswith("Please don't bring any meals for Edna")
     assert "concern" not in said[world.cook.id]  # it may be about them
 
     upheld = client.post(

@@ -145,7 +145,8 @@ def test_a_second_pause_apart_from_the_first_is_refused_rather_than_replacing_it
 
     assert refused.status_code == 409
     assert refused.json()["detail"].startswith(
-        f"Meals are already paused from {later[0]:%d %B %Y} to {later[1]:%d %B %Y}"
+        f"Meals are already paused from {later[0].day} {later[0]:%B %Y} to "
+        f"{later[1].day} {later[1]:%B %Y}, and there is one pause at a time"
     )
     stored = session.exec(
         select(Meal).where(Meal.diner_id == world.diner_id, col(Meal.date).in_(later))
@@ -323,3 +324,29 @@ def test_carer_gets_404_for_another_carers_diner_or_none_when_read(
         response = client.get(f"/api/diners/{diner_id}", headers=headers)
         assert response.status_code == 404
         assert response.json()["detail"] == "Diner not found"
+
+
+def test_a_meal_paused_again_after_coming_back_is_told_to_the_cook_again(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Paused, back on, then paused again with the same dates: the second "no meal needed" was
+    swallowed as a duplicate, and the cook's last word was "bring it as planned"."""
+    world = active_pairing(client, session, settings, staff)
+    meals = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"]
+    second, third = (date.fromisoformat(m["date"]) for m in meals[1:3])
+    path, headers = f"/api/diners/{world.diner_id}/pause", world.carer_headers
+    both = {"from": str(second), "to": str(third)}
+    assert client.post(path, json=both, headers=headers).status_code == 200
+    shorter = {"from": str(third), "to": str(third)}  # touches the first: changes it
+    assert client.post(path, json=shorter, headers=headers).status_code == 200
+
+    again = client.post(path, json=both, headers=headers)
+
+    assert again.status_code == 200, again.text
+    told = session.exec(
+        select(Notification.subject).where(
+            Notification.event == "diner_paused", Notification.to_user_id == world.cook.id
+        )
+    ).all()
+    on_second = [s for s in told if s.endswith(f"{second:%A} {second.day} {second:%B}")]
+    assert len(on_second) == 2

@@ -31,6 +31,10 @@ RENDERED = {
     "referred_diner_matched": messages.referred_diner_matched(
         diner_name=DINER, cook_name=COOK, letter=True
     ),
+    "pairing_moved": messages.pairing_moved(diner_name=DINER, when="Thursdays at 12:30 (weekly)"),
+    "cover_moved": messages.cover_moved(
+        diner_name=DINER, day=THURSDAY, when="Fridays at 12:30 (weekly)"
+    ),
     "pairing_declined": messages.pairing_declined(
         cook_name=COOK, diner_name=DINER, reason="I am away in May"
     ),
@@ -122,7 +126,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "cook_times_changed"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
-         "cover_missing_to_carer"}  # fmt: skip
+         "cover_missing_to_carer", "cover_moved"}  # fmt: skip
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.
@@ -148,7 +152,7 @@ def test_message_renders_subject_and_body_when_given_names_and_dates(name):
     assert (DINER in text) == (name in NAMES_DINER)
     assert (COOK in text) == (name in NAMES_COOK)
     if name in DATED:
-        assert "Thursday 03 December" in text
+        assert "Thursday 3 December" in text
 
 
 def test_message_names_each_person_in_place_when_the_cook_accepts():
@@ -161,8 +165,8 @@ def test_message_names_each_person_in_place_when_the_cook_accepts():
 
 def test_message_gives_the_away_dates_when_the_diner_pauses():
     message = RENDERED["diner_paused"]
-    assert message.subject == "No meal needed for Edna on Thursday 03 December"
-    assert "away from 03 December to 04 December" in message.body
+    assert message.subject == "No meal needed for Edna on Thursday 3 December"
+    assert "away from 3 December to 4 December" in message.body
 
 
 # Every reason an active pairing can end with (`lifecycle.end_pairing` on a running one).

@@ -100,7 +100,7 @@ def test_cover_news_goes_by_text_when_carer_prefers_texts(
             s,
             event="cover_arranged",
             to=carer.id,  # as the services pass it: an id
-            subject="Cover arranged for Tuesday 08 December",
+            subject="Cover arranged for Tuesday 8 December",
             body="Priya will bring Edna's meal at 17:30.",
             dedupe_key="meal:9:covered:3",
         )
@@ -111,7 +111,7 @@ def test_cover_news_goes_by_text_when_carer_prefers_texts(
     [got] = notify.of_type("sms")
     assert queued is not None and got["body"]["reference"] == reference_of(queued)
     assert got["body"]["personalisation"]["body"] == (
-        "Cover arranged for Tuesday 08 December. Priya will bring Edna's meal at 17:30."
+        "Cover arranged for Tuesday 8 December. Priya will bring Edna's meal at 17:30."
     )
 
 
