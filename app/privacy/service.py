@@ -36,6 +36,7 @@ from app.privacy.waiting_list import forget_email
 from app.vocab import CookStatus, DinerStatus, EndReason
 
 ERASED = "Erased"
+NEUTRAL_COOK = "Their cook"  # how messages queued by a cook's erasure name them
 ERASED_SUBJECT = "A message from Extra Portion"
 ERASED_BODY = (
     "This message was about a neighbour whose details have since been erased from Extra "
@@ -159,9 +160,9 @@ def _scrub_notifications(session: Session, *, diner: Diner) -> None:
         session.add(message)
 
 
-def _scrub_cook_notifications(session: Session, *, cook: Cook) -> None:
+def _scrub_messages_naming(session: Session, *, cook: Cook) -> None:
     """Messages that name the cook (to their diners' carers, to their council's staff) lose
-    their words, as a diner's do; messages to the cook still queued are not sent.
+    their words, as a diner's do.
 
     Messages name a cook by display name: found by it, as a word, among those sent to the
     people around the cook ("Ann" is not "Anne")."""
@@ -170,26 +171,38 @@ def _scrub_cook_notifications(session: Session, *, cook: Cook) -> None:
     carers = select(Diner.carer_id).where(
         or_(col(Diner.id).in_(cooked_for), col(Diner.id).in_(paired))
     )
-    staff = select(User.id).where(User.council_id == cook.council_id)
+    staff = select(User.id).where(User.council_id == cook.council_id, User.role == "staff")
     around = {i for i in [*session.exec(carers).all(), *session.exec(staff).all()] if i}
-    if name := cook.display_name.strip():
-        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
-        named = select(Notification).where(
-            col(Notification.to_user_id).in_(sorted(around)),
-            or_(
-                col(Notification.subject).contains(name, autoescape=True),
-                col(Notification.body).contains(name, autoescape=True),
-            ),
-        )
-        for message in session.exec(named).all():
-            if word.search(message.subject) or word.search(message.body):
-                message.subject, message.body = ERASED_SUBJECT, ERASED_BODY
-                session.add(message)
-    queued = select(Notification).where(
-        Notification.to_user_id == cook.user_id, Notification.status == "pending"
+    if not (name := cook.display_name.strip()):
+        return
+    word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    named = select(Notification).where(
+        col(Notification.to_user_id).in_(sorted(around)),
+        or_(
+            col(Notification.subject).contains(name, autoescape=True),
+            col(Notification.body).contains(name, autoescape=True),
+        ),
     )
-    for message in session.exec(queued).all():
-        message.status, message.last_error = "failed", "recipient erased"
+    for message in session.exec(named).all():
+        if word.search(message.subject) or word.search(message.body):
+            message.subject, message.body = ERASED_SUBJECT, ERASED_BODY
+            session.add(message)
+
+
+def _unsent_to(session: Session, user: User) -> None:
+    """Messages still queued for an erased person are not sent, and those sent to an address
+    they signed in with before (a change of address told the old one) lose it and its words."""
+    queued = select(Notification).where(
+        Notification.to_user_id == user.id, Notification.status == "pending"
+    )
+    to_old_address = select(Notification).where(
+        col(Notification.dedupe_key).startswith(f"email_changed:{user.id}:", autoescape=True)
+    )
+    for message in [*session.exec(queued).all(), *session.exec(to_old_address).all()]:
+        if message.to_user_id is None:
+            message.recipient, message.subject, message.body = None, ERASED_SUBJECT, ERASED_BODY
+        if message.status == "pending":
+            message.status, message.last_error = "failed", "recipient erased"
         session.add(message)
 
 
@@ -219,8 +232,11 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
     assert user is not None
     if user.anonymised_at is not None:
         raise Conflict("This cook has already been erased")
-    release_cook(session, cook=cook, reason=EndReason.cook_stopped)  # queues messages naming
-    _scrub_cook_notifications(session, cook=cook)  # the cook: scrubbed with the older ones
+    _scrub_messages_naming(session, cook=cook)
+    # Their diners' carers and coordinators are told the meals stopped, of "their cook": the
+    # name is what is being erased, and a message wholly blanked told the carer nothing.
+    cook.display_name = NEUTRAL_COOK
+    release_cook(session, cook=cook, reason=EndReason.cook_stopped)
     about_cook = select(AuditEntry.id).where(
         AuditEntry.subject_type == "cook", AuditEntry.subject_id == cook.id
     )
@@ -275,12 +291,6 @@ def erase_carer(session: Session, *, staff: User, carer: User) -> User:
             f"Erase their relatives first: {len(left)} still "
             f"{'has' if len(left) == 1 else 'have'} their details held"
         )
-    queued = select(Notification).where(
-        Notification.to_user_id == carer.id, Notification.status == "pending"
-    )
-    for message in session.exec(queued).all():
-        message.status, message.last_error = "failed", "recipient erased"
-        session.add(message)
     _anonymise_user(session, carer)
     _audit(session, staff, "carer.erased", "user", carer.id)
     session.flush()
@@ -289,6 +299,7 @@ def erase_carer(session: Session, *, staff: User, carer: User) -> User:
 
 def _anonymise_user(session: Session, user: User) -> None:
     assert user.id is not None
+    _unsent_to(session, user)
     # A journey's answers kept between pages (name, phone, address) go with the person.
     session.exec(delete(FormDraft).where(col(FormDraft.owner) == user_owner(user.id)))
     for hood in session.exec(select(Neighbourhood).where(Neighbourhood.coordinator_id == user.id)):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.accounts.contact import change_email
 from app.accounts.passwords import UNUSABLE_PASSWORD, verify_password
 from app.config import Settings
 from app.councils.service import add_neighbourhood
@@ -197,6 +198,10 @@ def test_erasing_a_cook_scrubs_the_messages_naming_them_and_their_kept_answers(
     messages = session.exec(select(Notification)).all()
     to_carer = [m for m in messages if m.to_user_id == world.carer.id]
     assert {m.event for m in to_carer} >= {"pairing_accepted", "pairing_ended"}
+    # The erasure's own news reaches the carer, of "their cook": it was blanked before it went.
+    ended = next(m for m in to_carer if m.event == "pairing_ended")
+    assert ended.subject == "Their cook's meals for Edna have stopped"
+    assert ended.body.startswith("Their cook has stopped cooking with Extra Portion.")
     for message in messages:
         if message.to_user_id != world.cook.id:
             assert "Priya" not in f"{message.subject} {message.body}".replace("Priyanka", "")
@@ -213,6 +218,10 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     headers = auth_headers(staff, settings)
     path = f"/api/staff/carers/{carer.id}/erase"
     drafts.save(session, user_owner(carer.id), "carer", {"phone": "07700 900123"})
+    change_email(
+        session, user=carer, new_email="new.address@example.org", password=DEFAULT_PASSWORD,
+        client="127.0.0.1", settings=settings,
+    )  # fmt: skip
     session.commit()
 
     too_soon = client.post(path, headers=headers)
@@ -232,4 +241,8 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     assert carer.anonymised_at is not None and carer.full_name == "Erased"
     assert session.exec(select(FormDraft)).all() == []
     assert client.get("/api/me", headers=auth_headers(carer, settings)).status_code == 401
+    # The note that told their old address of a change of address holds it: gone, and unsent.
+    [told] = session.exec(select(Notification).where(Notification.event == "email_changed"))
+    assert (told.recipient, told.status) == (None, "failed")
+    assert "Hello" not in told.body
     assert client.post(path, headers=headers).status_code == 409
