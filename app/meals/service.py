@@ -23,7 +23,7 @@ from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
-from app.vocab import CancelReason, EndReason, MealStatus, PairingStatus
+from app.vocab import CancelReason, CookStatus, EndReason, MealStatus, PairingStatus
 
 HORIZON_DAYS = 56  # 8 weeks of meals ahead
 OPEN_MEAL = (MealStatus.scheduled, MealStatus.needs_cover)
@@ -174,25 +174,42 @@ def restore_outside_pause(
         inside = from_ is not None and to is not None and from_ <= meal.date <= to
         if inside or pairing is None or pairing.status != PairingStatus.active:
             continue
-        meal.status, meal.cancel_reason = MealStatus.scheduled, None
-        session.add(meal)
+        bring_back(session, meal=meal, diner=diner, tell=True)
         restored.append(meal)
-        cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
-        if cook is not None:
-            note = messages.meal_back_on(
-                diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
-            )
-            enqueue(
-                session,
-                event=note.event,
-                to=cook.user_id,
-                subject=note.subject,
-                body=note.body,
-                dedupe_key=f"meal:{meal.id}:back_on:{utcnow().isoformat()}",
-                about_diner_id=diner.id,
-            )
     session.flush()
     return restored
+
+
+def bring_back(session: Session, *, meal: Meal, diner: Diner, tell: bool) -> None:
+    """A cancelled meal is needed after all. Its cook has it again (told, with `tell`) if they
+    can still bring it; a meal without a cook, or whose cook no longer can (not approved, moved
+    and not yet confirmed, away that day), goes to cover instead: a suspended cover cook was
+    told to bring it."""
+    meal.cancel_reason = None
+    cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
+    if (
+        cook is None
+        or cook.status != CookStatus.approved
+        or cook.location_review
+        or any(a <= meal.date <= b for a, b in _away_days(session, cook.id or 0))
+    ):
+        seek_cover(session, meals=[meal])
+        return
+    meal.status = MealStatus.scheduled
+    session.add(meal)
+    if tell:
+        note = messages.meal_back_on(
+            diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+        )
+        enqueue(
+            session,
+            event=note.event,
+            to=cook.user_id,
+            subject=note.subject,
+            body=note.body,
+            dedupe_key=f"meal:{meal.id}:back_on:{utcnow().isoformat()}",
+            about_diner_id=diner.id,
+        )
 
 
 # --- the cook's meals --------------------------------------------------------------------------

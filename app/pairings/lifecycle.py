@@ -11,7 +11,7 @@ from app.db import utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict
-from app.meals.service import cancel_future_meals, schedule_meals, seek_cover
+from app.meals.service import bring_back, cancel_future_meals, schedule_meals, seek_cover
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
 from app.notifications import messages
@@ -203,27 +203,10 @@ def resume_pairing(session: Session, *, pairing: Pairing, cancelled_for: CancelR
     ).all():
         if paused_on(diner, meal.date):
             meal.cancel_reason = CancelReason.diner_paused  # still away: stays cancelled
+            session.add(meal)
         else:
-            meal.status, meal.cancel_reason = MealStatus.scheduled, None
-            if meal.is_cover and meal.cook_id is not None and meal.cook_id != pairing.cook_id:
-                _tell_cover_back_on(session, meal=meal, diner=diner)
-        session.add(meal)
+            # A cover cook is told (they were told it was cancelled); the pairing's own cook
+            # hears that the meals are back from whoever ended the pause.
+            covered = meal.is_cover and meal.cook_id not in (None, pairing.cook_id)
+            bring_back(session, meal=meal, diner=diner, tell=covered)
     schedule_meals(session, pairing=pairing, today=today)
-
-
-def _tell_cover_back_on(session: Session, *, meal: Meal, diner: Diner) -> None:
-    """A cover cook told their meal was cancelled learns it is needed after all."""
-    cover = session.get(Cook, meal.cook_id)
-    assert cover is not None
-    back = messages.meal_back_on(
-        diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
-    )
-    enqueue(
-        session,
-        event=back.event,
-        to=cover.user_id,
-        subject=back.subject,
-        body=back.body,
-        dedupe_key=f"meal:{meal.id}:back_on:{utcnow().isoformat()}",
-        about_diner_id=diner.id,
-    )

@@ -401,6 +401,31 @@ def test_a_cover_cook_is_told_when_the_meal_they_cover_is_back_on(
     assert told(session, "meal_back_on") == {helper.id}
 
 
+def test_a_cover_cook_suspended_meanwhile_is_not_given_the_meal_back(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """A cover cook suspended while the pairing was paused was told "please bring it as
+    planned" when the pause ended (a review found it): the meal goes to cover instead."""
+    helper, meal = covering_helper(client, session, settings, staff, pairing_id=active.pairing_id)
+    covering = meal.cook_id
+    headers = active.cook_headers
+    dropped = client.put("/api/cooks/me", json=cook_payload(allergen_free=[]), headers=headers)
+    assert dropped.status_code == 200, dropped.text
+    suspended = client.post(
+        f"/api/staff/cooks/{covering}/suspend",
+        json={"reason": "Under review"},
+        headers=auth_headers(staff, settings),
+    )
+    assert suspended.status_code == 200, suspended.text
+
+    back = client.put("/api/cooks/me", json=cook_payload(), headers=headers)
+
+    assert back.status_code == 200, back.text
+    session.refresh(meal)
+    assert (meal.status, meal.cook_id) == ("needs_cover", None)
+    assert helper.id not in told(session, "meal_back_on")
+
+
 def test_resolving_an_unrelated_concern_keeps_the_pause_when_needs_changed(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
