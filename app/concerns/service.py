@@ -25,7 +25,13 @@ from app.moderation.service import suspend_cook
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
-from app.pairings.lifecycle import end_pairing, exclude_pair, release_cook, resume_pairing
+from app.pairings.lifecycle import (
+    covered_meals,
+    end_pairing,
+    exclude_pair,
+    release_cook,
+    resume_pairing,
+)
 from app.vocab import (
     RUNNING_PAIRING_STATUSES,
     CancelReason,
@@ -236,7 +242,13 @@ def _tell_pair(session: Session, concern: Concern, pairing: Pairing, *, paused: 
     name = first_name(diner.full_name)
     if paused:
         to_cook = messages.concern_pause_to_cook(diner_name=name)
-        to_carer = messages.concern_pause_to_carer(diner_name=name, cook_name=cook.display_name)
+        # A concern the carer did not raise may be about the household (a cook's safeguarding
+        # worry): the carer too is told only that the meals stop, as the cook is.
+        to_carer = messages.concern_pause_to_carer(
+            diner_name=name,
+            cook_name=cook.display_name,
+            raised_it=concern.raised_by_id == diner.carer_id,
+        )
     else:
         to_cook = to_carer = messages.concern_resumed(diner_name=name)
     for to, message in ((cook.user_id, to_cook), (diner.carer_id, to_carer)):
@@ -252,14 +264,25 @@ def _tell_pair(session: Session, concern: Concern, pairing: Pairing, *, paused: 
 
 
 def _pause(session: Session, pairing: Pairing) -> None:
-    council = session.get(Council, pairing.council_id)
-    assert council is not None
+    council, diner = session.get(Council, pairing.council_id), session.get(Diner, pairing.diner_id)
+    assert council is not None and diner is not None
     if pairing.status != PairingStatus.paused:  # a pause for changed needs keeps its own reason
         pairing.status, pairing.pause_reason = PairingStatus.paused, PauseReason.concern
     session.add(pairing)
-    cancel_future_meals(
-        session, pairing=pairing, reason=CancelReason.concern_pause, today=council_today(council)
-    )
+    today = council_today(council)
+    covered = covered_meals(session, pairing=pairing, today=today)
+    cancel_future_meals(session, pairing=pairing, reason=CancelReason.concern_pause, today=today)
+    for meal, cover_user_id in covered:  # told, or they would come (and be told "back on")
+        paused = messages.concern_pause_to_cook(diner_name=first_name(diner.full_name))
+        enqueue(
+            session,
+            event=paused.event,
+            to=cover_user_id,
+            subject=paused.subject,
+            body=paused.body,
+            dedupe_key=f"meal:{meal.id}:concern_pause:{utcnow().isoformat()}",
+            about_diner_id=diner.id,
+        )
 
 
 def serious_concern_open(

@@ -482,12 +482,14 @@ def concern_pause_to_cook(*, diner_name: str) -> Message:
     )
 
 
-def concern_pause_to_carer(*, diner_name: str, cook_name: str) -> Message:
+def concern_pause_to_carer(*, diner_name: str, cook_name: str, raised_it: bool) -> Message:
+    """`raised_it`: the carer raised the concern; else it may be about the household, and they
+    are told no more than that the meals stop."""
+    why = " while the council looks into a concern" if raised_it else " for now"
     return Message(
         "concern_pause",
         f"Meals for {diner_name} are paused",
-        f"The meals from {cook_name} are paused while the council looks into a concern. "
-        "The coordinator will be in touch.",
+        f"The meals from {cook_name} are paused{why}. The coordinator will be in touch.",
     )
 
 

@@ -67,7 +67,7 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> Non
     cook = session.get(Cook, pairing.cook_id)
     assert diner is not None and council is not None and cook is not None
     today = council_today(council)
-    covered = _covered_meals(session, pairing=pairing, today=today)
+    covered = covered_meals(session, pairing=pairing, today=today)
     cancel_future_meals(session, pairing=pairing, reason=reason, today=today)
     if diner.status == DinerStatus.matched:
         diner.status = DinerStatus.waiting
@@ -126,7 +126,7 @@ STAFF_TOLD_OF = frozenset(
 )
 
 
-def _covered_meals(session: Session, *, pairing: Pairing, today: date) -> list[tuple[Meal, int]]:
+def covered_meals(session: Session, *, pairing: Pairing, today: date) -> list[tuple[Meal, int]]:
     """The pairing's coming meals another cook is covering, with that cook's user id."""
     rows = session.exec(
         select(Meal, Cook.user_id)

@@ -157,12 +157,14 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
         about_diner_id=diner.id,
     )
     if diner.carer_id is None:
-        _tell_a_diner_without_carer(session, diner=diner, cook=cook, council=council)
+        _tell_a_diner_without_carer(
+            session, diner=diner, cook=cook, council=council, pairing_id=pairing.id
+        )
     return pairing
 
 
 def _tell_a_diner_without_carer(
-    session: Session, *, diner: Diner, cook: Cook, council: Council
+    session: Session, *, diner: Diner, cook: Cook, council: Council, pairing_id: int | None
 ) -> None:
     """A diner staff referred, with no carer to tell: a stranger must not simply turn up at
     their door. They are posted their meal plan (who comes, and when), and the coordinator is
@@ -182,7 +184,7 @@ def _tell_a_diner_without_carer(
             to=to,
             subject=told.subject,
             body=told.body,
-            dedupe_key=f"diner:{diner.id}:matched:{cook.id}",
+            dedupe_key=f"pairing:{pairing_id}:referred_matched",
             about_diner_id=diner.id,
         )
 

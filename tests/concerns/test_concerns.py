@@ -19,6 +19,7 @@ from tests.factories import (
     approved_cook,
     auth_headers,
     cook_payload,
+    covering_helper,
     create_user,
     registered_diner,
 )
@@ -86,6 +87,24 @@ def test_a_concern_soon_after_the_pairing_ended_is_tied_to_its_cook(
     assert [(c["id"], c["cook_id"]) for c in listed["items"]] == [
         (raised.json()["id"], world.cook_id)
     ]
+
+
+def test_a_serious_concern_the_cook_raised_tells_the_carer_only_that_meals_stop_and_covers_go(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A cook's safeguarding worry may be about the household: the carer was told of "a
+    concern", and a cook covering a meal was told nothing, then "back on" (a review)."""
+    world = active_pairing(client, session, settings, staff)
+    helper, _ = covering_helper(client, session, settings, staff, pairing_id=world.pairing_id)
+
+    raised = raise_(client, world.cook, settings, world.diner_id, kind="safeguarding", serious=True)
+
+    assert raised.status_code == 201, raised.text
+    paused = session.exec(select(Notification).where(Notification.event == "concern_pause"))
+    said = {n.to_user_id: n.body for n in paused}
+    assert set(said) == {world.cook.id, world.carer.id, helper.id}
+    assert "concern" not in said[world.carer.id]
+    assert said[helper.id].startswith("Please don't bring any meals for Edna")
 
 
 def test_cook_raises_concern_and_staff_sees_it_when_triaging(

@@ -97,7 +97,9 @@ RENDERED = {
     "offer_pause_to_carer": messages.offer_pause_to_carer(diner_name=DINER, cook_name=COOK),
     "offer_pause_to_cover": messages.offer_pause_to_cover(diner_name=DINER),
     "concern_pause_to_cook": messages.concern_pause_to_cook(diner_name=DINER),
-    "concern_pause_to_carer": messages.concern_pause_to_carer(diner_name=DINER, cook_name=COOK),
+    "concern_pause_to_carer": messages.concern_pause_to_carer(
+        diner_name=DINER, cook_name=COOK, raised_it=True
+    ),
     "concern_resumed": messages.concern_resumed(diner_name=DINER),
     "pairing_resumed": messages.pairing_resumed(diner_name=DINER, cook_name=COOK),
     "needs_resumed_to_cook": messages.needs_resumed_to_cook(diner_name=DINER),
