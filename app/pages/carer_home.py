@@ -167,6 +167,7 @@ def _status(out: DinerOut) -> tuple[str, str]:
 
 
 LOOKING = "We are looking for a cook who lives nearby and is free at the right times."
+ENDED_SHOWN_DAYS = 28  # how long a relative's page says how their last cook's meals stopped
 
 
 def _cook_line(out: DinerOut, ended: str = "") -> str:
@@ -208,6 +209,8 @@ def _ended_line(session: Session, diner: Diner) -> str:
         return ""
     pairing, cook = ended
     assert pairing.ended_at is not None  # set whenever a pairing ends
+    if pairing.ended_at < utcnow() - timedelta(days=ENDED_SHOWN_DAYS):
+        return ""  # long ago: the relative is simply waiting, as the cook's page has it too
     name = "Their cook" if cook.display_name == ERASED else cook.display_name
     why = why_ended_to_carer(
         cook_name=name,
@@ -215,7 +218,7 @@ def _ended_line(session: Session, diner: Diner) -> str:
         reason=pairing.end_reason,
     )
     on = long_date(local_date(pairing.ended_at, council))
-    return f"{name}'s meals stopped on {on}. {why}"
+    return f"{name}'s meals stopped on {on}. {why} The coordinator can tell you more."
 
 
 def _next_meal(out: DinerOut) -> dict[str, str] | None:

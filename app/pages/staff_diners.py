@@ -350,7 +350,9 @@ def _carer_erasure(session: Session, diner: Diner) -> dict[str, int] | None:
     carer = session.get(User, diner.carer_id) if diner.carer_id is not None else None
     if diner.anonymised_at is None or carer is None or carer.anonymised_at is not None:
         return None
-    return {"relatives_left": len(relatives_not_erased(session, carer_id=carer.id or 0))}
+    left = relatives_not_erased(session, carer_id=carer.id or 0)
+    here = sum(d.council_id == diner.council_id for d in left)
+    return {"relatives_left": here, "elsewhere": len(left) - here}
 
 
 @router.post("/staff/diners/{diner_id}/carer/erase", response_class=HTMLResponse)

@@ -287,9 +287,12 @@ def erase_carer(session: Session, *, staff: User, carer: User) -> User:
     if carer.anonymised_at is not None:
         raise Conflict("This carer has already been erased")
     if left := relatives_not_erased(session, carer_id=carer.id or 0):
+        here = sum(d.council_id == staff.council_id for d in left)
         raise Conflict(
-            f"Erase their relatives first: {len(left)} still "
-            f"{'has' if len(left) == 1 else 'have'} their details held"
+            f"Erase their relatives first: {here} here still "
+            f"{'has' if here == 1 else 'have'} their details held"
+            if here
+            else "Another council still holds a relative of theirs: that council erases them first"
         )
     _anonymise_user(session, carer)
     _audit(session, staff, "carer.erased", "user", carer.id)

@@ -436,10 +436,18 @@ def test_relative_page_says_how_the_last_cooks_meals_stopped_while_a_new_cook_is
     assert line
     assert unescape(line.group(1)) == (
         f"Priya's meals stopped on {today:%A} {today.day} {today:%B %Y}. "
-        "The council's coordinator has ended the meals. "
+        "The council's coordinator has ended the meals. The coordinator can tell you more. "
         "We are looking for a cook who lives nearby and is free at the right times."
     )
     assert "Waiting for a cook" in page.text
+    # Weeks later the relative is simply waiting, as the cook's page has it too.
+    pairing = session.get(Pairing, paired["pairing_id"])
+    assert pairing is not None and pairing.ended_at is not None
+    pairing.ended_at -= timedelta(days=40)
+    session.add(pairing)
+    session.commit()
+    later = client.get(f"/carer/relatives/{paired['diner_id']}").text
+    assert "meals stopped on" not in later and "We are looking for a cook" in later
 
 
 def test_times_change_only_tells_the_coordinator_when_the_cook_can_still_come(

@@ -27,6 +27,7 @@ from tests.factories import (
     auth_headers,
     create_council,
     create_user,
+    diner_payload,
     registered_diner,
 )
 
@@ -227,7 +228,7 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     too_soon = client.post(path, headers=headers)
     assert too_soon.status_code == 409
     assert too_soon.json()["detail"] == (
-        "Erase their relatives first: 1 still has their details held"
+        "Erase their relatives first: 1 here still has their details held"
     )
     elsewhere = create_user(session, role="staff", council=create_council(session, slug="other"))
     assert client.post(path, headers=auth_headers(elsewhere, settings)).status_code == 404
@@ -246,3 +247,27 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     assert (told.recipient, told.status) == (None, "failed")
     assert "Hello" not in told.body
     assert client.post(path, headers=headers).status_code == 409
+
+
+def test_a_carers_relative_in_another_council_is_not_counted_as_this_councils(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Staff were told "1 other relative... erase them first, from their records" of a record
+    in another council they can neither see nor erase (a review)."""
+    create_council(session, slug="tower-hamlets-test", lad_codes=["E09000030"])
+    carer, diner_id = registered_diner(client, session, settings)
+    elsewhere = client.post(
+        "/api/diners", json=diner_payload(full_name="Ada East", postcode="E1 6AA"),
+        headers=auth_headers(carer, settings),
+    )  # fmt: skip
+    assert elsewhere.status_code == 201, elsewhere.text
+    headers = auth_headers(staff, settings)
+    assert client.post(f"/api/staff/diners/{diner_id}/erase", headers=headers).status_code == 200
+
+    refused = client.post(f"/api/staff/carers/{carer.id}/erase", headers=headers)
+
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "Another council still holds a relative of theirs: that council erases them first"
+    )
+    assert "Ada" not in refused.text
