@@ -247,6 +247,7 @@ def _meal(meal: Meal, diners: dict[int, Diner], today: date) -> dict[str, Any]:
         "is_cover": meal.is_cover,
         "to_record": meal.status == MealStatus.scheduled and meal.date <= today,
         "can_miss": not meals.missed_too_soon(meal, utcnow()),
+        "upcoming": meal.date >= today,  # a label to print (today's too, beside its outcome)
     }
 
 

@@ -118,6 +118,9 @@ def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
         None,
         None,
     )
+    # Their needs are health data, and their times a routine: gone with the name (staff were
+    # told so, and the record still showed them).
+    diner.diets, diner.allergies, diner.availability = [], [], []
     diner.postcode = diner.postcode.split(" ")[0]  # the district stays for area figures
     diner.latitude, diner.longitude = round(diner.latitude, 2), round(diner.longitude, 2)
     diner.status, diner.status_reason, diner.anonymised_at = DinerStatus.left, None, utcnow()

@@ -634,6 +634,7 @@ def test_a_meal_later_today_offers_delivered_but_not_missed(
 
     assert f'action="/cook/meals/{meal.id}/delivered"' in page
     assert f'action="/cook/meals/{meal.id}/missed"' not in page
+    assert f'href="/api/meals/{meal.id}/label"' in page  # it was lost beside the outcome
 
 
 def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_meals(

@@ -55,6 +55,8 @@ def test_erasing_diner_anonymises_but_keeps_history_when_staff_erases(
     diner = session.get(Diner, diner_id)
     assert diner is not None and diner.full_name == "Erased" and diner.address_line == "Erased"
     assert diner.postcode == "N3" and diner.access_notes is None and diner.status == "left"
+    # Needs (health data) and times go too, as the staff page's warning says.
+    assert (diner.diets, diner.allergies, diner.availability) == ([], [], [])
     pairing = session.get(Pairing, pairing_id)
     assert pairing is not None and pairing.status == "ended"  # history kept, anonymous
     assert session.exec(select(Meal).where(Meal.pairing_id == pairing_id)).first() is not None
