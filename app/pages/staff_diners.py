@@ -69,7 +69,7 @@ from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text,
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.pairings.schemas import PairingScheduleIn
-from app.pairings.service import end_pairing_as_staff, reschedule_pairing
+from app.pairings.service import end_pairing_as_staff, reschedule_pairing, withdraw_pairing
 from app.privacy.service import (
     carer_of_council,
     erase_carer,
@@ -102,6 +102,7 @@ PAUSE_WORDS: dict[str, str] = {
 REFERRED = "The diner is referred. They are waiting for a cook."
 ENDED = "The pairing has ended. The diner is waiting for a cook again."
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
+WITHDRAWN = "The invitation is withdrawn and the cook is told. The diner waits for a cook again."
 MOVED = "The meals move to the new day and time from tomorrow. The cook and the carer are told."
 CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
 CONSENT = (
@@ -260,6 +261,8 @@ def diner_page(
         if request.query_params.get("ended")
         else MOVED
         if request.query_params.get("moved")
+        else WITHDRAWN
+        if request.query_params.get("withdrawn")
         else None
     )
     return _record_page(request, session, settings, sa, diner_id, banner=banner)
@@ -406,6 +409,32 @@ def end_pairing(
         return _record_page(request, session, settings, sa, diner_id, errors=errors)
     end_pairing_as_staff(session, staff=sa.user, pairing_id=pairing_id)
     return redirect(f"/staff/diners/{diner_id}?ended=1")
+
+
+@router.post("/staff/diners/{diner_id}/pairing/{pairing_id}/withdraw", response_class=HTMLResponse)
+def withdraw_invitation(
+    diner_id: PathId,
+    pairing_id: PathId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    """Withdraw the diner's unanswered invitation (POST /api/staff/pairings/{id}/withdraw): the
+    cook is told, and the diner waits for a cook again (only the API could do it)."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    pairing = session.get(Pairing, pairing_id)
+    if pairing is None or pairing.diner_id != diner_id:
+        raise NotFound("Pairing not found")
+    try:
+        withdraw_pairing(session, staff=sa.user, pairing_id=pairing_id)
+    except Conflict:  # answered meanwhile: the record shows how
+        return redirect(f"/staff/diners/{diner_id}")
+    return redirect(f"/staff/diners/{diner_id}?withdrawn=1")
 
 
 SCHEDULE_FIELDS = ("weekday", "start", "frequency")

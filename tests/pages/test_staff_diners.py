@@ -688,6 +688,33 @@ def test_staff_move_a_pairings_meals_to_a_new_time_with_each_problem_beside_its_
     assert "The meals move to the new day and time" in client.get(moved.headers["location"]).text
 
 
+def test_staff_withdraw_an_unanswered_invitation_from_the_diners_record(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Only the API could withdraw an invitation: the record said "has not answered yet" and
+    offered nothing (an outside check)."""
+    world = proposed_pairing(client, session, settings, staff)
+    sign_in(client, staff)
+    record = f"/staff/diners/{world.diner_id}"
+    page = client.get(record).text
+    action = f'action="{record}/pairing/{world.pairing_id}/withdraw"'
+    assert action in page
+
+    done = client.post(
+        f"{record}/pairing/{world.pairing_id}/withdraw",
+        data={"csrf_token": form_token(client, record)},
+        follow_redirects=False,
+    )
+
+    assert (done.status_code, done.headers["location"]) == (303, f"{record}?withdrawn=1")
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "withdrawn"
+    after = client.get(done.headers["location"]).text
+    assert "The invitation is withdrawn and the cook is told" in after and action not in after
+
+
 def test_ending_a_paused_pairing_asks_to_confirm_then_the_diner_waits_again(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
