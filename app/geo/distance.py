@@ -46,6 +46,17 @@ def public_distance_m(metres: float) -> int:
     return round_distance(metres, PUBLIC_STEP_M)
 
 
+def public_distance_text(metres: float) -> str:
+    """A distance as a cook or a carer reads it, rounded to 100 m first: "about 300 m", "about
+    1.8 km" from 1 km (not "about 1800 metres"), "less than 100 m" for nothing."""
+    shown = public_distance_m(metres)
+    if shown == 0:
+        return "less than 100 m"
+    if shown < 1000:
+        return f"about {shown} m"
+    return f"about {shown / 1000:.1f} km"
+
+
 def staff_distance_m(metres: float) -> int:
     """A distance as council staff see it: to the nearest 10 m, halves up."""
     return round_distance(metres, STAFF_STEP_M)

@@ -19,7 +19,7 @@ from app.councils.service import staff_council
 from app.db import utcnow
 from app.diners.rules import public_status
 from app.errors import Conflict, NotFound, RuleBroken
-from app.geo.distance import haversine_m, public_distance_m, staff_distance_m
+from app.geo.distance import haversine_m, public_distance_text, staff_distance_m
 from app.matching import engine
 from app.matching.batch_inputs import waiting_diners, waiting_history
 from app.matching.bulk import insert_rows
@@ -308,7 +308,7 @@ def _insert_proposals(
     invitations = []
     for p, pairing_id, distance in zip(proposals, ids, distances, strict=True):
         invitation = messages.proposal(
-            diner_name=first_name(p.diner.full_name), distance=_near(distance)
+            diner_name=first_name(p.diner.full_name), distance=public_distance_text(distance)
         )
         key = recipient_key(f"pairing:{pairing_id}:proposed", p.cook.user_id)
         invitations.append(
@@ -345,12 +345,6 @@ def _insert_proposals(
         },
     )
     return list(zip(ids, distances, strict=True))
-
-
-def _near(metres: float) -> str:
-    """A distance as a cook may read it (rounded to 100 m, like every public distance)."""
-    shown = public_distance_m(metres)
-    return f"about {shown:,} m" if shown else "less than 100 m"
 
 
 def _load_pairings(session: Session, ids: list[int], chunk: int = 10_000) -> list[Pairing]:

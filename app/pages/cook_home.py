@@ -22,7 +22,7 @@ from app.councils.rules import council_today, local_date
 from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound, RuleBroken
-from app.geo.distance import public_distance_m
+from app.geo.distance import public_distance_text
 from app.meals import away as aways
 from app.meals import cover
 from app.meals import service as meals
@@ -265,7 +265,7 @@ def _pairing(p: Pairing, d: Diner) -> dict[str, Any]:
         "first_name": first_name(d.full_name),
         "when": f"{WEEKDAYS[p.weekday]}s at {p.start}",
         "how_often": label_of(FREQUENCIES, p.frequency),
-        "distance_m": public_distance_m(p.distance_m),
+        "distance": public_distance_text(p.distance_m),
         **_needs(d),
         "address_line": d.address_line if p.status == PairingStatus.active else None,
         "postcode": d.postcode if p.status == PairingStatus.active else None,

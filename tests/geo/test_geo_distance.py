@@ -11,6 +11,7 @@ from app.geo.distance import (
     bounding_box,
     haversine_m,
     public_distance_m,
+    public_distance_text,
     round_distance,
     staff_distance_m,
 )
@@ -89,6 +90,17 @@ def test_public_and_staff_distances_round_halves_up_when_shown(
     metres: float, public: int, staff: int
 ) -> None:
     assert (public_distance_m(metres), staff_distance_m(metres)) == (public, staff)
+
+
+@pytest.mark.parametrize(
+    ("metres", "words"),
+    [(0, "less than 100 m"), (349, "about 300 m"), (950, "about 1.0 km"), (1_849, "about 1.8 km")],
+)
+def test_a_public_distance_reads_in_km_from_1_km_not_as_1800_metres(
+    metres: float, words: str
+) -> None:
+    """The cook read "About 1000 metres" and "about 1,800 m" where staff read "1.0 km"."""
+    assert public_distance_text(metres) == words
 
 
 @pytest.mark.parametrize(("metres", "step"), [(100, 0), (100, -10), (-1, 100), (math.nan, 100)])

@@ -77,6 +77,17 @@ def signed_in_carer(client: TestClient, session: Session, **fields: object) -> U
     return carer
 
 
+def test_a_carer_with_no_relative_yet_is_not_told_of_their_relatives_neighbourhood(
+    client: TestClient, session: Session, barnet: Council
+):
+    signed_in_carer(client, session)
+
+    page = client.get("/carer/").text
+
+    assert "does not have a coordinator yet" not in page
+    assert "When you register a relative, the coordinator for where they live" in page
+
+
 def test_a_relatives_page_with_an_id_past_any_id_is_not_found_rather_than_an_error(
     client: TestClient, session: Session
 ):

@@ -83,7 +83,7 @@ def test_carer_gets_a_reference_and_follows_the_status_when_staff_move_the_conce
         {
             "diner": str(world["diner_id"]),
             "kind": "missed_meal",
-            "description": "No meal came on Tuesday and nobody rang.",
+            "description": "No meal came on Tuesday.\nNobody rang.",
         },
         page=f"/concerns/new?diner={world['diner_id']}",
     )
@@ -95,6 +95,9 @@ def test_carer_gets_a_reference_and_follows_the_status_when_staff_move_the_conce
     sent = client.get(done.headers["location"])
     assert "Concern sent" in sent.text and concern.reference in sent.text
     assert "Received" in sent.text and "Missed meal" in sent.text
+    # Its lines as written (they ran together).
+    told = re.search(r'<dd class="govuk-summary-list__value ep-pre-wrap">\s*No meal', sent.text)
+    assert told, "the description keeps its line breaks"
 
     client.post(
         f"/api/staff/concerns/{concern.id}/triage",
