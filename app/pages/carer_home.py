@@ -484,7 +484,7 @@ def _concern_row(concern: Concern, council: Council | None) -> dict[str, str]:
 # --- changing a relative's answers: the same service as PATCH /api/diners/{id} ------------------
 
 
-def _answers_of(diner: Diner) -> dict[str, Any]:
+def answers_of(diner: Diner) -> dict[str, Any]:
     return {
         "full_name": diner.full_name,
         "address_line": diner.address_line,
@@ -498,13 +498,18 @@ def _answers_of(diner: Diner) -> dict[str, Any]:
     }
 
 
-def _change_context(what: str, diner: Diner, a: dict[str, Any]) -> dict[str, Any]:
+def change_context(
+    what: str, diner: Diner, a: dict[str, Any], record: str | None = None
+) -> dict[str, Any]:
+    """A change page of the diner's answers; `record`: the page it goes back to (the carer's
+    relative page, or the staff's record of the diner)."""
     step = "about" if what == "address" else what
     first = first_name(diner.full_name)
+    record = record or f"/carer/relatives/{diner.id}"
     return {
-        **step_context(step, a, back=f"/carer/relatives/{diner.id}", change=False),
+        **step_context(step, a, back=record, change=False),
         "title": CHANGE_TITLES[what].format(first=first),
-        "action": f"/carer/relatives/{diner.id}/change/{what}",
+        "action": f"{record}/change/{what}",
         "caption": diner.full_name,
         "button": "Save changes",
         "changing": True,
@@ -523,7 +528,7 @@ def change_form(
     if what not in CHANGES or diner.status == "left":
         return redirect(f"/carer/relatives/{diner_id}")
     step = "about" if what == "address" else what
-    context = _change_context(what, diner, _answers_of(diner))
+    context = change_context(what, diner, answers_of(diner))
     return _page(request, session, settings, auth, f"carer/relative-{step}.html", context)
 
 
@@ -543,32 +548,7 @@ def change(
     diner = relative_of(session, auth, diner_id)
     if what not in CHANGES or diner.status == "left":
         return redirect(f"/carer/relatives/{diner_id}")
-    fields = {
-        "food": ("diets", "allergies", "texture"),
-        "times": ("days", *DAY_TIME_FIELDS, "frequency"),
-        "address": ("address_line", "postcode"),
-        "access": ("access_notes",),
-    }[what]
-    a = {**_answers_of(diner), **read_form(form, fields, ("diets", "allergies", "days"))}
-    errors = {
-        "food": lambda: check_food(a),
-        "times": lambda: check_times(a),
-        "address": lambda: check_address(a, session=session, settings=settings),
-        "access": lambda: check_access(a),
-    }[what]()
-    body = None
-    if not errors:
-        sent = {name: a[name] for name in CHANGES[what] if name in a}
-        if what == "times":
-            sent["availability"] = availability(a)
-        if what == "access":
-            sent["access_notes"] = a["access_notes"].replace("\r\n", "\n") or None
-        try:
-            body = DinerUpdate.model_validate(sent)
-        except ValidationError as exc:  # a rule the checks above don't know: shown, never a 500
-            first = exc.errors()[0]
-            field = str(first["loc"][0]) if first["loc"] else CHANGES[what][0]
-            errors = {"days" if field == "availability" else field: str(first["msg"])}
+    a, body, errors = read_change(session, settings, diner, what, form)
     if body is not None:
         before = _pairing_state(session, diner)
         try:
@@ -582,10 +562,42 @@ def change(
                 f"/carer/relatives/{diner_id}?done={_outcome(session, diner, before, changed)}"
             )
     step = "about" if what == "address" else what
-    context = {**_change_context(what, diner, a), "errors": errors}
+    context = {**change_context(what, diner, a), "errors": errors}
     return _page(
         request, session, settings, auth, f"carer/relative-{step}.html", context, status_code=422
     )
+
+
+def read_change(
+    session: Session, settings: Settings, diner: Diner, what: str, form: FormData
+) -> tuple[dict[str, Any], DinerUpdate | None, dict[str, str]]:
+    """One change page's answers, checked: (the answers, the update or None, the errors)."""
+    fields = {
+        "food": ("diets", "allergies", "texture"),
+        "times": ("days", *DAY_TIME_FIELDS, "frequency"),
+        "address": ("address_line", "postcode"),
+        "access": ("access_notes",),
+    }[what]
+    a = {**answers_of(diner), **read_form(form, fields, ("diets", "allergies", "days"))}
+    errors = {
+        "food": lambda: check_food(a),
+        "times": lambda: check_times(a),
+        "address": lambda: check_address(a, session=session, settings=settings),
+        "access": lambda: check_access(a),
+    }[what]()
+    if errors:
+        return a, None, errors
+    sent = {name: a[name] for name in CHANGES[what] if name in a}
+    if what == "times":
+        sent["availability"] = availability(a)
+    if what == "access":
+        sent["access_notes"] = a["access_notes"].replace("\r\n", "\n") or None
+    try:
+        return a, DinerUpdate.model_validate(sent), {}
+    except ValidationError as exc:  # a rule the checks above don't know: shown, never a 500
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else CHANGES[what][0]
+        return a, None, {"days" if field == "availability" else field: str(first["msg"])}
 
 
 def _pairing_state(session: Session, diner: Diner) -> tuple[int | None, str | None]:

@@ -39,6 +39,7 @@ from app.diners.service import (
     view_diner_as_staff,
 )
 from app.errors import Conflict, NotFound, RuleBroken
+from app.flows.diner_changes import change_diner
 from app.models import Diner, Pairing, User
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
@@ -51,6 +52,7 @@ from app.pages.carer_common import (
     read_form,
     when_words,
 )
+from app.pages.carer_home import CHANGES, answers_of, change_context, read_change
 from app.pages.cook_forms import (
     ALLERGENS,
     DIETS,
@@ -102,6 +104,10 @@ PAUSE_WORDS: dict[str, str] = {
 REFERRED = "The diner is referred. They are waiting for a cook."
 ENDED = "The pairing has ended. The diner is waiting for a cook again."
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
+CHANGED = (
+    "The changes are saved. Their cook and coordinator are told; a cook who can no longer cook "
+    "safely for them has the meals paused, as shown below."
+)
 WITHDRAWN = "The invitation is withdrawn and the cook is told. The diner waits for a cook again."
 MOVED = "The meals move to the new day and time from tomorrow. The cook and the carer are told."
 CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
@@ -263,6 +269,8 @@ def diner_page(
         if request.query_params.get("moved")
         else WITHDRAWN
         if request.query_params.get("withdrawn")
+        else CHANGED
+        if request.query_params.get("changed")
         else None
     )
     return _record_page(request, session, settings, sa, diner_id, banner=banner)
@@ -435,6 +443,60 @@ def withdraw_invitation(
     except Conflict:  # answered meanwhile: the record shows how
         return redirect(f"/staff/diners/{diner_id}")
     return redirect(f"/staff/diners/{diner_id}?withdrawn=1")
+
+
+@router.get("/staff/diners/{diner_id}/change/{what}", response_class=HTMLResponse)
+def change_needs_form(
+    diner_id: PathId, what: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Staff change a diner's needs, times, address or access notes (PATCH /api/diners/{id}):
+    the carer's change pages, back to the staff record. A referred diner has no carer, so
+    before, nobody could record a new allergy on the web."""
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    diner = get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    record = f"/staff/diners/{diner_id}"
+    if what not in CHANGES or diner.status == DinerStatus.left or diner.anonymised_at:
+        return redirect(record)
+    step = "about" if what == "address" else what
+    context = change_context(what, diner, answers_of(diner), record=record)
+    return render_staff(
+        request, session, settings, f"carer/relative-{step}.html", context, staff=sa
+    )
+
+
+@router.post("/staff/diners/{diner_id}/change/{what}", response_class=HTMLResponse)
+def change_needs(
+    diner_id: PathId,
+    what: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    diner = get_councils_diner(session, staff=sa.user, diner_id=diner_id)
+    record = f"/staff/diners/{diner_id}"
+    if what not in CHANGES or diner.status == DinerStatus.left or diner.anonymised_at:
+        return redirect(record)
+    a, body, errors = read_change(session, settings, diner, what, form)
+    if body is not None:
+        try:
+            change_diner(session, actor=sa.user, diner=diner, body=body, settings=settings)
+        except RuleBroken as exc:
+            errors = {str(exc.loc[-1]): exc.message}
+        else:
+            return redirect(f"{record}?changed=1")
+    step = "about" if what == "address" else what
+    context = {**change_context(what, diner, a, record=record), "errors": _for_staff(errors)}
+    return render_staff(
+        request, session, settings, f"carer/relative-{step}.html", context, staff=sa,
+        status_code=422,
+    )  # fmt: skip
 
 
 SCHEDULE_FIELDS = ("weekday", "start", "frequency")

@@ -402,7 +402,10 @@ def test_the_record_names_the_carer_and_their_contact_the_cooks_meals_and_feedba
     assert f"Email {world.carer.email}" in words and "Phone 07700 900123" in words
     assert "Address 3 Quiet Close N3 1QX" in words
     assert "Getting in Key safe by the door" in words
-    assert "Diet Vegetarian Allergies Peanuts Texture Soft and bite-sized" in words
+    assert (
+        "Diet Vegetarian Change diet Allergies Peanuts Change allergies "
+        "Texture Soft and bite-sized" in words
+    )
     assert "Has a cook" in words
     assert f'href="/staff/cooks/{world.cook_id}">Priya Sharma</a>' in page.text
     assert "Cooking" in words and "Tuesdays at 17:30, every week" in words
@@ -686,6 +689,36 @@ def test_staff_move_a_pairings_meals_to_a_new_time_with_each_problem_beside_its_
     session.refresh(pairing)
     assert (pairing.weekday, pairing.start) == (1, "18:00")
     assert "The meals move to the new day and time" in client.get(moved.headers["location"]).text
+
+
+def test_staff_change_a_referred_diners_allergies_and_the_unsafe_pairing_pauses(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A diner staff referred has no carer: nobody could record a new allergy on the web (an
+    outside check). Staff change it from the record, through the same checks and flow."""
+    world = active_pairing(client, session, settings, staff)
+    sign_in(client, staff)
+    record = f"/staff/diners/{world.diner_id}"
+    assert f'href="{record}/change/food"' in client.get(record).text
+    form = client.get(f"{record}/change/food")
+    assert form.status_code == 200 and re.search(r'value="peanuts" checked', form.text)
+    token = form_token(client, f"{record}/change/food")
+    empty = client.post(f"{record}/change/food", data={"csrf_token": token})
+    assert empty.status_code == 422 and "There is a problem" in empty.text
+
+    done = client.post(
+        f"{record}/change/food",
+        data={"csrf_token": token, "diets": "vegetarian", "allergies": ["peanuts", "sesame"],
+              "texture": "soft_bite_sized"},
+        follow_redirects=False,
+    )  # fmt: skip
+
+    assert (done.status_code, done.headers["location"]) == (303, f"{record}?changed=1")
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "needs_changed")
+    assert "The changes are saved" in client.get(done.headers["location"]).text
 
 
 def test_staff_withdraw_an_unanswered_invitation_from_the_diners_record(
