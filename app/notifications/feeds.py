@@ -24,6 +24,15 @@ _FEED_STATUSES = (CookStatus.pending, CookStatus.approved)
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+FEED_PATH = "/api/calendar/{token}.ics"  # the route's (app/notifications/router.py)
+
+
+def feed_url(public_url: str, token: str | None) -> str | None:
+    """The feed's secret address, on PORTION_PUBLIC_URL, never on a request's Host: a secret
+    URL must not be handed out under whatever host a client or a misconfigured proxy names."""
+    return f"{public_url.rstrip('/')}{FEED_PATH.format(token=token)}" if token else None
+
+
 def rotate_calendar_token(session: Session, *, user: User) -> str:
     """Give the cook a new feed token; the old feed URL stops working."""
     cook = get_own_profile(session, user=user)

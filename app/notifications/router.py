@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from app.deps import CookUser, SessionDep, SettingsDep
@@ -19,7 +19,7 @@ class CalendarLinkOut(BaseModel):
 
 
 @router.get(
-    "/api/calendar/{token}.ics",
+    feeds.FEED_PATH,
     response_class=Response,
     responses={
         200: {
@@ -41,14 +41,12 @@ def get_calendar_feed(token: str, session: SessionDep) -> Response:
 
 @router.post("/api/cooks/me/calendar", response_model=CalendarLinkOut)
 def rotate_my_calendar(
-    request: Request, user: CookUser, session: SessionDep, settings: SettingsDep
+    user: CookUser, session: SessionDep, settings: SettingsDep
 ) -> CalendarLinkOut:
     """Create the cook's feed URL, or replace it (the old URL stops working)."""
-    token = feeds.rotate_calendar_token(session, user=user)
-    # On PORTION_PUBLIC_URL, as a reset link is, never on the request's Host: a secret URL
-    # must not be handed out under whatever host a client or a misconfigured proxy names.
-    path = request.app.url_path_for("get_calendar_feed", token=token)
-    return CalendarLinkOut(url=f"{settings.public_url.rstrip('/')}{path}")
+    url = feeds.feed_url(settings.public_url, feeds.rotate_calendar_token(session, user=user))
+    assert url is not None
+    return CalendarLinkOut(url=url)
 
 
 @router.delete("/api/cooks/me/calendar", status_code=204)

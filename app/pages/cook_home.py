@@ -29,6 +29,7 @@ from app.meals import service as meals
 from app.meals.next_meal import NextMeal, next_meal
 from app.models import Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
+from app.notifications.feeds import feed_url, revoke_calendar_token, rotate_calendar_token
 from app.notifications.messages import why_ended_to_cook
 from app.pages.cook_forms import (
     ALLERGENS,
@@ -77,6 +78,8 @@ NOTICES = {
     "away-cancelled": (
         "Your away dates have been cancelled. Your meals on those days are yours again."
     ),
+    "calendar": "Your calendar address is below. Any address you had before no longer works.",
+    "calendar-off": "Your calendar address no longer works.",
 }
 
 
@@ -186,6 +189,7 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         "council_name": council.name,
         "contact": contact,
         "contact_phone": _phone(contact),
+        "calendar_url": feed_url(settings.public_url, cook.calendar_token),
     }
     seen = {p["diner_id"] for p in neighbours} | ({soon.diner_id} if soon else set())
     if seen:  # the page shows these diners' addresses: recorded, as the API does
@@ -421,6 +425,35 @@ def take_cover(
         return ca
     cover.take_cover(session, user=ca.user, meal_id=meal_id)
     return redirect("/cook/?done=covered#meals")
+
+
+# --- the calendar feed -------------------------------------------------------------------------
+
+
+@router.post("/cook/calendar")
+def new_calendar(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Text = ""
+) -> Response:
+    """A calendar address (POST /api/cooks/me/calendar), new each time: only the API could
+    make one, so a cook using the pages had none."""
+    check_csrf(request, settings, csrf_token)
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    rotate_calendar_token(session, user=ca.user)
+    return redirect("/cook/?done=calendar#calendar")
+
+
+@router.post("/cook/calendar/off")
+def calendar_off(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Text = ""
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    revoke_calendar_token(session, user=ca.user)
+    return redirect("/cook/?done=calendar-off#calendar")
 
 
 # --- away ------------------------------------------------------------------------------------

@@ -637,6 +637,32 @@ def test_a_meal_later_today_offers_delivered_but_not_missed(
     assert f'href="/api/meals/{meal.id}/label"' in page  # it was lost beside the outcome
 
 
+def test_a_cook_gets_turns_over_and_turns_off_their_calendar_address_on_their_page(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """The feed existed in the API only: a cook using the pages had no way to it."""
+    world = active_pairing(client, session, settings, staff)
+    client.cookies.clear()
+    sign_in(client, world.cook.email)
+    assert "Get a calendar address" in client.get("/cook/").text
+
+    def address() -> str | None:
+        found = re.search(r'<code class="ep-break-all" id="calendar-url">([^<]+)</code>',
+                          client.get("/cook/").text)  # fmt: skip
+        return found.group(1) if found else None
+
+    made = post(client, "/cook/calendar", {}, page="/cook/")
+    assert made.headers["location"] == "/cook/?done=calendar#calendar"
+    first = address()
+    assert first and first.startswith(settings.public_url.rstrip("/") + "/api/calendar/")
+    path = first.removeprefix(settings.public_url.rstrip("/"))
+    assert client.get(path).status_code == 200
+    post(client, "/cook/calendar", {}, page="/cook/")
+    assert address() not in (None, first) and client.get(path).status_code == 404
+    post(client, "/cook/calendar/off", {}, page="/cook/")
+    assert address() is None
+
+
 def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_meals(
     client: TestClient, invited
 ):
