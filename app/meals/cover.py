@@ -116,7 +116,12 @@ def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
     asked = 0
     for cook, _distance, _met in cover_candidates(session, meal=meal)[:limit]:
         request = messages.cover_request(
-            diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+            diner_name=first_name(diner.full_name),
+            day=meal.date,
+            start=meal.start,
+            needs=messages.needs_in_words(
+                diets=diner.diets, allergies=diner.allergies, texture=diner.texture
+            ),
         )
         enqueue(
             session,

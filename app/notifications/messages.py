@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.notifications.texts import sms_text
-from app.vocab import WEEKDAYS, EndReason
+from app.vocab import ALLERGEN_LABELS, DIET_LABELS, TEXTURE_LABELS, WEEKDAYS, EndReason, Texture
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,13 +268,34 @@ def meal_back_on(*, diner_name: str, day: date, start: str) -> Message:
     )
 
 
-def cover_request(*, diner_name: str, day: date, start: str) -> Message:
-    """To a cook who could cover a meal."""
+# The forms' words for the vocabulary, keyed by the stored codes.
+_DIET_WORDS = {str(code): words for code, words in DIET_LABELS.items()}
+_ALLERGEN_WORDS = {
+    str(code): words[:1].lower() + words[1:] for code, words in ALLERGEN_LABELS.items()
+}
+_TEXTURE_WORDS = {
+    str(code): words[:1].lower() + words[1:] for code, words in TEXTURE_LABELS.items()
+}
+
+
+def needs_in_words(*, diets: list[str], allergies: list[str], texture: str) -> str:
+    """ "Vegetarian, Halal; free from peanuts and sesame; soft and bite-sized." as a message
+    names what a meal must be."""
+    parts = [", ".join(_DIET_WORDS.get(d, d) for d in diets)] if diets else []
+    if allergies:
+        parts.append("free from " + " and ".join(_ALLERGEN_WORDS.get(a, a) for a in allergies))
+    if texture != Texture.regular:
+        parts.append(_TEXTURE_WORDS.get(texture, texture))
+    return ("; ".join(parts) + ".") if parts else "nothing special."
+
+
+def cover_request(*, diner_name: str, day: date, start: str, needs: str) -> Message:
+    """To a cook who could cover a meal; `needs`: what it must be (`needs_in_words`)."""
     return Message(
         "cover_request",
         f"Could you cover a meal on {day_month(day)}?",
-        f"{diner_name}'s usual cook is away. If you can bring a meal at "
-        f"{start}, please take it from your cover requests page.",
+        f"{diner_name}'s usual cook is away. The meal must be: {needs} If you can bring it at "
+        f"{start}, please take it from the meals that need a cook on your page.",
     )
 
 

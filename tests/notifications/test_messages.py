@@ -54,7 +54,9 @@ RENDERED = {
     ),
     "cover_stopped": messages.cover_stopped(diner_name=DINER, day=THURSDAY),
     "meal_back_on": messages.meal_back_on(diner_name=DINER, day=THURSDAY, start="17:30"),
-    "cover_request": messages.cover_request(diner_name=DINER, day=THURSDAY, start="17:30"),
+    "cover_request": messages.cover_request(
+        diner_name=DINER, day=THURSDAY, start="17:30", needs="vegetarian; free from peanuts."
+    ),
     "cover_arranged": messages.cover_arranged(
         cook_name=COOK, diner_name=DINER, day=THURSDAY, start="17:30"
     ),
@@ -132,7 +134,7 @@ DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cove
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.
-SENTENCES = {"day_month", "why_ended_to_carer", "why_ended_to_cook"}
+SENTENCES = {"day_month", "why_ended_to_carer", "why_ended_to_cook", "needs_in_words"}
 
 
 def test_catalogue_has_one_rendering_here_when_a_message_is_added():
@@ -313,3 +315,15 @@ def test_services_queue_the_catalogue_words_when_a_pairing_is_accepted(
         expected.subject,
         expected.body,
     )
+
+
+def test_a_cover_request_says_what_the_meal_must_be():
+    """It named only a day and a time: a cover cook learnt the diet nowhere (an outside check)."""
+    needs = messages.needs_in_words(
+        diets=["vegetarian", "halal"], allergies=["peanuts", "sesame"], texture="pureed"
+    )
+    assert needs == "Vegetarian, Halal; free from peanuts and sesame; puréed (IDDSI level 4)."
+    body = messages.cover_request(diner_name=DINER, day=THURSDAY, start="17:30", needs=needs).body
+    assert "The meal must be: Vegetarian, Halal; free from peanuts and sesame;" in body
+    plain = messages.needs_in_words(diets=[], allergies=[], texture="regular")
+    assert plain == "nothing special."
