@@ -16,17 +16,17 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 from starlette.datastructures import FormData
 
-from app.accounts.contact import change_email, set_contact
+from app.accounts.contact import set_contact
 from app.concerns.categories import RAISER_STATUS
 from app.concerns.service import raised_by
 from app.config import Settings
 from app.councils.rules import council_today, local_date
 from app.db import utcnow
-from app.deps import HASH_TURN, Auth, SessionDep, SettingsDep, client_address
+from app.deps import Auth, SessionDep, SettingsDep
 from app.diners.presenters import diner_out
 from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
 from app.diners.service import list_carers_diners, pause_held
-from app.errors import Conflict, NotFound, RuleBroken, TooManyRequests
+from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
 from app.flows.diners import cancel_pause, leave_diner, pause_diner
 from app.meals.feedback import answer_outcome, rate_meal
@@ -63,10 +63,8 @@ from app.pages.cook_forms import (
 )
 from app.pages.forms import (
     check_csrf,
-    email_problem,
     render_page,
     text_rule_problem,
-    too_many_tries,
     whole_number,
 )
 from app.pairings.lifecycle import request_change
@@ -939,64 +937,6 @@ def contact(
         return redirect("/carer/?done=contact")
     context = {**_contact_context(values), "errors": errors}
     return _page(request, session, settings, auth, "carer/contact.html", context, status_code=422)
-
-
-@router.get("/carer/account/email", response_class=HTMLResponse)
-def email_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    auth = carer_auth(request, session, settings)
-    if auth is None:
-        return to_sign_in(request)
-    context = {"title": "Change your email address", "current": auth.user.email}
-    return _page(request, session, settings, auth, "carer/email.html", context)
-
-
-@router.post("/carer/account/email", response_class=HTMLResponse, dependencies=[HASH_TURN])
-def email(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
-    check_csrf(request, settings, str(form.get("csrf_token", "")))
-    auth = carer_auth(request, session, settings)
-    if auth is None:
-        return to_sign_in(request)
-    new_email = str(form.get("email", "")).strip()[:400]
-    password = str(form.get("password", ""))[:1024]
-    errors: dict[str, str] = {}
-    if problem := email_problem(new_email):
-        errors["email"] = problem.replace("your email address", "your new email address")
-    elif new_email.lower() == auth.user.email.lower():
-        errors["email"] = "Enter a different email address from the one you use now"
-    if not password:
-        errors["password"] = "Enter your password"
-    status, headers = 422, {}
-    if not errors:
-        try:
-            change_email(
-                session,
-                user=auth.user,
-                new_email=new_email,
-                password=password,
-                client=client_address(request),
-                settings=settings,
-                keep_session=auth.session_id,
-            )
-        except RuleBroken as exc:
-            errors["password"] = exc.message
-        except TooManyRequests as exc:
-            errors["password"] = too_many_tries(exc)
-            status, headers = 429, exc.headers() or {}
-        except Conflict:
-            errors["email"] = "Another account uses this email address: enter a different one"
-        else:
-            return redirect("/carer/?done=email")
-    context = {
-        "title": "Change your email address",
-        "current": auth.user.email,
-        "values": {"email": new_email},
-        "errors": errors,
-    }
-    response = _page(
-        request, session, settings, auth, "carer/email.html", context, status_code=status
-    )
-    response.headers.update(headers)
-    return response
 
 
 @router.get("/carer/account/erase", response_class=HTMLResponse)

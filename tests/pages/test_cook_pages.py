@@ -663,6 +663,29 @@ def test_a_cook_gets_turns_over_and_turns_off_their_calendar_address_on_their_pa
     assert address() is None
 
 
+def test_a_cook_changes_their_email_address_as_a_carer_can(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Only carers had the page: a cook (or staff member) could not change their address."""
+    world = active_pairing(client, session, settings, staff)
+    client.cookies.clear()
+    sign_in(client, world.cook.email)
+    assert 'href="/account/email"' in client.get("/cook/").text
+    old = world.cook.email
+
+    done = post(
+        client, "/account/email", {"email": "priya.new@example.org", "password": DEFAULT_PASSWORD}
+    )
+
+    assert done.headers["location"] == "/account/email/changed"
+    page = client.get(done.headers["location"]).text
+    assert "Your email address has been changed" in page and 'href="/cook/"' in page
+    told = session.exec(select(Notification).where(Notification.event == "email_changed")).one()
+    assert told.recipient == old
+    session.refresh(world.cook)
+    assert world.cook.email == "priya.new@example.org"
+
+
 def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_meals(
     client: TestClient, invited
 ):
