@@ -393,6 +393,27 @@ def erase_carer_account(
     return redirect(f"/staff/diners/{diner_id}?carer_erased=1")
 
 
+def _pairing_form(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    form: FormData,
+    diner_id: int,
+    pairing_id: int,
+) -> StaffAuth | Response:
+    """A form posted about one of a diner's pairings: its token checked, staff signed in (else
+    the sign-in page), the diner of their council and the pairing the diner's (else 404)."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    pairing = session.get(Pairing, pairing_id)
+    if pairing is None or pairing.diner_id != diner_id:
+        raise NotFound("Pairing not found")
+    return sa
+
+
 @router.post("/staff/diners/{diner_id}/pairing/{pairing_id}/end", response_class=HTMLResponse)
 def end_pairing(
     diner_id: PathId,
@@ -404,14 +425,10 @@ def end_pairing(
 ) -> Response:
     """End the diner's active or paused pairing (POST /api/staff/pairings/{id}/end), once the
     staff member has ticked that they mean it."""
-    check_csrf(request, settings, str(form.get("csrf_token", "")))
-    sa = _auth(request, session, settings)
-    if isinstance(sa, Response):
-        return sa
-    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
-    pairing = session.get(Pairing, pairing_id)
-    if pairing is None or pairing.diner_id != diner_id:
-        raise NotFound("Pairing not found")
+    checked = _pairing_form(request, session, settings, form, diner_id, pairing_id)
+    if isinstance(checked, Response):
+        return checked
+    sa = checked
     if form.get("end") != "yes":
         errors = {"end": "Select that you have spoken to the cook or the carer"}
         return _record_page(request, session, settings, sa, diner_id, errors=errors)
@@ -430,14 +447,10 @@ def withdraw_invitation(
 ) -> Response:
     """Withdraw the diner's unanswered invitation (POST /api/staff/pairings/{id}/withdraw): the
     cook is told, and the diner waits for a cook again (only the API could do it)."""
-    check_csrf(request, settings, str(form.get("csrf_token", "")))
-    sa = _auth(request, session, settings)
-    if isinstance(sa, Response):
-        return sa
-    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
-    pairing = session.get(Pairing, pairing_id)
-    if pairing is None or pairing.diner_id != diner_id:
-        raise NotFound("Pairing not found")
+    checked = _pairing_form(request, session, settings, form, diner_id, pairing_id)
+    if isinstance(checked, Response):
+        return checked
+    sa = checked
     try:
         withdraw_pairing(session, staff=sa.user, pairing_id=pairing_id)
     except Conflict:  # answered meanwhile: the record shows how
@@ -536,14 +549,10 @@ def move_pairing(
 ) -> Response:
     """A new day, time or frequency for the diner's active pairing (POST
     /api/staff/pairings/{id}/schedule), each problem beside its field."""
-    check_csrf(request, settings, str(form.get("csrf_token", "")))
-    sa = _auth(request, session, settings)
-    if isinstance(sa, Response):
-        return sa
-    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
-    pairing = session.get(Pairing, pairing_id)
-    if pairing is None or pairing.diner_id != diner_id:
-        raise NotFound("Pairing not found")
+    checked = _pairing_form(request, session, settings, form, diner_id, pairing_id)
+    if isinstance(checked, Response):
+        return checked
+    sa = checked
     values = {f: str(form.get(f, "")).strip()[:20] for f in SCHEDULE_FIELDS}
     errors: dict[str, str] = {}
     weekday = whole_number(values["weekday"])
