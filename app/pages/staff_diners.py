@@ -425,10 +425,9 @@ def end_pairing(
 ) -> Response:
     """End the diner's active or paused pairing (POST /api/staff/pairings/{id}/end), once the
     staff member has ticked that they mean it."""
-    checked = _pairing_form(request, session, settings, form, diner_id, pairing_id)
-    if isinstance(checked, Response):
-        return checked
-    sa = checked
+    sa = _pairing_form(request, session, settings, form, diner_id, pairing_id)
+    if isinstance(sa, Response):
+        return sa
     if form.get("end") != "yes":
         errors = {"end": "Select that you have spoken to the cook or the carer"}
         return _record_page(request, session, settings, sa, diner_id, errors=errors)
@@ -447,10 +446,9 @@ def withdraw_invitation(
 ) -> Response:
     """Withdraw the diner's unanswered invitation (POST /api/staff/pairings/{id}/withdraw): the
     cook is told, and the diner waits for a cook again (only the API could do it)."""
-    checked = _pairing_form(request, session, settings, form, diner_id, pairing_id)
-    if isinstance(checked, Response):
-        return checked
-    sa = checked
+    sa = _pairing_form(request, session, settings, form, diner_id, pairing_id)
+    if isinstance(sa, Response):
+        return sa
     try:
         withdraw_pairing(session, staff=sa.user, pairing_id=pairing_id)
     except Conflict:  # answered meanwhile: the record shows how
@@ -549,10 +547,9 @@ def move_pairing(
 ) -> Response:
     """A new day, time or frequency for the diner's active pairing (POST
     /api/staff/pairings/{id}/schedule), each problem beside its field."""
-    checked = _pairing_form(request, session, settings, form, diner_id, pairing_id)
-    if isinstance(checked, Response):
-        return checked
-    sa = checked
+    sa = _pairing_form(request, session, settings, form, diner_id, pairing_id)
+    if isinstance(sa, Response):
+        return sa
     values = {f: str(form.get(f, "")).strip()[:20] for f in SCHEDULE_FIELDS}
     errors: dict[str, str] = {}
     weekday = whole_number(values["weekday"])
