@@ -196,7 +196,6 @@ def _cards(
     for s in found.items:
         full = names.get(s.cook_id, s.display_name)
         mine = choice if choice and choice.cook_id == s.cook_id else None
-        only_slot = f"{s.slots[0].weekday}-{s.slots[0].start}" if len(s.slots) == 1 else None
         cards.append(
             {
                 "cook_id": s.cook_id,
@@ -210,7 +209,7 @@ def _cards(
                         "value": f"{w.weekday}-{w.start}",
                         "text": f"{WEEKDAYS[w.weekday]} at {w.start}",
                         "hint": {"text": f"Both free {w.start} to {w.end}"},
-                        "checked": (mine.slot if mine else only_slot) == f"{w.weekday}-{w.start}",
+                        "checked": mine is not None and mine.slot == f"{w.weekday}-{w.start}",
                     }
                     for w in s.slots
                 ],

@@ -150,20 +150,6 @@ def test_suggestions_page_names_the_cook_with_one_distance_the_score_in_words_an
     assert "Invite Priya" in words
 
 
-def test_a_cooks_only_shared_slot_is_chosen_already(
-    client: TestClient, session: Session, settings, staff: User
-):  # type: ignore[no-untyped-def]
-    """With one day and time to offer, staff had still to tick it (an outside check)."""
-    cook_id = cook(client, session, settings, staff, "Priya Sharma", availability=COOK_TIMES[:1])
-    diner_id = diner(client, session, settings, "Edna Smith", availability=DINER_TIMES)
-    sign_in(client, staff)
-
-    one = card(client.get(f"/staff/diners/{diner_id}/match").text, cook_id)
-
-    slots = re.findall(r'<input[^>]*name="slot"[^>]*>', one)
-    assert len(slots) == 1 and "checked" in slots[0]
-
-
 def test_inviting_proposes_the_slot_chosen_and_says_so(
     client: TestClient, session: Session, settings, staff: User, edna: tuple[int, int]
 ):  # type: ignore[no-untyped-def]
