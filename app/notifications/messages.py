@@ -87,13 +87,15 @@ def referred_diner_matched(*, diner_name: str, cook_name: str, letter: bool) -> 
     )
 
 
-def pairing_moved(*, diner_name: str, when: str) -> Message:
-    """To the cook and the carer: the pairing's meals move to a new day or time (`when`)."""
+def pairing_moved(*, diner_name: str, when: str, first: date | None) -> Message:
+    """To the cook and the carer: the pairing's meals move to a new day or time (`when`);
+    `first`: the first meal at it."""
+    starts = f"The first is on {day_month(first)}. " if first else ""
     return Message(
         "pairing_moved",
         f"Meals for {diner_name} move to {when}",
-        f"From the next one, the meals for {diner_name} are {when}, as agreed with the "
-        "coordinator. The meals already planned at the old time are cancelled.",
+        f"As agreed with the coordinator, the meals for {diner_name} are now {when}. {starts}"
+        "The meals planned at the old time are cancelled.",
     )
 
 

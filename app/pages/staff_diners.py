@@ -109,7 +109,10 @@ CHANGED = (
     "safely for them has the meals paused, as shown below."
 )
 WITHDRAWN = "The invitation is withdrawn and the cook is told. The diner waits for a cook again."
-MOVED = "The meals move to the new day and time from tomorrow. The cook and the carer are told."
+MOVED = (
+    "The meals move to the new day and time from tomorrow. The cook is told, and the carer (a "
+    "diner without one is posted the new plan)."
+)
 CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
 CONSENT = (
     "Select that the diner agrees to be referred and to their details being shared with "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -27,10 +28,12 @@ from app.pairings.lifecycle import end_pairing
 from app.pairings.schemas import PairingScheduleIn
 from app.schemas import hhmm, minutes
 from app.vocab import (
+    FREQUENCY_LABELS,
     RUNNING_PAIRING_STATUSES,
     WEEKDAYS,
     DinerStatus,
     EndReason,
+    Frequency,
     MealStatus,
     PairingStatus,
 )
@@ -323,7 +326,11 @@ def reschedule_pairing(
         broken.append(slot)
     if broken:
         raise RuleBroken(broken[0].rule, [broken[0].field], broken[0].message)
-    when = f"{WEEKDAYS[body.weekday]}s at {body.start} ({body.frequency})"
+    _refuse_a_clash(session, pairing=pairing, cook=cook, body=body)
+    when = (
+        f"{WEEKDAYS[body.weekday]}s at {body.start}, "
+        f"{FREQUENCY_LABELS[Frequency(body.frequency)].lower()}"
+    )
     name = first_name(diner.full_name)
     tomorrow = today + timedelta(days=1)
     for meal in session.exec(
@@ -357,8 +364,13 @@ def reschedule_pairing(
     session.flush()
     pairing.weekday, pairing.start, pairing.frequency = body.weekday, body.start, body.frequency
     session.add(pairing)
-    schedule_meals(session, pairing=pairing, today=tomorrow)
-    told = messages.pairing_moved(diner_name=name, when=when)
+    first = min(
+        (m.date for m in schedule_meals(session, pairing=pairing, today=tomorrow)), default=None
+    )
+    if diner.carer_id is None:  # no carer to tell: the diner is posted the new plan
+        with suppress(Conflict):  # nothing planned in the next four weeks: nothing to post
+            queue_meal_plan_letter(session, diner=diner, today=today)
+    told = messages.pairing_moved(diner_name=name, when=when, first=first)
     for to in (cook.user_id, diner.carer_id):
         enqueue(
             session,
@@ -380,6 +392,35 @@ def reschedule_pairing(
     )
     session.flush()
     return pairing
+
+
+CLASH_MINUTES = 90  # as cover asks: a cook is not at two homes within an hour and a half
+
+
+def _refuse_a_clash(
+    session: Session, *, pairing: Pairing, cook: Cook, body: PairingScheduleIn
+) -> None:
+    """The new time must not put the cook at another diner's home at the same time: the check
+    of times shared with the diner knew nothing of the cook's other pairings."""
+    others = session.exec(
+        select(Pairing, Diner.full_name)
+        .join(Diner, col(Diner.id) == col(Pairing.diner_id))
+        .where(
+            Pairing.cook_id == cook.id,
+            Pairing.id != pairing.id,
+            col(Pairing.status).in_(RUNNING_PAIRING_STATUSES),
+            Pairing.weekday == body.weekday,
+        )
+    ).all()
+    for other, full_name in others:
+        if abs(minutes(other.start) - minutes(body.start)) < CLASH_MINUTES:
+            raise RuleBroken(
+                "cook_busy",
+                ["start"],
+                f"{cook.display_name} already cooks for {first_name(full_name)} on "
+                f"{WEEKDAYS[body.weekday]}s at {other.start}: choose a time at least "
+                f"{CLASH_MINUTES} minutes apart, or another day",
+            )
 
 
 def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:

@@ -31,7 +31,9 @@ RENDERED = {
     "referred_diner_matched": messages.referred_diner_matched(
         diner_name=DINER, cook_name=COOK, letter=True
     ),
-    "pairing_moved": messages.pairing_moved(diner_name=DINER, when="Thursdays at 12:30 (weekly)"),
+    "pairing_moved": messages.pairing_moved(
+        diner_name=DINER, when="Thursdays at 12:30, every week", first=THURSDAY
+    ),
     "cover_moved": messages.cover_moved(
         diner_name=DINER, day=THURSDAY, when="Fridays at 12:30 (weekly)"
     ),
@@ -130,7 +132,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "cook_times_changed"}  # fmt: skip
 DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
-         "cover_missing_to_carer", "cover_moved"}  # fmt: skip
+         "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.

@@ -13,11 +13,14 @@ from app.config import Settings
 from app.models import Meal, Notification, Pairing, User
 from tests.factories import (
     active_pairing,
+    approved_cook,
     auth_headers,
     cook_payload,
     covering_helper,
     create_council,
     create_user,
+    diner_payload,
+    registered_diner,
 )
 
 THURSDAY = 3
@@ -111,3 +114,64 @@ def test_moving_is_for_the_councils_staff_and_active_pairings_only(
     )
     ended = client.post(path, json=body, headers=auth_headers(staff, settings))
     assert ended.status_code == 409
+
+
+def test_a_time_that_puts_the_cook_at_another_diners_home_is_refused(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Moved to 17:00 on a Thursday, Priya was booked at two homes at once: the check knew the
+    times she shares with this diner, not her other pairings (an outside check)."""
+    world = active_pairing(client, session, settings, staff)
+    first = session.get(Pairing, world.pairing_id)
+    assert first is not None
+    _, albert = registered_diner(client, session, settings, full_name="Albert Smith")
+    session.add(
+        Pairing(
+            council_id=first.council_id, diner_id=albert, cook_id=first.cook_id, weekday=1,
+            start="18:00", frequency="weekly", status="active", distance_m=300,
+            proposed_at=first.proposed_at,
+        )
+    )  # fmt: skip
+    session.commit()
+
+    clash = client.post(
+        f"/api/staff/pairings/{world.pairing_id}/schedule",
+        json={"weekday": 1, "start": "18:15", "frequency": "weekly"},
+        headers=auth_headers(staff, settings),
+    )
+
+    assert clash.status_code == 422
+    assert clash.json()["detail"][0]["type"] == "cook_busy"
+    assert clash.json()["detail"][0]["loc"] == ["body", "start"]
+
+
+def test_the_move_names_its_first_meal_and_posts_a_diner_without_a_carer_the_plan(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    headers = auth_headers(staff, settings)
+    referred = client.post("/api/staff/diners", json=diner_payload(phone=None), headers=headers)
+    assert referred.status_code == 201, referred.text
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    proposed = client.post(
+        "/api/staff/pairings",
+        json={"diner_id": referred.json()["id"], "cook_id": cook_id, "weekday": 1,
+              "start": "17:30", "frequency": "weekly"},
+        headers=headers,
+    )  # fmt: skip
+    pairing_id = proposed.json()["id"]
+    client.post(f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings))
+    letters = select(Notification).where(Notification.event == "meal_plan_letter")
+    before = len(session.exec(letters).all())
+
+    moved = client.post(
+        f"/api/staff/pairings/{pairing_id}/schedule",
+        json={"weekday": 1, "start": "18:00", "frequency": "weekly"},
+        headers=headers,
+    )
+
+    assert moved.status_code == 200, moved.text
+    assert len(session.exec(letters).all()) == before + 1  # the new plan, by post
+    [told] = session.exec(select(Notification).where(Notification.event == "pairing_moved"))
+    first = coming(session, pairing_id)[0].date
+    assert told.subject == "Meals for Edna move to Tuesdays at 18:00, every week"
+    assert f"The first is on {first:%A} {first.day} {first:%B}." in told.body
