@@ -496,12 +496,21 @@ def answers_of(diner: Diner) -> dict[str, Any]:
     }
 
 
+def _change_step(what: str) -> str:
+    """The registration step that asks a change's questions (the address is on "about")."""
+    return "about" if what == "address" else what
+
+
+def change_template(what: str) -> str:
+    return f"carer/relative-{_change_step(what)}.html"
+
+
 def change_context(
     what: str, diner: Diner, a: dict[str, Any], record: str | None = None
 ) -> dict[str, Any]:
     """A change page of the diner's answers; `record`: the page it goes back to (the carer's
     relative page, or the staff's record of the diner)."""
-    step = "about" if what == "address" else what
+    step = _change_step(what)
     first = first_name(diner.full_name)
     record = record or f"/carer/relatives/{diner.id}"
     return {
@@ -525,9 +534,8 @@ def change_form(
     diner = relative_of(session, auth, diner_id)
     if what not in CHANGES or diner.status == "left":
         return redirect(f"/carer/relatives/{diner_id}")
-    step = "about" if what == "address" else what
     context = change_context(what, diner, answers_of(diner))
-    return _page(request, session, settings, auth, f"carer/relative-{step}.html", context)
+    return _page(request, session, settings, auth, change_template(what), context)
 
 
 @router.post("/carer/relatives/{diner_id}/change/{what}", response_class=HTMLResponse)
@@ -559,11 +567,8 @@ def change(
             return redirect(
                 f"/carer/relatives/{diner_id}?done={_outcome(session, diner, before, changed)}"
             )
-    step = "about" if what == "address" else what
     context = {**change_context(what, diner, a), "errors": errors}
-    return _page(
-        request, session, settings, auth, f"carer/relative-{step}.html", context, status_code=422
-    )
+    return _page(request, session, settings, auth, change_template(what), context, status_code=422)
 
 
 def read_change(

@@ -52,7 +52,13 @@ from app.pages.carer_common import (
     read_form,
     when_words,
 )
-from app.pages.carer_home import CHANGES, answers_of, change_context, read_change
+from app.pages.carer_home import (
+    CHANGES,
+    answers_of,
+    change_context,
+    change_template,
+    read_change,
+)
 from app.pages.cook_forms import (
     ALLERGENS,
     DIETS,
@@ -459,6 +465,20 @@ def withdraw_invitation(
     return redirect(f"/staff/diners/{diner_id}?withdrawn=1")
 
 
+def _changeable(
+    request: Request, session: Session, settings: Settings, diner_id: int, what: str
+) -> tuple[StaffAuth, Diner] | Response:
+    """Staff signed in (else the sign-in page), the diner of their council (else 404), and a
+    change that can be made: else back to the record (a diner gone has nothing to change)."""
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    diner = get_councils_diner(session, staff=sa.user, diner_id=diner_id)
+    if what not in CHANGES or diner.status == DinerStatus.left or diner.anonymised_at:
+        return redirect(f"/staff/diners/{diner_id}")
+    return sa, diner
+
+
 @router.get("/staff/diners/{diner_id}/change/{what}", response_class=HTMLResponse)
 def change_needs_form(
     diner_id: PathId, what: str, request: Request, session: SessionDep, settings: SettingsDep
@@ -466,18 +486,13 @@ def change_needs_form(
     """Staff change a diner's needs, times, address or access notes (PATCH /api/diners/{id}):
     the carer's change pages, back to the staff record. A referred diner has no carer, so
     before, nobody could record a new allergy on the web."""
-    sa = _auth(request, session, settings)
-    if isinstance(sa, Response):
-        return sa
-    diner = get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    found = _changeable(request, session, settings, diner_id, what)
+    if isinstance(found, Response):
+        return found
+    sa, diner = found
     record = f"/staff/diners/{diner_id}"
-    if what not in CHANGES or diner.status == DinerStatus.left or diner.anonymised_at:
-        return redirect(record)
-    step = "about" if what == "address" else what
     context = change_context(what, diner, answers_of(diner), record=record)
-    return render_staff(
-        request, session, settings, f"carer/relative-{step}.html", context, staff=sa
-    )
+    return render_staff(request, session, settings, change_template(what), context, staff=sa)
 
 
 @router.post("/staff/diners/{diner_id}/change/{what}", response_class=HTMLResponse)
@@ -490,27 +505,23 @@ def change_needs(
     form: FormDep,
 ) -> Response:
     check_csrf(request, settings, str(form.get("csrf_token", "")))
-    sa = _auth(request, session, settings)
-    if isinstance(sa, Response):
-        return sa
-    diner = get_councils_diner(session, staff=sa.user, diner_id=diner_id)
+    found = _changeable(request, session, settings, diner_id, what)
+    if isinstance(found, Response):
+        return found
+    sa, diner = found
     record = f"/staff/diners/{diner_id}"
-    if what not in CHANGES or diner.status == DinerStatus.left or diner.anonymised_at:
-        return redirect(record)
     a, body, errors = read_change(session, settings, diner, what, form)
     if body is not None:
         try:
             change_diner(session, actor=sa.user, diner=diner, body=body, settings=settings)
-        except RuleBroken as exc:
-            errors = {str(exc.loc[-1]): exc.message}
+        except RuleBroken as exc:  # worded as the carer's page words it
+            errors = {str(exc.loc[-1]): POSTCODE_MESSAGES.get(exc.rule, exc.message)}
         else:
             return redirect(f"{record}?changed=1")
-    step = "about" if what == "address" else what
     context = {**change_context(what, diner, a, record=record), "errors": _for_staff(errors)}
     return render_staff(
-        request, session, settings, f"carer/relative-{step}.html", context, staff=sa,
-        status_code=422,
-    )  # fmt: skip
+        request, session, settings, change_template(what), context, staff=sa, status_code=422
+    )
 
 
 SCHEDULE_FIELDS = ("weekday", "start", "frequency")
