@@ -28,7 +28,7 @@ from sqlmodel import Session, col
 
 from app.matching.inputs import DinerRow, _Decoded
 from app.models import OPEN_STATUSES, Diner, Meal, PairExclusion, Pairing
-from app.vocab import DinerStatus, Frequency, MealStatus, Texture
+from app.vocab import DinerStatus, Frequency, MealStatus, PairingStatus, Texture
 
 Row = TypeVarTuple("Row")
 _TEXTURES = {t.value: t for t in Texture}
@@ -107,6 +107,10 @@ _WAITING_HISTORY: CompoundSelect[int, int, int] = union_all(
         core_select(literal(0), col(PairExclusion.diner_id), col(PairExclusion.cook_id)),
         col(PairExclusion.diner_id),
     ),
+    _joined(  # a cook who declined the diner is not offered them again (as ``inputs.history``)
+        core_select(literal(0), col(Pairing.diner_id), col(Pairing.cook_id)),
+        col(Pairing.diner_id),
+    ).where(col(Pairing.status) == PairingStatus.declined),
     _joined(
         core_select(literal(1), col(Pairing.diner_id), col(Pairing.cook_id)),
         col(Pairing.diner_id),

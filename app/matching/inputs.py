@@ -43,7 +43,7 @@ from app.models import (
 )
 from app.moderation.rules import is_matchable
 from app.schemas import minutes
-from app.vocab import CookStatus, DinerStatus, Frequency, MealStatus, Texture
+from app.vocab import CookStatus, DinerStatus, Frequency, MealStatus, PairingStatus, Texture
 
 
 def windows(availability: list[dict[str, object]]) -> tuple[Window, ...]:
@@ -433,9 +433,16 @@ def cook_input(cook: CookFields, *, council: Council, today: date, load: int) ->
     )
 
 
+# A cook who declined an invitation to a diner is not offered them again by suggestions, the
+# batch or the next-best proposal after a decline (a coordinator can still propose them by hand,
+# say once the cook has changed their mind on the phone): kind 2 below, excluded unless asked.
 _HISTORY: CompoundSelect = union_all(
     select(literal(0), col(PairExclusion.diner_id), col(PairExclusion.cook_id)).where(
         col(PairExclusion.diner_id).in_(bindparam("diner_ids", expanding=True))
+    ),
+    select(literal(2), col(Pairing.diner_id), col(Pairing.cook_id)).where(
+        col(Pairing.diner_id).in_(bindparam("diner_ids", expanding=True)),
+        col(Pairing.status) == PairingStatus.declined,
     ),
     select(literal(1), col(Pairing.diner_id), col(Pairing.cook_id)).where(
         col(Pairing.diner_id).in_(bindparam("diner_ids", expanding=True)),
@@ -451,19 +458,24 @@ _HISTORY: CompoundSelect = union_all(
 
 
 def history(
-    session: Session, diner_ids: list[int]
+    session: Session, diner_ids: list[int], *, declined_excluded: bool = True
 ) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
     """Per diner: the cooks excluded, and the cooks met (an accepted pairing, or a cover meal).
 
-    One query (three parts) per few thousand diners.
+    The excluded are the pairs excluded for good and, unless ``declined_excluded`` is False
+    (a proposal by hand, a one-off cover), the cooks who declined an invitation to the diner.
+    One query (four parts) per few thousand diners.
     """
     excluded: dict[int, set[int]] = {d: set() for d in diner_ids}
     met: dict[int, set[int]] = {d: set() for d in diner_ids}
-    chunk = _ID_CHUNK // 3  # the ids appear three times
+    chunk = _ID_CHUNK // 4  # the ids appear four times
     for i in range(0, len(diner_ids), chunk):
         found = session.connection().execute(_HISTORY, {"diner_ids": diner_ids[i : i + chunk]})
         for kind, diner_id, cook_id in found:
-            (met if kind else excluded)[diner_id].add(cook_id)
+            if kind == 1:
+                met[diner_id].add(cook_id)
+            elif kind == 0 or declined_excluded:
+                excluded[diner_id].add(cook_id)
     return excluded, met
 
 
@@ -606,10 +618,13 @@ def _cook_ids_of(query: Select[Any], dialect: str) -> Any:
 
 def _diner_and_council_query(dialect: str) -> Select[*tuple[Any, ...]]:
     """The diner, their council, its cook index version, and ``history`` for the diner as
-    three texts of cook ids (the excluded, and those met in an accepted pairing or by a
-    delivered cover meal): one query less for a suggestion."""
+    four texts of cook ids (the excluded, those who declined, and those met in an accepted
+    pairing or by a delivered cover meal): one query less for a suggestion."""
     history = (
         core_select(col(PairExclusion.cook_id)).where(col(PairExclusion.diner_id) == col(Diner.id)),
+        core_select(col(Pairing.cook_id)).where(
+            col(Pairing.diner_id) == col(Diner.id), col(Pairing.status) == PairingStatus.declined
+        ),
         core_select(col(Pairing.cook_id)).where(
             col(Pairing.diner_id) == col(Diner.id), col(Pairing.accepted_at).is_not(None)
         ),
@@ -661,13 +676,13 @@ def diner_in_council(session: Session, *, diner_id: int) -> DinerInCouncil | Non
         c.name: v for c, v in zip(_COUNCIL_COLUMNS, raw[n : n + m], strict=True)
     }
     latest: Any
-    latest, excluded, paired, covered = raw[n + m :]  # max(cook.updated_at) or None; history
+    latest, excluded, declined, paired, covered = raw[n + m :]  # max(updated_at) or None; history
     return DinerInCouncil(
         diner=_diner_row(_Decoded(), raw),
         # Built without validation (the row is the database's): ten times cheaper.
         council=Council.model_construct(**fields),
         latest_cook_change=latest,
-        excluded=_ids(excluded),
+        excluded=_ids(excluded) | _ids(declined),
         met=_ids(paired) | _ids(covered),
     )
 

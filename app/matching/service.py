@@ -153,7 +153,8 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
     if _open_pairing(session, diner_id=body.diner_id) is not None:
         raise Conflict("The diner already has a pairing, proposed, active or paused")
     load = open_loads(session, [body.cook_id])[body.cook_id]
-    excluded, met = history(session, [body.diner_id])
+    # By hand, a cook who once declined may be asked again (they may have said yes since).
+    excluded, met = history(session, [body.diner_id], declined_excluded=False)
     candidate = cook_input(cook, council=council, today=today, load=load)
     target = diner_input(
         diner, excluded=excluded[diner.id or 0], met=met[diner.id or 0], frequency=body.frequency

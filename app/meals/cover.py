@@ -44,7 +44,8 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
         today=council_today(council),
         near=(diner.latitude, diner.longitude),
     )
-    excluded, met = history(session, [meal.diner_id])
+    # A cook who declined to be the diner's regular cook may still cover one meal.
+    excluded, met = history(session, [meal.diner_id], declined_excluded=False)
     met_ids = met[meal.diner_id] | _covered_before(session, meal.diner_id)
     target = _one_off(diner, meal, excluded=excluded[meal.diner_id], met=met_ids)
     busy = _away_on(session, meal.date) | _busy_near(session, meal) | _in_review(session, council)

@@ -439,15 +439,8 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
     cooks, rows = cook_inputs(
         session, council=council, today=today, near=(diner.latitude, diner.longitude)
     )
-    excluded, met = history(session, [diner_id])
-    declined = set(
-        session.exec(
-            select(Pairing.cook_id).where(
-                Pairing.diner_id == diner_id, Pairing.status == PairingStatus.declined
-            )
-        ).all()
-    )
-    target = diner_input(diner, excluded=excluded[diner_id] | declined, met=met[diner_id])
+    excluded, met = history(session, [diner_id])  # the cooks who declined among the excluded
+    target = diner_input(diner, excluded=excluded[diner_id], met=met[diner_id])
     ranked = engine.suggest(
         target, engine.CookIndex(cooks), max_radius_m=council.max_walk_radius_m, limit=5
     ).items

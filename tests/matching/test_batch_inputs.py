@@ -94,5 +94,8 @@ def test_waiting_diners_and_their_history_match_the_per_id_queries(
     found = waiting_history(session, council_id=barnet.id or 0, diner_ids=ids)
     assert found == history(session, ids)
     excluded, met = found
-    assert excluded == {a: {one}, b: set(), a_other_texture: set()}
+    # b's cook three declined: not offered b again, unless asked (a proposal by hand, a cover).
+    assert excluded == {a: {one}, b: {three}, a_other_texture: set()}
     assert met == {a: {two, three}, b: set(), a_other_texture: set()}
+    by_hand, _ = history(session, ids, declined_excluded=False)
+    assert by_hand == {a: {one}, b: set(), a_other_texture: set()}

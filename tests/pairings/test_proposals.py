@@ -178,6 +178,27 @@ def test_decline_proposes_next_best_cook_when_one_exists(
     assert [p.cook_id for p in open_] == [second]
 
 
+def test_cook_who_declined_is_not_suggested_or_batched_again_but_may_be_asked_by_hand(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    headers = auth_headers(staff, settings)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, headers, diner_id, cook_id).json()["id"]
+    declined = client.post(
+        f"/api/pairings/{pairing_id}/decline", headers=auth_headers(cook_user, settings)
+    )
+    assert declined.status_code == 200, declined.text
+    suggestions = client.get(f"/api/staff/diners/{diner_id}/suggestions", headers=headers)
+    assert suggestions.status_code == 200 and suggestions.json()["items"] == []
+    ran = client.post("/api/staff/matching/run", headers=headers).json()
+    assert ran["proposed"] == []
+    assert [u["diner_id"] for u in ran["unmatched"]] == [diner_id]
+    # The cook changed their mind on the phone: the coordinator can still ask them by hand.
+    again = propose(client, headers, diner_id, cook_id)
+    assert again.status_code == 201, again.text
+
+
 def test_batch_matching_proposes_optimal_pairs_and_explains_unmatched(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
