@@ -23,7 +23,7 @@ from sqlmodel import Session, col, func, select
 
 from app.diners.rules import public_status
 from app.models import Diner, Neighbourhood, Pairing, User
-from app.vocab import Allergen, Diet, DinerStatus, Texture
+from app.vocab import Allergen, Diet, DinerStatus, PairingStatus, Texture
 
 
 class DinerSort(StrEnum):
@@ -51,6 +51,9 @@ class DinerRow:
     diets: list[str]
     allergies: list[str]
     texture: str
+    # Their pairing is paused (a concern, or a change that left the cook unable to cook for
+    # them safely): "has a cook" alone would hide that no meal is coming.
+    meals_paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,16 @@ def _waiting_since() -> Any:
         .scalar_subquery()
     )
     return func.coalesce(ended, col(Diner.created_at))
+
+
+def _meals_paused() -> Any:
+    """The diner's pairing is paused (a correlated EXISTS: one value per row)."""
+    return (
+        select(Pairing.id)
+        .where(col(Pairing.diner_id) == col(Diner.id), Pairing.status == PairingStatus.paused)
+        .correlate(Diner)
+        .exists()
+    )
 
 
 def _phone_digits(q: str) -> str | None:
@@ -196,6 +209,7 @@ def search_diners(
             col(carer.phone),
             col(referrer.full_name),
             since,
+            _meals_paused(),
         )
         .join(Neighbourhood, col(Neighbourhood.id) == col(Diner.neighbourhood_id), isouter=True)
         .join(carer, col(carer.id) == col(Diner.carer_id), isouter=True)
@@ -209,7 +223,7 @@ def search_diners(
 
 
 def _row(row: Any, *, today: date, now: datetime) -> DinerRow:
-    diner, hood, carer_name, carer_email, carer_phone, referrer_name, since = row
+    diner, hood, carer_name, carer_email, carer_phone, referrer_name, since, meals_paused = row
     status = public_status(diner, today)
     return DinerRow(
         id=diner.id,
@@ -227,6 +241,7 @@ def _row(row: Any, *, today: date, now: datetime) -> DinerRow:
         diets=list(diner.diets),
         allergies=list(diner.allergies),
         texture=diner.texture,
+        meals_paused=bool(meals_paused) and status == DinerStatus.matched,
     )
 
 

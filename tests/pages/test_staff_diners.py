@@ -719,6 +719,9 @@ def test_staff_change_a_referred_diners_allergies_and_the_unsafe_pairing_pauses(
     session.refresh(pairing)
     assert (pairing.status, pairing.pause_reason) == ("paused", "needs_changed")
     assert "The changes are saved" in client.get(done.headers["location"]).text
+    # The list said only "Has a cook", as if meals were coming (an outside check).
+    row = re.search(rf'href="{record}">.*?</td>', client.get("/staff/diners").text, re.DOTALL)
+    assert row and "Has a cook Meals paused" in text_of(row.group(0))
 
 
 def test_staff_withdraw_an_unanswered_invitation_from_the_diners_record(
