@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError, validate_email
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 
 from app.accounts.tokens import read_token
@@ -163,6 +164,10 @@ def email_problem(email: str) -> str | None:
     if not email:
         return "Enter your email address"
     if len(email) > 320 or not EMAIL.match(email) or text_rule_problem(email, what="Email"):
+        return "Enter an email address in the correct format, like name@example.com"
+    try:  # the API's own check (EmailStr): a page took "staff\u200d@..." that it refuses
+        validate_email(email)
+    except PydanticCustomError:
         return "Enter an email address in the correct format, like name@example.com"
     return None
 
