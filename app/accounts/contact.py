@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, get_args
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from app.accounts.service import confirm_password, email_key, revoke_sessions, void_reset_links
-from app.audit import record_audit
-from app.config import Settings
-from app.db import utcnow
-from app.errors import Conflict, RuleBroken
+from app.errors import RuleBroken
 from app.lazy_import import LazyModule
 from app.models import User
-from app.notifications import messages
-from app.notifications.outbox import enqueue
 
 if TYPE_CHECKING:
     import phonenumbers
@@ -102,67 +96,5 @@ def set_contact(
     user.phone = number
     user.contact_preference = contact_preference
     session.add(user)
-    session.flush()
-    return user
-
-
-def change_email(
-    session: Session,
-    *,
-    user: User,
-    new_email: str,
-    password: str,
-    client: str,
-    settings: Settings,
-    keep_session: str | None = None,
-) -> User:
-    """Change the address a person signs in with; their password confirms it is them.
-
-    As a new password does, it ends every sign-in but `keep_session` and every reset link
-    still out, and the old address is told (someone who had the password could otherwise take
-    the account over unseen). 422 naming `password` when it is wrong (counted and limited as a
-    sign-in: 429 after too many), 409 when another account has the address. The audit entry
-    names the account, never an address.
-    """
-    confirm_password(
-        session,
-        user=user,
-        password=password,
-        client=client,
-        settings=settings,
-        field="password",
-        wrong="Enter your current password: this one is not right",
-    )
-    key = email_key(new_email)
-    taken = session.exec(select(User.id).where(User.email_key == key, User.id != user.id)).first()
-    if taken is not None:
-        raise Conflict("An account with this email address already exists")
-    old_email = user.email
-    user.email, user.email_key = new_email.strip(), key
-    session.add(user)
-    assert user.id is not None
-    void_reset_links(session, user_id=user.id)
-    revoked = revoke_sessions(session, user_id=user.id, keep=keep_session)
-    now = utcnow()
-    told = messages.email_changed(full_name=user.full_name, new_email=user.email, day=now.date())
-    enqueue(
-        session,
-        event=told.event,
-        recipient=old_email,
-        channel="email",
-        subject=told.subject,
-        body=told.body,
-        dedupe_key=f"email_changed:{user.id}:{now.isoformat()}",
-        fresh=True,
-    )
-    record_audit(
-        session,
-        actor_id=user.id,
-        council_id=user.council_id,
-        action="account.email_changed",
-        subject_type="user",
-        subject_id=user.id,
-        data={"sessions_revoked": revoked},
-    )
     session.flush()
     return user

@@ -47,6 +47,7 @@ from app.models import (
     Cook,
     Council,
     Diner,
+    EmailChange,
     LoginFailure,
     PasswordReset,
     RegistrationAttempt,
@@ -431,6 +432,7 @@ def _set_password(
     user.password_hash = new_hash
     session.add(user)
     void_reset_links(session, user_id=user.id)
+    void_email_changes(session, user_id=user.id)
     revoked = revoke_sessions(session, user_id=user.id, keep=keep)
     record_audit(
         session,
@@ -545,6 +547,18 @@ def void_reset_links(session: Session, *, user_id: int) -> None:
     ).all():
         pending.used_at = now
         session.add(pending)
+
+
+def void_email_changes(session: Session, *, user_id: int) -> None:
+    """Every link to a new sign-in address still out is used up (app/accounts/email_change.py):
+    after a new password, or another change of address."""
+    now = utcnow()
+    pending = select(EmailChange).where(
+        EmailChange.user_id == user_id, col(EmailChange.used_at).is_(None)
+    )
+    for change in session.exec(pending).all():
+        change.used_at = now
+        session.add(change)
 
 
 def council_slug(session: Session, user: User) -> str | None:

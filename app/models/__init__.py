@@ -9,7 +9,14 @@ from app.models.notification import Notification
 from app.models.pairing import OPEN_STATUSES, PairExclusion, Pairing
 from app.models.people import AreaDemand, Cook, Diner
 from app.models.postcode import PostcodeUnit
-from app.models.user import AuthSession, LoginFailure, PasswordReset, RegistrationAttempt, User
+from app.models.user import (
+    AuthSession,
+    EmailChange,
+    LoginFailure,
+    PasswordReset,
+    RegistrationAttempt,
+    User,
+)
 
 __all__ = [
     "OPEN_STATUSES",
@@ -22,6 +29,7 @@ __all__ = [
     "CookAway",
     "Council",
     "Diner",
+    "EmailChange",
     "FormDraft",
     "LoginFailure",
     "Meal",

@@ -61,6 +61,22 @@ class PasswordReset(SQLModel, table=True):
     used_at: datetime | None = None
 
 
+class EmailChange(SQLModel, table=True):
+    """A new sign-in address asked for, waiting for its owner to open the link sent to it (a
+    mistyped address would otherwise take every message and reset link with it); only the
+    SHA-256 of the link's token is kept."""
+
+    __tablename__ = "email_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    new_email: str = Field(max_length=320)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
 class RegistrationAttempt(SQLModel, table=True):
     """One registration from a client address, counted for the per-hour limit (API.md)."""
 

@@ -619,6 +619,20 @@ def email_changed(*, full_name: str, new_email: str, day: date) -> Message:
     )
 
 
+def confirm_new_email(*, full_name: str, link: str) -> Message:
+    """To a new sign-in address: nothing changes until its owner opens the link."""
+    return Message(
+        "confirm_new_email",
+        "Confirm your new Extra Portion email address",
+        f"Hello {full_name},\n\n"
+        "You asked to sign in to Extra Portion with this email address. To confirm it, open "
+        "this link within a day:\n\n"
+        f"{link}\n\n"
+        "Until you do, your messages go to the address you use now. If you did not ask, "
+        "ignore this message: nothing changes.\n",
+    )
+
+
 def password_reset(*, full_name: str, link: str) -> Message:
     return Message(
         "password_reset",

@@ -366,8 +366,11 @@ def _build(item: Outgoing, *, mail_from: str, now: datetime) -> EmailMessage:
 
 # Messages whose body is a credential (a single-use link): once delivered, the outbox keeps
 # no working copy of it for whoever can read the database.
-SECRET_BEARING_EVENTS = frozenset({"password_reset"})
-SENT_SECRET_BODY = "A password reset link was sent here; it is not kept."
+SENT_SECRET_BODIES = {
+    "password_reset": "A password reset link was sent here; it is not kept.",
+    "confirm_new_email": "A link to confirm a new email address was sent here; it is not kept.",
+}
+SECRET_BEARING_EVENTS = frozenset(SENT_SECRET_BODIES)
 
 
 def _record_sent(
@@ -384,7 +387,7 @@ def _record_sent(
             n.status, n.sent_at, n.last_error = "sent", now, None
             n.provider, n.provider_ref = provider, reference
             if n.event in SECRET_BEARING_EVENTS:  # the link works until used: keep no copy
-                n.body = SENT_SECRET_BODY
+                n.body = SENT_SECRET_BODIES[n.event]
             n.attempts += 1
             n.claimed_by = n.claimed_until = None
             session.add(n)

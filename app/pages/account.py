@@ -13,8 +13,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts import service
-from app.accounts.contact import change_email
 from app.accounts.cookies import clear_session_cookies, set_session_cookies
+from app.accounts.email_change import (
+    confirm_email_change,
+    pending_change,
+    request_email_change,
+    waiting_change,
+)
 from app.config import Settings
 from app.deps import HASH_TURN, SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, TooManyRequests, Unauthorized
@@ -324,6 +329,7 @@ def email_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
     context = {
         "title": "Change your email address",
         "current": auth.user.email,
+        "waiting": waiting_change(session, user_id=auth.user.id or 0),
         "home": home_of(auth.user.role),
     }
     return render_page(request, session, settings, "account/email.html", context, auth=auth)
@@ -339,6 +345,7 @@ def change_email_page(
     password: TextField = "",
     csrf_token: TextField = "",
 ) -> Response:
+    """Sends a link to the new address; the address changes when it is opened."""
     check_csrf(request, settings, csrf_token)
     auth = signed_in(request, session, settings)
     if auth is None:
@@ -354,14 +361,13 @@ def change_email_page(
     status, headers = 422, {}
     if not errors:
         try:
-            change_email(
+            request_email_change(
                 session,
                 user=auth.user,
                 new_email=new_email,
                 password=password[:MAX_PASSWORD],
                 client=client_address(request),
                 settings=settings,
-                keep_session=auth.session_id,
             )
         except RuleBroken as exc:
             errors["password"] = exc.message
@@ -371,9 +377,7 @@ def change_email_page(
         except Conflict:
             errors["email"] = "Another account uses this email address: enter a different one"
         else:
-            # A carer's page says so; the others have a page of its own, as for a password.
-            done = "/carer/?done=email" if auth.user.role == "carer" else "/account/email/changed"
-            return _see_other(done)
+            return _see_other("/account/email/sent")
     context = {
         "title": "Change your email address",
         "current": auth.user.email,
@@ -388,12 +392,82 @@ def change_email_page(
     return response
 
 
-@router.get("/account/email/changed", response_class=HTMLResponse)
-def email_changed(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+@router.get("/account/email/sent", response_class=HTMLResponse)
+def email_link_sent(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     auth = signed_in(request, session, settings)
     if auth is None:
         return _see_other("/sign-in")
-    context = {"title": "Your email address is changed", "home": home_of(auth.user.role)}
+    waiting = waiting_change(session, user_id=auth.user.id or 0)
+    context = {
+        "title": "Check your new email address",
+        "to": waiting.new_email if waiting else None,
+        "current": auth.user.email,
+        "home": home_of(auth.user.role),
+    }
+    return render_page(request, session, settings, "account/email-sent.html", context, auth=auth)
+
+
+_DEAD_LINK = {"title": "This link has expired or was already used"}
+
+
+@router.get("/account/email/confirm", response_class=HTMLResponse)
+def confirm_email_form(
+    request: Request, session: SessionDep, settings: SettingsDep, token: str = ""
+) -> Response:
+    """A page with a button, not the change itself: mail scanners open links to check them."""
+    change = pending_change(session, token=token[:MAX_PASSWORD])
+    if change is None:
+        return render_page(
+            request, session, settings, "account/email-link-expired.html", _DEAD_LINK
+        )
+    context = {
+        "title": "Confirm your new email address",
+        "new_email": change.new_email,
+        "values": {"token": token},
+    }
+    return render_page(request, session, settings, "account/email-confirm.html", context)
+
+
+@router.post("/account/email/confirm", response_class=HTMLResponse)
+def confirm_email(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_csrf(request, settings, csrf_token)
+    auth = signed_in(request, session, settings)
+    change = pending_change(session, token=token[:MAX_PASSWORD])
+    # The browser's own sign-in goes on when it is the account's; every other one ends.
+    keep = auth.session_id if auth and change and auth.user.id == change.user_id else None
+    try:
+        confirm_email_change(session, token=token[:MAX_PASSWORD], keep_session=keep)
+    except RuleBroken:
+        return render_page(
+            request,
+            session,
+            settings,
+            "account/email-link-expired.html",
+            _DEAD_LINK,
+            status_code=422,
+        )
+    except Conflict:
+        taken = {"title": "Another account now uses this email address"}
+        return render_page(
+            request, session, settings, "account/email-taken.html", taken, status_code=409
+        )
+    return _see_other("/account/email/changed")
+
+
+@router.get("/account/email/changed", response_class=HTMLResponse)
+def email_changed(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Also for a browser not signed in (the link opened on another device)."""
+    auth = signed_in(request, session, settings)
+    context = {
+        "title": "Your email address is changed",
+        "home": home_of(auth.user.role) if auth else None,
+    }
     return render_page(request, session, settings, "account/email-changed.html", context, auth=auth)
 
 

@@ -309,11 +309,6 @@ def home(
     user = auth.user
     notice = notice or {
         "contact": ("Your contact details are saved", None),
-        "email": (
-            "Your email address is changed",
-            "Sign in with the new one from now on. We have told your old address, and signed "
-            "you out everywhere else.",
-        ),
     }.get(done)
     context = {
         "title": "My relatives",

@@ -20,6 +20,7 @@ from app.models import (
     Concern,
     Cook,
     Diner,
+    EmailChange,
     FormDraft,
     Meal,
     MealFeedback,
@@ -308,6 +309,8 @@ def _anonymise_user(session: Session, user: User) -> None:
     _unsent_to(session, user)
     # A journey's answers kept between pages (name, phone, address) go with the person.
     session.exec(delete(FormDraft).where(col(FormDraft.owner) == user_owner(user.id)))
+    # So does a new address they asked to sign in with and never confirmed.
+    session.exec(delete(EmailChange).where(col(EmailChange.user_id) == user.id))
     for hood in session.exec(select(Neighbourhood).where(Neighbourhood.coordinator_id == user.id)):
         hood.coordinator_id = None
         session.add(hood)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.accounts import service
-from app.accounts.contact import change_email
+from app.accounts.email_change import confirm_email_change, request_email_change
 from app.accounts.passwords import hash_password, verify_password
 from app.accounts.service import keep_renewed_hash, request_password_reset, reset_password
 from app.config import Settings, get_settings
@@ -272,7 +272,7 @@ def test_reset_links_sent_to_the_old_address_stop_working_when_the_address_chang
     user = create_user(session, email="moved@example.org")
     client.post("/api/auth/password-reset", json={"email": "moved@example.org"})
     token = reset_token(session, user)
-    change_email(
+    request_email_change(
         session,
         user=user,
         new_email="new-home@example.org",
@@ -280,6 +280,10 @@ def test_reset_links_sent_to_the_old_address_stop_working_when_the_address_chang
         client="testclient",
         settings=settings,
     )
+    link = session.exec(
+        select(Notification).where(Notification.recipient == "new-home@example.org")
+    ).one()
+    confirm_email_change(session, token=link.body.split("token=")[1].split()[0], keep_session=None)
     stale = client.post(
         "/api/auth/password-reset/confirm", json={"token": token, "new_password": NEW_PASSWORD}
     )

@@ -116,6 +116,9 @@ RENDERED = {
     "email_changed": messages.email_changed(
         full_name="Alan Brown", new_email="alan.new@example.org", day=THURSDAY
     ),
+    "confirm_new_email": messages.confirm_new_email(
+        full_name="Alan Brown", link="https://portion.invalid/account/email/confirm?token=x"
+    ),
     "password_reset": messages.password_reset(
         full_name="Edna Smith", link="https://portion.invalid/reset-password?token=x"
     ),
@@ -123,7 +126,8 @@ RENDERED = {
 }
 # Who each message names: the diner, the cook, and whether it carries the day.
 NAMES_DINER = set(RENDERED) - {"cook_approved", "concern_raised",
-                                "concern_status", "erasure_requested", "email_changed"}  # fmt: skip
+                                "concern_status", "erasure_requested", "email_changed",
+                                "confirm_new_email"}  # fmt: skip
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",

@@ -677,6 +677,20 @@ def test_a_cook_changes_their_email_address_as_a_carer_can(
         client, "/account/email", {"email": "priya.new@example.org", "password": DEFAULT_PASSWORD}
     )
 
+    assert done.headers["location"] == "/account/email/sent"
+    page = client.get(done.headers["location"]).text
+    assert "priya.new@example.org" in page and 'href="/cook/"' in page
+    sent = session.exec(select(Notification).where(Notification.event == "confirm_new_email"))
+    link = re.search(r"https?://[^/\s]+(/account/email/confirm\?token=\S+)", sent.one().body)[1]
+    confirm = client.get(link)
+    done = client.post(
+        "/account/email/confirm",
+        data={
+            "token": link.split("token=")[1],
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', confirm.text)[1],
+        },
+        follow_redirects=False,
+    )
     assert done.headers["location"] == "/account/email/changed"
     page = client.get(done.headers["location"]).text
     assert "Your email address has been changed" in page and 'href="/cook/"' in page

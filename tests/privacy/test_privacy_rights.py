@@ -3,13 +3,14 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.accounts.contact import change_email
+from app.accounts.email_change import confirm_email_change, request_email_change
 from app.accounts.passwords import UNUSABLE_PASSWORD, verify_password
 from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.models import (
     Council,
     Diner,
+    EmailChange,
     FormDraft,
     Meal,
     MealFeedback,
@@ -221,10 +222,16 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     headers = auth_headers(staff, settings)
     path = f"/api/staff/carers/{carer.id}/erase"
     drafts.save(session, user_owner(carer.id), "carer", {"phone": "07700 900123"})
-    change_email(
-        session, user=carer, new_email="new.address@example.org", password=DEFAULT_PASSWORD,
-        client="127.0.0.1", settings=settings,
-    )  # fmt: skip
+    for address in ("new.address@example.org", "never.confirmed@example.org"):
+        request_email_change(
+            session, user=carer, new_email=address, password=DEFAULT_PASSWORD,
+            client="127.0.0.1", settings=settings,
+        )  # fmt: skip
+        if address.startswith("new"):  # the first confirmed, the second left waiting
+            link = session.exec(select(Notification).where(Notification.recipient == address)).one()
+            confirm_email_change(
+                session, token=link.body.split("token=")[1].split()[0], keep_session=None
+            )
     session.commit()
 
     too_soon = client.post(path, headers=headers)
@@ -248,6 +255,11 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     [told] = session.exec(select(Notification).where(Notification.event == "email_changed"))
     assert (told.recipient, told.status) == (None, "failed")
     assert "Hello" not in told.body
+    # So do the links sent to a new address, and the address never confirmed.
+    links = session.exec(select(Notification).where(Notification.event == "confirm_new_email"))
+    assert [(m.recipient, m.status) for m in links] == [(None, "failed")] * 2
+    assert all("token=" not in m.body for m in links)
+    assert session.exec(select(EmailChange)).all() == []
     assert client.post(path, headers=headers).status_code == 409
 
 
