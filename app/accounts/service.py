@@ -316,8 +316,18 @@ def end_session(session: Session, *, session_id: str) -> None:
 
 
 def revoke_sessions(session: Session, *, user_id: int, keep: str | None = None) -> int:
-    """Revoke every live sign-in of the account except `keep`; how many were revoked."""
+    """Revoke every live sign-in of the account except `keep`; how many were revoked.
+
+    A cook's calendar address goes too: it is a standing credential (diners' first names and
+    visit times) that someone who once held the account could otherwise keep reading after a
+    new password or staff ending every sign-in (an outside review). The cook gets a new one
+    from their page."""
     now = utcnow()
+    for cook in session.exec(
+        select(Cook).where(Cook.user_id == user_id, col(Cook.calendar_token).is_not(None))
+    ).all():
+        cook.calendar_token = None
+        session.add(cook)
     query = select(AuthSession).where(
         AuthSession.user_id == user_id,
         col(AuthSession.revoked_at).is_(None),

@@ -20,7 +20,13 @@ from app.models import Meal, User
 from app.notifications.feeds import calendar_for_token
 from app.notifications.router import router
 from tests.conftest import handed_to_request
-from tests.factories import approved_cook, auth_headers, create_user, registered_diner
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    approved_cook,
+    auth_headers,
+    create_user,
+    registered_diner,
+)
 
 
 @pytest.fixture
@@ -53,7 +59,12 @@ def paired_cook(client: TestClient, session: Session, settings: Settings, staff:
     accepted = client.post(f"/api/pairings/{proposed.json()['id']}/accept", headers=headers)
     assert accepted.status_code == 200, accepted.text
     meals = client.get("/api/cooks/me/meals", headers=headers).json()["items"]
-    return {"headers": headers, "cook_id": cook_id, "meal_ids": [m["id"] for m in meals]}
+    return {
+        "headers": headers,
+        "cook_id": cook_id,
+        "email": cook_user.email,
+        "meal_ids": [m["id"] for m in meals],
+    }
 
 
 def feed_path(feed_client: TestClient, headers: dict[str, str]) -> str:
@@ -118,6 +129,39 @@ def test_feed_is_not_found_when_the_cook_is_suspended(
 
     assert suspended.status_code == 200, suspended.text
     assert feed_client.get(path).status_code == 404
+
+
+def test_feed_stops_when_every_sign_in_ends_on_a_new_password_or_by_staff(
+    client: TestClient, feed_client: TestClient, paired_cook: dict, staff: User, settings: Settings
+):
+    """An outside review: the address, a standing credential, kept working for whoever once
+    held the account after the owner changed their password or staff ended every sign-in."""
+    cook_headers = paired_cook["headers"]
+    path = feed_path(feed_client, cook_headers)
+    changed = client.post(
+        "/api/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": "a newer pass phrase 42"},
+        headers=cook_headers,
+    )
+    assert changed.status_code == 204, changed.text
+    assert feed_client.get(path).status_code == 404
+
+    cook = session_user(client, settings, "a newer pass phrase 42", paired_cook)
+    path = feed_path(feed_client, cook)
+    assert feed_client.get(path).status_code == 200
+    user_id = client.get("/api/me", headers=cook).json()["id"]
+    ended = client.post(
+        f"/api/staff/users/{user_id}/sessions/revoke", headers=auth_headers(staff, settings)
+    )
+    assert ended.status_code == 204, ended.text
+    assert feed_client.get(path).status_code == 404
+
+
+def session_user(client: TestClient, settings: Settings, password: str, cook: dict) -> dict:
+    """The cook signed in again (a bearer token) with their new password."""
+    token = client.post("/api/auth/token", data={"username": cook["email"], "password": password})
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 def test_unknown_token_is_not_found_when_guessed(feed_client: TestClient):
