@@ -479,6 +479,10 @@ def _changeable(
     return sa, diner
 
 
+# The change pages that show the diner's address or access notes (prefilled).
+SHOWS_ADDRESS = frozenset({"address", "access"})
+
+
 @router.get("/staff/diners/{diner_id}/change/{what}", response_class=HTMLResponse)
 def change_needs_form(
     diner_id: PathId, what: str, request: Request, session: SessionDep, settings: SettingsDep
@@ -491,6 +495,8 @@ def change_needs_form(
         return found
     sa, diner = found
     record = f"/staff/diners/{diner_id}"
+    if what in SHOWS_ADDRESS:  # the record's view is audited; so is this one (an outside review)
+        audit_address_view(session, viewer=sa.user, diner=diner)
     context = change_context(what, diner, answers_of(diner), record=record)
     return render_staff(request, session, settings, change_template(what), context, staff=sa)
 
@@ -518,6 +524,8 @@ def change_needs(
             errors = {str(exc.loc[-1]): POSTCODE_MESSAGES.get(exc.rule, exc.message)}
         else:
             return redirect(f"{record}?changed=1")
+    if what in SHOWS_ADDRESS:  # shown again, with what was typed
+        audit_address_view(session, viewer=sa.user, diner=diner)
     context = {**change_context(what, diner, a, record=record), "errors": _for_staff(errors)}
     return render_staff(
         request, session, settings, change_template(what), context, staff=sa, status_code=422

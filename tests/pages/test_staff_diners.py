@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from app.config import Settings
 from app.councils.rules import council_today
@@ -700,6 +700,14 @@ def test_staff_change_a_referred_diners_allergies_and_the_unsafe_pairing_pauses(
     sign_in(client, staff)
     record = f"/staff/diners/{world.diner_id}"
     assert f'href="{record}/change/food"' in client.get(record).text
+    viewed = select(func.count()).where(
+        AuditEntry.action == "diner.address_viewed", AuditEntry.subject_id == world.diner_id
+    )
+    before = session.exec(viewed).one()
+    for what in ("address", "access"):  # they show the address and access notes: audited
+        assert client.get(f"{record}/change/{what}").status_code == 200
+    client.get(f"{record}/change/times")  # shows neither
+    assert session.exec(viewed).one() == before + 2
     form = client.get(f"{record}/change/food")
     assert form.status_code == 200 and re.search(r'value="peanuts" checked', form.text)
     token = form_token(client, f"{record}/change/food")
