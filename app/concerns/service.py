@@ -84,7 +84,10 @@ COVER_CONCERN_DAYS = 14  # a cover cook may raise a concern about a recent or co
 
 def _may_raise(session: Session, user: User, diner: Diner) -> bool:
     """The diner's carer, the cook of their current pairing, or a recent or coming cover cook
-    (never a cook excluded from this diner)."""
+    (never a cook excluded from this diner). Nobody, once the diner is erased: new words would
+    be held about a record that no longer names anyone, out of the erasure's reach."""
+    if diner.anonymised_at is not None:
+        return False
     if user.role == "carer":
         return diner.carer_id == user.id
     if user.role != "cook":

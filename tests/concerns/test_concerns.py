@@ -134,6 +134,20 @@ def test_stranger_gets_404_when_raising_concern_about_someone_elses_diner(
     assert raise_(client, other_cook, settings, world.diner_id).status_code == 404
 
 
+def test_nobody_raises_a_concern_about_an_erased_diner_when_the_carer_still_can_sign_in(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside review: the carer attached new words to the erased record, which erasing
+    the carer afterwards left in place."""
+    world = active_pairing(client, session, settings, staff)
+    erased = client.post(
+        f"/api/staff/diners/{world.diner_id}/erase", headers=auth_headers(staff, settings)
+    )
+    assert erased.status_code == 200, erased.text
+    assert raise_(client, world.carer, settings, world.diner_id).status_code == 404
+    assert raise_(client, world.cook, settings, world.diner_id).status_code == 404
+
+
 def test_serious_concern_pauses_pairing_at_once_and_resolution_resumes_it(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
