@@ -10,16 +10,23 @@ from fastapi.responses import HTMLResponse
 
 from app.cooks.service import get_own_profile
 from app.councils.rules import council_today
-from app.deps import CarerUser, CookUser, SessionDep
+from app.deps import CarerUser, CookUser, SessionDep, StaffUser
 from app.diners.deps import CarersDiner
 from app.errors import RuleBroken
 from app.meals import away as aways
-from app.meals import cover, feedback
+from app.meals import corrections, cover, feedback
 from app.meals import service as meals
 from app.meals.deps import OwnCookClock, OwnMeal
 from app.meals.labels import meal_label
 from app.meals.presenters import meal_out, meal_rows_out, meals_out
-from app.meals.schemas import AwayIn, FeedbackIn, MealList, MealOut, OutcomeIn
+from app.meals.schemas import (
+    AwayIn,
+    FeedbackIn,
+    MealList,
+    MealOut,
+    OutcomeCorrectionIn,
+    OutcomeIn,
+)
 from app.models import Council, Diner
 from app.names import first_name
 from app.routing import DeferredRoute
@@ -57,6 +64,16 @@ def delivered(meal: OwnMeal, session: SessionDep) -> MealOut:
 @router.post("/api/meals/{meal_id}/missed", response_model=MealOut)
 def missed(meal: OwnMeal, session: SessionDep) -> MealOut:
     meals.record_outcome(session, meal=meal, outcome=MealStatus.missed)
+    return meal_out(session, meal)
+
+
+@router.post("/api/staff/meals/{meal_id}/outcome", response_model=MealOut)
+def correct_outcome(
+    meal_id: PathId, body: OutcomeCorrectionIn, user: StaffUser, session: SessionDep
+) -> MealOut:
+    """Staff put a recorded outcome right (409 unless recorded and different; another
+    council's meal: 404); those told of the first record are told of the correction."""
+    meal = corrections.correct_outcome(session, staff=user, meal_id=meal_id, outcome=body.outcome)
     return meal_out(session, meal)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -58,3 +58,9 @@ class FeedbackIn(StrictModel):
 
 class OutcomeIn(StrictModel):
     considers_friend: StrictBool
+
+
+class OutcomeCorrectionIn(StrictModel):
+    """What happened to the meal after all."""
+
+    outcome: Literal[MealStatus.delivered, MealStatus.missed]

@@ -46,7 +46,9 @@ ACTION_WORDS: dict[str, str] = {
     "password_reset": "Reset their password",
     "password_reset_requested": "Asked to reset their password",
     "sessions_revoked": "Signed the person out everywhere",
+    "account.email_change_requested": "Asked to change their email address",
     "account.email_changed": "Changed their email address",
+    "meal.outcome_corrected": "Corrected what happened to a meal",
     "erasure.requested": "Asked for their data to be erased",
 }
 

@@ -249,6 +249,16 @@ def meal_missed(*, diner_name: str, day: date, start: str, to_staff: bool = Fals
     )
 
 
+def meal_delivered_after_all(*, diner_name: str, day: date, start: str) -> Message:
+    """To those told a meal was missed, when the council puts the record right."""
+    return Message(
+        "meal_delivered_after_all",
+        f"{diner_name}'s meal did arrive",
+        f"We told you the meal planned for {day_month(day)} at {start} did not happen. That was "
+        "recorded by mistake: the meal was delivered. Sorry for the worry.",
+    )
+
+
 def diner_paused(*, diner_name: str, day: date, away_from: date, away_to: date) -> Message:
     """To the cook of a meal the diner's pause cancels."""
     return Message(

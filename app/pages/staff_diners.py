@@ -40,7 +40,8 @@ from app.diners.service import (
 )
 from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
-from app.models import Diner, Pairing, User
+from app.meals.corrections import correct_outcome
+from app.models import Diner, Meal, Pairing, User
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
     POSTCODE_MESSAGES,
@@ -86,7 +87,7 @@ from app.privacy.service import (
 )
 from app.routing import DeferredRoute
 from app.schemas import PathId
-from app.vocab import DinerStatus, Frequency
+from app.vocab import DinerStatus, Frequency, MealStatus
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
@@ -120,6 +121,10 @@ MOVED = (
     "diner without one is posted the new plan)."
 )
 CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
+CORRECTED = {
+    "delivered": "The meal is recorded as delivered. Those told it was missed are told it came.",
+    "missed": "The meal is recorded as missed. The carer and the coordinator are told.",
+}
 CONSENT = (
     "Select that the diner agrees to be referred and to their details being shared with "
     "the council and their cook"
@@ -280,7 +285,7 @@ def diner_page(
         if request.query_params.get("withdrawn")
         else CHANGED
         if request.query_params.get("changed")
-        else None
+        else CORRECTED.get(request.query_params.get("corrected", ""))
     )
     return _record_page(request, session, settings, sa, diner_id, banner=banner)
 
@@ -463,6 +468,35 @@ def withdraw_invitation(
     except Conflict:  # answered meanwhile: the record shows how
         return redirect(f"/staff/diners/{diner_id}")
     return redirect(f"/staff/diners/{diner_id}?withdrawn=1")
+
+
+@router.post("/staff/diners/{diner_id}/meals/{meal_id}/outcome", response_class=HTMLResponse)
+def correct_meal_outcome(
+    diner_id: PathId,
+    meal_id: PathId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    """Put a meal's recorded outcome right (POST /api/staff/meals/{id}/outcome): a cook who
+    recorded "missed" by mistake could only ask the council, which could do nothing."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    sa = _auth(request, session, settings)
+    if isinstance(sa, Response):
+        return sa
+    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
+    meal = session.get(Meal, meal_id)
+    outcome = str(form.get("outcome", ""))
+    if meal is None or meal.diner_id != diner_id:
+        raise NotFound("Meal not found")
+    if outcome not in (MealStatus.delivered, MealStatus.missed):
+        return redirect(f"/staff/diners/{diner_id}")
+    try:
+        correct_outcome(session, staff=sa.user, meal_id=meal_id, outcome=MealStatus(outcome))
+    except Conflict:  # corrected meanwhile: the record shows how
+        return redirect(f"/staff/diners/{diner_id}")
+    return redirect(f"/staff/diners/{diner_id}?corrected={outcome}")
 
 
 def _changeable(

@@ -98,6 +98,9 @@ RENDERED = {
     "offer_pause_to_staff": messages.offer_pause_to_staff(
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
+    "meal_delivered_after_all": messages.meal_delivered_after_all(
+        diner_name=DINER, day=THURSDAY, start="17:30"
+    ),
     "offer_pause_to_carer": messages.offer_pause_to_carer(diner_name=DINER, cook_name=COOK),
     "offer_pause_to_cover": messages.offer_pause_to_cover(diner_name=DINER),
     "concern_pause_to_cook": messages.concern_pause_to_cook(diner_name=DINER),
@@ -134,7 +137,8 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer",
               "pairing_ended_to_staff", "referred_diner_matched", "cover_missing",
               "cook_times_changed"}  # fmt: skip
-DATED = {"meal_missed", "diner_paused", "cover_request", "cover_arranged", "cover_cancelled",
+DATED = {"meal_missed", "meal_delivered_after_all", "diner_paused", "cover_request",
+         "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
          "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip
 
