@@ -12,6 +12,7 @@ from app.diners.schemas import ReasonIn
 from app.matching import service as matching
 from app.models import Cook, Diner, Pairing
 from app.pairings import lifecycle, service
+from app.pairings.decline import decline_with_reason
 from app.pairings.deps import InvitedPairing
 from app.pairings.presenters import pairing_out
 from app.pairings.schemas import PairingCreate, PairingOut, PairingScheduleIn
@@ -53,7 +54,9 @@ def accept(pairing: InvitedPairing, user: CookUser, session: SessionDep) -> Pair
 
 @router.post("/api/pairings/{pairing_id}/decline", response_model=PairingOut)
 def decline(pairing: InvitedPairing, session: SessionDep) -> PairingOut:
-    service.decline_pairing(session, pairing=pairing)
+    # As the cook's page: the coordinator is told (before, only the page told anyone, and a
+    # diner with no next best cook sat waiting unseen).
+    decline_with_reason(session, pairing=pairing, reason=None)
     return _render(session, pairing, "cook")
 
 

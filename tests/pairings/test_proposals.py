@@ -170,6 +170,9 @@ def test_decline_proposes_next_best_cook_when_one_exists(
         f"/api/pairings/{pairing_id}/decline", headers=auth_headers(first_user, settings)
     )
     assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    # The coordinator (here the council's staff) is told, as the cook's page tells them.
+    told = session.exec(select(Notification).where(Notification.event == "pairing_declined")).all()
+    assert staff.id in {m.to_user_id for m in told}
     from app.models import Pairing
 
     open_ = session.exec(
