@@ -242,7 +242,14 @@ def _safety_first(
             about_diner_id=diner.id,
         )
     _recover_unsafe_covers(
-        session, diner=diner, pairing=pairing, council=council, today=today, before=before
+        session,
+        diner=diner,
+        pairing=pairing,
+        council=council,
+        today=today,
+        before=before,
+        changed=changed,
+        change_key=change_key,
     )
 
 
@@ -442,10 +449,15 @@ def _recover_unsafe_covers(
     council: Council,
     today: date,
     before: engine.DinerInput,
+    changed: list[str],
+    change_key: str,
 ) -> None:
     """A cover cook who cannot meet the new needs safely gives the meal back (cover is sought
-    again among cooks who can) and is told."""
+    again among cooks who can) and is told. One who can is told what changed, with what the
+    meal must be now: they cook from the cover request, which named the old needs (an outside
+    check: a new allergy reached the regular cook and not the cook bringing the next meal)."""
     after = needs_of(diner, pairing)
+    name = first_name(diner.full_name)
     for meal in _future_open_meals(session, pairing=pairing, today=today):
         if not meal.is_cover or meal.cook_id is None or meal.status != MealStatus.scheduled:
             continue
@@ -453,8 +465,27 @@ def _recover_unsafe_covers(
         assert cover is not None
         cover_in = cook_input(cover, council=council, today=today, load=0)
         if not _unsafe(cover_in, before, after, council.max_walk_radius_m):
+            if set(changed) - TIMES:  # the meal's time is the meal's own: times do not matter
+                told = messages.diner_changed_to_cover(
+                    diner_name=name,
+                    what=in_words(changed, FIELD_WORDS),
+                    day=meal.date,
+                    needs=messages.needs_in_words(
+                        diets=list(diner.diets),
+                        allergies=list(diner.allergies),
+                        texture=diner.texture,
+                    ),
+                )
+                enqueue(
+                    session,
+                    event=told.event,
+                    to=cover.user_id,
+                    subject=told.subject,
+                    body=told.body,
+                    dedupe_key=f"{change_key}:cover:{meal.id}",
+                    about_diner_id=diner.id,
+                )
             continue
-        name = first_name(diner.full_name)
         cancelled = messages.cover_cancelled(diner_name=name, day=meal.date)
         enqueue(
             session,

@@ -402,6 +402,17 @@ def diner_changed_to_cook(*, diner_name: str, what: str, when: str | None) -> Me
     )
 
 
+def diner_changed_to_cover(*, diner_name: str, what: str, day: date, needs: str) -> Message:
+    """To a cook covering one of the diner's meals, who can still make it safely: the cover
+    request they cook from named the needs before the change."""
+    return Message(
+        "diner_changed",
+        f"{diner_name}'s {what} changed before the meal you are covering",
+        f"{diner_name}'s {what} changed since you took the meal on {day_month(day)}. The meal "
+        f"must now be: {needs} Please look at the meal on your page before you cook it.",
+    )
+
+
 def invitation_withdrawn_to_cook(*, diner_name: str) -> Message:
     return Message(
         "pairing_needs_changed",

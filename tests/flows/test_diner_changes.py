@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import AuditEntry, Concern, Council, Diner, Meal, Notification, Pairing, User
+from app.models import AuditEntry, Concern, Cook, Council, Diner, Meal, Notification, Pairing, User
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -378,6 +378,49 @@ def test_cover_cook_gives_meal_back_when_they_cannot_meet_the_new_needs(
     stored = session.get(Pairing, active.pairing_id)
     assert stored is not None and stored.status == "active"
     assert told(session, "cover_cancelled") == {helper.id}
+
+
+def test_cover_cook_who_can_still_cook_safely_is_told_what_the_meal_must_be_now(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """An outside check: a new need reached the regular cook and not the cook bringing the
+    next meal, who cooks from the cover request's old words."""
+    helper, meal = covering_helper(client, session, settings, staff, pairing_id=active.pairing_id)
+    response = client.patch(
+        f"/api/diners/{active.diner_id}",
+        json={"texture": "regular", "access_notes": "Key safe at the back door"},
+        headers=active.carer_headers,
+    )
+    assert response.status_code == 200, response.text
+    session.refresh(meal)
+    assert (meal.status, meal.cook_id) == ("scheduled", helper_id_of(session, helper))
+    [to_helper] = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == helper.id, Notification.event == "diner_changed"
+        )
+    ).all()
+    assert "before the meal you are covering" in to_helper.subject
+    assert "must now be: Vegetarian; free from peanuts." in to_helper.body
+    # A change of times alone is the pairing's, not the cover meal's: not told.
+    client.patch(
+        f"/api/diners/{active.diner_id}", json={"frequency": "fortnightly"},
+        headers=active.carer_headers,
+    )  # fmt: skip
+    assert len(told_all(session, helper.id, "diner_changed")) == 1
+
+
+def helper_id_of(session: Session, helper: User) -> int | None:
+    return session.exec(select(Cook.id).where(Cook.user_id == helper.id)).one()
+
+
+def told_all(session: Session, user_id: int | None, event: str) -> list[Notification]:
+    return list(
+        session.exec(
+            select(Notification).where(
+                Notification.to_user_id == user_id, Notification.event == event
+            )
+        )
+    )
 
 
 def test_a_cover_cook_is_told_when_the_meal_they_cover_is_back_on(

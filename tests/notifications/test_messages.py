@@ -98,6 +98,9 @@ RENDERED = {
     "offer_pause_to_staff": messages.offer_pause_to_staff(
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
+    "diner_changed_to_cover": messages.diner_changed_to_cover(
+        diner_name=DINER, what="allergies", day=THURSDAY, needs="free from peanuts."
+    ),
     "meal_delivered_after_all": messages.meal_delivered_after_all(
         diner_name=DINER, day=THURSDAY, start="17:30"
     ),
@@ -137,8 +140,8 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer",
               "pairing_ended_to_staff", "referred_diner_matched", "cover_missing",
               "cook_times_changed"}  # fmt: skip
-DATED = {"meal_missed", "meal_delivered_after_all", "diner_paused", "cover_request",
-         "cover_arranged", "cover_cancelled",
+DATED = {"meal_missed", "meal_delivered_after_all", "diner_changed_to_cover", "diner_paused",
+         "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
          "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip
 
