@@ -493,7 +493,7 @@ def _recover_unsafe_covers(
             to=cover.user_id,
             subject=cancelled.subject,
             body=cancelled.body,
-            dedupe_key=f"meal:{meal.id}:cover_cancelled:{cover.id}",
+            dedupe_key=f"meal:{meal.id}:{meal.at:%Y%m%dT%H%M}:cover_cancelled:{cover.id}",
             about_diner_id=diner.id,
         )
         seek_cover(session, meals=[meal])

@@ -60,7 +60,7 @@ def remind_cooks(session: Session, *, now: dt.datetime) -> int:
                 to=cook.user_id,
                 subject=reminder.subject,
                 body=reminder.body,
-                dedupe_key=f"meal:{meal.id}:reminder:{meal.cook_id}",
+                dedupe_key=f"meal:{meal.id}:{meal.at:%Y%m%dT%H%M}:reminder:{meal.cook_id}",
                 about_diner_id=diner.id,
             )
             count += 1
@@ -105,7 +105,7 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
                     to=to,
                     subject=message.subject,
                     body=message.body,
-                    dedupe_key=f"meal:{meal.id}:cover_missing",
+                    dedupe_key=f"meal:{meal.id}:{meal.at:%Y%m%dT%H%M}:cover_missing",
                     about_diner_id=diner.id,
                 )
                 for to, message in told

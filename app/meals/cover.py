@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
+from app.db import utcnow
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m
@@ -111,10 +112,13 @@ def _away_on(session: Session, day: date) -> set[int]:
 
 
 def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
-    """Ask the best few candidates (a cook the diner has met first)."""
+    """Ask the best few candidates (a cook the diner has met first). Each time a meal needs
+    cover is a new request, keyed by its time: a cook asked when the meal last needed cover
+    (then taken by someone who gave it back, or planned again at another time) is asked again,
+    not swallowed as a duplicate (an outside check)."""
     diner = session.get(Diner, meal.diner_id)
     assert diner is not None
-    asked = 0
+    asked, now = 0, utcnow().isoformat()
     for cook, _distance, _met in cover_candidates(session, meal=meal)[:limit]:
         request = messages.cover_request(
             diner_name=first_name(diner.full_name),
@@ -130,7 +134,7 @@ def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
             to=cook.user_id,
             subject=request.subject,
             body=request.body,
-            dedupe_key=f"meal:{meal.id}:cover_request:{cook.id}",
+            dedupe_key=f"meal:{meal.id}:cover_request:{cook.id}:{now}",
             about_diner_id=diner.id,
         )
         asked += 1
@@ -212,7 +216,7 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
             to=recipient,
             subject=arranged.subject,
             body=arranged.body,
-            dedupe_key=f"meal:{meal.id}:covered:{cook.id}",
+            dedupe_key=f"meal:{meal.id}:covered:{cook.id}:{utcnow().isoformat()}",
             about_diner_id=diner.id,
         )
     session.flush()

@@ -357,10 +357,44 @@ def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Me
 
 
 def seek_cover(session: Session, *, meals: list[Meal]) -> None:
-    """These meals have no cook now: they need cover, and the best candidates are asked."""
+    """These meals have no cook now: they need cover, and the best candidates are asked.
+
+    A meal whose cover was arranged (the carer, the coordinator and the regular cook were told
+    "Bob will bring it") is told to have fallen through: before, they went on expecting Bob."""
+    arranged = [
+        m
+        for m in meals
+        if m.is_cover and m.cook_id is not None and m.status == MealStatus.scheduled
+    ]
     for meal in meals:
         meal.status, meal.cook_id, meal.is_cover = MealStatus.needs_cover, None, False
         session.add(meal)
     session.flush()
     for meal in meals:
         ask_for_cover(session, meal=meal)
+    for meal in arranged:
+        _tell_cover_fell_through(session, meal=meal)
+
+
+def _tell_cover_fell_through(session: Session, *, meal: Meal) -> None:
+    diner, pairing = session.get(Diner, meal.diner_id), session.get(Pairing, meal.pairing_id)
+    assert diner is not None and pairing is not None
+    regular = session.get(Cook, pairing.cook_id)
+    told = messages.cover_fell_through(
+        diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+    )
+    now = utcnow().isoformat()
+    for to in (
+        diner.carer_id,
+        *alert_recipients(session, diner),
+        regular.user_id if regular else None,
+    ):
+        enqueue(
+            session,
+            event=told.event,
+            to=to,
+            subject=told.subject,
+            body=told.body,
+            dedupe_key=f"meal:{meal.id}:cover_fell_through:{now}",
+            about_diner_id=diner.id,
+        )

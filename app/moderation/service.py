@@ -246,8 +246,20 @@ def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Co
         raise Conflict(f"Only a pending cook can be rejected (this one is {cook.status})")
     cook.status, cook.status_reason = CookStatus.rejected, reason
     cook.status_council_id = staff.council_id
+    _tell(session, cook, messages.cook_rejected())  # before, only an approval was ever told
     _audit(session, staff, cook, "cook.rejected", {"status": cook.status}, reason=reason)
     return cook
+
+
+def _tell(session: Session, cook: Cook, told: messages.Message) -> None:
+    enqueue(
+        session,
+        event=told.event,
+        to=cook.user_id,
+        subject=told.subject,
+        body=told.body,
+        dedupe_key=f"cook:{cook.id}:{told.event}:{utcnow().isoformat()}",  # each decision told
+    )
 
 
 def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
@@ -258,6 +270,7 @@ def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> C
         raise Conflict(f"A {cook.status} cook cannot be suspended")
     cook.status, cook.status_reason = CookStatus.suspended, reason
     cook.status_council_id = staff.council_id
+    _tell(session, cook, messages.cook_suspended())
     _audit(session, staff, cook, "cook.suspended", {"status": cook.status}, reason=reason)
     return cook
 
@@ -287,6 +300,7 @@ def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) ->
     else:
         cook.status = CookStatus.approved
     cook.status_reason, cook.status_council_id = reason, None
+    _tell(session, cook, messages.cook_reinstated(approved=cook.status == CookStatus.approved))
     _audit(
         session,
         staff,

@@ -51,6 +51,44 @@ def cook_approved() -> Message:
     )
 
 
+# The council's decisions about a cook. Their reason is on the cook's page (the staff's form
+# says so), not in a message that lives on in a mailbox.
+def cook_rejected() -> Message:
+    return Message(
+        "cook_rejected",
+        "About your offer to cook with Extra Portion",
+        "Thank you for offering to cook. The council cannot approve you to cook for now; your "
+        "page on Extra Portion says why. If you have a question, please contact the council.",
+    )
+
+
+def cook_suspended() -> Message:
+    """Said at once: a suspended cook must not come to a door, with their own meal or a cover."""
+    return Message(
+        "cook_suspended",
+        "Your cooking with Extra Portion is suspended",
+        "The council has suspended your cooking with Extra Portion, starting now. Please do not "
+        "bring any meals, including any you took to cover for another cook. Your page on Extra "
+        "Portion says why, and the council will be in touch.",
+    )
+
+
+def cook_reinstated(*, approved: bool) -> Message:
+    """`approved`: they may cook again at once; else the council checks them again first."""
+    then = (
+        "You can cook again: we will let you know when a neighbour is suggested."
+        if approved
+        else "The council will check a few things again before you cook; we will let you know."
+    )
+    return Message(
+        "cook_reinstated",
+        "Your suspension from Extra Portion is lifted"
+        if approved
+        else "The council's decision about your cooking has changed",
+        f"The council has lifted its decision about your cooking with Extra Portion. {then}",
+    )
+
+
 def proposal(*, diner_name: str, distance: str) -> Message:
     """To the cook: a neighbour is suggested. ``distance`` as a cook may read it ("about
     400 m"): rounded to 100 m, never the staff's figure."""
@@ -327,6 +365,28 @@ def cover_cancelled(*, diner_name: str, day: date) -> Message:
         f"No need to bring {diner_name}'s meal on {day_month(day)}",
         f"{diner_name}'s needs have changed, so another cook will "
         "cover that meal. Thank you for offering.",
+    )
+
+
+def cover_fell_through(*, diner_name: str, day: date, start: str) -> Message:
+    """To the carer, the coordinator and the regular cook, who were told a cover was arranged:
+    the cook who took it can no longer bring it."""
+    return Message(
+        "cover_fell_through",
+        f"{diner_name}'s cover on {day_month(day)} has fallen through",
+        f"The cook who was to bring {diner_name}'s meal on {day_month(day)} at {start} can no "
+        "longer bring it. We are asking other cooks, and will tell you who takes it.",
+    )
+
+
+def cover_handed_back(*, diner_name: str, day: date) -> Message:
+    """To a cover cook whose meal goes to another cook (they stopped, were suspended or moved
+    away): they must not come with it."""
+    return Message(
+        "cover_cancelled",
+        f"Please do not bring {diner_name}'s meal on {day_month(day)}",
+        f"You are no longer down to cover {diner_name}'s meal on {day_month(day)}: another cook "
+        "will be asked. Please do not bring it.",
     )
 
 

@@ -29,6 +29,8 @@ TEXT_EVENTS = frozenset(
         "cover_cancelled",
         "meal_missed",
         "diner_paused",
+        "cook_suspended",  # do not come to the door, from now
+        "cover_fell_through",  # the meal the carer was told of may not come
     }
 )
 # Texts that must fit one fragment, shortened when needed.

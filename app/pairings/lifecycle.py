@@ -42,7 +42,8 @@ def release_cook(session: Session, *, cook: Cook, reason: EndReason) -> list[Pai
 
 
 def _hand_back_covers(session: Session, *, cook: Cook) -> None:
-    """Covers this cook had taken need another cover."""
+    """Covers this cook had taken need another cover; the cook is told not to bring them (a
+    suspended cook heard nothing and could still come to the door)."""
     council = session.get(Council, cook.council_id)
     assert council is not None
     meals = session.exec(
@@ -53,6 +54,19 @@ def _hand_back_covers(session: Session, *, cook: Cook) -> None:
             col(Meal.date) >= council_today(council),
         )
     ).all()
+    for meal in meals:
+        diner = session.get(Diner, meal.diner_id)
+        assert diner is not None
+        told = messages.cover_handed_back(diner_name=first_name(diner.full_name), day=meal.date)
+        enqueue(
+            session,
+            event=told.event,
+            to=cook.user_id,
+            subject=told.subject,
+            body=told.body,
+            dedupe_key=f"meal:{meal.id}:handed_back:{cook.id}:{utcnow().isoformat()}",
+            about_diner_id=diner.id,
+        )
     seek_cover(session, meals=list(meals))
 
 
@@ -80,7 +94,7 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> Non
             to=cover_user_id,
             subject=stopped.subject,
             body=stopped.body,
-            dedupe_key=f"meal:{meal.id}:stopped",
+            dedupe_key=f"meal:{meal.id}:{meal.at:%Y%m%dT%H%M}:stopped",
             about_diner_id=diner.id,
         )
     if was_active and reason in STAFF_TOLD_OF:

@@ -357,7 +357,8 @@ def reschedule_pairing(
                 to=cover.user_id,
                 subject=moved.subject,
                 body=moved.body,
-                dedupe_key=f"meal:{meal.id}:moved",
+                # Keyed by the time: a meal id can come back (SQLite reuses the highest).
+                dedupe_key=f"meal:{meal.id}:moved:{utcnow().isoformat()}",
                 about_diner_id=diner.id,
             )
         session.delete(meal)  # never recorded: the new schedule plans its own from tomorrow

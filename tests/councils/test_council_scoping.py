@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.config import Settings
 from app.db import utcnow
 from app.main import app
-from app.models import Council, User
+from app.models import Council, Meal, User
 from app.reports.router import report_time
+from app.vocab import MealStatus
 from tests.factories import (
     active_pairing,
     approve_payload,
@@ -29,6 +30,7 @@ BODIES = {
     "reinstate": {"reason": "x"},
     "triage": {"status": "investigating", "note": "x"},
     "schedule": {"weekday": 1, "start": "17:30", "frequency": "weekly"},
+    "outcome": {"outcome": "delivered"},
 }
 
 
@@ -40,6 +42,16 @@ def staff_routes() -> list[tuple[str, str]]:
         if path.startswith("/api/staff")
         for method in operations
     )
+
+
+def missed_meal(session: Session, pairing_id: int) -> int:
+    """One of the pairing's meals, recorded missed (so that a correction would take)."""
+    meal = session.exec(select(Meal).where(Meal.pairing_id == pairing_id)).first()
+    assert meal is not None and meal.id is not None
+    meal.status = MealStatus.missed
+    session.add(meal)
+    session.flush()
+    return meal.id
 
 
 def test_other_councils_staff_reach_nothing_when_walking_every_staff_route(
@@ -71,6 +83,7 @@ def test_other_councils_staff_reach_nothing_when_walking_every_staff_route(
         "concern_id": concern_id,
         "user_id": cook_user.id,
         "carer_id": carer.id,
+        "meal_id": missed_meal(session, pairing_id),
     }
     # What only council A's records say (names, emails, postcodes, addresses, the concern).
     markers = [cook_user.email, carer.email, "Priya", "Edna", "Albert Waiting", "N3 1HT",

@@ -544,6 +544,53 @@ def test_covers_taken_are_handed_on_when_the_cover_cook_goes_away_too(
     assert [m["id"] for m in requests] == [meals[0]["id"]]
 
 
+def test_a_suspended_cover_cook_is_told_not_to_come_and_everyone_told_it_fell_through(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """An outside check: everyone held "Helper will bring Edna's meal", the suspended cook was
+    told nothing (and could come to the door), and the cooks asked before were never asked
+    again."""
+    helper, helper_id = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
+    )
+    spare, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1QX", display_name="Spare"
+    )
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
+    day, meal_id = meals[0]["date"], meals[0]["id"]
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
+    took = client.post(f"/api/meals/{meal_id}/cover", headers=auth_headers(helper, settings))
+    assert took.status_code == 200, took.text
+
+    suspended = client.post(
+        f"/api/staff/cooks/{helper_id}/suspend",
+        json={"reason": "Under review"},
+        headers=auth_headers(staff, settings),
+    )
+
+    assert suspended.status_code == 200, suspended.text
+
+    def to(user: User, event: str) -> list[Notification]:
+        return list(
+            session.exec(
+                select(Notification).where(
+                    Notification.to_user_id == user.id, Notification.event == event
+                )
+            )
+        )
+
+    [not_to_come] = to(helper, "cover_cancelled")
+    assert not_to_come.subject.startswith("Please do not bring Edna's meal")
+    for person in (active.carer, active.cook, staff):
+        [fell] = to(person, "cover_fell_through")
+        assert "can no longer bring it" in fell.body
+    assert len(to(spare, "cover_request")) == 2  # asked again, not swallowed as a duplicate
+    retaken = client.post(f"/api/meals/{meal_id}/cover", headers=auth_headers(spare, settings))
+    assert retaken.status_code == 200, retaken.text
+    arranged = to(active.carer, "cover_arranged")
+    assert [m.body.split(" will ")[0] for m in arranged] == ["Helper", "Spare"]
+
+
 def test_cook_out_of_walking_reach_sees_no_cover_request_when_meal_needs_cover(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):

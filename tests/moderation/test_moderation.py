@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.audit import record_audit
 from app.config import Settings
-from app.models import AuditEntry, Council, User
+from app.models import AuditEntry, Council, Notification, User
 from tests.factories import approve_payload, auth_headers, create_user, signed_up_cook
 
 
@@ -152,7 +152,7 @@ def test_enhanced_barred_satisfies_enhanced_minimum_when_approving(
 def test_reject_needs_reason_and_only_pending_when_rejecting(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    _, cook_id = signed_up_cook(client, session, settings)
+    cook_user, cook_id = signed_up_cook(client, session, settings)
     headers = auth_headers(staff, settings)
     assert (
         client.post(f"/api/staff/cooks/{cook_id}/reject", json={}, headers=headers).status_code
@@ -172,12 +172,23 @@ def test_reject_needs_reason_and_only_pending_when_rejecting(
         f"/api/staff/cooks/{cook_id}/reject", json={"reason": "again"}, headers=headers
     )
     assert again.status_code == 409
+    # Told, without the reason (it is on their page): before, only an approval was told.
+    [told] = told_to(session, cook_user)
+    assert told.event == "cook_rejected" and "no references" not in told.body
+
+
+def told_to(session: Session, user: User) -> list[Notification]:
+    return list(
+        session.exec(
+            select(Notification).where(Notification.to_user_id == user.id).order_by(Notification.id)  # type: ignore[arg-type]
+        )
+    )
 
 
 def test_suspend_then_reinstate_returns_to_approved_when_checks_in_date(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    _, cook_id = signed_up_cook(client, session, settings)
+    cook_user, cook_id = signed_up_cook(client, session, settings)
     headers = auth_headers(staff, settings)
     client.post(f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=headers)
     suspended = client.post(
@@ -196,6 +207,12 @@ def test_suspend_then_reinstate_returns_to_approved_when_checks_in_date(
     assert reinstated.json()["status"] == "approved"
     actions = session.exec(select(AuditEntry.action).where(AuditEntry.subject_id == cook_id)).all()
     assert {"cook.suspended", "cook.reinstated"} <= set(actions)
+    assert [m.event for m in told_to(session, cook_user)] == [
+        "cook_approved",
+        "cook_suspended",
+        "cook_reinstated",
+    ]
+    assert "Please do not bring any meals" in told_to(session, cook_user)[1].body
 
 
 def test_due_for_recheck_lists_cook_when_check_expires_within_days(

@@ -24,6 +24,9 @@ DINER, COOK = "Edna", "Priya"
 # Each message with facts that name the diner (Edna), the cook (Priya) and a date.
 RENDERED = {
     "cook_approved": messages.cook_approved(),
+    "cook_rejected": messages.cook_rejected(),
+    "cook_suspended": messages.cook_suspended(),
+    "cook_reinstated": messages.cook_reinstated(approved=True),
     "proposal": messages.proposal(diner_name=DINER, distance="about 300 m"),
     "pairing_accepted": messages.pairing_accepted(
         cook_name=COOK, diner_name=DINER, weekday=1, start="17:30", frequency="weekly"
@@ -98,6 +101,10 @@ RENDERED = {
     "offer_pause_to_staff": messages.offer_pause_to_staff(
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
+    "cover_fell_through": messages.cover_fell_through(
+        diner_name=DINER, day=THURSDAY, start="17:30"
+    ),
+    "cover_handed_back": messages.cover_handed_back(diner_name=DINER, day=THURSDAY),
     "diner_changed_to_cover": messages.diner_changed_to_cover(
         diner_name=DINER, what="allergies", day=THURSDAY, needs="free from peanuts."
     ),
@@ -131,7 +138,8 @@ RENDERED = {
     "erasure_requested": messages.erasure_requested(account_id=42, within_days=30),
 }
 # Who each message names: the diner, the cook, and whether it carries the day.
-NAMES_DINER = set(RENDERED) - {"cook_approved", "concern_raised",
+NAMES_DINER = set(RENDERED) - {"cook_approved", "cook_rejected", "cook_suspended",
+                                "cook_reinstated", "concern_raised",
                                 "concern_status", "erasure_requested", "email_changed",
                                 "confirm_new_email"}  # fmt: skip
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
@@ -141,6 +149,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "pairing_ended_to_staff", "referred_diner_matched", "cover_missing",
               "cook_times_changed"}  # fmt: skip
 DATED = {"meal_missed", "meal_delivered_after_all", "diner_changed_to_cover", "diner_paused",
+         "cover_fell_through", "cover_handed_back",
          "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
          "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip

@@ -175,3 +175,32 @@ def test_the_move_names_its_first_meal_and_posts_a_diner_without_a_carer_the_pla
     first = coming(session, pairing_id)[0].date
     assert told.subject == "Meals for Edna move to Tuesdays at 18:00, every week"
     assert f"The first is on {first:%A} {first.day} {first:%B}." in told.body
+
+
+def test_a_meal_needing_cover_is_asked_for_again_at_its_new_time(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: a cook asked to cover at 17:30 was neither told of the move nor
+    asked again (the new meal could take the deleted one's id, and its request was swallowed
+    as a duplicate)."""
+    world = active_pairing(client, session, settings, staff)
+    spare, _ = approved_cook(client, session, settings, staff, postcode="N3 1QX")
+    day = coming(session, world.pairing_id)[0].date.isoformat()
+    away = client.post(
+        "/api/cooks/me/away", json={"from": day, "to": day}, headers=world.cook_headers
+    )
+    assert away.status_code == 200, away.text
+    asked = select(Notification).where(
+        Notification.to_user_id == spare.id, Notification.event == "cover_request"
+    )
+    assert [n.body.count("17:30") for n in session.exec(asked)] == [1]
+
+    moved = client.post(
+        f"/api/staff/pairings/{world.pairing_id}/schedule",
+        json={"weekday": 1, "start": "18:15", "frequency": "weekly"},
+        headers=auth_headers(staff, settings),
+    )
+
+    assert moved.status_code == 200, moved.text
+    bodies = [n.body for n in session.exec(asked)]
+    assert len(bodies) == 2 and "18:15" in bodies[1]
