@@ -122,7 +122,9 @@ def _seed(db: Session) -> tuple[dict[str, dict[str, str]], dict[str, list[int]]]
             assert r.status_code == status, (method, url, r.status_code, r.text)
             return r.json()
 
-        cook = call("PUT", "/api/cooks/me", "cook", cook_payload(), 200)["id"]
+        # Free on Tuesdays and Thursdays: two diners, on two days (never two homes at once).
+        days = [{"weekday": d, "start": "17:00", "end": "19:00"} for d in (1, 3)]
+        cook = call("PUT", "/api/cooks/me", "cook", cook_payload(availability=days), 200)["id"]
         approval = {
             "dbs_checked_on": (date.today() - timedelta(days=30)).isoformat(),
             "dbs_level": "enhanced",
@@ -131,9 +133,11 @@ def _seed(db: Session) -> tuple[dict[str, dict[str, str]], dict[str, list[int]]]
         }
         call("POST", f"/api/staff/cooks/{cook}/approve", "staff", approval, 200)
         diners, pairings = [], []
-        for name in ("Edna Smith", "Arthur Jones"):  # the cook takes two diners
-            diner = call("POST", "/api/diners", "carer", diner_payload(full_name=name), 201)["id"]
-            pairing = {"diner_id": diner, "cook_id": cook, "weekday": 1, "start": "17:30"}
+        for name, day in (("Edna Smith", 1), ("Arthur Jones", 3)):  # the cook takes two diners
+            free = [{"weekday": day, "start": "17:30", "end": "19:00"}]
+            body = diner_payload(full_name=name, availability=free)
+            diner = call("POST", "/api/diners", "carer", body, 201)["id"]
+            pairing = {"diner_id": diner, "cook_id": cook, "weekday": day, "start": "17:30"}
             pairing |= {"frequency": "weekly"}
             diners.append(diner)
             pairings.append(call("POST", "/api/staff/pairings", "staff", pairing, 201)["id"])

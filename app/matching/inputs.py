@@ -30,6 +30,7 @@ from sqlmodel import Session, col, func, select
 from app.diners.rules import public_status
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
+from app.matching.engine import busy as engine_busy
 from app.meals.schedule import first_occurrence
 from app.models import (
     OPEN_STATUSES,
@@ -68,6 +69,33 @@ _COUNCIL_LOADS = (
     .group_by(col(Pairing.cook_id))
 )
 _ID_CHUNK = 5_000  # ids per IN list (SQLite allows 32,766 parameters a statement)
+# The times of the cooks' open pairings (engine.busy: a cook is not at two homes at once).
+_COUNCIL_BOOKED = (
+    select(col(Pairing.cook_id), col(Pairing.weekday), col(Pairing.start))
+    .join(Cook, col(Cook.id) == Pairing.cook_id)
+    .where(Cook.council_id == bindparam("council_id"), col(Pairing.status).in_(OPEN_STATUSES))
+)
+_OPEN_BOOKED = select(col(Pairing.cook_id), col(Pairing.weekday), col(Pairing.start)).where(
+    col(Pairing.cook_id).in_(bindparam("cook_ids", expanding=True)),
+    col(Pairing.status).in_(OPEN_STATUSES),
+)
+
+
+def booked_times(
+    session: Session, *, council_id: int | None = None, cook_ids: list[int] | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """Per cook (of the council, or these), the (weekday, start minute) of each open pairing."""
+    found: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    connection = session.connection()
+    if council_id is not None:
+        rows = list(connection.execute(_COUNCIL_BOOKED, {"council_id": council_id}))
+    else:
+        ids, rows = cook_ids or [], []
+        for i in range(0, len(ids), _ID_CHUNK):
+            rows += connection.execute(_OPEN_BOOKED, {"cook_ids": ids[i : i + _ID_CHUNK]}).all()
+    for cook_id, weekday, start in rows:
+        found[cook_id].append((weekday, minutes(start)))
+    return dict(found)
 
 
 def open_loads(session: Session, cook_ids: list[int]) -> Counter[int]:
@@ -231,12 +259,13 @@ def away_weekdays(session: Session, *, council: Council, today: date) -> dict[in
 @dataclass(frozen=True, slots=True)
 class CandidateState:
     """What a suggestion re-reads of its candidates, per cook still in the council: the row
-    version (``CookRow.version``), the open pairings (``open_loads``) and the weekdays whose
-    first meal they would miss (``away_weekdays``)."""
+    version (``CookRow.version``), the open pairings (``open_loads``, and their times) and the
+    weekdays whose first meal they would miss (``away_weekdays``)."""
 
     versions: dict[int, str]
     loads: Counter[int]
     away: dict[int, set[int]]
+    booked: dict[int, list[tuple[int, int]]]  # the open pairings' (weekday, start minute)
 
 
 def _candidate_state_query(dialect: str) -> Select[Any]:
@@ -254,8 +283,19 @@ def _candidate_state_query(dialect: str) -> Select[Any]:
     # The statuses written into the statement (an IN list of literals): an expanding parameter
     # would have the statement's text rendered again on every execution.
     statuses = [literal(status) for status in OPEN_STATUSES]
-    load = (
-        core_select(func.count())
+    # Each open pairing's "weekday:start", joined by commas: how many (the load) and when.
+    when = (
+        cast(col(Pairing.weekday), Text)
+        .op("||")(literal_column("':'"))
+        .op("||")(col(Pairing.start))
+    )
+    joined = (
+        func.string_agg(when, literal_column("','"))
+        if dialect == "postgresql"
+        else func.group_concat(when, literal_column("','"))
+    )
+    booked = (
+        core_select(joined)
         .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(statuses))
         .scalar_subquery()
     )
@@ -269,7 +309,7 @@ def _candidate_state_query(dialect: str) -> Select[Any]:
             col(Cook.id),
             col(Cook.council_id),
             cast(col(Cook.updated_at), Text),
-            load,
+            booked,
             col(CookAway.from_date),
             col(CookAway.to_date),
         )
@@ -287,7 +327,7 @@ def candidate_state(
 ) -> CandidateState:
     """``CandidateState`` of these cooks, in one query (none when there are no cooks)."""
     if not cook_ids:
-        return CandidateState({}, Counter(), {})
+        return CandidateState({}, Counter(), {}, {})
     first_days = {w: first_meal_day(w, today) for w in range(7)}
     connection = session.connection()
     dialect = connection.dialect.name
@@ -299,16 +339,21 @@ def candidate_state(
     versions: dict[int, str] = {}
     loads: Counter[int] = Counter()
     away: dict[int, set[int]] = defaultdict(set)
+    booked: dict[int, list[tuple[int, int]]] = {}
     found = connection.execute(_CANDIDATE_STATE[dialect], params)
-    for cook_id, in_council, version, load, start, end in found:
+    for cook_id, in_council, version, times, start, end in found:
         if in_council != council_id:
             continue
         versions[cook_id] = version
-        if load:
-            loads[cook_id] = load
+        if times:  # "1:17:30,3:12:00"
+            booked[cook_id] = [
+                (int(day), minutes(at)) for day, at in (t.split(":", 1) for t in times.split(","))
+            ]
+            loads[cook_id] = len(booked[cook_id])
         if start is not None:
             away[cook_id].update(w for w, day in first_days.items() if start <= day <= end)
-    return CandidateState(versions, loads, {c: days for c, days in away.items() if days})
+    away_days = {c: days for c, days in away.items() if days}
+    return CandidateState(versions, loads, away_days, booked)
 
 
 _COOK_VERSIONS = (
@@ -350,13 +395,15 @@ def cook_inputs(
     near: tuple[float, float] | None = None,
     with_loads: bool = True,
     with_away: bool = True,
+    with_booked: bool = True,
     for_update: bool = False,
 ) -> tuple[list[CookInput], dict[int, CookRow]]:
     """The council's approved cooks (near a point, by a bounding box the database filters).
 
     A cook whose place awaits staff review (``location_review``, after a move) is left out.
     ``with_away`` drops each cook's windows on weekdays whose first meal falls in one of
-    their absences (``away_weekdays``). ``for_update`` locks the rows read until commit.
+    their absences (``away_weekdays``); ``with_booked`` (with ``with_loads``) the times their
+    open pairings take (``engine.busy``). ``for_update`` locks the rows read until commit.
 
     Plain column rows, not ORM objects, with each distinct JSON value decoded once: loading a
     nation's cooks is the slow part of a batch.
@@ -412,6 +459,13 @@ def cook_inputs(
         )
     if with_away:
         inputs = without_away(inputs, away_weekdays(session, council=council, today=today))
+    if with_loads and with_booked:
+        booked = (
+            booked_times(session, council_id=council.id)
+            if near is None
+            else booked_times(session, cook_ids=[r[0] for r in raw])
+        )
+        inputs = engine_busy.without_booked(inputs, booked)
     return inputs, rows
 
 

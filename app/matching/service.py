@@ -6,7 +6,7 @@ import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from pydantic_core import to_json
@@ -24,12 +24,14 @@ from app.matching import engine
 from app.matching.batch_inputs import waiting_diners, waiting_history
 from app.matching.bulk import insert_rows
 from app.matching.cache import council_cooks, with_capacity
+from app.matching.engine.busy import CLASH_MINUTES, apart, clashes, without_booked
 from app.matching.inputs import (
     CookFields,
     CookRow,
     DinerFields,
     DinerRow,
     away_weekdays,
+    booked_times,
     candidate_state,
     cook_away_on,
     cook_input,
@@ -49,7 +51,7 @@ from app.notifications import messages
 from app.notifications.outbox import channel_for, message_id_for, recipient_key
 from app.pairings.schemas import PairingCreate
 from app.schemas import hhmm, minutes
-from app.vocab import DinerStatus, Frequency, PairingStatus, UnmatchedReason
+from app.vocab import WEEKDAYS, DinerStatus, Frequency, PairingStatus, UnmatchedReason
 
 MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not a real case
 
@@ -90,8 +92,9 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         # ranking them again would give the same list.
         result = ranking.suggestions(limit)
     else:
-        # ... then ranked again with their current loads and absences, read fresh. A load
-        # only adds to a cook's cost and an absence only takes windows away, so no cook ranked
+        # ... then ranked again with their current loads, absences and booked times, read
+        # fresh. A load only adds to a cook's cost and an absence or a booked time only takes
+        # windows away (a booked cook has a load: among the changed), so no cook ranked
         # after the limit-th unchanged one can move above it: those are left out of the index
         # built for the new ranking (building it for hundreds of cooks took milliseconds).
         changed = state.loads.keys() | state.away.keys()
@@ -102,7 +105,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
                 ids = ids[:n]
                 break
         fresh = with_capacity([cached.inputs[i] for i in ids], state.loads)
-        fresh = without_away(fresh, state.away)
+        fresh = without_booked(without_away(fresh, state.away), state.booked)
         result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)
     return _out(result, cached.rows)
 
@@ -172,6 +175,14 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
             ),
         )
     first_meal = first_meal_day(body.weekday, today)
+    full = any(v.rule == "no_capacity" for v in violations)  # that answer first (409)
+    clash = (
+        None
+        if full
+        else booked_clash(session, cook_id=body.cook_id, weekday=body.weekday, start=body.start)
+    )
+    if clash is not None:
+        rules.append(engine.Violation("cook_busy", "start", clash_words(cook.display_name, *clash)))
     if cook_away_on(session, cook_id=body.cook_id, day=first_meal):
         rules.append(
             engine.Violation(
@@ -193,6 +204,41 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
         weekday=body.weekday,
         start=body.start,
         frequency=body.frequency,
+    )
+
+
+def booked_clash(
+    session: Session,
+    *,
+    cook_id: int,
+    weekday: int,
+    start: str,
+    other_than: int | None = None,
+    statuses: tuple[str, ...] = OPEN_STATUSES,
+) -> tuple[str, int, str] | None:
+    """The cook's other pairing (of `statuses`) a meal at `weekday`/`start` would clash with
+    (``engine.busy``: within 90 minutes on the same weekday), as (the diner's first name, its
+    weekday, its start); else None."""
+    others = session.exec(
+        select(Pairing.weekday, Pairing.start, Diner.full_name)
+        .join(Diner, col(Diner.id) == col(Pairing.diner_id))
+        .where(
+            Pairing.cook_id == cook_id,
+            Pairing.id != (other_than or 0),
+            col(Pairing.status).in_(statuses),
+            Pairing.weekday == weekday,
+        )
+    ).all()
+    for day, at, full_name in others:
+        if clashes(weekday, minutes(start), [(day, minutes(at))]):
+            return first_name(full_name), day, at
+    return None
+
+
+def clash_words(cook_name: str, diner_name: str, weekday: int, start: str) -> str:
+    return (
+        f"{cook_name} already cooks for {diner_name} on {WEEKDAYS[weekday]}s at {start}: choose "
+        f"a time at least {CLASH_MINUTES} minutes apart, or another day"
     )
 
 
@@ -462,12 +508,14 @@ def _plan_batch(
         rows = cached.rows
         loads = council_loads(session, council.id or 0)
         away = away_weekdays(session, council=council, today=today)
+        booked = booked_times(session, council_id=council.id) if loads else {}
     with _phase(phases, "engine: index build"):
         if len(ids) == len(cached.inputs) and not loads and not away:
             index = cached.index  # no cook has a place taken or an absence: the same inputs
             cook_inputs = cached.inputs
         else:
             cooks = without_away(with_capacity([cached.inputs[i] for i in ids], loads), away)
+            cooks = without_booked(cooks, booked)
             index = engine.CookIndex(cooks)
             cook_inputs = {c.id: c for c in cooks}
             del cooks
@@ -484,6 +532,22 @@ def _plan_batch(
     with _phase(phases, "engine: solve (min-cost flow)"):
         result = engine.solve_batch(graph)
         del graph
+        by_diner = {d.id: d for d in inputs}
+        kept, dropped = apart(
+            result.assignments,
+            lambda cook, diner: engine.shared_windows(cook_inputs[cook], by_diner[diner]),
+            booked,
+        )
+        if dropped:  # two of a cook's diners wanted the same minutes: the later one waits
+            result = replace(
+                result,
+                assignments=kept,
+                unmatched=sorted(
+                    [*result.unmatched, *((d, UnmatchedReason.no_shared_time) for d in dropped)]
+                ),
+            )
+        elif kept != result.assignments:
+            result = replace(result, assignments=kept)
     return BatchPlan(
         council=council,
         today=today,

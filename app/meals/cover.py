@@ -44,6 +44,7 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
         council=council,
         today=council_today(council),
         near=(diner.latitude, diner.longitude),
+        with_booked=False,  # one meal: _busy_near below looks at that day's own meals
     )
     # A cook who declined to be the diner's regular cook may still cover one meal.
     excluded, met = history(session, [meal.diner_id], declined_excluded=False)

@@ -17,7 +17,7 @@ from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
 from app.matching import engine
 from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
-from app.matching.service import create_proposal
+from app.matching.service import booked_clash, clash_words, create_proposal
 from app.meals.service import schedule_meals
 from app.models import Cook, Council, Diner, Meal, Pairing, User
 from app.names import first_name
@@ -135,6 +135,21 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
     diner = session.get(Diner, pairing.diner_id)
     assert diner is not None
     _refuse_unsafe(session, pairing=pairing, diner=diner)
+    # Another invitation said yes to since may hold the same hour (the proposal was clear).
+    clash = booked_clash(
+        session,
+        cook_id=pairing.cook_id,
+        weekday=pairing.weekday,
+        start=pairing.start,
+        other_than=pairing.id,
+        statuses=RUNNING_PAIRING_STATUSES,
+    )
+    if clash is not None:
+        name, day, at = clash
+        raise Conflict(
+            f"This invitation can no longer be accepted: you already cook for {name} on "
+            f"{WEEKDAYS[day]}s at {at}. Please talk to your coordinator"
+        )
     pairing.status, pairing.accepted_at = PairingStatus.active, utcnow()
     diner.status = DinerStatus.matched
     session.add_all([pairing, diner])
@@ -326,7 +341,15 @@ def reschedule_pairing(
         broken.append(slot)
     if broken:
         raise RuleBroken(broken[0].rule, [broken[0].field], broken[0].message)
-    _refuse_a_clash(session, pairing=pairing, cook=cook, body=body)
+    clash = booked_clash(
+        session,
+        cook_id=pairing.cook_id,
+        weekday=body.weekday,
+        start=body.start,
+        other_than=pairing.id,
+    )
+    if clash is not None:
+        raise RuleBroken("cook_busy", ["start"], clash_words(cook.display_name, *clash))
     when = (
         f"{WEEKDAYS[body.weekday]}s at {body.start}, "
         f"{FREQUENCY_LABELS[Frequency(body.frequency)].lower()}"
@@ -393,35 +416,6 @@ def reschedule_pairing(
     )
     session.flush()
     return pairing
-
-
-CLASH_MINUTES = 90  # as cover asks: a cook is not at two homes within an hour and a half
-
-
-def _refuse_a_clash(
-    session: Session, *, pairing: Pairing, cook: Cook, body: PairingScheduleIn
-) -> None:
-    """The new time must not put the cook at another diner's home at the same time: the check
-    of times shared with the diner knew nothing of the cook's other pairings."""
-    others = session.exec(
-        select(Pairing, Diner.full_name)
-        .join(Diner, col(Diner.id) == col(Pairing.diner_id))
-        .where(
-            Pairing.cook_id == cook.id,
-            Pairing.id != pairing.id,
-            col(Pairing.status).in_(RUNNING_PAIRING_STATUSES),
-            Pairing.weekday == body.weekday,
-        )
-    ).all()
-    for other, full_name in others:
-        if abs(minutes(other.start) - minutes(body.start)) < CLASH_MINUTES:
-            raise RuleBroken(
-                "cook_busy",
-                ["start"],
-                f"{cook.display_name} already cooks for {first_name(full_name)} on "
-                f"{WEEKDAYS[body.weekday]}s at {other.start}: choose a time at least "
-                f"{CLASH_MINUTES} minutes apart, or another day",
-            )
 
 
 def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:

@@ -289,13 +289,22 @@ def test_upheld_concern_suspension_ends_every_pairing_of_the_cook_when_pair_not_
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     world = active_pairing(client, session, settings, staff)
-    _, other_diner_id = registered_diner(client, session, settings, full_name="Arthur Dent")
+    # Priya is free on Thursdays too: Arthur's meals come then (never two homes at once).
+    days = [{"weekday": d, "start": "17:00", "end": "19:00"} for d in (1, 3)]
+    changed = client.put(
+        "/api/cooks/me", json=cook_payload(availability=days), headers=world.cook_headers
+    )
+    assert changed.status_code == 200, changed.text
+    thursday = [{"weekday": 3, "start": "17:30", "end": "19:00"}]
+    _, other_diner_id = registered_diner(
+        client, session, settings, full_name="Arthur Dent", availability=thursday
+    )
     other = client.post(
         "/api/staff/pairings",
         json={
             "diner_id": other_diner_id,
             "cook_id": world.cook_id,
-            "weekday": 1,
+            "weekday": 3,
             "start": "17:30",
             "frequency": "weekly",
         },

@@ -214,8 +214,12 @@ def populate(
     staff_token, *cook_tokens = tokens_for(engine, env, [staff, *cook_users])
     carer_tokens = tokens_for(engine, env, carers)
     tokens: dict[int, str] = {}
+    # Free on Tuesdays (the active pairing) and Thursdays (the waiting diner): a cook is never
+    # proposed at two homes at once.
+    days = [{"weekday": d, "start": "17:00", "end": "19:00"} for d in (1, 3)]
+    thursday = [{"weekday": 3, "start": "17:30", "end": "19:00"}]
     for token in cook_tokens:
-        made = api.put("/api/cooks/me", json=cook_payload(), headers=bearer(token))
+        made = api.put("/api/cooks/me", json=cook_payload(availability=days), headers=bearer(token))
         assert made.status_code == 200, made.text
         cook_id = made.json()["id"]
         path = f"/api/staff/cooks/{cook_id}/approve"
@@ -223,8 +227,9 @@ def populate(
         assert approved.status_code == 200, approved.text
         tokens[cook_id] = token
     diners = []
-    for carer_token in carer_tokens:
-        made = api.post("/api/diners", json=diner_payload(), headers=bearer(carer_token))
+    for n, carer_token in enumerate(carer_tokens):
+        body = diner_payload() if n < cooks else diner_payload(availability=thursday)
+        made = api.post("/api/diners", json=body, headers=bearer(carer_token))
         assert made.status_code == 201, made.text
         diners.append(made.json()["id"])
     pairings, proposable = [], []
@@ -239,7 +244,7 @@ def populate(
         accepted = api.post(f"/api/pairings/{pairing_id}/accept", headers=bearer(tokens[cook_id]))
         assert accepted.status_code == 200, accepted.text
         pairings.append((pairing_id, cook_id, active_diner))
-        proposable.append(body | {"diner_id": waiting_diner})
+        proposable.append(body | {"diner_id": waiting_diner, "weekday": 3})
     return Population(
         staff=staff_token,
         cooks=tokens,

@@ -27,14 +27,15 @@ def test_first_cards_equal_the_full_ranking_when_the_best_cook_already_has_a_din
 ):
     # Three cooks in one home, equal but for their ids: ranked by id until one has a diner.
     cooks = [approved_cook(client, session, settings, staff)[1] for _ in range(3)]
-    _, first = registered_diner(client, session, settings)
+    early = [{"weekday": 1, "start": "17:00", "end": "19:00"}]
+    _, first = registered_diner(client, session, settings, availability=early)
     _, second = registered_diner(client, session, settings)
     assert suggested_ids(client, staff, settings, second, limit=500) == cooks
-    body = {
+    body = {  # at 17:00, which leaves the loaded cook 18:30 for another diner (engine.busy)
         "diner_id": first,
         "cook_id": cooks[0],
         "weekday": 1,
-        "start": "17:30",
+        "start": "17:00",
         "frequency": "weekly",
     }
     proposed = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.councils.rules import council_today
-from app.models import AuditEntry, Cook, Council, Meal, Neighbourhood, User
+from app.models import AuditEntry, Cook, Council, Meal, Neighbourhood, Pairing, User
 from app.vocab import CookStatus
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -555,12 +555,16 @@ def test_second_reject_says_the_status_changed_when_the_cook_was_rejected_meanwh
 def test_a_cooks_meals_on_the_same_day_are_listed_by_time(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    """Before, two meals of one day came in the order they were made: 18:00 before 17:30."""
+    """Before, two meals of one day came in the order they were made: 19:00 before 17:30."""
     world = active_pairing(client, session, settings, staff)
     first = session.exec(select(Meal).where(Meal.pairing_id == world.pairing_id)).all()
-    for meal in first:  # Edna's meals move to 18:00; a second diner's come at 17:30
-        meal.start = "18:00"
+    for meal in first:  # Edna's meals move to 19:00; a second diner's come at 17:30
+        meal.start = "19:00"
         session.add(meal)
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    pairing.start = "19:00"  # 90 minutes clear of 17:30: the cook is not at two homes at once
+    session.add(pairing)
     session.commit()
     _, second_diner = registered_diner(client, session, settings, full_name="Olive Brown")
     body = {"diner_id": second_diner, "cook_id": world.cook_id, "weekday": 1, "start": "17:30",
@@ -575,4 +579,4 @@ def test_a_cooks_meals_on_the_same_day_are_listed_by_time(
     page = client.get(f"/staff/cooks/{world.cook_id}").text
     upcoming = page.split("Next meals</caption>")[1].split("</table>")[0]
     times = re.findall(r", (\d\d:\d\d)</th>", upcoming)
-    assert times[:2] == ["17:30", "18:00"], times
+    assert times[:2] == ["17:30", "19:00"], times

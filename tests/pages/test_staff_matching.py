@@ -459,9 +459,11 @@ def test_score_words_say_what_weighs_against_a_cook(
     for someone, free only half an hour with her. The words say why Tom ranks lower."""
     priya = cook(client, session, settings, staff, "Priya Sharma", availability=COOK_TIMES)
     late = [{"weekday": SUNDAY, "start": "13:30", "end": "15:00"}]
-    tom = cook(client, session, settings, staff, "Tom Okafor", postcode="N3 3LF", availability=late)
-    already = diner(client, session, settings, "Alfred Jones", availability=late)
-    body = {"diner_id": already, "cook_id": tom, "weekday": SUNDAY, "start": "13:30",
+    saturday = [{"weekday": 5, "start": "10:00", "end": "12:00"}]  # Alfred's, another day
+    tom = cook(client, session, settings, staff, "Tom Okafor", postcode="N3 3LF",
+               availability=late + saturday)  # fmt: skip
+    already = diner(client, session, settings, "Alfred Jones", availability=saturday)
+    body = {"diner_id": already, "cook_id": tom, "weekday": 5, "start": "10:00",
             "frequency": "weekly"}  # fmt: skip
     made = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
     assert made.status_code == 201, made.text

@@ -1,0 +1,124 @@
+"""A cook is not booked at two homes within 90 minutes (app.matching.engine.busy): outside
+checks saw suggestions, a proposal, an acceptance and the batch put one cook at two doors at
+the same time on the same Tuesday; only a staff move refused it."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.matching.engine import Assignment, Window
+from app.matching.engine.busy import apart, clashes, free_windows
+from app.models import Pairing, User
+from tests.factories import approved_cook, auth_headers, registered_diner
+
+TUE = 1
+WIDE = [{"weekday": TUE, "start": "17:00", "end": "19:00"}]
+
+
+def at(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def test_free_windows_leave_every_start_90_minutes_clear_of_a_booked_meal():
+    window = [Window(TUE, at("16:00"), at("21:00"))]
+    free = free_windows(window, [(TUE, at("18:00"))])
+    # A meal needs 30 minutes from its start: the last start before is 16:30, the first after
+    # 19:30; nothing changes on another day.
+    assert free == (Window(TUE, at("16:00"), at("17:00")), Window(TUE, at("19:30"), at("21:00")))
+    assert free_windows(window, [(3, at("18:00"))]) == tuple(window)
+    assert free_windows([Window(TUE, at("17:00"), at("19:00"))], [(TUE, at("17:30"))]) == ()
+    assert clashes(TUE, at("18:29"), [(TUE, at("17:00"))]) == (TUE, at("17:00"))
+    assert clashes(TUE, at("18:30"), [(TUE, at("17:00"))]) is None
+
+
+def test_a_batch_moves_a_cooks_second_diner_clear_of_the_first_or_leaves_them_waiting():
+    both = Assignment(diner_id=1, cook_id=9, weekday=TUE, start=at("17:00"), distance_m=1, cost=1)
+    second = Assignment(diner_id=2, cook_id=9, weekday=TUE, start=at("17:00"), distance_m=1, cost=1)
+    third = Assignment(diner_id=3, cook_id=9, weekday=TUE, start=at("17:00"), distance_m=1, cost=1)
+    shared = {
+        2: [Window(TUE, at("17:00"), at("19:00"))],
+        3: [Window(TUE, at("17:00"), at("18:00"))],
+    }
+    kept, dropped = apart([both, second, third], lambda _c, d: shared[d], {})
+    assert [(a.diner_id, a.start) for a in kept] == [(1, at("17:00")), (2, at("18:30"))]
+    assert dropped == [3]
+
+
+def propose(client, staff, settings, diner_id, cook_id, start):  # type: ignore[no-untyped-def]
+    body = {
+        "diner_id": diner_id, "cook_id": cook_id, "weekday": TUE, "start": start,
+        "frequency": "weekly",
+    }  # fmt: skip
+    return client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+
+
+def test_suggestions_offer_a_busy_cook_only_the_time_clear_of_their_meal_and_a_proposal_at_it(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook_user, cook_id = approved_cook(client, session, settings, staff, max_diners=2)
+    _, dora = registered_diner(client, session, settings, availability=WIDE)
+    _, fay = registered_diner(client, session, settings, availability=WIDE)
+    first = propose(client, staff, settings, dora, cook_id, "17:00")
+    assert first.status_code == 201, first.text
+    accepted = client.post(
+        f"/api/pairings/{first.json()['id']}/accept", headers=auth_headers(cook_user, settings)
+    )
+    assert accepted.status_code == 200, accepted.text
+
+    items = client.get(
+        f"/api/staff/diners/{fay}/suggestions", headers=auth_headers(staff, settings)
+    ).json()["items"]
+
+    assert [(s["cook_id"], s["slots"]) for s in items] == [
+        (cook_id, [{"weekday": TUE, "start": "18:30", "end": "19:00"}])
+    ]
+    busy = propose(client, staff, settings, fay, cook_id, "17:30")
+    assert busy.status_code == 422
+    assert busy.json()["detail"][0]["type"] == "cook_busy"
+    assert "already cooks for Edna on Tuesdays at 17:00" in busy.json()["detail"][0]["msg"]
+    assert propose(client, staff, settings, fay, cook_id, "18:30").status_code == 201
+
+
+def test_the_second_of_two_clashing_invitations_cannot_be_accepted(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Each proposal was clear when made (the other was a proposal too, or ended since)."""
+    cook_user, cook_id = approved_cook(client, session, settings, staff, max_diners=2)
+    _, dora = registered_diner(client, session, settings, availability=WIDE)
+    _, fay = registered_diner(client, session, settings, availability=WIDE)
+    first = propose(client, staff, settings, dora, cook_id, "17:00").json()["id"]
+    # A second invitation at the same hour, written as an older code path would have.
+    pairing = Pairing(
+        council_id=staff.council_id, cook_id=cook_id, diner_id=fay, status="proposed",
+        weekday=TUE, start="17:30", frequency="weekly", distance_m=100.0,
+    )  # fmt: skip
+    session.add(pairing)
+    session.commit()
+    headers = auth_headers(cook_user, settings)
+    assert client.post(f"/api/pairings/{first}/accept", headers=headers).status_code == 200
+
+    refused = client.post(f"/api/pairings/{pairing.id}/accept", headers=headers)
+
+    assert refused.status_code == 409
+    assert "you already cook for Edna on Tuesdays at 17:00" in refused.json()["detail"]
+    session.refresh(pairing)
+    assert pairing.status == "proposed"
+
+
+def test_a_batch_books_a_cook_for_two_diners_90_minutes_apart(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    _, cook_id = approved_cook(client, session, settings, staff, max_diners=2)
+    diners = [registered_diner(client, session, settings, availability=WIDE)[1] for _ in range(2)]
+
+    ran = client.post("/api/staff/matching/run", headers=auth_headers(staff, settings))
+
+    assert ran.status_code == 200, ran.text
+    made = session.exec(select(Pairing).where(Pairing.cook_id == cook_id)).all()
+    assert sorted((p.diner_id, p.start) for p in made) == [
+        (diners[0], "17:00"),
+        (diners[1], "18:30"),
+    ]
