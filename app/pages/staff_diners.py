@@ -41,7 +41,8 @@ from app.diners.service import (
 from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
 from app.meals.corrections import correct_outcome
-from app.models import Diner, Meal, Pairing, User
+from app.models import Cook, Diner, Meal, Pairing, User
+from app.names import first_name
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
     POSTCODE_MESSAGES,
@@ -335,7 +336,7 @@ def _record_page(
         "phone": national_phone,
         "carer_erasure": _carer_erasure(session, diner),
         "values": values or {},
-        "move": _move_form(record.open_pairing, values, errors or {}),
+        "move": _move_form(session, record.open_pairing, values, errors or {}),
     }
     return render_staff(
         request,
@@ -570,12 +571,18 @@ SCHEDULE_FIELDS = ("weekday", "start", "frequency")
 
 
 def _move_form(
-    pairing: PairingLine | None, values: dict[str, str] | None, errors: dict[str, str]
+    session: Session,
+    pairing: PairingLine | None,
+    values: dict[str, str] | None,
+    errors: dict[str, str],
 ) -> dict[str, Any] | None:
     """The "change the day or time" form of an active pairing: its own day, time and frequency,
-    or what was posted (with its errors)."""
+    or what was posted (with its errors). Only the frequencies the cook offers (as the match
+    page): "Once a month" was offered to a cook who does not, then refused."""
     if pairing is None or pairing.status != "active":
         return None
+    cook = session.get(Cook, pairing.cook.id)
+    offered = set(cook.frequencies) if cook is not None else set(Frequency)
     posted = values is not None and any(f in errors for f in SCHEDULE_FIELDS)
     day = values["weekday"] if posted and values else str(pairing.weekday)
     often = values["frequency"] if posted and values else pairing.frequency
@@ -587,7 +594,9 @@ def _move_form(
             for n, name in enumerate(WEEKDAYS)
         ],
         "often": [
-            {"value": code, "text": words, "checked": code == often} for code, words in FREQUENCIES
+            {"value": code, "text": words, "checked": code == often}
+            for code, words in FREQUENCIES
+            if code in offered or code == pairing.frequency
         ],
     }
 
@@ -621,12 +630,25 @@ def move_pairing(
             reschedule_pairing(session, staff=sa.user, pairing_id=pairing_id, body=body)
         except RuleBroken as exc:
             field = exc.loc[-1] if exc.loc[-1] in SCHEDULE_FIELDS else "weekday"
-            errors[str(field)] = exc.message
+            errors[str(field)] = _move_refusal(session, exc, diner_id, pairing_id)
         except Conflict as exc:
             errors["weekday"] = exc.message
         else:
             return redirect(f"/staff/diners/{diner_id}?moved=1")
     return _record_page(request, session, settings, sa, diner_id, errors=errors, values=values)
+
+
+def _move_refusal(session: Session, exc: RuleBroken, diner_id: int, pairing_id: int) -> str:
+    """A refused move in words naming the people (the engine's own said "cook 98")."""
+    pairing, diner = session.get(Pairing, pairing_id), session.get(Diner, diner_id)
+    cook = session.get(Cook, pairing.cook_id) if pairing else None
+    if cook is None or diner is None or exc.rule not in ("no_shared_time",):
+        return exc.message
+    name, them = cook.display_name, first_name(diner.full_name)
+    if exc.loc[-1] == "frequency":
+        offered = [w.lower() for c, w in FREQUENCIES if c in set(cook.frequencies)]
+        return f"{name} does not cook that often: choose {' or '.join(offered)}"
+    return f"{name} and {them} are not both free then: choose a day and time they both are"
 
 
 # --- referring a diner -----------------------------------------------------------------------

@@ -326,6 +326,16 @@ def reschedule_pairing(
         raise NotFound("Pairing not found")
     if pairing.status != PairingStatus.active:
         raise Conflict(f"Only an active pairing can move (this one is {pairing.status})")
+    if (pairing.weekday, pairing.start, pairing.frequency) == (
+        body.weekday,
+        body.start,
+        body.frequency,
+    ):  # before, "moved" to the same plan: both told their meals were cancelled and replanned
+        raise RuleBroken(
+            "unchanged",
+            ["weekday"],
+            "That is the plan the meals already have: choose another day, time or how often",
+        )
     diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
     council = session.get(Council, pairing.council_id)
     assert diner is not None and cook is not None and council is not None

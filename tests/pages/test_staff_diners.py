@@ -18,7 +18,7 @@ from sqlmodel import Session, func, select
 from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import add_neighbourhood
-from app.models import AuditEntry, Council, Diner, Meal, MealFeedback, Pairing, User
+from app.models import AuditEntry, Council, Diner, Meal, MealFeedback, Notification, Pairing, User
 from app.reports.service import waiting_diners
 from app.vocab import DinerStatus, MealStatus
 from tests.factories import (
@@ -664,6 +664,15 @@ def test_staff_move_a_pairings_meals_to_a_new_time_with_each_problem_beside_its_
     token = form_token(client, record)
     page = client.get(record).text
     assert 'id="move-pairing"' in page and 'value="17:30"' in page
+    # Only what the cook offers (weekly, fortnightly): "Once a month" was offered, then refused.
+    assert 'value="fortnightly"' in page and 'value="monthly"' not in page
+    same = client.post(
+        path, data={"csrf_token": token, "weekday": "1", "start": "17:30", "frequency": "weekly"}
+    )
+    assert same.status_code == 422 and "That is the plan the meals already have" in same.text
+    assert (
+        session.exec(select(Notification).where(Notification.event == "pairing_moved")).all() == []
+    )
 
     wrong = client.post(
         path, data={"csrf_token": token, "weekday": "1", "start": "5pm", "frequency": "weekly"}
@@ -676,6 +685,7 @@ def test_staff_move_a_pairings_meals_to_a_new_time_with_each_problem_beside_its_
     )
     assert beyond.status_code == 422  # nobody is free on Fridays
     assert re.findall(r'<a href="#([^"]+)">', beyond.text) == ["weekday"]
+    assert "Priya and Edna are not both free then" in html_lib.unescape(beyond.text)
 
     moved = client.post(
         path,
