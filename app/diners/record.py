@@ -123,6 +123,8 @@ def _user(session: Session, user_id: int | None) -> Person | None:
     user = session.get(User, user_id)
     if user is None:
         return None
+    if user.anonymised_at is not None:  # its placeholder address is nobody's to write to
+        return Person(id=user.id, name=user.full_name)
     return Person(id=user.id, name=user.full_name, email=user.email, phone=user.phone)
 
 

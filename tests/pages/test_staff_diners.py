@@ -628,9 +628,13 @@ def test_the_carers_own_account_is_erased_from_their_erased_relatives_record_whe
     session.refresh(carer)
     assert (carer.full_name, carer.phone, carer.is_active) == ("Erased", None, False)
     assert "asha" not in carer.email
-    page = text_of(client.get(done.headers["location"]).text)
+    shown = client.get(done.headers["location"]).text
+    page = text_of(shown)
     assert "The carer's account is erased" in page and "Asha Patel" not in page
     assert "asha@example.org" not in page
+    # Neither a placeholder address to write to nor erased needs read as answers ("None").
+    assert "mailto:" not in shown and "@erased.invalid" not in shown
+    assert "Not held: their needs and times were erased" in page and "Allergies" not in page
     token_for_carer = client.post(
         "/api/auth/token", data={"username": "asha@example.org", "password": DEFAULT_PASSWORD}
     )
