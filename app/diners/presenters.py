@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam
+from sqlalchemy import Connection, Row, and_, bindparam, case
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -82,7 +82,16 @@ _LATEST_OUTCOME = (
     .limit(1)
 )
 _UPCOMING_MEALS = (
-    core_select(col(Meal.id), col(Meal.date), col(Meal.start), col(Meal.status))
+    core_select(
+        col(Meal.id),
+        col(Meal.date),
+        col(Meal.start),
+        col(Meal.status),
+        # Who brings a covered meal: the carer was told "Helen will bring it"; the page said
+        # only "Their cook is Sean" (an outside check).
+        case((col(Meal.is_cover).is_(True), col(Cook.display_name)), else_=None),
+    )
+    .outerjoin(Cook, col(Cook.id) == col(Meal.cook_id))
     .where(col(Meal.diner_id) == bindparam("diner_id"), col(Meal.date) >= bindparam("today"))
     .order_by(col(Meal.date))
     .limit(UPCOMING_MEALS)
@@ -278,8 +287,8 @@ def _recent_meals(connection: Connection, diner_id: int, today: date) -> list[Re
 def _upcoming_meals(connection: Connection, diner_id: int, today: date) -> list[MealSummary]:
     rows = connection.execute(_UPCOMING_MEALS, {"diner_id": diner_id, "today": today})
     return [
-        MealSummary(id=meal_id, date=day, start=start, status=status)
-        for meal_id, day, start, status in rows
+        MealSummary(id=meal_id, date=day, start=start, status=status, cover_cook=cover)
+        for meal_id, day, start, status, cover in rows
     ]
 
 

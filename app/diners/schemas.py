@@ -116,6 +116,7 @@ class MealSummary(BaseModel):
     date: date
     start: str
     status: MealStatus
+    cover_cook: str | None = None  # the display name of a cook covering this meal
 
 
 class RecentMeal(BaseModel):

@@ -219,7 +219,7 @@ def _ended_line(session: Session, diner: Diner) -> str:
     return f"{name}'s meals stopped on {on}. {why} The coordinator can tell you more."
 
 
-def _next_meal(out: DinerOut) -> dict[str, str] | None:
+def _next_meal(out: DinerOut) -> dict[str, str | None] | None:
     meal = next(
         (
             m
@@ -230,7 +230,12 @@ def _next_meal(out: DinerOut) -> dict[str, str] | None:
     )
     if meal is None:
         return None
-    return {"date": long_date(meal.date), "start": meal.start, "status": meal.status}
+    return {
+        "date": long_date(meal.date),
+        "start": meal.start,
+        "status": meal.status,
+        "cover_cook": meal.cover_cook if meal.status == MealStatus.scheduled else None,
+    }
 
 
 def _coordinators(session: Session, user: User) -> list[dict[str, str]]:
@@ -415,7 +420,12 @@ def relative(
         "cook_name": out.pairing.cook.display_name if out.pairing and out.pairing.cook else None,
         "next_meal": _next_meal(out),
         "meals": [
-            {"date": long_date(m.date), "start": m.start, "status": MEAL_STATUS.get(m.status)}
+            {
+                "date": long_date(m.date),
+                "start": m.start,
+                "status": MEAL_STATUS.get(m.status),
+                "cover_cook": m.cover_cook if m.status == MealStatus.scheduled else None,
+            }
             for m in out.upcoming_meals
             if m.status != MealStatus.cancelled
         ],

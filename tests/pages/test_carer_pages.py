@@ -30,6 +30,7 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     approved_cook,
     auth_headers,
+    covering_helper,
     create_user,
     diner_payload,
 )
@@ -782,3 +783,18 @@ def test_readme_demo_carer_lands_on_a_page_naming_their_relatives_when_signed_in
     page = demo_client.get("/carer/")
     assert page.status_code == 200 and title(page) == "My relatives – Extra Portion"
     assert len(theirs) == 2 and all(unescape(name) in unescape(page.text) for name in theirs)
+
+
+def test_the_carers_pages_name_the_cook_covering_the_next_meal(
+    client: TestClient, session: Session, settings: Settings, staff: User, paired: dict
+):
+    """The carer was told "Helper will bring Edna's meal" and the page said only "Edna's cook
+    is Priya" (an outside check)."""
+    covering_helper(client, session, settings, staff, pairing_id=paired["pairing_id"])
+    relative = client.get(f"/carer/relatives/{paired['diner_id']}").text
+    next_meal = re.search(r'id="next-meal">(.*?)</div>', relative, re.DOTALL)
+    assert next_meal and "Helper is bringing it while their usual cook is away" in next_meal[1]
+    assert "Helper is bringing this one" in relative
+    assert "(Helper is bringing it)" in client.get("/carer/").text
+    api = client.get(f"/api/diners/{paired['diner_id']}").json()
+    assert [m["cover_cook"] for m in api["upcoming_meals"]][:2] == ["Helper", None]
