@@ -117,10 +117,12 @@ CHANGED = (
     "safely for them has the meals paused, as shown below."
 )
 WITHDRAWN = "The invitation is withdrawn and the cook is told. The diner waits for a cook again."
-MOVED = (
-    "The meals move to the new day and time from tomorrow. The cook is told, and the carer (a "
-    "diner without one is posted the new plan)."
-)
+MOVED = {  # by whether the diner has a carer
+    "carer": "The meals move to the new day and time from tomorrow. The cook and the carer are "
+    "told.",
+    "letter": "The meals move to the new day and time from tomorrow. The cook is told, and the "
+    "diner is posted the new plan (they have no carer).",
+}
 CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
 CORRECTED = {
     "delivered": "The meal is recorded as delivered. Those told it was missed are told it came.",
@@ -280,7 +282,7 @@ def diner_page(
         if request.query_params.get("carer_erased")
         else ENDED
         if request.query_params.get("ended")
-        else MOVED
+        else MOVED.get(request.query_params.get("moved", ""))
         if request.query_params.get("moved")
         else WITHDRAWN
         if request.query_params.get("withdrawn")
@@ -514,6 +516,13 @@ def _changeable(
     return sa, diner
 
 
+# The carer's page sends a carer to their coordinator; staff are the coordinator.
+STAFF_POSTCODE_MESSAGES = {
+    **POSTCODE_MESSAGES,
+    "outside_council_area": "This postcode is in another council's area: refer the diner to "
+    "that council, then record that they left",
+}
+
 # The change pages that show the diner's address or access notes (prefilled).
 SHOWS_ADDRESS = frozenset({"address", "access"})
 
@@ -556,7 +565,7 @@ def change_needs(
         try:
             change_diner(session, actor=sa.user, diner=diner, body=body, settings=settings)
         except RuleBroken as exc:  # worded as the carer's page words it
-            errors = {str(exc.loc[-1]): POSTCODE_MESSAGES.get(exc.rule, exc.message)}
+            errors = {str(exc.loc[-1]): STAFF_POSTCODE_MESSAGES.get(exc.rule, exc.message)}
         else:
             return redirect(f"{record}?changed=1")
     if what in SHOWS_ADDRESS:  # shown again, with what was typed
@@ -634,7 +643,9 @@ def move_pairing(
         except Conflict as exc:
             errors["weekday"] = exc.message
         else:
-            return redirect(f"/staff/diners/{diner_id}?moved=1")
+            diner = session.get(Diner, diner_id)
+            told = "carer" if diner is not None and diner.carer_id else "letter"
+            return redirect(f"/staff/diners/{diner_id}?moved={told}")
     return _record_page(request, session, settings, sa, diner_id, errors=errors, values=values)
 
 

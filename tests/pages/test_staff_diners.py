@@ -482,6 +482,9 @@ def test_refer_shows_every_problem_at_once_then_opens_the_new_record(
     page = client.get(done.headers["location"])
     assert "The diner is referred" in text_of(page.text)
     assert "Harold Green" in text_of(page.text)
+    # No carer: the match page does not promise to tell one (an outside check).
+    match = text_of(client.get(f"/staff/diners/{diner.id}/match").text)
+    assert "carer is told" not in match and "Harold has no carer: they are posted" in match
 
 
 def test_refer_outside_the_councils_area_is_refused_beside_the_postcode(
@@ -697,12 +700,12 @@ def test_staff_move_a_pairings_meals_to_a_new_time_with_each_problem_beside_its_
         follow_redirects=False,
     )
 
-    assert (moved.status_code, moved.headers["location"]) == (303, f"{record}?moved=1")
+    assert (moved.status_code, moved.headers["location"]) == (303, f"{record}?moved=carer")
     pairing = session.get(Pairing, world.pairing_id)
     assert pairing is not None
     session.refresh(pairing)
     assert (pairing.weekday, pairing.start) == (1, "18:00")
-    assert "The meals move to the new day and time" in client.get(moved.headers["location"]).text
+    assert "The cook and the carer are told" in client.get(moved.headers["location"]).text
 
 
 def test_staff_change_a_referred_diners_allergies_and_the_unsafe_pairing_pauses(
