@@ -24,6 +24,7 @@ from app.vocab import DinerStatus, MealStatus
 from tests.factories import (
     DEFAULT_PASSWORD,
     active_pairing,
+    approved_cook,
     auth_headers,
     create_council,
     create_user,
@@ -441,7 +442,7 @@ def test_a_waiting_diner_with_no_cook_proposed_links_to_finding_one(
 
 
 def test_refer_shows_every_problem_at_once_then_opens_the_new_record(
-    client: TestClient, session: Session, staff: User, barnet: Council
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
 ):
     sign_in(client, staff)
     token = form_token(client, "/staff/refer")
@@ -483,6 +484,8 @@ def test_refer_shows_every_problem_at_once_then_opens_the_new_record(
     assert "The diner is referred" in text_of(page.text)
     assert "Harold Green" in text_of(page.text)
     # No carer: the match page does not promise to tell one (an outside check).
+    wednesday = [{"weekday": 2, "start": "17:30", "end": "20:00"}]
+    approved_cook(client, session, settings, staff, availability=wednesday, diets=["halal"])
     match = text_of(client.get(f"/staff/diners/{diner.id}/match").text)
     assert "carer is told" not in match and "Harold has no carer: they are posted" in match
 
