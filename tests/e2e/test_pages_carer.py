@@ -41,7 +41,7 @@ def cook(server: Server) -> int:
                   "postcode": "N3 1HT", "walk_radius_m": 1500, "max_diners": 5,
                   "frequencies": ["weekly"], "diets": [], "allergen_free": [],
                   "textures": ["regular"],
-                  "availability": [{"weekday": WEDNESDAY, "start": "17:00", "end": "19:00"}]},
+                  "availability": [{"weekday": WEDNESDAY, "start": "17:00", "end": "21:00"}]},
         )  # fmt: skip
         profile.raise_for_status()
         cook_id = int(profile.json()["id"])
@@ -54,8 +54,12 @@ def cook(server: Server) -> int:
     return cook_id
 
 
-def paired_carer(server: Server, cook_id: int, email: str, relative: str) -> int:
-    """A carer (email, PASSWORD) whose relative Rosa cooks for on Wednesdays; the diner's id."""
+def paired_carer(
+    server: Server, cook_id: int, email: str, relative: str, start: str = "17:30"
+) -> int:
+    """A carer (email, PASSWORD) whose relative Rosa cooks for on Wednesdays at `start` (each
+    relative at another hour: Rosa is not at two homes at once); the diner's id."""
+    end = f"{int(start[:2]) + 1}:30"
     with httpx.Client(base_url=server.base_url, timeout=30) as client:
         staff = _token(client, server.staff_email, server.staff_password)
         person = {"name": "Alan Brown", "email": email, "password": PASSWORD}
@@ -68,7 +72,7 @@ def paired_carer(server: Server, cook_id: int, email: str, relative: str) -> int
             headers=carer,
             json={"full_name": relative, "address_line": "14 Gravel Hill", "postcode": "N3 1QX",
                   "diets": [], "allergies": [], "texture": "regular",
-                  "availability": [{"weekday": WEDNESDAY, "start": "17:30", "end": "19:00"}],
+                  "availability": [{"weekday": WEDNESDAY, "start": start, "end": end}],
                   "frequency": "weekly", "consent": True},
         )  # fmt: skip
         diner.raise_for_status()
@@ -76,7 +80,7 @@ def paired_carer(server: Server, cook_id: int, email: str, relative: str) -> int
             "/api/staff/pairings",
             headers=staff,
             json={"diner_id": diner.json()["id"], "cook_id": cook_id, "weekday": WEDNESDAY,
-                  "start": "17:30", "frequency": "weekly"},
+                  "start": start, "frequency": "weekly"},
         )  # fmt: skip
         pairing.raise_for_status()
         rosa = _token(client, "rosa.pages@example.org", PASSWORD)
@@ -199,7 +203,8 @@ def test_carer_changes_needs_and_raises_a_concern_with_and_without_scripts(
     s = "js" if js else "nojs"
     relative = "Ivy Green" if js else "June Black"
     first = relative.split()[0]
-    diner_id = paired_carer(server, cook, f"carer.{s}@example.org", relative)
+    start = "17:30" if js else "19:00"
+    diner_id = paired_carer(server, cook, f"carer.{s}@example.org", relative, start)
     page = page_for(browser, server.base_url, js)
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(f"carer.{s}@example.org")
