@@ -239,6 +239,29 @@ def cover_stopped(*, diner_name: str, day: date) -> Message:
     )
 
 
+def meals_stopped_unnamed(weekday: int, start: str) -> Message:
+    """To a cook whose diner was erased: the message naming them is scrubbed, so this one says
+    which meals stop by their day and time."""
+    day = WEEKDAYS[weekday]
+    return Message(
+        "pairing_ended",
+        f"Your {day} meals at {start} have stopped",
+        f"The neighbour you cook for on {day}s at {start} no longer has meals through Extra "
+        "Portion, so please do not bring any more. Thank you for all you did; the coordinator "
+        "can tell you more.",
+    )
+
+
+def cover_stopped_unnamed(day: date, start: str) -> Message:
+    """To a cook covering a meal of a diner who was erased."""
+    return Message(
+        "cover_cancelled",
+        f"No need to bring the meal on {day_month(day)} at {start}",
+        f"The meal you were covering on {day_month(day)} at {start} is cancelled: please do not "
+        "bring it. Thank you for offering.",
+    )
+
+
 def why_ended_to_cook(*, diner_name: str, reason: EndReason | None) -> str:
     """Why the cook's meals for the diner stopped, in one sentence for the cook (their page
     says it too, for a few weeks)."""

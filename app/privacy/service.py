@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.audit import record_audit
 from app.cooks.service import find_own_profile
+from app.councils.rules import council_today
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.geo.distance import public_distance_m
@@ -19,6 +20,7 @@ from app.models import (
     AuditReason,
     Concern,
     Cook,
+    Council,
     Diner,
     EmailChange,
     FormDraft,
@@ -32,9 +34,12 @@ from app.models import (
 )
 from app.models.draft import user_owner
 from app.names import first_name
-from app.pairings.lifecycle import diner_leaves, release_cook
+from app.notifications import messages
+from app.notifications.messages import Message
+from app.notifications.outbox import enqueue
+from app.pairings.lifecycle import covered_meals, diner_leaves, release_cook
 from app.privacy.waiting_list import forget_email
-from app.vocab import CookStatus, DinerStatus, EndReason
+from app.vocab import RUNNING_PAIRING_STATUSES, CookStatus, DinerStatus, EndReason
 
 ERASED = "Erased"
 NEUTRAL_COOK = "Their cook"  # how messages queued by a cook's erasure name them
@@ -110,8 +115,10 @@ def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
     """
     if diner.anonymised_at is not None:
         raise Conflict("This diner has already been erased")
+    stopping = _meals_stopping(session, diner)
     diner_leaves(session, diner=diner)  # queues "the meals have stopped": scrubbed below
     _scrub_notifications(session, diner=diner)
+    _tell_cooks_to_stop(session, stopping)
     _scrub_feedback(session, diner=diner)
     diner.full_name, diner.address_line, diner.phone, diner.access_notes = (
         ERASED,
@@ -132,6 +139,42 @@ def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
     _audit(session, staff, "diner.erased", "diner", diner.id)
     session.flush()
     return diner
+
+
+def _meals_stopping(session: Session, diner: Diner) -> list[tuple[int, Message]]:
+    """What each cook of the diner is told once the diner's words are gone: the scrubbed "the
+    meals have stopped" no longer said to stop, nor which of a cook's neighbours it was (an
+    outside check). By day and time only: no name, no address."""
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    today = council_today(council)
+    told: list[tuple[int, Message]] = []
+    for pairing in session.exec(
+        select(Pairing).where(
+            Pairing.diner_id == diner.id, col(Pairing.status).in_(RUNNING_PAIRING_STATUSES)
+        )
+    ).all():
+        cook = session.get(Cook, pairing.cook_id)
+        if cook is not None:
+            told.append(
+                (cook.user_id, messages.meals_stopped_unnamed(pairing.weekday, pairing.start))
+            )
+        for meal, cover_user in covered_meals(session, pairing=pairing, today=today):
+            told.append((cover_user, messages.cover_stopped_unnamed(meal.date, meal.start)))
+    return told
+
+
+def _tell_cooks_to_stop(session: Session, stopping: list[tuple[int, Message]]) -> None:
+    now = utcnow().isoformat()
+    for to, told in stopping:
+        enqueue(
+            session,
+            event=told.event,
+            to=to,
+            subject=told.subject,
+            body=told.body,
+            dedupe_key=f"erasure_stop:{to}:{told.subject}:{now}",
+        )
 
 
 def _scrub_notifications(session: Session, *, diner: Diner) -> None:

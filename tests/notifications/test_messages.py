@@ -101,6 +101,8 @@ RENDERED = {
     "offer_pause_to_staff": messages.offer_pause_to_staff(
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
+    "meals_stopped_unnamed": messages.meals_stopped_unnamed(1, "17:30"),
+    "cover_stopped_unnamed": messages.cover_stopped_unnamed(THURSDAY, "17:30"),
     "cover_fell_through": messages.cover_fell_through(
         diner_name=DINER, day=THURSDAY, start="17:30"
     ),
@@ -139,7 +141,8 @@ RENDERED = {
 }
 # Who each message names: the diner, the cook, and whether it carries the day.
 NAMES_DINER = set(RENDERED) - {"cook_approved", "cook_rejected", "cook_suspended",
-                                "cook_reinstated", "concern_raised",
+                                "cook_reinstated", "concern_raised", "meals_stopped_unnamed",
+                                "cover_stopped_unnamed",
                                 "concern_status", "erasure_requested", "email_changed",
                                 "confirm_new_email"}  # fmt: skip
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
@@ -149,7 +152,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "pairing_ended_to_staff", "referred_diner_matched", "cover_missing",
               "cook_times_changed"}  # fmt: skip
 DATED = {"meal_missed", "meal_delivered_after_all", "diner_changed_to_cover", "diner_paused",
-         "cover_fell_through", "cover_handed_back",
+         "cover_fell_through", "cover_handed_back", "cover_stopped_unnamed",
          "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
          "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip

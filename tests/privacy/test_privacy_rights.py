@@ -158,6 +158,10 @@ def test_erasing_diner_leaves_no_name_in_messages_or_feedback_when_staff_erases(
     assert {m.status for m in messages} == {"sent", "pending"}  # queued ones still go out
     feedback = session.exec(select(MealFeedback)).all()
     assert [(f.rating, f.comment) for f in feedback] == [(5, None)]
+    # The cook is still told to stop, by day and time (the scrubbed message no longer said so).
+    [stop] = [m for m in messages if m.to_user_id == world.cook.id and "have stopped" in m.subject]
+    assert stop.subject == "Your Tuesday meals at 17:30 have stopped"
+    assert "please do not bring any more" in stop.body and stop.status == "pending"
 
 
 def test_erasing_diner_scrubs_older_messages_that_name_no_diner_when_sent_to_their_carer(
