@@ -503,6 +503,9 @@ def test_accepting_shows_the_next_meal_with_full_address_and_the_carers_phone(
     assert concern_link, "no way to raise a concern from the next meal"
     form = client.get(html_lib.unescape(concern_link.group(1)))
     assert form.status_code == 200 and "Edna" in form.text
+    # And from each neighbour's card, not only the next meal's (an outside check).
+    card = home.text.split('id="neighbour-')[1].split("</section>")[0]
+    assert f'href="/concerns/new?diner={invited["diner_id"]}"' in card
 
 
 def test_a_pairing_the_cooks_own_change_paused_shows_on_their_page_with_why(
