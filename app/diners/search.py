@@ -88,9 +88,11 @@ def paused_on(today: date | ColumnElement[date]) -> ColumnElement[bool]:
 
 
 def status_is(status: DinerStatus, today: date | ColumnElement[date]) -> ColumnElement[bool]:
-    """The diner's public status today is `status` (waiting: the reports' one meaning)."""
+    """The diner's public status today is `status` (waiting: the reports' one meaning). The
+    staff's "Paused" also finds a diner whose pairing is paused (listed "Has a cook" and "Meals
+    paused"): it found nobody while staff home counted such pairings."""
     if status == DinerStatus.paused:
-        return paused_on(today)
+        return or_(paused_on(today), _meals_paused())
     return and_(col(Diner.status) == status, not_(paused_on(today)))
 
 

@@ -750,6 +750,8 @@ def test_staff_change_a_referred_diners_allergies_and_the_unsafe_pairing_pauses(
     # The list said only "Has a cook", as if meals were coming (an outside check).
     row = re.search(rf'href="{record}">.*?</td>', client.get("/staff/diners").text, re.DOTALL)
     assert row and "Has a cook Meals paused" in text_of(row.group(0))
+    assert listed(client.get("/staff/diners?status=paused").text) == ["Edna Smith"]
+    assert "Has a cook Meals paused" in text_of(client.get(record).text)
 
 
 def test_staff_withdraw_an_unanswered_invitation_from_the_diners_record(
