@@ -511,7 +511,9 @@ def _changeable(
     if isinstance(sa, Response):
         return sa
     diner = get_councils_diner(session, staff=sa.user, diner_id=diner_id)
-    if what not in CHANGES or diner.status == DinerStatus.left or diner.anonymised_at:
+    if what not in CHANGES:
+        raise NotFound("Page not found")
+    if diner.status == DinerStatus.left or diner.anonymised_at:
         return redirect(f"/staff/diners/{diner_id}")
     return sa, diner
 

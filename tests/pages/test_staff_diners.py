@@ -728,6 +728,10 @@ def test_staff_change_a_referred_diners_allergies_and_the_unsafe_pairing_pauses(
         assert client.get(f"{record}/change/{what}").status_code == 200
     client.get(f"{record}/change/times")  # shows neither
     assert session.exec(viewed).one() == before + 2
+    assert client.get(f"{record}/change/bogus", follow_redirects=False).status_code == 404
+    assert re.search(
+        r'<a href="/staff/" class="govuk-back-link', client.get("/account/password").text
+    )
     form = client.get(f"{record}/change/food")
     assert form.status_code == 200 and re.search(r'value="peanuts" checked', form.text)
     token = form_token(client, f"{record}/change/food")
