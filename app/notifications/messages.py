@@ -750,13 +750,20 @@ def password_reset(*, full_name: str, link: str) -> Message:
     )
 
 
-def erasure_requested(*, account_id: int, within_days: int) -> Message:
-    """To the coordinators (or staff, or administrators) of a carer who asked for erasure."""
+def erasure_requested(*, account_id: int, within_days: int, records: list[str]) -> Message:
+    """To the coordinators (or staff, or administrators) of a carer who asked for erasure;
+    `records`: the links to the relatives' records this recipient can open (an account number
+    alone could be looked up nowhere)."""
+    where = (
+        " Their relatives' records: " + ", ".join(records) + "."
+        if records
+        else " They have no relative whose details are still held."
+    )
     return Message(
         "erasure_requested",
         f"A request to erase someone's data (account {account_id})",
         f"The carer with account {account_id} asked for their data, and their relatives', "
         f"to be erased. Please act within {within_days} days: erase each relative "
         "from their page, tell the carer it is done, then erase the carer's own account "
-        "from a relative's page.",
+        f"from a relative's page.{where}",
     )

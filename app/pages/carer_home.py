@@ -964,7 +964,7 @@ def erase(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
     auth = carer_auth(request, session, settings)
     if auth is None:
         return to_sign_in(request)
-    request_erasure(session, user=auth.user)
+    request_erasure(session, user=auth.user, settings=settings)
     return redirect("/carer/account/erase/sent")
 
 

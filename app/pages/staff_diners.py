@@ -8,13 +8,14 @@ app/diners/record.py (the record); the old static pages' URLs redirect here."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
 from app.config import Settings
@@ -41,7 +42,7 @@ from app.diners.service import (
 from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
 from app.meals.corrections import correct_outcome
-from app.models import Cook, Diner, Meal, Pairing, User
+from app.models import AuditEntry, Cook, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
@@ -80,6 +81,7 @@ from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
 from app.pairings.schemas import PairingScheduleIn
 from app.pairings.service import end_pairing_as_staff, reschedule_pairing, withdraw_pairing
+from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS
 from app.privacy.service import (
     carer_of_council,
     erase_carer,
@@ -337,6 +339,8 @@ def _record_page(
         "date_words": date_words(council),
         "phone": national_phone,
         "carer_erasure": _carer_erasure(session, diner),
+        "erasure_asked": _erasure_asked(session, diner),
+        "erase_by": ANSWER_WITHIN_DAYS,
         "values": values or {},
         "move": _move_form(session, record.open_pairing, values, errors or {}),
     }
@@ -369,6 +373,25 @@ def erase(
         return _record_page(request, session, settings, sa, diner_id, errors=errors)
     erase_diner(session, staff=sa.user, diner=diner)
     return redirect(f"/staff/diners/{diner_id}?erased=1")
+
+
+def _erasure_asked(session: Session, diner: Diner) -> date | None:
+    """When the diner's carer asked for their data (and their relatives') to be erased, while
+    it is still to do: the request reached only the coordinator's mailbox, as an account
+    number no staff page could find (an outside check)."""
+    carer = session.get(User, diner.carer_id) if diner.carer_id is not None else None
+    if carer is None or carer.anonymised_at is not None:
+        return None
+    asked = session.exec(
+        select(AuditEntry.at)
+        .where(
+            AuditEntry.action == "erasure.requested",
+            AuditEntry.subject_type == "user",
+            AuditEntry.subject_id == carer.id,
+        )
+        .order_by(col(AuditEntry.at).desc())
+    ).first()
+    return asked.date() if asked is not None else None
 
 
 def _carer_erasure(session: Session, diner: Diner) -> dict[str, int] | None:

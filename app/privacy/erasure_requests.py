@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
+from app.config import Settings
 from app.db import utcnow
 from app.diners.service import alert_recipients
 from app.models import Diner, User
@@ -20,24 +21,28 @@ from app.notifications.outbox import enqueue
 ANSWER_WITHIN_DAYS = 30  # UK GDPR: one month to act on an erasure request
 
 
-def request_erasure(session: Session, *, user: User) -> int:
-    """Tell whoever holds the person's data (and their relatives') to erase it; returns how
-    many people were told."""
+def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
+    """Tell whoever holds the person's data (and their relatives') to erase it, with links to
+    the relatives' records each can open; returns how many people were told."""
     diners = session.exec(
         select(Diner).where(Diner.carer_id == user.id, col(Diner.anonymised_at).is_(None))
     ).all()
-    told: set[int] = set()
+    told: dict[int, list[str]] = {}
+    base = settings.public_url.rstrip("/")
     for diner in diners:
-        told |= set(alert_recipients(session, diner))  # the coordinator, else the staff
+        for to in alert_recipients(session, diner):  # the coordinator, else the staff
+            told.setdefault(to, []).append(f"{base}/staff/diners/{diner.id}")
     if not told:  # nobody holds a relative of theirs: the service's administrators act
         admins = session.exec(
             select(User.id).where(User.role == "admin", col(User.is_active).is_(True))
         ).all()
-        told = {a for a in admins if a is not None}
+        told = {a: [] for a in admins if a is not None}
     today = utcnow().date().isoformat()
     assert user.id is not None
-    request = messages.erasure_requested(account_id=user.id, within_days=ANSWER_WITHIN_DAYS)
-    for to in sorted(told):
+    for to, records in sorted(told.items()):
+        request = messages.erasure_requested(
+            account_id=user.id, within_days=ANSWER_WITHIN_DAYS, records=records
+        )
         enqueue(
             session,
             event=request.event,

@@ -137,7 +137,9 @@ RENDERED = {
     "password_reset": messages.password_reset(
         full_name="Edna Smith", link="https://portion.invalid/reset-password?token=x"
     ),
-    "erasure_requested": messages.erasure_requested(account_id=42, within_days=30),
+    "erasure_requested": messages.erasure_requested(
+        account_id=42, within_days=30, records=["https://portion.invalid/staff/diners/7"]
+    ),
 }
 # Who each message names: the diner, the cook, and whether it carries the day.
 NAMES_DINER = set(RENDERED) - {"cook_approved", "cook_rejected", "cook_suspended",

@@ -747,6 +747,19 @@ def test_erasure_request_tells_the_coordinator_when_the_carer_asks(
     assert done.headers["location"] == "/carer/account/erase/sent"
     assert told(session, "erasure_requested") == {paired["coordinator"].id}
     assert "We have your request" in client.get("/carer/account/erase/sent").text
+    # The coordinator can find the relative: a link in the message, a banner on the record.
+    record = f"/staff/diners/{paired['diner_id']}"
+    [asked] = session.exec(
+        select(Notification).where(Notification.event == "erasure_requested")
+    ).all()
+    assert f"{TEST_SETTINGS.public_url.rstrip('/')}{record}" in asked.body
+    client.cookies.clear()
+    signed = post(
+        client, "/sign-in", {"email": paired["coordinator"].email, "password": DEFAULT_PASSWORD}
+    )
+    assert signed.status_code == 303
+    page = client.get(record).text
+    assert "Their carer asked on" in page and "for their data to be erased" in page
 
 
 def test_old_carer_urls_lead_to_the_server_pages_when_followed(client: TestClient, paired: dict):
