@@ -769,6 +769,9 @@ def test_staff_withdraw_an_unanswered_invitation_from_the_diners_record(
     page = client.get(record).text
     action = f'action="{record}/pairing/{world.pairing_id}/withdraw"'
     assert action in page
+    # Behind a disclosure that says what follows, as ending a pairing is (one click did it).
+    box = page.split('id="withdraw-invitation"')[1].split("</details>")[0]
+    assert action in box and "is told the invitation is withdrawn" in box
 
     done = client.post(
         f"{record}/pairing/{world.pairing_id}/withdraw",
