@@ -78,7 +78,14 @@ from app.pages.cook_forms import (
 from app.pages.forms import check_csrf, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
-from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
+from app.pages.staff_words import (
+    CANCEL_WORDS,
+    END_WORDS,
+    MEAL_WORDS,
+    PAIRING_WORDS,
+    date_words,
+    options,
+)
 from app.pairings.schemas import PairingScheduleIn
 from app.pairings.service import end_pairing_as_staff, reschedule_pairing, withdraw_pairing
 from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS
@@ -334,6 +341,7 @@ def _record_page(
         "end_words": END_WORDS,
         "pause_words": PAUSE_WORDS,
         "meal_words": MEAL_WORDS,
+        "cancel_words": CANCEL_WORDS,
         "frequency_words": dict(FREQUENCIES),
         "weekdays": WEEKDAYS,
         "date_words": date_words(council),

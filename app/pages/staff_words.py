@@ -32,6 +32,13 @@ END_WORDS: dict[str, str] = {
     "cook_changed": "The cook's offer changed",
     "ended_by_staff": "Staff ended the pairing",
 }
+# Why a meal was cancelled, after "Cancelled": "Cancelled cook: Sean Green" read as if the cook
+# had been (an outside check).
+CANCEL_WORDS: dict[str, str] = {
+    "diner_paused": "the diner's meals were paused for those days",
+    "concern_pause": "a serious concern paused the meals",
+    **{reason: words[:1].lower() + words[1:] for reason, words in END_WORDS.items()},
+}
 MEAL_WORDS: dict[str, tuple[str, str]] = {
     "scheduled": ("Planned", "govuk-tag--blue"),
     "needs_cover": ("Needs cover", "govuk-tag--yellow"),

@@ -390,7 +390,13 @@ def test_the_record_names_the_carer_and_their_contact_the_cooks_meals_and_feedba
         cook_id=world.cook_id, date=today - timedelta(days=14), start="17:30",
         at=datetime.now(UTC) - timedelta(days=14), status=MealStatus.missed,
     )  # fmt: skip
-    session.add_all([meal, missed])
+    paused = Meal(
+        pairing_id=world.pairing_id, diner_id=world.diner_id, council_id=barnet.id,
+        cook_id=world.cook_id, date=today - timedelta(days=21), start="17:30",
+        at=datetime.now(UTC) - timedelta(days=21), status=MealStatus.cancelled,
+        cancel_reason="diner_paused",
+    )  # fmt: skip
+    session.add_all([meal, missed, paused])
     session.flush()
     session.add(MealFeedback(meal_id=meal.id, carer_id=world.carer.id, rating=5, comment="Lovely"))
     session.commit()
@@ -414,6 +420,8 @@ def test_the_record_names_the_carer_and_their_contact_the_cooks_meals_and_feedba
     assert "In all: 1 delivered, 1 missed." in words
     assert "Recent meals Date What happened" in words and "Delivered by Priya Sharma" in words
     assert "Missed cook: Priya Sharma" in words
+    # Why a meal was cancelled ("Cancelled cook: Priya Sharma" read as if she had been).
+    assert re.search(r"Cancelled ?: the diner's meals were paused for those days", words)
     assert "5 out of 5" in words and "Lovely" in words
     assert "Find a cook" not in words  # she has one
     assert "#" + str(world.diner_id) not in words
