@@ -240,20 +240,21 @@ def concern_page(
 
 def _triage_errors(status: str, note: str, exclude: bool, suspend: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
+    # In the page's order (the summary lists them so): status, the boxes, then the note.
     if status not in TRIAGE_CHOICES:
         errors["status"] = "Choose what the status is now"
-    if not note:
-        errors["note"] = "Write a note: what you did or found"
-    elif len(note) > MAX_NOTE:
-        errors["note"] = f"The note must be {MAX_NOTE} characters or fewer"
-    elif problem := text_rule_problem(note, what="The note", lines=True):
-        errors["note"] = problem
     if (exclude or suspend) and status in TRIAGE_CHOICES and status != "upheld":
         field = "exclude_pair" if exclude else "suspend_cook"
         errors[field] = (
             "Only an upheld concern can stop this pair or suspend the cook: choose Upheld, "
             "or untick it"
         )
+    if not note:
+        errors["note"] = "Write a note: what you did or found"
+    elif len(note) > MAX_NOTE:
+        errors["note"] = f"The note must be {MAX_NOTE} characters or fewer"
+    elif problem := text_rule_problem(note, what="The note", lines=True):
+        errors["note"] = problem
     return errors
 
 

@@ -197,6 +197,9 @@ def test_triage_with_nothing_chosen_names_every_missing_answer_at_once_beside_it
         )
     ]
     assert ">Called Asha</textarea>" in answer.text
+    # Both wrong: the summary in the page's order, the box before the note below it.
+    both = triage_form(client, made["id"], {"status": "investigating", "suspend_cook": "yes"})
+    assert [href for href, _ in error_summary(both.text)] == ["#suspend_cook", "#note"]
     assert re.search(
         r'id="suspend_cook" name="suspend_cook" type="checkbox" value="yes" checked', answer.text
     )
