@@ -26,7 +26,7 @@ from app.matching.inputs import cook_input, diner_input
 from app.meals.service import OPEN_MEAL, cancel_future_meals, seek_cover
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Neighbourhood, Pairing, User
 from app.names import first_name
-from app.notifications import messages
+from app.notifications import messages, outbox
 from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import end_pairing, resume_pairing
 from app.places import locate_place
@@ -476,14 +476,9 @@ def _recover_unsafe_covers(
                         texture=diner.texture,
                     ),
                 )
-                enqueue(
-                    session,
-                    event=told.event,
-                    to=cover.user_id,
-                    subject=told.subject,
-                    body=told.body,
-                    dedupe_key=f"{change_key}:cover:{meal.id}",
-                    about_diner_id=diner.id,
+                key = f"{change_key}:cover:{meal.id}"
+                outbox.tell(
+                    session, told, to=cover.user_id, dedupe_key=key, about_diner_id=diner.id
                 )
             continue
         cancelled = messages.cover_cancelled(diner_name=name, day=meal.date)

@@ -14,7 +14,7 @@ from app.errors import Conflict, NotFound
 from app.models import Diner, Meal, User
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import tell
 from app.vocab import MealStatus
 
 RECORDED = (MealStatus.delivered, MealStatus.missed)
@@ -52,16 +52,8 @@ def correct_outcome(session: Session, *, staff: User, meal_id: int, outcome: Mea
                 diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
             )
         )
-        enqueue(
-            session,
-            event=told.event,
-            to=to,
-            subject=told.subject,
-            body=told.body,
-            dedupe_key=f"meal:{meal.id}:corrected:{now.isoformat()}",  # each correction told
-            about_diner_id=diner.id,
-            fresh=True,
-        )
+        key = f"meal:{meal.id}:corrected:{now.isoformat()}"  # each correction is told
+        tell(session, told, to=to, dedupe_key=key, about_diner_id=diner.id, fresh=True)
     record_audit(
         session,
         actor_id=staff.id,

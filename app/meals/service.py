@@ -22,7 +22,7 @@ from app.meals.schedule import occurrences
 from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import enqueue, tell
 from app.vocab import CancelReason, CookStatus, EndReason, MealStatus, PairingStatus
 
 HORIZON_DAYS = 56  # 8 weeks of meals ahead
@@ -389,12 +389,5 @@ def _tell_cover_fell_through(session: Session, *, meal: Meal) -> None:
         *alert_recipients(session, diner),
         regular.user_id if regular else None,
     ):
-        enqueue(
-            session,
-            event=told.event,
-            to=to,
-            subject=told.subject,
-            body=told.body,
-            dedupe_key=f"meal:{meal.id}:cover_fell_through:{now}",
-            about_diner_id=diner.id,
-        )
+        key = f"meal:{meal.id}:cover_fell_through:{now}"
+        tell(session, told, to=to, dedupe_key=key, about_diner_id=diner.id)

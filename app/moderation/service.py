@@ -20,7 +20,7 @@ from app.models import AuditEntry, AuditReason, Cook, Council, Neighbourhood, Us
 from app.moderation.rules import STICKY, approval_problems, checks_expire_on, dbs_expires_on
 from app.moderation.schemas import ApproveIn, CookListItem
 from app.notifications import messages
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import enqueue, tell
 from app.vocab import CookStatus, Role
 
 # Staff opened the cook's full record (app/moderation/record.py): in the audit log, not the
@@ -252,14 +252,8 @@ def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Co
 
 
 def _tell(session: Session, cook: Cook, told: messages.Message) -> None:
-    enqueue(
-        session,
-        event=told.event,
-        to=cook.user_id,
-        subject=told.subject,
-        body=told.body,
-        dedupe_key=f"cook:{cook.id}:{told.event}:{utcnow().isoformat()}",  # each decision told
-    )
+    key = f"cook:{cook.id}:{told.event}:{utcnow().isoformat()}"  # each decision is told
+    tell(session, told, to=cook.user_id, dedupe_key=key)
 
 
 def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:

@@ -7,6 +7,7 @@ import hashlib
 from sqlmodel import Session, select
 
 from app.models import Notification, User
+from app.notifications.messages import Message
 from app.notifications.texts import TEXT_EVENTS
 
 CHANNELS = frozenset({"email", "sms", "letter"})
@@ -63,6 +64,28 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+def tell(
+    session: Session,
+    told: Message,
+    *,
+    to: User | int | None,
+    dedupe_key: str,
+    about_diner_id: int | None = None,
+    fresh: bool = False,
+) -> Notification | None:
+    """``enqueue`` one message of the catalogue (app/notifications/messages.py) to an account."""
+    return enqueue(
+        session,
+        event=told.event,
+        to=to,
+        subject=told.subject,
+        body=told.body,
+        dedupe_key=dedupe_key,
+        about_diner_id=about_diner_id,
+        fresh=fresh,
+    )
 
 
 def channel_for(event: str, user: User | None) -> str:

@@ -15,7 +15,7 @@ from app.meals.service import bring_back, cancel_future_meals, schedule_meals, s
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import enqueue, tell
 from app.vocab import (
     OPEN_PAIRING_STATUSES,
     RUNNING_PAIRING_STATUSES,
@@ -58,15 +58,8 @@ def _hand_back_covers(session: Session, *, cook: Cook) -> None:
         diner = session.get(Diner, meal.diner_id)
         assert diner is not None
         told = messages.cover_handed_back(diner_name=first_name(diner.full_name), day=meal.date)
-        enqueue(
-            session,
-            event=told.event,
-            to=cook.user_id,
-            subject=told.subject,
-            body=told.body,
-            dedupe_key=f"meal:{meal.id}:handed_back:{cook.id}:{utcnow().isoformat()}",
-            about_diner_id=diner.id,
-        )
+        key = f"meal:{meal.id}:handed_back:{cook.id}:{utcnow().isoformat()}"
+        tell(session, told, to=cook.user_id, dedupe_key=key, about_diner_id=diner.id)
     seek_cover(session, meals=list(meals))
 
 

@@ -36,7 +36,7 @@ from app.models.draft import user_owner
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.messages import Message
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import tell
 from app.pairings.lifecycle import covered_meals, diner_leaves, release_cook
 from app.privacy.waiting_list import forget_email
 from app.vocab import RUNNING_PAIRING_STATUSES, CookStatus, DinerStatus, EndReason
@@ -167,14 +167,7 @@ def _meals_stopping(session: Session, diner: Diner) -> list[tuple[int, Message]]
 def _tell_cooks_to_stop(session: Session, stopping: list[tuple[int, Message]]) -> None:
     now = utcnow().isoformat()
     for to, told in stopping:
-        enqueue(
-            session,
-            event=told.event,
-            to=to,
-            subject=told.subject,
-            body=told.body,
-            dedupe_key=f"erasure_stop:{to}:{told.subject}:{now}",
-        )
+        tell(session, told, to=to, dedupe_key=f"erasure_stop:{to}:{told.subject}:{now}")
 
 
 def _scrub_notifications(session: Session, *, diner: Diner) -> None:
