@@ -18,7 +18,7 @@ from app.matching.inputs import CookFields, cook_inputs, diner_input, history
 from app.models import Cook, CookAway, Council, Diner, Meal, Notification, Pairing, User
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import enqueue, recipient_key
+from app.notifications.outbox import enqueue
 from app.schemas import minutes
 from app.vocab import MealStatus
 
@@ -172,12 +172,15 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
 
 
 def was_asked(session: Session, *, meal: Meal, cook: Cook) -> bool:
-    """Whether this cook was sent a cover request for this meal (ask_for_cover's message)."""
-    key = recipient_key(f"meal:{meal.id}:cover_request:{cook.id}", cook.user_id)
-    return (
-        session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first()
-        is not None
+    """Whether this cook was sent a cover request for this meal (ask_for_cover's message, keyed
+    by the time it was asked: any of them)."""
+    asked = select(Notification.id).where(
+        col(Notification.dedupe_key).startswith(
+            f"meal:{meal.id}:cover_request:{cook.id}:", autoescape=True
+        ),
+        Notification.to_user_id == cook.user_id,
     )
+    return session.exec(asked).first() is not None
 
 
 def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:

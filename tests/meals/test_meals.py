@@ -610,6 +610,7 @@ def test_cook_never_asked_gets_404_when_meal_was_already_covered(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
     helper, _ = approved_cook(client, session, settings, staff, postcode="N3 1BU")
+    spare, _ = approved_cook(client, session, settings, staff, postcode="N3 1QX")
     far, _ = approved_cook(client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=800)
     meal = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][0]
     day = meal["date"]
@@ -619,6 +620,15 @@ def test_cook_never_asked_gets_404_when_meal_was_already_covered(
     # Same council, but never asked: the meal's existence and fate are not theirs to learn.
     stranger = client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(far, settings))
     assert stranger.status_code == 404
+    # A cook who was asked learns it is taken (409), even once no longer able to take it.
+    asked = select(Notification).where(
+        Notification.event == "cover_request", Notification.to_user_id == spare.id
+    )
+    assert session.exec(asked).first() is not None
+    away = {"from": day, "to": day}
+    client.post("/api/cooks/me/away", json=away, headers=auth_headers(spare, settings))
+    late = client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(spare, settings))
+    assert late.status_code == 409 and late.json()["detail"] == "This meal no longer needs cover"
 
 
 def test_cook_awaiting_location_review_is_not_offered_cover_until_staff_confirm(
