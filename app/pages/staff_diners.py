@@ -8,14 +8,13 @@ app/diners/record.py (the record); the old static pages' URLs redirect here."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.config import Settings
@@ -42,7 +41,7 @@ from app.diners.service import (
 from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
 from app.meals.corrections import correct_outcome
-from app.models import AuditEntry, Cook, Diner, Meal, Pairing, User
+from app.models import Cook, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
@@ -88,7 +87,7 @@ from app.pages.staff_words import (
 )
 from app.pairings.schemas import PairingScheduleIn
 from app.pairings.service import end_pairing_as_staff, reschedule_pairing, withdraw_pairing
-from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS
+from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, erasure_asked_on
 from app.privacy.service import (
     carer_of_council,
     erase_carer,
@@ -347,7 +346,11 @@ def _record_page(
         "date_words": date_words(council),
         "phone": national_phone,
         "carer_erasure": _carer_erasure(session, diner),
-        "erasure_asked": _erasure_asked(session, diner),
+        # The request reached only the coordinator's mailbox, as an account number no staff
+        # page could find (an outside check): the record says so while it is to do.
+        "erasure_asked": (
+            erasure_asked_on(session, carer_id=diner.carer_id) if diner.carer_id else None
+        ),
         "erase_by": ANSWER_WITHIN_DAYS,
         "values": values or {},
         "move": _move_form(session, record.open_pairing, values, errors or {}),
@@ -381,25 +384,6 @@ def erase(
         return _record_page(request, session, settings, sa, diner_id, errors=errors)
     erase_diner(session, staff=sa.user, diner=diner)
     return redirect(f"/staff/diners/{diner_id}?erased=1")
-
-
-def _erasure_asked(session: Session, diner: Diner) -> date | None:
-    """When the diner's carer asked for their data (and their relatives') to be erased, while
-    it is still to do: the request reached only the coordinator's mailbox, as an account
-    number no staff page could find (an outside check)."""
-    carer = session.get(User, diner.carer_id) if diner.carer_id is not None else None
-    if carer is None or carer.anonymised_at is not None:
-        return None
-    asked = session.exec(
-        select(AuditEntry.at)
-        .where(
-            AuditEntry.action == "erasure.requested",
-            AuditEntry.subject_type == "user",
-            AuditEntry.subject_id == carer.id,
-        )
-        .order_by(col(AuditEntry.at).desc())
-    ).first()
-    return asked.date() if asked is not None else None
 
 
 def _carer_erasure(session: Session, diner: Diner) -> dict[str, int] | None:

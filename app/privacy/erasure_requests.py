@@ -8,13 +8,15 @@ is audited with ids only; asking twice tells nobody twice the same day.
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from datetime import date
+
+from sqlmodel import Session, col, func, select
 
 from app.audit import record_audit
 from app.config import Settings
 from app.db import utcnow
 from app.diners.service import alert_recipients
-from app.models import Diner, User
+from app.models import AuditEntry, Diner, User
 from app.notifications import messages
 from app.notifications.outbox import enqueue
 
@@ -62,3 +64,19 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
     )
     session.flush()
     return len(told)
+
+
+def erasure_asked_on(session: Session, *, carer_id: int) -> date | None:
+    """When the carer first asked for their data (and their relatives') to be erased, while it
+    is still to do (their account not yet erased): the law's month runs from the first ask."""
+    carer = session.get(User, carer_id)
+    if carer is None or carer.anonymised_at is not None:
+        return None
+    first = session.exec(
+        select(func.min(AuditEntry.at)).where(
+            AuditEntry.action == "erasure.requested",
+            AuditEntry.subject_type == "user",
+            AuditEntry.subject_id == carer_id,
+        )
+    ).one()
+    return first.date() if first is not None else None

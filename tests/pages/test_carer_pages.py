@@ -811,3 +811,24 @@ def test_the_carers_pages_name_the_cook_covering_the_next_meal(
     assert "(Helper is bringing it)" in client.get("/carer/").text
     api = client.get(f"/api/diners/{paired['diner_id']}").json()
     assert [m["cover_cook"] for m in api["upcoming_meals"]][:2] == ["Helper", None]
+
+
+def test_the_erasure_banner_escapes_the_relatives_name(
+    client: TestClient, session: Session, paired: dict
+):
+    """A review: the banner's name went into HTML unescaped, so a carer could put markup into
+    every staff member's page."""
+    diner = session.get(Diner, paired["diner_id"])
+    assert diner is not None
+    diner.full_name = 'Edna <b id="injected">Smith</b>'
+    session.add(diner)
+    session.commit()
+    post(client, "/carer/account/erase", {})
+    client.cookies.clear()
+    signed = post(
+        client, "/sign-in", {"email": paired["coordinator"].email, "password": DEFAULT_PASSWORD}
+    )
+    assert signed.status_code == 303
+    page = client.get(f"/staff/diners/{paired['diner_id']}").text
+    assert "for their data to be erased" in page
+    assert '<b id="injected">' not in page and "&lt;b id=" in page
