@@ -20,12 +20,25 @@ from app.vocab import MealStatus
 RECORDED = (MealStatus.delivered, MealStatus.missed)
 
 
-def correct_outcome(session: Session, *, staff: User, meal_id: int, outcome: MealStatus) -> Meal:
-    """The meal's outcome becomes `outcome`. 404 for another council's meal; 409 unless its
-    outcome is recorded and differs. Missed after all: the carer and the coordinator are told
-    as for a missed meal. Delivered after all: those told it was missed are told it came."""
+def correct_outcome(
+    session: Session,
+    *,
+    staff: User,
+    meal_id: int,
+    outcome: MealStatus,
+    diner_id: int | None = None,
+) -> Meal:
+    """The meal's outcome becomes `outcome`. 404 for another council's meal, one of an erased
+    diner (their carer would be written to about "Erased"), or one not of `diner_id` when it is
+    given (a diner's record); 409 unless its outcome is recorded and differs. Missed after all:
+    the carer and the coordinator are told as for a missed meal. Delivered after all: those told
+    it was missed are told it came."""
     meal = session.get(Meal, meal_id)
     if meal is None or meal.council_id != staff.council_id:
+        raise NotFound("Meal not found")
+    diner = session.get(Diner, meal.diner_id)
+    assert diner is not None
+    if diner.anonymised_at is not None or diner_id not in (None, diner.id):
         raise NotFound("Meal not found")
     if meal.status not in RECORDED:
         raise Conflict(f"Only a recorded outcome can be corrected: this meal is {meal.status}")
@@ -34,8 +47,6 @@ def correct_outcome(session: Session, *, staff: User, meal_id: int, outcome: Mea
     before, now = meal.status, utcnow()
     meal.status, meal.recorded_at = outcome, now
     session.add(meal)
-    diner = session.get(Diner, meal.diner_id)
-    assert diner is not None
     staff_told = alert_recipients(session, diner)
     for to in (diner.carer_id, *staff_told):
         if to is None:

@@ -41,7 +41,7 @@ from app.diners.service import (
 from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
 from app.meals.corrections import correct_outcome
-from app.models import Cook, Diner, Meal, Pairing, User
+from app.models import Cook, Diner, Pairing, User
 from app.names import first_name
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
@@ -503,15 +503,17 @@ def correct_meal_outcome(
     sa = _auth(request, session, settings)
     if isinstance(sa, Response):
         return sa
-    get_councils_diner(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
-    meal = session.get(Meal, meal_id)
     outcome = str(form.get("outcome", ""))
-    if meal is None or meal.diner_id != diner_id:
-        raise NotFound("Meal not found")
     if outcome not in (MealStatus.delivered, MealStatus.missed):
         return redirect(f"/staff/diners/{diner_id}")
     try:
-        correct_outcome(session, staff=sa.user, meal_id=meal_id, outcome=MealStatus(outcome))
+        correct_outcome(
+            session,
+            staff=sa.user,
+            meal_id=meal_id,
+            outcome=MealStatus(outcome),
+            diner_id=diner_id,  # this record's meal, else 404
+        )
     except Conflict:  # corrected meanwhile: the record shows how
         return redirect(f"/staff/diners/{diner_id}")
     return redirect(f"/staff/diners/{diner_id}?corrected={outcome}")

@@ -106,6 +106,14 @@ def test_only_a_recorded_meal_of_the_council_can_be_corrected_by_its_staff(
     assert correct(client, world.cook, settings, meal.id or 0, "missed").status_code == 403
     odd = correct(client, staff, settings, meal.id or 0, "cancelled")
     assert odd.status_code == 422 and odd.json()["detail"][0]["loc"] == ["body", "outcome"]
+    # An erased diner's meal: the page hid the button, the API took it and wrote to the
+    # former carer of "a meal for Erased" (a review).
+    missed = recorded(session, world, barnet, MealStatus.missed)
+    erased = client.post(
+        f"/api/staff/diners/{world.diner_id}/erase", headers=auth_headers(staff, settings)
+    )
+    assert erased.status_code == 200, erased.text
+    assert correct(client, staff, settings, missed.id or 0, "delivered").status_code == 404
 
 
 def test_staff_put_an_outcome_right_from_the_diners_record(
