@@ -25,11 +25,13 @@ from tests.factories import (
 from tests.pages.helpers import form_token
 
 
-def recorded(session: Session, world: PairingWorld, council: Council, status: MealStatus) -> Meal:
+def recorded(
+    session: Session, world: PairingWorld, council: Council, status: MealStatus, days_ago: int = 2
+) -> Meal:
     meal = Meal(
         pairing_id=world.pairing_id, diner_id=world.diner_id, council_id=council.id,
-        cook_id=world.cook_id, date=council_today(council) - timedelta(days=2), start="17:30",
-        at=datetime.now(UTC) - timedelta(days=2), status=status,
+        cook_id=world.cook_id, date=council_today(council) - timedelta(days=days_ago),
+        start="17:30", at=datetime.now(UTC) - timedelta(days=days_ago), status=status,
     )  # fmt: skip
     session.add(meal)
     session.commit()
@@ -108,7 +110,7 @@ def test_only_a_recorded_meal_of_the_council_can_be_corrected_by_its_staff(
     assert odd.status_code == 422 and odd.json()["detail"][0]["loc"] == ["body", "outcome"]
     # An erased diner's meal: the page hid the button, the API took it and wrote to the
     # former carer of "a meal for Erased" (a review).
-    missed = recorded(session, world, barnet, MealStatus.missed)
+    missed = recorded(session, world, barnet, MealStatus.missed, days_ago=9)
     erased = client.post(
         f"/api/staff/diners/{world.diner_id}/erase", headers=auth_headers(staff, settings)
     )
