@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.accounts.service import (
     confirm_password,
@@ -29,6 +29,9 @@ from app.notifications import messages
 from app.notifications.outbox import enqueue
 
 LINK_LIFETIME = timedelta(hours=24)  # long enough to find the message in another mailbox
+# Links an account may have sent in an hour: each goes to an address nobody has confirmed, so
+# without a limit the service would mail anyone, as often as asked (a review).
+LINKS_PER_HOUR = 3
 
 INVALID = "This link has expired or was already used: ask for the change again"
 
@@ -55,7 +58,8 @@ def request_email_change(
     """Send a link to `new_email` that makes it the address `user` signs in with; their
     password confirms it is them. 422 naming `password` when it is wrong (counted and limited as
     a sign-in: 429 after too many), 409 when another account has the address. Nothing else
-    changes until the link is opened."""
+    changes until the link is opened. 422 naming `email` after ``LINKS_PER_HOUR`` links in an
+    hour."""
     confirm_password(
         session,
         user=user,
@@ -68,6 +72,18 @@ def request_email_change(
     new_email = new_email.strip()
     _address_free(session, user=user, key=email_key(new_email))
     assert user.id is not None
+    sent = session.exec(
+        select(func.count()).where(
+            EmailChange.user_id == user.id, EmailChange.created_at > utcnow() - timedelta(hours=1)
+        )
+    ).one()
+    if sent >= LINKS_PER_HOUR:
+        raise RuleBroken(
+            "too_many_links",
+            ["email"],
+            f"You have asked for {LINKS_PER_HOUR} links in the last hour: open the newest, or "
+            "ask again later",
+        )
     void_email_changes(session, user_id=user.id)
     token, now = secrets.token_urlsafe(32), utcnow()
     change = EmailChange(
@@ -80,7 +96,7 @@ def request_email_change(
     session.add(change)
     session.flush()
     link = f"{settings.public_url.rstrip('/')}/account/email/confirm?token={token}"
-    confirm = messages.confirm_new_email(full_name=user.full_name, link=link)
+    confirm = messages.confirm_new_email(link=link)
     enqueue(
         session,
         event=confirm.event,

@@ -723,12 +723,13 @@ def email_changed(*, full_name: str, new_email: str, day: date) -> Message:
     )
 
 
-def confirm_new_email(*, full_name: str, link: str) -> Message:
-    """To a new sign-in address: nothing changes until its owner opens the link."""
+def confirm_new_email(*, link: str) -> Message:
+    """To a new sign-in address: nothing changes until its owner opens the link. No name: the
+    address is not yet known to be theirs."""
     return Message(
         "confirm_new_email",
         "Confirm your new Extra Portion email address",
-        f"Hello {full_name},\n\n"
+        "Hello,\n\n"
         "You asked to sign in to Extra Portion with this email address. To confirm it, open "
         "this link within a day:\n\n"
         f"{link}\n\n"

@@ -370,7 +370,7 @@ def change_email_page(
                 settings=settings,
             )
         except RuleBroken as exc:
-            errors["password"] = exc.message
+            errors["email" if exc.loc[-1] == "email" else "password"] = exc.message
         except TooManyRequests as exc:
             errors["password"] = too_many_tries(exc)
             status, headers = 429, exc.headers() or {}

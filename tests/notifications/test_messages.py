@@ -132,7 +132,7 @@ RENDERED = {
         full_name="Alan Brown", new_email="alan.new@example.org", day=THURSDAY
     ),
     "confirm_new_email": messages.confirm_new_email(
-        full_name="Alan Brown", link="https://portion.invalid/account/email/confirm?token=x"
+        link="https://portion.invalid/account/email/confirm?token=x"
     ),
     "password_reset": messages.password_reset(
         full_name="Edna Smith", link="https://portion.invalid/reset-password?token=x"

@@ -182,3 +182,19 @@ def test_a_new_password_voids_a_link_to_a_new_address(
     assert "has expired or was already used" in client.get(path).text
     session.refresh(carer)
     assert carer.email != NEW
+
+
+def test_links_to_new_addresses_are_limited_and_do_not_name_the_person(
+    client: TestClient, session: Session, settings: Settings
+):
+    """A review: any signed-in account could mail any address, as often as it liked, with the
+    person's full name, through the council's sender."""
+    signed_in(client, session)
+    for n in range(3):
+        assert ask(client, f"try{n}@example.org").status_code == 303
+    fourth = ask(client, "try3@example.org")
+    assert fourth.status_code == 422
+    assert 'href="#email"' in fourth.text and "3 links in the last hour" in fourth.text
+    sent = session.exec(select(Notification).where(Notification.event == "confirm_new_email"))
+    bodies = [m.body for m in sent]
+    assert len(bodies) == 3 and not any("Alan Brown" in b for b in bodies)
