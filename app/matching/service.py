@@ -182,7 +182,18 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
         else booked_clash(session, cook_id=body.cook_id, weekday=body.weekday, start=body.start)
     )
     if clash is not None:
-        rules.append(engine.Violation("cook_busy", "start", clash_words(cook.display_name, *clash)))
+        rules.append(
+            engine.Violation(
+                "cook_busy",
+                "start",
+                clash_words(
+                    cook_name=cook.display_name,
+                    diner_name=clash[0],
+                    weekday=clash[1],
+                    start=clash[2],
+                ),
+            )
+        )
     if cook_away_on(session, cook_id=body.cook_id, day=first_meal):
         rules.append(
             engine.Violation(
@@ -235,7 +246,8 @@ def booked_clash(
     return None
 
 
-def clash_words(cook_name: str, diner_name: str, weekday: int, start: str) -> str:
+def clash_words(*, cook_name: str, diner_name: str, weekday: int, start: str) -> str:
+    """A refused time in staff's words, naming the pairing it clashes with."""
     return (
         f"{cook_name} already cooks for {diner_name} on {WEEKDAYS[weekday]}s at {start}: choose "
         f"a time at least {CLASH_MINUTES} minutes apart, or another day"

@@ -252,6 +252,7 @@ def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Co
 
 
 def _tell(session: Session, cook: Cook, told: messages.Message) -> None:
+    """The cook hears of the council's decision (each one: keyed by its time)."""
     key = f"cook:{cook.id}:{told.event}:{utcnow().isoformat()}"  # each decision is told
     tell(session, told, to=cook.user_id, dedupe_key=key)
 

@@ -239,7 +239,7 @@ def cover_stopped(*, diner_name: str, day: date) -> Message:
     )
 
 
-def meals_stopped_unnamed(weekday: int, start: str) -> Message:
+def meals_stopped_unnamed(*, weekday: int, start: str) -> Message:
     """To a cook whose diner was erased: the message naming them is scrubbed, so this one says
     which meals stop by their day and time."""
     day = WEEKDAYS[weekday]
@@ -252,7 +252,7 @@ def meals_stopped_unnamed(weekday: int, start: str) -> Message:
     )
 
 
-def cover_stopped_unnamed(day: date, start: str) -> Message:
+def cover_stopped_unnamed(*, day: date, start: str) -> Message:
     """To a cook covering a meal of a diner who was erased."""
     return Message(
         "cover_cancelled",

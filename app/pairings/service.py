@@ -359,7 +359,13 @@ def reschedule_pairing(
         other_than=pairing.id,
     )
     if clash is not None:
-        raise RuleBroken("cook_busy", ["start"], clash_words(cook.display_name, *clash))
+        raise RuleBroken(
+            "cook_busy",
+            ["start"],
+            clash_words(
+                cook_name=cook.display_name, diner_name=clash[0], weekday=clash[1], start=clash[2]
+            ),
+        )
     when = (
         f"{WEEKDAYS[body.weekday]}s at {body.start}, "
         f"{FREQUENCY_LABELS[Frequency(body.frequency)].lower()}"

@@ -157,10 +157,15 @@ def _meals_stopping(session: Session, diner: Diner) -> list[tuple[int, Message]]
         cook = session.get(Cook, pairing.cook_id)
         if cook is not None:
             told.append(
-                (cook.user_id, messages.meals_stopped_unnamed(pairing.weekday, pairing.start))
+                (
+                    cook.user_id,
+                    messages.meals_stopped_unnamed(weekday=pairing.weekday, start=pairing.start),
+                )
             )
         for meal, cover_user in covered_meals(session, pairing=pairing, today=today):
-            told.append((cover_user, messages.cover_stopped_unnamed(meal.date, meal.start)))
+            told.append(
+                (cover_user, messages.cover_stopped_unnamed(day=meal.date, start=meal.start))
+            )
     return told
 
 

@@ -101,8 +101,8 @@ RENDERED = {
     "offer_pause_to_staff": messages.offer_pause_to_staff(
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
-    "meals_stopped_unnamed": messages.meals_stopped_unnamed(1, "17:30"),
-    "cover_stopped_unnamed": messages.cover_stopped_unnamed(THURSDAY, "17:30"),
+    "meals_stopped_unnamed": messages.meals_stopped_unnamed(weekday=1, start="17:30"),
+    "cover_stopped_unnamed": messages.cover_stopped_unnamed(day=THURSDAY, start="17:30"),
     "cover_fell_through": messages.cover_fell_through(
         diner_name=DINER, day=THURSDAY, start="17:30"
     ),
