@@ -47,22 +47,16 @@ def correct_outcome(
     before, now = meal.status, utcnow()
     meal.status, meal.recorded_at = outcome, now
     session.add(meal)
-    staff_told = alert_recipients(session, diner)
+    # Whoever the first record told, but the staff member putting it right.
+    staff_told = [s for s in alert_recipients(session, diner) if s != staff.id]
+    correction = (
+        messages.meal_missed_after_all if outcome == MealStatus.missed
+        else messages.meal_delivered_after_all
+    )  # fmt: skip
+    told = correction(diner_name=first_name(diner.full_name), day=meal.date, start=meal.start)
     for to in (diner.carer_id, *staff_told):
         if to is None:
             continue
-        told = (
-            messages.meal_missed(
-                diner_name=first_name(diner.full_name),
-                day=meal.date,
-                start=meal.start,
-                to_staff=to in staff_told,
-            )
-            if outcome == MealStatus.missed
-            else messages.meal_delivered_after_all(
-                diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
-            )
-        )
         key = f"meal:{meal.id}:corrected:{now.isoformat()}"  # each correction is told
         tell(session, told, to=to, dedupe_key=key, about_diner_id=diner.id, fresh=True)
     record_audit(

@@ -310,6 +310,17 @@ def meal_missed(*, diner_name: str, day: date, start: str, to_staff: bool = Fals
     )
 
 
+def meal_missed_after_all(*, diner_name: str, day: date, start: str) -> Message:
+    """To the carer and the coordinator when the council finds a meal recorded as brought did
+    not happen: a correction, not a fresh alert about today."""
+    return Message(
+        "meal_missed",
+        f"A correction: {diner_name}'s meal on {day_month(day)} did not happen",
+        f"The meal planned for {day_month(day)} at {start} was recorded as brought by mistake: "
+        "it did not happen. Please check that all is well; the coordinator can help.",
+    )
+
+
 def meal_delivered_after_all(*, diner_name: str, day: date, start: str) -> Message:
     """To those told a meal was missed, when the council puts the record right."""
     return Message(

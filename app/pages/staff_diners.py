@@ -121,8 +121,8 @@ REFERRED = "The diner is referred. They are waiting for a cook."
 ENDED = "The pairing has ended. The diner is waiting for a cook again."
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
 CHANGED = (
-    "The changes are saved. Their cook and coordinator are told; a cook who can no longer cook "
-    "safely for them has the meals paused, as shown below."
+    "The changes are saved and their cook is told; a cook who can no longer cook safely for "
+    "them has the meals paused, as shown below."
 )
 WITHDRAWN = "The invitation is withdrawn and the cook is told. The diner waits for a cook again."
 MOVED = {  # by whether the diner has a carer

@@ -89,7 +89,10 @@ def test_a_meal_recorded_delivered_that_never_came_tells_the_carer_and_coordinat
     assert correct(client, staff, settings, meal.id or 0, "missed").status_code == 200
     missed = told(session, "meal_missed")
     assert world.carer.id in {m.to_user_id for m in missed}
-    assert staff.id in {m.to_user_id for m in missed}  # no coordinator: the council's staff
+    assert staff.id not in {m.to_user_id for m in missed}  # they made it: they know
+    # Told as a correction, not as if a meal had just been missed today.
+    assert missed[0].subject.startswith("A correction: Edna's meal on ")
+    assert "recorded as brought by mistake" in missed[0].body
     # Back to delivered, then missed again: each told, none swallowed as a duplicate.
     assert correct(client, staff, settings, meal.id or 0, "delivered").status_code == 200
     assert correct(client, staff, settings, meal.id or 0, "missed").status_code == 200

@@ -110,6 +110,9 @@ RENDERED = {
     "diner_changed_to_cover": messages.diner_changed_to_cover(
         diner_name=DINER, what="allergies", day=THURSDAY, needs="free from peanuts."
     ),
+    "meal_missed_after_all": messages.meal_missed_after_all(
+        diner_name=DINER, day=THURSDAY, start="17:30"
+    ),
     "meal_delivered_after_all": messages.meal_delivered_after_all(
         diner_name=DINER, day=THURSDAY, start="17:30"
     ),
@@ -153,7 +156,8 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer",
               "pairing_ended_to_staff", "referred_diner_matched", "cover_missing",
               "cook_times_changed"}  # fmt: skip
-DATED = {"meal_missed", "meal_delivered_after_all", "diner_changed_to_cover", "diner_paused",
+DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
+         "diner_changed_to_cover", "diner_paused",
          "cover_fell_through", "cover_handed_back", "cover_stopped_unnamed",
          "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "meal_back_on", "cover_stopped",

@@ -830,5 +830,5 @@ def test_the_erasure_banner_escapes_the_relatives_name(
     )
     assert signed.status_code == 303
     page = client.get(f"/staff/diners/{paired['diner_id']}").text
-    assert "for their data to be erased" in page
+    assert '<p class="govuk-notification-banner__heading">Their carer asked on' in page
     assert '<b id="injected">' not in page and "&lt;b id=" in page
