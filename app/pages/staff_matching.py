@@ -32,7 +32,7 @@ from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import staff_distance_text
 from app.matching import preview, service
 from app.matching.engine.reasons import label, labels
-from app.matching.inputs import first_meal_day
+from app.matching.inputs import first_meal_day, history
 from app.matching.schemas import MAX_PAIRS, ConfirmIn, PairIn, SuggestionOut
 from app.models import Cook, Diner
 from app.names import first_name
@@ -268,6 +268,9 @@ def _match_context(
         "current": None,
         "cards": [],
         "unmatched": None,
+        # Cooks who declined the diner or are ruled out for them are never suggested: said, so
+        # that "no room" or "none in reach" is not read as the whole story (an outside check).
+        "set_aside": len(history(session, [diner.id or 0])[0][diner.id or 0]),
     }
     if current is not None:
         p = current.pairing

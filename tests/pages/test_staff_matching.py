@@ -524,3 +524,25 @@ def test_confirming_a_batch_runs_no_query_on_the_event_loop(
     assert done.status_code == 200, done.text
     assert "1 invitation sent" in text_of(done.text)
     assert on_loop == []
+
+
+def test_the_match_page_says_cooks_who_declined_are_not_suggested(
+    client: TestClient, session: Session, settings, staff: User
+):  # type: ignore[no-untyped-def]
+    """An outside check: after the only cook near Edna declined, the page said "Nearby cooks
+    have no room", which was not why."""
+    user, cook_id = approved_cook(client, session, settings, staff)
+    edna = diner(client, session, settings, "Edna Smith")
+    body = {"diner_id": edna, "cook_id": cook_id, "weekday": 1, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    made = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    declined = client.post(
+        f"/api/pairings/{made.json()['id']}/decline", headers=auth_headers(user, settings)
+    )
+    assert declined.status_code == 200, declined.text
+    sign_in(client, staff)
+    page = client.get(f"/staff/diners/{edna}/match").text
+    assert 'id="set-aside"' in page
+    assert "1 cook who declined Edna, or must not be matched with them again, is never" in (
+        text_of(page)
+    )
