@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
+from app.db import utcnow
 from app.models import (
     OPEN_STATUSES,
     Cook,
@@ -87,7 +88,7 @@ class DinerRecord:
     carer: Person | None
     referred_by: Person | None
     pairings: list[PairingLine]  # newest first
-    meals: list[MealLine]  # the latest RECENT_MEALS that are past or today, newest first
+    meals: list[MealLine]  # the latest RECENT_MEALS whose time has come, newest first
     next_meals: list[MealLine]  # the next few, soonest first
     feedback: list[FeedbackLine]  # newest first
     survey: list[SurveyLine]  # newest first
@@ -128,7 +129,7 @@ def _user(session: Session, user_id: int | None) -> Person | None:
     return Person(id=user.id, name=user.full_name, email=user.email, phone=user.phone)
 
 
-def diner_record(session: Session, *, diner: Diner, today: date) -> DinerRecord:
+def diner_record(session: Session, *, diner: Diner) -> DinerRecord:
     """The diner's full record (the diner already loaded and checked by the caller)."""
     hood = session.get(Neighbourhood, diner.neighbourhood_id) if diner.neighbourhood_id else None
     pairings = session.exec(
@@ -136,15 +137,18 @@ def diner_record(session: Session, *, diner: Diner, today: date) -> DinerRecord:
         .where(col(Pairing.diner_id) == diner.id)
         .order_by(col(Pairing.proposed_at).desc(), col(Pairing.id).desc())
     ).all()
+    # By the meal's moment, not its day: a meal later today is still coming up (it was listed
+    # among the recent ones, an outside check).
+    now = utcnow()
     past = session.exec(
         select(Meal)
-        .where(col(Meal.diner_id) == diner.id, col(Meal.date) <= today)
+        .where(col(Meal.diner_id) == diner.id, col(Meal.at) <= now)
         .order_by(col(Meal.date).desc(), col(Meal.start).desc(), col(Meal.id).desc())
         .limit(RECENT_MEALS)
     ).all()
     upcoming = session.exec(
         select(Meal)
-        .where(col(Meal.diner_id) == diner.id, col(Meal.date) > today)
+        .where(col(Meal.diner_id) == diner.id, col(Meal.at) > now)
         .order_by(col(Meal.date), col(Meal.start), col(Meal.id))
         .limit(NEXT_MEALS)
     ).all()

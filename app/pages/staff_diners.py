@@ -315,7 +315,7 @@ def _record_page(
     diner = view_diner_as_staff(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
     council = staff_council(session, sa.user)
     today = council_today(council)
-    record = diner_record(session, diner=diner, today=today)
+    record = diner_record(session, diner=diner)
     status = public_status(diner, today)
     context = {
         "title": diner.full_name,

@@ -827,3 +827,32 @@ def test_ending_a_paused_pairing_asks_to_confirm_then_the_diner_waits_again(
     shown = text_of(client.get(done.headers["location"]).text)
     assert "The pairing has ended. The diner is waiting for a cook again." in shown
     assert "End the pairing with" not in shown
+
+
+def test_a_meal_later_today_is_coming_up_on_the_record_not_recent(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    """An outside check: a meal at 17:30 today was listed among the recent ones at noon."""
+    world = active_pairing(client, session, settings, staff)
+    today = council_today(barnet)
+    for same_day in session.exec(
+        select(Meal).where(Meal.pairing_id == world.pairing_id, Meal.date == today)
+    ):
+        session.delete(same_day)
+    session.add(
+        Meal(
+            pairing_id=world.pairing_id,
+            diner_id=world.diner_id,
+            council_id=barnet.id,
+            cook_id=world.cook_id,
+            date=today,
+            start="23:59",
+            at=datetime.now(UTC) + timedelta(hours=2),
+            status=MealStatus.scheduled,
+        )
+    )
+    session.commit()
+    sign_in(client, staff)
+    words = text_of(client.get(f"/staff/diners/{world.diner_id}").text)
+    coming = words.split("Coming up")[1].split("Recent meals")[0]
+    assert "23:59" in coming
