@@ -14,6 +14,7 @@ from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m
 from app.matching import engine
+from app.matching.engine.busy import clashes
 from app.matching.inputs import CookFields, cook_inputs, diner_input, history
 from app.models import Cook, CookAway, Council, Diner, Meal, Notification, Pairing, User
 from app.names import first_name
@@ -85,12 +86,10 @@ def _in_review(session: Session, council: Council) -> set[int]:
     return {r for r in rows if r is not None}
 
 
-CLASH_MINUTES = 90  # a cook can't be at two doors within an hour and a half
-
-
 def _busy_near(session: Session, meal: Meal) -> set[int]:
-    """Cooks already bringing another meal that day close to this meal's time."""
-    start = minutes(meal.start)
+    """Cooks already bringing another meal that day close to this meal's time (the engine's
+    rule: ``engine.busy.clashes``, as for pairings)."""
+    weekday, start = meal.date.weekday(), minutes(meal.start)
     rows = session.exec(
         select(Meal.cook_id, Meal.start).where(
             Meal.date == meal.date,
@@ -101,7 +100,7 @@ def _busy_near(session: Session, meal: Meal) -> set[int]:
     return {
         cook_id
         for cook_id, other in rows
-        if cook_id is not None and abs(minutes(other) - start) < CLASH_MINUTES
+        if cook_id is not None and clashes(weekday, start, [(weekday, minutes(other))])
     }
 
 
