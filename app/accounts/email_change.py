@@ -97,16 +97,12 @@ def request_email_change(
     session.flush()
     link = f"{settings.public_url.rstrip('/')}/account/email/confirm?token={token}"
     confirm = messages.confirm_new_email(link=link)
-    enqueue(
+    # Under the prefix erasure looks for: the message names an address of theirs.
+    _mail(
         session,
-        event=confirm.event,
-        recipient=new_email,
-        channel="email",  # to the new address, whatever the person's usual channel
-        subject=confirm.subject,
-        body=confirm.body,
-        # Under the prefix erasure looks for: the message names an address of theirs.
+        confirm,
+        address=new_email,
         dedupe_key=f"email_changed:{user.id}:request:{change.id}",
-        fresh=True,
     )
     record_audit(
         session,
@@ -118,6 +114,21 @@ def request_email_change(
     )
     session.flush()
     return change
+
+
+def _mail(session: Session, told: messages.Message, *, address: str, dedupe_key: str) -> None:
+    """An email to an address, not to the account (whose usual channel may be texts): the new
+    address to confirm, the old one to tell."""
+    enqueue(
+        session,
+        event=told.event,
+        recipient=address,
+        channel="email",
+        subject=told.subject,
+        body=told.body,
+        dedupe_key=dedupe_key,
+        fresh=True,
+    )
 
 
 def waiting_change(session: Session, *, user_id: int) -> EmailChange | None:
@@ -177,16 +188,7 @@ def confirm_email_change(session: Session, *, token: str, keep_session: str | No
     void_email_changes(session, user_id=user.id)
     revoked = revoke_sessions(session, user_id=user.id, keep=keep_session)
     told = messages.email_changed(full_name=user.full_name, new_email=user.email, day=now.date())
-    enqueue(
-        session,
-        event=told.event,
-        recipient=old_email,
-        channel="email",
-        subject=told.subject,
-        body=told.body,
-        dedupe_key=f"email_changed:{user.id}:{now.isoformat()}",
-        fresh=True,
-    )
+    _mail(session, told, address=old_email, dedupe_key=f"email_changed:{user.id}:{now.isoformat()}")
     record_audit(
         session,
         actor_id=user.id,
