@@ -158,9 +158,12 @@ def pending_change(session: Session, *, token: str) -> EmailChange | None:
     return change
 
 
-def confirm_email_change(session: Session, *, token: str, keep_session: str | None) -> User:
+def confirm_email_change(
+    session: Session, *, token: str, browser: tuple[int, str] | None = None
+) -> User:
     """Make the new address the one the person signs in with. As a new password does, it ends
-    every sign-in but `keep_session` (the browser that opened the link, when it is theirs) and
+    every sign-in but the browser's that opened the link (`browser`: its user id and sign-in),
+    when it is theirs, and
     every reset link still out, and the old address is told (someone who had the password
     could otherwise take the account over unseen). 422 naming `token` for a dead link, 409 when
     another account took the address meanwhile. The audit entry names the account, never an
@@ -186,7 +189,8 @@ def confirm_email_change(session: Session, *, token: str, keep_session: str | No
     session.add(user)
     void_reset_links(session, user_id=user.id)
     void_email_changes(session, user_id=user.id)
-    revoked = revoke_sessions(session, user_id=user.id, keep=keep_session)
+    keep = browser[1] if browser is not None and browser[0] == user.id else None
+    revoked = revoke_sessions(session, user_id=user.id, keep=keep)
     told = messages.email_changed(full_name=user.full_name, new_email=user.email, day=now.date())
     _mail(session, told, address=old_email, dedupe_key=f"email_changed:{user.id}:{now.isoformat()}")
     record_audit(

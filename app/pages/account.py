@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.accounts import service
 from app.accounts.cookies import clear_session_cookies, set_session_cookies
@@ -21,7 +22,7 @@ from app.accounts.email_change import (
     waiting_change,
 )
 from app.config import Settings
-from app.deps import HASH_TURN, SessionDep, SettingsDep, client_address
+from app.deps import HASH_TURN, Auth, SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, TooManyRequests, Unauthorized
 from app.models import User
 from app.pages.forms import (
@@ -326,13 +327,19 @@ def email_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
     auth = signed_in(request, session, settings)
     if auth is None:
         return _see_other("/sign-in?next=" + quote("/account/email"))
-    context = {
+    context = _email_context(session, auth)
+    return render_page(request, session, settings, "account/email.html", context, auth=auth)
+
+
+def _email_context(session: Session, auth: Auth, **more: object) -> dict[str, object]:
+    """The email form's page: the address in use, and a link still waiting to be opened."""
+    return {
         "title": "Change your email address",
         "current": auth.user.email,
         "waiting": waiting_change(session, user_id=auth.user.id or 0),
         "home": home_of(auth.user.role),
+        **more,
     }
-    return render_page(request, session, settings, "account/email.html", context, auth=auth)
 
 
 @router.post("/account/email", response_class=HTMLResponse, dependencies=[HASH_TURN])
@@ -378,13 +385,7 @@ def change_email_page(
             errors["email"] = "Another account uses this email address: enter a different one"
         else:
             return _see_other("/account/email/sent")
-    context = {
-        "title": "Change your email address",
-        "current": auth.user.email,
-        "home": home_of(auth.user.role),
-        "values": {"email": new_email},
-        "errors": errors,
-    }
+    context = _email_context(session, auth, values={"email": new_email}, errors=errors)
     response = render_page(
         request, session, settings, "account/email.html", context, status_code=status, auth=auth
     )
@@ -438,11 +439,9 @@ def confirm_email(
 ) -> Response:
     check_csrf(request, settings, csrf_token)
     auth = signed_in(request, session, settings)
-    change = pending_change(session, token=token[:MAX_PASSWORD])
-    # The browser's own sign-in goes on when it is the account's; every other one ends.
-    keep = auth.session_id if auth and change and auth.user.id == change.user_id else None
+    browser = (auth.user.id or 0, auth.session_id) if auth else None
     try:
-        confirm_email_change(session, token=token[:MAX_PASSWORD], keep_session=keep)
+        confirm_email_change(session, token=token[:MAX_PASSWORD], browser=browser)
     except RuleBroken:
         return render_page(
             request,

@@ -283,7 +283,7 @@ def test_reset_links_sent_to_the_old_address_stop_working_when_the_address_chang
     link = session.exec(
         select(Notification).where(Notification.recipient == "new-home@example.org")
     ).one()
-    confirm_email_change(session, token=link.body.split("token=")[1].split()[0], keep_session=None)
+    confirm_email_change(session, token=link.body.split("token=")[1].split()[0])
     stale = client.post(
         "/api/auth/password-reset/confirm", json={"token": token, "new_password": NEW_PASSWORD}
     )

@@ -233,9 +233,7 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
         )  # fmt: skip
         if address.startswith("new"):  # the first confirmed, the second left waiting
             link = session.exec(select(Notification).where(Notification.recipient == address)).one()
-            confirm_email_change(
-                session, token=link.body.split("token=")[1].split()[0], keep_session=None
-            )
+            confirm_email_change(session, token=link.body.split("token=")[1].split()[0])
     session.commit()
 
     too_soon = client.post(path, headers=headers)
