@@ -6,11 +6,14 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, text
 from sqlalchemy.exc import DatabaseError
+from sqlmodel import Session, select
 
 import app.models  # noqa: F401
 from app.db import make_engine, metadata
+from app.demo import seed_demo
+from app.models import Meal, MealFeedback
 from tests.conftest import alembic_config, migrate
 
 
@@ -55,4 +58,40 @@ def test_database_refuses_change_when_audit_entry_updated_or_deleted(
         conn.execute(text(statement))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_entry")).scalar() == 1
+    engine.dispose()
+
+
+def test_meal_ids_never_reused_after_the_rebuild_of_a_populated_meal_table(empty_database: str):
+    """0015 rebuilds SQLite's meal table (AUTOINCREMENT) while meal_feedback refers to it: every
+    meal and its feedback survive, and the id of the newest meal, deleted, is not given again
+    (a moved pairing's unrecorded meals are deleted; an old cover link opened the next meal)."""
+    engine = make_engine(empty_database)
+    migrate(engine, "0014")
+    with Session(engine) as session:
+        seed_demo(session)
+        session.commit()
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT count(*), max(id) FROM meal")).one()
+        fed = conn.execute(text("SELECT count(*) FROM meal_feedback")).scalar()
+    cfg = alembic_config(empty_database)
+    with engine.connect() as conn:  # as `portion migrate` runs it: no transaction begun yet
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Meal)).one() == before[0]
+        assert session.exec(select(func.count()).select_from(MealFeedback)).one() == fed > 0
+        newest = session.get(Meal, before[1])
+        assert newest is not None and newest.id is not None
+        copy = Meal(**newest.model_dump(exclude={"id"}) | {"date": newest.date.replace(year=2099)})
+        session.delete(newest)
+        session.flush()
+        session.add(copy)
+        session.commit()
+        assert copy.id is not None and copy.id > before[1]
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()

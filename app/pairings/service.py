@@ -396,8 +396,7 @@ def reschedule_pairing(
                 to=cover.user_id,
                 subject=moved.subject,
                 body=moved.body,
-                # Keyed by the time: a meal id can come back (SQLite reuses the highest).
-                dedupe_key=f"meal:{meal.id}:moved:{utcnow().isoformat()}",
+                dedupe_key=f"meal:{meal.id}:moved",  # deleted below: its id is never reused
                 about_diner_id=diner.id,
             )
         session.delete(meal)  # never recorded: the new schedule plans its own from tomorrow
