@@ -64,7 +64,8 @@ def test_database_refuses_change_when_audit_entry_updated_or_deleted(
 def test_meal_ids_never_reused_after_the_rebuild_of_a_populated_meal_table(empty_database: str):
     """0015 rebuilds SQLite's meal table (AUTOINCREMENT) while meal_feedback refers to it: every
     meal and its feedback survive, and the id of the newest meal, deleted, is not given again
-    (a moved pairing's unrecorded meals are deleted; an old cover link opened the next meal)."""
+    (a moved pairing's unrecorded meals are deleted; a page still holding an old id reached
+    the next meal)."""
     engine = make_engine(empty_database)
     migrate(engine, "0014")
     with Session(engine) as session:

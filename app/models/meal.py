@@ -21,7 +21,7 @@ class Meal(SQLModel, table=True):
         # (bench/README.md: the summary's runs 9.6 ms to 0.58 ms at 50,000 meals).
         Index("ix_meal_council_status_date", "council_id", "status", "date"),
         # SQLite otherwise gives a deleted meal's id (a moved pairing's unrecorded meals are
-        # deleted) to the next meal: an old link or message about the first would then open
+        # deleted) to the next meal: a page or client still holding the first would then reach
         # the second. PostgreSQL's sequences never reuse an id.
         {"sqlite_autoincrement": True},
     )

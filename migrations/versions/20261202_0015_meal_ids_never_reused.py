@@ -1,6 +1,6 @@
 """meal ids never reused: on SQLite the meal table is rebuilt with AUTOINCREMENT (a moved
 pairing's unrecorded meals are deleted, and SQLite gave the highest deleted id to the next meal,
-so an old cover request's link opened another meal); PostgreSQL's sequences never reuse one
+so a page or client holding the old id reached another meal); PostgreSQL's sequences never reuse one
 
 Revision ID: 0015
 Revises: 0014
