@@ -93,7 +93,9 @@ def _may_raise(session: Session, user: User, diner: Diner) -> bool:
     if user.role != "cook":
         return False
     cook = find_own_profile(session, user=user)
-    if cook is None:
+    if cook is None or cook.status != CookStatus.approved:
+        # A suspended (or rejected, or departed) cook still signs in to read their page, but a
+        # serious concern from them would stop another cook's meals: they call the council.
         return False
     excluded = session.exec(
         select(PairExclusion.id).where(

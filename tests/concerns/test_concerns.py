@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -132,6 +134,34 @@ def test_stranger_gets_404_when_raising_concern_about_someone_elses_diner(
     assert raise_(client, stranger, settings, world.diner_id).status_code == 404
     other_cook, _ = approved_cook(client, session, settings, staff)
     assert raise_(client, other_cook, settings, world.diner_id).status_code == 404
+
+
+def test_a_suspended_cover_cook_cannot_raise_a_concern_that_stops_another_cooks_meals(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside review: a cook suspended for safeguarding, still signed in, raised a serious
+    concern about a diner whose meal they had covered, and the regular cook's meals stopped."""
+    world = active_pairing(client, session, settings, staff)
+    helper, meal = covering_helper(client, session, settings, staff, pairing_id=world.pairing_id)
+    meal.date, meal.status = meal.date - timedelta(days=7), "delivered"  # brought last week
+    session.add(meal)
+    session.commit()
+    helper_cook = session.exec(select(Cook).where(Cook.user_id == helper.id)).one()
+    assert raise_(client, helper, settings, world.diner_id).status_code == 201  # while approved
+    suspended = client.post(
+        f"/api/staff/cooks/{helper_cook.id}/suspend",
+        json={"reason": "Safeguarding"},
+        headers=auth_headers(staff, settings),
+    )
+    assert suspended.status_code == 200, suspended.text
+
+    raised = raise_(client, helper, settings, world.diner_id, kind="safeguarding", serious=True)
+
+    assert raised.status_code == 404
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "active"
 
 
 def test_nobody_raises_a_concern_about_an_erased_diner_when_the_carer_still_can_sign_in(
