@@ -15,7 +15,7 @@ from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m
 from app.matching import engine
 from app.matching.engine.busy import clashes
-from app.matching.inputs import CookFields, cook_inputs, diner_input, history
+from app.matching.inputs import CookFields, cook_input, cook_inputs, diner_input, history
 from app.models import Cook, CookAway, Council, Diner, Meal, Notification, Pairing, User
 from app.names import first_name
 from app.notifications import messages
@@ -45,7 +45,10 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
         council=council,
         today=council_today(council),
         near=(diner.latitude, diner.longitude),
-        with_booked=False,  # one meal: _busy_near below looks at that day's own meals
+        # One meal, one day: _away_on and _busy_near below look at that day itself. (Away
+        # weekdays would drop a cook away this week from a meal next week, an outside check.)
+        with_away=False,
+        with_booked=False,
     )
     # A cook who declined to be the diner's regular cook may still cover one meal.
     excluded, met = history(session, [meal.diner_id], declined_excluded=False)
@@ -65,6 +68,20 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
         distance = haversine_m(cook.lat, cook.lon, diner.latitude, diner.longitude)
         found.append((rows[cook.id], distance, cook.id in met_ids))
     return sorted(found, key=lambda f: (not f[2], f[1], f[0].id))
+
+
+def can_still_cover(session: Session, *, cook: Cook, meal: Meal, diner: Diner) -> bool:
+    """Whether a cook who took this meal as cover may still bring it to the diner as they are
+    now: every hard rule (allergies, diets, texture, the walk, an exclusion) but the places and
+    the time, which the cover does not take or already agreed. Needs that changed while the
+    meal was cancelled would otherwise reach a cook who cooked to the old ones."""
+    council = session.get(Council, meal.council_id)
+    assert council is not None
+    excluded, met = history(session, [meal.diner_id], declined_excluded=False)
+    target = _one_off(diner, meal, excluded=excluded[meal.diner_id], met=met[meal.diner_id])
+    offer = cook_input(cook, council=council, today=council_today(council), load=0)
+    candidate = replace(offer, spare=1, frequencies=ALL_FREQUENCIES)
+    return not engine.check_pair(candidate, target, max_radius_m=council.max_walk_radius_m)
 
 
 def _covered_before(session: Session, diner_id: int) -> set[int]:

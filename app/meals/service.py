@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
-from app.meals.cover import ask_for_cover
+from app.meals.cover import ask_for_cover, can_still_cover
 from app.meals.schedule import occurrences
 from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
 from app.names import first_name
@@ -183,8 +183,9 @@ def restore_outside_pause(
 def bring_back(session: Session, *, meal: Meal, diner: Diner, tell: bool) -> None:
     """A cancelled meal is needed after all. Its cook has it again (told, with `tell`) if they
     can still bring it; a meal without a cook, or whose cook no longer can (not approved, moved
-    and not yet confirmed, away that day), goes to cover instead: a suspended cover cook was
-    told to bring it."""
+    and not yet confirmed, away that day, or a cover cook who cannot meet the diner's needs as
+    they are now), goes to cover instead: a suspended cover cook was told to bring it, and so
+    was one who cannot cook free of an allergy added while the meal was off."""
     meal.cancel_reason = None
     cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
     if (
@@ -192,6 +193,7 @@ def bring_back(session: Session, *, meal: Meal, diner: Diner, tell: bool) -> Non
         or cook.status != CookStatus.approved
         or cook.location_review
         or any(a <= meal.date <= b for a, b in _away_days(session, cook.id or 0))
+        or (meal.is_cover and not can_still_cover(session, cook=cook, meal=meal, diner=diner))
     ):
         seek_cover(session, meals=[meal])
         return

@@ -582,3 +582,22 @@ def test_needs_changed_back_leave_the_pause_while_a_serious_concern_is_open(
     session.refresh(stored)
     assert (stored.status, stored.pause_reason) == ("paused", "needs_changed")
     assert told(session, "pairing_resumed") == set()
+
+
+def test_a_cover_cook_who_cannot_meet_needs_changed_while_paused_is_not_given_the_meal_back(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """An outside check: the pairing paused for a new allergy, the carer put it right with
+    another (tree nuts), the regular cook could avoid it and the meals came back, and the
+    cover cook, who cannot, was told "please bring it as planned"."""
+    helper, meal = covering_helper(client, session, settings, staff, pairing_id=active.pairing_id)
+    url, headers = f"/api/diners/{active.diner_id}", active.carer_headers
+    paused = client.patch(url, json={"allergies": ["peanuts", "milk"]}, headers=headers)
+    assert paused.json()["pairing"]["status"] == "paused", paused.text
+
+    back = client.patch(url, json={"allergies": ["peanuts", "tree_nuts"]}, headers=headers)
+
+    assert back.json()["pairing"]["status"] == "active", back.text  # Priya avoids tree nuts
+    session.refresh(meal)
+    assert (meal.status, meal.cook_id) == ("needs_cover", None)  # the helper does not
+    assert helper.id not in told(session, "meal_back_on")

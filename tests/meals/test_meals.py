@@ -312,6 +312,32 @@ def test_away_needs_cover_and_familiar_cook_covers_when_asked(
     assert pairing is not None and pairing.status == "active" and pairing.cook_id == active.cook_id
 
 
+def test_a_cook_away_this_week_is_asked_to_cover_a_meal_next_week(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """An outside check: a cook away on the coming Tuesday was left out of cover for every
+    Tuesday (the matching's away weekdays), though free on the meal's own day."""
+    friend, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Friend"
+    )
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
+    upcoming = [m["date"] for m in meals if date.fromisoformat(m["date"]) > date.today()]
+    first, second = upcoming[0], upcoming[1]
+    friend_away = {"from": first, "to": first}
+    headers = auth_headers(friend, settings)
+    assert client.post("/api/cooks/me/away", json=friend_away, headers=headers).status_code == 200
+
+    away = {"from": second, "to": second}
+    assert (
+        client.post("/api/cooks/me/away", json=away, headers=active.cook_headers).status_code == 200
+    )
+
+    requests = client.get("/api/cooks/me/cover-requests", headers=headers).json()["items"]
+    assert [m["date"] for m in requests] == [second]
+    asked = session.exec(select(Notification).where(Notification.event == "cover_request")).all()
+    assert friend.id in {n.to_user_id for n in asked}
+
+
 def test_cover_is_refused_when_cook_cannot_meet_the_allergy(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
