@@ -45,13 +45,30 @@ from app.matching.inputs import (
     without_away,
 )
 from app.matching.schemas import SlotOut, SuggestionOut, SuggestionsOut
-from app.models import OPEN_STATUSES, AuditEntry, Cook, Council, Diner, Notification, Pairing, User
+from app.models import (
+    OPEN_STATUSES,
+    AuditEntry,
+    Cook,
+    Council,
+    Diner,
+    Meal,
+    Notification,
+    Pairing,
+    User,
+)
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import channel_for, message_id_for, recipient_key
 from app.pairings.schemas import PairingCreate
 from app.schemas import hhmm, minutes
-from app.vocab import WEEKDAYS, DinerStatus, Frequency, PairingStatus, UnmatchedReason
+from app.vocab import (
+    WEEKDAYS,
+    DinerStatus,
+    Frequency,
+    MealStatus,
+    PairingStatus,
+    UnmatchedReason,
+)
 
 MAX_CANDIDATES = 500  # more safe cooks within walking distance than this is not a real case
 
@@ -186,12 +203,7 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
             engine.Violation(
                 "cook_busy",
                 "start",
-                clash_words(
-                    cook_name=cook.display_name,
-                    diner_name=clash[0],
-                    weekday=clash[1],
-                    start=clash[2],
-                ),
+                clash_words(cook_name=cook.display_name, clash=clash),
             )
         )
     if cook_away_on(session, cook_id=body.cook_id, day=first_meal):
@@ -218,6 +230,28 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Clash:
+    """What a meal at a proposed time would clash with: the cook's other pairing (`on` None:
+    every such weekday), or a single meal they cover (`on`: its day)."""
+
+    diner_name: str
+    weekday: int
+    start: str
+    on: date | None = None
+
+    def words(self, *, you: bool = False) -> str:
+        """A pairing: "already cooks for Edna on Tuesdays at 17:00" (`you`: "already cook").
+        A cover: "is already covering Edna's meal on Thursday 17 December at 17:30" ("are")."""
+        if self.on is None:
+            does = "cook" if you else "cooks"
+            when = f"{WEEKDAYS[self.weekday]}s at {self.start}"
+            return f"already {does} for {self.diner_name} on {when}"
+        day = f"{WEEKDAYS[self.weekday]} {self.on.day} {self.on:%B}"
+        does = "are" if you else "is"
+        return f"{does} already covering {self.diner_name}'s meal on {day} at {self.start}"
+
+
 def booked_clash(
     session: Session,
     *,
@@ -226,10 +260,11 @@ def booked_clash(
     start: str,
     other_than: int | None = None,
     statuses: tuple[str, ...] = OPEN_STATUSES,
-) -> tuple[str, int, str] | None:
-    """The cook's other pairing (of `statuses`) a meal at `weekday`/`start` would clash with
-    (``engine.busy``: within 90 minutes on the same weekday), as (the diner's first name, its
-    weekday, its start); else None."""
+) -> Clash | None:
+    """The cook's other pairing (of `statuses`), or a coming meal they cover, that a meal at
+    `weekday`/`start` would clash with (``engine.busy``: within 90 minutes on the same
+    weekday); else None. A cover is one day, but the new pairing's meals would meet it there
+    (an outside check booked a cook at two doors: a new pairing on the day of their cover)."""
     others = session.exec(
         select(Pairing.weekday, Pairing.start, Diner.full_name)
         .join(Diner, col(Diner.id) == col(Pairing.diner_id))
@@ -242,15 +277,29 @@ def booked_clash(
     ).all()
     for day, at, full_name in others:
         if clashes(weekday, minutes(start), [(day, minutes(at))]):
-            return first_name(full_name), day, at
+            return Clash(first_name(full_name), day, at)
+    covers = session.exec(
+        select(col(Meal.date), col(Meal.start), col(Diner.full_name))
+        .join(Diner, col(Diner.id) == col(Meal.diner_id))
+        .where(
+            Meal.cook_id == cook_id,
+            col(Meal.is_cover).is_(True),
+            Meal.status == MealStatus.scheduled,
+            col(Meal.at) >= utcnow(),
+        )
+        .order_by(col(Meal.at))
+    ).all()
+    for on, at, full_name in covers:
+        if clashes(weekday, minutes(start), [(on.weekday(), minutes(at))]):
+            return Clash(first_name(full_name), on.weekday(), at, on)
     return None
 
 
-def clash_words(*, cook_name: str, diner_name: str, weekday: int, start: str) -> str:
-    """A refused time in staff's words, naming the pairing it clashes with."""
+def clash_words(*, cook_name: str, clash: Clash) -> str:
+    """A refused time in staff's words, naming what it clashes with."""
     return (
-        f"{cook_name} already cooks for {diner_name} on {WEEKDAYS[weekday]}s at {start}: choose "
-        f"a time at least {CLASH_MINUTES} minutes apart, or another day"
+        f"{cook_name} {clash.words()}: choose a time at least {CLASH_MINUTES} minutes apart, "
+        "or another day"
     )
 
 

@@ -145,10 +145,9 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
         statuses=RUNNING_PAIRING_STATUSES,
     )
     if clash is not None:
-        name, day, at = clash
         raise Conflict(
-            f"This invitation can no longer be accepted: you already cook for {name} on "
-            f"{WEEKDAYS[day]}s at {at}. Please talk to your coordinator"
+            f"This invitation can no longer be accepted: you {clash.words(you=True)}. "
+            "Please talk to your coordinator"
         )
     pairing.status, pairing.accepted_at = PairingStatus.active, utcnow()
     diner.status = DinerStatus.matched
@@ -362,9 +361,7 @@ def reschedule_pairing(
         raise RuleBroken(
             "cook_busy",
             ["start"],
-            clash_words(
-                cook_name=cook.display_name, diner_name=clash[0], weekday=clash[1], start=clash[2]
-            ),
+            clash_words(cook_name=cook.display_name, clash=clash),
         )
     when = (
         f"{WEEKDAYS[body.weekday]}s at {body.start}, "

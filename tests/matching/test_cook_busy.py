@@ -10,8 +10,14 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.matching.engine import Assignment, Window
 from app.matching.engine.busy import apart, clashes, free_windows
-from app.models import Pairing, User
-from tests.factories import approved_cook, auth_headers, registered_diner
+from app.models import Cook, Pairing, User
+from tests.factories import (
+    active_pairing,
+    approved_cook,
+    auth_headers,
+    covering_helper,
+    registered_diner,
+)
 
 TUE = 1
 WIDE = [{"weekday": TUE, "start": "17:00", "end": "19:00"}]
@@ -122,3 +128,24 @@ def test_a_batch_books_a_cook_for_two_diners_90_minutes_apart(
         (diners[0], "17:00"),
         (diners[1], "18:30"),
     ]
+
+
+def test_a_cook_covering_a_meal_is_not_proposed_a_pairing_at_the_same_hour(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: a cook covering Grace's Tuesday meal at 17:30 was proposed, and
+    accepted, a weekly pairing with Bert on Tuesdays at 17:30: two doors at once that day."""
+    world = active_pairing(client, session, settings, staff)
+    helper, meal = covering_helper(client, session, settings, staff, pairing_id=world.pairing_id)
+    helper_id = session.exec(select(Cook.id).where(Cook.user_id == helper.id)).one()
+    _, fay = registered_diner(
+        client, session, settings, full_name="Fay Jones", allergies=[], availability=WIDE
+    )
+
+    busy = propose(client, staff, settings, fay, helper_id, meal.start)
+
+    assert busy.status_code == 422, busy.text
+    said = busy.json()["detail"][0]
+    assert said["type"] == "cook_busy"
+    day = f"Tuesday {meal.date.day} {meal.date:%B}"
+    assert f"Helper is already covering Edna's meal on {day} at {meal.start}" in said["msg"]
