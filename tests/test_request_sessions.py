@@ -18,9 +18,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, func, select
 
 from app import db
+from app.accounts.service import start_session
 from app.accounts.tokens import read_token
 from app.db import ReadOnlySessionError, make_engine
-from app.deps import SessionDep, auth_for_claims
+from app.deps import SESSION_COOKIE, SessionDep, auth_for_claims
 from app.main import app
 from app.models import AuditEntry
 from tests.conftest import TEST_SETTINGS
@@ -248,3 +249,39 @@ def test_a_read_whose_connection_is_lost_at_its_commit_is_still_answered(
     assert "a read-only transaction did not commit" in caplog.text
     assert after.status_code == 200, after.text
     assert [d["id"] for d in after.json()["items"]] == [made.json()["id"]]
+
+
+def test_staff_pages_showing_a_diners_address_are_audited_when_served_by_the_real_session(
+    real_engine: Engine,
+):
+    """An outside review: the change pages for a diner's address and access notes, and a
+    concern's page, showed the address and wrote no audit entry. The shared test session kept
+    the entry these pages added to it; a real GET's session only reads, and dropped it."""
+    with Session(real_engine, expire_on_commit=False) as setup:
+        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
+        carer = create_user(setup, role="carer")
+        cookie, _ = start_session(setup, user=staff, kind="session", settings=TEST_SETTINGS)
+        carer_headers = auth_headers(carer, TEST_SETTINGS)
+        setup.commit()
+    with TestClient(app) as client:
+        diner_id = client.post("/api/diners", json=diner_payload(), headers=carer_headers).json()[
+            "id"
+        ]
+        concern = client.post(
+            "/api/concerns",
+            json={"diner_id": diner_id, "kind": "welfare", "description": "She seemed low"},
+            headers=carer_headers,
+        )
+        assert concern.status_code == 201, concern.text
+        client.cookies.set(SESSION_COOKIE, cookie)
+        address = str(diner_payload()["address_line"])
+        for page in (
+            f"/staff/diners/{diner_id}/change/address",
+            f"/staff/diners/{diner_id}/change/access",
+            f"/staff/concerns/{concern.json()['id']}",
+        ):
+            before = views_of(real_engine, diner_id)
+            shown = client.get(page)
+            assert shown.status_code == 200, shown.text
+            assert address in shown.text or page.endswith("access")
+            assert views_of(real_engine, diner_id) == before + 1, page

@@ -28,10 +28,11 @@ from app.concerns.search import (
     status_counts,
 )
 from app.concerns.service import get_councils_concern, triage
-from app.db import utcnow
+from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
+from app.diners.service import audit_address_view
 from app.errors import NotFound, RuleBroken
-from app.models import Concern, Council
+from app.models import Concern, Council, Diner
 from app.pages.cook_forms import long_date, national_phone, redirect
 from app.pages.forms import check_csrf, text_rule_problem, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
@@ -178,7 +179,13 @@ def _when(at: datetime, council: Council | None) -> str:
 
 
 def _concern_context(session: Session, sa: StaffAuth, concern: Concern) -> dict[str, Any]:
+    """What the concern's page shows, the diner's address among it: that view is audited, as
+    the diner's record is (an outside review found this page left out of the log)."""
     people = concern_people(session, concern)
+    diner = session.get(Diner, concern.diner_id)
+    assert diner is not None
+    with writing(session):
+        audit_address_view(session, viewer=sa.user, diner=diner)
     council = session.get(Council, concern.council_id)
     raised = _local(concern.created_at, council)
     role = people.raiser_role

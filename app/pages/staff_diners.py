@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import staff_council
-from app.db import utcnow
+from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.diners.record import PairingLine, diner_record
 from app.diners.rules import public_status
@@ -559,7 +559,8 @@ def change_needs_form(
     sa, diner = found
     record = f"/staff/diners/{diner_id}"
     if what in SHOWS_ADDRESS:  # the record's view is audited; so is this one (an outside review)
-        audit_address_view(session, viewer=sa.user, diner=diner)
+        with writing(session):  # a GET's session only reads: kept in a transaction of its own
+            audit_address_view(session, viewer=sa.user, diner=diner)
     context = change_context(what, diner, answers_of(diner), record=record)
     return render_staff(request, session, settings, change_template(what), context, staff=sa)
 
