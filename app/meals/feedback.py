@@ -15,7 +15,8 @@ def rate_meal(
 ) -> MealFeedback:
     meal = session.get(Meal, meal_id)
     diner = session.get(Diner, meal.diner_id) if meal else None
-    if meal is None or diner is None or diner.carer_id != carer.id:
+    # An erased diner's meals take no new words: they would name someone the erasure removed.
+    if meal is None or diner is None or diner.carer_id != carer.id or diner.anonymised_at:
         raise NotFound("Meal not found")
     if meal.status != MealStatus.delivered:
         raise Conflict("Only a delivered meal can be rated")
@@ -33,6 +34,8 @@ def rate_meal(
 def answer_outcome(
     session: Session, *, carer: User, diner: Diner, considers_friend: bool
 ) -> OutcomeAnswer:
+    if diner.anonymised_at is not None:  # as rate_meal: the record is closed
+        raise NotFound("Diner not found")
     pairing = session.exec(
         select(Pairing)
         .where(Pairing.diner_id == diner.id, col(Pairing.accepted_at).is_not(None))

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.meals.service import schedule_all, schedule_meals
-from app.models import CookAway, Meal, Notification, Pairing, User
+from app.models import CookAway, Meal, MealFeedback, Notification, Pairing, User
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -462,6 +462,33 @@ def test_carer_rates_a_delivered_meal_once_when_asked(
     assert bad.status_code == 422
     diner = client.get(f"/api/diners/{active.diner_id}", headers=active.carer_headers).json()
     assert [(m["id"], m["rating"]) for m in diner["recent_meals"]] == [(past[0].id, 5)]
+
+
+def test_nobody_rates_a_meal_or_answers_about_an_erased_diner(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """A security review: after erasure the carer could still post a comment naming the
+    diner (their name, street, illness), and it showed on the erased record."""
+    past = backdate(session, active.pairing_id, weeks=2)
+    client.post(f"/api/meals/{past[0].id}/delivered", headers=active.cook_headers)
+    erased = client.post(
+        f"/api/staff/diners/{active.diner_id}/erase", headers=auth_headers(staff, settings)
+    )
+    assert erased.status_code == 200, erased.text
+
+    rated = client.post(
+        f"/api/meals/{past[0].id}/feedback",
+        json={"rating": 2, "comment": "Edna Smith of 3 Quiet Close"},
+        headers=active.carer_headers,
+    )
+    answered = client.post(
+        f"/api/diners/{active.diner_id}/outcome",
+        json={"considers_friend": True},
+        headers=active.carer_headers,
+    )
+
+    assert (rated.status_code, answered.status_code) == (404, 404)
+    assert session.exec(select(MealFeedback)).all() == []
 
 
 def test_carer_sees_their_latest_friendship_answer_when_answered(
