@@ -89,7 +89,7 @@ def dev_client(client: TestClient, tmp_path: Path) -> Iterator[TestClient]:
     from app.main import app
 
     app.dependency_overrides[get_settings] = lambda: development(tmp_path)
-    yield TestClient(app, client=("127.0.0.1", 50000))
+    yield TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000))
 
 
 def test_dev_mail_page_is_not_found_from_another_machine(client: TestClient, tmp_path: Path):
@@ -103,6 +103,20 @@ def test_dev_mail_page_is_not_found_from_another_machine(client: TestClient, tmp
         page = TestClient(app, client=(address, 50000)).get("/dev/mail")
         assert page.status_code == 404, address
         assert "Reset your password" not in page.text
+
+
+def test_dev_mail_page_is_not_found_under_another_sites_name(
+    dev_client: TestClient, tmp_path: Path
+):
+    """A security review: a page of another site whose name resolves to 127.0.0.1 (DNS
+    rebinding) could read the reset links; the browser sends that site's name as Host."""
+    reset_message(tmp_path)
+
+    page = dev_client.get("/dev/mail", headers={"Host": "attacker.example:8000"})
+
+    assert page.status_code == 404
+    assert "Reset your password" not in page.text
+    assert dev_client.get("/dev/mail", headers={"Host": "localhost:8000"}).status_code == 200
 
 
 def test_dev_mail_page_shows_the_message_when_in_development(
