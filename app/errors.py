@@ -102,9 +102,10 @@ class TooManyRequests(AppError):
     status_code = 429
     description = "Too many attempts: try again after Retry-After seconds"
 
-    def __init__(self, message: str, retry_after_s: int) -> None:
+    def __init__(self, message: str, retry_after_s: int, *, field: str = "password") -> None:
         super().__init__(message)
         self.retry_after_s = max(1, retry_after_s)
+        self.field = field  # the form field a page shows it beside
 
     def headers(self) -> dict[str, str] | None:
         return {"Retry-After": str(self.retry_after_s)}

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from app.accounts.service import (
     confirm_password,
+    count_address_claim,
     email_key,
     revoke_sessions,
     void_email_changes,
@@ -70,6 +71,7 @@ def request_email_change(
         wrong="Enter your current password: this one is not right",
     )
     new_email = new_email.strip()
+    count_address_claim(session, client=client, settings=settings)  # 429 past the hour's
     _address_free(session, user=user, key=email_key(new_email))
     assert user.id is not None
     sent = session.exec(

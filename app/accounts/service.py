@@ -158,7 +158,7 @@ def register_from_client(
     if problem := password_problem(password, email=email, full_name=full_name):
         raise RuleBroken("weak_password", ["password"], f"Password {problem}")
     busy_if_refused()  # before the registration counts
-    _count_registration(session, client=client, settings=settings)
+    count_address_claim(session, client=client, settings=settings)
     taken = session.exec(select(User.id).where(User.email_key == email_key(email))).first()
     end_reads(session)
     if taken is not None:
@@ -174,9 +174,11 @@ def register_from_client(
     )
 
 
-def _count_registration(session: Session, *, client: str, settings: Settings) -> None:
-    """Refuse a client over its hourly registrations (429), else count this one (kept even
-    when the registration fails)."""
+def count_address_claim(session: Session, *, client: str, settings: Settings) -> None:
+    """Refuse a client over its hourly claims of an email address (429), else count this one
+    (kept even when the claim fails). A registration claims one, and so does a change of
+    address: each answers 409 when another account holds it, so each is limited alike, or
+    either would tell anyone, unlimited, which addresses have an account."""
     now = utcnow()
     count, oldest = session.exec(
         select(func.count(), func.min(RegistrationAttempt.at)).where(
@@ -185,8 +187,9 @@ def _count_registration(session: Session, *, client: str, settings: Settings) ->
     ).one()
     if count >= settings.registrations_per_client_hour and oldest is not None:
         raise TooManyRequests(
-            "Too many registrations from this address: try again later",
+            "Too many new accounts or new email addresses from this connection: try again later",
             _seconds_until(oldest + REGISTRATION_WINDOW, now),
+            field="email",
         )
     own_transaction(session, "registration_attempt", RegistrationAttempt(client=client, at=now))
 

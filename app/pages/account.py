@@ -378,8 +378,8 @@ def change_email_page(
             )
         except RuleBroken as exc:
             errors["email" if exc.loc[-1] == "email" else "password"] = exc.message
-        except TooManyRequests as exc:
-            errors["password"] = too_many_tries(exc)
+        except TooManyRequests as exc:  # wrong passwords, or too many addresses tried
+            errors[exc.field] = too_many_tries(exc)
             status, headers = 429, exc.headers() or {}
         except Conflict:
             errors["email"] = "Another account uses this email address: enter a different one"

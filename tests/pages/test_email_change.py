@@ -199,3 +199,32 @@ def test_links_to_new_addresses_are_limited_and_do_not_name_the_person(
     sent = session.exec(select(Notification).where(Notification.event == "confirm_new_email"))
     bodies = [m.body for m in sent]
     assert len(bodies) == 3 and not any("Alan Brown" in b for b in bodies)
+
+
+def test_trying_addresses_is_limited_as_registrations_are(
+    client: TestClient, session: Session, settings: Settings
+):
+    """A security review: "Another account uses this email address" answered as often as
+    asked, so any signed-in account could learn, unlimited, who has an account (registration
+    tells it too, but only 20 times an hour from one connection; now both share that count)."""
+    signed_in(client, session)
+    for n in range(settings.registrations_per_client_hour):
+        other = create_user(session, role="carer", email=f"taken{n}@example.org")
+        taken = ask(client, other.email)
+        assert taken.status_code == 422 and "Another account uses" in taken.text
+
+    limited = ask(client, "anyone@example.org")
+
+    assert limited.status_code == 429 and limited.headers["Retry-After"]
+    assert 'href="#email"' in limited.text and "tried too many times" in limited.text
+    assert "Another account uses" not in limited.text
+    registering = client.post(
+        "/api/auth/register",
+        json={
+            "email": "new@example.org",
+            "password": "a long pass phrase 7",
+            "full_name": "Nina New",
+            "role": "carer",
+        },
+    )
+    assert registering.status_code == 429  # the same connection's count
