@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.councils.rules import council_today
 from app.db import utcnow
+from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.meals.service import schedule_all
 from app.models import Cook, Council, Diner, Meal, Pairing
@@ -137,6 +138,13 @@ def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
         last = last_delivered.get(pairing.id or 0)
         started = council_today(council, pairing.accepted_at) if pairing.accepted_at else today
         since = last or started
+        # Days the diner asked for no meals (a stay in hospital) are not a lapse: none while the
+        # pause runs, and after it the count starts again from its last day (an outside check
+        # had the coordinator told to call during a planned fortnight away).
+        if paused_on(diner, today):
+            continue
+        if diner.paused_to is not None and since < diner.paused_to < today:
+            since = diner.paused_to
         lapse = LAPSE_DAYS.get(pairing.frequency, 35)
         if (today - since).days < lapse:
             continue

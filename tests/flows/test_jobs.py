@@ -72,6 +72,26 @@ def test_coordinator_is_alerted_once_when_nothing_delivered_for_two_weeks(
     assert [n.to_user_id for n in events(session, "contact_lapsed")] == [staff.id]
 
 
+def test_no_lapse_is_alerted_while_the_diner_asked_for_no_meals_and_counted_from_its_end(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: a diner paused for a fortnight in hospital had the coordinator told
+    "no meal delivered for 14+ days, a friendly call may help" during the planned stay."""
+    world = active_pairing(client, session, settings, staff, coordinator=staff)
+    today = datetime.now(UTC).date()
+    pause = {"from": str(today + timedelta(days=1)), "to": str(today + timedelta(days=20))}
+    paused = client.post(
+        f"/api/diners/{world.diner_id}/pause", json=pause, headers=world.carer_headers
+    )
+    assert paused.status_code == 200, paused.text
+
+    run_jobs(session, now=at_noon(today + timedelta(days=15)))  # in the stay
+    run_jobs(session, now=at_noon(today + timedelta(days=30)))  # 10 days after it
+    assert events(session, "contact_lapsed") == []
+    run_jobs(session, now=at_noon(today + timedelta(days=35)))  # 15 days after it
+    assert [n.to_user_id for n in events(session, "contact_lapsed")] == [staff.id]
+
+
 def test_carer_is_asked_the_friendship_question_once_a_quarter_when_pairing_established(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
