@@ -37,7 +37,7 @@ from app.models import (
     User,
 )
 from app.schemas import Window
-from app.vocab import MealStatus, PairingStatus
+from app.vocab import RUNNING_PAIRING_STATUSES, MealStatus, PairingStatus
 
 UPCOMING_MEALS = 8
 
@@ -92,8 +92,15 @@ _UPCOMING_MEALS = (
         case((col(Meal.is_cover).is_(True), col(Cook.display_name)), else_=None),
     )
     .outerjoin(Cook, col(Cook.id) == col(Meal.cook_id))
-    .where(col(Meal.diner_id) == bindparam("diner_id"), col(Meal.date) >= bindparam("today"))
-    .order_by(col(Meal.date))
+    # Only the running pairing's: an ended one's cancelled meals sat beside the new cook's,
+    # "19 Jan 17:30 cancelled" next to "19 Jan 17:00", half the list (an outside check).
+    .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
+    .where(
+        col(Meal.diner_id) == bindparam("diner_id"),
+        col(Meal.date) >= bindparam("today"),
+        col(Pairing.status).in_(RUNNING_PAIRING_STATUSES),
+    )
+    .order_by(col(Meal.at))
     .limit(UPCOMING_MEALS)
 )
 

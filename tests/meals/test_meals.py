@@ -79,6 +79,23 @@ def test_carer_sees_cook_name_and_upcoming_meals_when_pairing_active(
     assert len(diner["upcoming_meals"]) >= 8
 
 
+def test_carer_does_not_see_an_ended_pairings_cancelled_meals_as_coming_up(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """An outside check: after a new cook, half the carer's list of coming meals was the
+    ended pairing's, "cancelled" beside the new ones."""
+    ended = client.post(
+        f"/api/staff/pairings/{active.pairing_id}/end", headers=auth_headers(staff, settings)
+    )
+    assert ended.status_code == 200, ended.text
+    cancelled = session.exec(select(Meal).where(Meal.pairing_id == active.pairing_id)).all()
+    assert cancelled and {m.status for m in cancelled} == {"cancelled"}
+
+    diner = client.get(f"/api/diners/{active.diner_id}", headers=active.carer_headers).json()
+
+    assert diner["upcoming_meals"] == []
+
+
 def test_recording_outcome_works_once_and_not_before_the_day_when_cook_records(
     client: TestClient, session: Session, active: PairingWorld
 ):
