@@ -192,6 +192,7 @@ def _safety_first(
             coordinators=coordinators,
             actor_id=actor.id,
             dedupe_key=f"{change_key}:resumed",
+            changed=in_words(changed, FIELD_WORDS) if set(changed) - TIMES else None,
         )
         return
     if unsafe:
@@ -381,13 +382,15 @@ def back_on(
     coordinators: set[int],
     actor_id: int | None,
     dedupe_key: str,
+    changed: str | None = None,
 ) -> None:
     """A pause for safety ends (the needs or the offer changed back): the meals it cancelled
     (`cancelled_for`) are back on, and the cook, the coordinators and the carer are told, but
-    not whoever made the change."""
+    not whoever made the change. `changed`: what of the diner's record changed, in words, for
+    the cook to look at (their new address, say)."""
     resume_pairing(session, pairing=pairing, cancelled_for=cancelled_for)
     name = first_name(diner.full_name)
-    to_cook = messages.needs_resumed_to_cook(diner_name=name)
+    to_cook = messages.needs_resumed_to_cook(diner_name=name, what=changed)
     to_others = messages.pairing_resumed(diner_name=name, cook_name=cook.display_name)
     others = coordinators | ({diner.carer_id} if diner.carer_id is not None else set())
     tell(

@@ -94,6 +94,28 @@ def test_pairing_pauses_when_new_address_is_beyond_cooks_walk(
     assert to_cook.body.startswith("Edna has moved, and now lives further away than you walk")
 
 
+def test_a_cook_whose_meals_resume_after_a_move_back_within_reach_is_told_to_look_at_it(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    """An outside check: the diner moved out of reach (paused), then to a new home within it;
+    the cook heard only "needs changed again... back on", not that the address was new."""
+    url, headers = f"/api/diners/{active.diner_id}", active.carer_headers
+    far = client.patch(url, json={"postcode": "en51aa"}, headers=headers)
+    assert far.json()["pairing"]["status"] == "paused", far.text
+
+    near = client.patch(
+        url, json={"address_line": "4 Near Road", "postcode": "N3 2AA"}, headers=headers
+    )
+
+    assert near.json()["pairing"]["status"] == "active", near.text
+    resumed = session.exec(
+        select(Notification).where(
+            Notification.event == "pairing_resumed", Notification.to_user_id == active.cook.id
+        )
+    ).one()
+    assert "Edna's address and postcode changed: please look at your pairings" in resumed.body
+
+
 def test_pairing_stays_active_and_cook_is_told_when_cook_can_meet_the_change(
     client: TestClient, session: Session, active: PairingWorld
 ):
