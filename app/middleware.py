@@ -7,7 +7,8 @@ Every HTTP request passes through `RequestMiddleware` once. It
   (GOV.UK Frontend's `js-enabled` line: its page template takes it as `cspNonce`);
 - refuses a body over `max_body_bytes` with `413`: up front from `Content-Length`, and by
   counting the bytes of a streamed (chunked) body as the application receives them;
-- adds `X-Content-Type-Options`, `Referrer-Policy` to every response and a
+- adds `X-Content-Type-Options`, `Referrer-Policy` to every response (unless the route set its
+  own), `Cache-Control: no-store` to pages and JSON that set none, and a
   `Content-Security-Policy` to HTML ones (the API docs get their own, relaxed one);
 - when the response is done, hands one `RequestRecord` (method, route template, status,
   duration: never a query string, body or client data) to each observer: the request log (plain
@@ -119,6 +120,9 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=TOO_LARGE)
 
 
+DYNAMIC_TYPES = (b"text/html", b"application/json", b"application/problem+json")
+
+
 class RequestMiddleware:
     def __init__(
         self,
@@ -198,10 +202,16 @@ class RequestMiddleware:
         names = {name.lower() for name, _ in headers}
         headers += [
             (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"strict-origin-when-cross-origin"),
             (b"x-request-id", request_id.encode()),
         ]
+        if b"referrer-policy" not in names:  # a route's own (the calendar feed's) stands alone
+            headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
         content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+        if b"cache-control" not in names and content_type.startswith(DYNAMIC_TYPES):
+            # Pages and answers carry people's names, addresses and one-time links: no copy is
+            # kept by the browser or anything between (a shared computer's back button, a
+            # proxy). Static files keep their own caching.
+            headers.append((b"cache-control", b"no-store"))
         if content_type.startswith(b"text/html") and b"content-security-policy" not in names:
             policy = self.docs_csp if is_docs else page_policy(nonce, self.style_sources).encode()
             headers.append((b"content-security-policy", policy))

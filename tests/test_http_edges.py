@@ -84,6 +84,18 @@ def test_api_response_carries_security_headers_when_answered(client: TestClient,
     assert len(response.headers["x-request-id"]) == 32
 
 
+@pytest.mark.parametrize("path", ["/sign-in", "/healthz", "/api/me", "/reset-password?token=x"])
+def test_pages_and_answers_are_not_kept_by_the_browser_when_served(client: TestClient, path: str):
+    """A security review: pages with people's addresses and one-time links had no caching
+    rule, so a shared computer's browser (or a proxy) could keep a copy."""
+    assert client.get(path).headers.get_list("cache-control") == ["no-store"]
+
+
+def test_static_files_keep_their_caching_when_served(client: TestClient):
+    css = client.get("/css/app.css")
+    assert css.status_code == 200 and "no-store" not in css.headers.get("cache-control", "")
+
+
 def test_each_request_gets_its_own_id_when_repeated(client: TestClient):
     ids = {client.get("/healthz").headers["x-request-id"] for _ in range(3)}
     assert len(ids) == 3

@@ -93,6 +93,10 @@ def test_feed_lists_the_cooks_meals_when_fetched_with_its_url(
     assert all((e.start.hour, e.start.minute) == (17, 30) for e in events)
     for private in (b"Smith", b"Quiet Close", b"N3 1QX", b"Key safe"):
         assert private not in response.content
+    # Its address is the secret: one policy, sending it nowhere (a review saw two, the app's
+    # looser one last, which the browser follows), and the feed's own caching.
+    assert response.headers.get_list("referrer-policy") == ["no-referrer"]
+    assert response.headers.get_list("cache-control") == ["private, max-age=300"]
 
 
 def test_old_url_stops_working_when_the_cook_makes_a_new_one(
