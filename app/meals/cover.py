@@ -12,7 +12,7 @@ from app.councils.rules import council_today
 from app.db import utcnow
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound
-from app.geo.distance import haversine_m
+from app.geo.distance import haversine_m, public_distance_m
 from app.matching import engine
 from app.matching.engine.busy import clashes
 from app.matching.inputs import CookFields, cook_input, cook_inputs, diner_input, history
@@ -61,7 +61,7 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
             continue
         # Covers don't take a place, and any frequency will do for a single meal.
         candidate = replace(cook, spare=max(cook.spare, 1), frequencies=ALL_FREQUENCIES)
-        if engine.check_pair(candidate, target, max_radius_m=council.max_walk_radius_m):
+        if not _may_cover(candidate, target, council):
             continue
         if engine.check_slot(candidate, target, meal.date.weekday(), minutes(meal.start)):
             continue
@@ -80,8 +80,19 @@ def can_still_cover(session: Session, *, cook: Cook, meal: Meal, diner: Diner) -
     excluded, met = history(session, [meal.diner_id], declined_excluded=False)
     target = _one_off(diner, meal, excluded=excluded[meal.diner_id], met=met[meal.diner_id])
     offer = cook_input(cook, council=council, today=council_today(council), load=0)
-    candidate = replace(offer, spare=1, frequencies=ALL_FREQUENCIES)
-    return not engine.check_pair(candidate, target, max_radius_m=council.max_walk_radius_m)
+    return _may_cover(replace(offer, spare=1, frequencies=ALL_FREQUENCIES), target, council)
+
+
+def _may_cover(cook: engine.CookInput, diner: engine.DinerInput, council: Council) -> bool:
+    """Every hard rule, the walk judged on the distance as the cook sees it (to 100 m): a cook
+    sees which meals they are asked to cover, so the exact distance would let one who lowers
+    their walk 100 m at a time learn where a diner lives to closer than the rounding shows (a
+    security review narrowed one to 50 m)."""
+    broken = engine.check_pair(cook, diner, max_radius_m=council.max_walk_radius_m)
+    if any(v.rule != "out_of_reach" for v in broken):
+        return False
+    seen = public_distance_m(haversine_m(cook.lat, cook.lon, diner.lat, diner.lon))
+    return seen <= min(cook.radius_m, council.max_walk_radius_m)
 
 
 def _covered_before(session: Session, diner_id: int) -> set[int]:
@@ -175,12 +186,13 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
         )
         .order_by(col(Meal.at))
     ).all()
-    # Only meals within this cook's walk go through the full candidate check (one per meal).
+    # Only meals within this cook's walk (as they see the distance: _may_cover) go through
+    # the full candidate check, one per meal.
     reach = min(cook.walk_radius_m, council.max_walk_radius_m)
     in_reach = [
         meal
         for meal, lat, lon in rows
-        if haversine_m(cook.latitude, cook.longitude, lat, lon) <= reach
+        if public_distance_m(haversine_m(cook.latitude, cook.longitude, lat, lon)) <= reach
     ]
     return [
         m for m in in_reach if any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=m))

@@ -676,6 +676,30 @@ def test_cook_out_of_walking_reach_sees_no_cover_request_when_meal_needs_cover(
     )
 
 
+def test_whether_a_cook_is_asked_to_cover_depends_on_the_distance_they_see_not_the_exact_one(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """A security review lowered a cook's walk 100 m at a time and watched a cover request
+    drop off between 2,100 and 2,000 m: with the distance shown (rounded), it placed the diner
+    to 50 m. Judged on the distance the cook sees, the walk tells them nothing more."""
+    # N3 1JQ is 923 m from Edna (N3 1QX): "about 900 m" to a cook.
+    near, _ = approved_cook(client, session, settings, staff, postcode="N3 1JQ", walk_radius_m=900)
+    short, _ = approved_cook(client, session, settings, staff, postcode="N3 1JT", walk_radius_m=800)
+    day = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][0]["date"]
+    away = {"from": day, "to": day}
+    assert (
+        client.post("/api/cooks/me/away", json=away, headers=active.cook_headers).status_code == 200
+    )
+
+    def asked(cook: User) -> list[dict]:
+        return client.get(
+            "/api/cooks/me/cover-requests", headers=auth_headers(cook, settings)
+        ).json()["items"]
+
+    assert [m["date"] for m in asked(near)] == [day]
+    assert asked(short) == []
+
+
 def test_cook_never_asked_gets_404_when_meal_was_already_covered(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
