@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -215,8 +215,7 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
             )
         )
     if rules:
-        first = rules[0]
-        raise RuleBroken(first.rule, [first.field], first.message)
+        raise as_refusal(rules[0], cook=cook, fields=PairingCreate.model_fields)
     if violations:
         raise Conflict("The cook has no place left (proposed and active pairings count)")
     return create_proposal(
@@ -227,6 +226,23 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
         weekday=body.weekday,
         start=body.start,
         frequency=body.frequency,
+    )
+
+
+def as_refusal(
+    broken: engine.Violation,
+    *,
+    cook: Cook,
+    fields: Iterable[str],
+    otherwise: Sequence[str] = ("cook_id",),
+) -> RuleBroken:
+    """A broken rule as the API answers it: `loc` at a field of the request (`fields`), else
+    at `otherwise` (a proposal's cook: a need of the diner's the cook cannot meet is the
+    choice of cook at fault), and the cook named, not "cook 363" (the engine, pure, knows only
+    ids; a review read "allergies", no field it had sent, and a number)."""
+    loc = [broken.field] if broken.field in fields else list(otherwise)
+    return RuleBroken(
+        broken.rule, loc, broken.message.replace(f"cook {cook.id}", cook.display_name, 1)
     )
 
 

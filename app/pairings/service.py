@@ -17,7 +17,7 @@ from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
 from app.matching import engine
 from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
-from app.matching.service import booked_clash, clash_words, create_proposal
+from app.matching.service import as_refusal, booked_clash, clash_words, create_proposal
 from app.meals.service import schedule_meals
 from app.models import Cook, Council, Diner, Meal, Pairing, User
 from app.names import first_name
@@ -349,7 +349,9 @@ def reschedule_pairing(
     if slot := engine.check_slot(offer, needs, body.weekday, minutes(body.start)):
         broken.append(slot)
     if broken:
-        raise RuleBroken(broken[0].rule, [broken[0].field], broken[0].message)
+        raise as_refusal(  # a need the cook cannot meet is the pairing's own, not the time's
+            broken[0], cook=cook, fields=type(body).model_fields, otherwise=("path", "pairing_id")
+        )
     clash = booked_clash(
         session,
         cook_id=pairing.cook_id,
