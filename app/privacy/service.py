@@ -176,10 +176,12 @@ def _tell_cooks_to_stop(session: Session, stopping: list[tuple[int, Message]]) -
 
 
 def _scrub_notifications(session: Session, *, diner: Diner) -> None:
-    """Every message about the diner keeps its recipient and state but loses its words.
+    """Every message about the diner loses its words; one sent keeps its recipient and state.
 
-    A queued one is still sent (the cook learns that something changed), in neutral words.
-    One to the diner without an account (a letter) loses its address too, and is not sent.
+    A queued one is not sent: in neutral words it said only "a message was removed", to the
+    carer, the staff and the cooks alike (an outside check counted several); each cook is told
+    to stop in words of their own (`_tell_cooks_to_stop`), queued after this.
+    One to the diner without an account (a letter) loses its address too.
     Messages queued before notifications named their diner (about_diner_id is null) are found
     by the diner's first name among those sent to the people around the diner.
     """
@@ -200,8 +202,9 @@ def _scrub_notifications(session: Session, *, diner: Diner) -> None:
         message.subject, message.body = ERASED_SUBJECT, ERASED_BODY
         if message.to_user_id is None:  # sent to the diner themselves (a letter): no address
             message.recipient = None
-            if message.status == "pending":
-                message.status, message.last_error = "failed", "recipient erased"
+        if message.status == "pending":
+            erased = "recipient erased" if message.to_user_id is None else "about an erased diner"
+            message.status, message.last_error = "failed", erased
         session.add(message)
 
 
