@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 
 from pydantic_core import to_json
 from sqlalchemy import Table, func, text
@@ -567,6 +569,62 @@ def plan_batch(
         return _plan_batch(session, staff=staff, phases=phases, lock=lock)
 
 
+REFILL_ROUNDS = 3
+
+
+def _apart_and_refill(
+    result: engine.BatchResult,
+    cooks: dict[int, engine.CookInput],
+    diners: dict[int, engine.DinerInput],
+    booked: dict[int, list[tuple[int, int]]],
+    radius: float,
+) -> engine.BatchResult:
+    """The solver's answer with no cook at two doors at once (`engine.busy.apart`: a cook's
+    later diner moves to a clear time, or is dropped), and the places a dropped diner leaves
+    offered again, in a few small rounds, to the diners dropped and those left for want of a
+    place. The solver knew each cook's free windows, not that two diners may share the same
+    minutes of them: a review saw a cook's second place left empty while a diner they could
+    have taken on Friday waited "no capacity", until the batch was run again."""
+    kept, dropped = apart(result.assignments, partial(_shared, cooks, diners), booked)
+    assignments, unmatched = kept, list(result.unmatched)
+    for _ in range(REFILL_ROUNDS):
+        if not dropped:
+            break
+        retry = set(dropped) | {d for d, why in unmatched if why == UnmatchedReason.no_capacity}
+        taken = Counter(a.cook_id for a in assignments)
+        now_booked = {c: list(times) for c, times in booked.items()}
+        for a in assignments:
+            now_booked.setdefault(a.cook_id, []).append((a.weekday, a.start))
+        left = [
+            replace(c, spare=c.spare - taken[c.id], load=c.load + taken[c.id])
+            for c in cooks.values()
+            if c.spare > taken[c.id]
+        ]
+        left = without_booked(left, now_booked)
+        shared = partial(_shared, {c.id: c for c in left}, diners)
+        again = engine.solve_batch(
+            engine.batch_candidates(
+                [diners[d] for d in sorted(retry)], engine.CookIndex(left), max_radius_m=radius
+            )
+        )
+        kept, dropped = apart(again.assignments, shared, now_booked)
+        assignments = [*assignments, *kept]
+        unmatched = [(d, why) for d, why in unmatched if d not in retry]
+        unmatched += [(d, why) for d, why in again.unmatched]
+    unmatched += [(d, UnmatchedReason.no_shared_time) for d in dropped]
+    return replace(
+        result,
+        assignments=sorted(assignments, key=lambda a: a.diner_id),
+        unmatched=sorted(unmatched),
+    )
+
+
+def _shared(
+    cooks: dict[int, engine.CookInput], diners: dict[int, engine.DinerInput], cook: int, diner: int
+) -> list[engine.Window]:
+    return engine.shared_windows(cooks[cook], diners[diner])
+
+
 def _plan_batch(
     session: Session, *, staff: User, phases: dict[str, float] | None, lock: bool
 ) -> BatchPlan:
@@ -610,21 +668,7 @@ def _plan_batch(
         result = engine.solve_batch(graph)
         del graph
         by_diner = {d.id: d for d in inputs}
-        kept, dropped = apart(
-            result.assignments,
-            lambda cook, diner: engine.shared_windows(cook_inputs[cook], by_diner[diner]),
-            booked,
-        )
-        if dropped:  # two of a cook's diners wanted the same minutes: the later one waits
-            result = replace(
-                result,
-                assignments=kept,
-                unmatched=sorted(
-                    [*result.unmatched, *((d, UnmatchedReason.no_shared_time) for d in dropped)]
-                ),
-            )
-        elif kept != result.assignments:
-            result = replace(result, assignments=kept)
+        result = _apart_and_refill(result, cook_inputs, by_diner, booked, radius)
     return BatchPlan(
         council=council,
         today=today,
