@@ -30,6 +30,7 @@ from app.flows.diner_changes import (
     new_dangers,
     stop_unsafe_pairing,
 )
+from app.geo.distance import haversine_m
 from app.matching import engine
 from app.matching.engine.reasons import label
 from app.matching.inputs import cook_input
@@ -106,6 +107,11 @@ def cook_changed(
     for pairing in pairings:
         diner = session.get(Diner, pairing.diner_id)
         assert diner is not None
+        if moved:  # the walk from the new home (it was the old one's, shown to the cook)
+            pairing.distance_m = haversine_m(
+                cook.latitude, cook.longitude, diner.latitude, diner.longitude
+            )
+            session.add(pairing)
         needs = needs_of(diner, pairing)
         unmet = gaps(after, needs)
         if pairing.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed):

@@ -21,6 +21,7 @@ from app.config import Settings
 from app.councils.rules import council_today
 from app.diners.schemas import DinerUpdate
 from app.errors import Conflict, RuleBroken
+from app.geo.distance import haversine_m
 from app.matching import engine
 from app.matching.inputs import cook_input, diner_input
 from app.meals.service import OPEN_MEAL, cancel_future_meals, seek_cover
@@ -113,6 +114,13 @@ def change_diner(
         data={"fields": changed},
     )
     session.flush()
+    if pairing is not None and new_place is not None:  # the cook's walk to the new door
+        cook = session.get(Cook, pairing.cook_id)
+        assert cook is not None
+        pairing.distance_m = haversine_m(
+            cook.latitude, cook.longitude, diner.latitude, diner.longitude
+        )
+        session.add(pairing)
     if pairing is not None:
         _safety_first(
             session,

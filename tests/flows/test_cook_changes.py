@@ -117,6 +117,21 @@ def test_the_carer_is_told_the_cook_moved_away_not_that_their_cooking_changed(
     assert "(living within walking distance)" in said[coordinator.id]
 
 
+def test_a_cook_who_moves_within_their_walk_sees_the_walk_from_their_new_home(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    """The distance a pairing shows was the one when it was proposed, whoever moved since."""
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+
+    moved = client.put(
+        "/api/cooks/me", json=cook_payload(postcode="N3 2AA"), headers=world.cook_headers
+    )
+
+    assert moved.status_code == 200, moved.text
+    pairings = client.get("/api/cooks/me/pairings", headers=world.cook_headers).json()
+    assert [p["diner"]["distance_m"] for p in pairings["items"]] == [1000]  # was 200
+
+
 def test_a_cook_whose_new_times_miss_the_pairings_day_keeps_it_and_the_coordinator_is_asked(
     client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
 ):

@@ -136,6 +136,9 @@ def test_pairing_stays_active_and_cook_is_told_when_cook_can_meet_the_change(
     assert "scheduled" in {m.status for m in future_meals(session, active.pairing_id)}
     assert told(session, "pairing_needs_changed") == set()
     assert told(session, "diner_changed") == {active.cook.id, active.coordinator.id}
+    # The cook's walk is to the new door (a review saw the old 300 m after a 3 km move).
+    pairings = client.get("/api/cooks/me/pairings", headers=active.cook_headers).json()
+    assert [p["diner"]["distance_m"] for p in pairings["items"]] == [1100]
 
 
 def test_coordinator_is_told_and_pairing_stays_active_when_only_times_change(
