@@ -34,11 +34,13 @@ def _raiser(request: Request, session: SessionDep, settings: SettingsDep) -> Aut
     return auth
 
 
-def _category_items(first: str, chosen: str) -> list[dict[str, Any]]:
+def _category_items(first: str, chosen: str, *, by_cook: bool) -> list[dict[str, Any]]:
     words = {
         "welfare": f"{first}’s health or wellbeing",
         "safeguarding": f"{first}’s safety, or the way someone treats them",
     }
+    if by_cook:  # "The cook’s behaviour", offered to the cook (a browser walk): another's
+        words["cook_behaviour"] = "Another cook’s behaviour"
     return [
         {"value": code, "text": words.get(code, text), "checked": code == chosen}
         for code, text in CATEGORIES.items()
@@ -47,14 +49,17 @@ def _category_items(first: str, chosen: str) -> list[dict[str, Any]]:
 
 def _new_context(diner: Diner, values: dict[str, str], auth: Auth) -> dict[str, Any]:
     first = first_name(diner.full_name)
-    back = f"/carer/relatives/{diner.id}" if auth.user.role == "carer" else home_of("cook")
+    by_cook = auth.user.role == "cook"
+    back = home_of("cook") if by_cook else f"/carer/relatives/{diner.id}"
+    stops = f"Your meals with {first}" if by_cook else f"Meals with {first}’s cook"
     return {
         "title": f"Raise a concern about {first}",
         "first": first,
         "diner_id": diner.id,
         "back": back,
         "values": values,
-        "category_items": _category_items(first, values.get("kind", "")),
+        "category_items": _category_items(first, values.get("kind", ""), by_cook=by_cook),
+        "serious_hint": f"{stops} stop at once, until the council has looked into it.",
     }
 
 

@@ -116,6 +116,11 @@ def test_cook_raises_a_serious_concern_from_the_pages_and_the_pairing_pauses(
     client: TestClient, session: Session, world: dict
 ):
     sign_in(client, world["cook"])
+    # Worded for the cook (a browser walk: the cook was offered "The cook's behaviour", and told
+    # "meals with Edna's cook stop", of themselves).
+    form = client.get(f"/concerns/new?diner={world['diner_id']}").text
+    assert "Another cook’s behaviour" in form and "The cook’s behaviour" not in form
+    assert "Your meals with Edna stop at once" in form and "Edna’s cook" not in form
     done = post(
         client,
         "/concerns/new",
