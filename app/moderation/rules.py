@@ -73,7 +73,17 @@ def approval_problems(
                 (
                     "dbs_check_expired",
                     "dbs_checked_on",
-                    f"The DBS check is older than {recheck_days} days: a new check is needed",
+                    f"The DBS check is older than {period_words(recheck_days)}: a new check "
+                    "is needed",
                 )
             )
     return problems
+
+
+def period_words(days: int) -> str:
+    """A council's recheck period as staff say it: "3 years" for 1,095 days (a browser walk
+    read "older than 1095 days"), else the days."""
+    years, rest = divmod(days, 365)
+    if years and not rest:
+        return "1 year" if years == 1 else f"{years} years"
+    return f"{days:,} days"

@@ -369,7 +369,8 @@ def test_approve_shows_the_councils_rules_beside_their_fields_with_the_missing_o
     assert [href for href, _ in summary(response.text)] == [
         "#dbs_checked_on-day", "#dbs_level", "#hygiene_ack"]  # fmt: skip
     text = html_lib.unescape(response.text)
-    assert f"The DBS check is older than {barnet.dbs_recheck_days} days" in text
+    assert barnet.dbs_recheck_days == 1095
+    assert "The DBS check is older than 3 years: a new check is needed" in text
     assert "The DBS check must be enhanced or higher for this council" in text
     assert f'name="dbs_checked_on-year" type="text" value="{old.year}"' in response.text
 
