@@ -132,7 +132,11 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     contact = council_contact(session, cook=cook)
     if cook.status != CookStatus.approved:
         context |= {
-            "title": "Waiting for checks" if cook.status == CookStatus.pending else "My cooking",
+            # The browser's title says what the heading says (it said "My cooking" on the
+            # pages of a suspended, rejected or stopped cook).
+            "title": PENDING_TITLES.get(cook.status, "My cooking"),
+            # The staff's words end the sentence the page builds ("under review.." before).
+            "reason": (cook.status_reason or "").strip().rstrip("."),
             "cook": cook,
             "council": council,
             "council_name": council.name,
@@ -307,6 +311,14 @@ def _paused(p: Pairing, d: Diner) -> dict[str, Any]:
         "explained": p.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed),
         **_needs(d),
     }
+
+
+PENDING_TITLES = {
+    CookStatus.pending: "Waiting for checks",
+    CookStatus.rejected: "You have not been approved to cook",
+    CookStatus.suspended: "Your cooking is suspended",
+    CookStatus.left: "You have stopped cooking",
+}
 
 
 # --- invitations -----------------------------------------------------------------------------

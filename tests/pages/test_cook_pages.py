@@ -827,3 +827,24 @@ def test_demo_style_cook_lands_on_their_own_page_when_signing_in(
     response = post(client, "/sign-in", {"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.headers["location"] == "/cook/"
     assert title(client.get("/cook/")) == "My cooking – Extra Portion"
+
+
+def test_a_suspended_cooks_page_is_titled_as_it_reads_and_ends_the_reason_once(
+    client: TestClient, session: Session, settings: Settings, barnet
+):
+    """A browser walk: the browser's title said "My cooking" above "Your cooking is
+    suspended", and the staff's reason, ending in a full stop, read "under review.."."""
+    staff = create_user(session, role="staff", council=barnet)
+    cook, cook_id = approved_cook(client, session, settings, staff)
+    suspended = client.post(
+        f"/api/staff/cooks/{cook_id}/suspend",
+        json={"reason": "Reported concern under review."},
+        headers=auth_headers(staff, settings),
+    )
+    assert suspended.status_code == 200, suspended.text
+    sign_in(client, cook.email)
+
+    page = client.get("/cook/")
+
+    assert title(page) == "Your cooking is suspended – Extra Portion"
+    assert "has suspended your cooking: Reported concern under review.</p>" in page.text
