@@ -390,6 +390,12 @@ def change_password(
     assert user.id is not None
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
+    if new_password == current_password:  # "changed" would end every other sign-in for nothing
+        raise RuleBroken(
+            "same_password",
+            ["new_password"],
+            "Enter a new password that is different from the one you use now",
+        )
     new_hash = confirm_password(
         session,
         user=user,

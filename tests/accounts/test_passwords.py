@@ -112,6 +112,24 @@ def test_password_change_is_422_naming_new_password_when_it_is_weak(
     assert response.json()["detail"][0]["type"] == "weak_password"
 
 
+def test_password_change_is_422_naming_new_password_when_it_is_the_current_one(
+    client: TestClient, session: Session
+):
+    """A browser walk: the form took the password in use as the new one (and ended the
+    person's other sign-ins for nothing)."""
+    create_user(session, email="same@example.org")
+    headers = bearer(client, "same@example.org")
+    response = client.post(
+        "/api/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": DEFAULT_PASSWORD},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "new_password"]
+    assert response.json()["detail"][0]["type"] == "same_password"
+    assert client.get("/api/me", headers=headers).status_code == 200  # nothing ended
+
+
 def test_password_change_is_401_when_signed_out(client: TestClient):
     response = client.post(
         "/api/me/password",
