@@ -38,7 +38,8 @@ def meal_label(
     *, first_name: str, diets: list[str], allergies: list[str], texture: str, cooked_on: date
 ) -> str:
     """A small HTML page to print and stick on the container: who it is for, what it is made
-    to suit and free from (a cook covering for another checks the meal against it)."""
+    to suit and free from (a cook covering for another checks the meal against it). A link back
+    to the cook's page shows on screen, not on paper (a browser walk found no way back)."""
     avoid = ", ".join(ALLERGEN_NAMES.get(a, a) for a in sorted(allergies)) or "none declared"
     suits = ", ".join(_DIET_WORDS.get(d, d) for d in diets)
     texture_line = TEXTURE_ADVICE.get(texture, "")
@@ -46,8 +47,10 @@ def meal_label(
     return f"""<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><title>Meal label for {escape(first_name)}</title>
 <style>body{{font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:1em}}
-h1{{font-size:28px}} .avoid{{font-weight:bold;border:3px solid #000;padding:.5em}}</style></head>
+h1{{font-size:28px}} .avoid{{font-weight:bold;border:3px solid #000;padding:.5em}}
+@media print{{.back{{display:none}}}}</style></head>
 <body><main>
+<p class="back"><a href="/cook/">Back to My cooking</a> (this line is not printed)</p>
 <h1>For {escape(first_name)}</h1>
 <p class="avoid">Made free from: {escape(avoid)}</p>
 {f'<p class="avoid">Made to suit: {escape(suits)}</p>' if suits else ""}

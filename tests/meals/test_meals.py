@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.meals.service import schedule_all, schedule_meals
+from app.middleware import inline_style_hashes
 from app.models import CookAway, Meal, MealFeedback, Notification, Pairing, User
 from tests.factories import (
     PairingWorld,
@@ -179,6 +180,12 @@ def test_label_names_diner_and_allergens_when_printed(client: TestClient, active
     # Her diet too: a cook covering for another learns it from the label, not from a pairing.
     assert '<p class="avoid">Made to suit: Vegetarian</p>' in response.text
     assert "Quiet Close" not in response.text
+    # A way back on screen (a browser walk found none), left off the printed label; the
+    # page's policy still allows its one style block.
+    assert '<p class="back"><a href="/cook/">Back to My cooking</a>' in response.text
+    assert "@media print{.back{display:none}}" in response.text
+    policy = response.headers["content-security-policy"]
+    assert all(h in policy for h in inline_style_hashes(response.text))
 
 
 def test_another_cook_gets_404_when_touching_someone_elses_meal(
