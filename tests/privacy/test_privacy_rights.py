@@ -38,7 +38,12 @@ def test_carer_downloads_own_and_relatives_data_when_exporting(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     carer, diner_id = registered_diner(client, session, settings)
-    data = client.get("/api/me/export", headers=auth_headers(carer, settings)).json()
+    exported = client.get("/api/me/export", headers=auth_headers(carer, settings))
+    # A file to keep, not a page of raw JSON in the browser's tab (a browser walk).
+    assert exported.headers["content-disposition"] == (
+        'attachment; filename="extra-portion-my-data.json"'
+    )
+    data = exported.json()
     assert data["account"]["email"] == carer.email and "password_hash" not in data["account"]
     assert [d["id"] for d in data["diners"]] == [diner_id]
     assert data["diners"][0]["postcode"] == "N3 1QX"
