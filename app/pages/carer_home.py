@@ -391,7 +391,14 @@ def _done_message(done: str, out: DinerOut) -> tuple[str, str | None] | None:
         "left": (f"{first}'s meals have stopped for good", "Thank you for using Extra Portion."),
         "pause-cancelled": (
             f"{first}'s pause is cancelled",
-            "Meals it had stopped are back on, and the cook is told.",
+            # Meals stopped for another reason (a need the cook cannot meet, a concern) stay
+            # stopped: the banner said they were back on (a browser walk).
+            f"Meals are still stopped for the reason under Their cook: {first}'s pause did not "
+            "change that."
+            if out.pairing and out.pairing.status == PairingStatus.paused
+            else "Meals it had stopped are back on, and the cook is told."
+            if out.pairing and out.pairing.status == PairingStatus.active
+            else "We will plan meals on any day when we find a cook.",
         ),
     }.get(done)
 
@@ -441,6 +448,8 @@ def relative(
         "active": out.status != DinerStatus.left,
         "can_change_cook": bool(out.pairing and out.pairing.status in RUNNING_PAIRING_STATUSES),
         "pause": _pause_words(session, diner),
+        # A pause of the pairing's own (safety, a concern) outlasts the dates the carer chose.
+        "also_stopped": bool(out.pairing and out.pairing.status == PairingStatus.paused),
     }
     return _page(request, session, settings, auth, "carer/relative.html", context)
 

@@ -648,8 +648,9 @@ def test_the_pause_is_shown_can_be_cancelled_and_is_not_replaced_by_other_dates(
     shown = re.search(r'<div class="govuk-inset-text" id="pause">(.*?)</div>', page.text, re.S)
     assert shown and (
         f"meals are paused from {start:%A} {start.day} {start:%B %Y} to "
-        f"{end:%A} {end.day} {end:%B %Y}."
+        f"{end:%A} {end.day} {end:%B %Y}, as you asked."
     ) in unescape(shown.group(1))
+    assert "also stopped" not in shown.group(1)
 
     done = post(client, f"{relative}/pause/cancel", {}, page=relative)
 
@@ -659,6 +660,34 @@ def test_the_pause_is_shown_can_be_cancelled_and_is_not_replaced_by_other_dates(
     assert told(session, "meal_back_on") == {paired["cook"].id}
     after = client.get(done.headers["location"]).text
     assert "pause is cancelled" in after and 'id="pause"' not in after
+
+
+def test_cancelling_a_pause_while_meals_are_stopped_for_safety_does_not_say_they_are_back(
+    client: TestClient, session: Session, settings: Settings, paired: dict
+):
+    """A browser walk: with the meals also paused because the cook could not meet a new
+    texture, the page offered "Cancel the pause" as if it were the only stop, and the banner
+    after it said "Meals it had stopped are back on", which was not so."""
+    relative = f"/carer/relatives/{paired['diner_id']}"
+    council = session.get(Council, session.get(Diner, paired["diner_id"]).council_id)
+    start = council_today(council) + timedelta(days=7)
+    paused = post(client, f"{relative}/pause", {**dates("from", start), **dates("to", start)})
+    assert paused.status_code == 303
+    carer = session.exec(select(User).where(User.full_name == "Alan Brown")).one()
+    unsafe = client.patch(
+        f"/api/diners/{paired['diner_id']}",
+        json={"texture": "pureed"},
+        headers=auth_headers(carer, settings),
+    )
+    assert unsafe.json()["pairing"]["status"] == "paused", unsafe.text
+    page = client.get(relative).text
+    assert "also stopped for the reason under Their cook" in page
+
+    done = post(client, f"{relative}/pause/cancel", {}, page=relative)
+
+    after = client.get(done.headers["location"]).text
+    assert "pause is cancelled" in after and "back on" not in after
+    assert "Meals are still stopped for the reason under Their cook" in after
 
 
 def test_pausing_a_relative_with_no_cook_yet_does_not_speak_of_their_cook(
