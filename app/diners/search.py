@@ -90,9 +90,13 @@ def paused_on(today: date | ColumnElement[date]) -> ColumnElement[bool]:
 def status_is(status: DinerStatus, today: date | ColumnElement[date]) -> ColumnElement[bool]:
     """The diner's public status today is `status` (waiting: the reports' one meaning). The
     staff's "Paused" also finds a diner whose pairing is paused (listed "Has a cook" and "Meals
-    paused"): it found nobody while staff home counted such pairings."""
+    paused"): it found nobody while staff home counted such pairings. "Has a cook" then leaves
+    them out, so that the statuses' counts add up to all diners (a browser walk counted one
+    diner under both)."""
     if status == DinerStatus.paused:
         return or_(paused_on(today), _meals_paused())
+    if status == DinerStatus.matched:
+        return and_(col(Diner.status) == status, not_(paused_on(today)), not_(_meals_paused()))
     return and_(col(Diner.status) == status, not_(paused_on(today)))
 
 

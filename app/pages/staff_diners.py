@@ -106,6 +106,12 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     DinerStatus.paused: ("Paused", "govuk-tag--grey"),
     DinerStatus.left: ("Left", "govuk-tag--grey"),
 }
+# The count above the list: "28 diners with a cook" read "28 has a cook diners" (a browser walk).
+COUNT_WORDS: dict[str, str] = {
+    DinerStatus.waiting: "waiting",
+    DinerStatus.paused: "paused",
+    DinerStatus.left: "left",
+}
 SORT_WORDS: dict[DinerSort, str] = {
     DinerSort.longest: "Longest waiting",
     DinerSort.name: "Name",
@@ -237,7 +243,7 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
     if moved := paging.past_the_end(request, total):
         return moved
     filtered = bool(query.q or query.status or query.area_id or query.needs)
-    status_text = STATUS_WORDS[query.status][0].lower() if query.status else ""
+    status_text = COUNT_WORDS.get(query.status, "") if query.status else ""
     context = {
         "title": "Waiting diners" if query.status == DinerStatus.waiting else "Diners",
         "rows": rows,
@@ -245,6 +251,7 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
         "query": query,
         "filtered": filtered,
         "status_text": status_text,
+        "count_after": " with a cook" if query.status == DinerStatus.matched else "",
         "first": paging.offset + 1,
         "last": paging.offset + len(rows),
         "pagination": paging.links(request, total),
