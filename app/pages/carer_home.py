@@ -69,7 +69,7 @@ from app.pages.forms import (
 )
 from app.pairings.lifecycle import request_change
 from app.pairings.service import last_ended
-from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, request_erasure
+from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, erasure_asked_on, request_erasure
 from app.privacy.service import ERASED
 from app.routing import DeferredRoute
 from app.schemas import PathId
@@ -326,8 +326,18 @@ def home(
             "preference": dict(CONTACT_CHOICES).get(user.contact_preference, "Email"),
         },
         "coordinators": _coordinators(session, user),
+        "erasure": _erasure_asked(session, user),
     }
     return _page(request, session, settings, auth, "carer/home.html", context)
+
+
+def _erasure_asked(session: Session, user: User) -> dict[str, str] | None:
+    """The carer's request to be erased, while it waits: the page gave no sign of it after, and
+    offered to ask again (a browser walk)."""
+    asked = erasure_asked_on(session, carer_id=user.id or 0)
+    if asked is None:
+        return None
+    return {"on": long_date(asked), "by": long_date(asked + timedelta(days=ANSWER_WITHIN_DAYS))}
 
 
 # --- a relative's page --------------------------------------------------------------------------
