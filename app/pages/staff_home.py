@@ -1,6 +1,7 @@
 """Staff pages: home, "what needs doing today". Counts (app/reports/today.py, the filters they
 link to are named there) each link to the list that shows them; the invitations, quiet
-pairings, cover and missed meals are listed on this page itself, below the counts."""
+pairings, cover and missed meals, and carers' requests to be erased, are listed on this page
+itself, below the counts."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import utcnow
 from app.deps import SessionDep, SettingsDep
-from app.pages.cook_forms import WEEKDAYS
+from app.pages.cook_forms import WEEKDAYS, long_date
 from app.pages.staff_common import StaffAuth, render_staff, staff_auth
+from app.privacy.erasure_requests import ErasureWaiting, erasures_waiting
 from app.reports import today
 from app.reports.today import TodayCounts
 from app.routing import DeferredRoute
@@ -181,6 +183,15 @@ def _todo_groups(c: TodayCounts) -> list[tuple[str, list[Todo]]]:
     ]
 
 
+def _erasure_group(erasures: list[ErasureWaiting]) -> tuple[str, list[Todo]]:
+    """Requests to erase a carer's data: the law gives a month from the first ask."""
+    due = f"The first is due by {long_date(erasures[0].due_on)}" if erasures else None
+    words = _plural(
+        len(erasures), "request to erase a carer's data", "requests to erase carers' data"
+    )
+    return ("Data protection", [Todo(len(erasures), words, "#erasure", due)])
+
+
 def _day_words(this_year: int) -> Callable[[date | None], str]:
     """A table's dates, short enough for a phone: "Wed 2 Dec" (the year only when not this
     year's)."""
@@ -213,11 +224,13 @@ def home(request: Request, session: SessionDep, settings: SettingsDep) -> Respon
     now = utcnow()
     counts = today.todays_counts(session, council=council, now=now)
     lists = today.todays_lists(session, council=council, now=now)
+    erasures = erasures_waiting(session, council_id=council.id or 0)
     context = {
         "title": "Staff home",
         "full_name": sa.user.full_name,
         "council_name": council.name,
-        "groups": _todo_groups(counts),
+        "groups": [*_todo_groups(counts), _erasure_group(erasures)],
+        "erasures": erasures,
         "counts": counts,
         "lists": lists,
         "limit": today.LIST_LIMIT,

@@ -8,8 +8,10 @@ is audited with ids only; asking twice tells nobody twice the same day.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from app.audit import record_audit
@@ -80,3 +82,43 @@ def erasure_asked_on(session: Session, *, carer_id: int) -> date | None:
         )
     ).one()
     return first.date() if first is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureWaiting:
+    """A carer's request to be erased, still to do, for a council that holds a relative."""
+
+    carer_name: str
+    relatives: list[tuple[int, str]]  # (diner id, full name) of theirs in the council
+    asked_on: date
+    due_on: date
+
+
+def erasures_waiting(session: Session, *, council_id: int) -> list[ErasureWaiting]:
+    """The requests the council's staff have to act on, the oldest first: each carer who asked
+    and is not yet erased, with a relative in the council (staff learnt of them only from the
+    email and a banner on each record; the staff home had no list, a browser walk found)."""
+    firsts = (
+        select(AuditEntry.subject_id, func.min(AuditEntry.at).label("first"))
+        .where(AuditEntry.action == "erasure.requested", AuditEntry.subject_type == "user")
+        .group_by(col(AuditEntry.subject_id))
+        .subquery()
+    )
+    rows = session.execute(
+        core_select(
+            col(User.id), col(User.full_name), firsts.c.first, col(Diner.id), col(Diner.full_name)
+        )
+        .join(firsts, firsts.c.subject_id == col(User.id))
+        .join(Diner, col(Diner.carer_id) == col(User.id))
+        .where(col(User.anonymised_at).is_(None), col(Diner.council_id) == council_id)
+        .order_by(firsts.c.first, col(User.id), col(Diner.id))
+    ).all()
+    waiting: dict[int, ErasureWaiting] = {}
+    for carer_id, carer_name, first, diner_id, diner_name in rows:
+        asked = first.date()
+        found = waiting.setdefault(
+            carer_id,
+            ErasureWaiting(carer_name, [], asked, asked + timedelta(days=ANSWER_WITHIN_DAYS)),
+        )
+        found.relatives.append((diner_id, diner_name))
+    return list(waiting.values())

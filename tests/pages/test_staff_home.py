@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.councils.rules import council_today
 from app.models import AuditEntry, Concern, Cook, Council, Diner, Meal, Pairing, User
+from app.privacy.erasure_requests import request_erasure
 from app.reports.today import TodayCounts, todays_counts, todays_lists
 from app.vocab import ConcernStatus, CookStatus, MealStatus, PairingStatus
 from tests.factories import (
@@ -25,6 +26,7 @@ from tests.factories import (
     approved_cook,
     auth_headers,
     cook_payload,
+    create_council,
     create_user,
     proposed_pairing,
     registered_diner,
@@ -421,6 +423,42 @@ def test_staff_home_says_none_and_links_nothing_when_there_is_nothing_to_do(
     assert count_link(page, "/staff/cooks?status=pending&sort=oldest") is None
     assert "None: every invitation was answered within 3 days." in words
     assert "None this week." in words
+    assert "0 requests to erase carers' data" in words and count_link(page, "#erasure") is None
+
+
+def test_staff_home_lists_a_carers_request_to_be_erased_until_it_is_done(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A browser walk: staff learnt of an erasure request, with the law's month running, only
+    from an email and a banner on each record; the home page had no list."""
+    carer, diner_id = registered_diner(client, session, settings, full_name="Edna Smith")
+    other = create_user(session, role="staff", council=create_council(session, slug="reigate"))
+    assert request_erasure(session, user=carer, settings=settings) == 1
+    session.commit()
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    today = council_today(council)
+    sign_in(client, staff)
+
+    page = client.get("/staff/").text
+
+    assert count_link(page, "#erasure") == "1 request to erase a carer's data"
+    due = today + timedelta(days=30)
+    assert f"The first is due by {due:%A} {due.day} {due:%B %Y}" in text_of(page)
+    row = re.search(r'id="erasure">.*?</table>', page, re.DOTALL)
+    assert row and f'href="/staff/diners/{diner_id}">Edna Smith</a>' in row.group(0)
+    assert carer.full_name in row.group(0)
+    client.cookies.clear()
+    sign_in(client, other)  # another council holds none of theirs
+    assert "0 requests to erase carers' data" in text_of(client.get("/staff/").text)
+    client.cookies.clear()
+    sign_in(client, staff)
+    headers = auth_headers(staff, settings)
+    assert client.post(f"/api/staff/diners/{diner_id}/erase", headers=headers).status_code == 200
+    assert count_link(client.get("/staff/").text, "#erasure") is not None  # the carer is next
+    erased = client.post(f"/api/staff/carers/{carer.id}/erase", headers=headers)
+    assert erased.status_code == 200, erased.text
+    assert count_link(client.get("/staff/").text, "#erasure") is None
 
 
 def test_old_staff_home_and_audit_addresses_redirect_to_the_pages(client: TestClient):
