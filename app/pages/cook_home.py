@@ -80,6 +80,7 @@ NOTICES = {
     ),
     "calendar": "Your calendar address is below. Any address you had before no longer works.",
     "calendar-off": "Your calendar address no longer works.",
+    "stopped": "You have stopped cooking with Extra Portion. Thank you for every meal.",
 }
 
 

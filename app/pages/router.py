@@ -17,6 +17,7 @@ from app.pages.concern_pages import router as concern_router
 from app.pages.cook_home import router as cook_home_router
 from app.pages.cook_profile import router as cook_profile_router
 from app.pages.cook_signup import router as cook_signup_router
+from app.pages.cook_stop import router as cook_stop_router
 from app.pages.public import router as public_router
 from app.pages.staff_audit import router as staff_audit_router
 from app.pages.staff_concerns import router as staff_concerns_router
@@ -33,6 +34,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     cook_signup_router,
     cook_profile_router,
     cook_home_router,
+    cook_stop_router,
     carer_signup_router,
     carer_register_router,
     carer_home_router,

@@ -292,6 +292,15 @@ def test_cook_journey_with_and_without_scripts(
     page.get_by_role("button", name="Yes, cancel these dates").click()
     expect(page.get_by_text("Your away dates have been cancelled.")).to_be_visible()
     expect(page.get_by_text("You have no away dates.")).to_be_visible()
+
+    # Stopping: what happens is said first, and "no" keeps cooking.
+    page.goto("/cook/")
+    page.get_by_role("link", name="Stop cooking with Extra Portion").click()
+    title_is("Stop cooking with Extra Portion")
+    expect(page.get_by_text("Your meals with Winifred stop")).to_be_visible()
+    shot("stop")
+    page.get_by_role("link", name="No, keep cooking").click()
+    expect(page.locator(".ep-next")).to_contain_text("Winifred")
     page.context.close()
 
 

@@ -848,3 +848,39 @@ def test_a_suspended_cooks_page_is_titled_as_it_reads_and_ends_the_reason_once(
 
     assert title(page) == "Your cooking is suspended – Extra Portion"
     assert "has suspended your cooking: Reported concern under review.</p>" in page.text
+
+
+def test_a_cook_stops_from_their_page_and_their_neighbours_carer_is_told(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A browser walk: PRODUCT.md says a cook can stop, and only the API let them."""
+    world = active_pairing(client, session, settings, staff)
+    sign_in(client, world.cook.email)
+    home = client.get("/cook/").text
+    assert 'href="/cook/stop"' in home
+    form = client.get("/cook/stop")
+    assert title(form) == "Stop cooking with Extra Portion – Extra Portion"
+    assert "Your meals with Edna stop" in html_lib.unescape(form.text)
+    too_long = post(client, "/cook/stop", {"reason": "x" * 501}, page="/cook/stop")
+    assert too_long.status_code == 422
+    assert "The reason must be 500 characters or fewer" in too_long.text
+    assert session.get(Pairing, world.pairing_id).status == "active"  # type: ignore[union-attr]
+
+    done = post(client, "/cook/stop", {"reason": "Moving away"}, page="/cook/stop")
+
+    assert (done.status_code, done.headers["location"]) == (303, "/cook/?done=stopped")
+    cook = session.exec(select(Cook).where(Cook.user_id == world.cook.id)).one()
+    session.refresh(cook)
+    assert (cook.status, cook.status_reason) == ("left", "Moving away")
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.end_reason) == ("ended", "cook_stopped")
+    to_carer = session.exec(
+        select(Notification.body).where(Notification.to_user_id == world.carer.id)
+    ).all()
+    assert any("Priya has stopped cooking with Extra Portion" in body for body in to_carer)
+    after = client.get(done.headers["location"])
+    assert title(after) == "You have stopped cooking – Extra Portion"
+    assert "Thank you for every meal" in after.text
+    assert client.get("/cook/stop", follow_redirects=False).headers["location"] == "/cook/"
