@@ -146,6 +146,20 @@ class RuleBroken(AppError):
         return [{"loc": self.loc, "msg": self.message, "type": self.rule}]
 
 
+class RulesBroken(RuleBroken):
+    """Several rules broken by one payload, each named with its field (rule, field, message):
+    all in the answer, the first also as this error's own (a review fixed one problem of an
+    approval, sent it again, and only then learnt of the next)."""
+
+    def __init__(self, problems: Sequence[tuple[str, str, str]]) -> None:
+        rule, field, message = problems[0]
+        super().__init__(rule, [field], message)
+        self.problems = [RuleBroken(r, [f], m) for r, f, m in problems]
+
+    def detail(self) -> Any:
+        return [item for problem in self.problems for item in problem.detail()]
+
+
 def wants_page(request: Request) -> bool:
     """An error on a page path (not /api/..., /healthz or /metrics) is an HTML page, unless the
     client asks for JSON. Health checkers send no Accept header and Prometheus asks for its text

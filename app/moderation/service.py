@@ -15,7 +15,7 @@ from app.audit import record_audit
 from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import page_of_rows, paginate, utcnow
-from app.errors import Conflict, NotFound, RuleBroken
+from app.errors import Conflict, NotFound, RulesBroken
 from app.models import AuditEntry, AuditReason, Cook, Council, Neighbourhood, User
 from app.moderation.rules import STICKY, approval_problems, checks_expire_on, dbs_expires_on
 from app.moderation.schemas import ApproveIn, CookListItem
@@ -234,8 +234,7 @@ def _require_checks(body: ApproveIn, council: Council) -> None:
         today=council_today(council),
     )
     if problems:
-        rule, field, message = problems[0]
-        raise RuleBroken(rule, [field], message)
+        raise RulesBroken(problems)
 
 
 def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:

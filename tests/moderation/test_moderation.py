@@ -137,6 +137,24 @@ def test_approval_gets_422_naming_check_when_missing(
     )
 
 
+def test_approval_names_every_missing_check_at_once(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A domain review: an approval missing the hygiene acknowledgement and with too low a DBS
+    level heard only of the first; fixed and sent again, it was refused for the second."""
+    _, cook_id = signed_up_cook(client, session, settings)
+    response = client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(hygiene_ack=False, dbs_level="basic"),
+        headers=auth_headers(staff, settings),
+    )
+    assert response.status_code == 422
+    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [
+        (["body", "hygiene_ack"], "check_missing"),
+        (["body", "dbs_level"], "dbs_level_too_low"),
+    ]
+
+
 def test_enhanced_barred_satisfies_enhanced_minimum_when_approving(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
