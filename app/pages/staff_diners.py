@@ -40,8 +40,10 @@ from app.diners.service import (
 )
 from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
+from app.matching import engine
+from app.matching.inputs import cook_input, diner_input
 from app.meals.corrections import correct_outcome
-from app.models import Cook, Diner, Pairing, User
+from app.models import Cook, Council, Diner, Pairing, User
 from app.names import first_name
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
@@ -95,7 +97,7 @@ from app.privacy.service import (
     relatives_not_erased,
 )
 from app.routing import DeferredRoute
-from app.schemas import PathId
+from app.schemas import PathId, hhmm
 from app.vocab import DinerStatus, Frequency, MealStatus
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -686,7 +688,18 @@ def _move_refusal(session: Session, exc: RuleBroken, diner_id: int, pairing_id: 
     if exc.loc[-1] == "frequency":
         offered = [w.lower() for c, w in FREQUENCIES if c in set(cook.frequencies)]
         return f"{name} does not cook that often: choose {' or '.join(offered)}"
-    return f"{name} and {them} are not both free then: choose a day and time they both are"
+    council = session.get(Council, diner.council_id)
+    assert council is not None and pairing is not None
+    shared = engine.shared_windows(
+        cook_input(cook, council=council, today=council_today(council), load=0),
+        diner_input(diner, excluded=set(), met=set(), frequency=pairing.frequency),
+    )
+    if not shared:
+        return f"{name} and {them} are never free at the same time: the pairing cannot move"
+    # When they are both free, not only that "then" is not it (staff had to guess: a browser
+    # walk).
+    when = " and ".join(f"{WEEKDAYS[w.weekday]}s {hhmm(w.start)} to {hhmm(w.end)}" for w in shared)
+    return f"{name} and {them} are not both free then: they are both free on {when}"
 
 
 # --- referring a diner -----------------------------------------------------------------------

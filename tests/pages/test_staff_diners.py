@@ -703,7 +703,11 @@ def test_staff_move_a_pairings_meals_to_a_new_time_with_each_problem_beside_its_
     )
     assert beyond.status_code == 422  # nobody is free on Fridays
     assert re.findall(r'<a href="#([^"]+)">', beyond.text) == ["weekday"]
-    assert "Priya and Edna are not both free then" in html_lib.unescape(beyond.text)
+    # When they are, not only that this is not it (a browser walk: staff had to guess).
+    assert (
+        "Priya and Edna are not both free then: they are both free on Tuesdays 17:30 to 19:00"
+        in html_lib.unescape(beyond.text)
+    )
 
     moved = client.post(
         path,
