@@ -14,7 +14,9 @@ from app.pages.templating import render
 TITLES = {
     403: "You cannot do this",
     404: "Page not found",
-    405: "Page not found",
+    # A GET of an address only a form posts to: a reload after a form's error, most often
+    # (a browser walk read "Page not found" there).
+    405: "This address is only for sending a form",
     413: "What you sent is too large",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",

@@ -323,3 +323,17 @@ def test_a_search_drops_control_and_format_characters_when_a_staff_list_is_searc
     page = client.get(f"/staff/{listed}?q=Ed%00na%E2%80%AE")
     assert page.status_code == 200
     assert re.search(r'name="q"[^>]*value="Edna"', page.text), "the search box keeps the rest"
+
+
+def test_reloading_an_address_only_a_form_posts_to_says_so_not_page_not_found(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A browser walk reloaded the page a refused staff form had answered (its address is the
+    form's) and read "Page not found"."""
+    sign_in(client, session, settings, staff)
+
+    page = client.get("/staff/cooks/1/approve", headers={"Accept": "text/html"})
+
+    assert page.status_code == 405
+    assert "This address is only for sending a form" in page.text
+    assert "Go back to the page with the form" in page.text and "Page not found" not in page.text
