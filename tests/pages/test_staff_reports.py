@@ -169,6 +169,10 @@ def test_every_figure_on_the_page_is_the_services_when_the_demo_is_seeded(
     assert waiting == api["waiting_diners"] == int(shown["waiting_diners"])
     words = text(main(page))
     assert f"{waiting} diners are waiting for a cook" in words
+    # Without JavaScript the map's place says so (it was simply missing: a browser walk).
+    assert (
+        '<div id="map-box"><noscript><p class="govuk-body">With JavaScript on, a map' in page.text
+    )
     assert f"{api['waiting_diners_invited']} has been offered" in words or (
         f"{api['waiting_diners_invited']} have been offered" in words
     )
