@@ -865,3 +865,21 @@ def test_the_erasure_banner_escapes_the_relatives_name(
     page = client.get(f"/staff/diners/{paired['diner_id']}").text
     assert '<p class="govuk-notification-banner__heading">Their carer asked on' in page
     assert '<b id="injected">' not in page and "&lt;b id=" in page
+
+
+def test_a_relative_who_left_shows_their_meals_stopped_and_how_to_start_again(
+    client: TestClient, session: Session, paired: dict
+):
+    """A browser walk: a relative who had left read "No meals planned yet", as if meals were
+    coming, and the page offered no way back."""
+    relative = f"/carer/relatives/{paired['diner_id']}"
+    left = post(
+        client, f"{relative}/leave", {"reason": "Moved into a care home"}, page=f"{relative}/leave"
+    )
+    assert left.status_code == 303, left.text
+
+    page = client.get(relative).text
+
+    assert "No meals planned yet" not in page
+    assert "meals have stopped for good" in unescape(page)
+    assert 'href="/carer/register">register Edna again</a>' in page
