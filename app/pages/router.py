@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.pages.account import router as account_router
+from app.pages.admin_home import router as admin_home_router
 from app.pages.carer_home import router as carer_home_router
 from app.pages.carer_register import router as carer_register_router
 from app.pages.carer_signup import router as carer_signup_router
@@ -46,4 +47,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     staff_concerns_router,
     staff_reports_router,
     staff_audit_router,
+    admin_home_router,
 )

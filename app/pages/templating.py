@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "frontend" / "templates"
 SERVICE_NAME = "Extra Portion"
-HOME_OF_ROLE = {"cook": "/cook/", "carer": "/carer/", "staff": "/staff/"}
+HOME_OF_ROLE = {"cook": "/cook/", "carer": "/carer/", "staff": "/staff/", "admin": "/admin/"}
 NAV_OF_ROLE: dict[str, list[tuple[str, str]]] = {
     "": [
         ("/", "Home"),
@@ -40,7 +40,7 @@ NAV_OF_ROLE: dict[str, list[tuple[str, str]]] = {
         ("/staff/concerns", "Concerns"),
         ("/staff/reports", "Reports"),
     ],
-    "admin": [("/account/password", "Change password")],
+    "admin": [("/admin/", "Councils"), ("/account/password", "Change password")],
 }
 FOOTER_LINKS = [
     ("/privacy", "Privacy"),

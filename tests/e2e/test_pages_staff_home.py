@@ -150,3 +150,22 @@ def test_staff_home_on_the_demo_lists_what_needs_doing_with_names(
     waiting.click()
     expect(page).to_have_url(re.compile(r"/staff/diners\?status=waiting&sort=longest$"))
     page.context.close()
+
+
+def test_the_demo_admin_lands_on_the_councils_page(
+    demo_server: Server, browser: Any, screenshots: Path
+) -> None:
+    """The administrator signed in to the public home page, with "Sign up to cook" and nothing
+    of theirs (a browser walk)."""
+    from app.demo import DEMO_ADMIN_EMAIL
+
+    page = page_for(browser, demo_server.base_url, False)
+    page.set_default_timeout(WAIT_MS)
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(DEMO_ADMIN_EMAIL)
+    page.get_by_label("Password", exact=True).fill(demo_server.staff_password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    expect(page.locator("#councils tbody tr")).to_have_count(3)
+    check(page, "admin-home-demo", screenshots)
+    page.context.close()
