@@ -73,7 +73,9 @@ def correct_outcome(
 ) -> MealOut:
     """Staff put a recorded outcome right (409 unless recorded and different; another
     council's meal: 404); those told of the first record are told of the correction."""
-    meal = corrections.correct_outcome(session, staff=user, meal_id=meal_id, outcome=body.outcome)
+    meal = corrections.correct_outcome(
+        session, staff=user, meal_id=meal_id, outcome=MealStatus(body.outcome)
+    )
     return meal_out(session, meal)
 
 

@@ -63,4 +63,6 @@ class OutcomeIn(StrictModel):
 class OutcomeCorrectionIn(StrictModel):
     """What happened to the meal after all."""
 
-    outcome: Literal[MealStatus.delivered, MealStatus.missed]
+    # Plain strings: with the enum's members pydantic answered "Input should be
+    # <MealStatus.delivered: 'delivered'> or ..." (a domain review).
+    outcome: Literal["delivered", "missed"]

@@ -111,6 +111,8 @@ def test_only_a_recorded_meal_of_the_council_can_be_corrected_by_its_staff(
     assert correct(client, world.cook, settings, meal.id or 0, "missed").status_code == 403
     odd = correct(client, staff, settings, meal.id or 0, "cancelled")
     assert odd.status_code == 422 and odd.json()["detail"][0]["loc"] == ["body", "outcome"]
+    # In words a client can read (it named "<MealStatus.delivered: 'delivered'>").
+    assert odd.json()["detail"][0]["msg"] == "Input should be 'delivered' or 'missed'"
     # An erased diner's meal: the page hid the button, the API took it and wrote to the
     # former carer of "a meal for Erased" (a review).
     missed = recorded(session, world, barnet, MealStatus.missed, days_ago=9)
