@@ -1,3 +1,4 @@
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,10 @@ def test_about_page_shows_data_attribution_when_served(client: TestClient):
     assert response.status_code == 200
     assert "Contains OS data © Crown copyright" in response.text
     assert "Royal Mail data" in response.text and "Open Government Licence" in response.text
+    # Its navigation is in the page, not added by a script (a browser walk found none without).
+    assert re.search(
+        r'<nav class="ep-nav[^"]*" aria-label="Main">.*?href="/sign-in"', response.text, re.S
+    )
 
 
 def test_undecodable_body_gets_422_naming_the_body_when_posted(client: TestClient):

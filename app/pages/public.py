@@ -53,6 +53,14 @@ def check_your_area(
     )
 
 
+@router.get("/about.html", response_class=HTMLResponse)
+def about(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    """About the software and the open data it uses (a static page had no navigation without
+    JavaScript, nor the header of someone signed in: a browser walk)."""
+    context = {"title": "About Extra Portion"}
+    return render_page(request, session, settings, "pages/about.html", context)
+
+
 @router.get("/privacy", response_class=HTMLResponse)
 def privacy(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     context = {"title": "Privacy notice", "session_hours": settings.session_hours}

@@ -47,7 +47,7 @@ const NAV = {
   admin: [],
 };
 
-export const HOME = { cook: '/cook/', carer: '/carer/', staff: '/staff/', admin: '/about.html' };
+export const HOME = { cook: '/cook/', carer: '/carer/', staff: '/staff/', admin: '/admin/' };
 
 /** Fill the navigation for whoever is signed in; returns the user or null. */
 export async function setUpPage() {
