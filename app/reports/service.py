@@ -441,14 +441,21 @@ def weekly_csv(session: Session, *, staff: User, weeks: int, now: datetime) -> C
 
 
 def unmatched_csv(session: Session, *, staff: User, now: datetime) -> CsvFile:
-    """Unmatched waiting diners by district and reason as a CSV file (every row)."""
+    """Unmatched waiting diners by district and reason as a CSV file (every row). A diner a
+    cook could be proposed to now has no reason (null in the API): here it says "proposable",
+    not a blank cell that read as unknown (a browser walk)."""
     groups = unmatched_by_district(session, staff=staff, now=now)
     header = list(UnmatchedOut.model_fields)
-    rows = [[getattr(g, f) for f in header] for g in groups]
+    rows = [
+        [(getattr(g, f) or PROPOSABLE) if f == "reason" else getattr(g, f) for f in header]
+        for g in groups
+    ]
     return CsvFile(
         _filename(staff_council(session, staff), "unmatched", now), figures.csv_text(header, rows)
     )
 
+
+PROPOSABLE = "proposable"  # the unmatched CSV's reason for a diner a cook fits now
 
 MAP_DECIMALS = 3  # 0.001° of latitude is about 111 m
 

@@ -256,7 +256,10 @@ def test_staff_reports_and_audit_log(
     for name, href in (
         ("At a glance (CSV)", "/api/staff/reports/summary.csv"),
         ("Figures for each week (CSV)", "/api/staff/reports/weekly.csv?weeks=12"),
-        ("Waiting diners by district (CSV)", "/api/staff/reports/unmatched.csv"),
+        (
+            "Waiting diners with no cook offered, by district (CSV)",
+            "/api/staff/reports/unmatched.csv",
+        ),
     ):
         expect(page.get_by_role("link", name=name)).to_have_attribute("href", href)
     expect(page.get_by_role("table", name="Figures for each week")).to_be_visible()

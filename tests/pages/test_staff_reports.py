@@ -390,7 +390,10 @@ def test_csv_links_are_on_the_page_and_download_when_followed(
     assert [(html_lib.unescape(h), t) for h, t in links] == [
         ("/api/staff/reports/summary.csv", "At a glance (CSV)"),
         ("/api/staff/reports/weekly.csv?weeks=12", "Figures for each week (CSV)"),
-        ("/api/staff/reports/unmatched.csv", "Waiting diners by district (CSV)"),
+        (
+            "/api/staff/reports/unmatched.csv",
+            "Waiting diners with no cook offered, by district (CSV)",
+        ),
     ]
     for href, _ in links:
         response = client.get(html_lib.unescape(href))
