@@ -9,19 +9,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import Council, User
-from tests.factories import DEFAULT_PASSWORD, create_council, create_user, registered_diner
-from tests.pages.helpers import form_token, title
-
-
-def sign_in(client: TestClient, user: User) -> str:
-    token = form_token(client, "/sign-in")
-    done = client.post(
-        "/sign-in",
-        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
-    return done.headers["location"]
+from tests.factories import create_council, create_user, registered_diner
+from tests.pages.helpers import title
+from tests.pages.test_staff_home import sign_in
 
 
 def test_an_admin_lands_on_the_councils_with_their_staff_and_sizes(

@@ -35,7 +35,8 @@ from tests.factories import (
 from tests.pages.helpers import form_token, title
 
 
-def sign_in(client: TestClient, user: User) -> None:
+def sign_in(client: TestClient, user: User) -> str:
+    """Signed in through the page; returns where the sign-in sends them."""
     token = form_token(client, "/sign-in")
     done = client.post(
         "/sign-in",
@@ -43,6 +44,7 @@ def sign_in(client: TestClient, user: User) -> None:
         follow_redirects=False,
     )
     assert done.status_code == 303, done.text
+    return str(done.headers["location"])
 
 
 def text_of(page_html: str) -> str:
