@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 
+import numpy as np
 from pydantic_core import to_json
 from sqlalchemy import Table, func, text
 from sqlmodel import Session, SQLModel, col, select
@@ -574,6 +575,7 @@ REFILL_ROUNDS = 3
 
 def _apart_and_refill(
     result: engine.BatchResult,
+    graph: engine.CandidateGraph,
     cooks: dict[int, engine.CookInput],
     diners: dict[int, engine.DinerInput],
     booked: dict[int, list[tuple[int, int]]],
@@ -584,39 +586,54 @@ def _apart_and_refill(
     offered again, in a few small rounds, to the diners dropped and those left for want of a
     place. The solver knew each cook's free windows, not that two diners may share the same
     minutes of them: a review saw a cook's second place left empty while a diner they could
-    have taken on Friday waited "no capacity", until the batch was run again."""
+    have taken on Friday waited "no capacity", until the batch was run again.
+
+    A round looks only at the retried diners' own candidates of the first (`graph`: a place or
+    a time only goes, never comes, after it), so it costs little at a nation's size; a retried
+    diner still unmatched keeps the reason they had ("no capacity" stays so), a dropped one
+    reads "no shared time"."""
     kept, dropped = apart(result.assignments, partial(_shared, cooks, diners), booked)
-    assignments, unmatched = kept, list(result.unmatched)
+    assignments = kept
+    waiting = dict(result.unmatched) | {d: UnmatchedReason.no_shared_time for d in dropped}
     for _ in range(REFILL_ROUNDS):
         if not dropped:
             break
-        retry = set(dropped) | {d for d, why in unmatched if why == UnmatchedReason.no_capacity}
+        retry = set(dropped) | {d for d, r in waiting.items() if r == UnmatchedReason.no_capacity}
         taken = Counter(a.cook_id for a in assignments)
         now_booked = {c: list(times) for c, times in booked.items()}
         for a in assignments:
             now_booked.setdefault(a.cook_id, []).append((a.weekday, a.start))
         left = [
-            replace(c, spare=c.spare - taken[c.id], load=c.load + taken[c.id])
-            for c in cooks.values()
-            if c.spare > taken[c.id]
+            replace(cooks[c], spare=cooks[c].spare - taken[c], load=cooks[c].load + taken[c])
+            for c in sorted(_candidates_of(graph, retry))
+            if cooks[c].spare > taken[c]
         ]
-        left = without_booked(left, now_booked)
-        shared = partial(_shared, {c.id: c for c in left}, diners)
+        if not left:
+            break
+        free = without_booked(left, now_booked)
         again = engine.solve_batch(
             engine.batch_candidates(
-                [diners[d] for d in sorted(retry)], engine.CookIndex(left), max_radius_m=radius
+                [diners[d] for d in sorted(retry)], engine.CookIndex(free), max_radius_m=radius
             )
         )
+        shared = partial(_shared, {c.id: c for c in free}, diners)
         kept, dropped = apart(again.assignments, shared, now_booked)
         assignments = [*assignments, *kept]
-        unmatched = [(d, why) for d, why in unmatched if d not in retry]
-        unmatched += [(d, why) for d, why in again.unmatched]
-    unmatched += [(d, UnmatchedReason.no_shared_time) for d in dropped]
+        for a in kept:
+            waiting.pop(a.diner_id, None)
+        waiting |= {d: UnmatchedReason.no_shared_time for d in dropped}
     return replace(
         result,
         assignments=sorted(assignments, key=lambda a: a.diner_id),
-        unmatched=sorted(unmatched),
+        unmatched=sorted(waiting.items()),
     )
+
+
+def _candidates_of(graph: engine.CandidateGraph, diner_ids: set[int]) -> set[int]:
+    """The cook ids the first round found for these diners."""
+    rows = np.flatnonzero(np.isin(graph.diner_ids, sorted(diner_ids)))
+    edges = np.isin(graph.diner, rows)
+    return set(graph.index.ids[graph.cook[edges]].tolist())
 
 
 def _shared(
@@ -666,9 +683,9 @@ def _plan_batch(
         del index
     with _phase(phases, "engine: solve (min-cost flow)"):
         result = engine.solve_batch(graph)
-        del graph
         by_diner = {d.id: d for d in inputs}
-        result = _apart_and_refill(result, cook_inputs, by_diner, booked, radius)
+        result = _apart_and_refill(result, graph, cook_inputs, by_diner, booked, radius)
+        del graph
     return BatchPlan(
         council=council,
         today=today,

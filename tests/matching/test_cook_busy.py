@@ -176,8 +176,27 @@ def test_a_batch_gives_a_place_a_clash_freed_to_another_diner(
         availability=[{"weekday": friday, "start": "12:00", "end": "13:00"}],
     )  # fmt: skip
 
+    # One more diner who waits for a place only: a full cook near them stays full.
+    approved_cook(
+        client, session, settings, staff, max_diners=1, postcode="EN5 1AA",
+        availability=[{"weekday": 2, "start": "12:00", "end": "13:00"}], walk_radius_m=1500,
+    )  # fmt: skip
+    wed = [{"weekday": 2, "start": "12:00", "end": "13:00"}]
+    _, first_wed = registered_diner(
+        client, session, settings, postcode="EN5 1AB", allergies=[], availability=wed
+    )
+    _, second_wed = registered_diner(
+        client, session, settings, postcode="EN5 1AB", allergies=[], availability=wed
+    )
+
     ran = client.post("/api/staff/matching/run", headers=auth_headers(staff, settings))
 
     assert ran.status_code == 200, ran.text
     made = session.exec(select(Pairing).where(Pairing.cook_id == cook_id)).all()
     assert sorted((p.diner_id, p.weekday) for p in made) == [(ids[0], sunday), (sylvia, friday)]
+    # The reasons stay true (a review: a diner waiting for a place read "no cook in reach"
+    # after the refill left full cooks out): the second Sunday diner cannot share the half
+    # hour, the second Wednesday one waits for a place.
+    unmatched = dict((u["diner_id"], u["reason"]) for u in ran.json()["unmatched"])
+    assert unmatched[ids[1]] == "no_shared_time"
+    assert {unmatched.get(first_wed), unmatched.get(second_wed)} == {None, "no_capacity"}
