@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -13,6 +13,12 @@ from app.db import utcnow
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
+    # A person's requests to be erased, looked up by action and person on the staff's and the
+    # carer's home pages: without it each load read the whole log (a diff review), which grows
+    # with every view of an address.
+    __table_args__ = (
+        Index("ix_audit_entry_action_subject", "action", "subject_type", "subject_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
