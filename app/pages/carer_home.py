@@ -69,7 +69,12 @@ from app.pages.forms import (
 )
 from app.pairings.lifecycle import request_change
 from app.pairings.service import last_ended
-from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, erasure_asked_on, request_erasure
+from app.privacy.erasure_requests import (
+    ANSWER_WITHIN_DAYS,
+    erase_by,
+    erasure_asked_on,
+    request_erasure,
+)
 from app.privacy.service import ERASED
 from app.routing import DeferredRoute
 from app.schemas import PathId
@@ -334,10 +339,12 @@ def home(
 def _erasure_asked(session: Session, user: User) -> dict[str, str] | None:
     """The carer's request to be erased, while it waits: the page gave no sign of it after, and
     offered to ask again (a browser walk)."""
-    asked = erasure_asked_on(session, carer_id=user.id or 0)
+    relative = session.exec(select(Diner).where(Diner.carer_id == user.id)).first()
+    council = session.get(Council, relative.council_id) if relative else None
+    asked = erasure_asked_on(session, carer_id=user.id or 0, council=council)
     if asked is None:
         return None
-    return {"on": long_date(asked), "by": long_date(asked + timedelta(days=ANSWER_WITHIN_DAYS))}
+    return {"on": long_date(asked), "by": long_date(erase_by(asked))}
 
 
 # --- a relative's page --------------------------------------------------------------------------

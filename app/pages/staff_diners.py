@@ -89,7 +89,7 @@ from app.pages.staff_words import (
 )
 from app.pairings.schemas import PairingScheduleIn
 from app.pairings.service import end_pairing_as_staff, reschedule_pairing, withdraw_pairing
-from app.privacy.erasure_requests import ANSWER_WITHIN_DAYS, erasure_asked_on
+from app.privacy.erasure_requests import erase_by, erasure_asked_on
 from app.privacy.service import (
     carer_of_council,
     erase_carer,
@@ -326,6 +326,13 @@ def _record_page(
     today = council_today(council)
     record = diner_record(session, diner=diner)
     status = public_status(diner, today)
+    # The request reached only the coordinator's mailbox, as an account number no staff page
+    # could find (an outside check): the record says so while it is to do, and by when.
+    asked = (
+        erasure_asked_on(session, carer_id=diner.carer_id, council=council)
+        if diner.carer_id
+        else None
+    )
     context = {
         "title": diner.full_name,
         "errors": errors or {},
@@ -355,12 +362,8 @@ def _record_page(
         "date_words": date_words(council),
         "phone": national_phone,
         "carer_erasure": _carer_erasure(session, diner),
-        # The request reached only the coordinator's mailbox, as an account number no staff
-        # page could find (an outside check): the record says so while it is to do.
-        "erasure_asked": (
-            erasure_asked_on(session, carer_id=diner.carer_id) if diner.carer_id else None
-        ),
-        "erase_by": ANSWER_WITHIN_DAYS,
+        "erasure_asked": asked,
+        "erase_by": erase_by(asked) if asked else None,
         "values": values or {},
         "move": _move_form(session, record.open_pairing, values, errors or {}),
     }

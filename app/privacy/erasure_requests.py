@@ -8,17 +8,19 @@ is audited with ids only; asking twice tells nobody twice the same day.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from app.audit import record_audit
 from app.config import Settings
+from app.councils.rules import local_date
 from app.db import utcnow
 from app.diners.service import alert_recipients
-from app.models import AuditEntry, Diner, User
+from app.models import AuditEntry, Council, Diner, User
 from app.notifications import messages
 from app.notifications.outbox import enqueue
 
@@ -68,9 +70,20 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
     return len(told)
 
 
-def erasure_asked_on(session: Session, *, carer_id: int) -> date | None:
+def erase_by(asked: date) -> date:
+    """The day an erasure asked for on `asked` is due: a calendar month later (UK GDPR), the
+    last day of a shorter month for the 31st (31 January: 28 February, not 2 March)."""
+    year, month = divmod(asked.month, 12)  # the next month, 0-based, and the years it adds
+    year, month = asked.year + year, month + 1
+    return date(year, month, min(asked.day, calendar.monthrange(year, month)[1]))
+
+
+def erasure_asked_on(
+    session: Session, *, carer_id: int, council: Council | None = None
+) -> date | None:
     """When the carer first asked for their data (and their relatives') to be erased, while it
-    is still to do (their account not yet erased): the law's month runs from the first ask."""
+    is still to do (their account not yet erased), on the council's calendar (else UTC's): the
+    law's month runs from the first ask."""
     carer = session.get(User, carer_id)
     if carer is None or carer.anonymised_at is not None:
         return None
@@ -81,7 +94,9 @@ def erasure_asked_on(session: Session, *, carer_id: int) -> date | None:
             AuditEntry.subject_id == carer_id,
         )
     ).one()
-    return first.date() if first is not None else None
+    if first is None:
+        return None
+    return local_date(first, council) if council is not None else first.date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +129,10 @@ def erasures_waiting(session: Session, *, council_id: int) -> list[ErasureWaitin
         .order_by(firsts.c.first, col(User.id), col(Diner.id))
     ).all()
     waiting: dict[int, ErasureWaiting] = {}
+    council = session.get(Council, council_id)
+    assert council is not None
     for carer_id, carer_name, first, diner_id, diner_name in rows:
-        asked = first.date()
-        found = waiting.setdefault(
-            carer_id,
-            ErasureWaiting(carer_name, [], asked, asked + timedelta(days=ANSWER_WITHIN_DAYS)),
-        )
+        asked = local_date(first, council)
+        found = waiting.setdefault(carer_id, ErasureWaiting(carer_name, [], asked, erase_by(asked)))
         found.relatives.append((diner_id, diner_name))
     return list(waiting.values())

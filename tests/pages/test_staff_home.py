@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.councils.rules import council_today
 from app.models import AuditEntry, Concern, Cook, Council, Diner, Meal, Pairing, User
-from app.privacy.erasure_requests import request_erasure
+from app.privacy.erasure_requests import erase_by, request_erasure
 from app.reports.today import TodayCounts, todays_counts, todays_lists
 from app.vocab import ConcernStatus, CookStatus, MealStatus, PairingStatus
 from tests.factories import (
@@ -445,7 +445,7 @@ def test_staff_home_lists_a_carers_request_to_be_erased_until_it_is_done(
     page = client.get("/staff/").text
 
     assert count_link(page, "#erasure") == "1 request to erase a carer's data"
-    due = today + timedelta(days=30)
+    due = erase_by(today)  # a calendar month later (tests/privacy/test_erasure_requests_due.py)
     assert f"The first is due by {due:%A} {due.day} {due:%B %Y}" in text_of(page)
     row = re.search(r'id="erasure">.*?</table>', page, re.DOTALL)
     assert row and f'href="/staff/diners/{diner_id}">Edna Smith</a>' in row.group(0)
