@@ -390,12 +390,6 @@ def change_password(
     assert user.id is not None
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
-    if new_password == current_password:  # "changed" would end every other sign-in for nothing
-        raise RuleBroken(
-            "same_password",
-            ["new_password"],
-            "Enter a new password that is different from the one you use now",
-        )
     new_hash = confirm_password(
         session,
         user=user,
@@ -407,6 +401,14 @@ def change_password(
         new_password=new_password,
     )
     assert new_hash is not None
+    # After the current password is checked (a wrong one is counted, and named, first): the
+    # same one again would end every other sign-in for nothing.
+    if new_password == current_password:
+        raise RuleBroken(
+            "same_password",
+            ["new_password"],
+            "Enter a new password that is different from the one you use now",
+        )
     _set_password(
         session, user=user, new_hash=new_hash, action="password_changed", keep=current_session_id
     )

@@ -128,6 +128,16 @@ def test_password_change_is_422_naming_new_password_when_it_is_the_current_one(
     assert response.json()["detail"][0]["loc"] == ["body", "new_password"]
     assert response.json()["detail"][0]["type"] == "same_password"
     assert client.get("/api/me", headers=headers).status_code == 200  # nothing ended
+    # A wrong current password is named first, and counted (a review), whatever the new one.
+    wrong = client.post(
+        "/api/me/password",
+        json={
+            "current_password": "not my password at all",
+            "new_password": "not my password at all",
+        },
+        headers=headers,
+    )
+    assert [e["loc"] for e in wrong.json()["detail"]] == [["body", "current_password"]]
 
 
 def test_password_change_is_401_when_signed_out(client: TestClient):
