@@ -655,17 +655,18 @@ def pairing_resumed(*, diner_name: str, cook_name: str) -> Message:
 def needs_resumed_to_cook(*, diner_name: str, what: str | None = None) -> Message:
     """`what`: what of the diner's record changed this time ("address and postcode"), for the
     cook to look at before they go (a move back within reach said only "needs changed")."""
-    look = (
-        f" {diner_name}'s {what} changed: please look at your pairings before the next meal."
-        if what
-        else ""
-    )
-    return Message(
-        "pairing_resumed",
-        f"Meals for {diner_name} are back on",
-        f"{diner_name}'s needs changed again, and you can cook safely for them, so the meals "
-        f"are back on from the next one.{look} Thank you.",
-    )
+    if what:  # "needs changed again" read oddly of a move (a review)
+        body = (
+            f"{diner_name}'s {what} changed, and you can cook safely for them, so the meals "
+            f"are back on from the next one. Please look at {diner_name}'s {what} on your page, "
+            "My cooking, before the next meal. Thank you."
+        )
+    else:
+        body = (
+            f"{diner_name}'s needs changed again, and you can cook safely for them, so the "
+            "meals are back on from the next one. Thank you."
+        )
+    return Message("pairing_resumed", f"Meals for {diner_name} are back on", body)
 
 
 def cook_times_changed(*, diner_name: str, cook_name: str, when: str) -> Message:

@@ -31,8 +31,10 @@ def _stopping_cook(
     ca = cook_auth(request, session, settings)
     if ca is None:
         return to_sign_in(request)
-    if ca.cook is None or ca.cook.status == CookStatus.left:
-        return redirect("/cook/")  # nothing to stop
+    if ca.cook is None or ca.cook.status not in (CookStatus.approved, CookStatus.pending):
+        # Nothing to stop, or a suspension or rejection, which stopping would not lift: their
+        # page says what to do (a review: this page told them to send their profile again).
+        return redirect("/cook/")
     return ca
 
 

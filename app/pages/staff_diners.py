@@ -41,6 +41,7 @@ from app.diners.service import (
 from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
 from app.matching import engine
+from app.matching.engine.rules import MIN_OVERLAP_MIN
 from app.matching.inputs import cook_input, diner_input
 from app.meals.corrections import correct_outcome
 from app.models import Cook, Council, Diner, Pairing, User
@@ -699,10 +700,13 @@ def _move_refusal(session: Session, exc: RuleBroken, diner_id: int, pairing_id: 
     )
     if not shared:
         return f"{name} and {them} are never free at the same time: the pairing cannot move"
-    # When they are both free, not only that "then" is not it (staff had to guess: a browser
-    # walk).
-    when = " and ".join(f"{WEEKDAYS[w.weekday]}s {hhmm(w.start)} to {hhmm(w.end)}" for w in shared)
-    return f"{name} and {them} are not both free then: they are both free on {when}"
+    # When a meal can start, not only that "then" is not it (staff had to guess: a browser
+    # walk); a meal needs MIN_OVERLAP_MIN minutes of the shared time from its start.
+    when = " and ".join(
+        f"{WEEKDAYS[w.weekday]}s from {hhmm(w.start)} to {hhmm(w.end - MIN_OVERLAP_MIN)}"
+        for w in shared
+    )
+    return f"{name} and {them} are not both free then: a meal can start on {when}"
 
 
 # --- referring a diner -----------------------------------------------------------------------

@@ -113,7 +113,8 @@ def test_a_cook_whose_meals_resume_after_a_move_back_within_reach_is_told_to_loo
             Notification.event == "pairing_resumed", Notification.to_user_id == active.cook.id
         )
     ).one()
-    assert "Edna's address and postcode changed: please look at your pairings" in resumed.body
+    assert resumed.body.startswith("Edna's address and postcode changed, and you can cook")
+    assert "Please look at Edna's address and postcode on your page, My cooking" in resumed.body
 
 
 def test_pairing_stays_active_and_cook_is_told_when_cook_can_meet_the_change(

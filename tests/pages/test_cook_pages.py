@@ -848,6 +848,9 @@ def test_a_suspended_cooks_page_is_titled_as_it_reads_and_ends_the_reason_once(
 
     assert title(page) == "Your cooking is suspended – Extra Portion"
     assert "has suspended your cooking: Reported concern under review.</p>" in page.text
+    # Stopping would not lift the suspension: the stop page is not theirs (it told them to
+    # send their profile again: a review).
+    assert client.get("/cook/stop", follow_redirects=False).headers["location"] == "/cook/"
 
 
 def test_a_cook_stops_from_their_page_and_their_neighbours_carer_is_told(
