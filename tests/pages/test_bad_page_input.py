@@ -234,6 +234,12 @@ def stored(session: Session) -> list[dict[str, object]]:
     ]
 
 
+def address_views(session: Session) -> int:
+    return len(
+        session.exec(select(AuditEntry).where(AuditEntry.action == "diner.address_viewed")).all()
+    )
+
+
 @pytest.fixture
 def world(client: TestClient, session: Session, settings: Settings, staff: User) -> dict[str, Any]:
     """A cook and a diner paired, a meal delivered, a concern raised; another cook invited."""
@@ -293,7 +299,7 @@ def test_a_control_or_format_character_is_refused_naming_the_field_when_a_page_f
             postcode = {"postcode": "N3 1QX", "csrf_token": form_token(client, start)}
             assert client.post(start, data=postcode, follow_redirects=False).status_code == 303
         csrf = form_token(client, address)
-    before = stored(session)
+    before, views = stored(session), address_views(session)
     data = {name: value.format(**names) for name, value in form.items()}
     refused = client.post(
         address.format(**names), data={**data, "csrf_token": csrf}, follow_redirects=False
@@ -301,6 +307,7 @@ def test_a_control_or_format_character_is_refused_naming_the_field_when_a_page_f
     assert refused.status_code == 422, refused.text
     assert summary(refused.text) == [(f"#{field}", message)]
     assert stored(session) == before
+    assert address_views(session) - views <= 1  # the page shown again, at most once
 
 
 # --- a NUL in an address: PostgreSQL refuses it in text -----------------------------------------
