@@ -27,6 +27,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
+from app.db import utcnow
 from app.diners.rules import public_status
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
@@ -81,10 +82,25 @@ _OPEN_BOOKED = select(col(Pairing.cook_id), col(Pairing.weekday), col(Pairing.st
 )
 
 
+# The coming meals a cook covers for another: one day each, held as their weekday's time (a
+# new pairing's weekly meals would meet it there; a review saw the batch propose a cook at the
+# hour of their cover, an invitation they then could not accept).
+_COVERS = select(col(Meal.cook_id), col(Meal.date), col(Meal.start)).where(
+    col(Meal.is_cover).is_(True),
+    col(Meal.status) == MealStatus.scheduled,
+    col(Meal.at) >= bindparam("now"),
+)
+_COUNCIL_COVERS = _COVERS.join(Cook, col(Cook.id) == col(Meal.cook_id)).where(
+    col(Cook.council_id) == bindparam("council_id")
+)
+_OPEN_COVERS = _COVERS.where(col(Meal.cook_id).in_(bindparam("cook_ids", expanding=True)))
+
+
 def booked_times(
     session: Session, *, council_id: int | None = None, cook_ids: list[int] | None = None
 ) -> dict[int, list[tuple[int, int]]]:
-    """Per cook (of the council, or these), the (weekday, start minute) of each open pairing."""
+    """Per cook (of the council, or these), the (weekday, start minute) of each open pairing,
+    and of each coming meal they cover (``cover_times``)."""
     found: dict[int, list[tuple[int, int]]] = defaultdict(list)
     connection = session.connection()
     if council_id is not None:
@@ -95,6 +111,28 @@ def booked_times(
             rows += connection.execute(_OPEN_BOOKED, {"cook_ids": ids[i : i + _ID_CHUNK]}).all()
     for cook_id, weekday, start in rows:
         found[cook_id].append((weekday, minutes(start)))
+    for cook_id, times in cover_times(session, council_id=council_id, cook_ids=cook_ids).items():
+        found[cook_id] += times
+    return dict(found)
+
+
+def cover_times(
+    session: Session, *, council_id: int | None = None, cook_ids: list[int] | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """Per cook (of the council, or these), the (weekday, start minute) of each coming meal
+    they cover."""
+    found: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    connection, now = session.connection(), utcnow()
+    if council_id is not None:
+        rows = list(connection.execute(_COUNCIL_COVERS, {"council_id": council_id, "now": now}))
+    else:
+        ids, rows = cook_ids or [], []
+        for i in range(0, len(ids), _ID_CHUNK):
+            part = {"cook_ids": ids[i : i + _ID_CHUNK], "now": now}
+            rows += connection.execute(_OPEN_COVERS, part).all()
+    for cook_id, day, start in rows:
+        if cook_id is not None:
+            found[cook_id].append((day.weekday(), minutes(start)))
     return dict(found)
 
 
@@ -265,7 +303,7 @@ class CandidateState:
     versions: dict[int, str]
     loads: Counter[int]
     away: dict[int, set[int]]
-    booked: dict[int, list[tuple[int, int]]]  # the open pairings' (weekday, start minute)
+    booked: dict[int, list[tuple[int, int]]]  # open pairings' and coming covers' (weekday, minute)
 
 
 def _candidate_state_query(dialect: str) -> Select[Any]:
@@ -299,6 +337,23 @@ def _candidate_state_query(dialect: str) -> Select[Any]:
         .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(statuses))
         .scalar_subquery()
     )
+    # Each coming meal the cook covers, "date start" ("2026-12-17 17:30"): its weekday's hour
+    # is booked too (``cover_times``), in the same statement.
+    day_at = cast(col(Meal.date), Text).op("||")(literal_column("' '")).op("||")(col(Meal.start))
+    covered = (
+        core_select(
+            func.string_agg(day_at, literal_column("','"))
+            if dialect == "postgresql"
+            else func.group_concat(day_at, literal_column("','"))
+        )
+        .where(
+            col(Meal.cook_id) == col(Cook.id),
+            col(Meal.is_cover).is_(True),
+            col(Meal.status) == literal(MealStatus.scheduled.value),
+            col(Meal.at) >= bindparam("now"),
+        )
+        .scalar_subquery()
+    )
     absence = and_(
         col(CookAway.cook_id) == col(Cook.id),
         col(CookAway.from_date) <= bindparam("last"),
@@ -310,6 +365,7 @@ def _candidate_state_query(dialect: str) -> Select[Any]:
             col(Cook.council_id),
             cast(col(Cook.updated_at), Text),
             booked,
+            covered,
             col(CookAway.from_date),
             col(CookAway.to_date),
         )
@@ -335,13 +391,14 @@ def candidate_state(
         "cook_ids": cook_ids if dialect == "postgresql" else json.dumps(cook_ids),
         "first": min(first_days.values()),
         "last": max(first_days.values()),
+        "now": utcnow(),
     }
     versions: dict[int, str] = {}
     loads: Counter[int] = Counter()
     away: dict[int, set[int]] = defaultdict(set)
     booked: dict[int, list[tuple[int, int]]] = {}
     found = connection.execute(_CANDIDATE_STATE[dialect], params)
-    for cook_id, in_council, version, times, start, end in found:
+    for cook_id, in_council, version, times, covers, start, end in found:
         if in_council != council_id:
             continue
         versions[cook_id] = version
@@ -349,7 +406,12 @@ def candidate_state(
             booked[cook_id] = [
                 (int(day), minutes(at)) for day, at in (t.split(":", 1) for t in times.split(","))
             ]
-            loads[cook_id] = len(booked[cook_id])
+            loads[cook_id] = len(booked[cook_id])  # a cover takes no place
+        if covers:  # "2026-12-17 17:30,..."
+            booked[cook_id] = booked.get(cook_id, [])[: loads[cook_id]] + [
+                (date.fromisoformat(day[:10]).weekday(), minutes(at))
+                for day, at in (c.rsplit(" ", 1) for c in covers.split(","))
+            ]
         if start is not None:
             away[cook_id].update(w for w, day in first_days.items() if start <= day <= end)
     away_days = {c: days for c, days in away.items() if days}

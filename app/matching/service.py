@@ -39,6 +39,7 @@ from app.matching.inputs import (
     cook_away_on,
     cook_input,
     council_loads,
+    cover_times,
     diner_in_council,
     diner_input,
     first_meal_day,
@@ -107,7 +108,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         # A candidate's row changed, or left the council, since the index was built.
     reachable = len(ids)
     ids = [i for i in ids if state.versions.get(i) == cached.rows[i].version]
-    if len(ids) == reachable and not state.loads and not state.away:
+    if len(ids) == reachable and not state.loads and not state.away and not state.booked:
         # ... which are the fresh inputs too (no candidate has a pairing or an absence):
         # ranking them again would give the same list.
         result = ranking.suggestions(limit)
@@ -117,7 +118,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         # windows away (a booked cook has a load: among the changed), so no cook ranked
         # after the limit-th unchanged one can move above it: those are left out of the index
         # built for the new ranking (building it for hundreds of cooks took milliseconds).
-        changed = state.loads.keys() | state.away.keys()
+        changed = state.loads.keys() | state.away.keys() | state.booked.keys()
         unchanged = 0
         for n, cook_id in enumerate(ids, start=1):
             unchanged += cook_id not in changed
@@ -660,10 +661,15 @@ def _plan_batch(
         rows = cached.rows
         loads = council_loads(session, council.id or 0)
         away = away_weekdays(session, council=council, today=today)
-        booked = booked_times(session, council_id=council.id) if loads else {}
+        # Open pairings' times (none without a load) and coming covers' (a cook with none).
+        booked = (
+            booked_times(session, council_id=council.id)
+            if loads
+            else cover_times(session, council_id=council.id)
+        )
     with _phase(phases, "engine: index build"):
-        if len(ids) == len(cached.inputs) and not loads and not away:
-            index = cached.index  # no cook has a place taken or an absence: the same inputs
+        if len(ids) == len(cached.inputs) and not loads and not away and not booked:
+            index = cached.index  # no cook has a place taken, a time or an absence: the same
             cook_inputs = cached.inputs
         else:
             cooks = without_away(with_capacity([cached.inputs[i] for i in ids], loads), away)
