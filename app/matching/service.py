@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 
-import numpy as np
 from pydantic_core import to_json
 from sqlalchemy import Table, func, text
 from sqlmodel import Session, SQLModel, col, select
@@ -606,7 +605,7 @@ def _apart_and_refill(
             now_booked.setdefault(a.cook_id, []).append((a.weekday, a.start))
         left = [
             replace(cooks[c], spare=cooks[c].spare - taken[c], load=cooks[c].load + taken[c])
-            for c in sorted(_candidates_of(graph, retry))
+            for c in sorted(graph.cooks_of(retry))
             if cooks[c].spare > taken[c]
         ]
         if not left:
@@ -628,13 +627,6 @@ def _apart_and_refill(
         assignments=sorted(assignments, key=lambda a: a.diner_id),
         unmatched=sorted(waiting.items()),
     )
-
-
-def _candidates_of(graph: engine.CandidateGraph, diner_ids: set[int]) -> set[int]:
-    """The cook ids the first round found for these diners."""
-    rows = np.flatnonzero(np.isin(graph.diner_ids, sorted(diner_ids)))
-    edges = np.isin(graph.diner, rows)
-    return set(graph.index.ids[graph.cook[edges]].tolist())
 
 
 def _shared(

@@ -60,6 +60,11 @@ class CandidateGraph:
     def edges(self) -> int:
         return len(self.cook)
 
+    def cooks_of(self, diner_ids: set[int]) -> set[int]:
+        """The ids of every candidate cook of these diners."""
+        rows = np.flatnonzero(np.isin(self.diner_ids, sorted(diner_ids)))
+        return set(self.index.ids[self.cook[np.isin(self.diner, rows)]].tolist())
+
 
 def batch_candidates(
     diners: Sequence[DinerInput],
