@@ -40,7 +40,13 @@ def meal_label(
     """A small HTML page to print and stick on the container: who it is for, what it is made
     to suit and free from (a cook covering for another checks the meal against it). A link back
     to the cook's page shows on screen, not on paper (a browser walk found no way back)."""
-    avoid = ", ".join(ALLERGEN_NAMES.get(a, a) for a in sorted(allergies)) or "none declared"
+    # "Made free from: none declared" read like a warning (a browser check).
+    avoid = ", ".join(ALLERGEN_NAMES.get(a, a) for a in sorted(allergies))
+    free = (
+        f'<p class="avoid">Made free from: {escape(avoid)}</p>'
+        if avoid
+        else "<p>No allergies declared.</p>"
+    )
     suits = ", ".join(_DIET_WORDS.get(d, d) for d in diets)
     texture_line = TEXTURE_ADVICE.get(texture, "")
     use_by = cooked_on.fromordinal(cooked_on.toordinal() + 2)
@@ -52,9 +58,10 @@ h1{{font-size:28px}} .avoid{{font-weight:bold;border:3px solid #000;padding:.5em
 <body><main>
 <p class="back"><a href="/cook/">Back to My cooking</a> (this line is not printed)</p>
 <h1>For {escape(first_name)}</h1>
-<p class="avoid">Made free from: {escape(avoid)}</p>
+{free}
 {f'<p class="avoid">Made to suit: {escape(suits)}</p>' if suits else ""}
-<p>Cooked on {cooked_on:%A %d %B %Y}. Keep in the fridge and eat by {use_by:%A %d %B}.</p>
+<p>Cooked on {cooked_on:%A} {cooked_on.day} {cooked_on:%B %Y}. Keep in the fridge and eat by
+{use_by:%A} {use_by.day} {use_by:%B}.</p>
 <p>{escape(texture_line)}</p>
 <p>To reheat: until steaming hot all the way through (75°C in the centre), stirring halfway.
 Reheat only once. Let it cool a little before eating.</p>

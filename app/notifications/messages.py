@@ -770,7 +770,7 @@ def password_reset(*, full_name: str, link: str) -> Message:
     )
 
 
-def erasure_requested(*, account_id: int, within_days: int, records: list[str]) -> Message:
+def erasure_requested(*, account_id: int, due: date, records: list[str]) -> Message:
     """To the coordinators (or staff, or administrators) of a carer who asked for erasure;
     `records`: the links to the relatives' records this recipient can open (an account number
     alone could be looked up nowhere)."""
@@ -783,7 +783,8 @@ def erasure_requested(*, account_id: int, within_days: int, records: list[str]) 
         "erasure_requested",
         f"A request to erase someone's data (account {account_id})",
         f"The carer with account {account_id} asked for their data, and their relatives', "
-        f"to be erased. Please act within {within_days} days: erase each relative "
+        f"to be erased. Please act by {day_month(due)}, a month from the request: erase each "
+        "relative "
         "from their page, tell the carer it is done, then erase the carer's own account "
         f"from a relative's page.{where}",
     )

@@ -70,7 +70,6 @@ from app.pages.forms import (
 from app.pairings.lifecycle import request_change
 from app.pairings.service import last_ended
 from app.privacy.erasure_requests import (
-    ANSWER_WITHIN_DAYS,
     erase_by,
     erasure_asked_on,
     request_erasure,
@@ -980,7 +979,7 @@ def erase_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
     auth = carer_auth(request, session, settings)
     if auth is None:
         return to_sign_in(request)
-    context = {"title": "Ask us to erase your data", "days": ANSWER_WITHIN_DAYS}
+    context = {"title": "Ask us to erase your data"}
     return _page(request, session, settings, auth, "carer/erase.html", context)
 
 
@@ -999,5 +998,5 @@ def erase_sent(request: Request, session: SessionDep, settings: SettingsDep) -> 
     auth = carer_auth(request, session, settings)
     if auth is None:
         return to_sign_in(request)
-    context = {"title": "We have your request", "days": ANSWER_WITHIN_DAYS}
+    context = {"title": "We have your request"}
     return _page(request, session, settings, auth, "carer/erase-sent.html", context)

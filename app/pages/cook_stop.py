@@ -31,9 +31,10 @@ def _stopping_cook(
     ca = cook_auth(request, session, settings)
     if ca is None:
         return to_sign_in(request)
-    if ca.cook is None or ca.cook.status not in (CookStatus.approved, CookStatus.pending):
-        # Nothing to stop, or a suspension or rejection, which stopping would not lift: their
-        # page says what to do (a review: this page told them to send their profile again).
+    if ca.cook is None or ca.cook.status != CookStatus.approved:
+        # Only an approved cook has meals or covers to stop, and a link here: a suspension or
+        # rejection stopping would not lift, and a cook waiting for checks read of covers and
+        # away dates that were not theirs (reviews).
         return redirect("/cook/")
     return ca
 

@@ -24,8 +24,6 @@ from app.models import AuditEntry, Council, Diner, User
 from app.notifications import messages
 from app.notifications.outbox import enqueue
 
-ANSWER_WITHIN_DAYS = 30  # UK GDPR: one month to act on an erasure request
-
 
 def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
     """Tell whoever holds the person's data (and their relatives') to erase it, with links to
@@ -44,11 +42,11 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
         ).all()
         told = {a: [] for a in admins if a is not None}
     today = utcnow().date().isoformat()
+    council = session.get(Council, diners[0].council_id) if diners else None
+    due = erase_by(local_date(utcnow(), council) if council else utcnow().date())
     assert user.id is not None
     for to, records in sorted(told.items()):
-        request = messages.erasure_requested(
-            account_id=user.id, within_days=ANSWER_WITHIN_DAYS, records=records
-        )
+        request = messages.erasure_requested(account_id=user.id, due=due, records=records)
         enqueue(
             session,
             event=request.event,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -183,6 +184,8 @@ def test_label_names_diner_and_allergens_when_printed(client: TestClient, active
     # A way back on screen (a browser walk found none), left off the printed label; the
     # page's policy still allows its one style block.
     assert '<p class="back"><a href="/cook/">Back to My cooking</a>' in response.text
+    # Days without a leading zero ("Saturday 05 December" before: a browser check).
+    assert re.search(r"Cooked on [A-Z][a-z]+day [1-9]\d? [A-Z][a-z]+ \d{4}\.", response.text)
     assert "@media print{.back{display:none}}" in response.text
     policy = response.headers["content-security-policy"]
     assert all(h in policy for h in inline_style_hashes(response.text))

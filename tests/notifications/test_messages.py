@@ -141,7 +141,7 @@ RENDERED = {
         full_name="Edna Smith", link="https://portion.invalid/reset-password?token=x"
     ),
     "erasure_requested": messages.erasure_requested(
-        account_id=42, within_days=30, records=["https://portion.invalid/staff/diners/7"]
+        account_id=42, due=date(2027, 1, 2), records=["https://portion.invalid/staff/diners/7"]
     ),
 }
 # Who each message names: the diner, the cook, and whether it carries the day.

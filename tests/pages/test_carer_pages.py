@@ -771,7 +771,8 @@ def test_email_change_counts_a_wrong_password_as_a_failed_sign_in_and_stops_gues
 def test_erasure_request_tells_the_coordinator_when_the_carer_asks(
     client: TestClient, session: Session, paired: dict
 ):
-    assert "cannot be undone" in client.get("/carer/account/erase").text
+    form = client.get("/carer/account/erase").text
+    assert "cannot be undone" in form and "within a month" in form  # as the staff are told
     done = post(client, "/carer/account/erase", {})
     assert done.headers["location"] == "/carer/account/erase/sent"
     assert told(session, "erasure_requested") == {paired["coordinator"].id}

@@ -37,6 +37,7 @@ from tests.factories import (
     covering_helper,
     create_user,
     registered_diner,
+    signed_up_cook,
 )
 from tests.pages.helpers import form_token, title
 
@@ -886,4 +887,14 @@ def test_a_cook_stops_from_their_page_and_their_neighbours_carer_is_told(
     after = client.get(done.headers["location"])
     assert title(after) == "You have stopped cooking – Extra Portion"
     assert "Thank you for every meal" in after.text
+    assert client.get("/cook/stop", follow_redirects=False).headers["location"] == "/cook/"
+
+
+def test_a_cook_waiting_for_checks_is_sent_home_from_the_stop_page(
+    client: TestClient, session: Session, settings: Settings, barnet
+):
+    """A browser check: a cook waiting for checks read of covers and away dates on it."""
+    cook, _ = signed_up_cook(client, session, settings)
+    sign_in(client, cook.email)
+
     assert client.get("/cook/stop", follow_redirects=False).headers["location"] == "/cook/"

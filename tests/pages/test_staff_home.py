@@ -449,6 +449,7 @@ def test_staff_home_lists_a_carers_request_to_be_erased_until_it_is_done(
     assert f"The first is due by {due:%A} {due.day} {due:%B %Y}" in text_of(page)
     row = re.search(r'id="erasure">.*?</table>', page, re.DOTALL)
     assert row and f'href="/staff/diners/{diner_id}">Edna Smith</a>' in row.group(0)
+    assert 'class="govuk-table ep-stack"' in row.group(0)  # one card a row on a phone
     assert carer.full_name in row.group(0)
     client.cookies.clear()
     sign_in(client, other)  # another council holds none of theirs
