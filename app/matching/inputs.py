@@ -303,7 +303,7 @@ class CandidateState:
     versions: dict[int, str]
     loads: Counter[int]
     away: dict[int, set[int]]
-    booked: dict[int, list[tuple[int, int]]]  # open pairings' and coming covers' (weekday, minute)
+    booked: dict[int, list[tuple[int, int]]]  # the open pairings' (weekday, start minute)
 
 
 def _candidate_state_query(dialect: str) -> Select[Any]:
@@ -337,23 +337,6 @@ def _candidate_state_query(dialect: str) -> Select[Any]:
         .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(statuses))
         .scalar_subquery()
     )
-    # Each coming meal the cook covers, "date start" ("2026-12-17 17:30"): its weekday's hour
-    # is booked too (``cover_times``), in the same statement.
-    day_at = cast(col(Meal.date), Text).op("||")(literal_column("' '")).op("||")(col(Meal.start))
-    covered = (
-        core_select(
-            func.string_agg(day_at, literal_column("','"))
-            if dialect == "postgresql"
-            else func.group_concat(day_at, literal_column("','"))
-        )
-        .where(
-            col(Meal.cook_id) == col(Cook.id),
-            col(Meal.is_cover).is_(True),
-            col(Meal.status) == literal(MealStatus.scheduled.value),
-            col(Meal.at) >= bindparam("now"),
-        )
-        .scalar_subquery()
-    )
     absence = and_(
         col(CookAway.cook_id) == col(Cook.id),
         col(CookAway.from_date) <= bindparam("last"),
@@ -365,7 +348,6 @@ def _candidate_state_query(dialect: str) -> Select[Any]:
             col(Cook.council_id),
             cast(col(Cook.updated_at), Text),
             booked,
-            covered,
             col(CookAway.from_date),
             col(CookAway.to_date),
         )
@@ -391,14 +373,13 @@ def candidate_state(
         "cook_ids": cook_ids if dialect == "postgresql" else json.dumps(cook_ids),
         "first": min(first_days.values()),
         "last": max(first_days.values()),
-        "now": utcnow(),
     }
     versions: dict[int, str] = {}
     loads: Counter[int] = Counter()
     away: dict[int, set[int]] = defaultdict(set)
     booked: dict[int, list[tuple[int, int]]] = {}
     found = connection.execute(_CANDIDATE_STATE[dialect], params)
-    for cook_id, in_council, version, times, covers, start, end in found:
+    for cook_id, in_council, version, times, start, end in found:
         if in_council != council_id:
             continue
         versions[cook_id] = version
@@ -406,12 +387,7 @@ def candidate_state(
             booked[cook_id] = [
                 (int(day), minutes(at)) for day, at in (t.split(":", 1) for t in times.split(","))
             ]
-            loads[cook_id] = len(booked[cook_id])  # a cover takes no place
-        if covers:  # "2026-12-17 17:30,..."
-            booked[cook_id] = booked.get(cook_id, [])[: loads[cook_id]] + [
-                (date.fromisoformat(day[:10]).weekday(), minutes(at))
-                for day, at in (c.rsplit(" ", 1) for c in covers.split(","))
-            ]
+            loads[cook_id] = len(booked[cook_id])
         if start is not None:
             away[cook_id].update(w for w, day in first_days.items() if start <= day <= end)
     away_days = {c: days for c, days in away.items() if days}

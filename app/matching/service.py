@@ -107,7 +107,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         # A candidate's row changed, or left the council, since the index was built.
     reachable = len(ids)
     ids = [i for i in ids if state.versions.get(i) == cached.rows[i].version]
-    if len(ids) == reachable and not state.loads and not state.away and not state.booked:
+    if len(ids) == reachable and not state.loads and not state.away:
         # ... which are the fresh inputs too (no candidate has a pairing or an absence):
         # ranking them again would give the same list.
         result = ranking.suggestions(limit)
@@ -117,7 +117,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         # windows away (a booked cook has a load: among the changed), so no cook ranked
         # after the limit-th unchanged one can move above it: those are left out of the index
         # built for the new ranking (building it for hundreds of cooks took milliseconds).
-        changed = state.loads.keys() | state.away.keys() | state.booked.keys()
+        changed = state.loads.keys() | state.away.keys()
         unchanged = 0
         for n, cook_id in enumerate(ids, start=1):
             unchanged += cook_id not in changed

@@ -20,9 +20,6 @@ class Meal(SQLModel, table=True):
         # of delivered meals read a range of it instead of every meal the council ever had
         # (bench/README.md: the summary's runs 9.6 ms to 0.58 ms at 50,000 meals).
         Index("ix_meal_council_status_date", "council_id", "status", "date"),
-        # A cook's cover meals, which suggestions read for every candidate (booked hours):
-        # straight to the few covers among a cook's many meals.
-        Index("ix_meal_cook_cover", "cook_id", "is_cover"),
         # SQLite otherwise gives a deleted meal's id (a moved pairing's unrecorded meals are
         # deleted) to the next meal: a page or client still holding the first would then reach
         # the second. PostgreSQL's sequences never reuse an id.
