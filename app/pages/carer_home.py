@@ -63,6 +63,7 @@ from app.pages.cook_forms import (
 )
 from app.pages.forms import (
     check_csrf,
+    reason_problem,
     render_page,
     text_rule_problem,
     whole_number,
@@ -856,9 +857,7 @@ def action(
     reason = str(form.get("reason", "")).strip().replace("\r\n", "\n")[:2000]
     values: dict[str, Any] = {"reason": reason}
     errors: dict[str, str] = {}
-    if len(reason) > 500:
-        errors["reason"] = "The reason must be 500 characters or fewer"
-    elif problem := text_rule_problem(reason, what="The reason", lines=True):
+    if problem := reason_problem(reason, what="The reason"):
         errors["reason"] = problem
     if kind == "pause":
         done = _pause(session, auth, diner, form, values, errors)

@@ -50,7 +50,7 @@ from app.pages.cook_forms import (
     to_sign_in,
 )
 from app.pages.cook_profile import FormDep
-from app.pages.forms import check_csrf, render_page, text_rule_problem
+from app.pages.forms import check_csrf, reason_problem, render_page
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.routing import DeferredRoute
@@ -60,7 +60,6 @@ from app.vocab import CookStatus, MealStatus, PairingStatus, PauseReason
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 Text = Annotated[str, Form()]
-MAX_REASON = 500
 # The home page lists the meals of the next 4 weeks (and earlier ones still to record): a
 # long list pushed everything else far down a phone.
 MEAL_DAYS = 28
@@ -382,12 +381,7 @@ def decline(
         return ca
     pairing, diner = _invitation(session, ca, pairing_id)
     reason = reason.replace("\r\n", "\n").strip()
-    problem = (
-        f"Your reason must be {MAX_REASON} characters or fewer"
-        if len(reason) > MAX_REASON
-        else text_rule_problem(reason, what="Your reason", lines=True)
-    )
-    if problem:
+    if problem := reason_problem(reason, what="Your reason"):
         context = {
             "title": f"Are you sure you want to decline cooking for {first_name(diner.full_name)}?",
             "invitation": _pairing(pairing, diner),

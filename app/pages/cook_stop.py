@@ -15,14 +15,12 @@ from app.errors import Conflict
 from app.flows.cooks import stop_cooking
 from app.names import first_name
 from app.pages.cook_forms import CookAuth, cook_auth, redirect, to_sign_in
-from app.pages.forms import check_csrf, render_page, text_rule_problem
+from app.pages.forms import check_csrf, reason_problem, render_page
 from app.pairings import service as pairings
 from app.routing import DeferredRoute
 from app.vocab import CookStatus, PairingStatus
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
-
-MAX_REASON = 500
 
 
 def _stopping_cook(
@@ -80,12 +78,8 @@ def stop(
     if isinstance(ca, Response):
         return ca
     assert ca.cook is not None
-    reason = reason.strip().replace("\r\n", "\n")[: MAX_REASON * 4]
-    errors: dict[str, str] = {}
-    if len(reason) > MAX_REASON:
-        errors["reason"] = f"The reason must be {MAX_REASON} characters or fewer"
-    elif problem := text_rule_problem(reason, what="The reason", lines=True):
-        errors["reason"] = problem
+    reason = reason.strip().replace("\r\n", "\n")
+    errors = {"reason": problem} if (problem := reason_problem(reason, what="The reason")) else {}
     if errors:
         context = _context(session, ca, reason, errors)
         return render_page(

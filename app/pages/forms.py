@@ -147,6 +147,17 @@ def whole_number(raw: str, *, max_digits: int = 9) -> int | None:
     return int(raw)
 
 
+MAX_REASON = 500  # a reason a cook or a carer gives, as the API's ReasonIn
+
+
+def reason_problem(reason: str, *, what: str) -> str | None:
+    """The message for a typed reason (`what`: "Your reason", "The reason"): too long, or text
+    the API refuses; else None. The one check of the decline, stop and leave forms."""
+    if len(reason) > MAX_REASON:
+        return f"{what} must be {MAX_REASON} characters or fewer"
+    return text_rule_problem(reason, what=what, lines=True)
+
+
 def text_rule_problem(value: str, *, what: str, lines: bool = False) -> str | None:
     """The field's message when `value` breaks the API's rule for its text (SINGLE_LINE, or
     MULTI_LINE with `lines`: no control or format characters, such as NUL or U+202E), else
