@@ -38,7 +38,6 @@ from app.matching.inputs import (
     cook_away_on,
     cook_input,
     council_loads,
-    cover_times,
     diner_in_council,
     diner_input,
     first_meal_day,
@@ -653,15 +652,12 @@ def _plan_batch(
         rows = cached.rows
         loads = council_loads(session, council.id or 0)
         away = away_weekdays(session, council=council, today=today)
-        # Open pairings' times (none without a load) and coming covers' (a cook with none).
-        booked = (
-            booked_times(session, council_id=council.id)
-            if loads
-            else cover_times(session, council_id=council.id)
-        )
+        # Open pairings' and coming covers' times: a cover belongs to a pairing, so none
+        # without a load.
+        booked = booked_times(session, council_id=council.id) if loads else {}
     with _phase(phases, "engine: index build"):
-        if len(ids) == len(cached.inputs) and not loads and not away and not booked:
-            index = cached.index  # no cook has a place taken, a time or an absence: the same
+        if len(ids) == len(cached.inputs) and not loads and not away:
+            index = cached.index  # no cook has a place taken or an absence: the same inputs
             cook_inputs = cached.inputs
         else:
             cooks = without_away(with_capacity([cached.inputs[i] for i in ids], loads), away)
