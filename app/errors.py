@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,7 +26,7 @@ DATABASE_RETRY_AFTER_S = 5
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
 
 # Renders an error as an HTML page in the layout: (request, status, message fit to show or None).
-ErrorPage = Callable[[Request, int, str | None], Response]
+ErrorPage = Callable[[Request, int, str | None], Awaitable[Response]]
 
 
 class ErrorBody(BaseModel):
@@ -174,16 +174,18 @@ def wants_page(request: Request) -> bool:
 def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
     """JSON errors (API.md "Errors"); with `error_page`, HTML pages for page paths."""
 
-    def page(request: Request, status: int, message: str | None, headers: Any) -> Response | None:
+    async def page(
+        request: Request, status: int, message: str | None, headers: Any
+    ) -> Response | None:
         if error_page is None or not wants_page(request):
             return None
-        response = error_page(request, status, message)
+        response = await error_page(request, status, message)
         response.headers.update(headers or {})
         return response
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
-        if shown := page(request, exc.status_code, exc.message, exc.headers()):
+        if shown := await page(request, exc.status_code, exc.message, exc.headers()):
             return shown
         return JSONResponse(
             status_code=exc.status_code, content={"detail": exc.detail()}, headers=exc.headers()
@@ -196,13 +198,13 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
             # path's: read them from the OpenAPI paths, which list every included route.
             allowed = _methods_for(app, request.url.path)
             headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
-            if shown := page(request, 405, None, headers):
+            if shown := await page(request, 405, None, headers):
                 return shown
             return JSONResponse(
                 status_code=405, content={"detail": "Method Not Allowed"}, headers=headers
             )
         if exc.status_code != 400 and (
-            shown := page(request, exc.status_code, None, getattr(exc, "headers", None))
+            shown := await page(request, exc.status_code, None, getattr(exc, "headers", None))
         ):
             return shown
         if exc.status_code == 400:
@@ -223,7 +225,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         # browser that page does not exist, as for an id that names nothing. The API answers
         # 422 (API.md).
         in_path = bool(errors) and all(e["loc"][:1] == ("path",) for e in errors)
-        if in_path and (shown := page(request, 404, None, None)):
+        if in_path and (shown := await page(request, 404, None, None)):
             return shown
         # Keep only loc/msg/type (and ctx): echoing `input` back could repeat a password.
         return JSONResponse(status_code=422, content={"detail": [_public_error(e) for e in errors]})
@@ -236,7 +238,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
             # The first line names the constraint; PostgreSQL's DETAIL line has the values.
             said = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
             log.warning("concurrent write refused (%s): answered 409", said)
-            if shown := page(request, 409, SAME_MOMENT, None):
+            if shown := await page(request, 409, SAME_MOMENT, None):
                 return shown
             return JSONResponse(status_code=409, content={"detail": SAME_MOMENT})
         if not database_unavailable(exc):
@@ -244,7 +246,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         # The pool drops its dead connections: the next request reconnects by itself.
         log.warning("database unavailable (%s): answered 503", type(exc.orig).__name__)
         headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
-        if shown := page(request, 503, DATABASE_UNAVAILABLE, headers):
+        if shown := await page(request, 503, DATABASE_UNAVAILABLE, headers):
             return shown
         return JSONResponse(
             status_code=503, content={"detail": DATABASE_UNAVAILABLE}, headers=headers
@@ -253,7 +255,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:
         # A bug (logged by the server): a page in the layout, or the API's JSON shape.
-        if shown := page(request, 500, None, None):
+        if shown := await page(request, 500, None, None):
             return shown
         return JSONResponse(status_code=500, content={"detail": "Internal Server Error"})
 

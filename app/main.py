@@ -56,7 +56,7 @@ from app.observability.metrics import observe_request, observe_slot_wait
 from app.observability.router import router as metrics_router
 from app.openapi import install_openapi
 from app.pages.devmail import router as dev_mail_router
-from app.pages.errors import render_error_page, too_large_page
+from app.pages.errors import error_page, too_large_page
 from app.pages.router import ROUTERS as PAGE_ROUTERS
 from app.pairings.router import router as pairings_router
 from app.privacy.router import router as privacy_router
@@ -87,7 +87,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         lifespan=_lifespan,
     )
-    install_error_handlers(app, error_page=render_error_page)  # HTML pages off /api
+    install_error_handlers(app, error_page=error_page)  # HTML pages off /api
     # Request id, 1 MiB body cap, security headers, the request log and the request metrics
     # (app/middleware.py, app/observability/).
     app.add_middleware(

@@ -285,3 +285,21 @@ def test_staff_pages_showing_a_diners_address_are_audited_when_served_by_the_rea
             assert shown.status_code == 200, shown.text
             assert address in shown.text or page.endswith("access")
             assert views_of(real_engine, diner_id) == before + 1, page
+
+
+def test_an_error_page_no_page_route_reached_keeps_the_signed_in_header(real_engine: Engine):
+    """A browser walk: a staff member who reloaded a form's address (405) or followed a link to
+    an address that does not exist (404) saw the public header, with "Sign in" and no "Sign
+    out", as if signed out. No page route had read their session cookie."""
+    with Session(real_engine, expire_on_commit=False) as setup:
+        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
+        cookie, _ = start_session(setup, user=staff, kind="session", settings=TEST_SETTINGS)
+        setup.commit()
+    with TestClient(app) as client:
+        anonymous = client.get("/staff/cooks/1/approve", headers={"Accept": "text/html"})
+        assert anonymous.status_code == 405 and "Sign out" not in anonymous.text
+        client.cookies.set(SESSION_COOKIE, cookie)
+        for path, status in (("/staff/cooks/1/approve", 405), ("/no-such-page", 404)):
+            page = client.get(path, headers={"Accept": "text/html"})
+            assert page.status_code == status
+            assert "Sign out" in page.text and 'href="/staff/"' in page.text, path

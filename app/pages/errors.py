@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Scope
 
-from app.deps import settings_for
+from app.db import database_slots, get_engine, reader
+from app.deps import SESSION_COOKIE, settings_for
 from app.errors import wants_page
-from app.pages.forms import csrf_token
+from app.pages.forms import csrf_token, signed_in
 from app.pages.templating import render
 
 TITLES = {
@@ -24,6 +30,8 @@ TITLES = {
 }
 
 
+log = logging.getLogger("portion.pages")
+
 TOO_LARGE_WORDS = "Go back, shorten what you typed and send it again."
 
 
@@ -35,6 +43,30 @@ def too_large_page(scope: Scope) -> Response | None:
     response = render_error_page(request, 413, TOO_LARGE_WORDS)
     response.headers["connection"] = "close"  # the rest of the body is never read
     return response
+
+
+async def error_page(request: Request, status: int, message: str | None) -> Response:
+    """The page for an error status, for the app's error handlers (app/errors.py).
+
+    When no page route ran (an address that does not exist, a form's address reloaded), nobody
+    has read the session cookie yet: it is read here, so that someone signed in keeps their own
+    header rather than the public one, which looks as if they had been signed out."""
+    if (
+        status < 500
+        and not getattr(request.state, "signed_in_role", "")
+        and request.cookies.get(SESSION_COOKIE)
+    ):
+        async with database_slots(read_only=True).held():
+            await run_in_threadpool(_note_who_is_signed_in, request)
+    return render_error_page(request, status, message)
+
+
+def _note_who_is_signed_in(request: Request) -> None:
+    try:
+        with Session(reader(get_engine())) as session:
+            signed_in(request, session, settings_for(request))
+    except SQLAlchemyError as exc:  # the page still answers, with the public header
+        log.warning("error page: sign-in not read (%s)", type(exc).__name__)
 
 
 def render_error_page(request: Request, status: int, message: str | None) -> Response:

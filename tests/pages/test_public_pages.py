@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.errors import install_error_handlers
 from app.models import AreaDemand, Council
-from app.pages.errors import render_error_page
+from app.pages.errors import error_page
 from tests.factories import create_council
 from tests.pages.helpers import PUBLIC_PAGES, form_token, inline_scripts_without_the_nonce, title
 
@@ -136,7 +136,7 @@ def test_missing_page_is_json_when_the_client_asks_for_json(client: TestClient):
 
 def _app_with_a_bug() -> FastAPI:
     app = FastAPI()
-    install_error_handlers(app, error_page=render_error_page)
+    install_error_handlers(app, error_page=error_page)
 
     @app.get("/broken")
     def broken() -> None:
