@@ -337,11 +337,15 @@ def schedule_meals_command() -> None:
 
 @cli.command("run-jobs")
 def run_jobs_command() -> None:
-    """Run the periodic jobs once: schedules, reminders, cover and lapse alerts, outcomes."""
+    """Run the periodic jobs once: schedules, reminders, cover and lapse alerts, outcomes, and
+    forgetting what has been kept long enough (app/privacy/retention.py)."""
+    from app.db import utcnow
     from app.flows.jobs import run_jobs
+    from app.privacy.retention import forget_old_records
 
     with Session(get_engine()) as session:
         counts = run_jobs(session)
+        counts["records_forgotten"] = forget_old_records(session, now=utcnow())
         session.commit()
     typer.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 

@@ -489,6 +489,7 @@ def test_schedule_and_jobs_commands_run_when_database_migrated(cli_database: str
     assert scheduled.exit_code == 0 and "0 meal(s) scheduled" in scheduled.output
     jobs = runner.invoke(cli, ["run-jobs"])
     assert jobs.exit_code == 0 and "reminders: 0" in jobs.output
+    assert "records_forgotten: 0" in jobs.output
 
 
 def test_password_hashes_counts_the_accounts_still_on_other_parameters(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
 from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.audit import record_audit
@@ -18,12 +19,15 @@ from app.geo.distance import public_distance_m
 from app.models import (
     AuditEntry,
     AuditReason,
+    AuthSession,
     Concern,
     Cook,
+    CookAway,
     Council,
     Diner,
     EmailChange,
     FormDraft,
+    LoginFailure,
     Meal,
     MealFeedback,
     Neighbourhood,
@@ -37,9 +41,10 @@ from app.names import first_name
 from app.notifications import messages
 from app.notifications.messages import Message
 from app.notifications.outbox import tell
+from app.notifications.sender import SENT_SECRET_BODIES
 from app.pairings.lifecycle import covered_meals, diner_leaves, release_cook
 from app.privacy.waiting_list import forget_email
-from app.vocab import RUNNING_PAIRING_STATUSES, CookStatus, DinerStatus, EndReason
+from app.vocab import RUNNING_PAIRING_STATUSES, CookStatus, DinerStatus, EndReason, Texture
 
 ERASED = "Erased"
 NEUTRAL_COOK = "Their cook"  # how messages queued by a cook's erasure name them
@@ -51,44 +56,152 @@ ERASED_BODY = (
 )
 
 
-def _row(model: Any, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {k: v for k, v in model.model_dump(mode="json").items() if k not in drop}
+def _row(
+    model: Any, *, drop: tuple[str, ...] = (), include: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    row = model.model_dump(mode="json", include=set(include) if include else None)
+    return {k: v for k, v in row.items() if k not in drop}
 
 
 def export_own_data(session: Session, *, user: User) -> dict[str, Any]:
-    """Everything held about the signed-in person (and, for a carer, their relatives)."""
+    """Everything held about the signed-in person (and, for a carer, their relatives).
+
+    Left out, as SECURITY.md says: secrets (the password's hash, token hashes, a session's id,
+    the calendar link), staff's notes, and concerns others raised (a safeguarding record is
+    given out by the council's data protection officer, not by a download)."""
     data: dict[str, Any] = {"account": _row(user, drop=("password_hash", "email_key"))}
     cook = find_own_profile(session, user=user)
     if cook is not None:
-        data["cook_profile"] = _row(cook, drop=("calendar_token",))
-        pairings = session.exec(select(Pairing).where(Pairing.cook_id == cook.id)).all()
-        # The cook sees the distance as everyone but staff does: to 100 m (API.md).
-        data["pairings"] = [
-            _row(p) | {"distance_m": public_distance_m(p.distance_m)} for p in pairings
-        ]
-        data["meals"] = [_row(m) for m in session.exec(select(Meal).where(Meal.cook_id == cook.id))]
+        data |= _cook_data(session, cook)
     diners = session.exec(select(Diner).where(Diner.carer_id == user.id)).all()
     if diners:
-        ids = [d.id for d in diners]
-        # The relative's coordinates are the matching's, never given outside the staff
-        # (SECURITY.md): the address is there, as the carer gave it.
-        data["diners"] = [_row(d, drop=("latitude", "longitude", "geo_precision")) for d in diners]
-        data["diner_meals"] = [
-            _row(m) for m in session.exec(select(Meal).where(col(Meal.diner_id).in_(ids)))
-        ]
-        data["feedback"] = [
-            _row(f)
-            for f in session.exec(select(MealFeedback).where(MealFeedback.carer_id == user.id))
-        ]
-        data["outcomes"] = [
-            _row(o)
-            for o in session.exec(select(OutcomeAnswer).where(OutcomeAnswer.carer_id == user.id))
-        ]
+        data |= _relatives_data(session, user, diners)
     data["concerns_raised"] = [
         _raised_concern(c)
         for c in session.exec(select(Concern).where(Concern.raised_by_id == user.id))
     ]
+    data["messages"] = [
+        _message(m)
+        for m in session.exec(
+            select(Notification)
+            .where(Notification.to_user_id == user.id)
+            .order_by(col(Notification.id))
+        )
+    ]
+    data["sign_ins"] = [
+        _row(s, drop=("id", "user_id"))
+        for s in session.exec(
+            select(AuthSession)
+            .where(AuthSession.user_id == user.id)
+            .order_by(col(AuthSession.created_at))
+        )
+    ]
+    data["email_changes"] = [
+        _row(c, drop=("id", "user_id", "token_hash"))
+        for c in session.exec(select(EmailChange).where(EmailChange.user_id == user.id))
+    ]
+    subjects = [("user", user.id)] + ([("cook", cook.id)] if cook is not None else [])
+    data["records_about_you"] = _records_about(session, subjects)
     return data
+
+
+# How a message was sent, not what it said: the sender's bookkeeping.
+MESSAGE_INTERNALS = (
+    "id",
+    "to_user_id",
+    "dedupe_key",
+    "message_id",
+    "attempts",
+    "next_attempt_at",
+    "claimed_by",
+    "claimed_until",
+    "last_error",
+    "provider",
+    "provider_ref",
+)
+
+
+def _message(message: Notification) -> dict[str, Any]:
+    row = _row(message, drop=MESSAGE_INTERNALS)
+    # A reset or confirming link still waiting to go would let whoever holds the session take
+    # the account without its password: the download says what it was, as the outbox does.
+    if message.event in SENT_SECRET_BODIES:
+        row["body"] = SENT_SECRET_BODIES[message.event]
+    return row
+
+
+def _cook_data(session: Session, cook: Cook) -> dict[str, Any]:
+    pairings = session.exec(select(Pairing).where(Pairing.cook_id == cook.id)).all()
+    meals = session.exec(select(Meal).where(Meal.cook_id == cook.id)).all()
+    ratings = session.exec(
+        select(MealFeedback)
+        .join(Meal, col(Meal.id) == col(MealFeedback.meal_id))
+        .where(Meal.cook_id == cook.id)
+    ).all()
+    away = session.exec(select(CookAway).where(CookAway.cook_id == cook.id)).all()
+    return {
+        "cook_profile": _row(cook, drop=("calendar_token",)),
+        # The cook sees the distance as everyone but staff does: to 100 m (API.md).
+        "pairings": [_row(p) | {"distance_m": public_distance_m(p.distance_m)} for p in pairings],
+        "meals": [_row(m) for m in meals],
+        "away": [_row(a, drop=("cook_id",)) for a in away],
+        # Carers' ratings of the meals they cooked; a comment is the carer's own words.
+        "meal_ratings": [_row(f, include=("meal_id", "rating", "created_at")) for f in ratings],
+    }
+
+
+def _relatives_data(session: Session, carer: User, diners: Sequence[Diner]) -> dict[str, Any]:
+    ids = [d.id for d in diners]
+    pairings = session.exec(
+        select(Pairing, Cook.display_name)
+        .join(Cook, col(Cook.id) == col(Pairing.cook_id))
+        .where(col(Pairing.diner_id).in_(ids))
+        .order_by(col(Pairing.id))
+    ).all()
+    return {
+        # The relative's coordinates are the matching's, never given outside the staff
+        # (SECURITY.md): the address is there, as the carer gave it.
+        "diners": [_row(d, drop=("latitude", "longitude", "geo_precision")) for d in diners],
+        # Their cooks by the name the carer's pages show; the distance as a carer sees it.
+        "diner_pairings": [
+            _row(p, drop=("cook_id", "proposed_by_id"))
+            | {"cook": name, "distance_m": public_distance_m(p.distance_m)}
+            for p, name in pairings
+        ],
+        "diner_meals": [
+            _row(m) for m in session.exec(select(Meal).where(col(Meal.diner_id).in_(ids)))
+        ],
+        "feedback": [
+            _row(f)
+            for f in session.exec(select(MealFeedback).where(MealFeedback.carer_id == carer.id))
+        ],
+        "outcomes": [
+            _row(o)
+            for o in session.exec(select(OutcomeAnswer).where(OutcomeAnswer.carer_id == carer.id))
+        ],
+        "records_about_your_relatives": _records_about(session, [("diner", i) for i in ids]),
+    }
+
+
+def _records_about(session: Session, subjects: Sequence[tuple[str, int | None]]) -> list[Any]:
+    """The audit log's entries about these people (who looked at an address and when, a
+    decision and the words staff gave for it), without the staff member's id."""
+    about = or_(
+        *(
+            and_(col(AuditEntry.subject_type) == kind, col(AuditEntry.subject_id) == key)
+            for kind, key in subjects
+        )
+    )
+    rows = session.exec(
+        select(AuditEntry, AuditReason.text)
+        .outerjoin(AuditReason, col(AuditReason.audit_entry_id) == col(AuditEntry.id))
+        .where(about)
+        .order_by(col(AuditEntry.at), col(AuditEntry.id))
+    ).all()
+    return [
+        {"at": entry.at.isoformat(), "action": entry.action} | ({"reason": said} if said else {})
+        for entry, said in rows
+    ]
 
 
 # What the raiser of a concern wrote and where it stands; never the staff's notes or names.
@@ -129,10 +242,13 @@ def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
     # Their needs are health data, and their times a routine: gone with the name (staff were
     # told so, and the record still showed them).
     diner.diets, diner.allergies, diner.availability = [], [], []
+    # A texture other than regular says there is a swallowing difficulty: health data too.
+    diner.texture = Texture.regular
     diner.postcode = diner.postcode.split(" ")[0]  # the district stays for area figures
     diner.latitude, diner.longitude = round(diner.latitude, 2), round(diner.longitude, 2)
     diner.status, diner.status_reason, diner.anonymised_at = DinerStatus.left, None, utcnow()
     session.add(diner)
+    _blur_distances(session, Pairing.diner_id == diner.id)
     for concern in session.exec(select(Concern).where(Concern.diner_id == diner.id)).all():
         concern.description, concern.notes = ERASED, []
         session.add(concern)
@@ -213,19 +329,23 @@ def _scrub_messages_naming(session: Session, *, cook: Cook) -> None:
     their words, as a diner's do.
 
     Messages name a cook by display name: found by it, as a word, among those sent to the
-    people around the cook ("Ann" is not "Anne")."""
+    people around the cook ("Ann" is not "Anne"), and among the letters and texts to their
+    diners who have no carer (a meal plan by post lists the cook's name)."""
     cooked_for = select(Meal.diner_id).where(Meal.cook_id == cook.id)
     paired = select(Pairing.diner_id).where(Pairing.cook_id == cook.id)
-    carers = select(Diner.carer_id).where(
-        or_(col(Diner.id).in_(cooked_for), col(Diner.id).in_(paired))
-    )
+    theirs = or_(col(Diner.id).in_(cooked_for), col(Diner.id).in_(paired))
+    carers = select(Diner.carer_id).where(theirs)
     staff = select(User.id).where(User.council_id == cook.council_id, User.role == "staff")
     around = {i for i in [*session.exec(carers).all(), *session.exec(staff).all()] if i}
     if not (name := cook.display_name.strip()):
         return
     word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    to_their_diners = and_(
+        col(Notification.to_user_id).is_(None),
+        col(Notification.about_diner_id).in_(select(Diner.id).where(theirs)),
+    )
     named = select(Notification).where(
-        col(Notification.to_user_id).in_(sorted(around)),
+        or_(col(Notification.to_user_id).in_(sorted(around)), to_their_diners),
         or_(
             col(Notification.subject).contains(name, autoescape=True),
             col(Notification.body).contains(name, autoescape=True),
@@ -294,12 +414,26 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
     cook.postcode = cook.postcode.split(" ")[0]
     cook.latitude, cook.longitude = round(cook.latitude, 2), round(cook.longitude, 2)
     cook.status, cook.status_reason, cook.calendar_token = CookStatus.left, None, None
+    # Their weekly routine, what they eat and their vetting went with the name (a data
+    # protection review found them kept), as a diner's needs and times do.
+    cook.availability, cook.diets, cook.allergen_free, cook.textures = [], [], [], []
+    cook.dbs_checked_on, cook.dbs_level = None, None
+    session.exec(delete(CookAway).where(col(CookAway.cook_id) == cook.id))
+    _blur_distances(session, Pairing.cook_id == cook.id)
     cook.updated_at = utcnow()
     session.add(cook)
     _anonymise_user(session, user)
     _audit(session, staff, "cook.erased", "cook", cook.id)
     session.flush()
     return cook
+
+
+def _blur_distances(session: Session, whose: Any) -> None:
+    """A pairing's distance kept to the metre, with the other person's place, would say where
+    the erased person lived: it is kept as everyone but staff sees it, to 100 m."""
+    for pairing in session.exec(select(Pairing).where(whose)).all():
+        pairing.distance_m = float(public_distance_m(pairing.distance_m))
+        session.add(pairing)
 
 
 def relatives_not_erased(session: Session, *, carer_id: int) -> list[Diner]:
@@ -359,6 +493,14 @@ def _anonymise_user(session: Session, user: User) -> None:
         hood.coordinator_id = None
         session.add(hood)
     forget_email(session, user.email)
+    # Failed sign-ins keep the address typed; the person's sign-ins end (unusable already, as
+    # the account is no longer active, and so recorded).
+    session.exec(delete(LoginFailure).where(col(LoginFailure.email_key) == user.email_key))
+    session.exec(
+        update(AuthSession)
+        .where(col(AuthSession.user_id) == user.id, col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
     user.email = user.email_key = f"erased-{user.id}@erased.invalid"
     user.full_name, user.phone, user.is_active = ERASED, None, False
     user.password_hash = UNUSABLE_PASSWORD  # no Argon2 inside this write transaction

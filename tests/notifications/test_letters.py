@@ -115,3 +115,21 @@ def test_erasing_the_diner_scrubs_and_stops_their_letter_when_it_is_still_queued
     assert stored.recipient is None and "Quiet Close" not in (stored.recipient or "")
     assert stored.subject == ERASED_SUBJECT and "Priya" not in stored.body
     assert (stored.status, stored.last_error) == ("failed", "recipient erased")
+
+
+def test_erasing_the_cook_scrubs_the_diners_letter_that_names_them(
+    client: TestClient, session: Session, settings: Settings, staff: User, diner_with_meals: Diner
+):
+    """A data protection review: a meal plan letter ("Tuesday 8 December, 17:30: Priya") kept
+    the erased cook's name, as only messages to carers and staff were looked through."""
+    letter = queue_meal_plan_letter(session, diner=diner_with_meals, today=date.today())
+    session.commit()
+    assert "Priya" in letter.body
+    cook_id = session.exec(select(Meal.cook_id).where(Meal.diner_id == diner_with_meals.id)).first()
+
+    erased = client.post(f"/api/staff/cooks/{cook_id}/erase", headers=auth_headers(staff, settings))
+
+    assert erased.status_code == 200, erased.text
+    session.refresh(letter)
+    assert letter.subject == ERASED_SUBJECT and "Priya" not in letter.body
+    assert letter.recipient and "Quiet Close" in letter.recipient  # the diner still gets post

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -8,10 +10,14 @@ from app.accounts.passwords import UNUSABLE_PASSWORD, verify_password
 from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.models import (
+    AuthSession,
+    Cook,
+    CookAway,
     Council,
     Diner,
     EmailChange,
     FormDraft,
+    LoginFailure,
     Meal,
     MealFeedback,
     Notification,
@@ -298,3 +304,107 @@ def test_a_carers_relative_in_another_council_is_not_counted_as_this_councils(
         "Another council still holds a relative of theirs: that council erases them first"
     )
     assert "Ada" not in refused.text
+
+
+def test_export_holds_what_the_service_keeps_about_a_cook_and_a_carer(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A data protection review: a cook's download left out their messages, the carers'
+    ratings of their meals, their dates away, their sign-ins and the reason staff gave for a
+    suspension; a carer's left out their relative's cooks, their messages and who had looked
+    at their relative's address."""
+    world = active_pairing(client, session, settings, staff)
+    staff_headers = auth_headers(staff, settings)
+    for action in ("suspend", "reinstate"):
+        said = client.post(
+            f"/api/staff/cooks/{world.cook_id}/{action}",
+            json={"reason": f"{action}: said he was unwell"},
+            headers=staff_headers,
+        )
+        assert said.status_code == 200, said.text
+    meal = session.exec(select(Meal).where(Meal.pairing_id == world.pairing_id)).first()
+    assert meal is not None
+    meal.date, meal.status = meal.date - timedelta(days=28), "delivered"
+    session.add(meal)
+    session.commit()
+    rated = client.post(
+        f"/api/meals/{meal.id}/feedback",
+        json={"rating": 4, "comment": "Lovely stew"},
+        headers=world.carer_headers,
+    )
+    assert rated.status_code == 201, rated.text
+    away_from = date.today() + timedelta(days=60)
+    went = client.post(
+        "/api/cooks/me/away",
+        json={"from": away_from.isoformat(), "to": (away_from + timedelta(days=2)).isoformat()},
+        headers=world.cook_headers,
+    )
+    assert went.status_code == 200, went.text
+    client.get(f"/api/staff/diners/{world.diner_id}", headers=staff_headers)  # an address view
+    asked = client.post("/api/auth/password-reset", json={"email": world.carer.email})
+    assert asked.status_code == 202
+    session.commit()
+
+    cook = client.get("/api/me/export", headers=world.cook_headers).json()
+    assert [r["rating"] for r in cook["meal_ratings"]] == [4]
+    assert "Lovely stew" not in str(cook)  # the carer's own words
+    assert [a["from_date"] for a in cook["away"]] == [away_from.isoformat()]
+    said = [(r["action"], r.get("reason")) for r in cook["records_about_you"]]
+    assert ("cook.suspended", "suspend: said he was unwell") in said
+    assert ("cook.reinstated", "reinstate: said he was unwell") in said
+    assert any(m["event"] == "proposal" for m in cook["messages"]), cook["messages"]
+    assert cook["sign_ins"] and not {"id", "user_id"} & set(cook["sign_ins"][0])
+
+    carer = client.get("/api/me/export", headers=world.carer_headers).json()
+    [pairing] = carer["diner_pairings"]
+    assert (pairing["cook"], pairing["status"]) == ("Priya", "ended")  # the suspension ended it
+    assert pairing["distance_m"] % 100 == 0 and "cook_id" not in pairing
+    assert "diner.address_viewed" in [r["action"] for r in carer["records_about_your_relatives"]]
+    [reset] = [m for m in carer["messages"] if m["event"] == "password_reset"]
+    assert "token=" not in reset["body"] and "not kept" in reset["body"]
+    assert carer["email_changes"] == []
+
+
+def test_erasure_leaves_no_routine_vetting_sign_in_or_exact_distance_behind(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A data protection review, after erasing a cook and a diner: the failed sign-ins kept
+    the address typed; the cook's weekly times, diets, DBS check and dates away stayed; the
+    diner's texture (a swallowing difficulty) stayed; and the pairing's distance, to the
+    metre, with the cook's place, said where the diner had lived."""
+    world = active_pairing(client, session, settings, staff)
+    staff_headers = auth_headers(staff, settings)
+    wrong = {"username": world.cook.email, "password": "not the password"}
+    assert client.post("/api/auth/token", data=wrong).status_code == 401
+    typed = world.cook.email_key
+    assert session.exec(select(LoginFailure).where(LoginFailure.email_key == typed)).all()
+    away_from = date.today() + timedelta(days=60)
+    went = client.post(
+        "/api/cooks/me/away",
+        json={"from": away_from.isoformat(), "to": away_from.isoformat()},
+        headers=world.cook_headers,
+    )
+    assert went.status_code == 200, went.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None and pairing.distance_m % 100 != 0
+
+    erased = client.post(f"/api/staff/cooks/{world.cook_id}/erase", headers=staff_headers)
+    assert erased.status_code == 200, erased.text
+    session.expire_all()
+    cook = session.get(Cook, world.cook_id)
+    assert cook is not None
+    assert (cook.availability, cook.diets, cook.allergen_free, cook.textures) == ([], [], [], [])
+    assert (cook.dbs_checked_on, cook.dbs_level) == (None, None)
+    assert not session.exec(select(CookAway).where(CookAway.cook_id == world.cook_id)).all()
+    assert not session.exec(select(LoginFailure).where(LoginFailure.email_key == typed)).all()
+    sessions = session.exec(select(AuthSession).where(AuthSession.user_id == world.cook.id)).all()
+    assert sessions and all(s.revoked_at is not None for s in sessions)
+    session.refresh(pairing)
+    assert pairing.distance_m % 100 == 0
+
+    diner = session.get(Diner, world.diner_id)
+    assert diner is not None and diner.texture == "soft_bite_sized"
+    erased = client.post(f"/api/staff/diners/{world.diner_id}/erase", headers=staff_headers)
+    assert erased.status_code == 200, erased.text
+    session.refresh(diner)
+    assert diner.texture == "regular"
