@@ -72,6 +72,19 @@ metadata: MetaData = SQLModel.metadata
 T = TypeVar("T")
 
 
+def lock_row(session: Session, row: SQLModel) -> None:
+    """Read `row` again, locked until the transaction ends, before deciding on its state.
+
+    PostgreSQL: SELECT ... FOR UPDATE, so that two requests changing one person's standing (two
+    erasures, a stop and a proposal, a suspension and an accept) run one after the other, the
+    second seeing what the first did (an outside check found both answered 200 on PostgreSQL,
+    with a pairing ended twice or an accepted one stored as withdrawn). SQLite: nothing to do,
+    as each writing transaction holds the database's write lock from its start (`make_engine`).
+    Call it before changing the row: what it reads replaces the row's unsaved changes."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.refresh(row, with_for_update=True)
+
+
 def utcnow() -> datetime:
     """Aware UTC; SQLModel's UTCDateTime stores it and gives it back in UTC on both databases."""
     return datetime.now(UTC)

@@ -8,7 +8,7 @@ from app.audit import record_audit
 from app.config import Settings
 from app.cooks.schemas import CookProfileIn
 from app.cooks.service import find_own_profile, leaves_council, save_own_profile
-from app.db import utcnow
+from app.db import lock_row, utcnow
 from app.errors import Conflict
 from app.flows.cook_changes import cook_changed, offer_of
 from app.models import Cook, User
@@ -43,6 +43,7 @@ def put_own_profile(
 
 def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
     """Suspend at once; the cook's pairings are unwound in the same transaction."""
+    lock_row(session, cook)
     moderation.suspend_cook(session, staff=staff, cook=cook, reason=reason)
     release_cook(session, cook=cook, reason=EndReason.cook_suspended)
     return cook
@@ -54,6 +55,7 @@ def stop_cooking(session: Session, *, cook: Cook, reason: str) -> Cook:
     A suspended or rejected cook keeps that status and the staff's reason: stopping must not
     wipe it (only the council that set it, or an admin, lifts it).
     """
+    lock_row(session, cook)
     if cook.status == CookStatus.left:
         raise Conflict("You have already stopped")
     release_cook(session, cook=cook, reason=EndReason.cook_stopped)

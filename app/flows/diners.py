@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.councils.rules import council_today
+from app.db import lock_row
 from app.diners import service as diners
 from app.diners.schemas import PauseIn
 from app.meals.service import cancel_for_pause, restore_outside_pause
@@ -15,6 +16,7 @@ from app.pairings.lifecycle import diner_leaves
 def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -> Diner:
     """Pause from..to; meals in the pause are cancelled (their cooks told), and meals an
     earlier pause had cancelled outside it come back. The schedule resumes by itself after."""
+    lock_row(session, diner)
     diners.pause_diner(session, actor=actor, diner=diner, body=body)
     restore_outside_pause(session, diner=diner, from_=body.from_, to=body.to)
     council = session.get(Council, diner.council_id)
@@ -28,6 +30,7 @@ def pause_diner(session: Session, *, actor: User, diner: Diner, body: PauseIn) -
 
 def cancel_pause(session: Session, *, actor: User, diner: Diner) -> Diner:
     """The pause is off: the meals it cancelled from today come back, their cooks told."""
+    lock_row(session, diner)
     diners.cancel_pause(session, actor=actor, diner=diner)
     restore_outside_pause(session, diner=diner, from_=None, to=None)
     return diner
@@ -35,6 +38,7 @@ def cancel_pause(session: Session, *, actor: User, diner: Diner) -> Diner:
 
 def leave_diner(session: Session, *, actor: User, diner: Diner, reason: str) -> Diner:
     """The diner leaves the service: their pairings end (cooks told); history is kept."""
+    lock_row(session, diner)
     diners.leave_diner(session, actor=actor, diner=diner, reason=reason)
     diner_leaves(session, diner=diner)
     return diner

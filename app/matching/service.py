@@ -156,7 +156,12 @@ def _lock_cook(session: Session, *, council: Council, cook_id: int) -> Cook:
     PostgreSQL: SELECT ... FOR UPDATE. SQLite: every transaction already holds the write lock
     (BEGIN IMMEDIATE, see app.db), so proposals are serialised anyway.
     """
-    cook = session.exec(select(Cook).where(Cook.id == cook_id).with_for_update()).first()
+    cook = session.exec(
+        select(Cook)
+        .where(Cook.id == cook_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # as it is once the lock is ours
+    ).first()
     if cook is None or cook.council_id != council.id:
         raise NotFound("Cook not found")
     return cook

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.audit import record_audit
 from app.councils.rules import council_today
 from app.councils.service import staff_council
-from app.db import page_of_rows, paginate, utcnow
+from app.db import lock_row, page_of_rows, paginate, utcnow
 from app.errors import Conflict, NotFound, RulesBroken
 from app.models import AuditEntry, AuditReason, Cook, Council, Neighbourhood, User
 from app.moderation.rules import STICKY, approval_problems, checks_expire_on, dbs_expires_on
@@ -192,6 +192,7 @@ def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) 
     council = staff_council(session, staff)
     if cook.council_id != council.id:
         raise NotFound("Cook not found")
+    lock_row(session, cook)
     if cook.status in (CookStatus.left, *STICKY):
         raise Conflict(f"A {cook.status} cook cannot be approved (reinstate them first)")
     _require_checks(body, council)
@@ -241,6 +242,7 @@ def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Co
     """Reject a pending cook; it holds until this council (or an admin) reinstates them."""
     if cook.council_id != staff.council_id:
         raise NotFound("Cook not found")
+    lock_row(session, cook)
     if cook.status != CookStatus.pending:
         raise Conflict(f"Only a pending cook can be rejected (this one is {cook.status})")
     cook.status, cook.status_reason = CookStatus.rejected, reason
@@ -273,6 +275,7 @@ def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) ->
     """Lift a suspension (approved again while the checks are in date and the cook has not
     moved council since, else pending) or a rejection (pending): only the council that
     imposed it, or an admin."""
+    lock_row(session, cook)
     if cook.status not in STICKY:
         raise Conflict("Only a suspended or rejected cook can be reinstated")
     imposer = imposed_by(cook)

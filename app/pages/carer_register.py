@@ -150,8 +150,12 @@ def step_answer(
     if auth is None:
         return to_sign_in(request)
     owner = drafts.owner_of(request, auth.user.id)
-    a = drafts.load(session, owner, RELATIVE)
+    a = drafts.load(session, owner, RELATIVE, lock=step == "check")
     if step == "check":
+        if not a:
+            # Sent already (a second click on "Register", once the first has registered the
+            # relative): their page, where the relative is listed, not every answer blank.
+            return redirect("/carer/")
         return _send(request, session, settings, auth, owner, a, consent=form.get("consent"))
     if step not in STEPS:
         return redirect("/carer/register/about")

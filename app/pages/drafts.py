@@ -46,10 +46,17 @@ def owner_of(request: Request, user_id: int | None = None) -> str | None:
 
 
 def load(
-    session: Session, owner: str | None, journey: str, *, now: datetime | None = None
+    session: Session,
+    owner: str | None,
+    journey: str,
+    *,
+    now: datetime | None = None,
+    lock: bool = False,
 ) -> dict[str, Any]:
-    """The answers kept for this journey ({} when none, or too old)."""
-    draft = _find(session, owner, journey)
+    """The answers kept for this journey ({} when none, or too old). `lock`: for the step that
+    sends them, so that a second click waits for the first and then finds them gone (on
+    PostgreSQL both read them and registered the relative twice)."""
+    draft = _find(session, owner, journey, lock=lock)
     if draft is None or draft.updated_at < (now or utcnow()) - MAX_AGE:
         return {}
     return dict(draft.data)
@@ -115,9 +122,12 @@ def prune(session: Session, *, now: datetime | None = None) -> None:
     session.exec(delete(FormDraft).where(col(FormDraft.updated_at) < cutoff))
 
 
-def _find(session: Session, owner: str | None, journey: str) -> FormDraft | None:
+def _find(
+    session: Session, owner: str | None, journey: str, *, lock: bool = False
+) -> FormDraft | None:
     if owner is None:
         return None
-    return session.exec(
-        select(FormDraft).where(FormDraft.owner == owner, FormDraft.journey == journey)
-    ).first()
+    query = select(FormDraft).where(FormDraft.owner == owner, FormDraft.journey == journey)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.councils.rules import council_today
 from app.db import utcnow
@@ -31,8 +32,10 @@ from app.vocab import (
 def release_cook(session: Session, *, cook: Cook, reason: EndReason) -> list[Pairing]:
     """Withdraw the cook's proposals and end their active pairings; diners wait again."""
     pairings = session.exec(
-        select(Pairing).where(
-            Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_PAIRING_STATUSES)
+        _locked(
+            select(Pairing).where(
+                Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_PAIRING_STATUSES)
+            )
         )
     ).all()
     for pairing in pairings:
@@ -184,12 +187,21 @@ def exclude_pair(session: Session, *, diner_id: int, cook_id: int, reason: Exclu
 def _open_pairings(session: Session, diner: Diner) -> list[Pairing]:
     return list(
         session.exec(
-            select(Pairing).where(
-                Pairing.diner_id == diner.id,
-                col(Pairing.status).in_(OPEN_PAIRING_STATUSES),
+            _locked(
+                select(Pairing).where(
+                    Pairing.diner_id == diner.id,
+                    col(Pairing.status).in_(OPEN_PAIRING_STATUSES),
+                )
             )
         ).all()
     )
+
+
+def _locked(query: SelectOfScalar[Pairing]) -> SelectOfScalar[Pairing]:
+    """Pairings about to end, locked and read as they are now (PostgreSQL): a cook's accept
+    committed meanwhile makes one `active`, to end and tell, not a proposal to withdraw (an
+    outside check found accepted pairings stored as withdrawn, their cook never told)."""
+    return query.with_for_update().execution_options(populate_existing=True)
 
 
 def resume_pairing(session: Session, *, pairing: Pairing, cancelled_for: CancelReason) -> None:

@@ -13,7 +13,7 @@ from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.audit import record_audit
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
-from app.db import utcnow
+from app.db import lock_row, utcnow
 from app.errors import Conflict, NotFound
 from app.geo.distance import public_distance_m
 from app.models import (
@@ -226,6 +226,7 @@ def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
 
     Messages about the diner (queued or sent) and feedback on their meals lose their words.
     """
+    lock_row(session, diner)
     if diner.anonymised_at is not None:
         raise Conflict("This diner has already been erased")
     stopping = _meals_stopping(session, diner)
@@ -396,8 +397,10 @@ def _scrub_feedback(session: Session, *, diner: Diner) -> None:
 
 def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
     """Anonymise a cook and their account; pairings end; the history of meals stays."""
+    lock_row(session, cook)
     user = session.get(User, cook.user_id)
     assert user is not None
+    lock_row(session, user)
     if user.anonymised_at is not None:
         raise Conflict("This cook has already been erased")
     _scrub_messages_naming(session, cook=cook)
@@ -466,6 +469,7 @@ def erase_carer(session: Session, *, staff: User, carer: User) -> User:
     Their relatives first (409 naming how many are left): a relative still cared for must not
     lose the one person the council would call. Messages still queued for them are not sent
     (those about their relatives lost their words when the relatives were erased)."""
+    lock_row(session, carer)
     if carer.anonymised_at is not None:
         raise Conflict("This carer has already been erased")
     if left := relatives_not_erased(session, carer_id=carer.id or 0):

@@ -278,8 +278,12 @@ def test_cook_journey_with_and_without_scripts(
     shot("away-error")
     _fill_date(page, "First day you are away", today + timedelta(days=10))
     _fill_date(page, "Last day you are away", today + timedelta(days=12))
-    page.get_by_role("button", name="Save away dates").click()
+    save = page.get_by_role("button", name="Save away dates")
+    # With scripts, a double click sends the form once (an outside check's double click saved
+    # the same dates twice); without them, a browser sends what it is asked to.
+    save.dblclick() if js else save.click()
     expect(page.get_by_text("Your away dates are saved.")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("^Change away dates"))).to_have_count(1)
     page.get_by_role("link", name=re.compile("^Change away dates")).click()
     title_is("Change your away dates")
     shot("away-change")

@@ -321,6 +321,11 @@ def test_check_answers_asks_for_consent_then_registers_the_relative_when_it_is_g
     )
     assert diner.availability == [{"weekday": 1, "start": "17:30", "end": "19:00"}]
     assert diner.status == "waiting" and diner.consent_by_id == carer.id
+    # A second click on "Register" (the answers gone with the first): the carer's page, where
+    # the relative is listed, not every answer blank and refused (an outside check).
+    again = post(client, "/carer/register/check", {"consent": "yes"}, page="/carer/")
+    assert (again.status_code, again.headers["location"]) == (303, "/carer/")
+    assert len(session.exec(select(Diner).where(Diner.carer_id == carer.id)).all()) == 1
     # The answers are gone: registering another relative starts afresh.
     assert value_of(client.get("/carer/register/about").text, "full_name") in (None, "")
 

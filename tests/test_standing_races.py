@@ -1,0 +1,171 @@
+"""Two requests changing one person's standing at the same moment, on PostgreSQL (SQLite lets
+one transaction write at a time): the second waits for the first and sees what it did. An
+outside check found, on PostgreSQL with two workers, accepted pairings stored as withdrawn (the
+cook never told), proposals left open to a cook who had stopped, and ten erasures of one diner
+answered 200 eight times."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from app.errors import AppError
+from app.flows.cooks import stop_cooking
+from app.main import app
+from app.matching.service import propose_pairing
+from app.models import Cook, Diner, Notification, Pairing, User
+from app.pairings.schemas import PairingCreate
+from app.pairings.service import accept_pairing
+from app.privacy.service import erase_diner
+from tests.conftest import TEST_SETTINGS
+from tests.factories import (
+    approve_payload,
+    auth_headers,
+    cook_payload,
+    create_council,
+    create_user,
+    diner_payload,
+)
+
+
+@dataclass(frozen=True)
+class Proposed:
+    staff_id: int
+    cook_id: int
+    cook_user_id: int
+    diner_id: int
+    pairing_id: int
+    other_diner_id: int  # the carer's second relative, waiting
+
+
+def _proposed(client: TestClient, engine: Engine) -> Proposed:
+    with Session(engine, expire_on_commit=False) as setup:
+        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
+        cook, carer = create_user(setup, role="cook"), create_user(setup, role="carer")
+        staff_h, cook_h, carer_h = (auth_headers(u, TEST_SETTINGS) for u in (staff, cook, carer))
+        setup.commit()
+    evenings = [{"weekday": day, "start": "17:00", "end": "19:00"} for day in (1, 2)]
+    cook_id = client.put(
+        "/api/cooks/me", json=cook_payload(availability=evenings), headers=cook_h
+    ).json()["id"]
+    approved = client.post(
+        f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=staff_h
+    )
+    assert approved.status_code == 200, approved.text
+    diner_id = client.post("/api/diners", json=diner_payload(), headers=carer_h).json()["id"]
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    proposal = client.post("/api/staff/pairings", json=body, headers=staff_h)
+    assert proposal.status_code == 201, proposal.text
+    other = client.post(
+        "/api/diners",
+        json=diner_payload(
+            full_name="Ada Two", availability=[{"weekday": 2, "start": "17:30", "end": "19:00"}]
+        ),
+        headers=carer_h,
+    )
+    assert other.status_code == 201, other.text
+    assert staff.id is not None and cook.id is not None
+    return Proposed(staff.id, cook_id, cook.id, diner_id, proposal.json()["id"], other.json()["id"])
+
+
+def _while_held(
+    engine: Engine, first: Callable[[Session], None], second: Callable[[Session], None]
+) -> list[BaseException]:
+    """`first` done and not yet committed; `second` started in another transaction, checked to
+    wait, then `first` committed. Returns what `second` raised."""
+    raised: list[BaseException] = []
+
+    def run_second() -> None:
+        with Session(engine, expire_on_commit=False) as other:
+            try:
+                second(other)
+                other.commit()
+            except AppError as exc:
+                raised.append(exc)
+
+    with Session(engine, expire_on_commit=False) as holder:
+        first(holder)
+        holder.flush()
+        waiting = threading.Thread(target=run_second)
+        waiting.start()
+        time.sleep(0.5)
+        assert waiting.is_alive(), "the second did not wait for the first"
+        holder.commit()
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    return raised
+
+
+@pytest.fixture
+def proposed(real_engine: Engine) -> Proposed:
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("row locks between concurrent writers: PostgreSQL only")
+    with TestClient(app) as client:
+        return _proposed(client, real_engine)
+
+
+def test_an_erasure_waiting_for_an_accept_ends_the_pairing_and_tells_the_cook(
+    real_engine: Engine, proposed: Proposed
+):
+    def accept(session: Session) -> None:
+        pairing = session.exec(
+            select(Pairing).where(Pairing.id == proposed.pairing_id).with_for_update()
+        ).one()
+        accept_pairing(session, pairing=pairing)
+
+    def erase(session: Session) -> None:
+        staff, diner = session.get(User, proposed.staff_id), session.get(Diner, proposed.diner_id)
+        assert staff is not None and diner is not None
+        erase_diner(session, staff=staff, diner=diner)
+
+    assert _while_held(real_engine, accept, erase) == []
+    with Session(real_engine) as check:
+        pairing = check.get(Pairing, proposed.pairing_id)
+        assert pairing is not None and pairing.status == "ended"
+        told = check.exec(
+            select(Notification.event).where(Notification.to_user_id == proposed.cook_user_id)
+        ).all()
+        assert "meals_stopped_unnamed" in told or "pairing_ended" in told, told
+
+
+def test_a_cook_who_stops_while_being_proposed_to_leaves_no_proposal_open(
+    real_engine: Engine, proposed: Proposed
+):
+    def stop(session: Session) -> None:
+        cook = session.get(Cook, proposed.cook_id)
+        assert cook is not None
+        stop_cooking(session, cook=cook, reason="Moving away")
+
+    def propose(session: Session) -> None:
+        staff = session.get(User, proposed.staff_id)
+        assert staff is not None
+        body = PairingCreate(diner_id=proposed.other_diner_id, cook_id=proposed.cook_id, weekday=2,
+                             start="17:30", frequency="weekly")  # fmt: skip
+        propose_pairing(session, staff=staff, body=body)
+
+    assert _while_held(real_engine, propose, stop) == []
+    with Session(real_engine) as check:
+        still_open = check.exec(
+            select(Pairing).where(Pairing.cook_id == proposed.cook_id, Pairing.status == "proposed")
+        ).all()
+    assert still_open == []
+
+
+def test_a_second_erasure_of_one_diner_waits_and_is_refused(
+    real_engine: Engine, proposed: Proposed
+):
+    def erase(session: Session) -> None:
+        staff, diner = session.get(User, proposed.staff_id), session.get(Diner, proposed.diner_id)
+        assert staff is not None and diner is not None
+        erase_diner(session, staff=staff, diner=diner)
+
+    raised = _while_held(real_engine, erase, erase)
+    assert [str(exc) for exc in raised] == ["This diner has already been erased"]
