@@ -182,16 +182,20 @@ def restore_outside_pause(
 
 def bring_back(session: Session, *, meal: Meal, diner: Diner, tell: bool) -> None:
     """A cancelled meal is needed after all. Its cook has it again (told, with `tell`) if they
-    can still bring it; a meal without a cook, or whose cook no longer can (not approved, moved
-    and not yet confirmed, away that day, or a cover cook who cannot meet the diner's needs as
-    they are now), goes to cover instead: a suspended cover cook was told to bring it, and so
-    was one who cannot cook free of an allergy added while the meal was off."""
+    can still bring it; a meal without a cook, or whose cook no longer can (not approved, away
+    that day, or a cover cook who cannot meet the diner's needs as they are now or who has moved
+    and is not yet confirmed), goes to cover instead: a suspended cover cook was told to bring
+    it, and so was one who cannot cook free of an allergy added while the meal was off.
+
+    A regular cook who moved keeps their own neighbours while in reach (the review of a new
+    home is for new ones, as for proposals and cover): a cook who moved away and back had
+    every meal sent to cover while the carer read "back on with Sam" (an outside check)."""
     meal.cancel_reason = None
     cook = session.get(Cook, meal.cook_id) if meal.cook_id else None
     if (
         cook is None
         or cook.status != CookStatus.approved
-        or cook.location_review
+        or (meal.is_cover and cook.location_review)
         or any(a <= meal.date <= b for a, b in _away_days(session, cook.id or 0))
         or (meal.is_cover and not can_still_cover(session, cook=cook, meal=meal, diner=diner))
     ):

@@ -370,3 +370,28 @@ def test_accepting_waits_for_staff_to_confirm_a_cook_who_has_moved(
     accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
     assert accepted.status_code == 409, accepted.text
     assert "the council has still to confirm your new address" in accepted.json()["detail"]
+
+
+def test_a_cook_who_moves_away_and_back_has_their_meals_back(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    """An outside check: Sam moved out of reach (the pairing paused), then back; the carer and
+    coordinator read "back on with Sam", and every coming meal went to cover, with cover
+    requests saying "the usual cook is away". His new home awaits the council's review, which
+    holds back new neighbours (proposals, cover), not the one he already cooks for."""
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+    for postcode in ("EN5 1AA", "N3 1HT"):
+        moved = client.put(
+            "/api/cooks/me", json=cook_payload(postcode=postcode), headers=world.cook_headers
+        )
+        assert moved.status_code == 200, moved.text
+    cook = session.get(Cook, world.cook_id)
+    assert cook is not None
+    session.refresh(cook)
+    assert cook.location_review  # two moves: the council has still to look
+    pairing = stored(session, world.pairing_id)
+    assert (pairing.status, pairing.pause_reason) == ("active", None)
+    meals = future_meals(session, world.pairing_id)
+    assert meals and {(m.status, m.cook_id) for m in meals} == {("scheduled", world.cook_id)}
+    asked = session.exec(select(Notification).where(Notification.event == "cover_request"))
+    assert asked.all() == []
