@@ -43,6 +43,7 @@ from app.vocab import (
 )
 
 TIMES = frozenset({"availability", "frequency"})
+NEEDS = frozenset({"diets", "allergies", "texture"})  # what the meal must be
 FIELD_WORDS = {
     "diets": "diets",
     "allergies": "allergies",
@@ -240,7 +241,14 @@ def _safety_first(
             about_diner_id=diner.id,
         )
     if (slot or not set(changed) <= TIMES) and pairing.status != PairingStatus.proposed:
-        to_cook = messages.diner_changed_to_cook(diner_name=name, what=what, when=when)
+        needs = (
+            messages.needs_in_words(
+                diets=list(diner.diets), allergies=list(diner.allergies), texture=diner.texture
+            )
+            if set(changed) & NEEDS
+            else None
+        )
+        to_cook = messages.diner_changed_to_cook(diner_name=name, what=what, when=when, needs=needs)
         enqueue(
             session,
             event=to_cook.event,

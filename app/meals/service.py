@@ -376,18 +376,17 @@ def seek_cover(session: Session, *, meals: list[Meal]) -> None:
         meal.status, meal.cook_id, meal.is_cover = MealStatus.needs_cover, None, False
         session.add(meal)
     session.flush()
-    for meal in meals:
-        ask_for_cover(session, meal=meal)
+    asked = {id(meal): ask_for_cover(session, meal=meal) for meal in meals}
     for meal in arranged:
-        _tell_cover_fell_through(session, meal=meal)
+        _tell_cover_fell_through(session, meal=meal, asked=asked[id(meal)])
 
 
-def _tell_cover_fell_through(session: Session, *, meal: Meal) -> None:
+def _tell_cover_fell_through(session: Session, *, meal: Meal, asked: int) -> None:
     diner, pairing = session.get(Diner, meal.diner_id), session.get(Pairing, meal.pairing_id)
     assert diner is not None and pairing is not None
     regular = session.get(Cook, pairing.cook_id)
     told = messages.cover_fell_through(
-        diner_name=first_name(diner.full_name), day=meal.date, start=meal.start
+        diner_name=first_name(diner.full_name), day=meal.date, start=meal.start, asked=asked
     )
     now = utcnow().isoformat()
     for to in (

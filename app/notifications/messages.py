@@ -362,12 +362,17 @@ _TEXTURE_WORDS = {
 }
 
 
+def _and_list(words: list[str]) -> str:
+    """ "peanuts, sesame and milk" (not "peanuts and sesame and milk")."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def needs_in_words(*, diets: list[str], allergies: list[str], texture: str) -> str:
     """ "Vegetarian, Halal; free from peanuts and sesame; soft and bite-sized." as a message
     names what a meal must be."""
     parts = [", ".join(_DIET_WORDS.get(d, d) for d in diets)] if diets else []
     if allergies:
-        parts.append("free from " + " and ".join(_ALLERGEN_WORDS.get(a, a) for a in allergies))
+        parts.append("free from " + _and_list([_ALLERGEN_WORDS.get(a, a) for a in allergies]))
     if texture != Texture.regular:
         parts.append(_TEXTURE_WORDS.get(texture, texture))
     return ("; ".join(parts) + ".") if parts else "nothing special."
@@ -402,14 +407,20 @@ def cover_cancelled(*, diner_name: str, day: date) -> Message:
     )
 
 
-def cover_fell_through(*, diner_name: str, day: date, start: str) -> Message:
+def cover_fell_through(*, diner_name: str, day: date, start: str, asked: int) -> Message:
     """To the carer, the coordinator and the regular cook, who were told a cover was arranged:
-    the cook who took it can no longer bring it."""
+    the cook who took it can no longer bring it. `asked`: how many other cooks were asked (it
+    said "we are asking other cooks" when no cook could be: an outside check)."""
+    then = (
+        "We are asking other cooks, and will tell you who takes it."
+        if asked
+        else "No other cook nearby can bring it: the coordinator will be in touch."
+    )
     return Message(
         "cover_fell_through",
         f"{diner_name}'s cover on {day_month(day)} has fallen through",
         f"The cook who was to bring {diner_name}'s meal on {day_month(day)} at {start} can no "
-        "longer bring it. We are asking other cooks, and will tell you who takes it.",
+        f"longer bring it. {then}",
     )
 
 
@@ -483,16 +494,23 @@ def diner_changed_to_coordinator(*, diner_name: str, what: str, when: str | None
     )
 
 
-def diner_changed_to_cook(*, diner_name: str, what: str, when: str | None) -> Message:
+def diner_changed_to_cook(
+    *, diner_name: str, what: str, when: str | None, needs: str | None = None
+) -> Message:
+    """To the regular cook, who can still cook for the diner safely. `needs`: what the meals
+    must be now, when the change was to them (`needs_in_words`): the cook read only "please
+    look at Margaret's allergies", and not which one was added (an outside check)."""
     note = (
         f" {diner_name} is no longer free {when}: the coordinator will agree a new time with you."
         if when
         else ""
     )
+    must = f" The meals must now be: {needs}" if needs else ""
     return Message(
         "diner_changed",
         f"{diner_name}'s {what} changed",
-        f"Please look at {diner_name}'s {what} in your pairings before the next meal.{note}",
+        f"{diner_name}'s {what} changed.{must} Please look at the next meal on your page "
+        f"before you cook it.{note}",
     )
 
 

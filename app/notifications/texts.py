@@ -31,6 +31,12 @@ TEXT_EVENTS = frozenset(
         "diner_paused",
         "cook_suspended",  # do not come to the door, from now
         "cover_fell_through",  # the meal the carer was told of may not come
+        # Do not bring the next meal (for safety, a concern, the end), or bring it after all: a
+        # cook who chose texts had these only by email (an outside check of the messages).
+        "pairing_needs_changed",
+        "concern_pause",
+        "pairing_ended",
+        "meal_back_on",
     }
 )
 # Texts that must fit one fragment, shortened when needed.

@@ -395,3 +395,28 @@ def test_a_cook_who_moves_away_and_back_has_their_meals_back(
     assert meals and {(m.status, m.cook_id) for m in meals} == {("scheduled", world.cook_id)}
     asked = session.exec(select(Notification).where(Notification.event == "cover_request"))
     assert asked.all() == []
+
+
+def test_a_cook_who_chose_texts_is_told_by_text_not_to_bring_the_next_meal(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    """An outside check: "Meals for Edna are paused: please don't bring the next one" went
+    only by email to a cook who had chosen texts, though "do not come to the door" is what
+    texts are for."""
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+    world.cook.contact_preference, world.cook.phone = "sms", "+447911123456"
+    session.add(world.cook)
+    session.commit()
+    changed = client.patch(
+        f"/api/diners/{world.diner_id}",
+        json={"allergies": ["peanuts", "sesame"]},
+        headers=world.carer_headers,
+    )
+    assert changed.status_code == 200, changed.text
+    to_cook = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == world.cook.id,
+            Notification.event == "pairing_needs_changed",
+        )
+    ).all()
+    assert [n.channel for n in to_cook] == ["sms"]

@@ -137,6 +137,14 @@ def test_pairing_stays_active_and_cook_is_told_when_cook_can_meet_the_change(
     assert "scheduled" in {m.status for m in future_meals(session, active.pairing_id)}
     assert told(session, "pairing_needs_changed") == set()
     assert told(session, "diner_changed") == {active.cook.id, active.coordinator.id}
+    # What the meals must now be, to the cook (an outside check: only "please look at her
+    # allergies", not which one was added).
+    to_cook = session.exec(
+        select(Notification.body).where(
+            Notification.event == "diner_changed", Notification.to_user_id == active.cook.id
+        )
+    ).one()
+    assert "The meals must now be: Vegetarian; free from peanuts and tree nuts (" in to_cook
     # The cook's walk is to the new door (a review saw the old 300 m after a 3 km move).
     pairings = client.get("/api/cooks/me/pairings", headers=active.cook_headers).json()
     assert [p["diner"]["distance_m"] for p in pairings["items"]] == [1100]

@@ -104,7 +104,7 @@ RENDERED = {
     "meals_stopped_unnamed": messages.meals_stopped_unnamed(weekday=1, start="17:30"),
     "cover_stopped_unnamed": messages.cover_stopped_unnamed(day=THURSDAY, start="17:30"),
     "cover_fell_through": messages.cover_fell_through(
-        diner_name=DINER, day=THURSDAY, start="17:30"
+        diner_name=DINER, day=THURSDAY, start="17:30", asked=3
     ),
     "cover_handed_back": messages.cover_handed_back(diner_name=DINER, day=THURSDAY),
     "diner_changed_to_cover": messages.diner_changed_to_cover(
@@ -165,7 +165,13 @@ DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.
-SENTENCES = {"day_month", "why_ended_to_carer", "why_ended_to_cook", "needs_in_words"}
+SENTENCES = {
+    "day_month",
+    "why_ended_to_carer",
+    "why_ended_to_cook",
+    "needs_in_words",
+    "_and_list",
+}
 
 
 def test_catalogue_has_one_rendering_here_when_a_message_is_added():
@@ -358,3 +364,19 @@ def test_a_cover_request_says_what_the_meal_must_be():
     assert "The meal must be: Vegetarian, Halal; free from peanuts and sesame;" in body
     plain = messages.needs_in_words(diets=[], allergies=[], texture="regular")
     assert plain == "nothing special."
+
+
+def test_what_a_meal_must_be_lists_allergens_as_a_sentence_does():
+    """An outside check read "free from peanuts and sesame and milk"."""
+    said = messages.needs_in_words(
+        diets=["vegetarian"], allergies=["peanuts", "sesame", "milk"], texture="regular"
+    )
+    assert said == "Vegetarian; free from peanuts, sesame and milk."
+
+
+def test_a_cover_that_fell_through_promises_other_cooks_only_when_some_were_asked():
+    """An outside check: "We are asking other cooks" was sent when no cook had been asked."""
+    none = messages.cover_fell_through(diner_name=DINER, day=THURSDAY, start="17:30", asked=0)
+    some = messages.cover_fell_through(diner_name=DINER, day=THURSDAY, start="17:30", asked=2)
+    assert "asking other cooks" not in none.body and "coordinator will be in touch" in none.body
+    assert "We are asking other cooks" in some.body
