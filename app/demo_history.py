@@ -31,6 +31,8 @@ from sqlmodel import Session, col, select
 from app.councils.rules import council_today
 from app.geo.distance import haversine_m
 from app.matching import engine
+from app.matching.engine.busy import Booked, free_windows
+from app.matching.engine.busy import clashes as engine_clashes
 from app.matching.inputs import cook_input, diner_input
 from app.meals.schedule import occurrences
 from app.meals.service import HORIZON_DAYS
@@ -211,6 +213,9 @@ class _History:
         }
         # Every pairing a cook ever had takes one of their places: never over capacity.
         self.places: Counter[int] = Counter()
+        # And every time one of them was at: never at two doors at once (a check found a demo
+        # cook with two fortnightly Tuesday 17:30 pairings whose meals fell on the same days).
+        self.booked: dict[int, list[Booked]] = defaultdict(list)
         self.moved_away: set[int] = set()
         self.plans: list[_Plan] = []
         self.excluded: dict[int, set[int]] = defaultdict(set)
@@ -251,13 +256,22 @@ class _History:
                 continue
             if cook.approved_at is None or cook.approved_at > since - timedelta(days=2):
                 continue
-            spare = max(0, cook.max_diners - self.places[cook.id])
-            candidate = replace(self.inputs[cook.id], spare=spare)
+            candidate = self._free(cook)
             if not engine.check_pair(
                 candidate, target, max_radius_m=self.council.max_walk_radius_m
             ):
                 found.append(cook)
         return found
+
+    def _free(self, cook: Cook) -> engine.CookInput:
+        """The cook as the engine sees them with the places and times already taken."""
+        assert cook.id is not None
+        offer = self.inputs[cook.id]
+        return replace(
+            offer,
+            spare=max(0, cook.max_diners - self.places[cook.id]),
+            windows=free_windows(offer.windows, self.booked[cook.id]),
+        )
 
     def _pair(
         self, diner: Diner, *, accepted: datetime | None, proposed: datetime, fresh: bool = False
@@ -267,9 +281,10 @@ class _History:
             return None
         cook = self.rng.choice(candidates[:3])  # near, but not always the nearest
         assert cook.id is not None
-        slot = engine.best_slot(engine.shared_windows(self.inputs[cook.id], self._target(diner)))
+        slot = engine.best_slot(engine.shared_windows(self._free(cook), self._target(diner)))
         assert slot is not None  # check_pair found a shared window
         self.places[cook.id] += 1
+        self.booked[cook.id].append((slot.weekday, slot.start))
         plan = _Plan(
             cook=cook,
             diner=diner,
@@ -448,8 +463,13 @@ class _History:
         for _, cook in self._near(plan.diner):
             if cook.id == plan.cook.id or cook.id in self.moved_away:
                 continue
+            assert cook.id is not None
+            offer = self.inputs[cook.id]
             candidate = replace(
-                self.inputs[cook.id], spare=max(1, cook.max_diners), frequencies=ALL_FREQUENCIES
+                offer,
+                spare=max(1, cook.max_diners),
+                frequencies=ALL_FREQUENCIES,
+                windows=free_windows(offer.windows, self.booked[cook.id]),  # not at their own
             )
             if engine.check_pair(candidate, diner_in, max_radius_m=self.council.max_walk_radius_m):
                 continue
@@ -464,6 +484,7 @@ class _History:
         meals: list[dict[str, object]] = []
         away: list[dict[str, object]] = []
         needs_cover_left = 1  # one meal in the coming week a cook is away for
+        covering: dict[tuple[int | None, date], list[Booked]] = defaultdict(list)
         for plan in self.plans:
             if plan.accepted_at is None:
                 continue
@@ -524,6 +545,10 @@ class _History:
                     # brought the meal, and is someone the diner has met from then on.
                     if familiar is None or rng.random() < 0.3:
                         familiar = rng.choice(covers)
+                    busy = covering[(familiar.id, day)]  # another cover that day, near then
+                    if engine_clashes(plan.weekday, minutes(plan.start), busy):
+                        continue
+                    busy.append((plan.weekday, minutes(plan.start)))
                     row.update(cook_id=familiar.id, is_cover=True)
                     away.append(self._away(plan.cook, day))
         # A cook away on a coming day is away for all their meals that day, as the app has it:
