@@ -54,7 +54,7 @@ from app.models import (
     User,
 )
 from app.notifications import messages
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import enqueue, tell
 
 BAD_CREDENTIALS = "Incorrect email or password"
 RESET_LIFETIME = timedelta(hours=1)
@@ -455,6 +455,11 @@ def _set_password(
     void_reset_links(session, user_id=user.id)
     void_email_changes(session, user_id=user.id)
     revoked = revoke_sessions(session, user_id=user.id, keep=keep)
+    # The owner learns of it, as of a new email address: someone who knew the password, or
+    # read the mailbox, could have changed it (an outside check found nothing was sent).
+    now = utcnow()
+    told = messages.password_changed(full_name=user.full_name, day=now.date())
+    tell(session, told, to=user.id, dedupe_key=f"password_changed:{user.id}:{now.isoformat()}")
     record_audit(
         session,
         actor_id=user.id,

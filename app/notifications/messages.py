@@ -743,6 +743,21 @@ def concern_status(*, reference: str, status_words: str, next_step: str) -> Mess
 # --- accounts and data --------------------------------------------------------------------------
 
 
+def password_changed(*, full_name: str, day: date) -> Message:
+    """To the account whose password was changed or reset (by email, whatever the channel the
+    person chose: the account's own address is what a thief would not also hold)."""
+    return Message(
+        "password_changed",
+        "Your Extra Portion password has changed",
+        f"Hello {full_name},\n\n"
+        f"On {day_month(day)} the password you sign in to Extra Portion with was changed, and "
+        "you were signed out everywhere else.\n\n"
+        "If you made this change, there is nothing to do. If you did not, reset your password "
+        "from the sign-in page and contact your council's Extra Portion coordinator straight "
+        "away.\n",
+    )
+
+
 def email_changed(*, full_name: str, new_email: str, day: date) -> Message:
     """To the address a person signed in with until now: it was changed (someone holding their
     password could have done it, and this is how the owner learns of it). ``new_email``

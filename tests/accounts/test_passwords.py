@@ -81,6 +81,7 @@ def test_password_change_is_audited_when_successful(client: TestClient, session:
     )
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "password_changed")).one()
     assert (entry.actor_id, entry.subject_type, entry.subject_id) == (user.id, "user", user.id)
+    assert _told_of_a_new_password(session, user) == 1
 
 
 def test_password_change_is_422_naming_current_password_when_it_is_wrong(
@@ -169,6 +170,19 @@ def test_password_reset_link_sets_a_new_password_and_ends_every_session_when_fol
     assert client.get("/api/me", headers=signed_in).status_code == 401
     assert signs_in(client, "forgot@example.org", NEW_PASSWORD)
     assert not signs_in(client, "forgot@example.org", DEFAULT_PASSWORD)
+    assert _told_of_a_new_password(session, user) == 1
+
+
+def _told_of_a_new_password(session: Session, user: User) -> int:
+    """The owner's "your password has changed" messages: an outside check found none sent,
+    after a reset or a change (an email change is told to the old address)."""
+    told = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == user.id, Notification.event == "password_changed"
+        )
+    ).all()
+    assert all(m.channel == "email" and "If you did not" in m.body for m in told)
+    return len(told)
 
 
 def test_password_reset_is_422_naming_token_when_link_used_twice(

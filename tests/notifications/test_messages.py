@@ -131,6 +131,7 @@ RENDERED = {
     "concern_status": messages.concern_status(
         reference="EP-7KQ3MD", status_words="Being looked into", next_step="We will call."
     ),
+    "password_changed": messages.password_changed(full_name="Alan Brown", day=THURSDAY),
     "email_changed": messages.email_changed(
         full_name="Alan Brown", new_email="alan.new@example.org", day=THURSDAY
     ),
@@ -149,7 +150,7 @@ NAMES_DINER = set(RENDERED) - {"cook_approved", "cook_rejected", "cook_suspended
                                 "cook_reinstated", "concern_raised", "meals_stopped_unnamed",
                                 "cover_stopped_unnamed",
                                 "concern_status", "erasure_requested", "email_changed",
-                                "confirm_new_email"}  # fmt: skip
+                                "password_changed", "confirm_new_email"}  # fmt: skip
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
@@ -160,7 +161,7 @@ DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
          "diner_changed_to_cover", "diner_paused",
          "cover_fell_through", "cover_handed_back", "cover_stopped_unnamed",
          "cover_request", "cover_arranged", "cover_cancelled",
-         "cover_missing", "email_changed", "meal_back_on", "cover_stopped",
+         "cover_missing", "email_changed", "password_changed", "meal_back_on", "cover_stopped",
          "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip
 
 
