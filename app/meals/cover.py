@@ -19,7 +19,7 @@ from app.matching.inputs import CookFields, cook_input, cook_inputs, diner_input
 from app.models import Cook, CookAway, Council, Diner, Meal, Notification, Pairing, User
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import enqueue, tell
 from app.schemas import minutes
 from app.vocab import MealStatus
 
@@ -231,25 +231,20 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     pairing = session.get(Pairing, meal.pairing_id)
     assert diner is not None and pairing is not None
     regular = session.get(Cook, pairing.cook_id)
-    arranged = messages.cover_arranged(
-        cook_name=cook.display_name,
-        diner_name=first_name(diner.full_name),
-        day=meal.date,
-        start=meal.start,
-    )
-    for recipient in (
-        diner.carer_id,
-        *alert_recipients(session, diner),
-        regular.user_id if regular else None,
-    ):
-        enqueue(
-            session,
-            event=arranged.event,
-            to=recipient,
-            subject=arranged.subject,
-            body=arranged.body,
-            dedupe_key=f"meal:{meal.id}:covered:{cook.id}:{utcnow().isoformat()}",
-            about_diner_id=diner.id,
+
+    def arranged(*, call_them: bool) -> messages.Message:
+        return messages.cover_arranged(
+            cook_name=cook.display_name,
+            diner_name=first_name(diner.full_name),
+            day=meal.date,
+            start=meal.start,
+            call_them=call_them,
         )
+
+    staff = alert_recipients(session, diner)
+    key = f"meal:{meal.id}:covered:{cook.id}:{utcnow().isoformat()}"
+    for recipient in (diner.carer_id, *staff, regular.user_id if regular else None):
+        told = arranged(call_them=diner.carer_id is None and recipient in staff)
+        tell(session, told, to=recipient, dedupe_key=key, about_diner_id=diner.id)
     session.flush()
     return meal

@@ -388,12 +388,22 @@ def cover_request(*, diner_name: str, day: date, start: str, needs: str) -> Mess
     )
 
 
-def cover_arranged(*, cook_name: str, diner_name: str, day: date, start: str) -> Message:
-    """To the carer, the coordinator and the regular cook."""
+def cover_arranged(
+    *, cook_name: str, diner_name: str, day: date, start: str, call_them: bool = False
+) -> Message:
+    """To the carer, the coordinator and the regular cook. `call_them`: to the coordinator of a
+    diner with no carer, whom no message reaches (their letter names their usual cook): an
+    outside check found nobody told them a different person would knock."""
+    call = (
+        f" {diner_name} has no carer with us to tell them: please let {diner_name} know that "
+        f"{cook_name}, not their usual cook, will bring the meal."
+        if call_them
+        else ""
+    )
     return Message(
         "cover_arranged",
         f"Cover arranged for {day_month(day)}",
-        f"{cook_name} will bring {diner_name}'s meal at {start}.",
+        f"{cook_name} will bring {diner_name}'s meal at {start}.{call}",
     )
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.meals.service import schedule_all, schedule_meals
 from app.middleware import inline_style_hashes
-from app.models import CookAway, Meal, MealFeedback, Notification, Pairing, User
+from app.models import CookAway, Diner, Meal, MealFeedback, Notification, Pairing, User
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -818,3 +818,30 @@ def test_carers_diner_is_three_selects_beyond_the_sign_in_check_when_read(
     diner = client.get(url, headers=active.carer_headers).json()
     assert diner["pairing"]["status"] == "active" and diner["pairing"]["cook"]["id"] is None
     assert diner["outcome"]["considers_friend"] is True and diner["upcoming_meals"]
+
+
+def test_the_coordinator_of_a_diner_without_a_carer_is_asked_to_tell_them_of_a_cover(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """An outside check: a staff-referred diner (no carer) was posted a plan naming their usual
+    cook; when another cook took a meal, the coordinator read only "Ben will bring Arthur's
+    meal at 16:30", and nobody told Arthur a different person would knock."""
+    diner = session.get(Diner, active.diner_id)
+    assert diner is not None
+    diner.carer_id = None  # as a diner staff referred
+    session.add(diner)
+    session.commit()
+    helper, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
+    )
+    meal = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"][0]
+    away = {"from": meal["date"], "to": meal["date"]}
+    assert client.post("/api/cooks/me/away", json=away, headers=active.cook_headers).is_success
+    taken = client.post(f"/api/meals/{meal['id']}/cover", headers=auth_headers(helper, settings))
+    assert taken.status_code == 200, taken.text
+    said = {
+        n.to_user_id: n.body
+        for n in session.exec(select(Notification).where(Notification.event == "cover_arranged"))
+    }
+    assert "please let Edna know that Helper, not their usual cook" in said[staff.id]
+    assert "no carer" not in said[active.cook.id]
