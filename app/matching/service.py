@@ -16,6 +16,7 @@ from sqlalchemy import Table, func, text
 from sqlmodel import Session, SQLModel, col, select
 
 from app.audit import record_audit
+from app.config import get_settings
 from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import utcnow
@@ -437,9 +438,20 @@ def _insert_proposals(
     # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel):
     # an invitation is never a text, so no account needs loading for it.
     invitations = []
+    page = f"{get_settings().public_url.rstrip('/')}/cook/"
     for p, pairing_id, distance in zip(proposals, ids, distances, strict=True):
         invitation = messages.proposal(
-            diner_name=first_name(p.diner.full_name), distance=public_distance_text(distance)
+            diner_name=first_name(p.diner.full_name),
+            distance=public_distance_text(distance),
+            weekday=p.weekday,
+            start=p.start,
+            frequency=p.frequency,
+            needs=messages.needs_in_words(
+                diets=list(p.diner.diets),
+                allergies=list(p.diner.allergies),
+                texture=p.diner.texture,
+            ),
+            page=page,
         )
         key = recipient_key(f"pairing:{pairing_id}:proposed", p.cook.user_id)
         invitations.append(

@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.notifications.texts import sms_text
-from app.vocab import ALLERGEN_LABELS, DIET_LABELS, TEXTURE_LABELS, WEEKDAYS, EndReason, Texture
+from app.vocab import (
+    ALLERGEN_LABELS,
+    DIET_LABELS,
+    FREQUENCY_LABELS,
+    TEXTURE_LABELS,
+    WEEKDAYS,
+    EndReason,
+    Frequency,
+    Texture,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +98,27 @@ def cook_reinstated(*, approved: bool) -> Message:
     )
 
 
-def proposal(*, diner_name: str, distance: str) -> Message:
-    """To the cook: a neighbour is suggested. ``distance`` as a cook may read it ("about
-    400 m"): rounded to 100 m, never the staff's figure."""
+def proposal(
+    *,
+    diner_name: str,
+    distance: str,
+    weekday: int,
+    start: str,
+    frequency: str,
+    needs: str,
+    page: str,
+) -> Message:
+    """To the cook: a neighbour is suggested, with what a volunteer needs to decide (when, how
+    often, what the meal must be; an outside check read only the name and the distance), and
+    the page to answer on (`page`, from the service's public address). ``distance`` as a cook
+    may read it ("about 400 m"): rounded to 100 m, never the staff's figure."""
+    often = FREQUENCY_LABELS.get(Frequency(frequency), frequency).lower()
     return Message(
         "proposal",
         f"Would you cook for {diner_name}?",
-        f"The council suggests you cook for {diner_name}, {distance} from you. "
-        "Please accept or decline from your invitations page.",
+        f"The council suggests you cook for {diner_name}, {distance} from you, on "
+        f"{WEEKDAYS[weekday]}s at {start}, {often}. The meals must be: {needs}\n\n"
+        f"Please accept or decline on your page: {page}",
     )
 
 

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
+from app.config import get_settings
 from app.models import Notification, User
-from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.notifications.texts import TEXT_EVENTS, sms_text
@@ -27,7 +27,15 @@ RENDERED = {
     "cook_rejected": messages.cook_rejected(),
     "cook_suspended": messages.cook_suspended(),
     "cook_reinstated": messages.cook_reinstated(approved=True),
-    "proposal": messages.proposal(diner_name=DINER, distance="about 300 m"),
+    "proposal": messages.proposal(
+        diner_name=DINER,
+        distance="about 300 m",
+        weekday=1,
+        start="17:30",
+        frequency="fortnightly",
+        needs="Vegetarian; free from peanuts.",
+        page="http://127.0.0.1:8000/cook/",
+    ),
     "pairing_accepted": messages.pairing_accepted(
         cook_name=COOK, diner_name=DINER, weekday=1, start="17:30", frequency="weekly"
     ),
@@ -315,10 +323,16 @@ def test_proposal_row_equals_what_enqueue_writes_when_written_in_bulk(
     session.add(cook)
     session.flush()
     row = session.exec(select(Notification).where(Notification.event == "proposal")).one()
-    words = messages.proposal(diner_name=first_name("Edna Smith"), distance="about 300 m")
-    assert row.subject == words.subject
+    assert row.subject == "Would you cook for Edna?"
+    # When, how often, what the meal must be, and where to answer (an outside check: only the
+    # name and the distance, and "your invitations page", which no page is called).
     assert row.body.startswith("The council suggests you cook for Edna, about ")
-    assert row.body.endswith(" from you. Please accept or decline from your invitations page.")
+    assert " from you, on Tuesdays at 17:30, every week. The meals must be: " in row.body
+    assert "free from peanuts" in row.body
+    assert row.body.endswith(
+        f"Please accept or decline on your page: {get_settings().public_url}/cook/"
+    )
+    words = messages.Message("proposal", row.subject, row.body)
     twin = enqueue(
         session,
         event=words.event,
