@@ -123,14 +123,23 @@ def proposal(
 
 
 def pairing_accepted(
-    *, cook_name: str, diner_name: str, weekday: int, start: str, frequency: str
+    *,
+    cook_name: str,
+    diner_name: str,
+    weekday: int,
+    start: str,
+    frequency: str,
+    first: date | None = None,
 ) -> Message:
-    """To the carer: the cook accepted."""
+    """To the carer: the cook accepted. `first`: the first meal they bring (an outside check
+    read "(monthly)" after the time, and not when the first meal came)."""
+    often = FREQUENCY_LABELS.get(Frequency(frequency), frequency).lower()
+    starts = f" The first is on {day_month(first)}." if first else ""
     return Message(
         "pairing_accepted",
         f"{cook_name} will cook for {diner_name}",
         f"Good news: {cook_name} will bring {diner_name} a meal "
-        f"on {WEEKDAYS[weekday]}s at {start} ({frequency}).",
+        f"on {WEEKDAYS[weekday]}s at {start}, {often}.{starts}",
     )
 
 

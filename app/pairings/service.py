@@ -156,13 +156,16 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
     council = session.get(Council, pairing.council_id)
     cook = session.get(Cook, pairing.cook_id)
     assert council is not None and cook is not None
-    schedule_meals(session, pairing=pairing, today=council_today(council))
+    planned = schedule_meals(session, pairing=pairing, today=council_today(council))
+    # The first meal the cook brings (one on a day they are away goes to cover).
+    theirs = [m for m in planned if m.cook_id == cook.id and m.status == MealStatus.scheduled]
     accepted = messages.pairing_accepted(
         cook_name=cook.display_name,
         diner_name=first_name(diner.full_name),
         weekday=pairing.weekday,
         start=pairing.start,
         frequency=pairing.frequency,
+        first=min((m.date for m in theirs), default=None),
     )
     enqueue(
         session,

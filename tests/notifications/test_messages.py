@@ -7,11 +7,12 @@ import inspect
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.models import Notification, User
+from app.models import Meal, Notification, User
 from app.notifications import messages
+from app.notifications.messages import day_month
 from app.notifications.outbox import enqueue
 from app.notifications.texts import TEXT_EVENTS, sms_text
 from app.vocab import EndReason
@@ -37,7 +38,12 @@ RENDERED = {
         page="http://127.0.0.1:8000/cook/",
     ),
     "pairing_accepted": messages.pairing_accepted(
-        cook_name=COOK, diner_name=DINER, weekday=1, start="17:30", frequency="weekly"
+        cook_name=COOK,
+        diner_name=DINER,
+        weekday=1,
+        start="17:30",
+        frequency="monthly",
+        first=THURSDAY,
     ),
     "referred_diner_matched": messages.referred_diner_matched(
         diner_name=DINER, cook_name=COOK, letter=True
@@ -170,6 +176,7 @@ DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
          "cover_fell_through", "cover_handed_back", "cover_stopped_unnamed",
          "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "password_changed", "meal_back_on", "cover_stopped",
+         "pairing_accepted",
          "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip
 
 
@@ -208,8 +215,10 @@ def test_message_renders_subject_and_body_when_given_names_and_dates(name):
 def test_message_names_each_person_in_place_when_the_cook_accepts():
     message = RENDERED["pairing_accepted"]
     assert message.subject == "Priya will cook for Edna"
+    # When the first comes, and "once a month" in words (an outside check read "(monthly)").
     assert message.body == (
-        "Good news: Priya will bring Edna a meal on Tuesdays at 17:30 (weekly)."
+        "Good news: Priya will bring Edna a meal on Tuesdays at 17:30, once a month. "
+        "The first is on Thursday 3 December."
     )
 
 
@@ -359,9 +368,18 @@ def test_services_queue_the_catalogue_words_when_a_pairing_is_accepted(
             Notification.event == "pairing_accepted", Notification.to_user_id == world.carer.id
         )
     ).one()
+    first = session.exec(
+        select(Meal.date).where(Meal.pairing_id == world.pairing_id).order_by(col(Meal.date))
+    ).first()
     expected = messages.pairing_accepted(
-        cook_name="Priya", diner_name="Edna", weekday=1, start="17:30", frequency="weekly"
+        cook_name="Priya",
+        diner_name="Edna",
+        weekday=1,
+        start="17:30",
+        frequency="weekly",
+        first=first,
     )
+    assert first is not None and day_month(first) in news.body
     assert (news.event, news.subject, news.body) == (
         expected.event,
         expected.subject,
