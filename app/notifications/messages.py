@@ -844,6 +844,20 @@ def password_reset(*, full_name: str, link: str) -> Message:
     )
 
 
+def erasure_asked(*, full_name: str, due: date) -> Message:
+    """To the carer who asked for erasure: the request reached the council (an outside check:
+    nothing said so, though the page promised to tell them when it is done)."""
+    return Message(
+        "erasure_asked",
+        "We have your request to erase your data",
+        f"Hello {full_name},\n\n"
+        "We have your request to erase your data and your relatives' from Extra Portion. The "
+        f"council will do it by {day_month(due)}: it ends any meals still planned, and tells "
+        "you when it is done. After that you will not be able to sign in.\n\n"
+        "If you did not ask for this, contact your council's Extra Portion coordinator.\n",
+    )
+
+
 def erasure_requested(*, account_id: int, due: date, records: list[str]) -> Message:
     """To the coordinators (or staff, or administrators) of a carer who asked for erasure;
     `records`: the links to the relatives' records this recipient can open (an account number

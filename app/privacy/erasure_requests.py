@@ -22,7 +22,7 @@ from app.db import utcnow
 from app.diners.service import alert_recipients
 from app.models import AuditEntry, Council, Diner, User
 from app.notifications import messages
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import enqueue, tell
 
 
 def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
@@ -55,6 +55,8 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
             body=request.body,
             dedupe_key=f"erasure:{user.id}:{today}",
         )
+    asked = messages.erasure_asked(full_name=user.full_name, due=due)
+    tell(session, asked, to=user, dedupe_key=f"erasure_asked:{user.id}:{today}")
     record_audit(
         session,
         actor_id=user.id,

@@ -49,6 +49,7 @@ from app.vocab import RUNNING_PAIRING_STATUSES, CookStatus, DinerStatus, EndReas
 ERASED = "Erased"
 NEUTRAL_COOK = "Their cook"  # how messages queued by a cook's erasure name them
 ERASED_SUBJECT = "A message from Extra Portion"
+TO_ERASED_BODY = "This message was to a person whose details have since been erased."
 ERASED_BODY = (
     "This message was about a neighbour whose details have since been erased from Extra "
     "Portion, so what it said has been removed. Sign in to see your meals as they are now, "
@@ -359,17 +360,17 @@ def _scrub_messages_naming(session: Session, *, cook: Cook) -> None:
 
 
 def _unsent_to(session: Session, user: User) -> None:
-    """Messages still queued for an erased person are not sent, and those sent to an address
-    they signed in with before (a change of address told the old one) lose it and its words."""
-    queued = select(Notification).where(
-        Notification.to_user_id == user.id, Notification.status == "pending"
-    )
+    """Messages to an erased person lose their words ("Hello Alan Brown", a relative's name)
+    and, still queued, are not sent; those sent to an address they signed in with before (a
+    change of address told the old one) lose it too."""
+    queued = select(Notification).where(Notification.to_user_id == user.id)
     to_old_address = select(Notification).where(
         col(Notification.dedupe_key).startswith(f"email_changed:{user.id}:", autoescape=True)
     )
     for message in [*session.exec(queued).all(), *session.exec(to_old_address).all()]:
+        message.subject, message.body = ERASED_SUBJECT, TO_ERASED_BODY
         if message.to_user_id is None:
-            message.recipient, message.subject, message.body = None, ERASED_SUBJECT, ERASED_BODY
+            message.recipient = None
         if message.status == "pending":
             message.status, message.last_error = "failed", "recipient erased"
         session.add(message)

@@ -146,6 +146,7 @@ RENDERED = {
         reference="EP-7KQ3MD", status_words="Being looked into", next_step="We will call."
     ),
     "password_changed": messages.password_changed(full_name="Alan Brown", day=THURSDAY),
+    "erasure_asked": messages.erasure_asked(full_name="Alan Brown", due=THURSDAY),
     "email_changed": messages.email_changed(
         full_name="Alan Brown", new_email="alan.new@example.org", day=THURSDAY
     ),
@@ -164,7 +165,8 @@ NAMES_DINER = set(RENDERED) - {"cook_approved", "cook_rejected", "cook_suspended
                                 "cook_reinstated", "concern_raised", "meals_stopped_unnamed",
                                 "cover_stopped_unnamed",
                                 "concern_status", "erasure_requested", "email_changed",
-                                "password_changed", "confirm_new_email"}  # fmt: skip
+                                "password_changed", "confirm_new_email",
+                                "erasure_asked"}  # fmt: skip
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
@@ -176,7 +178,7 @@ DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
          "cover_fell_through", "cover_handed_back", "cover_stopped_unnamed",
          "cover_request", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "password_changed", "meal_back_on", "cover_stopped",
-         "pairing_accepted",
+         "pairing_accepted", "erasure_asked",
          "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip
 
 

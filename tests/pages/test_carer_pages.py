@@ -781,6 +781,8 @@ def test_erasure_request_tells_the_coordinator_when_the_carer_asks(
     done = post(client, "/carer/account/erase", {})
     assert done.headers["location"] == "/carer/account/erase/sent"
     assert told(session, "erasure_requested") == {paired["coordinator"].id}
+    # The carer too, by message (an outside check: only the page said so).
+    assert told(session, "erasure_asked") == {paired["carer"].id}
     assert "We have your request" in client.get("/carer/account/erase/sent").text
     # The carer's page shows the request waiting, not the offer to ask (a browser walk).
     home = client.get("/carer/").text

@@ -27,6 +27,7 @@ from app.models import (
 from app.models.draft import user_owner
 from app.notifications.outbox import enqueue
 from app.pages import drafts
+from app.privacy.erasure_requests import request_erasure
 from app.privacy.service import ERASED_SUBJECT
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -240,6 +241,9 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     carer, diner_id = registered_diner(client, session, settings)
+    carer_name = carer.full_name
+    asked = request_erasure(session, user=carer, settings=settings)
+    assert asked >= 1
     headers = auth_headers(staff, settings)
     path = f"/api/staff/carers/{carer.id}/erase"
     drafts.save(session, user_owner(carer.id), "carer", {"phone": "07700 900123"})
@@ -279,6 +283,10 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     assert [(m.recipient, m.status) for m in links] == [(None, "failed")] * 2
     assert all("token=" not in m.body for m in links)
     assert session.exec(select(EmailChange)).all() == []
+    # Every message to them loses its words, sent or not: "Hello <their name>" (the new
+    # address's "your password/email has changed" greetings) was kept.
+    to_them = session.exec(select(Notification).where(Notification.to_user_id == carer.id))
+    assert [m for m in to_them if "Hello" in m.body or carer_name in m.body] == []
     assert client.post(path, headers=headers).status_code == 409
 
 
