@@ -13,13 +13,14 @@ from app.db import utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.meals.service import schedule_all
-from app.models import Cook, Council, Diner, Meal, Pairing
+from app.models import Cook, Council, Diner, Meal, OutcomeAnswer, Pairing
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
 from app.vocab import MealStatus, PairingStatus
 
 COVER_ALERT_DAYS = 2
+ANSWER_LASTS = timedelta(days=91)  # a quarter: the friendship question is not asked again
 LAPSE_DAYS = {"weekly": 14, "fortnightly": 35, "monthly": 35}
 
 
@@ -169,8 +170,17 @@ def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
 
 def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
     """Once a quarter, ask each carer of an active pairing (at least 4 weeks old) whether
-    their relative considers the cook a friend (the Casserole Club's 70% measure)."""
+    their relative considers the cook a friend (the Casserole Club's 70% measure); not a
+    carer who answered in the last quarter's time (their page asks it too: an outside check
+    found a carer who answered on 12 November asked again on 2 December)."""
     quarter = f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    answered = set(
+        session.exec(
+            select(OutcomeAnswer.pairing_id).where(
+                col(OutcomeAnswer.answered_at) >= now - ANSWER_LASTS
+            )
+        ).all()
+    )
     count = 0
     for pairing in session.exec(
         select(Pairing).where(Pairing.status == PairingStatus.active)
@@ -179,7 +189,7 @@ def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
         cook = session.get(Cook, pairing.cook_id)
         if diner is None or cook is None or diner.carer_id is None or pairing.accepted_at is None:
             continue
-        if now - pairing.accepted_at < timedelta(weeks=4):
+        if now - pairing.accepted_at < timedelta(weeks=4) or pairing.id in answered:
             continue
         question = messages.outcome_question(
             diner_name=first_name(diner.full_name), cook_name=cook.display_name

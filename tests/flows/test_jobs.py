@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.flows.jobs import run_jobs
-from app.models import Meal, Notification, User
+from app.models import Meal, Notification, OutcomeAnswer, User
 from tests.factories import active_pairing
 
 
@@ -105,6 +105,30 @@ def test_carer_is_asked_the_friendship_question_once_a_quarter_when_pairing_esta
     run_jobs(session, now=datetime(2027, 4, 2, 12, tzinfo=UTC))
     asked = events(session, "outcome_question")
     assert len(asked) == 2 and "consider Priya a friend" in asked[0].body
+
+
+def test_a_carer_who_answered_lately_is_not_asked_the_friendship_question_again(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: a carer who answered on their page on 12 November was asked again
+    on 2 December, and would be on 2 January."""
+    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=UTC), tick=False):
+        world = active_pairing(client, session, settings, staff, coordinator=staff)
+    session.add(
+        OutcomeAnswer(
+            diner_id=world.diner_id,
+            pairing_id=world.pairing_id,
+            carer_id=world.carer.id,
+            considers_friend=True,
+            answered_at=datetime(2026, 11, 12, 15, tzinfo=UTC),
+        )
+    )
+    session.commit()
+    for day in (datetime(2026, 12, 2, 12, tzinfo=UTC), datetime(2027, 1, 2, 12, tzinfo=UTC)):
+        run_jobs(session, now=day)
+    assert events(session, "outcome_question") == []
+    run_jobs(session, now=datetime(2027, 2, 15, 12, tzinfo=UTC))  # a quarter on
+    assert len(events(session, "outcome_question")) == 1
 
 
 def test_jobs_count_only_new_alerts_when_run_again(
