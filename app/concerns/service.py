@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.concerns.categories import CATEGORY_NAMES, RAISER_STATUS, new_reference
+from app.config import get_settings
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import paginate, utcnow
@@ -24,7 +25,7 @@ from app.models.concern import REFERENCE_ALPHABET, REFERENCE_LENGTH, REFERENCE_P
 from app.moderation.service import suspend_cook
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import enqueue
+from app.notifications.outbox import enqueue, tell
 from app.pairings.lifecycle import (
     covered_meals,
     end_pairing,
@@ -157,14 +158,20 @@ def raise_concern(
     )
     session.add(concern)
     session.flush()
-    if serious and pairing is not None and pairing.status == PairingStatus.active:
+    paused = serious and pairing is not None and pairing.status == PairingStatus.active
+    if paused:
+        assert pairing is not None
         _pause(session, pairing)
         _tell_pair(session, concern, pairing, paused=True)
     raised = messages.concern_raised(
         reference=concern.reference,
         category_name=CATEGORY_NAMES.get(kind, kind),
         serious=serious,
+        diner_name=first_name(diner.full_name),
+        page=f"{get_settings().public_url.rstrip('/')}/staff/concerns/{concern.id}",
     )
+    received = messages.concern_received(reference=concern.reference, paused=paused)
+    tell(session, received, to=user, dedupe_key=f"concern:{concern.id}:received")
     for to in alert_recipients(session, diner):  # the coordinator, else the council's staff
         enqueue(
             session,

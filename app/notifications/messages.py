@@ -180,7 +180,9 @@ def cover_moved(*, diner_name: str, day: date, when: str) -> Message:
 
 def pairing_declined(*, cook_name: str, diner_name: str, reason: str | None) -> Message:
     """To the coordinator: the cook declined, with their reason when they gave one."""
-    said = f'They said: "{reason}"' if reason else "They did not give a reason."
+    # Their words on lines of their own, as typed (quoted inline, a reason with quotes or a line
+    # break of its own read as a tangle: an outside check).
+    said = f"They said:\n\n{reason.strip()}" if reason else "They did not give a reason."
     return Message(
         "pairing_declined",
         f"{cook_name} declined to cook for {diner_name}",
@@ -766,13 +768,33 @@ def offer_pause_to_carer(*, diner_name: str, cook_name: str, moved_away: bool = 
 # --- concerns -----------------------------------------------------------------------------------
 
 
-def concern_raised(*, reference: str, category_name: str, serious: bool) -> Message:
-    """To the coordinator. ``category_name``: the category's short name ("Missed meal")."""
+def concern_raised(
+    *, reference: str, category_name: str, serious: bool, diner_name: str, page: str
+) -> Message:
+    """To the coordinator. ``category_name``: the category's short name ("Missed meal");
+    ``page``: the concern's page (an outside check found neither the diner nor a link)."""
     return Message(
         "concern_raised",
         f"A {'serious ' if serious else ''}concern was raised ({reference}): "
         f"{category_name.lower()}",
-        "Please look at it in the concerns queue as soon as you can.",
+        f"A concern about {diner_name} was raised. Please look at it as soon as you can: {page}",
+    )
+
+
+def concern_received(*, reference: str, paused: bool) -> Message:
+    """To whoever raised a concern: it reached the council, under this reference (they heard
+    nothing until staff changed its status: an outside check). `paused`: a serious concern
+    paused the meals."""
+    then = (
+        " As it is serious, the meals are paused until the council has looked into it."
+        if paused
+        else ""
+    )
+    return Message(
+        "concern_received",
+        f"We have your concern {reference}",
+        f"Thank you for telling us. The council's coordinator will look into it, and you will "
+        f"hear from us as it moves on.{then} If someone is in danger now, call 999.",
     )
 
 

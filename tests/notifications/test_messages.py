@@ -140,8 +140,13 @@ RENDERED = {
     "pairing_resumed": messages.pairing_resumed(diner_name=DINER, cook_name=COOK),
     "needs_resumed_to_cook": messages.needs_resumed_to_cook(diner_name=DINER),
     "concern_raised": messages.concern_raised(
-        reference="EP-7KQ3MD", category_name="Missed meal", serious=True
+        reference="EP-7KQ3MD",
+        category_name="Missed meal",
+        serious=True,
+        diner_name=DINER,
+        page="http://127.0.0.1:8000/staff/concerns/7",
     ),
+    "concern_received": messages.concern_received(reference="EP-7KQ3MD", paused=True),
     "concern_status": messages.concern_status(
         reference="EP-7KQ3MD", status_words="Being looked into", next_step="We will call."
     ),
@@ -162,7 +167,7 @@ RENDERED = {
 }
 # Who each message names: the diner, the cook, and whether it carries the day.
 NAMES_DINER = set(RENDERED) - {"cook_approved", "cook_rejected", "cook_suspended",
-                                "cook_reinstated", "concern_raised", "meals_stopped_unnamed",
+                                "cook_reinstated", "meals_stopped_unnamed", "concern_received",
                                 "cover_stopped_unnamed",
                                 "concern_status", "erasure_requested", "email_changed",
                                 "password_changed", "confirm_new_email",
@@ -415,3 +420,36 @@ def test_a_cover_that_fell_through_promises_other_cooks_only_when_some_were_aske
     some = messages.cover_fell_through(diner_name=DINER, day=THURSDAY, start="17:30", asked=2)
     assert "asking other cooks" not in none.body and "coordinator will be in touch" in none.body
     assert "We are asking other cooks" in some.body
+
+
+def test_a_declining_cooks_words_stand_on_their_own_lines():
+    """An outside check read: They said: "Sorry, "Thursdays" are my night shift.\nMaybe in
+    spring"."""
+    said = messages.pairing_declined(
+        cook_name=COOK, diner_name=DINER, reason='Sorry, "Thursdays" are my night shift.\nMaybe'
+    ).body
+    assert said.endswith('They said:\n\nSorry, "Thursdays" are my night shift.\nMaybe')
+
+
+def test_a_concern_names_its_diner_and_page_to_staff_and_is_acknowledged_to_its_raiser(
+    client, session: Session, settings, staff
+):
+    """An outside check: staff read "look at it in the concerns queue", with no diner and no
+    link; the raiser heard nothing until staff changed its status."""
+    world = active_pairing(client, session, settings, staff, coordinator=staff)
+    raised = client.post(
+        "/api/concerns",
+        json={"diner_id": world.diner_id, "kind": "welfare", "description": "She seemed low"},
+        headers=world.carer_headers,
+    )
+    assert raised.status_code == 201, raised.text
+    to_staff = session.exec(
+        select(Notification).where(Notification.event == "concern_raised")
+    ).one()
+    assert "A concern about Edna was raised" in to_staff.body
+    assert to_staff.body.endswith(f"/staff/concerns/{raised.json()['id']}")
+    [received] = session.exec(
+        select(Notification).where(Notification.event == "concern_received")
+    ).all()
+    assert received.to_user_id == world.carer.id
+    assert raised.json()["reference"] in received.subject
