@@ -299,9 +299,11 @@ def needs_words(
         paused_to_cook=messages.needs_pause_to_cook(diner_name=diner_name, moved_away=moved_away),
         paused_to_cover=messages.needs_pause_to_cook(diner_name=diner_name),
         paused_to_staff=messages.needs_pause_to_staff(
-            diner_name=diner_name, cook_name=cook_name, what=what, why=why
+            diner_name=diner_name, cook_name=cook_name, what=what, why=why, moved_away=moved_away
         ),
-        paused_to_carer=messages.needs_pause_to_carer(diner_name=diner_name, what=what),
+        paused_to_carer=messages.needs_pause_to_carer(
+            diner_name=diner_name, what=what, cook_name=cook_name, moved_away=moved_away
+        ),
     )
 
 

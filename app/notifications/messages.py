@@ -614,7 +614,20 @@ def needs_pause_to_cook(*, diner_name: str, moved_away: bool = False) -> Message
     )
 
 
-def needs_pause_to_staff(*, diner_name: str, cook_name: str, what: str, why: str) -> Message:
+def needs_pause_to_staff(
+    *, diner_name: str, cook_name: str, what: str, why: str, moved_away: bool = False
+) -> Message:
+    """`moved_away`: only the diner's new home is beyond the cook's walk (a move read as "it
+    no longer meets Arthur's needs safely (living within walking distance)": an outside
+    check)."""
+    if moved_away:
+        return Message(
+            "pairing_needs_changed",
+            f"Pairing paused: {diner_name} has moved",
+            f"{diner_name}'s {what} changed: they now live further from {cook_name} than "
+            f"{cook_name} walks. The pairing is paused and its meals are cancelled: please "
+            "find a way forward with the carer and the cook.",
+        )
     return Message(
         "pairing_needs_changed",
         f"Pairing paused: {diner_name}'s needs changed",
@@ -624,12 +637,20 @@ def needs_pause_to_staff(*, diner_name: str, cook_name: str, what: str, why: str
     )
 
 
-def needs_pause_to_carer(*, diner_name: str, what: str) -> Message:
+def needs_pause_to_carer(
+    *, diner_name: str, what: str, cook_name: str, moved_away: bool = False
+) -> Message:
+    """`moved_away`: only the new home is too far for the cook (not the diner's needs)."""
+    why = (
+        f"{diner_name} now lives too far from {cook_name} to walk the meals round"
+        if moved_away
+        else "Their cook cannot meet the new needs safely"
+    )
     return Message(
         "pairing_needs_changed",
         f"{diner_name}'s meals are paused while the coordinator finds a way forward",
-        f"The council updated {diner_name}'s {what}. Their cook cannot meet the new needs "
-        "safely, so the meals are paused. The coordinator will be in touch.",
+        f"The council updated {diner_name}'s {what}. {why}, so the meals are paused. The "
+        "coordinator will be in touch.",
     )
 
 

@@ -92,6 +92,16 @@ def test_pairing_pauses_when_new_address_is_beyond_cooks_walk(
         )
     ).one()
     assert to_cook.body.startswith("Edna has moved, and now lives further away than you walk")
+    # The coordinator reads of a move, not of needs (an outside check: "it no longer meets
+    # Edna's needs safely (living within walking distance)").
+    to_staff = session.exec(
+        select(Notification).where(
+            Notification.event == "pairing_needs_changed",
+            Notification.to_user_id == active.coordinator.id,
+        )
+    ).one()
+    assert to_staff.subject == "Pairing paused: Edna has moved"
+    assert "they now live further from Priya than Priya walks" in to_staff.body
 
 
 def test_a_cook_whose_meals_resume_after_a_move_back_within_reach_is_told_to_look_at_it(

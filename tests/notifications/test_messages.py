@@ -103,7 +103,9 @@ RENDERED = {
     "needs_pause_to_staff": messages.needs_pause_to_staff(
         diner_name=DINER, cook_name=COOK, what="food needs", why="peanuts"
     ),
-    "needs_pause_to_carer": messages.needs_pause_to_carer(diner_name=DINER, what="food needs"),
+    "needs_pause_to_carer": messages.needs_pause_to_carer(
+        diner_name=DINER, what="food needs", cook_name=COOK
+    ),
     "offer_withdrawn_to_cook": messages.offer_withdrawn_to_cook(diner_name=DINER, why="peanuts"),
     "offer_withdrawn_to_staff": messages.offer_withdrawn_to_staff(
         diner_name=DINER, cook_name=COOK, why="peanuts"
