@@ -248,7 +248,21 @@ def _safety_first(
             if set(changed) & NEEDS
             else None
         )
-        to_cook = messages.diner_changed_to_cook(diner_name=name, what=what, when=when, needs=needs)
+        # Their time no longer suits the diner, and nothing is moved until the coordinator has
+        # agreed a new one: the cook is told the next meal still stands (an outside check: the
+        # message left them to guess).
+        coming = [
+            m.date
+            for m in _future_open_meals(session, pairing=pairing, today=today)
+            if m.cook_id == cook.id and m.status == MealStatus.scheduled
+        ]
+        to_cook = messages.diner_changed_to_cook(
+            diner_name=name,
+            what=what,
+            when=when,
+            needs=needs,
+            next_meal=min(coming, default=None) if when else None,
+        )
         enqueue(
             session,
             event=to_cook.event,

@@ -538,13 +538,24 @@ def diner_changed_to_coordinator(*, diner_name: str, what: str, when: str | None
 
 
 def diner_changed_to_cook(
-    *, diner_name: str, what: str, when: str | None, needs: str | None = None
+    *,
+    diner_name: str,
+    what: str,
+    when: str | None,
+    needs: str | None = None,
+    next_meal: date | None = None,
 ) -> Message:
     """To the regular cook, who can still cook for the diner safely. `needs`: what the meals
     must be now, when the change was to them (`needs_in_words`): the cook read only "please
     look at Margaret's allergies", and not which one was added (an outside check)."""
+    stands = (
+        f" Until then, the meal on {day_month(next_meal)} goes ahead as planned."
+        if next_meal
+        else ""
+    )
     note = (
-        f" {diner_name} is no longer free {when}: the coordinator will agree a new time with you."
+        f" {diner_name} is no longer free {when}: the coordinator will agree a new time with "
+        f"you.{stands}"
         if when
         else ""
     )

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.models import AuditEntry, Concern, Cook, Council, Diner, Meal, Notification, Pairing, User
+from app.notifications.messages import day_month
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -198,6 +199,15 @@ def test_cook_is_told_too_but_pairing_stays_active_when_new_times_miss_the_pairi
         select(Notification).where(Notification.to_user_id == active.coordinator.id)
     ).one()
     assert "no longer among the times" in message.body
+    # The cook learns that the next meal still stands until a new time is agreed (an outside
+    # check: nobody said whether it would come).
+    first = min(m.date for m in future_meals(session, active.pairing_id))
+    to_cook = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == active.cook.id, Notification.event == "diner_changed"
+        )
+    ).one()
+    assert f"Until then, the meal on {day_month(first)} goes ahead as planned." in to_cook.body
 
 
 def test_council_staff_are_told_when_neighbourhood_has_no_coordinator(
