@@ -405,8 +405,12 @@ def reschedule_pairing(
     session.flush()
     pairing.weekday, pairing.start, pairing.frequency = body.weekday, body.start, body.frequency
     session.add(pairing)
+    # The first the cook brings: one on a day they are away goes to cover, and "the first is
+    # on Tuesday 8 December" named such a day (an outside check).
+    planned = schedule_meals(session, pairing=pairing, today=tomorrow)
     first = min(
-        (m.date for m in schedule_meals(session, pairing=pairing, today=tomorrow)), default=None
+        (m.date for m in planned if m.cook_id == cook.id and m.status == MealStatus.scheduled),
+        default=None,
     )
     if diner.carer_id is None:  # no carer to tell: the diner is posted the new plan
         with suppress(Conflict):  # nothing planned in the next four weeks: nothing to post

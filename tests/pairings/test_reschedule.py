@@ -204,3 +204,13 @@ def test_a_meal_needing_cover_is_asked_for_again_at_its_new_time(
     assert moved.status_code == 200, moved.text
     bodies = [n.body for n in session.exec(asked)]
     assert len(bodies) == 2 and "18:15" in bodies[1]
+    # The first meal the cook brings at the new time is the one after their day away (an
+    # outside check: "the first is on Tuesday 8 December", the day they were away).
+    told = session.exec(
+        select(Notification).where(
+            Notification.event == "pairing_moved", Notification.to_user_id == world.cook.id
+        )
+    ).one()
+    theirs = [m.date for m in coming(session, world.pairing_id) if m.cook_id == world.cook_id]
+    assert theirs[0].isoformat() > day
+    assert f"The first is on {theirs[0]:%A} {theirs[0].day} {theirs[0]:%B}." in told.body
