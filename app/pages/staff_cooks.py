@@ -25,7 +25,7 @@ from app.deps import SessionDep, SettingsDep
 from app.diners.schemas import ReasonIn
 from app.errors import Conflict, RuleBroken
 from app.flows import cooks as cook_flows
-from app.models import Cook, Council
+from app.models import Cook, Council, User
 from app.moderation import service
 from app.moderation.record import CookRecord, cook_record, view_cook_record
 from app.moderation.rules import approval_problems
@@ -54,6 +54,7 @@ from app.pages.forms import check_csrf, text_rule_problem, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
+from app.privacy.service import erase_cook
 from app.routing import DeferredRoute
 from app.schemas import PathId
 from app.vocab import DBS_LEVEL_LABELS, DBS_RANK, CookStatus, DbsLevel
@@ -89,6 +90,7 @@ DONE = {
     "suspended": "The cook is suspended. Their pairings have ended and their meals are cancelled.",
     "reinstated": "The cook is reinstated.",
     "location": "The cook's new location is confirmed. They can be matched again.",
+    "erased": "The cook's personal details are erased. Their pairings have ended.",
 }
 REASON_MISSING = {
     "reject": "Enter why the cook is not approved",
@@ -284,6 +286,7 @@ def _record_page(
         "expires_in": (expires - today).days if expires is not None else None,
         "expiring_days": EXPIRING_WITHIN_DAYS,
         "history": _history(session, sa, record),
+        "erased": _erased(session, cook),
         "concerns": concerns_about(session, council_id=sa.council_id, cook_id=cook.id),
         "food": {
             "diets": labels_of(DIETS, cook.diets) or ["No special diets"],
@@ -533,6 +536,33 @@ def reinstate(
     cook_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> Response:
     return _reason_action("reinstate", cook_id, request, session, settings, form)
+
+
+def _erased(session: Session, cook: Cook) -> bool:
+    user = session.get(User, cook.user_id)
+    return user is not None and user.anonymised_at is not None
+
+
+@router.post("/staff/cooks/{cook_id}/erase", response_class=HTMLResponse)
+def erase(
+    cook_id: PathId, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    """Erase the cook's personal details (a data protection request): the same service as POST
+    /api/staff/cooks/{id}/erase, once the staff member has ticked that they mean it (only the
+    API could, before: a data protection review)."""
+    acting = _acting(request, session, settings, form, cook_id)
+    if isinstance(acting, Response):
+        return acting
+    sa, cook = acting
+    if _erased(session, cook):  # a second click, or a colleague first
+        return redirect(f"/staff/cooks/{cook_id}")
+    if form.get("confirm_erase") != "yes":
+        errors = {
+            "confirm_erase": f"Select that {cook.display_name} asked for their details to be erased"
+        }
+        return _again(request, session, settings, sa, cook, errors, {})
+    erase_cook(session, staff=sa.user, cook=cook)
+    return redirect(f"/staff/cooks/{cook_id}?done=erased")
 
 
 @router.post("/staff/cooks/{cook_id}/confirm-location", response_class=HTMLResponse)

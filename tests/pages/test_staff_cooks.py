@@ -581,3 +581,26 @@ def test_a_cooks_meals_on_the_same_day_are_listed_by_time(
     upcoming = page.split("Next meals</caption>")[1].split("</table>")[0]
     times = re.findall(r", (\d\d:\d\d)</th>", upcoming)
     assert times[:2] == ["17:30", "19:00"], times
+
+
+def test_staff_erase_a_cook_from_their_record_once_they_tick_that_the_cook_asked(
+    signed_in: TestClient, session: Session, barnet: Council
+):
+    """A data protection review: staff could erase a cook only through the API."""
+    cook = add_cook(session, barnet)
+    session.commit()
+    page = f"/staff/cooks/{cook.id}"
+    assert "Erase this cook’s details" in signed_in.get(page).text
+
+    unticked = post(signed_in, f"{page}/erase", {}, page=page)
+    assert unticked.status_code == 422
+    assert summary(unticked.text) == [
+        ("#confirm_erase", "Select that Priya asked for their details to be erased")
+    ]
+    done = post(signed_in, f"{page}/erase", {"confirm_erase": "yes"}, page=page)
+    assert (done.status_code, done.headers["location"]) == (303, f"{page}?done=erased")
+    after = signed_in.get(done.headers["location"]).text
+    assert "The cook’s personal details are erased" in html_lib.unescape(after).replace("'", "’")
+    assert "Their personal details were erased." in after and "Priya" not in after
+    session.refresh(cook)
+    assert (cook.display_name, cook.status) == ("Erased", "left")
