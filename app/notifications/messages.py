@@ -325,7 +325,7 @@ def meal_reminder(*, diner_name: str, start: str) -> Message:
     return Message(
         "meal_reminder",
         f"Tomorrow: a meal for {diner_name} at {start}",
-        "A reminder for tomorrow. Print the label from your meals page.",
+        "Print the meal's label from your page before you go.",
     )
 
 
@@ -369,9 +369,17 @@ def diner_paused(*, diner_name: str, day: date, away_from: date, away_to: date) 
     return Message(
         "diner_paused",
         f"No meal needed for {diner_name} on {day_month(day)}",
-        f"{diner_name} is away from {away_from.day} {away_from:%B} to {away_to.day} {away_to:%B}, "
-        "so that meal is cancelled. The usual schedule carries on afterwards.",
+        f"{diner_name} is away {_days(away_from, away_to)}, so that meal is cancelled. The usual "
+        "schedule carries on afterwards.",
     )
+
+
+def _days(first: date, last: date) -> str:
+    """ "on 10 December", or "from 10 December to 14 December" (an outside check read "from
+    10 December to 10 December")."""
+    if first == last:
+        return f"on {first.day} {first:%B}"
+    return f"from {first.day} {first:%B} to {last.day} {last:%B}"
 
 
 def meal_back_on(*, diner_name: str, day: date, start: str) -> Message:
@@ -408,7 +416,7 @@ def needs_in_words(*, diets: list[str], allergies: list[str], texture: str) -> s
         parts.append("free from " + _and_list([_ALLERGEN_WORDS.get(a, a) for a in allergies]))
     if texture != Texture.regular:
         parts.append(_TEXTURE_WORDS.get(texture, texture))
-    return ("; ".join(parts) + ".") if parts else "nothing special."
+    return ("; ".join(parts) + ".") if parts else "no special diet, allergy or texture."
 
 
 def cover_request(*, diner_name: str, day: date, start: str, needs: str) -> Message:

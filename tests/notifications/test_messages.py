@@ -196,6 +196,7 @@ SENTENCES = {
     "why_ended_to_cook",
     "needs_in_words",
     "_and_list",
+    "_days",
 }
 
 
@@ -405,7 +406,7 @@ def test_a_cover_request_says_what_the_meal_must_be():
     body = messages.cover_request(diner_name=DINER, day=THURSDAY, start="17:30", needs=needs).body
     assert "The meal must be: Vegetarian, Halal; free from peanuts and sesame;" in body
     plain = messages.needs_in_words(diets=[], allergies=[], texture="regular")
-    assert plain == "nothing special."
+    assert plain == "no special diet, allergy or texture."  # not "nothing special."
 
 
 def test_what_a_meal_must_be_lists_allergens_as_a_sentence_does():
@@ -455,3 +456,10 @@ def test_a_concern_names_its_diner_and_page_to_staff_and_is_acknowledged_to_its_
     ).all()
     assert received.to_user_id == world.carer.id
     assert raised.json()["reference"] in received.subject
+
+
+def test_a_one_day_pause_is_said_as_one_day():
+    """An outside check read "away from 10 December to 10 December"."""
+    day = date(2026, 12, 10)
+    one = messages.diner_paused(diner_name=DINER, day=day, away_from=day, away_to=day).body
+    assert one.startswith("Edna is away on 10 December, so that meal is cancelled.")
