@@ -337,8 +337,11 @@ def accept(
     if isinstance(ca, Response):
         return ca
     pairing = pairings.get_invited_pairing(session, user=ca.user, pairing_id=pairing_id)
-    # The API's accept: the address the next page shows is audited in the same transaction.
-    pairings.accept_invitation(session, cook_user=ca.user, pairing=pairing)
+    # A second click on "Accept" finds it accepted (the first's lock waited for): the page the
+    # first click leads to, not "Sorry, something went wrong" (an outside check).
+    if pairing.status != PairingStatus.active:
+        # The API's accept: the address the next page shows is audited in the same transaction.
+        pairings.accept_invitation(session, cook_user=ca.user, pairing=pairing)
     return redirect("/cook/?done=accepted")
 
 
@@ -414,7 +417,10 @@ def record(
     if isinstance(ca, Response):
         return ca
     meal, _cook = meals.own_meal(session, user=ca.user, meal_id=meal_id)
-    meals.record_outcome(session, meal=meal, outcome=MealStatus(outcome))
+    # Recorded so a moment ago (a second click; own_meal's lock waited for the first): where
+    # the first click leads, not an error page (an outside check). Another outcome is refused.
+    if meal.status != outcome:
+        meals.record_outcome(session, meal=meal, outcome=MealStatus(outcome))
     return redirect(f"/cook/?done={outcome}#meals")
 
 

@@ -485,6 +485,15 @@ def test_accepting_shows_the_next_meal_with_full_address_and_the_carers_phone(
     # Accepting shows the address: audited, as the API's accept does.
     viewed = session.exec(select(AuditEntry).where(AuditEntry.action == "diner.address_viewed"))
     assert [e.subject_id for e in viewed] == [invited["diner_id"]]
+    # A second click lands where the first did, not on "Sorry, something went wrong" (an
+    # outside check).
+    token = form_token(client, "/cook/profile/check")
+    again = client.post(
+        f"/cook/invitations/{invited['pairing_id']}/accept",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert (again.status_code, again.headers["location"]) == (303, "/cook/?done=accepted")
     home = client.get("/cook/")
     panel = home.text.split('id="next-heading"')[1].split("</section>")[0]
     for shown in (
@@ -759,6 +768,11 @@ def test_meal_is_recorded_as_delivered_when_the_cook_says_so(
     assert response.headers["location"] == "/cook/?done=delivered#meals"
     session.refresh(meal)
     assert meal.status == "delivered"
+    # A second click: where the first led; the other outcome is still refused.
+    again = post(client, f"/cook/meals/{meal.id}/delivered", {}, "/cook/")
+    assert (again.status_code, again.headers["location"]) == (303, "/cook/?done=delivered#meals")
+    other = post(client, f"/cook/meals/{meal.id}/missed", {}, "/cook/")
+    assert other.status_code == 409
 
 
 def away_dates(start: date, end: date) -> dict[str, object]:
