@@ -40,7 +40,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Connection, Engine, MetaData, Row, Select, event
+from sqlalchemy import Connection, Engine, MetaData, Row, Select, event, inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
@@ -75,14 +75,27 @@ T = TypeVar("T")
 def lock_row(session: Session, row: SQLModel) -> None:
     """Read `row` again, locked until the transaction ends, before deciding on its state.
 
-    PostgreSQL: SELECT ... FOR UPDATE, so that two requests changing one person's standing (two
-    erasures, a stop and a proposal, a suspension and an accept) run one after the other, the
-    second seeing what the first did (an outside check found both answered 200 on PostgreSQL,
-    with a pairing ended twice or an accepted one stored as withdrawn). SQLite: nothing to do,
-    as each writing transaction holds the database's write lock from its start (`make_engine`).
-    Call it before changing the row: what it reads replaces the row's unsaved changes."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.refresh(row, with_for_update=True)
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE, so that two requests changing one person's
+    standing (two erasures, a stop and a proposal, a suspension and an accept) run one after
+    the other, the second seeing what the first did (an outside check found both answered 200
+    on PostgreSQL, with a pairing ended twice or an accepted one stored as withdrawn). Not FOR
+    UPDATE: that would also hold back every insert whose foreign key names the row (a meal's
+    cook), and deadlock with them. SQLite: nothing to do, as each writing transaction holds the
+    database's write lock from its start (`make_engine`).
+
+    Rows are locked in one order, so that two requests never wait for each other: the cook,
+    then the diner, then their pairings (app/pairings/lifecycle.py), then meals."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    mapper = inspect(type(row))
+    key = [getattr(row, column.key) for column in mapper.primary_key]
+    where = [column == value for column, value in zip(mapper.primary_key, key, strict=True)]
+    session.execute(
+        select(type(row))
+        .where(*where)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)  # pending changes are flushed first
+    ).scalars().all()  # the rows read into the object: a result left unread refreshes nothing
 
 
 def utcnow() -> datetime:

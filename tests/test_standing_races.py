@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app.db import lock_row
 from app.errors import AppError
 from app.flows.cooks import stop_cooking
 from app.main import app
@@ -104,6 +105,15 @@ def _while_held(
     return raised
 
 
+def _headers_of(engine: Engine, user_id: int) -> dict[str, str]:
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        headers = auth_headers(user, TEST_SETTINGS)
+        session.commit()
+    return headers
+
+
 @pytest.fixture
 def proposed(real_engine: Engine) -> Proposed:
     if real_engine.dialect.name != "postgresql":
@@ -169,3 +179,82 @@ def test_a_second_erasure_of_one_diner_waits_and_is_refused(
 
     raised = _while_held(real_engine, erase, erase)
     assert [str(exc) for exc in raised] == ["This diner has already been erased"]
+
+
+def test_an_accept_is_not_held_back_by_a_stop_that_has_locked_the_cook(
+    real_engine: Engine, proposed: Proposed
+):
+    """An outside check: a cook's stop took FOR UPDATE on the cook's row, which holds back the
+    accept's insert of meals naming the cook (a foreign key takes KEY SHARE), while the accept
+    held the pairing the stop would lock next: a deadlock, and "please try again", six times in
+    eight. The stop's lock now leaves such inserts be."""
+    accepted: list[BaseException | None] = []
+
+    def accept() -> None:
+        try:
+            with Session(real_engine, expire_on_commit=False) as session:
+                pairing = session.get(Pairing, proposed.pairing_id)
+                assert pairing is not None
+                accept_pairing(session, pairing=pairing)
+                session.commit()
+            accepted.append(None)
+        except BaseException as exc:
+            accepted.append(exc)
+
+    with Session(real_engine, expire_on_commit=False) as stopping:
+        cook = stopping.get(Cook, proposed.cook_id)
+        assert cook is not None
+        lock_row(stopping, cook)  # the stop's first step
+        other = threading.Thread(target=accept)
+        other.start()
+        other.join(timeout=5)
+        assert not other.is_alive(), "the accept waited for the stop's lock on the cook"
+        stop_cooking(stopping, cook=cook, reason="Moving away")
+        stopping.commit()
+    assert accepted == [None]
+    with Session(real_engine) as check:
+        pairing = check.get(Pairing, proposed.pairing_id)
+        assert pairing is not None and pairing.status == "ended"
+
+
+def test_a_stop_waiting_for_a_diners_erasure_does_not_deadlock_with_it(
+    real_engine: Engine, proposed: Proposed
+):
+    """An outside check: an erasure locked the diner, then the pairings; a cook's stop locked
+    the pairings, then wrote the diner: each waited for the other. Both now lock the diner
+    before the pairings."""
+    with TestClient(app) as client:
+        accepted = client.post(
+            f"/api/pairings/{proposed.pairing_id}/accept",
+            headers=_headers_of(real_engine, proposed.cook_user_id),
+        )
+        assert accepted.status_code == 200, accepted.text
+    failed: list[BaseException] = []
+
+    def stop() -> None:
+        try:
+            with Session(real_engine, expire_on_commit=False) as session:
+                cook = session.get(Cook, proposed.cook_id)
+                assert cook is not None
+                stop_cooking(session, cook=cook, reason="Moving away")
+                session.commit()
+        except BaseException as exc:
+            failed.append(exc)
+
+    with Session(real_engine, expire_on_commit=False) as erasing:
+        staff = erasing.get(User, proposed.staff_id)
+        diner = erasing.get(Diner, proposed.diner_id)
+        assert staff is not None and diner is not None
+        lock_row(erasing, diner)  # the erasure's first step
+        other = threading.Thread(target=stop)
+        other.start()
+        time.sleep(0.5)  # the stop has the cook and waits for the diner
+        erase_diner(erasing, staff=staff, diner=diner)
+        erasing.commit()
+    other.join(timeout=10)
+    assert not other.is_alive() and failed == []
+    with Session(real_engine) as check:
+        pairing = check.get(Pairing, proposed.pairing_id)
+        cook = check.get(Cook, proposed.cook_id)
+        assert pairing is not None and pairing.status == "ended"
+        assert cook is not None and cook.status == "left"

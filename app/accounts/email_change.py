@@ -175,7 +175,7 @@ def confirm_email_change(
         raise RuleBroken("invalid_token", ["token"], INVALID)
     # Claim the link under a lock (read afresh): of two requests with the same link, one wins.
     change = session.exec(
-        select(EmailChange).where(EmailChange.id == change.id).with_for_update()
+        select(EmailChange).where(EmailChange.id == change.id).with_for_update(key_share=True)
     ).one()
     if change.used_at is not None:
         raise RuleBroken("invalid_token", ["token"], INVALID)

@@ -555,7 +555,7 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
     # Claim the link under a lock (read afresh, app.db): of two requests with the same token,
     # one wins.
     reset = session.exec(
-        select(PasswordReset).where(PasswordReset.id == reset.id).with_for_update()
+        select(PasswordReset).where(PasswordReset.id == reset.id).with_for_update(key_share=True)
     ).one()
     if reset.used_at is not None or reset.expires_at <= utcnow():
         raise invalid

@@ -16,7 +16,7 @@ from app.concerns.categories import CATEGORY_NAMES, RAISER_STATUS, new_reference
 from app.config import get_settings
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
-from app.db import paginate, utcnow
+from app.db import lock_row, paginate, utcnow
 from app.diners.service import alert_recipients
 from app.errors import NotFound, RuleBroken
 from app.meals.service import cancel_future_meals
@@ -399,6 +399,8 @@ def triage(
                 cook_id=pairing.cook_id,
                 reason=ExclusionReason.concern_upheld,
             )
+        if suspend:
+            lock_row(session, cook)  # suspended from their record meanwhile: not twice
         if suspend and cook.status in (CookStatus.approved, CookStatus.pending):
             suspend_cook(session, staff=staff, cook=cook, reason=f"Concern {concern.id} upheld")
             release_cook(session, cook=cook, reason=EndReason.cook_suspended)

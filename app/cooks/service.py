@@ -90,7 +90,7 @@ def _audit_move(
 def find_own_profile(session: Session, *, user: User, lock: bool = False) -> Cook | None:
     """The user's cook profile, if any (locked until commit when asked)."""
     query = select(Cook).where(Cook.user_id == user.id)
-    return session.exec(query.with_for_update() if lock else query).first()
+    return session.exec(query.with_for_update(key_share=True) if lock else query).first()
 
 
 def get_own_profile(session: Session, *, user: User) -> Cook:

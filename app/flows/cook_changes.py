@@ -39,6 +39,7 @@ from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
+from app.pairings.lifecycle import locked_with_their_diners
 from app.schemas import minutes
 from app.vocab import (
     RUNNING_PAIRING_STATUSES,
@@ -98,12 +99,10 @@ def cook_changed(
 
     at = utcnow().isoformat()  # the messages of this change, once each
     stopped: list[Pairing] = []
-    pairings = session.exec(
-        select(Pairing)
-        .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_STATUSES))
-        .order_by(col(Pairing.id))
-        .with_for_update()
-    ).all()
+    # Their diners' rows first, then the pairings (the lock order of app.db.lock_row).
+    pairings = locked_with_their_diners(
+        session, Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_STATUSES)
+    )
     for pairing in pairings:
         diner = session.get(Diner, pairing.diner_id)
         assert diner is not None
@@ -166,7 +165,7 @@ def cook_changed(
             col(Meal.date) >= today,
         )
         .order_by(col(Meal.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).all():
         covered = session.get(Diner, meal.diner_id)
         their_pairing = session.get(Pairing, meal.pairing_id)

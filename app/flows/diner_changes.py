@@ -19,6 +19,7 @@ from app.audit import record_audit
 from app.concerns.service import serious_concern_open
 from app.config import Settings
 from app.councils.rules import council_today
+from app.db import lock_row
 from app.diners.schemas import DinerUpdate
 from app.errors import Conflict, RuleBroken
 from app.geo.distance import haversine_m
@@ -63,8 +64,8 @@ def change_diner(
 
     Every check that can refuse comes before the first change, so a 422 saves nothing.
     """
-    # Locked, and read afresh (app.db), before the checks: it may have left meanwhile.
-    session.exec(select(Diner).where(Diner.id == diner.id).with_for_update()).first()
+    # Locked, and read afresh (app.db.lock_row), before the checks: it may have left meanwhile.
+    lock_row(session, diner)
     if diner.status == DinerStatus.left:
         raise Conflict("This diner has left")
     values = body.model_dump(mode="json", exclude_unset=True, exclude={"postcode"})
@@ -91,7 +92,8 @@ def change_diner(
     pairing = session.exec(
         select(Pairing)
         .where(Pairing.diner_id == diner.id, col(Pairing.status).in_(OPEN_STATUSES))
-        .with_for_update()
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
     ).first()
     before = needs_of(diner, pairing)
     old_hood = diner.neighbourhood_id

@@ -403,7 +403,7 @@ _COOK_VERSIONS = (
     )
     .order_by(col(Cook.id))
 )
-_LOCK_COOKS = _COOK_VERSIONS.with_for_update()
+_LOCK_COOKS = _COOK_VERSIONS.with_for_update(key_share=True)
 
 
 def lock_cooks(session: Session, *, council: Council, lock: bool = True) -> dict[int, str]:
@@ -459,7 +459,7 @@ def cook_inputs(
         )
     query = query.order_by(col(Cook.id))
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     raw = session.connection().execute(query).all()
     if not with_loads:
         loads: Counter[int] = Counter()

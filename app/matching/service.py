@@ -160,7 +160,7 @@ def _lock_cook(session: Session, *, council: Council, cook_id: int) -> Cook:
     cook = session.exec(
         select(Cook)
         .where(Cook.id == cook_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)  # as it is once the lock is ours
     ).first()
     if cook is None or cook.council_id != council.id:
@@ -172,7 +172,9 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
     """Invite a cook to a diner after checking every hard rule; never overbooks the cook."""
     council = staff_council(session, staff)
     cook = _lock_cook(session, council=council, cook_id=body.cook_id)
-    diner = session.exec(select(Diner).where(Diner.id == body.diner_id).with_for_update()).first()
+    diner = session.exec(
+        select(Diner).where(Diner.id == body.diner_id).with_for_update(key_share=True)
+    ).first()
     if diner is None or diner.council_id != council.id:
         raise NotFound("Diner not found")
     today = council_today(council)

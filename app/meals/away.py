@@ -96,7 +96,7 @@ def _take_back(session: Session, *, cook: Cook, from_: date, to: date) -> None:
             col(Meal.date) <= to,
         )
         .order_by(col(Meal.id))
-        .with_for_update(of=Meal)  # a cover taken meanwhile stays taken
+        .with_for_update(of=Meal, key_share=True)  # a cover taken meanwhile stays taken
     ).all()
     for meal in meals:
         if any(a.from_date <= meal.date <= a.to_date for a in others):

@@ -214,7 +214,9 @@ def was_asked(session: Session, *, meal: Meal, cook: Cook) -> bool:
 def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     """The cook takes the meal; the pairing itself is unchanged."""
     cook = find_own_profile(session, user=user, lock=True)
-    meal = session.exec(select(Meal).where(Meal.id == meal_id).with_for_update()).first()
+    meal = session.exec(
+        select(Meal).where(Meal.id == meal_id).with_for_update(key_share=True)
+    ).first()
     if cook is None or meal is None or meal.council_id != cook.council_id:
         raise NotFound("Meal not found")
     candidate = any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=meal))

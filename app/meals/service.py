@@ -105,7 +105,7 @@ def cancel_future_meals(
             Meal.pairing_id == pairing.id, col(Meal.date) >= today, col(Meal.status).in_(OPEN_MEAL)
         )
         .order_by(col(Meal.id))
-        .with_for_update()  # see cancel_for_pause
+        .with_for_update(key_share=True)  # see cancel_for_pause
     ).all()
     for meal in meals:
         meal.status, meal.cancel_reason = MealStatus.cancelled, CancelReason(reason)
@@ -126,7 +126,7 @@ def cancel_for_pause(session: Session, *, diner: Diner, from_: date, to: date) -
             col(Meal.status).in_(OPEN_MEAL),
         )
         .order_by(col(Meal.id))
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).all()
     for meal in meals:
         meal.status, meal.cancel_reason = MealStatus.cancelled, CancelReason.diner_paused
@@ -224,7 +224,9 @@ def bring_back(session: Session, *, meal: Meal, diner: Diner, tell: bool) -> Non
 def own_meal(session: Session, *, user: User, meal_id: int) -> tuple[Meal, Cook]:
     """A meal the signed-in cook brings; anyone else's is 'not found'."""
     cook = find_own_profile(session, user=user)
-    meal = session.exec(select(Meal).where(Meal.id == meal_id).with_for_update()).first()
+    meal = session.exec(
+        select(Meal).where(Meal.id == meal_id).with_for_update(key_share=True)
+    ).first()
     if cook is None or meal is None or meal.cook_id != cook.id:
         raise NotFound("Meal not found")
     return meal, cook
@@ -356,7 +358,7 @@ def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Me
             col(Meal.date) <= to,
         )
         .order_by(col(Meal.at))
-        .with_for_update()  # see cancel_for_pause
+        .with_for_update(key_share=True)  # see cancel_for_pause
     ).all()
     seek_cover(session, meals=list(meals))
     return list(meals)

@@ -190,9 +190,9 @@ def cook_summary(session: Session, cook: Cook) -> CookListItem:
 def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) -> Cook:
     """Record the checks and approve; each missing check is a 422 naming its field."""
     council = staff_council(session, staff)
+    lock_row(session, cook)  # first: a move to another council may have just been saved
     if cook.council_id != council.id:
         raise NotFound("Cook not found")
-    lock_row(session, cook)
     if cook.status in (CookStatus.left, *STICKY):
         raise Conflict(f"A {cook.status} cook cannot be approved (reinstate them first)")
     _require_checks(body, council)
@@ -240,9 +240,9 @@ def _require_checks(body: ApproveIn, council: Council) -> None:
 
 def reject_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
     """Reject a pending cook; it holds until this council (or an admin) reinstates them."""
+    lock_row(session, cook)  # first: a move to another council may have just been saved
     if cook.council_id != staff.council_id:
         raise NotFound("Cook not found")
-    lock_row(session, cook)
     if cook.status != CookStatus.pending:
         raise Conflict(f"Only a pending cook can be rejected (this one is {cook.status})")
     cook.status, cook.status_reason = CookStatus.rejected, reason
@@ -260,6 +260,7 @@ def _tell(session: Session, cook: Cook, told: messages.Message) -> None:
 
 def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
     """Suspend at once (app.flows.cooks.suspend_cook also unwinds the cook's pairings)."""
+    lock_row(session, cook)  # a suspension from a concern's page and one from the record
     if cook.council_id != staff.council_id:
         raise NotFound("Cook not found")  # only ever a cook of one's own council
     if cook.status not in (CookStatus.approved, CookStatus.pending):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from app.councils.rules import council_today
 from app.db import utcnow
@@ -31,13 +31,9 @@ from app.vocab import (
 
 def release_cook(session: Session, *, cook: Cook, reason: EndReason) -> list[Pairing]:
     """Withdraw the cook's proposals and end their active pairings; diners wait again."""
-    pairings = session.exec(
-        _locked(
-            select(Pairing).where(
-                Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_PAIRING_STATUSES)
-            )
-        )
-    ).all()
+    pairings = locked_with_their_diners(
+        session, Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_PAIRING_STATUSES)
+    )
     for pairing in pairings:
         end_pairing(session, pairing=pairing, reason=reason)
     _hand_back_covers(session, cook=cook)
@@ -185,23 +181,42 @@ def exclude_pair(session: Session, *, diner_id: int, cook_id: int, reason: Exclu
 
 
 def _open_pairings(session: Session, diner: Diner) -> list[Pairing]:
+    return locked_with_their_diners(
+        session, Pairing.diner_id == diner.id, col(Pairing.status).in_(OPEN_PAIRING_STATUSES)
+    )
+
+
+def locked_with_their_diners(session: Session, *where: Any) -> list[Pairing]:
+    """The pairings `where` says, locked and read as they are now (PostgreSQL), each diner's
+    row locked first (in id order): the order app.db.lock_row names, so that ending a cook's
+    pairings and a diner's own change (an erasure, a pause, an accept) never wait for each
+    other both ways (an outside check found them deadlocking). Read afresh: a cook's accept
+    committed meanwhile makes one `active`, to end and tell, not a proposal to withdraw (an
+    outside check found accepted pairings stored as withdrawn, their cook never told)."""
+    diner_ids = sorted(set(session.exec(select(Pairing.diner_id).where(*where)).all()))
+    if diner_ids:
+        session.exec(
+            select(Diner.id)
+            .where(col(Diner.id).in_(diner_ids))
+            .order_by(col(Diner.id))
+            .with_for_update(key_share=True)
+        ).all()
     return list(
         session.exec(
-            _locked(
-                select(Pairing).where(
-                    Pairing.diner_id == diner.id,
-                    col(Pairing.status).in_(OPEN_PAIRING_STATUSES),
-                )
-            )
+            select(Pairing)
+            .where(*where)
+            .order_by(col(Pairing.id))
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
         ).all()
     )
 
 
-def _locked(query: SelectOfScalar[Pairing]) -> SelectOfScalar[Pairing]:
-    """Pairings about to end, locked and read as they are now (PostgreSQL): a cook's accept
-    committed meanwhile makes one `active`, to end and tell, not a proposal to withdraw (an
-    outside check found accepted pairings stored as withdrawn, their cook never told)."""
-    return query.with_for_update().execution_options(populate_existing=True)
+def lock_pairing(session: Session, pairing_id: int) -> Pairing | None:
+    """One pairing, locked and read as it is now, its diner's row locked first (see
+    `locked_with_their_diners`); None when there is no such pairing."""
+    found = locked_with_their_diners(session, Pairing.id == pairing_id)
+    return found[0] if found else None
 
 
 def resume_pairing(session: Session, *, pairing: Pairing, cancelled_for: CancelReason) -> None:

@@ -24,7 +24,7 @@ from app.names import first_name
 from app.notifications import messages
 from app.notifications.letters import queue_meal_plan_letter
 from app.notifications.outbox import enqueue
-from app.pairings.lifecycle import end_pairing
+from app.pairings.lifecycle import end_pairing, lock_pairing
 from app.pairings.schemas import PairingScheduleIn
 from app.schemas import hhmm, minutes
 from app.vocab import (
@@ -42,9 +42,7 @@ from app.vocab import (
 def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pairing:
     """The cook's own pairing, locked; another cook's is 'not found'."""
     cook = get_own_profile(session, user=user)
-    pairing = session.exec(
-        select(Pairing).where(Pairing.id == pairing_id).with_for_update()
-    ).first()
+    pairing = lock_pairing(session, pairing_id)
     if pairing is None or pairing.cook_id != cook.id:
         raise NotFound("Pairing not found")
     return pairing
@@ -251,9 +249,7 @@ def decline_pairing(session: Session, *, pairing: Pairing) -> tuple[Pairing, Pai
 
 
 def withdraw_pairing(session: Session, *, staff: User, pairing_id: int) -> Pairing:
-    pairing = session.exec(
-        select(Pairing).where(Pairing.id == pairing_id).with_for_update()
-    ).first()
+    pairing = lock_pairing(session, pairing_id)
     if pairing is None or pairing.council_id != staff.council_id:
         raise NotFound("Pairing not found")
     if pairing.status != PairingStatus.proposed:
@@ -290,9 +286,7 @@ def end_pairing_as_staff(session: Session, *, staff: User, pairing_id: int) -> P
     """Staff end an active or paused pairing of their council: its coming meals are cancelled,
     the diner waits for a cook again (this cook may be proposed again later), and the cook and
     the carer are told. The way on from a pause for safety that nothing else resolves."""
-    pairing = session.exec(
-        select(Pairing).where(Pairing.id == pairing_id).with_for_update()
-    ).first()
+    pairing = lock_pairing(session, pairing_id)
     if pairing is None or pairing.council_id != staff.council_id:
         raise NotFound("Pairing not found")
     if pairing.status not in RUNNING_PAIRING_STATUSES:
@@ -321,9 +315,7 @@ def reschedule_pairing(
     one side's times change: before, only ending the pairing moved it). Its coming meals from
     tomorrow are replaced by the new schedule's; the cook and the carer are told, and a cook
     covering a meal that goes."""
-    pairing = session.exec(
-        select(Pairing).where(Pairing.id == pairing_id).with_for_update()
-    ).first()
+    pairing = lock_pairing(session, pairing_id)
     if pairing is None or pairing.council_id != staff.council_id:
         raise NotFound("Pairing not found")
     if pairing.status != PairingStatus.active:
@@ -382,7 +374,7 @@ def reschedule_pairing(
             col(Meal.status).not_in((MealStatus.delivered, MealStatus.missed)),
         )
         .order_by(col(Meal.id))
-        .with_for_update()
+        .with_for_update()  # FOR UPDATE, not NO KEY UPDATE: these rows are deleted below
     ).all():
         if (
             meal.is_cover
@@ -461,7 +453,9 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
         target, engine.CookIndex(cooks), max_radius_m=council.max_walk_radius_m, limit=5
     ).items
     for choice in ranked:
-        cook = session.exec(select(Cook).where(Cook.id == choice.cook_id).with_for_update()).one()
+        cook = session.exec(
+            select(Cook).where(Cook.id == choice.cook_id).with_for_update(key_share=True)
+        ).one()
         if open_loads(session, [choice.cook_id])[choice.cook_id] >= cook.max_diners:
             continue  # filled up meanwhile
         slot = engine.best_slot(choice.slots)
