@@ -163,14 +163,20 @@ def _relatives_data(session: Session, carer: User, diners: Sequence[Diner]) -> d
         # The relative's coordinates are the matching's, never given outside the staff
         # (SECURITY.md): the address is there, as the carer gave it.
         "diners": [_row(d, drop=("latitude", "longitude", "geo_precision")) for d in diners],
-        # Their cooks by the name the carer's pages show; the distance as a carer sees it.
+        # Their cooks as the carer's pages show them: named once they accepted (a cook only
+        # invited, or who declined, is not the carer's to know: a review found them named),
+        # and the distance as a carer sees it.
         "diner_pairings": [
             _row(p, drop=("cook_id", "proposed_by_id"))
-            | {"cook": name, "distance_m": public_distance_m(p.distance_m)}
+            | {
+                "cook": name if p.accepted_at is not None else None,
+                "distance_m": public_distance_m(p.distance_m),
+            }
             for p, name in pairings
         ],
         "diner_meals": [
-            _row(m) for m in session.exec(select(Meal).where(col(Meal.diner_id).in_(ids)))
+            _row(m, drop=("cook_id",))
+            for m in session.exec(select(Meal).where(col(Meal.diner_id).in_(ids)))
         ],
         "feedback": [
             _row(f)

@@ -37,6 +37,7 @@ from tests.factories import (
     create_council,
     create_user,
     diner_payload,
+    proposed_pairing,
     registered_diner,
 )
 
@@ -367,6 +368,7 @@ def test_export_holds_what_the_service_keeps_about_a_cook_and_a_carer(
     [pairing] = carer["diner_pairings"]
     assert (pairing["cook"], pairing["status"]) == ("Priya", "ended")  # the suspension ended it
     assert pairing["distance_m"] % 100 == 0 and "cook_id" not in pairing
+    assert all("cook_id" not in meal for meal in carer["diner_meals"])
     assert "diner.address_viewed" in [r["action"] for r in carer["records_about_your_relatives"]]
     [reset] = [m for m in carer["messages"] if m["event"] == "password_reset"]
     assert "token=" not in reset["body"] and "not kept" in reset["body"]
@@ -416,3 +418,17 @@ def test_erasure_leaves_no_routine_vetting_sign_in_or_exact_distance_behind(
     assert erased.status_code == 200, erased.text
     session.refresh(diner)
     assert diner.texture == "regular"
+
+
+def test_a_carers_download_names_only_a_cook_who_accepted(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A review: straight after a proposal, and after a decline, the carer's download named
+    the cook, whom the carer's pages do not show until they accept."""
+    world = proposed_pairing(client, session, settings, staff)
+    before = client.get("/api/me/export", headers=world.carer_headers).json()
+    assert [p["cook"] for p in before["diner_pairings"]] == [None]
+    declined = client.post(f"/api/pairings/{world.pairing_id}/decline", headers=world.cook_headers)
+    assert declined.status_code == 200, declined.text
+    after = client.get("/api/me/export", headers=world.carer_headers).json()
+    assert "Priya" not in str(after["diner_pairings"])
