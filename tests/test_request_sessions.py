@@ -303,3 +303,20 @@ def test_an_error_page_no_page_route_reached_keeps_the_signed_in_header(real_eng
             page = client.get(path, headers={"Accept": "text/html"})
             assert page.status_code == status
             assert "Sign out" in page.text and 'href="/staff/"' in page.text, path
+
+
+def test_an_error_page_takes_no_database_slot_for_a_cookie_it_did_not_sign(
+    real_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """A review: any cookie named like the session's made a 404 page wait for a database slot
+    (and a worker thread) before its signature was read."""
+    from app.pages import errors as error_pages
+
+    def no_slot(read_only: bool) -> object:
+        raise AssertionError("a database slot was taken for a junk cookie")
+
+    monkeypatch.setattr(error_pages, "database_slots", no_slot)
+    with TestClient(app) as client:
+        client.cookies.set(SESSION_COOKIE, "not-a-token-we-signed")
+        page = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "Sign out" not in page.text

@@ -387,14 +387,14 @@ def _tell_cover_fell_through(session: Session, *, meal: Meal, asked: int) -> Non
     diner, pairing = session.get(Diner, meal.diner_id), session.get(Pairing, meal.pairing_id)
     assert diner is not None and pairing is not None
     regular = session.get(Cook, pairing.cook_id)
-    told = messages.cover_fell_through(
-        diner_name=first_name(diner.full_name), day=meal.date, start=meal.start, asked=asked
-    )
-    now = utcnow().isoformat()
-    for to in (
-        diner.carer_id,
-        *alert_recipients(session, diner),
-        regular.user_id if regular else None,
-    ):
-        key = f"meal:{meal.id}:cover_fell_through:{now}"
+    staff = alert_recipients(session, diner)
+    key = f"meal:{meal.id}:cover_fell_through:{utcnow().isoformat()}"
+    for to in (diner.carer_id, *staff, regular.user_id if regular else None):
+        told = messages.cover_fell_through(
+            diner_name=first_name(diner.full_name),
+            day=meal.date,
+            start=meal.start,
+            asked=asked,
+            to_staff=to in staff,
+        )
         tell(session, told, to=to, dedupe_key=key, about_diner_id=diner.id)

@@ -44,6 +44,11 @@ class Message:
         return self.sms if self.sms is not None else sms_text(self.event, self.subject, self.body)
 
 
+def how_often(frequency: str) -> str:
+    """ "every week", "every other week", "once a month"."""
+    return FREQUENCY_LABELS[Frequency(frequency)].lower()
+
+
 def day_month(day: date) -> str:
     """ "Thursday 03 December": how messages name a meal's day."""
     return f"{day:%A} {day.day} {day:%B}"
@@ -112,7 +117,7 @@ def proposal(
     often, what the meal must be; an outside check read only the name and the distance), and
     the page to answer on (`page`, from the service's public address). ``distance`` as a cook
     may read it ("about 400 m"): rounded to 100 m, never the staff's figure."""
-    often = FREQUENCY_LABELS.get(Frequency(frequency), frequency).lower()
+    often = how_often(frequency)
     return Message(
         "proposal",
         f"Would you cook for {diner_name}?",
@@ -133,7 +138,7 @@ def pairing_accepted(
 ) -> Message:
     """To the carer: the cook accepted. `first`: the first meal they bring (an outside check
     read "(monthly)" after the time, and not when the first meal came)."""
-    often = FREQUENCY_LABELS.get(Frequency(frequency), frequency).lower()
+    often = how_often(frequency)
     starts = f" The first is on {day_month(first)}." if first else ""
     return Message(
         "pairing_accepted",
@@ -458,15 +463,18 @@ def cover_cancelled(*, diner_name: str, day: date) -> Message:
     )
 
 
-def cover_fell_through(*, diner_name: str, day: date, start: str, asked: int) -> Message:
-    """To the carer, the coordinator and the regular cook, who were told a cover was arranged:
-    the cook who took it can no longer bring it. `asked`: how many other cooks were asked (it
-    said "we are asking other cooks" when no cook could be: an outside check)."""
-    then = (
-        "We are asking other cooks, and will tell you who takes it."
-        if asked
-        else "No other cook nearby can bring it: the coordinator will be in touch."
-    )
+def cover_fell_through(
+    *, diner_name: str, day: date, start: str, asked: int, to_staff: bool = False
+) -> Message:
+    """To the carer, the coordinator (`to_staff`) and the regular cook, who were told a cover
+    was arranged: the cook who took it can no longer bring it. `asked`: how many other cooks
+    were asked (it said "we are asking other cooks" when no cook could be: an outside check)."""
+    if asked:
+        then = "We are asking other cooks, and will tell you who takes it."
+    elif to_staff:
+        then = "No other cook nearby can bring it: please find someone, or tell the carer."
+    else:
+        then = "No other cook nearby can bring it: the coordinator will be in touch."
     return Message(
         "cover_fell_through",
         f"{diner_name}'s cover on {day_month(day)} has fallen through",

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Scope
 
+from app.accounts.tokens import read_token
 from app.db import database_slots, get_engine, reader
 from app.deps import SESSION_COOKIE, settings_for
 from app.errors import wants_page
@@ -51,10 +52,13 @@ async def error_page(request: Request, status: int, message: str | None) -> Resp
     When no page route ran (an address that does not exist, a form's address reloaded), nobody
     has read the session cookie yet: it is read here, so that someone signed in keeps their own
     header rather than the public one, which looks as if they had been signed out."""
+    cookie = request.cookies.get(SESSION_COOKIE)
     if (
         status < 500
         and not getattr(request.state, "signed_in_role", "")
-        and request.cookies.get(SESSION_COOKIE)
+        and cookie
+        # Only a cookie this service signed costs a database slot (a review: any cookie did).
+        and read_token(cookie, kind="session", secret=settings_for(request).secret_key)
     ):
         async with database_slots(read_only=True).held():
             await run_in_threadpool(_note_who_is_signed_in, request)

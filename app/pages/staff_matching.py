@@ -36,6 +36,7 @@ from app.matching.inputs import first_meal_day, history
 from app.matching.schemas import MAX_PAIRS, ConfirmIn, PairIn, SuggestionOut
 from app.models import Cook, Diner
 from app.names import first_name
+from app.notifications.messages import how_often
 from app.pages.cook_forms import long_date, redirect
 from app.pages.forms import check_csrf, whole_number
 from app.pages.staff_common import StaffAuth, render_staff, staff_auth
@@ -77,7 +78,7 @@ SHORT_WINDOW_MIN = 60  # a shared time shorter than this is said: the meal has l
 
 def when_words(weekday: int, start: str, frequency: str) -> str:
     """ "Tuesdays at 17:30, every week"."""
-    often = FREQUENCY_LABELS.get(Frequency(frequency), frequency).lower()
+    often = how_often(frequency)
     return f"{WEEKDAYS[weekday]}s at {start}, {often}"
 
 

@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.models import Meal, Notification, User
+from app.geo.distance import public_distance_text
+from app.models import Diner, Meal, Notification, Pairing, User
 from app.notifications import messages
 from app.notifications.messages import day_month
 from app.notifications.outbox import enqueue
@@ -196,6 +197,7 @@ SENTENCES = {
     "why_ended_to_cook",
     "needs_in_words",
     "_and_list",
+    "how_often",
     "_days",
 }
 
@@ -351,13 +353,26 @@ def test_proposal_row_equals_what_enqueue_writes_when_written_in_bulk(
     assert row.body.endswith(
         f"Please accept or decline on your page: {get_settings().public_url}/cook/"
     )
-    words = messages.Message("proposal", row.subject, row.body)
+    pairing = session.get(Pairing, world.pairing_id)
+    diner = session.get(Diner, world.diner_id)
+    assert pairing is not None and diner is not None
+    words = messages.proposal(  # the catalogue's words, built apart from the bulk insert's
+        diner_name="Edna",
+        distance=public_distance_text(pairing.distance_m),
+        weekday=pairing.weekday,
+        start=pairing.start,
+        frequency=pairing.frequency,
+        needs=messages.needs_in_words(
+            diets=diner.diets, allergies=diner.allergies, texture=diner.texture
+        ),
+        page=f"{get_settings().public_url.rstrip('/')}/cook/",
+    )
     twin = enqueue(
         session,
         event=words.event,
         to=cook,
-        subject=row.subject,
-        body=row.body,
+        subject=words.subject,
+        body=words.body,
         dedupe_key=f"pairing:{world.pairing_id}:proposed",
         about_diner_id=world.diner_id,
         fresh=True,
@@ -423,6 +438,11 @@ def test_a_cover_that_fell_through_promises_other_cooks_only_when_some_were_aske
     some = messages.cover_fell_through(diner_name=DINER, day=THURSDAY, start="17:30", asked=2)
     assert "asking other cooks" not in none.body and "coordinator will be in touch" in none.body
     assert "We are asking other cooks" in some.body
+    # The coordinator is one of those told: not told the coordinator will be in touch.
+    staff = messages.cover_fell_through(
+        diner_name=DINER, day=THURSDAY, start="17:30", asked=0, to_staff=True
+    )
+    assert "coordinator" not in staff.body and "please find someone" in staff.body
 
 
 def test_a_declining_cooks_words_stand_on_their_own_lines():
