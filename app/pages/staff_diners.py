@@ -8,13 +8,14 @@ app/diners/record.py (the record); the old static pages' URLs redirect here."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
 from app.config import Settings
@@ -755,6 +756,21 @@ def refer_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
     return _refer_page(request, session, settings, sa, {}, {})
 
 
+JUST_NOW = timedelta(minutes=2)
+
+
+def _just_referred(session: Session, staff: User, full_name: str, address: str) -> int | None:
+    """The diner this staff member referred with this name and address in the last minutes."""
+    return session.exec(
+        select(Diner.id).where(
+            Diner.referred_by_id == staff.id,
+            Diner.full_name == full_name,
+            Diner.address_line == address,
+            col(Diner.created_at) >= utcnow() - JUST_NOW,
+        )
+    ).first()
+
+
 @router.post("/staff/refer", response_class=HTMLResponse)
 def refer_send(
     request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
@@ -786,6 +802,10 @@ def refer_send(
             )
     if body is None or errors:
         return _refer_page(request, session, settings, sa, a, _for_staff(errors), 422)
+    if twin := _just_referred(session, sa.user, body.full_name, body.address_line):
+        # The same form sent again a moment ago (a double click: an outside check made three
+        # diners of one referral, and the batch then invited two cooks for one person).
+        return redirect(f"/staff/diners/{twin}?referred=1")
     try:
         diner = register_diner(session, actor=sa.user, body=body, settings=settings, by_staff=True)
     except RuleBroken as exc:

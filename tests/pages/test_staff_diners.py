@@ -484,6 +484,12 @@ def test_refer_shows_every_problem_at_once_then_opens_the_new_record(
     assert done.status_code == 303, done.text
     diner = session.exec(select(Diner).where(Diner.full_name == "Harold Green")).one()
     assert done.headers["location"] == f"/staff/diners/{diner.id}?referred=1"
+    # Sent again (a double click): the same record, not a second Harold (an outside check).
+    again = client.post(
+        "/staff/refer", data={**half, "end-2": "19:30", "consent": "yes"}, follow_redirects=False
+    )
+    assert again.headers["location"] == done.headers["location"]
+    assert len(session.exec(select(Diner).where(Diner.full_name == "Harold Green")).all()) == 1
     assert diner.referred_by_id == staff.id and diner.carer_id is None
     assert diner.postcode == "N3 1LB" and diner.availability == [
         {"weekday": 2, "start": "18:00", "end": "19:30"}
