@@ -21,7 +21,7 @@ from starlette.datastructures import FormData
 from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import staff_council
-from app.db import utcnow, writing
+from app.db import lock_row, utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.diners.record import PairingLine, diner_record
 from app.diners.rules import public_status
@@ -802,6 +802,7 @@ def refer_send(
             )
     if body is None or errors:
         return _refer_page(request, session, settings, sa, a, _for_staff(errors), 422)
+    lock_row(session, sa.user)  # PostgreSQL: two sends at once, one after the other
     if twin := _just_referred(session, sa.user, body.full_name, body.address_line):
         # The same form sent again a moment ago (a double click: an outside check made three
         # diners of one referral, and the batch then invited two cooks for one person).
