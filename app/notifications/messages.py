@@ -922,8 +922,9 @@ def erasure_asked(*, full_name: str, due: date) -> Message:
         "We have your request to erase your data",
         f"Hello {full_name},\n\n"
         "We have your request to erase your data and your relatives' from Extra Portion. The "
-        f"council will do it by {day_month(due)}: it ends any meals still planned, and tells "
-        "you when it is done. After that you will not be able to sign in.\n\n"
+        f"council will do it by {day_month(due)}: it ends any meals still planned, and your "
+        "coordinator will tell you when it is done. After that you will not be able to sign "
+        "in.\n\n"
         "If you did not ask for this, contact your council's Extra Portion coordinator.\n",
     )
 
