@@ -36,14 +36,14 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, MetaData, Row, Select, event, inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -630,35 +630,72 @@ def _refuse_writes(state: ORMExecuteState) -> None:
         state.update_execution_options(populate_existing=True)
 
 
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SCHEMA_VERSION_QUERY = "SELECT version_num FROM alembic_version"
+
+
+@lru_cache
+def schema_heads() -> frozenset[str]:
+    """The revisions a database of this version of the service is at: Alembic's heads, worked
+    out when first asked, not at import (Alembic and the revision files cost start-up 60 ms)."""
+    # Importing Alembic logs its plugins' setup at INFO: noise at the first health check.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+
+
+def schema_revisions(conn: Connection) -> frozenset[str] | None:
+    """The revisions in the database's alembic_version, or None when it has no such table (it
+    was never migrated). One query; only when it fails is the table looked for."""
+    try:
+        return frozenset(conn.exec_driver_sql(SCHEMA_VERSION_QUERY).scalars())
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise
+        conn.rollback()  # PostgreSQL answers nothing more in a failed transaction
+        if inspect(conn).has_table("alembic_version"):
+            raise
+        return None
+
+
+# What the health probe found: the database answers at this version's schema, answers with
+# another (or none: `portion migrate` not run), or does not answer.
+Health = Literal["ok", "not_migrated", "unavailable"]
+
+
 class DatabaseProbe:
-    """Whether the database answers `SELECT 1`, asked at most once per `max_age_s` however many
-    threads ask: one asks, the others wait for its answer and share it (a failure too)."""
+    """Whether the database answers, at the schema this code needs (its alembic_version read
+    once), asked at most once per `max_age_s` however many threads ask: one asks, the others
+    wait for its answer and share it (a failure too)."""
 
     def __init__(self, engine: Engine, *, max_age_s: float = 1.0) -> None:
         self.engine = engine
         self.max_age_s = max_age_s
         self._lock = threading.Lock()
-        self._last: tuple[float, bool] = (-float("inf"), False)  # (monotonic time, answer)
+        # (monotonic time, answer)
+        self._last: tuple[float, Health] = (-float("inf"), "unavailable")
 
-    def cached(self) -> bool | None:
+    def cached(self) -> Health | None:
         """The last answer while it is fresh, else None."""
-        at, ok = self._last
-        return ok if time.monotonic() - at < self.max_age_s else None
+        at, health = self._last
+        return health if time.monotonic() - at < self.max_age_s else None
 
-    def check(self) -> bool:
+    def check(self) -> Health:
         """The fresh answer, asking the database when there is none (blocking: off the loop)."""
         with self._lock:
-            if (ok := self.cached()) is not None:
-                return ok
+            if (health := self.cached()) is not None:
+                return health
+            heads = schema_heads()  # before connecting: only the first check reads the files
             try:
                 with reader(self.engine).connect() as conn:
-                    conn.exec_driver_sql("SELECT 1")
-                ok = True
+                    current = schema_revisions(conn) == heads
+                health = "ok" if current else "not_migrated"
             except SQLAlchemyError as exc:
                 log.warning("database probe failed: %s", type(exc).__name__)
-                ok = False
-            self._last = (time.monotonic(), ok)
-            return ok
+                health = "unavailable"
+            self._last = (time.monotonic(), health)
+            return health
 
 
 @lru_cache

@@ -19,6 +19,9 @@ from starlette.responses import Response
 log = logging.getLogger("portion.errors")
 
 DATABASE_UNAVAILABLE = "The database is unavailable: try again shortly"
+DATABASE_NOT_MIGRATED = (
+    "The database is not migrated to this version of the service: run `portion migrate`"
+)
 SAME_MOMENT = "This was being saved by someone else at the same moment: please try again"
 DATABASE_RETRY_AFTER_S = 5
 # PostgreSQL SQLSTATEs that mean "no server to talk to right now": connection exceptions (class

@@ -38,8 +38,10 @@ from app.db_slots import watch_slots
 from app.diners.router import router as diners_router
 from app.diners.router import staff_router as staff_diners_router
 from app.errors import (
+    DATABASE_NOT_MIGRATED,
     DATABASE_RETRY_AFTER_S,
     DATABASE_UNAVAILABLE,
+    AppError,
     ServiceBusy,
     install_error_handlers,
 )
@@ -102,16 +104,21 @@ def create_app() -> FastAPI:
     @app.get(
         "/healthz",
         tags=["health"],
-        responses={503: {"description": "The database cannot be reached"}},
+        responses={503: {"description": "The database cannot be reached, or is not migrated"}},
     )
     async def healthz(probe: Annotated[DatabaseProbe, Depends(get_database_probe)]) -> JSONResponse:
-        """200 while the database answers. Its probe is shared and cached for up to a second,
-        so any number of checks cost one query a second; it is asked off the event loop."""
-        ok = probe.cached()
-        if ok is None:
-            ok = await run_in_threadpool(probe.check)
-        if not ok:
+        """200 while the database answers at this version's schema. Its probe is shared and
+        cached for up to a second, so any number of checks cost one query a second; it is asked
+        off the event loop."""
+        health = probe.cached()
+        if health is None:
+            health = await run_in_threadpool(probe.check)
+        if health == "unavailable":
             raise ServiceBusy(DATABASE_UNAVAILABLE, retry_after_s=DATABASE_RETRY_AFTER_S)
+        if health == "not_migrated":
+            # Every page would fail ("no such table"): the health check must say so, and why.
+            # Not ServiceBusy: no Retry-After, waiting mends nothing until someone migrates.
+            raise AppError(DATABASE_NOT_MIGRATED, status_code=503)
         return JSONResponse({"status": "ok"})
 
     include_deferred(app.router, metrics_router)  # GET /metrics for Prometheus (app/observability/)

@@ -4,17 +4,38 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event
 
-from app.db import DatabaseProbe, get_database_probe
-from app.errors import DATABASE_UNAVAILABLE
+from app.db import SCHEMA_VERSION_QUERY, DatabaseProbe, get_database_probe, make_engine
+from app.errors import DATABASE_NOT_MIGRATED, DATABASE_UNAVAILABLE
 from app.main import app
+from tests.conftest import migrate
 
 
-def test_healthz_is_ok_when_database_reachable(client: TestClient):
+def test_healthz_is_ok_when_database_reachable(client: TestClient, engine: Engine):
+    probe = DatabaseProbe(engine)  # the test's migrated database, not the settings' file
+    app.dependency_overrides[get_database_probe] = lambda: probe
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("revision", [None, "0015"], ids=["never-migrated", "behind"])
+def test_healthz_reports_not_migrated_when_schema_is_not_at_head(
+    client: TestClient, empty_database: str, revision: str | None
+):
+    engine = make_engine(empty_database)
+    if revision is not None:
+        migrate(engine, revision)
+    app.dependency_overrides[get_database_probe] = lambda: DatabaseProbe(engine)
+    try:
+        response = client.get("/healthz")
+    finally:
+        engine.dispose()
+    assert response.status_code == 503
+    assert response.json() == {"detail": DATABASE_NOT_MIGRATED}
+    assert "portion migrate" in DATABASE_NOT_MIGRATED
 
 
 def test_docs_list_the_endpoints_when_served(client: TestClient):
@@ -76,7 +97,7 @@ def counting(engine: Engine, event_name: str, match: Callable[..., bool]) -> Ite
 
 
 def is_probe(_conn: Any, _cursor: Any, statement: str, *_: Any) -> bool:
-    return statement == "SELECT 1"
+    return statement == SCHEMA_VERSION_QUERY
 
 
 def test_healthz_queries_database_once_when_asked_again_within_its_cache(
