@@ -53,6 +53,8 @@ def serve(
     settings = get_settings()  # refuse a bad configuration before binding the port
     if migrate_first:  # one process for a container's start: no second interpreter to load
         _upgrade_schema("head", configure_logging=False)
+    else:
+        _refuse_an_old_schema()
     typer.echo(describe_delivery(settings, base_url=f"http://{host}:{port}"))
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
     # logs each request by route template instead (app/main.py).
@@ -69,6 +71,29 @@ def serve(
             # A new worker imports the app before it answers the parent's health check, and
             # uvicorn kills one silent for 5 s: on a busy or cold machine, every one, forever.
             timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+        )
+
+
+def _refuse_an_old_schema() -> None:
+    """Refuse to serve a database that is not at this version's schema: every page would answer
+    500 ("no such table"). One that cannot be reached yet is served: /healthz says so until it
+    answers, and the service recovers by itself."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import schema_heads, schema_revisions
+
+    heads = schema_heads()
+    try:
+        with get_engine().connect() as conn:
+            found = schema_revisions(conn)
+    except SQLAlchemyError:
+        return
+    if found != heads:
+        at = ", ".join(sorted(found)) if found else "none"
+        _fail(
+            f"the database is not migrated to this version of the service (revision {at}, "
+            f"needs {', '.join(sorted(heads))}): run `portion migrate` first, or serve with "
+            "--migrate"
         )
 
 

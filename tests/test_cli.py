@@ -276,6 +276,21 @@ def test_serve_migrates_then_serves_in_one_process_when_asked(tmp_path: Path):
     engine.dispose()
 
 
+@pytest.mark.parametrize("revision", [None, "0015"], ids=["never-migrated", "behind"])
+def test_serve_refuses_in_one_line_when_database_is_not_migrated(
+    cli_database: str, tmp_path: Path, revision: str | None
+):
+    if revision is not None:
+        assert runner.invoke(cli, ["migrate", revision]).exit_code == 0
+    settings = {"database_url": cli_database, "secret_key": TEST_SETTINGS.secret_key}
+
+    result = run_portion(["serve", "--port", str(free_port())], tmp_path, **settings)
+
+    assert result.returncode == 2
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("Error: the database is not migrated") and "portion migrate" in line
+
+
 def wait_until_serving(server: subprocess.Popen[str], port: int) -> None:
     for _ in range(600):
         assert server.poll() is None, "portion serve exited"
