@@ -14,7 +14,7 @@ import typer
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.config import ConfigurationError, get_settings
+from app.config import ConfigurationError, Settings, get_settings
 from app.db import get_engine
 from app.errors import AppError
 from app.geo.importer import DEFAULT_BATCH_SIZE
@@ -55,6 +55,7 @@ def serve(
         _upgrade_schema("head", configure_logging=False)
     else:
         _refuse_an_old_schema()
+    _warn_without_mail_settings(settings)
     typer.echo(describe_delivery(settings, base_url=f"http://{host}:{port}"))
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
     # logs each request by route template instead (app/main.py).
@@ -72,6 +73,11 @@ def serve(
             # uvicorn kills one silent for 5 s: on a busy or cold machine, every one, forever.
             timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
         )
+
+
+def _warn_without_mail_settings(settings: Settings) -> None:
+    if (warning := settings.mail_warning()) is not None:
+        typer.echo(warning, err=True)
 
 
 def _refuse_an_old_schema() -> None:
@@ -292,6 +298,7 @@ def send_notifications(
     from app.notifications.worker import run_worker
 
     settings = get_settings()
+    _warn_without_mail_settings(settings)
     channels = delivery_from_settings(settings).channels
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -155,6 +155,21 @@ class Settings(BaseSettings):
             )
         return self
 
+    def mail_warning(self) -> str | None:
+        """One line for whoever starts the web process or the worker when production has no
+        mail settings: email would go to the default SMTP host, where nothing may listen, and
+        password resets never arrive. A warning, not a refusal: the image must start with only
+        its key (docker/check.py), and its mail settings may come afterwards."""
+        if self.env != "production" or "smtp_host" in self.model_fields_set:
+            return None
+        if self.notify_api_key is not None:
+            return None
+        return (
+            "Warning: no mail settings in production: email goes to the default SMTP server "
+            f"{self.smtp_host}:{self.smtp_port}, and if nothing takes it there, no one gets a "
+            "message (password resets included): set PORTION_SMTP_HOST or PORTION_NOTIFY_API_KEY"
+        )
+
     @property
     def sends_notifications_in_process(self) -> bool:
         if self.notifications_in_process is None:

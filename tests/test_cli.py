@@ -291,6 +291,46 @@ def test_serve_refuses_in_one_line_when_database_is_not_migrated(
     assert line.startswith("Error: the database is not migrated") and "portion migrate" in line
 
 
+def test_worker_warns_in_one_line_when_production_has_no_mail_settings(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+):
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    monkeypatch.setenv("PORTION_ENV", "production")
+    get_settings.cache_clear()
+
+    result = runner.invoke(cli, ["send-notifications"])
+
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("Warning: no mail settings") and "PORTION_SMTP_HOST" in line
+
+
+def test_serve_warns_in_one_line_when_production_has_no_mail_settings(tmp_path: Path):
+    settings = {
+        "env": "production",
+        "secret_key": TEST_SETTINGS.secret_key,
+        "database_url": f"sqlite:///{tmp_path}/portion.db",
+    }
+    assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=portion_environment(**settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_serving(server, port)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, errors = server.communicate(timeout=60)
+
+    warnings = [line for line in errors.splitlines() if line.startswith("Warning:")]
+    assert len(warnings) == 1 and "no mail settings" in warnings[0]
+
+
 def wait_until_serving(server: subprocess.Popen[str], port: int) -> None:
     for _ in range(600):
         assert server.poll() is None, "portion serve exited"

@@ -137,6 +137,29 @@ def test_production_uses_its_secret_key_when_long_enough(
     assert get_settings().secret_key == "k" * 32
 
 
+@pytest.mark.parametrize(
+    ("settings", "warned"),
+    [
+        ({"env": "production"}, True),
+        ({"env": "production", "smtp_host": "mail.internal"}, False),
+        ({"env": "production", "smtp_host": "127.0.0.1"}, False),  # said, so meant
+        ({"env": "production", "notify_api_key": "key"}, False),
+        ({"env": "development"}, False),  # the local mailbox takes it
+    ],
+    ids=["production-unset", "smtp-host", "smtp-host-default", "notify-key", "development"],
+)
+def test_mail_warning_is_given_only_when_production_has_no_mail_settings(
+    installation: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], warned: bool
+):
+    monkeypatch.delenv("PORTION_SMTP_HOST", raising=False)
+    monkeypatch.delenv("PORTION_NOTIFY_API_KEY", raising=False)
+    warning = Settings(secret_key="k" * 32, **settings).mail_warning()
+
+    assert (warning is not None) == warned
+    if warning is not None:
+        assert "\n" not in warning and "PORTION_SMTP_HOST" in warning
+
+
 def test_unusable_secret_file_is_refused_when_development_reads_it(installation: Path):
     (installation / "var").mkdir()
     (installation / SECRET_KEY_FILE).write_text("\n")
