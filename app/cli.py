@@ -182,16 +182,30 @@ def create_council(
     typer.echo(f"Council {slug} created.")
 
 
+# Left out, the password is asked for at a prompt that does not echo it, which keeps it out of
+# the shell's history. Its default (None) is what keeps --help from calling it "required".
+PasswordOption = Annotated[
+    str | None,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        show_default=False,
+        help="Asked for at a prompt that does not echo it when left out",
+    ),
+]
+
+
 @cli.command("create-staff")
 def create_staff(
     council: Annotated[str, typer.Option(help="The council's slug")],
     email: Annotated[str, typer.Option()],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    password: PasswordOption = None,
     full_name: Annotated[str, typer.Option()] = "Council staff",
 ) -> None:
     """Create a staff account for a council."""
     from app.councils.service import create_staff as create
 
+    assert password is not None  # prompted for when left out
     with Session(get_engine()) as session:
         _run(
             lambda: create(

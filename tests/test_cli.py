@@ -102,6 +102,22 @@ def test_create_council_and_staff_work_when_arguments_valid(cli_database: str):
     assert again.exit_code != 0
 
 
+def test_create_staff_prompts_for_the_password_when_left_out(cli_database: str):
+    runner.invoke(cli, ["migrate"])
+    runner.invoke(
+        cli, ["create-council", "--slug", "camden", "--name", "Camden", "--lad", "E09000007"]
+    )
+    helped = runner.invoke(cli, ["create-staff", "--help"], terminal_width=200)
+    [option] = [line for line in helped.output.splitlines() if "--password" in line]
+    assert "required" not in option and "prompt" in option
+
+    args = ["create-staff", "--council", "camden", "--email", "s@camden.example.org"]
+    made = runner.invoke(cli, args, input="a long enough passphrase\n")
+
+    assert made.exit_code == 0, made.output
+    assert "a long enough passphrase" not in made.output  # not echoed
+
+
 def test_create_council_fails_clearly_when_lad_code_malformed(cli_database: str):
     runner.invoke(cli, ["migrate"])
     result = runner.invoke(
