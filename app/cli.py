@@ -216,6 +216,22 @@ def create_staff(
     typer.echo(f"Staff account {email} created for {council}.")
 
 
+@cli.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option()],
+    password: PasswordOption = None,
+    full_name: Annotated[str, typer.Option()] = "Administrator",
+) -> None:
+    """Create an admin account of the installation, in no council (its page: /admin)."""
+    from app.accounts.service import create_admin as create
+
+    assert password is not None  # prompted for when left out
+    with Session(get_engine()) as session:
+        _run(lambda: create(session, email=email, password=password, full_name=full_name))
+        session.commit()
+    typer.echo(f"Admin account {email} created.")
+
+
 @cli.command("password-hashes")
 def password_hashes() -> None:
     """How many accounts' password hashes have which Argon2 parameters. After a change of

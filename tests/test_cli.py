@@ -118,6 +118,32 @@ def test_create_staff_prompts_for_the_password_when_left_out(cli_database: str):
     assert "a long enough passphrase" not in made.output  # not echoed
 
 
+def test_create_admin_makes_an_admin_who_signs_in_when_arguments_valid(cli_database: str):
+    from fastapi.testclient import TestClient
+
+    from app.main import app
+
+    runner.invoke(cli, ["migrate"])
+    args = ["create-admin", "--email", "admin@council.example.org", "--full-name", "Ada Admin"]
+    made = runner.invoke(cli, args, input="a long enough passphrase\n")
+    again = runner.invoke(cli, [*args, "--password", "another long passphrase"])
+    weak = runner.invoke(cli, ["create-admin", "--email", "b@example.org", "--password", "short"])
+
+    assert made.exit_code == 0, made.output
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert weak.exit_code == 2 and "password" in weak.output
+    with TestClient(app) as client:
+        signed_in = client.post(
+            "/api/auth/token",
+            data={"username": "admin@council.example.org", "password": "a long enough passphrase"},
+        )
+        me = client.get(
+            "/api/me", headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        )
+    body = me.json()
+    assert (body["role"], body["council"], body["full_name"]) == ("admin", None, "Ada Admin")
+
+
 def test_create_council_fails_clearly_when_lad_code_malformed(cli_database: str):
     runner.invoke(cli, ["migrate"])
     result = runner.invoke(

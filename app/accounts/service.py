@@ -143,6 +143,20 @@ def register_user(
     return user
 
 
+def create_admin(session: Session, *, email: str, password: str, full_name: str) -> User:
+    """An admin account of the installation (from the CLI; the password hashed before the first
+    query: on SQLite the transaction holds the write lock from there)."""
+    password_hash = hash_password(password)
+    return register_user(
+        session,
+        email=email,
+        password=password,
+        full_name=full_name,
+        role="admin",
+        password_hash=password_hash,
+    )
+
+
 def register_from_client(
     session: Session,
     *,
