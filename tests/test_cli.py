@@ -144,6 +144,26 @@ def test_create_admin_makes_an_admin_who_signs_in_when_arguments_valid(cli_datab
     assert (body["role"], body["council"], body["full_name"]) == ("admin", None, "Ada Admin")
 
 
+def test_create_council_refuses_in_one_line_when_another_council_covers_a_lad_code(
+    cli_database: str,
+):
+    runner.invoke(cli, ["migrate"])
+    runner.invoke(
+        cli, ["create-council", "--slug", "barnet", "--name", "Barnet", "--lad", "E09000003"]
+    )
+    args = ["create-council", "--slug", "north", "--name", "North London"]
+
+    result = runner.invoke(cli, [*args, "--lad", "E09000007", "--lad", "E09000003"])
+
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line == "Error: Council 'barnet' (Barnet) already covers E09000003"
+    engine = make_engine(cli_database)
+    with Session(engine) as session:
+        assert session.exec(select(Council.slug)).all() == ["barnet"]
+    engine.dispose()
+
+
 def test_create_council_fails_clearly_when_lad_code_malformed(cli_database: str):
     runner.invoke(cli, ["migrate"])
     result = runner.invoke(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.passwords import hash_password
 from app.accounts.service import register_user
@@ -27,6 +27,12 @@ def create_council(
         raise RuleBroken("invalid_lad_code", ["lad_codes"], f"Not ONS LAD codes: {bad or 'none'}")
     if get_council_by_slug(session, slug=slug) is not None:
         raise Conflict(f"A council with slug {slug!r} exists")
+    # Two councils over one area: the first would take all of it, silently (app/places.py).
+    for other in session.exec(select(Council).order_by(col(Council.id))):
+        if held := [code for code in lad_codes if code in other.lad_codes]:
+            raise Conflict(
+                f"Council {other.slug!r} ({other.name}) already covers {', '.join(held)}"
+            )
     council = Council(slug=slug, name=name, lad_codes=lad_codes, **settings)
     session.add(council)
     session.flush()
