@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -18,6 +18,9 @@ from app.config import ConfigurationError, Settings, get_settings
 from app.db import get_engine
 from app.errors import AppError
 from app.geo.importer import DEFAULT_BATCH_SIZE
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 cli = typer.Typer(
     help="Extra Portion: run and administer the service.",
@@ -140,13 +143,47 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
 def _upgrade_schema(revision: str, *, configure_logging: bool) -> None:
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     # Before a server in the same process, alembic.ini's logging would replace the server's.
     cfg.attributes["configure_logger"] = configure_logging
+    _refuse_what_upgrade_cannot_do(ScriptDirectory.from_config(cfg), revision)
     command.upgrade(cfg, revision)
     typer.echo(f"Database migrated to {revision}.")
+
+
+def _refuse_what_upgrade_cannot_do(script: ScriptDirectory, revision: str) -> None:
+    """One line for what Alembic's upgrade gets wrong: to a revision older than the database's
+    it does nothing and says nothing (and we then said "migrated"), and an unknown revision,
+    asked for or in the database (a newer version migrated it), ends in a traceback."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    from app.db import reader, schema_revisions
+
+    try:
+        target = script.get_revision(revision)
+    except CommandError:
+        _fail(
+            f"no revision {revision!r} in migrations/ (the latest is {script.get_current_head()})"
+        )
+    with reader(get_engine()).connect() as conn:
+        current = schema_revisions(conn) or frozenset()
+    for at in current:
+        try:
+            earlier = {s.revision for s in script.iterate_revisions(at, "base") if s is not None}
+        except RevisionError:
+            _fail(
+                f"the database is at revision {at}, which this version of the service does not "
+                "know (a newer version migrated it): run that version, or restore a backup"
+            )
+        if target is None or (target.revision in earlier and target.revision != at):
+            _fail(
+                f"the database is at revision {at}, later than {revision}: downgrades are not "
+                'supported; to go back, restore a backup (README.md, "Backups and faults")'
+            )
 
 
 @cli.command("seed-demo")

@@ -63,6 +63,54 @@ def test_seed_demo_is_idempotent_when_run_twice(cli_database: str):
     assert staff == 3
 
 
+def schema_revision(url: str) -> str | None:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    engine.dispose()
+    return found
+
+
+def test_migrate_refuses_in_one_line_when_revision_is_older_than_the_database(
+    cli_database: str,
+):
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    head = schema_revision(cli_database)
+
+    result = runner.invoke(cli, ["migrate", "0010"])
+
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: the database is at revision {head}, later than 0010: ")
+    assert "downgrades are not supported" in line and "restore a backup" in line
+    assert "migrated" not in result.stdout
+    assert schema_revision(cli_database) == head
+
+
+def test_migrate_fails_in_one_line_when_revision_is_unknown(cli_database: str):
+    result = runner.invoke(cli, ["migrate", "9999"])
+
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: no revision '9999' in migrations/ (the latest is ")
+
+
+def test_migrate_fails_in_one_line_when_the_database_is_at_an_unknown_revision(
+    cli_database: str,
+):
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    engine = make_engine(cli_database)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
+    engine.dispose()
+
+    result = runner.invoke(cli, ["migrate"])
+
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: the database is at revision 0999, which this version")
+
+
 def test_seed_demo_loads_nothing_when_if_empty_and_a_council_exists(cli_database: str):
     runner.invoke(cli, ["migrate"])
     runner.invoke(
