@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -111,7 +113,6 @@ def _metrics_folder(configured: Path | None, workers: int) -> Iterator[None]:
     """Several workers share their metrics through files (prometheus_client's multiprocess
     mode): in PORTION_METRICS_DIR emptied of the last run's, else in a temporary folder removed
     at the end. The workers find it in the environment they inherit."""
-    import os
     import shutil
     import tempfile
 
@@ -463,14 +464,15 @@ def backup(
     ],
 ) -> None:
     """Copy the SQLite database to PATH, consistently, while the service keeps running."""
-    import sqlite3
-
     source = _sqlite_file("backup")
     if path.exists():
         _fail(f"{path} exists already: choose a new file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     partial.unlink(missing_ok=True)
+    # Made 0600 before SQLite writes to it (its journal takes the same mode): a backup holds
+    # people's addresses, and the umask's 0644 let every account on the machine read them.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     # SQLite's online backup API copies every page in one step, inside one read transaction:
     # a snapshot of the last commit, taken without blocking the service's writers (WAL).
     with (
@@ -495,15 +497,13 @@ def restore(
     ] = False,
 ) -> None:
     """Replace the SQLite database's contents with a backup's (the service must be stopped)."""
-    import sqlite3
-
     target = _sqlite_file("restore", must_exist=False)
     if not backup_file.is_file():
         _fail(f"{backup_file}: no such file")
     if not yes:
         _fail(f"this replaces every row of {target}: stop the service, then add --yes")
     with closing(sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)) as src:
-        _check_integrity(src, backup_file)
+        _check_backup(src, backup_file)
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         # Through SQLite, not a file copy: a -wal file beside the database stays consistent.
         with closing(sqlite3.connect(target, timeout=30)) as dst:
@@ -524,6 +524,16 @@ def _sqlite_file(command: str, *, must_exist: bool = True) -> str:
     if must_exist and not Path(url.database).is_file():
         _fail(f"{url.database}: no such database file")
     return url.database
+
+
+def _check_backup(conn: sqlite3.Connection, path: Path) -> None:
+    """One line for a file that is no backup of ours, rather than a traceback; an empty file
+    (to SQLite, an empty database) would otherwise replace every row with none."""
+    try:
+        _check_integrity(conn, path)
+        conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.DatabaseError as exc:
+        _fail(f"{path} is not a backup written by `portion backup` ({exc}); nothing was restored")
 
 
 def _check_integrity(conn: Any, path: Path) -> None:

@@ -8,6 +8,7 @@ import re
 import secrets
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -684,6 +685,46 @@ def test_password_hashes_counts_the_accounts_still_on_other_parameters(
         "no usable password (erased): 1 account(s)",
         "3 account(s) to renew at their next sign-in.",
     ]
+
+
+@pytest.fixture
+def sqlite_cli_database(request: pytest.FixtureRequest) -> str:
+    if request.config.getoption("--db") != "sqlite":
+        pytest.skip("portion backup and restore handle SQLite only")
+    url: str = request.getfixturevalue("cli_database")
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    return url
+
+
+def test_backup_is_readable_by_its_owner_only_when_written(
+    sqlite_cli_database: str, tmp_path: Path
+):
+    backup = tmp_path / "backup-today.db"
+
+    result = runner.invoke(cli, ["backup", str(backup)])
+
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("junk", [b"", b"not a database at all\n" * 100], ids=["empty", "text"])
+def test_restore_refuses_in_one_line_when_file_is_no_backup(
+    sqlite_cli_database: str, tmp_path: Path, junk: bytes
+):
+    council = ["create-council", "--slug", "barnet", "--name", "Barnet", "--lad", "E09000003"]
+    assert runner.invoke(cli, council).exit_code == 0
+    file = tmp_path / "junk.db"
+    file.write_bytes(junk)
+
+    result = runner.invoke(cli, ["restore", "--yes", str(file)])
+
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: {file} is not a backup written by `portion backup`")
+    engine = make_engine(sqlite_cli_database)
+    with Session(engine) as session:
+        assert session.exec(select(Council.slug)).all() == ["barnet"]  # nothing replaced
+    engine.dispose()
 
 
 def test_backup_refusal_names_a_readme_heading_when_database_is_postgresql():
