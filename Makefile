@@ -32,6 +32,9 @@ install-dev: $(VENV)/.dev
 # written as it is first imported, even where the environment says not to (a start then takes
 # a second less, and so does the first request that imports a large library).
 run: export PYTHONDONTWRITEBYTECODE :=
+# Links in messages are built from PORTION_PUBLIC_URL: on another port or host they must follow
+# (one set in the environment is kept).
+run: export PORTION_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(if $(wildcard $(VENV)/.dev),install-dev,install)
 	$(BIN)/portion migrate
 	$(BIN)/portion seed-demo --if-empty
