@@ -450,10 +450,19 @@ def run_jobs_command() -> None:
     typer.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 
-PG_DUMP_HINT = (
-    "back up PostgreSQL with pg_dump, e.g. pg_dump --format=custom --file=portion.dump "
-    '"$DATABASE_URL" (README.md, "Backups and faults")'
-)
+# pg_dump and pg_restore take libpq's URL: the app's without SQLAlchemy's "+psycopg".
+PG_HINTS = {
+    "backup": (
+        "back up PostgreSQL with pg_dump, e.g. pg_dump --format=custom --file=portion.dump "
+        '"postgresql://..." (PORTION_DATABASE_URL without "+psycopg"; README.md, '
+        '"Backups and faults")'
+    ),
+    "restore": (
+        "restore PostgreSQL with pg_restore, e.g. pg_restore --clean --if-exists --no-owner "
+        '--dbname="postgresql://..." portion.dump (PORTION_DATABASE_URL without "+psycopg"; '
+        'README.md, "Backups and faults")'
+    ),
+}
 
 
 @cli.command()
@@ -518,7 +527,7 @@ def _sqlite_file(command: str, *, must_exist: bool = True) -> str:
 
     url = make_url(get_settings().database_url)
     if url.get_backend_name() != "sqlite":
-        _fail(f"portion {command} handles SQLite only: {PG_DUMP_HINT}")
+        _fail(f"portion {command} handles SQLite only: {PG_HINTS[command]}")
     if not url.database or url.database == ":memory:":
         _fail("the database is in memory: there is no file to copy")
     if must_exist and not Path(url.database).is_file():

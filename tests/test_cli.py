@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from app import db
 from app.accounts.passwords import UNUSABLE_PASSWORD
-from app.cli import PG_DUMP_HINT, cli
+from app.cli import PG_HINTS, cli
 from app.config import PUBLISHED_PLACEHOLDER_KEY, get_settings
 from app.db import make_engine
 from app.models import Council, PostcodeUnit, User
@@ -727,7 +727,27 @@ def test_restore_refuses_in_one_line_when_file_is_no_backup(
     engine.dispose()
 
 
-def test_backup_refusal_names_a_readme_heading_when_database_is_postgresql():
-    [section] = re.findall(r'README\.md, "([^"]+)"', PG_DUMP_HINT)
+@pytest.mark.parametrize("command", ["backup", "restore"])
+def test_backup_refusal_names_a_readme_heading_when_database_is_postgresql(command: str):
+    [section] = re.findall(r'README\.md, "([^"]+)"', PG_HINTS[command])
     headings = re.findall(r"^#+ (.+)$", (ROOT / "README.md").read_text(), flags=re.MULTILINE)
     assert section in headings
+
+
+def test_restore_points_at_pg_restore_when_database_is_postgresql(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setenv("PORTION_DATABASE_URL", "postgresql+psycopg://app@127.0.0.1:9/app")
+    monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
+    get_settings.cache_clear()
+    dump = tmp_path / "portion.dump"
+    dump.write_bytes(b"PGDMP")
+    try:
+        result = runner.invoke(cli, ["restore", "--yes", str(dump)])
+    finally:
+        get_settings.cache_clear()
+
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: portion restore handles SQLite only: restore PostgreSQL with")
+    assert "pg_restore" in line and "pg_dump" not in line and 'without "+psycopg"' in line
