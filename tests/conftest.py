@@ -22,7 +22,7 @@ from sqlmodel import Session
 from app import db
 from app.accounts.service import HASHED_WITHOUT_TURN
 from app.config import Settings, get_settings
-from app.db import get_session, make_engine
+from app.db import DatabaseProbe, get_database_probe, get_session, make_engine
 from app.main import app
 from app.models import Council, User
 from tests.factories import create_council, create_user
@@ -177,9 +177,12 @@ def handed_to_request(session: Session) -> Session:
 
 
 @pytest.fixture
-def client(session: Session, settings: Settings) -> Iterator[TestClient]:
+def client(session: Session, settings: Settings, engine: Engine) -> Iterator[TestClient]:
     app.dependency_overrides[get_session] = lambda: handed_to_request(session)
     app.dependency_overrides[get_settings] = lambda: settings
+    # /healthz asks the test's database too (it checks its schema), not the settings' file.
+    probe = DatabaseProbe(engine)
+    app.dependency_overrides[get_database_probe] = lambda: probe
     with TestClient(app) as test_client:
         yield test_client
     app.dependency_overrides.clear()

@@ -46,7 +46,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.db import get_session
+from app.db import DatabaseProbe, get_database_probe, get_session
 from app.main import app
 from tests.conftest import TEST_SETTINGS
 from tests.factories import auth_headers, cook_payload, create_council, create_user, diner_payload
@@ -100,11 +100,15 @@ class World:
 def _app_using(db: Session) -> Iterator[None]:
     app.dependency_overrides[get_session] = lambda: db
     app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
+    # /healthz checks the schema of the test's database, not of the settings' file.
+    probe = DatabaseProbe(db.get_bind().engine)
+    app.dependency_overrides[get_database_probe] = lambda: probe
     try:
         yield
     finally:
         app.dependency_overrides.pop(get_session, None)
         app.dependency_overrides.pop(get_settings, None)
+        app.dependency_overrides.pop(get_database_probe, None)
 
 
 def _seed(db: Session) -> tuple[dict[str, dict[str, str]], dict[str, list[int]]]:

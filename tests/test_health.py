@@ -14,9 +14,7 @@ from app.main import app
 from tests.conftest import migrate
 
 
-def test_healthz_is_ok_when_database_reachable(client: TestClient, engine: Engine):
-    probe = DatabaseProbe(engine)  # the test's migrated database, not the settings' file
-    app.dependency_overrides[get_database_probe] = lambda: probe
+def test_healthz_is_ok_when_database_reachable(client: TestClient):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
