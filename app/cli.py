@@ -91,11 +91,11 @@ def _refuse_an_old_schema() -> None:
     answers, and the service recovers by itself."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.db import schema_heads, schema_revisions
+    from app.db import reader, schema_heads, schema_revisions
 
     heads = schema_heads()
     try:
-        with get_engine().connect() as conn:
+        with reader(get_engine()).connect() as conn:
             found = schema_revisions(conn)
     except SQLAlchemyError:
         return
