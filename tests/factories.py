@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
@@ -241,22 +241,30 @@ def active_pairing(
 
 @dataclass(frozen=True)
 class CommittedPairing:
-    """An active pairing made through the API on a real engine, every step committed (for
-    tests whose requests run in sessions of their own: threads, races)."""
+    """A pairing made through the API on a real engine, every step committed (for tests whose
+    requests run in sessions of their own: threads, races)."""
 
     cook_headers: dict[str, str]
     diner_id: int
     pairing_id: int
+    staff_id: int = 0
+    cook_id: int = 0
+    cook_user_id: int = 0
+    carer_headers: dict[str, str] = field(default_factory=dict)
 
 
-def committed_active_pairing(client, engine: Engine, settings: Settings) -> CommittedPairing:  # type: ignore[no-untyped-def]
-    """Barnet's staff propose a cook (approved) to a carer's diner, and the cook accepts."""
+def committed_proposal(  # type: ignore[no-untyped-def]
+    client, engine: Engine, settings: Settings, *, availability: list | None = None
+) -> CommittedPairing:
+    """Barnet's staff propose a cook (approved; free at `availability`, else Tuesday evening)
+    to a carer's diner (Tuesday 17:30, weekly)."""
     with Session(engine, expire_on_commit=False) as setup:
         staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
         cook, carer = create_user(setup, role="cook"), create_user(setup, role="carer")
         staff_h, cook_h, carer_h = (auth_headers(u, settings) for u in (staff, cook, carer))
         setup.commit()
-    cook_id = client.put("/api/cooks/me", json=cook_payload(), headers=cook_h).json()["id"]
+    profile = cook_payload(**({"availability": availability} if availability else {}))
+    cook_id = client.put("/api/cooks/me", json=profile, headers=cook_h).json()["id"]
     approved = client.post(
         f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=staff_h
     )
@@ -266,11 +274,26 @@ def committed_active_pairing(client, engine: Engine, settings: Settings) -> Comm
             "frequency": "weekly"}  # fmt: skip
     proposal = client.post("/api/staff/pairings", json=body, headers=staff_h)
     assert proposal.status_code == 201, proposal.text
-    accepted = client.post(f"/api/pairings/{proposal.json()['id']}/accept", headers=cook_h)
-    assert accepted.status_code == 200, accepted.text
+    assert staff.id is not None and cook.id is not None
     return CommittedPairing(
-        cook_headers=cook_h, diner_id=diner_id, pairing_id=proposal.json()["id"]
+        cook_headers=cook_h,
+        diner_id=diner_id,
+        pairing_id=proposal.json()["id"],
+        staff_id=staff.id,
+        cook_id=cook_id,
+        cook_user_id=cook.id,
+        carer_headers=carer_h,
     )
+
+
+def committed_active_pairing(client, engine: Engine, settings: Settings) -> CommittedPairing:  # type: ignore[no-untyped-def]
+    """`committed_proposal`, accepted by the cook."""
+    proposed = committed_proposal(client, engine, settings)
+    accepted = client.post(
+        f"/api/pairings/{proposed.pairing_id}/accept", headers=proposed.cook_headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    return proposed
 
 
 def covering_helper(

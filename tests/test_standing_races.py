@@ -27,11 +27,8 @@ from app.pairings.service import accept_pairing
 from app.privacy.service import erase_diner
 from tests.conftest import TEST_SETTINGS
 from tests.factories import (
-    approve_payload,
     auth_headers,
-    cook_payload,
-    create_council,
-    create_user,
+    committed_proposal,
     diner_payload,
 )
 
@@ -47,24 +44,9 @@ class Proposed:
 
 
 def _proposed(client: TestClient, engine: Engine) -> Proposed:
-    with Session(engine, expire_on_commit=False) as setup:
-        staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
-        cook, carer = create_user(setup, role="cook"), create_user(setup, role="carer")
-        staff_h, cook_h, carer_h = (auth_headers(u, TEST_SETTINGS) for u in (staff, cook, carer))
-        setup.commit()
     evenings = [{"weekday": day, "start": "17:00", "end": "19:00"} for day in (1, 2)]
-    cook_id = client.put(
-        "/api/cooks/me", json=cook_payload(availability=evenings), headers=cook_h
-    ).json()["id"]
-    approved = client.post(
-        f"/api/staff/cooks/{cook_id}/approve", json=approve_payload(), headers=staff_h
-    )
-    assert approved.status_code == 200, approved.text
-    diner_id = client.post("/api/diners", json=diner_payload(), headers=carer_h).json()["id"]
-    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30",
-            "frequency": "weekly"}  # fmt: skip
-    proposal = client.post("/api/staff/pairings", json=body, headers=staff_h)
-    assert proposal.status_code == 201, proposal.text
+    made = committed_proposal(client, engine, TEST_SETTINGS, availability=evenings)
+    carer_h = made.carer_headers
     other = client.post(
         "/api/diners",
         json=diner_payload(
@@ -73,8 +55,14 @@ def _proposed(client: TestClient, engine: Engine) -> Proposed:
         headers=carer_h,
     )
     assert other.status_code == 201, other.text
-    assert staff.id is not None and cook.id is not None
-    return Proposed(staff.id, cook_id, cook.id, diner_id, proposal.json()["id"], other.json()["id"])
+    return Proposed(
+        made.staff_id,
+        made.cook_id,
+        made.cook_user_id,
+        made.diner_id,
+        made.pairing_id,
+        other.json()["id"],
+    )
 
 
 def _while_held(
