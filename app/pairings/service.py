@@ -42,7 +42,9 @@ from app.vocab import (
 def get_invited_pairing(session: Session, *, user: User, pairing_id: int) -> Pairing:
     """The cook's own pairing, locked; another cook's is 'not found'."""
     cook = get_own_profile(session, user=user)
-    pairing = lock_pairing(session, pairing_id)
+    # Whose it is first, then the locks: another cook's pairing id locks nothing of theirs.
+    owner = session.exec(select(Pairing.cook_id).where(Pairing.id == pairing_id)).first()
+    pairing = lock_pairing(session, pairing_id) if owner == cook.id else None
     if pairing is None or pairing.cook_id != cook.id:
         raise NotFound("Pairing not found")
     return pairing
