@@ -176,6 +176,11 @@ class Settings(BaseSettings):
             return self.env == "development"
         return self.notifications_in_process
 
+    def link(self, path: str) -> str:
+        """`path` ("/cook/") on the service's address as people reach it: links in messages are
+        built here, never from a request's Host header."""
+        return f"{self.public_url.rstrip('/')}{path}"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -97,7 +97,7 @@ def request_email_change(
     )
     session.add(change)
     session.flush()
-    link = f"{settings.public_url.rstrip('/')}/account/email/confirm?token={token}"
+    link = settings.link(f"/account/email/confirm?token={token}")
     confirm = messages.confirm_new_email(link=link)
     # Under the prefix erasure looks for: the message names an address of theirs.
     _mail(

@@ -515,7 +515,7 @@ def request_password_reset(session: Session, *, email: str, settings: Settings) 
         )
         session.add(reset)
         session.flush()
-        link = f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
+        link = settings.link(f"/reset-password?token={token}")
         reset_message = messages.password_reset(full_name=user.full_name, link=link)
         enqueue(
             session,

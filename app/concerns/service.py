@@ -168,7 +168,7 @@ def raise_concern(
         category_name=CATEGORY_NAMES.get(kind, kind),
         serious=serious,
         diner_name=first_name(diner.full_name),
-        page=f"{get_settings().public_url.rstrip('/')}/staff/concerns/{concern.id}",
+        page=get_settings().link(f"/staff/concerns/{concern.id}"),
     )
     received = messages.concern_received(reference=concern.reference, paused=paused)
     tell(session, received, to=user, dedupe_key=f"concern:{concern.id}:received")

@@ -440,7 +440,7 @@ def _insert_proposals(
     # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel):
     # an invitation is never a text, so no account needs loading for it.
     invitations = []
-    page = f"{get_settings().public_url.rstrip('/')}/cook/"
+    page = get_settings().link("/cook/")
     for p, pairing_id, distance in zip(proposals, ids, distances, strict=True):
         invitation = messages.proposal(
             diner_name=first_name(p.diner.full_name),

@@ -32,10 +32,9 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
         select(Diner).where(Diner.carer_id == user.id, col(Diner.anonymised_at).is_(None))
     ).all()
     told: dict[int, list[str]] = {}
-    base = settings.public_url.rstrip("/")
     for diner in diners:
         for to in alert_recipients(session, diner):  # the coordinator, else the staff
-            told.setdefault(to, []).append(f"{base}/staff/diners/{diner.id}")
+            told.setdefault(to, []).append(settings.link(f"/staff/diners/{diner.id}"))
     if not told:  # nobody holds a relative of theirs: the service's administrators act
         admins = session.exec(
             select(User.id).where(User.role == "admin", col(User.is_active).is_(True))
