@@ -401,9 +401,10 @@ def triage(
             )
         if suspend:
             lock_row(session, cook)  # suspended from their record meanwhile: not twice
-        if suspend and cook.status in (CookStatus.approved, CookStatus.pending):
-            suspend_cook(session, staff=staff, cook=cook, reason=f"Concern {concern.id} upheld")
-            release_cook(session, cook=cook, reason=EndReason.cook_suspended)
+            if cook.status in (CookStatus.approved, CookStatus.pending):
+                reason = f"Concern {concern.id} upheld"
+                suspend_cook(session, staff=staff, cook=cook, reason=reason)
+                release_cook(session, cook=cook, reason=EndReason.cook_suspended)
     record_audit(
         session,
         actor_id=staff.id,

@@ -154,8 +154,9 @@ def _out(result: engine.Suggestions, rows: dict[int, CookRow]) -> SuggestionsOut
 def _lock_cook(session: Session, *, council: Council, cook_id: int) -> Cook:
     """The cook's row, locked until commit so two proposals cannot both take the last place.
 
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite: every transaction already holds the write lock
-    (BEGIN IMMEDIATE, see app.db), so proposals are serialised anyway.
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE (app.db.lock_row says why). SQLite: every
+    transaction already holds the write lock (BEGIN IMMEDIATE, see app.db), so proposals are
+    serialised anyway.
     """
     cook = session.exec(
         select(Cook)
