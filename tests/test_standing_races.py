@@ -16,15 +16,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app.concerns.service import raise_concern, triage
 from app.db import lock_row
 from app.errors import AppError
 from app.flows.cooks import stop_cooking
+from app.flows.cooks import suspend_cook as suspend_flow
 from app.main import app
 from app.matching.service import propose_pairing
-from app.models import Cook, Diner, Notification, Pairing, User
+from app.models import AuditEntry, Concern, Cook, Diner, Notification, Pairing, User
 from app.pairings.schemas import PairingCreate
 from app.pairings.service import accept_pairing
 from app.privacy.service import erase_diner
+from app.vocab import ConcernCategory, ConcernStatus
 from tests.conftest import TEST_SETTINGS
 from tests.factories import (
     auth_headers,
@@ -246,3 +249,46 @@ def test_a_stop_waiting_for_a_diners_erasure_does_not_deadlock_with_it(
         cook = check.get(Cook, proposed.cook_id)
         assert pairing is not None and pairing.status == "ended"
         assert cook is not None and cook.status == "left"
+
+
+def test_a_concerns_suspension_waiting_for_one_from_the_record_suspends_once(
+    real_engine: Engine, proposed: Proposed
+):
+    """The diff review: a suspension from an upheld concern, beside one from the cook's
+    record, suspended the cook twice (two audit entries, two messages) and overwrote the
+    reason."""
+    with TestClient(app) as client:
+        accepted = client.post(
+            f"/api/pairings/{proposed.pairing_id}/accept",
+            headers=_headers_of(real_engine, proposed.cook_user_id),
+        )
+        assert accepted.status_code == 200, accepted.text
+    with Session(real_engine, expire_on_commit=False) as setup:
+        carer = setup.exec(select(User).where(User.role == "carer")).one()
+        concern = raise_concern(
+            setup, user=carer, diner_id=proposed.diner_id, kind=ConcernCategory.food_hygiene,
+            serious=False, description="The food was cold and smelled off",
+        )  # fmt: skip
+        setup.commit()
+
+    def from_the_record(session: Session) -> None:
+        staff, cook = session.get(User, proposed.staff_id), session.get(Cook, proposed.cook_id)
+        assert staff is not None and cook is not None
+        suspend_flow(session, staff=staff, cook=cook, reason="Seen by the coordinator")
+
+    def from_the_concern(session: Session) -> None:
+        staff, held = session.get(User, proposed.staff_id), session.get(Concern, concern.id)
+        assert staff is not None and held is not None
+        triage(session, staff=staff, concern=held, status=ConcernStatus.upheld,
+               note="Upheld", exclude=False, suspend=True)  # fmt: skip
+
+    assert _while_held(real_engine, from_the_record, from_the_concern) == []
+    with Session(real_engine) as check:
+        entries = check.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "cook.suspended", AuditEntry.subject_id == proposed.cook_id
+            )
+        ).all()
+        cook = check.get(Cook, proposed.cook_id)
+    assert len(entries) == 1 and cook is not None
+    assert cook.status_reason == "Seen by the coordinator"
