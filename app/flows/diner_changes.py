@@ -50,7 +50,7 @@ FIELD_WORDS = {
     "allergies": "allergies",
     "texture": "food texture",
     "availability": "meal times",
-    "frequency": "how often they would like a meal",
+    "frequency": "meal frequency",  # "Ada's how often they would like a meal changed": not English
     "access_notes": "access notes",
     "address_line": "address",
     "postcode": "postcode",
@@ -231,7 +231,16 @@ def _safety_first(
     if "availability" in changed:
         slot = engine.check_slot(cook_in, after, pairing.weekday, minutes(pairing.start))
     when = f"{WEEKDAYS[pairing.weekday]}s at {pairing.start}" if slot else None
-    to_staff = messages.diner_changed_to_coordinator(diner_name=name, what=what, when=when)
+    # A frequency the pairing does not keep: the coordinator is asked to agree it (an outside
+    # check: "changed their how often" asked for nothing, and the meals went on every week).
+    often = (
+        (messages.how_often(diner.frequency), messages.how_often(pairing.frequency))
+        if "frequency" in changed and diner.frequency != pairing.frequency
+        else None
+    )
+    to_staff = messages.diner_changed_to_coordinator(
+        diner_name=name, what=what, when=when, often=often, cook_name=cook.display_name
+    )
     for to in sorted(coordinators):
         enqueue(
             session,

@@ -31,6 +31,7 @@ def run_jobs(session: Session, *, now: dt.datetime | None = None) -> dict[str, i
         "meals_scheduled": schedule_all(session, now=now),
         "reminders": remind_cooks(session, now=now),
         "cover_alerts": alert_uncovered(session, now=now),
+        "uncovered_missed": miss_uncovered(session, now=now),
         "lapse_alerts": alert_lapsed(session, now=now),
         "outcome_questions": ask_outcome_question(session, now=now),
     }
@@ -115,6 +116,21 @@ def alert_uncovered(session: Session, *, now: dt.datetime) -> int:
             if any(queued):
                 count += 1
     return count
+
+
+def miss_uncovered(session: Session, *, now: dt.datetime) -> int:
+    """A meal still needing cover when its time came was not brought: it is recorded missed
+    (before, it stayed "needs cover" for ever, out of the week's missed meals and of every list
+    staff see). Nobody is told again: the carer and the coordinator heard it may not come
+    (`alert_uncovered`, which runs first), and no cook brought it to be blamed (none is named)."""
+    meals = session.exec(
+        select(Meal).where(Meal.status == MealStatus.needs_cover, col(Meal.at) <= now)
+    ).all()
+    for meal in meals:
+        meal.status, meal.recorded_at = MealStatus.missed, now
+        session.add(meal)
+    session.flush()
+    return len(meals)
 
 
 def alert_lapsed(session: Session, *, now: dt.datetime) -> int:

@@ -1,7 +1,8 @@
-"""Staff put a meal's recorded outcome right: a cook who tapped "missed" for a meal they brought
-(the carer was told it did not happen), or a meal recorded delivered that never came (the
-carer rang the coordinator). The cook's own record is once only (API.md: 409); a correction
-is the council's, told to whoever the first record told, and audited."""
+"""Staff record what happened to a meal, or put a recorded outcome right: a cook who tapped
+"missed" for a meal they brought (the carer was told it did not happen), a meal recorded
+delivered that never came (the carer rang the coordinator), or a meal nobody recorded (the
+cook forgot). The cook's own record is once only (API.md: 409); the council's record is told
+as the cook's would be, a correction to whoever the first record told, and both are audited."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlmodel import Session
 from app.audit import record_audit
 from app.db import utcnow
 from app.diners.service import alert_recipients
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, RuleBroken
+from app.meals.service import OPEN_MEAL, missed_too_soon, tell_missed
 from app.models import Diner, Meal, User
 from app.names import first_name
 from app.notifications import messages
@@ -30,9 +32,9 @@ def correct_outcome(
 ) -> Meal:
     """The meal's outcome becomes `outcome`. 404 for another council's meal, one of an erased
     diner (their carer would be written to about "Erased"), or one not of `diner_id` when it is
-    given (a diner's record); 409 unless its outcome is recorded and differs. Missed after all:
-    the carer and the coordinator are told as for a missed meal. Delivered after all: those told
-    it was missed are told it came."""
+    given (a diner's record); 409 for a cancelled meal or the outcome it already has. Not
+    recorded yet: see `_first_record`. Missed after all: the carer and the coordinator are told
+    as for a missed meal. Delivered after all: those told it was missed are told it came."""
     meal = session.get(Meal, meal_id)
     if meal is None or meal.council_id != staff.council_id:
         raise NotFound("Meal not found")
@@ -40,8 +42,10 @@ def correct_outcome(
     assert diner is not None
     if diner.anonymised_at is not None or diner_id not in (None, diner.id):
         raise NotFound("Meal not found")
+    if meal.status in OPEN_MEAL:
+        return _first_record(session, staff=staff, meal=meal, diner=diner, outcome=outcome)
     if meal.status not in RECORDED:
-        raise Conflict(f"Only a recorded outcome can be corrected: this meal is {meal.status}")
+        raise Conflict(f"What happened to this meal cannot be recorded: it is {meal.status}")
     if meal.status == outcome:
         raise Conflict(f"This meal is already recorded as {outcome}")
     before, now = meal.status, utcnow()
@@ -65,6 +69,42 @@ def correct_outcome(
         council_id=meal.council_id,
         action="meal.outcome_corrected",
         subject_type="diner",  # the log names the diner and links their record
+        subject_id=diner.id,
+        data={
+            "meal_id": meal.id,
+            "meal_date": meal.date.isoformat(),
+            "from": str(before),
+            "to": str(outcome),
+        },
+    )
+    session.flush()
+    return meal
+
+
+def _first_record(
+    session: Session, *, staff: User, meal: Meal, diner: Diner, outcome: MealStatus
+) -> Meal:
+    """A meal whose time has come that nobody recorded: its cook forgot, or it still needed
+    cover (before, staff could not record it, and it left the week's figures). Missed: the
+    carer and the coordinator are told as for the cook's record; delivered: nobody is."""
+    if missed_too_soon(meal, utcnow()):
+        raise RuleBroken(
+            "meal_not_yet_due",
+            ["path", "meal_id"],
+            f"The meal is at {meal.start} on {meal.date.isoformat()}: what happened can be "
+            "recorded once that time has come",
+        )
+    before = meal.status
+    meal.status, meal.recorded_at = outcome, utcnow()
+    session.add(meal)
+    if outcome == MealStatus.missed:
+        tell_missed(session, meal=meal, diner=diner, but=staff.id)
+    record_audit(
+        session,
+        actor_id=staff.id,
+        council_id=meal.council_id,
+        action="meal.outcome_recorded",
+        subject_type="diner",
         subject_id=diner.id,
         data={
             "meal_id": meal.id,

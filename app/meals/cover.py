@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date
 
 from sqlmodel import Session, col, select
 
@@ -182,7 +182,7 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
         .where(
             Meal.council_id == cook.council_id,
             Meal.status == MealStatus.needs_cover,
-            col(Meal.date) >= council_today(council),
+            col(Meal.at) > utcnow(),  # not a meal whose time has gone (a 17:00 one at 22:00)
         )
         .order_by(col(Meal.at))
     ).all()
@@ -227,6 +227,8 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
         raise NotFound("Meal not found")
     if not candidate:
         raise NotFound("Meal not found")  # not one this cook may take
+    if meal.at.replace(tzinfo=meal.at.tzinfo or UTC) <= utcnow():
+        raise Conflict("This meal's time has passed")
     meal.status, meal.cook_id, meal.is_cover = MealStatus.scheduled, cook.id, True
     session.add(meal)
     diner = session.get(Diner, meal.diner_id)

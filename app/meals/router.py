@@ -71,8 +71,10 @@ def missed(meal: OwnMeal, session: SessionDep) -> MealOut:
 def correct_outcome(
     meal_id: PathId, body: OutcomeCorrectionIn, user: StaffUser, session: SessionDep
 ) -> MealOut:
-    """Staff put a recorded outcome right (409 unless recorded and different; another
-    council's meal: 404); those told of the first record are told of the correction."""
+    """Staff record what happened once the meal's time has come (nobody did: 422 before it,
+    as for the cook), or put a recorded outcome right (409 when it is already that, or the
+    meal is cancelled; another council's meal: 404); those told of the first record are told
+    of the correction."""
     meal = corrections.correct_outcome(
         session, staff=user, meal_id=meal_id, outcome=MealStatus(body.outcome)
     )

@@ -321,25 +321,31 @@ def record_outcome(session: Session, *, meal: Meal, outcome: MealStatus) -> Meal
     if outcome == MealStatus.missed:
         diner = session.get(Diner, meal.diner_id)
         assert diner is not None
-        staff = alert_recipients(session, diner)
-        for recipient in (diner.carer_id, *staff):
-            missed = messages.meal_missed(
-                diner_name=first_name(diner.full_name),
-                day=meal.date,
-                start=meal.start,
-                to_staff=recipient in staff,
-            )
-            enqueue(
-                session,
-                event=missed.event,
-                to=recipient,
-                subject=missed.subject,
-                body=missed.body,
-                dedupe_key=f"meal:{meal.id}:missed",
-                about_diner_id=diner.id,
-            )
+        tell_missed(session, meal=meal, diner=diner)
     session.flush()
     return meal
+
+
+def tell_missed(session: Session, *, meal: Meal, diner: Diner, but: int | None = None) -> None:
+    """The carer and the coordinator (else the staff) hear that the meal did not happen; `but`:
+    the staff member who recorded it, who knows."""
+    staff = [s for s in alert_recipients(session, diner) if s != but]
+    for recipient in (diner.carer_id, *staff):
+        missed = messages.meal_missed(
+            diner_name=first_name(diner.full_name),
+            day=meal.date,
+            start=meal.start,
+            to_staff=recipient in staff,
+        )
+        enqueue(
+            session,
+            event=missed.event,
+            to=recipient,
+            subject=missed.subject,
+            body=missed.body,
+            dedupe_key=f"meal:{meal.id}:missed",
+            about_diner_id=diner.id,
+        )
 
 
 # --- away and cover ----------------------------------------------------------------------------

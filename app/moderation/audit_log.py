@@ -49,6 +49,7 @@ ACTION_WORDS: dict[str, str] = {
     "account.email_change_requested": "Asked to change their email address",
     "account.email_changed": "Changed their email address",
     "meal.outcome_corrected": "Corrected what happened to a meal",
+    "meal.outcome_recorded": "Recorded what happened to a meal",
     "erasure.requested": "Asked for their data to be erased",
 }
 

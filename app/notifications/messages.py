@@ -537,15 +537,30 @@ def outcome_question(*, diner_name: str, cook_name: str) -> Message:
 # --- a diner's needs changed --------------------------------------------------------------------
 
 
-def diner_changed_to_coordinator(*, diner_name: str, what: str, when: str | None) -> Message:
+def diner_changed_to_coordinator(
+    *,
+    diner_name: str,
+    what: str,
+    when: str | None,
+    often: tuple[str, str] | None = None,
+    cook_name: str = "the cook",
+) -> Message:
     """``what``: the words for what changed ("food needs"); ``when``: the pairing's time
-    ("Tuesdays at 12:00") when the diner is no longer free then, else None."""
+    ("Tuesdays at 12:00") when the diner is no longer free then, else None; ``often``: how
+    often the diner would now like a meal and how often the pairing brings one, when they
+    differ."""
     note = (
         f" The pairing's time ({when}) is no longer among the times {diner_name} is free: "
         "please agree a new time with the cook."
         if when
         else ""
     )
+    if often:
+        note += (
+            f" {diner_name} would now like a meal {often[0]}; {cook_name} brings one "
+            f"{often[1]}. Nothing changes until you agree it with {cook_name} and the carer, "
+            "then move the meals on their record."
+        )
     return Message(
         "diner_changed",
         f"{diner_name}'s {what} changed",

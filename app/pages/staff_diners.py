@@ -45,7 +45,8 @@ from app.matching import engine
 from app.matching.engine.rules import MIN_OVERLAP_MIN
 from app.matching.inputs import cook_input, diner_input
 from app.meals.corrections import correct_outcome
-from app.models import Cook, Council, Diner, Pairing, User
+from app.meals.service import OPEN_MEAL
+from app.models import Cook, Council, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
@@ -145,6 +146,10 @@ CARER_ERASED = "The carer's account is erased: their name, email address and pho
 CORRECTED = {
     "delivered": "The meal is recorded as delivered. Those told it was missed are told it came.",
     "missed": "The meal is recorded as missed. The carer and the coordinator are told.",
+}
+RECORDED = {  # a meal nobody had recorded
+    "delivered": "The meal is recorded as delivered.",
+    "missed": CORRECTED["missed"],
 }
 CONSENT = (
     "Select that the diner agrees to be referred and to their details being shared with "
@@ -308,6 +313,8 @@ def diner_page(
         else CHANGED
         if request.query_params.get("changed")
         else CORRECTED.get(request.query_params.get("corrected", ""))
+        if request.query_params.get("corrected")
+        else RECORDED.get(request.query_params.get("recorded", ""))
     )
     return _record_page(request, session, settings, sa, diner_id, banner=banner)
 
@@ -511,8 +518,9 @@ def correct_meal_outcome(
     settings: SettingsDep,
     form: FormDep,
 ) -> Response:
-    """Put a meal's recorded outcome right (POST /api/staff/meals/{id}/outcome): a cook who
-    recorded "missed" by mistake could only ask the council, which could do nothing."""
+    """Record what happened to a meal nobody recorded, or put a recorded outcome right (POST
+    /api/staff/meals/{id}/outcome): a cook who recorded "missed" by mistake could only ask
+    the council, which could do nothing."""
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     sa = _auth(request, session, settings)
     if isinstance(sa, Response):
@@ -520,6 +528,8 @@ def correct_meal_outcome(
     outcome = str(form.get("outcome", ""))
     if outcome not in (MealStatus.delivered, MealStatus.missed):
         return redirect(f"/staff/diners/{diner_id}")
+    meal = session.get(Meal, meal_id)
+    first = meal is not None and meal.status in OPEN_MEAL
     try:
         correct_outcome(
             session,
@@ -528,9 +538,9 @@ def correct_meal_outcome(
             outcome=MealStatus(outcome),
             diner_id=diner_id,  # this record's meal, else 404
         )
-    except Conflict:  # corrected meanwhile: the record shows how
+    except (Conflict, RuleBroken):  # recorded meanwhile, or not due: the record shows how
         return redirect(f"/staff/diners/{diner_id}")
-    return redirect(f"/staff/diners/{diner_id}?corrected={outcome}")
+    return redirect(f"/staff/diners/{diner_id}?{'recorded' if first else 'corrected'}={outcome}")
 
 
 def _changeable(

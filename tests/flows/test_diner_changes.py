@@ -12,6 +12,7 @@ from app.config import Settings
 from app.models import AuditEntry, Concern, Cook, Council, Diner, Meal, Notification, Pairing, User
 from app.notifications.messages import day_month
 from tests.factories import (
+    DEFAULT_PASSWORD,
     PairingWorld,
     active_pairing,
     auth_headers,
@@ -21,6 +22,7 @@ from tests.factories import (
     proposed_pairing,
     registered_diner,
 )
+from tests.pages.helpers import form_token
 
 
 @pytest.fixture
@@ -181,6 +183,29 @@ def test_coordinator_is_told_and_pairing_stays_active_when_only_times_change(
     assert stored is not None and stored.status == "active"
     assert "scheduled" in {m.status for m in future_meals(session, active.pairing_id)}
     assert told(session, "diner_changed") == {active.coordinator.id}
+    # The coordinator is asked to agree the new frequency the pairing does not keep (an outside
+    # check: "changed their how often they would like a meal" asked for nothing).
+    message = session.exec(
+        select(Notification).where(Notification.to_user_id == active.coordinator.id)
+    ).one()
+    assert message.subject == "Edna's meal times and meal frequency changed"
+    assert (
+        "Edna would now like a meal every other week; Priya brings one every week. Nothing "
+        "changes until you agree it with Priya and the carer, then move the meals on their "
+        "record."
+    ) in message.body
+    token = form_token(client, "/sign-in")
+    signed = client.post(
+        "/sign-in",
+        data={"email": active.coordinator.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    page = client.get(f"/staff/diners/{active.diner_id}").text
+    assert (
+        "They would now like a meal every other week: agree it with Sam Example and the carer"
+        in page
+    )
 
 
 def test_cook_is_told_too_but_pairing_stays_active_when_new_times_miss_the_pairing_slot(

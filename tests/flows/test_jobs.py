@@ -61,6 +61,30 @@ def test_coordinator_is_alerted_when_meal_still_needs_cover_two_days_before(
     assert "may not come" in said[pairing.carer.id].subject
 
 
+def test_a_meal_nobody_covered_is_recorded_missed_once_its_time_has_come(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: it stayed "needs cover" for ever, out of the week's missed meals."""
+    pairing = active_pairing(client, session, settings, staff, coordinator=staff)
+    meals = client.get("/api/cooks/me/meals", headers=pairing.cook_headers).json()["items"]
+    day, later = date.fromisoformat(meals[2]["date"]), date.fromisoformat(meals[3]["date"])
+    away = {"from": str(day), "to": str(later)}
+    client.post("/api/cooks/me/away", json=away, headers=pairing.cook_headers)
+    first = session.get(Meal, meals[2]["id"])
+    assert first is not None and first.status == "needs_cover"
+    moment = first.at.replace(tzinfo=UTC)
+
+    before = run_jobs(session, now=moment - timedelta(minutes=1))
+    after = run_jobs(session, now=moment)
+
+    assert (before["uncovered_missed"], after["uncovered_missed"]) == (0, 1)
+    first, second = session.get(Meal, meals[2]["id"]), session.get(Meal, meals[3]["id"])
+    assert first is not None and second is not None
+    assert (first.status, first.cook_id, second.status) == ("missed", None, "needs_cover")
+    # Told two days before that it may not come; not told again, and no cook is blamed.
+    assert events(session, "meal_missed") == []
+
+
 def test_coordinator_is_alerted_once_when_nothing_delivered_for_two_weeks(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):

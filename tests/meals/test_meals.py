@@ -339,6 +339,31 @@ def test_away_needs_cover_and_familiar_cook_covers_when_asked(
     assert pairing is not None and pairing.status == "active" and pairing.cook_id == active.cook_id
 
 
+def test_a_meal_whose_time_has_gone_is_neither_offered_for_cover_nor_taken(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """An outside check: at 22:25 a 17:00 meal of that day was still offered, and could be
+    taken."""
+    friend, _ = approved_cook(client, session, settings, staff, postcode="N3 1BU")
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
+    day = meals[0]["date"]
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
+    headers = auth_headers(friend, settings)
+    offered = client.get("/api/cooks/me/cover-requests", headers=headers).json()["items"]
+    assert [m["id"] for m in offered] == [meals[0]["id"]]
+    meal = session.get(Meal, meals[0]["id"])
+    assert meal is not None
+    meal.at = datetime.now(UTC) - timedelta(hours=5)  # earlier today
+    session.add(meal)
+    session.commit()
+
+    offered = client.get("/api/cooks/me/cover-requests", headers=headers).json()["items"]
+    taken = client.post(f"/api/meals/{meal.id}/cover", headers=headers)
+
+    assert offered == []
+    assert (taken.status_code, taken.json()["detail"]) == (409, "This meal's time has passed")
+
+
 def test_a_cook_away_this_week_is_asked_to_cover_a_meal_next_week(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):

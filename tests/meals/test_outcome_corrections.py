@@ -100,11 +100,44 @@ def test_a_meal_recorded_delivered_that_never_came_tells_the_carer_and_coordinat
     assert len(to_carer) == 2
 
 
-def test_only_a_recorded_meal_of_the_council_can_be_corrected_by_its_staff(
+def test_staff_record_a_meal_nobody_recorded_once_its_time_has_come(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    """An outside check: a meal its cook never recorded, or one still needing cover, could not be
+    recorded by anyone else (409), and never counted among the missed."""
+    world = active_pairing(client, session, settings, staff, coordinator=staff)
+    coming = recorded(session, world, barnet, MealStatus.scheduled, days_ago=-400)
+    early = correct(client, staff, settings, coming.id or 0, "missed")
+    assert early.status_code == 422 and early.json()["detail"][0]["type"] == "meal_not_yet_due"
+    forgot = recorded(session, world, barnet, MealStatus.scheduled)
+    uncovered = recorded(session, world, barnet, MealStatus.needs_cover, days_ago=3)
+    uncovered.cook_id = None
+    session.add(uncovered)
+    session.commit()
+    colleague = create_user(session, role="staff", council=barnet)
+
+    came = correct(client, colleague, settings, forgot.id or 0, "delivered")
+    missed = correct(client, colleague, settings, uncovered.id or 0, "missed")
+
+    assert (came.status_code, came.json()["status"]) == (200, "delivered"), came.text
+    assert (missed.status_code, missed.json()["status"]) == (200, "missed"), missed.text
+    # Missed: told as the cook's record would be, to the carer and the coordinator.
+    said = told(session, "meal_missed")
+    assert {m.to_user_id for m in said} == {world.carer.id, staff.id}
+    assert all(m.subject == "A meal for Edna was missed" for m in said)
+    assert told(session, "meal_delivered_after_all") == []
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action == "meal.outcome_recorded"))
+    assert sorted((e.data["from"], e.data["to"], e.actor_id) for e in entries) == [
+        ("needs_cover", "missed", colleague.id),
+        ("scheduled", "delivered", colleague.id),
+    ]
+
+
+def test_only_a_meal_of_the_council_can_be_recorded_by_its_staff(
     client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
 ):
     world = active_pairing(client, session, settings, staff)
-    meal = recorded(session, world, barnet, MealStatus.scheduled)
+    meal = recorded(session, world, barnet, MealStatus.cancelled)
     assert correct(client, staff, settings, meal.id or 0, "missed").status_code == 409
     elsewhere = create_user(session, role="staff", council=create_council(session, slug="other"))
     assert correct(client, elsewhere, settings, meal.id or 0, "missed").status_code == 404
@@ -152,3 +185,19 @@ def test_staff_put_an_outcome_right_from_the_diners_record(
     after = client.get(done.headers["location"]).text
     assert "The meal is recorded as delivered" in after and "Record as missed" in after
     assert re.search(r"Those told it was missed are told it came", after)
+
+    # A meal nobody recorded: the record offers both, and says what each does.
+    forgot = recorded(session, world, barnet, MealStatus.scheduled, days_ago=1)
+    page = client.get(record).text
+    assert "Record what happened" in page and 'name="outcome" value="missed"' in page
+    assert "If it was missed, the carer and the coordinator are told." in page
+    action = f"{record}/meals/{forgot.id}/outcome"
+    done = client.post(
+        action,
+        data={"outcome": "missed", "csrf_token": form_token(client, record)},
+        follow_redirects=False,
+    )
+    assert (done.status_code, done.headers["location"]) == (303, f"{record}?recorded=missed")
+    session.refresh(forgot)
+    assert forgot.status == MealStatus.missed
+    assert "The meal is recorded as missed" in client.get(done.headers["location"]).text
