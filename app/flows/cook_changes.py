@@ -106,6 +106,32 @@ def cook_changed(
     for pairing in pairings:
         diner = session.get(Diner, pairing.diner_id)
         assert diner is not None
+        if moved and pairing.status == PairingStatus.proposed:
+            # An invitation made from the old home goes, with the distance it was made with:
+            # re-measured from each new postcode, it let a cook who moved and moved again find
+            # the diner's door to about 12 m before accepting (an outside check). Staff check
+            # the new home before new neighbours are proposed (location_review).
+            name = first_name(diner.full_name)
+            stop_unsafe_pairing(
+                session,
+                actor_id=cook.user_id,
+                diner=diner,
+                pairing=pairing,
+                cook=cook,
+                today=today,
+                words=replace(
+                    offer_words(diner_name=name, cook_name=cook.display_name, why=""),
+                    end_reason=EndReason.cook_moved,
+                    withdrawn_to_cook=messages.invitation_withdrawn_cook_moved(diner_name=name),
+                    withdrawn_to_staff=messages.proposal_withdrawn_cook_moved(
+                        diner_name=name, cook_name=cook.display_name
+                    ),
+                ),
+                change_key=f"cook:{cook.id}:moved:{at}:pairing:{pairing.id}",
+                coordinators=coordinators_of(session, diner, {diner.neighbourhood_id}),
+            )
+            stopped.append(pairing)
+            continue
         if moved:  # the walk from the new home (it was the old one's, shown to the cook)
             pairing.distance_m = haversine_m(
                 cook.latitude, cook.longitude, diner.latitude, diner.longitude

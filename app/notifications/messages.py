@@ -705,6 +705,26 @@ def offer_withdrawn_to_cook(*, diner_name: str, why: str) -> Message:
     )
 
 
+def invitation_withdrawn_cook_moved(*, diner_name: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"The invitation to cook for {diner_name} is withdrawn",
+        f"You have moved home, so the invitation to cook for {diner_name}, made from your old "
+        "address, is withdrawn. The council checks your new address before you are matched "
+        "with new neighbours. Thank you for offering.",
+    )
+
+
+def proposal_withdrawn_cook_moved(*, diner_name: str, cook_name: str) -> Message:
+    return Message(
+        "pairing_needs_changed",
+        f"A proposal for {diner_name} was withdrawn: the cook moved",
+        f"{cook_name} moved home before answering, so the proposal for {diner_name} is "
+        f"withdrawn and {diner_name} is waiting for a cook again. Please confirm {cook_name}'s "
+        "new address on their record before they are matched again.",
+    )
+
+
 def offer_withdrawn_to_staff(*, diner_name: str, cook_name: str, why: str) -> Message:
     return Message(
         "pairing_needs_changed",

@@ -44,7 +44,14 @@ from app.notifications.outbox import tell
 from app.notifications.sender import SENT_SECRET_BODIES
 from app.pairings.lifecycle import covered_meals, diner_leaves, release_cook
 from app.privacy.waiting_list import forget_email
-from app.vocab import RUNNING_PAIRING_STATUSES, CookStatus, DinerStatus, EndReason, Texture
+from app.vocab import (
+    RUNNING_PAIRING_STATUSES,
+    CancelReason,
+    CookStatus,
+    DinerStatus,
+    EndReason,
+    Texture,
+)
 
 ERASED = "Erased"
 NEUTRAL_COOK = "Their cook"  # how messages queued by a cook's erasure name them
@@ -151,6 +158,20 @@ def _cook_data(session: Session, cook: Cook) -> dict[str, Any]:
     }
 
 
+SUSPENDED = CancelReason.cook_suspended  # the cook's own record: the carer reads "ended"
+
+
+def _ended_to_carer(pairing: Pairing, cook_name: str, diners: Sequence[Diner]) -> str | None:
+    """Why the relative's meals with this cook stopped, as the carer was told; nothing for a
+    proposal the cook never accepted (the carer was not told of it)."""
+    if pairing.ended_at is None or pairing.accepted_at is None:
+        return None
+    diner = next(d for d in diners if d.id == pairing.diner_id)
+    return messages.why_ended_to_carer(
+        cook_name=cook_name, diner_name=first_name(diner.full_name), reason=pairing.end_reason
+    )
+
+
 def _relatives_data(session: Session, carer: User, diners: Sequence[Diner]) -> dict[str, Any]:
     ids = [d.id for d in diners]
     pairings = session.exec(
@@ -164,18 +185,21 @@ def _relatives_data(session: Session, carer: User, diners: Sequence[Diner]) -> d
         # (SECURITY.md): the address is there, as the carer gave it.
         "diners": [_row(d, drop=("latitude", "longitude", "geo_precision")) for d in diners],
         # Their cooks as the carer's pages show them: named once they accepted (a cook only
-        # invited, or who declined, is not the carer's to know: a review found them named),
-        # and the distance as a carer sees it.
+        # invited, or who declined, is not the carer's to know: a review found them named).
+        # No distance, which no carer's page shows: re-measured from each address the carer
+        # gives, it placed the cook's home to about 20 m (an outside check). Why it ended in
+        # the words the carer was told ("cook_suspended" is the cook's own record).
         "diner_pairings": [
-            _row(p, drop=("cook_id", "proposed_by_id"))
+            _row(p, drop=("cook_id", "proposed_by_id", "distance_m", "end_reason"))
             | {
                 "cook": name if p.accepted_at is not None else None,
-                "distance_m": public_distance_m(p.distance_m),
+                "ended_because": _ended_to_carer(p, name, diners),
             }
             for p, name in pairings
         ],
         "diner_meals": [
             _row(m, drop=("cook_id",))
+            | ({"cancel_reason": "pairing_ended"} if m.cancel_reason == SUSPENDED else {})
             for m in session.exec(select(Meal).where(col(Meal.diner_id).in_(ids)))
         ],
         "feedback": [

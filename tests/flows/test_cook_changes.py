@@ -91,7 +91,10 @@ def test_a_proposal_is_withdrawn_when_the_cook_moves_beyond_their_walk_to_the_di
     )
     assert saved.status_code == 200, saved.text
     pairing = stored(session, world.pairing_id)
-    assert (pairing.status, pairing.end_reason) == ("withdrawn", "cook_changed")
+    assert (pairing.status, pairing.end_reason) == (
+        "withdrawn",
+        "cook_moved",
+    )  # any move: see below
     accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
     assert accepted.status_code == 409
     assert set(told(session)) == {world.cook.id, coordinator.id}
@@ -356,6 +359,41 @@ def test_a_pause_stays_while_a_serious_concern_about_the_pairing_is_open(
     assert client.put("/api/cooks/me", json=cook_payload(), headers=headers).status_code == 200
     session.refresh(pairing)
     assert (pairing.status, pairing.pause_reason) == ("paused", "cook_changed")
+
+
+def test_an_invited_cook_who_moves_loses_the_invitation_and_its_distance_stays(
+    client: TestClient, session: Session, settings: Settings, staff: User, coordinator: User
+):
+    """An outside check: an invited cook saved postcode after postcode, read the diner's distance
+    re-measured from each, and placed the diner's home to about 12 m before accepting."""
+    world = proposed_pairing(client, session, settings, staff, coordinator=coordinator)
+    before = stored(session, world.pairing_id).distance_m
+    shown = client.get("/api/cooks/me/pairings", headers=world.cook_headers).json()["items"]
+
+    moved = client.put(
+        "/api/cooks/me", json=cook_payload(postcode="N3 2AA"), headers=world.cook_headers
+    )
+
+    assert moved.status_code == 200, moved.text
+    pairing = stored(session, world.pairing_id)
+    assert (pairing.status, pairing.end_reason) == ("withdrawn", "cook_moved")
+    assert pairing.distance_m == before  # not re-measured from the new home
+    everything = client.get(
+        "/api/cooks/me/pairings", params={"status": "withdrawn"}, headers=world.cook_headers
+    ).json()["items"]
+    assert [p["diner"]["distance_m"] for p in everything] == [
+        p["diner"]["distance_m"] for p in shown
+    ]
+    said = {
+        n.to_user_id: n
+        for n in session.exec(
+            select(Notification).where(Notification.event == "pairing_needs_changed")
+        )
+    }
+    assert said[world.cook.id].body.startswith("You have moved home, so the invitation to cook")
+    assert "confirm Priya's new address" in said[coordinator.id].body
+    diner = session.get(Diner, world.diner_id)
+    assert diner is not None and diner.status == "waiting"
 
 
 def test_accepting_waits_for_staff_to_confirm_a_cook_who_has_moved(

@@ -367,7 +367,10 @@ def test_export_holds_what_the_service_keeps_about_a_cook_and_a_carer(
     carer = client.get("/api/me/export", headers=world.carer_headers).json()
     [pairing] = carer["diner_pairings"]
     assert (pairing["cook"], pairing["status"]) == ("Priya", "ended")  # the suspension ended it
-    assert pairing["distance_m"] % 100 == 0 and "cook_id" not in pairing
+    assert "cook_id" not in pairing
+    # Why it ended in the words the carer was told: the suspension is the cook's own record.
+    assert "end_reason" not in pairing and "cook_suspended" not in str(carer)
+    assert pairing["ended_because"] == "Priya is not cooking with Extra Portion for now."
     assert all("cook_id" not in meal for meal in carer["diner_meals"])
     assert "diner.address_viewed" in [r["action"] for r in carer["records_about_your_relatives"]]
     [reset] = [m for m in carer["messages"] if m["event"] == "password_reset"]
@@ -432,3 +435,24 @@ def test_a_carers_download_names_only_a_cook_who_accepted(
     assert declined.status_code == 200, declined.text
     after = client.get("/api/me/export", headers=world.carer_headers).json()
     assert "Priya" not in str(after["diner_pairings"])
+    assert [p["ended_because"] for p in after["diner_pairings"]] == [None]  # never told of it
+
+
+def test_a_carers_download_gives_no_distance_to_the_cook(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: moving the relative from postcode to postcode and reading the
+    download's distance to the cook (re-measured after each move, to 100 m) placed the cook's
+    home to about 20 m. No carer's page shows a distance."""
+    world = active_pairing(client, session, settings, staff)
+    readings = []
+    for postcode in ("N3 2AA", "N3 1QX"):
+        moved = client.patch(
+            f"/api/diners/{world.diner_id}",
+            json={"postcode": postcode, "address_line": "1 Test Road"},
+            headers=world.carer_headers,
+        )
+        assert moved.status_code == 200, moved.text
+        export = client.get("/api/me/export", headers=world.carer_headers).json()
+        readings.append(export["diner_pairings"])
+    assert all("distance" not in str(rows) for rows in readings), readings
