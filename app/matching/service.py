@@ -228,7 +228,10 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
     if rules:
         raise as_refusal(rules[0], cook=cook, fields=PairingCreate.model_fields)
     if violations:
-        raise Conflict("The cook has no place left (proposed and active pairings count)")
+        raise Conflict(
+            "The cook has no place left (proposed, active and paused pairings count: a pause "
+            "keeps the place for its diner)"
+        )
     return create_proposal(
         session,
         staff=staff,

@@ -12,7 +12,7 @@ from app.cooks.service import get_own_profile
 from app.councils.rules import council_today
 from app.deps import CarerUser, CookUser, SessionDep, StaffUser
 from app.diners.deps import CarersDiner
-from app.errors import RuleBroken
+from app.errors import NotFound, RuleBroken
 from app.meals import away as aways
 from app.meals import corrections, cover, feedback
 from app.meals import service as meals
@@ -83,6 +83,10 @@ def correct_outcome(
 
 @router.get("/api/meals/{meal_id}/label", response_class=HTMLResponse)
 def label(meal: OwnMeal, session: SessionDep) -> HTMLResponse:
+    """None for a cancelled meal (404, as a read: no GET answers 409): a label saying it was
+    cooked on a day it is not (an outside check printed one)."""
+    if meal.status == MealStatus.cancelled:
+        raise NotFound("This meal is cancelled: there is no label to print")
     diner = session.get(Diner, meal.diner_id)
     assert diner is not None
     html = meal_label(

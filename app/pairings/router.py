@@ -15,7 +15,7 @@ from app.pairings import lifecycle, service
 from app.pairings.decline import decline_with_reason
 from app.pairings.deps import InvitedPairing
 from app.pairings.presenters import pairing_out
-from app.pairings.schemas import PairingCreate, PairingOut, PairingScheduleIn
+from app.pairings.schemas import DeclineIn, PairingCreate, PairingOut, PairingScheduleIn
 from app.routing import DeferredRoute
 from app.schemas import Limit, Offset, Page, PathId
 from app.vocab import PairingStatus
@@ -53,10 +53,13 @@ def accept(pairing: InvitedPairing, user: CookUser, session: SessionDep) -> Pair
 
 
 @router.post("/api/pairings/{pairing_id}/decline", response_model=PairingOut)
-def decline(pairing: InvitedPairing, session: SessionDep) -> PairingOut:
+def decline(
+    pairing: InvitedPairing, session: SessionDep, body: DeclineIn | None = None
+) -> PairingOut:
     # As the cook's page: the coordinator is told (before, only the page told anyone, and a
-    # diner with no next best cook sat waiting unseen).
-    decline_with_reason(session, pairing=pairing, reason=None)
+    # diner with no next best cook sat waiting unseen), with the reason if one is given.
+    reason = body.reason if body is not None else ""
+    decline_with_reason(session, pairing=pairing, reason=reason or None)
     return _render(session, pairing, "cook")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, StrictInt
 
-from app.schemas import HHMM, BodyId, StrictModel
+from app.schemas import HHMM, BodyId, Notes, StrictModel
 from app.vocab import EndReason, Frequency, PairingStatus, Texture
 
 
@@ -51,3 +51,11 @@ class PairingOut(BaseModel):
     end_reason: EndReason | None
     diner: PairingDiner
     cook: PairingCook
+
+
+class DeclineIn(StrictModel):
+    """Optional: why the cook declines, passed to the coordinator as the page does (an API
+    client's reason was dropped before, and the coordinator read "They did not give a
+    reason")."""
+
+    reason: Notes = ""

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.meals.service import schedule_all, schedule_meals
 from app.middleware import inline_style_hashes
 from app.models import CookAway, Diner, Meal, MealFeedback, Notification, Pairing, User
+from app.vocab import MealStatus
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -189,6 +190,17 @@ def test_label_names_diner_and_allergens_when_printed(client: TestClient, active
     assert "@media print{.back{display:none}}" in response.text
     policy = response.headers["content-security-policy"]
     assert all(h in policy for h in inline_style_hashes(response.text))
+
+
+def test_a_cancelled_meal_has_no_label(client: TestClient, session: Session, active: PairingWorld):
+    meal = session.exec(select(Meal).where(Meal.pairing_id == active.pairing_id)).first()
+    assert meal is not None
+    meal.status = MealStatus.cancelled
+    session.add(meal)
+    session.commit()
+    response = client.get(f"/api/meals/{meal.id}/label", headers=active.cook_headers)
+    assert response.status_code == 404
+    assert response.json()["detail"] == "This meal is cancelled: there is no label to print"
 
 
 def test_another_cook_gets_404_when_touching_someone_elses_meal(

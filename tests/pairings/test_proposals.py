@@ -123,7 +123,12 @@ def test_proposal_conflicts_when_diner_already_has_open_pairing_or_cook_full(
     pairing = created.json()
     assert pairing["status"] == "proposed" and pairing["diner"]["address_line"] is None
     assert pairing["cook"]["display_name"] == "Priya" and pairing["diner"]["first_name"] == "Edna"
-    assert propose(client, headers, diner_b, cook_id).status_code == 409  # cook full
+    full = propose(client, headers, diner_b, cook_id)
+    assert full.status_code == 409  # cook full, saying what counts (a paused pairing too)
+    assert full.json()["detail"] == (
+        "The cook has no place left (proposed, active and paused pairings count: a pause "
+        "keeps the place for its diner)"
+    )
     assert propose(client, headers, diner_a, other_cook).status_code == 409  # diner taken
 
 
@@ -187,6 +192,28 @@ def test_decline_proposes_next_best_cook_when_one_exists(
         select(Pairing).where(Pairing.diner_id == diner_id, Pairing.status == "proposed")
     ).all()
     assert [p.cook_id for p in open_] == [second]
+
+
+def test_a_reason_given_through_the_api_reaches_the_coordinator(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: the API took {"reason": ...} with 200 and dropped it; the coordinator
+    read "They did not give a reason"."""
+    headers = auth_headers(staff, settings)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, headers, diner_id, cook_id).json()["id"]
+    cook = auth_headers(cook_user, settings)
+    odd = client.post(f"/api/pairings/{pairing_id}/decline", json={"why": "x"}, headers=cook)
+    assert odd.status_code == 422 and odd.json()["detail"][0]["loc"] == ["body", "why"]
+
+    declined = client.post(
+        f"/api/pairings/{pairing_id}/decline", json={"reason": "Too busy"}, headers=cook
+    )
+
+    assert declined.status_code == 200, declined.text
+    told = session.exec(select(Notification).where(Notification.event == "pairing_declined"))
+    assert [n.body.endswith("They said:\n\nToo busy") for n in told] == [True]
 
 
 def test_cook_who_declined_is_not_suggested_or_batched_again_but_may_be_asked_by_hand(
