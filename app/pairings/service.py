@@ -406,11 +406,17 @@ def reschedule_pairing(
         (m.date for m in planned if m.cook_id == cook.id and m.status == MealStatus.scheduled),
         default=None,
     )
+    # The carer's first is the diner's, whoever brings it: one needing cover comes first too
+    # (they were told the cook's, a fortnight on, then "cover arranged" for the week before).
+    diners_first = min(
+        (m.date for m in planned if m.status in (MealStatus.scheduled, MealStatus.needs_cover)),
+        default=None,
+    )
     if diner.carer_id is None:  # no carer to tell: the diner is posted the new plan
         with suppress(Conflict):  # nothing planned in the next four weeks: nothing to post
             queue_meal_plan_letter(session, diner=diner, today=today)
-    told = messages.pairing_moved(diner_name=name, when=when, first=first)
-    for to in (cook.user_id, diner.carer_id):
+    for to, day in ((cook.user_id, first), (diner.carer_id, diners_first)):
+        told = messages.pairing_moved(diner_name=name, when=when, first=day)
         enqueue(
             session,
             event=told.event,

@@ -214,3 +214,12 @@ def test_a_meal_needing_cover_is_asked_for_again_at_its_new_time(
     theirs = [m.date for m in coming(session, world.pairing_id) if m.cook_id == world.cook_id]
     assert theirs[0].isoformat() > day
     assert f"The first is on {theirs[0]:%A} {theirs[0].day} {theirs[0]:%B}." in told.body
+    # The carer's first is Edna's, the one needing cover (they were told the cook's, then
+    # "cover arranged" for the week before: an outside check).
+    to_carer = session.exec(
+        select(Notification).where(
+            Notification.event == "pairing_moved", Notification.to_user_id == world.carer.id
+        )
+    ).one()
+    first = date.fromisoformat(day)
+    assert f"The first is on {first:%A} {first.day} {first:%B}." in to_carer.body
