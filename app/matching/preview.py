@@ -8,23 +8,28 @@ proposed pairs with their slots, and a fingerprint of the data the preview was m
 
 - the council's date (the first meals' dates and the cooks' absences depend on it);
 - each approved cook's row version (a cook who changed, was approved or left changes it);
-- the waiting diners with no open pairing (a diner who registered, left or was proposed);
-- the council's open (proposed, active, paused) pairings and their statuses.
+- the waiting diners with no open pairing, with what matching reads of them (a diner who
+  registered, left, was proposed, moved, or whose needs or times changed);
+- the council's open (proposed, active, paused) pairings and their statuses;
+- the absences of the council's cooks still to come, and the pairs excluded for its diners.
 
 ``POST /api/staff/matching/confirm`` recomputes that fingerprint (the cooks locked, as a batch
 locks them): if anything in it changed the preview is stale (409, preview again). Otherwise
 each pair kept is proposed exactly as ``POST /api/staff/pairings`` would propose it
 (``service.propose_pairing``: every hard rule, capacity and the cook's absences checked again
-against the rows as they are now); a pair that fails is refused with the rule's name. A diner's
-own change (new needs, a pause) or a cook's new absence or exclusion is not in the fingerprint:
-it refuses only the pair it touches.
+against the rows as they are now); a pair that fails is refused with the rule's name (the
+data changed between the fingerprint and the lock, or a rule of the day).
+
+API.md: "a preview older than the data it was made from answers 409". A diner's own change or a
+cook's new absence used to refuse only the pair it touched (200, an outside check): the rest of
+the preview may no longer be the best, so the whole is stale.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,7 +42,7 @@ from app.errors import AppError, Conflict, NotFound, RuleBroken
 from app.geo.distance import staff_distance_m
 from app.matching import engine, service
 from app.matching.engine.reasons import suggestion_reasons
-from app.matching.inputs import lock_cooks, waiting_diner_rows
+from app.matching.inputs import DinerRow, lock_cooks, waiting_diner_rows
 from app.matching.schemas import (
     ConfirmIn,
     ConfirmOut,
@@ -46,7 +51,16 @@ from app.matching.schemas import (
     RefusedOut,
     UnmatchedOut,
 )
-from app.models import OPEN_STATUSES, Cook, Council, Diner, Pairing, User
+from app.models import (
+    OPEN_STATUSES,
+    Cook,
+    CookAway,
+    Council,
+    Diner,
+    PairExclusion,
+    Pairing,
+    User,
+)
 from app.names import first_name
 from app.pairings.presenters import pairing_out
 from app.pairings.schemas import PairingCreate
@@ -57,8 +71,8 @@ ALGORITHM = "HS256"
 TOKEN_TYPE = "matching_preview"
 NOT_FOUND = "Preview not found"
 STALE = (
-    "The preview is out of date: cooks, waiting diners or pairings have changed since it was "
-    "made. Preview again."
+    "The preview is out of date: cooks, waiting diners, their needs or pairings have changed "
+    "since it was made. Preview again."
 )
 
 
@@ -76,17 +90,53 @@ def fingerprint(
     *,
     today: date,
     cook_versions: Mapping[int, str],
-    diner_ids: list[int],
+    diners: Iterable[DinerRow],
     open_pairings: list[tuple[int, str]],
+    absences: list[tuple[int, str, str]],
+    exclusions: list[tuple[int, int]],
 ) -> str:
     """A digest of the data a batch is made from (pure: the same data, the same text)."""
     data = {
         "today": today.isoformat(),
         "cooks": sorted(cook_versions.items()),
-        "diners": sorted(diner_ids),
+        "diners": sorted(_needs(d) for d in diners),
         "pairings": sorted(open_pairings),
+        "away": sorted(absences),
+        "excluded": sorted(exclusions),
     }
     return hashlib.sha256(json.dumps(data, separators=(",", ":")).encode()).hexdigest()
+
+
+def _needs(diner: DinerRow) -> list[object]:
+    """What matching reads of a waiting diner, as plain JSON."""
+    return [
+        diner.id,
+        diner.latitude,
+        diner.longitude,
+        sorted(diner.diets),
+        sorted(diner.allergies),
+        str(diner.texture),
+        diner.availability,
+        str(diner.frequency),
+    ]
+
+
+def _absences(session: Session, *, council: Council, today: date) -> list[tuple[int, str, str]]:
+    rows = session.exec(
+        select(col(CookAway.cook_id), col(CookAway.from_date), col(CookAway.to_date))
+        .join(Cook, col(Cook.id) == col(CookAway.cook_id))
+        .where(Cook.council_id == council.id, col(CookAway.to_date) >= today)
+    ).all()
+    return [(cook_id, start.isoformat(), end.isoformat()) for cook_id, start, end in rows]
+
+
+def _exclusions(session: Session, *, council: Council) -> list[tuple[int, int]]:
+    rows = session.exec(
+        select(PairExclusion.diner_id, PairExclusion.cook_id)
+        .join(Diner, col(Diner.id) == col(PairExclusion.diner_id))
+        .where(Diner.council_id == council.id)
+    ).all()
+    return [(diner_id, cook_id) for diner_id, cook_id in rows]
 
 
 def _open_pairings(session: Session, *, council: Council) -> list[tuple[int, str]]:
@@ -106,8 +156,10 @@ def _current_fingerprint(session: Session, *, council: Council) -> str:
     return fingerprint(
         today=today,
         cook_versions=versions,
-        diner_ids=[d.id for d in diners],
+        diners=diners,
         open_pairings=_open_pairings(session, council=council),
+        absences=_absences(session, council=council, today=today),
+        exclusions=_exclusions(session, council=council),
     )
 
 
@@ -175,8 +227,10 @@ def preview_matching(session: Session, *, staff: User, secret: str) -> PreviewOu
         fingerprint=fingerprint(
             today=plan.today,
             cook_versions=plan.cook_versions,
-            diner_ids=list(plan.diners),
+            diners=plan.diners.values(),
             open_pairings=_open_pairings(session, council=plan.council),
+            absences=_absences(session, council=plan.council, today=plan.today),
+            exclusions=_exclusions(session, council=plan.council),
         ),
     )
     return PreviewOut(

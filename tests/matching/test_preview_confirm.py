@@ -10,6 +10,7 @@ one diner (two equally good cooks share the diners), so the preview has two pair
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import AuditEntry, Cook, Council, Notification, Pairing, User
+from app.models import AuditEntry, Cook, CookAway, Council, Notification, Pairing, User
 from tests.factories import approved_cook, auth_headers, create_user, registered_diner
 
 PREVIEW = "/api/staff/matching/preview"
@@ -119,12 +120,14 @@ def test_confirm_proposes_only_the_kept_pair_when_the_other_is_unticked(client, 
     assert unticked_diner not in [p.diner_id for p in session.exec(select(Pairing)).all()]
 
 
-def test_confirm_refuses_a_pair_with_its_rule_when_the_diner_became_unsafe_after_preview(
+def test_confirm_answers_409_when_a_diners_needs_changed_after_preview(
     client, session, settings, world
 ):
+    """API.md: "a preview older than the data it was made from answers 409". A diner's own
+    change refused only its pair before, and the rest went ahead (200, an outside check)."""
     preview = _preview(client, world)
     unsafe, safe = world.diner_ids
-    # Sesame: neither cook keeps it out. The diner's own change is not a stale preview.
+    # Sesame: neither cook keeps it out.
     changed = client.patch(
         f"/api/diners/{unsafe}",
         json={"allergies": ["peanuts", "sesame"]},
@@ -132,13 +135,22 @@ def test_confirm_refuses_a_pair_with_its_rule_when_the_diner_became_unsafe_after
     )
     assert changed.status_code == 200, changed.text
     response = client.post(CONFIRM, json=_keep(preview, unsafe, safe), headers=world.headers)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    [refused] = body["refused"]
-    assert (refused["diner_id"], refused["reason"]) == (unsafe, "allergen_unsafe")
-    assert "sesame" in refused["message"]
-    assert [p["diner_id"] for p in body["proposed"]] == [safe]
-    assert [d for d, _, _ in _open_pairings(session)] == [safe]
+    assert response.status_code == 409, response.text
+    assert "their needs" in response.json()["detail"]
+    assert _open_pairings(session) == []
+
+
+def test_confirm_answers_409_when_a_cook_said_they_will_be_away_after_preview(
+    client, session, settings, world
+):
+    preview = _preview(client, world)
+    cook = session.get(Cook, world.cook_ids[0])
+    assert cook is not None
+    session.add(CookAway(cook_id=cook.id, from_date=date(2099, 1, 1), to_date=date(2099, 1, 7)))
+    session.commit()
+    response = client.post(CONFIRM, json=_keep(preview, *world.diner_ids), headers=world.headers)
+    assert response.status_code == 409, response.text
+    assert _open_pairings(session) == []
 
 
 def test_confirm_answers_409_and_proposes_nothing_when_a_diner_registered_after_preview(
