@@ -151,6 +151,36 @@ def test_create_council_and_staff_work_when_arguments_valid(cli_database: str):
     assert again.exit_code != 0
 
 
+def test_create_council_and_staff_refuse_what_a_registration_refuses(cli_database: str):
+    """An outside check: "notanemail" made a staff account that could sign in but never reset
+    its password, a bell character went into a name, and a council of a LAD code no postcode
+    has covered nothing."""
+    runner.invoke(cli, ["migrate"])
+    nowhere = runner.invoke(
+        cli, ["create-council", "--slug", "nowhere", "--name", "Nowhere", "--lad", "E09000099"]
+    )
+    assert nowhere.exit_code == 2
+    assert "No local authority district E09000099 in Great Britain" in nowhere.output
+    made = runner.invoke(
+        cli, ["create-council", "--slug", "camden", "--name", "Camden", "--lad", "E09000007"]
+    )
+    assert made.exit_code == 0, made.output
+    staff = ["create-staff", "--council", "camden", "--password", "a long enough passphrase"]
+
+    no_email = runner.invoke(cli, [*staff, "--email", "notanemail"])
+    bell = runner.invoke(
+        cli, [*staff, "--email", "s@camden.example.org", "--full-name", "Bad\aName"]
+    )
+
+    assert no_email.exit_code == 2 and "email:" in no_email.output, no_email.output
+    assert bell.exit_code == 2 and "full_name:" in bell.output, bell.output
+    engine = make_engine(cli_database)
+    with Session(engine) as session:
+        assert session.exec(select(User)).all() == []
+        assert session.exec(select(Council.slug)).all() == ["camden"]
+    engine.dispose()
+
+
 def test_create_staff_prompts_for_the_password_when_left_out(cli_database: str):
     runner.invoke(cli, ["migrate"])
     runner.invoke(

@@ -34,6 +34,15 @@ class UserCreate(BaseModel):
     role: Literal["cook", "carer"]
 
 
+class AccountNames(BaseModel):
+    """An account made from the command line (staff, admin) has the names a registration must:
+    one made there with "notanemail" could sign in but never reset its password (an outside
+    check), and a control character in a name reached every page."""
+
+    email: EmailStr = Field(max_length=320)
+    full_name: Annotated[Name, SINGLE_LINE]
+
+
 class UserPublic(BaseModel):
     id: int
     email: str

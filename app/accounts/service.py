@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -30,6 +31,7 @@ from app.accounts.passwords import (
     password_problem,
     verify_password,
 )
+from app.accounts.schemas import AccountNames
 from app.accounts.tokens import TokenClaims, TokenKind, issue_token
 from app.audit import record_audit
 from app.config import Settings
@@ -143,15 +145,25 @@ def register_user(
     return user
 
 
+def checked_names(*, email: str, full_name: str) -> AccountNames:
+    """The email and name checked as a registration checks them: 422 naming the field."""
+    try:
+        return AccountNames(email=email, full_name=full_name)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise RuleBroken(str(error["type"]), [str(error["loc"][0])], error["msg"]) from exc
+
+
 def create_admin(session: Session, *, email: str, password: str, full_name: str) -> User:
     """An admin account of the installation (from the CLI; the password hashed before the first
     query: on SQLite the transaction holds the write lock from there)."""
+    names = checked_names(email=email, full_name=full_name)
     password_hash = hash_password(password)
     return register_user(
         session,
-        email=email,
+        email=names.email,
         password=password,
-        full_name=full_name,
+        full_name=names.full_name,
         role="admin",
         password_hash=password_hash,
     )

@@ -8,8 +8,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.accounts.passwords import hash_password
-from app.accounts.service import register_user
+from app.accounts.service import checked_names, register_user
 from app.errors import Conflict, NotFound, RuleBroken
+from app.geo.offline import load_offline_index
 from app.models import Council, Neighbourhood, User
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -25,6 +26,16 @@ def create_council(
     bad = [code for code in lad_codes if not LAD_CODE.match(code)]
     if not lad_codes or bad:
         raise RuleBroken("invalid_lad_code", ["lad_codes"], f"Not ONS LAD codes: {bad or 'none'}")
+    # A code of the right shape that no postcode has made a council that covered nothing (an
+    # outside check). Northern Ireland's are not in the shipped data (only an ONSPD import
+    # places its postcodes in a district), so they are taken as given.
+    known = load_offline_index().lads
+    if unknown := [code for code in lad_codes if code[0] != "N" and code not in known]:
+        raise RuleBroken(
+            "unknown_lad_code",
+            ["lad_codes"],
+            f"No local authority district {', '.join(unknown)} in Great Britain's postcode data",
+        )
     if get_council_by_slug(session, slug=slug) is not None:
         raise Conflict(f"A council with slug {slug!r} exists")
     # Two councils over one area: the first would take all of it, silently (app/places.py).
@@ -48,15 +59,16 @@ def create_staff(
 ) -> User:
     """A staff account of one council (the password hashed before the first query: on SQLite
     the transaction holds the write lock from there)."""
+    names = checked_names(email=email, full_name=full_name)
     password_hash = hash_password(password)
     council = get_council_by_slug(session, slug=council_slug)
     if council is None:
         raise NotFound(f"No council {council_slug!r}")
     return register_user(
         session,
-        email=email,
+        email=names.email,
         password=password,
-        full_name=full_name,
+        full_name=names.full_name,
         role="staff",
         council_id=council.id,
         password_hash=password_hash,
