@@ -352,6 +352,15 @@ def triage(
         )
     if concern.council_id != staff.council_id:
         raise NotFound("Concern not found")
+    if concern.status == ConcernStatus.upheld and status != ConcernStatus.upheld:
+        # Its consequences (a pair excluded, a cook suspended) stay whatever the status says:
+        # "resolved: nothing was wrong" beside a cook still suspended for it (an outside check).
+        raise RuleBroken(
+            "concern_upheld_already",
+            ["status"],
+            "This concern is upheld: that stays. You can add a note; to lift the cook's "
+            "suspension, reinstate them from their record",
+        )
     pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
     if pairing is not None and pairing.council_id != concern.council_id:
         pairing = None  # never act on another council's pairing
@@ -402,7 +411,8 @@ def triage(
         if suspend:
             lock_row(session, cook)  # suspended from their record meanwhile: not twice
             if cook.status in (CookStatus.approved, CookStatus.pending):
-                reason = f"Concern {concern.id} upheld"
+                # The reference staff and the raiser know (the cook read "Concern 4 upheld").
+                reason = f"A concern was upheld (reference {concern.reference})"
                 suspend_cook(session, staff=staff, cook=cook, reason=reason)
                 release_cook(session, cook=cook, reason=EndReason.cook_suspended)
     record_audit(

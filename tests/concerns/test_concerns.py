@@ -242,8 +242,26 @@ def test_upheld_concern_excludes_pair_and_suspends_cook_when_asked(
     ).first()
     cook = client.get(f"/api/staff/cooks/{world.cook_id}", headers=headers).json()
     assert cook["status"] == "suspended"
+    # The reason the cook reads names the reference staff know (it said "Concern 4 upheld").
+    assert cook["status_reason"] == f"A concern was upheld (reference {concern['reference']})"
     actions = set(session.exec(select(AuditEntry.action)).all())
     assert {"concern.raised", "concern.upheld", "cook.suspended"} <= actions
+    # Upheld stays upheld: "resolved: nothing was wrong" beside a cook still suspended for it
+    # (an outside check). A note can still be added.
+    resolved = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "resolved", "note": "Changed my mind"},
+        headers=headers,
+    )
+    assert resolved.status_code == 422
+    assert resolved.json()["detail"][0]["type"] == "concern_upheld_already"
+    noted = client.post(
+        f"/api/staff/concerns/{concern['id']}/triage",
+        json={"status": "upheld", "note": "Cook told by phone"},
+        headers=headers,
+    )
+    assert noted.status_code == 200, noted.text
+    assert noted.json()["status"] == "upheld"
 
 
 def test_triage_cannot_suspend_cook_when_cook_moved_to_another_council(

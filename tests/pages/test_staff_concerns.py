@@ -257,9 +257,13 @@ def test_upheld_with_suspend_suspends_the_cook_and_stops_the_pair(
     pairing = session.get(Pairing, world.pairing_id)
     assert cook is not None and cook.status == "suspended"
     assert pairing is not None and pairing.status == "ended"
-    assert "Saved. The concern is now upheld." in text_of(
-        client.get(answer.headers["location"]).text
-    )
+    page = text_of(client.get(answer.headers["location"]).text)
+    assert "Saved. The concern is now upheld." in page
+    assert "This concern is upheld: that stays. You can add a note." in page
+    # Moving it on to "resolved" is refused beside the field, and the cook stays suspended.
+    again = triage_form(client, made["id"], {"status": "resolved", "note": "Nothing wrong."})
+    assert again.status_code == 422
+    assert "to lift the cook's suspension, reinstate them from their record" in text_of(again.text)
 
 
 def test_the_list_names_diner_cook_and_raiser_and_filters_by_cook_diner_and_status(
