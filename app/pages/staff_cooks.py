@@ -90,7 +90,8 @@ DONE = {
     "suspended": "The cook is suspended. Their pairings have ended and their meals are cancelled.",
     "reinstated": "The cook is reinstated.",
     "location": "The cook's new location is confirmed. They can be matched again.",
-    "erased": "The cook's personal details are erased. Their pairings have ended.",
+    # Not "their pairings have ended" of a cook who had none (an outside check).
+    "erased": "The cook's personal details are erased. Any pairings they had have ended.",
 }
 REASON_MISSING = {
     "reject": "Enter why the cook is not approved",

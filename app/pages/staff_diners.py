@@ -135,6 +135,7 @@ CHANGED = (
     "The changes are saved and their cook is told; a cook who can no longer cook safely for "
     "them has the meals paused, as shown below."
 )
+CHANGED_NO_COOK = "The changes are saved."  # "their cook is told" of a diner with none
 WITHDRAWN = "The invitation is withdrawn and the cook is told. The diner waits for a cook again."
 MOVED = {  # by whether the diner has a carer
     "carer": "The meals move to the new day and time from tomorrow. The cook and the carer are "
@@ -335,6 +336,8 @@ def _record_page(
     today = council_today(council)
     record = diner_record(session, diner=diner)
     status = public_status(diner, today)
+    if banner == CHANGED and record.open_pairing is None:
+        banner = CHANGED_NO_COOK
     # The request reached only the coordinator's mailbox, as an account number no staff page
     # could find (an outside check): the record says so while it is to do, and by when.
     asked = (

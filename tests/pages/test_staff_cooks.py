@@ -602,5 +602,8 @@ def test_staff_erase_a_cook_from_their_record_once_they_tick_that_the_cook_asked
     after = signed_in.get(done.headers["location"]).text
     assert "The cook’s personal details are erased" in html_lib.unescape(after).replace("'", "’")
     assert "Their personal details were erased." in after and "Priya" not in after
+    # Not a mailto link to the placeholder address, nor "their pairings have ended" of a
+    # cook who had none (an outside check).
+    assert "mailto:erased" not in after and "Any pairings they had have ended." in after
     session.refresh(cook)
     assert (cook.display_name, cook.status) == ("Erased", "left")

@@ -782,6 +782,25 @@ def test_staff_change_a_referred_diners_allergies_and_the_unsafe_pairing_pauses(
     assert listed(client.get("/staff/diners").text) == ["Edna Smith"]
 
 
+def test_a_change_to_a_diner_with_no_cook_says_only_that_it_is_saved(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: "their cook is told ... as shown below" of a diner with no cook."""
+    _, diner_id = registered_diner(client, session, settings)
+    sign_in(client, staff)
+    record = f"/staff/diners/{diner_id}"
+    token = form_token(client, f"{record}/change/food")
+    done = client.post(
+        f"{record}/change/food",
+        data={"csrf_token": token, "diets": "vegetarian", "allergies": ["sesame"],
+              "texture": "regular"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert (done.status_code, done.headers["location"]) == (303, f"{record}?changed=1")
+    page = text_of(client.get(done.headers["location"]).text)
+    assert "The changes are saved." in page and "their cook is told" not in page
+
+
 def test_staff_withdraw_an_unanswered_invitation_from_the_diners_record(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
