@@ -34,7 +34,7 @@ from app.matching import preview, service
 from app.matching.engine.reasons import label, labels
 from app.matching.inputs import first_meal_day, history
 from app.matching.schemas import MAX_PAIRS, ConfirmIn, PairIn, SuggestionOut
-from app.models import Cook, Diner
+from app.models import Cook, Diner, Pairing
 from app.names import first_name
 from app.notifications.messages import how_often
 from app.pages.cook_forms import long_date, redirect
@@ -520,7 +520,10 @@ def _confirm(
     except (ValidationError, NotFound, RuleBroken):
         return _preview_gone(request, session, settings, sa, stale=False)
     except Conflict:
-        return _preview_gone(request, session, settings, sa, stale=True)
+        sent = _sent_already(session, sa, pairs)
+        return _preview_gone(
+            request, session, settings, sa, stale=True, sent=sent, all_sent=len(sent) == len(pairs)
+        )
     claims = preview.read_preview_id(preview_id, secret=settings.secret_key)
     unticked = sorted(set(claims.pairs) - set(pairs)) if claims else []
     refused_ids = [(r.diner_id, r.cook_id) for r in out.refused]
@@ -557,14 +560,43 @@ def _confirm(
     return render_staff(request, session, settings, "staff/matching-result.html", context, staff=sa)
 
 
+def _sent_already(
+    session: Session, sa: StaffAuth, pairs: list[tuple[int, int]]
+) -> list[dict[str, str]]:
+    """The posted pairs already invited (or accepted): the same form sent again (a reload, a
+    second click without JavaScript) read "No invitation was sent" (an outside check)."""
+    rows = session.exec(
+        select(Pairing.diner_id, Pairing.cook_id).where(
+            Pairing.council_id == sa.council_id,
+            col(Pairing.status).in_((PairingStatus.proposed, PairingStatus.active)),
+            col(Pairing.diner_id).in_([d for d, _ in pairs]),
+        )
+    ).all()
+    found = sorted(set(rows) & set(pairs))
+    diners = diner_full_names(session, council_id=sa.council_id, diner_ids=[d for d, _ in found])
+    cooks = cook_full_names(session, council_id=sa.council_id, cook_ids=[c for _, c in found])
+    return [{"diner": diners.get(d, "A diner"), "cook": cooks.get(c, "A cook")} for d, c in found]
+
+
 def _preview_gone(
-    request: Request, session: Session, settings: Settings, sa: StaffAuth, *, stale: bool
+    request: Request,
+    session: Session,
+    settings: Settings,
+    sa: StaffAuth,
+    *,
+    stale: bool,
+    sent: list[dict[str, str]] | None = None,
+    all_sent: bool = False,
 ) -> Response:
     """A preview that cannot be confirmed: out of date (409), or not one of this staff
-    member's (404). Nothing was sent; a button makes a new preview."""
+    member's (404). Nothing was sent now (`sent`: the posted pairs invited before); a button
+    makes a new preview."""
+    title = "This preview is out of date" if stale else "This preview cannot be used"
     context = {
-        "title": "This preview is out of date" if stale else "This preview cannot be used",
+        "title": "These invitations were already sent" if all_sent else title,
         "stale": stale,
+        "sent": sent or [],
+        "all_sent": all_sent,
     }
     return render_staff(
         request,

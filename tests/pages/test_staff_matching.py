@@ -415,6 +415,31 @@ def test_a_conflict_meanwhile_is_shown_on_the_page_not_a_500(
     assert pairings(session) == [(diner_id, cook_id, TUESDAY, "17:30", "weekly")]
 
 
+def test_the_same_confirmation_sent_twice_says_the_invitations_were_already_sent(
+    client: TestClient, session: Session, settings, staff: User, batch: dict[str, int]
+):  # type: ignore[no-untyped-def]
+    """An outside check: a reload, or a second click without JavaScript, read "This preview is
+    out of date ... No invitation was sent" right after the invitations went."""
+    page, preview_id = preview(client)
+    pairs = ticked(page)
+    form = {"preview_id": preview_id, "pair": pairs}
+    first = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": form_token(client, "/staff/matching"), **form},
+    )
+    assert first.status_code == 200, first.text
+    again = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": form_token(client, "/staff/matching"), **form},
+    )
+    assert again.status_code == 409
+    words = text_of(again.text)
+    assert "These invitations were already sent" in words
+    assert "No invitation was sent" not in words and "Nothing was sent again." in words
+    assert "Priya Sharma to cook for" in words
+    assert len(pairings(session)) == len(pairs)
+
+
 def test_a_cooks_absence_after_the_preview_makes_it_out_of_date_and_nothing_is_sent(
     client: TestClient, session: Session, settings, staff: User, batch: dict[str, int]
 ):  # type: ignore[no-untyped-def]
