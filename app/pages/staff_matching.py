@@ -210,7 +210,10 @@ def _cards(
                         "value": f"{w.weekday}-{w.start}",
                         "text": f"{WEEKDAYS[w.weekday]} at {w.start}",
                         "hint": {"text": f"Both free {w.start} to {w.end}"},
-                        "checked": mine is not None and mine.slot == f"{w.weekday}-{w.start}",
+                        # The only one ticked already (a first "Invite" asked to choose it).
+                        "checked": (mine.slot == f"{w.weekday}-{w.start}")
+                        if mine is not None
+                        else len(s.slots) == 1,
                     }
                     for w in s.slots
                 ],

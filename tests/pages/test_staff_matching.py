@@ -150,6 +150,21 @@ def test_suggestions_page_names_the_cook_with_one_distance_the_score_in_words_an
     assert "Invite Priya" in words
 
 
+def test_a_cooks_only_day_and_time_is_ticked_already(
+    client: TestClient, session: Session, settings, staff: User
+):  # type: ignore[no-untyped-def]
+    """An outside check: the card's one radio was not ticked, and "Invite" failed first with
+    "Choose the day and time"."""
+    cook_id = cook(client, session, settings, staff, "Priya Sharma", availability=COOK_TIMES)
+    diner_id = diner(client, session, settings, "Edna Smith", availability=DINER_TIMES[:1])
+    sign_in(client, staff)
+    page = client.get(f"/staff/diners/{diner_id}/match").text
+    radios = re.findall(
+        r'<input class="govuk-radios__input"[^>]*name="slot"[^>]*>', card(page, cook_id)
+    )
+    assert len(radios) == 1 and "checked" in radios[0]
+
+
 def test_inviting_proposes_the_slot_chosen_and_says_so(
     client: TestClient, session: Session, settings, staff: User, edna: tuple[int, int]
 ):  # type: ignore[no-untyped-def]
