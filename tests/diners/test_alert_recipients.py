@@ -168,7 +168,8 @@ def test_cover_arranged_and_cover_missing_reach_the_councils_staff_without_a_coo
     helper, _ = approved_cook(
         client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
     )
-    covered = client.post(f"/api/meals/{first['id']}/cover", headers=auth_headers(helper, settings))
+    # The third: the jobs' clock, two days before it, is past the first's time (it is missed).
+    covered = client.post(f"/api/meals/{third['id']}/cover", headers=auth_headers(helper, settings))
     assert covered.status_code == 200, covered.text
     assert to(session, "cover_arranged") == {world.carer.id, world.cook.id, staff.id, colleague.id}
 

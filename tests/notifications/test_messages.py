@@ -108,6 +108,10 @@ RENDERED = {
         diner_name=DINER, what="food needs", cook_name=COOK
     ),
     "offer_withdrawn_to_cook": messages.offer_withdrawn_to_cook(diner_name=DINER, why="peanuts"),
+    "invitation_withdrawn_cook_moved": messages.invitation_withdrawn_cook_moved(diner_name=DINER),
+    "proposal_withdrawn_cook_moved": messages.proposal_withdrawn_cook_moved(
+        diner_name=DINER, cook_name=COOK
+    ),
     "offer_withdrawn_to_staff": messages.offer_withdrawn_to_staff(
         diner_name=DINER, cook_name=COOK, why="peanuts"
     ),
@@ -180,7 +184,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
               "offer_pause_to_carer", "pairing_resumed", "concern_pause_to_carer",
               "pairing_ended_to_staff", "referred_diner_matched", "cover_missing",
-              "cook_times_changed"}  # fmt: skip
+              "cook_times_changed", "proposal_withdrawn_cook_moved"}  # fmt: skip
 DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
          "diner_changed_to_cover", "diner_paused",
          "cover_fell_through", "cover_handed_back", "cover_stopped_unnamed",
