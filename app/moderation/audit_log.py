@@ -6,8 +6,9 @@ record on the page, not one per entry."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -72,20 +73,42 @@ def action_words(action: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-KEY_WORDS = {"dbs_level": "DBS level", "dbs_checked_on": "DBS checked on", "diner_ids": "Diners"}
+KEY_WORDS = {
+    "dbs_level": "DBS level",
+    "dbs_checked_on": "DBS checked on",
+    "diner_ids": "Diners",
+    "exclude_pair": "Kept apart from now on",
+    "suspend_cook": "Cook suspended",
+    "fields": "What changed",
+    "meal_date": "Meal on",
+}
 # Ids the entry's subject already names (a pairing's cook and diner).
 _NAMED = {"cook_id", "diner_id"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _details(data: dict[str, object]) -> list[tuple[str, str]]:
+def _value(value: object) -> str:
+    """A detail as staff read it: "Yes" for True (it read "Suspend cook: True"), dates in words,
+    codes with spaces ("access notes", not "access_notes")."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        day = date.fromisoformat(value)
+        return f"{day.day} {day:%B %Y}"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    return str(value)
+
+
+def detail_words(data: dict[str, object]) -> list[tuple[str, str]]:
     shown = []
     for key, value in data.items():
         if key in _NAMED or value is None or value == "" or value == [] or value == {}:
             continue
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
         words = KEY_WORDS.get(key) or key.replace("_", " ").capitalize()
-        shown.append((words, str(value)))
+        shown.append((words, _value(value)))
     return shown
 
 
@@ -180,7 +203,7 @@ def audit_page(
                 what=action_words(entry.action),
                 about=subject,
                 href=href,
-                details=_details(entry.data or {}),
+                details=detail_words(entry.data or {}),
             )
         )
     return lines, total
