@@ -26,9 +26,11 @@ STATUS_ORDER: tuple[ConcernStatus, ...] = (
     ConcernStatus.resolved,
     ConcernStatus.upheld,
 )
-# Staff's words for each status (the raiser reads RAISER_STATUS's instead).
+# Staff's words for each status (the raiser reads RAISER_STATUS's instead). "open" is a new
+# concern nobody has looked at: the tag and the filter said "Open" beside "2 still open"
+# (investigating ones too) and the home page's "new concern" (an outside check).
 STATUS_WORDS: dict[str, str] = {
-    "open": "Open",
+    "open": "New",
     "investigating": "Investigating",
     "resolved": "Resolved",
     "upheld": "Upheld",

@@ -292,7 +292,7 @@ def test_the_list_names_diner_cook_and_raiser_and_filters_by_cook_diner_and_stat
     assert f'<a class="govuk-link" href="/staff/diners/{other_diner}">Alfred Jones</a>' in page.text
     words = text_of(page.text)
     assert "Asha Patel (carer)" in words and "Priya Sharma (cook)" in words
-    assert "Open raised today" in words and "Diner’s welfare" in words and "Missed meal" in words
+    assert "New raised today" in words and "Diner’s welfare" in words and "Missed meal" in words
     assert "#" + str(world.diner_id) not in words
 
     by_cook = client.get(f"/staff/concerns?cook={world.cook_id}")
