@@ -6,6 +6,7 @@ import datetime as dt
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, func, select
 
 from app.councils.rules import council_today
@@ -123,14 +124,18 @@ def miss_uncovered(session: Session, *, now: dt.datetime) -> int:
     (before, it stayed "needs cover" for ever, out of the week's missed meals and of every list
     staff see). Nobody is told again: the carer and the coordinator heard it may not come
     (`alert_uncovered`, which runs first), and no cook brought it to be blamed (none is named)."""
-    meals = session.exec(
-        select(Meal).where(Meal.status == MealStatus.needs_cover, col(Meal.at) <= now)
-    ).all()
-    for meal in meals:
-        meal.status, meal.recorded_at = MealStatus.missed, now
-        session.add(meal)
-    session.flush()
-    return len(meals)
+    # One UPDATE whose WHERE is judged again on each row it waits for: a cover taken just
+    # before the meal's time (the cook's row lock) is never overwritten as missed.
+    session.flush()  # the jobs before: expire_all below must not drop them
+    done = session.execute(
+        update(Meal)
+        .where(col(Meal.status) == MealStatus.needs_cover, col(Meal.at) <= now)
+        .values(status=MealStatus.missed, recorded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(done, CursorResult)
+    session.expire_all()  # meals already loaded read the new status
+    return done.rowcount
 
 
 def alert_lapsed(session: Session, *, now: dt.datetime) -> int:
