@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -174,6 +175,16 @@ def wants_page(request: Request) -> bool:
     return "text/html" in accept or "application/json" not in accept
 
 
+def _browser_signed_out(request: Request, exc: AppError) -> bool:
+    """A browser's navigation (it asks for HTML) to a GET that needs a sign-in it lacks; an
+    API client (no text/html in Accept) keeps its 401."""
+    return (
+        isinstance(exc, Unauthorized)
+        and request.method == "GET"
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
 def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
     """JSON errors (API.md "Errors"); with `error_page`, HTML pages for page paths."""
 
@@ -188,6 +199,15 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
+        if 300 <= exc.status_code < 400:  # a page sent elsewhere (its headers name where)
+            return Response(status_code=exc.status_code, headers=exc.headers())
+        if error_page is not None and _browser_signed_out(request, exc):
+            # A page's link to an API address (a meal's label, "Download my data") followed
+            # once the sign-in had ended showed {"detail":"Not signed in"} (an outside check):
+            # the sign-in page, and back there after.
+            back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            where = f"/sign-in?{urlencode({'done': 'again', 'next': back})}"
+            return Response(status_code=303, headers={"Location": where})
         if shown := await page(request, exc.status_code, exc.message, exc.headers()):
             return shown
         return JSONResponse(

@@ -63,6 +63,8 @@ def sign_in_form(
     notice = {
         "reset": "Your password has been changed. Sign in with your new password.",
         "signed-out": "You have signed out.",
+        "ended": "Your sign-in had ended, so nothing was saved. Sign in to carry on.",
+        "again": "Your sign-in has ended. Sign in to carry on.",
     }.get(request.query_params.get("done", ""))
     context = {"title": "Sign in", "values": {"next": next}, "notice": notice}
     return render_page(request, session, settings, "account/sign-in.html", context)
@@ -139,9 +141,10 @@ def sign_out_form(request: Request, session: SessionDep, settings: SettingsDep) 
 def sign_out(
     request: Request, session: SessionDep, settings: SettingsDep, csrf_token: TextField = ""
 ) -> Response:
-    check_csrf(request, settings, csrf_token)
     if auth := signed_in(request, session, settings):
+        check_csrf(request, settings, csrf_token)  # signed in: only their own page signs out
         service.end_session(session, session_id=auth.session_id)
+    # Signed out already (the sign-in ended, on a page left open): said so, not a 403.
     response = _see_other("/sign-in?done=signed-out")
     clear_session_cookies(response)
     return response

@@ -10,7 +10,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
@@ -45,6 +45,40 @@ class CsrfFailed(AppError):
 
     def __init__(self) -> None:
         super().__init__("This form has expired: go back, reload the page and try again")
+
+
+class SignInEnded(AppError):
+    """A signed-in page's form posted once its sign-in had ended (after 8 hours the browser
+    drops the cookie): to the sign-in page, then back to the page it came from, not a 403
+    "You cannot do this" (an outside check). Nothing is done, so a forged post gains nothing."""
+
+    status_code = 303
+
+    def __init__(self, back_to: str | None) -> None:
+        super().__init__("Your sign-in has ended: sign in again")
+        query = {"done": "ended", **({"next": back_to} if back_to else {})}
+        self.location = f"/sign-in?{urlencode(query)}"
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Location": self.location}
+
+
+# The forms anyone may send, signed in or not: a failed token there is the form's own.
+PUBLIC_FORMS = frozenset(
+    {
+        "/sign-in",
+        "/forgotten-password",
+        "/reset-password",
+        "/check-your-area",
+        "/cook/start",
+        "/carer/start",
+        "/cook/sign-up",
+        "/carer/sign-up",
+        "/cook/not-yet",
+        "/carer/not-yet",
+        "/account/email/confirm",
+    }
+)
 
 
 def signed_in(request: Request, session: Session, settings: Settings) -> Auth | None:
@@ -112,7 +146,18 @@ def check_csrf(request: Request, settings: Settings, sent: str | None) -> None:
     if not sent or not any(
         value and secrets.compare_digest(sent.encode(), value.encode()) for value in expected
     ):
+        if expected[0] is None and request.url.path not in PUBLIC_FORMS:
+            raise SignInEnded(_came_from(request))
         raise CsrfFailed
+
+
+def _came_from(request: Request) -> str | None:
+    """The page of this site the form was on (its Referer), to go back to after signing in."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.url.netloc:
+        return None
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    return safe_next(path) if referer.path else None
 
 
 def safe_next(raw: str | None) -> str | None:

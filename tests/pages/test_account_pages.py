@@ -118,6 +118,63 @@ def test_sign_in_goes_to_the_role_home_when_next_would_leave_the_site(
     assert response.status_code == 303 and response.headers["location"] == "/cook/"
 
 
+def test_a_form_posted_after_the_sign_in_ended_goes_to_sign_in_and_back_not_to_403(
+    client: TestClient, session: Session
+):
+    """An outside check: a carer whose 8 hours ran out pressed Continue and read "You cannot do
+    this. This form has expired"; pressing "Sign out" on a page left open did the same."""
+    user = create_user(session, role="carer")
+    assert sign_in(client, user.email).status_code == 303
+    token = form_token(client, "/carer/register/about")
+    client.cookies.clear()  # the browser dropped the session cookie at its Max-Age
+    page = "http://testserver/carer/register/about"
+
+    sent = client.post(
+        "/carer/register/about",
+        data={"csrf_token": token, "full_name": "Edna Smith"},
+        headers={"Referer": page},
+        follow_redirects=False,
+    )
+    signed_out = client.post(
+        "/sign-out", data={"csrf_token": token}, headers={"Referer": page}, follow_redirects=False
+    )
+    public = client.post("/check-your-area", data={"csrf_token": token, "postcode": "N3 1HA"})
+
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/sign-in?done=ended&next=%2Fcarer%2Fregister%2Fabout"
+    notice = client.get(sent.headers["location"]).text
+    assert "Your sign-in had ended, so nothing was saved. Sign in to carry on." in notice
+    assert 'value="/carer/register/about"' in notice  # back there once signed in
+    assert (signed_out.status_code, signed_out.headers["location"]) == (
+        303,
+        "/sign-in?done=signed-out",
+    )
+    assert public.status_code == 403  # a form anyone may send keeps its own refusal
+    # Another site's page is not gone back to.
+    elsewhere = client.post(
+        "/cook/away",
+        data={"csrf_token": "x"},
+        headers={"Referer": "https://evil.example/cook/away"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/sign-in?done=ended"
+
+
+def test_a_pages_link_to_the_api_followed_after_the_sign_in_ended_goes_to_sign_in(
+    client: TestClient,
+):
+    """An outside check: "Print a label" showed {"detail":"Not signed in"} as a page, and
+    "Download my data" failed without a word."""
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for path in ("/api/meals/7/label", "/api/me/export"):
+        followed = client.get(path, headers=browser, follow_redirects=False)
+        assert followed.status_code == 303
+        assert followed.headers["location"].startswith("/sign-in?done=again&next=%2Fapi%2F")
+        assert client.get(path, headers={"Accept": "*/*"}).status_code == 401  # API clients
+    page = client.get("/sign-in?done=again&next=%2Fapi%2Fme%2Fexport").text
+    assert "Your sign-in has ended. Sign in to carry on." in page
+
+
 def test_sign_in_is_refused_when_the_csrf_token_is_missing(client: TestClient, session: Session):
     user = create_user(session)
     form_token(client, "/sign-in")

@@ -877,7 +877,7 @@ def test_a_cook_stops_from_their_page_and_their_neighbours_carer_is_told(
     home = client.get("/cook/").text
     assert 'href="/cook/stop"' in home
     # A data protection review: only the carer's page offered a cook's download.
-    assert 'href="/api/me/export" download' in home
+    assert 'href="/api/me/export">Download my data' in home
     form = client.get("/cook/stop")
     assert title(form) == "Stop cooking with Extra Portion – Extra Portion"
     assert "Your meals with Edna stop" in html_lib.unescape(form.text)
