@@ -37,6 +37,10 @@ TEXT_EVENTS = frozenset(
         "concern_pause",
         "pairing_ended",
         "meal_back_on",
+        # What the meal must now be, and a new day or time: an allergy added that the cook can
+        # still keep out reached a cook who chose texts only by email (an outside check).
+        "diner_changed",
+        "pairing_moved",
     }
 )
 # Texts that must fit one fragment, shortened when needed.

@@ -208,6 +208,30 @@ def test_coordinator_is_told_and_pairing_stays_active_when_only_times_change(
     )
 
 
+def test_a_cook_who_chose_texts_is_told_of_new_needs_by_text(
+    client: TestClient, session: Session, active: PairingWorld
+):
+    """An outside check: "Mabel's allergies changed. The meals must now be ..." reached a cook
+    who chose texts by email only."""
+    cook = session.get(User, active.cook.id)
+    assert cook is not None
+    cook.phone, cook.contact_preference = "+447911123456", "sms"
+    session.add(cook)
+    session.commit()
+    response = client.patch(
+        f"/api/diners/{active.diner_id}",
+        json={"allergies": ["peanuts", "tree_nuts"]},  # Priya keeps both out: the pairing stays
+        headers=active.carer_headers,
+    )
+    assert response.status_code == 200, response.text
+    [to_cook] = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == active.cook.id, Notification.event == "diner_changed"
+        )
+    ).all()
+    assert to_cook.channel == "sms"
+
+
 def test_cook_is_told_too_but_pairing_stays_active_when_new_times_miss_the_pairing_slot(
     client: TestClient, session: Session, active: PairingWorld
 ):
