@@ -134,3 +134,12 @@ def not_yet_done(
         return redirect(journey.start_url)
     context = {"title": "You are on the waiting list", "district": kept["district"]}
     return render_page(request, session, settings, f"{journey.role}/not-yet-done.html", context)
+
+
+def postcode_to_fill(request: Request, kept: Mapping[str, object]) -> str | None:
+    """The postcode a start page shows: the one typed there before, else the one checked on the
+    home page that linked here (the home page's answer lost it: an outside check)."""
+    if typed := kept.get("postcode"):
+        return str(typed)
+    checked = request.query_params.get("postcode", "").strip()
+    return checked if 0 < len(checked) <= MAX_POSTCODE else None

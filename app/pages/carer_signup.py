@@ -16,7 +16,7 @@ from app.accounts.passwords import password_problem
 from app.deps import HASH_TURN, SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, TooManyRequests
 from app.pages import area_start, drafts
-from app.pages.area_start import checked_area, kept_area
+from app.pages.area_start import checked_area, kept_area, postcode_to_fill
 from app.pages.carer_common import CONTACT_CHOICES, POSTCODE_MESSAGES
 from app.pages.cook_forms import items, redirect, text_problem
 from app.pages.forms import check_csrf, email_problem, render_page, signed_in
@@ -48,7 +48,7 @@ def start_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
     kept = drafts.load(session, drafts.owner_of(request), START)
     context = {
         "title": "Where does your relative live?",
-        "values": {"postcode": kept.get("postcode")},
+        "values": {"postcode": postcode_to_fill(request, kept)},
     }
     return render_page(request, session, settings, "carer/start.html", context)
 

@@ -15,7 +15,7 @@ from app.accounts.passwords import password_problem
 from app.deps import HASH_TURN, SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, TooManyRequests
 from app.pages import area_start, drafts
-from app.pages.area_start import checked_area, kept_area
+from app.pages.area_start import checked_area, kept_area, postcode_to_fill
 from app.pages.cook_forms import redirect, text_problem
 from app.pages.forms import check_csrf, email_problem, render_page, signed_in
 from app.pages.templating import home_of
@@ -42,7 +42,10 @@ def start_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
     if auth := signed_in(request, session, settings):
         return redirect(home_of(auth.user.role))
     kept = drafts.load(session, drafts.owner_of(request), START)
-    context = {"title": "Do we run in your area?", "values": {"postcode": kept.get("postcode")}}
+    context = {
+        "title": "Do we run in your area?",
+        "values": {"postcode": postcode_to_fill(request, kept)},
+    }
     return render_page(request, session, settings, "cook/start.html", context)
 
 

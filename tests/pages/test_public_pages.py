@@ -65,6 +65,12 @@ def test_area_check_names_the_council_when_postcode_is_in_its_area(
     assert title(response).startswith("We run in your area")
     expected = 'Barnet Council runs Extra Portion for <strong class="ep-nowrap">N3 1HT</strong>'
     assert expected in response.text
+    # The sign-up it links to starts with the postcode checked (it was thrown away: an
+    # outside check).
+    assert 'href="/cook/start?postcode=N3%201HT"' in response.text
+    start = client.get("/cook/start?postcode=N3%201HT").text
+    assert 'value="N3 1HT"' in start
+    assert 'value="N3 1HT"' in client.get("/carer/start?postcode=N3%201HT").text
 
 
 def test_area_check_says_not_yet_and_notes_the_district_when_outside_every_area(
@@ -76,6 +82,8 @@ def test_area_check_says_not_yet_and_notes_the_district_when_outside_every_area(
     assert response.status_code == 200
     assert title(response).startswith("We do not run in your area yet")
     assert '<strong class="ep-nowrap">M1 1AE</strong>' in response.text
+    # The waiting list the start pages offer, linked with the postcode (it offered none).
+    assert 'href="/cook/start?postcode=M1%201AE">as someone who would cook' in response.text
     demand = session.exec(select(AreaDemand)).all()
     assert [(d.district, d.role) for d in demand] == [("M1", "visitor")]
 
