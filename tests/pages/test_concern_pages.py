@@ -96,8 +96,11 @@ def test_carer_gets_a_reference_and_follows_the_status_when_staff_move_the_conce
     assert "Concern sent" in sent.text and concern.reference in sent.text
     assert "Received" in sent.text and "Missed meal" in sent.text
     # Its lines as written (they ran together).
-    told = re.search(r'<dd class="govuk-summary-list__value ep-pre-wrap">\s*No meal', sent.text)
-    assert told, "the description keeps its line breaks"
+    # As lines, without the list cell's own indent and line break before them, which pre-wrap
+    # kept (an outside check).
+    told = "No meal came on Tuesday.<br>Nobody rang."
+    assert told in sent.text, "the description keeps its line breaks, and only them"
+    assert "ep-pre-wrap" not in sent.text
 
     client.post(
         f"/api/staff/concerns/{concern.id}/triage",
