@@ -40,6 +40,7 @@ from app.errors import (
     Conflict,
     NotFound,
     RuleBroken,
+    RulesBroken,
     ServiceBusy,
     TooManyRequests,
     Unauthorized,
@@ -415,7 +416,22 @@ def change_password(
     A wrong current password counts as a failed sign-in."""
     assert user.id is not None
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
-        raise RuleBroken("weak_password", ["new_password"], f"Password {problem}")
+        weak = ("weak_password", "new_password", f"Password {problem}")
+        # The current password checked too (and counted when wrong), so that both are said at
+        # once: a wrong one was only named after the new one was mended (an outside check).
+        try:
+            confirm_password(
+                session,
+                user=user,
+                password=current_password,
+                client=client,
+                settings=settings,
+                field="current_password",
+                wrong="Your current password is not right",
+            )
+        except RuleBroken as wrong:
+            raise RulesBroken([(wrong.rule, "current_password", wrong.message), weak]) from wrong
+        raise RuleBroken(weak[0], [weak[1]], weak[2])
     new_hash = confirm_password(
         session,
         user=user,

@@ -23,7 +23,7 @@ from app.accounts.email_change import (
 )
 from app.config import Settings
 from app.deps import HASH_TURN, Auth, SessionDep, SettingsDep, client_address
-from app.errors import Conflict, RuleBroken, TooManyRequests, Unauthorized
+from app.errors import Conflict, RuleBroken, RulesBroken, TooManyRequests, Unauthorized
 from app.models import User
 from app.pages.forms import (
     check_csrf,
@@ -300,7 +300,8 @@ def change_password(
                 settings=settings,
             )
         except RuleBroken as exc:  # raised before the service writes: nothing to undo
-            errors[_field(exc)] = exc.message
+            for problem in exc.problems if isinstance(exc, RulesBroken) else [exc]:
+                errors[_field(problem)] = problem.message
         except TooManyRequests as exc:
             errors["current_password"] = too_many_tries(exc)
             status, headers = 429, exc.headers() or {}

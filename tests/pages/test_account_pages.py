@@ -362,6 +362,25 @@ def test_change_password_names_the_field_when_the_current_password_is_wrong(
     assert NEW_PASSWORD not in response.text
 
 
+def test_change_password_says_a_wrong_current_and_a_weak_new_password_at_once(
+    client: TestClient, session: Session
+):
+    """An outside check: only "Password must be at least 10 characters" was said; the wrong
+    current password came out on the next try."""
+    user = create_user(session)
+    sign_in(client, user.email)
+    response = post_form(
+        client,
+        "/account/password",
+        {"current_password": "not my password", "new_password": "short"},
+    )
+    assert response.status_code == 422
+    assert summary_links(response.text) == [
+        ("#current_password", "Your current password is not right"),
+        ("#new_password", "Password must be at least 10 characters"),
+    ]
+
+
 def test_change_password_lists_both_errors_when_both_fields_are_empty(
     client: TestClient, session: Session
 ):
