@@ -861,6 +861,8 @@ def action(
         errors["reason"] = problem
     if kind == "pause":
         done = _pause(session, auth, diner, form, values, errors)
+        # The summary in the page's order, the reason last (it came first: an outside check).
+        errors = {f: errors[f] for f in ("from-day", "to-day", "reason") if f in errors}
     elif not reason and "reason" not in errors:
         errors["reason"] = (
             "Tell us why you would like a different cook"

@@ -593,12 +593,22 @@ def test_pause_names_each_date_problem_and_keeps_the_fields_typed(
 ):
     path = f"/carer/relatives/{paired['diner_id']}/pause"
     page = post(
-        client, path, {"from-day": "3", "from-month": "", "from-year": "2030", "to-day": "x"}
+        client,
+        path,
+        {
+            "from-day": "3",
+            "from-month": "",
+            "from-year": "2030",
+            "to-day": "x",
+            "reason": "x" * 501,
+        },
     )
     assert page.status_code == 422
+    # In the page's order, the reason (its last field) last: it came first (an outside check).
     assert summary(page.text) == [
         ("#from-day", "The first day without meals must include a month"),
         ("#to-day", "The last day without meals must include a month and year"),
+        ("#reason", "The reason must be 500 characters or fewer"),
     ]
     assert value_of(page.text, "from-year") == "2030"
     council = session.get(Council, session.get(Diner, paired["diner_id"]).council_id)
