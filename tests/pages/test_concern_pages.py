@@ -59,6 +59,9 @@ def test_concern_form_lists_every_error_at_once_and_keeps_what_was_written_when_
         "Something else",
     ):
         assert words in form.text
+    # The limit said before it is met (GOV.UK's character count; it was only in the error).
+    assert 'data-module="govuk-character-count" data-maxlength="2000"' in form.text
+    assert "You can enter up to 2000 characters" in form.text
     page = post(
         client,
         "/concerns/new",
