@@ -415,33 +415,28 @@ def change_password(
     """Replace the password after checking the current one; every other sign-in ends; audited.
     A wrong current password counts as a failed sign-in."""
     assert user.id is not None
-    if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
-        weak = ("weak_password", "new_password", f"Password {problem}")
-        # The current password checked too (and counted when wrong), so that both are said at
-        # once: a wrong one was only named after the new one was mended (an outside check).
-        try:
-            confirm_password(
-                session,
-                user=user,
-                password=current_password,
-                client=client,
-                settings=settings,
-                field="current_password",
-                wrong="Your current password is not right",
-            )
-        except RuleBroken as wrong:
+    problem = password_problem(new_password, email=user.email, full_name=user.full_name)
+    weak = ("weak_password", "new_password", f"Password {problem}")
+    # The current password is checked (and counted when wrong) even when the new one is weak,
+    # so that both are said at once: a wrong one was only named after the new one was mended
+    # (an outside check). A weak one is not hashed.
+    try:
+        new_hash = confirm_password(
+            session,
+            user=user,
+            password=current_password,
+            client=client,
+            settings=settings,
+            field="current_password",
+            wrong="Your current password is not right",
+            new_password=None if problem else new_password,
+        )
+    except RuleBroken as wrong:
+        if problem:
             raise RulesBroken([(wrong.rule, "current_password", wrong.message), weak]) from wrong
+        raise
+    if problem:
         raise RuleBroken(weak[0], [weak[1]], weak[2])
-    new_hash = confirm_password(
-        session,
-        user=user,
-        password=current_password,
-        client=client,
-        settings=settings,
-        field="current_password",
-        wrong="Your current password is not right",
-        new_password=new_password,
-    )
     assert new_hash is not None
     # After the current password is checked (a wrong one is counted, and named, first): the
     # same one again would end every other sign-in for nothing.

@@ -63,21 +63,7 @@ def correct_outcome(
             continue
         key = f"meal:{meal.id}:corrected:{now.isoformat()}"  # each correction is told
         tell(session, told, to=to, dedupe_key=key, about_diner_id=diner.id, fresh=True)
-    record_audit(
-        session,
-        actor_id=staff.id,
-        council_id=meal.council_id,
-        action="meal.outcome_corrected",
-        subject_type="diner",  # the log names the diner and links their record
-        subject_id=diner.id,
-        data={
-            "meal_id": meal.id,
-            "meal_date": meal.date.isoformat(),
-            "from": str(before),
-            "to": str(outcome),
-        },
-    )
-    session.flush()
+    _audit(session, "meal.outcome_corrected", staff=staff, meal=meal, diner=diner, before=before)
     return meal
 
 
@@ -99,19 +85,25 @@ def _first_record(
     session.add(meal)
     if outcome == MealStatus.missed:
         tell_missed(session, meal=meal, diner=diner, but=staff.id)
+    _audit(session, "meal.outcome_recorded", staff=staff, meal=meal, diner=diner, before=before)
+    return meal
+
+
+def _audit(
+    session: Session, action: str, *, staff: User, meal: Meal, diner: Diner, before: str
+) -> None:
     record_audit(
         session,
         actor_id=staff.id,
         council_id=meal.council_id,
-        action="meal.outcome_recorded",
-        subject_type="diner",
+        action=action,
+        subject_type="diner",  # the log names the diner and links their record
         subject_id=diner.id,
         data={
             "meal_id": meal.id,
             "meal_date": meal.date.isoformat(),
             "from": str(before),
-            "to": str(outcome),
+            "to": str(meal.status),
         },
     )
     session.flush()
-    return meal
