@@ -126,15 +126,15 @@ def miss_uncovered(session: Session, *, now: dt.datetime) -> int:
     (`alert_uncovered`, which runs first), and no cook brought it to be blamed (none is named)."""
     # One UPDATE whose WHERE is judged again on each row it waits for: a cover taken just
     # before the meal's time (the cook's row lock) is never overwritten as missed.
-    session.flush()  # the jobs before: expire_all below must not drop them
     done = session.execute(
         update(Meal)
         .where(col(Meal.status) == MealStatus.needs_cover, col(Meal.at) <= now)
         .values(status=MealStatus.missed, recorded_at=now)
-        .execution_options(synchronize_session=False)
+        # Meals this session has loaded read the new status (the rows it matched, fetched
+        # with the UPDATE); nothing else of the session's is expired.
+        .execution_options(synchronize_session="fetch")
     )
     assert isinstance(done, CursorResult)
-    session.expire_all()  # meals already loaded read the new status
     return done.rowcount
 
 
