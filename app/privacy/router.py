@@ -11,9 +11,11 @@ from sqlmodel import col, select
 from app.cooks.service import find_own_profile
 from app.deps import CurrentUser, SessionDep, StaffUser
 from app.diners.deps import CouncilsDiner
+from app.errors import RuleBroken
 from app.models import Diner, Neighbourhood, User
 from app.moderation.deps import CouncilsCook
 from app.privacy import service
+from app.privacy.schemas import EraseIn
 from app.routing import DeferredRoute
 from app.schemas import PathId
 
@@ -61,21 +63,40 @@ def my_coordinators(user: CurrentUser, session: SessionDep) -> list[Coordinator]
     return found
 
 
+def _confirmed(body: EraseIn) -> None:
+    if not body.confirm:
+        raise RuleBroken(
+            "erasure_not_confirmed",
+            ["confirm"],
+            "An erasure cannot be undone: send confirm true once the person, or someone acting "
+            "for them, has asked for it",
+        )
+
+
 @router.post("/api/staff/diners/{diner_id}/erase")
-def erase_diner(diner: CouncilsDiner, user: StaffUser, session: SessionDep) -> dict[str, object]:
+def erase_diner(
+    diner: CouncilsDiner, body: EraseIn, user: StaffUser, session: SessionDep
+) -> dict[str, object]:
+    _confirmed(body)
     erased = service.erase_diner(session, staff=user, diner=diner)
     return {"id": erased.id, "erased": True}
 
 
 @router.post("/api/staff/carers/{carer_id}/erase")
-def erase_carer(carer_id: PathId, user: StaffUser, session: SessionDep) -> dict[str, object]:
+def erase_carer(
+    carer_id: PathId, body: EraseIn, user: StaffUser, session: SessionDep
+) -> dict[str, object]:
     """A carer's own account, once each of their relatives is erased (409 before)."""
+    _confirmed(body)
     carer = service.carer_of_council(session, staff=user, carer_id=carer_id)
     erased = service.erase_carer(session, staff=user, carer=carer)
     return {"id": erased.id, "erased": True}
 
 
 @router.post("/api/staff/cooks/{cook_id}/erase")
-def erase_cook(cook: CouncilsCook, user: StaffUser, session: SessionDep) -> dict[str, object]:
+def erase_cook(
+    cook: CouncilsCook, body: EraseIn, user: StaffUser, session: SessionDep
+) -> dict[str, object]:
+    _confirmed(body)
     erased = service.erase_cook(session, staff=user, cook=cook)
     return {"id": erased.id, "erased": True}

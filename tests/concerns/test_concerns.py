@@ -171,7 +171,9 @@ def test_nobody_raises_a_concern_about_an_erased_diner_when_the_carer_still_can_
     the carer afterwards left in place."""
     world = active_pairing(client, session, settings, staff)
     erased = client.post(
-        f"/api/staff/diners/{world.diner_id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{world.diner_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
     assert erased.status_code == 200, erased.text
     assert raise_(client, world.carer, settings, world.diner_id).status_code == 404

@@ -536,7 +536,9 @@ def test_nobody_rates_a_meal_or_answers_about_an_erased_diner(
     past = backdate(session, active.pairing_id, weeks=2)
     client.post(f"/api/meals/{past[0].id}/delivered", headers=active.cook_headers)
     erased = client.post(
-        f"/api/staff/diners/{active.diner_id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{active.diner_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
     assert erased.status_code == 200, erased.text
 

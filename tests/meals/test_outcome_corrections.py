@@ -150,7 +150,9 @@ def test_only_a_meal_of_the_council_can_be_recorded_by_its_staff(
     # former carer of "a meal for Erased" (a review).
     missed = recorded(session, world, barnet, MealStatus.missed, days_ago=9)
     erased = client.post(
-        f"/api/staff/diners/{world.diner_id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{world.diner_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
     assert erased.status_code == 200, erased.text
     assert correct(client, staff, settings, missed.id or 0, "delivered").status_code == 404

@@ -193,7 +193,12 @@ def test_erasing_the_cook_removes_the_reasons_staff_gave_and_keeps_the_history(
 ):
     _, cook_id = suspended_cook(client, session, settings, staff)
     headers = auth_headers(staff, settings)
-    assert client.post(f"/api/staff/cooks/{cook_id}/erase", headers=headers).status_code == 200
+    assert (
+        client.post(
+            f"/api/staff/cooks/{cook_id}/erase", json={"confirm": True}, headers=headers
+        ).status_code
+        == 200
+    )
 
     items = client.get(f"/api/staff/cooks/{cook_id}/history", headers=headers).json()["items"]
 

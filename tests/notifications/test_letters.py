@@ -106,7 +106,9 @@ def test_erasing_the_diner_scrubs_and_stops_their_letter_when_it_is_still_queued
     session.commit()
 
     erased = client.post(
-        f"/api/staff/diners/{diner_with_meals.id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{diner_with_meals.id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
 
     assert erased.status_code == 200, erased.text
@@ -127,7 +129,11 @@ def test_erasing_the_cook_scrubs_the_diners_letter_that_names_them(
     assert "Priya" in letter.body
     cook_id = session.exec(select(Meal.cook_id).where(Meal.diner_id == diner_with_meals.id)).first()
 
-    erased = client.post(f"/api/staff/cooks/{cook_id}/erase", headers=auth_headers(staff, settings))
+    erased = client.post(
+        f"/api/staff/cooks/{cook_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
+    )
 
     assert erased.status_code == 200, erased.text
     session.refresh(letter)

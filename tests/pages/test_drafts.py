@@ -57,7 +57,9 @@ def test_waiting_list_email_is_scrubbed_when_the_person_is_erased(
     join_waiting_list(session, district="M1", role="cook", email=user.email.upper())
     staff = create_user(session, role="staff", council=barnet)
     response = client.post(
-        f"/api/staff/cooks/{cook_id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/cooks/{cook_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
     assert response.status_code == 200, response.text
     demand = session.exec(select(AreaDemand).where(AreaDemand.district == "M1")).one()

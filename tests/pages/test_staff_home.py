@@ -457,9 +457,16 @@ def test_staff_home_lists_a_carers_request_to_be_erased_until_it_is_done(
     client.cookies.clear()
     sign_in(client, staff)
     headers = auth_headers(staff, settings)
-    assert client.post(f"/api/staff/diners/{diner_id}/erase", headers=headers).status_code == 200
+    assert (
+        client.post(
+            f"/api/staff/diners/{diner_id}/erase", json={"confirm": True}, headers=headers
+        ).status_code
+        == 200
+    )
     assert count_link(client.get("/staff/").text, "#erasure") is not None  # the carer is next
-    erased = client.post(f"/api/staff/carers/{carer.id}/erase", headers=headers)
+    erased = client.post(
+        f"/api/staff/carers/{carer.id}/erase", json={"confirm": True}, headers=headers
+    )
     assert erased.status_code == 200, erased.text
     assert count_link(client.get("/staff/").text, "#erasure") is None
 

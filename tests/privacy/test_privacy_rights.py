@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -64,7 +65,9 @@ def test_erasing_diner_anonymises_but_keeps_history_when_staff_erases(
     world = active_pairing(client, session, settings, staff)
     diner_id, pairing_id = world.diner_id, world.pairing_id
     response = client.post(
-        f"/api/staff/diners/{diner_id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{diner_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
     assert response.status_code == 200
     diner = session.get(Diner, diner_id)
@@ -77,7 +80,9 @@ def test_erasing_diner_anonymises_but_keeps_history_when_staff_erases(
     assert session.exec(select(Meal).where(Meal.pairing_id == pairing_id)).first() is not None
     assert (
         client.post(
-            f"/api/staff/diners/{diner_id}/erase", headers=auth_headers(staff, settings)
+            f"/api/staff/diners/{diner_id}/erase",
+            json={"confirm": True},
+            headers=auth_headers(staff, settings),
         ).status_code
         == 409
     )
@@ -90,7 +95,9 @@ def test_erased_cook_can_no_longer_sign_in_when_erased(
     email = cook_user.email
     assert (
         client.post(
-            f"/api/staff/cooks/{cook_id}/erase", headers=auth_headers(staff, settings)
+            f"/api/staff/cooks/{cook_id}/erase",
+            json={"confirm": True},
+            headers=auth_headers(staff, settings),
         ).status_code
         == 200
     )
@@ -163,7 +170,9 @@ def test_erasing_diner_leaves_no_name_in_messages_or_feedback_when_staff_erases(
     session.commit()
 
     erased = client.post(
-        f"/api/staff/diners/{diner_id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{diner_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
     assert erased.status_code == 200, erased.text
     session.expire_all()
@@ -198,7 +207,9 @@ def test_erasing_diner_scrubs_older_messages_that_name_no_diner_when_sent_to_the
     )
     session.commit()
     erased = client.post(
-        f"/api/staff/diners/{diner_id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/diners/{diner_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
     assert erased.status_code == 200, erased.text
     session.expire_all()
@@ -218,7 +229,9 @@ def test_erasing_a_cook_scrubs_the_messages_naming_them_and_their_kept_answers(
     session.commit()
 
     erased = client.post(
-        f"/api/staff/cooks/{world.cook_id}/erase", headers=auth_headers(staff, settings)
+        f"/api/staff/cooks/{world.cook_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
     )
 
     assert erased.status_code == 200, erased.text
@@ -258,17 +271,32 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
             confirm_email_change(session, token=link.body.split("token=")[1].split()[0])
     session.commit()
 
-    too_soon = client.post(path, headers=headers)
+    too_soon = client.post(path, json={"confirm": True}, headers=headers)
     assert too_soon.status_code == 409
     assert too_soon.json()["detail"] == (
         "Erase their relatives first: 1 here still has their details held"
     )
     elsewhere = create_user(session, role="staff", council=create_council(session, slug="other"))
-    assert client.post(path, headers=auth_headers(elsewhere, settings)).status_code == 404
-    assert client.post(f"/api/staff/carers/{staff.id}/erase", headers=headers).status_code == 404
-    assert client.post(f"/api/staff/diners/{diner_id}/erase", headers=headers).status_code == 200
+    assert (
+        client.post(
+            path, json={"confirm": True}, headers=auth_headers(elsewhere, settings)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/staff/carers/{staff.id}/erase", json={"confirm": True}, headers=headers
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/staff/diners/{diner_id}/erase", json={"confirm": True}, headers=headers
+        ).status_code
+        == 200
+    )
 
-    done = client.post(path, headers=headers)
+    done = client.post(path, json={"confirm": True}, headers=headers)
 
     assert done.status_code == 200, done.text
     session.refresh(carer)
@@ -288,7 +316,7 @@ def test_a_carers_account_is_erased_only_after_their_relatives_and_by_their_coun
     # address's "your password/email has changed" greetings) was kept.
     to_them = session.exec(select(Notification).where(Notification.to_user_id == carer.id))
     assert [m for m in to_them if "Hello" in m.body or carer_name in m.body] == []
-    assert client.post(path, headers=headers).status_code == 409
+    assert client.post(path, json={"confirm": True}, headers=headers).status_code == 409
 
 
 def test_a_carers_relative_in_another_council_is_not_counted_as_this_councils(
@@ -304,9 +332,16 @@ def test_a_carers_relative_in_another_council_is_not_counted_as_this_councils(
     )  # fmt: skip
     assert elsewhere.status_code == 201, elsewhere.text
     headers = auth_headers(staff, settings)
-    assert client.post(f"/api/staff/diners/{diner_id}/erase", headers=headers).status_code == 200
+    assert (
+        client.post(
+            f"/api/staff/diners/{diner_id}/erase", json={"confirm": True}, headers=headers
+        ).status_code
+        == 200
+    )
 
-    refused = client.post(f"/api/staff/carers/{carer.id}/erase", headers=headers)
+    refused = client.post(
+        f"/api/staff/carers/{carer.id}/erase", json={"confirm": True}, headers=headers
+    )
 
     assert refused.status_code == 409
     assert refused.json()["detail"] == (
@@ -401,7 +436,9 @@ def test_erasure_leaves_no_routine_vetting_sign_in_or_exact_distance_behind(
     pairing = session.get(Pairing, world.pairing_id)
     assert pairing is not None and pairing.distance_m % 100 != 0
 
-    erased = client.post(f"/api/staff/cooks/{world.cook_id}/erase", headers=staff_headers)
+    erased = client.post(
+        f"/api/staff/cooks/{world.cook_id}/erase", json={"confirm": True}, headers=staff_headers
+    )
     assert erased.status_code == 200, erased.text
     session.expire_all()
     cook = session.get(Cook, world.cook_id)
@@ -417,7 +454,9 @@ def test_erasure_leaves_no_routine_vetting_sign_in_or_exact_distance_behind(
 
     diner = session.get(Diner, world.diner_id)
     assert diner is not None and diner.texture == "soft_bite_sized"
-    erased = client.post(f"/api/staff/diners/{world.diner_id}/erase", headers=staff_headers)
+    erased = client.post(
+        f"/api/staff/diners/{world.diner_id}/erase", json={"confirm": True}, headers=staff_headers
+    )
     assert erased.status_code == 200, erased.text
     session.refresh(diner)
     assert diner.texture == "regular"
@@ -456,3 +495,29 @@ def test_a_carers_download_gives_no_distance_to_the_cook(
         export = client.get("/api/me/export", headers=world.carer_headers).json()
         readings.append(export["diner_pairings"])
     assert all("distance" not in str(rows) for rows in readings), readings
+
+
+@pytest.mark.parametrize("body", [None, {}, {"confirm": False}, {"confirm": "yes"}])
+def test_an_erasure_without_confirm_true_is_refused_and_erases_nothing(
+    client: TestClient, session: Session, settings: Settings, staff: User, body: object
+):
+    """An erasure cannot be undone: an empty POST (as a fuzzer or a mistaken client sends)
+    is refused with the field named, like the pages' unticked box."""
+    world = active_pairing(client, session, settings, staff)
+    headers = auth_headers(staff, settings)
+    for path in (
+        f"/api/staff/diners/{world.diner_id}/erase",
+        f"/api/staff/cooks/{world.cook_id}/erase",
+    ):
+        refused = client.post(path, json=body, headers=headers)
+        assert refused.status_code == 422, refused.text
+        [problem] = refused.json()["detail"]
+        assert problem["loc"][0] == "body"
+        if body == {"confirm": False}:
+            assert problem["type"] == "erasure_not_confirmed"
+            assert "cannot be undone" in problem["msg"]
+    session.expire_all()
+    diner = session.get(Diner, world.diner_id)
+    cook = session.get(Cook, world.cook_id)
+    assert diner is not None and diner.anonymised_at is None and diner.full_name != "Erased"
+    assert cook is not None and cook.status == "approved" and cook.address_line != "Erased"
