@@ -60,7 +60,7 @@ def serve(
         _upgrade_schema("head", configure_logging=False)
     else:
         _refuse_an_old_schema()
-    _warn_without_mail_settings(settings)
+    _warn_of_missing_settings(settings)
     typer.echo(describe_delivery(settings, base_url=f"http://{host}:{port}"))
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
     # logs each request by route template instead (app/main.py).
@@ -80,8 +80,8 @@ def serve(
         )
 
 
-def _warn_without_mail_settings(settings: Settings) -> None:
-    if (warning := settings.mail_warning()) is not None:
+def _warn_of_missing_settings(settings: Settings) -> None:
+    for warning in settings.production_warnings():
         typer.echo(warning, err=True)
 
 
@@ -366,7 +366,7 @@ def send_notifications(
     from app.notifications.worker import run_worker
 
     settings = get_settings()
-    _warn_without_mail_settings(settings)
+    _warn_of_missing_settings(settings)
     channels = delivery_from_settings(settings).channels
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

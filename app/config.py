@@ -155,20 +155,35 @@ class Settings(BaseSettings):
             )
         return self
 
-    def mail_warning(self) -> str | None:
-        """One line for whoever starts the web process or the worker when production has no
-        mail settings: email would go to the default SMTP host, where nothing may listen, and
-        password resets never arrive. A warning, not a refusal: the image must start with only
-        its key (docker/check.py), and its mail settings may come afterwards."""
-        if self.env != "production" or "smtp_host" in self.model_fields_set:
-            return None
-        if self.notify_api_key is not None:
-            return None
-        return (
-            "Warning: no mail settings in production: email goes to the default SMTP server "
-            f"{self.smtp_host}:{self.smtp_port}, and if nothing takes it there, no one gets a "
-            "message (password resets included): set PORTION_SMTP_HOST or PORTION_NOTIFY_API_KEY"
-        )
+    def production_warnings(self) -> list[str]:
+        """One line each for whoever starts the web process or the worker, when production
+        lacks a setting its messages need. Warnings, not refusals: the image must start with
+        only its key (docker/check.py), and these may come afterwards."""
+        if self.env != "production":
+            return []
+        warnings = []
+        if "smtp_host" not in self.model_fields_set and self.notify_api_key is None:
+            # Email would go to the default SMTP host, where nothing may listen.
+            warnings.append(
+                "Warning: no mail settings in production: email goes to the default SMTP server "
+                f"{self.smtp_host}:{self.smtp_port}, and if nothing takes it there, no one gets "
+                "a message (password resets included): set PORTION_SMTP_HOST or "
+                "PORTION_NOTIFY_API_KEY"
+            )
+        if "public_url" not in self.model_fields_set:
+            # An operator's container sent reset links to 127.0.0.1 (an outside check).
+            warnings.append(
+                f"Warning: PORTION_PUBLIC_URL is not set: links in messages (password resets "
+                f"included) point at {self.public_url}, which nobody else can open: set it to the "
+                "address people use, e.g. https://meals.example.gov.uk"
+            )
+        if "mail_from" not in self.model_fields_set and self.notify_api_key is None:
+            warnings.append(
+                f"Warning: PORTION_MAIL_FROM is not set: email is sent from {self.mail_from}, "
+                "an address that does not exist, which many mail servers refuse: set it to the "
+                "council's own"
+            )
+        return warnings
 
     @property
     def sends_notifications_in_process(self) -> bool:

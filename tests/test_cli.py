@@ -432,7 +432,7 @@ def test_serve_refuses_in_one_line_when_database_is_not_migrated(
     assert line.startswith("Error: the database is not migrated") and "portion migrate" in line
 
 
-def test_worker_warns_in_one_line_when_production_has_no_mail_settings(
+def test_worker_warns_a_line_each_when_production_lacks_what_messages_need(
     cli_database: str, monkeypatch: pytest.MonkeyPatch
 ):
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
@@ -442,8 +442,20 @@ def test_worker_warns_in_one_line_when_production_has_no_mail_settings(
     result = runner.invoke(cli, ["send-notifications"])
 
     assert result.exit_code == 0, result.output
-    [line] = [line for line in result.stderr.splitlines() if line.strip()]
-    assert line.startswith("Warning: no mail settings") and "PORTION_SMTP_HOST" in line
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "no mail settings in production",
+        "PORTION_PUBLIC_URL is not set",
+        "PORTION_MAIL_FROM is not set",
+    ]
+    assert all(line.startswith("Warning: ") for line in lines)
+
+    monkeypatch.setenv("PORTION_SMTP_HOST", "mail.internal")
+    monkeypatch.setenv("PORTION_PUBLIC_URL", "https://meals.example.gov.uk")
+    monkeypatch.setenv("PORTION_MAIL_FROM", "Meals <meals@example.gov.uk>")
+    get_settings.cache_clear()
+    again = runner.invoke(cli, ["send-notifications"])
+    assert again.exit_code == 0 and not again.stderr.strip()
 
 
 def test_serve_warns_in_one_line_when_production_has_no_mail_settings(tmp_path: Path):
@@ -451,6 +463,8 @@ def test_serve_warns_in_one_line_when_production_has_no_mail_settings(tmp_path: 
         "env": "production",
         "secret_key": TEST_SETTINGS.secret_key,
         "database_url": f"sqlite:///{tmp_path}/portion.db",
+        "public_url": "https://meals.example.gov.uk",
+        "mail_from": "meals@example.gov.uk",
     }
     assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
     port = free_port()

@@ -153,11 +153,36 @@ def test_mail_warning_is_given_only_when_production_has_no_mail_settings(
 ):
     monkeypatch.delenv("PORTION_SMTP_HOST", raising=False)
     monkeypatch.delenv("PORTION_NOTIFY_API_KEY", raising=False)
-    warning = Settings(secret_key="k" * 32, **settings).mail_warning()
+    warnings = Settings(secret_key="k" * 32, **settings).production_warnings()
+    [warning] = [w for w in warnings if "mail settings" in w] or [None]
 
     assert (warning is not None) == warned
     if warning is not None:
         assert "\n" not in warning and "PORTION_SMTP_HOST" in warning
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"env": "production"}, ["PORTION_PUBLIC_URL", "PORTION_MAIL_FROM"]),
+        (
+            {"env": "production", "public_url": "https://meals.example.gov.uk"},
+            ["PORTION_MAIL_FROM"],
+        ),
+        ({"env": "production", "mail_from": "meals@example.gov.uk"}, ["PORTION_PUBLIC_URL"]),
+        ({"env": "production", "notify_api_key": "key"}, ["PORTION_PUBLIC_URL"]),  # no email
+        ({"env": "development"}, []),
+    ],
+)
+def test_production_without_its_address_or_sender_is_warned_about_each(
+    installation: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], named: list[str]
+):
+    """Links in messages are built from PORTION_PUBLIC_URL: unset, a container sent password
+    reset links to 127.0.0.1 (an outside check)."""
+    for name in ("PORTION_PUBLIC_URL", "PORTION_MAIL_FROM", "PORTION_NOTIFY_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    warnings = Settings(secret_key="k" * 32, smtp_host="mail", **settings).production_warnings()
+    assert [w.split()[1] for w in warnings] == named
 
 
 def test_unusable_secret_file_is_refused_when_development_reads_it(installation: Path):
