@@ -38,6 +38,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, MetaData, Row, Select, event, inspect
@@ -121,6 +123,22 @@ WRITE_QUEUE_TIMEOUT_S = 30.0  # how long a writer waits for its turn in its proc
 
 # A pooled server connection idle longer than this is pinged before it is used (`_ping_when_idle`).
 IDLE_PING_S = 1.0
+# libpq's own settings for each connection to a database server (psycopg passes them on): a
+# server that does not answer must cost a request an error, not a wait as long as the outage
+# (an outside check froze PostgreSQL and requests hung for its whole 90 s). A connection is
+# given up after 5 s; one whose sent data goes unacknowledged for 15 s (the network or the
+# server's host gone) is broken, and an idle one is probed by TCP keepalives every 10 s.
+# None of these ends a wait on a server process that is stopped while its host still answers
+# for it (SIGSTOP): /healthz then says so after HEALTH_PROBE_WAIT_S (DatabaseProbe), and a
+# request that found no database slot is answered 503 after its wait (app/db_slots.py).
+SERVER_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 5,
+    "tcp_user_timeout": 15_000,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
 IDLE_SINCE = "portion_idle_since"  # connection record info key: when it went back to the pool
 
 
@@ -142,6 +160,8 @@ def make_engine(
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if parsed.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = SERVER_CONNECT_ARGS | kwargs.get("connect_args", {})
         engine = create_engine(url, **kwargs)
         _ping_when_idle(engine, idle_ping_s)
         _discard_stale_plans(engine)
@@ -667,26 +687,43 @@ Health = Literal["ok", "not_migrated", "unavailable"]
 class DatabaseProbe:
     """Whether the database answers, at the schema this code needs (its alembic_version read
     once), asked at most once per `max_age_s` however many threads ask: one asks, the others
-    wait for its answer and share it (a failure too)."""
+    wait for its answer and share it (a failure too).
 
-    def __init__(self, engine: Engine, *, max_age_s: float = 1.0) -> None:
+    A database that takes the question and never answers (a server process stopped, its host
+    still accepting connections for it) must not hang the health check with it: a caller
+    waits at most `max_wait_s` for the probe under way, and then it is "unavailable", as is
+    every check while that probe has been under way longer than that."""
+
+    def __init__(self, engine: Engine, *, max_age_s: float = 1.0, max_wait_s: float = 3.0) -> None:
         self.engine = engine
         self.max_age_s = max_age_s
+        self.max_wait_s = max_wait_s
         self._lock = threading.Lock()
         # (monotonic time, answer)
         self._last: tuple[float, Health] = (-float("inf"), "unavailable")
+        self._asking_since: float | None = None
 
     def cached(self) -> Health | None:
-        """The last answer while it is fresh, else None."""
+        """The last answer while it is fresh, "unavailable" while a probe has been under way
+        longer than `max_wait_s`, else None."""
         at, health = self._last
-        return health if time.monotonic() - at < self.max_age_s else None
+        if time.monotonic() - at < self.max_age_s:
+            return health
+        since = self._asking_since
+        if since is not None and time.monotonic() - since > self.max_wait_s:
+            return "unavailable"
+        return None
 
     def check(self) -> Health:
-        """The fresh answer, asking the database when there is none (blocking: off the loop)."""
-        with self._lock:
+        """The fresh answer, asking the database when there is none (blocking: off the loop;
+        at most `max_wait_s` waiting for another thread's probe)."""
+        if not self._lock.acquire(timeout=self.max_wait_s):
+            return "unavailable"  # the probe under way is stuck: no thread waits behind it
+        try:
             if (health := self.cached()) is not None:
                 return health
             heads = schema_heads()  # before connecting: only the first check reads the files
+            self._asking_since = time.monotonic()
             try:
                 with reader(self.engine).connect() as conn:
                     current = schema_revisions(conn) == heads
@@ -694,8 +731,21 @@ class DatabaseProbe:
             except SQLAlchemyError as exc:
                 log.warning("database probe failed: %s", type(exc).__name__)
                 health = "unavailable"
+            finally:
+                self._asking_since = None
             self._last = (time.monotonic(), health)
             return health
+        finally:
+            self._lock.release()
+
+    async def answer(self) -> Health:
+        """`check` from the event loop, given up after `max_wait_s` (its thread is left to
+        finish: a database call cannot be interrupted)."""
+        if (health := self.cached()) is not None:
+            return health
+        with anyio.move_on_after(self.max_wait_s):
+            return await anyio.to_thread.run_sync(self.check, abandon_on_cancel=True)
+        return "unavailable"
 
 
 @lru_cache

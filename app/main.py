@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -109,10 +108,8 @@ def create_app() -> FastAPI:
     async def healthz(probe: Annotated[DatabaseProbe, Depends(get_database_probe)]) -> JSONResponse:
         """200 while the database answers at this version's schema. Its probe is shared and
         cached for up to a second, so any number of checks cost one query a second; it is asked
-        off the event loop."""
-        health = probe.cached()
-        if health is None:
-            health = await run_in_threadpool(probe.check)
+        off the event loop, and a database that does not answer within 3 s is unavailable."""
+        health = await probe.answer()
         if health == "unavailable":
             raise ServiceBusy(DATABASE_UNAVAILABLE, retry_after_s=DATABASE_RETRY_AFTER_S)
         if health == "not_migrated":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 from sqlmodel import col, select
 
@@ -63,6 +63,15 @@ def my_coordinators(user: CurrentUser, session: SessionDep) -> list[Coordinator]
     return found
 
 
+def councils_carer(carer_id: PathId, staff: StaffUser, session: SessionDep) -> User:
+    """A carer with a relative in the staff member's council (anyone else: 404, before the
+    body is looked at)."""
+    return service.carer_of_council(session, staff=staff, carer_id=carer_id)
+
+
+CouncilsCarer = Annotated[User, Depends(councils_carer)]
+
+
 def _confirmed(body: EraseIn) -> None:
     if not body.confirm:
         raise RuleBroken(
@@ -84,11 +93,10 @@ def erase_diner(
 
 @router.post("/api/staff/carers/{carer_id}/erase")
 def erase_carer(
-    carer_id: PathId, body: EraseIn, user: StaffUser, session: SessionDep
+    carer: CouncilsCarer, body: EraseIn, user: StaffUser, session: SessionDep
 ) -> dict[str, object]:
     """A carer's own account, once each of their relatives is erased (409 before)."""
     _confirmed(body)
-    carer = service.carer_of_council(session, staff=user, carer_id=carer_id)
     erased = service.erase_carer(session, staff=user, carer=carer)
     return {"id": erased.id, "erased": True}
 

@@ -126,6 +126,13 @@ def app_server(env: dict[str, str], folder: Path) -> Iterator[AppServer]:
         server.stop()
 
 
+def _parent_of(stat: Path) -> int | None:
+    try:  # the command may hold spaces and brackets: the fields after its closing ")"
+        return int(stat.read_text().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None  # a process gone meanwhile
+
+
 class StoppablePostgres:
     """A throwaway PostgreSQL server the test may stop (-m fast) and start again on the same
     port and data folder (tests/support/postgres.py's server lives for the whole run)."""
@@ -161,6 +168,26 @@ class StoppablePostgres:
 
     def stop(self) -> None:
         self._ctl("-m", "fast", "stop")
+
+    def _processes(self) -> list[int]:
+        """The postmaster and its children (the backends, the checkpointer...)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = [
+            int(stat.parent.name)
+            for stat in Path("/proc").glob("[0-9]*/stat")
+            if _parent_of(stat) == postmaster
+        ]
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """Stop every process of the server (SIGSTOP): its host still accepts connections
+        and acknowledges what is sent, and nothing answers (a stalled disk, a hung host)."""
+        for pid in self._processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            os.kill(pid, signal.SIGCONT)
 
     def remove(self) -> None:
         subprocess.run(

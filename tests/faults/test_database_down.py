@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.db import make_engine
@@ -83,6 +84,39 @@ def test_requests_answer_503_and_recover_without_restart_when_database_stops(
             assert summary.status_code == 200, summary.text
         assert server.process is not None and server.process.poll() is None
         assert server.starts == 1
+    finally:
+        server.stop()
+    assert "Traceback" not in server.stderr()
+
+
+def test_healthz_and_new_connections_give_up_when_the_database_server_stops_answering(
+    postgres: StoppablePostgres, tmp_path: Path
+):
+    """A server that takes connections and never answers (its processes stopped while its host
+    still acknowledges for them) hung every request and /healthz for the whole outage (an
+    outside check: 90 s). Now /healthz answers 503 after its probe's wait, a new connection
+    gives up after libpq's connect_timeout, and all is well once the server answers again."""
+    engine = make_engine(postgres.url)
+    migrate(engine)
+    engine.dispose()
+    server = AppServer(app_env(postgres.url), tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=WAIT_S) as api:
+            assert until(api, "/healthz", 200).status_code == 200
+            postgres.freeze()
+            try:
+                time.sleep(1.5)  # past the cached answer
+                # Without the probe's wait, these would hang until the server answered again.
+                for _ in range(3):
+                    assert_unavailable(api.get("/healthz", timeout=20))
+                connecting = make_engine(postgres.url)
+                with pytest.raises(OperationalError), connecting.connect():
+                    pass
+                connecting.dispose()
+            finally:
+                postgres.thaw()
+            assert until(api, "/healthz", 200).json() == {"status": "ok"}
+        assert server.process is not None and server.process.poll() is None
     finally:
         server.stop()
     assert "Traceback" not in server.stderr()
