@@ -77,7 +77,10 @@ NOTICES = {
     "away-cancelled": (
         "Your away dates have been cancelled. Your meals on those days are yours again."
     ),
-    "calendar": "Your calendar address is below. Any address you had before no longer works.",
+    "calendar": (
+        "Your new calendar address is below, under “Your meals in your calendar”. Any address "
+        "you had before no longer works."
+    ),
     "calendar-off": "Your calendar address no longer works.",
     "stopped": "You have stopped cooking with Extra Portion. Thank you for every meal.",
 }
@@ -421,7 +424,8 @@ def record(
     # the first click leads, not an error page (an outside check). Another outcome is refused.
     if meal.status != outcome:
         meals.record_outcome(session, meal=meal, outcome=MealStatus(outcome))
-    return redirect(f"/cook/?done={outcome}#meals")
+    # No fragment: the banner at the top takes focus (a fragment scrolled past it, unread).
+    return redirect(f"/cook/?done={outcome}")
 
 
 @router.post("/cook/cover/{meal_id}")
@@ -437,7 +441,7 @@ def take_cover(
     if isinstance(ca, Response):
         return ca
     cover.take_cover(session, user=ca.user, meal_id=meal_id)
-    return redirect("/cook/?done=covered#meals")
+    return redirect("/cook/?done=covered")
 
 
 # --- the calendar feed -------------------------------------------------------------------------
@@ -454,7 +458,7 @@ def new_calendar(
     if isinstance(ca, Response):
         return ca
     rotate_calendar_token(session, user=ca.user)
-    return redirect("/cook/?done=calendar#calendar")
+    return redirect("/cook/?done=calendar")
 
 
 @router.post("/cook/calendar/off")
@@ -466,7 +470,7 @@ def calendar_off(
     if isinstance(ca, Response):
         return ca
     revoke_calendar_token(session, user=ca.user)
-    return redirect("/cook/?done=calendar-off#calendar")
+    return redirect("/cook/?done=calendar-off")
 
 
 # --- away ------------------------------------------------------------------------------------

@@ -429,6 +429,10 @@ def test_needs_change_pauses_the_pairing_and_says_so_when_the_cook_cannot_avoid_
     assert told(session, "pairing_needs_changed") == {paired["cook"].id, paired["coordinator"].id}
     page = client.get(done.headers["location"])
     assert "Edna&#39;s meals are paused" in page.text
+    # The outcome of their own change: announced and focused, as a success is (a keyboard walk
+    # found it silent, the focus left on the page).
+    banner = page.text.split('class="govuk-notification-banner')[1].split(">")[0]
+    assert 'role="alert"' in banner and "--success" not in banner
     assert "Priya cannot cook safely for Edna&#39;s new needs" in page.text
     assert "Meals paused" in page.text and "Has a cook" not in page.text
     assert "Cancelled" not in page.text and "No meals are planned while" in page.text

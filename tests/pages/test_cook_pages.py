@@ -479,6 +479,11 @@ def test_accepting_shows_the_next_meal_with_full_address_and_the_carers_phone(
 ):
     home = client.get("/cook/")
     assert "Would you like to cook for Edna?" in home.text
+    # Its button says whose invitation it accepts, as the Decline link beside it does.
+    assert re.search(
+        r'<button[^>]*>\s*Accept<span class="govuk-visually-hidden"> cooking for Edna</span>',
+        home.text,
+    )
     assert "3 Quiet Close" not in home.text  # the address only once accepted
     response = post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
     assert response.headers["location"] == "/cook/?done=accepted"
@@ -665,7 +670,7 @@ def test_a_cook_gets_turns_over_and_turns_off_their_calendar_address_on_their_pa
         return found.group(1) if found else None
 
     made = post(client, "/cook/calendar", {}, page="/cook/")
-    assert made.headers["location"] == "/cook/?done=calendar#calendar"
+    assert made.headers["location"] == "/cook/?done=calendar"
     first = address()
     assert first and first.startswith(settings.public_url.rstrip("/") + "/api/calendar/")
     path = first.removeprefix(settings.public_url.rstrip("/"))
@@ -765,12 +770,12 @@ def test_meal_is_recorded_as_delivered_when_the_cook_says_so(
     home = client.get("/cook/")
     assert f'action="/cook/meals/{meal.id}/delivered"' in home.text
     response = post(client, f"/cook/meals/{meal.id}/delivered", {}, "/cook/")
-    assert response.headers["location"] == "/cook/?done=delivered#meals"
+    assert response.headers["location"] == "/cook/?done=delivered"
     session.refresh(meal)
     assert meal.status == "delivered"
     # A second click: where the first led; the other outcome is still refused.
     again = post(client, f"/cook/meals/{meal.id}/delivered", {}, "/cook/")
-    assert (again.status_code, again.headers["location"]) == (303, "/cook/?done=delivered#meals")
+    assert (again.status_code, again.headers["location"]) == (303, "/cook/?done=delivered")
     other = post(client, f"/cook/meals/{meal.id}/missed", {}, "/cook/")
     assert other.status_code == 409
 
