@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
@@ -15,7 +15,8 @@ from app.accounts.passwords import current_parameters, hash_password
 from app.accounts.service import start_session
 from app.config import Settings
 from app.councils.service import add_neighbourhood
-from app.models import Council, Meal, User
+from app.db import utcnow
+from app.models import Council, Meal, Notification, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -198,10 +199,18 @@ class PairingWorld:
 
 
 def proposed_pairing(
-    client, session: Session, settings: Settings, staff: User, *, coordinator: User | None = None
+    client,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    *,
+    coordinator: User | None = None,
+    invitation_sent: bool = True,
 ) -> PairingWorld:  # type: ignore[no-untyped-def]
-    """An approved cook, a registered diner and the staff's proposal, not answered yet; with a
-    `coordinator`, the Finchley neighbourhood is added first (so the diner is in it)."""
+    """An approved cook, a registered diner and the staff's proposal, not answered yet, its
+    invitation sent (as the worker leaves it: a proposal withdrawn before it went is taken back
+    unsaid); with a `coordinator`, the Finchley neighbourhood is added first (so the diner is
+    in it)."""
     if coordinator is not None:
         council = session.get(Council, staff.council_id)
         assert council is not None
@@ -215,6 +224,13 @@ def proposed_pairing(
     proposed = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
     assert proposed.status_code == 201, proposed.text
     assert proposed.json()["status"] == "proposed", proposed.text
+    if invitation_sent:
+        session.execute(
+            update(Notification)
+            .where(col(Notification.event) == "proposal", col(Notification.to_user_id) == cook.id)
+            .values(status="sent", sent_at=utcnow())
+        )
+        session.commit()
     return PairingWorld(
         staff=staff,
         cook=cook,

@@ -347,8 +347,9 @@ def stop_unsafe_pairing(
     """Withdraw a proposal, or pause the pairing and cancel its meals; tell everyone concerned
     (the carer only of a pause, and not when the carer made the change)."""
     covers: set[int] = set()
+    cook_knows = True
     if pairing.status == PairingStatus.proposed:
-        end_pairing(session, pairing=pairing, reason=words.end_reason)
+        cook_knows = end_pairing(session, pairing=pairing, reason=words.end_reason)
         action = "pairing.withdrawn"
         to_cook, to_staff = words.withdrawn_to_cook, words.withdrawn_to_staff
     else:
@@ -385,7 +386,7 @@ def stop_unsafe_pairing(
     tell(
         session,
         [
-            (cook.user_id, to_cook),
+            *([(cook.user_id, to_cook)] if cook_knows else []),  # no invitation went
             *((to, words.paused_to_cover) for to in sorted(covers)),
             *((to, to_staff) for to in sorted(coordinators - told)),
             *to_carer,

@@ -26,7 +26,9 @@ class Notification(SQLModel, table=True):
     subject: str = Field(max_length=200)
     body: str
     message_id: str = Field(max_length=200)  # stable Message-ID, so a resend is recognisable
-    status: str = Field(default="pending", max_length=12, index=True)  # pending|sent|failed
+    status: str = Field(
+        default="pending", max_length=12, index=True
+    )  # pending|sent|failed|withdrawn
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_by: str | None = Field(default=None, max_length=64)

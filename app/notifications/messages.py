@@ -630,6 +630,16 @@ def invitation_withdrawn_by_staff(*, diner_name: str) -> Message:
     )
 
 
+def invitation_withdrawn_diner_left(*, diner_name: str) -> Message:
+    """To the cook, when the diner they were invited to leaves before they answered."""
+    return Message(
+        "invitation_withdrawn",
+        f"The invitation to cook for {diner_name} is withdrawn",
+        f"{diner_name} no longer needs meals from Extra Portion, so the invitation to cook for "
+        f"{diner_name} is withdrawn and there is nothing to answer. Thank you for offering.",
+    )
+
+
 def invitation_withdrawn_to_staff(
     *, diner_name: str, cook_name: str, what: str, why: str
 ) -> Message:

@@ -56,7 +56,13 @@ SLOT_WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 
 BATCH_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 COVER_DAYS = 7
 # The outbox's "pending" is what an operator calls queued (waiting to be sent or retried).
-OUTBOX_STATUSES = {"pending": "queued", "sent": "sent", "failed": "failed"}
+# "withdrawn": taken back before it went (app/notifications/outbox.py, take_back).
+OUTBOX_STATUSES = {
+    "pending": "queued",
+    "sent": "sent",
+    "failed": "failed",
+    "withdrawn": "withdrawn",
+}
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable
 
 P = ParamSpec("P")

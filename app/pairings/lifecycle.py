@@ -16,7 +16,7 @@ from app.meals.service import bring_back, cancel_future_meals, schedule_meals, s
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import enqueue, tell
+from app.notifications.outbox import enqueue, take_back, tell
 from app.vocab import (
     OPEN_PAIRING_STATUSES,
     RUNNING_PAIRING_STATUSES,
@@ -62,8 +62,11 @@ def _hand_back_covers(session: Session, *, cook: Cook) -> None:
     seek_cover(session, meals=list(meals))
 
 
-def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> None:
-    """A proposal is withdrawn, an active pairing ended; history is kept, future meals go."""
+def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> bool:
+    """A proposal is withdrawn, an active pairing ended; history is kept, future meals go.
+
+    False when the cook never heard of it: a proposal whose invitation had not gone yet,
+    taken back (so a caller's own "the invitation is withdrawn" is not for them)."""
     was_active = pairing.status in RUNNING_PAIRING_STATUSES
     pairing.status = PairingStatus.ended if was_active else PairingStatus.withdrawn
     pairing.ended_at, pairing.end_reason = utcnow(), reason
@@ -72,6 +75,18 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> Non
     council = session.get(Council, pairing.council_id)
     cook = session.get(Cook, pairing.cook_id)
     assert diner is not None and council is not None and cook is not None
+    if not was_active and take_back_invitation(session, pairing=pairing, cook=cook):
+        return False
+    if not was_active and reason == EndReason.diner_left:
+        # Nobody else tells the cook, whose invitation had nothing left to answer.
+        told = messages.invitation_withdrawn_diner_left(diner_name=first_name(diner.full_name))
+        tell(
+            session,
+            told,
+            to=cook.user_id,
+            dedupe_key=f"pairing:{pairing.id}:withdrawn",
+            about_diner_id=diner.id,
+        )
     today = council_today(council)
     covered = covered_meals(session, pairing=pairing, today=today)
     cancel_future_meals(session, pairing=pairing, reason=reason, today=today)
@@ -124,12 +139,18 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> Non
                 about_diner_id=diner.id,
             )
     session.flush()
+    return True
 
 
 # Ends the coordinator learns of from a message: the others are the council's own decisions.
 STAFF_TOLD_OF = frozenset(
     {EndReason.change_requested, EndReason.cook_stopped, EndReason.cook_moved, EndReason.diner_left}
 )
+
+
+def take_back_invitation(session: Session, *, pairing: Pairing, cook: Cook) -> bool:
+    """A withdrawn proposal's invitation that has not gone yet never will: True if so."""
+    return take_back(session, dedupe_key=f"pairing:{pairing.id}:proposed", user_id=cook.user_id)
 
 
 def covered_meals(session: Session, *, pairing: Pairing, today: date) -> list[tuple[Meal, int]]:

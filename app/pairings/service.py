@@ -24,7 +24,7 @@ from app.names import first_name
 from app.notifications import messages
 from app.notifications.letters import queue_meal_plan_letter
 from app.notifications.outbox import enqueue
-from app.pairings.lifecycle import end_pairing, lock_pairing
+from app.pairings.lifecycle import end_pairing, lock_pairing, take_back_invitation
 from app.pairings.schemas import PairingScheduleIn
 from app.schemas import hhmm, minutes
 from app.vocab import (
@@ -259,19 +259,21 @@ def withdraw_pairing(session: Session, *, staff: User, pairing_id: int) -> Pairi
     pairing.status, pairing.ended_at = PairingStatus.withdrawn, utcnow()
     pairing.end_reason = EndReason.withdrawn
     session.add(pairing)
-    # The cook still held "Would you cook for Edna?" in their mailbox, with nothing to answer.
+    # The cook still held "Would you cook for Edna?" in their mailbox, with nothing to answer;
+    # an invitation not sent yet is taken back instead.
     diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
     assert diner is not None and cook is not None
-    told = messages.invitation_withdrawn_by_staff(diner_name=first_name(diner.full_name))
-    enqueue(
-        session,
-        event=told.event,
-        to=cook.user_id,
-        subject=told.subject,
-        body=told.body,
-        dedupe_key=f"pairing:{pairing.id}:withdrawn",
-        about_diner_id=diner.id,
-    )
+    if not take_back_invitation(session, pairing=pairing, cook=cook):
+        told = messages.invitation_withdrawn_by_staff(diner_name=first_name(diner.full_name))
+        enqueue(
+            session,
+            event=told.event,
+            to=cook.user_id,
+            subject=told.subject,
+            body=told.body,
+            dedupe_key=f"pairing:{pairing.id}:withdrawn",
+            about_diner_id=diner.id,
+        )
     record_audit(
         session,
         actor_id=staff.id,

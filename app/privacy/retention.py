@@ -73,7 +73,7 @@ def forget_old_records(session: Session, *, now: dt.datetime) -> int:
                     col(Notification.created_at) < now - MESSAGE_WORDS_KEPT
                 )
             ),
-            col(Notification.status).in_(("sent", "failed")),
+            col(Notification.status).in_(("sent", "failed", "withdrawn")),
             col(Notification.body) != FORGOTTEN_BODY,  # not again
         )
         # A letter's or a text's recipient without an account (an address, a number) goes too.

@@ -97,6 +97,7 @@ RENDERED = {
     ),
     "invitation_withdrawn_to_cook": messages.invitation_withdrawn_to_cook(diner_name=DINER),
     "invitation_withdrawn_by_staff": messages.invitation_withdrawn_by_staff(diner_name=DINER),
+    "invitation_withdrawn_diner_left": messages.invitation_withdrawn_diner_left(diner_name=DINER),
     "invitation_withdrawn_to_staff": messages.invitation_withdrawn_to_staff(
         diner_name=DINER, cook_name=COOK, what="food needs", why="peanuts"
     ),
@@ -341,7 +342,7 @@ def test_proposal_row_equals_what_enqueue_writes_when_written_in_bulk(
     """A proposal's invitation (the batch's multi-row INSERT) is the row enqueue() would
     queue: the same key, Message-ID, channel (the cook prefers texts and has a phone) and
     the catalogue's words."""
-    world = proposed_pairing(client, session, settings, staff)
+    world = proposed_pairing(client, session, settings, staff, invitation_sent=False)
     cook = session.get(User, world.cook.id)
     assert cook is not None
     cook.contact_preference, cook.phone = "sms", "+447700900982"

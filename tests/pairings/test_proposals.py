@@ -283,6 +283,9 @@ def test_staff_withdraws_proposal_when_still_proposed(
     cook_user, cook_id = approved_cook(client, session, settings, staff)
     _, diner_id = registered_diner(client, session, settings)
     pairing_id = propose(client, headers, diner_id, cook_id).json()["id"]
+    invitation = session.exec(select(Notification).where(Notification.event == "proposal")).one()
+    invitation.status = "sent"  # as the worker leaves it
+    session.commit()
     withdrawn = client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers)
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
     # The cook, who was asked "Would you cook for Edna?", is told there is nothing to answer.
@@ -294,6 +297,57 @@ def test_staff_withdraws_proposal_when_still_proposed(
         client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers).status_code
         == 409
     )
+
+
+@pytest.mark.parametrize("by", ["staff", "diner_leaving"])
+def test_an_invitation_not_sent_yet_is_taken_back_when_its_proposal_goes(
+    client: TestClient, session: Session, settings: Settings, staff: User, by: str
+):
+    """A proposal withdrawn seconds after it was made (staff withdrew it, or the diner left)
+    still sent "Would you cook for ...?" afterwards (an outside check): unsent, it never goes,
+    and nothing is said of a withdrawal the cook never needed to hear of."""
+    headers = auth_headers(staff, settings)
+    _, cook_id = approved_cook(client, session, settings, staff)
+    carer, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, headers, diner_id, cook_id).json()["id"]
+    if by == "staff":
+        gone = client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers)
+    else:
+        gone = client.post(
+            f"/api/diners/{diner_id}/leave",
+            json={"reason": "Moving in with family"},
+            headers=auth_headers(carer, settings),
+        )
+    assert gone.status_code == 200, gone.text
+    session.expire_all()
+    invitation = session.exec(select(Notification).where(Notification.event == "proposal")).one()
+    assert invitation.status == "withdrawn" and invitation.sent_at is None
+    withdrawn = select(Notification).where(Notification.event == "invitation_withdrawn")
+    assert session.exec(withdrawn).all() == []
+
+
+def test_cook_is_told_when_the_diner_they_were_invited_to_leaves_before_they_answer(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """The diner left, the invitation went with them, and the cook heard nothing (an outside
+    check): it had been sent, so they are told there is nothing to answer."""
+    headers = auth_headers(staff, settings)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    carer, diner_id = registered_diner(client, session, settings)
+    propose(client, headers, diner_id, cook_id)
+    invitation = session.exec(select(Notification).where(Notification.event == "proposal")).one()
+    invitation.status = "sent"  # as the worker leaves it
+    session.commit()
+    left = client.post(
+        f"/api/diners/{diner_id}/leave",
+        json={"reason": "Moving in with family"},
+        headers=auth_headers(carer, settings),
+    )
+    assert left.status_code == 200, left.text
+    told = session.exec(select(Notification).where(Notification.event == "invitation_withdrawn"))
+    [message] = [(n.to_user_id, n.subject, n.body) for n in told]
+    assert message[:2] == (cook_user.id, "The invitation to cook for Edna is withdrawn")
+    assert "no longer needs meals" in message[2] and "nothing to answer" in message[2]
 
 
 def test_staff_see_invited_cook_but_carer_does_not_when_pairing_proposed(
