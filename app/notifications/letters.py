@@ -45,6 +45,41 @@ def meal_plan_text(name: str, meals: list[tuple[date, str, str]], council_name: 
     return "\n".join(lines)
 
 
+def meals_stopped_text(name: str, cook_name: str, council_name: str) -> str:
+    return "\n".join(
+        [
+            f"Dear {name}," if name else "Hello,",
+            "",
+            f"{cook_name} will no longer bring your meals, so no meals will come for now. We are "
+            "looking for another neighbour to cook for you, and will write to you again when we "
+            "have found one.",
+            "",
+            f"To ask about your meals, call {council_name} and ask for the Extra Portion team.",
+        ]
+    )
+
+
+def queue_meals_stopped_letter(
+    session: Session, *, diner: Diner, cook_name: str, key: str
+) -> Notification | None:
+    """Post a diner without a carer word that their cook's meals have stopped: they were posted
+    the plan, and nobody else would tell them (an outside check)."""
+    council = session.get(Council, diner.council_id)
+    assert council is not None
+    body = meals_stopped_text(first_name(diner.full_name), cook_name, council.name)
+    address = "\n".join(letter_address(diner.full_name, diner.address_line, diner.postcode))
+    return enqueue(
+        session,
+        event="meals_stopped_letter",
+        channel="letter",
+        recipient=address,
+        subject="Your meals from Extra Portion have stopped",
+        body=body,
+        dedupe_key=key,
+        about_diner_id=diner.id,
+    )
+
+
 def queue_meal_plan_letter(session: Session, *, diner: Diner, today: date) -> Notification:
     """Queue a letter with the diner's meals for the next four weeks (the same plan is queued
     once a day; a changed plan makes a new letter)."""

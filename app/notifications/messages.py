@@ -251,15 +251,23 @@ def pairing_ended_to_carer(*, cook_name: str, diner_name: str, reason: EndReason
     )
 
 
-def pairing_ended_to_staff(*, cook_name: str, diner_name: str, reason: EndReason) -> Message:
+def pairing_ended_to_staff(
+    *, cook_name: str, diner_name: str, reason: EndReason, no_carer: bool = False
+) -> Message:
     """To the coordinator, when a pairing ends by someone else's doing (a decision of the
-    council's own is not told back to it)."""
+    council's own is not told back to it), or when the diner has no carer to tell
+    (`no_carer`: they are posted a letter, and need a call)."""
     why = _ENDED_TO_STAFF.get(reason, _ENDED_ELSE).format(cook=cook_name, diner=diner_name)
     after = (
         ""
         if reason == EndReason.diner_left
         else f" {diner_name} waits for a cook again, and is back in matching."
     )
+    if no_carer:
+        after += (
+            f" {diner_name} has no carer to tell: a letter saying so is in the post, but please "
+            "call them, so that nobody waits at the door for a meal."
+        )
     return Message(
         "pairing_ended",
         f"{cook_name}'s meals for {diner_name} have stopped",

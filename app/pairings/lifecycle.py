@@ -16,6 +16,7 @@ from app.meals.service import bring_back, cancel_future_meals, schedule_meals, s
 from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
 from app.notifications import messages
+from app.notifications.letters import queue_meals_stopped_letter
 from app.notifications.outbox import enqueue, take_back, tell
 from app.vocab import (
     OPEN_PAIRING_STATUSES,
@@ -104,9 +105,22 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> boo
             dedupe_key=f"meal:{meal.id}:{meal.at:%Y%m%dT%H%M}:stopped",
             about_diner_id=diner.id,
         )
-    if was_active and reason in STAFF_TOLD_OF:
+    # A diner staff referred has no carer to tell: they are posted word (as they were posted
+    # their plan), and their coordinator asked to call them, whoever ended it.
+    no_carer = was_active and diner.carer_id is None and reason != EndReason.diner_left
+    if no_carer:
+        queue_meals_stopped_letter(
+            session,
+            diner=diner,
+            cook_name=cook.display_name,
+            key=f"pairing:{pairing.id}:ended:letter",
+        )
+    if was_active and (reason in STAFF_TOLD_OF or no_carer):
         to_staff = messages.pairing_ended_to_staff(
-            cook_name=cook.display_name, diner_name=first_name(diner.full_name), reason=reason
+            cook_name=cook.display_name,
+            diner_name=first_name(diner.full_name),
+            reason=reason,
+            no_carer=no_carer,
         )
         for to in alert_recipients(session, diner):
             enqueue(

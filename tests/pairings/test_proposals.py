@@ -605,3 +605,46 @@ def test_a_referred_diner_without_a_carer_is_posted_the_plan_and_the_coordinator
     assert [(n.to_user_id, n.subject) for n in told] == [
         (staff.id, "Priya will cook for Harold Green, who has no carer")
     ]
+
+
+@pytest.mark.parametrize("ending", ["cook_suspended", "cook_stopped"])
+def test_a_diner_without_carer_is_posted_word_and_coordinator_asked_to_call_when_cook_stops(
+    client: TestClient, session: Session, settings: Settings, staff: User, ending: str
+):
+    """Harold was posted a plan of four visits, and then nobody told him they would not come
+    (an outside check: a suspended cook's, a stopped cook's)."""
+    headers = auth_headers(staff, settings)
+    referred = client.post(
+        "/api/staff/diners", json=diner_payload(full_name="Harold Green", phone=None),
+        headers=headers,
+    )  # fmt: skip
+    assert referred.status_code == 201, referred.text
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    pairing_id = propose(client, headers, referred.json()["id"], cook_id).json()["id"]
+    cook_headers = auth_headers(cook_user, settings)
+    assert client.post(f"/api/pairings/{pairing_id}/accept", headers=cook_headers).is_success
+
+    if ending == "cook_suspended":
+        done = client.post(
+            f"/api/staff/cooks/{cook_id}/suspend", json={"reason": "Checks lapsed"}, headers=headers
+        )
+    else:
+        done = client.post(
+            "/api/cooks/me/stop", json={"reason": "Moving away"}, headers=cook_headers
+        )
+    assert done.status_code == 200, done.text
+
+    [letter] = session.exec(
+        select(Notification).where(Notification.event == "meals_stopped_letter")
+    ).all()
+    assert letter.channel == "letter" and letter.recipient is not None
+    assert letter.recipient.splitlines()[0] == "Harold Green"
+    assert letter.body.startswith("Dear Harold,")
+    assert "Priya will no longer bring your meals" in letter.body
+    ended = session.exec(
+        select(Notification).where(
+            Notification.event == "pairing_ended", Notification.to_user_id == staff.id
+        )
+    ).all()
+    assert [n.subject for n in ended] == ["Priya's meals for Harold have stopped"]
+    assert "has no carer to tell" in ended[0].body and "please call them" in ended[0].body
