@@ -61,7 +61,7 @@ from app.models import (
 )
 from app.names import first_name
 from app.notifications import messages
-from app.notifications.outbox import channel_for, message_id_for, recipient_key
+from app.notifications.outbox import channel_by_choice, message_id_for, recipient_key
 from app.pairings.schemas import PairingCreate
 from app.schemas import hhmm, minutes
 from app.vocab import (
@@ -365,6 +365,22 @@ def create_proposal(
     return pairing
 
 
+def cooks_who_chose_texts(session: Session, *, council_ids: set[int]) -> set[int]:
+    """The user ids of these councils' cooks who chose texts and have a phone to get them."""
+    return set(
+        session.exec(
+            select(Cook.user_id)
+            .join(User, col(Cook.user_id) == col(User.id))
+            .where(
+                col(Cook.council_id).in_(council_ids),
+                User.contact_preference == "sms",
+                col(User.phone).is_not(None),
+                User.phone != "",
+            )
+        ).all()
+    )
+
+
 def _new_pairing_ids(session: Session, count: int) -> list[int]:
     """Ids for ``count`` new pairings, taken before inserting them (so that the rows go in as
     plain multi-row INSERTs, with no RETURNING of one row at a time).
@@ -442,7 +458,8 @@ def _insert_proposals(
         },
     )
     # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel):
-    # an invitation is never a text, so no account needs loading for it.
+    # by text to the cooks who chose texts (read in one query for the councils concerned).
+    texters = cooks_who_chose_texts(session, council_ids={p.diner.council_id for p in proposals})
     invitations = []
     page = get_settings().link("/cook/")
     for p, pairing_id, distance in zip(proposals, ids, distances, strict=True):
@@ -464,7 +481,7 @@ def _insert_proposals(
             (
                 key,
                 invitation.event,
-                channel_for(invitation.event, None),
+                channel_by_choice(invitation.event, texts=p.cook.user_id in texters),
                 p.cook.user_id,
                 p.diner.id,
                 invitation.subject,

@@ -92,14 +92,13 @@ def tell(
 
 def channel_for(event: str, user: User | None) -> str:
     """An account's channel for this event: text where they chose texts and it goes by text."""
-    if (
-        user is not None
-        and event in TEXT_EVENTS
-        and user.contact_preference == "sms"
-        and user.phone
-    ):
-        return "sms"
-    return "email"
+    texts = user is not None and user.contact_preference == "sms" and bool(user.phone)
+    return channel_by_choice(event, texts=texts)
+
+
+def channel_by_choice(event: str, *, texts: bool) -> str:
+    """`channel_for`, given whether the account chose texts (and has a phone)."""
+    return "sms" if texts and event in TEXT_EVENTS else "email"
 
 
 def message_id_for(key: str) -> str:

@@ -41,6 +41,11 @@ TEXT_EVENTS = frozenset(
         # still keep out reached a cook who chose texts only by email (an outside check).
         "diner_changed",
         "pairing_moved",
+        # Would you cook for ...?, who will knock and when, and that a concern reached us: a
+        # carer who chose texts had each only by email (an outside check of the product rules).
+        "proposal",
+        "pairing_accepted",
+        "concern_received",
     }
 )
 # Texts that must fit one fragment, shortened when needed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from sqlmodel import Session, col, select
@@ -17,7 +18,7 @@ from app.notifications.messages import day_month
 from app.notifications.outbox import enqueue
 from app.notifications.texts import TEXT_EVENTS, sms_text
 from app.vocab import EndReason
-from tests.factories import active_pairing, diner_payload, proposed_pairing
+from tests.factories import active_pairing, diner_payload
 
 THURSDAY = date(2026, 12, 3)
 FRIDAY = date(2026, 12, 4)
@@ -342,13 +343,20 @@ def test_proposal_row_equals_what_enqueue_writes_when_written_in_bulk(
     """A proposal's invitation (the batch's multi-row INSERT) is the row enqueue() would
     queue: the same key, Message-ID, channel (the cook prefers texts and has a phone) and
     the catalogue's words."""
-    world = proposed_pairing(client, session, settings, staff, invitation_sent=False)
-    cook = session.get(User, world.cook.id)
-    assert cook is not None
+    from tests.factories import approved_cook, auth_headers, registered_diner
+
+    cook, cook_id = approved_cook(client, session, settings, staff)
     cook.contact_preference, cook.phone = "sms", "+447700900982"
     session.add(cook)
-    session.flush()
+    session.commit()
+    _, diner_id = registered_diner(client, session, settings)
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30",
+            "frequency": "weekly"}  # fmt: skip
+    proposed = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
+    assert proposed.status_code == 201, proposed.text
+    world = SimpleNamespace(pairing_id=proposed.json()["id"], diner_id=diner_id)
     row = session.exec(select(Notification).where(Notification.event == "proposal")).one()
+    assert row.channel == "sms"  # the cook chose texts
     assert row.subject == "Would you cook for Edna?"
     # When, how often, what the meal must be, and where to answer (an outside check: only the
     # name and the distance, and "your invitations page", which no page is called).
@@ -488,3 +496,29 @@ def test_a_one_day_pause_is_said_as_one_day():
     day = date(2026, 12, 10)
     one = messages.diner_paused(diner_name=DINER, day=day, away_from=day, away_to=day).body
     assert one.startswith("Edna is away on 10 December, so that meal is cancelled.")
+
+
+def test_who_will_knock_and_a_concern_received_go_by_text_to_a_carer_who_chose_texts(
+    client, session: Session, settings, staff
+):
+    """A carer who chose texts had "Priya will cook for Edna" and "We have your concern" only
+    by email (an outside check)."""
+    from tests.factories import auth_headers, proposed_pairing
+
+    world = proposed_pairing(client, session, settings, staff)
+    carer = session.get(User, world.carer.id)
+    assert carer is not None
+    carer.contact_preference, carer.phone = "sms", "+447700900983"
+    session.add(carer)
+    session.commit()
+    accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
+    assert accepted.status_code == 200, accepted.text
+    raised = client.post(
+        "/api/concerns",
+        json={"diner_id": world.diner_id, "kind": "other", "description": "Late twice"},
+        headers=auth_headers(carer, settings),
+    )
+    assert raised.status_code == 201, raised.text
+    to_carer = session.exec(select(Notification).where(Notification.to_user_id == carer.id)).all()
+    channels = {n.event: n.channel for n in to_carer}
+    assert channels["pairing_accepted"] == "sms" and channels["concern_received"] == "sms"
