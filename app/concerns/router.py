@@ -131,5 +131,6 @@ def triage(
         note=body.note,
         exclude=body.exclude_pair,
         suspend=body.suspend_cook,
+        resume=body.resume_meals,
     )
     return _staff_view(session, concern)

@@ -29,9 +29,12 @@ class ConcernIn(StrictModel):
 class TriageIn(StrictModel):
     status: Literal["investigating", "resolved", "upheld"]
     note: NoteText
-    # Only with status "upheld": never propose this pair again, and/or suspend the cook.
+    # Only with status "upheld": never propose this pair again, and/or suspend the cook; or,
+    # neither, let the meals that the concern paused start again. Upholding a concern that
+    # paused the pairing needs one of the three (422 upheld_needs_a_decision).
     exclude_pair: StrictBool = False
     suspend_cook: StrictBool = False
+    resume_meals: StrictBool = False
 
 
 class ConcernOut(BaseModel):

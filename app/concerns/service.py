@@ -343,12 +343,24 @@ def triage(
     note: str,
     exclude: bool,
     suspend: bool,
+    resume: bool = False,
 ) -> Concern:
-    """Move a concern on, with a note; an upheld one can exclude the pair or suspend the cook."""
-    if (exclude or suspend) and status != ConcernStatus.upheld:
-        field = "exclude_pair" if exclude else "suspend_cook"
+    """Move a concern on, with a note; an upheld one can exclude the pair or suspend the cook,
+    or, when it paused the pairing, let its meals start again (`resume`): one of them must be
+    said then."""
+    if (exclude or suspend or resume) and status != ConcernStatus.upheld:
+        field = "exclude_pair" if exclude else "suspend_cook" if suspend else "resume_meals"
         raise RuleBroken(
-            "concern_not_upheld", [field], "Only an upheld concern can exclude or suspend"
+            "concern_not_upheld",
+            [field],
+            "Only an upheld concern can exclude, suspend or let the meals start again",
+        )
+    if resume and (exclude or suspend):
+        raise RuleBroken(
+            "resume_with_a_stop",
+            ["resume_meals"],
+            "The meals cannot start again with the pair kept apart or the cook suspended: "
+            "untick one",
         )
     if concern.council_id != staff.council_id:
         raise NotFound("Concern not found")
@@ -373,6 +385,20 @@ def triage(
             ["suspend_cook"],
             "This cook is no longer in your council's area: their council decides on them",
         )
+    paused_for_it = (
+        pairing is not None
+        and pairing.status == PairingStatus.paused
+        and pairing.pause_reason == PauseReason.concern
+    )
+    if status == ConcernStatus.upheld and paused_for_it and not (exclude or suspend or resume):
+        # Upholding a concern that stopped the meals started them again unasked: a cook who
+        # asked a diner for money was back at the door (an outside check).
+        raise RuleBroken(
+            "upheld_needs_a_decision",
+            ["resume_meals"],
+            "This concern paused the meals: say what happens next: never match this pair "
+            "again, suspend the cook, or let the meals start again",
+        )
     moved_on = RAISER_STATUS[status][0] != RAISER_STATUS[concern.status][0]
     concern.status, concern.updated_at = status, utcnow()
     concern.notes = [
@@ -382,9 +408,9 @@ def triage(
     session.add(concern)
     if moved_on:
         _tell_the_raiser(session, concern)
-    # Upheld without excluding the pair or suspending the cook: staff keep the pairing, so
-    # its pause for the concern ends as for a concern resolved (it had no way on but an end).
-    kept = status == ConcernStatus.upheld and not exclude and not suspend
+    # Upheld, and staff said the meals start again: its pause for the concern ends as for a
+    # concern resolved.
+    kept = status == ConcernStatus.upheld and resume
     if (
         (status == ConcernStatus.resolved or kept)
         and pairing is not None
@@ -422,7 +448,7 @@ def triage(
         action=f"concern.{status}",
         subject_type="concern",
         subject_id=concern.id,
-        data={"exclude_pair": exclude, "suspend_cook": suspend},
+        data={"exclude_pair": exclude, "suspend_cook": suspend, "resume_meals": resume},
     )
     session.flush()
     return concern

@@ -32,12 +32,12 @@ from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.diners.service import audit_address_view
 from app.errors import NotFound, RuleBroken
-from app.models import Concern, Council, Diner
+from app.models import Concern, Council, Diner, Pairing
 from app.pages.cook_forms import long_date, national_phone, redirect
 from app.pages.forms import check_csrf, text_rule_problem, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.routing import DeferredRoute
-from app.vocab import ConcernStatus
+from app.vocab import ConcernStatus, PairingStatus, PauseReason
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 Text = Annotated[str, Form()]
@@ -213,6 +213,8 @@ def _concern_context(session: Session, sa: StaffAuth, concern: Concern) -> dict[
         "cook_contact": _contact(people.cook.phone, people.cook.email) if people.cook else None,
         "pairing_status": people.pairing_status,
         "pairing_words": PAIRING_WORDS.get(people.pairing_status or "", ""),
+        # Upholding then needs a word on what happens next (the service refuses silence).
+        "paused_for_concern": _paused_for_concern(session, concern),
         "notes": [{"when": _when(n.at, council), "by": n.by, "text": n.text} for n in people.notes],
         "triage_choices": TRIAGE_CHOICES,
         # The status it has now is chosen already (adding a note keeps it); "open" is not a choice.
@@ -245,16 +247,27 @@ def concern_page(
     return render_staff(request, session, settings, "staff/concern.html", context, staff=sa)
 
 
-def _triage_errors(status: str, note: str, exclude: bool, suspend: bool) -> dict[str, str]:
+def _paused_for_concern(session: Session, concern: Concern) -> bool:
+    pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
+    return (
+        pairing is not None
+        and pairing.status == PairingStatus.paused
+        and pairing.pause_reason == PauseReason.concern
+    )
+
+
+def _triage_errors(
+    status: str, note: str, exclude: bool, suspend: bool, resume: bool
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     # In the page's order (the summary lists them so): status, the boxes, then the note.
     if status not in TRIAGE_CHOICES:
         errors["status"] = "Choose what the status is now"
-    if (exclude or suspend) and status in TRIAGE_CHOICES and status != "upheld":
-        field = "exclude_pair" if exclude else "suspend_cook"
+    if (exclude or suspend or resume) and status in TRIAGE_CHOICES and status != "upheld":
+        field = "exclude_pair" if exclude else "suspend_cook" if suspend else "resume_meals"
         errors[field] = (
-            "Only an upheld concern can stop this pair or suspend the cook: choose Upheld, "
-            "or untick it"
+            "Only an upheld concern can stop this pair, suspend the cook or let the meals "
+            "start again: choose Upheld, or untick it"
         )
     if not note:
         errors["note"] = "Write a note: what you did or found"
@@ -275,6 +288,7 @@ def triage_form(
     note: Text = "",
     exclude_pair: Text = "",
     suspend_cook: Text = "",
+    resume_meals: Text = "",
     csrf_token: Text = "",
 ) -> Response:
     check_csrf(request, settings, csrf_token)
@@ -284,7 +298,8 @@ def triage_form(
     concern = _concern(session, sa, concern_id)
     note = note.strip().replace("\r\n", "\n")
     exclude, suspend = exclude_pair == "yes", suspend_cook == "yes"
-    errors = _triage_errors(status, note, exclude, suspend)
+    resume = resume_meals == "yes"
+    errors = _triage_errors(status, note, exclude, suspend, resume)
     if not errors:
         try:
             triage(
@@ -295,6 +310,7 @@ def triage_form(
                 note=note,
                 exclude=exclude,
                 suspend=suspend,
+                resume=resume,
             )
         except RuleBroken as broken:
             field = str(broken.loc[-1]) if len(broken.loc) > 1 else "status"
@@ -306,6 +322,7 @@ def triage_form(
         "note": note[: MAX_NOTE * 2],
         "exclude_pair": exclude,
         "suspend_cook": suspend,
+        "resume_meals": resume,
     }
     context = {**_concern_context(session, sa, concern), "errors": errors, "values": values}
     return render_staff(

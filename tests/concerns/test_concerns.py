@@ -36,7 +36,7 @@ def raise_(client: TestClient, user: User, settings: Settings, diner_id: int, **
     return client.post("/api/concerns", json=body, headers=auth_headers(user, settings))
 
 
-def test_a_concerns_pause_is_told_to_the_cook_and_upheld_without_exclusion_meals_go_on(
+def test_a_concerns_pause_is_told_to_the_cook_and_upheld_with_meals_resumed_they_go_on(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
     """The cook was told nothing when a serious concern paused the meals (they could bring the
@@ -51,9 +51,32 @@ def test_a_concerns_pause_is_told_to_the_cook_and_upheld_without_exclusion_meals
     assert said[world.cook.id].startswith("Please don't bring any meals for Edna")
     assert "concern" not in said[world.cook.id]  # it may be about them
 
-    upheld = client.post(
-        f"/api/staff/concerns/{concern['id']}/triage",
+    # Upholding a concern that paused the meals says what happens next: nothing said is
+    # refused, and the meals stay paused (an outside check: they started again unasked).
+    path = f"/api/staff/concerns/{concern['id']}/triage"
+    silent = client.post(
+        path,
         json={"status": "upheld", "note": "Missed once; spoke to the cook"},
+        headers=auth_headers(staff, settings),
+    )
+    assert silent.status_code == 422, silent.text
+    [problem] = silent.json()["detail"]
+    assert (problem["type"], problem["loc"]) == (
+        "upheld_needs_a_decision",
+        ["body", "resume_meals"],
+    )
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "concern")
+    both = {"status": "upheld", "note": "Both?", "resume_meals": True, "exclude_pair": True}
+    contradictory = client.post(path, json=both, headers=auth_headers(staff, settings))
+    assert contradictory.status_code == 422
+    assert contradictory.json()["detail"][0]["type"] == "resume_with_a_stop"
+
+    upheld = client.post(
+        path,
+        json={"status": "upheld", "note": "Missed once; spoke to the cook", "resume_meals": True},
         headers=auth_headers(staff, settings),
     )
 

@@ -192,8 +192,8 @@ def test_triage_with_nothing_chosen_names_every_missing_answer_at_once_beside_it
     assert error_summary(answer.text) == [
         (
             "#suspend_cook",
-            "Only an upheld concern can stop this pair or suspend the cook: choose Upheld, "
-            "or untick it",
+            "Only an upheld concern can stop this pair, suspend the cook or let the meals "
+            "start again: choose Upheld, or untick it",
         )
     ]
     assert ">Called Asha</textarea>" in answer.text
@@ -429,3 +429,42 @@ def test_a_rule_the_service_keeps_shows_beside_its_field_and_nothing_is_saved(
     assert concern is not None and concern.status == "open" and concern.notes == []
     refreshed = session.get(Cook, world.cook_id)
     assert refreshed is not None and refreshed.status == "approved"
+
+
+def test_upholding_a_concern_that_paused_the_meals_asks_what_happens_next(
+    client: TestClient, session: Session, world: PairingWorld
+):
+    """Upheld with nothing ticked started the paused meals again unasked (an outside check:
+    a cook who asked the diner for money was back at the door): the page offers "let the
+    meals start again" as a choice, and names the missing answer beside the boxes."""
+    made = raise_concern(
+        client, world.carer_headers, world.diner_id, kind="cook_behaviour", serious=True,
+        text="Asked Edna for money",
+    )  # fmt: skip
+    sign_in(client, world.staff)
+    page = client.get(f"/staff/concerns/{made['id']}")
+    assert 'id="resume_meals" name="resume_meals"' in page.text
+    assert "Their meals are paused for this concern: tick what happens next." in page.text
+
+    answer = triage_form(client, made["id"], {"status": "upheld", "note": "They admitted it"})
+    assert answer.status_code == 422
+    assert error_summary(answer.text) == [
+        (
+            "#resume_meals",
+            "This concern paused the meals: say what happens next: never match this pair "
+            "again, suspend the cook, or let the meals start again",
+        )
+    ]
+    session.expire_all()
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None and (pairing.status, pairing.pause_reason) == ("paused", "concern")
+
+    kept_apart = triage_form(
+        client,
+        made["id"],
+        {"status": "upheld", "note": "They admitted it", "exclude_pair": "yes"},
+    )
+    assert kept_apart.status_code == 303, kept_apart.text
+    session.expire_all()
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None and pairing.status == "ended"
