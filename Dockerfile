@@ -55,6 +55,7 @@ WORKDIR /srv/portion
 RUN useradd --system --uid 10001 --home-dir /srv/portion --no-create-home portion \
     && mkdir -p /var/lib/portion \
     && chown 10001 /var/lib/portion \
+    && chmod 700 /var/lib/portion \
     && ln -s /var/lib/portion /srv/portion/var
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /srv/portion /srv/portion

@@ -20,6 +20,7 @@ from app.config import ConfigurationError, Settings, get_settings
 from app.db import get_engine
 from app.errors import AppError
 from app.geo.importer import DEFAULT_BATCH_SIZE
+from app.in_use import alone, in_use
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -371,13 +372,14 @@ def send_notifications(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    sent = run_worker(
-        stop,
-        interval_s=interval,
-        engine=get_engine(),
-        channels=channels,
-        once=not loop,
-    )
+    with in_use(settings.database_url):  # `portion restore` refuses meanwhile
+        sent = run_worker(
+            stop,
+            interval_s=interval,
+            engine=get_engine(),
+            channels=channels,
+            once=not loop,
+        )
     typer.echo(f"Sent {sent} notification(s).")
 
 
@@ -443,7 +445,7 @@ def run_jobs_command() -> None:
     from app.flows.jobs import run_jobs
     from app.privacy.retention import forget_old_records
 
-    with Session(get_engine()) as session:
+    with in_use(get_settings().database_url), Session(get_engine()) as session:
         counts = run_jobs(session)
         counts["records_forgotten"] = forget_old_records(session, now=utcnow())
         session.commit()
@@ -513,12 +515,17 @@ def restore(
         _fail(f"this replaces every row of {target}: stop the service, then add --yes")
     with closing(sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)) as src:
         _check_backup(src, backup_file)
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        # Through SQLite, not a file copy: a -wal file beside the database stays consistent.
-        with closing(sqlite3.connect(target, timeout=30)) as dst:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=WAL")
-            _check_integrity(dst, Path(target))
+        with alone(target) as nobody_else:
+            if not nobody_else:
+                _fail(
+                    f"{target} is in use (the service, its notification worker or its jobs "
+                    "are running on it): stop them first; nothing was restored"
+                )
+            # Through SQLite, not a file copy: a -wal file beside the database stays consistent.
+            with closing(sqlite3.connect(target, timeout=30)) as dst:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=WAL")
+                _check_integrity(dst, Path(target))
     typer.echo(f"Restored the database from {backup_file}.")
 
 
@@ -570,7 +577,14 @@ def _message(exc: AppError) -> str:
     return str(detail)
 
 
+# What the service writes (the database and its journal, the development key and mailbox, a
+# backup) holds people's addresses and health needs: for this account only. The folders and
+# files of a fresh `make run` were readable by every account on the machine (an outside check).
+PRIVATE_UMASK = 0o077
+
+
 def main() -> None:
+    os.umask(PRIVATE_UMASK)
     try:
         cli()
     except ConfigurationError as exc:

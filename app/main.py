@@ -44,6 +44,7 @@ from app.errors import (
     ServiceBusy,
     install_error_handlers,
 )
+from app.in_use import in_use
 from app.matching.router import router as matching_router
 from app.meals.labels import meal_label
 from app.meals.router import router as meals_router
@@ -158,7 +159,8 @@ class FrontendFiles(StaticFiles):
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
-    """Development: send queued notifications from a thread of this process."""
+    """Development: send queued notifications from a thread of this process. The database is
+    held as in use while the app runs (app/in_use.py)."""
     settings = get_settings()
     sender = None
     if settings.sends_notifications_in_process:
@@ -170,7 +172,8 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
             channels=delivery_from_settings(settings).channels,
         ).start()
     try:
-        yield
+        with in_use(settings.database_url):  # `portion restore` refuses meanwhile
+            yield
     finally:
         if sender is not None:
             await asyncio.to_thread(sender.stop)  # joins the thread: off the event loop

@@ -6,11 +6,12 @@ Builds the Dockerfile on a local Debian stand-in for the official base (docker/b
 the machine's CA as a build secret, then checks: the CA is in no layer; the production refusal
 without a real secret (one line, non-zero exit); /healthz, and the first 200 within 5 s of the
 server's CPU time (the wall time is printed: it depends on what else the machine runs); the
-server is PID 1 and not root; the app loads from compiled bytecode; no demo accounts; an
-account registered before a restart signs in after it (data on the volume); SIGTERM (what
-`podman stop` sends first) ends the server within 2 s, exit 0, not a kill; the worker's and
-the jobs' commands run; compose.yaml is accepted by podman-compose. Prints the build time,
-the time to the first 200, the stop time and the image's layers. Exits non-zero on any failure.
+server is PID 1 and not root; the volume and its database are private (700, 600); the app loads
+from compiled bytecode; no demo accounts; an account registered before a restart signs in after
+it (data on the volume); SIGTERM (what `podman stop` sends first) ends the server within 2 s,
+exit 0, not a kill; the worker's and the jobs' commands run; compose.yaml is accepted by
+podman-compose. Prints the build time, the time to the first 200, the stop time and the image's
+layers. Exits non-zero on any failure.
 
 Needs root, podman, buildah, debootstrap (`.ci/run` installs them). Without podman it skips,
 saying so, except in CI (CI=true), where that is a failure. Standard library only.
@@ -199,6 +200,19 @@ def check_running_container() -> None:
     uid = run(["podman", "exec", container, "sh", "-c", "awk '/^Uid:/ {print $2}' /proc/1/status"],
               capture=True).stdout.strip()  # fmt: skip
     expect(uid not in ("", "0"), "the server runs as a non-root user", f"uid {uid}")
+    # People's addresses and needs: the volume and the database in it for the server's account
+    # only (an outside check found both readable by every account).
+    modes = run(
+        ["podman", "exec", container, "sh", "-c",
+         "stat -c '%a %n' /var/lib/portion /var/lib/portion/portion.db"],
+        capture=True,
+    ).stdout.split("\n")  # fmt: skip
+    modes = [line for line in modes if line.strip()]
+    expect(
+        [m.split()[0] for m in modes] == ["700", "600"],
+        "the volume and the database are private (700, 600)",
+        f"modes {modes}",
+    )
 
     # Bytecode compiled at build: a module without its .pyc would be compiled at every start.
     uncompiled = run(

@@ -795,3 +795,14 @@ def test_restore_points_at_pg_restore_when_database_is_postgresql(
     [line] = result.stderr.splitlines()
     assert line.startswith("Error: portion restore handles SQLite only: restore PostgreSQL with")
     assert "pg_restore" in line and "pg_dump" not in line and 'without "+psycopg"' in line
+
+
+def test_what_the_service_writes_is_for_its_own_account_only(tmp_path: Path):
+    """The database, its folder and the development mailbox were readable by every account on
+    the machine (mode 644 in a 755 folder: an outside check); the command makes them private."""
+    data = tmp_path / "data"
+    url = f"sqlite:///{data}/portion.db"
+    assert run_portion(["migrate"], tmp_path, database_url=url).returncode == 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for made in data.iterdir():
+        assert stat.S_IMODE(made.stat().st_mode) & 0o077 == 0, made.name

@@ -19,7 +19,7 @@ from app.db import get_session, utcnow
 from app.main import app
 from app.models import AuditEntry
 from tests.conftest import TEST_SETTINGS
-from tests.faults.support import app_env, populate, portion_command
+from tests.faults.support import AppServer, app_env, populate, portion_command
 
 WAIT_S = 120.0  # only so that a stuck step fails instead of hanging
 MARK = "test.backup_writer"
@@ -143,3 +143,33 @@ def test_backup_points_at_pg_dump_when_database_is_postgresql(
     [line] = refused.stderr.splitlines()
     assert "pg_dump" in line and line.startswith("Error: portion backup handles SQLite only")
     assert not (tmp_path / "portion.dump").exists()
+
+
+def test_restore_refuses_while_the_service_runs_on_the_database_and_restores_after(
+    request: pytest.FixtureRequest, tmp_path: Path
+):
+    """A restore under a running server exited 0 while the server went on acknowledging
+    writes that the restore then lost (an outside check: 416 of them)."""
+    if request.config.getoption("--db") != "sqlite":
+        pytest.skip("SQLite's restore; PostgreSQL uses pg_restore")
+    fresh_engine: Engine = request.getfixturevalue("fresh_engine")
+    env = app_env(fresh_engine.url.render_as_string(hide_password=False))
+    backup = tmp_path / "backups" / "portion.db"
+    assert portion(env, tmp_path, "backup", str(backup)).returncode == 0
+    with fresh_engine.begin() as conn:  # after the backup: what a restore would take away
+        conn.execute(insert(AuditEntry).values(at=utcnow(), action=MARK, subject_type="t", data={}))
+    fresh_engine.dispose()
+
+    server = AppServer(env, tmp_path).start()
+    try:
+        refused = portion(env, tmp_path, "restore", "--yes", str(backup))
+    finally:
+        server.stop()
+    assert refused.returncode == 2
+    [line] = refused.stderr.splitlines()
+    assert line.startswith("Error: ") and "is in use" in line and "nothing was restored" in line
+    assert _query(fresh_engine, "SELECT id FROM audit_entry WHERE action = :a") != []
+
+    restored = portion(env, tmp_path, "restore", "--yes", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    assert _query(fresh_engine, "SELECT id FROM audit_entry WHERE action = :a") == []
