@@ -228,8 +228,9 @@ PasswordOption = Annotated[
     typer.Option(
         prompt=True,
         hide_input=True,
+        confirmation_prompt=True,  # a typo would lock the account's owner out
         show_default=False,
-        help="Asked for at a prompt that does not echo it when left out",
+        help="Asked for, twice, at a prompt that does not echo it when left out",
     ),
 ]
 
@@ -269,6 +270,22 @@ def create_admin(
         _run(lambda: create(session, email=email, password=password, full_name=full_name))
         session.commit()
     typer.echo(f"Admin account {email} created.")
+
+
+@cli.command("set-password")
+def set_password(
+    email: Annotated[str, typer.Option()],
+    password: PasswordOption = None,
+) -> None:
+    """Set a staff or admin account's password (every sign-in of it ends; its owner is told).
+    Residents reset theirs from the sign-in page."""
+    from app.accounts.service import set_password_by_operator
+
+    assert password is not None  # prompted for when left out
+    with Session(get_engine()) as session:
+        _run(lambda: set_password_by_operator(session, email=email, new_password=password))
+        session.commit()
+    typer.echo(f"The password of {email} is set; its sign-ins have ended.")
 
 
 @cli.command("password-hashes")
