@@ -27,7 +27,8 @@ TITLES = {
     413: "What you sent is too large",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
-    503: "Sorry, the service is busy",
+    # The database down or every slot taken: GOV.UK's words for both, "busy" misled when down.
+    503: "Sorry, the service is unavailable",
 }
 
 

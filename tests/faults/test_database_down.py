@@ -73,6 +73,9 @@ def test_requests_answer_503_and_recover_without_restart_when_database_stops(
             assert_unavailable(until(api, "/healthz", 503))
             assert_unavailable(api.get("/api/staff/reports/summary"))
             assert_unavailable(api.get("/api/staff/diners"))
+            page = api.get("/", headers={"Accept": "text/html"})  # a person's browser
+            assert page.status_code == 503
+            assert "Sorry, the service is unavailable" in page.text and "busy" not in page.text
             proposal = {"diner_id": 1, "cook_id": 1, "weekday": 1, "start": "17:30"}
             assert_unavailable(
                 api.post("/api/staff/pairings", json=proposal | {"frequency": "weekly"})
