@@ -429,7 +429,10 @@ def needs_in_words(*, diets: list[str], allergies: list[str], texture: str) -> s
         parts.append("free from " + _and_list([_ALLERGEN_WORDS.get(a, a) for a in allergies]))
     if texture != Texture.regular:
         parts.append(_TEXTURE_WORDS.get(texture, texture))
-    return ("; ".join(parts) + ".") if parts else "no special diet, allergy or texture."
+    # After "The meals must be:" (an outside check read "must be: no special diet, allergy or
+    # texture." as odd).
+    plain = "an ordinary home-cooked meal (no special diet, allergy or texture to keep to)."
+    return ("; ".join(parts) + ".") if parts else plain
 
 
 def cover_request(*, diner_name: str, day: date, start: str, needs: str) -> Message:

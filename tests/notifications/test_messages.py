@@ -434,7 +434,8 @@ def test_a_cover_request_says_what_the_meal_must_be():
     body = messages.cover_request(diner_name=DINER, day=THURSDAY, start="17:30", needs=needs).body
     assert "The meal must be: Vegetarian, Halal; free from peanuts and sesame;" in body
     plain = messages.needs_in_words(diets=[], allergies=[], texture="regular")
-    assert plain == "no special diet, allergy or texture."  # not "nothing special."
+    # Read after "The meals must be:", and not "nothing special."
+    assert plain == "an ordinary home-cooked meal (no special diet, allergy or texture to keep to)."
 
 
 def test_what_a_meal_must_be_lists_allergens_as_a_sentence_does():
