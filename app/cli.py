@@ -405,13 +405,17 @@ def mail(
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many")] = 5,
 ) -> None:
     """Show the newest messages in the development mailbox (PORTION_ENV=development)."""
-    from app.notifications.channels import describe_delivery
     from app.notifications.mailbox import read_mailbox
 
     settings = get_settings()
     if settings.env != "development":
         _fail("the mailbox exists only with PORTION_ENV=development")
-    typer.echo(describe_delivery(settings))
+    # Not the page's full address: this command knows no running server's port (it named
+    # 8000 beside a server on 8151: an outside check).
+    typer.echo(
+        f"The development mailbox, {settings.mailbox_dir}/ (also the page /dev/mail of the "
+        "running server), newest last:"
+    )
     messages = read_mailbox(settings.mailbox_dir, limit=count)
     if not messages:
         typer.echo("No messages yet.")

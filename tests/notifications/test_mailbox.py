@@ -164,7 +164,10 @@ def test_portion_mail_prints_the_newest_message_when_there_is_one(cli_mailbox: P
     result = CliRunner().invoke(cli, ["mail"])
 
     assert result.exit_code == 0, result.output
-    assert "Notifications go to the local mailbox" in result.output
+    [first, *_] = result.output.splitlines()
+    assert first.startswith(f"The development mailbox, {cli_mailbox}/")
+    # No server's address: this command cannot know its port (it named 8000 beside 8151).
+    assert "http://" not in first and "/dev/mail" in first
     assert "email to edna@example.org" in result.output
     assert "Subject: Reset your password" in result.output
     assert "reset-password?token=abc" in result.output
