@@ -95,6 +95,17 @@ class Paging:
         """How many pages `total` rows fill (an empty list has one page)."""
         return max(1, -(-total // self.per_page))
 
+    def window_title(self, title: str, total: int, *, filtered: bool) -> str:
+        """A list's title in the browser: how many a search or filter found, and which page
+        (what a screen reader says first: a keyboard walk heard every search and page of a
+        list titled alike)."""
+        parts = [title]
+        if filtered:
+            parts.append(f"{total} found")
+        if self.page > 1:
+            parts.append(f"page {self.page} of {self.last_page(total)}")
+        return ", ".join(parts)
+
     def past_the_end(self, request: Request, total: int) -> Response | None:
         """To the last page (303), the search, filters and sort kept, when this page is past it
         (a stale link, a list that shrank): rather than an empty list "showing 2451 to 2450"."""

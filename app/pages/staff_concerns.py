@@ -143,8 +143,10 @@ def concerns_list(
         for code in STATUS_ORDER
     ]
     kept = {k: v for k, v in (("cook", cook_id), ("diner", diner_id)) if v is not None}
+    title = "Concerns" + (" about " + " and ".join(a["name"] for a in about) if about else "")
     context = {
-        "title": "Concerns" + (" about " + " and ".join(a["name"] for a in about) if about else ""),
+        "title": title,
+        "window_title": paging.window_title(title, total, filtered=bool(status)),
         "rows": rows,
         "total": total,
         "status": status,

@@ -183,6 +183,21 @@ def cook_list(request: Request, session: SessionDep, settings: SettingsDep) -> R
     title = "Cooks waiting for checks" if search.status == CookStatus.pending else "Cooks"
     context = {
         "title": title,
+        # The status is the title's own ("Cooks waiting for checks"); the rest narrow it.
+        "window_title": paging.window_title(
+            title,
+            total,
+            filtered=filtered
+            and (
+                title == "Cooks"
+                or bool(
+                    search.q
+                    or search.neighbourhood_id
+                    or search.checks_expiring
+                    or search.location_review
+                )
+            ),
+        ),
         "rows": rows,
         "total": total,
         "today": today,

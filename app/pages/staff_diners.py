@@ -254,8 +254,12 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
         return moved
     filtered = bool(query.q or query.status or query.area_id or query.needs)
     status_text = COUNT_WORDS.get(query.status, "") if query.status else ""
+    title = "Waiting diners" if query.status == DinerStatus.waiting else "Diners"
     context = {
-        "title": "Waiting diners" if query.status == DinerStatus.waiting else "Diners",
+        "title": title,
+        "window_title": paging.window_title(
+            title, total, filtered=bool(query.q or query.area_id or query.needs)
+        ),
         "rows": rows,
         "total": total,
         "query": query,

@@ -72,11 +72,13 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def _is_current(href: str, path: str) -> bool:
-    """A section's link is current on its pages too ("/staff/cooks" on "/staff/cooks/7")."""
+def _current(href: str, path: str, query: str) -> str | None:
+    """A link's aria-current: "page" on the very page it opens; "true" on the other pages of
+    its section ("/staff/cooks" on "/staff/cooks/7", or on a search or second page of it: two
+    links were the current page there, the section's and the pagination's); else None."""
     if href == path:
-        return True
-    return not href.endswith("/") and path.startswith(href + "/")
+        return "true" if query else "page"
+    return "true" if not href.endswith("/") and path.startswith(href + "/") else None
 
 
 def home_of(role: str) -> str:
@@ -107,7 +109,11 @@ def render(
         csp_nonce=csp_nonce(request),
         service_name=SERVICE_NAME,
         nav=[
-            {"href": href, "text": text, "current": _is_current(href, request.url.path)}
+            {
+                "href": href,
+                "text": text,
+                "current": _current(href, request.url.path, request.url.query),
+            }
             for href, text in NAV_OF_ROLE.get(role, NAV_OF_ROLE[""])
         ],
         signed_in=bool(role),

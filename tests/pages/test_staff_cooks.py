@@ -607,3 +607,20 @@ def test_staff_erase_a_cook_from_their_record_once_they_tick_that_the_cook_asked
     assert "mailto:erased" not in after and "Any pairings they had have ended." in after
     session.refresh(cook)
     assert (cook.display_name, cook.status) == ("Erased", "left")
+
+
+def test_a_searched_or_later_page_of_the_cook_list_says_so_in_its_title_and_nav(
+    signed_in: TestClient, session: Session, barnet: Council
+):
+    """Every search and page of the list was titled "Cooks", and on its second page two links
+    were the current page (a keyboard walk with a screen reader)."""
+    for n in range(27):
+        add_cook(session, barnet, full_name=f"Cook {n:02d}", email=f"cook{n}@example.org")
+    first = signed_in.get("/staff/cooks")
+    assert "<title>Cooks – Extra Portion</title>" in first.text
+    assert re.search(r'href="/staff/cooks"\s*aria-current="page"', first.text)
+    second = signed_in.get("/staff/cooks", params={"page": "2"})
+    assert re.search(r"<title>Cooks, page 2 of 2 – Extra Portion</title>", second.text)
+    assert re.search(r'href="/staff/cooks"\s*aria-current="true"', second.text)
+    searched = signed_in.get("/staff/cooks", params={"q": "Cook 1"})
+    assert "<title>Cooks, 10 found – Extra Portion</title>" in searched.text
