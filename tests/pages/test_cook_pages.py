@@ -281,6 +281,9 @@ def test_back_shows_the_answers_already_given_when_the_cook_goes_back(client: Te
     back = client.get("/cook/profile/address")
     assert 'href="/cook/profile/name"' in back.text  # the Back link
     assert field_value(back.text, "address_line") == "12 Example Road"
+    # One line of an address: address-line1 autofills it ("street-address" is a whole
+    # address, for a box of several lines: an accessibility walk).
+    assert re.search(r'name="address_line"[^>]*autocomplete="address-line1"', back.text)
     assert field_value(back.text, "postcode") == "N3 1HT"
     assert field_value(client.get("/cook/profile/name").text, "display_name") == "Priya"
 
