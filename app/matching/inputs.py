@@ -334,7 +334,11 @@ def _candidate_state_query(dialect: str) -> Select[Any]:
     )
     booked = (
         core_select(joined)
-        .where(col(Pairing.cook_id) == col(Cook.id), col(Pairing.status).in_(statuses))
+        .where(
+            col(Pairing.cook_id) == col(Cook.id),
+            col(Pairing.status).in_(statuses),
+            col(Pairing.diner_id) != bindparam("diner_id"),
+        )
         .scalar_subquery()
     )
     absence = and_(
@@ -361,9 +365,12 @@ _CANDIDATE_STATE = {name: _candidate_state_query(name) for name in ("sqlite", "p
 
 
 def candidate_state(
-    session: Session, *, council_id: int, cook_ids: list[int], today: date
+    session: Session, *, council_id: int, cook_ids: list[int], today: date, diner_id: int
 ) -> CandidateState:
-    """``CandidateState`` of these cooks, in one query (none when there are no cooks)."""
+    """``CandidateState`` of these cooks for this diner, in one query (none when there are no
+    cooks). The diner's own open pairing is not among its cook's loads and booked times: a
+    diner with a proposal found its own cook's time taken, by them, and no cook at all
+    ("no_shared_time", an outside check)."""
     if not cook_ids:
         return CandidateState({}, Counter(), {}, {})
     first_days = {w: first_meal_day(w, today) for w in range(7)}
@@ -373,6 +380,7 @@ def candidate_state(
         "cook_ids": cook_ids if dialect == "postgresql" else json.dumps(cook_ids),
         "first": min(first_days.values()),
         "last": max(first_days.values()),
+        "diner_id": diner_id,
     }
     versions: dict[int, str] = {}
     loads: Counter[int] = Counter()

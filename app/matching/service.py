@@ -101,7 +101,9 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         # considered) ...
         ranking = engine.rank(target, cached.index, max_radius_m=radius)
         ids = ranking.cook_ids[:MAX_CANDIDATES]
-        state = candidate_state(session, council_id=council.id or 0, cook_ids=ids, today=today)
+        state = candidate_state(
+            session, council_id=council.id or 0, cook_ids=ids, today=today, diner_id=diner.id or 0
+        )
         if all(state.versions.get(i) == cached.rows[i].version for i in ids):
             break
         # A candidate's row changed, or left the council, since the index was built.
