@@ -117,6 +117,15 @@ def _uk_phone(raw: str) -> str:
 UKPhone = Annotated[str, StringConstraints(max_length=30), AfterValidator(_uk_phone)]
 
 
+def national_phone(e164: str) -> str:
+    """A stored number as people write it: "020 7946 0018"."""
+    try:
+        number = phonenumbers.parse(e164, "GB")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 class StrictModel(BaseModel):
     """Request bodies: no unknown fields; numbers and booleans use StrictInt / StrictBool so
     that "3" is not 3 and "yes" is not true."""

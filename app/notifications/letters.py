@@ -9,9 +9,10 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict
-from app.models import Cook, Council, Diner, Meal, Notification
+from app.models import Cook, Council, Diner, Meal, Neighbourhood, Notification, User
 from app.names import first_name
 from app.notifications.outbox import enqueue
+from app.schemas import national_phone
 from app.vocab import DinerStatus, MealStatus
 
 PLAN_WEEKS = 4
@@ -28,7 +29,19 @@ def letter_address(full_name: str, address_line: str, postcode: str) -> list[str
     return [full_name.strip(), *middle, postcode.strip().upper()]
 
 
-def meal_plan_text(name: str, meals: list[tuple[date, str, str]], council_name: str) -> str:
+def who_to_call(session: Session, diner: Diner, council_name: str) -> str:
+    """Whom a letter's reader calls: their coordinator by first name and number when the
+    coordinator has a phone; else the council's team. A letter said only "call London Borough
+    of Barnet", with no number, to an older person with no carer (an outside check)."""
+    hood = session.get(Neighbourhood, diner.neighbourhood_id) if diner.neighbourhood_id else None
+    person = session.get(User, hood.coordinator_id) if hood and hood.coordinator_id else None
+    if person is not None and person.is_active and person.phone:
+        name = first_name(person.full_name)
+        return f"{name}, your coordinator at {council_name}, on {national_phone(person.phone)}"
+    return f"{council_name} and ask for the Extra Portion team"
+
+
+def meal_plan_text(name: str, meals: list[tuple[date, str, str]], call: str) -> str:
     """The letter's words: each meal's day, time and cook."""
     lines = [
         f"Dear {name}," if name else "Hello,",
@@ -40,12 +53,12 @@ def meal_plan_text(name: str, meals: list[tuple[date, str, str]], council_name: 
     lines += [f"{day:%A} {day.day} {day:%B}, {start}: {cook}" for day, start, cook in meals]
     lines += [
         "",
-        f"To change or stop your meals, call {council_name} and ask for the Extra Portion team.",
+        f"To change or stop your meals, call {call}.",
     ]
     return "\n".join(lines)
 
 
-def meals_stopped_text(name: str, cook_name: str, council_name: str) -> str:
+def meals_stopped_text(name: str, cook_name: str, call: str) -> str:
     return "\n".join(
         [
             f"Dear {name}," if name else "Hello,",
@@ -54,7 +67,7 @@ def meals_stopped_text(name: str, cook_name: str, council_name: str) -> str:
             "looking for another neighbour to cook for you, and will write to you again when we "
             "have found one.",
             "",
-            f"To ask about your meals, call {council_name} and ask for the Extra Portion team.",
+            f"To ask about your meals, call {call}.",
         ]
     )
 
@@ -66,7 +79,8 @@ def queue_meals_stopped_letter(
     the plan, and nobody else would tell them (an outside check)."""
     council = session.get(Council, diner.council_id)
     assert council is not None
-    body = meals_stopped_text(first_name(diner.full_name), cook_name, council.name)
+    call = who_to_call(session, diner, council.name)
+    body = meals_stopped_text(first_name(diner.full_name), cook_name, call)
     address = "\n".join(letter_address(diner.full_name, diner.address_line, diner.postcode))
     return enqueue(
         session,
@@ -100,7 +114,8 @@ def queue_meal_plan_letter(session: Session, *, diner: Diner, today: date) -> No
     ).all()
     if not rows:
         raise Conflict(f"No meals are planned for this diner in the next {PLAN_WEEKS} weeks")
-    body = meal_plan_text(first_name(diner.full_name), list(rows), council.name)
+    call = who_to_call(session, diner, council.name)
+    body = meal_plan_text(first_name(diner.full_name), list(rows), call)
     address = "\n".join(letter_address(diner.full_name, diner.address_line, diner.postcode))
     digest = hashlib.sha256(body.encode()).hexdigest()[:12]
     message = enqueue(

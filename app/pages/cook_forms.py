@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
@@ -19,15 +19,10 @@ from app.config import Settings
 from app.cooks.service import find_own_profile
 from app.deps import Auth
 from app.errors import Forbidden
-from app.lazy_import import LazyModule
 from app.models import Cook, User
 from app.pages.forms import signed_in, text_rule_problem, whole_number
+from app.schemas import national_phone as national_phone  # the pages import it from here
 from app.vocab import MealStatus
-
-if TYPE_CHECKING:
-    import phonenumbers
-else:  # imported at the first phone number checked (start-up: app/lazy_import.py)
-    phonenumbers = LazyModule("phonenumbers", globals(), "phonenumbers")
 
 WEEKDAYS = list(vocab.WEEKDAYS)
 # The times offered, as the availability grid always has: 07:00 to 21:00 by half hours.
@@ -158,15 +153,6 @@ def phone_problem(raw: str, message: str) -> str | None:
     except ValueError:
         return message
     return None
-
-
-def national_phone(e164: str) -> str:
-    """A stored number as people write it: "020 7946 0018"."""
-    try:
-        number = phonenumbers.parse(e164, "GB")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def clock_time(raw: str) -> str | None:

@@ -9,11 +9,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.councils.service import add_neighbourhood
 from app.errors import Conflict
-from app.models import Diner, Meal, Notification, User
+from app.models import Council, Diner, Meal, Notification, User
 from app.notifications.letters import letter_address, queue_meal_plan_letter
 from app.privacy.service import ERASED_SUBJECT
-from tests.factories import approved_cook, auth_headers, registered_diner
+from tests.factories import approved_cook, auth_headers, create_user, registered_diner
 
 
 @pytest.mark.parametrize(
@@ -139,3 +140,38 @@ def test_erasing_the_cook_scrubs_the_diners_letter_that_names_them(
     session.refresh(letter)
     assert letter.subject == ERASED_SUBJECT and "Priya" not in letter.body
     assert letter.recipient and "Quiet Close" in letter.recipient  # the diner still gets post
+
+
+def test_the_letter_names_the_coordinator_and_their_number_to_call(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """It said only "call London Borough of Barnet and ask for the Extra Portion team", with
+    no number, to an older person with no carer (an outside check)."""
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    pat = create_user(session, role="staff", council=council, full_name="Pat Coordinator")
+    pat.phone = "+442079460321"
+    session.add(pat)
+    add_neighbourhood(session, council=council, name="Finchley", sectors=["N3 1"], coordinator=pat)
+    session.commit()
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    body = {"diner_id": diner_id, "cook_id": cook_id, "weekday": 1, "start": "17:30"}
+    proposed = client.post(
+        "/api/staff/pairings",
+        json=body | {"frequency": "weekly"},
+        headers=auth_headers(staff, settings),
+    )
+    accepted = client.post(
+        f"/api/pairings/{proposed.json()['id']}/accept", headers=auth_headers(cook_user, settings)
+    )
+    assert accepted.status_code == 200, accepted.text
+    diner = session.get(Diner, diner_id)
+    assert diner is not None
+
+    letter = queue_meal_plan_letter(session, diner=diner, today=date.today())
+
+    assert letter.body.endswith(
+        f"To change or stop your meals, call Pat, your coordinator at {council.name}, "
+        "on 020 7946 0321."
+    )
