@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
 from app.models import Notification, User
 from app.notifications.messages import Message
 from app.notifications.texts import TEXT_EVENTS
@@ -115,18 +114,17 @@ TAKEN_BACK = "withdrawn"
 
 
 def take_back(session: Session, *, dedupe_key: str, user_id: int) -> bool:
-    """Take back a message to an account that has not gone yet (nor is going: unclaimed, or its
-    worker's lease run out), so that it never will; True if it was taken back. A proposal
-    withdrawn seconds after it was made still sent "Would you cook for ...?" (an outside check)."""
+    """Take back a message to an account that has surely not gone (never tried, never claimed
+    by a worker: one tried may have reached the mail server, as the sender itself assumes), so
+    that it never will; True if it was taken back. A proposal withdrawn seconds after it was
+    made still sent "Would you cook for ...?" (an outside check)."""
     result = session.execute(
         update(Notification)
         .where(
             col(Notification.dedupe_key) == recipient_key(dedupe_key, user_id),
             col(Notification.status) == "pending",
-            or_(
-                col(Notification.claimed_until).is_(None),
-                col(Notification.claimed_until) < utcnow(),
-            ),
+            col(Notification.attempts) == 0,
+            col(Notification.claimed_by).is_(None),
         )
         .values(status=TAKEN_BACK, last_error="taken back before it was sent")
         .execution_options(synchronize_session="fetch")

@@ -46,6 +46,10 @@ TEXT_EVENTS = frozenset(
         "proposal",
         "pairing_accepted",
         "concern_received",
+        # And what follows them, by the same way (a review: an invitation by text, its
+        # withdrawal by email; "you will hear from us" by text, then email).
+        "invitation_withdrawn",
+        "concern_status",
     }
 )
 # Texts that must fit one fragment, shortened when needed.

@@ -648,3 +648,31 @@ def test_a_diner_without_carer_is_posted_word_and_coordinator_asked_to_call_when
     ).all()
     assert [n.subject for n in ended] == ["Priya's meals for Harold have stopped"]
     assert "has no carer to tell" in ended[0].body and "please call them" in ended[0].body
+
+
+@pytest.mark.parametrize("state", ["tried once", "claimed"])
+def test_an_invitation_that_may_have_gone_is_not_taken_back_and_the_cook_is_told(
+    client: TestClient, session: Session, settings: Settings, staff: User, state: str
+):
+    """A send that was tried (a time-out after the mail server took it) or is under way may
+    have reached the cook: taking it back silently left them holding the question (a review).
+    It is left to the sender, and the cook is told there is nothing to answer."""
+    headers = auth_headers(staff, settings)
+    cook_user, cook_id = approved_cook(client, session, settings, staff)
+    _, diner_id = registered_diner(client, session, settings)
+    pairing_id = propose(client, headers, diner_id, cook_id).json()["id"]
+    invitation = session.exec(select(Notification).where(Notification.event == "proposal")).one()
+    if state == "tried once":
+        invitation.attempts = 1
+    else:
+        invitation.claimed_by = "worker-1"
+    session.commit()
+
+    gone = client.post(f"/api/staff/pairings/{pairing_id}/withdraw", headers=headers)
+
+    assert gone.status_code == 200, gone.text
+    session.expire_all()
+    invitation = session.exec(select(Notification).where(Notification.event == "proposal")).one()
+    assert invitation.status == "pending"
+    told = session.exec(select(Notification).where(Notification.event == "invitation_withdrawn"))
+    assert [n.to_user_id for n in told] == [cook_user.id]
