@@ -160,8 +160,10 @@ def make_engine(
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        if parsed.get_backend_name() == "postgresql":
-            kwargs["connect_args"] = SERVER_CONNECT_ARGS | kwargs.get("connect_args", {})
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+            # The URL's own settings win (SQLAlchemy's connect_args would override them).
+            ours = {k: v for k, v in SERVER_CONNECT_ARGS.items() if k not in parsed.query}
+            kwargs["connect_args"] = ours | kwargs.get("connect_args", {})
         engine = create_engine(url, **kwargs)
         _ping_when_idle(engine, idle_ping_s)
         _discard_stale_plans(engine)
@@ -699,6 +701,9 @@ class DatabaseProbe:
         self.max_age_s = max_age_s
         self.max_wait_s = max_wait_s
         self._lock = threading.Lock()
+        # Its threads apart from the routes' (anyio's default limiter): a probe left waiting
+        # on a database that does not answer holds none of theirs.
+        self._threads = anyio.CapacityLimiter(2)
         # (monotonic time, answer)
         self._last: tuple[float, Health] = (-float("inf"), "unavailable")
         self._asking_since: float | None = None
@@ -744,7 +749,9 @@ class DatabaseProbe:
         if (health := self.cached()) is not None:
             return health
         with anyio.move_on_after(self.max_wait_s):
-            return await anyio.to_thread.run_sync(self.check, abandon_on_cancel=True)
+            return await anyio.to_thread.run_sync(
+                self.check, abandon_on_cancel=True, limiter=self._threads
+            )
         return "unavailable"
 
 

@@ -11,12 +11,15 @@ and nothing is locked.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+log = logging.getLogger("portion.db")
 
 
 def sqlite_file(database_url: str) -> str | None:
@@ -32,24 +35,33 @@ def lock_file(database: str) -> Path:
 
 
 def _open(database: str) -> int:
+    """The lock file, opened to read (flock needs no more: one another account made, or left
+    read-only, still opens)."""
     Path(database).parent.mkdir(parents=True, exist_ok=True)
-    return os.open(lock_file(database), os.O_RDWR | os.O_CREAT, 0o600)
+    return os.open(lock_file(database), os.O_RDONLY | os.O_CREAT, 0o600)
 
 
 @contextmanager
 def in_use(database_url: str) -> Iterator[None]:
     """Hold the database as in use (shared with the service's other processes) meanwhile;
-    waits only while a restore holds it alone."""
+    waits only while a restore holds it alone. A lock that cannot be had (a file system
+    without flock, a file nobody here may read) is warned of, and the service runs anyway:
+    it guards a restore, and must not stop a start."""
     database = sqlite_file(database_url)
     if database is None:
         yield
         return
-    fd = _open(database)
+    fd: int | None = None
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            fd = _open(database)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except OSError as exc:
+            log.warning("database not marked in use (%s): `portion restore` cannot see it", exc)
         yield
     finally:
-        os.close(fd)  # lets go of the lock
+        if fd is not None:
+            os.close(fd)  # lets go of the lock
 
 
 @contextmanager
