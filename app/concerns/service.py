@@ -390,7 +390,8 @@ def triage(
         and pairing.status == PairingStatus.paused
         and pairing.pause_reason == PauseReason.concern
     )
-    if status == ConcernStatus.upheld and paused_for_it and not (exclude or suspend or resume):
+    newly_upheld = status == ConcernStatus.upheld and concern.status != ConcernStatus.upheld
+    if newly_upheld and paused_for_it and not (exclude or suspend or resume):
         # Upholding a concern that stopped the meals started them again unasked: a cook who
         # asked a diner for money was back at the door (an outside check).
         raise RuleBroken(
@@ -399,6 +400,22 @@ def triage(
             "This concern paused the meals: say what happens next: never match this pair "
             "again, suspend the cook, or let the meals start again",
         )
+    if resume and paused_for_it and cook is not None:
+        # Asked for, it happens, or the staff member hears why not (a review: it was skipped
+        # in silence, "saved", the meals still paused).
+        if cook.council_id != concern.council_id or cook.status != CookStatus.approved:
+            raise RuleBroken(
+                "cannot_resume",
+                ["resume_meals"],
+                "The meals cannot start again: the cook is no longer an approved cook here",
+            )
+        if serious_concern_open(session, pairing_id=concern.pairing_id, other_than=concern.id):
+            raise RuleBroken(
+                "cannot_resume",
+                ["resume_meals"],
+                "The meals cannot start again while another serious concern about this pairing "
+                "is open: decide on that one too",
+            )
     moved_on = RAISER_STATUS[status][0] != RAISER_STATUS[concern.status][0]
     concern.status, concern.updated_at = status, utcnow()
     concern.notes = [

@@ -396,3 +396,46 @@ def test_upheld_concern_suspension_ends_every_pairing_of_the_cook_when_pair_not_
     assert active is not None and proposed is not None
     assert (active.status, active.end_reason) == ("ended", "cook_suspended")
     assert (proposed.status, proposed.end_reason) == ("withdrawn", "cook_suspended")
+
+
+def test_meals_asked_to_start_again_while_another_serious_concern_is_open_are_refused_saying_why(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """ "Let the meals start again" was skipped in silence when another serious concern was
+    open: saved, and the meals still paused (a review). A note on a concern upheld already
+    asks for no decision again."""
+    world = active_pairing(client, session, settings, staff)
+    first = raise_(client, world.carer, settings, world.diner_id, kind="missed_meal", serious=True)
+    second = raise_(client, world.carer, settings, world.diner_id, serious=True)
+    headers = auth_headers(staff, settings)
+    path = f"/api/staff/concerns/{first.json()['id']}/triage"
+    upheld = {"status": "upheld", "note": "Missed one", "resume_meals": True}
+
+    refused = client.post(path, json=upheld, headers=headers)
+
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["detail"]
+    assert (problem["type"], problem["loc"]) == ("cannot_resume", ["body", "resume_meals"])
+    assert "another serious concern" in problem["msg"]
+    assert client.post(
+        f"/api/staff/concerns/{second.json()['id']}/triage",
+        json={"status": "resolved", "note": "She was fine"},
+        headers=headers,
+    ).is_success
+    assert client.post(path, json=upheld, headers=headers).status_code == 200  # now it can
+
+
+def test_a_note_on_a_concern_upheld_already_asks_for_no_decision_when_another_paused_the_meals(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    small = raise_(client, world.carer, settings, world.diner_id, kind="missed_meal")
+    headers = auth_headers(staff, settings)
+    path = f"/api/staff/concerns/{small.json()['id']}/triage"
+    assert client.post(path, json={"status": "upheld", "note": "Late"}, headers=headers).is_success
+    raise_(client, world.carer, settings, world.diner_id, serious=True)  # pauses the meals
+
+    noted = client.post(path, json={"status": "upheld", "note": "Spoke to the cook"},
+                        headers=headers)  # fmt: skip
+
+    assert noted.status_code == 200, noted.text
