@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
@@ -230,6 +231,13 @@ def test_set_password_gives_a_staff_account_a_new_one_and_ends_its_sign_ins(cli_
         assert client.post("/api/auth/token", data=old).status_code == 401
         new = {"username": email, "password": "another fine passphrase"}
         assert client.post("/api/auth/token", data=new).status_code == 200
+    engine = make_engine(cli_database)
+    with engine.connect() as conn:
+        [(actor,)] = conn.execute(
+            text("SELECT actor_id FROM audit_entry WHERE action = 'password_set_by_operator'")
+        ).all()
+    engine.dispose()
+    assert actor is None  # the command line, not the staff member themself
 
     nobody = runner.invoke(
         cli, ["set-password", "--email", "x@example.org", "--password", "p" * 20]

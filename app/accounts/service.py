@@ -496,13 +496,23 @@ def set_password_by_operator(session: Session, *, email: str, new_password: str)
     if problem := password_problem(new_password, email=user.email, full_name=user.full_name):
         raise RuleBroken("weak_password", ["password"], f"Password {problem}")
     _set_password(
-        session, user=user, new_hash=hash_password(new_password), action="password_set_by_operator"
+        session,
+        user=user,
+        new_hash=hash_password(new_password),
+        action="password_set_by_operator",
+        by_owner=False,
     )
     return user
 
 
 def _set_password(
-    session: Session, *, user: User, new_hash: str, action: str, keep: str | None = None
+    session: Session,
+    *,
+    user: User,
+    new_hash: str,
+    action: str,
+    keep: str | None = None,
+    by_owner: bool = True,
 ) -> None:
     """Store the new hash, end every sign-in but `keep` and every reset link still out, and
     audit it (ids and counts only)."""
@@ -519,7 +529,8 @@ def _set_password(
     tell(session, told, to=user.id, dedupe_key=f"password_changed:{user.id}:{now.isoformat()}")
     record_audit(
         session,
-        actor_id=user.id,
+        # From the command line: no account of the service did it ("The system").
+        actor_id=user.id if by_owner else None,
         council_id=user.council_id,
         action=action,
         subject_type="user",

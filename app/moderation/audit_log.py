@@ -45,6 +45,7 @@ ACTION_WORDS: dict[str, str] = {
     "matching.run": "Matched waiting diners all at once",
     "password_changed": "Changed their password",
     "password_reset": "Reset their password",
+    "password_set_by_operator": "Set the person’s password from the command line",
     "password_reset_requested": "Asked to reset their password",
     "sessions_revoked": "Signed the person out everywhere",
     "account.email_change_requested": "Asked to change their email address",
