@@ -12,6 +12,7 @@ class EraseIn(StrictModel):
     (a fuzzing run of the API erased 52 records with empty POSTs)."""
 
     confirm: StrictBool = Field(
+        default=False,  # left out: refused by the route with its own words, as false is
         description="true: the person, or someone acting for them, asked for their personal "
         "details to be erased"
     )
