@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.email_change import confirm_email_change, request_email_change
 from app.accounts.passwords import UNUSABLE_PASSWORD, verify_password
@@ -162,7 +162,7 @@ def test_erasing_diner_leaves_no_name_in_messages_or_feedback_when_staff_erases(
     meal = session.exec(select(Meal).where(Meal.pairing_id == pairing_id)).first()
     assert meal is not None and meal.id is not None and carer.id is not None
     session.add(MealFeedback(meal_id=meal.id, carer_id=carer.id, rating=5, comment="Edna loved it"))
-    messages = session.exec(select(Notification)).all()
+    messages = session.exec(select(Notification).order_by(col(Notification.id))).all()
     assert any("Edna" in m.subject + m.body for m in messages)  # the name was there
     assert {m.about_diner_id for m in messages if "Edna" in m.subject + m.body} == {diner_id}
     messages[0].status, messages[0].sent_at = "sent", messages[0].created_at  # one went out
@@ -176,7 +176,7 @@ def test_erasing_diner_leaves_no_name_in_messages_or_feedback_when_staff_erases(
     )
     assert erased.status_code == 200, erased.text
     session.expire_all()
-    messages = session.exec(select(Notification)).all()
+    messages = session.exec(select(Notification).order_by(col(Notification.id))).all()
     assert messages and not [m for m in messages if "Edna" in m.subject + m.body]
     # Queued ones are not sent: "a message was removed" told nobody anything, several times.
     blank = [m for m in messages if m.subject == ERASED_SUBJECT]
