@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict
 from app.models import Cook, Council, Diner, Meal, Neighbourhood, Notification, User
-from app.names import first_name
+from app.names import cook_to_diner, first_name
 from app.notifications.outbox import enqueue
 from app.schemas import national_phone
 from app.vocab import DinerStatus, MealStatus
@@ -80,7 +80,7 @@ def queue_meals_stopped_letter(
     council = session.get(Council, diner.council_id)
     assert council is not None
     call = who_to_call(session, diner, council.name)
-    body = meals_stopped_text(first_name(diner.full_name), cook_name, call)
+    body = meals_stopped_text(first_name(diner.full_name), cook_to_diner(cook_name), call)
     address = "\n".join(letter_address(diner.full_name, diner.address_line, diner.postcode))
     return enqueue(
         session,

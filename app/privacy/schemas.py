@@ -14,5 +14,5 @@ class EraseIn(StrictModel):
     confirm: StrictBool = Field(
         default=False,  # left out: refused by the route with its own words, as false is
         description="true: the person, or someone acting for them, asked for their personal "
-        "details to be erased"
+        "details to be erased",
     )

@@ -37,7 +37,7 @@ from app.models import (
     User,
 )
 from app.models.draft import user_owner
-from app.names import first_name
+from app.names import NEUTRAL_COOK, first_name
 from app.notifications import messages
 from app.notifications.messages import Message
 from app.notifications.outbox import tell
@@ -54,7 +54,6 @@ from app.vocab import (
 )
 
 ERASED = "Erased"
-NEUTRAL_COOK = "Their cook"  # how messages queued by a cook's erasure name them
 ERASED_SUBJECT = "A message from Extra Portion"
 TO_ERASED_BODY = "This message was to a person whose details have since been erased."
 ERASED_BODY = (

@@ -607,7 +607,7 @@ def test_a_referred_diner_without_a_carer_is_posted_the_plan_and_the_coordinator
     ]
 
 
-@pytest.mark.parametrize("ending", ["cook_suspended", "cook_stopped"])
+@pytest.mark.parametrize("ending", ["cook_suspended", "cook_stopped", "cook_erased"])
 def test_a_diner_without_carer_is_posted_word_and_coordinator_asked_to_call_when_cook_stops(
     client: TestClient, session: Session, settings: Settings, staff: User, ending: str
 ):
@@ -628,6 +628,10 @@ def test_a_diner_without_carer_is_posted_word_and_coordinator_asked_to_call_when
         done = client.post(
             f"/api/staff/cooks/{cook_id}/suspend", json={"reason": "Checks lapsed"}, headers=headers
         )
+    elif ending == "cook_erased":
+        done = client.post(
+            f"/api/staff/cooks/{cook_id}/erase", json={"confirm": True}, headers=headers
+        )
     else:
         done = client.post(
             "/api/cooks/me/stop", json={"reason": "Moving away"}, headers=cook_headers
@@ -640,13 +644,16 @@ def test_a_diner_without_carer_is_posted_word_and_coordinator_asked_to_call_when
     assert letter.channel == "letter" and letter.recipient is not None
     assert letter.recipient.splitlines()[0] == "Harold Green"
     assert letter.body.startswith("Dear Harold,")
-    assert "Priya will no longer bring your meals" in letter.body
+    # An erased cook is no longer named: "Your cook", not the carers' "Their cook".
+    cook_words = "Your cook" if ending == "cook_erased" else "Priya"
+    assert f"{cook_words} will no longer bring your meals" in letter.body
     ended = session.exec(
         select(Notification).where(
             Notification.event == "pairing_ended", Notification.to_user_id == staff.id
         )
     ).all()
-    assert [n.subject for n in ended] == ["Priya's meals for Harold have stopped"]
+    named = "Their cook" if ending == "cook_erased" else "Priya"
+    assert [n.subject for n in ended] == [f"{named}'s meals for Harold have stopped"]
     assert "has no carer to tell" in ended[0].body and "please call them" in ended[0].body
 
 
