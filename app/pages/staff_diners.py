@@ -257,8 +257,12 @@ def diner_list(request: Request, session: SessionDep, settings: SettingsDep) -> 
     title = "Waiting diners" if query.status == DinerStatus.waiting else "Diners"
     context = {
         "title": title,
+        # "Waiting diners" names its status; another status narrows "Diners" (a review).
         "window_title": paging.window_title(
-            title, total, filtered=bool(query.q or query.area_id or query.needs)
+            title,
+            total,
+            filtered=bool(query.q or query.area_id or query.needs)
+            or (query.status is not None and query.status != DinerStatus.waiting),
         ),
         "rows": rows,
         "total": total,

@@ -8,7 +8,7 @@ use is defined in it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,12 +72,19 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def _current(href: str, path: str, query: str) -> str | None:
+# What makes a list's address another page of it: its page, search and filters (a banner's
+# ?done= or ?saved= leaves the page what it is).
+LIST_PARAMS = frozenset(
+    ("page", "q", "sort", "status", "area", "needs", "cook", "diner", "checks", "location")
+)
+
+
+def _current(href: str, path: str, params: Iterable[str]) -> str | None:
     """A link's aria-current: "page" on the very page it opens; "true" on the other pages of
     its section ("/staff/cooks" on "/staff/cooks/7", or on a search or second page of it: two
     links were the current page there, the section's and the pagination's); else None."""
     if href == path:
-        return "true" if query else "page"
+        return "true" if LIST_PARAMS.intersection(params) else "page"
     return "true" if not href.endswith("/") and path.startswith(href + "/") else None
 
 
@@ -112,7 +119,7 @@ def render(
             {
                 "href": href,
                 "text": text,
-                "current": _current(href, request.url.path, request.url.query),
+                "current": _current(href, request.url.path, request.query_params.keys()),
             }
             for href, text in NAV_OF_ROLE.get(role, NAV_OF_ROLE[""])
         ],

@@ -622,5 +622,8 @@ def test_a_searched_or_later_page_of_the_cook_list_says_so_in_its_title_and_nav(
     second = signed_in.get("/staff/cooks", params={"page": "2"})
     assert re.search(r"<title>Cooks, page 2 of 2 – Extra Portion</title>", second.text)
     assert re.search(r'href="/staff/cooks"\s*aria-current="true"', second.text)
+    # A banner's parameter leaves the page itself (a review: "?done=" made it "true").
+    banner = signed_in.get("/staff/cooks", params={"done": "approved"})
+    assert re.search(r'href="/staff/cooks"\s*aria-current="page"', banner.text)
     searched = signed_in.get("/staff/cooks", params={"q": "Cook 1"})
     assert "<title>Cooks, 10 found – Extra Portion</title>" in searched.text
