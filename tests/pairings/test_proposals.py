@@ -574,11 +574,11 @@ def test_invitation_and_pairing_name_the_diner_by_first_name_when_name_has_a_tit
     assert invitation.subject == "Would you cook for Edna?"
 
 
-def test_a_referred_diner_without_a_carer_is_posted_the_plan_and_the_coordinator_told(
+def referred_harold_proposed(
     client: TestClient, session: Session, settings: Settings, staff: User
-):
-    """Nobody was told when a cook said yes to a diner staff referred: no carer, no letter, no
-    coordinator; a stranger would knock at a vulnerable person's door (an outside check)."""
+) -> tuple[User, int, int]:
+    """Harold Green, referred by staff with no carer, email or phone, and Priya invited to
+    cook for him: (Priya's account, her cook id, the pairing's id)."""
     headers = auth_headers(staff, settings)
     referred = client.post(
         "/api/staff/diners", json=diner_payload(full_name="Harold Green", phone=None),
@@ -587,6 +587,15 @@ def test_a_referred_diner_without_a_carer_is_posted_the_plan_and_the_coordinator
     assert referred.status_code == 201, referred.text
     cook_user, cook_id = approved_cook(client, session, settings, staff)
     pairing_id = propose(client, headers, referred.json()["id"], cook_id).json()["id"]
+    return cook_user, cook_id, pairing_id
+
+
+def test_a_referred_diner_without_a_carer_is_posted_the_plan_and_the_coordinator_told(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Nobody was told when a cook said yes to a diner staff referred: no carer, no letter, no
+    coordinator; a stranger would knock at a vulnerable person's door (an outside check)."""
+    cook_user, _, pairing_id = referred_harold_proposed(client, session, settings, staff)
 
     accepted = client.post(
         f"/api/pairings/{pairing_id}/accept", headers=auth_headers(cook_user, settings)
@@ -614,13 +623,7 @@ def test_a_diner_without_carer_is_posted_word_and_coordinator_asked_to_call_when
     """Harold was posted a plan of four visits, and then nobody told him they would not come
     (an outside check: a suspended cook's, a stopped cook's)."""
     headers = auth_headers(staff, settings)
-    referred = client.post(
-        "/api/staff/diners", json=diner_payload(full_name="Harold Green", phone=None),
-        headers=headers,
-    )  # fmt: skip
-    assert referred.status_code == 201, referred.text
-    cook_user, cook_id = approved_cook(client, session, settings, staff)
-    pairing_id = propose(client, headers, referred.json()["id"], cook_id).json()["id"]
+    cook_user, cook_id, pairing_id = referred_harold_proposed(client, session, settings, staff)
     cook_headers = auth_headers(cook_user, settings)
     assert client.post(f"/api/pairings/{pairing_id}/accept", headers=cook_headers).is_success
 
