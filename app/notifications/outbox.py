@@ -113,6 +113,24 @@ def recipient_key(dedupe_key: str, user_id: int) -> str:
 TAKEN_BACK = "withdrawn"
 
 
+def take_back_about(session: Session, *, event: str, diner_id: int) -> int:
+    """`take_back` for every message of this event about this diner that has surely not gone
+    (a letter to a diner without an account, say); how many."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            col(Notification.event) == event,
+            col(Notification.about_diner_id) == diner_id,
+            col(Notification.status) == "pending",
+            col(Notification.attempts) == 0,
+            col(Notification.claimed_by).is_(None),
+        )
+        .values(status=TAKEN_BACK, last_error="taken back before it was sent")
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
 def take_back(session: Session, *, dedupe_key: str, user_id: int) -> bool:
     """Take back a message to an account that has surely not gone (never tried, never claimed
     by a worker: one tried may have reached the mail server, as the sender itself assumes), so

@@ -17,7 +17,7 @@ from app.models import Cook, Council, Diner, Meal, PairExclusion, Pairing
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.letters import queue_meals_stopped_letter
-from app.notifications.outbox import enqueue, take_back, tell
+from app.notifications.outbox import enqueue, take_back, take_back_about, tell
 from app.vocab import (
     OPEN_PAIRING_STATUSES,
     RUNNING_PAIRING_STATUSES,
@@ -109,6 +109,8 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> boo
     # their plan), and their coordinator asked to call them, whoever ended it.
     no_carer = was_active and diner.carer_id is None and reason != EndReason.diner_left
     if no_carer:
+        # A plan of visits not posted yet never will be: the letter saying they stopped goes.
+        take_back_about(session, event="meal_plan_letter", diner_id=diner.id or 0)
         queue_meals_stopped_letter(
             session,
             diner=diner,

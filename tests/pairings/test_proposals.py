@@ -644,6 +644,9 @@ def test_a_diner_without_carer_is_posted_word_and_coordinator_asked_to_call_when
     [letter] = session.exec(
         select(Notification).where(Notification.event == "meals_stopped_letter")
     ).all()
+    # The plan of visits, not posted yet, is taken back: only the letter saying they stopped.
+    [plan] = session.exec(select(Notification).where(Notification.event == "meal_plan_letter"))
+    assert plan.status == "withdrawn"
     assert letter.channel == "letter" and letter.recipient is not None
     assert letter.recipient.splitlines()[0] == "Harold Green"
     assert letter.body.startswith("Dear Harold,")
