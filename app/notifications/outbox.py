@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -113,14 +114,14 @@ def recipient_key(dedupe_key: str, user_id: int) -> str:
 TAKEN_BACK = "withdrawn"
 
 
-def take_back_about(session: Session, *, event: str, diner_id: int) -> int:
-    """`take_back` for every message of this event about this diner that has surely not gone
-    (a letter to a diner without an account, say); how many."""
+def _take_back_where(session: Session, *where: Any) -> int:
+    """Take back the messages `where` says that have surely not gone (never tried, never
+    claimed by a worker: one tried may have reached the mail server, as the sender itself
+    assumes), so that they never will; how many."""
     result = session.execute(
         update(Notification)
         .where(
-            col(Notification.event) == event,
-            col(Notification.about_diner_id) == diner_id,
+            *where,
             col(Notification.status) == "pending",
             col(Notification.attempts) == 0,
             col(Notification.claimed_by).is_(None),
@@ -131,20 +132,19 @@ def take_back_about(session: Session, *, event: str, diner_id: int) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
-def take_back(session: Session, *, dedupe_key: str, user_id: int) -> bool:
-    """Take back a message to an account that has surely not gone (never tried, never claimed
-    by a worker: one tried may have reached the mail server, as the sender itself assumes), so
-    that it never will; True if it was taken back. A proposal withdrawn seconds after it was
-    made still sent "Would you cook for ...?" (an outside check)."""
-    result = session.execute(
-        update(Notification)
-        .where(
-            col(Notification.dedupe_key) == recipient_key(dedupe_key, user_id),
-            col(Notification.status) == "pending",
-            col(Notification.attempts) == 0,
-            col(Notification.claimed_by).is_(None),
-        )
-        .values(status=TAKEN_BACK, last_error="taken back before it was sent")
-        .execution_options(synchronize_session="fetch")
+def take_back_about(session: Session, *, event: str, diner_id: int) -> int:
+    """Every message of this event about this diner that has surely not gone (a letter to a
+    diner without an account, say), taken back; how many."""
+    return _take_back_where(
+        session,
+        col(Notification.event) == event,
+        col(Notification.about_diner_id) == diner_id,
     )
-    return bool(getattr(result, "rowcount", 0))
+
+
+def take_back(session: Session, *, dedupe_key: str, user_id: int) -> bool:
+    """Take back a message to an account that has surely not gone, so that it never will; True
+    if it was taken back. A proposal withdrawn seconds after it was made still sent "Would you
+    cook for ...?" (an outside check)."""
+    key = recipient_key(dedupe_key, user_id)
+    return _take_back_where(session, col(Notification.dedupe_key) == key) > 0
