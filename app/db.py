@@ -129,7 +129,7 @@ IDLE_PING_S = 1.0
 # given up after 5 s; one whose sent data goes unacknowledged for 15 s (the network or the
 # server's host gone) is broken, and an idle one is probed by TCP keepalives every 10 s.
 # None of these ends a wait on a server process that is stopped while its host still answers
-# for it (SIGSTOP): /healthz then says so after HEALTH_PROBE_WAIT_S (DatabaseProbe), and a
+# for it (SIGSTOP): /healthz then says so after DatabaseProbe's max_wait_s, and a
 # request that found no database slot is answered 503 after its wait (app/db_slots.py).
 SERVER_CONNECT_ARGS: dict[str, Any] = {
     "connect_timeout": 5,

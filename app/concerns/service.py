@@ -334,6 +334,15 @@ def list_concerns(
     )
 
 
+def paused_for_concern(pairing: Pairing | None) -> bool:
+    """Whether a concern's pause holds this pairing (upholding one then needs a decision)."""
+    return (
+        pairing is not None
+        and pairing.status == PairingStatus.paused
+        and pairing.pause_reason == PauseReason.concern
+    )
+
+
 def triage(
     session: Session,
     *,
@@ -385,11 +394,7 @@ def triage(
             ["suspend_cook"],
             "This cook is no longer in your council's area: their council decides on them",
         )
-    paused_for_it = (
-        pairing is not None
-        and pairing.status == PairingStatus.paused
-        and pairing.pause_reason == PauseReason.concern
-    )
+    paused_for_it = paused_for_concern(pairing)
     newly_upheld = status == ConcernStatus.upheld and concern.status != ConcernStatus.upheld
     if newly_upheld and paused_for_it and not (exclude or suspend or resume):
         # Upholding a concern that stopped the meals started them again unasked: a cook who
@@ -432,8 +437,7 @@ def triage(
         (status == ConcernStatus.resolved or kept)
         and pairing is not None
         and cook is not None
-        and pairing.status == PairingStatus.paused
-        and pairing.pause_reason == PauseReason.concern  # never resume a pause for changed needs
+        and paused_for_it  # never resume a pause for changed needs
         and cook.council_id == pairing.council_id
         and cook.status == CookStatus.approved
         and not serious_concern_open(session, pairing_id=concern.pairing_id, other_than=concern.id)

@@ -27,7 +27,7 @@ from app.concerns.search import (
     find_concerns,
     status_counts,
 )
-from app.concerns.service import get_councils_concern, triage
+from app.concerns.service import get_councils_concern, paused_for_concern, triage
 from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.diners.service import audit_address_view
@@ -37,7 +37,7 @@ from app.pages.cook_forms import long_date, national_phone, redirect
 from app.pages.forms import check_csrf, text_rule_problem, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.routing import DeferredRoute
-from app.vocab import ConcernStatus, PairingStatus, PauseReason
+from app.vocab import ConcernStatus
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 Text = Annotated[str, Form()]
@@ -216,7 +216,9 @@ def _concern_context(session: Session, sa: StaffAuth, concern: Concern) -> dict[
         "pairing_status": people.pairing_status,
         "pairing_words": PAIRING_WORDS.get(people.pairing_status or "", ""),
         # Upholding then needs a word on what happens next (the service refuses silence).
-        "paused_for_concern": _paused_for_concern(session, concern),
+        "paused_for_concern": paused_for_concern(
+            session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
+        ),
         "notes": [{"when": _when(n.at, council), "by": n.by, "text": n.text} for n in people.notes],
         "triage_choices": TRIAGE_CHOICES,
         # The status it has now is chosen already (adding a note keeps it); "open" is not a choice.
@@ -247,15 +249,6 @@ def concern_page(
     if saved in SAVED_WORDS:
         context["saved"] = SAVED_WORDS[saved]
     return render_staff(request, session, settings, "staff/concern.html", context, staff=sa)
-
-
-def _paused_for_concern(session: Session, concern: Concern) -> bool:
-    pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
-    return (
-        pairing is not None
-        and pairing.status == PairingStatus.paused
-        and pairing.pause_reason == PauseReason.concern
-    )
 
 
 def _triage_errors(
