@@ -76,9 +76,9 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> boo
     council = session.get(Council, pairing.council_id)
     cook = session.get(Cook, pairing.cook_id)
     assert diner is not None and council is not None and cook is not None
-    if not was_active and take_back_invitation(session, pairing=pairing, cook=cook):
-        return False
-    if not was_active and reason == EndReason.diner_left:
+    # A proposal's invitation not sent yet never goes, and nothing is said of it.
+    unsent = not was_active and take_back_invitation(session, pairing=pairing, cook=cook)
+    if not was_active and not unsent and reason == EndReason.diner_left:
         # Nobody else tells the cook, whose invitation had nothing left to answer.
         told = messages.invitation_withdrawn_diner_left(diner_name=first_name(diner.full_name))
         tell(
@@ -155,7 +155,7 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> boo
                 about_diner_id=diner.id,
             )
     session.flush()
-    return True
+    return not unsent
 
 
 # Ends the coordinator learns of from a message: the others are the council's own decisions.
