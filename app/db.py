@@ -19,22 +19,25 @@ recovered runs in a savepoint (`session.begin_nested()`).
 The few writes that must stay even though the request fails (a failed sign-in before its 401,
 an out-of-area postcode before its 422, a registration counted, the audit of a GET that showed
 an address) go through `own_transaction(session, name, *rows)`: a short transaction of their
-own, which never commits the caller's pending work.
+own, which never commits the caller's pending work. The GETs' are committed in groups
+(app/group_commit.py): one transaction for the requests that keep theirs at the same moment.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -52,6 +55,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
 from app.db_slots import DatabaseSlots, HeldSlot
+from app.group_commit import GroupCommit
 
 log = logging.getLogger("portion.db")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -60,6 +64,7 @@ READ_ONLY = "portion_read_only"
 WRITER = "portion_writer"  # Session.info key: the engine a read-only session writes with
 SLOT = "portion_slot"  # Session.info key: the database slot its request holds (`slot_lent`)
 IN_ROUTE = "portion_in_route"  # Session.info key: a route is using it (`unit_of_work`)
+KEPT = "portion_kept"  # Session.info key: what a GET keeps apart, written after its reads
 
 # Stable constraint names, so that migrations on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -449,9 +454,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     (`database_slots`, reads and writes apart) on the event loop. Closing it is quick on SQLite
     (in-process) and done here; on PostgreSQL it is a round trip, done in a worker thread, off
     the event loop (`_close_on_server`).
+
+    What a GET kept apart (`own_transaction`) is committed after the slot is given back, before
+    the answer is sent, whether the route answered or raised.
     """
     engine = get_engine()
     read_only = request.method in SAFE_METHODS
+    session: Session | None = None
+    try:
+        async with _request_session(engine, read_only) as session:
+            yield session
+    finally:
+        if session is not None and (kept := session.info.pop(KEPT, None)):
+            await _keep_after_request(engine, kept)
+
+
+@asynccontextmanager
+async def _request_session(engine: Engine, read_only: bool) -> AsyncIterator[Session]:
     async with database_slots(read_only).held() as slot:
         if read_only:
             info = {READ_ONLY: True, WRITER: engine, SLOT: slot}
@@ -534,11 +553,16 @@ def own_transaction(session: Session, name: str, *rows: SQLModel) -> None:
     """Insert `rows` in a short transaction of their own, so that they stay even when the
     caller's transaction rolls back, and never commit what the caller has pending.
 
-    At once when the session has no transaction open, or only reads (a GET's); otherwise right
-    after the caller's transaction ends, committed or rolled back (on SQLite it holds the write
-    lock until then). `name` says what is kept, in the log when it fails.
+    A GET's (a read-only session a route is using): after its reads, once the request has let
+    go of its session, together with what other requests keep at the same moment, before the
+    answer is sent (`get_session`). Another session with no transaction open, or only reads:
+    at once. Otherwise right after the caller's transaction ends, committed or rolled back (on
+    SQLite it holds the write lock until then). `name` says what is kept, in the log when it
+    fails.
     """
-    if session.info.get(READ_ONLY):
+    if session.info.get(READ_ONLY) and in_route(session):
+        session.info.setdefault(KEPT, []).append((name, rows))
+    elif session.info.get(READ_ONLY):
         # Give the read's connection back to the pool before taking one to write: a request
         # must never hold one connection while it waits for another, or 15 requests at once
         # hold the whole pool and wait for each other until the pool's time-out (under load,
@@ -559,17 +583,47 @@ def _writer_of(session: Session) -> Engine | Connection:
 
 
 def _write_apart(bind: Engine | Connection, name: str, rows: Sequence[SQLModel]) -> None:
+    try:
+        _write_rows(bind, rows)
+    except SQLAlchemyError:
+        log.exception("could not keep %s in its own transaction", name)
+        raise
+
+
+def _write_rows(bind: Engine | Connection, rows: Sequence[SQLModel]) -> None:
     # The ORM's bulk INSERT of new objects, as a flush writes them (defaults, JSON's null, in
     # their order) without its unit of work: 0.40 ms against 0.52 ms a row here, and the cook's
     # list of pairings audits every GET. On a connection already in a transaction (a test's),
     # the rows go in a savepoint of it.
     with Session(bind, expire_on_commit=False, join_transaction_mode="create_savepoint") as own:
         own.bulk_save_objects(rows)
-        try:
-            own.commit()
-        except SQLAlchemyError:
-            log.exception("could not keep %s in its own transaction", name)
-            raise
+        own.commit()
+
+
+# The group commit of each event loop (each TestClient runs one) and engine.
+_group_commits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Engine, GroupCommit]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _keep_after_request(engine: Engine, kept: list[tuple[str, Sequence[SQLModel]]]) -> None:
+    """Commit what a request's reads kept apart, with what other requests keep at the same
+    moment (app/group_commit.py); the request answers once they are committed."""
+    by_engine = _group_commits.setdefault(asyncio.get_running_loop(), {})
+    group = by_engine.get(engine)
+    if group is None:
+        group = by_engine[engine] = GroupCommit(partial(_write_batch, engine))
+    try:
+        await group.write([row for _, rows in kept for row in rows])
+    except SQLAlchemyError:
+        log.exception("could not keep %s in its own transaction", ", ".join(n for n, _ in kept))
+        raise
+
+
+async def _write_batch(engine: Engine, rows: Sequence[SQLModel]) -> None:
+    # A writer like any other request: it waits for one of the write slots, on the event loop.
+    async with database_slots(read_only=False).held():
+        await run_in_threadpool(_write_rows, engine, rows)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
@@ -130,6 +133,53 @@ def test_cook_pairings_are_audited_when_many_read_them_at_once(real_engine: Engi
     assert [status for status, _ in answers] == [200] * READERS, answers
     assert all(str(diner_payload()["address_line"]) in body for _, body in answers)
     assert views_of(real_engine, diner_id) == before + READERS
+
+
+def test_views_read_at_the_same_moment_are_audited_together_and_each_before_its_answer(
+    real_engine: Engine,
+):
+    """One event loop, many GETs of the cook's pairings while another transaction holds the
+    audit table: each is answered only once its view is committed, and those that waited
+    meanwhile are committed together (app/group_commit.py), not one transaction each."""
+    with TestClient(app) as client:
+        world = committed_active_pairing(client, real_engine, TEST_SETTINGS)
+        cook_h, diner_id = world.cook_headers, world.diner_id
+        before = views_of(real_engine, diner_id)
+        inserts: list[int] = []
+
+        @event.listens_for(real_engine, "before_cursor_execute")
+        def count_audit_inserts(_c, _cur, statement, parameters, _ctx, executemany) -> None:  # type: ignore[no-untyped-def]
+            if statement.startswith("INSERT INTO audit_entry"):
+                inserts.append(len(parameters) if executemany else 1)
+
+        async def read_at_once() -> list[tuple[int, int]]:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+
+                async def read() -> tuple[int, int]:
+                    answer = await api.get("/api/cooks/me/pairings", headers=cook_h)
+                    return answer.status_code, views_of(real_engine, diner_id)
+
+                return list(await asyncio.gather(*(read() for _ in range(READERS))))
+
+        with Session(real_engine) as holder, ThreadPoolExecutor(1) as pool:
+            if real_engine.dialect.name == "postgresql":  # reads go on, inserts wait
+                holder.exec(text("LOCK TABLE audit_entry IN EXCLUSIVE MODE"))  # type: ignore[call-overload]
+            else:  # the database's write lock
+                holder.add(AuditEntry(action="test.holder", subject_type="test", data={}))
+                holder.flush()
+            inserts.clear()
+            answers = pool.submit(client.portal.call, read_at_once)
+            time.sleep(2)  # every GET has read its pairings and waits for its audit
+            assert not answers.done()  # none is answered before its view is committed
+            holder.rollback()
+            answered = answers.result(timeout=60)
+        event.remove(real_engine, "before_cursor_execute", count_audit_inserts)
+    assert [status for status, _ in answered] == [200] * READERS
+    # each answer came after its own view was committed
+    assert all(views > before for _, views in answered)
+    assert views_of(real_engine, diner_id) == before + READERS
+    assert sum(inserts) == READERS and len(inserts) < READERS, inserts
 
 
 def test_read_only_session_stays_read_only_when_its_writing_block_ends(real_engine: Engine):
