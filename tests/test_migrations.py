@@ -67,14 +67,17 @@ def test_meal_ids_never_reused_after_the_rebuild_of_a_populated_meal_table(empty
     (a moved pairing's unrecorded meals are deleted; a page still holding an old id reached
     the next meal)."""
     engine = make_engine(empty_database)
-    migrate(engine, "0014")
-    with Session(engine) as session:
+    migrate(engine)
+    with Session(engine) as session:  # today's models write the data, then back to 0014
         seed_demo(session)
         session.commit()
+    cfg = alembic_config(empty_database)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0014")
     with engine.connect() as conn:
         before = conn.execute(text("SELECT count(*), max(id) FROM meal")).one()
         fed = conn.execute(text("SELECT count(*) FROM meal_feedback")).scalar()
-    cfg = alembic_config(empty_database)
     with engine.connect() as conn:  # as `portion migrate` runs it: no transaction begun yet
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -50,6 +50,7 @@ def save_own_profile(session: Session, *, user: User, body: CookProfileIn, place
             setattr(cook, name, value)
         if cook.status == CookStatus.left:  # coming back: the council checks again
             cook.status, cook.status_reason = CookStatus.pending, None
+        cook.stopped_at = None  # saving a profile is wanting to cook
         if cook.status == CookStatus.pending:
             cook.location_review = False  # checked where they live now, before approval
         elif moved and cook.status in (CookStatus.approved, CookStatus.suspended):

@@ -53,13 +53,16 @@ def stop_cooking(session: Session, *, cook: Cook, reason: str) -> Cook:
     """The cook stops: pairings end, diners wait again (re-matching prefers familiar faces).
 
     A suspended or rejected cook keeps that status and the staff's reason: stopping must not
-    wipe it (only the council that set it, or an admin, lifts it).
+    wipe it (only the council that set it, or an admin, lifts it). The stop is kept all the
+    same (`stopped_at`): lifting the decision then leaves them stopped, not invited again.
     """
     lock_row(session, cook)
     if cook.status == CookStatus.left:
         raise Conflict("You have already stopped")
     release_cook(session, cook=cook, reason=EndReason.cook_stopped)
-    if cook.status not in STICKY:
+    if cook.status in STICKY:
+        cook.stopped_at = utcnow()
+    else:
         cook.status, cook.status_reason = CookStatus.left, reason
     cook.updated_at = utcnow()
     session.add(cook)

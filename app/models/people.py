@@ -46,6 +46,8 @@ class Cook(SQLModel, table=True):
     status_reason: str | None = Field(default=None, max_length=500)
     # The council whose staff suspended or rejected the cook: only they (or an admin) lift it.
     status_council_id: int | None = Field(default=None, foreign_key="council.id")
+    # When a suspended or rejected cook asked to stop: lifting the decision leaves them stopped.
+    stopped_at: datetime | None = None
     # An approved cook who moved: not proposed or offered cover until staff confirm the place.
     location_review: bool = Field(default=False)
     dbs_checked_on: date | None = None

@@ -275,7 +275,7 @@ def suspend_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> C
 def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) -> Cook:
     """Lift a suspension (approved again while the checks are in date and the cook has not
     moved council since, else pending) or a rejection (pending): only the council that
-    imposed it, or an admin."""
+    imposed it, or an admin. A cook who asked to stop meanwhile is left stopped (`left`)."""
     lock_row(session, cook)
     if cook.status not in STICKY:
         raise Conflict("Only a suspended or rejected cook can be reinstated")
@@ -288,7 +288,9 @@ def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) ->
     council = session.get(Council, cook.council_id)
     assert council is not None
     expires = checks_expire_on(cook, council)
-    if (
+    if cook.stopped_at is not None:  # they asked to stop meanwhile: lifting it invites nobody
+        cook.status = CookStatus.left
+    elif (
         cook.status == CookStatus.rejected
         or imposer != cook.council_id  # moved since: the new council has not vetted them
         or expires is None
@@ -298,7 +300,7 @@ def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) ->
     else:
         cook.status = CookStatus.approved
     cook.status_reason, cook.status_council_id = reason, None
-    _tell(session, cook, messages.cook_reinstated(approved=cook.status == CookStatus.approved))
+    _tell(session, cook, messages.cook_reinstated(status=cook.status))
     _audit(
         session,
         staff,

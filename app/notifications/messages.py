@@ -87,8 +87,18 @@ def cook_suspended() -> Message:
     )
 
 
-def cook_reinstated(*, approved: bool) -> Message:
-    """`approved`: they may cook again at once; else the council checks them again first."""
+def cook_reinstated(*, status: str) -> Message:
+    """The cook's `status` once the decision is lifted: approved (they may cook again at once),
+    pending (the council checks them again first) or left (they had asked to stop)."""
+    if status == "left":
+        return Message(
+            "cook_reinstated",
+            "The council's decision about your cooking has changed",
+            "The council has lifted its decision about your cooking with Extra Portion. "
+            "As you asked to stop, you will not be asked to cook. If you would like to cook "
+            "again, save your cook's profile and the council will check a few things first.",
+        )
+    approved = status == "approved"
     then = (
         "You can cook again: we will let you know when a neighbour is suggested."
         if approved

@@ -483,9 +483,11 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
 
 
 def _audit(session: Session, pairing: Pairing, action: str) -> None:
+    """What a cook did with their invitation: the cook's account is the actor."""
+    cook = session.get(Cook, pairing.cook_id)
     record_audit(
         session,
-        actor_id=None,
+        actor_id=cook.user_id if cook is not None else None,
         council_id=pairing.council_id,
         action=action,
         subject_type="pairing",

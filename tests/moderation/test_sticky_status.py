@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import AuditEntry, AuditReason, Council, User
+from app.models import AuditEntry, AuditReason, Council, Notification, User
 from tests.factories import (
     approve_payload,
     approved_cook,
@@ -50,6 +50,51 @@ def test_suspended_cook_stays_suspended_when_stopping_then_saving_profile(
     assert saved.json()["status"] == "suspended"
     assert saved.json()["status_reason"] == "concern raised"
     assert saved.json()["status_council"] == "barnet"
+
+
+def test_suspended_cook_who_asked_to_stop_stays_stopped_when_the_suspension_is_lifted(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: reinstating made them approved, to be invited again, though they had
+    asked to stop while suspended."""
+    cook, cook_id = suspended_cook(client, session, settings, staff)
+    headers = auth_headers(cook, settings)
+    client.post("/api/cooks/me/stop", json={"reason": "moving on"}, headers=headers)
+    lifted = act(client, settings, staff, cook_id, "reinstate", reason="concern not upheld")
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["status"] == "left"
+    assert client.get("/api/cooks/me", headers=headers).json()["status"] == "left"
+    told = session.exec(
+        select(Notification).where(
+            Notification.event == "cook_reinstated", Notification.to_user_id == cook.id
+        )
+    ).one()
+    assert "As you asked to stop, you will not be asked to cook" in told.body
+    # Coming back is theirs to choose: a saved profile is checked again, as any returning cook.
+    saved = client.put("/api/cooks/me", json=cook_payload(), headers=headers)
+    assert saved.json()["status"] == "pending"
+
+
+def test_suspended_cook_who_stopped_then_saved_their_profile_is_approved_when_it_is_lifted(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook, cook_id = suspended_cook(client, session, settings, staff)
+    headers = auth_headers(cook, settings)
+    client.post("/api/cooks/me/stop", json={"reason": "moving on"}, headers=headers)
+    client.put("/api/cooks/me", json=cook_payload(), headers=headers)  # changed their mind
+    lifted = act(client, settings, staff, cook_id, "reinstate", reason="concern not upheld")
+    assert lifted.json()["status"] == "approved"
+
+
+def test_rejected_cook_who_asked_to_stop_stays_stopped_when_the_rejection_is_lifted(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    cook, cook_id = signed_up_cook(client, session, settings)
+    act(client, settings, staff, cook_id, "reject", reason="no references")
+    stop = {"reason": "moving away"}
+    client.post("/api/cooks/me/stop", json=stop, headers=auth_headers(cook, settings))
+    lifted = act(client, settings, staff, cook_id, "reinstate", reason="references arrived")
+    assert lifted.json()["status"] == "left"
 
 
 def test_rejected_cook_stays_rejected_when_stopping_then_saving_profile(

@@ -29,7 +29,7 @@ RENDERED = {
     "cook_approved": messages.cook_approved(),
     "cook_rejected": messages.cook_rejected(),
     "cook_suspended": messages.cook_suspended(),
-    "cook_reinstated": messages.cook_reinstated(approved=True),
+    "cook_reinstated": messages.cook_reinstated(status="approved"),
     "proposal": messages.proposal(
         diner_name=DINER,
         distance="about 300 m",

@@ -444,6 +444,26 @@ def test_suspend_ends_the_cooking_and_offers_reinstating_when_reason_given(
     assert "Ended</strong>" in page.text and "The cook was suspended" in page.text
 
 
+def test_a_suspended_cooks_record_says_they_asked_to_stop(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    sign_in(client, staff)
+    path = f"/staff/cooks/{world.cook_id}"
+    post(client, f"{path}/suspend", {"reason": "Concern upheld"}, page=path)
+    assert 'id="stopped"' not in client.get(path).text
+    cook = session.get(Cook, world.cook_id)
+    assert cook is not None
+    stopped = client.post(
+        "/api/cooks/me/stop",
+        json={"reason": "moving away"},
+        headers=auth_headers(session.get(User, cook.user_id), settings),  # type: ignore[arg-type]
+    )
+    assert stopped.status_code == 200, stopped.text
+    page = client.get(path).text
+    assert "They asked to stop on" in page and "lifting the decision will not ask them" in page
+
+
 def test_a_signed_in_form_takes_only_the_sessions_token_not_one_from_a_chosen_form_cookie(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):

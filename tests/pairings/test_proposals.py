@@ -155,6 +155,11 @@ def test_cook_sees_address_only_after_accepting_when_invited(
         select(AuditEntry).where(AuditEntry.action == "diner.address_viewed")
     ).all()
     assert viewed and all(v.actor_id == cook_user.id for v in viewed)
+    # The acceptance is the cook's act, in the audit log too (an outside check found no actor).
+    [accepted_entry] = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "pairing.accepted")
+    ).all()
+    assert accepted_entry.actor_id == cook_user.id
 
 
 def test_another_cook_gets_404_when_accepting_someone_elses_invitation(
@@ -183,6 +188,10 @@ def test_decline_proposes_next_best_cook_when_one_exists(
         f"/api/pairings/{pairing_id}/decline", headers=auth_headers(first_user, settings)
     )
     assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    [declined_entry] = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "pairing.declined")
+    ).all()
+    assert declined_entry.actor_id == first_user.id
     # The coordinator (here the council's staff) is told, as the cook's page tells them.
     told = session.exec(select(Notification).where(Notification.event == "pairing_declined")).all()
     assert staff.id in {m.to_user_id for m in told}
