@@ -119,24 +119,6 @@ def continuity(meals_by_diner: Mapping[int, Sequence[int]]) -> Continuity:
     )
 
 
-def continuity_of_runs(runs: Iterable[tuple[int, int, int]]) -> Continuity:
-    """``continuity`` from the runs themselves: ``(diner_id, cook_id, length)`` of each run of
-    consecutive meals brought by one cook, a diner's runs together (as the database counts
-    them: app.reports.service). Each diner's share is their most frequent cook's meals over
-    theirs, summed over diners in the order they come, as ``continuity`` does."""
-    by_diner: dict[int, Counter[int]] = {}
-    lengths: list[int] = []
-    for diner_id, cook_id, length in runs:
-        by_diner.setdefault(diner_id, Counter())[cook_id] += length
-        lengths.append(length)
-    shares = [max(c.values()) / sum(c.values()) for c in by_diner.values()]
-    return Continuity(
-        diners=len(shares),
-        main_cook_share=sum(shares) / len(shares) if shares else None,
-        median_run=median(lengths),
-    )
-
-
 # --- the outcome survey -----------------------------------------------------------------------
 
 FRIEND_WINDOW = timedelta(days=365)

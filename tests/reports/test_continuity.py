@@ -52,27 +52,6 @@ def test_continuity_is_null_when_no_meal_was_delivered():
     assert figures.continuity({}) == figures.Continuity(0, None, None)
 
 
-@pytest.mark.parametrize(
-    "meals_by_diner",
-    [
-        {},
-        {10: [1, 1, 1, 2, 1, 1, 1, 1, 2, 1], 11: [3, 3, 3, 3]},
-        {5: [1, 2, 1, 2, 1], 7: [2], 9: [3, 3, 1, 1, 1, 3], 12: [4, 4, 4, 5, 5, 5]},
-    ],
-)
-def test_continuity_of_runs_equals_continuity_of_meals_when_runs_are_theirs(
-    meals_by_diner: dict[int, list[int]],
-):
-    """The summary reads runs counted by the database: the same figures, to the last bit."""
-    runs = []
-    for diner_id, cooks in meals_by_diner.items():
-        at = 0
-        for length in figures.same_cook_runs(cooks):
-            runs.append((diner_id, cooks[at], length))
-            at += length
-    assert figures.continuity_of_runs(runs) == figures.continuity(meals_by_diner)
-
-
 def test_main_cook_share_drops_when_a_diner_changes_cook_for_good():
     """X X X X then a new regular cook W W: share 4/6, runs [4, 2]."""
     meals = [1, 1, 1, 1, 4, 4]

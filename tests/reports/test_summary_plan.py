@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.sql import Select
 
 from app.reports import figures
-from app.reports.service import _COUNTS, _RECENT_RUNS
+from app.reports.service import _COUNTS, _RECENT_COOKS
 
 INDEX = "ix_meal_council_status_date"
 TODAY = date(2026, 12, 1)
@@ -31,9 +31,9 @@ def sqlite(engine: Engine) -> Engine:
     return engine
 
 
-def test_the_recent_runs_read_a_range_of_the_index(sqlite: Engine):
+def test_the_recent_meals_cooks_read_a_range_of_the_index(sqlite: Engine):
     first, last = figures.continuity_window(TODAY)
-    steps = plan(sqlite, _RECENT_RUNS, council_id=1, first=first, last=last)
+    steps = plan(sqlite, _RECENT_COOKS, council_id=1, first=first, last=last)
     assert any(INDEX in step and "date>" in step for step in steps), steps
 
 
