@@ -26,7 +26,7 @@ from app.geo.distance import haversine_m, public_distance_text, staff_distance_m
 from app.matching import engine
 from app.matching.batch_inputs import waiting_diners, waiting_history
 from app.matching.bulk import insert_rows
-from app.matching.cache import council_cooks, with_capacity
+from app.matching.cache import CouncilCooks, council_cooks, with_capacity
 from app.matching.engine.busy import CLASH_MINUTES, apart, clashes, without_booked
 from app.matching.inputs import (
     CookFields,
@@ -129,7 +129,42 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         fresh = with_capacity([cached.inputs[i] for i in ids], state.loads)
         fresh = without_booked(without_away(fresh, state.away), state.booked)
         result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)
+    if not result.items:
+        result = _why_none(
+            session, council=council, diner=diner, target=target, cached=cached, limit=limit
+        )
     return _out(result, cached.rows)
+
+
+def _why_none(
+    session: Session,
+    *,
+    council: Council,
+    diner: DinerRow,
+    target: engine.DinerInput,
+    cached: CouncilCooks,
+    limit: int,
+) -> engine.Suggestions:
+    """No candidate: why, against every cook in reach as they are now (places, absences,
+    booked times), as the batch and the unmatched report judge it. Not the cached index (which
+    knows no booked time: a diner whose only cook with time was booked at it read "no cook for
+    their diet"), nor the few cooks ranked above (without those who fail an earlier check, the
+    first check that leaves none came later than it does): outside checks found the batch and
+    the suggestions giving one diner two reasons."""
+    index, radius = cached.index, council.max_walk_radius_m
+    near = [
+        int(i) for i in index.ids[index.within(target.lat, target.lon, index.query_radius(radius))]
+    ]
+    now = candidate_state(
+        session,
+        council_id=council.id or 0,
+        cook_ids=near,
+        today=council_today(council),
+        diner_id=diner.id or 0,
+    )
+    cooks = [cached.inputs[i] for i in near if now.versions.get(i) == cached.rows[i].version]
+    cooks = without_booked(without_away(with_capacity(cooks, now.loads), now.away), now.booked)
+    return engine.suggest(target, engine.CookIndex(cooks), max_radius_m=radius, limit=limit)
 
 
 def _out(result: engine.Suggestions, rows: dict[int, CookRow]) -> SuggestionsOut:
@@ -631,11 +666,12 @@ def _apart_and_refill(
 
     A round looks only at the retried diners' own candidates of the first (`graph`: a place or
     a time only goes, never comes, after it), so it costs little at a nation's size; a retried
-    diner still unmatched keeps the reason they had ("no capacity" stays so), a dropped one
-    reads "no shared time"."""
+    diner still unmatched keeps the reason they had ("no capacity" stays so), and a dropped one
+    reads "no capacity" too, as the batch says of a diner whose cook went to others: every
+    check left them a cook, whose place or time went to another diner."""
     kept, dropped = apart(result.assignments, partial(_shared, cooks, diners), booked)
     assignments = kept
-    waiting = dict(result.unmatched) | {d: UnmatchedReason.no_shared_time for d in dropped}
+    waiting = dict(result.unmatched) | {d: UnmatchedReason.no_capacity for d in dropped}
     for _ in range(REFILL_ROUNDS):
         if not dropped:
             break
@@ -662,7 +698,7 @@ def _apart_and_refill(
         assignments = [*assignments, *kept]
         for a in kept:
             waiting.pop(a.diner_id, None)
-        waiting |= {d: UnmatchedReason.no_shared_time for d in dropped}
+        waiting |= {d: UnmatchedReason.no_capacity for d in dropped}
     return replace(
         result,
         assignments=sorted(assignments, key=lambda a: a.diner_id),

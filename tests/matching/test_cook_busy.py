@@ -195,10 +195,11 @@ def test_a_batch_gives_a_place_a_clash_freed_to_another_diner(
     made = session.exec(select(Pairing).where(Pairing.cook_id == cook_id)).all()
     assert sorted((p.diner_id, p.weekday) for p in made) == [(ids[0], sunday), (sylvia, friday)]
     # The reasons stay true (a review: a diner waiting for a place read "no cook in reach"
-    # after the refill left full cooks out): the second Sunday diner cannot share the half
-    # hour, the second Wednesday one waits for a place.
+    # after the refill left full cooks out): the second Sunday diner lost the cook's half hour
+    # to the first, the second Wednesday one waits for a place; both, as the batch says of a
+    # diner whose cook went to others, "no room".
     unmatched = dict((u["diner_id"], u["reason"]) for u in ran.json()["unmatched"])
-    assert unmatched[ids[1]] == "no_shared_time"
+    assert unmatched[ids[1]] == "no_capacity"
     assert {unmatched.get(first_wed), unmatched.get(second_wed)} == {None, "no_capacity"}
 
 
@@ -221,3 +222,54 @@ def test_the_batch_does_not_offer_a_cook_the_hour_of_a_meal_they_cover(
 
     assert ran.status_code == 200, ran.text
     assert session.exec(select(Pairing).where(Pairing.cook_id == helper_id)).all() == []
+
+
+def test_suggestions_say_no_shared_time_when_the_only_cook_near_is_booked_at_it_and_cooks_no_diet(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """An outside check: the batch said "no shared time" of this diner and the suggestions
+    "no cook for their diet", which they read from the cached cooks, who have no booked time.
+    The cook's only free hour is booked; time comes before diet."""
+    cook_user, cook_id = approved_cook(
+        client, session, settings, staff, max_diners=2, diets=["vegetarian"]
+    )
+    _, dora = registered_diner(client, session, settings, availability=WIDE)
+    first = propose(client, staff, settings, dora, cook_id, "17:30")  # 17:00 to 19:00 booked
+    accepted = client.post(
+        f"/api/pairings/{first.json()['id']}/accept", headers=auth_headers(cook_user, settings)
+    )
+    assert accepted.status_code == 200, accepted.text
+    _, fay = registered_diner(client, session, settings, availability=WIDE, diets=["halal"])
+    headers = auth_headers(staff, settings)
+
+    said = client.get(f"/api/staff/diners/{fay}/suggestions", headers=headers).json()
+    preview = client.post("/api/staff/matching/preview", headers=headers).json()
+
+    assert said == {"items": [], "unmatched_reason": "no_shared_time"}
+    reasons = {u["diner_id"]: u["reason"] for u in preview["unmatched"]}
+    assert reasons[fay] == "no_shared_time"
+
+
+def test_suggestions_name_the_first_check_every_cook_near_fails_not_only_the_ranked_ones(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A safe cook booked at the diner's only hour, and a free cook who does not cook their
+    diet: diet is the first check that leaves no cook. The suggestions judged only the safe
+    cook, and said "no shared time"."""
+    cook_user, booked = approved_cook(client, session, settings, staff, max_diners=2)
+    approved_cook(client, session, settings, staff, postcode="N3 1QX", diets=[])
+    _, dora = registered_diner(client, session, settings, availability=WIDE)
+    first = propose(client, staff, settings, dora, booked, "17:30")  # 17:00 to 19:00 booked
+    accepted = client.post(
+        f"/api/pairings/{first.json()['id']}/accept", headers=auth_headers(cook_user, settings)
+    )
+    assert accepted.status_code == 200, accepted.text
+    _, fay = registered_diner(client, session, settings, availability=WIDE)
+    headers = auth_headers(staff, settings)
+
+    said = client.get(f"/api/staff/diners/{fay}/suggestions", headers=headers).json()
+    preview = client.post("/api/staff/matching/preview", headers=headers).json()
+
+    assert said == {"items": [], "unmatched_reason": "no_cook_for_diet"}
+    reasons = {u["diner_id"]: u["reason"] for u in preview["unmatched"]}
+    assert reasons[fay] == "no_cook_for_diet"
