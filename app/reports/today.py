@@ -221,16 +221,20 @@ def _quiet_pairings(
 ) -> list[tuple[Pairing, date | None, int]]:
     """Active pairings with nothing delivered for more than twice their interval: (pairing,
     last delivered meal's date or None, days since it or since acceptance), longest first."""
+    # Each active pairing's own latest delivered meal, through the index on meal.pairing_id:
+    # grouping all the council's delivered meals by pairing read every meal it ever had
+    # (0.97 s against 43 ms at 6,400 active pairings and 155,000 delivered meals, an outside
+    # check at city size), and the staff home reads this twice.
     last_delivered = (
-        select(Meal.pairing_id, func.max(Meal.date).label("last"))
-        .where(Meal.council_id == council.id, Meal.status == MealStatus.delivered)
-        .group_by(col(Meal.pairing_id))
-        .subquery()
+        select(func.max(Meal.date))
+        .where(col(Meal.pairing_id) == col(Pairing.id), Meal.status == MealStatus.delivered)
+        .correlate(Pairing)
+        .scalar_subquery()
     )
     rows = session.exec(
-        select(Pairing, last_delivered.c.last)
-        .outerjoin(last_delivered, last_delivered.c.pairing_id == col(Pairing.id))
-        .where(Pairing.council_id == council.id, Pairing.status == PairingStatus.active)
+        select(Pairing, last_delivered).where(
+            Pairing.council_id == council.id, Pairing.status == PairingStatus.active
+        )
     ).all()
     quiet = []
     for pairing, last in rows:
