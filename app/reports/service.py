@@ -333,20 +333,28 @@ def _diner_histories(session: Session, *, council_id: int, now: datetime) -> lis
     accepted: dict[int, list[tuple[datetime, datetime | None]]] = {}
     for diner_id, _, accepted_at, ended_at in _accepted_pairings(session, council_id=council_id):
         accepted.setdefault(diner_id, []).append((accepted_at, ended_at))
-    diners = session.exec(
-        select(Diner).where(Diner.council_id == council_id, col(Diner.created_at) < now)
-    ).all()
+    # The five columns the figures read, not whole diners: loading 10,000 diners as model
+    # objects took 0.86 s of the weekly report (an outside check at city size).
+    rows = session.connection().execute(
+        core_select(
+            col(Diner.id),
+            col(Diner.status),
+            col(Diner.created_at),
+            col(Diner.paused_from),
+            col(Diner.paused_to),
+        ).where(col(Diner.council_id) == council_id, col(Diner.created_at) < now)
+    )
     histories = []
-    for d in diners:
-        spans = tuple(accepted.get(d.id or 0, ()))
+    for listed_id, status, created_at, paused_from, paused_to in rows:
+        spans = tuple(accepted.get(listed_id or 0, ()))
         histories.append(
             DinerHistory(
-                created_at=d.created_at,
+                created_at=created_at,
                 left_at=figures.left_since(
-                    has_left=d.status == DinerStatus.left, created_at=d.created_at, accepted=spans
+                    has_left=status == DinerStatus.left, created_at=created_at, accepted=spans
                 ),
-                paused_from=d.paused_from,
-                paused_to=d.paused_to,
+                paused_from=paused_from,
+                paused_to=paused_to,
                 accepted=spans,
             )
         )
