@@ -58,7 +58,7 @@ def remind_cooks(session: Session, *, now: dt.datetime) -> int:
             reminder = messages.meal_reminder(
                 diner_name=first_name(diner.full_name), start=meal.start
             )
-            enqueue(
+            count += _queued_now(
                 session,
                 event=reminder.event,
                 to=cook.user_id,
@@ -67,7 +67,6 @@ def remind_cooks(session: Session, *, now: dt.datetime) -> int:
                 dedupe_key=f"meal:{meal.id}:{meal.at:%Y%m%dT%H%M}:reminder:{meal.cook_id}",
                 about_diner_id=diner.id,
             )
-            count += 1
     return count
 
 
@@ -215,7 +214,7 @@ def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
         question = messages.outcome_question(
             diner_name=first_name(diner.full_name), cook_name=cook.display_name
         )
-        enqueue(
+        count += _queued_now(
             session,
             event=question.event,
             to=diner.carer_id,
@@ -224,7 +223,6 @@ def ask_outcome_question(session: Session, *, now: dt.datetime) -> int:
             dedupe_key=f"pairing:{pairing.id}:outcome:{quarter}",
             about_diner_id=diner.id,
         )
-        count += 1
     return count
 
 

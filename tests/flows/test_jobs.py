@@ -32,8 +32,11 @@ def test_cook_is_reminded_once_the_day_before_when_jobs_run(
     assert first is not None
     run_jobs(session, now=at_noon(first.date - timedelta(days=2)))
     assert events(session, "meal_reminder") == []
-    run_jobs(session, now=at_noon(first.date - timedelta(days=1)))
-    run_jobs(session, now=at_noon(first.date - timedelta(days=1)))
+    first_run = run_jobs(session, now=at_noon(first.date - timedelta(days=1)))
+    again = run_jobs(session, now=at_noon(first.date - timedelta(days=1)))
+    # What a run says it queued is what it queued: a run again queues nothing new (an outside
+    # check read the same counts from every run and could not tell whether anything was sent).
+    assert (first_run["reminders"], again["reminders"]) == (1, 0)
     reminders = events(session, "meal_reminder")
     assert [(n.to_user_id, n.subject.startswith("Tomorrow")) for n in reminders] == [
         (pairing.cook.id, True)
@@ -123,9 +126,10 @@ def test_carer_is_asked_the_friendship_question_once_a_quarter_when_pairing_esta
         active_pairing(client, session, settings, staff, coordinator=staff)
     run_jobs(session, now=datetime(2027, 1, 20, 12, tzinfo=UTC))
     assert events(session, "outcome_question") == []  # under four weeks: too early
-    run_jobs(session, now=datetime(2027, 2, 15, 12, tzinfo=UTC))
-    run_jobs(session, now=datetime(2027, 3, 30, 12, tzinfo=UTC))
+    asked_now = run_jobs(session, now=datetime(2027, 2, 15, 12, tzinfo=UTC))
+    asked_later = run_jobs(session, now=datetime(2027, 3, 30, 12, tzinfo=UTC))
     assert len(events(session, "outcome_question")) == 1  # once in the first quarter
+    assert (asked_now["outcome_questions"], asked_later["outcome_questions"]) == (1, 0)
     run_jobs(session, now=datetime(2027, 4, 2, 12, tzinfo=UTC))
     asked = events(session, "outcome_question")
     assert len(asked) == 2 and "consider Priya a friend" in asked[0].body
