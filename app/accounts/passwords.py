@@ -24,7 +24,11 @@ UNUSABLE_PASSWORD = "!unusable"
 # anonymous sign-ins and registrations cannot take every worker thread (API.md "Accounts").
 HASH_SLOTS = max(1, os.cpu_count() or 1)
 hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
-SLOT_WAIT_S = 0.5
+# How long a request waits for a turn before it is answered 503 (Retry-After). Long enough for
+# a few people signing in at the same moment, a council's staff at the start of a shift: with
+# half a second, two of four sign-ins at once were refused on a busy 2-core server (an outside
+# check). A flood still waits on the event loop, holding no thread and no database slot.
+SLOT_WAIT_S = 3.0
 
 
 class HashingBusy(Exception):
