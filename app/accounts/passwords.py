@@ -27,8 +27,10 @@ hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
 # How long a request waits for a turn before it is answered 503 (Retry-After). Long enough for
 # a few people signing in at the same moment, a council's staff at the start of a shift: with
 # half a second, two of four sign-ins at once were refused on a busy 2-core server (an outside
-# check). A flood still waits on the event loop, holding no thread and no database slot.
-SLOT_WAIT_S = 3.0
+# check). Not much longer: under more sign-ins than the cores can hash (bench/http_load.py's
+# mix), each waits the whole time before its answer, 3 s at 3 s. A flood waits on the event
+# loop, holding no thread and no database slot.
+SLOT_WAIT_S = 1.5
 
 
 class HashingBusy(Exception):
