@@ -224,6 +224,26 @@ def test_the_batch_does_not_offer_a_cook_the_hour_of_a_meal_they_cover(
     assert session.exec(select(Pairing).where(Pairing.cook_id == helper_id)).all() == []
 
 
+def book_wide_hour(client, session, settings, staff, cook_user, cook_id) -> None:  # type: ignore[no-untyped-def]
+    """Dora, free Tuesdays 17:00 to 19:00, paired with the cook at 17:30: their whole window
+    is booked (no other start is 90 minutes clear of it)."""
+    _, dora = registered_diner(client, session, settings, availability=WIDE)
+    first = propose(client, staff, settings, dora, cook_id, "17:30")
+    accepted = client.post(
+        f"/api/pairings/{first.json()['id']}/accept", headers=auth_headers(cook_user, settings)
+    )
+    assert accepted.status_code == 200, accepted.text
+
+
+def reasons_given(client, settings, staff, diner_id) -> tuple[object, object]:  # type: ignore[no-untyped-def]
+    """What the diner's suggestions and the batch's preview say of them."""
+    headers = auth_headers(staff, settings)
+    said = client.get(f"/api/staff/diners/{diner_id}/suggestions", headers=headers).json()
+    preview = client.post("/api/staff/matching/preview", headers=headers).json()
+    reasons = {u["diner_id"]: u["reason"] for u in preview["unmatched"]}
+    return said, reasons.get(diner_id)
+
+
 def test_suggestions_say_no_shared_time_when_the_only_cook_near_is_booked_at_it_and_cooks_no_diet(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
@@ -233,21 +253,13 @@ def test_suggestions_say_no_shared_time_when_the_only_cook_near_is_booked_at_it_
     cook_user, cook_id = approved_cook(
         client, session, settings, staff, max_diners=2, diets=["vegetarian"]
     )
-    _, dora = registered_diner(client, session, settings, availability=WIDE)
-    first = propose(client, staff, settings, dora, cook_id, "17:30")  # 17:00 to 19:00 booked
-    accepted = client.post(
-        f"/api/pairings/{first.json()['id']}/accept", headers=auth_headers(cook_user, settings)
-    )
-    assert accepted.status_code == 200, accepted.text
+    book_wide_hour(client, session, settings, staff, cook_user, cook_id)
     _, fay = registered_diner(client, session, settings, availability=WIDE, diets=["halal"])
-    headers = auth_headers(staff, settings)
 
-    said = client.get(f"/api/staff/diners/{fay}/suggestions", headers=headers).json()
-    preview = client.post("/api/staff/matching/preview", headers=headers).json()
+    said, batch = reasons_given(client, settings, staff, fay)
 
     assert said == {"items": [], "unmatched_reason": "no_shared_time"}
-    reasons = {u["diner_id"]: u["reason"] for u in preview["unmatched"]}
-    assert reasons[fay] == "no_shared_time"
+    assert batch == "no_shared_time"
 
 
 def test_suggestions_name_the_first_check_every_cook_near_fails_not_only_the_ranked_ones(
@@ -258,18 +270,10 @@ def test_suggestions_name_the_first_check_every_cook_near_fails_not_only_the_ran
     cook, and said "no shared time"."""
     cook_user, booked = approved_cook(client, session, settings, staff, max_diners=2)
     approved_cook(client, session, settings, staff, postcode="N3 1QX", diets=[])
-    _, dora = registered_diner(client, session, settings, availability=WIDE)
-    first = propose(client, staff, settings, dora, booked, "17:30")  # 17:00 to 19:00 booked
-    accepted = client.post(
-        f"/api/pairings/{first.json()['id']}/accept", headers=auth_headers(cook_user, settings)
-    )
-    assert accepted.status_code == 200, accepted.text
+    book_wide_hour(client, session, settings, staff, cook_user, booked)
     _, fay = registered_diner(client, session, settings, availability=WIDE)
-    headers = auth_headers(staff, settings)
 
-    said = client.get(f"/api/staff/diners/{fay}/suggestions", headers=headers).json()
-    preview = client.post("/api/staff/matching/preview", headers=headers).json()
+    said, batch = reasons_given(client, settings, staff, fay)
 
     assert said == {"items": [], "unmatched_reason": "no_cook_for_diet"}
-    reasons = {u["diner_id"]: u["reason"] for u in preview["unmatched"]}
-    assert reasons[fay] == "no_cook_for_diet"
+    assert batch == "no_cook_for_diet"
