@@ -381,12 +381,11 @@ def unmatched_by_district(session: Session, *, staff: User, now: datetime) -> li
     excluded, met = history(session, [d.id for d in diners if d.id is not None])
     targets = [diner_input(d, excluded=excluded[d.id or 0], met=met[d.id or 0]) for d in diners]
     # Every diner's first check left without a cook, in one pass of the batch's candidate search
-    # (whole arrays, chunks of diners through the k-d tree): a suggestion per diner took 2.4 s
-    # of the reports page at 2,400 such diners (an outside check at city size).
+    # (whole arrays, chunks of diners through the k-d tree) rather than a suggestion per diner:
+    # 3.3 to 3.5 s against 1.9 to 3.2 s at 2,358 diners and 13,000 cooks (bench/README.md).
     graph = engine.batch_candidates(targets, index, max_radius_m=council.max_walk_radius_m)
-    reasons = engine.UNMATCHED_REASONS
     reason_of = {
-        diner_id: reasons[level] if level < len(reasons) else None
+        diner_id: engine.unmatched_reason(level)
         for diner_id, level in zip(graph.diner_ids.tolist(), graph.level.tolist(), strict=True)
     }
     found = [(figures.district(d.postcode), reason_of[d.id or 0]) for d in diners]

@@ -71,6 +71,7 @@ from app.matching.engine.rules import (
     pair_cost,
     safety_gaps,
     shared_windows,
+    unmatched_reason,
 )
 
 __all__ = [
@@ -104,4 +105,5 @@ __all__ = [
     "shared_windows",
     "solve_batch",
     "suggest",
+    "unmatched_reason",
 ]
