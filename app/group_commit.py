@@ -63,24 +63,28 @@ class GroupCommit:
 
     async def _write_batch(self, batch: list[_Entry]) -> None:
         try:
-            await self._write_rows([row for entry in batch for row in entry.rows])
-        except Exception as exc:
-            if len(batch) == 1:
-                _settle(batch[0], exc)
-                return
-            for entry in batch:  # which of them failed: each alone
-                try:
-                    await self._write_rows(entry.rows)
-                except Exception as alone:
-                    _settle(entry, alone)
-                else:
+            try:
+                await self._write_rows([row for entry in batch for row in entry.rows])
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0], exc)
+                else:  # which of them failed: each alone
+                    for entry in batch:
+                        await self._write_alone(entry)
+            else:
+                for entry in batch:
                     _settle(entry, None)
-            return
-        except BaseException as exc:  # cancelled: nothing of the batch is known written
+        except BaseException as exc:  # cancelled: what of the batch is not known written fails
             for entry in batch:
                 _settle(entry, exc)
             raise
-        for entry in batch:
+
+    async def _write_alone(self, entry: _Entry) -> None:
+        try:
+            await self._write_rows(entry.rows)
+        except Exception as exc:
+            _settle(entry, exc)
+        else:
             _settle(entry, None)
 
 

@@ -103,3 +103,34 @@ def test_a_request_cancelled_while_it_waits_still_has_its_rows_written():
         return database
 
     assert asyncio.run(scenario()).written == ["a", "b"]
+
+
+def test_no_request_waits_for_ever_when_the_writer_stops_while_it_writes_them_one_by_one():
+    """The writer cancelled (the server stopping) after a batch failed and while its requests
+    are written one at a time: every request of that batch ends, none waits for ever."""
+
+    async def scenario() -> list[BaseException | None]:
+        opened, stuck = asyncio.Event(), asyncio.Event()
+
+        async def write_rows(rows: Sequence[str]) -> None:
+            if rows == ["a"]:  # the first batch, held open while the others come
+                await opened.wait()
+            if "bad" in rows:
+                raise ValueError("a bad row")
+            if rows == ["b"]:  # the second request alone: its transaction never ends
+                await stuck.wait()
+
+        group = GroupCommit(write_rows)
+        first = asyncio.create_task(group.write(["a"]))
+        await asyncio.sleep(0.01)
+        later = [asyncio.create_task(group.write(rows)) for rows in (["bad"], ["b"], ["c"])]
+        await asyncio.sleep(0.01)
+        opened.set()
+        await asyncio.sleep(0.01)  # the batch of three failed; "b" is being written alone
+        assert group._writer is not None
+        group._writer.cancel()
+        return await asyncio.wait_for(settle([first, *later]), timeout=5)
+
+    outcomes = asyncio.run(scenario())
+    assert outcomes[0] is None and isinstance(outcomes[1], ValueError)
+    assert all(isinstance(o, asyncio.CancelledError) for o in outcomes[2:]), outcomes
