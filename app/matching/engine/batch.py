@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -19,11 +19,15 @@ from app.matching.engine.rules import (
     CookInput,
     DinerInput,
 )
-from app.matching.spatial import spatial_order
+from app.matching.spatial import PointIndex, spatial_order
 from app.vocab import UnmatchedReason
 
 _BUNDLE_ARCS = 4_000  # connected components are solved in bundles of about this many edges
-_DINER_CHUNK = 4_096  # diners per spatial query in a batch (bounds memory at national scale)
+_DINER_CHUNK = 4_096  # diners per spatial query in a batch at most ...
+# ... and pairs in reach per query at most: a block's pairs and the rules' work arrays take about
+# 130 bytes each at their peak. A dense city's diners each have thousands of cooks in reach: one
+# block of 2,358 diners held 4 million pairs, 530 MiB, in a staff member's preview.
+_BLOCK_PAIRS = 500_000
 
 if TYPE_CHECKING:
     import numpy as np
@@ -81,29 +85,12 @@ def batch_candidates(
     n = len(ordered)
     level = np.zeros(n, dtype=np.int64)
     parts: list[Assessed] = []
-    walk = spatial_order(table.lat, table.lon)  # nearby diners share a chunk: faster queries
+    groups = index.reach_groups(max_radius_m)
+    walk = spatial_order(table.lat, table.lon)  # nearby diners share a block: faster queries
     for first in range(0, n, _DINER_CHUNK):
-        rows = walk[first : first + _DINER_CHUNK]
-        found = [
-            (local, members[j], approx)
-            for tree, members, radius in index.reach_groups(max_radius_m)
-            for local, j, approx in [tree.pairs(table.lat[rows], table.lon[rows], radius)]
-        ]
-        local, crow, approx = (
-            np.concatenate([np.zeros(0), *(f[k] for f in found)]) for k in range(3)
-        )
-        part = assess(
-            index,
-            table,
-            rows,
-            local.astype(np.int64),
-            crow.astype(np.int64),
-            approx,
-            float(max_radius_m),
-            exact=False,
-        )
-        level[rows] = part.level
-        parts.append(part)
+        for rows in _blocks(walk[first : first + _DINER_CHUNK], table, groups):
+            parts.append(_assess_block(index, table, rows, groups, float(max_radius_m)))
+            level[rows] = parts[-1].level
 
     def joined(name: str, dtype: type) -> npt.NDArray[Any]:
         arrays = [getattr(p, name) for p in parts]
@@ -122,6 +109,46 @@ def batch_candidates(
         start=joined("start", np.int64)[order],
     )
     return graph if prune_k is None else prune(graph, prune_k)
+
+
+def _blocks(
+    rows: IntArray, table: DinerTable, groups: list[tuple[PointIndex, IntArray, float]]
+) -> Iterator[IntArray]:
+    """``rows`` (a stretch of the spatial walk) in halves until each block's pairs in reach,
+    counted by the trees without making them, fit ``_BLOCK_PAIRS`` (a lone diner always fits)."""
+    lat, lon = table.lat[rows], table.lon[rows]
+    if len(rows) > 1 and sum(t.count_pairs(lat, lon, r) for t, _, r in groups) > _BLOCK_PAIRS:
+        half = len(rows) // 2
+        yield from _blocks(rows[:half], table, groups)
+        yield from _blocks(rows[half:], table, groups)
+    else:
+        yield rows
+
+
+def _assess_block(
+    index: CookIndex,
+    table: DinerTable,
+    rows: IntArray,
+    groups: list[tuple[PointIndex, IntArray, float]],
+    max_radius_m: float,
+) -> Assessed:
+    """The hard rules over every pair in reach of one block of diners."""
+    found = [
+        (local, members[j], approx)
+        for tree, members, radius in groups
+        for local, j, approx in [tree.pairs(table.lat[rows], table.lon[rows], radius)]
+    ]
+    local, crow, approx = (np.concatenate([np.zeros(0), *(f[k] for f in found)]) for k in range(3))
+    return assess(
+        index,
+        table,
+        rows,
+        local.astype(np.int64),
+        crow.astype(np.int64),
+        approx,
+        max_radius_m,
+        exact=False,
+    )
 
 
 def prune(graph: CandidateGraph, k: int) -> CandidateGraph:

@@ -37,10 +37,8 @@ DAY_STRIDE = 2_048  # week-minute = weekday * DAY_STRIDE + minute: days never to
 _PERSON_STRIDE = 7 * DAY_STRIDE
 _KEY_SHIFT = 16_384  # > any week-minute: packs (overlap, -start) into one sortable integer
 _RIM_M = 0.01  # pairs this close to a radius are settled by haversine_m, not the chord
-_BUNDLE_ARCS = 4_000  # connected components are solved in bundles of about this many edges
 _UNKNOWN_BIT = 1 << 63  # a need no cook can meet (a code outside the index's vocabulary)
 _PAIR_CHUNK_CELLS = 4_000_000  # bounds the (pairs x cook windows x diner windows) work arrays
-_DINER_CHUNK = 4_096  # diners per spatial query in a batch (bounds memory at national scale)
 _RADIUS_BAND_M = 500  # cooks are queried in groups of similar walking radius
 
 
