@@ -428,8 +428,9 @@ def mail(
 def send_meal_plan(
     diner_id: Annotated[int, typer.Argument(help="The diner's id", show_default=False)],
 ) -> None:
-    """Queue a letter with a diner's meals for the next four weeks (posted by GOV.UK Notify),
-    for a diner without a carer, an email address or a phone."""
+    """Queue a letter with a diner's meals for the next four weeks (posted by GOV.UK Notify), to
+    any diner who asks for one: a diner without a carer is posted one by themselves when a
+    pairing starts or moves."""
     from app.councils.rules import council_today
     from app.models import Council, Diner
     from app.notifications.letters import queue_meal_plan_letter
