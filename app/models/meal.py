@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
@@ -20,6 +20,17 @@ class Meal(SQLModel, table=True):
         # of delivered meals read a range of it instead of every meal the council ever had
         # (bench/README.md: the summary's runs 9.6 ms to 0.58 ms at 50,000 meals).
         Index("ix_meal_council_status_date", "council_id", "status", "date"),
+        # A council's cover meals of one status, and no others: the summary's continuity rate
+        # counts the delivered covers, which read every delivered meal's row without it (1.1 s
+        # of 1.6 at a city's 155,000 delivered meals; 1 ms with it). The conditions are the
+        # ones `col(Meal.is_cover).is_(True)` writes, so each planner sees the query implies it.
+        Index(
+            "ix_meal_council_cover",
+            "council_id",
+            "status",
+            sqlite_where=text("is_cover IS 1"),
+            postgresql_where=text("is_cover IS true"),
+        ),
         # SQLite otherwise gives a deleted meal's id (a moved pairing's unrecorded meals are
         # deleted) to the next meal: a page or client still holding the first would then reach
         # the second. PostgreSQL's sequences never reuse an id.

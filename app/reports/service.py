@@ -14,8 +14,8 @@ Summary (``GET /api/staff/reports/summary``):
 - ``active_pairings``: pairings whose status is ``active`` (a paused pairing is not counted).
 - ``meals_delivered`` / ``meals_missed``: meals with that outcome.
 - ``continuity_rate``: of the delivered meals, the share brought by the diner's regular cook
-  (``meal.cook_id`` is the pairing's ``cook_id``, i.e. not a cover): a fraction from 0 to 1, not
-  rounded; ``null`` with no delivered meal.
+  (not a cover: ``meal.is_cover`` is false, and ``meal.cook_id`` the pairing's ``cook_id``): a
+  fraction from 0 to 1, not rounded; ``null`` with no delivered meal.
 - ``median_pairing_days``: over the pairings that were ever accepted, the median of the whole
   days (24-hour periods completed, rounded down) from ``accepted_at`` to ``ended_at``, or to now
   for a pairing still running. Each length is a whole number; the median of an even count is
@@ -117,13 +117,13 @@ _COUNTS = core_select(
     # proposal the cook has not answered yet
     _count(*_WAITING),
     _count(*_WAITING, col(Diner.id).in_(_OPEN_DINERS)),
-    # the delivered meals with a pairing, and how many of them its regular cook brought
-    *core_select(func.count(), func.coalesce(func.sum(_regular), 0))
-    .select_from(Meal)
-    .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
-    .where(col(Meal.council_id) == _IN_COUNCIL, col(Meal.status) == MealStatus.delivered)
-    .subquery()
-    .c,
+    # the delivered meals a cover cook brought (every meal has a pairing, and a cover cook is
+    # never the pairing's own: meals.cover.cover_candidates), through their partial index
+    _count(
+        col(Meal.council_id) == _IN_COUNCIL,
+        col(Meal.status) == MealStatus.delivered,
+        col(Meal.is_cover).is_(True),
+    ),
 )
 
 
@@ -136,8 +136,7 @@ class _Counts:
     meals_missed: int
     waiting: int
     invited: int
-    delivered_with_pairing: int
-    regular: int
+    covers_delivered: int
 
 
 def _counts(session: Session, *, council_id: int, today: date) -> _Counts:
@@ -174,7 +173,9 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
         active_pairings=counts.active_pairings,
         meals_delivered=counts.meals_delivered,
         meals_missed=counts.meals_missed,
-        continuity_rate=figures.ratio(counts.regular, counts.delivered_with_pairing),
+        continuity_rate=figures.ratio(
+            counts.meals_delivered - counts.covers_delivered, counts.meals_delivered
+        ),
         median_pairing_days=figures.median_pairing_days(
             ((a, e) for _, _, a, e in accepted), now=now
         ),
