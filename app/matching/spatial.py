@@ -121,6 +121,16 @@ class PointIndex:
         query_tree = cKDTree(unit_vectors(lat, lon))
         return int(query_tree.count_neighbors(self._tree, chord_for(radius_m)))
 
+    def counts(self, lat: FloatArray, lon: FloatArray, radius_m: float) -> IntArray:
+        """For each query point, how many of ``pairs`` are its own (no memory per pair; about
+        twice the time of ``count_pairs``)."""
+        if len(self.lat) == 0 or len(lat) == 0:
+            return np.zeros(len(lat), dtype=np.intp)
+        found = self._tree.query_ball_point(
+            unit_vectors(lat, lon), chord_for(radius_m), return_length=True
+        )
+        return np.asarray(found, dtype=np.intp)
+
     def pairs(
         self, lat: FloatArray, lon: FloatArray, radius_m: float
     ) -> tuple[IntArray, IntArray, FloatArray]:

@@ -114,15 +114,21 @@ def batch_candidates(
 def _blocks(
     rows: IntArray, table: DinerTable, groups: list[tuple[PointIndex, IntArray, float]]
 ) -> Iterator[IntArray]:
-    """``rows`` (a stretch of the spatial walk) in halves until each block's pairs in reach,
-    counted by the trees without making them, fit ``_BLOCK_PAIRS`` (a lone diner always fits)."""
+    """``rows`` (a stretch of the spatial walk) in blocks whose pairs in reach, counted by the
+    trees without making them, fit ``_BLOCK_PAIRS`` (a lone diner always fits). Sparse
+    stretches (the nation's) pay only one count; dense ones are cut diner by diner."""
     lat, lon = table.lat[rows], table.lon[rows]
-    if len(rows) > 1 and sum(t.count_pairs(lat, lon, r) for t, _, r in groups) > _BLOCK_PAIRS:
-        half = len(rows) // 2
-        yield from _blocks(rows[:half], table, groups)
-        yield from _blocks(rows[half:], table, groups)
-    else:
+    if sum(t.count_pairs(lat, lon, r) for t, _, r in groups) <= _BLOCK_PAIRS:
         yield rows
+        return
+    per_diner = sum((t.counts(lat, lon, r) for t, _, r in groups), np.zeros(len(rows), np.intp))
+    first, total = 0, 0
+    for i, pairs in enumerate(per_diner.tolist()):
+        if total + pairs > _BLOCK_PAIRS and i > first:
+            yield rows[first:i]
+            first, total = i, 0
+        total += pairs
+    yield rows[first:]
 
 
 def _assess_block(
