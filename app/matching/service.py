@@ -712,22 +712,36 @@ def _shared(
     return engine.shared_windows(cooks[cook], diners[diner])
 
 
-def _plan_batch(
-    session: Session, *, staff: User, phases: dict[str, float] | None, lock: bool
-) -> BatchPlan:
-    council = staff_council(session, staff)
-    today = council_today(council)
+@dataclass(frozen=True, slots=True)
+class BatchCooks:
+    """A council's approved cooks as a batch sees them: places taken, absences and booked
+    times applied, indexed for the engine."""
+
+    versions: dict[int, str]  # each approved cook's row version, as read (and locked)
+    rows: dict[int, CookRow]
+    inputs: dict[int, engine.CookInput]
+    index: engine.CookIndex
+    booked: dict[int, list[tuple[int, int]]]  # open pairings' and coming covers' times
+
+
+def batch_cooks(
+    session: Session,
+    *,
+    council: Council,
+    today: date,
+    lock: bool,
+    phases: dict[str, float] | None = None,
+) -> BatchCooks:
+    """The council's approved cooks for a batch, from this process's index of them when it
+    holds exactly these rows (suggestions keep it), else read again. ``lock``: locked until
+    commit (as single proposals lock them: cooks, then diners), so that no proposal can take
+    their places meanwhile."""
     with _phase(phases, "lock and load cooks"):
-        # The council's approved cooks, locked (same order as single proposals: cooks, then
-        # diners), so no proposal can take their places meanwhile ...
         locked = lock_cooks(session, council=council, lock=lock)
-        # ... as engine inputs from this process's index of them when it holds exactly these
-        # rows (suggestions keep it), else read again.
         cached = council_cooks(session, council=council, today=today)
         if any(i not in cached.rows or cached.rows[i].version != v for i, v in locked.items()):
             cached = council_cooks(session, council=council, today=today, rebuild=True)
         ids = [i for i, v in locked.items() if i in cached.rows and cached.rows[i].version == v]
-        rows = cached.rows
         loads = council_loads(session, council.id or 0)
         away = away_weekdays(session, council=council, today=today)
         # Open pairings' and coming covers' times: a cover belongs to a pairing, so none
@@ -735,14 +749,20 @@ def _plan_batch(
         booked = booked_times(session, council_id=council.id) if loads else {}
     with _phase(phases, "engine: index build"):
         if len(ids) == len(cached.inputs) and not loads and not away:
-            index = cached.index  # no cook has a place taken or an absence: the same inputs
-            cook_inputs = cached.inputs
-        else:
-            cooks = without_away(with_capacity([cached.inputs[i] for i in ids], loads), away)
-            cooks = without_booked(cooks, booked)
-            index = engine.CookIndex(cooks)
-            cook_inputs = {c.id: c for c in cooks}
-            del cooks
+            # no cook has a place taken or an absence: the same inputs
+            return BatchCooks(locked, cached.rows, cached.inputs, cached.index, booked)
+        cooks = without_away(with_capacity([cached.inputs[i] for i in ids], loads), away)
+        cooks = without_booked(cooks, booked)
+        inputs = {c.id: c for c in cooks}
+        return BatchCooks(locked, cached.rows, inputs, engine.CookIndex(cooks), booked)
+
+
+def _plan_batch(
+    session: Session, *, staff: User, phases: dict[str, float] | None, lock: bool
+) -> BatchPlan:
+    council = staff_council(session, staff)
+    today = council_today(council)
+    cooks = batch_cooks(session, council=council, today=today, lock=lock, phases=phases)
     with _phase(phases, "load diners + history"):
         diners = waiting_diners(session, council_id=council.id or 0, today=today)
         excluded, met = waiting_history(
@@ -751,20 +771,19 @@ def _plan_batch(
         inputs = [d.matching_input(excluded=excluded[d.id], met=met[d.id]) for d in diners]
     radius = council.max_walk_radius_m
     with _phase(phases, "engine: candidates"):
-        graph = engine.batch_candidates(inputs, index, max_radius_m=radius)
-        del index
+        graph = engine.batch_candidates(inputs, cooks.index, max_radius_m=radius)
     with _phase(phases, "engine: solve (min-cost flow)"):
         result = engine.solve_batch(graph)
         by_diner = {d.id: d for d in inputs}
-        result = _apart_and_refill(result, graph, cook_inputs, by_diner, booked, radius)
+        result = _apart_and_refill(result, graph, cooks.inputs, by_diner, cooks.booked, radius)
         del graph
     return BatchPlan(
         council=council,
         today=today,
         result=result,
-        cooks=rows,
-        cook_inputs=cook_inputs,
-        cook_versions=locked,
+        cooks=cooks.rows,
+        cook_inputs=cooks.inputs,
+        cook_versions=cooks.versions,
         diners={d.id: d for d in diners},
         diner_inputs={d.id: d for d in inputs},
     )

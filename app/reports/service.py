@@ -78,7 +78,8 @@ from app.diners.rules import public_status
 from app.diners.search import status_is
 from app.errors import NotFound
 from app.matching import engine
-from app.matching.inputs import cook_inputs, diner_input, history
+from app.matching.inputs import diner_input, history
+from app.matching.service import batch_cooks
 from app.models import OPEN_STATUSES, Cook, Council, Diner, Meal, OutcomeAnswer, Pairing, User
 from app.reports import figures
 from app.reports.figures import CsvFile, DinerHistory, MealTally
@@ -377,14 +378,15 @@ def unmatched_by_district(session: Session, *, staff: User, now: datetime) -> li
     diners = [
         w.diner for w in waiting_diners(session, council=council, today=today) if not w.invited
     ]
-    cooks, _ = cook_inputs(session, council=council, today=today)
-    index = engine.CookIndex(cooks)
+    # The cooks as the batch sees them, from the index suggestions keep (reading and building
+    # them anew was 0.55 s of this report's 1.9 s at a city's 13,000 cooks) ...
+    cooks = batch_cooks(session, council=council, today=today, lock=False)
     excluded, met = history(session, [d.id for d in diners if d.id is not None])
     targets = [diner_input(d, excluded=excluded[d.id or 0], met=met[d.id or 0]) for d in diners]
-    # Every diner's first check left without a cook, in one pass of the batch's candidate search
-    # (whole arrays, chunks of diners through the k-d tree) rather than a suggestion per diner:
-    # 3.3 to 3.5 s against 1.9 to 3.2 s at 2,358 diners and 13,000 cooks (bench/README.md).
-    graph = engine.batch_candidates(targets, index, max_radius_m=council.max_walk_radius_m)
+    # ... and every diner's first check left without a cook, in one pass of the batch's
+    # candidate search (whole arrays, blocks of diners through the k-d tree) rather than a
+    # suggestion per diner: 3.3 to 3.5 s against 1.9 to 3.2 s at 2,358 diners (bench/README.md).
+    graph = engine.batch_candidates(targets, cooks.index, max_radius_m=council.max_walk_radius_m)
     reason_of = {
         diner_id: engine.unmatched_reason(level)
         for diner_id, level in zip(graph.diner_ids.tolist(), graph.level.tolist(), strict=True)
