@@ -18,12 +18,16 @@ class AuditEntry(SQLModel, table=True):
     # with every view of an address.
     __table_args__ = (
         Index("ix_audit_entry_action_subject", "action", "subject_type", "subject_id"),
+        # A council's log newest first, read in its order: by council alone, each page sorted
+        # every entry of the council (0.09 s for the first page, 0.25 s deep, at a city's
+        # 253,000 entries; 0.1 and 9 ms with it). It also counts them, as the index it replaces.
+        Index("ix_audit_entry_council_at", "council_id", "at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     actor_id: int | None = Field(default=None, foreign_key="user.id")
-    council_id: int | None = Field(default=None, foreign_key="council.id", index=True)
+    council_id: int | None = Field(default=None, foreign_key="council.id")  # indexed above
     action: str = Field(max_length=64)
     subject_type: str = Field(max_length=32)
     subject_id: int | None = None

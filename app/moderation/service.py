@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.audit import record_audit
 from app.councils.rules import council_today
 from app.councils.service import staff_council
-from app.db import lock_row, page_of_rows, paginate, utcnow
+from app.db import lock_row, page_of_rows, paginate, paginate_by_index, utcnow
 from app.errors import Conflict, NotFound, RulesBroken
 from app.models import AuditEntry, AuditReason, Cook, Council, Neighbourhood, User
 from app.moderation.rules import STICKY, approval_problems, checks_expire_on, dbs_expires_on
@@ -415,7 +415,7 @@ def list_audit(
         query = query.where(AuditEntry.subject_type == subject_type)
     if subject_id is not None:
         query = query.where(AuditEntry.subject_id == subject_id)
-    return paginate(
+    return paginate_by_index(  # ix_audit_entry_council_at: the log grows with every view
         session,
         query,
         order_by=(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()),
