@@ -159,8 +159,14 @@ class RequestMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
+                headers = list(message.get("headers", []))
+                if 300 <= status < 400:
+                    headers = [
+                        (k, relative_location(v, _host(scope)) if k.lower() == b"location" else v)
+                        for k, v in headers
+                    ]
                 message["headers"] = self._with_security_headers(
-                    list(message.get("headers", [])), request_id, nonce, is_docs
+                    headers, request_id, nonce, is_docs
                 )
             await send(message)
 
@@ -239,6 +245,24 @@ class RequestMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def relative_location(location: bytes, host: bytes | None) -> bytes:
+    """A redirect's address without the request's own ``Host``: Starlette's added slash
+    (``/cook`` to ``/cook/``) is built from the header the client sent, so a cache or proxy
+    that passes any ``Host`` could store a redirect off the site (an outside check). Other
+    addresses are kept as they are."""
+    if host is None:
+        return location
+    for scheme in (b"http://", b"https://"):
+        own = scheme + host.lower()
+        if location.lower().startswith(own) and location[len(own) : len(own) + 1] in (b"/", b""):
+            return location[len(own) :] or b"/"
+    return location
+
+
+def _host(scope: Scope) -> bytes | None:
+    return next((v for k, v in scope["headers"] if k == b"host"), None)
 
 
 def _content_length(scope: Scope) -> int | None:

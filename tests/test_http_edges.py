@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.meals.labels import meal_label
-from app.middleware import inline_style_hashes
+from app.middleware import inline_style_hashes, relative_location
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 MIB = 1024 * 1024
@@ -94,6 +94,30 @@ def test_pages_and_answers_are_not_kept_by_the_browser_when_served(client: TestC
 def test_static_files_keep_their_caching_when_served(client: TestClient):
     css = client.get("/css/app.css")
     assert css.status_code == 200 and "no-store" not in css.headers.get("cache-control", "")
+
+
+@pytest.mark.parametrize(
+    ("path", "to"), [("/cook", "/cook/"), ("/api/staff/cooks/", "/api/staff/cooks")]
+)
+def test_an_added_or_dropped_slash_redirects_on_the_site_whatever_host_the_client_names(
+    client: TestClient, path: str, to: str
+):
+    # Starlette builds this redirect from the Host header: a cache or proxy passing any Host
+    # could keep a redirect to another site (an outside check).
+    for host in ("evil.example", "testserver"):
+        response = client.get(path, headers={"Host": host}, follow_redirects=False)
+        assert response.status_code == 307
+        assert response.headers["location"] == to
+
+
+def test_a_redirect_elsewhere_keeps_its_address_when_it_names_another_host():
+    assert relative_location(b"https://other.example/x", b"site.example") == (
+        b"https://other.example/x"
+    )
+    assert relative_location(b"http://site.example.evil/x", b"site.example") == (
+        b"http://site.example.evil/x"
+    )
+    assert relative_location(b"http://Site.example:8000", b"site.example:8000") == b"/"
 
 
 def test_each_request_gets_its_own_id_when_repeated(client: TestClient):
