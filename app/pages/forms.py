@@ -162,7 +162,8 @@ def _came_from(request: Request) -> str | None:
 
 def safe_next(raw: str | None) -> str | None:
     """`raw` if it is a path on this site ("/cook/?x=1"), else None: no scheme or host, no
-    "//" or backslash (also percent-encoded), no control characters or spaces."""
+    "//" or backslash (also percent-encoded), no control characters or spaces, no "." or ".."
+    segment (a browser resolves "/.//evil.example" to "//evil.example": an outside check)."""
     if not raw or len(raw) > MAX_NEXT_LENGTH or not raw.startswith("/"):
         return None
     decoded = raw
@@ -172,7 +173,7 @@ def safe_next(raw: str | None) -> str | None:
         if candidate.startswith("//") or UNSAFE_IN_PATH.search(candidate):
             return None
         parts = urlsplit(candidate)
-        if parts.scheme or parts.netloc:
+        if parts.scheme or parts.netloc or {".", ".."} & set(parts.path.split("/")):
             return None
     return raw
 

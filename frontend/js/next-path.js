@@ -15,6 +15,8 @@ export function safeNextPath(next, origin, fallback) {
   } catch {
     return fallback;
   }
-  if (url.origin !== origin) return fallback;
+  // "/.//evil.example" resolves to the path "//evil.example", which leaves the site when
+  // assigned to location (an outside check).
+  if (url.origin !== origin || url.pathname.startsWith('//')) return fallback;
   return url.pathname + url.search + url.hash;
 }

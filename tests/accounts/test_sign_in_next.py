@@ -57,6 +57,10 @@ def query_value(raw: str) -> str:
         "https://evil.example/x",
         "evil.example",
         "",
+        # dot segments a browser resolves to the path "//evil.example" (an outside check)
+        "/.//evil.example",
+        "/%2e%2e//evil.example",
+        "/a/../..//evil.example",
     ],
 )
 def test_sign_in_falls_back_to_home_when_next_leaves_the_site(tmp_path: Path, raw: str):

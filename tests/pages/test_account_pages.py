@@ -108,6 +108,10 @@ def test_sign_in_follows_next_when_it_is_a_path_of_this_site(client: TestClient,
         "javascript:alert(1)",
         "/%2F%2Fevil.example",
         "evil.example",
+        # a browser resolves the dot segments to "//evil.example" (an outside check)
+        "/.//evil.example",
+        "/%2e%2e//evil.example",
+        "/a/../..//evil.example",
     ],
 )
 def test_sign_in_goes_to_the_role_home_when_next_would_leave_the_site(
