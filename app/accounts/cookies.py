@@ -8,11 +8,18 @@ from app.config import Settings
 from app.deps import CSRF_COOKIE, SESSION_COOKIE
 
 
+def secure_cookies(request: Request, settings: Settings) -> bool:
+    """Cookies go only over HTTPS when the request came so (a trusted proxy's
+    ``X-Forwarded-Proto``) or when people reach the service at an https address: a proxy left
+    out of ``--forwarded-allow-ips`` no longer makes them plain (an outside check)."""
+    return request.url.scheme == "https" or settings.public_url.lower().startswith("https://")
+
+
 def set_session_cookies(
     response: Response, request: Request, *, token: str, csrf: str, settings: Settings
 ) -> None:
     """The session (HttpOnly) and its CSRF value (readable by the scripts that echo it)."""
-    secure = request.url.scheme == "https"
+    secure = secure_cookies(request, settings)
     max_age = settings.session_hours * 3600
     response.set_cookie(
         SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure

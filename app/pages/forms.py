@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError, validate_email
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 
+from app.accounts.cookies import secure_cookies
 from app.accounts.tokens import read_token
 from app.config import Settings
 from app.deps import SESSION_COOKIE, Auth, auth_for_claims
@@ -119,7 +120,7 @@ def csrf_token(request: Request, settings: Settings) -> str:
     return _form_token(cookie, settings)
 
 
-def issue_form_cookie(request: Request, response: R) -> R:
+def issue_form_cookie(request: Request, response: R, settings: Settings) -> R:
     """Set the form cookie when csrf_token made a new one for this response."""
     if cookie := getattr(request.state, "form_cookie", None):
         response.set_cookie(
@@ -127,7 +128,7 @@ def issue_form_cookie(request: Request, response: R) -> R:
             cookie,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=secure_cookies(request, settings),
         )
     return response
 
@@ -244,4 +245,4 @@ def render_page(
     values = {"csrf_token": csrf_token(request, settings), **(context or {})}
     role = auth.user.role if auth else ""
     response = render(request, name, values, status_code=status_code, role=role)
-    return issue_form_cookie(request, response)
+    return issue_form_cookie(request, response, settings)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.config import Settings
+from app.config import Settings, get_settings
+from app.main import app
 from app.models import AuditEntry, AuthSession, Council
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -153,3 +155,32 @@ def test_ending_sessions_is_403_when_asked_by_a_cook(
         f"/api/staff/users/{other.id}/sessions/revoke", headers=auth_headers(cook, settings)
     )
     assert response.status_code == 403
+
+
+def _cookie_flags(response) -> dict[str, bool]:
+    """Each cookie set by the response, and whether it is Secure."""
+    return {
+        header.split("=", 1)[0]: "secure" in header.lower().split("; ")
+        for header in response.headers.get_list("set-cookie")
+    }
+
+
+@pytest.mark.parametrize(
+    ("public_url", "secure"), [("https://meals.example", True), ("http://127.0.0.1:8000", False)]
+)
+def test_cookies_are_secure_when_people_reach_the_service_at_an_https_address(
+    client: TestClient, session: Session, settings: Settings, public_url: str, secure: bool
+):
+    # A TLS proxy left out of --forwarded-allow-ips reaches the app over plain HTTP: the
+    # cookies were then sent without Secure although people use https (an outside check).
+    app.dependency_overrides[get_settings] = lambda: settings.model_copy(
+        update={"public_url": public_url}
+    )
+    create_user(session, email="secure@example.org")
+    signed = client.post(
+        "/api/auth/session", json={"email": "secure@example.org", "password": DEFAULT_PASSWORD}
+    )
+    assert _cookie_flags(signed) == {"portion_session": secure, "portion_csrf": secure}
+    client.cookies.clear()
+    page = client.get("/sign-in")
+    assert page.status_code == 200 and list(_cookie_flags(page).values()) == [secure]
