@@ -136,6 +136,7 @@ StaffUser = Annotated[User, Depends(_role("staff"))]
 AdminUser = Annotated[User, Depends(_role("admin"))]
 StaffOrAdminUser = Annotated[User, Depends(_role("staff", "admin"))]
 CarerOrStaffUser = Annotated[User, Depends(_role("carer", "staff"))]
+CookOrCarerUser = Annotated[User, Depends(_role("cook", "carer"))]
 
 
 def client_address(request: Request) -> str:

@@ -439,3 +439,12 @@ def test_a_note_on_a_concern_upheld_already_asks_for_no_decision_when_another_pa
                         headers=headers)  # fmt: skip
 
     assert noted.status_code == 200, noted.text
+
+
+def test_staff_are_refused_raising_a_concern_by_role_whatever_body_they_send(
+    client: TestClient, settings: Settings, staff: User
+):
+    # The role was checked after the body: staff sending a bad body read 422 (an outside check).
+    for body in ({"diner_id": 1, "kind": "welfare", "description": "x"}, {"kind": "nonsense"}):
+        sent = client.post("/api/concerns", json=body, headers=auth_headers(staff, settings))
+        assert sent.status_code == 403, sent.text
