@@ -7,9 +7,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -80,7 +81,9 @@ class Settings(BaseSettings):
     )
     password_time_cost: int = Field(default=PASSWORD_PROFILE.time_cost, ge=1, le=10)
     password_parallelism: int = Field(default=PASSWORD_PROFILE.parallelism, ge=1, le=16)
-    log_level: str = "INFO"
+    # Any letter case ("debug"): a name logging does not know crashed every command with a
+    # traceback (an outside check).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # "json": one JSON object per line (request id, route template, method, status, duration).
     log_format: Literal["text", "json"] = "text"
     # /metrics (Prometheus): a bearer token; production without one answers 404 there.
@@ -117,6 +120,33 @@ class Settings(BaseSettings):
     notify_email_template_id: str | None = None
     notify_sms_template_id: str | None = None
     notify_letter_template_id: str | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_we_run_on(cls, value: str) -> str:
+        # Another kind (mysql://) failed at the first query with a driver's traceback.
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ConfigurationError(
+                f"PORTION_DATABASE_URL must be a SQLite (sqlite:///path) or PostgreSQL "
+                f"(postgresql+psycopg://...) address, not {value.split(':', 1)[0]}:"
+            )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _an_address_people_open(cls, value: str) -> str:
+        # Without its scheme every link in a message would be a dead one (an outside check).
+        if urlsplit(value).scheme not in ("https", "http") or not urlsplit(value).netloc:
+            raise ConfigurationError(
+                f"PORTION_PUBLIC_URL must be a full address such as "
+                f"https://meals.example.gov.uk, not {value!r}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _require_a_real_secret(self) -> Settings:
@@ -162,13 +192,35 @@ class Settings(BaseSettings):
         if self.env != "production":
             return []
         warnings = []
-        if "smtp_host" not in self.model_fields_set and self.notify_api_key is None:
-            # Email would go to the default SMTP host, where nothing may listen.
+        # Email goes by SMTP unless Notify has both a key and an email template (and no SMTP
+        # host is set): app.notifications.channels.chosen_provider.
+        notify_email = self.notifications_via == "notify" or (
+            self.notifications_via is None
+            and self.notify_api_key is not None
+            and bool(self.notify_email_template_id)
+            and "smtp_host" not in self.model_fields_set
+        )
+        if not notify_email and "smtp_host" not in self.model_fields_set:
+            # Email would go to the default SMTP host, where nothing may listen. A Notify key
+            # without an email template hid this (an outside check).
+            notify = (
+                " (PORTION_NOTIFY_API_KEY alone does not send email: it needs "
+                "PORTION_NOTIFY_EMAIL_TEMPLATE_ID too)"
+                if self.notify_api_key is not None
+                else ""
+            )
             warnings.append(
                 "Warning: no mail settings in production: email goes to the default SMTP server "
                 f"{self.smtp_host}:{self.smtp_port}, and if nothing takes it there, no one gets "
                 "a message (password resets included): set PORTION_SMTP_HOST or "
-                "PORTION_NOTIFY_API_KEY"
+                f"PORTION_NOTIFY_API_KEY with PORTION_NOTIFY_EMAIL_TEMPLATE_ID{notify}"
+            )
+        elif not notify_email and "smtp_port" not in self.model_fields_set:
+            # The README's own example set the host alone (an outside check).
+            warnings.append(
+                f"Warning: PORTION_SMTP_PORT is not set: email goes to {self.smtp_host} on port "
+                f"{self.smtp_port}, a development mail catcher's: set it (usually 587, with "
+                "PORTION_SMTP_STARTTLS=true)"
             )
         if "public_url" not in self.model_fields_set:
             # An operator's container sent reset links to 127.0.0.1 (an outside check).
@@ -177,11 +229,18 @@ class Settings(BaseSettings):
                 f"included) point at {self.public_url}, which nobody else can open: set it to the "
                 "address people use, e.g. https://meals.example.gov.uk"
             )
-        if "mail_from" not in self.model_fields_set and self.notify_api_key is None:
+        if "mail_from" not in self.model_fields_set and not notify_email:
             warnings.append(
                 f"Warning: PORTION_MAIL_FROM is not set: email is sent from {self.mail_from}, "
                 "an address that does not exist, which many mail servers refuse: set it to the "
                 "council's own"
+            )
+        if self.notify_api_key is None or not self.notify_letter_template_id:
+            # Letters go only by Notify: each was marked failed when sent (an outside check).
+            warnings.append(
+                "Warning: no letters can be posted: a diner without a carer gets their meal plan "
+                "and changes to it only by letter, through GOV.UK Notify: set "
+                "PORTION_NOTIFY_API_KEY and PORTION_NOTIFY_LETTER_TEMPLATE_ID"
             )
         return warnings
 

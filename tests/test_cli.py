@@ -497,10 +497,14 @@ def test_worker_warns_a_line_each_when_production_lacks_what_messages_need(
         "no mail settings in production",
         "PORTION_PUBLIC_URL is not set",
         "PORTION_MAIL_FROM is not set",
+        "no letters can be posted",
     ]
     assert all(line.startswith("Warning: ") for line in lines)
 
     monkeypatch.setenv("PORTION_SMTP_HOST", "mail.internal")
+    monkeypatch.setenv("PORTION_SMTP_PORT", "587")
+    monkeypatch.setenv("PORTION_NOTIFY_API_KEY", "key")
+    monkeypatch.setenv("PORTION_NOTIFY_LETTER_TEMPLATE_ID", "letter")
     monkeypatch.setenv("PORTION_PUBLIC_URL", "https://meals.example.gov.uk")
     monkeypatch.setenv("PORTION_MAIL_FROM", "Meals <meals@example.gov.uk>")
     get_settings.cache_clear()
@@ -533,7 +537,8 @@ def test_serve_warns_in_one_line_when_production_has_no_mail_settings(tmp_path: 
         _, errors = server.communicate(timeout=60)
 
     warnings = [line for line in errors.splitlines() if line.startswith("Warning:")]
-    assert len(warnings) == 1 and "no mail settings" in warnings[0]
+    assert len(warnings) == 2 and "no mail settings" in warnings[0]
+    assert "no letters can be posted" in warnings[1]
 
 
 def wait_until_serving(server: subprocess.Popen[str], port: int) -> None:

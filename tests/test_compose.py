@@ -51,3 +51,13 @@ async def test_the_web_service_trusts_its_proxy_on_this_host(gateway: str) -> No
 async def test_a_peer_outside_the_host_is_not_trusted() -> None:
     seen = await seen_by_the_app(web_setting("FORWARDED_ALLOW_IPS"), "203.0.113.5")
     assert seen == {"client": "203.0.113.5", "scheme": "http"}
+
+
+def test_only_the_web_service_keeps_the_images_health_check_when_composed() -> None:
+    # The image's HEALTHCHECK asks the web server on port 8000: the worker's and the jobs'
+    # containers, which run none, always read "unhealthy" (an outside check).
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    assert "HEALTHCHECK" in (COMPOSE.parent / "Dockerfile").read_text()
+    assert "healthcheck" not in services["web"]
+    for name in ("worker", "jobs"):
+        assert services[name]["healthcheck"] == {"disable": True}, name

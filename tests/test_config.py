@@ -143,10 +143,19 @@ def test_production_uses_its_secret_key_when_long_enough(
         ({"env": "production"}, True),
         ({"env": "production", "smtp_host": "mail.internal"}, False),
         ({"env": "production", "smtp_host": "127.0.0.1"}, False),  # said, so meant
-        ({"env": "production", "notify_api_key": "key"}, False),
+        # a key alone sends no email: it went to the default SMTP server unsaid (an outside check)
+        ({"env": "production", "notify_api_key": "key"}, True),
+        ({"env": "production", "notify_api_key": "key", "notify_email_template_id": "t"}, False),
         ({"env": "development"}, False),  # the local mailbox takes it
     ],
-    ids=["production-unset", "smtp-host", "smtp-host-default", "notify-key", "development"],
+    ids=[
+        "production-unset",
+        "smtp-host",
+        "smtp-host-default",
+        "notify-key-alone",
+        "notify-key-and-template",
+        "development",
+    ],
 )
 def test_mail_warning_is_given_only_when_production_has_no_mail_settings(
     installation: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], warned: bool
@@ -161,28 +170,59 @@ def test_mail_warning_is_given_only_when_production_has_no_mail_settings(
         assert "\n" not in warning and "PORTION_SMTP_HOST" in warning
 
 
+SMTP = {"smtp_host": "mail", "smtp_port": 587}
+NOTIFY = {"notify_api_key": "key", "notify_email_template_id": "e"}
+LETTERS = {"notify_api_key": "key", "notify_letter_template_id": "l"}
+ADDRESS, SENDER = "PORTION_PUBLIC_URL is not set", "PORTION_MAIL_FROM is not set"
+NO_LETTERS, NO_MAIL = "no letters can be posted", "no mail settings in production"
+
+
 @pytest.mark.parametrize(
     ("settings", "named"),
     [
-        ({"env": "production"}, ["PORTION_PUBLIC_URL", "PORTION_MAIL_FROM"]),
-        (
-            {"env": "production", "public_url": "https://meals.example.gov.uk"},
-            ["PORTION_MAIL_FROM"],
-        ),
-        ({"env": "production", "mail_from": "meals@example.gov.uk"}, ["PORTION_PUBLIC_URL"]),
-        ({"env": "production", "notify_api_key": "key"}, ["PORTION_PUBLIC_URL"]),  # no email
-        ({"env": "development"}, []),
+        (SMTP, [ADDRESS, SENDER, NO_LETTERS]),
+        (SMTP | {"public_url": "https://meals.example.gov.uk"}, [SENDER, NO_LETTERS]),
+        (SMTP | {"mail_from": "meals@example.gov.uk"}, [ADDRESS, NO_LETTERS]),
+        (SMTP | LETTERS, [ADDRESS, SENDER]),
+        (NOTIFY | LETTERS, [ADDRESS]),  # email by Notify: no sender of our own
+        ({"notify_api_key": "key"}, [NO_MAIL, ADDRESS, SENDER, NO_LETTERS]),
+        # the host alone: port 1025, a mail catcher's (the README's example did so)
+        ({"smtp_host": "mail"}, ["PORTION_SMTP_PORT is not set", ADDRESS, SENDER, NO_LETTERS]),
     ],
 )
-def test_production_without_its_address_or_sender_is_warned_about_each(
+def test_production_without_what_its_messages_need_is_warned_about_each(
     installation: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], named: list[str]
 ):
     """Links in messages are built from PORTION_PUBLIC_URL: unset, a container sent password
-    reset links to 127.0.0.1 (an outside check)."""
-    for name in ("PORTION_PUBLIC_URL", "PORTION_MAIL_FROM", "PORTION_NOTIFY_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    warnings = Settings(secret_key="k" * 32, smtp_host="mail", **settings).production_warnings()
-    assert [w.split()[1] for w in warnings] == named
+    reset links to 127.0.0.1; letters, email by a key alone and a host without its port went
+    nowhere unsaid (outside checks)."""
+    for name in ("PUBLIC_URL", "MAIL_FROM", "NOTIFY_API_KEY", "SMTP_HOST", "SMTP_PORT"):
+        monkeypatch.delenv(f"PORTION_{name}", raising=False)
+    warnings = Settings(secret_key="k" * 32, env="production", **settings).production_warnings()
+    assert [w.split(":")[1].strip() for w in warnings] == named
+    assert all(w.startswith("Warning: ") and "\n" not in w for w in warnings)
+    development = Settings(secret_key="k" * 32, env="development", **settings)
+    assert development.production_warnings() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("log_level", "verbose", "log_level"),
+        ("database_url", "mysql://db/portion", "PORTION_DATABASE_URL must be"),
+        ("public_url", "meals.example.gov.uk", "PORTION_PUBLIC_URL must be"),
+        ("public_url", "https://", "PORTION_PUBLIC_URL must be"),
+    ],
+)
+def test_a_setting_of_the_wrong_kind_is_refused_in_one_line_when_read(
+    installation: Path, name: str, value: str, message: str
+):
+    with pytest.raises((ConfigurationError, ValidationError), match=message):
+        Settings(secret_key="k" * 32, **{name: value})
+
+
+def test_a_log_level_in_any_letter_case_is_read_when_set(installation: Path):
+    assert Settings(secret_key="k" * 32, log_level="debug").log_level == "DEBUG"
 
 
 def test_unusable_secret_file_is_refused_when_development_reads_it(installation: Path):
