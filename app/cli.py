@@ -21,6 +21,7 @@ from app.db import get_engine
 from app.errors import AppError
 from app.geo.importer import DEFAULT_BATCH_SIZE
 from app.in_use import alone, in_use
+from app.observability.logs import configure_logging
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -384,6 +385,7 @@ def send_notifications(
     from app.notifications.worker import run_worker
 
     settings = get_settings()
+    configure_logging(settings)  # its lines as the server's: the format and level set
     _warn_of_missing_settings(settings)
     channels = delivery_from_settings(settings).channels
     stop = threading.Event()
@@ -467,7 +469,9 @@ def run_jobs_command() -> None:
     from app.flows.jobs import run_jobs
     from app.privacy.retention import forget_old_records
 
-    with in_use(get_settings().database_url), Session(get_engine()) as session:
+    settings = get_settings()
+    configure_logging(settings)
+    with in_use(settings.database_url), Session(get_engine()) as session:
         counts = run_jobs(session)
         counts["records_forgotten"] = forget_old_records(session, now=utcnow())
         session.commit()

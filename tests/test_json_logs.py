@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from app.config import Settings
 from app.db import make_engine
+from app.notifications.outbox import enqueue
 from app.observability.logs import JsonFormatter, configure_logging
 from tests.faults.support import app_env, portion_command
-from tests.notifications.conftest import free_port
+from tests.notifications.conftest import NOTIFY_API_KEY, free_port
 from tests.test_metrics import wait_for_health
 
 CLIENT_IP = "203.0.113.9"  # documentation range: appears only if a client address is logged
@@ -158,3 +161,82 @@ def test_a_database_errors_text_never_carries_the_statements_values(tmp_path: Pa
         engine.dispose()
     assert "INSERT INTO person" in str(refused.value)
     assert EMAIL not in str(refused.value)
+
+
+class _RefusingNotify(BaseHTTPRequestHandler):
+    """Notify refusing a request in words that quote the address, as a stand-in did."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        error = {"error": "BadRequestError", "message": f"email_address {EMAIL} Not valid"}
+        body = json.dumps({"errors": [error], "status_code": 400}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_notifys_words_for_a_refused_message_stay_out_of_the_logs_when_logging_is_configured(
+    caplog: pytest.LogCaptureFixture,
+):
+    # Its client logs each refusal with Notify's own words at WARNING: an operator's walk saw
+    # a recipient's address in the worker's output.
+    from notifications_python_client.errors import HTTPError
+    from notifications_python_client.notifications import NotificationsAPIClient
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingNotify)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    configure_logging(Settings(log_format="json"))
+    client = NotificationsAPIClient(
+        NOTIFY_API_KEY, base_url=f"http://127.0.0.1:{server.server_port}"
+    )
+    try:
+        with caplog.at_level(logging.DEBUG), pytest.raises(HTTPError):
+            client.send_email_notification(email_address=EMAIL, template_id=str(uuid.uuid4()))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert EMAIL not in caplog.text
+
+
+def test_the_worker_logs_as_configured_and_warns_of_a_message_no_channel_takes(
+    tmp_path: Path, empty_database: str
+):
+    # send-notifications never set up logging: nothing in JSON, and a letter dropped for want
+    # of a letter channel was logged at INFO, unseen (an operator's walk).
+    env = app_env(empty_database, log_format="json", log_level="INFO")
+    subprocess.run([*portion_command(), "migrate"], env=env, cwd=tmp_path, check=True, timeout=300)
+    engine = make_engine(empty_database)
+    with Session(engine) as session:
+        enqueue(
+            session,
+            event="meal_plan_letter",
+            channel="letter",
+            recipient="Edna Smith\n3 Quiet Close\nFinchley\nN3 1QX",
+            subject="Your meals",
+            body="Tuesday",
+            dedupe_key="diner:1:meal_plan",
+        )
+        session.commit()
+    engine.dispose()
+
+    sent = subprocess.run(
+        [*portion_command(), "send-notifications"],
+        env=env | {"PORTION_NOTIFICATIONS_VIA": "smtp"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert sent.returncode == 0, sent.stderr
+    lines = [json.loads(line) for line in sent.stderr.splitlines() if line.startswith("{")]
+    assert [(line["level"], line["message"]) for line in lines] == [
+        ("WARNING", "notification 1 not sent: no letter channel configured")
+    ]
+    assert "Quiet Close" not in sent.stderr

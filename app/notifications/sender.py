@@ -40,6 +40,7 @@ MAX_BACKOFF = timedelta(hours=6)
 # Longer than a batch can take to send (batch x SMTP timeout), so a live claim never expires.
 DEFAULT_LEASE = timedelta(minutes=10)
 DEFAULT_BATCH = 20
+NO_CHANNEL = "channel configured"  # "no letter channel configured": why a message was not sent
 
 SessionFactory = Callable[[], Session]
 
@@ -316,7 +317,10 @@ def _claim(
             route = _route(n, users.get(n.to_user_id) if n.to_user_id else None, channels)
             if isinstance(route, str):
                 n.status, n.last_error = "failed", route
-                log.info("notification %s not sent: %s", n.id, route)
+                # A channel missing is the operator's to mend (letters without GOV.UK Notify
+                # were dropped at INFO, unseen: an outside check); a person gone is not.
+                level = logging.WARNING if route.endswith(NO_CHANNEL) else logging.INFO
+                log.log(level, "notification %s not sent: %s", n.id, route)
             else:
                 channel, to = route
                 maybe_sent = n.attempts > 0 or n.claimed_by is not None
@@ -343,12 +347,12 @@ def _route(n: Notification, user: User | None, channels: Channels) -> tuple[str,
         if n.channel == "sms" and user.phone and "sms" in channels:
             return "sms", user.phone
         if "email" not in channels:
-            return "no email channel configured"
+            return f"no email {NO_CHANNEL}"
         return "email", user.email
     if not n.recipient:
         return "no recipient (erased)"
     if n.channel not in channels:
-        return f"no {n.channel} channel configured"
+        return f"no {n.channel} {NO_CHANNEL}"
     return n.channel, n.recipient
 
 

@@ -20,8 +20,15 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # The request log's fields (log_request's `extra`), copied into a JSON line when present.
 REQUEST_FIELDS = ("request_id", "route", "method", "status", "duration_ms")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
-# Loggers that write a request's full URL at INFO (an online geocoder's has the postcode in it).
-URL_LOGGERS = ("httpx", "httpcore")
+# Loggers that write personal data below the level each is given here: a request's full URL at
+# INFO (an online geocoder's has the postcode in it); GOV.UK Notify's client, each refused
+# request with Notify's own words at WARNING ("email_address edna@... Not a valid email
+# address": an outside check), which our sender reports without them.
+QUIET_LOGGERS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "notifications_python_client": logging.ERROR,
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -45,8 +52,8 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(settings: Settings) -> None:
     """The root logger's level and format; in JSON, uvicorn's handlers are switched over too
     (they are set up before the app is imported)."""
-    for name in URL_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
     if settings.log_format != "json":
         logging.basicConfig(level=settings.log_level, format=TEXT_FORMAT)
         return
