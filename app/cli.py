@@ -433,8 +433,11 @@ def send_meal_plan(
     """Queue a letter with a diner's meals for the next four weeks (posted by GOV.UK Notify), to
     any diner who asks for one: a diner without a carer is posted one by themselves when a
     pairing starts or moves."""
+    from sqlmodel import func, select
+
     from app.councils.rules import council_today
-    from app.models import Council, Diner
+    from app.models import Council, Diner, Notification
+    from app.notifications.channels import delivery_from_settings
     from app.notifications.letters import queue_meal_plan_letter
 
     with Session(get_engine()) as session:
@@ -443,11 +446,24 @@ def send_meal_plan(
             _fail(f"no diner {diner_id}")
         council = session.get(Council, diner.council_id)
         assert council is not None
+        newest = session.exec(select(func.max(Notification.id))).one() or 0
         letter = _run(
             lambda: queue_meal_plan_letter(session, diner=diner, today=council_today(council))
         )
         session.commit()
-        typer.echo(f"Meal plan letter {letter.id} queued for diner {diner_id}.")
+        if (letter.id or 0) <= newest:  # the same plan, queued once a day
+            typer.echo(
+                f"Meal plan letter {letter.id} with this plan was already queued today for "
+                f"diner {diner_id} ({letter.status}): nothing new queued."
+            )
+        else:
+            typer.echo(f"Meal plan letter {letter.id} queued for diner {diner_id}.")
+    if "letter" not in delivery_from_settings(get_settings()).channels:
+        typer.echo(
+            "Warning: no letter channel is configured (PORTION_NOTIFY_API_KEY and "
+            "PORTION_NOTIFY_LETTER_TEMPLATE_ID): it will not be posted.",
+            err=True,
+        )
 
 
 @cli.command("schedule-meals")
@@ -610,11 +626,23 @@ PRIVATE_UMASK = 0o077
 
 
 def main() -> None:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     os.umask(PRIVATE_UMASK)
     try:
         cli()
     except ConfigurationError as exc:
         _exit_on_configuration(str(exc))
+    except (OperationalError, InterfaceError) as exc:
+        # The driver's own words (no address, no password), not some 460 lines of traceback
+        # with them buried in it (an operator's walk, the database down or misnamed).
+        cause = str(exc.orig or exc).strip().splitlines()
+        typer.echo(
+            f"Error: the database (PORTION_DATABASE_URL) cannot be used: "
+            f"{cause[0] if cause else type(exc).__name__}",
+            err=True,
+        )
+        raise SystemExit(1) from None
     except ValidationError as exc:
         if exc.title != "Settings":
             raise

@@ -14,11 +14,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner
 
 from app import db
@@ -26,11 +27,12 @@ from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.cli import PG_HINTS, cli
 from app.config import PUBLISHED_PLACEHOLDER_KEY, get_settings
 from app.db import make_engine
-from app.models import Council, PostcodeUnit, User
+from app.models import Council, Meal, PostcodeUnit, User
 from tests.conftest import TEST_SETTINGS
 from tests.factories import cook_payload, create_council, create_user
 
 runner = CliRunner()
+DAY = timedelta(days=1)
 ROOT = Path(__file__).resolve().parent.parent
 PORTION = Path(sys.executable).with_name("portion")
 UVICORN = Path(sys.executable).with_name("uvicorn")
@@ -861,3 +863,52 @@ def test_what_the_service_writes_is_for_its_own_account_only(tmp_path: Path):
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for made in data.iterdir():
         assert stat.S_IMODE(made.stat().st_mode) & 0o077 == 0, made.name
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["run-jobs"]])
+def test_a_database_that_cannot_be_reached_is_said_in_one_line_when_a_command_needs_it(
+    tmp_path: Path, command: list[str]
+):
+    # Every command printed some 460 lines of traceback, the driver's words buried in them (an
+    # operator's walk).
+    password = "not-for-the-screen-7f2c"
+    url = f"postgresql+psycopg://portion:{password}@127.0.0.1:{free_port()}/portion"
+    done = run_portion(command, tmp_path, database_url=url, secret_key=TEST_SETTINGS.secret_key)
+
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("Error: the database (PORTION_DATABASE_URL) cannot be used: ")
+    assert "Connection refused" in lines[0] and password not in done.stderr + done.stdout
+
+
+def test_send_meal_plan_says_when_the_plan_was_queued_already_or_cannot_be_posted(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+):
+    # It said "queued" for a plan already queued that day, and nothing of a letter that no
+    # channel would post (an operator's walk).
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    assert runner.invoke(cli, ["seed-demo"]).exit_code == 0
+    with Session(make_engine(cli_database)) as session:
+        diner_id = session.exec(
+            select(Meal.diner_id).where(
+                Meal.status == "scheduled",
+                col(Meal.date).between(date.today() + DAY, date.today() + 20 * DAY),
+            )
+        ).first()
+    assert diner_id is not None
+    monkeypatch.setenv("PORTION_NOTIFICATIONS_VIA", "smtp")  # no Notify: no letters
+    get_settings.cache_clear()
+
+    first = runner.invoke(cli, ["send-meal-plan", str(diner_id)])
+    again = runner.invoke(cli, ["send-meal-plan", str(diner_id)])
+
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    number = re.fullmatch(r"Meal plan letter (\d+) queued for diner \d+\.", first.stdout.strip())
+    assert number is not None, first.stdout
+    assert again.stdout.startswith(f"Meal plan letter {number[1]} with this plan was already")
+    for done in (first, again):
+        assert done.stderr.strip() == (
+            "Warning: no letter channel is configured (PORTION_NOTIFY_API_KEY and "
+            "PORTION_NOTIFY_LETTER_TEMPLATE_ID): it will not be posted."
+        )
