@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,10 @@ PASSWORD_PROFILE = RFC_9106_LOW_MEMORY
 # them is accepted; five passes or more need at least the list's 7 MiB.
 MIN_PASSWORD_MEMORY_KIB_BY_PASSES = {1: 47104, 2: 19456, 3: 12288, 4: 9216}
 MIN_PASSWORD_MEMORY_KIB = 7168
+
+
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+NOTIFY_KEY = re.compile(f".+-{_UUID}-{_UUID}", re.IGNORECASE)
 
 
 class ConfigurationError(RuntimeError):
@@ -137,6 +142,19 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("notify_api_key")
+    @classmethod
+    def _a_notify_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # Notify's client reads the service's id and the secret from the key's end: another
+        # value failed each send with an AssertionError, retried for ever (an outside check).
+        if value is not None and not NOTIFY_KEY.fullmatch(value.get_secret_value()):
+            raise ConfigurationError(
+                "PORTION_NOTIFY_API_KEY is not a GOV.UK Notify API key: it is the key's name, "
+                "then the service's id and the secret, each a UUID, joined by hyphens "
+                "(copy it whole from Notify's API integration page)"
+            )
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _an_address_people_open(cls, value: str) -> str:
@@ -221,6 +239,11 @@ class Settings(BaseSettings):
                 f"Warning: PORTION_SMTP_PORT is not set: email goes to {self.smtp_host} on port "
                 f"{self.smtp_port}, a development mail catcher's: set it (usually 587, with "
                 "PORTION_SMTP_STARTTLS=true)"
+            )
+        if not notify_email and self.smtp_username and not self.smtp_starttls:
+            warnings.append(
+                "Warning: PORTION_SMTP_USERNAME is set without PORTION_SMTP_STARTTLS=true: the "
+                "mail server's password is sent unencrypted"
             )
         if "public_url" not in self.model_fields_set:
             # An operator's container sent reset links to 127.0.0.1 (an outside check).

@@ -505,7 +505,10 @@ def test_worker_warns_a_line_each_when_production_lacks_what_messages_need(
 
     monkeypatch.setenv("PORTION_SMTP_HOST", "mail.internal")
     monkeypatch.setenv("PORTION_SMTP_PORT", "587")
-    monkeypatch.setenv("PORTION_NOTIFY_API_KEY", "key")
+    monkeypatch.setenv(
+        "PORTION_NOTIFY_API_KEY",
+        "portion-0c0f6f3b-6a0e-4e0e-9f39-3f6c1a2b3c4d-7d8e9f00-1111-4222-8333-444455556666",
+    )
     monkeypatch.setenv("PORTION_NOTIFY_LETTER_TEMPLATE_ID", "letter")
     monkeypatch.setenv("PORTION_PUBLIC_URL", "https://meals.example.gov.uk")
     monkeypatch.setenv("PORTION_MAIL_FROM", "Meals <meals@example.gov.uk>")

@@ -21,6 +21,11 @@ from app.config import (
     installation_secret,
 )
 
+# The shape of a GOV.UK Notify API key: a name, the service's id and the secret.
+NOTIFY_KEY = (
+    "portion_test-0c0f6f3b-6a0e-4e0e-9f39-3f6c1a2b3c4d-7d8e9f00-1111-4222-8333-444455556666"
+)
+
 
 @pytest.fixture
 def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -144,8 +149,11 @@ def test_production_uses_its_secret_key_when_long_enough(
         ({"env": "production", "smtp_host": "mail.internal"}, False),
         ({"env": "production", "smtp_host": "127.0.0.1"}, False),  # said, so meant
         # a key alone sends no email: it went to the default SMTP server unsaid (an outside check)
-        ({"env": "production", "notify_api_key": "key"}, True),
-        ({"env": "production", "notify_api_key": "key", "notify_email_template_id": "t"}, False),
+        ({"env": "production", "notify_api_key": NOTIFY_KEY}, True),
+        (
+            {"env": "production", "notify_api_key": NOTIFY_KEY, "notify_email_template_id": "t"},
+            False,
+        ),
         ({"env": "development"}, False),  # the local mailbox takes it
     ],
     ids=[
@@ -171,8 +179,8 @@ def test_mail_warning_is_given_only_when_production_has_no_mail_settings(
 
 
 SMTP = {"smtp_host": "mail", "smtp_port": 587}
-NOTIFY = {"notify_api_key": "key", "notify_email_template_id": "e"}
-LETTERS = {"notify_api_key": "key", "notify_letter_template_id": "l"}
+NOTIFY = {"notify_api_key": NOTIFY_KEY, "notify_email_template_id": "e"}
+LETTERS = {"notify_api_key": NOTIFY_KEY, "notify_letter_template_id": "l"}
 ADDRESS, SENDER = "PORTION_PUBLIC_URL is not set", "PORTION_MAIL_FROM is not set"
 NO_LETTERS, NO_MAIL = "no letters can be posted", "no mail settings in production"
 
@@ -185,9 +193,14 @@ NO_LETTERS, NO_MAIL = "no letters can be posted", "no mail settings in productio
         (SMTP | {"mail_from": "meals@example.gov.uk"}, [ADDRESS, NO_LETTERS]),
         (SMTP | LETTERS, [ADDRESS, SENDER]),
         (NOTIFY | LETTERS, [ADDRESS]),  # email by Notify: no sender of our own
-        ({"notify_api_key": "key"}, [NO_MAIL, ADDRESS, SENDER, NO_LETTERS]),
+        ({"notify_api_key": NOTIFY_KEY}, [NO_MAIL, ADDRESS, SENDER, NO_LETTERS]),
         # the host alone: port 1025, a mail catcher's (the README's example did so)
         ({"smtp_host": "mail"}, ["PORTION_SMTP_PORT is not set", ADDRESS, SENDER, NO_LETTERS]),
+        (
+            SMTP | LETTERS | {"smtp_username": "meals"},
+            ["PORTION_SMTP_USERNAME is set without PORTION_SMTP_STARTTLS=true", ADDRESS, SENDER],
+        ),
+        (SMTP | LETTERS | {"smtp_username": "meals", "smtp_starttls": True}, [ADDRESS, SENDER]),
     ],
 )
 def test_production_without_what_its_messages_need_is_warned_about_each(
@@ -196,7 +209,14 @@ def test_production_without_what_its_messages_need_is_warned_about_each(
     """Links in messages are built from PORTION_PUBLIC_URL: unset, a container sent password
     reset links to 127.0.0.1; letters, email by a key alone and a host without its port went
     nowhere unsaid (outside checks)."""
-    for name in ("PUBLIC_URL", "MAIL_FROM", "NOTIFY_API_KEY", "SMTP_HOST", "SMTP_PORT"):
+    for name in (
+        "PUBLIC_URL",
+        "MAIL_FROM",
+        "NOTIFY_API_KEY",
+        "SMTP_HOST",
+        "SMTP_PORT",
+        "SMTP_USERNAME",
+    ):
         monkeypatch.delenv(f"PORTION_{name}", raising=False)
     warnings = Settings(secret_key="k" * 32, env="production", **settings).production_warnings()
     assert [w.split(":")[1].strip() for w in warnings] == named
@@ -212,6 +232,7 @@ def test_production_without_what_its_messages_need_is_warned_about_each(
         ("database_url", "mysql://db/portion", "PORTION_DATABASE_URL must be"),
         ("public_url", "meals.example.gov.uk", "PORTION_PUBLIC_URL must be"),
         ("public_url", "https://", "PORTION_PUBLIC_URL must be"),
+        ("notify_api_key", "garbage", "PORTION_NOTIFY_API_KEY is not a GOV.UK Notify API key"),
     ],
 )
 def test_a_setting_of_the_wrong_kind_is_refused_in_one_line_when_read(
