@@ -86,7 +86,7 @@ def password_problem(password: str, *, email: str = "", full_name: str = "") -> 
         return "is too common: choose a less predictable password"
     local_part = email.split("@", 1)[0].lower()
     if len(local_part) >= 4 and local_part in lowered:
-        return "must not contain your email address"
+        return "must not contain the part of your email address before the @"
     if full_name and full_name.lower().replace(" ", "") == lowered.replace(" ", ""):
         return "must not be your name"
     return None

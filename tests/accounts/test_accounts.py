@@ -193,3 +193,16 @@ def test_failed_sign_in_is_recorded_without_password_when_wrong(
     sign_in(client, "Someone@Example.org", "a wrong password here")
     failures = session.exec(select(LoginFailure)).all()
     assert [f.email_key for f in failures] == ["someone@example.org"]
+
+
+def test_a_password_holding_the_emails_name_part_is_refused_in_words_that_say_so(
+    client: TestClient,
+):
+    # It read "must not contain your email address" of a password that held only the part
+    # before the @ (an operator's walk).
+    body = {**GOOD, "email": "after-backup@example.org", "password": "after-backup-pass-91"}
+    response = client.post("/api/auth/register", json=body)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"][-1] == "password"
+    assert "must not contain the part of your email address before the @" in error["msg"]
