@@ -257,7 +257,10 @@ def relative_location(location: bytes, host: bytes | None) -> bytes:
     for scheme in (b"http://", b"https://"):
         own = scheme + host.lower()
         if location.lower().startswith(own) and location[len(own) : len(own) + 1] in (b"/", b""):
-            return location[len(own) :] or b"/"
+            path = location[len(own) :]
+            # One leading slash only: a path Starlette decoded ("/%2Fevil.example%2F..") would
+            # otherwise leave "//evil.example/", which a browser reads as another site.
+            return b"/" + path.lstrip(b"/\\")
     return location
 
 

@@ -120,6 +120,18 @@ def test_a_redirect_elsewhere_keeps_its_address_when_it_names_another_host():
     assert relative_location(b"http://Site.example:8000", b"site.example:8000") == b"/"
 
 
+@pytest.mark.parametrize("path", ["/%2Fevil.example%2F..", "/%2Fevil.example/%2E%2E"])
+def test_a_slash_redirect_of_a_path_with_encoded_slashes_stays_on_the_site(
+    client: TestClient, path: str
+):
+    # Starlette redirects the decoded path: cut to "//evil.example/../", a browser would go to
+    # evil.example (a review of the rewrite above).
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 307
+    location = response.headers["location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+
+
 def test_each_request_gets_its_own_id_when_repeated(client: TestClient):
     ids = {client.get("/healthz").headers["x-request-id"] for _ in range(3)}
     assert len(ids) == 3
