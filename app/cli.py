@@ -634,8 +634,9 @@ def main() -> None:
     except ConfigurationError as exc:
         _exit_on_configuration(str(exc))
     except (OperationalError, InterfaceError) as exc:
-        # The driver's own words (no address, no password), not some 460 lines of traceback
-        # with them buried in it (an operator's walk, the database down or misnamed).
+        # The driver's own words (the host, port and user it tried, never the password), not
+        # some 460 lines of traceback with them buried in it (an operator's walk, the database
+        # down or misnamed).
         cause = str(exc.orig or exc).strip().splitlines()
         typer.echo(
             f"Error: the database (PORTION_DATABASE_URL) cannot be used: "

@@ -35,6 +35,7 @@ MIN_PASSWORD_MEMORY_KIB_BY_PASSES = {1: 47104, 2: 19456, 3: 12288, 4: 9216}
 MIN_PASSWORD_MEMORY_KIB = 7168
 
 
+LOG_LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 NOTIFY_KEY = re.compile(f".+-{_UUID}-{_UUID}", re.IGNORECASE)
 
@@ -129,18 +130,35 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_capitals(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        level = value.strip().upper()
+        return LOG_LEVEL_ALIASES.get(level, level)  # "warn", as logging itself took it
 
     @field_validator("database_url")
     @classmethod
     def _a_database_we_run_on(cls, value: str) -> str:
-        # Another kind (mysql://) failed at the first query with a driver's traceback.
-        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+        # Another kind (mysql://, or PostgreSQL through a driver not installed) failed at the
+        # first query with a driver's traceback (an outside check).
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+            kind = (url.get_backend_name(), url.get_driver_name())
+        except ArgumentError:
+            kind = None
+        if kind not in (("sqlite", "pysqlite"), ("postgresql", "psycopg")):
             raise ConfigurationError(
-                f"PORTION_DATABASE_URL must be a SQLite (sqlite:///path) or PostgreSQL "
-                f"(postgresql+psycopg://...) address, not {value.split(':', 1)[0]}:"
+                "PORTION_DATABASE_URL must be SQLite (sqlite:///path) or PostgreSQL through "
+                f"psycopg 3 (postgresql+psycopg://...), not {value.split(':', 1)[0]}:"
             )
         return value
+
+    @field_validator("notify_api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # "KEY=" in .env
 
     @field_validator("notify_api_key")
     @classmethod

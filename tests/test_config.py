@@ -230,6 +230,7 @@ def test_production_without_what_its_messages_need_is_warned_about_each(
     [
         ("log_level", "verbose", "log_level"),
         ("database_url", "mysql://db/portion", "PORTION_DATABASE_URL must be"),
+        ("database_url", "postgresql+psycopg2://db/portion", "not postgresql\\+psycopg2:"),
         ("public_url", "meals.example.gov.uk", "PORTION_PUBLIC_URL must be"),
         ("public_url", "https://", "PORTION_PUBLIC_URL must be"),
         ("notify_api_key", "garbage", "PORTION_NOTIFY_API_KEY is not a GOV.UK Notify API key"),
@@ -242,8 +243,26 @@ def test_a_setting_of_the_wrong_kind_is_refused_in_one_line_when_read(
         Settings(secret_key="k" * 32, **{name: value})
 
 
-def test_a_log_level_in_any_letter_case_is_read_when_set(installation: Path):
-    assert Settings(secret_key="k" * 32, log_level="debug").log_level == "DEBUG"
+@pytest.mark.parametrize(
+    ("given", "level"),
+    [("debug", "DEBUG"), ("Warning", "WARNING"), ("warn", "WARNING"), ("FATAL", "CRITICAL")],
+)
+def test_a_log_level_logging_knows_is_read_in_any_letter_case_when_set(
+    installation: Path, given: str, level: str
+):
+    assert Settings(secret_key="k" * 32, log_level=given).log_level == level
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///var/portion.db", "sqlite+pysqlite:///x.db", "postgresql+psycopg://u@db/p"]
+)
+def test_a_database_we_run_on_is_accepted_in_each_spelling_when_set(installation: Path, url: str):
+    assert Settings(secret_key="k" * 32, database_url=url).database_url == url
+
+
+def test_an_empty_notify_key_is_no_key_when_set_so(installation: Path):
+    # "PORTION_NOTIFY_API_KEY=" is a common placeholder in an .env of an SMTP-only service.
+    assert Settings(secret_key="k" * 32, notify_api_key=" ").notify_api_key is None
 
 
 def test_unusable_secret_file_is_refused_when_development_reads_it(installation: Path):

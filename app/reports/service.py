@@ -90,7 +90,10 @@ from app.vocab import CookStatus, DinerStatus, MealStatus, PairingStatus
 WEEKS_DEFAULT = 12
 WEEKS_MAX = 104
 
-_regular = case((col(Meal.cook_id) == col(Pairing.cook_id), 1), else_=0)
+# A meal brought by the diner's regular cook is one that is not a cover: a cover cook is never
+# the pairing's own (meals.cover.cover_candidates), and a pairing's cook never changes. The
+# summary counts the covers through their partial index; the weekly series, this.
+_regular = case((col(Meal.is_cover).is_(True), 0), else_=1)
 
 
 # The summary's statements are built once, with parameters: a request neither builds them nor
@@ -290,7 +293,6 @@ def weekly_council(session: Session, *, staff: User, weeks: int, now: datetime) 
     meal_rows = session.exec(
         select(col(Meal.date), col(Meal.status), func.count(), func.coalesce(func.sum(_regular), 0))
         .select_from(Meal)
-        .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
         .where(
             Meal.council_id == council.id,
             col(Meal.status).in_((MealStatus.delivered, MealStatus.missed)),
