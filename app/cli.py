@@ -436,9 +436,11 @@ def send_meal_plan(
     from sqlmodel import func, select
 
     from app.councils.rules import council_today
+    from app.db import utcnow
     from app.models import Council, Diner, Notification
     from app.notifications.channels import delivery_from_settings
     from app.notifications.letters import queue_meal_plan_letter
+    from app.notifications.outbox import queue_again_if_failed
 
     with Session(get_engine()) as session:
         diner = session.get(Diner, diner_id)
@@ -450,8 +452,15 @@ def send_meal_plan(
         letter = _run(
             lambda: queue_meal_plan_letter(session, diner=diner, today=council_today(council))
         )
+        failed = letter.last_error
+        again = queue_again_if_failed(letter, now=utcnow())
         session.commit()
-        if (letter.id or 0) <= newest:  # the same plan, queued once a day
+        if again:
+            typer.echo(
+                f"Meal plan letter {letter.id} with this plan had failed ({failed}): "
+                f"queued again for diner {diner_id}."
+            )
+        elif (letter.id or 0) <= newest:  # the same plan, queued once a day
             typer.echo(
                 f"Meal plan letter {letter.id} with this plan was already queued today for "
                 f"diner {diner_id} ({letter.status}): nothing new queued."

@@ -27,7 +27,7 @@ from app.accounts.passwords import UNUSABLE_PASSWORD
 from app.cli import PG_HINTS, cli
 from app.config import PUBLISHED_PLACEHOLDER_KEY, get_settings
 from app.db import make_engine
-from app.models import Council, Meal, PostcodeUnit, User
+from app.models import Council, Meal, Notification, PostcodeUnit, User
 from tests.conftest import TEST_SETTINGS
 from tests.factories import cook_payload, create_council, create_user
 
@@ -915,3 +915,24 @@ def test_send_meal_plan_says_when_the_plan_was_queued_already_or_cannot_be_poste
             "Warning: no letter channel is configured (PORTION_NOTIFY_API_KEY and "
             "PORTION_NOTIFY_LETTER_TEMPLATE_ID): it will not be posted."
         )
+
+    # Sent without a letter channel, it is marked failed (the worker's verdict, as
+    # tests/test_json_logs.py sees it given); once the configuration is mended, asking again
+    # queues it again (its key kept a second copy out the whole day: a review).
+    with Session(make_engine(cli_database)) as session:
+        letter = session.get(Notification, int(number[1]))
+        assert letter is not None and letter.status == "pending"
+        letter.status, letter.last_error = "failed", "no letter channel configured"
+        session.add(letter)
+        session.commit()
+    monkeypatch.setenv("PORTION_NOTIFICATIONS_VIA", "mailbox")
+    get_settings.cache_clear()
+    mended = runner.invoke(cli, ["send-meal-plan", str(diner_id)])
+    assert mended.stdout.startswith(
+        f"Meal plan letter {number[1]} with this plan had failed (no letter channel configured): "
+        "queued again"
+    ), mended.output
+    assert not mended.stderr.strip()
+    with Session(make_engine(cli_database)) as session:
+        letter = session.get(Notification, int(number[1]))
+        assert letter is not None and (letter.status, letter.last_error) == ("pending", None)

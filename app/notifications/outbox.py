@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -108,6 +109,17 @@ def message_id_for(key: str) -> str:
 
 def recipient_key(dedupe_key: str, user_id: int) -> str:
     return f"{dedupe_key}:to:{user_id}"
+
+
+def queue_again_if_failed(message: Notification, *, now: datetime) -> bool:
+    """A message marked failed (no channel for it then, say) queued again, on an operator's
+    explicit request once the configuration is mended: its key keeps a second copy from being
+    queued (a meal plan is queued once a day). Whether it was failed."""
+    if message.status != "failed":
+        return False
+    message.status, message.last_error, message.next_attempt_at = "pending", None, now
+    message.claimed_by = message.claimed_until = None
+    return True
 
 
 # An outbox row's status once it is taken back before it went (`take_back`).
