@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import make_engine
 from app.notifications.outbox import enqueue
-from app.observability.logs import JsonFormatter, configure_logging
+from app.observability.logs import QUIET_LOGGERS, JsonFormatter, configure_logging
 from tests.faults.support import app_env, portion_command
 from tests.notifications.conftest import NOTIFY_API_KEY, free_port
 from tests.test_metrics import wait_for_health
@@ -130,8 +131,18 @@ class _Postcodes(BaseHTTPRequestHandler):
         pass
 
 
+@pytest.fixture
+def quiet_loggers() -> Iterator[None]:
+    """configure_logging sets these loggers' levels for the process: put back after the test,
+    so that no other test depends on the order they run in."""
+    levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
 def test_outgoing_request_urls_stay_out_of_the_logs_when_logging_is_configured(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, quiet_loggers: None
 ):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Postcodes)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -181,7 +192,7 @@ class _RefusingNotify(BaseHTTPRequestHandler):
 
 
 def test_notifys_words_for_a_refused_message_stay_out_of_the_logs_when_logging_is_configured(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, quiet_loggers: None
 ):
     # Its client logs each refusal with Notify's own words at WARNING: an operator's walk saw
     # a recipient's address in the worker's output.
