@@ -174,7 +174,12 @@ class SmtpMailer:
         except smtplib.SMTPResponseException as exc:  # sender refused, auth, HELO, connect
             raise MailerUnavailable(f"{type(exc).__name__} {exc.smtp_code}") from exc
         except OSError as exc:  # refused, timed out, TLS failure, disconnected, ...
-            raise MailerUnavailable(type(exc).__name__) from exc
+            # A server that never answers reads "SMTPServerDisconnected" alone: say it timed
+            # out (an operator's walk). Only that: other texts may quote the server.
+            late = isinstance(exc, TimeoutError) or "timed out" in str(exc)
+            raise MailerUnavailable(
+                f"{type(exc).__name__}{' (timed out)' if late else ''}"
+            ) from exc
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -324,3 +325,16 @@ def test_reset_link_is_not_kept_in_the_outbox_when_sent(
     assert link in message.get_content()  # the person gets the link ...
     stored = load(fresh_engine, queued.id)
     assert stored.status == "sent" and "secret-token-123" not in stored.body  # ... we keep none
+
+
+def test_mailer_says_it_timed_out_when_the_server_never_answers():
+    # A listener that accepts and never greets: the reason read "SMTPServerDisconnected"
+    # alone (an operator's walk).
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        mailer = SmtpMailer(host="127.0.0.1", port=silent.getsockname()[1], timeout_s=0.3)
+        with pytest.raises(MailerUnavailable) as raised:
+            mailer.send(_message("edna@example.org"))
+
+    assert raised.value.reason.endswith("(timed out)"), raised.value.reason
