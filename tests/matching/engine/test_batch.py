@@ -9,6 +9,8 @@ import pytest
 from app.matching.engine import (
     LOAD_STEP_COST,
     CookIndex,
+    CookInput,
+    DinerInput,
     Window,
     batch_candidates,
     batch_match,
@@ -17,6 +19,18 @@ from app.matching.engine import (
 from app.matching.engine import batch as batch_module
 
 from .factories import MAX_RADIUS_M, make_cook, make_diner
+
+
+def scattered(
+    rng: random.Random, *, cooks: int, diners: int, within_m: float
+) -> tuple[list[CookInput], list[DinerInput]]:
+    """Cooks (ids from 1, one place each) and diners (ids from 100) at random within a square."""
+
+    def spot() -> dict[str, float]:
+        return {"east": rng.uniform(-within_m, within_m), "north": rng.uniform(-within_m, within_m)}
+
+    made = [make_cook(i, spare=1, **spot()) for i in range(1, cooks + 1)]
+    return made, [make_diner(100 + i, **spot()) for i in range(diners)]
 
 
 def pairs(diners, cooks, **kw) -> dict[int, int]:
@@ -131,14 +145,7 @@ def test_batch_costs_add_up_to_the_objective_when_a_cook_takes_several():
 
 def test_batch_gives_the_same_result_when_inputs_come_in_another_order():
     rng = random.Random(9)
-    cooks = [
-        make_cook(i, east=rng.uniform(-1_000, 1_000), north=rng.uniform(-1_000, 1_000), spare=1)
-        for i in range(1, 15)
-    ]
-    diners = [
-        make_diner(100 + i, east=rng.uniform(-1_000, 1_000), north=rng.uniform(-1_000, 1_000))
-        for i in range(25)
-    ]
+    cooks, diners = scattered(rng, cooks=14, diners=25, within_m=1_000)
     first = batch_match(diners, cooks, max_radius_m=MAX_RADIUS_M)
     rng.shuffle(cooks)
     rng.shuffle(diners)
@@ -182,15 +189,7 @@ def test_batch_candidates_look_at_a_bounded_number_of_pairs_at_a_time_when_cooks
 ):
     # A dense city's diners each have thousands of cooks in reach: looked at all at once, one
     # block of 2,358 diners held 4 million pairs (530 MiB) in a staff member's preview.
-    rng = random.Random(4)
-    cooks = [
-        make_cook(i, east=rng.uniform(-600, 600), north=rng.uniform(-600, 600), spare=1)
-        for i in range(1, 31)
-    ]
-    diners = [
-        make_diner(100 + i, east=rng.uniform(-600, 600), north=rng.uniform(-600, 600))
-        for i in range(40)
-    ]
+    cooks, diners = scattered(random.Random(4), cooks=30, diners=40, within_m=600)
     index = CookIndex(cooks)
     whole = batch_candidates(diners, index, max_radius_m=MAX_RADIUS_M)
     assert whole.edges == 30 * 40  # every cook in reach of every diner: 1,200 pairs
