@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     smtp_port: int = 1025
     smtp_timeout_s: float = 10.0
     smtp_starttls: bool = False
+    # TLS from the first byte (SMTPS, usually port 465), for a server that offers no STARTTLS.
+    smtp_implicit_tls: bool = False
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     mail_from: str = "Extra Portion <noreply@extra-portion.invalid>"
@@ -210,6 +212,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _one_kind_of_smtp_tls(self) -> Settings:
+        if self.smtp_starttls and self.smtp_implicit_tls:
+            raise ConfigurationError(
+                "PORTION_SMTP_STARTTLS and PORTION_SMTP_IMPLICIT_TLS are both set: a server takes "
+                "one (STARTTLS usually on port 587, implicit TLS on 465)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_cheap_password_hashes(self) -> Settings:
         passes = self.password_time_cost
         least = MIN_PASSWORD_MEMORY_KIB_BY_PASSES.get(passes, MIN_PASSWORD_MEMORY_KIB)
@@ -258,10 +269,11 @@ class Settings(BaseSettings):
                 f"{self.smtp_port}, a development mail catcher's: set it (usually 587, with "
                 "PORTION_SMTP_STARTTLS=true)"
             )
-        if not notify_email and self.smtp_username and not self.smtp_starttls:
+        encrypted = self.smtp_starttls or self.smtp_implicit_tls
+        if not notify_email and self.smtp_username and not encrypted:
             warnings.append(
-                "Warning: PORTION_SMTP_USERNAME is set without PORTION_SMTP_STARTTLS=true: the "
-                "mail server's password is sent unencrypted"
+                "Warning: PORTION_SMTP_USERNAME is set without PORTION_SMTP_STARTTLS=true (or "
+                "PORTION_SMTP_IMPLICIT_TLS=true): the mail server's password is sent unencrypted"
             )
         if "public_url" not in self.model_fields_set:
             # An operator's container sent reset links to 127.0.0.1 (an outside check).

@@ -198,9 +198,15 @@ NO_LETTERS, NO_MAIL = "no letters can be posted", "no mail settings in productio
         ({"smtp_host": "mail"}, ["PORTION_SMTP_PORT is not set", ADDRESS, SENDER, NO_LETTERS]),
         (
             SMTP | LETTERS | {"smtp_username": "meals"},
-            ["PORTION_SMTP_USERNAME is set without PORTION_SMTP_STARTTLS=true", ADDRESS, SENDER],
+            [
+                "PORTION_SMTP_USERNAME is set without PORTION_SMTP_STARTTLS=true (or "
+                "PORTION_SMTP_IMPLICIT_TLS=true)",
+                ADDRESS,
+                SENDER,
+            ],
         ),
         (SMTP | LETTERS | {"smtp_username": "meals", "smtp_starttls": True}, [ADDRESS, SENDER]),
+        (SMTP | LETTERS | {"smtp_username": "m", "smtp_implicit_tls": True}, [ADDRESS, SENDER]),
     ],
 )
 def test_production_without_what_its_messages_need_is_warned_about_each(
@@ -234,13 +240,15 @@ def test_production_without_what_its_messages_need_is_warned_about_each(
         ("public_url", "meals.example.gov.uk", "PORTION_PUBLIC_URL must be"),
         ("public_url", "https://", "PORTION_PUBLIC_URL must be"),
         ("notify_api_key", "garbage", "PORTION_NOTIFY_API_KEY is not a GOV.UK Notify API key"),
+        ("smtp_implicit_tls", "true", "PORTION_SMTP_STARTTLS and PORTION_SMTP_IMPLICIT_TLS"),
     ],
 )
 def test_a_setting_of_the_wrong_kind_is_refused_in_one_line_when_read(
     installation: Path, name: str, value: str, message: str
 ):
+    both_tls = {"smtp_starttls": True} if name == "smtp_implicit_tls" else {}
     with pytest.raises((ConfigurationError, ValidationError), match=message):
-        Settings(secret_key="k" * 32, **{name: value})
+        Settings(secret_key="k" * 32, **both_tls, **{name: value})
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,8 @@ class SmtpSettings(Protocol):
     @property
     def smtp_starttls(self) -> bool: ...
     @property
+    def smtp_implicit_tls(self) -> bool: ...
+    @property
     def smtp_username(self) -> str | None: ...
     @property
     def smtp_password(self) -> SecretStr | None: ...
@@ -139,6 +141,7 @@ class SmtpMailer:
     port: int
     timeout_s: float = 10.0
     starttls: bool = False
+    implicit_tls: bool = False  # SMTPS: TLS from the connection's first byte
     username: str | None = None
     password: str | None = None
 
@@ -150,13 +153,24 @@ class SmtpMailer:
             port=settings.smtp_port,
             timeout_s=settings.smtp_timeout_s,
             starttls=settings.smtp_starttls,
+            implicit_tls=settings.smtp_implicit_tls,
             username=settings.smtp_username,
             password=password.get_secret_value() if password is not None else None,
         )
 
     def send(self, message: EmailMessage) -> None:
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+            smtp = (
+                smtplib.SMTP_SSL(
+                    self.host,
+                    self.port,
+                    timeout=self.timeout_s,
+                    context=ssl.create_default_context(),
+                )
+                if self.implicit_tls
+                else smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
+            )
+            with smtp:
                 if self.starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -15,7 +17,8 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -89,17 +92,28 @@ class SmtpCatcher:
         self.messages: list[EmailMessage] = []
         self.refuse: dict[str, str] = {}  # address -> the reply to RCPT TO, e.g. "550 ..."
         self.credentials: tuple[str, str] | None = None  # require this login when set
+        # TLS with this certificate and key: offered by STARTTLS, or from the first byte.
+        self.tls: tuple[Literal["starttls", "implicit"], Path, Path] | None = None
         self._controller: Controller | None = None
 
     def start(self) -> SmtpCatcher:
-        auth: dict[str, Any] = {}
+        options: dict[str, Any] = {}
         if self.credentials is not None:
-            auth = {
+            options = {
                 "authenticator": self._authenticate,
                 "auth_required": True,
-                "auth_require_tls": False,
+                # aiosmtpd counts only STARTTLS as TLS: on implicit TLS it would offer no AUTH
+                "auth_require_tls": self.tls is not None and self.tls[0] == "starttls",
             }
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **auth)
+        if self.tls is not None:
+            kind, certificate, key = self.tls
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(certificate, key)
+            if kind == "implicit":
+                options["ssl_context"] = context
+            else:
+                options |= {"tls_context": context, "require_starttls": True}
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
         return self
 
@@ -136,6 +150,24 @@ def smtp() -> Iterator[SmtpCatcher]:
     catcher = SmtpCatcher().start()
     yield catcher
     catcher.stop()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (openssl): trusted by a test that
+    points SSL_CERT_FILE at it."""
+    folder = tmp_path_factory.mktemp("tls")
+    certificate, key = folder / "certificate.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-keyout", str(key), "-out", str(certificate), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return certificate, key
 
 
 @pytest.fixture

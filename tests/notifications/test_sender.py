@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
+from typing import Literal
 
 import pytest
 from pydantic import SecretStr
@@ -257,6 +259,7 @@ class _MailSettings:
     smtp_port: int
     smtp_timeout_s: float = 5.0
     smtp_starttls: bool = False
+    smtp_implicit_tls: bool = False
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
 
@@ -338,3 +341,52 @@ def test_mailer_says_it_timed_out_when_the_server_never_answers():
             mailer.send(_message("edna@example.org"))
 
     assert raised.value.reason.endswith("(timed out)"), raised.value.reason
+
+
+@AUTH_WITHOUT_TLS  # aiosmtpd's warning on implicit TLS, which it does not count as TLS
+@pytest.mark.parametrize("kind", ["starttls", "implicit"])
+def test_mailer_logs_in_over_tls_when_the_server_takes_logins_only_so(
+    smtp_down: SmtpCatcher,
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    kind: Literal["starttls", "implicit"],
+):
+    # STARTTLS (port 587) was never tried against a server that speaks TLS; implicit TLS (465)
+    # was not offered at all (an operator's walk).
+    smtp_down.tls = (kind, *certificate)
+    smtp_down.credentials = ("portion", "s3cret-pass")
+    smtp_down.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # trust the test's own certificate
+    settings = _MailSettings(
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_down.port,
+        smtp_starttls=kind == "starttls",
+        smtp_implicit_tls=kind == "implicit",
+        smtp_username="portion",
+        smtp_password=SecretStr("s3cret-pass"),
+    )
+
+    SmtpMailer.from_settings(settings).send(_message("edna@example.org"))
+
+    assert [m["To"] for m in smtp_down.messages] == ["edna@example.org"]
+
+
+@pytest.mark.parametrize("kind", ["starttls", "implicit"])
+def test_mailer_is_unavailable_when_the_servers_certificate_is_not_trusted(
+    smtp_down: SmtpCatcher, certificate: tuple[Path, Path], kind: Literal["starttls", "implicit"]
+):
+    smtp_down.tls = (kind, *certificate)
+    smtp_down.start()
+    mailer = SmtpMailer(
+        host="127.0.0.1",
+        port=smtp_down.port,
+        timeout_s=2,
+        starttls=kind == "starttls",
+        implicit_tls=kind == "implicit",
+    )
+
+    with pytest.raises(MailerUnavailable) as raised:
+        mailer.send(_message("edna@example.org"))
+
+    assert raised.value.reason == "SSLCertVerificationError"
+    assert smtp_down.messages == []
