@@ -254,13 +254,15 @@ def relative_location(location: bytes, host: bytes | None) -> bytes:
     addresses are kept as they are."""
     if host is None:
         return location
-    for scheme in (b"http://", b"https://"):
-        own = scheme + host.lower()
-        if location.lower().startswith(own) and location[len(own) : len(own) + 1] in (b"/", b""):
-            path = location[len(own) :]
-            # One leading slash only: a path Starlette decoded ("/%2Fevil.example%2F..") would
-            # otherwise leave "//evil.example/", which a browser reads as another site.
-            return b"/" + path.lstrip(b"/\\")
+    scheme, separator, rest = location.partition(b"://")
+    # Any scheme: a trusted proxy's X-Forwarded-Proto may name "wss" (an outside check).
+    if not separator or not scheme.isalpha():
+        return location
+    own = host.lower()
+    if rest.lower().startswith(own) and rest[len(own) : len(own) + 1] in (b"/", b""):
+        # One leading slash only: a path Starlette decoded ("/%2Fevil.example%2F..") would
+        # otherwise leave "//evil.example/", which a browser reads as another site.
+        return b"/" + rest[len(own) :].lstrip(b"/\\")
     return location
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.meals.labels import meal_label
 from app.middleware import inline_style_hashes, relative_location
@@ -118,6 +119,18 @@ def test_a_redirect_elsewhere_keeps_its_address_when_it_names_another_host():
         b"http://site.example.evil/x"
     )
     assert relative_location(b"http://Site.example:8000", b"site.example:8000") == b"/"
+
+
+@pytest.mark.parametrize("scheme", ["https", "wss", "ws"])
+def test_a_slash_redirect_stays_relative_whatever_scheme_a_trusted_proxy_names(
+    client: TestClient, scheme: str
+):
+    # uvicorn takes X-Forwarded-Proto from a trusted proxy as the scheme, "wss" too: such a
+    # Location kept the client's Host (an outside check).
+    behind_proxy = TestClient(ProxyHeadersMiddleware(client.app, trusted_hosts="*"))
+    headers = {"Host": "evil.example", "X-Forwarded-Proto": scheme}
+    response = behind_proxy.get("/cook", headers=headers, follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/cook/"
 
 
 @pytest.mark.parametrize("path", ["/%2Fevil.example%2F..", "/%2Fevil.example/%2E%2E"])
