@@ -442,6 +442,9 @@ def send_meal_plan(
     from app.notifications.letters import queue_meal_plan_letter
     from app.notifications.outbox import queue_again_if_failed
 
+    # The channels first: a configuration that would lose messages is refused before the
+    # letter is written, not after (an outside check).
+    posted = "letter" in delivery_from_settings(get_settings()).channels
     with Session(get_engine()) as session:
         diner = session.get(Diner, diner_id)
         if diner is None:
@@ -467,7 +470,7 @@ def send_meal_plan(
             )
         else:
             typer.echo(f"Meal plan letter {letter.id} queued for diner {diner_id}.")
-    if "letter" not in delivery_from_settings(get_settings()).channels:
+    if not posted:
         typer.echo(
             "Warning: no letter channel is configured (PORTION_NOTIFY_API_KEY and "
             "PORTION_NOTIFY_LETTER_TEMPLATE_ID): it will not be posted.",

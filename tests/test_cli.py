@@ -936,3 +936,23 @@ def test_send_meal_plan_says_when_the_plan_was_queued_already_or_cannot_be_poste
     with Session(make_engine(cli_database)) as session:
         letter = session.get(Notification, int(number[1]))
         assert letter is not None and (letter.status, letter.last_error) == ("pending", None)
+
+
+def test_send_meal_plan_writes_nothing_when_the_configuration_would_lose_it(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+):
+    # The letter was written, then the configuration refused (an outside check).
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    assert runner.invoke(cli, ["seed-demo"]).exit_code == 0
+    engine = make_engine(cli_database)
+    with Session(engine) as session:
+        before = session.exec(select(func.count()).select_from(Notification)).one()
+        diner_id = session.exec(select(Meal.diner_id).where(Meal.status == "scheduled")).first()
+    monkeypatch.setenv("PORTION_NOTIFICATIONS_VIA", "notify")  # without a key: refused
+    get_settings.cache_clear()
+
+    refused = runner.invoke(cli, ["send-meal-plan", str(diner_id)])
+
+    assert refused.exit_code != 0 and "PORTION_NOTIFY_API_KEY" in str(refused.exception)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Notification)).one() == before
