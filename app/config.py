@@ -36,6 +36,22 @@ MIN_PASSWORD_MEMORY_KIB = 7168
 
 
 LOG_LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
+# Settings a blank value leaves at their default, unset (`_blank_is_unset`).
+BLANK_IS_UNSET = frozenset(
+    {
+        "public_url",
+        "mail_from",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
+        "notify_api_key",
+        "notify_email_template_id",
+        "notify_sms_template_id",
+        "notify_letter_template_id",
+        "nominatim_domain",
+        "metrics_token",
+    }
+)
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 NOTIFY_KEY = re.compile(f".+-{_UUID}-{_UUID}", re.IGNORECASE)
 
@@ -157,10 +173,18 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("notify_api_key", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value  # "KEY=" in .env
+    def _blank_is_unset(cls, values: object) -> object:
+        """A setting given blank ("PORTION_SMTP_HOST=" in .env, a placeholder) is not set: it
+        counted as set, so an empty SMTP host went unwarned (an outside check)."""
+        if not isinstance(values, dict):
+            return values
+        return {
+            name: value
+            for name, value in values.items()
+            if not (name in BLANK_IS_UNSET and isinstance(value, str) and not value.strip())
+        }
 
     @field_validator("notify_api_key")
     @classmethod
@@ -253,7 +277,7 @@ class Settings(BaseSettings):
             notify = (
                 " (PORTION_NOTIFY_API_KEY alone does not send email: it needs "
                 "PORTION_NOTIFY_EMAIL_TEMPLATE_ID too)"
-                if self.notify_api_key is not None
+                if self.notify_api_key is not None and not self.notify_email_template_id
                 else ""
             )
             warnings.append(

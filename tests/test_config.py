@@ -346,3 +346,31 @@ def test_readme_has_a_row_for_every_setting_and_no_other_when_read():
     documented = {name for cell in first_cells for name in re.findall(r"PORTION_\w+", cell)}
 
     assert documented == {f"PORTION_{field.upper()}" for field in Settings.model_fields}
+
+
+def test_a_blank_setting_is_unset_and_warned_about_as_unset_when_production_starts(
+    installation: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # "PORTION_SMTP_HOST=" counted as set: no mail warning, and mail sent to an empty host (an
+    # outside check).
+    for name in ("SMTP_HOST", "PUBLIC_URL", "NOTIFY_API_KEY"):
+        monkeypatch.setenv(f"PORTION_{name}", " ")
+    settings = Settings(secret_key="k" * 32, env="production")
+
+    assert settings.smtp_host == "127.0.0.1" and settings.notify_api_key is None
+    assert not {"smtp_host", "public_url", "notify_api_key"} & settings.model_fields_set
+    said = [w.split(":")[1].strip() for w in settings.production_warnings()]
+    assert said[:2] == [NO_MAIL, ADDRESS]
+
+
+def test_the_mail_warning_names_the_missing_template_only_when_it_is_the_reason(
+    installation: Path,
+):
+    with_template = Settings(
+        secret_key="k" * 32, env="production", notifications_via="smtp", **NOTIFY
+    ).production_warnings()
+    key_alone = Settings(
+        secret_key="k" * 32, env="production", notify_api_key=NOTIFY_KEY
+    ).production_warnings()
+    assert "EMAIL_TEMPLATE_ID too" not in with_template[0]
+    assert "EMAIL_TEMPLATE_ID too" in key_alone[0]
