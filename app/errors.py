@@ -220,6 +220,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
             # Starlette names only the first matching route's methods; RFC 9110 wants the
             # path's: read them from the OpenAPI paths, which list every included route.
             allowed = _methods_for(app, request.url.path)
+            allowed |= {"HEAD"} if "GET" in allowed else set()  # app/middleware.py answers it
             headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
             if shown := await page(request, 405, None, headers):
                 return shown

@@ -153,9 +153,17 @@ class RequestMiddleware:
         status = 500
         response_started = False
         is_docs = scope["path"].startswith(DOCS_PATHS)
+        method = scope["method"]
+        if method == "HEAD":
+            # A GET without its body (RFC 9110): FastAPI gives its routes no HEAD, and HEAD on
+            # every page answered 405 with no Allow (an outside check; uptime monitors ask so).
+            # A copy: the server's own scope still says HEAD, so it sends no body either.
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status, response_started
+            if message["type"] == "http.response.body" and method == "HEAD":
+                message = {**message, "body": b""}
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
@@ -196,9 +204,7 @@ class RequestMiddleware:
             await self._too_large(scope, send_with_headers)
         finally:
             route = getattr(scope.get("route"), "path", unrouted)
-            record = RequestRecord(
-                request_id, scope["method"], route, status, time.perf_counter() - started
-            )
+            record = RequestRecord(request_id, method, route, status, time.perf_counter() - started)
             for observe in self.observers:
                 observe(record)
 

@@ -226,3 +226,22 @@ def test_request_log_names_the_route_template_not_the_path_when_logged(
     assert lines[0].startswith("GET /api/staff/diners/{diner_id} 401 ")
     assert lines[1].startswith("GET static 200 ")
     assert not any("987654" in line or "secret" in line or "private" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/sign-in", 200), ("/", 200), ("/healthz", 200), ("/api/me", 401)]
+)
+def test_head_answers_as_get_does_without_the_body(client: TestClient, path: str, status: int):
+    # FastAPI gives its routes no HEAD: every page answered 405 with no Allow header, which
+    # an uptime monitor reads as down (an outside check).
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == got.status_code == status
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
+def test_a_method_a_path_lacks_names_head_among_those_it_has(client: TestClient):
+    answered = client.delete("/api/cooks/me/meals")
+    assert answered.status_code == 405
+    assert answered.headers["allow"] == "GET, HEAD"
