@@ -75,7 +75,7 @@ def test_unknown_path_is_still_404_when_requested(client: TestClient):
 def test_wrong_method_on_api_path_is_405_with_allow_when_called(client: TestClient):
     response = client.patch("/api/diners")
     assert response.status_code == 405
-    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
     assert client.get("/api/auth/register").status_code == 405
 
 
