@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from email.utils import parseaddr
+from functools import cache
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.config import get_settings
 from app.models import Notification, User
 from app.notifications.messages import Message
 from app.notifications.texts import TEXT_EVENTS
@@ -104,7 +107,15 @@ def channel_by_choice(event: str, *, texts: bool) -> str:
 
 def message_id_for(key: str) -> str:
     """A stable Message-ID: the same event for the same person always has the same one."""
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@extra-portion.invalid>"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@{sender_domain(get_settings().mail_from)}>"
+
+
+@cache
+def sender_domain(mail_from: str) -> str:
+    """The domain of the address mail is sent from (PORTION_MAIL_FROM), for Message-IDs: one
+    at a domain the sender does not hold is a mark against the message in spam filters."""
+    return parseaddr(mail_from)[1].rpartition("@")[2] or "extra-portion.invalid"
 
 
 def recipient_key(dedupe_key: str, user_id: int) -> str:

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
+from app.config import get_settings
 from app.models import Notification
 from app.notifications.outbox import enqueue
 from app.notifications.sender import (
@@ -47,6 +48,28 @@ def test_message_arrives_once_with_its_headers_when_queued(
     stored = load(fresh_engine, queued.id)
     assert (stored.status, stored.sent_at, stored.attempts) == ("sent", now, 1)
     assert stored.claimed_by is None and stored.claimed_until is None
+
+
+def test_message_id_is_at_the_domain_mail_is_sent_from(
+    fresh_engine: Engine, smtp: SmtpCatcher, now: datetime, monkeypatch: pytest.MonkeyPatch
+):
+    # A Message-ID at a domain the sender does not hold counts against the message in spam
+    # filters: it was always extra-portion.invalid, whatever PORTION_MAIL_FROM said.
+    council = "Meals on foot <meals@barnet.example.gov.uk>"
+    monkeypatch.setenv("PORTION_MAIL_FROM", council)
+    get_settings.cache_clear()
+    try:
+        [queued] = queue(fresh_engine)
+    finally:
+        get_settings.cache_clear()
+
+    mailer = mailer_for(smtp)
+    send_due(fresh_engine, mailer=mailer, worker_id="w1", mail_from=council, now=now)
+
+    [message] = smtp.messages
+    local, at, domain = str(message["Message-ID"]).strip("<>").partition("@")
+    assert (at, domain) == ("@", "barnet.example.gov.uk")
+    assert len(local) == 32 and message["Message-ID"] == queued.message_id
 
 
 def test_second_pass_sends_nothing_when_everything_was_sent(
