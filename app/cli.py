@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import os
 import sqlite3
 import sys
@@ -21,7 +22,7 @@ from app.db import get_engine
 from app.errors import AppError
 from app.geo.importer import DEFAULT_BATCH_SIZE
 from app.in_use import alone, in_use
-from app.observability.logs import configure_logging
+from app.observability.logs import configure_logging, json_line
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -63,7 +64,7 @@ def serve(
     else:
         _refuse_an_old_schema()
     _warn_of_missing_settings(settings)
-    typer.echo(describe_delivery(settings, base_url=f"http://{host}:{port}"))
+    _tell(settings, describe_delivery(settings, base_url=f"http://{host}:{port}"))
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
     # logs each request by route template instead (app/main.py).
     with _metrics_folder(settings.metrics_dir, workers):
@@ -84,7 +85,17 @@ def serve(
 
 def _warn_of_missing_settings(settings: Settings) -> None:
     for warning in settings.production_warnings():
-        typer.echo(warning, err=True)
+        _tell(settings, warning, warning=True)
+
+
+def _tell(settings: Settings, line: str, *, warning: bool = False) -> None:
+    """A line for whoever starts the service; with JSON logs, a JSON line among them (a log
+    collector reads a plain line there as a malformed record: an operator's walk)."""
+    if settings.log_format != "json":
+        typer.echo(line, err=warning)
+        return
+    level = logging.WARNING if warning else logging.INFO
+    typer.echo(json_line(line.removeprefix("Warning: "), level=level, logger="portion"), err=True)
 
 
 def _refuse_an_old_schema() -> None:

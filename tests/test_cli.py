@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import secrets
@@ -517,13 +518,17 @@ def test_worker_warns_a_line_each_when_production_lacks_what_messages_need(
     assert again.exit_code == 0 and not again.stderr.strip()
 
 
-def test_serve_warns_in_one_line_when_production_has_no_mail_settings(tmp_path: Path):
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_serve_warns_in_one_line_when_production_has_no_mail_settings(
+    tmp_path: Path, log_format: str
+):
     settings = {
         "env": "production",
         "secret_key": TEST_SETTINGS.secret_key,
         "database_url": f"sqlite:///{tmp_path}/portion.db",
         "public_url": "https://meals.example.gov.uk",
         "mail_from": "meals@example.gov.uk",
+        "log_format": log_format,
     }
     assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
     port = free_port()
@@ -541,7 +546,12 @@ def test_serve_warns_in_one_line_when_production_has_no_mail_settings(tmp_path: 
         server.send_signal(signal.SIGTERM)
         _, errors = server.communicate(timeout=60)
 
-    warnings = [line for line in errors.splitlines() if line.startswith("Warning:")]
+    if log_format == "text":
+        warnings = [line for line in errors.splitlines() if line.startswith("Warning:")]
+    else:  # every line of the log JSON, the warnings too (they were plain text among them)
+        lines = [json.loads(line) for line in errors.splitlines() if line.strip()]
+        warnings = [line["message"] for line in lines if line["level"] == "WARNING"]
+        assert any(line["message"].startswith("Notifications: ") for line in lines), lines
     assert len(warnings) == 2 and "no mail settings" in warnings[0]
     assert "no letters can be posted" in warnings[1]
 

@@ -49,6 +49,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def json_line(message: str, *, level: int, logger: str) -> str:
+    """A record's JSON line, for what a command says before its logging is set up."""
+    return JsonFormatter().format(
+        logging.LogRecord(logger, level, __file__, 0, message, None, None)
+    )
+
+
 def configure_logging(settings: Settings) -> None:
     """The root logger's level and format; in JSON, uvicorn's handlers are switched over too
     (they are set up before the app is imported)."""
