@@ -44,7 +44,12 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     forwarded_allow_ips: Annotated[
         str | None,
-        typer.Option(help="Proxies trusted for X-Forwarded-For (default: 127.0.0.1)"),
+        typer.Option(
+            # One spelling for every way of running it (compose, a container, a terminal);
+            # uvicorn's own FORWARDED_ALLOW_IPS still counts when this is unset.
+            envvar="PORTION_FORWARDED_ALLOW_IPS",
+            help="Proxies trusted for X-Forwarded-For and -Proto (default: 127.0.0.1)",
+        ),
     ] = None,
     migrate_first: Annotated[
         bool,

@@ -556,6 +556,43 @@ def test_serve_warns_in_one_line_when_production_has_no_mail_settings(
     assert "no letters can be posted" in warnings[1]
 
 
+@pytest.mark.parametrize(("trusted", "secure"), [(None, True), ("192.0.2.1", False)])
+def test_serve_trusts_the_proxies_portion_forwarded_allow_ips_names(
+    tmp_path: Path, trusted: str | None, secure: bool
+):
+    # compose.yaml read PORTION_FORWARDED_ALLOW_IPS and handed it on as uvicorn's
+    # FORWARDED_ALLOW_IPS, and README named both and a flag: one spelling now (an operator's
+    # walk). Trusted, a proxy's X-Forwarded-Proto makes the form cookie Secure.
+    settings = {
+        "secret_key": TEST_SETTINGS.secret_key,
+        "database_url": f"sqlite:///{tmp_path}/portion.db",
+    }
+    if trusted is not None:
+        settings["forwarded_allow_ips"] = trusted
+    assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=portion_environment(**settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        wait_until_serving(server, port)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/sign-in", headers={"X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(request) as answer:
+            cookie = answer.headers["Set-Cookie"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+
+    assert cookie is not None and ("; secure" in cookie.lower()) == secure, cookie
+
+
 def wait_until_serving(server: subprocess.Popen[str], port: int) -> None:
     for _ in range(600):
         assert server.poll() is None, "portion serve exited"

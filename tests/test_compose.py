@@ -43,13 +43,13 @@ async def seen_by_the_app(trusted: str, peer: str) -> dict[str, Any]:
 @pytest.mark.parametrize("gateway", ["172.18.0.1", "10.89.0.1", "127.0.0.1"])
 async def test_the_web_service_trusts_its_proxy_on_this_host(gateway: str) -> None:
     """docker's bridge gateway, podman's, or the host itself."""
-    seen = await seen_by_the_app(web_setting("FORWARDED_ALLOW_IPS"), gateway)
+    seen = await seen_by_the_app(web_setting("PORTION_FORWARDED_ALLOW_IPS"), gateway)
     assert seen == {"client": "198.51.100.7", "scheme": "https"}
 
 
 @pytest.mark.anyio
 async def test_a_peer_outside_the_host_is_not_trusted() -> None:
-    seen = await seen_by_the_app(web_setting("FORWARDED_ALLOW_IPS"), "203.0.113.5")
+    seen = await seen_by_the_app(web_setting("PORTION_FORWARDED_ALLOW_IPS"), "203.0.113.5")
     assert seen == {"client": "203.0.113.5", "scheme": "http"}
 
 
