@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 from app.cooks.schemas import CookProfileOut, PositionOut
 from app.errors import NotFound
 from app.models import Cook, Council, Neighbourhood
-from app.moderation.rules import dbs_expires_on
+from app.moderation.rules import dbs_expires_on, status_reason_for
 from app.schemas import Window
 
 # What a profile shows of the cook's council, the council that set a suspension or rejection
@@ -42,8 +42,11 @@ _OWN_PROFILE = (
 )
 
 
-def profile_out(session: Session, cook: Cook) -> CookProfileOut:
-    """The full profile, for the cook themself and their council's staff."""
+def profile_out(
+    session: Session, cook: Cook, *, staff_council: int | None = None
+) -> CookProfileOut:
+    """The full profile, for the cook themself and their council's staff (`staff_council`:
+    theirs, whose staff read only their own council's reason for the cook's status)."""
     # The read below goes to the connection, without the session's autoflush: what the caller
     # changed is written first, as a query would have.
     session.flush()
@@ -59,7 +62,7 @@ def profile_out(session: Session, cook: Cook) -> CookProfileOut:
         )
         .one()
     )
-    return _profile(cook, place)
+    return _profile(cook, place, reason=status_reason_for(cook, staff_council))
 
 
 def own_profile_out(session: Session, *, user_id: int | None) -> CookProfileOut:
@@ -68,15 +71,17 @@ def own_profile_out(session: Session, *, user_id: int | None) -> CookProfileOut:
     row = session.connection().execute(_OWN_PROFILE, {"user_id": user_id}).first()
     if row is None:
         raise NotFound("You have no cook profile yet")
-    return _profile(row, row)
+    return _profile(row, row, reason=row.status_reason)
 
 
-def _profile(cook: Cook | Row[*tuple[Any, ...]], place: Row[*tuple[Any, ...]]) -> CookProfileOut:
+def _profile(
+    cook: Cook | Row[*tuple[Any, ...]], place: Row[*tuple[Any, ...]], *, reason: str | None
+) -> CookProfileOut:
     assert cook.id is not None
     return CookProfileOut(
         id=cook.id,
         status=cook.status,
-        status_reason=cook.status_reason,
+        status_reason=reason,
         status_council=place.imposer_slug if cook.status_council_id else None,
         location_review=cook.location_review,
         council=place.council_slug,

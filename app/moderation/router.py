@@ -11,6 +11,7 @@ from app.cooks.schemas import CookProfileOut
 from app.deps import SessionDep, StaffOrAdminUser, StaffUser
 from app.diners.schemas import ReasonIn
 from app.flows import cooks as flows
+from app.models import User
 from app.moderation import service
 from app.moderation.deps import CouncilsCook, LiftableCook, VisibleCook
 from app.moderation.schemas import ApproveIn, AuditOut, CookHistoryItem, CookListItem
@@ -66,8 +67,8 @@ def list_cooks(
 
 
 @router.get("/{cook_id}", response_model=CookProfileOut)
-def view_cook(cook: VisibleCook, session: SessionDep) -> CookProfileOut:
-    return profile_out(session, cook)
+def view_cook(cook: VisibleCook, user: StaffOrAdminUser, session: SessionDep) -> CookProfileOut:
+    return profile_out(session, cook, staff_council=_staff_council(user))
 
 
 @router.get("/{cook_id}/history", response_model=Page[CookHistoryItem])
@@ -94,7 +95,7 @@ def cook_history(
 @router.post("/{cook_id}/confirm-location", response_model=CookProfileOut)
 def confirm_location(cook: CouncilsCook, user: StaffUser, session: SessionDep) -> CookProfileOut:
     service.confirm_location(session, staff=user, cook=cook)
-    return profile_out(session, cook)
+    return profile_out(session, cook, staff_council=_staff_council(user))
 
 
 @router.post("/{cook_id}/approve", response_model=CookProfileOut)
@@ -102,7 +103,7 @@ def approve(
     cook: CouncilsCook, body: ApproveIn, user: StaffUser, session: SessionDep
 ) -> CookProfileOut:
     service.approve_cook(session, staff=user, cook=cook, body=body)
-    return profile_out(session, cook)
+    return profile_out(session, cook, staff_council=_staff_council(user))
 
 
 @router.post("/{cook_id}/reject", response_model=CookProfileOut)
@@ -110,7 +111,7 @@ def reject(
     cook: CouncilsCook, body: ReasonIn, user: StaffUser, session: SessionDep
 ) -> CookProfileOut:
     service.reject_cook(session, staff=user, cook=cook, reason=body.reason)
-    return profile_out(session, cook)
+    return profile_out(session, cook, staff_council=_staff_council(user))
 
 
 @router.post("/{cook_id}/suspend", response_model=CookProfileOut)
@@ -118,7 +119,7 @@ def suspend(
     cook: CouncilsCook, body: ReasonIn, user: StaffUser, session: SessionDep
 ) -> CookProfileOut:
     flows.suspend_cook(session, staff=user, cook=cook, reason=body.reason)
-    return profile_out(session, cook)
+    return profile_out(session, cook, staff_council=_staff_council(user))
 
 
 @router.post("/{cook_id}/reinstate", response_model=CookProfileOut | CookListItem)
@@ -132,4 +133,9 @@ def reinstate(
     service.reinstate_cook(session, staff=user, cook=cook, reason=body.reason)
     if user.role == Role.staff and cook.council_id != user.council_id:
         return service.cook_summary(session, cook)
-    return profile_out(session, cook)
+    return profile_out(session, cook, staff_council=_staff_council(user))
+
+
+def _staff_council(user: User) -> int | None:
+    """Whose words on a cook's status the user reads: staff their council's, an admin all."""
+    return user.council_id if user.role == Role.staff else None

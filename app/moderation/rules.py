@@ -19,7 +19,22 @@ class RecheckPolicy(Protocol):
     dbs_recheck_days: int
 
 
+class Decided(Protocol):
+    status_reason: str | None
+    status_council_id: int | None
+
+
 STICKY = (CookStatus.suspended, CookStatus.rejected)  # stay until staff lift them
+
+
+def status_reason_for(cook: Decided, council_id: int | None) -> str | None:
+    """The reason behind the cook's status as staff of `council_id` may read it (None: an
+    admin, who reads every one). One council's staff write it in their own words, which can
+    name that council's diners and their addresses: staff of a council the cook moved to see
+    the status and which council set it, not the words (a security review)."""
+    if council_id is None or cook.status_council_id in (None, council_id):
+        return cook.status_reason
+    return None
 
 
 def dbs_expires_on(checked_on: date | None, recheck_days: int) -> date | None:

@@ -299,7 +299,10 @@ def reinstate_cook(session: Session, *, staff: User, cook: Cook, reason: str) ->
         cook.status = CookStatus.pending  # back in the queue for fresh checks
     else:
         cook.status = CookStatus.approved
-    cook.status_reason, cook.status_council_id = reason, None
+    # Lifted by the council the cook moved away from: its words stay with its own entry
+    # (below), not on the record the cook's new council reads.
+    cook.status_reason = reason if imposer == cook.council_id else None
+    cook.status_council_id = None
     _tell(session, cook, messages.cook_reinstated(status=cook.status))
     _audit(
         session,
@@ -334,8 +337,10 @@ def _audit(
     reason: str | None = None,
 ) -> None:
     """One entry for the cook's council, and one for the other council concerned (if any);
-    the reason staff gave, beside each (`AuditReason`: the history keeps why, after the
-    cook's status has moved on)."""
+    the reason staff gave, beside their own council's (`AuditReason`: the history keeps why,
+    after the cook's status has moved on). Staff write it for their colleagues, and it can
+    name their diners: the other council's entry has none (a security review). An admin's
+    reason is beside both."""
     cook.updated_at = utcnow()
     session.add(cook)
     for council_id in sorted({cook.council_id, also or cook.council_id}):
@@ -348,11 +353,14 @@ def _audit(
             subject_id=cook.id,
             data=data,
         )
-        if reason:
+        if reason and (staff.role == Role.admin or staff.council_id == council_id):
             session.flush()  # the entry's id
             assert entry.id is not None
             session.add(AuditReason(audit_entry_id=entry.id, text=reason[:500]))
     session.flush()
+
+
+OTHER_COUNCILS_STAFF = "Another council's staff"
 
 
 def cook_history(
@@ -378,11 +386,21 @@ def cook_history(
     if cook is None or (cook.council_id != staff.council_id and total == 0):
         raise NotFound("Cook not found")
     actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
-    names = (
-        dict(session.exec(select(User.id, User.full_name).where(col(User.id).in_(actor_ids))).all())
+    actors = (
+        session.exec(
+            select(User.id, User.full_name, User.role, User.council_id).where(
+                col(User.id).in_(actor_ids)
+            )
+        ).all()
         if actor_ids
-        else {}
+        else []
     )
+    # Another council's staff are named by their council's part, not by name (the entry a
+    # council keeps of what the other did, for a cook who moved between them).
+    names = {
+        actor: OTHER_COUNCILS_STAFF if role == Role.staff and council != staff.council_id else name
+        for actor, name, role, council in actors
+    }
     ids = [e.id for e in entries if e.id is not None]
     reasons = (
         dict(

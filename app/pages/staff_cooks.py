@@ -28,7 +28,7 @@ from app.flows import cooks as cook_flows
 from app.models import Cook, Council, User
 from app.moderation import service
 from app.moderation.record import CookRecord, cook_record, view_cook_record
-from app.moderation.rules import approval_problems
+from app.moderation.rules import approval_problems, status_reason_for
 from app.moderation.schemas import ApproveIn
 from app.moderation.search import (
     EXPIRING_WITHIN_DAYS,
@@ -246,7 +246,7 @@ def _history(session: Session, sa: StaffAuth, record: CookRecord) -> list[dict[s
             # cook's own record had the reason, for the status it still holds.
             reason_shown = True
             if reason is None and status == cook.status and entry.action != "cook.approved":
-                reason = cook.status_reason
+                reason = status_reason_for(cook, sa.council_id)
         lines.append(
             {
                 "at": words(entry.at),
@@ -293,6 +293,7 @@ def _record_page(
         "title": record.full_name,
         "record": record,
         "cook": cook,
+        "status_reason": status_reason_for(cook, sa.council_id),
         "today": today,
         "notice": DONE.get(done) if not errors else None,
         "errors": errors or {},

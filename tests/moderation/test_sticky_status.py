@@ -16,6 +16,7 @@ from tests.factories import (
     create_user,
     signed_up_cook,
 )
+from tests.pages.test_staff_cooks import sign_in
 
 TOWER_HAMLETS_POSTCODE = "E14 5AB"
 
@@ -323,3 +324,66 @@ def test_resaving_same_postcode_leaves_no_location_review_when_cook_approved(
         "/api/cooks/me", json=cook_payload(max_diners=3), headers=auth_headers(cook, settings)
     )
     assert saved.json()["status"] == "approved" and saved.json()["location_review"] is False
+
+
+SECRET = "Safeguarding: asked Frank Cooper of 14 Oak Road about his bank card"
+LIFTED = "Police found no case about Frank Cooper"
+
+
+def test_new_council_sees_the_status_not_the_old_councils_words_when_a_cook_moves(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+):
+    # A security review: the old council's reason, which can name its diners and their
+    # addresses, was on the new council's record, API and page, and in its history, with the
+    # old council's staff member by name.
+    cook, cook_id = approved_cook(client, session, settings, staff)
+    assert act(client, settings, staff, cook_id, "suspend", reason=SECRET).status_code == 200
+    client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
+        headers=auth_headers(cook, settings),
+    )
+    their_staff = create_user(session, role="staff", council=tower_hamlets)
+    theirs = auth_headers(their_staff, settings)
+
+    view = client.get(f"/api/staff/cooks/{cook_id}", headers=theirs).json()
+    assert (view["status"], view["status_council"]) == ("suspended", "barnet")
+    assert view["status_reason"] is None
+    sign_in(client, their_staff)
+    page = client.get(f"/staff/cooks/{cook_id}")
+    assert page.status_code == 200 and "Frank" not in page.text
+    assert 'id="decided-elsewhere"' in page.text
+    # The cook and an admin still read it.
+    assert (
+        client.get("/api/cooks/me", headers=auth_headers(cook, settings)).json()["status_reason"]
+        == SECRET
+    )
+    admin = auth_headers(create_user(session, role="admin"), settings)
+    assert (
+        client.get(f"/api/staff/cooks/{cook_id}", headers=admin).json()["status_reason"] == SECRET
+    )
+
+    assert act(client, settings, staff, cook_id, "reinstate", reason=LIFTED).status_code == 200
+
+    history = client.get(f"/api/staff/cooks/{cook_id}/history", headers=theirs).json()["items"]
+    assert [(i["action"], i["actor_name"], i["reason"]) for i in history] == [
+        ("cook.reinstated", "Another council's staff", None),
+        ("cook.moved_in", cook.full_name, None),
+    ]
+    view = client.get(f"/api/staff/cooks/{cook_id}", headers=theirs).json()
+    assert (view["status"], view["status_reason"]) == ("pending", None)
+    page = client.get(f"/staff/cooks/{cook_id}")
+    assert "Frank" not in page.text and "Another council" in page.text  # who lifted it
+    # The council that decided keeps its own words and names.
+    ours = client.get(
+        f"/api/staff/cooks/{cook_id}/history", headers=auth_headers(staff, settings)
+    ).json()["items"]
+    assert [(i["action"], i["actor_name"], i["reason"]) for i in ours][:3] == [
+        ("cook.reinstated", staff.full_name, LIFTED),
+        ("cook.moved_away", cook.full_name, None),
+        ("cook.suspended", staff.full_name, SECRET),
+    ]
