@@ -11,10 +11,12 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
 import app.models  # noqa: F401
+from app.audit import record_audit
 from app.db import make_engine, metadata
 from app.demo import seed_demo
-from app.models import Meal, MealFeedback
+from app.models import AuditReason, Meal, MealFeedback
 from tests.conftest import alembic_config, migrate
+from tests.factories import create_council, create_user
 
 
 def test_migrations_match_models_when_upgraded_to_head(empty_database: str):
@@ -99,3 +101,45 @@ def test_meal_ids_never_reused_after_the_rebuild_of_a_populated_meal_table(empty
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_reasons_beside_another_councils_audit_entries_are_removed_when_upgraded(
+    empty_database: str,
+):
+    """0021: a staff member's reason stays beside their own council's entry only (copies
+    beside the other council's entry, for a cook who moved, were read there)."""
+    engine = make_engine(empty_database)
+    migrate(engine)
+    with Session(engine) as session:
+        ours, theirs = create_council(session), create_council(session, slug="tower-hamlets")
+        staff = create_user(session, role="staff", council=ours)
+        cook = create_user(session, role="cook", council=theirs)
+        kept, copied, cooks_own = (
+            record_audit(
+                session,
+                actor_id=actor.id,
+                council_id=council.id,
+                action="cook.suspended",
+                subject_type="cook",
+                subject_id=1,
+                data={},
+            )
+            for actor, council in ((staff, ours), (staff, theirs), (cook, theirs))
+        )
+        session.flush()
+        for entry in (kept, copied, cooks_own):
+            session.add(AuditReason(audit_entry_id=entry.id, text=f"reason {entry.id}"))
+        session.commit()
+        ids = kept.id, copied.id, cooks_own.id
+    cfg = alembic_config(empty_database)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0020")
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+    with Session(engine) as session:
+        left = session.exec(select(AuditReason.audit_entry_id)).all()
+    engine.dispose()
+    assert sorted(left) == sorted([ids[0], ids[2]])
