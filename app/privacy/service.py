@@ -356,8 +356,8 @@ def _scrub_notifications(session: Session, *, diner: Diner) -> None:
 
 
 def _scrub_messages_naming(session: Session, *, cook: Cook) -> None:
-    """Messages that name the cook (to their diners' carers, to their council's staff) lose
-    their words, as a diner's do.
+    """Messages that name the cook (to their diners' carers, to the staff of their council and
+    of every council they were with) lose their words, as a diner's do.
 
     Messages name a cook by display name: found by it, as a word, among those sent to the
     people around the cook ("Ann" is not "Anne"), and among the letters and texts to their
@@ -366,7 +366,15 @@ def _scrub_messages_naming(session: Session, *, cook: Cook) -> None:
     paired = select(Pairing.diner_id).where(Pairing.cook_id == cook.id)
     theirs = or_(col(Diner.id).in_(cooked_for), col(Diner.id).in_(paired))
     carers = select(Diner.carer_id).where(theirs)
-    staff = select(User.id).where(User.council_id == cook.council_id, User.role == "staff")
+    # A cook who moved was news to the staff of the council they left (their meals stopped):
+    # its messages named them too (a security review).
+    with_them = select(AuditEntry.council_id).where(
+        AuditEntry.subject_type == "cook", AuditEntry.subject_id == cook.id
+    )
+    staff = select(User.id).where(
+        or_(User.council_id == cook.council_id, col(User.council_id).in_(with_them)),
+        User.role == "staff",
+    )
     around = {i for i in [*session.exec(carers).all(), *session.exec(staff).all()] if i}
     if not (name := cook.display_name.strip()):
         return

@@ -35,6 +35,7 @@ from tests.factories import (
     active_pairing,
     approved_cook,
     auth_headers,
+    cook_payload,
     create_council,
     create_user,
     diner_payload,
@@ -523,3 +524,32 @@ def test_an_erasure_without_confirm_true_is_refused_and_erases_nothing(
     cook = session.get(Cook, world.cook_id)
     assert diner is not None and diner.anonymised_at is None and diner.full_name != "Erased"
     assert cook is not None and cook.status == "approved" and cook.address_line != "Erased"
+
+
+def test_erasing_a_cook_who_moved_scrubs_what_the_council_they_left_was_told(
+    client: TestClient, session: Session, settings: Settings, staff: User, tower_hamlets: Council
+):
+    # The council they left was told their meals stopped, by name; the new council's erasure
+    # scrubbed only its own staff's messages (a security review).
+    world = active_pairing(client, session, settings, staff)
+    their_staff = create_user(session, role="staff", council=tower_hamlets)
+    session.commit()
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB"),
+        headers=auth_headers(world.cook, settings),
+    )
+    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets"
+    name = moved.json()["display_name"]
+    told = select(Notification).where(Notification.to_user_id == staff.id)
+    assert any(name in f"{m.subject} {m.body}" for m in session.exec(told).all())
+
+    erased = client.post(
+        f"/api/staff/cooks/{world.cook_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(their_staff, settings),
+    )
+
+    assert erased.status_code == 200, erased.text
+    session.expire_all()
+    assert not [m for m in session.exec(told).all() if name in f"{m.subject} {m.body}"]
