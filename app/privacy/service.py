@@ -372,7 +372,7 @@ def _scrub_messages_naming(session: Session, *, cook: Cook) -> None:
         AuditEntry.subject_type == "cook", AuditEntry.subject_id == cook.id
     )
     staff = select(User.id).where(
-        or_(User.council_id == cook.council_id, col(User.council_id).in_(with_them)),
+        or_(col(User.council_id) == cook.council_id, col(User.council_id).in_(with_them)),
         User.role == "staff",
     )
     around = {i for i in [*session.exec(carers).all(), *session.exec(staff).all()] if i}
