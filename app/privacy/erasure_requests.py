@@ -56,15 +56,21 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
         )
     asked = messages.erasure_asked(full_name=user.full_name, due=due)
     tell(session, asked, to=user, dedupe_key=f"erasure_asked:{user.id}:{today}")
-    record_audit(
-        session,
-        actor_id=user.id,
-        council_id=diners[0].council_id if diners else None,
-        action="erasure.requested",
-        subject_type="user",
-        subject_id=user.id,
-        data={"diner_ids": [d.id for d in diners]},
-    )
+    # An entry for each council holding a relative, naming only its own: one council's log
+    # listed another's diners (a security review).
+    held: dict[int | None, list[int | None]] = {}
+    for diner in diners:
+        held.setdefault(diner.council_id, []).append(diner.id)
+    for council_id, diner_ids in sorted(held.items()) if held else [(None, [])]:
+        record_audit(
+            session,
+            actor_id=user.id,
+            council_id=council_id,
+            action="erasure.requested",
+            subject_type="user",
+            subject_id=user.id,
+            data={"diner_ids": diner_ids},
+        )
     session.flush()
     return len(told)
 

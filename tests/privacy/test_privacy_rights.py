@@ -11,6 +11,7 @@ from app.accounts.passwords import UNUSABLE_PASSWORD, verify_password
 from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.models import (
+    AuditEntry,
     AuthSession,
     Cook,
     CookAway,
@@ -553,3 +554,31 @@ def test_erasing_a_cook_who_moved_scrubs_what_the_council_they_left_was_told(
     assert erased.status_code == 200, erased.text
     session.expire_all()
     assert not [m for m in session.exec(told).all() if name in f"{m.subject} {m.body}"]
+
+
+def test_each_council_logs_a_carers_erasure_request_with_only_its_own_relatives(
+    client: TestClient, session: Session, settings: Settings, staff: User, tower_hamlets: Council
+):
+    # One entry, in the first relative's council, listed the other council's diner too (a
+    # security review); the other council's log had none.
+    carer, ours = registered_diner(client, session, settings)
+    added = client.post(
+        "/api/diners",
+        json=diner_payload(postcode="E14 5AB"),
+        headers=auth_headers(carer, settings),
+    )
+    assert added.status_code == 201, added.text
+    theirs = added.json()["id"]
+
+    request_erasure(session, user=carer, settings=settings)
+    session.commit()
+
+    logged = session.exec(
+        select(AuditEntry.council_id, AuditEntry.data).where(
+            AuditEntry.action == "erasure.requested"
+        )
+    ).all()
+    assert sorted((council, data["diner_ids"]) for council, data in logged) == [
+        (staff.council_id, [ours]),
+        (tower_hamlets.id, [theirs]),
+    ]
