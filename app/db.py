@@ -77,6 +77,17 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
 T = TypeVar("T")
+Locking = TypeVar("Locking", bound=Select[Any])
+
+
+def for_update(session: Session, statement: Locking) -> Locking:
+    """`statement` locking the rows it reads (FOR NO KEY UPDATE: see `lock_row`), in a session
+    that may write. In a safe request's, which only reads, as it is: PostgreSQL refuses a lock
+    in a read-only transaction, and a read has nothing to keep apart (a meal's label and the
+    page to decline an invitation answered 500 there: an outside check)."""
+    if session.info.get(READ_ONLY):
+        return statement
+    return statement.with_for_update(key_share=True)
 
 
 def lock_row(session: Session, row: SQLModel) -> None:
@@ -92,8 +103,8 @@ def lock_row(session: Session, row: SQLModel) -> None:
 
     Rows are locked in one order, so that two requests never wait for each other: the cook,
     then the diner, then their pairings (app/pairings/lifecycle.py), then meals."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
+    if session.get_bind().dialect.name != "postgresql" or session.info.get(READ_ONLY):
+        return  # a safe request's transaction: see `for_update`
     mapper = inspect(type(row))
     key = [getattr(row, column.key) for column in mapper.primary_key]
     where = [column == value for column, value in zip(mapper.primary_key, key, strict=True)]

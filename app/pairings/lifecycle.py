@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.councils.rules import council_today
-from app.db import utcnow
+from app.db import for_update, utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict
@@ -232,20 +232,11 @@ def locked_with_their_diners(session: Session, *where: Any) -> list[Pairing]:
     outside check found accepted pairings stored as withdrawn, their cook never told)."""
     diner_ids = sorted(set(session.exec(select(Pairing.diner_id).where(*where)).all()))
     if diner_ids:
-        session.exec(
-            select(Diner.id)
-            .where(col(Diner.id).in_(diner_ids))
-            .order_by(col(Diner.id))
-            .with_for_update(key_share=True)
-        ).all()
+        diners = select(Diner.id).where(col(Diner.id).in_(diner_ids)).order_by(col(Diner.id))
+        session.exec(for_update(session, diners)).all()
+    pairings = select(Pairing).where(*where).order_by(col(Pairing.id))
     return list(
-        session.exec(
-            select(Pairing)
-            .where(*where)
-            .order_by(col(Pairing.id))
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        ).all()
+        session.exec(for_update(session, pairings).execution_options(populate_existing=True)).all()
     )
 
 
