@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, Response
 
 from app.accounts import service
 from app.accounts.cookies import clear_session_cookies, set_session_cookies
@@ -18,6 +17,7 @@ from app.accounts.schemas import (
     SessionCreate,
     SessionPublic,
     Token,
+    TokenForm,
     UserCreate,
     UserPublic,
 )
@@ -60,7 +60,7 @@ def register(
 
 @router.post("/auth/token", response_model=Token, dependencies=[HASH_TURN])
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[TokenForm, Form()],
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

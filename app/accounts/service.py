@@ -69,8 +69,14 @@ HASHED_WITHOUT_TURN = "a route hashed a password without deps.HASH_TURN"
 log = logging.getLogger("portion.accounts")
 
 
+# An email's key is kept in 320 characters, as the address is (RFC 5321's most). Lowercase
+# can be longer than the address ("İ" is two characters): a 262-character address answered
+# 500 on PostgreSQL (an outside check). Two addresses alike in their first 320 are one.
+KEY_LENGTH = 320
+
+
 def email_key(email: str) -> str:
-    return email.strip().lower()
+    return email.strip().lower()[:KEY_LENGTH]
 
 
 # --- hashing, outside transactions and limited ---------------------------------------------

@@ -347,3 +347,34 @@ def test_a_password_change_and_a_sign_in_that_renews_its_hash_take_one_turn_each
         assert "t=4" in user.password_hash  # renewed in that one turn
     finally:
         get_settings.cache_clear()
+
+
+def test_a_sign_in_with_an_address_longer_than_any_is_refused_naming_the_field(
+    client: TestClient,
+):
+    # A 321-character username answered 500 on PostgreSQL: the failure's key did not fit.
+    token = client.post(
+        "/api/auth/token", data={"username": "u" * 321, "password": "whatever12345"}
+    )
+    assert token.status_code == 422
+    assert [e["loc"] for e in token.json()["detail"]] == [["body", "username"]]
+    password = client.post(
+        "/api/auth/token", data={"username": "a@example.org", "password": "p" * 1025}
+    )
+    assert password.status_code == 422
+    assert [e["loc"] for e in password.json()["detail"]] == [["body", "password"]]
+
+
+def test_a_failed_sign_in_is_counted_when_the_address_grows_in_lower_case(
+    client: TestClient, session: Session
+):
+    # "İ" is two characters in lower case: a 262-character address made a 512-character key,
+    # and its failure answered 500 on PostgreSQL (an outside check).
+    email = "İ" * 250 + "@example.org"
+    for path, body in (
+        ("/api/auth/session", {"json": {"email": email, "password": "whatever12345"}}),
+        ("/api/auth/token", {"data": {"username": email, "password": "whatever12345"}}),
+    ):
+        assert client.post(path, **body).status_code == 401, path
+    keys = session.exec(select(LoginFailure.email_key)).all()
+    assert len(keys) == 2 and {len(k) for k in keys} == {320}
