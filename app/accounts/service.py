@@ -17,7 +17,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -634,6 +634,9 @@ def reset_password(session: Session, *, token: str, new_password: str) -> None:
     if reset.used_at is not None or reset.expires_at <= utcnow():
         raise invalid
     _set_password(session, user=user, new_hash=new_hash, action="password_reset")
+    # Whoever can follow the link owns the account: its failed sign-ins (theirs, or someone's
+    # guesses) no longer hold it back. The new password met a lockout (a newcomer's walk).
+    session.exec(delete(LoginFailure).where(col(LoginFailure.email_key) == user.email_key))
 
 
 def void_reset_links(session: Session, *, user_id: int) -> None:

@@ -449,3 +449,26 @@ def test_a_renewed_hash_leaves_a_password_changed_since_it_was_checked(
     keep_renewed_hash(session, user=user, verified=made_before, renewed=renewed)
     session.refresh(user)
     assert user.password_hash == renewed
+
+
+def test_a_password_reset_lifts_the_lockout_of_failed_sign_ins(
+    client: TestClient, session: Session
+):
+    # Five wrong passwords, then a reset: the new password met "too many tries" (a newcomer's
+    # walk). Following the link shows the account is theirs.
+    user = create_user(session, email="locked@example.org")
+    for _ in range(5):
+        assert not signs_in(client, "locked@example.org", "not my password at all")
+    assert (
+        client.post(
+            "/api/auth/token", data={"username": "locked@example.org", "password": DEFAULT_PASSWORD}
+        ).status_code
+        == 429
+    )
+    client.post("/api/auth/password-reset", json={"email": "locked@example.org"})
+    confirmed = client.post(
+        "/api/auth/password-reset/confirm",
+        json={"token": reset_token(session, user), "new_password": NEW_PASSWORD},
+    )
+    assert confirmed.status_code == 204, confirmed.text
+    assert signs_in(client, "locked@example.org", NEW_PASSWORD)
