@@ -188,6 +188,8 @@ def test_label_names_diner_and_allergens_when_printed(client: TestClient, active
     # Days without a leading zero ("Saturday 05 December" before: a browser check).
     assert re.search(r"Cooked on [A-Z][a-z]+day [1-9]\d? [A-Z][a-z]+ \d{4}\.", response.text)
     assert "@media print{.back{display:none}}" in response.text
+    # Laid out for a phone's width, as every page is (980 px and tiny text before: a walk).
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in response.text
     policy = response.headers["content-security-policy"]
     assert all(h in policy for h in inline_style_hashes(response.text))
 
