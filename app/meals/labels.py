@@ -52,7 +52,8 @@ def meal_label(
     use_by = cooked_on.fromordinal(cooked_on.toordinal() + 2)
     return f"""<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Meal label for {escape(first_name)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Meal label for {escape(first_name)}</title>
 <style>body{{font-family:system-ui,sans-serif;font-size:20px;max-width:32em;margin:1em}}
 h1{{font-size:28px}} .avoid{{font-weight:bold;border:3px solid #000;padding:.5em}}
 @media print{{.back{{display:none}}}}</style></head>

@@ -23,8 +23,9 @@ from app.pages.forms import FORM_COOKIE
 
 # A draft nobody touched for this long is dropped (on the next save, or by prune()).
 MAX_AGE = timedelta(days=7)
-# Answers to a few form pages: anything larger is not a draft a person typed.
-MAX_BYTES = 16_000
+# Answers to a few form pages, in UTF-8: anything larger is not a draft a person typed (each
+# field is kept to 2,000 characters, app.pages.carer_common.read_form).
+MAX_BYTES = 64_000
 
 
 class DraftTooLarge(AppError):
@@ -73,7 +74,9 @@ def save(
     """Replace the journey's answers with `data` (flushed, committed with the request)."""
     if owner is None:
         return
-    if len(json.dumps(data, default=str)) > MAX_BYTES:
+    # Measured as stored, not as escaped ASCII: "ł" counted 6 bytes, and a name and address in
+    # Polish, each as long as a field takes, was refused as too large (a newcomer's walk).
+    if len(json.dumps(data, default=str, ensure_ascii=False).encode()) > MAX_BYTES:
         raise DraftTooLarge
     now = now or utcnow()
     prune(session, now=now)

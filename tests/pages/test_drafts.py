@@ -65,3 +65,11 @@ def test_waiting_list_email_is_scrubbed_when_the_person_is_erased(
     demand = session.exec(select(AreaDemand).where(AreaDemand.district == "M1")).one()
     assert (demand.email, demand.consented_at) == (None, None)
     assert demand.role == "cook"  # the district stays, as anonymous demand
+
+
+def test_a_draft_in_another_alphabet_is_kept_as_long_as_one_in_english(session: Session):
+    # Counted as escaped ASCII, 4,000 Polish letters were 24,000 bytes, and refused with a bare
+    # "too large" page where English text of the same length got the fields' own messages.
+    answers = {"full_name": "Zofia " + "ł" * 1994, "address_line": "ż" * 2000}
+    drafts.save(session, "user:1", "carer", answers)
+    assert drafts.load(session, "user:1", "carer") == answers
