@@ -60,13 +60,16 @@ def sign_in_form(
 ) -> Response:
     if auth := signed_in(request, session, settings):
         return _see_other(safe_next(next) or home_of(auth.user.role))
+    done = request.query_params.get("done", "")
     notice = {
         "reset": "Your password has been changed. Sign in with your new password.",
         "signed-out": "You have signed out.",
         "ended": "Your sign-in had ended, so nothing was saved. Sign in to carry on.",
         "again": "Your sign-in has ended. Sign in to carry on.",
-    }.get(request.query_params.get("done", ""))
-    context = {"title": "Sign in", "values": {"next": next}, "notice": notice}
+    }.get(done)
+    # An ended sign-in is news, not a success: it was shown in green as "Success" (a walk).
+    success = done in ("reset", "signed-out")
+    context = {"title": "Sign in", "values": {"next": next}, "notice": notice, "success": success}
     return render_page(request, session, settings, "account/sign-in.html", context)
 
 

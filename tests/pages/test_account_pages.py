@@ -149,6 +149,9 @@ def test_a_form_posted_after_the_sign_in_ended_goes_to_sign_in_and_back_not_to_4
     notice = client.get(sent.headers["location"]).text
     assert "Your sign-in had ended, so nothing was saved. Sign in to carry on." in notice
     assert 'value="/carer/register/about"' in notice  # back there once signed in
+    # News, not a success (it was green, titled "Success": a newcomer's walk).
+    assert "govuk-notification-banner--success" not in notice and "Important" in notice
+    assert "govuk-notification-banner--success" in client.get("/sign-in?done=signed-out").text
     assert (signed_out.status_code, signed_out.headers["location"]) == (
         303,
         "/sign-in?done=signed-out",
