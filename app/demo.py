@@ -33,10 +33,10 @@ from app.diners.schemas import DinerIn
 from app.diners.service import register_diner
 from app.flows.cooks import put_own_profile
 from app.geo.offline import OfflineIndex, load_offline_index
-from app.models import Cook, Council, Diner, Neighbourhood, User
+from app.models import Cook, Council, Diner, Neighbourhood, Pairing, User
 from app.moderation.schemas import ApproveIn
 from app.moderation.service import approve_cook
-from app.vocab import DbsLevel, Role
+from app.vocab import DbsLevel, PairingStatus, Role
 
 T = TypeVar("T")
 DEMO_PASSWORD = "portion-demo-2026"
@@ -114,7 +114,9 @@ def seed_demo(
 ) -> str:
     """Create whatever demo data is missing; running it twice changes nothing."""
     if only_if_empty and session.exec(select(Council.id)).first() is not None:
-        return "Database already has data: demo not loaded."
+        paired = paired_demo_cook(session)
+        named = f" A Barnet cook with a neighbour: {paired}." if paired else ""
+        return "Database already has data: demo not loaded." + named
     # Demo people live at postcodes the shipped data knows: never ask an online geocoder.
     settings = (settings or get_settings()).model_copy(update={"geocoder": "offline"})
     index = load_offline_index()
@@ -143,13 +145,29 @@ def seed_demo(
         session.flush()
         made += seed_history(session, council=council, staff=staff, now=utcnow())
     session.flush()
+    paired = paired_demo_cook(session)
     return (
         f"Demo data ready: created {made['councils']} councils, "
         f"{made['neighbourhoods']} neighbourhoods, {made['cooks']} cooks "
         f"({made['approved']} approved), {made['carers']} carers and {made['diners']} diners; "
         f"a year of history: {made['pairings']} pairings, {made['meals']} meals and "
         f"{made['concerns']} concerns."
+        + (f" A Barnet cook with a neighbour: {paired}." if paired else "")
     )
+
+
+def paired_demo_cook(session: Session) -> str | None:
+    """The first Barnet demo cook with an active pairing: which one depends on the history
+    made for the day it is seeded, and README's fixed cook001 has none (a newcomer looked in
+    the database to find one)."""
+    return session.exec(
+        select(User.email)
+        .join(Cook, col(Cook.user_id) == col(User.id))
+        .join(Pairing, col(Pairing.cook_id) == col(Cook.id))
+        .join(Council, col(Council.id) == col(Cook.council_id))
+        .where(Council.slug == DEMO_COUNCILS[0].slug, Pairing.status == PairingStatus.active)
+        .order_by(col(User.email))
+    ).first()
 
 
 @cache
