@@ -183,6 +183,19 @@ def date_fields(form: Any, prefix: str) -> dict[str, str]:
     }
 
 
+# GOV.UK's date input takes a month's name, in full or shortened ("Dec", "sept"), as people
+# write it: "December" was refused as not a real date (a newcomer's walk).
+MONTHS = {
+    name: number
+    for number, full in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"),
+        start=1,
+    )
+    for name in {full, full[:3], full[:4]}
+}  # fmt: skip
+
+
 def parse_date(parts: dict[str, str], *, what: str) -> tuple[date | None, str | None]:
     """The date of a three-field input, or GOV.UK's message naming what is missing or wrong."""
     missing = [name for name in ("day", "month", "year") if not parts[name]]
@@ -190,13 +203,15 @@ def parse_date(parts: dict[str, str], *, what: str) -> tuple[date | None, str | 
         return None, f"Enter {what}"
     if missing:
         return None, f"{what[0].upper()}{what[1:]} must include a {' and '.join(missing)}"
-    day, month, year = (
-        whole_number(parts[name], max_digits=10) for name in ("day", "month", "year")
+    day, year = (whole_number(parts[name], max_digits=10) for name in ("day", "year"))
+    month = MONTHS.get(parts["month"].lower().rstrip(".")) or whole_number(
+        parts["month"], max_digits=10
     )
     if day is None or month is None or year is None:
         return None, f"{what[0].upper()}{what[1:]} must be a real date"
     if len(parts["year"]) != 4:
-        return None, "Year must include 4 numbers"
+        # Which date's year: two on a page read the same twice (a newcomer's walk).
+        return None, f"The year of {what} must include 4 numbers"
     try:
         return date(year, month, day), None
     except (ValueError, OverflowError):  # 9999999999 for a day overflows before it is checked

@@ -922,3 +922,26 @@ def test_a_cook_waiting_for_checks_is_sent_home_from_the_stop_page(
     sign_in(client, cook.email)
 
     assert client.get("/cook/stop", follow_redirects=False).headers["location"] == "/cook/"
+
+
+def test_away_dates_take_month_names_and_say_which_year_is_short(
+    client: TestClient, session: Session, invited, barnet
+):
+    # "Dec" and "December" were "not a real date"; two short years read "Year must include 4
+    # numbers" twice, with nothing to say which (a newcomer's walk).
+    start = council_today(barnet) + timedelta(days=7)
+    short = away_dates(start, start) | {"from-year": start.year % 100, "to-year": start.year % 100}
+    refused = post(client, "/cook/away", short)
+    assert refused.status_code == 422
+    assert [message for _, message in summary(refused.text)] == [
+        "The year of the first day you are away must include 4 numbers",
+        "The year of the last day you are away must include 4 numbers",
+    ]
+    named = away_dates(start, start) | {
+        "from-month": start.strftime("%b"),
+        "to-month": start.strftime("%B").upper(),
+    }
+    saved = post(client, "/cook/away", named)
+    assert saved.status_code == 303, saved.text
+    away = session.exec(select(CookAway)).one()
+    assert (away.from_date, away.to_date) == (start, start)
