@@ -34,6 +34,9 @@ def meal_uid(meal_id: int) -> str:
     return f"meal-{meal_id}@extra-portion"
 
 
+OUTCOME_WORDS = {MealStatus.delivered: " (delivered)", MealStatus.missed: " (missed)"}
+
+
 def cook_calendar(
     meals: Sequence[FeedMeal], *, cook_display_name: str, tz: str, stamp: dt.datetime
 ) -> bytes:
@@ -64,7 +67,9 @@ def cook_calendar(
         event.start = dt.datetime.combine(meal.date, dt.time(hours, minutes), tzinfo=zone)
         event.duration = MEAL_LENGTH
         name = first_name(meal.diner_name) or FALLBACK_NAME
-        event.add("summary", f"Meal for {name}")
+        # What became of it, on the day: a missed meal read as an ordinary one (a walk).
+        outcome = OUTCOME_WORDS.get(meal.status, "")
+        event.add("summary", f"Meal for {name}{outcome}")
         if meal.is_cover:
             event.add("description", f"You are covering this meal for {name}'s regular cook.")
         event.add("status", "TENTATIVE" if meal.status == MealStatus.needs_cover else "CONFIRMED")

@@ -166,3 +166,20 @@ def test_start_keeps_the_local_wall_time_when_any_meal_is_listed(day: date, hour
     assert isinstance(start, datetime)
     assert (start.date(), start.hour, start.minute) == (day, hour, minute)
     assert str(start.tzinfo) == "Europe/London"
+
+
+def test_summary_says_what_became_of_a_meal_once_recorded():
+    # A missed meal read as an ordinary "Meal for Leonard" (a newcomer's walk).
+    feed = build(
+        [
+            meal(1, date(2026, 3, 3), status="delivered"),
+            meal(2, date(2026, 3, 10), status="missed"),
+            meal(3, date(2026, 3, 17)),
+        ]
+    )
+
+    assert [str(e["SUMMARY"]) for e in events(feed)] == [
+        "Meal for Edna (delivered)",
+        "Meal for Edna (missed)",
+        "Meal for Edna",
+    ]
