@@ -34,7 +34,10 @@ def meal_uid(meal_id: int) -> str:
     return f"meal-{meal_id}@extra-portion"
 
 
-OUTCOME_WORDS = {MealStatus.delivered: " (delivered)", MealStatus.missed: " (missed)"}
+OUTCOME_WORDS: dict[str, str] = {
+    MealStatus.delivered: " (delivered)",
+    MealStatus.missed: " (missed)",
+}
 
 
 def cook_calendar(
