@@ -33,7 +33,7 @@ from app.pages.forms import (
     signed_in,
     too_many_tries,
 )
-from app.pages.templating import home_of
+from app.pages.templating import home_of, landing
 from app.routing import DeferredRoute
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -59,7 +59,7 @@ def sign_in_form(
     request: Request, session: SessionDep, settings: SettingsDep, next: str = ""
 ) -> Response:
     if auth := signed_in(request, session, settings):
-        return _see_other(safe_next(next) or home_of(auth.user.role))
+        return _see_other(landing(auth.user.role, safe_next(next)))
     done = request.query_params.get("done", "")
     notice = {
         "reset": "Your password has been changed. Sign in with your new password.",
@@ -109,7 +109,7 @@ def sign_in(
             errors["email"] = too_many_tries(exc)
             status, headers = 429, exc.headers() or {}
         else:
-            redirect = _see_other(safe_next(next) or home_of(user.role))
+            redirect = _see_other(landing(user.role, safe_next(next)))
             _start_browser_session(request, redirect, session, settings, user)
             return redirect
     context = {"title": "Sign in", "errors": errors, "values": {"email": email, "next": next}}

@@ -93,6 +93,16 @@ def home_of(role: str) -> str:
     return HOME_OF_ROLE.get(role, "/")
 
 
+def landing(role: str, next_path: str | None) -> str:
+    """Where someone goes once signed in: `next_path` (already checked to be ours), unless it
+    is among another role's pages, which would only say "You cannot do this" (a carer sent on
+    from a staff page: a newcomer's walk); else their own home."""
+    for other, home in HOME_OF_ROLE.items():
+        if other != role and next_path and (next_path.startswith(home) or next_path == home[:-1]):
+            return home_of(role)
+    return next_path or home_of(role)
+
+
 def csp_nonce(request: Request) -> str | None:
     """The nonce RequestMiddleware gave this response's Content-Security-Policy, if any."""
     return getattr(request.state, "csp_nonce", None)

@@ -95,6 +95,26 @@ def test_sign_in_follows_next_when_it_is_a_path_of_this_site(client: TestClient,
 
 
 @pytest.mark.parametrize(
+    ("role", "next_", "lands"),
+    [
+        ("carer", "/staff/", "/carer/"),
+        ("carer", "/staff", "/carer/"),
+        ("cook", "/carer/relatives/3", "/cook/"),
+        ("carer", "/cookies", "/cookies"),  # a page for everyone, though it starts "/cook"
+        ("staff", "/staff/diners?status=waiting", "/staff/diners?status=waiting"),
+    ],
+)
+def test_sign_in_goes_home_rather_than_to_another_roles_pages(
+    client: TestClient, session: Session, role: str, next_: str, lands: str
+):
+    # A carer sent on from a staff page landed on "You cannot do this" (a newcomer's walk).
+    council = create_council(session) if role == "staff" else None
+    user = create_user(session, role=role, council=council)
+    response = sign_in(client, user.email, next=next_)
+    assert response.status_code == 303 and response.headers["location"] == lands
+
+
+@pytest.mark.parametrize(
     "next_",
     [
         "//evil.example/",
