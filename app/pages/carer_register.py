@@ -44,7 +44,7 @@ from app.pages.cook_forms import (
     redirect,
     to_sign_in,
 )
-from app.pages.forms import check_csrf, render_page
+from app.pages.forms import NOT_ANSWERED, check_csrf, render_page
 from app.routing import DeferredRoute
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -184,6 +184,13 @@ def step_answer(
 def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows of the check-your-answers list: key, lines, the step that changes it."""
     words = needs_summary(a)
+    # Reached part-way through, a step not yet answered showed its defaults as answers ("Regular
+    # food", "Every week": a newcomer's walk).
+    if "texture" not in a:
+        words |= {key: [NOT_ANSWERED] for key in ("diets", "allergies")}
+        words["texture"] = NOT_ANSWERED
+    if "frequency" not in a:
+        words["frequency"] = NOT_ANSWERED
     return [
         {"key": "Name", "value": [a.get("full_name", "")], "step": "about", "field": "full_name"},
         {
@@ -203,7 +210,7 @@ def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
         {"key": "Food texture", "value": [words["texture"]], "step": "food", "field": "texture"},
         {
             "key": "When",
-            "value": when_words(availability(a)) if not check_times(a) else ["Not answered yet"],
+            "value": when_words(availability(a)) if not check_times(a) else [NOT_ANSWERED],
             "step": "times",
             "field": "days",
         },

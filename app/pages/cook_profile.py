@@ -50,7 +50,7 @@ from app.pages.cook_forms import (
     to_sign_in,
     uk_phone,
 )
-from app.pages.forms import check_csrf, render_page, whole_number
+from app.pages.forms import NOT_ANSWERED, check_csrf, render_page, whole_number
 from app.pages.views import check_area
 from app.routing import DeferredRoute
 from app.schemas import minutes
@@ -387,7 +387,7 @@ def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
         for d in days
     ]
     walk = a.get("walk_radius_m", "")
-    return [
+    rows: list[dict[str, Any]] = [
         {
             "key": "Name",
             "value": [a.get("display_name", "")],
@@ -409,7 +409,11 @@ def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
         },
         {
             "key": "How far you could walk",
-            "value": [label_of(WALKS, walk) if walk in dict(WALKS) else f"Up to {walk} metres"],
+            "value": [
+                label_of(WALKS, walk)
+                if walk in dict(WALKS)
+                else (f"Up to {walk} metres" if walk else "")
+            ],
             "step": "reach",
             "field": "walk_radius_m",
         },
@@ -445,6 +449,12 @@ def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
         },
         {"key": "When", "value": times, "step": "times", "field": "days"},
     ]
+    # Reached part-way through, a step not yet answered read "Up to metres" or was blank (a
+    # newcomer's walk): it says so.
+    for row in rows:
+        if not any(row["value"]):
+            row["value"] = [NOT_ANSWERED]
+    return rows
 
 
 def _check_page(

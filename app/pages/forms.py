@@ -81,6 +81,9 @@ PUBLIC_FORMS = frozenset(
     }
 )
 
+# A row of a "Check your answers" list whose step has no answer yet.
+NOT_ANSWERED = "Not answered yet"
+
 
 def signed_in(request: Request, session: Session, settings: Settings) -> Auth | None:
     """Who the session cookie belongs to (a live sign-in), else None. The page's form token is

@@ -297,6 +297,18 @@ def _all_steps(client: TestClient) -> None:
         assert done.status_code == 303, done.text
 
 
+def test_check_answers_part_way_says_what_is_not_answered_yet(
+    client: TestClient, session: Session, barnet: Council
+):
+    # Reached after the first step, it showed "Regular food" and "Every week", never chosen,
+    # and the errors on sending sat beside them (a newcomer's walk).
+    signed_in_carer(client, session)
+    assert post(client, "/carer/register/about", ABOUT).status_code == 303
+    check = client.get("/carer/register/check").text
+    assert "Regular food" not in check and "Every week" not in check
+    assert check.count("Not answered yet") == 5  # diet, allergies, texture, when, how often
+
+
 def test_check_answers_asks_for_consent_then_registers_the_relative_when_it_is_given(
     client: TestClient, session: Session, barnet: Council
 ):

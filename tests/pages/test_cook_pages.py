@@ -288,6 +288,17 @@ def test_back_shows_the_answers_already_given_when_the_cook_goes_back(client: Te
     assert field_value(client.get("/cook/profile/name").text, "display_name") == "Priya"
 
 
+def test_check_your_answers_part_way_says_what_is_not_answered_yet(
+    client: TestClient, session: Session, barnet
+):
+    # It read "How far you could walk: Up to metres" with blank rows (a newcomer's walk).
+    start_and_sign_up(client)
+    assert step(client, "name").status_code == 303
+    check = client.get("/cook/profile/check").text
+    assert "Up to  metres" not in check and "Up to metres" not in check
+    assert "Not answered yet" in check
+
+
 def test_check_your_answers_sends_the_profile_for_checks_when_every_step_is_done(
     client: TestClient, session: Session, barnet
 ):
