@@ -15,6 +15,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -530,21 +533,9 @@ def test_serve_warns_in_one_line_when_production_has_no_mail_settings(
         "mail_from": "meals@example.gov.uk",
         "log_format": log_format,
     }
-    assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        env=portion_environment(**settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_until_serving(server, port)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        _, errors = server.communicate(timeout=60)
+    with portion_serving(tmp_path, settings) as served:
+        pass
+    errors = served.errors
 
     if log_format == "text":
         warnings = [line for line in errors.splitlines() if line.startswith("Warning:")]
@@ -569,28 +560,42 @@ def test_serve_trusts_the_proxies_portion_forwarded_allow_ips_names(
     }
     if trusted is not None:
         settings["forwarded_allow_ips"] = trusted
-    assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        env=portion_environment(**settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        wait_until_serving(server, port)
+    with portion_serving(tmp_path, settings) as served:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/sign-in", headers={"X-Forwarded-Proto": "https"}
+            f"http://127.0.0.1:{served.port}/sign-in", headers={"X-Forwarded-Proto": "https"}
         )
         with urllib.request.urlopen(request) as answer:
             cookie = answer.headers["Set-Cookie"]
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
 
     assert cookie is not None and ("; secure" in cookie.lower()) == secure, cookie
+
+
+@dataclass
+class Served:
+    port: int
+    errors: str = ""  # what the server wrote to stderr, once it has stopped
+
+
+@contextmanager
+def portion_serving(tmp_path: Path, settings: dict[str, str]) -> Iterator[Served]:
+    """`portion serve` on a database it migrated, with only these settings, answering; stopped
+    (SIGTERM) after, its stderr then in `errors`."""
+    assert run_portion(["migrate"], tmp_path, **settings).returncode == 0
+    served = Served(free_port())
+    server = subprocess.Popen(
+        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(served.port)],
+        cwd=tmp_path,
+        env=portion_environment(**settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_serving(server, served.port)
+        yield served
+    finally:
+        server.send_signal(signal.SIGTERM)
+        served.errors = server.communicate(timeout=60)[1]
 
 
 def wait_until_serving(server: subprocess.Popen[str], port: int) -> None:
