@@ -12,14 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 from starlette.routing import Route
 
 from app.accounts.service import start_session
+from app.accounts.tokens import TokenKind
 from app.demo import DEMO_ADMIN_EMAIL, seed_demo
 from app.deps import SESSION_COOKIE
 from app.main import app
@@ -28,6 +31,8 @@ from app.notifications.feeds import rotate_calendar_token
 from app.pages import carer_home, carer_register, cook_profile
 from app.vocab import MealStatus, PairingStatus
 from tests.conftest import TEST_SETTINGS
+
+Row = TypeVar("Row")
 
 # The words a page route takes in its path, from the app's own lists.
 WORDS = {
@@ -48,9 +53,10 @@ class Role:
     ids: dict[str, object] = field(default_factory=dict)
 
 
-def first(session: Session, query: object) -> object:
-    found = session.exec(query).first()  # type: ignore[call-overload]
-    assert found is not None, query
+def first(session: Session, query: SelectOfScalar[Row]) -> Row:
+    """The query's first row, which the demo data has."""
+    found = session.exec(query).first()
+    assert found is not None, str(query)
     return found
 
 
@@ -58,7 +64,6 @@ def roles(session: Session) -> list[Role]:
     """Anonymous, and a demo staff member, admin, cook and carer, each with the ids of what
     they may see."""
     barnet = first(session, select(Council).where(Council.slug == "barnet"))
-    assert isinstance(barnet, Council)
     active = first(
         session,
         select(Pairing)
@@ -70,7 +75,6 @@ def roles(session: Session) -> list[Role]:
         )
         .order_by(col(Pairing.id)),
     )
-    assert isinstance(active, Pairing)
     cook = session.get(Cook, active.cook_id)
     diner = session.get(Diner, active.diner_id)
     assert cook is not None and diner is not None and diner.carer_id is not None
@@ -86,10 +90,9 @@ def roles(session: Session) -> list[Role]:
     proposed = first(
         session, select(Pairing).where(Pairing.status == "proposed").order_by(col(Pairing.id))
     )
-    assert isinstance(proposed, Pairing)
     invited = session.get(Cook, proposed.cook_id)
     assert invited is not None
-    away = CookAway(cook_id=cook.id, from_date=meal.date, to_date=meal.date)  # type: ignore[attr-defined]
+    away = CookAway(cook_id=active.cook_id, from_date=meal.date, to_date=meal.date)
     session.add(away)
     assert cook_user is not None and carer is not None
     token = rotate_calendar_token(session, user=cook_user)
@@ -101,8 +104,6 @@ def roles(session: Session) -> list[Role]:
         .order_by(col(User.id)),
     )
     admin = first(session, select(User).where(User.email == DEMO_ADMIN_EMAIL))
-    assert isinstance(staff, User) and isinstance(admin, User)
-    assert isinstance(concern, Concern) and isinstance(delivered, Meal)
     return [
         Role("anonymous", ids={"token": token}),
         Role(
@@ -114,7 +115,7 @@ def roles(session: Session) -> list[Role]:
         Role(
             "cook",
             cook_user,
-            {"meal_id": meal.id, "away_id": away.id, "token": token, "diner_id": diner.id},  # type: ignore[attr-defined]
+            {"meal_id": meal.id, "away_id": away.id, "token": token, "diner_id": diner.id},
         ),
         Role("invited cook", session.get(User, invited.user_id), {"pairing_id": proposed.id}),
         Role("carer", carer, {"diner_id": diner.id, "meal_id": delivered.id}),
@@ -186,12 +187,12 @@ def test_every_get_answers_without_a_server_error_and_each_answers_someone(
     assert refused == sorted(ONLY_REFUSED), {t: answered[t] for t in refused}
 
 
-def issue(engine: Engine, user: User, kind: str) -> str:
+def issue(engine: Engine, user: User, kind: TokenKind) -> str:
     """A sign-in of the user's (a bearer token, or a page's session cookie), committed."""
     with Session(engine) as s:
         found = s.get(User, user.id)
         assert found is not None
-        value, _ = start_session(s, user=found, kind=kind, settings=TEST_SETTINGS)  # type: ignore[arg-type]
+        value, _ = start_session(s, user=found, kind=kind, settings=TEST_SETTINGS)
         s.commit()
     return value
 
