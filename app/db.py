@@ -77,17 +77,6 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
 T = TypeVar("T")
-Locking = TypeVar("Locking", bound=Select[Any])
-
-
-def for_update(session: Session, statement: Locking) -> Locking:
-    """`statement` locking the rows it reads (FOR NO KEY UPDATE: see `lock_row`), in a session
-    that may write. In a safe request's, which only reads, as it is: PostgreSQL refuses a lock
-    in a read-only transaction, and a read has nothing to keep apart (a meal's label and the
-    page to decline an invitation answered 500 there: an outside check)."""
-    if session.info.get(READ_ONLY):
-        return statement
-    return statement.with_for_update(key_share=True)
 
 
 def lock_row(session: Session, row: SQLModel) -> None:
@@ -104,7 +93,7 @@ def lock_row(session: Session, row: SQLModel) -> None:
     Rows are locked in one order, so that two requests never wait for each other: the cook,
     then the diner, then their pairings (app/pairings/lifecycle.py), then meals."""
     if session.get_bind().dialect.name != "postgresql" or session.info.get(READ_ONLY):
-        return  # a safe request's transaction: see `for_update`
+        return  # a safe request's transaction: see `_refuse_writes`
     mapper = inspect(type(row))
     key = [getattr(row, column.key) for column in mapper.primary_key]
     where = [column == value for column, value in zip(mapper.primary_key, key, strict=True)]
@@ -710,6 +699,15 @@ def _refuse_writes(state: ORMExecuteState) -> None:
             raise ReadOnlySessionError
         state.session.info[WROTE] = True
     elif state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
+        if state.session.info.get(READ_ONLY) and isinstance(state.statement, Select):
+            # A safe request's transaction only reads: it has nothing to keep apart, and
+            # PostgreSQL refuses a lock in it (a meal's label and the page to decline an
+            # invitation answered 500 there: an outside check). Here, not at each locking
+            # read, so that a service shared by a GET and a POST cannot forget it.
+            unlocked = state.statement._generate()
+            unlocked._for_update_arg = None
+            state.statement = unlocked
+            return
         # A locking read is where a check meets the row as it is now. Without this, a row the
         # session already holds keeps the values an earlier transaction read (sessions keep
         # their objects over commits, `end_reads` among them): a password reset link

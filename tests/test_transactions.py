@@ -5,18 +5,19 @@ work around it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, event, update
 from sqlmodel import Session, col, func, select
 
 from app.accounts.service import authenticate, register_user
 from app.audit import record_audit
 from app.config import Settings
-from app.db import get_session, own_transaction, writing
+from app.db import READ_ONLY, WRITER, get_session, own_transaction, reader, writing
 from app.deps import SessionDep
 from app.errors import SAME_MOMENT, Conflict, Unauthorized, install_error_handlers
 from app.models import AreaDemand, AuditEntry, Council, LoginFailure, User
@@ -217,6 +218,39 @@ def test_a_locking_read_gives_the_row_as_it_is_now_not_the_sessions_older_copy(
             other.commit()
         assert first.get(User, user.id, with_for_update=True) is held
         assert held.full_name == "Ada Again"
+
+
+def test_a_safe_requests_locking_read_reads_without_the_lock(real_engine: Engine):
+    """A GET's transaction is read-only, and PostgreSQL refuses FOR UPDATE in it: a service
+    that a POST and a GET share locks what it reads for the POST, and must only read for the
+    GET (app.db's do_orm_execute listener; a meal's label answered 500 on PostgreSQL)."""
+    with Session(real_engine) as setup:
+        user_id = create_user(setup, full_name="Ada Reader").id
+        setup.commit()
+    sent: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(statement)
+
+    event.listen(real_engine, "before_cursor_execute", note)
+    try:
+        info = {READ_ONLY: True, WRITER: real_engine}
+        with Session(reader(real_engine), info=info) as safe:
+            locked = select(User).where(User.id == user_id).with_for_update(key_share=True)
+            assert safe.exec(locked).one().full_name == "Ada Reader"
+            assert safe.exec(select(User.id).with_for_update()).all() == [user_id]
+            assert safe.get(User, user_id, with_for_update=True) is not None
+            safe.commit()
+        with Session(real_engine) as unsafe:  # a POST's session locks as before
+            unsafe.exec(select(User).where(User.id == user_id).with_for_update()).one()
+            unsafe.commit()
+    finally:
+        event.remove(real_engine, "before_cursor_execute", note)
+    reads = [s for s in sent if s.startswith("SELECT") and "user" in s]
+    assert len(reads) == 4, sent
+    locks = [bool(re.search(r"\bFOR (NO KEY )?UPDATE\b", s)) for s in reads]
+    expected = real_engine.dialect.name == "postgresql"  # SQLite has no row locks to write
+    assert locks == [False, False, False, expected]
 
 
 def test_a_unique_key_taken_at_the_same_moment_is_409_not_a_bug_and_keeps_the_first(

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
-from app.db import for_update, utcnow
+from app.db import utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
@@ -224,7 +224,9 @@ def bring_back(session: Session, *, meal: Meal, diner: Diner, tell: bool) -> Non
 def own_meal(session: Session, *, user: User, meal_id: int) -> tuple[Meal, Cook]:
     """A meal the signed-in cook brings; anyone else's is 'not found'."""
     cook = find_own_profile(session, user=user)
-    meal = session.exec(for_update(session, select(Meal).where(Meal.id == meal_id))).first()
+    meal = session.exec(
+        select(Meal).where(Meal.id == meal_id).with_for_update(key_share=True)
+    ).first()
     if cook is None or meal is None or meal.cook_id != cook.id:
         raise NotFound("Meal not found")
     return meal, cook

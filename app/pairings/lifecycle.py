@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.councils.rules import council_today
-from app.db import for_update, utcnow
+from app.db import utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict
@@ -233,11 +233,9 @@ def locked_with_their_diners(session: Session, *where: Any) -> list[Pairing]:
     diner_ids = sorted(set(session.exec(select(Pairing.diner_id).where(*where)).all()))
     if diner_ids:
         diners = select(Diner.id).where(col(Diner.id).in_(diner_ids)).order_by(col(Diner.id))
-        session.exec(for_update(session, diners)).all()
+        session.exec(diners.with_for_update(key_share=True)).all()
     pairings = select(Pairing).where(*where).order_by(col(Pairing.id))
-    return list(
-        session.exec(for_update(session, pairings).execution_options(populate_existing=True)).all()
-    )
+    return list(session.exec(pairings.with_for_update(key_share=True)).all())
 
 
 def lock_pairing(session: Session, pairing_id: int) -> Pairing | None:
