@@ -114,9 +114,7 @@ def seed_demo(
 ) -> str:
     """Create whatever demo data is missing; running it twice changes nothing."""
     if only_if_empty and session.exec(select(Council.id)).first() is not None:
-        paired = paired_demo_cook(session)
-        named = f" A Barnet cook with a neighbour: {paired}." if paired else ""
-        return "Database already has data: demo not loaded." + named
+        return "Database already has data: demo not loaded." + _naming_paired_cook(session)
     # Demo people live at postcodes the shipped data knows: never ask an online geocoder.
     settings = (settings or get_settings()).model_copy(update={"geocoder": "offline"})
     index = load_offline_index()
@@ -145,15 +143,19 @@ def seed_demo(
         session.flush()
         made += seed_history(session, council=council, staff=staff, now=utcnow())
     session.flush()
-    paired = paired_demo_cook(session)
     return (
         f"Demo data ready: created {made['councils']} councils, "
         f"{made['neighbourhoods']} neighbourhoods, {made['cooks']} cooks "
         f"({made['approved']} approved), {made['carers']} carers and {made['diners']} diners; "
         f"a year of history: {made['pairings']} pairings, {made['meals']} meals and "
-        f"{made['concerns']} concerns."
-        + (f" A Barnet cook with a neighbour: {paired}." if paired else "")
+        f"{made['concerns']} concerns." + _naming_paired_cook(session)
     )
+
+
+def _naming_paired_cook(session: Session) -> str:
+    """The sentence of seed-demo's answer that names a cook to sign in as (README)."""
+    paired = paired_demo_cook(session)
+    return f" A Barnet cook with a neighbour: {paired}." if paired else ""
 
 
 def paired_demo_cook(session: Session) -> str | None:
