@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from app.concerns.categories import CATEGORY_NAMES
 from app.db import utcnow
 from app.models import Concern, Cook, Diner, Pairing, User
+from app.moderation.rules import is_theirs
 from app.vocab import ConcernStatus
 
 # Still needing someone's attention: the list shows these first.
@@ -175,6 +176,9 @@ class Person:
     email: str | None
     cook_id: int | None = None  # their cook profile: /staff/cooks/{id}
     diner_id: int | None = None  # /staff/diners/{id}
+    # A cook who now volunteers with another council: their name only (no contacts, no record
+    # to link to), as moderation.rules.is_theirs says.
+    elsewhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,22 +208,32 @@ def _user_person(user: User | None) -> Person | None:
     return Person(name=user.full_name, phone=user.phone, email=user.email)
 
 
-def concern_people(session: Session, concern: Concern) -> ConcernPeople:
-    """The raiser, the diner, their carer and the cook, with contacts; the notes' authors."""
+def _cook_person(cook: Cook, user: User | None, *, staff_council: int | None) -> Person:
+    """A cook as staff of `staff_council` may reach them: with the profile's phone (the one
+    they keep up to date) and their email, while the cook is with that council; once they
+    volunteer with another, by name only (their contacts are the new council's to hold)."""
+    name = user.full_name if user else cook.display_name
+    if not is_theirs(cook, staff_council):
+        return Person(name=name, phone=None, email=None, elsewhere=True)
+    return Person(
+        name=name,
+        phone=cook.phone,
+        email=user.email if user else None,
+        cook_id=cook.id,
+    )
+
+
+def concern_people(session: Session, concern: Concern, *, staff_council: int) -> ConcernPeople:
+    """The raiser, the diner, their carer and the cook, with contacts, as staff of
+    `staff_council` (the concern's council) read them; the notes' authors. A cook who has moved
+    to another council since is named without contacts."""
     diner = session.get(Diner, concern.diner_id)
     assert diner is not None
     pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
     cook = session.get(Cook, pairing.cook_id) if pairing else None
     cook_user = session.get(User, cook.user_id) if cook else None
     cook_person = (
-        Person(
-            name=cook_user.full_name if cook_user else cook.display_name,
-            phone=cook.phone,  # the profile's number: the one they keep up to date
-            email=cook_user.email if cook_user else None,
-            cook_id=cook.id,
-        )
-        if cook is not None
-        else None
+        _cook_person(cook, cook_user, staff_council=staff_council) if cook is not None else None
     )
     carer = _user_person(session.get(User, diner.carer_id) if diner.carer_id else None)
     raiser_user = session.get(User, concern.raised_by_id)
@@ -233,13 +247,10 @@ def concern_people(session: Session, concern: Concern) -> ConcernPeople:
             .scalars()
             .first()
         )
-        raiser = Person(
-            name=raiser.name,
-            phone=raiser_cook.phone if raiser_cook else raiser.phone,
-            email=raiser.email,
-            cook_id=raiser_cook.id if raiser_cook else None,
-        )
-        role = "cook" if cook is not None and raiser.cook_id == cook.id else "cover cook"
+        if raiser_cook is not None:
+            raiser = _cook_person(raiser_cook, raiser_user, staff_council=staff_council)
+        is_their_cook = cook is not None and raiser_cook is not None and raiser_cook.id == cook.id
+        role = "cook" if is_their_cook else "cover cook"
     staff_ids = {int(str(n.get("staff_id"))) for n in concern.notes if n.get("staff_id")}
     names = {
         u.id: u.full_name

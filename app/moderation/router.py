@@ -14,7 +14,14 @@ from app.flows import cooks as flows
 from app.models import User
 from app.moderation import service
 from app.moderation.deps import CouncilsCook, LiftableCook, VisibleCook
-from app.moderation.schemas import ApproveIn, AuditOut, CookHistoryItem, CookListItem
+from app.moderation.rules import is_theirs
+from app.moderation.schemas import (
+    ApproveIn,
+    AuditOut,
+    CookHistoryItem,
+    CookListItem,
+    CookMovedAwayOut,
+)
 from app.routing import DeferredRoute
 from app.schemas import MAX_ID, Limit, Offset, Page, PathId
 from app.vocab import CookStatus, Role
@@ -122,17 +129,19 @@ def suspend(
     return profile_out(session, cook, staff_council=_staff_council(user))
 
 
-@router.post("/{cook_id}/reinstate", response_model=CookProfileOut | CookListItem)
+@router.post("/{cook_id}/reinstate", response_model=CookProfileOut | CookMovedAwayOut)
 def reinstate(
     cook: LiftableCook, body: ReasonIn, user: StaffOrAdminUser, session: SessionDep
-) -> CookProfileOut | CookListItem:
+) -> CookProfileOut | CookMovedAwayOut:
     """Staff of the council that suspended or rejected the cook, or an admin, lift it.
 
-    Staff of a council the cook has since moved away from get the summary without address.
+    Staff of a council the cook has since moved away from hear that it is lifted, and that the
+    cook is with another council now: nothing of where they live or what they are now.
     """
     service.reinstate_cook(session, staff=user, cook=cook, reason=body.reason)
-    if user.role == Role.staff and cook.council_id != user.council_id:
-        return service.cook_summary(session, cook)
+    if not is_theirs(cook, _staff_council(user)):
+        assert cook.id is not None
+        return CookMovedAwayOut(id=cook.id, display_name=cook.display_name)
     return profile_out(session, cook, staff_council=_staff_council(user))
 
 

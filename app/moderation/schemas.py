@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, StrictBool
 
@@ -31,6 +32,17 @@ class CookListItem(BaseModel):
     checks_expire_on: date | None
     location_review: bool
     created_at: datetime
+
+
+class CookMovedAwayOut(BaseModel):
+    """Reinstating, as staff of a council the cook has since moved away from read it: their
+    suspension or rejection is lifted. Where the cook lives now, their status and their checks
+    are the new council's (a security review: this answer named the new postcode district)."""
+
+    id: int
+    display_name: str
+    status: None = None  # not this council's to know: the cook's council decides it now
+    moved_away: Literal[True] = True
 
 
 class CookHistoryItem(BaseModel):

@@ -17,7 +17,13 @@ from app.councils.service import staff_council
 from app.db import lock_row, page_of_rows, paginate, paginate_by_index, utcnow
 from app.errors import Conflict, NotFound, RulesBroken
 from app.models import AuditEntry, AuditReason, Cook, Council, Neighbourhood, User
-from app.moderation.rules import STICKY, approval_problems, checks_expire_on, dbs_expires_on
+from app.moderation.rules import (
+    STICKY,
+    approval_problems,
+    checks_expire_on,
+    dbs_expires_on,
+    is_theirs,
+)
 from app.moderation.schemas import ApproveIn, CookListItem
 from app.notifications import messages
 from app.notifications.outbox import enqueue, tell
@@ -150,8 +156,7 @@ def list_council_cooks(
 
 
 def _listed_cook(row: Sequence[Any], recheck_days: int) -> CookListItem:
-    """The list's view of a cook, from a row of `_council_cooks_query` (or `cook_summary`'s
-    tuple in the same order)."""
+    """The list's view of a cook, from a row of `_council_cooks_query`."""
     cook_id, name, status, postcode, hood, checked_on, level, review, created_at, _ = row
     return CookListItem(
         id=cook_id,
@@ -165,26 +170,6 @@ def _listed_cook(row: Sequence[Any], recheck_days: int) -> CookListItem:
         location_review=review,
         created_at=created_at,
     )
-
-
-def cook_summary(session: Session, cook: Cook) -> CookListItem:
-    """The queue's view of a cook (no address, phone or position), for another council: the
-    list's row, read off the model, without the neighbourhood."""
-    council = session.get(Council, cook.council_id)
-    assert council is not None
-    row = (
-        cook.id,
-        cook.display_name,
-        cook.status,
-        cook.postcode,
-        None,
-        cook.dbs_checked_on,
-        cook.dbs_level,
-        cook.location_review,
-        cook.created_at,
-        None,
-    )
-    return _listed_cook(row, council.dbs_recheck_days)
 
 
 def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) -> Cook:
@@ -340,7 +325,9 @@ def _audit(
     the reason staff gave, beside their own council's (`AuditReason`: the history keeps why,
     after the cook's status has moved on). Staff write it for their colleagues, and it can
     name their diners: the other council's entry has none (a security review). An admin's
-    reason is beside both."""
+    reason is beside both. The `data` (the cook's status after it) is the cook's council's: a
+    council the cook has moved away from keeps that it happened, not what the cook is now with
+    their new council (a security review: its entry read "Status: pending", or "left")."""
     cook.updated_at = utcnow()
     session.add(cook)
     for council_id in sorted({cook.council_id, also or cook.council_id}):
@@ -351,7 +338,7 @@ def _audit(
             action=action,
             subject_type="cook",
             subject_id=cook.id,
-            data=data,
+            data=data if is_theirs(cook, council_id) else {},
         )
         if reason and (staff.role == Role.admin or staff.council_id == council_id):
             session.flush()  # the entry's id

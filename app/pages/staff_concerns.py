@@ -182,8 +182,9 @@ def _when(at: datetime, council: Council | None) -> str:
 
 def _concern_context(session: Session, sa: StaffAuth, concern: Concern) -> dict[str, Any]:
     """What the concern's page shows, the diner's address among it: that view is audited, as
-    the diner's record is (an outside review found this page left out of the log)."""
-    people = concern_people(session, concern)
+    the diner's record is (an outside review found this page left out of the log). A cook who
+    now volunteers with another council is named, without the contacts they gave it."""
+    people = concern_people(session, concern, staff_council=sa.council_id)
     diner = session.get(Diner, concern.diner_id)
     assert diner is not None
     with writing(session):

@@ -168,16 +168,83 @@ def test_imposing_council_lifts_suspension_to_pending_when_cook_has_moved_away(
     )
     lifted = act(client, settings, staff, cook_id, "reinstate", reason="resolved")
     assert lifted.status_code == 200, lifted.text
-    # The new council has not vetted the cook; the old one does not see the new address.
-    assert lifted.json()["status"] == "pending"
-    assert "address_line" not in lifted.json() and "phone" not in lifted.json()
-    summary = lifted.json()  # the list's view of the cook, read off the model
-    assert summary["id"] == cook_id and summary["neighbourhood"] is None
-    assert summary["postcode_district"] == TOWER_HAMLETS_POSTCODE.split(" ")[0]
+    # Lifted, and the cook is with another council now: nothing of where they live or what
+    # they are there (a security review: the answer named the new postcode district).
+    assert lifted.json() == {
+        "id": cook_id,
+        "display_name": "Priya",
+        "status": None,
+        "moved_away": True,
+    }
     assert (
         client.get(f"/api/staff/cooks/{cook_id}", headers=auth_headers(staff, settings)).status_code
         == 404
     )
+    # The new council has not vetted the cook: they wait for its checks.
+    theirs = auth_headers(create_user(session, role="staff", council=tower_hamlets), settings)
+    assert client.get(f"/api/staff/cooks/{cook_id}", headers=theirs).json()["status"] == "pending"
+
+
+def test_old_councils_audit_entry_names_no_new_status_when_it_lifts_for_a_moved_cook(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+):
+    """A security review: the old council's entry of its own reinstatement read the cook's
+    status with the new council ("left": they had asked to stop there), in its log and the
+    cook's history; the new council's entry keeps it."""
+    cook, cook_id = suspended_cook(client, session, settings, staff)
+    headers = auth_headers(cook, settings)
+    client.put("/api/cooks/me", json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE), headers=headers)
+    client.post("/api/cooks/me/stop", json={"reason": "too busy"}, headers=headers)
+    assert act(client, settings, staff, cook_id, "reinstate", reason="resolved").status_code == 200
+    ours = auth_headers(staff, settings)
+    their_staff = create_user(session, role="staff", council=tower_hamlets)
+    theirs = auth_headers(their_staff, settings)
+
+    def reinstated(headers: dict[str, str]) -> dict[str, object]:
+        log = client.get(
+            f"/api/staff/audit?subject_type=cook&subject_id={cook_id}", headers=headers
+        ).json()["items"]
+        return next(e["data"] for e in log if e["action"] == "cook.reinstated")
+
+    assert reinstated(ours) == {}
+    assert reinstated(theirs) == {"status": "left"}
+    history = client.get(f"/api/staff/cooks/{cook_id}/history", headers=ours).json()["items"]
+    assert (history[0]["action"], history[0]["status"]) == ("cook.reinstated", None)
+    sign_in(client, staff)
+    page = client.get("/staff/audit")
+    assert page.status_code == 200 and "Reinstated the cook" in page.text
+    assert "Status: left" not in page.text
+    sign_in(client, their_staff)
+    assert "Status: left" in client.get("/staff/audit").text
+
+
+def test_admin_reads_a_moved_cook_in_full_when_lifting_and_the_old_council_still_does_not(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+):
+    cook, cook_id = suspended_cook(client, session, settings, staff)
+    client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
+        headers=auth_headers(cook, settings),
+    )
+    admin = create_user(session, role="admin")
+    lifted = act(client, settings, admin, cook_id, "reinstate", reason="appeal upheld")
+    assert lifted.status_code == 200, lifted.text
+    assert (lifted.json()["council"], lifted.json()["status"]) == ("tower-hamlets", "pending")
+    assert lifted.json()["postcode"] == TOWER_HAMLETS_POSTCODE
+    log = client.get(
+        f"/api/staff/audit?subject_type=cook&subject_id={cook_id}",
+        headers=auth_headers(staff, settings),
+    ).json()["items"]
+    assert [e["data"] for e in log if e["action"] == "cook.reinstated"] == [{}]
 
 
 def test_admin_lifts_suspension_when_any_council_set_it(

@@ -13,13 +13,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.models import Concern, Cook, Diner, Pairing, User
+from app.models import Concern, Cook, Council, Diner, Pairing, User
 from app.pages.staff_concerns import concerns_about
 from tests.factories import (
     DEFAULT_PASSWORD,
     PairingWorld,
     active_pairing,
     auth_headers,
+    cook_payload,
     create_council,
     create_user,
     registered_diner,
@@ -131,6 +132,37 @@ def test_a_concern_names_everyone_with_their_contacts_and_the_raisers_reference(
     assert "Meals with Priya Sharma are paused" in words
     assert "#241" not in words and "Open diner" not in words and "staff account" not in words
     assert "She seemed very tired<br>and had not eaten lunch." in page.text  # lines kept
+
+
+def test_a_cook_who_moved_to_another_council_is_named_without_the_contacts_they_gave_since(
+    client: TestClient, session: Session, world: PairingWorld, tower_hamlets: Council
+):
+    """A security review: the old council's concern page showed the cook's phone and email as
+    they are now, given after the move. Staff see the cook's name, what the concern recorded
+    and that the cook is with another council; nothing of how to reach them or where."""
+    made = raise_concern(
+        client, world.cook_headers, world.diner_id, kind="welfare", text="Edna had a fall"
+    )
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB", phone="020 7946 0999"),
+        headers=world.cook_headers,
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["council"] == "tower-hamlets"
+    sign_in(client, world.staff)
+    page = client.get(f"/staff/concerns/{made['id']}")
+    assert page.status_code == 200, page.text
+    words = text_of(page.text)
+    assert "Raised by Their cook, Priya Sharma Now volunteers with another council" in words
+    assert "Cook Priya Sharma Now volunteers with another council" in words
+    assert 'id="cook-elsewhere"' in page.text and 'id="raiser-elsewhere"' in page.text
+    assert "Edna had a fall" in words and "Edna Smith" in words  # what the concern recorded
+    assert "020 7946" not in words and "tel:+44207946" not in page.text  # no phone, old or new
+    assert world.cook.email not in page.text and "E14" not in words
+    assert f"/staff/cooks/{world.cook_id}" not in page.text  # their record is not ours to open
+    # The carer, still of this council, is shown with their contacts.
+    assert "Asha Patel 07700 900123" in words
 
 
 def test_what_was_said_is_shown_as_text_never_as_markup(client: TestClient, world: PairingWorld):
