@@ -169,8 +169,10 @@ def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
     return asked
 
 
-def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
-    """Meals needing cover that this cook could take."""
+def cover_requests_for(session: Session, *, user: User) -> list[tuple[Meal, int]]:
+    """Meals needing cover that this cook could take, each with how far its diner lives from
+    the cook as the cook may see it (to 100 m): how far is what a cook weighs first (a
+    newcomer's walk found the requests gave none)."""
     cook = find_own_profile(session, user=user)
     if cook is None:
         raise NotFound("You have no cook profile yet")
@@ -190,12 +192,15 @@ def cover_requests_for(session: Session, *, user: User) -> list[Meal]:
     # the full candidate check, one per meal.
     reach = min(cook.walk_radius_m, council.max_walk_radius_m)
     in_reach = [
-        meal
+        (meal, shown)
         for meal, lat, lon in rows
-        if public_distance_m(haversine_m(cook.latitude, cook.longitude, lat, lon)) <= reach
+        if (shown := public_distance_m(haversine_m(cook.latitude, cook.longitude, lat, lon)))
+        <= reach
     ]
     return [
-        m for m in in_reach if any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=m))
+        (m, shown)
+        for m, shown in in_reach
+        if any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=m))
     ]
 
 

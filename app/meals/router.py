@@ -21,6 +21,8 @@ from app.meals.labels import meal_label
 from app.meals.presenters import meal_out, meal_rows_out, meals_out
 from app.meals.schemas import (
     AwayIn,
+    CoverRequestList,
+    CoverRequestOut,
     FeedbackIn,
     MealList,
     MealOut,
@@ -112,12 +114,18 @@ def away(body: AwayIn, user: CookUser, session: SessionDep) -> MealList:
     return MealList(items=items, total=len(items))
 
 
-@router.get("/api/cooks/me/cover-requests", response_model=MealList)
+@router.get("/api/cooks/me/cover-requests", response_model=CoverRequestList)
 def cover_requests(
     user: CookUser, session: SessionDep, limit: Limit = 50, offset: Offset = 0
-) -> MealList:
+) -> CoverRequestList:
     asked = cover.cover_requests_for(session, user=user)
-    return MealList(items=meals_out(session, asked[offset : offset + limit]), total=len(asked))
+    page = asked[offset : offset + limit]
+    shown = meals_out(session, [meal for meal, _ in page])
+    items = [
+        CoverRequestOut(**out.model_dump(), distance_m=distance)
+        for out, (_, distance) in zip(shown, page, strict=True)
+    ]
+    return CoverRequestList(items=items, total=len(asked))
 
 
 @router.post("/api/meals/{meal_id}/cover", response_model=MealOut)

@@ -39,6 +39,15 @@ class MealList(BaseModel):
     total: int
 
 
+class CoverRequestOut(MealOut):
+    distance_m: int = Field(description="From the cook to the diner, rounded to 100 m")
+
+
+class CoverRequestList(BaseModel):
+    items: list[CoverRequestOut]
+    total: int
+
+
 class AwayIn(StrictModel):
     from_: IsoDate = Field(alias="from")
     to: IsoDate

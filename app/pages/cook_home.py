@@ -177,7 +177,8 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     requests = cover.cover_requests_for(session, user=ca.user)
     soon = next_meal(session, cook=cook, today=today)
     # One query for every diner shown: their names, and the needs of a meal to cover or next.
-    diners = _diners(session, {m.diner_id for m in [*upcoming, *requests]} | _ids(soon))
+    asked = {m.diner_id for m, _ in requests}
+    diners = _diners(session, {m.diner_id for m in upcoming} | asked | _ids(soon))
     context |= {
         "title": "My cooking",
         "cook": cook,
@@ -190,7 +191,10 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         "ended": ended,
         "next_needs": _needs(diners[soon.diner_id]) if soon else None,
         "meals": [_meal(m, diners, today) for m in upcoming if _shown(m, today)],
-        "cover": [_meal(m, diners, today) for m in requests],
+        "cover": [
+            _meal(m, diners, today) | {"distance": public_distance_text(metres)}
+            for m, metres in requests
+        ],
         "away": aways.list_away(session, cook=cook, today=today),
         "today": today,
         "council_name": council.name,

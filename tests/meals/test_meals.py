@@ -11,9 +11,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.geo.distance import haversine_m, public_distance_m
 from app.meals.service import schedule_all, schedule_meals
 from app.middleware import inline_style_hashes
-from app.models import CookAway, Diner, Meal, MealFeedback, Notification, Pairing, User
+from app.models import Cook, CookAway, Diner, Meal, MealFeedback, Notification, Pairing, User
 from app.vocab import MealStatus
 from tests.factories import (
     PairingWorld,
@@ -337,6 +338,12 @@ def test_away_needs_cover_and_familiar_cook_covers_when_asked(
     assert {
         (tuple(m["diets"]), tuple(m["allergies"]), m["texture"]) for m in requests["items"]
     } == {(("vegetarian",), ("peanuts",), "soft_bite_sized")}
+    # How far, as a cook may see it (to 100 m): a newcomer's walk found no distance given.
+    edna, friend_cook = session.get(Diner, active.diner_id), session.get(Cook, friend_id)
+    assert edna is not None and friend_cook is not None
+    metres = haversine_m(friend_cook.latitude, friend_cook.longitude, edna.latitude, edna.longitude)
+    assert [m["distance_m"] for m in requests["items"]] == [public_distance_m(metres)] * 2
+    assert all(m["distance_m"] % 100 == 0 for m in requests["items"])
     taken = client.post(
         f"/api/meals/{requests['items'][0]['id']}/cover", headers=auth_headers(friend, settings)
     )

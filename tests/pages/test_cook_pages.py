@@ -626,12 +626,16 @@ def test_a_cook_asked_to_cover_and_then_covering_sees_what_the_meal_must_be(
     assert away.status_code == 200, away.text
     client.cookies.clear()
     sign_in(client, spare.email)
+    when = date.fromisoformat(day)
+    day_words = f"{when:%A} {when.day} {when:%B %Y}"
 
     asked = client.get("/cook/").text.split("Meals that need a cook</h2>")[1].split("</ul>")[0]
 
     assert re.search(r"Diet</dt><dd[^>]*>Vegetarian</dd>", asked), asked
     assert re.search(r"Must not contain</dt><dd[^>]*>Peanuts</dd>", asked), asked
     assert re.search(r"Texture</dt><dd[^>]*>Soft and bite-sized", asked), asked
+    # How far, to 100 m (N3 1BU to N3 1QX): a newcomer's walk found cover requests gave none.
+    assert "Edna, " + day_words + " at 17:30, about 500 m from you</p>" in asked, asked
 
 
 def test_the_next_meal_says_what_it_must_be_when_the_cook_covers_it(
