@@ -237,6 +237,7 @@ def _check_page(
     a: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
+    consent: bool = False,
 ) -> Response:
     if not a.get("full_name") and not errors:
         return redirect("/carer/register/about")
@@ -245,6 +246,8 @@ def _check_page(
         "title": "Check your answers before registering your relative",
         "rows": rows,
         "errors": errors,
+        # A tick sent with another answer's error comes back ticked (it came back unticked).
+        "consent": consent,
     }
     return render_page(
         request,
@@ -294,7 +297,9 @@ def _send(
                 "Check this answer: " + str(exc.errors()[0].get("msg", ""))
             )
     if body is None or errors:
-        return _check_page(request, session, settings, auth, a, errors, status_code=422)
+        return _check_page(
+            request, session, settings, auth, a, errors, status_code=422, consent=consent == "yes"
+        )
     try:
         diner = register_diner(
             session, actor=auth.user, body=body, settings=settings, by_staff=False
@@ -302,7 +307,14 @@ def _send(
     except RuleBroken as exc:
         message = POSTCODE_MESSAGES.get(exc.rule, exc.message)
         return _check_page(
-            request, session, settings, auth, a, {"row-address_line": message}, status_code=422
+            request,
+            session,
+            settings,
+            auth,
+            a,
+            {"row-address_line": message},
+            status_code=422,
+            consent=True,
         )
     drafts.clear(session, owner, RELATIVE)
     return redirect(f"/carer/?registered={diner.id}")

@@ -342,6 +342,22 @@ def test_check_answers_asks_for_consent_then_registers_the_relative_when_it_is_g
     assert value_of(client.get("/carer/register/about").text, "full_name") in (None, "")
 
 
+def test_check_answers_keeps_the_consent_ticked_when_another_answer_has_an_error(
+    client: TestClient, session: Session, barnet: Council
+):
+    # The carer ticked it, sent the page, a step had an error, and the box came back unticked
+    # (a newcomer's walk).
+    carer = signed_in_carer(client, session)
+    assert post(client, "/carer/register/about", ABOUT).status_code == 303
+    page = post(client, "/carer/register/check", {"consent": "yes"})
+    assert page.status_code == 422
+    assert "#consent" not in [href for href, _ in summary(page.text)]
+    assert re.search(r'id="consent"[^>]*value="yes" checked', page.text)
+    unticked = post(client, "/carer/register/check", {})
+    assert not re.search(r'id="consent"[^>]*value="yes" checked', unticked.text)
+    assert session.exec(select(Diner).where(Diner.carer_id == carer.id)).first() is None
+
+
 def test_change_link_returns_to_check_answers_when_the_step_is_saved(
     client: TestClient, session: Session, barnet: Council
 ):
