@@ -110,7 +110,7 @@ def join_not_yet(
             "title": journey.not_yet_title,
             "kept": kept,
             "errors": errors,
-            "values": {"email": email},
+            "values": {"email": email, "consent": consent == "yes"},
         }
         return render_page(
             request,

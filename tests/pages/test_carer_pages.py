@@ -135,6 +135,16 @@ def test_start_offers_the_waiting_list_when_no_council_runs_there(
     )
 
 
+def test_the_waiting_list_keeps_the_agreement_ticked_when_the_email_is_wrong(
+    client: TestClient, barnet: Council
+):
+    post(client, "/carer/start", {"postcode": "M1 1AE"})
+    page = post(client, "/carer/not-yet", {"email": "not an email", "consent": "yes"})
+    assert page.status_code == 422 and [h for h, _ in summary(page.text)] == ["#email"]
+    assert value_of(page.text, "email") == "not an email"
+    assert re.search(r'id="consent"[^>]*value="yes" checked', page.text)
+
+
 # --- the carer's account ----------------------------------------------------------------------
 
 
