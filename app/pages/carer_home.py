@@ -53,6 +53,8 @@ from app.pages.carer_register import step_context
 from app.pages.carer_signup import contact_problems
 from app.pages.cook_forms import (
     WEEKDAYS,
+    DateProblem,
+    date_errors,
     date_fields,
     items,
     long_date,
@@ -857,12 +859,13 @@ def action(
     reason = str(form.get("reason", "")).strip().replace("\r\n", "\n")[:2000]
     values: dict[str, Any] = {"reason": reason}
     errors: dict[str, str] = {}
+    dates: dict[str, DateProblem] = {}
     if problem := reason_problem(reason, what="The reason"):
         errors["reason"] = problem
     if kind == "pause":
-        done = _pause(session, auth, diner, form, values, errors)
+        done = _pause(session, auth, diner, form, values, dates, blocked=bool(errors))
         # The summary in the page's order, the reason last (it came first: an outside check).
-        errors = {f: errors[f] for f in ("from-day", "to-day", "reason") if f in errors}
+        errors = {**date_errors(dates), **errors}
     elif not reason and "reason" not in errors:
         errors["reason"] = (
             "Tell us why you would like a different cook"
@@ -886,7 +889,11 @@ def action(
         done = "left"
     if done and not errors:
         return redirect(f"/carer/relatives/{diner_id}?done={done}")
-    context = {**_action_context(kind, diner, _cook_name(session, diner), values), "errors": errors}
+    context = {
+        **_action_context(kind, diner, _cook_name(session, diner), values),
+        "errors": errors,
+        "dates": dates,
+    }
     return _page(request, session, settings, auth, f"carer/{kind}.html", context, status_code=422)
 
 
@@ -896,32 +903,37 @@ def _pause(
     diner: Diner,
     form: FormData,
     values: dict[str, Any],
-    errors: dict[str, str],
+    dates: dict[str, DateProblem],
+    *,
+    blocked: bool,
 ) -> str | None:
-    """Check the two dates (three fields each) and pause: the service of POST .../pause."""
+    """Check the two dates (three fields each) into `dates` and pause, unless they or another
+    answer (`blocked`) have a problem: the service of POST .../pause."""
     council = session.get(Council, diner.council_id)
     assert council is not None
     today = council_today(council)
     values["from"], values["to"] = date_fields(form, "from"), date_fields(form, "to")
     start, problem = parse_date(values["from"], what="the first day without meals")
     if problem:
-        errors["from-day"] = problem
+        dates["from"] = problem
     elif start is not None and start < today:
-        errors["from-day"] = "The first day without meals must be today or in the future"
+        dates["from"] = DateProblem("The first day without meals must be today or in the future")
     end, problem = parse_date(values["to"], what="the last day without meals")
     if problem:
-        errors["to-day"] = problem
+        dates["to"] = problem
     elif start is not None and end is not None and end < start:
-        errors["to-day"] = "The last day without meals must be the same as or after the first day"
+        dates["to"] = DateProblem(
+            "The last day without meals must be the same as or after the first day"
+        )
     elif start is not None and end is not None and (end - start).days > 366:
-        errors["to-day"] = "A pause can last at most a year"
-    if errors or start is None or end is None:
+        dates["to"] = DateProblem("A pause can last at most a year")
+    if blocked or dates or start is None or end is None:
         return None
     body = PauseIn.model_validate({"from": start, "to": end, "reason": values["reason"] or None})
     try:
         pause_diner(session, actor=auth.user, diner=diner, body=body)
     except Conflict as exc:  # a pause already held, apart from these dates
-        errors["from-day"] = exc.message
+        dates["from"] = DateProblem(exc.message)
         return None
     return "paused-dates"
 

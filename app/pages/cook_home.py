@@ -39,7 +39,9 @@ from app.pages.cook_forms import (
     TEXTURES,
     WEEKDAYS,
     CookAuth,
+    DateProblem,
     cook_auth,
+    date_errors,
     date_fields,
     label_of,
     labels_of,
@@ -498,23 +500,24 @@ def _away_context(cook: Cook, session: Session, today: date) -> dict[str, Any]:
 
 def _read_dates(
     form: FormData,
-) -> tuple[dict[str, dict[str, str]], dict[str, str], dict[str, date]]:
-    """The two three-field dates as typed, their errors, and the dates that parsed."""
+) -> tuple[dict[str, dict[str, str]], dict[str, DateProblem], dict[str, date]]:
+    """The two three-field dates as typed, their problems, and the dates that parsed."""
     typed = {name: date_fields(form, name) for name in ("from", "to")}
-    errors: dict[str, str] = {}
+    problems: dict[str, DateProblem] = {}
     parsed: dict[str, date] = {}
     for name, what in (("from", "the first day you are away"), ("to", "the last day you are away")):
         value, problem = parse_date(typed[name], what=what)
         if problem:
-            errors[name] = problem
+            problems[name] = problem
         elif value is not None:
             parsed[name] = value
-    return typed, errors, parsed
+    return typed, problems, parsed
 
 
-def _date_errors(errors: dict[str, str], typed: dict[str, dict[str, str]]) -> dict[str, str]:
-    """Error summary links go to the first part of each date input (GOV.UK)."""
-    return {f"{name}-day": message for name, message in errors.items()}
+def _rule_problems(parsed: dict[str, date], today: date) -> dict[str, DateProblem]:
+    """The away rules' messages, each about its date as a whole."""
+    broken = aways.check_dates(parsed["from"], parsed["to"], today=today)
+    return {name: DateProblem(message) for name, message in broken.items()}
 
 
 @router.get("/cook/away", response_class=HTMLResponse)
@@ -540,15 +543,15 @@ def add_away(
     if isinstance(ca, Response):
         return ca
     today = council_today(council_of(session, ca.cook))
-    typed, errors, parsed = _read_dates(form)
-    if not errors:
-        errors = aways.check_dates(parsed["from"], parsed["to"], today=today)
-    if errors:
+    typed, problems, parsed = _read_dates(form)
+    if not problems:
+        problems = _rule_problems(parsed, today)
+    if problems:
         context = {
             "title": "When you are away",
             **_away_context(ca.cook, session, today),
-            "errors": _date_errors(errors, typed),
-            "field_errors": errors,
+            "errors": date_errors(problems),
+            "dates": problems,
             "values": typed,
         }
         return render_page(
@@ -590,10 +593,10 @@ def change_away(
         return ca
     today = council_today(council_of(session, ca.cook))
     away = aways.own_away(session, cook=ca.cook, away_id=away_id)
-    typed, errors, parsed = _read_dates(form)
-    if not errors:
-        errors = aways.check_dates(parsed["from"], parsed["to"], today=today)
-    if not errors:
+    typed, problems, parsed = _read_dates(form)
+    if not problems:
+        problems = _rule_problems(parsed, today)
+    if not problems:
         try:
             aways.change_away(
                 session,
@@ -604,15 +607,15 @@ def change_away(
                 today=today,
             )
         except RuleBroken as exc:
-            errors = {"from": exc.message}
+            problems = {"from": DateProblem(exc.message)}
         else:
             return redirect("/cook/away?done=away-changed")
     context = {
         "title": "Change your away dates",
         "away_id": away.id,
         "example": today + timedelta(days=14),
-        "errors": _date_errors(errors, typed),
-        "field_errors": errors,
+        "errors": date_errors(problems),
+        "dates": problems,
         "values": typed,
     }
     return render_page(

@@ -44,6 +44,8 @@ from app.pages.cook_forms import (
     FREQUENCIES,
     TEXTURES,
     WEEKDAYS,
+    DateProblem,
+    date_errors,
     date_fields,
     labels_of,
     national_phone,
@@ -282,6 +284,7 @@ def _record_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    dates: dict[str, DateProblem] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     cook, council = record.cook, record.council
@@ -298,6 +301,7 @@ def _record_page(
         "notice": DONE.get(done) if not errors else None,
         "errors": errors or {},
         "values": values,
+        "dates": dates or {},
         "offered": _forms_offered(record, today),
         "status_words": STATUS_WORDS,
         "expires_in": (expires - today).days if expires is not None else None,
@@ -380,21 +384,31 @@ def _again(
     cook: Cook,
     errors: dict[str, str],
     values: dict[str, Any],
+    dates: dict[str, DateProblem] | None = None,
 ) -> HTMLResponse:
-    """The record again with the form's errors (summary and beside each field) and what was
-    typed."""
+    """The record again with the form's errors (summary and beside each field; a date's
+    problems in `dates`) and what was typed."""
     council = staff_council(session, sa.user)
     record = cook_record(session, staff=sa.user, cook=cook, today=council_today(council))
     return _record_page(
-        request, session, settings, sa, record, errors=errors, values=values, status_code=422
+        request,
+        session,
+        settings,
+        sa,
+        record,
+        errors={**date_errors(dates or {}), **errors},
+        values=values,
+        dates=dates,
+        status_code=422,
     )
 
 
 def _checks_from(
     form: FormData, council: Council
-) -> tuple[dict[str, Any], dict[str, str], ApproveIn | None]:
+) -> tuple[dict[str, Any], dict[str, DateProblem], dict[str, str], ApproveIn | None]:
     """The approve form as typed, every problem with it at once (what is missing, and the
-    council's rules on what was given), and the body for the service when there is none."""
+    council's rules on what was given: the date's apart, the others in the form's order), and
+    the body for the service when there is none."""
     typed = date_fields(form, "dbs_checked_on")
     level_raw = str(form.get("dbs_level", ""))
     values: dict[str, Any] = {
@@ -404,9 +418,10 @@ def _checks_from(
         "hygiene_ack": form.get("hygiene_ack") == "yes",
     }
     errors: dict[str, str] = {}
+    dates: dict[str, DateProblem] = {}
     checked_on, problem = parse_date(typed, what=DBS_DATE)
     if problem:
-        errors["dbs_checked_on"] = problem
+        dates["dbs_checked_on"] = problem
     level = DbsLevel(level_raw) if level_raw in set(DbsLevel) else None
     if level is None:
         errors["dbs_level"] = "Select the level of the DBS check"
@@ -425,9 +440,12 @@ def _checks_from(
         recheck_days=council.dbs_recheck_days,
         today=council_today(council),
     ):
-        errors.setdefault(field, _page_words(field, message, council))
-    if errors or checked_on is None or level is None:
-        return values, _in_form_order(errors), None
+        if field == "dbs_checked_on":
+            dates.setdefault(field, DateProblem(_page_words(field, message, council)))
+        else:
+            errors.setdefault(field, _page_words(field, message, council))
+    if dates or errors or checked_on is None or level is None:
+        return values, dates, _in_form_order(errors), None
     try:
         body = ApproveIn(
             dbs_checked_on=checked_on,
@@ -437,8 +455,10 @@ def _checks_from(
         )
     except ValidationError as invalid:  # what the API's schema refuses and the checks above let by
         field = str(invalid.errors()[0]["loc"][0])
-        return values, {field: _SCHEMA_WORDS.get(field, "Check this answer")}, None
-    return values, {}, body
+        if field == "dbs_checked_on":
+            return values, {field: DateProblem(_SCHEMA_WORDS[field])}, {}, None
+        return values, {}, {field: _SCHEMA_WORDS.get(field, "Check this answer")}, None
+    return values, {}, {}, body
 
 
 def _page_words(field: str, message: str, council: Council) -> str:
@@ -452,7 +472,7 @@ def _page_words(field: str, message: str, council: Council) -> str:
 
 
 def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
-    order = ["dbs_checked_on", "dbs_level", "id_checked", "hygiene_ack"]
+    order = ["dbs_level", "id_checked", "hygiene_ack"]
     return {field: errors[field] for field in order if field in errors}
 
 
@@ -462,14 +482,6 @@ def _text_problem(text: str, *, what: str, required: str | None = None) -> str |
     if len(text) > MAX_REASON:
         return f"{what} must be {MAX_REASON} characters or fewer"
     return text_rule_problem(text, what=what, lines=True)
-
-
-def _summary_ids(errors: dict[str, str]) -> dict[str, str]:
-    """Error summary links go to the first part of the date input (GOV.UK)."""
-    return {
-        ("dbs_checked_on-day" if field == "dbs_checked_on" else field): message
-        for field, message in errors.items()
-    }
 
 
 @router.post("/staff/cooks/{cook_id}/approve", response_class=HTMLResponse)
@@ -482,17 +494,21 @@ def approve(
     sa, cook = acting
     council = staff_council(session, sa.user)
     was = cook.status
-    values, errors, body = _checks_from(form, council)
+    values, dates, errors, body = _checks_from(form, council)
     if body is not None:
         try:
             service.approve_cook(session, staff=sa.user, cook=cook, body=body)
         except RuleBroken as refused:  # the service's own word on a field
             field = str(refused.loc[-1])
-            errors = {field: _page_words(field, refused.message, council)}
+            words = _page_words(field, refused.message, council)
+            if field == "dbs_checked_on":
+                dates = {field: DateProblem(words)}
+            else:
+                errors = {field: words}
         except Conflict as refused:  # the status changed meanwhile (another tab, a colleague)
             errors = {"status": refused.message}
-    if errors:
-        return _again(request, session, settings, sa, cook, _summary_ids(errors), values)
+    if dates or errors:
+        return _again(request, session, settings, sa, cook, errors, values, dates)
     done = "rechecked" if was == CookStatus.approved else "approved"
     return redirect(f"/staff/cooks/{cook_id}?done={done}")
 

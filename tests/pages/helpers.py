@@ -25,6 +25,11 @@ def title(response: Response) -> str:
     return " ".join(match.group(1).split())
 
 
+def marked_boxes(html: str) -> list[str]:
+    """The ids of the inputs styled as wrong (govuk-input--error), in the page's order."""
+    return re.findall(r'<input class="[^"]*\bgovuk-input--error\b[^"]*" id="([^"]+)"', html)
+
+
 def inline_scripts_without_the_nonce(response: Response) -> list[str]:
     """Every <script> tag with a body that does not carry the response's CSP nonce."""
     policy = response.headers.get("content-security-policy", "")

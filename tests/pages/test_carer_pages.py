@@ -34,7 +34,7 @@ from tests.factories import (
     create_user,
     diner_payload,
 )
-from tests.pages.helpers import form_token, title
+from tests.pages.helpers import form_token, marked_boxes, title
 from tests.test_demo import demo_client, demo_url, seeded  # noqa: F401 (the seeded demo)
 
 ABOUT = {"full_name": "Edith Brown", "address_line": "14 Gravel Hill", "postcode": "N3 1QX"}
@@ -648,10 +648,11 @@ def test_pause_names_each_date_problem_and_keeps_the_fields_typed(
     assert page.status_code == 422
     # In the page's order, the reason (its last field) last: it came first (an outside check).
     assert summary(page.text) == [
-        ("#from-day", "The first day without meals must include a month"),
-        ("#to-day", "The last day without meals must include a month and year"),
+        ("#from-month", "The first day without meals must include a month"),
+        ("#to-month", "The last day without meals must include a month and year"),
         ("#reason", "The reason must be 500 characters or fewer"),
     ]
+    assert marked_boxes(page.text) == ["from-month", "to-month", "to-year", "reason"]
     assert value_of(page.text, "from-year") == "2030"
     council = session.get(Council, session.get(Diner, paired["diner_id"]).council_id)
     start = council_today(council) + timedelta(days=7)
@@ -674,6 +675,27 @@ def test_pause_names_each_date_problem_and_keeps_the_fields_typed(
     assert (diner.paused_from, diner.paused_to) == (start, end)
     told = client.get(done.headers["location"]).text
     assert "Meals on those days are cancelled and the cook is told" in told
+
+
+def test_pause_links_each_date_error_to_the_box_that_is_wrong_and_marks_only_that_box(
+    client: TestClient, session: Session, paired: dict
+):
+    # The link went to the day box, and all three boxes were red, whatever part was wrong (a
+    # newcomer's walk); GOV.UK's date input: the first wrong box, and only the wrong boxes.
+    path = f"/carer/relatives/{paired['diner_id']}/pause"
+    sent = {"from-day": "3", "from-month": "13", "from-year": "2030",
+            "to-day": "10", "to-month": "3", "to-year": "30"}  # fmt: skip
+    page = post(client, path, sent)
+    assert page.status_code == 422
+    assert summary(page.text) == [
+        ("#from-month", "The first day without meals must be a real date"),
+        ("#to-year", "The year of the last day without meals must include 4 numbers"),
+    ]
+    assert marked_boxes(page.text) == ["from-month", "to-year"]
+    # A day the month does not have: no box is wrong alone, so the whole date is.
+    page = post(client, path, {**sent, "from-day": "31", "from-month": "6", "to-year": "2030"})
+    assert summary(page.text)[0] == ("#from-day", "The first day without meals must be a real date")
+    assert marked_boxes(page.text) == ["from-day", "from-month", "from-year"]
 
 
 def dates(prefix: str, day: date) -> dict[str, str]:

@@ -39,7 +39,7 @@ from tests.factories import (
     registered_diner,
     signed_up_cook,
 )
-from tests.pages.helpers import form_token, title
+from tests.pages.helpers import form_token, marked_boxes, title
 
 PASSWORD = "walnut lantern meadow 88"
 
@@ -816,7 +816,24 @@ def test_away_dates_in_the_past_are_refused_with_a_clear_message(
     assert summary(response.text) == [
         ("#from-day", "The first day you are away must be today or in the future")
     ]
+    assert marked_boxes(response.text) == ["from-day", "from-month", "from-year"]  # a rule's
     assert field_value(response.text, "to-day") == str((today + timedelta(days=2)).day)
+    assert session.exec(select(CookAway)).all() == []
+
+
+def test_away_date_errors_link_to_the_wrong_box_and_mark_only_it_when_one_part_is_wrong(
+    client: TestClient, session: Session, invited, barnet
+):
+    # The link went to the day box, and all three boxes were red, whatever part was wrong.
+    start = council_today(barnet) + timedelta(days=7)
+    sent = {**away_dates(start, start), "from-month": "Smarch", "to-year": ""}
+    response = post(client, "/cook/away", sent)
+    assert response.status_code == 422
+    assert summary(response.text) == [
+        ("#from-month", "The first day you are away must be a real date"),
+        ("#to-year", "The last day you are away must include a year"),
+    ]
+    assert marked_boxes(response.text) == ["from-month", "to-year"]
     assert session.exec(select(CookAway)).all() == []
 
 

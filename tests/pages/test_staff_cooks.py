@@ -25,7 +25,7 @@ from tests.factories import (
     registered_diner,
     signed_up_cook,
 )
-from tests.pages.helpers import form_token, title
+from tests.pages.helpers import form_token, marked_boxes, title
 
 
 def sign_in(client: TestClient, user: User) -> None:
@@ -368,11 +368,31 @@ def test_approve_shows_the_councils_rules_beside_their_fields_with_the_missing_o
     assert response.status_code == 422
     assert [href for href, _ in summary(response.text)] == [
         "#dbs_checked_on-day", "#dbs_level", "#hygiene_ack"]  # fmt: skip
+    assert marked_boxes(response.text) == [  # a rule's: the date as a whole
+        "dbs_checked_on-day", "dbs_checked_on-month", "dbs_checked_on-year"]  # fmt: skip
     text = html_lib.unescape(response.text)
     assert barnet.dbs_recheck_days == 1095
     assert "The DBS check is older than 3 years: a new check is needed" in text
     assert "The DBS check must be enhanced or higher for this council" in text
     assert f'name="dbs_checked_on-year" type="text" value="{old.year}"' in response.text
+
+
+def test_approve_links_the_date_error_to_the_year_box_when_only_the_year_is_wrong(
+    signed_in: TestClient, session: Session, pending: int
+):
+    # The link went to the day box, and all three boxes were red (GOV.UK: the wrong box only).
+    checked = date.today() - timedelta(days=30)
+    path = f"/staff/cooks/{pending}"
+    data = {"dbs_checked_on-day": checked.day, "dbs_checked_on-month": checked.month,
+            "dbs_checked_on-year": "20x6", "dbs_level": "enhanced",
+            "id_checked": "yes", "hygiene_ack": "yes"}  # fmt: skip
+    response = post(signed_in, f"{path}/approve", data, page=path)
+    assert response.status_code == 422
+    assert summary(response.text) == [
+        ("#dbs_checked_on-year", "The date on the DBS certificate must be a real date")
+    ]
+    assert marked_boxes(response.text) == ["dbs_checked_on-year"]
+    assert session.get(Cook, pending).status == CookStatus.pending  # type: ignore[union-attr]
 
 
 def test_approve_shows_only_the_banner_and_no_form_when_it_succeeds(
