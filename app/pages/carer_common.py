@@ -41,6 +41,7 @@ POSTCODE_MESSAGES = {
 }
 CONTACT_CHOICES = [("email", "Email"), ("sms", "Text message")]
 DAY_TIME_FIELDS = tuple(f"{e}-{d}" for d in range(7) for e in ("start", "end"))
+DRAFT_TEXT = 2000  # characters of a text answer a draft keeps (app/pages/drafts.py)
 
 
 def carer_auth(request: Request, session: Session, settings: Settings) -> Auth | None:
@@ -64,14 +65,22 @@ def relative_of(session: Session, auth: Auth, diner_id: int) -> Diner:
 
 
 def read_form(form: Any, fields: tuple[str, ...], lists: tuple[str, ...]) -> dict[str, Any]:
-    """The posted answers to `fields` (a list for those in `lists`), trimmed and bounded."""
+    """The posted answers to `fields` (a list for those in `lists`, bounded), trimmed. Text is
+    kept as typed, so that a field's "must be 500 characters or fewer" comes back beside all of
+    it: it was cut at 2,000 characters, without a word, and the character count was wrong."""
     answers: dict[str, Any] = {}
     for field in fields:
         if field in lists:
             answers[field] = [str(v)[:40] for v in form.getlist(field)][:20]
         else:
-            answers[field] = str(form.get(field, "")).strip()[:2000]
+            answers[field] = str(form.get(field, "")).strip()
     return answers
+
+
+def for_draft(a: dict[str, Any]) -> dict[str, Any]:
+    """The answers as a draft keeps them: each text to DRAFT_TEXT characters, longer than any
+    field takes (the page has said so beside it), so that a draft stays within its size."""
+    return {k: v[:DRAFT_TEXT] if isinstance(v, str) else v for k, v in a.items()}
 
 
 # --- the checks (field → GOV.UK message, in the page's order) ---------------------------------

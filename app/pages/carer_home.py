@@ -726,13 +726,13 @@ def rate(
         return redirect(f"/carer/relatives/{diner_id}")
     values = {
         "rating": str(form.get("rating", ""))[:2],
-        "comment": str(form.get("comment", "")).strip()[:2000],
+        "comment": str(form.get("comment", "")).strip(),
     }
     errors: dict[str, str] = {}
     if values["rating"] not in dict(RATINGS):
         errors["rating"] = "Select how much they liked the meal"
     if len(values["comment"]) > 1000:
-        errors["comment"] = "Your message to the cook must be 1000 characters or fewer"
+        errors["comment"] = "Your message to the cook must be 1,000 characters or fewer"
     elif problem := text_rule_problem(
         values["comment"], what="Your message to the cook", lines=True
     ):
@@ -856,7 +856,7 @@ def action(
     diner = relative_of(session, auth, diner_id)
     if kind not in ("pause", "change-cook", "leave") or diner.status == "left":
         return redirect(f"/carer/relatives/{diner_id}")
-    reason = str(form.get("reason", "")).strip().replace("\r\n", "\n")[:2000]
+    reason = str(form.get("reason", "")).strip().replace("\r\n", "\n")
     values: dict[str, Any] = {"reason": reason}
     errors: dict[str, str] = {}
     dates: dict[str, DateProblem] = {}

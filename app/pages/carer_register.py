@@ -29,6 +29,7 @@ from app.pages.carer_common import (
     check_food,
     check_times,
     diner_body,
+    for_draft,
     needs_summary,
     read_form,
     when_words,
@@ -161,7 +162,7 @@ def step_answer(
         return redirect("/carer/register/about")
     a.update(read_form(form, FIELDS[step], LISTS))
     errors = CHECKS[step](a, session, settings)
-    drafts.save(session, owner, RELATIVE, a)
+    drafts.save(session, owner, RELATIVE, for_draft(a))
     change = form.get("change") == "1"
     if errors:
         context = {**_context(step, a, change), "errors": errors}

@@ -96,7 +96,9 @@ def new(
         raise NotFound("Diner not found")
     found = may_raise(session, user=auth.user, diner_id=diner_id)
     description = description.strip().replace("\r\n", "\n")
-    values = {"kind": kind, "serious": serious, "description": description[: MAX_DESCRIPTION * 2]}
+    # What happened comes back as typed, however long: the character count then says by how
+    # much it is over (text past 4,000 characters was cut without a word).
+    values = {"kind": kind, "serious": serious, "description": description}
     errors: dict[str, str] = {}
     if kind not in CATEGORIES:
         errors["kind"] = "Select what the concern is about"
@@ -105,7 +107,7 @@ def new(
     elif len(description) < 3:
         errors["description"] = "Tell us what happened in a few words"
     elif len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"What happened must be {MAX_DESCRIPTION} characters or fewer"
+        errors["description"] = f"What happened must be {MAX_DESCRIPTION:,} characters or fewer"
     elif problem := text_rule_problem(description, what="What happened", lines=True):
         errors["description"] = problem
     if errors:

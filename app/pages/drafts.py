@@ -24,7 +24,7 @@ from app.pages.forms import FORM_COOKIE
 # A draft nobody touched for this long is dropped (on the next save, or by prune()).
 MAX_AGE = timedelta(days=7)
 # Answers to a few form pages, in UTF-8: anything larger is not a draft a person typed (each
-# field is kept to 2,000 characters, app.pages.carer_common.read_form).
+# text answer is kept to 2,000 characters, app.pages.carer_common.for_draft).
 MAX_BYTES = 64_000
 
 

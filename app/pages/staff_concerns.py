@@ -268,7 +268,7 @@ def _triage_errors(
     if not note:
         errors["note"] = "Write a note: what you did or found"
     elif len(note) > MAX_NOTE:
-        errors["note"] = f"The note must be {MAX_NOTE} characters or fewer"
+        errors["note"] = f"The note must be {MAX_NOTE:,} characters or fewer"
     elif problem := text_rule_problem(note, what="The note", lines=True):
         errors["note"] = problem
     return errors
@@ -315,7 +315,7 @@ def triage_form(
             return redirect(f"/staff/concerns/{concern.id}?saved={status}")
     values = {
         "status": status,
-        "note": note[: MAX_NOTE * 2],
+        "note": note,
         "exclude_pair": exclude,
         "suspend_cook": suspend,
         "resume_meals": resume,

@@ -544,7 +544,7 @@ def _reason_action(
         except Conflict as refused:  # the status changed meanwhile (another tab, a colleague)
             return _again(request, session, settings, sa, cook, {"status": refused.message}, {})
     if problem is not None:
-        values = {field: reason[: MAX_REASON * 2]}
+        values = {field: reason}
         return _again(request, session, settings, sa, cook, {field: problem}, values)
     done = {"reject": "rejected", "suspend": "suspended", "reinstate": "reinstated"}[action]
     return redirect(f"/staff/cooks/{cook_id}?done={done}")

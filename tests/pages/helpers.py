@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -23,6 +24,13 @@ def title(response: Response) -> str:
     match = re.search(r"<title[^>]*>(.*?)</title>", response.text, flags=re.DOTALL)
     assert match, "no <title>"
     return " ".join(match.group(1).split())
+
+
+def textarea(html: str, name: str) -> str:
+    """The text a page's <textarea name=`name`> holds, unescaped."""
+    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', html, re.DOTALL)
+    assert found, f"no textarea {name}"
+    return unescape(found.group(1)).lstrip("\n")  # a newline after the tag is not text
 
 
 def marked_boxes(html: str) -> list[str]:

@@ -34,7 +34,7 @@ from tests.factories import (
     create_user,
     diner_payload,
 )
-from tests.pages.helpers import form_token, marked_boxes, title
+from tests.pages.helpers import form_token, marked_boxes, textarea, title
 from tests.test_demo import demo_client, demo_url, seeded  # noqa: F401 (the seeded demo)
 
 ABOUT = {"full_name": "Edith Brown", "address_line": "14 Gravel Hill", "postcode": "N3 1QX"}
@@ -305,6 +305,23 @@ def _all_steps(client: TestClient) -> None:
     ):
         done = post(client, f"/carer/register/{step}", answers)
         assert done.status_code == 303, done.text
+
+
+def test_access_notes_over_the_limit_come_back_whole_beside_their_error(
+    client: TestClient, session: Session, barnet: Council
+):
+    # Text past 2,000 characters was cut without a word: the character count then said
+    # "1,500 characters too many" of 2,600 typed, and the rest was lost.
+    signed_in_carer(client, session)
+    typed = "Key safe by the door. " * 118  # 2,596 characters
+    page = post(client, "/carer/register/access", {"access_notes": typed})
+    assert page.status_code == 422
+    assert summary(page.text) == [("#access_notes", "Notes must be 500 characters or fewer")]
+    assert textarea(page.text, "access_notes") == typed.strip()
+    # Longer than a draft keeps: the same error, not a "too long to keep" page.
+    page = post(client, "/carer/register/access", {"access_notes": "x" * 70_000})
+    assert page.status_code == 422
+    assert textarea(page.text, "access_notes") == "x" * 70_000
 
 
 def test_check_answers_part_way_says_what_is_not_answered_yet(
@@ -599,6 +616,12 @@ def test_relative_page_shows_iddsi_in_capitals_and_rates_a_delivered_meal(
     refused = post(client, rating, {"comment": "Lovely soup"})
     assert summary(refused.text) == [("#rating", "Select how much they liked the meal")]
     assert "Lovely soup" in refused.text
+    # A message past 2,000 characters came back cut, the rest lost without a word.
+    refused = post(client, rating, {"rating": "5", "comment": "Lovely soup. " * 200})
+    assert summary(refused.text) == [
+        ("#comment", "Your message to the cook must be 1,000 characters or fewer")
+    ]
+    assert textarea(refused.text, "comment") == ("Lovely soup. " * 200).strip()
     assert post(client, rating, {"rating": "5"}).headers["location"] == f"{path}?done=rated"
 
 
@@ -955,6 +978,10 @@ def test_a_relative_who_left_shows_their_meals_stopped_and_how_to_start_again(
     """A browser walk: a relative who had left read "No meals planned yet", as if meals were
     coming, and the page offered no way back."""
     relative = f"/carer/relatives/{paired['diner_id']}"
+    # A reason past 2,000 characters came back cut beside its error.
+    too_long = post(client, f"{relative}/leave", {"reason": "y" * 2500}, page=f"{relative}/leave")
+    assert summary(too_long.text) == [("#reason", "The reason must be 500 characters or fewer")]
+    assert textarea(too_long.text, "reason") == "y" * 2500
     left = post(
         client, f"{relative}/leave", {"reason": "Moved into a care home"}, page=f"{relative}/leave"
     )

@@ -20,6 +20,7 @@ from tests.factories import (
     create_user,
     registered_diner,
 )
+from tests.pages.helpers import textarea
 from tests.pages.test_carer_pages import post, summary, title, value_of
 
 
@@ -180,13 +181,16 @@ def test_description_is_refused_and_the_answers_kept_when_it_is_too_long(
     page = post(
         client,
         "/concerns/new",
-        {"diner": str(world["diner_id"]), "kind": "welfare", "description": "x" * 2001},
+        {"diner": str(world["diner_id"]), "kind": "welfare", "description": "x" * 4500},
         page=f"/concerns/new?diner={world['diner_id']}",
     )
     assert summary(page.text) == [
-        ("#description", "What happened must be 2000 characters or fewer")
+        ("#description", "What happened must be 2,000 characters or fewer")
     ]
     assert value_of(page.text, "diner") == str(world["diner_id"])
+    # All of it, as typed: past 4,000 characters it was cut, and the count then said "2,000
+    # characters too many" of 2,500.
+    assert textarea(page.text, "description") == "x" * 4500
 
 
 def test_a_concern_raised_just_after_midnight_in_a_london_summer_shows_that_day(

@@ -25,7 +25,7 @@ from tests.factories import (
     create_user,
     registered_diner,
 )
-from tests.pages.helpers import form_token
+from tests.pages.helpers import form_token, textarea
 
 
 def raise_concern(
@@ -198,6 +198,17 @@ def error_summary(html: str) -> list[tuple[str, str]]:
     assert found, "no error summary"
     links = re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', found.group())
     return [(href, html_lib.unescape(text)) for href, text in links]
+
+
+def test_a_note_over_the_limit_comes_back_whole_beside_its_error(
+    client: TestClient, session: Session, world: PairingWorld
+):
+    # Past 4,000 characters it came back cut, without a word.
+    made = raise_concern(client, world.carer_headers, world.diner_id)
+    sign_in(client, world.staff)
+    answer = triage_form(client, made["id"], {"status": "investigating", "note": "z" * 4500})
+    assert error_summary(answer.text) == [("#note", "The note must be 2,000 characters or fewer")]
+    assert textarea(answer.text, "note") == "z" * 4500
 
 
 def test_triage_with_nothing_chosen_names_every_missing_answer_at_once_beside_its_field(

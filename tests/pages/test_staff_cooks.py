@@ -25,7 +25,7 @@ from tests.factories import (
     registered_diner,
     signed_up_cook,
 )
-from tests.pages.helpers import form_token, marked_boxes, title
+from tests.pages.helpers import form_token, marked_boxes, textarea, title
 
 
 def sign_in(client: TestClient, user: User) -> None:
@@ -431,6 +431,19 @@ def test_reject_requires_a_reason_when_left_empty(
     assert summary(response.text) == [("#reject-reason", "Enter why the cook is not approved")]
     assert 'id="reject-reason-error"' in response.text
     assert session.get(Cook, pending).status == CookStatus.pending  # type: ignore[union-attr]
+
+
+def test_a_reason_over_the_limit_comes_back_whole_beside_its_error(
+    signed_in: TestClient, session: Session, pending: int
+):
+    # Past 1,000 characters it came back cut, and the character count said too little.
+    path = f"/staff/cooks/{pending}"
+    response = post(signed_in, f"{path}/reject", {"reason": "No references. " * 80}, page=path)
+    assert response.status_code == 422
+    assert summary(response.text) == [
+        ("#reject-reason", "The reason must be 500 characters or fewer")
+    ]
+    assert textarea(response.text, "reason") == ("No references. " * 80).strip()
 
 
 def test_reject_then_reinstate_record_the_reason_and_history_when_given(
