@@ -67,13 +67,14 @@ def relative_of(session: Session, auth: Auth, diner_id: int) -> Diner:
 def read_form(form: Any, fields: tuple[str, ...], lists: tuple[str, ...]) -> dict[str, Any]:
     """The posted answers to `fields` (a list for those in `lists`, bounded), trimmed. Text is
     kept as typed, so that a field's "must be 500 characters or fewer" comes back beside all of
-    it: it was cut at 2,000 characters, without a word, and the character count was wrong."""
+    it: it was cut at 2,000 characters, without a word, and the character count was wrong. A
+    line break counts one, as the character count and the API count it (a browser sends two)."""
     answers: dict[str, Any] = {}
     for field in fields:
         if field in lists:
             answers[field] = [str(v)[:40] for v in form.getlist(field)][:20]
         else:
-            answers[field] = str(form.get(field, "")).strip()
+            answers[field] = str(form.get(field, "")).replace("\r\n", "\n").strip()
     return answers
 
 

@@ -627,7 +627,7 @@ def read_change(
     if what == "times":
         sent["availability"] = availability(a)
     if what == "access":
-        sent["access_notes"] = a["access_notes"].replace("\r\n", "\n") or None
+        sent["access_notes"] = a["access_notes"] or None
     try:
         return a, DinerUpdate.model_validate(sent), {}
     except ValidationError as exc:  # a rule the checks above don't know: shown, never a 500
@@ -726,7 +726,8 @@ def rate(
         return redirect(f"/carer/relatives/{diner_id}")
     values = {
         "rating": str(form.get("rating", ""))[:2],
-        "comment": str(form.get("comment", "")).strip(),
+        # A line break counts one, as the API counts it (a browser sends two characters).
+        "comment": str(form.get("comment", "")).replace("\r\n", "\n").strip(),
     }
     errors: dict[str, str] = {}
     if values["rating"] not in dict(RATINGS):
@@ -745,7 +746,7 @@ def rate(
                 carer=auth.user,
                 meal_id=meal_id,
                 rating=int(values["rating"]),
-                comment=values["comment"].replace("\r\n", "\n") or None,
+                comment=values["comment"] or None,
             )
         return redirect(f"/carer/relatives/{diner_id}?done=rated")
     context = {**_rating_context(diner, meal, values), "errors": errors}

@@ -324,6 +324,17 @@ def test_access_notes_over_the_limit_come_back_whole_beside_their_error(
     assert textarea(page.text, "access_notes") == "x" * 70_000
 
 
+def test_access_notes_of_500_characters_over_two_lines_are_taken_as_the_count_says(
+    client: TestClient, session: Session, barnet: Council
+):
+    # A browser sends a line break as two characters: 500 by the character count (and by the
+    # API) were refused as "must be 500 characters or fewer".
+    signed_in_carer(client, session)
+    notes = "k" * 249 + "\r\n" + "n" * 250  # 500 as typed, 501 as sent
+    done = post(client, "/carer/register/access", {"access_notes": notes})
+    assert done.status_code == 303, summary(done.text)
+
+
 def test_check_answers_part_way_says_what_is_not_answered_yet(
     client: TestClient, session: Session, barnet: Council
 ):
