@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from app.schemas import SINGLE_LINE
+from app.schemas import SINGLE_LINE, StrictModel
 
 Name = Annotated[
     str,
@@ -83,12 +83,14 @@ class SessionPublic(BaseModel):
     user: Me
 
 
-class PasswordChange(BaseModel):
+# The password bodies refuse a key they do not know, as every other body does (StrictModel):
+# a client's misspelt `new_Password` beside the right key went unnoticed (an outside check).
+class PasswordChange(StrictModel):
     current_password: str = Field(max_length=1024)
     new_password: NewPassword
 
 
-class PasswordResetRequest(BaseModel):
+class PasswordResetRequest(StrictModel):
     email: EmailStr = Field(max_length=320)
 
 
@@ -96,6 +98,6 @@ class PasswordResetAccepted(BaseModel):
     message: str
 
 
-class PasswordResetConfirm(BaseModel):
+class PasswordResetConfirm(StrictModel):
     token: str = Field(min_length=1, max_length=128)
     new_password: NewPassword

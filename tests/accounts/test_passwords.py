@@ -141,6 +141,39 @@ def test_password_change_is_422_naming_new_password_when_it_is_the_current_one(
     assert [e["loc"] for e in wrong.json()["detail"]] == [["body", "current_password"]]
 
 
+def test_the_password_bodies_refuse_a_key_they_do_not_know_and_change_nothing(
+    client: TestClient, session: Session
+):
+    """Every other body refuses an unknown key; these three took one silently (an outside
+    check): a misspelt key beside the right one is the client's mistake to hear about."""
+    user = create_user(session, email="strict@example.org")
+    headers = bearer(client, "strict@example.org")
+    asked = client.post("/api/auth/password-reset", json={"email": user.email})
+    assert asked.status_code == 202
+    token = reset_token(session, user)
+    for path, body, extra in (
+        (
+            "/api/me/password",
+            {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+            "new_Password",
+        ),
+        ("/api/auth/password-reset", {"email": user.email}, "emails"),
+        ("/api/auth/password-reset/confirm", {"token": token, "new_password": NEW_PASSWORD}, "tok"),
+    ):
+        refused = client.post(path, json={**body, extra: "x"}, headers=headers)
+        assert refused.status_code == 422, (path, refused.text)
+        assert [(e["loc"], e["type"]) for e in refused.json()["detail"]] == [
+            (["body", extra], "extra_forbidden")
+        ], path
+    assert signs_in(client, "strict@example.org", DEFAULT_PASSWORD)
+    sent = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == user.id, Notification.event == "password_reset"
+        )
+    ).all()
+    assert len(sent) == 1  # the refused request sent no second link
+
+
 def test_password_change_is_401_when_signed_out(client: TestClient):
     response = client.post(
         "/api/me/password",
