@@ -59,6 +59,10 @@ class ConcernRow:
     raised_by_name: str
     raised_by_role: str  # cook | carer | staff | admin
     raised_by_cook_id: int | None  # the raiser's cook profile, when a cook raised it
+    # A cook who volunteers with another council now: named, not linked to a record that is
+    # no longer this council's to open (it answers 404: moderation.rules.is_theirs).
+    cook_elsewhere: bool = False
+    raised_by_cook_elsewhere: bool = False
 
     @property
     def status_words(self) -> str:
@@ -84,7 +88,7 @@ def _query(
     status: str | None,
     cook_id: int | None,
     diner_id: int | None,
-) -> Select[Concern, str, int, str, User, int | None]:  # cook: None when no pairing
+) -> Select[Concern, str, int, str, User, int | None, int, int | None]:  # None: no pairing
     cook_user = aliased(User)
     raiser = aliased(User)
     raiser_cook = aliased(Cook)
@@ -96,6 +100,8 @@ def _query(
             col(cook_user.full_name),
             raiser,
             col(raiser_cook.id),
+            col(Cook.council_id),
+            col(raiser_cook.council_id),
         )
         .join(Diner, col(Diner.id) == Concern.diner_id)
         .join(raiser, col(raiser.id) == Concern.raised_by_id)
@@ -140,7 +146,8 @@ def find_concerns(
         paged = paged.limit(limit)
     now = utcnow()
     rows = []
-    for concern, diner_name, cook_id_, cook_name, raiser, raiser_cook_id in session.execute(paged):
+    for row in session.execute(paged):
+        concern, diner_name, cook_id_, cook_name, raiser, raiser_cook_id, cook_at, raiser_at = row
         end = now if concern.status in OPEN_STATUSES else concern.updated_at
         assert concern.id is not None and raiser.id is not None
         rows.append(
@@ -162,6 +169,8 @@ def find_concerns(
                 raised_by_name=raiser.full_name,
                 raised_by_role=raiser.role,
                 raised_by_cook_id=raiser_cook_id,
+                cook_elsewhere=cook_id_ is not None and cook_at != council_id,
+                raised_by_cook_elsewhere=raiser_cook_id is not None and raiser_at != council_id,
             )
         )
     return rows, total

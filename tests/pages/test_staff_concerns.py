@@ -163,6 +163,14 @@ def test_a_cook_who_moved_to_another_council_is_named_without_the_contacts_they_
     assert f"/staff/cooks/{world.cook_id}" not in page.text  # their record is not ours to open
     # The carer, still of this council, is shown with their contacts.
     assert "Asha Patel 07700 900123" in words
+    # Nor offered what only the cook's council may do (the service refuses it: below).
+    assert 'name="suspend_cook"' not in page.text and 'name="exclude_pair"' in page.text
+    # The list names them, without a link to a record that answers 404 now.
+    listed = client.get("/staff/concerns")
+    row = text_of(listed.text.split(f'href="/staff/concerns/{made["id"]}"')[1].split("</tr>")[0])
+    assert row.count("Priya Sharma (now with another council)") == 2, row  # cook and raiser
+    assert f"/staff/cooks/{world.cook_id}" not in listed.text
+    assert client.get(f"/staff/cooks/{world.cook_id}").status_code == 404
 
 
 def test_what_was_said_is_shown_as_text_never_as_markup(client: TestClient, world: PairingWorld):
