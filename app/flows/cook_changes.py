@@ -16,6 +16,7 @@ neighbours they already have (continuity first); the narrower walk applies to ne
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -50,6 +51,19 @@ from app.vocab import (
     PairingStatus,
     PauseReason,
 )
+
+# Paused for safety, by this cook's earlier change or by the diner's new needs: a save never
+# pauses these again, it can only bring them back.
+SAFETY_PAUSES = (PauseReason.cook_changed, PauseReason.needs_changed)
+
+
+class WouldStop(NamedTuple):
+    """A running pairing a save would stop: the diner's first name, what would be missing, and
+    whether its meals are paused already (for now: a concern, of which the cook is not told)."""
+
+    name: str
+    missing: str
+    paused: bool
 
 
 def offer_of(session: Session, cook: Cook) -> engine.CookInput:
@@ -139,9 +153,8 @@ def cook_changed(
             session.add(pairing)
         needs = needs_of(diner, pairing)
         unmet = gaps(after, needs)
-        if pairing.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed):
-            # Paused for safety, by this cook's earlier change or by the diner's new needs: the
-            # cook who now offers what the diner needs has them back. The walk counts in full
+        if pairing.pause_reason in SAFETY_PAUSES:
+            # The cook who now offers what the diner needs has them back. The walk counts in full
             # for the diner's pause (their move may be why), as the diner's side judges it.
             still = (
                 unmet
@@ -253,10 +266,10 @@ def what_is_missing(gaps: set[tuple[str, str]]) -> str:
 
 def pairings_it_would_stop(
     session: Session, *, cook: Cook, diets: list[str], allergen_free: list[str], textures: list[str]
-) -> list[tuple[str, str]]:
+) -> list[WouldStop]:
     """Before a cook saves: each running pairing whose diner these offers would no longer
-    meet safely, as (the diner's first name, what would be missing), for a warning. Food only:
-    where the cook lives is known once the postcode is looked up, when saving."""
+    meet safely, for a warning. Food only: where the cook lives is known once the postcode is
+    looked up, when saving."""
     council = session.get(Council, cook.council_id)
     assert council is not None
     now = cook_input(cook, council=council, today=council_today(council), load=0)
@@ -273,8 +286,8 @@ def pairings_it_would_stop(
         .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(RUNNING_PAIRING_STATUSES))
         .order_by(col(Pairing.id))
     ).all():
-        if pairing.pause_reason == PauseReason.cook_changed:
-            continue  # stopped already
+        if pairing.pause_reason in SAFETY_PAUSES:
+            continue  # as cook_changed() does: saving leaves these paused or brings them back
         diner = session.get(Diner, pairing.diner_id)
         assert diner is not None
         needs = needs_of(diner, pairing)
@@ -282,5 +295,6 @@ def pairings_it_would_stop(
                 if g[0] != "out_of_reach"}  # fmt: skip
         missing = food - engine.safety_gaps(now, needs, max_radius_m=reach)
         if missing:
-            found.append((first_name(diner.full_name), what_is_missing(missing)))
+            paused = pairing.status == PairingStatus.paused
+            found.append(WouldStop(first_name(diner.full_name), what_is_missing(missing), paused))
     return found

@@ -755,6 +755,57 @@ def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_
     )
 
 
+def test_check_your_answers_warns_of_no_pause_when_meals_are_paused_for_the_diners_new_needs(
+    client: TestClient, session: Session, settings: Settings, invited
+):
+    """Saving leaves a pause for Edna's changed needs as it is (only making her safe again
+    changes it), yet the page said "If you save this, meals with Edna are paused"."""
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    changed = client.patch(
+        f"/api/diners/{invited['diner_id']}",
+        json={"allergies": ["peanuts", "sesame"]},
+        headers=auth_headers(invited["carer"], settings),
+    )
+    assert changed.status_code == 200, changed.text
+    pairing = session.get(Pairing, invited["pairing_id"])
+    assert pairing is not None and pairing.pause_reason == "needs_changed"
+    food = {"diets": ["vegetarian"], "textures": ["regular", "soft_bite_sized"]}
+    step(client, "food", {**food, "allergen_free": ["tree_nuts"]})
+
+    check = html_lib.unescape(client.get("/cook/profile/check").text)
+
+    assert "meals with Edna are paused" not in check
+    assert post(client, "/cook/profile/check", {}).headers["location"] == "/cook/?saved=1"
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "needs_changed")
+
+
+def test_check_your_answers_says_meals_paused_for_now_would_stay_paused_after_the_change(
+    client: TestClient, session: Session, settings: Settings, invited
+):
+    """Paused for now (a serious concern, which the cook is not told of): the page said "If you
+    save this, meals with Edna are paused", a pause that had already happened. Saving keeps
+    them paused until the profile meets Edna's needs again, even once the concern is settled."""
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    concern = client.post(
+        "/api/concerns",
+        json={"diner_id": invited["diner_id"], "kind": "missed_meal", "serious": True,
+              "description": "No meal came on Tuesday"},
+        headers=auth_headers(invited["carer"], settings),
+    )  # fmt: skip
+    assert concern.status_code == 201, concern.text
+    food = {"diets": ["vegetarian"], "textures": ["regular", "soft_bite_sized"]}
+    step(client, "food", {**food, "allergen_free": ["tree_nuts"]})
+
+    check = html_lib.unescape(client.get("/cook/profile/check").text)
+
+    assert "If you save this, meals with Edna are paused" not in check
+    assert (
+        "Meals with Edna are paused for now. If you save this, they will not start again until "
+        "your profile meets Edna's needs: Edna needs food free from peanuts." in check
+    )
+
+
 def test_decline_asks_for_confirmation_and_tells_the_coordinator_the_reason(
     client: TestClient, session: Session, invited, barnet
 ):
