@@ -1,3 +1,7 @@
+/** Where each role's own pages start: HOME_OF_ROLE in app/pages/templating.py (a test keeps
+ * them in step). */
+export const HOME = { cook: '/cook/', carer: '/carer/', staff: '/staff/', admin: '/admin/' };
+
 /**
  * Where to go after signing in: `next` only when it is a path of this site, else `fallback`.
  *
@@ -19,4 +23,20 @@ export function safeNextPath(next, origin, fallback) {
   // assigned to location (an outside check).
   if (url.origin !== origin || url.pathname.startsWith('//')) return fallback;
   return url.pathname + url.search + url.hash;
+}
+
+/**
+ * Where someone with `role` goes once signed in: `next` when it is a path of this site and not
+ * among another role's pages (a carer sent on from a staff page would only read "You cannot do
+ * this"), else their own home. The server's sign-in page does the same (`landing` in
+ * app/pages/templating.py).
+ */
+export function landingPath(role, next, origin) {
+  const home = HOME[role] || '/';
+  const path = safeNextPath(next, origin, home);
+  const { pathname } = new URL(path, origin);
+  const elsewhere = Object.entries(HOME).some(
+    ([other, start]) => other !== role && (pathname.startsWith(start) || pathname === start.slice(0, -1)),
+  );
+  return elsewhere ? home : path;
 }

@@ -2,6 +2,7 @@
 
 import { initAll } from '/vendor/govuk-frontend/govuk-frontend.min.js';
 import { ApiError, currentUser, post } from './api.js';
+import { HOME } from './next-path.js';
 import { WEEKDAYS, label } from './vocab.js';
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported');
@@ -47,7 +48,7 @@ const NAV = {
   admin: [],
 };
 
-export const HOME = { cook: '/cook/', carer: '/carer/', staff: '/staff/', admin: '/admin/' };
+export { HOME };
 
 /** Fill the navigation for whoever is signed in; returns the user or null. */
 export async function setUpPage() {

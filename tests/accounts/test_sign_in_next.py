@@ -1,5 +1,5 @@
-"""The sign-in page follows `next` only to a path of this site (frontend/js/next-path.js),
-checked by running the page's own function in Node."""
+"""The sign-in page follows `next` only to a path of this site, and not to another role's pages
+(frontend/js/next-path.js), checked by running the page's own functions in Node."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ from urllib.parse import unquote
 
 import pytest
 
+from app.pages.forms import safe_next
+from app.pages.templating import HOME_OF_ROLE, landing
+
 MODULE = Path(__file__).resolve().parents[2] / "frontend" / "js" / "next-path.js"
 ORIGIN = "https://extra-portion.example"
 FALLBACK = "/cook.html"
 
 
-def safe_next_path(tmp_path: Path, values: list[str | None]) -> list[str]:
-    """What safeNextPath answers for each `next` (as URLSearchParams.get would give it)."""
+def in_node(tmp_path: Path, call: str, values: list[str | None]) -> list[object]:
+    """What the JavaScript `call` answers for each value `v`, with the module's exports as `m`
+    (each `v` as URLSearchParams.get would give it)."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
@@ -25,10 +29,10 @@ def safe_next_path(tmp_path: Path, values: list[str | None]) -> list[str]:
     module.write_text(MODULE.read_text(encoding="utf-8"), encoding="utf-8")
     script = tmp_path / "run.mjs"
     script.write_text(
-        "import { safeNextPath } from './next-path.mjs';\n"
+        "import * as m from './next-path.mjs';\n"
+        f"const ORIGIN = {json.dumps(ORIGIN)};\n"
         "const values = JSON.parse(process.argv[2]);\n"
-        f"const out = values.map((v) => safeNextPath(v, {json.dumps(ORIGIN)}, "
-        f"{json.dumps(FALLBACK)}));\n"
+        f"const out = values.map((v) => {call});\n"
         "process.stdout.write(JSON.stringify(out));\n",
         encoding="utf-8",
     )
@@ -37,6 +41,14 @@ def safe_next_path(tmp_path: Path, values: list[str | None]) -> list[str]:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def safe_next_path(tmp_path: Path, values: list[str | None]) -> list[object]:
+    return in_node(tmp_path, f"m.safeNextPath(v, ORIGIN, {json.dumps(FALLBACK)})", values)
+
+
+def landing_path(tmp_path: Path, role: str, values: list[str | None]) -> list[object]:
+    return in_node(tmp_path, f"m.landingPath({json.dumps(role)}, v, ORIGIN)", values)
 
 
 def query_value(raw: str) -> str:
@@ -76,6 +88,40 @@ def test_sign_in_goes_on_to_next_when_it_is_a_path_of_this_site(tmp_path: Path):
     assert safe_next_path(tmp_path, paths) == paths
 
 
-def test_sign_in_page_uses_the_checked_next_when_redirecting():
+def test_sign_in_goes_home_when_next_is_another_roles_page(tmp_path: Path):
+    """A carer sent on from a staff page met "You cannot do this" (a newcomer's walk)."""
+    others = ["/staff/cooks.html?id=3", "/staff/", "/staff", "/admin/", "/cook/meals#next"]
+    assert landing_path(tmp_path, "carer", others) == ["/carer/"] * len(others)
+
+
+def test_sign_in_goes_on_to_next_when_it_is_the_roles_own_page_or_anyones(tmp_path: Path):
+    paths = ["/carer/diners/3?tab=meals#next", "/carer", "/account/password", "/about.html", "/"]
+    assert landing_path(tmp_path, "carer", paths) == paths
+
+
+def test_sign_in_goes_home_when_next_leaves_the_site_or_is_missing(tmp_path: Path):
+    assert (
+        landing_path(tmp_path, "staff", ["//evil.example", "/.//evil.example", None])
+        == ["/staff/"] * 3
+    )
+
+
+@pytest.mark.parametrize("role", [*HOME_OF_ROLE, "someone"])
+def test_sign_in_page_lands_where_the_servers_sign_in_page_does(tmp_path: Path, role: str):
+    """The static page's table and rule are the server's (app/pages/templating.py)."""
+    paths = [
+        *(home for home in HOME_OF_ROLE.values()),
+        *(home.rstrip("/") for home in HOME_OF_ROLE.values()),
+        *(home + "page?x=1" for home in HOME_OF_ROLE.values()),
+        "/account/password",
+        "/",
+        None,
+    ]
+    expected = [landing(role, safe_next(path)) for path in paths]
+    assert landing_path(tmp_path, role, paths) == expected
+    assert in_node(tmp_path, "m.HOME", [None]) == [HOME_OF_ROLE]
+
+
+def test_sign_in_page_lands_with_the_checked_next_when_redirecting():
     page = (MODULE.parent / "pages" / "sign-in.js").read_text(encoding="utf-8")
-    assert "safeNextPath(params.get('next'), location.origin" in page
+    assert "landingPath(session.user.role, params.get('next'), location.origin)" in page

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -145,4 +146,23 @@ def test_staff_signs_in_and_out_with_and_without_scripts(
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/sign-in\?done=signed-out$"))
     expect(page.get_by_text("You have signed out.")).to_be_visible()
+    page.context.close()
+
+
+def test_static_sign_in_goes_to_the_carers_home_when_next_is_a_staff_page(
+    server: Server, browser: Any
+) -> None:
+    """A carer signing in on /sign-in.html?next=/staff/... was sent on to the staff page and
+    read "You cannot do this" (the server's /sign-in already went home; a newcomer's walk)."""
+    carer = {"email": "next.carer@example.org", "password": "harbour-lantern-52x",
+             "full_name": "Nia Carer", "role": "carer"}  # fmt: skip
+    httpx.post(f"{server.base_url}/api/auth/register", json=carer, timeout=30).raise_for_status()
+    page = new_page(browser, server.base_url)
+    page.goto("/sign-in.html?next=/staff/cooks.html")
+    page.get_by_label("Email address").fill(carer["email"])
+    page.get_by_label("Password").fill(carer["password"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/carer/$"))
+    expect(page.get_by_text("You cannot do this")).to_have_count(0)
+    assert page.js_errors == [], page.js_errors
     page.context.close()

@@ -1,5 +1,5 @@
 import { ApiError, post } from '../api.js';
-import { safeNextPath } from '../next-path.js';
+import { landingPath } from '../next-path.js';
 import { HOME, checkRequired, h, params, setUpPage, showApiError, showErrors, textField, whileBusy } from '../ui.js';
 
 const user = await setUpPage();
@@ -15,11 +15,6 @@ form.append(
   h('button', { type: 'submit', class: 'govuk-button', 'data-module': 'govuk-button' }, 'Sign in'),
 );
 
-/** Only go on to a page of this site. */
-function safeNext(fallback) {
-  return safeNextPath(params.get('next'), location.origin, fallback);
-}
-
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   if (!checkRequired(form, [['email', 'Enter your email address'], ['password', 'Enter your password']])) return;
@@ -30,7 +25,7 @@ form.addEventListener('submit', async (event) => {
         email: form.email.value.trim(),
         password: form.password.value,
       });
-      location.href = safeNext(HOME[session.user.role] || '/');
+      location.href = landingPath(session.user.role, params.get('next'), location.origin);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         showErrors(form, [{ field: 'email', message: 'The email address or password is not right' }]);
