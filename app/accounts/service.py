@@ -54,6 +54,7 @@ from app.models import (
     LoginFailure,
     PasswordReset,
     RegistrationAttempt,
+    ResetRequest,
     User,
 )
 from app.notifications import messages
@@ -61,7 +62,7 @@ from app.notifications.outbox import enqueue, tell
 
 BAD_CREDENTIALS = "Incorrect email or password"
 RESET_LIFETIME = timedelta(hours=1)
-RESETS_PER_ACCOUNT_HOUR = 3  # more requests get the same answer but no further message
+RESETS_PER_ADDRESS_HOUR = 3  # then no further message until the first is an hour old
 REGISTRATION_WINDOW = timedelta(hours=1)
 # Logged when a route hashes without declaring `deps.HASH_TURN`; the tests fail on it.
 HASHED_WITHOUT_TURN = "a route hashed a password without deps.HASH_TURN"
@@ -549,26 +550,24 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_password_reset(session: Session, *, email: str, settings: Settings) -> None:
+def request_password_reset(session: Session, *, email: str, settings: Settings) -> datetime | None:
     """Queue a single-use reset link for the account with this email, if there is one; the
-    same steps (a token, a lookup, an audit entry) either way."""
+    same steps (a token, a lookup, an audit entry) either way. Past the hour's limit for the
+    address, no link: returns when it can ask again (known or not, alike)."""
     token = secrets.token_urlsafe(32)
     digest = _token_digest(token)
     now = utcnow()
-    user = session.exec(select(User).where(User.email_key == email_key(email))).first()
-    recent = 0
-    if user is not None:
-        recent = session.exec(
-            select(func.count()).where(
-                PasswordReset.user_id == user.id, PasswordReset.created_at > now - RESET_LIFETIME
-            )
-        ).one()
-    can_reset = (
-        user is not None
-        and user.is_active
-        and user.anonymised_at is None
-        and recent < RESETS_PER_ACCOUNT_HOUR
-    )
+    key = email_key(email)
+    user = session.exec(select(User).where(User.email_key == key)).first()
+    asked = session.exec(
+        select(ResetRequest.at)
+        .where(ResetRequest.email_key == key, ResetRequest.at > now - RESET_LIFETIME)
+        .order_by(col(ResetRequest.at))
+    ).all()
+    again = asked[0] + RESET_LIFETIME if len(asked) >= RESETS_PER_ADDRESS_HOUR else None
+    if again is None:
+        session.add(ResetRequest(email_key=key, at=now))
+    can_reset = user is not None and user.is_active and user.anonymised_at is None and again is None
     if user is not None and user.id is not None and can_reset:
         reset = PasswordReset(
             user_id=user.id, token_hash=digest, created_at=now, expires_at=now + RESET_LIFETIME
@@ -595,6 +594,7 @@ def request_password_reset(session: Session, *, email: str, settings: Settings) 
         subject_id=user.id if user is not None else None,
         data={"link_queued": can_reset},
     )
+    return again
 
 
 def reset_link_live(session: Session, *, token: str) -> bool:

@@ -15,6 +15,7 @@ from app.models.user import (
     LoginFailure,
     PasswordReset,
     RegistrationAttempt,
+    ResetRequest,
     User,
 )
 
@@ -42,5 +43,6 @@ __all__ = [
     "PasswordReset",
     "PostcodeUnit",
     "RegistrationAttempt",
+    "ResetRequest",
     "User",
 ]

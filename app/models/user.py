@@ -1,4 +1,4 @@
-"""People who sign in, and the failed sign-ins that rate-limit them."""
+"""People who sign in, and the failed sign-ins and reset requests that rate-limit them."""
 
 from __future__ import annotations
 
@@ -59,6 +59,18 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class ResetRequest(SQLModel, table=True):
+    """A password reset asked for an address, counted for the hourly limit whether or not an
+    account has it: the answer says when the address can ask again, and reads the same for
+    both (else it would tell who has an account)."""
+
+    __tablename__ = "password_reset_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    email_key: str = Field(max_length=320, index=True)
 
 
 class EmailChange(SQLModel, table=True):

@@ -22,16 +22,19 @@ from app.accounts.email_change import (
     waiting_change,
 )
 from app.config import Settings
+from app.db import utcnow
 from app.deps import HASH_TURN, Auth, SessionDep, SettingsDep, client_address
 from app.errors import Conflict, RuleBroken, RulesBroken, TooManyRequests, Unauthorized
 from app.models import User
 from app.pages.forms import (
     check_csrf,
     email_problem,
+    minutes_of,
     render_page,
     safe_next,
     signed_in,
     too_many_tries,
+    whole_number,
 )
 from app.pages.templating import home_of, landing
 from app.routing import DeferredRoute
@@ -188,15 +191,19 @@ def forgotten_password(
             context,
             status_code=422,
         )
-    service.request_password_reset(session, email=email, settings=settings)
+    again = service.request_password_reset(session, email=email, settings=settings)
+    if again is not None:  # the hour's links have gone: when another can (as for any address)
+        return _see_other(f"/forgotten-password/sent?again={int(again.timestamp())}")
     return _see_other("/forgotten-password/sent")
 
 
 @router.get("/forgotten-password/sent", response_class=HTMLResponse)
 def forgotten_password_sent(
-    request: Request, session: SessionDep, settings: SettingsDep
+    request: Request, session: SessionDep, settings: SettingsDep, again: str = ""
 ) -> HTMLResponse:
-    context = {"title": "Check your email"}
+    # Worked out on each view, so the page never says to wait once the time has come.
+    wait = (whole_number(again, max_digits=12) or 0) - utcnow().timestamp()
+    context = {"title": "Check your email", "wait": minutes_of(wait) if wait > 0 else None}
     return render_page(request, session, settings, "account/reset-sent.html", context)
 
 

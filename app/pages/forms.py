@@ -182,11 +182,15 @@ def safe_next(raw: str | None) -> str | None:
     return raw
 
 
+def minutes_of(seconds: float) -> str:
+    """A wait in whole minutes, rounded up: "1 minute", "25 minutes"."""
+    minutes = math.ceil(seconds / 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
 def too_many_tries(exc: TooManyRequests) -> str:
     """Beside the password field, when sign-ins from here are limited for a while."""
-    minutes = math.ceil(exc.retry_after_s / 60)
-    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return f"You have tried too many times. Wait {wait}, then try again"
+    return f"You have tried too many times. Wait {minutes_of(exc.retry_after_s)}, then try again"
 
 
 def whole_number(raw: str, *, max_digits: int = 9) -> int | None:

@@ -2,9 +2,9 @@
 
 What a council decides to keep (people's records, meals, pairings, concerns, the audit log) is
 not here: that goes by erasure (app/privacy/service.py). These are the service's own traces,
-which no one asks to erase because no one sees them: failed sign-ins, ended sign-ins, used or
-expired links, and the words of messages sent long ago. SECURITY.md and the privacy notice
-give the same periods.
+which no one asks to erase because no one sees them: failed sign-ins and reset requests, ended
+sign-ins, used or expired links, and the words of messages sent long ago. SECURITY.md and the
+privacy notice give the same periods.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from app.models import (
     Notification,
     PasswordReset,
     RegistrationAttempt,
+    ResetRequest,
 )
 
-# Failed sign-ins and registrations are counted over 15 minutes and an hour: a day is kept to
-# look into an attack, then they go (the typed address and the network address with them).
+# Failed sign-ins, registrations and reset requests are counted over 15 minutes or an hour: a
+# day is kept to look into an attack, then they go (the typed address and the network address
+# with them).
 ATTEMPTS_KEPT = timedelta(days=1)
 # A sign-in's times ("when you signed in"), kept after it ended for questions about an account.
 SIGN_INS_KEPT = timedelta(days=90)
@@ -46,6 +48,7 @@ def forget_old_records(session: Session, *, now: dt.datetime) -> int:
     statements: list[Delete | Update] = [
         delete(LoginFailure).where(col(LoginFailure.at) < now - ATTEMPTS_KEPT),
         delete(RegistrationAttempt).where(col(RegistrationAttempt.at) < now - ATTEMPTS_KEPT),
+        delete(ResetRequest).where(col(ResetRequest.at) < now - ATTEMPTS_KEPT),
         delete(AuthSession).where(
             or_(
                 col(AuthSession.expires_at) < now - SIGN_INS_KEPT,

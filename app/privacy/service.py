@@ -34,6 +34,7 @@ from app.models import (
     Notification,
     OutcomeAnswer,
     Pairing,
+    ResetRequest,
     User,
 )
 from app.models.draft import user_owner
@@ -535,9 +536,10 @@ def _anonymise_user(session: Session, user: User) -> None:
         hood.coordinator_id = None
         session.add(hood)
     forget_email(session, user.email)
-    # Failed sign-ins keep the address typed; the person's sign-ins end (unusable already, as
-    # the account is no longer active, and so recorded).
+    # Failed sign-ins and reset requests keep the address typed; the person's sign-ins end
+    # (unusable already, as the account is no longer active, and so recorded).
     session.exec(delete(LoginFailure).where(col(LoginFailure.email_key) == user.email_key))
+    session.exec(delete(ResetRequest).where(col(ResetRequest.email_key) == user.email_key))
     session.exec(
         update(AuthSession)
         .where(col(AuthSession.user_id) == user.id, col(AuthSession.revoked_at).is_(None))

@@ -21,7 +21,7 @@ from app.accounts.service import keep_renewed_hash, request_password_reset, rese
 from app.config import Settings, get_settings
 from app.db import utcnow
 from app.errors import RuleBroken
-from app.models import AuditEntry, Notification, PasswordReset, User
+from app.models import AuditEntry, Notification, PasswordReset, ResetRequest, User
 from tests.conftest import TEST_SETTINGS
 from tests.factories import DEFAULT_PASSWORD, create_user
 
@@ -271,6 +271,58 @@ def test_password_reset_answers_the_same_when_email_has_no_account(
     assert known.headers.get("content-length") == unknown.headers.get("content-length")
     events = session.exec(select(Notification.event)).all()
     assert events.count("password_reset") == 1
+
+
+def test_password_reset_sends_no_fourth_link_in_an_hour_and_says_when_to_ask_again(
+    session: Session,
+):
+    user = create_user(session, email="often@example.org")
+    answers = [
+        request_password_reset(session, email="Often@example.org", settings=TEST_SETTINGS)
+        for _ in range(4)
+    ]
+    assert answers[:3] == [None, None, None]
+    first = session.exec(select(PasswordReset).order_by(PasswordReset.id)).first()  # type: ignore[arg-type]
+    assert first is not None
+    assert answers[3] is not None and answers[3] - first.created_at == timedelta(hours=1)
+    queued = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == user.id, Notification.event == "password_reset"
+        )
+    ).all()
+    assert len(queued) == 3
+
+
+def test_password_reset_limit_reads_the_same_when_email_has_no_account(session: Session):
+    """The page says when the address can ask again: an address without an account reaches
+    the limit as one with an account does, or the answer would tell them apart."""
+    create_user(session, email="exists@example.org")
+    known = [
+        request_password_reset(session, email="exists@example.org", settings=TEST_SETTINGS)
+        for _ in range(4)
+    ]
+    unknown = [
+        request_password_reset(session, email="nobody@example.org", settings=TEST_SETTINGS)
+        for _ in range(4)
+    ]
+    assert [when is None for when in known] == [when is None for when in unknown]
+    assert [when is None for when in unknown] == [True, True, True, False]
+
+
+def test_password_reset_sends_a_link_again_when_the_hour_of_the_first_is_over(
+    session: Session,
+):
+    user = create_user(session, email="later@example.org")
+    for _ in range(3):
+        request_password_reset(session, email=user.email, settings=TEST_SETTINGS)
+    for asked in session.exec(select(ResetRequest)).all():
+        asked.at -= timedelta(hours=1, seconds=1)
+        session.add(asked)
+    session.flush()
+
+    assert request_password_reset(session, email=user.email, settings=TEST_SETTINGS) is None
+    events = session.exec(select(Notification.event)).all()
+    assert events.count("password_reset") == 4
 
 
 def test_password_reset_link_uses_the_public_url_when_host_header_is_forged(

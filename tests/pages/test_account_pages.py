@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.db import utcnow
 from app.deps import CSRF_COOKIE, SESSION_COOKIE
 from app.models import Notification, PasswordReset, User
 from tests.factories import DEFAULT_PASSWORD, create_council, create_user
@@ -301,6 +302,40 @@ def test_forgotten_password_answers_the_same_when_no_account_has_the_email(
     response = post_form(client, "/forgotten-password", {"email": "nobody@example.org"})
     assert response.status_code == 303
     assert response.headers["location"] == "/forgotten-password/sent"
+
+
+def _main(html: str) -> str:
+    found = re.search(r"<main.*?</main>", html, re.DOTALL)
+    assert found
+    return found.group()
+
+
+@pytest.mark.parametrize("has_account", [True, False], ids=["account", "no-account"])
+def test_forgotten_password_says_when_to_ask_again_when_three_links_went_this_hour(
+    client: TestClient, session: Session, has_account: bool
+):
+    """It said "ask for a new link" after the third, which sent none; it reads the same
+    whether or not an account has the address."""
+    email = create_user(session).email if has_account else "nobody@example.org"
+    for _ in range(3):
+        sent = post_form(client, "/forgotten-password", {"email": email})
+        assert sent.headers["location"] == "/forgotten-password/sent"
+    assert 'href="/forgotten-password"' in _main(client.get("/forgotten-password/sent").text)
+
+    fourth = post_form(client, "/forgotten-password", {"email": email})
+
+    assert fourth.status_code == 303
+    page = _main(client.get(fourth.headers["location"]).text)
+    assert "You can ask for a new link in 60 minutes." in page
+    assert 'href="/forgotten-password"' not in page  # none can be sent yet
+    assert "ask for a new link</a>" not in page
+
+
+def test_forgotten_password_offers_a_new_link_when_the_time_given_has_passed(client: TestClient):
+    past = int(utcnow().timestamp()) - 1
+    page = _main(client.get(f"/forgotten-password/sent?again={past}").text)
+    assert 'href="/forgotten-password"' in page
+    assert "You can ask for a new link in" not in page
 
 
 def test_reset_password_sets_the_new_password_when_the_link_is_fresh(

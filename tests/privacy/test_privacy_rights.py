@@ -24,6 +24,7 @@ from app.models import (
     MealFeedback,
     Notification,
     Pairing,
+    ResetRequest,
     User,
 )
 from app.models.draft import user_owner
@@ -430,6 +431,7 @@ def test_erasure_leaves_no_routine_vetting_sign_in_or_exact_distance_behind(
     assert client.post("/api/auth/token", data=wrong).status_code == 401
     typed = world.cook.email_key
     assert session.exec(select(LoginFailure).where(LoginFailure.email_key == typed)).all()
+    assert client.post("/api/auth/password-reset", json={"email": typed}).status_code == 202
     away_from = date.today() + timedelta(days=60)
     went = client.post(
         "/api/cooks/me/away",
@@ -451,6 +453,7 @@ def test_erasure_leaves_no_routine_vetting_sign_in_or_exact_distance_behind(
     assert (cook.dbs_checked_on, cook.dbs_level) == (None, None)
     assert not session.exec(select(CookAway).where(CookAway.cook_id == world.cook_id)).all()
     assert not session.exec(select(LoginFailure).where(LoginFailure.email_key == typed)).all()
+    assert not session.exec(select(ResetRequest).where(ResetRequest.email_key == typed)).all()
     sessions = session.exec(select(AuthSession).where(AuthSession.user_id == world.cook.id)).all()
     assert sessions and all(s.revoked_at is not None for s in sessions)
     session.refresh(pairing)

@@ -16,6 +16,7 @@ from app.models import (
     Notification,
     PasswordReset,
     RegistrationAttempt,
+    ResetRequest,
     User,
 )
 from app.models.draft import user_owner
@@ -33,6 +34,7 @@ def _traces(session: Session, user: User, age: timedelta, tag: str) -> None:
         [
             LoginFailure(at=at, email_key=f"{tag}@example.org", client="192.0.2.1"),
             RegistrationAttempt(at=at, client=f"192.0.2.{len(tag)}"),
+            ResetRequest(at=at, email_key=f"{tag}@example.org"),
             AuthSession(
                 id=f"sid-{tag}",
                 user_id=user.id,
@@ -94,9 +96,10 @@ def test_old_traces_are_forgotten_and_recent_ones_kept(session: Session):
     session.commit()
     session.expire_all()
 
-    assert touched == 7
+    assert touched == 8
     assert [f.email_key for f in session.exec(select(LoginFailure))] == ["new@example.org"]
     assert len(session.exec(select(RegistrationAttempt)).all()) == 1
+    assert [r.email_key for r in session.exec(select(ResetRequest))] == ["new@example.org"]
     assert [s.id for s in session.exec(select(AuthSession))] == ["sid-new"]
     assert [r.token_hash for r in session.exec(select(PasswordReset))] == ["r-new"]
     assert [c.new_email for c in session.exec(select(EmailChange))] == ["new@example.net"]
