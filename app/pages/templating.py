@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.responses import HTMLResponse
@@ -96,9 +97,11 @@ def home_of(role: str) -> str:
 def landing(role: str, next_path: str | None) -> str:
     """Where someone goes once signed in: `next_path` (already checked to be ours), unless it
     is among another role's pages, which would only say "You cannot do this" (a carer sent on
-    from a staff page: a newcomer's walk); else their own home."""
+    from a staff page: a newcomer's walk); else their own home. Its path is what counts:
+    "/staff?from=email" is the staff pages too."""
+    path = urlsplit(next_path).path if next_path else ""
     for other, home in HOME_OF_ROLE.items():
-        if other != role and next_path and (next_path.startswith(home) or next_path == home[:-1]):
+        if other != role and path and (path.startswith(home) or path == home[:-1]):
             return home_of(role)
     return next_path or home_of(role)
 

@@ -95,7 +95,7 @@ def test_sign_in_goes_home_when_next_is_another_roles_page(tmp_path: Path):
 
 
 def test_sign_in_goes_on_to_next_when_it_is_the_roles_own_page_or_anyones(tmp_path: Path):
-    paths = ["/carer/diners/3?tab=meals#next", "/carer", "/account/password", "/about.html", "/"]
+    paths = ["/carer/diners/3?tab=meals#next", "/carer", "/account/password", "/cookies", "/"]
     assert landing_path(tmp_path, "carer", paths) == paths
 
 
@@ -112,6 +112,7 @@ def test_sign_in_page_lands_where_the_servers_sign_in_page_does(tmp_path: Path, 
     paths = [
         *(home for home in HOME_OF_ROLE.values()),
         *(home.rstrip("/") for home in HOME_OF_ROLE.values()),
+        *(home.rstrip("/") + "?from=email" for home in HOME_OF_ROLE.values()),
         *(home + "page?x=1" for home in HOME_OF_ROLE.values()),
         "/account/password",
         "/",

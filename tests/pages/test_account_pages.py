@@ -100,6 +100,7 @@ def test_sign_in_follows_next_when_it_is_a_path_of_this_site(client: TestClient,
     [
         ("carer", "/staff/", "/carer/"),
         ("carer", "/staff", "/carer/"),
+        ("carer", "/staff?from=email", "/carer/"),
         ("cook", "/carer/relatives/3", "/cook/"),
         ("carer", "/cookies", "/cookies"),  # a page for everyone, though it starts "/cook"
         ("staff", "/staff/diners?status=waiting", "/staff/diners?status=waiting"),
