@@ -43,7 +43,6 @@ from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import locked_with_their_diners
 from app.schemas import minutes
 from app.vocab import (
-    RUNNING_PAIRING_STATUSES,
     WEEKDAYS,
     CancelReason,
     EndReason,
@@ -58,12 +57,13 @@ SAFETY_PAUSES = (PauseReason.cook_changed, PauseReason.needs_changed)
 
 
 class WouldStop(NamedTuple):
-    """A running pairing a save would stop: the diner's first name, what would be missing, and
-    whether its meals are paused already (for now: a concern, of which the cook is not told)."""
+    """A pairing a save would stop: the diner's first name, what would be missing, and the
+    pairing's status: `proposed` (the invitation is withdrawn), `active`, or `paused` (for now:
+    a concern, of which the cook is not told)."""
 
     name: str
     missing: str
-    paused: bool
+    status: str
 
 
 def offer_of(session: Session, cook: Cook) -> engine.CookInput:
@@ -267,9 +267,10 @@ def what_is_missing(gaps: set[tuple[str, str]]) -> str:
 def pairings_it_would_stop(
     session: Session, *, cook: Cook, diets: list[str], allergen_free: list[str], textures: list[str]
 ) -> list[WouldStop]:
-    """Before a cook saves: each running pairing whose diner these offers would no longer
-    meet safely, for a warning. Food only: where the cook lives is known once the postcode is
-    looked up, when saving."""
+    """Before a cook saves: each open pairing whose diner these offers would no longer meet
+    safely, for a warning; an invitation among them, which `cook_changed` withdraws (a
+    reviewer: it went without a word). Food only: where the cook lives is known once the
+    postcode is looked up, when saving."""
     council = session.get(Council, cook.council_id)
     assert council is not None
     now = cook_input(cook, council=council, today=council_today(council), load=0)
@@ -283,7 +284,7 @@ def pairings_it_would_stop(
     found = []
     for pairing in session.exec(
         select(Pairing)
-        .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(RUNNING_PAIRING_STATUSES))
+        .where(Pairing.cook_id == cook.id, col(Pairing.status).in_(OPEN_STATUSES))
         .order_by(col(Pairing.id))
     ).all():
         if pairing.pause_reason in SAFETY_PAUSES:
@@ -295,6 +296,6 @@ def pairings_it_would_stop(
                 if g[0] != "out_of_reach"}  # fmt: skip
         missing = food - engine.safety_gaps(now, needs, max_radius_m=reach)
         if missing:
-            paused = pairing.status == PairingStatus.paused
-            found.append(WouldStop(first_name(diner.full_name), what_is_missing(missing), paused))
+            name = first_name(diner.full_name)
+            found.append(WouldStop(name, what_is_missing(missing), str(pairing.status)))
     return found

@@ -755,6 +755,30 @@ def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_
     )
 
 
+def test_check_your_answers_warns_that_saving_withdraws_an_invitation_it_no_longer_meets(
+    client: TestClient, session: Session, invited
+):
+    """A reviewer: an invitation the change would withdraw went without a word on the page
+    (the warning looked only at running pairings), and saving withdrew it."""
+    food = {"diets": ["vegetarian"], "textures": ["regular", "soft_bite_sized"]}
+    step(client, "food", {**food, "allergen_free": ["peanuts"]})
+    assert "invitation" not in client.get("/cook/profile/check").text
+    step(client, "food", {**food, "allergen_free": ["tree_nuts"]})
+
+    check = html_lib.unescape(client.get("/cook/profile/check").text)
+
+    assert (
+        "If you save this, your invitation to cook for Edna is withdrawn: Edna needs food free "
+        "from peanuts." in check
+    )
+    assert "meals with Edna are paused" not in check
+    assert post(client, "/cook/profile/check", {}).headers["location"] == "/cook/?saved=1"
+    pairing = session.get(Pairing, invited["pairing_id"])
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "withdrawn"  # what the warning said would happen
+
+
 def test_check_your_answers_warns_of_no_pause_when_meals_are_paused_for_the_diners_new_needs(
     client: TestClient, session: Session, settings: Settings, invited
 ):
