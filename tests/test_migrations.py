@@ -14,7 +14,7 @@ import app.models  # noqa: F401
 from app.audit import record_audit
 from app.db import make_engine, metadata
 from app.demo import seed_demo
-from app.models import AuditReason, Meal, MealFeedback
+from app.models import AuditReason, Cook, Meal, MealFeedback
 from tests.conftest import alembic_config, migrate
 from tests.factories import create_council, create_user
 
@@ -143,3 +143,49 @@ def test_reasons_beside_another_councils_audit_entries_are_removed_when_upgraded
         left = session.exec(select(AuditReason.audit_entry_id)).all()
     engine.dispose()
     assert sorted(left) == sorted([ids[0], ids[2]])
+
+
+def test_a_cook_who_moved_keeps_the_council_they_signed_up_with_when_upgraded(
+    empty_database: str,
+):
+    """0023: the weekly count of new cooks reads where a cook signed up; for a cook who moved
+    before it, that is the council of their first `cook.moved_away` entry."""
+    engine = make_engine(empty_database)
+    migrate(engine)
+    with Session(engine) as session:
+        first, second = create_council(session), create_council(session, slug="tower-hamlets")
+        cooks = []
+        for n in range(3):
+            user = create_user(session, role="cook", council=second)
+            cook = Cook(
+                user_id=user.id, council_id=second.id, display_name=f"Cook {n}",
+                phone="+447700900000", address_line="1 Road", postcode="E14 5AB",
+                latitude=51.5, longitude=0.0, geo_precision="unit", walk_radius_m=1000,
+                max_diners=1, frequencies=["weekly"], diets=[], allergen_free=[],
+                textures=["regular"], availability=[],
+            )  # fmt: skip
+            session.add(cook)
+            session.flush()
+            cooks.append(cook.id)
+        # Cook 0 moved from the first council to the second; cook 1 from the second to the
+        # first and back; cook 2 never moved.
+        for cook_id, council in ((cooks[0], first), (cooks[1], second), (cooks[1], first)):
+            record_audit(
+                session, actor_id=None, council_id=council.id, action="cook.moved_away",
+                subject_type="cook", subject_id=cook_id, data={},
+            )  # fmt: skip
+            session.flush()
+        session.commit()
+        expected = {cooks[0]: first.id, cooks[1]: second.id, cooks[2]: None}
+    cfg = alembic_config(empty_database)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0022")
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+    with Session(engine) as session:
+        found = dict(session.exec(select(Cook.id, Cook.first_council_id)).all())
+    engine.dispose()
+    assert found == expected

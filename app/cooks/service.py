@@ -46,6 +46,8 @@ def save_own_profile(session: Session, *, user: User, body: CookProfileIn, place
         # A suspension or rejection stays until the council that set it lifts it.
         if leaves_council(cook, place) and cook.status not in STICKY:
             cook.status, cook.status_reason = CookStatus.pending, None
+        if old_council_id != place.council.id and cook.first_council_id is None:
+            cook.first_council_id = old_council_id  # where they signed up (the weekly report)
         for name, value in fields.items():
             setattr(cook, name, value)
         if cook.status == CookStatus.left:  # coming back: the council checks again

@@ -46,6 +46,9 @@ class Cook(SQLModel, table=True):
     status_reason: str | None = Field(default=None, max_length=500)
     # The council whose staff suspended or rejected the cook: only they (or an admin) lift it.
     status_council_id: int | None = Field(default=None, foreign_key="council.id")
+    # The council the cook signed up with, once they have moved to another (None: the one they
+    # are with): a council's weekly count of new cooks keeps a cook who has since moved away.
+    first_council_id: int | None = Field(default=None, foreign_key="council.id", index=True)
     # When a suspended or rejected cook asked to stop: lifting the decision leaves them stopped.
     stopped_at: datetime | None = None
     # An approved cook who moved: not proposed or offered cover until staff confirm the place.

@@ -43,7 +43,8 @@ Weekly (``GET /api/staff/reports/weekly?weeks=N``, 1 to 104, default 12): the la
 
 - ``meals_delivered`` / ``meals_missed`` / ``continuity_rate``: as above, for the meals whose
   (local) date falls in the week.
-- ``new_cooks``: cooks who signed up in the week (``created_at``, any status now).
+- ``new_cooks``: cooks who signed up with this council in the week (``created_at``, any status
+  now, including a cook who has moved to another council since: ``Cook.first_council_id``).
 - ``waiting_diners``: diners waiting at the end of the week (the next local midnight; for the
   current week, now). The history is rebuilt from what is stored, so it is approximate:
   signed up before then; not matched then (no pairing accepted before then and not ended before
@@ -68,7 +69,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, ColumnElement, Date, ScalarSelect, bindparam, case
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    ScalarSelect,
+    and_,
+    bindparam,
+    case,
+    or_,
+)
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
@@ -303,7 +313,11 @@ def weekly_council(session: Session, *, staff: User, weeks: int, now: datetime) 
     ).all()
     cooks_created = session.exec(
         select(Cook.created_at).where(
-            Cook.council_id == council.id,
+            # Where they signed up: a cook who moved away since still joined here that week.
+            or_(
+                and_(col(Cook.council_id) == council.id, col(Cook.first_council_id).is_(None)),
+                col(Cook.first_council_id) == council.id,
+            ),
             col(Cook.created_at) >= figures.local_midnight(first, tz),
             col(Cook.created_at) < now,
         )

@@ -85,6 +85,7 @@ from app.reports.router import report_time
 from tests.factories import (
     approved_cook,
     auth_headers,
+    cook_payload,
     create_council,
     create_user,
     registered_diner,
@@ -603,3 +604,30 @@ def test_summary_runs_five_selects_beyond_the_sign_in_check_when_council_is_busy
     # the council's clock, the counts (one statement), the accepted pairings, the recent
     # meals' cooks and the outcome answers; no statement per row
     assert len(summary) - len(signed_in) == 5
+
+
+def test_a_cook_who_moved_away_stays_among_the_new_cooks_of_the_council_they_joined(
+    client: TestClient, session: Session, settings: Settings, staff: User, tower_hamlets: Council
+):
+    """A security review: the weekly count read each cook's council now, so a cook who moved
+    left the week they signed up in, and was counted in the other council's past."""
+    cook = create_user(session, role="cook")
+    headers = auth_headers(cook, settings)
+    assert client.put("/api/cooks/me", json=cook_payload(), headers=headers).status_code == 200
+    theirs = create_user(session, role="staff", council=tower_hamlets)
+
+    def joined_this_week(user: User) -> int:
+        weeks = client.get(
+            "/api/staff/reports/weekly", params={"weeks": 1}, headers=auth_headers(user, settings)
+        )
+        assert weeks.status_code == 200, weeks.text
+        return int(weeks.json()["items"][-1]["new_cooks"])
+
+    assert (joined_this_week(staff), joined_this_week(theirs)) == (1, 0)
+    moved = client.put("/api/cooks/me", json=cook_payload(postcode="E14 5AB"), headers=headers)
+    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets", moved.text
+    assert (joined_this_week(staff), joined_this_week(theirs)) == (1, 0)
+    # And back again: still where they signed up.
+    back = client.put("/api/cooks/me", json=cook_payload(), headers=headers)
+    assert back.status_code == 200 and back.json()["council"] == "barnet", back.text
+    assert (joined_this_week(staff), joined_this_week(theirs)) == (1, 0)
