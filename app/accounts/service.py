@@ -564,7 +564,13 @@ def request_password_reset(session: Session, *, email: str, settings: Settings) 
         .where(ResetRequest.email_key == key, ResetRequest.at > now - RESET_LIFETIME)
         .order_by(col(ResetRequest.at))
     ).all()
-    again = asked[0] + RESET_LIFETIME if len(asked) >= RESETS_PER_ADDRESS_HOUR else None
+    # When fewer than the limit are left in the hour: two requests at once can both be let
+    # through, so the oldest of the last three, not the first of them all.
+    again = (
+        asked[-RESETS_PER_ADDRESS_HOUR] + RESET_LIFETIME
+        if len(asked) >= RESETS_PER_ADDRESS_HOUR
+        else None
+    )
     if again is None:
         session.add(ResetRequest(email_key=key, at=now))
     can_reset = user is not None and user.is_active and user.anonymised_at is None and again is None

@@ -7,7 +7,7 @@ re-renders with every error at once (keeping what was typed, never a password) o
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,8 +32,10 @@ from app.pages.forms import (
     minutes_of,
     render_page,
     safe_next,
+    signed,
     signed_in,
     too_many_tries,
+    unsigned,
     whole_number,
 )
 from app.pages.templating import home_of, landing
@@ -43,6 +45,7 @@ router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 MAX_PASSWORD = 1024  # longer is never a password we hold (the rules stop at 128)
 WRONG_CREDENTIALS = "Enter the email address and password of your account: these do not match"
+RESET_WAIT = "reset-wait"  # the signed "ask again at" of the reset page (`signed`)
 TextField = Annotated[str, Form()]
 
 
@@ -193,7 +196,8 @@ def forgotten_password(
         )
     again = service.request_password_reset(session, email=email, settings=settings)
     if again is not None:  # the hour's links have gone: when another can (as for any address)
-        return _see_other(f"/forgotten-password/sent?again={int(again.timestamp())}")
+        mark = signed(str(int(again.timestamp())), purpose=RESET_WAIT, settings=settings)
+        return _see_other(f"/forgotten-password/sent?{urlencode({'again': mark})}")
     return _see_other("/forgotten-password/sent")
 
 
@@ -201,8 +205,13 @@ def forgotten_password(
 def forgotten_password_sent(
     request: Request, session: SessionDep, settings: SettingsDep, again: str = ""
 ) -> HTMLResponse:
-    # Worked out on each view, so the page never says to wait once the time has come.
-    wait = (whole_number(again, max_digits=12) or 0) - utcnow().timestamp()
+    # Signed, so that a link made by anyone else cannot tell a person to wait (a diff review:
+    # ?again=999999999999 said "in 16,600,000,000 minutes"); worked out on each view, so that
+    # the page never says to wait once the time has come, and never longer than an hour.
+    until = whole_number(
+        unsigned(again[:64], purpose=RESET_WAIT, settings=settings) or "", max_digits=12
+    )
+    wait = min((until or 0) - utcnow().timestamp(), service.RESET_LIFETIME.total_seconds())
     context = {"title": "Check your email", "wait": minutes_of(wait) if wait > 0 else None}
     return render_page(request, session, settings, "account/reset-sent.html", context)
 

@@ -100,9 +100,26 @@ def signed_in(request: Request, session: Session, settings: Settings) -> Auth | 
     return auth
 
 
-def _form_token(cookie: str, settings: Settings) -> str:
-    digest = hmac.new(settings.secret_key.encode(), f"form:{cookie}".encode(), hashlib.sha256)
+def _signature(text: str, settings: Settings) -> str:
+    digest = hmac.new(settings.secret_key.encode(), text.encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def _form_token(cookie: str, settings: Settings) -> str:
+    return _signature(f"form:{cookie}", settings)
+
+
+def signed(value: str, *, purpose: str, settings: Settings) -> str:
+    """`value` with our signature, for a link that says something only we may say (what a page
+    then shows to whoever opens it)."""
+    return f"{value}.{_signature(f'{purpose}:{value}', settings)[:22]}"
+
+
+def unsigned(mark: str, *, purpose: str, settings: Settings) -> str | None:
+    """The value `signed` put in `mark`, or None when we did not sign it."""
+    value, _, _ = mark.rpartition(".")
+    expected = signed(value, purpose=purpose, settings=settings)
+    return value if value and hmac.compare_digest(expected.encode(), mark.encode()) else None
 
 
 def _session_csrf(request: Request, settings: Settings) -> str | None:
