@@ -165,6 +165,7 @@ def test_a_cook_who_moved_to_another_council_is_named_without_the_contacts_they_
     assert "Asha Patel 07700 900123" in words
     # Nor offered what only the cook's council may do (the service refuses it: below).
     assert 'name="suspend_cook"' not in page.text and 'name="exclude_pair"' in page.text
+    assert "Without it ticked, the pairing goes on." in words  # one box left, not two
     # The list names them, without a link to a record that answers 404 now.
     listed = client.get("/staff/concerns")
     row = text_of(listed.text.split(f'href="/staff/concerns/{made["id"]}"')[1].split("</tr>")[0])
