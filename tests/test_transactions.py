@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, update
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, col, func, select
 
 from app.accounts.service import authenticate, register_user
@@ -232,10 +233,20 @@ def test_a_safe_requests_locking_read_reads_without_the_lock(real_engine: Engine
     def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         sent.append(statement)
 
+    locking: list[bool] = []
+
+    def asked_to_lock(state: ORMExecuteState) -> None:
+        if state.is_select:
+            locking.append(getattr(state.statement, "_for_update_arg", None) is not None)
+
     event.listen(real_engine, "before_cursor_execute", note)
     try:
         info = {READ_ONLY: True, WRITER: real_engine}
         with Session(reader(real_engine), info=info) as safe:
+            # What the statement asks for once app.db's hook has seen it, on either database
+            # (SQLite writes no FOR UPDATE of its own, so the SQL sent shows it only on
+            # PostgreSQL).
+            event.listen(safe, "do_orm_execute", asked_to_lock)
             locked = select(User).where(User.id == user_id).with_for_update(key_share=True)
             assert safe.exec(locked).one().full_name == "Ada Reader"
             assert safe.exec(select(User.id).with_for_update()).all() == [user_id]
@@ -246,6 +257,7 @@ def test_a_safe_requests_locking_read_reads_without_the_lock(real_engine: Engine
             unsafe.commit()
     finally:
         event.remove(real_engine, "before_cursor_execute", note)
+    assert locking == [False, False, False]
     reads = [s for s in sent if s.startswith("SELECT") and "user" in s]
     assert len(reads) == 4, sent
     locks = [bool(re.search(r"\bFOR (NO KEY )?UPDATE\b", s)) for s in reads]
