@@ -269,6 +269,13 @@ CHECKS: dict[str, Callable[[dict[str, Any], Session, Settings], dict[str, str]]]
 # --- pages -----------------------------------------------------------------------------------
 
 
+def _walk_words(walk: str) -> str:
+    """A walk not among the choices (set by staff, or before the choices changed), as the
+    other pages write distances: "Up to 1,100 metres" (a browser walk read "1100")."""
+    digits = str(walk).isascii() and str(walk).isdigit()  # not "²", which int() refuses
+    return f"Up to {int(walk):,} metres" if digits else f"Up to {walk} metres"
+
+
 def _context(step: str, a: dict[str, Any], cook: Cook | None, change: bool) -> dict[str, Any]:
     index = STEPS.index(step)
     back = (
@@ -278,7 +285,7 @@ def _context(step: str, a: dict[str, Any], cook: Cook | None, change: bool) -> d
     )
     walks = list(WALKS)
     if a.get("walk_radius_m") and a["walk_radius_m"] not in dict(WALKS):
-        walks.append((a["walk_radius_m"], f"Up to {a['walk_radius_m']} metres"))
+        walks.append((a["walk_radius_m"], _walk_words(a["walk_radius_m"])))
     return {
         "title": TITLES[step],
         "step": step,
@@ -412,7 +419,7 @@ def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
             "value": [
                 label_of(WALKS, walk)
                 if walk in dict(WALKS)
-                else (f"Up to {walk} metres" if walk else "")
+                else (_walk_words(walk) if walk else "")
             ],
             "step": "reach",
             "field": "walk_radius_m",

@@ -1052,3 +1052,22 @@ def test_away_dates_take_month_names_and_say_which_year_is_short(
     assert saved.status_code == 303, saved.text
     away = session.exec(select(CookAway)).one()
     assert (away.from_date, away.to_date) == (start, start)
+
+
+def test_a_walk_not_among_the_choices_reads_as_other_distances_do(
+    client: TestClient, session: Session, settings: Settings, barnet: Council
+):
+    """A browser walk: "Up to 1100 metres" on the cook's pages, where the rest of the service
+    writes "1,100"."""
+    cook = create_user(session, role="cook", full_name="Priya Shah")
+    made = client.put(
+        "/api/cooks/me", json=cook_payload(walk_radius_m=1100), headers=auth_headers(cook, settings)
+    )
+    assert made.status_code == 200, made.text
+    sign_in(client, cook.email)
+
+    check = client.get("/cook/profile/check").text
+    reach = client.get("/cook/profile/reach").text
+
+    assert "Up to 1,100 metres" in check and "1100" not in check
+    assert "Up to 1,100 metres" in reach
