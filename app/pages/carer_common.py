@@ -173,11 +173,15 @@ def check_times(a: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+ACCESS_WORDS = "How the cook gets in"
+
+
 def check_access(a: dict[str, Any]) -> dict[str, str]:
     notes = a.get("access_notes", "")
     if len(notes) > 500:
-        return {"access_notes": "Notes must be 500 characters or fewer"}
-    if problem := text_rule_problem(notes, what="Notes", lines=True):
+        # Named as the pages ask it ("How the cook gets in"): "Notes" was named nowhere.
+        return {"access_notes": f"{ACCESS_WORDS} must be 500 characters or fewer"}
+    if problem := text_rule_problem(notes, what=ACCESS_WORDS, lines=True):
         return {"access_notes": problem}
     return {}
 

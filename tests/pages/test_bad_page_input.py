@@ -182,7 +182,7 @@ HIDDEN_CHARACTERS = [
     case("carer", f"{RELATIVE}/meals/{{meal}}/rating", {"rating": "5", "comment": RIGHT_TO_LEFT},
          "comment", f"Your message to the cook {LINES}"),
     case("carer", f"{RELATIVE}/change/access", {"access_notes": f"Ring{LINE_SEPARATOR}twice"},
-         "access_notes", f"Notes {LINES}"),
+         "access_notes", f"How the cook gets in {LINES}"),
     case("carer", "/carer/account/email", {"email": f"a{NUL}b@example.org", "password": PASSWORD},
          "email", EMAIL_FORMAT),
     # What the API's EmailStr refuses, the page refused too late: a joiner, quotes and a tag.

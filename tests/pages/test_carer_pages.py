@@ -316,7 +316,9 @@ def test_access_notes_over_the_limit_come_back_whole_beside_their_error(
     typed = "Key safe by the door. " * 118  # 2,596 characters
     page = post(client, "/carer/register/access", {"access_notes": typed})
     assert page.status_code == 422
-    assert summary(page.text) == [("#access_notes", "Notes must be 500 characters or fewer")]
+    assert summary(page.text) == [
+        ("#access_notes", "How the cook gets in must be 500 characters or fewer")
+    ]
     assert textarea(page.text, "access_notes") == typed.strip()
     # Longer than a draft keeps: the same error, not a "too long to keep" page.
     page = post(client, "/carer/register/access", {"access_notes": "x" * 70_000})
