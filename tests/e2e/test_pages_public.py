@@ -166,3 +166,24 @@ def test_static_sign_in_goes_to_the_carers_home_when_next_is_a_staff_page(
     expect(page.get_by_text("You cannot do this")).to_have_count(0)
     assert page.js_errors == [], page.js_errors
     page.context.close()
+
+
+def test_static_sign_in_without_javascript_leads_to_the_sign_in_that_works_without_it(
+    server: Server, browser: Any
+) -> None:
+    """A browser walk: with JavaScript off, /sign-in.html showed a heading and nothing to sign
+    in with, nor anything saying where to go."""
+    carer = {"email": "nojs.carer@example.org", "password": "harbour-lantern-53x",
+             "full_name": "Noa Carer", "role": "carer"}  # fmt: skip
+    httpx.post(f"{server.base_url}/api/auth/register", json=carer, timeout=30).raise_for_status()
+    page = page_for(browser, server.base_url, js=False)
+    page.goto("/sign-in.html")
+    expect(page.get_by_role("link", name="I have forgotten my password")).to_be_visible()
+    page.get_by_role("link", name="Sign in on the page that works without it").click()
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    page.get_by_label("Email address").fill(carer["email"])
+    page.get_by_label("Password").fill(carer["password"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/carer/$"))
+    assert page.stray_requests == [], page.stray_requests
+    page.context.close()
