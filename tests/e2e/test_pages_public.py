@@ -182,7 +182,7 @@ def test_static_sign_in_without_javascript_leads_to_the_sign_in_that_works_witho
     page.get_by_role("link", name="Sign in on the page that works without it").click()
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     page.get_by_label("Email address").fill(carer["email"])
-    page.get_by_label("Password").fill(carer["password"])
+    page.get_by_label("Password", exact=True).fill(carer["password"])
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/carer/$"))
     assert page.stray_requests == [], page.stray_requests
