@@ -4,6 +4,7 @@ each council sees what happened to a cook with them; a moved cook waits for a lo
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlmodel import Session, select
 
 from app.config import Settings
@@ -27,6 +28,17 @@ def act(client: TestClient, settings: Settings, who: User, cook_id: int, action:
         json=body or None,
         headers=auth_headers(who, settings),
     )
+
+
+def move_away(client: TestClient, settings: Settings, cook: User) -> Response:
+    """The cook's profile saved at a Tower Hamlets postcode: they move council."""
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
+        headers=auth_headers(cook, settings),
+    )
+    assert moved.status_code == 200, moved.text
+    return moved
 
 
 def suspended_cook(
@@ -120,12 +132,7 @@ def test_suspension_sticks_when_cook_moves_to_another_council(
     tower_hamlets: Council,
 ):
     cook, _ = suspended_cook(client, session, settings, staff)
-    moved = client.put(
-        "/api/cooks/me",
-        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
-        headers=auth_headers(cook, settings),
-    )
-    assert moved.status_code == 200
+    moved = move_away(client, settings, cook)
     body = moved.json()
     assert body["council"] == "tower-hamlets" and body["status"] == "suspended"
     assert body["status_reason"] == "concern raised" and body["status_council"] == "barnet"
@@ -139,11 +146,7 @@ def test_new_council_cannot_lift_suspension_when_another_council_set_it(
     tower_hamlets: Council,
 ):
     cook, cook_id = suspended_cook(client, session, settings, staff)
-    client.put(
-        "/api/cooks/me",
-        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
-        headers=auth_headers(cook, settings),
-    )
+    move_away(client, settings, cook)
     their_staff = create_user(session, role="staff", council=tower_hamlets)
     refused = act(client, settings, their_staff, cook_id, "reinstate", reason="looks fine")
     assert refused.status_code == 409
@@ -161,11 +164,7 @@ def test_imposing_council_lifts_suspension_to_pending_when_cook_has_moved_away(
     tower_hamlets: Council,
 ):
     cook, cook_id = suspended_cook(client, session, settings, staff)
-    client.put(
-        "/api/cooks/me",
-        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
-        headers=auth_headers(cook, settings),
-    )
+    move_away(client, settings, cook)
     lifted = act(client, settings, staff, cook_id, "reinstate", reason="resolved")
     assert lifted.status_code == 200, lifted.text
     # Lifted, and the cook is with another council now: nothing of where they live or what
@@ -197,7 +196,7 @@ def test_old_councils_audit_entry_names_no_new_status_when_it_lifts_for_a_moved_
     cook's history; the new council's entry keeps it."""
     cook, cook_id = suspended_cook(client, session, settings, staff)
     headers = auth_headers(cook, settings)
-    client.put("/api/cooks/me", json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE), headers=headers)
+    move_away(client, settings, cook)
     client.post("/api/cooks/me/stop", json={"reason": "too busy"}, headers=headers)
     assert act(client, settings, staff, cook_id, "reinstate", reason="resolved").status_code == 200
     ours = auth_headers(staff, settings)
@@ -230,11 +229,7 @@ def test_admin_reads_a_moved_cook_in_full_when_lifting_and_the_old_council_still
     tower_hamlets: Council,
 ):
     cook, cook_id = suspended_cook(client, session, settings, staff)
-    client.put(
-        "/api/cooks/me",
-        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
-        headers=auth_headers(cook, settings),
-    )
+    move_away(client, settings, cook)
     admin = create_user(session, role="admin")
     lifted = act(client, settings, admin, cook_id, "reinstate", reason="appeal upheld")
     assert lifted.status_code == 200, lifted.text
@@ -330,11 +325,7 @@ def test_history_follows_each_council_when_suspended_cook_moves(
     their_staff = create_user(session, role="staff", council=tower_hamlets)
     theirs = auth_headers(their_staff, settings)
     assert client.get(f"/api/staff/cooks/{cook_id}/history", headers=theirs).status_code == 404
-    client.put(
-        "/api/cooks/me",
-        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
-        headers=auth_headers(cook, settings),
-    )
+    move_away(client, settings, cook)
     ours = client.get(
         f"/api/staff/cooks/{cook_id}/history", headers=auth_headers(staff, settings)
     ).json()
@@ -409,11 +400,7 @@ def test_new_council_sees_the_status_not_the_old_councils_words_when_a_cook_move
     # old council's staff member by name.
     cook, cook_id = approved_cook(client, session, settings, staff)
     assert act(client, settings, staff, cook_id, "suspend", reason=SECRET).status_code == 200
-    client.put(
-        "/api/cooks/me",
-        json=cook_payload(postcode=TOWER_HAMLETS_POSTCODE),
-        headers=auth_headers(cook, settings),
-    )
+    move_away(client, settings, cook)
     their_staff = create_user(session, role="staff", council=tower_hamlets)
     theirs = auth_headers(their_staff, settings)
 
