@@ -53,16 +53,13 @@ from app.pages.carer_register import step_context
 from app.pages.carer_signup import contact_problems
 from app.pages.cook_forms import (
     WEEKDAYS,
-    DateProblem,
-    date_errors,
-    date_fields,
     items,
     long_date,
     national_phone,
-    parse_date,
     redirect,
     to_sign_in,
 )
+from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
 from app.pages.forms import (
     check_csrf,
     reason_problem,

@@ -39,19 +39,16 @@ from app.pages.cook_forms import (
     TEXTURES,
     WEEKDAYS,
     CookAuth,
-    DateProblem,
     cook_auth,
-    date_errors,
-    date_fields,
     label_of,
     labels_of,
     long_date,
     national_phone,
-    parse_date,
     redirect,
     to_sign_in,
 )
 from app.pages.cook_profile import FormDep
+from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
 from app.pages.forms import check_csrf, reason_problem, render_page
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason

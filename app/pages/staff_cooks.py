@@ -44,14 +44,11 @@ from app.pages.cook_forms import (
     FREQUENCIES,
     TEXTURES,
     WEEKDAYS,
-    DateProblem,
-    date_errors,
-    date_fields,
     labels_of,
     national_phone,
-    parse_date,
     redirect,
 )
+from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
 from app.pages.forms import check_csrf, text_rule_problem, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
