@@ -27,7 +27,7 @@ from app.pages.cook_forms import (
     text_problem,
     ticked_days,
 )
-from app.pages.forms import signed_in, text_rule_problem
+from app.pages.forms import signed_in, text_rule_problem, typed_text
 from app.places import locate_place
 from app.schemas import minutes
 
@@ -74,7 +74,7 @@ def read_form(form: Any, fields: tuple[str, ...], lists: tuple[str, ...]) -> dic
         if field in lists:
             answers[field] = [str(v)[:40] for v in form.getlist(field)][:20]
         else:
-            answers[field] = str(form.get(field, "")).replace("\r\n", "\n").strip()
+            answers[field] = typed_text(form.get(field, ""))
     return answers
 
 

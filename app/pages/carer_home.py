@@ -65,6 +65,7 @@ from app.pages.forms import (
     reason_problem,
     render_page,
     text_rule_problem,
+    typed_text,
     whole_number,
 )
 from app.pairings.lifecycle import request_change
@@ -724,7 +725,7 @@ def rate(
     values = {
         "rating": str(form.get("rating", ""))[:2],
         # A line break counts one, as the API counts it (a browser sends two characters).
-        "comment": str(form.get("comment", "")).replace("\r\n", "\n").strip(),
+        "comment": typed_text(form.get("comment", "")),
     }
     errors: dict[str, str] = {}
     if values["rating"] not in dict(RATINGS):
@@ -854,7 +855,7 @@ def action(
     diner = relative_of(session, auth, diner_id)
     if kind not in ("pause", "change-cook", "leave") or diner.status == "left":
         return redirect(f"/carer/relatives/{diner_id}")
-    reason = str(form.get("reason", "")).strip().replace("\r\n", "\n")
+    reason = typed_text(form.get("reason", ""))
     values: dict[str, Any] = {"reason": reason}
     errors: dict[str, str] = {}
     dates: dict[str, DateProblem] = {}

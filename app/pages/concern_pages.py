@@ -17,7 +17,14 @@ from app.errors import Forbidden, NotFound
 from app.models import Concern, Council, Diner
 from app.names import first_name
 from app.pages.cook_forms import long_date, redirect, to_sign_in
-from app.pages.forms import check_csrf, render_page, signed_in, text_rule_problem, whole_number
+from app.pages.forms import (
+    check_csrf,
+    render_page,
+    signed_in,
+    text_rule_problem,
+    typed_text,
+    whole_number,
+)
 from app.pages.templating import home_of
 from app.routing import DeferredRoute
 from app.vocab import ConcernCategory
@@ -95,7 +102,7 @@ def new(
     if (diner_id := whole_number(diner)) is None:
         raise NotFound("Diner not found")
     found = may_raise(session, user=auth.user, diner_id=diner_id)
-    description = description.strip().replace("\r\n", "\n")
+    description = typed_text(description)
     # What happened comes back as typed, however long: the character count then says by how
     # much it is over (text past 4,000 characters was cut without a word).
     values = {"kind": kind, "serious": serious, "description": description}

@@ -49,7 +49,7 @@ from app.pages.cook_forms import (
 )
 from app.pages.cook_profile import FormDep
 from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
-from app.pages.forms import check_csrf, reason_problem, render_page
+from app.pages.forms import check_csrf, reason_problem, render_page, typed_text
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.routing import DeferredRoute
@@ -389,7 +389,7 @@ def decline(
     if isinstance(ca, Response):
         return ca
     pairing, diner = _invitation(session, ca, pairing_id)
-    reason = reason.replace("\r\n", "\n").strip()
+    reason = typed_text(reason)
     if problem := reason_problem(reason, what="Your reason"):
         context = {
             "title": f"Are you sure you want to decline cooking for {first_name(diner.full_name)}?",

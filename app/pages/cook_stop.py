@@ -15,7 +15,7 @@ from app.errors import Conflict
 from app.flows.cooks import stop_cooking
 from app.names import first_name
 from app.pages.cook_forms import CookAuth, cook_auth, redirect, to_sign_in
-from app.pages.forms import check_csrf, reason_problem, render_page
+from app.pages.forms import check_csrf, reason_problem, render_page, typed_text
 from app.pairings import service as pairings
 from app.routing import DeferredRoute
 from app.vocab import CookStatus, PairingStatus
@@ -78,7 +78,7 @@ def stop(
     if isinstance(ca, Response):
         return ca
     assert ca.cook is not None
-    reason = reason.strip().replace("\r\n", "\n")
+    reason = typed_text(reason)
     errors = {"reason": problem} if (problem := reason_problem(reason, what="The reason")) else {}
     if errors:
         context = _context(session, ca, reason, errors)

@@ -229,6 +229,12 @@ def reason_problem(reason: str, *, what: str) -> str | None:
     return text_rule_problem(reason, what=what, lines=True)
 
 
+def typed_text(raw: object) -> str:
+    """A text box's answer as typed, trimmed, each line break one character: a browser sends
+    two ("\\r\\n"), which the character count and the API count as one."""
+    return str(raw).replace("\r\n", "\n").strip()
+
+
 def text_rule_problem(value: str, *, what: str, lines: bool = False) -> str | None:
     """The field's message when `value` breaks the API's rule for its text (SINGLE_LINE, or
     MULTI_LINE with `lines`: no control or format characters, such as NUL or U+202E), else

@@ -34,7 +34,7 @@ from app.diners.service import audit_address_view
 from app.errors import NotFound, RuleBroken
 from app.models import Concern, Council, Diner, Pairing
 from app.pages.cook_forms import long_date, national_phone, redirect
-from app.pages.forms import check_csrf, text_rule_problem, whole_number
+from app.pages.forms import check_csrf, text_rule_problem, typed_text, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.routing import DeferredRoute
 from app.vocab import ConcernStatus
@@ -292,7 +292,7 @@ def triage_form(
     if not isinstance(sa, StaffAuth):
         return sa
     concern = _concern(session, sa, concern_id)
-    note = note.strip().replace("\r\n", "\n")
+    note = typed_text(note)
     exclude, suspend = exclude_pair == "yes", suspend_cook == "yes"
     resume = resume_meals == "yes"
     errors = _triage_errors(status, note, exclude, suspend, resume)

@@ -49,7 +49,7 @@ from app.pages.cook_forms import (
     redirect,
 )
 from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
-from app.pages.forms import check_csrf, text_rule_problem, whole_number
+from app.pages.forms import check_csrf, text_rule_problem, typed_text, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
@@ -523,7 +523,7 @@ def _reason_action(
         return acting
     sa, cook = acting
     field = f"{action}-reason"
-    reason = str(form.get("reason", "")).strip().replace("\r\n", "\n")
+    reason = typed_text(form.get("reason", ""))
     problem = _text_problem(reason, what="The reason", required=REASON_MISSING[action])
     if problem is None:
         try:
