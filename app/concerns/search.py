@@ -169,8 +169,10 @@ def find_concerns(
                 raised_by_name=raiser.full_name,
                 raised_by_role=raiser.role,
                 raised_by_cook_id=raiser_cook_id,
-                cook_elsewhere=cook_id_ is not None and cook_at != council_id,
-                raised_by_cook_elsewhere=raiser_cook_id is not None and raiser_at != council_id,
+                cook_elsewhere=cook_id_ is not None and not is_theirs(cook_at, council_id),
+                raised_by_cook_elsewhere=(
+                    raiser_cook_id is not None and not is_theirs(raiser_at, council_id)
+                ),
             )
         )
     return rows, total
@@ -222,7 +224,7 @@ def _cook_person(cook: Cook, user: User | None, *, staff_council: int | None) ->
     they keep up to date) and their email, while the cook is with that council; once they
     volunteer with another, by name only (their contacts are the new council's to hold)."""
     name = user.full_name if user else cook.display_name
-    if not is_theirs(cook, staff_council):
+    if not is_theirs(cook.council_id, staff_council):
         return Person(name=name, phone=None, email=None, elsewhere=True)
     return Person(
         name=name,

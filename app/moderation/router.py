@@ -139,7 +139,7 @@ def reinstate(
     cook is with another council now: nothing of where they live or what they are now.
     """
     service.reinstate_cook(session, staff=user, cook=cook, reason=body.reason)
-    if not is_theirs(cook, _staff_council(user)):
+    if not is_theirs(cook.council_id, _staff_council(user)):
         assert cook.id is not None
         return CookMovedAwayOut(id=cook.id, display_name=cook.display_name)
     return profile_out(session, cook, staff_council=_staff_council(user))

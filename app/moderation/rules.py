@@ -24,11 +24,6 @@ class Decided(Protocol):
     status_council_id: int | None
 
 
-class Placed(Protocol):
-    @property
-    def council_id(self) -> int: ...
-
-
 STICKY = (CookStatus.suspended, CookStatus.rejected)  # stay until staff lift them
 
 
@@ -42,14 +37,14 @@ def status_reason_for(cook: Decided, council_id: int | None) -> str | None:
     return None
 
 
-def is_theirs(cook: Placed, council_id: int | None) -> bool:
-    """Whether staff of `council_id` (None: an admin, who reads everything) may read the cook as
-    they are now: their phone, email, address, postcode district and status. A council the cook
-    has moved away from keeps what it recorded itself (a concern, its own history) and their
-    name, not what the cook gave or became since they left (a security review: a concern's page
-    showed the old council the phone and email given after the move, and reinstating answered
-    with the new postcode district)."""
-    return council_id is None or cook.council_id == council_id
+def is_theirs(cook_council_id: int | None, council_id: int | None) -> bool:
+    """Whether staff of `council_id` (None: an admin, who reads everything) may read a cook
+    whose council is now `cook_council_id` as they are now: their phone, email, address,
+    postcode district and status. A council the cook has moved away from keeps what it
+    recorded itself (a concern, its own history) and their name, not what the cook gave or
+    became since they left (a security review: a concern's page showed the old council the
+    phone and email given after the move, and reinstating answered with the new district)."""
+    return council_id is None or cook_council_id == council_id
 
 
 def dbs_expires_on(checked_on: date | None, recheck_days: int) -> date | None:

@@ -338,7 +338,7 @@ def _audit(
             action=action,
             subject_type="cook",
             subject_id=cook.id,
-            data=data if is_theirs(cook, council_id) else {},
+            data=data if is_theirs(cook.council_id, council_id) else {},
         )
         if reason and (staff.role == Role.admin or staff.council_id == council_id):
             session.flush()  # the entry's id
