@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, text
+from sqlalchemy import Engine, func, inspect, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
@@ -17,6 +17,15 @@ from app.demo import seed_demo
 from app.models import AuditReason, Cook, Meal, MealFeedback
 from tests.conftest import alembic_config, migrate
 from tests.factories import create_council, create_user
+
+
+def _migrate_to(database: str, engine: Engine, revision: str, *, down: bool = False) -> None:
+    """Alembic to `revision` on its own connection, as `portion migrate` runs it (no
+    transaction begun yet)."""
+    cfg = alembic_config(database)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 def test_migrations_match_models_when_upgraded_to_head(empty_database: str):
@@ -73,16 +82,11 @@ def test_meal_ids_never_reused_after_the_rebuild_of_a_populated_meal_table(empty
     with Session(engine) as session:  # today's models write the data, then back to 0014
         seed_demo(session)
         session.commit()
-    cfg = alembic_config(empty_database)
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0014")
+    _migrate_to(empty_database, engine, "0014", down=True)
     with engine.connect() as conn:
         before = conn.execute(text("SELECT count(*), max(id) FROM meal")).one()
         fed = conn.execute(text("SELECT count(*) FROM meal_feedback")).scalar()
-    with engine.connect() as conn:  # as `portion migrate` runs it: no transaction begun yet
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _migrate_to(empty_database, engine, "head")
 
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Meal)).one() == before[0]
@@ -131,13 +135,8 @@ def test_reasons_beside_another_councils_audit_entries_are_removed_when_upgraded
             session.add(AuditReason(audit_entry_id=entry.id, text=f"reason {entry.id}"))
         session.commit()
         ids = kept.id, copied.id, cooks_own.id
-    cfg = alembic_config(empty_database)
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0020")
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _migrate_to(empty_database, engine, "0020", down=True)
+    _migrate_to(empty_database, engine, "head")
 
     with Session(engine) as session:
         left = session.exec(select(AuditReason.audit_entry_id)).all()
@@ -177,13 +176,8 @@ def test_a_cook_who_moved_keeps_the_council_they_signed_up_with_when_upgraded(
             session.flush()
         session.commit()
         expected = {cooks[0]: first.id, cooks[1]: second.id, cooks[2]: None}
-    cfg = alembic_config(empty_database)
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0022")
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _migrate_to(empty_database, engine, "0022", down=True)
+    _migrate_to(empty_database, engine, "head")
 
     with Session(engine) as session:
         found = dict(session.exec(select(Cook.id, Cook.first_council_id)).all())
