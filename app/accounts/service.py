@@ -35,7 +35,7 @@ from app.accounts.schemas import AccountNames
 from app.accounts.tokens import TokenClaims, TokenKind, issue_token
 from app.audit import record_audit
 from app.config import Settings
-from app.db import end_reads, in_route, own_transaction, slot_lent, utcnow
+from app.db import begin_reads, end_reads, in_route, own_transaction, slot_lent, utcnow
 from app.errors import (
     Conflict,
     NotFound,
@@ -239,6 +239,7 @@ def authenticate(
         raise Unauthorized(BAD_CREDENTIALS)
     busy_if_refused()
     key = email_key(email)
+    begin_reads(session)  # no write lock while it holds its turn to hash
     _refuse_when_limited(session, key=key, client=client, settings=settings)
     user = session.exec(select(User).where(User.email_key == key)).first()
     end_reads(session)
