@@ -641,21 +641,22 @@ def _note_flush(session: Session, _flush: UOWTransaction) -> None:
     session.info[WROTE] = True
 
 
-def begin_reads(session: Session) -> None:
+def begin_reads(session: Session) -> bool:
     """Begin the session's transaction as one that only reads (as `reader`'s), if it has none
     yet: on SQLite it then waits for no writer (DEFERRED, not IMMEDIATE), for a request that
     reads before a slow step outside the database and writes only after it (a sign-in, around
     Argon2: it waited for the write lock holding its turn to hash, and the turns then served
     fewer sign-ins than the mix in bench/http_load.py asks for). `end_reads` ends it, and the
-    session's next transaction writes as any other."""
+    session's next transaction writes as any other. Whether it began one."""
     bind = session.get_bind()
     # A session bound to a connection (a test's) has its transaction already.
     if session.in_transaction() or session.info.get(READ_ONLY) or not isinstance(bind, Engine):
-        return
+        return False
     options: dict[str, Any] = {READ_ONLY: True}
     if bind.dialect.name == "postgresql":
         options["postgresql_readonly"] = True
     session.connection(execution_options=options)
+    return True
 
 
 def end_reads(session: Session) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.accounts.hash_turns import hash_turn
 from app.accounts.tokens import TokenClaims, read_token
 from app.config import Settings, get_settings
-from app.db import SAFE_METHODS, unit_of_work, utcnow
+from app.db import SAFE_METHODS, begin_reads, end_reads, unit_of_work, utcnow
 from app.errors import Forbidden, Unauthorized
 from app.models import AuthSession, User
 
@@ -94,7 +94,13 @@ def auth_for_claims(session: Session, claims: TokenClaims) -> Auth:
     """The live sign-in a token's claims name: one read by primary key, no write."""
     if claims.sid is None:
         raise Unauthorized("Invalid or expired credentials")
+    # A request that writes reads its sign-in apart, before its own transaction: on SQLite that
+    # begins with the write lock, which it would otherwise hold from here, through the hop to
+    # its route's thread, rather than from its route's first query.
+    apart = begin_reads(session)
     row = session.execute(_LIVE_SIGN_IN, {"sid": claims.sid}).first()
+    if apart:
+        end_reads(session)
     if row is None:  # unknown or revoked
         raise Unauthorized("Invalid or expired credentials")
     user, user_id, kind, expires_at = row

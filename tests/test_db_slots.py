@@ -460,6 +460,38 @@ def test_a_sign_in_reads_and_hashes_while_another_request_writes(
         holding.join(10)
 
 
+def test_a_signed_in_write_checks_its_sign_in_without_the_write_lock(real_engine: Engine):
+    """A signed-in POST read its sign-in in its own transaction, which on SQLite takes the
+    write lock at its first query: it then held the lock through the hop to its route's thread
+    (under bench/http_load.py's mix, meal outcomes p50 about 0.5 s). Here another request holds
+    the lock throughout, and a body that does not validate is answered all the same."""
+    headers = staff_headers(real_engine, TEST_SETTINGS)
+    writer_in, writer_done = threading.Event(), threading.Event()
+
+    def writer() -> None:  # another request's transaction, in a thread (context) of its own
+        with Session(real_engine) as other:
+            other.connection()  # BEGIN IMMEDIATE on SQLite: the write lock
+            writer_in.set()
+            writer_done.wait(10)
+            other.commit()
+
+    holding = threading.Thread(target=writer)
+    holding.start()
+    try:
+        assert writer_in.wait(5)
+
+        async def scenario() -> int:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                post = client.post("/api/staff/diners", json={}, headers=headers)
+                return (await asyncio.wait_for(post, 3)).status_code
+
+        assert asyncio.run(scenario()) == 422
+    finally:
+        writer_done.set()
+        holding.join(10)
+
+
 def test_a_sign_in_gives_its_turn_back_as_soon_as_it_has_hashed(
     small_pool: Engine, monkeypatch: pytest.MonkeyPatch
 ):
