@@ -648,9 +648,10 @@ def begin_reads(session: Session) -> bool:
     Argon2: it waited for the write lock holding its turn to hash, and the turns then served
     fewer sign-ins than the mix in bench/http_load.py asks for). `end_reads` ends it, and the
     session's next transaction writes as any other. Whether it began one."""
+    if session.info.get(READ_ONLY) or session.in_transaction():
+        return False
     bind = session.get_bind()
-    # A session bound to a connection (a test's) has its transaction already.
-    if session.in_transaction() or session.info.get(READ_ONLY) or not isinstance(bind, Engine):
+    if not isinstance(bind, Engine):  # bound to a connection (a test's): its transaction is open
         return False
     options: dict[str, Any] = {READ_ONLY: True}
     if bind.dialect.name == "postgresql":
