@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio.to_thread
@@ -423,7 +424,7 @@ def test_a_sign_in_reads_and_hashes_while_another_request_writes(
     with Session(real_engine) as setup:
         create_user(setup, email="reader@example.org")
         setup.commit()
-    hashing, writer_in, writer_done = threading.Event(), threading.Event(), threading.Event()
+    hashing = threading.Event()
     verify = service.verify_password
 
     def verify_and_say(password_hash: str | None, password: str) -> bool:
@@ -432,32 +433,18 @@ def test_a_sign_in_reads_and_hashes_while_another_request_writes(
 
     monkeypatch.setattr(service, "verify_password", verify_and_say)
 
-    def writer() -> None:  # another request's transaction, in a thread (context) of its own
-        with Session(real_engine) as other:
-            other.connection()  # BEGIN IMMEDIATE on SQLite: the write lock
-            writer_in.set()
-            writer_done.wait(10)
-            other.commit()
+    async def scenario() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            form = {"username": "reader@example.org", "password": DEFAULT_PASSWORD}
+            sign_in = asyncio.create_task(client.post("/api/auth/token", data=form))
+            hashed = await asyncio.to_thread(hashing.wait, 3)
+            writer_done.set()
+            assert hashed, "the sign-in waited for the writer before it hashed"
+            return (await sign_in).status_code
 
-    holding = threading.Thread(target=writer)
-    holding.start()
-    try:
-        assert writer_in.wait(5)
-
-        async def scenario() -> int:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                form = {"username": "reader@example.org", "password": DEFAULT_PASSWORD}
-                sign_in = asyncio.create_task(client.post("/api/auth/token", data=form))
-                hashed = await asyncio.to_thread(hashing.wait, 3)
-                writer_done.set()
-                assert hashed, "the sign-in waited for the writer before it hashed"
-                return (await sign_in).status_code
-
+    with write_lock_held_elsewhere(real_engine) as writer_done:
         assert asyncio.run(scenario()) == 200
-    finally:
-        writer_done.set()
-        holding.join(10)
 
 
 def test_a_signed_in_write_checks_its_sign_in_without_the_write_lock(real_engine: Engine):
@@ -466,10 +453,25 @@ def test_a_signed_in_write_checks_its_sign_in_without_the_write_lock(real_engine
     (under bench/http_load.py's mix, meal outcomes p50 about 0.5 s). Here another request holds
     the lock throughout, and a body that does not validate is answered all the same."""
     headers = staff_headers(real_engine, TEST_SETTINGS)
+
+    async def scenario() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            post = client.post("/api/staff/diners", json={}, headers=headers)
+            return (await asyncio.wait_for(post, 3)).status_code
+
+    with write_lock_held_elsewhere(real_engine):
+        assert asyncio.run(scenario()) == 422
+
+
+@contextmanager
+def write_lock_held_elsewhere(engine: Engine) -> Iterator[threading.Event]:
+    """Another request's open transaction, which on SQLite holds the write lock, in a thread
+    (and so a context) of its own, for the block or until the event given is set."""
     writer_in, writer_done = threading.Event(), threading.Event()
 
-    def writer() -> None:  # another request's transaction, in a thread (context) of its own
-        with Session(real_engine) as other:
+    def writer() -> None:
+        with Session(engine) as other:
             other.connection()  # BEGIN IMMEDIATE on SQLite: the write lock
             writer_in.set()
             writer_done.wait(10)
@@ -479,14 +481,7 @@ def test_a_signed_in_write_checks_its_sign_in_without_the_write_lock(real_engine
     holding.start()
     try:
         assert writer_in.wait(5)
-
-        async def scenario() -> int:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                post = client.post("/api/staff/diners", json={}, headers=headers)
-                return (await asyncio.wait_for(post, 3)).status_code
-
-        assert asyncio.run(scenario()) == 422
+        yield writer_done
     finally:
         writer_done.set()
         holding.join(10)
