@@ -67,6 +67,7 @@ def _new_context(diner: Diner, values: dict[str, str], auth: Auth) -> dict[str, 
         "values": values,
         "category_items": _category_items(first, values.get("kind", ""), by_cook=by_cook),
         "serious_hint": f"{stops} stop at once, until the council has looked into it.",
+        "limit": MAX_DESCRIPTION,
     }
 
 

@@ -62,7 +62,7 @@ def test_concern_form_lists_every_error_at_once_and_keeps_what_was_written_when_
         assert words in form.text
     # The limit said before it is met (GOV.UK's character count; it was only in the error).
     assert 'data-module="govuk-character-count" data-maxlength="2000"' in form.text
-    assert "You can enter up to 2000 characters" in form.text
+    assert "You can enter up to 2,000 characters" in form.text  # as its error says it
     page = post(
         client,
         "/concerns/new",
