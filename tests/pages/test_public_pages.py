@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from app.errors import install_error_handlers
 from app.models import AreaDemand, Council
 from app.pages.errors import error_page
+from app.pages.templating import FOOTER_LINKS
 from tests.factories import create_council
 from tests.pages.helpers import PUBLIC_PAGES, form_token, inline_scripts_without_the_nonce, title
 
@@ -45,6 +46,16 @@ def test_public_page_renders_in_the_layout_when_requested(client: TestClient, pa
     assert inline_scripts_without_the_nonce(response) == []
     # The one inline script (GOV.UK's js-enabled line) runs under the page's CSP nonce.
     assert "js-enabled" in text and "'nonce-" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", ["/index.html", "/sign-in.html"])
+def test_a_static_page_has_the_footer_of_the_rendered_ones(client: TestClient, path: str):
+    """Files served as they are keep their own copy of the footer: it lacked the privacy
+    notice, the accessibility statement, cookies and contact (a browser walk)."""
+    text = client.get(path).text
+    footer = text[text.index('<footer class="govuk-footer') :]
+    links = re.findall(r'class="govuk-footer__link" href="([^"]+)">([^<]+)</a>', footer)
+    assert [(href, words) for href, words in links if href != "/"] == FOOTER_LINKS
 
 
 def test_home_names_the_councils_when_they_run_the_service(client: TestClient, session: Session):
