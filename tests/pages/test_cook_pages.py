@@ -929,6 +929,7 @@ def test_away_dates_can_be_changed_and_cancelled_and_meals_come_back(
         f'href="/cook/away/{away.id}/change"' in listed
         and f'href="/cook/away/{away.id}/cancel"' in listed
     )
+    assert "Not started yet" in listed and "Planned" not in listed
     later = first.date + timedelta(days=30)
     changed = post(
         client,
