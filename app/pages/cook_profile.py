@@ -485,6 +485,9 @@ def _check_page(
         "title": "Check your answers",
         "rows": rows,
         "has_profile": ca.cook is not None,
+        # Said only when saving would move them (the service's test: a new postcode), not to
+        # every cook who changes their times (a browser walk).
+        "moved": ca.cook is not None and a.get("postcode") != ca.cook.postcode,
         "errors": shown,
         # Said before saving, not only after: these meals would be paused.
         "would_stop": pairings_it_would_stop(

@@ -755,6 +755,20 @@ def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_
     )
 
 
+def test_check_your_answers_says_the_council_checks_a_new_address_only_when_there_is_one(
+    client: TestClient, invited
+):
+    """A browser walk: "If you have moved, your council checks your new address" was said to
+    every cook who changed anything, their times as much as their address."""
+    step(client, "times")
+    assert "new address" not in client.get("/cook/profile/check").text
+    step(client, "address", {"address_line": "3 Other Road", "postcode": "N3 1HT"})
+    assert "new address" not in client.get("/cook/profile/check").text  # the same postcode
+    step(client, "address", {"address_line": "3 Other Road", "postcode": "n3 1qx"})
+    check = html_lib.unescape(client.get("/cook/profile/check").text)
+    assert "You have a new address: your council checks it before you are invited again." in check
+
+
 def test_check_your_answers_warns_that_saving_withdraws_an_invitation_it_no_longer_meets(
     client: TestClient, session: Session, invited
 ):
