@@ -31,6 +31,7 @@ from app.models import Cook, Council, Diner, Meal, Pairing
 from app.names import first_name
 from app.notifications.feeds import feed_url, revoke_calendar_token, rotate_calendar_token
 from app.notifications.messages import why_ended_to_cook
+from app.pages import drafts
 from app.pages.cook_forms import (
     ALLERGENS,
     DIETS,
@@ -47,7 +48,7 @@ from app.pages.cook_forms import (
     redirect,
     to_sign_in,
 )
-from app.pages.cook_profile import FormDep
+from app.pages.cook_profile import FormDep, has_unsaved_changes
 from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
 from app.pages.forms import check_csrf, reason_problem, render_page, typed_text
 from app.pairings import service as pairings
@@ -132,6 +133,8 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         )
     council = council_of(session, cook)
     contact = council_contact(session, cook=cook)
+    owner = drafts.owner_of(request, ca.user.id) or ""
+    context["profile_unsaved"] = has_unsaved_changes(session, owner, cook)
     if cook.status != CookStatus.approved:
         context |= {
             # The browser's title says what the heading says (it said "My cooking" on the

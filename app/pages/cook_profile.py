@@ -87,6 +87,13 @@ async def form_data(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(form_data)]
 
 
+def has_unsaved_changes(session: Session, owner: str, cook: Cook | None) -> bool:
+    """Whether a cook with a profile has answered a step since they last saved it: their
+    answers are kept (a day) and shown on the steps and the check page, which without a word
+    read as saved (a browser walk)."""
+    return cook is not None and bool(drafts.load(session, owner, JOURNEY).get("started"))
+
+
 def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
     """The answers kept, or (first visit of a cook who has a profile) the profile's."""
     kept = drafts.load(session, owner, JOURNEY)
@@ -472,6 +479,8 @@ def _check_page(
     ca: Any,
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    unsaved: bool = False,
 ) -> Response:
     rows = _summary(a)
     anchors = {(row["step"], row["field"]): f"row-{row['field']}" for row in rows}
@@ -485,6 +494,7 @@ def _check_page(
         "title": "Check your answers",
         "rows": rows,
         "has_profile": ca.cook is not None,
+        "unsaved": unsaved,
         # Said only when saving would move them (the service's test: a new postcode), not to
         # every cook who changes their times (a browser walk).
         "moved": ca.cook is not None and a.get("postcode") != ca.cook.postcode,
@@ -515,10 +525,12 @@ def check_form(request: Request, session: Session, settings: Settings) -> Respon
     ca = cook_auth(request, session, settings)
     if ca is None:
         return to_sign_in(request)
-    a = answers(session, drafts.owner_of(request, ca.user.id) or "", ca.cook)
+    owner = drafts.owner_of(request, ca.user.id) or ""
+    a = answers(session, owner, ca.cook)
     if not a.get("started") and ca.cook is None:
         return redirect("/cook/profile/name")
-    return _check_page(request, session, settings, a, ca, {})
+    unsaved = has_unsaved_changes(session, owner, ca.cook)
+    return _check_page(request, session, settings, a, ca, {}, unsaved=unsaved)
 
 
 def send(request: Request, session: Session, settings: Settings) -> Response:
@@ -536,7 +548,10 @@ def send(request: Request, session: Session, settings: Settings) -> Response:
         except ValidationError as exc:  # a rule the steps don't know yet: shown, never a 500
             errors = {"times:days": str(exc.errors()[0].get("msg", "Check your answers"))}
     if body is None or errors:
-        return _check_page(request, session, settings, a, ca, errors, status_code=422)
+        unsaved = has_unsaved_changes(session, owner, ca.cook)
+        return _check_page(
+            request, session, settings, a, ca, errors, status_code=422, unsaved=unsaved
+        )
     first_time = ca.cook is None
     try:
         put_own_profile(session, user=ca.user, body=body, settings=settings)
@@ -549,7 +564,10 @@ def send(request: Request, session: Session, settings: Settings) -> Response:
     except RuleBroken as exc:
         where = "address:postcode" if "postcode" in exc.loc else "name:display_name"
         message = POSTCODE_MESSAGES.get(exc.rule, exc.message)
-        return _check_page(request, session, settings, a, ca, {where: message}, status_code=422)
+        unsaved = has_unsaved_changes(session, owner, ca.cook)
+        return _check_page(
+            request, session, settings, a, ca, {where: message}, status_code=422, unsaved=unsaved
+        )
     drafts.clear(session, owner, JOURNEY)
     return redirect("/cook/?sent=1" if first_time else "/cook/?saved=1")
 

@@ -755,6 +755,23 @@ def test_check_your_answers_warns_before_a_change_that_would_pause_a_neighbours_
     )
 
 
+def test_a_cooks_unsaved_changes_are_said_to_be_unsaved_until_they_are_saved(
+    client: TestClient, invited
+):
+    """A browser walk: answers given on a step and never saved were kept and shown on the
+    steps and the check page later, with nothing saying they were not saved."""
+    unsaved = "You have changed your profile but not saved the changes"
+    inset = "They are not saved until you select ‘Save changes’."
+    assert unsaved not in client.get("/cook/").text
+    assert inset not in html_lib.unescape(client.get("/cook/profile/check").text)
+    step(client, "times")
+    assert unsaved in client.get("/cook/").text
+    assert inset in html_lib.unescape(client.get("/cook/profile/check").text)
+    assert post(client, "/cook/profile/check", {}).headers["location"] == "/cook/?saved=1"
+    assert unsaved not in client.get("/cook/").text
+    assert inset not in html_lib.unescape(client.get("/cook/profile/check").text)
+
+
 def test_check_your_answers_says_the_council_checks_a_new_address_only_when_there_is_one(
     client: TestClient, invited
 ):
