@@ -479,8 +479,6 @@ def _check_page(
     ca: Any,
     errors: dict[str, str],
     status_code: int = 200,
-    *,
-    unsaved: bool = False,
 ) -> Response:
     rows = _summary(a)
     anchors = {(row["step"], row["field"]): f"row-{row['field']}" for row in rows}
@@ -494,7 +492,9 @@ def _check_page(
         "title": "Check your answers",
         "rows": rows,
         "has_profile": ca.cook is not None,
-        "unsaved": unsaved,
+        "unsaved": has_unsaved_changes(
+            session, drafts.owner_of(request, ca.user.id) or "", ca.cook
+        ),
         # Said only when saving would move them (the service's test: a new postcode), not to
         # every cook who changes their times (a browser walk).
         "moved": ca.cook is not None and a.get("postcode") != ca.cook.postcode,
@@ -525,12 +525,10 @@ def check_form(request: Request, session: Session, settings: Settings) -> Respon
     ca = cook_auth(request, session, settings)
     if ca is None:
         return to_sign_in(request)
-    owner = drafts.owner_of(request, ca.user.id) or ""
-    a = answers(session, owner, ca.cook)
+    a = answers(session, drafts.owner_of(request, ca.user.id) or "", ca.cook)
     if not a.get("started") and ca.cook is None:
         return redirect("/cook/profile/name")
-    unsaved = has_unsaved_changes(session, owner, ca.cook)
-    return _check_page(request, session, settings, a, ca, {}, unsaved=unsaved)
+    return _check_page(request, session, settings, a, ca, {})
 
 
 def send(request: Request, session: Session, settings: Settings) -> Response:
@@ -548,10 +546,7 @@ def send(request: Request, session: Session, settings: Settings) -> Response:
         except ValidationError as exc:  # a rule the steps don't know yet: shown, never a 500
             errors = {"times:days": str(exc.errors()[0].get("msg", "Check your answers"))}
     if body is None or errors:
-        unsaved = has_unsaved_changes(session, owner, ca.cook)
-        return _check_page(
-            request, session, settings, a, ca, errors, status_code=422, unsaved=unsaved
-        )
+        return _check_page(request, session, settings, a, ca, errors, status_code=422)
     first_time = ca.cook is None
     try:
         put_own_profile(session, user=ca.user, body=body, settings=settings)
@@ -564,10 +559,7 @@ def send(request: Request, session: Session, settings: Settings) -> Response:
     except RuleBroken as exc:
         where = "address:postcode" if "postcode" in exc.loc else "name:display_name"
         message = POSTCODE_MESSAGES.get(exc.rule, exc.message)
-        unsaved = has_unsaved_changes(session, owner, ca.cook)
-        return _check_page(
-            request, session, settings, a, ca, {where: message}, status_code=422, unsaved=unsaved
-        )
+        return _check_page(request, session, settings, a, ca, {where: message}, status_code=422)
     drafts.clear(session, owner, JOURNEY)
     return redirect("/cook/?sent=1" if first_time else "/cook/?saved=1")
 
