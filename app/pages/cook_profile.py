@@ -91,11 +91,17 @@ def has_unsaved_changes(session: Session, owner: str, cook: Cook | None) -> bool
     """Whether a cook with a profile has answered a step since they last saved it: their
     answers are kept (a day) and shown on the steps and the check page, which without a word
     read as saved (a browser walk)."""
-    return cook is not None and bool(drafts.load(session, owner, JOURNEY).get("started"))
+    return unsaved(drafts.load(session, owner, JOURNEY), cook)
+
+
+def unsaved(a: dict[str, Any], cook: Cook | None) -> bool:
+    """`has_unsaved_changes` of answers already read (`answers`): only kept ones are started."""
+    return cook is not None and bool(a.get("started"))
 
 
 def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
-    """The answers kept, or (first visit of a cook who has a profile) the profile's."""
+    """The answers kept ("started"), or (first visit of a cook who has a profile) the
+    profile's."""
     kept = drafts.load(session, owner, JOURNEY)
     if kept.get("started") or cook is None:
         return kept
@@ -110,7 +116,6 @@ def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
             more.setdefault(str(day), []).append([str(window["start"]), str(window["end"])])
         first.setdefault(day, window)
     return {
-        "started": True,
         "display_name": cook.display_name,
         "phone": national_phone(cook.phone),
         "contact_preference": _preference(session, cook),
@@ -492,9 +497,7 @@ def _check_page(
         "title": "Check your answers",
         "rows": rows,
         "has_profile": ca.cook is not None,
-        "unsaved": has_unsaved_changes(
-            session, drafts.owner_of(request, ca.user.id) or "", ca.cook
-        ),
+        "unsaved": unsaved(a, ca.cook),
         # Said only when saving would move them (the service's test: a new postcode), not to
         # every cook who changes their times (a browser walk).
         "moved": ca.cook is not None and a.get("postcode") != ca.cook.postcode,
