@@ -675,8 +675,11 @@ def meal_row(pairing_id: int, pair: Proposal, day: date) -> dict[str, object]:
 
 
 def read_endpoints(f: Fixture) -> list[tuple[str, bytes]]:
-    """(label, request) of every read endpoint the load visits, by role."""
+    """(label, request) of every read endpoint the load visits, by role. The first, who is
+    asking (``/api/me``: the sign-in check and one small read), is the floor of the others: what
+    any signed-in request costs before its route's own work."""
     staff = [
+        "/api/me",
         "/api/staff/diners?status=waiting",
         "/api/staff/cooks?status=pending",
         f"/api/staff/diners/{f.suggest_diner_id}/suggestions",

@@ -17,6 +17,7 @@ ROWS = (
     "bare GET /hello",
     "plain SQLModel, 20 rows",
     "/healthz",
+    "staff /api/me",
     "staff /api/staff/diners?status=waiting",
     "staff /api/staff/cooks?status=pending",
     "staff /api/staff/reports/summary",
