@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, Table, bindparam, event
+from sqlalchemy import select as core_select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.accounts.hash_turns import hash_turn
@@ -94,10 +96,12 @@ def auth_for_claims(session: Session, claims: TokenClaims) -> Auth:
     """The live sign-in a token's claims name: one read by primary key, no write."""
     if claims.sid is None:
         raise Unauthorized("Invalid or expired credentials")
-    # A request that writes reads its sign-in apart, before its own transaction: on SQLite that
+    # On SQLite a request that writes reads its sign-in apart, before its own transaction: that
     # begins with the write lock, which it would otherwise hold from here, through the hop to
-    # its route's thread, rather than from its route's first query.
-    apart = begin_reads(session)
+    # its route's thread, rather than from its route's first query. Its transaction then checks
+    # the sign-in again (`_still_signed_in`). PostgreSQL has no such lock: there the sign-in is
+    # the first read of the request's transaction, as a GET's is.
+    apart = session.get_bind().dialect.name == "sqlite" and begin_reads(session)
     row = session.execute(_LIVE_SIGN_IN, {"sid": claims.sid}).first()
     if apart:
         end_reads(session)
@@ -111,7 +115,42 @@ def auth_for_claims(session: Session, claims: TokenClaims) -> Auth:
         or not user.is_active
     ):
         raise Unauthorized("Invalid or expired credentials")
+    if apart and not session.in_transaction():
+        session.info[_CHECK_AGAIN] = (claims.sid, user)
     return Auth(user=user, session_id=claims.sid)
+
+
+_CHECK_AGAIN = "sign_in_to_check_again"  # session.info: (sid, user) read apart
+_USER_TABLE: Table = User.__table__  # type: ignore[attr-defined]
+_STILL_LIVE = (
+    core_select(_USER_TABLE, col(AuthSession.expires_at))
+    .join(AuthSession, col(AuthSession.user_id) == User.id)
+    .where(col(AuthSession.id) == bindparam("sid"), col(AuthSession.revoked_at).is_(None))
+)
+
+
+@event.listens_for(Session, "after_begin")
+def _still_signed_in(session: Session, _transaction: Any, connection: Connection) -> None:
+    """The sign-in read apart, checked again as the request's own transaction begins: a sign-out,
+    a password reset or a suspension committed while the request waited for SQLite's write
+    lock stops it (it went ahead on what it had read, an outside review found), and the route
+    sees the person as they are now (their password hash, for one). A role or council changed
+    meanwhile ends the request too: its role was checked against the old one."""
+    check = session.info.pop(_CHECK_AGAIN, None)
+    if check is None:
+        return
+    sid, user = check
+    row = connection.execute(_STILL_LIVE, {"sid": sid}).mappings().first()
+    if (
+        row is None
+        or row["id"] != user.id
+        or row["expires_at"] <= utcnow()
+        or not row["is_active"]
+        or (row["role"], row["council_id"]) != (user.role, user.council_id)
+    ):
+        raise Unauthorized("Invalid or expired credentials")
+    for column in _USER_TABLE.columns:
+        set_committed_value(user, column.key, row[column.key])
 
 
 CurrentAuth = Annotated[Auth, Depends(get_current_auth)]

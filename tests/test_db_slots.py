@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,20 +18,22 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
 from starlette.types import Message, Receive, Scope, Send
 
 from app import db, db_slots
 from app.accounts import hash_turns, service
-from app.accounts.passwords import HASH_SLOTS, hash_slots
+from app.accounts.passwords import HASH_SLOTS, hash_password, hash_slots
 from app.config import MAX_SLOTS, Settings, get_settings
+from app.db import utcnow
 from app.db_slots import DatabaseSlots
 from app.deps import HASH_TURN, SessionDep
 from app.errors import ServiceBusy
 from app.main import app
+from app.models import AuthSession, Diner, User
 from tests.conftest import TEST_SETTINGS
-from tests.factories import DEFAULT_PASSWORD, create_user, staff_headers
+from tests.factories import DEFAULT_PASSWORD, create_user, diner_payload, staff_headers
 from tests.test_metrics import sample
 
 
@@ -447,6 +449,35 @@ def test_a_sign_in_reads_and_hashes_while_another_request_writes(
         assert asyncio.run(scenario()) == 200
 
 
+@pytest.mark.parametrize("change", ["password", "suspension"])
+def test_a_sign_in_refused_when_its_account_changes_while_it_hashes(
+    real_engine: Engine, monkeypatch: pytest.MonkeyPatch, change: str
+):
+    """It read the account before hashing, in a transaction it then ended: a new password (a
+    reset) or a suspension committed while it hashed no longer lets the old password in. It
+    is checked again in the transaction that writes the sign-in, on both databases."""
+    with Session(real_engine) as setup:
+        create_user(setup, email="racing@example.org")
+        setup.commit()
+    new_hash = hash_password("a-new-password-9")
+    verify = service.verify_password
+
+    def verify_while_it_changes(password_hash: str | None, password: str) -> bool:
+        with Session(real_engine) as other:  # another request, committed meanwhile
+            values = {"password_hash": new_hash} if change == "password" else {"is_active": False}
+            other.execute(update(User).values(**values))
+            other.commit()
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", verify_while_it_changes)
+    with TestClient(app) as client:
+        form = {"username": "racing@example.org", "password": DEFAULT_PASSWORD}
+        answer = client.post("/api/auth/token", data=form)
+    assert answer.status_code == 401, answer.text
+    with Session(real_engine) as check:
+        assert check.exec(select(AuthSession)).all() == []
+
+
 def test_a_signed_in_write_checks_its_sign_in_without_the_write_lock(real_engine: Engine):
     """A signed-in POST read its sign-in in its own transaction, which on SQLite takes the
     write lock at its first query: it then held the lock through the hop to its route's thread
@@ -464,10 +495,71 @@ def test_a_signed_in_write_checks_its_sign_in_without_the_write_lock(real_engine
         assert asyncio.run(scenario()) == 422
 
 
+def test_a_write_whose_sign_in_ends_while_it_waits_for_the_write_lock_is_refused(
+    real_engine: Engine,
+):
+    """It read its sign-in apart (above), then waited for the lock while another request
+    signed it out: its transaction checks the sign-in again, and nothing is written (it went
+    ahead on what it had read, an outside review found). On PostgreSQL the sign-in is read in
+    the request's own transaction, which no other request's holds back."""
+    if real_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    headers = staff_headers(real_engine, TEST_SETTINGS)
+
+    async def scenario(sign_out: threading.Event) -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            post = asyncio.create_task(
+                client.post("/api/staff/diners", json=diner_payload(), headers=headers)
+            )
+            await asyncio.sleep(0.3)  # it has read its sign-in, and waits for the lock
+            assert not post.done()
+            sign_out.set()
+            return (await asyncio.wait_for(post, 5)).status_code
+
+    with write_lock_held_elsewhere(real_engine, then=sign_everyone_out) as sign_out:
+        assert asyncio.run(scenario(sign_out)) == 401
+    with Session(real_engine) as check:
+        assert check.exec(select(Diner)).all() == []
+
+
+def test_a_write_sees_the_person_as_they_are_when_its_transaction_begins(real_engine: Engine):
+    """A password changed while a request waited for the lock (its sign-in kept): the route
+    checks the current password against the new hash, not the one read before the wait."""
+    if real_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    headers = staff_headers(real_engine, TEST_SETTINGS)
+    new_hash = hash_password("a-new-password-9")
+
+    def change_password(other: Session) -> None:
+        other.execute(update(User).values(password_hash=new_hash))
+
+    async def scenario(change: threading.Event) -> int:
+        transport = httpx.ASGITransport(app=app)
+        body = {"current_password": DEFAULT_PASSWORD, "new_password": "another-one-2026"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            post = asyncio.create_task(client.post("/api/me/password", json=body, headers=headers))
+            await asyncio.sleep(0.3)
+            change.set()
+            return (await asyncio.wait_for(post, 10)).status_code
+
+    with write_lock_held_elsewhere(real_engine, then=change_password) as change:
+        assert asyncio.run(scenario(change)) == 422  # the old password is no longer it
+    with Session(real_engine) as check:
+        assert {u.password_hash for u in check.exec(select(User))} == {new_hash}
+
+
+def sign_everyone_out(other: Session) -> None:
+    other.execute(update(AuthSession).values(revoked_at=utcnow()))
+
+
 @contextmanager
-def write_lock_held_elsewhere(engine: Engine) -> Iterator[threading.Event]:
+def write_lock_held_elsewhere(
+    engine: Engine, then: Callable[[Session], None] | None = None
+) -> Iterator[threading.Event]:
     """Another request's open transaction, which on SQLite holds the write lock, in a thread
-    (and so a context) of its own, for the block or until the event given is set."""
+    (and so a context) of its own, for the block or until the event given is set; `then`
+    writes in it before it commits."""
     writer_in, writer_done = threading.Event(), threading.Event()
 
     def writer() -> None:
@@ -475,6 +567,8 @@ def write_lock_held_elsewhere(engine: Engine) -> Iterator[threading.Event]:
             other.connection()  # BEGIN IMMEDIATE on SQLite: the write lock
             writer_in.set()
             writer_done.wait(10)
+            if then is not None:
+                then(other)  # written before the lock is let go
             other.commit()
 
     holding = threading.Thread(target=writer)
