@@ -88,15 +88,25 @@ FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def has_unsaved_changes(session: Session, owner: str, cook: Cook | None) -> bool:
-    """Whether a cook with a profile has answered a step since they last saved it: their
-    answers are kept (a day) and shown on the steps and the check page, which without a word
-    read as saved (a browser walk)."""
-    return unsaved(drafts.load(session, owner, JOURNEY), cook)
+    """Whether a cook with a profile has answered a step differently since they last saved it:
+    their answers are kept (a day) and shown on the steps and the check page, which without a
+    word read as saved (a browser walk)."""
+    return unsaved(session, drafts.load(session, owner, JOURNEY), cook)
 
 
-def unsaved(a: dict[str, Any], cook: Cook | None) -> bool:
-    """`has_unsaved_changes` of answers already read (`answers`): only kept ones are started."""
-    return cook is not None and bool(a.get("started"))
+def unsaved(session: Session, a: dict[str, Any], cook: Cook | None) -> bool:
+    """`has_unsaved_changes` of answers already read (`answers`): kept ones ("started") that
+    differ from the profile's. A step continued unchanged is no change (an outside review
+    found "You have changed your answers" after pressing Continue on an untouched step)."""
+    if cook is None or not a.get("started"):
+        return False
+    saved = profile_answers(session, cook)
+    return any(_comparable(a.get(key)) != _comparable(value) for key, value in saved.items())
+
+
+def _comparable(value: Any) -> Any:
+    # Boxes ticked come back in the page's order; the profile keeps its own.
+    return sorted(map(str, value)) if isinstance(value, list) else value
 
 
 def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
@@ -105,6 +115,11 @@ def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:
     kept = drafts.load(session, owner, JOURNEY)
     if kept.get("started") or cook is None:
         return kept
+    return profile_answers(session, cook)
+
+
+def profile_answers(session: Session, cook: Cook) -> dict[str, Any]:
+    """A saved profile as the steps' answers."""
     days = sorted({int(str(w["weekday"])) for w in cook.availability})
     first: dict[int, dict[str, object]] = {}
     # These pages ask one time per day; a profile saved through the API may have more. They are
@@ -497,7 +512,7 @@ def _check_page(
         "title": "Check your answers",
         "rows": rows,
         "has_profile": ca.cook is not None,
-        "unsaved": unsaved(a, ca.cook),
+        "unsaved": unsaved(session, a, ca.cook),
         # Said only when saving would move them (the service's test: a new postcode), not to
         # every cook who changes their times (a browser walk).
         "moved": ca.cook is not None and a.get("postcode") != ca.cook.postcode,

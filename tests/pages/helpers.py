@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -49,3 +50,57 @@ def inline_scripts_without_the_nonce(response: Response) -> list[str]:
         if not nonce or f'nonce="{nonce.group(1)}"' not in tag or not body.strip():
             bad.append(tag + body)
     return bad
+
+
+class _FormAnswers(HTMLParser):
+    """What a browser would send for the page's forms as they stand: text inputs' values,
+    ticked boxes and chosen radios, selected options and textareas (no hidden csrf_token)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name", "")
+        if tag == "input" and name and name != "csrf_token":
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.answers.append((name, a.get("value", "on")))
+            elif kind not in ("submit", "button"):
+                self.answers.append((name, a.get("value", "")))
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.answers.append((self._select, a.get("value", "")))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.answers.append((name, ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            name, text = self.answers[-1]
+            self.answers[-1] = (name, text + data)
+
+
+def form_answers(html: str) -> dict[str, str | list[str]]:
+    """The answers the page's form holds (a field given more than once: a list)."""
+    reader = _FormAnswers()
+    reader.feed(html)
+    found: dict[str, str | list[str]] = {}
+    for name, value in reader.answers:
+        if name in found:
+            before = found[name]
+            found[name] = [*(before if isinstance(before, list) else [before]), value]
+        else:
+            found[name] = value
+    return found

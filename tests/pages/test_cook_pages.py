@@ -39,7 +39,7 @@ from tests.factories import (
     registered_diner,
     signed_up_cook,
 )
-from tests.pages.helpers import form_token, marked_boxes, title
+from tests.pages.helpers import form_answers, form_token, marked_boxes, title
 
 PASSWORD = "walnut lantern meadow 88"
 
@@ -770,6 +770,23 @@ def test_a_cooks_unsaved_changes_are_said_to_be_unsaved_until_they_are_saved(
     assert post(client, "/cook/profile/check", {}).headers["location"] == "/cook/?saved=1"
     assert unsaved not in client.get("/cook/").text
     assert inset not in html_lib.unescape(client.get("/cook/profile/check").text)
+
+
+@pytest.mark.parametrize("name", ["name", "address", "reach", "food", "times"])
+def test_a_step_continued_unchanged_is_not_called_an_unsaved_change(
+    client: TestClient, invited, name: str
+):
+    """An outside review: pressing Continue on a step without changing anything was called a
+    change ("You have changed your answers since you last saved your profile")."""
+    unsaved = "You have changed your profile but not saved the changes"
+    inset = "You have changed your answers since you last saved your profile"
+    shown = form_answers(client.get(f"/cook/profile/{name}?change=1").text)
+    assert shown, f"no answers read from the {name} step"
+    assert step(client, name, shown).status_code == 303
+    assert inset not in html_lib.unescape(client.get("/cook/profile/check").text)
+    assert unsaved not in client.get("/cook/").text
+    step(client, "times")  # a real change is still one
+    assert inset in html_lib.unescape(client.get("/cook/profile/check").text)
 
 
 def test_check_your_answers_says_the_council_checks_a_new_address_only_when_there_is_one(
