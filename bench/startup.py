@@ -40,30 +40,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 START_TIMEOUT_S = 90.0  # one server's start
 CLONE_TIMEOUT_S = 600.0  # a fresh clone's `make run`: installs every package first
 PROBE_EVERY_S = 0.005
 TICKS = os.sysconf("SC_CLK_TCK")
-STARTED = time.perf_counter()
 
-
-def log(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-def relative(text: str, *folders: Path) -> str:
-    """`text` with the project's path taken out and temporary folders shown as <tmp>."""
-    text = text.replace(f"{ROOT}/", "").replace(str(ROOT), ".")
-    for folder in folders:
-        text = text.replace(str(folder), "<tmp>")
-    return text
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+# The same progress log, relative paths and free ports as the load benchmark's.
+from http_load import HOST, free_port, log, relative  # noqa: E402
 
 
 def child_env(database_url: str | None = None) -> dict[str, str]:
