@@ -65,6 +65,10 @@ WRITER = "portion_writer"  # Session.info key: the engine a read-only session wr
 SLOT = "portion_slot"  # Session.info key: the database slot its request holds (`slot_lent`)
 IN_ROUTE = "portion_in_route"  # Session.info key: a route is using it (`unit_of_work`)
 KEPT = "portion_kept"  # Session.info key: what a GET keeps apart, written after its reads
+# Session.info keys: a writing request's sign-in (app.deps sets it), and whether the session's
+# next transaction checks it again (`check_sign_in_again`).
+SIGN_IN = "portion_sign_in"
+SIGN_IN_TO_CHECK = "portion_sign_in_to_check"
 
 # Stable constraint names, so that migrations on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -529,7 +533,9 @@ async def unit_of_work(
         await _end(session, commit=False)
         raise
     finally:
-        session.info.pop(IN_ROUTE, None)
+        # The request's sign-in goes with it (a test hands one session to request after request).
+        for key in (IN_ROUTE, SIGN_IN, SIGN_IN_TO_CHECK):
+            session.info.pop(key, None)
     await _end(session, commit=True)
 
 
@@ -670,6 +676,14 @@ def end_reads(session: Session) -> None:
         return
     if session.in_transaction():
         session.commit()  # nothing to write: this only ends the transaction
+
+
+def check_sign_in_again(session: Session) -> None:
+    """Have the session's next transaction check its request's sign-in again (app.deps), after
+    a step taken with no transaction open (a password hashed): a sign-out, a reset or a
+    suspension may have been committed meanwhile."""
+    if SIGN_IN in session.info:
+        session.info[SIGN_IN_TO_CHECK] = True
 
 
 def in_route(session: Session) -> bool:

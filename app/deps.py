@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import Connection, Table, bindparam, event
+from sqlalchemy import Connection, Table, bindparam, event, inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -17,7 +17,17 @@ from sqlmodel import Session, col, select
 from app.accounts.hash_turns import hash_turn
 from app.accounts.tokens import TokenClaims, read_token
 from app.config import Settings, get_settings
-from app.db import SAFE_METHODS, begin_reads, end_reads, unit_of_work, utcnow
+from app.db import (
+    READ_ONLY,
+    SAFE_METHODS,
+    SIGN_IN,
+    SIGN_IN_TO_CHECK,
+    begin_reads,
+    check_sign_in_again,
+    end_reads,
+    unit_of_work,
+    utcnow,
+)
 from app.errors import Forbidden, Unauthorized
 from app.models import AuthSession, User
 
@@ -115,12 +125,25 @@ def auth_for_claims(session: Session, claims: TokenClaims) -> Auth:
         or not user.is_active
     ):
         raise Unauthorized("Invalid or expired credentials")
-    if apart and not session.in_transaction():
-        session.info[_CHECK_AGAIN] = (claims.sid, user)
+    if not session.info.get(READ_ONLY):
+        session.info[SIGN_IN] = _SignIn(claims.sid, user, user.id, user.role, user.council_id)
+        if apart and not session.in_transaction():
+            check_sign_in_again(session)  # the route's transaction checks it
     return Auth(user=user, session_id=claims.sid)
 
 
-_CHECK_AGAIN = "sign_in_to_check_again"  # session.info: (sid, user) read apart
+@dataclass(frozen=True, slots=True)
+class _SignIn:
+    """A writing request's sign-in as it was read (the ids as they were: an expired object's
+    attributes would be loaded through the session while it begins a transaction)."""
+
+    sid: str
+    user: User
+    user_id: int | None
+    role: str
+    council_id: int | None
+
+
 _USER_TABLE: Table = User.__table__  # type: ignore[attr-defined]
 _STILL_LIVE = (
     core_select(_USER_TABLE, col(AuthSession.expires_at))
@@ -131,26 +154,29 @@ _STILL_LIVE = (
 
 @event.listens_for(Session, "after_begin")
 def _still_signed_in(session: Session, _transaction: Any, connection: Connection) -> None:
-    """The sign-in read apart, checked again as the request's own transaction begins: a sign-out,
-    a password reset or a suspension committed while the request waited for SQLite's write
-    lock stops it (it went ahead on what it had read, an outside review found), and the route
-    sees the person as they are now (their password hash, for one). A role or council changed
-    meanwhile ends the request too: its role was checked against the old one."""
-    check = session.info.pop(_CHECK_AGAIN, None)
-    if check is None:
+    """A writing request's sign-in, checked again as a later transaction of it begins: its
+    route's, after the sign-in was read apart (SQLite), and the one after a password is hashed
+    with no transaction open (`confirm_password`, through `check_sign_in_again`). A sign-out, a
+    password reset or a suspension committed meanwhile stops the request (it went ahead on what
+    it had read, an outside review found), and it sees the person as they are now (their
+    password hash, for one). A role or council changed meanwhile ends it too: its role was
+    checked against the old one."""
+    if not session.info.pop(SIGN_IN_TO_CHECK, False):
         return
-    sid, user = check
-    row = connection.execute(_STILL_LIVE, {"sid": sid}).mappings().first()
+    read: _SignIn = session.info[SIGN_IN]
+    row = connection.execute(_STILL_LIVE, {"sid": read.sid}).mappings().first()
     if (
         row is None
-        or row["id"] != user.id
+        or row["id"] != read.user_id
         or row["expires_at"] <= utcnow()
         or not row["is_active"]
-        or (row["role"], row["council_id"]) != (user.role, user.council_id)
+        or (row["role"], row["council_id"]) != (read.role, read.council_id)
     ):
         raise Unauthorized("Invalid or expired credentials")
+    changing = inspect(read.user).committed_state  # set by the request, not yet written
     for column in _USER_TABLE.columns:
-        set_committed_value(user, column.key, row[column.key])
+        if column.key not in changing:
+            set_committed_value(read.user, column.key, row[column.key])
 
 
 CurrentAuth = Annotated[Auth, Depends(get_current_auth)]

@@ -549,6 +549,32 @@ def test_a_write_sees_the_person_as_they_are_when_its_transaction_begins(real_en
         assert {u.password_hash for u in check.exec(select(User))} == {new_hash}
 
 
+def test_a_password_change_refused_when_a_reset_ends_its_sign_in_while_it_hashes(
+    real_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    """The current password is checked with no transaction open (`confirm_password`): a reset
+    that ends every sign-in, committed meanwhile, ends this request too, and the reset's
+    password stays (it was overwritten). Both databases."""
+    headers = staff_headers(real_engine, TEST_SETTINGS)
+    reset_hash = hash_password("the-owners-reset-7")
+    verify = service.verify_password
+
+    def verify_while_reset(password_hash: str | None, password: str) -> bool:
+        with Session(real_engine) as other:  # the owner's reset link, opened meanwhile
+            other.execute(update(User).values(password_hash=reset_hash))
+            sign_everyone_out(other)
+            other.commit()
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", verify_while_reset)
+    body = {"current_password": DEFAULT_PASSWORD, "new_password": "the-other-one-2026"}
+    with TestClient(app) as client:
+        answer = client.post("/api/me/password", json=body, headers=headers)
+    assert answer.status_code == 401, answer.text
+    with Session(real_engine) as check:
+        assert {u.password_hash for u in check.exec(select(User))} == {reset_hash}
+
+
 def sign_everyone_out(other: Session) -> None:
     other.execute(update(AuthSession).values(revoked_at=utcnow()))
 

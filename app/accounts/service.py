@@ -35,7 +35,15 @@ from app.accounts.schemas import AccountNames
 from app.accounts.tokens import TokenClaims, TokenKind, issue_token
 from app.audit import record_audit
 from app.config import Settings
-from app.db import begin_reads, end_reads, in_route, own_transaction, slot_lent, utcnow
+from app.db import (
+    begin_reads,
+    check_sign_in_again,
+    end_reads,
+    in_route,
+    own_transaction,
+    slot_lent,
+    utcnow,
+)
 from app.errors import (
     Conflict,
     NotFound,
@@ -495,6 +503,7 @@ def confirm_password(
     busy_if_refused()
     _refuse_when_limited(session, key=user.email_key, client=client, settings=settings)
     end_reads(session)
+    check_sign_in_again(session)  # when it writes, after the hash
     with _hashing(session):
         right = "\x00" not in password and verify_password(user.password_hash, password)
         new_hash = hash_password(new_password) if right and new_password is not None else None
