@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +67,14 @@ def tree_cpu_s(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / TICKS
 
 
+UVICORN = [sys.executable, "-m", "uvicorn"]
+
+
+def at(port: int) -> list[str]:
+    """A server's options: on 127.0.0.1, at `port`."""
+    return ["--host", HOST, "--port", str(port)]
+
+
 def answers_200(port: int, path: str) -> bool:
     """One HTTP/1.0 GET on a new connection: whether it answers 200 (False if refused)."""
     try:
@@ -95,15 +103,23 @@ class FirstAnswer:
 
 
 def time_to_first_200(
-    command: Sequence[str], *, path: str, port: int, cwd: Path, env: dict[str, str], log_to: Path
+    command_on: Callable[[int], list[str]],
+    *,
+    path: str,
+    cwd: Path,
+    env: dict[str, str],
+    log_to: Path,
+    timeout: float = START_TIMEOUT_S,
 ) -> FirstAnswer:
-    """Start `command`, poll `path` on `port` until it answers 200, then stop the command."""
+    """Start `command_on(port)` for a free port, poll `path` there until it answers 200, then
+    stop the command."""
+    port = free_port()
+    command = command_on(port)
     with log_to.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    timeout = CLONE_TIMEOUT_S if command[0] == "make" else START_TIMEOUT_S
     try:
         while not answers_200(port, path):
             if process.poll() is not None:
@@ -191,32 +207,22 @@ def measure(args: argparse.Namespace, folder: Path) -> list[Row]:
     log(f"portion serve and the bare app to their first 200, {args.runs} runs each ...")
     ours: list[FirstAnswer] = []
     bare: list[FirstAnswer] = []
+    app_dir = str(ROOT / "bench")
+    servers = (  # each run starts ours, then the bare app: alternately
+        (ours, "serve", "/healthz", lambda port: [*portion(), "serve", *at(port)]),
+        (
+            bare,
+            "bare",
+            "/hello",
+            lambda port: [*UVICORN, "baseline_app:bare", *at(port), "--app-dir", app_dir],
+        ),
+    )
     for n in range(args.runs):
-        port = free_port()
-        serve = [*portion(), "serve", "--host", HOST, "--port", str(port)]
-        ours.append(
-            time_to_first_200(
-                serve,
-                path="/healthz",
-                port=port,
-                cwd=ROOT,
-                env=db_env,
-                log_to=folder / f"serve{n}.log",
+        for answers, name, path, command_on in servers:
+            log_to = folder / f"{name}{n}.log"
+            answers.append(
+                time_to_first_200(command_on, path=path, cwd=ROOT, env=db_env, log_to=log_to)
             )
-        )
-        port = free_port()
-        uvicorn = [sys.executable, "-m", "uvicorn", "baseline_app:bare", "--host", HOST]
-        uvicorn += ["--port", str(port), "--app-dir", str(ROOT / "bench")]
-        bare.append(
-            time_to_first_200(
-                uvicorn,
-                path="/hello",
-                port=port,
-                cwd=ROOT,
-                env=db_env,
-                log_to=folder / f"bare{n}.log",
-            )
-        )
     rows.append(
         Row(
             "portion serve, first 200 of /healthz: wall",
@@ -251,16 +257,15 @@ def fresh_clone_run(folder: Path) -> Row:
     log(f"git clone of {commit}, then make run with an empty uv cache (downloads) ...")
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     cache.mkdir()
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTION_", "VIRTUAL_ENV"))}
     env |= {"UV_CACHE_DIR": str(cache)}
     answer = time_to_first_200(
-        ["make", "run", f"PORT={port}"],
+        lambda port: ["make", "run", f"PORT={port}"],
         path="/healthz",
-        port=port,
         cwd=clone,
         env=env,
         log_to=folder / "make-run.log",
+        timeout=CLONE_TIMEOUT_S,
     )
     return Row(
         f"make run, fresh clone of {commit}, empty uv cache", seconds([answer.wall_s]), "", "< 60 s"
