@@ -95,10 +95,12 @@ def get_current_auth(
 
 
 # Built once (with a parameter), so a request neither builds the statement nor its cache key.
+_ITS_USER = col(AuthSession.user_id) == User.id
+_UNREVOKED = (col(AuthSession.id) == bindparam("sid"), col(AuthSession.revoked_at).is_(None))
 _LIVE_SIGN_IN = (
     select(User, AuthSession.user_id, AuthSession.kind, AuthSession.expires_at)
-    .join(AuthSession, col(AuthSession.user_id) == User.id)
-    .where(col(AuthSession.id) == bindparam("sid"), col(AuthSession.revoked_at).is_(None))
+    .join(AuthSession, _ITS_USER)
+    .where(*_UNREVOKED)
 )
 
 
@@ -145,10 +147,11 @@ class _SignIn:
 
 
 _USER_TABLE: Table = User.__table__  # type: ignore[attr-defined]
+# The same sign-in with every column of its person, to read them again into the request's.
 _STILL_LIVE = (
     core_select(_USER_TABLE, col(AuthSession.expires_at))
-    .join(AuthSession, col(AuthSession.user_id) == User.id)
-    .where(col(AuthSession.id) == bindparam("sid"), col(AuthSession.revoked_at).is_(None))
+    .join(AuthSession, _ITS_USER)
+    .where(*_UNREVOKED)
 )
 
 
