@@ -549,6 +549,34 @@ def test_a_write_sees_the_person_as_they_are_when_its_transaction_begins(real_en
         assert {u.password_hash for u in check.exec(select(User))} == {new_hash}
 
 
+def test_a_write_whose_person_changes_role_while_it_waits_for_the_write_lock_is_refused(
+    real_engine: Engine,
+):
+    """Its role was checked against the one it read apart: a staff member made a carer while
+    the request waited (sign-in kept) does not go on as staff."""
+    if real_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    headers = staff_headers(real_engine, TEST_SETTINGS)
+
+    def made_a_carer(other: Session) -> None:
+        other.execute(update(User).values(role="carer", council_id=None))
+
+    async def scenario(change: threading.Event) -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            post = asyncio.create_task(
+                client.post("/api/staff/diners", json=diner_payload(), headers=headers)
+            )
+            await asyncio.sleep(0.3)
+            change.set()
+            return (await asyncio.wait_for(post, 5)).status_code
+
+    with write_lock_held_elsewhere(real_engine, then=made_a_carer) as change:
+        assert asyncio.run(scenario(change)) == 401
+    with Session(real_engine) as check:
+        assert check.exec(select(Diner)).all() == []
+
+
 def test_a_password_change_refused_when_a_reset_ends_its_sign_in_while_it_hashes(
     real_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ):
