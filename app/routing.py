@@ -25,6 +25,8 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path, get_name
 
+from app.db import end_reads_here
+
 Definition = tuple[str, Callable[..., Any], dict[str, Any]]
 
 
@@ -92,9 +94,15 @@ def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         return endpoint
 
     @functools.wraps(endpoint)
+    def answer_then_end_reads(*args: Any, **kwargs: Any) -> Any:
+        answer = endpoint(*args, **kwargs)
+        end_reads_here()  # in the route's own thread: closing its session then needs none
+        return answer
+
+    @functools.wraps(endpoint)
     async def endpoint_in_worker_thread(*args: Any, **kwargs: Any) -> Any:
         # A partial: a route parameter named "func" would clash with run_in_threadpool's own.
-        return await run_in_threadpool(functools.partial(endpoint, *args, **kwargs))
+        return await run_in_threadpool(functools.partial(answer_then_end_reads, *args, **kwargs))
 
     return endpoint_in_worker_thread
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, event, text, update
 from sqlalchemy.exc import DBAPIError
@@ -27,6 +27,7 @@ from app.db import ReadOnlySessionError, make_engine
 from app.deps import SESSION_COOKIE, SessionDep, auth_for_claims
 from app.main import app
 from app.models import AuditEntry
+from app.routing import DeferredRoute, include_deferred
 from tests.conftest import TEST_SETTINGS
 from tests.factories import (
     auth_headers,
@@ -62,6 +63,20 @@ def raw_delete(session: SessionDep) -> dict[str, str]:
     return {"status": "deleted"}
 
 
+# The same on a router of the app's kind (its sync routes run as the app's do).
+careless_router = APIRouter(route_class=DeferredRoute)
+
+
+@careless_router.get("/rename")
+def rename_in_a_read(session: SessionDep) -> dict[str, str]:
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "test.note")).one()
+    entry.action = "test.renamed"  # changed in memory, never flushed: a read writes nothing
+    return {"status": entry.action}
+
+
+include_deferred(careless.router, careless_router)
+
+
 def notes(engine: Engine) -> int:
     with Session(engine) as check:
         return check.exec(
@@ -78,6 +93,18 @@ def test_get_cannot_write_when_it_uses_the_request_session(real_engine: Engine):
             client.get("/bulk-update")
         with pytest.raises(DBAPIError, match=r"(?i)read-?only"):  # the database refuses too
             client.get("/raw-delete")
+    assert notes(real_engine) == 1
+
+
+def test_a_read_that_leaves_a_change_in_memory_answers_and_writes_nothing(real_engine: Engine):
+    """A read-only request's transaction ends after its route has answered (on PostgreSQL in
+    the route's own thread, db.end_reads_here): a change the route left unflushed is dropped,
+    not flushed into a READ ONLY transaction (which the database would refuse)."""
+    with TestClient(careless) as client:
+        assert client.post("/note").status_code == 200
+        response = client.get("/rename")
+    assert response.status_code == 200
+    assert response.json() == {"status": "test.renamed"}
     assert notes(real_engine) == 1
 
 
@@ -211,7 +238,7 @@ def test_a_server_keeps_its_prepared_queries_from_one_read_request_to_the_next(
 ):
     """psycopg prepares a query a connection has run five times, and forgets them all at a
     ROLLBACK: a read-only request that answered ends with COMMIT, so a connection that serves
-    reads keeps them (db._close_on_server)."""
+    reads keeps them (db.end_reads_here, in the route's thread)."""
     if real_engine.dialect.name != "postgresql":
         pytest.skip("psycopg's prepared statements: PostgreSQL only")
     headers = barnet_carer(real_engine)
@@ -262,7 +289,7 @@ def test_a_schema_change_under_prepared_queries_fails_one_request_then_the_pool_
 def test_a_read_whose_connection_is_lost_at_its_commit_is_still_answered(
     real_engine: Engine, caplog: pytest.LogCaptureFixture
 ):
-    """A read-only request that answered ends with COMMIT (db._close_on_server). If the
+    """A read-only request that answered ends with COMMIT (db.end_reads_here). If the
     connection is lost at that moment, the answer, already made, stands: the failed COMMIT is
     logged, the connection is discarded, and the next request gets a new one."""
     if real_engine.dialect.name != "postgresql":
