@@ -148,6 +148,21 @@ def needs_of(diner: Diner, pairing: Pairing | None) -> engine.DinerInput:
     )
 
 
+def apart_only_by_distance(session: Session, pairing: Pairing) -> bool:
+    """Whether all the cook cannot meet of the diner's needs now is the walk between their
+    homes: a pause for safety after a move (by either) is then put down to the distance, as the
+    messages of the move say. The pages said "needs changed" and "cannot cook safely" for a
+    move (a newcomer's walk), and offered a change of profile that could not restart it."""
+    diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
+    council = session.get(Council, diner.council_id) if diner is not None else None
+    if diner is None or cook is None or council is None:
+        return False
+    offer = cook_input(cook, council=council, today=council_today(council), load=0)
+    reach = council.max_walk_radius_m
+    gaps = engine.safety_gaps(offer, needs_of(diner, pairing), max_radius_m=reach)
+    return {rule for rule, _ in gaps} == {"out_of_reach"}
+
+
 def _unsafe(
     cook: engine.CookInput,
     before: engine.DinerInput,

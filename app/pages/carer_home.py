@@ -27,7 +27,7 @@ from app.diners.presenters import diner_out
 from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
 from app.diners.service import list_carers_diners, pause_held
 from app.errors import Conflict, NotFound, RuleBroken
-from app.flows.diner_changes import change_diner
+from app.flows.diner_changes import apart_only_by_distance, change_diner
 from app.flows.diners import cancel_pause, leave_diner, pause_diner
 from app.meals.feedback import answer_outcome, rate_meal
 from app.models import Concern, Council, Diner, Meal, MealFeedback, Neighbourhood, Pairing, User
@@ -173,9 +173,22 @@ LOOKING = "We are looking for a cook who lives nearby and is free at the right t
 ENDED_SHOWN_DAYS = 28  # how long a relative's page says how their last cook's meals stopped
 
 
-def _cook_line(out: DinerOut, ended: str = "") -> str:
+def _too_far(session: Session, out: DinerOut) -> bool:
+    """Whether the relative's pairing is paused for safety only because the cook and the
+    relative now live too far apart (a move): said so, not put down to their needs."""
+    pairing = out.pairing
+    if pairing is None or pairing.status != PairingStatus.paused:
+        return False
+    if pairing.pause_reason not in (PauseReason.needs_changed, PauseReason.cook_changed):
+        return False
+    found = session.get(Pairing, pairing.id)
+    return found is not None and apart_only_by_distance(session, found)
+
+
+def _cook_line(out: DinerOut, ended: str = "", *, too_far: bool = False) -> str:
     """Where the relative stands with a cook, in words; `ended` says how the last cook's meals
-    stopped (`_ended_line`), for a relative waiting again."""
+    stopped (`_ended_line`), for a relative waiting again; `too_far` (`_too_far`): a pause for
+    safety is down to the distance between the cook's home and the relative's."""
     first = first_name(out.full_name)
     pairing = out.pairing
     cook = pairing.cook.display_name if pairing and pairing.cook else "their cook"
@@ -185,6 +198,11 @@ def _cook_line(out: DinerOut, ended: str = "") -> str:
         return f"{ended} {LOOKING}" if ended else LOOKING
     if pairing.status == PairingStatus.proposed:
         return "We have found a cook and asked them. We will show their name when they say yes."
+    if pairing.status == PairingStatus.paused and too_far:
+        return (
+            f"Meals with {cook} are paused because {first} and {cook} now live too far apart "
+            f"for {cook} to walk the meals round. The coordinator will contact you."
+        )
     if pairing.status == PairingStatus.paused and pairing.pause_reason == PauseReason.needs_changed:
         return (
             f"Meals with {cook} are paused because {first}'s needs changed and {cook} may not "
@@ -306,7 +324,11 @@ def home(
                 "name": out.full_name,
                 "first": first_name(out.full_name),
                 "status": _status(out),
-                "cook_line": _cook_line(out, "" if out.pairing else _ended_line(session, diner)),
+                "cook_line": _cook_line(
+                    out,
+                    "" if out.pairing else _ended_line(session, diner),
+                    too_far=_too_far(session, out),
+                ),
                 "next_meal": _next_meal(out),
             }
         )
@@ -366,15 +388,21 @@ def _ask_friendship(session: Session, out: DinerOut) -> bool:
     return out.outcome is None or out.outcome.answered_at < utcnow() - FRIENDSHIP_EVERY
 
 
-def _done_message(done: str, out: DinerOut) -> tuple[str, str | None] | None:
+def _done_message(
+    done: str, out: DinerOut, *, too_far: bool = False
+) -> tuple[str, str | None] | None:
     first = first_name(out.full_name)
     cook = out.pairing.cook.display_name if out.pairing and out.pairing.cook else "Their cook"
+    why = (
+        f"{first} now lives too far from {cook} for {cook} to walk the meals round"
+        if too_far
+        else f"{cook} cannot cook safely for {first}'s new needs"
+    )
     return {
         "paused": (
             f"{first}'s meals are paused",
-            f"{cook} cannot cook safely for {first}'s new needs, so the meals stop from today "
-            f"and the coming ones are cancelled. We have told {cook} and the coordinator, who "
-            "will contact you about what happens next.",
+            f"{why}, so the meals stop from today and the coming ones are cancelled. We have "
+            f"told {cook} and the coordinator, who will contact you about what happens next.",
         ),
         "withdrawn": (
             f"{first}'s new needs are saved",
@@ -435,12 +463,15 @@ def relative(
         for c in raised_by(session, user=auth.user, limit=500, offset=0)[0]
         if c.diner_id == diner.id
     ]
+    too_far = _too_far(session, out)
     context = {
         "title": out.full_name,
         "d": out,
         "first": first_name(out.full_name),
         "status": _status(out),
-        "cook_line": _cook_line(out, "" if out.pairing else _ended_line(session, diner)),
+        "cook_line": _cook_line(
+            out, "" if out.pairing else _ended_line(session, diner), too_far=too_far
+        ),
         "cook_name": out.pairing.cook.display_name if out.pairing and out.pairing.cook else None,
         "next_meal": _next_meal(out),
         "meals": [
@@ -460,7 +491,7 @@ def relative(
         "words": words,
         "when": when_words([w.model_dump() for w in out.availability]),
         "concerns": [_concern_row(c, session.get(Council, diner.council_id)) for c in concerns],
-        "notice": _done_message(done, out),
+        "notice": _done_message(done, out, too_far=too_far),
         "notice_is_news": done in ("paused", "withdrawn"),
         "active": out.status != DinerStatus.left,
         "can_change_cook": bool(out.pairing and out.pairing.status in RUNNING_PAIRING_STATUSES),

@@ -22,6 +22,7 @@ from app.councils.rules import council_today, local_date
 from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound, RuleBroken
+from app.flows.diner_changes import apart_only_by_distance
 from app.geo.distance import public_distance_text
 from app.meals import away as aways
 from app.meals import cover
@@ -158,7 +159,7 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     )
     invitations = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.proposed]
     neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.active]
-    paused = [_paused(p, d) for p, d, _ in rows if p.status == PairingStatus.paused]
+    paused = [_paused(session, p, d) for p, d, _ in rows if p.status == PairingStatus.paused]
     since = utcnow() - timedelta(days=ENDED_SHOWN_DAYS)
     ended = [
         _ended(p, d, council)
@@ -303,21 +304,27 @@ def _ended(p: Pairing, d: Diner, council: Council) -> dict[str, str]:
     }
 
 
-def _paused(p: Pairing, d: Diner) -> dict[str, Any]:
+def _paused(session: Session, p: Pairing, d: Diner) -> dict[str, Any]:
     """A paused pairing, why in the cook's words, and the diner's needs, so that the cook can
-    see what their profile must offer again (no address: it is not running)."""
+    see what their profile must offer again (no address: it is not running). A pause that only
+    the distance between their homes keeps (a move) says so, and shows no needs: no change of
+    what they cook would restart it."""
     first = first_name(d.full_name)
     # A concern's pause gives no reason: the concern may be about the cook (safeguarding),
     # and they are not told of it.
     why = "for now"
-    if p.pause_reason == PauseReason.cook_changed:
+    for_safety = p.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed)
+    too_far = for_safety and apart_only_by_distance(session, p)
+    if too_far:
+        why = f"because you and {first} now live too far apart for you to walk the meals round"
+    elif p.pause_reason == PauseReason.cook_changed:
         why = f"because your profile no longer meets {first}'s needs safely"
     elif p.pause_reason == PauseReason.needs_changed:
         why = f"because {first}'s needs changed and you may not be able to cook safely for them"
     return {
         "first_name": first,
         "why": why,
-        "explained": p.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed),
+        "explained": for_safety and not too_far,
         **_needs(d),
     }
 

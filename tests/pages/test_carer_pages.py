@@ -577,6 +577,46 @@ def test_change_page_shows_the_error_beside_the_day_and_keeps_the_answers_when_t
     assert [w["weekday"] for w in diner.availability] == [1]  # nothing saved
 
 
+def test_a_move_beyond_the_cooks_walk_is_put_down_to_the_distance_on_both_sides(
+    client: TestClient, session: Session, paired: dict
+):
+    """A newcomer's walk: Edna moved within the council but beyond Priya's walk, and her page
+    said "Priya cannot cook safely for Edna's new needs" and "Edna's needs changed", while the
+    emails of the move said she had moved. Priya's page said the same, and asked her to change
+    what she cooks to restart meals no change of cooking could restart."""
+    path = f"/carer/relatives/{paired['diner_id']}/change/address"
+    done = post(client, path, {"address_line": "1 Wood Street", "postcode": "EN5 1AA"})
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == f"/carer/relatives/{paired['diner_id']}?done=paused"
+    pairing = session.get(Pairing, paired["pairing_id"])
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "needs_changed")  # API.md's
+    page = unescape(client.get(done.headers["location"]).text)
+    assert "Edna now lives too far from Priya for Priya to walk the meals round, so the meals" in (
+        page
+    )
+    line = re.search(r'<p class="govuk-body" id="cook-line">(.*?)</p>', page, re.DOTALL)
+    assert line and line.group(1).strip() == (
+        "Meals with Priya are paused because Edna and Priya now live too far apart for Priya "
+        "to walk the meals round. The coordinator will contact you."
+    )
+    assert "new needs" not in page and "cook safely" not in page
+    listed = unescape(client.get("/carer/").text)
+    assert "Edna and Priya now live too far apart" in listed and "needs changed" not in listed
+
+    signed_in = post(
+        client, "/sign-in", {"email": paired["cook"].email, "password": DEFAULT_PASSWORD}
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    home = unescape(client.get("/cook/").text)
+    paused = home.split(">Paused</h2>")[1].split('id="meals"')[0]
+    assert (
+        "Meals with Edna are paused because you and Edna now live too far apart for you to walk "
+        "the meals round." in paused
+    )
+    assert "needs changed" not in paused and "change your profile" not in paused
+
+
 def test_address_change_refuses_an_out_of_area_postcode_naming_the_field(
     client: TestClient, session: Session, paired: dict
 ):

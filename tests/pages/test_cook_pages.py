@@ -566,6 +566,31 @@ def test_a_pairing_the_cooks_own_change_paused_shows_on_their_page_with_why(
     assert "You have no meals planned while your meals are paused" in home.text
 
 
+def test_a_cooks_move_beyond_their_walk_is_put_down_to_the_distance_not_to_their_cooking(
+    client: TestClient, session: Session, settings: Settings, invited
+):
+    """A newcomer's walk: a cook who moved too far from Edna read "your profile no longer meets
+    Edna's needs safely", with Edna's needs and "If you can cook what Edna needs, change your
+    profile", though they cook all of it."""
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    user = session.get(User, invited["cook"].user_id)
+    assert user is not None
+    saved = client.put(
+        "/api/cooks/me", json=cook_payload(postcode="EN5 1AA"), headers=auth_headers(user, settings)
+    )
+    assert saved.status_code == 200, saved.text
+    pairing = session.get(Pairing, invited["pairing_id"])
+    session.refresh(pairing)
+    assert (pairing.status, pairing.pause_reason) == ("paused", "cook_changed")
+    paused = html_lib.unescape(client.get("/cook/").text).split(">Paused</h2>")[1]
+    paused = paused.split('id="meals"')[0]
+    assert (
+        "Meals with Edna are paused because you and Edna now live too far apart for you to walk "
+        "the meals round." in paused
+    )
+    assert "no longer meets" not in paused and "change your profile" not in paused
+
+
 def test_a_pairing_paused_for_a_concern_shows_on_the_cooks_page_without_saying_why(
     client: TestClient, session: Session, invited
 ):
