@@ -85,6 +85,20 @@ NOTICES = {
     "calendar-off": "Your calendar address no longer works.",
     "stopped": "You have stopped cooking with Extra Portion. Thank you for every meal.",
 }
+# A meal recorded or cancelled since the page was shown (another tab, another device): said
+# so on the page, not as a success, and not on an error page with no way back (a walk found
+# "Sorry, something went wrong" there).
+ALREADY: dict[str, str] = {
+    MealStatus.delivered: (
+        "That meal was already recorded as delivered, so nothing has changed. If that is "
+        "wrong, tell the coordinator."
+    ),
+    MealStatus.missed: (
+        "That meal was already recorded as missed, so nothing has changed. If that is wrong, "
+        "tell the coordinator."
+    ),
+    MealStatus.cancelled: "That meal has been cancelled, so there is nothing to record.",
+}
 
 
 def _needs_cook(request: Request, session: Session, settings: Settings) -> CookAuth | Response:
@@ -118,12 +132,16 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     ca = _needs_cook(request, session, settings)
     if isinstance(ca, Response):
         return ca
-    notice = NOTICES.get(request.query_params.get("done", "")) or next(
-        (NOTICES[k] for k in ("sent", "saved") if request.query_params.get(k)), None
+    done = request.query_params.get("done", "")
+    already = ALREADY.get(done.removeprefix("already-")) if done.startswith("already-") else None
+    notice = (
+        already
+        or NOTICES.get(done)
+        or next((NOTICES[k] for k in ("sent", "saved") if request.query_params.get(k)), None)
     )
     context: dict[str, Any] = {
         "notice": notice,
-        "notice_is_news": False,
+        "notice_is_news": already is not None,
         "first_name": first_name(ca.user.full_name),
     }
     cook = ca.cook
@@ -159,19 +177,30 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
     )
     invitations = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.proposed]
     neighbours = [_pairing(p, d) for p, d, _ in rows if p.status == PairingStatus.active]
-    paused = [_paused(session, p, d) for p, d, _ in rows if p.status == PairingStatus.paused]
+    paused_rows = [
+        (p, d, _paused(session, p, d)) for p, d, _ in rows if p.status == PairingStatus.paused
+    ]
+    paused = [shown for _, _, shown in paused_rows]
     since = utcnow() - timedelta(days=ENDED_SHOWN_DAYS)
     ended = [
         _ended(p, d, council)
         for p, d in pairings.ended_since(session, cook_id=cook.id or 0, since=since)
     ]
-    stopped_by_profile = [d for p, d, _ in rows if p.pause_reason == PauseReason.cook_changed]
+    stopped_by_profile = [
+        (d, shown["too_far"])
+        for p, d, shown in paused_rows
+        if p.pause_reason == PauseReason.cook_changed
+    ]
     if request.query_params.get("saved") and stopped_by_profile:
         # Not a success to celebrate: the change has stopped a neighbour's meals.
-        who = " and ".join(first_name(d.full_name) for d in stopped_by_profile)
+        who = " and ".join(first_name(d.full_name) for d, _ in stopped_by_profile)
+        why = (
+            "you now live too far apart to walk the meals round"
+            if all(too_far for _, too_far in stopped_by_profile)
+            else "your profile no longer meets their needs safely"
+        )
         context["notice"] = (
-            f"Your changes have been saved. Meals with {who} are paused: your profile no "
-            "longer meets their needs safely. See below."
+            f"Your changes have been saved. Meals with {who} are paused: {why}. See below."
         )
         context["notice_is_news"] = True
     upcoming = meals.list_cook_meals(
@@ -325,6 +354,7 @@ def _paused(session: Session, p: Pairing, d: Diner) -> dict[str, Any]:
         "first_name": first,
         "why": why,
         "explained": for_safety and not too_far,
+        "too_far": too_far,
         **_needs(d),
     }
 
@@ -435,6 +465,8 @@ def record(
     meal, _cook = meals.own_meal(session, user=ca.user, meal_id=meal_id)
     # Recorded so a moment ago (a second click; own_meal's lock waited for the first): where
     # the first click leads, not an error page (an outside check). Another outcome is refused.
+    if meal.status in ALREADY and meal.status != outcome:
+        return redirect(f"/cook/?done=already-{meal.status}")
     if meal.status != outcome:
         meals.record_outcome(session, meal=meal, outcome=MealStatus(outcome))
     # No fragment: the banner at the top takes focus (a fragment scrolled past it, unread).

@@ -589,6 +589,11 @@ def test_a_cooks_move_beyond_their_walk_is_put_down_to_the_distance_not_to_their
         "the meals round." in paused
     )
     assert "no longer meets" not in paused and "change your profile" not in paused
+    notice = html_lib.unescape(client.get("/cook/?saved=1").text)
+    assert "Meals with Edna are paused: you now live too far apart to walk the meals round." in (
+        notice
+    )
+    assert "no longer meets" not in notice
 
 
 def test_a_pairing_paused_for_a_concern_shows_on_the_cooks_page_without_saying_why(
@@ -942,8 +947,22 @@ def test_meal_is_recorded_as_delivered_when_the_cook_says_so(
     # A second click: where the first led; the other outcome is still refused.
     again = post(client, f"/cook/meals/{meal.id}/delivered", {}, "/cook/")
     assert (again.status_code, again.headers["location"]) == (303, "/cook/?done=delivered")
+    # The other outcome, pressed on a page shown before (another tab): the page says the meal
+    # was recorded already, as news, and nothing changes (it was "Sorry, something went wrong",
+    # with no way back: a newcomer's walk).
     other = post(client, f"/cook/meals/{meal.id}/missed", {}, "/cook/")
-    assert other.status_code == 409
+    assert (other.status_code, other.headers["location"]) == (
+        303,
+        "/cook/?done=already-delivered",
+    )
+    page = client.get(other.headers["location"]).text
+    banner = page.split('class="govuk-notification-banner')[1].split("</div>")[0]
+    assert 'role="alert"' in page.split('class="govuk-notification-banner')[1].split(">")[0]
+    assert "--success" not in banner
+    assert "That meal was already recorded as delivered, so nothing has changed." in page
+    session.refresh(meal)
+    assert meal.status == "delivered"
+    assert session.exec(select(Notification).where(Notification.event == "meal_missed")).all() == []
 
 
 def away_dates(start: date, end: date) -> dict[str, object]:
