@@ -558,15 +558,18 @@ async def unit_of_work(
     """
     session.info[IN_ROUTE] = True
     try:
-        yield session
-    except BaseException:
-        await _end(session, commit=False)
-        raise
+        try:
+            yield session
+        except BaseException:
+            await _end(session, commit=False)
+            raise
+        # With the request's sign-in still known: its commit checks it again on PostgreSQL
+        # (app.deps), and a transaction that begins only now checks it as any other would.
+        await _end(session, commit=True)
     finally:
         # The request's sign-in goes with it (a test hands one session to request after request).
         for key in (IN_ROUTE, SIGN_IN, SIGN_IN_TO_CHECK):
             session.info.pop(key, None)
-    await _end(session, commit=True)
 
 
 async def _end(session: Session, *, commit: bool) -> None:

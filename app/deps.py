@@ -182,6 +182,44 @@ def _still_signed_in(session: Session, _transaction: Any, connection: Connection
             set_committed_value(read.user, column.key, row[column.key])
 
 
+# The same, its rows locked until the transaction ends (FOR SHARE): a sign-out or a change of
+# the person committed after this read waits for the request's own commit.
+_STILL_LIVE_HELD = _STILL_LIVE.with_for_update(read=True)
+
+
+@event.listens_for(Session, "before_commit")
+def _still_signed_in_as_it_commits(session: Session) -> None:
+    """PostgreSQL: a writing request's sign-in, checked again as its transaction commits.
+
+    Its sign-in was read in its own transaction, unlocked: at READ COMMITTED that read holds
+    nothing, and a write that waited on a row lock meanwhile (another request's, a foreign
+    key's) went on after every sign-in of the account was revoked, or as staff after the person
+    was made a carer (a security review). Read again here with the rows held, a sign-out or a
+    change committed before now stops it (401, nothing written), and one after waits for it.
+    SQLite needs none of this: a writing transaction there holds the database's write lock from
+    its first statement, where its sign-in is checked (`_still_signed_in`).
+
+    Against the person as the request itself left them: its own changes (a cook's move to
+    another council) are not someone else's. A request that ends its own sign-in (a sign-out,
+    an erasure of the account) is let finish."""
+    read: _SignIn | None = session.info.get(SIGN_IN)
+    if read is None or session.get_bind().dialect.name != "postgresql":
+        return
+    user = read.user
+    own = session.identity_map.get(session.identity_key(AuthSession, read.sid))
+    if not user.is_active or (isinstance(own, AuthSession) and own.revoked_at is not None):
+        return
+    row = session.connection().execute(_STILL_LIVE_HELD, {"sid": read.sid}).mappings().first()
+    if (
+        row is None
+        or row["id"] != read.user_id
+        or row["expires_at"] <= utcnow()
+        or not row["is_active"]
+        or (row["role"], row["council_id"]) != (user.role, user.council_id)
+    ):
+        raise Unauthorized("Invalid or expired credentials")
+
+
 CurrentAuth = Annotated[Auth, Depends(get_current_auth)]
 
 

@@ -31,9 +31,17 @@ from app.db_slots import DatabaseSlots
 from app.deps import HASH_TURN, SessionDep
 from app.errors import ServiceBusy
 from app.main import app
-from app.models import AuthSession, Diner, User
+from app.models import AuthSession, Council, Diner, User
 from tests.conftest import TEST_SETTINGS
-from tests.factories import DEFAULT_PASSWORD, create_user, diner_payload, staff_headers
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    auth_headers,
+    cook_payload,
+    create_council,
+    create_user,
+    diner_payload,
+    staff_headers,
+)
 from tests.test_metrics import sample
 
 
@@ -449,23 +457,28 @@ def test_a_sign_in_reads_and_hashes_while_another_request_writes(
         assert asyncio.run(scenario()) == 200
 
 
-@pytest.mark.parametrize("change", ["password", "suspension"])
+@pytest.mark.parametrize("change", ["password", "suspension", "address"])
 def test_a_sign_in_refused_when_its_account_changes_while_it_hashes(
     real_engine: Engine, monkeypatch: pytest.MonkeyPatch, change: str
 ):
     """It read the account before hashing, in a transaction it then ended: a new password (a
-    reset) or a suspension committed while it hashed no longer lets the old password in. It
-    is checked again in the transaction that writes the sign-in, on both databases."""
+    reset), a suspension or a new sign-in address (which ends every sign-in) committed while
+    it hashed no longer lets the old password, or the old address, in. It is checked again in
+    the transaction that writes the sign-in, on both databases."""
     with Session(real_engine) as setup:
         create_user(setup, email="racing@example.org")
         setup.commit()
     new_hash = hash_password("a-new-password-9")
     verify = service.verify_password
+    changes: dict[str, dict[str, Any]] = {
+        "password": {"password_hash": new_hash},
+        "suspension": {"is_active": False},
+        "address": {"email": "moved@example.org", "email_key": "moved@example.org"},
+    }
 
     def verify_while_it_changes(password_hash: str | None, password: str) -> bool:
         with Session(real_engine) as other:  # another request, committed meanwhile
-            values = {"password_hash": new_hash} if change == "password" else {"is_active": False}
-            other.execute(update(User).values(**values))
+            other.execute(update(User).values(**changes[change]))
             other.commit()
         return verify(password_hash, password)
 
@@ -500,8 +513,8 @@ def test_a_write_whose_sign_in_ends_while_it_waits_for_the_write_lock_is_refused
 ):
     """It read its sign-in apart (above), then waited for the lock while another request
     signed it out: its transaction checks the sign-in again, and nothing is written (it went
-    ahead on what it had read, an outside review found). On PostgreSQL the sign-in is read in
-    the request's own transaction, which no other request's holds back."""
+    ahead on what it had read, an outside review found). PostgreSQL's twin is
+    `test_a_write_whose_sign_in_ends_while_it_waits_for_a_row_lock_is_refused`."""
     if real_engine.dialect.name != "sqlite":
         pytest.skip("SQLite's write lock")
     headers = staff_headers(real_engine, TEST_SETTINGS)
@@ -575,6 +588,96 @@ def test_a_write_whose_person_changes_role_while_it_waits_for_the_write_lock_is_
         assert asyncio.run(scenario(change)) == 401
     with Session(real_engine) as check:
         assert check.exec(select(Diner)).all() == []
+
+
+@contextmanager
+def council_row_locked_elsewhere(engine: Engine) -> Iterator[threading.Event]:
+    """Another transaction holding the council's row FOR UPDATE, in a thread of its own, until
+    the event given is set: an INSERT whose foreign key names the council (a diner) waits for
+    it on PostgreSQL."""
+    locked, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with Session(engine) as other:
+            other.exec(select(Council).with_for_update()).all()
+            locked.set()
+            release.wait(10)
+            other.rollback()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert locked.wait(5)
+        yield release
+    finally:
+        release.set()
+        thread.join(10)
+
+
+@pytest.mark.parametrize("change", ["signed_out_everywhere", "made_a_carer"])
+def test_a_write_whose_sign_in_ends_while_it_waits_for_a_row_lock_is_refused(
+    real_engine: Engine, change: str
+):
+    """PostgreSQL reads the sign-in in the request's own transaction, unlocked: at READ
+    COMMITTED that read holds nothing, and a write that waited on a row lock (here the
+    council's, for the diner's foreign key) went on and committed after every sign-in of the
+    account was revoked, or as staff after the person was made a carer (a security review).
+    Its commit checks the sign-in again (app.deps._still_signed_in_as_it_commits)."""
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row locks (SQLite's twins are above)")
+    headers = staff_headers(real_engine, TEST_SETTINGS)
+
+    async def scenario(release: threading.Event) -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            post = asyncio.create_task(
+                client.post("/api/staff/diners", json=diner_payload(), headers=headers)
+            )
+            await asyncio.sleep(0.5)  # it has read its sign-in and waits for the row lock
+            assert not post.done()
+            with Session(real_engine) as other:  # committed meanwhile
+                if change == "signed_out_everywhere":
+                    sign_everyone_out(other)
+                else:
+                    other.execute(update(User).values(role="carer", council_id=None))
+                other.commit()
+            release.set()
+            return (await asyncio.wait_for(post, 10)).status_code
+
+    with council_row_locked_elsewhere(real_engine) as release:
+        status = asyncio.run(scenario(release))
+    with Session(real_engine) as check:
+        written = check.exec(select(Diner)).all()
+    assert (status, written) == (401, [])
+
+
+def test_a_write_that_ends_its_own_sign_in_or_moves_its_person_still_commits(
+    real_engine: Engine,
+):
+    """The check as a write commits is against the person as the request left them: a
+    sign-out ends its own sign-in, and a cook's profile saved at a postcode of another council
+    moves the cook's account there. Both are the request's own doing, and both are kept."""
+    with Session(real_engine, expire_on_commit=False) as setup:
+        create_council(setup, slug="barnet", lad_codes=["E09000003"])
+        create_council(setup, slug="tower-hamlets", lad_codes=["E09000030"])
+        cook = create_user(setup, role="cook")
+        headers = auth_headers(cook, TEST_SETTINGS)
+        setup.commit()
+    with TestClient(app) as client:
+        first = client.put("/api/cooks/me", json=cook_payload(), headers=headers)
+        assert first.status_code in (200, 201), first.text
+        moved = client.put("/api/cooks/me", json=cook_payload(postcode="E14 5AB"), headers=headers)
+        assert moved.status_code == 200, moved.text
+        out = client.post("/api/auth/logout", headers=headers)
+        assert out.status_code == 204, out.text
+        assert client.get("/api/me", headers=headers).status_code == 401
+    with Session(real_engine) as check:
+        person = check.get(User, cook.id)
+        assert (
+            person is not None
+            and person.council_id
+            == check.exec(select(Council.id).where(Council.slug == "tower-hamlets")).one()
+        )
 
 
 def test_a_password_change_refused_when_a_reset_ends_its_sign_in_while_it_hashes(

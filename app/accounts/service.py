@@ -264,24 +264,28 @@ def authenticate(
     if user is None or not valid or not user.is_active:
         _record_failure(session, key=key, client=client)
         raise Unauthorized(BAD_CREDENTIALS)
-    if not _still_as_read(session, user=user, verified=stored):
-        # The password changed (a reset) or the account was suspended while it hashed, in the
-        # transaction it read in before: that password no longer signs in. Not counted as a
-        # failure: it was right when typed.
+    if not _still_as_read(session, user=user, verified=stored, key=key):
+        # The password changed (a reset), the sign-in address changed or the account was
+        # suspended while it hashed, in the transaction it read in before: that password (at
+        # that address) no longer signs in. Not counted as a failure: it was right when typed.
         raise Unauthorized(BAD_CREDENTIALS)
     if renewed is not None:
         keep_renewed_hash(session, user=user, verified=user.password_hash, renewed=renewed)
     return user
 
 
-def _still_as_read(session: Session, *, user: User, verified: str | None) -> bool:
-    """Whether the account is still active with the password hash a sign-in verified, read in
-    the transaction that writes the sign-in (the row locked on PostgreSQL until it commits, so
-    a password change waits for it and then ends it with the others)."""
+def _still_as_read(session: Session, *, user: User, verified: str | None, key: str) -> bool:
+    """Whether the account is still active, at the address signed in with, with the password
+    hash a sign-in verified, read in the transaction that writes the sign-in (the row locked on
+    PostgreSQL until it commits, so a password or address change waits for it and then ends it
+    with the others). A confirmed change of address ends every sign-in: one by the old address
+    that hashed meanwhile was let in after it (a security review)."""
     row = session.exec(
-        select(User.password_hash, User.is_active).where(User.id == user.id).with_for_update()
+        select(User.password_hash, User.is_active, User.email_key)
+        .where(User.id == user.id)
+        .with_for_update()
     ).first()
-    return row is not None and row[0] == verified and row[1]
+    return row is not None and row[0] == verified and row[1] and row[2] == key
 
 
 def hashes_by_parameters(session: Session) -> Counter[str | None]:
