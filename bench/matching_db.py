@@ -43,6 +43,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -390,6 +392,35 @@ def staff_token(db: Engine, staff_id: int) -> str:
     return token
 
 
+def machine_floor(db: Engine, out: dict[str, str], n: int = 2_000) -> None:
+    """What this machine charges now, in CPU, for two things every request does: handing work
+    to a worker thread (anyio, as FastAPI does) and one `SELECT 1` through the database driver
+    (no SQLAlchemy). A figure below is read against them: on this 2-core virtual machine the
+    same code measured twice as slow on one day as on another."""
+
+    async def hops() -> None:
+        for _ in range(n + 1):  # the first starts the thread
+            await anyio.to_thread.run_sync(int)
+
+    c0 = time.process_time()
+    anyio.run(hops)
+    hop_us = (time.process_time() - c0) / n * 1e6
+    with db.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        cursor.execute("SELECT 1")
+        c0 = time.process_time()
+        for _ in range(n):
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+        trip_us = (time.process_time() - c0) / n * 1e6
+        cursor.close()
+    out["this machine, CPU: a worker-thread hop / a SELECT 1 through the driver"] = (
+        f"{hop_us:,.0f} / {trip_us:,.0f} us"
+    )
+
+
 def bench_suggestions(
     db: Engine, url: str, staff_id: int, sample: list[int], out: dict[str, str]
 ) -> None:
@@ -660,6 +691,7 @@ def run(
             show(size, out, shown)
         pick = random.Random(seed)
         sample = pick.sample(made["diner_ids"], min(n_suggest, len(made["diner_ids"])))
+        machine_floor(db, out)
         print(f"[{size}] suggestions ({len(sample)} diners, HTTP then service)", file=sys.stderr)
         bench_suggestions(db, url, made["staff_id"], sample, out)
         show(size, out, shown)

@@ -43,6 +43,7 @@ def test_matching_db_prints_its_table_when_run_quick():
         "batch end to end (run_matching: run_batch, commit, response)",
         "write proposals",
         "batch RSS: before / peak / growth (sampled 5 ms)",
+        "this machine, CPU: a worker-thread hop / a SELECT 1 through the driver",
     ):
         assert label in table, f"{label} missing from:\n{out}"
         assert re.search(r"\d", table[label][0]), f"{label}: no figure"
