@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import Connection, Table, bindparam, event, inspect
+from sqlalchemy import Connection, RowMapping, Table, bindparam, event, inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -167,15 +167,8 @@ def _still_signed_in(session: Session, _transaction: Any, connection: Connection
     if not session.info.pop(SIGN_IN_TO_CHECK, False):
         return
     read: _SignIn = session.info[SIGN_IN]
-    row = connection.execute(_STILL_LIVE, {"sid": read.sid}).mappings().first()
-    if (
-        row is None
-        or row["id"] != read.user_id
-        or row["expires_at"] <= utcnow()
-        or not row["is_active"]
-        or (row["role"], row["council_id"]) != (read.role, read.council_id)
-    ):
-        raise Unauthorized("Invalid or expired credentials")
+    found = connection.execute(_STILL_LIVE, {"sid": read.sid}).mappings().first()
+    row = _still_live(found, read, as_now=(read.role, read.council_id))
     changing = inspect(read.user).committed_state  # set by the request, not yet written
     for column in _USER_TABLE.columns:
         if column.key not in changing:
@@ -209,15 +202,24 @@ def _still_signed_in_as_it_commits(session: Session) -> None:
     own = session.identity_map.get(session.identity_key(AuthSession, read.sid))
     if not user.is_active or (isinstance(own, AuthSession) and own.revoked_at is not None):
         return
-    row = session.connection().execute(_STILL_LIVE_HELD, {"sid": read.sid}).mappings().first()
+    found = session.connection().execute(_STILL_LIVE_HELD, {"sid": read.sid}).mappings().first()
+    _still_live(found, read, as_now=(user.role, user.council_id))
+
+
+def _still_live(
+    row: RowMapping | None, read: _SignIn, *, as_now: tuple[str, int | None]
+) -> RowMapping:
+    """The sign-in read again (`row`); 401 unless it is still `read`'s, unexpired, its person
+    active and with the role and council the request goes on with (`as_now`)."""
     if (
         row is None
         or row["id"] != read.user_id
         or row["expires_at"] <= utcnow()
         or not row["is_active"]
-        or (row["role"], row["council_id"]) != (user.role, user.council_id)
+        or (row["role"], row["council_id"]) != as_now
     ):
         raise Unauthorized("Invalid or expired credentials")
+    return row
 
 
 CurrentAuth = Annotated[Auth, Depends(get_current_auth)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import anyio.to_thread
@@ -590,30 +590,6 @@ def test_a_write_whose_person_changes_role_while_it_waits_for_the_write_lock_is_
         assert check.exec(select(Diner)).all() == []
 
 
-@contextmanager
-def council_row_locked_elsewhere(engine: Engine) -> Iterator[threading.Event]:
-    """Another transaction holding the council's row FOR UPDATE, in a thread of its own, until
-    the event given is set: an INSERT whose foreign key names the council (a diner) waits for
-    it on PostgreSQL."""
-    locked, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        with Session(engine) as other:
-            other.exec(select(Council).with_for_update()).all()
-            locked.set()
-            release.wait(10)
-            other.rollback()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    try:
-        assert locked.wait(5)
-        yield release
-    finally:
-        release.set()
-        thread.join(10)
-
-
 @pytest.mark.parametrize("change", ["signed_out_everywhere", "made_a_carer"])
 def test_a_write_whose_sign_in_ends_while_it_waits_for_a_row_lock_is_refused(
     real_engine: Engine, change: str
@@ -644,7 +620,12 @@ def test_a_write_whose_sign_in_ends_while_it_waits_for_a_row_lock_is_refused(
             release.set()
             return (await asyncio.wait_for(post, 10)).status_code
 
-    with council_row_locked_elsewhere(real_engine) as release:
+    # Another transaction holds the council's row: an INSERT whose foreign key names the council
+    # (a diner) waits for it on PostgreSQL.
+    council_held = held_elsewhere(
+        real_engine, lambda other: other.exec(select(Council).with_for_update()).all()
+    )
+    with council_held as release:
         status = asyncio.run(scenario(release))
     with Session(real_engine) as check:
         written = check.exec(select(Diner)).all()
@@ -711,21 +692,23 @@ def sign_everyone_out(other: Session) -> None:
 
 
 @contextmanager
-def write_lock_held_elsewhere(
-    engine: Engine, then: Callable[[Session], None] | None = None
+def held_elsewhere(
+    engine: Engine,
+    take: Callable[[Session], object],
+    then: Callable[[Session], None] | None = None,
 ) -> Iterator[threading.Event]:
-    """Another request's open transaction, which on SQLite holds the write lock, in a thread
-    (and so a context) of its own, for the block or until the event given is set; `then`
-    writes in it before it commits."""
+    """Another request's open transaction, in a thread (and so a context) of its own, holding
+    what `take` takes in it, for the block or until the event given is set; `then` writes in
+    it before it commits."""
     writer_in, writer_done = threading.Event(), threading.Event()
 
     def writer() -> None:
         with Session(engine) as other:
-            other.connection()  # BEGIN IMMEDIATE on SQLite: the write lock
+            take(other)
             writer_in.set()
             writer_done.wait(10)
             if then is not None:
-                then(other)  # written before the lock is let go
+                then(other)  # written before what it holds is let go
             other.commit()
 
     holding = threading.Thread(target=writer)
@@ -736,6 +719,13 @@ def write_lock_held_elsewhere(
     finally:
         writer_done.set()
         holding.join(10)
+
+
+def write_lock_held_elsewhere(
+    engine: Engine, then: Callable[[Session], None] | None = None
+) -> AbstractContextManager[threading.Event]:
+    """`held_elsewhere` with SQLite's write lock (its first statement's BEGIN IMMEDIATE)."""
+    return held_elsewhere(engine, lambda other: other.connection(), then)
 
 
 def test_a_sign_in_gives_its_turn_back_as_soon_as_it_has_hashed(
