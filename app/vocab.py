@@ -130,6 +130,11 @@ class PauseReason(StrEnum):
     cook_changed = "cook_changed"
 
 
+SAFETY_PAUSES: tuple[PauseReason, ...] = (PauseReason.cook_changed, PauseReason.needs_changed)
+"""A pairing paused because the cook can no longer cook safely for the diner, by either side's
+change (a later change that makes it safe resumes it)."""
+
+
 class ExclusionReason(StrEnum):
     """Why a cook is never proposed to a diner again (``PairExclusion.reason``)."""
 

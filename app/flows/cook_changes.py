@@ -43,6 +43,7 @@ from app.notifications.outbox import enqueue
 from app.pairings.lifecycle import locked_with_their_diners
 from app.schemas import minutes
 from app.vocab import (
+    SAFETY_PAUSES,
     WEEKDAYS,
     CancelReason,
     EndReason,
@@ -53,7 +54,6 @@ from app.vocab import (
 
 # Paused for safety, by this cook's earlier change or by the diner's new needs: a save never
 # pauses these again, it can only bring them back.
-SAFETY_PAUSES = (PauseReason.cook_changed, PauseReason.needs_changed)
 
 
 class WouldStop(NamedTuple):

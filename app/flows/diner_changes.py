@@ -34,6 +34,7 @@ from app.pairings.lifecycle import end_pairing, resume_pairing
 from app.places import locate_place
 from app.schemas import minutes
 from app.vocab import (
+    SAFETY_PAUSES,
     WEEKDAYS,
     CancelReason,
     DinerStatus,
@@ -148,11 +149,14 @@ def needs_of(diner: Diner, pairing: Pairing | None) -> engine.DinerInput:
     )
 
 
-def apart_only_by_distance(session: Session, pairing: Pairing) -> bool:
-    """Whether all the cook cannot meet of the diner's needs now is the walk between their
-    homes: a pause for safety after a move (by either) is then put down to the distance, as the
-    messages of the move say. The pages said "needs changed" and "cannot cook safely" for a
-    move (a newcomer's walk), and offered a change of profile that could not restart it."""
+def paused_only_for_distance(session: Session, pairing: Pairing) -> bool:
+    """Whether the pairing is paused for safety and all the cook cannot meet of the diner's
+    needs now is the walk between their homes: the pause is then put down to the distance (a
+    move, by either), as the messages of the move say. The pages said "needs changed" and
+    "cannot cook safely" for a move (a newcomer's walk), and offered a change of profile that
+    could not restart it."""
+    if pairing.status != PairingStatus.paused or pairing.pause_reason not in SAFETY_PAUSES:
+        return False
     diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
     council = session.get(Council, diner.council_id) if diner is not None else None
     if diner is None or cook is None or council is None:
@@ -205,7 +209,7 @@ def _safety_first(
     if (
         # Paused for safety by either side (these needs before, or the cook's offer): needs
         # the cook now meets in full end the pause, whichever side's change it was.
-        pairing.pause_reason in (PauseReason.needs_changed, PauseReason.cook_changed)
+        pairing.pause_reason in SAFETY_PAUSES
         and not engine.safety_gaps(cook_in, after, max_radius_m=council.max_walk_radius_m)
         and not serious_concern_open(session, pairing_id=pairing.id)
     ):

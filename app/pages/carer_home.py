@@ -27,7 +27,7 @@ from app.diners.presenters import diner_out
 from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
 from app.diners.service import list_carers_diners, pause_held
 from app.errors import Conflict, NotFound, RuleBroken
-from app.flows.diner_changes import apart_only_by_distance, change_diner
+from app.flows.diner_changes import change_diner, paused_only_for_distance
 from app.flows.diners import cancel_pause, leave_diner, pause_diner
 from app.meals.feedback import answer_outcome, rate_meal
 from app.models import Concern, Council, Diner, Meal, MealFeedback, Neighbourhood, Pairing, User
@@ -176,13 +176,10 @@ ENDED_SHOWN_DAYS = 28  # how long a relative's page says how their last cook's m
 def _too_far(session: Session, out: DinerOut) -> bool:
     """Whether the relative's pairing is paused for safety only because the cook and the
     relative now live too far apart (a move): said so, not put down to their needs."""
-    pairing = out.pairing
-    if pairing is None or pairing.status != PairingStatus.paused:
-        return False
-    if pairing.pause_reason not in (PauseReason.needs_changed, PauseReason.cook_changed):
-        return False
-    found = session.get(Pairing, pairing.id)
-    return found is not None and apart_only_by_distance(session, found)
+    if out.pairing is None or out.pairing.status != PairingStatus.paused:
+        return False  # no read for the pairing of a relative whose meals run
+    found = session.get(Pairing, out.pairing.id)
+    return found is not None and paused_only_for_distance(session, found)
 
 
 def _cook_line(out: DinerOut, ended: str = "", *, too_far: bool = False) -> str:

@@ -22,7 +22,7 @@ from app.councils.rules import council_today, local_date
 from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.errors import NotFound, RuleBroken
-from app.flows.diner_changes import apart_only_by_distance
+from app.flows.diner_changes import paused_only_for_distance
 from app.geo.distance import public_distance_text
 from app.meals import away as aways
 from app.meals import cover
@@ -56,7 +56,7 @@ from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.routing import DeferredRoute
 from app.schemas import PathId
-from app.vocab import CookStatus, MealStatus, PairingStatus, PauseReason
+from app.vocab import SAFETY_PAUSES, CookStatus, MealStatus, PairingStatus, PauseReason
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
@@ -342,8 +342,7 @@ def _paused(session: Session, p: Pairing, d: Diner) -> dict[str, Any]:
     # A concern's pause gives no reason: the concern may be about the cook (safeguarding),
     # and they are not told of it.
     why = "for now"
-    for_safety = p.pause_reason in (PauseReason.cook_changed, PauseReason.needs_changed)
-    too_far = for_safety and apart_only_by_distance(session, p)
+    too_far = paused_only_for_distance(session, p)
     if too_far:
         why = f"because you and {first} now live too far apart for you to walk the meals round"
     elif p.pause_reason == PauseReason.cook_changed:
@@ -353,7 +352,7 @@ def _paused(session: Session, p: Pairing, d: Diner) -> dict[str, Any]:
     return {
         "first_name": first,
         "why": why,
-        "explained": for_safety and not too_far,
+        "explained": p.pause_reason in SAFETY_PAUSES and not too_far,
         "too_far": too_far,
         **_needs(d),
     }

@@ -48,7 +48,13 @@ from app.councils.rules import council_today
 from app.models import Concern, Cook, Council, Diner, Meal, Pairing, User
 from app.moderation.search import EXPIRING_WITHIN_DAYS
 from app.reports.service import waiting_diners
-from app.vocab import ConcernStatus, CookStatus, MealStatus, PairingStatus, PauseReason
+from app.vocab import (
+    SAFETY_PAUSES,
+    ConcernStatus,
+    CookStatus,
+    MealStatus,
+    PairingStatus,
+)
 
 EXPIRING_DAYS = EXPIRING_WITHIN_DAYS  # the cooks list's `checks=expiring` window: one number
 INVITATION_DAYS = 3
@@ -201,7 +207,7 @@ def _paused_for_safety(council: Council) -> tuple[ColumnElement[bool], ...]:
     return (
         col(Pairing.council_id) == council.id,
         col(Pairing.status) == PairingStatus.paused,
-        col(Pairing.pause_reason).in_((PauseReason.needs_changed, PauseReason.cook_changed)),
+        col(Pairing.pause_reason).in_(SAFETY_PAUSES),
     )
 
 
