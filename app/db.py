@@ -516,9 +516,14 @@ def end_reads_here() -> None:
         return
     if session.new or session.dirty or session.deleted:
         return
+    _commit_reads(session)
+
+
+def _commit_reads(session: Session) -> None:
+    """COMMIT a read-only transaction; on a lost connection, leave it for the close to end."""
     try:
         session.commit()
-    except SQLAlchemyError as exc:  # a lost connection: the close ends it, as before
+    except SQLAlchemyError as exc:
         log.debug("a read-only transaction did not commit: %s", type(exc).__name__)
 
 
@@ -536,10 +541,7 @@ def _close_on_server(session: Session, *, answered: bool) -> None:
     try:
         if answered and session.info.get(READ_ONLY) and session.in_transaction():
             session.expunge_all()  # what close() would discard: nothing pending is flushed
-            try:
-                session.commit()
-            except SQLAlchemyError as exc:  # a lost connection: close() ends it as before
-                log.debug("a read-only transaction did not commit: %s", type(exc).__name__)
+            _commit_reads(session)
     finally:
         session.close()
 
