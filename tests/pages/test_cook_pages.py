@@ -965,6 +965,26 @@ def test_meal_is_recorded_as_delivered_when_the_cook_says_so(
     assert session.exec(select(Notification).where(Notification.event == "meal_missed")).all() == []
 
 
+def test_a_meal_cancelled_since_the_page_was_shown_is_said_so_and_stays_cancelled(
+    client: TestClient, session: Session, invited, barnet
+):
+    post(client, f"/cook/invitations/{invited['pairing_id']}/accept", {}, "/cook/")
+    meal = session.exec(select(Meal).order_by(Meal.date)).first()
+    assert meal is not None
+    meal.date, meal.status = council_today(barnet) - timedelta(days=1), "cancelled"
+    session.add(meal)
+    session.commit()
+    pressed = post(client, f"/cook/meals/{meal.id}/delivered", {}, "/cook/")
+    assert (pressed.status_code, pressed.headers["location"]) == (
+        303,
+        "/cook/?done=already-cancelled",
+    )
+    page = client.get(pressed.headers["location"]).text
+    assert "That meal has been cancelled, so there is nothing to record." in page
+    session.refresh(meal)
+    assert meal.status == "cancelled"
+
+
 def away_dates(start: date, end: date) -> dict[str, object]:
     return {
         "from-day": start.day, "from-month": start.month, "from-year": start.year,
