@@ -175,14 +175,11 @@ def wants_page(request: Request) -> bool:
     return "text/html" in accept or "application/json" not in accept
 
 
-def _browser_signed_out(request: Request, exc: AppError) -> bool:
-    """A browser's navigation (it asks for HTML) to a GET that needs a sign-in it lacks; an
-    API client (no text/html in Accept) keeps its 401."""
-    return (
-        isinstance(exc, Unauthorized)
-        and request.method == "GET"
-        and "text/html" in request.headers.get("accept", "")
-    )
+def _browser_navigation(request: Request) -> bool:
+    """A browser following a link (a GET that asks for HTML): a page's link to an API address
+    that answers HTML itself (a meal's label, "Download my data"). An API client (no text/html
+    in Accept) keeps the API's JSON."""
+    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
 
 
 def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None) -> None:
@@ -201,13 +198,20 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
     async def _app_error(request: Request, exc: AppError) -> Response:
         if 300 <= exc.status_code < 400:  # a page sent elsewhere (its headers name where)
             return Response(status_code=exc.status_code, headers=exc.headers())
-        if error_page is not None and _browser_signed_out(request, exc):
-            # A page's link to an API address (a meal's label, "Download my data") followed
-            # once the sign-in had ended showed {"detail":"Not signed in"} (an outside check):
-            # the sign-in page, and back there after.
-            back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            where = f"/sign-in?{urlencode({'done': 'again', 'next': back})}"
-            return Response(status_code=303, headers={"Location": where})
+        if error_page is not None and _browser_navigation(request):
+            if isinstance(exc, Unauthorized):
+                # A page's link to an API address followed once the sign-in had ended showed
+                # {"detail":"Not signed in"} (an outside check): the sign-in page, and back
+                # there after.
+                back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                where = f"/sign-in?{urlencode({'done': 'again', 'next': back})}"
+                return Response(status_code=303, headers={"Location": where})
+            if exc.status_code < 500:
+                # A label for a meal cancelled since the cook's page was shown read
+                # {"detail":"Meal not found"} (a newcomer's walk): the error page, in words.
+                response = await error_page(request, exc.status_code, exc.message)
+                response.headers.update(exc.headers() or {})
+                return response
         if shown := await page(request, exc.status_code, exc.message, exc.headers()):
             return shown
         return JSONResponse(

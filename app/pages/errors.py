@@ -78,6 +78,8 @@ def render_error_page(request: Request, status: int, message: str | None) -> Res
     """The page for an error status; `message` (a client error's own words) is shown if given."""
     if status >= 500:
         message = None  # a bug's or an outage's details are for the log, not the page
+    if status == 404 and message and message.lower().endswith("not found"):
+        message = None  # "Meal not found": the page's own advice says more
     title = TITLES.get(status, "Sorry, something went wrong")
     context: dict[str, object] = {"title": title, "status": status, "message": message}
     # Someone a page found signed in (a staff member following an old link to a record gone)

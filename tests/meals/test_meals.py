@@ -204,6 +204,14 @@ def test_a_cancelled_meal_has_no_label(client: TestClient, session: Session, act
     response = client.get(f"/api/meals/{meal.id}/label", headers=active.cook_headers)
     assert response.status_code == 404
     assert response.json()["detail"] == "This meal is cancelled: there is no label to print"
+    # The cook's page links here: a browser following that link (a newcomer's walk, after the
+    # meal was cancelled) reads why on a page, not {"detail": ...}.
+    browser = active.cook_headers | {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    shown = client.get(f"/api/meals/{meal.id}/label", headers=browser)
+    assert shown.status_code == 404
+    assert shown.headers["content-type"].startswith("text/html")
+    assert "This meal is cancelled: there is no label to print" in shown.text
+    assert '<h1 class="govuk-heading-l">Page not found</h1>' in shown.text
 
 
 def test_another_cook_gets_404_when_touching_someone_elses_meal(
