@@ -101,12 +101,21 @@ def unsaved(session: Session, a: dict[str, Any], cook: Cook | None) -> bool:
     if cook is None or not a.get("started"):
         return False
     saved = profile_answers(session, cook)
-    return any(_comparable(a.get(key)) != _comparable(value) for key, value in saved.items())
+    return any(
+        _comparable(key, a.get(key)) != _comparable(key, value) for key, value in saved.items()
+    )
 
 
-def _comparable(value: Any) -> Any:
-    # Boxes ticked come back in the page's order; the profile keeps its own.
-    return sorted(map(str, value)) if isinstance(value, list) else value
+def _comparable(key: str, value: Any) -> Any:
+    """An answer as the profile would save it: the same number or time written another way
+    ("07700900123", "9.00") is no change (a walk found it called one)."""
+    if isinstance(value, list):
+        return sorted(map(str, value))  # boxes come back in the page's order, not the profile's
+    if isinstance(value, str) and key == "phone":
+        return uk_phone(value) or value
+    if isinstance(value, str) and key.startswith(("start-", "end-")):
+        return clock_time(value) or value
+    return value
 
 
 def answers(session: Session, owner: str, cook: Cook | None) -> dict[str, Any]:

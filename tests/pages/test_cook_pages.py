@@ -819,6 +819,28 @@ def test_a_step_continued_unchanged_is_not_called_an_unsaved_change(
     assert inset in html_lib.unescape(client.get("/cook/profile/check").text)
 
 
+@pytest.mark.parametrize("name", ["name", "address", "times"])
+def test_an_answer_retyped_in_another_form_is_not_called_an_unsaved_change(
+    client: TestClient, invited, name: str
+):
+    """The same phone number without its spaces, the postcode in small letters, a time as
+    "9.00": what the profile saves is unchanged, so it is no change (a walk's finding)."""
+    inset = "You have changed your answers since you last saved your profile"
+    shown = form_answers(client.get(f"/cook/profile/{name}?change=1").text)
+    retyped = dict(shown)
+    if name == "name":
+        retyped["phone"] = "+44 " + shown["phone"].replace(" ", "")[1:]
+    elif name == "address":
+        retyped["postcode"] = shown["postcode"].lower().replace(" ", "")
+    else:
+        day = shown["days"][0] if isinstance(shown["days"], list) else shown["days"]
+        hours, minutes = shown[f"start-{day}"].split(":")
+        retyped[f"start-{day}"] = f"{int(hours)}.{minutes}"
+    assert retyped != shown
+    assert step(client, name, retyped).status_code == 303
+    assert inset not in html_lib.unescape(client.get("/cook/profile/check").text)
+
+
 def test_check_your_answers_says_the_council_checks_a_new_address_only_when_there_is_one(
     client: TestClient, invited
 ):
