@@ -80,6 +80,15 @@ class DinerUpdate(StrictModel):
     postcode: Postcode = ""
 
 
+class DinerChangeOnPages(DinerUpdate):
+    """A diner's change made on the pages (the carer's, the staff's): PATCH's fields, and the
+    name and phone number, which API.md's PATCH does not take. A newcomer's walk found no way
+    to correct a name or a number typed wrong at registration, for the carer or for staff."""
+
+    full_name: Name = ""
+    phone: UKPhone | None = None
+
+
 class PauseIn(StrictModel):
     from_: IsoDate = Field(alias="from")
     to: IsoDate

@@ -55,7 +55,12 @@ FIELD_WORDS = {
     "access_notes": "access notes",
     "address_line": "address",
     "postcode": "postcode",
+    "full_name": "name",
+    "phone": "phone number",
 }
+# How to reach the diner, not what their meals must be: a correction of these asks nothing of
+# the cook (their page shows the new ones) and nothing of the coordinator (it is audited).
+CONTACT_DETAILS = frozenset({"full_name", "phone"})
 
 
 def change_diner(
@@ -125,7 +130,7 @@ def change_diner(
             cook.latitude, cook.longitude, diner.latitude, diner.longitude
         )
         session.add(pairing)
-    if pairing is not None:
+    if pairing is not None and set(changed) - CONTACT_DETAILS:
         _safety_first(
             session,
             actor=actor,

@@ -88,20 +88,30 @@ def for_draft(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_about(a: dict[str, Any], session: Session, settings: Settings) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if problem := text_problem(
-        a.get("full_name", ""), empty="Enter your relative's full name", what="Full name", limit=200
-    ):
-        errors["full_name"] = problem
-    errors.update(check_address(a, session=session, settings=settings))
+    # In the page's order: the name, the address, the phone number.
+    return {
+        **_name_problem(a),
+        **check_address(a, session=session, settings=settings),
+        **_phone_problem(a),
+    }
+
+
+def check_details(a: dict[str, Any]) -> dict[str, str]:
+    """The relative's name, and their phone number if one is given (a change of them)."""
+    return {**_name_problem(a), **_phone_problem(a)}
+
+
+def _name_problem(a: dict[str, Any]) -> dict[str, str]:
+    empty = "Enter your relative's full name"
+    problem = text_problem(a.get("full_name", ""), empty=empty, what="Full name", limit=200)
+    return {"full_name": problem} if problem else {}
+
+
+def _phone_problem(a: dict[str, Any]) -> dict[str, str]:
     phone = a.get("phone", "")
-    if phone and (
-        problem := phone_problem(
-            phone, "Enter a UK phone number, like 020 7946 0018 or 07700 900 982"
-        )
-    ):
-        errors["phone"] = problem
-    return errors
+    example = "Enter a UK phone number, like 020 7946 0018 or 07700 900 982"
+    problem = phone_problem(phone, example) if phone else None
+    return {"phone": problem} if problem else {}
 
 
 def check_address(

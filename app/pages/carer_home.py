@@ -24,7 +24,7 @@ from app.councils.rules import council_today, local_date
 from app.db import utcnow
 from app.deps import Auth, SessionDep, SettingsDep
 from app.diners.presenters import diner_out
-from app.diners.schemas import DinerOut, DinerUpdate, PauseIn
+from app.diners.schemas import DinerChangeOnPages, DinerOut, PauseIn
 from app.diners.service import list_carers_diners, pause_held
 from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner, paused_only_for_distance
@@ -41,6 +41,7 @@ from app.pages.carer_common import (
     carer_auth,
     check_access,
     check_address,
+    check_details,
     check_food,
     check_times,
     needs_summary,
@@ -119,12 +120,14 @@ CHANGES = {
     "times": ("availability", "frequency"),
     "address": ("address_line", "postcode"),
     "access": ("access_notes",),
+    "details": ("full_name", "phone"),
 }
 CHANGE_TITLES = {
     "food": "Change what {first} can eat",
     "times": "Change when {first} could have a meal",
     "address": "Change {first}'s address",
     "access": "Change how the cook gets in",
+    "details": "Change {first}'s name or phone number",
 }
 
 
@@ -487,6 +490,7 @@ def relative(
         "ask_friendship": _ask_friendship(session, out),
         "words": words,
         "when": when_words([w.model_dump() for w in out.availability]),
+        "phone": national_phone(out.phone) if out.phone else "Not given",
         "concerns": [_concern_row(c, session.get(Council, diner.council_id)) for c in concerns],
         "notice": _done_message(done, out, too_far=too_far),
         "notice_is_news": done in ("paused", "withdrawn"),
@@ -544,6 +548,7 @@ def _concern_row(concern: Concern, council: Council | None) -> dict[str, str]:
 def answers_of(diner: Diner) -> dict[str, Any]:
     return {
         "full_name": diner.full_name,
+        "phone": national_phone(diner.phone) if diner.phone else "",
         "address_line": diner.address_line,
         "postcode": diner.postcode,
         "diets": list(diner.diets),
@@ -556,8 +561,9 @@ def answers_of(diner: Diner) -> dict[str, Any]:
 
 
 def _change_step(what: str) -> str:
-    """The registration step that asks a change's questions (the address is on "about")."""
-    return "about" if what == "address" else what
+    """The registration step that asks a change's questions (the address, the name and phone
+    number are on "about")."""
+    return "about" if what in ("address", "details") else what
 
 
 def change_template(what: str) -> str:
@@ -580,6 +586,7 @@ def change_context(
         "button": "Save changes",
         "changing": True,
         "address_only": what == "address",
+        "details_only": what == "details",
     }
 
 
@@ -632,13 +639,14 @@ def change(
 
 def read_change(
     session: Session, settings: Settings, diner: Diner, what: str, form: FormData
-) -> tuple[dict[str, Any], DinerUpdate | None, dict[str, str]]:
+) -> tuple[dict[str, Any], DinerChangeOnPages | None, dict[str, str]]:
     """One change page's answers, checked: (the answers, the update or None, the errors)."""
     fields = {
         "food": ("diets", "allergies", "texture"),
         "times": ("days", *DAY_TIME_FIELDS, "frequency"),
         "address": ("address_line", "postcode"),
         "access": ("access_notes",),
+        "details": ("full_name", "phone"),
     }[what]
     a = {**answers_of(diner), **read_form(form, fields, ("diets", "allergies", "days"))}
     errors = {
@@ -646,6 +654,7 @@ def read_change(
         "times": lambda: check_times(a),
         "address": lambda: check_address(a, session=session, settings=settings),
         "access": lambda: check_access(a),
+        "details": lambda: check_details(a),
     }[what]()
     if errors:
         return a, None, errors
@@ -654,8 +663,10 @@ def read_change(
         sent["availability"] = availability(a)
     if what == "access":
         sent["access_notes"] = a["access_notes"] or None
+    if what == "details":
+        sent["phone"] = a["phone"] or None  # left empty: the number is taken off
     try:
-        return a, DinerUpdate.model_validate(sent), {}
+        return a, DinerChangeOnPages.model_validate(sent), {}
     except ValidationError as exc:  # a rule the checks above don't know: shown, never a 500
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else CHANGES[what][0]

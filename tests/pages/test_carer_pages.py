@@ -16,6 +16,7 @@ from app.councils.rules import council_today
 from app.councils.service import add_neighbourhood
 from app.demo import DEMO_PASSWORD, carer_email
 from app.models import (
+    AuditEntry,
     Council,
     Diner,
     LoginFailure,
@@ -625,6 +626,70 @@ def test_address_change_refuses_an_out_of_area_postcode_naming_the_field(
     assert page.status_code == 422
     assert [href for href, _ in summary(page.text)] == ["#postcode"]
     assert value_of(page.text, "address_line") == "1 Piccadilly"
+
+
+def test_a_carer_corrects_their_relatives_name_and_phone_number(
+    client: TestClient, session: Session, paired: dict
+):
+    """A newcomer's walk: a name or a number typed wrong at registration could be neither seen
+    nor corrected. The cook and the coordinator are not asked to do anything about it."""
+    relative = f"/carer/relatives/{paired['diner_id']}"
+    shown = unescape(client.get(relative).text)
+    assert f'href="{relative}/change/details"' in shown
+    form = client.get(f"{relative}/change/details")
+    assert form.status_code == 200
+    assert unescape(title(form)).startswith("Change Edna's name or phone number")
+    assert 'name="address_line"' not in form.text  # only what this change is about
+    before = session.exec(select(func.count()).select_from(Notification)).one()
+
+    wrong = post(client, f"{relative}/change/details", {"full_name": "Edna Smyth", "phone": "12"})
+    assert wrong.status_code == 422
+    assert [href for href, _ in summary(wrong.text)] == ["#phone"]
+    assert value_of(wrong.text, "full_name") == "Edna Smyth"  # kept as typed, nothing saved
+    diner = session.get(Diner, paired["diner_id"])
+    session.refresh(diner)
+    assert diner.full_name != "Edna Smyth"
+
+    done = post(
+        client, f"{relative}/change/details", {"full_name": "Edna Smyth", "phone": "020 7946 0991"}
+    )
+    assert done.status_code == 303, done.text
+    session.refresh(diner)
+    assert (diner.full_name, diner.phone) == ("Edna Smyth", "+442079460991")
+    page = unescape(client.get(done.headers["location"]).text)
+    assert "Edna Smyth" in page and "020 7946 0991" in page
+    entry = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.action == "diner.changed")
+        .order_by(col(AuditEntry.id).desc())
+    ).first()
+    assert entry is not None and entry.data == {"fields": ["full_name", "phone"]}
+    assert session.exec(select(func.count()).select_from(Notification)).one() == before
+
+    cleared = post(client, f"{relative}/change/details", {"full_name": "Edna Smyth", "phone": ""})
+    assert cleared.status_code == 303
+    session.refresh(diner)
+    assert diner.phone is None
+
+
+def test_staff_correct_a_diners_phone_number_from_the_record(
+    client: TestClient, session: Session, settings: Settings, staff: User, paired: dict
+):
+    client.cookies.clear()
+    signed_in = post(client, "/sign-in", {"email": staff.email, "password": DEFAULT_PASSWORD})
+    assert signed_in.status_code == 303, signed_in.text
+    record = f"/staff/diners/{paired['diner_id']}"
+    assert f'href="{record}/change/details"' in client.get(record).text
+    wrong = post(client, f"{record}/change/details", {"full_name": "", "phone": "020 7946 0991"})
+    assert wrong.status_code == 422
+    assert summary(wrong.text) == [("#full_name", "Enter the diner's full name")]
+    done = post(
+        client, f"{record}/change/details", {"full_name": "Edna Brown", "phone": "07911 123456"}
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"{record}?changed=1"
+    diner = session.get(Diner, paired["diner_id"])
+    session.refresh(diner)
+    assert diner.phone == "+447911123456"
 
 
 def _deliver(session: Session, pairing_id: int, count: int) -> None:
