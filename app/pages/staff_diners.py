@@ -25,6 +25,7 @@ from app.db import lock_row, utcnow, writing
 from app.deps import SessionDep, SettingsDep
 from app.diners.record import PairingLine, diner_record
 from app.diners.rules import public_status
+from app.diners.schemas import DinerChangeOnPages
 from app.diners.search import (
     NEED_CODES,
     DinerQuery,
@@ -825,8 +826,13 @@ def refer_send(
         return _refer_page(request, session, settings, sa, a, _for_staff(errors), 422)
     lock_row(session, sa.user)  # PostgreSQL: two sends at once, one after the other
     if twin := _just_referred(session, sa.user, body.full_name, body.address_line):
-        # The same form sent again a moment ago (a double click: an outside check made three
-        # diners of one referral, and the batch then invited two cooks for one person).
+        # The same form sent again a moment ago: a double click (an outside check made three
+        # diners of one referral, and the batch then invited two cooks for one person), or sent
+        # after going back to correct it, whose answers are the ones meant (a walk: an allergy
+        # ticked then was lost, and "The diner is referred" said nothing of it).
+        diner = session.get_one(Diner, twin)
+        correction = DinerChangeOnPages.model_validate(body.model_dump(exclude={"consent"}))
+        change_diner(session, actor=sa.user, diner=diner, body=correction, settings=settings)
         return redirect(f"/staff/diners/{twin}?referred=1")
     try:
         diner = register_diner(session, actor=sa.user, body=body, settings=settings, by_staff=True)

@@ -490,6 +490,17 @@ def test_refer_shows_every_problem_at_once_then_opens_the_new_record(
     )
     assert again.headers["location"] == done.headers["location"]
     assert len(session.exec(select(Diner).where(Diner.full_name == "Harold Green")).all()) == 1
+    # Sent again after going back to tick an allergy (a walk: the allergy was lost, and the
+    # page said "The diner is referred"): the one record, with the answers sent last.
+    corrected = client.post(
+        "/staff/refer",
+        data={**half, "end-2": "19:30", "consent": "yes", "allergies": ["peanuts"]},
+        follow_redirects=False,
+    )
+    assert corrected.headers["location"] == done.headers["location"]
+    assert len(session.exec(select(Diner).where(Diner.full_name == "Harold Green")).all()) == 1
+    session.refresh(diner)
+    assert diner.allergies == ["peanuts"]
     assert diner.referred_by_id == staff.id and diner.carer_id is None
     assert diner.postcode == "N3 1LB" and diner.availability == [
         {"weekday": 2, "start": "18:00", "end": "19:30"}
