@@ -444,6 +444,7 @@ def test_a_waiting_diner_with_no_cook_proposed_links_to_finding_one(
     assert f'href="/staff/diners/{people["harold"]}/match"' in harold.text
     assert "Find a cook for Harold Green" in words
     assert re.search(r"Waiting since \d{1,2} [A-Z][a-z]+ \d{4} Find a cook", words)
+    assert re.search(r"</strong>\s+since", harold.text)  # a browser showed "Waitingsince"
     assert "No carer Referred by Grace Okafor" in words
     assert "No cook has been proposed yet." in words and "No concerns." in words
     assert f'href="/staff/concerns?diner={people["harold"]}"' in harold.text
