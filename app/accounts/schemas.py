@@ -7,13 +7,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from app.schemas import SINGLE_LINE, StrictModel
+from app.schemas import ONE_SPACE, SINGLE_LINE, StrictModel
 
 Name = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
     ),
+    ONE_SPACE,
 ]
 # A new password: the schema states the rules' length (10-128); the service checks it, with
 # the rest of the rules, and answers a clear `weak_password` 422 (accepting up to 1024 here).

@@ -144,9 +144,15 @@ def _search(q: str, carer: Any) -> ColumnElement[bool]:
     (with or without its space): any of them contains what was typed, in any letter case."""
     text = q.strip().lower()
     squeezed = re.sub(r"\s+", "", text).upper()
+    words = text.split()
+
+    def named(column: Any) -> ColumnElement[bool]:
+        # Word by word: a name kept with two spaces, or typed surname first, is found too.
+        return and_(*(func.lower(column).contains(word, autoescape=True) for word in words))
+
     matches: list[ColumnElement[bool]] = [
-        func.lower(col(Diner.full_name)).contains(text, autoescape=True),
-        func.lower(carer.full_name).contains(text, autoescape=True),
+        named(col(Diner.full_name)),
+        named(carer.full_name),
         carer.email_key.contains(text, autoescape=True),
     ]
     if squeezed:

@@ -171,6 +171,7 @@ def test_the_list_names_the_carer_and_their_contact_the_neighbourhood_once_and_t
     [
         ("edna", ["Edna Smith"]),  # the diner's name, any case
         ("HAROLD gr", ["Harold Green"]),
+        ("green harold", ["Harold Green"]),  # word by word, in any order
         ("asha pat", ["Edna Smith"]),  # the carer's name
         ("ASHA@example", ["Edna Smith"]),  # the carer's email
         ("07700 900123", ["Edna Smith"]),  # the carer's phone as people write it
@@ -195,6 +196,24 @@ def test_search_by_name_carer_email_phone_or_postcode(
     if not found:
         assert count_line(page.text) == "No diners match"
         assert "clear the search and filters" in text_of(page.text)
+
+
+def test_a_name_typed_with_two_spaces_is_kept_with_one_and_found(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A walk: "Ruth  Davies-Smith" was kept with its two spaces, shown with one, and no
+    search for "Ruth Davies-Smith" found her."""
+    carer = create_user(session, role="carer")
+    body = diner_payload(full_name="Ruth  Davies-Smith", address_line="3  Hill  Road")
+    made = client.post("/api/diners", json=body, headers=auth_headers(carer, settings))
+    assert made.status_code == 201, made.text
+    assert (made.json()["full_name"], made.json()["address_line"]) == (
+        "Ruth Davies-Smith",
+        "3 Hill Road",
+    )
+    sign_in(client, staff)
+    page = client.get("/staff/diners", params={"q": "Ruth Davies-Smith"})
+    assert listed(page.text) == ["Ruth Davies-Smith"]
 
 
 def test_filters_by_status_neighbourhood_and_needs(
