@@ -7,7 +7,7 @@ concern by its reference); they are told when it moves on.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -343,6 +343,23 @@ def paused_for_concern(pairing: Pairing | None) -> bool:
     )
 
 
+SENT_AGAIN_WITHIN = timedelta(minutes=2)
+
+
+def _sent_again(concern: Concern, *, staff: User, status: ConcernStatus, note: str) -> bool:
+    """Whether this staff member moved the concern to this status with this note a moment
+    ago: the same form sent again."""
+    if concern.status != status or not concern.notes:
+        return False
+    last = concern.notes[-1]
+    at = datetime.fromisoformat(str(last.get("at")))
+    return (
+        last.get("staff_id") == staff.id
+        and last.get("text") == note
+        and utcnow() - at < SENT_AGAIN_WITHIN
+    )
+
+
 def triage(
     session: Session,
     *,
@@ -373,6 +390,11 @@ def triage(
         )
     if concern.council_id != staff.council_id:
         raise NotFound("Concern not found")
+    lock_row(session, concern)  # the same form sent twice at once: one after the other
+    if _sent_again(concern, staff=staff, status=status, note=note) and not (
+        exclude or suspend or resume
+    ):
+        return concern  # a double click (a walk kept one note three times): nothing new
     if concern.status == ConcernStatus.upheld and status != ConcernStatus.upheld:
         # Its consequences (a pair excluded, a cook suspended) stay whatever the status says:
         # "resolved: nothing was wrong" beside a cook still suspended for it (an outside check).

@@ -181,6 +181,10 @@ def approve_cook(session: Session, *, staff: User, cook: Cook, body: ApproveIn) 
     if cook.status in (CookStatus.left, *STICKY):
         raise Conflict(f"A {cook.status} cook cannot be approved (reinstate them first)")
     _require_checks(body, council)
+    sent = (body.dbs_checked_on, body.dbs_level, body.id_checked, body.hygiene_ack)
+    held = (cook.dbs_checked_on, cook.dbs_level, cook.id_checked, cook.hygiene_ack)
+    if cook.status == CookStatus.approved and sent == held:
+        return cook  # the same approval again (a double click: a walk read it three times)
     if cook.status == CookStatus.pending:
         cook.location_review = False  # vetted where they live now
     cook.dbs_checked_on, cook.dbs_level = body.dbs_checked_on, body.dbs_level

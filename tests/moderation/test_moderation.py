@@ -88,6 +88,24 @@ def test_approval_records_checks_and_audits_when_complete(
     )
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "cook.approved")).all()
     assert [(a.actor_id, a.subject_id) for a in audit] == [(staff.id, cook_id)]
+    # The same approval sent again (a walk's double click put "Approved" three times in the
+    # cook's history): the same answer, nothing recorded twice; a new DBS check is recorded.
+    again = client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(),
+        headers=auth_headers(staff, settings),
+    )
+    assert again.status_code == 200 and again.json() == body
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "cook.approved")).all()
+    assert len(audit) == 1
+    renewed = client.post(
+        f"/api/staff/cooks/{cook_id}/approve",
+        json=approve_payload(dbs_checked_on=str(date.today() - timedelta(days=2))),
+        headers=auth_headers(staff, settings),
+    )
+    assert renewed.status_code == 200
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "cook.approved")).all()
+    assert len(audit) == 2
 
 
 @pytest.mark.parametrize(

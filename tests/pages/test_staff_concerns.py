@@ -289,6 +289,15 @@ def test_triage_saves_through_the_service_signs_the_note_by_name_and_shows_a_ban
     concern = session.get(Concern, made["id"])
     assert concern is not None and concern.status == "investigating"
     assert concern.notes[0]["staff_id"] == world.staff.id
+    # The same form sent again (a walk's double click kept the note three times): one note;
+    # another note, or the same words later in another status, is kept.
+    same = {"status": "investigating", "note": "Called Asha; visiting Friday."}
+    assert triage_form(client, made["id"], same).status_code == 303
+    other = {"status": "investigating", "note": "Visited: all well."}
+    assert triage_form(client, made["id"], other).status_code == 303
+    session.expire_all()
+    concern = session.get(Concern, made["id"])
+    assert [n["text"] for n in concern.notes] == [same["note"], other["note"]]
     # Without a banner asked for, none shows.
     assert "Saved." not in text_of(client.get(f"/staff/concerns/{made['id']}").text)
 
