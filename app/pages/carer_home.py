@@ -587,6 +587,9 @@ def change_context(
         "changing": True,
         "address_only": what == "address",
         "details_only": what == "details",
+        # Staff change a diner from their record: the carer's words ("your relative", "we will
+        # tell you") misled them (a walk).
+        "for_staff": record.startswith("/staff/"),
     }
 
 

@@ -147,7 +147,7 @@ MOVED = {  # by whether the diner has a carer
 CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
 CORRECTED = {
     "delivered": "The meal is recorded as delivered. Those told it was missed are told it came.",
-    "missed": "The meal is recorded as missed. The carer and the coordinator are told.",
+    "missed": "The meal is recorded as missed. Any carer and the coordinator are told.",
 }
 RECORDED = {  # a meal nobody had recorded
     "delivered": "The meal is recorded as delivered.",
@@ -576,6 +576,7 @@ STAFF_POSTCODE_MESSAGES = {
     **POSTCODE_MESSAGES,
     "outside_council_area": "This postcode is in another council's area: refer the diner to "
     "that council, then record that they left",
+    "outside_service_area": "We do not run in this area yet: check the postcode",
 }
 
 # The change pages that show the diner's address or access notes (prefilled).
@@ -736,11 +737,13 @@ def _move_refusal(session: Session, exc: RuleBroken, diner_id: int, pairing_id: 
 
 
 def _for_staff(errors: dict[str, str]) -> dict[str, str]:
-    """The carer's checks speak to a carer about their relative; staff refer "the diner"."""
+    """The carer's checks speak to a carer about their relative; staff refer "the diner" (and
+    are the council a carer is sent to: a walk read "contact your council")."""
+    outside = POSTCODE_MESSAGES["outside_service_area"]
     return {
-        field: message.replace("your relative's", "the diner's").replace(
-            "your relative", "the diner"
-        )
+        field: (STAFF_POSTCODE_MESSAGES["outside_service_area"] if message == outside else message)
+        .replace("your relative's", "the diner's")
+        .replace("your relative", "the diner")
         for field, message in errors.items()
     }
 

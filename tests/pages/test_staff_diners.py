@@ -550,6 +550,11 @@ def test_refer_outside_the_councils_area_is_refused_beside_the_postcode(
     assert re.findall(r'<a href="#([^"]+)">', refused.text) == ["postcode"]
     assert "another council" in text_of(refused.text)
     assert session.exec(select(Diner).where(Diner.full_name == "Ivy Long")).first() is None
+    # Where no council runs the service, staff are not sent to "your council" (a walk).
+    nowhere = client.post("/staff/refer", data={**form, "postcode": "M1 1AE"})
+    assert nowhere.status_code == 422
+    assert "We do not run in this area yet: check the postcode" in text_of(nowhere.text)
+    assert "contact your council" not in text_of(nowhere.text)
 
 
 def test_the_old_pages_redirect_and_the_pages_are_for_staff_only(
@@ -784,6 +789,11 @@ def test_staff_change_a_referred_diners_allergies_and_the_unsafe_pairing_pauses(
     )
     form = client.get(f"{record}/change/food")
     assert form.status_code == 200 and re.search(r'value="peanuts" checked', form.text)
+    # Worded for staff, not for the carer (a walk read "your relative", "we will tell you").
+    for what in ("food", "address", "details"):
+        said = text_of(client.get(f"{record}/change/{what}").text)
+        assert "your relative" not in said.lower() and "we will tell you" not in said.lower()
+    assert "the cook and any carer are told" in text_of(client.get(f"{record}/change/food").text)
     token = form_token(client, f"{record}/change/food")
     empty = client.post(f"{record}/change/food", data={"csrf_token": token})
     assert empty.status_code == 422 and "There is a problem" in empty.text
