@@ -224,6 +224,7 @@ def _concern_context(session: Session, sa: StaffAuth, concern: Concern) -> dict[
         "triage_choices": TRIAGE_CHOICES,
         # The status it has now is chosen already (adding a note keeps it); "open" is not a choice.
         "values": {"status": concern.status if concern.status in TRIAGE_CHOICES else ""},
+        "max_note": MAX_NOTE,
     }
 
 

@@ -218,6 +218,9 @@ def test_a_note_over_the_limit_comes_back_whole_beside_its_error(
     answer = triage_form(client, made["id"], {"status": "investigating", "note": "z" * 4500})
     assert error_summary(answer.text) == [("#note", "The note must be 2,000 characters or fewer")]
     assert textarea(answer.text, "note") == "z" * 4500
+    # The limit is shown as the note is typed, not only after (a walk).
+    page = client.get(f"/staff/concerns/{made['id']}").text
+    assert re.search(r'data-module="govuk-character-count"[^>]*data-maxlength="2000"', page)
 
 
 def test_triage_with_nothing_chosen_names_every_missing_answer_at_once_beside_its_field(

@@ -474,6 +474,8 @@ def test_refer_shows_every_problem_at_once_then_opens_the_new_record(
 ):
     sign_in(client, staff)
     token = form_token(client, "/staff/refer")
+    form = client.get("/staff/refer").text  # the access notes' limit shows as they are typed
+    assert re.search(r'data-module="govuk-character-count"[^>]*data-maxlength="500"', form)
     empty = client.post("/staff/refer", data={"csrf_token": token, "phone": "12"})
     assert empty.status_code == 422
     assert title(empty).startswith("Error: Refer a diner")
