@@ -80,15 +80,17 @@ _SURVEY_ANSWERED = 0.85
 # Share of carers saying their relative considers the cook a friend, by quarters paired.
 _FRIEND_BY_QUARTER = (0.6, 0.75, 0.82, 0.86)  # about 70% overall, as Casserole Club reports
 _RATINGS = ((5, 55), (4, 30), (3, 10), (2, 4), (1, 1))
+# Any diner's and any cook's: a walk read "Mum ate every bit" of a man, and "Thursdays" of
+# meals on another day.
 _COMMENTS = (
-    "Lovely stew, Mum ate every bit.",
-    "Dad looks forward to Thursdays now.",
+    "Lovely stew, every bit eaten.",
+    "Something to look forward to every week now.",
     "A bit salty this time, but very kind.",
-    "She stayed for a cup of tea, which meant a lot.",
-    "Soft enough for him to manage on his own.",
+    "Stayed for a cup of tea, which meant a lot.",
+    "Soft enough to manage without help.",
     "Came early, which was fine.",
-    "Mum kept the recipe card on the fridge.",
-    "He said it tasted like home.",
+    "The recipe card is on the fridge now.",
+    "Tasted like home, we were told.",
 )
 _LEFT_REASONS = (
     "Moved into a care home",
