@@ -7,7 +7,7 @@ concern by its reference); they are told when it moves on.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -352,12 +352,13 @@ def _sent_again(concern: Concern, *, staff: User, status: ConcernStatus, note: s
     if concern.status != status or not concern.notes:
         return False
     last = concern.notes[-1]
-    at = datetime.fromisoformat(str(last.get("at")))
-    return (
-        last.get("staff_id") == staff.id
-        and last.get("text") == note
-        and utcnow() - at < SENT_AGAIN_WITHIN
-    )
+    if last.get("staff_id") != staff.id or last.get("text") != note:
+        return False
+    try:
+        at = datetime.fromisoformat(str(last.get("at")))
+    except ValueError:
+        return False
+    return utcnow() - (at if at.tzinfo else at.replace(tzinfo=UTC)) < SENT_AGAIN_WITHIN
 
 
 def triage(

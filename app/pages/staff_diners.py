@@ -835,7 +835,11 @@ def refer_send(
         # ticked then was lost, and "The diner is referred" said nothing of it).
         diner = session.get_one(Diner, twin)
         correction = DinerChangeOnPages.model_validate(body.model_dump(exclude={"consent"}))
-        change_diner(session, actor=sa.user, diner=diner, body=correction, settings=settings)
+        try:
+            change_diner(session, actor=sa.user, diner=diner, body=correction, settings=settings)
+        except RuleBroken as exc:  # a postcode of another council's, say: beside its field
+            errors = {str(exc.loc[-1]): STAFF_POSTCODE_MESSAGES.get(exc.rule, exc.message)}
+            return _refer_page(request, session, settings, sa, a, errors, 422)
         return redirect(f"/staff/diners/{twin}?referred=1")
     try:
         diner = register_diner(session, actor=sa.user, body=body, settings=settings, by_staff=True)

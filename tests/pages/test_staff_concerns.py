@@ -301,6 +301,13 @@ def test_triage_saves_through_the_service_signs_the_note_by_name_and_shows_a_ban
     session.expire_all()
     concern = session.get(Concern, made["id"])
     assert [n["text"] for n in concern.notes] == [same["note"], other["note"]]
+    # A note kept without its time zone (as the demo's are) is compared all the same, not a 500.
+    concern.notes = [*concern.notes[:-1], {**concern.notes[-1], "at": "2026-01-05T10:00:00"}]
+    session.add(concern)
+    session.commit()
+    assert triage_form(client, made["id"], other).status_code == 303
+    session.expire_all()
+    assert len(session.get(Concern, made["id"]).notes) == 3  # long ago: a new note
     # Without a banner asked for, none shows.
     assert "Saved." not in text_of(client.get(f"/staff/concerns/{made['id']}").text)
 
