@@ -644,13 +644,8 @@ def read_change(
     session: Session, settings: Settings, diner: Diner, what: str, form: FormData
 ) -> tuple[dict[str, Any], DinerChangeOnPages | None, dict[str, str]]:
     """One change page's answers, checked: (the answers, the update or None, the errors)."""
-    fields = {
-        "food": ("diets", "allergies", "texture"),
-        "times": ("days", *DAY_TIME_FIELDS, "frequency"),
-        "address": ("address_line", "postcode"),
-        "access": ("access_notes",),
-        "details": ("full_name", "phone"),
-    }[what]
+    # The form's fields are the change's own, but for the times: asked day by day.
+    fields = ("days", *DAY_TIME_FIELDS, "frequency") if what == "times" else CHANGES[what]
     a = {**answers_of(diner), **read_form(form, fields, ("diets", "allergies", "days"))}
     errors = {
         "food": lambda: check_food(a),
