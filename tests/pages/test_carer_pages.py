@@ -666,6 +666,13 @@ def test_a_carer_corrects_their_relatives_name_and_phone_number(
     assert entry is not None and entry.data == {"fields": ["full_name", "phone"]}
     assert session.exec(select(func.count()).select_from(Notification)).one() == before
 
+    # The API's PATCH keeps API.md's fields: the name and number are the pages' own change.
+    carer_headers = auth_headers(paired["carer"], TEST_SETTINGS)
+    patched = client.patch(
+        f"/api/diners/{diner.id}", json={"full_name": "Someone Else"}, headers=carer_headers
+    )
+    assert patched.status_code == 422
+
     cleared = post(client, f"{relative}/change/details", {"full_name": "Edna Smyth", "phone": ""})
     assert cleared.status_code == 303
     session.refresh(diner)
