@@ -35,11 +35,19 @@ T = TypeVar("T")
 # joiners that real names need (ZWJ, ZWNJ) are let through.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _JOINERS = frozenset({"\u200c", "\u200d"})
+# U+FFFD stands where bytes could not be read as UTF-8: a browser's form that sent invalid
+# bytes had them turned into it by the form parser, and the page saved "Ruth \ufffd" as a name
+# (a fuzzer). No real text holds it, so it is refused as what it is, with a way on.
+UNREADABLE = "\ufffd"
+_UNREADABLE_TEXT = (
+    "contains a character that could not be read (U+FFFD), often from text copied from a "
+    "damaged file: type the text again"
+)
 
 
 def _first_refused(value: str, *, allowed: frozenset[str] = frozenset()) -> str | None:
     for char in value:
-        if (
+        if char == UNREADABLE or (
             char not in allowed
             and char not in _JOINERS
             and unicodedata.category(char) in _REFUSED_CATEGORIES
@@ -52,7 +60,9 @@ def _single_line(value: object) -> object:
     # Checked before surrounding spaces are dropped: a separator at the end is refused too.
     if isinstance(value, str) and (char := _first_refused(value)) is not None:
         raise ValueError(
-            "must be one line of text without control or format characters "
+            _UNREADABLE_TEXT
+            if char == UNREADABLE
+            else "must be one line of text without control or format characters "
             f"(found U+{ord(char):04X})"
         )
     return value
@@ -64,7 +74,9 @@ def _multi_line(value: object) -> object:
     value = value.replace("\r\n", "\n")
     if (char := _first_refused(value, allowed=frozenset("\n"))) is not None:
         raise ValueError(
-            "may contain line breaks but no other control or format characters "
+            _UNREADABLE_TEXT
+            if char == UNREADABLE
+            else "may contain line breaks but no other control or format characters "
             f"(found U+{ord(char):04X})"
         )
     return value

@@ -115,6 +115,8 @@ def carer_headers(session: Session, settings: Settings) -> dict[str, str]:
         ("access_notes", "Key safe\u2028code 1234"),
         ("access_notes", "Key safe\x0bcode 1234"),
         ("access_notes", "Key safe\rcode 1234"),  # a lone CR is not a line break
+        ("full_name", "Edna \ufffdSmith"),  # what unreadable bytes become (U+FFFD)
+        ("access_notes", "Key safe\n\ufffd"),
     ],
 )
 def test_text_field_is_refused_naming_it_when_it_has_a_hidden_character(
@@ -125,6 +127,8 @@ def test_text_field_is_refused_naming_it_when_it_has_a_hidden_character(
     )
     assert response.status_code == 422, response.text
     assert [e["loc"] for e in response.json()["detail"]] == [["body", field]]
+    if "\ufffd" in value:  # not "control or format characters", which it is not
+        assert "could not be read (U+FFFD)" in response.json()["detail"][0]["msg"]
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from app.config import Settings
 from app.deps import SESSION_COOKIE, Auth, auth_for_claims
 from app.errors import AppError, TooManyRequests, Unauthorized
 from app.pages.templating import render
-from app.schemas import MULTI_LINE, SINGLE_LINE
+from app.schemas import MULTI_LINE, SINGLE_LINE, UNREADABLE
 
 # An anonymous form (sign-in, forgotten password, postcode check) is tied to this random
 # browser cookie: its hidden token is an HMAC of the cookie's value, so neither can be guessed
@@ -242,6 +242,8 @@ def text_rule_problem(value: str, *, what: str, lines: bool = False) -> str | No
     try:
         (LINES_RULE if lines else ONE_LINE_RULE).validate_python(value)
     except ValidationError:
+        if UNREADABLE in value:  # bytes the browser sent that were not UTF-8 (app/schemas.py)
+            return f"{what} has a character that could not be read: type it again"
         kind = "ordinary text" if lines else "one line of ordinary text"
         return f"{what} must be {kind}, without hidden characters"
     return None

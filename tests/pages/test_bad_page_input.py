@@ -310,6 +310,42 @@ def test_a_control_or_format_character_is_refused_naming_the_field_when_a_page_f
     assert address_views(session) - views <= 1  # the page shown again, at most once
 
 
+@pytest.mark.parametrize(
+    ("who", "address", "field", "message"),
+    [
+        ("carer", f"{RELATIVE}/change/access", "access_notes",
+         "How the cook gets in has a character that could not be read: type it again"),
+        ("cook", "/cook/profile/name", "display_name",
+         "Your name has a character that could not be read: type it again"),
+    ],
+)  # fmt: skip
+def test_bytes_that_are_not_utf8_are_refused_beside_the_field_when_a_page_form_is_sent(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    world: dict[str, Any],
+    who: str,
+    address: str,
+    field: str,
+    message: str,
+):
+    """The form parser turns bytes that are not UTF-8 into U+FFFD, and pages saved them: a
+    name stored as "Priya \ufffd\ufffd" (a fuzzer). Refused beside the field, nothing saved."""
+    csrf = sign_in(client, session, settings, world["users"][who])
+    before = stored(session)
+    others = "&phone=020+7946+0018" if field == "display_name" else ""
+    body = f"csrf_token={csrf}&{field}=Ring%FF%FEtwice{others}"
+    refused = client.post(
+        address.format(**world["names"]),
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422, refused.text
+    assert summary(refused.text) == [(f"#{field}", message)]
+    assert stored(session) == before
+
+
 # --- a NUL in an address: PostgreSQL refuses it in text -----------------------------------------
 
 
