@@ -51,6 +51,7 @@ class PairingLine:
     accepted_at: datetime | None
     ended_at: datetime | None
     end_reason: str | None
+    end_note: str | None  # staff's words when they ended it (staff pages only)
     pause_reason: str | None
 
 
@@ -213,6 +214,7 @@ def diner_record(session: Session, *, diner: Diner) -> DinerRecord:
                 accepted_at=p.accepted_at,
                 ended_at=p.ended_at,
                 end_reason=p.end_reason,
+                end_note=p.end_note,
                 pause_reason=p.pause_reason,
             )
             for p in pairings

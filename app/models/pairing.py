@@ -49,6 +49,9 @@ class Pairing(SQLModel, table=True):
     accepted_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: EndReason | None = Field(default=None, sa_type=VocabString(EndReason, 32))
+    # Staff's own words on why they ended it ("ended_by_staff" alone told nobody why): for
+    # staff only, never in the cook's or the carer's messages; erased with the diner or cook.
+    end_note: str | None = Field(default=None, max_length=500)
     # Why a paused pairing is paused: "concern" (a serious concern; resolving it may resume)
     # or "needs_changed" (the diner's needs changed beyond the cook: only staff may resume).
     pause_reason: PauseReason | None = Field(default=None, sa_type=VocabString(PauseReason, 32))

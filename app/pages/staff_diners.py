@@ -80,7 +80,7 @@ from app.pages.cook_forms import (
     national_phone,
     redirect,
 )
-from app.pages.forms import check_csrf, whole_number
+from app.pages.forms import check_csrf, text_rule_problem, typed_text, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import (
@@ -91,7 +91,7 @@ from app.pages.staff_words import (
     date_words,
     options,
 )
-from app.pairings.schemas import PairingScheduleIn
+from app.pairings.schemas import PairingEndIn, PairingScheduleIn
 from app.pairings.service import end_pairing_as_staff, reschedule_pairing, withdraw_pairing
 from app.privacy.erasure_requests import erase_by, erasure_asked_on
 from app.privacy.service import (
@@ -488,16 +488,45 @@ def end_pairing(
     settings: SettingsDep,
     form: FormDep,
 ) -> Response:
-    """End the diner's active or paused pairing (POST /api/staff/pairings/{id}/end), once the
-    staff member has ticked that they mean it."""
+    """End the diner's active or paused pairing (POST /api/staff/pairings/{id}/end) with the
+    reason staff give (the API's is optional, the page's is not: the record said only "Staff
+    ended the pairing"), once the staff member has ticked that they mean it."""
     sa = _pairing_form(request, session, settings, form, diner_id, pairing_id)
     if isinstance(sa, Response):
         return sa
+    reason = typed_text(form.get("reason", ""))
+    errors: dict[str, str] = {}
+    if problem := _end_reason_problem(reason):
+        errors[END_REASON] = problem
     if form.get("end") != "yes":
-        errors = {"end": "Select that you have spoken to the cook or the carer"}
-        return _record_page(request, session, settings, sa, diner_id, errors=errors)
-    end_pairing_as_staff(session, staff=sa.user, pairing_id=pairing_id)
+        errors["end"] = "Select that you have spoken to the cook or the carer"
+    if errors:
+        values = {END_REASON: reason, "end": str(form.get("end", ""))}  # nothing lost
+        return _record_page(request, session, settings, sa, diner_id, errors=errors, values=values)
+    try:
+        end_pairing_as_staff(session, staff=sa.user, pairing_id=pairing_id, reason=reason)
+    except Conflict:  # ended or withdrawn meanwhile (another tab, a colleague): the record shows
+        return redirect(f"/staff/diners/{diner_id}")
     return redirect(f"/staff/diners/{diner_id}?ended=1")
+
+
+END_REASON = "end-reason"  # the reason's field on the record page (an id: the summary's link)
+MAX_END_REASON = 500  # app.schemas.Reason's limit, which the character count shows
+
+
+def _end_reason_problem(reason: str) -> str | None:
+    """The message beside the reason for ending a pairing, if it breaks the API's rule."""
+    if not reason:
+        return "Enter why the pairing is ending"
+    if len(reason) > MAX_END_REASON:
+        return f"The reason must be {MAX_END_REASON} characters or fewer"
+    if problem := text_rule_problem(reason, what="The reason", lines=True):
+        return problem
+    try:
+        PairingEndIn(reason=reason)  # the API's schema, so the page takes what the API takes
+    except ValidationError:
+        return "The reason must be ordinary text"
+    return None
 
 
 @router.post("/staff/diners/{diner_id}/pairing/{pairing_id}/withdraw", response_class=HTMLResponse)

@@ -15,7 +15,13 @@ from app.pairings import lifecycle, service
 from app.pairings.decline import decline_with_reason
 from app.pairings.deps import InvitedPairing
 from app.pairings.presenters import pairing_out
-from app.pairings.schemas import DeclineIn, PairingCreate, PairingOut, PairingScheduleIn
+from app.pairings.schemas import (
+    DeclineIn,
+    PairingCreate,
+    PairingEndIn,
+    PairingOut,
+    PairingScheduleIn,
+)
 from app.routing import DeferredRoute
 from app.schemas import Limit, Offset, Page, PathId
 from app.vocab import PairingStatus
@@ -76,9 +82,15 @@ def withdraw(pairing_id: PathId, user: StaffUser, session: SessionDep) -> Pairin
 
 
 @router.post("/api/staff/pairings/{pairing_id}/end", response_model=PairingOut)
-def end(pairing_id: PathId, user: StaffUser, session: SessionDep) -> PairingOut:
-    """Active or paused → `ended` (the diner waits again); another council's: 404."""
-    pairing = service.end_pairing_as_staff(session, staff=user, pairing_id=pairing_id)
+def end(
+    pairing_id: PathId, user: StaffUser, session: SessionDep, body: PairingEndIn | None = None
+) -> PairingOut:
+    """Active or paused → `ended` (the diner waits again); another council's: 404. The body
+    (a reason, for staff only) is optional: clients from before it send none."""
+    reason = body.reason if body is not None else None
+    pairing = service.end_pairing_as_staff(
+        session, staff=user, pairing_id=pairing_id, reason=reason
+    )
     return _render(session, pairing, "staff")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, StrictInt
 
-from app.schemas import HHMM, BodyId, Notes, StrictModel
+from app.schemas import HHMM, BodyId, Notes, Reason, StrictModel
 from app.vocab import EndReason, Frequency, PairingStatus, Texture
 
 
@@ -22,6 +22,13 @@ class PairingScheduleIn(StrictModel):
     weekday: StrictInt = Field(ge=0, le=6)
     start: HHMM
     frequency: Frequency
+
+
+class PairingEndIn(StrictModel):
+    """Optional: why staff end a running pairing, kept for staff only (the pairing's record
+    and the audit log). Optional here, as the route took no body before; the page asks."""
+
+    reason: Reason | None = None
 
 
 class PairingDiner(BaseModel):

@@ -19,7 +19,7 @@ from app.matching import engine
 from app.matching.inputs import cook_input, cook_inputs, diner_input, history, open_loads
 from app.matching.service import as_refusal, booked_clash, clash_words, create_proposal
 from app.meals.service import schedule_meals
-from app.models import Cook, Council, Diner, Meal, Pairing, User
+from app.models import AuditReason, Cook, Council, Diner, Meal, Pairing, User
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.letters import queue_meal_plan_letter
@@ -286,10 +286,15 @@ def withdraw_pairing(session: Session, *, staff: User, pairing_id: int) -> Pairi
     return pairing
 
 
-def end_pairing_as_staff(session: Session, *, staff: User, pairing_id: int) -> Pairing:
+def end_pairing_as_staff(
+    session: Session, *, staff: User, pairing_id: int, reason: str | None = None
+) -> Pairing:
     """Staff end an active or paused pairing of their council: its coming meals are cancelled,
     the diner waits for a cook again (this cook may be proposed again later), and the cook and
-    the carer are told. The way on from a pause for safety that nothing else resolves."""
+    the carer are told. The way on from a pause for safety that nothing else resolves.
+
+    `reason`, staff's own words, is kept on the pairing and beside the audit entry for staff
+    only: the cook and the carer are told in the usual words, as it may be about either."""
     pairing = lock_pairing(session, pairing_id)
     if pairing is None or pairing.council_id != staff.council_id:
         raise NotFound("Pairing not found")
@@ -299,7 +304,8 @@ def end_pairing_as_staff(session: Session, *, staff: User, pairing_id: int) -> P
             "a proposal is withdrawn"
         )
     end_pairing(session, pairing=pairing, reason=EndReason.ended_by_staff)
-    record_audit(
+    pairing.end_note = reason or None
+    entry = record_audit(
         session,
         actor_id=staff.id,
         council_id=pairing.council_id,
@@ -308,6 +314,11 @@ def end_pairing_as_staff(session: Session, *, staff: User, pairing_id: int) -> P
         subject_id=pairing.id,
         data={"reason": EndReason.ended_by_staff},
     )
+    if reason:
+        # Beside the log, not in it (the log holds no free text): an erasure removes it.
+        session.flush()  # the entry's id
+        assert entry.id is not None
+        session.add(AuditReason(audit_entry_id=entry.id, text=reason))
     session.flush()
     return pairing
 

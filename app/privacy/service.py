@@ -150,7 +150,11 @@ def _cook_data(session: Session, cook: Cook) -> dict[str, Any]:
     return {
         "cook_profile": _row(cook, drop=("calendar_token",)),
         # The cook sees the distance as everyone but staff does: to 100 m (API.md).
-        "pairings": [_row(p) | {"distance_m": public_distance_m(p.distance_m)} for p in pairings],
+        # Without staff's words on why they ended one (staff's notes, left out as above).
+        "pairings": [
+            _row(p, drop=("end_note",)) | {"distance_m": public_distance_m(p.distance_m)}
+            for p in pairings
+        ],
         "meals": [_row(m) for m in meals],
         "away": [_row(a, drop=("cook_id",)) for a in away],
         # Carers' ratings of the meals they cooked; a comment is the carer's own words.
@@ -188,9 +192,10 @@ def _relatives_data(session: Session, carer: User, diners: Sequence[Diner]) -> d
         # invited, or who declined, is not the carer's to know: a review found them named).
         # No distance, which no carer's page shows: re-measured from each address the carer
         # gives, it placed the cook's home to about 20 m (an outside check). Why it ended in
-        # the words the carer was told ("cook_suspended" is the cook's own record).
+        # the words the carer was told ("cook_suspended" is the cook's own record), never in
+        # staff's own (`end_note`).
         "diner_pairings": [
-            _row(p, drop=("cook_id", "proposed_by_id", "distance_m", "end_reason"))
+            _row(p, drop=("cook_id", "proposed_by_id", "distance_m", "end_reason", "end_note"))
             | {
                 "cook": name if p.accepted_at is not None else None,
                 "ended_because": _ended_to_carer(p, name, diners),
@@ -281,6 +286,7 @@ def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
     diner.status, diner.status_reason, diner.anonymised_at = DinerStatus.left, None, utcnow()
     session.add(diner)
     _blur_distances(session, Pairing.diner_id == diner.id)
+    _forget_end_notes(session, Pairing.diner_id == diner.id)
     for concern in session.exec(select(Concern).where(Concern.diner_id == diner.id)).all():
         concern.description, concern.notes = ERASED, []
         session.add(concern)
@@ -462,6 +468,7 @@ def erase_cook(session: Session, *, staff: User, cook: Cook) -> Cook:
     cook.dbs_checked_on, cook.dbs_level = None, None
     session.exec(delete(CookAway).where(col(CookAway.cook_id) == cook.id))
     _blur_distances(session, Pairing.cook_id == cook.id)
+    _forget_end_notes(session, Pairing.cook_id == cook.id)
     cook.updated_at = utcnow()
     session.add(cook)
     _anonymise_user(session, user)
@@ -476,6 +483,20 @@ def _blur_distances(session: Session, whose: Any) -> None:
     for pairing in session.exec(select(Pairing).where(whose)).all():
         pairing.distance_m = float(public_distance_m(pairing.distance_m))
         session.add(pairing)
+
+
+def _forget_end_notes(session: Session, whose: Any) -> None:
+    """Staff's words on why they ended a pairing (on it, and beside its `pairing.ended` audit
+    entry) may name the diner, the cook or what happened: they go as a concern's notes do;
+    the log keeps that it ended, and the pairing its coded reason."""
+    pairing_ids = select(Pairing.id).where(whose)
+    for pairing in session.exec(select(Pairing).where(whose, col(Pairing.end_note).is_not(None))):
+        pairing.end_note = None
+        session.add(pairing)
+    ended = select(AuditEntry.id).where(
+        AuditEntry.subject_type == "pairing", col(AuditEntry.subject_id).in_(pairing_ids)
+    )
+    session.exec(delete(AuditReason).where(col(AuditReason.audit_entry_id).in_(ended)))
 
 
 def relatives_not_erased(session: Session, *, carer_id: int) -> list[Diner]:

@@ -200,6 +200,8 @@ HIDDEN_CHARACTERS = [
          "note": f"Called{RIGHT_TO_LEFT}"}, "note", f"The note {LINES}"),
     case("staff", "/staff/cooks/{cook}/suspend", {"reason": f"Told{LINE_SEPARATOR}twice"},
          "suspend-reason", f"The reason {LINES}"),
+    case("staff", "/staff/diners/{diner}/pairing/{pairing}/end", {"end": "yes",
+         "reason": f"Moved{NUL}away"}, "end-reason", f"The reason {LINES}"),
     case(None, "/sign-in", {"email": f"a{NUL}b@example.org", "password": PASSWORD}, "email",
          EMAIL_FORMAT),
     case(None, "/forgotten-password", {"email": f"a{NUL}b@example.org"}, "email", EMAIL_FORMAT),
@@ -263,6 +265,7 @@ def world(client: TestClient, session: Session, settings: Settings, staff: User)
         "users": {"carer": paired.carer, "cook": paired.cook, "invited_cook": invited.cook},
         "names": {
             "diner": paired.diner_id,
+            "pairing": paired.pairing_id,
             "meal": meal.id,
             "cook": paired.cook_id,
             "invitation": invited.pairing_id,

@@ -13,12 +13,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import add_neighbourhood
-from app.models import AuditEntry, Council, Diner, Meal, MealFeedback, Notification, Pairing, User
+from app.models import (
+    AuditEntry,
+    AuditReason,
+    Council,
+    Diner,
+    Meal,
+    MealFeedback,
+    Notification,
+    Pairing,
+    User,
+)
 from app.reports.service import waiting_diners
 from app.vocab import DinerStatus, MealStatus
 from tests.factories import (
@@ -32,7 +42,7 @@ from tests.factories import (
     proposed_pairing,
     registered_diner,
 )
-from tests.pages.helpers import form_token, title
+from tests.pages.helpers import form_token, textarea, title
 
 
 def sign_in(client: TestClient, user: User) -> None:
@@ -893,18 +903,108 @@ def test_ending_a_paused_pairing_asks_to_confirm_then_the_diner_waits_again(
     assert "paused: " not in words.lower() and "paused paused" not in words.lower()
     token = form_token(client, record)
     end = f"{record}/pairing/{world.pairing_id}/end"
-    unticked = client.post(end, data={"csrf_token": token})
+    reason = "Her son will cook now"
+    unticked = client.post(end, data={"csrf_token": token, "reason": reason})
     assert unticked.status_code == 422
     assert re.findall(r'<a href="#([^"]+)">', unticked.text) == ["end"]
     session.refresh(pairing)
     assert pairing.status == "paused"
-    done = client.post(end, data={"csrf_token": token, "end": "yes"}, follow_redirects=False)
+    ticked = {"csrf_token": token, "end": "yes", "reason": reason}
+    done = client.post(end, data=ticked, follow_redirects=False)
     assert (done.status_code, done.headers["location"]) == (303, f"{record}?ended=1")
     session.refresh(pairing)
     assert (pairing.status, pairing.end_reason) == ("ended", "ended_by_staff")
     shown = text_of(client.get(done.headers["location"]).text)
     assert "The pairing has ended. The diner is waiting for a cook again." in shown
     assert "End the pairing with" not in shown
+    # Sent again (another tab): the record as it is now, not an error page.
+    again = client.post(end, data=ticked, follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, record)
+
+
+def test_ending_a_pairing_is_refused_beside_the_reason_when_none_is_given(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """Ending a pairing took no reason: the record said only "Staff ended the pairing" (a
+    newcomer's walk). An empty one is refused beside its field, and nothing typed is lost."""
+    world = active_pairing(client, session, settings, staff)
+    sign_in(client, staff)
+    record = f"/staff/diners/{world.diner_id}"
+    token = form_token(client, record)
+    end = f"{record}/pairing/{world.pairing_id}/end"
+
+    empty = client.post(end, data={"csrf_token": token, "end": "yes", "reason": "  "})
+
+    assert empty.status_code == 422
+    assert re.findall(r'<a href="#([^"]+)">', empty.text) == ["end-reason"]
+    box = empty.text.split('id="end-pairing" open>')[1].split("</details>")[0]
+    beside = box.split('id="end-reason-error"')[1].split("</p>")[0]
+    assert "Enter why the pairing is ending" in text_of(beside)
+    assert 'data-module="govuk-character-count" data-maxlength="500"' in box
+    assert re.search(r'<input[^>]*id="end"[^>]*checked', box)  # the tick is kept
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.end_note) == ("active", None)
+    # Every problem at once, and what was typed is kept.
+    long = "Moved away. " * 50
+    both = client.post(end, data={"csrf_token": token, "reason": long})
+    assert re.findall(r'<a href="#([^"]+)">', both.text) == ["end-reason", "end"]
+    assert "The reason must be 500 characters or fewer" in text_of(both.text)
+    assert textarea(both.text, "reason") == long.strip()
+
+
+def test_ending_a_pairing_keeps_the_reason_for_staff_only_when_one_is_given(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    sign_in(client, staff)
+    record = f"/staff/diners/{world.diner_id}"
+    end = f"{record}/pairing/{world.pairing_id}/end"
+    reason = "Priya and Edna's son fell out over the visits.\nAgreed on the phone with both."
+    data = {"csrf_token": form_token(client, record), "end": "yes", "reason": reason}
+
+    done = client.post(end, data=data, follow_redirects=False)
+
+    assert (done.status_code, done.headers["location"]) == (303, f"{record}?ended=1")
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.end_reason, pairing.end_note) == (
+        "ended", "ended_by_staff", reason
+    )  # fmt: skip
+    [entry] = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.action == "pairing.ended", AuditEntry.subject_id == world.pairing_id
+        )
+    ).all()
+    said = session.exec(select(AuditReason.text).where(AuditReason.audit_entry_id == entry.id))
+    assert said.all() == [reason]
+    # The staff's record: under the ended pairing, beside the coded words.
+    page = client.get(done.headers["location"]).text
+    cooks = page.split('id="cooks"')[1].split("</table>")[0]
+    why = cooks.split('data-label="Why it ended">')[1].split("</td>")[0]
+    assert text_of(why) == f"Staff ended the pairing {reason.replace(chr(10), ' ')}"
+    assert "Priya and Edna&#39;s son fell out" in why  # escaped, as typed
+    # Never the cook's or the carer's: their messages keep today's words, their pages too.
+    told = session.exec(
+        select(Notification).where(
+            col(Notification.to_user_id).in_([world.cook.id, world.carer.id])
+        )
+    ).all()
+    assert {m.event for m in told} >= {"pairing_ended"}
+    assert not [m for m in told if "fell out" in m.subject + m.body]
+    for user, pages in (
+        (world.cook, ["/cook/"]),
+        (world.carer, ["/carer/", f"/carer/relatives/{world.diner_id}"]),
+    ):
+        client.cookies.clear()
+        sign_in(client, user)
+        for path in pages:
+            seen = client.get(path)
+            assert seen.status_code == 200 and "fell out" not in seen.text, path
+        export = client.get("/api/me/export", headers=auth_headers(user, settings))
+        assert export.status_code == 200 and "fell out" not in export.text
 
 
 def test_a_meal_later_today_is_coming_up_on_the_record_not_recent(

@@ -4,10 +4,10 @@ pause for safety that nothing else resolves); the diner waits again."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import Diner, Notification, Pairing, User
+from app.models import AuditEntry, AuditReason, Diner, Notification, Pairing, User
 from tests.factories import (
     active_pairing,
     auth_headers,
@@ -60,3 +60,48 @@ def test_ending_is_for_the_councils_staff_and_running_pairings_only(
     assert client.post(path, headers=world.cook_headers).status_code == 403
     pairing = session.get(Pairing, world.pairing_id)
     assert pairing is not None and pairing.status == "proposed"
+
+
+def test_staff_end_a_pairing_with_a_reason_kept_for_staff_when_the_body_gives_one(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    path = f"/api/staff/pairings/{world.pairing_id}/end"
+    headers = auth_headers(staff, settings)
+    # The body is optional (clients from before it send none), but a reason given is checked.
+    for refused in ({"reason": ""}, {"reason": "x" * 501}, {"reason": "a\x00b"}, {"why": "x"}):
+        answer = client.post(path, json=refused, headers=headers)
+        assert answer.status_code == 422, refused
+
+    ended = client.post(
+        path, json={"reason": "  The cook moved away\r\nfor good  "}, headers=headers
+    )
+
+    assert ended.status_code == 200, ended.text
+    assert "moved away" not in ended.text  # the pairing's shape (API.md) is unchanged
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.end_note) == ("ended", "The cook moved away\nfor good")
+    said = session.exec(
+        select(AuditReason.text)
+        .join(AuditEntry, col(AuditEntry.id) == AuditReason.audit_entry_id)
+        .where(AuditEntry.action == "pairing.ended", AuditEntry.subject_id == pairing.id)
+    ).all()
+    assert said == ["The cook moved away\nfor good"]
+
+
+def test_staff_end_a_pairing_with_no_reason_when_the_body_is_empty(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    path = f"/api/staff/pairings/{world.pairing_id}/end"
+
+    ended = client.post(path, json={}, headers=auth_headers(staff, settings))
+
+    assert ended.status_code == 200, ended.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert (pairing.status, pairing.end_note) == ("ended", None)
+    assert session.exec(select(AuditReason)).all() == []

@@ -12,6 +12,7 @@ from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.models import (
     AuditEntry,
+    AuditReason,
     AuthSession,
     Cook,
     CookAway,
@@ -585,3 +586,80 @@ def test_each_council_logs_a_carers_erasure_request_with_only_its_own_relatives(
         (staff.council_id, [ours]),
         (tower_hamlets.id, [theirs]),
     ]
+
+
+def _end_with_reason(client: TestClient, settings: Settings, staff: User, pairing_id: int) -> None:
+    """Staff end the pairing in their own words."""
+    ended = client.post(
+        f"/api/staff/pairings/{pairing_id}/end",
+        json={"reason": "Edna told us Priya shouted at her"},
+        headers=auth_headers(staff, settings),
+    )
+    assert ended.status_code == 200, ended.text
+
+
+def _ended_reasons(session: Session, pairing_id: int) -> list[str]:
+    session.expire_all()
+    return list(
+        session.exec(
+            select(AuditReason.text)
+            .join(AuditEntry, col(AuditEntry.id) == AuditReason.audit_entry_id)
+            .where(
+                AuditEntry.subject_type == "pairing",
+                AuditEntry.action == "pairing.ended",
+                AuditEntry.subject_id == pairing_id,
+            )
+        ).all()
+    )
+
+
+def test_erasing_diner_removes_staffs_words_on_why_a_pairing_ended_when_staff_erases(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    _end_with_reason(client, settings, staff, world.pairing_id)
+    suspended = client.post(
+        f"/api/staff/cooks/{world.cook_id}/suspend",
+        json={"reason": "Her DBS certificate is under review"},
+        headers=auth_headers(staff, settings),
+    )
+    assert suspended.status_code == 200, suspended.text
+    assert _ended_reasons(session, world.pairing_id) == ["Edna told us Priya shouted at her"]
+
+    erased = client.post(
+        f"/api/staff/diners/{world.diner_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
+    )
+
+    assert erased.status_code == 200, erased.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None
+    assert (pairing.end_reason, pairing.end_note) == ("ended_by_staff", None)
+    assert _ended_reasons(session, world.pairing_id) == []
+    # The log keeps that it ended; the reason about the cook, not the diner, stays.
+    kept = session.exec(
+        select(AuditEntry.action).where(
+            AuditEntry.subject_type == "pairing", AuditEntry.subject_id == world.pairing_id
+        )
+    ).all()
+    assert "pairing.ended" in kept
+    assert session.exec(select(AuditReason.text)).all() == ["Her DBS certificate is under review"]
+
+
+def test_erasing_cook_removes_staffs_words_on_why_their_pairing_ended_when_staff_erases(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = active_pairing(client, session, settings, staff)
+    _end_with_reason(client, settings, staff, world.pairing_id)
+
+    erased = client.post(
+        f"/api/staff/cooks/{world.cook_id}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
+    )
+
+    assert erased.status_code == 200, erased.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None and pairing.end_note is None
+    assert _ended_reasons(session, world.pairing_id) == []
