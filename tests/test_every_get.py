@@ -26,6 +26,8 @@ from app.accounts.tokens import TokenKind
 from app.demo import DEMO_ADMIN_EMAIL, seed_demo
 from app.deps import SESSION_COOKIE
 from app.main import app
+from app.matching import preview
+from app.matching.schemas import ConfirmIn
 from app.models import Concern, Cook, CookAway, Council, Diner, Meal, Pairing, User
 from app.notifications.feeds import rotate_calendar_token
 from app.pages import carer_home, carer_register, cook_profile
@@ -104,12 +106,23 @@ def roles(session: Session) -> list[Role]:
         .order_by(col(User.id)),
     )
     admin = first(session, select(User).where(User.email == DEMO_ADMIN_EMAIL))
+    # A batch matching confirmed with nothing ticked: its result page is the staff member's.
+    made = preview.preview_matching(session, staff=staff, secret=TEST_SETTINGS.secret_key)
+    body = ConfirmIn(preview_id=made.preview_id, pairs=[])
+    confirmed = preview.confirm_preview(
+        session, staff=staff, secret=TEST_SETTINGS.secret_key, body=body
+    )
     return [
         Role("anonymous", ids={"token": token}),
         Role(
             "staff",
             staff,
-            {"diner_id": diner.id, "cook_id": cook.id, "concern_id": concern.id},
+            {
+                "diner_id": diner.id,
+                "cook_id": cook.id,
+                "concern_id": concern.id,
+                "outcome_id": confirmed.outcome_id,
+            },
         ),
         Role("admin", admin, {"cook_id": cook.id}),
         Role(

@@ -18,7 +18,8 @@ locks them): if anything in it changed the preview is stale (409, preview again)
 each pair kept is proposed exactly as ``POST /api/staff/pairings`` would propose it
 (``service.propose_pairing``: every hard rule, capacity and the cook's absences checked again
 against the rows as they are now); a pair that fails is refused with the rule's name (the
-data changed between the fingerprint and the lock, or a rule of the day).
+data changed between the fingerprint and the lock, or a rule of the day). The confirmation is
+audited with what it did (``outcome.record_outcome``), which the staff pages show again by GET.
 
 API.md: "a preview older than the data it was made from answers 409". A diner's own change or a
 cook's new absence used to refuse only the pair it touched (200, an outside check): the rest of
@@ -43,6 +44,7 @@ from app.geo.distance import staff_distance_m
 from app.matching import engine, service
 from app.matching.engine.reasons import suggestion_reasons
 from app.matching.inputs import DinerRow, lock_cooks, waiting_diner_rows
+from app.matching.outcome import record_outcome
 from app.matching.schemas import (
     ConfirmIn,
     ConfirmOut,
@@ -243,8 +245,21 @@ def preview_matching(session: Session, *, staff: User, secret: str) -> PreviewOu
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A confirmation's answer, and the id its outcome is kept under (``outcome.read_outcome``)."""
+
+    out: ConfirmOut
+    outcome_id: int
+
+
 def confirm_matching(session: Session, *, staff: User, secret: str, body: ConfirmIn) -> ConfirmOut:
     """Propose the pairs kept from a preview, each checked again as a single proposal is."""
+    return confirm_preview(session, staff=staff, secret=secret, body=body).out
+
+
+def confirm_preview(session: Session, *, staff: User, secret: str, body: ConfirmIn) -> Confirmation:
+    """``confirm_matching``, with the id of its outcome, audited for the result page."""
     council = staff_council(session, staff)
     claims = read_preview_id(body.preview_id, secret=secret)
     if claims is None or claims.council_id != council.id or claims.staff_id != staff.id:
@@ -286,7 +301,16 @@ def confirm_matching(session: Session, *, staff: User, secret: str, body: Confir
         diner, cook = session.get(Diner, pairing.diner_id), session.get(Cook, pairing.cook_id)
         assert diner is not None and cook is not None
         out.append(pairing_out(pairing, diner=diner, cook=cook, viewer_role="staff"))
-    return ConfirmOut(proposed=out, refused=refused)
+    kept = {(pair.diner_id, pair.cook_id) for pair in body.pairs}
+    outcome_id = record_outcome(
+        session,
+        staff=staff,
+        council=council,
+        pairing_ids=[p.id for p in proposed if p.id is not None],
+        refused=[(r.diner_id, r.cook_id, r.reason) for r in refused],
+        unticked=sorted(set(claims.pairs) - kept),
+    )
+    return Confirmation(ConfirmOut(proposed=out, refused=refused), outcome_id)
 
 
 def _refused(diner_id: int, cook_id: int, reason: str, message: str) -> RefusedOut:

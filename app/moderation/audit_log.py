@@ -46,6 +46,7 @@ ACTION_WORDS: dict[str, str] = {
     "concern.resolved": "Resolved the concern",
     "concern.upheld": "Upheld the concern",
     "matching.run": "Matched waiting diners all at once",
+    "matching.confirmed": "Sent the invitations kept from a matching preview",
     "password_changed": "Changed their password",
     "password_reset": "Reset their password",
     "password_set_by_operator": "Set the person’s password from the command line",
@@ -86,8 +87,9 @@ KEY_WORDS = {
     "fields": "What changed",
     "meal_date": "Meal on",
 }
-# Ids the entry's subject already names (a pairing's cook and diner).
-_NAMED = {"cook_id", "diner_id"}
+# Ids the entry's subject already names (a pairing's cook and diner), and the lists of ids a
+# matching confirmation keeps for its result page (app.matching.outcome; the log shows how many).
+_NAMED = {"cook_id", "diner_id", "pairing_ids", "refused_pairs", "unticked_pairs"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

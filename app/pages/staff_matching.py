@@ -6,8 +6,10 @@ pairs kept by their ticks, then the result.
 
 Reads and writes through the API's services: app.matching.service.suggest_cooks and
 propose_pairing (GET .../suggestions, POST /api/staff/pairings), app.matching.preview
-(POST /api/staff/matching/preview and .../confirm). The preview's signed id travels in a
-hidden field; nothing is stored between the steps."""
+(POST /api/staff/matching/preview and .../confirm) and app.matching.outcome. Post / redirect /
+get throughout, so that Back and Reload never offer to send a form again: the preview is a GET
+page (made afresh), its signed id travels in a hidden field, and a confirmation redirects to
+its result (`/staff/matching/results/{id}`), read back from the audit entry that records it."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -30,7 +33,7 @@ from app.diners.rules import public_status
 from app.diners.service import get_councils_diner
 from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import staff_distance_text
-from app.matching import preview, service
+from app.matching import outcome, preview, service
 from app.matching.engine.reasons import label, labels
 from app.matching.inputs import first_meal_day, history
 from app.matching.schemas import MAX_PAIRS, ConfirmIn, PairIn, SuggestionOut
@@ -159,6 +162,10 @@ def rule_words(rule: str, message: str, *, cook: str, diner: str) -> str:
         "allergen_unsafe": f"{cook} cannot cook free from {diner}’s allergens",
         "excluded_pair": f"{cook} must not be matched with {diner} again",
         "not_found": f"{diner} or {cook} is no longer on the council’s lists",
+        # The batch's own refusals, as its result page words them (their messages, which
+        # name people, are not kept: app.matching.outcome).
+        "cook_busy": f"{cook} already cooks for someone else, or covers a meal, near that time",
+        "conflict": f"{cook} has no place left, or {diner} is no longer waiting for a cook",
     }
     return words.get(rule, message)
 
@@ -400,11 +407,9 @@ def old_matching() -> RedirectResponse:
     return RedirectResponse("/staff/matching", status_code=301)
 
 
-@router.get("/staff/matching/preview")
 @router.get("/staff/matching/confirm")
 def matching_step_again() -> RedirectResponse:
-    """A preview or its result asked for again by address (a bookmark, a reload after a
-    redirect): the steps are posts, so back to the start."""
+    """The address a confirmation posts to, asked for by GET (a bookmark): back to the start."""
     return redirect("/staff/matching")
 
 
@@ -460,11 +465,13 @@ def _preview_context(
     }
 
 
-@router.post("/staff/matching/preview", response_class=HTMLResponse)
-def preview_page(
-    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: Text = ""
-) -> Response:
-    check_csrf(request, settings, csrf_token)
+@router.get("/staff/matching/preview", response_class=HTMLResponse)
+def preview_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """A new preview, by GET: Back from the result, or a reload, comes here without offering to
+    send a form again. Made afresh on each load (it writes nothing, so a GET may), not kept and
+    shown by id: a preview id signs every pair and grows with the batch (megabytes for a big
+    council's), too long for an address, and a kept preview would show pairs already sent or
+    out of date after Back; the confirmation refuses those anyway (409)."""
     sa = staff_auth(request, session, settings)
     if not isinstance(sa, StaffAuth):
         return sa
@@ -472,6 +479,13 @@ def preview_page(
     return render_staff(
         request, session, settings, "staff/matching-preview.html", context, staff=sa
     )
+
+
+@router.post("/staff/matching/preview")
+def preview_posted() -> RedirectResponse:
+    """The button of a page from before the preview was a GET (a tab left open): to it. It
+    changes nothing, so it needs no CSRF token."""
+    return redirect("/staff/matching/preview")
 
 
 @router.post("/staff/matching/confirm", response_class=HTMLResponse)
@@ -517,7 +531,7 @@ def _confirm(
         body = ConfirmIn(
             preview_id=preview_id, pairs=[PairIn(diner_id=d, cook_id=c) for d, c in pairs]
         )
-        out = preview.confirm_matching(
+        done = preview.confirm_preview(
             session, staff=sa.user, secret=settings.secret_key, body=body
         )
     except (ValidationError, NotFound, RuleBroken):
@@ -527,11 +541,29 @@ def _confirm(
         return _preview_gone(
             request, session, settings, sa, stale=True, sent=sent, all_sent=len(sent) == len(pairs)
         )
-    claims = preview.read_preview_id(preview_id, secret=settings.secret_key)
-    unticked = sorted(set(claims.pairs) - set(pairs)) if claims else []
-    refused_ids = [(r.diner_id, r.cook_id) for r in out.refused]
-    invited_ids = [(p.diner_id, p.cook_id) for p in out.proposed]
-    everyone = invited_ids + refused_ids + unticked
+    return redirect(f"/staff/matching/results/{done.outcome_id}")
+
+
+@router.get("/staff/matching/results/{outcome_id}", response_class=HTMLResponse)
+def result_page(
+    outcome_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """What a confirmation sent and refused, for the staff member who sent it (else 404)."""
+    sa = staff_auth(request, session, settings)
+    if not isinstance(sa, StaffAuth):
+        return sa
+    if (number := whole_number(outcome_id)) is None:
+        raise NotFound("Matching result not found")
+    done = outcome.read_outcome(session, staff=sa.user, outcome_id=number)
+    context = _result_context(session, sa, done)
+    return render_staff(request, session, settings, "staff/matching-result.html", context, staff=sa)
+
+
+def _result_context(session: Session, sa: StaffAuth, done: outcome.Outcome) -> dict[str, Any]:
+    """The result in words: each pair's full names (linked), when, and why one was refused."""
+    invited_ids = [(p.diner_id, p.cook_id) for p in done.invited]
+    refused_ids = [(d, c) for d, c, _ in done.refused]
+    everyone = invited_ids + refused_ids + done.unticked
     diners = diner_full_names(session, council_id=sa.council_id, diner_ids=[d for d, _ in everyone])
     cooks = cook_full_names(session, council_id=sa.council_id, cook_ids=[c for _, c in everyone])
 
@@ -545,22 +577,22 @@ def _confirm(
 
     invited = [
         {**person(p.diner_id, p.cook_id), "when": when_words(p.weekday, p.start, p.frequency)}
-        for p in out.proposed
+        for p in done.invited
     ]
     refused = []
-    for r in out.refused:
-        row = person(r.diner_id, r.cook_id)
-        why = rule_words(
-            r.reason, r.message, cook=first_name(row["cook"]), diner=first_name(row["diner"])
-        )
+    for diner_id, cook_id, reason in done.refused:
+        row = person(diner_id, cook_id)
+        cook, diner = first_name(row["cook"]), first_name(row["diner"])
+        why = rule_words(reason, f"{cook} could not be invited for {diner}", cook=cook, diner=diner)
         refused.append({**row, "why": why})
-    context = {
+    local = done.at.astimezone(ZoneInfo(staff_council(session, sa.user).timezone))
+    return {
         "title": f"{len(invited)} invitation{'' if len(invited) == 1 else 's'} sent",
+        "sent_at": f"Sent at {local:%H:%M} on {long_date(local.date())}",
         "invited": invited,
         "refused": refused,
-        "unticked": [person(d, c) for d, c in unticked],
+        "unticked": [person(d, c) for d, c in done.unticked],
     }
-    return render_staff(request, session, settings, "staff/matching-result.html", context, staff=sa)
 
 
 def _sent_already(

@@ -1,8 +1,9 @@
 """Staff's matching pages in Chromium, with JavaScript on and off, at 1280 and 360 px, axe on
 every page: one diner's suggested cooks (full names, one distance, the score in words), the day
 chosen by radio (a missing choice shown beside it) and the invitation; then batch matching: the
-preview (nothing sent), a pair unticked, the confirmation and its result; a preview made stale
-by a proposal meanwhile, and a new preview from its button.
+preview (nothing sent), a pair unticked, the confirmation and its result (Back and a reload load
+without resending a form); a preview made stale by a proposal meanwhile, and a new preview from
+its button.
 
 Each run has its own people on its own weekday (Saturday with scripts, Sunday without; no other
 browser test uses either), so the other files' cooks and diners never pair with them, and the
@@ -194,6 +195,20 @@ def test_staff_suggest_propose_and_batch_match(
     expect(invited).not_to_contain_text(dropped)
     expect(page.get_by_role("list", name="Not sent: you unticked them")).to_contain_text(dropped)
     shot("result")
+
+    # Post / redirect / get: the result is a GET page, and so is the preview Back returns to;
+    # neither Back nor a reload offers to send a form again (Chromium's "Confirm Form
+    # Resubmission" was a newcomer's find: the preview and the result were answers to posts).
+    result_url = page.url
+    assert re.search(r"/staff/matching/results/\d+$", result_url), result_url
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/staff/matching/preview$"))
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Check the invitations before sending")
+    page.go_forward()
+    page.reload()
+    expect(page).to_have_url(result_url)
+    expect(heading).to_have_text("1 invitation sent")
 
     # A preview with a ticked pairing invited meanwhile (by hand) names it as sent already (the
     # page said only "No invitation was sent": an outside check); out of date when other

@@ -120,6 +120,24 @@ def test_confirm_proposes_only_the_kept_pair_when_the_other_is_unticked(client, 
     assert unticked_diner not in [p.diner_id for p in session.exec(select(Pairing)).all()]
 
 
+def test_confirm_is_audited_once_with_what_it_did_and_answers_as_before(client, session, world):
+    """The batch's confirmation is a staff decision, audited as ``matching.run`` is: with its
+    counts and the ids the staff pages' result page reads back (app.matching.outcome); the
+    answer keeps API.md's shape."""
+    preview = _preview(client, world)
+    kept_diner, _ = world.diner_ids
+    response = client.post(CONFIRM, json=_keep(preview, kept_diner), headers=world.headers)
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == {"proposed", "refused"}
+    [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "matching.confirmed"))
+    [pairing] = session.exec(select(Pairing)).all()
+    assert entry.subject_type == "council" and entry.data["pairing_ids"] == [pairing.id]
+    assert (entry.data["proposed"], entry.data["refused"], entry.data["unticked"]) == (1, 0, 1)
+    assert entry.data["refused_pairs"] == []
+    [unticked] = [p for p in preview["proposed"] if p["diner_id"] != kept_diner]
+    assert entry.data["unticked_pairs"] == [[unticked["diner_id"], unticked["cook_id"]]]
+
+
 def test_confirm_answers_409_when_a_diners_needs_changed_after_preview(
     client, session, settings, world
 ):

@@ -2,7 +2,9 @@
 one distance, the score in words, the slots as radios), a proposal through the form (the slot
 chosen is the one proposed; a broken rule shown beside its field), another council's diner a
 404; batch matching's preview (every pair and every unmatched diner, nothing written), the
-confirmation of the ticked pairs only, and a stale preview said plainly."""
+confirmation of the ticked pairs only, and a stale preview said plainly. Post / redirect / get:
+the preview is a GET page, and a confirmation answers 303 to its result, a GET page only its
+sender sees."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from sqlmodel import Session, col, func, select
 from app.councils.rules import council_today
 from app.geo.distance import staff_distance_text
 from app.matching.inputs import first_meal_day
-from app.models import Council, Notification, Pairing, User
+from app.matching.outcome import record_outcome
+from app.models import AuditEntry, Council, Notification, Pairing, User
 from app.pages.cook_forms import long_date
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -268,8 +271,7 @@ def batch(client: TestClient, session: Session, settings, staff: User) -> dict[s
 
 def preview(client: TestClient) -> tuple[str, str]:
     """The preview page and its preview id."""
-    token = form_token(client, "/staff/matching")
-    page = client.post("/staff/matching/preview", data={"csrf_token": token})
+    page = client.get("/staff/matching/preview")
     assert page.status_code == 200, page.text
     found = re.search(r'name="preview_id" value="([^"]+)"', page.text)
     assert found
@@ -315,10 +317,14 @@ def test_confirm_invites_only_the_ticked_pairs(
     page, preview_id = preview(client)
     kept, dropped = sorted(ticked(page))
     token = form_token(client, "/staff/matching")
-    done = client.post(
+    sent = client.post(
         "/staff/matching/confirm",
         data={"csrf_token": token, "preview_id": preview_id, "pair": [kept]},
+        follow_redirects=False,
     )
+    assert sent.status_code == 303, sent.text
+    assert re.fullmatch(r"/staff/matching/results/\d+", sent.headers["location"])
+    done = client.get(sent.headers["location"])
     assert done.status_code == 200, done.text
     words = text_of(done.text)
     assert "1 invitation sent" in words
@@ -363,7 +369,7 @@ def test_a_stale_preview_says_so_sends_nothing_and_offers_a_new_one(
     assert stale.status_code == 409
     words = text_of(stale.text)
     assert "This preview is out of date" in words and "No invitation was sent." in words
-    assert 'action="/staff/matching/preview"' in stale.text and "Make a new preview" in words
+    assert 'href="/staff/matching/preview"' in stale.text and "Make a new preview" in words
     assert pairings(session) == [(batch["edna"], batch["priya"], SUNDAY, "12:00", "weekly")]
     # A tampered preview id is not one to confirm either.
     other = client.post(
@@ -376,15 +382,15 @@ def test_a_stale_preview_says_so_sends_nothing_and_offers_a_new_one(
 def test_old_matching_page_redirects_and_its_script_is_gone(client: TestClient):
     moved = client.get("/staff/matching.html", follow_redirects=False)
     assert moved.status_code == 301 and moved.headers["location"] == "/staff/matching"
-    for step in ("/staff/matching/preview", "/staff/matching/confirm"):
-        again = client.get(step, follow_redirects=False)
-        assert again.status_code == 303 and again.headers["location"] == "/staff/matching"
+    again = client.get("/staff/matching/confirm", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/staff/matching"
     assert client.get("/js/pages/staff-matching.js").status_code == 404
 
 
 def test_matching_pages_need_a_staff_sign_in(client: TestClient, edna: tuple[int, int]):
     diner_id, _ = edna
-    for path in ("/staff/matching", f"/staff/diners/{diner_id}/match"):
+    for path in ("/staff/matching", "/staff/matching/preview", "/staff/matching/results/1",
+                 f"/staff/diners/{diner_id}/match"):  # fmt: skip
         page = client.get(path, follow_redirects=False)
         assert page.status_code == 303 and page.headers["location"].startswith("/sign-in?next=")
 
@@ -441,8 +447,9 @@ def test_the_same_confirmation_sent_twice_says_the_invitations_were_already_sent
     first = client.post(
         "/staff/matching/confirm",
         data={"csrf_token": form_token(client, "/staff/matching"), **form},
+        follow_redirects=False,
     )
-    assert first.status_code == 200, first.text
+    assert first.status_code == 303, first.text
     again = client.post(
         "/staff/matching/confirm",
         data={"csrf_token": form_token(client, "/staff/matching"), **form},
@@ -549,11 +556,12 @@ def test_confirming_a_batch_runs_no_query_on_the_event_loop(
         done = client.post(
             "/staff/matching/confirm",
             data={"csrf_token": token, "preview_id": preview_id, "pair": [kept]},
+            follow_redirects=False,
         )
     finally:
         event.remove(Engine, "before_cursor_execute", note)
-    assert done.status_code == 200, done.text
-    assert "1 invitation sent" in text_of(done.text)
+    assert done.status_code == 303, done.text
+    assert "1 invitation sent" in text_of(client.get(done.headers["location"]).text)
     assert on_loop == []
 
 
@@ -577,3 +585,106 @@ def test_the_match_page_says_cooks_who_declined_are_not_suggested(
     assert "1 cook who declined Edna, or must not be matched with them again, is never" in (
         text_of(page)
     )
+
+
+# --- post / redirect / get: Back and Reload never offer to send a form again ---------------------
+
+
+def confirm(client: TestClient, preview_id: str, pairs: list[str]) -> str:
+    """Send the ticked pairs; the result page's address (the answer is a 303 to it)."""
+    sent = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": form_token(client, "/staff/matching"), "preview_id": preview_id,
+              "pair": pairs},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert sent.status_code == 303, sent.text
+    return sent.headers["location"]
+
+
+def test_the_preview_is_a_get_page_linked_from_the_start_and_an_old_post_goes_to_it(
+    client: TestClient, session: Session, batch: dict[str, int]
+):
+    start = client.get("/staff/matching").text
+    assert re.search(r'<a href="/staff/matching/preview"[^>]*class="govuk-button', start)
+    assert 'action="/staff/matching/preview"' not in start
+    again = client.get("/staff/matching/preview")  # a reload, or Back from the result
+    assert again.status_code == 200 and "2 pairings proposed" in text_of(again.text)
+    posted = client.post("/staff/matching/preview", data={}, follow_redirects=False)
+    assert posted.status_code == 303 and posted.headers["location"] == "/staff/matching/preview"
+    assert pairings(session) == []
+
+
+def test_the_result_page_shows_again_what_was_sent_and_unticked_and_when(
+    client: TestClient, session: Session, batch: dict[str, int]
+):
+    page, preview_id = preview(client)
+    kept, dropped = sorted(ticked(page))
+    result = confirm(client, preview_id, [kept])
+    for _ in range(2):  # a reload shows the same, and sends nothing again
+        words = text_of(client.get(result).text)
+        assert "1 invitation sent" in words and re.search(r"Sent at \d\d:\d\d on \w+day ", words)
+        names = {batch["edna"]: "Edna Smith", batch["alfred"]: "Alfred Jones"}
+        kept_diner, dropped_diner = int(kept.split("-")[0]), int(dropped.split("-")[0])
+        invited = words[words.index("Invited") : words.index("Not sent: you unticked them")]
+        assert names[kept_diner] in invited and ", every week" in invited
+        assert names[dropped_diner] in words[words.index("Not sent: you unticked them") :]
+    assert len(pairings(session)) == 1
+    # Back lands on a new preview (a GET): the pair sent is no longer in it.
+    back = client.get("/staff/matching/preview")
+    assert back.status_code == 200 and ticked(back.text) == [dropped]
+    # The audit log says what was done, not the ids kept for the result page.
+    log = text_of(client.get("/staff/audit").text)
+    assert "Sent the invitations kept from a matching preview" in log
+    assert "Pairing ids" not in log and "Unticked pairs" not in log
+
+
+def test_the_result_page_is_not_found_for_another_staff_member_or_council(
+    client: TestClient, session: Session, staff: User, batch: dict[str, int]
+):
+    page, preview_id = preview(client)
+    result = confirm(client, preview_id, ticked(page))
+    colleague = create_user(session, role="staff", council=session.get(Council, staff.council_id))
+    camden = create_council(session, slug="camden-test", lad_codes=["E09000007"])
+    elsewhere = create_user(session, role="staff", council=camden)
+    session.commit()
+    for other in (colleague, elsewhere):
+        sign_in(client, other)
+        assert client.get(result).status_code == 404
+    sign_in(client, staff)
+    assert client.get(result).status_code == 200
+    for wrong in ("0", "99999999", "x", "1" * 12):
+        assert client.get(f"/staff/matching/results/{wrong}").status_code == 404
+    # Another audit entry of the council's (an invitation) is not a result either.
+    invitations = session.exec(
+        select(AuditEntry.id).where(AuditEntry.action == "pairing.proposed")
+    ).all()
+    assert invitations
+    for entry_id in invitations:
+        assert client.get(f"/staff/matching/results/{entry_id}").status_code == 404
+
+
+def test_a_refused_pair_is_said_in_words_on_the_result_page(
+    client: TestClient, session: Session, staff: User, batch: dict[str, int]
+):
+    """A pair refused when sent (the data changed between the preview's check and the lock)
+    is kept by its rule's code: the page words it with today's names."""
+    council = session.get(Council, staff.council_id)
+    assert council is not None
+    outcome_id = record_outcome(
+        session,
+        staff=staff,
+        council=council,
+        pairing_ids=[],
+        refused=[(batch["edna"], batch["tom"], "conflict"),
+                 (batch["alfred"], batch["priya"], "cook_busy")],
+        unticked=[],
+    )  # fmt: skip
+    session.commit()
+    words = text_of(client.get(f"/staff/matching/results/{outcome_id}").text)
+    assert "0 invitations sent" in words and "Nothing was sent." in words
+    refused = words[words.index("Not sent: things changed since the preview") :]
+    assert "Tom Okafor to cook for Edna Smith: Tom has no place left, or Edna is no longer" in (
+        refused
+    )
+    assert "Priya Sharma to cook for Alfred Jones: Priya already cooks for someone else" in refused
