@@ -17,6 +17,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
@@ -74,6 +75,9 @@ STRONG, GOOD = 0.6, 0.35
 NEW_COOK_REASON = "not cooking for anyone yet"  # app.matching.engine.reasons' words
 CLOSE_M, SHORT_WALK_M = 400, 1000
 SHORT_WINDOW_MIN = 60  # a shared time shorter than this is said: the meal has little room
+NOT_SENT = "/staff/matching/not-sent"  # why a confirmation sent nothing
+SENT_LISTED = 100  # pairs sent before that NOT_SENT's address names (about 1.5 kB of it)
+NONE_TICKED = "none-ticked"  # the preview's error: sent with nothing ticked
 
 
 # --- words ----------------------------------------------------------------------------------
@@ -466,16 +470,25 @@ def _preview_context(
 
 
 @router.get("/staff/matching/preview", response_class=HTMLResponse)
-def preview_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def preview_page(
+    request: Request, session: SessionDep, settings: SettingsDep, error: str = ""
+) -> Response:
     """A new preview, by GET: Back from the result, or a reload, comes here without offering to
     send a form again. Made afresh on each load (it writes nothing, so a GET may), not kept and
     shown by id: a preview id signs every pair and grows with the batch (megabytes for a big
     council's), too long for an address, and a kept preview would show pairs already sent or
-    out of date after Back; the confirmation refuses those anyway (409)."""
+    out of date after Back; the confirmation refuses those anyway (409). `error`: it was sent
+    with nothing ticked (said beside the pairs, none ticked, as they were sent)."""
     sa = staff_auth(request, session, settings)
     if not isinstance(sa, StaffAuth):
         return sa
-    context = _preview_context(session, sa, settings, None)
+    if error == NONE_TICKED:
+        context = {
+            **_preview_context(session, sa, settings, set()),
+            "errors": {"pairs": "Tick at least one pairing to send its invitation"},
+        }
+    else:
+        context = _preview_context(session, sa, settings, None)
     return render_staff(
         request, session, settings, "staff/matching-preview.html", context, staff=sa
     )
@@ -514,19 +527,9 @@ def _confirm(
         return sa
     pairs = [(int(m.group(1)), int(m.group(2))) for k in kept if (m := PAIR.match(k))]
     if not pairs:
-        context = {
-            **_preview_context(session, sa, settings, set(kept)),
-            "errors": {"pairs": "Tick at least one pairing to send its invitation"},
-        }
-        return render_staff(
-            request,
-            session,
-            settings,
-            "staff/matching-preview.html",
-            context,
-            staff=sa,
-            status_code=422,
-        )
+        # Said on the preview's GET page (a new preview, as the error page always made), so
+        # that Back to it from the result, once sent, offers no form to send again.
+        return redirect(f"/staff/matching/preview?error={NONE_TICKED}")
     try:
         body = ConfirmIn(
             preview_id=preview_id, pairs=[PairIn(diner_id=d, cook_id=c) for d, c in pairs]
@@ -535,12 +538,19 @@ def _confirm(
             session, staff=sa.user, secret=settings.secret_key, body=body
         )
     except (ValidationError, NotFound, RuleBroken):
-        return _preview_gone(request, session, settings, sa, stale=False)
+        return redirect(f"{NOT_SENT}?why=gone")
     except Conflict:
-        sent = _sent_already(session, sa, pairs)
-        return _preview_gone(
-            request, session, settings, sa, stale=True, sent=sent, all_sent=len(sent) == len(pairs)
-        )
+        # Nothing was sent: why, on a GET page (the same words as ever), with the ticked pairs
+        # invited before now (by a colleague, or this form sent twice), as many as an address
+        # holds; that page checks them again, so a made-up address shows nothing untrue.
+        sent = _invited_already(session, sa, pairs)
+        query = {
+            "why": "stale",
+            "sent": ",".join(f"{d}-{c}" for d, c in sent[:SENT_LISTED]),
+            "more": str(max(0, len(sent) - SENT_LISTED)),
+            "every": "1" if len(sent) == len(pairs) else "",
+        }
+        return redirect(f"{NOT_SENT}?{urlencode({k: v for k, v in query.items() if v})}")
     return redirect(f"/staff/matching/results/{done.outcome_id}")
 
 
@@ -595,11 +605,46 @@ def _result_context(session: Session, sa: StaffAuth, done: outcome.Outcome) -> d
     }
 
 
-def _sent_already(
+@router.get(NOT_SENT, response_class=HTMLResponse)
+def not_sent_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    why: str = "",
+    sent: str = "",
+    more: str = "",
+    every: str = "",
+) -> Response:
+    """Why a confirmation sent nothing: its preview was out of date (with the ticked pairs
+    invited before now), or not one this staff member can confirm."""
+    sa = staff_auth(request, session, settings)
+    if not isinstance(sa, StaffAuth):
+        return sa
+    asked = [m for k in sent.split(",")[:SENT_LISTED] if (m := PAIR.match(k))]
+    found = _invited_already(session, sa, [(int(m.group(1)), int(m.group(2))) for m in asked])
+    diners = diner_full_names(session, council_id=sa.council_id, diner_ids=[d for d, _ in found])
+    cooks = cook_full_names(session, council_id=sa.council_id, cook_ids=[c for _, c in found])
+    listed = [{"diner": diners.get(d, "A diner"), "cook": cooks.get(c, "A cook")} for d, c in found]
+    stale = why == "stale"
+    all_sent = stale and every == "1" and bool(listed)
+    title = "This preview is out of date" if stale else "This preview cannot be used"
+    context = {
+        "title": "These invitations were already sent" if all_sent else title,
+        "stale": stale,
+        "sent": listed,
+        "more": (whole_number(more) or 0) if listed else 0,
+        "all_sent": all_sent,
+    }
+    return render_staff(request, session, settings, "staff/matching-stale.html", context, staff=sa)
+
+
+def _invited_already(
     session: Session, sa: StaffAuth, pairs: list[tuple[int, int]]
-) -> list[dict[str, str]]:
-    """The posted pairs already invited (or accepted): the same form sent again (a reload, a
+) -> list[tuple[int, int]]:
+    """The pairs, of this council, already invited (or accepted): the same form sent twice (a
     second click without JavaScript) read "No invitation was sent" (an outside check)."""
+    if not pairs:
+        return []
     rows = session.exec(
         select(Pairing.diner_id, Pairing.cook_id).where(
             Pairing.council_id == sa.council_id,
@@ -607,38 +652,4 @@ def _sent_already(
             col(Pairing.diner_id).in_([d for d, _ in pairs]),
         )
     ).all()
-    found = sorted(set(rows) & set(pairs))
-    diners = diner_full_names(session, council_id=sa.council_id, diner_ids=[d for d, _ in found])
-    cooks = cook_full_names(session, council_id=sa.council_id, cook_ids=[c for _, c in found])
-    return [{"diner": diners.get(d, "A diner"), "cook": cooks.get(c, "A cook")} for d, c in found]
-
-
-def _preview_gone(
-    request: Request,
-    session: Session,
-    settings: Settings,
-    sa: StaffAuth,
-    *,
-    stale: bool,
-    sent: list[dict[str, str]] | None = None,
-    all_sent: bool = False,
-) -> Response:
-    """A preview that cannot be confirmed: out of date (409), or not one of this staff
-    member's (404). Nothing was sent now (`sent`: the posted pairs invited before); a button
-    makes a new preview."""
-    title = "This preview is out of date" if stale else "This preview cannot be used"
-    context = {
-        "title": "These invitations were already sent" if all_sent else title,
-        "stale": stale,
-        "sent": sent or [],
-        "all_sent": all_sent,
-    }
-    return render_staff(
-        request,
-        session,
-        settings,
-        "staff/matching-stale.html",
-        context,
-        staff=sa,
-        status_code=409 if stale else 404,
-    )
+    return sorted(set(rows) & set(pairs))

@@ -231,4 +231,6 @@ def test_staff_suggest_propose_and_batch_match(
     page.get_by_role("button", name="Make a new preview").click()
     expect(page.get_by_text("No invitation has been sent yet.")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile(dropped))).to_have_count(0)
+    page.go_back()  # to the page that said why: a GET too, nothing is sent again
+    expect(page.get_by_role("list", name="Already sent")).to_contain_text(dropped)
     page.context.close()

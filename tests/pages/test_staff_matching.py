@@ -278,6 +278,21 @@ def preview(client: TestClient) -> tuple[str, str]:
     return page.text, found.group(1)
 
 
+def not_sent(client: TestClient, preview_id: str, pairs: list[str]) -> str:
+    """Send a confirmation that sends nothing: the page it redirects to (303), a GET page."""
+    answer = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": form_token(client, "/staff/matching"), "preview_id": preview_id,
+              "pair": pairs},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"].startswith("/staff/matching/not-sent?why=")
+    page = client.get(answer.headers["location"])
+    assert page.status_code == 200
+    return page.text
+
+
 def ticked(page: str) -> list[str]:
     return re.findall(r'<input[^>]*name="pair"[^>]*value="([^"]+)"[^>]*checked', page)
 
@@ -343,10 +358,14 @@ def test_nothing_ticked_is_an_error_on_the_preview(
 ):
     _, preview_id = preview(client)
     token = form_token(client, "/staff/matching")
-    page = client.post(
-        "/staff/matching/confirm", data={"csrf_token": token, "preview_id": preview_id}
+    answer = client.post(
+        "/staff/matching/confirm",
+        data={"csrf_token": token, "preview_id": preview_id},
+        follow_redirects=False,
     )
-    assert page.status_code == 422
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/staff/matching/preview?error=none-ticked"
+    page = client.get(answer.headers["location"])  # a GET: Back to it asks nothing
     assert 'href="#pairs">Tick at least one pairing to send its invitation</a>' in page.text
     assert ticked(page.text) == []  # as they were sent: none ticked
     assert pairings(session) == []
@@ -361,22 +380,14 @@ def test_a_stale_preview_says_so_sends_nothing_and_offers_a_new_one(
             "start": "12:00", "frequency": "weekly"}  # fmt: skip
     by_hand = client.post("/api/staff/pairings", json=body, headers=auth_headers(staff, settings))
     assert by_hand.status_code == 201, by_hand.text
-    token = form_token(client, "/staff/matching")
-    stale = client.post(
-        "/staff/matching/confirm",
-        data={"csrf_token": token, "preview_id": preview_id, "pair": ticked(page)},
-    )
-    assert stale.status_code == 409
-    words = text_of(stale.text)
+    stale = not_sent(client, preview_id, ticked(page))
+    words = text_of(stale)
     assert "This preview is out of date" in words and "No invitation was sent." in words
-    assert 'href="/staff/matching/preview"' in stale.text and "Make a new preview" in words
+    assert 'href="/staff/matching/preview"' in stale and "Make a new preview" in words
     assert pairings(session) == [(batch["edna"], batch["priya"], SUNDAY, "12:00", "weekly")]
     # A tampered preview id is not one to confirm either.
-    other = client.post(
-        "/staff/matching/confirm",
-        data={"csrf_token": token, "preview_id": preview_id + "x", "pair": ticked(page)},
-    )
-    assert other.status_code == 404 and "This preview cannot be used" in text_of(other.text)
+    other = not_sent(client, preview_id + "x", ticked(page))
+    assert "This preview cannot be used" in text_of(other)
 
 
 def test_old_matching_page_redirects_and_its_script_is_gone(client: TestClient):
@@ -450,12 +461,7 @@ def test_the_same_confirmation_sent_twice_says_the_invitations_were_already_sent
         follow_redirects=False,
     )
     assert first.status_code == 303, first.text
-    again = client.post(
-        "/staff/matching/confirm",
-        data={"csrf_token": form_token(client, "/staff/matching"), **form},
-    )
-    assert again.status_code == 409
-    words = text_of(again.text)
+    words = text_of(not_sent(client, preview_id, pairs))
     assert "These invitations were already sent" in words
     assert "No invitation was sent" not in words and "Nothing was sent again." in words
     assert "Priya Sharma to cook for" in words
@@ -479,13 +485,7 @@ def test_a_cooks_absence_after_the_preview_makes_it_out_of_date_and_nothing_is_s
         headers=auth_headers(tom, settings),
     )
     assert away.status_code == 200, away.text
-    token = form_token(client, "/staff/matching")
-    done = client.post(
-        "/staff/matching/confirm",
-        data={"csrf_token": token, "preview_id": preview_id, "pair": pairs},
-    )
-    assert done.status_code == 409, done.text
-    words = text_of(done.text)
+    words = text_of(not_sent(client, preview_id, pairs))
     assert "This preview is out of date" in words and "No invitation was sent." in words
     assert pairings(session) == []
 
@@ -523,14 +523,8 @@ def test_a_big_batch_of_ticks_is_read_whole(
     """More than 1,000 ticked pairs (Starlette's default field limit) are still read: here
     pairs that are not in the preview, so the preview is refused as a whole."""
     page, preview_id = preview(client)
-    token = form_token(client, "/staff/matching")
     many = ticked(page) + [f"{900_000 + i}-{900_000 + i}" for i in range(1_500)]
-    refused = client.post(
-        "/staff/matching/confirm",
-        data={"csrf_token": token, "preview_id": preview_id, "pair": many},
-    )
-    assert refused.status_code == 404, refused.text[:300]
-    assert "This preview cannot be used" in text_of(refused.text)
+    assert "This preview cannot be used" in text_of(not_sent(client, preview_id, many))
     assert pairings(session) == []
 
 
@@ -688,3 +682,15 @@ def test_a_refused_pair_is_said_in_words_on_the_result_page(
         refused
     )
     assert "Priya Sharma to cook for Alfred Jones: Priya already cooks for someone else" in refused
+
+
+def test_the_not_sent_page_lists_only_pairs_invited_indeed(
+    client: TestClient, session: Session, batch: dict[str, int]
+):
+    """Its address names the ticked pairs invited before; a made-up one shows nothing untrue."""
+    made_up = f"{batch['edna']}-{batch['priya']},{batch['alfred']}-{batch['tom']}"
+    page = client.get(f"/staff/matching/not-sent?why=stale&sent={made_up}&more=5&every=1")
+    words = text_of(page.text)
+    assert page.status_code == 200 and "This preview is out of date" in words
+    assert "already sent" not in words.lower() and "Priya Sharma to cook for" not in words
+    assert "and 5 more" not in words
