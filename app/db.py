@@ -745,7 +745,8 @@ def slot_lent(session: Session) -> Iterator[None]:
 def writing(session: Session, name: str = "audit_of_a_view") -> Iterator[Session]:
     """The block form of `own_transaction`: what the block adds to the session (the audit
     entries of what a GET showed) is taken out of it and kept in a transaction of its own.
-    The block only adds rows; it neither queries nor flushes."""
+    The block only adds rows; it never flushes (a look-up in it runs with autoflush off, as
+    `audit.record_view`'s)."""
     before = {id(row) for row in session.new}
     yield session
     rows = [row for row in session.new if id(row) not in before]

@@ -23,7 +23,8 @@ from sqlmodel import Session, col, func, select
 from app import db
 from app.accounts.service import start_session
 from app.accounts.tokens import read_token
-from app.db import ReadOnlySessionError, make_engine
+from app.audit import VIEW_WINDOW
+from app.db import ReadOnlySessionError, make_engine, utcnow
 from app.deps import SESSION_COOKIE, SessionDep, auth_for_claims
 from app.main import app
 from app.models import AuditEntry
@@ -329,11 +330,12 @@ def test_a_read_whose_connection_is_lost_at_its_commit_is_still_answered(
 
 
 def test_staff_pages_showing_a_diners_address_are_audited_when_served_by_the_real_session(
-    real_engine: Engine,
+    real_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ):
     """An outside review: the change pages for a diner's address and access notes, and a
     concern's page, showed the address and wrote no audit entry. The shared test session kept
-    the entry these pages added to it; a real GET's session only reads, and dropped it."""
+    the entry these pages added to it; a real GET's session only reads, and dropped it.
+    Each page is read a window after the last (`audit.VIEW_WINDOW`: one view a window)."""
     with Session(real_engine, expire_on_commit=False) as setup:
         staff = create_user(setup, role="staff", council=create_council(setup, slug="barnet"))
         carer = create_user(setup, role="carer")
@@ -352,16 +354,23 @@ def test_staff_pages_showing_a_diners_address_are_audited_when_served_by_the_rea
         assert concern.status_code == 201, concern.text
         client.cookies.set(SESSION_COOKIE, cookie)
         address = str(diner_payload()["address_line"])
-        for page in (
-            f"/staff/diners/{diner_id}/change/address",
-            f"/staff/diners/{diner_id}/change/access",
-            f"/staff/concerns/{concern.json()['id']}",
+        for n, page in enumerate(
+            (
+                f"/staff/diners/{diner_id}/change/address",
+                f"/staff/diners/{diner_id}/change/access",
+                f"/staff/concerns/{concern.json()['id']}",
+            )
         ):
+            later = utcnow() + 2 * VIEW_WINDOW * (n + 1)
+            monkeypatch.setattr("app.audit.utcnow", lambda later=later: later)
             before = views_of(real_engine, diner_id)
             shown = client.get(page)
             assert shown.status_code == 200, shown.text
             assert address in shown.text or page.endswith("access")
             assert views_of(real_engine, diner_id) == before + 1, page
+        # Reloaded within the window: the entry the last load kept is found, none added.
+        assert client.get(page).status_code == 200
+        assert views_of(real_engine, diner_id) == before + 1
 
 
 def test_an_error_page_no_page_route_reached_keeps_the_signed_in_header(real_engine: Engine):

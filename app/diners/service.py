@@ -10,7 +10,7 @@ from sqlalchemy import BindParameter, Select, and_, bindparam, func, not_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from app.audit import record_audit
+from app.audit import record_audit, record_view
 from app.config import Settings
 from app.councils.rules import council_today
 from app.db import page_of_rows, utcnow, writing
@@ -305,10 +305,11 @@ def view_diner_as_staff(session: Session, *, staff: User, diner_id: int) -> Dine
 
 
 def audit_address_view(session: Session, *, viewer: User, diner: Diner) -> None:
-    """A response giving the diner's address to anyone but their carer is audited."""
+    """A response giving the diner's address to anyone but their carer is audited: once per
+    viewer and diner within `audit.VIEW_WINDOW` (a reload adds nothing)."""
     if viewer.id is not None and viewer.id == diner.carer_id:
         return
-    record_audit(
+    record_view(
         session,
         actor_id=viewer.id,
         council_id=diner.council_id,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import case, select
 from sqlmodel import Session, col
 
-from app.audit import record_audit
+from app.audit import record_view
 from app.councils.service import staff_council
 from app.db import writing
 from app.models import Cook, Council, Diner, Meal, Neighbourhood, Pairing, User
@@ -69,10 +69,11 @@ class CookRecord:
 
 def view_cook_record(session: Session, *, staff: User, cook_id: int, today: date) -> CookRecord:
     """The cook of the staff member's council in full (another council's: 404); the view is
-    audited in a short writing transaction of its own, as a diner's is."""
+    audited in a short writing transaction of its own, as a diner's is (once per staff member
+    within `audit.VIEW_WINDOW`)."""
     cook = get_councils_cook(session, staff=staff, cook_id=cook_id)
     with writing(session):
-        record_audit(
+        record_view(
             session,
             actor_id=staff.id,
             council_id=cook.council_id,

@@ -98,7 +98,9 @@ def keep_address_views(session: Session, *, cook_user: User, diners: Sequence[Di
 
     One entry per answer, not one per window of time: every view of an address is audited
     (PRODUCT.md), and the count of views is part of the record. The write waits its turn
-    fairly (db.WriteQueue), which brought this list's p99 from 5x its p50 to under 3x."""
+    fairly (db.WriteQueue), which brought this list's p99 from 5x its p50 to under 3x.
+    (Staff's views of a record are kept once per `audit.VIEW_WINDOW` instead: this list is a
+    cook's, on the benchmarked read path, and a look-up per diner shown would cost it.)"""
     entries = [
         audit_entry(
             actor_id=cook_user.id,

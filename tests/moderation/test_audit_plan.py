@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from app.audit import record_audit
+from app.audit import record_audit, record_view
 from app.models import User
 from app.moderation.service import list_audit
 
@@ -54,3 +54,30 @@ def test_a_page_of_the_log_reads_the_councils_entries_in_order_without_sorting_t
         steps = plan(statement, parameters)
         assert any("ix_audit_entry_council_at" in step for step in steps), steps
         assert not any("TEMP B-TREE" in step or "SCAN audit_entry" in step for step in steps)
+
+
+def test_the_look_up_for_a_view_seen_lately_reads_the_councils_last_minutes_by_index(
+    session: Session, staff: User
+):
+    """`record_view` asks, on every view of a record, whether the same person saw it lately:
+    through (council, at), only the window's entries, not every view of the record ever."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan: PostgreSQL plans by table statistics (tiny in tests)")
+    ran: list[tuple[str, Any]] = []
+    connection = session.connection()
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        ran.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        kinds = dict(action="cook.viewed", subject_type="cook", subject_id=7)
+        record_view(session, actor_id=staff.id, council_id=staff.council_id, **kinds)
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+    assert len(ran) == 1, ran  # the look-up; the entry is written with the request's others
+    statement, parameters = ran[0]
+    steps = [
+        row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+    ]
+    assert any("ix_audit_entry_council_at (council_id=? AND at>?)" in s for s in steps), steps
