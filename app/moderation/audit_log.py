@@ -2,16 +2,24 @@
 behind ``GET /api/staff/audit``) with the actor's full name, what was done in words, and the
 record it is about named (a cook, a diner, a concern's reference, a pairing's two people), with
 its page when it belongs to the staff member's council. Names are read in one query per kind of
-record on the page, not one per entry."""
+record on the page, not one per entry.
+
+Narrowed (`AuditFilter`) to what was done, and to the entries about a diner, a cook or a
+pairing: "who looked at or changed Mrs X's record?" An entry names one record (subject type and
+id), so a diner's entries are those about the diner, their pairings and the concerns about them
+(each pairing and concern is of one diner); a cook's, those about the cook, their pairings and
+those pairings' concerns; a pairing's, those about it and its concerns."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from app.errors import NotFound
 from app.models import AuditEntry, Concern, Cook, Diner, Pairing, User
 from app.moderation.service import list_audit
 
@@ -122,12 +130,120 @@ def _ids(entries: list[AuditEntry], kind: str) -> set[int]:
     return {e.subject_id for e in entries if e.subject_type == kind and e.subject_id is not None}
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the log is narrowed to (None: anything): entries about a diner, a cook or a
+    pairing (more than one: the entries about all of them, a cook's pairing with the diner),
+    of one action."""
+
+    diner_id: int | None = None
+    cook_id: int | None = None
+    pairing_id: int | None = None
+    action: str | None = None
+
+    @property
+    def about_a_record(self) -> bool:
+        return (self.diner_id, self.cook_id, self.pairing_id) != (None, None, None)
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """A record the log is narrowed to, named, with its staff page."""
+
+    kind: str  # diner | cook | pairing
+    name: str
+    href: str
+    link_text: str
+
+
+def _subjects(session: Session, *, council_id: int | None, f: AuditFilter) -> set[tuple[str, int]]:
+    """The records (subject type, id) an entry may be about to pass `f`: each record asked
+    for brings its own, and those of its pairings and concerns in this council; the records
+    that all of them bring."""
+    found: list[set[tuple[str, int]]] = []
+    pairings = select(Pairing.id).where(Pairing.council_id == council_id)
+    concerns = select(Concern.id).where(Concern.council_id == council_id)
+
+    def theirs(
+        kind: str, own: int, paired: Iterable[int | None], raised: Iterable[int | None]
+    ) -> set[tuple[str, int]]:
+        return (
+            {(kind, own)}
+            | {("pairing", p) for p in paired if p is not None}
+            | {("concern", c) for c in raised if c is not None}
+        )
+
+    if f.diner_id is not None:
+        paired = list(session.exec(pairings.where(Pairing.diner_id == f.diner_id)))
+        raised = list(session.exec(concerns.where(Concern.diner_id == f.diner_id)))
+        found.append(theirs("diner", f.diner_id, paired, raised))
+    if f.cook_id is not None:
+        paired = list(session.exec(pairings.where(Pairing.cook_id == f.cook_id)))
+        on_theirs = concerns.where(col(Concern.pairing_id).in_(paired))
+        raised = list(session.exec(on_theirs)) if paired else []
+        found.append(theirs("cook", f.cook_id, paired, raised))
+    if f.pairing_id is not None:
+        raised = list(session.exec(concerns.where(Concern.pairing_id == f.pairing_id)))
+        found.append(theirs("pairing", f.pairing_id, [], raised))
+    return set.intersection(*found) if found else set()
+
+
+def audit_records(session: Session, *, staff: User, f: AuditFilter) -> list[AuditRecord]:
+    """The diner, cook and pairing `f` asks for, named; one not of the staff member's council
+    (or not on record) is not found, as its page is: another council's never shows here."""
+    council_id = staff.council_id
+    records = []
+    if f.diner_id is not None:
+        diner = session.get(Diner, f.diner_id)
+        if diner is None or diner.council_id != council_id:
+            raise NotFound("Diner not found")
+        href, link = f"/staff/diners/{f.diner_id}", f"See {diner.full_name}’s record"
+        records.append(AuditRecord("diner", diner.full_name, href, link))
+    if f.cook_id is not None:
+        cook = session.get(Cook, f.cook_id)
+        user = session.get(User, cook.user_id) if cook is not None else None
+        if cook is None or user is None or cook.council_id != council_id:
+            raise NotFound("Cook not found")
+        href, link = f"/staff/cooks/{f.cook_id}", f"See {user.full_name}’s record"
+        records.append(AuditRecord("cook", user.full_name, href, link))
+    if f.pairing_id is not None:
+        pairing = session.get(Pairing, f.pairing_id)
+        if pairing is None or pairing.council_id != council_id:
+            raise NotFound("Pairing not found")
+        cook_name = session.exec(
+            select(User.full_name)
+            .join(Cook, col(Cook.user_id) == col(User.id))
+            .where(Cook.id == pairing.cook_id)
+        ).one()
+        diner = session.get(Diner, pairing.diner_id)
+        assert diner is not None
+        name = f"{cook_name} cooking for {diner.full_name}"
+        href = f"/staff/diners/{pairing.diner_id}"  # a pairing has no page: the diner's shows it
+        link = f"See {diner.full_name}’s record, where the pairing is"
+        records.append(AuditRecord("pairing", name, href, link))
+    return records
+
+
 def audit_page(
-    session: Session, *, staff: User, limit: int, offset: int
+    session: Session, *, staff: User, limit: int, offset: int, f: AuditFilter | None = None
 ) -> tuple[list[AuditLine], int]:
-    """A page of the council's audit log, newest first, with names; and how many entries."""
+    """A page of the council's audit log, newest first, with names; and how many entries.
+    Narrowed by `f`, when given (check its records with `audit_records` first)."""
+    f = f or AuditFilter()
+    subjects: dict[str, set[int]] | None = None
+    if f.about_a_record:
+        subjects = {}
+        for kind, sid in _subjects(session, council_id=staff.council_id, f=f):
+            subjects.setdefault(kind, set()).add(sid)
     entries, total = list_audit(
-        session, staff=staff, subject_type=None, subject_id=None, limit=limit, offset=offset
+        session,
+        staff=staff,
+        subject_type=None,
+        subject_id=None,
+        limit=limit,
+        offset=offset,
+        action=f.action,
+        about=subjects,
     )
     council_id = staff.council_id
     pairings = {

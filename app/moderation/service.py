@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func
+from sqlalchemy import Select, and_, bindparam, false, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -417,13 +417,29 @@ def list_audit(
     subject_id: int | None,
     limit: int,
     offset: int,
+    action: str | None = None,
+    about: Mapping[str, Collection[int]] | None = None,
 ) -> tuple[list[AuditEntry], int]:
-    """The council's audit entries, newest first."""
+    """The council's audit entries, newest first; of one `action`, and about one of the
+    records `about` names (subject type → ids; empty: none), when given."""
     query = select(AuditEntry).where(AuditEntry.council_id == staff.council_id)
     if subject_type is not None:
         query = query.where(AuditEntry.subject_type == subject_type)
     if subject_id is not None:
         query = query.where(AuditEntry.subject_id == subject_id)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    if about is not None:
+        query = query.where(
+            or_(
+                false(),
+                *(
+                    and_(col(AuditEntry.subject_type) == kind, col(AuditEntry.subject_id).in_(ids))
+                    for kind, ids in sorted(about.items())
+                    if ids
+                ),
+            )
+        )
     return paginate_by_index(  # ix_audit_entry_council_at: the log grows with every view
         session,
         query,

@@ -1,6 +1,10 @@
 """Staff pages: the audit log. The council's entries newest first, a page at a time, each with
 who did it (by name), what, and the record it is about linked to its page
-(app/moderation/audit_log.py reads them through the service behind GET /api/staff/audit)."""
+(app/moderation/audit_log.py reads them through the service behind GET /api/staff/audit).
+
+A GET form narrows it to a diner, a cook or a pairing (?diner=, ?cook=, ?pairing=: the diner's
+and the cook's records link here) and to what was done (?action=); paging keeps them. A number
+that is not one is shown beside its field; another council's record is not found."""
 
 from __future__ import annotations
 
@@ -12,12 +16,42 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.councils.service import staff_council
 from app.deps import SessionDep, SettingsDep
-from app.moderation.audit_log import audit_page
+from app.moderation.audit_log import (
+    ACTION_WORDS,
+    AuditFilter,
+    AuditLine,
+    audit_page,
+    audit_records,
+)
 from app.pages.forms import whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.routing import DeferredRoute
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
+# The record fields of the form, in its order, with the words of their labels and messages.
+RECORD_FIELDS = {"diner": "diner", "cook": "cook", "pairing": "pairing"}
+# What was done, as the form offers it: in words, alphabetically.
+ACTION_CHOICES = sorted(ACTION_WORDS.items(), key=lambda item: item[1])
+
+
+def read_filter(request: Request) -> tuple[AuditFilter, dict[str, str], dict[str, str]]:
+    """The filter the address asks for, the problems with it (field → message) and what was
+    typed, to show again."""
+    typed = {name: request.query_params.get(name, "").strip()[:20] for name in RECORD_FIELDS}
+    typed["action"] = request.query_params.get("action", "")[:64]
+    errors: dict[str, str] = {}
+    ids: dict[str, int | None] = {}
+    for name, words in RECORD_FIELDS.items():
+        ids[name] = whole_number(typed[name]) if typed[name] else None
+        if typed[name] and ids[name] is None:
+            errors[name] = f"Enter the {words} number in figures, like 42"
+    action = typed["action"] or None
+    if action is not None and action not in ACTION_WORDS:
+        errors["action"] = "Select what was done from the list"
+    found = AuditFilter(
+        diner_id=ids["diner"], cook_id=ids["cook"], pairing_id=ids["pairing"], action=action
+    )
+    return found, errors, typed
 
 
 @router.get("/staff/audit.html")
@@ -33,17 +67,27 @@ def audit(request: Request, session: SessionDep, settings: SettingsDep) -> Respo
         return sa
     tz = ZoneInfo(staff_council(session, sa.user).timezone)
     paging = Paging.from_request(request)
-    lines, total = audit_page(session, staff=sa.user, limit=paging.per_page, offset=paging.offset)
-    if moved := paging.past_the_end(request, total):
-        return moved
+    wanted, errors, typed = read_filter(request)
+    records = [] if errors else audit_records(session, staff=sa.user, f=wanted)  # 404 elsewhere
+    lines: list[AuditLine] = []
+    total = 0
+    if not errors:
+        lines, total = audit_page(
+            session, staff=sa.user, limit=paging.per_page, offset=paging.offset, f=wanted
+        )
+        if moved := paging.past_the_end(request, total):
+            return moved
     pages = paging.last_page(total)
+    filtered = wanted.about_a_record or wanted.action is not None
 
     def when(at: datetime) -> str:
         local = at.astimezone(tz)
         return f"{local.day} {local:%b %Y}, {local:%H:%M}"
 
+    title = "Audit log" + (": " + " and ".join(r.name for r in records) if records else "")
     context = {
-        "title": "Audit log" if paging.page == 1 else f"Audit log, page {paging.page} of {pages}",
+        "title": title,
+        "window_title": paging.window_title(title, total, filtered=filtered and not errors),
         "lines": lines,
         "total": total,
         "first": paging.offset + 1,
@@ -52,5 +96,17 @@ def audit(request: Request, session: SessionDep, settings: SettingsDep) -> Respo
         "pages": pages,
         "pagination": paging.links(request, total),
         "when": when,
+        "records": records,
+        "filtered": filtered,
+        "errors": errors,
+        "typed": typed,
+        "action_items": [{"value": "", "text": "Anything"}]
+        + [
+            {"value": code, "text": words, "selected": code == typed["action"]}
+            for code, words in ACTION_CHOICES
+        ],
     }
-    return render_staff(request, session, settings, "staff/audit.html", context, staff=sa)
+    status = 400 if errors else 200
+    return render_staff(
+        request, session, settings, "staff/audit.html", context, staff=sa, status_code=status
+    )

@@ -4,6 +4,7 @@ again within `audit.VIEW_WINDOW` audited once, not once per reload."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,10 +14,17 @@ from sqlmodel import Session, func, select
 from app.audit import VIEW_WINDOW
 from app.config import Settings
 from app.db import utcnow
-from app.models import AuditEntry, Council, User
+from app.models import AuditEntry, Concern, Council, User
 from app.moderation.service import COOK_VIEWED
-from tests.factories import PairingWorld, active_pairing, auth_headers, create_user
-from tests.pages.test_staff_home import sign_in
+from tests.factories import (
+    PairingWorld,
+    active_pairing,
+    auth_headers,
+    create_user,
+    registered_diner,
+)
+from tests.pages.helpers import title
+from tests.pages.test_staff_home import sign_in, text_of
 
 
 @pytest.fixture
@@ -38,6 +46,13 @@ def later_by(monkeypatch: pytest.MonkeyPatch, gap: timedelta) -> None:
     """The audit's clock moved on by `gap` (the window is read from it)."""
     then = utcnow() + gap
     monkeypatch.setattr("app.audit.utcnow", lambda: then)
+
+
+def field_of(page_html: str, name: str) -> str:
+    """The <input> named `name`."""
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*>', page_html)
+    assert found, name
+    return found.group(0)
 
 
 def raise_concern(client: TestClient, world: PairingWorld) -> int:
@@ -105,3 +120,154 @@ def test_reloading_a_cooks_record_audits_one_view_when_within_the_window(
     later_by(monkeypatch, VIEW_WINDOW + timedelta(seconds=1))
     assert client.get(f"/staff/cooks/{world.cook_id}").status_code == 200
     assert views(session, actor=staff, action=COOK_VIEWED, subject_id=world.cook_id) == 2
+
+
+# --- the log narrowed to a record and to what was done ------------------------------------
+
+
+def tag(session: Session, council_id: int | None, kind: str, subject_id: int, mark: str) -> None:
+    """An entry about a record, told apart on the page by its "Mark" detail."""
+    session.add(
+        AuditEntry(
+            actor_id=None,
+            council_id=council_id,
+            action="diner.changed",
+            subject_type=kind,
+            subject_id=subject_id,
+            data={"mark": mark},
+        )
+    )
+
+
+def test_the_log_filtered_by_a_diner_shows_only_the_entries_about_them_and_their_pairings(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+    world: PairingWorld,
+):
+    _, other_diner = registered_diner(client, session, settings, full_name="Alfred Jones")
+    concern_id = raise_concern(client, world)
+    tag(session, staff.council_id, "diner", world.diner_id, "edna")
+    tag(session, staff.council_id, "pairing", world.pairing_id, "their-pairing")
+    tag(session, staff.council_id, "concern", concern_id, "their-concern")
+    tag(session, staff.council_id, "diner", other_diner, "alfred")
+    tag(session, staff.council_id, "cook", world.cook_id, "the-cook")
+    tag(session, tower_hamlets.id, "diner", world.diner_id, "elsewhere")  # another council's
+    session.commit()
+    sign_in(client, staff)
+
+    everything = text_of(client.get("/staff/audit").text)
+    assert all(f"Mark: {m}" in everything for m in ("edna", "alfred", "the-cook"))
+    page = client.get(f"/staff/audit?diner={world.diner_id}")
+    assert page.status_code == 200
+    assert title(page) == "Audit log: Edna Smith, 7 found – Extra Portion"
+    words = text_of(page.text)
+    for shown in ("edna", "their-pairing", "their-concern"):
+        assert f"Mark: {shown}" in words
+    assert "Raised a concern" in words and "The cook accepted the invitation" in words
+    for hidden in ("alfred", "the-cook", "elsewhere"):
+        assert hidden not in words
+    assert f'value="{world.diner_id}"' in field_of(page.text, "diner")  # the filter, kept
+    assert f'href="/staff/diners/{world.diner_id}">See Edna Smith’s record</a>' in page.text
+
+    # Another council's staff: the diner is not theirs, so not found (never Barnet's entries).
+    sign_in(client, create_user(session, role="staff", council=tower_hamlets))
+    elsewhere = client.get(f"/staff/audit?diner={world.diner_id}")
+    assert elsewhere.status_code == 404 and "Mark:" not in elsewhere.text
+
+
+def test_the_log_filtered_by_a_cook_shows_the_entries_about_them_and_their_pairings(
+    client: TestClient, session: Session, settings: Settings, staff: User, world: PairingWorld
+):
+    _, other_diner = registered_diner(client, session, settings, full_name="Alfred Jones")
+    tag(session, staff.council_id, "cook", world.cook_id, "the-cook")
+    tag(session, staff.council_id, "pairing", world.pairing_id, "their-pairing")
+    tag(session, staff.council_id, "diner", world.diner_id, "edna")  # the diner's, not the cook's
+    tag(session, staff.council_id, "diner", other_diner, "alfred")
+    session.commit()
+    sign_in(client, staff)
+    words = text_of(client.get(f"/staff/audit?cook={world.cook_id}").text)
+    assert "Mark: the-cook" in words and "Mark: their-pairing" in words
+    assert "edna" not in words and "alfred" not in words
+    # A cook and a diner: the entries about both (their pairing).
+    both = text_of(client.get(f"/staff/audit?cook={world.cook_id}&diner={world.diner_id}").text)
+    assert "Mark: their-pairing" in both
+    assert "the-cook" not in both and "Mark: edna" not in both
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("diner=abc", "diner", "Enter the diner number in figures, like 42"),
+        ("cook=-3", "cook", "Enter the cook number in figures, like 42"),
+        ("pairing=1234567890", "pairing", "Enter the pairing number in figures, like 42"),
+        ("action=drop.table", "action", "Select what was done from the list"),
+    ],
+)
+def test_a_bad_filter_is_shown_beside_its_field_when_asked_for(
+    client: TestClient, staff: User, query: str, field: str, message: str
+):
+    sign_in(client, staff)
+    kept = "" if field == "action" else "&action=diner.changed"  # a good field, kept too
+    page = client.get(f"/staff/audit?{query}{kept}")
+    assert page.status_code == 400
+    assert title(page).startswith("Error: Audit log")
+    assert f'<a href="#{field}">{message}</a>' in page.text  # the error summary
+    beside = re.search(
+        rf'<p id="{field}-error" class="govuk-error-message">(.*?)</p>', page.text, re.S
+    )
+    assert beside is not None and message in beside.group(1)
+    if field != "action":
+        assert f'value="{query.split("=")[1]}"' in field_of(page.text, field)  # as typed
+        assert '<option value="diner.changed" selected>' in page.text
+
+
+def test_the_log_filtered_by_what_was_done_keeps_the_filter_when_paged(
+    client: TestClient, session: Session, staff: User, world: PairingWorld
+):
+    for n in range(30):
+        tag(session, staff.council_id, "diner", world.diner_id, f"change-{n}")
+    session.commit()
+    sign_in(client, staff)
+    query = f"diner={world.diner_id}&action=diner.changed"
+    first = client.get(f"/staff/audit?{query}")
+    assert "Entries 1 to 25 of 30 (page 1 of 2)" in text_of(first.text)
+    assert f'href="/staff/audit?diner={world.diner_id}&amp;action=diner.changed&amp;page=2"' in (
+        first.text
+    )
+    second = text_of(client.get(f"/staff/audit?{query}&page=2").text)
+    assert "Entries 26 to 30 of 30" in second and "Mark: change-4" in second
+    assert "Mark: change-5" not in second and "The cook accepted the invitation:" not in second
+
+
+def test_a_diners_and_a_cooks_record_link_to_their_audit_log(
+    client: TestClient, staff: User, world: PairingWorld
+):
+    sign_in(client, staff)
+    diner = client.get(f"/staff/diners/{world.diner_id}").text
+    assert f'href="/staff/audit?diner={world.diner_id}">See the audit log for this diner</a>' in (
+        diner
+    )
+    cook = client.get(f"/staff/cooks/{world.cook_id}").text
+    assert f'href="/staff/audit?cook={world.cook_id}">See the audit log for this cook</a>' in cook
+
+
+def test_the_log_filtered_by_a_pairing_shows_the_entries_about_it_and_its_concerns(
+    client: TestClient, session: Session, staff: User, world: PairingWorld
+):
+    concern_id = raise_concern(client, world)  # about the diner's current pairing
+    tag(session, staff.council_id, "pairing", world.pairing_id, "the-pairing")
+    tag(session, staff.council_id, "diner", world.diner_id, "edna")
+    session.commit()
+    sign_in(client, staff)
+    page = client.get(f"/staff/audit?pairing={world.pairing_id}")
+    words = text_of(page.text)
+    assert "Mark: the-pairing" in words and "Mark: edna" not in words
+    concern = session.get(Concern, concern_id)
+    assert concern is not None and concern.pairing_id == world.pairing_id
+    assert "Raised a concern" in words
+    assert f'href="/staff/diners/{world.diner_id}">See Edna Smith’s record, where the pairing' in (
+        page.text
+    )
