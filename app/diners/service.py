@@ -300,13 +300,28 @@ def view_diner_as_staff(session: Session, *, staff: User, diner_id: int) -> Dine
     short writing transaction of its own when the request's session only reads)."""
     diner = get_councils_diner(session, staff=staff, diner_id=diner_id)
     with writing(session):
-        audit_address_view(session, viewer=staff, diner=diner)
+        audit_address_read(session, viewer=staff, diner=diner)
     return diner
 
 
 def audit_address_view(session: Session, *, viewer: User, diner: Diner) -> None:
-    """A response giving the diner's address to anyone but their carer is audited: once per
-    viewer and diner within `audit.VIEW_WINDOW` (a reload adds nothing)."""
+    """A response giving the diner's address to anyone but their carer is audited (each one:
+    the answer to a change, which the log records as well)."""
+    if viewer.id is not None and viewer.id == diner.carer_id:
+        return
+    record_audit(
+        session,
+        actor_id=viewer.id,
+        council_id=diner.council_id,
+        action="diner.address_viewed",
+        subject_type="diner",
+        subject_id=diner.id,
+    )
+
+
+def audit_address_read(session: Session, *, viewer: User, diner: Diner) -> None:
+    """A page or a read (a GET) showing the diner's address, audited as `audit_address_view`
+    but once per viewer and diner within `audit.VIEW_WINDOW`: a reload adds nothing."""
     if viewer.id is not None and viewer.id == diner.carer_id:
         return
     record_view(

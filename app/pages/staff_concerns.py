@@ -30,7 +30,7 @@ from app.concerns.search import (
 from app.concerns.service import get_councils_concern, paused_for_concern, triage
 from app.db import utcnow, writing
 from app.deps import SessionDep, SettingsDep
-from app.diners.service import audit_address_view
+from app.diners.service import audit_address_read
 from app.errors import NotFound, RuleBroken
 from app.models import Concern, Council, Diner, Pairing
 from app.pages.cook_forms import long_date, national_phone, redirect
@@ -188,7 +188,7 @@ def _concern_context(session: Session, sa: StaffAuth, concern: Concern) -> dict[
     diner = session.get(Diner, concern.diner_id)
     assert diner is not None
     with writing(session):
-        audit_address_view(session, viewer=sa.user, diner=diner)
+        audit_address_read(session, viewer=sa.user, diner=diner)
     council = session.get(Council, concern.council_id)
     raised = _local(concern.created_at, council)
     role = people.raiser_role

@@ -35,6 +35,7 @@ from app.diners.search import (
     search_diners,
 )
 from app.diners.service import (
+    audit_address_read,
     audit_address_view,
     get_councils_diner,
     register_diner,
@@ -626,7 +627,7 @@ def change_needs_form(
     record = f"/staff/diners/{diner_id}"
     if what in SHOWS_ADDRESS:  # the record's view is audited; so is this one (an outside review)
         with writing(session):  # a GET's session only reads: kept in a transaction of its own
-            audit_address_view(session, viewer=sa.user, diner=diner)
+            audit_address_read(session, viewer=sa.user, diner=diner)
     context = change_context(what, diner, answers_of(diner), record=record)
     return render_staff(request, session, settings, change_template(what), context, staff=sa)
 
