@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -73,37 +74,57 @@ def record_view(
 ) -> AuditEntry | None:
     """Audit that a person was shown a record (`action`: what kind of view), unless the same
     person's same kind of view of it is in the log already within `VIEW_WINDOW`; the new
-    entry, or None. Inside `db.writing` on a GET, as `record_audit`.
-
-    The look-up is one small read of the council's last minutes (ix_audit_entry_council_at:
-    council and time, then the few entries in that range), so a record's page costs no more
-    as its log grows. Two loads at the same moment may both miss the other and both write:
-    an extra entry, never a missing one."""
-    now = utcnow()
-    recent = (
-        select(AuditEntry.id)
-        .where(
-            AuditEntry.council_id == council_id,
-            col(AuditEntry.at) >= now - VIEW_WINDOW,
-            AuditEntry.actor_id == actor_id,
-            AuditEntry.action == action,
-            AuditEntry.subject_type == subject_type,
-            AuditEntry.subject_id == subject_id,
-        )
-        .limit(1)
-    )
-    # No autoflush: inside `db.writing` the entries added so far wait to be kept apart, and a
-    # GET's session refuses to flush.
-    with session.no_autoflush:
-        if actor_id is not None and session.exec(recent).first() is not None:
-            return None
-    entry = audit_entry(
+    entry, or None. Inside `db.writing` on a GET, as `record_audit`."""
+    entries = views_to_record(
+        session,
         actor_id=actor_id,
-        council_id=council_id,
         action=action,
         subject_type=subject_type,
-        subject_id=subject_id,
-        at=now,  # the time the window was read from (a test moves this clock)
+        subjects={subject_id: council_id},
     )
-    session.add(entry)
-    return entry
+    session.add_all(entries)
+    return entries[0] if entries else None
+
+
+def views_to_record(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    subject_type: str,
+    subjects: Mapping[int | None, int | None],
+) -> list[AuditEntry]:
+    """The entries (not yet added) for a person's view of several records at once (`subjects`:
+    each record's id and council), leaving out those they saw within `VIEW_WINDOW`: a cook's
+    list shows each of their diners' addresses. One look-up for all of them, through
+    ix_audit_entry_action_subject (the kind of view and the record, then time), so it reads
+    only the few entries of these records in the window however busy the council or long
+    the log. Two loads at the same moment may both miss the other and both write: an extra
+    entry, never a missing one."""
+    now = utcnow()
+    wanted = [subject for subject in subjects if subject is not None]
+    seen: set[int | None] = set()
+    if actor_id is not None and wanted:
+        recent = select(AuditEntry.subject_id).where(
+            AuditEntry.action == action,
+            AuditEntry.subject_type == subject_type,
+            col(AuditEntry.subject_id).in_(wanted),
+            col(AuditEntry.at) >= now - VIEW_WINDOW,
+            AuditEntry.actor_id == actor_id,
+        )
+        # No autoflush: inside `db.writing` the entries added so far wait to be kept apart,
+        # and a GET's session refuses to flush.
+        with session.no_autoflush:
+            seen = set(session.exec(recent).all())
+    return [
+        audit_entry(
+            actor_id=actor_id,
+            council_id=council_id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject,
+            at=now,  # the time the window was read from (a test moves this clock)
+        )
+        for subject, council_id in subjects.items()
+        if subject not in seen
+    ]

@@ -11,6 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -138,7 +139,16 @@ def views_of(engine: Engine, diner_id: int) -> int:
         ).one()
 
 
-def test_cook_pairings_are_audited_when_many_read_them_at_once(real_engine: Engine):
+@pytest.fixture
+def every_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read writes its view (no `audit.VIEW_WINDOW`): these tests are about many views
+    written at once, which the window would otherwise leave to the first read alone."""
+    monkeypatch.setattr("app.audit.VIEW_WINDOW", timedelta(0))
+
+
+def test_cook_pairings_are_audited_when_many_read_them_at_once(
+    real_engine: Engine, every_view: None
+):
     with TestClient(app) as client:
         world = committed_active_pairing(client, real_engine, TEST_SETTINGS)
     cook_h, diner_id = world.cook_headers, world.diner_id
@@ -164,7 +174,7 @@ def test_cook_pairings_are_audited_when_many_read_them_at_once(real_engine: Engi
 
 
 def test_views_read_at_the_same_moment_are_audited_together_and_each_before_its_answer(
-    real_engine: Engine,
+    real_engine: Engine, every_view: None
 ):
     """One event loop, many GETs of the cook's pairings while another transaction holds the
     audit table: each is answered only once its view is committed, and those that waited

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
-from app.audit import record_audit
+from app.audit import views_to_record
 from app.config import Settings
 from app.cooks.checks import council_contact, council_of, typical_check_days
 from app.councils.rules import council_today, local_date
@@ -235,17 +235,17 @@ def _home(request: Request, session: Session, settings: Settings) -> Response:
         "calendar_url": feed_url(settings.public_url, cook.calendar_token),
     }
     seen = {p["diner_id"] for p in neighbours} | ({soon.diner_id} if soon else set())
-    if seen:  # the page shows these diners' addresses: recorded, as the API does
+    if seen:  # the page shows these diners' addresses: recorded as the API does (once per
+        # diner within audit.VIEW_WINDOW)
         with writing(session):
-            for diner_id in sorted(seen):
-                record_audit(
-                    session,
-                    actor_id=ca.user.id,
-                    council_id=cook.council_id,
-                    action="diner.address_viewed",
-                    subject_type="diner",
-                    subject_id=diner_id,
-                )
+            views = views_to_record(
+                session,
+                actor_id=ca.user.id,
+                action="diner.address_viewed",
+                subject_type="diner",
+                subjects=dict.fromkeys(sorted(seen), cook.council_id),
+            )
+            session.add_all(views)
     return render_page(request, session, settings, "cook/home.html", context, auth=ca.auth)
 
 
