@@ -181,7 +181,11 @@ def _subjects(session: Session, *, council_id: int | None, f: AuditFilter) -> se
         paired = list(session.exec(pairings.where(Pairing.cook_id == f.cook_id)))
         on_theirs = concerns.where(col(Concern.pairing_id).in_(paired))
         raised = list(session.exec(on_theirs)) if paired else []
-        found.append(theirs("cook", f.cook_id, paired, raised))
+        # And their account's: signed out everywhere by staff, a new sign-in address (a
+        # review: "who signed this cook out?" found nothing when narrowed to the cook).
+        account = session.exec(select(Cook.user_id).where(Cook.id == f.cook_id)).first()
+        own = {("user", account)} if account is not None else set()
+        found.append(theirs("cook", f.cook_id, paired, raised) | own)
     if f.pairing_id is not None:
         raised = list(session.exec(concerns.where(Concern.pairing_id == f.pairing_id)))
         found.append(theirs("pairing", f.pairing_id, [], raised))

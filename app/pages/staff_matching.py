@@ -632,7 +632,9 @@ def not_sent_page(
         "title": "These invitations were already sent" if all_sent else title,
         "stale": stale,
         "sent": listed,
-        "more": (whole_number(more) or 0) if listed else 0,
+        # Whether more were sent than the address lists: not how many, which the address
+        # alone would vouch for (a review made one read "and 999999999 more").
+        "more": bool(whole_number(more)) and bool(listed),
         "all_sent": all_sent,
     }
     return render_staff(request, session, settings, "staff/matching-stale.html", context, staff=sa)

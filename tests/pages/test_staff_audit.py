@@ -186,10 +186,14 @@ def test_the_log_filtered_by_a_cook_shows_the_entries_about_them_and_their_pairi
     tag(session, staff.council_id, "pairing", world.pairing_id, "their-pairing")
     tag(session, staff.council_id, "diner", world.diner_id, "edna")  # the diner's, not the cook's
     tag(session, staff.council_id, "diner", other_diner, "alfred")
+    tag(session, staff.council_id, "user", world.cook.id or 0, "their-account")
+    tag(session, staff.council_id, "user", world.carer.id or 0, "the-carers-account")
     session.commit()
     sign_in(client, staff)
     words = text_of(client.get(f"/staff/audit?cook={world.cook_id}").text)
     assert "Mark: the-cook" in words and "Mark: their-pairing" in words
+    # Their account's too (signed out everywhere by staff), not another person's (a review)
+    assert "Mark: their-account" in words and "the-carers-account" not in words
     assert "edna" not in words and "alfred" not in words
     # A cook and a diner: the entries about both (their pairing).
     both = text_of(client.get(f"/staff/audit?cook={world.cook_id}&diner={world.diner_id}").text)

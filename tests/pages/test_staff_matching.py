@@ -466,6 +466,12 @@ def test_the_same_confirmation_sent_twice_says_the_invitations_were_already_sent
     assert "No invitation was sent" not in words and "Nothing was sent again." in words
     assert "Priya Sharma to cook for" in words
     assert len(pairings(session)) == len(pairs)
+    # A count beyond those listed is the address's word alone: never shown as a number (a
+    # review made a real pair read "and 999999999 more").
+    padded = client.get(
+        f"/staff/matching/not-sent?why=stale&sent={pairs[0]}&more=999999999&every=1"
+    )
+    assert "999999999" not in padded.text and "and others" in text_of(padded.text)
 
 
 def test_a_cooks_absence_after_the_preview_makes_it_out_of_date_and_nothing_is_sent(
