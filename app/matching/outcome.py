@@ -14,18 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
 from app.councils.service import staff_council
+from app.db import utcnow
 from app.errors import NotFound
 from app.models import AuditEntry, Council, Pairing, User
 
 CONFIRMED = "matching.confirmed"
 CHUNK = 10_000  # ids a query asks for at once (a big council's batch has more)
+# How long the pairs a staff member left out of a confirmation stay unticked on their next
+# previews: Back from the result, or a new preview soon after, ticked them all again, and Send
+# would have invited the very pair they had just decided against (a review). Later, a preview
+# is a fresh look.
+LEFT_OUT_FOR = timedelta(hours=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +109,32 @@ def _pairings(session: Session, ids: Iterable[int]) -> list[Pairing]:
         part = wanted[i : i + CHUNK]
         found |= {p.id: p for p in session.exec(select(Pairing).where(col(Pairing.id).in_(part)))}
     return [found[i] for i in wanted if i in found]
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """The pairs (diner id, cook id) a staff member unticked in their last confirmation, and
+    when they sent it."""
+
+    at: datetime
+    pairs: frozenset[tuple[int, int]]
+
+
+def left_out_lately(session: Session, *, staff: User) -> LeftOut | None:
+    """The pairs this staff member left out of their latest confirmation in their council,
+    within `LEFT_OUT_FOR`; None when there is none (or it left nothing out)."""
+    entry = session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.council_id == staff.council_id,
+            col(AuditEntry.at) >= utcnow() - LEFT_OUT_FOR,
+            AuditEntry.actor_id == staff.id,
+            AuditEntry.action == CONFIRMED,
+        )
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .limit(1)
+    ).first()
+    if entry is None:
+        return None
+    pairs = frozenset((int(d), int(c)) for d, c in _list(entry.data, "unticked_pairs"))
+    return LeftOut(entry.at, pairs) if pairs else None

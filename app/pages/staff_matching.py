@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -427,10 +428,16 @@ def matching_page(request: Request, session: SessionDep, settings: SettingsDep) 
 
 
 def _preview_context(
-    session: Session, sa: StaffAuth, settings: Settings, kept: set[str] | None
+    session: Session,
+    sa: StaffAuth,
+    settings: Settings,
+    kept: set[str] | None,
+    left_out: outcome.LeftOut | None = None,
 ) -> dict[str, Any]:
-    """A new preview (nothing written): every pair, ticked unless `kept` leaves it out."""
+    """A new preview (nothing written): every pair, ticked unless `kept` leaves it out or
+    the staff member left it out of their last confirmation (`left_out`)."""
     made = preview.preview_matching(session, staff=sa.user, secret=settings.secret_key)
+    dropped = left_out.pairs if left_out is not None else frozenset()
     diners = diner_full_names(
         session,
         council_id=sa.council_id,
@@ -449,10 +456,12 @@ def _preview_context(
             "when": when_words(p.weekday, p.start, p.frequency),
             "distance": staff_distance_text(p.distance_m),
             "reasons": listed_reasons(p.reasons),
-            "ticked": kept is None or f"{p.diner_id}-{p.cook_id}" in kept,
+            "ticked": (kept is None or f"{p.diner_id}-{p.cook_id}" in kept)
+            and (p.diner_id, p.cook_id) not in dropped,
         }
         for p in made.proposed
     ]
+    untouched = sum((p.diner_id, p.cook_id) in dropped for p in made.proposed)
     unmatched = [
         {
             "diner_id": u.diner_id,
@@ -461,11 +470,13 @@ def _preview_context(
         }
         for u in made.unmatched
     ]
+    when = _when_sent(session, sa, left_out.at) if untouched and left_out is not None else ""
     return {
         "title": "Check the invitations before sending",
         "preview_id": made.preview_id,
         "pairs": pairs,
         "unmatched": unmatched,
+        "left_out": {"count": untouched, "when": when} if untouched else None,
     }
 
 
@@ -488,7 +499,8 @@ def preview_page(
             "errors": {"pairs": "Tick at least one pairing to send its invitation"},
         }
     else:
-        context = _preview_context(session, sa, settings, None)
+        left_out = outcome.left_out_lately(session, staff=sa.user)
+        context = _preview_context(session, sa, settings, None, left_out)
     return render_staff(
         request, session, settings, "staff/matching-preview.html", context, staff=sa
     )
@@ -569,6 +581,12 @@ def result_page(
     return render_staff(request, session, settings, "staff/matching-result.html", context, staff=sa)
 
 
+def _when_sent(session: Session, sa: StaffAuth, at: datetime) -> str:
+    """A confirmation's time in the council's words: "13:05 on Friday 4 December 2026"."""
+    local = at.astimezone(ZoneInfo(staff_council(session, sa.user).timezone))
+    return f"{local:%H:%M} on {long_date(local.date())}"
+
+
 def _result_context(session: Session, sa: StaffAuth, done: outcome.Outcome) -> dict[str, Any]:
     """The result in words: each pair's full names (linked), when, and why one was refused."""
     invited_ids = [(p.diner_id, p.cook_id) for p in done.invited]
@@ -595,10 +613,9 @@ def _result_context(session: Session, sa: StaffAuth, done: outcome.Outcome) -> d
         cook, diner = first_name(row["cook"]), first_name(row["diner"])
         why = rule_words(reason, f"{cook} could not be invited for {diner}", cook=cook, diner=diner)
         refused.append({**row, "why": why})
-    local = done.at.astimezone(ZoneInfo(staff_council(session, sa.user).timezone))
     return {
         "title": f"{len(invited)} invitation{'' if len(invited) == 1 else 's'} sent",
-        "sent_at": f"Sent at {local:%H:%M} on {long_date(local.date())}",
+        "sent_at": f"Sent at {_when_sent(session, sa, done.at)}",
         "invited": invited,
         "refused": refused,
         "unticked": [person(d, c) for d, c in done.unticked],

@@ -630,9 +630,12 @@ def test_the_result_page_shows_again_what_was_sent_and_unticked_and_when(
         assert names[kept_diner] in invited and ", every week" in invited
         assert names[dropped_diner] in words[words.index("Not sent: you unticked them") :]
     assert len(pairings(session)) == 1
-    # Back lands on a new preview (a GET): the pair sent is no longer in it.
+    # Back lands on a new preview (a GET): the pair sent is no longer in it, and the pair
+    # left out is there unticked, saying why (ticked, Send would have invited it: a review).
     back = client.get("/staff/matching/preview")
-    assert back.status_code == 200 and ticked(back.text) == [dropped]
+    assert back.status_code == 200 and ticked(back.text) == []
+    assert f'value="{dropped}"' in back.text
+    assert re.search(r"1 pairing you left out when you sent invitations at \d\d:\d\d on", back.text)
     # The audit log says what was done, not the ids kept for the result page.
     log = text_of(client.get("/staff/audit").text)
     assert "Sent the invitations kept from a matching preview" in log
