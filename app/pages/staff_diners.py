@@ -132,6 +132,7 @@ PAUSE_WORDS: dict[str, str] = {
 }
 REFERRED = "The diner is referred. They are waiting for a cook."
 ENDED = "The pairing has ended. The diner is waiting for a cook again."
+ALREADY_ENDED = "This pairing had already ended, so nothing was changed"
 ERASED = "The diner's personal details are erased. Their meals and pairings are kept without them."
 CHANGED = (
     "The changes are saved and their cook is told; a cook who can no longer cook safely for "
@@ -340,7 +341,10 @@ def _record_page(
     banner: str | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    notice: dict[str, str] | None = None,
 ) -> Response:
+    """The record; `notice`: what a form could not do (its heading, and the words typed that
+    were not saved), answered 409."""
     diner = view_diner_as_staff(session, staff=sa.user, diner_id=diner_id)  # 404 elsewhere
     council = staff_council(session, sa.user)
     today = council_today(council)
@@ -362,6 +366,7 @@ def _record_page(
         "diner": diner,
         "status": status,
         "banner": banner,
+        "notice": notice,
         "today": today,
         "waiting_days": days_between(record.waiting_since, utcnow()),
         "can_match": status == DinerStatus.waiting and record.open_pairing is None,
@@ -396,7 +401,7 @@ def _record_page(
         "staff/diner.html",
         context,
         staff=sa,
-        status_code=422 if errors else 200,
+        status_code=422 if errors else 409 if notice else 200,
     )
 
 
@@ -506,8 +511,11 @@ def end_pairing(
         return _record_page(request, session, settings, sa, diner_id, errors=errors, values=values)
     try:
         end_pairing_as_staff(session, staff=sa.user, pairing_id=pairing_id, reason=reason)
-    except Conflict:  # ended or withdrawn meanwhile (another tab, a colleague): the record shows
-        return redirect(f"/staff/diners/{diner_id}")
+    except Conflict:
+        # Ended or withdrawn meanwhile (a colleague, another tab): said, with the reason typed,
+        # which was not saved (a silent redirect dropped it: a review).
+        notice = {"heading": ALREADY_ENDED, "reason": reason}
+        return _record_page(request, session, settings, sa, diner_id, notice=notice)
     return redirect(f"/staff/diners/{diner_id}?ended=1")
 
 

@@ -921,9 +921,15 @@ def test_ending_a_paused_pairing_asks_to_confirm_then_the_diner_waits_again(
     shown = text_of(client.get(done.headers["location"]).text)
     assert "The pairing has ended. The diner is waiting for a cook again." in shown
     assert "End the pairing with" not in shown
-    # Sent again (another tab): the record as it is now, not an error page.
-    again = client.post(end, data=ticked, follow_redirects=False)
-    assert (again.status_code, again.headers["location"]) == (303, record)
+    # Sent again (another tab, or a colleague ended it first): the record as it is now, not
+    # an error page, saying so and showing the reason typed, which was not saved (a review).
+    again = client.post(end, data={**ticked, "reason": "Moved into a care home"})
+    assert again.status_code == 409
+    words = text_of(again.text)
+    assert "This pairing had already ended, so nothing was changed." in words
+    assert "The reason you typed was not saved: Moved into a care home" in words
+    session.refresh(pairing)
+    assert pairing.end_note == reason
 
 
 def test_ending_a_pairing_is_refused_beside_the_reason_when_none_is_given(
