@@ -122,6 +122,7 @@ def roles(session: Session) -> list[Role]:
                 "cook_id": cook.id,
                 "concern_id": concern.id,
                 "outcome_id": confirmed.outcome_id,
+                "meal_id": meal.id,  # its cover page
             },
         ),
         Role("admin", admin, {"cook_id": cook.id}),

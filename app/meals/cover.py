@@ -219,21 +219,47 @@ def was_asked(session: Session, *, meal: Meal, cook: Cook) -> bool:
 def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     """The cook takes the meal; the pairing itself is unchanged."""
     cook = find_own_profile(session, user=user, lock=True)
-    meal = session.exec(
-        select(Meal).where(Meal.id == meal_id).with_for_update(key_share=True)
-    ).first()
+    meal = locked_meal(session, meal_id=meal_id)  # after the cook: lock_row's order
     if cook is None or meal is None or meal.council_id != cook.council_id:
         raise NotFound("Meal not found")
-    candidate = any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=meal))
+    candidate = is_candidate(session, cook=cook, meal=meal)
     if meal.status != MealStatus.needs_cover:
         # Only a cook who was asked (or could have taken it) learns that it is gone.
         if candidate or was_asked(session, meal=meal, cook=cook):
-            raise Conflict("This meal no longer needs cover")
+            raise Conflict(NO_LONGER_NEEDS_COVER)
         raise NotFound("Meal not found")
     if not candidate:
         raise NotFound("Meal not found")  # not one this cook may take
+    check_not_past(meal)
+    return cover_meal(session, cook=cook, meal=meal)
+
+
+NO_LONGER_NEEDS_COVER = "This meal no longer needs cover"
+
+
+def locked_meal(session: Session, *, meal_id: int) -> Meal | None:
+    """The meal, locked until commit (two takers of one meal: the second sees it taken)."""
+    query = select(Meal).where(Meal.id == meal_id).with_for_update(key_share=True)
+    return session.exec(query).first()
+
+
+def is_candidate(session: Session, *, cook: Cook, meal: Meal) -> bool:
+    """Whether the cook is among those who may cover the meal now (`cover_candidates`)."""
+    return any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=meal))
+
+
+def check_not_past(meal: Meal) -> None:
+    """409 once the meal's time has come: it is delivered or missed, not covered, then."""
     if meal.at.replace(tzinfo=meal.at.tzinfo or UTC) <= utcnow():
         raise Conflict("This meal's time has passed")
+
+
+def cover_meal(session: Session, *, cook: Cook, meal: Meal, arranged_by: int | None = None) -> Meal:
+    """The meal becomes the cook's cover (checked: a candidate, still needing cover, not past),
+    so its diner's address and access notes show on the cook's page, as for their own; the
+    pairing itself is unchanged. The carer, the coordinator (the council's staff without one)
+    and the regular cook are told who will bring it, but `arranged_by`, the staff member who
+    arranged it (they know)."""
     meal.status, meal.cook_id, meal.is_cover = MealStatus.scheduled, cook.id, True
     session.add(meal)
     diner = session.get(Diner, meal.diner_id)
@@ -250,7 +276,7 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
             call_them=call_them,
         )
 
-    staff = alert_recipients(session, diner)
+    staff = [s for s in alert_recipients(session, diner) if s != arranged_by]
     key = f"meal:{meal.id}:covered:{cook.id}:{utcnow().isoformat()}"
     for recipient in (diner.carer_id, *staff, regular.user_id if regular else None):
         told = arranged(call_them=diner.carer_id is None and recipient in staff)

@@ -64,6 +64,7 @@ ACTION_WORDS: dict[str, str] = {
     "account.email_changed": "Changed their email address",
     "meal.outcome_corrected": "Corrected what happened to a meal",
     "meal.outcome_recorded": "Recorded what happened to a meal",
+    "meal.cover_arranged": "Recorded that a cook will cover a meal",
     "erasure.requested": "Asked for their data to be erased",
 }
 

@@ -474,6 +474,19 @@ def cover_arranged(
     )
 
 
+def cover_confirmed(*, diner_name: str, day: date, start: str, needs: str) -> Message:
+    """To a cook who agreed with the coordinator (by phone, say) to cover a meal, once staff
+    record it: what they agreed, in writing, as if they had taken it from their page (where
+    the address and access notes now are). `needs`: what the meal must be."""
+    return Message(
+        "cover_arranged",
+        f"You are bringing {diner_name}'s meal on {day_month(day)}",
+        f"As you agreed with the coordinator, you will bring {diner_name}'s meal on "
+        f"{day_month(day)} at {start}. The meal must be: {needs} {diner_name}'s address and "
+        "access notes are on your page. Thank you.",
+    )
+
+
 def cover_cancelled(*, diner_name: str, day: date) -> Message:
     """To a cover cook whose meal is no longer safe for the diner's changed needs."""
     return Message(

@@ -23,6 +23,7 @@ from app.pages.public import router as public_router
 from app.pages.staff_audit import router as staff_audit_router
 from app.pages.staff_concerns import router as staff_concerns_router
 from app.pages.staff_cooks import router as staff_cooks_router
+from app.pages.staff_cover import router as staff_cover_router
 from app.pages.staff_diners import router as staff_diners_router
 from app.pages.staff_home import router as staff_home_router
 from app.pages.staff_matching import router as staff_matching_router
@@ -44,6 +45,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     staff_cooks_router,
     staff_diners_router,
     staff_matching_router,
+    staff_cover_router,
     staff_concerns_router,
     staff_reports_router,
     staff_audit_router,

@@ -146,6 +146,14 @@ MOVED = {  # by whether the diner has a carer
     "letter": "The meals move to the new day and time from tomorrow. The cook is told, and the "
     "diner is posted the new plan (they have no carer).",
 }
+COVERED = (
+    "The cover is recorded. The cook is sent what they agreed, and the carer and the regular "
+    "cook are told who will bring the meal."
+)
+COVERED_NO_CARER = (  # COVERED of a diner with no carer: nobody else tells them
+    "The cover is recorded. The cook is sent what they agreed, and the regular cook is told. "
+    "The diner has no carer with us: let them know who will bring the meal."
+)
 CARER_ERASED = "The carer's account is erased: their name, email address and phone are gone."
 CORRECTED = {
     "delivered": "The meal is recorded as delivered. Those told it was missed are told it came.",
@@ -324,6 +332,8 @@ def diner_page(
         if request.query_params.get("withdrawn")
         else CHANGED
         if request.query_params.get("changed")
+        else COVERED
+        if request.query_params.get("covered")
         else CORRECTED.get(request.query_params.get("corrected", ""))
         if request.query_params.get("corrected")
         else RECORDED.get(request.query_params.get("recorded", ""))
@@ -352,6 +362,8 @@ def _record_page(
     status = public_status(diner, today)
     if banner == CHANGED and record.open_pairing is None:
         banner = CHANGED_NO_COOK
+    if banner == COVERED and diner.carer_id is None:
+        banner = COVERED_NO_CARER
     # The request reached only the coordinator's mailbox, as an account number no staff page
     # could find (an outside check): the record says so while it is to do, and by when.
     asked = (

@@ -96,6 +96,7 @@ class PairRow:
     days: int | None = None
     start: str | None = None
     why: str | None = None  # a paused pairing's pause reason
+    meal_id: int | None = None  # a meal's row: its cover page links to it
 
 
 @dataclass(frozen=True)
@@ -373,7 +374,10 @@ def todays_lists(
             for p in invited
         ],
         quiet=[row(p.diner_id, p.cook_id, last, days, None) for p, last, days in quiet],
-        cover=[row(m.diner_id, regular, m.date, None, m.start) for m, regular in cover],
+        cover=[
+            replace(row(m.diner_id, regular, m.date, None, m.start), meal_id=m.id)
+            for m, regular in cover
+        ],
         missed=[
             row(m.diner_id, m.cook_id or regular, m.date, None, m.start) for m, regular in missed
         ],

@@ -78,6 +78,9 @@ RENDERED = {
     "cover_request": messages.cover_request(
         diner_name=DINER, day=THURSDAY, start="17:30", needs="vegetarian; free from peanuts."
     ),
+    "cover_confirmed": messages.cover_confirmed(
+        diner_name=DINER, day=THURSDAY, start="17:30", needs="vegetarian; free from peanuts."
+    ),
     "cover_arranged": messages.cover_arranged(
         cook_name=COOK, diner_name=DINER, day=THURSDAY, start="17:30"
     ),
@@ -190,7 +193,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
 DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
          "diner_changed_to_cover", "diner_paused",
          "cover_fell_through", "cover_handed_back", "cover_stopped_unnamed",
-         "cover_request", "cover_arranged", "cover_cancelled",
+         "cover_request", "cover_confirmed", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "password_changed", "meal_back_on", "cover_stopped",
          "pairing_accepted", "erasure_asked",
          "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip
