@@ -14,13 +14,14 @@ from app.deps import CarerUser, CookUser, SessionDep, StaffUser
 from app.diners.deps import CarersDiner
 from app.errors import NotFound, RuleBroken
 from app.meals import away as aways
-from app.meals import corrections, cover, feedback
+from app.meals import corrections, cover, feedback, staff_cover
 from app.meals import service as meals
 from app.meals.deps import OwnCookClock, OwnMeal
 from app.meals.labels import meal_label
 from app.meals.presenters import meal_out, meal_rows_out, meals_out
 from app.meals.schemas import (
     AwayIn,
+    CoverArrangedIn,
     CoverRequestList,
     CoverRequestOut,
     FeedbackIn,
@@ -131,6 +132,18 @@ def cover_requests(
 @router.post("/api/meals/{meal_id}/cover", response_model=MealOut)
 def take_cover(meal_id: PathId, user: CookUser, session: SessionDep) -> MealOut:
     meal = cover.take_cover(session, user=user, meal_id=meal_id)
+    return meal_out(session, meal)
+
+
+@router.post("/api/staff/meals/{meal_id}/cover", response_model=MealOut)
+def arrange_cover(
+    meal_id: PathId, body: CoverArrangedIn, user: StaffUser, session: SessionDep
+) -> MealOut:
+    """Staff record that a cook they spoke to agreed to cover a meal needing cover: the meal is
+    theirs as if they had taken it (POST /api/meals/{id}/cover), and they are told in writing.
+    Another council's meal: 404; no longer needing cover, or its time come: 409; a cook who is
+    not one who may cover it now: 422 `not_a_cover_candidate` on `cook_id`."""
+    meal = staff_cover.arrange_cover(session, staff=user, meal_id=meal_id, cook_id=body.cook_id)
     return meal_out(session, meal)
 
 

@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.schemas import MULTI_LINE, IsoDate, StrictModel, range_end
+from app.schemas import MULTI_LINE, BodyId, IsoDate, StrictModel, range_end
 from app.vocab import Allergen, Diet, MealStatus, Texture
 
 
@@ -67,6 +67,12 @@ class FeedbackIn(StrictModel):
 
 class OutcomeIn(StrictModel):
     considers_friend: StrictBool
+
+
+class CoverArrangedIn(StrictModel):
+    """The cook who agreed with staff (by phone, say) to cover the meal: one of its candidates."""
+
+    cook_id: BodyId
 
 
 class OutcomeCorrectionIn(StrictModel):

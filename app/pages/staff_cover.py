@@ -58,6 +58,7 @@ def _candidate_words(plan: CoverPlan) -> list[dict[str, Any]]:
             "distance": staff_distance_text(c.distance_m),
             "met": f"Yes, {first} knows them" if c.met else "No",
             "asked": "Yes, sent a request" if c.asked else "No",
+            "asked_yes": c.asked,
         }
         for c in plan.candidates
     ]

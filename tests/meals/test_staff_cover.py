@@ -128,3 +128,40 @@ def test_arranging_is_refused_for_another_councils_meal_or_cook_and_a_meal_taken
     plan = cover_plan(session, staff=staff, meal_id=meal.id)
     assert not plan.needs_cover and plan.candidates == [] and plan.cook_name == helper.full_name
     assert spare.id not in told(session, "cover_arranged")
+
+
+def test_the_api_records_a_cover_as_the_page_does_with_its_errors(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+    world: PairingWorld,
+):
+    helper, helper_id = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
+    )
+    far, far_id = approved_cook(
+        client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=800
+    )
+    meal = next_meal(session, world)
+    path = f"/api/staff/meals/{meal.id}/cover"
+    elsewhere = create_user(session, role="staff", council=tower_hamlets)
+    hidden = client.post(
+        path, json={"cook_id": helper_id}, headers=auth_headers(elsewhere, settings)
+    )
+    assert hidden.status_code == 404
+    as_staff = auth_headers(staff, settings)
+    refused = client.post(path, json={"cook_id": far_id}, headers=as_staff)
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]
+    assert (problem["type"], problem["loc"]) == ("not_a_cover_candidate", ["body", "cook_id"])
+    done = client.post(path, json={"cook_id": helper_id}, headers=as_staff)
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["cook_id"]) == ("scheduled", helper_id)
+    again = client.post(path, json={"cook_id": helper_id}, headers=as_staff)
+    assert again.status_code == 409
+    assert again.json()["detail"] == "This meal no longer needs cover"
+    mine = client.get("/api/cooks/me/meals", headers=auth_headers(helper, settings)).json()
+    assert meal.id in [m["id"] for m in mine["items"]]
+    assert far.id not in told(session, "cover_arranged")

@@ -89,7 +89,7 @@ def record(client: TestClient, cover: Cover, **data: str) -> Response:
     return client.post(cover.page, data={"csrf_token": token, **data}, follow_redirects=False)
 
 
-def test_staff_home_links_each_meal_needing_cover_to_its_cover_page(
+def test_staff_home_and_the_diners_record_link_a_meal_needing_cover_to_its_cover_page(
     client: TestClient, staff: User, cover: Cover
 ):
     sign_in(client, staff)
@@ -97,6 +97,9 @@ def test_staff_home_links_each_meal_needing_cover_to_its_cover_page(
     section = home.split('id="cover"', 1)[1].split("<h2", 1)[0]
     assert f'href="{cover.page}"' in section
     assert "Find a cover cook" in text_of(section)
+    record = client.get(f"/staff/diners/{cover.world.diner_id}").text
+    coming = record.split("Coming up", 1)[1].split("</table>", 1)[0]
+    assert f'href="{cover.page}"' in coming and "no cover cook yet" in text_of(coming)
 
 
 def test_cover_page_lists_the_cooks_who_could_cover_with_distance_and_whether_asked(
@@ -225,6 +228,8 @@ def test_another_councils_staff_get_not_found_for_the_cover_page_and_its_form(
     sign_in(client, elsewhere)
     page = client.get(cover.page)
     assert page.status_code == 404 and "Edna" not in page.text
+    for beyond in ("/staff/meals/99999999999999999999/cover", "/staff/meals/edna/cover"):
+        assert client.get(beyond).status_code == 404, beyond
     token = form_token(client, "/staff/")
     posted = client.post(
         cover.page,
