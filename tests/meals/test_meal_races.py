@@ -11,11 +11,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from app.errors import Conflict
 from app.main import app
+from app.meals.cover import take_cover
 from app.meals.service import cancel_for_pause
-from app.models import Diner, Meal
+from app.meals.staff_cover import arrange_cover
+from app.models import Diner, Meal, Notification, User
 from tests.conftest import TEST_SETTINGS
-from tests.factories import committed_active_pairing
+from tests.factories import (
+    approve_payload,
+    auth_headers,
+    committed_active_pairing,
+    cook_payload,
+    create_user,
+)
 
 
 def test_a_pause_does_not_cancel_a_meal_delivered_while_it_waited(real_engine: Engine):
@@ -58,3 +67,64 @@ def test_a_pause_does_not_cancel_a_meal_delivered_while_it_waited(real_engine: E
         stored = check.get(Meal, meal.id)
         assert stored is not None and stored.status == "delivered"
         assert cancelled == []
+
+
+def test_staff_recording_a_cover_while_the_cook_takes_it_find_it_taken(real_engine: Engine):
+    """The coordinator phones a cook who, meanwhile, takes the meal from their own page: the
+    two wait for each other on the cook's and the meal's rows, and the second is told the meal
+    no longer needs cover (never a meal given twice, its messages sent twice)."""
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("row locks between concurrent writers: PostgreSQL only")
+    with TestClient(app) as client:
+        world = committed_active_pairing(client, real_engine, TEST_SETTINGS)
+        with Session(real_engine, expire_on_commit=False) as setup:
+            staff = setup.get(User, world.staff_id)
+            assert staff is not None
+            helper = create_user(setup, role="cook")
+            staff_h, helper_h = (
+                auth_headers(staff, TEST_SETTINGS),
+                auth_headers(helper, TEST_SETTINGS),
+            )
+            setup.commit()
+        profile = cook_payload(postcode="N3 1BU", display_name="Helper")
+        helper_id = client.put("/api/cooks/me", json=profile, headers=helper_h).json()["id"]
+        approved = client.post(
+            f"/api/staff/cooks/{helper_id}/approve", json=approve_payload(), headers=staff_h
+        )
+        assert approved.status_code == 200, approved.text
+        meal = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"][0]
+        away = {"from": meal["date"], "to": meal["date"]}
+        assert client.post("/api/cooks/me/away", json=away, headers=world.cook_headers).is_success
+    refused: list[str] = []
+    with Session(real_engine, expire_on_commit=False) as cook_side:
+        taker = cook_side.get(User, helper.id)
+        assert taker is not None
+        take_cover(cook_side, user=taker, meal_id=meal["id"])  # flushed, not yet committed
+
+        def arrange() -> None:
+            with Session(real_engine, expire_on_commit=False) as staff_side:
+                coordinator = staff_side.get(User, world.staff_id)
+                assert coordinator is not None
+                try:
+                    arrange_cover(
+                        staff_side, staff=coordinator, meal_id=meal["id"], cook_id=helper_id
+                    )
+                    staff_side.commit()
+                except Conflict as conflict:
+                    refused.append(conflict.message)
+
+        arranging = threading.Thread(target=arrange)
+        arranging.start()
+        time.sleep(0.5)
+        assert arranging.is_alive()  # waiting for the cook's locks
+        cook_side.commit()
+    arranging.join(timeout=10)
+    assert not arranging.is_alive()
+    assert refused == ["This meal no longer needs cover"]
+    with Session(real_engine) as check:
+        stored = check.get(Meal, meal["id"])
+        assert stored is not None and (stored.status, stored.cook_id) == ("scheduled", helper_id)
+        confirmed = check.exec(
+            select(Notification).where(Notification.to_user_id == helper.id)
+        ).all()
+        assert "cover_arranged" not in {n.event for n in confirmed}  # nothing from the staff side
