@@ -24,6 +24,7 @@ from app.schemas import minutes
 from app.vocab import MealStatus
 
 ALL_FREQUENCIES = frozenset({"weekly", "fortnightly", "monthly"})
+NO_LONGER_NEEDS_COVER = "This meal no longer needs cover"  # 409: taken, back, or cancelled
 
 
 def _one_off(diner: Diner, meal: Meal, *, excluded: set[int], met: set[int]) -> engine.DinerInput:
@@ -234,9 +235,6 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
     return cover_meal(session, cook=cook, meal=meal)
 
 
-NO_LONGER_NEEDS_COVER = "This meal no longer needs cover"
-
-
 def locked_meal(session: Session, *, meal_id: int) -> Meal | None:
     """The meal, locked until commit (two takers of one meal: the second sees it taken)."""
     query = select(Meal).where(Meal.id == meal_id).with_for_update(key_share=True)
@@ -248,9 +246,14 @@ def is_candidate(session: Session, *, cook: Cook, meal: Meal) -> bool:
     return any(c.id == cook.id for c, _, _ in cover_candidates(session, meal=meal))
 
 
+def is_past(meal: Meal) -> bool:
+    """Whether the meal's time has come: it is delivered or missed then, not covered."""
+    return meal.at.replace(tzinfo=meal.at.tzinfo or UTC) <= utcnow()
+
+
 def check_not_past(meal: Meal) -> None:
-    """409 once the meal's time has come: it is delivered or missed, not covered, then."""
-    if meal.at.replace(tzinfo=meal.at.tzinfo or UTC) <= utcnow():
+    """409 once the meal's time has come (`is_past`)."""
+    if is_past(meal):
         raise Conflict("This meal's time has passed")
 
 

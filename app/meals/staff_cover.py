@@ -7,7 +7,6 @@ spoke to agreed, as if the cook had taken it from their own page (cover.cover_me
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 
 from sqlmodel import Session, col, select
 
@@ -20,6 +19,7 @@ from app.meals.cover import (
     cover_candidates,
     cover_meal,
     is_candidate,
+    is_past,
     locked_meal,
 )
 from app.models import Cook, Diner, Meal, Notification, Pairing, User
@@ -106,7 +106,7 @@ def cover_plan(session: Session, *, staff: User, meal_id: int) -> CoverPlan:
     assert meal is not None
     pairing = session.get(Pairing, meal.pairing_id)
     assert pairing is not None
-    past = meal.at.replace(tzinfo=meal.at.tzinfo or UTC) <= utcnow()
+    past = is_past(meal)
     found = (
         cover_candidates(session, meal=meal)
         if meal.status == MealStatus.needs_cover and not past
