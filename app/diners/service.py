@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -307,24 +308,21 @@ def view_diner_as_staff(session: Session, *, staff: User, diner_id: int) -> Dine
 def audit_address_view(session: Session, *, viewer: User, diner: Diner) -> None:
     """A response giving the diner's address to anyone but their carer is audited (each one:
     the answer to a change, which the log records as well)."""
-    if viewer.id is not None and viewer.id == diner.carer_id:
-        return
-    record_audit(
-        session,
-        actor_id=viewer.id,
-        council_id=diner.council_id,
-        action="diner.address_viewed",
-        subject_type="diner",
-        subject_id=diner.id,
-    )
+    _audit_address(session, viewer=viewer, diner=diner, record=record_audit)
 
 
 def audit_address_read(session: Session, *, viewer: User, diner: Diner) -> None:
     """A page or a read (a GET) showing the diner's address, audited as `audit_address_view`
     but once per viewer and diner within `audit.VIEW_WINDOW`: a reload adds nothing."""
+    _audit_address(session, viewer=viewer, diner=diner, record=record_view)
+
+
+def _audit_address(
+    session: Session, *, viewer: User, diner: Diner, record: Callable[..., object]
+) -> None:
     if viewer.id is not None and viewer.id == diner.carer_id:
         return
-    record_view(
+    record(
         session,
         actor_id=viewer.id,
         council_id=diner.council_id,
