@@ -196,6 +196,14 @@ def test_staff_approves_the_cook_and_proposes_a_match(
         f"Invitation sent to {COOK['name']}."
     )
     check_page(page, "staff-diner-proposed", screenshots)
+    # Her record's audit log: narrowed to her, the form keeping the number (GET, no scripts).
+    found = re.search(r"/staff/diners/(\d+)", page.url)
+    assert found, page.url
+    page.goto(f"/staff/diners/{found.group(1)}")
+    page.get_by_role("link", name="See the audit log for this diner").click()
+    expect(page.get_by_role("textbox", name="Diner number")).not_to_have_value("")
+    expect(page.locator("table")).to_contain_text("Invited a cook")
+    check_page(page, "staff-audit-diner", screenshots)
 
     for path, name in (("/staff/reports", "staff-reports"), ("/staff/audit", "staff-audit")):
         page.goto(path)
