@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
-from app.db import utcnow
+from app.db import lock_row, utcnow
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m, public_distance_m
@@ -236,9 +236,19 @@ def take_cover(session: Session, *, user: User, meal_id: int) -> Meal:
 
 
 def locked_meal(session: Session, *, meal_id: int) -> Meal | None:
-    """The meal, locked until commit (two takers of one meal: the second sees it taken)."""
-    query = select(Meal).where(Meal.id == meal_id).with_for_update(key_share=True)
-    return session.exec(query).first()
+    """The meal and its diner, read again locked until commit, the diner first (lock_row's
+    order: a caller locks the cook before): two takers of one meal, the second sees it taken;
+    and a change of the diner's needs committing meanwhile (an allergy added) is waited for
+    and then judged against, where a cook unsafe for the new needs was given the meal (a
+    review reproduced it on PostgreSQL)."""
+    meal = session.get(Meal, meal_id)
+    if meal is None:
+        return None
+    diner = session.get(Diner, meal.diner_id)
+    if diner is not None:
+        lock_row(session, diner)
+    lock_row(session, meal)
+    return meal
 
 
 def is_candidate(session: Session, *, cook: Cook, meal: Meal) -> bool:

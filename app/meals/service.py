@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
-from app.db import utcnow
+from app.db import lock_row, utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
@@ -353,7 +353,10 @@ def tell_missed(session: Session, *, meal: Meal, diner: Diner, but: int | None =
 
 def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Meal]:
     """The cook's meals in the range need cover (their own diners' and covers they had taken);
-    the pairings themselves carry on."""
+    the pairings themselves carry on. The cook's row is locked first: a cover arranged for
+    them at the same moment (which locks it too) waits, then sees the days away, where it
+    gave them a meal on a day they were away (a review reproduced it on PostgreSQL)."""
+    lock_row(session, cook)
     session.add(CookAway(cook_id=cook.id, from_date=from_, to_date=to))  # type: ignore[arg-type]
     meals = session.exec(
         select(Meal)

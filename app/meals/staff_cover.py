@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.audit import record_audit
-from app.db import utcnow
+from app.db import lock_row, utcnow
 from app.errors import Conflict, NotFound, RuleBroken
 from app.meals.cover import (
     NO_LONGER_NEEDS_COVER,
@@ -23,6 +23,7 @@ from app.meals.cover import (
     locked_meal,
 )
 from app.models import Cook, Diner, Meal, Notification, Pairing, User
+from app.moderation.audit_log import COVER_ARRANGED
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import tell
@@ -143,6 +144,14 @@ def cover_plan(session: Session, *, staff: User, meal_id: int) -> CoverPlan:
     )
 
 
+def _not_a_candidate() -> RuleBroken:
+    return RuleBroken(
+        "not_a_cover_candidate",
+        ["cook_id"],
+        "This cook cannot cover this meal now: choose one of the cooks listed",
+    )
+
+
 def arrange_cover(session: Session, *, staff: User, meal_id: int, cook_id: int) -> Meal:
     """Record that a cook the coordinator spoke to agreed to cover the meal: the same checks
     and steps as the cook taking it themselves (cover.take_cover), the cook told in writing
@@ -150,27 +159,22 @@ def arrange_cover(session: Session, *, staff: User, meal_id: int, cook_id: int) 
     it no longer needs cover (taken meanwhile) or its time has come; a cook who is not a
     candidate now (another council's, away, busy, out of reach, unable to meet the diner's
     needs) breaks the rule `not_a_cover_candidate`, named on `cook_id`."""
-    # Locked in lock_row's order, the cook before the meal, as take_cover does: a cook taking
-    # the meal from their page at the same moment waits, and one of the two finds it taken.
-    cook = session.exec(
-        select(Cook).where(Cook.id == cook_id).with_for_update(key_share=True)
-    ).first()
+    _councils_meal(session, staff=staff, meal=session.get(Meal, meal_id))  # 404 first
+    cook = session.get(Cook, cook_id)
+    if cook is None or cook.council_id != staff.council_id:
+        raise _not_a_candidate()  # not locked: only this council's cooks are (a review)
+    # Locked in lock_row's order, the cook, the diner, then the meal, as take_cover does: a
+    # cook taking the meal from their page at the same moment waits, and one of the two finds
+    # it taken; a change of the diner's needs or the cook's days away is waited for.
+    lock_row(session, cook)
     meal = locked_meal(session, meal_id=meal_id)
     diner = _councils_meal(session, staff=staff, meal=meal)
     assert meal is not None
     if meal.status != MealStatus.needs_cover:
         raise Conflict(NO_LONGER_NEEDS_COVER)
     check_not_past(meal)
-    if (
-        cook is None
-        or cook.council_id != staff.council_id
-        or not is_candidate(session, cook=cook, meal=meal)
-    ):
-        raise RuleBroken(
-            "not_a_cover_candidate",
-            ["cook_id"],
-            "This cook cannot cover this meal now: choose one of the cooks listed",
-        )
+    if cook.council_id != staff.council_id or not is_candidate(session, cook=cook, meal=meal):
+        raise _not_a_candidate()
     cover_meal(session, cook=cook, meal=meal, arranged_by=staff.id)
     name = first_name(diner.full_name)
     needs = messages.needs_in_words(
@@ -183,7 +187,7 @@ def arrange_cover(session: Session, *, staff: User, meal_id: int, cook_id: int) 
         session,
         actor_id=staff.id,
         council_id=meal.council_id,
-        action="meal.cover_arranged",
+        action=COVER_ARRANGED,
         subject_type="diner",  # the log names the diner and links their record
         subject_id=diner.id,
         data={"meal_id": meal.id, "meal_date": meal.date.isoformat(), "cook_id": cook.id},

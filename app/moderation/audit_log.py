@@ -24,6 +24,7 @@ from app.models import AuditEntry, Concern, Cook, Diner, Pairing, User
 from app.moderation.service import list_audit
 
 # What an action did, in words (an unknown action is shown from its code).
+COVER_ARRANGED = "meal.cover_arranged"  # app.meals.staff_cover's action
 ACTION_WORDS: dict[str, str] = {
     "cook.approved": "Approved the cook",
     "cook.rejected": "Rejected the cook",
@@ -64,7 +65,7 @@ ACTION_WORDS: dict[str, str] = {
     "account.email_changed": "Changed their email address",
     "meal.outcome_corrected": "Corrected what happened to a meal",
     "meal.outcome_recorded": "Recorded what happened to a meal",
-    "meal.cover_arranged": "Recorded that a cook will cover a meal",
+    COVER_ARRANGED: "Recorded that a cook will cover a meal",
     "erasure.requested": "Asked for their data to be erased",
 }
 
@@ -264,7 +265,12 @@ def audit_page(
         | {p.diner_id for p in pairings.values()}
         | {c.diner_id for c in concerns.values()}
     )
-    cook_ids = _ids(entries, "cook") | {p.cook_id for p in pairings.values()}
+    covering = {  # a cover arranged for a diner names its cook in the entry's data
+        e.id: cook_id
+        for e in entries
+        if e.action == COVER_ARRANGED and isinstance(cook_id := e.data.get("cook_id"), int)
+    }
+    cook_ids = _ids(entries, "cook") | {p.cook_id for p in pairings.values()} | {*covering.values()}
     diners = {
         d: (name, council)
         for d, name, council in session.exec(
@@ -296,6 +302,10 @@ def audit_page(
         kind, sid = entry.subject_type, entry.subject_id
         if sid is None:
             return None if kind == "council" else kind.replace("_", " ").capitalize(), None
+        if kind == "diner" and entry.id in covering:  # the log said which diner, not who
+            cook_name, _ = cook(covering[entry.id])
+            diner_name, href = diner(sid)
+            return f"{cook_name} for {diner_name}", href
         if kind == "diner":
             return diner(sid)
         if kind == "cook":

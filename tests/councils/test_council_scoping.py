@@ -31,6 +31,7 @@ BODIES = {
     "triage": {"status": "investigating", "note": "x"},
     "schedule": {"weekday": 1, "start": "17:30", "frequency": "weekly"},
     "outcome": {"outcome": "delivered"},
+    "cover": {"cook_id": 1},
 }
 
 

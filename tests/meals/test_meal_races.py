@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from app.errors import Conflict
+from app.diners.schemas import DinerUpdate
+from app.errors import Conflict, RuleBroken
+from app.flows.diner_changes import change_diner
 from app.main import app
 from app.meals.cover import take_cover
-from app.meals.service import cancel_for_pause
+from app.meals.service import cancel_for_pause, mark_away
 from app.meals.staff_cover import arrange_cover
-from app.models import Diner, Meal, Notification, User
+from app.models import Cook, Diner, Meal, Notification, User
 from tests.conftest import TEST_SETTINGS
 from tests.factories import (
     approve_payload,
@@ -128,3 +132,104 @@ def test_staff_recording_a_cover_while_the_cook_takes_it_find_it_taken(real_engi
             select(Notification).where(Notification.to_user_id == helper.id)
         ).all()
         assert "cover_arranged" not in {n.event for n in confirmed}  # nothing from the staff side
+
+
+def _helper_cook(client: TestClient, real_engine: Engine, world: Any, **profile: Any) -> Any:
+    """An approved cook near the world's diner (N3 1BU), free when the meal is: (their user,
+    their cook id)."""
+    with Session(real_engine, expire_on_commit=False) as setup:
+        staff = setup.get(User, world.staff_id)
+        assert staff is not None
+        helper = create_user(setup, role="cook")
+        staff_h = auth_headers(staff, TEST_SETTINGS)
+        helper_h = auth_headers(helper, TEST_SETTINGS)
+        setup.commit()
+    body = cook_payload(postcode="N3 1BU", display_name="Helper", **profile)
+    helper_id = client.put("/api/cooks/me", json=body, headers=helper_h).json()["id"]
+    approved = client.post(
+        f"/api/staff/cooks/{helper_id}/approve", json=approve_payload(), headers=staff_h
+    )
+    assert approved.status_code == 200, approved.text
+    return helper, helper_id
+
+
+def _meal_needing_cover(client: TestClient, world: Any) -> dict[str, Any]:
+    meal = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"][0]
+    away = {"from": meal["date"], "to": meal["date"]}
+    assert client.post("/api/cooks/me/away", json=away, headers=world.cook_headers).is_success
+    return dict(meal)
+
+
+def _arrange_meanwhile(real_engine: Engine, world: Any, meal_id: int, cook_id: int) -> Any:
+    """`arrange_cover` in a thread of its own; what it raised lands in the list returned."""
+    raised: list[Exception] = []
+
+    def arrange() -> None:
+        with Session(real_engine, expire_on_commit=False) as staff_side:
+            coordinator = staff_side.get(User, world.staff_id)
+            assert coordinator is not None
+            try:
+                arrange_cover(staff_side, staff=coordinator, meal_id=meal_id, cook_id=cook_id)
+                staff_side.commit()
+            except (Conflict, RuleBroken) as refused:
+                raised.append(refused)
+
+    return threading.Thread(target=arrange), raised
+
+
+def test_a_cover_recorded_while_the_diners_allergy_is_added_is_judged_on_the_new_needs(
+    real_engine: Engine,
+):
+    """Staff add tree nuts to the diner's allergies while a colleague records a cover by a
+    cook who avoids only peanuts: the cover waits for the change, then is refused, where it
+    was given to the cook on the old allergies and nobody was told (a review, PostgreSQL)."""
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("row locks between concurrent writers: PostgreSQL only")
+    with TestClient(app) as client:
+        world = committed_active_pairing(client, real_engine, TEST_SETTINGS)
+        _, helper_id = _helper_cook(client, real_engine, world, allergen_free=["peanuts"])
+        meal = _meal_needing_cover(client, world)
+    with Session(real_engine, expire_on_commit=False) as change_side:
+        staff = change_side.get(User, world.staff_id)
+        diner = change_side.get(Diner, world.diner_id)
+        assert staff is not None and diner is not None
+        more = DinerUpdate(allergies=[*diner.allergies, "tree_nuts"])
+        change_diner(change_side, actor=staff, diner=diner, body=more, settings=TEST_SETTINGS)
+        arranging, raised = _arrange_meanwhile(real_engine, world, meal["id"], helper_id)
+        arranging.start()
+        time.sleep(0.5)
+        assert arranging.is_alive()  # waiting for the diner's row
+        change_side.commit()
+    arranging.join(timeout=10)
+    assert not arranging.is_alive()
+    assert [getattr(e, "rule", None) for e in raised] == ["not_a_cover_candidate"]
+    with Session(real_engine) as check:
+        stored = check.get(Meal, meal["id"])
+        assert stored is not None and (stored.status, stored.cook_id) == ("needs_cover", None)
+
+
+def test_a_cover_recorded_while_the_cook_marks_that_day_away_is_refused(real_engine: Engine):
+    """The cook marks the meal's day away while staff record them as its cover: the cover
+    waits for the cook's row, then sees the days away and is refused, where the meal went to
+    a cook away that day (a review, PostgreSQL)."""
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("row locks between concurrent writers: PostgreSQL only")
+    with TestClient(app) as client:
+        world = committed_active_pairing(client, real_engine, TEST_SETTINGS)
+        helper, helper_id = _helper_cook(client, real_engine, world)
+        meal = _meal_needing_cover(client, world)
+    day = date.fromisoformat(meal["date"])
+    with Session(real_engine, expire_on_commit=False) as cook_side:
+        cook = cook_side.exec(select(Cook).where(Cook.user_id == helper.id)).one()
+        mark_away(cook_side, cook=cook, from_=day, to=day)
+        arranging, raised = _arrange_meanwhile(real_engine, world, meal["id"], helper_id)
+        arranging.start()
+        time.sleep(0.5)
+        assert arranging.is_alive()  # waiting for the cook's row
+        cook_side.commit()
+    arranging.join(timeout=10)
+    assert not arranging.is_alive()
+    assert [getattr(e, "rule", None) for e in raised] == ["not_a_cover_candidate"]
+    with Session(real_engine) as check:
+        stored = check.get(Meal, meal["id"])
+        assert stored is not None and (stored.status, stored.cook_id) == ("needs_cover", None)

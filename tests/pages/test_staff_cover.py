@@ -173,6 +173,10 @@ def test_recording_a_cover_gives_the_meal_to_the_cook_as_if_they_took_it_and_is_
         cover.world.diner_id,
     )
     assert entry.data["meal_id"] == cover.meal_id and entry.data["cook_id"] == cover.helper_id
+    # The log says which cook, not only whose meal (a review).
+    log = text_of(client.get("/staff/audit").text)
+    helper_name = session.get(User, cover.helper.id).full_name  # type: ignore[union-attr]
+    assert f"Recorded that a cook will cover a meal: {helper_name} for Edna Smith" in log
     # The meal is now on the cook's own list, with its address, as a cover they took.
     theirs = client.get("/api/cooks/me/meals", headers=auth_headers(cover.helper, settings))
     assert cover.meal_id in [m["id"] for m in theirs.json()["items"]]
