@@ -160,8 +160,12 @@ def _meal_needing_cover(client: TestClient, world: Any) -> dict[str, Any]:
     return dict(meal)
 
 
-def _arrange_meanwhile(real_engine: Engine, world: Any, meal_id: int, cook_id: int) -> Any:
-    """`arrange_cover` in a thread of its own; what it raised lands in the list returned."""
+def _refused_once_committed(
+    real_engine: Engine, world: Any, side: Session, meal_id: int, cook_id: int
+) -> None:
+    """`arrange_cover` in a thread of its own while `side` holds its change uncommitted: it
+    waits for `side`, then is refused (the cook is no candidate now), the meal still needing
+    cover."""
     raised: list[Exception] = []
 
     def arrange() -> None:
@@ -174,7 +178,17 @@ def _arrange_meanwhile(real_engine: Engine, world: Any, meal_id: int, cook_id: i
             except (Conflict, RuleBroken) as refused:
                 raised.append(refused)
 
-    return threading.Thread(target=arrange), raised
+    arranging = threading.Thread(target=arrange)
+    arranging.start()
+    time.sleep(0.5)
+    assert arranging.is_alive()  # waiting for `side`'s row locks
+    side.commit()
+    arranging.join(timeout=10)
+    assert not arranging.is_alive()
+    assert [getattr(e, "rule", None) for e in raised] == ["not_a_cover_candidate"]
+    with Session(real_engine) as check:
+        stored = check.get(Meal, meal_id)
+        assert stored is not None and (stored.status, stored.cook_id) == ("needs_cover", None)
 
 
 def test_a_cover_recorded_while_the_diners_allergy_is_added_is_judged_on_the_new_needs(
@@ -195,17 +209,7 @@ def test_a_cover_recorded_while_the_diners_allergy_is_added_is_judged_on_the_new
         assert staff is not None and diner is not None
         more = DinerUpdate(allergies=[*diner.allergies, "tree_nuts"])
         change_diner(change_side, actor=staff, diner=diner, body=more, settings=TEST_SETTINGS)
-        arranging, raised = _arrange_meanwhile(real_engine, world, meal["id"], helper_id)
-        arranging.start()
-        time.sleep(0.5)
-        assert arranging.is_alive()  # waiting for the diner's row
-        change_side.commit()
-    arranging.join(timeout=10)
-    assert not arranging.is_alive()
-    assert [getattr(e, "rule", None) for e in raised] == ["not_a_cover_candidate"]
-    with Session(real_engine) as check:
-        stored = check.get(Meal, meal["id"])
-        assert stored is not None and (stored.status, stored.cook_id) == ("needs_cover", None)
+        _refused_once_committed(real_engine, world, change_side, meal["id"], helper_id)
 
 
 def test_a_cover_recorded_while_the_cook_marks_that_day_away_is_refused(real_engine: Engine):
@@ -222,14 +226,4 @@ def test_a_cover_recorded_while_the_cook_marks_that_day_away_is_refused(real_eng
     with Session(real_engine, expire_on_commit=False) as cook_side:
         cook = cook_side.exec(select(Cook).where(Cook.user_id == helper.id)).one()
         mark_away(cook_side, cook=cook, from_=day, to=day)
-        arranging, raised = _arrange_meanwhile(real_engine, world, meal["id"], helper_id)
-        arranging.start()
-        time.sleep(0.5)
-        assert arranging.is_alive()  # waiting for the cook's row
-        cook_side.commit()
-    arranging.join(timeout=10)
-    assert not arranging.is_alive()
-    assert [getattr(e, "rule", None) for e in raised] == ["not_a_cover_candidate"]
-    with Session(real_engine) as check:
-        stored = check.get(Meal, meal["id"])
-        assert stored is not None and (stored.status, stored.cook_id) == ("needs_cover", None)
+        _refused_once_committed(real_engine, world, cook_side, meal["id"], helper_id)

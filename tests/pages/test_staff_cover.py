@@ -7,7 +7,6 @@ get a 404; a meal taken meanwhile says so."""
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from dataclasses import dataclass
 
@@ -20,7 +19,6 @@ from app.config import Settings
 from app.models import AuditEntry, Diner, Meal, Notification, User
 from app.vocab import MealStatus
 from tests.factories import (
-    DEFAULT_PASSWORD,
     PairingWorld,
     active_pairing,
     approved_cook,
@@ -29,20 +27,7 @@ from tests.factories import (
     create_user,
 )
 from tests.pages.helpers import form_token
-
-
-def sign_in(client: TestClient, user: User) -> None:
-    token = form_token(client, "/sign-in")
-    done = client.post(
-        "/sign-in",
-        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
-
-
-def text_of(page: str) -> str:
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+from tests.pages.test_staff_home import sign_in, text_of
 
 
 @dataclass(frozen=True)
