@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
@@ -62,6 +62,7 @@ from app.pages.cook_forms import (
 )
 from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
 from app.pages.forms import (
+    FormDep,
     check_csrf,
     reason_problem,
     render_page,
@@ -129,13 +130,6 @@ CHANGE_TITLES = {
     "access": "Change how the cook gets in",
     "details": "Change {first}'s name or phone number",
 }
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def _page(

@@ -6,13 +6,12 @@ calls the same service as POST /api/diners."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from app.config import Settings
 from app.deps import Auth, SessionDep, SettingsDep
@@ -45,7 +44,7 @@ from app.pages.cook_forms import (
     redirect,
     to_sign_in,
 )
-from app.pages.forms import NOT_ANSWERED, check_csrf, render_page
+from app.pages.forms import NOT_ANSWERED, FormDep, check_csrf, render_page
 from app.routing import DeferredRoute
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -74,13 +73,6 @@ CONSENT = (
     "Select that your relative agrees to be registered and to their details being shared "
     "with the council and their cook"
 )
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def step_context(step: str, a: dict[str, Any], *, back: str, change: bool) -> dict[str, Any]:

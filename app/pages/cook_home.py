@@ -49,9 +49,9 @@ from app.pages.cook_forms import (
     redirect,
     to_sign_in,
 )
-from app.pages.cook_profile import FormDep, has_unsaved_changes
+from app.pages.cook_profile import has_unsaved_changes
 from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
-from app.pages.forms import check_csrf, reason_problem, render_page, typed_text
+from app.pages.forms import FormDep, check_csrf, reason_problem, render_page, typed_text
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.routing import DeferredRoute

@@ -10,13 +10,12 @@ its errors at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from app.accounts.contact import can_take_texts, e164_phone, set_contact
 from app.config import Settings
@@ -50,7 +49,7 @@ from app.pages.cook_forms import (
     to_sign_in,
     uk_phone,
 )
-from app.pages.forms import NOT_ANSWERED, check_csrf, render_page, whole_number
+from app.pages.forms import NOT_ANSWERED, FormDep, check_csrf, render_page, whole_number
 from app.pages.views import check_area
 from app.routing import DeferredRoute
 from app.schemas import minutes
@@ -78,13 +77,6 @@ POSTCODE_MESSAGES = {
     "invalid_postcode": "Enter a real postcode, like N3 1HT",
     "unknown_postcode": "We cannot find this postcode: check it and enter it again",
 }
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def has_unsaved_changes(session: Session, owner: str, cook: Cook | None) -> bool:

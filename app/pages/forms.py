@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlencode, urlsplit
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import TypeAdapter, ValidationError, validate_email
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.accounts.cookies import secure_cookies
 from app.accounts.tokens import read_token
@@ -39,6 +40,14 @@ R = TypeVar("R", bound=Response)
 # The API's rules for text (app/schemas.py), so that a page refuses what the API refuses.
 ONE_LINE_RULE = TypeAdapter(Annotated[str, SINGLE_LINE])
 LINES_RULE = TypeAdapter(Annotated[str, MULTI_LINE])
+
+
+async def form_data(request: Request) -> FormData:
+    """The form a page posted, read on the event loop: a sync route then has it parsed."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
 
 
 class CsrfFailed(AppError):

@@ -9,10 +9,10 @@ pages' URLs redirect here."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -49,7 +49,7 @@ from app.pages.cook_forms import (
     redirect,
 )
 from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
-from app.pages.forms import check_csrf, text_rule_problem, typed_text, whole_number
+from app.pages.forms import FormDep, check_csrf, text_rule_problem, typed_text, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
@@ -102,13 +102,6 @@ _SCHEMA_WORDS = {
     "dbs_checked_on": "The date on the DBS certificate must be a real date",
 }
 DBS_DATE = "the date on the DBS certificate"
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 # --- the old static pages' addresses ---------------------------------------------------------

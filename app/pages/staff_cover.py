@@ -13,12 +13,11 @@ diner's record with a banner."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from app.config import Settings
 from app.councils.service import staff_council
@@ -28,7 +27,7 @@ from app.geo.distance import staff_distance_text
 from app.meals.staff_cover import CoverPlan, arrange_cover, cover_plan
 from app.names import first_name
 from app.pages.cook_forms import ALLERGENS, DIETS, TEXTURES, label_of, labels_of, redirect
-from app.pages.forms import check_csrf, whole_number
+from app.pages.forms import FormDep, check_csrf, whole_number
 from app.pages.staff_common import StaffAuth, render_staff, staff_auth
 from app.pages.staff_words import MEAL_WORDS, date_words
 from app.routing import DeferredRoute
@@ -38,13 +37,6 @@ router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 CHOOSE = "Choose the cook who agreed to bring the meal"
 AGREED = "Tick to confirm that you have spoken to the cook and they agreed"
-
-
-async def _form(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(_form)]
 
 
 def _candidate_words(plan: CoverPlan) -> list[dict[str, Any]]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -81,7 +81,7 @@ from app.pages.cook_forms import (
     national_phone,
     redirect,
 )
-from app.pages.forms import check_csrf, text_rule_problem, typed_text, whole_number
+from app.pages.forms import FormDep, check_csrf, text_rule_problem, typed_text, whole_number
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import (
@@ -181,13 +181,6 @@ REFER_FIELDS = (
     "frequency",
     "access_notes",
 )
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def _auth(request: Request, session: Session, settings: Settings) -> StaffAuth | Response:
