@@ -183,9 +183,12 @@ def test_staff_suggest_propose_and_batch_match(
     boxes = page.get_by_role("checkbox")
     for i in range(boxes.count()):
         box = boxes.nth(i)
-        expect(box).to_be_checked()
         label = box.get_attribute("id") or ""
         name = " ".join((page.locator(f'label[for="{label}"]').text_content() or "").split())
+        if name.endswith((f"to cook for {kept}", f"to cook for {dropped}")):
+            # This run's pairs start ticked. Other files' waiting diners may be here too, left
+            # unticked when an earlier run left them out of its sending (within 2 hours).
+            expect(box).to_be_checked()
         if not name.endswith(f"to cook for {kept}"):
             box.uncheck()
     page.get_by_role("button", name="Send invitations for the ticked pairings").click()
