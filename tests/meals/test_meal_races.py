@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.diners.schemas import DinerUpdate
-from app.errors import Conflict, RuleBroken
+from app.errors import Conflict, NotFound, RuleBroken
 from app.flows.diner_changes import change_diner
 from app.main import app
 from app.meals.cover import take_cover
@@ -161,34 +162,43 @@ def _meal_needing_cover(client: TestClient, world: Any) -> dict[str, Any]:
 
 
 def _refused_once_committed(
-    real_engine: Engine, world: Any, side: Session, meal_id: int, cook_id: int
-) -> None:
-    """`arrange_cover` in a thread of its own while `side` holds its change uncommitted: it
-    waits for `side`, then is refused (the cook is no candidate now), the meal still needing
-    cover."""
+    real_engine: Engine, side: Session, meal_id: int, take: Callable[[Session], object]
+) -> list[Exception]:
+    """`take` (a cover, recorded by staff or taken by the cook) in a thread of its own while
+    `side` holds its change uncommitted: it waits for `side`, then is refused, the meal still
+    needing cover. What it raised."""
     raised: list[Exception] = []
 
-    def arrange() -> None:
-        with Session(real_engine, expire_on_commit=False) as staff_side:
-            coordinator = staff_side.get(User, world.staff_id)
-            assert coordinator is not None
+    def run() -> None:
+        with Session(real_engine, expire_on_commit=False) as taking:
             try:
-                arrange_cover(staff_side, staff=coordinator, meal_id=meal_id, cook_id=cook_id)
-                staff_side.commit()
-            except (Conflict, RuleBroken) as refused:
+                take(taking)
+                taking.commit()
+            except (Conflict, NotFound, RuleBroken) as refused:
                 raised.append(refused)
 
-    arranging = threading.Thread(target=arrange)
-    arranging.start()
+    taker = threading.Thread(target=run)
+    taker.start()
     time.sleep(0.5)
-    assert arranging.is_alive()  # waiting for `side`'s row locks
+    assert taker.is_alive()  # waiting for `side`'s row locks
     side.commit()
-    arranging.join(timeout=10)
-    assert not arranging.is_alive()
-    assert [getattr(e, "rule", None) for e in raised] == ["not_a_cover_candidate"]
+    taker.join(timeout=10)
+    assert not taker.is_alive()
     with Session(real_engine) as check:
         stored = check.get(Meal, meal_id)
         assert stored is not None and (stored.status, stored.cook_id) == ("needs_cover", None)
+    return raised
+
+
+def _arranged_by(world: Any, meal_id: int, cook_id: int) -> Callable[[Session], object]:
+    """The world's coordinator recording `cook_id` as the meal's cover."""
+
+    def arrange(session: Session) -> object:
+        coordinator = session.get(User, world.staff_id)
+        assert coordinator is not None
+        return arrange_cover(session, staff=coordinator, meal_id=meal_id, cook_id=cook_id)
+
+    return arrange
 
 
 def test_a_cover_recorded_while_the_diners_allergy_is_added_is_judged_on_the_new_needs(
@@ -209,7 +219,9 @@ def test_a_cover_recorded_while_the_diners_allergy_is_added_is_judged_on_the_new
         assert staff is not None and diner is not None
         more = DinerUpdate(allergies=[*diner.allergies, "tree_nuts"])
         change_diner(change_side, actor=staff, diner=diner, body=more, settings=TEST_SETTINGS)
-        _refused_once_committed(real_engine, world, change_side, meal["id"], helper_id)
+        arrange = _arranged_by(world, meal["id"], helper_id)
+        raised = _refused_once_committed(real_engine, change_side, meal["id"], arrange)
+    assert [getattr(e, "rule", None) for e in raised] == ["not_a_cover_candidate"]
 
 
 def test_a_cover_recorded_while_the_cook_marks_that_day_away_is_refused(real_engine: Engine):
@@ -226,4 +238,34 @@ def test_a_cover_recorded_while_the_cook_marks_that_day_away_is_refused(real_eng
     with Session(real_engine, expire_on_commit=False) as cook_side:
         cook = cook_side.exec(select(Cook).where(Cook.user_id == helper.id)).one()
         mark_away(cook_side, cook=cook, from_=day, to=day)
-        _refused_once_committed(real_engine, world, cook_side, meal["id"], helper_id)
+        arrange = _arranged_by(world, meal["id"], helper_id)
+        raised = _refused_once_committed(real_engine, cook_side, meal["id"], arrange)
+    assert [getattr(e, "rule", None) for e in raised] == ["not_a_cover_candidate"]
+
+
+def test_a_cover_taken_by_a_cook_while_the_diners_allergy_is_added_is_refused(
+    real_engine: Engine,
+):
+    """The cook's own "take this meal" waits for a change of the diner's allergies as staff's
+    record of a cover does, and is judged on the new needs (the diner's row, locked between
+    the cook's and the meal's)."""
+    if real_engine.dialect.name != "postgresql":
+        pytest.skip("row locks between concurrent writers: PostgreSQL only")
+    with TestClient(app) as client:
+        world = committed_active_pairing(client, real_engine, TEST_SETTINGS)
+        helper, _ = _helper_cook(client, real_engine, world, allergen_free=["peanuts"])
+        meal = _meal_needing_cover(client, world)
+    with Session(real_engine, expire_on_commit=False) as change_side:
+        staff = change_side.get(User, world.staff_id)
+        diner = change_side.get(Diner, world.diner_id)
+        assert staff is not None and diner is not None
+        more = DinerUpdate(allergies=[*diner.allergies, "tree_nuts"])
+        change_diner(change_side, actor=staff, diner=diner, body=more, settings=TEST_SETTINGS)
+
+        def take(session: Session) -> object:
+            user = session.get(User, helper.id)
+            assert user is not None
+            return take_cover(session, user=user, meal_id=meal["id"])
+
+        raised = _refused_once_committed(real_engine, change_side, meal["id"], take)
+    assert [type(e) for e in raised] == [NotFound]  # no longer one this cook may take
