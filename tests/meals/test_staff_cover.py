@@ -38,6 +38,14 @@ def world(
     return world
 
 
+@pytest.fixture
+def helper_cook(
+    client: TestClient, session: Session, settings: Settings, staff: User, world: PairingWorld
+) -> tuple[User, int]:
+    """An approved cook near Edna (N3 1BU) who could cover her meal: their user and cook id."""
+    return approved_cook(client, session, settings, staff, postcode="N3 1BU", display_name="Helper")
+
+
 def next_meal(session: Session, world: PairingWorld) -> Meal:
     meal = session.exec(
         select(Meal).where(Meal.pairing_id == world.pairing_id, Meal.status == "needs_cover")
@@ -58,10 +66,9 @@ def test_the_coordinator_is_told_unless_they_arranged_it_themselves(
     staff: User,
     coordinator: User,
     world: PairingWorld,
+    helper_cook: tuple[User, int],
 ):
-    helper, helper_id = approved_cook(
-        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
-    )
+    helper, helper_id = helper_cook
     meal = next_meal(session, world)
     assert meal.id is not None
     arrange_cover(session, staff=staff, meal_id=meal.id, cook_id=helper_id)
@@ -78,14 +85,13 @@ def test_a_diner_without_a_carer_leaves_the_call_to_whoever_arranged_it(
     staff: User,
     coordinator: User,
     world: PairingWorld,
+    helper_cook: tuple[User, int],
 ):
     diner = session.get(Diner, world.diner_id)
     assert diner is not None
     diner.carer_id = None  # as a diner staff referred
     session.add(diner)
-    _, helper_id = approved_cook(
-        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
-    )
+    _, helper_id = helper_cook
     meal = next_meal(session, world)
     assert meal.id is not None
     arrange_cover(session, staff=coordinator, meal_id=meal.id, cook_id=helper_id)
@@ -101,10 +107,9 @@ def test_arranging_is_refused_for_another_councils_meal_or_cook_and_a_meal_taken
     staff: User,
     tower_hamlets: Council,
     world: PairingWorld,
+    helper_cook: tuple[User, int],
 ):
-    helper, helper_id = approved_cook(
-        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
-    )
+    helper, helper_id = helper_cook
     spare, spare_id = approved_cook(client, session, settings, staff, postcode="N3 1QX")
     meal = next_meal(session, world)
     assert meal.id is not None
@@ -137,10 +142,9 @@ def test_the_api_records_a_cover_as_the_page_does_with_its_errors(
     staff: User,
     tower_hamlets: Council,
     world: PairingWorld,
+    helper_cook: tuple[User, int],
 ):
-    helper, helper_id = approved_cook(
-        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
-    )
+    helper, helper_id = helper_cook
     far, far_id = approved_cook(
         client, session, settings, staff, postcode="EN5 1AA", walk_radius_m=800
     )
