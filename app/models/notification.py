@@ -19,8 +19,13 @@ class Notification(SQLModel, table=True):
     to_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     # For a recipient without an account: an email address, an E.164 phone number, or a
     # letter's address lines joined by newlines (the last a postcode). None for an account:
-    # its current email or phone is read when the message is sent.
+    # its current email or phone is read when the message is sent (and a diner's, below).
     recipient: str | None = Field(default=None, max_length=500)
+    # A message to the diner themselves (a letter, a text: they have no account): it goes to
+    # their name, address or phone as they are when the worker takes it, so a carer's or
+    # staff's correction made while it waits is followed; `recipient` is then rewritten to
+    # where it went (app/notifications/sender.py).
+    to_diner_id: int | None = Field(default=None, foreign_key="diner.id")
     # The diner the message is about (if any), so that erasing the diner can scrub it.
     about_diner_id: int | None = Field(default=None, foreign_key="diner.id", index=True)
     subject: str = Field(max_length=200)

@@ -16,17 +16,6 @@ from app.schemas import national_phone
 from app.vocab import DinerStatus, MealStatus
 
 PLAN_WEEKS = 4
-MAX_ADDRESS_LINES = 7
-
-
-def letter_address(full_name: str, address_line: str, postcode: str) -> list[str]:
-    """A letter's address lines: the name, the address split at its commas, the postcode last
-    (Notify wants 3 to 7 lines, the last a postcode)."""
-    parts = [p.strip() for p in address_line.split(",") if p.strip()]
-    middle = parts[: MAX_ADDRESS_LINES - 2]
-    if len(parts) > len(middle):  # more parts than lines: the rest share the last line
-        middle[-1] = ", ".join([middle[-1], *parts[len(middle) :]])
-    return [full_name.strip(), *middle, postcode.strip().upper()]
 
 
 def who_to_call(session: Session, diner: Diner, council_name: str) -> str:
@@ -81,12 +70,11 @@ def queue_meals_stopped_letter(
     assert council is not None
     call = who_to_call(session, diner, council.name)
     body = meals_stopped_text(first_name(diner.full_name), cook_to_diner(cook_name), call)
-    address = "\n".join(letter_address(diner.full_name, diner.address_line, diner.postcode))
     return enqueue(
         session,
         event="meals_stopped_letter",
         channel="letter",
-        recipient=address,
+        to_diner=diner,
         subject="Your meals from Extra Portion have stopped",
         body=body,
         dedupe_key=key,
@@ -116,13 +104,12 @@ def queue_meal_plan_letter(session: Session, *, diner: Diner, today: date) -> No
         raise Conflict(f"No meals are planned for this diner in the next {PLAN_WEEKS} weeks")
     call = who_to_call(session, diner, council.name)
     body = meal_plan_text(first_name(diner.full_name), list(rows), call)
-    address = "\n".join(letter_address(diner.full_name, diner.address_line, diner.postcode))
     digest = hashlib.sha256(body.encode()).hexdigest()[:12]
     message = enqueue(
         session,
         event="meal_plan_letter",
         channel="letter",
-        recipient=address,
+        to_diner=diner,
         subject="Your meals from Extra Portion",
         body=body,
         dedupe_key=f"diner:{diner.id}:meal_plan:{today}:{digest}",

@@ -12,11 +12,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.models import Notification, User
+from app.models import Diner, Notification, User
 from app.notifications.messages import Message
 from app.notifications.texts import TEXT_EVENTS
 
 CHANNELS = frozenset({"email", "sms", "letter"})
+MAX_ADDRESS_LINES = 7
 
 
 def enqueue(
@@ -31,23 +32,37 @@ def enqueue(
     fresh: bool = False,
     channel: str | None = None,
     recipient: str | None = None,
+    to_diner: Diner | None = None,
 ) -> Notification | None:
     """Queue one message; the same dedupe_key (event + subject + recipient) is queued once.
 
     `to` is an account: the message goes by text when they prefer texts, have a phone and the
-    event is one sent by text (app/notifications/texts.py), else by email. Without an account,
-    `recipient` and `channel` say where: an email address, an E.164 number, or a letter's
-    address lines joined by newlines. Neither: nothing is queued.
+    event is one sent by text (app/notifications/texts.py), else by email. `to_diner` is the
+    diner themselves, by `channel` (a letter, a text): it goes to their address or phone as
+    they are when it is sent, so a correction made while it waits is followed; nothing is
+    queued by text to a diner without a phone. Otherwise `recipient` and `channel` say where:
+    an email address, an E.164 number, or a letter's address lines joined by newlines.
+    Neither: nothing is queued.
 
     about_diner_id names the diner the message is about (whose name it carries), so that
     erasing the diner can scrub it. fresh=True skips the lookup for a key that cannot exist
     yet (e.g. a new pairing's id); the unique constraint still guards it.
     """
     user_id = to.id if isinstance(to, User) else to
+    diner_id = None
     if user_id is not None:
         user = to if isinstance(to, User) else session.get(User, user_id)
         chosen = channel_for(event, user)
         key = recipient_key(dedupe_key, user_id)
+    elif to_diner is not None and channel is not None:
+        recipient = diner_recipient(to_diner, channel)  # where it would go now
+        if recipient is None:
+            return None
+        chosen, diner_id = channel, to_diner.id
+        about_diner_id = diner_id if about_diner_id is None else about_diner_id
+        # The diner, not their address: a correction neither makes the same message new nor
+        # leaves a copy of it queued for the old address.
+        key = f"{dedupe_key}:to:diner:{diner_id}:{channel}"
     elif recipient and channel is not None and channel in CHANNELS:
         chosen = channel
         key = f"{dedupe_key}:to:{channel}:{hashlib.sha256(recipient.encode()).hexdigest()[:24]}"
@@ -63,6 +78,7 @@ def enqueue(
         channel=chosen,
         to_user_id=user_id,
         recipient=None if user_id is not None else recipient,
+        to_diner_id=diner_id,
         about_diner_id=about_diner_id,
         subject=subject,
         body=body,
@@ -92,6 +108,29 @@ def tell(
         about_diner_id=about_diner_id,
         fresh=fresh,
     )
+
+
+def letter_address(full_name: str, address_line: str, postcode: str) -> list[str]:
+    """A letter's address lines: the name, the address split at its commas, the postcode last
+    (Notify wants 3 to 7 lines, the last a postcode)."""
+    parts = [p.strip() for p in address_line.split(",") if p.strip()]
+    middle = parts[: MAX_ADDRESS_LINES - 2]
+    if len(parts) > len(middle):  # more parts than lines: the rest share the last line
+        middle[-1] = ", ".join([middle[-1], *parts[len(middle) :]])
+    return [full_name.strip(), *middle, postcode.strip().upper()]
+
+
+def diner_recipient(diner: Diner, channel: str) -> str | None:
+    """Where a message to the diner themselves goes by this channel, as their record says now:
+    a letter's address lines (joined by newlines), or their phone; None when they have none
+    (a number removed, an erased diner)."""
+    if diner.anonymised_at is not None:
+        return None
+    if channel == "letter":
+        return "\n".join(letter_address(diner.full_name, diner.address_line, diner.postcode))
+    if channel == "sms":
+        return diner.phone or None
+    return None  # a diner has no email address of their own
 
 
 def channel_for(event: str, user: User | None) -> str:

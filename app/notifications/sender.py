@@ -29,7 +29,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, or_, select
 
 from app.db import utcnow
-from app.models import Notification, User
+from app.models import Diner, Notification, User
+from app.notifications.outbox import diner_recipient
 from app.notifications.texts import sms_text
 
 log = logging.getLogger("portion.notifications")
@@ -330,18 +331,28 @@ def _claim(
             return []
         user_ids = {n.to_user_id for n in rows if n.to_user_id is not None}
         users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+        # A diner's contact as last committed: a correction committed before this claim is
+        # followed; one after it finds the message already on its way, as if it had gone.
+        diner_ids = {n.to_diner_id for n in rows if n.to_diner_id is not None}
+        diners = {d.id: d for d in session.exec(select(Diner).where(col(Diner.id).in_(diner_ids)))}
         outgoing: list[Outgoing] = []
         for n in rows:
             assert n.id is not None
-            route = _route(n, users.get(n.to_user_id) if n.to_user_id else None, channels)
+            user = users.get(n.to_user_id) if n.to_user_id else None
+            diner = diners.get(n.to_diner_id) if n.to_diner_id else None
+            route = _route(n, user, diner, channels)
             if isinstance(route, str):
                 n.status, n.last_error = "failed", route
+                if n.to_diner_id is not None:  # a number removed, say: not kept with it
+                    n.recipient = None
                 # A channel missing is the operator's to mend (letters without GOV.UK Notify
                 # were dropped at INFO, unseen: an outside check); a person gone is not.
                 level = logging.WARNING if route.endswith(NO_CHANNEL) else logging.INFO
                 log.log(level, "notification %s not sent: %s", n.id, route)
             else:
                 channel, to = route
+                if n.to_diner_id is not None:
+                    n.recipient = to  # the record says where it went
                 maybe_sent = n.attempts > 0 or n.claimed_by is not None
                 n.claimed_by, n.claimed_until = worker_id, now + lease
                 outgoing.append(
@@ -354,12 +365,25 @@ def _claim(
     return outgoing
 
 
-def _route(n: Notification, user: User | None, channels: Channels) -> tuple[str, str] | str:
+def _route(
+    n: Notification, user: User | None, diner: Diner | None, channels: Channels
+) -> tuple[str, str] | str:
     """(channel, address) for a message, or why it cannot be sent.
 
     An account's current email or phone is used; a text to someone without a phone any more,
-    or when no text channel is configured, goes by email instead.
+    or when no text channel is configured, goes by email instead. A message to a diner goes
+    to their current address or phone; one by text to a diner whose number was removed is not
+    sent (they have no email; the old number is not theirs any more).
     """
+    if n.to_diner_id is not None:
+        if diner is None or diner.anonymised_at is not None:
+            return "recipient erased"
+        to = diner_recipient(diner, n.channel)
+        if to is None:
+            return f"the diner has no {'phone number' if n.channel == 'sms' else n.channel} now"
+        if n.channel not in channels:
+            return f"no {n.channel} {NO_CHANNEL}"
+        return n.channel, to
     if n.to_user_id is not None:
         if user is None or not user.is_active or user.anonymised_at is not None:
             return "recipient inactive or anonymised"

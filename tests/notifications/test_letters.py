@@ -12,7 +12,8 @@ from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.errors import Conflict
 from app.models import Council, Diner, Meal, Notification, User
-from app.notifications.letters import letter_address, queue_meal_plan_letter
+from app.notifications.letters import queue_meal_plan_letter
+from app.notifications.outbox import letter_address
 from app.privacy.service import ERASED_SUBJECT
 from tests.factories import approved_cook, auth_headers, create_user, registered_diner
 
