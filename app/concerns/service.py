@@ -30,6 +30,7 @@ from app.pairings.lifecycle import (
     covered_meals,
     end_pairing,
     exclude_pair,
+    lock_pairing,
     release_cook,
     resume_pairing,
 )
@@ -346,6 +347,15 @@ def paused_for_concern(pairing: Pairing | None) -> bool:
 SENT_AGAIN_WITHIN = timedelta(minutes=2)
 
 
+def _lock_pair(session: Session, pairing: Pairing) -> Pairing | None:
+    """The pairing's cook, then its diner and itself, locked and read as they are now (the
+    concern after them: an erasure locks the diner, then changes their concerns)."""
+    cook = session.get(Cook, pairing.cook_id)
+    if cook is not None:
+        lock_row(session, cook)
+    return lock_pairing(session, pairing.id or 0)
+
+
 def _sent_again(concern: Concern, *, staff: User, status: ConcernStatus, note: str) -> bool:
     """Whether this staff member moved the concern to this status with this note a moment
     ago: the same form sent again."""
@@ -391,6 +401,15 @@ def triage(
         )
     if concern.council_id != staff.council_id:
         raise NotFound("Concern not found")
+    pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
+    if pairing is not None and pairing.council_id != concern.council_id:
+        pairing = None  # never act on another council's pairing
+    if pairing is not None and status in (ConcernStatus.upheld, ConcernStatus.resolved):
+        # This can end, resume or suspend: rows are locked in lock_row's order (the cook, the
+        # diner and the pairing here, their meals later), as recording a cover or the cook's
+        # own steps lock them. Upholding locked the meals (ending the pairing) and only then
+        # the cook (suspending them): the two could each wait for the other for ever.
+        pairing = _lock_pair(session, pairing)
     lock_row(session, concern)  # the same form sent twice at once: one after the other
     if _sent_again(concern, staff=staff, status=status, note=note) and not (
         exclude or suspend or resume
@@ -405,9 +424,6 @@ def triage(
             "This concern is upheld: that stays. You can add a note; to lift the cook's "
             "suspension, reinstate them from their record",
         )
-    pairing = session.get(Pairing, concern.pairing_id) if concern.pairing_id else None
-    if pairing is not None and pairing.council_id != concern.council_id:
-        pairing = None  # never act on another council's pairing
     cook = session.get(Cook, pairing.cook_id) if pairing else None
     if suspend and cook is not None and cook.council_id != staff.council_id:
         # The cook moved council after the concern was raised: excluding the pair still
@@ -478,13 +494,12 @@ def triage(
                 cook_id=pairing.cook_id,
                 reason=ExclusionReason.concern_upheld,
             )
-        if suspend:
-            lock_row(session, cook)  # suspended from their record meanwhile: not twice
-            if cook.status in (CookStatus.approved, CookStatus.pending):
-                # The reference staff and the raiser know (the cook read "Concern 4 upheld").
-                reason = f"A concern was upheld (reference {concern.reference})"
-                suspend_cook(session, staff=staff, cook=cook, reason=reason)
-                release_cook(session, cook=cook, reason=EndReason.cook_suspended)
+        # The cook's row is locked (`_lock_pair`): one suspended meanwhile is not suspended twice.
+        if suspend and cook.status in (CookStatus.approved, CookStatus.pending):
+            # The reference staff and the raiser know (the cook read "Concern 4 upheld").
+            reason = f"A concern was upheld (reference {concern.reference})"
+            suspend_cook(session, staff=staff, cook=cook, reason=reason)
+            release_cook(session, cook=cook, reason=EndReason.cook_suspended)
     record_audit(
         session,
         actor_id=staff.id,
