@@ -37,16 +37,20 @@ router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 CHOOSE = "Choose the cook who agreed to bring the meal"
 AGREED = "Tick to confirm that you have spoken to the cook and they agreed"
+NO_PHONE_HINT = "no phone number given"
 
 
 def _candidate_words(plan: CoverPlan) -> list[dict[str, Any]]:
     """Each candidate as the page words them."""
     first = first_name(plan.diner.full_name)
+    # Whole words with or without a number: the list and the choice read "phone Not given"
+    # (a review).
     return [
         {
             "cook_id": c.cook_id,
             "name": c.full_name,
-            "phone": national_phone(c.phone) if c.phone else "Not given",
+            "phone": national_phone(c.phone) if c.phone else "No phone number given",
+            "phone_hint": f"phone {national_phone(c.phone)}" if c.phone else NO_PHONE_HINT,
             "distance": staff_distance_text(c.distance_m),
             "met": f"Yes, {first} knows them" if c.met else "No",
             "asked": "Yes, sent a request" if c.asked else "No",
@@ -91,7 +95,7 @@ def _page(
             {
                 "value": str(c["cook_id"]),
                 "text": c["name"],
-                "hint": {"text": f"{c['distance']} away, phone {c['phone']}"},
+                "hint": {"text": f"{c['distance']} away, {c['phone_hint']}"},
                 "checked": values.get("cook_id") == str(c["cook_id"]),
             }
             for c in candidates

@@ -16,7 +16,7 @@ from httpx import Response
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import AuditEntry, Diner, Meal, Notification, User
+from app.models import AuditEntry, Cook, Diner, Meal, Notification, User
 from app.vocab import MealStatus
 from tests.factories import (
     PairingWorld,
@@ -273,3 +273,22 @@ def test_a_meal_taken_meanwhile_says_who_is_bringing_it_not_an_error(
             Notification.to_user_id == other.id, col(Notification.event) == "cover_arranged"
         )
     ).all()
+
+
+def test_a_cook_with_no_phone_reads_no_phone_number_given_in_the_list_and_the_choice(
+    client: TestClient, session: Session, staff: User, cover: Cover
+):
+    """It read "phone Not given" beside their name (a review)."""
+    helper = session.get(Cook, cover.helper_id)
+    assert helper is not None
+    helper.phone = ""  # none on their profile
+    session.add(helper)
+    session.commit()
+    sign_in(client, staff)
+    page = client.get(cover.page)
+    assert page.status_code == 200
+    rows = text_of(page.text.split("<tbody", 1)[1].split("</tbody>", 1)[0])
+    assert "Helen Helper No phone number given" in rows
+    text = text_of(page.text)
+    assert re.search(r"Helen Helper \d+ m away, no phone number given", text)  # the choice
+    assert "Not given" not in text
