@@ -24,6 +24,7 @@ from app.meals.cover import (
 )
 from app.models import Cook, Diner, Meal, Notification, Pairing, User
 from app.moderation.audit_log import COVER_ARRANGED
+from app.moderation.rules import is_theirs
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import tell
@@ -46,7 +47,9 @@ class CoverCandidate:
 class CoverPlan:
     """One meal's cover as staff see it. `candidates` only while it still needs cover and its
     time has not come; `cook_name`: whoever is down to bring it now (none while it needs
-    cover)."""
+    cover). A cook who now volunteers with another council (`regular_cook_elsewhere`,
+    `cook_elsewhere`) is named, as their concern pages name them, and no more: their record
+    is that council's (it answers 404 here: moderation.rules.is_theirs)."""
 
     meal: Meal
     diner: Diner
@@ -55,6 +58,8 @@ class CoverPlan:
     cook_name: str | None
     past: bool
     candidates: list[CoverCandidate]
+    regular_cook_elsewhere: bool = False
+    cook_elsewhere: bool = False
 
     @property
     def needs_cover(self) -> bool:
@@ -71,14 +76,29 @@ def _councils_meal(session: Session, *, staff: User, meal: Meal | None) -> Diner
     return diner
 
 
-def _people(session: Session, *, council_id: int, cook_ids: set[int]) -> dict[int, tuple[str, str]]:
-    """Each of this council's cooks named: their account's full name and their phone."""
+@dataclass(frozen=True)
+class _Named:
+    name: str  # their account's full name
+    phone: str  # "" for a cook of another council now: their contacts are theirs to hold
+    elsewhere: bool  # volunteers with another council now
+
+
+def _people(session: Session, *, council_id: int, cook_ids: set[int]) -> dict[int, _Named]:
+    """Each cook named, with their phone while they are of this council. A cook who moved to
+    another council is named still (the regular cook of a meal here read "A cook no longer on
+    record", linked to a record that answers 404; a review)."""
     rows = session.exec(
-        select(Cook.id, User.full_name, Cook.phone)
+        select(Cook.id, User.full_name, Cook.phone, Cook.council_id)
         .join(User, col(User.id) == Cook.user_id)
-        .where(col(Cook.id).in_(cook_ids), Cook.council_id == council_id)
+        .where(col(Cook.id).in_(cook_ids))
     ).all()
-    return {cook_id: (name, phone) for cook_id, name, phone in rows if cook_id is not None}
+    return {
+        cook_id: _Named(name, phone, elsewhere=False)
+        if is_theirs(council, council_id)
+        else _Named(name, "", elsewhere=True)
+        for cook_id, name, phone, council in rows
+        if cook_id is not None
+    }
 
 
 def _asked(session: Session, *, meal: Meal, user_ids: dict[int, int]) -> set[int]:
@@ -123,24 +143,28 @@ def cover_plan(session: Session, *, staff: User, meal_id: int) -> CoverPlan:
     candidates = [
         CoverCandidate(
             cook_id=cook.id,
-            full_name=people[cook.id][0],
-            phone=people[cook.id][1],
+            full_name=people[cook.id].name,
+            phone=people[cook.id].phone,
             distance_m=distance,
             met=met,
             asked=cook.id in asked,
         )
         for cook, distance, met in found
-        if cook.id is not None and cook.id in people
+        if cook.id is not None and cook.id in people and not people[cook.id].elsewhere
     ]
-    covering = meal.cook_id if meal.status == MealStatus.scheduled else None
+    regular = people.get(pairing.cook_id, _Named("A cook no longer on record", "", False))
+    bringing = meal.cook_id if meal.status == MealStatus.scheduled else None
+    covering = people.get(bringing) if bringing is not None else None
     return CoverPlan(
         meal=meal,
         diner=diner,
         regular_cook_id=pairing.cook_id,
-        regular_cook_name=people.get(pairing.cook_id, ("A cook no longer on record", ""))[0],
-        cook_name=people[covering][0] if covering in people else None,
+        regular_cook_name=regular.name,
+        cook_name=covering.name if covering else None,
         past=past,
         candidates=candidates,
+        regular_cook_elsewhere=regular.elsewhere,
+        cook_elsewhere=covering.elsewhere if covering else False,
     )
 
 

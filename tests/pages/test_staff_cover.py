@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,13 +17,15 @@ from httpx import Response
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import AuditEntry, Cook, Diner, Meal, Notification, User
+from app.db import utcnow
+from app.models import AuditEntry, Cook, Council, Diner, Meal, Notification, User
 from app.vocab import MealStatus
 from tests.factories import (
     PairingWorld,
     active_pairing,
     approved_cook,
     auth_headers,
+    cook_payload,
     create_council,
     create_user,
 )
@@ -292,3 +295,62 @@ def test_a_cook_with_no_phone_reads_no_phone_number_given_in_the_list_and_the_ch
     text = text_of(page.text)
     assert re.search(r"Helen Helper \d+ m away, no phone number given", text)  # the choice
     assert "Not given" not in text
+
+
+def test_a_regular_cook_who_moved_council_is_named_without_a_link_their_record_answers_404(
+    client: TestClient, session: Session, staff: User, tower_hamlets: Council, cover: Cover
+):
+    """It read "A cook no longer on record", linked to a record that answers 404 (a review).
+    As on a concern's page: the name this council knew, and that they are with another now."""
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB", phone="020 7946 0999"),
+        headers=cover.world.cook_headers,
+    )
+    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets"
+    sign_in(client, staff)
+    page = client.get(cover.page)
+    assert page.status_code == 200
+    text = text_of(page.text)
+    name = session.get(User, cover.world.cook.id).full_name  # type: ignore[union-attr]
+    assert f"Regular cook {name} Now volunteers with another council" in text
+    assert "no longer on record" not in text
+    assert f"/staff/cooks/{cover.world.cook_id}" not in page.text  # not ours to open
+    assert client.get(f"/staff/cooks/{cover.world.cook_id}").status_code == 404
+    assert "020 7946" not in text and "E14" not in text  # nothing of their new council's
+
+
+def test_a_cover_cook_who_moved_council_is_named_not_called_the_regular_cook(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    tower_hamlets: Council,
+    cover: Cover,
+):
+    taken = client.post(
+        f"/api/meals/{cover.meal_id}/cover", headers=auth_headers(cover.helper, settings)
+    )
+    assert taken.status_code == 200, taken.text
+    # Its day went by with nothing recorded; a move hands back only the covers from today on.
+    meal = session.get(Meal, cover.meal_id)
+    assert meal is not None
+    gone = (meal.at - utcnow()).days + 2
+    meal.date, meal.at = meal.date - timedelta(days=gone), meal.at - timedelta(days=gone)
+    session.add(meal)
+    session.commit()
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB", display_name="Helen"),
+        headers=auth_headers(cover.helper, settings),
+    )
+    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets"
+    session.expire_all()
+    assert session.get(Meal, cover.meal_id).cook_id == cover.helper_id  # type: ignore[union-attr]
+    sign_in(client, staff)
+    page = client.get(cover.page)
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "the regular cook is bringing it" not in text
+    assert "Helen Helper was down to bring it, and now volunteers with another council" in text
+    assert f"/staff/cooks/{cover.helper_id}" not in page.text
