@@ -290,9 +290,14 @@ def cover_meal(session: Session, *, cook: Cook, meal: Meal, arranged_by: int | N
         )
 
     staff = [s for s in alert_recipients(session, diner) if s != arranged_by]
+    # A diner with no carer hears of it from one person: the staff member who recorded the
+    # cover, who has just phoned the cook and whom the cover page asks; the coordinator only
+    # when the cook took it themselves. Both were asked, and both might call, or each leave
+    # it to the other (a review).
+    call_them = diner.carer_id is None and arranged_by is None
     key = f"meal:{meal.id}:covered:{cook.id}:{utcnow().isoformat()}"
     for recipient in (diner.carer_id, *staff, regular.user_id if regular else None):
-        told = arranged(call_them=diner.carer_id is None and recipient in staff)
+        told = arranged(call_them=call_them and recipient in staff)
         tell(session, told, to=recipient, dedupe_key=key, about_diner_id=diner.id)
     session.flush()
     return meal

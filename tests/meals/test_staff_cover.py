@@ -169,3 +169,29 @@ def test_the_api_records_a_cover_as_the_page_does_with_its_errors(
     mine = client.get("/api/cooks/me/meals", headers=auth_headers(helper, settings)).json()
     assert meal.id in [m["id"] for m in mine["items"]]
     assert far.id not in told(session, "cover_arranged")
+
+
+def test_a_diner_without_a_carer_is_left_to_whoever_recorded_it_not_the_coordinator_too(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    coordinator: User,
+    world: PairingWorld,
+    helper_cook: tuple[User, int],
+):
+    """Another staff member recorded it: the coordinator hears who will bring the meal, and
+    is not asked to let Edna know as well (the page asks the one who recorded it; a review
+    found both asked)."""
+    diner = session.get(Diner, world.diner_id)
+    assert diner is not None
+    diner.carer_id = None
+    session.add(diner)
+    _, helper_id = helper_cook
+    meal = next_meal(session, world)
+    assert meal.id is not None
+    arrange_cover(session, staff=staff, meal_id=meal.id, cook_id=helper_id)
+    said = told(session, "cover_arranged")
+    assert staff.id not in said
+    assert said[coordinator.id].startswith("Helper will bring Edna's meal")
+    assert "no carer" not in said[coordinator.id] and "let Edna know" not in said[coordinator.id]
