@@ -23,8 +23,11 @@ Each count and where the home page links it (the list pages' filter names, agree
 - ``invitations_unanswered``: proposed pairings the cook has not answered for more than
   ``INVITATION_DAYS`` (3) days (``proposed_at`` before ``now`` less 72 hours).
 - ``cover_needed``: meals still needing a cover cook dated today or in the next 6 days (the
-  next 7 days, today included).
-- ``missed_this_week``: meals recorded as missed dated this week (Monday to today).
+  next 7 days, today included) whose time has not come: one whose time has passed can no
+  longer be covered (its cover page says so), and was listed here until the job recorded it.
+- ``missed_this_week``: meals missed dated this week (Monday to today): recorded as missed, or
+  still needing cover when their time came (``jobs.miss_uncovered`` records them missed on
+  its next run; a coordinator sees them as what they are at once, to follow up).
 - ``pairings_quiet``: active pairings with no delivered meal for more than twice their
   interval (``INTERVAL_DAYS``: 7 days weekly, 14 fortnightly, 31 monthly), counted from their
   last delivered meal, or from their acceptance when none was delivered yet.
@@ -40,7 +43,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy import select as select_row
 from sqlmodel import Session, col, select
 
@@ -97,6 +100,7 @@ class PairRow:
     start: str | None = None
     why: str | None = None  # a paused pairing's pause reason
     meal_id: int | None = None  # a meal's row: its cover page links to it
+    uncovered: bool = False  # a missed meal nobody was down to bring: cook is the regular one, away
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,25 @@ class TodayLists:
     invitations: list[PairRow]  # day: proposed on; days: since; oldest first
     quiet: list[PairRow]  # day: last delivered meal (None: none yet); days: since; longest first
     cover: list[PairRow]  # day and start: the meal; cook: the regular cook; soonest first
-    missed: list[PairRow]  # day and start: the meal; cook: who was to bring it; latest first
+    missed: list[PairRow]  # day and start: the meal; cook: who was to bring it (or, uncovered,
+    # the regular cook who was away); latest first
     paused: list[PairRow]  # paused for safety (needs or offer changed); day: None; oldest first
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _coverable(now: datetime) -> ColumnElement[bool]:
+    """A meal that still needs a cover cook and can have one: its time has not come."""
+    return and_(col(Meal.status) == MealStatus.needs_cover, col(Meal.at) > now)
+
+
+def _missed(now: datetime) -> ColumnElement[bool]:
+    """A meal missed: recorded so, or its time came with nobody to bring it (what
+    ``jobs.miss_uncovered`` records it as when it next runs)."""
+    uncovered = and_(col(Meal.status) == MealStatus.needs_cover, col(Meal.at) <= now)
+    return or_(col(Meal.status) == MealStatus.missed, uncovered)
 
 
 def _local_date(council: Council, moment: datetime) -> date:
@@ -138,14 +155,14 @@ def todays_counts(session: Session, *, council: Council, now: datetime) -> Today
         select(
             _count_if(
                 and_(
-                    col(Meal.status) == MealStatus.needs_cover,
+                    _coverable(now),
                     col(Meal.date) >= today,
                     col(Meal.date) < today + timedelta(days=COVER_DAYS),
                 )
             ),
             _count_if(
                 and_(
-                    col(Meal.status) == MealStatus.missed,
+                    _missed(now),
                     col(Meal.date) >= monday,
                     col(Meal.date) <= today,
                 )
@@ -309,7 +326,7 @@ def todays_lists(
         .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
         .where(
             Meal.council_id == council.id,
-            Meal.status == MealStatus.needs_cover,
+            _coverable(now),
             col(Meal.date) >= today,
             col(Meal.date) < today + timedelta(days=COVER_DAYS),
         )
@@ -321,7 +338,7 @@ def todays_lists(
         .join(Pairing, col(Pairing.id) == col(Meal.pairing_id))
         .where(
             Meal.council_id == council.id,
-            Meal.status == MealStatus.missed,
+            _missed(now),
             col(Meal.date) >= monday,
             col(Meal.date) <= today,
         )
@@ -379,7 +396,11 @@ def todays_lists(
             for m, regular in cover
         ],
         missed=[
-            row(m.diner_id, m.cook_id or regular, m.date, None, m.start) for m, regular in missed
+            replace(
+                row(m.diner_id, m.cook_id or regular, m.date, None, m.start),
+                uncovered=m.cook_id is None,
+            )
+            for m, regular in missed
         ],
         paused=[
             replace(row(p.diner_id, p.cook_id, None, None, None), why=p.pause_reason)
