@@ -194,28 +194,38 @@ def _subjects(session: Session, *, council_id: int | None, f: AuditFilter) -> se
     return set.intersection(*found) if found else set()
 
 
+class RecordNotFound(NotFound):
+    """A record the log is narrowed to that is not the staff member's council's, or none's:
+    `kind` (diner | cook | pairing) says which field of the filter asked for it."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"{kind.capitalize()} not found")
+        self.kind = kind
+
+
 def audit_records(session: Session, *, staff: User, f: AuditFilter) -> list[AuditRecord]:
     """The diner, cook and pairing `f` asks for, named; one not of the staff member's council
-    (or not on record) is not found, as its page is: another council's never shows here."""
+    (or not on record) is not found (`RecordNotFound`), as its page is: another council's
+    never shows here."""
     council_id = staff.council_id
     records = []
     if f.diner_id is not None:
         diner = session.get(Diner, f.diner_id)
         if diner is None or diner.council_id != council_id:
-            raise NotFound("Diner not found")
+            raise RecordNotFound("diner")
         href, link = f"/staff/diners/{f.diner_id}", f"See {diner.full_name}’s record"
         records.append(AuditRecord("diner", diner.full_name, href, link))
     if f.cook_id is not None:
         cook = session.get(Cook, f.cook_id)
         user = session.get(User, cook.user_id) if cook is not None else None
         if cook is None or user is None or cook.council_id != council_id:
-            raise NotFound("Cook not found")
+            raise RecordNotFound("cook")
         href, link = f"/staff/cooks/{f.cook_id}", f"See {user.full_name}’s record"
         records.append(AuditRecord("cook", user.full_name, href, link))
     if f.pairing_id is not None:
         pairing = session.get(Pairing, f.pairing_id)
         if pairing is None or pairing.council_id != council_id:
-            raise NotFound("Pairing not found")
+            raise RecordNotFound("pairing")
         cook_name = session.exec(
             select(User.full_name)
             .join(Cook, col(Cook.user_id) == col(User.id))

@@ -4,7 +4,8 @@ who did it (by name), what, and the record it is about linked to its page
 
 A GET form narrows it to a diner, a cook or a pairing (?diner=, ?cook=, ?pairing=: the diner's
 and the cook's records link here) and to what was done (?action=); paging keeps them. A number
-that is not one is shown beside its field; another council's record is not found."""
+that is not one, or that no record of the council has (another council's is not found), is
+shown beside its field."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from app.moderation.audit_log import (
     ACTION_WORDS,
     AuditFilter,
     AuditLine,
+    AuditRecord,
+    RecordNotFound,
     audit_page,
     audit_records,
 )
@@ -34,17 +37,35 @@ RECORD_FIELDS = {"diner": "diner", "cook": "cook", "pairing": "pairing"}
 ACTION_CHOICES = sorted(ACTION_WORDS.items(), key=lambda item: item[1])
 
 
+def no_such(name: str, typed: str) -> str:
+    """The message for a number no record of the council has."""
+    return f"There is no {RECORD_FIELDS[name]} number {typed} in your council"
+
+
+def record_number(name: str, typed: str) -> tuple[int | None, str | None]:
+    """What was typed in a record's field as its number (None: nothing typed), or the problem
+    with it. Figures that make no record's number (ten or more, or 0) are a number all the
+    same: it read "Enter the diner number in figures" for one too long (a review). Zeros in
+    front are kept from no number ("0042" is diner 42)."""
+    if not typed:
+        return None, None
+    if not typed.isascii() or not typed.isdigit():
+        return None, f"Enter the {RECORD_FIELDS[name]} number in figures, like 42"
+    number = whole_number(typed.lstrip("0"))  # None: too long for any record's number
+    return (number, None) if number else (None, no_such(name, typed))
+
+
 def read_filter(request: Request) -> tuple[AuditFilter, dict[str, str], dict[str, str]]:
     """The filter the address asks for, the problems with it (field → message) and what was
     typed, to show again."""
-    typed = {name: request.query_params.get(name, "").strip()[:20] for name in RECORD_FIELDS}
+    typed = {name: request.query_params.get(name, "").strip()[:64] for name in RECORD_FIELDS}
     typed["action"] = request.query_params.get("action", "")[:64]
     errors: dict[str, str] = {}
     ids: dict[str, int | None] = {}
-    for name, words in RECORD_FIELDS.items():
-        ids[name] = whole_number(typed[name]) if typed[name] else None
-        if typed[name] and ids[name] is None:
-            errors[name] = f"Enter the {words} number in figures, like 42"
+    for name in RECORD_FIELDS:
+        ids[name], problem = record_number(name, typed[name])
+        if problem:
+            errors[name] = problem
     action = typed["action"] or None
     if action is not None and action not in ACTION_WORDS:
         errors["action"] = "Select what was done from the list"
@@ -68,7 +89,13 @@ def audit(request: Request, session: SessionDep, settings: SettingsDep) -> Respo
     tz = ZoneInfo(staff_council(session, sa.user).timezone)
     paging = Paging.from_request(request)
     wanted, errors, typed = read_filter(request)
-    records = [] if errors else audit_records(session, staff=sa.user, f=wanted)  # 404 elsewhere
+    status = 400 if errors else 200
+    records: list[AuditRecord] = []
+    try:
+        records = [] if errors else audit_records(session, staff=sa.user, f=wanted)
+    except RecordNotFound as missing:  # another council's too: beside its field, as none's
+        errors[missing.kind] = no_such(missing.kind, typed[missing.kind])
+        status = 404
     lines: list[AuditLine] = []
     total = 0
     if not errors:
@@ -106,7 +133,6 @@ def audit(request: Request, session: SessionDep, settings: SettingsDep) -> Respo
             for code, words in ACTION_CHOICES
         ],
     }
-    status = 400 if errors else 200
     return render_staff(
         request, session, settings, "staff/audit.html", context, staff=sa, status_code=status
     )

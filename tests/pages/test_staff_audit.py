@@ -172,10 +172,15 @@ def test_the_log_filtered_by_a_diner_shows_only_the_entries_about_them_and_their
     assert f'value="{world.diner_id}"' in field_of(page.text, "diner")  # the filter, kept
     assert f'href="/staff/diners/{world.diner_id}">See Edna Smith’s record</a>' in page.text
 
-    # Another council's staff: the diner is not theirs, so not found (never Barnet's entries).
+    # Another council's staff: the diner is not theirs, so not found (never Barnet's entries),
+    # said beside the field as for a number no diner has, with what was typed kept.
     sign_in(client, create_user(session, role="staff", council=tower_hamlets))
     elsewhere = client.get(f"/staff/audit?diner={world.diner_id}")
     assert elsewhere.status_code == 404 and "Mark:" not in elsewhere.text
+    assert "Edna" not in elsewhere.text
+    message = f"There is no diner number {world.diner_id} in your council"
+    assert f'<a href="#diner">{message}</a>' in elsewhere.text
+    assert f'value="{world.diner_id}"' in field_of(elsewhere.text, "diner")
 
 
 def test_the_log_filtered_by_a_cook_shows_the_entries_about_them_and_their_pairings(
@@ -206,7 +211,14 @@ def test_the_log_filtered_by_a_cook_shows_the_entries_about_them_and_their_pairi
     [
         ("diner=abc", "diner", "Enter the diner number in figures, like 42"),
         ("cook=-3", "cook", "Enter the cook number in figures, like 42"),
-        ("pairing=1234567890", "pairing", "Enter the pairing number in figures, like 42"),
+        # Figures all the same: what is wrong is that no record has such a number (a review).
+        ("pairing=1234567890", "pairing", "There is no pairing number 1234567890 in your council"),
+        (
+            "diner=1234567890123456789012345",
+            "diner",
+            "There is no diner number 1234567890123456789012345 in your council",
+        ),
+        ("cook=0", "cook", "There is no cook number 0 in your council"),
         ("action=drop.table", "action", "Select what was done from the list"),
     ],
 )
@@ -275,3 +287,18 @@ def test_the_log_filtered_by_a_pairing_shows_the_entries_about_it_and_its_concer
     assert f'href="/staff/diners/{world.diner_id}">See Edna Smith’s record, where the pairing' in (
         page.text
     )
+
+
+def test_a_number_with_zeros_in_front_is_the_record_of_that_number(
+    client: TestClient, session: Session, staff: User, world: PairingWorld
+):
+    """Ten figures or more are not refused as too long when they are the number with zeros in
+    front (it read "Enter the cook number in figures")."""
+    tag(session, staff.council_id, "cook", world.cook_id, "the-cook")
+    session.commit()
+    sign_in(client, staff)
+    typed = f"{world.cook_id:010d}"
+    page = client.get(f"/staff/audit?cook={typed}")
+    assert page.status_code == 200, text_of(page.text)
+    assert "Mark: the-cook" in text_of(page.text)
+    assert f'value="{typed}"' in field_of(page.text, "cook")
