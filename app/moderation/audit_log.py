@@ -8,13 +8,14 @@ Narrowed (`AuditFilter`) to what was done, and to the entries about a diner, a c
 pairing: "who looked at or changed Mrs X's record?" An entry names one record (subject type and
 id), so a diner's entries are those about the diner, their pairings and the concerns about them
 (each pairing and concern is of one diner); a cook's, those about the cook, their pairings and
-those pairings' concerns; a pairing's, those about it and its concerns."""
+those pairings' concerns; a pairing's, those about it and its concerns. A cover staff recorded
+(about the diner) names its cook only in its data, and is in the cook's log too."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
@@ -158,11 +159,58 @@ class AuditRecord:
     link_text: str
 
 
-def _subjects(session: Session, *, council_id: int | None, f: AuditFilter) -> set[tuple[str, int]]:
-    """The records (subject type, id) an entry may be about to pass `f`: each record asked
-    for brings its own, and those of its pairings and concerns in this council; the records
-    that all of them bring."""
-    found: list[set[tuple[str, int]]] = []
+Subject = tuple[str, int]  # an entry's subject: its type and id
+
+
+@dataclass(frozen=True)
+class _Theirs:
+    """What one record asked for brings to the filter: the records an entry may be about
+    (its own, its pairings', its concerns'), and the entries about another record that name
+    it only in their data (entry id → that entry's subject)."""
+
+    subjects: set[Subject]
+    named_in: dict[int, Subject] = field(default_factory=dict)
+
+    def passes(self, entry_id: int, subject: Subject) -> bool:
+        return subject in self.subjects or entry_id in self.named_in
+
+
+@dataclass(frozen=True)
+class _Narrowed:
+    """The entries that pass a filter: those about one of `subjects`, and the entries `also`."""
+
+    subjects: set[Subject]
+    also: set[int]
+
+
+def _covers_by(session: Session, *, council_id: int | None, cook_id: int) -> dict[int, Subject]:
+    """The covers staff recorded for this cook (COVER_ARRANGED): each entry is about the
+    diner, and names the cook only in its data, so the cook's log left them out (a review).
+    Read through ix_audit_entry_action_subject (the action, then the kind of subject): every
+    cover staff recorded in any council, a small part of the log (a few a week a council),
+    never the whole of it. The council and the cook are picked out of those here: the council
+    in the WHERE made SQLite read by ix_audit_entry_council_at instead, the council's whole
+    log; and reading a JSON value in SQL differs between SQLite and PostgreSQL."""
+    rows = session.exec(
+        select(AuditEntry.id, AuditEntry.subject_id, AuditEntry.council_id, AuditEntry.data).where(
+            AuditEntry.action == COVER_ARRANGED, AuditEntry.subject_type == "diner"
+        )
+    ).all()
+    return {
+        entry_id: ("diner", diner_id)
+        for entry_id, diner_id, council, data in rows
+        if entry_id is not None
+        and diner_id is not None
+        and council == council_id
+        and (data or {}).get("cook_id") == cook_id
+    }
+
+
+def _narrowed(session: Session, *, council_id: int | None, f: AuditFilter) -> _Narrowed:
+    """The entries that pass `f`: each record asked for brings the records an entry may be
+    about (its own, and those of its pairings and concerns in this council) and the entries
+    about others that name it; an entry passes when it is one of those for all of them."""
+    found: list[_Theirs] = []
     pairings = select(Pairing.id).where(Pairing.council_id == council_id)
     concerns = select(Concern.id).where(Concern.council_id == council_id)
 
@@ -178,7 +226,7 @@ def _subjects(session: Session, *, council_id: int | None, f: AuditFilter) -> se
     if f.diner_id is not None:
         paired = list(session.exec(pairings.where(Pairing.diner_id == f.diner_id)))
         raised = list(session.exec(concerns.where(Concern.diner_id == f.diner_id)))
-        found.append(theirs("diner", f.diner_id, paired, raised))
+        found.append(_Theirs(theirs("diner", f.diner_id, paired, raised)))
     if f.cook_id is not None:
         paired = list(session.exec(pairings.where(Pairing.cook_id == f.cook_id)))
         on_theirs = concerns.where(col(Concern.pairing_id).in_(paired))
@@ -187,11 +235,18 @@ def _subjects(session: Session, *, council_id: int | None, f: AuditFilter) -> se
         # review: "who signed this cook out?" found nothing when narrowed to the cook).
         account = session.exec(select(Cook.user_id).where(Cook.id == f.cook_id)).first()
         own = {("user", account)} if account is not None else set()
-        found.append(theirs("cook", f.cook_id, paired, raised) | own)
+        covered = _covers_by(session, council_id=council_id, cook_id=f.cook_id)
+        found.append(_Theirs(theirs("cook", f.cook_id, paired, raised) | own, covered))
     if f.pairing_id is not None:
         raised = list(session.exec(concerns.where(Concern.pairing_id == f.pairing_id)))
-        found.append(theirs("pairing", f.pairing_id, [], raised))
-    return set.intersection(*found) if found else set()
+        found.append(_Theirs(theirs("pairing", f.pairing_id, [], raised)))
+    if not found:
+        return _Narrowed(set(), set())
+    named = {e: subject for t in found for e, subject in t.named_in.items()}
+    return _Narrowed(
+        subjects=set.intersection(*(t.subjects for t in found)),
+        also={e for e, subject in named.items() if all(t.passes(e, subject) for t in found)},
+    )
 
 
 class RecordNotFound(NotFound):
@@ -247,9 +302,11 @@ def audit_page(
     Narrowed by `f`, when given (check its records with `audit_records` first)."""
     f = f or AuditFilter()
     subjects: dict[str, set[int]] | None = None
+    also: set[int] = set()
     if f.about_a_record:
-        subjects = {}
-        for kind, sid in _subjects(session, council_id=staff.council_id, f=f):
+        narrowed = _narrowed(session, council_id=staff.council_id, f=f)
+        subjects, also = {}, narrowed.also
+        for kind, sid in narrowed.subjects:
             subjects.setdefault(kind, set()).add(sid)
     entries, total = list_audit(
         session,
@@ -260,6 +317,7 @@ def audit_page(
         offset=offset,
         action=f.action,
         about=subjects,
+        also=also,
     )
     council_id = staff.council_id
     pairings = {

@@ -419,9 +419,11 @@ def list_audit(
     offset: int,
     action: str | None = None,
     about: Mapping[str, Collection[int]] | None = None,
+    also: Collection[int] = (),
 ) -> tuple[list[AuditEntry], int]:
     """The council's audit entries, newest first; of one `action`, and about one of the
-    records `about` names (subject type → ids; empty: none), when given."""
+    records `about` names (subject type → ids; empty: none), when given, or one of the entries
+    `also` names (ids: those about another record that name one of these in their data)."""
     query = select(AuditEntry).where(AuditEntry.council_id == staff.council_id)
     if subject_type is not None:
         query = query.where(AuditEntry.subject_type == subject_type)
@@ -438,6 +440,7 @@ def list_audit(
                     for kind, ids in sorted(about.items())
                     if ids
                 ),
+                *([col(AuditEntry.id).in_(sorted(also))] if also else []),
             )
         )
     return paginate_by_index(  # ix_audit_entry_council_at: the log grows with every view

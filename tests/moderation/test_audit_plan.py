@@ -7,12 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session
 
 from app.audit import record_audit, record_view
+from app.config import Settings
 from app.models import User
+from app.moderation.audit_log import AuditFilter, audit_page
 from app.moderation.service import list_audit
+from tests.factories import registered_diner
 
 
 def test_a_page_of_the_log_reads_the_councils_entries_in_order_without_sorting_them(
@@ -83,3 +87,39 @@ def test_the_look_up_for_a_view_seen_lately_reads_only_the_records_recent_entrie
     ]
     wanted = "ix_audit_entry_action_subject (action=? AND subject_type=? AND subject_id=? AND at>?)"
     assert any(wanted in s for s in steps), steps
+
+
+def test_a_cooks_or_a_diners_log_finds_the_entries_naming_them_in_data_by_index(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A cover staff recorded is about the diner and names the cook only in its data.
+    Narrowed to a cook, the log finds the covers through (action, subject type): every
+    recorded cover, never the log read for the JSON, nor the council's whole log."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan: PostgreSQL plans by table statistics (tiny in tests)")
+    ran: list[tuple[str, Any]] = []
+    connection = session.connection()
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        ran.append((statement, parameters))
+
+    _, diner = registered_diner(client, session, settings)
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        audit_page(
+            session, staff=staff, limit=50, offset=0, f=AuditFilter(diner_id=diner, cook_id=7)
+        )
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+    looked_up = set()
+    for statement, parameters in ran:
+        if "FROM audit_entry" not in statement:
+            continue
+        steps = [
+            row[-1]
+            for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        ]
+        assert not any("SCAN audit_entry" in step for step in steps), (statement, steps)
+        looked_up |= {s for s in steps if "ix_audit_entry_action_subject" in s}
+    index = "SEARCH audit_entry USING INDEX ix_audit_entry_action_subject"
+    assert looked_up == {f"{index} (action=? AND subject_type=?)"}  # the covers

@@ -14,11 +14,13 @@ from sqlmodel import Session, func, select
 from app.audit import VIEW_WINDOW
 from app.config import Settings
 from app.db import utcnow
+from app.meals.staff_cover import arrange_cover
 from app.models import AuditEntry, Concern, Council, User
 from app.moderation.service import COOK_VIEWED
 from tests.factories import (
     PairingWorld,
     active_pairing,
+    approved_cook,
     auth_headers,
     create_user,
     registered_diner,
@@ -53,6 +55,15 @@ def field_of(page_html: str, name: str) -> str:
     found = re.search(rf'<input[^>]*name="{name}"[^>]*>', page_html)
     assert found, name
     return found.group(0)
+
+
+def entries(page_html: str) -> str:
+    """The words of the log's entries (not of the form, whose list names every action)."""
+    return (
+        text_of(page_html.split("<tbody", 1)[1].split("</tbody>", 1)[0])
+        if "<tbody" in (page_html)
+        else ""
+    )
 
 
 def raise_concern(client: TestClient, world: PairingWorld) -> int:
@@ -302,3 +313,41 @@ def test_a_number_with_zeros_in_front_is_the_record_of_that_number(
     assert page.status_code == 200, text_of(page.text)
     assert "Mark: the-cook" in text_of(page.text)
     assert f'value="{typed}"' in field_of(page.text, "cook")
+
+
+def cover_recorded(
+    client: TestClient, session: Session, settings: Settings, staff: User, world: PairingWorld
+) -> int:
+    """Priya is away for Edna's next meal; staff record that Helen (N3 1BU) will cover it.
+    Helen's cook id."""
+    meal = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"][0]
+    away = {"from": meal["date"], "to": meal["date"]}
+    assert client.post("/api/cooks/me/away", json=away, headers=world.cook_headers).is_success
+    helper, helper_id = approved_cook(client, session, settings, staff, postcode="N3 1BU")
+    helper.full_name = "Helen Helper"
+    session.add(helper)
+    arrange_cover(session, staff=staff, meal_id=meal["id"], cook_id=helper_id)
+    session.commit()
+    return helper_id
+
+
+def test_the_log_filtered_by_a_cook_shows_the_covers_recorded_for_them(
+    client: TestClient, session: Session, settings: Settings, staff: User, world: PairingWorld
+):
+    """A cover's entry is about the diner and names the cook in its data: the cook's log left
+    it out (a review)."""
+    helper_id = cover_recorded(client, session, settings, staff, world)
+    sign_in(client, staff)
+    cover = "Recorded that a cook will cover a meal: Helen Helper for Edna Smith"
+    assert cover in entries(client.get(f"/staff/audit?cook={helper_id}").text)
+    # With the diner too: it is about both. Not in the log of Priya, who was away.
+    both = entries(client.get(f"/staff/audit?cook={helper_id}&diner={world.diner_id}").text)
+    assert cover in both
+    assert cover not in entries(client.get(f"/staff/audit?cook={world.cook_id}").text)
+    # Nor in another cook's with the same diner: the cook named must be theirs.
+    _, other_id = approved_cook(client, session, settings, staff, postcode="N3 1QX")
+    session.commit()
+    assert cover not in entries(client.get(f"/staff/audit?cook={other_id}").text)
+    assert "No entries match" in text_of(
+        client.get(f"/staff/audit?cook={other_id}&diner={world.diner_id}").text
+    )
