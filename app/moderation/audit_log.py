@@ -8,8 +8,10 @@ Narrowed (`AuditFilter`) to what was done, and to the entries about a diner, a c
 pairing: "who looked at or changed Mrs X's record?" An entry names one record (subject type and
 id), so a diner's entries are those about the diner, their pairings and the concerns about them
 (each pairing and concern is of one diner); a cook's, those about the cook, their pairings and
-those pairings' concerns; a pairing's, those about it and its concerns. A cover staff recorded
-(about the diner) names its cook only in its data, and is in the cook's log too."""
+those pairings' concerns; a pairing's, those about it and its concerns. Two kinds of entry name
+a second record only in their data, and are found by it too: a cover staff recorded (about the
+diner) is in its cook's log, and a carer's request to be erased (about their account) in each
+relative's log."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from app.moderation.service import list_audit
 
 # What an action did, in words (an unknown action is shown from its code).
 COVER_ARRANGED = "meal.cover_arranged"  # app.meals.staff_cover's action
+ERASURE_REQUESTED = "erasure.requested"  # app.privacy.erasure_requests's action
 ACTION_WORDS: dict[str, str] = {
     "cook.approved": "Approved the cook",
     "cook.rejected": "Rejected the cook",
@@ -67,7 +70,7 @@ ACTION_WORDS: dict[str, str] = {
     "meal.outcome_corrected": "Corrected what happened to a meal",
     "meal.outcome_recorded": "Recorded what happened to a meal",
     COVER_ARRANGED: "Recorded that a cook will cover a meal",
-    "erasure.requested": "Asked for their data to be erased",
+    ERASURE_REQUESTED: "Asked for their data to be erased",
 }
 
 
@@ -206,6 +209,31 @@ def _covers_by(session: Session, *, council_id: int | None, cook_id: int) -> dic
     }
 
 
+def _erasure_asked_for(
+    session: Session, *, council_id: int | None, diner_id: int
+) -> dict[int, Subject]:
+    """The diner's carer's requests to erase them (ERASURE_REQUESTED): each entry is about the
+    carer's account, and names the diner only in its data (`diner_ids`: those of this council
+    when asked), so the diner's log left them out (a review). Read through
+    ix_audit_entry_action_subject to the carer's own requests: a few entries at most."""
+    carer_id = session.exec(select(Diner.carer_id).where(Diner.id == diner_id)).first()
+    if carer_id is None:
+        return {}
+    rows = session.exec(
+        select(AuditEntry.id, AuditEntry.data).where(
+            AuditEntry.action == ERASURE_REQUESTED,
+            AuditEntry.subject_type == "user",
+            AuditEntry.subject_id == carer_id,
+            AuditEntry.council_id == council_id,
+        )
+    ).all()
+    return {
+        entry_id: ("user", carer_id)
+        for entry_id, data in rows
+        if entry_id is not None and diner_id in ((data or {}).get("diner_ids") or [])
+    }
+
+
 def _narrowed(session: Session, *, council_id: int | None, f: AuditFilter) -> _Narrowed:
     """The entries that pass `f`: each record asked for brings the records an entry may be
     about (its own, and those of its pairings and concerns in this council) and the entries
@@ -226,7 +254,8 @@ def _narrowed(session: Session, *, council_id: int | None, f: AuditFilter) -> _N
     if f.diner_id is not None:
         paired = list(session.exec(pairings.where(Pairing.diner_id == f.diner_id)))
         raised = list(session.exec(concerns.where(Concern.diner_id == f.diner_id)))
-        found.append(_Theirs(theirs("diner", f.diner_id, paired, raised)))
+        asked = _erasure_asked_for(session, council_id=council_id, diner_id=f.diner_id)
+        found.append(_Theirs(theirs("diner", f.diner_id, paired, raised), asked))
     if f.cook_id is not None:
         paired = list(session.exec(pairings.where(Pairing.cook_id == f.cook_id)))
         on_theirs = concerns.where(col(Concern.pairing_id).in_(paired))

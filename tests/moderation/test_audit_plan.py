@@ -92,9 +92,11 @@ def test_the_look_up_for_a_view_seen_lately_reads_only_the_records_recent_entrie
 def test_a_cooks_or_a_diners_log_finds_the_entries_naming_them_in_data_by_index(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
-    """A cover staff recorded is about the diner and names the cook only in its data.
-    Narrowed to a cook, the log finds the covers through (action, subject type): every
-    recorded cover, never the log read for the JSON, nor the council's whole log."""
+    """A cover staff recorded is about the diner and names the cook only in its data; a
+    carer's request to be erased is about their account and names the diner only in its
+    data. Narrowed to a cook or a diner, the log finds them through (action, subject type,
+    subject) – every recorded cover, the carer's own requests – never by reading the log for
+    the JSON."""
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("SQLite's query plan: PostgreSQL plans by table statistics (tiny in tests)")
     ran: list[tuple[str, Any]] = []
@@ -122,4 +124,7 @@ def test_a_cooks_or_a_diners_log_finds_the_entries_naming_them_in_data_by_index(
         assert not any("SCAN audit_entry" in step for step in steps), (statement, steps)
         looked_up |= {s for s in steps if "ix_audit_entry_action_subject" in s}
     index = "SEARCH audit_entry USING INDEX ix_audit_entry_action_subject"
-    assert looked_up == {f"{index} (action=? AND subject_type=?)"}  # the covers
+    assert looked_up == {  # the covers, then the carer's requests
+        f"{index} (action=? AND subject_type=?)",
+        f"{index} (action=? AND subject_type=? AND subject_id=?)",
+    }

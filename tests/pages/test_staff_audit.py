@@ -17,6 +17,7 @@ from app.db import utcnow
 from app.meals.staff_cover import arrange_cover
 from app.models import AuditEntry, Concern, Council, User
 from app.moderation.service import COOK_VIEWED
+from app.privacy.erasure_requests import request_erasure
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -351,3 +352,18 @@ def test_the_log_filtered_by_a_cook_shows_the_covers_recorded_for_them(
     assert "No entries match" in text_of(
         client.get(f"/staff/audit?cook={other_id}&diner={world.diner_id}").text
     )
+
+
+def test_the_log_filtered_by_a_diner_shows_their_carers_request_to_erase_them(
+    client: TestClient, session: Session, settings: Settings, staff: User, world: PairingWorld
+):
+    """The request's entry is about the carer's account and names the diner in its data: the
+    diner's log left it out (a review). Not another carer's, nor the cook's log."""
+    _, other_diner = registered_diner(client, session, settings, full_name="Alfred Jones")
+    assert request_erasure(session, user=world.carer, settings=settings) == 1
+    session.commit()
+    sign_in(client, staff)
+    asked = f"Asked for their data to be erased: {world.carer.full_name}"
+    assert asked in entries(client.get(f"/staff/audit?diner={world.diner_id}").text)
+    assert asked not in entries(client.get(f"/staff/audit?diner={other_diner}").text)
+    assert asked not in entries(client.get(f"/staff/audit?cook={world.cook_id}").text)
