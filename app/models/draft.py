@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utcnow
+
+# The answers of a signed-in form posted after its sign-in had ended, kept for that person to
+# check and send again once signed in (app/pages/kept_answers.py): the journey is this prefix
+# and a hash of the browser's key to them; they are kept this long (the sign-in, or a password
+# reset first), then forgotten (app/privacy/retention.py).
+KEPT_JOURNEY = "kept:"
+KEPT_ANSWERS_FOR = timedelta(hours=2)
 
 
 def user_owner(user_id: int) -> str:

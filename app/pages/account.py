@@ -71,6 +71,11 @@ def sign_in_form(
         "reset": "Your password has been changed. Sign in with your new password.",
         "signed-out": "You have signed out.",
         "ended": "Your sign-in had ended, so nothing was saved. Sign in to carry on.",
+        # app/pages/kept_answers.py: the form shows them again once signed in, not sent.
+        "kept": (
+            "Your sign-in had ended, so nothing was sent. We have kept what you typed: "
+            "sign in to check it and send it again."
+        ),
         "again": "Your sign-in has ended. Sign in to carry on.",
     }.get(done)
     # An ended sign-in is news, not a success: it was shown in green as "Success" (a walk).

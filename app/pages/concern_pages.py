@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.concerns.categories import CATEGORIES, CATEGORY_NAMES, RAISER_STATUS
 from app.concerns.service import get_raised_concern, may_raise, raise_concern, raised_by
@@ -18,6 +19,7 @@ from app.models import Concern, Council, Diner
 from app.names import first_name
 from app.pages.cook_forms import long_date, redirect, to_sign_in
 from app.pages.forms import (
+    FormDep,
     check_csrf,
     render_page,
     signed_in,
@@ -25,6 +27,7 @@ from app.pages.forms import (
     typed_text,
     whole_number,
 )
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.pages.templating import home_of
 from app.routing import DeferredRoute
 from app.vocab import ConcernCategory
@@ -32,6 +35,9 @@ from app.vocab import ConcernCategory
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 Text = Annotated[str, Form()]
 MAX_DESCRIPTION = 2000
+NEW = "/concerns/new"
+# What a new concern's form keeps when posted after its sign-in ended (app/pages/kept_answers.py).
+KEPT_FIELDS = ("diner", "kind", "serious", "description")
 
 
 def _raiser(request: Request, session: SessionDep, settings: SettingsDep) -> Auth | None:
@@ -81,8 +87,22 @@ def new_form(
     if (diner_id := whole_number(diner)) is None:
         raise NotFound("Diner not found")
     found = may_raise(session, user=auth.user, diner_id=diner_id)
-    context = _new_context(found, {}, auth)
+    values: dict[str, str] = {}
+    if kept := kept_answers(request, session, auth, action=NEW, where={"diner": str(diner_id)}):
+        values = _typed(kept)
+    context = _new_context(found, values, auth)
     return render_page(request, session, settings, "concerns/new.html", context, auth=auth)
+
+
+def _typed(form: FormData) -> dict[str, str]:
+    """The new concern's answers as typed: what happened comes back however long, and the
+    character count then says by how much it is over (text past 4,000 characters was cut
+    without a word)."""
+    return {
+        "kind": str(form.get("kind", "")),
+        "serious": str(form.get("serious", "")),
+        "description": typed_text(form.get("description", "")),
+    }
 
 
 @router.post("/concerns/new", response_class=HTMLResponse)
@@ -90,23 +110,21 @@ def new(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    form: FormDep,
     diner: Text = "",
-    kind: Text = "",
-    serious: Text = "",
-    description: Text = "",
     csrf_token: Text = "",
 ) -> Response:
+    back = f"{NEW}?diner={diner_id}" if (diner_id := whole_number(diner)) else None
+    keep_if_sign_in_ended(request, session, settings, form, fields=KEPT_FIELDS, back_to=back)
     check_csrf(request, settings, csrf_token)
     auth = _raiser(request, session, settings)
     if auth is None:
         return to_sign_in(request)
-    if (diner_id := whole_number(diner)) is None:
+    if diner_id is None:
         raise NotFound("Diner not found")
     found = may_raise(session, user=auth.user, diner_id=diner_id)
-    description = typed_text(description)
-    # What happened comes back as typed, however long: the character count then says by how
-    # much it is over (text past 4,000 characters was cut without a word).
-    values = {"kind": kind, "serious": serious, "description": description}
+    values = _typed(form)
+    kind, serious, description = values["kind"], values["serious"], values["description"]
     errors: dict[str, str] = {}
     if kind not in CATEGORIES:
         errors["kind"] = "Select what the concern is about"

@@ -15,7 +15,8 @@ from app.errors import Conflict
 from app.flows.cooks import stop_cooking
 from app.names import first_name
 from app.pages.cook_forms import CookAuth, cook_auth, redirect, to_sign_in
-from app.pages.forms import check_csrf, reason_problem, render_page, typed_text
+from app.pages.forms import FormDep, check_csrf, reason_problem, render_page, typed_text
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.pairings import service as pairings
 from app.routing import DeferredRoute
 from app.vocab import CookStatus, PairingStatus
@@ -61,7 +62,9 @@ def stop_form(request: Request, session: SessionDep, settings: SettingsDep) -> R
     ca = _stopping_cook(request, session, settings)
     if isinstance(ca, Response):
         return ca
-    context = _context(session, ca, "", {})
+    kept = kept_answers(request, session, ca.auth, action="/cook/stop")
+    reason = typed_text(kept.get("reason", "")) if kept else ""
+    context = _context(session, ca, reason, {})
     return render_page(request, session, settings, "cook/stop.html", context, auth=ca.auth)
 
 
@@ -70,9 +73,11 @@ def stop(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    form: FormDep,
     reason: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    keep_if_sign_in_ended(request, session, settings, form, fields=("reason",))
     check_csrf(request, settings, csrf_token)
     ca = _stopping_cook(request, session, settings)
     if isinstance(ca, Response):

@@ -9,6 +9,7 @@ import math
 import re
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlencode, urlsplit
 
@@ -60,17 +61,25 @@ class CsrfFailed(AppError):
 class SignInEnded(AppError):
     """A signed-in page's form posted once its sign-in had ended (after 8 hours the browser
     drops the cookie): to the sign-in page, then back to the page it came from, not a 403
-    "You cannot do this" (an outside check). Nothing is done, so a forged post gains nothing."""
+    "You cannot do this" (an outside check). Nothing is done, so a forged post gains nothing.
+
+    `kept_cookie`: the Set-Cookie of the key to answers kept for after the sign-in
+    (app/pages/kept_answers.py); the sign-in page then says they were kept, not lost."""
 
     status_code = 303
 
-    def __init__(self, back_to: str | None) -> None:
+    def __init__(self, back_to: str | None, *, kept_cookie: str | None = None) -> None:
         super().__init__("Your sign-in has ended: sign in again")
-        query = {"done": "ended", **({"next": back_to} if back_to else {})}
+        done = "kept" if kept_cookie else "ended"
+        query = {"done": done, **({"next": back_to} if back_to else {})}
         self.location = f"/sign-in?{urlencode(query)}"
+        self.kept_cookie = kept_cookie
 
     def headers(self) -> dict[str, str] | None:
-        return {"Location": self.location}
+        headers = {"Location": self.location}
+        if self.kept_cookie:
+            headers["Set-Cookie"] = self.kept_cookie
+        return headers
 
 
 # The forms anyone may send, signed in or not: a failed token there is the form's own.
@@ -89,6 +98,17 @@ PUBLIC_FORMS = frozenset(
         "/account/email/confirm",
     }
 )
+
+# A signed-in form also carries whom it was rendered for, signed with the time and the session's
+# CSRF value (which a page of theirs alone holds): posted after the sign-in ended, its answers
+# can then be kept for that person only (app/pages/kept_answers.py). A page left open longer
+# than a day is not trusted to say so (a copy in a shared computer's history).
+RENDERED_FOR = "rendered_for"
+RENDERED_FOR_AGE = timedelta(hours=24)
+# The browser's key to the answers kept (app/pages/kept_answers.py), and the request's mark that
+# its page shows them: render_page then says so and forgets the key (they are shown once).
+KEPT_COOKIE = "portion_kept"
+ANSWERS_RESTORED = "answers_restored"
 
 # A row of a "Check your answers" list whose step has no answer yet.
 NOT_ANSWERED = "Not answered yet"
@@ -137,6 +157,27 @@ def _session_csrf(request: Request, settings: Settings) -> str | None:
     return claims.csrf if claims else None
 
 
+def rendered_for_token(user_id: int, csrf: str, settings: Settings, *, now: datetime) -> str:
+    """The RENDERED_FOR value of a form shown now to `user_id` in the session of `csrf`."""
+    value = f"{user_id}.{int(now.timestamp())}"
+    return f"{value}.{_signature(f'rendered-for:{value}:{csrf}', settings)}"
+
+
+def rendered_for(token: str, csrf: str, settings: Settings, *, now: datetime) -> int | None:
+    """The user a signed-in form was shown to, from its RENDERED_FOR and csrf_token as posted;
+    None unless we signed them together, less than RENDERED_FOR_AGE ago."""
+    value, _, mark = token.rpartition(".")
+    user, _, at = value.partition(".")
+    user_id, stamp = whole_number(user), whole_number(at, max_digits=12)
+    if user_id is None or stamp is None or not csrf:
+        return None
+    expected = _signature(f"rendered-for:{value}:{csrf}", settings)
+    if not hmac.compare_digest(expected.encode(), mark.encode()):
+        return None
+    age = now.timestamp() - stamp
+    return user_id if -60 <= age <= RENDERED_FOR_AGE.total_seconds() else None
+
+
 def csrf_token(request: Request, settings: Settings) -> str:
     """The hidden token for a form on this page: the session's CSRF value when signed in,
     else the HMAC of the form cookie (which issue_form_cookie then sets if it is new)."""
@@ -176,12 +217,18 @@ def check_csrf(request: Request, settings: Settings, sent: str | None) -> None:
     if not sent or not any(
         value and secrets.compare_digest(sent.encode(), value.encode()) for value in expected
     ):
-        if expected[0] is None and request.url.path not in PUBLIC_FORMS:
-            raise SignInEnded(_came_from(request))
+        if sign_in_ended(request, settings):
+            raise SignInEnded(came_from(request))
         raise CsrfFailed
 
 
-def _came_from(request: Request) -> str | None:
+def sign_in_ended(request: Request, settings: Settings) -> bool:
+    """A signed-in page's form posted with no live sign-in (SignInEnded, unless its token is
+    good for a form anyone may send)."""
+    return _session_csrf(request, settings) is None and request.url.path not in PUBLIC_FORMS
+
+
+def came_from(request: Request) -> str | None:
     """The page of this site the form was on (its Referer), to go back to after signing in."""
     referer = urlsplit(request.headers.get("referer", ""))
     if referer.netloc and referer.netloc != request.url.netloc:
@@ -284,6 +331,14 @@ def render_page(
     """A page for whoever asks: the header knows who is signed in, a form gets its token."""
     auth = auth or signed_in(request, session, settings)
     values = {"csrf_token": csrf_token(request, settings), **(context or {})}
+    session_csrf = _session_csrf(request, settings)
+    if auth is not None and auth.user.id is not None and session_csrf:
+        now = datetime.now(UTC)
+        values[RENDERED_FOR] = rendered_for_token(auth.user.id, session_csrf, settings, now=now)
+    restored = getattr(request.state, ANSWERS_RESTORED, False)
+    values["answers_kept"] = restored  # the notice above the form (shared/_answers-kept.html)
     role = auth.user.role if auth else ""
     response = render(request, name, values, status_code=status_code, role=role)
+    if restored:
+        response.delete_cookie(KEPT_COOKIE)
     return issue_form_cookie(request, response, settings)

@@ -25,6 +25,7 @@ from app.models import (
     RegistrationAttempt,
     ResetRequest,
 )
+from app.models.draft import KEPT_ANSWERS_FOR, KEPT_JOURNEY
 
 # Failed sign-ins, registrations and reset requests are counted over 15 minutes or an hour: a
 # day is kept to look into an attack, then they go (the typed address and the network address
@@ -56,6 +57,11 @@ def forget_old_records(session: Session, *, now: dt.datetime) -> int:
             )
         ),
         delete(FormDraft).where(col(FormDraft.updated_at) < now - DRAFTS_KEPT),
+        # A form's answers kept when its sign-in had ended (app/pages/kept_answers.py): hours.
+        delete(FormDraft).where(
+            col(FormDraft.journey).startswith(KEPT_JOURNEY),
+            col(FormDraft.updated_at) < now - KEPT_ANSWERS_FOR,
+        ),
     ]
     for link in (PasswordReset, EmailChange):
         statements.append(

@@ -1,0 +1,205 @@
+"""A signed-in form posted after its sign-in ended keeps what was typed: once the same person
+has signed in again in the same browser, the form shows it, with a notice that nothing has been
+sent (app/pages/kept_answers.py). Nobody else gets it, and a forged post plants nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.db import utcnow
+from app.deps import CSRF_COOKIE, SESSION_COOKIE
+from app.models import Concern, FormDraft, User
+from app.pages.forms import KEPT_COOKIE
+from app.privacy.retention import forget_old_records
+from tests.factories import DEFAULT_PASSWORD, PairingWorld, active_pairing
+from tests.pages.helpers import textarea
+from tests.pages.test_carer_pages import post, value_of
+
+KEPT_NOTICE = "We kept what you typed before your sign-in ended."
+WRITTEN = "Edna said the cook shouted at her.\nShe was upset all evening."
+
+
+@pytest.fixture
+def world(client: TestClient, session: Session, settings: Settings, staff: User) -> dict:
+    """Edna, her carer and her cook, who cooks for her (tests/factories.py)."""
+    pairing: PairingWorld = active_pairing(client, session, settings, staff)
+    return {"carer": pairing.carer, "cook": pairing.cook, "diner_id": pairing.diner_id,
+            "pairing_id": pairing.pairing_id, "staff": staff}  # fmt: skip
+
+
+def sign_in(client: TestClient, user: User, next_: str = "") -> Response:
+    done = post(
+        client, "/sign-in", {"email": user.email, "password": DEFAULT_PASSWORD, "next": next_}
+    )
+    assert done.status_code == 303, done.text
+    return done
+
+
+def hidden_fields(client: TestClient, page: str) -> dict[str, str]:
+    """The form's token and whom it was rendered for, as a browser holds them."""
+    shown = client.get(page)
+    assert shown.status_code == 200, shown.text
+    fields = {name: value_of(shown.text, name) or "" for name in ("csrf_token", "rendered_for")}
+    assert fields["rendered_for"], f"no rendered_for on {page}"
+    return fields
+
+
+def end_sign_in(client: TestClient) -> None:
+    """What the browser does at the session cookie's Max-Age: drops it (and its CSRF value)."""
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        client.cookies.delete(name)
+
+
+def send_after_the_end(
+    client: TestClient, path: str, page: str, data: dict[str, str], **headers: str
+) -> Response:
+    return client.post(
+        path,
+        data=data,
+        headers={"Referer": f"http://testserver{page}", **headers},
+        follow_redirects=False,
+    )
+
+
+def concern_answers(world: dict, fields: dict[str, str]) -> dict[str, str]:
+    return {
+        **fields,
+        "diner": str(world["diner_id"]),
+        "kind": "cook_behaviour",
+        "serious": "yes",
+        "description": WRITTEN,
+    }
+
+
+def kept_rows(session: Session) -> list[FormDraft]:
+    return list(session.exec(select(FormDraft).where(col(FormDraft.journey).startswith("kept:"))))
+
+
+def test_a_concern_sent_after_the_sign_in_ended_comes_back_filled_in_when_signed_in_again(
+    client: TestClient, session: Session, world: dict
+):
+    page = f"/concerns/new?diner={world['diner_id']}"
+    sign_in(client, world["carer"])
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+
+    sent = send_after_the_end(client, "/concerns/new", page, concern_answers(world, fields))
+
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/sign-in?done=kept&next={quote(page, safe='')}"
+    assert KEPT_COOKIE in client.cookies
+    told = client.get(sent.headers["location"]).text
+    assert "so nothing was sent. We have kept what you typed" in told
+    back = sign_in(client, world["carer"], next_=page)
+    assert back.headers["location"] == page
+    shown = client.get(page)
+    assert KEPT_NOTICE in shown.text and "Nothing has been sent yet" in shown.text
+    assert textarea(shown.text, "description") == WRITTEN
+    assert re.search(r'value="cook_behaviour" checked', shown.text)
+    assert re.search(r'name="serious" type="checkbox" value="yes" checked', shown.text)
+    assert session.exec(select(Concern)).first() is None  # nothing was acted on
+    # Shown once: the browser's key is forgotten with it.
+    assert KEPT_COOKIE not in client.cookies
+    again = client.get(page).text
+    assert KEPT_NOTICE not in again and textarea(again, "description") == ""
+
+
+def test_another_person_signing_in_on_the_same_browser_sees_nothing_kept(
+    client: TestClient, session: Session, world: dict
+):
+    """A shared computer: the carer's sign-in ended and they left; the cook signs in there."""
+    page = f"/concerns/new?diner={world['diner_id']}"
+    sign_in(client, world["carer"])
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+    send_after_the_end(client, "/concerns/new", page, concern_answers(world, fields))
+
+    sign_in(client, world["cook"], next_=page)
+    shown = client.get(page)
+
+    assert shown.status_code == 200
+    assert KEPT_NOTICE not in shown.text and textarea(shown.text, "description") == ""
+    assert WRITTEN.split("\n")[0] not in shown.text
+
+
+@pytest.mark.parametrize(
+    ("forged", "headers"),
+    [
+        ({"rendered_for": ""}, {}),  # another site's form: it cannot know whom ours was for
+        ({"csrf_token": "guessed"}, {}),  # the signature is of the session's CSRF value too
+        ({}, {"Origin": "https://evil.example"}),  # a page the browser says is another site's
+        ({}, {"Sec-Fetch-Site": "cross-site"}),
+    ],
+)
+def test_a_post_without_the_forms_own_tokens_plants_no_answers(
+    client: TestClient, session: Session, world: dict, forged: dict, headers: dict
+):
+    page = f"/concerns/new?diner={world['diner_id']}"
+    sign_in(client, world["carer"])
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+
+    sent = send_after_the_end(
+        client, "/concerns/new", page, {**concern_answers(world, fields), **forged}, **headers
+    )
+
+    assert sent.status_code == 303 and "done=ended" in sent.headers["location"]
+    assert "set-cookie" not in sent.headers
+    assert kept_rows(session) == []
+    sign_in(client, world["carer"], next_=page)
+    assert KEPT_NOTICE not in client.get(page).text
+
+
+def test_a_cooks_reason_for_stopping_is_kept_when_the_sign_in_ended(
+    client: TestClient, session: Session, world: dict
+):
+    sign_in(client, world["cook"])
+    fields = hidden_fields(client, "/cook/stop")
+    end_sign_in(client)
+
+    sent = send_after_the_end(
+        client, "/cook/stop", "/cook/stop", {**fields, "reason": "Moving to Leeds in May"}
+    )
+    sign_in(client, world["cook"], next_="/cook/stop")
+    shown = client.get("/cook/stop").text
+
+    assert "done=kept" in sent.headers["location"]
+    assert KEPT_NOTICE in shown and textarea(shown, "reason") == "Moving to Leeds in May"
+    cook = session.get(User, world["cook"].id)
+    assert cook is not None
+    # The kept row holds the answers only: no token, no CSRF value.
+    (row,) = kept_rows(session)
+    assert row.owner == f"user:{cook.id}"
+    assert row.data == {"action": "/cook/stop", "answers": [["reason", "Moving to Leeds in May"]]}
+
+
+def test_answers_kept_longer_than_two_hours_are_neither_shown_nor_kept(
+    client: TestClient, session: Session, world: dict
+):
+    """They wait for a sign-in (or a password reset first), not for days."""
+    sign_in(client, world["cook"])
+    fields = hidden_fields(client, "/cook/stop")
+    end_sign_in(client)
+    send_after_the_end(client, "/cook/stop", "/cook/stop", {**fields, "reason": "Moving"})
+    (row,) = kept_rows(session)
+    row.updated_at = utcnow() - timedelta(hours=2, minutes=1)
+    journey_draft = FormDraft(owner=row.owner, journey="register", data={}, updated_at=utcnow())
+    session.add_all([row, journey_draft])
+    session.commit()
+
+    sign_in(client, world["cook"], next_="/cook/stop")
+    shown = client.get("/cook/stop").text
+    forget_old_records(session, now=utcnow())
+    session.commit()
+
+    assert KEPT_NOTICE not in shown and textarea(shown, "reason") == ""
+    assert kept_rows(session) == []
+    assert session.get(FormDraft, journey_draft.id) is not None  # a journey's draft: 7 days
