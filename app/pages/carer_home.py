@@ -60,7 +60,7 @@ from app.pages.cook_forms import (
     redirect,
     to_sign_in,
 )
-from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
+from app.pages.dates import DATE_PARTS, DateProblem, date_errors, date_fields, parse_date
 from app.pages.forms import (
     FormDep,
     check_csrf,
@@ -70,6 +70,7 @@ from app.pages.forms import (
     typed_text,
     whole_number,
 )
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.pairings.lifecycle import request_change
 from app.pairings.service import last_ended
 from app.privacy.erasure_requests import (
@@ -597,7 +598,10 @@ def change_form(
     diner = relative_of(session, auth, diner_id)
     if what not in CHANGES or diner.status == "left":
         return redirect(f"/carer/relatives/{diner_id}")
-    context = change_context(what, diner, answers_of(diner))
+    a = answers_of(diner)
+    if kept := kept_answers(request, session, auth, action=request.url.path):
+        a = {**a, **typed_change(what, kept)}
+    context = change_context(what, diner, a)
     return _page(request, session, settings, auth, change_template(what), context)
 
 
@@ -610,6 +614,8 @@ def change(
     settings: SettingsDep,
     form: FormDep,
 ) -> Response:
+    if what in CHANGES:
+        keep_if_sign_in_ended(request, session, settings, form, fields=change_fields(what))
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     auth = carer_auth(request, session, settings)
     if auth is None:
@@ -638,9 +644,7 @@ def read_change(
     session: Session, settings: Settings, diner: Diner, what: str, form: FormData
 ) -> tuple[dict[str, Any], DinerChangeOnPages | None, dict[str, str]]:
     """One change page's answers, checked: (the answers, the update or None, the errors)."""
-    # The form's fields are the change's own, but for the times: asked day by day.
-    fields = ("days", *DAY_TIME_FIELDS, "frequency") if what == "times" else CHANGES[what]
-    a = {**answers_of(diner), **read_form(form, fields, ("diets", "allergies", "days"))}
+    a = {**answers_of(diner), **typed_change(what, form)}
     errors = {
         "food": lambda: check_food(a),
         "times": lambda: check_times(a),
@@ -663,6 +667,16 @@ def read_change(
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else CHANGES[what][0]
         return a, None, {"days" if field == "availability" else field: str(first["msg"])}
+
+
+def change_fields(what: str) -> tuple[str, ...]:
+    """A change page's fields: the change's own, but for the times, asked day by day."""
+    return ("days", *DAY_TIME_FIELDS, "frequency") if what == "times" else CHANGES[what]
+
+
+def typed_change(what: str, form: FormData) -> dict[str, Any]:
+    """A change page's answers as typed (posted, or kept when the sign-in had ended)."""
+    return read_form(form, change_fields(what), ("diets", "allergies", "days"))
 
 
 def _pairing_state(session: Session, diner: Diner) -> tuple[int | None, str | None]:
@@ -720,9 +734,19 @@ def rating_form(
     meal = _meal_to_rate(session, diner, meal_id)
     if meal is None:
         return redirect(f"/carer/relatives/{diner_id}")
+    kept = kept_answers(request, session, auth, action=request.url.path)
+    values = _typed_rating(kept) if kept else {}
     return _page(
-        request, session, settings, auth, "carer/rating.html", _rating_context(diner, meal, {})
+        request, session, settings, auth, "carer/rating.html", _rating_context(diner, meal, values)
     )
+
+
+def _typed_rating(form: FormData) -> dict[str, str]:
+    return {
+        "rating": str(form.get("rating", ""))[:2],
+        # A line break counts one, as the API counts it (a browser sends two characters).
+        "comment": typed_text(form.get("comment", "")),
+    }
 
 
 def _rating_context(diner: Diner, meal: Meal, values: dict[str, str]) -> dict[str, Any]:
@@ -745,6 +769,7 @@ def rate(
     settings: SettingsDep,
     form: FormDep,
 ) -> Response:
+    keep_if_sign_in_ended(request, session, settings, form, fields=("rating", "comment"))
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     auth = carer_auth(request, session, settings)
     if auth is None:
@@ -753,11 +778,7 @@ def rate(
     meal = _meal_to_rate(session, diner, meal_id)
     if meal is None:
         return redirect(f"/carer/relatives/{diner_id}")
-    values = {
-        "rating": str(form.get("rating", ""))[:2],
-        # A line break counts one, as the API counts it (a browser sends two characters).
-        "comment": typed_text(form.get("comment", "")),
-    }
+    values = _typed_rating(form)
     errors: dict[str, str] = {}
     if values["rating"] not in dict(RATINGS):
         errors["rating"] = "Select how much they liked the meal"
@@ -831,6 +852,10 @@ def friendship(
 
 # --- pause, a different cook, stop -------------------------------------------------------------
 
+ACTIONS = ("pause", "change-cook", "leave")
+# What these forms keep when sent after the sign-in ended: the reason, and a pause's dates.
+ACTION_FIELDS = ("reason", *(f"{when}-{part}" for when in ("from", "to") for part in DATE_PARTS))
+
 
 def _action_context(
     kind: str, diner: Diner, cook: str | None, values: dict[str, Any]
@@ -864,9 +889,13 @@ def action_form(
     if auth is None:
         return to_sign_in(request)
     diner = relative_of(session, auth, diner_id)
-    if kind not in ("pause", "change-cook", "leave") or diner.status == "left":
+    if kind not in ACTIONS or diner.status == "left":
         return redirect(f"/carer/relatives/{diner_id}")
-    context = _action_context(kind, diner, _cook_name(session, diner), {})
+    values: dict[str, Any] = {}
+    if kept := kept_answers(request, session, auth, action=request.url.path):
+        values = {"reason": typed_text(kept.get("reason", ""))}
+        values.update({part: date_fields(kept, part) for part in ("from", "to")})
+    context = _action_context(kind, diner, _cook_name(session, diner), values)
     return _page(request, session, settings, auth, f"carer/{kind}.html", context)
 
 
@@ -879,12 +908,13 @@ def action(
     settings: SettingsDep,
     form: FormDep,
 ) -> Response:
+    keep_if_sign_in_ended(request, session, settings, form, fields=ACTION_FIELDS)
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     auth = carer_auth(request, session, settings)
     if auth is None:
         return to_sign_in(request)
     diner = relative_of(session, auth, diner_id)
-    if kind not in ("pause", "change-cook", "leave") or diner.status == "left":
+    if kind not in ACTIONS or diner.status == "left":
         return redirect(f"/carer/relatives/{diner_id}")
     reason = typed_text(form.get("reason", ""))
     values: dict[str, Any] = {"reason": reason}

@@ -5,7 +5,9 @@ sent (app/pages/kept_answers.py). Nobody else gets it, and a forged post plants 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -16,7 +18,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import utcnow
 from app.deps import CSRF_COOKIE, SESSION_COOKIE
-from app.models import Concern, FormDraft, User
+from app.models import Concern, Diner, FormDraft, Pairing, User
 from app.pages.forms import KEPT_COOKIE
 from app.privacy.retention import forget_old_records
 from tests.factories import DEFAULT_PASSWORD, PairingWorld, active_pairing
@@ -59,7 +61,7 @@ def end_sign_in(client: TestClient) -> None:
 
 
 def send_after_the_end(
-    client: TestClient, path: str, page: str, data: dict[str, str], **headers: str
+    client: TestClient, path: str, page: str, data: Mapping[str, Any], **headers: str
 ) -> Response:
     return client.post(
         path,
@@ -203,3 +205,50 @@ def test_answers_kept_longer_than_two_hours_are_neither_shown_nor_kept(
     assert KEPT_NOTICE not in shown and textarea(shown, "reason") == ""
     assert kept_rows(session) == []
     assert session.get(FormDraft, journey_draft.id) is not None  # a journey's draft: 7 days
+
+
+def test_a_carers_change_to_what_their_relative_can_eat_is_kept_not_made(
+    client: TestClient, session: Session, world: dict
+):
+    page = f"/carer/relatives/{world['diner_id']}/change/food"
+    sign_in(client, world["carer"])
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+    typed = [("diets", "vegetarian"), ("diets", "halal"), ("allergies", "peanuts"),
+             ("allergies", "milk"), ("texture", "soft_bite_sized")]  # fmt: skip
+    answers: dict[str, list[str]] = {}
+    for name, value in typed:
+        answers.setdefault(name, []).append(value)
+    sent = send_after_the_end(client, page, page, {**fields, **answers})
+
+    sign_in(client, world["carer"], next_=page)
+    shown = client.get(page).text
+
+    assert "done=kept" in sent.headers["location"]
+    assert KEPT_NOTICE in shown
+    for name, value in typed:
+        assert re.search(rf'name="{name}" type="(checkbox|radio)" value="{value}" checked', shown)
+    diner = session.get(Diner, world["diner_id"])
+    assert diner is not None
+    session.refresh(diner)
+    assert "milk" not in diner.allergies  # nothing changed until they send it again
+
+
+def test_a_carers_reason_for_stopping_their_relatives_meals_is_kept(
+    client: TestClient, session: Session, world: dict
+):
+    page = f"/carer/relatives/{world['diner_id']}/leave"
+    sign_in(client, world["carer"])
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+    send_after_the_end(client, page, page, {**fields, "reason": "She has moved to a care home"})
+
+    sign_in(client, world["carer"], next_=page)
+    shown = client.get(page).text
+
+    assert KEPT_NOTICE in shown
+    assert textarea(shown, "reason") == "She has moved to a care home"
+    pairing = session.get(Pairing, world["pairing_id"])
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "active"
