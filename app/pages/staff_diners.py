@@ -65,8 +65,10 @@ from app.pages.carer_home import (
     CHANGES,
     answers_of,
     change_context,
+    change_fields,
     change_template,
     read_change,
+    typed_change,
 )
 from app.pages.cook_forms import (
     ALLERGENS,
@@ -82,6 +84,7 @@ from app.pages.cook_forms import (
     redirect,
 )
 from app.pages.forms import FormDep, check_csrf, text_rule_problem, typed_text, whole_number
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import (
@@ -352,6 +355,10 @@ def _record_page(
     council = staff_council(session, sa.user)
     today = council_today(council)
     record = diner_record(session, diner=diner)
+    if values is None and record.open_pairing is not None:
+        ending = f"/staff/diners/{diner_id}/pairing/{record.open_pairing.id}/end"
+        if kept := kept_answers(request, session, sa.auth, action=ending):
+            values = {END_REASON: typed_text(kept.get("reason", ""))}
     status = public_status(diner, today)
     if banner == CHANGED and record.open_pairing is None:
         banner = CHANGED_NO_COOK
@@ -501,7 +508,9 @@ def end_pairing(
 ) -> Response:
     """End the diner's active or paused pairing (POST /api/staff/pairings/{id}/end) with the
     reason staff give (the API's is optional, the page's is not: the record said only "Staff
-    ended the pairing"), once the staff member has ticked that they mean it."""
+    ended the pairing"), once the staff member has ticked that they mean it (asked again of
+    a reason kept when the sign-in had ended)."""
+    keep_if_sign_in_ended(request, session, settings, form, fields=("reason",))
     sa = _pairing_form(request, session, settings, form, diner_id, pairing_id)
     if isinstance(sa, Response):
         return sa
@@ -641,7 +650,10 @@ def change_needs_form(
     if what in SHOWS_ADDRESS:  # the record's view is audited; so is this one (an outside review)
         with writing(session):  # a GET's session only reads: kept in a transaction of its own
             audit_address_read(session, viewer=sa.user, diner=diner)
-    context = change_context(what, diner, answers_of(diner), record=record)
+    a = answers_of(diner)
+    if kept := kept_answers(request, session, sa.auth, action=request.url.path):
+        a = {**a, **typed_change(what, kept)}
+    context = change_context(what, diner, a, record=record)
     return render_staff(request, session, settings, change_template(what), context, staff=sa)
 
 
@@ -654,6 +666,8 @@ def change_needs(
     settings: SettingsDep,
     form: FormDep,
 ) -> Response:
+    if what in CHANGES:
+        keep_if_sign_in_ended(request, session, settings, form, fields=change_fields(what))
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     found = _changeable(request, session, settings, diner_id, what)
     if isinstance(found, Response):
@@ -821,7 +835,12 @@ def refer_form(request: Request, session: SessionDep, settings: SettingsDep) -> 
     sa = _auth(request, session, settings)
     if isinstance(sa, Response):
         return sa
-    return _refer_page(request, session, settings, sa, {}, {})
+    kept = kept_answers(request, session, sa.auth, action="/staff/refer")
+    return _refer_page(request, session, settings, sa, _typed_referral(kept) if kept else {}, {})
+
+
+def _typed_referral(form: FormData) -> dict[str, Any]:
+    return read_form(form, REFER_FIELDS, LISTS)
 
 
 JUST_NOW = timedelta(minutes=2)
@@ -843,11 +862,13 @@ def _just_referred(session: Session, staff: User, full_name: str, address: str) 
 def refer_send(
     request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> Response:
+    # The answers, not the consent: that is asked again of answers kept.
+    keep_if_sign_in_ended(request, session, settings, form, fields=REFER_FIELDS)
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     sa = _auth(request, session, settings)
     if isinstance(sa, Response):
         return sa
-    a = read_form(form, REFER_FIELDS, LISTS)
+    a = _typed_referral(form)
     a["consent"] = str(form.get("consent", ""))
     errors = {
         **check_about(a, session, settings),

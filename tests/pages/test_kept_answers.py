@@ -252,3 +252,56 @@ def test_a_carers_reason_for_stopping_their_relatives_meals_is_kept(
     assert pairing is not None
     session.refresh(pairing)
     assert pairing.status == "active"
+
+
+def test_staffs_reason_for_ending_a_pairing_is_kept_and_their_confirmation_asked_again(
+    client: TestClient, session: Session, world: dict
+):
+    record = f"/staff/diners/{world['diner_id']}"
+    ending = f"{record}/pairing/{world['pairing_id']}/end"
+    sign_in(client, world["staff"])
+    fields = hidden_fields(client, record)
+    end_sign_in(client)
+    reason = "The cook's hours changed: she can no longer come on Tuesdays"
+    send_after_the_end(client, ending, record, {**fields, "reason": reason, "end": "yes"})
+
+    sign_in(client, world["staff"], next_=record)
+    shown = client.get(record).text
+
+    assert KEPT_NOTICE in shown
+    assert textarea(shown, "reason") == reason
+    assert '<details class="govuk-details" id="end-pairing" open>' in shown
+    assert not re.search(r'name="end" type="checkbox" value="yes" checked', shown)
+    pairing = session.get(Pairing, world["pairing_id"])
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "active"
+
+
+def test_a_staff_referral_sent_after_the_sign_in_ended_comes_back_filled_in(
+    client: TestClient, session: Session, world: dict
+):
+    sign_in(client, world["staff"])
+    fields = hidden_fields(client, "/staff/refer")
+    end_sign_in(client)
+    typed = {
+        "full_name": "Harold Green",
+        "address_line": "4 Quiet Close",
+        "postcode": "N3 1QX",
+        "allergies": ["peanuts", "sesame"],
+        "access_notes": "Ring twice, he is slow to the door",
+        "consent": "yes",
+    }
+    send_after_the_end(client, "/staff/refer", "/staff/refer", {**fields, **typed})
+
+    sign_in(client, world["staff"], next_="/staff/refer")
+    shown = client.get("/staff/refer").text
+
+    assert KEPT_NOTICE in shown
+    assert value_of(shown, "full_name") == "Harold Green"
+    assert value_of(shown, "postcode") == "N3 1QX"
+    assert textarea(shown, "access_notes") == "Ring twice, he is slow to the door"
+    for allergen in ("peanuts", "sesame"):
+        assert re.search(rf'name="allergies" type="checkbox" value="{allergen}" checked', shown)
+    assert not re.search(r'name="consent" type="checkbox" value="yes" checked', shown)
+    assert session.exec(select(Diner).where(Diner.full_name == "Harold Green")).first() is None
