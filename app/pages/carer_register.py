@@ -45,6 +45,7 @@ from app.pages.cook_forms import (
     to_sign_in,
 )
 from app.pages.forms import NOT_ANSWERED, FormDep, check_csrf, render_page
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.routing import DeferredRoute
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -128,6 +129,8 @@ def step_form(
         return _check_page(request, session, settings, auth, a, {})
     if step not in STEPS:
         return redirect("/carer/register/about")
+    if kept := kept_answers(request, session, auth, action=request.url.path):
+        a = {**a, **read_form(kept, FIELDS[step], LISTS)}  # typed as the sign-in ended
     context = _context(step, a, bool(change))
     return render_page(
         request, session, settings, f"carer/relative-{step}.html", context, auth=auth
@@ -138,6 +141,8 @@ def step_form(
 def step_answer(
     step: str, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> Response:
+    if step in STEPS:  # the earlier steps' answers are kept already (drafts)
+        keep_if_sign_in_ended(request, session, settings, form, fields=FIELDS[step])
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     auth = carer_auth(request, session, settings)
     if auth is None:

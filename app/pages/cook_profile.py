@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.accounts.contact import can_take_texts, e164_phone, set_contact
 from app.config import Settings
@@ -50,6 +51,7 @@ from app.pages.cook_forms import (
     uk_phone,
 )
 from app.pages.forms import NOT_ANSWERED, FormDep, check_csrf, render_page, whole_number
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.pages.views import check_area
 from app.routing import DeferredRoute
 from app.schemas import minutes
@@ -356,16 +358,30 @@ def step_form(
     if ca is None:
         return to_sign_in(request)
     a = answers(session, drafts.owner_of(request, ca.user.id) or "", ca.cook)
+    if kept := kept_answers(request, session, ca.auth, action=request.url.path):
+        a = {**a, **typed_step(step, kept)}  # this step's, typed as the sign-in ended
     context = _context(step, a, ca.cook, bool(change))
     return render_page(
         request, session, settings, f"cook/profile-{step}.html", context, auth=ca.auth
     )
 
 
+def typed_step(step: str, form: FormData) -> dict[str, Any]:
+    """A step's answers as posted (or kept when the sign-in had ended), bounded."""
+    return {
+        field: [str(v)[:40] for v in form.getlist(field)][:20]
+        if field in LISTS
+        else str(form.get(field, "")).strip()[:1000]
+        for field in FIELDS[step]
+    }
+
+
 @router.post("/cook/profile/{step}", response_class=HTMLResponse)
 def step_answer(
     step: str, request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> Response:
+    if step in STEPS:  # the earlier steps' answers are kept already (drafts)
+        keep_if_sign_in_ended(request, session, settings, form, fields=FIELDS[step])
     check_csrf(request, settings, str(form.get("csrf_token", "")))
     if step == "check":
         return send(request, session, settings)
@@ -377,11 +393,7 @@ def step_answer(
     owner = drafts.owner_of(request, ca.user.id) or ""
     a = answers(session, owner, ca.cook)
     a["started"] = True
-    for field in FIELDS[step]:
-        if field in LISTS:
-            a[field] = [str(v)[:40] for v in form.getlist(field)][:20]
-        else:
-            a[field] = str(form.get(field, "")).strip()[:1000]
+    a.update(typed_step(step, form))
     errors = CHECKS[step](a, session, settings)
     drafts.save(session, owner, JOURNEY, a)
     change = form.get("change") == "1"

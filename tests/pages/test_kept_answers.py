@@ -305,3 +305,28 @@ def test_a_staff_referral_sent_after_the_sign_in_ended_comes_back_filled_in(
         assert re.search(rf'name="allergies" type="checkbox" value="{allergen}" checked', shown)
     assert not re.search(r'name="consent" type="checkbox" value="yes" checked', shown)
     assert session.exec(select(Diner).where(Diner.full_name == "Harold Green")).first() is None
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "typed"),
+    [
+        # The earlier steps are kept between pages already (drafts): this step's answers too.
+        ("carer", "/carer/register/access", {"access_notes": "Key safe by the back door"}),
+        ("cook", "/cook/profile/address", {"address_line": "9 Long Lane", "postcode": "N3 2AB"}),
+    ],
+)
+def test_a_step_of_a_journey_sent_after_the_sign_in_ended_comes_back_filled_in(
+    client: TestClient, session: Session, world: dict, who: str, page: str, typed: dict[str, str]
+):
+    sign_in(client, world[who])
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+    sent = send_after_the_end(client, page, page, {**fields, **typed})
+
+    sign_in(client, world[who], next_=page)
+    shown = client.get(page).text
+
+    assert "done=kept" in sent.headers["location"]
+    assert KEPT_NOTICE in shown
+    for name, value in typed.items():
+        assert (value_of(shown, name) or textarea(shown, name)) == value
