@@ -34,7 +34,8 @@ from app.diners.service import audit_address_read
 from app.errors import NotFound, RuleBroken
 from app.models import Concern, Council, Diner, Pairing
 from app.pages.cook_forms import long_date, national_phone, redirect
-from app.pages.forms import check_csrf, text_rule_problem, typed_text, whole_number
+from app.pages.forms import FormDep, check_csrf, text_rule_problem, typed_text, whole_number
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.pages.staff_common import Paging, StaffAuth, render_staff, staff_auth
 from app.routing import DeferredRoute
 from app.vocab import ConcernStatus
@@ -248,6 +249,9 @@ def concern_page(
         return sa
     concern = _concern(session, sa, concern_id)
     context = _concern_context(session, sa, concern)
+    if kept := kept_answers(request, session, sa.auth, action=f"/staff/concerns/{concern.id}"):
+        status = str(kept.get("status", ""))
+        context["values"] = {"status": status, "note": typed_text(kept.get("note", ""))}
     if saved in SAVED_WORDS:
         context["saved"] = SAVED_WORDS[saved]
     return render_staff(request, session, settings, "staff/concern.html", context, staff=sa)
@@ -281,6 +285,7 @@ def triage_form(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    form: FormDep,
     status: Text = "",
     note: Text = "",
     exclude_pair: Text = "",
@@ -288,6 +293,8 @@ def triage_form(
     resume_meals: Text = "",
     csrf_token: Text = "",
 ) -> Response:
+    # The status and the note; what the decision does to the pair or the cook is asked again.
+    keep_if_sign_in_ended(request, session, settings, form, fields=("status", "note"))
     check_csrf(request, settings, csrf_token)
     sa = staff_auth(request, session, settings)
     if not isinstance(sa, StaffAuth):

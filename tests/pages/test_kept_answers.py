@@ -21,9 +21,10 @@ from app.deps import CSRF_COOKIE, SESSION_COOKIE
 from app.models import Concern, Diner, FormDraft, Pairing, User
 from app.pages.forms import KEPT_COOKIE
 from app.privacy.retention import forget_old_records
-from tests.factories import DEFAULT_PASSWORD, PairingWorld, active_pairing
+from tests.factories import DEFAULT_PASSWORD, PairingWorld, active_pairing, auth_headers
 from tests.pages.helpers import textarea
 from tests.pages.test_carer_pages import post, value_of
+from tests.pages.test_staff_concerns import raise_concern
 
 KEPT_NOTICE = "We kept what you typed before your sign-in ended."
 WRITTEN = "Edna said the cook shouted at her.\nShe was upset all evening."
@@ -330,3 +331,28 @@ def test_a_step_of_a_journey_sent_after_the_sign_in_ended_comes_back_filled_in(
     assert KEPT_NOTICE in shown
     for name, value in typed.items():
         assert (value_of(shown, name) or textarea(shown, name)) == value
+
+
+def test_staffs_note_on_a_concern_is_kept_and_what_it_does_to_the_cook_asked_again(
+    client: TestClient, session: Session, settings: Settings, world: dict
+):
+    made = raise_concern(client, auth_headers(world["carer"], settings), world["diner_id"])
+    page = f"/staff/concerns/{made['id']}"
+    sign_in(client, world["staff"])
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+    note = "Spoke to the cook and to Edna's daughter: the meal came late, not missing."
+    typed = {"status": "upheld", "note": note, "suspend_cook": "yes"}
+    send_after_the_end(client, page, page, {**fields, **typed})
+
+    sign_in(client, world["staff"], next_=page)
+    shown = client.get(page).text
+
+    assert KEPT_NOTICE in shown
+    assert textarea(shown, "note") == note
+    assert re.search(r'value="upheld" checked', shown)
+    assert not re.search(r'name="suspend_cook"[^>]*value="yes" checked', shown)
+    concern = session.get(Concern, made["id"])
+    assert concern is not None
+    session.refresh(concern)
+    assert concern.status == "open"
