@@ -52,6 +52,7 @@ from app.pages.cook_forms import (
 from app.pages.cook_profile import has_unsaved_changes
 from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
 from app.pages.forms import FormDep, check_csrf, reason_problem, render_page, typed_text
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.routing import DeferredRoute
@@ -411,6 +412,8 @@ def decline_form(
         "title": f"Are you sure you want to decline cooking for {first_name(diner.full_name)}?",
         "invitation": _pairing(pairing, diner),
     }
+    if kept := kept_answers(request, session, ca.auth, action=request.url.path):
+        context["values"] = {"reason": typed_text(kept.get("reason", ""))}
     return render_page(request, session, settings, "cook/decline.html", context, auth=ca.auth)
 
 
@@ -420,9 +423,11 @@ def decline(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    form: FormDep,
     reason: Text = "",
     csrf_token: Text = "",
 ) -> Response:
+    keep_if_sign_in_ended(request, session, settings, form, fields=("reason",))
     check_csrf(request, settings, csrf_token)
     ca = _needs_profile(request, session, settings)
     if isinstance(ca, Response):

@@ -50,6 +50,7 @@ from app.pages.cook_forms import (
 )
 from app.pages.dates import DateProblem, date_errors, date_fields, parse_date
 from app.pages.forms import FormDep, check_csrf, text_rule_problem, typed_text, whole_number
+from app.pages.kept_answers import keep_if_sign_in_ended, kept_answers
 from app.pages.staff_common import Paging, StaffAuth, render_staff, search_text, staff_auth
 from app.pages.staff_concerns import concerns_about
 from app.pages.staff_words import END_WORDS, MEAL_WORDS, PAIRING_WORDS, date_words, options
@@ -352,7 +353,12 @@ def cook_page(
     record = view_cook_record(
         session, staff=sa.user, cook_id=cook_id, today=council_today(council)
     )  # another council's cook: 404
-    return _record_page(request, session, settings, sa, record)
+    values: dict[str, Any] = {}
+    for action in REASON_MISSING:  # a reason typed as the sign-in ended, in its own form
+        if kept := kept_answers(request, session, sa.auth, action=f"{request.url.path}/{action}"):
+            values = {f"{action}-reason": typed_text(kept.get("reason", ""))}
+            break
+    return _record_page(request, session, settings, sa, record, values=values)
 
 
 def _acting(
@@ -511,6 +517,7 @@ def _reason_action(
     settings: Settings,
     form: FormData,
 ) -> Response:
+    keep_if_sign_in_ended(request, session, settings, form, fields=("reason",))
     acting = _acting(request, session, settings, form, cook_id)
     if isinstance(acting, Response):
         return acting

@@ -18,10 +18,16 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import utcnow
 from app.deps import CSRF_COOKIE, SESSION_COOKIE
-from app.models import Concern, Diner, FormDraft, Pairing, User
+from app.models import Concern, Cook, Diner, FormDraft, Pairing, User
 from app.pages.forms import KEPT_COOKIE
 from app.privacy.retention import forget_old_records
-from tests.factories import DEFAULT_PASSWORD, PairingWorld, active_pairing, auth_headers
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    PairingWorld,
+    active_pairing,
+    auth_headers,
+    proposed_pairing,
+)
 from tests.pages.helpers import textarea
 from tests.pages.test_carer_pages import post, value_of
 from tests.pages.test_staff_concerns import raise_concern
@@ -356,3 +362,44 @@ def test_staffs_note_on_a_concern_is_kept_and_what_it_does_to_the_cook_asked_aga
     assert concern is not None
     session.refresh(concern)
     assert concern.status == "open"
+
+
+def test_staffs_reason_for_suspending_a_cook_is_kept_and_the_cook_not_suspended(
+    client: TestClient, session: Session, world: dict
+):
+    cook = session.exec(select(Cook).where(Cook.user_id == world["cook"].id)).one()
+    record = f"/staff/cooks/{cook.id}"
+    sign_in(client, world["staff"])
+    fields = hidden_fields(client, record)
+    end_sign_in(client)
+    reason = "A carer reported food left out overnight"
+    send_after_the_end(client, f"{record}/suspend", record, {**fields, "reason": reason})
+
+    sign_in(client, world["staff"], next_=record)
+    shown = client.get(record).text
+
+    assert KEPT_NOTICE in shown
+    assert textarea(shown, "reason") == reason
+    assert '<details class="govuk-details" id="suspend" open>' in shown
+    session.refresh(cook)
+    assert cook.status == "approved"
+
+
+def test_a_cooks_reason_for_declining_an_invitation_is_kept(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    invited = proposed_pairing(client, session, settings, staff)
+    page = f"/cook/invitations/{invited.pairing_id}/decline"
+    sign_in(client, invited.cook)
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+    send_after_the_end(client, page, page, {**fields, "reason": "I am away most Tuesdays"})
+
+    sign_in(client, invited.cook, next_=page)
+    shown = client.get(page).text
+
+    assert KEPT_NOTICE in shown and textarea(shown, "reason") == "I am away most Tuesdays"
+    pairing = session.get(Pairing, invited.pairing_id)
+    assert pairing is not None
+    session.refresh(pairing)
+    assert pairing.status == "proposed"
