@@ -21,6 +21,7 @@ from app.deps import CSRF_COOKIE, SESSION_COOKIE
 from app.models import Concern, Cook, Diner, FormDraft, Pairing, User
 from app.pages.forms import KEPT_COOKIE
 from app.privacy.retention import forget_old_records
+from app.privacy.service import erase_cook
 from tests.factories import (
     DEFAULT_PASSWORD,
     PairingWorld,
@@ -403,3 +404,20 @@ def test_a_cooks_reason_for_declining_an_invitation_is_kept(
     assert pairing is not None
     session.refresh(pairing)
     assert pairing.status == "proposed"
+
+
+def test_answers_kept_for_a_cook_go_with_the_cooks_erasure(
+    client: TestClient, session: Session, world: dict
+):
+    """They can hold personal data (a reason, an address): an erasure leaves none behind."""
+    sign_in(client, world["cook"])
+    fields = hidden_fields(client, "/cook/stop")
+    end_sign_in(client)
+    send_after_the_end(client, "/cook/stop", "/cook/stop", {**fields, "reason": "Moving house"})
+    assert len(kept_rows(session)) == 1
+    cook = session.exec(select(Cook).where(Cook.user_id == world["cook"].id)).one()
+
+    erase_cook(session, staff=world["staff"], cook=cook)
+    session.commit()
+
+    assert kept_rows(session) == []
