@@ -27,6 +27,7 @@ from tests.factories import (
     PairingWorld,
     active_pairing,
     auth_headers,
+    diner_payload,
     proposed_pairing,
 )
 from tests.pages.helpers import textarea
@@ -421,3 +422,26 @@ def test_answers_kept_for_a_cook_go_with_the_cooks_erasure(
     session.commit()
 
     assert kept_rows(session) == []
+
+
+def test_a_concern_kept_about_one_relative_is_not_shown_on_the_form_about_another(
+    client: TestClient, session: Session, settings: Settings, world: dict
+):
+    second = client.post(
+        "/api/diners",
+        json=diner_payload(full_name="Albert Smith"),
+        headers=auth_headers(world["carer"], settings),
+    )
+    assert second.status_code == 201, second.text
+    page = f"/concerns/new?diner={world['diner_id']}"
+    sign_in(client, world["carer"])
+    fields = hidden_fields(client, page)
+    end_sign_in(client)
+    send_after_the_end(client, "/concerns/new", page, concern_answers(world, fields))
+
+    sign_in(client, world["carer"])
+    other = client.get(f"/concerns/new?diner={second.json()['id']}").text
+    own = client.get(page).text
+
+    assert KEPT_NOTICE not in other and textarea(other, "description") == ""
+    assert KEPT_NOTICE in own and textarea(own, "description") == WRITTEN
