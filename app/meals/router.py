@@ -108,10 +108,11 @@ def away(body: AwayIn, user: CookUser, session: SessionDep) -> MealList:
     council = session.get(Council, cook.council_id)
     assert council is not None
     # From today on, as on the pages: a past day's meal is the cook's to record, not to cover.
-    affected = aways.add_away(
+    # Dates already saved give no meals: each is handed on once (app/meals/away_dates.py).
+    saved = aways.add_away(
         session, cook=cook, from_=body.from_, to=body.to, today=council_today(council)
     )
-    items = [meal_out(session, m) for m in affected]
+    items = [meal_out(session, m) for m in saved.meals]
     return MealList(items=items, total=len(items))
 
 

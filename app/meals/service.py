@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from app.db import lock_row, utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
+from app.meals.away_dates import Outcome, Period, plan_away
 from app.meals.cover import ask_for_cover, can_still_cover
 from app.meals.schedule import occurrences
 from app.models import Cook, CookAway, Council, Diner, Meal, Pairing, User
@@ -351,26 +353,75 @@ def tell_missed(session: Session, *, meal: Meal, diner: Diner, but: int | None =
 # --- away and cover ----------------------------------------------------------------------------
 
 
-def mark_away(session: Session, *, cook: Cook, from_: date, to: date) -> list[Meal]:
-    """The cook's meals in the range need cover (their own diners' and covers they had taken);
-    the pairings themselves carry on. The cook's row is locked first: a cover arranged for
-    them at the same moment (which locks it too) waits, then sees the days away, where it
-    gave them a meal on a day they were away (a review reproduced it on PostgreSQL)."""
+@dataclass(frozen=True)
+class AwaySaved:
+    """What saving away dates did (app/meals/away_dates.py): the period that holds them now,
+    and the cook's meals that needed cover because of it (none when already saved)."""
+
+    outcome: Outcome
+    period: CookAway
+    meals: list[Meal]
+
+
+def mark_away(
+    session: Session, *, cook: Cook, from_: date, to: date, today: date | None = None
+) -> AwaySaved:
+    """The cook is away from_..to, kept as one period with any it overlaps or touches; their
+    meals on the new days need cover (their own diners' and covers they had taken), and the
+    pairings carry on. `today`: the cook's council's by default.
+
+    The cook's row is locked first: a cover arranged for them at the same moment (which locks
+    it too) waits, then sees the days away, where it gave them a meal on a day they were away
+    (a review reproduced it on PostgreSQL); and the same dates saved from two tabs at once are
+    saved once, the second reading the periods once the first is done."""
     lock_row(session, cook)
-    session.add(CookAway(cook_id=cook.id, from_date=from_, to_date=to))  # type: ignore[arg-type]
+    if today is None:
+        council = session.get(Council, cook.council_id)
+        assert council is not None
+        today = council_today(council)
+    saved = {
+        a.id: a
+        for a in session.exec(
+            select(CookAway).where(CookAway.cook_id == cook.id).order_by(col(CookAway.id))
+        ).all()
+        if a.id is not None
+    }
+    plan = plan_away(
+        [Period(i, a.from_date, a.to_date) for i, a in saved.items()],
+        from_=from_,
+        to=to,
+        today=today,
+    )
+    if plan.outcome == "already":
+        assert plan.grow is not None
+        return AwaySaved(plan.outcome, saved[plan.grow], [])
+    for folded in plan.drop:
+        session.delete(saved[folded])
+    if plan.grow is None:
+        period = CookAway(
+            cook_id=cook.id,  # type: ignore[arg-type]
+            from_date=plan.from_date,
+            to_date=plan.to_date,
+        )
+    else:
+        period = saved[plan.grow]
+        period.from_date, period.to_date = plan.from_date, plan.to_date
+    session.add(period)
+    session.flush()
+    # The days already away had their meals handed on (and cover cooks asked) when saved.
     meals = session.exec(
         select(Meal)
         .where(
             Meal.cook_id == cook.id,
             Meal.status == MealStatus.scheduled,
-            col(Meal.date) >= from_,
+            col(Meal.date) >= plan.first_new,
             col(Meal.date) <= to,
         )
         .order_by(col(Meal.at))
         .with_for_update(key_share=True)  # see cancel_for_pause
     ).all()
     seek_cover(session, meals=list(meals))
-    return list(meals)
+    return AwaySaved(plan.outcome, period, list(meals))
 
 
 def seek_cover(session: Session, *, meals: list[Meal]) -> None:
