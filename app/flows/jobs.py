@@ -1,16 +1,18 @@
-"""Periodic jobs: top up schedules, remind cooks, and alert coordinators to what needs a hand."""
+"""Periodic jobs: top up schedules, remind cooks and carers, and alert coordinators to what
+needs a hand."""
 
 from __future__ import annotations
 
 import datetime as dt
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, func, select
 
+from app.config import get_settings
 from app.councils.rules import council_today
-from app.db import utcnow
+from app.db import lock_row, utcnow
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.meals.service import schedule_all
@@ -18,9 +20,10 @@ from app.models import Cook, Council, Diner, Meal, OutcomeAnswer, Pairing
 from app.names import first_name
 from app.notifications import messages
 from app.notifications.outbox import enqueue
-from app.vocab import MealStatus, PairingStatus
+from app.vocab import DinerStatus, MealStatus, PairingStatus
 
 COVER_ALERT_DAYS = 2
+PAUSE_NOTICE_DAYS = 2  # the carer is reminded this many days before meals start again
 ANSWER_LASTS = timedelta(days=91)  # a quarter: the friendship question is not asked again
 LAPSE_DAYS = {"weekly": 14, "fortnightly": 35, "monthly": 35}
 
@@ -30,12 +33,94 @@ def run_jobs(session: Session, *, now: dt.datetime | None = None) -> dict[str, i
     now = now or utcnow()
     return {
         "meals_scheduled": schedule_all(session, now=now),
+        "pause_reminders": remind_pause_ending(session, now=now),
         "reminders": remind_cooks(session, now=now),
         "cover_alerts": alert_uncovered(session, now=now),
         "uncovered_missed": miss_uncovered(session, now=now),
         "lapse_alerts": alert_lapsed(session, now=now),
         "outcome_questions": ask_outcome_question(session, now=now),
     }
+
+
+def remind_pause_ending(session: Session, *, now: dt.datetime) -> int:
+    """Two days before a diner's meals start again after a pause, the carer (else the
+    coordinator) is reminded when, and how to make the pause longer: the last day is often a
+    guess (a hospital discharge date), and a cook with the key-safe code would otherwise come
+    to an empty home. Once per pause's last day; none for a pause shorter than the notice
+    (it would come before the pause began), nor for one cancelled or moved meanwhile (the
+    reminder follows its new last day), nor when no meal is coming after it."""
+    count = 0
+    for council in session.exec(select(Council)).all():
+        today = council_today(council, now)
+        ending = session.exec(
+            select(Diner)
+            .where(
+                Diner.council_id == council.id,
+                Diner.status != DinerStatus.left,
+                col(Diner.paused_to) >= today,
+                col(Diner.paused_to) < today + timedelta(days=PAUSE_NOTICE_DAYS),
+            )
+            .order_by(col(Diner.id))
+        ).all()
+        for diner in ending:
+            # Read again, locked: a pause the carer is moving or cancelling at this moment is
+            # judged as they leave it (the diner's row is what app.flows.diners locks first).
+            lock_row(session, diner)
+            count += _remind_pause_ending(session, diner=diner, today=today)
+    return count
+
+
+def _remind_pause_ending(session: Session, *, diner: Diner, today: date) -> int:
+    last = diner.paused_to
+    if diner.status == DinerStatus.left or diner.paused_from is None or last is None:
+        return 0
+    restart = last + timedelta(days=1)
+    if not (restart - timedelta(days=PAUSE_NOTICE_DAYS) <= today < restart):
+        return 0
+    if restart - timedelta(days=PAUSE_NOTICE_DAYS) < diner.paused_from:
+        return 0  # a pause shorter than the notice: its last day was chosen days ago at most
+    first = session.exec(
+        select(Meal)
+        .where(
+            Meal.diner_id == diner.id,
+            col(Meal.date) > last,
+            col(Meal.status).in_((MealStatus.scheduled, MealStatus.needs_cover)),
+        )
+        .order_by(col(Meal.at))
+    ).first()
+    if first is None:
+        return 0  # no meal starts again (no pairing, or one paused for another reason)
+    settings, name = get_settings(), first_name(diner.full_name)
+    if diner.carer_id is not None:
+        told = [(diner.carer_id, settings.link(f"/carer/relatives/{diner.id}/pause"), False)]
+    else:
+        page = settings.link(f"/staff/diners/{diner.id}")
+        told = [(to, page, True) for to in alert_recipients(session, diner)]  # else the staff
+    queued = [
+        _queued_now(
+            session,
+            **_fields(
+                messages.pause_ending(
+                    diner_name=name,
+                    last_day=last,
+                    first_meal=first.date,
+                    start=first.start,
+                    page=page,
+                    to_staff=to_staff,
+                )
+            ),
+            to=to,
+            # Once per last day: a pause moved later is reminded of again before its new end.
+            dedupe_key=f"diner:{diner.id}:pause_ends:{last}",
+            about_diner_id=diner.id,
+        )
+        for to, page, to_staff in told
+    ]
+    return 1 if any(queued) else 0
+
+
+def _fields(message: messages.Message) -> dict[str, str]:
+    return {"event": message.event, "subject": message.subject, "body": message.body}
 
 
 def remind_cooks(session: Session, *, now: dt.datetime) -> int:

@@ -405,6 +405,28 @@ def _days(first: date, last: date) -> str:
     return f"from {first.day} {first:%B} to {last.day} {last:%B}"
 
 
+def pause_ending(
+    *, diner_name: str, last_day: date, first_meal: date, start: str, page: str, to_staff: bool
+) -> Message:
+    """Two days before meals start again after a pause: to the carer (a guessed hospital
+    discharge date can bring a cook with the key-safe code to an empty home), or (`to_staff`)
+    the coordinator of a diner with no carer. ``page``: the carer's page to make the pause
+    longer, or the diner's record."""
+    ask = (
+        f"{diner_name} has no carer to remind: please check that {diner_name} will be home by "
+        f"then, and if not, give the pause a later last day. {diner_name}'s record: {page}"
+        if to_staff
+        else f"If {diner_name} will not be home by then, make the pause longer before then: {page}"
+    )
+    return Message(
+        "pause_ending",
+        f"{diner_name}'s meals start again after {day_month(last_day)}",
+        f"{diner_name}'s meals are paused until {day_month(last_day)}. They start again by "
+        f"themselves after that day: the first meal is on {day_month(first_meal)} at {start}, "
+        f"when a cook will come to {diner_name}'s home. {ask}",
+    )
+
+
 def meal_back_on(*, diner_name: str, day: date, start: str) -> Message:
     """To the cook of a meal they were told was cancelled (a diner's pause moved or ended, a
     pairing paused runs again), when it is needed after all."""

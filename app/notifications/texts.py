@@ -50,6 +50,8 @@ TEXT_EVENTS = frozenset(
         # withdrawal by email; "you will hear from us" by text, then email).
         "invitation_withdrawn",
         "concern_status",
+        # A cook will come to the door after a pause: the carer who chose texts needs it in time.
+        "pause_ending",
     }
 )
 # Texts that must fit one fragment, shortened when needed.

@@ -70,6 +70,14 @@ RENDERED = {
     "diner_paused": messages.diner_paused(
         diner_name=DINER, day=THURSDAY, away_from=THURSDAY, away_to=FRIDAY
     ),
+    "pause_ending": messages.pause_ending(
+        diner_name=DINER,
+        last_day=THURSDAY,
+        first_meal=date(2026, 12, 8),
+        start="17:30",
+        page="http://127.0.0.1:8000/carer/relatives/7/pause",
+        to_staff=False,
+    ),
     "pairing_ended_to_staff": messages.pairing_ended_to_staff(
         cook_name=COOK, diner_name=DINER, reason=EndReason.cook_stopped
     ),
@@ -191,7 +199,7 @@ NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", 
               "pairing_ended_to_staff", "referred_diner_matched", "cover_missing",
               "cook_times_changed", "proposal_withdrawn_cook_moved"}  # fmt: skip
 DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
-         "diner_changed_to_cover", "diner_paused",
+         "diner_changed_to_cover", "diner_paused", "pause_ending",
          "cover_fell_through", "cover_handed_back", "cover_stopped_unnamed",
          "cover_request", "cover_confirmed", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "password_changed", "meal_back_on", "cover_stopped",
