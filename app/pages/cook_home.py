@@ -75,6 +75,11 @@ NOTICES = {
     "missed": "The meal is recorded as missed. We have told the carer and the coordinator.",
     "covered": "You are bringing this meal. It is in your meals below.",
     "away-added": "Your away dates are saved. We are looking for cover for the meals in them.",
+    "away-merged": (
+        "Your away dates are saved, joined to the away dates you had already given us. We are "
+        "looking for cover for the meals on the new days."
+    ),
+    "away-already": "You had already told us you are away on those dates. Nothing has changed.",
     "away-changed": "Your away dates have been changed.",
     "away-cancelled": (
         "Your away dates have been cancelled. Your meals on those days are yours again."
@@ -600,8 +605,12 @@ def add_away(
         return render_page(
             request, session, settings, "cook/away.html", context, status_code=422, auth=ca.auth
         )
-    aways.add_away(session, cook=ca.cook, from_=parsed["from"], to=parsed["to"], today=today)
-    return redirect("/cook/away?done=away-added")
+    saved = aways.add_away(
+        session, cook=ca.cook, from_=parsed["from"], to=parsed["to"], today=today
+    )
+    # Say what saving did: dates already given change nothing, and the cook should not read
+    # that cover is being looked for again (a newcomer's walk).
+    return redirect(f"/cook/away?done=away-{saved.outcome}")
 
 
 @router.get("/cook/away/{away_id}/change", response_class=HTMLResponse)

@@ -190,10 +190,15 @@ def test_the_away_page_lists_dates_saved_twice_once_and_changes_and_cancels_the_
     assert signed_in.status_code == 303, signed_in.text
     first_meal, second_meal = coming_meals(session, world, council_today(barnet))[:2]
     start = first_meal.date
-    for first, last in [(start, start + timedelta(days=6)), (start, start + timedelta(days=6))]:
-        saved = post(client, "/cook/away", dates(first, last))
-        assert saved.headers["location"] == "/cook/away?done=away-added"
-    post(client, "/cook/away", dates(start + timedelta(days=4), second_meal.date))
+    # Each save says what it did: the same dates again change nothing, and the cook is not
+    # told that cover is being looked for again.
+    for done in ("away-added", "away-already"):
+        saved = post(client, "/cook/away", dates(start, start + timedelta(days=6)))
+        assert saved.headers["location"] == f"/cook/away?done={done}"
+    assert "Nothing has changed" in client.get(saved.headers["location"]).text
+    grown = post(client, "/cook/away", dates(start + timedelta(days=4), second_meal.date))
+    assert grown.headers["location"] == "/cook/away?done=away-merged"
+    assert "joined to the away dates" in client.get(grown.headers["location"]).text
 
     listed = client.get("/cook/away").text
     (period,) = session.exec(select(CookAway)).all()
