@@ -39,8 +39,10 @@ def locate_place(
     role: str,
     settings: Settings,
     loc: list[str | int] | None = None,
+    note_outside: bool = True,
 ) -> Place:
-    """The council and neighbourhood covering a postcode; outside every area → 422, noted."""
+    """The council and neighbourhood covering a postcode; outside every area → 422, noted
+    (unless `note_outside` is False: a page that only shows again what was checked, noted then)."""
     loc = loc or ["postcode"]
     try:
         postcode = parse_postcode(raw_postcode)
@@ -51,7 +53,8 @@ def locate_place(
         raise RuleBroken("unknown_postcode", loc, "This postcode does not exist")
     council = _council_for(session, location.lad_code)
     if council is None:
-        note_demand(session, district=postcode.district, role=role)
+        if note_outside:
+            note_demand(session, district=postcode.district, role=role)
         raise OutsideServiceArea(loc)
     return Place(postcode, location, council, neighbourhood_for(session, council, postcode.sector))
 

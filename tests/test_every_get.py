@@ -43,7 +43,10 @@ WORDS = {
     "kind": ["pause", "change-cook", "leave"],
 }
 # The query a route needs, filled as its path is.
-QUERIES = {"/concerns/new": "?diner={diner_id}"}
+QUERIES = {
+    "/concerns/new": "?diner={diner_id}",
+    "/check-your-area": "?postcode=M1+1AE",  # outside every demo council: noted by no GET
+}
 # Routes nobody here reaches without a 4xx, and why (each is covered by tests of its own).
 ONLY_REFUSED = {"/dev/mail": "the local mailbox is served in development only"}
 

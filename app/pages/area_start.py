@@ -37,14 +37,16 @@ def checked_area(
     *,
     missing: str,
     messages: Mapping[str, str] = POSTCODE_MESSAGES,
+    note: bool = True,
 ) -> tuple[AreaAnswer | None, str | None]:
-    """The area answer for a stripped postcode, or the message to show beside the field."""
+    """The area answer for a stripped postcode, or the message to show beside the field
+    (`note`: as check_area's)."""
     if not postcode:
         return None, missing
     if len(postcode) > MAX_POSTCODE:
         return None, messages["invalid_postcode"]
     try:
-        return check_area(session, postcode=postcode, settings=settings), None
+        return check_area(session, postcode=postcode, settings=settings, note=note), None
     except RuleBroken as exc:
         return None, messages.get(exc.rule, exc.message)
 

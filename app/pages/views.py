@@ -27,11 +27,20 @@ def running_councils(session: Session) -> list[str]:
     return list(session.exec(select(Council.name).order_by(col(Council.name))).all())
 
 
-def check_area(session: Session, *, postcode: str, settings: Settings) -> AreaAnswer:
+def check_area(
+    session: Session, *, postcode: str, settings: Settings, note: bool = True
+) -> AreaAnswer:
     """Whether a council on the service covers this postcode; a bad postcode raises RuleBroken
-    (rule `invalid_postcode` or `unknown_postcode`)."""
+    (rule `invalid_postcode` or `unknown_postcode`). An area we don't run in is noted as
+    demand unless `note` is False (the answer's own page, shown again on Back or reload)."""
     try:
-        place = locate_place(session, raw_postcode=postcode, role=CHECK_ROLE, settings=settings)
+        place = locate_place(
+            session,
+            raw_postcode=postcode,
+            role=CHECK_ROLE,
+            settings=settings,
+            note_outside=note,
+        )
     except OutsideServiceArea:  # the postcode parsed: only then is the area looked up
         return AreaAnswer(postcode=parse_postcode(postcode).full, council=None)
     return AreaAnswer(postcode=place.postcode.full, council=place.council.name)

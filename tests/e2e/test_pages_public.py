@@ -121,6 +121,34 @@ def test_area_check_answers_and_shows_errors_with_and_without_scripts(
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_area_answer_comes_back_on_back_and_its_button_goes_on_with_the_postcode(
+    server: Server, browser: Any, screenshots: Path, js: bool
+) -> None:
+    """Back from the sign-up the answer led to showed "Confirm Form Resubmission"
+    (ERR_CACHE_MISS), and the start page it led to asked for the postcode again (a newcomer's
+    walk)."""
+    page = page_for(browser, server.base_url, js)
+    suffix = "js" if js else "nojs"
+    page.goto("/")
+    page.get_by_label("Your postcode").fill("n3 1ht")
+    page.get_by_role("button", name="Check your area").click()
+    expect(page).to_have_url(re.compile(r"/check-your-area\?postcode=N3\+1HT$"))
+    page.get_by_role("button", name="Sign up to cook for a neighbour").click()
+    expect(page).to_have_url(re.compile(r"/cook/sign-up$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create your account")
+    expect(page.locator("main")).to_contain_text("N3 1HT")
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("We run in your area")
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("We run in your area")
+    check(page, f"pages-area-back-{suffix}", screenshots)
+    page.get_by_role("button", name="Register an older relative for meals").click()
+    expect(page).to_have_url(re.compile(r"/carer/sign-up$"))
+    expect(page.locator("main")).to_contain_text("N3 1HT")
+    page.context.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 def test_staff_signs_in_and_out_with_and_without_scripts(
     server: Server, browser: Any, screenshots: Path, js: bool
 ) -> None:

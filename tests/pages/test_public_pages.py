@@ -76,12 +76,112 @@ def test_area_check_names_the_council_when_postcode_is_in_its_area(
     assert title(response).startswith("We run in your area")
     expected = 'Barnet Council runs Extra Portion for <strong class="ep-nowrap">N3 1HT</strong>'
     assert expected in response.text
-    # The sign-up it links to starts with the postcode checked (it was thrown away: an
-    # outside check).
-    assert 'href="/cook/start?postcode=N3%201HT"' in response.text
+    # A start page linked with the postcode fills it in (it was thrown away: an outside check).
     start = client.get("/cook/start?postcode=N3%201HT").text
     assert 'value="N3 1HT"' in start
     assert 'value="N3 1HT"' in client.get("/carer/start?postcode=N3%201HT").text
+
+
+def test_area_check_sends_the_browser_to_the_answers_own_address_when_the_postcode_is_good(
+    client: TestClient, session: Session
+):
+    """Answering the POST itself made Back from the next page ask to send the form again, and
+    the answer had no address to reload (a newcomer's walk)."""
+    named_council(session, "Barnet Council", lad_codes=["E09000003"])
+    token = form_token(client, "/")
+    sent = client.post(
+        "/check-your-area",
+        data={"postcode": "n31ht", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/check-your-area?postcode=N3+1HT"
+    answer = client.get(sent.headers["location"])
+    assert answer.status_code == 200
+    assert title(answer).startswith("We run in your area")
+    assert 'Barnet Council runs Extra Portion for <strong class="ep-nowrap">N3 1HT</strong>' in (
+        answer.text
+    )
+
+
+def test_area_answer_notes_the_district_once_when_it_is_shown_again(
+    client: TestClient, session: Session
+):
+    create_council(session, slug="barnet", lad_codes=["E09000003"])
+    token = form_token(client, "/")
+    client.post("/check-your-area", data={"postcode": "M1 1AE", "csrf_token": token})
+    again = client.get("/check-your-area?postcode=M1+1AE")  # Back, or a reload
+    assert again.status_code == 200
+    assert title(again).startswith("We do not run in your area yet")
+    demand = session.exec(select(AreaDemand)).all()
+    assert [(d.district, d.role) for d in demand] == [("M1", "visitor")]
+
+
+def test_area_answer_address_alone_leads_to_the_home_pages_form_when_opened(client: TestClient):
+    """It answered 405 "This address is only for sending a form" (a newcomer's walk)."""
+    response = client.get("/check-your-area", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_area_answer_shows_the_error_beside_the_field_when_its_address_has_a_bad_postcode(
+    client: TestClient,
+):
+    response = client.get("/check-your-area?postcode=12345")
+    assert response.status_code == 422
+    assert title(response).startswith("Error: ")
+    summary = re.search(r'<div class="govuk-error-summary.*?</ul>', response.text, re.DOTALL)
+    assert summary and '<a href="#postcode">Enter a real postcode, like N3 1HT</a>' in (
+        summary.group()
+    )
+    assert 'value="12345"' in response.text
+
+
+def _start_form(html: str) -> tuple[str, dict[str, str], list[tuple[str, str]]]:
+    """The answer page's form: its action, its hidden fields, and each button's words and the
+    address it sends the form to."""
+    form = re.search(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', html, re.DOTALL)
+    assert form, "no form on the answer page"
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[2]))
+    buttons = []
+    for tag, words in re.findall(r"(<button[^>]*>)(.*?)</button>", form[2], re.DOTALL):
+        target = re.search(r'formaction="([^"]+)"', tag)
+        buttons.append((" ".join(words.split()), target[1] if target else form[1]))
+    return form[1], hidden, buttons
+
+
+def test_area_answer_starts_each_sign_up_with_the_postcode_checked_when_a_button_is_pressed(
+    client: TestClient, session: Session
+):
+    """Its "Sign up to cook" led to a start page that asked for the postcode again (a newcomer's
+    walk): each button sends the postcode checked, and the sign-up goes on from there."""
+    named_council(session, "Barnet Council", lad_codes=["E09000003"])
+    answer = client.get("/check-your-area?postcode=N3+1HT").text
+    _, hidden, buttons = _start_form(answer)
+    assert hidden["postcode"] == "N3 1HT"
+    assert buttons == [
+        ("Sign up to cook for a neighbour", "/cook/start"),
+        ("Register an older relative for meals", "/carer/start"),
+    ]
+    for (_, target), following in zip(buttons, ["/cook/sign-up", "/carer/sign-up"], strict=True):
+        sent = client.post(target, data=hidden, follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"] == following
+        assert "N3 1HT" in client.get(following).text
+
+
+def test_area_answer_offers_each_waiting_list_with_the_postcode_when_we_do_not_run_there(
+    client: TestClient, session: Session
+):
+    create_council(session, slug="barnet", lad_codes=["E09000003"])
+    answer = client.get("/check-your-area?postcode=M1+1AE").text
+    _, hidden, buttons = _start_form(answer)
+    assert hidden["postcode"] == "M1 1AE"
+    assert buttons == [
+        ("Join as someone who would cook", "/cook/start"),
+        ("Join for an older relative", "/carer/start"),
+    ]
+    for (_, target), following in zip(buttons, ["/cook/not-yet", "/carer/not-yet"], strict=True):
+        sent = client.post(target, data=hidden, follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"] == following
 
 
 def test_area_check_says_not_yet_and_notes_the_district_when_outside_every_area(
@@ -93,8 +193,6 @@ def test_area_check_says_not_yet_and_notes_the_district_when_outside_every_area(
     assert response.status_code == 200
     assert title(response).startswith("We do not run in your area yet")
     assert '<strong class="ep-nowrap">M1 1AE</strong>' in response.text
-    # The waiting list the start pages offer, linked with the postcode (it offered none).
-    assert 'href="/cook/start?postcode=M1%201AE">as someone who would cook' in response.text
     demand = session.exec(select(AreaDemand)).all()
     assert [(d.district, d.role) for d in demand] == [("M1", "visitor")]
 
