@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.geo.postcodes import without_invisibles
 from app.lazy_import import LazyModule
 
 if TYPE_CHECKING:
@@ -110,7 +111,22 @@ Name = Annotated[
     ONE_SPACE,
 ]
 AddressLine = Name
-Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16), SINGLE_LINE]
+
+
+def _visible_postcode(value: object) -> object:
+    # Copying a postcode brings invisible characters along ("\u200bN3 1HT"): a postcode is
+    # letters, digits and spaces, so they are dropped as parse_postcode drops them, not refused
+    # as hidden text (a newcomer's walk). Control characters are still refused (SINGLE_LINE).
+    return without_invisibles(value) if isinstance(value, str) else value
+
+
+# Validators before the type run last first: the invisible characters go, then SINGLE_LINE.
+Postcode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=16),
+    SINGLE_LINE,
+    BeforeValidator(_visible_postcode),
+]
 # Reasons, notes and other free text keep their line breaks.
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), MULTI_LINE

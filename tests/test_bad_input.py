@@ -200,3 +200,35 @@ def test_name_with_joiners_is_accepted_when_the_script_needs_them(
         assert response.status_code == 201, response.text
         diner = session.get(Diner, response.json()["id"])
         assert diner is not None and diner.full_name == full_name
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["\u200bN3 1QX ", "\ufeffn3\u00a01qx", "N3\u2060 1QX\u00ad", "\u200eN3 1QX\u200d"],
+)
+def test_postcode_is_taken_without_the_invisible_characters_pasted_with_it(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    carer_headers: dict[str, str],
+    pasted: str,
+):
+    """A postcode is letters, digits and spaces: a zero-width space copied along with it was
+    refused as a hidden character, a message nobody can act on (a newcomer's walk)."""
+    diner = client.post("/api/diners", json=diner_payload(postcode=pasted), headers=carer_headers)
+    assert diner.status_code == 201, diner.text
+    assert diner.json()["postcode"] == "N3 1QX"
+    moved = client.patch(
+        f"/api/diners/{diner.json()['id']}",
+        json={"postcode": pasted.replace("1QX", "1HT").replace("1qx", "1ht")},
+        headers=carer_headers,
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["postcode"] == "N3 1HT"
+    cook = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode=pasted),
+        headers=auth_headers(create_user(session, role="cook"), settings),
+    )
+    assert cook.status_code == 200, cook.text
+    assert cook.json()["postcode"] == "N3 1QX"

@@ -13,11 +13,17 @@ pseudo-postcodes in NHS data).
 GIR 0AA (the old Girobank postcode) is accepted because it is part of the standard format; no
 shipped data places it, so the offline geocoder answers None for it.
 
-Input may use any case and any whitespace ("n31aa", " N3  1AA "). Only ASCII letters and digits
-count: str.upper() would otherwise turn e.g. "ß" into "SS".
+Input may use any case and any whitespace ("n31aa", " N3  1AA "), non-breaking spaces
+included. Invisible format characters (Unicode category Cf: zero-width space and joiners, the
+byte order mark, the word joiner, the soft hyphen, direction marks) are dropped: copying a
+postcode from a web page or a document brings them along unseen, and "\u200bN3 1HT" was
+refused as not a postcode, a message the person could not act on (a newcomer's walk). A
+postcode is letters, digits and spaces, so nothing they could hide survives. After that, only
+ASCII letters and digits count: str.upper() would otherwise turn e.g. "ß" into "SS".
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _INWARD_LETTER = "[ABD-HJLNP-UW-Z]"
@@ -88,11 +94,24 @@ def _is_full(text: str) -> bool:
     return _FULL_RE.fullmatch(text) is not None
 
 
+def without_invisibles(raw: str) -> str:
+    """The text without its invisible format characters (category Cf), each non-breaking or
+    other space (Zs) an ordinary one: "\u200bN3\xa01HT\ufeff" -> "N3 1HT". Control characters
+    and line breaks stay, for the caller to refuse."""
+    kept = []
+    for char in raw:
+        kind = unicodedata.category(char)
+        if kind != "Cf":
+            kept.append(" " if kind == "Zs" else char)
+    return "".join(kept)
+
+
 def _compact(raw: object) -> str:
-    """Upper-case ASCII text with all whitespace removed; raises for empty or non-ASCII input."""
+    """Upper-case ASCII text with all whitespace and invisible format characters removed;
+    raises for empty or non-ASCII input."""
     if not isinstance(raw, str) or len(raw) > _MAX_INPUT:
         raise InvalidPostcode(f"not a UK postcode (for example {EXAMPLE})")
-    compact = "".join(raw.split())
+    compact = "".join(without_invisibles(raw).split())
     if not compact:
         raise InvalidPostcode("please enter a postcode")
     if not compact.isascii():

@@ -72,6 +72,33 @@ def test_postcode_is_normalised_when_case_and_spacing_vary(raw: str, full: str) 
     assert parse_postcode(raw).full == full
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "\u200bN3 1HT ",  # zero-width space: "Enter a real postcode" (a newcomer's walk)
+        "N3\u200c 1HT\u200d",  # zero-width non-joiner and joiner
+        "\ufeffN3 1HT",  # byte order mark, from the start of a copied file
+        "N3\u20601HT",  # word joiner
+        "N3 1\u00adHT",  # soft hyphen
+        "\u200eN3 1HT\u200f",  # left-to-right and right-to-left marks
+        "N3\u00a01HT\u200b",  # non-breaking space (read as a space before), zero-width space
+        "\u2060N3\u202f1HT\u2007",  # narrow no-break space, figure space, word joiner
+    ],
+)
+def test_postcode_is_read_without_invisible_characters_when_pasted_with_them(raw: str) -> None:
+    assert parse_postcode(raw).full == "N3 1HT"
+
+
+def test_sector_and_district_are_read_without_invisible_characters_when_pasted() -> None:
+    assert parse_sector("\u200bn3\u00a01\ufeff") == "N3 1"
+    assert parse_outward("\u2060N3\u00ad") == "N3"
+
+
+def test_postcode_asks_for_one_when_only_invisible_characters_are_given() -> None:
+    with pytest.raises(InvalidPostcode, match="please enter a postcode"):
+        parse_postcode("\u200b\ufeff\u00a0")
+
+
 def test_parts_are_named_when_postcode_parses() -> None:
     postcode = parse_postcode("sw1a 1aa")
     assert postcode == Postcode("SW1A", "1AA")

@@ -197,6 +197,28 @@ def test_area_check_says_not_yet_and_notes_the_district_when_outside_every_area(
     assert [(d.district, d.role) for d in demand] == [("M1", "visitor")]
 
 
+@pytest.mark.parametrize("path", ["/", "/cook/start", "/carer/start"])
+def test_postcode_check_reads_a_postcode_pasted_with_an_invisible_character(
+    client: TestClient, session: Session, path: str
+):
+    """ "\u200bN3 1HT " (a zero-width space copied along) was answered "Enter a real postcode,
+    like N3 1HT", which the person could not act on (a newcomer's walk)."""
+    named_council(session, "Barnet Council", lad_codes=["E09000003"])
+    token = form_token(client, path)
+    sent = client.post(
+        "/check-your-area" if path == "/" else path,
+        data={"postcode": "\u200bN3\u00a01HT\ufeff ", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["location"] in (
+        "/check-your-area?postcode=N3+1HT",
+        "/cook/sign-up",
+        "/carer/sign-up",
+    )
+    assert "N3 1HT" in client.get(sent.headers["location"]).text
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
