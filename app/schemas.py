@@ -91,13 +91,14 @@ SingleLine = Annotated[str, StringConstraints(strip_whitespace=True), SINGLE_LIN
 MultiLine = Annotated[str, StringConstraints(strip_whitespace=True), MULTI_LINE]
 
 
-def _one_space(value: str) -> str:
+def one_space(value: str) -> str:
+    """The text trimmed, one space between words: "  Priya   Shah " -> "Priya Shah"."""
     # "Ruth  Davies" was kept with its two spaces, shown with one (HTML), and found by no search
     # for "Ruth Davies" (a walk): names and address lines keep one space between words.
     return " ".join(value.split())
 
 
-ONE_SPACE = AfterValidator(_one_space)
+ONE_SPACE = AfterValidator(one_space)
 ShortText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=60),

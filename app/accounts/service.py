@@ -67,6 +67,7 @@ from app.models import (
 )
 from app.notifications import messages
 from app.notifications.outbox import enqueue, tell
+from app.schemas import one_space
 
 BAD_CREDENTIALS = "Incorrect email or password"
 RESET_LIFETIME = timedelta(hours=1)
@@ -148,7 +149,10 @@ def register_user(
     user = User(
         email=email.strip(),
         email_key=key,
-        full_name=full_name,
+        # One space between words, as the API's schema keeps it, however the account is made:
+        # the sign-up pages stored "  Priya   Shah " as typed, and emails greeted
+        # "Priya   Shah" (a newcomer's walk).
+        full_name=one_space(full_name),
         password_hash=password_hash,
         role=role,
         council_id=council_id,
