@@ -300,8 +300,10 @@ def text_rule_problem(value: str, *, what: str, lines: bool = False) -> str | No
     except ValidationError:
         if UNREADABLE in value:  # bytes the browser sent that were not UTF-8 (app/schemas.py)
             return f"{what} has a character that could not be read: type it again"
-        kind = "ordinary text" if lines else "one line of ordinary text"
-        return f"{what} must be {kind}, without hidden characters"
+        # The character cannot be seen, so naming the rule ("ordinary text, without hidden
+        # characters") left the person nothing to act on (a newcomer's walk): say where such
+        # characters come from and what to do.
+        return f"{what} has a hidden character, perhaps from copying and pasting: type it again"
     return None
 
 

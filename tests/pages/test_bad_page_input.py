@@ -156,8 +156,7 @@ def test_a_day_that_is_not_a_weekday_is_left_out_when_a_cook_checks_and_sends_th
 
 PASSWORD = "walnut lantern meadow 88"
 NUL, START_OF_HEADING, RIGHT_TO_LEFT, LINE_SEPARATOR = "\x00", "\x01", "\u202e", "\u2028"
-ONE_LINE = "must be one line of ordinary text, without hidden characters"
-LINES = "must be ordinary text, without hidden characters"
+ONE_LINE = LINES = "has a hidden character, perhaps from copying and pasting: type it again"
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 DATES = {
     f"{end}-{part}": f"{{{part}}}" for end in ("from", "to") for part in ("day", "month", "year")
