@@ -159,7 +159,10 @@ def step_answer(
         return redirect("/carer/register/about")
     a.update(read_form(form, FIELDS[step], LISTS))
     errors = CHECKS[step](a, session, settings)
-    drafts.save(session, owner, RELATIVE, for_draft(a))
+    # A rejected answer is shown back on its page, but never kept over the last good one (the
+    # cook's profile showed a refused address as the answer: a newcomer's walk).
+    if not errors:
+        drafts.save(session, owner, RELATIVE, for_draft(a))
     change = form.get("change") == "1"
     if errors:
         context = {**_context(step, a, change), "errors": errors}

@@ -2,9 +2,10 @@
 often, food, times; then check your answers and send for checks (the service of
 PUT /api/cooks/me).
 
-Every answer typed is kept server-side (drafts, journey "cook-profile") as typed, so Back, a
-reload or an error loses nothing; each step is checked when the person continues, with all of
-its errors at once.
+Every step's answers are kept server-side (drafts, journey "cook-profile") once the step is
+accepted, so Back or a reload loses nothing; each step is checked when the person continues,
+with all of its errors at once, shown beside what was typed. A step with an error keeps the
+step's last good answers: leaving it, the cook finds what they had, not the refused answer.
 """
 
 from __future__ import annotations
@@ -395,7 +396,10 @@ def step_answer(
     a["started"] = True
     a.update(typed_step(step, form))
     errors = CHECKS[step](a, session, settings)
-    drafts.save(session, owner, JOURNEY, a)
+    # A rejected answer is shown back on its page, but never kept over the last good one: it
+    # replaced it, and "check your answers" showed it as the answer (a newcomer's walk).
+    if not errors:
+        drafts.save(session, owner, JOURNEY, a)
     change = form.get("change") == "1"
     if errors:
         context = {**_context(step, a, ca.cook, change), "errors": errors}

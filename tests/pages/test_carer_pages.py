@@ -383,6 +383,22 @@ def test_check_answers_asks_for_consent_then_registers_the_relative_when_it_is_g
     assert value_of(client.get("/carer/register/about").text, "full_name") in (None, "")
 
 
+def test_a_refused_answer_leaves_the_last_good_one_on_check_answers_when_the_carer_leaves(
+    client: TestClient, session: Session, barnet: Council
+):
+    """The cook's profile kept a refused answer over the saved one (a newcomer's walk): the
+    relative's steps did the same."""
+    signed_in_carer(client, session)
+    _all_steps(client)
+    refused = post(client, "/carer/register/about", {**ABOUT, "address_line": "x" * 300})
+    assert refused.status_code == 422
+    assert [href for href, _ in summary(refused.text)] == ["#address_line"]
+    assert value_of(refused.text, "address_line") == "x" * 300  # nothing typed is lost
+    check = client.get("/carer/register/check")
+    assert "14 Gravel Hill" in check.text and "x" * 300 not in check.text
+    assert value_of(client.get("/carer/register/about").text, "address_line") == "14 Gravel Hill"
+
+
 def test_check_answers_keeps_the_consent_ticked_when_another_answer_has_an_error(
     client: TestClient, session: Session, barnet: Council
 ):

@@ -415,6 +415,29 @@ def test_change_link_returns_to_check_your_answers_when_the_step_is_done(
     assert "07911 123456" in client.get("/cook/profile/check").text
 
 
+def test_a_refused_answer_leaves_the_last_good_one_on_check_your_answers_when_the_cook_leaves(
+    client: TestClient, barnet
+):
+    """A newcomer's walk: a 300-character address, refused on its step, replaced the saved one,
+    and "check your answers" showed it as the answer (its error only on sending)."""
+    start_and_sign_up(client)
+    fill_profile(client)
+    good = {"address_line": "Flat 2, 12 Ballards Lane & Co", "postcode": "N3 1HT"}
+    assert step(client, "address", good).status_code == 303
+    refused = step(client, "address", {**good, "address_line": "x" * 300})
+    assert refused.status_code == 422
+    assert summary(refused.text) == [
+        ("#address_line", "House number and street must be 200 characters or fewer")
+    ]
+    assert field_value(refused.text, "address_line") == "x" * 300  # nothing typed is lost
+    check = client.get("/cook/profile/check")
+    assert "Flat 2, 12 Ballards Lane &amp; Co" in check.text and "x" * 300 not in check.text
+    assert field_value(client.get("/cook/profile/address").text, "address_line") == (
+        "Flat 2, 12 Ballards Lane &amp; Co"
+    )
+    assert post(client, "/cook/profile/check", {}).headers["location"] == "/cook/?sent=1"
+
+
 def test_profile_pages_ask_to_sign_in_when_nobody_is_signed_in(client: TestClient):
     response = client.get("/cook/profile/name", follow_redirects=False)
     assert response.headers["location"] == "/sign-in?next=%2Fcook%2Fprofile%2Fname"
