@@ -27,7 +27,7 @@ from app.diners.presenters import diner_out
 from app.diners.schemas import DinerChangeOnPages, DinerOut, PauseIn
 from app.diners.service import list_carers_diners, pause_held
 from app.errors import Conflict, NotFound, RuleBroken
-from app.flows.diner_changes import change_diner, paused_only_for_distance
+from app.flows.diner_changes import CONTACT_DETAILS, change_diner, paused_only_for_distance
 from app.flows.diners import cancel_pause, leave_diner, pause_diner
 from app.meals.feedback import answer_outcome, rate_meal
 from app.models import Concern, Council, Diner, Meal, MealFeedback, Neighbourhood, Pairing, User
@@ -414,6 +414,11 @@ def _done_message(
             f"{cook} can still cook safely for {first}. We have told {cook} and the "
             "coordinator about the change.",
         ),
+        "details-saved": (
+            "Your changes are saved",
+            f"They do not change the meals, so we have not sent {cook} or the coordinator a "
+            "message about them.",
+        ),
         "saved": ("Your changes are saved", "We will use them when we look for a cook."),
         "unchanged": ("Nothing has changed", "The answers you sent are the ones we had."),
         "rated": ("Thank you for rating the meal", None),
@@ -703,6 +708,10 @@ def _outcome(
         return "withdrawn" if pairing.status != PairingStatus.proposed else "saved"
     if status == PairingStatus.active and pairing.status == PairingStatus.paused:
         return "paused"
+    if set(changed) <= CONTACT_DETAILS:
+        # The service sends nobody a message for a name or phone number (it is audited): the
+        # page said "We have told Priya and the coordinator" (a newcomer's walk).
+        return "details-saved"
     if set(changed) <= {"availability", "frequency"}:
         return "told-coordinator"
     return "told-cook"

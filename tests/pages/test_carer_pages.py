@@ -695,6 +695,30 @@ def test_a_carer_corrects_their_relatives_name_and_phone_number(
     assert diner.phone is None
 
 
+def test_a_phone_number_change_does_not_say_the_cook_was_told_when_nobody_was(
+    client: TestClient, session: Session, paired: dict
+):
+    """It said "We have told Priya and the coordinator about the change", and nothing was sent
+    (a newcomer's walk)."""
+    relative = f"/carer/relatives/{paired['diner_id']}"
+    before = session.exec(select(func.count()).select_from(Notification)).one()
+    done = post(
+        client, f"{relative}/change/details", {"full_name": "Edna Smith", "phone": "020 7946 0991"}
+    )
+    assert done.status_code == 303, done.text
+    entry = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.action == "diner.changed")
+        .order_by(col(AuditEntry.id).desc())
+    ).first()
+    assert entry is not None and entry.data == {"fields": ["phone"]}  # only the number changed
+    assert session.exec(select(func.count()).select_from(Notification)).one() == before
+    page = unescape(client.get(done.headers["location"]).text)
+    assert "Your changes are saved" in page
+    assert "We have told" not in page
+    assert "we have not sent Priya or the coordinator a message" in page
+
+
 def test_staff_correct_a_diners_phone_number_from_the_record(
     client: TestClient, session: Session, settings: Settings, staff: User, paired: dict
 ):
