@@ -110,7 +110,12 @@ def _name_problem(a: dict[str, Any]) -> dict[str, str]:
 def _phone_problem(a: dict[str, Any]) -> dict[str, str]:
     phone = a.get("phone", "")
     example = "Enter a UK phone number, like 020 7946 0018 or 07700 900 982"
-    problem = phone_problem(phone, example) if phone else None
+    # The relative's number, not the carer's: "enter your own phone number" was wrong here.
+    not_in_use = (
+        "That is an example number, not one in use: enter your relative's phone number, "
+        "or leave it empty"
+    )
+    problem = phone_problem(phone, example, not_in_use=not_in_use) if phone else None
     return {"phone": problem} if problem else {}
 
 

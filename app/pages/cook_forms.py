@@ -143,13 +143,14 @@ def uk_phone(raw: str) -> str | None:
         return None
 
 
-def phone_problem(raw: str, message: str) -> str | None:
+def phone_problem(raw: str, message: str, *, not_in_use: str | None = None) -> str | None:
     """None for a UK number in use; else the page's `message`, or why one of Ofcom's example
-    numbers (the one our hints show among them) is refused."""
+    numbers (the one our hints show among them) is refused: the API's words ("enter your own
+    phone number"), or `not_in_use` for a number that is not the person's own."""
     try:
         e164_phone(raw)
     except ExampleNumber as exc:
-        return str(exc)
+        return not_in_use or str(exc)
     except ValueError:
         return message
     return None

@@ -719,6 +719,26 @@ def test_a_phone_number_change_does_not_say_the_cook_was_told_when_nobody_was(
     assert "we have not sent Priya or the coordinator a message" in page
 
 
+def test_an_example_phone_number_for_a_relative_asks_for_the_relatives_number(
+    client: TestClient, session: Session, paired: dict
+):
+    """It said "enter your own phone number" on the page of the relative's number (a
+    newcomer's walk)."""
+    relative = f"/carer/relatives/{paired['diner_id']}"
+    page = post(
+        client, f"{relative}/change/details", {"full_name": "Edna Smith", "phone": "07700 900 982"}
+    )
+    assert page.status_code == 422
+    assert summary(page.text) == [
+        (
+            "#phone",
+            "That is an example number, not one in use: enter your relative's phone number, "
+            "or leave it empty",
+        )
+    ]
+    assert value_of(page.text, "phone") == "07700 900 982"
+
+
 def test_staff_correct_a_diners_phone_number_from_the_record(
     client: TestClient, session: Session, settings: Settings, staff: User, paired: dict
 ):
