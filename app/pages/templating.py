@@ -8,6 +8,7 @@ use is defined in it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -70,7 +71,16 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["paragraphs"] = paragraphs
     return Jinja2Templates(env=env)
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """Text as typed, as paragraphs of lines: a blank line (or several, or one of spaces)
+    between them, as a person writes them; for `<p>`s of lines with `<br>`s between, escaped
+    by the template."""
+    found = (part.strip("\n") for part in re.split(r"\n[^\S\n]*\n\s*", text.strip()))
+    return [part.split("\n") for part in found if part.strip()]
 
 
 # What makes a list's address another page of it: its page, search and filters (a banner's

@@ -119,6 +119,31 @@ def test_carer_gets_a_reference_and_follows_the_status_when_staff_move_the_conce
     assert concern.reference in relative.text and "Being looked into" in relative.text
 
 
+def test_a_concerns_paragraphs_show_as_paragraphs_to_the_raiser_and_to_staff(
+    client: TestClient, session: Session, world: dict
+):
+    """A blank line between paragraphs showed as a single line break (a newcomer's walk)."""
+    sign_in(client, world["carer"])
+    typed = "No meal came on Tuesday.\r\nNobody rang.\r\n\r\nEdna waited until eight."
+    done = post(
+        client,
+        "/concerns/new",
+        {"diner": str(world["diner_id"]), "kind": "missed_meal", "description": typed},
+        page=f"/concerns/new?diner={world['diner_id']}",
+    )
+    assert done.status_code == 303, done.text
+    concern = session.exec(select(Concern)).one()
+    assert concern.description == typed.replace("\r\n", "\n")  # stored as typed
+    shown = (
+        '<p class="govuk-body">No meal came on Tuesday.<br>Nobody rang.</p>'
+        '<p class="govuk-body">Edna waited until eight.</p>'
+    )
+    assert shown in client.get(f"/concerns/{concern.reference}").text
+    client.cookies.clear()
+    sign_in(client, world["staff"])
+    assert shown in client.get(f"/staff/concerns/{concern.id}").text
+
+
 def test_cook_raises_a_serious_concern_from_the_pages_and_the_pairing_pauses(
     client: TestClient, session: Session, world: dict
 ):
