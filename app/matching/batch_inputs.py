@@ -20,12 +20,14 @@ from sqlalchemy import (
     bindparam,
     cast,
     literal,
+    not_,
     type_coerce,
     union_all,
 )
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
+from app.diners.erasure_hold import erasure_asked
 from app.matching.inputs import DinerRow, _Decoded
 from app.models import OPEN_STATUSES, Diner, Meal, PairExclusion, Pairing
 from app.vocab import DinerStatus, Frequency, MealStatus, PairingStatus, Texture
@@ -58,14 +60,17 @@ _WAITING = (
         col(Diner.id).not_in(
             core_select(col(Pairing.diner_id)).where(col(Pairing.status).in_(OPEN_STATUSES))
         ),
+        # Not a relative whose carer asked for erasure (app/diners/erasure_hold.py).
+        not_(erasure_asked(col(Diner.carer_id))),
     )
     .order_by(col(Diner.id))
 )
 
 
 def waiting_diners(session: Session, *, council_id: int, today: date) -> list[DinerRow]:
-    """The council's diners waiting today (not paused) with no open pairing, by id; each
-    distinct JSON text decoded once. The same rows as ``inputs.waiting_diner_rows``."""
+    """The council's diners waiting today (not paused) with no open pairing, and not held for
+    an erasure, by id; each distinct JSON text decoded once. The same rows as
+    ``inputs.waiting_diner_rows``."""
     decoded = _Decoded()
     found = []
     rows = session.connection().execute(_WAITING, {"council_id": council_id}).all()

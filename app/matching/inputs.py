@@ -21,6 +21,7 @@ from sqlalchemy import (
     cast,
     literal,
     literal_column,
+    not_,
     union_all,
 )
 from sqlalchemy import select as core_select
@@ -28,6 +29,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
 from app.db import utcnow
+from app.diners.erasure_hold import ErasureHold, erasure_asked, first_erasure_ask, hold_from
 from app.diners.rules import public_status
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
@@ -619,7 +621,8 @@ def diner_input(
 
 
 def unpaired_waiting_diners(session: Session, *, council: Council, today: date) -> list[Diner]:
-    """The council's diners waiting today (not paused) with no open pairing."""
+    """The council's diners waiting today (not paused) with no open pairing, and not held for
+    an erasure their carer asked for (app/diners/erasure_hold.py)."""
     open_diners = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
     rows = session.exec(
         select(Diner)
@@ -627,6 +630,7 @@ def unpaired_waiting_diners(session: Session, *, council: Council, today: date) 
             Diner.council_id == council.id,
             Diner.status == DinerStatus.waiting,
             col(Diner.id).not_in(open_diners),
+            not_(erasure_asked(col(Diner.carer_id))),
         )
         .order_by(col(Diner.id))
     ).all()
@@ -717,9 +721,10 @@ def _cook_ids_of(query: Select[Any], dialect: str) -> Any:
 
 
 def _diner_and_council_query(dialect: str) -> Select[*tuple[Any, ...]]:
-    """The diner, their council, its cook index version, and ``history`` for the diner as
-    four texts of cook ids (the excluded, those who declined, and those met in an accepted
-    pairing or by a delivered cover meal): one query less for a suggestion."""
+    """The diner, their council, its cook index version, ``history`` for the diner as four
+    texts of cook ids (the excluded, those who declined, and those met in an accepted pairing
+    or by a delivered cover meal), and whether the diner is held for an erasure (when erased,
+    and when their carer first asked): one query less for a suggestion."""
     history = (
         core_select(col(PairExclusion.cook_id)).where(col(PairExclusion.diner_id) == col(Diner.id)),
         core_select(col(Pairing.cook_id)).where(
@@ -741,6 +746,8 @@ def _diner_and_council_query(dialect: str) -> Select[*tuple[Any, ...]]:
             *_COUNCIL_COLUMNS,
             _LATEST_COOK_CHANGE,
             *(_cook_ids_of(query, dialect) for query in history),
+            col(Diner.anonymised_at),
+            first_erasure_ask(col(Diner.carer_id)),
         )
         .join_from(Diner, Council, col(Council.id) == col(Diner.council_id))
         .where(col(Diner.id) == bindparam("diner_id"))
@@ -761,6 +768,7 @@ class DinerInCouncil:
     latest_cook_change: datetime | None  # ``cache.council_cooks``'s version
     excluded: set[int]  # the diner's ``history``: cooks excluded ...
     met: set[int]  # ... and cooks met
+    held: ErasureHold | None = None  # their carer asked for erasure (erasure_hold.py)
 
 
 def diner_in_council(session: Session, *, diner_id: int) -> DinerInCouncil | None:
@@ -776,14 +784,16 @@ def diner_in_council(session: Session, *, diner_id: int) -> DinerInCouncil | Non
         c.name: v for c, v in zip(_COUNCIL_COLUMNS, raw[n : n + m], strict=True)
     }
     latest: Any
-    latest, excluded, declined, paired, covered = raw[n + m :]  # max(updated_at) or None; history
+    latest, excluded, declined, paired, covered, erased, asked = raw[n + m :]
+    # Built without validation (the row is the database's): ten times cheaper.
+    council = Council.model_construct(**fields)
     return DinerInCouncil(
         diner=_diner_row(_Decoded(), raw),
-        # Built without validation (the row is the database's): ten times cheaper.
-        council=Council.model_construct(**fields),
-        latest_cook_change=latest,
+        council=council,
+        latest_cook_change=latest,  # max(updated_at) or None
         excluded=_ids(excluded) | _ids(declined),
         met=_ids(paired) | _ids(covered),
+        held=hold_from(asked, council) if erased is None else None,
     )
 
 
@@ -806,6 +816,7 @@ _WAITING_DINERS = (
         col(Diner.id).not_in(
             select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
         ),
+        not_(erasure_asked(col(Diner.carer_id))),  # held (app/diners/erasure_hold.py)
     )
     .order_by(col(Diner.id))
 )

@@ -20,6 +20,7 @@ from app.config import get_settings
 from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import utcnow
+from app.diners.erasure_hold import ErasureHold, erasure_hold
 from app.diners.rules import public_status
 from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import haversine_m, public_distance_text, staff_distance_m
@@ -89,6 +90,11 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
     if found is None or found.diner.council_id != staff.council_id:
         raise NotFound("Diner not found")  # as get_councils_diner: another council's too
     diner, council = found.diner, found.council
+    if found.held is not None:
+        # No cook is sent the needs of a diner whose carer asked for erasure. API.md's
+        # unmatched reasons each name a cook lacking, none this: null, as the contract allows;
+        # the match page says why (and a proposal by hand is refused as `erasure_requested`).
+        return SuggestionsOut(items=[], unmatched_reason=None)
     today = council_today(council)
     target = diner.matching_input(excluded=found.excluded, met=found.met)
     radius = council.max_walk_radius_m
@@ -218,6 +224,8 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
     today = council_today(council)
     if public_status(diner, today) in (DinerStatus.left, DinerStatus.paused):
         raise Conflict(f"The diner is {public_status(diner, today)}")
+    if (held := erasure_hold(session, diner=diner, council=council)) is not None:
+        raise erasure_refusal(held)
     if _open_pairing(session, diner_id=body.diner_id) is not None:
         raise Conflict("The diner already has a pairing, proposed, active or paused")
     load = open_loads(session, [body.cook_id])[body.cook_id]
@@ -278,6 +286,23 @@ def propose_pairing(session: Session, *, staff: User, body: PairingCreate) -> Pa
         start=body.start,
         frequency=body.frequency,
     )
+
+
+def erasure_refusal(held: ErasureHold) -> RuleBroken:
+    """A proposal for a diner held for an erasure: a product rule (422, `erasure_requested`,
+    at `diner_id`), saying since when and by when, as the diner's record does."""
+    return RuleBroken(
+        "erasure_requested",
+        ["diner_id"],
+        f"The diner's carer asked on {long_day(held.asked_on)} for their data, and the "
+        "diner's, to be erased: no cook is invited while the council carries out the request "
+        f"(to be done by {long_day(held.due_on)})",
+    )
+
+
+def long_day(day: date) -> str:
+    """ "4 December 2026"."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def as_refusal(

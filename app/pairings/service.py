@@ -12,6 +12,7 @@ from app.audit import record_audit, views_to_record
 from app.cooks.service import get_own_profile
 from app.councils.rules import council_today
 from app.db import own_transaction, utcnow
+from app.diners.erasure_hold import erasure_hold
 from app.diners.rules import public_status
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
@@ -452,8 +453,9 @@ def reschedule_pairing(
 def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
     """Propose the best remaining cook, skipping cooks who already declined this diner.
 
-    Only for a diner still waiting (not paused); the chosen cook's row is locked and their
-    places counted again, as a staff proposal does, so a decline never overbooks a cook.
+    Only for a diner still waiting (not paused, nor held for an erasure their carer asked
+    for); the chosen cook's row is locked and their places counted again, as a staff proposal
+    does, so a decline never overbooks a cook.
     """
     diner = session.get(Diner, diner_id)
     assert diner is not None
@@ -461,6 +463,8 @@ def propose_next_best(session: Session, *, diner_id: int) -> Pairing | None:
     assert council is not None
     today = council_today(council)
     if public_status(diner, today) != DinerStatus.waiting:
+        return None
+    if erasure_hold(session, diner=diner) is not None:
         return None
     cooks, rows = cook_inputs(
         session, council=council, today=today, near=(diner.latitude, diner.longitude)

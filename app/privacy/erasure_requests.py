@@ -3,12 +3,12 @@
 Erasure itself stays with staff (erase_diner, erase_cook in privacy/service.py): it ends
 pairings and cannot be undone, so a person's request reaches the coordinator of each relative's
 neighbourhood (or the council's staff), who erase within the month the law allows. The request
-is audited with ids only; asking twice tells nobody twice the same day.
+is audited with ids only; asking twice tells nobody twice the same day. Until staff carry it
+out, the relatives are held out of matching (app/diners/erasure_hold.py).
 """
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,10 +19,15 @@ from app.audit import record_audit
 from app.config import Settings
 from app.councils.rules import local_date
 from app.db import utcnow
+from app.diners.erasure_hold import ERASURE_REQUESTED, erasure_asked_on
+from app.diners.rules import erase_by
 from app.diners.service import alert_recipients
 from app.models import AuditEntry, Council, Diner, User
 from app.notifications import messages
 from app.notifications.outbox import enqueue, tell
+
+# erase_by and erasure_asked_on live a layer down, in app/diners (matching reads them too).
+__all__ = ["erase_by", "erasure_asked_on", "erasures_waiting", "request_erasure"]
 
 
 def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
@@ -66,42 +71,13 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
             session,
             actor_id=user.id,
             council_id=council_id,
-            action="erasure.requested",
+            action=ERASURE_REQUESTED,
             subject_type="user",
             subject_id=user.id,
             data={"diner_ids": diner_ids},
         )
     session.flush()
     return len(told)
-
-
-def erase_by(asked: date) -> date:
-    """The day an erasure asked for on `asked` is due: a calendar month later (UK GDPR), the
-    last day of a shorter month for the 31st (31 January: 28 February, not 2 March)."""
-    year, month = divmod(asked.month, 12)  # the next month, 0-based, and the years it adds
-    year, month = asked.year + year, month + 1
-    return date(year, month, min(asked.day, calendar.monthrange(year, month)[1]))
-
-
-def erasure_asked_on(
-    session: Session, *, carer_id: int, council: Council | None = None
-) -> date | None:
-    """When the carer first asked for their data (and their relatives') to be erased, while it
-    is still to do (their account not yet erased), on the council's calendar (else UTC's): the
-    law's month runs from the first ask."""
-    carer = session.get(User, carer_id)
-    if carer is None or carer.anonymised_at is not None:
-        return None
-    first = session.exec(
-        select(func.min(AuditEntry.at)).where(
-            AuditEntry.action == "erasure.requested",
-            AuditEntry.subject_type == "user",
-            AuditEntry.subject_id == carer_id,
-        )
-    ).one()
-    if first is None:
-        return None
-    return local_date(first, council) if council is not None else first.date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +96,7 @@ def erasures_waiting(session: Session, *, council_id: int) -> list[ErasureWaitin
     email and a banner on each record; the staff home had no list, a browser walk found)."""
     firsts = (
         select(AuditEntry.subject_id, func.min(AuditEntry.at).label("first"))
-        .where(AuditEntry.action == "erasure.requested", AuditEntry.subject_type == "user")
+        .where(AuditEntry.action == ERASURE_REQUESTED, AuditEntry.subject_type == "user")
         .group_by(col(AuditEntry.subject_id))
         .subquery()
     )
