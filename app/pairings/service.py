@@ -132,6 +132,13 @@ def accept_pairing(session: Session, *, pairing: Pairing) -> Pairing:
         raise Conflict(f"This pairing is no longer proposed (it is {pairing.status})")
     diner = session.get(Diner, pairing.diner_id)
     assert diner is not None
+    if erasure_hold(session, diner=diner) is not None:
+        # Invited before the carer asked: a new cook would be given the address of someone
+        # whose data is to be erased (the coordinator can withdraw the invitation).
+        raise Conflict(
+            f"This invitation can no longer be accepted: {first_name(diner.full_name)}'s carer "
+            "has asked us to erase their details. Please talk to your coordinator"
+        )
     _refuse_unsafe(session, pairing=pairing, diner=diner)
     # Another invitation said yes to since may hold the same hour (the proposal was clear).
     clash = booked_clash(

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.councils.rules import council_today
-from app.models import Council, Pairing, User
+from app.models import Council, Meal, Pairing, User
 from app.pages.cook_forms import long_date
 from app.privacy.erasure_requests import erase_by
 from app.vocab import PairingStatus
@@ -132,3 +132,18 @@ def test_a_decline_proposes_no_next_cook_to_a_relative_whose_carer_asked_for_era
     assert declined.status_code == 200, declined.text
     statuses = session.exec(select(Pairing.status).where(Pairing.diner_id == world.diner_id))
     assert list(statuses) == [PairingStatus.declined]
+
+
+def test_an_invitation_made_before_the_carer_asked_for_erasure_can_no_longer_be_accepted(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = proposed_pairing(client, session, settings, staff)
+    ask_for_erasure(client, world.carer)
+
+    accepted = client.post(f"/api/pairings/{world.pairing_id}/accept", headers=world.cook_headers)
+
+    assert accepted.status_code == 409, accepted.text
+    assert "Edna's carer has asked us to erase their details" in accepted.json()["detail"]
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None and pairing.status == PairingStatus.proposed
+    assert session.exec(select(Meal).where(Meal.pairing_id == world.pairing_id)).all() == []
