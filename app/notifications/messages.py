@@ -245,12 +245,20 @@ def why_ended_to_carer(*, cook_name: str, diner_name: str, reason: EndReason | N
     return said.format(cook=cook_name, diner=diner_name)
 
 
-def pairing_ended_to_carer(*, cook_name: str, diner_name: str, reason: EndReason) -> Message:
-    """To the carer: the cook's meals stopped, why in a few words, and what happens next."""
+def pairing_ended_to_carer(
+    *, cook_name: str, diner_name: str, reason: EndReason, erase_by: date | None = None
+) -> Message:
+    """To the carer: the cook's meals stopped, why in a few words, and what happens next.
+    `erase_by`: the carer asked for their data (and the diner's) to be erased, due then: no
+    other cook is looked for (app/diners/erasure_hold.py), and they are told so."""
     why = why_ended_to_carer(cook_name=cook_name, diner_name=diner_name, reason=reason)
     after = (
         "Thank you for every meal shared."
         if reason == EndReason.diner_left
+        else f"As you asked us to erase your data and {diner_name}'s, we are not looking for "
+        f"another cook: the council is carrying out your request, by {day_month(erase_by)}. "
+        "The coordinator can tell you more."
+        if erase_by is not None
         else f"We are looking for another cook near {diner_name}, and will tell you when one "
         "says yes. The coordinator can tell you more."
     )
@@ -262,15 +270,25 @@ def pairing_ended_to_carer(*, cook_name: str, diner_name: str, reason: EndReason
 
 
 def pairing_ended_to_staff(
-    *, cook_name: str, diner_name: str, reason: EndReason, no_carer: bool = False
+    *,
+    cook_name: str,
+    diner_name: str,
+    reason: EndReason,
+    no_carer: bool = False,
+    erase_by: date | None = None,
 ) -> Message:
     """To the coordinator, when a pairing ends by someone else's doing (a decision of the
     council's own is not told back to it), or when the diner has no carer to tell
-    (`no_carer`: they are posted a letter, and need a call)."""
+    (`no_carer`: they are posted a letter, and need a call). `erase_by`: the diner's carer
+    asked for erasure, due then: the diner is not back in matching, and the request is."""
     why = _ENDED_TO_STAFF.get(reason, _ENDED_ELSE).format(cook=cook_name, diner=diner_name)
     after = (
         ""
         if reason == EndReason.diner_left
+        else f" {diner_name}'s carer asked for their data and {diner_name}'s to be erased, so "
+        f"{diner_name} is not matched with another cook. Please erase {diner_name}'s record "
+        f"by {day_month(erase_by)}, as the request asks."
+        if erase_by is not None
         else f" {diner_name} waits for a cook again, and is back in matching."
     )
     if no_carer:

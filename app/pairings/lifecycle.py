@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.councils.rules import council_today
 from app.db import utcnow
+from app.diners.erasure_hold import erasure_hold
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict
@@ -117,12 +118,21 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> boo
             cook_name=cook.display_name,
             key=f"pairing:{pairing.id}:ended:letter",
         )
+    # A diner whose carer asked for erasure is not back in matching (app/diners/erasure_hold.py):
+    # the carer and the coordinator were told "looking for another cook" (a newcomer's walk).
+    held = (
+        erasure_hold(session, diner=diner, council=council)
+        if was_active and reason != EndReason.diner_left
+        else None
+    )
+    erase_by = held.due_on if held is not None else None
     if was_active and (reason in STAFF_TOLD_OF or no_carer):
         to_staff = messages.pairing_ended_to_staff(
             cook_name=cook.display_name,
             diner_name=first_name(diner.full_name),
             reason=reason,
             no_carer=no_carer,
+            erase_by=erase_by,
         )
         for to in alert_recipients(session, diner):
             enqueue(
@@ -140,7 +150,10 @@ def end_pairing(session: Session, *, pairing: Pairing, reason: EndReason) -> boo
             (
                 diner.carer_id,
                 messages.pairing_ended_to_carer(
-                    cook_name=cook.display_name, diner_name=diner_name, reason=reason
+                    cook_name=cook.display_name,
+                    diner_name=diner_name,
+                    reason=reason,
+                    erase_by=erase_by,
                 ),
             ),
             (cook.user_id, messages.pairing_ended_to_cook(diner_name=diner_name, reason=reason)),

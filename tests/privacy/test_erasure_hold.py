@@ -10,18 +10,20 @@ import html as html_lib
 import re
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.councils.rules import council_today
-from app.models import Council, Meal, Pairing, User
+from app.models import Council, Meal, Notification, Pairing, User
 from app.pages.cook_forms import long_date
 from app.privacy.erasure_requests import erase_by
-from app.vocab import PairingStatus
+from app.vocab import MealStatus, PairingStatus
 from tests.factories import (
     DEFAULT_PASSWORD,
+    active_pairing,
     approved_cook,
     auth_headers,
+    create_user,
     proposed_pairing,
     registered_diner,
 )
@@ -132,6 +134,44 @@ def test_a_decline_proposes_no_next_cook_to_a_relative_whose_carer_asked_for_era
     assert declined.status_code == 200, declined.text
     statuses = session.exec(select(Pairing.status).where(Pairing.diner_id == world.diner_id))
     assert list(statuses) == [PairingStatus.declined]
+
+
+def test_when_the_cook_stops_nobody_is_told_the_relative_is_back_in_matching_after_erasure_asked(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    coordinator = create_user(session, role="staff", council=session.get(Council, staff.council_id))
+    world = active_pairing(client, session, settings, staff, coordinator=coordinator)
+    planned = select(Meal.id).where(
+        Meal.pairing_id == world.pairing_id, Meal.status == MealStatus.scheduled
+    )
+    meals = list(session.exec(planned))
+    ask_for_erasure(client, world.carer)
+    # Asking stops nothing: the relative still needs their meals until staff erase them.
+    assert list(session.exec(planned)) == meals and meals
+
+    stopped = client.post(
+        "/api/cooks/me/stop", json={"reason": "Moving away"}, headers=world.cook_headers
+    )
+
+    assert stopped.status_code == 200, stopped.text
+    _, due = due_words(session, staff)
+    told = {
+        to: body
+        for to, body in session.exec(
+            select(Notification.to_user_id, Notification.body).where(
+                Notification.event == "pairing_ended",
+                col(Notification.to_user_id).in_([coordinator.id, world.carer.id]),
+            )
+        )
+    }
+    assert set(told) == {coordinator.id, world.carer.id}
+    day = " ".join(due.split()[:3])  # messages name the day without the year
+    assert "back in matching" not in told[coordinator.id]
+    assert "is not matched with another cook" in told[coordinator.id]
+    assert f"Please erase Edna's record by {day}" in told[coordinator.id]
+    assert "looking for another cook near" not in told[world.carer.id]
+    assert "we are not looking for another cook" in told[world.carer.id]
+    assert f"the council is carrying out your request, by {day}" in told[world.carer.id]
 
 
 def test_an_invitation_made_before_the_carer_asked_for_erasure_can_no_longer_be_accepted(
