@@ -21,8 +21,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from app.diners.erasure_hold import ErasureHold, first_erasure_ask, hold_from
 from app.diners.rules import public_status
-from app.models import Diner, Neighbourhood, Pairing, User
+from app.models import Council, Diner, Neighbourhood, Pairing, User
 from app.vocab import Allergen, Diet, DinerStatus, PairingStatus, Texture
 
 
@@ -54,6 +55,9 @@ class DinerRow:
     # Their pairing is paused (a concern, or a change that left the cook unable to cook for
     # them safely): "has a cook" alone would hide that no meal is coming.
     meals_paused: bool = False
+    # Their carer asked for erasure, still to do: held out of matching, and to be erased by
+    # its due date (a "waiting" diner no cook would ever be offered, else; a newcomer's walk).
+    erasure: ErasureHold | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,7 @@ def search_diners(
             col(referrer.full_name),
             since,
             _meals_paused(),
+            first_erasure_ask(col(Diner.carer_id)),
         )
         .join(Neighbourhood, col(Neighbourhood.id) == col(Diner.neighbourhood_id), isouter=True)
         .join(carer, col(carer.id) == col(Diner.carer_id), isouter=True)
@@ -231,11 +236,13 @@ def search_diners(
         .offset(offset)
         .limit(limit)
     ).all()
-    return [_row(r, today=today, now=now) for r in rows], int(total)
+    council = session.get(Council, council_id)  # the erasure's dates on its calendar
+    return [_row(r, today=today, now=now, council=council) for r in rows], int(total)
 
 
-def _row(row: Any, *, today: date, now: datetime) -> DinerRow:
-    diner, hood, carer_name, carer_email, carer_phone, referrer_name, since, meals_paused = row
+def _row(row: Any, *, today: date, now: datetime, council: Council | None) -> DinerRow:
+    diner, hood, carer_name, carer_email, carer_phone, referrer_name, since, *more = row
+    meals_paused, asked = more
     status = public_status(diner, today)
     return DinerRow(
         id=diner.id,
@@ -254,6 +261,7 @@ def _row(row: Any, *, today: date, now: datetime) -> DinerRow:
         allergies=list(diner.allergies),
         texture=diner.texture,
         meals_paused=bool(meals_paused) and status == DinerStatus.matched,
+        erasure=hold_from(asked, council) if diner.anonymised_at is None else None,
     )
 
 

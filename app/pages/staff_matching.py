@@ -31,6 +31,7 @@ from app.config import Settings
 from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.deps import SessionDep, SettingsDep
+from app.diners.erasure_hold import erasure_hold
 from app.diners.rules import public_status
 from app.diners.service import get_councils_diner
 from app.errors import Conflict, NotFound, RuleBroken
@@ -166,6 +167,8 @@ def rule_words(rule: str, message: str, *, cook: str, diner: str) -> str:
         "texture_unmet": f"{cook} cannot make the food texture {diner} needs",
         "allergen_unsafe": f"{cook} cannot cook free from {diner}’s allergens",
         "excluded_pair": f"{cook} must not be matched with {diner} again",
+        "erasure_requested": f"{diner}’s carer asked for their data to be erased: no cook "
+        "can be invited",
         "not_found": f"{diner} or {cook} is no longer on the council’s lists",
         # The batch's own refusals, as its result page words them (their messages, which
         # name people, are not kept: app.matching.outcome).
@@ -267,6 +270,9 @@ def _match_context(
     council = staff_council(session, sa.user)
     status = public_status(diner, council_today(council))
     current = open_pairing(session, diner_id=diner.id or 0)
+    # Their carer asked for erasure: no cook is suggested or invited, and the page says why
+    # (it offered cooks while only the record said so, a newcomer's walk found).
+    held = erasure_hold(session, diner=diner, council=council)
     context: dict[str, Any] = {
         "title": f"Suggested cooks for {diner.full_name}",
         "diner": diner,
@@ -287,6 +293,8 @@ def _match_context(
         # Cooks who declined the diner or are ruled out for them are never suggested: said, so
         # that "no room" or "none in reach" is not read as the whole story (an outside check).
         "set_aside": len(history(session, [diner.id or 0])[0][diner.id or 0]),
+        "held": held,
+        "long_date": long_date,
     }
     if current is not None:
         p = current.pairing
@@ -301,7 +309,7 @@ def _match_context(
                 PairingStatus.paused: "cooks (paused just now) for",
             }.get(p.status, "is paired with"),
         }
-    elif status in (DinerStatus.waiting, DinerStatus.matched):
+    elif status in (DinerStatus.waiting, DinerStatus.matched) and held is None:
         context["cards"], context["unmatched"] = _cards(session, sa, diner, choice)
     return context
 

@@ -174,6 +174,29 @@ def test_when_the_cook_stops_nobody_is_told_the_relative_is_back_in_matching_aft
     assert f"the council is carrying out your request, by {day}" in told[world.carer.id]
 
 
+def test_the_match_page_and_the_diner_list_say_the_carer_asked_for_erasure_and_by_when(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    approved_cook(client, session, settings, staff)
+    carer, arthur = registered_diner(client, session, settings, full_name="Arthur Jones")
+    ask_for_erasure(client, carer)
+    asked, due = due_words(session, staff)
+    sign_in(client, staff)
+
+    match = client.get(f"/staff/diners/{arthur}/match")
+    listed = client.get("/staff/diners")
+
+    assert match.status_code == 200, match.text
+    page = words(match.text)
+    assert f"Arthur Jones’s carer asked on {asked} for their data to be erased." in page
+    assert f"Erase by {due}" in page
+    assert "No cook is suggested for Arthur: their carer asked for their data to be erased" in page
+    assert "Invite " not in page  # no card, no form sending Arthur's needs
+    assert listed.status_code == 200, listed.text
+    row = words(listed.text)
+    assert f"Their carer asked for their data to be erased: erase by {due.split(' ', 1)[1]}" in row
+
+
 def test_an_invitation_made_before_the_carer_asked_for_erasure_can_no_longer_be_accepted(
     client: TestClient, session: Session, settings: Settings, staff: User
 ):
