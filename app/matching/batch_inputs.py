@@ -20,14 +20,13 @@ from sqlalchemy import (
     bindparam,
     cast,
     literal,
-    not_,
     type_coerce,
     union_all,
 )
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
-from app.diners.erasure_hold import erasure_asked
+from app.diners.erasure_hold import erasure_not_asked
 from app.matching.inputs import DinerRow, _Decoded
 from app.models import OPEN_STATUSES, Diner, Meal, PairExclusion, Pairing
 from app.vocab import DinerStatus, Frequency, MealStatus, PairingStatus, Texture
@@ -61,7 +60,7 @@ _WAITING = (
             core_select(col(Pairing.diner_id)).where(col(Pairing.status).in_(OPEN_STATUSES))
         ),
         # Not a relative whose carer asked for erasure (app/diners/erasure_hold.py).
-        not_(erasure_asked(col(Diner.carer_id))),
+        erasure_not_asked(col(Diner.carer_id)),
     )
     .order_by(col(Diner.id))
 )

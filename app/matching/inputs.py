@@ -21,7 +21,6 @@ from sqlalchemy import (
     cast,
     literal,
     literal_column,
-    not_,
     union_all,
 )
 from sqlalchemy import select as core_select
@@ -29,7 +28,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
 from app.db import utcnow
-from app.diners.erasure_hold import ErasureHold, erasure_asked, first_erasure_ask, hold_from
+from app.diners.erasure_hold import ErasureHold, erasure_not_asked, first_erasure_ask, hold_from
 from app.diners.rules import public_status
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
@@ -630,7 +629,7 @@ def unpaired_waiting_diners(session: Session, *, council: Council, today: date) 
             Diner.council_id == council.id,
             Diner.status == DinerStatus.waiting,
             col(Diner.id).not_in(open_diners),
-            not_(erasure_asked(col(Diner.carer_id))),
+            erasure_not_asked(col(Diner.carer_id)),
         )
         .order_by(col(Diner.id))
     ).all()
@@ -816,7 +815,7 @@ _WAITING_DINERS = (
         col(Diner.id).not_in(
             select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
         ),
-        not_(erasure_asked(col(Diner.carer_id))),  # held (app/diners/erasure_hold.py)
+        erasure_not_asked(col(Diner.carer_id)),  # held (app/diners/erasure_hold.py)
     )
     .order_by(col(Diner.id))
 )
