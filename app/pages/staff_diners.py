@@ -381,7 +381,8 @@ def _record_page(
         "notice": notice,
         "today": today,
         "waiting_days": days_between(record.waiting_since, utcnow()),
-        "can_match": status == DinerStatus.waiting and record.open_pairing is None,
+        # Held out of matching while their carer's erasure request is to do (erasure_hold).
+        "can_match": status == DinerStatus.waiting and record.open_pairing is None and not asked,
         "concerns": concerns_about(session, council_id=sa.council_id, diner_id=diner.id),
         "needs": {
             "diets": labels_of(DIETS, diner.diets) or ["No special diet"],

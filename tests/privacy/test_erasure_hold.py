@@ -185,6 +185,10 @@ def test_the_match_page_and_the_diner_list_say_the_carer_asked_for_erasure_and_b
 
     match = client.get(f"/staff/diners/{arthur}/match")
     listed = client.get("/staff/diners")
+    record = client.get(f"/staff/diners/{arthur}")
+
+    assert record.status_code == 200, record.text
+    assert f"/staff/diners/{arthur}/match" not in record.text  # no "Find a cook for Arthur"
 
     assert match.status_code == 200, match.text
     page = words(match.text)
