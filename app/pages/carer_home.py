@@ -180,15 +180,23 @@ def _too_far(session: Session, out: DinerOut) -> bool:
     return found is not None and paused_only_for_distance(session, found)
 
 
-def _cook_line(out: DinerOut, ended: str = "", *, too_far: bool = False) -> str:
+def _cook_line(out: DinerOut, ended: str = "", *, too_far: bool = False, held: bool = False) -> str:
     """Where the relative stands with a cook, in words; `ended` says how the last cook's meals
     stopped (`_ended_line`), for a relative waiting again; `too_far` (`_too_far`): a pause for
-    safety is down to the distance between the cook's home and the relative's."""
+    safety is down to the distance between the cook's home and the relative's; `held`: the
+    carer asked for erasure, so no cook is looked for (app/diners/erasure_hold.py)."""
     first = first_name(out.full_name)
     pairing = out.pairing
     cook = pairing.cook.display_name if pairing and pairing.cook else "their cook"
     if out.status == DinerStatus.left:
         return f"{first} has left Extra Portion."
+    if pairing is None and held:
+        # "We are looking for a cook" was untrue once they asked (a newcomer's walk).
+        stopped = (
+            "We are not looking for a cook: you asked us to erase your data, and the council "
+            "is doing that."
+        )
+        return f"{ended} {stopped}" if ended else stopped
     if pairing is None:
         return f"{ended} {LOOKING}" if ended else LOOKING
     if pairing.status == PairingStatus.proposed:
@@ -306,6 +314,7 @@ def home(
     if auth is None:
         return to_sign_in(request)
     diners, _ = list_carers_diners(session, carer=auth.user, limit=50, offset=0)
+    erasure = _erasure_asked(session, auth.user)  # the request covers every relative
     relatives = []
     notice: tuple[str, str | None] | None = None
     for listed in diners:
@@ -323,6 +332,7 @@ def home(
                     out,
                     "" if out.pairing else _ended_line(session, diner),
                     too_far=_too_far(session, out),
+                    held=erasure is not None,
                 ),
                 "next_meal": _next_meal(out),
             }
@@ -348,7 +358,7 @@ def home(
             "preference": dict(CONTACT_CHOICES).get(user.contact_preference, "Email"),
         },
         "coordinators": _coordinators(session, user),
-        "erasure": _erasure_asked(session, user),
+        "erasure": erasure,
     }
     return _page(request, session, settings, auth, "carer/home.html", context)
 
@@ -470,7 +480,10 @@ def relative(
         "first": first_name(out.full_name),
         "status": _status(out),
         "cook_line": _cook_line(
-            out, "" if out.pairing else _ended_line(session, diner), too_far=too_far
+            out,
+            "" if out.pairing else _ended_line(session, diner),
+            too_far=too_far,
+            held=erasure_asked_on(session, carer_id=auth.user.id or 0) is not None,
         ),
         "cook_name": out.pairing.cook.display_name if out.pairing and out.pairing.cook else None,
         "next_meal": _next_meal(out),

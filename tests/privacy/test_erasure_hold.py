@@ -172,6 +172,12 @@ def test_when_the_cook_stops_nobody_is_told_the_relative_is_back_in_matching_aft
     assert "looking for another cook near" not in told[world.carer.id]
     assert "we are not looking for another cook" in told[world.carer.id]
     assert f"the council is carrying out your request, by {day}" in told[world.carer.id]
+    # Nor do the carer's own pages say a cook is being looked for.
+    sign_in(client, world.carer)
+    for page in ("/carer/", f"/carer/relatives/{world.diner_id}"):
+        shown = words(client.get(page).text)
+        assert "We are not looking for a cook: you asked us to erase your data" in shown, page
+        assert "We are looking for a cook" not in shown, page
 
 
 def test_the_match_page_and_the_diner_list_say_the_carer_asked_for_erasure_and_by_when(
