@@ -240,6 +240,18 @@ ALLERGEN_LABELS: dict[Allergen, str] = {
     Allergen.soya: "Soya",
     Allergen.sulphites: "Sulphites (sulphur dioxide)",
 }
+# A diner's other foods they must not have (free text, beyond the 14 allergens) as the form
+# asks and as every page, message and label names them.
+OTHER_ALLERGIES_LABEL = "Other foods they must not have"
+
+
+def other_foods(text: str | None) -> list[str]:
+    """The carer's other foods as a list to print after the allergens: one item a line, as
+    typed (a comma inside stays: "raw egg, cooked is fine"), without a full stop at the end."""
+    items = (line.strip().rstrip(".;,").strip() for line in (text or "").splitlines())
+    return [item for item in items if item]
+
+
 TEXTURE_LABELS: dict[Texture, str] = {
     Texture.regular: "Regular food",
     Texture.easy_to_chew: "Easy to chew (IDDSI level 7)",

@@ -238,6 +238,7 @@ def _diner_out(
         neighbourhood=neighbourhood,
         diets=diner.diets,
         allergies=diner.allergies,
+        other_allergies=diner.other_allergies,
         texture=diner.texture,
         availability=[Window.model_validate(w) for w in diner.availability],
         frequency=diner.frequency,

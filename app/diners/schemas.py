@@ -10,12 +10,14 @@ from pydantic import (
     BaseModel,
     Field,
     StrictBool,
+    StringConstraints,
     ValidationInfo,
     field_validator,
 )
 
 from app.cooks.schemas import UNIQUE_ITEMS, PositionOut
 from app.schemas import (
+    MULTI_LINE,
     AddressLine,
     Availability,
     IsoDate,
@@ -40,6 +42,23 @@ from app.vocab import (
     Texture,
 )
 
+OTHER_ALLERGIES_MAX = 300  # a few foods, a line or three: not a diet history
+
+
+def _none_if_blank(value: str) -> str | None:
+    # Blank means none, so the cook's pages and the label never show an empty "also avoid".
+    return value or None
+
+
+# Other foods that make the diner ill, beyond the 14 allergens: free text, kept to a few lines
+# (line breaks only, no hidden characters, as access notes).
+OtherAllergies = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=OTHER_ALLERGIES_MAX),
+    MULTI_LINE,
+    AfterValidator(_none_if_blank),
+]
+
 
 def _must_consent(value: bool) -> bool:
     if value is not True:
@@ -56,6 +75,7 @@ class DinerIn(StrictModel):
     # having none (the matching trusts them to keep the diner safe).
     diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)]
     allergies: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)]
+    other_allergies: OtherAllergies | None = None
     texture: Texture
     availability: Availability
     frequency: Frequency
@@ -67,11 +87,12 @@ class DinerUpdate(StrictModel):
     """PATCH /api/diners/{id}: any of these, each validated as at registration.
 
     The defaults only type the fields: what was not sent is left out (exclude_unset), and
-    sending null is refused except for access_notes (null clears them).
+    sending null is refused except for access_notes and other_allergies (null clears them).
     """
 
     diets: Annotated[list[Diet], UNIQUE_ITEMS, AfterValidator(unique)] = []
     allergies: Annotated[list[Allergen], UNIQUE_ITEMS, AfterValidator(unique)] = []
+    other_allergies: OtherAllergies | None = None
     texture: Texture = Texture.regular
     availability: Availability = []
     frequency: Frequency = Frequency.weekly
@@ -155,6 +176,7 @@ class DinerOut(BaseModel):
     neighbourhood: str | None
     diets: list[Diet]
     allergies: list[Allergen]
+    other_allergies: str | None
     texture: Texture
     availability: list[Window]
     frequency: Frequency

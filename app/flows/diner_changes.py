@@ -45,10 +45,17 @@ from app.vocab import (
 )
 
 TIMES = frozenset({"availability", "frequency"})
-NEEDS = frozenset({"diets", "allergies", "texture"})  # what the meal must be
+# What the meal must be. `other_allergies` (foods beyond the 14, in the carer's words) is one of
+# them, but the engine cannot check free text against what a cook cooks free from, so a change
+# to it never pauses the pairing by itself: pausing at every edit ("kiwi" to "kiwi fruit")
+# would stop meals for nothing. Like any change the cook can still meet, it tells the running
+# pairing's cook (and any cover cook) what the meals must now be, naming the foods, and the
+# coordinator, who can pause the pairing from the diner's page if the cook cannot keep to it.
+NEEDS = frozenset({"diets", "allergies", "other_allergies", "texture"})
 FIELD_WORDS = {
     "diets": "diets",
     "allergies": "allergies",
+    "other_allergies": "other foods to avoid",
     "texture": "food texture",
     "availability": "meal times",
     "frequency": "meal frequency",  # "Ada's how often they would like a meal changed": not English
@@ -278,7 +285,10 @@ def _safety_first(
     if (slot or not set(changed) <= TIMES) and pairing.status != PairingStatus.proposed:
         needs = (
             messages.needs_in_words(
-                diets=list(diner.diets), allergies=list(diner.allergies), texture=diner.texture
+                diets=list(diner.diets),
+                allergies=list(diner.allergies),
+                texture=diner.texture,
+                other_allergies=diner.other_allergies,
             )
             if set(changed) & NEEDS
             else None
@@ -545,6 +555,7 @@ def _recover_unsafe_covers(
                         diets=list(diner.diets),
                         allergies=list(diner.allergies),
                         texture=diner.texture,
+                        other_allergies=diner.other_allergies,
                     ),
                 )
                 key = f"{change_key}:cover:{meal.id}"

@@ -467,6 +467,20 @@ def _new_pairing_ids(session: Session, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
+def _other_allergies(session: Session, *, council_ids: set[int]) -> dict[int, str]:
+    """The other foods (beyond the 14) of the councils' waiting diners who have any, by diner:
+    the invitation names them. Read apart from the batch's rows (``DinerRow``), which carry only
+    what matching checks: few diners have any, and matching cannot check free text."""
+    rows = session.exec(
+        select(Diner.id, Diner.other_allergies).where(
+            col(Diner.council_id).in_(council_ids),
+            Diner.status == DinerStatus.waiting,
+            col(Diner.other_allergies).is_not(None),
+        )
+    ).all()
+    return {diner_id: text for diner_id, text in rows if diner_id is not None and text}
+
+
 def _insert_proposals(
     session: Session, *, staff: User | None, proposals: list[Proposal]
 ) -> list[tuple[int, float]]:
@@ -522,6 +536,7 @@ def _insert_proposals(
     # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel):
     # by text to the cooks who chose texts (read in one query for the councils concerned).
     texters = cooks_who_chose_texts(session, council_ids={p.diner.council_id for p in proposals})
+    other_foods = _other_allergies(session, council_ids={p.diner.council_id for p in proposals})
     invitations = []
     page = get_settings().link("/cook/")
     for p, pairing_id, distance in zip(proposals, ids, distances, strict=True):
@@ -537,6 +552,7 @@ def _insert_proposals(
                 texture=p.diner.texture,
             ),
             page=page,
+            other_allergies=other_foods.get(p.diner.id or 0),
         )
         key = recipient_key(f"pairing:{pairing_id}:proposed", p.cook.user_id)
         invitations.append(
@@ -896,6 +912,9 @@ def _run_matching(session: Session, *, staff: User, phases: dict[str, float] | N
         # the batch has just written, and for a national batch that validation took most of a
         # second (tests/matching/test_batch_answer.py checks the answer against the model).
         names = {d.id: first_name(d.full_name) for d in run.diners.values()}
+        others = (
+            _other_allergies(session, council_ids={staff.council_id}) if staff.council_id else {}
+        )
         return to_json(
             {
                 "proposed": [
@@ -914,6 +933,7 @@ def _run_matching(session: Session, *, staff: User, phases: dict[str, float] | N
                             "distance_m": staff_distance_m(p.distance_m),
                             "diets": p.diner.diets,
                             "allergies": p.diner.allergies,
+                            "other_allergies": others.get(p.diner.id),
                             "texture": p.diner.texture,
                             "address_line": None,
                             "access_notes": None,

@@ -154,7 +154,10 @@ def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
             day=meal.date,
             start=meal.start,
             needs=messages.needs_in_words(
-                diets=diner.diets, allergies=diner.allergies, texture=diner.texture
+                diets=diner.diets,
+                allergies=diner.allergies,
+                texture=diner.texture,
+                other_allergies=diner.other_allergies,
             ),
         )
         enqueue(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from app.vocab import DIET_LABELS, Allergen, Texture
+from app.vocab import DIET_LABELS, Allergen, Texture, other_foods
 
 # What the label says of each allergen (lower case, inside a sentence).
 ALLERGEN_NAMES: dict[str, str] = {
@@ -35,13 +35,23 @@ TEXTURE_ADVICE: dict[str, str] = {
 
 
 def meal_label(
-    *, first_name: str, diets: list[str], allergies: list[str], texture: str, cooked_on: date
+    *,
+    first_name: str,
+    diets: list[str],
+    allergies: list[str],
+    texture: str,
+    cooked_on: date,
+    other_allergies: str | None = None,
 ) -> str:
     """A small HTML page to print and stick on the container: who it is for, what it is made
     to suit and free from (a cook covering for another checks the meal against it). A link back
     to the cook's page shows on screen, not on paper (a browser walk found no way back)."""
     # "Made free from: none declared" read like a warning (a browser check).
-    avoid = ", ".join(ALLERGEN_NAMES.get(a, a) for a in sorted(allergies))
+    # The other foods the carer named ("kiwi fruit") follow the 14 in the same box: whoever
+    # reheats or checks the meal reads one list of what it must not contain.
+    avoid = ", ".join(
+        [ALLERGEN_NAMES.get(a, a) for a in sorted(allergies)] + other_foods(other_allergies)
+    )
     free = (
         f'<p class="avoid">Made free from: {escape(avoid)}</p>'
         if avoid

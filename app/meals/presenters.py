@@ -44,6 +44,7 @@ def meals_out(session: Session, listed: list[Meal]) -> list[MealOut]:
                 diner_first_name=first_name(diner.full_name),
                 diets=diner.diets,
                 allergies=diner.allergies,
+                other_allergies=diner.other_allergies,
                 texture=diner.texture,
             )
         )
@@ -52,7 +53,7 @@ def meals_out(session: Session, listed: list[Meal]) -> list[MealOut]:
 
 def meal_rows_out(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[MealOut]:
     """``meals_out`` for plain rows that carry the diner's ``full_name``, ``diets``,
-    ``allergies`` and ``texture`` (app.meals.service.cook_meal_rows)."""
+    ``allergies``, ``other_allergies`` and ``texture`` (app.meals.service.cook_meal_rows)."""
     return [
         MealOut(
             id=r.id,
@@ -65,6 +66,7 @@ def meal_rows_out(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[MealOut]:
             diner_first_name=first_name(r.full_name),
             diets=r.diets,
             allergies=r.allergies,
+            other_allergies=r.other_allergies,
             texture=r.texture,
         )
         for r in rows

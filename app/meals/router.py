@@ -96,6 +96,7 @@ def label(meal: OwnMeal, session: SessionDep) -> HTMLResponse:
         first_name=first_name(diner.full_name),
         diets=diner.diets,
         allergies=diner.allergies,
+        other_allergies=diner.other_allergies,
         texture=diner.texture,
         cooked_on=meal.date,
     )

@@ -31,6 +31,7 @@ class MealOut(BaseModel):
     # What the meal must be: a cook covering for another sees this diner's needs nowhere else.
     diets: list[Diet]
     allergies: list[Allergen]
+    other_allergies: str | None = None  # other foods they must not have, in the carer's words
     texture: Texture
 
 

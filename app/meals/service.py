@@ -248,6 +248,7 @@ _COOK_MEAL_ROWS = (
         col(Diner.full_name),
         col(Diner.diets),
         col(Diner.allergies),
+        col(Diner.other_allergies),
         col(Diner.texture),
     )
     .join(Diner, col(Diner.id) == col(Meal.diner_id))

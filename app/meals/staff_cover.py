@@ -202,7 +202,10 @@ def arrange_cover(session: Session, *, staff: User, meal_id: int, cook_id: int) 
     cover_meal(session, cook=cook, meal=meal, arranged_by=staff.id)
     name = first_name(diner.full_name)
     needs = messages.needs_in_words(
-        diets=diner.diets, allergies=diner.allergies, texture=diner.texture
+        diets=diner.diets,
+        allergies=diner.allergies,
+        texture=diner.texture,
+        other_allergies=diner.other_allergies,
     )
     told = messages.cover_confirmed(diner_name=name, day=meal.date, start=meal.start, needs=needs)
     key = f"meal:{meal.id}:cover_confirmed:{cook.id}:{utcnow().isoformat()}"

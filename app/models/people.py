@@ -80,6 +80,9 @@ class Diner(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     diets: list[str] = Field(sa_column=Column(JSON, nullable=False))
     allergies: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # Other foods that make them ill, beyond the 14 allergens ("kiwi fruit"), in the carer's
+    # words: shown to the cook wherever the 14 are, but matching cannot check them (free text).
+    other_allergies: str | None = Field(default=None, max_length=300)
     texture: Texture = Field(sa_type=VocabString(Texture, 20))
     availability: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
     frequency: Frequency = Field(sa_type=VocabString(Frequency, 12))

@@ -29,6 +29,7 @@ from app.vocab import (
     EndReason,
     Frequency,
     Texture,
+    other_foods,
 )
 
 
@@ -122,18 +123,31 @@ def proposal(
     frequency: str,
     needs: str,
     page: str,
+    other_allergies: str | None = None,
 ) -> Message:
     """To the cook: a neighbour is suggested, with what a volunteer needs to decide (when, how
     often, what the meal must be; an outside check read only the name and the distance), and
     the page to answer on (`page`, from the service's public address). ``distance`` as a cook
-    may read it ("about 400 m"): rounded to 100 m, never the staff's figure."""
+    may read it ("about 400 m"): rounded to 100 m, never the staff's figure.
+
+    ``other_allergies``: foods beyond the 14 allergens that the carer named. Matching checked
+    the 14 against what the cook said they cook free from, but it cannot read these: they get
+    a paragraph of their own, so the cook decides knowing them."""
     often = how_often(frequency)
+    others = other_foods(other_allergies)
+    warning = (
+        f"{diner_name} must also not have: {', '.join(others)}. We have not checked this "
+        "against what you cook: please accept only if you can keep these out of their meals."
+        "\n\n"
+        if others
+        else ""
+    )
     return Message(
         "proposal",
         f"Would you cook for {diner_name}?",
         f"The council suggests you cook for {diner_name}, {distance} from you, on "
         f"{WEEKDAYS[weekday]}s at {start}, {often}. The meals must be: {needs}\n\n"
-        f"Please accept or decline on your page: {page}",
+        f"{warning}Please accept or decline on your page: {page}",
     )
 
 
@@ -471,14 +485,19 @@ def _and_list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def needs_in_words(*, diets: list[str], allergies: list[str], texture: str) -> str:
+def needs_in_words(
+    *, diets: list[str], allergies: list[str], texture: str, other_allergies: str | None = None
+) -> str:
     """ "Vegetarian, Halal; free from peanuts and sesame; soft and bite-sized." as a message
-    names what a meal must be."""
+    names what a meal must be; the other foods the carer named follow the allergens, in their
+    words ("free from peanuts, and with none of these other foods: kiwi fruit")."""
     parts = [", ".join(_DIET_WORDS.get(d, d) for d in diets)] if diets else []
     if allergies:
         parts.append("free from " + _and_list([_ALLERGEN_WORDS.get(a, a) for a in allergies]))
     if texture != Texture.regular:
         parts.append(_TEXTURE_WORDS.get(texture, texture))
+    if others := other_foods(other_allergies):  # last, so the free text ends the sentence
+        parts.append("with none of these other foods: " + ", ".join(others))
     # After "The meals must be:" (an outside check read "must be: no special diet, allergy or
     # texture." as odd).
     plain = "an ordinary home-cooked meal (no special diet, allergy or texture to keep to)."

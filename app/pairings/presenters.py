@@ -30,6 +30,7 @@ def pairing_out(pairing: Pairing, *, diner: Diner, cook: Cook, viewer_role: str)
             distance_m=distance(pairing.distance_m),
             diets=diner.diets,
             allergies=diner.allergies,
+            other_allergies=diner.other_allergies,
             texture=diner.texture,
             address_line=diner.address_line if show_address else None,
             access_notes=diner.access_notes if show_address else None,

@@ -37,6 +37,9 @@ class PairingDiner(BaseModel):
     distance_m: int
     diets: list[str]
     allergies: list[str]
+    # Other foods they must not have, in the carer's words (null: none): matching cannot check
+    # these, so the cook reads them before accepting.
+    other_allergies: str | None
     texture: Texture
     address_line: str | None
     access_notes: str | None

@@ -279,6 +279,7 @@ def erase_diner(session: Session, *, staff: User, diner: Diner) -> Diner:
     # Their needs are health data, and their times a routine: gone with the name (staff were
     # told so, and the record still showed them).
     diner.diets, diner.allergies, diner.availability = [], [], []
+    diner.other_allergies = None
     # A texture other than regular says there is a swallowing difficulty: health data too.
     diner.texture = Texture.regular
     diner.postcode = diner.postcode.split(" ")[0]  # the district stays for area figures
