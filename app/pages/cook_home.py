@@ -57,7 +57,14 @@ from app.pairings import service as pairings
 from app.pairings.decline import decline_with_reason
 from app.routing import DeferredRoute
 from app.schemas import PathId
-from app.vocab import SAFETY_PAUSES, CookStatus, MealStatus, PairingStatus, PauseReason
+from app.vocab import (
+    SAFETY_PAUSES,
+    CookStatus,
+    MealStatus,
+    PairingStatus,
+    PauseReason,
+    other_foods,
+)
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
@@ -277,6 +284,8 @@ def _needs(d: Diner) -> dict[str, Any]:
     return {
         "diets": labels_of(DIETS, d.diets),
         "allergies": labels_of(ALLERGENS, d.allergies),
+        # Foods beyond the 14 that the carer named: matching did not check them.
+        "other_foods": other_foods(d.other_allergies),
         "texture": label_of(TEXTURES, d.texture),
     }
 

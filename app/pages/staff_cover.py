@@ -32,6 +32,7 @@ from app.pages.staff_common import StaffAuth, render_staff, staff_auth
 from app.pages.staff_words import MEAL_WORDS, date_words
 from app.routing import DeferredRoute
 from app.schemas import PathId, national_phone
+from app.vocab import other_foods
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
@@ -88,6 +89,7 @@ def _page(
         "needs": {
             "diets": ", ".join(labels_of(DIETS, diner.diets)) or "No special diet",
             "allergies": ", ".join(labels_of(ALLERGENS, diner.allergies)) or "None",
+            "other_foods": ", ".join(other_foods(diner.other_allergies)) or "None",
             "texture": label_of(TEXTURES, diner.texture),
         },
         "candidates": candidates,

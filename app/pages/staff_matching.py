@@ -60,6 +60,7 @@ from app.vocab import (
     DinerStatus,
     Frequency,
     PairingStatus,
+    other_foods,
 )
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -281,6 +282,13 @@ def _match_context(
         "needs": needs_words(diner),
         "diets": _listed(DIET_LABELS, diner.diets) or "No special diet",
         "allergies": _listed(ALLERGEN_LABELS, diner.allergies) or "None",
+        # Free text: no suggestion below was checked against it (the engine cannot read it).
+        "other_foods": (
+            f"{', '.join(other_foods(diner.other_allergies))}. Not checked in these "
+            "suggestions: the cook reads it in the invitation before accepting."
+            if diner.other_allergies
+            else "None"
+        ),
         "texture": TEXTURE_LABELS.get(diner.texture, diner.texture),
         "times": [
             f"{WEEKDAYS[int(str(w['weekday']))]} {w['start']} to {w['end']}"

@@ -442,6 +442,7 @@ def test_the_record_names_the_carer_and_their_contact_the_cooks_meals_and_feedba
     assert "Getting in Key safe by the door" in words
     assert (
         "Diet Vegetarian Change diet Allergies Peanuts Change allergies "
+        "Other foods they must not have None Change other foods they must not have "
         "Texture Soft and bite-sized" in words
     )
     assert "Has a cook" in words
