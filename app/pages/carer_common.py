@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.deps import Auth
-from app.diners.schemas import DinerIn
+from app.diners.schemas import OTHER_ALLERGIES_MAX, DinerIn
 from app.diners.service import get_carers_diner
 from app.errors import Forbidden, NotFound, RuleBroken
 from app.models import Diner
@@ -30,6 +30,7 @@ from app.pages.cook_forms import (
 from app.pages.forms import signed_in, text_rule_problem, typed_text
 from app.places import locate_place
 from app.schemas import minutes
+from app.vocab import OTHER_ALLERGIES_LABEL
 
 POSTCODE_MESSAGES = {
     "invalid_postcode": "Enter a real postcode, like N3 1HT",
@@ -156,7 +157,25 @@ def check_food(a: dict[str, Any]) -> dict[str, str]:
         errors["texture"] = "Select the texture of food your relative needs"
     elif a["texture"] not in dict(TEXTURES):
         errors["texture"] = "Select one of the textures listed"
+    errors.update(check_other_allergies(a))
     return errors
+
+
+OTHER_ALLERGIES_WORDS = OTHER_ALLERGIES_LABEL  # the question, as its messages name it
+
+
+def check_other_allergies(a: dict[str, Any]) -> dict[str, str]:
+    """The free text beside the 14 allergens, by the API's rules (OtherAllergies)."""
+    text = a.get("other_allergies", "")
+    if len(text.strip()) > OTHER_ALLERGIES_MAX:
+        return {
+            "other_allergies": (
+                f"{OTHER_ALLERGIES_WORDS} must be {OTHER_ALLERGIES_MAX} characters or fewer"
+            )
+        }
+    if problem := text_rule_problem(text, what=OTHER_ALLERGIES_WORDS, lines=True):
+        return {"other_allergies": problem}
+    return {}
 
 
 def check_times(a: dict[str, Any]) -> dict[str, str]:
@@ -219,6 +238,7 @@ def diner_body(a: dict[str, Any]) -> DinerIn:
         phone=a.get("phone") or None,
         diets=a.get("diets", []),
         allergies=a.get("allergies", []),
+        other_allergies=a.get("other_allergies") or None,
         texture=a["texture"],
         availability=availability(a),
         frequency=a["frequency"],

@@ -118,7 +118,7 @@ RATINGS = [
     ("1", "Did not like it"),
 ]
 CHANGES = {
-    "food": ("diets", "allergies", "texture"),
+    "food": ("diets", "allergies", "other_allergies", "texture"),
     "times": ("availability", "frequency"),
     "address": ("address_line", "postcode"),
     "access": ("access_notes",),
@@ -566,6 +566,7 @@ def answers_of(diner: Diner) -> dict[str, Any]:
         "postcode": diner.postcode,
         "diets": list(diner.diets),
         "allergies": list(diner.allergies),
+        "other_allergies": diner.other_allergies or "",
         "texture": diner.texture,
         "frequency": diner.frequency,
         "access_notes": diner.access_notes or "",

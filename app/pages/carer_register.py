@@ -20,6 +20,7 @@ from app.errors import RuleBroken
 from app.pages import drafts
 from app.pages.carer_common import (
     DAY_TIME_FIELDS,
+    OTHER_ALLERGIES_WORDS,
     POSTCODE_MESSAGES,
     availability,
     carer_auth,
@@ -60,7 +61,7 @@ TITLES = {
 LISTS = ("diets", "allergies", "days")
 FIELDS: dict[str, tuple[str, ...]] = {
     "about": ("full_name", "address_line", "postcode", "phone"),
-    "food": ("diets", "allergies", "texture"),
+    "food": ("diets", "allergies", "other_allergies", "texture"),
     "times": ("days", *DAY_TIME_FIELDS, "frequency"),
     "access": ("access_notes",),
 }
@@ -208,6 +209,16 @@ def _summary(a: dict[str, Any]) -> list[dict[str, Any]]:
         },
         {"key": "Diet", "value": words["diets"], "step": "food", "field": "diets"},
         {"key": "Allergies", "value": words["allergies"], "step": "food", "field": "allergies"},
+        {
+            "key": OTHER_ALLERGIES_WORDS,
+            "value": (
+                (a.get("other_allergies") or "None").splitlines()
+                if "texture" in a
+                else [NOT_ANSWERED]
+            ),
+            "step": "food",
+            "field": "other_allergies",
+        },
         {"key": "Food texture", "value": [words["texture"]], "step": "food", "field": "texture"},
         {
             "key": "When",

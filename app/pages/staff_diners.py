@@ -178,6 +178,7 @@ REFER_FIELDS = (
     "phone",
     "diets",
     "allergies",
+    "other_allergies",
     "texture",
     "days",
     *DAY_TIME_FIELDS,

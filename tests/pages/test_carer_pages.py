@@ -347,7 +347,8 @@ def test_check_answers_part_way_says_what_is_not_answered_yet(
     assert post(client, "/carer/register/about", ABOUT).status_code == 303
     check = client.get("/carer/register/check").text
     assert "Regular food" not in check and "Every week" not in check
-    assert check.count("Not answered yet") == 5  # diet, allergies, texture, when, how often
+    # diet, allergies, other foods, texture, when, how often
+    assert check.count("Not answered yet") == 6
 
 
 def test_check_answers_asks_for_consent_then_registers_the_relative_when_it_is_given(
