@@ -317,6 +317,16 @@ def _safety_first(
             dedupe_key=f"{change_key}:cook",
             about_diner_id=diner.id,
         )
+    if pairing.status == PairingStatus.proposed and "other_allergies" in changed:
+        # The invited cook decides on these foods themselves (matching cannot check them), and
+        # may answer from the invitation's words: told what they are now.
+        told = messages.other_foods_changed_to_invited_cook(
+            diner_name=name, other_allergies=diner.other_allergies
+        )
+        outbox.tell(
+            session, told, to=cook.user_id, dedupe_key=f"{change_key}:cook",
+            about_diner_id=diner.id,
+        )  # fmt: skip
     _recover_unsafe_covers(
         session,
         diner=diner,

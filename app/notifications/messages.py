@@ -703,6 +703,25 @@ def diner_changed_to_cover(*, diner_name: str, what: str, day: date, needs: str)
     )
 
 
+def other_foods_changed_to_invited_cook(*, diner_name: str, other_allergies: str | None) -> Message:
+    """To a cook invited to cook for the diner, not yet answering, when the other foods the
+    diner must not have changed: the invitation they may answer from named the old ones, and
+    matching cannot judge these, so the cook is told what they are now."""
+    others = other_foods(other_allergies)
+    now = (
+        f"{diner_name} must not have: {', '.join(others)}. We have not checked this against "
+        "what you cook."
+        if others
+        else f"{diner_name} has no other foods to avoid now."
+    )
+    return Message(
+        "diner_changed",
+        f"{diner_name}'s other foods to avoid changed",
+        f"{diner_name}'s other foods to avoid changed since you were invited. {now} Please read "
+        "the invitation on your page again before you answer.",
+    )
+
+
 def invitation_withdrawn_to_cook(*, diner_name: str) -> Message:
     return Message(
         "pairing_needs_changed",

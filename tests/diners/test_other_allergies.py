@@ -16,6 +16,7 @@ from tests.factories import (
     auth_headers,
     create_user,
     diner_payload,
+    proposed_pairing,
 )
 
 KIWI = "Kiwi fruit\nStrawberries."
@@ -159,3 +160,19 @@ def test_erasure_removes_the_other_foods_and_the_export_holds_them(
     stored = session.exec(select(Diner).where(col(Diner.id) == made.json()["id"])).one()
     session.refresh(stored)
     assert stored.other_allergies is None
+
+
+def test_an_invited_cook_is_told_when_the_other_foods_change_before_they_answer(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    world = proposed_pairing(client, session, settings, staff)
+    response = client.patch(
+        f"/api/diners/{world.diner_id}", json={"other_allergies": "Kiwi fruit"},
+        headers=world.carer_headers,
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    pairing = session.get(Pairing, world.pairing_id)
+    assert pairing is not None and pairing.status == "proposed"  # theirs to decide
+    told = _body(session, to=world.cook.id, event="diner_changed")
+    assert "Edna must not have: Kiwi fruit. We have not checked this" in told
+    assert "read the invitation on your page again before you answer" in told

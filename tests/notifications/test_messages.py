@@ -108,6 +108,9 @@ RENDERED = {
         diner_name=DINER, what="food needs", when="Tuesdays at 17:30"
     ),
     "invitation_withdrawn_to_cook": messages.invitation_withdrawn_to_cook(diner_name=DINER),
+    "other_foods_changed_to_invited_cook": messages.other_foods_changed_to_invited_cook(
+        diner_name=DINER, other_allergies="Kiwi fruit"
+    ),
     "invitation_withdrawn_by_staff": messages.invitation_withdrawn_by_staff(diner_name=DINER),
     "invitation_withdrawn_diner_left": messages.invitation_withdrawn_diner_left(diner_name=DINER),
     "invitation_withdrawn_to_staff": messages.invitation_withdrawn_to_staff(
