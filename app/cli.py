@@ -68,6 +68,8 @@ def serve(
         _upgrade_schema("head", configure_logging=False)
     else:
         _refuse_an_old_schema()
+    if settings.env == "production":
+        _refuse_the_demo_data()
     _warn_of_missing_settings(settings)
     _tell(settings, describe_delivery(settings, base_url=f"http://{host}:{port}"))
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
@@ -123,6 +125,30 @@ def _refuse_an_old_schema() -> None:
             f"the database is not migrated to this version of the service (revision {at}, "
             f"needs {', '.join(sorted(heads))}): run `portion migrate` first, or serve with "
             "--migrate"
+        )
+
+
+def _refuse_the_demo_data() -> None:
+    """Refuse to serve production from a database seed-demo filled (`make run`'s var/portion.db,
+    a container's volume first started with PORTION_DEMO=1): its accounts' password is
+    published, and admin@example.org signed in with it. One that cannot be reached yet is
+    served, as by `_refuse_an_old_schema`."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import reader
+    from app.demo import demo_password_accounts
+
+    try:
+        with Session(reader(get_engine())) as session:
+            found = demo_password_accounts(session)
+    except SQLAlchemyError:
+        return
+    if found:
+        _fail(
+            f"the database holds the demo data ({found} accounts sign in with the demo "
+            "password, which is published): PORTION_ENV=production will not serve it; start "
+            "from an empty database (a new PORTION_DATABASE_URL, or a new volume for the "
+            "container), then `portion migrate` and `portion create-admin`"
         )
 
 

@@ -380,6 +380,30 @@ def test_seed_demo_refuses_and_writes_nothing_when_production(
     assert (councils, users) == (0, 0)
 
 
+def test_serve_refuses_in_one_line_when_production_database_holds_the_demo(
+    cli_database: str, tmp_path: Path
+):
+    # `make run` seeds var/portion.db; served with PORTION_ENV=production, admin@example.org
+    # signed in with the published password (an operator's walk). The container's start
+    # (`serve --migrate`) too.
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    assert runner.invoke(cli, ["seed-demo"]).exit_code == 0
+    settings = {
+        "env": "production",
+        "database_url": cli_database,
+        "secret_key": TEST_SETTINGS.secret_key,
+        "public_url": "https://meals.example.gov.uk",
+    }
+
+    for start in (["serve"], ["serve", "--migrate"]):
+        result = run_portion([*start, "--port", str(free_port())], tmp_path, **settings)
+
+        assert result.returncode == 2, result.stderr
+        [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+        assert "demo data" in line and "empty database" in line
+        assert "Traceback" not in result.stdout + result.stderr
+
+
 def test_plain_uvicorn_refuses_in_one_line_when_production_secret_key_is_missing(
     tmp_path: Path,
 ):
