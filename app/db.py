@@ -55,6 +55,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
 from app.db_slots import DatabaseSlots, HeldSlot
+from app.errors import DATABASE_NOT_MIGRATED, AppError
 from app.group_commit import GroupCommit
 
 log = logging.getLogger("portion.db")
@@ -464,6 +465,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     the answer is sent, whether the route answered or raised.
     """
     engine = get_engine()
+    await _refuse_an_unknown_schema(engine)
     read_only = request.method in SAFE_METHODS
     session: Session | None = None
     try:
@@ -472,6 +474,22 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     finally:
         if session is not None and (kept := session.info.pop(KEPT, None)):
             await _keep_after_request(engine, kept)
+
+
+async def _refuse_an_unknown_schema(engine: Engine) -> None:
+    """Answer 503 with what to do while the database is not at this version's schema.
+
+    `portion serve` refuses to start on such a database, but not on one it cannot reach yet:
+    started while PostgreSQL was down, it then answered a sign-in 500 with a traceback
+    ("relation loginfailure does not exist": an operator's walk), as did plain uvicorn. Until
+    this process's health probe has found the schema current, each request asks it (cached
+    and shared: one query a second at most, none for a cached answer); once found, never
+    again. A database that does not answer is left to fail as it would (503)."""
+    probe = _probe_of(engine)
+    if probe.schema_current:
+        return
+    if await probe.answer() == "not_migrated":
+        raise AppError(DATABASE_NOT_MIGRATED, status_code=503)
 
 
 # A PostgreSQL request's read-only session, for its route's worker thread (`end_reads_here`).
@@ -839,6 +857,8 @@ class DatabaseProbe:
         # (monotonic time, answer)
         self._last: tuple[float, Health] = (-float("inf"), "unavailable")
         self._asking_since: float | None = None
+        # Whether the schema has been found at this version once (`_refuse_an_unknown_schema`).
+        self.schema_current = False
 
     def cached(self) -> Health | None:
         """The last answer while it is fresh, "unavailable" while a probe has been under way
@@ -865,6 +885,7 @@ class DatabaseProbe:
                 with reader(self.engine).connect() as conn:
                     current = schema_revisions(conn) == heads
                 health = "ok" if current else "not_migrated"
+                self.schema_current = self.schema_current or current
             except SQLAlchemyError as exc:
                 log.warning("database probe failed: %s", type(exc).__name__)
                 health = "unavailable"

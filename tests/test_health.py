@@ -1,3 +1,4 @@
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -8,10 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event
 
+from app import db
+from app.config import get_settings
 from app.db import SCHEMA_VERSION_QUERY, DatabaseProbe, get_database_probe, make_engine
 from app.errors import DATABASE_NOT_MIGRATED, DATABASE_UNAVAILABLE
 from app.main import app
-from tests.conftest import migrate
+from tests.conftest import TEST_SETTINGS, migrate
 
 
 def test_healthz_is_ok_when_database_reachable(client: TestClient):
@@ -126,3 +129,45 @@ def test_healthz_reports_unavailable_when_database_cannot_be_reached(
         assert answer.json() == {"detail": DATABASE_UNAVAILABLE}
         assert int(answer.headers["Retry-After"]) > 0
     assert attempts == [1]  # the failure is cached like a success
+
+
+@pytest.fixture
+def unmigrated_app(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The app's own engine, sessions and probe, on a database that has no tables yet (a
+    server that started while it could not be reached, so never refused it)."""
+    monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
+    monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    engine = db.get_engine()
+    app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
+    try:
+        yield engine
+    finally:
+        app.dependency_overrides.clear()
+        engine.dispose()
+        get_settings.cache_clear()
+        db.get_engine.cache_clear()
+
+
+def test_requests_answer_503_not_migrated_until_the_database_is_migrated(
+    unmigrated_app: Engine, caplog: pytest.LogCaptureFixture
+):
+    # An operator's walk: `portion serve` started while PostgreSQL was down; once it was up,
+    # a sign-in and a registration answered 500 with tracebacks ("relation loginfailure
+    # does not exist").
+    sign_in = {"username": "someone@example.org", "password": "not-the-password"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answers = [
+            client.post("/api/auth/token", data=sign_in),
+            client.post("/api/auth/register", json={"email": "a@example.org"}),
+            client.get("/api/me"),
+        ]
+        for answer in answers:
+            assert answer.status_code == 503, answer.text
+            assert answer.json() == {"detail": DATABASE_NOT_MIGRATED}
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+        migrate(unmigrated_app)
+        db._probe_of.cache_clear()  # its answer is cached for a second: not waited for here
+        assert client.post("/api/auth/token", data=sign_in).status_code == 401
