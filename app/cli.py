@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.config import ConfigurationError, Settings, get_settings
-from app.db import get_engine
+from app.db import describe_database, get_engine
 from app.errors import AppError
 from app.geo.importer import DEFAULT_BATCH_SIZE
 from app.in_use import alone, in_use
@@ -71,6 +71,8 @@ def serve(
     if settings.env == "production":
         _refuse_the_demo_data()
     _warn_of_missing_settings(settings)
+    # Which database: a wrong PORTION_DATABASE_URL otherwise showed only as 503s.
+    _tell(settings, f"Database: {describe_database(settings.database_url)}")
     _tell(settings, describe_delivery(settings, base_url=f"http://{host}:{port}"))
     # No access log: it writes raw paths, and a calendar feed's path is its secret. The app
     # logs each request by route template instead (app/main.py).

@@ -47,7 +47,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, MetaData, Row, Select, event, inspect
 from sqlalchemy import select as core_select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine, func, select
@@ -55,7 +55,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
 from app.db_slots import DatabaseSlots, HeldSlot
-from app.errors import DATABASE_NOT_MIGRATED, AppError
+from app.errors import DATABASE_NOT_MIGRATED, DATABASE_OUTAGE, AppError
 from app.group_commit import GroupCommit
 
 log = logging.getLogger("portion.db")
@@ -169,6 +169,16 @@ def make_engine(
     email, address or health needs."""
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
+    engine = _make_engine(url, parsed, busy_timeout_s, idle_ping_s, **kwargs)
+    # A new connection is the database answering again (after an outage, the pool makes new
+    # ones): said once, as its going was (`DATABASE_OUTAGE`); a pooled one costs nothing.
+    event.listen(engine, "connect", lambda *_: DATABASE_OUTAGE.up())
+    return engine
+
+
+def _make_engine(
+    url: str, parsed: URL, busy_timeout_s: float, idle_ping_s: float, **kwargs: Any
+) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
             # The URL's own settings win (SQLAlchemy's connect_args would override them).
@@ -416,6 +426,19 @@ def _configure_sqlite(engine: Engine, queue: WriteQueue | None, busy_timeout_s: 
         except BaseException:
             dbapi_connection.give_back()
             raise
+
+
+def describe_database(url: str) -> str:
+    """Which database `url` names, for the start-up log: the kind, host, port and name, or the
+    SQLite file's absolute path; never the user's password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            return "SQLite, in memory"
+        return f"SQLite file {Path(parsed.database).resolve()}"
+    where = f"{parsed.host or 'localhost (socket)'}:{parsed.port or 5432}"
+    user = f" as {parsed.username}" if parsed.username else ""
+    return f"PostgreSQL database {parsed.database or '(default)'} at {where}{user}"
 
 
 SPARE_CONNECTIONS = 3  # beyond the requests' own: the health probe, the sender, a write apart
@@ -887,8 +910,10 @@ class DatabaseProbe:
                 health = "ok" if current else "not_migrated"
                 self.schema_current = self.schema_current or current
             except SQLAlchemyError as exc:
-                log.warning("database probe failed: %s", type(exc).__name__)
+                DATABASE_OUTAGE.down(exc)  # once per outage, with the driver's words
                 health = "unavailable"
+            else:
+                DATABASE_OUTAGE.up()
             finally:
                 self._asking_since = None
             self._last = (time.monotonic(), health)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +29,43 @@ DATABASE_RETRY_AFTER_S = 5
 # PostgreSQL SQLSTATEs that mean "no server to talk to right now": connection exceptions (class
 # 08) and the server shutting down, crashed or still starting (57P01-57P03).
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+class DatabaseOutage:
+    """Says once, with the driver's words, that the database has become unavailable, and once
+    that it answers again: a wrong PORTION_DATABASE_URL looked like a short outage that never
+    ended, every request logging "OperationalError" and nothing saying why (an operator's
+    walk). The health probe and the requests answered 503 report here (app/db.py)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down = False
+
+    def down(self, exc: BaseException) -> None:
+        with self._lock:
+            was_down, self._down = self._down, True
+        if was_down:
+            log.debug("database still unavailable: %s", type(exc).__name__)
+        else:
+            log.warning("the database is unavailable: %s", driver_message(exc))
+
+    def up(self) -> None:
+        with self._lock:
+            was_down, self._down = self._down, False
+        if was_down:
+            log.info("the database answers again")
+
+
+DATABASE_OUTAGE = DatabaseOutage()
+
+
+def driver_message(exc: BaseException) -> str:
+    """The database driver's own words on one line: the host, port, user or file it tried,
+    never the password (libpq and SQLite do not repeat it; a URL's is masked all the same)."""
+    orig = getattr(exc, "orig", None) or exc
+    said = " ".join(str(orig).split()) or type(orig).__name__
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", said)
+
 
 # Renders an error as an HTML page in the layout: (request, status, message fit to show or None).
 ErrorPage = Callable[[Request, int, str | None], Awaitable[Response]]
@@ -272,7 +310,7 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage | None = None)
         if not database_unavailable(exc):
             raise exc  # a bug: on to the server's error handler, which logs it (500)
         # The pool drops its dead connections: the next request reconnects by itself.
-        log.warning("database unavailable (%s): answered 503", type(exc.orig).__name__)
+        DATABASE_OUTAGE.down(exc)  # once per outage, not per request
         headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
         if shown := await page(request, 503, DATABASE_UNAVAILABLE, headers):
             return shown

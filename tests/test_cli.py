@@ -512,6 +512,57 @@ def test_serve_refuses_in_one_line_when_database_is_not_migrated(
     assert line.startswith("Error: the database is not migrated") and "portion migrate" in line
 
 
+def test_serve_names_its_database_and_says_once_why_it_cannot_be_used(tmp_path: Path):
+    # A wrong PostgreSQL URL: the server started with no line about its database, answered
+    # every request 503 and logged only "database probe failed: OperationalError", once per
+    # request (an operator's walk).
+    nothing_there = free_port()
+    settings = {
+        "secret_key": TEST_SETTINGS.secret_key,
+        "database_url": f"postgresql+psycopg://app:not-shown-pw@127.0.0.1:{nothing_there}/nosuchdb",
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PORTION), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=portion_environment(**settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    sign_in = b"username=nobody%40example.org&password=not-the-password"
+    try:
+        statuses = [
+            answered(server, port, "/api/auth/token", sign_in),
+            *(answered(server, port, path) for path in ("/healthz", "/healthz")),
+            answered(server, port, "/api/auth/token", sign_in),
+            answered(server, port, "/api/auth/token", sign_in),
+        ]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=60)
+
+    assert statuses == [503] * 5
+    assert f"Database: PostgreSQL database nosuchdb at 127.0.0.1:{nothing_there} as app" in output
+    [said] = [line for line in output.splitlines() if "database is unavailable" in line]
+    assert "Connection refused" in said and f"port {nothing_there}" in said
+    assert "not-shown-pw" not in output and "Traceback" not in output
+
+
+def answered(server: subprocess.Popen[str], port: int, path: str, data: bytes | None = None) -> int:
+    """The status `portion serve` answers `path` with (POSTed when `data`), once it listens."""
+    for _ in range(600):
+        assert server.poll() is None, "portion serve exited"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", data=data) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as refused:
+            return refused.code
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    pytest.fail("portion serve never answered")
+
+
 def test_worker_warns_a_line_each_when_production_lacks_what_messages_need(
     cli_database: str, monkeypatch: pytest.MonkeyPatch
 ):

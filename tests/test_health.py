@@ -171,3 +171,37 @@ def test_requests_answer_503_not_migrated_until_the_database_is_migrated(
         migrate(unmigrated_app)
         db._probe_of.cache_clear()  # its answer is cached for a second: not waited for here
         assert client.post("/api/auth/token", data=sign_in).status_code == 401
+
+
+def test_probe_says_once_why_the_database_is_unavailable_and_once_that_it_is_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    folder = tmp_path / "not-yet"
+    engine = create_engine(f"sqlite:///{folder}/portion.db")
+    probe = DatabaseProbe(engine, max_age_s=0)  # no cache: every check asks
+    caplog.set_level(logging.INFO, logger="portion")
+
+    assert [probe.check() for _ in range(3)] == ["unavailable"] * 3
+    folder.mkdir()
+    assert [probe.check() for _ in range(2)] == ["not_migrated"] * 2
+    engine.dispose()
+
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert said == [
+        "the database is unavailable: unable to open database file",
+        "the database answers again",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "described"),
+    [
+        (
+            "postgresql+psycopg://app:s3cret@db.internal:5433/portion",
+            "PostgreSQL database portion at db.internal:5433 as app",
+        ),
+        ("sqlite:///var/portion.db", f"SQLite file {Path.cwd() / 'var' / 'portion.db'}"),
+    ],
+)
+def test_start_up_names_the_database_without_its_password(url: str, described: str):
+    assert db.describe_database(url) == described
