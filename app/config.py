@@ -24,6 +24,15 @@ PUBLISHED_PLACEHOLDER_KEY = "change-me-this-is-a-development-placeholder-not-a-s
 GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
+# A production key must look random: at least this many different characters, and not one short
+# piece repeated. Not a measure of strength, only a catch for what a person typed ("aaaa...",
+# "change-me-change-me-..."), which started before (an operator's walk); token_urlsafe(48)
+# has some 40 different characters, and even 32 hex digits have 14 or so.
+MIN_SECRET_KEY_DISTINCT = 10
+# Hosts a public address may name over plain http in production: the machine itself.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 MAX_SLOTS = 16  # database slots of each kind (reads, writes) per process
 
 # Argon2id's parameters for passwords: RFC 9106's low-memory profile unless set (SECURITY.md).
@@ -85,6 +94,10 @@ class Settings(BaseSettings):
     # The service's address as people reach it: links in messages are built from it, never
     # from a request's Host header.
     public_url: str = "http://127.0.0.1:8000"
+    # Production refuses an http:// public address (its session cookies would go without
+    # Secure) unless it is the machine itself, or this is set: behind a proxy that serves https
+    # under another address, say, or on a closed network.
+    allow_http_public_url: bool = False
     # Requests of one process that use the database at once, those that only read and the
     # others apart; the rest wait their turn on the event loop (app/db_slots.py). Unset: on
     # SQLite 2 readers, whose queries are this process's own CPU, and 8 writers, who take
@@ -225,6 +238,12 @@ class Settings(BaseSettings):
                     f"PORTION_SECRET_KEY {problem}: PORTION_ENV=production needs a random value "
                     f"of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. from {GENERATE_KEY_HINT}"
                 )
+            if not looks_random(key):
+                raise ConfigurationError(
+                    "PORTION_SECRET_KEY is not random (too few different characters, or a short "
+                    "piece repeated): anyone could guess it and sign in as anyone; set one "
+                    f"generated, e.g. from {GENERATE_KEY_HINT}"
+                )
         elif not key:
             self.secret_key = installation_secret(SECRET_KEY_FILE)
         token = self.metrics_token.get_secret_value() if self.metrics_token else None
@@ -232,6 +251,20 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 f"PORTION_METRICS_TOKEN is only {len(token)} characters long: use a random value "
                 f"of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. from {GENERATE_KEY_HINT}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _https_in_production(self) -> Settings:
+        address = urlsplit(self.public_url)
+        local = address.hostname in LOCAL_HOSTS
+        plain = address.scheme == "http" and not local and not self.allow_http_public_url
+        if self.env == "production" and plain:
+            raise ConfigurationError(
+                f"PORTION_PUBLIC_URL is {self.public_url}, not https: in production, sign-in "
+                "cookies would be sent without Secure and links in messages would be "
+                "unencrypted; use the https address (or set "
+                "PORTION_ALLOW_HTTP_PUBLIC_URL=true if plain http is really meant)"
             )
         return self
 
@@ -348,6 +381,17 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def looks_random(key: str) -> bool:
+    """Whether `key` could have come from a random generator (MIN_SECRET_KEY_DISTINCT)."""
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return False
+    # A piece of up to half its length repeated (the last copy may be cut short).
+    return not any(
+        key == (key[:size] * (len(key) // size + 1))[: len(key)]
+        for size in range(1, len(key) // 2 + 1)
+    )
 
 
 def installation_secret(path: Path) -> str:

@@ -22,6 +22,8 @@ from app.config import (
 )
 
 # The shape of a GOV.UK Notify API key: a name, the service's id and the secret.
+# A key as a generator makes one (production refuses one that is plainly not random).
+KEY = "Zq3v8Lw1Xr5Tn0Pb7Ye2Uc9Ms4Ho6GdJ"
 NOTIFY_KEY = (
     "portion_test-0c0f6f3b-6a0e-4e0e-9f39-3f6c1a2b3c4d-7d8e9f00-1111-4222-8333-444455556666"
 )
@@ -117,6 +119,10 @@ def test_placeholder_secret_key_is_refused_when_development_sets_it(
         ("", "is not set"),
         ("too-short-for-production", "is only 24 characters long"),
         (PUBLISHED_PLACEHOLDER_KEY, "placeholder"),
+        # Typed, not generated: both started in production (an operator's walk).
+        ("a" * 40, "is not random"),
+        ("change-me-change-me-change-me-change-me", "is not random"),
+        ("0123456789abcdef" * 3, "is not random"),
     ],
 )
 def test_production_refuses_to_start_when_secret_key_is_not_a_real_secret(
@@ -137,9 +143,9 @@ def test_production_uses_its_secret_key_when_long_enough(
     installation: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("PORTION_ENV", "production")
-    monkeypatch.setenv("PORTION_SECRET_KEY", "k" * 32)
+    monkeypatch.setenv("PORTION_SECRET_KEY", KEY)
 
-    assert get_settings().secret_key == "k" * 32
+    assert get_settings().secret_key == KEY
 
 
 @pytest.mark.parametrize(
@@ -170,7 +176,7 @@ def test_mail_warning_is_given_only_when_production_has_no_mail_settings(
 ):
     monkeypatch.delenv("PORTION_SMTP_HOST", raising=False)
     monkeypatch.delenv("PORTION_NOTIFY_API_KEY", raising=False)
-    warnings = Settings(secret_key="k" * 32, **settings).production_warnings()
+    warnings = Settings(secret_key=KEY, **settings).production_warnings()
     [warning] = [w for w in warnings if "mail settings" in w] or [None]
 
     assert (warning is not None) == warned
@@ -224,10 +230,10 @@ def test_production_without_what_its_messages_need_is_warned_about_each(
         "SMTP_USERNAME",
     ):
         monkeypatch.delenv(f"PORTION_{name}", raising=False)
-    warnings = Settings(secret_key="k" * 32, env="production", **settings).production_warnings()
+    warnings = Settings(secret_key=KEY, env="production", **settings).production_warnings()
     assert [w.split(":")[1].strip() for w in warnings] == named
     assert all(w.startswith("Warning: ") and "\n" not in w for w in warnings)
-    development = Settings(secret_key="k" * 32, env="development", **settings)
+    development = Settings(secret_key=KEY, env="development", **settings)
     assert development.production_warnings() == []
 
 
@@ -248,7 +254,7 @@ def test_a_setting_of_the_wrong_kind_is_refused_in_one_line_when_read(
 ):
     both_tls = {"smtp_starttls": True} if name == "smtp_implicit_tls" else {}
     with pytest.raises((ConfigurationError, ValidationError), match=message):
-        Settings(secret_key="k" * 32, **both_tls, **{name: value})
+        Settings(secret_key=KEY, **both_tls, **{name: value})
 
 
 @pytest.mark.parametrize(
@@ -258,19 +264,19 @@ def test_a_setting_of_the_wrong_kind_is_refused_in_one_line_when_read(
 def test_a_log_level_logging_knows_is_read_in_any_letter_case_when_set(
     installation: Path, given: str, level: str
 ):
-    assert Settings(secret_key="k" * 32, log_level=given).log_level == level
+    assert Settings(secret_key=KEY, log_level=given).log_level == level
 
 
 @pytest.mark.parametrize(
     "url", ["sqlite:///var/portion.db", "sqlite+pysqlite:///x.db", "postgresql+psycopg://u@db/p"]
 )
 def test_a_database_we_run_on_is_accepted_in_each_spelling_when_set(installation: Path, url: str):
-    assert Settings(secret_key="k" * 32, database_url=url).database_url == url
+    assert Settings(secret_key=KEY, database_url=url).database_url == url
 
 
 def test_an_empty_notify_key_is_no_key_when_set_so(installation: Path):
     # "PORTION_NOTIFY_API_KEY=" is a common placeholder in an .env of an SMTP-only service.
-    assert Settings(secret_key="k" * 32, notify_api_key=" ").notify_api_key is None
+    assert Settings(secret_key=KEY, notify_api_key=" ").notify_api_key is None
 
 
 def test_unusable_secret_file_is_refused_when_development_reads_it(installation: Path):
@@ -355,7 +361,7 @@ def test_a_blank_setting_is_unset_and_warned_about_as_unset_when_production_star
     # outside check).
     for name in ("SMTP_HOST", "PUBLIC_URL", "NOTIFY_API_KEY"):
         monkeypatch.setenv(f"PORTION_{name}", " ")
-    settings = Settings(secret_key="k" * 32, env="production")
+    settings = Settings(secret_key=KEY, env="production")
 
     assert settings.smtp_host == "127.0.0.1" and settings.notify_api_key is None
     assert not {"smtp_host", "public_url", "notify_api_key"} & settings.model_fields_set
@@ -367,10 +373,42 @@ def test_the_mail_warning_names_the_missing_template_only_when_it_is_the_reason(
     installation: Path,
 ):
     with_template = Settings(
-        secret_key="k" * 32, env="production", notifications_via="smtp", **NOTIFY
+        secret_key=KEY, env="production", notifications_via="smtp", **NOTIFY
     ).production_warnings()
     key_alone = Settings(
-        secret_key="k" * 32, env="production", notify_api_key=NOTIFY_KEY
+        secret_key=KEY, env="production", notify_api_key=NOTIFY_KEY
     ).production_warnings()
     assert "EMAIL_TEMPLATE_ID too" not in with_template[0]
     assert "EMAIL_TEMPLATE_ID too" in key_alone[0]
+
+
+@pytest.mark.parametrize(
+    ("public_url", "allowed", "refused"),
+    [
+        ("http://meals.example.gov.uk", None, True),
+        ("http://meals.example.gov.uk", "true", False),
+        ("https://meals.example.gov.uk", None, False),
+        ("http://127.0.0.1:8000", None, False),
+        ("http://localhost:8000", None, False),
+    ],
+)
+def test_production_refuses_an_http_public_url_unless_local_or_allowed(
+    installation: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    public_url: str,
+    allowed: str | None,
+    refused: bool,
+):
+    # Over http the session cookie went without Secure (an operator's walk).
+    monkeypatch.setenv("PORTION_ENV", "production")
+    monkeypatch.setenv("PORTION_SECRET_KEY", KEY)
+    monkeypatch.setenv("PORTION_PUBLIC_URL", public_url)
+    if allowed is not None:
+        monkeypatch.setenv("PORTION_ALLOW_HTTP_PUBLIC_URL", allowed)
+
+    if refused:
+        with pytest.raises(ConfigurationError, match=r"PORTION_PUBLIC_URL .* not https") as no:
+            get_settings()
+        assert "\n" not in str(no.value) and "PORTION_ALLOW_HTTP_PUBLIC_URL" in str(no.value)
+    else:
+        assert get_settings().public_url == public_url
