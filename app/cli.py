@@ -432,6 +432,7 @@ def send_notifications(
     configure_logging(settings)  # its lines as the server's: the format and level set
     _warn_of_missing_settings(settings)
     channels = delivery_from_settings(settings).channels
+    engine = get_engine()  # refuses a production database by chance before marking it in use
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -439,7 +440,7 @@ def send_notifications(
         sent = run_worker(
             stop,
             interval_s=interval,
-            engine=get_engine(),
+            engine=engine,
             channels=channels,
             once=not loop,
         )
@@ -543,7 +544,8 @@ def run_jobs_command() -> None:
 
     settings = get_settings()
     configure_logging(settings)
-    with in_use(settings.database_url), Session(get_engine()) as session:
+    engine = get_engine()  # refuses a production database by chance before marking it in use
+    with in_use(settings.database_url), Session(engine) as session:
         counts = run_jobs(session)
         counts["records_forgotten"] = forget_old_records(session, now=utcnow())
         session.commit()

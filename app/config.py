@@ -268,6 +268,33 @@ class Settings(BaseSettings):
             )
         return self
 
+    def database_problem(self) -> str | None:
+        """Why production must not open the database the settings name, in one line, or None.
+        Unset, it was var/portion.db under whichever folder the service started in (an empty
+        one was created and served from a new folder: an operator's walk). Checked where a
+        command or the app starts, not here: tests build production settings without one."""
+        if self.env != "production":
+            return None
+        if "database_url" not in self.model_fields_set:
+            return (
+                "PORTION_DATABASE_URL is not set: PORTION_ENV=production needs it, or the "
+                "database would be var/portion.db under whichever folder the service starts "
+                "in; e.g. postgresql+psycopg://user:password@host/portion or "
+                "sqlite:////var/lib/portion/portion.db (four slashes: an absolute path)"
+            )
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        memory = not url.database or url.database == ":memory:"
+        relative = not memory and not Path(url.database or "").is_absolute()
+        if url.get_backend_name() == "sqlite" and relative:
+            return (
+                f"PORTION_DATABASE_URL names the relative SQLite file {url.database}: in "
+                "production it must not depend on the folder the service starts in; use an "
+                "absolute path, e.g. sqlite:////var/lib/portion/portion.db (four slashes)"
+            )
+        return None
+
     @model_validator(mode="after")
     def _one_kind_of_smtp_tls(self) -> Settings:
         if self.smtp_starttls and self.smtp_implicit_tls:

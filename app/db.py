@@ -53,7 +53,7 @@ from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.config import get_settings
+from app.config import ConfigurationError, get_settings
 from app.db_slots import DatabaseSlots, HeldSlot
 from app.errors import DATABASE_NOT_MIGRATED, DATABASE_OUTAGE, AppError
 from app.group_commit import GroupCommit
@@ -447,6 +447,8 @@ SPARE_CONNECTIONS = 3  # beyond the requests' own: the health probe, the sender,
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
+    if problem := settings.database_problem():  # every command that opens it: one line (cli)
+        raise ConfigurationError(problem)
     # Every request holding a slot (reading or writing) finds a connection without waiting.
     slots = sum(settings.database_slots(read_only=kind) for kind in (True, False))
     pool_size = max(5, slots + SPARE_CONNECTIONS)

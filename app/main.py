@@ -77,6 +77,8 @@ LABEL_STYLES = inline_style_hashes(
 def create_app() -> FastAPI:
     try:
         settings = get_settings()
+        if problem := settings.database_problem():
+            raise ConfigurationError(problem)
     except ConfigurationError as exc:  # one line for the operator, also under plain uvicorn
         raise SystemExit(f"Error: {exc}") from None
     configure_logging(settings)  # plain text, or JSON lines (PORTION_LOG_FORMAT=json)

@@ -359,6 +359,33 @@ def test_cli_refuses_in_one_line_when_production_secret_key_is_not_real(
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no database, no var/
 
 
+@pytest.mark.parametrize(
+    ("database_url", "problem"),
+    [(None, "PORTION_DATABASE_URL is not set"), ("sqlite:///var/p.db", "relative SQLite")],
+    ids=["unset", "relative"],
+)
+@pytest.mark.parametrize("command", [["serve", "--migrate"], ["migrate"], ["run-jobs"]])
+def test_production_refuses_in_one_line_when_its_database_depends_on_the_folder(
+    tmp_path: Path, command: list[str], database_url: str | None, problem: str
+):
+    # From a new folder, production created and served an empty ./var/portion.db.
+    settings = {
+        "env": "production",
+        "secret_key": "Zq3v8Lw1Xr5Tn0Pb7Ye2Uc9Ms4Ho6GdJ",
+        "public_url": "https://meals.example.gov.uk",
+    }
+    if database_url is not None:
+        settings["database_url"] = database_url
+    args = [*command, "--port", str(free_port())] if command[0] == "serve" else command
+
+    result = run_portion(args, tmp_path, **settings)
+
+    assert result.returncode == 2, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("Error: PORTION_DATABASE_URL ") and problem in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no database, no var/
+
+
 def test_seed_demo_refuses_and_writes_nothing_when_production(
     cli_database: str, monkeypatch: pytest.MonkeyPatch
 ):

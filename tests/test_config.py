@@ -412,3 +412,29 @@ def test_production_refuses_an_http_public_url_unless_local_or_allowed(
         assert "\n" not in str(no.value) and "PORTION_ALLOW_HTTP_PUBLIC_URL" in str(no.value)
     else:
         assert get_settings().public_url == public_url
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (None, "PORTION_DATABASE_URL is not set"),
+        ("sqlite:///var/portion.db", "relative SQLite file var/portion.db"),
+        ("sqlite:////var/lib/portion/portion.db", None),
+        ("postgresql+psycopg://portion@db/portion", None),
+    ],
+)
+def test_production_names_its_database_absolutely(
+    installation: Path, monkeypatch: pytest.MonkeyPatch, url: str | None, problem: str | None
+):
+    # Unset, production created and served an empty ./var/portion.db wherever it started.
+    monkeypatch.setenv("PORTION_ENV", "production")
+    monkeypatch.setenv("PORTION_SECRET_KEY", KEY)
+    if url is not None:
+        monkeypatch.setenv("PORTION_DATABASE_URL", url)
+
+    found = get_settings().database_problem()
+
+    assert (found is None) if problem is None else (problem in (found or "")), found
+    monkeypatch.setenv("PORTION_ENV", "development")
+    get_settings.cache_clear()
+    assert get_settings().database_problem() is None
