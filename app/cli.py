@@ -110,24 +110,39 @@ def _tell(settings: Settings, line: str, *, warning: bool = False) -> None:
 def _refuse_an_old_schema() -> None:
     """Refuse to serve a database that is not at this version's schema: every page would answer
     500 ("no such table"). One that cannot be reached yet is served: /healthz says so until it
-    answers, and the service recovers by itself."""
+    answers, requests are answered 503 while it is not migrated, and the service recovers by
+    itself."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    try:
+        problem = _schema_problem()
+    except SQLAlchemyError:
+        return
+    if problem:
+        _fail(f"{problem}, or serve with --migrate")
+
+
+def _require_the_schema() -> None:
+    """For a command that works on the tables (the jobs, a pass of the worker): one line, not
+    a traceback, when they are not this version's (an operator's walk). A database that cannot
+    be reached is said in one line by `main`."""
+    if problem := _schema_problem():
+        _fail(problem)
+
+
+def _schema_problem() -> str | None:
     from app.db import reader, schema_heads, schema_revisions
 
     heads = schema_heads()
-    try:
-        with reader(get_engine()).connect() as conn:
-            found = schema_revisions(conn)
-    except SQLAlchemyError:
-        return
-    if found != heads:
-        at = ", ".join(sorted(found)) if found else "none"
-        _fail(
-            f"the database is not migrated to this version of the service (revision {at}, "
-            f"needs {', '.join(sorted(heads))}): run `portion migrate` first, or serve with "
-            "--migrate"
-        )
+    with reader(get_engine()).connect() as conn:
+        found = schema_revisions(conn)
+    if found == heads:
+        return None
+    at = ", ".join(sorted(found)) if found else "none"
+    return (
+        f"the database is not migrated to this version of the service (revision {at}, needs "
+        f"{', '.join(sorted(heads))}): run `portion migrate` first"
+    )
 
 
 def _refuse_the_demo_data() -> None:
@@ -433,6 +448,8 @@ def send_notifications(
     _warn_of_missing_settings(settings)
     channels = delivery_from_settings(settings).channels
     engine = get_engine()  # refuses a production database by chance before marking it in use
+    if not loop:  # the loop says it once and waits for the migration (run_worker)
+        _require_the_schema()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -545,6 +562,7 @@ def run_jobs_command() -> None:
     settings = get_settings()
     configure_logging(settings)
     engine = get_engine()  # refuses a production database by chance before marking it in use
+    _require_the_schema()
     with in_use(settings.database_url), Session(engine) as session:
         counts = run_jobs(session)
         counts["records_forgotten"] = forget_old_records(session, now=utcnow())

@@ -590,6 +590,18 @@ def answered(server: subprocess.Popen[str], port: int, path: str, data: bytes | 
     pytest.fail("portion serve never answered")
 
 
+@pytest.mark.parametrize("command", [["run-jobs"], ["send-notifications"]])
+def test_jobs_and_a_worker_pass_say_in_one_line_when_database_is_not_migrated(
+    cli_database: str, command: list[str]
+):
+    # `portion run-jobs` on an unmigrated database ended with a traceback (an operator's walk).
+    result = runner.invoke(cli, command)
+
+    assert result.exit_code == 2, result.output
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("Error: the database is not migrated") and "portion migrate" in line
+
+
 def test_worker_warns_a_line_each_when_production_lacks_what_messages_need(
     cli_database: str, monkeypatch: pytest.MonkeyPatch
 ):

@@ -9,8 +9,10 @@ import socket
 import threading
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.errors import database_unavailable
+from app.db import reader, schema_heads, schema_revisions
+from app.errors import DATABASE_NOT_MIGRATED, database_unavailable
 from app.notifications.sender import DEFAULT_BATCH, Channels, Mailer, SessionFactory, send_due
 
 log = logging.getLogger("portion.notifications")
@@ -36,6 +38,7 @@ def run_worker(
     """Send due messages until `stop_event` is set (or after one pass); return how many."""
     worker_id = worker_id or new_worker_id()
     total = 0
+    said_not_migrated = False
     while not stop_event.is_set():
         sent = 0
         try:
@@ -54,14 +57,34 @@ def run_worker(
                 # Said in one line each pass while it is down, as requests say it: a
                 # traceback every few seconds would bury the log and tell no more.
                 log.warning("notification pass skipped: the database is unavailable")
+            elif not_migrated(engine):
+                # A traceback every pass, until someone migrated (an operator's walk): said
+                # once, and the loop waits for the migration.
+                if not said_not_migrated:
+                    log.warning("%s: notifications wait until it is", DATABASE_NOT_MIGRATED)
+                said_not_migrated = True
             else:
                 log.exception("notification pass failed")
+        else:
+            said_not_migrated = False
         total += sent
         if once:
             break
         if sent < batch:  # a full batch means more may be waiting: go again at once
             stop_event.wait(interval_s)
     return total
+
+
+def not_migrated(engine: Engine | SessionFactory) -> bool:
+    """Whether `engine`'s database answers at another schema than this version's (False when
+    it cannot be asked: it is then unavailable, or a test's session factory)."""
+    if not isinstance(engine, Engine):
+        return False
+    try:
+        with reader(engine).connect() as conn:
+            return schema_revisions(conn) != schema_heads()
+    except SQLAlchemyError:
+        return False
 
 
 class BackgroundSender:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from app.db import make_engine
+from app.errors import DATABASE_NOT_MIGRATED
 from app.notifications.sender import SmtpMailer
 from app.notifications.worker import BackgroundSender, new_worker_id, run_worker
 from tests.notifications.conftest import FROM, SmtpCatcher, load, mailer_for, queue
@@ -84,19 +85,38 @@ def test_failures_back_off_quietly_when_no_smtp_server_listens(
     assert not sender.running
 
 
-def test_loop_survives_database_errors_when_running_in_background(
+class Passes(threading.Event):
+    """Set at the loop's `count`th wait between passes: it runs that many passes and stops."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.left = count
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.left -= 1
+        if self.left <= 0:
+            self.set()
+        return self.is_set()
+
+
+def test_loop_says_once_and_waits_without_a_traceback_when_the_database_is_not_migrated(
     empty_database: str, caplog: pytest.LogCaptureFixture
 ):
+    # `portion send-notifications --loop` on an unmigrated database logged a traceback every
+    # pass (an operator's walk).
     unmigrated = make_engine(empty_database)
     mailer = SmtpMailer(host="127.0.0.1", port=1, timeout_s=1)
+    caplog.set_level(logging.INFO, logger="portion.notifications")
     try:
-        sender = BackgroundSender(
-            interval_s=0.05, engine=unmigrated, mailer=mailer, mail_from=FROM
-        ).start()
-        assert wait_for(lambda: "notification pass failed" in caplog.text)
-        assert sender.running
-        sender.stop()
-        assert not sender.running
+        sent = run_worker(
+            Passes(3), interval_s=60, engine=unmigrated, mailer=mailer, mail_from=FROM
+        )
+        assert sent == 0
+        said = [r for r in caplog.records if r.name == "portion.notifications"]
+        assert [r.getMessage() for r in said] == [
+            f"{DATABASE_NOT_MIGRATED}: notifications wait until it is"
+        ]
+        assert said[0].exc_info is None and "portion migrate" in DATABASE_NOT_MIGRATED
 
         with pytest.raises(DBAPIError):  # one pass (the command) reports the error instead
             run_worker(
