@@ -20,10 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import union
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
-from app.models import AuditEntry, Concern, Cook, Diner, Pairing, User
+from app.models import AuditEntry, Concern, Cook, Diner, Meal, Notification, Pairing, User
 from app.moderation.service import list_audit
 
 # What an action did, in words (an unknown action is shown from its code).
@@ -189,16 +190,29 @@ class _Narrowed:
 def _covers_by(session: Session, *, council_id: int | None, cook_id: int) -> dict[int, Subject]:
     """The covers staff recorded for this cook (COVER_ARRANGED): each entry is about the
     diner, and names the cook only in its data, so the cook's log left them out (a review).
-    Read through ix_audit_entry_action_subject (the action, then the kind of subject): every
-    cover staff recorded in any council, a small part of the log (a few a week a council),
-    never the whole of it. The council and the cook are picked out of those here: the council
-    in the WHERE made SQLite read by ix_audit_entry_council_at instead, the council's whole
-    log; and reading a JSON value in SQL differs between SQLite and PostgreSQL."""
+
+    Read through ix_audit_entry_action_subject to the covers recorded for the diners this cook
+    may have covered, and the cook picked out of those few here (reading a JSON value in SQL
+    differs between SQLite and PostgreSQL). It read every cover recorded in every council on
+    each view, which grows without end (a review). Those diners are the ones of this
+    council's meals the cook brings (`Meal.cook_id`, indexed), and the ones of the messages
+    the cook was sent (`arrange_cover` tells them, about the diner): a cover that fell
+    through later (the cook went away) has another cook or none now, and its entry stays in
+    this cook's log, as the staff member did record it with them."""
+    account = select(Cook.user_id).where(Cook.id == cook_id).scalar_subquery()
+    brings = select(Meal.diner_id).where(Meal.cook_id == cook_id, Meal.council_id == council_id)
+    told = select(Notification.about_diner_id).where(
+        Notification.to_user_id == account, col(Notification.about_diner_id).is_not(None)
+    )
     rows = session.exec(
         select(AuditEntry.id, AuditEntry.subject_id, AuditEntry.council_id, AuditEntry.data).where(
-            AuditEntry.action == COVER_ARRANGED, AuditEntry.subject_type == "diner"
+            AuditEntry.action == COVER_ARRANGED,
+            AuditEntry.subject_type == "diner",
+            col(AuditEntry.subject_id).in_(union(brings, told)),
         )
     ).all()
+    # The council is checked here, not in the WHERE: there SQLite read the council's whole
+    # log by ix_audit_entry_council_at instead.
     return {
         entry_id: ("diner", diner_id)
         for entry_id, diner_id, council, data in rows

@@ -15,7 +15,7 @@ from app.audit import VIEW_WINDOW
 from app.config import Settings
 from app.db import utcnow
 from app.meals.staff_cover import arrange_cover
-from app.models import AuditEntry, Concern, Council, User
+from app.models import AuditEntry, Concern, Cook, Council, Meal, User
 from app.moderation.service import COOK_VIEWED
 from app.privacy.erasure_requests import request_erasure
 from tests.factories import (
@@ -352,6 +352,26 @@ def test_the_log_filtered_by_a_cook_shows_the_covers_recorded_for_them(
     assert "No entries match" in text_of(
         client.get(f"/staff/audit?cook={other_id}&diner={world.diner_id}").text
     )
+
+
+def test_a_cover_that_fell_through_stays_in_the_log_of_the_cook_it_was_recorded_with(
+    client: TestClient, session: Session, settings: Settings, staff: User, world: PairingWorld
+):
+    """The cook's log finds covers by the diners of the meals they bring and of the messages
+    they were sent: Helen going away that day gives the meal back to nobody, and what staff
+    recorded with her stays in her log."""
+    helper_id = cover_recorded(client, session, settings, staff, world)
+    helper = session.get(User, session.exec(select(Cook.user_id).where(Cook.id == helper_id)).one())
+    assert helper is not None
+    covered = session.exec(select(Meal).where(Meal.cook_id == helper_id)).one()
+    away = {"from": covered.date.isoformat(), "to": covered.date.isoformat()}
+    went = client.post("/api/cooks/me/away", json=away, headers=auth_headers(helper, settings))
+    assert went.is_success, went.text
+    session.expire_all()
+    assert session.exec(select(Meal).where(Meal.cook_id == helper_id)).all() == []
+    sign_in(client, staff)
+    cover = "Recorded that a cook will cover a meal: Helen Helper for Edna Smith"
+    assert cover in entries(client.get(f"/staff/audit?cook={helper_id}").text)
 
 
 def test_the_log_filtered_by_a_diner_shows_their_carers_request_to_erase_them(
