@@ -107,6 +107,7 @@ def _remind_pause_ending(session: Session, *, diner: Diner, today: date) -> int:
                     start=first.start,
                     page=page,
                     to_staff=to_staff,
+                    needs_cover=first.status == MealStatus.needs_cover,
                 )
             ),
             to=to,

@@ -438,24 +438,41 @@ def _days(first: date, last: date) -> str:
 
 
 def pause_ending(
-    *, diner_name: str, last_day: date, first_meal: date, start: str, page: str, to_staff: bool
+    *,
+    diner_name: str,
+    last_day: date,
+    first_meal: date,
+    start: str,
+    page: str,
+    to_staff: bool,
+    needs_cover: bool,
 ) -> Message:
     """Two days before meals start again after a pause: to the carer (a guessed hospital
     discharge date can bring a cook with the key-safe code to an empty home), or (`to_staff`)
     the coordinator of a diner with no carer. ``page``: the carer's page to make the pause
-    longer, or the diner's record."""
+    longer, or the diner's record. A first meal that `needs_cover` has no cook yet (its
+    regular cook is away): it read "a cook will come" when none was to (a review)."""
     ask = (
         f"{diner_name} has no carer to remind: please check that {diner_name} will be home by "
         f"then, and if not, give the pause a later last day. {diner_name}'s record: {page}"
         if to_staff
         else f"If {diner_name} will not be home by then, make the pause longer before then: {page}"
     )
+    if not needs_cover:
+        coming = f", when a cook will come to {diner_name}'s home."
+    elif to_staff:
+        coming = ". Its usual cook is away that day, and no other cook has taken it yet."
+    else:
+        coming = (
+            ". Its usual cook is away that day, and we are still looking for another cook to "
+            "bring it: we will tell you who, or that we could not find one."
+        )
     return Message(
         "pause_ending",
         f"{diner_name}'s meals start again after {day_month(last_day)}",
         f"{diner_name}'s meals are paused until {day_month(last_day)}. They start again by "
-        f"themselves after that day: the first meal is on {day_month(first_meal)} at {start}, "
-        f"when a cook will come to {diner_name}'s home. {ask}",
+        f"themselves after that day: the first meal is on {day_month(first_meal)} at {start}"
+        f"{coming} {ask}",
     )
 
 

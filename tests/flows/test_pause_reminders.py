@@ -87,6 +87,33 @@ def test_the_carer_is_reminded_once_two_days_before_meals_start_again(
     )
 
 
+def test_a_first_meal_that_still_needs_a_cook_is_not_promised_one(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    """Priya is away for the first meal after the pause and no cover is found yet: the carer
+    read "when a cook will come to Edna's home" (a review)."""
+    world = active_pairing(client, session, settings, staff)
+    today = council_today(barnet)
+    meals = meal_dates(session, world.pairing_id, today)
+    last = meals[1] + timedelta(days=2)
+    first = meals[2]
+    pause(client, world, today + timedelta(days=1), last)
+    away = {"from": str(first), "to": str(first)}
+    went = client.post("/api/cooks/me/away", json=away, headers=world.cook_headers)
+    assert went.status_code in (200, 201), went.text
+
+    run_jobs(session, now=at_noon(last - timedelta(days=1)))
+
+    (told,) = reminders(session)
+    assert told.to_user_id == world.carer.id
+    assert f"the first meal is on Tuesday {first.day} {first:%B} at 17:30. " in told.body
+    assert "a cook will come" not in told.body
+    assert (
+        "Its usual cook is away that day, and we are still looking for another cook to bring "
+        "it: we will tell you who, or that we could not find one."
+    ) in told.body
+
+
 def test_a_carer_who_chose_texts_is_reminded_by_text(
     client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
 ):

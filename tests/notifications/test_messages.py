@@ -77,6 +77,7 @@ RENDERED = {
         start="17:30",
         page="http://127.0.0.1:8000/carer/relatives/7/pause",
         to_staff=False,
+        needs_cover=False,
     ),
     "pairing_ended_to_staff": messages.pairing_ended_to_staff(
         cook_name=COOK, diner_name=DINER, reason=EndReason.cook_stopped
