@@ -101,7 +101,7 @@ def test_a_carer_names_other_foods_and_the_cook_reads_them_before_accepting(
     other.fill("Kiwi fruit\u202e")  # a hidden character: refused beside the field, kept
     _continue(page)
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Other foods they must not have must be ordinary text, without hidden characters"
+        "Other foods they must not have has a hidden character, perhaps from copying and pasting"
     )
     expect(other).to_have_value("Kiwi fruit\u202e")
     check(page, f"other-foods-food-error-{s}", screenshots)

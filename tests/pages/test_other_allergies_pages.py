@@ -75,7 +75,9 @@ def test_other_foods_with_a_hidden_character_come_back_beside_their_error_as_typ
     page = post(client, "/carer/register/food", {"texture": "regular", "other_allergies": typed})
     assert page.status_code == 422
     assert 'href="#other_allergies"' in page.text
-    assert f"{LABEL} must be ordinary text, without hidden characters" in unescape(page.text)
+    assert f"{LABEL} has a hidden character, perhaps from copying and pasting" in unescape(
+        page.text
+    )
     assert textarea(page.text, "other_allergies") == typed
     too_long = post(client, "/carer/register/food", {"texture": "regular",
                                                      "other_allergies": "k" * 301})  # fmt: skip
