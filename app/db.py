@@ -55,7 +55,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import ConfigurationError, get_settings
 from app.db_slots import DatabaseSlots, HeldSlot
-from app.errors import DATABASE_NOT_MIGRATED, DATABASE_OUTAGE, AppError
+from app.errors import DATABASE_NOT_MIGRATED, DATABASE_OUTAGE, ServiceBusy
 from app.group_commit import GroupCommit
 
 log = logging.getLogger("portion.db")
@@ -514,7 +514,9 @@ async def _refuse_an_unknown_schema(engine: Engine) -> None:
     if probe.schema_current:
         return
     if await probe.answer() == "not_migrated":
-        raise AppError(DATABASE_NOT_MIGRATED, status_code=503)
+        # ServiceBusy, the 503 the schema declares for every operation (a bare AppError read
+        # as a 400 there: app/openapi.py reads what is raised).
+        raise ServiceBusy(DATABASE_NOT_MIGRATED, retry_after_s=30)
 
 
 # A PostgreSQL request's read-only session, for its route's worker thread (`end_reads_here`).
