@@ -1,25 +1,35 @@
 """A relative whose carer asked for their data to be erased is held out of anything new.
 
 The request (app/privacy/erasure_requests.py) is recorded only in the audit log, as an
-ERASURE_REQUESTED entry about the carer's account, and covers each of their relatives; staff
-carry it out within the month the law allows (``rules.erase_by``). Until then the relative
-keeps the meals already planned (they still need food, and PRODUCT.md says nothing of
-stopping them), but no cook is newly sent their needs: the batch, its preview, suggestions, a
-proposal by hand and the next-best proposal after a decline leave them out, and an end of
-their meals says that their data is to be erased instead of "back in matching" (a newcomer's
-walk found staff inviting a new cook with the needs of a man whose family had asked).
+ERASURE_REQUESTED entry about the carer's account per council, naming in its data the
+relatives the carer had there when they asked (``diner_ids``); staff carry it out within the
+month the law allows (``rules.erase_by``). Until then each relative it names keeps the meals
+already planned (they still need food, and PRODUCT.md says nothing of stopping them), but no
+cook is newly sent their needs: the batch, its preview, suggestions, a proposal by hand, the
+next-best proposal after a decline and a cover leave them out (a cover goes only to a cook they
+have met), and an end of their meals says that their data is to be erased instead of "back in
+matching" (a newcomer's walk found staff inviting a new cook with the needs of a man whose
+family had asked).
 
-Read through ix_audit_entry_action_subject, in the query that already reads the diner (the
-batch's own: one list of the carers who asked, not a query per diner).
+A relative the carer registers after asking is not named, so not held: the request did not
+cover them (staff are not asked to erase them), and they are matched as any other; asking
+again names them too. The hold was once the carer's, and held such a relative for ever,
+never matched and never to be erased (a review).
+
+The requests still to do are few (each carer's few, until staff erase the carer's account), so
+they are read whole through ix_audit_entry_action_subject and their ``diner_ids`` read in
+Python: JSON in SQL differs between SQLite and PostgreSQL, and a list of diner ids in the
+query would meet the databases' limits on bound parameters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, or_
+from sqlalchemy import ScalarSelect, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -38,23 +48,42 @@ def _requests_of(carer_id: Any) -> Any:
     )
 
 
-def erasure_not_asked(carer_id: Any) -> ColumnElement[bool]:
-    """SQL: the carer (a column, e.g. ``Diner.carer_id``) never asked for their data to be
-    erased; a diner without a carer (referred by staff) has none. NOT IN the few who asked,
-    a list both databases build once and hash: NOT EXISTS led PostgreSQL to compare each
-    diner with every request (1.6 s against 0.12 s for 100,000 diners and 100 requests)."""
-    asked = core_select(col(AuditEntry.subject_id)).where(
-        col(AuditEntry.action) == ERASURE_REQUESTED,
-        col(AuditEntry.subject_type) == "user",
-        col(AuditEntry.subject_id).is_not(None),  # a NULL in the list would make NOT IN unknown
-    )
-    return or_(carer_id.is_(None), carer_id.not_in(asked))
-
-
 def first_erasure_ask(carer_id: Any) -> ScalarSelect[datetime]:
-    """SQL: when the carer first asked (NULL if never): the law's month runs from the first."""
+    """SQL: when the carer first asked (NULL if never), whichever relatives they named: a
+    cheap first look, in a query that reads the diner already; ``erasure_firsts`` then says
+    which relatives the requests name (most carers never asked, and cost nothing more)."""
     first = core_select(func.min(col(AuditEntry.at))).where(*_requests_of(carer_id))
     return first.scalar_subquery()
+
+
+def erasure_firsts(
+    session: Session, *, carer_ids: Collection[int] | None = None
+) -> dict[int, datetime]:
+    """Each diner named by a request still to do (the carer's account not yet erased), with
+    when a request first named them: the law's month runs from then. Only the requests of
+    `carer_ids` (a page's few carers) when given, else all of them (a batch's)."""
+    query = (
+        core_select(col(AuditEntry.at), col(AuditEntry.data))
+        .join(User, col(User.id) == col(AuditEntry.subject_id))
+        .where(
+            col(AuditEntry.action) == ERASURE_REQUESTED,
+            col(AuditEntry.subject_type) == "user",
+            col(User.anonymised_at).is_(None),
+        )
+    )
+    if carer_ids is not None:
+        query = query.where(col(AuditEntry.subject_id).in_(sorted(set(carer_ids))))
+    firsts: dict[int, datetime] = {}
+    for at, data in session.execute(query).all():
+        for diner_id in (data or {}).get("diner_ids") or []:
+            if diner_id not in firsts or at < firsts[diner_id]:
+                firsts[diner_id] = at
+    return firsts
+
+
+def held_diner_ids(session: Session) -> frozenset[int]:
+    """The diners held out of matching, for a batch to leave out by id as it reads its rows."""
+    return frozenset(erasure_firsts(session))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +103,25 @@ def hold_from(first_ask: datetime | None, council: HasTimezone | None) -> Erasur
     return ErasureHold(asked, erase_by(asked))
 
 
+def erasure_holds(
+    session: Session, *, diners: Collection[Diner], council: HasTimezone | None = None
+) -> dict[int, ErasureHold]:
+    """The holds of these diners (by id; one query for them all), those not yet erased whom
+    a request of their carer names."""
+    carers = {d.carer_id for d in diners if d.carer_id is not None and d.anonymised_at is None}
+    if not carers:
+        return {}
+    firsts = erasure_firsts(session, carer_ids=carers)
+    asked = {d.id: firsts.get(d.id) for d in diners if d.id is not None and d.anonymised_at is None}
+    return {i: hold for i, at in asked.items() if (hold := hold_from(at, council)) is not None}
+
+
 def erasure_asked_on(
     session: Session, *, carer_id: int, council: HasTimezone | None = None
 ) -> date | None:
     """When the carer first asked for their data (and their relatives') to be erased, while it
-    is still to do (their account not yet erased), on the council's calendar (else UTC's)."""
+    is still to do (their account not yet erased), on the council's calendar (else UTC's):
+    the carer's own request, whichever relatives it named."""
     carer = session.get(User, carer_id)
     if carer is None or carer.anonymised_at is not None:
         return None
@@ -89,9 +132,6 @@ def erasure_asked_on(
 def erasure_hold(
     session: Session, *, diner: Diner, council: HasTimezone | None = None
 ) -> ErasureHold | None:
-    """Whether the diner is held out of matching: their carer asked for erasure, and the
-    diner is not erased yet (then there is nothing left to hold)."""
-    if diner.carer_id is None or diner.anonymised_at is not None:
-        return None
-    asked = erasure_asked_on(session, carer_id=diner.carer_id, council=council)
-    return ErasureHold(asked, erase_by(asked)) if asked is not None else None
+    """Whether the diner is held out of matching: a request of their carer names them, and
+    the diner is not erased yet (then there is nothing left to hold)."""
+    return erasure_holds(session, diners=[diner], council=council).get(diner.id or 0)

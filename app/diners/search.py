@@ -21,7 +21,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from app.diners.erasure_hold import ErasureHold, first_erasure_ask, hold_from
+from app.diners.erasure_hold import ErasureHold, erasure_holds, first_erasure_ask
 from app.diners.rules import public_status
 from app.models import Council, Diner, Neighbourhood, Pairing, User
 from app.vocab import Allergen, Diet, DinerStatus, PairingStatus, Texture
@@ -237,12 +237,17 @@ def search_diners(
         .limit(limit)
     ).all()
     council = session.get(Council, council_id)  # the erasure's dates on its calendar
-    return [_row(r, today=today, now=now, council=council) for r in rows], int(total)
+    # Whose carer asked (the column), then which of those their requests name: a relative
+    # registered after asking is not held (app/diners/erasure_hold.py).
+    holds = erasure_holds(
+        session, diners=[r[0] for r in rows if r[-1] is not None], council=council
+    )
+    return [_row(r, today=today, now=now, holds=holds) for r in rows], int(total)
 
 
-def _row(row: Any, *, today: date, now: datetime, council: Council | None) -> DinerRow:
+def _row(row: Any, *, today: date, now: datetime, holds: dict[int, ErasureHold]) -> DinerRow:
     diner, hood, carer_name, carer_email, carer_phone, referrer_name, since, *more = row
-    meals_paused, asked = more
+    meals_paused, _asked = more
     status = public_status(diner, today)
     return DinerRow(
         id=diner.id,
@@ -261,7 +266,7 @@ def _row(row: Any, *, today: date, now: datetime, council: Council | None) -> Di
         allergies=list(diner.allergies),
         texture=diner.texture,
         meals_paused=bool(meals_paused) and status == DinerStatus.matched,
-        erasure=hold_from(asked, council) if diner.anonymised_at is None else None,
+        erasure=holds.get(diner.id or 0),
     )
 
 

@@ -28,7 +28,12 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
 from app.db import utcnow
-from app.diners.erasure_hold import ErasureHold, erasure_not_asked, first_erasure_ask, hold_from
+from app.diners.erasure_hold import (
+    ErasureHold,
+    erasure_hold,
+    first_erasure_ask,
+    held_diner_ids,
+)
 from app.diners.rules import public_status
 from app.geo.distance import bounding_box
 from app.matching.engine import CookInput, DinerInput, Window
@@ -629,11 +634,11 @@ def unpaired_waiting_diners(session: Session, *, council: Council, today: date) 
             Diner.council_id == council.id,
             Diner.status == DinerStatus.waiting,
             col(Diner.id).not_in(open_diners),
-            erasure_not_asked(col(Diner.carer_id)),
         )
         .order_by(col(Diner.id))
     ).all()
-    return [d for d in rows if public_status(d, today) == DinerStatus.waiting]
+    held = held_diner_ids(session)
+    return [d for d in rows if public_status(d, today) == DinerStatus.waiting and d.id not in held]
 
 
 @dataclass(slots=True)
@@ -722,8 +727,9 @@ def _cook_ids_of(query: Select[Any], dialect: str) -> Any:
 def _diner_and_council_query(dialect: str) -> Select[*tuple[Any, ...]]:
     """The diner, their council, its cook index version, ``history`` for the diner as four
     texts of cook ids (the excluded, those who declined, and those met in an accepted pairing
-    or by a delivered cover meal), and whether the diner is held for an erasure (when erased,
-    and when their carer first asked): one query less for a suggestion."""
+    or by a delivered cover meal), and whether the diner may be held for an erasure (when
+    erased, and when their carer first asked: only then is it read whether a request names
+    them): one query less for a suggestion."""
     history = (
         core_select(col(PairExclusion.cook_id)).where(col(PairExclusion.diner_id) == col(Diner.id)),
         core_select(col(Pairing.cook_id)).where(
@@ -792,8 +798,15 @@ def diner_in_council(session: Session, *, diner_id: int) -> DinerInCouncil | Non
         latest_cook_change=latest,  # max(updated_at) or None
         excluded=_ids(excluded) | _ids(declined),
         met=_ids(paired) | _ids(covered),
-        held=hold_from(asked, council) if erased is None else None,
+        held=_held(session, diner_id, council) if asked is not None and erased is None else None,
     )
+
+
+def _held(session: Session, diner_id: int, council: Council) -> ErasureHold | None:
+    """The hold of a diner whose carer asked for erasure: only if a request names them (one
+    registered after asking is not held; app/diners/erasure_hold.py)."""
+    diner = session.get(Diner, diner_id)
+    return erasure_hold(session, diner=diner, council=council) if diner is not None else None
 
 
 def diner_row(session: Session, *, diner_id: int) -> DinerRow | None:
@@ -815,7 +828,6 @@ _WAITING_DINERS = (
         col(Diner.id).not_in(
             select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
         ),
-        erasure_not_asked(col(Diner.carer_id)),  # held (app/diners/erasure_hold.py)
     )
     .order_by(col(Diner.id))
 )
@@ -825,11 +837,12 @@ def waiting_diner_rows(session: Session, *, council: Council, today: date) -> li
     """``unpaired_waiting_diners`` as plain rows, each distinct JSON value decoded once."""
     decoded = _Decoded()
     found = []
+    held = held_diner_ids(session)  # named by an erasure request (erasure_hold.py)
     raw = session.connection().execute(_WAITING_DINERS, {"council_id": council.id})
     for row in raw:
         status, paused_from, paused_to = row[10:]
         pause = _Pause(status, paused_from, paused_to)
-        if public_status(pause, today) != DinerStatus.waiting:
+        if public_status(pause, today) != DinerStatus.waiting or row[0] in held:
             continue
         found.append(_diner_row(decoded, row))
     return found

@@ -23,6 +23,7 @@ from app.config import Settings
 from app.councils.rules import council_today, local_date
 from app.db import utcnow
 from app.deps import Auth, SessionDep, SettingsDep
+from app.diners.erasure_hold import ErasureHold, erasure_hold, erasure_holds
 from app.diners.presenters import diner_out
 from app.diners.schemas import DinerChangeOnPages, DinerOut, PauseIn
 from app.diners.service import list_carers_diners, pause_held
@@ -184,7 +185,8 @@ def _cook_line(out: DinerOut, ended: str = "", *, too_far: bool = False, held: b
     """Where the relative stands with a cook, in words; `ended` says how the last cook's meals
     stopped (`_ended_line`), for a relative waiting again; `too_far` (`_too_far`): a pause for
     safety is down to the distance between the cook's home and the relative's; `held`: the
-    carer asked for erasure, so no cook is looked for (app/diners/erasure_hold.py)."""
+    carer's erasure request names this relative, so no cook is looked for
+    (app/diners/erasure_hold.py)."""
     first = first_name(out.full_name)
     pairing = out.pairing
     cook = pairing.cook.display_name if pairing and pairing.cook else "their cook"
@@ -193,8 +195,8 @@ def _cook_line(out: DinerOut, ended: str = "", *, too_far: bool = False, held: b
     if pairing is None and held:
         # "We are looking for a cook" was untrue once they asked (a newcomer's walk).
         stopped = (
-            "We are not looking for a cook: you asked us to erase your data, and the council "
-            "is doing that."
+            f"We are not looking for a cook: you asked us to erase your data and {first}'s, "
+            "and the council is doing that."
         )
         return f"{ended} {stopped}" if ended else stopped
     if pairing is None:
@@ -314,13 +316,19 @@ def home(
     if auth is None:
         return to_sign_in(request)
     diners, _ = list_carers_diners(session, carer=auth.user, limit=50, offset=0)
-    erasure = _erasure_asked(session, auth.user)  # the request covers every relative
+    live = [
+        diner
+        for listed in diners
+        if (diner := session.get(Diner, listed.id)) is not None and diner.anonymised_at is None
+    ]
+    # The request holds only the relatives it names: one registered after asking is matched
+    # as usual (app/diners/erasure_hold.py), and the page says so.
+    council = session.get(Council, live[0].council_id) if live else None
+    holds = erasure_holds(session, diners=live, council=council)
+    erasure = _erasure_asked(session, auth.user, live, holds)
     relatives = []
     notice: tuple[str, str | None] | None = None
-    for listed in diners:
-        diner = session.get(Diner, listed.id)
-        if diner is None or diner.anonymised_at is not None:
-            continue
+    for diner in live:
         out = diner_out(session, diner)
         relatives.append(
             {
@@ -332,7 +340,7 @@ def home(
                     out,
                     "" if out.pairing else _ended_line(session, diner),
                     too_far=_too_far(session, out),
-                    held=erasure is not None,
+                    held=diner.id in holds,
                 ),
                 "next_meal": _next_meal(out),
             }
@@ -363,15 +371,33 @@ def home(
     return _page(request, session, settings, auth, "carer/home.html", context)
 
 
-def _erasure_asked(session: Session, user: User) -> dict[str, str] | None:
+def _erasure_asked(
+    session: Session, user: User, live: list[Diner], holds: dict[int, ErasureHold]
+) -> dict[str, str] | None:
     """The carer's request to be erased, while it waits: the page gave no sign of it after, and
-    offered to ask again (a browser walk)."""
+    offered to ask again (a browser walk). `live`: their relatives not erased; `holds`: those
+    the request names. Those it does not name were registered after asking: they are said
+    not to be covered, and the carer may ask again for them."""
     relative = session.exec(select(Diner).where(Diner.carer_id == user.id)).first()
     council = session.get(Council, relative.council_id) if relative else None
     asked = erasure_asked_on(session, carer_id=user.id or 0, council=council)
     if asked is None:
         return None
-    return {"on": long_date(asked), "by": long_date(erase_by(asked))}
+    named = [first_name(d.full_name) for d in live if d.id in holds]
+    later = [first_name(d.full_name) for d in live if d.id not in holds]
+    return {
+        "on": long_date(asked),
+        "by": long_date(erase_by(asked)),
+        "whose": f"your data, and {_and(named)}’s," if named else "your data",
+        "later": _and(later),
+        "later_them": "them" if len(later) > 1 else "".join(later),
+        "later_whose": "their" if len(later) > 1 else f"{''.join(later)}’s",
+    }
+
+
+def _and(names: list[str]) -> str:
+    """'Arthur', 'Arthur and Betty', 'Arthur, Betty and Carol'."""
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
 # --- a relative's page --------------------------------------------------------------------------
@@ -483,7 +509,7 @@ def relative(
             out,
             "" if out.pairing else _ended_line(session, diner),
             too_far=too_far,
-            held=erasure_asked_on(session, carer_id=auth.user.id or 0) is not None,
+            held=erasure_hold(session, diner=diner) is not None,  # if the request names them
         ),
         "cook_name": out.pairing.cook.display_name if out.pairing and out.pairing.cook else None,
         "next_meal": _next_meal(out),

@@ -23,6 +23,7 @@ from app.councils.rules import council_today
 from app.councils.service import staff_council
 from app.db import lock_row, utcnow, writing
 from app.deps import SessionDep, SettingsDep
+from app.diners.erasure_hold import erasure_hold
 from app.diners.record import PairingLine, diner_record
 from app.diners.rules import public_status
 from app.diners.schemas import DinerChangeOnPages
@@ -367,9 +368,15 @@ def _record_page(
         banner = COVERED_NO_CARER
     # The request reached only the coordinator's mailbox, as an account number no staff page
     # could find (an outside check): the record says so while it is to do, and by when.
+    # Only a request naming this diner holds them: one registered after the carer asked is
+    # matched as usual, and staff are not told to erase them (app/diners/erasure_hold.py).
+    # Once erased, the request still shows: it leads on to the carer's own account.
+    hold = erasure_hold(session, diner=diner, council=council)
     asked = (
-        erasure_asked_on(session, carer_id=diner.carer_id, council=council)
-        if diner.carer_id
+        hold.asked_on
+        if hold is not None
+        else erasure_asked_on(session, carer_id=diner.carer_id, council=council)
+        if diner.carer_id and diner.anonymised_at is not None
         else None
     )
     context = {
@@ -383,7 +390,7 @@ def _record_page(
         "today": today,
         "waiting_days": days_between(record.waiting_since, utcnow()),
         # Held out of matching while their carer's erasure request is to do (erasure_hold).
-        "can_match": status == DinerStatus.waiting and record.open_pairing is None and not asked,
+        "can_match": status == DinerStatus.waiting and record.open_pairing is None and hold is None,
         "concerns": concerns_about(session, council_id=sa.council_id, diner_id=diner.id),
         "needs": {
             "diets": labels_of(DIETS, diner.diets) or ["No special diet"],

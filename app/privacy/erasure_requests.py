@@ -4,7 +4,8 @@ Erasure itself stays with staff (erase_diner, erase_cook in privacy/service.py):
 pairings and cannot be undone, so a person's request reaches the coordinator of each relative's
 neighbourhood (or the council's staff), who erase within the month the law allows. The request
 is audited with ids only; asking twice tells nobody twice the same day. Until staff carry it
-out, the relatives are held out of matching (app/diners/erasure_hold.py).
+out, the relatives it names (those the person had when asking) are held out of matching
+(app/diners/erasure_hold.py); one registered after is not, and asking again names them too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from app.audit import record_audit
 from app.config import Settings
 from app.councils.rules import local_date
 from app.db import utcnow
-from app.diners.erasure_hold import ERASURE_REQUESTED, erasure_asked_on
+from app.diners.erasure_hold import ERASURE_REQUESTED, erasure_asked_on, erasure_firsts
 from app.diners.rules import erase_by
 from app.diners.service import alert_recipients
 from app.models import AuditEntry, Council, Diner, User
@@ -45,7 +46,9 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
             select(User.id).where(User.role == "admin", col(User.is_active).is_(True))
         ).all()
         told = {a: [] for a in admins if a is not None}
-    today = utcnow().date().isoformat()
+    # Asking twice tells nobody twice the same day, unless a relative was registered since:
+    # the request now names them, and their coordinator must hear of it.
+    today = f"{utcnow().date().isoformat()}:{len(diners)}"
     council = session.get(Council, diners[0].council_id) if diners else None
     due = erase_by(local_date(utcnow(), council) if council else utcnow().date())
     assert user.id is not None
@@ -109,10 +112,15 @@ def erasures_waiting(session: Session, *, council_id: int) -> list[ErasureWaitin
         .where(col(User.anonymised_at).is_(None), col(Diner.council_id) == council_id)
         .order_by(firsts.c.first, col(User.id), col(Diner.id))
     ).all()
+    # Only the relatives a request names: one the carer registered after asking is not to be
+    # erased (staff were told to erase them; app/diners/erasure_hold.py).
+    named = erasure_firsts(session, carer_ids={row[0] for row in rows})
     waiting: dict[int, ErasureWaiting] = {}
     council = session.get(Council, council_id)
     assert council is not None
     for carer_id, carer_name, first, diner_id, diner_name in rows:
+        if diner_id not in named:
+            continue
         asked = local_date(first, council)
         found = waiting.setdefault(carer_id, ErasureWaiting(carer_name, [], asked, erase_by(asked)))
         found.relatives.append((diner_id, diner_name))

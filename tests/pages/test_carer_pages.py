@@ -1069,7 +1069,8 @@ def test_erasure_request_tells_the_coordinator_when_the_carer_asks(
     assert "We have your request" in client.get("/carer/account/erase/sent").text
     # The carer's page shows the request waiting, not the offer to ask (a browser walk).
     home = client.get("/carer/").text
-    assert 'id="erasure">You asked us to erase your data' in home
+    erasure = home.split('id="erasure">', 1)[1].split("</div>", 1)[0]
+    assert "You asked us to erase your data, and Edna’s, on" in erasure
     assert 'href="/carer/account/erase"' not in home
     # The coordinator can find the relative: a link in the message, a banner on the record.
     record = f"/staff/diners/{paired['diner_id']}"
