@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import lock_row, utcnow
+from app.diners.erasure_hold import erasure_hold
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound
 from app.geo.distance import haversine_m, public_distance_m
@@ -36,7 +37,10 @@ def _one_off(diner: Diner, meal: Meal, *, excluded: set[int], met: set[int]) -> 
 
 
 def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, float, bool]]:
-    """Cooks who may safely take this meal, familiar faces first, then nearest."""
+    """Cooks who may safely take this meal, familiar faces first, then nearest; only familiar
+    faces for a diner held for an erasure their carer asked for (no cook is newly sent their
+    needs, nor given their address: app/diners/erasure_hold.py; seek_cover tells the
+    coordinator when none can)."""
     diner = session.get(Diner, meal.diner_id)
     pairing = session.get(Pairing, meal.pairing_id)
     council = session.get(Council, meal.council_id)
@@ -56,9 +60,10 @@ def cover_candidates(session: Session, *, meal: Meal) -> list[tuple[CookFields, 
     met_ids = met[meal.diner_id] | _covered_before(session, meal.diner_id)
     target = _one_off(diner, meal, excluded=excluded[meal.diner_id], met=met_ids)
     busy = _away_on(session, meal.date) | _busy_near(session, meal) | _in_review(session, council)
+    held = erasure_hold(session, diner=diner) is not None
     found = []
     for cook in inputs:
-        if cook.id == pairing.cook_id or cook.id in busy:
+        if cook.id == pairing.cook_id or cook.id in busy or (held and cook.id not in met_ids):
             continue
         # Covers don't take a place, and any frequency will do for a single meal.
         candidate = replace(cook, spare=max(cook.spare, 1), frequencies=ALL_FREQUENCIES)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.cooks.service import find_own_profile
 from app.councils.rules import council_today
 from app.db import lock_row, utcnow
+from app.diners.erasure_hold import erasure_hold
 from app.diners.rules import paused_on
 from app.diners.service import alert_recipients
 from app.errors import Conflict, NotFound, RuleBroken
@@ -442,6 +443,30 @@ def seek_cover(session: Session, *, meals: list[Meal]) -> None:
     asked = {id(meal): ask_for_cover(session, meal=meal) for meal in meals}
     for meal in arranged:
         _tell_cover_fell_through(session, meal=meal, asked=asked[id(meal)])
+    told = {id(meal) for meal in arranged}  # they were told it fell through
+    for meal in meals:
+        if not asked[id(meal)] and id(meal) not in told:
+            _tell_cover_not_sought(session, meal=meal)
+
+
+def _tell_cover_not_sought(session: Session, *, meal: Meal) -> None:
+    """A held diner's meal (app/diners/erasure_hold.py) that no cook they have met can bring:
+    no other cook is asked, so the coordinator (else the staff) is told now, and why, rather
+    than by the two days' warning (jobs.alert_uncovered) that nobody took it."""
+    diner, council = session.get(Diner, meal.diner_id), session.get(Council, meal.council_id)
+    assert diner is not None
+    held = erasure_hold(session, diner=diner, council=council)
+    if held is None:
+        return  # others were asked, or none can: the two days' warning says so, as before
+    told = messages.cover_not_sought(
+        diner_name=first_name(diner.full_name),
+        day=meal.date,
+        start=meal.start,
+        erase_by=held.due_on,
+    )
+    key = f"meal:{meal.id}:cover_not_sought:{utcnow().isoformat()}"
+    for to in alert_recipients(session, diner):
+        tell(session, told, to=to, dedupe_key=key, about_diner_id=diner.id)
 
 
 def _tell_cover_fell_through(session: Session, *, meal: Meal, asked: int) -> None:

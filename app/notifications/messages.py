@@ -614,6 +614,21 @@ def cover_missing(*, diner_name: str, day: date, start: str, cook_name: str) -> 
     )
 
 
+def cover_not_sought(*, diner_name: str, day: date, start: str, erase_by: date) -> Message:
+    """To the coordinator: a meal of a diner whose carer asked for erasure needs cover, and no
+    cook the diner has met can bring it; no other cook is asked (none is newly sent the needs
+    of someone whose data is to be erased: app/diners/erasure_hold.py)."""
+    return Message(
+        "cover_missing",
+        f"No cover for {diner_name} on {day_month(day)} at {start}",
+        f"{diner_name}'s usual cook cannot bring the meal on {day_month(day)} at {start}, and no "
+        f"cook {diner_name} has met before can. {diner_name}'s carer asked for their data and "
+        f"{diner_name}'s to be erased (by {day_month(erase_by)}), so we have not asked other "
+        "cooks. Please find another way to get the meal to them, or let the carer know it may "
+        "not come.",
+    )
+
+
 def cover_missing_to_carer(*, diner_name: str, day: date, start: str) -> Message:
     """To the carer, at the same time: the meal may not come (they heard nothing before)."""
     return Message(

@@ -100,6 +100,9 @@ RENDERED = {
     "cover_missing_to_carer": messages.cover_missing_to_carer(
         diner_name=DINER, day=THURSDAY, start="17:30"
     ),
+    "cover_not_sought": messages.cover_not_sought(
+        diner_name=DINER, day=THURSDAY, start="17:30", erase_by=FRIDAY
+    ),
     "contact_lapsed": messages.contact_lapsed(diner_name=DINER, days=14),
     "outcome_question": messages.outcome_question(diner_name=DINER, cook_name=COOK),
     "diner_changed_to_coordinator": messages.diner_changed_to_coordinator(
@@ -208,7 +211,7 @@ DATED = {"meal_missed", "meal_missed_after_all", "meal_delivered_after_all",
          "cover_request", "cover_confirmed", "cover_arranged", "cover_cancelled",
          "cover_missing", "email_changed", "password_changed", "meal_back_on", "cover_stopped",
          "pairing_accepted", "erasure_asked",
-         "cover_missing_to_carer", "cover_moved", "pairing_moved"}  # fmt: skip
+         "cover_missing_to_carer", "cover_moved", "pairing_moved", "cover_not_sought"}  # fmt: skip
 
 
 # Functions of the catalogue that give a sentence for a page, not a message.
