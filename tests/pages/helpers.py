@@ -1,4 +1,5 @@
-"""What page tests share: reading a form's hidden token, the title and the scripts of a page."""
+"""What page tests share: signing in through the page, reading a form's hidden token, the title
+and the scripts of a page."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 from httpx import Response
+
+from app.models import User
+from tests.factories import DEFAULT_PASSWORD
 
 PUBLIC_PAGES = ["/", "/privacy", "/accessibility", "/cookies", "/contact"]
 
@@ -19,6 +23,19 @@ def form_token(client: TestClient, path: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def sign_in(client: TestClient, user: User) -> str:
+    """`user` signed in through the sign-in page (the client keeps the cookie); returns where
+    the sign-in sends them."""
+    token = form_token(client, "/sign-in")
+    done = client.post(
+        "/sign-in",
+        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    return str(done.headers["location"])
 
 
 def title(response: Response) -> str:

@@ -10,8 +10,7 @@ from sqlmodel import Session
 
 from app.models import Council, User
 from tests.factories import create_council, create_user, registered_diner
-from tests.pages.helpers import title
-from tests.pages.test_staff_home import sign_in
+from tests.pages.helpers import sign_in, title
 
 
 def test_an_admin_lands_on_the_councils_with_their_staff_and_sizes(

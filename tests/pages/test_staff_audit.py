@@ -26,8 +26,8 @@ from tests.factories import (
     create_user,
     registered_diner,
 )
-from tests.pages.helpers import title
-from tests.pages.test_staff_home import sign_in, text_of
+from tests.pages.helpers import sign_in, title
+from tests.pages.test_staff_home import text_of
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ from tests.factories import (
     create_council,
     create_user,
 )
-from tests.pages.helpers import form_token
-from tests.pages.test_staff_home import sign_in, text_of
+from tests.pages.helpers import form_token, sign_in
+from tests.pages.test_staff_home import text_of
 
 
 @dataclass(frozen=True)

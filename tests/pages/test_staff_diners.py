@@ -44,17 +44,7 @@ from tests.factories import (
     proposed_pairing,
     registered_diner,
 )
-from tests.pages.helpers import form_token, textarea, title
-
-
-def sign_in(client: TestClient, user: User) -> None:
-    token = form_token(client, "/sign-in")
-    done = client.post(
-        "/sign-in",
-        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
+from tests.pages.helpers import form_token, sign_in, textarea, title
 
 
 def text_of(html: str) -> str:

@@ -21,7 +21,6 @@ from app.privacy.erasure_requests import erase_by, request_erasure
 from app.reports.today import TodayCounts, todays_counts, todays_lists
 from app.vocab import ConcernStatus, CookStatus, MealStatus, PairingStatus
 from tests.factories import (
-    DEFAULT_PASSWORD,
     active_pairing,
     approved_cook,
     auth_headers,
@@ -32,19 +31,7 @@ from tests.factories import (
     registered_diner,
     signed_up_cook,
 )
-from tests.pages.helpers import form_token, title
-
-
-def sign_in(client: TestClient, user: User) -> str:
-    """Signed in through the page; returns where the sign-in sends them."""
-    token = form_token(client, "/sign-in")
-    done = client.post(
-        "/sign-in",
-        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
-    return str(done.headers["location"])
+from tests.pages.helpers import sign_in, title
 
 
 def text_of(page_html: str) -> str:

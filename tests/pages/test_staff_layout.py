@@ -7,8 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from app.models import User
-from tests.pages.helpers import form_token
-from tests.pages.test_staff_diners import sign_in
+from tests.pages.helpers import form_token, sign_in
 
 
 def test_the_back_link_comes_before_the_error_summary_when_a_staff_form_has_errors(

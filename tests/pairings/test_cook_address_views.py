@@ -14,8 +14,8 @@ from app.audit import VIEW_WINDOW
 from app.config import Settings
 from app.models import User
 from tests.factories import PairingWorld, active_pairing
+from tests.pages.helpers import sign_in
 from tests.pages.test_staff_audit import later_by, views
-from tests.pages.test_staff_home import sign_in
 
 ADDRESS_VIEWED = "diner.address_viewed"
 

@@ -19,7 +19,6 @@ from app.pages.cook_forms import long_date
 from app.privacy.erasure_requests import erase_by
 from app.vocab import MealStatus, PairingStatus
 from tests.factories import (
-    DEFAULT_PASSWORD,
     active_pairing,
     approved_cook,
     auth_headers,
@@ -27,17 +26,7 @@ from tests.factories import (
     proposed_pairing,
     registered_diner,
 )
-from tests.pages.helpers import form_token
-
-
-def sign_in(client: TestClient, user: User) -> None:
-    token = form_token(client, "/sign-in")
-    done = client.post(
-        "/sign-in",
-        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
+from tests.pages.helpers import form_token, sign_in
 
 
 def ask_for_erasure(client: TestClient, carer: User) -> None:

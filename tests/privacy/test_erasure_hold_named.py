@@ -21,7 +21,8 @@ from tests.factories import (
     registered_diner,
 )
 from tests.meals.test_meals import covered_before
-from tests.privacy.test_erasure_hold import ask_for_erasure, sign_in, words
+from tests.pages.helpers import sign_in
+from tests.privacy.test_erasure_hold import ask_for_erasure, words
 
 
 def register_after_asking(client: TestClient, settings: Settings, carer: User) -> int:
