@@ -115,12 +115,19 @@ def empty_database(database_server: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def real_engine(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The app's own engine and get_session, on a fresh migrated database of the run's kind."""
-    monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
+    yield from app_engine(empty_database, monkeypatch, migrated=True)
+
+
+def app_engine(url: str, monkeypatch: pytest.MonkeyPatch, *, migrated: bool) -> Iterator[Engine]:
+    """The app's own engine on `url` (migrated, or left without tables), its settings the
+    tests'; everything cached is cleared again after."""
+    monkeypatch.setenv("PORTION_DATABASE_URL", url)
     monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
     get_settings.cache_clear()
     db.get_engine.cache_clear()
     engine = db.get_engine()
-    migrate(engine)
+    if migrated:
+        migrate(engine)
     app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
     try:
         yield engine

@@ -10,11 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event
 
 from app import db
-from app.config import get_settings
 from app.db import SCHEMA_VERSION_QUERY, DatabaseProbe, get_database_probe, make_engine
 from app.errors import DATABASE_NOT_MIGRATED, DATABASE_UNAVAILABLE
 from app.main import app
-from tests.conftest import TEST_SETTINGS, migrate
+from tests.conftest import app_engine, migrate
 
 
 def test_healthz_is_ok_when_database_reachable(client: TestClient):
@@ -135,19 +134,7 @@ def test_healthz_reports_unavailable_when_database_cannot_be_reached(
 def unmigrated_app(empty_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The app's own engine, sessions and probe, on a database that has no tables yet (a
     server that started while it could not be reached, so never refused it)."""
-    monkeypatch.setenv("PORTION_DATABASE_URL", empty_database)
-    monkeypatch.setenv("PORTION_SECRET_KEY", TEST_SETTINGS.secret_key)
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    engine = db.get_engine()
-    app.dependency_overrides[get_settings] = lambda: TEST_SETTINGS
-    try:
-        yield engine
-    finally:
-        app.dependency_overrides.clear()
-        engine.dispose()
-        get_settings.cache_clear()
-        db.get_engine.cache_clear()
+    yield from app_engine(empty_database, monkeypatch, migrated=False)
 
 
 def test_requests_answer_503_not_migrated_until_the_database_is_migrated(
