@@ -23,13 +23,13 @@ from datetime import date, datetime
 from sqlalchemy import union
 from sqlmodel import Session, col, select
 
+from app.diners.erasure_hold import ERASURE_REQUESTED
 from app.errors import NotFound
 from app.models import AuditEntry, Concern, Cook, Diner, Meal, Notification, Pairing, User
 from app.moderation.service import list_audit
 
 # What an action did, in words (an unknown action is shown from its code).
 COVER_ARRANGED = "meal.cover_arranged"  # app.meals.staff_cover's action
-ERASURE_REQUESTED = "erasure.requested"  # app.privacy.erasure_requests's action
 ACTION_WORDS: dict[str, str] = {
     "cook.approved": "Approved the cook",
     "cook.rejected": "Rejected the cook",
