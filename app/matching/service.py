@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import gc
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -456,15 +458,19 @@ def _new_pairing_ids(session: Session, count: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
         return list(
             session.execute(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('pairing', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": count},
+                # The sequence named once, as a parameter: nextval() of pg_get_serial_sequence()
+                # looked the name up again for each row (68,705 ids: 0.38 s against 0.12 s).
+                text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)"),
+                {"sequence": _pairing_sequence(session), "n": count},
             ).scalars()
         )
     last = session.execute(select(func.coalesce(func.max(Pairing.id), 0))).scalar_one()
     return list(range(last + 1, last + 1 + count))
+
+
+def _pairing_sequence(session: Session) -> str:
+    """The name of the sequence that gives PostgreSQL's pairing ids."""
+    return str(session.execute(text("SELECT pg_get_serial_sequence('pairing', 'id')")).scalar_one())
 
 
 def _other_allergies(session: Session, *, council_ids: set[int]) -> dict[int, str]:
@@ -482,7 +488,11 @@ def _other_allergies(session: Session, *, council_ids: set[int]) -> dict[int, st
 
 
 def _insert_proposals(
-    session: Session, *, staff: User | None, proposals: list[Proposal]
+    session: Session,
+    *,
+    staff: User | None,
+    proposals: list[Proposal],
+    meanwhile: Callable[[list[tuple[int, float]], Mapping[int, str]], object] | None = None,
 ) -> list[tuple[int, float]]:
     """Write proposals, their audit entries and invitations, one bulk insert a table
     (``app.matching.bulk``: executemany on SQLite, COPY on PostgreSQL); return each proposal's
@@ -490,8 +500,17 @@ def _insert_proposals(
 
     Not ORM objects, nor Core executemany: a national batch writes hundreds of thousands of
     rows, and building (or processing) them one by one took most of the batch's time.
+
+    ``meanwhile(written, other_foods)``, when given, is called as the invitations are written,
+    with what this returns and each diner's other foods (by diner id). It must not use the
+    session: from ``_BESIDE_FROM`` proposals on, the rows are written by a thread of their own
+    while this one words the invitations, then runs ``meanwhile``. On PostgreSQL most of an
+    insert's time is the server's (each row's foreign keys checked as the COPY ends), with the
+    writing thread waiting on the socket and the GIL free (bench/README.md, session 43).
     """
     if not proposals:
+        if meanwhile is not None:
+            meanwhile([], {})
         return []
     now, actor = utcnow(), staff.id if staff else None
     distances = [
@@ -499,7 +518,14 @@ def _insert_proposals(
         for p in proposals
     ]
     ids = _new_pairing_ids(session, len(proposals))
-    insert_rows(
+    written = list(zip(ids, distances, strict=True))
+    # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel):
+    # by text to the cooks who chose texts (read in one query for the councils concerned).
+    councils = {p.diner.council_id for p in proposals}
+    texters = cooks_who_chose_texts(session, council_ids=councils)
+    other_foods = _other_allergies(session, council_ids=councils)
+    pairings = partial(
+        insert_rows,
         session,
         _table(Pairing),
         ("id", "council_id", "cook_id", "diner_id", "weekday", "start", "frequency", "distance_m"),
@@ -518,14 +544,15 @@ def _insert_proposals(
         ],
         same={"status": PairingStatus.proposed, "proposed_by_id": actor, "proposed_at": now},
     )
-    insert_rows(
+    audit = partial(
+        insert_rows,
         session,
         _table(AuditEntry),
         ("council_id", "subject_id", "data"),
-        [
+        (
             (p.diner.council_id, pairing_id, {"cook_id": p.cook.id, "diner_id": p.diner.id})
             for p, pairing_id in zip(proposals, ids, strict=True)
-        ],
+        ),
         same={
             "at": now,
             "actor_id": actor,
@@ -533,11 +560,49 @@ def _insert_proposals(
             "subject_type": "pairing",
         },
     )
-    # The rows enqueue() would write (the catalogue's words, its key, Message-ID and channel):
-    # by text to the cooks who chose texts (read in one query for the councils concerned).
-    texters = cooks_who_chose_texts(session, council_ids={p.diner.council_id for p in proposals})
-    other_foods = _other_allergies(session, council_ids={p.diner.council_id for p in proposals})
-    invitations = []
+    with _Beside(threaded=len(proposals) >= _BESIDE_FROM) as writer:
+        tables = writer.run(lambda: (pairings(), audit()))
+        invitations = _invitation_rows(proposals, ids, distances, texters, other_foods)
+        tables.result()
+        notified = writer.run(
+            partial(
+                insert_rows,
+                session,
+                _table(Notification),
+                (
+                    "dedupe_key",
+                    "event",
+                    "channel",
+                    "to_user_id",
+                    "about_diner_id",
+                    "subject",
+                    "body",
+                    "message_id",
+                ),
+                invitations,
+                same={
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                },
+            )
+        )
+        if meanwhile is not None:
+            meanwhile(written, other_foods)
+        notified.result()
+    return written
+
+
+def _invitation_rows(
+    proposals: list[Proposal],
+    ids: list[int],
+    distances: list[float],
+    texters: set[int],
+    other_foods: dict[int, str],
+) -> list[tuple[object, ...]]:
+    """Each proposal's invitation to its cook, as notification rows (no database)."""
+    rows: list[tuple[object, ...]] = []
     page = get_settings().link("/cook/")
     for p, pairing_id, distance in zip(proposals, ids, distances, strict=True):
         invitation = messages.proposal(
@@ -555,7 +620,7 @@ def _insert_proposals(
             other_allergies=other_foods.get(p.diner.id or 0),
         )
         key = recipient_key(f"pairing:{pairing_id}:proposed", p.cook.user_id)
-        invitations.append(
+        rows.append(
             (
                 key,
                 invitation.event,
@@ -567,28 +632,39 @@ def _insert_proposals(
                 message_id_for(key),
             )
         )
-    insert_rows(
-        session,
-        _table(Notification),
-        (
-            "dedupe_key",
-            "event",
-            "channel",
-            "to_user_id",
-            "about_diner_id",
-            "subject",
-            "body",
-            "message_id",
-        ),
-        invitations,
-        same={
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        },
-    )
-    return list(zip(ids, distances, strict=True))
+    return rows
+
+
+# From this many proposals, their rows are written by a thread of their own (_insert_proposals):
+# one proposal made by hand is not worth a thread.
+_BESIDE_FROM = 1_000
+
+
+class _Beside:
+    """Work run in one thread beside this one, in order, in this context (its context
+    variables: app.db's write turn), or here and at once when not ``threaded``. Leaving the
+    block waits for the work to end, whatever happens in it."""
+
+    def __init__(self, *, threaded: bool) -> None:
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-write")
+            if threaded
+            else None
+        )
+
+    def __enter__(self) -> _Beside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def run(self, work: Callable[[], object]) -> Future[object]:
+        if self._pool is not None:
+            return self._pool.submit(contextvars.copy_context().run, work)
+        done: Future[object] = Future()
+        done.set_result(work())
+        return done
 
 
 def _load_pairings(session: Session, ids: list[int], chunk: int = 10_000) -> list[Pairing]:
@@ -841,9 +917,42 @@ def batch_proposals(
         return _batch_proposals(session, staff=staff, phases=phases)
 
 
-def _batch_proposals(session: Session, *, staff: User, phases: dict[str, float] | None) -> BatchRun:
+def _batch_proposals(
+    session: Session,
+    *,
+    staff: User,
+    phases: dict[str, float] | None,
+    meanwhile: Callable[[BatchRun, Mapping[int, str]], object] | None = None,
+) -> BatchRun:
+    """``meanwhile(run, other_foods)``: as ``_insert_proposals``'s (it must not use the session)."""
     plan = plan_batch(session, staff=staff, phases=phases)
     council, result, rows, by_id = plan.council, plan.result, plan.cooks, plan.diners
+    runs: list[BatchRun] = []
+
+    def written(pairings: list[tuple[int, float]], other_foods: Mapping[int, str]) -> None:
+        runs.append(
+            BatchRun(
+                proposed=[
+                    Proposed(
+                        pairing_id,
+                        rows[a.cook_id],
+                        by_id[a.diner_id],
+                        p.weekday,
+                        p.start,
+                        p.frequency,
+                        distance,
+                    )
+                    for a, p, (pairing_id, distance) in zip(
+                        result.assignments, proposals, pairings, strict=True
+                    )
+                ],
+                unmatched=list(result.unmatched),
+                diners=by_id,
+            )
+        )
+        if meanwhile is not None:
+            meanwhile(runs[0], other_foods)
+
     with _phase(phases, "write proposals"):
         starts = {m: hhmm(m) for m in {a.start for a in result.assignments}}
         proposals = [
@@ -856,7 +965,8 @@ def _batch_proposals(session: Session, *, staff: User, phases: dict[str, float] 
             )
             for a in result.assignments
         ]
-        written = _insert_proposals(session, staff=staff, proposals=proposals)
+        _insert_proposals(session, staff=staff, proposals=proposals, meanwhile=written)
+        [run] = runs
         record_audit(
             session,
             actor_id=staff.id,
@@ -864,26 +974,9 @@ def _batch_proposals(session: Session, *, staff: User, phases: dict[str, float] 
             action="matching.run",
             subject_type="council",
             subject_id=council.id,
-            data={"proposed": len(written), "unmatched": len(result.unmatched)},
+            data={"proposed": len(run.proposed), "unmatched": len(result.unmatched)},
         )
-    return BatchRun(
-        proposed=[
-            Proposed(
-                pairing_id,
-                rows[a.cook_id],
-                by_id[a.diner_id],
-                p.weekday,
-                p.start,
-                p.frequency,
-                distance,
-            )
-            for a, p, (pairing_id, distance) in zip(
-                result.assignments, proposals, written, strict=True
-            )
-        ],
-        unmatched=list(result.unmatched),
-        diners=by_id,
-    )
+    return run
 
 
 def run_batch(
@@ -903,47 +996,57 @@ def run_matching(session: Session, *, staff: User, phases: dict[str, float] | No
 
 
 def _run_matching(session: Session, *, staff: User, phases: dict[str, float] | None) -> bytes:
-    run = batch_proposals(session, staff=staff, phases=phases)
+    answers: list[bytes] = []
+
+    def answer(run: BatchRun, other_foods: Mapping[int, str]) -> None:
+        with _phase(phases, ANSWER_PHASE):
+            answers.append(_batch_answer(run, other_foods))
+
+    _batch_proposals(session, staff=staff, phases=phases, meanwhile=answer)
     with _phase(phases, "flush"):
         session.flush()  # the request's unit of work commits
-    with _phase(phases, "response"):
-        # pairing_out's staff view of a proposed pairing (no address, 10 m rounding), as plain
-        # values serialised in one call. Not validated into BatchOut first: these are values
-        # the batch has just written, and for a national batch that validation took most of a
-        # second (tests/matching/test_batch_answer.py checks the answer against the model).
-        names = {d.id: first_name(d.full_name) for d in run.diners.values()}
-        others = (
-            _other_allergies(session, council_ids={staff.council_id}) if staff.council_id else {}
-        )
-        return to_json(
-            {
-                "proposed": [
-                    {
-                        "id": p.pairing_id,
-                        "cook_id": p.cook.id,
-                        "diner_id": p.diner.id,
-                        "status": PairingStatus.proposed,
-                        "weekday": p.weekday,
-                        "start": p.start,
-                        "frequency": p.frequency,
-                        "end_reason": None,
-                        "diner": {
-                            "id": p.diner.id,
-                            "first_name": names[p.diner.id],
-                            "distance_m": staff_distance_m(p.distance_m),
-                            "diets": p.diner.diets,
-                            "allergies": p.diner.allergies,
-                            "other_allergies": others.get(p.diner.id),
-                            "texture": p.diner.texture,
-                            "address_line": None,
-                            "access_notes": None,
-                        },
-                        "cook": {"id": p.cook.id, "display_name": p.cook.display_name},
-                    }
-                    for p in run.proposed
-                ],
-                "unmatched": [
-                    {"diner_id": d, "first_name": names[d], "reason": r} for d, r in run.unmatched
-                ],
-            }
-        )
+    return answers[0]
+
+
+# The batch's answer is made while its invitations are written, its time inside "write proposals".
+ANSWER_PHASE = "of it: the answer, made as the invitations are written"
+
+
+def _batch_answer(run: BatchRun, others: Mapping[int, str]) -> bytes:
+    """pairing_out's staff view of each proposed pairing (no address, 10 m rounding), as plain
+    values serialised in one call. Not validated into BatchOut first: these are values the
+    batch has just written, and for a national batch that validation took most of a second
+    (tests/matching/test_batch_answer.py checks the answer against the model)."""
+    names = {d.id: first_name(d.full_name) for d in run.diners.values()}
+    return to_json(
+        {
+            "proposed": [
+                {
+                    "id": p.pairing_id,
+                    "cook_id": p.cook.id,
+                    "diner_id": p.diner.id,
+                    "status": PairingStatus.proposed,
+                    "weekday": p.weekday,
+                    "start": p.start,
+                    "frequency": p.frequency,
+                    "end_reason": None,
+                    "diner": {
+                        "id": p.diner.id,
+                        "first_name": names[p.diner.id],
+                        "distance_m": staff_distance_m(p.distance_m),
+                        "diets": p.diner.diets,
+                        "allergies": p.diner.allergies,
+                        "other_allergies": others.get(p.diner.id),
+                        "texture": p.diner.texture,
+                        "address_line": None,
+                        "access_notes": None,
+                    },
+                    "cook": {"id": p.cook.id, "display_name": p.cook.display_name},
+                }
+                for p in run.proposed
+            ],
+            "unmatched": [
+                {"diner_id": d, "first_name": names[d], "reason": r} for d, r in run.unmatched
+            ],
+        }
+    )

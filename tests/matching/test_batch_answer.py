@@ -3,19 +3,30 @@ presenter (pairing_out, staff view) says of the stored row; and names the unmatc
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
+from app.matching import service
 from app.matching.schemas import BatchOut
 from app.models import Cook, Diner, Notification, Pairing, User
 from app.pairings.presenters import pairing_out
 from tests.factories import approved_cook, auth_headers, registered_diner
 
 
+@pytest.mark.parametrize("beside_from", [service._BESIDE_FROM, 1], ids=["here", "beside"])
 def test_run_answer_is_the_presenters_view_of_the_rows_written(
-    client: TestClient, session: Session, settings: Settings, staff: User
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    monkeypatch: pytest.MonkeyPatch,
+    beside_from: int,
 ):
+    # "beside": the rows written by a thread of their own while this one words the
+    # invitations and makes the answer, as a batch of 1,000 proposals or more does.
+    monkeypatch.setattr(service, "_BESIDE_FROM", beside_from)
     cooks = [
         approved_cook(client, session, settings, staff)[1],
         approved_cook(client, session, settings, staff, textures=["pureed"], display_name="Sam")[1],
