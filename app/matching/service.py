@@ -503,10 +503,10 @@ def _insert_proposals(
 
     ``meanwhile(written, other_foods)``, when given, is called as the invitations are written,
     with what this returns and each diner's other foods (by diner id). It must not use the
-    session: from ``_BESIDE_FROM`` proposals on, the rows are written by a thread of their own
-    while this one words the invitations, then runs ``meanwhile``. On PostgreSQL most of an
-    insert's time is the server's (each row's foreign keys checked as the COPY ends), with the
-    writing thread waiting on the socket and the GIL free (bench/README.md, session 43).
+    session: from ``_BESIDE_FROM`` proposals on, on PostgreSQL, the rows are written by a
+    thread of their own while this one words the invitations, then runs ``meanwhile``. Most of
+    those inserts' time is the server's (each row's foreign keys checked as the COPY ends),
+    the writing thread waiting on the socket with the GIL free (bench/README.md, session 43).
     """
     if not proposals:
         if meanwhile is not None:
@@ -560,7 +560,8 @@ def _insert_proposals(
             "subject_type": "pairing",
         },
     )
-    with _Beside(threaded=len(proposals) >= _BESIDE_FROM) as writer:
+    beside = len(proposals) >= _BESIDE_FROM and session.get_bind().dialect.name in _BESIDE_ON
+    with _Beside(threaded=beside) as writer:
         tables = writer.run(lambda: (pairings(), audit()))
         invitations = _invitation_rows(proposals, ids, distances, texters, other_foods)
         tables.result()
@@ -635,9 +636,12 @@ def _invitation_rows(
     return rows
 
 
-# From this many proposals, their rows are written by a thread of their own (_insert_proposals):
-# one proposal made by hand is not worth a thread.
+# From this many proposals, on these databases, their rows are written by a thread of their own
+# (_insert_proposals). One proposal made by hand is not worth a thread; and SQLite writes in this
+# process, its driver holding the GIL for much of each row: there the thread cost the national
+# batch 0.4 s more than it saved (bench/README.md, session 43).
 _BESIDE_FROM = 1_000
+_BESIDE_ON = frozenset({"postgresql"})
 
 
 class _Beside:

@@ -25,8 +25,10 @@ def test_run_answer_is_the_presenters_view_of_the_rows_written(
     beside_from: int,
 ):
     # "beside": the rows written by a thread of their own while this one words the
-    # invitations and makes the answer, as a batch of 1,000 proposals or more does.
+    # invitations and makes the answer, as a batch of 1,000 proposals or more does on
+    # PostgreSQL (here on either database).
     monkeypatch.setattr(service, "_BESIDE_FROM", beside_from)
+    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
     cooks = [
         approved_cook(client, session, settings, staff)[1],
         approved_cook(client, session, settings, staff, textures=["pureed"], display_name="Sam")[1],

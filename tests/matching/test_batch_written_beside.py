@@ -1,6 +1,7 @@
-"""A large batch's rows are written by a thread beside the one that words their invitations
-and makes the answer (app.matching.service._Beside). Made to do so from one proposal: a
-failure on either side leaves nothing of the batch written and no thread of it running."""
+"""A large batch's rows are written on PostgreSQL by a thread beside the one that words their
+invitations and makes the answer (app.matching.service._Beside). Made to do so from one
+proposal, on either database: a failure on either side leaves nothing of the batch written and
+no thread of it running."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def test_the_batch_writes_beside_in_a_thread_that_ends_with_it(
     session: Session, staff: User, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(service, "_BESIDE_FROM", 1)
+    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
     writers: list[str] = []
     insert_rows = service.insert_rows
 
@@ -75,6 +77,7 @@ def test_a_write_that_fails_beside_fails_the_batch_and_leaves_nothing(
     session: Session, staff: User, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(service, "_BESIDE_FROM", 1)
+    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
     insert_rows = service.insert_rows
 
     def refusing_invitations(session: Session, table: Any, *args: Any, **kwargs: Any) -> None:
@@ -95,6 +98,7 @@ def test_a_failure_here_waits_for_the_writes_beside_and_leaves_nothing(
     session: Session, staff: User, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(service, "_BESIDE_FROM", 1)
+    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
 
     def refusing(*args: Any, **kwargs: Any) -> Any:
         raise Refused
