@@ -291,18 +291,6 @@ def populate(db: Engine, size: str, n_cooks: int, n_diners: int, seed: int) -> d
     }
 
 
-def settle(db: Engine) -> float:
-    """What a PostgreSQL server in use has done long before a batch, done now so that it does
-    not run during one: the new tables vacuumed and analysed (autovacuum, started within a
-    minute of the bulk insert, took one of the two cores in the middle of the batch), and the
-    insert's pages written out by a checkpoint. Seconds taken."""
-    t0 = time.perf_counter()
-    with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE")
-        conn.exec_driver_sql("CHECKPOINT")
-    return time.perf_counter() - t0
-
-
 # --- the HTTP server ----------------------------------------------------------------------------
 
 
@@ -707,8 +695,6 @@ def run(
             out["bulk insert (users, cooks, diners)"] = (
                 f"{fmt_s(made['insert_s'])} ({made['rows'] / made['insert_s']:,.0f} rows/s)"
             )
-            if db.dialect.name == "postgresql":
-                out["(VACUUM ANALYZE and CHECKPOINT, not timed below)"] = fmt_s(settle(db))
             show(size, out, shown)
         pick = random.Random(seed)
         sample = pick.sample(made["diner_ids"], min(n_suggest, len(made["diner_ids"])))
