@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
 import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -28,6 +26,7 @@ from app.errors import Conflict, NotFound, RuleBroken
 from app.geo.distance import haversine_m, public_distance_text, staff_distance_m
 from app.matching import engine
 from app.matching.batch_inputs import waiting_diners, waiting_history
+from app.matching.beside import Beside
 from app.matching.bulk import insert_rows
 from app.matching.cache import CouncilCooks, council_cooks, with_capacity
 from app.matching.engine.busy import CLASH_MINUTES, apart, clashes, without_booked
@@ -561,7 +560,7 @@ def _insert_proposals(
         },
     )
     beside = len(proposals) >= _BESIDE_FROM and session.get_bind().dialect.name in _BESIDE_ON
-    with _Beside(threaded=beside) as writer:
+    with Beside(threaded=beside, name="batch-write") as writer:
         tables = writer.run(lambda: (pairings(), audit()))
         invitations = _invitation_rows(proposals, ids, distances, texters, other_foods)
         tables.result()
@@ -642,33 +641,6 @@ def _invitation_rows(
 # batch 0.4 s more than it saved (bench/README.md, session 43).
 _BESIDE_FROM = 1_000
 _BESIDE_ON = frozenset({"postgresql"})
-
-
-class _Beside:
-    """Work run in one thread beside this one, in order, in this context (its context
-    variables: app.db's write turn), or here and at once when not ``threaded``. Leaving the
-    block waits for the work to end, whatever happens in it."""
-
-    def __init__(self, *, threaded: bool) -> None:
-        self._pool = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-write")
-            if threaded
-            else None
-        )
-
-    def __enter__(self) -> _Beside:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-
-    def run(self, work: Callable[[], object]) -> Future[object]:
-        if self._pool is not None:
-            return self._pool.submit(contextvars.copy_context().run, work)
-        done: Future[object] = Future()
-        done.set_result(work())
-        return done
 
 
 def _load_pairings(session: Session, ids: list[int], chunk: int = 10_000) -> list[Pairing]:

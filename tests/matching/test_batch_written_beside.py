@@ -1,5 +1,5 @@
 """A large batch's rows are written on PostgreSQL by a thread beside the one that words their
-invitations and makes the answer (app.matching.service._Beside). Made to do so from one
+invitations and makes the answer (app.matching.beside). Made to do so from one
 proposal, on either database: a failure on either side leaves nothing of the batch written and
 no thread of it running."""
 
