@@ -15,9 +15,9 @@ from types import TracebackType
 
 class Beside:
     """Work run in one thread beside this one, in the order given, each in a copy of the
-    context it was handed over in (its context variables: app.db's write turn); or here and
-    at once when not ``threaded``. Leaving the block waits for the work under way to end
-    (and drops work not yet begun when the block is left by an exception)."""
+    context it was handed over in (so that the work sees the context variables its caller
+    set); or here and at once when not ``threaded``. Leaving the block waits for the work
+    under way to end (and drops work not yet begun when the block is left by an exception)."""
 
     def __init__(self, *, threaded: bool, name: str) -> None:
         self._pool = (
@@ -37,8 +37,8 @@ class Beside:
             self._pool.shutdown(wait=True, cancel_futures=kind is not None)
 
     def run(self, work: Callable[[], object]) -> Future[object]:
-        """Start ``work`` beside (or do it now); its future gives its result or raises its
-        error."""
+        """Start ``work`` beside, and return its future (its result, or its error raised by
+        ``result()``); when not threaded, do it now (its error raised here)."""
         if self._pool is not None:
             return self._pool.submit(contextvars.copy_context().run, work)
         done: Future[object] = Future()

@@ -457,19 +457,17 @@ def _new_pairing_ids(session: Session, count: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
         return list(
             session.execute(
-                # The sequence named once, as a parameter: nextval() of pg_get_serial_sequence()
-                # looked the name up again for each row (68,705 ids: 0.38 s against 0.12 s).
-                text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)"),
-                {"sequence": _pairing_sequence(session), "n": count},
+                # The sequence looked up once (an InitPlan): nextval(pg_get_serial_sequence())
+                # looked its name up again for each row (68,705 ids: 0.24 s against 0.07 s).
+                text(
+                    "SELECT nextval((SELECT CAST(pg_get_serial_sequence('pairing', 'id') "
+                    "AS regclass))) FROM generate_series(1, :n)"
+                ),
+                {"n": count},
             ).scalars()
         )
     last = session.execute(select(func.coalesce(func.max(Pairing.id), 0))).scalar_one()
     return list(range(last + 1, last + 1 + count))
-
-
-def _pairing_sequence(session: Session) -> str:
-    """The name of the sequence that gives PostgreSQL's pairing ids."""
-    return str(session.execute(text("SELECT pg_get_serial_sequence('pairing', 'id')")).scalar_one())
 
 
 def _other_allergies(session: Session, *, council_ids: set[int]) -> dict[int, str]:
@@ -500,12 +498,14 @@ def _insert_proposals(
     Not ORM objects, nor Core executemany: a national batch writes hundreds of thousands of
     rows, and building (or processing) them one by one took most of the batch's time.
 
-    ``meanwhile(written, other_foods)``, when given, is called as the invitations are written,
-    with what this returns and each diner's other foods (by diner id). It must not use the
-    session: from ``_BESIDE_FROM`` proposals on, on PostgreSQL, the rows are written by a
-    thread of their own while this one words the invitations, then runs ``meanwhile``. Most of
-    those inserts' time is the server's (each row's foreign keys checked as the COPY ends),
-    the writing thread waiting on the socket with the GIL free (bench/README.md, session 43).
+    ``meanwhile(written, other_foods)``, when given, is called with what this returns and each
+    diner's other foods (by diner id), and must not use the session: from ``_BESIDE_FROM``
+    proposals on, on PostgreSQL, the rows are written by a thread of their own (on the
+    session's connection, which this thread leaves alone meanwhile) while this one words the
+    invitations, then runs ``meanwhile`` as the invitations go in; otherwise all of it runs
+    here, one after another. Most of those inserts' time is the server's (each row's foreign
+    keys checked as the COPY ends), the writing thread waiting on the socket with the GIL free
+    (bench/README.md, session 43).
     """
     if not proposals:
         if meanwhile is not None:
@@ -636,9 +636,9 @@ def _invitation_rows(
 
 
 # From this many proposals, on these databases, their rows are written by a thread of their own
-# (_insert_proposals). One proposal made by hand is not worth a thread; and SQLite writes in this
-# process, its driver holding the GIL for much of each row: there the thread cost the national
-# batch 0.4 s more than it saved (bench/README.md, session 43).
+# (_insert_proposals). One proposal made by hand is not worth a thread; and SQLite does its
+# writing in this process, on the same two cores: there the thread made the national batch's
+# write and answer 0.4 s slower, not faster (bench/README.md, session 43).
 _BESIDE_FROM = 1_000
 _BESIDE_ON = frozenset({"postgresql"})
 
@@ -984,8 +984,9 @@ def _run_matching(session: Session, *, staff: User, phases: dict[str, float] | N
     return answers[0]
 
 
-# The batch's answer is made while its invitations are written, its time inside "write proposals".
-ANSWER_PHASE = "of it: the answer, made as the invitations are written"
+# The batch's answer, made inside "write proposals": while the invitations are written, on
+# PostgreSQL from _BESIDE_FROM proposals on (after them otherwise).
+ANSWER_PHASE = "of it: the answer"
 
 
 def _batch_answer(run: BatchRun, others: Mapping[int, str]) -> bytes:

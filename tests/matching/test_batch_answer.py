@@ -33,7 +33,9 @@ def test_run_answer_is_the_presenters_view_of_the_rows_written(
         approved_cook(client, session, settings, staff)[1],
         approved_cook(client, session, settings, staff, textures=["pureed"], display_name="Sam")[1],
     ]
-    edna = registered_diner(client, session, settings, full_name="Mrs Edna Smith")[1]
+    edna = registered_diner(
+        client, session, settings, full_name="Mrs Edna Smith", other_allergies="Kiwi fruit"
+    )[1]
     ann = registered_diner(
         client, session, settings, full_name="Ann-Marie Jones", texture="pureed", diets=[],
         allergies=["peanuts", "tree_nuts"],
@@ -64,6 +66,8 @@ def test_run_answer_is_the_presenters_view_of_the_rows_written(
             )
         ).all()
         assert invitation.to_user_id == cook.user_id and invitation.about_diner_id == diner.id
+    others = {p["diner_id"]: p["diner"]["other_allergies"] for p in body["proposed"]}
+    assert others == {edna: "Kiwi fruit", ann: None}
     names = {p["diner_id"]: p["diner"]["first_name"] for p in body["proposed"]}
     assert names == {edna: "Edna", ann: "Ann-Marie"}
     assert body["unmatched"] == [

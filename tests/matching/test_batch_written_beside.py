@@ -6,6 +6,7 @@ no thread of it running."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -109,3 +110,38 @@ def test_a_failure_here_waits_for_the_writes_beside_and_leaves_nothing(
     assert _batch_threads() == []  # the pairings' and audit's writes ended before it raised
     session.rollback()
     assert _written(session) == (0, 0, 0)
+
+
+@pytest.mark.usefixtures("waiting_pair")
+def test_this_thread_leaves_the_session_alone_while_the_rows_are_written_beside(
+    session: Session, staff: User, monkeypatch: pytest.MonkeyPatch
+):
+    """The session is not thread-safe: while the thread beside writes on its connection,
+    this thread (wording the invitations, making the answer) must not touch it."""
+    monkeypatch.setattr(service, "_BESIDE_FROM", 1)
+    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
+    writing = threading.Event()
+    insert_rows = service.insert_rows
+
+    def slowly(session: Session, table: Any, *args: Any, **kwargs: Any) -> None:
+        writing.set()
+        try:
+            time.sleep(0.1)  # long enough for this thread to go on meanwhile
+            insert_rows(session, table, *args, **kwargs)
+        finally:
+            writing.clear()
+
+    monkeypatch.setattr(service, "insert_rows", slowly)
+    here = threading.current_thread()
+    touched: list[str] = []
+    for name in ("execute", "exec", "connection", "flush", "get", "add", "scalar", "scalars"):
+        method = getattr(Session, name)
+
+        def noting(self: Session, *args: Any, _method: Any = method, _name: str = name, **kw: Any):
+            if writing.is_set() and threading.current_thread() is here:
+                touched.append(_name)
+            return _method(self, *args, **kw)
+
+        monkeypatch.setattr(Session, name, noting)
+    service.run_matching(session, staff=staff)
+    assert touched == []
