@@ -32,6 +32,12 @@ def waiting_pair(client: TestClient, session: Session, settings: Settings, staff
     session.commit()
 
 
+@pytest.fixture(autouse=True)
+def beside_from_one_proposal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "_BESIDE_FROM", 1)
+    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
+
+
 def _written(session: Session) -> tuple[int, int, int]:
     return (
         session.exec(select(func.count()).select_from(Pairing)).one(),
@@ -52,12 +58,18 @@ def _batch_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("batch-write")]
 
 
+def _refused_and_nothing_left(session: Session, staff: User) -> None:
+    with pytest.raises(Refused):
+        service.run_matching(session, staff=staff)
+    assert _batch_threads() == []  # the writes beside ended before the error came out
+    session.rollback()  # as the request's unit of work does when the route raises
+    assert _written(session) == (0, 0, 0)
+
+
 @pytest.mark.usefixtures("waiting_pair")
 def test_the_batch_writes_beside_in_a_thread_that_ends_with_it(
     session: Session, staff: User, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(service, "_BESIDE_FROM", 1)
-    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
     writers: list[str] = []
     insert_rows = service.insert_rows
 
@@ -77,8 +89,6 @@ def test_the_batch_writes_beside_in_a_thread_that_ends_with_it(
 def test_a_write_that_fails_beside_fails_the_batch_and_leaves_nothing(
     session: Session, staff: User, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(service, "_BESIDE_FROM", 1)
-    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
     insert_rows = service.insert_rows
 
     def refusing_invitations(session: Session, table: Any, *args: Any, **kwargs: Any) -> None:
@@ -87,29 +97,19 @@ def test_a_write_that_fails_beside_fails_the_batch_and_leaves_nothing(
         insert_rows(session, table, *args, **kwargs)
 
     monkeypatch.setattr(service, "insert_rows", refusing_invitations)
-    with pytest.raises(Refused):
-        service.run_matching(session, staff=staff)
-    assert _batch_threads() == []
-    session.rollback()  # as the request's unit of work does when the route raises
-    assert _written(session) == (0, 0, 0)
+    _refused_and_nothing_left(session, staff)
 
 
 @pytest.mark.usefixtures("waiting_pair")
 def test_a_failure_here_waits_for_the_writes_beside_and_leaves_nothing(
     session: Session, staff: User, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(service, "_BESIDE_FROM", 1)
-    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
 
     def refusing(*args: Any, **kwargs: Any) -> Any:
         raise Refused
 
     monkeypatch.setattr(service, "_invitation_rows", refusing)
-    with pytest.raises(Refused):
-        service.run_matching(session, staff=staff)
-    assert _batch_threads() == []  # the pairings' and audit's writes ended before it raised
-    session.rollback()
-    assert _written(session) == (0, 0, 0)
+    _refused_and_nothing_left(session, staff)
 
 
 @pytest.mark.usefixtures("waiting_pair")
@@ -118,8 +118,6 @@ def test_this_thread_leaves_the_session_alone_while_the_rows_are_written_beside(
 ):
     """The session is not thread-safe: while the thread beside writes on its connection,
     this thread (wording the invitations, making the answer) must not touch it."""
-    monkeypatch.setattr(service, "_BESIDE_FROM", 1)
-    monkeypatch.setattr(service, "_BESIDE_ON", {"sqlite", "postgresql"})
     writing = threading.Event()
     insert_rows = service.insert_rows
 
