@@ -16,7 +16,6 @@ from app.config import Settings
 from app.models import Concern, Cook, Council, Diner, Pairing, User
 from app.pages.staff_concerns import concerns_about
 from tests.factories import (
-    DEFAULT_PASSWORD,
     PairingWorld,
     active_pairing,
     auth_headers,
@@ -25,7 +24,7 @@ from tests.factories import (
     create_user,
     registered_diner,
 )
-from tests.pages.helpers import form_token, textarea
+from tests.pages.helpers import form_token, sign_in, textarea
 
 
 def raise_concern(
@@ -86,16 +85,6 @@ def test_concerns_about_a_cook_or_a_diner_lists_only_theirs_in_this_council_most
     assert {r.id for r in everyone} == {small["id"], serious["id"], alone["id"]}
     assert concerns_about(session, council_id=elsewhere.id or 0) == []
     assert concerns_about(session, council_id=council_id, cook_id=world.cook_id + 999) == []
-
-
-def sign_in(client: TestClient, user: User) -> None:
-    token = form_token(client, "/sign-in")
-    done = client.post(
-        "/sign-in",
-        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
 
 
 def text_of(html: str) -> str:

@@ -26,14 +26,13 @@ from app.matching.outcome import record_outcome
 from app.models import AuditEntry, Council, Notification, Pairing, User
 from app.pages.cook_forms import long_date
 from tests.factories import (
-    DEFAULT_PASSWORD,
     approved_cook,
     auth_headers,
     create_council,
     create_user,
     registered_diner,
 )
-from tests.pages.helpers import form_token
+from tests.pages.helpers import form_token, sign_in
 
 TUESDAY, FRIDAY, SUNDAY = 1, 4, 6
 COOK_TIMES = [
@@ -44,16 +43,6 @@ DINER_TIMES = [
     {"weekday": TUESDAY, "start": "17:30", "end": "19:00"},
     {"weekday": SUNDAY, "start": "12:00", "end": "14:00"},
 ]
-
-
-def sign_in(client: TestClient, user: User) -> None:
-    token = form_token(client, "/sign-in")
-    done = client.post(
-        "/sign-in",
-        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
 
 
 def text_of(html: str) -> str:

@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.models import Council, Meal, Notification, User
 from tests.factories import (
+    PairingWorld,
     active_pairing,
     approved_cook,
     auth_headers,
@@ -31,6 +33,17 @@ def register_after_asking(client: TestClient, settings: Settings, carer: User) -
     made = client.post("/api/diners", json=body, headers=auth_headers(carer, settings))
     assert made.status_code == 201, made.text
     return int(made.json()["id"])
+
+
+def _away_on_the_next_meal(client: TestClient, world: PairingWorld) -> Response:
+    """The pairing's cook marks themself away on the day of its next meal after today."""
+    meals = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"]
+    day = next(m["date"] for m in meals if date.fromisoformat(m["date"]) > date.today())
+    away = client.post(
+        "/api/cooks/me/away", json={"from": day, "to": day}, headers=world.cook_headers
+    )
+    assert away.status_code == 200, away.text
+    return away
 
 
 def test_a_relative_registered_after_the_carer_asked_is_matched_and_the_one_asked_about_is_not(
@@ -96,14 +109,9 @@ def test_a_held_diners_cook_away_asks_no_cook_they_never_met_and_tells_the_coord
         client, session, settings, staff, postcode="N3 1QX", display_name="Stranger"
     )
     ask_for_erasure(client, world.carer)
-    meals = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"]
-    day = next(m["date"] for m in meals if date.fromisoformat(m["date"]) > date.today())
 
-    away = client.post(
-        "/api/cooks/me/away", json={"from": day, "to": day}, headers=world.cook_headers
-    )
+    away = _away_on_the_next_meal(client, world)
 
-    assert away.status_code == 200, away.text
     assert [m["status"] for m in away.json()["items"]] == ["needs_cover"]
     asked = select(Notification).where(Notification.event == "cover_request")
     assert session.exec(asked).all() == []  # the stranger is sent no needs
@@ -135,14 +143,9 @@ def test_a_held_diners_cook_away_asks_a_cook_they_have_met_and_only_them(
     )
     covered_before(session, world.pairing_id, friend_id)
     ask_for_erasure(client, world.carer)
-    meals = client.get("/api/cooks/me/meals", headers=world.cook_headers).json()["items"]
-    day = next(m["date"] for m in meals if date.fromisoformat(m["date"]) > date.today())
 
-    away = client.post(
-        "/api/cooks/me/away", json={"from": day, "to": day}, headers=world.cook_headers
-    )
+    _away_on_the_next_meal(client, world)
 
-    assert away.status_code == 200, away.text
     asked = select(Notification.to_user_id).where(Notification.event == "cover_request")
     assert session.exec(asked).all() == [friend.id]
     assert (
