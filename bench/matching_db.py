@@ -561,7 +561,7 @@ def bench_batch(db: Engine, staff_id: int, out: dict[str, str]) -> None:
     out["  CPU time of this process"] = fmt_s(total_cpu)
     # A phase "of it" is part of "write proposals" (the batch's answer, made while its
     # invitations are written): shown under it, and counted there.
-    parts = {k: v for k, v in phases.items() if k.startswith("of it")}
+    parts = {k: v for k, v in phases.items() if k == service.ANSWER_PHASE}
     for name, seconds in phases.items():
         if name not in parts:
             out[f"  {name}"] = fmt_s(seconds)

@@ -903,32 +903,6 @@ def _batch_proposals(
     """``meanwhile(run, other_foods)``: as ``_insert_proposals``'s (it must not use the session)."""
     plan = plan_batch(session, staff=staff, phases=phases)
     council, result, rows, by_id = plan.council, plan.result, plan.cooks, plan.diners
-    runs: list[BatchRun] = []
-
-    def written(pairings: list[tuple[int, float]], other_foods: Mapping[int, str]) -> None:
-        runs.append(
-            BatchRun(
-                proposed=[
-                    Proposed(
-                        pairing_id,
-                        rows[a.cook_id],
-                        by_id[a.diner_id],
-                        p.weekday,
-                        p.start,
-                        p.frequency,
-                        distance,
-                    )
-                    for a, p, (pairing_id, distance) in zip(
-                        result.assignments, proposals, pairings, strict=True
-                    )
-                ],
-                unmatched=list(result.unmatched),
-                diners=by_id,
-            )
-        )
-        if meanwhile is not None:
-            meanwhile(runs[0], other_foods)
-
     with _phase(phases, "write proposals"):
         starts = {m: hhmm(m) for m in {a.start for a in result.assignments}}
         proposals = [
@@ -941,6 +915,32 @@ def _batch_proposals(
             )
             for a in result.assignments
         ]
+        runs: list[BatchRun] = []  # the one run, made while the invitations are written
+
+        def written(pairings: list[tuple[int, float]], other_foods: Mapping[int, str]) -> None:
+            runs.append(
+                BatchRun(
+                    proposed=[
+                        Proposed(
+                            pairing_id,
+                            rows[a.cook_id],
+                            by_id[a.diner_id],
+                            p.weekday,
+                            p.start,
+                            p.frequency,
+                            distance,
+                        )
+                        for a, p, (pairing_id, distance) in zip(
+                            result.assignments, proposals, pairings, strict=True
+                        )
+                    ],
+                    unmatched=list(result.unmatched),
+                    diners=by_id,
+                )
+            )
+            if meanwhile is not None:
+                meanwhile(runs[0], other_foods)
+
         _insert_proposals(session, staff=staff, proposals=proposals, meanwhile=written)
         [run] = runs
         record_audit(
