@@ -138,7 +138,7 @@ def suggest_cooks(session: Session, *, staff: User, diner_id: int, limit: int) -
         result = engine.suggest(target, engine.CookIndex(fresh), max_radius_m=radius, limit=limit)
     if not result.items:
         result = _why_none(
-            session, council=council, diner=diner, target=target, cached=cached, limit=limit
+            session, council=council, diner=diner, ranking=ranking, cached=cached, limit=limit
         )
     return _out(result, cached.rows)
 
@@ -148,30 +148,40 @@ def _why_none(
     *,
     council: Council,
     diner: DinerRow,
-    target: engine.DinerInput,
+    ranking: engine.Ranking,
     cached: CouncilCooks,
     limit: int,
 ) -> engine.Suggestions:
-    """No candidate: why, against every cook in reach as they are now (places, absences,
-    booked times), as the batch and the unmatched report judge it. Not the cached index (which
+    """No candidate: why, against the cooks in reach as they are now (places, absences, booked
+    times), as the batch and the unmatched report judge it. Not the cached index alone (which
     knows no booked time: a diner whose only cook with time was booked at it read "no cook for
     their diet"), nor the few cooks ranked above (without those who fail an earlier check, the
     first check that leaves none came later than it does): outside checks found the batch and
-    the suggestions giving one diner two reasons."""
-    index, radius = cached.index, council.max_walk_radius_m
-    near = [
-        int(i) for i in index.ids[index.within(target.lat, target.lon, index.query_radius(radius))]
-    ]
+    the suggestions giving one diner two reasons.
+
+    What is read now only takes from a cook (a time, a place), so the reason is never a later
+    check than the cached index's (``ranking``, the same rows as now: its version was checked
+    with the diner). With no cook in reach, or none who shares a time, it is that one, read
+    nothing more. Otherwise only the cooks in reach who share a time in the index can pass the
+    second check now, and every check after it but the places reads nothing new: those are
+    judged as they are now (a few of the cooks in reach; reading them all cost a diner with no
+    suggestion half as much again as one with some, bench/README.md, session 44)."""
+    if ranking.level <= 1:
+        return ranking.suggestions(limit)
+    timely = ranking.timely_ids
     now = candidate_state(
         session,
         council_id=council.id or 0,
-        cook_ids=near,
+        cook_ids=timely,
         today=council_today(council),
         diner_id=diner.id or 0,
     )
-    cooks = [cached.inputs[i] for i in near if now.versions.get(i) == cached.rows[i].version]
+    # A cook whose row changed between the two reads is left out, as the ranking above does.
+    cooks = [cached.inputs[i] for i in timely if now.versions.get(i) == cached.rows[i].version]
     cooks = without_booked(without_away(with_capacity(cooks, now.loads), now.away), now.booked)
-    return engine.suggest(target, engine.CookIndex(cooks), max_radius_m=radius, limit=limit)
+    return engine.suggest(
+        ranking.diner, engine.CookIndex(cooks), max_radius_m=council.max_walk_radius_m, limit=limit
+    )
 
 
 def _out(result: engine.Suggestions, rows: dict[int, CookRow]) -> SuggestionsOut:

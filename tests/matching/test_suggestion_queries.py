@@ -3,10 +3,12 @@ the sign-in check, whatever the history holds (exclusions, accepted pairings, co
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from app.config import Settings
@@ -101,3 +103,65 @@ def test_a_diner_with_no_cook_in_reach_takes_one_statement_when_suggesting(
     read = beyond_sign_in(selects_run(engine, suggest))
     assert answers[1] == answers[0] == {"items": [], "unmatched_reason": "no_cook_in_reach"}
     assert len(read) == 1, read  # the diner: no candidates to read again
+
+
+def test_a_diner_whose_cooks_in_reach_share_no_time_takes_one_statement_when_suggesting(
+    client: TestClient, engine: Engine, session: Session, settings: Settings, staff: User
+):
+    """Nothing read fresh (a place taken, a day away, a booked hour) can give a cook a time: the
+    cached index's "no shared time" is the answer, as the batch's."""
+    approved_cook(client, session, settings, staff)  # Tuesdays 17:00 to 19:00
+    thursday = [{"weekday": 3, "start": "12:00", "end": "14:00"}]
+    _, diner_id = registered_diner(client, session, settings, availability=thursday)
+    headers = auth_headers(staff, settings)
+    session.expunge_all()
+    answers = []
+
+    def suggest() -> None:
+        response = client.get(f"/api/staff/diners/{diner_id}/suggestions", headers=headers)
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+
+    suggest()  # builds this process's index of the council's cooks
+    read = beyond_sign_in(selects_run(engine, suggest))
+    assert answers[1] == answers[0] == {"items": [], "unmatched_reason": "no_shared_time"}
+    assert len(read) == 1, read  # the diner: no cook's state to read
+    preview = client.post("/api/staff/matching/preview", headers=headers).json()
+    reasons = {u["diner_id"]: u["reason"] for u in preview["unmatched"]}
+    assert reasons[diner_id] == "no_shared_time"
+
+
+def test_why_a_diner_has_no_cook_reads_only_the_cooks_in_reach_who_share_a_time(
+    client: TestClient, engine: Engine, session: Session, settings: Settings, staff: User
+):
+    """Of two cooks in reach, one cooks on another day and one shares the diner's hour but not
+    their diet: only the second is read again (the first can gain no time from it), and the
+    reason is the diet, as the batch says."""
+    later = [{"weekday": 3, "start": "17:00", "end": "19:00"}]
+    approved_cook(client, session, settings, staff, availability=later)
+    _, timely = approved_cook(client, session, settings, staff, diets=[])
+    _, diner_id = registered_diner(client, session, settings)  # vegetarian, Tuesday 17:30
+    headers = auth_headers(staff, settings)
+    session.expunge_all()
+    client.get(f"/api/staff/diners/{diner_id}/suggestions", headers=headers)  # the index
+    asked: list[Any] = []
+
+    def listener(
+        conn: Any, clauseelement: Any, multiparams: Any, params: Any, execution_options: Any
+    ) -> None:
+        for given in (*multiparams, params):
+            if isinstance(given, dict) and "cook_ids" in given:
+                asked.append(given["cook_ids"])
+
+    event.listen(engine, "before_execute", listener)
+    try:
+        said = client.get(f"/api/staff/diners/{diner_id}/suggestions", headers=headers).json()
+    finally:
+        event.remove(engine, "before_execute", listener)
+
+    assert said == {"items": [], "unmatched_reason": "no_cook_for_diet"}
+    # SQLite is sent the ids as a JSON text, PostgreSQL as an array.
+    assert [json.loads(ids) if isinstance(ids, str) else list(ids) for ids in asked] == [[timely]]
+    preview = client.post("/api/staff/matching/preview", headers=headers).json()
+    reasons = {u["diner_id"]: u["reason"] for u in preview["unmatched"]}
+    assert reasons[diner_id] == "no_cook_for_diet"

@@ -432,6 +432,14 @@ def assess_one(
     Every check is computed for every cook; a check's level counts when some cook passes it
     and all the checks before it, as ``assess``'s narrowing does.
     """
+    return _assess_one(index, diner, crow, dist, max_radius_m)[0]
+
+
+def _assess_one(
+    index: CookIndex, diner: DinerTable, crow: IntArray, dist: FloatArray, max_radius_m: float
+) -> tuple[Assessed, IntArray]:
+    """``assess_one``, and the cook rows that pass the first two checks (in reach, a shared
+    time)."""
     passed = (dist <= np.minimum(index.radius[crow], max_radius_m)) & index.matchable[crow]
     if len(diner.excluded):
         passed &= ~_member(crow, diner.excluded)  # pair keys of row 0: the cook rows
@@ -445,6 +453,7 @@ def assess_one(
     )
     passed &= overlap >= MIN_OVERLAP_MIN
     level += bool(passed.any())
+    timely = crow[passed]
     for ok in (
         (diner.diets[0] & ~index.diets[crow]) == 0,
         (diner.allergies[0] & ~index.allergen_free[crow]) == 0,
@@ -459,7 +468,7 @@ def assess_one(
     cost = np.rint(dist).astype(np.int64)
     cost += OVERLAP_COST_PER_MIN * (OVERLAP_TARGET_MIN - np.minimum(overlap, OVERLAP_TARGET_MIN))
     cost += np.where(met, 0, NOT_MET_COST)
-    return Assessed(
+    assessed = Assessed(
         level=np.array([level], dtype=np.int64),
         diner=np.zeros(len(crow), dtype=np.int64),
         cook=crow,
@@ -468,6 +477,7 @@ def assess_one(
         start=start,
         met=met,
     )
+    return assessed, timely
 
 
 def _best_overlap_with(
@@ -502,11 +512,23 @@ class Ranking:
     assessed: Assessed
     cost: IntArray  # with the cook's load
     order: IntArray  # positions in ``assessed``, best first
+    timely: IntArray  # the cook rows in reach who share a time with the diner, safe or not
 
     @property
     def cook_ids(self) -> list[int]:
         """Every safe cook in reach, best first."""
         return [int(i) for i in self.index.ids[self.assessed.cook[self.order]]]
+
+    @property
+    def level(self) -> int:
+        """How many of the checks, in order, leave the diner a cook (6: every one)."""
+        return int(self.assessed.level[0])
+
+    @property
+    def timely_ids(self) -> list[int]:
+        """The cooks in reach who share a time with the diner (the first two checks), whatever
+        the later checks say of them."""
+        return [int(i) for i in self.index.ids[self.timely]]
 
     def suggestions(self, limit: int = 10) -> Suggestions:
         """The best ``limit`` of them with their reasons; or why there is none."""
@@ -540,10 +562,13 @@ def rank(diner: DinerInput, index: CookIndex, *, max_radius_m: float) -> Ranking
     cook id)."""
     crow, dist = index.points.ball(diner.lat, diner.lon, index.query_radius(max_radius_m))
     crow = crow.astype(np.int64, copy=False)
-    assessed = assess_one(index, DinerTable.one(diner, index), crow, dist, float(max_radius_m))
+    table = DinerTable.one(diner, index)
+    assessed, timely = _assess_one(index, table, crow, dist, float(max_radius_m))
     cost = assessed.cost + LOAD_STEP_COST * index.load[assessed.cook]
     order = np.lexsort((index.ids[assessed.cook], cost))
-    return Ranking(diner=diner, index=index, assessed=assessed, cost=cost, order=order)
+    return Ranking(
+        diner=diner, index=index, assessed=assessed, cost=cost, order=order, timely=timely
+    )
 
 
 def suggest(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -256,3 +258,31 @@ def test_one_diners_assessment_equals_the_general_one_when_given_the_same_cooks(
             mine, theirs = getattr(one, field), getattr(general, field)
             assert mine.dtype == theirs.dtype, field
             assert mine.tolist() == theirs.tolist(), field
+
+
+@SETTINGS
+@given(instances(), st.randoms(use_true_random=False))
+def test_why_none_among_the_cooks_who_share_a_time_is_why_none_among_all(instance, rnd):
+    """What a suggestion reads fresh (a place taken, a day away, a booked hour) only takes a
+    time or a place from a cook. So judging only the cooks in reach who share a time in the
+    index, as they are after it, gives the answer judging every cook does; and an index that
+    leaves the diner no cook in reach, or none with a shared time, already gives its reason
+    (app/matching/service.py, ``_why_none``)."""
+    diners, cooks = instance
+
+    def taken(cook: CookInput) -> CookInput:
+        kept = tuple(w for w in cook.windows if rnd.random() < 0.6)
+        return replace(cook, windows=kept, spare=rnd.randint(0, cook.spare))
+
+    now = {c.id: taken(c) for c in cooks}
+    index = CookIndex(cooks)
+    for diner in diners:
+        ranking = rank(diner, index, max_radius_m=MAX_RADIUS)
+        every = suggest(diner, CookIndex(list(now.values())), max_radius_m=MAX_RADIUS, limit=50)
+        if ranking.level <= 1:
+            assert every.items == []
+            assert ranking.suggestions(50).unmatched_reason == every.unmatched_reason
+            continue
+        timely = [now[i] for i in ranking.timely_ids]
+        among = suggest(diner, CookIndex(timely), max_radius_m=MAX_RADIUS, limit=50)
+        assert among == every
