@@ -440,7 +440,8 @@ def bench_suggestions(
         cpu1 = cpu_s(pid)
         api_ms, bodies = sequential(port, paths, headers)
         cpu2 = cpu_s(pid)
-    found = sum(bool(json.loads(body)["items"]) for body in bodies)
+    some = [bool(json.loads(body)["items"]) for body in bodies]
+    found = sum(some)
     n = len(sample)
     out["first suggestion (builds the cook index)"] = f"{first_ms:,.0f} ms"
     out[f"HTTP /healthz p50 / p99 (n={n}, 1 connection)"] = (
@@ -448,6 +449,15 @@ def bench_suggestions(
     )
     out[f"HTTP suggestions p50 / p99 (n={n}, 1 connection)"] = (
         f"{statistics.median(api_ms):.1f} / {pct(api_ms, 0.99):.1f} ms"
+    )
+    # A diner with no suggestion is told why, which reads more (matching.service._why_none).
+    with_some = [ms for ms, has in zip(api_ms, some, strict=True) if has]
+    with_none = [ms for ms, has in zip(api_ms, some, strict=True) if not has]
+    out["  of them, p50: diners with a suggestion / with none"] = (
+        " / ".join(
+            f"{statistics.median(part):.1f}" if part else "-" for part in (with_some, with_none)
+        )
+        + " ms"
     )
     out["server CPU per request: /healthz / suggestions"] = (
         f"{(cpu1 - cpu0) / n * 1_000:.1f} / {(cpu2 - cpu1) / n * 1_000:.1f} ms"

@@ -39,6 +39,7 @@ def test_matching_db_prints_its_table_when_run_quick():
     table = rows(out.split("\n\n")[1])
     for label in (
         "HTTP suggestions p50 / p99 (n=50, 1 connection)",
+        "of them, p50: diners with a suggestion / with none",
         "service alone (this process) p50 / p99",
         "batch end to end (run_matching: run_batch, commit, response)",
         "write proposals",
