@@ -160,12 +160,12 @@ def _why_none(
     the suggestions giving one diner two reasons.
 
     What is read now only takes from a cook (a time, a place), so the reason is never a later
-    check than the cached index's (``ranking``, the same rows as now: its version was checked
-    with the diner). With no cook in reach, or none who shares a time, it is that one, read
-    nothing more. Otherwise only the cooks in reach who share a time in the index can pass the
-    second check now, and every check after it but the places reads nothing new: those are
-    judged as they are now (a few of the cooks in reach; reading them all cost a diner with no
-    suggestion half as much again as one with some, bench/README.md, session 44)."""
+    check than the cached index's (``ranking``: the same rows as now, its version checked with
+    the diner's). With no cook in reach, or none who shares a time, that is the reason, and
+    nothing more is read. Otherwise only the cooks who pass the first two checks in the index
+    can pass them now: those alone are read again and judged as they are now (reading every
+    cook in reach made a diner with no suggestion cost half as much again as one with some:
+    bench/README.md, session 44)."""
     if ranking.level <= 1:
         return ranking.suggestions(limit)
     timely = ranking.timely_ids
