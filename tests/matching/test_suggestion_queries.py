@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlmodel import Session
@@ -85,11 +86,29 @@ def test_history_counts_and_takes_no_query_of_its_own_when_suggesting(
     assert len(read) == 2, read
 
 
-def test_a_diner_with_no_cook_in_reach_takes_one_statement_when_suggesting(
-    client: TestClient, engine: Engine, session: Session, settings: Settings, staff: User
+THURSDAY_NOON = [{"weekday": 3, "start": "12:00", "end": "14:00"}]
+
+
+@pytest.mark.parametrize(
+    ("diner", "reason"),
+    [
+        ({"postcode": "EN5 5RY"}, "no_cook_in_reach"),  # Barnet, beyond the cook's walk
+        ({"availability": THURSDAY_NOON}, "no_shared_time"),
+    ],
+)
+def test_a_diner_with_no_cook_in_reach_or_none_sharing_a_time_takes_one_statement_to_suggest(
+    client: TestClient,
+    engine: Engine,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    diner: dict[str, object],
+    reason: str,
 ):
-    approved_cook(client, session, settings, staff)  # N3 1HT: walks 1,500 m
-    _, diner_id = registered_diner(client, session, settings, postcode="EN5 5RY")  # Barnet
+    """Nothing read fresh (a place taken, a day away, a booked hour) can bring a cook nearer or
+    give them a time: the cached index's reason is the answer, as the batch's."""
+    approved_cook(client, session, settings, staff)  # N3 1HT: walks 1,500 m; Tuesday evenings
+    _, diner_id = registered_diner(client, session, settings, **diner)
     headers = auth_headers(staff, settings)
     session.expunge_all()
     answers = []
@@ -101,34 +120,10 @@ def test_a_diner_with_no_cook_in_reach_takes_one_statement_when_suggesting(
 
     suggest()  # builds this process's index of the council's cooks
     read = beyond_sign_in(selects_run(engine, suggest))
-    assert answers[1] == answers[0] == {"items": [], "unmatched_reason": "no_cook_in_reach"}
-    assert len(read) == 1, read  # the diner: no candidates to read again
-
-
-def test_a_diner_whose_cooks_in_reach_share_no_time_takes_one_statement_when_suggesting(
-    client: TestClient, engine: Engine, session: Session, settings: Settings, staff: User
-):
-    """Nothing read fresh (a place taken, a day away, a booked hour) can give a cook a time: the
-    cached index's "no shared time" is the answer, as the batch's."""
-    approved_cook(client, session, settings, staff)  # Tuesdays 17:00 to 19:00
-    thursday = [{"weekday": 3, "start": "12:00", "end": "14:00"}]
-    _, diner_id = registered_diner(client, session, settings, availability=thursday)
-    headers = auth_headers(staff, settings)
-    session.expunge_all()
-    answers = []
-
-    def suggest() -> None:
-        response = client.get(f"/api/staff/diners/{diner_id}/suggestions", headers=headers)
-        assert response.status_code == 200, response.text
-        answers.append(response.json())
-
-    suggest()  # builds this process's index of the council's cooks
-    read = beyond_sign_in(selects_run(engine, suggest))
-    assert answers[1] == answers[0] == {"items": [], "unmatched_reason": "no_shared_time"}
+    assert answers == [{"items": [], "unmatched_reason": reason}] * 2
     assert len(read) == 1, read  # the diner: no cook's state to read
     preview = client.post("/api/staff/matching/preview", headers=headers).json()
-    reasons = {u["diner_id"]: u["reason"] for u in preview["unmatched"]}
-    assert reasons[diner_id] == "no_shared_time"
+    assert {u["diner_id"]: u["reason"] for u in preview["unmatched"]}[diner_id] == reason
 
 
 def test_why_a_diner_has_no_cook_reads_only_the_cooks_in_reach_who_share_a_time(
