@@ -166,9 +166,9 @@ def _why_none(
     can pass them now: those alone are read again and judged as they are now (reading every
     cook in reach made a diner with no suggestion cost half as much again as one with some:
     bench/README.md, session 44)."""
-    if ranking.level <= 1:
-        return ranking.suggestions(limit)
     timely = ranking.timely_ids
+    if not timely:
+        return ranking.suggestions(limit)
     now = candidate_state(
         session,
         council_id=council.id or 0,

@@ -423,23 +423,16 @@ def assess(
 
 def assess_one(
     index: CookIndex, diner: DinerTable, crow: IntArray, dist: FloatArray, max_radius_m: float
-) -> Assessed:
+) -> tuple[Assessed, IntArray]:
     """``assess`` for one diner (``diner`` holds a single row) and the cooks ``crow`` at the
     exact haversine distances ``dist``: the same answer, reached with a few whole-array steps
     instead of narrowing the pairs check by check (a suggestion looks at a few hundred cooks,
-    where numpy's cost per call, not per element, is what counts).
+    where numpy's cost per call, not per element, is what counts); and the cook rows that pass
+    the first two checks (in reach, a shared time).
 
     Every check is computed for every cook; a check's level counts when some cook passes it
     and all the checks before it, as ``assess``'s narrowing does.
     """
-    return _assess_one(index, diner, crow, dist, max_radius_m)[0]
-
-
-def _assess_one(
-    index: CookIndex, diner: DinerTable, crow: IntArray, dist: FloatArray, max_radius_m: float
-) -> tuple[Assessed, IntArray]:
-    """``assess_one``, and the cook rows that pass the first two checks (in reach, a shared
-    time)."""
     passed = (dist <= np.minimum(index.radius[crow], max_radius_m)) & index.matchable[crow]
     if len(diner.excluded):
         passed &= ~_member(crow, diner.excluded)  # pair keys of row 0: the cook rows
@@ -520,11 +513,6 @@ class Ranking:
         return [int(i) for i in self.index.ids[self.assessed.cook[self.order]]]
 
     @property
-    def level(self) -> int:
-        """How many of the checks, in order, leave the diner a cook (6: every one)."""
-        return int(self.assessed.level[0])
-
-    @property
     def timely_ids(self) -> list[int]:
         """The cooks in reach who share a time with the diner (the first two checks), whatever
         the later checks say of them."""
@@ -563,7 +551,7 @@ def rank(diner: DinerInput, index: CookIndex, *, max_radius_m: float) -> Ranking
     crow, dist = index.points.ball(diner.lat, diner.lon, index.query_radius(max_radius_m))
     crow = crow.astype(np.int64, copy=False)
     table = DinerTable.one(diner, index)
-    assessed, timely = _assess_one(index, table, crow, dist, float(max_radius_m))
+    assessed, timely = assess_one(index, table, crow, dist, float(max_radius_m))
     cost = assessed.cost + LOAD_STEP_COST * index.load[assessed.cook]
     order = np.lexsort((index.ids[assessed.cook], cost))
     return Ranking(
