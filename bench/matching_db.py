@@ -450,7 +450,7 @@ def bench_suggestions(
     out[f"HTTP suggestions p50 / p99 (n={n}, 1 connection)"] = (
         f"{statistics.median(api_ms):.1f} / {pct(api_ms, 0.99):.1f} ms"
     )
-    # A diner with no suggestion is told why, which reads more (matching.service._why_none).
+    # Apart: a diner with no suggestion is told why, by a path of its own (service._why_none).
     with_some = [ms for ms, has in zip(api_ms, some, strict=True) if has]
     with_none = [ms for ms, has in zip(api_ms, some, strict=True) if not has]
     out["  of them, p50: diners with a suggestion / with none"] = (
