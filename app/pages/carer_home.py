@@ -157,8 +157,16 @@ def _when(weekday: int, start: str, frequency: str) -> str:
     }.get(frequency, f"on {day}s at {start}")
 
 
-def _status(out: DinerOut) -> tuple[str, str]:
-    """The tag: "Meals paused" too while the pairing is paused (the diner stays matched)."""
+NOT_LOOKING = ("Not looking for a cook", "govuk-tag--grey")
+
+
+def _status(out: DinerOut, *, held: bool = False) -> tuple[str, str]:
+    """The tag: "Meals paused" too while the pairing is paused (the diner stays matched);
+    "Not looking for a cook" for a relative waiting while their carer's erasure request names
+    them (`held`), as the line under it says: "Waiting for a cook" beside it was untrue (a
+    review)."""
+    if held and out.pairing is None and out.status == DinerStatus.waiting:
+        return NOT_LOOKING
     if (
         out.status != DinerStatus.left
         and out.pairing is not None
@@ -330,17 +338,18 @@ def home(
     notice: tuple[str, str | None] | None = None
     for diner in live:
         out = diner_out(session, diner)
+        held = diner.id in holds
         relatives.append(
             {
                 "id": out.id,
                 "name": out.full_name,
                 "first": first_name(out.full_name),
-                "status": _status(out),
+                "status": _status(out, held=held),
                 "cook_line": _cook_line(
                     out,
                     "" if out.pairing else _ended_line(session, diner),
                     too_far=_too_far(session, out),
-                    held=diner.id in holds,
+                    held=held,
                 ),
                 "next_meal": _next_meal(out),
             }
@@ -445,6 +454,17 @@ def _done_message(
             "We have told the coordinator. The meals stay as they are until the coordinator "
             f"agrees any change with you and {cook}.",
         ),
+        "resumed": (
+            f"{first}'s meals start again",
+            f"{cook} can cook safely for {first}'s needs now, so the meals start again. We have "
+            f"told {cook} and the coordinator.",
+        ),
+        "still-paused": (
+            "Your changes are saved",
+            f"{first}'s meals with {cook} are still paused. We have told {cook} and the "
+            "coordinator about the change, and the coordinator will contact you about what "
+            "happens next.",
+        ),
         "told-cook": (
             "Your changes are saved",
             f"{cook} can still cook safely for {first}. We have told {cook} and the "
@@ -500,16 +520,17 @@ def relative(
         if c.diner_id == diner.id
     ]
     too_far = _too_far(session, out)
+    held = erasure_hold(session, diner=diner) is not None  # if the request names them
     context = {
         "title": out.full_name,
         "d": out,
         "first": first_name(out.full_name),
-        "status": _status(out),
+        "status": _status(out, held=held),
         "cook_line": _cook_line(
             out,
             "" if out.pairing else _ended_line(session, diner),
             too_far=too_far,
-            held=erasure_hold(session, diner=diner) is not None,  # if the request names them
+            held=held,
         ),
         "cook_name": out.pairing.cook.display_name if out.pairing and out.pairing.cook else None,
         "next_meal": _next_meal(out),
@@ -748,13 +769,17 @@ def _outcome(
         return "withdrawn" if pairing.status != PairingStatus.proposed else "saved"
     if status == PairingStatus.active and pairing.status == PairingStatus.paused:
         return "paused"
+    if status == PairingStatus.paused and pairing.status == PairingStatus.active:
+        return "resumed"
     if set(changed) <= CONTACT_DETAILS:
         # The service sends nobody a message for a name or phone number (it is audited): the
         # page said "We have told Priya and the coordinator" (a newcomer's walk).
         return "details-saved"
     if set(changed) <= {"availability", "frequency"}:
         return "told-coordinator"
-    return "told-cook"
+    # Paused before and still: "Priya can still cook safely for Edna" was untrue when the
+    # pause was for Edna's needs, and the meals had not come back either way (a review).
+    return "still-paused" if pairing.status == PairingStatus.paused else "told-cook"
 
 
 # --- rating a meal, the friendship question ------------------------------------------------------

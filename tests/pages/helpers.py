@@ -38,6 +38,11 @@ def sign_in(client: TestClient, user: User) -> str:
     return str(done.headers["location"])
 
 
+def text_of(html: str) -> str:
+    """The page's words, tags dropped and spaces collapsed (what a person reads)."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
 def title(response: Response) -> str:
     match = re.search(r"<title[^>]*>(.*?)</title>", response.text, flags=re.DOTALL)
     assert match, "no <title>"

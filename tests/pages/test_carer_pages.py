@@ -35,7 +35,7 @@ from tests.factories import (
     create_user,
     diner_payload,
 )
-from tests.pages.helpers import form_token, marked_boxes, textarea, title
+from tests.pages.helpers import form_token, marked_boxes, text_of, textarea, title
 from tests.test_demo import demo_client, demo_url, seeded  # noqa: F401 (the seeded demo)
 
 ABOUT = {"full_name": "Edith Brown", "address_line": "14 Gravel Hill", "postcode": "N3 1QX"}
@@ -522,6 +522,37 @@ def test_needs_change_pauses_the_pairing_and_says_so_when_the_cook_cannot_avoid_
     assert "Priya cannot cook safely for Edna&#39;s new needs" in page.text
     assert "Meals paused" in page.text and "Has a cook" not in page.text
     assert "Cancelled" not in page.text and "No meals are planned while" in page.text
+
+
+def test_a_change_while_meals_are_paused_says_whether_they_stay_paused_or_start_again(
+    client: TestClient, session: Session, paired: dict
+):
+    """Paused for Edna's new allergy, her carer adds another the cook cannot avoid either: the
+    page said "Priya can still cook safely for Edna". Then the carer puts both right, and the
+    meals come back: said so, not that nothing had changed for the meals."""
+    path = f"/carer/relatives/{paired['diner_id']}/change/food"
+    food = {"diets": ["vegetarian"], "texture": "soft_bite_sized"}
+    paused = post(client, path, {**food, "allergies": ["peanuts", "sesame"]})
+    assert paused.headers["location"].endswith("?done=paused")
+
+    again = post(client, path, {**food, "allergies": ["peanuts", "sesame", "milk"]})
+
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/carer/relatives/{paired['diner_id']}?done=still-paused"
+    shown = text_of(client.get(again.headers["location"]).text)
+    assert "can still cook safely" not in shown
+    assert "Edna's meals with Priya are still paused." in shown
+    assert "Meals paused" in shown
+
+    put_right = post(client, path, {**food, "allergies": ["peanuts"]})
+
+    assert put_right.headers["location"].endswith("?done=resumed")
+    pairing = session.get(Pairing, paired["pairing_id"])
+    session.refresh(pairing)
+    assert pairing.status == "active"
+    shown = text_of(client.get(put_right.headers["location"]).text)
+    assert "Edna's meals start again" in shown
+    assert "Priya can cook safely for Edna's needs now" in shown
 
 
 def test_relative_page_says_how_the_last_cooks_meals_stopped_while_a_new_cook_is_sought(

@@ -4,7 +4,6 @@ record and referral pages."""
 
 from __future__ import annotations
 
-import re
 from html import unescape
 
 from fastapi.testclient import TestClient
@@ -20,7 +19,7 @@ from tests.factories import (
     create_user,
     diner_payload,
 )
-from tests.pages.helpers import form_token, textarea
+from tests.pages.helpers import form_token, text_of, textarea
 
 ABOUT = {"full_name": "Edith Brown", "address_line": "14 Gravel Hill", "postcode": "N3 1QX"}
 TIMES = {"days": ["1"], "start-1": "17:30", "end-1": "19:00", "frequency": "weekly"}
@@ -35,10 +34,6 @@ def post(client: TestClient, path: str, data: dict, page: str | None = None):
 def sign_in(client: TestClient, user: User) -> None:
     done = post(client, "/sign-in", {"email": user.email, "password": DEFAULT_PASSWORD})
     assert done.status_code == 303, done.text
-
-
-def text_of(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def test_a_carer_registers_other_foods_on_the_food_step_and_sees_them_in_check_answers(

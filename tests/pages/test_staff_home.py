@@ -31,12 +31,7 @@ from tests.factories import (
     registered_diner,
     signed_up_cook,
 )
-from tests.pages.helpers import sign_in, title
-
-
-def text_of(page_html: str) -> str:
-    """The page's words without tags, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page_html)).split())
+from tests.pages.helpers import sign_in, text_of, title
 
 
 def count_link(page_html: str, href: str) -> str | None:

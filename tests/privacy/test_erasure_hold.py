@@ -167,6 +167,9 @@ def test_when_the_cook_stops_nobody_is_told_the_relative_is_back_in_matching_aft
         shown = words(client.get(page).text)
         assert "We are not looking for a cook: you asked us to erase your data" in shown, page
         assert "We are looking for a cook" not in shown, page
+        # The tag beside it says the same, not "Waiting for a cook" (a review).
+        assert "Not looking for a cook" in shown, page
+        assert "Waiting for a cook" not in shown, page
 
 
 def test_the_match_page_and_the_diner_list_say_the_carer_asked_for_erasure_and_by_when(
