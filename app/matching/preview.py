@@ -9,7 +9,9 @@ proposed pairs with their slots, and a fingerprint of the data the preview was m
 - the council's date (the first meals' dates and the cooks' absences depend on it);
 - each approved cook's row version (a cook who changed, was approved or left changes it);
 - the waiting diners with no open pairing, with what matching reads of them (a diner who
-  registered, left, was proposed, moved, or whose needs or times changed);
+  registered, left, was proposed, moved, or whose needs or times changed) and their other foods
+  (beyond the 14, in the carer's words: matching cannot check them, but staff review the pairs
+  against them, and the invitation names them);
 - the council's open (proposed, active, paused) pairings and their statuses;
 - the absences of the council's cooks still to come, and the pairs excluded for its diners.
 
@@ -93,6 +95,7 @@ def fingerprint(
     today: date,
     cook_versions: Mapping[int, str],
     diners: Iterable[DinerRow],
+    other_foods: Mapping[int, str],
     open_pairings: list[tuple[int, str]],
     absences: list[tuple[int, str, str]],
     exclusions: list[tuple[int, int]],
@@ -101,7 +104,7 @@ def fingerprint(
     data = {
         "today": today.isoformat(),
         "cooks": sorted(cook_versions.items()),
-        "diners": sorted(_needs(d) for d in diners),
+        "diners": sorted(_needs(d, other_foods.get(d.id)) for d in diners),
         "pairings": sorted(open_pairings),
         "away": sorted(absences),
         "excluded": sorted(exclusions),
@@ -109,8 +112,8 @@ def fingerprint(
     return hashlib.sha256(json.dumps(data, separators=(",", ":")).encode()).hexdigest()
 
 
-def _needs(diner: DinerRow) -> list[object]:
-    """What matching reads of a waiting diner, as plain JSON."""
+def _needs(diner: DinerRow, other_foods: str | None) -> list[object]:
+    """What matching reads of a waiting diner, and their other foods, as plain JSON."""
     return [
         diner.id,
         diner.latitude,
@@ -120,6 +123,7 @@ def _needs(diner: DinerRow) -> list[object]:
         str(diner.texture),
         diner.availability,
         str(diner.frequency),
+        other_foods,
     ]
 
 
@@ -159,6 +163,7 @@ def _current_fingerprint(session: Session, *, council: Council) -> str:
         today=today,
         cook_versions=versions,
         diners=diners,
+        other_foods=service.waiting_other_allergies(session, council_ids={council.id or 0}),
         open_pairings=_open_pairings(session, council=council),
         absences=_absences(session, council=council, today=today),
         exclusions=_exclusions(session, council=council),
@@ -230,6 +235,7 @@ def preview_matching(session: Session, *, staff: User, secret: str) -> PreviewOu
             today=plan.today,
             cook_versions=plan.cook_versions,
             diners=plan.diners.values(),
+            other_foods=service.waiting_other_allergies(session, council_ids={plan.council.id}),
             open_pairings=_open_pairings(session, council=plan.council),
             absences=_absences(session, council=plan.council, today=plan.today),
             exclusions=_exclusions(session, council=plan.council),

@@ -480,10 +480,11 @@ def _new_pairing_ids(session: Session, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
-def _other_allergies(session: Session, *, council_ids: set[int]) -> dict[int, str]:
+def waiting_other_allergies(session: Session, *, council_ids: set[int]) -> dict[int, str]:
     """The other foods (beyond the 14) of the councils' waiting diners who have any, by diner:
-    the invitation names them. Read apart from the batch's rows (``DinerRow``), which carry only
-    what matching checks: few diners have any, and matching cannot check free text."""
+    the invitation names them, and a batch preview's fingerprint holds them (preview.py). Read
+    apart from the batch's rows (``DinerRow``), which carry only what matching checks: few
+    diners have any, and matching cannot check free text."""
     rows = session.exec(
         select(Diner.id, Diner.other_allergies).where(
             col(Diner.council_id).in_(council_ids),
@@ -532,7 +533,7 @@ def _insert_proposals(
     # by text to the cooks who chose texts (read in one query for the councils concerned).
     councils = {p.diner.council_id for p in proposals}
     texters = cooks_who_chose_texts(session, council_ids=councils)
-    other_foods = _other_allergies(session, council_ids=councils)
+    other_foods = waiting_other_allergies(session, council_ids=councils)
     pairings = partial(
         insert_rows,
         session,

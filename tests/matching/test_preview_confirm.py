@@ -158,6 +158,24 @@ def test_confirm_answers_409_when_a_diners_needs_changed_after_preview(
     assert _open_pairings(session) == []
 
 
+def test_confirm_answers_409_when_a_diners_other_foods_changed_after_preview(
+    client, session, settings, world
+):
+    """The other foods (beyond the 14, in the carer's words) are needs too: staff reviewed the
+    pairs against the foods as they were. A change of them alone went through (200)."""
+    preview = _preview(client, world)
+    changed = client.patch(
+        f"/api/diners/{world.diner_ids[0]}",
+        json={"other_allergies": "Kiwi fruit"},
+        headers=auth_headers(world.carers[0], settings),
+    )
+    assert changed.status_code == 200, changed.text
+    response = client.post(CONFIRM, json=_keep(preview, *world.diner_ids), headers=world.headers)
+    assert response.status_code == 409, response.text
+    assert "their needs" in response.json()["detail"]
+    assert _open_pairings(session) == []
+
+
 def test_confirm_answers_409_when_a_cook_said_they_will_be_away_after_preview(
     client, session, settings, world
 ):

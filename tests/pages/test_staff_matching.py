@@ -485,6 +485,24 @@ def test_a_cooks_absence_after_the_preview_makes_it_out_of_date_and_nothing_is_s
     assert pairings(session) == []
 
 
+def test_a_diners_other_foods_changed_after_the_preview_make_it_out_of_date_and_nothing_is_sent(
+    client: TestClient, session: Session, settings, staff: User, batch: dict[str, int]
+):  # type: ignore[no-untyped-def]
+    """Edna's other foods are what staff checked the pairs against, as her 14 allergens are: a
+    change of them alone let the ticked pairs be sent."""
+    page, preview_id = preview(client)
+    pairs = ticked(page)
+    changed = client.patch(
+        f"/api/diners/{batch['edna']}",
+        json={"other_allergies": "Kiwi fruit"},
+        headers=auth_headers(staff, settings),
+    )
+    assert changed.status_code == 200, changed.text
+    words = text_of(not_sent(client, preview_id, pairs))
+    assert "This preview is out of date" in words and "No invitation was sent." in words
+    assert pairings(session) == []
+
+
 def test_score_words_say_what_weighs_against_a_cook(
     client: TestClient, session: Session, settings, staff: User
 ):  # type: ignore[no-untyped-def]
