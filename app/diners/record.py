@@ -37,6 +37,7 @@ class Person:
     name: str
     email: str | None = None
     phone: str | None = None
+    elsewhere: bool = False  # a cook who now volunteers with another council: named, no link
 
 
 @dataclass(frozen=True)
@@ -107,16 +108,22 @@ class DinerRecord:
         return max(ends) if ends else self.diner.created_at
 
 
-def _cooks(session: Session, cook_ids: set[int]) -> dict[int, Person]:
-    """Cooks by profile id, with their full names (one query)."""
+def _cooks(session: Session, cook_ids: set[int], *, council_id: int) -> dict[int, Person]:
+    """Cooks by profile id, with their full names (one query). A cook who has moved to another
+    council is named and marked `elsewhere`: their record is that council's (it answers 404
+    here, as moderation.rules.is_theirs says), so the record page does not link to it."""
     if not cook_ids:
         return {}
     rows = session.exec(
-        select(Cook.id, User.full_name)
+        select(Cook.id, User.full_name, Cook.council_id)
         .join(User, col(User.id) == col(Cook.user_id))
         .where(col(Cook.id).in_(cook_ids))
     ).all()
-    return {i: Person(id=i, name=name) for i, name in rows if i is not None}
+    return {
+        i: Person(id=i, name=name, elsewhere=council != council_id)
+        for i, name, council in rows
+        if i is not None
+    }
 
 
 def _user(session: Session, user_id: int | None) -> Person | None:
@@ -175,7 +182,7 @@ def diner_record(session: Session, *, diner: Diner) -> DinerRecord:
     cook_ids |= {m.cook_id for m in [*past, *upcoming] if m.cook_id is not None}
     cook_ids |= {m.cook_id for _, m in feedback if m.cook_id is not None}
     cook_ids |= {c for _, c in answers if c is not None}
-    cooks = _cooks(session, cook_ids)
+    cooks = _cooks(session, cook_ids, council_id=diner.council_id)
 
     def meal_line(m: Meal) -> MealLine:
         assert m.id is not None

@@ -38,6 +38,7 @@ from tests.factories import (
     active_pairing,
     approved_cook,
     auth_headers,
+    cook_payload,
     create_council,
     create_user,
     diner_payload,
@@ -455,6 +456,58 @@ def test_the_record_names_the_carer_and_their_contact_the_cooks_meals_and_feedba
         )
     ).all()
     assert len(viewed) == 1
+
+
+def test_a_cook_who_moved_council_is_named_without_a_link_when_every_link_on_the_record_opens(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    barnet: Council,
+    tower_hamlets: Council,
+):
+    """A review: the diner's record linked the cook who moved to another council to their
+    record, which answers 404 here. Named, as the concern and cover pages name them; a cover
+    cook still of this council stays a link."""
+    world = active_pairing(client, session, settings, staff)
+    helper, helper_id = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Helen"
+    )
+    world.cook.full_name, helper.full_name = "Priya Sharma", "Helen Helper"
+    session.add_all([world.cook, helper])
+    today = council_today(barnet)
+    theirs = Meal(
+        pairing_id=world.pairing_id, diner_id=world.diner_id, council_id=barnet.id,
+        cook_id=world.cook_id, date=today - timedelta(days=7), start="17:30",
+        at=datetime.now(UTC) - timedelta(days=7), status=MealStatus.delivered,
+    )  # fmt: skip
+    covered = Meal(
+        pairing_id=world.pairing_id, diner_id=world.diner_id, council_id=barnet.id,
+        cook_id=helper_id, date=today - timedelta(days=14), start="17:30",
+        at=datetime.now(UTC) - timedelta(days=14), status=MealStatus.delivered, is_cover=True,
+    )  # fmt: skip
+    session.add_all([theirs, covered])
+    session.flush()
+    session.add(MealFeedback(meal_id=theirs.id, carer_id=world.carer.id, rating=5))
+    session.commit()
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB", phone="020 7946 0999"),
+        headers=world.cook_headers,
+    )
+    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets"
+    sign_in(client, staff)
+    page = client.get(f"/staff/diners/{world.diner_id}")
+    assert page.status_code == 200, page.text
+    words = text_of(page.text)
+    assert f'href="/staff/cooks/{world.cook_id}"' not in page.text  # not ours: it answers 404
+    assert "Delivered by Priya Sharma (now with another council)" in words
+    assert f'href="/staff/cooks/{helper_id}">Helen Helper</a> (cover)' in page.text
+    assert "020 7946" not in words and "E14" not in words  # nothing of their new council's
+    links = set(re.findall(r'<a [^>]*href="(/[^"#]*)', page.text))
+    assert f"/staff/cooks/{helper_id}" in links
+    for link in sorted(links):
+        assert client.get(html_lib.unescape(link)).status_code == 200, link
 
 
 def test_a_waiting_diner_with_no_cook_proposed_links_to_finding_one(
