@@ -45,12 +45,7 @@ from tests.factories import (
     proposed_pairing,
     registered_diner,
 )
-from tests.pages.helpers import form_token, sign_in, textarea, title
-
-
-def text_of(html: str) -> str:
-    """The page's words, tags dropped and spaces collapsed (what a person reads)."""
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+from tests.pages.helpers import form_token, sign_in, text_of, textarea, title
 
 
 def listed(html: str) -> list[str]:
