@@ -33,7 +33,8 @@ Each count and where the home page links it (the list pages' filter names, agree
   last delivered meal, or from their acceptance when none was delivered yet.
 
 The last four link to the home page's own sections (``todays_lists``): the rows behind each
-count, most urgent first, each naming the diner and the cook by full name.
+count, most urgent first, each naming the diner and the cook by full name (a cook who has since
+moved to another council marked so: their record is that council's, a 404 here).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class PairRow:
     why: str | None = None  # a paused pairing's pause reason
     meal_id: int | None = None  # a meal's row: its cover page links to it
     uncovered: bool = False  # a missed meal nobody was down to bring: cook is the regular one, away
+    cook_elsewhere: bool = False  # the cook now volunteers with another council: named, no link
 
 
 @dataclass(frozen=True)
@@ -274,8 +276,8 @@ def _quiet_pairings(
 
 def _names(
     session: Session, *, diner_ids: Sequence[int], cook_ids: Sequence[int | None]
-) -> tuple[dict[int, str], dict[int, str]]:
-    """Diners' and cooks' full names (a cook's is their account's), two queries."""
+) -> tuple[dict[int, str], dict[int, tuple[str, int]]]:
+    """Diners' full names, and cooks' (their account's) with their council now, two queries."""
     diners = (
         dict(
             session.exec(
@@ -287,18 +289,16 @@ def _names(
     )
     wanted = {c for c in cook_ids if c is not None}
     cooks = (
-        dict(
-            session.exec(
-                select(Cook.id, User.full_name)
-                .join(User, col(User.id) == col(Cook.user_id))
-                .where(col(Cook.id).in_(wanted))
-            ).all()
-        )
+        session.exec(
+            select(Cook.id, User.full_name, Cook.council_id)
+            .join(User, col(User.id) == col(Cook.user_id))
+            .where(col(Cook.id).in_(wanted))
+        ).all()
         if wanted
-        else {}
+        else []
     )
     return {k: v for k, v in diners.items() if k is not None}, {
-        k: v for k, v in cooks.items() if k is not None
+        k: (name, council_id) for k, name, council_id in cooks if k is not None
     }
 
 
@@ -369,11 +369,13 @@ def todays_lists(
     def row(
         diner_id: int, cook_id: int | None, day: date | None, days: int | None, start: str | None
     ) -> PairRow:
+        cook = cooks.get(cook_id) if cook_id is not None else None
         return PairRow(
             diner_id=diner_id,
             diner_name=diners.get(diner_id, "A diner"),
             cook_id=cook_id,
-            cook_name=cooks.get(cook_id) if cook_id is not None else None,
+            cook_name=cook[0] if cook else None,
+            cook_elsewhere=cook is not None and cook[1] != council.id,  # their record: 404 here
             day=day,
             days=days,
             start=start,

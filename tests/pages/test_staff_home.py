@@ -599,3 +599,43 @@ def test_a_meal_nobody_covered_is_listed_as_missed_not_coverable_once_its_time_h
     assert cook is not None
     missed = sections["missed"].replace("( ", "(")  # text_of spaces out the link's tag
     assert f"Ursula Uncovered No cover cook ({cook.full_name} was away)" in missed
+
+
+def test_a_missed_meal_of_a_cook_who_moved_council_names_them_without_a_link(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    barnet: Council,
+    tower_hamlets: Council,
+):
+    """A review: the home's missed meals linked a cook who has since moved to another council
+    to their record, which answers 404 here. Named, as the diner's record names them; a cook
+    still of this council stays a link, and every link on the page opens."""
+    world = active_pairing(client, session, settings, staff)
+    other = active_pairing(client, session, settings, staff)
+    named_diner(session, world.diner_id, "Mabel Missed")
+    named_cook(session, world.cook, "Priya Sharma")
+    named_cook(session, other.cook, "Helen Stays")
+    today = council_today(barnet)
+    for w in (world, other):
+        pairing = session.get(Pairing, w.pairing_id)
+        assert pairing is not None
+        meal_on(session, pairing, today, MealStatus.missed)
+    session.commit()
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB", phone="020 7946 0999"),
+        headers=world.cook_headers,
+    )
+    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets"
+    sign_in(client, staff)
+    page = client.get("/staff/")
+    assert page.status_code == 200, page.text
+    missed = text_of(page.text.split('id="missed"', 1)[1].split("<h2", 1)[0])
+    assert "Mabel Missed Priya Sharma (now with another council)" in missed
+    assert f'href="/staff/cooks/{world.cook_id}"' not in page.text  # not ours: it answers 404
+    assert count_link(page.text, f"/staff/cooks/{other.cook_id}") == "Helen Stays"
+    links = set(re.findall(r'<a [^>]*href="(/[^"#]*)', page.text))
+    for link in sorted(links):
+        assert client.get(html.unescape(link)).status_code == 200, link
