@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func
+from sqlalchemy import ColumnElement, ScalarSelect, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -54,6 +54,24 @@ def first_erasure_ask(carer_id: Any) -> ScalarSelect[datetime]:
     which relatives the requests name (most carers never asked, and cost nothing more)."""
     first = core_select(func.min(col(AuditEntry.at))).where(*_requests_of(carer_id))
     return first.scalar_subquery()
+
+
+def erasure_asked(carer_id: Any) -> ColumnElement[bool]:
+    """SQL: the carer (a column, e.g. ``Diner.carer_id``) has a request still to do (their
+    account not yet erased): IN the few who asked, a list both databases build once (a test
+    per diner, NOT EXISTS, led PostgreSQL to a nested loop: 1.6 s against 0.12 s for 100,000
+    diners). A cheap first look, as ``first_erasure_ask``: ``erasure_firsts`` then says which
+    relatives the requests name."""
+    asked = (
+        core_select(col(AuditEntry.subject_id))
+        .join(User, col(User.id) == col(AuditEntry.subject_id))
+        .where(
+            col(AuditEntry.action) == ERASURE_REQUESTED,
+            col(AuditEntry.subject_type) == "user",
+            col(User.anonymised_at).is_(None),
+        )
+    )
+    return carer_id.in_(asked)
 
 
 def erasure_firsts(

@@ -107,6 +107,14 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
         if s.waiting_diners_invited
         else ""
     )
+    # Held out of matching (app/diners/erasure_hold.py): the diners page lists them as waiting,
+    # marked, so the page says why its count is the larger.
+    held = (
+        f" Not counted: {plural(s.held_for_erasure, 'diner')} whose carer asked for their data "
+        "to be erased; no cook is looked for meanwhile."
+        if s.held_for_erasure
+        else ""
+    )
     friend_extra = f"Casserole Club publishes {percent(CASSEROLE_CLUB_FRIEND_SHARE)}."
     return {
         "now": [
@@ -115,7 +123,7 @@ def _figures(s: SummaryOut) -> dict[str, list[Figure]]:
                 "Diners waiting for a cook",
                 str(s.waiting_diners),
                 "People signed up for meals, not paused, with no cook yet: the demand still to "
-                "meet." + invited,
+                "meet." + invited + held,
             ),
             Figure(
                 "approved_cooks",

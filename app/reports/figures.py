@@ -179,6 +179,9 @@ class DinerHistory:
     paused_from: date | None  # only the latest pause is stored
     paused_to: date | None
     accepted: tuple[tuple[datetime, datetime | None], ...] = ()  # (accepted_at, ended_at)
+    # When an erasure request still to do first named them: held out of matching from then,
+    # so not waiting for a cook (None: not held).
+    held_from: datetime | None = None
 
 
 def left_since(
@@ -194,8 +197,10 @@ def left_since(
 
 def was_waiting(diner: DinerHistory, *, at: datetime, day: date) -> bool:
     """Waiting just before ``at`` (local date ``day``): signed up, not left, no accepted pairing
-    running, and not in the (latest) pause."""
+    running, not in the (latest) pause, and not held for an erasure."""
     if diner.created_at >= at:
+        return False
+    if diner.held_from is not None and diner.held_from < at:
         return False
     if diner.left_at is not None and diner.left_at < at:
         return False

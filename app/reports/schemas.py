@@ -11,7 +11,8 @@ class SummaryOut(BaseModel):
     approved_cooks: int
     pending_cooks: int
     waiting_diners: int = Field(
-        description="not matched, not left, not paused today (the one meaning of waiting)"
+        description="not matched, not left, not paused today, not held for an erasure (the "
+        "one meaning of waiting)"
     )
     active_pairings: int
     meals_delivered: int
@@ -41,6 +42,11 @@ class SummaryOut(BaseModel):
         "question, the share whose latest answer says the cook is a friend; null: no answer"
     )
     friend_answers: int = Field(description="diners counted in friend_share")
+    held_for_erasure: int = Field(
+        description="diners not matched, not left, not paused today, whose carer asked for "
+        "their data to be erased: no cook is looked for until staff erase it, so they are not "
+        "in waiting_diners"
+    )
 
 
 class WeekOut(BaseModel):

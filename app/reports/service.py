@@ -6,11 +6,16 @@ Summary (``GET /api/staff/reports/summary``):
 
 - ``approved_cooks`` / ``pending_cooks``: cooks whose status is now ``approved`` / ``pending``.
 - ``waiting_diners``: diners whose public status is now ``waiting`` (not matched, not left, and
-  today not within their pause): the one meaning of "waiting" (``waiting_diners()``), which the
-  map, the unmatched report, the staff's diner list (``?status=waiting``) and the current week
-  of the weekly series count too. ``waiting_diners_invited`` of them have a proposal the cook
-  has not answered yet; ``waiting_diners_unproposed`` have no cook proposed (the unmatched
-  report groups exactly these); the two add up to ``waiting_diners``.
+  today not within their pause) and who are not held for an erasure: the one meaning of
+  "waiting" (``waiting_diners()``), which the map, the unmatched report, the staff home and the
+  current week of the weekly series count too. ``waiting_diners_invited`` of them have a
+  proposal the cook has not answered yet; ``waiting_diners_unproposed`` have no cook proposed
+  (the unmatched report groups exactly these); the two add up to ``waiting_diners``.
+- ``held_for_erasure``: diners whose public status is ``waiting`` but whom a carer's erasure
+  request still to do names (app/diners/erasure_hold.py): no cook is looked for them until
+  staff erase them, so they are not waiting for a cook, and are not in ``waiting_diners``.
+  The staff's diner list (``?status=waiting``) lists them too, marked: its total is the two
+  added up.
 - ``active_pairings``: pairings whose status is ``active`` (a paused pairing is not counted).
 - ``meals_delivered`` / ``meals_missed``: meals with that outcome.
 - ``continuity_rate``: of the delivered meals, the share brought by the diner's regular cook
@@ -51,9 +56,11 @@ Weekly (``GET /api/staff/reports/weekly?weeks=N``, 1 to 104, default 12): the la
   then: exact, from the pairings); not left then, where a diner who has left is taken to have
   left when their last accepted pairing ended (exact for a diner who left while matched, as
   leaving ends the pairing), or, with no accepted pairing, at sign-up (such a diner is never
-  counted); and not paused on the week's Sunday (today for the current week), where only the
-  latest pause is stored, so earlier pauses are not seen. For the current week this equals the
-  summary's ``waiting_diners``.
+  counted); not paused on the week's Sunday (today for the current week), where only the
+  latest pause is stored, so earlier pauses are not seen; and not held for an erasure then
+  (a request still to do first named them before then: exact, from the audit log; once staff
+  carry it out the relative has left). For the current week this equals the summary's
+  ``waiting_diners``.
 
 Unmatched (``GET /api/staff/reports/unmatched``): the diners waiting now with no open
 (proposed, active or paused) pairing, grouped by postcode district and by the matching engine's
@@ -84,6 +91,7 @@ from sqlmodel import Session, col, func, select
 
 from app.councils.rules import council_today
 from app.councils.service import staff_council
+from app.diners.erasure_hold import erasure_asked, erasure_firsts, held_diner_ids
 from app.diners.rules import public_status
 from app.diners.search import status_is
 from app.errors import NotFound
@@ -115,6 +123,13 @@ _TODAY: BindParameter[date] = bindparam("today", type_=Date)
 _COUNCIL_CLOCK = core_select(col(Council.timezone)).where(col(Council.id) == _IN_COUNCIL)
 _OPEN_DINERS = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
 _WAITING = (col(Diner.council_id) == _IN_COUNCIL, status_is(DinerStatus.waiting, _TODAY))
+# Of them, those whose carer has an erasure request still to do: none, nearly always. Only when
+# there are some are they read, and the requests, to leave out the relatives these name (held
+# out of matching, so not waiting for a cook: app/diners/erasure_hold.py).
+_ASKED = erasure_asked(col(Diner.carer_id))
+_ASKED_WAITING = core_select(
+    col(Diner.id), col(Diner.carer_id), col(Diner.id).in_(_OPEN_DINERS)
+).where(*_WAITING, _ASKED)
 
 
 def _count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -128,9 +143,10 @@ _COUNTS = core_select(
     _count(col(Meal.council_id) == _IN_COUNCIL, col(Meal.status) == MealStatus.delivered),
     _count(col(Meal.council_id) == _IN_COUNCIL, col(Meal.status) == MealStatus.missed),
     # waiting_diners' meaning, as SQL (diners.search.status_is), and those of them with a
-    # proposal the cook has not answered yet
+    # proposal the cook has not answered yet, held ones included (``_held`` takes them off)
     _count(*_WAITING),
     _count(*_WAITING, col(Diner.id).in_(_OPEN_DINERS)),
+    _count(*_WAITING, _ASKED),
     # the delivered meals a cover cook brought (every meal has a pairing, and a cover cook is
     # never the pairing's own: meals.cover.cover_candidates), through their partial index
     _count(
@@ -150,12 +166,26 @@ class _Counts:
     meals_missed: int
     waiting: int
     invited: int
+    asked: int  # of ``waiting``, those whose carer has an erasure request still to do
     covers_delivered: int
 
 
 def _counts(session: Session, *, council_id: int, today: date) -> _Counts:
     row = session.connection().execute(_COUNTS, {"council_id": council_id, "today": today}).one()
     return _Counts(*(int(value) for value in row))
+
+
+def _held(session: Session, *, council_id: int, today: date, asked: int) -> tuple[int, int]:
+    """Of the council's waiting diners (as ``_COUNTS`` counts them), how many a request still
+    to do names, and how many of those have a proposal open (it can no longer be accepted):
+    ``asked`` of them have a carer who asked, and only their carers' requests are read."""
+    if not asked:
+        return 0, 0
+    params = {"council_id": council_id, "today": today}
+    rows = session.connection().execute(_ASKED_WAITING, params).all()
+    named = erasure_firsts(session, carer_ids={c for _, c, _ in rows if c is not None})
+    held = [bool(invited) for diner_id, _, invited in rows if diner_id in named]
+    return len(held), sum(held)
 
 
 def _council_today(session: Session, *, staff: User, now: datetime) -> tuple[int, date]:
@@ -175,6 +205,8 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
     """The all-time summary of the staff member's council."""
     council_id, today = _council_today(session, staff=staff, now=now)
     counts = _counts(session, council_id=council_id, today=today)
+    held, held_invited = _held(session, council_id=council_id, today=today, asked=counts.asked)
+    waiting, invited = counts.waiting - held, counts.invited - held_invited
     accepted = _accepted_pairings(session, council_id=council_id)
     lasting = figures.continuity(_recent_cooks(session, council_id=council_id, today=today))
     friends, answered = figures.friend_share(
@@ -183,7 +215,7 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
     return SummaryOut(
         approved_cooks=counts.approved_cooks,
         pending_cooks=counts.pending_cooks,
-        waiting_diners=counts.waiting,
+        waiting_diners=waiting,
         active_pairings=counts.active_pairings,
         meals_delivered=counts.meals_delivered,
         meals_missed=counts.meals_missed,
@@ -194,13 +226,14 @@ def summarise_council(session: Session, *, staff: User, now: datetime) -> Summar
             ((a, e) for _, _, a, e in accepted), now=now
         ),
         regular_cooks_per_diner=figures.mean_distinct_cooks((d, c) for d, c, _, _ in accepted),
-        waiting_diners_invited=counts.invited,
-        waiting_diners_unproposed=counts.waiting - counts.invited,
+        waiting_diners_invited=invited,
+        waiting_diners_unproposed=waiting - invited,
         main_cook_share=lasting.main_cook_share,
         median_same_cook_run=lasting.median_run,
         continuity_diners=lasting.diners,
         friend_share=friends,
         friend_answers=answered,
+        held_for_erasure=held,
     )
 
 
@@ -213,17 +246,22 @@ class Waiting:
 def waiting_diners(session: Session, *, council: Council, today: date) -> list[Waiting]:
     """The council's waiting diners, by the one definition every figure uses: public status
     ``waiting`` today (``diner.status`` is ``waiting``: not matched, not left; and today is
-    not in their pause), each with whether a proposal awaits the cook's answer. By id."""
+    not in their pause) and not held for an erasure, each with whether a proposal awaits the
+    cook's answer. By id."""
     open_diners = select(Pairing.diner_id).where(col(Pairing.status).in_(OPEN_STATUSES))
     rows = session.exec(
         select(Diner, col(Diner.id).in_(open_diners))
         .where(Diner.council_id == council.id, Diner.status == DinerStatus.waiting)
         .order_by(col(Diner.id))
     ).all()
+    # A relative an erasure request names is held out of matching (app/diners/erasure_hold.py):
+    # no cook is looked for, so they are not waiting for one. The few requests are read once
+    # and the named left out by id, as the batch does.
+    held = held_diner_ids(session)
     return [
         Waiting(diner, bool(invited))
         for diner, invited in rows
-        if public_status(diner, today) == DinerStatus.waiting
+        if public_status(diner, today) == DinerStatus.waiting and diner.id not in held
     ]
 
 
@@ -348,6 +386,7 @@ def weekly_council(session: Session, *, staff: User, weeks: int, now: datetime) 
 
 
 def _diner_histories(session: Session, *, council_id: int, now: datetime) -> list[DinerHistory]:
+    held = erasure_firsts(session)  # when a request still to do first named each diner
     accepted: dict[int, list[tuple[datetime, datetime | None]]] = {}
     for diner_id, _, accepted_at, ended_at in _accepted_pairings(session, council_id=council_id):
         accepted.setdefault(diner_id, []).append((accepted_at, ended_at))
@@ -374,6 +413,7 @@ def _diner_histories(session: Session, *, council_id: int, now: datetime) -> lis
                 paused_from=paused_from,
                 paused_to=paused_to,
                 accepted=spans,
+                held_from=held.get(listed_id or 0),
             )
         )
     return histories

@@ -274,6 +274,17 @@ def test_was_waiting_not_when_pause_covers_the_day(
     assert was_waiting(history, at=AT, day=DAY) is expected
 
 
+@pytest.mark.parametrize(
+    ("held_from", "expected"),
+    [(None, True), (AT - timedelta(seconds=1), False), (AT, True), (AT + timedelta(days=1), True)],
+)
+def test_was_waiting_not_when_held_for_an_erasure_before_cutoff(
+    held_from: datetime | None, expected: bool
+):
+    """Held out of matching from when their carer's request first named them."""
+    assert was_waiting(diner(held_from=held_from), at=AT, day=DAY) is expected
+
+
 def test_left_since_is_the_end_of_the_last_pairing_when_the_diner_left():
     created = utc(2025, 1, 1)
     spans = [(utc(2025, 1, 2), utc(2025, 1, 5)), (utc(2025, 1, 6), utc(2025, 1, 9))]

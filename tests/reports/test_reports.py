@@ -289,6 +289,7 @@ EXPECTED_SUMMARY = {
     "continuity_diners": 3,
     "friend_share": None,
     "friend_answers": 0,
+    "held_for_erasure": 0,
 }
 EXPECTED_WEEKS = [
     {
@@ -479,6 +480,7 @@ def test_other_council_staff_sees_only_their_own_diner_when_barnet_is_busy(
         "continuity_diners": 0,
         "friend_share": None,
         "friend_answers": 0,
+        "held_for_erasure": 0,
     }
     weeks = client.get("/api/staff/reports/weekly?weeks=3", headers=headers).json()["items"]
     assert [
@@ -518,6 +520,7 @@ def test_reports_are_zeros_and_nulls_when_council_has_nothing(
         "continuity_diners": 0,
         "friend_share": None,
         "friend_answers": 0,
+        "held_for_erasure": 0,
     }
     weeks = client.get("/api/staff/reports/weekly?weeks=1", headers=headers).json()
     assert weeks == {
@@ -540,7 +543,7 @@ def test_reports_are_zeros_and_nulls_when_council_has_nothing(
         "total": 0,
     }
     summary_csv = client.get("/api/staff/reports/summary.csv", headers=headers)
-    assert summary_csv.text.splitlines()[1] == "0,0,0,0,0,0,,,,0,0,,,0,,0"
+    assert summary_csv.text.splitlines()[1] == "0,0,0,0,0,0,,,,0,0,,,0,,0,0"
     assert _csv_rows(client.get("/api/staff/reports/unmatched.csv", headers=headers)) == []
 
 
