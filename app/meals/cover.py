@@ -145,15 +145,20 @@ def _away_on(session: Session, day: date) -> set[int]:
     return set(rows)
 
 
-def ask_for_cover(session: Session, *, meal: Meal, limit: int = 5) -> int:
+def ask_for_cover(
+    session: Session, *, meal: Meal, limit: int = 5, given_back_by: int | None = None
+) -> int:
     """Ask the best few candidates (a cook the diner has met first). Each time a meal needs
     cover is a new request, keyed by its time: a cook asked when the meal last needed cover
     (then taken by someone who gave it back, or planned again at another time) is asked again,
-    not swallowed as a duplicate (an outside check)."""
+    not swallowed as a duplicate (an outside check). Never the cook it was just taken from
+    (`given_back_by`): a cook who stopped was asked, in the same second as "please do not bring
+    it", to cover the meal they had given up (a newcomer's walk)."""
     diner = session.get(Diner, meal.diner_id)
     assert diner is not None
     asked, now = 0, utcnow().isoformat()
-    for cook, _distance, _met in cover_candidates(session, meal=meal)[:limit]:
+    candidates = [c for c in cover_candidates(session, meal=meal) if c[0].id != given_back_by]
+    for cook, _distance, _met in candidates[:limit]:
         request = messages.cover_request(
             diner_name=first_name(diner.full_name),
             day=meal.date,

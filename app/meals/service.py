@@ -436,11 +436,15 @@ def seek_cover(session: Session, *, meals: list[Meal]) -> None:
         for m in meals
         if m.is_cover and m.cook_id is not None and m.status == MealStatus.scheduled
     ]
+    given_back_by = {id(meal): meal.cook_id for meal in meals}
     for meal in meals:
         meal.status, meal.cook_id, meal.is_cover = MealStatus.needs_cover, None, False
         session.add(meal)
     session.flush()
-    asked = {id(meal): ask_for_cover(session, meal=meal) for meal in meals}
+    asked = {
+        id(meal): ask_for_cover(session, meal=meal, given_back_by=given_back_by[id(meal)])
+        for meal in meals
+    }
     for meal in arranged:
         _tell_cover_fell_through(session, meal=meal, asked=asked[id(meal)])
     told = {id(meal) for meal in arranged}  # they were told it fell through

@@ -727,6 +727,44 @@ def test_a_suspended_cover_cook_is_told_not_to_come_and_everyone_told_it_fell_th
     assert [m.body.split(" will ")[0] for m in arranged] == ["Helper", "Spare"]
 
 
+def test_a_cover_cook_who_stops_is_not_asked_to_cover_the_meal_they_gave_up(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """A newcomer's walk: a cook who had taken a cover stopped cooking, and in the same second
+    was told "Please do not bring Edna's meal" and asked "Could you cover a meal" for it."""
+    helper, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
+    )
+    spare, _ = approved_cook(
+        client, session, settings, staff, postcode="N3 1QX", display_name="Spare"
+    )
+    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
+    day, meal_id = meals[0]["date"], meals[0]["id"]
+    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
+    took = client.post(f"/api/meals/{meal_id}/cover", headers=auth_headers(helper, settings))
+    assert took.status_code == 200, took.text
+
+    stopped = client.post(
+        "/api/cooks/me/stop", json={"reason": "Moving away"}, headers=auth_headers(helper, settings)
+    )
+
+    assert stopped.status_code == 200, stopped.text
+    told = session.exec(
+        select(Notification.event, Notification.subject)
+        .where(Notification.to_user_id == helper.id)
+        .order_by(col(Notification.id))
+    ).all()
+    events = [event for event, _ in told]
+    assert told[-1].subject.startswith("Please do not bring Edna's meal"), told  # nothing after
+    assert events.count("cover_request") == 1, events  # the first ask only, before they took it
+    asked_spare = session.exec(
+        select(Notification).where(
+            Notification.to_user_id == spare.id, Notification.event == "cover_request"
+        )
+    ).all()
+    assert len(asked_spare) == 2  # the others are asked again
+
+
 def test_cook_out_of_walking_reach_sees_no_cover_request_when_meal_needs_cover(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
 ):
