@@ -52,6 +52,11 @@ TEXT_EVENTS = frozenset(
         "concern_status",
         # A cook will come to the door after a pause: the carer who chose texts needs it in time.
         "pause_ending",
+        # The council's answer to a cook's offer: their waiting page says "We tell you as soon
+        # as you are approved, the way you chose", and a cook who chose texts had it by email
+        # (a newcomer's walk).
+        "cook_approved",
+        "cook_rejected",
     }
 )
 # Texts that must fit one fragment, shortened when needed.

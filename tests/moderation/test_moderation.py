@@ -309,3 +309,39 @@ def test_council_minimum_dbs_level_is_respected_when_configured(
     assert (
         response.status_code == 422 and response.json()["detail"][0]["type"] == "dbs_level_too_low"
     )
+
+
+@pytest.mark.parametrize(
+    ("decision", "body", "event"),
+    [
+        ("approve", approve_payload(), "cook_approved"),
+        ("reject", {"reason": "References not returned"}, "cook_rejected"),
+    ],
+)
+def test_the_councils_answer_reaches_a_cook_who_chose_texts_by_text(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    staff: User,
+    decision: str,
+    body: dict,
+    event: str,
+):
+    """The waiting page says "We tell you as soon as you are approved, the way you chose"; a
+    cook who chose texts had it by email (a newcomer's walk)."""
+    user, cook_id = signed_up_cook(client, session, settings)
+    user.contact_preference, user.phone = "sms", "+447911123456"
+    session.add(user)
+    session.commit()
+
+    answered = client.post(
+        f"/api/staff/cooks/{cook_id}/{decision}", json=body, headers=auth_headers(staff, settings)
+    )
+
+    assert answered.status_code == 200, answered.text
+    sent = session.exec(
+        select(Notification.channel).where(
+            Notification.to_user_id == user.id, Notification.event == event
+        )
+    ).all()
+    assert sent == ["sms"]
