@@ -224,12 +224,14 @@ def bring_back(session: Session, *, meal: Meal, diner: Diner, tell: bool) -> Non
 # --- the cook's meals --------------------------------------------------------------------------
 
 
-def own_meal(session: Session, *, user: User, meal_id: int) -> tuple[Meal, Cook]:
-    """A meal the signed-in cook brings; anyone else's is 'not found'."""
+def own_meal(
+    session: Session, *, user: User, meal_id: int, lock: bool = True
+) -> tuple[Meal, Cook]:
+    """A meal the signed-in cook brings (locked until commit, unless only read); anyone else's
+    is 'not found'."""
     cook = find_own_profile(session, user=user)
-    meal = session.exec(
-        select(Meal).where(Meal.id == meal_id).with_for_update(key_share=True)
-    ).first()
+    query = select(Meal).where(Meal.id == meal_id)
+    meal = session.exec(query.with_for_update(key_share=True) if lock else query).first()
     if cook is None or meal is None or meal.cook_id != cook.id:
         raise NotFound("Meal not found")
     return meal, cook

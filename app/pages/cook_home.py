@@ -465,6 +465,41 @@ def decline(
 # --- meals and cover -------------------------------------------------------------------------
 
 
+@router.get("/cook/meals/{meal_id}/missed", response_class=HTMLResponse)
+def missed_form(
+    meal_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Asked first: "Missed" tells the carer and the coordinator at once and cannot be taken
+    back by the cook, and sat beside "Delivered", one tap on a phone (a newcomer's walk)."""
+    ca = _needs_profile(request, session, settings)
+    if isinstance(ca, Response):
+        return ca
+    meal, _cook = meals.own_meal(session, user=ca.user, meal_id=meal_id, lock=False)
+    if meal.status in ALREADY:  # recorded meanwhile (another tab): said, as a second click is
+        return redirect(f"/cook/?done=already-{meal.status}")
+    council = session.get(Council, meal.council_id)
+    assert council is not None
+    if (
+        meal.status != MealStatus.scheduled
+        or meal.date > council_today(council)
+        or meals.missed_too_soon(meal, utcnow())
+    ):
+        return redirect("/cook/")  # not one to record as missed (yet): the list says why
+    diner = session.get(Diner, meal.diner_id)
+    first = _first_name_of(diner)
+    context = {
+        "title": f"Record the meal for {first} as missed?",
+        "meal": {"id": meal.id, "date": long_date(meal.date), "start": meal.start},
+        "told": (
+            f"{first}'s carer and the coordinator"
+            if diner is not None and diner.carer_id is not None
+            else "the coordinator"
+        ),
+        "first": first,
+    }
+    return render_page(request, session, settings, "cook/missed.html", context, auth=ca.auth)
+
+
 @router.post("/cook/meals/{meal_id}/{outcome}")
 def record(
     meal_id: PathId,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.councils.rules import council_today
@@ -722,8 +722,54 @@ def test_a_meal_later_today_offers_delivered_but_not_missed(
     page = client.get("/cook/").text
 
     assert f'action="/cook/meals/{meal.id}/delivered"' in page
-    assert f'action="/cook/meals/{meal.id}/missed"' not in page
+    assert f"/cook/meals/{meal.id}/missed" not in page
     assert f'href="/api/meals/{meal.id}/label"' in page  # it was lost beside the outcome
+    # Nor is its confirmation page there to reach by hand: back to the list.
+    asked = client.get(f"/cook/meals/{meal.id}/missed", follow_redirects=False)
+    assert (asked.status_code, asked.headers["location"]) == (303, "/cook/")
+
+
+def test_missed_is_asked_first_on_a_page_that_says_who_is_told_then_recorded(
+    client: TestClient, session: Session, settings: Settings, staff: User, barnet: Council
+):
+    """A newcomer's walk: "Missed" sat beside "Delivered", one tap on a phone, and told the
+    carer and the coordinator at once, with no way back for the cook."""
+    world = active_pairing(client, session, settings, staff)
+    meal = session.exec(
+        select(Meal).where(Meal.pairing_id == world.pairing_id).order_by(col(Meal.date))
+    ).first()
+    assert meal is not None
+    meal.date = council_today(barnet) - timedelta(days=1)
+    meal.at = datetime.now(UTC) - timedelta(days=1)
+    session.add(meal)
+    session.commit()
+    client.cookies.clear()
+    sign_in(client, world.cook.email)
+
+    home = client.get("/cook/").text
+    assert f'href="/cook/meals/{meal.id}/missed"' in home
+    assert f'action="/cook/meals/{meal.id}/missed"' not in home  # no longer one tap
+    asked = client.get(f"/cook/meals/{meal.id}/missed")
+
+    assert asked.status_code == 200
+    words = " ".join(re.sub(r"<[^>]+>", " ", html_lib.unescape(asked.text)).split())
+    assert "Record the meal for Edna as missed?" in words
+    assert "We tell Edna's carer and the coordinator straight away" in words
+    assert f'action="/cook/meals/{meal.id}/missed"' in asked.text
+    assert session.exec(select(Notification).where(Notification.event == "meal_missed")).all() == []
+
+    done = post(client, f"/cook/meals/{meal.id}/missed", {}, f"/cook/meals/{meal.id}/missed")
+
+    assert done.headers["location"] == "/cook/?done=missed"
+    session.refresh(meal)
+    assert meal.status == "missed"
+    told = session.exec(
+        select(Notification.to_user_id).where(Notification.event == "meal_missed")
+    ).all()
+    assert world.carer.id in told
+    # Asked again for it (the page kept open in another tab): it says it was recorded.
+    again = client.get(f"/cook/meals/{meal.id}/missed", follow_redirects=False)
+    assert again.headers["location"] == "/cook/?done=already-missed"
 
 
 def test_a_cook_gets_turns_over_and_turns_off_their_calendar_address_on_their_page(
