@@ -224,9 +224,7 @@ def bring_back(session: Session, *, meal: Meal, diner: Diner, tell: bool) -> Non
 # --- the cook's meals --------------------------------------------------------------------------
 
 
-def own_meal(
-    session: Session, *, user: User, meal_id: int, lock: bool = True
-) -> tuple[Meal, Cook]:
+def own_meal(session: Session, *, user: User, meal_id: int, lock: bool = True) -> tuple[Meal, Cook]:
     """A meal the signed-in cook brings (locked until commit, unless only read); anyone else's
     is 'not found'."""
     cook = find_own_profile(session, user=user)
