@@ -23,7 +23,7 @@ from datetime import date, datetime
 from sqlalchemy import union
 from sqlmodel import Session, col, select
 
-from app.diners.erasure_hold import ERASURE_REQUESTED
+from app.diners.erasure_hold import ERASURE_REQUESTED, ERASURE_WITHDRAWN
 from app.errors import NotFound
 from app.models import AuditEntry, Concern, Cook, Diner, Meal, Notification, Pairing, User
 from app.moderation.service import list_audit
@@ -72,6 +72,7 @@ ACTION_WORDS: dict[str, str] = {
     "meal.outcome_recorded": "Recorded what happened to a meal",
     COVER_ARRANGED: "Recorded that a cook will cover a meal",
     ERASURE_REQUESTED: "Asked for their data to be erased",
+    ERASURE_WITHDRAWN: "Took back their request for their data to be erased",
 }
 
 

@@ -1136,3 +1136,33 @@ def erasure_requested(*, account_id: int, due: date, records: list[str]) -> Mess
         "from their page, tell the carer it is done, then erase the carer's own account "
         f"from a relative's page.{where}",
     )
+
+
+def erasure_taken_back(*, full_name: str) -> Message:
+    """To the carer who took back their request to be erased, while it was still to do."""
+    return Message(
+        "erasure_taken_back",
+        "You took back your request to erase your data",
+        f"Hello {full_name},\n\n"
+        "You took back your request to erase your data and your relatives' from Extra "
+        "Portion. Nothing will be erased, and the council will look for a cook again for a "
+        "relative who needs one.\n\n"
+        "If you did not do this, contact your council's Extra Portion coordinator.\n",
+    )
+
+
+def erasure_withdrawn(*, account_id: int, records: list[str]) -> Message:
+    """To those a carer's request to be erased told (erasure_requested): the carer took it back,
+    so nothing is to be erased and their relatives are matched again; `records` as there."""
+    where = (
+        " Their relatives' records: " + ", ".join(records) + "."
+        if records
+        else " They have no relative whose details are still held."
+    )
+    return Message(
+        "erasure_withdrawn",
+        f"A request to erase someone's data was taken back (account {account_id})",
+        f"The carer with account {account_id} took back their request for their data, and "
+        "their relatives', to be erased. Do not erase them: their relatives are matched again "
+        f"as any other diner.{where}",
+    )

@@ -78,6 +78,7 @@ from app.privacy.erasure_requests import (
     erase_by,
     erasure_asked_on,
     request_erasure,
+    withdraw_erasure,
 )
 from app.privacy.service import ERASED
 from app.routing import DeferredRoute
@@ -363,6 +364,11 @@ def home(
     user = auth.user
     notice = notice or {
         "contact": ("Your contact details are saved", None),
+        "erasure_withdrawn": (
+            "You took back your request to erase your data",
+            "Nothing will be erased. The council will look for a cook again for a relative who "
+            "needs one. We have told your coordinator.",
+        ),
     }.get(done)
     context = {
         "title": "My relatives",
@@ -1138,6 +1144,22 @@ def erase(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
         return to_sign_in(request)
     request_erasure(session, user=auth.user, settings=settings)
     return redirect("/carer/account/erase/sent")
+
+
+@router.post("/carer/account/erase/withdraw", response_class=HTMLResponse)
+def withdraw_erase(
+    request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    """The carer takes back their request to be erased, shown while it is still to do; with
+    none, nothing changes and the carer is back on their page."""
+    check_csrf(request, settings, str(form.get("csrf_token", "")))
+    auth = carer_auth(request, session, settings)
+    if auth is None:
+        return to_sign_in(request)
+    if erasure_asked_on(session, carer_id=auth.user.id or 0) is None:
+        return redirect("/carer/")
+    withdraw_erasure(session, user=auth.user, settings=settings)
+    return redirect("/carer/?done=erasure_withdrawn")
 
 
 @router.get("/carer/account/erase/sent", response_class=HTMLResponse)

@@ -6,10 +6,15 @@ neighbourhood (or the council's staff), who erase within the month the law allow
 is audited with ids only; asking twice tells nobody twice the same day. Until staff carry it
 out, the relatives it names (those the person had when asking) are held out of matching
 (app/diners/erasure_hold.py); one registered after is not, and asking again names them too.
+
+While it is still to do the person may take it back (withdraw_erasure: Dad is not moving into a
+home after all): those the request told hear that nothing is to be erased, and the relatives it
+held are matched again. Asking again after that holds them again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,7 +25,13 @@ from app.audit import record_audit
 from app.config import Settings
 from app.councils.rules import local_date
 from app.db import utcnow
-from app.diners.erasure_hold import ERASURE_REQUESTED, erasure_asked_on, erasure_firsts
+from app.diners.erasure_hold import (
+    ERASURE_REQUESTED,
+    ERASURE_WITHDRAWN,
+    erasure_asked_on,
+    erasure_firsts,
+    still_to_do,
+)
 from app.diners.rules import erase_by
 from app.diners.service import alert_recipients
 from app.models import AuditEntry, Council, Diner, User
@@ -28,15 +39,19 @@ from app.notifications import messages
 from app.notifications.outbox import enqueue, tell
 
 # erase_by and erasure_asked_on live a layer down, in app/diners (matching reads them too).
-__all__ = ["erase_by", "erasure_asked_on", "erasures_waiting", "request_erasure"]
+__all__ = [
+    "erase_by",
+    "erasure_asked_on",
+    "erasures_waiting",
+    "request_erasure",
+    "withdraw_erasure",
+]
 
 
-def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
-    """Tell whoever holds the person's data (and their relatives') to erase it, with links to
-    the relatives' records each can open; returns how many people were told."""
-    diners = session.exec(
-        select(Diner).where(Diner.carer_id == user.id, col(Diner.anonymised_at).is_(None))
-    ).all()
+def _holders(session: Session, diners: Sequence[Diner], settings: Settings) -> dict[int, list[str]]:
+    """Who is told of a request about these relatives, each with the links to the records they
+    can open: each relative's coordinator (else the staff), or, when nobody holds a relative,
+    the service's administrators."""
     told: dict[int, list[str]] = {}
     for diner in diners:
         for to in alert_recipients(session, diner):  # the coordinator, else the staff
@@ -46,9 +61,49 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
             select(User.id).where(User.role == "admin", col(User.is_active).is_(True))
         ).all()
         told = {a: [] for a in admins if a is not None}
+    return told
+
+
+def _record_per_council(
+    session: Session, *, user_id: int, action: str, diners: Sequence[Diner]
+) -> None:
+    """An entry for each council holding one of `diners`, naming only its own: one council's
+    log listed another's diners (a security review); none, one entry of no council."""
+    held: dict[int | None, list[int | None]] = {}
+    for diner in diners:
+        held.setdefault(diner.council_id, []).append(diner.id)
+    for council_id, diner_ids in sorted(held.items()) if held else [(None, [])]:
+        record_audit(
+            session,
+            actor_id=user_id,
+            council_id=council_id,
+            action=action,
+            subject_type="user",
+            subject_id=user_id,
+            data={"diner_ids": diner_ids},
+        )
+
+
+def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
+    """Tell whoever holds the person's data (and their relatives') to erase it, with links to
+    the relatives' records each can open; returns how many people were told."""
+    diners = session.exec(
+        select(Diner).where(Diner.carer_id == user.id, col(Diner.anonymised_at).is_(None))
+    ).all()
+    told = _holders(session, diners, settings)
     # Asking twice tells nobody twice the same day, unless a relative was registered since:
-    # the request now names them, and their coordinator must hear of it.
+    # the request now names them, and their coordinator must hear of it. Nor after taking it
+    # back: the request is new, and those told it was taken back must hear of it again.
     today = f"{utcnow().date().isoformat()}:{len(diners)}"
+    withdrawn = session.execute(
+        core_select(func.max(col(AuditEntry.at))).where(
+            col(AuditEntry.action) == ERASURE_WITHDRAWN,
+            col(AuditEntry.subject_type) == "user",
+            col(AuditEntry.subject_id) == user.id,
+        )
+    ).scalar()
+    if withdrawn is not None:
+        today += f":{withdrawn:%Y%m%dT%H%M%S%f}"
     council = session.get(Council, diners[0].council_id) if diners else None
     due = erase_by(local_date(utcnow(), council) if council else utcnow().date())
     assert user.id is not None
@@ -64,21 +119,47 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
         )
     asked = messages.erasure_asked(full_name=user.full_name, due=due)
     tell(session, asked, to=user, dedupe_key=f"erasure_asked:{user.id}:{today}")
-    # An entry for each council holding a relative, naming only its own: one council's log
-    # listed another's diners (a security review).
-    held: dict[int | None, list[int | None]] = {}
-    for diner in diners:
-        held.setdefault(diner.council_id, []).append(diner.id)
-    for council_id, diner_ids in sorted(held.items()) if held else [(None, [])]:
-        record_audit(
-            session,
-            actor_id=user.id,
-            council_id=council_id,
-            action=ERASURE_REQUESTED,
-            subject_type="user",
-            subject_id=user.id,
-            data={"diner_ids": diner_ids},
+    _record_per_council(session, user_id=user.id, action=ERASURE_REQUESTED, diners=diners)
+    session.flush()
+    return len(told)
+
+
+def withdraw_erasure(session: Session, *, user: User, settings: Settings) -> int:
+    """Take back the person's requests still to do: nothing is to be erased, and the relatives
+    they named are matched again. Those the requests told hear it (the relatives'
+    coordinators, else the staff, else the administrators), and the person; returns how many
+    people were told, 0 when nothing was still to do (then nothing changes)."""
+    assert user.id is not None
+    if user.anonymised_at is not None:
+        return 0
+    since = session.execute(
+        core_select(func.min(col(AuditEntry.at))).where(
+            *still_to_do(), col(AuditEntry.subject_id) == user.id
         )
+    ).scalar()
+    if since is None:
+        return 0
+    named = erasure_firsts(session, carer_ids=[user.id])
+    diners = session.exec(
+        select(Diner)
+        .where(Diner.carer_id == user.id, col(Diner.anonymised_at).is_(None))
+        .order_by(col(Diner.id))
+    ).all()
+    held = [d for d in diners if d.id in named]
+    told = _holders(session, held, settings)
+    # Once per request taken back: the same requests cannot be taken back twice, and a later
+    # one taken back is a new message.
+    key = f"{user.id}:{since:%Y%m%dT%H%M%S%f}"
+    for to, records in sorted(told.items()):
+        tell(
+            session,
+            messages.erasure_withdrawn(account_id=user.id, records=records),
+            to=to,
+            dedupe_key=f"erasure_withdrawn:{key}",
+        )
+    taken_back = messages.erasure_taken_back(full_name=user.full_name)
+    tell(session, taken_back, to=user, dedupe_key=f"erasure_taken_back:{key}")
+    _record_per_council(session, user_id=user.id, action=ERASURE_WITHDRAWN, diners=held)
     session.flush()
     return len(told)
 
@@ -99,7 +180,7 @@ def erasures_waiting(session: Session, *, council_id: int) -> list[ErasureWaitin
     email and a banner on each record; the staff home had no list, a browser walk found)."""
     firsts = (
         select(AuditEntry.subject_id, func.min(AuditEntry.at).label("first"))
-        .where(AuditEntry.action == ERASURE_REQUESTED, AuditEntry.subject_type == "user")
+        .where(*still_to_do())  # not taken back since
         .group_by(col(AuditEntry.subject_id))
         .subquery()
     )

@@ -191,6 +191,10 @@ RENDERED = {
     "erasure_requested": messages.erasure_requested(
         account_id=42, due=date(2027, 1, 2), records=["https://portion.invalid/staff/diners/7"]
     ),
+    "erasure_taken_back": messages.erasure_taken_back(full_name="Alan Brown"),
+    "erasure_withdrawn": messages.erasure_withdrawn(
+        account_id=42, records=["https://portion.invalid/staff/diners/7"]
+    ),
 }
 # Who each message names: the diner, the cook, and whether it carries the day.
 NAMES_DINER = set(RENDERED) - {"cook_approved", "cook_rejected", "cook_suspended",
@@ -198,7 +202,8 @@ NAMES_DINER = set(RENDERED) - {"cook_approved", "cook_rejected", "cook_suspended
                                 "cover_stopped_unnamed",
                                 "concern_status", "erasure_requested", "email_changed",
                                 "password_changed", "confirm_new_email",
-                                "erasure_asked"}  # fmt: skip
+                                "erasure_asked", "erasure_taken_back",
+                                "erasure_withdrawn"}  # fmt: skip
 NAMES_COOK = {"pairing_accepted", "pairing_declined", "pairing_ended_to_carer", "cover_arranged",
               "outcome_question", "invitation_withdrawn_to_staff",
               "needs_pause_to_staff", "offer_withdrawn_to_staff", "offer_pause_to_staff",
