@@ -43,6 +43,15 @@ def text_of(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
+def every_link_opens(client: TestClient, html: str) -> list[str]:
+    """Follow each of the page's links within the site as its viewer, and return them: each
+    must answer 200 (a link to a record the viewer may not see answers 404)."""
+    links = sorted({unescape(href) for href in re.findall(r'<a [^>]*href="(/[^"#]*)', html)})
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    return links
+
+
 def title(response: Response) -> str:
     match = re.search(r"<title[^>]*>(.*?)</title>", response.text, flags=re.DOTALL)
     assert match, "no <title>"
