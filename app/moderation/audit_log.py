@@ -227,25 +227,30 @@ def _covers_by(session: Session, *, council_id: int | None, cook_id: int) -> dic
 def _erasure_asked_for(
     session: Session, *, council_id: int | None, diner_id: int
 ) -> dict[int, Subject]:
-    """The diner's carer's requests to erase them (ERASURE_REQUESTED): each entry is about the
-    carer's account, and names the diner only in its data (`diner_ids`: those of this council
-    when asked), so the diner's log left them out (a review). Read through
+    """The diner's carer's requests to erase them (ERASURE_REQUESTED), and their taking them
+    back (ERASURE_WITHDRAWN; a review: the diner's log showed the request alone, as if still
+    due): each entry is about the carer's account, and names the diner only in its data
+    (`diner_ids`: those of this council when asked), so the diner's log left them out (a
+    review). Read through
     ix_audit_entry_action_subject to the carer's own requests: a few entries at most."""
     carer_id = session.exec(select(Diner.carer_id).where(Diner.id == diner_id)).first()
     if carer_id is None:
         return {}
     rows = session.exec(
-        select(AuditEntry.id, AuditEntry.data).where(
-            AuditEntry.action == ERASURE_REQUESTED,
+        select(AuditEntry.id, AuditEntry.council_id, AuditEntry.data).where(
+            col(AuditEntry.action).in_((ERASURE_REQUESTED, ERASURE_WITHDRAWN)),
             AuditEntry.subject_type == "user",
             AuditEntry.subject_id == carer_id,
-            AuditEntry.council_id == council_id,
         )
     ).all()
+    # The council is checked here, not in the WHERE: with the two actions there, SQLite read
+    # the council's whole log by ix_audit_entry_council_at instead (as `_covers_by` found).
     return {
         entry_id: ("user", carer_id)
-        for entry_id, data in rows
-        if entry_id is not None and diner_id in ((data or {}).get("diner_ids") or [])
+        for entry_id, council, data in rows
+        if entry_id is not None
+        and council == council_id
+        and diner_id in ((data or {}).get("diner_ids") or [])
     }
 
 

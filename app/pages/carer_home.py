@@ -77,6 +77,7 @@ from app.pairings.service import last_ended
 from app.privacy.erasure_requests import (
     erase_by,
     erasure_asked_on,
+    erasure_begun,
     request_erasure,
     withdraw_erasure,
 )
@@ -388,7 +389,7 @@ def home(
 
 def _erasure_asked(
     session: Session, user: User, live: list[Diner], holds: dict[int, ErasureHold]
-) -> dict[str, str] | None:
+) -> dict[str, str | bool] | None:
     """The carer's request to be erased, while it waits: the page gave no sign of it after, and
     offered to ask again (a browser walk). `live`: their relatives not erased; `holds`: those
     the request names. Those it does not name were registered after asking: they are said
@@ -407,6 +408,8 @@ def _erasure_asked(
         "later": _and(later),
         "later_them": "them" if len(later) > 1 else "".join(later),
         "later_whose": "their" if len(later) > 1 else f"{''.join(later)}’s",
+        # Staff have erased a relative already: what is done cannot be undone, nor taken back.
+        "begun": erasure_begun(session, carer_id=user.id or 0),
     }
 
 
@@ -462,7 +465,7 @@ def _done_message(
         ),
         "resumed": (
             f"{first}'s meals start again",
-            f"{cook} can cook safely for {first}'s needs now, so the meals start again. We have "
+            f"{cook} can bring {first}'s meals safely again, so the meals start again. We have "
             f"told {cook} and the coordinator.",
         ),
         "still-paused": (
@@ -1156,7 +1159,10 @@ def withdraw_erase(
     auth = carer_auth(request, session, settings)
     if auth is None:
         return to_sign_in(request)
-    if erasure_asked_on(session, carer_id=auth.user.id or 0) is None:
+    carer_id = auth.user.id or 0
+    if erasure_asked_on(session, carer_id=carer_id) is None or erasure_begun(
+        session, carer_id=carer_id
+    ):
         return redirect("/carer/")
     withdraw_erasure(session, user=auth.user, settings=settings)
     return redirect("/carer/?done=erasure_withdrawn")

@@ -42,6 +42,7 @@ from app.notifications.outbox import enqueue, tell
 __all__ = [
     "erase_by",
     "erasure_asked_on",
+    "erasure_begun",
     "erasures_waiting",
     "request_erasure",
     "withdraw_erasure",
@@ -124,6 +125,20 @@ def request_erasure(session: Session, *, user: User, settings: Settings) -> int:
     return len(told)
 
 
+def erasure_begun(session: Session, *, carer_id: int) -> bool:
+    """Whether staff have already erased a relative the carer's requests still to do name: the
+    erasure is under way and cannot be undone, so the request can no longer be taken back (a
+    review: taken back between a relative's erasure and the carer's own, it told the
+    administrators instead of the coordinator, and the carer that nothing would be erased)."""
+    named = erasure_firsts(session, carer_ids=[carer_id])
+    if not named:
+        return False
+    erased = select(Diner.id).where(
+        col(Diner.id).in_(sorted(named)), col(Diner.anonymised_at).is_not(None)
+    )
+    return session.exec(erased.limit(1)).first() is not None
+
+
 def withdraw_erasure(session: Session, *, user: User, settings: Settings) -> int:
     """Take back the person's requests still to do: nothing is to be erased, and the relatives
     they named are matched again. Those the requests told hear it (the relatives'
@@ -137,7 +152,7 @@ def withdraw_erasure(session: Session, *, user: User, settings: Settings) -> int
             *still_to_do(), col(AuditEntry.subject_id) == user.id
         )
     ).scalar()
-    if since is None:
+    if since is None or erasure_begun(session, carer_id=user.id):
         return 0
     named = erasure_firsts(session, carer_ids=[user.id])
     diners = session.exec(

@@ -552,7 +552,7 @@ def test_a_change_while_meals_are_paused_says_whether_they_stay_paused_or_start_
     assert pairing.status == "active"
     shown = text_of(client.get(put_right.headers["location"]).text)
     assert "Edna's meals start again" in shown
-    assert "Priya can cook safely for Edna's needs now" in shown
+    assert "Priya can bring Edna's meals safely again" in shown
 
 
 def test_relative_page_says_how_the_last_cooks_meals_stopped_while_a_new_cook_is_sought(

@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.meals.staff_cover import arrange_cover
 from app.models import AuditEntry, Concern, Cook, Council, Meal, User
 from app.moderation.service import COOK_VIEWED
-from app.privacy.erasure_requests import request_erasure
+from app.privacy.erasure_requests import request_erasure, withdraw_erasure
 from tests.factories import (
     PairingWorld,
     active_pairing,
@@ -387,3 +387,9 @@ def test_the_log_filtered_by_a_diner_shows_their_carers_request_to_erase_them(
     assert asked in entries(client.get(f"/staff/audit?diner={world.diner_id}").text)
     assert asked not in entries(client.get(f"/staff/audit?diner={other_diner}").text)
     assert asked not in entries(client.get(f"/staff/audit?cook={world.cook_id}").text)
+    # Taken back: the diner's log says so too, not the request alone as if still due (a review).
+    assert withdraw_erasure(session, user=world.carer, settings=settings) == 1
+    session.commit()
+    took = f"Took back their request for their data to be erased: {world.carer.full_name}"
+    assert took in entries(client.get(f"/staff/audit?diner={world.diner_id}").text)
+    assert took not in entries(client.get(f"/staff/audit?diner={other_diner}").text)

@@ -13,7 +13,13 @@ from app.config import Settings
 from app.councils.service import add_neighbourhood
 from app.diners.erasure_hold import ERASURE_REQUESTED, ERASURE_WITHDRAWN
 from app.models import AuditEntry, Council, Notification, User
-from tests.factories import approved_cook, auth_headers, create_user, registered_diner
+from tests.factories import (
+    approved_cook,
+    auth_headers,
+    create_user,
+    diner_payload,
+    registered_diner,
+)
 from tests.pages.helpers import form_token, sign_in
 from tests.pages.test_staff_home import count_link
 from tests.privacy.test_erasure_hold import ask_for_erasure, words
@@ -167,3 +173,44 @@ def test_taking_back_with_no_request_still_to_do_changes_nothing(
     assert again.headers["location"] == "/carer/"
     assert len(session.exec(withdrawn).all()) == 1
     assert len(_told(session, "erasure_taken_back")) == 1
+
+
+def test_a_request_staff_have_begun_to_carry_out_can_no_longer_be_taken_back(
+    client: TestClient, session: Session, settings: Settings, staff: User
+):
+    """A review: staff erase each relative, then the carer's account; taken back in between,
+    the request vanished from the coordinator's list unannounced (the administrators were told
+    instead), and the carer read that nothing would be erased, after Arthur had been."""
+    carer, arthur = registered_diner(client, session, settings, full_name="Arthur Jones")
+    made = client.post(
+        "/api/diners",
+        json=diner_payload(full_name="Betty Jones"),
+        headers=auth_headers(carer, settings),
+    )
+    assert made.status_code == 201, made.text
+    ask_for_erasure(client, carer)
+    erased = client.post(
+        f"/api/staff/diners/{arthur}/erase",
+        json={"confirm": True},
+        headers=auth_headers(staff, settings),
+    )
+    assert erased.status_code == 200, erased.text
+
+    page = _carer_page(client, carer)
+
+    assert TAKE_BACK not in page
+    assert "The council has begun erasing the data, so the request can no longer be taken back" in (
+        words(page)
+    )
+    sign_in(client, carer)
+    sent = client.post(
+        "/carer/account/erase/withdraw",
+        data={"csrf_token": form_token(client, "/carer/")},
+        follow_redirects=False,
+    )
+    assert sent.headers["location"] == "/carer/"
+    assert (
+        session.exec(select(AuditEntry).where(AuditEntry.action == ERASURE_WITHDRAWN)).all() == []
+    )
+    assert _told(session, "erasure_withdrawn") == [] == _told(session, "erasure_taken_back")
+    assert _requests_on_staff_home(client, staff) == "1 request to erase a carer's data"
