@@ -680,12 +680,11 @@ def test_covers_taken_are_handed_on_when_the_cover_cook_goes_away_too(
     assert [m["id"] for m in requests] == [meals[0]["id"]]
 
 
-def test_a_suspended_cover_cook_is_told_not_to_come_and_everyone_told_it_fell_through(
+def _cover_taken(
     client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
-):
-    """An outside check: everyone held "Helper will bring Edna's meal", the suspended cook was
-    told nothing (and could come to the door), and the cooks asked before were never asked
-    again."""
+) -> tuple[User, int, User, int]:
+    """Helper (N3 1BU) covers the first meal of the pairing, its cook away that day; Spare
+    (N3 1QX) was asked too. Returns Helper, their cook id, Spare and the meal's id."""
     helper, helper_id = approved_cook(
         client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
     )
@@ -697,6 +696,16 @@ def test_a_suspended_cover_cook_is_told_not_to_come_and_everyone_told_it_fell_th
     client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
     took = client.post(f"/api/meals/{meal_id}/cover", headers=auth_headers(helper, settings))
     assert took.status_code == 200, took.text
+    return helper, helper_id, spare, meal_id
+
+
+def test_a_suspended_cover_cook_is_told_not_to_come_and_everyone_told_it_fell_through(
+    client: TestClient, session: Session, settings: Settings, staff: User, active: PairingWorld
+):
+    """An outside check: everyone held "Helper will bring Edna's meal", the suspended cook was
+    told nothing (and could come to the door), and the cooks asked before were never asked
+    again."""
+    helper, helper_id, spare, meal_id = _cover_taken(client, session, settings, staff, active)
 
     suspended = client.post(
         f"/api/staff/cooks/{helper_id}/suspend",
@@ -732,17 +741,7 @@ def test_a_cover_cook_who_stops_is_not_asked_to_cover_the_meal_they_gave_up(
 ):
     """A newcomer's walk: a cook who had taken a cover stopped cooking, and in the same second
     was told "Please do not bring Edna's meal" and asked "Could you cover a meal" for it."""
-    helper, _ = approved_cook(
-        client, session, settings, staff, postcode="N3 1BU", display_name="Helper"
-    )
-    spare, _ = approved_cook(
-        client, session, settings, staff, postcode="N3 1QX", display_name="Spare"
-    )
-    meals = client.get("/api/cooks/me/meals", headers=active.cook_headers).json()["items"]
-    day, meal_id = meals[0]["date"], meals[0]["id"]
-    client.post("/api/cooks/me/away", json={"from": day, "to": day}, headers=active.cook_headers)
-    took = client.post(f"/api/meals/{meal_id}/cover", headers=auth_headers(helper, settings))
-    assert took.status_code == 200, took.text
+    helper, _, spare, _ = _cover_taken(client, session, settings, staff, active)
 
     stopped = client.post(
         "/api/cooks/me/stop", json={"reason": "Moving away"}, headers=auth_headers(helper, settings)

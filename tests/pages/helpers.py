@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from app.models import User
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, PairingWorld, cook_payload
 
 PUBLIC_PAGES = ["/", "/privacy", "/accessibility", "/cookies", "/contact"]
 
@@ -41,6 +41,17 @@ def sign_in(client: TestClient, user: User) -> str:
 def text_of(html: str) -> str:
     """The page's words, tags dropped and spaces collapsed (what a person reads)."""
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def moved_to_tower_hamlets(client: TestClient, world: PairingWorld) -> None:
+    """The pairing's cook moves to Tower Hamlets (E14 5AB, a new phone number), as they do:
+    their own profile saved with the new postcode."""
+    moved = client.put(
+        "/api/cooks/me",
+        json=cook_payload(postcode="E14 5AB", phone="020 7946 0999"),
+        headers=world.cook_headers,
+    )
+    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets"
 
 
 def every_link_opens(client: TestClient, html: str) -> list[str]:

@@ -38,14 +38,21 @@ from tests.factories import (
     active_pairing,
     approved_cook,
     auth_headers,
-    cook_payload,
     create_council,
     create_user,
     diner_payload,
     proposed_pairing,
     registered_diner,
 )
-from tests.pages.helpers import every_link_opens, form_token, sign_in, text_of, textarea, title
+from tests.pages.helpers import (
+    every_link_opens,
+    form_token,
+    moved_to_tower_hamlets,
+    sign_in,
+    text_of,
+    textarea,
+    title,
+)
 
 
 def listed(html: str) -> list[str]:
@@ -485,12 +492,7 @@ def test_a_cook_who_moved_council_is_named_without_a_link_when_every_link_on_the
     session.flush()
     session.add(MealFeedback(meal_id=theirs.id, carer_id=world.carer.id, rating=5))
     session.commit()
-    moved = client.put(
-        "/api/cooks/me",
-        json=cook_payload(postcode="E14 5AB", phone="020 7946 0999"),
-        headers=world.cook_headers,
-    )
-    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets"
+    moved_to_tower_hamlets(client, world)
     sign_in(client, staff)
     page = client.get(f"/staff/diners/{world.diner_id}")
     assert page.status_code == 200, page.text

@@ -31,7 +31,7 @@ from tests.factories import (
     registered_diner,
     signed_up_cook,
 )
-from tests.pages.helpers import every_link_opens, sign_in, text_of, title
+from tests.pages.helpers import every_link_opens, moved_to_tower_hamlets, sign_in, text_of, title
 
 
 def count_link(page_html: str, href: str) -> str | None:
@@ -623,12 +623,7 @@ def test_a_missed_meal_of_a_cook_who_moved_council_names_them_without_a_link(
         assert pairing is not None
         meal_on(session, pairing, today, MealStatus.missed)
     session.commit()
-    moved = client.put(
-        "/api/cooks/me",
-        json=cook_payload(postcode="E14 5AB", phone="020 7946 0999"),
-        headers=world.cook_headers,
-    )
-    assert moved.status_code == 200 and moved.json()["council"] == "tower-hamlets"
+    moved_to_tower_hamlets(client, world)
     sign_in(client, staff)
     page = client.get("/staff/")
     assert page.status_code == 200, page.text
